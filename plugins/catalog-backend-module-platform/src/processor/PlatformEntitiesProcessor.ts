@@ -1,0 +1,129 @@
+import {
+  Entity,
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import {
+  CatalogProcessor,
+  CatalogProcessorEmit,
+  processingResult,
+} from '@backstage/plugin-catalog-node';
+import { LocationSpec } from '@backstage/plugin-catalog-common';
+import {
+  formatValidationIssues,
+  isPlatformEntity,
+  PlatformKind,
+  validatePlatformEntity,
+} from '@cellport/plugin-platform-common';
+import { platformReferences, PlatformReference } from './references';
+import { platformRelations } from './relations';
+
+/** Looks up entities by ref; undefined where an entity is not in the catalog. */
+export interface EntityLookup {
+  getEntitiesByRefs(refs: string[]): Promise<Array<Entity | undefined>>;
+}
+
+/**
+ * Validates Tenant, Cell, Agent, ModelProfile and InferenceDeployment entities against the
+ * platform schemas, reports references to entities the catalog does not have, and emits the
+ * relations between them.
+ */
+export class PlatformEntitiesProcessor implements CatalogProcessor {
+  constructor(private readonly lookup: EntityLookup) {}
+
+  getProcessorName(): string {
+    return 'PlatformEntitiesProcessor';
+  }
+
+  async validateEntityKind(entity: Entity): Promise<boolean> {
+    if (!isPlatformEntity(entity)) {
+      return false;
+    }
+    const result = validatePlatformEntity(entity.kind as PlatformKind, entity);
+    if (!result.ok) {
+      throw new InputError(
+        `Invalid ${entity.kind} "${entity.metadata.name}": ${formatValidationIssues(result.issues)}`,
+      );
+    }
+    return true;
+  }
+
+  async postProcessEntity(
+    entity: Entity,
+    location: LocationSpec,
+    emit: CatalogProcessorEmit,
+  ): Promise<Entity> {
+    if (!isPlatformEntity(entity)) {
+      return entity;
+    }
+    const kind = entity.kind as PlatformKind;
+    const self = getCompoundEntityRef(entity);
+    const references = platformReferences(kind, entity);
+
+    for (const relation of platformRelations(kind, self, references)) {
+      emit(processingResult.relation(relation));
+    }
+
+    const problems = await this.checkReferences(kind, entity, references);
+    if (problems.length > 0) {
+      emit(
+        processingResult.inputError(
+          location,
+          `${kind} "${entity.metadata.name}": ${problems.join('; ')}`,
+        ),
+      );
+    }
+    return entity;
+  }
+
+  /** Unknown targets, and targets that exist but contradict this entity. */
+  private async checkReferences(
+    kind: PlatformKind,
+    entity: Entity,
+    references: PlatformReference[],
+  ): Promise<string[]> {
+    const refs = references.map(r => stringifyEntityRef(r.target));
+    if (refs.length === 0) return [];
+    const found = await this.lookup.getEntitiesByRefs(refs);
+    const problems: string[] = [];
+    references.forEach((reference, index) => {
+      const target = found[index];
+      if (!target) {
+        problems.push(
+          `${reference.field}: ${refs[index]} does not exist in the catalog`,
+        );
+        return;
+      }
+      const mismatch = contradiction(kind, entity, reference.field, target);
+      if (mismatch) problems.push(`${reference.field}: ${mismatch}`);
+    });
+    return problems;
+  }
+}
+
+/** Rules that tie an entity to what it refers to. */
+function contradiction(
+  kind: PlatformKind,
+  entity: Entity,
+  field: string,
+  target: Entity,
+): string | undefined {
+  const spec = entity.spec as Record<string, any>;
+  const targetSpec = (target.spec ?? {}) as Record<string, any>;
+  if (kind === 'Agent' && field === 'spec.cell') {
+    const tenant = String(spec.tenant).replace(/^tenant:(default\/)?/i, '');
+    const hosted: string[] = (targetSpec.tenants ?? []).map((t: string) =>
+      t.replace(/^tenant:(default\/)?/i, ''),
+    );
+    if (!hosted.includes(tenant)) {
+      return `cell "${target.metadata.name}" does not host tenant "${tenant}"`;
+    }
+  }
+  if (kind === 'Cell' && field.startsWith('spec.tenants')) {
+    if (targetSpec.isolation !== spec.tier) {
+      return `tenant "${target.metadata.name}" needs ${targetSpec.isolation} isolation, this cell is ${spec.tier}`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,7 @@
+/**
+ * Cellport's permission policy module.
+ *
+ * @packageDocumentation
+ */
+export { permissionModulePlatformPolicy as default } from './module';
+export { PlatformPermissionPolicy } from './PlatformPermissionPolicy';

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { capabilitySchema } from '../kinds/common';
+
+/**
+ * The records every gateway request yields (DESIGN.md data flow 3–4). Both carry
+ * `schemaVersion`; a gateway and a portal agree on it, and the portal rejects versions it does
+ * not know instead of misreading them.
+ */
+export const EVENTS_SCHEMA_VERSION = 1;
+
+/** Why the router dropped a candidate model profile. */
+export const dropReasonSchema = z.enum([
+  'not-allowed',
+  'residency',
+  'classification',
+  'missing-capability',
+  'context-too-long',
+  'budget',
+  'circuit-open',
+]);
+export type DropReason = z.infer<typeof dropReasonSchema>;
+
+/** The failure class of a request, as SLOs count it. */
+export const errorClassSchema = z.enum([
+  'invalid-request',
+  'unauthorized',
+  'forbidden',
+  'not-found',
+  'rate-limited',
+  'budget-exhausted',
+  'upstream-error',
+  'upstream-timeout',
+  'upstream-unavailable',
+  'client-cancelled',
+  'internal',
+]);
+export type ErrorClass = z.infer<typeof errorClassSchema>;
+
+/**
+ * How a request ended. `error` is a failure of the platform or its upstreams (counts against
+ * availability); `rejected` is the caller's own fault or limit (bad input, auth, budget).
+ */
+export const outcomeSchema = z.enum(['success', 'error', 'rejected', 'cancelled']);
+export type Outcome = z.infer<typeof outcomeSchema>;
+
+const idSchema = z.string().min(8).max(128).regex(/^[A-Za-z0-9_-]+$/, 'must be an id of letters, digits, "_" and "-"');
+const timestampSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp' });
+const refSchema = z.string().min(1).max(255);
+const msSchema = z.number().nonnegative('must not be negative');
+
+export const routingCandidateSchema = z.object({
+  modelProfile: refSchema,
+  kept: z.boolean(),
+  dropReason: dropReasonSchema.optional(),
+  /** Human-readable detail, e.g. "region us-east-1 outside pinned eu-west". */
+  detail: z.string().max(500).optional(),
+  /** Rank among kept candidates, 0 is best. */
+  rank: z.int().nonnegative().optional(),
+  score: z.number().optional(),
+});
+export type RoutingCandidate = z.infer<typeof routingCandidateSchema>;
+
+export const fallbackAttemptSchema = z.object({
+  modelProfile: refSchema,
+  errorClass: errorClassSchema,
+  status: z.int().optional(),
+  latencyMs: msSchema,
+});
+export type FallbackAttempt = z.infer<typeof fallbackAttemptSchema>;
+
+const requestScopeSchema = {
+  /** Idempotency key: a record with an id already stored is ignored. */
+  id: idSchema,
+  schemaVersion: z.literal(EVENTS_SCHEMA_VERSION),
+  requestId: idSchema,
+  timestamp: timestampSchema,
+  gateway: z.string().min(1).max(128),
+  cell: refSchema,
+  tenant: refSchema,
+  agent: refSchema.optional(),
+  /** Version of the gateway desired state in force when the request was routed. */
+  stateVersion: z.string().min(1).max(64),
+};
+
+/** Every candidate the router looked at and why it was kept or dropped, and what was chosen. */
+export const routingDecisionSchema = z.object({
+  ...requestScopeSchema,
+  type: z.literal('routing-decision'),
+  requestedModel: z.string().min(1).max(200),
+  policy: z.enum(['quality', 'balanced', 'cost']),
+  complexityScore: z.number().min(0).max(1),
+  requiredCapabilities: z.array(capabilitySchema),
+  estimatedInputTokens: z.int().nonnegative(),
+  candidates: z.array(routingCandidateSchema),
+  /** The profile that served the request, or none when every route failed or was dropped. */
+  chosen: refSchema.optional(),
+  fallbacks: z.array(fallbackAttemptSchema),
+  routerDecisionMs: msSchema,
+  outcome: outcomeSchema,
+  errorClass: errorClassSchema.optional(),
+});
+export type RoutingDecision = z.infer<typeof routingDecisionSchema>;
+
+/** Tokens, cost and latencies of one request. */
+export const usageEventSchema = z.object({
+  ...requestScopeSchema,
+  type: z.literal('usage'),
+  modelProfile: refSchema.optional(),
+  provider: z.string().max(64).optional(),
+  stream: z.boolean(),
+  inputTokens: z.int().nonnegative(),
+  outputTokens: z.int().nonnegative(),
+  /** Tokens were counted by the gateway's tokenizer because the upstream reported none. */
+  tokensEstimated: z.boolean(),
+  costUsd: z.number().nonnegative(),
+  cached: z.boolean(),
+  gatewayOverheadMs: msSchema,
+  upstreamLatencyMs: msSchema.optional(),
+  timeToFirstTokenMs: msSchema.optional(),
+  totalLatencyMs: msSchema,
+  status: z.int().min(100).max(599),
+  outcome: outcomeSchema,
+  errorClass: errorClassSchema.optional(),
+  /** Backfilled demo history, kept apart from live traffic. */
+  demo: z.boolean().optional(),
+});
+export type UsageEvent = z.infer<typeof usageEventSchema>;
+
+export const platformEventSchema = z.discriminatedUnion('type', [
+  routingDecisionSchema,
+  usageEventSchema,
+]);
+export type PlatformEvent = z.infer<typeof platformEventSchema>;
+
+/** What a gateway posts to the portal's ingest endpoint. */
+export const eventBatchSchema = z.object({
+  events: z.array(platformEventSchema).min(1).max(5000),
+});
+export type EventBatch = z.infer<typeof eventBatchSchema>;

@@ -1,0 +1,19 @@
+/**
+ * Cellport's platform model: the catalog kinds (Tenant, Cell, Agent, ModelProfile,
+ * InferenceDeployment) and the contract between the runtime and the portal.
+ *
+ * @packageDocumentation
+ */
+export * from './kinds/common';
+export * from './kinds/slo';
+export * from './kinds/entity';
+export * from './kinds/gpus';
+export * from './kinds/tenant';
+export * from './kinds/cell';
+export * from './kinds/agent';
+export * from './kinds/modelProfile';
+export * from './kinds/inferenceDeployment';
+export * from './kinds/registry';
+export * from './kinds/relations';
+export * from './contract/events';
+export * from './contract/gatewayState';

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import {
+  cloudSchema,
+  dnsLabelSchema,
+  entityRefSchema,
+  isolationSchema,
+  regionSchema,
+} from './common';
+import { platformEntitySchema } from './entity';
+import { sloObjectiveSchema } from './slo';
+
+/**
+ * A self-contained deployment of the platform stack (seed 000). Dedicated and customer-VPC
+ * cells host exactly one tenant; shared cells host many, one namespace each.
+ */
+export const cellSpecSchema = z
+  .object({
+    owner: entityRefSchema,
+    tier: isolationSchema,
+    cloud: cloudSchema,
+    region: regionSchema,
+    /** The cluster's name in the `kubernetes` section of app-config. */
+    cluster: dnsLabelSchema,
+    namespaces: z.array(dnsLabelSchema).min(1, 'must list at least one namespace'),
+    capacity: z.object({
+      maxTenants: z.int().positive('must be greater than 0'),
+      maxRequestsPerSecond: z.number().positive('must be greater than 0'),
+      gpus: z.int().nonnegative('must not be negative').default(0),
+    }),
+    tenants: z.array(entityRefSchema).default([]),
+    /** Where the cell's gateway control API answers; the reconciler pushes desired state there. */
+    gateway: z
+      .object({ baseUrl: z.url({ error: 'must be an http(s) URL' }) })
+      .optional(),
+    slos: z.array(sloObjectiveSchema).optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.tier !== 'shared' && spec.tenants.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants'],
+        message: `a ${spec.tier} cell hosts exactly one tenant, found ${spec.tenants.length}`,
+      });
+    }
+    if (spec.tenants.length > spec.capacity.maxTenants) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants'],
+        message: `hosts ${spec.tenants.length} tenants, more than capacity.maxTenants (${spec.capacity.maxTenants})`,
+      });
+    }
+  });
+
+export const cellEntitySchema = platformEntitySchema('Cell', cellSpecSchema, {
+  dnsName: true,
+  kubernetes: true,
+});
+
+export type CellSpec = z.infer<typeof cellSpecSchema>;
+export type CellEntity = z.infer<typeof cellEntitySchema>;

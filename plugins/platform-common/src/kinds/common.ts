@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** The API version of every Cellport kind. */
+export const PLATFORM_API_VERSION = 'cellport.dev/v1alpha1';
+
+/** DNS-1123 label: lower-case alphanumerics and '-', at most 63 characters. */
+export const dnsLabelSchema = z
+  .string()
+  .max(63, 'must be at most 63 characters')
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+  );
+
+/**
+ * A reference to a catalog entity, full (`cell:default/eu-west-shared-1`) or short
+ * (`eu-west-shared-1`, resolved against the kind the field expects and the entity's namespace).
+ */
+export const entityRefSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(
+    /^([A-Za-z][A-Za-z0-9]*:)?([a-z0-9][-a-z0-9_.]*\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/,
+    'must be an entity reference such as "kind:namespace/name" or "name"',
+  );
+
+/** Isolation tier of a tenant, and the matching tier of the cell that hosts it (seed 000). */
+export const isolationSchema = z.enum(['dedicated', 'shared', 'customer-vpc']);
+export type Isolation = z.infer<typeof isolationSchema>;
+
+/** Commercial tier of a tenant. */
+export const tenantTierSchema = z.enum(['free', 'basic', 'premium', 'enterprise']);
+export type TenantTier = z.infer<typeof tenantTierSchema>;
+
+/** Data classification, ordered from least to most sensitive (seed 001). */
+export const classificationSchema = z.enum([
+  'PUBLIC',
+  'INTERNAL',
+  'CONFIDENTIAL',
+  'RESTRICTED',
+]);
+export type Classification = z.infer<typeof classificationSchema>;
+
+/** True when data of class `data` may be sent somewhere whose ceiling is `ceiling`. */
+export function classificationAllowed(
+  data: Classification,
+  ceiling: Classification,
+): boolean {
+  const order = classificationSchema.options;
+  return order.indexOf(data) <= order.indexOf(ceiling);
+}
+
+export const cloudSchema = z.enum(['aws', 'gcp', 'azure', 'on-prem']);
+export type Cloud = z.infer<typeof cloudSchema>;
+
+/** A cloud region as its cloud names it: `eu-west-1`, `europe-west4`, `swedencentral`. */
+export const regionSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]*[a-z0-9]$/,
+    'must be a region in lower case, such as "eu-west-1" or "swedencentral"',
+  );
+
+export const positiveUsdSchema = z
+  .number({ error: 'must be a number of US dollars' })
+  .positive('must be greater than 0');
+
+export const rateLimitsSchema = z.object({
+  requestsPerMinute: z.int().positive('must be greater than 0'),
+  tokensPerMinute: z.int().positive('must be greater than 0'),
+});
+export type RateLimits = z.infer<typeof rateLimitsSchema>;
+
+/** Capabilities a request may need and a model may offer. */
+export const capabilitySchema = z.enum(['tools', 'vision', 'json-mode']);
+export type Capability = z.infer<typeof capabilitySchema>;

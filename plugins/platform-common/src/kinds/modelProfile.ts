@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import {
+  capabilitySchema,
+  classificationSchema,
+  entityRefSchema,
+  regionSchema,
+} from './common';
+import { platformEntitySchema } from './entity';
+
+/** The wire protocol the gateway speaks to a profile's endpoint. */
+export const providerSchema = z.enum([
+  'openai',
+  'azure-openai',
+  'anthropic',
+  'together',
+  'moonshot',
+  'vllm',
+  'simulator',
+]);
+export type Provider = z.infer<typeof providerSchema>;
+
+/** Relative quality of a model, used by the router's quality and balanced policies. */
+export const qualityTierSchema = z.enum(['frontier', 'standard', 'economy']);
+export type QualityTier = z.infer<typeof qualityTierSchema>;
+
+/**
+ * A model the gateway can route to: a hosted API or a self-hosted InferenceDeployment. Prices
+ * are in US dollars per million tokens; `maxClassification` is the most sensitive data class
+ * that may be sent to it.
+ */
+export const modelProfileSpecSchema = z.object({
+  owner: entityRefSchema,
+  provider: providerSchema,
+  /** The model id the upstream expects (for Azure OpenAI, the deployment name). */
+  model: z.string().min(1).max(200),
+  endpoint: z.url({ error: 'must be an http(s) URL' }),
+  region: regionSchema,
+  qualityTier: qualityTierSchema,
+  capabilities: z.object({
+    contextLength: z.int().positive('must be greater than 0'),
+    maxOutputTokens: z.int().positive('must be greater than 0'),
+    features: z.array(capabilitySchema).default([]),
+  }),
+  pricing: z.object({
+    inputPerMillionUsd: z.number().nonnegative('must not be negative'),
+    outputPerMillionUsd: z.number().nonnegative('must not be negative'),
+  }),
+  maxClassification: classificationSchema,
+  dataRetention: z.object({
+    /** Days the provider keeps prompts and completions; 0 means zero retention. */
+    days: z.int().nonnegative('must not be negative'),
+    usedForTraining: z.boolean(),
+  }),
+});
+
+export const modelProfileEntitySchema = platformEntitySchema(
+  'ModelProfile',
+  modelProfileSpecSchema,
+);
+
+export type ModelProfileSpec = z.infer<typeof modelProfileSpecSchema>;
+export type ModelProfileEntity = z.infer<typeof modelProfileEntitySchema>;

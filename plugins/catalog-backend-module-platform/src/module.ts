@@ -29,7 +29,12 @@ export const catalogModulePlatform = createBackendModule({
               const { items } = await catalog.getEntitiesByRefs(
                 {
                   entityRefs,
-                  fields: ['kind', 'metadata.name', 'metadata.namespace', 'spec'],
+                  fields: [
+                    'kind',
+                    'metadata.name',
+                    'metadata.namespace',
+                    'spec',
+                  ],
                 },
                 { credentials: await auth.getOwnServiceCredentials() },
               );

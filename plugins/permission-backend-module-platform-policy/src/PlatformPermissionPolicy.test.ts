@@ -1,64 +1,71 @@
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { PlatformPermissionPolicy } from './PlatformPermissionPolicy';
 
-const read = { type: 'basic', name: 'catalog.entity.read', attributes: { action: 'read' } } as const;
+const read = {
+  type: 'basic',
+  name: 'catalog.entity.read',
+  attributes: { action: 'read' },
+} as const;
 const remove = {
   type: 'basic',
   name: 'catalog.entity.delete',
   attributes: { action: 'delete' },
 } as const;
 
-function user(...ownershipEntityRefs: string[]) {
-  return {
-    token: 'unused',
-    identity: {
-      type: 'user' as const,
-      userEntityRef: 'user:default/ada',
-      ownershipEntityRefs,
-    },
-  };
+const production = new ConfigReader({
+  cellport: { permissions: { adminGroups: ['group:default/platform-sre'] } },
+});
+
+function policyFor(config: ConfigReader, ownershipEntityRefs: string[]) {
+  return PlatformPermissionPolicy.fromConfig(
+    config,
+    mockServices.userInfo({ ownershipEntityRefs }),
+  );
 }
+
+const user = {
+  credentials: mockCredentials.user('user:default/ada'),
+  info: { userEntityRef: 'user:default/ada', ownershipEntityRefs: [] },
+};
 
 describe('PlatformPermissionPolicy', () => {
   it('allows everything when allowAll is set (development)', async () => {
-    const policy = PlatformPermissionPolicy.fromConfig(
+    const policy = policyFor(
       new ConfigReader({ cellport: { permissions: { allowAll: true } } }),
+      [],
     );
-    await expect(
-      policy.handle({ permission: remove }, user('user:default/ada')),
-    ).resolves.toEqual({ result: AuthorizeResult.ALLOW });
-  });
-
-  it('lets non-admins read but not delete', async () => {
-    const policy = PlatformPermissionPolicy.fromConfig(
-      new ConfigReader({
-        cellport: { permissions: { adminGroups: ['group:default/platform-sre'] } },
-      }),
-    );
-    const ada = user('user:default/ada', 'group:default/agents-team');
-    expect((await policy.handle({ permission: read }, ada)).result).toBe(
+    expect((await policy.handle({ permission: remove }, user)).result).toBe(
       AuthorizeResult.ALLOW,
     );
-    expect((await policy.handle({ permission: remove }, ada)).result).toBe(
+  });
+
+  it('lets someone outside the admin groups read but not delete', async () => {
+    const policy = policyFor(production, [
+      'user:default/ada',
+      'group:default/agents-team',
+    ]);
+    expect((await policy.handle({ permission: read }, user)).result).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    expect((await policy.handle({ permission: remove }, user)).result).toBe(
       AuthorizeResult.DENY,
     );
   });
 
   it('lets members of an admin group do anything', async () => {
-    const policy = PlatformPermissionPolicy.fromConfig(
-      new ConfigReader({
-        cellport: { permissions: { adminGroups: ['group:default/platform-sre'] } },
-      }),
-    );
-    const sre = user('user:default/grace', 'group:default/platform-sre');
-    expect((await policy.handle({ permission: remove }, sre)).result).toBe(
+    const policy = policyFor(production, [
+      'user:default/ada',
+      'group:default/platform-sre',
+    ]);
+    expect((await policy.handle({ permission: remove }, user)).result).toBe(
       AuthorizeResult.ALLOW,
     );
   });
 
-  it('denies changes to an anonymous caller outside development', async () => {
-    const policy = PlatformPermissionPolicy.fromConfig(new ConfigReader({}));
+  it('denies changes to a caller without a user outside development', async () => {
+    const policy = policyFor(new ConfigReader({}), []);
     expect((await policy.handle({ permission: remove })).result).toBe(
       AuthorizeResult.DENY,
     );

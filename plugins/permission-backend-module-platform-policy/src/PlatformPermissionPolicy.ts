@@ -1,5 +1,5 @@
+import { UserInfoService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { BackstageIdentityResponse } from '@backstage/plugin-auth-node';
 import {
   AuthorizeResult,
   PolicyDecision,
@@ -7,6 +7,7 @@ import {
 import {
   PermissionPolicy,
   PolicyQuery,
+  PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 
 /**
@@ -15,26 +16,33 @@ import {
  * only read: creating, updating and deleting is for the admin groups.
  */
 export class PlatformPermissionPolicy implements PermissionPolicy {
-  static fromConfig(config: Config): PlatformPermissionPolicy {
+  static fromConfig(
+    config: Config,
+    userInfo: UserInfoService,
+  ): PlatformPermissionPolicy {
     return new PlatformPermissionPolicy(
       config.getOptionalBoolean('cellport.permissions.allowAll') ?? false,
       config.getOptionalStringArray('cellport.permissions.adminGroups') ?? [],
+      userInfo,
     );
   }
 
   constructor(
     private readonly allowAll: boolean,
     private readonly adminGroups: string[],
+    private readonly userInfo: UserInfoService,
   ) {}
 
   async handle(
     request: PolicyQuery,
-    user?: BackstageIdentityResponse,
+    user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
     if (this.allowAll) {
       return { result: AuthorizeResult.ALLOW };
     }
-    const memberships = user?.identity.ownershipEntityRefs ?? [];
+    const memberships = user
+      ? (await this.userInfo.getUserInfo(user.credentials)).ownershipEntityRefs
+      : [];
     if (memberships.some(ref => this.adminGroups.includes(ref))) {
       return { result: AuthorizeResult.ALLOW };
     }

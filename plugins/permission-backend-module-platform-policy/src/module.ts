@@ -14,9 +14,10 @@ export const permissionModulePlatformPolicy = createBackendModule({
       deps: {
         policy: policyExtensionPoint,
         config: coreServices.rootConfig,
+        userInfo: coreServices.userInfo,
       },
-      async init({ policy, config }) {
-        policy.setPolicy(PlatformPermissionPolicy.fromConfig(config));
+      async init({ policy, config, userInfo }) {
+        policy.setPolicy(PlatformPermissionPolicy.fromConfig(config, userInfo));
       },
     });
   },

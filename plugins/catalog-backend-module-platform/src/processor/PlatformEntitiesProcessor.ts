@@ -43,7 +43,9 @@ export class PlatformEntitiesProcessor implements CatalogProcessor {
     const result = validatePlatformEntity(entity.kind as PlatformKind, entity);
     if (!result.ok) {
       throw new InputError(
-        `Invalid ${entity.kind} "${entity.metadata.name}": ${formatValidationIssues(result.issues)}`,
+        `Invalid ${entity.kind} "${
+          entity.metadata.name
+        }": ${formatValidationIssues(result.issues)}`,
       );
     }
     return true;

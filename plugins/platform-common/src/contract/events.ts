@@ -40,11 +40,23 @@ export type ErrorClass = z.infer<typeof errorClassSchema>;
  * How a request ended. `error` is a failure of the platform or its upstreams (counts against
  * availability); `rejected` is the caller's own fault or limit (bad input, auth, budget).
  */
-export const outcomeSchema = z.enum(['success', 'error', 'rejected', 'cancelled']);
+export const outcomeSchema = z.enum([
+  'success',
+  'error',
+  'rejected',
+  'cancelled',
+]);
 export type Outcome = z.infer<typeof outcomeSchema>;
 
-const idSchema = z.string().min(8).max(128).regex(/^[A-Za-z0-9_-]+$/, 'must be an id of letters, digits, "_" and "-"');
-const timestampSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp' });
+const idSchema = z
+  .string()
+  .min(8)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be an id of letters, digits, "_" and "-"');
+const timestampSchema = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 timestamp',
+});
 const refSchema = z.string().min(1).max(255);
 const msSchema = z.number().nonnegative('must not be negative');
 

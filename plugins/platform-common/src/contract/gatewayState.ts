@@ -15,7 +15,9 @@ import { providerSchema, qualityTierSchema } from '../kinds/modelProfile';
  */
 export const GATEWAY_STATE_SCHEMA_VERSION = 1;
 
-const sha256Schema = z.string().regex(/^[a-f0-9]{64}$/, 'must be a lower-case hex SHA-256 digest');
+const sha256Schema = z
+  .string()
+  .regex(/^[a-f0-9]{64}$/, 'must be a lower-case hex SHA-256 digest');
 const idSchema = z.string().min(1).max(255);
 
 export const gatewayApiKeySchema = z.object({
@@ -51,7 +53,10 @@ export const gatewayModelProfileSchema = z.object({
   upstreamModel: z.string().min(1).max(200),
   endpoint: z.url(),
   /** Name of the gateway's environment variable holding the upstream credential, never the secret. */
-  credentialEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  credentialEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/)
+    .optional(),
   region: regionSchema,
   qualityTier: qualityTierSchema,
   contextLength: z.int().positive(),

@@ -18,9 +18,13 @@ export const agentSpecSchema = z.object({
   owner: entityRefSchema,
   tenant: entityRefSchema,
   cell: entityRefSchema,
-  lifecycle: z.enum(['experimental', 'production', 'deprecated']).default('production'),
+  lifecycle: z
+    .enum(['experimental', 'production', 'deprecated'])
+    .default('production'),
   /** ModelProfiles in order of preference; the first eligible one is tried first. */
-  modelProfiles: z.array(entityRefSchema).min(1, 'must name at least one model profile'),
+  modelProfiles: z
+    .array(entityRefSchema)
+    .min(1, 'must name at least one model profile'),
   routing: z.object({
     policy: routingPolicySchema,
     /** ModelProfiles tried, in order, when the chosen route fails with a retriable error. */
@@ -28,7 +32,9 @@ export const agentSpecSchema = z.object({
     maxFallbacks: z.int().min(0).max(5).default(2),
     requiredCapabilities: z.array(capabilitySchema).default([]),
   }),
-  tools: z.array(z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'must be a tool slug')).default([]),
+  tools: z
+    .array(z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'must be a tool slug'))
+    .default([]),
   runBudget: z
     .object({
       /** Most one run (one conversation turn with its tool calls) may cost. */
@@ -40,9 +46,13 @@ export const agentSpecSchema = z.object({
   slos: z.array(sloObjectiveSchema).optional(),
 });
 
-export const agentEntitySchema = platformEntitySchema('Agent', agentSpecSchema, {
-  dnsName: true,
-});
+export const agentEntitySchema = platformEntitySchema(
+  'Agent',
+  agentSpecSchema,
+  {
+    dnsName: true,
+  },
+);
 
 export type AgentSpec = z.infer<typeof agentSpecSchema>;
 export type AgentEntity = z.infer<typeof agentEntitySchema>;

@@ -21,7 +21,9 @@ export const cellSpecSchema = z
     region: regionSchema,
     /** The cluster's name in the `kubernetes` section of app-config. */
     cluster: dnsLabelSchema,
-    namespaces: z.array(dnsLabelSchema).min(1, 'must list at least one namespace'),
+    namespaces: z
+      .array(dnsLabelSchema)
+      .min(1, 'must list at least one namespace'),
     capacity: z.object({
       maxTenants: z.int().positive('must be greater than 0'),
       maxRequestsPerSecond: z.number().positive('must be greater than 0'),

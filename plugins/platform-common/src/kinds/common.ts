@@ -29,7 +29,12 @@ export const isolationSchema = z.enum(['dedicated', 'shared', 'customer-vpc']);
 export type Isolation = z.infer<typeof isolationSchema>;
 
 /** Commercial tier of a tenant. */
-export const tenantTierSchema = z.enum(['free', 'basic', 'premium', 'enterprise']);
+export const tenantTierSchema = z.enum([
+  'free',
+  'basic',
+  'premium',
+  'enterprise',
+]);
 export type TenantTier = z.infer<typeof tenantTierSchema>;
 
 /** Data classification, ordered from least to most sensitive (seed 001). */

@@ -3,7 +3,8 @@ import { dnsLabelSchema, PLATFORM_API_VERSION } from './common';
 
 /** Annotations Backstage's Kubernetes plugin reads to find an entity's workloads. */
 export const KUBERNETES_ID_ANNOTATION = 'backstage.io/kubernetes-id';
-export const KUBERNETES_NAMESPACE_ANNOTATION = 'backstage.io/kubernetes-namespace';
+export const KUBERNETES_NAMESPACE_ANNOTATION =
+  'backstage.io/kubernetes-namespace';
 export const KUBERNETES_LABEL_SELECTOR_ANNOTATION =
   'backstage.io/kubernetes-label-selector';
 

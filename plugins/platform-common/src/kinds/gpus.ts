@@ -11,11 +11,20 @@ export const GPU_TYPES = {
 } as const;
 
 export const gpuTypeSchema = z.enum(
-  Object.keys(GPU_TYPES) as [keyof typeof GPU_TYPES, ...(keyof typeof GPU_TYPES)[]],
+  Object.keys(GPU_TYPES) as [
+    keyof typeof GPU_TYPES,
+    ...(keyof typeof GPU_TYPES)[],
+  ],
 );
 export type GpuType = z.infer<typeof gpuTypeSchema>;
 
 /** Weight precision and its bytes per parameter. */
-export const PRECISION_BYTES = { bf16: 2, fp16: 2, fp8: 1, int8: 1, int4: 0.5 } as const;
+export const PRECISION_BYTES = {
+  bf16: 2,
+  fp16: 2,
+  fp8: 1,
+  int8: 1,
+  int4: 0.5,
+} as const;
 export const precisionSchema = z.enum(['bf16', 'fp16', 'fp8', 'int8', 'int4']);
 export type Precision = z.infer<typeof precisionSchema>;

@@ -14,18 +14,29 @@ export const inferenceDeploymentSpecSchema = z
     modelProfile: entityRefSchema,
     model: z.object({
       /** The model's repository id, as vLLM loads it. */
-      name: z.string().regex(/^[\w.-]+(\/[\w.-]+)?$/, 'must be a model id such as "org/model"'),
+      name: z
+        .string()
+        .regex(
+          /^[\w.-]+(\/[\w.-]+)?$/,
+          'must be a model id such as "org/model"',
+        ),
       parametersBillions: z.number().positive('must be greater than 0'),
       precision: precisionSchema,
     }),
     gpu: z.object({
       type: gpuTypeSchema,
       /** GPUs per replica. */
-      count: z.int().positive('must be greater than 0').max(16, 'must be at most 16'),
+      count: z
+        .int()
+        .positive('must be greater than 0')
+        .max(16, 'must be at most 16'),
     }),
     tensorParallelism: z.int().positive('must be greater than 0'),
     maxContextLength: z.int().positive('must be greater than 0'),
-    maxConcurrentSequences: z.int().positive('must be greater than 0').default(64),
+    maxConcurrentSequences: z
+      .int()
+      .positive('must be greater than 0')
+      .default(64),
     replicas: z.object({
       min: z.int().positive('must be greater than 0'),
       max: z.int().positive('must be greater than 0'),
@@ -56,5 +67,9 @@ export const inferenceDeploymentEntitySchema = platformEntitySchema(
   { dnsName: true, kubernetes: true },
 );
 
-export type InferenceDeploymentSpec = z.infer<typeof inferenceDeploymentSpecSchema>;
-export type InferenceDeploymentEntity = z.infer<typeof inferenceDeploymentEntitySchema>;
+export type InferenceDeploymentSpec = z.infer<
+  typeof inferenceDeploymentSpecSchema
+>;
+export type InferenceDeploymentEntity = z.infer<
+  typeof inferenceDeploymentEntitySchema
+>;

@@ -6,7 +6,10 @@ import {
   inferenceDeploymentEntitySchema,
   inferenceDeploymentSpecSchema,
 } from './inferenceDeployment';
-import { modelProfileEntitySchema, modelProfileSpecSchema } from './modelProfile';
+import {
+  modelProfileEntitySchema,
+  modelProfileSpecSchema,
+} from './modelProfile';
 import { tenantEntitySchema, tenantSpecSchema } from './tenant';
 
 /** Every platform kind with its entity and spec schema: the one source of each kind's shape. */
@@ -14,7 +17,10 @@ export const PLATFORM_KINDS = {
   Tenant: { entity: tenantEntitySchema, spec: tenantSpecSchema },
   Cell: { entity: cellEntitySchema, spec: cellSpecSchema },
   Agent: { entity: agentEntitySchema, spec: agentSpecSchema },
-  ModelProfile: { entity: modelProfileEntitySchema, spec: modelProfileSpecSchema },
+  ModelProfile: {
+    entity: modelProfileEntitySchema,
+    spec: modelProfileSpecSchema,
+  },
   InferenceDeployment: {
     entity: inferenceDeploymentEntitySchema,
     spec: inferenceDeploymentSpecSchema,
@@ -33,7 +39,9 @@ export function isPlatformEntity(entity: {
   apiVersion?: unknown;
   kind?: unknown;
 }): boolean {
-  return entity.apiVersion === PLATFORM_API_VERSION && isPlatformKind(entity.kind);
+  return (
+    entity.apiVersion === PLATFORM_API_VERSION && isPlatformKind(entity.kind)
+  );
 }
 
 /** One thing wrong with an entity: the dotted path of the field and what is wrong with it. */
@@ -57,14 +65,18 @@ function formatMessage(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return issue.input === undefined ? 'is required' : issue.message;
     case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+      return `unknown field${
+        issue.keys.length > 1 ? 's' : ''
+      } ${issue.keys.join(', ')}`;
     default:
       return issue.message;
   }
 }
 
 /** Turns a zod error into issues that name the field and what is wrong. */
-export function toValidationIssues(error: z.ZodError): PlatformValidationIssue[] {
+export function toValidationIssues(
+  error: z.ZodError,
+): PlatformValidationIssue[] {
   return error.issues.map(issue => ({
     path: formatPath(issue.path),
     message: formatMessage(issue),
@@ -72,8 +84,12 @@ export function toValidationIssues(error: z.ZodError): PlatformValidationIssue[]
 }
 
 /** `spec.isolation: expected one of dedicated | shared | customer-vpc; spec.tier: ...` */
-export function formatValidationIssues(issues: PlatformValidationIssue[]): string {
-  return issues.map(i => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+export function formatValidationIssues(
+  issues: PlatformValidationIssue[],
+): string {
+  return issues
+    .map(i => (i.path ? `${i.path}: ${i.message}` : i.message))
+    .join('; ');
 }
 
 export type PlatformValidationResult<K extends PlatformKind> =
@@ -102,7 +118,9 @@ export function validatePlatformEntity<K extends PlatformKind>(
  * JSON Schema (draft 2020-12) of a kind's spec, as a form or an external validator sees it:
  * fields with defaults are optional.
  */
-export function platformSpecJsonSchema(kind: PlatformKind): Record<string, unknown> {
+export function platformSpecJsonSchema(
+  kind: PlatformKind,
+): Record<string, unknown> {
   return z.toJSONSchema(PLATFORM_KINDS[kind].spec, {
     io: 'input',
     unrepresentable: 'any',
@@ -110,7 +128,9 @@ export function platformSpecJsonSchema(kind: PlatformKind): Record<string, unkno
 }
 
 /** JSON Schema of a whole entity of the kind, envelope included. */
-export function platformEntityJsonSchema(kind: PlatformKind): Record<string, unknown> {
+export function platformEntityJsonSchema(
+  kind: PlatformKind,
+): Record<string, unknown> {
   return z.toJSONSchema(PLATFORM_KINDS[kind].entity, {
     io: 'input',
     unrepresentable: 'any',

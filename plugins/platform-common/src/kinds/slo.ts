@@ -54,7 +54,11 @@ export const REFERENCE_SLOS = [
   { service: 'Context Pack Compiler', p95Ms: 250, availability: 0.999 },
   { service: 'AI Gateway', p95Ms: 300, availability: 0.9995 },
   { service: 'LLM Router', p95Ms: 50, availability: 0.9995 },
-  { service: 'Knowledge Substrate (GraphRAG)', p95Ms: 500, availability: 0.999 },
+  {
+    service: 'Knowledge Substrate (GraphRAG)',
+    p95Ms: 500,
+    availability: 0.999,
+  },
   { service: 'Memory Service (recall)', p95Ms: 200, availability: 0.999 },
   { service: 'Tool Gateway', p95Ms: 1500, availability: 0.999 },
   { service: 'Policy Engine', p95Ms: 100, availability: 0.9995 },

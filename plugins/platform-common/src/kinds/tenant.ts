@@ -25,7 +25,10 @@ export const tenantSpecSchema = z
       .object({
         /** When pinned, requests are served only by model profiles in `regions`. */
         pinned: z.boolean(),
-        regions: z.array(regionSchema).min(1, 'must list at least one region').optional(),
+        regions: z
+          .array(regionSchema)
+          .min(1, 'must list at least one region')
+          .optional(),
       })
       .default({ pinned: false }),
     /** The most sensitive data class the tenant sends; models with a lower ceiling are never used. */
@@ -33,12 +36,17 @@ export const tenantSpecSchema = z
     monthlyBudgetUsd: positiveUsdSchema,
     rateLimits: rateLimitsSchema,
     /** ModelProfiles the tenant may use. */
-    modelAllowlist: z.array(entityRefSchema).min(1, 'must allow at least one model profile'),
+    modelAllowlist: z
+      .array(entityRefSchema)
+      .min(1, 'must allow at least one model profile'),
     /** Exact-match prompt-response caching; off unless the tenant's policy allows it (seed 001). */
     promptCache: z.boolean().default(false),
   })
   .superRefine((spec, ctx) => {
-    if (spec.residency.pinned && !spec.residency.regions?.includes(spec.homeRegion)) {
+    if (
+      spec.residency.pinned &&
+      !spec.residency.regions?.includes(spec.homeRegion)
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['residency', 'regions'],
@@ -47,9 +55,13 @@ export const tenantSpecSchema = z
     }
   });
 
-export const tenantEntitySchema = platformEntitySchema('Tenant', tenantSpecSchema, {
-  dnsName: true,
-});
+export const tenantEntitySchema = platformEntitySchema(
+  'Tenant',
+  tenantSpecSchema,
+  {
+    dnsName: true,
+  },
+);
 
 export type TenantSpec = z.infer<typeof tenantSpecSchema>;
 export type TenantEntity = z.infer<typeof tenantEntitySchema>;

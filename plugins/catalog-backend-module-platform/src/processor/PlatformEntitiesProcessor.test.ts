@@ -1,0 +1,206 @@
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { CatalogProcessorResult } from '@backstage/plugin-catalog-node';
+import { PlatformEntitiesProcessor } from './PlatformEntitiesProcessor';
+
+const location = { type: 'file', target: '/catalog/cells.yaml' };
+
+const cell: Entity = {
+  apiVersion: 'cellport.dev/v1alpha1',
+  kind: 'Cell',
+  metadata: {
+    name: 'eu-west-shared-1',
+    annotations: { 'backstage.io/kubernetes-id': 'eu-west-shared-1' },
+  },
+  spec: {
+    owner: 'group:platform-sre',
+    tier: 'shared',
+    cloud: 'aws',
+    region: 'eu-west-1',
+    cluster: 'eks-eu-west-1',
+    namespaces: ['tenant-northwind'],
+    capacity: { maxTenants: 10, maxRequestsPerSecond: 100 },
+    tenants: ['northwind'],
+  },
+};
+
+const tenant: Entity = {
+  apiVersion: 'cellport.dev/v1alpha1',
+  kind: 'Tenant',
+  metadata: { name: 'northwind' },
+  spec: {
+    owner: 'group:northwind-team',
+    tier: 'basic',
+    isolation: 'shared',
+    homeRegion: 'eu-west-1',
+    dataClassification: 'INTERNAL',
+    monthlyBudgetUsd: 100,
+    rateLimits: { requestsPerMinute: 60, tokensPerMinute: 10000 },
+    modelAllowlist: ['gpt-4o-mini'],
+  },
+};
+
+const agent: Entity = {
+  apiVersion: 'cellport.dev/v1alpha1',
+  kind: 'Agent',
+  metadata: { name: 'checkout' },
+  spec: {
+    owner: 'group:northwind-team',
+    tenant: 'northwind',
+    cell: 'eu-west-shared-1',
+    modelProfiles: ['gpt-4o-mini'],
+    routing: { policy: 'cost', fallbackChain: ['gpt-4o'] },
+  },
+};
+
+const profile = (name: string): Entity => ({
+  apiVersion: 'cellport.dev/v1alpha1',
+  kind: 'ModelProfile',
+  metadata: { name },
+  spec: {},
+});
+const group = (name: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: { name },
+  spec: {},
+});
+
+/** A catalog holding the given entities, looked up by ref as the catalog service does. */
+function catalogOf(...entities: Entity[]) {
+  const byRef = new Map(entities.map(e => [stringifyEntityRef(e), e]));
+  return {
+    getEntitiesByRefs: async (refs: string[]) => refs.map(r => byRef.get(r)),
+  };
+}
+
+async function process(processor: PlatformEntitiesProcessor, entity: Entity) {
+  const emitted: CatalogProcessorResult[] = [];
+  await processor.postProcessEntity(entity, location, r => emitted.push(r));
+  return {
+    relations: emitted.flatMap(r =>
+      r.type === 'relation'
+        ? [
+            `${stringifyEntityRef(r.relation.source)} ${
+              r.relation.type
+            } ${stringifyEntityRef(r.relation.target)}`,
+          ]
+        : [],
+    ),
+    errors: emitted.flatMap(r => (r.type === 'error' ? [r.error.message] : [])),
+  };
+}
+
+const fullCatalog = catalogOf(
+  cell,
+  tenant,
+  agent,
+  profile('gpt-4o-mini'),
+  profile('gpt-4o'),
+  group('platform-sre'),
+  group('northwind-team'),
+);
+
+describe('PlatformEntitiesProcessor', () => {
+  const processor = new PlatformEntitiesProcessor(fullCatalog);
+
+  it('leaves entities of other kinds alone', async () => {
+    await expect(processor.validateEntityKind(group('x'))).resolves.toBe(false);
+    await expect(
+      processor.validateEntityKind({
+        ...tenant,
+        apiVersion: 'backstage.io/v1alpha1',
+      }),
+    ).resolves.toBe(false);
+  });
+
+  it('accepts a valid entity', async () => {
+    await expect(processor.validateEntityKind(agent)).resolves.toBe(true);
+  });
+
+  it('rejects an invalid entity naming the field', async () => {
+    await expect(
+      processor.validateEntityKind({
+        ...tenant,
+        spec: { ...tenant.spec, monthlyBudgetUsd: 0 },
+      }),
+    ).rejects.toThrow(
+      'Invalid Tenant "northwind": spec.monthlyBudgetUsd: must be greater than 0',
+    );
+  });
+
+  it('emits the relations of an agent in both directions', async () => {
+    const { relations, errors } = await process(processor, agent);
+    expect(errors).toEqual([]);
+    expect(relations.sort()).toEqual(
+      [
+        'agent:default/checkout ownedBy group:default/northwind-team',
+        'group:default/northwind-team ownerOf agent:default/checkout',
+        'agent:default/checkout partOf tenant:default/northwind',
+        'tenant:default/northwind hasPart agent:default/checkout',
+        'agent:default/checkout hostedBy cell:default/eu-west-shared-1',
+        'cell:default/eu-west-shared-1 hosts agent:default/checkout',
+        'agent:default/checkout dependsOn modelprofile:default/gpt-4o-mini',
+        'modelprofile:default/gpt-4o-mini dependencyOf agent:default/checkout',
+        'agent:default/checkout dependsOn modelprofile:default/gpt-4o',
+        'modelprofile:default/gpt-4o dependencyOf agent:default/checkout',
+      ].sort(),
+    );
+  });
+
+  it('emits hosts / hostedBy between a cell and its tenants', async () => {
+    const { relations } = await process(processor, cell);
+    expect(relations).toEqual(
+      expect.arrayContaining([
+        'cell:default/eu-west-shared-1 hosts tenant:default/northwind',
+        'tenant:default/northwind hostedBy cell:default/eu-west-shared-1',
+      ]),
+    );
+  });
+
+  it('reports references to entities the catalog does not have, and keeps the relations', async () => {
+    const sparse = new PlatformEntitiesProcessor(
+      catalogOf(cell, tenant, group('northwind-team'), profile('gpt-4o-mini')),
+    );
+    const { relations, errors } = await process(sparse, agent);
+    expect(errors).toEqual([
+      'Agent "checkout": spec.routing.fallbackChain[0]: modelprofile:default/gpt-4o does not exist in the catalog',
+    ]);
+    expect(relations).toContain(
+      'agent:default/checkout dependsOn modelprofile:default/gpt-4o',
+    );
+  });
+
+  it('reports an agent placed in a cell that does not host its tenant', async () => {
+    const otherCell = {
+      ...cell,
+      spec: { ...cell.spec, tenants: [] },
+    };
+    const lonely = new PlatformEntitiesProcessor(
+      catalogOf(
+        otherCell,
+        tenant,
+        group('northwind-team'),
+        profile('gpt-4o-mini'),
+        profile('gpt-4o'),
+      ),
+    );
+    const { errors } = await process(lonely, agent);
+    expect(errors).toEqual([
+      'Agent "checkout": spec.cell: cell "eu-west-shared-1" does not host tenant "northwind"',
+    ]);
+  });
+
+  it('reports a tenant whose isolation does not match the cell tier', async () => {
+    const dedicatedTenant = {
+      ...tenant,
+      spec: { ...tenant.spec, isolation: 'dedicated' },
+    };
+    const mixed = new PlatformEntitiesProcessor(
+      catalogOf(dedicatedTenant, group('platform-sre')),
+    );
+    const { errors } = await process(mixed, cell);
+    expect(errors).toEqual([
+      'Cell "eu-west-shared-1": spec.tenants[0]: tenant "northwind" needs dedicated isolation, this cell is shared',
+    ]);
+  });
+});

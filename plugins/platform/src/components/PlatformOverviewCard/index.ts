@@ -1,0 +1,1 @@
+export { PlatformOverviewCard } from './PlatformOverviewCard';

@@ -1,0 +1,159 @@
+import { Entity } from '@backstage/catalog-model';
+import { EntityRefLinks } from '@backstage/plugin-catalog-react';
+import {
+  AgentSpec,
+  CellSpec,
+  GPU_TYPES,
+  InferenceDeploymentSpec,
+  ModelProfileSpec,
+  TenantSpec,
+} from '@cellport/plugin-platform-common';
+import { ReactNode } from 'react';
+import { resolveRefs } from '../entityRefs';
+
+const usd = (value: number) =>
+  value.toLocaleString('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    maximumFractionDigits: value < 1 ? 4 : 2,
+  });
+const count = (value: number) => value.toLocaleString('en-US');
+const percent = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
+
+function refs(
+  entityRefs: string[] | undefined,
+  defaultKind: string,
+): ReactNode {
+  if (!entityRefs?.length) return '—';
+  return (
+    <EntityRefLinks
+      entityRefs={resolveRefs(entityRefs, defaultKind)}
+      defaultKind={defaultKind}
+    />
+  );
+}
+
+type Rows = Record<string, ReactNode>;
+
+function tenantRows(spec: TenantSpec): Rows {
+  return {
+    Tier: spec.tier,
+    Isolation: spec.isolation,
+    'Home region': spec.homeRegion,
+    Residency: spec.residency?.pinned
+      ? `pinned to ${spec.residency.regions?.join(', ')}`
+      : 'not pinned',
+    'Highest data classification': spec.dataClassification,
+    'Monthly budget': usd(spec.monthlyBudgetUsd),
+    'Rate limits': `${count(
+      spec.rateLimits.requestsPerMinute,
+    )} requests/min, ${count(spec.rateLimits.tokensPerMinute)} tokens/min`,
+    'Allowed models': refs(spec.modelAllowlist, 'ModelProfile'),
+    'Prompt cache': spec.promptCache ? 'allowed' : 'off',
+  };
+}
+
+function cellRows(spec: CellSpec): Rows {
+  return {
+    Tier: spec.tier,
+    'Cloud / region': `${spec.cloud} / ${spec.region}`,
+    Cluster: spec.cluster,
+    Namespaces: spec.namespaces.join(', '),
+    Tenants: refs(spec.tenants, 'Tenant'),
+    Capacity: `${spec.tenants?.length ?? 0} of ${
+      spec.capacity.maxTenants
+    } tenants, ${count(spec.capacity.maxRequestsPerSecond)} requests/s, ${
+      spec.capacity.gpus ?? 0
+    } GPUs`,
+    SLOs: spec.slos?.length
+      ? spec.slos
+          .map(slo =>
+            slo.indicator === 'latency'
+              ? `${slo.name}: ${percent(slo.target)} under ${
+                  slo.thresholdMs
+                } ms (${slo.window})`
+              : `${slo.name}: ${percent(slo.target)} (${slo.window})`,
+          )
+          .join('; ')
+      : 'platform defaults',
+  };
+}
+
+function agentRows(spec: AgentSpec): Rows {
+  return {
+    Tenant: refs([spec.tenant], 'Tenant'),
+    Cell: refs([spec.cell], 'Cell'),
+    Lifecycle: spec.lifecycle,
+    'Model preferences': refs(spec.modelProfiles, 'ModelProfile'),
+    'Routing policy': spec.routing.policy,
+    'Fallback chain': refs(spec.routing.fallbackChain, 'ModelProfile'),
+    'Required capabilities':
+      spec.routing.requiredCapabilities?.join(', ') || '—',
+    Tools: spec.tools?.join(', ') || '—',
+    'Run budget':
+      [
+        spec.runBudget?.maxCostPerRunUsd !== undefined &&
+          `${usd(spec.runBudget.maxCostPerRunUsd)} per run`,
+        spec.runBudget?.maxTokensPerRun !== undefined &&
+          `${count(spec.runBudget.maxTokensPerRun)} tokens per run`,
+        spec.runBudget?.monthlyBudgetUsd !== undefined &&
+          `${usd(spec.runBudget.monthlyBudgetUsd)} per month`,
+      ]
+        .filter(Boolean)
+        .join(', ') || '—',
+  };
+}
+
+function modelProfileRows(spec: ModelProfileSpec): Rows {
+  return {
+    Provider: spec.provider,
+    Model: spec.model,
+    Region: spec.region,
+    'Quality tier': spec.qualityTier,
+    'Context length': `${count(spec.capabilities.contextLength)} tokens`,
+    'Max output': `${count(spec.capabilities.maxOutputTokens)} tokens`,
+    Features: spec.capabilities.features?.join(', ') || '—',
+    Price: `${usd(spec.pricing.inputPerMillionUsd)} input, ${usd(
+      spec.pricing.outputPerMillionUsd,
+    )} output per million tokens`,
+    'Highest classification allowed': spec.maxClassification,
+    'Data retention': `${spec.dataRetention.days} days${
+      spec.dataRetention.usedForTraining ? ', used for training' : ''
+    }`,
+  };
+}
+
+function inferenceDeploymentRows(spec: InferenceDeploymentSpec): Rows {
+  const gpu = GPU_TYPES[spec.gpu.type];
+  return {
+    Model: `${spec.model.name} (${spec.model.parametersBillions}B, ${spec.model.precision})`,
+    Cell: refs([spec.cell], 'Cell'),
+    'Provides model profile': refs([spec.modelProfile], 'ModelProfile'),
+    GPUs: `${spec.gpu.count} × ${
+      gpu?.displayName ?? spec.gpu.type
+    } per replica`,
+    'Tensor parallelism': spec.tensorParallelism,
+    'Max context': `${count(spec.maxContextLength)} tokens`,
+    'Max concurrent sequences': spec.maxConcurrentSequences,
+    Replicas: `${spec.replicas.min} to ${spec.replicas.max} (scale at ${spec.replicas.targetQueueDepth} queued requests per replica)`,
+  };
+}
+
+/** The spec of a platform entity as label → value rows, with units. */
+export function overviewRows(entity: Entity): Rows {
+  const spec = entity.spec as any;
+  switch (entity.kind) {
+    case 'Tenant':
+      return tenantRows(spec);
+    case 'Cell':
+      return cellRows(spec);
+    case 'Agent':
+      return agentRows(spec);
+    case 'ModelProfile':
+      return modelProfileRows(spec);
+    case 'InferenceDeployment':
+      return inferenceDeploymentRows(spec);
+    default:
+      return {};
+  }
+}

@@ -89,6 +89,35 @@ function countPlaywright(file) {
   return true;
 }
 
+/** Waits until the demo catalog's cells and agents are in the catalog, as a guest sees it. */
+async function waitForDemoCatalog(timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const auth = await fetch(
+        'http://localhost:7007/api/auth/guest/refresh?env=development',
+        { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
+      ).then(r => r.json());
+      const headers = {
+        Authorization: `Bearer ${auth.backstageIdentity.token}`,
+      };
+      const count = async kind =>
+        (
+          await fetch(
+            `http://localhost:7007/api/catalog/entities/by-query?filter=kind=${kind}&limit=100`,
+            { headers },
+          ).then(r => r.json())
+        ).items.length;
+      if ((await count('cell')) >= 4 && (await count('agent')) >= 5)
+        return true;
+    } catch {
+      // not ready yet
+    }
+    await new Promise(r => setTimeout(r, 2000));
+  }
+  return false;
+}
+
 async function waitFor(url, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -165,10 +194,12 @@ async function browserTests() {
         'http://localhost:7007/.backstage/health/v1/readiness',
         portal,
         300_000,
-      )) && (await waitFor('http://localhost:3000', portal, 300_000));
+      )) &&
+      (await waitFor('http://localhost:3000', portal, 300_000)) &&
+      (await waitForDemoCatalog(180_000));
     if (!up) {
       console.error(
-        '[cellport test] the portal did not start; see test-results/portal.log',
+        '[cellport test] the portal did not start or its demo catalog did not load; see test-results/portal.log',
       );
       failedChecks.push('browser tests (portal did not start)');
       failed += 1;

@@ -8,10 +8,12 @@ test('a guest opens Cells, then a cell and an agent', async ({ page }) => {
   await nav.getByRole('link', { name: 'Cells', exact: true }).click();
 
   await expect(page).toHaveURL(/\/cells$/);
-  const meridian = page.getByRole('link', { name: 'meridian-dedicated' });
+  const meridian = page.getByRole('link', {
+    name: 'Meridian Bank dedicated cell',
+  });
   await expect(meridian).toBeVisible();
   await expect(
-    page.getByRole('link', { name: 'eu-west-shared-1' }),
+    page.getByRole('link', { name: 'EU West shared cell 1' }),
   ).toBeVisible();
   await page.screenshot({
     path: 'test-results/screenshots/cells.png',
@@ -33,7 +35,8 @@ test('a guest opens Cells, then a cell and an agent', async ({ page }) => {
   await page.goto('/catalog/default/agent/fraud-triage');
   const agent = page.getByRole('table', { name: 'Agent configuration' });
   await expect(agent).toContainText('quality');
-  await expect(agent).toContainText('llama-3-1-70b-meridian');
+  await expect(agent).toContainText('Lifecycleproduction');
+  await expect(agent).toContainText("Llama 3.1 70B on Meridian's GPUs");
   await page.screenshot({
     path: 'test-results/screenshots/agent.png',
     fullPage: true,

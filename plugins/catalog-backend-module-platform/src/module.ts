@@ -6,11 +6,13 @@ import {
   catalogProcessingExtensionPoint,
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
+import { filePlaceholderResolver } from './placeholders/filePlaceholderResolver';
 import { PlatformEntitiesProcessor } from './processor/PlatformEntitiesProcessor';
 
 /**
  * Teaches the catalog Cellport's kinds: validation against the platform schemas, relations,
- * and reporting of references to entities that do not exist.
+ * and reporting of references to entities that do not exist. Adds the `$file` placeholder
+ * for API definitions kept beside their code.
  */
 export const catalogModulePlatform = createBackendModule({
   pluginId: 'catalog',
@@ -23,6 +25,7 @@ export const catalogModulePlatform = createBackendModule({
         auth: coreServices.auth,
       },
       async init({ processing, catalog, auth }) {
+        processing.addPlaceholderResolver('file', filePlaceholderResolver);
         processing.addProcessor(
           new PlatformEntitiesProcessor({
             async getEntitiesByRefs(entityRefs) {

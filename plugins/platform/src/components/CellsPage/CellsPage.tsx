@@ -39,7 +39,6 @@ const columns: TableColumn<CellRow>[] = [
   {
     title: 'Tenants hosted',
     field: 'tenants',
-    type: 'numeric',
     render: row => (
       <EntityRefLinks
         entityRefs={resolveRefs(

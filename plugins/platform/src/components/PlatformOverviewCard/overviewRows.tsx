@@ -5,6 +5,8 @@ import {
   CellSpec,
   GPU_TYPES,
   InferenceDeploymentSpec,
+  isPlatformKind,
+  PLATFORM_KINDS,
   ModelProfileSpec,
   TenantSpec,
 } from '@cellport/plugin-platform-common';
@@ -139,9 +141,15 @@ function inferenceDeploymentRows(spec: InferenceDeploymentSpec): Rows {
   };
 }
 
-/** The spec of a platform entity as label → value rows, with units. */
+/**
+ * The spec of a platform entity as label → value rows, with units. The catalog stores specs as
+ * written, so the kind's schema fills in the defaults the gateway will apply.
+ */
 export function overviewRows(entity: Entity): Rows {
-  const spec = entity.spec as any;
+  const parsed = isPlatformKind(entity.kind)
+    ? PLATFORM_KINDS[entity.kind].spec.safeParse(entity.spec)
+    : undefined;
+  const spec = (parsed?.success ? parsed.data : entity.spec) as any;
   switch (entity.kind) {
     case 'Tenant':
       return tenantRows(spec);

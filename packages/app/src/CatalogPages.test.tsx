@@ -50,16 +50,28 @@ describe('the catalog pages of the app', () => {
     ['tenant', 'meridian-bank', 'Tenant configuration', '$40,000.00'],
     ['cell', 'eu-west-shared-1', 'Cell configuration', 'eks-eu-west-1-shared'],
     ['agent', 'homework-tutor', 'Agent configuration', 'cost'],
-    ['modelprofile', 'claude-sonnet-4', 'ModelProfile configuration', '200,000 tokens'],
+    [
+      'modelprofile',
+      'claude-sonnet-4',
+      'ModelProfile configuration',
+      '200,000 tokens',
+    ],
     [
       'inferencedeployment',
       'qwen2-5-32b-helios',
       'InferenceDeployment configuration',
       '2 × NVIDIA A100 80 GB per replica',
     ],
-  ])('shows the %s page of %s with its configuration', async (kind, name, card, text) => {
-    renderAt(`/catalog/default/${kind}/${name}`);
-    const table = await screen.findByRole('table', { name: card }, { timeout: 10_000 });
-    expect(table).toHaveTextContent(text);
-  });
+  ])(
+    'shows the %s page of %s with its configuration',
+    async (kind, name, card, text) => {
+      renderAt(`/catalog/default/${kind}/${name}`);
+      const table = await screen.findByRole(
+        'table',
+        { name: card },
+        { timeout: 10_000 },
+      );
+      expect(table).toHaveTextContent(text);
+    },
+  );
 });

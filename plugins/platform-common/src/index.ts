@@ -17,3 +17,5 @@ export * from './kinds/registry';
 export * from './kinds/relations';
 export * from './contract/events';
 export * from './contract/gatewayState';
+export * from './inference/knownModels';
+export * from './inference/gpuFit';

@@ -1,0 +1,15 @@
+/**
+ * Cellport's Kubernetes manifest renderer: the one place cell and inference manifests are
+ * written, used by the scaffolder actions, the deploy driver and deploy/.
+ *
+ * @packageDocumentation
+ */
+export * from './manifests/labels';
+export * from './manifests/types';
+export * from './manifests/toYaml';
+export { renderCellManifests, SHARED_GATEWAY_NAMESPACE } from './manifests/cell/renderCellManifests';
+export { GATEWAY_SECRET } from './manifests/cell/gatewayManifests';
+export { TENANT_QUOTAS } from './manifests/cell/tenantQuotas';
+export { renderInferenceManifests } from './manifests/inference/renderInferenceManifests';
+export { validateManifests } from './manifests/validateManifests';
+export type { ManifestProblem } from './manifests/validateManifests';

@@ -1,0 +1,178 @@
+import {
+  CellEntity,
+  InferenceDeploymentEntity,
+  TenantEntity,
+  validatePlatformEntity,
+} from '@cellport/plugin-platform-common';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { renderCellManifests } from './cell/renderCellManifests';
+import { renderInferenceManifests } from './inference/renderInferenceManifests';
+import { validateManifests } from './validateManifests';
+import { Manifest } from './types';
+
+const examples = path.resolve(__dirname, '../../../../examples');
+
+function load<T>(file: string, kind: 'Cell' | 'Tenant' | 'InferenceDeployment'): T[] {
+  return parseAllDocuments(fs.readFileSync(path.join(examples, file), 'utf8')).map(
+    doc => {
+      const result = validatePlatformEntity(kind, doc.toJS());
+      if (!result.ok) throw new Error(JSON.stringify(result.issues));
+      return result.entity as T;
+    },
+  );
+}
+
+const cells = load<CellEntity>('cells.yaml', 'Cell');
+const tenants = load<TenantEntity>('tenants.yaml', 'Tenant');
+const deployments = load<InferenceDeploymentEntity>(
+  'inference-deployments.yaml',
+  'InferenceDeployment',
+);
+const cell = (name: string) => cells.find(c => c.metadata.name === name)!;
+const find = (manifests: Manifest[], kind: string, namespace?: string) =>
+  manifests.filter(
+    m => m.kind === kind && (namespace === undefined || m.metadata.namespace === namespace),
+  );
+
+describe('renderCellManifests', () => {
+  it.each(cells.map(c => [c.metadata.name, c]))(
+    'renders valid Kubernetes objects for %s',
+    (_name, c) => {
+      const manifests = renderCellManifests({ cell: c as CellEntity, tenants });
+      expect(manifests.length).toBeGreaterThan(0);
+      expect(validateManifests(manifests)).toEqual([]);
+    },
+  );
+
+  it('gives a shared cell one locked-down namespace per tenant and no gateway of its own', () => {
+    const manifests = renderCellManifests({ cell: cell('eu-west-shared-1'), tenants });
+    expect(find(manifests, 'Namespace').map(n => n.metadata.name)).toEqual([
+      'tenant-northwind-retail',
+    ]);
+    expect(find(manifests, 'Deployment')).toEqual([]);
+    const kinds = manifests
+      .filter(m => m.metadata.namespace === 'tenant-northwind-retail')
+      .map(m => m.kind);
+    expect(kinds).toEqual([
+      'ResourceQuota',
+      'LimitRange',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'ServiceAccount',
+    ]);
+    const quota = find(manifests, 'ResourceQuota')[0] as any;
+    expect(quota.spec.hard['requests.cpu']).toBe('4'); // basic tier
+    const allow = manifests.find(m => m.metadata.name === 'allow-gateway') as any;
+    expect(allow.spec.ingress[0].from[0].namespaceSelector.matchLabels).toEqual({
+      'kubernetes.io/metadata.name': 'cellport-shared-gateway',
+    });
+  });
+
+  it('gives dedicated and customer-VPC cells their own gateway, the same manifests in both', () => {
+    for (const name of ['meridian-dedicated', 'helios-vpc']) {
+      const manifests = renderCellManifests({ cell: cell(name), tenants });
+      const runtimeKinds = manifests
+        .filter(m => m.metadata.namespace === 'cellport-runtime')
+        .map(m => m.kind)
+        .sort();
+      expect(runtimeKinds).toEqual(
+        [
+          'Deployment',
+          'HorizontalPodAutoscaler',
+          'NetworkPolicy',
+          'NetworkPolicy',
+          'PodDisruptionBudget',
+          'Service',
+          'ServiceAccount',
+        ].sort(),
+      );
+      const gateway = find(manifests, 'Deployment')[0] as any;
+      const container = gateway.spec.template.spec.containers[0];
+      expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
+      expect(container.readinessProbe.httpGet.path).toBe('/ready');
+      expect(gateway.metadata.labels['backstage.io/kubernetes-id']).toBe(name);
+    }
+  });
+
+  it('uses the image it is given', () => {
+    const manifests = renderCellManifests({
+      cell: cell('meridian-dedicated'),
+      tenants,
+      images: { gateway: 'registry.internal/cellport/gateway@sha256:abc' },
+    });
+    const gateway = find(manifests, 'Deployment')[0] as any;
+    expect(gateway.spec.template.spec.containers[0].image).toBe(
+      'registry.internal/cellport/gateway@sha256:abc',
+    );
+  });
+});
+
+describe('renderInferenceManifests', () => {
+  it.each(deployments.map(d => [d.metadata.name, d]))(
+    'renders valid Kubernetes objects for %s',
+    (_name, d) => {
+      const manifests = renderInferenceManifests({
+        deployment: d as InferenceDeploymentEntity,
+        cell: (d as InferenceDeploymentEntity).spec.cell,
+      });
+      expect(manifests.map(m => m.kind)).toEqual([
+        'Deployment',
+        'Service',
+        'HorizontalPodAutoscaler',
+        'PodDisruptionBudget',
+      ]);
+      expect(validateManifests(manifests)).toEqual([]);
+    },
+  );
+
+  it('asks for the GPUs, the GPU pool and shared memory, and passes the spec to vLLM', () => {
+    const [deployment, , hpa] = renderInferenceManifests({
+      deployment: deployments[0],
+      cell: 'meridian-dedicated',
+    }) as any[];
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.resources.limits['nvidia.com/gpu']).toBe('4');
+    expect(pod.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
+    expect(pod.tolerations[0].key).toBe('nvidia.com/gpu');
+    expect(pod.volumes[0]).toEqual({
+      name: 'shm',
+      emptyDir: { medium: 'Memory', sizeLimit: '16Gi' },
+    });
+    expect(container.args.join(' ')).toContain(
+      '--model meta-llama/Llama-3.1-70B-Instruct --host 0.0.0.0 --port 8000 --tensor-parallel-size 4 --max-model-len 16384 --max-num-seqs 20',
+    );
+    expect(container.readinessProbe.httpGet.path).toBe('/health');
+    expect(hpa.spec.metrics[0].pods.target.averageValue).toBe('8');
+  });
+
+  it('adds pipeline parallelism when a replica has more GPUs than the tensor-parallel size', () => {
+    const [deployment] = renderInferenceManifests({
+      deployment: {
+        ...deployments[0],
+        spec: { ...deployments[0].spec, gpu: { type: 'H100-80GB', count: 8 } },
+      },
+      cell: 'meridian-dedicated',
+    }) as any[];
+    expect(deployment.spec.template.spec.containers[0].args.join(' ')).toContain(
+      '--tensor-parallel-size 4 --pipeline-parallel-size 2',
+    );
+  });
+});
+
+describe('validateManifests', () => {
+  it('names the object and the problem', () => {
+    const problems = validateManifests([
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: {} },
+      { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
+    ]);
+    expect(problems[0].object).toBe('Deployment/x');
+    expect(problems[0].message).toMatch(/selector|template/);
+    expect(problems[1]).toEqual({
+      object: 'Widget/w',
+      message: 'unknown apiVersion/kind example.com/v1/Widget',
+    });
+  });
+});

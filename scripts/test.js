@@ -221,8 +221,30 @@ async function browserTests() {
   }
 }
 
+/** deploy/ is rendered with `kubectl kustomize`; Debian's kubernetes-client ships one. */
+function ensureKubectl() {
+  if (
+    spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' })
+      .status === 0
+  )
+    return;
+  console.log(
+    "[cellport test] installing Debian's kubernetes-client for kubectl kustomize",
+  );
+  const sudo = process.getuid && process.getuid() !== 0 ? 'sudo ' : '';
+  spawnSync(
+    'bash',
+    [
+      '-c',
+      `${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client`,
+    ],
+    { stdio: 'inherit' },
+  );
+}
+
 async function main() {
   await requireServices();
+  ensureKubectl();
   run('typecheck', 'yarn', ['tsc']);
   run('lint', 'yarn', ['backstage-cli', 'repo', 'lint']);
   run('prettier', 'yarn', ['prettier', '--check', '.']);

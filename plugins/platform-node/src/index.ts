@@ -7,9 +7,13 @@
 export * from './manifests/labels';
 export * from './manifests/types';
 export * from './manifests/toYaml';
-export { renderCellManifests, SHARED_GATEWAY_NAMESPACE } from './manifests/cell/renderCellManifests';
+export {
+  renderCellManifests,
+  SHARED_GATEWAY_NAMESPACE,
+} from './manifests/cell/renderCellManifests';
 export { GATEWAY_SECRET } from './manifests/cell/gatewayManifests';
 export { TENANT_QUOTAS } from './manifests/cell/tenantQuotas';
 export { renderInferenceManifests } from './manifests/inference/renderInferenceManifests';
 export { validateManifests } from './manifests/validateManifests';
+export { renderDeployTree } from './deploy/renderDeployTree';
 export type { ManifestProblem } from './manifests/validateManifests';

@@ -14,14 +14,17 @@ import { Manifest } from './types';
 
 const examples = path.resolve(__dirname, '../../../../examples');
 
-function load<T>(file: string, kind: 'Cell' | 'Tenant' | 'InferenceDeployment'): T[] {
-  return parseAllDocuments(fs.readFileSync(path.join(examples, file), 'utf8')).map(
-    doc => {
-      const result = validatePlatformEntity(kind, doc.toJS());
-      if (!result.ok) throw new Error(JSON.stringify(result.issues));
-      return result.entity as T;
-    },
-  );
+function load<T>(
+  file: string,
+  kind: 'Cell' | 'Tenant' | 'InferenceDeployment',
+): T[] {
+  return parseAllDocuments(
+    fs.readFileSync(path.join(examples, file), 'utf8'),
+  ).map(doc => {
+    const result = validatePlatformEntity(kind, doc.toJS());
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    return result.entity as T;
+  });
 }
 
 const cells = load<CellEntity>('cells.yaml', 'Cell');
@@ -33,7 +36,9 @@ const deployments = load<InferenceDeploymentEntity>(
 const cell = (name: string) => cells.find(c => c.metadata.name === name)!;
 const find = (manifests: Manifest[], kind: string, namespace?: string) =>
   manifests.filter(
-    m => m.kind === kind && (namespace === undefined || m.metadata.namespace === namespace),
+    m =>
+      m.kind === kind &&
+      (namespace === undefined || m.metadata.namespace === namespace),
   );
 
 describe('renderCellManifests', () => {
@@ -47,7 +52,10 @@ describe('renderCellManifests', () => {
   );
 
   it('gives a shared cell one locked-down namespace per tenant and no gateway of its own', () => {
-    const manifests = renderCellManifests({ cell: cell('eu-west-shared-1'), tenants });
+    const manifests = renderCellManifests({
+      cell: cell('eu-west-shared-1'),
+      tenants,
+    });
     expect(find(manifests, 'Namespace').map(n => n.metadata.name)).toEqual([
       'tenant-northwind-retail',
     ]);
@@ -64,10 +72,14 @@ describe('renderCellManifests', () => {
     ]);
     const quota = find(manifests, 'ResourceQuota')[0] as any;
     expect(quota.spec.hard['requests.cpu']).toBe('4'); // basic tier
-    const allow = manifests.find(m => m.metadata.name === 'allow-gateway') as any;
-    expect(allow.spec.ingress[0].from[0].namespaceSelector.matchLabels).toEqual({
-      'kubernetes.io/metadata.name': 'cellport-shared-gateway',
-    });
+    const allow = manifests.find(
+      m => m.metadata.name === 'allow-gateway',
+    ) as any;
+    expect(allow.spec.ingress[0].from[0].namespaceSelector.matchLabels).toEqual(
+      {
+        'kubernetes.io/metadata.name': 'cellport-shared-gateway',
+      },
+    );
   });
 
   it('gives dedicated and customer-VPC cells their own gateway, the same manifests in both', () => {
@@ -135,7 +147,9 @@ describe('renderInferenceManifests', () => {
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0];
     expect(container.resources.limits['nvidia.com/gpu']).toBe('4');
-    expect(pod.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
+    expect(pod.nodeSelector).toEqual({
+      'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3',
+    });
     expect(pod.tolerations[0].key).toBe('nvidia.com/gpu');
     expect(pod.volumes[0]).toEqual({
       name: 'shm',
@@ -156,16 +170,21 @@ describe('renderInferenceManifests', () => {
       },
       cell: 'meridian-dedicated',
     }) as any[];
-    expect(deployment.spec.template.spec.containers[0].args.join(' ')).toContain(
-      '--tensor-parallel-size 4 --pipeline-parallel-size 2',
-    );
+    expect(
+      deployment.spec.template.spec.containers[0].args.join(' '),
+    ).toContain('--tensor-parallel-size 4 --pipeline-parallel-size 2');
   });
 });
 
 describe('validateManifests', () => {
   it('names the object and the problem', () => {
     const problems = validateManifests([
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: {} },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'x' },
+        spec: {},
+      },
       { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
     ]);
     expect(problems[0].object).toBe('Deployment/x');

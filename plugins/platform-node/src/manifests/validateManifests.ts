@@ -29,7 +29,9 @@ export function validateManifests(manifests: Manifest[]): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
   for (const manifest of manifests) {
     const object = `${manifest.kind}/${manifest.metadata?.name ?? '?'}`;
-    const Model = MODELS[manifest.apiVersion]?.[manifest.kind] as ModelClass | undefined;
+    const Model = MODELS[manifest.apiVersion]?.[manifest.kind] as
+      | ModelClass
+      | undefined;
     if (!Model) {
       problems.push({
         object,

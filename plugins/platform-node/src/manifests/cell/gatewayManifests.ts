@@ -1,6 +1,10 @@
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2';
-import type { Namespace, Service, ServiceAccount } from 'kubernetes-types/core/v1';
+import type {
+  Namespace,
+  Service,
+  ServiceAccount,
+} from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import {
@@ -32,7 +36,10 @@ export function gatewayManifests(options: {
 }): Manifest[] {
   const { cell, kubernetesId, namespace, image } = options;
   const labels = platformLabels({ cell, kubernetesId, component: 'gateway' });
-  const selector = { 'app.kubernetes.io/name': GATEWAY_NAME, 'cellport.dev/cell': cell };
+  const selector = {
+    'app.kubernetes.io/name': GATEWAY_NAME,
+    'cellport.dev/cell': cell,
+  };
   const podLabels = { ...labels, ...selector };
   const secretEnv = (name: string, key: string, optional = false) => ({
     name,
@@ -60,7 +67,10 @@ export function gatewayManifests(options: {
     spec: {
       replicas: options.minReplicas,
       selector: { matchLabels: selector },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+      },
       template: {
         metadata: {
           labels: podLabels,
@@ -73,7 +83,11 @@ export function gatewayManifests(options: {
         spec: {
           serviceAccountName: GATEWAY_NAME,
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001 },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            fsGroup: 10001,
+          },
           // In-flight streams get this long to finish on shutdown.
           terminationGracePeriodSeconds: 60,
           topologySpreadConstraints: [
@@ -91,7 +105,10 @@ export function gatewayManifests(options: {
               ports: [{ name: 'http', containerPort: GATEWAY_PORT }],
               env: [
                 { name: 'GATEWAY_PORT', value: String(GATEWAY_PORT) },
-                { name: 'GATEWAY_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                {
+                  name: 'GATEWAY_ID',
+                  valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+                },
                 { name: 'GATEWAY_EVENTS', value: 'nats' },
                 { name: 'GATEWAY_SPOOL_DIR', value: '/var/spool/cellport' },
                 secretEnv('GATEWAY_ADMIN_TOKEN', 'admin-token'),
@@ -113,7 +130,9 @@ export function gatewayManifests(options: {
                 failureThreshold: 6,
               },
               securityContext: restrictedSecurityContext,
-              volumeMounts: [{ name: 'spool', mountPath: '/var/spool/cellport' }],
+              volumeMounts: [
+                { name: 'spool', mountPath: '/var/spool/cellport' },
+              ],
             },
           ],
           volumes: [{ name: 'spool', emptyDir: { sizeLimit: '1Gi' } }],
@@ -135,13 +154,20 @@ export function gatewayManifests(options: {
     kind: 'HorizontalPodAutoscaler',
     metadata: { name: GATEWAY_NAME, namespace, labels },
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: GATEWAY_NAME },
+      scaleTargetRef: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: GATEWAY_NAME,
+      },
       minReplicas: options.minReplicas,
       maxReplicas: options.maxReplicas,
       metrics: [
         {
           type: 'Resource',
-          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+          resource: {
+            name: 'cpu',
+            target: { type: 'Utilization', averageUtilization: 70 },
+          },
         },
         {
           // Exposed by the gateway, served to the HPA by prometheus-adapter.
@@ -177,8 +203,14 @@ export function gatewayManifests(options: {
         {
           // The cell's tenants, and the portal's reconciler and Prometheus (labelled by deploy/).
           from: [
-            { namespaceSelector: { matchLabels: { 'cellport.dev/cell': cell } } },
-            { namespaceSelector: { matchLabels: { 'cellport.dev/gateway-client': 'true' } } },
+            {
+              namespaceSelector: { matchLabels: { 'cellport.dev/cell': cell } },
+            },
+            {
+              namespaceSelector: {
+                matchLabels: { 'cellport.dev/gateway-client': 'true' },
+              },
+            },
           ],
           ports: [{ protocol: 'TCP', port: GATEWAY_PORT }],
         },

@@ -31,10 +31,14 @@ export function renderCellManifests(options: {
   const kubernetesId =
     cell.metadata.annotations?.[KUBERNETES_ID_ANNOTATION] ?? name;
   const hosted = tenants.filter(t =>
-    cell.spec.tenants.some(ref => ref.replace(/^tenant:(default\/)?/i, '') === t.metadata.name),
+    cell.spec.tenants.some(
+      ref => ref.replace(/^tenant:(default\/)?/i, '') === t.metadata.name,
+    ),
   );
   const ownGateway = cell.spec.tier !== 'shared';
-  const gatewayNamespace = ownGateway ? RUNTIME_NAMESPACE : SHARED_GATEWAY_NAMESPACE;
+  const gatewayNamespace = ownGateway
+    ? RUNTIME_NAMESPACE
+    : SHARED_GATEWAY_NAMESPACE;
 
   const manifests: Manifest[] = [];
   if (ownGateway) {
@@ -52,7 +56,12 @@ export function renderCellManifests(options: {
   }
   for (const tenant of hosted) {
     manifests.push(
-      ...tenantNamespaceManifests({ cell: name, kubernetesId, tenant, gatewayNamespace }),
+      ...tenantNamespaceManifests({
+        cell: name,
+        kubernetesId,
+        tenant,
+        gatewayNamespace,
+      }),
     );
   }
   return manifests;

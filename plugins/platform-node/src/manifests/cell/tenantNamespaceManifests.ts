@@ -1,4 +1,9 @@
-import type { LimitRange, Namespace, ResourceQuota, ServiceAccount } from 'kubernetes-types/core/v1';
+import type {
+  LimitRange,
+  Namespace,
+  ResourceQuota,
+  ServiceAccount,
+} from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import { TenantEntity } from '@cellport/plugin-platform-common';
 import {
@@ -47,7 +52,8 @@ export function tenantNamespaceManifests(options: {
         ...labels,
         'pod-security.kubernetes.io/enforce': 'restricted',
         'cellport.dev/isolation': tenant.spec.isolation,
-        'cellport.dev/classification': tenant.spec.dataClassification.toLowerCase(),
+        'cellport.dev/classification':
+          tenant.spec.dataClassification.toLowerCase(),
       },
     },
   };

@@ -36,7 +36,10 @@ export function renderInferenceManifests(options: {
   const kubernetesId =
     deployment.metadata.annotations?.[KUBERNETES_ID_ANNOTATION] ?? name;
   const labels = platformLabels({ cell, kubernetesId, component: 'inference' });
-  const selector = { 'app.kubernetes.io/name': name, 'cellport.dev/cell': cell };
+  const selector = {
+    'app.kubernetes.io/name': name,
+    'cellport.dev/cell': cell,
+  };
   const gpu = GPU_TYPES[spec.gpu.type];
   const hostMemory = `${HOST_MEMORY_PER_GPU_GIB * spec.gpu.count}Gi`;
 
@@ -48,7 +51,10 @@ export function renderInferenceManifests(options: {
       replicas: spec.replicas.min,
       selector: { matchLabels: selector },
       // A new replica needs GPUs of its own; never run more than one extra while rolling.
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+      },
       template: {
         metadata: {
           labels: { ...labels, ...selector },
@@ -60,7 +66,9 @@ export function renderInferenceManifests(options: {
         },
         spec: {
           nodeSelector: { 'nvidia.com/gpu.product': gpu.product },
-          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+          tolerations: [
+            { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+          ],
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 120,
           containers: [
@@ -74,7 +82,11 @@ export function renderInferenceManifests(options: {
                 {
                   name: 'HF_TOKEN',
                   valueFrom: {
-                    secretKeyRef: { name: 'huggingface', key: 'token', optional: true },
+                    secretKeyRef: {
+                      name: 'huggingface',
+                      key: 'token',
+                      optional: true,
+                    },
                   },
                 },
               ],
@@ -84,7 +96,10 @@ export function renderInferenceManifests(options: {
                   memory: hostMemory,
                   'nvidia.com/gpu': String(spec.gpu.count),
                 },
-                limits: { memory: hostMemory, 'nvidia.com/gpu': String(spec.gpu.count) },
+                limits: {
+                  memory: hostMemory,
+                  'nvidia.com/gpu': String(spec.gpu.count),
+                },
               },
               // Downloading and loading weights takes minutes; liveness waits for startup.
               startupProbe: {
@@ -123,7 +138,9 @@ export function renderInferenceManifests(options: {
     metadata: { name, namespace, labels },
     spec: {
       selector,
-      ports: [{ name: 'http', port: VLLM_PORT, targetPort: 'http', protocol: 'TCP' }],
+      ports: [
+        { name: 'http', port: VLLM_PORT, targetPort: 'http', protocol: 'TCP' },
+      ],
     },
   };
   const hpa: HorizontalPodAutoscaler = {

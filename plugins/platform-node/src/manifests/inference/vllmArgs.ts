@@ -2,7 +2,10 @@ import { InferenceDeploymentSpec } from '@cellport/plugin-platform-common';
 import { GPU_MEMORY_UTILIZATION } from '@cellport/plugin-platform-common';
 
 /** vLLM's command line for a deployment; one flag per spec field, nothing implicit. */
-export function vllmArgs(spec: InferenceDeploymentSpec, port: number): string[] {
+export function vllmArgs(
+  spec: InferenceDeploymentSpec,
+  port: number,
+): string[] {
   const pipelineParallelism = spec.gpu.count / spec.tensorParallelism;
   const precision: Record<string, string[]> = {
     bf16: ['--dtype', 'bfloat16'],

@@ -1,0 +1,20 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description: 'Register what the publish step wrote',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'register',
+          action: 'cellport:catalog:register-file',
+          name: 'Register',
+          input: {
+            catalogInfoPath: '${{ steps.publish.output.catalogInfoPath }}',
+          },
+        },
+      ],
+    }),
+  },
+];

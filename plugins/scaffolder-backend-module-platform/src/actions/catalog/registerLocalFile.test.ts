@@ -1,0 +1,51 @@
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { createRegisterLocalFileAction } from './registerLocalFile';
+
+describe('cellport:catalog:register-file', () => {
+  const catalog = catalogServiceMock.mock({
+    addLocation: jest.fn(async () => ({
+      location: { id: 'l1', type: 'file', target: '/srv/repos/tenant-acme/catalog-info.yaml' },
+      entities: [
+        { apiVersion: 'cellport.dev/v1alpha1', kind: 'Tenant', metadata: { name: 'acme' } },
+      ],
+      exists: false,
+    })),
+  });
+  const action = createRegisterLocalFileAction({
+    config: new ConfigReader({
+      cellport: { scaffolder: { localRepositoriesDir: '/srv/repos' } },
+    }),
+    catalog,
+  });
+
+  async function register(catalogInfoPath: string, options: object = {}) {
+    // The mock context takes no isDryRun, so options are laid over it.
+    const ctx = { ...createMockActionContext({ input: { catalogInfoPath } }), ...options };
+    await action.handler(ctx as any);
+    return Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+  }
+
+  it('registers a file of a local repository', async () => {
+    const out = await register('/srv/repos/tenant-acme/catalog-info.yaml');
+    expect(catalog.addLocation).toHaveBeenCalledWith(
+      { type: 'file', target: '/srv/repos/tenant-acme/catalog-info.yaml' },
+      expect.anything(),
+    );
+    expect(out.entityRefs).toEqual(['tenant:default/acme']);
+  });
+
+  it('registers nothing in a dry run', async () => {
+    catalog.addLocation.mockClear();
+    const out = await register('/srv/repos/tenant-acme/catalog-info.yaml', { isDryRun: true });
+    expect(out.entityRefs).toEqual([]);
+    expect(catalog.addLocation).not.toHaveBeenCalled();
+  });
+
+  it('refuses files outside the local repositories directory', async () => {
+    await expect(register('/srv/repos/../etc/passwd')).rejects.toThrow(
+      'catalogInfoPath: /srv/repos/../etc/passwd is not inside the local repositories directory /srv/repos',
+    );
+  });
+});

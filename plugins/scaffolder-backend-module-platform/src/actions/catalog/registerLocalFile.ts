@@ -1,0 +1,71 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
+import { InputError, isError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { isInside, localRepositoriesDir } from '../../localRepositories';
+import { examples } from './registerLocalFile.examples';
+
+/**
+ * `cellport:catalog:register-file` registers a catalog file of a local repository (see
+ * `cellport:publish:local`) as a `file` location. Registering the same file again returns the
+ * existing location, so a retried run registers nothing twice.
+ */
+export function createRegisterLocalFileAction(options: {
+  config: Config;
+  catalog: CatalogService;
+}) {
+  const baseDir = localRepositoriesDir(options.config);
+  return createTemplateAction({
+    id: 'cellport:catalog:register-file',
+    description:
+      'Registers a catalog-info.yaml of a local repository in the catalog as a file location.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        catalogInfoPath: z => z.string().describe('Absolute path of the catalog file'),
+      },
+      output: {
+        locationRef: z => z.string(),
+        entityRefs: z => z.array(z.string()),
+      },
+    },
+    async handler(ctx) {
+      const target = ctx.input.catalogInfoPath;
+      if (!isInside(baseDir, target)) {
+        throw new InputError(
+          `catalogInfoPath: ${target} is not inside the local repositories directory ${baseDir}`,
+        );
+      }
+      const locationRef = `file:${target}`;
+      ctx.output('locationRef', locationRef);
+      if (ctx.isDryRun) {
+        ctx.logger.info(`Dry run: would register ${locationRef}`);
+        ctx.output('entityRefs', []);
+        return;
+      }
+      const credentials = await ctx.getInitiatorCredentials();
+      const entityRefs = await ctx.checkpoint({
+        key: `register-file-${target}`,
+        fn: async () => {
+          try {
+            const result = await options.catalog.addLocation(
+              { type: 'file', target },
+              { credentials },
+            );
+            return result.entities.map(e => stringifyEntityRef(e));
+          } catch (error) {
+            if (isError(error) && error.name === 'ConflictError') {
+              // Registered by an earlier run; the catalog rereads the file on its own.
+              ctx.logger.info(`${locationRef} is already registered`);
+              return [];
+            }
+            throw error;
+          }
+        },
+      });
+      ctx.output('entityRefs', entityRefs);
+    },
+  });
+}

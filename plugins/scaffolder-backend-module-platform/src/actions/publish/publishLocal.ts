@@ -1,0 +1,83 @@
+import { Config } from '@backstage/config';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { localRepositoriesDir, localRepositoryPath } from '../../localRepositories';
+import { examples } from './publishLocal.examples';
+
+const run = promisify(execFile);
+
+/**
+ * `cellport:publish:local` commits the workspace into a git repository under the local
+ * repositories directory: the embedded default's stand-in for GitHub or GitLab. A retry
+ * commits nothing new; a dry run only says where it would publish.
+ */
+export function createPublishLocalAction(options: { config: Config }) {
+  const baseDir = localRepositoriesDir(options.config);
+  return createTemplateAction({
+    id: 'cellport:publish:local',
+    description:
+      'Commits the workspace into a local git repository (the embedded default publisher).',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        repoName: z => z.string().describe('Repository name: lower-case letters, digits, "-"'),
+        commitMessage: z =>
+          z.string().max(200).optional().describe('Commit message; defaults to the template name'),
+      },
+      output: {
+        repoPath: z => z.string(),
+        catalogInfoPath: z => z.string(),
+        commit: z => z.string(),
+      },
+    },
+    async handler(ctx) {
+      const repoPath = localRepositoryPath(baseDir, ctx.input.repoName);
+      const catalogInfoPath = path.join(repoPath, 'catalog-info.yaml');
+      ctx.output('repoPath', repoPath);
+      ctx.output('catalogInfoPath', catalogInfoPath);
+      if (ctx.isDryRun) {
+        ctx.logger.info(`Dry run: would commit the workspace into ${repoPath}`);
+        ctx.output('commit', 'dry-run');
+        return;
+      }
+      const author = ctx.user?.entity?.spec?.profile?.displayName ?? 'Cellport scaffolder';
+      const email = ctx.user?.entity?.spec?.profile?.email ?? 'scaffolder@cellport.local';
+      const commit = await ctx.checkpoint({
+        key: `publish-local-${ctx.input.repoName}`,
+        fn: async () => {
+          await fs.mkdir(repoPath, { recursive: true });
+          const git = (...args: string[]) =>
+            run('git', args, {
+              cwd: repoPath,
+              env: {
+                ...process.env,
+                GIT_AUTHOR_NAME: author,
+                GIT_AUTHOR_EMAIL: email,
+                GIT_COMMITTER_NAME: 'Cellport scaffolder',
+                GIT_COMMITTER_EMAIL: 'scaffolder@cellport.local',
+              },
+            });
+          await git('init', '--quiet', '--initial-branch=main');
+          await fs.cp(ctx.workspacePath, repoPath, { recursive: true });
+          await git('add', '--all');
+          const staged = await git('status', '--porcelain');
+          if (staged.stdout.trim()) {
+            await git(
+              'commit',
+              '--quiet',
+              '-m',
+              ctx.input.commitMessage ?? `Scaffolded by ${ctx.templateInfo?.entityRef ?? 'Cellport'}`,
+            );
+          }
+          return (await git('rev-parse', 'HEAD')).stdout.trim();
+        },
+      });
+      ctx.logger.info(`Published ${repoPath} at ${commit}`);
+      ctx.output('commit', commit);
+    },
+  });
+}

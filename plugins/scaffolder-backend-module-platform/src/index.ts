@@ -1,0 +1,6 @@
+/**
+ * Scaffolder actions of Cellport's self-service templates.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModulePlatform as default } from './module';

@@ -1,0 +1,29 @@
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import path from 'node:path';
+
+/** The directory local repositories live in, from config. */
+export function localRepositoriesDir(config: Config): string {
+  return path.resolve(
+    config.getOptionalString('cellport.scaffolder.localRepositoriesDir') ??
+      'data/repositories',
+  );
+}
+
+const REPO_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** A repository's directory; refuses names that could leave the repositories directory. */
+export function localRepositoryPath(baseDir: string, repoName: string): string {
+  if (!REPO_NAME.test(repoName)) {
+    throw new InputError(
+      `repoName: "${repoName}" must be lower-case letters, digits and "-", at most 63 characters`,
+    );
+  }
+  return path.join(baseDir, repoName);
+}
+
+/** True when `target` is a file inside `baseDir` (after resolving `..`). */
+export function isInside(baseDir: string, target: string): boolean {
+  const relative = path.relative(baseDir, path.resolve(target));
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}

@@ -1,0 +1,33 @@
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createRegisterLocalFileAction } from './actions/catalog/registerLocalFile';
+import { createPlanInferenceDeploymentAction } from './actions/inference/planInferenceDeployment';
+import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
+import { createPublishLocalAction } from './actions/publish/publishLocal';
+
+/** The scaffolder actions of Cellport's self-service templates. */
+export const scaffolderModulePlatform = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'platform',
+  register(reg) {
+    reg.registerInit({
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+        catalog: catalogServiceRef,
+      },
+      async init({ scaffolder, config, catalog }) {
+        scaffolder.addActions(
+          createPlanInferenceDeploymentAction({ catalog }),
+          createRenderInferenceDeploymentAction(),
+          createPublishLocalAction({ config }),
+          createRegisterLocalFileAction({ config, catalog }),
+        );
+      },
+    });
+  },
+});

@@ -1,0 +1,58 @@
+import {
+  classificationSchema,
+  GPU_TYPES,
+  gpuTypeSchema,
+  KNOWN_MODELS,
+  precisionSchema,
+} from '@cellport/plugin-platform-common';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+const templates = path.resolve(__dirname, '../../../templates');
+
+function load(name: string) {
+  return parse(fs.readFileSync(path.join(templates, name, 'template.yaml'), 'utf8'));
+}
+
+/** A template's form fields by name, across its pages. */
+function fields(template: any): Record<string, any> {
+  return Object.assign({}, ...template.spec.parameters.map((p: any) => p.properties));
+}
+
+// The forms list choices as JSON Schema enums; these tests keep them equal to the platform
+// schemas they must satisfy, so a form never offers what the actions then refuse.
+describe('the inference-deployment template', () => {
+  const template = load('inference-deployment');
+  const form = fields(template);
+
+  it('offers exactly the known models, with their size and context', () => {
+    expect(form.model.enum).toEqual(KNOWN_MODELS.map(m => m.name));
+    expect(form.model.enumNames).toEqual(
+      KNOWN_MODELS.map(
+        m =>
+          `${m.displayName} (${m.parametersBillions.toFixed(1)}B, ${Math.round(
+            m.defaultContextLength / 1024,
+          )}k context)`,
+      ),
+    );
+  });
+
+  it('offers exactly the platform GPU types, precisions and classifications', () => {
+    expect(form.gpuType.enum).toEqual(gpuTypeSchema.options);
+    expect(form.gpuType.enumNames).toEqual(
+      gpuTypeSchema.options.map(t => GPU_TYPES[t].displayName),
+    );
+    expect(form.precision.enum).toEqual(precisionSchema.options);
+    expect(form.maxClassification.enum).toEqual(classificationSchema.options);
+  });
+
+  it('plans before it writes, publishes or registers anything', () => {
+    expect(template.spec.steps.map((s: any) => s.action)).toEqual([
+      'cellport:inference:plan',
+      'cellport:inference:render',
+      'cellport:publish:local',
+      'cellport:catalog:register-file',
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import {
+  catalogLocationsExtensionPoint,
   catalogProcessingExtensionPoint,
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
@@ -21,10 +22,17 @@ export const catalogModulePlatform = createBackendModule({
     reg.registerInit({
       deps: {
         processing: catalogProcessingExtensionPoint,
+        locations: catalogLocationsExtensionPoint,
         catalog: catalogServiceRef,
         auth: coreServices.auth,
+        config: coreServices.rootConfig,
       },
-      async init({ processing, catalog, auth }) {
+      async init({ processing, locations, catalog, auth, config }) {
+        // The embedded default publishes templates to local git repositories and registers
+        // their files; production publishes to GitHub or GitLab and keeps this off.
+        if (config.getOptionalBoolean('cellport.catalog.allowFileLocations')) {
+          locations.setAllowedLocationTypes(['url', 'file']);
+        }
         processing.addPlaceholderResolver('file', filePlaceholderResolver);
         processing.addProcessor(
           new PlatformEntitiesProcessor({

@@ -1,0 +1,191 @@
+import {
+  createMockDirectory,
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import scaffolderEntityModelModule from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import platformCatalogModule from '@cellport/plugin-catalog-backend-module-platform';
+import platformScaffolderModule from '@cellport/plugin-scaffolder-backend-module-platform';
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { parse, parseAllDocuments } from 'yaml';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+const inferenceTemplate = parse(
+  fs.readFileSync(path.join(repoRoot, 'templates/inference-deployment/template.yaml'), 'utf8'),
+);
+
+const fitting = {
+  name: 'qwen2-5-7b-eu',
+  owner: 'group:default/northwind-data',
+  cell: 'cell:default/eu-west-shared-1',
+  model: 'Qwen/Qwen2.5-7B-Instruct',
+  precision: 'bf16',
+  maxClassification: 'CONFIDENTIAL',
+  gpuType: 'L40S-48GB',
+  gpuCount: 1,
+  tensorParallelism: 1,
+  maxContextLength: 16384,
+  maxConcurrentSequences: 16,
+  minReplicas: 1,
+  maxReplicas: 3,
+  targetQueueDepth: 8,
+};
+
+jest.setTimeout(180_000);
+
+describe('the inference-deployment template through the scaffolder', () => {
+  const repositories = createMockDirectory();
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  const auth = { Authorization: mockCredentials.user.header() };
+
+  beforeAll(async () => {
+    backend = await startTestBackend({
+      features: [
+        catalogPlugin,
+        scaffolderEntityModelModule,
+        scaffolderPlugin,
+        platformCatalogModule,
+        platformScaffolderModule,
+        // Each plugin gets its own in-memory SQLite database, as in the embedded default.
+        mockServices.rootConfig.factory({
+          data: {
+            backend: { database: { client: 'better-sqlite3', connection: ':memory:' } },
+            catalog: {
+              processingInterval: { seconds: 1 },
+              rules: [
+                {
+                  allow: [
+                    'Domain',
+                    'System',
+                    'Component',
+                    'API',
+                    'Resource',
+                    'Template',
+                    'Location',
+                    'Group',
+                    'User',
+                    'Tenant',
+                    'Cell',
+                    'Agent',
+                    'ModelProfile',
+                    'InferenceDeployment',
+                  ],
+                },
+              ],
+              locations: [
+                { type: 'file', target: path.join(repoRoot, 'catalog-info.yaml') },
+                { type: 'file', target: path.join(repoRoot, 'examples/all.yaml') },
+                {
+                  type: 'file',
+                  target: path.join(repoRoot, 'templates/inference-deployment/template.yaml'),
+                },
+              ],
+            },
+            cellport: {
+              catalog: { allowFileLocations: true },
+              scaffolder: { localRepositoriesDir: repositories.path },
+            },
+          },
+        }),
+      ],
+    });
+    // Wait until the template and the cell it targets are in the catalog.
+    for (let attempt = 0; attempt < 120; attempt++) {
+      const found = await Promise.all(
+        ['template/default/inference-deployment', 'cell/default/eu-west-shared-1'].map(ref =>
+          request(backend.server).get(`/api/catalog/entities/by-name/${ref}`).set(auth),
+        ),
+      );
+      if (found.every(r => r.status === 200)) return;
+      await sleep(500);
+    }
+    throw new Error('the template and the demo cell never reached the catalog');
+  });
+
+  afterAll(() => backend?.stop());
+
+  async function runTask(values: object) {
+    const created = await request(backend.server)
+      .post('/api/scaffolder/v2/tasks')
+      .set(auth)
+      .send({ templateRef: 'template:default/inference-deployment', values });
+    expect(created.status).toBe(201);
+    for (let attempt = 0; attempt < 120; attempt++) {
+      const task = await request(backend.server)
+        .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
+        .set(auth);
+      if (['completed', 'failed'].includes(task.body.status)) {
+        const events = await request(backend.server)
+          .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
+          .set(auth);
+        return {
+          status: task.body.status,
+          log: events.body.map((e: any) => e.body.message ?? '').join('\n'),
+        };
+      }
+      await sleep(500);
+    }
+    throw new Error('the task never finished');
+  }
+
+  it('shows the files it would write in a dry run, and writes nothing', async () => {
+    const res = await request(backend.server)
+      .post('/api/scaffolder/v2/dry-run')
+      .set(auth)
+      .send({ template: inferenceTemplate, values: fitting, directoryContents: [] });
+    expect(res.status).toBe(200);
+    const files = Object.fromEntries(
+      res.body.directoryContents.map((f: any) => [
+        f.path,
+        Buffer.from(f.base64Content, 'base64').toString('utf8'),
+      ]),
+    );
+    expect(Object.keys(files).sort()).toEqual([
+      'catalog-info.yaml',
+      'kubernetes/qwen2-5-7b-eu.yaml',
+    ]);
+    expect(parseAllDocuments(files['catalog-info.yaml']).map(d => d.toJS().kind)).toEqual([
+      'InferenceDeployment',
+      'ModelProfile',
+    ]);
+    expect(fs.readdirSync(repositories.path)).toEqual([]);
+  });
+
+  it('registers a deployment that fits, and the catalog serves it', async () => {
+    const run = await runTask(fitting);
+    expect(run.status).toBe('completed');
+    expect(run.log).toMatch(/Fits: needs 30\.7 GiB per GPU/);
+    let status = 0;
+    for (let attempt = 0; attempt < 60 && status !== 200; attempt++) {
+      status = (
+        await request(backend.server)
+          .get('/api/catalog/entities/by-name/modelprofile/default/qwen2-5-7b-eu')
+          .set(auth)
+      ).status;
+      if (status !== 200) await sleep(500);
+    }
+    expect(status).toBe(200);
+  });
+
+  it('refuses a deployment that cannot fit before writing anything', async () => {
+    const run = await runTask({
+      ...fitting,
+      name: 'llama-on-l4',
+      model: 'meta-llama/Llama-3.1-70B-Instruct',
+      gpuType: 'L4-24GB',
+      gpuCount: 2,
+      tensorParallelism: 2,
+    });
+    expect(run.status).toBe('failed');
+    expect(run.log).toMatch(/Does not fit: needs .* GiB more than the 21\.6 GiB usable on an NVIDIA L4 24 GB/);
+    expect(run.log).toMatch(/Skipping step publish because a previous step failed/);
+    expect(fs.existsSync(path.join(repositories.path, 'inference-llama-on-l4'))).toBe(false);
+  });
+});

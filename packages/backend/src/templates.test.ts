@@ -18,7 +18,10 @@ const repoRoot = path.resolve(__dirname, '../../..');
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 const inferenceTemplate = parse(
-  fs.readFileSync(path.join(repoRoot, 'templates/inference-deployment/template.yaml'), 'utf8'),
+  fs.readFileSync(
+    path.join(repoRoot, 'templates/inference-deployment/template.yaml'),
+    'utf8',
+  ),
 );
 
 const fitting = {
@@ -56,7 +59,9 @@ describe('the inference-deployment template through the scaffolder', () => {
         // Each plugin gets its own in-memory SQLite database, as in the embedded default.
         mockServices.rootConfig.factory({
           data: {
-            backend: { database: { client: 'better-sqlite3', connection: ':memory:' } },
+            backend: {
+              database: { client: 'better-sqlite3', connection: ':memory:' },
+            },
             catalog: {
               processingInterval: { seconds: 1 },
               rules: [
@@ -80,11 +85,20 @@ describe('the inference-deployment template through the scaffolder', () => {
                 },
               ],
               locations: [
-                { type: 'file', target: path.join(repoRoot, 'catalog-info.yaml') },
-                { type: 'file', target: path.join(repoRoot, 'examples/all.yaml') },
                 {
                   type: 'file',
-                  target: path.join(repoRoot, 'templates/inference-deployment/template.yaml'),
+                  target: path.join(repoRoot, 'catalog-info.yaml'),
+                },
+                {
+                  type: 'file',
+                  target: path.join(repoRoot, 'examples/all.yaml'),
+                },
+                {
+                  type: 'file',
+                  target: path.join(
+                    repoRoot,
+                    'templates/inference-deployment/template.yaml',
+                  ),
                 },
               ],
             },
@@ -97,19 +111,27 @@ describe('the inference-deployment template through the scaffolder', () => {
       ],
     });
     // Wait until the template and the cell it targets are in the catalog.
-    for (let attempt = 0; attempt < 120; attempt++) {
-      const found = await Promise.all(
-        ['template/default/inference-deployment', 'cell/default/eu-west-shared-1'].map(ref =>
-          request(backend.server).get(`/api/catalog/entities/by-name/${ref}`).set(auth),
-        ),
-      );
-      if (found.every(r => r.status === 200)) return;
-      await sleep(500);
-    }
+    const statuses = await Promise.all([
+      waitForEntity('template/default/inference-deployment'),
+      waitForEntity('cell/default/eu-west-shared-1'),
+    ]);
+    if (statuses.every(status => status === 200)) return;
     throw new Error('the template and the demo cell never reached the catalog');
   });
 
   afterAll(() => backend?.stop());
+
+  /** Polls the catalog for an entity; the HTTP status it last answered. */
+  async function waitForEntity(ref: string): Promise<number> {
+    for (let attempt = 0; attempt < 120; attempt++) {
+      const res = await request(backend.server)
+        .get(`/api/catalog/entities/by-name/${ref}`)
+        .set(auth);
+      if (res.status === 200) return 200;
+      await sleep(500);
+    }
+    return 404;
+  }
 
   async function runTask(values: object) {
     const created = await request(backend.server)
@@ -139,7 +161,11 @@ describe('the inference-deployment template through the scaffolder', () => {
     const res = await request(backend.server)
       .post('/api/scaffolder/v2/dry-run')
       .set(auth)
-      .send({ template: inferenceTemplate, values: fitting, directoryContents: [] });
+      .send({
+        template: inferenceTemplate,
+        values: fitting,
+        directoryContents: [],
+      });
     expect(res.status).toBe(200);
     const files = Object.fromEntries(
       res.body.directoryContents.map((f: any) => [
@@ -151,10 +177,9 @@ describe('the inference-deployment template through the scaffolder', () => {
       'catalog-info.yaml',
       'kubernetes/qwen2-5-7b-eu.yaml',
     ]);
-    expect(parseAllDocuments(files['catalog-info.yaml']).map(d => d.toJS().kind)).toEqual([
-      'InferenceDeployment',
-      'ModelProfile',
-    ]);
+    expect(
+      parseAllDocuments(files['catalog-info.yaml']).map(d => d.toJS().kind),
+    ).toEqual(['InferenceDeployment', 'ModelProfile']);
     expect(fs.readdirSync(repositories.path)).toEqual([]);
   });
 
@@ -162,16 +187,7 @@ describe('the inference-deployment template through the scaffolder', () => {
     const run = await runTask(fitting);
     expect(run.status).toBe('completed');
     expect(run.log).toMatch(/Fits: needs 30\.7 GiB per GPU/);
-    let status = 0;
-    for (let attempt = 0; attempt < 60 && status !== 200; attempt++) {
-      status = (
-        await request(backend.server)
-          .get('/api/catalog/entities/by-name/modelprofile/default/qwen2-5-7b-eu')
-          .set(auth)
-      ).status;
-      if (status !== 200) await sleep(500);
-    }
-    expect(status).toBe(200);
+    expect(await waitForEntity('modelprofile/default/qwen2-5-7b-eu')).toBe(200);
   });
 
   it('refuses a deployment that cannot fit before writing anything', async () => {
@@ -184,8 +200,14 @@ describe('the inference-deployment template through the scaffolder', () => {
       tensorParallelism: 2,
     });
     expect(run.status).toBe('failed');
-    expect(run.log).toMatch(/Does not fit: needs .* GiB more than the 21\.6 GiB usable on an NVIDIA L4 24 GB/);
-    expect(run.log).toMatch(/Skipping step publish because a previous step failed/);
-    expect(fs.existsSync(path.join(repositories.path, 'inference-llama-on-l4'))).toBe(false);
+    expect(run.log).toMatch(
+      /Does not fit: needs .* GiB more than the 21\.6 GiB usable on an NVIDIA L4 24 GB/,
+    );
+    expect(run.log).toMatch(
+      /Skipping step publish because a previous step failed/,
+    );
+    expect(
+      fs.existsSync(path.join(repositories.path, 'inference-llama-on-l4')),
+    ).toBe(false);
   });
 });

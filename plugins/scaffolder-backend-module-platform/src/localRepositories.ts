@@ -25,5 +25,7 @@ export function localRepositoryPath(baseDir: string, repoName: string): string {
 /** True when `target` is a file inside `baseDir` (after resolving `..`). */
 export function isInside(baseDir: string, target: string): boolean {
   const relative = path.relative(baseDir, path.resolve(target));
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  return (
+    relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
+  );
 }

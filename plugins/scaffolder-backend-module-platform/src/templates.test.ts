@@ -12,12 +12,17 @@ import { parse } from 'yaml';
 const templates = path.resolve(__dirname, '../../../templates');
 
 function load(name: string) {
-  return parse(fs.readFileSync(path.join(templates, name, 'template.yaml'), 'utf8'));
+  return parse(
+    fs.readFileSync(path.join(templates, name, 'template.yaml'), 'utf8'),
+  );
 }
 
 /** A template's form fields by name, across its pages. */
 function fields(template: any): Record<string, any> {
-  return Object.assign({}, ...template.spec.parameters.map((p: any) => p.properties));
+  return Object.assign(
+    {},
+    ...template.spec.parameters.map((p: any) => p.properties),
+  );
 }
 
 // The forms list choices as JSON Schema enums; these tests keep them equal to the platform

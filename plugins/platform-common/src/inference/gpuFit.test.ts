@@ -28,7 +28,11 @@ describe('checkGpuFit', () => {
   });
 
   it('refuses what cannot fit and says by how much', () => {
-    const fit = checkGpuFit({ ...llama70b, maxContextLength: 32768, maxConcurrentSequences: 64 });
+    const fit = checkGpuFit({
+      ...llama70b,
+      maxContextLength: 32768,
+      maxConcurrentSequences: 64,
+    });
     expect(fit.verdict).toBe('does-not-fit');
     expect(fit.message).toMatch(
       /^Does not fit: needs 195\.4 GiB per GPU .*, 123\.4 GiB more than the 72\.0 GiB usable on an NVIDIA H100 80 GB\./,
@@ -44,19 +48,27 @@ describe('checkGpuFit', () => {
   it('halves the weights at fp8 and quarters them at int4', () => {
     const bf16 = checkGpuFit(llama70b).weightsGiB;
     expect(
-      checkGpuFit({ ...llama70b, model: { ...llama70b.model, precision: 'fp8' } })
-        .weightsGiB,
+      checkGpuFit({
+        ...llama70b,
+        model: { ...llama70b.model, precision: 'fp8' },
+      }).weightsGiB,
     ).toBeCloseTo(bf16 / 2, 5);
     expect(
-      checkGpuFit({ ...llama70b, model: { ...llama70b.model, precision: 'int4' } })
-        .weightsGiB,
+      checkGpuFit({
+        ...llama70b,
+        model: { ...llama70b.model, precision: 'int4' },
+      }).weightsGiB,
     ).toBeCloseTo(bf16 / 4, 5);
   });
 
   it('estimates the KV cache of an unknown model conservatively and says so', () => {
     const fit = checkGpuFit({
       ...llama70b,
-      model: { name: 'acme/private-70b', parametersBillions: 70, precision: 'bf16' },
+      model: {
+        name: 'acme/private-70b',
+        parametersBillions: 70,
+        precision: 'bf16',
+      },
     });
     expect(fit.exactKvCache).toBe(false);
     expect(fit.kvCacheGiB).toBeGreaterThan(checkGpuFit(llama70b).kvCacheGiB);
@@ -65,9 +77,12 @@ describe('checkGpuFit', () => {
 });
 
 describe('the demo inference deployments', () => {
-  const file = path.resolve(__dirname, '../../../../examples/inference-deployments.yaml');
-  const deployments = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d: any) =>
-    d.toJS(),
+  const file = path.resolve(
+    __dirname,
+    '../../../../examples/inference-deployments.yaml',
+  );
+  const deployments = parseAllDocuments(fs.readFileSync(file, 'utf8')).map(
+    (d: any) => d.toJS(),
   );
 
   it.each(deployments.map((d: any) => [d.metadata.name, d]))(

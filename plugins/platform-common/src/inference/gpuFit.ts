@@ -52,31 +52,41 @@ export function checkGpuFit(
   const gpu = GPU_TYPES[spec.gpu.type];
   const known = findKnownModel(spec.model.name);
   const weightsGiB =
-    (spec.model.parametersBillions * 1e9 * PRECISION_BYTES[spec.model.precision]) / GIB;
+    (spec.model.parametersBillions *
+      1e9 *
+      PRECISION_BYTES[spec.model.precision]) /
+    GIB;
   // K and V, per layer and KV head, at 16 bits: vLLM keeps the KV cache in the activation dtype.
   const kvBytesPerToken = known
     ? 2 * known.layers * known.kvHeads * known.headDim * 2
-    : spec.model.parametersBillions * UNKNOWN_MODEL_KV_BYTES_PER_TOKEN_PER_BILLION;
+    : spec.model.parametersBillions *
+      UNKNOWN_MODEL_KV_BYTES_PER_TOKEN_PER_BILLION;
   const kvCacheGiB =
-    (kvBytesPerToken * spec.maxContextLength * spec.maxConcurrentSequences) / GIB;
-  const perGpuGiB = (weightsGiB + kvCacheGiB) / spec.gpu.count + RUNTIME_OVERHEAD_GIB;
+    (kvBytesPerToken * spec.maxContextLength * spec.maxConcurrentSequences) /
+    GIB;
+  const perGpuGiB =
+    (weightsGiB + kvCacheGiB) / spec.gpu.count + RUNTIME_OVERHEAD_GIB;
   const usableGiB = gpu.memoryGiB * GPU_MEMORY_UTILIZATION;
   const headroomGiB = usableGiB - perGpuGiB;
 
-  const need = `needs ${gib(perGpuGiB)} per GPU (weights ${gib(weightsGiB)} and KV cache ${gib(
-    kvCacheGiB,
-  )} over ${spec.gpu.count} GPU${spec.gpu.count > 1 ? 's' : ''}, plus ${gib(
-    RUNTIME_OVERHEAD_GIB,
-  )} overhead)`;
+  const need = `needs ${gib(perGpuGiB)} per GPU (weights ${gib(
+    weightsGiB,
+  )} and KV cache ${gib(kvCacheGiB)} over ${spec.gpu.count} GPU${
+    spec.gpu.count > 1 ? 's' : ''
+  }, plus ${gib(RUNTIME_OVERHEAD_GIB)} overhead)`;
   const usable = `${gib(usableGiB)} usable on an ${gpu.displayName}`;
   let verdict: GpuFitVerdict;
   let message: string;
   if (headroomGiB < 0) {
     verdict = 'does-not-fit';
-    message = `Does not fit: ${need}, ${gib(-headroomGiB)} more than the ${usable}. Lower the max context or concurrent sequences, add GPUs, or use a lower precision.`;
+    message = `Does not fit: ${need}, ${gib(
+      -headroomGiB,
+    )} more than the ${usable}. Lower the max context or concurrent sequences, add GPUs, or use a lower precision.`;
   } else if (headroomGiB < usableGiB * THIN_HEADROOM_SHARE) {
     verdict = 'thin';
-    message = `Fits with thin headroom: ${need}, leaving ${gib(headroomGiB)} of the ${usable}.`;
+    message = `Fits with thin headroom: ${need}, leaving ${gib(
+      headroomGiB,
+    )} of the ${usable}.`;
   } else {
     verdict = 'fits';
     message = `Fits: ${need}, leaving ${gib(headroomGiB)} of the ${usable}.`;

@@ -30,7 +30,11 @@ export const GPU_TYPES = {
     displayName: 'NVIDIA L40S 48 GB',
     product: 'NVIDIA-L40S',
   },
-  'L4-24GB': { memoryGiB: 24, displayName: 'NVIDIA L4 24 GB', product: 'NVIDIA-L4' },
+  'L4-24GB': {
+    memoryGiB: 24,
+    displayName: 'NVIDIA L4 24 GB',
+    product: 'NVIDIA-L4',
+  },
 } as const;
 
 export const gpuTypeSchema = z.enum(

@@ -6,9 +6,17 @@ import { createRegisterLocalFileAction } from './registerLocalFile';
 describe('cellport:catalog:register-file', () => {
   const catalog = catalogServiceMock.mock({
     addLocation: jest.fn(async () => ({
-      location: { id: 'l1', type: 'file', target: '/srv/repos/tenant-acme/catalog-info.yaml' },
+      location: {
+        id: 'l1',
+        type: 'file',
+        target: '/srv/repos/tenant-acme/catalog-info.yaml',
+      },
       entities: [
-        { apiVersion: 'cellport.dev/v1alpha1', kind: 'Tenant', metadata: { name: 'acme' } },
+        {
+          apiVersion: 'cellport.dev/v1alpha1',
+          kind: 'Tenant',
+          metadata: { name: 'acme' },
+        },
       ],
       exists: false,
     })),
@@ -22,7 +30,10 @@ describe('cellport:catalog:register-file', () => {
 
   async function register(catalogInfoPath: string, options: object = {}) {
     // The mock context takes no isDryRun, so options are laid over it.
-    const ctx = { ...createMockActionContext({ input: { catalogInfoPath } }), ...options };
+    const ctx = {
+      ...createMockActionContext({ input: { catalogInfoPath } }),
+      ...options,
+    };
     await action.handler(ctx as any);
     return Object.fromEntries((ctx.output as jest.Mock).mock.calls);
   }
@@ -38,7 +49,9 @@ describe('cellport:catalog:register-file', () => {
 
   it('registers nothing in a dry run', async () => {
     catalog.addLocation.mockClear();
-    const out = await register('/srv/repos/tenant-acme/catalog-info.yaml', { isDryRun: true });
+    const out = await register('/srv/repos/tenant-acme/catalog-info.yaml', {
+      isDryRun: true,
+    });
     expect(out.entityRefs).toEqual([]);
     expect(catalog.addLocation).not.toHaveBeenCalled();
   });

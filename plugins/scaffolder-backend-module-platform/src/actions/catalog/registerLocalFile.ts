@@ -24,7 +24,8 @@ export function createRegisterLocalFileAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
-        catalogInfoPath: z => z.string().describe('Absolute path of the catalog file'),
+        catalogInfoPath: z =>
+          z.string().describe('Absolute path of the catalog file'),
       },
       output: {
         locationRef: z => z.string(),

@@ -34,7 +34,8 @@ export function buildInferenceDeployment(
   input: InferenceDeploymentInput,
 ): InferenceDeploymentEntity {
   const known = findKnownModel(input.model);
-  const parametersBillions = input.parametersBillions ?? known?.parametersBillions;
+  const parametersBillions =
+    input.parametersBillions ?? known?.parametersBillions;
   if (parametersBillions === undefined) {
     throw new InputError(
       `parametersBillions: ${input.model} is not a known model, so its parameter count is required`,
@@ -45,7 +46,9 @@ export function buildInferenceDeployment(
     kind: 'InferenceDeployment',
     metadata: {
       name: input.name,
-      title: `${known?.displayName ?? input.model} (${input.gpuCount} x ${input.gpuType})`,
+      title: `${known?.displayName ?? input.model} (${input.gpuCount} x ${
+        input.gpuType
+      })`,
       annotations: { [KUBERNETES_ID_ANNOTATION]: input.name },
     },
     spec: {
@@ -64,7 +67,9 @@ export function buildInferenceDeployment(
       replicas: {
         min: input.minReplicas,
         max: input.maxReplicas,
-        ...(input.targetQueueDepth ? { targetQueueDepth: input.targetQueueDepth } : {}),
+        ...(input.targetQueueDepth
+          ? { targetQueueDepth: input.targetQueueDepth }
+          : {}),
       },
     },
   };

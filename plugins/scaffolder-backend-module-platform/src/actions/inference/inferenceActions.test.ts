@@ -47,7 +47,9 @@ function outputsOf(ctx: { output: unknown }): Record<string, any> {
 }
 
 async function plan(input: Record<string, unknown>) {
-  const ctx = createMockActionContext({ input: { ...planInput, ...input } as any });
+  const ctx = createMockActionContext({
+    input: { ...planInput, ...input } as any,
+  });
   await createPlanInferenceDeploymentAction({ catalog }).handler(ctx as any);
   return outputsOf(ctx);
 }
@@ -64,7 +66,9 @@ describe('cellport:inference:plan', () => {
   it('refuses a deployment that cannot fit, saying by how much', async () => {
     await expect(
       plan({ maxContextLength: 131072, maxConcurrentSequences: 64 }),
-    ).rejects.toThrow(/^Does not fit: needs .* GiB per GPU .*, \d+\.\d GiB more than the 72\.0 GiB usable/);
+    ).rejects.toThrow(
+      /^Does not fit: needs .* GiB per GPU .*, \d+\.\d GiB more than the 72\.0 GiB usable/,
+    );
   });
 
   it('warns, and goes on, when headroom is thin', async () => {
@@ -76,8 +80,12 @@ describe('cellport:inference:plan', () => {
     await expect(plan({ tensorParallelism: 3 })).rejects.toThrow(
       'spec.tensorParallelism: must divide gpu.count (4)',
     );
-    await expect(plan({ gpuType: 'RTX-4090' })).rejects.toThrow(/^spec\.gpu\.type: expected one of H100-80GB/);
-    await expect(plan({ name: 'Llama_70B' })).rejects.toThrow(/^metadata\.name: must be a DNS-1123 label/);
+    await expect(plan({ gpuType: 'RTX-4090' })).rejects.toThrow(
+      /^spec\.gpu\.type: expected one of H100-80GB/,
+    );
+    await expect(plan({ name: 'Llama_70B' })).rejects.toThrow(
+      /^metadata\.name: must be a DNS-1123 label/,
+    );
   });
 
   it('refuses an unknown cell, a taken name and an unknown model without its size', async () => {
@@ -114,17 +122,26 @@ describe('cellport:inference:render', () => {
     const entities = parseAllDocuments(
       fs.readFileSync(path.join(workspace.path, 'catalog-info.yaml'), 'utf8'),
     ).map(d => d.toJS());
-    expect(entities.map(e => e.kind)).toEqual(['InferenceDeployment', 'ModelProfile']);
-    expect(validatePlatformEntity('InferenceDeployment', entities[0]).ok).toBe(true);
+    expect(entities.map(e => e.kind)).toEqual([
+      'InferenceDeployment',
+      'ModelProfile',
+    ]);
+    expect(validatePlatformEntity('InferenceDeployment', entities[0]).ok).toBe(
+      true,
+    );
     const profile = validatePlatformEntity('ModelProfile', entities[1]);
     expect(profile.ok && profile.entity.spec).toMatchObject({
       provider: 'vllm',
       region: 'us-east-1',
-      endpoint: 'http://llama-3-1-70b-risk.cellport-inference.svc.cluster.local:8000/v1',
+      endpoint:
+        'http://llama-3-1-70b-risk.cellport-inference.svc.cluster.local:8000/v1',
       maxClassification: 'RESTRICTED',
     });
     const manifests = parseAllDocuments(
-      fs.readFileSync(path.join(workspace.path, 'kubernetes/llama-3-1-70b-risk.yaml'), 'utf8'),
+      fs.readFileSync(
+        path.join(workspace.path, 'kubernetes/llama-3-1-70b-risk.yaml'),
+        'utf8',
+      ),
     ).map(d => d.toJS());
     expect(validateManifests(manifests)).toEqual([]);
   });
@@ -133,7 +150,10 @@ describe('cellport:inference:render', () => {
     await expect(
       createRenderInferenceDeploymentAction().handler(
         createMockActionContext({
-          input: { entity: { kind: 'InferenceDeployment' }, cellRegion: 'us-east-1' },
+          input: {
+            entity: { kind: 'InferenceDeployment' },
+            cellRegion: 'us-east-1',
+          },
         }) as any,
       ),
     ).rejects.toThrow(/^entity: apiVersion: /);

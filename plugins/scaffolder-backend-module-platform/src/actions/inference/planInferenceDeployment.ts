@@ -12,7 +12,9 @@ import { examples } from './planInferenceDeployment.examples';
  * replica fits its GPUs. What cannot fit is refused with how much memory is missing; thin
  * headroom is a warning. It has no side effects, so it runs the same in a dry run.
  */
-export function createPlanInferenceDeploymentAction(options: { catalog: CatalogService }) {
+export function createPlanInferenceDeploymentAction(options: {
+  catalog: CatalogService;
+}) {
   return createTemplateAction({
     id: 'cellport:inference:plan',
     description:
@@ -21,10 +23,16 @@ export function createPlanInferenceDeploymentAction(options: { catalog: CatalogS
     supportsDryRun: true,
     schema: {
       input: {
-        name: z => z.string().describe('Name of the deployment and of its model profile'),
+        name: z =>
+          z
+            .string()
+            .describe('Name of the deployment and of its model profile'),
         owner: z => z.string().describe('Owning group'),
         cell: z => z.string().describe('Cell to run in'),
-        model: z => z.string().describe('Model repository id, e.g. Qwen/Qwen2.5-32B-Instruct'),
+        model: z =>
+          z
+            .string()
+            .describe('Model repository id, e.g. Qwen/Qwen2.5-32B-Instruct'),
         parametersBillions: z => z.number().positive().optional(),
         precision: z => z.string(),
         gpuType: z => z.string(),
@@ -49,7 +57,10 @@ export function createPlanInferenceDeploymentAction(options: { catalog: CatalogS
       const entity = buildInferenceDeployment(ctx.input);
       const credentials = await ctx.getInitiatorCredentials();
       const cellRef = stringifyEntityRef(
-        parseEntityRef(entity.spec.cell, { defaultKind: 'Cell', defaultNamespace: 'default' }),
+        parseEntityRef(entity.spec.cell, {
+          defaultKind: 'Cell',
+          defaultNamespace: 'default',
+        }),
       );
       const [cell, takenDeployment, takenProfile] = (
         await options.catalog.getEntitiesByRefs(
@@ -84,7 +95,10 @@ export function createPlanInferenceDeploymentAction(options: { catalog: CatalogS
         ctx.logger.info(fit.message);
       }
       ctx.output('entity', entity);
-      ctx.output('cellRegion', String((cell.spec as { region?: string })?.region ?? ''));
+      ctx.output(
+        'cellRegion',
+        String((cell.spec as { region?: string })?.region ?? ''),
+      );
       ctx.output('fit', fit.verdict);
       ctx.output('message', fit.message);
       ctx.output('perGpuGiB', Number(fit.perGpuGiB.toFixed(1)));

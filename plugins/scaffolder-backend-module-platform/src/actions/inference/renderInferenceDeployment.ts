@@ -33,7 +33,10 @@ export function createRenderInferenceDeploymentAction() {
     supportsDryRun: true,
     schema: {
       input: {
-        entity: z => z.record(z.any()).describe('The entity cellport:inference:plan returned'),
+        entity: z =>
+          z
+            .record(z.any())
+            .describe('The entity cellport:inference:plan returned'),
         cellRegion: z => z.string(),
         qualityTier: z => z.string().optional(),
         maxClassification: z => z.string().optional(),
@@ -44,9 +47,14 @@ export function createRenderInferenceDeploymentAction() {
       },
     },
     async handler(ctx) {
-      const parsed = validatePlatformEntity('InferenceDeployment', ctx.input.entity);
+      const parsed = validatePlatformEntity(
+        'InferenceDeployment',
+        ctx.input.entity,
+      );
       if (!parsed.ok) {
-        throw new InputError(`entity: ${formatValidationIssues(parsed.issues)}`);
+        throw new InputError(
+          `entity: ${formatValidationIssues(parsed.issues)}`,
+        );
       }
       const deployment = parsed.entity;
       const { name } = deployment.metadata;
@@ -65,7 +73,9 @@ export function createRenderInferenceDeploymentAction() {
           model: deployment.spec.model.name,
           endpoint: `http://${name}.${INFERENCE_NAMESPACE}.svc.cluster.local:8000/v1`,
           region: ctx.input.cellRegion,
-          qualityTier: qualityTierSchema.parse(ctx.input.qualityTier ?? 'standard'),
+          qualityTier: qualityTierSchema.parse(
+            ctx.input.qualityTier ?? 'standard',
+          ),
           capabilities: {
             contextLength: deployment.spec.maxContextLength,
             maxOutputTokens: Math.min(4096, deployment.spec.maxContextLength),
@@ -86,7 +96,9 @@ export function createRenderInferenceDeploymentAction() {
       const problems = validateManifests(manifests);
       if (problems.length) {
         throw new InputError(
-          `rendered manifests are invalid: ${problems.map(p => `${p.object}: ${p.message}`).join('; ')}`,
+          `rendered manifests are invalid: ${problems
+            .map(p => `${p.object}: ${p.message}`)
+            .join('; ')}`,
         );
       }
       const files = {
@@ -96,7 +108,9 @@ export function createRenderInferenceDeploymentAction() {
         [`kubernetes/${name}.yaml`]: manifestsToYaml(manifests),
       };
       for (const [file, content] of Object.entries(files)) {
-        await fs.mkdir(path.dirname(path.join(ctx.workspacePath, file)), { recursive: true });
+        await fs.mkdir(path.dirname(path.join(ctx.workspacePath, file)), {
+          recursive: true,
+        });
         await fs.writeFile(path.join(ctx.workspacePath, file), content);
       }
       ctx.output('modelProfileRef', `modelprofile:default/${name}`);

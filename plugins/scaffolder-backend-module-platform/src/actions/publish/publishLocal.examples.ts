@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Publish the onboarding files of a tenant to a local repository',
+    description:
+      'Publish the onboarding files of a tenant to a local repository',
     example: yaml.stringify({
       steps: [
         {

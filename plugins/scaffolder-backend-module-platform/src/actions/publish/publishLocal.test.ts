@@ -29,7 +29,10 @@ describe('cellport:publish:local', () => {
     const ctx = {
       ...createMockActionContext({
         input: input as any,
-        workspacePath: workspace({ 'catalog-info.yaml': 'kind: Tenant\n', 'k8s/a.yaml': 'a\n' }),
+        workspacePath: workspace({
+          'catalog-info.yaml': 'kind: Tenant\n',
+          'k8s/a.yaml': 'a\n',
+        }),
       }),
       ...options,
     };
@@ -38,14 +41,27 @@ describe('cellport:publish:local', () => {
   }
 
   it('commits the workspace into a git repository and commits nothing new on a retry', async () => {
-    const first = await publish({ repoName: 'tenant-acme', commitMessage: 'Onboard Acme' });
+    const first = await publish({
+      repoName: 'tenant-acme',
+      commitMessage: 'Onboard Acme',
+    });
     expect(first.repoPath).toBe(path.join(repos, 'tenant-acme'));
-    expect(first.catalogInfoPath).toBe(path.join(repos, 'tenant-acme/catalog-info.yaml'));
-    expect(fs.readFileSync(first.catalogInfoPath, 'utf8')).toBe('kind: Tenant\n');
-    const log = execFileSync('git', ['log', '--format=%s'], { cwd: first.repoPath, encoding: 'utf8' });
+    expect(first.catalogInfoPath).toBe(
+      path.join(repos, 'tenant-acme/catalog-info.yaml'),
+    );
+    expect(fs.readFileSync(first.catalogInfoPath, 'utf8')).toBe(
+      'kind: Tenant\n',
+    );
+    const log = execFileSync('git', ['log', '--format=%s'], {
+      cwd: first.repoPath,
+      encoding: 'utf8',
+    });
     expect(log.trim()).toBe('Onboard Acme');
 
-    const retry = await publish({ repoName: 'tenant-acme', commitMessage: 'Onboard Acme' });
+    const retry = await publish({
+      repoName: 'tenant-acme',
+      commitMessage: 'Onboard Acme',
+    });
     expect(retry.commit).toBe(first.commit);
   });
 

@@ -4,7 +4,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { localRepositoriesDir, localRepositoryPath } from '../../localRepositories';
+import {
+  localRepositoriesDir,
+  localRepositoryPath,
+} from '../../localRepositories';
 import { examples } from './publishLocal.examples';
 
 const run = promisify(execFile);
@@ -24,9 +27,16 @@ export function createPublishLocalAction(options: { config: Config }) {
     supportsDryRun: true,
     schema: {
       input: {
-        repoName: z => z.string().describe('Repository name: lower-case letters, digits, "-"'),
+        repoName: z =>
+          z
+            .string()
+            .describe('Repository name: lower-case letters, digits, "-"'),
         commitMessage: z =>
-          z.string().max(200).optional().describe('Commit message; defaults to the template name'),
+          z
+            .string()
+            .max(200)
+            .optional()
+            .describe('Commit message; defaults to the template name'),
       },
       output: {
         repoPath: z => z.string(),
@@ -44,8 +54,10 @@ export function createPublishLocalAction(options: { config: Config }) {
         ctx.output('commit', 'dry-run');
         return;
       }
-      const author = ctx.user?.entity?.spec?.profile?.displayName ?? 'Cellport scaffolder';
-      const email = ctx.user?.entity?.spec?.profile?.email ?? 'scaffolder@cellport.local';
+      const author =
+        ctx.user?.entity?.spec?.profile?.displayName ?? 'Cellport scaffolder';
+      const email =
+        ctx.user?.entity?.spec?.profile?.email ?? 'scaffolder@cellport.local';
       const commit = await ctx.checkpoint({
         key: `publish-local-${ctx.input.repoName}`,
         fn: async () => {
@@ -70,7 +82,8 @@ export function createPublishLocalAction(options: { config: Config }) {
               'commit',
               '--quiet',
               '-m',
-              ctx.input.commitMessage ?? `Scaffolded by ${ctx.templateInfo?.entityRef ?? 'Cellport'}`,
+              ctx.input.commitMessage ??
+                `Scaffolded by ${ctx.templateInfo?.entityRef ?? 'Cellport'}`,
             );
           }
           return (await git('rev-parse', 'HEAD')).stdout.trim();

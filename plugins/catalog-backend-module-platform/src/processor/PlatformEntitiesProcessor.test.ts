@@ -203,4 +203,27 @@ describe('PlatformEntitiesProcessor', () => {
       'Cell "eu-west-shared-1": spec.tenants[0]: tenant "northwind" needs dedicated isolation, this cell is shared',
     ]);
   });
+
+  it('relates a tenant that names its cell, and checks the cell tier', async () => {
+    const onboarded = {
+      ...tenant,
+      metadata: { name: 'contoso' },
+      spec: { ...tenant.spec, cell: 'eu-west-shared-1' },
+    };
+    const { relations, errors } = await process(processor, onboarded);
+    expect(errors).toEqual([]);
+    expect(relations).toEqual(
+      expect.arrayContaining([
+        'tenant:default/contoso hostedBy cell:default/eu-west-shared-1',
+        'cell:default/eu-west-shared-1 hosts tenant:default/contoso',
+      ]),
+    );
+    const dedicated = {
+      ...onboarded,
+      spec: { ...onboarded.spec, isolation: 'dedicated' },
+    };
+    expect((await process(processor, dedicated)).errors).toEqual([
+      'Tenant "contoso": spec.cell: cell "eu-west-shared-1" is shared, the tenant needs dedicated isolation',
+    ]);
+  });
 });

@@ -122,6 +122,13 @@ function contradiction(
       return `cell "${target.metadata.name}" does not host tenant "${tenant}"`;
     }
   }
+  if (
+    kind === 'Tenant' &&
+    field === 'spec.cell' &&
+    targetSpec.tier !== spec.isolation
+  ) {
+    return `cell "${target.metadata.name}" is ${targetSpec.tier}, the tenant needs ${spec.isolation} isolation`;
+  }
   if (kind === 'Cell' && field.startsWith('spec.tenants')) {
     if (targetSpec.isolation !== spec.tier) {
       return `tenant "${target.metadata.name}" needs ${targetSpec.isolation} isolation, this cell is ${spec.tier}`;

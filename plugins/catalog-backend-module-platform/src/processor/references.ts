@@ -25,6 +25,7 @@ type RefField = {
 const REFERENCE_FIELDS: Record<PlatformKind, RefField[]> = {
   Tenant: [
     { path: ['owner'], defaultKind: 'Group' },
+    { path: ['cell'], defaultKind: 'Cell' },
     { path: ['modelAllowlist'], defaultKind: 'ModelProfile' },
   ],
   Cell: [

@@ -27,7 +27,7 @@ export interface PlatformRelation {
  * back. Fields not listed (a tenant's model allowlist) emit no relation.
  */
 const RELATIONS: Record<PlatformKind, Record<string, [string, string]>> = {
-  Tenant: {},
+  Tenant: { 'spec.cell': [RELATION_HOSTED_BY, RELATION_HOSTS] },
   Cell: { 'spec.tenants': [RELATION_HOSTS, RELATION_HOSTED_BY] },
   Agent: {
     'spec.tenant': [RELATION_PART_OF, RELATION_HAS_PART],

@@ -20,6 +20,12 @@ export const tenantSpecSchema = z
     displayName: z.string().min(1).max(100).optional(),
     tier: tenantTierSchema,
     isolation: isolationSchema,
+    /**
+     * The cell hosting the tenant, for tenants onboarded into a cell whose own entity does not
+     * list them (a shared cell's file lives elsewhere). Either side's reference makes the
+     * hostedBy / hosts relation.
+     */
+    cell: entityRefSchema.optional(),
     homeRegion: regionSchema,
     residency: z
       .object({

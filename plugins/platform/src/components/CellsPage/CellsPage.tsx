@@ -1,4 +1,8 @@
-import { Entity } from '@backstage/catalog-model';
+import {
+  CompoundEntityRef,
+  Entity,
+  parseEntityRef,
+} from '@backstage/catalog-model';
 import {
   Content,
   Progress,
@@ -23,6 +27,7 @@ type CellRow = {
   tier: string;
   location: string;
   region: string;
+  tenantRefs: CompoundEntityRef[];
   tenants: number;
 };
 
@@ -40,14 +45,7 @@ const columns: TableColumn<CellRow>[] = [
     title: 'Tenants hosted',
     field: 'tenants',
     render: row => (
-      <EntityRefLinks
-        entityRefs={resolveRefs(
-          row.spec.tenants,
-          'Tenant',
-          row.entity.metadata.namespace,
-        )}
-        defaultKind="Tenant"
-      />
+      <EntityRefLinks entityRefs={row.tenantRefs} defaultKind="Tenant" />
     ),
   },
   {
@@ -62,8 +60,22 @@ const columns: TableColumn<CellRow>[] = [
   },
 ];
 
+/**
+ * The tenants a cell hosts: those its entity lists and those onboarded into it that name it,
+ * both of which the catalog relates with `hosts`.
+ */
+function hostedTenants(entity: Entity, spec: CellSpec): CompoundEntityRef[] {
+  const related = (entity.relations ?? [])
+    .filter(r => r.type === 'hosts' && r.targetRef.startsWith('tenant:'))
+    .map(r => parseEntityRef(r.targetRef));
+  return related.length > 0
+    ? related
+    : resolveRefs(spec.tenants, 'Tenant', entity.metadata.namespace);
+}
+
 function toRow(entity: Entity): CellRow {
   const spec = entity.spec as unknown as CellSpec;
+  const tenantRefs = hostedTenants(entity, spec);
   return {
     entity,
     spec,
@@ -71,7 +83,8 @@ function toRow(entity: Entity): CellRow {
     tier: spec.tier,
     location: `${spec.cloud} / ${spec.region}`,
     region: spec.region,
-    tenants: spec.tenants?.length ?? 0,
+    tenantRefs,
+    tenants: tenantRefs.length,
   };
 }
 

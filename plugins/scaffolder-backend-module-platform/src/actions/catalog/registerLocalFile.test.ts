@@ -4,22 +4,22 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { createRegisterLocalFileAction } from './registerLocalFile';
 
 describe('cellport:catalog:register-file', () => {
-  const catalog = catalogServiceMock.mock({
-    addLocation: jest.fn(async () => ({
-      location: {
-        id: 'l1',
-        type: 'file',
-        target: '/srv/repos/tenant-acme/catalog-info.yaml',
+  const catalog = catalogServiceMock.mock();
+  catalog.addLocation.mockResolvedValue({
+    location: {
+      id: 'l1',
+      entityRef: 'location:default/generated-l1',
+      type: 'file',
+      target: '/srv/repos/tenant-acme/catalog-info.yaml',
+    },
+    entities: [
+      {
+        apiVersion: 'cellport.dev/v1alpha1',
+        kind: 'Tenant',
+        metadata: { name: 'acme' },
       },
-      entities: [
-        {
-          apiVersion: 'cellport.dev/v1alpha1',
-          kind: 'Tenant',
-          metadata: { name: 'acme' },
-        },
-      ],
-      exists: false,
-    })),
+    ],
+    exists: false,
   });
   const action = createRegisterLocalFileAction({
     config: new ConfigReader({

@@ -43,7 +43,7 @@ const fitting = {
 
 jest.setTimeout(180_000);
 
-describe('the inference-deployment template through the scaffolder', () => {
+describe('the self-service templates through the scaffolder', () => {
   const repositories = createMockDirectory();
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
   const auth = { Authorization: mockCredentials.user.header() };
@@ -93,13 +93,15 @@ describe('the inference-deployment template through the scaffolder', () => {
                   type: 'file',
                   target: path.join(repoRoot, 'examples/all.yaml'),
                 },
-                {
+                ...['inference-deployment', 'tenant-cell'].map(name => ({
                   type: 'file',
                   target: path.join(
                     repoRoot,
-                    'templates/inference-deployment/template.yaml',
+                    'templates',
+                    name,
+                    'template.yaml',
                   ),
-                },
+                })),
               ],
             },
             cellport: {
@@ -113,6 +115,7 @@ describe('the inference-deployment template through the scaffolder', () => {
     // Wait until the template and the cell it targets are in the catalog.
     const statuses = await Promise.all([
       waitForEntity('template/default/inference-deployment'),
+      waitForEntity('template/default/tenant-cell'),
       waitForEntity('cell/default/eu-west-shared-1'),
     ]);
     if (statuses.every(status => status === 200)) return;
@@ -133,11 +136,14 @@ describe('the inference-deployment template through the scaffolder', () => {
     return 404;
   }
 
-  async function runTask(values: object) {
+  async function runTask(
+    values: object,
+    templateRef = 'template:default/inference-deployment',
+  ) {
     const created = await request(backend.server)
       .post('/api/scaffolder/v2/tasks')
       .set(auth)
-      .send({ templateRef: 'template:default/inference-deployment', values });
+      .send({ templateRef, values });
     expect(created.status).toBe(201);
     for (let attempt = 0; attempt < 120; attempt++) {
       const task = await request(backend.server)
@@ -209,5 +215,86 @@ describe('the inference-deployment template through the scaffolder', () => {
     expect(
       fs.existsSync(path.join(repositories.path, 'inference-llama-on-l4')),
     ).toBe(false);
+  });
+
+  const contoso = {
+    name: 'contoso-travel',
+    displayName: 'Contoso Travel',
+    owner: 'group:default/northwind-data',
+    tier: 'basic',
+    isolation: 'shared',
+    cell: 'cell:default/eu-west-shared-1',
+    region: 'eu-west-1',
+    residencyPinned: true,
+    residencyRegions: ['eu-west-1', 'swedencentral'],
+    dataClassification: 'INTERNAL',
+    monthlyBudgetUsd: 1200,
+    requestsPerMinute: 300,
+    tokensPerMinute: 200000,
+    modelAllowlist: ['modelprofile:default/azure-gpt-4o-mini-eu'],
+  };
+
+  it('onboards a tenant into a shared cell, and the catalog relates them', async () => {
+    const run = await runTask(contoso, 'template:default/tenant-cell');
+    expect(run.log).toMatch(
+      /contoso-travel joins the shared cell eu-west-shared-1/,
+    );
+    expect(run.status).toBe('completed');
+    expect(await waitForEntity('tenant/default/contoso-travel')).toBe(200);
+    const tenant = await request(backend.server)
+      .get('/api/catalog/entities/by-name/tenant/default/contoso-travel')
+      .set(auth);
+    expect(tenant.body.relations).toContainEqual({
+      type: 'hostedBy',
+      targetRef: 'cell:default/eu-west-shared-1',
+    });
+  });
+
+  it('onboards a dedicated tenant with a cell of its own', async () => {
+    const run = await runTask(
+      {
+        ...contoso,
+        name: 'acme-bank',
+        displayName: 'Acme Bank',
+        tier: 'enterprise',
+        isolation: 'dedicated',
+        cell: undefined,
+        cloud: 'aws',
+        region: 'us-east-1',
+        cluster: 'eks-us-east-1-acme',
+        residencyRegions: ['us-east-1', 'eastus'],
+        dataClassification: 'CONFIDENTIAL',
+        modelAllowlist: ['modelprofile:default/azure-gpt-4o-us'],
+      },
+      'template:default/tenant-cell',
+    );
+    expect(run.status).toBe('completed');
+    expect(await waitForEntity('cell/default/acme-bank-dedicated')).toBe(200);
+    expect(
+      fs.existsSync(
+        path.join(
+          repositories.path,
+          'tenant-acme-bank/kubernetes/acme-bank-dedicated/acme-bank.yaml',
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it('refuses an allowlist that crosses the residency, registering nothing', async () => {
+    const run = await runTask(
+      {
+        ...contoso,
+        name: 'leaky-co',
+        modelAllowlist: ['modelprofile:default/gpt-4o-mini'],
+      },
+      'template:default/tenant-cell',
+    );
+    expect(run.status).toBe('failed');
+    expect(run.log).toMatch(
+      /modelAllowlist\[0\]: gpt-4o-mini serves from us, outside the pinned residency eu-west-1, swedencentral/,
+    );
+    expect(fs.existsSync(path.join(repositories.path, 'tenant-leaky-co'))).toBe(
+      false,
+    );
   });
 });

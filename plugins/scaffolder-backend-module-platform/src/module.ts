@@ -8,6 +8,8 @@ import { createRegisterLocalFileAction } from './actions/catalog/registerLocalFi
 import { createPlanInferenceDeploymentAction } from './actions/inference/planInferenceDeployment';
 import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
 import { createPublishLocalAction } from './actions/publish/publishLocal';
+import { createPlanTenantOnboardingAction } from './actions/tenant/planTenantOnboarding';
+import { createRenderTenantOnboardingAction } from './actions/tenant/renderTenantOnboarding';
 
 /** The scaffolder actions of Cellport's self-service templates. */
 export const scaffolderModulePlatform = createBackendModule({
@@ -22,6 +24,8 @@ export const scaffolderModulePlatform = createBackendModule({
       },
       async init({ scaffolder, config, catalog }) {
         scaffolder.addActions(
+          createPlanTenantOnboardingAction({ catalog }),
+          createRenderTenantOnboardingAction(),
           createPlanInferenceDeploymentAction({ catalog }),
           createRenderInferenceDeploymentAction(),
           createPublishLocalAction({ config }),

@@ -1,5 +1,8 @@
 import {
   classificationSchema,
+  cloudSchema,
+  isolationSchema,
+  tenantTierSchema,
   GPU_TYPES,
   gpuTypeSchema,
   KNOWN_MODELS,
@@ -56,6 +59,35 @@ describe('the inference-deployment template', () => {
     expect(template.spec.steps.map((s: any) => s.action)).toEqual([
       'cellport:inference:plan',
       'cellport:inference:render',
+      'cellport:publish:local',
+      'cellport:catalog:register-file',
+    ]);
+  });
+});
+
+describe('the tenant-cell template', () => {
+  const template = load('tenant-cell');
+  const form = fields(template);
+  const placement = template.spec.parameters[1].dependencies.isolation.oneOf;
+
+  it('offers exactly the platform tiers, isolations, clouds and classifications', () => {
+    expect(form.tier.enum).toEqual(tenantTierSchema.options);
+    expect([...form.isolation.enum].sort()).toEqual(
+      [...isolationSchema.options].sort(),
+    );
+    expect(placement[1].properties.cloud.enum).toEqual(cloudSchema.options);
+    expect(form.dataClassification.enum).toEqual(classificationSchema.options);
+  });
+
+  it('asks a shared tenant for its cell and any other for a cluster', () => {
+    expect(placement[0].required).toEqual(['cell']);
+    expect(placement[1].required).toEqual(['cloud', 'cluster']);
+  });
+
+  it('plans before it writes, publishes or registers anything', () => {
+    expect(template.spec.steps.map((s: any) => s.action)).toEqual([
+      'cellport:tenant:plan',
+      'cellport:tenant:render',
       'cellport:publish:local',
       'cellport:catalog:register-file',
     ]);

@@ -1,0 +1,22 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description: 'Write what the plan step checked',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'render',
+          action: 'cellport:tenant:render',
+          name: 'Render the tenant and its manifests',
+          input: {
+            tenant: '${{ steps.plan.output.tenant }}',
+            cell: '${{ steps.plan.output.cell }}',
+            newCell: '${{ steps.plan.output.newCell }}',
+          },
+        },
+      ],
+    }),
+  },
+];

@@ -93,15 +93,17 @@ describe('the self-service templates through the scaffolder', () => {
                   type: 'file',
                   target: path.join(repoRoot, 'examples/all.yaml'),
                 },
-                ...['inference-deployment', 'tenant-cell'].map(name => ({
-                  type: 'file',
-                  target: path.join(
-                    repoRoot,
-                    'templates',
-                    name,
-                    'template.yaml',
-                  ),
-                })),
+                ...['inference-deployment', 'tenant-cell', 'agent'].map(
+                  name => ({
+                    type: 'file',
+                    target: path.join(
+                      repoRoot,
+                      'templates',
+                      name,
+                      'template.yaml',
+                    ),
+                  }),
+                ),
               ],
             },
             cellport: {
@@ -116,6 +118,7 @@ describe('the self-service templates through the scaffolder', () => {
     const statuses = await Promise.all([
       waitForEntity('template/default/inference-deployment'),
       waitForEntity('template/default/tenant-cell'),
+      waitForEntity('template/default/agent'),
       waitForEntity('cell/default/eu-west-shared-1'),
     ]);
     if (statuses.every(status => status === 200)) return;
@@ -296,5 +299,41 @@ describe('the self-service templates through the scaffolder', () => {
     expect(fs.existsSync(path.join(repositories.path, 'tenant-leaky-co'))).toBe(
       false,
     );
+  });
+
+  it('registers an agent of the onboarded tenant and says how to call it', async () => {
+    const created = await request(backend.server)
+      .post('/api/scaffolder/v2/tasks')
+      .set(auth)
+      .send({
+        templateRef: 'template:default/agent',
+        values: {
+          name: 'itinerary-planner',
+          owner: 'group:default/northwind-data',
+          tenant: 'tenant:default/contoso-travel',
+          modelProfiles: ['modelprofile:default/azure-gpt-4o-mini-eu'],
+          policy: 'cost',
+          requiredCapabilities: ['tools'],
+          tools: ['flight-search'],
+          maxCostPerRunUsd: 0.02,
+        },
+      });
+    expect(created.status).toBe(201);
+    let task: any;
+    for (let attempt = 0; attempt < 120; attempt++) {
+      task = (
+        await request(backend.server)
+          .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
+          .set(auth)
+      ).body;
+      if (['completed', 'failed'].includes(task.status)) break;
+      await sleep(500);
+    }
+    expect(task.status).toBe('completed');
+    expect(await waitForEntity('agent/default/itinerary-planner')).toBe(200);
+    const agent = await request(backend.server)
+      .get('/api/catalog/entities/by-name/agent/default/itinerary-planner')
+      .set(auth);
+    expect(agent.body.spec.cell).toBe('eu-west-shared-1');
   });
 });

@@ -4,6 +4,8 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createPlanAgentAction } from './actions/agent/planAgent';
+import { createRenderAgentAction } from './actions/agent/renderAgent';
 import { createRegisterLocalFileAction } from './actions/catalog/registerLocalFile';
 import { createPlanInferenceDeploymentAction } from './actions/inference/planInferenceDeployment';
 import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
@@ -24,6 +26,8 @@ export const scaffolderModulePlatform = createBackendModule({
       },
       async init({ scaffolder, config, catalog }) {
         scaffolder.addActions(
+          createPlanAgentAction({ catalog, config }),
+          createRenderAgentAction(),
           createPlanTenantOnboardingAction({ catalog }),
           createRenderTenantOnboardingAction(),
           createPlanInferenceDeploymentAction({ catalog }),

@@ -1,4 +1,6 @@
 import {
+  capabilitySchema,
+  routingPolicySchema,
   classificationSchema,
   cloudSchema,
   isolationSchema,
@@ -88,6 +90,27 @@ describe('the tenant-cell template', () => {
     expect(template.spec.steps.map((s: any) => s.action)).toEqual([
       'cellport:tenant:plan',
       'cellport:tenant:render',
+      'cellport:publish:local',
+      'cellport:catalog:register-file',
+    ]);
+  });
+});
+
+describe('the agent template', () => {
+  const template = load('agent');
+  const form = fields(template);
+
+  it('offers exactly the platform routing policies and capabilities', () => {
+    expect(form.policy.enum).toEqual(routingPolicySchema.options);
+    expect(form.requiredCapabilities.items.enum).toEqual(
+      capabilitySchema.options,
+    );
+  });
+
+  it('plans before it writes, publishes or registers anything', () => {
+    expect(template.spec.steps.map((s: any) => s.action)).toEqual([
+      'cellport:agent:plan',
+      'cellport:agent:render',
       'cellport:publish:local',
       'cellport:catalog:register-file',
     ]);

@@ -226,4 +226,27 @@ describe('PlatformEntitiesProcessor', () => {
       'Tenant "contoso": spec.cell: cell "eu-west-shared-1" is shared, the tenant needs dedicated isolation',
     ]);
   });
+
+  it('accepts an agent in the shared cell its tenant names', async () => {
+    const onboarded = {
+      ...tenant,
+      metadata: { name: 'contoso' },
+      spec: { ...tenant.spec, cell: 'eu-west-shared-1' },
+    };
+    const contosoAgent = {
+      ...agent,
+      metadata: { name: 'planner' },
+      spec: { ...agent.spec, tenant: 'contoso' },
+    };
+    const withContoso = new PlatformEntitiesProcessor(
+      catalogOf(
+        { ...cell, spec: { ...cell.spec, tenants: [] } },
+        onboarded,
+        group('northwind-team'),
+        profile('gpt-4o-mini'),
+        profile('gpt-4o'),
+      ),
+    );
+    expect((await process(withContoso, contosoAgent)).errors).toEqual([]);
+  });
 });

@@ -97,11 +97,24 @@ export class PlatformEntitiesProcessor implements CatalogProcessor {
         );
         return;
       }
-      const mismatch = contradiction(kind, entity, reference.field, target);
+      const mismatch = contradiction(
+        kind,
+        entity,
+        reference.field,
+        target,
+        found,
+      );
       if (mismatch) problems.push(`${reference.field}: ${mismatch}`);
     });
     return problems;
   }
+}
+
+/** `kind:namespace/name` or `name` → `name`. */
+function shortName(ref: string): string {
+  return String(ref)
+    .replace(/^[a-z]+:/i, '')
+    .replace(/^[^/]*\//, '');
 }
 
 /** Rules that tie an entity to what it refers to. */
@@ -110,15 +123,21 @@ function contradiction(
   entity: Entity,
   field: string,
   target: Entity,
+  allTargets: Array<Entity | undefined>,
 ): string | undefined {
   const spec = entity.spec as Record<string, any>;
   const targetSpec = (target.spec ?? {}) as Record<string, any>;
   if (kind === 'Agent' && field === 'spec.cell') {
-    const tenant = String(spec.tenant).replace(/^tenant:(default\/)?/i, '');
-    const hosted: string[] = (targetSpec.tenants ?? []).map((t: string) =>
-      t.replace(/^tenant:(default\/)?/i, ''),
+    const tenant = shortName(spec.tenant);
+    // The cell lists the tenant, or the tenant (onboarded into a shared cell) names the cell.
+    const listed = (targetSpec.tenants ?? []).map(shortName);
+    const tenantEntity = allTargets.find(
+      e => e?.kind === 'Tenant' && e.metadata.name === tenant,
     );
-    if (!hosted.includes(tenant)) {
+    const named = tenantEntity?.spec?.cell
+      ? shortName(tenantEntity.spec.cell as string)
+      : undefined;
+    if (!listed.includes(tenant) && named !== target.metadata.name) {
       return `cell "${target.metadata.name}" does not host tenant "${tenant}"`;
     }
   }

@@ -1,0 +1,121 @@
+import { Entity } from '@backstage/catalog-model';
+import { createMockDirectory } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { validatePlatformEntity } from '@cellport/plugin-platform-common';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { createPlanAgentAction } from './planAgent';
+import { createRenderAgentAction } from './renderAgent';
+
+const examples = path.resolve(__dirname, '../../../../../examples');
+const demoCatalog: Entity[] = fs
+  .readdirSync(examples)
+  .filter(f => f.endsWith('.yaml'))
+  .flatMap(f =>
+    parseAllDocuments(fs.readFileSync(path.join(examples, f), 'utf8')).map(
+      d => d.toJS() as Entity,
+    ),
+  )
+  .filter(e => e.kind !== 'Location')
+  .map(e => ({ ...e, metadata: { namespace: 'default', ...e.metadata } }));
+
+const action = createPlanAgentAction({
+  catalog: catalogServiceMock({ entities: demoCatalog }),
+  config: new ConfigReader({
+    cellport: { gateway: { baseUrl: 'http://gateway.test' } },
+  }),
+});
+
+const returns = {
+  name: 'returns-assistant',
+  owner: 'group:default/northwind-commerce',
+  tenant: 'tenant:default/northwind-retail',
+  modelProfiles: ['modelprofile:default/azure-gpt-4o-mini-eu'],
+  policy: 'cost',
+  fallbackChain: ['modelprofile:default/azure-gpt-4o-eu'],
+  requiredCapabilities: ['tools'],
+  tools: ['order-lookup'],
+  maxCostPerRunUsd: 0.02,
+  timeToFirstTokenP95Ms: 800,
+};
+
+async function plan(input: Record<string, unknown>) {
+  const ctx = createMockActionContext({ input: input as any });
+  await action.handler(ctx as any);
+  return Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+}
+
+describe('cellport:agent:plan', () => {
+  it('places the agent in its tenant cell and says how to call the gateway', async () => {
+    const out = await plan(returns);
+    expect(out.agent.spec).toMatchObject({
+      tenant: 'northwind-retail',
+      cell: 'eu-west-shared-1',
+      modelProfiles: ['azure-gpt-4o-mini-eu'],
+      routing: { policy: 'cost', fallbackChain: ['azure-gpt-4o-eu'] },
+    });
+    expect(out.agent.spec.slos[0]).toMatchObject({
+      metric: 'time-to-first-token',
+      thresholdMs: 800,
+    });
+    expect(out.gatewayBaseUrl).toBe('http://gateway.test/v1');
+    expect(out.modelAlias).toBe('azure-gpt-4o-mini-eu');
+    expect(out.keyHint).toBe('an API key of northwind-retail; it has none yet');
+  });
+
+  it('refuses models off the allowlist or without the required capabilities', async () => {
+    await expect(
+      plan({
+        ...returns,
+        modelProfiles: ['gpt-4o-mini', 'azure-gpt-4o-mini-eu'],
+        requiredCapabilities: ['vision'],
+      }),
+    ).rejects.toThrow(
+      "modelProfiles[0]: gpt-4o-mini is not on northwind-retail's model allowlist; " +
+        'modelProfiles[1]: azure-gpt-4o-mini-eu lacks vision',
+    );
+  });
+
+  it('refuses a cell that does not host the tenant, and unknown references', async () => {
+    await expect(
+      plan({ ...returns, cell: 'meridian-dedicated' }),
+    ).rejects.toThrow(
+      'cell: meridian-dedicated does not host tenant northwind-retail',
+    );
+    await expect(plan({ ...returns, tenant: 'globex' })).rejects.toThrow(
+      'tenant: tenant:default/globex does not exist in the catalog',
+    );
+    await expect(
+      plan({ ...returns, name: 'checkout-assistant' }),
+    ).rejects.toThrow('name: an agent "checkout-assistant" already exists');
+  });
+
+  it('names the field of bad input', async () => {
+    await expect(plan({ ...returns, policy: 'fastest' })).rejects.toThrow(
+      'spec.routing.policy: expected one of quality | balanced | cost',
+    );
+    await expect(plan({ ...returns, maxCostPerRunUsd: -1 })).rejects.toThrow(
+      'spec.runBudget.maxCostPerRunUsd: must be greater than 0',
+    );
+  });
+});
+
+describe('cellport:agent:render', () => {
+  it('writes a valid Agent entity', async () => {
+    const { agent } = await plan(returns);
+    const workspace = createMockDirectory();
+    await createRenderAgentAction().handler(
+      createMockActionContext({
+        input: { agent },
+        workspacePath: workspace.path,
+      }) as any,
+    );
+    const written = parse(
+      fs.readFileSync(path.join(workspace.path, 'catalog-info.yaml'), 'utf8'),
+    );
+    expect(validatePlatformEntity('Agent', written).ok).toBe(true);
+  });
+});

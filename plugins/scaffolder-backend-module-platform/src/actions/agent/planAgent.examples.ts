@@ -1,0 +1,28 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description: 'Plan a cost-first agent of Northwind Retail',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'plan',
+          action: 'cellport:agent:plan',
+          name: 'Check the registration',
+          input: {
+            name: 'returns-assistant',
+            owner: 'group:default/northwind-commerce',
+            tenant: 'tenant:default/northwind-retail',
+            modelProfiles: ['modelprofile:default/azure-gpt-4o-mini-eu'],
+            policy: 'cost',
+            fallbackChain: ['modelprofile:default/azure-gpt-4o-eu'],
+            requiredCapabilities: ['tools'],
+            tools: ['order-lookup'],
+            maxCostPerRunUsd: 0.02,
+          },
+        },
+      ],
+    }),
+  },
+];

@@ -1,0 +1,454 @@
+import OpenAI from 'openai';
+import type { SimulatorServer } from '@cellport/simulator';
+import type {
+  UsageEvent,
+  RoutingDecision,
+} from '@cellport/plugin-platform-common';
+import {
+  ADMIN_TOKEN,
+  eventually,
+  KEYS,
+  RecordingEventSink,
+  startGateway,
+  startSimulator,
+  testState,
+} from './__testUtils__/fixtures';
+import type { Gateway } from './createGateway';
+
+// Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+describe('gateway API (OpenAI client against the simulator)', () => {
+  let simulator: SimulatorServer;
+  let gateway: Gateway;
+  let url: string;
+  let events: RecordingEventSink;
+  const client = (key: string) =>
+    new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 });
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    ({ gateway, url, events } = await startGateway(simulator.url, {
+      config: { upstreamTimeoutMs: 1000 },
+    }));
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await simulator.stop();
+  });
+  afterEach(() => {
+    simulator.faults.clear();
+    simulator.stats.reset();
+    events.events.length = 0;
+  });
+
+  const usageOf = (requestId?: string) =>
+    events
+      .usage()
+      .find(event => !requestId || event.requestId === requestId) as UsageEvent;
+  const decisionOf = () => events.decisions()[0] as RoutingDecision;
+
+  it('answers a chat completion with upstream usage and its cost', async () => {
+    const completion = await client(KEYS.northwind).chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hello gateway' }],
+      max_tokens: 20,
+    });
+    expect(completion.choices[0].message.content).toBeTruthy();
+    const usage = usageOf();
+    expect(usage).toMatchObject({
+      tenant: 'northwind',
+      modelProfile: 'eu-large',
+      inputTokens: completion.usage!.prompt_tokens,
+      outputTokens: completion.usage!.completion_tokens,
+      tokensEstimated: false,
+      outcome: 'success',
+      status: 200,
+      stateVersion: 'v1',
+    });
+    expect(usage.costUsd).toBeCloseTo(
+      (completion.usage!.prompt_tokens * 2.5 +
+        completion.usage!.completion_tokens * 10) /
+        1e6,
+      12,
+    );
+    // Residency: the US profile of the same alias was a candidate and was dropped.
+    expect(decisionOf().candidates).toContainEqual(
+      expect.objectContaining({
+        modelProfile: 'us-large',
+        kept: false,
+        dropReason: 'residency',
+      }),
+    );
+    expect(decisionOf().chosen).toBe('eu-large');
+  });
+
+  it('streams with usage when asked, and settles the streamed usage and cost', async () => {
+    const stream = await client(KEYS.northwind).chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'stream please' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let reported: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      reported = chunk.usage ?? reported;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(reported!.completion_tokens).toBe(text.split(' ').length);
+    await eventually(() => events.usage().length === 1);
+    expect(usageOf()).toMatchObject({
+      stream: true,
+      outputTokens: reported!.completion_tokens,
+      tokensEstimated: false,
+    });
+    expect(usageOf().costUsd).toBeGreaterThan(0);
+    expect(usageOf().timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('asks the upstream for usage when streaming but hides it from callers that did not ask', async () => {
+    const stream = await client(KEYS.northwind).chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'stream without usage' }],
+      stream: true,
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.some(chunk => chunk.usage)).toBe(false);
+    await eventually(() => events.usage().length === 1);
+    expect(usageOf().outputTokens).toBeGreaterThan(0);
+    expect(usageOf().tokensEstimated).toBe(false);
+  });
+
+  it('answers embeddings', async () => {
+    const result = await client(KEYS.northwind).embeddings.create({
+      model: 'text-embedding-3-small',
+      input: ['a', 'b'],
+    });
+    expect(result.data).toHaveLength(2);
+    expect(usageOf()).toMatchObject({
+      modelProfile: 'eu-embed',
+      outputTokens: 0,
+    });
+  });
+
+  it("lists only the models the caller's tenant may use", async () => {
+    const models = [];
+    for await (const model of client(KEYS.northwind).models.list())
+      models.push(model.id);
+    expect(models).toEqual(
+      expect.arrayContaining(['auto', 'gpt-4o', 'eu-large', 'eu-small']),
+    );
+    // us-large is allowed but outside residency; claude is not allowed at all.
+    expect(models).not.toContain('us-large');
+    expect(models).not.toContain('claude');
+  });
+
+  it('gives 401 for an unknown key, without a stack trace', async () => {
+    const error = await client('cp-nope')
+      .chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'x' }],
+      })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(error.status).toBe(401);
+    expect(JSON.stringify(error.error)).not.toMatch(/at .*\.ts/);
+  });
+
+  it('gives 400 naming the field for malformed requests', async () => {
+    const error = await client(KEYS.northwind)
+      .chat.completions.create({ model: 'gpt-4o', messages: [] })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.error).toMatchObject({
+      param: 'messages',
+      type: 'invalid_request_error',
+    });
+    const raw = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEYS.northwind}`,
+        'content-type': 'application/json',
+      },
+      body: '{"model": "gpt-4o", "messages": [',
+    });
+    expect(raw.status).toBe(400);
+    expect((await raw.json()).error.message).toMatch(/not valid JSON/);
+    expect(usageOf()).toMatchObject({
+      outcome: 'rejected',
+      errorClass: 'invalid-request',
+    });
+  });
+
+  it('gives 403 for a model outside the allowlist and for data above the tenant ceiling', async () => {
+    const notAllowed = await client(KEYS.northwind)
+      .chat.completions.create({
+        model: 'claude-haiku',
+        messages: [{ role: 'user', content: 'x' }],
+      })
+      .catch(e => e);
+    expect(notAllowed).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(notAllowed.error.code).toBe('model_not_allowed');
+    const tooSensitive = await client(KEYS.northwind)
+      .chat.completions.create(
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] },
+        { headers: { 'x-cellport-data-classification': 'RESTRICTED' } },
+      )
+      .catch(e => e);
+    expect(tooSensitive.status).toBe(403);
+    expect(tooSensitive.error.code).toBe('classification_not_allowed');
+  });
+
+  it('drops profiles whose ceiling is below the data class, and refuses when none is left', async () => {
+    // brightpath is PUBLIC; asking for INTERNAL exceeds its ceiling.
+    const error = await client(KEYS.brightpath)
+      .chat.completions.create(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] },
+        { headers: { 'x-cellport-data-classification': 'INTERNAL' } },
+      )
+      .catch(e => e);
+    expect(error.status).toBe(403);
+  });
+
+  it('gives 404 for an unknown model', async () => {
+    const error = await client(KEYS.northwind)
+      .chat.completions.create({
+        model: 'no-such-model',
+        messages: [{ role: 'user', content: 'x' }],
+      })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(error.error.code).toBe('model_not_found');
+  });
+
+  it('gives 413 for a body over the limit', async () => {
+    const error = await client(KEYS.northwind)
+      .chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }],
+      })
+      .catch(e => e);
+    expect(error.status).toBe(413);
+  });
+
+  it('gives 400 when the request needs a capability no candidate has', async () => {
+    const error = await client(KEYS.brightpath)
+      .chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'lookup', parameters: { type: 'object' } },
+          },
+        ],
+      })
+      .catch(e => e);
+    expect(error.status).toBe(400);
+    expect(decisionOf().candidates).toContainEqual(
+      expect.objectContaining({
+        modelProfile: 'us-small',
+        dropReason: 'missing-capability',
+      }),
+    );
+  });
+
+  it('gives 502 when every upstream fails with a server error', async () => {
+    simulator.faults.add({
+      mode: 'error',
+      extraLatencyMs: 0,
+      retryAfterSeconds: 1,
+    });
+    const error = await client(KEYS.northwind)
+      .chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+      })
+      .catch(e => e);
+    expect(error.status).toBe(502);
+    expect(usageOf()).toMatchObject({
+      outcome: 'error',
+      errorClass: 'upstream-error',
+    });
+  });
+
+  it('gives 503 with Retry-After when upstreams rate-limit or are down', async () => {
+    simulator.faults.add({
+      mode: 'outage',
+      extraLatencyMs: 0,
+      retryAfterSeconds: 1,
+    });
+    const error = await client(KEYS.brightpath)
+      .chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+      })
+      .catch(e => e);
+    expect(error.status).toBe(503);
+    expect(error.headers.get('retry-after')).toBeTruthy();
+  });
+
+  it('gives 504 when the upstream does not answer in time', async () => {
+    simulator.faults.add({
+      mode: 'slow',
+      extraLatencyMs: 5000,
+      retryAfterSeconds: 1,
+    });
+    const error = await client(KEYS.brightpath)
+      .chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+      })
+      .catch(e => e);
+    expect(error.status).toBe(504);
+  });
+
+  it('cancels the upstream when the caller disconnects mid-stream', async () => {
+    simulator.catalog.update('eu-large-model', { tokensPerSecond: 10 });
+    try {
+      const controller = new AbortController();
+      const stream = await client(KEYS.northwind).chat.completions.create(
+        {
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: 'long story' }],
+          stream: true,
+        },
+        { signal: controller.signal },
+      );
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta?.content) {
+          controller.abort();
+        }
+      }
+    } catch {
+      // The client's own abort error.
+    } finally {
+      simulator.catalog.update('eu-large-model', { tokensPerSecond: 0 });
+    }
+    await eventually(() => simulator.stats.snapshot().cancelled === 1);
+    await eventually(() => events.usage().length === 1);
+    expect(usageOf()).toMatchObject({
+      outcome: 'cancelled',
+      errorClass: 'client-cancelled',
+    });
+  });
+
+  it('propagates the W3C trace id upstream with a new span', async () => {
+    const seen: string[] = [];
+    const original = simulator.stats.requestStarted.bind(simulator.stats);
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    // The simulator does not echo headers, so read them off a raw request hook.
+    const server = (
+      simulator as unknown as { server: import('node:http').Server }
+    ).server;
+    const listener = (req: import('node:http').IncomingMessage) => {
+      seen.push(String(req.headers.traceparent));
+    };
+    server.prependListener('request', listener);
+    try {
+      await client(KEYS.northwind).chat.completions.create(
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'trace me' }] },
+        { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } },
+      );
+    } finally {
+      server.removeListener('request', listener);
+      simulator.stats.requestStarted = original;
+    }
+    expect(seen[0]).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(seen[0]).not.toContain('00f067aa0ba902b7');
+  });
+
+  describe('control API', () => {
+    const put = (body: unknown, token = ADMIN_TOKEN) =>
+      fetch(`${url}/control/state`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+
+    it('needs the admin token', async () => {
+      expect((await put(testState(simulator.url), 'wrong')).status).toBe(401);
+      const asTenant = await fetch(`${url}/control/state`, {
+        headers: { authorization: `Bearer ${KEYS.northwind}` },
+      });
+      expect(asTenant.status).toBe(401);
+    });
+
+    it('rejects an invalid push whole, naming the fields, and keeps the old state', async () => {
+      const state = testState(simulator.url, 'v-bad');
+      state.apiKeys[0].tenant = 'nobody';
+      (state.modelProfiles[0] as { endpoint: string }).endpoint = 'not a url';
+      const response = await put(state);
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body.error.issues.join('\n')).toMatch(
+        /modelProfiles\.0\.endpoint/,
+      );
+      expect(gateway.deps.state.current!.version).toBe('v1');
+    });
+
+    it('applies a valid push atomically, and decisions record the version used', async () => {
+      const state = testState(simulator.url, 'v2');
+      state.tenants[0].allowedModels = ['eu-small'];
+      const response = await put(state);
+      expect(await response.json()).toEqual({ version: 'v2', changed: true });
+      const got = await fetch(`${url}/control/state`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      }).then(r => r.json());
+      expect(got.version).toBe('v2');
+      await client(KEYS.northwind).chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      expect(decisionOf().stateVersion).toBe('v2');
+      await put(testState(simulator.url, 'v1'));
+    });
+  });
+
+  it('keeps a rotated-out key valid until it expires', async () => {
+    await expect(
+      client(KEYS.brightpathOld).chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    ).resolves.toBeDefined();
+  });
+
+  it('serves /health, /ready and Prometheus /metrics', async () => {
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const ready = await fetch(`${url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      stateLoaded: true,
+      stateVersion: 'v1',
+    });
+    await client(KEYS.northwind).chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'count me' }],
+    });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /cellport_gateway_requests_total\{tenant="northwind",model="eu-large",outcome="success",status="200"\} \d+/,
+    );
+    expect(metrics).toContain('cellport_gateway_overhead_seconds_bucket');
+    expect(metrics).toContain('cellport_gateway_tokens_total');
+    expect(metrics).toContain('cellport_gateway_cost_usd_total');
+    expect(metrics).toContain(
+      'cellport_gateway_circuit_state{model="eu-large"} 0',
+    );
+    expect(metrics).toContain(
+      'cellport_gateway_budget_remaining_usd{tenant="northwind"}',
+    );
+    expect(metrics).not.toContain(KEYS.northwind);
+    // Refusals before authentication have no tenant, and still count.
+    expect(metrics).toMatch(
+      /cellport_gateway_requests_total\{tenant="unknown",model="none",outcome="rejected",status="401"\} \d+/,
+    );
+  });
+});

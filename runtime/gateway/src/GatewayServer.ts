@@ -1,0 +1,194 @@
+import {
+  createServer,
+  IncomingMessage,
+  Server,
+  ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ChatCompletionsHandler } from './api/ChatCompletionsHandler';
+import { ControlApi } from './api/ControlApi';
+import { EmbeddingsHandler } from './api/EmbeddingsHandler';
+import type { GatewayDeps } from './api/GatewayDeps';
+import { handleModels } from './api/ModelsHandler';
+import { GatewayError } from './http/GatewayError';
+import { sendError, sendJson } from './http/httpIo';
+
+/**
+ * The gateway's HTTP server on plain node:http (a framework would cost CPU on every request):
+ * the OpenAI-compatible API, the control API, and `/health`, `/ready`, `/metrics`.
+ */
+export class GatewayServer {
+  private readonly server: Server;
+  private readonly chat: ChatCompletionsHandler;
+  private readonly embeddings: EmbeddingsHandler;
+  private readonly control: ControlApi;
+  private inFlight = 0;
+  private draining = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.chat = new ChatCompletionsHandler(deps);
+    this.embeddings = new EmbeddingsHandler(deps);
+    this.control = new ControlApi(deps);
+    this.server = createServer((req, res) => this.dispatch(req, res));
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  async listen(
+    port = this.deps.config.port,
+    host = this.deps.config.host,
+  ): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    return this.url;
+  }
+
+  get url(): string {
+    const address = this.server.address() as AddressInfo;
+    return `http://${this.deps.config.host}:${address.port}`;
+  }
+
+  /**
+   * Stops taking requests, lets in-flight ones (streams included) finish for up to
+   * `drainTimeoutMs`, then closes what is left.
+   */
+  async close(drainTimeoutMs = this.deps.config.drainTimeoutMs): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>(resolve =>
+      this.server.close(() => resolve()),
+    );
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>(resolve => this.idleWaiters.push(resolve)),
+        new Promise<void>(resolve => {
+          timer = setTimeout(resolve, drainTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    this.inFlight += 1;
+    res.once('close', () => {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) {
+        this.idleWaiters.splice(0).forEach(resolve => resolve());
+      }
+    });
+    if (this.draining) {
+      // Tell keep-alive callers to reconnect elsewhere.
+      res.setHeader('connection', 'close');
+    }
+    this.route(req, res).catch(error => this.fail(req, res, error));
+  }
+
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    const method = req.method ?? 'GET';
+    if (method === 'POST' && path === '/v1/chat/completions') {
+      return this.chat.handle(req, res);
+    }
+    if (method === 'POST' && path === '/v1/embeddings') {
+      return this.embeddings.handle(req, res);
+    }
+    if (method === 'GET' && path === '/v1/models') {
+      return handleModels(this.deps, req, res);
+    }
+    if (path === '/control/state') {
+      return this.control.handle(req, res);
+    }
+    if (method === 'GET' && path === '/health') {
+      return sendJson(res, 200, { status: 'ok' });
+    }
+    if (method === 'GET' && path === '/ready') {
+      return this.ready(res);
+    }
+    if (method === 'GET' && path === '/metrics') {
+      return this.metrics(res);
+    }
+    throw new GatewayError(
+      404,
+      'not_found',
+      `no route ${method} ${path}`,
+      'not-found',
+    );
+  }
+
+  /** Ready when a state is loaded, the gateway is not draining and some upstream takes calls. */
+  private ready(res: ServerResponse): void {
+    const state = this.deps.state.current;
+    const checks = {
+      stateLoaded: state !== undefined,
+      stateVersion: state?.version ?? null,
+      upstreamHealthy: state
+        ? this.deps.health.anyHealthy(state.profiles.keys())
+        : false,
+      draining: this.draining,
+    };
+    const ready =
+      checks.stateLoaded && checks.upstreamHealthy && !checks.draining;
+    sendJson(res, ready ? 200 : 503, {
+      status: ready ? 'ready' : 'not-ready',
+      ...checks,
+    });
+  }
+
+  private async metrics(res: ServerResponse): Promise<void> {
+    const { metrics, health, state } = this.deps;
+    for (const { profileId, state: circuit } of health.states()) {
+      metrics.setCircuit(profileId, circuit);
+    }
+    if (state.current) {
+      metrics.setStateVersion(state.current.version);
+    }
+    const text = await metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    res.end(text);
+  }
+
+  /**
+   * Answers a request that failed outside an inference lifecycle: before authentication (no
+   * tenant, so no events) or on the ops and control routes. API refusals still count in the
+   * request metrics, under tenant "unknown".
+   */
+  private fail(
+    req: IncomingMessage,
+    res: ServerResponse,
+    error: unknown,
+  ): void {
+    if (error instanceof GatewayError) {
+      if (req.url?.startsWith('/v1/')) {
+        this.deps.metrics.requests.inc({
+          tenant: 'unknown',
+          model: 'none',
+          outcome: error.status >= 500 ? 'error' : 'rejected',
+          status: String(error.status),
+        });
+      }
+      sendError(res, error);
+      return;
+    }
+    this.deps.logger.error({ err: error }, 'request failed unexpectedly');
+    sendError(
+      res,
+      new GatewayError(
+        500,
+        'internal_error',
+        'internal gateway error',
+        'internal',
+      ),
+    );
+  }
+}

@@ -1,0 +1,317 @@
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import {
+  eventBatchSchema,
+  GatewayDesiredState,
+  GatewayModelProfile,
+  PlatformEvent,
+  platformEventSchema,
+} from '@cellport/plugin-platform-common';
+import { SimulatorServer } from '@cellport/simulator';
+import { hashApiKey } from '../auth/ApiKeyAuthenticator';
+import type { GatewayConfig } from '../config/GatewayConfig';
+import { createGateway, Gateway, GatewayOverrides } from '../createGateway';
+import type { EventSink } from '../events/EventSink';
+
+/** Plain API keys of the test state; only their hashes go into the state. */
+export const KEYS = {
+  northwind: 'cp-test-northwind-0001',
+  northwindAgent: 'cp-test-northwind-agent-0001',
+  brightpath: 'cp-test-brightpath-0001',
+  brightpathOld: 'cp-test-brightpath-old-0001',
+};
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+/** Starts a simulator that answers instantly unless a test slows it. */
+export async function startSimulator(): Promise<SimulatorServer> {
+  const simulator = new SimulatorServer({
+    port: 0,
+    defaults: {
+      ttftMs: 0,
+      tokensPerSecond: 0,
+      errorRate: 0,
+      maxOutputTokens: 4096,
+      embeddingDimensions: 8,
+    },
+  });
+  await simulator.start();
+  return simulator;
+}
+
+function profile(
+  simulatorUrl: string,
+  fields: Partial<GatewayModelProfile> &
+    Pick<GatewayModelProfile, 'id' | 'alias' | 'region'>,
+): GatewayModelProfile {
+  return {
+    provider: 'simulator',
+    upstreamModel: `${fields.id}-model`,
+    endpoint: `${simulatorUrl}/v1`,
+    qualityTier: 'standard',
+    contextLength: 128_000,
+    maxOutputTokens: 4096,
+    features: ['tools', 'vision', 'json-mode'],
+    inputPerMillionUsd: 1,
+    outputPerMillionUsd: 2,
+    maxClassification: 'CONFIDENTIAL',
+    ...fields,
+  };
+}
+
+/**
+ * Two tenants: Northwind is pinned to eu-west-1 with INTERNAL data; Brightpath has no
+ * residency, PUBLIC data and the prompt cache allowed. `gpt-4o` exists in the EU and the US.
+ */
+export function testState(
+  simulatorUrl: string,
+  version = 'v1',
+): GatewayDesiredState {
+  return {
+    schemaVersion: 1,
+    version,
+    cell: 'eu-west-shared-1',
+    tenants: [
+      {
+        id: 'northwind',
+        monthlyBudgetUsd: 100,
+        limits: { requestsPerMinute: 10_000, tokensPerMinute: 100_000_000 },
+        allowedModels: ['eu-large', 'eu-small', 'us-large', 'eu-embed'],
+        residencyRegions: ['eu-west-1'],
+        classification: 'INTERNAL',
+        promptCache: false,
+      },
+      {
+        id: 'brightpath',
+        monthlyBudgetUsd: 50,
+        limits: { requestsPerMinute: 10_000, tokensPerMinute: 100_000_000 },
+        allowedModels: ['us-large', 'us-small', 'claude'],
+        residencyRegions: [],
+        classification: 'PUBLIC',
+        promptCache: true,
+      },
+    ],
+    apiKeys: [
+      {
+        sha256: hashApiKey(KEYS.northwind),
+        prefix: 'cp-test-nort',
+        tenant: 'northwind',
+      },
+      {
+        sha256: hashApiKey(KEYS.northwindAgent),
+        prefix: 'cp-test-nwag',
+        tenant: 'northwind',
+        agent: 'nw-assistant',
+      },
+      {
+        sha256: hashApiKey(KEYS.brightpath),
+        prefix: 'cp-test-brig',
+        tenant: 'brightpath',
+      },
+      {
+        sha256: hashApiKey(KEYS.brightpathOld),
+        prefix: 'cp-test-bold',
+        tenant: 'brightpath',
+        expiresAt: '2030-01-01T00:00:00Z',
+      },
+    ],
+    modelProfiles: [
+      profile(simulatorUrl, {
+        id: 'eu-large',
+        alias: 'gpt-4o',
+        region: 'eu-west-1',
+        qualityTier: 'frontier',
+        inputPerMillionUsd: 2.5,
+        outputPerMillionUsd: 10,
+      }),
+      profile(simulatorUrl, {
+        id: 'eu-small',
+        alias: 'gpt-4o-mini',
+        region: 'eu-west-1',
+        qualityTier: 'economy',
+        inputPerMillionUsd: 0.15,
+        outputPerMillionUsd: 0.6,
+        maxClassification: 'INTERNAL',
+      }),
+      profile(simulatorUrl, {
+        id: 'us-large',
+        alias: 'gpt-4o',
+        region: 'us-east-1',
+        qualityTier: 'frontier',
+        inputPerMillionUsd: 2.5,
+        outputPerMillionUsd: 10,
+      }),
+      profile(simulatorUrl, {
+        id: 'us-small',
+        alias: 'gpt-4o-mini',
+        region: 'us-east-1',
+        qualityTier: 'economy',
+        inputPerMillionUsd: 0.15,
+        outputPerMillionUsd: 0.6,
+        maxClassification: 'PUBLIC',
+        features: [],
+      }),
+      profile(simulatorUrl, {
+        id: 'claude',
+        alias: 'claude-haiku',
+        region: 'us-east-1',
+        provider: 'anthropic',
+        inputPerMillionUsd: 0.8,
+        outputPerMillionUsd: 4,
+      }),
+      profile(simulatorUrl, {
+        id: 'eu-embed',
+        alias: 'text-embedding-3-small',
+        region: 'eu-west-1',
+        inputPerMillionUsd: 0.02,
+        outputPerMillionUsd: 0,
+      }),
+    ],
+    agents: [
+      {
+        id: 'nw-assistant',
+        tenant: 'northwind',
+        policy: 'quality',
+        preferredModels: ['eu-large'],
+        fallbackChain: ['eu-small', 'us-large'],
+        maxFallbacks: 2,
+        requiredCapabilities: [],
+      },
+    ],
+  };
+}
+
+export function testConfig(
+  overrides: Partial<GatewayConfig> = {},
+): GatewayConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    gatewayId: 'gw-test',
+    adminToken: ADMIN_TOKEN,
+    maxBodyBytes: 64 * 1024,
+    upstreamTimeoutMs: 5_000,
+    upstreamIdleTimeoutMs: 5_000,
+    events: {
+      transport: 'off',
+      spoolDir: mkdtempSync(join(tmpdir(), 'cellport-spool-')),
+      flushIntervalMs: 20,
+    },
+    cache: { enabled: false, ttlSeconds: 60, maxEntries: 100 },
+    drainTimeoutMs: 5_000,
+    logLevel: 'silent',
+    ...overrides,
+  };
+}
+
+/** Keeps every published event, for assertions. */
+export class RecordingEventSink implements EventSink {
+  readonly events: PlatformEvent[] = [];
+  publish(events: PlatformEvent[]): void {
+    // Every event must meet the contract the portal validates against.
+    for (const event of events) platformEventSchema.parse(event);
+    this.events.push(...events);
+  }
+  async close(): Promise<void> {}
+  usage() {
+    return this.events.filter(event => event.type === 'usage');
+  }
+  decisions() {
+    return this.events.filter(event => event.type === 'routing-decision');
+  }
+}
+
+/** A started gateway on the test state, recording its events unless told otherwise. */
+export async function startGateway(
+  simulatorUrl: string,
+  options: {
+    config?: Partial<GatewayConfig>;
+    overrides?: GatewayOverrides;
+    state?: GatewayDesiredState;
+    /** Deliver events as configured instead of recording them. */
+    realEvents?: boolean;
+  } = {},
+): Promise<{ gateway: Gateway; url: string; events: RecordingEventSink }> {
+  const events = new RecordingEventSink();
+  const gateway = await createGateway(testConfig(options.config), {
+    logger: pino({ level: 'silent' }),
+    ...(options.realEvents ? {} : { events }),
+    ...options.overrides,
+  });
+  gateway.deps.state.apply(options.state ?? testState(simulatorUrl));
+  const url = await gateway.start();
+  return { gateway, url, events };
+}
+
+/** Waits until `check` holds, polling a bounded number of times. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  attempts = 200,
+): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await check()) return;
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
+  throw new Error('condition not met in time');
+}
+
+/**
+ * A stand-in for the portal's ingest endpoint that records batches and dedupes by id, as the
+ * portal does. It can go down and come back on the same port.
+ */
+export class EventReceiver {
+  readonly received = new Map<string, PlatformEvent>();
+  deliveries = 0;
+  rejected = 0;
+  private server?: Server;
+  port = 0;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', chunk => chunks.push(chunk));
+      req.on('end', () => {
+        if (
+          req.url !== '/api/platform/events' ||
+          req.headers.authorization !== 'Bearer portal-token'
+        ) {
+          res.writeHead(401).end();
+          return;
+        }
+        // Validate as the portal does: a batch off the contract is refused whole.
+        const parsed = eventBatchSchema.safeParse(
+          JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        );
+        if (!parsed.success) {
+          this.rejected += 1;
+          res.writeHead(400).end();
+          return;
+        }
+        for (const event of parsed.data.events) {
+          this.deliveries += 1;
+          this.received.set(event.id, event);
+        }
+        res
+          .writeHead(202, { 'content-type': 'application/json' })
+          .end('{"accepted":true}');
+      });
+    });
+    await new Promise<void>(resolve =>
+      this.server!.listen(this.port, '127.0.0.1', () => resolve()),
+    );
+    this.port = (this.server.address() as AddressInfo).port;
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>(resolve => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,104 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GatewayError } from '../http/GatewayError';
+import {
+  bearerToken,
+  parseJsonObject,
+  readBody,
+  sendJson,
+} from '../http/httpIo';
+import { StateValidationError } from '../state/CompiledState';
+import type { GatewayDeps } from './GatewayDeps';
+
+/** The most a desired-state document may weigh. */
+const MAX_STATE_BYTES = 32 * 1024 * 1024;
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/**
+ * The control API the portal's reconciler drives: `GET` and `PUT /control/state`, behind
+ * its own admin token (compared in constant time, held only as a digest).
+ */
+export class ControlApi {
+  private readonly tokenDigest?: Buffer;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.tokenDigest = deps.config.adminToken
+      ? digest(deps.config.adminToken)
+      : undefined;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.authorize(req);
+    if (req.method === 'GET') {
+      const state = this.deps.state.current;
+      if (!state) {
+        throw new GatewayError(
+          404,
+          'no_state',
+          'no desired state has been loaded',
+          'not-found',
+        );
+      }
+      sendJson(res, 200, state.document);
+      return;
+    }
+    if (req.method === 'PUT') {
+      const document = parseJsonObject(await readBody(req, MAX_STATE_BYTES));
+      try {
+        const result = this.deps.state.apply(document);
+        this.deps.logger.info(
+          { version: result.version, changed: result.changed },
+          'desired state applied',
+        );
+        sendJson(res, 200, {
+          version: result.version,
+          changed: result.changed,
+        });
+      } catch (error) {
+        if (error instanceof StateValidationError) {
+          sendJson(res, 400, {
+            error: {
+              message: error.message,
+              type: 'invalid_request_error',
+              param: null,
+              code: 'invalid_state',
+              issues: error.issues,
+            },
+          });
+          return;
+        }
+        throw error;
+      }
+      return;
+    }
+    throw new GatewayError(
+      405,
+      'method_not_allowed',
+      'use GET or PUT on /control/state',
+      'invalid-request',
+    );
+  }
+
+  private authorize(req: IncomingMessage): void {
+    if (!this.tokenDigest) {
+      throw new GatewayError(
+        403,
+        'control_api_disabled',
+        'the control API is disabled: set GATEWAY_ADMIN_TOKEN',
+        'forbidden',
+      );
+    }
+    const token = bearerToken(req);
+    if (!token || !timingSafeEqual(digest(token), this.tokenDigest)) {
+      throw new GatewayError(
+        401,
+        'invalid_admin_token',
+        'invalid admin token',
+        'unauthorized',
+      );
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { Provider } from '@cellport/plugin-platform-common';
+import type { ApiKeyAuthenticator } from '../auth/ApiKeyAuthenticator';
+import type { PromptCache } from '../cache/PromptCache';
+import type { GatewayConfig } from '../config/GatewayConfig';
+import type { EventSink } from '../events/EventSink';
+import type { Limiter } from '../limits/Limiter';
+import type { GatewayMetrics } from '../metrics/GatewayMetrics';
+import type { ProviderAdapter } from '../providers/types';
+import type { ModelRouter } from '../router/ModelRouter';
+import type { StateStore } from '../state/StateStore';
+import type { FallbackExecutor } from '../upstream/FallbackExecutor';
+import type { UpstreamHealth } from '../upstream/UpstreamHealth';
+import type { TokenCounter } from '../usage/TokenCounter';
+
+/** The services a request handler uses; built once by createGateway. */
+export interface GatewayDeps {
+  config: GatewayConfig;
+  state: StateStore;
+  auth: ApiKeyAuthenticator;
+  router: ModelRouter;
+  health: UpstreamHealth;
+  executor: FallbackExecutor;
+  adapters: Record<Provider, ProviderAdapter>;
+  limiter: Limiter;
+  events: EventSink;
+  cache?: PromptCache;
+  metrics: GatewayMetrics;
+  tokens: TokenCounter;
+  logger: Logger;
+  /** Wall clock, injectable for tests of time windows and key expiry. */
+  now: () => number;
+}

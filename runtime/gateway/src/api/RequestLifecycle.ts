@@ -1,0 +1,207 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import {
+  Classification,
+  classificationAllowed,
+  classificationSchema,
+} from '@cellport/plugin-platform-common';
+import type { Principal } from '../auth/ApiKeyAuthenticator';
+import { RequestRecord } from '../events/RequestRecord';
+import { GatewayError } from '../http/GatewayError';
+import { bearerToken, sendError } from '../http/httpIo';
+import type { CompiledState } from '../state/CompiledState';
+import type { GatewayDeps } from './GatewayDeps';
+import { nextTraceparent } from './traceparent';
+
+/** The header a caller uses to declare the class of the data in its request. */
+export const CLASSIFICATION_HEADER = 'x-cellport-data-classification';
+
+/**
+ * One authenticated inference request from start to end: who called, under which state, the
+ * record that becomes its events, and a signal that fires when the caller goes away. `end`
+ * runs exactly once and publishes the events and metrics.
+ */
+export class RequestLifecycle {
+  readonly requestId = randomUUID();
+  readonly startedAt = performance.now();
+  readonly record: RequestRecord;
+  readonly traceparent: string;
+  readonly abort = new AbortController();
+  private ended = false;
+
+  private constructor(
+    private readonly deps: GatewayDeps,
+    readonly res: ServerResponse,
+    readonly state: CompiledState,
+    readonly principal: Principal,
+    incomingTrace: string | string[] | undefined,
+  ) {
+    this.record = new RequestRecord(this.requestId, deps.now(), {
+      gateway: deps.config.gatewayId,
+      cell: state.cell,
+      tenant: principal.tenant.id,
+      agent: principal.agent?.id,
+      stateVersion: state.version,
+    });
+    this.traceparent = nextTraceparent(incomingTrace);
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        this.abort.abort();
+      }
+    });
+  }
+
+  /** Authenticates the caller against the state in force; throws 503 or 401. */
+  static begin(
+    deps: GatewayDeps,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): RequestLifecycle {
+    const state = deps.state.current;
+    if (!state) {
+      throw new GatewayError(
+        503,
+        'not_ready',
+        'gateway has no desired state yet',
+        'internal',
+        {
+          retryAfterSeconds: 5,
+        },
+      );
+    }
+    const principal = deps.auth.authenticate(state, bearerToken(req));
+    return new RequestLifecycle(
+      deps,
+      res,
+      state,
+      principal,
+      req.headers.traceparent,
+    );
+  }
+
+  /** The data class the caller declared, or the tenant's ceiling; above the ceiling is 403. */
+  classification(req: IncomingMessage): Classification {
+    const tenant = this.principal.tenant;
+    const raw = req.headers[CLASSIFICATION_HEADER];
+    if (raw === undefined) {
+      return tenant.classification;
+    }
+    const parsed = classificationSchema.safeParse(String(raw).toUpperCase());
+    if (!parsed.success) {
+      throw GatewayError.invalid(
+        `header ${CLASSIFICATION_HEADER} must be one of ${classificationSchema.options.join(
+          ', ',
+        )}`,
+        CLASSIFICATION_HEADER,
+      );
+    }
+    if (!classificationAllowed(parsed.data, tenant.classification)) {
+      throw new GatewayError(
+        403,
+        'classification_not_allowed',
+        `tenant ${tenant.id} may not send ${parsed.data} data (ceiling ${tenant.classification})`,
+        'forbidden',
+        { param: CLASSIFICATION_HEADER },
+      );
+    }
+    return parsed.data;
+  }
+
+  get cancelled(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** Answers with an error (unless the caller has gone) and records it. */
+  fail(error: GatewayError): void {
+    this.record.fail(error.status, error.errorClass);
+    if (!this.cancelled) {
+      sendError(this.res, error, { 'x-request-id': this.requestId });
+    }
+  }
+
+  end(): void {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    const record = this.record;
+    if (this.cancelled && record.outcome === 'success') {
+      record.fail(499, 'client-cancelled');
+    }
+    const total = performance.now() - this.startedAt;
+    const { metrics } = this.deps;
+    const tenant = record.scope.tenant;
+    const model = record.chosen ?? 'none';
+    metrics.requests.inc({
+      tenant,
+      model,
+      outcome: record.outcome,
+      status: String(record.status),
+    });
+    metrics.overhead.observe(
+      Math.max(0, total - (record.upstreamLatencyMs ?? 0)) / 1000,
+    );
+    if (record.upstreamLatencyMs !== undefined) {
+      metrics.upstreamLatency.observe(
+        { model },
+        record.upstreamLatencyMs / 1000,
+      );
+    }
+    if (record.timeToFirstTokenMs !== undefined) {
+      metrics.timeToFirstToken.observe(
+        { model },
+        record.timeToFirstTokenMs / 1000,
+      );
+    }
+    if (record.inputTokens > 0) {
+      metrics.tokens.inc(
+        { tenant, model, direction: 'input' },
+        record.inputTokens,
+      );
+    }
+    if (record.outputTokens > 0) {
+      metrics.tokens.inc(
+        { tenant, model, direction: 'output' },
+        record.outputTokens,
+      );
+    }
+    if (record.costUsd > 0) {
+      metrics.cost.inc({ tenant, model }, record.costUsd);
+    }
+    const spent = this.deps.limiter.spentUsdHint(tenant, this.deps.now());
+    if (spent !== undefined) {
+      metrics.budgetRemaining.set(
+        { tenant },
+        this.principal.tenant.monthlyBudgetUsd - spent,
+      );
+    }
+    this.log(total);
+    this.deps.events.publish(record.toEvents(total));
+  }
+
+  /** One access line at debug level (free when off); failed upstream attempts at warn. */
+  private log(totalMs: number): void {
+    const record = this.record;
+    const { logger } = this.deps;
+    if (record.fallbacks.length === 0 && !logger.isLevelEnabled('debug')) {
+      return;
+    }
+    const fields = {
+      requestId: this.requestId,
+      tenant: record.scope.tenant,
+      agent: record.scope.agent,
+      model: record.chosen,
+      status: record.status,
+      outcome: record.outcome,
+      ms: Math.round(totalMs * 1000) / 1000,
+    };
+    if (record.fallbacks.length > 0) {
+      logger.warn(
+        { ...fields, fallbacks: record.fallbacks },
+        'upstream attempts failed',
+      );
+    } else {
+      logger.debug(fields, 'request');
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import type { SimulatorServer } from '@cellport/simulator';
+import {
+  ADMIN_TOKEN,
+  KEYS,
+  startGateway,
+  startSimulator,
+} from '../__testUtils__/fixtures';
+import type { Gateway } from '../createGateway';
+
+// Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+/** Bodies a careless or hostile caller may send; each must get a 4xx naming the problem. */
+const BAD_CHAT_BODIES: unknown[] = [
+  '',
+  'null',
+  '[]',
+  '"text"',
+  '{"model": 5, "messages": [{"role": "user", "content": "x"}]}',
+  '{"model": "MODEL"}',
+  '{"model": "MODEL", "messages": {}}',
+  '{"model": "MODEL", "messages": [null]}',
+  '{"model": "MODEL", "messages": [{"role": "wizard", "content": "x"}]}',
+  '{"model": "MODEL", "messages": [{"role": "user", "content": 5}]}',
+  '{"model": "MODEL", "messages": [{"role": "assistant", "content": "x", "tool_calls": 7}]}',
+  '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}',
+  '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "max_tokens": 1.5}',
+  '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "max_tokens": -3}',
+  '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "tools": "all"}',
+  '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "response_format": "json"}',
+  '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "max_tokens": 999999999}',
+];
+
+describe('bad input never yields a 500 or a stack trace', () => {
+  let simulator: SimulatorServer;
+  let gateway: Gateway;
+  let url: string;
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    ({ gateway, url } = await startGateway(simulator.url));
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await simulator.stop();
+  });
+
+  const post = (path: string, body: string, key = KEYS.brightpath) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+      },
+      body,
+    });
+
+  it.each(['gpt-4o-mini', 'claude-haiku'])(
+    'chat bodies routed to %s',
+    async model => {
+      const wrong: string[] = [];
+      for (const template of BAD_CHAT_BODIES) {
+        const body = String(template).replace('MODEL', model);
+        const response = await post('/v1/chat/completions', body);
+        const text = await response.text();
+        const message = (() => {
+          try {
+            return JSON.parse(text).error?.message;
+          } catch {
+            return undefined;
+          }
+        })();
+        if (
+          response.status < 400 ||
+          response.status >= 500 ||
+          typeof message !== 'string' ||
+          /\n\s+at /.test(text)
+        ) {
+          wrong.push(`${response.status} for ${body}: ${text.slice(0, 200)}`);
+        }
+      }
+      // Listing every wrong answer makes a failure say which body caused it.
+      expect(wrong).toEqual([]);
+    },
+  );
+
+  it('embeddings bodies', async () => {
+    for (const body of [
+      '{"model": "text-embedding-3-small"}',
+      '{"model": "text-embedding-3-small", "input": []}',
+      '{"model": "text-embedding-3-small", "input": [{}]}',
+      '{"input": "x"}',
+    ]) {
+      const response = await post('/v1/embeddings', body, KEYS.northwind);
+      expect(response.status).toBe(400);
+    }
+  });
+
+  it('unknown routes and methods', async () => {
+    expect((await fetch(`${url}/v1/nothing`)).status).toBe(404);
+    expect((await fetch(`${url}/v1/chat/completions`)).status).toBe(404);
+    const control = await fetch(`${url}/control/state`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: 'not json',
+    });
+    expect(control.status).toBe(400);
+  });
+});

@@ -1,0 +1,40 @@
+import { GatewayError } from '../http/GatewayError';
+import type { UpstreamFailure } from '../providers/types';
+
+/** The caller's answer when every attempt failed: 502, 503 or 504 by the last failure. */
+export function failureToError(failure: UpstreamFailure): GatewayError {
+  switch (failure.errorClass) {
+    case 'client-cancelled':
+      return new GatewayError(
+        499,
+        'client_cancelled',
+        failure.message,
+        'client-cancelled',
+      );
+    case 'invalid-request':
+      return GatewayError.invalid(failure.message);
+    case 'upstream-timeout':
+      return new GatewayError(
+        504,
+        'upstream_timeout',
+        `${failure.message}; no fallback succeeded`,
+        'upstream-timeout',
+      );
+    case 'upstream-unavailable':
+    case 'rate-limited':
+      return new GatewayError(
+        503,
+        'upstream_unavailable',
+        `${failure.message}; no fallback succeeded`,
+        'upstream-unavailable',
+        { retryAfterSeconds: 5 },
+      );
+    default:
+      return new GatewayError(
+        502,
+        'upstream_error',
+        `${failure.message}; no fallback succeeded`,
+        'upstream-error',
+      );
+  }
+}

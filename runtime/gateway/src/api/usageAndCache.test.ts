@@ -1,0 +1,98 @@
+import OpenAI from 'openai';
+import type { SimulatorServer } from '@cellport/simulator';
+import type { UsageEvent } from '@cellport/plugin-platform-common';
+import {
+  eventually,
+  KEYS,
+  RecordingEventSink,
+  startGateway,
+  startSimulator,
+} from '../__testUtils__/fixtures';
+import type { Gateway } from '../createGateway';
+
+// Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+describe('token counting and the prompt cache', () => {
+  let simulator: SimulatorServer;
+  let gateway: Gateway;
+  let events: RecordingEventSink;
+  let url: string;
+  const client = (key: string) =>
+    new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 });
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    ({ gateway, url, events } = await startGateway(simulator.url, {
+      config: { cache: { enabled: true, ttlSeconds: 60, maxEntries: 10 } },
+    }));
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await simulator.stop();
+  });
+  afterEach(() => {
+    events.events.length = 0;
+    simulator.stats.reset();
+  });
+
+  it('counts tokens with the tokenizer and marks them estimated when the upstream reports none', async () => {
+    simulator.catalog.update('us-small-model', { omitUsage: true });
+    try {
+      const completion = await client(KEYS.brightpath).chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'count my tokens please' }],
+        max_tokens: 10,
+      });
+      expect(completion.usage).toBeUndefined();
+      const stream = await client(KEYS.brightpath).chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'count my streamed tokens' }],
+        max_tokens: 10,
+        stream: true,
+      });
+      for await (const chunk of stream)
+        expect(chunk.usage ?? undefined).toBeUndefined();
+      await eventually(() => events.usage().length === 2);
+      for (const usage of events.usage() as UsageEvent[]) {
+        expect(usage.tokensEstimated).toBe(true);
+        expect(usage.inputTokens).toBeGreaterThan(4);
+        expect(usage.outputTokens).toBeGreaterThanOrEqual(5);
+        expect(usage.outputTokens).toBeLessThanOrEqual(20);
+        expect(usage.costUsd).toBeGreaterThan(0);
+      }
+    } finally {
+      simulator.catalog.update('us-small-model', { omitUsage: false });
+    }
+  });
+
+  it('serves an exact repeat from the cache where tenant policy allows it', async () => {
+    const request = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'cache me' }],
+    };
+    const first = await client(KEYS.brightpath).chat.completions.create(
+      request,
+    );
+    const second = await client(KEYS.brightpath).chat.completions.create(
+      request,
+    );
+    expect(second.choices[0].message.content).toBe(
+      first.choices[0].message.content,
+    );
+    expect(simulator.stats.snapshot().requests).toBe(1);
+    const [miss, hit] = events.usage() as UsageEvent[];
+    expect(miss.cached).toBe(false);
+    expect(hit).toMatchObject({ cached: true, costUsd: 0 });
+  });
+
+  it('never caches for a tenant whose policy does not allow it', async () => {
+    const request = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'do not cache me' }],
+    };
+    await client(KEYS.northwind).chat.completions.create(request);
+    await client(KEYS.northwind).chat.completions.create(request);
+    expect(simulator.stats.snapshot().requests).toBe(2);
+  });
+});

@@ -1,0 +1,119 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+
+/** Everything the gateway reads at start-up. All of it comes from environment variables. */
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  /** Names this replica in events and logs. */
+  gatewayId: string;
+  /** Bearer token of the control API; the control API is off without one. */
+  adminToken?: string;
+  /** JSON file holding the initial desired state. */
+  stateFile?: string;
+  maxBodyBytes: number;
+  /** Time allowed until an upstream's response headers. */
+  upstreamTimeoutMs: number;
+  /** Time a streamed upstream may stay silent. */
+  upstreamIdleTimeoutMs: number;
+  /** Embedded default: send every upstream call to this origin (the simulator). */
+  upstreamOriginOverride?: string;
+  /** Shared budgets and rate limits across replicas; in-process counters without it. */
+  redisUrl?: string;
+  events: {
+    transport: 'http' | 'nats' | 'off';
+    /** Portal base URL; batches go to `${portalUrl}/api/platform/events`. */
+    portalUrl?: string;
+    portalToken?: string;
+    spoolDir: string;
+    natsUrl?: string;
+    flushIntervalMs: number;
+  };
+  cache: { enabled: boolean; ttlSeconds: number; maxEntries: number };
+  /** Seconds a shutdown waits for in-flight streams to finish. */
+  drainTimeoutMs: number;
+  logLevel: string;
+}
+
+function intFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(
+      `environment variable ${name} must be a non-negative integer, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  values: T[],
+  fallback: T,
+): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  if (!values.includes(raw as T)) {
+    throw new Error(
+      `environment variable ${name} must be one of ${values.join(
+        ', ',
+      )}, got "${raw}"`,
+    );
+  }
+  return raw as T;
+}
+
+/** Reads the config; a bad value fails start-up with a message naming the variable. */
+export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const portalUrl = env.GATEWAY_EVENTS_URL || undefined;
+  const natsUrl = env.GATEWAY_NATS_URL || undefined;
+  let defaultTransport: 'http' | 'nats' | 'off' = 'off';
+  if (natsUrl) defaultTransport = 'nats';
+  else if (portalUrl) defaultTransport = 'http';
+  return {
+    host: env.GATEWAY_HOST || '127.0.0.1',
+    port: intFromEnv(env, 'GATEWAY_PORT', 7080),
+    gatewayId: env.GATEWAY_ID || `${hostname()}-${process.pid}`,
+    adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
+    stateFile: env.GATEWAY_STATE_FILE || undefined,
+    maxBodyBytes: intFromEnv(env, 'GATEWAY_MAX_BODY_BYTES', 1024 * 1024),
+    upstreamTimeoutMs: intFromEnv(env, 'GATEWAY_UPSTREAM_TIMEOUT_MS', 60_000),
+    upstreamIdleTimeoutMs: intFromEnv(
+      env,
+      'GATEWAY_UPSTREAM_IDLE_TIMEOUT_MS',
+      60_000,
+    ),
+    upstreamOriginOverride: env.GATEWAY_UPSTREAM_ORIGIN_OVERRIDE || undefined,
+    redisUrl: env.GATEWAY_REDIS_URL || undefined,
+    events: {
+      transport: oneOf(
+        env,
+        'GATEWAY_EVENTS',
+        ['http', 'nats', 'off'],
+        defaultTransport,
+      ),
+      portalUrl,
+      portalToken: env.GATEWAY_EVENTS_TOKEN || undefined,
+      spoolDir: resolve(env.GATEWAY_SPOOL_DIR || 'data/gateway-spool'),
+      natsUrl,
+      flushIntervalMs: intFromEnv(env, 'GATEWAY_EVENTS_FLUSH_MS', 100),
+    },
+    cache: {
+      enabled: oneOf(env, 'GATEWAY_CACHE', ['on', 'off'], 'off') === 'on',
+      ttlSeconds: intFromEnv(env, 'GATEWAY_CACHE_TTL_SECONDS', 300),
+      maxEntries: intFromEnv(env, 'GATEWAY_CACHE_MAX_ENTRIES', 10_000),
+    },
+    drainTimeoutMs: intFromEnv(env, 'GATEWAY_DRAIN_TIMEOUT_MS', 30_000),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

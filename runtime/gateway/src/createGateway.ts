@@ -1,0 +1,135 @@
+import pino, { Logger } from 'pino';
+import { ApiKeyAuthenticator } from './auth/ApiKeyAuthenticator';
+import { PromptCache } from './cache/PromptCache';
+import type { GatewayConfig } from './config/GatewayConfig';
+import type { GatewayDeps } from './api/GatewayDeps';
+import { DiscardingEventSink, EventSink } from './events/EventSink';
+import { createEventSink } from './events/createEventSink';
+import { GatewayServer } from './GatewayServer';
+import { InMemoryLimiter } from './limits/InMemoryLimiter';
+import type { Limiter } from './limits/Limiter';
+import { RedisLimiter } from './limits/RedisLimiter';
+import { GatewayMetrics } from './metrics/GatewayMetrics';
+import { AnthropicAdapter } from './providers/AnthropicAdapter';
+import { OpenAiAdapter } from './providers/OpenAiAdapter';
+import { UpstreamHttp } from './providers/UpstreamHttp';
+import { ModelRouter } from './router/ModelRouter';
+import { StateStore } from './state/StateStore';
+import { FallbackExecutor } from './upstream/FallbackExecutor';
+import { RetryBudget } from './upstream/RetryBudget';
+import { UpstreamHealth } from './upstream/UpstreamHealth';
+import { TokenCounter } from './usage/TokenCounter';
+
+export interface GatewayOverrides {
+  logger?: Logger;
+  limiter?: Limiter;
+  events?: EventSink;
+  /** Wall clock in ms; tests inject one to move windows and key expiry. */
+  now?: () => number;
+  breaker?: { failureThreshold: number; openMs: number };
+}
+
+/** A wired gateway: its server and the parts tests and the entry point reach into. */
+export interface Gateway {
+  server: GatewayServer;
+  deps: GatewayDeps;
+  start(): Promise<string>;
+  /** Drains in-flight requests, then flushes events and closes connections. */
+  stop(): Promise<void>;
+}
+
+/** Builds a gateway from its config: defaults in process, Redis and NATS when configured. */
+export async function createGateway(
+  config: GatewayConfig,
+  overrides: GatewayOverrides = {},
+): Promise<Gateway> {
+  const logger =
+    overrides.logger ??
+    pino({
+      name: 'cellport-gateway',
+      level: config.logLevel,
+      base: { gateway: config.gatewayId },
+    });
+  const now = overrides.now ?? Date.now;
+  const metrics = new GatewayMetrics();
+  const state = new StateStore();
+  if (config.stateFile) {
+    const { version } = state.loadFile(config.stateFile);
+    logger.info(
+      { version, file: config.stateFile },
+      'desired state loaded from file',
+    );
+  }
+  const health = new UpstreamHealth({
+    failureThreshold: overrides.breaker?.failureThreshold ?? 5,
+    openMs: overrides.breaker?.openMs ?? 10_000,
+    now,
+  });
+  const http = new UpstreamHttp({
+    headersTimeoutMs: config.upstreamTimeoutMs,
+    bodyTimeoutMs: config.upstreamIdleTimeoutMs,
+    originOverride: config.upstreamOriginOverride,
+  });
+  const openAi = new OpenAiAdapter(http);
+  const limiter =
+    overrides.limiter ??
+    (config.redisUrl
+      ? new RedisLimiter(config.redisUrl, error =>
+          logger.warn(
+            { reason: error.message },
+            'Redis unreachable; requests get 503 until it is back',
+          ),
+        )
+      : new InMemoryLimiter());
+  const events =
+    overrides.events ??
+    (config.events.transport === 'off'
+      ? new DiscardingEventSink()
+      : await createEventSink(config, logger, metrics));
+  const deps: GatewayDeps = {
+    config,
+    state,
+    auth: new ApiKeyAuthenticator(now),
+    router: new ModelRouter(health),
+    health,
+    executor: new FallbackExecutor(health, new RetryBudget()),
+    adapters: {
+      openai: openAi,
+      'azure-openai': openAi,
+      together: openAi,
+      moonshot: openAi,
+      vllm: openAi,
+      simulator: openAi,
+      anthropic: new AnthropicAdapter(http),
+    },
+    limiter,
+    events,
+    cache: config.cache.enabled
+      ? new PromptCache(config.cache, now)
+      : undefined,
+    metrics,
+    tokens: new TokenCounter(),
+    logger,
+    now,
+  };
+  const server = new GatewayServer(deps);
+  return {
+    server,
+    deps,
+    start: async () => {
+      const url = await server.listen();
+      logger.info(
+        { url, stateVersion: state.current?.version ?? null },
+        'gateway listening',
+      );
+      return url;
+    },
+    stop: async () => {
+      await server.close();
+      await events.close();
+      await limiter.close();
+      await http.close();
+      logger.info('gateway stopped');
+    },
+  };
+}

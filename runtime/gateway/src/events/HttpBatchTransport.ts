@@ -1,0 +1,43 @@
+import { request } from 'undici';
+import { EventTransport, PermanentDeliveryError } from './EventTransport';
+
+/** POSTs batches to the portal's ingest endpoint, `{portalUrl}/api/platform/events`. */
+export class HttpBatchTransport implements EventTransport {
+  readonly name = 'http';
+  private readonly url: string;
+
+  constructor(
+    portalUrl: string,
+    private readonly token: string | undefined,
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.url = `${portalUrl.replace(/\/+$/, '')}/api/platform/events`;
+  }
+
+  async send(events: string[]): Promise<void> {
+    const response = await request(this.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      },
+      body: `{"events":[${events.join(',')}]}`,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    await response.body.dump();
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) {
+      return;
+    }
+    // 400 and 422 mean the portal will never take this batch; retrying would block the queue.
+    if (status === 400 || status === 413 || status === 422) {
+      throw new PermanentDeliveryError(
+        `portal refused the batch with ${status}`,
+      );
+    }
+    throw new Error(`portal answered ${status}`);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import {
+  connect,
+  JetStreamClient,
+  NatsConnection,
+  RetentionPolicy,
+  StorageType,
+} from 'nats';
+import type { EventTransport } from './EventTransport';
+
+export const EVENTS_STREAM = 'CELLPORT_EVENTS';
+export const EVENTS_SUBJECT_PREFIX = 'cellport.events';
+
+/** Messages stay well under NATS's default 1 MiB payload limit. */
+const MAX_MESSAGE_BYTES = 512 * 1024;
+
+/** A subject token: NATS forbids '.', '*', '>' and whitespace inside one. */
+function token(value: string): string {
+  return value.replace(/[.*>\s]/g, '_');
+}
+
+/**
+ * Splits serialized events into EventBatch payloads under the size limit. The split and the
+ * ids depend only on the events, so a retried segment yields the same messages and ids.
+ */
+export function toMessages(
+  events: string[],
+): Array<{ id: string; payload: string }> {
+  const messages: Array<{ id: string; payload: string }> = [];
+  let batch: string[] = [];
+  let ids = createHash('sha256');
+  let size = 0;
+  const close = () => {
+    if (batch.length === 0) return;
+    messages.push({
+      id: `batch-${ids.digest('hex').slice(0, 40)}`,
+      payload: `{"events":[${batch.join(',')}]}`,
+    });
+    batch = [];
+    ids = createHash('sha256');
+    size = 0;
+  };
+  for (const json of events) {
+    if (size + json.length > MAX_MESSAGE_BYTES) close();
+    batch.push(json);
+    ids.update(json).update('\n');
+    size += json.length + 1;
+  }
+  close();
+  return messages;
+}
+
+/**
+ * Publishes events to NATS JetStream in the shape the portal's consumer reads: one message per
+ * EventBatch (`{"events": [...]}`) on `cellport.events.<cell>` in stream `CELLPORT_EVENTS`.
+ * Each message's `Nats-Msg-Id` is a digest of its events, so the stream drops a
+ * redelivered batch inside its duplicate window, and the portal's ingest is idempotent on
+ * event ids beyond it. A batch counts as sent once every message is acked.
+ */
+export class NatsTransport implements EventTransport {
+  readonly name = 'nats';
+  private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient }>;
+
+  constructor(private readonly servers: string) {}
+
+  private connect(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
+    this.connection ??= (async () => {
+      const nc = await connect({
+        servers: this.servers.split(','),
+        name: 'cellport-gateway',
+        maxReconnectAttempts: -1,
+        timeout: 5000,
+      });
+      const jsm = await nc.jetstreamManager();
+      try {
+        await jsm.streams.info(EVENTS_STREAM);
+      } catch {
+        await jsm.streams.add({
+          name: EVENTS_STREAM,
+          subjects: [`${EVENTS_SUBJECT_PREFIX}.>`],
+          retention: RetentionPolicy.Limits,
+          storage: StorageType.File,
+          duplicate_window: 10 * 60 * 1e9,
+        });
+      }
+      return { nc, js: nc.jetstream() };
+    })().catch(error => {
+      this.connection = undefined;
+      throw error;
+    });
+    return this.connection;
+  }
+
+  async send(events: string[]): Promise<void> {
+    if (events.length === 0) return;
+    const { js } = await this.connect();
+    // One subject per cell; only the first event is parsed to find it.
+    const cell = String(JSON.parse(events[0]).cell ?? 'unknown');
+    const subject = `${EVENTS_SUBJECT_PREFIX}.${token(cell)}`;
+    await Promise.all(
+      toMessages(events).map(message =>
+        js.publish(subject, Buffer.from(message.payload), {
+          msgID: message.id,
+          timeout: 5000,
+        }),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (!this.connection) return;
+    const { nc } = await this.connection.catch(() => ({ nc: undefined }));
+    await nc?.drain();
+  }
+}

@@ -1,0 +1,105 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { PlatformEvent } from '@cellport/plugin-platform-common';
+import { eventually } from '../__testUtils__/fixtures';
+import { DiskSpool } from './DiskSpool';
+import { EventTransport, PermanentDeliveryError } from './EventTransport';
+import { SpooledEventDelivery } from './SpooledEventDelivery';
+
+// Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+/** A transport whose answers the test scripts: fail, refuse for good, or accept. */
+class ScriptedTransport implements EventTransport {
+  readonly name = 'scripted';
+  readonly delivered: string[][] = [];
+  attempts = 0;
+  constructor(private readonly script: Array<'fail' | 'refuse' | 'ok'>) {}
+  async send(events: string[]): Promise<void> {
+    const answer = this.script[this.attempts++] ?? 'ok';
+    if (answer === 'fail') throw new Error('receiver down');
+    if (answer === 'refuse') throw new PermanentDeliveryError('400');
+    this.delivered.push(events);
+  }
+  async close(): Promise<void> {}
+}
+
+const event = (id: string) =>
+  ({ id, cell: 'c', type: 'usage' } as unknown as PlatformEvent);
+
+describe('SpooledEventDelivery', () => {
+  const options = { flushIntervalMs: 5, batchSize: 2, maxBackoffMs: 20 };
+
+  it('retries a failed batch until the receiver takes it, in order, one segment per batch', async () => {
+    const spool = new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-')));
+    const transport = new ScriptedTransport(['fail', 'fail', 'ok']);
+    const delivery = new SpooledEventDelivery(
+      spool,
+      transport,
+      pino({ level: 'silent' }),
+      options,
+    );
+    delivery.publish([
+      event('event-0001'),
+      event('event-0002'),
+      event('event-0003'),
+    ]);
+    await eventually(() => transport.delivered.flat().length === 3);
+    await delivery.close();
+    expect(transport.delivered.flat().map(e => JSON.parse(e).id)).toEqual([
+      'event-0001',
+      'event-0002',
+      'event-0003',
+    ]);
+    expect(transport.attempts).toBe(4);
+    expect(await spool.segments()).toEqual([]);
+  });
+
+  it('sets aside a batch the receiver refuses for good, and goes on with the next', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const spool = new DiskSpool(dir);
+    const transport = new ScriptedTransport(['refuse', 'ok']);
+    const delivery = new SpooledEventDelivery(
+      spool,
+      transport,
+      pino({ level: 'silent' }),
+      options,
+    );
+    delivery.publish([
+      event('event-0001'),
+      event('event-0002'),
+      event('event-0003'),
+    ]);
+    await eventually(() => transport.attempts === 2);
+    await delivery.close();
+    expect(transport.delivered.flat().map(e => JSON.parse(e).id)).toEqual([
+      'event-0003',
+    ]);
+    expect(await new DiskSpool(join(dir, 'dead')).segments()).toHaveLength(1);
+  });
+
+  it('keeps unsent events on disk across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const down = new ScriptedTransport(Array(100).fill('fail'));
+    const first = new SpooledEventDelivery(
+      new DiskSpool(dir),
+      down,
+      pino({ level: 'silent' }),
+      options,
+    );
+    first.publish([event('event-0001')]);
+    await first.close();
+    const up = new ScriptedTransport([]);
+    const second = new SpooledEventDelivery(
+      new DiskSpool(dir),
+      up,
+      pino({ level: 'silent' }),
+      options,
+    );
+    await eventually(() => up.delivered.length === 1);
+    await second.close();
+    expect(JSON.parse(up.delivered[0][0]).id).toBe('event-0001');
+  });
+});

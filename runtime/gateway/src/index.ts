@@ -1,0 +1,45 @@
+/**
+ * Cellport's AI gateway and LLM router.
+ *
+ * @packageDocumentation
+ */
+import { readGatewayConfig } from './config/GatewayConfig';
+import { createGateway } from './createGateway';
+
+export {
+  createGateway,
+  type Gateway,
+  type GatewayOverrides,
+} from './createGateway';
+export { readGatewayConfig, type GatewayConfig } from './config/GatewayConfig';
+export { hashApiKey } from './auth/ApiKeyAuthenticator';
+export { complexityScore } from './router/complexityScore';
+export { ModelRouter } from './router/ModelRouter';
+export { UpstreamHealth } from './upstream/UpstreamHealth';
+export { compileState } from './state/CompiledState';
+
+/** Starts the gateway from environment variables; drains and stops on SIGINT/SIGTERM. */
+export async function runGatewayFromEnv(): Promise<void> {
+  const gateway = await createGateway(readGatewayConfig(process.env));
+  await gateway.start();
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.deps.logger.info({ signal }, 'draining in-flight requests');
+    gateway.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (require.main === module) {
+  runGatewayFromEnv().catch(error => {
+    // eslint-disable-next-line no-console
+    console.error(`gateway failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

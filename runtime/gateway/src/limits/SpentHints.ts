@@ -1,0 +1,32 @@
+import { monthOf, NANO } from './Limiter';
+
+/**
+ * What each tenant had spent this month when this replica last looked, so the router can drop
+ * candidates the budget cannot cover without a round trip to the counters. It holds spend, not
+ * remaining budget, so a raised budget applies at once, and it is keyed by month, so a new month
+ * starts clean. A hint only ever errs low with several replicas, never refusing wrongly by much.
+ */
+export class SpentHints {
+  private readonly hints = new Map<
+    string,
+    { month: string; spentNano: number }
+  >();
+
+  set(tenant: string, month: string, spentNano: number): void {
+    this.hints.set(tenant, { month, spentNano });
+  }
+
+  add(tenant: string, month: string, deltaNano: number): void {
+    const hint = this.hints.get(tenant);
+    if (hint && hint.month === month) {
+      hint.spentNano += deltaNano;
+    }
+  }
+
+  spentUsd(tenant: string, nowMs: number): number | undefined {
+    const hint = this.hints.get(tenant);
+    return hint && hint.month === monthOf(nowMs)
+      ? hint.spentNano / NANO
+      : undefined;
+  }
+}

@@ -1,0 +1,331 @@
+import Redis from 'ioredis';
+import OpenAI from 'openai';
+import type { SimulatorServer } from '@cellport/simulator';
+import type { UsageEvent } from '@cellport/plugin-platform-common';
+import {
+  KEYS,
+  startGateway,
+  startSimulator,
+  testState,
+} from '../__testUtils__/fixtures';
+import type { Gateway } from '../createGateway';
+import { InMemoryLimiter } from './InMemoryLimiter';
+import { RedisLimiter } from './RedisLimiter';
+import { maxRequestCostUsd } from '../usage/cost';
+
+// Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+const REDIS_URL =
+  process.env.CELLPORT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+
+/** Deletes only this suite's counters: other suites and services may share the Redis. */
+async function clearTenant(redis: Redis, tenant: string): Promise<void> {
+  const keys = await redis.keys(`cellport:{${tenant}}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+}
+
+async function connectRedis(): Promise<Redis> {
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new Error(
+      `these tests need Redis at ${REDIS_URL} (set CELLPORT_TEST_REDIS_URL): ${
+        (error as Error).message
+      }`,
+    );
+  }
+  return redis;
+}
+
+/** Brightpath with a budget that fits a few dozen of the requests below. */
+function budgetState(
+  simulatorUrl: string,
+  tenantBudgetUsd: number,
+  rpm = 100_000,
+) {
+  const state = testState(
+    simulatorUrl,
+    `budget-${Math.random().toString(36).slice(2, 10)}`,
+  );
+  state.tenants[1].monthlyBudgetUsd = tenantBudgetUsd;
+  state.tenants[1].limits.requestsPerMinute = rpm;
+  // A unique tenant id per run keeps Redis counters of earlier runs out of the way.
+  return state;
+}
+
+const ask = (client: OpenAI) =>
+  client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'budget test prompt' }],
+    max_tokens: 100,
+  });
+
+describe('budgets and rate limits', () => {
+  let simulator: SimulatorServer;
+  beforeAll(async () => {
+    simulator = await startSimulator();
+  });
+  afterAll(() => simulator.stop());
+
+  function maxCost(): number {
+    const profile = testState(simulator.url).modelProfiles.find(
+      p => p.id === 'us-small',
+    )!;
+    // The router estimates ~ ceil(chars/4) + 4 tokens for this one-message prompt.
+    return maxRequestCostUsd(
+      profile,
+      Math.ceil('budget test prompt'.length / 4) + 4,
+      100,
+    );
+  }
+
+  it('gives 429 with Retry-After once requests per minute are used up', async () => {
+    const { gateway, url } = await startGateway(simulator.url, {
+      state: budgetState(simulator.url, 50, 3),
+    });
+    try {
+      const client = new OpenAI({
+        apiKey: KEYS.brightpath,
+        baseURL: `${url}/v1`,
+        maxRetries: 0,
+      });
+      for (let i = 0; i < 3; i++) await ask(client);
+      const error = await ask(client).catch(e => e);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(error.error.code).toBe('rate_limit_exceeded');
+      expect(Number(error.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('holds the budget under 200 concurrent requests (in process)', async () => {
+    const budget = maxCost() * 40.5;
+    const limiter = new InMemoryLimiter();
+    const { gateway, url, events } = await startGateway(simulator.url, {
+      state: budgetState(simulator.url, budget),
+      overrides: { limiter },
+    });
+    try {
+      const client = new OpenAI({
+        apiKey: KEYS.brightpath,
+        baseURL: `${url}/v1`,
+        maxRetries: 0,
+      });
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, () => ask(client)),
+      );
+      const ok = results.filter(r => r.status === 'fulfilled').length;
+      const rejected = results.filter(
+        r =>
+          r.status === 'rejected' &&
+          (r.reason as { status?: number }).status === 429,
+      ).length;
+      expect(ok + rejected).toBe(200);
+      expect(ok).toBeGreaterThanOrEqual(40);
+      const spent = events
+        .usage()
+        .reduce((sum, event) => sum + (event as UsageEvent).costUsd, 0);
+      expect(spent).toBeLessThanOrEqual(budget + maxCost());
+      // Settled spend in the limiter matches the events (reservations were settled, not kept).
+      await new Promise(resolve => setImmediate(resolve));
+      expect(limiter.spentUsd('brightpath', Date.now())).toBeCloseTo(spent, 6);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('shares one Redis budget across two gateway replicas under 200 concurrent requests', async () => {
+    const redis = await connectRedis();
+    await clearTenant(redis, 'brightpath');
+    const budget = maxCost() * 40.5;
+    const state = budgetState(simulator.url, budget);
+    const replicas = await Promise.all(
+      [0, 1].map(() =>
+        startGateway(simulator.url, {
+          state,
+          overrides: { limiter: new RedisLimiter(REDIS_URL) },
+        }),
+      ),
+    );
+    try {
+      const clients = replicas.map(
+        ({ url }) =>
+          new OpenAI({
+            apiKey: KEYS.brightpath,
+            baseURL: `${url}/v1`,
+            maxRetries: 0,
+          }),
+      );
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, (_, i) => ask(clients[i % 2])),
+      );
+      const ok = results.filter(r => r.status === 'fulfilled').length;
+      const perReplica = replicas.map(
+        ({ events }) =>
+          events.usage().filter(e => (e as UsageEvent).outcome === 'success')
+            .length,
+      );
+      expect(ok).toBeGreaterThanOrEqual(40);
+      expect(perReplica[0]).toBeGreaterThan(0);
+      expect(perReplica[1]).toBeGreaterThan(0);
+      const spent = replicas
+        .flatMap(({ events }) => events.usage())
+        .reduce((sum, event) => sum + (event as UsageEvent).costUsd, 0);
+      expect(spent).toBeLessThanOrEqual(budget + maxCost());
+      // Every settle landed: Redis holds exactly what the requests cost.
+      const limiter = replicas[0].gateway.deps.limiter as RedisLimiter;
+      let stored = 0;
+      for (let i = 0; i < 50; i++) {
+        stored = await limiter.spentUsd('brightpath', Date.now());
+        if (Math.abs(stored - spent) < 1e-6) break;
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      expect(stored).toBeCloseTo(spent, 6);
+      const error = await ask(clients[0]).catch(e => e);
+      expect(error.status).toBe(429);
+      expect(error.error.code).toBe('budget_exhausted');
+      expect(Number(error.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(
+        replicas.map(({ gateway }: { gateway: Gateway }) => gateway.stop()),
+      );
+      await clearTenant(redis, 'brightpath');
+      redis.disconnect();
+    }
+  });
+
+  it("enforces an agent's own monthly budget inside its tenant's", async () => {
+    const state = testState(simulator.url, 'agent-budget');
+    // A request reserves up to ~$0.001 (eu-large, 100 output tokens) and settles for less.
+    state.agents[0].monthlyBudgetUsd = 0.0025;
+    const { gateway, url } = await startGateway(simulator.url, { state });
+    try {
+      const agent = new OpenAI({
+        apiKey: KEYS.northwindAgent,
+        baseURL: `${url}/v1`,
+        maxRetries: 0,
+      });
+      const tenant = new OpenAI({
+        apiKey: KEYS.northwind,
+        baseURL: `${url}/v1`,
+        maxRetries: 0,
+      });
+      const request = {
+        model: 'gpt-4o',
+        messages: [{ role: 'user' as const, content: 'agent budget' }],
+        max_tokens: 100,
+      };
+      let served = 0;
+      let error;
+      for (let i = 0; i < 30 && !error; i++) {
+        try {
+          await agent.chat.completions.create(request);
+          served += 1;
+        } catch (e) {
+          error = e as InstanceType<typeof OpenAI.APIError>;
+        }
+      }
+      expect(served).toBeGreaterThanOrEqual(2);
+      expect(error?.status).toBe(429);
+      expect(error?.code).toBe('budget_exhausted');
+      expect(error?.message).toMatch(/agent nw-assistant/);
+      // The tenant's own key is not held by its agent's budget.
+      await expect(
+        tenant.chat.completions.create(request),
+      ).resolves.toBeDefined();
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('serves again at once when a state push raises an exhausted budget', async () => {
+    const tight = budgetState(simulator.url, maxCost() * 1.5);
+    const { gateway, url } = await startGateway(simulator.url, {
+      state: tight,
+    });
+    try {
+      const client = new OpenAI({
+        apiKey: KEYS.brightpath,
+        baseURL: `${url}/v1`,
+        maxRetries: 0,
+      });
+      let refused;
+      for (let i = 0; i < 20 && !refused; i++) {
+        refused = await ask(client).then(
+          () => undefined,
+          e => e,
+        );
+      }
+      expect(refused?.status).toBe(429);
+      gateway.deps.state.apply({
+        ...tight,
+        version: 'raised',
+        tenants: tight.tenants.map(t =>
+          t.id === 'brightpath' ? { ...t, monthlyBudgetUsd: 50 } : t,
+        ),
+      });
+      await expect(ask(client)).resolves.toBeDefined();
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('refuses with 503, not a 500, while the shared counters are unreachable', async () => {
+    // Nothing listens on port 1: the limiter cannot check or reserve, so budgets fail closed.
+    const errors: string[] = [];
+    const limiter = new RedisLimiter('redis://127.0.0.1:1', error =>
+      errors.push(error.message),
+    );
+    const { gateway, url } = await startGateway(simulator.url, {
+      overrides: { limiter },
+    });
+    simulator.stats.reset();
+    try {
+      const client = new OpenAI({
+        apiKey: KEYS.brightpath,
+        baseURL: `${url}/v1`,
+        maxRetries: 0,
+      });
+      const error = await ask(client).catch(e => e);
+      expect(error.status).toBe(503);
+      expect(error.error.code).toBe('limits_unavailable');
+      expect(simulator.stats.snapshot().requests).toBe(0);
+      expect(errors[0]).toMatch(/ECONNREFUSED/);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('releases the reservation of a failed request', async () => {
+    const limiter = new InMemoryLimiter();
+    const { gateway, url } = await startGateway(simulator.url, {
+      overrides: { limiter },
+    });
+    simulator.faults.add({
+      mode: 'error',
+      extraLatencyMs: 0,
+      retryAfterSeconds: 1,
+    });
+    try {
+      const client = new OpenAI({
+        apiKey: KEYS.brightpath,
+        baseURL: `${url}/v1`,
+        maxRetries: 0,
+      });
+      await expect(ask(client)).rejects.toMatchObject({ status: 502 });
+      await new Promise(resolve => setImmediate(resolve));
+      expect(limiter.spentUsd('brightpath', Date.now())).toBe(0);
+    } finally {
+      simulator.faults.clear();
+      await gateway.stop();
+    }
+  });
+});

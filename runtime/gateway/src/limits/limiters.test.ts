@@ -1,0 +1,123 @@
+import Redis from 'ioredis';
+import { InMemoryLimiter } from './InMemoryLimiter';
+import type { Limiter, LimitRequest } from './Limiter';
+import { RedisLimiter } from './RedisLimiter';
+
+// Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+const REDIS_URL =
+  process.env.CELLPORT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+
+/** The same rules, checked against both implementations with an injected clock. */
+describe.each([
+  ['in process', () => new InMemoryLimiter()],
+  ['Redis', () => new RedisLimiter(REDIS_URL)],
+])('%s limiter', (name, create: () => Limiter) => {
+  let limiter: Limiter;
+  const tenant = `limiter-test-${Math.random().toString(36).slice(2, 10)}`;
+  const start = Date.parse('2026-11-23T10:00:00Z');
+  const request = (overrides: Partial<LimitRequest> = {}): LimitRequest => ({
+    tenant,
+    limits: { requestsPerMinute: 3, tokensPerMinute: 1000 },
+    tenantBudgetUsd: 1,
+    tokens: 100,
+    costUsd: 0.1,
+    nowMs: start,
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    if (name !== 'Redis') return;
+    const probe = new Redis(REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
+    try {
+      await probe.connect();
+    } catch (error) {
+      throw new Error(
+        `this test needs Redis at ${REDIS_URL} (set CELLPORT_TEST_REDIS_URL): ${
+          (error as Error).message
+        }`,
+      );
+    } finally {
+      probe.disconnect();
+    }
+  });
+  beforeEach(() => {
+    limiter = create();
+  });
+  afterEach(async () => {
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`cellport:{${tenant}}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await limiter.close();
+  });
+
+  it('counts requests per fixed minute window and resets in the next', async () => {
+    for (let i = 0; i < 3; i++)
+      expect((await limiter.reserve(request())).ok).toBe(true);
+    const refused = await limiter.reserve(request({ nowMs: start + 30_000 }));
+    expect(refused).toMatchObject({
+      ok: false,
+      reason: 'rate-limited',
+      retryAfterSeconds: 30,
+    });
+    expect((await limiter.reserve(request({ nowMs: start + 60_000 }))).ok).toBe(
+      true,
+    );
+  });
+
+  it('counts tokens per minute, corrected by settlement', async () => {
+    const first = await limiter.reserve(request({ tokens: 900 }));
+    expect(first.ok).toBe(true);
+    expect((await limiter.reserve(request({ tokens: 200 }))).ok).toBe(false);
+    // The request used far fewer tokens than reserved: the rest comes back.
+    if (first.ok)
+      await limiter.settle(first.reservation, { tokens: 300, costUsd: 0.01 });
+    expect((await limiter.reserve(request({ tokens: 200 }))).ok).toBe(true);
+  });
+
+  it('reserves the budget, settles the actual cost and releases on failure', async () => {
+    const limits = { requestsPerMinute: 100, tokensPerMinute: 1_000_000 };
+    const a = await limiter.reserve(request({ limits, costUsd: 0.6 }));
+    expect(a.ok).toBe(true);
+    const b = await limiter.reserve(request({ limits, costUsd: 0.6 }));
+    expect(b).toMatchObject({ ok: false, reason: 'budget-exhausted' });
+    if (a.ok) await limiter.release(a.reservation);
+    const c = await limiter.reserve(request({ limits, costUsd: 0.6 }));
+    expect(c.ok).toBe(true);
+    if (c.ok)
+      await limiter.settle(c.reservation, { tokens: 10, costUsd: 0.25 });
+    expect(limiter.spentUsdHint(tenant, start)).toBeCloseTo(0.25, 9);
+    // Spend belongs to its month: December starts with the full budget.
+    const december = Date.parse('2026-12-01T00:00:00Z');
+    expect(
+      (
+        await limiter.reserve(
+          request({ limits, costUsd: 0.9, nowMs: december }),
+        )
+      ).ok,
+    ).toBe(true);
+  });
+
+  it('holds an agent to its own budget', async () => {
+    const limits = { requestsPerMinute: 100, tokensPerMinute: 1_000_000 };
+    const agent = { agent: 'helper', agentBudgetUsd: 0.15, limits };
+    expect(
+      (await limiter.reserve(request({ ...agent, costUsd: 0.1 }))).ok,
+    ).toBe(true);
+    expect(
+      await limiter.reserve(request({ ...agent, costUsd: 0.1 })),
+    ).toMatchObject({
+      ok: false,
+      reason: 'budget-exhausted',
+      message: expect.stringContaining('agent helper'),
+    });
+    expect((await limiter.reserve(request({ limits, costUsd: 0.1 }))).ok).toBe(
+      true,
+    );
+  });
+});

@@ -1,0 +1,103 @@
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+} from 'prom-client';
+import type { CircuitState } from '../upstream/CircuitBreaker';
+
+const CIRCUIT_VALUE: Record<CircuitState, number> = {
+  closed: 0,
+  'half-open': 1,
+  open: 2,
+};
+
+/**
+ * The gateway's Prometheus metrics, in a registry of its own so that several gateways in one
+ * process (tests) do not collide. Labels are tenant and model profile ids from the desired
+ * state, so their cardinality is bounded by it.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'cellport_gateway_requests_total',
+    help: 'Requests by tenant, model profile and outcome',
+    labelNames: ['tenant', 'model', 'outcome', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly overhead = new Histogram({
+    name: 'cellport_gateway_overhead_seconds',
+    help: 'Time the gateway itself added to a request (total minus upstream)',
+    buckets: [
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+      0.3,
+    ],
+    registers: [this.registry],
+  });
+  readonly upstreamLatency = new Histogram({
+    name: 'cellport_gateway_upstream_latency_seconds',
+    help: 'Upstream latency, from dispatch to the end of its answer',
+    labelNames: ['model'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly timeToFirstToken = new Histogram({
+    name: 'cellport_gateway_ttft_seconds',
+    help: 'Time to the first streamed token, as the caller sees it',
+    labelNames: ['model'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly tokens = new Counter({
+    name: 'cellport_gateway_tokens_total',
+    help: 'Tokens by tenant, model profile and direction',
+    labelNames: ['tenant', 'model', 'direction'] as const,
+    registers: [this.registry],
+  });
+  readonly cost = new Counter({
+    name: 'cellport_gateway_cost_usd_total',
+    help: 'Cost in US dollars by tenant and model profile',
+    labelNames: ['tenant', 'model'] as const,
+    registers: [this.registry],
+  });
+  readonly budgetRemaining = new Gauge({
+    name: 'cellport_gateway_budget_remaining_usd',
+    help: "Tenant's monthly budget left, as last seen by this replica",
+    labelNames: ['tenant'] as const,
+    registers: [this.registry],
+  });
+  readonly circuitState = new Gauge({
+    name: 'cellport_gateway_circuit_state',
+    help: 'Circuit breaker state per model profile: 0 closed, 1 half-open, 2 open',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsDelivered = new Counter({
+    name: 'cellport_gateway_events_delivered_total',
+    help: 'Events delivered to the portal or the event stream',
+    registers: [this.registry],
+  });
+  readonly stateVersion = new Gauge({
+    name: 'cellport_gateway_state_info',
+    help: 'The desired-state version in force (value 1)',
+    labelNames: ['version'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: 'cellport_gateway_',
+    });
+  }
+
+  setCircuit(model: string, state: CircuitState): void {
+    this.circuitState.set({ model }, CIRCUIT_VALUE[state]);
+  }
+
+  setStateVersion(version: string): void {
+    this.stateVersion.reset();
+    this.stateVersion.set({ version }, 1);
+  }
+}

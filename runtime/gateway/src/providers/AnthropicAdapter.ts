@@ -1,0 +1,134 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import { AnthropicStreamTranslator } from './AnthropicStreamTranslator';
+import {
+  ANTHROPIC_VERSION,
+  fromAnthropicResponse,
+  toAnthropicRequest,
+} from './anthropicTranslation';
+import type { ChatCall, ProviderAdapter, UpstreamResult } from './types';
+import {
+  classifyTransportError,
+  failureFromResponse,
+  isFailure,
+  UpstreamHttp,
+} from './UpstreamHttp';
+
+/**
+ * Anthropic's Messages API behind the gateway's OpenAI-compatible surface: requests are
+ * translated to Anthropic's shape, answers and streamed events back to OpenAI's.
+ */
+export class AnthropicAdapter implements ProviderAdapter {
+  constructor(
+    private readonly http: UpstreamHttp,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  async chat(call: ChatCall): Promise<UpstreamResult> {
+    let request;
+    try {
+      request = toAnthropicRequest(
+        call.body,
+        call.profile.upstreamModel,
+        call.profile.maxOutputTokens,
+      );
+    } catch {
+      // The body passed the gateway's checks but has a shape Anthropic's API cannot express.
+      return {
+        kind: 'failure',
+        failure: {
+          errorClass: 'invalid-request',
+          retriable: false,
+          message: 'request cannot be translated for an Anthropic model',
+        },
+      };
+    }
+    const response = await this.http.post(
+      `${call.profile.endpoint.replace(/\/+$/, '')}/messages`,
+      this.headers(call.profile, call.traceparent),
+      JSON.stringify(request),
+      call.signal,
+    );
+    if (isFailure(response)) {
+      return { kind: 'failure', failure: response };
+    }
+    if (response.statusCode >= 300) {
+      return { kind: 'failure', failure: await failureFromResponse(response) };
+    }
+    const created = Math.floor(Date.now() / 1000);
+    if (!call.summary.stream) {
+      try {
+        const translated = fromAnthropicResponse(
+          JSON.parse(await response.body.text()),
+          created,
+        );
+        return {
+          kind: 'json',
+          body: Buffer.from(JSON.stringify(translated)),
+          usage: {
+            inputTokens: translated.usage.prompt_tokens,
+            outputTokens: translated.usage.completion_tokens,
+          },
+          generatedText: () =>
+            String(translated.choices[0].message.content ?? ''),
+        };
+      } catch (error) {
+        return {
+          kind: 'failure',
+          failure: classifyTransportError(error, call.signal),
+        };
+      }
+    }
+    const translator = new AnthropicStreamTranslator(
+      call.summary.includeUsage,
+      created,
+    );
+    const signal = call.signal;
+    const upstream = response.body;
+    async function* chunks(): AsyncGenerator<string> {
+      const decoder = new StringDecoder('utf8');
+      try {
+        for await (const chunk of upstream) {
+          const out = translator.push(decoder.write(chunk as Buffer));
+          if (out) yield out;
+        }
+      } catch (error) {
+        if (!signal.aborted) throw error;
+      }
+    }
+    return {
+      kind: 'stream',
+      chunks: chunks(),
+      usage: () => translator.usage,
+      generatedText: () => translator.generatedText,
+    };
+  }
+
+  async embeddings(): Promise<UpstreamResult> {
+    return {
+      kind: 'failure',
+      failure: {
+        errorClass: 'invalid-request',
+        retriable: false,
+        message: 'Anthropic model profiles offer no embeddings API',
+      },
+    };
+  }
+
+  private headers(
+    profile: GatewayModelProfile,
+    traceparent: string,
+  ): Record<string, string> {
+    const headers: Record<string, string> = {
+      traceparent,
+      'anthropic-version': ANTHROPIC_VERSION,
+    };
+    const secret = profile.credentialEnv
+      ? this.env[profile.credentialEnv]
+      : undefined;
+    if (secret) {
+      headers['x-api-key'] = secret;
+    }
+    return headers;
+  }
+}

@@ -1,0 +1,132 @@
+import { finishReason } from './anthropicTranslation';
+import type { TokenUsage } from './types';
+
+type Json = Record<string, any>;
+
+/**
+ * Turns Anthropic's streamed events (message_start, content_block_*, message_delta,
+ * message_stop) into OpenAI chat.completion.chunk events, keeping the usage Anthropic reports
+ * (input tokens at the start, output tokens at the end).
+ */
+export class AnthropicStreamTranslator {
+  private pending = '';
+  private id = '';
+  private model = '';
+  private inputTokens = 0;
+  private outputTokens?: number;
+  private text = '';
+  /** Anthropic content-block index → OpenAI tool_calls index. */
+  private readonly toolIndex = new Map<number, number>();
+
+  constructor(
+    private readonly includeUsage: boolean,
+    private readonly created: number,
+  ) {}
+
+  get usage(): TokenUsage | undefined {
+    return this.outputTokens === undefined
+      ? undefined
+      : { inputTokens: this.inputTokens, outputTokens: this.outputTokens };
+  }
+
+  get generatedText(): string {
+    return this.text;
+  }
+
+  /** Takes upstream SSE text; returns OpenAI SSE text for the complete events in it. */
+  push(text: string): string {
+    this.pending += text.includes('\r') ? text.replace(/\r\n/g, '\n') : text;
+    let out = '';
+    for (;;) {
+      const end = this.pending.indexOf('\n\n');
+      if (end < 0) break;
+      const block = this.pending.slice(0, end);
+      this.pending = this.pending.slice(end + 2);
+      const dataLine = block.split('\n').find(line => line.startsWith('data:'));
+      if (dataLine) {
+        out += this.translate(JSON.parse(dataLine.slice(5).trim()));
+      }
+    }
+    return out;
+  }
+
+  private chunk(delta: Json, finish: string | null = null): string {
+    return `data: ${JSON.stringify({
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+      ...(this.includeUsage ? { usage: null } : {}),
+    })}\n\n`;
+  }
+
+  private translate(event: Json): string {
+    switch (event.type) {
+      case 'message_start':
+        this.id = event.message?.id ?? '';
+        this.model = event.message?.model ?? '';
+        this.inputTokens = event.message?.usage?.input_tokens ?? 0;
+        return this.chunk({ role: 'assistant', content: '' });
+      case 'content_block_start':
+        if (event.content_block?.type === 'tool_use') {
+          const index = this.toolIndex.size;
+          this.toolIndex.set(event.index, index);
+          return this.chunk({
+            tool_calls: [
+              {
+                index,
+                id: event.content_block.id,
+                type: 'function',
+                function: { name: event.content_block.name, arguments: '' },
+              },
+            ],
+          });
+        }
+        return '';
+      case 'content_block_delta':
+        if (event.delta?.type === 'text_delta') {
+          this.text += event.delta.text;
+          return this.chunk({ content: event.delta.text });
+        }
+        if (event.delta?.type === 'input_json_delta') {
+          return this.chunk({
+            tool_calls: [
+              {
+                index: this.toolIndex.get(event.index) ?? 0,
+                function: { arguments: event.delta.partial_json },
+              },
+            ],
+          });
+        }
+        return '';
+      case 'message_delta':
+        this.outputTokens = event.usage?.output_tokens ?? this.outputTokens;
+        return this.chunk({}, finishReason(event.delta?.stop_reason));
+      case 'message_stop': {
+        let tail = '';
+        if (this.includeUsage && this.usage) {
+          tail = `data: ${JSON.stringify({
+            id: this.id,
+            object: 'chat.completion.chunk',
+            created: this.created,
+            model: this.model,
+            choices: [],
+            usage: {
+              prompt_tokens: this.inputTokens,
+              completion_tokens: this.outputTokens,
+              total_tokens: this.inputTokens + (this.outputTokens ?? 0),
+            },
+          })}\n\n`;
+        }
+        return `${tail}data: [DONE]\n\n`;
+      }
+      case 'error':
+        throw new Error(
+          `upstream stream error: ${event.error?.type ?? 'unknown'}`,
+        );
+      default:
+        return '';
+    }
+  }
+}

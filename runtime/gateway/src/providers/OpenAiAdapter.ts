@@ -1,0 +1,160 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import { extractOpenAiUsage } from './extractUsage';
+import { OpenAiStreamRelay } from './OpenAiStreamRelay';
+import type {
+  ChatCall,
+  EmbeddingsCall,
+  ProviderAdapter,
+  UpstreamResult,
+} from './types';
+import {
+  classifyTransportError,
+  failureFromResponse,
+  isFailure,
+  UpstreamHttp,
+  UpstreamResponse,
+} from './UpstreamHttp';
+
+const AZURE_API_VERSION = '2024-10-21';
+
+/**
+ * The OpenAI wire protocol: OpenAI itself, Azure OpenAI deployments, vLLM, Together, Moonshot
+ * and the simulator. The caller's body goes upstream as is, with the profile's model name and,
+ * when streaming, a request for the usage chunk.
+ */
+export class OpenAiAdapter implements ProviderAdapter {
+  constructor(
+    private readonly http: UpstreamHttp,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  async chat(call: ChatCall): Promise<UpstreamResult> {
+    const body: Record<string, unknown> = {
+      ...call.body,
+      model: call.profile.upstreamModel,
+    };
+    if (call.summary.stream) {
+      body.stream_options = {
+        ...(call.body.stream_options as object | undefined),
+        include_usage: true,
+      };
+    }
+    const response = await this.http.post(
+      this.url(call.profile, 'chat/completions'),
+      this.headers(call.profile, call.traceparent),
+      JSON.stringify(body),
+      call.signal,
+    );
+    if (isFailure(response)) {
+      return { kind: 'failure', failure: response };
+    }
+    if (response.statusCode >= 300) {
+      return { kind: 'failure', failure: await failureFromResponse(response) };
+    }
+    if (call.summary.stream) {
+      return this.relayStream(response, call.summary.includeUsage, call.signal);
+    }
+    return this.readJson(response, call.signal, text => {
+      try {
+        return String(JSON.parse(text)?.choices?.[0]?.message?.content ?? '');
+      } catch {
+        return '';
+      }
+    });
+  }
+
+  async embeddings(call: EmbeddingsCall): Promise<UpstreamResult> {
+    const response = await this.http.post(
+      this.url(call.profile, 'embeddings'),
+      this.headers(call.profile, call.traceparent),
+      JSON.stringify({ ...call.body, model: call.profile.upstreamModel }),
+      call.signal,
+    );
+    if (isFailure(response)) {
+      return { kind: 'failure', failure: response };
+    }
+    if (response.statusCode >= 300) {
+      return { kind: 'failure', failure: await failureFromResponse(response) };
+    }
+    return this.readJson(response, call.signal, () => '');
+  }
+
+  private async readJson(
+    response: UpstreamResponse,
+    signal: AbortSignal,
+    text: (body: string) => string,
+  ): Promise<UpstreamResult> {
+    try {
+      const body = Buffer.from(await response.body.arrayBuffer());
+      const bodyText = body.toString('utf8');
+      return {
+        kind: 'json',
+        body,
+        usage: extractOpenAiUsage(bodyText),
+        generatedText: () => text(bodyText),
+      };
+    } catch (error) {
+      return {
+        kind: 'failure',
+        failure: classifyTransportError(error, signal),
+      };
+    }
+  }
+
+  private relayStream(
+    response: UpstreamResponse,
+    forwardUsage: boolean,
+    signal: AbortSignal,
+  ): UpstreamResult {
+    const relay = new OpenAiStreamRelay(forwardUsage);
+    async function* chunks(): AsyncGenerator<string> {
+      const decoder = new StringDecoder('utf8');
+      try {
+        for await (const chunk of response.body) {
+          const out = relay.push(decoder.write(chunk as Buffer));
+          if (out) yield out;
+        }
+      } catch (error) {
+        if (!signal.aborted) throw error;
+        return;
+      }
+      const rest = relay.end() + decoder.end();
+      if (rest) yield rest;
+    }
+    return {
+      kind: 'stream',
+      chunks: chunks(),
+      usage: () => relay.usage,
+      generatedText: () => relay.generatedText(),
+    };
+  }
+
+  private url(profile: GatewayModelProfile, path: string): string {
+    const base = profile.endpoint.replace(/\/+$/, '');
+    if (profile.provider === 'azure-openai') {
+      return `${base}/deployments/${encodeURIComponent(
+        profile.upstreamModel,
+      )}/${path}?api-version=${AZURE_API_VERSION}`;
+    }
+    return `${base}/${path}`;
+  }
+
+  private headers(
+    profile: GatewayModelProfile,
+    traceparent: string,
+  ): Record<string, string> {
+    const headers: Record<string, string> = { traceparent };
+    const secret = profile.credentialEnv
+      ? this.env[profile.credentialEnv]
+      : undefined;
+    if (secret) {
+      if (profile.provider === 'azure-openai') {
+        headers['api-key'] = secret;
+      } else {
+        headers.authorization = `Bearer ${secret}`;
+      }
+    }
+    return headers;
+  }
+}

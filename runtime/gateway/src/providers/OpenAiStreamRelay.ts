@@ -1,0 +1,89 @@
+import { extractOpenAiUsage } from './extractUsage';
+import type { TokenUsage } from './types';
+
+/** Text kept for the tokenizer fallback is capped, bounding memory per stream. */
+const MAX_KEPT_CHARS = 1 << 20;
+
+/**
+ * Relays an OpenAI SSE stream chunk by chunk, whole events at a time. It picks the usage out
+ * of the final usage chunk (which the gateway always asks for) and drops that chunk when the
+ * caller did not ask for it, so the caller sees exactly what it requested.
+ */
+export class OpenAiStreamRelay {
+  private pending = '';
+  private kept: string[] = [];
+  private keptChars = 0;
+  private found?: TokenUsage;
+
+  constructor(private readonly forwardUsage: boolean) {}
+
+  get usage(): TokenUsage | undefined {
+    return this.found;
+  }
+
+  /** Takes upstream text; returns the complete events to forward (maybe empty). */
+  push(text: string): string {
+    this.pending += text;
+    const end = this.pending.lastIndexOf('\n\n');
+    if (end < 0) {
+      return '';
+    }
+    let complete = this.pending.slice(0, end + 2);
+    this.pending = this.pending.slice(end + 2);
+    if (complete.includes('"usage":{') || complete.includes('"usage": {')) {
+      complete = this.takeUsage(complete);
+    }
+    if (!this.forwardUsage && complete.includes(',"usage":null')) {
+      // The `usage: null` placeholder appears only because the gateway asked for usage.
+      complete = complete.replaceAll(',"usage":null', '');
+    }
+    if (this.keptChars < MAX_KEPT_CHARS) {
+      this.kept.push(complete);
+      this.keptChars += complete.length;
+    }
+    return complete;
+  }
+
+  /** What is left when the upstream ends (an unterminated last event). */
+  end(): string {
+    const rest = this.pending;
+    this.pending = '';
+    return rest;
+  }
+
+  /** The content the stream carried, for counting tokens when no usage came. */
+  generatedText(): string {
+    let text = '';
+    for (const block of this.kept) {
+      for (const line of block.split('\n')) {
+        if (!line.startsWith('data: {')) continue;
+        try {
+          const content = JSON.parse(line.slice(6))?.choices?.[0]?.delta
+            ?.content;
+          if (typeof content === 'string') text += content;
+        } catch {
+          // A malformed event carries no countable text.
+        }
+      }
+    }
+    return text;
+  }
+
+  private takeUsage(complete: string): string {
+    const events = complete.split('\n\n');
+    const forwarded: string[] = [];
+    for (const event of events) {
+      if (event.includes('"usage":{') || event.includes('"usage": {')) {
+        const usage = extractOpenAiUsage(event);
+        if (usage) {
+          this.found = usage;
+          if (!this.forwardUsage && event.includes('"choices":[]')) {
+            continue;
+          }
+        }
+      }
+      forwarded.push(event);
+    }
+    return forwarded.join('\n\n');
+  }
+}

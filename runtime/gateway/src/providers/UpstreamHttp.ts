@@ -1,0 +1,165 @@
+import { Agent, Dispatcher, request } from 'undici';
+import type { UpstreamFailure } from './types';
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+/**
+ * The gateway's one HTTP client to upstreams: a keep-alive connection pool per origin (undici),
+ * timeouts to first byte and between stream chunks, and failures classified for fallback.
+ */
+export class UpstreamHttp {
+  private readonly agent: Agent;
+  private readonly originOverride?: string;
+  private readonly rewritten = new Map<string, string>();
+
+  constructor(options: {
+    headersTimeoutMs: number;
+    bodyTimeoutMs: number;
+    /**
+     * Sends every call to this origin instead, keeping each endpoint's path: the embedded
+     * default points the catalog's real endpoints at the simulator this way.
+     */
+    originOverride?: string;
+  }) {
+    this.originOverride = options.originOverride?.replace(/\/+$/, '');
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 512,
+      headersTimeout: options.headersTimeoutMs,
+      bodyTimeout: options.bodyTimeoutMs,
+      connectTimeout: Math.min(10_000, options.headersTimeoutMs),
+    });
+  }
+
+  /** POSTs JSON; resolves with the response, or a classified failure when none came. */
+  async post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse | UpstreamFailure> {
+    try {
+      return await request(this.target(url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+        signal,
+        dispatcher: this.agent,
+      });
+    } catch (error) {
+      return classifyTransportError(error, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private target(url: string): string {
+    if (!this.originOverride) {
+      return url;
+    }
+    let target = this.rewritten.get(url);
+    if (target === undefined) {
+      const parsed = new URL(url);
+      target = `${this.originOverride}${parsed.pathname}${parsed.search}`;
+      if (this.rewritten.size < 10_000) this.rewritten.set(url, target);
+    }
+    return target;
+  }
+}
+
+/** Sorts a transport error into timeout, unavailable or cancelled. */
+export function classifyTransportError(
+  error: unknown,
+  signal?: AbortSignal,
+): UpstreamFailure {
+  if (signal?.aborted) {
+    return {
+      errorClass: 'client-cancelled',
+      retriable: false,
+      message: 'client cancelled the request',
+    };
+  }
+  const code = (error as { code?: string }).code ?? '';
+  if (code.includes('TIMEOUT')) {
+    return {
+      errorClass: 'upstream-timeout',
+      retriable: true,
+      message: 'upstream timed out',
+    };
+  }
+  return {
+    errorClass: 'upstream-unavailable',
+    retriable: true,
+    message: `upstream unreachable (${code || 'connection failed'})`,
+  };
+}
+
+/**
+ * Turns an upstream's non-2xx answer into a failure. 429 and 5xx are worth another upstream;
+ * 401/403/404 mean this upstream is misconfigured, so another may still work; other 4xx are
+ * the request's own fault and are passed back as 400.
+ */
+export async function failureFromResponse(
+  response: UpstreamResponse,
+): Promise<UpstreamFailure> {
+  const status = response.statusCode;
+  let detail = '';
+  try {
+    const text = await response.body.text();
+    const parsed = JSON.parse(text);
+    detail = String(parsed?.error?.message ?? parsed?.message ?? '').slice(
+      0,
+      300,
+    );
+  } catch {
+    // The body was not JSON; the status says enough.
+  }
+  if (status === 429) {
+    return {
+      errorClass: 'rate-limited',
+      status,
+      retriable: true,
+      message: 'upstream rate limited the request',
+    };
+  }
+  if (status === 504 || status === 408) {
+    return {
+      errorClass: 'upstream-timeout',
+      status,
+      retriable: true,
+      message: `upstream timed out (${status})`,
+    };
+  }
+  if (status === 503) {
+    return {
+      errorClass: 'upstream-unavailable',
+      status,
+      retriable: true,
+      message: 'upstream unavailable (503)',
+    };
+  }
+  if (status >= 500 || status === 401 || status === 403 || status === 404) {
+    return {
+      errorClass: 'upstream-error',
+      status,
+      retriable: true,
+      message: `upstream failed (${status})`,
+    };
+  }
+  return {
+    errorClass: 'invalid-request',
+    status,
+    retriable: false,
+    message: detail
+      ? `upstream rejected the request: ${detail}`
+      : `upstream rejected the request (${status})`,
+  };
+}
+
+export function isFailure(
+  value: UpstreamResponse | UpstreamFailure,
+): value is UpstreamFailure {
+  return (value as UpstreamFailure).errorClass !== undefined;
+}

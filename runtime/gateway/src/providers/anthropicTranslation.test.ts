@@ -1,0 +1,135 @@
+import {
+  fromAnthropicResponse,
+  toAnthropicRequest,
+} from './anthropicTranslation';
+import { AnthropicStreamTranslator } from './AnthropicStreamTranslator';
+
+describe('Anthropic translation', () => {
+  it('moves system messages out, merges turns and maps tools', () => {
+    const request = toAnthropicRequest(
+      {
+        messages: [
+          { role: 'system', content: 'rules' },
+          { role: 'user', content: 'weather?' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              {
+                id: 'call_1',
+                type: 'function',
+                function: { name: 'weather', arguments: '{"city":"Oslo"}' },
+              },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'thanks' },
+              {
+                type: 'image_url',
+                image_url: { url: 'data:image/png;base64,AAAA' },
+              },
+            ],
+          },
+        ],
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'weather', parameters: { type: 'object' } },
+          },
+        ],
+        tool_choice: 'required',
+        stop: 'END',
+      },
+      'claude-x',
+      1000,
+    );
+    expect(request.system).toBe('rules');
+    expect(request.max_tokens).toBe(1000);
+    expect(request.messages.map((m: { role: string }) => m.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+    ]);
+    expect(request.messages[1].content[0]).toEqual({
+      type: 'tool_use',
+      id: 'call_1',
+      name: 'weather',
+      input: { city: 'Oslo' },
+    });
+    expect(request.messages[2].content[0]).toMatchObject({
+      type: 'tool_result',
+      tool_use_id: 'call_1',
+    });
+    expect(request.messages[2].content[2]).toMatchObject({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png' },
+    });
+    expect(request.tools[0]).toEqual({
+      name: 'weather',
+      description: undefined,
+      input_schema: { type: 'object' },
+    });
+    expect(request.tool_choice).toEqual({ type: 'any' });
+    expect(request.stop_sequences).toEqual(['END']);
+  });
+
+  it('maps tool_use answers to tool_calls', () => {
+    const answer = fromAnthropicResponse(
+      {
+        id: 'msg_1',
+        model: 'claude-x',
+        content: [
+          {
+            type: 'tool_use',
+            id: 'tu_1',
+            name: 'weather',
+            input: { city: 'Oslo' },
+          },
+        ],
+        stop_reason: 'tool_use',
+        usage: { input_tokens: 10, output_tokens: 3 },
+      },
+      0,
+    );
+    expect(answer.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: {
+        content: null,
+        tool_calls: [
+          {
+            id: 'tu_1',
+            function: { name: 'weather', arguments: '{"city":"Oslo"}' },
+          },
+        ],
+      },
+    });
+    expect(answer.usage).toEqual({
+      prompt_tokens: 10,
+      completion_tokens: 3,
+      total_tokens: 13,
+    });
+  });
+
+  it('translates events split across arbitrary chunk boundaries', () => {
+    const events = [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":7,"output_tokens":1}}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":1}}\n\n',
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    ].join('');
+    const translator = new AnthropicStreamTranslator(true, 0);
+    let out = '';
+    for (let i = 0; i < events.length; i += 7)
+      out += translator.push(events.slice(i, i + 7));
+    expect(out).toContain('"content":"Hi"');
+    expect(out).toContain('"finish_reason":"stop"');
+    expect(out).toContain(
+      '"usage":{"prompt_tokens":7,"completion_tokens":1,"total_tokens":8}',
+    );
+    expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(translator.usage).toEqual({ inputTokens: 7, outputTokens: 1 });
+  });
+});

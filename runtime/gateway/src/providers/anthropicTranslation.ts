@@ -1,0 +1,193 @@
+/**
+ * Translation between OpenAI's chat format (what the gateway's callers speak) and Anthropic's
+ * Messages API, both ways: requests, JSON answers and streamed events.
+ */
+type Json = Record<string, any>;
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+/** Anthropic requires max_tokens; without the caller's, this bounded default applies. */
+const DEFAULT_MAX_TOKENS = 4096;
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map(part => (part?.type === 'text' ? String(part.text ?? '') : ''))
+      .join('');
+  }
+  return '';
+}
+
+function imageBlock(url: string): Json {
+  const data = /^data:([^;]+);base64,(.*)$/.exec(url);
+  return data
+    ? {
+        type: 'image',
+        source: { type: 'base64', media_type: data[1], data: data[2] },
+      }
+    : { type: 'image', source: { type: 'url', url } };
+}
+
+function userBlocks(content: unknown): Json[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) return [];
+  return content.flatMap(part => {
+    if (part?.type === 'text')
+      return [{ type: 'text', text: String(part.text ?? '') }];
+    if (part?.type === 'image_url' && part.image_url?.url)
+      return [imageBlock(part.image_url.url)];
+    return [];
+  });
+}
+
+function parseArguments(raw: unknown): unknown {
+  if (typeof raw !== 'string' || raw === '') return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return { arguments: raw };
+  }
+}
+
+function toolChoice(choice: unknown): Json | undefined {
+  if (choice === 'auto') return { type: 'auto' };
+  if (choice === 'required') return { type: 'any' };
+  if (choice === 'none') return { type: 'none' };
+  const name = (choice as Json | undefined)?.function?.name;
+  return name ? { type: 'tool', name } : undefined;
+}
+
+/** An OpenAI chat request as an Anthropic Messages request. */
+export function toAnthropicRequest(
+  body: Json,
+  model: string,
+  maxOutputTokens: number,
+): Json {
+  const system: string[] = [];
+  const messages: Json[] = [];
+  const push = (role: 'user' | 'assistant', blocks: Json[]) => {
+    if (blocks.length === 0) return;
+    const last = messages[messages.length - 1];
+    // Anthropic wants user and assistant turns to alternate: merge neighbours.
+    if (last && last.role === role) last.content.push(...blocks);
+    else messages.push({ role, content: blocks });
+  };
+  for (const message of body.messages as Json[]) {
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        system.push(textOf(message.content));
+        break;
+      case 'assistant': {
+        const blocks: Json[] = [];
+        const text = textOf(message.content);
+        if (text) blocks.push({ type: 'text', text });
+        for (const call of message.tool_calls ?? []) {
+          blocks.push({
+            type: 'tool_use',
+            id: call.id,
+            name: call.function?.name,
+            input: parseArguments(call.function?.arguments),
+          });
+        }
+        push('assistant', blocks);
+        break;
+      }
+      case 'tool':
+      case 'function':
+        push('user', [
+          {
+            type: 'tool_result',
+            tool_use_id: message.tool_call_id,
+            content: textOf(message.content),
+          },
+        ]);
+        break;
+      default:
+        push('user', userBlocks(message.content));
+    }
+  }
+  const request: Json = {
+    model,
+    messages,
+    max_tokens: Math.min(
+      body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS,
+      maxOutputTokens,
+    ),
+  };
+  if (system.length > 0) request.system = system.join('\n\n');
+  if (typeof body.temperature === 'number')
+    request.temperature = Math.min(1, body.temperature);
+  if (typeof body.top_p === 'number') request.top_p = body.top_p;
+  if (body.stop)
+    request.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
+  if (Array.isArray(body.tools) && body.tools.length > 0) {
+    request.tools = body.tools.map((tool: Json) => ({
+      name: tool.function?.name,
+      description: tool.function?.description,
+      input_schema: tool.function?.parameters ?? {
+        type: 'object',
+        properties: {},
+      },
+    }));
+    const choice = toolChoice(body.tool_choice);
+    if (choice) request.tool_choice = choice;
+  }
+  if (body.stream === true) request.stream = true;
+  return request;
+}
+
+export function finishReason(stopReason: unknown): string {
+  switch (stopReason) {
+    case 'max_tokens':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    default:
+      return 'stop';
+  }
+}
+
+/** An Anthropic Messages answer as an OpenAI chat.completion. */
+export function fromAnthropicResponse(message: Json, created: number): Json {
+  let text = '';
+  const toolCalls: Json[] = [];
+  for (const block of message.content ?? []) {
+    if (block.type === 'text') text += block.text;
+    if (block.type === 'tool_use') {
+      toolCalls.push({
+        id: block.id,
+        type: 'function',
+        function: {
+          name: block.name,
+          arguments: JSON.stringify(block.input ?? {}),
+        },
+      });
+    }
+  }
+  const input = message.usage?.input_tokens ?? 0;
+  const output = message.usage?.output_tokens ?? 0;
+  return {
+    id: message.id,
+    object: 'chat.completion',
+    created,
+    model: message.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: text || (toolCalls.length > 0 ? null : ''),
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        },
+        finish_reason: finishReason(message.stop_reason),
+      },
+    ],
+    usage: {
+      prompt_tokens: input,
+      completion_tokens: output,
+      total_tokens: input + output,
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type {
+  ErrorClass,
+  GatewayModelProfile,
+} from '@cellport/plugin-platform-common';
+import type { ChatRequestSummary } from '../router/chatRequest';
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Why an upstream call failed, and whether another upstream may be tried. */
+export interface UpstreamFailure {
+  errorClass: ErrorClass;
+  /** The upstream's HTTP status, when it answered. */
+  status?: number;
+  retriable: boolean;
+  /** Safe to show the caller: no credentials, no upstream URLs with secrets. */
+  message: string;
+}
+
+/** A streamed answer, already in OpenAI's chat.completion.chunk SSE format. */
+export interface UpstreamStream {
+  kind: 'stream';
+  /** SSE text to write to the client, in order. */
+  chunks: AsyncIterable<string>;
+  /** Usage the upstream reported, known once `chunks` is drained. */
+  usage(): TokenUsage | undefined;
+  /** The text generated so far, for the tokenizer when the upstream reports no usage. */
+  generatedText(): string;
+}
+
+export type UpstreamResult =
+  | { kind: 'json'; body: Buffer; usage?: TokenUsage; generatedText(): string }
+  | UpstreamStream
+  | { kind: 'failure'; failure: UpstreamFailure };
+
+export interface ChatCall {
+  profile: GatewayModelProfile;
+  /** The caller's request body, OpenAI-shaped, untouched. */
+  body: Record<string, unknown>;
+  summary: ChatRequestSummary;
+  signal: AbortSignal;
+  traceparent: string;
+}
+
+export interface EmbeddingsCall {
+  profile: GatewayModelProfile;
+  body: Record<string, unknown>;
+  signal: AbortSignal;
+  traceparent: string;
+}
+
+/** Speaks one upstream wire protocol; the gateway speaks OpenAI's to its callers. */
+export interface ProviderAdapter {
+  chat(call: ChatCall): Promise<UpstreamResult>;
+  embeddings(call: EmbeddingsCall): Promise<UpstreamResult>;
+}

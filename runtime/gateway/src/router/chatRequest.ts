@@ -1,0 +1,183 @@
+import type { Capability } from '@cellport/plugin-platform-common';
+import { GatewayError } from '../http/GatewayError';
+import { complexityScore } from './complexityScore';
+
+const ROLES = new Set([
+  'system',
+  'developer',
+  'user',
+  'assistant',
+  'tool',
+  'function',
+]);
+
+/** What the router and the limits need to know about a chat request, read in one pass. */
+export interface ChatRequestSummary {
+  model: string;
+  stream: boolean;
+  /** The caller asked for the final usage chunk of a stream. */
+  includeUsage: boolean;
+  maxTokens?: number;
+  requiredCapabilities: Capability[];
+  /** Prompt size estimate: about four characters a token, plus per-message overhead. */
+  estimatedInputTokens: number;
+  complexity: number;
+  /** Text of every message, in order, for the tokenizer when an upstream reports no usage. */
+  texts: string[];
+}
+
+function positiveInt(
+  body: Record<string, unknown>,
+  field: string,
+): number | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (!Number.isInteger(value) || (value as number) <= 0) {
+    throw GatewayError.invalid(`${field} must be a positive integer`, field);
+  }
+  return value as number;
+}
+
+function contentText(
+  content: unknown,
+  index: number,
+  capabilities: Set<Capability>,
+): string {
+  if (typeof content === 'string') {
+    return content;
+  }
+  if (content === null || content === undefined) {
+    return '';
+  }
+  if (!Array.isArray(content)) {
+    throw GatewayError.invalid(
+      `messages.${index}.content must be a string or an array of parts`,
+      `messages.${index}.content`,
+    );
+  }
+  let text = '';
+  for (const part of content) {
+    if (part?.type === 'text' && typeof part.text === 'string') {
+      text += part.text;
+    } else if (part?.type === 'image_url' || part?.type === 'input_image') {
+      capabilities.add('vision');
+    }
+  }
+  return text;
+}
+
+/**
+ * Validates an OpenAI chat request by hand (it is the hottest path of the gateway, and a
+ * schema library costs several times more here) and summarises it. Throws a 400 naming the
+ * field at fault.
+ */
+export function summarizeChatRequest(
+  body: Record<string, unknown>,
+): ChatRequestSummary {
+  const model = body.model;
+  if (typeof model !== 'string' || model.length === 0 || model.length > 200) {
+    throw GatewayError.invalid('model must be a non-empty string', 'model');
+  }
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw GatewayError.invalid(
+      'messages must be a non-empty array',
+      'messages',
+    );
+  }
+  if (
+    body.stream !== undefined &&
+    body.stream !== null &&
+    typeof body.stream !== 'boolean'
+  ) {
+    throw GatewayError.invalid('stream must be a boolean', 'stream');
+  }
+  const capabilities = new Set<Capability>();
+  const texts: string[] = [];
+  let chars = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    if (
+      message === null ||
+      typeof message !== 'object' ||
+      !ROLES.has(message.role)
+    ) {
+      throw GatewayError.invalid(
+        `messages.${i}.role must be one of ${[...ROLES].join(', ')}`,
+        `messages.${i}.role`,
+      );
+    }
+    if (
+      message.tool_calls !== undefined &&
+      message.tool_calls !== null &&
+      !Array.isArray(message.tool_calls)
+    ) {
+      throw GatewayError.invalid(
+        `messages.${i}.tool_calls must be an array`,
+        `messages.${i}.tool_calls`,
+      );
+    }
+    const text = contentText(message.content, i, capabilities);
+    texts.push(text);
+    chars += text.length;
+  }
+  const tools = body.tools;
+  if (tools !== undefined && tools !== null) {
+    if (!Array.isArray(tools)) {
+      throw GatewayError.invalid('tools must be an array', 'tools');
+    }
+    if (tools.length > 0) {
+      capabilities.add('tools');
+      chars += JSON.stringify(tools).length;
+    }
+  }
+  const format = body.response_format as { type?: unknown } | undefined | null;
+  if (format !== undefined && format !== null) {
+    if (typeof format !== 'object' || typeof format.type !== 'string') {
+      throw GatewayError.invalid(
+        'response_format.type must be a string',
+        'response_format.type',
+      );
+    }
+    if (format.type === 'json_object' || format.type === 'json_schema') {
+      capabilities.add('json-mode');
+    }
+  }
+  const streamOptions = body.stream_options as
+    | { include_usage?: unknown }
+    | undefined
+    | null;
+  const maxTokens =
+    positiveInt(body, 'max_completion_tokens') ??
+    positiveInt(body, 'max_tokens');
+  const lastUser = findLastUserText(messages, texts);
+  return {
+    model,
+    stream: body.stream === true,
+    includeUsage: streamOptions?.include_usage === true,
+    maxTokens,
+    requiredCapabilities: [...capabilities],
+    estimatedInputTokens: Math.ceil(chars / 4) + 4 * messages.length,
+    complexity: complexityScore({
+      promptChars: chars,
+      messageCount: messages.length,
+      toolCount: Array.isArray(tools) ? tools.length : 0,
+      lastUserText: lastUser,
+    }),
+    texts,
+  };
+}
+
+function findLastUserText(
+  messages: Array<{ role?: unknown }>,
+  texts: string[],
+): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i].role === 'user') {
+      return texts[i];
+    }
+  }
+  return '';
+}

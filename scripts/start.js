@@ -1,18 +1,47 @@
-// Serves Cellport on its embedded defaults: the portal (frontend :3000, backend :7007).
+// Serves Cellport on its embedded defaults: the portal (frontend :3000, backend :7007), the
+// inference simulator (:7070), one AI gateway per demo cell (:7081...) and live demo traffic.
 // Run through `npm start`, which fetches the toolchain and dependencies first.
 'use strict';
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { demoEnvironment } = require('./demo-environment');
 
 const repo = path.resolve(__dirname, '..');
 fs.mkdirSync(path.join(repo, 'data', 'sqlite'), { recursive: true });
+const demo = demoEnvironment(repo);
 
-const services = [{ name: 'portal', command: 'yarn', args: ['dev'] }];
+const services = [
+  {
+    name: 'portal',
+    args: ['dev'],
+    env: {
+      ...demo.backendEnv,
+      // A first start backfills two weeks of history, marked as demo data, through the
+      // ingest path, so the dashboards are not empty.
+      APP_CONFIG_platform_demo_enabled: 'true',
+      APP_CONFIG_platform_demo_backfillDaysOnStart: '14',
+    },
+  },
+  {
+    name: 'simulator',
+    args: ['workspace', '@cellport/simulator', 'start'],
+    env: demo.simulator.env,
+  },
+  ...demo.gateways.map(gateway => ({
+    name: `gateway ${gateway.cell}`,
+    args: ['workspace', '@cellport/gateway', 'start'],
+    env: gateway.env,
+  })),
+];
 
-const children = services.map(({ name, command, args }) => {
-  const child = spawn(command, args, { cwd: repo, stdio: 'inherit' });
+const children = services.map(({ name, args, env }) => {
+  const child = spawn('yarn', args, {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+  });
   child.on('exit', code => {
     console.error(
       `[cellport] ${name} exited with code ${code}; stopping the rest`,
@@ -21,6 +50,15 @@ const children = services.map(({ name, command, args }) => {
   });
   return child;
 });
+
+if (process.env.CELLPORT_DEMO_TRAFFIC !== 'off') {
+  children.push(
+    spawn(process.execPath, [path.join(__dirname, 'demo-traffic.js')], {
+      cwd: repo,
+      stdio: 'inherit',
+    }),
+  );
+}
 
 let stopping = false;
 function shutdown(code) {
@@ -35,5 +73,13 @@ function shutdown(code) {
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 console.error(
-  '[cellport] starting: portal at http://localhost:3000 (backend http://localhost:7007)',
+  [
+    '[cellport] starting:',
+    '  portal     http://localhost:3000 (backend http://localhost:7007)',
+    `  simulator  http://127.0.0.1:${demo.simulator.port}`,
+    ...demo.gateways.map(
+      g => `  gateway    http://127.0.0.1:${g.port} (cell ${g.cell})`,
+    ),
+    '  demo keys  data/demo-secrets.json',
+  ].join('\n'),
 );

@@ -162,7 +162,7 @@ async function browserTests() {
     failed += 1;
     return;
   }
-  for (const port of [3000, 7007]) {
+  for (const port of [3000, 7007, 7070, 7081, 7082, 7083, 7084]) {
     if (await reachable(port)) {
       console.error(
         `[cellport test] port ${port} is in use; stop the running portal before the browser tests`,
@@ -178,7 +178,8 @@ async function browserTests() {
   console.log(
     '\n[cellport test] starting the portal for the browser tests (log: test-results/portal.log)',
   );
-  const portal = spawn('yarn', ['dev'], {
+  // The whole embedded default: portal, simulator, gateways and live demo traffic.
+  const portal = spawn(process.execPath, [path.join(__dirname, 'start.js')], {
     cwd: repo,
     env: {
       ...env,

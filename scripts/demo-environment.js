@@ -1,0 +1,117 @@
+// The embedded default's runtime wiring, shared by `npm start` and the browser tests: one
+// gateway per demo cell in front of the simulator, the portal's reconciler pointed at them,
+// events flowing back to the portal, and demo API keys for every demo agent.
+//
+// Secrets (admin and events tokens, demo keys) are generated once per checkout into
+// data/demo-secrets.json, which git ignores; only their SHA-256 reaches the portal's config.
+'use strict';
+
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { parseAllDocuments } = require('yaml');
+
+const SIMULATOR_PORT = 7070;
+const FIRST_GATEWAY_PORT = 7081;
+
+const token = bytes => crypto.randomBytes(bytes).toString('base64url');
+const sha256 = text => crypto.createHash('sha256').update(text).digest('hex');
+
+function loadExamples(repo, file) {
+  const text = fs.readFileSync(path.join(repo, 'examples', file), 'utf8');
+  return parseAllDocuments(text).map(doc => doc.toJS());
+}
+
+/** Reads, or creates once, the demo's secrets. */
+function demoSecrets(repo, agents) {
+  const file = path.join(repo, 'data', 'demo-secrets.json');
+  const secrets = fs.existsSync(file)
+    ? JSON.parse(fs.readFileSync(file, 'utf8'))
+    : { gatewayAdminToken: token(24), eventsToken: token(24), agentKeys: {} };
+  for (const agent of agents) {
+    secrets.agentKeys[agent.metadata.name] ??= `cpk_${token(24)}`;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  return secrets;
+}
+
+/**
+ * Everything the demo processes need: environment for the portal backend, one entry per
+ * cell gateway, the simulator's environment, and what the traffic generator sends.
+ */
+function demoEnvironment(repo) {
+  const cells = loadExamples(repo, 'cells.yaml');
+  const agents = loadExamples(repo, 'agents.yaml');
+  const secrets = demoSecrets(repo, agents);
+
+  const gateways = cells.map((cell, index) => {
+    const name = cell.metadata.name;
+    const port = FIRST_GATEWAY_PORT + index;
+    return {
+      cell: name,
+      port,
+      env: {
+        GATEWAY_PORT: String(port),
+        GATEWAY_ID: `${name}-local`,
+        GATEWAY_ADMIN_TOKEN: secrets.gatewayAdminToken,
+        GATEWAY_UPSTREAM_ORIGIN_OVERRIDE: `http://127.0.0.1:${SIMULATOR_PORT}`,
+        GATEWAY_EVENTS_URL: 'http://localhost:7007',
+        GATEWAY_EVENTS_TOKEN: secrets.eventsToken,
+        GATEWAY_SPOOL_DIR: path.join(repo, 'data', 'gateway-spool', name),
+        LOG_LEVEL: 'warn',
+      },
+    };
+  });
+
+  const apiKeys = agents.map(agent => {
+    const key = secrets.agentKeys[agent.metadata.name];
+    return {
+      tenant: agent.spec.tenant,
+      agent: agent.metadata.name,
+      sha256: sha256(key),
+      prefix: key.slice(0, 10),
+    };
+  });
+
+  const backendEnv = {
+    APP_CONFIG_backend_auth_externalAccess: JSON.stringify([
+      {
+        type: 'static',
+        options: { token: secrets.eventsToken, subject: 'cellport-gateway' },
+        accessRestrictions: [{ plugin: 'platform' }],
+      },
+    ]),
+    APP_CONFIG_platform_reconciler_adminToken: secrets.gatewayAdminToken,
+    APP_CONFIG_platform_reconciler_gateways: JSON.stringify(
+      Object.fromEntries(
+        gateways.map(g => [g.cell, { baseUrl: `http://127.0.0.1:${g.port}` }]),
+      ),
+    ),
+    APP_CONFIG_platform_reconciler_apiKeys: JSON.stringify(apiKeys),
+  };
+
+  const traffic = agents.map(agent => ({
+    agent: agent.metadata.name,
+    tenant: agent.spec.tenant,
+    model: agent.spec.modelProfiles[0],
+    gateway: `http://127.0.0.1:${
+      gateways.find(g => g.cell === agent.spec.cell).port
+    }`,
+    key: secrets.agentKeys[agent.metadata.name],
+  }));
+
+  return {
+    backendEnv,
+    gateways,
+    simulator: {
+      port: SIMULATOR_PORT,
+      env: { SIMULATOR_PORT: String(SIMULATOR_PORT), LOG_LEVEL: 'warn' },
+    },
+    traffic,
+  };
+}
+
+module.exports = { demoEnvironment };

@@ -51,15 +51,25 @@ describe('renderCellManifests', () => {
     },
   );
 
-  it('gives a shared cell one locked-down namespace per tenant and no gateway of its own', () => {
+  it('gives a shared cell one locked-down namespace per tenant and a shared gateway', () => {
     const manifests = renderCellManifests({
       cell: cell('eu-west-shared-1'),
       tenants,
     });
     expect(find(manifests, 'Namespace').map(n => n.metadata.name)).toEqual([
+      'cellport-shared-gateway',
       'tenant-northwind-retail',
     ]);
-    expect(find(manifests, 'Deployment')).toEqual([]);
+    const gateway = find(manifests, 'HorizontalPodAutoscaler')[0] as any;
+    expect(gateway.metadata.namespace).toBe('cellport-shared-gateway');
+    expect(gateway.spec.minReplicas).toBe(4);
+    expect(
+      renderCellManifests({
+        cell: cell('eu-west-shared-1'),
+        tenants,
+        includeGateway: false,
+      }).filter(m => m.kind === 'Deployment'),
+    ).toEqual([]);
     const kinds = manifests
       .filter(m => m.metadata.namespace === 'tenant-northwind-retail')
       .map(m => m.kind);

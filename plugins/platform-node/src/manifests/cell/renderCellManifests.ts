@@ -8,22 +8,25 @@ import { DEFAULT_IMAGES, Manifest, ManifestImages } from '../types';
 import { gatewayManifests } from './gatewayManifests';
 import { tenantNamespaceManifests } from './tenantNamespaceManifests';
 
-/** The shared plane's gateway namespace, deployed once per shared cell by deploy/. */
+/** The namespace of a shared cell's gateway, the stateless shared plane of seed 000. */
 export const SHARED_GATEWAY_NAMESPACE = 'cellport-shared-gateway';
 
 /**
  * Every Kubernetes object a cell needs for the tenants it hosts (seed 000's tiers).
  *
- * - shared: one namespace per tenant; the gateway is the shared plane's, not rendered here.
+ * - shared: one namespace per tenant, and the cell's gateway in `cellport-shared-gateway`,
+ *   shared by its tenants with tenant context per request.
  * - dedicated and customer-vpc: the tenant's namespace plus the cell's own gateway in
  *   `cellport-runtime`; the same manifests serve both modes, only the cluster differs.
  *
- * Pass the cell and its tenants as validated entities (defaults applied).
+ * Pass the cell and its tenants as validated entities (defaults applied). Onboarding one more
+ * tenant into a running cell renders with `includeGateway: false`: only its namespace.
  */
 export function renderCellManifests(options: {
   cell: CellEntity;
   tenants: TenantEntity[];
   images?: Partial<ManifestImages>;
+  includeGateway?: boolean;
 }): Manifest[] {
   const { cell, tenants } = options;
   const images = { ...DEFAULT_IMAGES, ...options.images };
@@ -41,15 +44,15 @@ export function renderCellManifests(options: {
     : SHARED_GATEWAY_NAMESPACE;
 
   const manifests: Manifest[] = [];
-  if (ownGateway) {
+  if (options.includeGateway ?? true) {
     // Seed 002 sizes a regional gateway at 4–8 pods; a single-tenant cell starts at 2.
     manifests.push(
       ...gatewayManifests({
         cell: name,
         kubernetesId,
-        namespace: RUNTIME_NAMESPACE,
+        namespace: gatewayNamespace,
         image: images.gateway,
-        minReplicas: 2,
+        minReplicas: ownGateway ? 2 : 4,
         maxReplicas: 8,
       }),
     );

@@ -72,9 +72,11 @@ export function createRenderTenantOnboardingAction() {
           tenants: [...new Set([...cell.entity.spec.tenants, name])],
         },
       };
+      // A shared cell's gateway already runs; a new cell needs its own.
       const manifests = renderCellManifests({
         cell: hosting,
         tenants: [tenant.entity],
+        includeGateway: ctx.input.newCell,
       });
       const problems = validateManifests(manifests);
       if (problems.length) {

@@ -96,4 +96,25 @@ describe('deploy/', () => {
       expect(validateManifests(objects)).toEqual([]);
     }
   });
+
+  it('packages the portal: every object renders with kustomize and validates', () => {
+    const rendered = kubectl(['kustomize', path.join(deployDir, 'portal')]);
+    const objects = parseAllDocuments(rendered).map(d => d.toJS());
+    expect(objects.map(o => o.kind).sort()).toEqual(
+      [
+        'Deployment',
+        'HorizontalPodAutoscaler',
+        'Namespace',
+        'NetworkPolicy',
+        'NetworkPolicy',
+        'PodDisruptionBudget',
+        'Service',
+        'ServiceAccount',
+      ].sort(),
+    );
+    expect(validateManifests(objects)).toEqual([]);
+    const pod = objects.find(o => o.kind === 'Deployment').spec.template.spec;
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+  });
 });

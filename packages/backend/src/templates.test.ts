@@ -9,6 +9,7 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderEntityModelModule from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import platformCatalogModule from '@cellport/plugin-catalog-backend-module-platform';
 import platformScaffolderModule from '@cellport/plugin-scaffolder-backend-module-platform';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -159,6 +160,8 @@ describe('the self-service templates through the scaffolder', () => {
         return {
           status: task.body.status,
           log: events.body.map((e: any) => e.body.message ?? '').join('\n'),
+          output: events.body.find((e: any) => e.type === 'completion')?.body
+            ?.output,
         };
       }
       await sleep(500);
@@ -251,6 +254,20 @@ describe('the self-service templates through the scaffolder', () => {
       type: 'hostedBy',
       targetRef: 'cell:default/eu-west-shared-1',
     });
+    // The key is shown once in the run's output; the tenant holds only its hash.
+    const shown = JSON.stringify(run.output);
+    const key = shown.match(/cpk_[A-Za-z0-9_-]{32}/)?.[0];
+    expect(key).toBeDefined();
+    const hashes = JSON.parse(
+      tenant.body.metadata.annotations['cellport.dev/api-keys'],
+    );
+    expect(hashes).toEqual([
+      {
+        sha256: createHash('sha256').update(key!).digest('hex'),
+        prefix: key!.slice(0, 10),
+      },
+    ]);
+    expect(JSON.stringify(tenant.body)).not.toContain(key);
   });
 
   it('onboards a dedicated tenant with a cell of its own', async () => {

@@ -10,6 +10,7 @@ import { createRegisterLocalFileAction } from './actions/catalog/registerLocalFi
 import { createPlanInferenceDeploymentAction } from './actions/inference/planInferenceDeployment';
 import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
 import { createPublishLocalAction } from './actions/publish/publishLocal';
+import { createTenantApiKeyAction } from './actions/tenant/createTenantApiKey';
 import { createPlanTenantOnboardingAction } from './actions/tenant/planTenantOnboarding';
 import { createRenderTenantOnboardingAction } from './actions/tenant/renderTenantOnboarding';
 
@@ -29,6 +30,7 @@ export const scaffolderModulePlatform = createBackendModule({
           createPlanAgentAction({ catalog, config }),
           createRenderAgentAction(),
           createPlanTenantOnboardingAction({ catalog }),
+          createTenantApiKeyAction(),
           createRenderTenantOnboardingAction(),
           createPlanInferenceDeploymentAction({ catalog }),
           createRenderInferenceDeploymentAction(),

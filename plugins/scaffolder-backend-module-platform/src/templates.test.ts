@@ -89,6 +89,7 @@ describe('the tenant-cell template', () => {
   it('plans before it writes, publishes or registers anything', () => {
     expect(template.spec.steps.map((s: any) => s.action)).toEqual([
       'cellport:tenant:plan',
+      'cellport:tenant:create-api-key',
       'cellport:tenant:render',
       'cellport:publish:local',
       'cellport:catalog:register-file',

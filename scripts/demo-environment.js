@@ -1,6 +1,7 @@
 // The embedded default's runtime wiring, shared by `npm start` and the browser tests: one
 // gateway per demo cell in front of the simulator, the portal's reconciler pointed at them,
-// events flowing back to the portal, and demo API keys for every demo agent.
+// events flowing back to the portal, demo API keys for every demo agent, and the portal's
+// live demo traffic through those keys.
 //
 // Secrets (admin and events tokens, demo keys) are generated once per checkout into
 // data/demo-secrets.json, which git ignores; only their SHA-256 reaches the portal's config.
@@ -40,7 +41,7 @@ function demoSecrets(repo, agents) {
 
 /**
  * Everything the demo processes need: environment for the portal backend, one entry per
- * cell gateway, the simulator's environment, and what the traffic generator sends.
+ * cell gateway, and the simulator's environment.
  */
 function demoEnvironment(repo) {
   const cells = loadExamples(repo, 'cells.yaml');
@@ -91,26 +92,37 @@ function demoEnvironment(repo) {
       ),
     ),
     APP_CONFIG_platform_reconciler_apiKeys: JSON.stringify(apiKeys),
+    // A first start backfills two weeks of history, marked as demo data, through the ingest
+    // path, and then sends a few requests a second through every agent's key.
+    APP_CONFIG_platform_demo: JSON.stringify({
+      enabled: true,
+      backfillDaysOnStart: 14,
+      traffic: {
+        enabled: true,
+        requestsPerSecond: 3,
+        targets: agents.map(agent => ({
+          gatewayUrl: `http://127.0.0.1:${
+            gateways.find(g => g.cell === agent.spec.cell).port
+          }`,
+          apiKey: secrets.agentKeys[agent.metadata.name],
+          models: [...agent.spec.modelProfiles, 'auto'],
+        })),
+      },
+    }),
   };
-
-  const traffic = agents.map(agent => ({
-    agent: agent.metadata.name,
-    tenant: agent.spec.tenant,
-    model: agent.spec.modelProfiles[0],
-    gateway: `http://127.0.0.1:${
-      gateways.find(g => g.cell === agent.spec.cell).port
-    }`,
-    key: secrets.agentKeys[agent.metadata.name],
-  }));
 
   return {
     backendEnv,
     gateways,
     simulator: {
       port: SIMULATOR_PORT,
-      env: { SIMULATOR_PORT: String(SIMULATOR_PORT), LOG_LEVEL: 'warn' },
+      // A few upstream failures, so the dashboards show errors and fallbacks too.
+      env: {
+        SIMULATOR_PORT: String(SIMULATOR_PORT),
+        SIMULATOR_ERROR_RATE: '0.02',
+        LOG_LEVEL: 'warn',
+      },
     },
-    traffic,
   };
 }
 

@@ -1,5 +1,6 @@
 // Serves Cellport on its embedded defaults: the portal (frontend :3000, backend :7007), the
-// inference simulator (:7070), one AI gateway per demo cell (:7081...) and live demo traffic.
+// inference simulator (:7070) and one AI gateway per demo cell (:7081...); the portal sends
+// live demo traffic through them.
 // Run through `npm start`, which fetches the toolchain and dependencies first.
 'use strict';
 
@@ -16,13 +17,7 @@ const services = [
   {
     name: 'portal',
     args: ['dev'],
-    env: {
-      ...demo.backendEnv,
-      // A first start backfills two weeks of history, marked as demo data, through the
-      // ingest path, so the dashboards are not empty.
-      APP_CONFIG_platform_demo_enabled: 'true',
-      APP_CONFIG_platform_demo_backfillDaysOnStart: '14',
-    },
+    env: demo.backendEnv,
   },
   {
     name: 'simulator',
@@ -50,15 +45,6 @@ const children = services.map(({ name, args, env }) => {
   });
   return child;
 });
-
-if (process.env.CELLPORT_DEMO_TRAFFIC !== 'off') {
-  children.push(
-    spawn(process.execPath, [path.join(__dirname, 'demo-traffic.js')], {
-      cwd: repo,
-      stdio: 'inherit',
-    }),
-  );
-}
 
 let stopping = false;
 function shutdown(code) {

@@ -27,6 +27,8 @@ backend.add(
   import('@cellport/plugin-permission-backend-module-platform-policy'),
 );
 
+backend.add(import('@cellport/plugin-platform-backend'));
+
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));

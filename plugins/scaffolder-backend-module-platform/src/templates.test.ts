@@ -117,3 +117,19 @@ describe('the agent template', () => {
     ]);
   });
 });
+
+describe('every template', () => {
+  it.each(['tenant-cell', 'agent', 'inference-deployment'])(
+    '%s gives each multi-entity picker what it can render',
+    name => {
+      const pickers = Object.entries(fields(load(name))).filter(
+        ([, field]: [string, any]) => field['ui:field'] === 'MultiEntityPicker',
+      );
+      for (const [, field] of pickers as [string, any][]) {
+        expect(field.items).toEqual({ type: 'string' });
+        // The form prefills minItems with empty entries, which the picker cannot render.
+        expect(field.minItems).toBeUndefined();
+      }
+    },
+  );
+});

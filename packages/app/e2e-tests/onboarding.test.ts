@@ -1,0 +1,69 @@
+import { expect, Page, test } from '@playwright/test';
+
+/** Picks an option of a Backstage entity picker (an MUI autocomplete) by its visible text. */
+async function pick(page: Page, label: string, option: string) {
+  const field = page.getByRole('textbox', { name: label }).first();
+  await field.click();
+  await field.fill(option);
+  await page.getByRole('option').filter({ hasText: option }).first().click();
+}
+
+test('a guest onboards a tenant into a shared cell through the form', async ({
+  page,
+}) => {
+  const name = `e2e-${Date.now().toString(36)}`;
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+
+  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
+  await nav.getByRole('link', { name: 'Create', exact: true }).click();
+  // The template card: the nearest element holding both its title and its Choose button.
+  await page
+    .getByText('Onboard a tenant', { exact: true })
+    .locator(
+      'xpath=ancestor::*[.//button[@data-testid="template-card-actions--create"]][1]',
+    )
+    .getByTestId('template-card-actions--create')
+    .click();
+
+  await page.getByLabel('Name').first().fill(name);
+  await page.getByLabel('Display name').fill('E2E Travel');
+  await pick(page, 'Owner', 'Northwind Data Platform');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await pick(page, 'Shared cell', 'EU West shared cell 1');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await page.getByLabel('Monthly budget (US dollars)').fill('500');
+  await pick(
+    page,
+    'Allowed models',
+    'Azure OpenAI GPT-4o mini (Sweden Central)',
+  );
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.screenshot({
+    path: 'test-results/screenshots/onboarding-review.png',
+    fullPage: true,
+  });
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  await expect(page.getByText('API key (shown once)')).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(page.getByText(/cpk_[A-Za-z0-9_-]{32}/)).toBeVisible();
+  await page.screenshot({
+    path: 'test-results/screenshots/onboarding-done.png',
+    fullPage: true,
+  });
+
+  await page.getByRole('link', { name: 'Tenant' }).first().click();
+  const configuration = page.getByRole('table', {
+    name: 'Tenant configuration',
+  });
+  await expect(configuration).toContainText('$500.00', { timeout: 60_000 });
+  await expect(configuration).toContainText('shared');
+  await page.screenshot({
+    path: 'test-results/screenshots/onboarding-tenant.png',
+    fullPage: true,
+  });
+});

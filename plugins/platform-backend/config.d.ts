@@ -1,0 +1,128 @@
+export interface Config {
+  /** Cellport's platform backend (plugins/platform-backend). */
+  platform?: {
+    /** How long runtime records are kept. */
+    retention?: {
+      /** Days raw routing decisions and usage events are kept. Default 30. */
+      rawDays?: number;
+      /**
+       * Days minute rollups are kept. Default 7. Older ranges are read from hour rollups, so
+       * their start is rounded to the hour.
+       */
+      minuteRollupDays?: number;
+      /** Days hour rollups are kept. Default 400. Day rollups are kept for good. */
+      hourRollupDays?: number;
+      /** Minutes between purges of expired records. Default 60. */
+      purgeIntervalMinutes?: number;
+    };
+
+    /**
+     * The production event transport: a durable NATS JetStream consumer feeding the ingest
+     * path. Off by default, when gateways post batches to `POST /api/platform/events`.
+     */
+    nats?: {
+      /** Consume events from NATS JetStream. Default false. */
+      enabled?: boolean;
+      /** NATS server URLs. Default nats://127.0.0.1:4222. */
+      servers?: string | string[];
+      /** JetStream stream the gateways publish into; created if missing. Default CELLPORT_EVENTS. */
+      stream?: string;
+      /** Subjects of the stream when it is created. Default ["cellport.events.>"]. */
+      subjects?: string[];
+      /** Durable consumer name shared by every portal replica. Default platform-backend. */
+      durable?: string;
+      /** Messages pulled at a time. Default 16. */
+      batchSize?: number;
+      /** Milliseconds before a message whose write failed is delivered again. Default 5000. */
+      retryDelayMs?: number;
+    };
+
+    /** Cost engine settings. */
+    cost?: {
+      /**
+       * US dollars per GPU-hour by GPU type (keys as in the InferenceDeployment kind, e.g.
+       * "H100-80GB"). Types not listed use built-in list prices.
+       */
+      gpuHourlyUsd?: { [gpuType: string]: number };
+    };
+
+    /** The catalog → gateway reconciler. */
+    reconciler?: {
+      /** Run the reconciler on a schedule. Default true. */
+      enabled?: boolean;
+      /** Seconds between reconcile passes over every cell. Default 30. */
+      intervalSeconds?: number;
+      /**
+       * Bearer token of the gateways' control API, used for every cell without its own.
+       * @visibility secret
+       */
+      adminToken?: string;
+      /**
+       * Per-cell overrides, keyed by Cell name, of where its gateway's control API answers
+       * (otherwise the Cell's spec.gateway.baseUrl) and its admin token.
+       */
+      gateways?: {
+        [cell: string]: {
+          /** Base URL of the gateway, e.g. http://localhost:7080. */
+          baseUrl?: string;
+          /**
+           * Bearer token of this gateway's control API.
+           * @visibility secret
+           */
+          adminToken?: string;
+        };
+      };
+      /**
+       * API key hashes provisioned outside the catalog, pushed to the gateways of their
+       * tenants' cells: `{ tenant, agent?, sha256, prefix, expiresAt? }`. The embedded
+       * default's start command puts its demo keys here; keys themselves never do.
+       */
+      apiKeys?: Array<{
+        tenant: string;
+        agent?: string;
+        sha256: string;
+        prefix: string;
+        expiresAt?: string;
+      }>;
+      /** Seconds to wait after a failed push; doubles per failure. Default 5. */
+      initialBackoffSeconds?: number;
+      /** Longest wait between retries of a failing gateway, in seconds. Default 300. */
+      maxBackoffSeconds?: number;
+      /** Timeout of one control API request, in seconds. Default 10. */
+      requestTimeoutSeconds?: number;
+    };
+
+    /** Demo data for a first start. */
+    demo?: {
+      /**
+       * Allow `POST /api/platform/demo/backfill?days=N`, which generates N days of history
+       * for the catalog's agents through the ingest path, marked as demo data. Default false.
+       */
+      enabled?: boolean;
+      /** Days to backfill at startup when there is no data yet; 0 for none. Default 0. */
+      backfillDaysOnStart?: number;
+      /**
+       * Live demo traffic: OpenAI-style chat completions sent through the gateways with demo
+       * keys, so dashboards move. Development only; needs `enabled` above too.
+       */
+      traffic?: {
+        /** Send live demo traffic while the backend runs. Default false. */
+        enabled?: boolean;
+        /** Requests per second over all targets. Default 3. */
+        requestsPerSecond?: number;
+        /** Who calls: each request picks a target, then one of its models, at random. */
+        targets?: Array<{
+          /** Base URL of a cell's gateway, e.g. http://localhost:7080. */
+          gatewayUrl: string;
+          /**
+           * A demo tenant's API key (its hash is in platform.reconciler.apiKeys).
+           * @visibility secret
+           */
+          apiKey: string;
+          /** Model names this caller asks for. */
+          models: string[];
+        }>;
+      };
+    };
+  };
+}

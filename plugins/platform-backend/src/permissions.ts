@@ -1,0 +1,50 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/**
+ * Cellport's permissions. They belong in @cellport/plugin-platform-common so the frontend
+ * can check them too; they live here until they move there.
+ */
+
+/** Data of one tenant: its cost and its routing decisions. Conditions filter by tenant. */
+export const PLATFORM_TENANT_RESOURCE_TYPE = 'platform-tenant';
+
+/** Read token and GPU cost, budgets and forecasts of the tenants the decision allows. */
+export const platformCostReadPermission = createPermission({
+  name: 'platform.cost.read',
+  attributes: { action: 'read' },
+  resourceType: PLATFORM_TENANT_RESOURCE_TYPE,
+});
+
+/** Read the routing decisions of the tenants the decision allows. */
+export const platformDecisionsReadPermission = createPermission({
+  name: 'platform.decisions.read',
+  attributes: { action: 'read' },
+  resourceType: PLATFORM_TENANT_RESOURCE_TYPE,
+});
+
+/** Read SLOs, error budgets, burn rates and traffic summaries (restricted like cost). */
+export const platformSloReadPermission = createPermission({
+  name: 'platform.slo.read',
+  attributes: { action: 'read' },
+  resourceType: PLATFORM_TENANT_RESOURCE_TYPE,
+});
+
+/** Read what the reconciler pushed to a cell's gateway and how that went. */
+export const platformRuntimeReadPermission = createPermission({
+  name: 'platform.runtime.read',
+  attributes: { action: 'read' },
+});
+
+/** Trigger a reconcile of a cell's gateway, or a demo backfill. */
+export const platformRuntimeManagePermission = createPermission({
+  name: 'platform.runtime.manage',
+  attributes: { action: 'update' },
+});
+
+export const platformPermissions = [
+  platformCostReadPermission,
+  platformDecisionsReadPermission,
+  platformSloReadPermission,
+  platformRuntimeReadPermission,
+  platformRuntimeManagePermission,
+];

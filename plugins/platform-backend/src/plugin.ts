@@ -1,0 +1,253 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { Config } from '@backstage/config';
+import {
+  formatValidationIssues,
+  GatewayApiKey,
+  gatewayApiKeySchema,
+  toValidationIssues,
+} from '@cellport/plugin-platform-common';
+import { z } from 'zod';
+import { applyDatabaseMigrations } from './database/migrations';
+import { tuneSqlite } from './database/sqliteTuning';
+import { platformPermissions } from './permissions';
+import { platformTenantRules, tenantResourceRef } from './permissionRules';
+import { createRouter } from './router';
+import { TenantAccess } from './services/access/TenantAccess';
+import { PlatformCatalog } from './services/catalog/PlatformCatalog';
+import { systemClock } from './services/clock';
+import { CostEngine } from './services/cost/CostEngine';
+import { gpuPricesFromConfig } from './services/cost/gpuPrices';
+import { DecisionStore } from './services/decisions/DecisionStore';
+import { DemoBackfill } from './services/demo/DemoBackfill';
+import { TrafficGenerator } from './services/demo/TrafficGenerator';
+import { IngestService } from './services/ingest/IngestService';
+import { NatsIngestConsumer } from './services/ingest/NatsIngestConsumer';
+import { GatewayClient } from './services/reconciler/GatewayClient';
+import {
+  GatewayTarget,
+  ReconcilerService,
+} from './services/reconciler/ReconcilerService';
+import { RetentionPurge } from './services/retention/RetentionPurge';
+import { RollupStore } from './services/rollups/RollupStore';
+import { SloEngine } from './services/slo/SloEngine';
+import { SloService } from './services/slo/SloService';
+
+/** `platform.reconciler.apiKeys`, validated: a bad entry stops the start, naming it. */
+function readExtraApiKeys(config?: Config): GatewayApiKey[] {
+  const raw = config?.getOptional('apiKeys') ?? [];
+  const parsed = z.array(gatewayApiKeySchema).safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(
+      `platform.reconciler.apiKeys: ${formatValidationIssues(
+        toValidationIssues(parsed.error),
+      )}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Cellport's platform backend: event ingest (HTTP and NATS JetStream), rollups, the SLO and
+ * cost engines, the routing-decision explorer and the catalog → gateway reconciler.
+ *
+ * @public
+ */
+export const platformPlugin = createBackendPlugin({
+  pluginId: 'platform',
+  register(env) {
+    env.registerInit({
+      deps: {
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+      },
+      async init(deps) {
+        const { logger, config, database, scheduler, lifecycle } = deps;
+        const db = await database.getClient();
+        if (!database.migrations?.skip) {
+          await applyDatabaseMigrations(db);
+        }
+        await tuneSqlite(db);
+        const clock = systemClock;
+        const settings = config.getOptionalConfig('platform');
+        const num = (key: string, fallback: number) =>
+          settings?.getOptionalNumber(key) ?? fallback;
+
+        const catalog = new PlatformCatalog(
+          deps.catalog,
+          deps.auth,
+          logger,
+          clock,
+        );
+        const ingest = new IngestService(db);
+        const rollups = new RollupStore(db, {
+          clock,
+          minuteRetentionDays: num('retention.minuteRollupDays', 7),
+        });
+
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: tenantResourceRef,
+          permissions: platformPermissions.filter(p => p.type === 'resource'),
+          rules: Object.values(platformTenantRules),
+          getResources: async refs => {
+            const { tenants } = await catalog.entities();
+            return refs.map(ref => tenants.find(t => t.metadata.name === ref));
+          },
+        });
+        deps.permissionsRegistry.addPermissions(
+          platformPermissions.filter(p => p.type === 'basic'),
+        );
+        const access = new TenantAccess(
+          deps.permissions,
+          catalog,
+          createConditionTransformer(
+            deps.permissionsRegistry.getPermissionRuleset(tenantResourceRef),
+          ),
+        );
+
+        const reconcilerConfig = settings?.getOptionalConfig('reconciler');
+        const gateways: Record<string, GatewayTarget> = {};
+        const gatewaysConfig = reconcilerConfig?.getOptionalConfig('gateways');
+        for (const cell of gatewaysConfig?.keys() ?? []) {
+          gateways[cell] = {
+            baseUrl: gatewaysConfig!.getOptionalString(`${cell}.baseUrl`),
+            adminToken: gatewaysConfig!.getOptionalString(`${cell}.adminToken`),
+          };
+        }
+        const reconciler = new ReconcilerService({
+          extraApiKeys: readExtraApiKeys(reconcilerConfig),
+          db,
+          catalog,
+          client: new GatewayClient(
+            num('reconciler.requestTimeoutSeconds', 10) * 1000,
+          ),
+          clock,
+          logger,
+          gateways,
+          defaultAdminToken: reconcilerConfig?.getOptionalString('adminToken'),
+          initialBackoffMs: num('reconciler.initialBackoffSeconds', 5) * 1000,
+          maxBackoffMs: num('reconciler.maxBackoffSeconds', 300) * 1000,
+        });
+        if (reconcilerConfig?.getOptionalBoolean('enabled') ?? true) {
+          await scheduler.scheduleTask({
+            id: 'platform-reconcile-gateways',
+            frequency: { seconds: num('reconciler.intervalSeconds', 30) },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 10 },
+            fn: () => reconciler.reconcileAll(),
+          });
+        }
+
+        const purge = new RetentionPurge(db, clock, {
+          rawDays: num('retention.rawDays', 30),
+          minuteRollupDays: num('retention.minuteRollupDays', 7),
+          hourRollupDays: num('retention.hourRollupDays', 400),
+        });
+        await scheduler.scheduleTask({
+          id: 'platform-retention-purge',
+          frequency: { minutes: num('retention.purgeIntervalMinutes', 60) },
+          timeout: { minutes: 30 },
+          initialDelay: { minutes: 1 },
+          fn: async () => {
+            const purged = await purge.purge();
+            logger.info(`Retention purge: ${JSON.stringify(purged)}`);
+          },
+        });
+
+        if (settings?.getOptionalBoolean('nats.enabled')) {
+          const servers = settings.getOptional<string | string[]>(
+            'nats.servers',
+          );
+          const consumer = new NatsIngestConsumer(ingest, logger, {
+            servers: servers
+              ? ([] as string[]).concat(servers)
+              : ['nats://127.0.0.1:4222'],
+            stream:
+              settings.getOptionalString('nats.stream') ?? 'CELLPORT_EVENTS',
+            subjects: settings.getOptionalStringArray('nats.subjects') ?? [
+              'cellport.events.>',
+            ],
+            durable:
+              settings.getOptionalString('nats.durable') ?? 'platform-backend',
+            batchSize: num('nats.batchSize', 16),
+            retryDelayMs: num('nats.retryDelayMs', 5000),
+          });
+          lifecycle.addStartupHook(() => consumer.start());
+          lifecycle.addShutdownHook(() => consumer.stop());
+        }
+
+        let demo: DemoBackfill | undefined;
+        if (settings?.getOptionalBoolean('demo.enabled')) {
+          demo = new DemoBackfill(catalog, ingest, clock, logger);
+          const days = num('demo.backfillDaysOnStart', 0);
+          if (days > 0) {
+            const backfill = demo;
+            await scheduler.scheduleTask({
+              id: 'platform-demo-backfill',
+              // Retried until the catalog has agents and the history exists; then a no-op.
+              frequency: { minutes: 10 },
+              timeout: { minutes: 10 },
+              initialDelay: { seconds: 30 },
+              fn: async () => {
+                const existing = await db('platform_usage_events').first('id');
+                if (!existing) await backfill.backfill(days);
+              },
+            });
+          }
+          const traffic = settings.getOptionalConfig('demo.traffic');
+          if (traffic?.getOptionalBoolean('enabled')) {
+            const generator = new TrafficGenerator(
+              (traffic.getOptionalConfigArray('targets') ?? []).map(target => ({
+                gatewayUrl: target.getString('gatewayUrl'),
+                apiKey: target.getString('apiKey'),
+                models: target.getStringArray('models'),
+              })),
+              {
+                requestsPerSecond:
+                  traffic.getOptionalNumber('requestsPerSecond') ?? 3,
+                logger,
+              },
+            );
+            lifecycle.addStartupHook(() => generator.start());
+            lifecycle.addShutdownHook(() => generator.stop());
+          }
+        }
+
+        deps.httpRouter.use(
+          await createRouter({
+            logger,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            clock,
+            access,
+            ingest,
+            decisions: new DecisionStore(db),
+            rollups,
+            slo: new SloService(catalog, new SloEngine(rollups, clock)),
+            cost: new CostEngine(
+              rollups,
+              catalog,
+              clock,
+              gpuPricesFromConfig(config),
+            ),
+            reconciler,
+            demo,
+          }),
+        );
+      },
+    });
+  },
+});

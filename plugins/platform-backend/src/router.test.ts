@@ -1,0 +1,359 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import request from 'supertest';
+import { createTestDatabases } from './__testUtils__/testDatabases';
+import { ControlApiServer } from './__testUtils__/ControlApiServer';
+import { TEST_ENTITIES } from './__testUtils__/entities';
+import { makeRequest } from './__testUtils__/events';
+import { platformPlugin } from './plugin';
+
+jest.setTimeout(120_000);
+
+const SRE = 'user:default/sre-on-call';
+const NORTHWIND_DEV = 'user:default/lena.fischer';
+const OUTSIDER = 'user:default/guest-without-access';
+
+/**
+ * The decisions the production policy gives: SREs see everything, a tenant owner group's
+ * member sees that tenant's data (a conditional decision on IS_TENANT_OWNER), others nothing.
+ */
+function policyDecision(
+  credentials: BackstageCredentials,
+  resourceType?: string,
+) {
+  const principal = credentials.principal as { userEntityRef?: string };
+  if (principal.userEntityRef === NORTHWIND_DEV) {
+    return resourceType
+      ? {
+          result: AuthorizeResult.CONDITIONAL,
+          pluginId: 'platform',
+          resourceType,
+          conditions: {
+            rule: 'IS_TENANT_OWNER',
+            resourceType,
+            params: {
+              claims: [NORTHWIND_DEV, 'group:default/northwind-commerce'],
+            },
+          },
+        }
+      : { result: AuthorizeResult.DENY };
+  }
+  if (principal.userEntityRef === OUTSIDER)
+    return { result: AuthorizeResult.DENY };
+  return { result: AuthorizeResult.ALLOW };
+}
+
+const permissions = mockServices.permissions.mock({
+  authorize: async (requests, { credentials }) =>
+    requests.map(() => policyDecision(credentials) as any),
+  authorizeConditional: async (requests, { credentials }) =>
+    requests.map(
+      r => policyDecision(credentials, r.permission.resourceType) as any,
+    ),
+});
+
+describe('platform router', () => {
+  const databases = createTestDatabases();
+  const gateway = new ControlApiServer('test-admin-token');
+  beforeAll(() => gateway.start());
+  afterAll(() => gateway.stop());
+
+  it.each(databases.eachSupportedId())(
+    'serves ingest, explorer, SLO, cost, runtime and demo routes with permissions, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const { server } = await startTestBackend({
+        features: [
+          platformPlugin,
+          mockServices.database.factory({ knex }),
+          catalogServiceMock.factory({ entities: TEST_ENTITIES }),
+          permissions.factory,
+          mockServices.rootConfig.factory({
+            data: {
+              platform: {
+                reconciler: {
+                  enabled: false,
+                  adminToken: 'test-admin-token',
+                  gateways: {
+                    'eu-west-shared-1': { baseUrl: gateway.baseUrl },
+                  },
+                },
+                demo: { enabled: true },
+              },
+            },
+          }),
+        ],
+      });
+      const as = (user: string) => ({
+        Authorization: mockCredentials.user.header(user),
+      });
+      const asService = { Authorization: mockCredentials.service.header() };
+      const recent = (minutesAgo: number) =>
+        new Date(Date.now() - minutesAgo * 60_000).toISOString();
+
+      // --- ingest
+      const [northwindDecision, northwindUsage] = makeRequest({
+        timestamp: recent(30),
+      });
+      const [brightpathDecision, brightpathUsage] = makeRequest({
+        timestamp: recent(20),
+        tenant: 'brightpath-edu',
+        agent: 'homework-helper',
+        modelProfile: 'llama-3-1-70b-eu',
+        outcome: 'error',
+        errorClass: 'upstream-timeout',
+        status: 504,
+      });
+      const batch = {
+        events: [
+          northwindDecision,
+          northwindUsage,
+          brightpathDecision,
+          brightpathUsage,
+        ],
+      };
+      const ingested = await request(server)
+        .post('/api/platform/events')
+        .set(asService)
+        .send(batch);
+      expect(ingested.status).toBe(200);
+      expect(ingested.body).toEqual({ received: 4, stored: 4, duplicates: 0 });
+      const replayed = await request(server)
+        .post('/api/platform/events')
+        .set(asService)
+        .send(batch);
+      expect(replayed.body).toEqual({ received: 4, stored: 0, duplicates: 4 });
+
+      const invalid = await request(server)
+        .post('/api/platform/events')
+        .set(asService)
+        .send({
+          events: [
+            northwindUsage,
+            { ...northwindDecision, timestamp: 'yesterday' },
+          ],
+        });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.error.name).toBe('InputError');
+      expect(invalid.body.error.message).toContain('events[1].timestamp');
+      expect(invalid.body.error.stack).toBeUndefined();
+      const notJson = await request(server)
+        .post('/api/platform/events')
+        .set(asService)
+        .send({ events: [] });
+      expect(notJson.status).toBe(400);
+      expect(notJson.body.error.message).toContain('events');
+      const asUser = await request(server)
+        .post('/api/platform/events')
+        .set(as(SRE))
+        .send(batch);
+      expect(asUser.status).toBe(403);
+
+      // --- decisions explorer
+      const all = await request(server)
+        .get('/api/platform/decisions')
+        .set(as(SRE));
+      expect(all.status).toBe(200);
+      expect(all.body.items.map((i: any) => i.tenant)).toEqual([
+        'brightpath-edu',
+        'northwind-retail',
+      ]);
+      const own = await request(server)
+        .get('/api/platform/decisions')
+        .set(as(NORTHWIND_DEV));
+      expect(own.body.items.map((i: any) => i.tenant)).toEqual([
+        'northwind-retail',
+      ]);
+      const foreign = await request(server)
+        .get('/api/platform/decisions?tenant=brightpath-edu')
+        .set(as(NORTHWIND_DEV));
+      expect(foreign.status).toBe(403);
+      expect(
+        (await request(server).get('/api/platform/decisions').set(as(OUTSIDER)))
+          .status,
+      ).toBe(403);
+      const badOutcome = await request(server)
+        .get('/api/platform/decisions?outcome=exploded&fellBack=maybe')
+        .set(as(SRE));
+      expect(badOutcome.status).toBe(400);
+      expect(badOutcome.body.error.message).toMatch(/outcome: expected one of/);
+      expect(badOutcome.body.error.message).toMatch(/fellBack/);
+      const filtered = await request(server)
+        .get(
+          '/api/platform/decisions?outcome=error&droppedFor=residency&limit=1',
+        )
+        .set(as(SRE));
+      expect(filtered.body.items.map((i: any) => i.id)).toEqual([
+        brightpathDecision.id,
+      ]);
+
+      const detail = await request(server)
+        .get(`/api/platform/decisions/${northwindDecision.id}`)
+        .set(as(NORTHWIND_DEV));
+      expect(detail.status).toBe(200);
+      expect(detail.body.decision).toEqual(northwindDecision);
+      expect(detail.body.usage.costUsd).toBe(northwindUsage.costUsd);
+      expect(
+        (
+          await request(server)
+            .get(`/api/platform/decisions/${brightpathDecision.id}`)
+            .set(as(NORTHWIND_DEV))
+        ).status,
+      ).toBe(403);
+      expect(
+        (
+          await request(server)
+            .get('/api/platform/decisions/no-such-decision')
+            .set(as(SRE))
+        ).status,
+      ).toBe(404);
+
+      // --- SLOs and traffic
+      const cellSlos = await request(server)
+        .get('/api/platform/slos?cell=eu-west-shared-1')
+        .set(as(SRE));
+      expect(cellSlos.status).toBe(200);
+      expect(cellSlos.body.objectives).toHaveLength(1);
+      expect(cellSlos.body.objectives[0]).toMatchObject({
+        source: 'entity',
+        totalEvents: 2,
+        goodEvents: 1,
+        alertState: 'page',
+      });
+      const tenantSlos = await request(server)
+        .get('/api/platform/slos?tenant=northwind-retail')
+        .set(as(NORTHWIND_DEV));
+      expect(tenantSlos.body.objectives.map((o: any) => o.source)).toEqual([
+        'default',
+        'default',
+        'default',
+      ]);
+      expect(tenantSlos.body.objectives[0].sli).toBe(1);
+      const ownCell = await request(server)
+        .get('/api/platform/slos?cell=eu-west-shared-1')
+        .set(as(NORTHWIND_DEV));
+      expect(ownCell.body.objectives[0].totalEvents).toBe(1);
+      expect(
+        (await request(server).get('/api/platform/slos').set(as(SRE))).body
+          .error.message,
+      ).toMatch(/exactly one of cell, tenant or agent/);
+      expect(
+        (
+          await request(server)
+            .get('/api/platform/slos?cell=nowhere')
+            .set(as(SRE))
+        ).status,
+      ).toBe(404);
+      const traffic = await request(server)
+        .get('/api/platform/traffic?cell=eu-west-shared-1')
+        .set(as(SRE));
+      expect(traffic.body.requests).toBe(2);
+      expect(traffic.body.latency.overhead.p95).toBeGreaterThan(0);
+      const badRange = await request(server)
+        .get(
+          '/api/platform/traffic?from=2026-11-20T00:00:00Z&to=2026-11-19T00:00:00Z',
+        )
+        .set(as(SRE));
+      expect(badRange.status).toBe(400);
+      expect(badRange.body.error.message).toMatch(/from: must be before to/);
+
+      // --- cost
+      const breakdown = await request(server)
+        .get('/api/platform/cost/breakdown?groupBy=agent')
+        .set(as(SRE));
+      expect(breakdown.status).toBe(200);
+      expect(breakdown.body.groups.map((g: any) => g.key).sort()).toEqual([
+        'checkout-assistant',
+        'homework-helper',
+      ]);
+      const ownCost = await request(server)
+        .get('/api/platform/cost/breakdown')
+        .set(as(NORTHWIND_DEV));
+      expect(ownCost.body.groups.map((g: any) => g.key)).toEqual([
+        'northwind-retail',
+      ]);
+      const budget = await request(server)
+        .get('/api/platform/cost/budget?tenant=northwind-retail')
+        .set(as(NORTHWIND_DEV));
+      expect(budget.body.budgetUsd).toBe(3000);
+      expect(
+        (
+          await request(server)
+            .get('/api/platform/cost/budget?tenant=brightpath-edu')
+            .set(as(NORTHWIND_DEV))
+        ).status,
+      ).toBe(403);
+      expect(
+        (await request(server).get('/api/platform/cost/budget').set(as(SRE)))
+          .body.error.message,
+      ).toMatch(/tenant/);
+      const movers = await request(server)
+        .get('/api/platform/cost/movers?period=day')
+        .set(as(SRE));
+      expect(movers.body.movers.length).toBeGreaterThan(0);
+      const gpu = await request(server)
+        .get('/api/platform/cost/gpu')
+        .set(as(SRE));
+      expect(gpu.body.deployments[0].deployment).toBe('llama-3-1-70b-eu');
+      expect(gpu.body.deployments[0].tenants.map((t: any) => t.tenant)).toEqual(
+        ['brightpath-edu'],
+      );
+      const ownGpu = await request(server)
+        .get('/api/platform/cost/gpu')
+        .set(as(NORTHWIND_DEV));
+      expect(ownGpu.body.byTenant).toEqual([]);
+
+      // --- runtime (reconciler against a real control API server)
+      expect(
+        (
+          await request(server)
+            .get('/api/platform/cells/eu-west-shared-1/runtime')
+            .set(as(SRE))
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await request(server)
+            .post('/api/platform/cells/eu-west-shared-1/runtime/reconcile')
+            .set(as(NORTHWIND_DEV))
+        ).status,
+      ).toBe(403);
+      const reconciled = await request(server)
+        .post('/api/platform/cells/eu-west-shared-1/runtime/reconcile')
+        .set(as(SRE));
+      expect(reconciled.status).toBe(200);
+      expect(reconciled.body).toMatchObject({
+        inSync: true,
+        consecutiveFailures: 0,
+      });
+      const runtime = await request(server)
+        .get('/api/platform/cells/eu-west-shared-1/runtime')
+        .set(as(SRE));
+      expect(runtime.body.pushedVersion).toBe(gateway.state?.version);
+
+      // --- demo backfill, idempotent
+      const backfill = await request(server)
+        .post('/api/platform/demo/backfill?days=1')
+        .set(as(SRE));
+      expect(backfill.status).toBe(200);
+      expect(backfill.body.stored).toBeGreaterThan(0);
+      const again = await request(server)
+        .post('/api/platform/demo/backfill?days=1')
+        .set(as(SRE));
+      expect(again.body.stored).toBe(0);
+      expect(
+        (
+          await request(server)
+            .post('/api/platform/demo/backfill?days=900')
+            .set(as(SRE))
+        ).status,
+      ).toBe(400);
+    },
+  );
+});

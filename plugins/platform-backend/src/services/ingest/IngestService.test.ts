@@ -1,0 +1,116 @@
+import { Knex } from 'knex';
+import { applyDatabaseMigrations } from '../../database/migrations';
+import { createTestDatabases } from '../../__testUtils__/testDatabases';
+import {
+  makeDecision,
+  makeRequest,
+  makeUsage,
+} from '../../__testUtils__/events';
+import { IngestService } from './IngestService';
+
+jest.setTimeout(60_000);
+
+async function totals(knex: Knex, table: string) {
+  const [row] = await knex(table).select(
+    knex.raw('count(*) as rows_count'),
+    knex.raw('sum(requests) as requests'),
+    knex.raw('sum(decisions) as decisions'),
+    knex.raw('sum(cost_usd) as cost'),
+    knex.raw('sum(input_tokens) as input_tokens'),
+  );
+  return {
+    rows: Number(row.rows_count),
+    requests: Number(row.requests),
+    decisions: Number(row.decisions),
+    cost: Number(row.cost),
+    inputTokens: Number(row.input_tokens),
+  };
+}
+
+describe('IngestService', () => {
+  const databases = createTestDatabases();
+
+  it.each(databases.eachSupportedId())(
+    'stores events once and adds them to every rollup once, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const ingest = new IngestService(knex);
+
+      const batch = [
+        ...makeRequest(),
+        ...makeRequest({ timestamp: '2026-11-20T10:16:10.000Z' }),
+        ...makeRequest(
+          {
+            outcome: 'error',
+            errorClass: 'upstream-timeout',
+            status: 504,
+            timestamp: '2026-11-20T11:02:00.000Z',
+          },
+          {
+            fallbacks: [
+              {
+                modelProfile: 'azure-gpt-4o-eu',
+                errorClass: 'upstream-timeout',
+                latencyMs: 30000,
+              },
+            ],
+          },
+        ),
+      ];
+      expect(await ingest.ingest(batch)).toEqual({ stored: 6, duplicates: 0 });
+      // A replay of the whole batch, and a batch repeating an id within itself.
+      expect(await ingest.ingest(batch)).toEqual({ stored: 0, duplicates: 6 });
+      const extra = makeUsage({ costUsd: 1, inputTokens: 1000 });
+      expect(await ingest.ingest([extra, extra, batch[0]])).toEqual({
+        stored: 1,
+        duplicates: 2,
+      });
+
+      expect(await knex('platform_routing_decisions').count('* as n')).toEqual([
+        { n: expect.anything() },
+      ]);
+      const decisionCount = await knex('platform_routing_decisions').count(
+        '* as n',
+      );
+      expect(Number(decisionCount[0].n)).toBe(3);
+
+      const minute = await totals(knex, 'platform_rollups_minute');
+      const hour = await totals(knex, 'platform_rollups_hour');
+      const day = await totals(knex, 'platform_rollups_day');
+      for (const t of [minute, hour, day]) {
+        expect(t.requests).toBe(4);
+        expect(t.decisions).toBe(3);
+        expect(t.inputTokens).toBe(3 * 800 + 1000);
+        expect(t.cost).toBeCloseTo(3 * 0.00024 + 1);
+      }
+      // Two successful minutes and one error minute; the extra event has its own minute row.
+      expect(minute.rows).toBe(3);
+      expect(hour.rows).toBe(2);
+
+      const [errorRow] = await knex('platform_rollups_hour').where({
+        outcome: 'error',
+      });
+      expect(Number(errorRow.err_upstream_timeout)).toBe(1);
+      expect(Number(errorRow.fallbacks)).toBe(1);
+      expect(Number(errorRow.requests)).toBe(1);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'marks backfilled history as demo and stores a decision in full, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const ingest = new IngestService(knex);
+      const decision = makeDecision();
+      await ingest.ingest([decision], { demo: true });
+      const [row] = await knex('platform_routing_decisions');
+      expect(Boolean(row.demo)).toBe(true);
+      expect(row.drop_reasons).toBe(',residency,');
+      expect(JSON.parse(row.body)).toEqual(decision);
+      const [rollup] = await knex('platform_rollups_minute');
+      expect(Number(rollup.demo)).toBe(1);
+    },
+  );
+});

@@ -1,0 +1,90 @@
+import {
+  PlatformEvent,
+  RoutingDecision,
+  UsageEvent,
+} from '@cellport/plugin-platform-common';
+import { Knex } from 'knex';
+import { RollupAccumulator } from '../rollups/RollupAccumulator';
+import { writeRollups } from '../rollups/RollupWriter';
+import {
+  DECISION_COLUMNS,
+  decisionRow,
+  USAGE_COLUMNS,
+  usageRow,
+} from './eventRows';
+import { insertNewRows } from '../../database/bulkWrite';
+
+/** What happened to a batch. `stored + duplicates` is the number of events received. */
+export interface IngestResult {
+  /** Events newly stored and counted in the rollups. */
+  stored: number;
+  /** Events whose id was already stored (a replay), or repeated within the batch: ignored. */
+  duplicates: number;
+}
+
+export interface IngestOptions {
+  /** Marks every event of the batch as backfilled demo history. */
+  demo?: boolean;
+}
+
+/**
+ * Stores runtime events and adds them to the rollups, exactly once per event id. Both HTTP
+ * batches and the NATS consumer come through here. Raw rows and rollups are written in one
+ * transaction: a batch is either stored and counted whole or not at all, and a replayed event
+ * (at-least-once delivery) finds its id taken and is not counted again.
+ */
+export class IngestService {
+  constructor(private readonly db: Knex) {}
+
+  async ingest(
+    events: PlatformEvent[],
+    options: IngestOptions = {},
+  ): Promise<IngestResult> {
+    const decisions = uniqueById(
+      events.filter((e): e is RoutingDecision => e.type === 'routing-decision'),
+    );
+    const usage = uniqueById(
+      events.filter((e): e is UsageEvent => e.type === 'usage'),
+    );
+    const demo = options.demo ?? false;
+
+    const stored = await this.db.transaction(async trx => {
+      const accumulator = new RollupAccumulator();
+      const newDecisions = await insertNewRows(
+        trx,
+        'platform_routing_decisions',
+        DECISION_COLUMNS,
+        decisions.map(d => decisionRow(d, demo)),
+      );
+      for (const decision of decisions) {
+        if (newDecisions.has(decision.id)) {
+          accumulator.addDecision(decision, demo);
+        }
+      }
+      const newUsage = await insertNewRows(
+        trx,
+        'platform_usage_events',
+        USAGE_COLUMNS,
+        usage.map(u => usageRow(u, demo)),
+      );
+      for (const event of usage) {
+        if (newUsage.has(event.id)) {
+          accumulator.addUsage(event, demo || event.demo === true);
+        }
+      }
+      await writeRollups(trx, accumulator);
+      return newDecisions.size + newUsage.size;
+    });
+
+    return { stored, duplicates: events.length - stored };
+  }
+}
+
+function uniqueById<T extends { id: string }>(events: T[]): T[] {
+  const seen = new Set<string>();
+  return events.filter(event => {
+    if (seen.has(event.id)) return false;
+    seen.add(event.id);
+    return true;
+  });
+}

@@ -1,0 +1,172 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { applyDatabaseMigrations } from '../../database/migrations';
+import { createTestDatabases } from '../../__testUtils__/testDatabases';
+import { ControlApiServer } from '../../__testUtils__/ControlApiServer';
+import {
+  TEST_ENTITIES,
+  testPlatformCatalog,
+} from '../../__testUtils__/entities';
+import { ManualClock } from '../clock';
+import { computeDesiredState } from './desiredState';
+import { GatewayClient } from './GatewayClient';
+import { ReconcilerService } from './ReconcilerService';
+
+jest.setTimeout(60_000);
+
+describe('ReconcilerService', () => {
+  const databases = createTestDatabases();
+  const gateway = new ControlApiServer('gw-admin-token');
+
+  beforeAll(() => gateway.start());
+  afterAll(() => gateway.stop());
+
+  it.each(databases.eachSupportedId())(
+    'pushes changed state, skips unchanged, heals drift and backs off on failures, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      gateway.forgetState();
+      gateway.pushes.length = 0;
+      const clock = new ManualClock(Date.UTC(2026, 10, 23, 8));
+      const reconciler = new ReconcilerService({
+        db: knex,
+        catalog: testPlatformCatalog(clock),
+        client: new GatewayClient(2000),
+        clock,
+        logger: mockServices.logger.mock(),
+        gateways: { 'eu-west-shared-1': { baseUrl: gateway.baseUrl } },
+        defaultAdminToken: 'gw-admin-token',
+        initialBackoffMs: 1000,
+        maxBackoffMs: 60_000,
+      });
+
+      await reconciler.reconcileAll();
+      expect(gateway.pushes).toHaveLength(1);
+      const pushed = gateway.pushes[0];
+      expect(pushed.cell).toBe('eu-west-shared-1');
+      expect(pushed.tenants.map(t => t.id)).toEqual([
+        'brightpath-edu',
+        'northwind-retail',
+      ]);
+      expect(pushed.agents.map(a => a.id)).toEqual([
+        'checkout-assistant',
+        'homework-helper',
+      ]);
+      expect(pushed.modelProfiles.map(p => p.id)).toEqual([
+        'azure-gpt-4o-eu',
+        'azure-gpt-4o-mini-eu',
+        'llama-3-1-70b-eu',
+      ]);
+      // Only hashes reach the gateway.
+      expect(pushed.apiKeys).toEqual([
+        {
+          sha256: 'a'.repeat(64),
+          prefix: 'cpk_nw01',
+          tenant: 'northwind-retail',
+        },
+        {
+          sha256: 'b'.repeat(64),
+          prefix: 'cpk_nw02',
+          tenant: 'northwind-retail',
+          agent: 'checkout-assistant',
+        },
+      ]);
+      expect(
+        gateway.requests.every(
+          r => r.authorization === 'Bearer gw-admin-token',
+        ),
+      ).toBe(true);
+      let runtime = await reconciler.runtime('eu-west-shared-1');
+      expect(runtime).toMatchObject({
+        pushedVersion: pushed.version,
+        desiredVersion: pushed.version,
+        inSync: true,
+        drift: false,
+        consecutiveFailures: 0,
+        lastSuccessAt: new Date(clock.now()).toISOString(),
+        desired: { tenants: 2, apiKeys: 2, modelProfiles: 3, agents: 2 },
+      });
+
+      // Unchanged catalog: nothing is pushed again.
+      clock.advance(30_000);
+      await reconciler.reconcileAll();
+      expect(gateway.pushes).toHaveLength(1);
+
+      // The gateway restarted empty: drift is seen and healed.
+      gateway.forgetState();
+      await reconciler.reconcileAll();
+      expect(gateway.pushes).toHaveLength(2);
+      runtime = await reconciler.runtime('eu-west-shared-1');
+      expect(runtime).toMatchObject({ drift: true, inSync: true });
+
+      // The gateway fails twice: recorded, retried only after 1 s and then 2 s.
+      gateway.forgetState();
+      gateway.failNext(503, 500);
+      await reconciler.reconcileAll();
+      runtime = await reconciler.runtime('eu-west-shared-1');
+      expect(runtime).toMatchObject({ consecutiveFailures: 1, inSync: true });
+      expect(runtime?.lastError).toMatch(/answered 503/);
+      expect(runtime?.nextAttemptAt).toBe(
+        new Date(clock.now() + 1000).toISOString(),
+      );
+      const requestsBefore = gateway.requests.length;
+      await reconciler.reconcileAll();
+      expect(gateway.requests.length).toBe(requestsBefore);
+      clock.advance(1000);
+      await reconciler.reconcileAll();
+      runtime = await reconciler.runtime('eu-west-shared-1');
+      expect(runtime).toMatchObject({ consecutiveFailures: 2 });
+      expect(runtime?.lastError).toMatch(/answered 500/);
+      clock.advance(2000);
+      await reconciler.reconcileAll();
+      runtime = await reconciler.runtime('eu-west-shared-1');
+      expect(runtime).toMatchObject({ consecutiveFailures: 0, inSync: true });
+      expect(runtime?.lastSuccessAt).toBe(new Date(clock.now()).toISOString());
+      expect(gateway.state?.version).toBe(pushed.version);
+
+      // A cell without a gateway is recorded as such.
+      const other = await reconciler.runtime('us-east-shared-1');
+      expect(other?.lastError).toMatch(/No gateway URL/);
+      expect(await reconciler.runtime('nowhere')).toBeUndefined();
+    },
+  );
+
+  it('computes the same version for the same catalog and a new one when it changes', async () => {
+    const catalog = await testPlatformCatalog().entities();
+    const cell = catalog.cells[0];
+    const first = computeDesiredState(cell, catalog);
+    expect(computeDesiredState(cell, catalog).state.version).toBe(
+      first.state.version,
+    );
+    const changed = {
+      ...catalog,
+      tenants: catalog.tenants.map(t => ({
+        ...t,
+        spec: { ...t.spec, monthlyBudgetUsd: t.spec.monthlyBudgetUsd + 1 },
+      })),
+    };
+    expect(computeDesiredState(cell, changed).state.version).not.toBe(
+      first.state.version,
+    );
+    expect(TEST_ENTITIES.length).toBeGreaterThan(catalog.tenants.length);
+  });
+
+  it('includes tenants that name the cell as theirs', async () => {
+    const catalog = await testPlatformCatalog().entities();
+    const other = catalog.cells.find(
+      c => c.metadata.name === 'us-east-shared-1',
+    )!;
+    expect(computeDesiredState(other, catalog).state.tenants).toEqual([]);
+    const moved = {
+      ...catalog,
+      tenants: catalog.tenants.map(t =>
+        t.metadata.name === 'brightpath-edu'
+          ? { ...t, spec: { ...t.spec, cell: 'cell:default/us-east-shared-1' } }
+          : t,
+      ),
+    };
+    expect(
+      computeDesiredState(other, moved).state.tenants.map(t => t.id),
+    ).toEqual(['brightpath-edu']);
+  });
+});

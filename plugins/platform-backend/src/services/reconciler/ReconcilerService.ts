@@ -1,0 +1,246 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import {
+  CellEntity,
+  formatValidationIssues,
+  GatewayApiKey,
+  gatewayDesiredStateSchema,
+  toValidationIssues,
+} from '@cellport/plugin-platform-common';
+import { Knex } from 'knex';
+import {
+  PlatformCatalog,
+  PlatformEntities,
+  refName,
+} from '../catalog/PlatformCatalog';
+import { Clock } from '../clock';
+import { computeDesiredState } from './desiredState';
+import { GatewayClient } from './GatewayClient';
+
+const TABLE = 'platform_cell_runtime';
+
+/** Where a cell's gateway answers and the token its control API wants. */
+export interface GatewayTarget {
+  baseUrl?: string;
+  adminToken?: string;
+}
+
+export interface ReconcilerOptions {
+  /** Key hashes provisioned outside the catalog, pushed to the cells of their tenants. */
+  extraApiKeys?: GatewayApiKey[];
+  db: Knex;
+  catalog: PlatformCatalog;
+  client: GatewayClient;
+  clock: Clock;
+  logger: LoggerService;
+  /** Per-cell overrides of the gateway URL and token (config), over the Cell's spec.gateway. */
+  gateways: Record<string, GatewayTarget>;
+  defaultAdminToken?: string;
+  /** Wait after the first failure; doubles per failure up to `maxBackoffMs`. */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+/**
+ * What the portal knows of one cell's gateway. `inSync` is whether the gateway runs the
+ * state the catalog calls for now; `drift` whether, at the last check, it ran a version other
+ * than the one last pushed (changed behind the reconciler's back, or restarted empty).
+ */
+export interface CellRuntimeStatus {
+  cell: string;
+  gatewayUrl?: string;
+  desiredVersion?: string;
+  pushedVersion?: string;
+  remoteVersion?: string;
+  inSync: boolean;
+  drift: boolean;
+  lastDriftAt?: string;
+  lastAttemptAt?: string;
+  lastSuccessAt?: string;
+  lastError?: string;
+  lastErrorAt?: string;
+  consecutiveFailures: number;
+  /** When the next push is tried after failures (exponential backoff). */
+  nextAttemptAt?: string;
+  /** Counts of what the desired state holds. */
+  desired?: {
+    tenants: number;
+    apiKeys: number;
+    modelProfiles: number;
+    agents: number;
+  };
+}
+
+function iso(value: unknown): string | undefined {
+  return value === null || value === undefined
+    ? undefined
+    : new Date(Number(value)).toISOString();
+}
+
+/**
+ * Drives every cell gateway to the desired state computed from the catalog: reads the
+ * gateway's version, pushes the whole state when it differs, and records the outcome per
+ * cell. A failing gateway is retried with exponential backoff instead of on every tick.
+ */
+export class ReconcilerService {
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  /** One pass over every cell. Failures are recorded per cell, never thrown. */
+  async reconcileAll(): Promise<void> {
+    const entities = await this.options.catalog.entities({ fresh: true });
+    for (const cell of entities.cells) {
+      await this.reconcile(cell, entities, false);
+    }
+  }
+
+  /** Reconciles one cell now, ignoring its backoff. */
+  async reconcileCell(name: string): Promise<CellRuntimeStatus> {
+    const entities = await this.options.catalog.entities({ fresh: true });
+    const cell = entities.cells.find(c => c.metadata.name === refName(name));
+    if (!cell)
+      throw new NotFoundError(`No cell named "${name}" in the catalog`);
+    await this.reconcile(cell, entities, true);
+    return (await this.runtime(cell.metadata.name))!;
+  }
+
+  async runtime(name: string): Promise<CellRuntimeStatus | undefined> {
+    const row = await this.options
+      .db(TABLE)
+      .where('cell', refName(name))
+      .first();
+    if (!row) return undefined;
+    const state = row.desired_state ? JSON.parse(row.desired_state) : undefined;
+    return {
+      cell: row.cell,
+      gatewayUrl: row.gateway_url ?? undefined,
+      desiredVersion: row.desired_version ?? undefined,
+      pushedVersion: row.pushed_version ?? undefined,
+      remoteVersion: row.remote_version ?? undefined,
+      inSync:
+        !!row.desired_version && row.remote_version === row.desired_version,
+      drift: Boolean(row.drift),
+      lastDriftAt: iso(row.last_drift_at),
+      lastAttemptAt: iso(row.last_attempt_at),
+      lastSuccessAt: iso(row.last_success_at),
+      lastError: row.last_error ?? undefined,
+      lastErrorAt: iso(row.last_error_at),
+      consecutiveFailures: Number(row.consecutive_failures),
+      nextAttemptAt: iso(row.next_attempt_at),
+      desired: state && {
+        tenants: state.tenants.length,
+        apiKeys: state.apiKeys.length,
+        modelProfiles: state.modelProfiles.length,
+        agents: state.agents.length,
+      },
+    };
+  }
+
+  private async reconcile(
+    cell: CellEntity,
+    entities: PlatformEntities,
+    force: boolean,
+  ) {
+    const { db, clock, client, logger } = this.options;
+    const name = cell.metadata.name;
+    const now = clock.now();
+    const { state, warnings } = computeDesiredState(cell, entities, {
+      extraApiKeys: this.options.extraApiKeys,
+    });
+    for (const warning of warnings) logger.warn(`Cell ${name}: ${warning}`);
+    const target = this.targetOf(cell);
+    const previous = await db(TABLE).where('cell', name).first();
+    await this.record(name, {
+      gateway_url: target.baseUrl ?? null,
+      desired_version: state.version,
+      desired_state: JSON.stringify(state),
+    });
+
+    if (!target.baseUrl || !target.adminToken) {
+      await this.record(name, {
+        last_error: target.baseUrl
+          ? 'No admin token for the gateway (platform.reconciler.adminToken)'
+          : 'No gateway URL (Cell spec.gateway.baseUrl or platform.reconciler.gateways)',
+        last_error_at: now,
+      });
+      return;
+    }
+    if (
+      !force &&
+      previous?.next_attempt_at &&
+      Number(previous.next_attempt_at) > now
+    ) {
+      return;
+    }
+
+    try {
+      const valid = gatewayDesiredStateSchema.safeParse(state);
+      if (!valid.success) {
+        throw new Error(
+          `Desired state is invalid: ${formatValidationIssues(
+            toValidationIssues(valid.error),
+          )}`,
+        );
+      }
+      const remote = await client.currentVersion(
+        target.baseUrl,
+        target.adminToken,
+      );
+      const pushed: string | null = previous?.pushed_version ?? null;
+      const drift = pushed !== null && remote !== pushed;
+      if (drift) {
+        logger.warn(
+          `Cell ${name}: gateway runs ${
+            remote ?? 'no state'
+          }, last pushed ${pushed}`,
+        );
+      }
+      if (remote !== state.version) {
+        await client.push(target.baseUrl, target.adminToken, state);
+        logger.info(`Cell ${name}: pushed gateway state ${state.version}`);
+      }
+      await this.record(name, {
+        pushed_version: state.version,
+        remote_version: state.version,
+        drift,
+        ...(drift ? { last_drift_at: now } : {}),
+        last_attempt_at: now,
+        last_success_at: now,
+        consecutive_failures: 0,
+        next_attempt_at: null,
+      });
+    } catch (error) {
+      const failures = Number(previous?.consecutive_failures ?? 0) + 1;
+      const wait = Math.min(
+        this.options.initialBackoffMs * 2 ** (failures - 1),
+        this.options.maxBackoffMs,
+      );
+      const message = (error as Error).message;
+      logger.warn(
+        `Cell ${name}: reconcile failed (${failures} in a row): ${message}`,
+      );
+      await this.record(name, {
+        last_attempt_at: now,
+        last_error: message.slice(0, 2000),
+        last_error_at: now,
+        consecutive_failures: failures,
+        next_attempt_at: now + wait,
+      });
+    }
+  }
+
+  private targetOf(cell: CellEntity): GatewayTarget {
+    const override = this.options.gateways[cell.metadata.name] ?? {};
+    return {
+      baseUrl: override.baseUrl ?? cell.spec.gateway?.baseUrl,
+      adminToken: override.adminToken ?? this.options.defaultAdminToken,
+    };
+  }
+
+  private async record(cell: string, values: Record<string, unknown>) {
+    await this.options
+      .db(TABLE)
+      .insert({ cell, ...values })
+      .onConflict('cell')
+      .merge(Object.keys(values));
+  }
+}

@@ -1,0 +1,49 @@
+import { applyDatabaseMigrations } from '../../database/migrations';
+import { createTestDatabases } from '../../__testUtils__/testDatabases';
+import { makeRequest } from '../../__testUtils__/events';
+import { ManualClock } from '../clock';
+import { IngestService } from '../ingest/IngestService';
+import { DAY_MS } from '../rollups/timeRanges';
+import { RetentionPurge } from './RetentionPurge';
+
+jest.setTimeout(60_000);
+
+describe('RetentionPurge', () => {
+  const databases = createTestDatabases();
+  const now = Date.UTC(2026, 10, 23, 12);
+
+  it.each(databases.eachSupportedId())(
+    'deletes raw events and fine rollups past retention and keeps the rest, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const at = (daysAgo: number) => ({
+        timestamp: new Date(now - daysAgo * DAY_MS).toISOString(),
+      });
+      await new IngestService(knex).ingest([
+        ...makeRequest(at(45)),
+        ...makeRequest(at(10)),
+        ...makeRequest(at(1)),
+      ]);
+      const purge = new RetentionPurge(knex, new ManualClock(now), {
+        rawDays: 30,
+        minuteRollupDays: 7,
+        hourRollupDays: 40,
+      });
+      expect(await purge.purge()).toEqual({
+        decisions: 1,
+        usageEvents: 1,
+        minuteRollups: 2,
+        hourRollups: 1,
+      });
+      expect(await purge.purge()).toEqual({
+        decisions: 0,
+        usageEvents: 0,
+        minuteRollups: 0,
+        hourRollups: 0,
+      });
+      const [{ n }] = await knex('platform_rollups_day').count('* as n');
+      expect(Number(n)).toBe(3);
+    },
+  );
+});

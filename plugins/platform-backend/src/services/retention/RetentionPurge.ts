@@ -1,0 +1,54 @@
+import { Knex } from 'knex';
+import { Clock } from '../clock';
+import { DAY_MS, MINUTE_MS } from '../rollups/timeRanges';
+
+/** How long each kind of record is kept, in days. Day rollups are kept for good. */
+export interface RetentionPolicy {
+  rawDays: number;
+  minuteRollupDays: number;
+  hourRollupDays: number;
+}
+
+export interface PurgeResult {
+  decisions: number;
+  usageEvents: number;
+  minuteRollups: number;
+  hourRollups: number;
+}
+
+/**
+ * Deletes raw events and fine rollups past their retention. Coarser rollups outlive finer
+ * ones, so long ranges stay answerable after raw events are gone.
+ */
+export class RetentionPurge {
+  constructor(
+    private readonly db: Knex,
+    private readonly clock: Clock,
+    private readonly policy: RetentionPolicy,
+  ) {}
+
+  async purge(): Promise<PurgeResult> {
+    const now = this.clock.now();
+    const rawCutoff = now - this.policy.rawDays * DAY_MS;
+    const minuteCutoff = Math.floor(
+      (now - this.policy.minuteRollupDays * DAY_MS) / MINUTE_MS,
+    );
+    const hourCutoff = Math.floor(
+      (now - this.policy.hourRollupDays * DAY_MS) / MINUTE_MS,
+    );
+    return {
+      decisions: await this.db('platform_routing_decisions')
+        .where('ts', '<', rawCutoff)
+        .delete(),
+      usageEvents: await this.db('platform_usage_events')
+        .where('ts', '<', rawCutoff)
+        .delete(),
+      minuteRollups: await this.db('platform_rollups_minute')
+        .where('bucket', '<', minuteCutoff)
+        .delete(),
+      hourRollups: await this.db('platform_rollups_hour')
+        .where('bucket', '<', hourCutoff)
+        .delete(),
+    };
+  }
+}

@@ -1,0 +1,94 @@
+import { applyDatabaseMigrations } from '../../database/migrations';
+import { createTestDatabases } from '../../__testUtils__/testDatabases';
+import { makeRequest } from '../../__testUtils__/events';
+import { ManualClock } from '../clock';
+import { IngestService } from '../ingest/IngestService';
+import { percentile } from './histogram';
+import { RollupStore } from './RollupStore';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './timeRanges';
+
+jest.setTimeout(60_000);
+
+describe('RollupStore', () => {
+  const databases = createTestDatabases();
+  const start = Date.UTC(2026, 10, 10, 22, 50);
+
+  it.each(databases.eachSupportedId())(
+    'sums any range exactly from minute, hour and day rollups, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const ingest = new IngestService(knex);
+      // One request every 37 minutes for three days, alternating two tenants; every fifth fails.
+      const events = [];
+      const times: number[] = [];
+      for (let i = 0; i < (3 * DAY_MS) / (37 * MINUTE_MS); i++) {
+        const t = start + i * 37 * MINUTE_MS;
+        times.push(t);
+        const failed = i % 5 === 0;
+        events.push(
+          ...makeRequest({
+            timestamp: new Date(t).toISOString(),
+            tenant: i % 2 ? 'northwind-retail' : 'brightpath-edu',
+            outcome: failed ? 'error' : 'success',
+            errorClass: failed ? 'upstream-error' : undefined,
+            status: failed ? 502 : 200,
+            gatewayOverheadMs: i % 10 === 0 ? 400 : 20,
+            costUsd: 0.01,
+          }),
+        );
+      }
+      await ingest.ingest(events);
+      const store = new RollupStore(knex, {
+        clock: new ManualClock(start + 3 * DAY_MS),
+        minuteRetentionDays: 30,
+      });
+
+      const range = {
+        from: start + 13 * MINUTE_MS,
+        to: start + 2 * DAY_MS + 7 * HOUR_MS,
+      };
+      const expected = times.filter(t => t >= range.from && t < range.to);
+      const summary = await store.summarize(range, {});
+      expect(summary.requests).toBe(expected.length);
+      expect(summary.decisions).toBe(expected.length);
+      expect(summary.costUsd).toBeCloseTo(expected.length * 0.01);
+      expect(summary.byOutcome.error + summary.byOutcome.success).toBe(
+        expected.length,
+      );
+      expect(summary.errorsByClass['upstream-error']).toBe(
+        summary.byOutcome.error,
+      );
+      expect(percentile(summary.histograms.overhead, 0.5)).toBeLessThanOrEqual(
+        20,
+      );
+
+      const byTenant = await store.breakdown(range, {}, 'tenant');
+      expect(byTenant.map(g => g.key).sort()).toEqual([
+        'brightpath-edu',
+        'northwind-retail',
+      ]);
+      expect(byTenant.reduce((n, g) => n + g.summary.requests, 0)).toBe(
+        expected.length,
+      );
+
+      const restricted = await store.summarize(range, {
+        tenants: ['brightpath-edu'],
+      });
+      expect(restricted.requests).toBe(
+        byTenant.find(g => g.key === 'brightpath-edu')!.summary.requests,
+      );
+      expect((await store.summarize(range, { tenants: [] })).requests).toBe(0);
+
+      const daily = await store.series(
+        { from: start, to: start + 3 * DAY_MS },
+        'day',
+        {},
+      );
+      expect(daily.reduce((n, p) => n + p.summary.requests, 0)).toBe(
+        times.length,
+      );
+      expect(daily[0].bucket).toBe(Date.UTC(2026, 10, 10));
+    },
+  );
+});

@@ -1,0 +1,189 @@
+import { Knex } from 'knex';
+import { Clock } from '../clock';
+import {
+  Granularity,
+  GRANULARITY_MINUTES,
+  ROLLUP_TABLES,
+  SUM_COLUMNS,
+} from './rollupSchema';
+import {
+  clampToMinuteRetention,
+  DAY_MS,
+  decomposeRange,
+  MINUTE_MS,
+  TimeRange,
+} from './timeRanges';
+import {
+  addRow,
+  addSummaries,
+  emptySummary,
+  TrafficSummary,
+} from './TrafficSummary';
+
+/** Which requests a rollup read covers. Every field narrows it; none means everything. */
+export interface RollupFilter {
+  cell?: string;
+  tenant?: string;
+  agent?: string;
+  modelProfile?: string;
+  /** Only these tenants, e.g. the ones the caller may see. An empty list matches nothing. */
+  tenants?: string[];
+  /** Leave out backfilled demo history. */
+  excludeDemo?: boolean;
+}
+
+/** A dimension rollups can be grouped by. */
+export type RollupDimension = 'cell' | 'tenant' | 'agent' | 'model_profile';
+
+/** One bucket of a series, or one group of a breakdown. */
+export interface SummaryPoint {
+  /** Bucket start in epoch milliseconds (series only). */
+  bucket?: number;
+  /** Value of the grouped dimension ('' for requests without one). */
+  key?: string;
+  summary: TrafficSummary;
+}
+
+export interface RollupStoreOptions {
+  clock: Clock;
+  /** How long minute rollups are kept; older ranges are read at hour resolution. */
+  minuteRetentionDays: number;
+}
+
+/** Reads the rollups: totals over a range, breakdowns by a dimension and time series. */
+export class RollupStore {
+  constructor(
+    private readonly db: Knex,
+    private readonly options: RollupStoreOptions,
+  ) {}
+
+  /** Totals over a range, read from the coarsest rollups that cover it exactly. */
+  async summarize(
+    range: TimeRange,
+    filter: RollupFilter,
+    columns: readonly string[] = SUM_COLUMNS,
+  ): Promise<TrafficSummary> {
+    const [total] = await this.breakdown(range, filter, undefined, columns);
+    return total?.summary ?? emptySummary();
+  }
+
+  /** Totals over a range per value of a dimension (or one total without one). */
+  async breakdown(
+    range: TimeRange,
+    filter: RollupFilter,
+    groupBy?: RollupDimension,
+    columns: readonly string[] = SUM_COLUMNS,
+  ): Promise<SummaryPoint[]> {
+    const clamped = clampToMinuteRetention(
+      range,
+      this.options.clock.now() - this.options.minuteRetentionDays * DAY_MS,
+    );
+    const groups = new Map<string, TrafficSummary>();
+    // Segments read different tables; PostgreSQL answers them on parallel connections.
+    const segmentRows = await Promise.all(
+      decomposeRange(clamped).map(segment =>
+        this.query(
+          segment.granularity,
+          segment.from,
+          segment.to,
+          filter,
+          groupBy ? [groupBy] : [],
+          columns,
+        ),
+      ),
+    );
+    for (const rows of segmentRows) {
+      for (const row of rows) {
+        const key = groupBy ? String(row[groupBy]) : '';
+        const summary = groups.get(key) ?? emptySummary();
+        groups.set(key, addRow(summary, row));
+      }
+    }
+    if (!groupBy && groups.size === 0) return [{ summary: emptySummary() }];
+    return [...groups.entries()].map(([key, summary]) =>
+      groupBy ? { key, summary } : { summary },
+    );
+  }
+
+  /**
+   * Totals per bucket of one granularity, optionally per value of a dimension too. The range
+   * is rounded outward to whole buckets.
+   */
+  async series(
+    range: TimeRange,
+    granularity: Granularity,
+    filter: RollupFilter,
+    groupBy?: RollupDimension,
+    columns: readonly string[] = SUM_COLUMNS,
+  ): Promise<SummaryPoint[]> {
+    const width = GRANULARITY_MINUTES[granularity];
+    const from = Math.floor(range.from / MINUTE_MS / width) * width;
+    const to = Math.ceil(range.to / MINUTE_MS / width) * width;
+    const rows = await this.query(
+      granularity,
+      from,
+      to,
+      filter,
+      ['bucket', ...(groupBy ? [groupBy] : [])],
+      columns,
+    );
+    const points = new Map<string, SummaryPoint>();
+    for (const row of rows) {
+      const bucket = Number(row.bucket) * MINUTE_MS;
+      const key = groupBy ? String(row[groupBy]) : undefined;
+      const id = `${bucket}\u0000${key ?? ''}`;
+      const point = points.get(id) ?? { bucket, key, summary: emptySummary() };
+      addRow(point.summary, row);
+      points.set(id, point);
+    }
+    return [...points.values()].sort((a, b) => a.bucket! - b.bucket!);
+  }
+
+  private async query(
+    granularity: Granularity,
+    fromBucket: number,
+    toBucket: number,
+    filter: RollupFilter,
+    groupBy: string[],
+    sumColumns: readonly string[],
+  ): Promise<Record<string, unknown>[]> {
+    if (filter.tenants && filter.tenants.length === 0) return [];
+    const columns = [...groupBy, 'outcome'];
+    // Column names come from fixed lists, never from input.
+    const sums = sumColumns.map(c => `sum(${c}) as ${c}`).join(', ');
+    return this.db(ROLLUP_TABLES[granularity])
+      .select(columns)
+      .select(this.db.raw(sums))
+      .where('bucket', '>=', fromBucket)
+      .andWhere('bucket', '<', toBucket)
+      .modify(q => applyFilter(q, filter))
+      .groupBy(columns);
+  }
+}
+
+function applyFilter(query: Knex.QueryBuilder, filter: RollupFilter) {
+  if (filter.cell !== undefined) query.where('cell', filter.cell);
+  if (filter.tenant !== undefined) query.where('tenant', filter.tenant);
+  if (filter.agent !== undefined) query.where('agent', filter.agent);
+  if (filter.modelProfile !== undefined) {
+    query.where('model_profile', filter.modelProfile);
+  }
+  if (filter.tenants) query.whereIn('tenant', filter.tenants);
+  if (filter.excludeDemo) query.where('demo', 0);
+}
+
+/** The sums cost reports need; reading fewer columns makes long ranges cheaper. */
+export const COST_COLUMNS = [
+  'requests',
+  'input_tokens',
+  'output_tokens',
+  'cost_usd',
+] as const;
+
+/** Adds the summaries of several points into one. */
+export function totalOf(points: SummaryPoint[]): TrafficSummary {
+  return points.reduce(
+    (sum, p) => addSummaries(sum, p.summary),
+    emptySummary(),
+  );
+}

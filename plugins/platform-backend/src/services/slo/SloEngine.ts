@@ -1,0 +1,295 @@
+import { LatencyMetric, SloObjective } from '@cellport/plugin-platform-common';
+import { Clock } from '../clock';
+import {
+  countAtOrBelow,
+  HISTOGRAM_BUCKET_COUNT,
+  histogramColumn,
+  histogramCount,
+  HistogramMetric,
+  percentile,
+} from '../rollups/histogram';
+import {
+  RollupFilter,
+  RollupStore,
+  SummaryPoint,
+} from '../rollups/RollupStore';
+import { DAY_MS, MINUTE_MS } from '../rollups/timeRanges';
+import {
+  addSummaries,
+  emptySummary,
+  TrafficSummary,
+} from '../rollups/TrafficSummary';
+import {
+  AlertState,
+  BURN_WINDOWS,
+  BurnRateAlert,
+  burnRate,
+  BurnWindow,
+  evaluateAlerts,
+} from './burnRates';
+
+const METRIC_HISTOGRAMS: Record<LatencyMetric, HistogramMetric> = {
+  'gateway-overhead': 'overhead',
+  upstream: 'upstream',
+  'time-to-first-token': 'ttft',
+  'router-decision': 'router',
+};
+
+const WINDOW_MS = { '28d': 28 * DAY_MS, '30d': 30 * DAY_MS } as const;
+
+/** Burn windows up to this long are summed from one minute series. */
+const RECENT_MS = BURN_WINDOWS['6h'];
+
+/** The minute points from the bucket holding `from` on, added up. */
+function sumSince(points: SummaryPoint[], from: number): TrafficSummary {
+  const first = Math.floor(from / MINUTE_MS) * MINUTE_MS;
+  return points
+    .filter(p => p.bucket! >= first)
+    .reduce((sum, p) => addSummaries(sum, p.summary), emptySummary());
+}
+
+/**
+ * The error budget of an SLO over its window, in events. `remainingFraction` is 1 for an
+ * untouched budget, 0 when it is spent and negative when overspent.
+ */
+export interface ErrorBudget {
+  /** Bad events the objective allows over the window: (1 - target) × total events. */
+  allowedBadEvents: number;
+  /** Bad events so far in the window. */
+  consumedBadEvents: number;
+  remainingBadEvents: number;
+  consumedFraction: number;
+  remainingFraction: number;
+}
+
+/** The budget as it stood at the end of each day of the window, for a burn-down chart. */
+export interface ErrorBudgetPoint {
+  timestamp: string;
+  consumedFraction: number;
+  remainingFraction: number;
+}
+
+/**
+ * Where one SLO stands. Good events: for availability, requests the platform did not fail
+ * (outcome other than `error`); for latency, requests whose metric was at or under
+ * `thresholdMs`. The SLI is good / total over the rolling window.
+ */
+export interface SloStatus {
+  objective: SloObjective;
+  /** Whether the objective came from the entity or the reference defaults. */
+  source: 'entity' | 'default';
+  windowStart: string;
+  windowEnd: string;
+  totalEvents: number;
+  goodEvents: number;
+  /** null without events in the window. */
+  sli: number | null;
+  meetingObjective: boolean;
+  errorBudget: ErrorBudget;
+  /** Percentiles of a latency objective's metric over the window, from the histograms. */
+  latency?: { p50: number | null; p95: number | null; p99: number | null };
+  burnRates: Record<BurnWindow, number>;
+  alerts: BurnRateAlert[];
+  alertState: AlertState;
+  budgetSeries: ErrorBudgetPoint[];
+}
+
+interface GoodTotal {
+  good: number;
+  total: number;
+}
+
+/** Good and total events of an objective in a summary. */
+export function goodAndTotal(
+  objective: SloObjective,
+  summary: TrafficSummary,
+): GoodTotal {
+  if (objective.indicator === 'availability') {
+    return {
+      total: summary.requests,
+      good: summary.requests - summary.byOutcome.error,
+    };
+  }
+  const histogram =
+    summary.histograms[
+      METRIC_HISTOGRAMS[objective.metric ?? 'gateway-overhead']
+    ];
+  return {
+    total: histogramCount(histogram),
+    good: countAtOrBelow(histogram, objective.thresholdMs ?? Infinity),
+  };
+}
+
+function budgetOf(
+  objective: SloObjective,
+  { good, total }: GoodTotal,
+): ErrorBudget {
+  const allowed = (1 - objective.target) * total;
+  const consumed = total - good;
+  const consumedFraction = allowed > 0 ? consumed / allowed : 0;
+  return {
+    allowedBadEvents: allowed,
+    consumedBadEvents: consumed,
+    remainingBadEvents: allowed - consumed,
+    consumedFraction,
+    remainingFraction: 1 - consumedFraction,
+  };
+}
+
+/**
+ * Computes SLIs, error budgets, burn rates and alert states from the rollups. Summaries are
+ * read once per distinct window and shared by every objective of the scope.
+ */
+export class SloEngine {
+  constructor(
+    private readonly rollups: RollupStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async evaluate(
+    objectives: Array<{
+      objective: SloObjective;
+      source: 'entity' | 'default';
+    }>,
+    filter: RollupFilter,
+  ): Promise<SloStatus[]> {
+    const now = this.clock.now();
+    // Only the sums these objectives read: requests by outcome and their metrics' histograms.
+    const metrics = new Set(
+      objectives
+        .filter(o => o.objective.indicator === 'latency')
+        .map(o => METRIC_HISTOGRAMS[o.objective.metric ?? 'gateway-overhead']),
+    );
+    const columns = [
+      'requests',
+      ...[...metrics].flatMap(metric =>
+        Array.from({ length: HISTOGRAM_BUCKET_COUNT }, (_, i) =>
+          histogramColumn(metric, i),
+        ),
+      ),
+    ];
+    const read = (range: number) => ({ from: now - range, to: now });
+    // Every read is started at once, so PostgreSQL answers them on parallel connections.
+    // The short burn windows (up to 6h) are sums of one minute series; the 3-day window and
+    // the SLO windows are read from days, hours and minutes.
+    const windows = Object.keys(BURN_WINDOWS) as BurnWindow[];
+    const sloWindows = [
+      ...new Set(objectives.map(o => WINDOW_MS[o.objective.window])),
+    ];
+    const recentRead = this.rollups.series(
+      read(RECENT_MS),
+      'minute',
+      filter,
+      undefined,
+      columns,
+    );
+    const longReads = new Map(
+      [
+        ...sloWindows,
+        ...windows.map(w => BURN_WINDOWS[w]).filter(ms => ms > RECENT_MS),
+      ].map(
+        ms => [ms, this.rollups.summarize(read(ms), filter, columns)] as const,
+      ),
+    );
+    const seriesReads = new Map(
+      sloWindows.map(
+        ms =>
+          [
+            ms,
+            this.rollups.series(read(ms), 'day', filter, undefined, columns),
+          ] as const,
+      ),
+    );
+    // A failed read fails the report once, through the await below; not as unhandled too.
+    for (const pending of [
+      recentRead,
+      ...longReads.values(),
+      ...seriesReads.values(),
+    ]) {
+      pending.catch(() => undefined);
+    }
+    const recent = await recentRead;
+    const burnSummaries = await Promise.all(
+      windows.map(w =>
+        BURN_WINDOWS[w] <= RECENT_MS
+          ? sumSince(recent, now - BURN_WINDOWS[w])
+          : longReads.get(BURN_WINDOWS[w])!,
+      ),
+    );
+    const summaryOver = (ms: number) => longReads.get(ms)!;
+
+    const results: SloStatus[] = [];
+    for (const { objective, source } of objectives) {
+      const windowMs = WINDOW_MS[objective.window];
+      const window = goodAndTotal(objective, await summaryOver(windowMs));
+      const burnRates = Object.fromEntries(
+        windows.map((w, i) => {
+          const { good, total } = goodAndTotal(objective, burnSummaries[i]);
+          return [w, burnRate(total - good, total, objective.target)];
+        }),
+      ) as Record<BurnWindow, number>;
+      const { alerts, state } = evaluateAlerts(burnRates);
+      const sli = window.total > 0 ? window.good / window.total : null;
+      results.push({
+        objective,
+        source,
+        windowStart: new Date(now - windowMs).toISOString(),
+        windowEnd: new Date(now).toISOString(),
+        totalEvents: window.total,
+        goodEvents: window.good,
+        sli,
+        meetingObjective: sli === null || sli >= objective.target,
+        errorBudget: budgetOf(objective, window),
+        latency:
+          objective.indicator === 'latency'
+            ? latencyOf(objective, await summaryOver(windowMs))
+            : undefined,
+        burnRates,
+        alerts,
+        alertState: state,
+        budgetSeries: burnDown(
+          objective,
+          window,
+          await seriesReads.get(windowMs)!,
+        ),
+      });
+    }
+    return results;
+  }
+}
+
+function latencyOf(objective: SloObjective, summary: TrafficSummary) {
+  const histogram =
+    summary.histograms[
+      METRIC_HISTOGRAMS[objective.metric ?? 'gateway-overhead']
+    ];
+  return {
+    p50: percentile(histogram, 0.5),
+    p95: percentile(histogram, 0.95),
+    p99: percentile(histogram, 0.99),
+  };
+}
+
+/**
+ * The budget spent by the end of each day, as a share of the budget the whole window allows
+ * at its current traffic. Days are read from the day rollups, so the first day of the window
+ * counts whole.
+ */
+function burnDown(
+  objective: SloObjective,
+  window: GoodTotal,
+  days: Awaited<ReturnType<RollupStore['series']>>,
+): ErrorBudgetPoint[] {
+  const allowed = (1 - objective.target) * window.total;
+  let consumed = 0;
+  return days.map(point => {
+    const { good, total } = goodAndTotal(objective, point.summary);
+    consumed += total - good;
+    const consumedFraction = allowed > 0 ? consumed / allowed : 0;
+    return {
+      timestamp: new Date(point.bucket! + DAY_MS).toISOString(),
+      consumedFraction,
+      remainingFraction: 1 - consumedFraction,
+    };
+  });
+}

@@ -1,0 +1,107 @@
+import { InputError } from '@backstage/errors';
+import {
+  dropReasonSchema,
+  formatValidationIssues,
+  outcomeSchema,
+  toValidationIssues,
+} from '@cellport/plugin-platform-common';
+import { z } from 'zod';
+
+/** Parses input with a schema; a mismatch is a 400 that names the field and what is wrong. */
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  what: string,
+): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new InputError(
+      `Invalid ${what}: ${formatValidationIssues(
+        toValidationIssues(result.error),
+      )}`,
+    );
+  }
+  return result.data;
+}
+
+const MAX_RANGE_MS = 400 * 24 * 3600_000;
+
+const isoTime = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 timestamp' })
+  .transform(value => Date.parse(value));
+const name = z.string().min(1).max(255);
+
+/** `from`/`to` as ISO timestamps, defaulting to the `defaultMs` before now. */
+export function timeRangeQuery(now: number, defaultMs: number) {
+  return z
+    .object({ from: isoTime.optional(), to: isoTime.optional() })
+    .transform(({ from, to }) => {
+      const end = to ?? now;
+      return { from: from ?? end - defaultMs, to: end };
+    })
+    .refine(r => r.from < r.to, {
+      message: 'must be before to',
+      path: ['from'],
+    })
+    .refine(r => r.to - r.from <= MAX_RANGE_MS, {
+      message: 'range must be at most 400 days',
+      path: ['from'],
+    });
+}
+
+const booleanString = z
+  .enum(['true', 'false'], { error: 'must be true or false' })
+  .transform(v => v === 'true');
+
+export const scopeQuery = z.object({
+  cell: name.optional(),
+  tenant: name.optional(),
+  agent: name.optional(),
+});
+
+export const decisionQuery = scopeQuery.extend({
+  model: name.optional(),
+  outcome: outcomeSchema.optional(),
+  fellBack: booleanString.optional(),
+  droppedFor: dropReasonSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(300).optional(),
+});
+
+export const dimensionSchema = z
+  .enum(['tenant', 'cell', 'agent', 'modelProfile'])
+  .transform(d => (d === 'modelProfile' ? ('model_profile' as const) : d));
+
+export const costBreakdownQuery = scopeQuery.extend({
+  groupBy: dimensionSchema.default('tenant'),
+  granularity: z.enum(['hour', 'day']).default('day'),
+});
+
+export const costMoversQuery = scopeQuery.extend({
+  groupBy: dimensionSchema.default('tenant'),
+  period: z.enum(['day', 'week', 'month']).default('week'),
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+
+export const sloQuery = scopeQuery.refine(
+  q => [q.cell, q.tenant, q.agent].filter(v => v !== undefined).length === 1,
+  { message: 'give exactly one of cell, tenant or agent', path: ['cell'] },
+);
+
+export const budgetQuery = z.object({ tenant: name });
+
+export const backfillQuery = z.object({
+  days: z.coerce.number().int().min(1).max(90).default(7),
+});
+
+export const refParam = z.object({
+  ref: name,
+});
+
+export const idParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be an event id'),
+});

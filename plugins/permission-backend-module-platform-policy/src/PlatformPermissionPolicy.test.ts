@@ -1,6 +1,11 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  platformCostReadPermission,
+  platformRuntimeManagePermission,
+  platformRuntimeReadPermission,
+} from '@cellport/plugin-platform-common';
 import { PlatformPermissionPolicy } from './PlatformPermissionPolicy';
 
 const read = {
@@ -69,5 +74,54 @@ describe('PlatformPermissionPolicy', () => {
     expect((await policy.handle({ permission: remove })).result).toBe(
       AuthorizeResult.DENY,
     );
+  });
+
+  it("limits a tenant's cost, decisions and SLOs to the groups that own it", async () => {
+    const policy = policyFor(production, [
+      'user:default/ada',
+      'group:default/northwind-commerce',
+    ]);
+    expect(
+      await policy.handle({ permission: platformCostReadPermission }, user),
+    ).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'platform',
+      resourceType: 'platform-tenant',
+      conditions: {
+        rule: 'IS_TENANT_OWNER',
+        resourceType: 'platform-tenant',
+        params: {
+          claims: ['user:default/ada', 'group:default/northwind-commerce'],
+        },
+      },
+    });
+  });
+
+  it('lets SREs see every tenant and manage gateways, and no one else manage them', async () => {
+    const sre = policyFor(production, [
+      'user:default/ada',
+      'group:default/platform-sre',
+    ]);
+    expect(
+      (await sre.handle({ permission: platformCostReadPermission }, user))
+        .result,
+    ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      (await sre.handle({ permission: platformRuntimeManagePermission }, user))
+        .result,
+    ).toBe(AuthorizeResult.ALLOW);
+    const member = policyFor(production, ['user:default/ada']);
+    expect(
+      (
+        await member.handle(
+          { permission: platformRuntimeManagePermission },
+          user,
+        )
+      ).result,
+    ).toBe(AuthorizeResult.DENY);
+    expect(
+      (await member.handle({ permission: platformRuntimeReadPermission }, user))
+        .result,
+    ).toBe(AuthorizeResult.ALLOW);
   });
 });

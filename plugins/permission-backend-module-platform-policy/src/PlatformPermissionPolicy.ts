@@ -2,8 +2,18 @@ import { UserInfoService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import {
   AuthorizeResult,
+  isPermission,
+  isResourcePermission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
+import {
+  PLATFORM_TENANT_RESOURCE_TYPE,
+  platformRuntimeManagePermission,
+} from '@cellport/plugin-platform-common';
+import {
+  createPlatformTenantConditionalDecision,
+  platformTenantConditions,
+} from '@cellport/plugin-platform-node';
 import {
   PermissionPolicy,
   PolicyQuery,
@@ -12,8 +22,10 @@ import {
 
 /**
  * Cellport's permission policy. With `cellport.permissions.allowAll` (development) every
- * request is allowed. Otherwise members of `adminGroups` may do anything and everyone else may
- * only read: creating, updating and deleting is for the admin groups.
+ * request is allowed. Otherwise members of `adminGroups` (the SREs) may do anything. Everyone
+ * else may read the catalog and the platform's runtime state, and sees the cost, routing
+ * decisions and SLOs of the tenants their groups own, and no other tenant's; creating,
+ * updating, deleting and managing gateways is for the admin groups.
  */
 export class PlatformPermissionPolicy implements PermissionPolicy {
   static fromConfig(
@@ -45,6 +57,17 @@ export class PlatformPermissionPolicy implements PermissionPolicy {
       : [];
     if (memberships.some(ref => this.adminGroups.includes(ref))) {
       return { result: AuthorizeResult.ALLOW };
+    }
+    if (
+      isResourcePermission(request.permission, PLATFORM_TENANT_RESOURCE_TYPE)
+    ) {
+      return createPlatformTenantConditionalDecision(
+        request.permission,
+        platformTenantConditions.isTenantOwner({ claims: memberships }),
+      );
+    }
+    if (isPermission(request.permission, platformRuntimeManagePermission)) {
+      return { result: AuthorizeResult.DENY };
     }
     if (request.permission.attributes.action === 'read') {
       return { result: AuthorizeResult.ALLOW };

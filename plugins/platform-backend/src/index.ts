@@ -1,13 +1,8 @@
 /**
- * Cellport's platform backend plugin.
+ * Cellport's platform backend plugin. Its permissions are in
+ * `@cellport/plugin-platform-common`, their rules and conditions in
+ * `@cellport/plugin-platform-node`.
  *
  * @packageDocumentation
  */
 export { platformPlugin as default } from './plugin';
-export * from './permissions';
-export {
-  platformTenantConditions,
-  createPlatformTenantConditionalDecision,
-  platformTenantRules,
-  tenantResourceRef,
-} from './permissionRules';

@@ -14,8 +14,11 @@ import {
 import { z } from 'zod';
 import { applyDatabaseMigrations } from './database/migrations';
 import { tuneSqlite } from './database/sqliteTuning';
-import { platformPermissions } from './permissions';
-import { platformTenantRules, tenantResourceRef } from './permissionRules';
+import { platformPermissions } from '@cellport/plugin-platform-common';
+import {
+  platformTenantRules,
+  tenantResourceRef,
+} from '@cellport/plugin-platform-node';
 import { createRouter } from './router';
 import { TenantAccess } from './services/access/TenantAccess';
 import { PlatformCatalog } from './services/catalog/PlatformCatalog';

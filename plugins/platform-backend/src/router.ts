@@ -17,7 +17,7 @@ import {
   platformRuntimeManagePermission,
   platformRuntimeReadPermission,
   platformSloReadPermission,
-} from './permissions';
+} from '@cellport/plugin-platform-common';
 import { TenantAccess } from './services/access/TenantAccess';
 import { Clock } from './services/clock';
 import { CostEngine } from './services/cost/CostEngine';

@@ -19,3 +19,4 @@ export * from './contract/events';
 export * from './contract/gatewayState';
 export * from './inference/knownModels';
 export * from './inference/gpuFit';
+export * from './permissions';

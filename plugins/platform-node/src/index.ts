@@ -17,3 +17,4 @@ export { renderInferenceManifests } from './manifests/inference/renderInferenceM
 export { validateManifests } from './manifests/validateManifests';
 export { renderDeployTree } from './deploy/renderDeployTree';
 export type { ManifestProblem } from './manifests/validateManifests';
+export * from './permissions/platformTenantRules';

@@ -2,8 +2,11 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import { testPlatformCatalog } from '../../__testUtils__/entities';
-import { platformCostReadPermission } from '../../permissions';
-import { platformTenantRules, TenantPredicate } from '../../permissionRules';
+import { platformCostReadPermission } from '@cellport/plugin-platform-common';
+import {
+  platformTenantRules,
+  TenantPredicate,
+} from '@cellport/plugin-platform-node';
 import { TenantAccess } from './TenantAccess';
 
 function accessWith(conditions: unknown) {

@@ -10,7 +10,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
 import { PlatformCatalog } from '../catalog/PlatformCatalog';
-import { TenantPredicate } from '../../permissionRules';
+import { TenantPredicate } from '@cellport/plugin-platform-node';
 
 /**
  * Which tenants' data a caller may read: all of them, or the list a conditional decision

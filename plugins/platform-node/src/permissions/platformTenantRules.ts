@@ -4,9 +4,11 @@ import {
   createPermissionResourceRef,
   createPermissionRule,
 } from '@backstage/plugin-permission-node';
-import { TenantEntity } from '@cellport/plugin-platform-common';
+import {
+  PLATFORM_TENANT_RESOURCE_TYPE,
+  TenantEntity,
+} from '@cellport/plugin-platform-common';
 import { z } from 'zod';
-import { PLATFORM_TENANT_RESOURCE_TYPE } from './permissions';
 
 /** A tenant-scoped rule as a predicate: conditions are evaluated against each tenant. */
 export type TenantPredicate = (tenant: TenantEntity) => boolean;

@@ -1,8 +1,8 @@
 import { createPermission } from '@backstage/plugin-permission-common';
 
 /**
- * Cellport's permissions. They belong in @cellport/plugin-platform-common so the frontend
- * can check them too; they live here until they move there.
+ * Cellport's permissions, shared by the backend that enforces them, the policy that decides
+ * them and the frontend that hides what a user may not see.
  */
 
 /** Data of one tenant: its cost and its routing decisions. Conditions filter by tenant. */

@@ -48,17 +48,27 @@ const databases = TestDatabases.create({
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
-/** Polls until every expected entity is in and the six broken fixtures have failed. */
+/**
+ * Polls until every expected entity is in and the six broken fixtures carry processing errors.
+ * An entity that never processed is "pending" or "failed" to the unprocessed-entities API
+ * depending on whether the stitcher has seen it yet, so both lists are read.
+ */
 async function waitForCatalog(server: any, auth: Record<string, string>) {
   let refs = new Set<string>();
   let failed: any[] = [];
-  for (let attempt = 0; attempt < 120; attempt++) {
-    const [entities, unprocessed] = await Promise.all([
+  for (let attempt = 0; attempt < 240; attempt++) {
+    const [entities, failing, pending] = await Promise.all([
       request(server).get('/api/catalog/entities').set(auth),
       request(server).get('/api/catalog/entities/unprocessed/failed').set(auth),
+      request(server)
+        .get('/api/catalog/entities/unprocessed/pending')
+        .set(auth),
     ]);
     refs = new Set(entities.body.map((e: Entity) => stringifyEntityRef(e)));
-    failed = unprocessed.body.entities ?? [];
+    failed = [
+      ...(failing.body.entities ?? []),
+      ...(pending.body.entities ?? []),
+    ].filter(e => e.errors?.length > 0);
     const seen = refs;
     if (expectedRefs.every(r => seen.has(r)) && failed.length === 6) break;
     await sleep(500);

@@ -6,24 +6,15 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { validatePlatformEntity } from '@cellport/plugin-platform-common';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
+import { demoCatalog } from '../../__testUtils__/demoCatalog';
 import { createPlanAgentAction } from './planAgent';
 import { createRenderAgentAction } from './renderAgent';
 
-const examples = path.resolve(__dirname, '../../../../../examples');
-const demoCatalog: Entity[] = fs
-  .readdirSync(examples)
-  .filter(f => f.endsWith('.yaml'))
-  .flatMap(f =>
-    parseAllDocuments(fs.readFileSync(path.join(examples, f), 'utf8')).map(
-      d => d.toJS() as Entity,
-    ),
-  )
-  .filter(e => e.kind !== 'Location')
-  .map(e => ({ ...e, metadata: { namespace: 'default', ...e.metadata } }));
+const demoEntities: Entity[] = demoCatalog();
 
 const action = createPlanAgentAction({
-  catalog: catalogServiceMock({ entities: demoCatalog }),
+  catalog: catalogServiceMock({ entities: demoEntities }),
   config: new ConfigReader({
     cellport: { gateway: { baseUrl: 'http://gateway.test' } },
   }),

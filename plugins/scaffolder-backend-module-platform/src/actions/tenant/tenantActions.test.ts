@@ -7,23 +7,14 @@ import { validateManifests } from '@cellport/plugin-platform-node';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { demoCatalog } from '../../__testUtils__/demoCatalog';
 import { createPlanTenantOnboardingAction } from './planTenantOnboarding';
 import { createRenderTenantOnboardingAction } from './renderTenantOnboarding';
 
-const examples = path.resolve(__dirname, '../../../../../examples');
-const demoCatalog: Entity[] = fs
-  .readdirSync(examples)
-  .filter(f => f.endsWith('.yaml'))
-  .flatMap(f =>
-    parseAllDocuments(fs.readFileSync(path.join(examples, f), 'utf8')).map(
-      d => d.toJS() as Entity,
-    ),
-  )
-  .filter(e => e.kind !== 'Location')
-  .map(e => ({ ...e, metadata: { namespace: 'default', ...e.metadata } }));
+const demoEntities: Entity[] = demoCatalog();
 
 const fullCell: Entity = {
-  ...demoCatalog.find(e => e.metadata.name === 'us-east-shared-1')!,
+  ...demoEntities.find(e => e.metadata.name === 'us-east-shared-1')!,
   metadata: { name: 'us-east-tiny', namespace: 'default' },
 };
 (fullCell.spec as any) = {
@@ -31,7 +22,7 @@ const fullCell: Entity = {
   capacity: { maxTenants: 1, maxRequestsPerSecond: 10 },
 };
 
-const catalog = catalogServiceMock({ entities: [...demoCatalog, fullCell] });
+const catalog = catalogServiceMock({ entities: [...demoEntities, fullCell] });
 
 const shared = {
   name: 'contoso-travel',

@@ -29,7 +29,15 @@ const MAX_RANGE_MS = 400 * 24 * 3600_000;
 const isoTime = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 timestamp' })
   .transform(value => Date.parse(value));
-const name = z.string().min(1).max(255);
+/**
+ * A cell, tenant, agent or model profile: its name, or its entity ref (`cell:default/x`), which
+ * is what a page holding the entity has at hand. Runtime records carry names.
+ */
+const name = z
+  .string()
+  .min(1)
+  .max(255)
+  .transform(value => value.replace(/^[A-Za-z]+:(?:[^/:]+\/)?/, ''));
 
 /** `from`/`to` as ISO timestamps, defaulting to the `defaultMs` before now. */
 export function timeRangeQuery(now: number, defaultMs: number) {

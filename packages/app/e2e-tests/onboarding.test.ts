@@ -56,11 +56,33 @@ test('a guest onboards a tenant into a shared cell through the form', async ({
     fullPage: true,
   });
 
+  // The catalog reads the new repository within seconds; open the page once it has.
+  const backend = 'http://localhost:7007';
+  const { backstageIdentity } = await (
+    await page.request.get(
+      `${backend}/api/auth/guest/refresh?env=development`,
+      {
+        headers: { 'X-Requested-With': 'XMLHttpRequest' },
+      },
+    )
+  ).json();
+  await expect
+    .poll(
+      async () =>
+        (
+          await page.request.get(
+            `${backend}/api/catalog/entities/by-name/tenant/default/${name}`,
+            { headers: { Authorization: `Bearer ${backstageIdentity.token}` } },
+          )
+        ).status(),
+      { timeout: 60_000 },
+    )
+    .toBe(200);
   await page.getByRole('link', { name: 'Tenant' }).first().click();
   const configuration = page.getByRole('table', {
     name: 'Tenant configuration',
   });
-  await expect(configuration).toContainText('$500.00', { timeout: 60_000 });
+  await expect(configuration).toContainText('$500.00');
   await expect(configuration).toContainText('shared');
   await page.screenshot({
     path: 'test-results/screenshots/onboarding-tenant.png',

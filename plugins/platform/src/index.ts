@@ -5,3 +5,5 @@
  */
 export { platformPlugin as default } from './plugin';
 export { cellsRouteRef } from './routes';
+export { platformApiRef, PlatformClient } from './api';
+export type { PlatformApi } from './api';

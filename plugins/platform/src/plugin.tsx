@@ -1,11 +1,28 @@
 import {
+  ApiBlueprint,
   createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { platformKinds } from '@cellport/plugin-platform-common';
 import CellsIcon from '@material-ui/icons/ViewModule';
+import { platformApiRef, PlatformClient } from './api';
 import { cellsRouteRef } from './routes';
+
+/** The platform backend's client, as the signed-in user. */
+export const platformApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: platformApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: deps => new PlatformClient(deps),
+    }),
+});
 
 /** The Cells overview, in the sidebar as "Cells". */
 export const cellsPage = PageBlueprint.make({
@@ -30,11 +47,106 @@ export const platformOverviewCard = EntityCardBlueprint.make({
   },
 });
 
-/** Cellport's portal pages: the Cells overview and the platform kinds' entity cards. */
+/** A Cell's dashboard: SLOs, traffic, blast radius, runtime sync. */
+export const cellDashboardContent = EntityContentBlueprint.make({
+  name: 'cell-dashboard',
+  params: {
+    path: 'dashboard',
+    title: 'Dashboard',
+    filter: { kind: 'cell' },
+    loader: () =>
+      import('./components/CellDashboard').then(m => <m.CellDashboard />),
+  },
+});
+
+/** A Cell's cost: token cost over time, its tenants' budgets, GPU cost. */
+export const cellCostContent = EntityContentBlueprint.make({
+  name: 'cell-cost',
+  params: {
+    path: 'cost',
+    title: 'Cost',
+    filter: { kind: 'cell' },
+    loader: () =>
+      import('./components/CellCostContent').then(m => <m.CellCostContent />),
+  },
+});
+
+/** The routing-decision explorer, scoped to a Cell, Tenant or Agent. */
+export const routingContent = EntityContentBlueprint.make({
+  name: 'routing',
+  params: {
+    path: 'routing',
+    title: 'Routing',
+    filter: { kind: { $in: ['cell', 'tenant', 'agent'] } },
+    loader: () =>
+      import('./components/RoutingContent').then(m => <m.RoutingContent />),
+  },
+});
+
+/** An Agent's SLOs, cost vs run budget and traffic. */
+export const agentDashboardContent = EntityContentBlueprint.make({
+  name: 'agent-dashboard',
+  params: {
+    path: 'dashboard',
+    title: 'Dashboard',
+    filter: { kind: 'agent' },
+    loader: () =>
+      import('./components/AgentDashboard').then(m => <m.AgentDashboard />),
+  },
+});
+
+/** A Tenant's budget and spend, cells and agents, cost and SLOs. */
+export const tenantDashboardContent = EntityContentBlueprint.make({
+  name: 'tenant-dashboard',
+  params: {
+    path: 'dashboard',
+    title: 'Dashboard',
+    filter: { kind: 'tenant' },
+    loader: () =>
+      import('./components/TenantDashboard').then(m => <m.TenantDashboard />),
+  },
+});
+
+/** A ModelProfile's traffic share, cost share and error rate. */
+export const modelProfileTrafficCard = EntityCardBlueprint.make({
+  name: 'model-profile-traffic',
+  params: {
+    filter: { kind: 'modelprofile' },
+    loader: () =>
+      import('./components/ModelProfileTrafficCard').then(m => (
+        <m.ModelProfileTrafficCard />
+      )),
+  },
+});
+
+/** An InferenceDeployment's GPU-hours and GPU cost. */
+export const inferenceDeploymentCostCard = EntityCardBlueprint.make({
+  name: 'inference-deployment-cost',
+  params: {
+    filter: { kind: 'inferencedeployment' },
+    loader: () =>
+      import('./components/InferenceDeploymentCostCard').then(m => (
+        <m.InferenceDeploymentCostCard />
+      )),
+  },
+});
+
+/** Cellport's portal pages: the Cells overview, cell dashboards and the platform kinds' tabs. */
 export const platformPlugin = createFrontendPlugin({
   pluginId: 'platform',
   title: 'Cells',
   icon: <CellsIcon />,
-  extensions: [cellsPage, platformOverviewCard],
+  extensions: [
+    platformApi,
+    cellsPage,
+    platformOverviewCard,
+    cellDashboardContent,
+    cellCostContent,
+    routingContent,
+    agentDashboardContent,
+    tenantDashboardContent,
+    modelProfileTrafficCard,
+    inferenceDeploymentCostCard,
+  ],
   routes: { cells: cellsRouteRef },
 });

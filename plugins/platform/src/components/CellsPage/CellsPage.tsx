@@ -2,6 +2,7 @@ import {
   CompoundEntityRef,
   Entity,
   parseEntityRef,
+  stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
   Content,
@@ -10,15 +11,26 @@ import {
   Table,
   TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import {
   catalogApiRef,
   EntityRefLink,
   EntityRefLinks,
+  entityRouteRef,
 } from '@backstage/plugin-catalog-react';
-import { CellSpec } from '@cellport/plugin-platform-common';
+import { CellSpec, TenantSpec } from '@cellport/plugin-platform-common';
+import { useNavigate } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
+import { platformApiRef } from '../../api';
 import { resolveRefs } from '../entityRefs';
+import { formatBudgetLeft, formatUsd } from '../format';
+import { leastBudgetRemaining, worstAlertState } from '../sloState';
+import {
+  AlertStateChip,
+  RuntimeSyncChip,
+  runtimeSyncLabel,
+} from '../StateChips';
+import { CellStatus, loadCellStatuses } from './cellStatus';
 
 type CellRow = {
   entity: Entity;
@@ -26,9 +38,15 @@ type CellRow = {
   id: string;
   tier: string;
   location: string;
-  region: string;
   tenantRefs: CompoundEntityRef[];
   tenants: number;
+  status?: CellStatus;
+  /** Plain values for sorting and filtering. */
+  sloState: string;
+  budgetRemaining?: number;
+  monthToDateUsd?: number;
+  budgetUsd?: number;
+  sync: string;
 };
 
 const columns: TableColumn<CellRow>[] = [
@@ -40,7 +58,6 @@ const columns: TableColumn<CellRow>[] = [
   },
   { title: 'Tier', field: 'tier' },
   { title: 'Cloud / region', field: 'location' },
-  { title: 'Cluster', field: 'spec.cluster' },
   {
     title: 'Tenants hosted',
     field: 'tenants',
@@ -58,6 +75,35 @@ const columns: TableColumn<CellRow>[] = [
       }`;
     },
   },
+  {
+    title: 'SLO state',
+    field: 'sloState',
+    render: row => (
+      <span title="The worst alert state of the cell's SLOs">
+        <AlertStateChip state={worstAlertState(row.status?.slo)} />
+      </span>
+    ),
+  },
+  {
+    title: 'Error budget left',
+    field: 'budgetRemaining',
+    type: 'numeric',
+    render: row => formatBudgetLeft(row.budgetRemaining),
+  },
+  {
+    title: 'Cost MTD / budget',
+    field: 'monthToDateUsd',
+    type: 'numeric',
+    render: row =>
+      `${formatUsd(row.monthToDateUsd)} / ${
+        row.budgetUsd ? formatUsd(row.budgetUsd) : 'no budget'
+      }`,
+  },
+  {
+    title: 'Runtime sync',
+    field: 'sync',
+    render: row => <RuntimeSyncChip runtime={row.status?.runtime} />,
+  },
 ];
 
 /**
@@ -73,31 +119,65 @@ function hostedTenants(entity: Entity, spec: CellSpec): CompoundEntityRef[] {
     : resolveRefs(spec.tenants, 'Tenant', entity.metadata.namespace);
 }
 
-function toRow(entity: Entity): CellRow {
+function toRow(
+  entity: Entity,
+  status: CellStatus | undefined,
+  budgets: Map<string, number>,
+): CellRow {
   const spec = entity.spec as unknown as CellSpec;
   const tenantRefs = hostedTenants(entity, spec);
+  // A cell's budget is its tenants' monthly budgets: what they may spend, here or elsewhere.
+  const budgetUsd = tenantRefs.reduce(
+    (sum, ref) => sum + (budgets.get(stringifyEntityRef(ref)) ?? 0),
+    0,
+  );
+  const state = worstAlertState(status?.slo);
   return {
     entity,
     spec,
     id: entity.metadata.name,
     tier: spec.tier,
     location: `${spec.cloud} / ${spec.region}`,
-    region: spec.region,
     tenantRefs,
     tenants: tenantRefs.length,
+    status,
+    sloState: state ?? 'no data',
+    budgetRemaining: leastBudgetRemaining(status?.slo),
+    monthToDateUsd: status?.monthToDateUsd,
+    budgetUsd: budgetUsd || undefined,
+    sync: runtimeSyncLabel(status?.runtime),
   };
 }
 
-/** Every cell of the platform in one table, filterable by tier and region. */
+/** Every cell of the platform in one table, with its SLO, cost and runtime state. */
 export function CellsPage() {
   const catalogApi = useApi(catalogApiRef);
+  const platformApi = useApi(platformApiRef);
+  const entityRoute = useRouteRef(entityRouteRef);
+  const navigate = useNavigate();
+
   const { value, loading, error } = useAsync(async () => {
-    const { items } = await catalogApi.getEntities({
-      filter: { kind: 'Cell' },
-      order: { field: 'metadata.name', order: 'asc' },
-    });
-    return items.map(toRow);
-  }, [catalogApi]);
+    const [cells, tenants] = await Promise.all([
+      catalogApi.getEntities({
+        filter: { kind: 'Cell' },
+        order: { field: 'metadata.name', order: 'asc' },
+      }),
+      catalogApi.getEntities({
+        filter: { kind: 'Tenant' },
+        fields: ['kind', 'metadata.name', 'metadata.namespace', 'spec'],
+      }),
+    ]);
+    const budgets = new Map(
+      tenants.items.map(t => [
+        stringifyEntityRef(t),
+        (t.spec as unknown as TenantSpec)?.monthlyBudgetUsd ?? 0,
+      ]),
+    );
+    const statuses = await loadCellStatuses(platformApi, cells.items);
+    return cells.items.map(c =>
+      toRow(c, statuses.get(c.metadata.name), budgets),
+    );
+  }, [catalogApi, platformApi]);
 
   if (loading) return <Progress />;
   if (error) return <ResponseErrorPanel error={error} />;
@@ -109,9 +189,22 @@ export function CellsPage() {
         options={{ paging: false, search: true, padding: 'dense' }}
         columns={columns}
         data={value ?? []}
+        onRowClick={(_event, row) =>
+          row &&
+          entityRoute &&
+          navigate(
+            entityRoute({
+              kind: 'cell',
+              namespace: row.entity.metadata.namespace ?? 'default',
+              name: row.entity.metadata.name,
+            }),
+          )
+        }
         filters={[
           { column: 'Tier', type: 'multiple-select' },
           { column: 'Cloud / region', type: 'multiple-select' },
+          { column: 'SLO state', type: 'multiple-select' },
+          { column: 'Runtime sync', type: 'multiple-select' },
         ]}
         emptyContent={
           <div style={{ padding: 16 }}>

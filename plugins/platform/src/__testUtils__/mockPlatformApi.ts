@@ -1,0 +1,120 @@
+import { PlatformApi, SloReport, SloStatus } from '../api';
+
+/** A PlatformApi whose every method is a jest mock, answering empty data unless overridden. */
+export function mockPlatformApi(
+  overrides: Partial<PlatformApi> = {},
+): jest.Mocked<PlatformApi> {
+  const empty = {
+    listDecisions: jest.fn(async () => ({ items: [] })),
+    getDecision: jest.fn(async () => {
+      throw new Error('404 No routing decision');
+    }),
+    getSloReport: jest.fn(
+      async (): Promise<SloReport> => ({
+        scope: { kind: 'cell', name: 'x' },
+        objectives: [],
+      }),
+    ),
+    getTraffic: jest.fn(async () => ({
+      from: '2026-11-22T00:00:00.000Z',
+      to: '2026-11-23T00:00:00.000Z',
+      requests: 0,
+      byOutcome: {},
+      decisions: 0,
+      fallbacks: 0,
+      cached: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      errorsByClass: {},
+      latency: {},
+    })),
+    getCostBreakdown: jest.fn(async () => ({
+      from: '2026-11-16T00:00:00.000Z',
+      to: '2026-11-23T00:00:00.000Z',
+      groupBy: 'tenant',
+      granularity: 'day' as const,
+      totalUsd: 0,
+      groups: [],
+      series: [],
+    })),
+    getTenantBudget: jest.fn(async () => {
+      throw new Error('404 No tenant');
+    }),
+    getGpuCost: jest.fn(async () => ({
+      from: '2026-11-16T00:00:00.000Z',
+      to: '2026-11-23T00:00:00.000Z',
+      totalUsd: 0,
+      deployments: [],
+      byCell: [],
+      byTenant: [],
+    })),
+    getCellRuntime: jest.fn(async () => undefined),
+    reconcileCell: jest.fn(async () => {
+      throw new Error('403 Not allowed');
+    }),
+  };
+  return { ...empty, ...overrides } as jest.Mocked<PlatformApi>;
+}
+
+/** An SLO status as the backend reports it, with sensible numbers to override. */
+export function sloStatus(overrides: Partial<SloStatus> = {}): SloStatus {
+  return {
+    objective: {
+      name: 'gateway-availability',
+      indicator: 'availability',
+      target: 0.999,
+      window: '28d',
+    },
+    source: 'entity',
+    totalEvents: 10000,
+    goodEvents: 9995,
+    sli: 0.9995,
+    meetingObjective: true,
+    errorBudget: {
+      allowedBadEvents: 10,
+      consumedBadEvents: 5,
+      remainingBadEvents: 5,
+      consumedFraction: 0.5,
+      remainingFraction: 0.5,
+    },
+    burnRates: { '5m': 0.2, '30m': 0.4, '1h': 0.5, '6h': 0.6, '3d': 0.5 },
+    alerts: [
+      {
+        severity: 'page',
+        longWindow: '1h',
+        shortWindow: '5m',
+        threshold: 14.4,
+        firing: false,
+      },
+      {
+        severity: 'page',
+        longWindow: '6h',
+        shortWindow: '30m',
+        threshold: 6,
+        firing: false,
+      },
+      {
+        severity: 'ticket',
+        longWindow: '3d',
+        shortWindow: '6h',
+        threshold: 1,
+        firing: false,
+      },
+    ],
+    alertState: 'ok',
+    budgetSeries: [
+      {
+        timestamp: '2026-11-21T00:00:00.000Z',
+        consumedFraction: 0.3,
+        remainingFraction: 0.7,
+      },
+      {
+        timestamp: '2026-11-22T00:00:00.000Z',
+        consumedFraction: 0.5,
+        remainingFraction: 0.5,
+      },
+    ],
+    ...overrides,
+  };
+}

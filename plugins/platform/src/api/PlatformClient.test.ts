@@ -1,0 +1,67 @@
+import { PlatformClient } from './PlatformClient';
+
+function clientAnswering(status: number, body: unknown) {
+  const fetch = jest.fn(
+    async (_url: string, _init?: RequestInit) =>
+      new Response(JSON.stringify(body), {
+        status,
+        headers: { 'Content-Type': 'application/json' },
+      }),
+  );
+  const client = new PlatformClient({
+    discoveryApi: {
+      getBaseUrl: async (id: string) => `http://backend/api/${id}`,
+    },
+    fetchApi: { fetch: fetch as any },
+  });
+  return { client, fetch };
+}
+
+const range = {
+  from: '2026-11-22T00:00:00.000Z',
+  to: '2026-11-23T00:00:00.000Z',
+};
+
+describe('PlatformClient', () => {
+  it('sends the range and only the filters that are set', async () => {
+    const { client, fetch } = clientAnswering(200, { items: [] });
+    await client.listDecisions(
+      range,
+      { cell: 'meridian-dedicated', fellBack: true, outcome: undefined },
+      { limit: 50 },
+    );
+    const url = new URL(fetch.mock.calls[0][0]);
+    expect(url.pathname).toBe('/api/platform/decisions');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      ...range,
+      cell: 'meridian-dedicated',
+      fellBack: 'true',
+      limit: '50',
+    });
+  });
+
+  it('reads a cell the reconciler has not seen as undefined', async () => {
+    const { client } = clientAnswering(404, {
+      error: { name: 'NotFoundError', message: 'not seen' },
+    });
+    await expect(client.getCellRuntime('new-cell')).resolves.toBeUndefined();
+  });
+
+  it('fails with the status and the backend message', async () => {
+    const { client } = clientAnswering(403, {
+      error: { name: 'NotAllowedError', message: 'Not allowed: slo' },
+    });
+    await expect(client.getSloReport({ cell: 'x' })).rejects.toThrow(
+      '403 Not allowed: slo',
+    );
+  });
+
+  it('posts a reconcile to the cell', async () => {
+    const { client, fetch } = clientAnswering(200, { cell: 'a b' });
+    await client.reconcileCell('a b');
+    expect(fetch.mock.calls[0][0]).toBe(
+      'http://backend/api/platform/cells/a%20b/runtime/reconcile',
+    );
+    expect(fetch.mock.calls[0][1]).toEqual({ method: 'POST' });
+  });
+});

@@ -1,0 +1,1 @@
+export { AgentDashboard } from './AgentDashboard';

@@ -1,0 +1,1 @@
+export { BlastRadiusCard } from './BlastRadiusCard';

@@ -1,0 +1,50 @@
+import { screen } from '@testing-library/react';
+import { budgetReport } from '../../__testUtils__/fixtures';
+import { mockPlatformApi } from '../../__testUtils__/mockPlatformApi';
+import {
+  pending,
+  renderWithPlatform,
+} from '../../__testUtils__/renderWithPlatform';
+import { BudgetCard } from './BudgetCard';
+
+describe('BudgetCard', () => {
+  it('shows loading', async () => {
+    await renderWithPlatform(<BudgetCard tenants={['t']} />, {
+      api: mockPlatformApi({ getTenantBudget: jest.fn(() => pending()) }),
+    });
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+  });
+
+  it('shows spend against budget and the month-end forecast', async () => {
+    await renderWithPlatform(<BudgetCard tenants={['meridian-bank']} />, {
+      api: mockPlatformApi({
+        getTenantBudget: jest.fn(async () => budgetReport),
+      }),
+    });
+    const group = await screen.findByRole('group', {
+      name: 'meridian-bank budget',
+    });
+    expect(group).toHaveTextContent(
+      '$30,000.00 of $40,000.00 spent in 2026-11 (75.0%)',
+    );
+    expect(group).toHaveTextContent(
+      'Month-end forecast: $42,000.00 (105.0% of budget), over budget',
+    );
+  });
+
+  it('says when there are no tenants', async () => {
+    await renderWithPlatform(<BudgetCard tenants={[]} />, {
+      api: mockPlatformApi(),
+    });
+    expect(await screen.findByText(/No tenants here yet/)).toBeInTheDocument();
+  });
+
+  it('shows the error', async () => {
+    await renderWithPlatform(<BudgetCard tenants={['x']} />, {
+      api: mockPlatformApi(),
+    });
+    expect(
+      (await screen.findAllByText(/404 No tenant/)).length,
+    ).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,62 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import Box from '@material-ui/core/Box';
+import LinearProgress from '@material-ui/core/LinearProgress';
+import Typography from '@material-ui/core/Typography';
+import useAsync from 'react-use/esm/useAsync';
+import { platformApiRef, TenantBudgetReport } from '../../api';
+import { formatPercent, formatUsd } from '../format';
+
+function TenantBudget({ report }: { report: TenantBudgetReport }) {
+  const over = report.forecastUsd > report.budgetUsd;
+  return (
+    <Box mb={2} aria-label={`${report.tenant} budget`} role="group">
+      <Typography variant="subtitle1">{report.tenant}</Typography>
+      <Typography>
+        {formatUsd(report.monthToDateUsd)} of {formatUsd(report.budgetUsd)}{' '}
+        spent in {report.month} ({formatPercent(report.usedFraction, 1)})
+      </Typography>
+      <LinearProgress
+        variant="determinate"
+        value={Math.min(100, report.usedFraction * 100)}
+        color={report.usedFraction > 1 ? 'secondary' : 'primary'}
+        aria-label={`${report.tenant} month-to-date spend of budget`}
+      />
+      <Typography color={over ? 'error' : 'textSecondary'}>
+        Month-end forecast: {formatUsd(report.forecastUsd)} (
+        {formatPercent(report.forecastFraction, 1)} of budget)
+        {over ? ', over budget' : ''}
+      </Typography>
+    </Box>
+  );
+}
+
+/**
+ * Spend this month against the monthly budget and the month-end forecast, for each tenant
+ * named. A cell shows its tenants; a tenant page shows the one.
+ */
+export function BudgetCard({ tenants }: { tenants: string[] }) {
+  const api = useApi(platformApiRef);
+  const { value, loading, error } = useAsync(
+    () => Promise.all(tenants.map(t => api.getTenantBudget(t))),
+    [api, tenants.join(',')],
+  );
+  return (
+    <InfoCard title="Budget" subheader="This calendar month (UTC)">
+      {loading && <Progress />}
+      {error && (
+        <ResponseErrorPanel error={error} title="Budgets could not be loaded" />
+      )}
+      {value?.length === 0 && (
+        <Typography>No tenants here yet, so no budget to show.</Typography>
+      )}
+      {value?.map(report => (
+        <TenantBudget key={report.tenant} report={report} />
+      ))}
+    </InfoCard>
+  );
+}

@@ -1,0 +1,1 @@
+export { CellCostContent } from './CellCostContent';

@@ -1,0 +1,1 @@
+export { CellDashboard } from './CellDashboard';

@@ -1,0 +1,164 @@
+import Box from '@material-ui/core/Box';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import { ReactNode } from 'react';
+import { DecisionDetail } from '../../api';
+import {
+  formatMs,
+  formatPercent,
+  formatTime,
+  formatTokens,
+  formatUsd,
+} from '../format';
+
+function Section(props: { title: string; children: ReactNode }) {
+  return (
+    <Box mt={3}>
+      <Typography variant="h6" component="h3" gutterBottom>
+        {props.title}
+      </Typography>
+      {props.children}
+    </Box>
+  );
+}
+
+function Facts({
+  rows,
+  label,
+}: {
+  rows: Array<[string, ReactNode]>;
+  label: string;
+}) {
+  return (
+    <Table size="small" aria-label={label}>
+      <TableBody>
+        {rows.map(([name, value]) => (
+          <TableRow key={name}>
+            <TableCell component="th" scope="row" style={{ width: '40%' }}>
+              {name}
+            </TableCell>
+            <TableCell>{value}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+/** Every candidate and why, the chosen route, fallbacks, latencies, tokens and cost. */
+export function DecisionDetails({ detail }: { detail: DecisionDetail }) {
+  const { decision, usage } = detail;
+  const candidates = [...decision.candidates].sort(
+    (a, b) =>
+      Number(b.kept) - Number(a.kept) || (a.rank ?? 99) - (b.rank ?? 99),
+  );
+  return (
+    <>
+      <Facts
+        label="Decision"
+        rows={[
+          ['Time', `${formatTime(decision.timestamp)} UTC`],
+          ['Request', decision.requestId],
+          ['Tenant / agent', `${decision.tenant} / ${decision.agent ?? '—'}`],
+          ['Asked for', decision.requestedModel],
+          ['Policy', decision.policy],
+          ['Complexity', formatPercent(decision.complexityScore, 0)],
+          [
+            'Required capabilities',
+            decision.requiredCapabilities.join(', ') || 'none',
+          ],
+          ['Estimated input', formatTokens(decision.estimatedInputTokens)],
+          [
+            'Chosen route',
+            decision.chosen ?? 'none: every route failed or was dropped',
+          ],
+          [
+            'Outcome',
+            decision.errorClass
+              ? `${decision.outcome} (${decision.errorClass})`
+              : decision.outcome,
+          ],
+          ['Router decision', formatMs(decision.routerDecisionMs)],
+          ['State version', decision.stateVersion],
+          ...(detail.demo
+            ? [['Data', 'backfilled demo history'] as [string, string]]
+            : []),
+        ]}
+      />
+      <Section title="Candidates">
+        <Table size="small" aria-label="Candidates">
+          <TableHead>
+            <TableRow>
+              <TableCell>Model profile</TableCell>
+              <TableCell>Kept</TableCell>
+              <TableCell>Why</TableCell>
+              <TableCell align="right">Rank</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {candidates.map(c => (
+              <TableRow key={c.modelProfile}>
+                <TableCell>{c.modelProfile}</TableCell>
+                <TableCell>{c.kept ? 'kept' : 'dropped'}</TableCell>
+                <TableCell>
+                  {[c.dropReason, c.detail].filter(Boolean).join(': ') || '—'}
+                </TableCell>
+                <TableCell align="right">{c.rank ?? '—'}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </Section>
+      <Section title="Fallbacks tried">
+        {decision.fallbacks.length === 0 ? (
+          <Typography>None: the first route answered.</Typography>
+        ) : (
+          <Facts
+            label="Fallbacks tried"
+            rows={decision.fallbacks.map((f, i) => [
+              `${i + 1}. ${f.modelProfile}`,
+              `${f.errorClass}${
+                f.status ? ` (HTTP ${f.status})` : ''
+              } after ${formatMs(f.latencyMs)}`,
+            ])}
+          />
+        )}
+      </Section>
+      <Section title="Usage">
+        {usage ? (
+          <Facts
+            label="Usage"
+            rows={[
+              [
+                'Served by',
+                `${usage.modelProfile ?? '—'} (${usage.provider ?? '—'})`,
+              ],
+              [
+                'Tokens',
+                `${formatTokens(usage.inputTokens)} in, ${formatTokens(
+                  usage.outputTokens,
+                )} out${usage.tokensEstimated ? ' (estimated)' : ''}`,
+              ],
+              ['Cost', formatUsd(usage.costUsd)],
+              ['Total latency', formatMs(usage.totalLatencyMs)],
+              ['Gateway overhead', formatMs(usage.gatewayOverheadMs)],
+              ['Upstream latency', formatMs(usage.upstreamLatencyMs)],
+              ['Time to first token', formatMs(usage.timeToFirstTokenMs)],
+              ['HTTP status', usage.status],
+              ['Cached', usage.cached ? 'yes' : 'no'],
+            ]}
+          />
+        ) : (
+          <Typography>
+            No usage event for this request yet: gateways send it after the
+            response ends.
+          </Typography>
+        )}
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,1 @@
+export { DecisionsTable } from './DecisionsTable';

@@ -1,0 +1,1 @@
+export { GpuCostCard } from './GpuCostCard';

@@ -1,0 +1,1 @@
+export { InferenceDeploymentCostCard } from './InferenceDeploymentCostCard';

@@ -1,0 +1,1 @@
+export { ModelProfileTrafficCard } from './ModelProfileTrafficCard';

@@ -1,0 +1,1 @@
+export { PageToolbar } from './PageToolbar';

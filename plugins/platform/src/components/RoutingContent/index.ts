@@ -1,0 +1,1 @@
+export { RoutingContent } from './RoutingContent';

@@ -1,0 +1,70 @@
+import { fireEvent, screen } from '@testing-library/react';
+import { mockPlatformApi } from '../../__testUtils__/mockPlatformApi';
+import {
+  pending,
+  renderWithPlatform,
+} from '../../__testUtils__/renderWithPlatform';
+import { RuntimeCard } from './RuntimeCard';
+
+const runtime = {
+  cell: 'meridian-dedicated',
+  gatewayUrl: 'http://127.0.0.1:7083',
+  desiredVersion: 'aaaaaaaaaaaaaaaa',
+  pushedVersion: 'bbbbbbbbbbbbbbbb',
+  remoteVersion: 'cccccccccccccccc',
+  inSync: false,
+  drift: true,
+  lastDriftAt: '2026-11-23T07:44:16.968Z',
+  lastError: 'connect ECONNREFUSED',
+  lastErrorAt: '2026-11-23T07:45:00.000Z',
+  consecutiveFailures: 2,
+  desired: { tenants: 1, apiKeys: 2, modelProfiles: 3, agents: 4 },
+};
+
+describe('RuntimeCard', () => {
+  it('shows loading', async () => {
+    await renderWithPlatform(<RuntimeCard cell="c" />, {
+      api: mockPlatformApi({ getCellRuntime: jest.fn(() => pending()) }),
+    });
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+  });
+
+  it('shows sync state, versions, drift and the last error', async () => {
+    await renderWithPlatform(<RuntimeCard cell="meridian-dedicated" />, {
+      api: mockPlatformApi({ getCellRuntime: jest.fn(async () => runtime) }),
+    });
+    const table = await screen.findByRole('table', { name: 'Runtime' });
+    expect(table).toHaveTextContent('failing');
+    expect(table).toHaveTextContent('bbbbbbbbbbbb');
+    expect(table).toHaveTextContent('yes (seen');
+    expect(table).toHaveTextContent('connect ECONNREFUSED');
+    expect(table).toHaveTextContent('2 failures in a row');
+    expect(table).toHaveTextContent('1 tenants, 2 API keys');
+  });
+
+  it('explains a cell the reconciler has not seen, and reconciles on demand', async () => {
+    const api = mockPlatformApi({
+      reconcileCell: jest.fn(async () => ({ ...runtime, inSync: true })),
+    });
+    await renderWithPlatform(<RuntimeCard cell="new-cell" />, { api });
+    expect(
+      await screen.findByText(/has not seen this cell yet/),
+    ).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Reconcile now' }));
+    expect(api.reconcileCell).toHaveBeenCalledWith('new-cell');
+    await screen.findByText(/has not seen this cell yet/);
+    expect(api.getCellRuntime).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows a failed reconcile', async () => {
+    await renderWithPlatform(<RuntimeCard cell="c" />, {
+      api: mockPlatformApi(),
+    });
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Reconcile now' }),
+    );
+    expect(
+      (await screen.findAllByText(/403 Not allowed/)).length,
+    ).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,117 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import Button from '@material-ui/core/Button';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import { useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { CellRuntimeStatus, platformApiRef } from '../../api';
+import { formatCount, formatTime, shortVersion } from '../format';
+import { RuntimeSyncChip } from '../StateChips';
+
+function rows(runtime: CellRuntimeStatus): Array<[string, React.ReactNode]> {
+  return [
+    ['Sync state', <RuntimeSyncChip runtime={runtime} />],
+    ['Gateway', runtime.gatewayUrl ?? '—'],
+    ['Desired version', shortVersion(runtime.desiredVersion)],
+    ['Last pushed version', shortVersion(runtime.pushedVersion)],
+    ['Version the gateway runs', shortVersion(runtime.remoteVersion)],
+    [
+      'Drift',
+      runtime.drift
+        ? `yes (seen ${formatTime(runtime.lastDriftAt)} UTC)`
+        : 'none at the last check',
+    ],
+    ['Last success', formatTime(runtime.lastSuccessAt)],
+    [
+      'Last error',
+      runtime.lastError
+        ? `${runtime.lastError} (${formatTime(runtime.lastErrorAt)}, ${
+            runtime.consecutiveFailures
+          } failures in a row)`
+        : 'none',
+    ],
+    ['Next attempt', formatTime(runtime.nextAttemptAt)],
+    [
+      'Desired state',
+      runtime.desired
+        ? `${formatCount(runtime.desired.tenants)} tenants, ${formatCount(
+            runtime.desired.apiKeys,
+          )} API keys, ${formatCount(
+            runtime.desired.modelProfiles,
+          )} model profiles, ${formatCount(runtime.desired.agents)} agents`
+        : '—',
+    ],
+  ];
+}
+
+/** What the reconciler pushed to the cell's gateway, and a button to reconcile now. */
+export function RuntimeCard({ cell }: { cell: string }) {
+  const api = useApi(platformApiRef);
+  const state = useAsyncRetry(() => api.getCellRuntime(cell), [api, cell]);
+  const [reconcileError, setReconcileError] = useState<Error>();
+  const [reconciling, setReconciling] = useState(false);
+
+  const reconcile = async () => {
+    setReconciling(true);
+    setReconcileError(undefined);
+    try {
+      await api.reconcileCell(cell);
+      state.retry();
+    } catch (e) {
+      setReconcileError(e as Error);
+    } finally {
+      setReconciling(false);
+    }
+  };
+
+  return (
+    <InfoCard
+      title="Runtime"
+      subheader="The catalog's desired state, as pushed to the cell's gateway"
+      action={
+        <Button onClick={reconcile} disabled={reconciling} color="primary">
+          Reconcile now
+        </Button>
+      }
+    >
+      {reconcileError && (
+        <ResponseErrorPanel error={reconcileError} title="Reconcile failed" />
+      )}
+      {state.loading && <Progress />}
+      {state.error && (
+        <ResponseErrorPanel
+          error={state.error}
+          title="Runtime state could not be loaded"
+        />
+      )}
+      {!state.loading && !state.error && !state.value && (
+        <Typography>
+          The reconciler has not seen this cell yet. It picks up new cells from
+          the catalog within a minute; press “Reconcile now” to push at once.
+        </Typography>
+      )}
+      {state.value && (
+        <Table size="small" aria-label="Runtime">
+          <TableBody>
+            {rows(state.value).map(([label, value]) => (
+              <TableRow key={label}>
+                <TableCell component="th" scope="row" style={{ width: '35%' }}>
+                  {label}
+                </TableCell>
+                <TableCell>{value}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+    </InfoCard>
+  );
+}

@@ -1,0 +1,1 @@
+export { RuntimeCard } from './RuntimeCard';

@@ -1,0 +1,95 @@
+import { screen, within } from '@testing-library/react';
+import {
+  mockPlatformApi,
+  sloStatus,
+} from '../../__testUtils__/mockPlatformApi';
+import {
+  pending,
+  renderWithPlatform,
+} from '../../__testUtils__/renderWithPlatform';
+import { SloCards } from './SloCards';
+
+describe('SloCards', () => {
+  it('shows loading while the report is on its way', async () => {
+    await renderWithPlatform(<SloCards scope={{ cell: 'c' }} />, {
+      api: mockPlatformApi({ getSloReport: jest.fn(() => pending()) }),
+    });
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+  });
+
+  it('shows each SLO with SLI, budget left, burn rates and alert state', async () => {
+    const api = mockPlatformApi({
+      getSloReport: jest.fn(async () => ({
+        scope: { kind: 'cell' as const, name: 'c' },
+        objectives: [
+          sloStatus(),
+          sloStatus({
+            objective: {
+              name: 'gateway-overhead-p95',
+              indicator: 'latency',
+              metric: 'gateway-overhead',
+              thresholdMs: 300,
+              target: 0.95,
+              window: '28d',
+            },
+            sli: 0.9,
+            errorBudget: { remainingFraction: -1 },
+            burnRates: { '1h': 20, '5m': 30, '6h': 2, '30m': 2, '3d': 1.5 },
+            alertState: 'page',
+            alerts: [
+              {
+                severity: 'page',
+                longWindow: '1h',
+                shortWindow: '5m',
+                threshold: 14.4,
+                firing: true,
+              },
+            ],
+          }),
+        ],
+      })),
+    });
+    await renderWithPlatform(<SloCards scope={{ cell: 'c' }} />, { api });
+    expect(await screen.findByText('gateway-availability')).toBeInTheDocument();
+    expect(api.getSloReport).toHaveBeenCalledWith({ cell: 'c' });
+    expect(screen.getByText('99.950%')).toBeInTheDocument();
+    expect(screen.getByText('50.0%')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        '95.00% of requests with gateway-overhead under 300 ms over 28d',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('exhausted (2.00× spent)')).toBeInTheDocument();
+    const burn = screen.getByRole('table', {
+      name: 'gateway-overhead-p95 burn rates',
+    });
+    expect(burn).toHaveTextContent('20.0× / 30.0×');
+    expect(burn).toHaveTextContent('14.4×');
+    expect(within(burn).getAllByText('page')).toHaveLength(2);
+    expect(
+      screen.getByRole('img', {
+        name: 'gateway-availability error budget left over time',
+      }),
+    ).toBeInTheDocument();
+  });
+
+  it('says what to do without SLOs', async () => {
+    await renderWithPlatform(<SloCards scope={{ cell: 'c' }} />, {
+      api: mockPlatformApi(),
+    });
+    expect(await screen.findByText('No SLOs')).toBeInTheDocument();
+  });
+
+  it('shows the error', async () => {
+    await renderWithPlatform(<SloCards scope={{ cell: 'c' }} />, {
+      api: mockPlatformApi({
+        getSloReport: jest.fn(async () => {
+          throw new Error('403 Not allowed: platform.slo.read');
+        }),
+      }),
+    });
+    expect(
+      (await screen.findAllByText(/Not allowed: platform.slo.read/)).length,
+    ).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,2 @@
+export { SloCards } from './SloCards';
+export { SloCard } from './SloCard';

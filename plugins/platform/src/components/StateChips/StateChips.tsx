@@ -1,0 +1,50 @@
+import {
+  StatusError,
+  StatusOK,
+  StatusPending,
+  StatusWarning,
+} from '@backstage/core-components';
+import { AlertState, CellRuntimeStatus } from '../../api';
+
+/**
+ * Alert state of an SLO or cell. Backstage's status components pair the theme's status colour
+ * with an icon, so the state reads without colour too; the word is always written out.
+ */
+export function AlertStateChip({ state }: { state: AlertState | undefined }) {
+  switch (state) {
+    case 'ok':
+      return <StatusOK>ok</StatusOK>;
+    case 'ticket':
+      return <StatusWarning>ticket</StatusWarning>;
+    case 'page':
+      return <StatusError>page</StatusError>;
+    default:
+      return <StatusPending>no data</StatusPending>;
+  }
+}
+
+/** What the reconciler says about a cell's gateway, in one word. */
+export function runtimeSyncLabel(runtime: CellRuntimeStatus | undefined) {
+  if (!runtime) return 'not reconciled yet';
+  if (runtime.lastError && runtime.consecutiveFailures > 0) return 'failing';
+  if (runtime.drift) return 'drift';
+  return runtime.inSync ? 'in sync' : 'pending';
+}
+
+export function RuntimeSyncChip({
+  runtime,
+}: {
+  runtime: CellRuntimeStatus | undefined;
+}) {
+  const label = runtimeSyncLabel(runtime);
+  switch (label) {
+    case 'in sync':
+      return <StatusOK>{label}</StatusOK>;
+    case 'failing':
+      return <StatusError>{label}</StatusError>;
+    case 'drift':
+      return <StatusWarning>{label}</StatusWarning>;
+    default:
+      return <StatusPending>{label}</StatusPending>;
+  }
+}

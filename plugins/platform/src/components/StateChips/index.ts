@@ -1,0 +1,5 @@
+export {
+  AlertStateChip,
+  RuntimeSyncChip,
+  runtimeSyncLabel,
+} from './StateChips';

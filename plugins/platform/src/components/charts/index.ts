@@ -1,0 +1,4 @@
+export { StackedBarChart } from './StackedBarChart';
+export type { BarBucket } from './StackedBarChart';
+export { LineChart } from './LineChart';
+export type { LineSeries } from './LineChart';

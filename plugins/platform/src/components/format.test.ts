@@ -1,0 +1,29 @@
+import {
+  formatBudgetLeft,
+  formatBurnRate,
+  formatMs,
+  formatPercent,
+  formatUsd,
+} from './format';
+
+describe('format', () => {
+  it('writes numbers with their units', () => {
+    expect(formatUsd(40000)).toBe('$40,000.00');
+    expect(formatUsd(0.0053)).toBe('$0.0053');
+    expect(formatUsd(0.0000188)).toBe('$0.000019');
+    expect(formatUsd(0.5224)).toBe('$0.5224');
+    expect(formatMs(4.21)).toBe('4.2 ms');
+    expect(formatMs(890)).toBe('890 ms');
+    expect(formatMs(0.049)).toBe('0.05 ms');
+    expect(formatMs(3000)).toBe('3.00 s');
+    expect(formatPercent(0.9995)).toBe('99.95%');
+    expect(formatBurnRate(14.4)).toBe('14.4×');
+    expect(formatBurnRate(0.5)).toBe('0.50×');
+    expect(formatMs(null)).toBe('—');
+  });
+
+  it('says an overspent error budget is exhausted instead of a huge negative percentage', () => {
+    expect(formatBudgetLeft(0.807)).toBe('80.7%');
+    expect(formatBudgetLeft(-2918)).toBe('exhausted (2919× spent)');
+  });
+});

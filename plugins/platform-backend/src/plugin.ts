@@ -201,11 +201,14 @@ export const platformPlugin = createBackendPlugin({
             await scheduler.scheduleTask({
               id: 'platform-demo-backfill',
               // Retried until the catalog has agents and the history exists; then a no-op.
+              // Live traffic starts at once, so only demo history counts as existing.
               frequency: { minutes: 10 },
               timeout: { minutes: 10 },
               initialDelay: { seconds: 30 },
               fn: async () => {
-                const existing = await db('platform_usage_events').first('id');
+                const existing = await db('platform_usage_events')
+                  .where('demo', true)
+                  .first('id');
                 if (!existing) await backfill.backfill(days);
               },
             });

@@ -20,3 +20,4 @@ export * from './contract/gatewayState';
 export * from './inference/knownModels';
 export * from './inference/gpuFit';
 export * from './permissions';
+export * from './api/responses';

@@ -46,7 +46,7 @@ export const gpuReport: GpuCostReport = {
       deployment: 'other',
       cell: 'meridian-dedicated',
       modelProfile: 'other',
-      gpuType: 'nvidia-l4',
+      gpuType: 'L4-24GB',
       gpus: 1,
       gpuHours: 24,
       hourlyUsdPerGpu: 1,

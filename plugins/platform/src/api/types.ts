@@ -1,10 +1,19 @@
+export type {
+  CellRuntimeStatus,
+  CostBreakdown,
+  CostGroup,
+  DecisionDetail,
+  DecisionListItem,
+  DecisionPage,
+  GpuCostReport,
+  GpuDeploymentCost,
+  TenantBudgetReport,
+} from '@cellport/plugin-platform-common';
 import type {
   DropReason,
   ErrorClass,
   Outcome,
-  RoutingDecision,
   SloObjective,
-  UsageEvent,
 } from '@cellport/plugin-platform-common';
 
 /**
@@ -27,36 +36,6 @@ export interface DecisionFilters extends PlatformScope {
   outcome?: Outcome;
   fellBack?: boolean;
   droppedFor?: DropReason;
-}
-
-export interface DecisionListItem {
-  id: string;
-  requestId: string;
-  timestamp: string;
-  cell: string;
-  tenant: string;
-  agent?: string;
-  requestedModel: string;
-  chosen?: string;
-  policy: string;
-  outcome: Outcome;
-  errorClass?: ErrorClass;
-  fellBack: boolean;
-  dropReasons: DropReason[];
-  routerDecisionMs: number;
-  stateVersion: string;
-  demo: boolean;
-}
-
-export interface DecisionPage {
-  items: DecisionListItem[];
-  nextCursor?: string;
-}
-
-export interface DecisionDetail {
-  decision: RoutingDecision;
-  usage?: UsageEvent;
-  demo: boolean;
 }
 
 /** Milliseconds; null without samples. */
@@ -127,91 +106,3 @@ export interface SloReport {
 }
 
 export type CostGroupBy = 'tenant' | 'cell' | 'agent' | 'modelProfile';
-
-export interface CostGroup {
-  key: string;
-  costUsd: number;
-  inputTokens: number;
-  outputTokens: number;
-  requests: number;
-}
-
-export interface CostBreakdown {
-  from: string;
-  to: string;
-  groupBy: string;
-  granularity: 'hour' | 'day';
-  totalUsd: number;
-  groups: CostGroup[];
-  series: Array<{ timestamp: string; key: string; costUsd: number }>;
-}
-
-export interface TenantBudgetReport {
-  tenant: string;
-  month: string;
-  asOf: string;
-  budgetUsd: number;
-  monthToDateUsd: number;
-  usedFraction: number;
-  /** Month-end projection from this month's daily trend. */
-  forecastUsd: number;
-  forecastFraction: number;
-  daily: Array<{ date: string; costUsd: number }>;
-  agents: Array<{
-    agent: string;
-    monthToDateUsd: number;
-    monthlyBudgetUsd?: number;
-    usedFraction?: number;
-    forecastUsd?: number;
-    requests: number;
-    averageRequestCostUsd?: number;
-    maxCostPerRunUsd?: number;
-  }>;
-}
-
-export interface GpuDeploymentCost {
-  deployment: string;
-  cell: string;
-  modelProfile: string;
-  gpuType: string;
-  gpus: number;
-  gpuHours: number;
-  hourlyUsdPerGpu: number;
-  costUsd: number;
-  idleUsd: number;
-  tenants: Array<{ tenant: string; tokenShare: number; costUsd: number }>;
-}
-
-export interface GpuCostReport {
-  from: string;
-  to: string;
-  totalUsd: number;
-  deployments: GpuDeploymentCost[];
-  byCell: Array<{ cell: string; costUsd: number }>;
-  byTenant: Array<{ tenant: string; costUsd: number }>;
-}
-
-export interface CellRuntimeStatus {
-  cell: string;
-  gatewayUrl?: string;
-  desiredVersion?: string;
-  pushedVersion?: string;
-  remoteVersion?: string;
-  /** The gateway runs the state the catalog calls for now. */
-  inSync: boolean;
-  /** At the last check the gateway ran a version other than the one last pushed. */
-  drift: boolean;
-  lastDriftAt?: string;
-  lastAttemptAt?: string;
-  lastSuccessAt?: string;
-  lastError?: string;
-  lastErrorAt?: string;
-  consecutiveFailures: number;
-  nextAttemptAt?: string;
-  desired?: {
-    tenants: number;
-    apiKeys: number;
-    modelProfiles: number;
-    agents: number;
-  };
-}

@@ -1,3 +1,10 @@
+import type {
+  CostBreakdown,
+  CostGroup,
+  GpuCostReport,
+  GpuDeploymentCost,
+  TenantBudgetReport,
+} from '@cellport/plugin-platform-common';
 import { NotFoundError } from '@backstage/errors';
 import { GpuType } from '@cellport/plugin-platform-common';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
@@ -10,54 +17,6 @@ import {
 } from '../rollups/RollupStore';
 import { DAY_MS, HOUR_MS, TimeRange } from '../rollups/timeRanges';
 import { forecastMonthEnd, monthBounds } from './forecast';
-
-/** One group of a cost breakdown. Costs are token costs in US dollars as the gateway priced them. */
-export interface CostGroup {
-  key: string;
-  costUsd: number;
-  inputTokens: number;
-  outputTokens: number;
-  requests: number;
-}
-
-export interface CostBreakdown {
-  from: string;
-  to: string;
-  groupBy: RollupDimension;
-  granularity: 'hour' | 'day';
-  totalUsd: number;
-  /** Groups by cost, highest first. */
-  groups: CostGroup[];
-  /** Cost per bucket per group, oldest first; buckets without traffic are absent. */
-  series: Array<{ timestamp: string; key: string; costUsd: number }>;
-}
-
-/**
- * A tenant's month so far against its monthly budget, and each of its agents against its own
- * monthly and per-run budgets. `forecastUsd` projects the month's trend to its end.
- */
-export interface TenantBudgetReport {
-  tenant: string;
-  month: string;
-  asOf: string;
-  budgetUsd: number;
-  monthToDateUsd: number;
-  usedFraction: number;
-  forecastUsd: number;
-  forecastFraction: number;
-  daily: Array<{ date: string; costUsd: number }>;
-  agents: Array<{
-    agent: string;
-    monthToDateUsd: number;
-    monthlyBudgetUsd?: number;
-    usedFraction?: number;
-    forecastUsd: number;
-    requests: number;
-    /** Average cost of a request, against the agent's most per run. */
-    averageRequestCostUsd: number;
-    maxCostPerRunUsd?: number;
-  }>;
-}
 
 /** A group whose cost changed most against the previous period of the same length. */
 export interface CostMover {
@@ -83,32 +42,6 @@ const PERIOD_MS: Record<CostPeriod, number> = {
   week: 7 * DAY_MS,
   month: 30 * DAY_MS,
 };
-
-/** GPU cost of one InferenceDeployment over a range. */
-export interface GpuDeploymentCost {
-  deployment: string;
-  cell: string;
-  modelProfile: string;
-  gpuType: GpuType;
-  /** GPUs held: GPUs per replica × minimum replicas, which run whether or not traffic comes. */
-  gpus: number;
-  gpuHours: number;
-  hourlyUsdPerGpu: number;
-  costUsd: number;
-  /** The cost split over the tenants that used the model, by their share of its tokens. */
-  tenants: Array<{ tenant: string; tokenShare: number; costUsd: number }>;
-  /** Cost of GPU time no tenant used. */
-  idleUsd: number;
-}
-
-export interface GpuCostReport {
-  from: string;
-  to: string;
-  totalUsd: number;
-  deployments: GpuDeploymentCost[];
-  byCell: Array<{ cell: string; costUsd: number }>;
-  byTenant: Array<{ tenant: string; costUsd: number }>;
-}
 
 function group(
   key: string,

@@ -1,8 +1,10 @@
 import { InputError } from '@backstage/errors';
-import {
+import type {
+  DecisionDetail,
+  DecisionListItem,
+  DecisionPage,
   DropReason,
   Outcome,
-  RoutingDecision,
   UsageEvent,
 } from '@cellport/plugin-platform-common';
 import { Knex } from 'knex';
@@ -24,43 +26,6 @@ export interface DecisionFilter {
   droppedFor?: DropReason;
   /** Only these tenants, e.g. the ones the caller may see. */
   tenants?: string[];
-}
-
-/** One row of the explorer's list: enough to scan, not the candidates. */
-export interface DecisionListItem {
-  id: string;
-  requestId: string;
-  timestamp: string;
-  cell: string;
-  tenant: string;
-  agent?: string;
-  requestedModel: string;
-  chosen?: string;
-  policy: string;
-  outcome: string;
-  errorClass?: string;
-  fellBack: boolean;
-  dropReasons: string[];
-  routerDecisionMs: number;
-  stateVersion: string;
-  demo: boolean;
-}
-
-export interface DecisionPage {
-  items: DecisionListItem[];
-  /** Pass as `cursor` for the next (older) page; absent on the last page. */
-  nextCursor?: string;
-}
-
-/**
- * One request in full: the decision with every candidate and why it was kept or dropped, the
- * fallbacks tried, and the usage event (tokens, cost, latencies) of the same request if it
- * arrived.
- */
-export interface DecisionDetail {
-  decision: RoutingDecision;
-  usage?: UsageEvent;
-  demo: boolean;
 }
 
 interface Cursor {
@@ -202,7 +167,10 @@ function toListItem(row: any): DecisionListItem {
     outcome: row.outcome,
     errorClass: optional(row.error_class),
     fellBack: Boolean(row.fell_back),
-    dropReasons: String(row.drop_reasons).split(',').filter(Boolean),
+    // Stored from validated events, so every reason is a DropReason.
+    dropReasons: String(row.drop_reasons)
+      .split(',')
+      .filter(Boolean) as DropReason[],
     routerDecisionMs: Number(row.router_ms),
     stateVersion: row.state_version,
     demo: Boolean(row.demo),

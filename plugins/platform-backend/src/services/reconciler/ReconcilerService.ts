@@ -1,3 +1,4 @@
+import type { CellRuntimeStatus } from '@cellport/plugin-platform-common';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import {
@@ -39,36 +40,6 @@ export interface ReconcilerOptions {
   /** Wait after the first failure; doubles per failure up to `maxBackoffMs`. */
   initialBackoffMs: number;
   maxBackoffMs: number;
-}
-
-/**
- * What the portal knows of one cell's gateway. `inSync` is whether the gateway runs the
- * state the catalog calls for now; `drift` whether, at the last check, it ran a version other
- * than the one last pushed (changed behind the reconciler's back, or restarted empty).
- */
-export interface CellRuntimeStatus {
-  cell: string;
-  gatewayUrl?: string;
-  desiredVersion?: string;
-  pushedVersion?: string;
-  remoteVersion?: string;
-  inSync: boolean;
-  drift: boolean;
-  lastDriftAt?: string;
-  lastAttemptAt?: string;
-  lastSuccessAt?: string;
-  lastError?: string;
-  lastErrorAt?: string;
-  consecutiveFailures: number;
-  /** When the next push is tried after failures (exponential backoff). */
-  nextAttemptAt?: string;
-  /** Counts of what the desired state holds. */
-  desired?: {
-    tenants: number;
-    apiKeys: number;
-    modelProfiles: number;
-    agents: number;
-  };
 }
 
 function iso(value: unknown): string | undefined {

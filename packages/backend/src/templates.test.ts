@@ -9,6 +9,9 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderEntityModelModule from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import platformCatalogModule from '@cellport/plugin-catalog-backend-module-platform';
 import platformScaffolderModule from '@cellport/plugin-scaffolder-backend-module-platform';
+import platformPlugin from '@cellport/plugin-platform-backend';
+import { createGateway, Gateway, readGatewayConfig } from '@cellport/gateway';
+import { SimulatorServer } from '@cellport/simulator';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -48,10 +51,32 @@ describe('the self-service templates through the scaffolder', () => {
   const repositories = createMockDirectory();
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
   const auth = { Authorization: mockCredentials.user.header() };
+  // The shared cell's gateway, a real one, in front of the simulator: the templates provision
+  // it through the platform backend's reconciler, and the tests call it with the keys they print.
+  const simulator = new SimulatorServer({
+    port: 0,
+    defaults: { ttftMs: 0, tokensPerSecond: 0 },
+  });
+  const adminToken = 'templates-test-admin-token';
+  let gateway: Gateway;
+  let gatewayUrl: string;
 
   beforeAll(async () => {
+    const simulatorUrl = await simulator.start();
+    gateway = await createGateway(
+      readGatewayConfig({
+        GATEWAY_PORT: '0',
+        GATEWAY_ID: 'eu-west-shared-1',
+        GATEWAY_ADMIN_TOKEN: adminToken,
+        GATEWAY_UPSTREAM_ORIGIN_OVERRIDE: simulatorUrl,
+        GATEWAY_EVENTS: 'off',
+        LOG_LEVEL: 'silent',
+      }),
+    );
+    gatewayUrl = (await gateway.start()).replace(/\/$/, '');
     backend = await startTestBackend({
       features: [
+        platformPlugin,
         catalogPlugin,
         scaffolderEntityModelModule,
         scaffolderPlugin,
@@ -107,6 +132,14 @@ describe('the self-service templates through the scaffolder', () => {
                 ),
               ],
             },
+            platform: {
+              reconciler: {
+                // Only the templates' reconcile step pushes, so the tests see what it did.
+                enabled: false,
+                adminToken,
+                gateways: { 'eu-west-shared-1': { baseUrl: gatewayUrl } },
+              },
+            },
             cellport: {
               catalog: { allowFileLocations: true },
               scaffolder: { localRepositoriesDir: repositories.path },
@@ -126,7 +159,11 @@ describe('the self-service templates through the scaffolder', () => {
     throw new Error('the template and the demo cell never reached the catalog');
   });
 
-  afterAll(() => backend?.stop());
+  afterAll(async () => {
+    await backend?.stop();
+    await gateway?.stop();
+    await simulator.stop();
+  });
 
   /** Polls the catalog for an entity; the HTTP status it last answered. */
   async function waitForEntity(ref: string): Promise<number> {
@@ -268,6 +305,38 @@ describe('the self-service templates through the scaffolder', () => {
       },
     ]);
     expect(JSON.stringify(tenant.body)).not.toContain(key);
+
+    // The run provisioned the cell's gateway: the printed key works at once.
+    expect(shown).toContain('the gateway knows the key now');
+    const models = await fetch(`${gatewayUrl}/v1/models`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(models.status).toBe(200);
+    expect(((await models.json()) as any).data.map((m: any) => m.id)).toEqual([
+      'auto',
+      'azure-gpt-4o-mini-eu',
+    ]);
+    const completion = await fetch(`${gatewayUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'azure-gpt-4o-mini-eu',
+        messages: [{ role: 'user', content: 'Plan a trip to Lisbon' }],
+        max_tokens: 16,
+      }),
+    });
+    expect(completion.status).toBe(200);
+    const answer = (await completion.json()) as any;
+    expect(answer.choices[0].message.content).toEqual(expect.any(String));
+    expect(answer.usage.completion_tokens).toBeGreaterThan(0);
+    // A key nobody printed is refused.
+    const unknown = await fetch(`${gatewayUrl}/v1/models`, {
+      headers: { authorization: 'Bearer cpk_not-a-key-anyone-was-given' },
+    });
+    expect(unknown.status).toBe(401);
   });
 
   it('onboards a dedicated tenant with a cell of its own', async () => {
@@ -352,5 +421,15 @@ describe('the self-service templates through the scaffolder', () => {
       .get('/api/catalog/entities/by-name/agent/default/itinerary-planner')
       .set(auth);
     expect(agent.body.spec.cell).toBe('eu-west-shared-1');
+
+    // Its routing reached the cell's gateway in the same run.
+    const state = await fetch(`${gatewayUrl}/control/state`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(state.status).toBe(200);
+    const pushed = (await state.json()) as any;
+    expect(
+      pushed.agents.find((a: any) => a.id === 'itinerary-planner'),
+    ).toMatchObject({ tenant: 'contoso-travel' });
   });
 });

@@ -10,6 +10,7 @@ import { createRegisterLocalFileAction } from './actions/catalog/registerLocalFi
 import { createPlanInferenceDeploymentAction } from './actions/inference/planInferenceDeployment';
 import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
 import { createPublishLocalAction } from './actions/publish/publishLocal';
+import { createReconcileCellAction } from './actions/runtime/reconcileCell';
 import { createTenantApiKeyAction } from './actions/tenant/createTenantApiKey';
 import { createPlanTenantOnboardingAction } from './actions/tenant/planTenantOnboarding';
 import { createRenderTenantOnboardingAction } from './actions/tenant/renderTenantOnboarding';
@@ -24,8 +25,10 @@ export const scaffolderModulePlatform = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
         catalog: catalogServiceRef,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ scaffolder, config, catalog }) {
+      async init({ scaffolder, config, catalog, discovery, auth }) {
         scaffolder.addActions(
           createPlanAgentAction({ catalog, config }),
           createRenderAgentAction(),
@@ -36,6 +39,7 @@ export const scaffolderModulePlatform = createBackendModule({
           createRenderInferenceDeploymentAction(),
           createPublishLocalAction({ config }),
           createRegisterLocalFileAction({ config, catalog }),
+          createReconcileCellAction({ catalog, discovery, auth }),
         );
       },
     });

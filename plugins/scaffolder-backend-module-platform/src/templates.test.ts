@@ -93,6 +93,7 @@ describe('the tenant-cell template', () => {
       'cellport:tenant:render',
       'cellport:publish:local',
       'cellport:catalog:register-file',
+      'cellport:runtime:reconcile',
     ]);
   });
 });
@@ -114,6 +115,7 @@ describe('the agent template', () => {
       'cellport:agent:render',
       'cellport:publish:local',
       'cellport:catalog:register-file',
+      'cellport:runtime:reconcile',
     ]);
   });
 });

@@ -1,0 +1,192 @@
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type { CellRuntimeStatus } from '@cellport/plugin-platform-common';
+import { examples } from './reconcileCell.examples';
+
+const DEFAULT_WAIT_SECONDS = 60;
+const POLL_MS = 1000;
+
+/**
+ * `cellport:runtime:reconcile` pushes a cell's desired state to its gateway right after a
+ * template registered something in it, so a new tenant's key or a new agent's routing works
+ * within seconds instead of at the reconciler's next pass. It first waits until the catalog
+ * serves the registered entities (registration is processed asynchronously), since the
+ * reconciler builds the state from the catalog.
+ *
+ * It never fails a run whose entities are already registered: if the entities are not in the
+ * catalog in time or the gateway cannot be reached, it says so and the scheduled reconciler,
+ * which retries with backoff, finishes the job. Outputs `synced` to tell the two apart.
+ */
+export function createReconcileCellAction(options: {
+  catalog: CatalogService;
+  discovery: DiscoveryService;
+  auth: AuthService;
+}) {
+  return createTemplateAction({
+    id: 'cellport:runtime:reconcile',
+    description:
+      "Pushes a cell's desired state to its gateway once the catalog serves the given entities.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        cell: z =>
+          z
+            .string()
+            .min(1)
+            .describe('The Cell whose gateway to update (name or entity ref)'),
+        waitFor: z =>
+          z
+            .array(z.string())
+            .default([])
+            .describe('Entity refs the catalog must serve before the push'),
+        waitSeconds: z =>
+          z
+            .number()
+            .int()
+            .min(0)
+            .max(600)
+            .default(DEFAULT_WAIT_SECONDS)
+            .describe('How long to wait for those entities'),
+      },
+      output: {
+        synced: z => z.boolean(),
+        version: z => z.string().optional(),
+      },
+    },
+    async handler(ctx) {
+      const cell = cellName(ctx.input.cell);
+      const waitFor = ctx.input.waitFor.map(ref => {
+        try {
+          return stringifyEntityRef(parseEntityRef(ref));
+        } catch {
+          throw new InputError(`waitFor: "${ref}" is not an entity ref`);
+        }
+      });
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would push cell ${cell}'s desired state to its gateway once the catalog serves ${
+            waitFor.join(', ') || 'nothing more'
+          }`,
+        );
+        ctx.output('synced', false);
+        return;
+      }
+
+      const credentials = await options.auth.getOwnServiceCredentials();
+      const missing = await waitForEntities(
+        options.catalog,
+        waitFor,
+        credentials,
+        ctx.input.waitSeconds * 1000,
+        ctx.signal,
+      );
+      if (missing.length > 0) {
+        ctx.logger.warn(
+          `The catalog does not serve ${missing.join(
+            ', ',
+          )} yet; the reconciler pushes cell ${cell} on its next pass`,
+        );
+        ctx.output('synced', false);
+        return;
+      }
+
+      const answer = await requestReconcile(options, cell, ctx.signal);
+      if ('failure' in answer) {
+        ctx.logger.warn(
+          `${answer.failure}; the reconciler retries cell ${cell} on its own`,
+        );
+        ctx.output('synced', false);
+        return;
+      }
+      if (!answer.inSync) {
+        ctx.logger.warn(
+          `Cell ${cell}'s gateway is not in sync${
+            answer.lastError ? ` (${answer.lastError})` : ''
+          }; the reconciler retries it`,
+        );
+        ctx.output('synced', false);
+        return;
+      }
+      const version = answer.pushedVersion;
+      ctx.logger.info(
+        `Cell ${cell}'s gateway runs desired state ${version ?? '(unknown)'}`,
+      );
+      ctx.output('synced', true);
+      if (version) ctx.output('version', version);
+    },
+  });
+}
+
+function cellName(input: string): string {
+  const name = input.includes(':')
+    ? parseEntityRef(input, { defaultKind: 'cell' }).name
+    : input.replace(/^default\//, '');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+    throw new InputError(`cell: "${input}" is not a cell name or entity ref`);
+  }
+  return name;
+}
+
+async function waitForEntities(
+  catalog: CatalogService,
+  refs: string[],
+  credentials: Awaited<ReturnType<AuthService['getOwnServiceCredentials']>>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let missing = refs;
+  for (;;) {
+    const found = await Promise.all(
+      missing.map(ref => catalog.getEntityByRef(ref, { credentials })),
+    );
+    missing = missing.filter((_, i) => !found[i]);
+    if (missing.length === 0 || Date.now() >= deadline || signal?.aborted) {
+      return missing;
+    }
+    await new Promise(resolve => setTimeout(resolve, POLL_MS));
+  }
+}
+
+async function requestReconcile(
+  options: { discovery: DiscoveryService; auth: AuthService },
+  cell: string,
+  signal?: AbortSignal,
+): Promise<CellRuntimeStatus | { failure: string }> {
+  try {
+    const baseUrl = await options.discovery.getBaseUrl('platform');
+    const { token } = await options.auth.getPluginRequestToken({
+      onBehalfOf: await options.auth.getOwnServiceCredentials(),
+      targetPluginId: 'platform',
+    });
+    const response = await fetch(
+      `${baseUrl}/cells/${encodeURIComponent(cell)}/runtime/reconcile`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        signal,
+      },
+    );
+    if (!response.ok) {
+      const body = (await response.json().catch(() => undefined)) as
+        | { error?: { message?: string } }
+        | undefined;
+      return {
+        failure: `The platform backend answered ${response.status}${
+          body?.error?.message ? `: ${body.error.message}` : ''
+        }`,
+      };
+    }
+    return (await response.json()) as CellRuntimeStatus;
+  } catch (error) {
+    return {
+      failure: `The platform backend could not be reached (${
+        (error as Error).message
+      })`,
+    };
+  }
+}

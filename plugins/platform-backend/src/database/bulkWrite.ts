@@ -186,6 +186,12 @@ export async function upsertAddRows(
   if (isPostgres(trx)) {
     const connection = (await trx.client.acquireConnection()) as PgConnection;
     const names = columns.map(c => quote(c.name)).join(', ');
+    // Rows travel as they are, absent sums included: the SELECT reads those as 0, which saves
+    // building a full copy of every row (ingest's hottest allocation).
+    const selected = [
+      ...keys.map(k => quote(k.name)),
+      ...used.map(s => `COALESCE(${quote(s.name)}, 0)`),
+    ].join(', ');
     const updates = used
       .map(
         s =>
@@ -197,14 +203,11 @@ export async function upsertAddRows(
     const action = updates ? `DO UPDATE SET ${updates}` : 'DO NOTHING';
     const sql = `INSERT INTO ${quote(
       table,
-    )} (${names}) SELECT ${names} FROM ${recordset(
+    )} (${names}) SELECT ${selected} FROM ${recordset(
       columns,
     )} ON CONFLICT (${conflict}) ${action}`;
     for (const part of chunk(rows, PG_ROWS_PER_STATEMENT)) {
-      const values = part.map(row =>
-        Object.fromEntries(columns.map(c => [c.name, valueOf(row, c)])),
-      );
-      await connection.query(sql, [JSON.stringify(values)]);
+      await connection.query(sql, [JSON.stringify(part)]);
     }
     return;
   }

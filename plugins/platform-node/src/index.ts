@@ -14,6 +14,7 @@ export {
 export { GATEWAY_SECRET } from './manifests/cell/gatewayManifests';
 export { TENANT_QUOTAS } from './manifests/cell/tenantQuotas';
 export { renderInferenceManifests } from './manifests/inference/renderInferenceManifests';
+export { renderServiceMonitors } from './manifests/monitoring/renderServiceMonitors';
 export { validateManifests } from './manifests/validateManifests';
 export { renderDeployTree } from './deploy/renderDeployTree';
 export type { ManifestProblem } from './manifests/validateManifests';

@@ -28,6 +28,12 @@ function kubectl(args: string[]): string {
 }
 const deployDir = path.join(repo, 'deploy');
 
+/** The objects `kubectl kustomize` renders from a directory of deploy/. */
+function kustomize(dir: string): any[] {
+  const rendered = kubectl(['kustomize', path.join(deployDir, dir)]);
+  return parseAllDocuments(rendered).map(d => d.toJS());
+}
+
 function load<T>(file: string, kind: PlatformKind): T[] {
   const text = fs.readFileSync(path.join(repo, 'examples', file), 'utf8');
   return parseAllDocuments(text).map(doc => {
@@ -82,11 +88,11 @@ describe('deploy/', () => {
   it('renders with kustomize into objects valid against the Kubernetes schemas', () => {
     const kustomizations = Object.keys(tree)
       .filter(f => f.endsWith('/kustomization.yaml'))
+      .filter(f => !f.startsWith('cells/tiers/'))
       .map(f => path.dirname(f));
     expect(kustomizations.length).toBe(6);
     for (const dir of kustomizations) {
-      const rendered = kubectl(['kustomize', path.join(deployDir, dir)]);
-      const objects = parseAllDocuments(rendered).map(d => d.toJS());
+      const objects = kustomize(dir);
       expect(objects.length).toBeGreaterThan(0);
       expect(
         objects.every(
@@ -94,6 +100,52 @@ describe('deploy/', () => {
         ),
       ).toBe(true);
       expect(validateManifests(objects)).toEqual([]);
+      // Prometheus scrapes every Service that serves metrics.
+      const scraped = objects
+        .filter(o => o.kind === 'ServiceMonitor')
+        .map(o => `${o.metadata.namespace}/${o.metadata.name}`);
+      const metricServices = objects
+        .filter(
+          o =>
+            o.kind === 'Service' &&
+            ['gateway', 'inference'].includes(
+              o.metadata.labels['app.kubernetes.io/component'],
+            ),
+        )
+        .map(o => `${o.metadata.namespace}/${o.metadata.name}`);
+      expect(metricServices.length).toBeGreaterThan(0);
+      expect(scraped).toEqual(metricServices);
+    }
+  });
+
+  it("gives each cell its isolation tier's overlay", () => {
+    const expected = {
+      'eu-west-shared-1': ['shared', 'ScheduleAnyway'],
+      'meridian-dedicated': ['dedicated', 'DoNotSchedule'],
+      'helios-vpc': ['customer-vpc', 'DoNotSchedule'],
+    };
+    for (const [cell, [tier, whenUnsatisfiable]] of Object.entries(expected)) {
+      const objects = kustomize(`cells/${cell}`);
+      expect(
+        objects.every(
+          o => o.metadata.labels['cellport.dev/isolation'] === tier,
+        ),
+      ).toBe(true);
+      const gateway = objects.find(
+        o =>
+          o.kind === 'Deployment' &&
+          o.metadata.labels['app.kubernetes.io/component'] === 'gateway',
+      );
+      expect(gateway.spec.template.spec.topologySpreadConstraints).toEqual([
+        expect.objectContaining({
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable,
+        }),
+      ]);
+      // Selectors stay as rendered: a label added to them would orphan running pods.
+      expect(gateway.spec.selector.matchLabels).not.toHaveProperty(
+        'cellport.dev/isolation',
+      );
     }
   });
 

@@ -1,11 +1,13 @@
 import {
   CellEntity,
+  Isolation,
   InferenceDeploymentEntity,
   TenantEntity,
 } from '@cellport/plugin-platform-common';
 import { stringify } from 'yaml';
 import { renderCellManifests } from '../manifests/cell/renderCellManifests';
 import { renderInferenceManifests } from '../manifests/inference/renderInferenceManifests';
+import { renderServiceMonitors } from '../manifests/monitoring/renderServiceMonitors';
 import { manifestsToYaml } from '../manifests/toYaml';
 import { Manifest } from '../manifests/types';
 
@@ -15,28 +17,87 @@ const HEADER =
 const entityName = (ref: string) => ref.replace(/^[a-z]+:(default\/)?/i, '');
 
 /**
- * One kustomize directory, with the `target.yaml` Argo CD's ApplicationSet reads to know which
- * cluster the directory deploys to.
+ * One kustomize directory: the renderer's workloads, their ServiceMonitors (apart, so a cluster
+ * without prometheus-operator can leave them out), the components it takes on, and the
+ * `target.yaml` Argo CD's ApplicationSet reads to know which cluster the directory deploys to.
  */
 function kustomizeDir(
   dir: string,
   source: string,
   cluster: string,
   manifests: Manifest[],
+  components: string[] = [],
 ) {
   return {
     [`${dir}/target.yaml`]:
       HEADER + stringify({ name: dir.replace('/', '-'), source, cluster }),
     [`${dir}/manifests.yaml`]: HEADER + manifestsToYaml(manifests),
+    [`${dir}/monitoring.yaml`]:
+      HEADER + manifestsToYaml(renderServiceMonitors(manifests)),
     [`${dir}/kustomization.yaml`]:
       HEADER +
       stringify({
         apiVersion: 'kustomize.config.k8s.io/v1beta1',
         kind: 'Kustomization',
         commonAnnotations: { 'cellport.dev/rendered-from': source },
-        resources: ['manifests.yaml'],
+        resources: ['manifests.yaml', 'monitoring.yaml'],
+        ...(components.length ? { components } : {}),
       }),
   };
+}
+
+const ZONE_SPREAD = {
+  maxSkew: 1,
+  topologyKey: 'topology.kubernetes.io/zone',
+  labelSelector: {
+    matchLabels: { 'app.kubernetes.io/component': 'gateway' },
+  },
+};
+
+/**
+ * The overlay of each isolation tier, a kustomize Component every cell of the tier takes on:
+ * what operators tune per tier across the fleet. Each labels its objects with the tier, and
+ * spreads the gateway over zones: a shared cell's gateway as best effort, since it scales
+ * wide; a single-tenant cell's (premium and enterprise, 99.95%) strictly, so one zone's
+ * outage cannot take every replica.
+ */
+function tierComponents(): Record<string, string> {
+  const tiers: Record<Isolation, 'ScheduleAnyway' | 'DoNotSchedule'> = {
+    shared: 'ScheduleAnyway',
+    dedicated: 'DoNotSchedule',
+    'customer-vpc': 'DoNotSchedule',
+  };
+  return Object.fromEntries(
+    Object.entries(tiers).map(([tier, whenUnsatisfiable]) => [
+      `cells/tiers/${tier}/kustomization.yaml`,
+      HEADER +
+        stringify({
+          apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+          kind: 'Component',
+          labels: [
+            {
+              pairs: { 'cellport.dev/isolation': tier },
+              includeSelectors: false,
+            },
+          ],
+          patches: [
+            {
+              target: {
+                kind: 'Deployment',
+                labelSelector: 'app.kubernetes.io/component=gateway',
+              },
+              patch: stringify([
+                {
+                  op: 'add',
+                  path: '/spec/template/spec/topologySpreadConstraints',
+                  value: [{ ...ZONE_SPREAD, whenUnsatisfiable }],
+                },
+              ]),
+            },
+          ],
+        }),
+    ]),
+  );
 }
 
 /**
@@ -51,7 +112,7 @@ export function renderDeployTree(entities: {
   tenants: TenantEntity[];
   inferenceDeployments: InferenceDeploymentEntity[];
 }): Record<string, string> {
-  const files: Record<string, string> = {};
+  const files: Record<string, string> = tierComponents();
   for (const cell of entities.cells) {
     Object.assign(
       files,
@@ -60,6 +121,7 @@ export function renderDeployTree(entities: {
         `cell:default/${cell.metadata.name}`,
         cell.spec.cluster,
         renderCellManifests({ cell, tenants: entities.tenants }),
+        [`../tiers/${cell.spec.tier}`],
       ),
     );
   }

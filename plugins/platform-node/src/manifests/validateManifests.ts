@@ -1,3 +1,4 @@
+import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
 import * as networking from 'kubernetes-models/networking.k8s.io/v1';
@@ -13,6 +14,7 @@ const MODELS: Record<string, Record<string, unknown>> = {
   'autoscaling/v2': autoscaling,
   'networking.k8s.io/v1': networking,
   'policy/v1': policy,
+  'monitoring.coreos.com/v1': monitoring,
 };
 
 /** One object that failed validation, and why. */
@@ -22,7 +24,8 @@ export interface ManifestProblem {
 }
 
 /**
- * Validates manifests against the Kubernetes OpenAPI schemas (from kubernetes-models). An
+ * Validates manifests against the Kubernetes OpenAPI schemas (from kubernetes-models; the
+ * ServiceMonitor CRD's schema from its prometheus-operator release). An
  * apiVersion or kind the renderer does not produce is a problem too, not silently accepted.
  */
 export function validateManifests(manifests: Manifest[]): ManifestProblem[] {

@@ -1,0 +1,43 @@
+import { Manifest } from '../types';
+
+/** The components whose Services serve Prometheus metrics on their `http` port. */
+const SCRAPED_COMPONENTS: Record<string, { interval: string }> = {
+  // The gateway's SLIs feed burn-rate alerts; a 15 s scrape keeps the 5 m window meaningful.
+  gateway: { interval: '15s' },
+  // vLLM's queue depth drives its HPA through prometheus-adapter.
+  inference: { interval: '15s' },
+};
+
+/**
+ * A prometheus-operator ServiceMonitor for every rendered Service of a component that serves
+ * `/metrics` (the gateway, vLLM), selecting the Service by its own labels. Rendered apart from
+ * the workloads because only clusters running prometheus-operator have the CRD: deploy/ lists
+ * them in each directory's `monitoring.yaml`.
+ */
+export function renderServiceMonitors(manifests: Manifest[]): Manifest[] {
+  return manifests.flatMap(manifest => {
+    const component = manifest.metadata.labels?.['app.kubernetes.io/component'];
+    const scrape = component ? SCRAPED_COMPONENTS[component] : undefined;
+    if (manifest.kind !== 'Service' || !scrape) return [];
+    const labels = manifest.metadata.labels!;
+    return [
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: {
+          name: manifest.metadata.name,
+          namespace: manifest.metadata.namespace,
+          labels: { ...labels },
+        },
+        spec: {
+          // Copies, so the YAML is written out in full rather than with anchors.
+          selector: { matchLabels: { ...labels } },
+          namespaceSelector: { matchNames: [manifest.metadata.namespace!] },
+          endpoints: [
+            { port: 'http', path: '/metrics', interval: scrape.interval },
+          ],
+        },
+      },
+    ];
+  });
+}

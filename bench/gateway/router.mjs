@@ -86,6 +86,7 @@ export function runRouterBenchmark({ decisions = 50_000 } = {}) {
       return router.route({
         state,
         principal: principals[i % principals.length],
+        modelType: 'chat',
         // Half the requests name an alias (10 profiles share it), half let the router pick among all.
         requestedModel: i % 2 === 0 ? `model-${i % 10}` : 'auto',
         classification: 'PUBLIC',

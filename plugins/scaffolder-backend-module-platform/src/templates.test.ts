@@ -109,6 +109,22 @@ describe('the agent template', () => {
     );
   });
 
+  it("asks for the agent's RPM and TPM together, as the platform schema wants them", () => {
+    const page = template.spec.parameters.find(
+      (p: any) => p.properties.requestsPerMinute,
+    );
+    expect(page.dependencies).toEqual({
+      requestsPerMinute: ['tokensPerMinute'],
+      tokensPerMinute: ['requestsPerMinute'],
+    });
+    expect(page.required ?? []).not.toContain('requestsPerMinute');
+    const plan = template.spec.steps.find((s: any) => s.id === 'plan');
+    expect(plan.input).toMatchObject({
+      requestsPerMinute: '${{ parameters.requestsPerMinute }}',
+      tokensPerMinute: '${{ parameters.tokensPerMinute }}',
+    });
+  });
+
   it('plans before it writes, publishes or registers anything', () => {
     expect(template.spec.steps.map((s: any) => s.action)).toEqual([
       'cellport:agent:plan',

@@ -8,8 +8,12 @@ import { capabilitySchema } from '../kinds/common';
  */
 export const EVENTS_SCHEMA_VERSION = 1;
 
-/** Why the router dropped a candidate model profile. */
+/**
+ * Why the router dropped a candidate model profile. `wrong-model-type`: a chat profile on
+ * `/v1/embeddings` or an embeddings profile on `/v1/chat/completions`.
+ */
 export const dropReasonSchema = z.enum([
+  'wrong-model-type',
   'not-allowed',
   'residency',
   'classification',

@@ -6,7 +6,11 @@ import {
   regionSchema,
 } from '../kinds/common';
 import { routingPolicySchema } from '../kinds/agent';
-import { providerSchema, qualityTierSchema } from '../kinds/modelProfile';
+import {
+  modelTypeSchema,
+  providerSchema,
+  qualityTierSchema,
+} from '../kinds/modelProfile';
 
 /**
  * The desired state a cell's gateway runs on, pushed whole by the portal's reconciler through
@@ -49,6 +53,11 @@ export const gatewayModelProfileSchema = z.object({
   id: idSchema,
   /** The name callers use in `model`; several profiles may share an alias. */
   alias: z.string().min(1).max(200),
+  /**
+   * The endpoint the profile serves: chat profiles only `/v1/chat/completions`, embeddings
+   * profiles only `/v1/embeddings`. Chat when absent (documents from before the field).
+   */
+  type: modelTypeSchema.default('chat'),
   provider: providerSchema,
   upstreamModel: z.string().min(1).max(200),
   endpoint: z.url(),
@@ -78,6 +87,11 @@ export const gatewayAgentSchema = z.object({
   requiredCapabilities: z.array(capabilitySchema),
   monthlyBudgetUsd: z.number().positive().optional(),
   maxCostPerRunUsd: z.number().positive().optional(),
+  /**
+   * The agent's own requests and tokens per minute, checked beside its tenant's limits for
+   * requests made with a key bound to the agent; absent, only the tenant's limits apply.
+   */
+  limits: rateLimitsSchema.optional(),
 });
 export type GatewayAgent = z.infer<typeof gatewayAgentSchema>;
 

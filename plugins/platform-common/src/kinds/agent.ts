@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { capabilitySchema, entityRefSchema, positiveUsdSchema } from './common';
+import {
+  capabilitySchema,
+  entityRefSchema,
+  positiveUsdSchema,
+  rateLimitsSchema,
+} from './common';
 import { platformEntitySchema } from './entity';
 import { sloObjectiveSchema } from './slo';
 
@@ -43,6 +48,12 @@ export const agentSpecSchema = z.object({
       monthlyBudgetUsd: positiveUsdSchema.optional(),
     })
     .default({}),
+  /**
+   * The agent's own requests and tokens per minute, enforced by the gateway inside its
+   * tenant's (a request must fit both) for calls made with a key bound to the agent. Without
+   * it the agent is held only by its tenant's limits.
+   */
+  rateLimits: rateLimitsSchema.optional(),
   slos: z.array(sloObjectiveSchema).optional(),
 });
 

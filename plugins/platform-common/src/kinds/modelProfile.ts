@@ -24,12 +24,21 @@ export const qualityTierSchema = z.enum(['frontier', 'standard', 'economy']);
 export type QualityTier = z.infer<typeof qualityTierSchema>;
 
 /**
+ * What a model serves: `chat` answers `/v1/chat/completions`, `embeddings` answers
+ * `/v1/embeddings`. The gateway routes each endpoint only to profiles of its type.
+ */
+export const modelTypeSchema = z.enum(['chat', 'embeddings']);
+export type ModelType = z.infer<typeof modelTypeSchema>;
+
+/**
  * A model the gateway can route to: a hosted API or a self-hosted InferenceDeployment. Prices
  * are in US dollars per million tokens; `maxClassification` is the most sensitive data class
  * that may be sent to it.
  */
 export const modelProfileSpecSchema = z.object({
   owner: entityRefSchema,
+  /** Chat unless said otherwise. */
+  type: modelTypeSchema.default('chat'),
   provider: providerSchema,
   /** The model id the upstream expects (for Azure OpenAI, the deployment name). */
   model: z.string().min(1).max(200),

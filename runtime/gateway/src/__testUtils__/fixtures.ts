@@ -49,6 +49,7 @@ function profile(
     Pick<GatewayModelProfile, 'id' | 'alias' | 'region'>,
 ): GatewayModelProfile {
   return {
+    type: 'chat',
     provider: 'simulator',
     upstreamModel: `${fields.id}-model`,
     endpoint: `${simulatorUrl}/v1`,
@@ -166,6 +167,7 @@ export function testState(
       profile(simulatorUrl, {
         id: 'eu-embed',
         alias: 'text-embedding-3-small',
+        type: 'embeddings',
         region: 'eu-west-1',
         inputPerMillionUsd: 0.02,
         outputPerMillionUsd: 0,

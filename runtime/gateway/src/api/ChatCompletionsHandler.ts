@@ -93,6 +93,7 @@ export class ChatCompletionsHandler {
     record.estimatedInputTokens = summary.estimatedInputTokens;
     record.requiredCapabilities = summary.requiredCapabilities;
     const plan = routeRequest(deps, life, {
+      modelType: 'chat',
       requestedModel: summary.model,
       classification: life.classification(req),
       requiredCapabilities: summary.requiredCapabilities,

@@ -71,6 +71,7 @@ export class EmbeddingsHandler {
     const chars = texts.reduce((sum, text) => sum + text.length, 0);
     record.estimatedInputTokens = Math.ceil(chars / 4) + texts.length;
     const plan = routeRequest(deps, life, {
+      modelType: 'embeddings',
       requestedModel: body.model,
       classification: life.classification(req),
       requiredCapabilities: [],

@@ -5,7 +5,9 @@ import type { RequestLifecycle } from './RequestLifecycle';
 
 /**
  * Reserves a request's tokens and maximum cost against its tenant's and agent's limits before
- * the upstream call. Over a limit is 429 with Retry-After. When the counters cannot be reached
+ * the upstream call, once per request: fallbacks and retries run inside this one reservation,
+ * so their tokens are not counted again. Over a limit is 429 with Retry-After, the message
+ * naming whose limit ran out. When the counters cannot be reached
  * (Redis down) the request is refused with 503: budgets hold even then (fail closed).
  */
 export async function reserveLimits(
@@ -20,6 +22,7 @@ export async function reserveLimits(
       tenant: tenant.id,
       agent: agent?.id,
       limits: tenant.limits,
+      agentLimits: agent?.limits,
       tenantBudgetUsd: tenant.monthlyBudgetUsd,
       agentBudgetUsd: agent?.monthlyBudgetUsd,
       tokens: claim.tokens,

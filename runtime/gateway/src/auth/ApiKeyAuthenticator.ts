@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { GatewayAgent } from '@cellport/plugin-platform-common';
 import { GatewayError } from '../http/GatewayError';
-import type { CompiledState, CompiledTenant } from '../state/CompiledState';
+import type {
+  CompiledAgent,
+  CompiledState,
+  CompiledTenant,
+} from '../state/CompiledState';
 
 /** The SHA-256 hex digest under which a key is stored; the key itself is never kept. */
 export function hashApiKey(key: string): string {
@@ -11,7 +14,7 @@ export function hashApiKey(key: string): string {
 /** Who is calling: the tenant a key belongs to, and its agent when the key is an agent's. */
 export interface Principal {
   tenant: CompiledTenant;
-  agent?: GatewayAgent;
+  agent?: CompiledAgent;
   /** The key's display prefix, safe to log. */
   keyPrefix: string;
 }

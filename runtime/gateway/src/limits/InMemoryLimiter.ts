@@ -1,116 +1,69 @@
+import { limitKeys, monthOf, NANO } from './Limiter';
 import {
-  Limiter,
-  LimitRequest,
-  LimitVerdict,
-  limitKeys,
-  minuteOf,
-  monthOf,
-  NANO,
-  rejection,
-  Reservation,
-  toNano,
-} from './Limiter';
-import { SpentHints } from './SpentHints';
+  claimFits,
+  ClaimOutcome,
+  CounterClaim,
+  WindowedLimiter,
+} from './WindowedLimiter';
 
 interface Counter {
   value: number;
   expiresAtMs: number;
 }
 
-const MINUTE_TTL_MS = 61_000;
-const MONTH_TTL_MS = 32 * 24 * 3600_000;
-
 /**
- * The embedded default: counters in this process. Node runs one request's check-and-reserve
+ * The embedded default: counters in this process. Node runs one request's check-and-add
  * without interleaving (no await inside), so it is atomic within the replica.
  */
-export class InMemoryLimiter implements Limiter {
+export class InMemoryLimiter extends WindowedLimiter {
   private readonly counters = new Map<string, Counter>();
-  private readonly hints = new SpentHints();
   private operations = 0;
 
-  async reserve(request: LimitRequest): Promise<LimitVerdict> {
-    const now = request.nowMs;
-    const minute = minuteOf(now);
-    const month = monthOf(now);
-    const keys = limitKeys(request.tenant, request.agent, minute, month);
-    const cost = toNano(request.costUsd);
-    const budget = toNano(request.tenantBudgetUsd);
+  protected async claim(
+    claims: CounterClaim[],
+    now: number,
+  ): Promise<ClaimOutcome> {
     this.sweep(now);
-    if (this.read(keys.requests, now) + 1 > request.limits.requestsPerMinute) {
-      return rejection('requests', request);
-    }
-    const tokens = this.read(keys.tokens, now);
-    if (
-      tokens > 0 &&
-      tokens + request.tokens > request.limits.tokensPerMinute
-    ) {
-      return rejection('tokens', request);
-    }
-    const spent = this.read(keys.tenantBudget, now);
-    if (spent + cost > budget) {
-      this.hints.set(request.tenant, month, spent);
-      return rejection('tenant-budget', request);
-    }
-    if (request.agent !== undefined && request.agentBudgetUsd !== undefined) {
-      if (
-        this.read(keys.agentBudget, now) + cost >
-        toNano(request.agentBudgetUsd)
-      ) {
-        return rejection('agent-budget', request);
+    const before: number[] = [];
+    for (let i = 0; i < claims.length; i++) {
+      const current = this.value(claims[i].key, now);
+      before.push(current);
+      if (!claimFits(claims[i], current)) {
+        return { failed: i, before };
       }
-      this.add(keys.agentBudget, cost, now, MONTH_TTL_MS);
     }
-    this.add(keys.requests, 1, now, MINUTE_TTL_MS);
-    this.add(keys.tokens, request.tokens, now, MINUTE_TTL_MS);
-    this.add(keys.tenantBudget, cost, now, MONTH_TTL_MS);
-    const remainingUsd = (budget - spent - cost) / NANO;
-    this.hints.set(request.tenant, month, spent + cost);
-    return {
-      ok: true,
-      reservation: {
-        tenant: request.tenant,
-        agent: request.agent,
-        minute,
-        month,
-        tokens: request.tokens,
-        costNanoUsd: cost,
-        remainingUsd,
-      },
-    };
-  }
-
-  async settle(
-    reservation: Reservation,
-    actual: { tokens: number; costUsd: number },
-  ): Promise<void> {
-    const keys = limitKeys(
-      reservation.tenant,
-      reservation.agent,
-      reservation.minute,
-      reservation.month,
-    );
-    const costDelta = toNano(actual.costUsd) - reservation.costNanoUsd;
-    this.adjust(keys.tokens, actual.tokens - reservation.tokens);
-    this.adjust(keys.tenantBudget, costDelta);
-    if (reservation.agent !== undefined) {
-      this.adjust(keys.agentBudget, costDelta);
+    for (const claim of claims) {
+      const counter = this.counters.get(claim.key);
+      if (counter && counter.expiresAtMs > now) {
+        counter.value += claim.amount;
+      } else {
+        this.counters.set(claim.key, {
+          value: claim.amount,
+          expiresAtMs: now + claim.ttlMs,
+        });
+      }
     }
-    this.hints.add(reservation.tenant, reservation.month, costDelta);
+    return { failed: -1, before };
   }
 
-  release(reservation: Reservation): Promise<void> {
-    return this.settle(reservation, { tokens: 0, costUsd: 0 });
+  /** Settles only into a counter that still exists: an expired window has nothing to correct. */
+  protected async correct(keys: string[], deltas: number[]): Promise<void> {
+    for (let i = 0; i < keys.length; i++) {
+      const counter = this.counters.get(keys[i]);
+      if (counter) {
+        counter.value += deltas[i];
+      }
+    }
   }
 
-  spentUsdHint(tenant: string, nowMs: number): number | undefined {
-    return this.hints.spentUsd(tenant, nowMs);
+  protected async read(keys: string[], nowMs: number): Promise<number[]> {
+    return keys.map(key => this.value(key, nowMs));
   }
 
   /** What the tenant has spent (settled plus reserved) this month, in US dollars. */
   spentUsd(tenant: string, nowMs: number): number {
     return (
-      this.read(
+      this.value(
         limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget,
         nowMs,
       ) / NANO
@@ -121,26 +74,9 @@ export class InMemoryLimiter implements Limiter {
     this.counters.clear();
   }
 
-  private read(key: string, now: number): number {
+  private value(key: string, now: number): number {
     const counter = this.counters.get(key);
     return counter && counter.expiresAtMs > now ? counter.value : 0;
-  }
-
-  private add(key: string, delta: number, now: number, ttlMs: number): void {
-    const counter = this.counters.get(key);
-    if (counter && counter.expiresAtMs > now) {
-      counter.value += delta;
-    } else {
-      this.counters.set(key, { value: delta, expiresAtMs: now + ttlMs });
-    }
-  }
-
-  /** Settles only into a counter that still exists: an expired window has nothing to correct. */
-  private adjust(key: string, delta: number): void {
-    const counter = this.counters.get(key);
-    if (counter) {
-      counter.value += delta;
-    }
   }
 
   /** Drops expired windows now and then, bounding memory. */

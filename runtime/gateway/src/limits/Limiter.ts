@@ -3,8 +3,11 @@ import type { RateLimits } from '@cellport/plugin-platform-common';
 /** One request's claim on its tenant's (and agent's) rate limits and budgets. */
 export interface LimitRequest {
   tenant: string;
+  /** The agent the request is made for (its key is bound to it); its own limits apply too. */
   agent?: string;
   limits: RateLimits;
+  /** The agent's own requests and tokens per minute, checked beside the tenant's. */
+  agentLimits?: RateLimits;
   tenantBudgetUsd: number;
   agentBudgetUsd?: number;
   /** Tokens to count against tokens/min: prompt estimate plus requested output. */
@@ -14,16 +17,22 @@ export interface LimitRequest {
   nowMs: number;
 }
 
-/** A granted claim; settle or release it exactly once. */
+/**
+ * A granted claim; settle or release it exactly once. It names the counters it went into, so
+ * settling corrects exactly those (a request's tokens count once in each window it claimed,
+ * whatever fallbacks it went through).
+ */
 export interface Reservation {
   tenant: string;
-  agent?: string;
-  minute: number;
   month: string;
   tokens: number;
   costNanoUsd: number;
   /** The tenant's budget left after this reservation. */
   remainingUsd: number;
+  /** Tokens-per-minute counters holding `tokens`: the tenant's, and the agent's when limited. */
+  tokenCounters: readonly string[];
+  /** Budget counters holding `costNanoUsd`: the tenant's, and the agent's when it has one. */
+  costCounters: readonly string[];
 }
 
 export type LimitVerdict =
@@ -89,7 +98,10 @@ export function secondsToNextMonth(nowMs: number): number {
   return Math.max(1, Math.ceil((next - nowMs) / 1000));
 }
 
-/** Counter keys; `{tenant}` is a Redis Cluster hash tag, keeping one tenant's keys in one slot. */
+/**
+ * Counter keys; `{tenant}` is a Redis Cluster hash tag, keeping one tenant's keys (its agents'
+ * included) in one slot, so one script can check them all.
+ */
 export function limitKeys(
   tenant: string,
   agent: string | undefined,
@@ -97,47 +109,67 @@ export function limitKeys(
   month: string,
 ) {
   const prefix = `cellport:{${tenant}}`;
+  const agentPrefix = `${prefix}:agent:${agent ?? '-'}`;
   return {
     requests: `${prefix}:rpm:${minute}`,
     tokens: `${prefix}:tpm:${minute}`,
     tenantBudget: `${prefix}:budget:${month}`,
-    agentBudget: `${prefix}:agent:${agent ?? '-'}:budget:${month}`,
+    agentRequests: `${agentPrefix}:rpm:${minute}`,
+    agentTokens: `${agentPrefix}:tpm:${minute}`,
+    agentBudget: `${agentPrefix}:budget:${month}`,
   };
 }
 
-/** Builds the rejection for a failed check. */
+/** A limit a request can run into, in the order they are checked. */
+export type LimitCheck =
+  | 'requests'
+  | 'tokens'
+  | 'agent-requests'
+  | 'agent-tokens'
+  | 'tenant-budget'
+  | 'agent-budget';
+
+/** Builds the rejection for a failed check; the message names whose limit ran out. */
 export function rejection(
-  check: 'requests' | 'tokens' | 'tenant-budget' | 'agent-budget',
+  check: LimitCheck,
   request: LimitRequest,
 ): LimitVerdict {
+  const rateLimited = (message: string): LimitVerdict => ({
+    ok: false,
+    reason: 'rate-limited',
+    retryAfterSeconds: secondsToNextMinute(request.nowMs),
+    message,
+  });
+  const budgetExhausted = (message: string): LimitVerdict => ({
+    ok: false,
+    reason: 'budget-exhausted',
+    retryAfterSeconds: secondsToNextMonth(request.nowMs),
+    message,
+  });
   switch (check) {
     case 'requests':
-      return {
-        ok: false,
-        reason: 'rate-limited',
-        retryAfterSeconds: secondsToNextMinute(request.nowMs),
-        message: `tenant ${request.tenant} exceeded ${request.limits.requestsPerMinute} requests per minute`,
-      };
+      return rateLimited(
+        `tenant ${request.tenant}'s RPM limit is exhausted: ${request.limits.requestsPerMinute} requests per minute`,
+      );
     case 'tokens':
-      return {
-        ok: false,
-        reason: 'rate-limited',
-        retryAfterSeconds: secondsToNextMinute(request.nowMs),
-        message: `tenant ${request.tenant} exceeded ${request.limits.tokensPerMinute} tokens per minute`,
-      };
+      return rateLimited(
+        `tenant ${request.tenant}'s TPM limit is exhausted: ${request.limits.tokensPerMinute} tokens per minute`,
+      );
+    case 'agent-requests':
+      return rateLimited(
+        `agent ${request.agent}'s RPM limit is exhausted: ${request.agentLimits?.requestsPerMinute} requests per minute`,
+      );
+    case 'agent-tokens':
+      return rateLimited(
+        `agent ${request.agent}'s TPM limit is exhausted: ${request.agentLimits?.tokensPerMinute} tokens per minute`,
+      );
     case 'tenant-budget':
-      return {
-        ok: false,
-        reason: 'budget-exhausted',
-        retryAfterSeconds: secondsToNextMonth(request.nowMs),
-        message: `tenant ${request.tenant}'s monthly budget of $${request.tenantBudgetUsd} is exhausted`,
-      };
+      return budgetExhausted(
+        `tenant ${request.tenant}'s monthly budget of $${request.tenantBudgetUsd} is exhausted`,
+      );
     default:
-      return {
-        ok: false,
-        reason: 'budget-exhausted',
-        retryAfterSeconds: secondsToNextMonth(request.nowMs),
-        message: `agent ${request.agent}'s monthly budget of $${request.agentBudgetUsd} is exhausted`,
-      };
+      return budgetExhausted(
+        `agent ${request.agent}'s monthly budget of $${request.agentBudgetUsd} is exhausted`,
+      );
   }
 }

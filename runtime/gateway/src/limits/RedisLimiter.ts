@@ -1,71 +1,52 @@
 import Redis from 'ioredis';
-import {
-  Limiter,
-  LimitRequest,
-  LimitVerdict,
-  limitKeys,
-  minuteOf,
-  monthOf,
-  NANO,
-  rejection,
-  Reservation,
-  toNano,
-} from './Limiter';
-import { SpentHints } from './SpentHints';
+import { limitKeys, monthOf, NANO } from './Limiter';
+import { ClaimOutcome, CounterClaim, WindowedLimiter } from './WindowedLimiter';
 
 /**
- * Checks every limit and reserves in one script, so replicas sharing the Redis cannot both
- * pass a check that only one of them fits. Returns {0, remaining} on success, or the failed
- * check (1 requests, 2 tokens, 3 tenant budget, 4 agent budget) and the budget left.
+ * `claimFits` and check-and-add in one script, so replicas sharing the Redis cannot both pass
+ * a check that only one of them fits. KEYS are the counters; ARGV holds four values per
+ * counter: amount, limit, TTL in ms, and 1 when the first claim of a window always fits.
+ * Returns the failed counter's 1-based index (0 when every amount was added) followed by each
+ * checked counter's value before the request.
  */
-const RESERVE_SCRIPT = `
-local requests = tonumber(redis.call('GET', KEYS[1]) or '0')
-if requests + 1 > tonumber(ARGV[1]) then return {1, 0} end
-local tokens = tonumber(redis.call('GET', KEYS[2]) or '0')
-local asked = tonumber(ARGV[3])
-if tokens > 0 and tokens + asked > tonumber(ARGV[2]) then return {2, 0} end
-local budget = tonumber(ARGV[4])
-local cost = tonumber(ARGV[5])
-local spent = tonumber(redis.call('GET', KEYS[3]) or '0')
-if spent + cost > budget then return {3, budget - spent} end
-local agentBudget = tonumber(ARGV[6])
-if agentBudget >= 0 then
-  local agentSpent = tonumber(redis.call('GET', KEYS[4]) or '0')
-  if agentSpent + cost > agentBudget then return {4, budget - spent} end
-  redis.call('INCRBY', KEYS[4], ARGV[5])
-  redis.call('EXPIRE', KEYS[4], ARGV[8])
+const CLAIM_SCRIPT = `
+local reply = {0}
+for i = 1, #KEYS do
+  local at = (i - 1) * 4
+  local current = tonumber(redis.call('GET', KEYS[i]) or '0')
+  reply[i + 1] = current
+  if current + tonumber(ARGV[at + 1]) > tonumber(ARGV[at + 2])
+    and not (ARGV[at + 4] == '1' and current <= 0) then
+    reply[1] = i
+    return reply
+  end
 end
-redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[7])
-redis.call('INCRBY', KEYS[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[7])
-redis.call('INCRBY', KEYS[3], ARGV[5])
-redis.call('EXPIRE', KEYS[3], ARGV[8])
-return {0, budget - spent - cost}
+for i = 1, #KEYS do
+  local at = (i - 1) * 4
+  redis.call('INCRBY', KEYS[i], ARGV[at + 1])
+  redis.call('PEXPIRE', KEYS[i], ARGV[at + 3])
+end
+return reply
 `;
 
 /** Corrects counters that still exist; an expired window has nothing left to correct. */
-const SETTLE_SCRIPT = `
+const CORRECT_SCRIPT = `
 for i = 1, #KEYS do
-  if ARGV[i] ~= '0' and redis.call('EXISTS', KEYS[i]) == 1 then
+  if redis.call('EXISTS', KEYS[i]) == 1 then
     redis.call('INCRBY', KEYS[i], ARGV[i])
   end
 end
 return 0
 `;
 
-const MINUTE_TTL_MS = 61_000;
-const MONTH_TTL_S = 32 * 24 * 3600;
-
 type ScriptedRedis = Redis & {
-  cellportReserve(...args: Array<string | number>): Promise<[number, number]>;
-  cellportSettle(...args: Array<string | number>): Promise<number>;
+  cellportClaim(...args: Array<string | number>): Promise<number[]>;
+  cellportCorrect(...args: Array<string | number>): Promise<number>;
 };
 
 /** Production counters: one Redis shared by every gateway replica of a cell. */
-export class RedisLimiter implements Limiter {
+export class RedisLimiter extends WindowedLimiter {
   private readonly redis: ScriptedRedis;
-  private readonly hints = new SpentHints();
 
   private lastErrorAt = 0;
 
@@ -77,6 +58,7 @@ export class RedisLimiter implements Limiter {
     redisOrUrl: Redis | string,
     onError: (error: Error) => void = () => {},
   ) {
+    super();
     const redis =
       typeof redisOrUrl === 'string'
         ? new Redis(redisOrUrl, {
@@ -91,100 +73,36 @@ export class RedisLimiter implements Limiter {
         onError(error);
       }
     });
-    redis.defineCommand('cellportReserve', {
-      numberOfKeys: 4,
-      lua: RESERVE_SCRIPT,
-    });
-    redis.defineCommand('cellportSettle', {
-      numberOfKeys: 3,
-      lua: SETTLE_SCRIPT,
-    });
+    // No fixed number of keys: a request claims four to six counters, the count goes first.
+    redis.defineCommand('cellportClaim', { lua: CLAIM_SCRIPT });
+    redis.defineCommand('cellportCorrect', { lua: CORRECT_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
 
-  async reserve(request: LimitRequest): Promise<LimitVerdict> {
-    const minute = minuteOf(request.nowMs);
-    const month = monthOf(request.nowMs);
-    const keys = limitKeys(request.tenant, request.agent, minute, month);
-    const cost = toNano(request.costUsd);
-    const agentBudget =
-      request.agent !== undefined && request.agentBudgetUsd !== undefined
-        ? toNano(request.agentBudgetUsd)
-        : -1;
-    const [check, remainingNano] = await this.redis.cellportReserve(
-      keys.requests,
-      keys.tokens,
-      keys.tenantBudget,
-      keys.agentBudget,
-      request.limits.requestsPerMinute,
-      request.limits.tokensPerMinute,
-      request.tokens,
-      toNano(request.tenantBudgetUsd),
-      cost,
-      agentBudget,
-      MINUTE_TTL_MS,
-      MONTH_TTL_S,
-    );
-    if (check === 3 || check === 0) {
-      this.hints.set(
-        request.tenant,
-        month,
-        toNano(request.tenantBudgetUsd) - remainingNano,
+  protected async claim(claims: CounterClaim[]): Promise<ClaimOutcome> {
+    const args: Array<string | number> = [claims.length];
+    for (const claim of claims) {
+      args.push(claim.key);
+    }
+    for (const claim of claims) {
+      args.push(
+        claim.amount,
+        claim.limit,
+        claim.ttlMs,
+        claim.firstFits ? 1 : 0,
       );
     }
-    switch (check) {
-      case 0:
-        return {
-          ok: true,
-          reservation: {
-            tenant: request.tenant,
-            agent: request.agent,
-            minute,
-            month,
-            tokens: request.tokens,
-            costNanoUsd: cost,
-            remainingUsd: remainingNano / NANO,
-          },
-        };
-      case 1:
-        return rejection('requests', request);
-      case 2:
-        return rejection('tokens', request);
-      case 3:
-        return rejection('tenant-budget', request);
-      default:
-        return rejection('agent-budget', request);
-    }
+    const [failed, ...before] = await this.redis.cellportClaim(...args);
+    return { failed: failed - 1, before };
   }
 
-  async settle(
-    reservation: Reservation,
-    actual: { tokens: number; costUsd: number },
-  ): Promise<void> {
-    const keys = limitKeys(
-      reservation.tenant,
-      reservation.agent,
-      reservation.minute,
-      reservation.month,
-    );
-    const costDelta = toNano(actual.costUsd) - reservation.costNanoUsd;
-    await this.redis.cellportSettle(
-      keys.tokens,
-      keys.tenantBudget,
-      keys.agentBudget,
-      actual.tokens - reservation.tokens,
-      costDelta,
-      reservation.agent !== undefined ? costDelta : 0,
-    );
-    this.hints.add(reservation.tenant, reservation.month, costDelta);
+  protected async correct(keys: string[], deltas: number[]): Promise<void> {
+    await this.redis.cellportCorrect(keys.length, ...keys, ...deltas);
   }
 
-  release(reservation: Reservation): Promise<void> {
-    return this.settle(reservation, { tokens: 0, costUsd: 0 });
-  }
-
-  spentUsdHint(tenant: string, nowMs: number): number | undefined {
-    return this.hints.spentUsd(tenant, nowMs);
+  protected async read(keys: string[]): Promise<number[]> {
+    const values = await this.redis.mget(...keys);
+    return values.map(value => Number(value ?? 0));
   }
 
   /** What the tenant has spent (settled plus reserved) this month, in US dollars. */

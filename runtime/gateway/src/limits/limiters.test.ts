@@ -120,4 +120,81 @@ describe.each([
       true,
     );
   });
+
+  describe("an agent's own rate limits", () => {
+    const limits = { requestsPerMinute: 100, tokensPerMinute: 1_000_000 };
+    const agentLimits = { requestsPerMinute: 2, tokensPerMinute: 500 };
+    const agent = { agent: 'helper', agentLimits, limits };
+
+    it('holds the agent to its RPM inside a tenant with room, and resets next minute', async () => {
+      for (let i = 0; i < 2; i++)
+        expect((await limiter.reserve(request({ ...agent }))).ok).toBe(true);
+      expect(
+        await limiter.reserve(request({ ...agent, nowMs: start + 45_000 })),
+      ).toEqual({
+        ok: false,
+        reason: 'rate-limited',
+        retryAfterSeconds: 15,
+        message: "agent helper's RPM limit is exhausted: 2 requests per minute",
+      });
+      // The tenant, and another agent of it, still have room.
+      expect((await limiter.reserve(request({ limits }))).ok).toBe(true);
+      expect(
+        (await limiter.reserve(request({ ...agent, agent: 'other' }))).ok,
+      ).toBe(true);
+      expect(
+        (await limiter.reserve(request({ ...agent, nowMs: start + 60_000 })))
+          .ok,
+      ).toBe(true);
+    });
+
+    it('holds the agent to its TPM, corrected once by settlement', async () => {
+      const first = await limiter.reserve(request({ ...agent, tokens: 400 }));
+      expect(first.ok).toBe(true);
+      expect(
+        await limiter.reserve(request({ ...agent, tokens: 200 })),
+      ).toMatchObject({
+        ok: false,
+        reason: 'rate-limited',
+        message: "agent helper's TPM limit is exhausted: 500 tokens per minute",
+      });
+      // 150 tokens were used: the agent's window (and the tenant's) hold 150, not 400 or 550.
+      if (first.ok)
+        await limiter.settle(first.reservation, { tokens: 150, costUsd: 0.01 });
+      expect(
+        (await limiter.reserve(request({ ...agent, tokens: 350 }))).ok,
+      ).toBe(true);
+      expect((await limiter.reserve(request({ ...agent, tokens: 1 }))).ok).toBe(
+        false,
+      );
+    });
+
+    it('refuses without counting anything when only the agent is over', async () => {
+      const tight = { requestsPerMinute: 1, tokensPerMinute: 1_000_000 };
+      const lean = { ...agent, agentLimits: tight, costUsd: 0.25 };
+      expect((await limiter.reserve(request(lean))).ok).toBe(true);
+      expect((await limiter.reserve(request(lean))).ok).toBe(false);
+      expect((await limiter.reserve(request(lean))).ok).toBe(false);
+      // The refused requests reserved no budget: $0.25 of $1 is spent, so $0.75 more fits.
+      expect(
+        (await limiter.reserve(request({ limits, costUsd: 0.75 }))).ok,
+      ).toBe(true);
+    });
+
+    it('lets the first request of a window through the agent TPM whatever its size', async () => {
+      expect(
+        (await limiter.reserve(request({ ...agent, tokens: 5_000 }))).ok,
+      ).toBe(true);
+      expect((await limiter.reserve(request({ ...agent, tokens: 1 }))).ok).toBe(
+        false,
+      );
+    });
+
+    it('applies no agent limits to a request without an agent', async () => {
+      for (let i = 0; i < 5; i++)
+        expect(
+          (await limiter.reserve(request({ limits, agentLimits }))).ok,
+        ).toBe(true);
+    });
+  });
 });

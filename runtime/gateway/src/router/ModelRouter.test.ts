@@ -1,3 +1,4 @@
+import type { GatewayAgent } from '@cellport/plugin-platform-common';
 import { compileState } from '../state/CompiledState';
 import { testState } from '../__testUtils__/fixtures';
 import { UpstreamHealth } from '../upstream/UpstreamHealth';
@@ -14,9 +15,19 @@ describe('ModelRouter', () => {
     ...northwind,
     agent: state.agents.get('nw-assistant')!,
   };
+  /** nw-assistant with some fields changed, compiled as a pushed state would be. */
+  const agentWith = (changes: Partial<GatewayAgent>): Principal => {
+    const document = testState('http://127.0.0.1:1');
+    Object.assign(document.agents[0], changes);
+    return {
+      ...northwind,
+      agent: compileState(document).agents.get('nw-assistant')!,
+    };
+  };
   const input = (overrides: Partial<RouteInput> = {}): RouteInput => ({
     state,
     principal: northwind,
+    modelType: 'chat',
     requestedModel: 'gpt-4o',
     classification: 'INTERNAL',
     requiredCapabilities: [],
@@ -64,10 +75,7 @@ describe('ModelRouter', () => {
         input({ requestedModel: 'auto', estimatedInputTokens: 200_000 }),
       ),
     ).toThrow(expect.objectContaining({ status: 400 }));
-    const capped: Principal = {
-      ...agent,
-      agent: { ...agent.agent!, maxCostPerRunUsd: 0.0005 },
-    };
+    const capped = agentWith({ maxCostPerRunUsd: 0.0005 });
     const plan = router.route(
       input({
         principal: capped,
@@ -87,10 +95,7 @@ describe('ModelRouter', () => {
       router
         .route(
           input({
-            principal: {
-              ...agent,
-              agent: { ...agent.agent!, policy, preferredModels: [] },
-            },
+            principal: agentWith({ policy, preferredModels: [] }),
             requestedModel: 'auto',
             complexity,
           }),
@@ -142,5 +147,134 @@ describe('ModelRouter', () => {
     );
     // eu-large: 100 in × $2.5/M + 100 out × $10/M.
     expect(plan.maxCostUsd).toBeCloseTo((100 * 2.5 + 100 * 10) / 1e6, 12);
+  });
+
+  describe('model types', () => {
+    const router = new ModelRouter(new UpstreamHealth());
+
+    it('routes embeddings only to embeddings profiles, dropping the rest with a reason', () => {
+      const plan = router.route(
+        input({
+          principal: agent,
+          modelType: 'embeddings',
+          requestedModel: 'text-embedding-3-small',
+        }),
+      );
+      expect(plan.attempts.map(p => p.id)).toEqual(['eu-embed']);
+      // The agent's fallback chain holds chat models: candidates, dropped.
+      expect(plan.candidates).toEqual([
+        expect.objectContaining({ modelProfile: 'eu-embed', kept: true }),
+        expect.objectContaining({
+          modelProfile: 'eu-small',
+          kept: false,
+          dropReason: 'wrong-model-type',
+          detail: 'a chat model; this endpoint serves embeddings models',
+        }),
+        expect.objectContaining({
+          modelProfile: 'us-large',
+          dropReason: 'wrong-model-type',
+        }),
+      ]);
+    });
+
+    it('chooses among the profiles of the endpoint type for auto', () => {
+      const embeddings = router.route(
+        input({ modelType: 'embeddings', requestedModel: 'auto' }),
+      );
+      expect(embeddings.candidates.map(c => c.modelProfile)).toEqual([
+        'eu-embed',
+      ]);
+      // nw-assistant prefers only chat models: for embeddings it gets its tenant's.
+      expect(
+        router
+          .route(
+            input({
+              principal: agent,
+              modelType: 'embeddings',
+              requestedModel: 'auto',
+            }),
+          )
+          .attempts.map(p => p.id),
+      ).toEqual(['eu-embed']);
+      const chat = router.route(input({ requestedModel: 'auto' }));
+      expect(chat.candidates.map(c => c.modelProfile)).not.toContain(
+        'eu-embed',
+      );
+    });
+
+    it('refuses a model of the other type with 400 naming it, even with fallbacks left', () => {
+      const refuse = (modelType: 'chat' | 'embeddings', model: string) => {
+        try {
+          router.route(
+            input({ principal: agent, modelType, requestedModel: model }),
+          );
+        } catch (error) {
+          return error;
+        }
+        throw new Error(`${model} was routed`);
+      };
+      expect(refuse('chat', 'text-embedding-3-small')).toMatchObject({
+        status: 400,
+        code: 'wrong_model_type',
+        errorClass: 'invalid-request',
+        options: { param: 'model' },
+        message:
+          'model "text-embedding-3-small" cannot serve this endpoint ' +
+          '(eu-embed: an embeddings model; this endpoint serves chat models)',
+        candidates: [
+          expect.objectContaining({ dropReason: 'wrong-model-type' }),
+        ],
+      });
+      expect(refuse('embeddings', 'gpt-4o')).toMatchObject({
+        status: 400,
+        code: 'wrong_model_type',
+        message: expect.stringContaining('model "gpt-4o"'),
+      });
+    });
+  });
+
+  it('ranks primaries by score whatever their number, fallbacks after them in order', () => {
+    const document = testState('http://127.0.0.1:1');
+    const many = Array.from({ length: 40 }, (_, i) => ({
+      ...document.modelProfiles[0],
+      id: `many-${i}`,
+      alias: 'many',
+      // Prices in no order, several equal.
+      inputPerMillionUsd: 1 + ((i * 7) % 13),
+    }));
+    document.modelProfiles.push(...many);
+    document.tenants[0].allowedModels.push(...many.map(p => p.id));
+    document.agents[0].preferredModels = [];
+    document.agents[0].policy = 'cost';
+    const compiled = compileState(document);
+    const plan = new ModelRouter(new UpstreamHealth()).route(
+      input({
+        state: compiled,
+        principal: {
+          tenant: compiled.tenants.get('northwind')!,
+          agent: compiled.agents.get('nw-assistant')!,
+          keyPrefix: 'x',
+        },
+        requestedModel: 'many',
+      }),
+    );
+    const kept = plan.candidates
+      .filter(c => c.kept)
+      .sort((a, b) => a.rank! - b.rank!);
+    const primaries = kept.slice(0, 40);
+    const index = (c: { modelProfile: string }) =>
+      Number(c.modelProfile.slice('many-'.length));
+    // Best score first; equal scores in the order the profiles were considered in.
+    const outOfOrder = primaries.filter((c, k) => {
+      const previous = primaries[k - 1];
+      return (
+        previous !== undefined &&
+        (previous.score! < c.score! ||
+          (previous.score === c.score && index(previous) > index(c)))
+      );
+    });
+    expect(outOfOrder).toEqual([]);
+    expect(new Set(primaries.map(c => c.score)).size).toBeLessThan(40);
+    expect(kept.slice(40).map(c => c.modelProfile)).toEqual(['eu-small']);
   });
 });

@@ -6,6 +6,7 @@ import { GatewayError } from '../http/GatewayError';
 
 /** Drop reasons in the order the router checks them: a later one means a closer miss. */
 const ORDER: DropReason[] = [
+  'wrong-model-type',
   'not-allowed',
   'residency',
   'classification',
@@ -60,6 +61,15 @@ export function refusalFor(
     ? `${closest.modelProfile}: ${closest.detail}`
     : 'no candidates';
   switch (closest?.dropReason) {
+    case 'wrong-model-type':
+      return refusal(
+        candidates,
+        400,
+        'wrong_model_type',
+        `model "${model}" cannot serve this endpoint (${detail})`,
+        'invalid-request',
+        { param: 'model' },
+      );
     case 'not-allowed':
       return refusal(
         candidates,

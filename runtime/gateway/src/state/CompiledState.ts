@@ -7,6 +7,7 @@ import {
   gatewayDesiredStateSchema,
   GatewayModelProfile,
   GatewayTenant,
+  ModelType,
 } from '@cellport/plugin-platform-common';
 
 const CLASSIFICATION_RANK: Record<Classification, number> = {
@@ -22,15 +23,19 @@ export function classificationRank(classification: Classification): number {
 
 /**
  * A model profile with what the router reads on every request worked out once: the rank of
- * its classification ceiling, its features as a set, its price for a typical 3:1 input-to-output
- * mix, and whether it is an embedding model.
+ * its classification ceiling, its features as a set, and its price for a typical 3:1
+ * input-to-output mix.
  */
 export interface CompiledProfile extends GatewayModelProfile {
   ceilingRank: number;
   featureSet: ReadonlySet<string>;
   blendedPricePerMillion: number;
-  embedding: boolean;
 }
+
+/** Profiles by the endpoint they serve. */
+export type ProfilesByType = Readonly<
+  Record<ModelType, readonly CompiledProfile[]>
+>;
 
 /** A tenant with its lists turned into sets for constant-time checks on the request path. */
 export interface CompiledTenant extends GatewayTenant {
@@ -38,16 +43,22 @@ export interface CompiledTenant extends GatewayTenant {
   residency: ReadonlySet<string>;
   /** `residencyRegions` joined, for drop details. */
   residencyText: string;
-  /** What `auto` chooses among: allowed chat (not embedding) profiles. */
-  autoProfiles: readonly CompiledProfile[];
+  /** What `auto` chooses among on each endpoint: the allowed profiles of its type. */
+  autoProfiles: ProfilesByType;
 }
 
-/**
- * The desired state does not say whether a profile is a chat or an embedding model, so profiles
- * whose names say "embed" (text-embedding-3-small, bge-embed, ...) count as embedding models.
- */
-export function isEmbeddingProfile(profile: GatewayModelProfile): boolean {
-  return /embed/i.test(profile.alias) || /embed/i.test(profile.upstreamModel);
+/** An agent with its model lists resolved to profiles once, not on every request. */
+export interface CompiledAgent extends GatewayAgent {
+  /** What `auto` chooses among: the preferred profiles of each type, in order (may be empty). */
+  preferredProfiles: ProfilesByType;
+  fallbackProfiles: readonly CompiledProfile[];
+}
+
+function byType(profiles: CompiledProfile[]): ProfilesByType {
+  return {
+    chat: profiles.filter(profile => profile.type === 'chat'),
+    embeddings: profiles.filter(profile => profile.type === 'embeddings'),
+  };
 }
 
 export interface CompiledKey extends GatewayApiKey {
@@ -67,7 +78,7 @@ export interface CompiledState {
   readonly profiles: ReadonlyMap<string, CompiledProfile>;
   /** Profiles by alias; a profile's id counts as an alias too. */
   readonly profilesByName: ReadonlyMap<string, CompiledProfile[]>;
-  readonly agents: ReadonlyMap<string, GatewayAgent>;
+  readonly agents: ReadonlyMap<string, CompiledAgent>;
 }
 
 /** A desired state that failed validation; `issues` name each bad field. */
@@ -160,7 +171,6 @@ export function compileState(input: unknown): CompiledState {
         featureSet: new Set(profile.features),
         blendedPricePerMillion:
           (3 * profile.inputPerMillionUsd + profile.outputPerMillionUsd) / 4,
-        embedding: isEmbeddingProfile(profile),
       },
     ]),
   );
@@ -193,15 +203,26 @@ export function compileState(input: unknown): CompiledState {
           allowed: new Set(tenant.allowedModels),
           residency: new Set(tenant.residencyRegions),
           residencyText: tenant.residencyRegions.join(', '),
-          autoProfiles: tenant.allowedModels
-            .map(id => profiles.get(id)!)
-            .filter(profile => !profile.embedding),
+          autoProfiles: byType(
+            tenant.allowedModels.map(id => profiles.get(id)!),
+          ),
         },
       ]),
     ),
     profiles,
     profilesByName,
-    agents: new Map(document.agents.map(agent => [agent.id, agent])),
+    agents: new Map(
+      document.agents.map(agent => [
+        agent.id,
+        {
+          ...agent,
+          preferredProfiles: byType(
+            agent.preferredModels.map(id => profiles.get(id)!),
+          ),
+          fallbackProfiles: agent.fallbackChain.map(id => profiles.get(id)!),
+        },
+      ]),
+    ),
   };
 }
 

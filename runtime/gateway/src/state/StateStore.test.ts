@@ -18,6 +18,30 @@ describe('StateStore', () => {
     );
   });
 
+  it('reads a profile without a type as chat, and validates agent limits', () => {
+    const store = new StateStore();
+    const document = testState('http://x', 'a') as any;
+    delete document.modelProfiles[0].type;
+    document.agents[0].limits = { requestsPerMinute: 5, tokensPerMinute: 100 };
+    store.apply(document);
+    expect(store.current!.profiles.get('eu-large')!.type).toBe('chat');
+    expect(store.current!.profiles.get('eu-embed')!.type).toBe('embeddings');
+    expect(store.current!.agents.get('nw-assistant')!.limits).toEqual({
+      requestsPerMinute: 5,
+      tokensPerMinute: 100,
+    });
+    document.agents[0].limits = { requestsPerMinute: 0, tokensPerMinute: 100 };
+    document.modelProfiles[1].type = 'completion';
+    expect(() => store.apply({ ...document, version: 'b' })).toThrow(
+      expect.objectContaining({
+        issues: expect.arrayContaining([
+          expect.stringMatching(/^modelProfiles\.1\.type: /),
+          'agents.0.limits.requestsPerMinute: must be greater than 0',
+        ]),
+      }),
+    );
+  });
+
   it('rejects dangling references and duplicates whole, naming each field', () => {
     const store = new StateStore();
     store.apply(testState('http://x', 'a'));

@@ -46,4 +46,52 @@ describe('computeDesiredState', () => {
       computeDesiredState(cell, entities).state.version,
     );
   });
+
+  it("maps an agent's own rate limits and each profile's type", async () => {
+    const byName = (name: string) =>
+      TEST_ENTITIES.find(e => e.metadata.name === name)!;
+    const checkout = byName('checkout-assistant');
+    const limited: Entity = {
+      ...checkout,
+      spec: {
+        ...checkout.spec,
+        rateLimits: { requestsPerMinute: 120, tokensPerMinute: 90000 },
+        modelProfiles: ['azure-gpt-4o-mini-eu', 'text-embedding-eu'],
+      },
+    };
+    const chat = byName('azure-gpt-4o-mini-eu');
+    const embedding: Entity = {
+      ...chat,
+      metadata: { name: 'text-embedding-eu' },
+      spec: {
+        ...chat.spec,
+        type: 'embeddings',
+        model: 'text-embedding-3-small',
+      },
+    };
+    const entities = await testPlatformCatalog(undefined, [
+      ...TEST_ENTITIES.filter(e => e !== checkout),
+      limited,
+      embedding,
+    ]).entities();
+    const cell = entities.cells.find(
+      c => c.metadata.name === 'eu-west-shared-1',
+    )!;
+    const { state } = computeDesiredState(cell, entities);
+    const agents = new Map(state.agents.map(a => [a.id, a]));
+    expect(agents.get('checkout-assistant')!.limits).toEqual({
+      requestsPerMinute: 120,
+      tokensPerMinute: 90000,
+    });
+    // Without rateLimits only the tenant's limits hold the agent.
+    expect(agents.get('homework-helper')).not.toHaveProperty('limits');
+    const types = Object.fromEntries(
+      state.modelProfiles.map(p => [p.id, p.type]),
+    );
+    // A profile that does not say is a chat model.
+    expect(types).toMatchObject({
+      'azure-gpt-4o-mini-eu': 'chat',
+      'text-embedding-eu': 'embeddings',
+    });
+  });
 });

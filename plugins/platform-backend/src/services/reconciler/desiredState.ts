@@ -58,7 +58,8 @@ export function stateVersion(
 /**
  * The desired state of one cell's gateway: the tenants the cell hosts (and those of agents
  * placed in it), their key hashes, budgets, limits and allowlists, the agents of the cell
- * with their routing, and every model profile any of them may use. Deterministic: the same
+ * with their routing, budgets and own rate limits, and every model profile any of them may
+ * use, with its type (chat or embeddings). Deterministic: the same
  * catalog gives the same document and version.
  */
 export function computeDesiredState(
@@ -171,6 +172,7 @@ function toGatewayProfile(profile: ModelProfileEntity): GatewayModelProfile {
   return {
     id: metadata.name,
     alias: metadata.labels?.[MODEL_ALIAS_LABEL] ?? metadata.name,
+    type: spec.type,
     provider: spec.provider,
     upstreamModel: spec.model,
     endpoint: spec.endpoint,
@@ -204,5 +206,6 @@ function toGatewayAgent(
     ...(spec.runBudget.maxCostPerRunUsd !== undefined
       ? { maxCostPerRunUsd: spec.runBudget.maxCostPerRunUsd }
       : {}),
+    ...(spec.rateLimits ? { limits: spec.rateLimits } : {}),
   };
 }

@@ -84,6 +84,29 @@ describe('cellport:agent:plan', () => {
     ).rejects.toThrow('name: an agent "checkout-assistant" already exists');
   });
 
+  it("gives the agent its own rate limits, both or neither, inside its tenant's", async () => {
+    const out = await plan({
+      ...returns,
+      requestsPerMinute: 120,
+      tokensPerMinute: 90000,
+    });
+    expect(out.agent.spec.rateLimits).toEqual({
+      requestsPerMinute: 120,
+      tokensPerMinute: 90000,
+    });
+    expect((await plan(returns)).agent.spec).not.toHaveProperty('rateLimits');
+    await expect(plan({ ...returns, requestsPerMinute: 120 })).rejects.toThrow(
+      'spec.rateLimits.tokensPerMinute: is required',
+    );
+    // northwind-retail allows 600 requests and 400,000 tokens a minute.
+    await expect(
+      plan({ ...returns, requestsPerMinute: 900, tokensPerMinute: 500000 }),
+    ).rejects.toThrow(
+      "rateLimits.requestsPerMinute: 900 is above tenant northwind-retail's 600 requests per minute; " +
+        "rateLimits.tokensPerMinute: 500000 is above tenant northwind-retail's 400000 tokens per minute",
+    );
+  });
+
   it('names the field of bad input', async () => {
     await expect(plan({ ...returns, policy: 'fastest' })).rejects.toThrow(
       'spec.routing.policy: expected one of quality | balanced | cost',

@@ -20,6 +20,8 @@ export const examples: TemplateExample[] = [
             requiredCapabilities: ['tools'],
             tools: ['order-lookup'],
             maxCostPerRunUsd: 0.02,
+            requestsPerMinute: 120,
+            tokensPerMinute: 90000,
           },
         },
       ],

@@ -49,8 +49,9 @@ function cellHostsTenant(cell: Entity, tenant: Entity): boolean {
 /**
  * `cellport:agent:plan` checks an agent registration before anything is written: the Agent
  * against the platform schema, that its name is free, that its tenant exists and is hosted by
- * its cell, and that every preferred and fallback model is on the tenant's allowlist and has
- * the capabilities the agent requires. It also says how the agent calls the gateway.
+ * its cell, that every preferred and fallback model is on the tenant's allowlist and has the
+ * capabilities the agent requires, and that its own rate limits (both or neither) fit inside
+ * its tenant's. It also says how the agent calls the gateway.
  */
 export function createPlanAgentAction(options: {
   catalog: CatalogService;
@@ -82,6 +83,22 @@ export function createPlanAgentAction(options: {
         maxCostPerRunUsd: z => z.number().optional(),
         maxTokensPerRun: z => z.number().int().optional(),
         monthlyBudgetUsd: z => z.number().optional(),
+        requestsPerMinute: z =>
+          z
+            .number()
+            .int()
+            .optional()
+            .describe(
+              "The agent's own requests per minute; with tokensPerMinute",
+            ),
+        tokensPerMinute: z =>
+          z
+            .number()
+            .int()
+            .optional()
+            .describe(
+              "The agent's own tokens per minute; with requestsPerMinute",
+            ),
         availabilityTarget: z => z.number().optional(),
         timeToFirstTokenP95Ms: z => z.number().optional(),
       },
@@ -184,6 +201,15 @@ export function createPlanAgentAction(options: {
               ? { monthlyBudgetUsd: input.monthlyBudgetUsd }
               : {}),
           },
+          ...(input.requestsPerMinute !== undefined ||
+          input.tokensPerMinute !== undefined
+            ? {
+                rateLimits: {
+                  requestsPerMinute: input.requestsPerMinute,
+                  tokensPerMinute: input.tokensPerMinute,
+                },
+              }
+            : {}),
           ...(slos.length ? { slos } : {}),
         },
       });
@@ -255,6 +281,21 @@ export function createPlanAgentAction(options: {
           );
         }
       });
+      // A limit above the tenant's could never be reached: the tenant's would refuse first.
+      const agentLimits = agent.spec.rateLimits;
+      if (agentLimits) {
+        for (const [field, what] of [
+          ['requestsPerMinute', 'requests'],
+          ['tokensPerMinute', 'tokens'],
+        ] as const) {
+          const tenantLimit = tenantSpec.rateLimits?.[field];
+          if (tenantLimit !== undefined && agentLimits[field] > tenantLimit) {
+            problems.push(
+              `rateLimits.${field}: ${agentLimits[field]} is above tenant ${tenant.metadata.name}'s ${tenantLimit} ${what} per minute`,
+            );
+          }
+        }
+      }
       if (problems.length) throw new InputError(problems.join('; '));
 
       const gatewayBaseUrl =

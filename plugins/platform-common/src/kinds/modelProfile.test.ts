@@ -1,0 +1,42 @@
+import { formatValidationIssues, validatePlatformEntity } from './registry';
+
+const profile = (spec: Record<string, unknown> = {}) => ({
+  apiVersion: 'cellport.dev/v1alpha1',
+  kind: 'ModelProfile',
+  metadata: { name: 'text-embedding-3-small' },
+  spec: {
+    owner: 'group:ai-gateway-team',
+    provider: 'openai',
+    model: 'text-embedding-3-small',
+    endpoint: 'https://api.openai.com/v1',
+    region: 'us-east-1',
+    qualityTier: 'economy',
+    capabilities: { contextLength: 8191, maxOutputTokens: 1 },
+    pricing: { inputPerMillionUsd: 0.02, outputPerMillionUsd: 0 },
+    maxClassification: 'INTERNAL',
+    dataRetention: { days: 0, usedForTraining: false },
+    ...spec,
+  },
+});
+
+describe('ModelProfile type', () => {
+  it('is chat unless the profile says embeddings', () => {
+    const chat = validatePlatformEntity('ModelProfile', profile());
+    expect(chat.ok && chat.entity.spec.type).toBe('chat');
+    const embeddings = validatePlatformEntity(
+      'ModelProfile',
+      profile({ type: 'embeddings' }),
+    );
+    expect(embeddings.ok && embeddings.entity.spec.type).toBe('embeddings');
+  });
+
+  it('names the bad field', () => {
+    const result = validatePlatformEntity(
+      'ModelProfile',
+      profile({ type: 'completion' }),
+    );
+    expect(result.ok ? '' : formatValidationIssues(result.issues)).toMatch(
+      /^spec\.type: expected one of chat \| embeddings/,
+    );
+  });
+});

@@ -19,5 +19,7 @@ export * from './contract/events';
 export * from './contract/gatewayState';
 export * from './inference/knownModels';
 export * from './inference/gpuFit';
+export * from './placement/placementRules';
 export * from './permissions';
 export * from './api/responses';
+export * from './apiKeysAnnotation';

@@ -9,6 +9,7 @@ import {
 } from './rollupSchema';
 
 const MINUTE_MS = 60_000;
+const KEY_COLUMN_SET: ReadonlySet<string> = new Set(KEY_COLUMNS);
 
 /**
  * Adds events up into rollup rows in memory, one row per bucket and dimensions, so that a
@@ -92,8 +93,6 @@ export class RollupAccumulator {
     return row;
   }
 }
-
-const KEY_COLUMN_SET: ReadonlySet<string> = new Set(KEY_COLUMNS);
 
 function rowKey(row: RollupRow, bucket = row.bucket): string {
   // Bucket zero-padded so the string order is the numeric order.

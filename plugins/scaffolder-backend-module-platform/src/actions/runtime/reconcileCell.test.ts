@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import type { CellRuntimeStatus } from '@cellport/plugin-platform-common';
+import { Entity } from '@backstage/catalog-model';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createReconcileCellAction } from './reconcileCell';
@@ -34,8 +34,9 @@ function platformBackend(answer: (cell: string) => [number, object]) {
   };
 }
 
-const inSync = (cell: string): CellRuntimeStatus => ({
+const inSync = (cell: string) => ({
   cell,
+  seen: true,
   inSync: true,
   drift: false,
   pushedVersion: 'v42',
@@ -43,7 +44,7 @@ const inSync = (cell: string): CellRuntimeStatus => ({
 });
 
 describe('cellport:runtime:reconcile', () => {
-  const tenant = {
+  const tenant: Entity = {
     apiVersion: 'cellport.dev/v1alpha1',
     kind: 'Tenant',
     metadata: { name: 'acme', namespace: 'default' },
@@ -54,7 +55,7 @@ describe('cellport:runtime:reconcile', () => {
     input: object,
     options: {
       baseUrl: string;
-      entities?: object[];
+      entities?: Entity[];
       isDryRun?: boolean;
     },
   ) {

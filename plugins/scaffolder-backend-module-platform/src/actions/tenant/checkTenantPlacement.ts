@@ -1,8 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
 import {
   CellSpec,
-  classificationAllowed,
   ModelProfileSpec,
+  modelProfileRefusals,
+  sharedCellRefusals,
   TenantEntity,
 } from '@cellport/plugin-platform-common';
 
@@ -24,25 +25,14 @@ export function sharedCellProblems(
   tenant: TenantEntity,
   cell: Entity,
 ): string[] {
-  const spec = cell.spec as unknown as CellSpec;
-  const problems: string[] = [];
-  if (spec.tier !== 'shared') {
-    problems.push(
-      `cell: ${cell.metadata.name} is a ${spec.tier} cell, not a shared one`,
-    );
-  }
-  if (spec.region !== tenant.spec.homeRegion) {
-    problems.push(
-      `cell: ${cell.metadata.name} is in ${spec.region}, not in the tenant's region ${tenant.spec.homeRegion}`,
-    );
-  }
-  const hosted = hostedTenantCount(cell);
-  if (hosted >= spec.capacity.maxTenants) {
-    problems.push(
-      `cell: ${cell.metadata.name} is full (${hosted} of ${spec.capacity.maxTenants} tenants)`,
-    );
-  }
-  return problems;
+  return sharedCellRefusals(
+    {
+      name: cell.metadata.name,
+      spec: cell.spec as unknown as CellSpec,
+      hostedTenants: hostedTenantCount(cell),
+    },
+    tenant.spec.homeRegion,
+  ).map(refusal => `cell: ${refusal}`);
 }
 
 /**
@@ -53,28 +43,18 @@ export function allowlistProblems(
   tenant: TenantEntity,
   profiles: Array<Entity | undefined>,
 ): string[] {
-  const problems: string[] = [];
-  tenant.spec.modelAllowlist.forEach((ref, index) => {
+  return tenant.spec.modelAllowlist.flatMap((ref, index) => {
     const profile = profiles[index];
     const field = `modelAllowlist[${index}]`;
     if (!profile || profile.kind !== 'ModelProfile') {
-      problems.push(`${field}: no ModelProfile "${ref}" in the catalog`);
-      return;
+      return [`${field}: no ModelProfile "${ref}" in the catalog`];
     }
-    const spec = profile.spec as unknown as ModelProfileSpec;
-    const { residency, dataClassification } = tenant.spec;
-    if (residency.pinned && !residency.regions?.includes(spec.region)) {
-      problems.push(
-        `${field}: ${profile.metadata.name} serves from ${
-          spec.region
-        }, outside the pinned residency ${residency.regions?.join(', ')}`,
-      );
-    }
-    if (!classificationAllowed(dataClassification, spec.maxClassification)) {
-      problems.push(
-        `${field}: ${profile.metadata.name} may receive up to ${spec.maxClassification} data, the tenant sends ${dataClassification}`,
-      );
-    }
+    return modelProfileRefusals(
+      {
+        name: profile.metadata.name,
+        spec: profile.spec as unknown as ModelProfileSpec,
+      },
+      tenant.spec,
+    ).map(refusal => `${field}: ${refusal}`);
   });
-  return problems;
 }

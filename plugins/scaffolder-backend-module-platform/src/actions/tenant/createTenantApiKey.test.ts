@@ -1,9 +1,7 @@
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { createHash } from 'node:crypto';
-import {
-  API_KEYS_ANNOTATION,
-  createTenantApiKeyAction,
-} from './createTenantApiKey';
+import { API_KEYS_ANNOTATION } from '@cellport/plugin-platform-common';
+import { createTenantApiKeyAction } from './createTenantApiKey';
 
 const tenant = {
   apiVersion: 'cellport.dev/v1alpha1',

@@ -1,14 +1,12 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  API_KEYS_ANNOTATION,
   formatValidationIssues,
   validatePlatformEntity,
 } from '@cellport/plugin-platform-common';
 import { createHash, randomBytes } from 'node:crypto';
 import { examples } from './createTenantApiKey.examples';
-
-/** Annotation on a Tenant listing its API keys' hashes (read by the portal's reconciler). */
-export const API_KEYS_ANNOTATION = 'cellport.dev/api-keys';
 
 /**
  * `cellport:tenant:create-api-key` creates an API key for a planned tenant: the key is

@@ -1,0 +1,75 @@
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import {
+  CustomFieldValidator,
+  FieldExtensionComponentProps,
+} from '@backstage/plugin-scaffolder-react';
+import { createFormField } from '@backstage/plugin-scaffolder-react/alpha';
+import {
+  modelProfileChoices,
+  OnboardingAnswers,
+  sharedCellChoices,
+} from './placementChoices';
+import {
+  MultiPlacementPicker,
+  PlacementPickerSource,
+  SinglePlacementPicker,
+} from './PlacementPicker';
+
+export const sharedCellSource: PlacementPickerSource = {
+  filter: { kind: 'Cell', 'spec.tier': 'shared' },
+  choices: sharedCellChoices,
+  noneOpen:
+    'No shared cell in this region has room: pick another region, or a dedicated cell.',
+};
+
+export const modelProfileSource: PlacementPickerSource = {
+  filter: { kind: 'ModelProfile' },
+  choices: modelProfileChoices,
+  noneOpen:
+    'No model serves inside this residency at this data classification: widen the regions or lower the classification.',
+};
+
+/**
+ * Re-checks the chosen refs when the form is submitted: an answer changed after the choice
+ * (another region, a stricter classification) must not slip through to the plan step.
+ */
+function revalidate(source: PlacementPickerSource): CustomFieldValidator<any> {
+  return async (value, validation, context) => {
+    const refs: string[] = [value].flat().filter(Boolean);
+    if (refs.length === 0) return;
+    const catalogApi = context.apiHolder.get(catalogApiRef);
+    if (!catalogApi) return;
+    const { items } = await catalogApi.getEntities({ filter: source.filter });
+    const choices = source.choices(
+      items,
+      context.formData as unknown as OnboardingAnswers,
+    );
+    for (const ref of refs) {
+      const choice = choices.find(c => c.ref === ref);
+      if (!choice) validation.addError(`${ref} is not in the catalog`);
+      else if (choice.refusals.length)
+        validation.addError(choice.refusals.join('; '));
+    }
+  };
+}
+
+/** `ui:field: CellportSharedCellPicker`: shared cells in the tenant's region with room left. */
+export const sharedCellPickerField = createFormField({
+  name: 'CellportSharedCellPicker',
+  component: (props: FieldExtensionComponentProps<string>) => (
+    <SinglePlacementPicker {...props} source={sharedCellSource} />
+  ),
+  validation: revalidate(sharedCellSource),
+});
+
+/**
+ * `ui:field: CellportModelProfilePicker`: model profiles inside the tenant's pinned residency
+ * and cleared for its data classification.
+ */
+export const modelProfilePickerField = createFormField({
+  name: 'CellportModelProfilePicker',
+  component: (props: FieldExtensionComponentProps<string[]>) => (
+    <MultiPlacementPicker {...props} source={modelProfileSource} />
+  ),
+  validation: revalidate(modelProfileSource),
+});

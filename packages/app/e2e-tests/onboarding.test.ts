@@ -40,6 +40,8 @@ test('a guest onboards a tenant into a shared cell through the form', async ({
     'Allowed models',
     'Azure OpenAI GPT-4o mini (Sweden Central)',
   );
+  await page.getByRole('button', { name: 'Next' }).click();
+  // Publish to the portal's local repositories, the default.
   await page.getByRole('button', { name: 'Review' }).click();
   await page.screenshot({
     path: 'test-results/screenshots/onboarding-review.png',

@@ -3,6 +3,7 @@ import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   platformCostReadPermission,
+  platformDeployApplyPermission,
   platformRuntimeManagePermission,
   platformRuntimeReadPermission,
 } from '@cellport/plugin-platform-common';
@@ -123,5 +124,27 @@ describe('PlatformPermissionPolicy', () => {
       (await member.handle({ permission: platformRuntimeReadPermission }, user))
         .result,
     ).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('lets only the admin groups apply deployments, and everyone in development', async () => {
+    const apply = { permission: platformDeployApplyPermission };
+    const sre = policyFor(production, [
+      'user:default/ada',
+      'group:default/platform-sre',
+    ]);
+    expect((await sre.handle(apply, user)).result).toBe(AuthorizeResult.ALLOW);
+    const owner = policyFor(production, [
+      'user:default/ada',
+      'group:default/northwind-commerce',
+    ]);
+    expect((await owner.handle(apply, user)).result).toBe(AuthorizeResult.DENY);
+    expect((await owner.handle(apply)).result).toBe(AuthorizeResult.DENY);
+    const development = policyFor(
+      new ConfigReader({ cellport: { permissions: { allowAll: true } } }),
+      [],
+    );
+    expect((await development.handle(apply, user)).result).toBe(
+      AuthorizeResult.ALLOW,
+    );
   });
 });

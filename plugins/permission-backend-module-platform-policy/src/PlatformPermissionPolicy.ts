@@ -8,6 +8,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   PLATFORM_TENANT_RESOURCE_TYPE,
+  platformDeployApplyPermission,
   platformRuntimeManagePermission,
 } from '@cellport/plugin-platform-common';
 import {
@@ -25,7 +26,8 @@ import {
  * request is allowed. Otherwise members of `adminGroups` (the SREs) may do anything. Everyone
  * else may read the catalog and the platform's runtime state, and sees the cost, routing
  * decisions and SLOs of the tenants their groups own, and no other tenant's; creating,
- * updating, deleting and managing gateways is for the admin groups.
+ * updating, deleting, managing gateways and applying deployments to clusters is for the admin
+ * groups.
  */
 export class PlatformPermissionPolicy implements PermissionPolicy {
   static fromConfig(
@@ -66,7 +68,10 @@ export class PlatformPermissionPolicy implements PermissionPolicy {
         platformTenantConditions.isTenantOwner({ claims: memberships }),
       );
     }
-    if (isPermission(request.permission, platformRuntimeManagePermission)) {
+    if (
+      isPermission(request.permission, platformRuntimeManagePermission) ||
+      isPermission(request.permission, platformDeployApplyPermission)
+    ) {
       return { result: AuthorizeResult.DENY };
     }
     if (request.permission.attributes.action === 'read') {

@@ -23,10 +23,17 @@ import { createRouter } from './router';
 import { TenantAccess } from './services/access/TenantAccess';
 import { PlatformCatalog } from './services/catalog/PlatformCatalog';
 import { systemClock } from './services/clock';
+import { CellStatusService } from './services/cells/CellStatusService';
 import { CostEngine } from './services/cost/CostEngine';
 import { gpuPricesFromConfig } from './services/cost/gpuPrices';
 import { DecisionStore } from './services/decisions/DecisionStore';
 import { DemoBackfill } from './services/demo/DemoBackfill';
+import { DeployAuditLog } from './services/deploy/DeployAuditLog';
+import { DeployPlanner } from './services/deploy/DeployPlanner';
+import { DeployService } from './services/deploy/DeployService';
+import { DeployTargets } from './services/deploy/DeployTargets';
+import { ErrorBudgetGate } from './services/deploy/ErrorBudgetGate';
+import { KubernetesClusterConfig } from './services/deploy/KubernetesClusterConfig';
 import { TrafficGenerator } from './services/demo/TrafficGenerator';
 import { IngestService } from './services/ingest/IngestService';
 import { NatsIngestConsumer } from './services/ingest/NatsIngestConsumer';
@@ -56,7 +63,8 @@ function readExtraApiKeys(config?: Config): GatewayApiKey[] {
 
 /**
  * Cellport's platform backend: event ingest (HTTP and NATS JetStream), rollups, the SLO and
- * cost engines, the routing-decision explorer and the catalog → gateway reconciler.
+ * cost engines, the routing-decision explorer, the catalog → gateway reconciler and the deploy
+ * driver (catalog → Kubernetes).
  *
  * @public
  */
@@ -232,6 +240,20 @@ export const platformPlugin = createBackendPlugin({
           }
         }
 
+        const slo = new SloService(catalog, new SloEngine(rollups, clock));
+        const deploy = new DeployService({
+          targets: new DeployTargets(catalog, {
+            gateway: settings?.getOptionalString('deploy.images.gateway'),
+            vllm: settings?.getOptionalString('deploy.images.vllm'),
+          }),
+          clusters: KubernetesClusterConfig.fromConfig(config),
+          planner: new DeployPlanner(),
+          gate: new ErrorBudgetGate(slo),
+          audit: new DeployAuditLog(db, clock),
+          logger,
+          requestTimeoutMs: num('deploy.requestTimeoutSeconds', 30) * 1000,
+        });
+
         deps.httpRouter.use(
           await createRouter({
             logger,
@@ -242,7 +264,7 @@ export const platformPlugin = createBackendPlugin({
             ingest,
             decisions: new DecisionStore(db),
             rollups,
-            slo: new SloService(catalog, new SloEngine(rollups, clock)),
+            slo,
             cost: new CostEngine(
               rollups,
               catalog,
@@ -250,6 +272,14 @@ export const platformPlugin = createBackendPlugin({
               gpuPricesFromConfig(config),
             ),
             reconciler,
+            cells: new CellStatusService({
+              catalog,
+              slo,
+              rollups,
+              reconciler,
+              clock,
+            }),
+            deploy,
             demo,
           }),
         );

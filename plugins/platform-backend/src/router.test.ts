@@ -255,6 +255,28 @@ describe('platform router', () => {
         .set(as(SRE));
       expect(traffic.body.requests).toBe(2);
       expect(traffic.body.latency.overhead.p95).toBeGreaterThan(0);
+      const lastHour = {
+        from: new Date(Date.now() - 3600_000).toISOString(),
+        to: new Date(Date.now() + 60_000).toISOString(),
+      };
+      const series = await request(server)
+        .get('/api/platform/traffic')
+        .query({ ...lastHour, cell: 'eu-west-shared-1', buckets: 4 })
+        .set(as(SRE));
+      expect(series.status).toBe(200);
+      expect(series.body.requests).toBe(2);
+      expect(series.body.buckets).toHaveLength(4);
+      expect(series.body.buckets[0].from).toBe(series.body.from);
+      expect(series.body.buckets[3].to).toBe(series.body.to);
+      // Nothing lost or counted twice between the parts.
+      expect(
+        series.body.buckets.reduce((n: number, b: any) => n + b.requests, 0),
+      ).toBe(2);
+      const tooMany = await request(server)
+        .get('/api/platform/traffic?buckets=1000')
+        .set(as(SRE));
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.body.error.message).toMatch(/buckets/);
       const badRange = await request(server)
         .get(
           '/api/platform/traffic?from=2026-11-20T00:00:00Z&to=2026-11-19T00:00:00Z',
@@ -310,13 +332,72 @@ describe('platform router', () => {
       expect(ownGpu.body.byTenant).toEqual([]);
 
       // --- runtime (reconciler against a real control API server)
+      const unseen = await request(server)
+        .get('/api/platform/cells/eu-west-shared-1/runtime')
+        .set(as(SRE));
+      expect(unseen.status).toBe(200);
+      expect(unseen.body).toEqual({
+        cell: 'eu-west-shared-1',
+        seen: false,
+        inSync: false,
+        drift: false,
+        consecutiveFailures: 0,
+      });
+      const noSuchCell = await request(server)
+        .get('/api/platform/cells/nowhere/runtime')
+        .set(as(SRE));
+      expect(noSuchCell.status).toBe(404);
+      expect(noSuchCell.body.error.message).toMatch(/No cell named "nowhere"/);
+
+      // --- the Cells overview in one request
+      const now = new Date();
+      const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+      const costThisMonth = (usages: Array<typeof northwindUsage>) =>
+        usages
+          .filter(u => Date.parse(u.timestamp) >= monthStart)
+          .reduce((sum, u) => sum + u.costUsd, 0);
+      const summary = await request(server)
+        .get('/api/platform/cells/summary')
+        .set(as(SRE));
+      expect(summary.status).toBe(200);
+      expect(summary.body.cells.map((c: any) => c.cell)).toEqual([
+        'eu-west-shared-1',
+        'us-east-shared-1',
+      ]);
+      const [shared, empty] = summary.body.cells;
+      expect(shared).toMatchObject({
+        alertState: 'page',
+        runtime: { seen: false },
+        errors: [],
+      });
+      expect(shared.errorBudgetRemaining).toBeLessThan(0);
+      expect(shared.monthToDateUsd).toBeCloseTo(
+        costThisMonth([northwindUsage, brightpathUsage]),
+        10,
+      );
+      expect(empty).toMatchObject({ alertState: 'ok', monthToDateUsd: 0 });
+      expect(empty.errorBudgetRemaining).toBeUndefined();
+      const ownSummary = await request(server)
+        .get('/api/platform/cells/summary')
+        .set(as(NORTHWIND_DEV));
+      expect(ownSummary.status).toBe(200);
+      const [ownShared] = ownSummary.body.cells;
+      expect(ownShared.monthToDateUsd).toBeCloseTo(
+        costThisMonth([northwindUsage]),
+        10,
+      );
+      expect(ownShared.alertState).toBe('ok');
+      expect(ownShared.runtime).toBeUndefined();
+      expect(ownShared.errors).toEqual([
+        'runtime: not allowed: platform.runtime.read',
+      ]);
       expect(
         (
           await request(server)
-            .get('/api/platform/cells/eu-west-shared-1/runtime')
-            .set(as(SRE))
+            .get('/api/platform/cells/summary')
+            .set(as(OUTSIDER))
         ).status,
-      ).toBe(404);
+      ).toBe(403);
       expect(
         (
           await request(server)
@@ -335,6 +416,7 @@ describe('platform router', () => {
       const runtime = await request(server)
         .get('/api/platform/cells/eu-west-shared-1/runtime')
         .set(as(SRE));
+      expect(runtime.body.seen).toBe(true);
       expect(runtime.body.pushedVersion).toBe(gateway.state?.version);
 
       // --- demo backfill, idempotent

@@ -14,21 +14,29 @@ import Router from 'express-promise-router';
 import {
   platformCostReadPermission,
   platformDecisionsReadPermission,
+  platformDeployApplyPermission,
   platformRuntimeManagePermission,
   platformRuntimeReadPermission,
   platformSloReadPermission,
 } from '@cellport/plugin-platform-common';
 import { TenantAccess } from './services/access/TenantAccess';
+import { CellStatusService } from './services/cells/CellStatusService';
 import { Clock } from './services/clock';
 import { CostEngine } from './services/cost/CostEngine';
 import { DecisionStore } from './services/decisions/DecisionStore';
 import { DemoBackfill } from './services/demo/DemoBackfill';
+import {
+  deployApplyBody,
+  deployAuditQuery,
+  deployEntityQuery,
+} from './services/deploy/deployRequests';
+import { DeployService } from './services/deploy/DeployService';
 import { IngestService } from './services/ingest/IngestService';
 import { parseEventBatch } from './services/ingest/parseEventBatch';
 import { ReconcilerService } from './services/reconciler/ReconcilerService';
 import { HISTOGRAM_METRICS, percentile } from './services/rollups/histogram';
 import { RollupStore } from './services/rollups/RollupStore';
-import { DAY_MS } from './services/rollups/timeRanges';
+import { DAY_MS, MINUTE_MS } from './services/rollups/timeRanges';
 import { SloScope, SloService } from './services/slo/SloService';
 import {
   backfillQuery,
@@ -42,6 +50,7 @@ import {
   scopeQuery,
   sloQuery,
   timeRangeQuery,
+  trafficQuery,
 } from './validation';
 
 export interface RouterOptions {
@@ -56,6 +65,8 @@ export interface RouterOptions {
   slo: SloService;
   cost: CostEngine;
   reconciler: ReconcilerService;
+  cells: CellStatusService;
+  deploy: DeployService;
   /** Present only when `platform.demo.enabled` is true. */
   demo?: DemoBackfill;
 }
@@ -143,27 +154,36 @@ export async function createRouter(
       'query',
     );
     const query = parseInput(scopeQuery, req.query, 'query');
+    const { buckets } = parseInput(trafficQuery, req.query, 'query');
     const scope = await access.scope(platformSloReadPermission, credentials);
-    const summary = await options.rollups.summarize(range, {
+    const filter = {
       ...query,
       tenants: TenantAccess.restrict(scope, query.tenant),
-    });
-    const latency = Object.fromEntries(
-      HISTOGRAM_METRICS.map(metric => [
-        metric,
-        {
-          p50: percentile(summary.histograms[metric], 0.5),
-          p95: percentile(summary.histograms[metric], 0.95),
-          p99: percentile(summary.histograms[metric], 0.99),
-        },
-      ]),
+    };
+    const summarize = async (r: { from: number; to: number }) => {
+      const summary = await options.rollups.summarize(r, filter);
+      const latency = Object.fromEntries(
+        HISTOGRAM_METRICS.map(metric => [
+          metric,
+          {
+            p50: percentile(summary.histograms[metric], 0.5),
+            p95: percentile(summary.histograms[metric], 0.95),
+            p99: percentile(summary.histograms[metric], 0.99),
+          },
+        ]),
+      );
+      return {
+        from: new Date(r.from).toISOString(),
+        to: new Date(r.to).toISOString(),
+        ...summary,
+        latency,
+      };
+    };
+    // A chart's series in the same answer: one request per chart instead of one per point.
+    const [total, ...series] = await Promise.all(
+      [range, ...equalParts(range, buckets ?? 0)].map(summarize),
     );
-    res.json({
-      from: new Date(range.from).toISOString(),
-      to: new Date(range.to).toISOString(),
-      ...summary,
-      latency,
-    });
+    res.json(buckets ? { ...total, buckets: series } : total);
   });
 
   router.get('/cost/breakdown', async (req, res) => {
@@ -227,16 +247,34 @@ export async function createRouter(
     );
   });
 
+  // Each part needs its own permission; a part the caller may not read says so in every row.
+  router.get('/cells/summary', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const allowedTenants = (permission: typeof platformSloReadPermission) =>
+      access
+        .scope(permission, credentials)
+        .then(scope => TenantAccess.restrict(scope), deniedAs(false as const));
+    const [slo, cost, runtime] = await Promise.all([
+      allowedTenants(platformSloReadPermission),
+      allowedTenants(platformCostReadPermission),
+      authorize(platformRuntimeReadPermission, credentials).then(
+        () => true,
+        deniedAs(false),
+      ),
+    ]);
+    if (slo === false && cost === false && !runtime) {
+      throw new NotAllowedError(
+        'Not allowed: platform.slo.read, platform.cost.read or platform.runtime.read',
+      );
+    }
+    res.json(await options.cells.summaries({ slo, cost, runtime }));
+  });
+
   router.get('/cells/:ref/runtime', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     const { ref } = parseInput(refParam, req.params, 'path');
     await authorize(platformRuntimeReadPermission, credentials);
-    const runtime = await options.reconciler.runtime(ref);
-    if (!runtime)
-      throw new NotFoundError(
-        `The reconciler has not seen a cell "${ref}" yet`,
-      );
-    res.json(runtime);
+    res.json(await options.cells.runtime(ref));
   });
 
   router.post('/cells/:ref/runtime/reconcile', async (req, res) => {
@@ -244,6 +282,40 @@ export async function createRouter(
     const { ref } = parseInput(refParam, req.params, 'path');
     await authorize(platformRuntimeManagePermission, credentials);
     res.json(await options.reconciler.reconcileCell(ref));
+  });
+
+  // Deploy driver: plan, status and audit are runtime reads; apply is its own permission.
+  router.get('/deploy/plan', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const { entityRef } = parseInput(deployEntityQuery, req.query, 'query');
+    await authorize(platformRuntimeReadPermission, credentials);
+    res.json(await options.deploy.plan(entityRef));
+  });
+
+  router.post('/deploy/apply', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const body = parseInput(deployApplyBody, req.body, 'body');
+    await authorize(platformDeployApplyPermission, credentials);
+    res.json(
+      await options.deploy.apply(body.entityRef, {
+        actor: actorOf(credentials),
+        overrideReason: body.overrideReason,
+      }),
+    );
+  });
+
+  router.get('/deploy/status', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const { entityRef } = parseInput(deployEntityQuery, req.query, 'query');
+    await authorize(platformRuntimeReadPermission, credentials);
+    res.json(await options.deploy.status(entityRef));
+  });
+
+  router.get('/deploy/audit', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const query = parseInput(deployAuditQuery, req.query, 'query');
+    await authorize(platformRuntimeReadPermission, credentials);
+    res.json(await options.deploy.auditLog(query));
   });
 
   router.post('/demo/backfill', async (req, res) => {
@@ -257,6 +329,45 @@ export async function createRouter(
   });
 
   return router;
+}
+
+/** Who made a request, for the audit log: a user's entity ref, or the calling service. */
+function actorOf(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as {
+    type?: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  if (principal.type === 'user' && principal.userEntityRef) {
+    return principal.userEntityRef;
+  }
+  return `${principal.type ?? 'unknown'}:${principal.subject ?? 'unknown'}`;
+}
+
+/**
+ * A range cut into `count` equal parts, oldest first. Inner edges fall on whole minutes, the
+ * rollups' finest grain: a minute read by two parts would be counted twice.
+ */
+function equalParts(range: { from: number; to: number }, count: number) {
+  const step = (range.to - range.from) / count;
+  const edge = (i: number) => {
+    if (i === 0) return range.from;
+    if (i === count) return range.to;
+    const t = Math.floor((range.from + i * step) / MINUTE_MS) * MINUTE_MS;
+    return Math.min(Math.max(t, range.from), range.to);
+  };
+  return Array.from({ length: count }, (_, i) => ({
+    from: edge(i),
+    to: edge(i + 1),
+  }));
+}
+
+/** Turns a permission denial into `value`; any other failure stays a failure. */
+function deniedAs<T>(value: T) {
+  return (error: unknown): T => {
+    if (error instanceof NotAllowedError) return value;
+    throw error;
+  };
 }
 
 /** The one scope an SLO query names (validation ensured there is exactly one). */

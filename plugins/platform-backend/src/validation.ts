@@ -67,6 +67,11 @@ export const scopeQuery = z.object({
   agent: name.optional(),
 });
 
+/** `buckets`: also summarise the range cut into this many equal parts (a chart's points). */
+export const trafficQuery = z.object({
+  buckets: z.coerce.number().int().min(1).max(60).optional(),
+});
+
 export const decisionQuery = scopeQuery.extend({
   model: name.optional(),
   outcome: outcomeSchema.optional(),

@@ -41,10 +41,20 @@ export const platformRuntimeManagePermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * Apply a Cell's or InferenceDeployment's rendered manifests to its cluster (server-side apply,
+ * then prune). Reading the plan, the rollout status and the audit log is `platform.runtime.read`.
+ */
+export const platformDeployApplyPermission = createPermission({
+  name: 'platform.deploy.apply',
+  attributes: { action: 'update' },
+});
+
 export const platformPermissions = [
   platformCostReadPermission,
   platformDecisionsReadPermission,
   platformSloReadPermission,
   platformRuntimeReadPermission,
   platformRuntimeManagePermission,
+  platformDeployApplyPermission,
 ];

@@ -131,6 +131,16 @@ export const inferenceDeploymentCostCard = EntityCardBlueprint.make({
   },
 });
 
+/** An InferenceDeployment's deploy plan, apply, rollout status and audit log. */
+export const inferenceDeploymentDeployCard = EntityCardBlueprint.make({
+  name: 'inference-deployment-deploy',
+  params: {
+    filter: { kind: 'inferencedeployment' },
+    loader: () =>
+      import('./components/DeployCard').then(m => <m.EntityDeployCard />),
+  },
+});
+
 /** Cellport's portal pages: the Cells overview, cell dashboards and the platform kinds' tabs. */
 export const platformPlugin = createFrontendPlugin({
   pluginId: 'platform',
@@ -147,6 +157,7 @@ export const platformPlugin = createFrontendPlugin({
     tenantDashboardContent,
     modelProfileTrafficCard,
     inferenceDeploymentCostCard,
+    inferenceDeploymentDeployCard,
   ],
   routes: { cells: cellsRouteRef },
 });

@@ -93,7 +93,29 @@ describe('the tenant-cell template', () => {
       'cellport:tenant:render',
       'cellport:publish:local',
       'cellport:catalog:register-file',
+      'publish:github',
+      'catalog:register',
       'cellport:runtime:reconcile',
+    ]);
+  });
+
+  it('publishes either locally or to GitHub, never both', () => {
+    const conditions = Object.fromEntries(
+      template.spec.steps.map((s: any) => [s.id, s.if]),
+    );
+    const local = "${{ parameters.publishTo != 'github' }}";
+    const github = "${{ parameters.publishTo == 'github' }}";
+    expect(conditions).toMatchObject({
+      publish: local,
+      register: local,
+      'publish-github': github,
+      'register-github': github,
+    });
+    const publishStep = template.spec.parameters.find(
+      (p: any) => p.title === 'Repository',
+    );
+    expect(publishStep.dependencies.publishTo.oneOf[1].required).toEqual([
+      'repoUrl',
     ]);
   });
 });

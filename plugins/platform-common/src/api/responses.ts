@@ -132,6 +132,12 @@ export interface GpuCostReport {
  */
 export interface CellRuntimeStatus {
   cell: string;
+  /**
+   * False for a cell of the catalog the reconciler has not recorded yet (it picks new cells up
+   * on its next pass, or at once on a reconcile): nothing has been pushed, so only `cell` and
+   * the zero values are set. Not an error.
+   */
+  seen: boolean;
   gatewayUrl?: string;
   desiredVersion?: string;
   pushedVersion?: string;
@@ -153,4 +159,189 @@ export interface CellRuntimeStatus {
     modelProfiles: number;
     agents: number;
   };
+}
+
+/** An SLO's alert state: `page` and `ticket` when a burn-rate alert of that severity fires. */
+export type SloAlertState = 'ok' | 'ticket' | 'page';
+
+/** One row of the Cells overview: a cell's SLO, cost and runtime state in one place. */
+export interface CellSummary {
+  cell: string;
+  /** The worst alert state of the cell's SLOs; absent without SLOs or without permission. */
+  alertState?: SloAlertState;
+  /** The least error budget left among its SLOs with events (1 untouched, below 0 overspent). */
+  errorBudgetRemaining?: number;
+  /** Token cost this calendar month (UTC), of the tenants the caller may see. */
+  monthToDateUsd?: number;
+  runtime?: CellRuntimeStatus;
+  /** What could not be read for this cell and why (a missing permission, a broken entity). */
+  errors: string[];
+}
+
+/** The answer of `GET /cells/summary`: every cell of the catalog, by name. */
+export interface CellSummaryReport {
+  asOf: string;
+  /** The month `monthToDateUsd` covers, `2026-11`. */
+  month: string;
+  cells: CellSummary[];
+}
+
+/** One Kubernetes object the deploy driver renders, applies or prunes. */
+export interface DeployObjectRef {
+  apiVersion: string;
+  kind: string;
+  /** Absent for cluster-scoped objects (Namespaces). */
+  namespace?: string;
+  name: string;
+}
+
+/**
+ * What applying would do to one object: `create` it (absent from the cluster), `change` it (a
+ * field we render differs from the live object's), leave it `unchanged`, or `prune` it (it
+ * carries our labels for the entity but is no longer rendered).
+ */
+export type DeployAction = 'create' | 'change' | 'unchanged' | 'prune';
+
+export interface PlannedDeployObject extends DeployObjectRef {
+  action: DeployAction;
+  /** For `change`: the rendered fields whose live value differs, e.g. `spec.replicas`. */
+  changedFields?: string[];
+}
+
+/**
+ * The cluster a Cell (or an InferenceDeployment's cell) names in `spec.cluster`, and whether
+ * app-config's `kubernetes.clusterLocatorMethods` configures it. Without it the plan is still
+ * rendered (everything `create`) and apply is refused; `message` says what to configure.
+ */
+export interface DeployCluster {
+  name: string;
+  configured: boolean;
+  message?: string;
+}
+
+/** What applying a Cell's or InferenceDeployment's manifests would do now. */
+export interface DeployPlan {
+  entityRef: string;
+  /** The cell whose cluster and error budget the entity deploys under. */
+  cell: string;
+  cluster: DeployCluster;
+  /** Rendered objects in apply order (Namespaces first), then those to prune. */
+  objects: PlannedDeployObject[];
+  counts: Record<DeployAction, number>;
+}
+
+/**
+ * What happened to one object in an apply. `applied` and `pruned` are confirmed by the
+ * cluster; `failed` carries the cluster's message (for a 409, the conflicting field manager) or
+ * says the outcome is unknown (the connection broke after the request was sent);
+ * `not-attempted` objects were not sent at all.
+ */
+export type DeployObjectOutcome =
+  | 'applied'
+  | 'pruned'
+  | 'failed'
+  | 'not-attempted';
+
+export interface DeployObjectResult extends DeployObjectRef {
+  operation: 'apply' | 'prune';
+  outcome: DeployObjectOutcome;
+  /** For `applied`: whether the cluster changed the object (its resourceVersion moved). */
+  changed?: boolean;
+  message?: string;
+}
+
+/**
+ * How an apply ended: `applied` (every object applied and every stale one pruned), `failed`
+ * (at least one object failed or was not attempted; see each object), or `refused` (nothing
+ * sent: no cluster, or the availability error budget is exhausted without an override).
+ */
+export type DeployResult = 'applied' | 'failed' | 'refused';
+
+/** Counts of an apply's object outcomes. */
+export interface DeployResultCounts {
+  applied: number;
+  /** Applied objects the cluster actually changed. */
+  changed: number;
+  pruned: number;
+  failed: number;
+  notAttempted: number;
+}
+
+/** An availability objective of the cell and what is left of its error budget. */
+export interface DeployErrorBudget {
+  objective: string;
+  /** 1 is untouched, 0 spent, negative overspent. */
+  remainingFraction: number;
+}
+
+/** The answer of `POST /deploy/apply`, also what the audit log records. */
+export interface DeployApplyResponse {
+  /** The audit record of this apply. */
+  auditId: number;
+  entityRef: string;
+  cell: string;
+  cluster: string;
+  result: DeployResult;
+  /** Why it was refused, or what failed first. */
+  message?: string;
+  /**
+   * True when the cell's availability error budget is spent: without an override reason the
+   * apply is refused, and the portal asks for one.
+   */
+  errorBudgetExhausted: boolean;
+  errorBudgets: DeployErrorBudget[];
+  overrideReason?: string;
+  objects: DeployObjectResult[];
+  counts: DeployResultCounts;
+}
+
+/** Rollout of one Deployment or StatefulSet of the entity, as the cluster reports it. */
+export interface WorkloadRollout {
+  kind: 'Deployment' | 'StatefulSet';
+  namespace: string;
+  name: string;
+  desiredReplicas: number;
+  updatedReplicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  /**
+   * The controller has seen the newest spec and every desired replica is updated and
+   * available.
+   */
+  rolledOut: boolean;
+  conditions: Array<{
+    type: string;
+    status: string;
+    reason?: string;
+    message?: string;
+    lastTransitionTime?: string;
+  }>;
+}
+
+export interface DeployRolloutStatus {
+  entityRef: string;
+  cluster: DeployCluster;
+  workloads: WorkloadRollout[];
+}
+
+/** One apply attempt in the append-only audit log. */
+export interface DeployAuditRecord {
+  id: number;
+  /** When the attempt ended. */
+  at: string;
+  /** Who asked: a user entity ref, or `service:<subject>`. */
+  actor: string;
+  entityRef: string;
+  cluster: string;
+  result: DeployResult;
+  message?: string;
+  overrideReason?: string;
+  errorBudgets: DeployErrorBudget[];
+  counts: DeployResultCounts;
+  objects: DeployObjectResult[];
+}
+
+export interface DeployAuditPage {
+  /** Newest first. */
+  items: DeployAuditRecord[];
 }

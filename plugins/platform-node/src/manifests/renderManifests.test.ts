@@ -118,6 +118,52 @@ describe('renderCellManifests', () => {
     }
   });
 
+  it('gives a GPU cell the namespace its inference deployments share, locked down', () => {
+    const manifests = renderCellManifests({
+      cell: cell('meridian-dedicated'),
+      tenants,
+    });
+    const inference = manifests.filter(
+      m =>
+        m.metadata.namespace === 'cellport-inference' ||
+        m.metadata.name === 'cellport-inference',
+    );
+    expect(inference.map(m => `${m.kind}/${m.metadata.name}`)).toEqual([
+      'Namespace/cellport-inference',
+      'NetworkPolicy/default-deny',
+      'NetworkPolicy/vllm-traffic',
+    ]);
+    expect(validateManifests(inference)).toEqual([]);
+    const shared = renderCellManifests({
+      cell: cell('eu-west-shared-1'),
+      tenants,
+    });
+    expect(shared.some(m => m.metadata.name === 'cellport-inference')).toBe(
+      false,
+    );
+  });
+
+  it('leaves the replica count to the autoscaler', () => {
+    const manifests = [
+      ...renderCellManifests({ cell: cell('meridian-dedicated'), tenants }),
+      ...renderInferenceManifests({
+        deployment: deployments[0],
+        cell: 'meridian-dedicated',
+      }),
+    ];
+    const deploymentsRendered = find(manifests, 'Deployment') as any[];
+    expect(deploymentsRendered.length).toBe(2);
+    for (const deployment of deploymentsRendered) {
+      expect(deployment.spec).not.toHaveProperty('replicas');
+      expect(
+        find(manifests, 'HorizontalPodAutoscaler').some(
+          (hpa: any) =>
+            hpa.spec.scaleTargetRef.name === deployment.metadata.name,
+        ),
+      ).toBe(true);
+    }
+  });
+
   it('uses the image it is given', () => {
     const manifests = renderCellManifests({
       cell: cell('meridian-dedicated'),

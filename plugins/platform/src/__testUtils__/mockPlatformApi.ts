@@ -1,4 +1,22 @@
-import { PlatformApi, SloReport, SloStatus } from '../api';
+import { PlatformApi, SloReport, SloStatus, TrafficSummary } from '../api';
+
+/** A traffic summary of a range without requests. */
+export function emptyTraffic(): TrafficSummary {
+  return {
+    from: '2026-11-22T00:00:00.000Z',
+    to: '2026-11-23T00:00:00.000Z',
+    requests: 0,
+    byOutcome: {},
+    decisions: 0,
+    fallbacks: 0,
+    cached: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    errorsByClass: {},
+    latency: {},
+  };
+}
 
 /** A PlatformApi whose every method is a jest mock, answering empty data unless overridden. */
 export function mockPlatformApi(
@@ -15,19 +33,10 @@ export function mockPlatformApi(
         objectives: [],
       }),
     ),
-    getTraffic: jest.fn(async () => ({
-      from: '2026-11-22T00:00:00.000Z',
-      to: '2026-11-23T00:00:00.000Z',
-      requests: 0,
-      byOutcome: {},
-      decisions: 0,
-      fallbacks: 0,
-      cached: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      costUsd: 0,
-      errorsByClass: {},
-      latency: {},
+    getTraffic: jest.fn(async () => emptyTraffic()),
+    getTrafficSeries: jest.fn(async () => ({
+      ...emptyTraffic(),
+      buckets: [],
     })),
     getCostBreakdown: jest.fn(async () => ({
       from: '2026-11-16T00:00:00.000Z',
@@ -49,10 +58,37 @@ export function mockPlatformApi(
       byCell: [],
       byTenant: [],
     })),
-    getCellRuntime: jest.fn(async () => undefined),
+    getCellRuntime: jest.fn(async (cell: string) => ({
+      cell,
+      seen: false,
+      inSync: false,
+      drift: false,
+      consecutiveFailures: 0,
+    })),
+    getCellSummaries: jest.fn(async () => ({
+      asOf: '2026-11-23T00:00:00.000Z',
+      month: '2026-11',
+      cells: [],
+    })),
     reconcileCell: jest.fn(async () => {
       throw new Error('403 Not allowed');
     }),
+    getDeployPlan: jest.fn(async (entityRef: string) => ({
+      entityRef,
+      cell: 'x',
+      cluster: { name: 'x', configured: false, message: 'No cluster "x"' },
+      objects: [],
+      counts: { create: 0, change: 0, unchanged: 0, prune: 0 },
+    })),
+    applyDeploy: jest.fn(async () => {
+      throw new Error('403 Not allowed: platform.deploy.apply');
+    }),
+    getDeployStatus: jest.fn(async (entityRef: string) => ({
+      entityRef,
+      cluster: { name: 'x', configured: false },
+      workloads: [],
+    })),
+    getDeployAudit: jest.fn(async () => ({ items: [] })),
   };
   return { ...empty, ...overrides } as jest.Mocked<PlatformApi>;
 }

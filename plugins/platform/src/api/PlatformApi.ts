@@ -1,6 +1,13 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
+import type {
+  DeployApplyResponse,
+  DeployAuditPage,
+  DeployPlan,
+  DeployRolloutStatus,
+} from '@cellport/plugin-platform-common';
 import {
   CellRuntimeStatus,
+  CellSummaryReport,
   CostBreakdown,
   CostGroupBy,
   DecisionDetail,
@@ -11,6 +18,7 @@ import {
   SloReport,
   TenantBudgetReport,
   TimeRange,
+  TrafficSeries,
   TrafficSummary,
 } from './types';
 
@@ -46,6 +54,16 @@ export interface PlatformApi {
   /** Requests, outcomes, tokens, cost and latency percentiles (ms) over the range. */
   getTraffic(range: TimeRange, scope: PlatformScope): Promise<TrafficSummary>;
 
+  /**
+   * The same summary, with the summaries of the range cut into `buckets` equal parts (oldest
+   * first): a chart's series in one request.
+   */
+  getTrafficSeries(
+    range: TimeRange,
+    scope: PlatformScope,
+    buckets: number,
+  ): Promise<TrafficSeries>;
+
   /** Token cost over the range, grouped, with an hourly or daily series per group. */
   getCostBreakdown(
     range: TimeRange,
@@ -66,13 +84,41 @@ export interface PlatformApi {
   getGpuCost(range: TimeRange, cell?: string): Promise<GpuCostReport>;
 
   /**
-   * What the reconciler pushed to a cell's gateway and how that went. Resolves to undefined
-   * when the reconciler has not seen the cell yet (a 404), which is normal for a new cell.
+   * What the reconciler pushed to a cell's gateway and how that went. A cell the reconciler
+   * has not recorded yet, which is normal for a new cell, resolves with `seen: false`.
    */
-  getCellRuntime(cell: string): Promise<CellRuntimeStatus | undefined>;
+  getCellRuntime(cell: string): Promise<CellRuntimeStatus>;
+
+  /**
+   * Every cell's SLO state, error budget left, month-to-date cost and runtime in one call: the
+   * Cells overview. A part the user may not read is named in the row's `errors`.
+   */
+  getCellSummaries(): Promise<CellSummaryReport>;
 
   /** Reconciles a cell's gateway now, ignoring retry backoff; needs `platform.runtime.manage`. */
   reconcileCell(cell: string): Promise<CellRuntimeStatus>;
+
+  /**
+   * What applying a Cell's or InferenceDeployment's manifests (by entity ref) would do: each
+   * object created, changed, unchanged or pruned, and whether its cluster is configured.
+   */
+  getDeployPlan(entityRef: string): Promise<DeployPlan>;
+
+  /**
+   * Applies the entity's manifests to its cluster; needs `platform.deploy.apply`. Resolves with
+   * the audited attempt, a refusal for a spent error budget included (then retry with an
+   * override reason); rejects when no cluster is configured (400) or not permitted (403).
+   */
+  applyDeploy(
+    entityRef: string,
+    overrideReason?: string,
+  ): Promise<DeployApplyResponse>;
+
+  /** Rollout status of the entity's Deployments and StatefulSets. */
+  getDeployStatus(entityRef: string): Promise<DeployRolloutStatus>;
+
+  /** The entity's applies in the audit log, newest first. */
+  getDeployAudit(entityRef: string, limit?: number): Promise<DeployAuditPage>;
 }
 
 /** The platform backend's API, as the portal uses it. */

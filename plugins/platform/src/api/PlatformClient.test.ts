@@ -40,11 +40,35 @@ describe('PlatformClient', () => {
     });
   });
 
-  it('reads a cell the reconciler has not seen as undefined', async () => {
-    const { client } = clientAnswering(404, {
-      error: { name: 'NotFoundError', message: 'not seen' },
+  it('asks for a traffic series in one request', async () => {
+    const { client, fetch } = clientAnswering(200, { buckets: [] });
+    await client.getTrafficSeries(range, { cell: 'c' }, 12);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const url = new URL(fetch.mock.calls[0][0]);
+    expect(url.pathname).toBe('/api/platform/traffic');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      ...range,
+      cell: 'c',
+      buckets: '12',
     });
-    await expect(client.getCellRuntime('new-cell')).resolves.toBeUndefined();
+  });
+
+  it('fails on a cell the catalog does not know', async () => {
+    const { client } = clientAnswering(404, {
+      error: { name: 'NotFoundError', message: 'No cell named "gone"' },
+    });
+    await expect(client.getCellRuntime('gone')).rejects.toThrow(
+      '404 No cell named "gone"',
+    );
+  });
+
+  it('reads every cell summary in one request', async () => {
+    const { client, fetch } = clientAnswering(200, { cells: [] });
+    await expect(client.getCellSummaries()).resolves.toEqual({ cells: [] });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(fetch.mock.calls[0][0]).toBe(
+      'http://backend/api/platform/cells/summary',
+    );
   });
 
   it('fails with the status and the backend message', async () => {
@@ -63,5 +87,25 @@ describe('PlatformClient', () => {
       'http://backend/api/platform/cells/a%20b/runtime/reconcile',
     );
     expect(fetch.mock.calls[0][1]).toEqual({ method: 'POST' });
+  });
+
+  it('posts an apply with its override reason as JSON, and reads the plan by entity ref', async () => {
+    const { client, fetch } = clientAnswering(200, { result: 'applied' });
+    await client.applyDeploy('cell:default/a', 'INC-1');
+    expect(fetch.mock.calls[0][0]).toBe(
+      'http://backend/api/platform/deploy/apply',
+    );
+    expect(fetch.mock.calls[0][1]).toEqual({
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        entityRef: 'cell:default/a',
+        overrideReason: 'INC-1',
+      }),
+    });
+    await client.getDeployPlan('cell:default/a');
+    expect(fetch.mock.calls[1][0]).toBe(
+      'http://backend/api/platform/deploy/plan?entityRef=cell%3Adefault%2Fa',
+    );
   });
 });

@@ -1,8 +1,15 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
+import type {
+  DeployApplyResponse,
+  DeployAuditPage,
+  DeployPlan,
+  DeployRolloutStatus,
+} from '@cellport/plugin-platform-common';
 import { PlatformApi } from './PlatformApi';
 import { PlatformRequestError } from './PlatformRequestError';
 import {
   CellRuntimeStatus,
+  CellSummaryReport,
   CostBreakdown,
   CostGroupBy,
   DecisionDetail,
@@ -13,6 +20,7 @@ import {
   SloReport,
   TenantBudgetReport,
   TimeRange,
+  TrafficSeries,
   TrafficSummary,
 } from './types';
 
@@ -44,6 +52,14 @@ export class PlatformClient implements PlatformApi {
     return this.get('/traffic', { ...range, ...scope });
   }
 
+  getTrafficSeries(
+    range: TimeRange,
+    scope: PlatformScope,
+    buckets: number,
+  ): Promise<TrafficSeries> {
+    return this.get('/traffic', { ...range, ...scope, buckets });
+  }
+
   getCostBreakdown(
     range: TimeRange,
     scope: PlatformScope,
@@ -60,12 +76,12 @@ export class PlatformClient implements PlatformApi {
     return this.get('/cost/gpu', { ...range, cell });
   }
 
-  async getCellRuntime(cell: string): Promise<CellRuntimeStatus | undefined> {
-    const response = await this.fetch(
-      `/cells/${encodeURIComponent(cell)}/runtime`,
-    );
-    if (response.status === 404) return undefined;
-    return this.json(response);
+  getCellRuntime(cell: string): Promise<CellRuntimeStatus> {
+    return this.get(`/cells/${encodeURIComponent(cell)}/runtime`);
+  }
+
+  getCellSummaries(): Promise<CellSummaryReport> {
+    return this.get('/cells/summary');
   }
 
   async reconcileCell(cell: string): Promise<CellRuntimeStatus> {
@@ -75,6 +91,34 @@ export class PlatformClient implements PlatformApi {
       { method: 'POST' },
     );
     return this.json(response);
+  }
+
+  getDeployPlan(entityRef: string): Promise<DeployPlan> {
+    return this.get('/deploy/plan', { entityRef });
+  }
+
+  async applyDeploy(
+    entityRef: string,
+    overrideReason?: string,
+  ): Promise<DeployApplyResponse> {
+    const response = await this.fetch(
+      '/deploy/apply',
+      {},
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ entityRef, overrideReason }),
+      },
+    );
+    return this.json(response);
+  }
+
+  getDeployStatus(entityRef: string): Promise<DeployRolloutStatus> {
+    return this.get('/deploy/status', { entityRef });
+  }
+
+  getDeployAudit(entityRef: string, limit?: number): Promise<DeployAuditPage> {
+    return this.get('/deploy/audit', { entityRef, limit });
   }
 
   private async get<T>(path: string, query: Query = {}): Promise<T> {

@@ -1,5 +1,7 @@
 export type {
   CellRuntimeStatus,
+  CellSummary,
+  CellSummaryReport,
   CostBreakdown,
   CostGroup,
   DecisionDetail,
@@ -9,7 +11,20 @@ export type {
   GpuDeploymentCost,
   TenantBudgetReport,
 } from '@cellport/plugin-platform-common';
+export type {
+  DeployAction,
+  DeployApplyResponse,
+  DeployAuditPage,
+  DeployAuditRecord,
+  DeployCluster,
+  DeployObjectResult,
+  DeployPlan,
+  DeployRolloutStatus,
+  PlannedDeployObject,
+  WorkloadRollout,
+} from '@cellport/plugin-platform-common';
 import type {
+  SloAlertState,
   DropReason,
   ErrorClass,
   Outcome,
@@ -62,7 +77,13 @@ export interface TrafficSummary {
   latency: Partial<Record<LatencyMetricKey, Percentiles>>;
 }
 
-export type AlertState = 'ok' | 'ticket' | 'page';
+/** A summary with the summaries of its range's equal parts, oldest first. */
+export interface TrafficSeries extends TrafficSummary {
+  buckets: TrafficSummary[];
+}
+
+/** An SLO's alert state, as platform-common declares it for the backend and the portal. */
+export type AlertState = SloAlertState;
 export type BurnWindow = '5m' | '30m' | '1h' | '6h' | '3d';
 
 export interface SloStatus {

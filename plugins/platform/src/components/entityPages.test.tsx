@@ -34,6 +34,9 @@ describe('entity pages', () => {
       cell: 'meridian-dedicated',
     });
     expect(api.getCellRuntime).toHaveBeenCalledWith('meridian-dedicated');
+    expect(api.getDeployPlan).toHaveBeenCalledWith(
+      'cell:default/meridian-dedicated',
+    );
     expect(screen.getByText('Blast radius')).toBeInTheDocument();
   });
 

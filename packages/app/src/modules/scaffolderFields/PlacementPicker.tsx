@@ -132,7 +132,9 @@ export function MultiPlacementPicker(
           <TextField
             {...params}
             label={schema.title}
-            required={required}
+            // The chips are the value; the text box only searches, so once something is
+            // chosen the browser must not ask for it to be filled.
+            required={required && selected.length === 0}
             variant="outlined"
           />
         )}

@@ -19,6 +19,9 @@ import { DAY_MS, HOUR_MS } from '../rollups/timeRanges';
 
 /** Requests per agent per hour at the daily peak; nights see a fifth of it. */
 const PEAK_REQUESTS_PER_HOUR = 24;
+const BASE_FAILURE_RATE = 0.00003;
+const INCIDENT_HOUR_CHANCE = 1 / 400;
+const INCIDENT_FAILURE_RATE = 0.03;
 const BATCH_SIZE = 2000;
 
 /** A small deterministic generator, so a backfill replayed yields the same events and ids. */
@@ -94,7 +97,12 @@ export class DemoBackfill {
   }
 }
 
-/** One hour of an agent's traffic: a diurnal rate, ~1% failures, ~4% fallbacks. */
+/**
+ * One hour of an agent's traffic: a diurnal rate, ~4% fallbacks, and failures and latencies
+ * shaped like a healthy platform's, so that SLOs (99.9–99.99%) spend some of their error
+ * budget, not all of it: failures are rare, except in the odd incident hour (about one in
+ * 400 per agent), and latency tails stay mostly under the reference thresholds (seed 001).
+ */
 export function demoRequestsFor(
   agent: AgentEntity,
   entities: PlatformEntities,
@@ -118,12 +126,14 @@ export function demoRequestsFor(
     .filter((p): p is ModelProfileEntity => !!p);
   if (profiles.length === 0) return [];
   const dropped = entities.modelProfiles.find(p => !profiles.includes(p));
+  const failureRate =
+    rand() < INCIDENT_HOUR_CHANCE ? INCIDENT_FAILURE_RATE : BASE_FAILURE_RATE;
   const events: PlatformEvent[] = [];
   for (let i = 0; i < count; i++) {
     const time = hourStart + Math.floor(((i + rand()) / count) * HOUR_MS);
     const id = `demo-${name}-${time}-${i}`;
     const roll = rand();
-    const failed = roll < 0.01;
+    const failed = roll < failureRate;
     const fellBack = !failed && roll < 0.05 && profiles.length > 1;
     const chosen = fellBack ? profiles[1] : profiles[0];
     const inputTokens = Math.round(400 + rand() * 3000);
@@ -132,7 +142,8 @@ export function demoRequestsFor(
       (inputTokens * chosen.spec.pricing.inputPerMillionUsd +
         outputTokens * chosen.spec.pricing.outputPerMillionUsd) /
       1e6;
-    const upstream = failed ? 30000 : Math.round(300 + rand() ** 2 * 4000);
+    // Long tails: a high power of a uniform draw is mostly small, now and then large.
+    const upstream = failed ? 30000 : Math.round(250 + rand() ** 3 * 2500);
     const scope = {
       schemaVersion: EVENTS_SCHEMA_VERSION as typeof EVENTS_SCHEMA_VERSION,
       requestId: `${id}-r`,
@@ -193,11 +204,11 @@ export function demoRequestsFor(
       tokensEstimated: false,
       costUsd,
       cached: false,
-      gatewayOverheadMs: Math.round(4 + rand() ** 4 * 400),
+      gatewayOverheadMs: Math.round(2 + rand() ** 40 * 400),
       upstreamLatencyMs: upstream,
       timeToFirstTokenMs: failed
         ? undefined
-        : Math.round(upstream * (0.2 + rand() * 0.3)),
+        : Math.min(upstream, Math.round(120 + rand() ** 30 * 2500)),
       totalLatencyMs: upstream + 15,
       status: failed ? 504 : 200,
       demo: true,

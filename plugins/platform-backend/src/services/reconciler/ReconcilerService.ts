@@ -83,6 +83,7 @@ export class ReconcilerService {
     const state = row.desired_state ? JSON.parse(row.desired_state) : undefined;
     return {
       cell: row.cell,
+      seen: true,
       gatewayUrl: row.gateway_url ?? undefined,
       desiredVersion: row.desired_version ?? undefined,
       pushedVersion: row.pushed_version ?? undefined,

@@ -65,7 +65,7 @@ export function gatewayManifests(options: {
     kind: 'Deployment',
     metadata: { name: GATEWAY_NAME, namespace, labels: podLabels },
     spec: {
-      replicas: options.minReplicas,
+      // No `replicas`: the HPA below owns the count, starting from minReplicas.
       selector: { matchLabels: selector },
       strategy: {
         type: 'RollingUpdate',

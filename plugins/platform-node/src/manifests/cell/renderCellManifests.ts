@@ -6,6 +6,7 @@ import {
 import { RUNTIME_NAMESPACE } from '../labels';
 import { DEFAULT_IMAGES, Manifest, ManifestImages } from '../types';
 import { gatewayManifests } from './gatewayManifests';
+import { inferenceNamespaceManifests } from './inferenceNamespaceManifests';
 import { tenantNamespaceManifests } from './tenantNamespaceManifests';
 
 /** The namespace of a shared cell's gateway, the stateless shared plane of seed 000. */
@@ -18,6 +19,7 @@ export const SHARED_GATEWAY_NAMESPACE = 'cellport-shared-gateway';
  *   shared by its tenants with tenant context per request.
  * - dedicated and customer-vpc: the tenant's namespace plus the cell's own gateway in
  *   `cellport-runtime`; the same manifests serve both modes, only the cluster differs.
+ * - any cell with GPUs: the `cellport-inference` namespace its vLLM deployments run in.
  *
  * Pass the cell and its tenants as validated entities (defaults applied). Onboarding one more
  * tenant into a running cell renders with `includeGateway: false`: only its namespace.
@@ -55,6 +57,11 @@ export function renderCellManifests(options: {
         minReplicas: ownGateway ? 2 : 4,
         maxReplicas: 8,
       }),
+    );
+  }
+  if ((options.includeGateway ?? true) && cell.spec.capacity.gpus > 0) {
+    manifests.push(
+      ...inferenceNamespaceManifests({ cell: name, kubernetesId }),
     );
   }
   for (const tenant of hosted) {

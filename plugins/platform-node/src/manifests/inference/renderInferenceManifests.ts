@@ -11,7 +11,7 @@ import { INFERENCE_NAMESPACE, platformLabels } from '../labels';
 import { DEFAULT_IMAGES, Manifest, ManifestImages } from '../types';
 import { vllmArgs } from './vllmArgs';
 
-const VLLM_PORT = 8000;
+export const VLLM_PORT = 8000;
 /** Host memory per GPU for loading weights and vLLM's CPU-side buffers. */
 const HOST_MEMORY_PER_GPU_GIB = 24;
 
@@ -48,7 +48,8 @@ export function renderInferenceManifests(options: {
     kind: 'Deployment',
     metadata: { name, namespace, labels: { ...labels, ...selector } },
     spec: {
-      replicas: spec.replicas.min,
+      // No `replicas`: the HPA owns the count (from spec.replicas.min); a value here would be
+      // re-applied over the HPA's and conflict with it under server-side apply.
       selector: { matchLabels: selector },
       // A new replica needs GPUs of its own; never run more than one extra while rolling.
       strategy: {

@@ -1,8 +1,4 @@
-import {
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -12,6 +8,7 @@ import Typography from '@material-ui/core/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import { platformApiRef } from '../../api';
 import { formatCount, formatPercent, formatUsd } from '../format';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 /** An agent's spend this month against its run budget, from its tenant's budget report. */
 export function AgentBudgetCard(props: { tenant: string; agent: string }) {
@@ -25,7 +22,7 @@ export function AgentBudgetCard(props: { tenant: string; agent: string }) {
     <InfoCard title="Cost vs run budget" subheader="This calendar month (UTC)">
       {loading && <Progress />}
       {error && (
-        <ResponseErrorPanel error={error} title="Budget could not be loaded" />
+        <PlatformErrorPanel error={error} title="Budget could not be loaded" />
       )}
       {value && !row && (
         <Typography>

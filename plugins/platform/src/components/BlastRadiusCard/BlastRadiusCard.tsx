@@ -1,8 +1,4 @@
-import {
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -14,6 +10,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { CostGroup, platformApiRef } from '../../api';
 import { formatCount, formatPercent } from '../format';
 import { useTimeRange } from '../TimeRangePicker';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 function ShareTable(props: { title: string; groups: CostGroup[] }) {
   const total = props.groups.reduce((s, g) => s + g.requests, 0);
@@ -61,7 +58,7 @@ export function BlastRadiusCard({ cell }: { cell: string }) {
     <InfoCard title="Blast radius" subheader={`Traffic share, ${label}`}>
       {loading && <Progress />}
       {error && (
-        <ResponseErrorPanel
+        <PlatformErrorPanel
           error={error}
           title="Traffic share could not be loaded"
         />

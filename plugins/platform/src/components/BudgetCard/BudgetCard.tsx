@@ -1,8 +1,4 @@
-import {
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
@@ -10,6 +6,7 @@ import Typography from '@material-ui/core/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import { platformApiRef, TenantBudgetReport } from '../../api';
 import { formatPercent, formatUsd } from '../format';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 function TenantBudget({ report }: { report: TenantBudgetReport }) {
   const over = report.forecastUsd > report.budgetUsd;
@@ -49,7 +46,7 @@ export function BudgetCard({ tenants }: { tenants: string[] }) {
     <InfoCard title="Budget" subheader="This calendar month (UTC)">
       {loading && <Progress />}
       {error && (
-        <ResponseErrorPanel error={error} title="Budgets could not be loaded" />
+        <PlatformErrorPanel error={error} title="Budgets could not be loaded" />
       )}
       {value?.length === 0 && (
         <Typography>No tenants here yet, so no budget to show.</Typography>

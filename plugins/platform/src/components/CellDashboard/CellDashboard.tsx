@@ -1,12 +1,16 @@
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Grid from '@material-ui/core/Grid';
 import { BlastRadiusCard } from '../BlastRadiusCard';
+import { EntityDeployCard } from '../DeployCard';
 import { PageToolbar } from '../PageToolbar';
 import { RuntimeCard } from '../RuntimeCard';
 import { SloCards } from '../SloCards';
 import { TrafficCard } from '../TrafficCard';
 
-/** The Cell's "Dashboard" tab: SLOs, traffic, who is in the blast radius, and runtime sync. */
+/**
+ * The Cell's "Dashboard" tab: SLOs, traffic, who is in the blast radius, runtime sync, and
+ * deploying its manifests to its cluster.
+ */
 export function CellDashboard() {
   const { entity } = useEntity();
   const cell = entity.metadata.name;
@@ -25,6 +29,9 @@ export function CellDashboard() {
         </Grid>
         <Grid item xs={12} md={6}>
           <RuntimeCard cell={cell} />
+        </Grid>
+        <Grid item xs={12}>
+          <EntityDeployCard />
         </Grid>
       </Grid>
     </>

@@ -5,12 +5,10 @@ import {
 } from '@backstage/frontend-test-utils';
 import { entityRouteRef, catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { screen } from '@testing-library/react';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { useLocation } from 'react-router-dom';
 import { PlatformApi, platformApiRef } from '../../api';
-import {
-  mockPlatformApi,
-  sloStatus,
-} from '../../__testUtils__/mockPlatformApi';
+import { mockPlatformApi } from '../../__testUtils__/mockPlatformApi';
 import { CellsPage } from './CellsPage';
 
 function cell(
@@ -36,9 +34,14 @@ function cell(
   };
 }
 
+function LocationProbe() {
+  return <output aria-label="location">{useLocation().search}</output>;
+}
+
 async function renderWith(
   entities: Entity[],
   platformApi: PlatformApi = mockPlatformApi(),
+  search = '',
 ) {
   await renderInTestApp(
     <TestApiProvider
@@ -48,8 +51,12 @@ async function renderWith(
       ]}
     >
       <CellsPage />
+      <LocationProbe />
     </TestApiProvider>,
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    {
+      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      initialRouteEntries: [`/${search}`],
+    },
   );
 }
 
@@ -79,54 +86,62 @@ describe('CellsPage', () => {
     ).toBeInTheDocument();
   });
 
-  it("shows each cell's SLO state, budget left, cost against budget and runtime sync", async () => {
+  it("shows each cell's SLO state, budget left, cost against budget and runtime sync, from one request", async () => {
     const platformApi = mockPlatformApi({
-      getSloReport: jest.fn(async ({ cell: name }) => ({
-        scope: { kind: 'cell' as const, name: name! },
-        objectives:
-          name === 'meridian-dedicated'
-            ? [
-                sloStatus(),
-                sloStatus({
-                  alertState: 'page',
-                  errorBudget: { remainingFraction: -0.25 },
-                }),
-              ]
-            : [sloStatus()],
-      })),
-      getCellRuntime: jest.fn(async name =>
-        name === 'meridian-dedicated'
-          ? {
-              cell: name,
+      getCellSummaries: jest.fn(async () => ({
+        asOf: '2026-11-23T00:00:00.000Z',
+        month: '2026-11',
+        cells: [
+          {
+            cell: 'meridian-dedicated',
+            alertState: 'page' as const,
+            errorBudgetRemaining: -0.25,
+            monthToDateUsd: 1250.5,
+            runtime: {
+              cell: 'meridian-dedicated',
+              seen: true,
               inSync: false,
               drift: false,
               consecutiveFailures: 3,
               lastError: 'connect ECONNREFUSED',
-            }
-          : { cell: name, inSync: true, drift: false, consecutiveFailures: 0 },
-      ),
-      getCostBreakdown: jest.fn(async () => ({
-        from: '',
-        to: '',
-        groupBy: 'cell',
-        granularity: 'day' as const,
-        totalUsd: 1250.5,
-        groups: [
+            },
+            errors: [],
+          },
           {
-            key: 'meridian-dedicated',
-            costUsd: 1250.5,
-            inputTokens: 1,
-            outputTokens: 1,
-            requests: 1,
+            cell: 'eu-west-shared-1',
+            alertState: 'ok' as const,
+            errorBudgetRemaining: 0.5,
+            monthToDateUsd: 0,
+            runtime: {
+              cell: 'eu-west-shared-1',
+              seen: true,
+              inSync: true,
+              drift: false,
+              consecutiveFailures: 0,
+            },
+            errors: [],
+          },
+          {
+            cell: 'apac-new',
+            alertState: 'ok' as const,
+            monthToDateUsd: 0,
+            runtime: {
+              cell: 'apac-new',
+              seen: false,
+              inSync: false,
+              drift: false,
+              consecutiveFailures: 0,
+            },
+            errors: [],
           },
         ],
-        series: [],
       })),
     });
     await renderWith(
       [
         cell('meridian-dedicated', 'dedicated', 'us-east-1', ['meridian']),
         cell('eu-west-shared-1', 'shared', 'eu-west-1', []),
+        cell('apac-new', 'shared', 'ap-southeast-1', []),
         {
           apiVersion: 'cellport.dev/v1alpha1',
           kind: 'Tenant',
@@ -139,6 +154,9 @@ describe('CellsPage', () => {
     const meridian = (await screen.findByText('meridian-dedicated')).closest(
       'tr',
     )!;
+    expect(platformApi.getCellSummaries).toHaveBeenCalledTimes(1);
+    expect(platformApi.getSloReport).not.toHaveBeenCalled();
+    expect(platformApi.getCellRuntime).not.toHaveBeenCalled();
     expect(meridian).toHaveTextContent('page');
     expect(meridian).toHaveTextContent('exhausted (1.25× spent)');
     expect(meridian).toHaveTextContent('$1,250.50 / $40,000.00');
@@ -148,18 +166,69 @@ describe('CellsPage', () => {
     expect(shared).toHaveTextContent('50.0%');
     expect(shared).toHaveTextContent('$0.00 / no budget');
     expect(shared).toHaveTextContent('in sync');
+    const fresh = screen.getByText('apac-new').closest('tr')!;
+    expect(fresh).toHaveTextContent('not synced yet');
+    expect(screen.queryByText(/Some columns are incomplete/)).toBeNull();
+  });
+
+  it('names what is missing, such as a permission', async () => {
+    await renderWith(
+      [cell('meridian-dedicated', 'dedicated', 'us-east-1', [])],
+      mockPlatformApi({
+        getCellSummaries: jest.fn(async () => ({
+          asOf: '',
+          month: '2026-11',
+          cells: [
+            {
+              cell: 'meridian-dedicated',
+              alertState: 'ok' as const,
+              monthToDateUsd: 3,
+              errors: ['runtime: not allowed: platform.runtime.read'],
+            },
+          ],
+        })),
+      }),
+    );
+    const row = (await screen.findByText('meridian-dedicated')).closest('tr')!;
+    expect(row).toHaveTextContent('unknown');
+    expect(screen.getByText(/Some columns are incomplete/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/not allowed: platform\.runtime\.read/),
+    ).toBeInTheDocument();
   });
 
   it('still lists the cells when the platform backend fails', async () => {
     await renderWith(
       [cell('meridian-dedicated', 'dedicated', 'us-east-1', [])],
       mockPlatformApi({
-        getSloReport: jest.fn(async () => {
+        getCellSummaries: jest.fn(async () => {
           throw new Error('503 Service Unavailable');
         }),
       }),
     );
     const row = (await screen.findByText('meridian-dedicated')).closest('tr')!;
     expect(row).toHaveTextContent('no data');
+    expect(screen.getByText(/503 Service Unavailable/)).toBeInTheDocument();
+  });
+
+  it('keeps the search and filters in the URL', async () => {
+    await renderWith(
+      [
+        cell('eu-west-shared-1', 'shared', 'eu-west-1', []),
+        cell('meridian-dedicated', 'dedicated', 'us-east-1', []),
+      ],
+      mockPlatformApi(),
+      '?tier=dedicated',
+    );
+    expect(await screen.findByText('meridian-dedicated')).toBeInTheDocument();
+    expect(screen.queryByText('eu-west-shared-1')).toBeNull();
+    fireEvent.change(screen.getByPlaceholderText('Filter'), {
+      target: { value: 'meridian' },
+    });
+    await waitFor(() =>
+      expect(screen.getByLabelText('location')).toHaveTextContent(
+        '?q=meridian&tier=dedicated',
+      ),
+    );
   });
 });

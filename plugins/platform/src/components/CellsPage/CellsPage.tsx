@@ -10,6 +10,8 @@ import {
   ResponseErrorPanel,
   Table,
   TableColumn,
+  TableState,
+  WarningPanel,
 } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
 import {
@@ -19,18 +21,17 @@ import {
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
 import { CellSpec, TenantSpec } from '@cellport/plugin-platform-common';
-import { useNavigate } from 'react-router-dom';
+import { useCallback } from 'react';
+import { useNavigate, useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
-import { platformApiRef } from '../../api';
+import { CellSummary, platformApiRef } from '../../api';
 import { resolveRefs } from '../entityRefs';
 import { formatBudgetLeft, formatUsd } from '../format';
-import { leastBudgetRemaining, worstAlertState } from '../sloState';
 import {
   AlertStateChip,
   RuntimeSyncChip,
   runtimeSyncLabel,
 } from '../StateChips';
-import { CellStatus, loadCellStatuses } from './cellStatus';
 
 type CellRow = {
   entity: Entity;
@@ -40,7 +41,7 @@ type CellRow = {
   location: string;
   tenantRefs: CompoundEntityRef[];
   tenants: number;
-  status?: CellStatus;
+  summary?: CellSummary;
   /** Plain values for sorting and filtering. */
   sloState: string;
   budgetRemaining?: number;
@@ -80,7 +81,7 @@ const columns: TableColumn<CellRow>[] = [
     field: 'sloState',
     render: row => (
       <span title="The worst alert state of the cell's SLOs">
-        <AlertStateChip state={worstAlertState(row.status?.slo)} />
+        <AlertStateChip state={row.summary?.alertState} />
       </span>
     ),
   },
@@ -102,7 +103,7 @@ const columns: TableColumn<CellRow>[] = [
   {
     title: 'Runtime sync',
     field: 'sync',
-    render: row => <RuntimeSyncChip runtime={row.status?.runtime} />,
+    render: row => <RuntimeSyncChip runtime={row.summary?.runtime} />,
   },
 ];
 
@@ -121,7 +122,7 @@ function hostedTenants(entity: Entity, spec: CellSpec): CompoundEntityRef[] {
 
 function toRow(
   entity: Entity,
-  status: CellStatus | undefined,
+  summary: CellSummary | undefined,
   budgets: Map<string, number>,
 ): CellRow {
   const spec = entity.spec as unknown as CellSpec;
@@ -131,7 +132,6 @@ function toRow(
     (sum, ref) => sum + (budgets.get(stringifyEntityRef(ref)) ?? 0),
     0,
   );
-  const state = worstAlertState(status?.slo);
   return {
     entity,
     spec,
@@ -140,13 +140,63 @@ function toRow(
     location: `${spec.cloud} / ${spec.region}`,
     tenantRefs,
     tenants: tenantRefs.length,
-    status,
-    sloState: state ?? 'no data',
-    budgetRemaining: leastBudgetRemaining(status?.slo),
-    monthToDateUsd: status?.monthToDateUsd,
+    summary,
+    sloState: summary?.alertState ?? 'no data',
+    budgetRemaining: summary?.errorBudgetRemaining,
+    monthToDateUsd: summary?.monthToDateUsd,
     budgetUsd: budgetUsd || undefined,
-    sync: runtimeSyncLabel(status?.runtime),
+    sync: runtimeSyncLabel(summary?.runtime),
   };
+}
+
+/** Table filters and the URL parameters that keep them, so a filtered view can be shared. */
+const FILTER_PARAMS: Record<string, string> = {
+  Tier: 'tier',
+  'Cloud / region': 'region',
+  'SLO state': 'slo',
+  'Runtime sync': 'sync',
+};
+const SEARCH_PARAM = 'q';
+
+function tableStateFrom(params: URLSearchParams): TableState {
+  const filters: Record<string, string[]> = {};
+  for (const [column, param] of Object.entries(FILTER_PARAMS)) {
+    const values = params.getAll(param);
+    if (values.length) filters[column] = values;
+  }
+  // Keys left out, not undefined: the table spreads this over its defaults.
+  const state: TableState = {};
+  const search = params.get(SEARCH_PARAM);
+  if (search) state.search = search;
+  if (Object.keys(filters).length) {
+    state.filters = filters;
+    state.filtersOpen = true;
+  }
+  return state;
+}
+
+function withTableState(
+  current: URLSearchParams,
+  state: TableState,
+): URLSearchParams {
+  const next = new URLSearchParams(current);
+  next.delete(SEARCH_PARAM);
+  if (state.search) next.set(SEARCH_PARAM, state.search);
+  for (const [column, param] of Object.entries(FILTER_PARAMS)) {
+    next.delete(param);
+    const value = state.filters?.[column];
+    for (const v of ([] as string[]).concat(value ?? [])) next.append(param, v);
+  }
+  return next;
+}
+
+/**
+ * Why part of the table is blank: the distinct problems of all rows (one missing permission
+ * blanks a column in every row), or the summary request's own failure.
+ */
+function problemsOf(rows: CellRow[], summaryError?: string): string[] {
+  if (summaryError) return [summaryError];
+  return [...new Set(rows.flatMap(r => r.summary?.errors ?? []))];
 }
 
 /** Every cell of the platform in one table, with its SLO, cost and runtime state. */
@@ -155,9 +205,10 @@ export function CellsPage() {
   const platformApi = useApi(platformApiRef);
   const entityRoute = useRouteRef(entityRouteRef);
   const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
 
   const { value, loading, error } = useAsync(async () => {
-    const [cells, tenants] = await Promise.all([
+    const [cells, tenants, summaries] = await Promise.all([
       catalogApi.getEntities({
         filter: { kind: 'Cell' },
         order: { field: 'metadata.name', order: 'asc' },
@@ -166,6 +217,11 @@ export function CellsPage() {
         filter: { kind: 'Tenant' },
         fields: ['kind', 'metadata.name', 'metadata.namespace', 'spec'],
       }),
+      // One request for every cell; the catalog columns still show if it fails.
+      platformApi.getCellSummaries().then(
+        report => ({ report, error: undefined }),
+        (e: Error) => ({ report: undefined, error: e.message }),
+      ),
     ]);
     const budgets = new Map(
       tenants.items.map(t => [
@@ -173,22 +229,56 @@ export function CellsPage() {
         (t.spec as unknown as TenantSpec)?.monthlyBudgetUsd ?? 0,
       ]),
     );
-    const statuses = await loadCellStatuses(platformApi, cells.items);
-    return cells.items.map(c =>
-      toRow(c, statuses.get(c.metadata.name), budgets),
+    const byName = new Map(
+      (summaries.report?.cells ?? []).map(c => [c.cell, c]),
     );
+    const rows = cells.items.map(c =>
+      toRow(c, byName.get(c.metadata.name), budgets),
+    );
+    return { rows, problems: problemsOf(rows, summaries.error) };
   }, [catalogApi, platformApi]);
 
+  // The table reports its state after every render; only a change goes into the URL.
+  const onStateChange = useCallback(
+    (state: TableState) => {
+      const next = withTableState(params, state);
+      if (next.toString() !== params.toString())
+        setParams(next, { replace: true });
+    },
+    [params, setParams],
+  );
+
   if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
+  if (error)
+    return (
+      <ResponseErrorPanel
+        error={error}
+        title="The catalog's cells could not be loaded; reload the page, or check the catalog backend"
+      />
+    );
 
   return (
     <Content>
+      {value && value.problems.length > 0 && (
+        <WarningPanel
+          defaultExpanded
+          title="Some columns are incomplete"
+          message={
+            <>
+              The platform backend did not answer everything:{' '}
+              {value.problems.join('; ')}. A missing permission is granted by
+              the platform team; otherwise reload the page.
+            </>
+          }
+        />
+      )}
       <Table<CellRow>
-        title={`Cells (${value?.length ?? 0})`}
+        title={`Cells (${value?.rows.length ?? 0})`}
         options={{ paging: false, search: true, padding: 'dense' }}
         columns={columns}
-        data={value ?? []}
+        data={value?.rows ?? []}
+        initialState={tableStateFrom(params)}
+        onStateChange={onStateChange}
         onRowClick={(_event, row) =>
           row &&
           entityRoute &&
@@ -200,12 +290,10 @@ export function CellsPage() {
             }),
           )
         }
-        filters={[
-          { column: 'Tier', type: 'multiple-select' },
-          { column: 'Cloud / region', type: 'multiple-select' },
-          { column: 'SLO state', type: 'multiple-select' },
-          { column: 'Runtime sync', type: 'multiple-select' },
-        ]}
+        filters={Object.keys(FILTER_PARAMS).map(column => ({
+          column,
+          type: 'multiple-select' as const,
+        }))}
         emptyContent={
           <div style={{ padding: 16 }}>
             No cells in the catalog yet. Onboard a tenant with the tenant-cell

@@ -111,9 +111,14 @@ describe('CostCard', () => {
       { cell: 'c' },
       { groupBy: 'agent', granularity: 'day' },
     );
-    expect(
-      screen.getByRole('img', { name: 'Token cost by agent over time' }),
-    ).toBeInTheDocument();
+    const chart = screen.getByRole('img', {
+      name: 'Token cost by agent over time',
+    });
+    for (const { key } of breakdown.groups)
+      expect(chart).toHaveTextContent(key);
+    expect(chart.querySelectorAll('.recharts-bar')).toHaveLength(
+      breakdown.groups.length,
+    );
     fireEvent.change(screen.getByLabelText('Stack by'), {
       target: { value: 'modelProfile' },
     });

@@ -1,8 +1,4 @@
-import {
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
 import TextField from '@material-ui/core/TextField';
@@ -15,6 +11,7 @@ import { StackedBarChart } from '../charts';
 import { formatUsd } from '../format';
 import { useTimeRange } from '../TimeRangePicker';
 import { bucketStarts, costBuckets } from './costBuckets';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 const GROUPS: Record<CostGroupBy, string> = {
   tenant: 'Tenant',
@@ -79,7 +76,7 @@ export function CostCard(props: {
   if (loading) body = <Progress />;
   else if (error)
     body = (
-      <ResponseErrorPanel error={error} title="Cost could not be loaded" />
+      <PlatformErrorPanel error={error} title="Cost could not be loaded" />
     );
   else if (!value || value.series.length === 0)
     body = (

@@ -1,4 +1,4 @@
-import { Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
 import Drawer from '@material-ui/core/Drawer';
@@ -8,6 +8,7 @@ import CloseIcon from '@material-ui/icons/Close';
 import useAsync from 'react-use/esm/useAsync';
 import { platformApiRef } from '../../api';
 import { DecisionDetails } from './DecisionDetails';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 /** One routing decision in full, beside the table it was opened from. */
 export function DecisionDrawer(props: {
@@ -36,7 +37,7 @@ export function DecisionDrawer(props: {
         </Box>
         {loading && <Progress />}
         {error && (
-          <ResponseErrorPanel
+          <PlatformErrorPanel
             error={error}
             title="This decision could not be loaded; it may be past retention"
           />

@@ -1,8 +1,4 @@
-import {
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { Table, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -20,6 +16,7 @@ import { formatMs, formatShortTime, shortVersion } from '../format';
 import { useTimeRange } from '../TimeRangePicker';
 import { DecisionFilterBar } from './DecisionFilterBar';
 import { useDecisionFilters } from './useDecisionFilters';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 const PAGE_SIZE = 50;
 
@@ -115,7 +112,7 @@ export function DecisionsTable({ scope }: { scope: PlatformScope }) {
     <>
       <DecisionFilterBar />
       {error ? (
-        <ResponseErrorPanel
+        <PlatformErrorPanel
           error={error}
           title="Routing decisions could not be loaded"
         />

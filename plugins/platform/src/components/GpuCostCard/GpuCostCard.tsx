@@ -1,7 +1,6 @@
 import {
   InfoCard,
   Progress,
-  ResponseErrorPanel,
   Table,
   TableColumn,
 } from '@backstage/core-components';
@@ -17,6 +16,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { GpuDeploymentCost, platformApiRef } from '../../api';
 import { formatCount, formatPercent, formatUsd } from '../format';
 import { useTimeRange } from '../TimeRangePicker';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 const gpuName = (type: string) =>
   (GPU_TYPES as Record<string, { displayName: string }>)[type]?.displayName ??
@@ -107,7 +107,7 @@ export function GpuCostCard(props: {
     <InfoCard title="GPU cost" subheader={label} action={props.action}>
       {loading && <Progress />}
       {error && (
-        <ResponseErrorPanel
+        <PlatformErrorPanel
           error={error}
           title="GPU cost could not be loaded"
         />

@@ -1,8 +1,4 @@
-import {
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Table from '@material-ui/core/Table';
@@ -14,6 +10,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { platformApiRef } from '../../api';
 import { formatCount, formatPercent, formatTokens, formatUsd } from '../format';
 import { TimeRangePicker, useTimeRange } from '../TimeRangePicker';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 /** Decisions read to estimate the error rate; the API has no per-model traffic summary. */
 const ERROR_SAMPLE = 200;
@@ -49,7 +46,7 @@ export function ModelProfileTrafficCard() {
     <InfoCard title="Traffic" subheader={label} action={<TimeRangePicker />}>
       {loading && <Progress />}
       {error && (
-        <ResponseErrorPanel error={error} title="Traffic could not be loaded" />
+        <PlatformErrorPanel error={error} title="Traffic could not be loaded" />
       )}
       {value && !value.mine && (
         <Typography>

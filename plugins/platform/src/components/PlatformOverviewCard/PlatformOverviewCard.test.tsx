@@ -60,6 +60,7 @@ describe('PlatformOverviewCard', () => {
     expect(table).toHaveTextContent(
       '$0.05 per run, 24,000 tokens per run, $1,500.00 per month',
     );
+    expect(table).toHaveTextContent('300 requests/min, 200,000 tokens/min');
   });
 
   it('shows a model profile with prices per million tokens', async () => {
@@ -70,6 +71,7 @@ describe('PlatformOverviewCard', () => {
       '$0.15 input, $0.60 output per million tokens',
     );
     expect(table).toHaveTextContent('128,000 tokens');
+    expect(screen.getByRole('row', { name: /Type/ })).toHaveTextContent('chat');
   });
 
   it('shows an inference deployment with its GPUs', async () => {

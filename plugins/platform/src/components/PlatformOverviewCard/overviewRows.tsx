@@ -47,9 +47,7 @@ function tenantRows(spec: TenantSpec): Rows {
       : 'not pinned',
     'Highest data classification': spec.dataClassification,
     'Monthly budget': usd(spec.monthlyBudgetUsd),
-    'Rate limits': `${count(
-      spec.rateLimits.requestsPerMinute,
-    )} requests/min, ${count(spec.rateLimits.tokensPerMinute)} tokens/min`,
+    'Rate limits': rateLimits(spec.rateLimits),
     'Allowed models': refs(spec.modelAllowlist, 'ModelProfile'),
     'Prompt cache': spec.promptCache ? 'allowed' : 'off',
   };
@@ -103,13 +101,23 @@ function agentRows(spec: AgentSpec): Rows {
       ]
         .filter(Boolean)
         .join(', ') || '—',
+    'Rate limits': spec.rateLimits
+      ? rateLimits(spec.rateLimits)
+      : "its tenant's only",
   };
+}
+
+function rateLimits(limits: TenantSpec['rateLimits']): string {
+  return `${count(limits.requestsPerMinute)} requests/min, ${count(
+    limits.tokensPerMinute,
+  )} tokens/min`;
 }
 
 function modelProfileRows(spec: ModelProfileSpec): Rows {
   return {
     Provider: spec.provider,
     Model: spec.model,
+    Type: spec.type === 'embeddings' ? 'embeddings' : 'chat',
     Region: spec.region,
     'Quality tier': spec.qualityTier,
     'Context length': `${count(spec.capabilities.contextLength)} tokens`,

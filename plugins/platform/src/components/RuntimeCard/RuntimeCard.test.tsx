@@ -1,4 +1,4 @@
-import { fireEvent, screen } from '@testing-library/react';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { mockPlatformApi } from '../../__testUtils__/mockPlatformApi';
 import {
   pending,
@@ -8,6 +8,7 @@ import { RuntimeCard } from './RuntimeCard';
 
 const runtime = {
   cell: 'meridian-dedicated',
+  seen: true,
   gatewayUrl: 'http://127.0.0.1:7083',
   desiredVersion: 'aaaaaaaaaaaaaaaa',
   pushedVersion: 'bbbbbbbbbbbbbbbb',
@@ -47,13 +48,14 @@ describe('RuntimeCard', () => {
       reconcileCell: jest.fn(async () => ({ ...runtime, inSync: true })),
     });
     await renderWithPlatform(<RuntimeCard cell="new-cell" />, { api });
+    expect(await screen.findByText('not synced yet')).toBeInTheDocument();
     expect(
-      await screen.findByText(/has not seen this cell yet/),
+      screen.getByText(/Nothing has been pushed to this cell's gateway yet/),
     ).toBeInTheDocument();
+    expect(screen.queryByText(/could not be loaded/)).not.toBeInTheDocument();
     fireEvent.click(screen.getByRole('button', { name: 'Reconcile now' }));
     expect(api.reconcileCell).toHaveBeenCalledWith('new-cell');
-    await screen.findByText(/has not seen this cell yet/);
-    expect(api.getCellRuntime).toHaveBeenCalledTimes(2);
+    await waitFor(() => expect(api.getCellRuntime).toHaveBeenCalledTimes(2));
   });
 
   it('shows a failed reconcile', async () => {
@@ -66,5 +68,18 @@ describe('RuntimeCard', () => {
     expect(
       (await screen.findAllByText(/403 Not allowed/)).length,
     ).toBeGreaterThan(0);
+  });
+
+  it('says what to do when the runtime cannot be loaded', async () => {
+    await renderWithPlatform(<RuntimeCard cell="gone" />, {
+      api: mockPlatformApi({
+        getCellRuntime: jest.fn(async () => {
+          throw new Error('404 No cell named "gone" in the catalog');
+        }),
+      }),
+    });
+    expect(
+      await screen.findByText(/Runtime state could not be loaded/),
+    ).toBeInTheDocument();
   });
 });

@@ -1,9 +1,6 @@
-import {
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
+import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -15,6 +12,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { CellRuntimeStatus, platformApiRef } from '../../api';
 import { formatCount, formatTime, shortVersion } from '../format';
 import { RuntimeSyncChip } from '../StateChips';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 function rows(runtime: CellRuntimeStatus): Array<[string, React.ReactNode]> {
   return [
@@ -83,22 +81,31 @@ export function RuntimeCard({ cell }: { cell: string }) {
       }
     >
       {reconcileError && (
-        <ResponseErrorPanel error={reconcileError} title="Reconcile failed" />
+        <PlatformErrorPanel error={reconcileError} title="Reconcile failed" />
       )}
       {state.loading && <Progress />}
       {state.error && (
-        <ResponseErrorPanel
+        <PlatformErrorPanel
           error={state.error}
           title="Runtime state could not be loaded"
         />
       )}
-      {!state.loading && !state.error && !state.value && (
-        <Typography>
-          The reconciler has not seen this cell yet. It picks up new cells from
-          the catalog within a minute; press “Reconcile now” to push at once.
-        </Typography>
+      {state.value && !state.value.seen && (
+        <>
+          <Box mb={1}>
+            <RuntimeSyncChip runtime={state.value} />
+          </Box>
+          <Typography>
+            Nothing has been pushed to this cell's gateway yet: the reconciler
+            picks up new cells from the catalog on its next pass (every 30
+            seconds by default). Press “Reconcile now” to push at once; if the
+            cell stays unsynced, check that the reconciler is enabled
+            (platform.reconciler.enabled) and that the Cell names its gateway
+            (spec.gateway.baseUrl).
+          </Typography>
+        </>
       )}
-      {state.value && (
+      {state.value?.seen && (
         <Table size="small" aria-label="Runtime">
           <TableBody>
             {rows(state.value).map(([label, value]) => (

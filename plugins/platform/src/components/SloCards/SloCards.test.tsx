@@ -66,11 +66,12 @@ describe('SloCards', () => {
     expect(burn).toHaveTextContent('20.0× / 30.0×');
     expect(burn).toHaveTextContent('14.4×');
     expect(within(burn).getAllByText('page')).toHaveLength(2);
-    expect(
-      screen.getByRole('img', {
-        name: 'gateway-availability error budget left over time',
-      }),
-    ).toBeInTheDocument();
+    const budgetChart = screen.getByRole('img', {
+      name: 'gateway-availability error budget left over time',
+    });
+    expect(budgetChart).toHaveTextContent('Budget spent');
+    expect(budgetChart).toHaveTextContent('Error budget left');
+    expect(budgetChart.querySelectorAll('.recharts-line-dot')).toHaveLength(2);
   });
 
   it('says what to do without SLOs', async () => {

@@ -1,13 +1,10 @@
-import {
-  EmptyState,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { EmptyState, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import useAsync from 'react-use/esm/useAsync';
 import { platformApiRef, PlatformScope } from '../../api';
 import { SloCard } from './SloCard';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 /**
  * The SLOs of a cell, tenant or agent, one card each. SLOs are measured over their own rolling
@@ -22,7 +19,7 @@ export function SloCards({ scope }: { scope: PlatformScope }) {
   if (loading) return <Progress />;
   if (error)
     return (
-      <ResponseErrorPanel error={error} title="SLOs could not be loaded" />
+      <PlatformErrorPanel error={error} title="SLOs could not be loaded" />
     );
   if (!value?.objectives.length)
     return (

@@ -23,9 +23,13 @@ export function AlertStateChip({ state }: { state: AlertState | undefined }) {
   }
 }
 
-/** What the reconciler says about a cell's gateway, in one word. */
+/**
+ * What the reconciler says about a cell's gateway, in a word or three. Undefined is a state
+ * that could not be read (no permission, or the request failed).
+ */
 export function runtimeSyncLabel(runtime: CellRuntimeStatus | undefined) {
-  if (!runtime) return 'not reconciled yet';
+  if (!runtime) return 'unknown';
+  if (!runtime.seen) return 'not synced yet';
   if (runtime.lastError && runtime.consecutiveFailures > 0) return 'failing';
   if (runtime.drift) return 'drift';
   return runtime.inSync ? 'in sync' : 'pending';

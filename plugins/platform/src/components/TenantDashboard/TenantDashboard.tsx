@@ -4,9 +4,10 @@ import { BudgetCard } from '../BudgetCard';
 import { CostCard } from '../CostCard';
 import { PageToolbar } from '../PageToolbar';
 import { SloCards } from '../SloCards';
+import { TenantApiKeysCard } from '../TenantApiKeysCard';
 import { TenantResourcesCard } from './TenantResourcesCard';
 
-/** The Tenant's "Dashboard" tab: budget and spend, its cells and agents, cost, SLOs. */
+/** The Tenant's "Dashboard" tab: budget and spend, its cells, agents and keys, cost, SLOs. */
 export function TenantDashboard() {
   const { entity } = useEntity();
   const tenant = entity.metadata.name;
@@ -19,6 +20,9 @@ export function TenantDashboard() {
         </Grid>
         <Grid item xs={12} md={6}>
           <TenantResourcesCard />
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <TenantApiKeysCard />
         </Grid>
         <Grid item xs={12}>
           <CostCard

@@ -1,4 +1,4 @@
-import { fireEvent, screen } from '@testing-library/react';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { useTimeRange } from './useTimeRange';
 import { TimeRangePicker } from './TimeRangePicker';
 import { timeRangeOf } from './useTimeRange';
@@ -10,6 +10,8 @@ function RangeLabel() {
 }
 
 describe('TimeRangePicker', () => {
+  beforeEach(() => window.sessionStorage.clear());
+
   it('computes a range ending on the next whole minute', () => {
     const now = Date.parse('2026-11-23T10:15:30.000Z');
     expect(timeRangeOf('1h', now)).toEqual({
@@ -46,5 +48,44 @@ describe('TimeRangePicker', () => {
       search: '?range=forever',
     });
     expect(screen.getByText('Last 24 hours')).toBeInTheDocument();
+  });
+
+  it('keeps the picked range on a tab opened without one, and puts it in its URL', async () => {
+    const first = await renderWithPlatform(
+      <>
+        <TimeRangePicker />
+        <RangeLabel />
+      </>,
+      { api: mockPlatformApi(), search: '?range=24h' },
+    );
+    fireEvent.change(screen.getByLabelText('Time range'), {
+      target: { value: '7d' },
+    });
+    await screen.findByText('Last 7 days', { selector: 'p' });
+    first.unmount();
+
+    // Another entity tab: Backstage links to it without the query.
+    await renderWithPlatform(<RangeLabel />, {
+      api: mockPlatformApi(),
+      search: '?decision=abc',
+    });
+    expect(screen.getByText('Last 7 days')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.getByLabelText('location')).toHaveTextContent(
+        '?decision=abc&range=7d',
+      ),
+    );
+  });
+
+  it('lets a pasted link win over the remembered range', async () => {
+    window.sessionStorage.setItem('cellport.platform.timeRange', '30d');
+    await renderWithPlatform(<RangeLabel />, {
+      api: mockPlatformApi(),
+      search: '?range=1h',
+    });
+    expect(screen.getByText('Last hour')).toBeInTheDocument();
+    expect(window.sessionStorage.getItem('cellport.platform.timeRange')).toBe(
+      '1h',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import { TrafficSummary } from '../../api';
 import { mockPlatformApi } from '../../__testUtils__/mockPlatformApi';
 import {
@@ -6,7 +6,6 @@ import {
   renderWithPlatform,
 } from '../../__testUtils__/renderWithPlatform';
 import { TrafficCard } from './TrafficCard';
-import { splitRange } from './useTrafficSeries';
 
 function summary(requests: number, errors: number): TrafficSummary {
   return {
@@ -31,45 +30,54 @@ function summary(requests: number, errors: number): TrafficSummary {
 }
 
 describe('TrafficCard', () => {
-  it('splits the range into equal buckets', () => {
-    const buckets = splitRange(
-      { from: '2026-11-23T00:00:00.000Z', to: '2026-11-23T12:00:00.000Z' },
-      12,
-    );
-    expect(buckets).toHaveLength(12);
-    expect(buckets[1]).toEqual({
-      from: '2026-11-23T01:00:00.000Z',
-      to: '2026-11-23T02:00:00.000Z',
-    });
-  });
-
   it('shows loading', async () => {
     await renderWithPlatform(<TrafficCard scope={{ cell: 'c' }} />, {
-      api: mockPlatformApi({ getTraffic: jest.fn(() => pending()) }),
+      api: mockPlatformApi({ getTrafficSeries: jest.fn(() => pending()) }),
     });
     expect(screen.getByTestId('progress')).toBeInTheDocument();
   });
 
   it('shows percentiles, availability and volume by outcome', async () => {
     const api = mockPlatformApi({
-      getTraffic: jest.fn(async () => summary(1000, 10)),
+      getTrafficSeries: jest.fn(async () => ({
+        ...summary(1000, 10),
+        buckets: Array.from({ length: 12 }, (_, i) => ({
+          ...summary(100, i % 3),
+          from: new Date(Date.UTC(2026, 10, 23, i)).toISOString(),
+        })),
+      })),
     });
     await renderWithPlatform(<TrafficCard scope={{ cell: 'c' }} />, { api });
     expect(await screen.findByText('99.000%')).toBeInTheDocument();
-    expect(api.getTraffic).toHaveBeenCalledTimes(13);
+    // One request for the totals and every chart point.
+    expect(api.getTrafficSeries).toHaveBeenCalledTimes(1);
+    expect(api.getTrafficSeries).toHaveBeenCalledWith(
+      expect.objectContaining({ from: expect.any(String) }),
+      { cell: 'c' },
+      12,
+    );
+    expect(api.getTraffic).not.toHaveBeenCalled();
     const latency = screen.getByRole('table', { name: 'Latency percentiles' });
     expect(latency).toHaveTextContent('Upstream800 ms1.50 s2.40 s');
     expect(latency).toHaveTextContent('Time to first token———');
     expect(screen.getByText('1,500 tokens')).toBeInTheDocument();
     expect(screen.getByText('$1.50')).toBeInTheDocument();
+    const latencyChart = screen.getByRole('img', {
+      name: 'Upstream latency percentiles over time',
+    });
+    expect(latencyChart.querySelectorAll('.recharts-line')).toHaveLength(3);
+    expect(latencyChart).toHaveTextContent('p50p95p99');
+    // Every y tick carries its unit.
     expect(
-      screen.getByRole('img', {
-        name: 'Upstream latency percentiles over time',
-      }),
-    ).toBeInTheDocument();
+      within(latencyChart).getAllByText(/^\d+(\.\d+)? (ms|s)$/).length,
+    ).toBeGreaterThanOrEqual(3);
+    const volume = screen.getByRole('img', {
+      name: 'Requests by outcome over time',
+    });
+    expect(volume).toHaveTextContent('successerrorrejectedcancelled');
     expect(
-      screen.getByRole('img', { name: 'Requests by outcome over time' }),
-    ).toBeInTheDocument();
+      volume.querySelectorAll('.recharts-bar-rectangle path').length,
+    ).toBeGreaterThan(0);
   });
 
   it('says there is no traffic yet in this range', async () => {
@@ -84,7 +92,7 @@ describe('TrafficCard', () => {
   it('shows the error', async () => {
     await renderWithPlatform(<TrafficCard scope={{ cell: 'c' }} />, {
       api: mockPlatformApi({
-        getTraffic: jest.fn(async () => {
+        getTrafficSeries: jest.fn(async () => {
           throw new Error('503 unavailable');
         }),
       }),

@@ -1,8 +1,4 @@
-import {
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard, Progress } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
 import Table from '@material-ui/core/Table';
@@ -24,6 +20,7 @@ import {
 } from '../format';
 import { useTimeRange } from '../TimeRangePicker';
 import { useTrafficSeries } from './useTrafficSeries';
+import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 const METRICS: Array<[LatencyMetricKey, string]> = [
   ['upstream', 'Upstream'],
@@ -81,7 +78,7 @@ export function TrafficCard({ scope }: { scope: PlatformScope }) {
   if (loading) body = <Progress />;
   else if (error)
     body = (
-      <ResponseErrorPanel error={error} title="Traffic could not be loaded" />
+      <PlatformErrorPanel error={error} title="Traffic could not be loaded" />
     );
   else if (!value || value.total.requests === 0)
     body = (
@@ -91,8 +88,8 @@ export function TrafficCard({ scope }: { scope: PlatformScope }) {
       </Typography>
     );
   else {
-    const { total, buckets, ranges } = value;
-    const labels = ranges.map(r => bucketLabel(r.from, span));
+    const { total, buckets } = value;
+    const labels = buckets.map(b => bucketLabel(b.from, span));
     body = (
       <>
         <Box display="flex" flexWrap="wrap" mb={2}>

@@ -10,35 +10,21 @@ import {
 /** Points per chart: enough to see a trend, few enough to ask for in one go. */
 export const TRAFFIC_BUCKETS = 12;
 
-/** Cuts a range into equal buckets, oldest first. */
-export function splitRange(
-  range: TimeRange,
-  buckets = TRAFFIC_BUCKETS,
-): TimeRange[] {
-  const from = Date.parse(range.from);
-  const step = (Date.parse(range.to) - from) / buckets;
-  return Array.from({ length: buckets }, (_, i) => ({
-    from: new Date(from + i * step).toISOString(),
-    to: new Date(from + (i + 1) * step).toISOString(),
-  }));
-}
-
 /**
- * The traffic summary of the whole range and of each of its buckets. The backend's /traffic
- * summarises one range from its minute rollups, so a series is one summary per bucket.
+ * The traffic summary of the whole range and of each of its buckets, in one request: the
+ * backend cuts the range into equal parts and summarises each from its rollups.
  */
 export function useTrafficSeries(range: TimeRange, scope: PlatformScope) {
   const api = useApi(platformApiRef);
   return useAsync(async (): Promise<{
     total: TrafficSummary;
     buckets: TrafficSummary[];
-    ranges: TimeRange[];
   }> => {
-    const ranges = splitRange(range);
-    const [total, ...buckets] = await Promise.all([
-      api.getTraffic(range, scope),
-      ...ranges.map(r => api.getTraffic(r, scope)),
-    ]);
-    return { total, buckets, ranges };
+    const { buckets, ...total } = await api.getTrafficSeries(
+      range,
+      scope,
+      TRAFFIC_BUCKETS,
+    );
+    return { total, buckets };
   }, [api, range.from, range.to, scope.cell, scope.tenant, scope.agent]);
 }

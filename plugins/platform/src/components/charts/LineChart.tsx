@@ -1,7 +1,20 @@
-import { useTheme } from '@material-ui/core/styles';
-import { Axis } from './Axis';
-import { Legend } from './Legend';
-import { colourOf, FRAME } from './palette';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart as RechartsLineChart,
+  ReferenceLine,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import {
+  bySeriesIndex,
+  ChartFrame,
+  ChartSize,
+  useChartStyle,
+} from './ChartFrame';
+import { colourOf } from './palette';
 
 export interface LineSeries {
   name: string;
@@ -9,98 +22,117 @@ export interface LineSeries {
   values: Array<number | null>;
 }
 
-/** Lines over shared x labels, with an optional dashed threshold (an SLO target). */
-export function LineChart(props: {
-  ariaLabel: string;
-  labels: string[];
-  series: LineSeries[];
-  formatY: (value: number) => string;
-  threshold?: { value: number; label: string };
-  /** The y axis starts here instead of 0 (budgets go below zero). */
-  minY?: number;
-  /** The y axis ends at least here (1 for a share). */
-  maxY?: number;
-}) {
-  const theme = useTheme();
-  const { labels, series, formatY, threshold } = props;
-  const { width, height, left, right, top, bottom } = FRAME;
+/**
+ * The y span: from 0 (or `minY`, or the lowest value) to the highest value, threshold or
+ * `maxY`. A flat line still gets a span, or every tick would carry the same label.
+ */
+export function yDomain(
+  series: LineSeries[],
+  options: { minY?: number; maxY?: number; threshold?: number },
+): [number, number] {
   const all = series.flatMap(s =>
     s.values.filter((v): v is number => v !== null),
   );
-  const minY = Math.min(props.minY ?? 0, ...all);
-  const highest = Math.max(...all, threshold?.value ?? 0, props.maxY ?? 0);
-  // A flat line still needs a y span, or every gridline gets the same label.
-  const maxY = highest > minY ? highest : minY + (Math.abs(minY) || 1);
-  const plotHeight = height - top - bottom;
-  const xOf = (i: number) =>
-    left + ((width - left - right) * i) / Math.max(labels.length - 1, 1);
-  const yOf = (v: number) =>
-    top + plotHeight * (1 - (v - minY) / (maxY - minY));
+  const low = Math.min(options.minY ?? 0, ...all);
+  const high = Math.max(...all, options.threshold ?? 0, options.maxY ?? 0);
+  return [low, high > low ? high : low + (Math.abs(low) || 1)];
+}
 
-  const path = (values: Array<number | null>) =>
-    values
-      .map((v, i) =>
-        v === null
-          ? ''
-          : `${i === 0 || values[i - 1] === null ? 'M' : 'L'}${xOf(i)},${yOf(
-              v,
-            )}`,
-      )
-      .join(' ');
+/** Lines over shared x labels, with an optional dashed threshold (an SLO target). */
+export function LineChart(
+  props: ChartSize & {
+    ariaLabel: string;
+    labels: string[];
+    series: LineSeries[];
+    /** Formats a y value with its unit, on the axis and in the tooltip. */
+    formatY: (value: number) => string;
+    threshold?: { value: number; label: string };
+    /** The y axis starts here instead of 0 (budgets go below zero). */
+    minY?: number;
+    /** The y axis ends at least here (1 for a share). */
+    maxY?: number;
+  },
+) {
+  const style = useChartStyle();
+  const { labels, series, formatY, threshold } = props;
+  // Series are keyed by position: a name may be anything, including "x".
+  const rows = labels.map((x, i) => ({
+    x,
+    ...Object.fromEntries(series.map((s, k) => [`s${k}`, s.values[i]])),
+  }));
+  const domain = yDomain(series, {
+    minY: props.minY,
+    maxY: props.maxY,
+    threshold: threshold?.value,
+  });
 
   return (
-    <figure style={{ margin: 0 }}>
-      <svg
-        role="img"
-        aria-label={props.ariaLabel}
-        viewBox={`0 0 ${width} ${height}`}
-        width="100%"
-        // Wide cards would scale the text up with the chart; cap the height instead.
-        style={{ maxHeight: 280 }}
-      >
-        <Axis
-          max={maxY - minY}
-          formatY={v => formatY(v + minY)}
-          firstX={labels[0]}
-          lastX={labels[labels.length - 1]}
-        />
-        {threshold && (
-          <line
-            x1={left}
-            x2={width - right}
-            y1={yOf(threshold.value)}
-            y2={yOf(threshold.value)}
-            stroke={theme.palette.error.main}
-            strokeDasharray="6 4"
-          >
-            <title>{threshold.label}</title>
-          </line>
-        )}
-        {series.map((s, k) => (
-          <g key={s.name}>
-            <path
-              d={path(s.values)}
-              fill="none"
+    <ChartFrame
+      ariaLabel={props.ariaLabel}
+      width={props.width}
+      height={props.height}
+    >
+      {size => (
+        <RechartsLineChart
+          {...size}
+          data={rows}
+          accessibilityLayer={false}
+          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+        >
+          <CartesianGrid stroke={style.grid} vertical={false} />
+          <XAxis
+            dataKey="x"
+            tick={style.tick}
+            axisLine={style.axisLine}
+            tickLine={false}
+            minTickGap={24}
+          />
+          <YAxis
+            domain={domain}
+            allowDataOverflow
+            tickFormatter={formatY}
+            tick={style.tick}
+            axisLine={false}
+            tickLine={false}
+            width={72}
+          />
+          <Tooltip
+            {...style.tooltip}
+            itemSorter={bySeriesIndex}
+            formatter={value => formatY(Number(value))}
+          />
+          {threshold && (
+            <ReferenceLine
+              y={threshold.value}
+              stroke={style.threshold}
+              strokeDasharray="6 4"
+              label={{
+                value: threshold.label,
+                position: 'insideBottomRight',
+                fill: style.threshold,
+                fontSize: 11,
+              }}
+            />
+          )}
+          {series.map((s, k) => (
+            <Line
+              key={s.name}
+              dataKey={`s${k}`}
+              name={s.name}
               stroke={colourOf(k)}
               strokeWidth={2}
+              dot={{ r: 2.5, fill: colourOf(k) }}
+              connectNulls={false}
+              isAnimationActive={false}
             />
-            {s.values.map((v, i) =>
-              v === null ? null : (
-                <circle
-                  key={i}
-                  cx={xOf(i)}
-                  cy={yOf(v)}
-                  r={2.5}
-                  fill={colourOf(k)}
-                >
-                  <title>{`${labels[i]} · ${s.name}: ${formatY(v)}`}</title>
-                </circle>
-              ),
-            )}
-          </g>
-        ))}
-      </svg>
-      <Legend names={series.map(s => s.name)} />
-    </figure>
+          ))}
+          <Legend
+            wrapperStyle={style.legend}
+            iconType="square"
+            itemSorter={bySeriesIndex}
+          />
+        </RechartsLineChart>
+      )}
+    </ChartFrame>
   );
 }

@@ -16,12 +16,5 @@ export const SERIES_COLOURS = [
 export const colourOf = (index: number) =>
   SERIES_COLOURS[index % SERIES_COLOURS.length];
 
-/** Chart frame in SVG units; charts scale to their container's width. */
-export const FRAME = {
-  width: 600,
-  height: 200,
-  left: 64,
-  right: 8,
-  top: 8,
-  bottom: 24,
-};
+/** Plot height in pixels; charts take their card's width. */
+export const CHART_HEIGHT = 240;

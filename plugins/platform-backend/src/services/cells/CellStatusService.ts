@@ -1,0 +1,147 @@
+import { NotFoundError } from '@backstage/errors';
+import {
+  CellRuntimeStatus,
+  CellSummary,
+  CellSummaryReport,
+  platformCostReadPermission,
+  platformRuntimeReadPermission,
+  platformSloReadPermission,
+  SloAlertState,
+} from '@cellport/plugin-platform-common';
+import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
+import { Clock } from '../clock';
+import { ReconcilerService } from '../reconciler/ReconcilerService';
+import { COST_COLUMNS, RollupStore } from '../rollups/RollupStore';
+import { SloService } from '../slo/SloService';
+
+const SEVERITY: Record<SloAlertState, number> = { ok: 0, ticket: 1, page: 2 };
+
+/**
+ * What the caller may read: each part is the tenants it is restricted to (undefined for all),
+ * or `false` without the permission, in which case that part of every row says so.
+ */
+export interface CellSummaryAccess {
+  slo: string[] | undefined | false;
+  cost: string[] | undefined | false;
+  runtime: boolean;
+}
+
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const notAllowed = (permission: { name: string }) =>
+  new Error(`not allowed: ${permission.name}`);
+
+/**
+ * The state of cells beside what the catalog says of them: each cell's runtime record, and the
+ * summary of every cell at once (SLO state, error budget left, month-to-date cost, runtime),
+ * so the Cells overview is one request instead of two per cell.
+ */
+export class CellStatusService {
+  constructor(
+    private readonly deps: {
+      catalog: PlatformCatalog;
+      slo: SloService;
+      rollups: RollupStore;
+      reconciler: ReconcilerService;
+      clock: Clock;
+    },
+  ) {}
+
+  /**
+   * A cell's runtime record; a cell of the catalog the reconciler has not recorded yet is
+   * `seen: false`. A name the catalog does not know is a NotFoundError.
+   */
+  async runtime(name: string): Promise<CellRuntimeStatus> {
+    const recorded = await this.deps.reconciler.runtime(name);
+    if (recorded) return recorded;
+    const { cells } = await this.deps.catalog.entities();
+    const cell = cells.find(c => c.metadata.name === refName(name));
+    if (!cell)
+      throw new NotFoundError(`No cell named "${name}" in the catalog`);
+    return unseen(cell.metadata.name);
+  }
+
+  /** Every cell of the catalog, in name order. One cell's failure stays in its own row. */
+  async summaries(access: CellSummaryAccess): Promise<CellSummaryReport> {
+    const now = new Date(this.deps.clock.now());
+    const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+    const { cells } = await this.deps.catalog.entities();
+    const names = cells.map(c => c.metadata.name).sort();
+
+    const costs =
+      access.cost === false
+        ? undefined
+        : this.deps.rollups
+            .breakdown(
+              { from: monthStart, to: now.getTime() },
+              { tenants: access.cost },
+              'cell',
+              COST_COLUMNS,
+            )
+            .then(
+              points => new Map(points.map(p => [p.key!, p.summary.costUsd])),
+            );
+    // Read before the rows so that a failure is reported once per row, not thrown.
+    const costsOrError = await costs?.then(
+      map => ({ map }),
+      error => ({ error: describe(error) }),
+    );
+
+    const rows = await Promise.all(
+      names.map(async (cell): Promise<CellSummary> => {
+        const errors: string[] = [];
+        const row: CellSummary = { cell, errors };
+        const [slo, runtime] = await Promise.allSettled([
+          access.slo === false
+            ? Promise.reject(notAllowed(platformSloReadPermission))
+            : this.deps.slo.report(
+                { kind: 'cell', name: cell },
+                { tenants: access.slo },
+              ),
+          access.runtime
+            ? this.runtime(cell)
+            : Promise.reject(notAllowed(platformRuntimeReadPermission)),
+        ]);
+        if (slo.status === 'fulfilled') {
+          const objectives = slo.value.objectives;
+          if (objectives.length) {
+            row.alertState = objectives
+              .map(o => o.alertState as SloAlertState)
+              .reduce((worst, s) =>
+                SEVERITY[s] > SEVERITY[worst] ? s : worst,
+              );
+          }
+          const left = objectives
+            .filter(o => o.totalEvents > 0)
+            .map(o => o.errorBudget.remainingFraction)
+            .filter((f): f is number => typeof f === 'number');
+          if (left.length) row.errorBudgetRemaining = Math.min(...left);
+        } else errors.push(`SLOs: ${describe(slo.reason)}`);
+        if (runtime.status === 'fulfilled') row.runtime = runtime.value;
+        else errors.push(`runtime: ${describe(runtime.reason)}`);
+        if (!costsOrError)
+          errors.push(
+            `cost: ${notAllowed(platformCostReadPermission).message}`,
+          );
+        else if ('error' in costsOrError)
+          errors.push(`cost: ${costsOrError.error}`);
+        else row.monthToDateUsd = costsOrError.map.get(cell) ?? 0;
+        return row;
+      }),
+    );
+    return {
+      asOf: now.toISOString(),
+      month: now.toISOString().slice(0, 7),
+      cells: rows,
+    };
+  }
+}
+
+function unseen(cell: string): CellRuntimeStatus {
+  return {
+    cell,
+    seen: false,
+    inSync: false,
+    drift: false,
+    consecutiveFailures: 0,
+  };
+}

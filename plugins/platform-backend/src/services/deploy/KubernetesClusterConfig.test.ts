@@ -1,0 +1,62 @@
+import { ConfigReader } from '@backstage/config';
+import { KubernetesClusterConfig } from './KubernetesClusterConfig';
+
+describe('KubernetesClusterConfig', () => {
+  const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const clusters = KubernetesClusterConfig.fromConfig(
+    new ConfigReader({
+      kubernetes: {
+        clusterLocatorMethods: [
+          { type: 'catalog' },
+          {
+            type: 'config',
+            clusters: [
+              {
+                name: 'eks-eu-west-1-shared',
+                url: 'https://k8s.example.internal/',
+                authProvider: 'serviceAccount',
+                serviceAccountToken: 'secret-token',
+                caData: Buffer.from(ca).toString('base64'),
+              },
+              {
+                name: 'gke-by-user',
+                url: 'https://gke.example.internal',
+                authProvider: 'google',
+              },
+            ],
+          },
+        ],
+      },
+    }),
+  );
+
+  it('reads the clusters of the Kubernetes plugin config', () => {
+    expect(clusters.names()).toEqual(['eks-eu-west-1-shared', 'gke-by-user']);
+    expect(clusters.lookup('eks-eu-west-1-shared')).toEqual({
+      configured: true,
+      cluster: {
+        name: 'eks-eu-west-1-shared',
+        url: 'https://k8s.example.internal',
+        token: 'secret-token',
+        ca,
+        skipTLSVerify: false,
+      },
+    });
+  });
+
+  it('says what to configure for a missing cluster or an auth provider it cannot use', () => {
+    expect(clusters.lookup('aks-elsewhere')).toEqual({
+      configured: false,
+      message: expect.stringMatching(
+        /^No cluster "aks-elsewhere" in kubernetes\.clusterLocatorMethods\[type=config\]\.clusters/,
+      ),
+    });
+    expect(clusters.lookup('gke-by-user')).toEqual({
+      configured: false,
+      message: expect.stringMatching(/uses authProvider "google"/),
+    });
+    expect(
+      KubernetesClusterConfig.fromConfig(new ConfigReader({})).names(),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,60 @@
+/** Fields of an object that name it or that the cluster writes: never compared. */
+const IDENTITY_AND_STATUS = new Set(['apiVersion', 'kind', 'status']);
+const METADATA_WE_SET = ['labels', 'annotations'];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fieldPath(parent: string, key: string): string {
+  const segment = /^[A-Za-z_$][\w$]*$/.test(key)
+    ? key
+    : `[${JSON.stringify(key)}]`;
+  if (!parent) return segment;
+  return segment.startsWith('[')
+    ? `${parent}${segment}`
+    : `${parent}.${segment}`;
+}
+
+function diff(rendered: unknown, live: unknown, path: string): string[] {
+  if (isRecord(rendered)) {
+    if (!isRecord(live)) return [path];
+    return Object.entries(rendered).flatMap(([key, value]) =>
+      diff(value, live[key], fieldPath(path, key)),
+    );
+  }
+  if (Array.isArray(rendered)) {
+    if (!Array.isArray(live) || live.length !== rendered.length) return [path];
+    return rendered.flatMap((value, i) =>
+      diff(value, live[i], `${path}[${i}]`),
+    );
+  }
+  return rendered === live ? [] : [path];
+}
+
+/**
+ * The fields we render whose live value differs, as paths (`spec.replicas`,
+ * `metadata.labels["app.kubernetes.io/component"]`, `spec.template.spec.containers[0].image`).
+ *
+ * Only what we render is compared: fields the API server defaults (a Service's clusterIP, a
+ * container's terminationMessagePath), other field managers' fields and `status` do not make an
+ * object changed. Within a list, items are compared by position, and a list of another length
+ * is one changed field. Empty: the live object already holds what we would apply.
+ */
+export function changedFields(
+  rendered: Record<string, unknown>,
+  live: Record<string, unknown>,
+): string[] {
+  const renderedMetadata = (rendered.metadata ?? {}) as Record<string, unknown>;
+  const liveMetadata = (live.metadata ?? {}) as Record<string, unknown>;
+  return [
+    ...METADATA_WE_SET.filter(
+      key => renderedMetadata[key] !== undefined,
+    ).flatMap(key =>
+      diff(renderedMetadata[key], liveMetadata[key], `metadata.${key}`),
+    ),
+    ...Object.entries(rendered)
+      .filter(([key]) => key !== 'metadata' && !IDENTITY_AND_STATUS.has(key))
+      .flatMap(([key, value]) => diff(value, live[key], key)),
+  ];
+}

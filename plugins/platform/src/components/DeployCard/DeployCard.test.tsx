@@ -1,0 +1,264 @@
+import { mockApis, TestApiProvider } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  DeployApplyResponse,
+  DeployAuditRecord,
+  DeployPlan,
+  PlatformApi,
+} from '../../api';
+import { mockPlatformApi } from '../../__testUtils__/mockPlatformApi';
+import {
+  pending,
+  renderWithPlatform,
+} from '../../__testUtils__/renderWithPlatform';
+import { DeployCard } from './DeployCard';
+
+const ENTITY = 'cell:default/meridian-dedicated';
+
+const plan: DeployPlan = {
+  entityRef: ENTITY,
+  cell: 'meridian-dedicated',
+  cluster: { name: 'eks-us-east-1-meridian', configured: true },
+  objects: [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      name: 'tenant-meridian-bank',
+      action: 'create',
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'cellport-runtime',
+      name: 'cellport-gateway',
+      action: 'change',
+      changedFields: ['spec.replicas'],
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      namespace: 'cellport-runtime',
+      name: 'cellport-gateway',
+      action: 'unchanged',
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      namespace: 'tenant-old',
+      name: 'default-deny',
+      action: 'prune',
+    },
+  ],
+  counts: { create: 1, change: 1, unchanged: 1, prune: 1 },
+};
+
+const audited: DeployAuditRecord = {
+  id: 7,
+  at: '2026-11-23T08:00:00.000Z',
+  actor: 'user:default/sre-on-call',
+  entityRef: ENTITY,
+  cluster: 'eks-us-east-1-meridian',
+  result: 'applied',
+  overrideReason: 'INC-4211 rollback',
+  errorBudgets: [{ objective: 'gateway-availability', remainingFraction: -2 }],
+  counts: { applied: 3, changed: 1, pruned: 1, failed: 0, notAttempted: 0 },
+  objects: [],
+};
+
+const refused: DeployApplyResponse = {
+  auditId: 8,
+  entityRef: ENTITY,
+  cell: 'meridian-dedicated',
+  cluster: 'eks-us-east-1-meridian',
+  result: 'refused',
+  message:
+    'The availability error budget of cell "meridian-dedicated" is exhausted',
+  errorBudgetExhausted: true,
+  errorBudgets: [{ objective: 'gateway-availability', remainingFraction: -2 }],
+  objects: [],
+  counts: { applied: 0, changed: 0, pruned: 0, failed: 0, notAttempted: 3 },
+};
+
+const applied: DeployApplyResponse = {
+  ...refused,
+  auditId: 9,
+  result: 'applied',
+  message: undefined,
+  overrideReason: 'INC-4211 rollback',
+  objects: [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'cellport-runtime',
+      name: 'cellport-gateway',
+      operation: 'apply',
+      outcome: 'applied',
+      changed: true,
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      namespace: 'tenant-old',
+      name: 'default-deny',
+      operation: 'prune',
+      outcome: 'pruned',
+    },
+  ],
+  counts: { applied: 3, changed: 1, pruned: 1, failed: 0, notAttempted: 0 },
+};
+
+/** usePermission caches decisions for the module's life: denial is tested in a file of its own. */
+async function renderCard(api: PlatformApi) {
+  return renderWithPlatform(
+    <TestApiProvider
+      apis={[
+        [
+          permissionApiRef,
+          mockApis.permission({ authorize: AuthorizeResult.ALLOW }),
+        ],
+      ]}
+    >
+      <DeployCard entityRef={ENTITY} />
+    </TestApiProvider>,
+    { api },
+  );
+}
+
+describe('DeployCard', () => {
+  it('shows loading', async () => {
+    await renderCard(
+      mockPlatformApi({
+        getDeployPlan: jest.fn(() => pending()),
+        getDeployStatus: jest.fn(() => pending()),
+        getDeployAudit: jest.fn(() => pending()),
+      }),
+    );
+    expect(screen.getAllByTestId('progress')).toHaveLength(3);
+  });
+
+  it('shows why the plan failed', async () => {
+    await renderCard(
+      mockPlatformApi({
+        getDeployPlan: jest.fn(async () => {
+          throw new Error(
+            '503 Could not read cluster "eks-us-east-1-meridian": connect ECONNREFUSED',
+          );
+        }),
+      }),
+    );
+    expect(
+      (await screen.findAllByText(/connect ECONNREFUSED/)).length,
+    ).toBeGreaterThan(0);
+    expect(
+      await screen.findByText(/Nobody has applied this entity/),
+    ).toBeInTheDocument();
+  });
+
+  it('explains a cell without a configured cluster, and does not offer to apply', async () => {
+    await renderCard(mockPlatformApi());
+    expect(
+      await screen.findByText(/Cluster x is not configured/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('No cluster configured, no rollout to show.'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/Nobody has applied this entity/),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Apply' })).toBeDisabled();
+  });
+
+  it('shows the plan, the rollout and the audit log, and asks for a reason when the error budget is spent', async () => {
+    const api = mockPlatformApi({
+      getDeployPlan: jest.fn(async () => plan),
+      getDeployStatus: jest.fn(async () => ({
+        entityRef: ENTITY,
+        cluster: plan.cluster,
+        workloads: [
+          {
+            kind: 'Deployment' as const,
+            namespace: 'cellport-runtime',
+            name: 'cellport-gateway',
+            desiredReplicas: 4,
+            updatedReplicas: 2,
+            readyReplicas: 4,
+            availableReplicas: 4,
+            rolledOut: false,
+            conditions: [
+              {
+                type: 'Progressing',
+                status: 'True',
+                reason: 'ReplicaSetUpdated',
+              },
+            ],
+          },
+        ],
+      })),
+      getDeployAudit: jest.fn(async () => ({ items: [audited] })),
+      applyDeploy: jest
+        .fn()
+        .mockResolvedValueOnce(refused)
+        .mockResolvedValueOnce(applied),
+    });
+    await renderCard(api);
+
+    const planTable = await screen.findByRole('table', { name: 'Deploy plan' });
+    const rows = within(planTable).getAllByRole('row');
+    expect(rows[2]).toHaveTextContent('Deployment/cellport-gateway');
+    expect(rows[2]).toHaveTextContent('change');
+    expect(rows[2]).toHaveTextContent('spec.replicas');
+    expect(rows[4]).toHaveTextContent('prune');
+    expect(
+      screen.getByText('1 to create, 1 to change, 1 unchanged, 1 to prune'),
+    ).toBeInTheDocument();
+    const rollout = await screen.findByRole('table', { name: 'Rollout' });
+    expect(rollout).toHaveTextContent('rolling out');
+    expect(rollout).toHaveTextContent('Progressing=True (ReplicaSetUpdated)');
+    const log = await screen.findByRole('table', { name: 'Deploy audit log' });
+    expect(log).toHaveTextContent('user:default/sre-on-call');
+    expect(log).toHaveTextContent('INC-4211 rollback');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Error budget exhausted');
+    expect(
+      within(dialog).getByRole('button', { name: 'Apply anyway' }),
+    ).toBeDisabled();
+    fireEvent.change(within(dialog).getByLabelText('Override reason'), {
+      target: { value: '  INC-4211 rollback ' },
+    });
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Apply anyway' }),
+    );
+
+    const result = await screen.findByRole('table', { name: 'Apply results' });
+    expect(api.applyDeploy).toHaveBeenNthCalledWith(1, ENTITY, undefined);
+    expect(api.applyDeploy).toHaveBeenNthCalledWith(
+      2,
+      ENTITY,
+      'INC-4211 rollback',
+    );
+    expect(result).toHaveTextContent('applied, changed');
+    expect(result).toHaveTextContent('prune NetworkPolicy/default-deny');
+    expect(
+      screen.getByText('Applied 3 objects (1 changed), pruned 1.'),
+    ).toBeInTheDocument();
+    await waitFor(() => expect(api.getDeployAudit).toHaveBeenCalledTimes(3));
+  });
+
+  it('shows a refused apply without a cluster as an error', async () => {
+    const api = mockPlatformApi({
+      getDeployPlan: jest.fn(async () => plan),
+      applyDeploy: jest.fn(async () => {
+        throw new Error('400 No cluster configured for cell "x"');
+      }),
+    });
+    await renderCard(api);
+    fireEvent.click(await screen.findByRole('button', { name: 'Apply' }));
+    expect(
+      (await screen.findAllByText(/No cluster configured for cell/)).length,
+    ).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,174 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { platformDeployApplyPermission } from '@cellport/plugin-platform-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Typography from '@material-ui/core/Typography';
+import { useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { DeployApplyResponse, DeployPlan, platformApiRef } from '../../api';
+import { DeployAuditTable } from './DeployAuditTable';
+import { DeployPlanTable } from './DeployPlanTable';
+import { DeployResultTable } from './DeployResultTable';
+import { OverrideReasonDialog } from './OverrideReasonDialog';
+import { RolloutTable } from './RolloutTable';
+
+const AUDIT_ROWS = 10;
+
+function planSummary(plan: DeployPlan): string {
+  const { create, change, unchanged, prune } = plan.counts;
+  return `${create} to create, ${change} to change, ${unchanged} unchanged, ${prune} to prune`;
+}
+
+function Section(props: { title: string; children: React.ReactNode }) {
+  return (
+    <Box mt={2}>
+      <Typography variant="h6" component="h3" gutterBottom>
+        {props.title}
+      </Typography>
+      {props.children}
+    </Box>
+  );
+}
+
+/**
+ * Deploying a Cell or InferenceDeployment to its cluster: the plan (what apply would create,
+ * change or prune), an Apply button for those allowed `platform.deploy.apply`, what the last
+ * apply did to each object, the rollout of its workloads and the audit log. When the cell's
+ * error budget is spent the apply is refused, and the card asks for an override reason.
+ */
+export function DeployCard({ entityRef }: { entityRef: string }) {
+  const api = useApi(platformApiRef);
+  const plan = useAsyncRetry(
+    () => api.getDeployPlan(entityRef),
+    [api, entityRef],
+  );
+  const rollout = useAsyncRetry(
+    () => api.getDeployStatus(entityRef),
+    [api, entityRef],
+  );
+  const audit = useAsyncRetry(
+    () => api.getDeployAudit(entityRef, AUDIT_ROWS),
+    [api, entityRef],
+  );
+  const { allowed } = usePermission({
+    permission: platformDeployApplyPermission,
+  });
+  const [applying, setApplying] = useState(false);
+  const [response, setResponse] = useState<DeployApplyResponse>();
+  const [applyError, setApplyError] = useState<Error>();
+  const [askReason, setAskReason] = useState(false);
+
+  const apply = async (overrideReason?: string) => {
+    setAskReason(false);
+    setApplying(true);
+    setApplyError(undefined);
+    try {
+      const answer = await api.applyDeploy(entityRef, overrideReason);
+      setResponse(answer);
+      if (answer.result === 'refused' && answer.errorBudgetExhausted) {
+        setAskReason(true);
+      }
+    } catch (e) {
+      setApplyError(e as Error);
+    } finally {
+      setApplying(false);
+      plan.retry();
+      rollout.retry();
+      audit.retry();
+    }
+  };
+
+  const cluster = plan.value?.cluster;
+  return (
+    <InfoCard
+      title="Deploy"
+      subheader={
+        cluster
+          ? `The catalog's manifests against cluster ${cluster.name}`
+          : "The catalog's manifests against the cell's cluster"
+      }
+      action={
+        allowed && (
+          <Button
+            color="primary"
+            variant="contained"
+            disabled={applying || !cluster?.configured}
+            onClick={() => apply()}
+          >
+            {applying ? 'Applying…' : 'Apply'}
+          </Button>
+        )
+      }
+    >
+      {applyError && (
+        <ResponseErrorPanel error={applyError} title="Apply failed" />
+      )}
+      {response && <DeployResultTable response={response} />}
+      <OverrideReasonDialog
+        open={askReason}
+        cell={response?.cell ?? ''}
+        onCancel={() => setAskReason(false)}
+        onConfirm={reason => apply(reason)}
+      />
+
+      <Section title="Plan">
+        {plan.loading && !plan.value && <Progress />}
+        {plan.error && (
+          <ResponseErrorPanel
+            error={plan.error}
+            title="The plan could not be made"
+          />
+        )}
+        {plan.value && (
+          <>
+            {!plan.value.cluster.configured && (
+              <Typography variant="body2" paragraph>
+                Cluster {plan.value.cluster.name} is not configured, so nothing
+                can be applied: {plan.value.cluster.message}
+              </Typography>
+            )}
+            <Typography variant="body2" paragraph>
+              {planSummary(plan.value)}
+            </Typography>
+            <DeployPlanTable plan={plan.value} />
+          </>
+        )}
+      </Section>
+
+      <Section title="Rollout">
+        {rollout.loading && !rollout.value && <Progress />}
+        {rollout.error && (
+          <ResponseErrorPanel
+            error={rollout.error}
+            title="Rollout status could not be read"
+          />
+        )}
+        {rollout.value &&
+          (rollout.value.cluster.configured ? (
+            <RolloutTable workloads={rollout.value.workloads} />
+          ) : (
+            <Typography variant="body2">
+              No cluster configured, no rollout to show.
+            </Typography>
+          ))}
+      </Section>
+
+      <Section title="Audit log">
+        {audit.loading && !audit.value && <Progress />}
+        {audit.error && (
+          <ResponseErrorPanel
+            error={audit.error}
+            title="The audit log could not be loaded"
+          />
+        )}
+        {audit.value && <DeployAuditTable records={audit.value.items} />}
+      </Section>
+    </InfoCard>
+  );
+}

@@ -1,0 +1,2 @@
+export { DeployCard } from './DeployCard';
+export { EntityDeployCard } from './EntityDeployCard';

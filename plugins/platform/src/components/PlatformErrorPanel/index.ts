@@ -1,0 +1,1 @@
+export { PlatformErrorPanel, whatToDo } from './PlatformErrorPanel';

@@ -1,0 +1,1 @@
+export { TenantApiKeysCard } from './TenantApiKeysCard';

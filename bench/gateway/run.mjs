@@ -9,7 +9,7 @@
 // connection, streaming time to first byte) and the gateway-to-proxy ratios. Finally a router
 // micro-benchmark: decision time with 100 model profiles and 1,000 tenants.
 //
-// Knobs (env): BENCH_REQUESTS (per phase, default 3000), BENCH_CONCURRENCY (default 16),
+// Knobs (env): BENCH_REQUESTS (per phase, default 10000), BENCH_CONCURRENCY (default 16),
 // BENCH_STREAM_REQUESTS (default 600), BENCH_JSON=1 for machine-readable output.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -33,7 +33,7 @@ const transform = require.resolve(
   '@backstage/cli-node/config/nodeTransform.cjs',
 );
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const STREAM_REQUESTS = Number(process.env.BENCH_STREAM_REQUESTS ?? 600);
 const WARMUP = 800;

@@ -2,7 +2,8 @@
  * Benchmark of plugins/platform-backend (issue 4): loads 30 days of rollups for 50 tenants and
  * 5 million raw routing decisions, then measures, on SQLite and on PostgreSQL:
  *   - ingest rate: batches of 5000 events validated and stored through IngestService, the path
- *     behind POST /api/platform/events and the NATS consumer, on top of the loaded data;
+ *     behind POST /api/platform/events and the NATS consumer, on top of the loaded data, and
+ *     its ratio to the floor measured in the same run: the same rows inserted as they are;
  *   - p50/p95 of the cell dashboard's calls: SLO summary, cost breakdown, first page of decisions.
  *
  *   node --require @backstage/cli/config/nodeTransform.cjs bench/platform-backend/run.ts \
@@ -35,6 +36,7 @@ import { DecisionStore } from '../../plugins/platform-backend/src/services/decis
 import {
   DECISION_COLUMNS,
   decisionRow,
+  usageRow,
 } from '../../plugins/platform-backend/src/services/ingest/eventRows';
 import { IngestService } from '../../plugins/platform-backend/src/services/ingest/IngestService';
 import { parseEventBatch } from '../../plugins/platform-backend/src/services/ingest/parseEventBatch';
@@ -338,14 +340,9 @@ async function loadRollups(db: Knex) {
   }
 }
 
-/**
- * Ingests INGEST_EVENTS fresh events (the last hour's traffic, as JSON bodies) through
- * validation and IngestService, in `streams` concurrent streams of batches, as several
- * gateways (or NATS consumers) would post them.
- */
-async function measureIngest(db: Knex, streams: number, firstId: number) {
-  const ingest = new IngestService(db);
-  const rand = random(99 + streams);
+/** INGEST_EVENTS fresh events (the last hour's traffic) as posted JSON bodies of 5000. */
+function ingestBatches(seed: number, firstId: number): unknown[] {
+  const rand = random(seed);
   const batches: unknown[] = [];
   const requests = INGEST_EVENTS / 2;
   for (let i = 0; i < requests; i += 2500) {
@@ -358,20 +355,72 @@ async function measureIngest(db: Knex, streams: number, firstId: number) {
     // Through JSON, as a posted body arrives.
     batches.push(JSON.parse(JSON.stringify({ events })));
   }
+  return batches;
+}
+
+/** Runs `store` over the batches in `streams` concurrent streams; events stored per second. */
+async function timeStreams(
+  batches: unknown[],
+  streams: number,
+  store: (body: unknown) => Promise<number>,
+) {
   const started = process.hrtime.bigint();
   let stored = 0;
   let next = 0;
   await Promise.all(
     Array.from({ length: streams }, async () => {
       while (next < batches.length) {
-        const body = batches[next++];
-        const result = await ingest.ingest(parseEventBatch(body));
-        stored += result.stored;
+        // Not `stored += await …`: that reads `stored` before the other stream adds to it.
+        const count = await store(batches[next++]);
+        stored += count;
       }
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { events: stored, seconds, rate: stored / seconds };
+}
+
+/**
+ * Ingests fresh events through validation and IngestService, in `streams` concurrent streams
+ * of batches, as several gateways (or NATS consumers) would post them.
+ */
+async function measureIngest(db: Knex, streams: number, firstId: number) {
+  const ingest = new IngestService(db);
+  return timeStreams(
+    ingestBatches(99 + streams, firstId),
+    streams,
+    async body => (await ingest.ingest(parseEventBatch(body))).stored,
+  );
+}
+
+/**
+ * The floor ingest is compared with, in the same run and database: the same events' rows
+ * inserted as they are, one stream, with no validation, no duplicate check and no rollups.
+ */
+async function measureInsertFloor(db: Knex, firstId: number) {
+  return timeStreams(ingestBatches(7, firstId), 1, async body => {
+    const events = (body as { events: PlatformEvent[] }).events;
+    const decisions = events
+      .filter((e): e is RoutingDecision => e.type === 'routing-decision')
+      .map(e => decisionRow(e, false));
+    const usages = events
+      .filter((e): e is UsageEvent => e.type === 'usage')
+      .map(e => usageRow(e, false));
+    await db.transaction(async trx => {
+      for (const [table, rows] of [
+        ['platform_routing_decisions', decisions],
+        ['platform_usage_events', usages],
+      ] as const) {
+        for (const part of chunk(
+          rows as object[],
+          insertChunkSize(Object.keys(rows[0]).length),
+        )) {
+          await trx(table).insert(part);
+        }
+      }
+    });
+    return events.length;
+  });
 }
 
 async function measure(name: string, fn: () => Promise<unknown>) {
@@ -536,10 +585,23 @@ async function main() {
           concurrent.events
         } events in ${concurrent.seconds.toFixed(1)} s`,
       );
+      const floor = await measureInsertFloor(db, DECISIONS + 2 * INGEST_EVENTS);
+      log(
+        `[${kind}] plain insert floor: ${
+          floor.events
+        } events in ${floor.seconds.toFixed(1)} s`,
+      );
       const calls = await dashboard(db);
       report.push(
         `${kind}: ingest, one stream of batches: ${rate(sequential)}`,
         `${kind}: ingest, two concurrent streams: ${rate(concurrent)}`,
+        `${kind}: plain insert of the same rows, one stream (the floor): ${Math.round(
+          floor.rate,
+        ).toLocaleString('en')} events/s; ingest reaches ${(
+          sequential.rate / floor.rate
+        ).toFixed(2)}x of it with one stream, ${(
+          concurrent.rate / floor.rate
+        ).toFixed(2)}x with two`,
         ...calls.map(
           c =>
             `${kind}: ${c.name}: p50 ${c.p50.toFixed(

@@ -37,6 +37,15 @@ export interface Config {
       retryDelayMs?: number;
     };
 
+    /** API keys the scaffolder creates for tenants and agents. */
+    apiKeys?: {
+      /**
+       * Hours a new key can be revealed, once, by whoever ran the template; unrevealed keys
+       * are then deleted with the other expired records. Default 24.
+       */
+      revealHours?: number;
+    };
+
     /** Cost engine settings. */
     cost?: {
       /**
@@ -44,6 +53,16 @@ export interface Config {
        * "H100-80GB"). Types not listed use built-in list prices.
        */
       gpuHourlyUsd?: { [gpuType: string]: number };
+      /**
+       * Sampling of the GPUs InferenceDeployments hold, from the deploy driver's rollout
+       * status on their clusters (only where `kubernetes.clusterLocatorMethods` names the
+       * cluster). GPU cost integrates the samples; time without one counts at the catalog's
+       * minimum replicas.
+       */
+      gpuSampling?: {
+        /** Minutes between samples. Default 5. A sample stands for two intervals. */
+        intervalMinutes?: number;
+      };
     };
 
     /** The catalog → gateway reconciler. */

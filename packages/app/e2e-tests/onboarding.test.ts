@@ -49,14 +49,45 @@ test('a guest onboards a tenant into a shared cell through the form', async ({
   });
   await page.getByRole('button', { name: 'Create' }).click();
 
-  await expect(page.getByText('API key (shown once)')).toBeVisible({
-    timeout: 60_000,
+  // The run's output holds no key, only a link that reveals it once.
+  const revealLink = page.getByRole('link', {
+    name: 'Reveal the API key (once)',
   });
-  await expect(page.getByText(/cpk_[A-Za-z0-9_-]{32}/)).toBeVisible();
+  await expect(revealLink).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText(/cpk_[A-Za-z0-9_-]{32}/)).toHaveCount(0);
   await page.screenshot({
     path: 'test-results/screenshots/onboarding-done.png',
     fullPage: true,
   });
+  const runPage = page.url();
+  await revealLink.click();
+  await page.getByRole('button', { name: 'Reveal key' }).click();
+  const key = (await page.getByLabel('API key').textContent())!;
+  expect(key).toMatch(/^cpk_[A-Za-z0-9_-]{32}$/);
+  await page.screenshot({
+    path: 'test-results/screenshots/onboarding-key.png',
+    fullPage: true,
+  });
+  // The run pushed the cell's gateway state: the key works there at once.
+  const completion = await page.request.post(
+    'http://127.0.0.1:7081/v1/chat/completions',
+    {
+      headers: { Authorization: `Bearer ${key}` },
+      data: {
+        model: 'azure-gpt-4o-mini-eu',
+        messages: [{ role: 'user', content: 'Plan a weekend in Lisbon' }],
+        max_tokens: 16,
+      },
+    },
+  );
+  expect(completion.status()).toBe(200);
+  // A second visit to the link shows nothing.
+  await page.reload();
+  await page.getByRole('button', { name: 'Reveal key' }).click();
+  await expect(
+    page.getByText(/already revealed, or the link expired/),
+  ).toBeVisible();
+  await page.goto(runPage);
 
   // The catalog reads the new repository within seconds; open the page once it has.
   const backend = 'http://localhost:7007';

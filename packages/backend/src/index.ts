@@ -18,6 +18,7 @@ backend.add(import('@cellport/plugin-catalog-backend-module-platform'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
 backend.add(import('@cellport/plugin-scaffolder-backend-module-platform'));
 
 backend.add(import('@backstage/plugin-kubernetes-backend'));

@@ -90,6 +90,7 @@ describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
   const token = crypto.randomBytes(24).toString('base64url');
   let backend: ChildProcess | undefined;
   let baseUrl = '';
+  let metricsUrl = '';
 
   const call = async (method: string, urlPath: string, body?: unknown) => {
     const response = await fetch(`${baseUrl}${urlPath}`, {
@@ -102,6 +103,22 @@ describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
     });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : {} };
+  };
+  const waitForCatalog = async () => {
+    for (const ref of [CELL, INFERENCE]) {
+      const [kind, name] = ref.split(':default/');
+      let status = 0;
+      for (let attempt = 0; attempt < 180 && status !== 200; attempt++) {
+        if (attempt > 0) await sleep(500);
+        status = (
+          await call(
+            'GET',
+            `/api/catalog/entities/by-name/${kind}/default/${name}`,
+          )
+        ).status;
+      }
+      expect(status).toBe(200);
+    }
   };
   const log = () => fs.readFileSync(logFile, 'utf8').slice(-4000);
 
@@ -173,16 +190,28 @@ describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
       }),
     );
     const out = fs.openSync(logFile, 'w');
+    metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
     backend = spawn(
       process.execPath,
       [
         '--require',
         require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+        // As in the portal's image: Prometheus metrics on a port of their own.
+        '--require',
+        path.join(__dirname, 'instrumentation.js'),
         path.join(__dirname, '__testUtils__/kubernetesTestBackend.ts'),
         '--config',
         configFile,
       ],
-      { cwd: path.resolve(__dirname, '..'), stdio: ['ignore', out, out] },
+      {
+        cwd: path.resolve(__dirname, '..'),
+        stdio: ['ignore', out, out],
+        env: {
+          ...process.env,
+          CELLPORT_METRICS_HOST: '127.0.0.1',
+          CELLPORT_METRICS_PORT: new URL(metricsUrl).port,
+        },
+      },
     );
     for (let attempt = 0; ; attempt++) {
       if (backend.exitCode !== null || attempt > 240) {
@@ -209,20 +238,7 @@ describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
   });
 
   it('shows the pods the deploy driver rolled out for a cell and its GPU inference deployment', async () => {
-    for (const ref of [CELL, INFERENCE]) {
-      const [kind, name] = ref.split(':default/');
-      let status = 0;
-      for (let attempt = 0; attempt < 180 && status !== 200; attempt++) {
-        if (attempt > 0) await sleep(500);
-        status = (
-          await call(
-            'GET',
-            `/api/catalog/entities/by-name/${kind}/default/${name}`,
-          )
-        ).status;
-      }
-      expect(status).toBe(200);
-    }
+    await waitForCatalog();
 
     // The renderer leaves the inference namespace to the cluster's operators.
     cluster.put({
@@ -286,5 +302,54 @@ describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
         },
       }),
     );
+  });
+
+  it("serves Prometheus metrics: its HTTP server's and the catalog's", async () => {
+    await waitForCatalog();
+    const scrape = async () => {
+      const response = await fetch(metricsUrl);
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    /** The value of the one sample of a metric with these labels, 0 while there is none. */
+    const value = (metrics: string, name: string, labels: string[]) => {
+      const lines = metrics
+        .split('\n')
+        .filter(
+          line =>
+            line.startsWith(`${name}{`) &&
+            labels.every(label => line.includes(label)),
+        );
+      expect(lines.length).toBeLessThanOrEqual(1);
+      return lines.length ? Number(lines[0].split(' ').pop()) : 0;
+    };
+    const notFound = (metrics: string) =>
+      value(metrics, 'http_server_request_duration_count', [
+        'http_request_method="GET"',
+        'http_response_status_code="404"',
+      ]);
+
+    const before = notFound(await scrape());
+    const missing = await call(
+      'GET',
+      '/api/catalog/entities/by-name/cell/default/no-such-cell',
+    );
+    expect(missing.status).toBe(404);
+    // The request is recorded as its response ends: scrape until it shows.
+    let metrics = await scrape();
+    for (
+      let attempt = 0;
+      attempt < 20 && notFound(metrics) === before;
+      attempt++
+    ) {
+      await sleep(250);
+      metrics = await scrape();
+    }
+    expect(notFound(metrics)).toBe(before + 1);
+
+    // Backstage's own metrics, through @opentelemetry/api: the catalog counts its entities.
+    expect(value(metrics, 'catalog_entities_count', ['kind="cell"'])).toBe(1);
+    // Request headers never become labels.
+    expect(metrics).not.toContain(token);
   });
 });

@@ -291,22 +291,35 @@ describe('the self-service templates through the scaffolder', () => {
       type: 'hostedBy',
       targetRef: 'cell:default/eu-west-shared-1',
     });
-    // The key is shown once in the run's output; the tenant holds only its hash.
+    // The run printed no key, only a link that reveals it once to whoever ran the template;
+    // the tenant holds only its hash.
     const shown = JSON.stringify(run.output);
-    const key = shown.match(/cpk_[A-Za-z0-9_-]{32}/)?.[0];
-    expect(key).toBeDefined();
+    expect(shown).not.toMatch(/cpk_[A-Za-z0-9_-]{32}/);
+    expect(run.log).not.toMatch(/cpk_[A-Za-z0-9_-]{32}/);
+    const revealUrl: string = run.output.links.find(
+      (link: { title: string }) => link.title === 'Reveal the API key (once)',
+    ).url;
+    expect(revealUrl).toMatch(/^\/api-keys\/reveal\/[A-Za-z0-9_-]{43}$/);
+    const reveal = () =>
+      request(backend.server)
+        .post(`/api/platform/api-keys/reveals/${revealUrl.split('/').pop()}`)
+        .set(auth);
+    const revealed = await reveal();
+    expect(revealed.status).toBe(200);
+    const key: string = revealed.body.apiKey;
+    expect((await reveal()).status).toBe(404);
     const hashes = JSON.parse(
       tenant.body.metadata.annotations['cellport.dev/api-keys'],
     );
     expect(hashes).toEqual([
       {
-        sha256: createHash('sha256').update(key!).digest('hex'),
-        prefix: key!.slice(0, 10),
+        sha256: createHash('sha256').update(key).digest('hex'),
+        prefix: key.slice(0, 10),
       },
     ]);
     expect(JSON.stringify(tenant.body)).not.toContain(key);
 
-    // The run provisioned the cell's gateway: the printed key works at once.
+    // The run provisioned the cell's gateway: the revealed key works at once.
     expect(shown).toContain('the gateway knows the key now');
     const models = await fetch(`${gatewayUrl}/v1/models`, {
       headers: { authorization: `Bearer ${key}` },
@@ -332,7 +345,7 @@ describe('the self-service templates through the scaffolder', () => {
     const answer = (await completion.json()) as any;
     expect(answer.choices[0].message.content).toEqual(expect.any(String));
     expect(answer.usage.completion_tokens).toBeGreaterThan(0);
-    // A key nobody printed is refused.
+    // A key nobody was given is refused.
     const unknown = await fetch(`${gatewayUrl}/v1/models`, {
       headers: { authorization: 'Bearer cpk_not-a-key-anyone-was-given' },
     });

@@ -26,6 +26,8 @@ import { systemClock } from './services/clock';
 import { CellStatusService } from './services/cells/CellStatusService';
 import { CostEngine } from './services/cost/CostEngine';
 import { gpuPricesFromConfig } from './services/cost/gpuPrices';
+import { GpuReplicaSampler } from './services/cost/GpuReplicaSampler';
+import { GpuReplicaSampleStore } from './services/cost/GpuReplicaSampleStore';
 import { DecisionStore } from './services/decisions/DecisionStore';
 import { DemoBackfill } from './services/demo/DemoBackfill';
 import { DeployAuditLog } from './services/deploy/DeployAuditLog';
@@ -37,6 +39,7 @@ import { KubernetesClusterConfig } from './services/deploy/KubernetesClusterConf
 import { TrafficGenerator } from './services/demo/TrafficGenerator';
 import { IngestService } from './services/ingest/IngestService';
 import { NatsIngestConsumer } from './services/ingest/NatsIngestConsumer';
+import { ApiKeyRevealStore } from './services/keys/ApiKeyRevealStore';
 import { GatewayClient } from './services/reconciler/GatewayClient';
 import {
   GatewayTarget,
@@ -162,6 +165,11 @@ export const platformPlugin = createBackendPlugin({
           });
         }
 
+        const apiKeyReveals = new ApiKeyRevealStore(
+          db,
+          clock,
+          num('apiKeys.revealHours', 24) * 3600_000,
+        );
         const purge = new RetentionPurge(db, clock, {
           rawDays: num('retention.rawDays', 30),
           minuteRollupDays: num('retention.minuteRollupDays', 7),
@@ -174,7 +182,13 @@ export const platformPlugin = createBackendPlugin({
           initialDelay: { minutes: 1 },
           fn: async () => {
             const purged = await purge.purge();
-            logger.info(`Retention purge: ${JSON.stringify(purged)}`);
+            const expiredKeyReveals = await apiKeyReveals.purgeExpired();
+            logger.info(
+              `Retention purge: ${JSON.stringify({
+                ...purged,
+                expiredKeyReveals,
+              })}`,
+            );
           },
         });
 
@@ -241,18 +255,44 @@ export const platformPlugin = createBackendPlugin({
         }
 
         const slo = new SloService(catalog, new SloEngine(rollups, clock));
+        const clusters = KubernetesClusterConfig.fromConfig(config);
         const deploy = new DeployService({
           targets: new DeployTargets(catalog, {
             gateway: settings?.getOptionalString('deploy.images.gateway'),
             vllm: settings?.getOptionalString('deploy.images.vllm'),
           }),
-          clusters: KubernetesClusterConfig.fromConfig(config),
+          clusters,
           planner: new DeployPlanner(),
           gate: new ErrorBudgetGate(slo),
           audit: new DeployAuditLog(db, clock),
           logger,
           requestTimeoutMs: num('deploy.requestTimeoutSeconds', 30) * 1000,
         });
+
+        const gpuSamplingMinutes = num('cost.gpuSampling.intervalMinutes', 5);
+        const gpuSamples = new GpuReplicaSampleStore(
+          db,
+          // A sample stands for two intervals, so one missed pass leaves no gap.
+          2 * gpuSamplingMinutes * 60_000,
+        );
+        if (clusters.names().length > 0) {
+          const sampler = new GpuReplicaSampler({
+            catalog,
+            deploy,
+            samples: gpuSamples,
+            clock,
+            logger,
+          });
+          await scheduler.scheduleTask({
+            id: 'platform-gpu-replica-sampling',
+            frequency: { minutes: gpuSamplingMinutes },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 30 },
+            fn: async () => {
+              await sampler.sample();
+            },
+          });
+        }
 
         deps.httpRouter.use(
           await createRouter({
@@ -270,6 +310,7 @@ export const platformPlugin = createBackendPlugin({
               catalog,
               clock,
               gpuPricesFromConfig(config),
+              gpuSamples,
             ),
             reconciler,
             cells: new CellStatusService({
@@ -280,6 +321,7 @@ export const platformPlugin = createBackendPlugin({
               clock,
             }),
             deploy,
+            apiKeyReveals,
             demo,
           }),
         );

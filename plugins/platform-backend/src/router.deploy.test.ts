@@ -7,7 +7,7 @@ import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { platformDeployApplyPermission } from '@cellport/plugin-platform-common';
-import net from 'node:net';
+import { closedPort } from './__testUtils__/closedPort';
 import request from 'supertest';
 import { TEST_ENTITIES } from './__testUtils__/entities';
 import { makeRequest } from './__testUtils__/events';
@@ -58,14 +58,6 @@ const UNREACHABLE_CELL = {
     tenants: [],
   },
 };
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
-}
 
 describe('platform router: deploy', () => {
   const databases = createTestDatabases();

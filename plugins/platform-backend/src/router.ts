@@ -32,6 +32,11 @@ import {
 } from './services/deploy/deployRequests';
 import { DeployService } from './services/deploy/DeployService';
 import { IngestService } from './services/ingest/IngestService';
+import { ApiKeyRevealStore } from './services/keys/ApiKeyRevealStore';
+import {
+  revealTokenParam,
+  sealApiKeyBody,
+} from './services/keys/apiKeyRequests';
 import { parseEventBatch } from './services/ingest/parseEventBatch';
 import { ReconcilerService } from './services/reconciler/ReconcilerService';
 import { HISTOGRAM_METRICS, percentile } from './services/rollups/histogram';
@@ -67,6 +72,7 @@ export interface RouterOptions {
   reconciler: ReconcilerService;
   cells: CellStatusService;
   deploy: DeployService;
+  apiKeyReveals: ApiKeyRevealStore;
   /** Present only when `platform.demo.enabled` is true. */
   demo?: DemoBackfill;
 }
@@ -316,6 +322,30 @@ export async function createRouter(
     const query = parseInput(deployAuditQuery, req.query, 'query');
     await authorize(platformRuntimeReadPermission, credentials);
     res.json(await options.deploy.auditLog(query));
+  });
+
+  // API keys: the scaffolder seals a key it created; whoever ran the template reveals it once.
+  router.post('/api-keys/reveals', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['service'] });
+    if (!credentials.principal.subject.startsWith('plugin:')) {
+      throw new NotAllowedError('Only backend plugins may seal API keys');
+    }
+    const body = parseInput(sealApiKeyBody, req.body, 'body');
+    res.status(201).json(await options.apiKeyReveals.seal(body));
+  });
+
+  router.post('/api-keys/reveals/:token', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { token } = parseInput(revealTokenParam, req.params, 'path');
+    const [manage] = await permissions.authorize(
+      [{ permission: platformRuntimeManagePermission }],
+      { credentials },
+    );
+    const revealed = await options.apiKeyReveals.reveal(token, {
+      userRef: credentials.principal.userEntityRef,
+      mayManageRuntime: manage.result === AuthorizeResult.ALLOW,
+    });
+    res.set('cache-control', 'no-store').json(revealed);
   });
 
   router.post('/demo/backfill', async (req, res) => {

@@ -35,6 +35,19 @@ export const cellsPage = PageBlueprint.make({
   },
 });
 
+/**
+ * Where a template run's one-time API key link leads (`/api-keys/reveal/:token`). Not in the
+ * sidebar: it is only ever reached from that link.
+ */
+export const apiKeyRevealPage = PageBlueprint.make({
+  name: 'api-key-reveal',
+  params: {
+    path: '/api-keys',
+    loader: () =>
+      import('./components/ApiKeyRevealPage').then(m => <m.ApiKeyRevealPage />),
+  },
+});
+
 /** The platform configuration card on the overview tab of every platform kind. */
 export const platformOverviewCard = EntityCardBlueprint.make({
   name: 'platform-overview',
@@ -149,6 +162,7 @@ export const platformPlugin = createFrontendPlugin({
   extensions: [
     platformApi,
     cellsPage,
+    apiKeyRevealPage,
     platformOverviewCard,
     cellDashboardContent,
     cellCostContent,

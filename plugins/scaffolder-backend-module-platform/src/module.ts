@@ -33,7 +33,7 @@ export const scaffolderModulePlatform = createBackendModule({
           createPlanAgentAction({ catalog, config }),
           createRenderAgentAction(),
           createPlanTenantOnboardingAction({ catalog }),
-          createTenantApiKeyAction(),
+          createTenantApiKeyAction({ discovery, auth }),
           createRenderTenantOnboardingAction(),
           createPlanInferenceDeploymentAction({ catalog }),
           createRenderInferenceDeploymentAction(),

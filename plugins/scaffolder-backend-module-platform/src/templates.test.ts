@@ -63,6 +63,10 @@ describe('the inference-deployment template', () => {
       'cellport:inference:render',
       'cellport:publish:local',
       'cellport:catalog:register-file',
+      'publish:github',
+      'catalog:register',
+      'publish:gitlab',
+      'catalog:register',
     ]);
   });
 });
@@ -95,27 +99,9 @@ describe('the tenant-cell template', () => {
       'cellport:catalog:register-file',
       'publish:github',
       'catalog:register',
+      'publish:gitlab',
+      'catalog:register',
       'cellport:runtime:reconcile',
-    ]);
-  });
-
-  it('publishes either locally or to GitHub, never both', () => {
-    const conditions = Object.fromEntries(
-      template.spec.steps.map((s: any) => [s.id, s.if]),
-    );
-    const local = "${{ parameters.publishTo != 'github' }}";
-    const github = "${{ parameters.publishTo == 'github' }}";
-    expect(conditions).toMatchObject({
-      publish: local,
-      register: local,
-      'publish-github': github,
-      'register-github': github,
-    });
-    const publishStep = template.spec.parameters.find(
-      (p: any) => p.title === 'Repository',
-    );
-    expect(publishStep.dependencies.publishTo.oneOf[1].required).toEqual([
-      'repoUrl',
     ]);
   });
 });
@@ -153,13 +139,96 @@ describe('the agent template', () => {
       'cellport:agent:render',
       'cellport:publish:local',
       'cellport:catalog:register-file',
+      'publish:github',
+      'catalog:register',
+      'publish:gitlab',
+      'catalog:register',
       'cellport:runtime:reconcile',
     ]);
   });
 });
 
 describe('every template', () => {
-  it.each(['tenant-cell', 'agent', 'inference-deployment'])(
+  const names = ['tenant-cell', 'agent', 'inference-deployment'];
+
+  // publishTo picks one publisher: a local repository by default, GitHub or GitLab where the
+  // portal has an integration for them. API callers that leave it out get the local one.
+  it.each(names)(
+    '%s publishes to exactly one of a local repository, GitHub and GitLab',
+    name => {
+      const template = load(name);
+      const steps = Object.fromEntries(
+        template.spec.steps.map((s: any) => [s.id, s]),
+      );
+      const local = "${{ (parameters.publishTo or 'local') == 'local' }}";
+      const on = (host: string) => `\${{ parameters.publishTo == '${host}' }}`;
+      const remote = (host: string) => ({
+        [`publish-${host}`]: {
+          if: on(host),
+          action: `publish:${host}`,
+          input: {
+            repoUrl: '${{ parameters.repoUrl }}',
+            defaultBranch: 'main',
+          },
+        },
+        [`register-${host}`]: {
+          if: on(host),
+          action: 'catalog:register',
+          input: {
+            repoContentsUrl: `\${{ steps['publish-${host}'].output.repoContentsUrl }}`,
+            catalogInfoPath: '/catalog-info.yaml',
+          },
+        },
+      });
+      expect(steps).toMatchObject({
+        publish: { if: local, action: 'cellport:publish:local' },
+        register: { if: local, action: 'cellport:catalog:register-file' },
+        ...remote('github'),
+        ...remote('gitlab'),
+      });
+      // Every other step runs whichever publisher did.
+      const publishing = [
+        'publish',
+        'register',
+        'publish-github',
+        'register-github',
+        'publish-gitlab',
+        'register-gitlab',
+      ];
+      const conditional = template.spec.steps.filter(
+        (s: any) => s.if !== undefined && !publishing.includes(s.id),
+      );
+      expect(conditional).toEqual([]);
+    },
+  );
+
+  it.each(names)(
+    '%s asks for a repository on the host it publishes to, and only then',
+    name => {
+      const page = load(name).spec.parameters.find(
+        (p: any) => p.title === 'Repository',
+      );
+      expect(page.properties.publishTo).toMatchObject({
+        default: 'local',
+        enum: ['local', 'github', 'gitlab'],
+      });
+      const [local, github, gitlab] = page.dependencies.publishTo.oneOf;
+      expect(local).toEqual({ properties: { publishTo: { const: 'local' } } });
+      for (const [choice, host] of [
+        [github, 'github.com'],
+        [gitlab, 'gitlab.com'],
+      ]) {
+        expect(choice.required).toEqual(['repoUrl']);
+        expect(choice.properties.repoUrl).toMatchObject({
+          type: 'string',
+          'ui:field': 'RepoUrlPicker',
+          'ui:options': { allowedHosts: [host] },
+        });
+      }
+    },
+  );
+
+  it.each(names)(
     '%s gives each multi-entity picker what it can render',
     name => {
       const pickers = Object.entries(fields(load(name))).filter(

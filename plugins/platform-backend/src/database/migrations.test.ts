@@ -21,6 +21,8 @@ describe('migrations', () => {
         'platform_rollups_hour',
         'platform_rollups_day',
         'platform_cell_runtime',
+        'platform_deploy_audit',
+        'platform_api_key_reveals',
       ]) {
         expect(await knex.schema.hasTable(table)).toBe(true);
       }

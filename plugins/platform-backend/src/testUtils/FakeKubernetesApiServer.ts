@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { AddressInfo } from 'node:net';
 import {
   deepEqual,
@@ -71,7 +72,8 @@ class HttpError extends Error {
  * fields are tested against objects holding more than they sent. Workload controllers are not
  * simulated: a Deployment's status is what a test sets.
  *
- * Every request is recorded; failures can be injected per request.
+ * Every request is recorded; failures can be injected per request. Given a key and
+ * certificate it serves HTTPS, for tests of how clients verify the API server.
  */
 export class FakeKubernetesApiServer {
   /** Every request received, in order. */
@@ -81,14 +83,25 @@ export class FakeKubernetesApiServer {
     matches: (request: RecordedRequest) => boolean;
     failure: InjectedFailure;
   }> = [];
-  private readonly server = http.createServer((req, res) =>
-    this.handle(req, res),
-  );
+  private readonly server: http.Server;
   private resourceVersion = 1000;
   private clusterIp = 10;
 
-  /** @param token - the bearer token every request must carry; none checks nothing. */
-  constructor(private readonly options: { token?: string } = {}) {}
+  /**
+   * @param token - the bearer token every request must carry; none checks nothing.
+   * @param tls - PEM key and certificate to serve HTTPS with; without them, plain HTTP.
+   */
+  constructor(
+    private readonly options: {
+      token?: string;
+      tls?: { key: string; cert: string };
+    } = {},
+  ) {
+    const handler: http.RequestListener = (req, res) => this.handle(req, res);
+    this.server = options.tls
+      ? https.createServer(options.tls, handler)
+      : http.createServer(handler);
+  }
 
   async start(): Promise<void> {
     await new Promise<void>(resolve =>
@@ -103,7 +116,7 @@ export class FakeKubernetesApiServer {
 
   get url(): string {
     const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   }
 
   /**

@@ -105,9 +105,17 @@ export interface GpuDeploymentCost {
   cell: string;
   modelProfile: string;
   gpuType: GpuType;
-  /** GPUs held: GPUs per replica × minimum replicas, which run whether or not traffic comes. */
+  /** GPUs held on average over the range: gpuHours / hours. */
   gpus: number;
   gpuHours: number;
+  /**
+   * What the GPU-hours rest on: `observed` when the pods its cluster reported cover the whole
+   * range, `catalog` when no sample does (GPUs per replica × the catalog's minimum replicas,
+   * which run whether or not traffic comes), `mixed` for the two.
+   */
+  gpuHoursSource: 'observed' | 'catalog' | 'mixed';
+  /** Share of the range the cluster's samples cover, 0 to 1. */
+  observedShare: number;
   hourlyUsdPerGpu: number;
   costUsd: number;
   /** The cost split over the tenants that used the model, by their share of its tokens. */
@@ -301,6 +309,8 @@ export interface WorkloadRollout {
   namespace: string;
   name: string;
   desiredReplicas: number;
+  /** Pods that exist now, old and new, ready or not: each holds its GPUs. */
+  replicas: number;
   updatedReplicas: number;
   readyReplicas: number;
   availableReplicas: number;
@@ -344,4 +354,18 @@ export interface DeployAuditRecord {
 export interface DeployAuditPage {
   /** Newest first. */
   items: DeployAuditRecord[];
+}
+
+/**
+ * An API key revealed once (`POST /api/platform/api-keys/reveals/:token`). The platform keeps
+ * only the key's SHA-256; after this answer nothing can show the key again.
+ */
+export interface RevealedApiKey {
+  apiKey: string;
+  /** Tenant entity ref. */
+  tenant: string;
+  /** Agent entity ref, when the key is bound to one agent. */
+  agent?: string;
+  /** The key's first characters, as the Tenant's API keys card lists it. */
+  prefix: string;
 }

@@ -162,11 +162,55 @@ describe('deploy/', () => {
         'PodDisruptionBudget',
         'Service',
         'ServiceAccount',
+        'ServiceMonitor',
       ].sort(),
     );
+    // The ServiceMonitor against the prometheus-operator CRD's schema, like the cells'.
     expect(validateManifests(objects)).toEqual([]);
     const pod = objects.find(o => o.kind === 'Deployment').spec.template.spec;
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+
+  it("lets Prometheus scrape the portal's metrics port", () => {
+    const objects = kustomize('portal');
+    const [monitor] = objects.filter(o => o.kind === 'ServiceMonitor');
+    const service = objects.find(o => o.kind === 'Service');
+    const container = objects.find(o => o.kind === 'Deployment').spec.template
+      .spec.containers[0];
+    expect(service.metadata.labels).toMatchObject(
+      monitor.spec.selector.matchLabels,
+    );
+    expect(monitor.spec.namespaceSelector.matchNames).toEqual([
+      service.metadata.namespace,
+    ]);
+    const servicePort = service.spec.ports.find(
+      (p: any) => p.name === monitor.spec.endpoints[0].port,
+    );
+    expect(servicePort.targetPort).toBe('metrics');
+    // The port instrumentation.js serves, on every interface of the pod.
+    expect(container.ports).toContainEqual({
+      name: 'metrics',
+      containerPort: 9464,
+    });
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'CELLPORT_METRICS_PORT', value: '9464' },
+        { name: 'CELLPORT_METRICS_HOST', value: '0.0.0.0' },
+      ]),
+    );
+    const ingress = objects
+      .filter(o => o.kind === 'NetworkPolicy')
+      .flatMap(o => o.spec.ingress ?? []);
+    expect(ingress).toContainEqual({
+      from: [
+        {
+          namespaceSelector: {
+            matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' },
+          },
+        },
+      ],
+      ports: [{ protocol: 'TCP', port: 9464 }],
+    });
   });
 });

@@ -73,6 +73,9 @@ export function mockPlatformApi(
     reconcileCell: jest.fn(async () => {
       throw new Error('403 Not allowed');
     }),
+    revealApiKey: jest.fn(async () => {
+      throw new Error('404 already revealed');
+    }),
     getDeployPlan: jest.fn(async (entityRef: string) => ({
       entityRef,
       cell: 'x',

@@ -4,6 +4,7 @@ import type {
   DeployAuditPage,
   DeployPlan,
   DeployRolloutStatus,
+  RevealedApiKey,
 } from '@cellport/plugin-platform-common';
 import {
   CellRuntimeStatus,
@@ -97,6 +98,12 @@ export interface PlatformApi {
 
   /** Reconciles a cell's gateway now, ignoring retry backoff; needs `platform.runtime.manage`. */
   reconcileCell(cell: string): Promise<CellRuntimeStatus>;
+
+  /**
+   * Reveals a key the scaffolder created, once: the answer is the only time anyone sees it.
+   * Rejects with 404 when it was already revealed or the link expired, 403 for another user.
+   */
+  revealApiKey(token: string): Promise<RevealedApiKey>;
 
   /**
    * What applying a Cell's or InferenceDeployment's manifests (by entity ref) would do: each

@@ -4,6 +4,7 @@ import type {
   DeployAuditPage,
   DeployPlan,
   DeployRolloutStatus,
+  RevealedApiKey,
 } from '@cellport/plugin-platform-common';
 import { PlatformApi } from './PlatformApi';
 import { PlatformRequestError } from './PlatformRequestError';
@@ -87,6 +88,15 @@ export class PlatformClient implements PlatformApi {
   async reconcileCell(cell: string): Promise<CellRuntimeStatus> {
     const response = await this.fetch(
       `/cells/${encodeURIComponent(cell)}/runtime/reconcile`,
+      {},
+      { method: 'POST' },
+    );
+    return this.json(response);
+  }
+
+  async revealApiKey(token: string): Promise<RevealedApiKey> {
+    const response = await this.fetch(
+      `/api-keys/reveals/${encodeURIComponent(token)}`,
       {},
       { method: 'POST' },
     );

@@ -21,6 +21,8 @@ export const SidebarContent = NavContentBlueprint.make({
       ));
       // The search page is reached through the modal.
       nav.take('page:search');
+      // Reached only from a template run's one-time link.
+      nav.take('page:platform/api-key-reveal');
 
       return (
         <Sidebar>

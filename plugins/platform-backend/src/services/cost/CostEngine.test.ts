@@ -8,6 +8,7 @@ import { RollupStore } from '../rollups/RollupStore';
 import { DAY_MS, HOUR_MS } from '../rollups/timeRanges';
 import { CostEngine } from './CostEngine';
 import { DEFAULT_GPU_HOURLY_USD } from './gpuPrices';
+import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
 
 jest.setTimeout(60_000);
 
@@ -129,6 +130,63 @@ describe('CostEngine', () => {
       expect(restricted.byTenant.map(t => t.tenant)).toEqual([
         'brightpath-edu',
       ]);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'counts GPU-hours from the pods the cluster reported, and the catalog minimum where none were, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const clock = new ManualClock(now);
+      const samples = new GpuReplicaSampleStore(knex, 10 * 60_000);
+      // Sampled every 5 minutes over the last 12 hours: 3 pods of 4 GPUs, then 4 pods.
+      const readings = [];
+      for (let t = now - 12 * HOUR_MS; t < now; t += 5 * 60_000) {
+        const replicas = t < now - 6 * HOUR_MS ? 3 : 4;
+        readings.push({
+          deployment: 'llama-3-1-70b-eu',
+          cell: 'eu-west-shared-1',
+          gpuType: 'H100-80GB' as const,
+          replicas,
+          gpus: replicas * 4,
+          at: t,
+        });
+      }
+      await samples.record(readings);
+      const engine = new CostEngine(
+        new RollupStore(knex, { clock, minuteRetentionDays: 30 }),
+        testPlatformCatalog(clock),
+        clock,
+        DEFAULT_GPU_HOURLY_USD,
+        samples,
+      );
+
+      const [day] = (await engine.gpuCost({ from: now - DAY_MS, to: now }, {}))
+        .deployments;
+      // 6 h × 12 GPUs + 6 h × 16 seen, and 12 h unseen at 2 replicas × 4 GPUs.
+      expect(day.gpuHours).toBeCloseTo(72 + 96 + 96);
+      expect(day.gpuHoursSource).toBe('mixed');
+      expect(day.observedShare).toBeCloseTo(0.5);
+      expect(day.gpus).toBeCloseTo(264 / 24);
+      expect(day.costUsd).toBeCloseTo(
+        264 * DEFAULT_GPU_HOURLY_USD['H100-80GB'],
+      );
+
+      const [seen] = (
+        await engine.gpuCost({ from: now - 12 * HOUR_MS, to: now }, {})
+      ).deployments;
+      expect(seen.gpuHours).toBeCloseTo(168);
+      expect(seen.gpuHoursSource).toBe('observed');
+
+      const [before] = (
+        await engine.gpuCost(
+          { from: now - 3 * DAY_MS, to: now - 2 * DAY_MS },
+          {},
+        )
+      ).deployments;
+      expect(before.gpuHoursSource).toBe('catalog');
+      expect(before.gpuHours).toBeCloseTo(24 * 8);
     },
   );
 });

@@ -8,6 +8,7 @@ import type {
 import { NotFoundError } from '@backstage/errors';
 import { GpuType } from '@cellport/plugin-platform-common';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
+import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
 import { Clock } from '../clock';
 import {
   COST_COLUMNS,
@@ -71,6 +72,7 @@ export class CostEngine {
     private readonly catalog: PlatformCatalog,
     private readonly clock: Clock,
     private readonly gpuHourlyUsd: Record<GpuType, number>,
+    private readonly gpuSamples?: GpuReplicaSampleStore,
   ) {}
 
   async breakdown(
@@ -224,13 +226,18 @@ export class CostEngine {
    * GPU cost of every InferenceDeployment (of one cell, when given) over a range that ends
    * no later than now. Attributed to its cell, and to tenants by their share of the tokens
    * its model profile served in the range.
+   *
+   * GPU-hours come from the pods its cluster reported (sampled by the deploy driver); time no
+   * sample covers counts at the catalog's minimum replicas, which run whatever the traffic.
+   * `gpuHoursSource` says which of the two a figure rests on.
    */
   async gpuCost(
     range: TimeRange,
     filter: { cell?: string; tenants?: string[] },
   ): Promise<GpuCostReport> {
     const to = Math.min(range.to, this.clock.now());
-    const hours = Math.max(0, to - range.from) / HOUR_MS;
+    const rangeMs = Math.max(0, to - range.from);
+    const hours = rangeMs / HOUR_MS;
     const entities = await this.catalog.entities();
     const deployments = entities.inferenceDeployments.filter(
       d => !filter.cell || refName(d.spec.cell) === filter.cell,
@@ -238,9 +245,17 @@ export class CostEngine {
     const results: GpuDeploymentCost[] = [];
     for (const deployment of deployments) {
       const modelProfile = refName(deployment.spec.modelProfile);
-      const gpus = deployment.spec.gpu.count * deployment.spec.replicas.min;
+      const observed = (await this.gpuSamples?.observed(
+        deployment.metadata.name,
+        { from: range.from, to },
+      )) ?? { gpuHours: 0, observedMs: 0 };
+      const catalogGpus =
+        deployment.spec.gpu.count * deployment.spec.replicas.min;
+      const gpuHours =
+        observed.gpuHours +
+        (catalogGpus * (rangeMs - observed.observedMs)) / HOUR_MS;
       const hourly = this.gpuHourlyUsd[deployment.spec.gpu.type] ?? 0;
-      const costUsd = gpus * hours * hourly;
+      const costUsd = gpuHours * hourly;
       const usage = await this.rollups.breakdown(
         { from: range.from, to },
         { modelProfile },
@@ -263,8 +278,10 @@ export class CostEngine {
         cell: refName(deployment.spec.cell),
         modelProfile,
         gpuType: deployment.spec.gpu.type,
-        gpus,
-        gpuHours: gpus * hours,
+        gpus: hours > 0 ? gpuHours / hours : catalogGpus,
+        gpuHours,
+        gpuHoursSource: gpuHoursSource(observed.observedMs, rangeMs),
+        observedShare: rangeMs > 0 ? observed.observedMs / rangeMs : 0,
         hourlyUsdPerGpu: hourly,
         costUsd,
         tenants,
@@ -286,6 +303,14 @@ export class CostEngine {
       ).map(({ key, costUsd }) => ({ tenant: key, costUsd })),
     };
   }
+}
+
+function gpuHoursSource(
+  observedMs: number,
+  rangeMs: number,
+): GpuDeploymentCost['gpuHoursSource'] {
+  if (observedMs <= 0) return 'catalog';
+  return observedMs >= rangeMs ? 'observed' : 'mixed';
 }
 
 function sumBy(items: Array<{ key: string; costUsd: number }>) {

@@ -1,26 +1,14 @@
-import { mockServices } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
-import net from 'node:net';
+import { closedPort } from '../../__testUtils__/closedPort';
 import { applyDatabaseMigrations } from '../../database/migrations';
-import {
-  TEST_ENTITIES,
-  testPlatformCatalog,
-} from '../../__testUtils__/entities';
+import { createTestDeployService } from '../../__testUtils__/deployService';
+import { TEST_ENTITIES } from '../../__testUtils__/entities';
 import { makeUsage } from '../../__testUtils__/events';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { FakeKubernetesApiServer } from '../../testUtils';
 import { systemClock } from '../clock';
 import { IngestService } from '../ingest/IngestService';
-import { RollupStore } from '../rollups/RollupStore';
-import { SloEngine } from '../slo/SloEngine';
-import { SloService } from '../slo/SloService';
 import { DeployAuditLog } from './DeployAuditLog';
-import { DeployPlanner } from './DeployPlanner';
-import { DeployService } from './DeployService';
-import { DeployTargets } from './DeployTargets';
-import { ErrorBudgetGate } from './ErrorBudgetGate';
-import { KubernetesClusterConfig } from './KubernetesClusterConfig';
 
 jest.setTimeout(60_000);
 
@@ -28,15 +16,6 @@ const CELL = 'cell:default/eu-west-shared-1';
 const INFERENCE = 'inferencedeployment:default/llama-3-1-70b-eu';
 const TOKEN = 'test-service-account-token';
 const SRE = 'user:default/sre-on-call';
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
-}
 
 /** The test entities with the shared cell hosting only the given tenants. */
 function withCellTenants(tenants: string[]): Entity[] {
@@ -74,46 +53,13 @@ describe('DeployService', () => {
   async function setup(databaseId: Parameters<typeof databases.init>[0]) {
     const knex = await databases.init(databaseId);
     await applyDatabaseMigrations(knex);
-    const rollups = new RollupStore(knex, {
-      clock: systemClock,
-      minuteRetentionDays: 7,
-    });
     const audit = new DeployAuditLog(knex, systemClock);
     const serviceFor = (
       entities: Entity[] = TEST_ENTITIES,
       clusterUrl: string = server.url,
-    ) => {
-      const catalog = testPlatformCatalog(systemClock, entities);
-      return new DeployService({
-        targets: new DeployTargets(catalog),
-        clusters: KubernetesClusterConfig.fromConfig(
-          new ConfigReader({
-            kubernetes: {
-              clusterLocatorMethods: [
-                {
-                  type: 'config',
-                  clusters: [
-                    {
-                      name: 'eks-eu-west-1-shared',
-                      url: clusterUrl,
-                      authProvider: 'serviceAccount',
-                      serviceAccountToken: TOKEN,
-                    },
-                  ],
-                },
-              ],
-            },
-          }),
-        ),
-        planner: new DeployPlanner(),
-        gate: new ErrorBudgetGate(
-          new SloService(catalog, new SloEngine(rollups, systemClock)),
-        ),
-        audit,
-        logger: mockServices.logger.mock(),
-        requestTimeoutMs: 10_000,
-      });
-    };
+    ) =>
+      createTestDeployService({ knex, clusterUrl, token: TOKEN, entities })
+        .service;
     return { knex, audit, serviceFor, ingest: new IngestService(knex) };
   }
 
@@ -546,6 +492,7 @@ describe('DeployService', () => {
           namespace: 'cellport-shared-gateway',
           name: 'cellport-gateway',
           desiredReplicas: 4,
+          replicas: 5,
           updatedReplicas: 2,
           readyReplicas: 4,
           availableReplicas: 4,

@@ -408,6 +408,7 @@ function rollout(workload: KubernetesObject): WorkloadRollout {
     namespace: workload.metadata.namespace ?? '',
     name: workload.metadata.name,
     desiredReplicas: desired,
+    replicas: status.replicas ?? 0,
     updatedReplicas: updated,
     readyReplicas: ready,
     availableReplicas: available,

@@ -1,6 +1,8 @@
 import { Manifest } from '@cellport/plugin-platform-node';
 import http from 'node:http';
 import https from 'node:https';
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { KubernetesApiError } from './KubernetesApiError';
 import { KubernetesCluster } from './KubernetesClusterConfig';
 import { KubernetesUnreachableError } from './KubernetesUnreachableError';
@@ -24,9 +26,10 @@ const MAX_TEXT = 300;
 
 /**
  * The Kubernetes API calls the deploy driver makes, over node:http(s) with the cluster's CA or
- * without verification (skipTLSVerify), as the configured service account. Resource paths come
- * from discovery (`/api/v1`, `/apis/<group>/<version>`), read once per client: create a client
- * per operation so that CRDs installed meanwhile are seen.
+ * without verification (skipTLSVerify), as the configured service account. A certificate that
+ * fails verification is a KubernetesUnreachableError saying so (nothing was sent). Resource
+ * paths come from discovery (`/api/v1`, `/apis/<group>/<version>`), read once per client:
+ * create a client per operation so that CRDs installed meanwhile are seen.
  */
 export class KubernetesApiClient {
   private readonly agent: http.Agent;
@@ -179,17 +182,22 @@ export class KubernetesApiClient {
       allowNotFound?: boolean;
     } = {},
   ): Promise<{ status: number; body: unknown }> {
-    const { name, url, token } = this.cluster;
+    const { url, token } = this.cluster;
     const target = new URL(`${url}${path}`);
     const transport = target.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       let connected = false;
+      let socket: Socket | undefined;
       const unreachable = (cause: Error) =>
         reject(
           new KubernetesUnreachableError(
-            `Cluster "${name}" (${url}) ${
-              connected ? 'did not answer' : 'is unreachable'
-            }: ${cause.message}`,
+            noAnswerMessage(this.cluster, cause, {
+              connected,
+              // Node sets it on a TLS socket whose peer's certificate failed verification.
+              certificateRejected: Boolean(
+                (socket as TLSSocket | undefined)?.authorizationError,
+              ),
+            }),
             connected,
           ),
         );
@@ -224,11 +232,12 @@ export class KubernetesApiClient {
           });
         },
       );
-      req.on('socket', socket => {
+      req.on('socket', s => {
+        socket = s;
         // A request counts as sent once its connection (and TLS handshake) is up.
-        if (!socket.connecting) connected = true;
+        if (!s.connecting) connected = true;
         else
-          socket.once(
+          s.once(
             target.protocol === 'https:' ? 'secureConnect' : 'connect',
             () => (connected = true),
           );
@@ -240,6 +249,24 @@ export class KubernetesApiClient {
       req.end(options.body);
     });
   }
+}
+
+/** Why a cluster gave no answer, naming it and its URL, never its credentials. */
+function noAnswerMessage(
+  cluster: KubernetesCluster,
+  cause: Error,
+  state: { connected: boolean; certificateRejected: boolean },
+): string {
+  const { name, url, ca } = cluster;
+  if (state.certificateRejected) {
+    const advice = ca
+      ? 'The CA in caData or caFile did not verify its certificate'
+      : "Give the CA that signed the API server's certificate as caData or caFile";
+    return `Cluster "${name}" (${url}): TLS verification failed: ${cause.message}. ${advice}`;
+  }
+  return `Cluster "${name}" (${url}) ${
+    state.connected ? 'did not answer' : 'is unreachable'
+  }: ${cause.message}`;
 }
 
 /** `/api/v1` for the core group, `/apis/<group>/<version>` for the others. */

@@ -59,4 +59,38 @@ describe('KubernetesClusterConfig', () => {
       KubernetesClusterConfig.fromConfig(new ConfigReader({})).names(),
     ).toEqual([]);
   });
+
+  it('says which caData or caFile it cannot use, instead of failing later', () => {
+    const lookup = (tlsOptions: Record<string, string>) =>
+      KubernetesClusterConfig.fromConfig(
+        new ConfigReader({
+          kubernetes: {
+            clusterLocatorMethods: [
+              {
+                type: 'config',
+                clusters: [
+                  {
+                    name: 'eks-bad-ca',
+                    url: 'https://k8s.example.internal',
+                    authProvider: 'serviceAccount',
+                    ...tlsOptions,
+                  },
+                ],
+              },
+            ],
+          },
+        }),
+      ).lookup('eks-bad-ca');
+    // The PEM itself rather than its base64.
+    expect(lookup({ caData: ca })).toEqual({
+      configured: false,
+      message:
+        'Cluster "eks-bad-ca": caData is not the base64 of a PEM certificate',
+    });
+    expect(lookup({ caFile: '/nonexistent/ca.crt' })).toEqual({
+      configured: false,
+      message:
+        'Cluster "eks-bad-ca": caFile /nonexistent/ca.crt cannot be read (ENOENT)',
+    });
+  });
 });

@@ -63,24 +63,49 @@ export class KubernetesClusterConfig {
         message: `Cluster "${name}" uses authProvider "${authProvider}"; the deploy driver acts only as a service account (authProvider: serviceAccount with serviceAccountToken)`,
       };
     }
-    const caFile = entry.getOptionalString('caFile');
-    const caData = entry.getOptionalString('caData');
+    const ca = readCa(
+      entry.getOptionalString('caData'),
+      entry.getOptionalString('caFile'),
+    );
+    if (ca.problem) {
+      return { configured: false, message: `Cluster "${name}": ${ca.problem}` };
+    }
     return {
       configured: true,
       cluster: {
         name,
         url: entry.getString('url').replace(/\/+$/, ''),
         token: entry.getOptionalString('serviceAccountToken'),
-        ca: readCa(caData, caFile),
+        ca: ca.pem,
         skipTLSVerify: entry.getOptionalBoolean('skipTLSVerify') ?? false,
       },
     };
   }
 }
 
-/** The cluster's CA bundle, as the Kubernetes plugin takes it: inline base64 first, else a file. */
-function readCa(caData?: string, caFile?: string): string | undefined {
-  if (caData) return Buffer.from(caData, 'base64').toString('utf8');
-  if (caFile !== undefined) return fs.readFileSync(caFile, 'utf8');
-  return undefined;
+/**
+ * The cluster's CA bundle, as the Kubernetes plugin takes it: `caData` (base64 of the PEM)
+ * first, else `caFile`, read on every lookup so that a rotated file is picked up. Without
+ * either, the system's CAs verify the API server.
+ */
+function readCa(
+  caData?: string,
+  caFile?: string,
+): { pem?: string; problem?: string } {
+  if (caData) {
+    const pem = Buffer.from(caData, 'base64').toString('utf8');
+    return pem.includes('-----BEGIN CERTIFICATE-----')
+      ? { pem }
+      : { problem: 'caData is not the base64 of a PEM certificate' };
+  }
+  if (caFile === undefined) return {};
+  try {
+    return { pem: fs.readFileSync(caFile, 'utf8') };
+  } catch (error) {
+    return {
+      problem: `caFile ${caFile} cannot be read (${
+        (error as NodeJS.ErrnoException).code ?? error
+      })`,
+    };
+  }
 }

@@ -3,7 +3,8 @@ import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { makeRequest } from '../../__testUtils__/events';
 import { ManualClock } from '../clock';
 import { IngestService } from '../ingest/IngestService';
-import { DAY_MS } from '../rollups/timeRanges';
+import { GpuReplicaSampleStore } from '../cost/GpuReplicaSampleStore';
+import { DAY_MS, HOUR_MS } from '../rollups/timeRanges';
 import { RetentionPurge } from './RetentionPurge';
 
 jest.setTimeout(60_000);
@@ -25,6 +26,17 @@ describe('RetentionPurge', () => {
         ...makeRequest(at(10)),
         ...makeRequest(at(1)),
       ]);
+      // GPU samples live as long as hour rollups: 40 days here.
+      await new GpuReplicaSampleStore(knex, HOUR_MS).record(
+        [45, 10].map(daysAgo => ({
+          deployment: 'llama-3-1-70b-meridian',
+          cell: 'meridian-dedicated',
+          gpuType: 'H100-80GB' as const,
+          replicas: 2,
+          gpus: 8,
+          at: now - daysAgo * DAY_MS,
+        })),
+      );
       const purge = new RetentionPurge(knex, new ManualClock(now), {
         rawDays: 30,
         minuteRollupDays: 7,
@@ -35,12 +47,14 @@ describe('RetentionPurge', () => {
         usageEvents: 1,
         minuteRollups: 2,
         hourRollups: 1,
+        gpuReplicaSamples: 1,
       });
       expect(await purge.purge()).toEqual({
         decisions: 0,
         usageEvents: 0,
         minuteRollups: 0,
         hourRollups: 0,
+        gpuReplicaSamples: 0,
       });
       const [{ n }] = await knex('platform_rollups_day').count('* as n');
       expect(Number(n)).toBe(3);

@@ -14,11 +14,13 @@ export interface PurgeResult {
   usageEvents: number;
   minuteRollups: number;
   hourRollups: number;
+  gpuReplicaSamples: number;
 }
 
 /**
  * Deletes raw events and fine rollups past their retention. Coarser rollups outlive finer
- * ones, so long ranges stay answerable after raw events are gone.
+ * ones, so long ranges stay answerable after raw events are gone. GPU replica samples are
+ * cost data at hour grain and live as long as hour rollups.
  */
 export class RetentionPurge {
   constructor(
@@ -48,6 +50,9 @@ export class RetentionPurge {
         .delete(),
       hourRollups: await this.db('platform_rollups_hour')
         .where('bucket', '<', hourCutoff)
+        .delete(),
+      gpuReplicaSamples: await this.db('platform_gpu_replica_samples')
+        .where('at', '<', now - this.policy.hourRollupDays * DAY_MS)
         .delete(),
     };
   }

@@ -182,6 +182,7 @@ describe('DeployCard', () => {
             namespace: 'cellport-runtime',
             name: 'cellport-gateway',
             desiredReplicas: 4,
+            replicas: 5,
             updatedReplicas: 2,
             readyReplicas: 4,
             availableReplicas: 4,

@@ -23,6 +23,7 @@ export function RolloutTable({ workloads }: { workloads: WorkloadRollout[] }) {
           <TableCell>Workload</TableCell>
           <TableCell>State</TableCell>
           <TableCell align="right">Desired</TableCell>
+          <TableCell align="right">Pods</TableCell>
           <TableCell align="right">Updated</TableCell>
           <TableCell align="right">Ready</TableCell>
           <TableCell align="right">Available</TableCell>
@@ -43,6 +44,7 @@ export function RolloutTable({ workloads }: { workloads: WorkloadRollout[] }) {
               )}
             </TableCell>
             <TableCell align="right">{w.desiredReplicas}</TableCell>
+            <TableCell align="right">{w.replicas}</TableCell>
             <TableCell align="right">{w.updatedReplicas}</TableCell>
             <TableCell align="right">{w.readyReplicas}</TableCell>
             <TableCell align="right">{w.availableReplicas}</TableCell>

@@ -25,7 +25,9 @@ describe('GpuCostCard', () => {
       { api },
     );
     const row = await screen.findByRole('table', { name: 'GPU cost' });
-    expect(row).toHaveTextContent('96 h');
+    expect(row).toHaveTextContent(
+      '96 h (pods seen for 75% of the range, catalog minimum for the rest)',
+    );
     expect(row).toHaveTextContent('$384.00 ($4.00/GPU-h)');
     expect(row).toHaveTextContent('$96.00 (25%)');
     expect(row).toHaveTextContent('meridian-bank 100%');

@@ -22,19 +22,33 @@ const gpuName = (type: string) =>
   (GPU_TYPES as Record<string, { displayName: string }>)[type]?.displayName ??
   type;
 
+/** What a GPU-hours figure rests on, in words. */
+export function gpuHoursBasis(cost: GpuDeploymentCost): string {
+  if (cost.gpuHoursSource === 'observed') return 'pods seen in the cluster';
+  if (cost.gpuHoursSource === 'catalog') return 'catalog minimum replicas';
+  return `pods seen for ${formatPercent(
+    cost.observedShare,
+    0,
+  )} of the range, catalog minimum for the rest`;
+}
+
 const columns: TableColumn<GpuDeploymentCost>[] = [
   { title: 'Deployment', field: 'deployment' },
   { title: 'Model profile', field: 'modelProfile' },
   {
     title: 'GPUs',
     field: 'gpus',
-    render: d => `${d.gpus} × ${gpuName(d.gpuType)}`,
+    render: d =>
+      `${formatCount(Math.round(d.gpus * 10) / 10)} × ${gpuName(d.gpuType)}`,
   },
   {
     title: 'GPU-hours',
     field: 'gpuHours',
     type: 'numeric',
-    render: d => `${formatCount(Math.round(d.gpuHours * 10) / 10)} h`,
+    render: d =>
+      `${formatCount(Math.round(d.gpuHours * 10) / 10)} h (${gpuHoursBasis(
+        d,
+      )})`,
   },
   {
     title: 'Cost',

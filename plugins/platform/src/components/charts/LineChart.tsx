@@ -1,19 +1,6 @@
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart as RechartsLineChart,
-  ReferenceLine,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
-import {
-  bySeriesIndex,
-  ChartFrame,
-  ChartSize,
-  useChartStyle,
-} from './ChartFrame';
+import { Line, LineChart as RechartsLineChart, ReferenceLine } from 'recharts';
+import { CHART_MARGIN, cartesianParts, seriesLegend } from './cartesianParts';
+import { ChartFrame, ChartSize, useChartStyle } from './ChartFrame';
 import { colourOf } from './palette';
 
 export interface LineSeries {
@@ -77,30 +64,9 @@ export function LineChart(
           {...size}
           data={rows}
           accessibilityLayer={false}
-          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+          margin={CHART_MARGIN}
         >
-          <CartesianGrid stroke={style.grid} vertical={false} />
-          <XAxis
-            dataKey="x"
-            tick={style.tick}
-            axisLine={style.axisLine}
-            tickLine={false}
-            minTickGap={24}
-          />
-          <YAxis
-            domain={domain}
-            allowDataOverflow
-            tickFormatter={formatY}
-            tick={style.tick}
-            axisLine={false}
-            tickLine={false}
-            width={72}
-          />
-          <Tooltip
-            {...style.tooltip}
-            itemSorter={bySeriesIndex}
-            formatter={value => formatY(Number(value))}
-          />
+          {cartesianParts(style, formatY, domain)}
           {threshold && (
             <ReferenceLine
               y={threshold.value}
@@ -126,11 +92,7 @@ export function LineChart(
               isAnimationActive={false}
             />
           ))}
-          <Legend
-            wrapperStyle={style.legend}
-            iconType="square"
-            itemSorter={bySeriesIndex}
-          />
+          {seriesLegend(style)}
         </RechartsLineChart>
       )}
     </ChartFrame>

@@ -1,18 +1,6 @@
-import {
-  Bar,
-  BarChart,
-  CartesianGrid,
-  Legend,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
-import {
-  bySeriesIndex,
-  ChartFrame,
-  ChartSize,
-  useChartStyle,
-} from './ChartFrame';
+import { Bar, BarChart } from 'recharts';
+import { CHART_MARGIN, cartesianParts, seriesLegend } from './cartesianParts';
+import { ChartFrame, ChartSize, useChartStyle } from './ChartFrame';
 import { colourOf } from './palette';
 
 export interface BarBucket {
@@ -50,28 +38,9 @@ export function StackedBarChart(
           {...size}
           data={rows}
           accessibilityLayer={false}
-          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+          margin={CHART_MARGIN}
         >
-          <CartesianGrid stroke={style.grid} vertical={false} />
-          <XAxis
-            dataKey="x"
-            tick={style.tick}
-            axisLine={style.axisLine}
-            tickLine={false}
-            minTickGap={24}
-          />
-          <YAxis
-            tickFormatter={formatValue}
-            tick={style.tick}
-            axisLine={false}
-            tickLine={false}
-            width={72}
-          />
-          <Tooltip
-            {...style.tooltip}
-            itemSorter={bySeriesIndex}
-            formatter={value => formatValue(Number(value))}
-          />
+          {cartesianParts(style, formatValue)}
           {keys.map((key, k) => (
             <Bar
               key={key}
@@ -82,11 +51,7 @@ export function StackedBarChart(
               isAnimationActive={false}
             />
           ))}
-          <Legend
-            wrapperStyle={style.legend}
-            iconType="square"
-            itemSorter={bySeriesIndex}
-          />
+          {seriesLegend(style)}
         </BarChart>
       )}
     </ChartFrame>

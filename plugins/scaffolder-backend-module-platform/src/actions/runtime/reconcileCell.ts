@@ -1,9 +1,14 @@
-import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import { AuthService } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { CellRuntimeStatus } from '@cellport/plugin-platform-common';
+import {
+  describeFailure,
+  fetchPlatformBackend,
+  PlatformBackendDeps,
+} from '../platformBackend';
 import { examples } from './reconcileCell.examples';
 
 const DEFAULT_WAIT_SECONDS = 60;
@@ -20,11 +25,9 @@ const POLL_MS = 1000;
  * catalog in time or the gateway cannot be reached, it says so and the scheduled reconciler,
  * which retries with backoff, finishes the job. Outputs `synced` to tell the two apart.
  */
-export function createReconcileCellAction(options: {
-  catalog: CatalogService;
-  discovery: DiscoveryService;
-  auth: AuthService;
-}) {
+export function createReconcileCellAction(
+  options: PlatformBackendDeps & { catalog: CatalogService },
+) {
   return createTemplateAction({
     id: 'cellport:runtime:reconcile',
     description:
@@ -153,34 +156,17 @@ async function waitForEntities(
 }
 
 async function requestReconcile(
-  options: { discovery: DiscoveryService; auth: AuthService },
+  deps: PlatformBackendDeps,
   cell: string,
   signal?: AbortSignal,
 ): Promise<CellRuntimeStatus | { failure: string }> {
   try {
-    const baseUrl = await options.discovery.getBaseUrl('platform');
-    const { token } = await options.auth.getPluginRequestToken({
-      onBehalfOf: await options.auth.getOwnServiceCredentials(),
-      targetPluginId: 'platform',
-    });
-    const response = await fetch(
-      `${baseUrl}/cells/${encodeURIComponent(cell)}/runtime/reconcile`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}` },
-        signal,
-      },
+    const response = await fetchPlatformBackend(
+      deps,
+      `/cells/${encodeURIComponent(cell)}/runtime/reconcile`,
+      { method: 'POST', signal },
     );
-    if (!response.ok) {
-      const body = (await response.json().catch(() => undefined)) as
-        | { error?: { message?: string } }
-        | undefined;
-      return {
-        failure: `The platform backend answered ${response.status}${
-          body?.error?.message ? `: ${body.error.message}` : ''
-        }`,
-      };
-    }
+    if (!response.ok) return { failure: await describeFailure(response) };
     return (await response.json()) as CellRuntimeStatus;
   } catch (error) {
     return {

@@ -1,7 +1,22 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { createHash } from 'node:crypto';
 import { API_KEYS_ANNOTATION } from '@cellport/plugin-platform-common';
+// The action's real peer in this test is the platform backend itself, not a stand-in.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import platformPlugin from '@cellport/plugin-platform-backend';
+import { createHash } from 'node:crypto';
+import { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { createTenantApiKeyAction } from './createTenantApiKey';
+
+jest.setTimeout(60_000);
+
+const USER = 'user:default/lena.fischer';
 
 const tenant = {
   apiVersion: 'cellport.dev/v1alpha1',
@@ -20,41 +35,126 @@ const tenant = {
   },
 };
 
-async function run(options: object = {}) {
-  const ctx = { ...createMockActionContext({ input: { tenant } }), ...options };
-  await createTenantApiKeyAction().handler(ctx as any);
-  return Object.fromEntries((ctx.output as jest.Mock).mock.calls);
-}
-
 describe('cellport:tenant:create-api-key', () => {
-  it('returns the key once and puts only its hash and prefix in the tenant', async () => {
-    const out = await run();
-    expect(out.apiKey).toMatch(/^cpk_[A-Za-z0-9_-]{32}$/);
-    const keys = JSON.parse(
-      out.tenant.metadata.annotations[API_KEYS_ANNOTATION],
-    );
-    expect(keys).toEqual([
-      {
-        sha256: createHash('sha256').update(out.apiKey).digest('hex'),
-        prefix: out.apiKey.slice(0, 10),
-      },
-    ]);
-    expect(JSON.stringify(out.tenant)).not.toContain(out.apiKey);
+  let server: Server;
+  let baseUrl: string;
+
+  // The real platform backend, which seals the key and reveals it once.
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        platformPlugin,
+        catalogServiceMock.factory({ entities: [] }),
+        mockServices.rootConfig.factory({
+          data: { platform: { reconciler: { enabled: false } } },
+        }),
+      ],
+    }));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  it('creates a different key each run, and none in a dry run', async () => {
-    expect((await run()).apiKey).not.toBe((await run()).apiKey);
-    expect((await run({ isDryRun: true })).apiKey).toBe(
-      'cpk_dry-run-no-key-created',
+  const action = () =>
+    createTenantApiKeyAction({
+      discovery: { getBaseUrl: async () => `${baseUrl}/api/platform` } as any,
+      auth: mockServices.auth({ pluginId: 'scaffolder' }),
+    });
+
+  async function run(options: object = {}) {
+    const ctx = {
+      ...createMockActionContext({ input: { tenant } }),
+      user: { ref: USER },
+      ...options,
+    };
+    await action().handler(ctx as any);
+    return {
+      outputs: Object.fromEntries((ctx.output as jest.Mock).mock.calls),
+    };
+  }
+
+  const reveal = (revealUrl: string, user = USER) =>
+    fetch(
+      `${baseUrl}/api/platform/api-keys/reveals/${revealUrl.split('/').pop()}`,
+      {
+        method: 'POST',
+        headers: { authorization: mockCredentials.user.header(user) },
+      },
     );
+
+  it('puts only the hash in the tenant and lets the user who ran it reveal the key once', async () => {
+    const { outputs } = await run();
+    expect(Object.keys(outputs).sort()).toEqual([
+      'expiresAt',
+      'prefix',
+      'revealUrl',
+      'tenant',
+    ]);
+    expect(outputs.revealUrl).toMatch(
+      /^\/api-keys\/reveal\/[A-Za-z0-9_-]{43}$/,
+    );
+
+    expect((await reveal(outputs.revealUrl, 'user:default/other')).status).toBe(
+      403,
+    );
+    const revealed = await reveal(outputs.revealUrl);
+    expect(revealed.status).toBe(200);
+    const { apiKey } = (await revealed.json()) as { apiKey: string };
+    expect(apiKey).toMatch(/^cpk_[A-Za-z0-9_-]{32}$/);
+    expect(outputs.prefix).toBe(apiKey.slice(0, 10));
+    expect(
+      JSON.parse(outputs.tenant.metadata.annotations[API_KEYS_ANNOTATION]),
+    ).toEqual([
+      {
+        sha256: createHash('sha256').update(apiKey).digest('hex'),
+        prefix: apiKey.slice(0, 10),
+      },
+    ]);
+    // The key is in no output, so not in the scaffolder's task database either.
+    expect(JSON.stringify(outputs)).not.toContain(apiKey);
+    expect((await reveal(outputs.revealUrl)).status).toBe(404);
+  });
+
+  it('reuses the checkpointed key when a run is retried', async () => {
+    const checkpoints = new Map<string, unknown>();
+    const checkpoint = async ({ key, fn }: any) => {
+      if (!checkpoints.has(key)) checkpoints.set(key, await fn());
+      return checkpoints.get(key);
+    };
+    const first = await run({ checkpoint });
+    const retried = await run({ checkpoint });
+    expect(retried.outputs).toEqual(first.outputs);
+    expect((await run()).outputs.revealUrl).not.toBe(first.outputs.revealUrl);
+  });
+
+  it('seals nothing in a dry run', async () => {
+    const { outputs } = await run({ isDryRun: true });
+    expect(outputs.revealUrl).toBe('/api-keys/reveal/dry-run');
+    expect(outputs.prefix).toBe('cpk_dry-ru');
+  });
+
+  it('fails before anything is written when the key cannot be sealed', async () => {
+    const broken = createTenantApiKeyAction({
+      discovery: { getBaseUrl: async () => `${baseUrl}/api/platform` } as any,
+      // A user token: the seal route is for backend plugins only.
+      auth: Object.assign(mockServices.auth(), {
+        getPluginRequestToken: async () => ({
+          token: mockCredentials.user.token(USER),
+        }),
+      }),
+    });
+    const ctx = {
+      ...createMockActionContext({ input: { tenant } }),
+      user: { ref: USER },
+    };
+    await expect(broken.handler(ctx as any)).rejects.toThrow(
+      /Could not seal the new API key for tenant:default\/contoso-travel: The platform backend answered 403/,
+    );
+    expect(ctx.output).not.toHaveBeenCalled();
   });
 
   it('refuses something that is not a tenant', async () => {
     const ctx = createMockActionContext({
       input: { tenant: { kind: 'Tenant' } },
     });
-    await expect(
-      createTenantApiKeyAction().handler(ctx as any),
-    ).rejects.toThrow(/^tenant: /);
+    await expect(action().handler(ctx as any)).rejects.toThrow(/^tenant: /);
   });
 });

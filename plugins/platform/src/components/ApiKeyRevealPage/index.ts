@@ -1,0 +1,1 @@
+export { ApiKeyRevealPage } from './ApiKeyRevealPage';

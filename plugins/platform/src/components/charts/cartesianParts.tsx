@@ -1,0 +1,56 @@
+import { CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
+import { bySeriesIndex, useChartStyle } from './ChartFrame';
+
+type ChartStyle = ReturnType<typeof useChartStyle>;
+
+/** The room around the plot every chart of ours leaves for its axis labels. */
+export const CHART_MARGIN = { top: 8, right: 16, bottom: 0, left: 8 };
+
+/**
+ * Grid, x axis of bucket labels, y axis and tooltip in our chart style, as elements to place
+ * directly inside a recharts chart (recharts reads its direct children, so these are returned
+ * as elements rather than wrapped in a component of ours).
+ */
+export function cartesianParts(
+  style: ChartStyle,
+  formatValue: (value: number) => string,
+  yDomain?: [number, number],
+) {
+  return [
+    <CartesianGrid key="grid" stroke={style.grid} vertical={false} />,
+    <XAxis
+      key="x"
+      dataKey="x"
+      tick={style.tick}
+      axisLine={style.axisLine}
+      tickLine={false}
+      minTickGap={24}
+    />,
+    <YAxis
+      key="y"
+      {...(yDomain ? { domain: yDomain, allowDataOverflow: true } : {})}
+      tickFormatter={formatValue}
+      tick={style.tick}
+      axisLine={false}
+      tickLine={false}
+      width={72}
+    />,
+    <Tooltip
+      key="tooltip"
+      {...style.tooltip}
+      itemSorter={bySeriesIndex}
+      formatter={value => formatValue(Number(value))}
+    />,
+  ];
+}
+
+/** The series legend, in series order. */
+export function seriesLegend(style: ChartStyle) {
+  return (
+    <Legend
+      wrapperStyle={style.legend}
+      iconType="square"
+      itemSorter={bySeriesIndex}
+    />
+  );
+}

@@ -82,9 +82,18 @@ test('an SRE reads a cell dashboard, changes the range and opens a routing decis
   await page
     .getByRole('link', { name: 'Meridian Bank dedicated cell' })
     .click();
+  // The entity page has loaded (its tabs render before the entity arrives, and a click on
+  // one then can be lost to the re-render).
+  await expect(
+    page.getByRole('table', { name: 'Cell configuration' }),
+  ).toBeVisible();
   const tabs = page.getByRole('navigation', { name: 'Content navigation' });
-  await tabs.getByRole('link', { name: 'Dashboard' }).click();
-  await expect(page).toHaveURL(/\/cell\/meridian-dedicated\/dashboard/);
+  await expect(async () => {
+    await tabs.getByRole('link', { name: 'Dashboard' }).click();
+    await expect(page).toHaveURL(/\/cell\/meridian-dedicated\/dashboard/, {
+      timeout: 3_000,
+    });
+  }).toPass();
 
   // SLO cards with numbers: the SLI and the error budget left, as percentages.
   const availability = page

@@ -89,8 +89,8 @@ function countPlaywright(file) {
   return true;
 }
 
-/** Waits until the demo catalog's cells and agents are in the catalog, as a guest sees it. */
-async function waitForDemoCatalog(timeoutMs) {
+/** Waits until the demo catalog, its history and its gateways are ready, as a guest sees them. */
+async function waitForDemoData(timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
@@ -108,8 +108,16 @@ async function waitForDemoCatalog(timeoutMs) {
             { headers },
           ).then(r => r.json())
         ).items.length;
-      if ((await count('cell')) >= 4 && (await count('agent')) >= 5)
-        return true;
+      if ((await count('cell')) < 4 || (await count('agent')) < 5) {
+        throw new Error('the demo catalog is still loading');
+      }
+      // The browser tests read SLO states and runtime sync: wait for the demo history
+      // (backfilled about half a minute after start) and every gateway's first push.
+      const { cells } = await fetch(
+        'http://localhost:7007/api/platform/cells/summary',
+        { headers },
+      ).then(r => r.json());
+      if (cells.every(c => c.alertState && c.runtime?.seen)) return true;
     } catch {
       // not ready yet
     }
@@ -197,10 +205,10 @@ async function browserTests() {
         300_000,
       )) &&
       (await waitFor('http://localhost:3000', portal, 300_000)) &&
-      (await waitForDemoCatalog(180_000));
+      (await waitForDemoData(240_000));
     if (!up) {
       console.error(
-        '[cellport test] the portal did not start or its demo catalog did not load; see test-results/portal.log',
+        '[cellport test] the portal did not start or its demo catalog and history did not load; see test-results/portal.log',
       );
       failedChecks.push('browser tests (portal did not start)');
       failed += 1;

@@ -113,6 +113,25 @@ describe('cellport:tenant:create-api-key', () => {
     expect((await reveal(outputs.revealUrl)).status).toBe(404);
   });
 
+  it('binds a key to one agent, in the tenant and in what the reveal says', async () => {
+    const ctx = {
+      ...createMockActionContext({
+        input: { tenant, agent: 'checkout-assistant' },
+      }),
+      user: { ref: USER },
+    };
+    await action().handler(ctx as any);
+    const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+    expect(
+      JSON.parse(outputs.tenant.metadata.annotations[API_KEYS_ANNOTATION]),
+    ).toEqual([expect.objectContaining({ agent: 'checkout-assistant' })]);
+    const revealed = await reveal(outputs.revealUrl);
+    expect(await revealed.json()).toMatchObject({
+      tenant: 'tenant:default/contoso-travel',
+      agent: 'agent:default/checkout-assistant',
+    });
+  });
+
   it('reuses the checkpointed key when a run is retried', async () => {
     const checkpoints = new Map<string, unknown>();
     const checkpoint = async ({ key, fn }: any) => {

@@ -47,7 +47,15 @@ export function createTenantApiKeyAction(deps: PlatformBackendDeps) {
           z
             .record(z.any())
             .describe('The tenant cellport:tenant:plan returned'),
-        agent: z => z.string().optional().describe('Bind the key to one agent'),
+        agent: z =>
+          z
+            .string()
+            .regex(
+              /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+              'must be the name of an agent of the tenant, e.g. checkout-assistant',
+            )
+            .optional()
+            .describe('Bind the key to one agent (its name)'),
       },
       output: {
         tenant: z => z.record(z.any()),

@@ -117,7 +117,8 @@ async function waitForDemoData(timeoutMs) {
         'http://localhost:7007/api/platform/cells/summary',
         { headers },
       ).then(r => r.json());
-      if (cells.every(c => c.alertState && c.runtime?.seen)) return true;
+      if (cells.every(c => c.alertState && c.runtime?.pushedVersion))
+        return true;
     } catch {
       // not ready yet
     }

@@ -117,8 +117,9 @@ async function waitForDemoData(timeoutMs) {
         'http://localhost:7007/api/platform/cells/summary',
         { headers },
       ).then(r => r.json());
-      if (cells.every(c => c.alertState && c.runtime?.pushedVersion))
-        return true;
+      // The platform backend reads the catalog on its own schedule: it may list no cell yet.
+      const ready = cells.filter(c => c.alertState && c.runtime?.pushedVersion);
+      if (ready.length >= 4) return true;
     } catch {
       // not ready yet
     }

@@ -4,6 +4,8 @@ import { defineConfig } from '@playwright/test';
 // chromium: Playwright's own browser downloads are not reachable from these machines.
 export default defineConfig({
   testDir: 'packages/app/e2e-tests',
+  // A Kubernetes API server for the Meridian cell's cluster, which the portal is pointed at.
+  globalSetup: './packages/app/e2e-tests/globalSetup.ts',
   timeout: 90_000,
   expect: { timeout: 30_000 },
   forbidOnly: !!process.env.CI,

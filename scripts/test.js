@@ -22,6 +22,17 @@ const env = {
     'postgresql://postgres@127.0.0.1:5432',
 };
 
+/**
+ * The cluster of the Meridian cell, for the browser tests: Playwright's global setup serves it
+ * (packages/app/e2e-tests/globalSetup.ts), and the portal is configured with it, so a Deploy
+ * card can plan, apply and read a rollout back.
+ */
+const E2E_CLUSTER = {
+  name: 'eks-us-east-1-meridian',
+  port: 7090,
+  token: require('node:crypto').randomBytes(24).toString('base64url'),
+};
+
 const failedChecks = [];
 let passed = 0;
 let failed = 0;
@@ -172,7 +183,16 @@ async function browserTests() {
     failed += 1;
     return;
   }
-  for (const port of [3000, 7007, 7070, 7081, 7082, 7083, 7084]) {
+  for (const port of [
+    3000,
+    7007,
+    7070,
+    7081,
+    7082,
+    7083,
+    7084,
+    E2E_CLUSTER.port,
+  ]) {
     if (await reachable(port)) {
       console.error(
         `[cellport test] port ${port} is in use; stop the running portal before the browser tests`,
@@ -194,6 +214,20 @@ async function browserTests() {
     env: {
       ...env,
       APP_CONFIG_backend_database_connection_directory: dataDir,
+      APP_CONFIG_kubernetes_clusterLocatorMethods: JSON.stringify([
+        {
+          type: 'config',
+          clusters: [
+            {
+              name: E2E_CLUSTER.name,
+              url: `http://127.0.0.1:${E2E_CLUSTER.port}`,
+              authProvider: 'serviceAccount',
+              serviceAccountToken: E2E_CLUSTER.token,
+              skipMetricsLookup: true,
+            },
+          ],
+        },
+      ]),
       BROWSER: 'none',
     },
     stdio: ['ignore', log, log],
@@ -220,6 +254,8 @@ async function browserTests() {
       env: {
         ...env,
         PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(results, 'e2e.json'),
+        CELLPORT_E2E_CLUSTER_PORT: String(E2E_CLUSTER.port),
+        CELLPORT_E2E_CLUSTER_TOKEN: E2E_CLUSTER.token,
       },
     });
     if (!countPlaywright(path.join(results, 'e2e.json'))) failed += 1;

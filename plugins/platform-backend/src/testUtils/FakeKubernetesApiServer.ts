@@ -103,10 +103,15 @@ export class FakeKubernetesApiServer {
       : http.createServer(handler);
   }
 
-  async start(): Promise<void> {
-    await new Promise<void>(resolve =>
-      this.server.listen(0, '127.0.0.1', resolve),
-    );
+  /** Listens on loopback, on `port` or, by default, on a free one. */
+  async start(port = 0): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
   }
 
   async stop(): Promise<void> {
@@ -560,6 +565,8 @@ export class FakeKubernetesApiServer {
         break;
       case 'Deployment':
         object.spec ??= {};
+        // The API server's default; a Deployment under an HPA leaves it to the autoscaler.
+        object.spec.replicas ??= previous?.spec?.replicas ?? 1;
         object.spec.revisionHistoryLimit ??= 10;
         object.spec.progressDeadlineSeconds ??= 600;
         break;

@@ -1,7 +1,13 @@
 import { mockApis, TestApiProvider } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import {
   DeployApplyResponse,
   DeployAuditRecord,
@@ -13,7 +19,7 @@ import {
   pending,
   renderWithPlatform,
 } from '../../__testUtils__/renderWithPlatform';
-import { DeployCard } from './DeployCard';
+import { DeployCard, ROLLOUT_REFRESH_MS } from './DeployCard';
 
 const ENTITY = 'cell:default/meridian-dedicated';
 
@@ -247,6 +253,65 @@ describe('DeployCard', () => {
       screen.getByText('Applied 3 objects (1 changed), pruned 1.'),
     ).toBeInTheDocument();
     await waitFor(() => expect(api.getDeployAudit).toHaveBeenCalledTimes(3));
+  });
+
+  it('follows a rollout until every workload is rolled out, then stops reading it', async () => {
+    const workload = {
+      kind: 'Deployment' as const,
+      namespace: 'cellport-runtime',
+      name: 'cellport-gateway',
+      desiredReplicas: 2,
+      replicas: 2,
+      updatedReplicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+      rolledOut: false,
+      conditions: [],
+    };
+    const status = (rolledOut: boolean) => ({
+      entityRef: ENTITY,
+      cluster: plan.cluster,
+      workloads: [
+        rolledOut
+          ? {
+              ...workload,
+              updatedReplicas: 2,
+              readyReplicas: 2,
+              availableReplicas: 2,
+              rolledOut,
+            }
+          : workload,
+      ],
+    });
+    const api = mockPlatformApi({
+      getDeployPlan: jest.fn(async () => plan),
+      getDeployStatus: jest
+        .fn()
+        .mockResolvedValueOnce(status(false))
+        .mockResolvedValue(status(true)),
+    });
+    jest.useFakeTimers();
+    try {
+      await renderCard(api);
+      const rollout = await screen.findByRole('table', { name: 'Rollout' });
+      expect(rollout).toHaveTextContent('rolling out');
+      expect(api.getDeployStatus).toHaveBeenCalledTimes(1);
+
+      await act(async () => {
+        jest.advanceTimersByTime(ROLLOUT_REFRESH_MS);
+      });
+      await waitFor(() =>
+        expect(
+          screen.getByRole('table', { name: 'Rollout' }),
+        ).toHaveTextContent('rolled out'),
+      );
+      await act(async () => {
+        jest.advanceTimersByTime(ROLLOUT_REFRESH_MS * 3);
+      });
+      expect(api.getDeployStatus).toHaveBeenCalledTimes(2);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('shows a refused apply without a cluster as an error', async () => {

@@ -9,7 +9,7 @@ import { platformDeployApplyPermission } from '@cellport/plugin-platform-common'
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { DeployApplyResponse, DeployPlan, platformApiRef } from '../../api';
 import { DeployAuditTable } from './DeployAuditTable';
@@ -19,6 +19,8 @@ import { OverrideReasonDialog } from './OverrideReasonDialog';
 import { RolloutTable } from './RolloutTable';
 
 const AUDIT_ROWS = 10;
+/** How often the rollout is read again while a workload is still rolling out. */
+export const ROLLOUT_REFRESH_MS = 5_000;
 
 function planSummary(plan: DeployPlan): string {
   const { create, change, unchanged, prune } = plan.counts;
@@ -56,6 +58,14 @@ export function DeployCard({ entityRef }: { entityRef: string }) {
     () => api.getDeployAudit(entityRef, AUDIT_ROWS),
     [api, entityRef],
   );
+  // A rollout takes minutes: follow it until every workload is rolled out.
+  const rollingOut = rollout.value?.workloads.some(w => !w.rolledOut) ?? false;
+  const { retry: refreshRollout } = rollout;
+  useEffect(() => {
+    if (!rollingOut) return undefined;
+    const timer = setTimeout(refreshRollout, ROLLOUT_REFRESH_MS);
+    return () => clearTimeout(timer);
+  }, [rollingOut, rollout.value, refreshRollout]);
   const { allowed } = usePermission({
     permission: platformDeployApplyPermission,
   });

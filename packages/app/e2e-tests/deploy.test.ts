@@ -1,0 +1,82 @@
+import { expect, test } from '@playwright/test';
+import { e2eCluster } from './e2eCluster';
+
+test('an SRE applies a cell to its cluster from the Deploy card and follows the rollout', async ({
+  page,
+}) => {
+  const cluster = e2eCluster();
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  // Signed in once the app shows its sidebar; navigating before that would sign out.
+  await expect(
+    page
+      .getByRole('navigation', { name: 'sidebar nav' })
+      .getByRole('link', { name: 'Cells', exact: true }),
+  ).toBeVisible();
+  await page.goto('/catalog/default/cell/meridian-dedicated/dashboard');
+
+  await expect(
+    page.getByText(
+      "The catalog's manifests against cluster eks-us-east-1-meridian",
+    ),
+  ).toBeVisible();
+  // A cluster nobody has applied to: everything is to be created, no workload runs yet.
+  await expect(
+    page.getByText(/^\d+ to create, 0 to change, 0 unchanged, 0 to prune$/),
+  ).toBeVisible();
+  await expect(
+    page.getByText('No workloads of this entity run in the cluster yet.'),
+  ).toBeVisible();
+  await page.screenshot({
+    path: 'test-results/screenshots/deploy-plan.png',
+    fullPage: true,
+  });
+
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
+  const result = page.getByRole('status', { name: 'Apply result' });
+  // The demo history may have spent the cell's error budget; the card then asks for a reason
+  // in a modal dialog, which hides the rest of the page from assistive technology.
+  const dialog = page.getByRole('dialog');
+  await expect(result.or(dialog)).toBeVisible();
+  if (await dialog.isVisible()) {
+    await dialog
+      .getByLabel('Override reason')
+      .fill('E2E: first deploy of the cell');
+    await dialog.getByRole('button', { name: 'Apply anyway' }).click();
+    await expect(
+      page.getByText('Error budget overridden: E2E: first deploy of the cell'),
+    ).toBeVisible();
+  }
+  await expect(result).toContainText(/^Applied \d+ objects/);
+
+  // The card reads the rollout again until the controller reports every replica available.
+  const rollout = page.getByRole('table', { name: 'Rollout' });
+  await expect(rollout).toContainText('Deployment/cellport-runtime/');
+  await expect(rollout).not.toContainText('rolling out');
+  await expect(rollout).toContainText('rolled out');
+  await expect(
+    page.getByRole('table', { name: 'Deploy audit log' }),
+  ).toContainText(/guest[\s\S]*applied/);
+  await page.screenshot({
+    path: 'test-results/screenshots/deploy-applied.png',
+    fullPage: true,
+  });
+
+  // The cluster holds the gateway, applied under Cellport's field manager.
+  const deployments = await fetch(`${cluster.url}/apis/apps/v1/deployments`, {
+    headers: { Authorization: `Bearer ${cluster.token}` },
+  }).then(r => r.json());
+  const gateway = deployments.items.find(
+    (d: any) => d.metadata.namespace === 'cellport-runtime',
+  );
+  expect(gateway).toBeDefined();
+  expect(gateway.metadata.managedFields.map((m: any) => m.manager)).toContain(
+    'cellport',
+  );
+
+  // Applied again, nothing is left to do.
+  await page.reload();
+  await expect(
+    page.getByText(/^0 to create, 0 to change, \d+ unchanged, 0 to prune$/),
+  ).toBeVisible();
+});

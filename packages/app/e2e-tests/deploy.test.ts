@@ -74,6 +74,32 @@ test('an SRE applies a cell to its cluster from the Deploy card and follows the 
     'cellport',
   );
 
+  // Backstage's Kubernetes tab finds the rolled-out workloads by the cell's label.
+  await page
+    .getByRole('navigation', { name: 'Content navigation' })
+    .getByRole('link', { name: 'Kubernetes' })
+    .click();
+  const clusterSummary = page
+    .getByRole('button')
+    .filter({ hasText: 'eks-us-east-1-meridian' });
+  await expect(clusterSummary).toContainText('2 pods');
+  await expect(clusterSummary).toContainText('No pods with errors');
+  await clusterSummary.click();
+  // Its Deployment, with the pod the rollout started.
+  const gatewayWorkload = page.getByRole('button', {
+    name: /^cellport-gateway Deployment namespace: cellport-runtime min replicas/,
+  });
+  await expect(gatewayWorkload).toBeVisible();
+  // Two: the pods its autoscaler's minimum asks for.
+  await expect(gatewayWorkload).toContainText('2 pods');
+  await page.screenshot({
+    path: 'test-results/screenshots/deploy-kubernetes-tab.png',
+    fullPage: true,
+    // The accordion is still opening: show it open.
+    animations: 'disabled',
+  });
+  await page.goBack();
+
   // Applied again, nothing is left to do.
   await page.reload();
   await expect(

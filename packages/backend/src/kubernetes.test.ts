@@ -59,30 +59,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/**
- * What the ReplicaSet controller would do, which the fake API server does not: a running pod
- * per Deployment, from its pod template.
- */
-function startPods(cluster: FakeKubernetesApiServer) {
-  for (const deployment of cluster.list('Deployment')) {
-    const template = deployment.spec.template;
-    cluster.put(
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: `${deployment.metadata.name}-7d9f8-x2k4q`,
-          namespace: deployment.metadata.namespace,
-          labels: template.metadata.labels,
-        },
-        spec: template.spec,
-        status: { phase: 'Running' },
-      },
-      'kube-controller-manager',
-    );
-  }
-}
-
 describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
   const cluster = new FakeKubernetesApiServer({ token: CLUSTER_TOKEN });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellport-kubernetes-'));
@@ -255,7 +231,7 @@ describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
         result: 'applied',
       });
     }
-    startPods(cluster);
+    cluster.rollOutDeployments();
 
     const workloads = async (entityRef: string) => {
       const response = await call(
@@ -275,7 +251,9 @@ describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
 
     const cell = await workloads(CELL);
     expect(cell.pods.map((p: any) => p.metadata.name)).toEqual([
-      'cellport-gateway-7d9f8-x2k4q',
+      // The gateway's autoscaler keeps at least two.
+      'cellport-gateway-g2-0',
+      'cellport-gateway-g2-1',
     ]);
     expect(cell.pods[0].metadata.labels['backstage.io/kubernetes-id']).toBe(
       'meridian-dedicated',
@@ -286,7 +264,7 @@ describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
 
     const inference = await workloads(INFERENCE);
     expect(inference.pods.map((p: any) => p.metadata.name)).toEqual([
-      'llama-3-1-70b-meridian-7d9f8-x2k4q',
+      'llama-3-1-70b-meridian-g1-0',
     ]);
     expect(
       inference.pods[0].spec.containers[0].resources.limits['nvidia.com/gpu'],

@@ -69,8 +69,9 @@ class HttpError extends Error {
  * It also defaults a few fields as the API server does (a Namespace's
  * `kubernetes.io/metadata.name` label, a Service's clusterIP and type, a Deployment's
  * revisionHistoryLimit and progressDeadlineSeconds), so that clients comparing their own
- * fields are tested against objects holding more than they sent. Workload controllers are not
- * simulated: a Deployment's status is what a test sets.
+ * fields are tested against objects holding more than they sent. Workload controllers run
+ * only when a test asks: a Deployment's status is what a test sets, or what
+ * `rollOutDeployments` makes it.
  *
  * Every request is recorded; failures can be injected per request. Given a key and
  * certificate it serves HTTPS, for tests of how clients verify the API server.
@@ -179,6 +180,100 @@ export class FakeKubernetesApiServer {
     const stored = this.objects.get(this.key(type, namespace, name));
     if (!stored) throw new Error(`No ${kind} ${namespace}/${name}`);
     stored.object.status = structuredClone(status);
+  }
+
+  /**
+   * Plays a healthy autoscaler, Deployment controller, ReplicaSet controller and kubelet
+   * once: every Deployment is scaled up to its HorizontalPodAutoscaler's minimum, and every
+   * Deployment whose status lags its generation gets a ReplicaSet for that generation (the
+   * previous one goes, with its pods) owning its desired replicas as Running, ready pods from
+   * its pod template, and a status that reports them updated, ready and available. Call it
+   * after an apply, or on a timer.
+   */
+  rollOutDeployments(): void {
+    for (const listed of this.list('Deployment')) {
+      const deployment = this.scaleToAutoscalerMinimum(listed);
+      const { namespace, name, generation } = deployment.metadata;
+      if (deployment.status?.observedGeneration === generation) continue;
+      const replicas: number = deployment.spec?.replicas ?? 1;
+      const template = deployment.spec?.template ?? {};
+      const replicaSetName = `${name}-g${generation}`;
+      this.removeWhere(
+        (o, kind) =>
+          ['ReplicaSet', 'Pod'].includes(kind) &&
+          o.metadata.namespace === namespace &&
+          o.metadata.name.startsWith(`${name}-g`),
+      );
+      const replicaSet = this.put(
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          metadata: {
+            name: replicaSetName,
+            namespace,
+            labels: template.metadata?.labels,
+            ownerReferences: [ownerReference(deployment)],
+          },
+          spec: { replicas, selector: deployment.spec?.selector, template },
+          status: {
+            observedGeneration: 1,
+            replicas,
+            readyReplicas: replicas,
+            availableReplicas: replicas,
+          },
+        },
+        'kube-controller-manager',
+      );
+      for (let i = 0; i < replicas; i += 1) {
+        this.put(
+          {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: {
+              name: `${replicaSetName}-${i}`,
+              namespace,
+              labels: template.metadata?.labels,
+              ownerReferences: [ownerReference(replicaSet)],
+            },
+            spec: template.spec,
+            status: {
+              phase: 'Running',
+              conditions: [{ type: 'Ready', status: 'True' }],
+              containerStatuses: (template.spec?.containers ?? []).map(
+                (c: Json) => ({
+                  name: c.name,
+                  image: c.image,
+                  ready: true,
+                  started: true,
+                  restartCount: 0,
+                  state: { running: { startedAt: new Date().toISOString() } },
+                }),
+              ),
+            },
+          },
+          'kubelet',
+        );
+      }
+      this.setStatus('apps/v1', 'Deployment', namespace, name, {
+        observedGeneration: generation,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+        conditions: [
+          {
+            type: 'Available',
+            status: 'True',
+            reason: 'MinimumReplicasAvailable',
+          },
+          {
+            type: 'Progressing',
+            status: 'True',
+            reason: 'NewReplicaSetAvailable',
+          },
+        ],
+      });
+    }
   }
 
   /**
@@ -599,6 +694,44 @@ export class FakeKubernetesApiServer {
       }));
   }
 
+  /**
+   * What a HorizontalPodAutoscaler does first to the Deployment it targets: raise its
+   * replicas to the autoscaler's minimum (a spec change, so a new generation).
+   */
+  private scaleToAutoscalerMinimum(deployment: Json): Json {
+    const { namespace, name } = deployment.metadata;
+    const autoscaler = this.list('HorizontalPodAutoscaler').find(
+      h =>
+        h.metadata.namespace === namespace &&
+        h.spec?.scaleTargetRef?.kind === 'Deployment' &&
+        h.spec.scaleTargetRef.name === name,
+    );
+    const minimum: number = autoscaler?.spec?.minReplicas ?? 1;
+    if ((deployment.spec?.replicas ?? 1) >= minimum) return deployment;
+    const stored = this.objects.get(
+      this.key(this.typeOf('apps/v1', 'Deployment'), namespace, name),
+    )!;
+    stored.object.spec.replicas = minimum;
+    stored.object.metadata.generation += 1;
+    stored.object.metadata.resourceVersion = String(
+      (this.resourceVersion += 1),
+    );
+    // The autoscaler now owns the field: an apply that sets it conflicts, as on a cluster.
+    stored.managers.set('kube-controller-manager', {
+      operation: 'Update',
+      fields: new Set([pathKey(['spec', 'replicas'])]),
+      time: new Date().toISOString(),
+    });
+    this.renderManagedFields(stored);
+    return structuredClone(stored.object);
+  }
+
+  private removeWhere(matches: (object: Json, kind: string) => boolean) {
+    for (const [key, stored] of this.objects) {
+      if (matches(stored.object, stored.type.kind)) this.objects.delete(key);
+    }
+  }
+
   private typeOf(apiVersion: string, kind: string): ResourceType {
     const type = RESOURCE_TYPES.find(
       t => apiVersionOf(t) === apiVersion && t.kind === kind,
@@ -638,6 +771,18 @@ export class FakeKubernetesApiServer {
       })),
     };
   }
+}
+
+/** Marks `owner` as the controller of an object, as Kubernetes' controllers do. */
+function ownerReference(owner: Json): Json {
+  return {
+    apiVersion: owner.apiVersion ?? 'apps/v1',
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 function statusObject(

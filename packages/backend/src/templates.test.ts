@@ -177,6 +177,29 @@ describe('the self-service templates through the scaffolder', () => {
     return 404;
   }
 
+  /** Waits for a scaffolder task to end: its status, its log and its output. */
+  async function waitForTask(id: string) {
+    for (let attempt = 0; attempt < 120; attempt++) {
+      const task = await request(backend.server)
+        .get(`/api/scaffolder/v2/tasks/${id}`)
+        .set(auth);
+      if (['completed', 'failed'].includes(task.body.status)) {
+        const events = await request(backend.server)
+          .get(`/api/scaffolder/v2/tasks/${id}/events`)
+          .set(auth);
+        return {
+          id,
+          status: task.body.status,
+          log: events.body.map((e: any) => e.body.message ?? '').join('\n'),
+          output: events.body.find((e: any) => e.type === 'completion')?.body
+            ?.output,
+        };
+      }
+      await sleep(500);
+    }
+    throw new Error(`task ${id} never finished`);
+  }
+
   async function runTask(
     values: object,
     templateRef = 'template:default/inference-deployment',
@@ -186,24 +209,17 @@ describe('the self-service templates through the scaffolder', () => {
       .set(auth)
       .send({ templateRef, values });
     expect(created.status).toBe(201);
-    for (let attempt = 0; attempt < 120; attempt++) {
-      const task = await request(backend.server)
-        .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
-        .set(auth);
-      if (['completed', 'failed'].includes(task.body.status)) {
-        const events = await request(backend.server)
-          .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
-          .set(auth);
-        return {
-          status: task.body.status,
-          log: events.body.map((e: any) => e.body.message ?? '').join('\n'),
-          output: events.body.find((e: any) => e.type === 'completion')?.body
-            ?.output,
-        };
-      }
-      await sleep(500);
-    }
-    throw new Error('the task never finished');
+    return waitForTask(created.body.id);
+  }
+
+  /** Reveals a run's one-time API key through the link in its output. */
+  async function revealKey(output: any) {
+    const revealUrl: string = output.links.find(
+      (link: { title: string }) => link.title === 'Reveal the API key (once)',
+    ).url;
+    return request(backend.server)
+      .post(`/api/platform/api-keys/reveals/${revealUrl.split('/').pop()}`)
+      .set(auth);
   }
 
   it('shows the files it would write in a dry run, and writes nothing', async () => {
@@ -296,18 +312,16 @@ describe('the self-service templates through the scaffolder', () => {
     const shown = JSON.stringify(run.output);
     expect(shown).not.toMatch(/cpk_[A-Za-z0-9_-]{32}/);
     expect(run.log).not.toMatch(/cpk_[A-Za-z0-9_-]{32}/);
-    const revealUrl: string = run.output.links.find(
-      (link: { title: string }) => link.title === 'Reveal the API key (once)',
-    ).url;
-    expect(revealUrl).toMatch(/^\/api-keys\/reveal\/[A-Za-z0-9_-]{43}$/);
-    const reveal = () =>
-      request(backend.server)
-        .post(`/api/platform/api-keys/reveals/${revealUrl.split('/').pop()}`)
-        .set(auth);
-    const revealed = await reveal();
+    expect(run.output.links).toContainEqual(
+      expect.objectContaining({
+        title: 'Reveal the API key (once)',
+        url: expect.stringMatching(/^\/api-keys\/reveal\/[A-Za-z0-9_-]{43}$/),
+      }),
+    );
+    const revealed = await revealKey(run.output);
     expect(revealed.status).toBe(200);
     const key: string = revealed.body.apiKey;
-    expect((await reveal()).status).toBe(404);
+    expect((await revealKey(run.output)).status).toBe(404);
     const hashes = JSON.parse(
       tenant.body.metadata.annotations['cellport.dev/api-keys'],
     );
@@ -401,34 +415,20 @@ describe('the self-service templates through the scaffolder', () => {
   });
 
   it('registers an agent of the onboarded tenant and says how to call it', async () => {
-    const created = await request(backend.server)
-      .post('/api/scaffolder/v2/tasks')
-      .set(auth)
-      .send({
-        templateRef: 'template:default/agent',
-        values: {
-          name: 'itinerary-planner',
-          owner: 'group:default/northwind-data',
-          tenant: 'tenant:default/contoso-travel',
-          modelProfiles: ['modelprofile:default/azure-gpt-4o-mini-eu'],
-          policy: 'cost',
-          requiredCapabilities: ['tools'],
-          tools: ['flight-search'],
-          maxCostPerRunUsd: 0.02,
-        },
-      });
-    expect(created.status).toBe(201);
-    let task: any;
-    for (let attempt = 0; attempt < 120; attempt++) {
-      task = (
-        await request(backend.server)
-          .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
-          .set(auth)
-      ).body;
-      if (['completed', 'failed'].includes(task.status)) break;
-      await sleep(500);
-    }
-    expect(task.status).toBe('completed');
+    const run = await runTask(
+      {
+        name: 'itinerary-planner',
+        owner: 'group:default/northwind-data',
+        tenant: 'tenant:default/contoso-travel',
+        modelProfiles: ['modelprofile:default/azure-gpt-4o-mini-eu'],
+        policy: 'cost',
+        requiredCapabilities: ['tools'],
+        tools: ['flight-search'],
+        maxCostPerRunUsd: 0.02,
+      },
+      'template:default/agent',
+    );
+    expect(run.status).toBe('completed');
     expect(await waitForEntity('agent/default/itinerary-planner')).toBe(200);
     const agent = await request(backend.server)
       .get('/api/catalog/entities/by-name/agent/default/itinerary-planner')
@@ -444,5 +444,71 @@ describe('the self-service templates through the scaffolder', () => {
     expect(
       pushed.agents.find((a: any) => a.id === 'itinerary-planner'),
     ).toMatchObject({ tenant: 'contoso-travel' });
+  });
+
+  it('finishes a run that failed half-way when it is retried: one key, one registration', async () => {
+    // A file where the tenant's repository goes: publishing fails after the key was made.
+    const inTheWay = path.join(repositories.path, 'tenant-harbor-freight');
+    fs.writeFileSync(inTheWay, 'not a repository');
+    const failed = await runTask(
+      { ...contoso, name: 'harbor-freight', displayName: 'Harbor Freight' },
+      'template:default/tenant-cell',
+    );
+    expect(failed.status).toBe('failed');
+    expect(failed.log).toContain('tenant-harbor-freight');
+    const notYet = await request(backend.server)
+      .get('/api/catalog/entities/by-name/tenant/default/harbor-freight')
+      .set(auth);
+    expect(notYet.status).toBe(404);
+
+    fs.rmSync(inTheWay);
+    const retried = await request(backend.server)
+      .post(`/api/scaffolder/v2/tasks/${failed.id}/retry`)
+      .set(auth)
+      .send({});
+    expect(retried.status).toBe(201);
+    const finished = await waitForTask(failed.id);
+    expect(finished.status).toBe('completed');
+    expect(await waitForEntity('tenant/default/harbor-freight')).toBe(200);
+
+    // The retry reused the key the first attempt made: the tenant holds one hash, the
+    // revealed key's, and the gateway takes that key.
+    const revealed = await revealKey(finished.output);
+    expect(revealed.status).toBe(200);
+    const key: string = revealed.body.apiKey;
+    expect(finished.log).toContain(
+      `Made API key ${key.slice(0, 10)}… for harbor-freight`,
+    );
+    expect(finished.log).toContain(
+      `Kept API key ${key.slice(
+        0,
+        10,
+      )}…, made for harbor-freight by an earlier attempt`,
+    );
+    const tenant = await request(backend.server)
+      .get('/api/catalog/entities/by-name/tenant/default/harbor-freight')
+      .set(auth);
+    expect(
+      JSON.parse(tenant.body.metadata.annotations['cellport.dev/api-keys']),
+    ).toEqual([
+      {
+        sha256: createHash('sha256').update(key).digest('hex'),
+        prefix: key.slice(0, 10),
+      },
+    ]);
+    const models = await fetch(`${gatewayUrl}/v1/models`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(models.status).toBe(200);
+
+    // One registration of its repository.
+    const locations = await request(backend.server)
+      .get('/api/catalog/locations')
+      .set(auth);
+    expect(
+      locations.body.filter((l: any) =>
+        l.data.target.includes('tenant-harbor-freight'),
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -74,6 +74,7 @@ export function createTenantApiKeyAction(deps: PlatformBackendDeps) {
       }
       const name = parsed.entity.metadata.name;
       const agent = ctx.input.agent;
+      let madeNow = false;
       const created: CreatedKey = ctx.isDryRun
         ? {
             sha256: 'dry-run',
@@ -83,13 +84,23 @@ export function createTenantApiKeyAction(deps: PlatformBackendDeps) {
           }
         : await ctx.checkpoint({
             key: `api-key-${name}-${agent ?? 'tenant'}`,
-            fn: () =>
-              createAndSeal(deps, {
+            fn: () => {
+              madeNow = true;
+              return createAndSeal(deps, {
                 tenant: `tenant:default/${name}`,
                 agent,
                 forUser: ctx.user?.ref,
-              }),
+              });
+            },
           });
+      // The prefix is what the Tenant page lists; the key itself never reaches the log.
+      if (!ctx.isDryRun) {
+        ctx.logger.info(
+          madeNow
+            ? `Made API key ${created.prefix}… for ${name}; the link in the output reveals it once`
+            : `Kept API key ${created.prefix}…, made for ${name} by an earlier attempt of this run`,
+        );
+      }
       const annotations = { ...(ctx.input.tenant.metadata?.annotations ?? {}) };
       const existing = JSON.parse(annotations[API_KEYS_ANNOTATION] ?? '[]');
       annotations[API_KEYS_ANNOTATION] = JSON.stringify([

@@ -476,7 +476,7 @@ describe('the self-service templates through the scaffolder', () => {
     const revealed = await revealKey(finished.output);
     expect(revealed.status).toBe(200);
     const key: string = revealed.body.apiKey;
-    expect(finished.log).toContain(
+    expect(failed.log).toContain(
       `Made API key ${key.slice(0, 10)}… for harbor-freight`,
     );
     expect(finished.log).toContain(

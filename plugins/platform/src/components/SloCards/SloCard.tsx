@@ -1,4 +1,4 @@
-import { InfoCard } from '@backstage/core-components';
+import { InfoCard, StatusWarning } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -48,8 +48,17 @@ export function SloCard({ slo }: { slo: SloStatus }) {
       title={name}
       subheader={objectiveText(slo)}
       action={
-        <Box m={2} aria-label={`${name} alert state`}>
-          <AlertStateChip state={slo.alertState} />
+        <Box m={2} textAlign="right">
+          <div aria-label={`${name} alert state`}>
+            <AlertStateChip state={slo.alertState} />
+          </div>
+          {/* Burn-rate alerts can be quiet while the window's budget is gone; "ok" alone would
+              hide it (a cell's spent availability budget also stops its deploys). */}
+          {slo.totalEvents > 0 && slo.errorBudget.remainingFraction <= 0 && (
+            <div aria-label={`${name} error budget`}>
+              <StatusWarning>error budget spent</StatusWarning>
+            </div>
+          )}
         </Box>
       }
     >

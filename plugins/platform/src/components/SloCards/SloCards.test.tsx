@@ -60,6 +60,13 @@ describe('SloCards', () => {
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('exhausted (2.00× spent)')).toBeInTheDocument();
+    // A spent budget is said next to the alert state, whether or not an alert fires.
+    expect(
+      screen.getByLabelText('gateway-overhead-p95 error budget'),
+    ).toHaveTextContent('error budget spent');
+    expect(
+      screen.queryByLabelText('gateway-availability error budget'),
+    ).not.toBeInTheDocument();
     const burn = screen.getByRole('table', {
       name: 'gateway-overhead-p95 burn rates',
     });

@@ -1,10 +1,10 @@
-import { expect, test } from '@playwright/test';
+import { expect, Page, test } from '@playwright/test';
 import { e2eCluster } from './e2eCluster';
 
-test('an SRE applies a cell to its cluster from the Deploy card and follows the rollout', async ({
-  page,
-}) => {
-  const cluster = e2eCluster();
+// The inference deployment runs in the namespace the cell's apply creates: in this order.
+test.describe.configure({ mode: 'serial' });
+
+async function signIn(page: Page) {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
   // Signed in once the app shows its sidebar; navigating before that would sign out.
@@ -13,6 +13,33 @@ test('an SRE applies a cell to its cluster from the Deploy card and follows the 
       .getByRole('navigation', { name: 'sidebar nav' })
       .getByRole('link', { name: 'Cells', exact: true }),
   ).toBeVisible();
+}
+
+/**
+ * Clicks the Deploy card's Apply and waits for the result. The demo history may have spent the
+ * cell's error budget; the card then asks for a reason in a modal dialog (which hides the
+ * rest of the page from assistive technology), and the reason is given.
+ */
+async function applyFromDeployCard(page: Page, overrideReason: string) {
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
+  const result = page.getByRole('status', { name: 'Apply result' });
+  const dialog = page.getByRole('dialog');
+  await expect(result.or(dialog)).toBeVisible();
+  if (await dialog.isVisible()) {
+    await dialog.getByLabel('Override reason').fill(overrideReason);
+    await dialog.getByRole('button', { name: 'Apply anyway' }).click();
+    await expect(
+      page.getByText(`Error budget overridden: ${overrideReason}`),
+    ).toBeVisible();
+  }
+  await expect(result).toContainText(/^Applied \d+ objects/);
+}
+
+test('an SRE applies a cell to its cluster from the Deploy card and follows the rollout', async ({
+  page,
+}) => {
+  const cluster = e2eCluster();
+  await signIn(page);
   await page.goto('/catalog/default/cell/meridian-dedicated/dashboard');
 
   await expect(
@@ -32,22 +59,7 @@ test('an SRE applies a cell to its cluster from the Deploy card and follows the 
     fullPage: true,
   });
 
-  await page.getByRole('button', { name: 'Apply', exact: true }).click();
-  const result = page.getByRole('status', { name: 'Apply result' });
-  // The demo history may have spent the cell's error budget; the card then asks for a reason
-  // in a modal dialog, which hides the rest of the page from assistive technology.
-  const dialog = page.getByRole('dialog');
-  await expect(result.or(dialog)).toBeVisible();
-  if (await dialog.isVisible()) {
-    await dialog
-      .getByLabel('Override reason')
-      .fill('E2E: first deploy of the cell');
-    await dialog.getByRole('button', { name: 'Apply anyway' }).click();
-    await expect(
-      page.getByText('Error budget overridden: E2E: first deploy of the cell'),
-    ).toBeVisible();
-  }
-  await expect(result).toContainText(/^Applied \d+ objects/);
+  await applyFromDeployCard(page, 'E2E: first deploy of the cell');
 
   // The card reads the rollout again until the controller reports every replica available.
   const rollout = page.getByRole('table', { name: 'Rollout' });
@@ -105,4 +117,52 @@ test('an SRE applies a cell to its cluster from the Deploy card and follows the 
   await expect(
     page.getByText(/^0 to create, 0 to change, \d+ unchanged, 0 to prune$/),
   ).toBeVisible();
+});
+
+test('an SRE applies a GPU inference deployment and sees its pods ask for GPUs', async ({
+  page,
+}) => {
+  await signIn(page);
+  await page.goto(
+    '/catalog/default/inferencedeployment/llama-3-1-70b-meridian',
+  );
+  await expect(
+    page.getByText(
+      "The catalog's manifests against cluster eks-us-east-1-meridian",
+    ),
+  ).toBeVisible();
+  await applyFromDeployCard(page, 'E2E: first deploy of the model');
+  const rollout = page.getByRole('table', { name: 'Rollout' });
+  await expect(rollout).toContainText(
+    'Deployment/cellport-inference/llama-3-1-70b-meridian',
+  );
+  await expect(rollout).toContainText('rolled out');
+
+  // The Kubernetes tab: the vLLM Deployment, and in its pod's manifest the GPUs it asks for.
+  await page
+    .getByRole('navigation', { name: 'Content navigation' })
+    .getByRole('link', { name: 'Kubernetes' })
+    .click();
+  await page
+    .getByRole('button')
+    .filter({ hasText: 'eks-us-east-1-meridian' })
+    .click();
+  const workload = page.getByRole('button', {
+    name: /^llama-3-1-70b-meridian Deployment namespace: cellport-inference min replicas/,
+  });
+  await expect(workload).toBeVisible();
+  // The summary's middle opens the autoscaler's drawer: expand it by its pod count.
+  await workload.getByText('1 pod').click();
+  await page.getByText('llama-3-1-70b-meridian-g1-0', { exact: true }).click();
+  const drawer = page.getByRole('presentation').filter({
+    has: page.getByRole('button', { name: 'Close the drawer' }),
+  });
+  await drawer.getByRole('checkbox', { name: 'YAML' }).check();
+  // Requests and limits: four GPUs, as the model's tensor parallelism asks.
+  await expect(drawer).toContainText("nvidia.com/gpu: '4'");
+  await page.screenshot({
+    path: 'test-results/screenshots/deploy-inference-pod.png',
+    fullPage: true,
+    animations: 'disabled',
+  });
 });

@@ -12,7 +12,9 @@ import {
   DeployApplyResponse,
   DeployAuditRecord,
   DeployPlan,
+  DeployRolloutStatus,
   PlatformApi,
+  WorkloadRollout,
 } from '../../api';
 import { mockPlatformApi } from '../../__testUtils__/mockPlatformApi';
 import {
@@ -115,6 +117,32 @@ const applied: DeployApplyResponse = {
   counts: { applied: 3, changed: 1, pruned: 1, failed: 0, notAttempted: 0 },
 };
 
+/** The cell's rollout status: its gateway Deployment, `done` of 2 replicas updated and ready. */
+function gatewayRollout(
+  done: number,
+  overrides: Partial<WorkloadRollout> = {},
+): DeployRolloutStatus {
+  return {
+    entityRef: ENTITY,
+    cluster: plan.cluster,
+    workloads: [
+      {
+        kind: 'Deployment',
+        namespace: 'cellport-runtime',
+        name: 'cellport-gateway',
+        desiredReplicas: 2,
+        replicas: 2,
+        updatedReplicas: done,
+        readyReplicas: done,
+        availableReplicas: done,
+        rolledOut: done === 2,
+        conditions: [],
+        ...overrides,
+      },
+    ],
+  };
+}
+
 /** usePermission caches decisions for the module's life: denial is tested in a file of its own. */
 async function renderCard(api: PlatformApi) {
   return renderWithPlatform(
@@ -179,30 +207,23 @@ describe('DeployCard', () => {
   it('shows the plan, the rollout and the audit log, and asks for a reason when the error budget is spent', async () => {
     const api = mockPlatformApi({
       getDeployPlan: jest.fn(async () => plan),
-      getDeployStatus: jest.fn(async () => ({
-        entityRef: ENTITY,
-        cluster: plan.cluster,
-        workloads: [
-          {
-            kind: 'Deployment' as const,
-            namespace: 'cellport-runtime',
-            name: 'cellport-gateway',
-            desiredReplicas: 4,
-            replicas: 5,
-            updatedReplicas: 2,
-            readyReplicas: 4,
-            availableReplicas: 4,
-            rolledOut: false,
-            conditions: [
-              {
-                type: 'Progressing',
-                status: 'True',
-                reason: 'ReplicaSetUpdated',
-              },
-            ],
-          },
-        ],
-      })),
+      getDeployStatus: jest.fn(async () =>
+        gatewayRollout(2, {
+          desiredReplicas: 4,
+          replicas: 5,
+          updatedReplicas: 2,
+          readyReplicas: 4,
+          availableReplicas: 4,
+          rolledOut: false,
+          conditions: [
+            {
+              type: 'Progressing',
+              status: 'True',
+              reason: 'ReplicaSetUpdated',
+            },
+          ],
+        }),
+      ),
       getDeployAudit: jest.fn(async () => ({ items: [audited] })),
       applyDeploy: jest
         .fn()
@@ -256,39 +277,12 @@ describe('DeployCard', () => {
   });
 
   it('follows a rollout until every workload is rolled out, then stops reading it', async () => {
-    const workload = {
-      kind: 'Deployment' as const,
-      namespace: 'cellport-runtime',
-      name: 'cellport-gateway',
-      desiredReplicas: 2,
-      replicas: 2,
-      updatedReplicas: 1,
-      readyReplicas: 1,
-      availableReplicas: 1,
-      rolledOut: false,
-      conditions: [],
-    };
-    const status = (rolledOut: boolean) => ({
-      entityRef: ENTITY,
-      cluster: plan.cluster,
-      workloads: [
-        rolledOut
-          ? {
-              ...workload,
-              updatedReplicas: 2,
-              readyReplicas: 2,
-              availableReplicas: 2,
-              rolledOut,
-            }
-          : workload,
-      ],
-    });
     const api = mockPlatformApi({
       getDeployPlan: jest.fn(async () => plan),
       getDeployStatus: jest
         .fn()
-        .mockResolvedValueOnce(status(false))
-        .mockResolvedValue(status(true)),
+        .mockResolvedValueOnce(gatewayRollout(1))
+        .mockResolvedValue(gatewayRollout(2)),
     });
     jest.useFakeTimers();
     try {
@@ -312,6 +306,52 @@ describe('DeployCard', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('reads the rollout after an override even while the read after the refusal is still on its way', async () => {
+    const rolledOut = gatewayRollout(2);
+    const nothingYet = { ...rolledOut, workloads: [] };
+    let answerSlowRead: (value: typeof nothingYet) => void = () => {};
+    const api = mockPlatformApi({
+      getDeployPlan: jest.fn(async () => plan),
+      getDeployStatus: jest
+        .fn()
+        .mockResolvedValueOnce(nothingYet)
+        .mockReturnValueOnce(
+          new Promise(resolve => {
+            answerSlowRead = resolve;
+          }),
+        )
+        .mockResolvedValue(rolledOut),
+      applyDeploy: jest
+        .fn()
+        .mockResolvedValueOnce(refused)
+        .mockResolvedValueOnce(applied),
+    });
+    await renderCard(api);
+    expect(
+      await screen.findByText(
+        'No workloads of this entity run in the cluster yet.',
+      ),
+    ).toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.change(within(dialog).getByLabelText('Override reason'), {
+      target: { value: 'INC-4211 rollback' },
+    });
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Apply anyway' }),
+    );
+    await screen.findByRole('table', { name: 'Apply results' });
+
+    const rollout = await screen.findByRole('table', { name: 'Rollout' });
+    expect(rollout).toHaveTextContent('rolled out');
+    // The read started before the override answers last: it must not win.
+    await act(async () => answerSlowRead(nothingYet));
+    expect(screen.getByRole('table', { name: 'Rollout' })).toHaveTextContent(
+      'rolled out',
+    );
   });
 
   it('shows a refused apply without a cluster as an error', async () => {

@@ -10,7 +10,7 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import { useEffect, useState } from 'react';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import useAsync from 'react-use/esm/useAsync';
 import { DeployApplyResponse, DeployPlan, platformApiRef } from '../../api';
 import { DeployAuditTable } from './DeployAuditTable';
 import { DeployPlanTable } from './DeployPlanTable';
@@ -46,26 +46,33 @@ function Section(props: { title: string; children: React.ReactNode }) {
  */
 export function DeployCard({ entityRef }: { entityRef: string }) {
   const api = useApi(platformApiRef);
-  const plan = useAsyncRetry(
+  // Bumped after every apply attempt, and for each read of a rollout in progress. They are
+  // dependencies rather than retry() calls: a retry asked for while a read is in flight (an
+  // apply right after a refused one) would be dropped, leaving the card stale.
+  const [applies, setApplies] = useState(0);
+  const [rolloutReads, setRolloutReads] = useState(0);
+  const plan = useAsync(
     () => api.getDeployPlan(entityRef),
-    [api, entityRef],
+    [api, entityRef, applies],
   );
-  const rollout = useAsyncRetry(
+  const rollout = useAsync(
     () => api.getDeployStatus(entityRef),
-    [api, entityRef],
+    [api, entityRef, applies, rolloutReads],
   );
-  const audit = useAsyncRetry(
+  const audit = useAsync(
     () => api.getDeployAudit(entityRef, AUDIT_ROWS),
-    [api, entityRef],
+    [api, entityRef, applies],
   );
   // A rollout takes minutes: follow it until every workload is rolled out.
   const rollingOut = rollout.value?.workloads.some(w => !w.rolledOut) ?? false;
-  const { retry: refreshRollout } = rollout;
   useEffect(() => {
     if (!rollingOut) return undefined;
-    const timer = setTimeout(refreshRollout, ROLLOUT_REFRESH_MS);
+    const timer = setTimeout(
+      () => setRolloutReads(n => n + 1),
+      ROLLOUT_REFRESH_MS,
+    );
     return () => clearTimeout(timer);
-  }, [rollingOut, rollout.value, refreshRollout]);
+  }, [rollingOut, rollout.value]);
   const { allowed } = usePermission({
     permission: platformDeployApplyPermission,
   });
@@ -88,9 +95,7 @@ export function DeployCard({ entityRef }: { entityRef: string }) {
       setApplyError(e as Error);
     } finally {
       setApplying(false);
-      plan.retry();
-      rollout.retry();
-      audit.retry();
+      setApplies(n => n + 1);
     }
   };
 

@@ -54,11 +54,12 @@ export function SloCard({ slo }: { slo: SloStatus }) {
           </div>
           {/* Burn-rate alerts can be quiet while the window's budget is gone; "ok" alone would
               hide it (a cell's spent availability budget also stops its deploys). */}
-          {slo.totalEvents > 0 && slo.errorBudget.remainingFraction <= 0 && (
-            <div aria-label={`${name} error budget`}>
-              <StatusWarning>error budget spent</StatusWarning>
-            </div>
-          )}
+          {slo.totalEvents > 0 &&
+            (slo.errorBudget.remainingFraction ?? 1) <= 0 && (
+              <div aria-label={`${name} error budget`}>
+                <StatusWarning>error budget spent</StatusWarning>
+              </div>
+            )}
         </Box>
       }
     >

@@ -198,11 +198,18 @@ export class FakeKubernetesApiServer {
       const replicas: number = deployment.spec?.replicas ?? 1;
       const template = deployment.spec?.template ?? {};
       const replicaSetName = `${name}-g${generation}`;
+      // The previous generation's ReplicaSets, and their pods, by owner.
+      const ownedBy = (uids: string[]) => (o: Json) =>
+        (o.metadata.ownerReferences ?? []).some((r: Json) =>
+          uids.includes(r.uid),
+        );
+      const oldReplicaSets = this.list('ReplicaSet')
+        .filter(ownedBy([deployment.metadata.uid]))
+        .map(r => r.metadata.uid);
       this.removeWhere(
         (o, kind) =>
-          ['ReplicaSet', 'Pod'].includes(kind) &&
-          o.metadata.namespace === namespace &&
-          o.metadata.name.startsWith(`${name}-g`),
+          (kind === 'ReplicaSet' || kind === 'Pod') &&
+          ownedBy([deployment.metadata.uid, ...oldReplicaSets])(o),
       );
       const replicaSet = this.put(
         {

@@ -143,6 +143,19 @@ function gatewayRollout(
   };
 }
 
+/** Lets the card's rollout timer fire `times` times (under jest's fake timers). */
+const nextRolloutRead = (times = 1) =>
+  act(async () => {
+    jest.advanceTimersByTime(ROLLOUT_REFRESH_MS * times);
+  });
+
+const rolloutShows = (text: string) =>
+  waitFor(() =>
+    expect(screen.getByRole('table', { name: 'Rollout' })).toHaveTextContent(
+      text,
+    ),
+  );
+
 /** usePermission caches decisions for the module's life: denial is tested in a file of its own. */
 async function renderCard(api: PlatformApi) {
   return renderWithPlatform(
@@ -291,18 +304,40 @@ describe('DeployCard', () => {
       expect(rollout).toHaveTextContent('rolling out');
       expect(api.getDeployStatus).toHaveBeenCalledTimes(1);
 
-      await act(async () => {
-        jest.advanceTimersByTime(ROLLOUT_REFRESH_MS);
-      });
-      await waitFor(() =>
-        expect(
-          screen.getByRole('table', { name: 'Rollout' }),
-        ).toHaveTextContent('rolled out'),
-      );
-      await act(async () => {
-        jest.advanceTimersByTime(ROLLOUT_REFRESH_MS * 3);
-      });
+      await nextRolloutRead();
+      await rolloutShows('rolled out');
+      await nextRolloutRead(3);
       expect(api.getDeployStatus).toHaveBeenCalledTimes(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('keeps following a rollout through a read that failed, still showing the last one', async () => {
+    const api = mockPlatformApi({
+      getDeployPlan: jest.fn(async () => plan),
+      getDeployStatus: jest
+        .fn()
+        .mockResolvedValueOnce(gatewayRollout(1))
+        .mockRejectedValueOnce(new Error('503 the cluster did not answer'))
+        .mockResolvedValue(gatewayRollout(2)),
+    });
+    jest.useFakeTimers();
+    try {
+      await renderCard(api);
+      expect(
+        await screen.findByRole('table', { name: 'Rollout' }),
+      ).toHaveTextContent('rolling out');
+
+      await nextRolloutRead();
+      expect(
+        (await screen.findAllByText(/the cluster did not answer/)).length,
+      ).toBeGreaterThan(0);
+      await rolloutShows('rolling out');
+
+      await nextRolloutRead();
+      await rolloutShows('rolled out');
+      expect(screen.queryByText(/the cluster did not answer/)).toBeNull();
     } finally {
       jest.useRealTimers();
     }

@@ -11,7 +11,12 @@ import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { DeployApplyResponse, DeployPlan, platformApiRef } from '../../api';
+import {
+  DeployApplyResponse,
+  DeployPlan,
+  DeployRolloutStatus,
+  platformApiRef,
+} from '../../api';
 import { DeployAuditTable } from './DeployAuditTable';
 import { DeployPlanTable } from './DeployPlanTable';
 import { DeployResultTable } from './DeployResultTable';
@@ -63,8 +68,16 @@ export function DeployCard({ entityRef }: { entityRef: string }) {
     () => api.getDeployAudit(entityRef, AUDIT_ROWS),
     [api, entityRef, applies],
   );
+  // A failed read keeps the last rollout on screen, next to the error, and is read again.
+  const [lastRollout, setLastRollout] = useState<DeployRolloutStatus>();
+  useEffect(() => {
+    if (rollout.value) setLastRollout(rollout.value);
+  }, [rollout.value]);
+  const shownRollout =
+    rollout.value ??
+    (lastRollout?.entityRef === entityRef ? lastRollout : undefined);
   // A rollout takes minutes: follow it until every workload is rolled out.
-  const rollingOut = rollout.value?.workloads.some(w => !w.rolledOut) ?? false;
+  const rollingOut = shownRollout?.workloads.some(w => !w.rolledOut) ?? false;
   useEffect(() => {
     if (!rollingOut) return undefined;
     const timer = setTimeout(
@@ -72,7 +85,7 @@ export function DeployCard({ entityRef }: { entityRef: string }) {
       ROLLOUT_REFRESH_MS,
     );
     return () => clearTimeout(timer);
-  }, [rollingOut, rollout.value]);
+  }, [rollingOut, rollout.value, rollout.error]);
   const { allowed } = usePermission({
     permission: platformDeployApplyPermission,
   });
@@ -157,16 +170,16 @@ export function DeployCard({ entityRef }: { entityRef: string }) {
       </Section>
 
       <Section title="Rollout">
-        {rollout.loading && !rollout.value && <Progress />}
+        {rollout.loading && !shownRollout && <Progress />}
         {rollout.error && (
           <ResponseErrorPanel
             error={rollout.error}
             title="Rollout status could not be read"
           />
         )}
-        {rollout.value &&
-          (rollout.value.cluster.configured ? (
-            <RolloutTable workloads={rollout.value.workloads} />
+        {shownRollout &&
+          (shownRollout.cluster.configured ? (
+            <RolloutTable workloads={shownRollout.workloads} />
           ) : (
             <Typography variant="body2">
               No cluster configured, no rollout to show.

@@ -7,6 +7,7 @@ import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { planOncePerRun } from '../planOncePerRun';
 import {
   AgentEntity,
   formatValidationIssues,
@@ -111,215 +112,235 @@ export function createPlanAgentAction(options: {
       },
     },
     async handler(ctx) {
-      const input = ctx.input;
-      const credentials = await ctx.getInitiatorCredentials();
-      const tenantRef = refOf(input.tenant, 'Tenant');
-      const [tenant] = (
-        await options.catalog.getEntitiesByRefs(
-          { entityRefs: [tenantRef] },
-          { credentials },
-        )
-      ).items;
-      if (!tenant)
-        throw new InputError(
-          `tenant: ${tenantRef} does not exist in the catalog`,
-        );
-      const cellValue =
-        input.cell ??
-        namedCell(tenant) ??
-        (
-          await options.catalog.getEntities(
-            {
-              filter: { kind: 'Cell', 'spec.tenants': tenant.metadata.name },
-              fields: ['metadata.name'],
-            },
-            { credentials },
-          )
-        ).items[0]?.metadata.name;
-      if (!cellValue) {
-        throw new InputError(
-          `cell: ${tenantRef} is not hosted by any cell yet; pick one`,
-        );
-      }
-
-      const slos = [
-        ...(input.availabilityTarget
-          ? [
-              {
-                name: 'availability',
-                indicator: 'availability',
-                target: input.availabilityTarget,
-                window: '28d',
-              },
-            ]
-          : []),
-        ...(input.timeToFirstTokenP95Ms
-          ? [
-              {
-                name: 'time-to-first-token-p95',
-                indicator: 'latency',
-                metric: 'time-to-first-token',
-                thresholdMs: input.timeToFirstTokenP95Ms,
-                target: 0.95,
-                window: '28d',
-              },
-            ]
-          : []),
-      ];
-      const parsed = validatePlatformEntity('Agent', {
-        apiVersion: PLATFORM_API_VERSION,
-        kind: 'Agent',
-        metadata: {
-          name: input.name,
-          ...(input.title ? { title: input.title } : {}),
-          ...(input.description ? { description: input.description } : {}),
-        },
-        spec: {
-          owner: input.owner,
-          tenant: nameOf(tenantRef),
-          cell: nameOf(refOf(cellValue, 'Cell')),
-          modelProfiles: input.modelProfiles.map(m =>
-            nameOf(refOf(m, 'ModelProfile')),
-          ),
-          routing: {
-            policy: input.policy,
-            fallbackChain: (input.fallbackChain ?? []).map(m =>
-              nameOf(refOf(m, 'ModelProfile')),
-            ),
-            maxFallbacks: input.maxFallbacks ?? 2,
-            requiredCapabilities: input.requiredCapabilities ?? [],
-          },
-          tools: input.tools ?? [],
-          runBudget: {
-            ...(input.maxCostPerRunUsd
-              ? { maxCostPerRunUsd: input.maxCostPerRunUsd }
-              : {}),
-            ...(input.maxTokensPerRun
-              ? { maxTokensPerRun: input.maxTokensPerRun }
-              : {}),
-            ...(input.monthlyBudgetUsd
-              ? { monthlyBudgetUsd: input.monthlyBudgetUsd }
-              : {}),
-          },
-          ...(input.requestsPerMinute !== undefined ||
-          input.tokensPerMinute !== undefined
-            ? {
-                rateLimits: {
-                  requestsPerMinute: input.requestsPerMinute,
-                  tokensPerMinute: input.tokensPerMinute,
+      const plan = await planOncePerRun(
+        ctx,
+        `agent-${ctx.input.name}`,
+        async () => {
+          const input = ctx.input;
+          const credentials = await ctx.getInitiatorCredentials();
+          const tenantRef = refOf(input.tenant, 'Tenant');
+          const [tenant] = (
+            await options.catalog.getEntitiesByRefs(
+              { entityRefs: [tenantRef] },
+              { credentials },
+            )
+          ).items;
+          if (!tenant)
+            throw new InputError(
+              `tenant: ${tenantRef} does not exist in the catalog`,
+            );
+          const cellValue =
+            input.cell ??
+            namedCell(tenant) ??
+            (
+              await options.catalog.getEntities(
+                {
+                  filter: {
+                    kind: 'Cell',
+                    'spec.tenants': tenant.metadata.name,
+                  },
+                  fields: ['metadata.name'],
                 },
-              }
-            : {}),
-          ...(slos.length ? { slos } : {}),
-        },
-      });
-      if (!parsed.ok)
-        throw new InputError(formatValidationIssues(parsed.issues));
-      const agent: AgentEntity = parsed.entity;
-
-      const cellRef = refOf(agent.spec.cell, 'Cell');
-      const agentRef = `agent:default/${agent.metadata.name}`;
-      const models = [
-        ...agent.spec.modelProfiles.map((m, i) => ({
-          field: `modelProfiles[${i}]`,
-          name: m,
-        })),
-        ...agent.spec.routing.fallbackChain.map((m, i) => ({
-          field: `fallbackChain[${i}]`,
-          name: m,
-        })),
-      ];
-      const [existing, cell, ...profiles] = (
-        await options.catalog.getEntitiesByRefs(
-          {
-            entityRefs: [
-              agentRef,
-              cellRef,
-              ...models.map(m => `modelprofile:default/${m.name}`),
-            ],
-          },
-          { credentials },
-        )
-      ).items;
-
-      const tenantSpec = tenant.spec as unknown as TenantSpec;
-      const allowed = new Set(
-        tenantSpec.modelAllowlist.map(m => nameOf(refOf(m, 'ModelProfile'))),
-      );
-      const problems: string[] = [];
-      if (existing)
-        problems.push(`name: an agent "${agent.metadata.name}" already exists`);
-      if (!cell)
-        problems.push(`cell: ${cellRef} does not exist in the catalog`);
-      else if (!cellHostsTenant(cell, tenant)) {
-        problems.push(
-          `cell: ${cell.metadata.name} does not host tenant ${tenant.metadata.name}`,
-        );
-      }
-      models.forEach((model, i) => {
-        const profile = profiles[i];
-        if (!profile) {
-          problems.push(
-            `${model.field}: no ModelProfile "${model.name}" in the catalog`,
-          );
-          return;
-        }
-        if (!allowed.has(model.name)) {
-          problems.push(
-            `${model.field}: ${model.name} is not on ${tenant.metadata.name}'s model allowlist`,
-          );
-        }
-        const features =
-          (profile.spec as unknown as ModelProfileSpec).capabilities
-            ?.features ?? [];
-        const missing = agent.spec.routing.requiredCapabilities.filter(
-          c => !features.includes(c),
-        );
-        if (missing.length) {
-          problems.push(
-            `${model.field}: ${model.name} lacks ${missing.join(', ')}`,
-          );
-        }
-      });
-      // A limit above the tenant's could never be reached: the tenant's would refuse first.
-      const agentLimits = agent.spec.rateLimits;
-      if (agentLimits) {
-        for (const [field, what] of [
-          ['requestsPerMinute', 'requests'],
-          ['tokensPerMinute', 'tokens'],
-        ] as const) {
-          const tenantLimit = tenantSpec.rateLimits?.[field];
-          if (tenantLimit !== undefined && agentLimits[field] > tenantLimit) {
-            problems.push(
-              `rateLimits.${field}: ${agentLimits[field]} is above tenant ${tenant.metadata.name}'s ${tenantLimit} ${what} per minute`,
+                { credentials },
+              )
+            ).items[0]?.metadata.name;
+          if (!cellValue) {
+            throw new InputError(
+              `cell: ${tenantRef} is not hosted by any cell yet; pick one`,
             );
           }
-        }
-      }
-      if (problems.length) throw new InputError(problems.join('; '));
 
-      const gatewayBaseUrl =
-        (cell!.spec as any)?.gateway?.baseUrl ?? defaultGatewayUrl;
-      const prefixes = (() => {
-        try {
-          const keys = JSON.parse(
-            tenant.metadata.annotations?.['cellport.dev/api-keys'] ?? '[]',
+          const slos = [
+            ...(input.availabilityTarget
+              ? [
+                  {
+                    name: 'availability',
+                    indicator: 'availability',
+                    target: input.availabilityTarget,
+                    window: '28d',
+                  },
+                ]
+              : []),
+            ...(input.timeToFirstTokenP95Ms
+              ? [
+                  {
+                    name: 'time-to-first-token-p95',
+                    indicator: 'latency',
+                    metric: 'time-to-first-token',
+                    thresholdMs: input.timeToFirstTokenP95Ms,
+                    target: 0.95,
+                    window: '28d',
+                  },
+                ]
+              : []),
+          ];
+          const parsed = validatePlatformEntity('Agent', {
+            apiVersion: PLATFORM_API_VERSION,
+            kind: 'Agent',
+            metadata: {
+              name: input.name,
+              ...(input.title ? { title: input.title } : {}),
+              ...(input.description ? { description: input.description } : {}),
+            },
+            spec: {
+              owner: input.owner,
+              tenant: nameOf(tenantRef),
+              cell: nameOf(refOf(cellValue, 'Cell')),
+              modelProfiles: input.modelProfiles.map(m =>
+                nameOf(refOf(m, 'ModelProfile')),
+              ),
+              routing: {
+                policy: input.policy,
+                fallbackChain: (input.fallbackChain ?? []).map(m =>
+                  nameOf(refOf(m, 'ModelProfile')),
+                ),
+                maxFallbacks: input.maxFallbacks ?? 2,
+                requiredCapabilities: input.requiredCapabilities ?? [],
+              },
+              tools: input.tools ?? [],
+              runBudget: {
+                ...(input.maxCostPerRunUsd
+                  ? { maxCostPerRunUsd: input.maxCostPerRunUsd }
+                  : {}),
+                ...(input.maxTokensPerRun
+                  ? { maxTokensPerRun: input.maxTokensPerRun }
+                  : {}),
+                ...(input.monthlyBudgetUsd
+                  ? { monthlyBudgetUsd: input.monthlyBudgetUsd }
+                  : {}),
+              },
+              ...(input.requestsPerMinute !== undefined ||
+              input.tokensPerMinute !== undefined
+                ? {
+                    rateLimits: {
+                      requestsPerMinute: input.requestsPerMinute,
+                      tokensPerMinute: input.tokensPerMinute,
+                    },
+                  }
+                : {}),
+              ...(slos.length ? { slos } : {}),
+            },
+          });
+          if (!parsed.ok)
+            throw new InputError(formatValidationIssues(parsed.issues));
+          const agent: AgentEntity = parsed.entity;
+
+          const cellRef = refOf(agent.spec.cell, 'Cell');
+          const agentRef = `agent:default/${agent.metadata.name}`;
+          const models = [
+            ...agent.spec.modelProfiles.map((m, i) => ({
+              field: `modelProfiles[${i}]`,
+              name: m,
+            })),
+            ...agent.spec.routing.fallbackChain.map((m, i) => ({
+              field: `fallbackChain[${i}]`,
+              name: m,
+            })),
+          ];
+          const [existing, cell, ...profiles] = (
+            await options.catalog.getEntitiesByRefs(
+              {
+                entityRefs: [
+                  agentRef,
+                  cellRef,
+                  ...models.map(m => `modelprofile:default/${m.name}`),
+                ],
+              },
+              { credentials },
+            )
+          ).items;
+
+          const tenantSpec = tenant.spec as unknown as TenantSpec;
+          const allowed = new Set(
+            tenantSpec.modelAllowlist.map(m =>
+              nameOf(refOf(m, 'ModelProfile')),
+            ),
           );
-          return keys.map((k: { prefix: string }) => `${k.prefix}…`);
-        } catch {
-          return [];
-        }
-      })();
-      ctx.output('agent', agent);
-      ctx.output('agentRef', agentRef);
-      ctx.output('gatewayBaseUrl', `${gatewayBaseUrl.replace(/\/$/, '')}/v1`);
-      ctx.output('modelAlias', agent.spec.modelProfiles[0]);
-      ctx.output(
-        'keyHint',
-        prefixes.length
-          ? `an API key of ${tenant.metadata.name} (${prefixes.join(', ')})`
-          : `an API key of ${tenant.metadata.name}; it has none yet`,
+          const problems: string[] = [];
+          if (existing)
+            problems.push(
+              `name: an agent "${agent.metadata.name}" already exists`,
+            );
+          if (!cell)
+            problems.push(`cell: ${cellRef} does not exist in the catalog`);
+          else if (!cellHostsTenant(cell, tenant)) {
+            problems.push(
+              `cell: ${cell.metadata.name} does not host tenant ${tenant.metadata.name}`,
+            );
+          }
+          models.forEach((model, i) => {
+            const profile = profiles[i];
+            if (!profile) {
+              problems.push(
+                `${model.field}: no ModelProfile "${model.name}" in the catalog`,
+              );
+              return;
+            }
+            if (!allowed.has(model.name)) {
+              problems.push(
+                `${model.field}: ${model.name} is not on ${tenant.metadata.name}'s model allowlist`,
+              );
+            }
+            const features =
+              (profile.spec as unknown as ModelProfileSpec).capabilities
+                ?.features ?? [];
+            const missing = agent.spec.routing.requiredCapabilities.filter(
+              c => !features.includes(c),
+            );
+            if (missing.length) {
+              problems.push(
+                `${model.field}: ${model.name} lacks ${missing.join(', ')}`,
+              );
+            }
+          });
+          // A limit above the tenant's could never be reached: the tenant's would refuse first.
+          const agentLimits = agent.spec.rateLimits;
+          if (agentLimits) {
+            for (const [field, what] of [
+              ['requestsPerMinute', 'requests'],
+              ['tokensPerMinute', 'tokens'],
+            ] as const) {
+              const tenantLimit = tenantSpec.rateLimits?.[field];
+              if (
+                tenantLimit !== undefined &&
+                agentLimits[field] > tenantLimit
+              ) {
+                problems.push(
+                  `rateLimits.${field}: ${agentLimits[field]} is above tenant ${tenant.metadata.name}'s ${tenantLimit} ${what} per minute`,
+                );
+              }
+            }
+          }
+          if (problems.length) throw new InputError(problems.join('; '));
+
+          const gatewayBaseUrl =
+            (cell!.spec as any)?.gateway?.baseUrl ?? defaultGatewayUrl;
+          const prefixes = (() => {
+            try {
+              const keys = JSON.parse(
+                tenant.metadata.annotations?.['cellport.dev/api-keys'] ?? '[]',
+              );
+              return keys.map((k: { prefix: string }) => `${k.prefix}…`);
+            } catch {
+              return [];
+            }
+          })();
+          return {
+            agent,
+            agentRef,
+            gatewayBaseUrl: `${gatewayBaseUrl.replace(/\/$/, '')}/v1`,
+            modelAlias: agent.spec.modelProfiles[0],
+            keyHint: prefixes.length
+              ? `an API key of ${tenant.metadata.name} (${prefixes.join(', ')})`
+              : `an API key of ${tenant.metadata.name}; it has none yet`,
+          };
+        },
       );
+      ctx.output('agent', plan.agent);
+      ctx.output('agentRef', plan.agentRef);
+      ctx.output('gatewayBaseUrl', plan.gatewayBaseUrl);
+      ctx.output('modelAlias', plan.modelAlias);
+      ctx.output('keyHint', plan.keyHint);
     },
   });
 }

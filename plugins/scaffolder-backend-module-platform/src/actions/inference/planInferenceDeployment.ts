@@ -2,6 +2,7 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { planOncePerRun } from '../planOncePerRun';
 import { checkGpuFit } from '@cellport/plugin-platform-common';
 import { buildInferenceDeployment } from './buildInferenceDeployment';
 import { examples } from './planInferenceDeployment.examples';
@@ -54,37 +55,51 @@ export function createPlanInferenceDeploymentAction(options: {
       },
     },
     async handler(ctx) {
-      const entity = buildInferenceDeployment(ctx.input);
-      const credentials = await ctx.getInitiatorCredentials();
-      const cellRef = stringifyEntityRef(
-        parseEntityRef(entity.spec.cell, {
-          defaultKind: 'Cell',
-          defaultNamespace: 'default',
-        }),
+      // Only the catalog checks need to stand for a retry; the fit is worked out again.
+      const { entity, cellRegion } = await planOncePerRun(
+        ctx,
+        `inference-${ctx.input.name}`,
+        async () => {
+          const deployment = buildInferenceDeployment(ctx.input);
+          const credentials = await ctx.getInitiatorCredentials();
+          const cellRef = stringifyEntityRef(
+            parseEntityRef(deployment.spec.cell, {
+              defaultKind: 'Cell',
+              defaultNamespace: 'default',
+            }),
+          );
+          const [cell, takenDeployment, takenProfile] = (
+            await options.catalog.getEntitiesByRefs(
+              {
+                entityRefs: [
+                  cellRef,
+                  `inferencedeployment:default/${deployment.metadata.name}`,
+                  `modelprofile:default/${deployment.metadata.name}`,
+                ],
+              },
+              { credentials },
+            )
+          ).items;
+          if (!cell) {
+            throw new InputError(
+              `cell: ${cellRef} does not exist in the catalog`,
+            );
+          }
+          if (takenDeployment || takenProfile) {
+            throw new InputError(
+              `name: "${deployment.metadata.name}" is already used by ${
+                takenDeployment ? 'an InferenceDeployment' : 'a ModelProfile'
+              } in the catalog`,
+            );
+          }
+          return {
+            entity: deployment,
+            cellRegion: String(
+              (cell.spec as { region?: string })?.region ?? '',
+            ),
+          };
+        },
       );
-      const [cell, takenDeployment, takenProfile] = (
-        await options.catalog.getEntitiesByRefs(
-          {
-            entityRefs: [
-              cellRef,
-              `inferencedeployment:default/${entity.metadata.name}`,
-              `modelprofile:default/${entity.metadata.name}`,
-            ],
-          },
-          { credentials },
-        )
-      ).items;
-      if (!cell) {
-        throw new InputError(`cell: ${cellRef} does not exist in the catalog`);
-      }
-      if (takenDeployment || takenProfile) {
-        throw new InputError(
-          `name: "${entity.metadata.name}" is already used by ${
-            takenDeployment ? 'an InferenceDeployment' : 'a ModelProfile'
-          } in the catalog`,
-        );
-      }
-
       const fit = checkGpuFit(entity.spec);
       if (fit.verdict === 'does-not-fit') {
         throw new InputError(fit.message);
@@ -95,10 +110,7 @@ export function createPlanInferenceDeploymentAction(options: {
         ctx.logger.info(fit.message);
       }
       ctx.output('entity', entity);
-      ctx.output(
-        'cellRegion',
-        String((cell.spec as { region?: string })?.region ?? ''),
-      );
+      ctx.output('cellRegion', cellRegion);
       ctx.output('fit', fit.verdict);
       ctx.output('message', fit.message);
       ctx.output('perGpuGiB', Number(fit.perGpuGiB.toFixed(1)));

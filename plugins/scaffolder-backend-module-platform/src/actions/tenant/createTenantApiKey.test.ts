@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { fakeCheckpoints } from '../../__testUtils__/fakeCheckpoints';
 import { API_KEYS_ANNOTATION } from '@cellport/plugin-platform-common';
 // The action's real peer in this test is the platform backend itself, not a stand-in.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
@@ -65,9 +66,11 @@ describe('cellport:tenant:create-api-key', () => {
       user: { ref: USER },
       ...options,
     };
+    const warn = jest.spyOn(ctx.logger, 'warn');
     await action().handler(ctx as any);
     return {
       outputs: Object.fromEntries((ctx.output as jest.Mock).mock.calls),
+      warn,
     };
   }
 
@@ -133,15 +136,29 @@ describe('cellport:tenant:create-api-key', () => {
   });
 
   it('reuses the checkpointed key when a run is retried', async () => {
-    const checkpoints = new Map<string, unknown>();
-    const checkpoint = async ({ key, fn }: any) => {
-      if (!checkpoints.has(key)) checkpoints.set(key, await fn());
-      return checkpoints.get(key);
-    };
+    const { checkpoint } = fakeCheckpoints();
     const first = await run({ checkpoint });
     const retried = await run({ checkpoint });
     expect(retried.outputs).toEqual(first.outputs);
     expect((await run()).outputs.revealUrl).not.toBe(first.outputs.revealUrl);
+  });
+
+  it("keeps a retried run's key even when its reveal link has expired, and warns", async () => {
+    const { kept: checkpoints, checkpoint } = fakeCheckpoints();
+    const first = await run({ checkpoint });
+    expect(first.warn).not.toHaveBeenCalled();
+    // A retry a day and more later: the reveal the first attempt sealed is past its time.
+    for (const [key, created] of checkpoints) {
+      checkpoints.set(key, {
+        ...(created as object),
+        expiresAt: '2020-01-01T00:00:00.000Z',
+      });
+    }
+    const retried = await run({ checkpoint });
+    expect(retried.outputs.prefix).toBe(first.outputs.prefix);
+    expect(retried.warn).toHaveBeenCalledWith(
+      `The link to reveal API key ${first.outputs.prefix}… expired at 2020-01-01T00:00:00.000Z; if nobody revealed it, contoso-travel needs a new key`,
+    );
   });
 
   it('seals nothing in a dry run', async () => {

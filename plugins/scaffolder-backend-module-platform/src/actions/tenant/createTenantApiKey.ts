@@ -100,6 +100,12 @@ export function createTenantApiKeyAction(deps: PlatformBackendDeps) {
             ? `Made API key ${created.prefix}… for ${name}; the link in the output reveals it once`
             : `Kept API key ${created.prefix}…, made for ${name} by an earlier attempt of this run`,
         );
+        // Kept, not replaced: the key may be revealed and in use already.
+        if (!madeNow && Date.parse(created.expiresAt) <= Date.now()) {
+          ctx.logger.warn(
+            `The link to reveal API key ${created.prefix}… expired at ${created.expiresAt}; if nobody revealed it, ${name} needs a new key`,
+          );
+        }
       }
       const annotations = { ...(ctx.input.tenant.metadata?.annotations ?? {}) };
       const existing = JSON.parse(annotations[API_KEYS_ANNOTATION] ?? '[]');

@@ -3,6 +3,7 @@ import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { buildTenantOnboarding } from './buildTenantOnboarding';
+import { planOncePerRun } from '../planOncePerRun';
 import { allowlistProblems, sharedCellProblems } from './checkTenantPlacement';
 import { examples } from './planTenantOnboarding.examples';
 
@@ -56,55 +57,66 @@ export function createPlanTenantOnboardingAction(options: {
       },
     },
     async handler(ctx) {
-      const { tenant, newCell } = buildTenantOnboarding(ctx.input);
-      const credentials = await ctx.getInitiatorCredentials();
-      const tenantRef = `tenant:default/${tenant.metadata.name}`;
-      const cellRef = newCell
-        ? `cell:default/${newCell.metadata.name}`
-        : ref(tenant.spec.cell!, 'Cell');
-      const allowlistRefs = tenant.spec.modelAllowlist.map(r =>
-        ref(r, 'ModelProfile'),
+      const plan = await planOncePerRun(
+        ctx,
+        `tenant-${ctx.input.name}`,
+        async () => {
+          const { tenant, newCell } = buildTenantOnboarding(ctx.input);
+          const credentials = await ctx.getInitiatorCredentials();
+          const tenantRef = `tenant:default/${tenant.metadata.name}`;
+          const cellRef = newCell
+            ? `cell:default/${newCell.metadata.name}`
+            : ref(tenant.spec.cell!, 'Cell');
+          const allowlistRefs = tenant.spec.modelAllowlist.map(r =>
+            ref(r, 'ModelProfile'),
+          );
+          const [existingTenant, cell, ...profiles] = (
+            await options.catalog.getEntitiesByRefs(
+              { entityRefs: [tenantRef, cellRef, ...allowlistRefs] },
+              { credentials },
+            )
+          ).items.map(e => e ?? undefined);
+
+          const problems: string[] = [];
+          if (existingTenant) {
+            problems.push(
+              `name: a tenant "${tenant.metadata.name}" already exists`,
+            );
+          }
+          if (newCell && cell) {
+            problems.push(
+              `name: the cell "${newCell.metadata.name}" this tenant would get already exists`,
+            );
+          }
+          if (!newCell) {
+            if (!cell)
+              problems.push(`cell: ${cellRef} does not exist in the catalog`);
+            else problems.push(...sharedCellProblems(tenant, cell));
+          }
+          problems.push(...allowlistProblems(tenant, profiles));
+          if (problems.length > 0) {
+            throw new InputError(problems.join('; '));
+          }
+          return {
+            tenant,
+            cell: newCell ?? cell!,
+            newCell: Boolean(newCell),
+            tenantRef,
+            cellRef,
+          };
+        },
       );
-      const [existingTenant, cell, ...profiles] = (
-        await options.catalog.getEntitiesByRefs(
-          { entityRefs: [tenantRef, cellRef, ...allowlistRefs] },
-          { credentials },
-        )
-      ).items.map(e => e ?? undefined);
-
-      const problems: string[] = [];
-      if (existingTenant) {
-        problems.push(
-          `name: a tenant "${tenant.metadata.name}" already exists`,
-        );
-      }
-      if (newCell && cell) {
-        problems.push(
-          `name: the cell "${newCell.metadata.name}" this tenant would get already exists`,
-        );
-      }
-      if (!newCell) {
-        if (!cell)
-          problems.push(`cell: ${cellRef} does not exist in the catalog`);
-        else problems.push(...sharedCellProblems(tenant, cell));
-      }
-      problems.push(...allowlistProblems(tenant, profiles));
-      if (problems.length > 0) {
-        throw new InputError(problems.join('; '));
-      }
-
+      const { tenant, cell } = plan;
       ctx.logger.info(
-        newCell
-          ? `${tenant.metadata.name} gets its own ${newCell.spec.tier} cell ${newCell.metadata.name} in ${newCell.spec.region}`
-          : `${tenant.metadata.name} joins the shared cell ${
-              cell!.metadata.name
-            }`,
+        plan.newCell
+          ? `${tenant.metadata.name} gets its own ${cell.spec?.tier} cell ${cell.metadata.name} in ${cell.spec?.region}`
+          : `${tenant.metadata.name} joins the shared cell ${cell.metadata.name}`,
       );
       ctx.output('tenant', tenant);
-      ctx.output('cell', newCell ?? cell!);
-      ctx.output('newCell', Boolean(newCell));
-      ctx.output('tenantRef', tenantRef);
-      ctx.output('cellRef', cellRef);
+      ctx.output('cell', cell);
+      ctx.output('newCell', plan.newCell);
+      ctx.output('tenantRef', plan.tenantRef);
+      ctx.output('cellRef', plan.cellRef);
     },
   });
 }

@@ -1,7 +1,7 @@
-// The embedded default's runtime wiring, shared by `npm start` and the browser tests: one
-// gateway per demo cell in front of the simulator, the portal's reconciler pointed at them,
-// events flowing back to the portal, demo API keys for every demo agent, and the portal's
-// live demo traffic through those keys.
+// The embedded default's runtime wiring, shared by `npm start` and the browser tests: the
+// portal's local runtime (one gateway per Cell in front of the simulator, the demo cells on
+// fixed ports), events flowing back to the portal, demo API keys for every demo agent, and
+// the portal's live demo traffic through those keys.
 //
 // Secrets (admin and events tokens, demo keys) are generated once per checkout into
 // data/demo-secrets.json, which git ignores; only their SHA-256 reaches the portal's config.
@@ -40,32 +40,20 @@ function demoSecrets(repo, agents) {
 }
 
 /**
- * Everything the demo processes need: environment for the portal backend, one entry per
- * cell gateway, and the simulator's environment.
+ * Everything the demo processes need: environment for the portal backend, the demo cells'
+ * gateway ports, and the simulator's environment.
  */
 function demoEnvironment(repo) {
   const cells = loadExamples(repo, 'cells.yaml');
   const agents = loadExamples(repo, 'agents.yaml');
   const secrets = demoSecrets(repo, agents);
 
-  const gateways = cells.map((cell, index) => {
-    const name = cell.metadata.name;
-    const port = FIRST_GATEWAY_PORT + index;
-    return {
-      cell: name,
-      port,
-      env: {
-        GATEWAY_PORT: String(port),
-        GATEWAY_ID: `${name}-local`,
-        GATEWAY_ADMIN_TOKEN: secrets.gatewayAdminToken,
-        GATEWAY_UPSTREAM_ORIGIN_OVERRIDE: `http://127.0.0.1:${SIMULATOR_PORT}`,
-        GATEWAY_EVENTS_URL: 'http://localhost:7007',
-        GATEWAY_EVENTS_TOKEN: secrets.eventsToken,
-        GATEWAY_SPOOL_DIR: path.join(repo, 'data', 'gateway-spool', name),
-        LOG_LEVEL: 'warn',
-      },
-    };
-  });
+  // The portal's local runtime starts these cells' gateways on these ports (new cells get
+  // the next free one), so the demo traffic and the README's URLs stay put.
+  const gateways = cells.map((cell, index) => ({
+    cell: cell.metadata.name,
+    port: FIRST_GATEWAY_PORT + index,
+  }));
 
   const apiKeys = agents.map(agent => {
     const key = secrets.agentKeys[agent.metadata.name];
@@ -86,11 +74,16 @@ function demoEnvironment(repo) {
       },
     ]),
     APP_CONFIG_platform_reconciler_adminToken: secrets.gatewayAdminToken,
-    APP_CONFIG_platform_reconciler_gateways: JSON.stringify(
-      Object.fromEntries(
-        gateways.map(g => [g.cell, { baseUrl: `http://127.0.0.1:${g.port}` }]),
-      ),
-    ),
+    APP_CONFIG_platform_localRuntime: JSON.stringify({
+      enabled: true,
+      stateDir: path.join(repo, 'data', 'local-runtime'),
+      spoolDir: path.join(repo, 'data', 'gateway-spool'),
+      upstreamOrigin: `http://127.0.0.1:${SIMULATOR_PORT}`,
+      eventsUrl: 'http://localhost:7007',
+      eventsToken: secrets.eventsToken,
+      firstPort: FIRST_GATEWAY_PORT,
+      ports: Object.fromEntries(gateways.map(g => [g.cell, g.port])),
+    }),
     APP_CONFIG_platform_reconciler_apiKeys: JSON.stringify(apiKeys),
     // A first start backfills two weeks of history, marked as demo data, through the ingest
     // path, and then sends a few requests a second through every agent's key.

@@ -1,6 +1,6 @@
-// Serves Cellport on its embedded defaults: the portal (frontend :3000, backend :7007), the
-// inference simulator (:7070) and one AI gateway per demo cell (:7081...); the portal sends
-// live demo traffic through them.
+// Serves Cellport on its embedded defaults: the portal (frontend :3000, backend :7007) and
+// the inference simulator (:7070). The portal starts one AI gateway per Cell (:7081...) and
+// sends live demo traffic through them.
 // Run through `npm start`, which fetches the toolchain and dependencies first.
 'use strict';
 
@@ -24,11 +24,6 @@ const services = [
     args: ['workspace', '@cellport/simulator', 'start'],
     env: demo.simulator.env,
   },
-  ...demo.gateways.map(gateway => ({
-    name: `gateway ${gateway.cell}`,
-    args: ['workspace', '@cellport/gateway', 'start'],
-    env: gateway.env,
-  })),
 ];
 
 const children = services.map(({ name, args, env }) => {
@@ -64,7 +59,8 @@ console.error(
     '  portal     http://localhost:3000 (backend http://localhost:7007)',
     `  simulator  http://127.0.0.1:${demo.simulator.port}`,
     ...demo.gateways.map(
-      g => `  gateway    http://127.0.0.1:${g.port} (cell ${g.cell})`,
+      g =>
+        `  gateway    http://127.0.0.1:${g.port} (cell ${g.cell}, started by the portal)`,
     ),
     '  demo keys  data/demo-secrets.json',
   ].join('\n'),

@@ -29,6 +29,11 @@ backend.add(
 );
 
 backend.add(import('@cellport/plugin-platform-backend'));
+// The embedded default's cell runtime: a local gateway process per Cell. Production applies
+// each cell's manifests instead (the Deploy card); its image runs with NODE_ENV=production.
+if (process.env.NODE_ENV !== 'production') {
+  backend.add(import('@cellport/plugin-platform-backend-module-local-runtime'));
+}
 
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));

@@ -10,15 +10,25 @@ import scaffolderEntityModelModule from '@backstage/plugin-catalog-backend-modul
 import platformCatalogModule from '@cellport/plugin-catalog-backend-module-platform';
 import platformScaffolderModule from '@cellport/plugin-scaffolder-backend-module-platform';
 import platformPlugin from '@cellport/plugin-platform-backend';
+import localRuntimeModule from '@cellport/plugin-platform-backend-module-local-runtime';
 import { createGateway, Gateway, readGatewayConfig } from '@cellport/gateway';
 import { SimulatorServer } from '@cellport/simulator';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { parse, parseAllDocuments } from 'yaml';
 
 const repoRoot = path.resolve(__dirname, '../../..');
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise(resolve => server.close(resolve));
+  return port;
+}
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 const inferenceTemplate = parse(
@@ -60,9 +70,12 @@ describe('the self-service templates through the scaffolder', () => {
   const adminToken = 'templates-test-admin-token';
   let gateway: Gateway;
   let gatewayUrl: string;
+  // Where the portal's local runtime keeps its gateways' ports and spools in this test.
+  const localRuntime = createMockDirectory();
 
   beforeAll(async () => {
     const simulatorUrl = await simulator.start();
+    const firstLocalPort = await freePort();
     gateway = await createGateway(
       readGatewayConfig({
         GATEWAY_PORT: '0',
@@ -77,6 +90,7 @@ describe('the self-service templates through the scaffolder', () => {
     backend = await startTestBackend({
       features: [
         platformPlugin,
+        localRuntimeModule,
         catalogPlugin,
         scaffolderEntityModelModule,
         scaffolderPlugin,
@@ -138,6 +152,14 @@ describe('the self-service templates through the scaffolder', () => {
                 enabled: false,
                 adminToken,
                 gateways: { 'eu-west-shared-1': { baseUrl: gatewayUrl } },
+              },
+              // The embedded default's runtime: every other cell gets a gateway process.
+              localRuntime: {
+                enabled: true,
+                stateDir: localRuntime.path,
+                upstreamOrigin: simulatorUrl,
+                firstPort: firstLocalPort,
+                syncIntervalSeconds: 1,
               },
             },
             cellport: {
@@ -286,6 +308,24 @@ describe('the self-service templates through the scaffolder', () => {
     ).toBe(false);
   });
 
+  it("refuses a deployment its cell's GPU pool cannot hold, with the plan's message and no stack trace", async () => {
+    // The deployment that fills Meridian's pool must be in the catalog for the plan to count it.
+    expect(
+      await waitForEntity('inferencedeployment/default/llama-3-1-70b-meridian'),
+    ).toBe(200);
+    const run = await runTask({
+      ...fitting,
+      name: 'qwen-on-meridian',
+      owner: 'group:default/meridian-risk-ai',
+      cell: 'cell:default/meridian-dedicated',
+    });
+    expect(run.status).toBe('failed');
+    expect(run.log).toContain(
+      'cell meridian-dedicated has 8 GPUs; its deployments use up to 8 at max replicas and this one needs 3 more (1 GPU × 3 replicas): 3 GPUs short.',
+    );
+    expect(run.log).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+
   const contoso = {
     name: 'contoso-travel',
     displayName: 'Contoso Travel',
@@ -344,7 +384,14 @@ describe('the self-service templates through the scaffolder', () => {
     expect(JSON.stringify(tenant.body)).not.toContain(key);
 
     // The run provisioned the cell's gateway: the revealed key works at once.
-    expect(shown).toContain('the gateway knows the key now');
+    expect(shown).toContain(
+      `The gateway of the cell, \`${gatewayUrl}/v1\`, knows the key now`,
+    );
+    expect(revealed.body.gateway).toEqual({
+      cell: 'eu-west-shared-1',
+      url: gatewayUrl,
+      status: { source: 'config', state: 'running' },
+    });
     const models = await fetch(`${gatewayUrl}/v1/models`, {
       headers: { authorization: `Bearer ${key}` },
     });
@@ -404,6 +451,62 @@ describe('the self-service templates through the scaffolder', () => {
         ),
       ),
     ).toBe(true);
+
+    // The new cell got a gateway process from the portal's local runtime, the run waited
+    // for it and pushed the tenant there, and named where it answers.
+    const revealed = await revealKey(run.output);
+    expect(revealed.status).toBe(200);
+    const { url } = revealed.body.gateway;
+    expect(revealed.body.gateway).toEqual({
+      cell: 'acme-bank-dedicated',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      status: { source: 'local-runtime', state: 'running' },
+    });
+    expect(JSON.stringify(run.output)).toContain(
+      `The gateway of the cell, \`${url}/v1\`, knows the key now`,
+    );
+    const completion = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${revealed.body.apiKey}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'azure-gpt-4o-us',
+        messages: [{ role: 'user', content: 'Summarise my statement' }],
+        max_tokens: 16,
+      }),
+    });
+    expect(completion.status).toBe(200);
+    const runtime = await request(backend.server)
+      .get('/api/platform/cells/acme-bank-dedicated/runtime')
+      .set(auth);
+    expect(runtime.body).toMatchObject({
+      gatewayUrl: url,
+      gateway: { source: 'local-runtime', state: 'running' },
+      inSync: true,
+    });
+  });
+
+  it("refuses a shared tenant another tenant's dedicated model, through the scaffolder API", async () => {
+    const run = await runTask(
+      {
+        ...contoso,
+        name: 'greedy-co',
+        cell: 'cell:default/us-east-shared-1',
+        region: 'us-east-1',
+        residencyPinned: false,
+        modelAllowlist: ['modelprofile:default/llama-3-1-70b-meridian'],
+      },
+      'template:default/tenant-cell',
+    );
+    expect(run.status).toBe('failed');
+    expect(run.log).toMatch(
+      /modelAllowlist\[0\]: llama-3-1-70b-meridian is private capacity of the dedicated cell "meridian-dedicated" \(tenants: meridian-bank\)/,
+    );
+    expect(
+      fs.existsSync(path.join(repositories.path, 'tenant-greedy-co')),
+    ).toBe(false);
   });
 
   it('refuses an allowlist that crosses the residency, registering nothing', async () => {

@@ -51,6 +51,16 @@ export const catalogModulePlatform = createBackendModule({
               );
               return items.map(item => item ?? undefined);
             },
+            async getEntitiesOfKinds(kinds) {
+              const { items } = await catalog.getEntities(
+                {
+                  filter: { kind: kinds },
+                  fields: ['kind', 'metadata.name', 'spec'],
+                },
+                { credentials: await auth.getOwnServiceCredentials() },
+              );
+              return items;
+            },
           }),
         );
       },

@@ -16,6 +16,8 @@ import { applyDatabaseMigrations } from './database/migrations';
 import { tuneSqlite } from './database/sqliteTuning';
 import { platformPermissions } from '@cellport/plugin-platform-common';
 import {
+  CellGatewayLocator,
+  platformGatewayLocatorExtensionPoint,
   platformTenantRules,
   tenantResourceRef,
 } from '@cellport/plugin-platform-node';
@@ -74,6 +76,15 @@ function readExtraApiKeys(config?: Config): GatewayApiKey[] {
 export const platformPlugin = createBackendPlugin({
   pluginId: 'platform',
   register(env) {
+    let gatewayLocator: CellGatewayLocator | undefined;
+    env.registerExtensionPoint(platformGatewayLocatorExtensionPoint, {
+      setGatewayLocator(locator) {
+        if (gatewayLocator) {
+          throw new Error('A gateway locator has already been set');
+        }
+        gatewayLocator = locator;
+      },
+    });
     env.registerInit({
       deps: {
         logger: coreServices.logger,
@@ -151,6 +162,7 @@ export const platformPlugin = createBackendPlugin({
           clock,
           logger,
           gateways,
+          locator: gatewayLocator,
           defaultAdminToken: reconcilerConfig?.getOptionalString('adminToken'),
           initialBackoffMs: num('reconciler.initialBackoffSeconds', 5) * 1000,
           maxBackoffMs: num('reconciler.maxBackoffSeconds', 300) * 1000,

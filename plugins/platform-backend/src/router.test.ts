@@ -339,6 +339,8 @@ describe('platform router', () => {
       expect(unseen.body).toEqual({
         cell: 'eu-west-shared-1',
         seen: false,
+        // Named in platform.reconciler.gateways; nothing pushed to it yet.
+        gateway: { source: 'config', state: 'running' },
         inSync: false,
         drift: false,
         consecutiveFailures: 0,

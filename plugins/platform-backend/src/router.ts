@@ -345,7 +345,10 @@ export async function createRouter(
       userRef: credentials.principal.userEntityRef,
       mayManageRuntime: manage.result === AuthorizeResult.ALLOW,
     });
-    res.set('cache-control', 'no-store').json(revealed);
+    const gateway = await options.reconciler.tenantGateway(revealed.tenant);
+    res
+      .set('cache-control', 'no-store')
+      .json(gateway ? { ...revealed, gateway } : revealed);
   });
 
   router.post('/demo/backfill', async (req, res) => {

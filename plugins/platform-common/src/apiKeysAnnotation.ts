@@ -3,15 +3,21 @@ import { gatewayApiKeySchema } from './contract/gatewayState';
 import { formatValidationIssues, toValidationIssues } from './kinds/registry';
 
 /**
- * Annotation on a Tenant listing its API keys: a JSON array of `{sha256, prefix, agent?,
- * expiresAt?}`, written by the scaffolder's `cellport:tenant:create-api-key`. Keys themselves
- * never reach the catalog: the reconciler provisions gateways from the hashes, and the portal
- * shows only the prefixes.
+ * Annotation on a Tenant or an Agent listing its API keys: a JSON array of `{sha256, prefix,
+ * agent?, expiresAt?, createdAt?}`, written by the scaffolder's `cellport:tenant:create-api-key`
+ * and `cellport:agent:create-api-key`. On an Agent every key is bound to that agent (and its
+ * tenant). Keys themselves never reach the catalog: the reconciler provisions gateways from
+ * the hashes, and the portal shows only the prefixes.
  */
 export const API_KEYS_ANNOTATION = 'cellport.dev/api-keys';
 
 /** One entry of the annotation: a gateway API key without its tenant (the entity is it). */
-export const annotatedApiKeySchema = gatewayApiKeySchema.omit({ tenant: true });
+export const annotatedApiKeySchema = gatewayApiKeySchema
+  .omit({ tenant: true })
+  .extend({
+    /** When the key was made; shown on the Tenant and Agent pages, not sent to gateways. */
+    createdAt: z.iso.datetime({ offset: true }).optional(),
+  });
 export type AnnotatedApiKey = z.infer<typeof annotatedApiKeySchema>;
 
 /**

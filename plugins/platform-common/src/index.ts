@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './kinds/common';
+export * from './kinds/bounds';
 export * from './kinds/slo';
 export * from './kinds/entity';
 export * from './kinds/gpus';
@@ -19,7 +20,12 @@ export * from './contract/events';
 export * from './contract/gatewayState';
 export * from './inference/knownModels';
 export * from './inference/gpuFit';
+export * from './inference/gpuPool';
+export * from './inference/contextLength';
 export * from './placement/placementRules';
+export * from './isolation/entityRefName';
+export * from './isolation/hostedTenants';
+export * from './isolation/privateModels';
 export * from './permissions';
 export * from './api/responses';
 export * from './apiKeysAnnotation';

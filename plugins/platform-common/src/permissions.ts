@@ -50,6 +50,16 @@ export const platformDeployApplyPermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * Rotate an API key of a tenant or of one of its agents: a new key is revealed once to the
+ * rotating user, the old one stays valid until its `expiresAt`. Conditions filter by tenant.
+ */
+export const platformApiKeyRotatePermission = createPermission({
+  name: 'platform.apikey.rotate',
+  attributes: { action: 'update' },
+  resourceType: PLATFORM_TENANT_RESOURCE_TYPE,
+});
+
 export const platformPermissions = [
   platformCostReadPermission,
   platformDecisionsReadPermission,
@@ -57,4 +67,5 @@ export const platformPermissions = [
   platformRuntimeReadPermission,
   platformRuntimeManagePermission,
   platformDeployApplyPermission,
+  platformApiKeyRotatePermission,
 ];

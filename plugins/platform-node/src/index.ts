@@ -1,6 +1,7 @@
 /**
- * Cellport's Kubernetes manifest renderer: the one place cell and inference manifests are
- * written, used by the scaffolder actions, the deploy driver and deploy/.
+ * Cellport's Kubernetes manifest renderer (the one place cell and inference manifests are
+ * written, used by the scaffolder actions, the deploy driver and deploy/), and the extension
+ * points and permission rules the platform's backend plugins and modules share.
  *
  * @packageDocumentation
  */
@@ -19,3 +20,5 @@ export { validateManifests } from './manifests/validateManifests';
 export { renderDeployTree } from './deploy/renderDeployTree';
 export type { ManifestProblem } from './manifests/validateManifests';
 export * from './permissions/platformTenantRules';
+export * from './runtime/gatewayLocator';
+export * from './apiKeys/mintApiKey';

@@ -11,6 +11,7 @@ import { createPlanInferenceDeploymentAction } from './actions/inference/planInf
 import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
 import { createPublishLocalAction } from './actions/publish/publishLocal';
 import { createReconcileCellAction } from './actions/runtime/reconcileCell';
+import { refusingCleanly } from './actions/refusals';
 import { createTenantApiKeyAction } from './actions/tenant/createTenantApiKey';
 import { createPlanTenantOnboardingAction } from './actions/tenant/planTenantOnboarding';
 import { createRenderTenantOnboardingAction } from './actions/tenant/renderTenantOnboarding';
@@ -29,7 +30,8 @@ export const scaffolderModulePlatform = createBackendModule({
         auth: coreServices.auth,
       },
       async init({ scaffolder, config, catalog, discovery, auth }) {
-        scaffolder.addActions(
+        // Refusals of the form's answers end a run with their message, not a stack trace.
+        const actions = [
           createPlanAgentAction({ catalog, config }),
           createRenderAgentAction(),
           createPlanTenantOnboardingAction({ catalog }),
@@ -40,7 +42,8 @@ export const scaffolderModulePlatform = createBackendModule({
           createPublishLocalAction({ config }),
           createRegisterLocalFileAction({ config, catalog }),
           createReconcileCellAction({ catalog, discovery, auth }),
-        );
+        ];
+        scaffolder.addActions(...actions.map(refusingCleanly));
       },
     });
   },

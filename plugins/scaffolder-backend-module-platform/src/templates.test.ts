@@ -38,7 +38,7 @@ describe('the inference-deployment template', () => {
 
   it('offers exactly the known models, with their size and context', () => {
     expect(form.model.enum).toEqual(KNOWN_MODELS.map(m => m.name));
-    expect(form.model.enumNames).toEqual(
+    expect(form.model['ui:enumNames']).toEqual(
       KNOWN_MODELS.map(
         m =>
           `${m.displayName} (${m.parametersBillions.toFixed(1)}B, ${Math.round(
@@ -50,11 +50,30 @@ describe('the inference-deployment template', () => {
 
   it('offers exactly the platform GPU types, precisions and classifications', () => {
     expect(form.gpuType.enum).toEqual(gpuTypeSchema.options);
-    expect(form.gpuType.enumNames).toEqual(
+    expect(form.gpuType['ui:enumNames']).toEqual(
       gpuTypeSchema.options.map(t => GPU_TYPES[t].displayName),
     );
     expect(form.precision.enum).toEqual(precisionSchema.options);
     expect(form.maxClassification.enum).toEqual(classificationSchema.options);
+  });
+
+  it("runs the plan step's checks in the form, each on the last answer it needs", () => {
+    expect(form.name['ui:options']).toEqual({
+      kinds: ['InferenceDeployment', 'ModelProfile'],
+    });
+    expect(form.maxContextLength['ui:options']).toEqual({
+      check: 'contextLength',
+    });
+    expect(form.maxConcurrentSequences['ui:options']).toEqual({
+      check: 'gpuFit',
+    });
+    expect(form.maxReplicas['ui:options']).toEqual({ check: 'gpuPool' });
+    // The fit needs every answer of its page, the pool every page: they come last.
+    const pages = template.spec.parameters.map((p: any) =>
+      Object.keys(p.properties),
+    );
+    expect(pages[1].at(-1)).toBe('maxConcurrentSequences');
+    expect(pages[2]).toContain('maxReplicas');
   });
 
   it('plans before it writes, publishes or registers anything', () => {
@@ -150,6 +169,51 @@ describe('the agent template', () => {
 
 describe('every template', () => {
   const names = ['tenant-cell', 'agent', 'inference-deployment'];
+
+  /** Every field of a template, its pages' dependencies and array items included. */
+  function allFields(node: any, out: any[] = []): any[] {
+    if (Array.isArray(node)) node.forEach(n => allFields(n, out));
+    else if (node && typeof node === 'object') {
+      if (typeof node.type === 'string') out.push(node);
+      Object.values(node).forEach(v => allFields(v, out));
+    }
+    return out;
+  }
+
+  it.each(names)(
+    '%s labels its choices the current way and explains its patterns in words',
+    name => {
+      const fieldList = allFields(load(name).spec.parameters);
+      // RJSF warns that `enumNames` is deprecated: labels go in `ui:enumNames`.
+      expect(fieldList.filter(f => 'enumNames' in f)).toEqual([]);
+      for (const field of fieldList.filter(f => f.pattern)) {
+        expect(field.errorMessage?.pattern).toMatch(/^[a-z].* /);
+      }
+    },
+  );
+
+  it.each(names)(
+    '%s bounds every number it asks for, as the platform schemas do',
+    name => {
+      const numbers = allFields(load(name).spec.parameters).filter(f =>
+        ['number', 'integer'].includes(f.type),
+      );
+      expect(numbers.length).toBeGreaterThan(0);
+      for (const field of numbers) {
+        expect([field.title, field.maximum ?? field.exclusiveMaximum]).toEqual([
+          field.title,
+          expect.any(Number),
+        ]);
+      }
+    },
+  );
+
+  it.each(names)(
+    '%s checks its name against the catalog before Create',
+    name => {
+      expect(fields(load(name)).name['ui:field']).toBe('CellportUniqueName');
+    },
+  );
 
   // publishTo picks one publisher: a local repository by default, GitHub or GitLab where the
   // portal has an integration for them. API callers that leave it out get the local one.

@@ -23,6 +23,8 @@ export class GatewayServer {
   private readonly embeddings: EmbeddingsHandler;
   private readonly control: ControlApi;
   private inFlight = 0;
+  /** API requests (`/v1/...`) being served: what the HPA scales on. */
+  private apiInFlight = 0;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -30,8 +32,22 @@ export class GatewayServer {
     this.chat = new ChatCompletionsHandler(deps);
     this.embeddings = new EmbeddingsHandler(deps);
     this.control = new ControlApi(deps);
-    this.server = createServer((req, res) => this.dispatch(req, res));
+    const { headersTimeoutMs, requestTimeoutMs } = deps.config;
+    this.server = createServer(
+      {
+        headersTimeout: headersTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        // Node looks for expired requests every 30 s by default, which would let a slow
+        // client hold its socket up to 30 s past its timeout.
+        connectionsCheckingInterval: Math.min(
+          1_000,
+          Math.max(10, Math.floor(headersTimeoutMs / 4)),
+        ),
+      },
+      (req, res) => this.dispatch(req, res),
+    );
     this.server.keepAliveTimeout = 65_000;
+    deps.metrics.observeInFlight(() => this.apiInFlight);
   }
 
   async listen(
@@ -76,8 +92,11 @@ export class GatewayServer {
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
     this.inFlight += 1;
+    const api = req.url?.startsWith('/v1/') === true;
+    if (api) this.apiInFlight += 1;
     res.once('close', () => {
       this.inFlight -= 1;
+      if (api) this.apiInFlight -= 1;
       if (this.inFlight === 0) {
         this.idleWaiters.splice(0).forEach(resolve => resolve());
       }
@@ -126,19 +145,20 @@ export class GatewayServer {
     );
   }
 
-  /** Ready when a state is loaded, the gateway is not draining and some upstream takes calls. */
+  /**
+   * Ready means this replica can serve: a state is loaded and it is not draining. Upstream
+   * health is left out on purpose: in a provider outage every replica would leave the Service
+   * and callers would get connection errors instead of a clear 503; it is in the metrics
+   * (`cellport_gateway_circuit_state`).
+   */
   private ready(res: ServerResponse): void {
     const state = this.deps.state.current;
     const checks = {
       stateLoaded: state !== undefined,
       stateVersion: state?.version ?? null,
-      upstreamHealthy: state
-        ? this.deps.health.anyHealthy(state.profiles.keys())
-        : false,
       draining: this.draining,
     };
-    const ready =
-      checks.stateLoaded && checks.upstreamHealthy && !checks.draining;
+    const ready = checks.stateLoaded && !checks.draining;
     sendJson(res, ready ? 200 : 503, {
       status: ready ? 'ready' : 'not-ready',
       ...checks,

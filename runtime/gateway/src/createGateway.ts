@@ -112,6 +112,17 @@ export async function createGateway(
     logger,
     now,
   };
+  metrics.budgetLeft = async () => {
+    const tenants = [...(state.current?.tenants.values() ?? [])];
+    const spent = await limiter.monthSpendUsd(
+      tenants.map(tenant => tenant.id),
+      now(),
+    );
+    return tenants.map((tenant, i) => [
+      tenant.id,
+      tenant.monthlyBudgetUsd - spent[i],
+    ]);
+  };
   const server = new GatewayServer(deps);
   return {
     server,

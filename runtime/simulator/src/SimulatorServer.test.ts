@@ -59,6 +59,30 @@ describe('SimulatorServer', () => {
     expect(completion.choices[0].finish_reason).toBe('length');
   });
 
+  it('counts a prompt token per UTF-8 byte and ignores max_tokens when told to (admin API)', async () => {
+    const patch = await fetch(`${simulator.url}/admin/models/sim-worst`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        promptTokens: 'utf8-bytes',
+        ignoreMaxTokens: true,
+        maxOutputTokens: 50,
+      }),
+    });
+    expect(patch.status).toBe(200);
+    const prompt = '預算🧨\u0001';
+    const completion = await client.chat.completions.create({
+      model: 'sim-worst',
+      messages: [{ role: 'user', content: prompt }],
+      max_tokens: 3,
+    });
+    expect(completion.usage!.prompt_tokens).toBe(
+      Buffer.byteLength(prompt, 'utf8') + 3,
+    );
+    expect(completion.usage!.completion_tokens).toBe(50);
+    expect(completion.choices[0].finish_reason).toBe('length');
+  });
+
   it('streams tokens and a final usage chunk when asked', async () => {
     const stream = await client.chat.completions.create({
       model: 'sim-small',

@@ -70,6 +70,8 @@ function catalogOf(...entities: Entity[]) {
   const byRef = new Map(entities.map(e => [stringifyEntityRef(e), e]));
   return {
     getEntitiesByRefs: async (refs: string[]) => refs.map(r => byRef.get(r)),
+    getEntitiesOfKinds: async (kinds: string[]) =>
+      entities.filter(e => kinds.includes(e.kind)),
   };
 }
 
@@ -248,5 +250,100 @@ describe('PlatformEntitiesProcessor', () => {
       ),
     );
     expect((await process(withContoso, contosoAgent)).errors).toEqual([]);
+  });
+
+  describe('private capacity: the models of a dedicated cell', () => {
+    const dedicatedCell: Entity = {
+      ...cell,
+      metadata: { name: 'meridian-dedicated' },
+      spec: { ...cell.spec, tier: 'dedicated', tenants: ['meridian'] },
+    };
+    const meridian: Entity = {
+      ...tenant,
+      metadata: { name: 'meridian' },
+      spec: {
+        ...tenant.spec,
+        isolation: 'dedicated',
+        modelAllowlist: ['llama-meridian'],
+      },
+    };
+    const deployment = (cellName: string): Entity => ({
+      apiVersion: 'cellport.dev/v1alpha1',
+      kind: 'InferenceDeployment',
+      metadata: { name: 'llama-meridian' },
+      spec: { cell: cellName, modelProfile: 'llama-meridian' },
+    });
+    // Written by hand in git: the form would never offer the model.
+    const greedyTenant: Entity = {
+      ...tenant,
+      spec: {
+        ...tenant.spec,
+        modelAllowlist: ['gpt-4o-mini', 'modelprofile:default/llama-meridian'],
+      },
+    };
+    const greedyAgent: Entity = {
+      ...agent,
+      spec: {
+        ...agent.spec,
+        routing: { policy: 'cost', fallbackChain: ['llama-meridian'] },
+      },
+    };
+    const entities = [
+      cell,
+      dedicatedCell,
+      meridian,
+      profile('gpt-4o-mini'),
+      profile('llama-meridian'),
+      group('platform-sre'),
+      group('northwind-team'),
+    ];
+    const refusal =
+      'llama-meridian is private capacity of the dedicated cell "meridian-dedicated" (tenants: meridian); tenant "northwind" is not hosted there and the profile is not shared with it';
+
+    it("reports a shared tenant that allowlists the model of another tenant's dedicated cell", async () => {
+      const isolating = new PlatformEntitiesProcessor(
+        catalogOf(...entities, greedyTenant, deployment('meridian-dedicated')),
+      );
+      expect((await process(isolating, greedyTenant)).errors).toEqual([
+        `Tenant "northwind": spec.modelAllowlist[1]: ${refusal}`,
+      ]);
+      expect((await process(isolating, meridian)).errors).toEqual([]);
+    });
+
+    it("reports an agent whose fallback chain reaches a dedicated cell's model", async () => {
+      const isolating = new PlatformEntitiesProcessor(
+        catalogOf(
+          ...entities,
+          tenant,
+          greedyAgent,
+          deployment('meridian-dedicated'),
+        ),
+      );
+      expect((await process(isolating, greedyAgent)).errors).toEqual([
+        `Agent "checkout": spec.routing.fallbackChain[0]: ${refusal}`,
+      ]);
+    });
+
+    it('reports an allowlist that became invalid when the deployment moved', async () => {
+      const helios: Entity = {
+        ...dedicatedCell,
+        metadata: { name: 'helios-vpc' },
+        spec: {
+          ...dedicatedCell.spec,
+          tier: 'customer-vpc',
+          tenants: ['helios'],
+        },
+      };
+      const before = new PlatformEntitiesProcessor(
+        catalogOf(...entities, helios, deployment('meridian-dedicated')),
+      );
+      expect((await process(before, meridian)).errors).toEqual([]);
+      const after = new PlatformEntitiesProcessor(
+        catalogOf(...entities, helios, deployment('helios-vpc')),
+      );
+      expect((await process(after, meridian)).errors).toEqual([
+        'Tenant "meridian": spec.modelAllowlist[0]: llama-meridian is private capacity of the customer-vpc cell "helios-vpc" (tenants: helios); tenant "meridian" is not hosted there and the profile is not shared with it',
+      ]);
+    });
   });
 });

@@ -11,17 +11,24 @@ import {
 } from '@backstage/plugin-catalog-node';
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import {
+  entityRefName,
   formatValidationIssues,
   isPlatformEntity,
   PlatformKind,
+  privateModelRefusal,
+  ProfileForIsolation,
   validatePlatformEntity,
 } from '@cellport/plugin-platform-common';
+import { LazyIsolationCatalog } from './LazyIsolationCatalog';
 import { platformReferences, PlatformReference } from './references';
 import { platformRelations } from './relations';
 
-/** Looks up entities by ref; undefined where an entity is not in the catalog. */
+/** Reads the catalog the processor checks references against. */
 export interface EntityLookup {
+  /** Entities by ref; undefined where an entity is not in the catalog. */
   getEntitiesByRefs(refs: string[]): Promise<Array<Entity | undefined>>;
+  /** Every entity of the given kinds. */
+  getEntitiesOfKinds(kinds: string[]): Promise<Entity[]>;
 }
 
 /**
@@ -89,6 +96,7 @@ export class PlatformEntitiesProcessor implements CatalogProcessor {
     if (refs.length === 0) return [];
     const found = await this.lookup.getEntitiesByRefs(refs);
     const problems: string[] = [];
+    const isolation = new LazyIsolationCatalog(this.lookup);
     references.forEach((reference, index) => {
       const target = found[index];
       if (!target) {
@@ -106,8 +114,30 @@ export class PlatformEntitiesProcessor implements CatalogProcessor {
       );
       if (mismatch) problems.push(`${reference.field}: ${mismatch}`);
     });
+    const tenant = userOfModels(kind, entity);
+    for (const [index, reference] of references.entries()) {
+      const target = found[index];
+      if (!tenant || target?.kind !== 'ModelProfile') continue;
+      const refusal = privateModelRefusal(
+        tenant,
+        // Stored ModelProfiles passed their schema, `spec.sharing` included.
+        target as unknown as ProfileForIsolation,
+        await isolation.get(),
+      );
+      if (refusal) problems.push(`${reference.field}: ${refusal}`);
+    }
     return problems;
   }
+}
+
+/** The tenant whose boundaries the entity's model references must respect. */
+function userOfModels(kind: PlatformKind, entity: Entity): string | undefined {
+  if (kind === 'Tenant') return entity.metadata.name;
+  const tenant = (entity.spec as { tenant?: unknown } | undefined)?.tenant;
+  if (kind === 'Agent' && typeof tenant === 'string') {
+    return entityRefName(tenant);
+  }
+  return undefined;
 }
 
 /** `kind:namespace/name` or `name` → `name`. */

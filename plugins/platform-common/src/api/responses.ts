@@ -138,6 +138,18 @@ export interface GpuCostReport {
  * state the catalog calls for now; `drift` whether, at the last check, it ran a version other
  * than the one last pushed (changed behind the reconciler's back, or restarted empty).
  */
+/**
+ * Where a cell's gateway comes from: `config` (platform.reconciler.gateways), `catalog` (the
+ * Cell's spec.gateway.baseUrl), `local-runtime` (a process the portal started, in the
+ * embedded default) or `none`. Its state: `not-configured` (nothing provides one), `starting`,
+ * `running`, or `failing` with `detail` saying why.
+ */
+export interface CellGatewayStatus {
+  source: 'config' | 'catalog' | 'local-runtime' | 'none';
+  state: 'not-configured' | 'starting' | 'running' | 'failing';
+  detail?: string;
+}
+
 export interface CellRuntimeStatus {
   cell: string;
   /**
@@ -147,6 +159,8 @@ export interface CellRuntimeStatus {
    */
   seen: boolean;
   gatewayUrl?: string;
+  /** Where the cell's gateway comes from and whether it can be reached, in words. */
+  gateway: CellGatewayStatus;
   desiredVersion?: string;
   pushedVersion?: string;
   remoteVersion?: string;
@@ -368,4 +382,51 @@ export interface RevealedApiKey {
   agent?: string;
   /** The key's first characters, as the Tenant's API keys card lists it. */
   prefix: string;
+  /** The gateway of the tenant's cell, where the reconciler pushes the key: where to call. */
+  gateway?: TenantGateway;
+}
+
+/** The gateway that serves a tenant: its cell's, as the reconciler locates it. */
+export interface TenantGateway {
+  cell: string;
+  /** Absent while nothing provides the cell's gateway (see `status`). */
+  url?: string;
+  status: CellGatewayStatus;
+}
+
+/** One API key of a tenant or agent as the portal lists it: never the key, never its hash. */
+export interface ApiKeySummary {
+  prefix: string;
+  /** The first characters of the key's SHA-256, to tell keys with one prefix apart. */
+  fingerprint: string;
+  /** Tenant entity ref. */
+  tenant: string;
+  /** Agent entity ref, when the key is bound to one agent. */
+  agent?: string;
+  /** Where the key's hash lives: an entity's `cellport.dev/api-keys`, or the platform database (rotation). */
+  source: 'catalog' | 'portal';
+  createdAt?: string;
+  /** Set once the key was rotated out: it works until then. */
+  expiresAt?: string;
+}
+
+/** `GET /api/platform/api-keys`: the keys of a tenant (with its agents') or of one agent. */
+export interface ApiKeyList {
+  items: ApiKeySummary[];
+  /** Whether the caller holds platform.apikey.rotate for the tenant. */
+  mayRotate: boolean;
+}
+
+/** `POST /api/platform/api-keys/rotate`: the new key, sealed for the rotating user. */
+export interface RotatedApiKey {
+  /** The new key's prefix. */
+  prefix: string;
+  /** The portal page that reveals the new key, once, to the user who rotated. */
+  revealUrl: string;
+  /** When that link expires. */
+  revealExpiresAt: string;
+  /** The old key, valid until its `expiresAt`. */
+  replaced: { prefix: string; expiresAt: string };
+  /** Whether the cell's gateway took the new state right away. */
+  gatewaySynced: boolean;
 }

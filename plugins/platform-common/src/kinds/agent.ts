@@ -5,6 +5,7 @@ import {
   positiveUsdSchema,
   rateLimitsSchema,
 } from './common';
+import { boundedInt } from './bounds';
 import { platformEntitySchema } from './entity';
 import { sloObjectiveSchema } from './slo';
 
@@ -44,7 +45,12 @@ export const agentSpecSchema = z.object({
     .object({
       /** Most one run (one conversation turn with its tool calls) may cost. */
       maxCostPerRunUsd: positiveUsdSchema.optional(),
-      maxTokensPerRun: z.int().positive('must be greater than 0').optional(),
+      /** 100 million tokens is hundreds of full context windows: more than any one run. */
+      maxTokensPerRun: boundedInt({
+        min: 0,
+        exclusiveMin: true,
+        max: 100_000_000,
+      }).optional(),
       monthlyBudgetUsd: positiveUsdSchema.optional(),
     })
     .default({}),

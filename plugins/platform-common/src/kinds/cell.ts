@@ -6,6 +6,7 @@ import {
   isolationSchema,
   regionSchema,
 } from './common';
+import { boundedInt, boundedNumber } from './bounds';
 import { platformEntitySchema } from './entity';
 import { sloObjectiveSchema } from './slo';
 
@@ -25,9 +26,16 @@ export const cellSpecSchema = z
       .array(dnsLabelSchema)
       .min(1, 'must list at least one namespace'),
     capacity: z.object({
-      maxTenants: z.int().positive('must be greater than 0'),
-      maxRequestsPerSecond: z.number().positive('must be greater than 0'),
-      gpus: z.int().nonnegative('must not be negative').default(0),
+      /** Namespaces per cluster run out long before 10,000 tenants. */
+      maxTenants: boundedInt({ min: 0, exclusiveMin: true, max: 10_000 }),
+      /** A million requests a second is more than any one cell's gateways serve. */
+      maxRequestsPerSecond: boundedNumber({
+        min: 0,
+        exclusiveMin: true,
+        max: 1_000_000,
+      }),
+      /** The cell's GPU pool; 0 means none, and no InferenceDeployment fits. 100,000 is a large cloud region. */
+      gpus: boundedInt({ min: 0, max: 100_000 }).default(0),
     }),
     tenants: z.array(entityRefSchema).default([]),
     /** Where the cell's gateway control API answers; the reconciler pushes desired state there. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedInt, boundedNumber } from './bounds';
 
 /** The API version of every Cellport kind. */
 export const PLATFORM_API_VERSION = 'cellport.dev/v1alpha1';
@@ -66,13 +67,29 @@ export const regionSchema = z
     'must be a region in lower case, such as "eu-west-1" or "swedencentral"',
   );
 
-export const positiveUsdSchema = z
-  .number({ error: 'must be a number of US dollars' })
-  .positive('must be greater than 0');
+/**
+ * An amount of US dollars above 0: a budget or a cost ceiling. A billion dollars a month is
+ * beyond any tenant's or agent's spend, so anything above it is a typo, not a budget.
+ */
+export const positiveUsdSchema = boundedNumber({
+  min: 0,
+  exclusiveMin: true,
+  max: 1_000_000_000,
+});
 
 export const rateLimitsSchema = z.object({
-  requestsPerMinute: z.int().positive('must be greater than 0'),
-  tokensPerMinute: z.int().positive('must be greater than 0'),
+  /** Up to 10 million a minute (about 170,000 a second): more than a whole cell serves. */
+  requestsPerMinute: boundedInt({
+    min: 0,
+    exclusiveMin: true,
+    max: 10_000_000,
+  }),
+  /** Up to a billion tokens a minute: far beyond any upstream's quota. */
+  tokensPerMinute: boundedInt({
+    min: 0,
+    exclusiveMin: true,
+    max: 1_000_000_000,
+  }),
 });
 export type RateLimits = z.infer<typeof rateLimitsSchema>;
 

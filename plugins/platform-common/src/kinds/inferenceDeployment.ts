@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { entityRefSchema } from './common';
+import { boundedInt, boundedNumber, contextLengthSchema } from './bounds';
 import { platformEntitySchema } from './entity';
 import { gpuTypeSchema, precisionSchema } from './gpus';
 
@@ -20,28 +21,37 @@ export const inferenceDeploymentSpecSchema = z
           /^[\w.-]+(\/[\w.-]+)?$/,
           'must be a model id such as "org/model"',
         ),
-      parametersBillions: z.number().positive('must be greater than 0'),
+      /** Up to 10,000 billion: ten times the largest open-weight model. */
+      parametersBillions: boundedNumber({
+        min: 0,
+        exclusiveMin: true,
+        max: 10_000,
+      }),
       precision: precisionSchema,
     }),
     gpu: z.object({
       type: gpuTypeSchema,
-      /** GPUs per replica. */
-      count: z
-        .int()
-        .positive('must be greater than 0')
-        .max(16, 'must be at most 16'),
+      /** GPUs per replica: at most two 8-GPU nodes, as far as tensor and pipeline parallelism go. */
+      count: boundedInt({ min: 0, exclusiveMin: true, max: 16 }),
     }),
-    tensorParallelism: z.int().positive('must be greater than 0'),
-    maxContextLength: z.int().positive('must be greater than 0'),
-    maxConcurrentSequences: z
-      .int()
-      .positive('must be greater than 0')
-      .default(64),
+    tensorParallelism: boundedInt({ min: 0, exclusiveMin: true, max: 16 }),
+    maxContextLength: contextLengthSchema,
+    /** vLLM schedules at most a few thousand sequences per replica; 4,096 is its ceiling here. */
+    maxConcurrentSequences: boundedInt({
+      min: 0,
+      exclusiveMin: true,
+      max: 4_096,
+    }).default(64),
     replicas: z.object({
-      min: z.int().positive('must be greater than 0'),
-      max: z.int().positive('must be greater than 0'),
+      /** Up to 1,000 replicas: more GPUs than any one cell's pool holds. */
+      min: boundedInt({ min: 0, exclusiveMin: true, max: 1_000 }),
+      max: boundedInt({ min: 0, exclusiveMin: true, max: 1_000 }),
       /** Waiting requests per replica above which the autoscaler adds one. */
-      targetQueueDepth: z.int().positive('must be greater than 0').default(8),
+      targetQueueDepth: boundedInt({
+        min: 0,
+        exclusiveMin: true,
+        max: 10_000,
+      }).default(8),
     }),
   })
   .superRefine((spec, ctx) => {

@@ -5,6 +5,7 @@ import {
   entityRefSchema,
   regionSchema,
 } from './common';
+import { boundedInt, boundedNumber, contextLengthSchema } from './bounds';
 import { platformEntitySchema } from './entity';
 
 /** The wire protocol the gateway speaks to a profile's endpoint. */
@@ -46,20 +47,32 @@ export const modelProfileSpecSchema = z.object({
   region: regionSchema,
   qualityTier: qualityTierSchema,
   capabilities: z.object({
-    contextLength: z.int().positive('must be greater than 0'),
-    maxOutputTokens: z.int().positive('must be greater than 0'),
+    contextLength: contextLengthSchema,
+    maxOutputTokens: contextLengthSchema,
     features: z.array(capabilitySchema).default([]),
   }),
+  /** Up to $10,000 per million tokens: a hundred times the dearest model sold today. */
   pricing: z.object({
-    inputPerMillionUsd: z.number().nonnegative('must not be negative'),
-    outputPerMillionUsd: z.number().nonnegative('must not be negative'),
+    inputPerMillionUsd: boundedNumber({ min: 0, max: 10_000 }),
+    outputPerMillionUsd: boundedNumber({ min: 0, max: 10_000 }),
   }),
   maxClassification: classificationSchema,
   dataRetention: z.object({
-    /** Days the provider keeps prompts and completions; 0 means zero retention. */
-    days: z.int().nonnegative('must not be negative'),
+    /** Days the provider keeps prompts and completions; 0 means zero retention, at most a century. */
+    days: boundedInt({ min: 0, max: 36_500 }),
     usedForTraining: z.boolean(),
   }),
+  /**
+   * Who besides the tenants of its cell may use a profile served by a dedicated or
+   * customer-VPC InferenceDeployment. Absent, such a profile is private to its cell's tenants
+   * (`privateModelRefusal`); hosted APIs ignore it.
+   */
+  sharing: z
+    .object({
+      allTenants: z.boolean().default(false),
+      tenants: z.array(entityRefSchema).default([]),
+    })
+    .optional(),
 });
 
 export const modelProfileEntitySchema = platformEntitySchema(

@@ -104,7 +104,10 @@ export function validatePlatformEntity<K extends PlatformKind>(
   kind: K,
   entity: unknown,
 ): PlatformValidationResult<K> {
-  const result = PLATFORM_KINDS[kind].entity.safeParse(entity);
+  // With the input on each issue, a missing field ("is required") reads apart from a wrong one.
+  const result = PLATFORM_KINDS[kind].entity.safeParse(entity, {
+    reportInput: true,
+  });
   if (result.success) {
     return {
       ok: true,

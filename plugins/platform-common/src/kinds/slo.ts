@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber } from './bounds';
 
 /**
  * What an SLO measures. Availability counts requests the platform did not fail (a 5xx or
@@ -27,7 +28,12 @@ export const sloObjectiveSchema = z
     name: z.string().regex(/^[a-z0-9][-a-z0-9]*$/, 'must be a lower-case slug'),
     indicator: sloIndicatorSchema,
     metric: latencyMetricSchema.optional(),
-    thresholdMs: z.number().positive('must be greater than 0').optional(),
+    /** Up to an hour: a latency objective beyond that measures nothing a caller waits for. */
+    thresholdMs: boundedNumber({
+      min: 0,
+      exclusiveMin: true,
+      max: 3_600_000,
+    }).optional(),
     target: z
       .number()
       .gt(0, 'must be a fraction between 0 and 1, e.g. 0.9995')

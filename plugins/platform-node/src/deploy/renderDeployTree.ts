@@ -5,6 +5,7 @@ import {
   TenantEntity,
 } from '@cellport/plugin-platform-common';
 import { stringify } from 'yaml';
+import { gatewayAdapterRules } from '../manifests/cell/gatewayAdapterRules';
 import { renderCellManifests } from '../manifests/cell/renderCellManifests';
 import { renderInferenceManifests } from '../manifests/inference/renderInferenceManifests';
 import { renderServiceMonitors } from '../manifests/monitoring/renderServiceMonitors';
@@ -124,6 +125,11 @@ export function renderDeployTree(entities: {
         [`../tiers/${cell.spec.tier}`],
       ),
     );
+    // Not a Kubernetes object, so not among the kustomization's resources: the rule to merge
+    // into the cluster's prometheus-adapter config (Helm value `rules.custom`) so that the
+    // gateway's HPA gets its in-flight metric.
+    files[`cells/${cell.metadata.name}/prometheus-adapter.yaml`] =
+      HEADER + stringify(gatewayAdapterRules());
   }
   for (const deployment of entities.inferenceDeployments) {
     const cellName = entityName(deployment.spec.cell);

@@ -34,6 +34,11 @@ const deployments = load<InferenceDeploymentEntity>(
   'InferenceDeployment',
 );
 const cell = (name: string) => cells.find(c => c.metadata.name === name)!;
+/** The cell without its GPU pool: no inference namespace. */
+const withoutGpus = (c: CellEntity): CellEntity => ({
+  ...c,
+  spec: { ...c.spec, capacity: { ...c.spec.capacity, gpus: 0 } },
+});
 const find = (manifests: Manifest[], kind: string, namespace?: string) =>
   manifests.filter(
     m =>
@@ -53,7 +58,7 @@ describe('renderCellManifests', () => {
 
   it('gives a shared cell one locked-down namespace per tenant and a shared gateway', () => {
     const manifests = renderCellManifests({
-      cell: cell('eu-west-shared-1'),
+      cell: withoutGpus(cell('eu-west-shared-1')),
       tenants,
     });
     expect(find(manifests, 'Namespace').map(n => n.metadata.name)).toEqual([
@@ -135,7 +140,7 @@ describe('renderCellManifests', () => {
     ]);
     expect(validateManifests(inference)).toEqual([]);
     const shared = renderCellManifests({
-      cell: cell('eu-west-shared-1'),
+      cell: withoutGpus(cell('eu-west-shared-1')),
       tenants,
     });
     expect(shared.some(m => m.metadata.name === 'cellport-inference')).toBe(

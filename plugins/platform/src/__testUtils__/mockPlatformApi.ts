@@ -61,6 +61,7 @@ export function mockPlatformApi(
     getCellRuntime: jest.fn(async (cell: string) => ({
       cell,
       seen: false,
+      gateway: { source: 'local-runtime' as const, state: 'running' as const },
       inSync: false,
       drift: false,
       consecutiveFailures: 0,

@@ -1,6 +1,7 @@
 import {
   formatBudgetLeft,
   formatBurnRate,
+  formatLocalTime,
   formatMs,
   formatPercent,
   formatUsd,
@@ -25,5 +26,16 @@ describe('format', () => {
   it('says an overspent error budget is exhausted instead of a huge negative percentage', () => {
     expect(formatBudgetLeft(0.807)).toBe('80.7%');
     expect(formatBudgetLeft(-2918)).toBe('exhausted (2919× spent)');
+  });
+
+  it("shows a deadline in the reader's time zone, named, and nothing for a broken one", () => {
+    const expiry = '2026-12-01T00:00:00Z';
+    expect(formatLocalTime(expiry, 'Europe/Paris')).toBe(
+      '1 Dec 2026, 01:00:00 CET',
+    );
+    expect(formatLocalTime(expiry, 'America/New_York')).toBe(
+      '30 Nov 2026, 19:00:00 GMT-5',
+    );
+    expect(formatLocalTime('not a date')).toBe('—');
   });
 });

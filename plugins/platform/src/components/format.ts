@@ -67,6 +67,28 @@ export function formatTime(iso: string | undefined): string {
   });
 }
 
+/**
+ * A moment a person acts before (a key's expiry), in the reader's own time zone and named,
+ * e.g. "1 Dec 2026, 01:00:00 CET": nobody should convert from UTC to know their deadline.
+ */
+export function formatLocalTime(
+  iso: string | undefined,
+  timeZone?: string,
+): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return NONE;
+  return new Date(iso).toLocaleString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+    // The browser's own zone unless one is given.
+    timeZone: timeZone ?? new Intl.DateTimeFormat().resolvedOptions().timeZone,
+  });
+}
+
 /** A state version is a content hash; its first 12 characters identify it to a reader. */
 export function shortVersion(version: string | undefined): string {
   return version ? version.slice(0, 12) : NONE;

@@ -196,6 +196,8 @@ export function testConfig(
     gatewayId: 'gw-test',
     adminToken: ADMIN_TOKEN,
     maxBodyBytes: 64 * 1024,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
     upstreamTimeoutMs: 5_000,
     upstreamIdleTimeoutMs: 5_000,
     events: {
@@ -203,7 +205,7 @@ export function testConfig(
       spoolDir: mkdtempSync(join(tmpdir(), 'cellport-spool-')),
       flushIntervalMs: 20,
     },
-    cache: { enabled: false, ttlSeconds: 60, maxEntries: 100 },
+    cache: { enabled: false, ttlSeconds: 60, maxBytes: 1024 * 1024 },
     drainTimeoutMs: 5_000,
     logLevel: 'silent',
     ...overrides,

@@ -9,6 +9,7 @@ import type {
   UpstreamResult,
   UpstreamStream,
 } from '../providers/types';
+import { UpstreamAnswerError } from '../providers/upstreamAnswer';
 import type { CompiledProfile } from '../state/CompiledState';
 import type { AttemptOutcome } from '../upstream/FallbackExecutor';
 import {
@@ -87,7 +88,7 @@ export class ChatCompletionsHandler {
     if (typeof body.model === 'string' && body.model.length > 0) {
       record.requestedModel = body.model.slice(0, 200);
     }
-    const summary = summarizeChatRequest(body);
+    const summary = summarizeChatRequest(body, raw);
     record.stream = summary.stream;
     record.complexityScore = summary.complexity;
     record.estimatedInputTokens = summary.estimatedInputTokens;
@@ -98,7 +99,9 @@ export class ChatCompletionsHandler {
       classification: life.classification(req),
       requiredCapabilities: summary.requiredCapabilities,
       estimatedInputTokens: summary.estimatedInputTokens,
+      promptTokenBound: summary.promptTokenBound,
       maxOutputTokens: summary.maxTokens,
+      choices: summary.choices,
       complexity: summary.complexity,
       remainingBudgetUsd: remainingBudget(deps, life),
     });
@@ -116,10 +119,7 @@ export class ChatCompletionsHandler {
       body,
       summary,
       cacheKey,
-      reservation: await reserveLimits(deps, life, {
-        tokens: summary.estimatedInputTokens + (summary.maxTokens ?? 256),
-        costUsd: plan.maxCostUsd,
-      }),
+      reservation: await reserveLimits(deps, life, plan),
       settled: false,
     };
     try {
@@ -193,16 +193,19 @@ export class ChatCompletionsHandler {
     const { life } = call;
     try {
       await this.relay(life, answer, outcome.dispatchedAt);
-    } catch {
-      // The upstream broke off mid-stream. The caller got part of an answer and pays for what
-      // it got, counted by the tokenizer; the upstream counts as failed.
+    } catch (error) {
+      // The upstream broke off mid-stream, or went on with something that is not SSE. The
+      // caller got part of an answer, then an error event; it pays for what it got, counted
+      // by the tokenizer; the upstream counts as failed.
       life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
       outcome.finish('failure');
       this.settleUsage(call, outcome.profile, undefined, answer.generatedText);
       throw new GatewayError(
         502,
         'upstream_stream_broken',
-        'the upstream stream ended abruptly',
+        error instanceof UpstreamAnswerError
+          ? error.message
+          : 'the upstream stream ended abruptly',
         'upstream-error',
       );
     }
@@ -223,11 +226,12 @@ export class ChatCompletionsHandler {
     dispatchedAt: number,
   ): Promise<void> {
     const res = life.res;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      'x-request-id': life.requestId,
-    });
+    // Set one by one (not in writeHead) so that an error after the headers can read the
+    // content-type and end the stream with an error event.
+    res.setHeader('content-type', 'text/event-stream');
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('x-request-id', life.requestId);
+    res.writeHead(200);
     res.flushHeaders();
     let first = true;
     for await (const chunk of stream.chunks) {

@@ -2,29 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../http/GatewayError';
 import { parseJsonObject, readBody, sendRaw } from '../http/httpIo';
 import { costUsd } from '../usage/cost';
+import { embeddingsInputTexts } from './embeddingsRequest';
 import type { GatewayDeps } from './GatewayDeps';
 import { RequestLifecycle } from './RequestLifecycle';
 import { failureToError } from './failureToError';
+import { promptTokenBound } from '../limits/promptTokenBound';
 import { reserveLimits } from './reserveLimits';
 import { routeRequest } from './routeRequest';
-
-function inputTexts(input: unknown): string[] {
-  if (typeof input === 'string' && input.length > 0) {
-    return [input];
-  }
-  if (Array.isArray(input) && input.length > 0 && input.length <= 2048) {
-    if (input.every(item => typeof item === 'string')) {
-      return input as string[];
-    }
-    if (input.every(item => Number.isInteger(item) || Array.isArray(item))) {
-      return input.map(item => JSON.stringify(item));
-    }
-  }
-  throw GatewayError.invalid(
-    'input must be a non-empty string or an array of 1 to 2048 strings or token arrays',
-    'input',
-  );
-}
 
 /** `POST /v1/embeddings`: the same pipeline as chat, without streaming or output tokens. */
 export class EmbeddingsHandler {
@@ -62,27 +46,26 @@ export class EmbeddingsHandler {
   ): Promise<void> {
     const { deps } = this;
     const record = life.record;
-    const body = parseJsonObject(await readBody(req, deps.config.maxBodyBytes));
-    if (typeof body.model !== 'string' || body.model.length === 0) {
-      throw GatewayError.invalid('model must be a non-empty string', 'model');
+    const raw = await readBody(req, deps.config.maxBodyBytes);
+    const body = parseJsonObject(raw);
+    if (typeof body.model === 'string') {
+      record.requestedModel = body.model.slice(0, 200);
     }
-    record.requestedModel = body.model.slice(0, 200);
-    const texts = inputTexts(body.input);
+    const texts = embeddingsInputTexts(body);
+    const model = body.model as string;
     const chars = texts.reduce((sum, text) => sum + text.length, 0);
     record.estimatedInputTokens = Math.ceil(chars / 4) + texts.length;
     const plan = routeRequest(deps, life, {
       modelType: 'embeddings',
-      requestedModel: body.model,
+      requestedModel: model,
       classification: life.classification(req),
       requiredCapabilities: [],
       estimatedInputTokens: record.estimatedInputTokens,
+      promptTokenBound: promptTokenBound(raw),
       maxOutputTokens: 0,
       complexity: 0,
     });
-    const reservation = await reserveLimits(deps, life, {
-      tokens: record.estimatedInputTokens,
-      costUsd: plan.maxCostUsd,
-    });
+    const reservation = await reserveLimits(deps, life, plan);
     const outcome = await deps.executor.run(plan.attempts, profile =>
       deps.adapters[profile.provider].embeddings({
         profile,
@@ -93,6 +76,8 @@ export class EmbeddingsHandler {
     );
     record.fallbacks = outcome.fallbacks;
     if (!outcome.ok || outcome.answer.kind !== 'json') {
+      // An upstream that streams embeddings is broken; the breaker must hear of it.
+      if (outcome.ok) outcome.finish('failure');
       deps.limiter.release(reservation).catch(() => undefined);
       throw failureToError(
         outcome.ok

@@ -28,6 +28,9 @@ export class RequestLifecycle {
   readonly traceparent: string;
   readonly abort = new AbortController();
   private ended = false;
+  /** The handler's `res.end` arguments, held until the events are in the spool. */
+  private heldEnd?: unknown[];
+  private readonly endResponse: ServerResponse['end'];
 
   private constructor(
     private readonly deps: GatewayDeps,
@@ -49,6 +52,19 @@ export class RequestLifecycle {
         this.abort.abort();
       }
     });
+    // Nothing acknowledged may be lost: the last byte of a response leaves only after its
+    // events were written to the spool. Handlers end responses before they settle usage, so
+    // their `res.end` is held here and released by `end()` right after `publish`, a few
+    // microtasks later.
+    const endResponse = res.end;
+    res.end = ((...args: unknown[]) => {
+      if (this.ended) {
+        return endResponse.apply(res, args as never);
+      }
+      this.heldEnd = args;
+      return res;
+    }) as typeof res.end;
+    this.endResponse = endResponse;
   }
 
   /** Authenticates the caller against the state in force; throws 503 or 401. */
@@ -119,11 +135,23 @@ export class RequestLifecycle {
     }
   }
 
+  /** Records and publishes the request, then lets its response end. Runs once. */
   end(): void {
     if (this.ended) {
       return;
     }
     this.ended = true;
+    try {
+      this.publish();
+    } finally {
+      const held = this.heldEnd;
+      if (held && !this.res.destroyed) {
+        this.endResponse.apply(this.res, held as never);
+      }
+    }
+  }
+
+  private publish(): void {
     const record = this.record;
     if (this.cancelled && record.outcome === 'success') {
       record.fail(499, 'client-cancelled');
@@ -167,13 +195,6 @@ export class RequestLifecycle {
     }
     if (record.costUsd > 0) {
       metrics.cost.inc({ tenant, model }, record.costUsd);
-    }
-    const spent = this.deps.limiter.spentUsdHint(tenant, this.deps.now());
-    if (spent !== undefined) {
-      metrics.budgetRemaining.set(
-        { tenant },
-        this.principal.tenant.monthlyBudgetUsd - spent,
-      );
     }
     this.log(total);
     this.deps.events.publish(record.toEvents(total));

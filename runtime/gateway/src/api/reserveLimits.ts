@@ -3,17 +3,50 @@ import type { Reservation } from '../limits/Limiter';
 import type { GatewayDeps } from './GatewayDeps';
 import type { RequestLifecycle } from './RequestLifecycle';
 
+/** During an outage every request fails alike: one log line per interval, with a count. */
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Per gateway (a test process runs several): when the outage was last logged, and how many
+ * 503s went unlogged since.
+ */
+const outageLogs = new WeakMap<
+  GatewayDeps,
+  { loggedAtMs: number; suppressed: number }
+>();
+
+/**
+ * Logs an unreachable-counters error at most once per `OUTAGE_LOG_INTERVAL_MS`; the 503s in
+ * between are counted and reported with the next line (`suppressed`), so a Redis outage under
+ * load logs a line every 10 s instead of one per request.
+ */
+function logCountersUnreachable(deps: GatewayDeps, error: unknown): void {
+  const nowMs = deps.now();
+  const last = outageLogs.get(deps);
+  if (last && nowMs - last.loggedAtMs < OUTAGE_LOG_INTERVAL_MS) {
+    last.suppressed += 1;
+    return;
+  }
+  deps.logger.error(
+    { err: error, suppressed: last?.suppressed ?? 0 },
+    'rate limit and budget counters unreachable; answering 503 limits_unavailable',
+  );
+  outageLogs.set(deps, { loggedAtMs: nowMs, suppressed: 0 });
+}
+
 /**
  * Reserves a request's tokens and maximum cost against its tenant's and agent's limits before
  * the upstream call, once per request: fallbacks and retries run inside this one reservation,
- * so their tokens are not counted again. Over a limit is 429 with Retry-After, the message
- * naming whose limit ran out. When the counters cannot be reached
- * (Redis down) the request is refused with 503: budgets hold even then (fail closed).
+ * so their tokens are not counted again. Both are upper bounds from the route plan (the
+ * prompt's token bound plus every output token of every choice, on the costliest attempt), so
+ * no prompt costs more than it reserved unless the upstream ignores `max_tokens`. Over a limit
+ * is 429 with Retry-After, the message naming whose limit ran out. When the counters cannot be
+ * reached (Redis down) the request is refused with 503: budgets hold even then (fail closed).
  */
 export async function reserveLimits(
   deps: GatewayDeps,
   life: RequestLifecycle,
-  claim: { tokens: number; costUsd: number },
+  claim: { maxTokens: number; maxCostUsd: number },
 ): Promise<Reservation> {
   const { tenant, agent } = life.principal;
   let verdict;
@@ -25,15 +58,12 @@ export async function reserveLimits(
       agentLimits: agent?.limits,
       tenantBudgetUsd: tenant.monthlyBudgetUsd,
       agentBudgetUsd: agent?.monthlyBudgetUsd,
-      tokens: claim.tokens,
-      costUsd: claim.costUsd,
+      tokens: claim.maxTokens,
+      costUsd: claim.maxCostUsd,
       nowMs: deps.now(),
     });
   } catch (error) {
-    deps.logger.error(
-      { err: error },
-      'rate limit and budget counters unreachable',
-    );
+    logCountersUnreachable(deps, error);
     throw new GatewayError(
       503,
       'limits_unavailable',

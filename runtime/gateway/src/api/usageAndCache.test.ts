@@ -24,7 +24,9 @@ describe('token counting and the prompt cache', () => {
   beforeAll(async () => {
     simulator = await startSimulator();
     ({ gateway, url, events } = await startGateway(simulator.url, {
-      config: { cache: { enabled: true, ttlSeconds: 60, maxEntries: 10 } },
+      config: {
+        cache: { enabled: true, ttlSeconds: 60, maxBytes: 1024 * 1024 },
+      },
     }));
   });
   afterAll(async () => {

@@ -9,19 +9,28 @@ export interface CachedAnswer {
 }
 
 /**
+ * What an entry costs beyond its answer's bytes: the 64-character key, the usage and profile
+ * fields and the Map slot. A rough figure; it keeps many tiny answers from passing the cap.
+ */
+const ENTRY_OVERHEAD_BYTES = 256;
+
+/**
  * Exact-match prompt-response cache, off by default (seed 001). Keys are per tenant: the
  * SHA-256 of the tenant id and the request body bytes, so tenants never share answers. Only
- * tenants whose policy allows it use it, and only for non-streamed requests. Bounded LRU with
- * a time to live.
+ * tenants whose policy allows it use it, and only for non-streamed requests. An LRU with a
+ * time to live, capped by the bytes it holds (answers of any size, so a count would not bound
+ * memory); an answer larger than an eighth of the cap is not kept, so one answer cannot empty
+ * the cache.
  */
 export class PromptCache {
   private readonly entries = new Map<
     string,
-    { answer: CachedAnswer; expiresAtMs: number }
+    { answer: CachedAnswer; expiresAtMs: number; bytes: number }
   >();
+  private heldBytes = 0;
 
   constructor(
-    private readonly options: { ttlSeconds: number; maxEntries: number },
+    private readonly options: { ttlSeconds: number; maxBytes: number },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -41,7 +50,7 @@ export class PromptCache {
       return undefined;
     }
     if (entry.expiresAtMs <= this.now()) {
-      this.entries.delete(key);
+      this.remove(key);
       return undefined;
     }
     // Re-insert to mark it most recently used.
@@ -51,17 +60,40 @@ export class PromptCache {
   }
 
   set(key: string, answer: CachedAnswer): void {
-    this.entries.delete(key);
+    const bytes =
+      answer.body.length +
+      answer.modelProfile.length +
+      answer.provider.length +
+      ENTRY_OVERHEAD_BYTES;
+    this.remove(key);
+    if (bytes > this.options.maxBytes / 8) {
+      return;
+    }
     this.entries.set(key, {
       answer,
       expiresAtMs: this.now() + this.options.ttlSeconds * 1000,
+      bytes,
     });
-    while (this.entries.size > this.options.maxEntries) {
-      this.entries.delete(this.entries.keys().next().value as string);
+    this.heldBytes += bytes;
+    while (this.heldBytes > this.options.maxBytes) {
+      this.remove(this.entries.keys().next().value as string);
     }
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Bytes held, as counted against `maxBytes`. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key);
+      this.heldBytes -= entry.bytes;
+    }
   }
 }

@@ -12,6 +12,12 @@ export interface GatewayConfig {
   /** JSON file holding the initial desired state. */
   stateFile?: string;
   maxBodyBytes: number;
+  /**
+   * Time a client has to send its request headers, and its whole request: a slow (slowloris)
+   * client is answered 408 and disconnected then.
+   */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   /** Time allowed until an upstream's response headers. */
   upstreamTimeoutMs: number;
   /** Time a streamed upstream may stay silent. */
@@ -26,10 +32,13 @@ export interface GatewayConfig {
     portalUrl?: string;
     portalToken?: string;
     spoolDir: string;
+    /** Byte cap of the spool; above it the oldest segments are dropped (default 1 GiB). */
+    spoolMaxBytes?: number;
     natsUrl?: string;
     flushIntervalMs: number;
   };
-  cache: { enabled: boolean; ttlSeconds: number; maxEntries: number };
+  /** `maxBytes` caps the answer bytes held, whatever their number. */
+  cache: { enabled: boolean; ttlSeconds: number; maxBytes: number };
   /** Seconds a shutdown waits for in-flight streams to finish. */
   drainTimeoutMs: number;
   logLevel: string;
@@ -73,6 +82,26 @@ function oneOf<T extends string>(
   return raw as T;
 }
 
+/** Node refuses a headers timeout above the request timeout, and 0 would turn either off. */
+function clientTimeouts(env: NodeJS.ProcessEnv) {
+  const headersTimeoutMs = intFromEnv(
+    env,
+    'GATEWAY_HEADERS_TIMEOUT_MS',
+    10_000,
+  );
+  const requestTimeoutMs = intFromEnv(
+    env,
+    'GATEWAY_REQUEST_TIMEOUT_MS',
+    30_000,
+  );
+  if (headersTimeoutMs === 0 || headersTimeoutMs > requestTimeoutMs) {
+    throw new Error(
+      `environment variable GATEWAY_HEADERS_TIMEOUT_MS must be from 1 to GATEWAY_REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got "${headersTimeoutMs}"`,
+    );
+  }
+  return { headersTimeoutMs, requestTimeoutMs };
+}
+
 /** Reads the config; a bad value fails start-up with a message naming the variable. */
 export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const portalUrl = env.GATEWAY_EVENTS_URL || undefined;
@@ -87,6 +116,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
     stateFile: env.GATEWAY_STATE_FILE || undefined,
     maxBodyBytes: intFromEnv(env, 'GATEWAY_MAX_BODY_BYTES', 1024 * 1024),
+    ...clientTimeouts(env),
     upstreamTimeoutMs: intFromEnv(env, 'GATEWAY_UPSTREAM_TIMEOUT_MS', 60_000),
     upstreamIdleTimeoutMs: intFromEnv(
       env,
@@ -105,13 +135,16 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       portalUrl,
       portalToken: env.GATEWAY_EVENTS_TOKEN || undefined,
       spoolDir: resolve(env.GATEWAY_SPOOL_DIR || 'data/gateway-spool'),
+      spoolMaxBytes: env.GATEWAY_SPOOL_MAX_BYTES
+        ? intFromEnv(env, 'GATEWAY_SPOOL_MAX_BYTES', 0)
+        : undefined,
       natsUrl,
       flushIntervalMs: intFromEnv(env, 'GATEWAY_EVENTS_FLUSH_MS', 100),
     },
     cache: {
       enabled: oneOf(env, 'GATEWAY_CACHE', ['on', 'off'], 'off') === 'on',
       ttlSeconds: intFromEnv(env, 'GATEWAY_CACHE_TTL_SECONDS', 300),
-      maxEntries: intFromEnv(env, 'GATEWAY_CACHE_MAX_ENTRIES', 10_000),
+      maxBytes: intFromEnv(env, 'GATEWAY_CACHE_MAX_BYTES', 64 * 1024 * 1024),
     },
     drainTimeoutMs: intFromEnv(env, 'GATEWAY_DRAIN_TIMEOUT_MS', 30_000),
     logLevel: env.LOG_LEVEL || 'info',

@@ -1,51 +1,188 @@
+import { randomBytes } from 'node:crypto';
 import {
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
+import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as fs from 'node:fs';
+import { OpenSegment } from './OpenSegment';
 
-const SEGMENT = /^\d{15}-\d{6}-\d+\.jsonl$/;
+/** Sealed segments: `<ms>-<seq>-<instance>.jsonl`; older spools used the pid as instance. */
+const SEGMENT = /^\d{15}-\d{6}-[0-9a-z]+\.jsonl$/;
+/** The segment being appended to, under its future name: `.<name>.open`. */
+const OPEN_SEGMENT = /^\.(\d{15}-\d{6}-[0-9a-z]+\.jsonl)\.open$/;
+
+const fsyncFd = promisify(fs.fsync);
+const closeFd = promisify(fs.close);
+
+/** What the byte cap threw away, for the log line and the metric. */
+export interface SpoolDrop {
+  segments: number;
+  events: number;
+  bytes: number;
+  /** Creation times of the oldest and newest dropped segments. */
+  oldest: string;
+  newest: string;
+}
+
+export interface DiskSpoolOptions {
+  /** Sealed plus open bytes above which the oldest sealed segments are dropped. */
+  maxBytes?: number;
+  onDrop?: (drop: SpoolDrop) => void;
+  /** A segment could not be sealed; it stays `.open` and the next start seals it. */
+  onSealError?: (error: unknown) => void;
+}
 
 /**
- * An on-disk queue of event segments, one JSON-lines file per batch. Files are written under a
- * temporary name and renamed, so a crash never leaves half a segment; names sort by creation,
- * so segments are delivered oldest first. It survives portal outages and gateway restarts.
+ * An on-disk queue of event segments, one JSON-lines file each. The request path appends to
+ * the open segment (`.<name>.open`) synchronously; the flusher seals it: fsync, then rename to
+ * `<name>`, then fsync the directory, so a sealed name always means a durable, whole file.
+ * Names sort by creation, so segments are delivered oldest first. Events only ever move by
+ * rename, never by copy, so none is doubled across rotation or restart. One process per
+ * directory.
  */
 export class DiskSpool {
+  /** Keeps names unique across processes: in a container every start may get the same pid. */
+  private readonly instance = randomBytes(5).toString('hex');
   private seq = 0;
-  private ready?: Promise<void>;
+  private open?: OpenSegment;
+  /** Sealed segments this process knows of, oldest first, with their sizes. */
+  private readonly sealed: Array<{ name: string; bytes: number }> = [];
+  private sealedBytes = 0;
+  private sealing: Promise<void> = Promise.resolve();
+  /** The segment the sender holds; the byte cap leaves it alone. */
+  sending?: string;
 
-  constructor(readonly dir: string) {}
-
-  private ensureDir(): Promise<void> {
-    this.ready ??= mkdir(join(this.dir, 'dead'), { recursive: true }).then(
-      () => undefined,
-    );
-    return this.ready;
+  constructor(
+    readonly dir: string,
+    private readonly options: DiskSpoolOptions = {},
+  ) {
+    mkdirSync(join(dir, 'dead'), { recursive: true });
   }
 
-  /** Writes one segment of serialized events (one JSON document each). */
-  async append(events: string[]): Promise<void> {
-    if (events.length === 0) {
+  /**
+   * Seals the open segments a killed process left: cut a torn last line (a write the kill
+   * interrupted, whose response never left), fsync, rename. Run once at start, before writing.
+   */
+  recover(): { segments: number; tornBytes: number } {
+    let segments = 0;
+    let tornBytes = 0;
+    for (const file of readdirSync(this.dir)) {
+      const match = OPEN_SEGMENT.exec(file);
+      if (!match) continue;
+      const path = join(this.dir, file);
+      const fd = openSync(path, 'r+');
+      try {
+        const size = fstatSync(fd).size;
+        const whole = lastLineEnd(fd, size);
+        if (whole < size) {
+          ftruncateSync(fd, whole);
+          tornBytes += size - whole;
+        }
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(path, join(this.dir, match[1]));
+      segments += 1;
+    }
+    if (segments > 0) this.syncDirectorySync();
+    for (const name of readdirSync(this.dir)
+      .filter(n => SEGMENT.test(n))
+      .sort()) {
+      const bytes = statSync(join(this.dir, name)).size;
+      this.sealed.push({ name, bytes });
+      this.sealedBytes += bytes;
+    }
+    return { segments, tornBytes };
+  }
+
+  /** Hot path: appends one request's serialized events (each line ends with '\n'). */
+  write(lines: string, events: number): void {
+    if (!this.open) {
+      this.seq = (this.seq + 1) % 1_000_000;
+      const name = `${String(Date.now()).padStart(15, '0')}-${String(
+        this.seq,
+      ).padStart(6, '0')}-${this.instance}.jsonl`;
+      this.open = new OpenSegment(join(this.dir, `.${name}.open`));
+    }
+    try {
+      this.open.append(lines, events);
+    } catch (error) {
+      // Whatever the segment holds is whole; seal it and start afresh on the next write.
+      this.rotate();
+      throw error;
+    }
+  }
+
+  /** Events in the open segment. */
+  get openEvents(): number {
+    return this.open?.events ?? 0;
+  }
+
+  /** Segments and bytes on disk, the open one included. */
+  depth(): { segments: number; bytes: number } {
+    return {
+      segments: this.sealed.length + (this.open ? 1 : 0),
+      bytes: this.sealedBytes + (this.open?.bytes ?? 0),
+    };
+  }
+
+  /**
+   * Closes the open segment to writes now and seals it in the background. Resolves (never
+   * rejects) when every segment rotated so far is sealed or reported to `onSealError`.
+   */
+  rotate(): Promise<void> {
+    const segment = this.open;
+    this.open = undefined;
+    if (segment) {
+      this.sealing = this.sealing.then(() =>
+        this.seal(segment)
+          .then(() => this.enforceCap())
+          .catch(error => this.options.onSealError?.(error)),
+      );
+    }
+    return this.sealing;
+  }
+
+  private async seal(segment: OpenSegment): Promise<void> {
+    const fd = segment.detach();
+    const finalName = OPEN_SEGMENT.exec(
+      segment.path.slice(this.dir.length + 1),
+    )![1];
+    let closed = false;
+    try {
+      if (segment.bytes > 0) await fsyncFd(fd);
+      // Marked first: a descriptor is never closed twice, its number may be reused at once.
+      closed = true;
+      await closeFd(fd);
+    } catch (error) {
+      if (!closed) segment.closeQuietly();
+      // Left as `.open`, it is sealed by the next start's recovery; nothing is lost.
+      throw error;
+    }
+    if (segment.bytes === 0) {
+      await unlink(segment.path);
       return;
     }
-    await this.ensureDir();
-    this.seq = (this.seq + 1) % 1_000_000;
-    const name = `${String(Date.now()).padStart(15, '0')}-${String(
-      this.seq,
-    ).padStart(6, '0')}-${process.pid}.jsonl`;
-    const temporary = join(this.dir, `.${name}.tmp`);
-    await writeFile(temporary, `${events.join('\n')}\n`);
-    await rename(temporary, join(this.dir, name));
+    await rename(segment.path, join(this.dir, finalName));
+    this.sealed.push({ name: finalName, bytes: segment.bytes });
+    this.sealedBytes += segment.bytes;
+    await this.syncDirectory();
   }
 
-  /** Segment names, oldest first. */
+  /** Sealed segment names, oldest first. */
   async segments(): Promise<string[]> {
-    await this.ensureDir();
     return (await readdir(this.dir)).filter(name => SEGMENT.test(name)).sort();
   }
 
@@ -55,17 +192,92 @@ export class DiskSpool {
    */
   async read(name: string): Promise<string[]> {
     const text = await readFile(join(this.dir, name), 'utf8');
-    return text.split('\n').filter(line => line.length > 0);
+    const lines = text.split('\n');
+    // A sealed segment ends with '\n'; anything after the last one is not a whole event.
+    lines.pop();
+    return lines.filter(line => line.length > 0);
   }
 
   async remove(name: string): Promise<void> {
     await unlink(join(this.dir, name)).catch(error => {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     });
+    this.forget(name);
   }
 
   /** Sets aside a segment the receiver refuses for good, so it does not block the queue. */
   async quarantine(name: string): Promise<void> {
     await rename(join(this.dir, name), join(this.dir, 'dead', name));
+    this.forget(name);
   }
+
+  private forget(name: string): void {
+    const index = this.sealed.findIndex(segment => segment.name === name);
+    if (index >= 0) {
+      this.sealedBytes -= this.sealed[index].bytes;
+      this.sealed.splice(index, 1);
+    }
+  }
+
+  /** Drops the oldest sealed segments while the spool is over its byte cap. */
+  private async enforceCap(): Promise<void> {
+    const maxBytes = this.options.maxBytes;
+    if (maxBytes === undefined) return;
+    const dropped: Array<{ name: string; bytes: number; events: number }> = [];
+    while (this.sealedBytes + (this.open?.bytes ?? 0) > maxBytes) {
+      const victim = this.sealed.find(segment => segment.name !== this.sending);
+      if (!victim) break;
+      const path = join(this.dir, victim.name);
+      const events = await readFile(path, 'utf8').then(
+        text => text.split('\n').length - 1,
+        () => 0,
+      );
+      await this.remove(victim.name);
+      dropped.push({ ...victim, events });
+    }
+    if (dropped.length > 0) {
+      const created = (name: string) =>
+        new Date(Number(name.slice(0, 15))).toISOString();
+      this.options.onDrop?.({
+        segments: dropped.length,
+        events: dropped.reduce((sum, segment) => sum + segment.events, 0),
+        bytes: dropped.reduce((sum, segment) => sum + segment.bytes, 0),
+        oldest: created(dropped[0].name),
+        newest: created(dropped[dropped.length - 1].name),
+      });
+    }
+  }
+
+  /** Makes a rename durable: the directory entry must reach the disk too. */
+  private async syncDirectory(): Promise<void> {
+    const handle = await open(this.dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private syncDirectorySync(): void {
+    const fd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** The offset just past the file's last '\n' (0 when it has none). */
+function lastLineEnd(fd: number, size: number): number {
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const read = readSync(fd, chunk, 0, end - start, start);
+    const at = chunk.subarray(0, read).lastIndexOf(0x0a);
+    if (at >= 0) return start + at + 1;
+    end = start;
+  }
+  return 0;
 }

@@ -41,11 +41,9 @@ describe('SpooledEventDelivery', () => {
       pino({ level: 'silent' }),
       options,
     );
-    delivery.publish([
-      event('event-0001'),
-      event('event-0002'),
-      event('event-0003'),
-    ]);
+    // A request's events stay together in one segment; a full segment is sealed at once.
+    delivery.publish([event('event-0001'), event('event-0002')]);
+    delivery.publish([event('event-0003')]);
     await eventually(() => transport.delivered.flat().length === 3);
     await delivery.close();
     expect(transport.delivered.flat().map(e => JSON.parse(e).id)).toEqual([
@@ -67,11 +65,9 @@ describe('SpooledEventDelivery', () => {
       pino({ level: 'silent' }),
       options,
     );
-    delivery.publish([
-      event('event-0001'),
-      event('event-0002'),
-      event('event-0003'),
-    ]);
+    // A request's events stay together in one segment; a full segment is sealed at once.
+    delivery.publish([event('event-0001'), event('event-0002')]);
+    delivery.publish([event('event-0003')]);
     await eventually(() => transport.attempts === 2);
     await delivery.close();
     expect(transport.delivered.flat().map(e => JSON.parse(e).id)).toEqual([

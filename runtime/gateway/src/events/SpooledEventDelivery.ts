@@ -3,30 +3,36 @@ import type { PlatformEvent } from '@cellport/plugin-platform-common';
 import type { DiskSpool } from './DiskSpool';
 import type { EventSink } from './EventSink';
 import { EventTransport, PermanentDeliveryError } from './EventTransport';
+import { retryDelayMs } from './retryDelay';
 
 export interface DeliveryOptions {
+  /** How often the open segment is sealed and handed to the sender. */
   flushIntervalMs: number;
-  /** Events per segment and per batch sent. */
+  /** Events per segment (and so per batch sent); a fuller segment is sealed at once. */
   batchSize: number;
   maxBackoffMs: number;
   onDelivered?: (count: number) => void;
+  /** Jitter source; tests pin it. */
+  random?: () => number;
 }
 
 /**
- * At-least-once delivery that never touches the request path: `publish` only appends to an
- * in-memory buffer. A timer writes the buffer to the disk spool; a single sender loop sends
- * spooled segments oldest first and deletes each only after the receiver has it, backing off
- * while the receiver is down. Event ids make redelivery harmless.
+ * At-least-once delivery whose only cost on the request path is one `write(2)`: `publish`
+ * appends the request's events to the spool's open segment (page cache, no fsync) before its
+ * response ends, so a process killed at any instant has every answered request's events on
+ * disk. A timer seals the open segment (fsync, rename); a single sender loop sends sealed
+ * segments oldest first and deletes each only after the receiver has it, backing off with
+ * jitter while the receiver is down. Event ids make redelivery harmless.
  */
 export class SpooledEventDelivery implements EventSink {
-  /** Serialized events not yet spooled. */
-  private buffer: string[] = [];
+  /** Events whose spool write failed (disk full, I/O error); retried at each flush. */
+  private unwritten: Array<{ lines: string; events: number }> = [];
   private readonly timer: NodeJS.Timeout;
   private sending?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
   private failures = 0;
   private closed = false;
-  private flushing: Promise<void> = Promise.resolve();
+  private lastWriteErrorAt = 0;
 
   constructor(
     private readonly spool: DiskSpool,
@@ -34,6 +40,14 @@ export class SpooledEventDelivery implements EventSink {
     private readonly logger: Logger,
     private readonly options: DeliveryOptions,
   ) {
+    // Open segments of a killed predecessor are sealed before this process writes any.
+    const recovered = spool.recover();
+    if (recovered.segments > 0) {
+      logger.info(
+        { ...recovered, dir: spool.dir },
+        'sealed the event segments an earlier process left open',
+      );
+    }
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs);
     this.timer.unref();
     // Segments left by an earlier run (a portal outage, a restart) go first.
@@ -44,45 +58,34 @@ export class SpooledEventDelivery implements EventSink {
     if (this.closed) {
       return;
     }
-    // Serialized one request at a time, after its answer went out: a flush then writes
-    // strings instead of serializing hundreds of events at once, which would stall the
-    // event loop and show up in the latency of the requests waiting behind it.
+    // Serialized once, here, one request at a time: the sender sends these bytes as they are.
+    let lines = '';
     for (const event of events) {
-      this.buffer.push(JSON.stringify(event));
+      lines += `${JSON.stringify(event)}\n`;
     }
-    if (this.buffer.length >= this.options.batchSize) {
+    try {
+      this.spool.write(lines, events.length);
+    } catch (error) {
+      this.unwritten.push({ lines, events: events.length });
+      this.reportWriteError(error);
+      return;
+    }
+    if (this.spool.openEvents >= this.options.batchSize) {
       this.flush();
     }
   }
 
-  /** Writes buffered events to the spool, then wakes the sender. */
+  /** Seals the open segment, then wakes the sender. Resolves once it is sealed. */
   flush(): Promise<void> {
-    if (this.buffer.length === 0) {
-      return this.flushing;
-    }
-    const events = this.buffer;
-    this.buffer = [];
-    this.flushing = this.flushing
-      .then(async () => {
-        for (let i = 0; i < events.length; i += this.options.batchSize) {
-          await this.spool.append(events.slice(i, i + this.options.batchSize));
-        }
-      })
-      .catch(error => {
-        this.logger.error(
-          { err: error, dir: this.spool.dir },
-          'cannot write the event spool; keeping events in memory',
-        );
-        this.buffer.unshift(...events);
-      })
-      .then(() => this.kick());
-    return this.flushing;
+    this.retryUnwritten();
+    return this.spool.rotate().then(() => this.kick());
   }
 
-  /** Resolves once everything spooled so far has been delivered (tests and shutdown). */
+  /** Resolves once everything published so far has been delivered (tests and shutdown). */
   async drain(): Promise<void> {
     await this.flush();
-    while (!this.closed && (await this.spool.segments()).length > 0) {
+    for (let i = 0; i < 10_000; i++) {
+      if (this.closed || (await this.spool.segments()).length === 0) return;
       this.kick();
       await (this.sending ?? new Promise(resolve => setTimeout(resolve, 20)));
     }
@@ -97,12 +100,41 @@ export class SpooledEventDelivery implements EventSink {
     await this.transport.close();
   }
 
+  private retryUnwritten(): void {
+    while (this.unwritten.length > 0) {
+      const { lines, events } = this.unwritten[0];
+      try {
+        this.spool.write(lines, events);
+      } catch (error) {
+        this.reportWriteError(error);
+        return;
+      }
+      this.unwritten.shift();
+    }
+  }
+
+  private reportWriteError(error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastWriteErrorAt >= 10_000) {
+      this.lastWriteErrorAt = now;
+      this.logger.error(
+        {
+          err: error,
+          dir: this.spool.dir,
+          eventsInMemory: this.unwritten.reduce((n, u) => n + u.events, 0),
+        },
+        'cannot write the event spool; keeping events in memory',
+      );
+    }
+  }
+
   private kick(): void {
     if (this.sending || this.closed || this.retryTimer) {
       return;
     }
     this.sending = this.sendAll().finally(() => {
       this.sending = undefined;
+      this.spool.sending = undefined;
     });
   }
 
@@ -111,8 +143,10 @@ export class SpooledEventDelivery implements EventSink {
       if (this.closed) return;
       const [next] = await this.spool.segments();
       if (!next) return;
-      const events = await this.spool.read(next);
+      this.spool.sending = next;
+      let events: string[];
       try {
+        events = await this.spool.read(next);
         await this.transport.send(events);
       } catch (error) {
         if (error instanceof PermanentDeliveryError) {
@@ -121,6 +155,10 @@ export class SpooledEventDelivery implements EventSink {
             'event batch refused for good; set aside',
           );
           await this.spool.quarantine(next);
+          continue;
+        }
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          // Dropped by the byte cap while it was listed; the next one is up.
           continue;
         }
         this.scheduleRetry(error);
@@ -134,9 +172,10 @@ export class SpooledEventDelivery implements EventSink {
 
   private scheduleRetry(error: unknown): void {
     this.failures += 1;
-    const delay = Math.min(
+    const delay = retryDelayMs(
+      this.failures,
       this.options.maxBackoffMs,
-      100 * 2 ** Math.min(this.failures, 10),
+      this.options.random,
     );
     if (this.failures === 1 || this.failures % 10 === 0) {
       this.logger.warn(
@@ -144,6 +183,7 @@ export class SpooledEventDelivery implements EventSink {
           transport: this.transport.name,
           reason: (error as Error).message,
           retryInMs: delay,
+          spool: this.spool.depth(),
         },
         'event delivery failed; retrying',
       );

@@ -6,6 +6,10 @@ import type { EventSink } from './EventSink';
 import { HttpBatchTransport } from './HttpBatchTransport';
 import { NatsTransport } from './NatsTransport';
 import { SpooledEventDelivery } from './SpooledEventDelivery';
+import { SpoolMetrics } from './SpoolMetrics';
+
+/** Default byte cap of the spool: hours of events at high load, far from a full disk. */
+export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 
 /** The event sink the config asks for: HTTP batches (default) or NATS JetStream, both spooled. */
 export async function createEventSink(
@@ -28,15 +32,27 @@ export async function createEventSink(
     }
     transport = new HttpBatchTransport(events.portalUrl, events.portalToken);
   }
-  return new SpooledEventDelivery(
-    new DiskSpool(events.spoolDir),
-    transport,
-    logger,
-    {
-      flushIntervalMs: events.flushIntervalMs,
-      batchSize: 250,
-      maxBackoffMs: 30_000,
-      onDelivered: count => metrics.eventsDelivered.inc(count),
+  const spoolMetrics = new SpoolMetrics(metrics.registry);
+  const spool = new DiskSpool(events.spoolDir, {
+    maxBytes: events.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES,
+    onDrop: drop => {
+      spoolMetrics.dropped.inc(drop.events);
+      logger.error(
+        { ...drop, dir: events.spoolDir },
+        'event spool over its byte cap; dropped its oldest segments',
+      );
     },
-  );
+    onSealError: error =>
+      logger.error(
+        { err: error, dir: events.spoolDir },
+        'cannot seal an event segment; the next start seals it',
+      ),
+  });
+  spoolMetrics.observe(spool);
+  return new SpooledEventDelivery(spool, transport, logger, {
+    flushIntervalMs: events.flushIntervalMs,
+    batchSize: 250,
+    maxBackoffMs: 30_000,
+    onDelivered: count => metrics.eventsDelivered.inc(count),
+  });
 }

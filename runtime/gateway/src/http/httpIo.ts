@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from './GatewayError';
+import { findTooDeepNesting, MAX_JSON_DEPTH } from './jsonNesting';
 
 /** Reads a request body up to `limit` bytes; a larger one is refused with 413. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -36,8 +37,20 @@ function tooLarge(limit: number): GatewayError {
   );
 }
 
-/** Parses a JSON object body; anything else is a 400. */
+/**
+ * Parses a JSON object body; anything else is a 400. A body nested deeper than
+ * MAX_JSON_DEPTH is refused before parsing, naming the top-level field that holds it.
+ */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  const tooDeep = findTooDeepNesting(body);
+  if (tooDeep) {
+    throw GatewayError.invalid(
+      `${
+        tooDeep.field || 'request body'
+      } is nested deeper than ${MAX_JSON_DEPTH} levels`,
+      tooDeep.field || undefined,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -79,7 +92,7 @@ export function sendError(
   headers: Record<string, string> = {},
 ): void {
   if (res.headersSent) {
-    res.destroy();
+    endStreamWithError(res, error);
     return;
   }
   const retryAfter = error.options.retryAfterSeconds;
@@ -87,6 +100,20 @@ export function sendError(
     ...headers,
     ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
   });
+}
+
+/**
+ * A failure after an SSE stream has started: OpenAI's clients read an `error` event as the
+ * failure it is, where a cut connection would look like a network fault. Anything else that
+ * already sent its headers can only be cut.
+ */
+function endStreamWithError(res: ServerResponse, error: GatewayError): void {
+  const type = String(res.getHeader('content-type') ?? '');
+  if (!type.startsWith('text/event-stream') || res.writableEnded) {
+    res.destroy();
+    return;
+  }
+  res.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
 }
 
 /** The token of an `Authorization: Bearer` header, or undefined. */

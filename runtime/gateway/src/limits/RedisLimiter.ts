@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { once } from 'node:events';
 import { limitKeys, monthOf, NANO } from './Limiter';
 import { ClaimOutcome, CounterClaim, WindowedLimiter } from './WindowedLimiter';
 
@@ -44,11 +45,38 @@ type ScriptedRedis = Redis & {
   cellportCorrect(...args: Array<string | number>): Promise<number>;
 };
 
-/** Production counters: one Redis shared by every gateway replica of a cell. */
+/**
+ * How long one Redis command may take before its request is refused with 503: a Redis that
+ * hangs (stopped, overloaded, a black-holed link) must not hang requests.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 1000;
+
+/**
+ * Reconnection: exponential from 50 ms to 1 s, with jitter so that replicas do not reconnect
+ * in lockstep. ioredis keeps reconnecting for as long as the limiter lives.
+ */
+function reconnectDelayMs(attempt: number): number {
+  const ceiling = Math.min(1000, 50 * 2 ** Math.min(attempt, 5));
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+/**
+ * Production counters: one Redis shared by every gateway replica of a cell.
+ *
+ * Outage policy: budgets and limits fail closed, fast and bounded. While Redis is unreachable
+ * a command is refused at once (no offline queue, so nothing piles up to be replayed later and
+ * count requests that were already refused); a command in flight when the connection drops is
+ * failed, not resent (a resent claim could count twice); a command without an answer fails
+ * after REDIS_COMMAND_TIMEOUT_MS. Each such failure becomes a 503 `limits_unavailable`, and the
+ * client reconnects by itself. Only before the very first connection do commands wait for it,
+ * as long as one command may take, so a freshly started gateway does not refuse its first
+ * requests.
+ */
 export class RedisLimiter extends WindowedLimiter {
   private readonly redis: ScriptedRedis;
 
   private lastErrorAt = 0;
+  private connectedOnce = false;
 
   /**
    * @param onError - told about connection errors, at most once every 30 s (ioredis reports
@@ -62,10 +90,17 @@ export class RedisLimiter extends WindowedLimiter {
     const redis =
       typeof redisOrUrl === 'string'
         ? new Redis(redisOrUrl, {
-            maxRetriesPerRequest: 2,
-            enableOfflineQueue: true,
+            enableOfflineQueue: false,
+            maxRetriesPerRequest: 0,
+            autoResendUnfulfilledCommands: false,
+            commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+            connectTimeout: 2 * REDIS_COMMAND_TIMEOUT_MS,
+            retryStrategy: reconnectDelayMs,
           })
         : redisOrUrl;
+    redis.on('ready', () => {
+      this.connectedOnce = true;
+    });
     redis.on('error', (error: Error) => {
       const now = Date.now();
       if (now - this.lastErrorAt >= 30_000) {
@@ -77,6 +112,14 @@ export class RedisLimiter extends WindowedLimiter {
     redis.defineCommand('cellportClaim', { lua: CLAIM_SCRIPT });
     redis.defineCommand('cellportCorrect', { lua: CORRECT_SCRIPT });
     this.redis = redis as ScriptedRedis;
+  }
+
+  /** Waits (bounded) for the first connection; afterwards returns at once, connected or not. */
+  private async firstConnection(): Promise<void> {
+    if (this.connectedOnce || this.redis.status === 'ready') return;
+    await once(this.redis, 'ready', {
+      signal: AbortSignal.timeout(REDIS_COMMAND_TIMEOUT_MS),
+    }).catch(() => undefined);
   }
 
   protected async claim(claims: CounterClaim[]): Promise<ClaimOutcome> {
@@ -92,15 +135,18 @@ export class RedisLimiter extends WindowedLimiter {
         claim.firstFits ? 1 : 0,
       );
     }
+    await this.firstConnection();
     const [failed, ...before] = await this.redis.cellportClaim(...args);
     return { failed: failed - 1, before };
   }
 
   protected async correct(keys: string[], deltas: number[]): Promise<void> {
+    await this.firstConnection();
     await this.redis.cellportCorrect(keys.length, ...keys, ...deltas);
   }
 
   protected async read(keys: string[]): Promise<number[]> {
+    await this.firstConnection();
     const values = await this.redis.mget(...keys);
     return values.map(value => Number(value ?? 0));
   }
@@ -108,6 +154,7 @@ export class RedisLimiter extends WindowedLimiter {
   /** What the tenant has spent (settled plus reserved) this month, in US dollars. */
   async spentUsd(tenant: string, nowMs: number): Promise<number> {
     const key = limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget;
+    await this.firstConnection();
     return Number((await this.redis.get(key)) ?? 0) / NANO;
   }
 

@@ -241,4 +241,18 @@ export abstract class WindowedLimiter implements Limiter {
   spentUsdHint(tenant: string, nowMs: number): number | undefined {
     return this.hints.spentUsd(tenant, nowMs);
   }
+
+  async monthSpendUsd(
+    tenants: readonly string[],
+    nowMs: number,
+  ): Promise<number[]> {
+    const month = monthOf(nowMs);
+    // One read per tenant: each tenant's keys live in a hash slot of their own (Redis Cluster).
+    const spent = await Promise.all(
+      tenants.map(tenant =>
+        this.read([limitKeys(tenant, undefined, 0, month).tenantBudget], nowMs),
+      ),
+    );
+    return spent.map(([nano]) => nano / NANO);
+  }
 }

@@ -15,6 +15,7 @@ import {
 } from '../__testUtils__/fixtures';
 import type { Gateway } from '../createGateway';
 import { InMemoryLimiter } from './InMemoryLimiter';
+import { promptTokenBound } from './promptTokenBound';
 import { RedisLimiter } from './RedisLimiter';
 import type { WindowedLimiter } from './WindowedLimiter';
 
@@ -146,7 +147,7 @@ describe.each([
   });
 
   it("refuses the agent's requests over its TPM and names the TPM limit", async () => {
-    // A request claims its prompt estimate plus max_tokens (about 29) and uses nearly as many.
+    // A request claims its prompt's token bound (its body's ~90 bytes) plus max_tokens, more than 30.
     await start(
       agentLimitedState(simulator.url, {
         requestsPerMinute: 100,
@@ -203,7 +204,10 @@ describe.each([
     });
 
     // A push that leaves room for exactly one more such request: it passes, the next is refused.
-    const claim = decision.estimatedInputTokens + request.max_tokens;
+    // What it reserves: its body's bytes (as the OpenAI client sends it) plus max_tokens.
+    const claim =
+      promptTokenBound(Buffer.from(JSON.stringify(request))) +
+      request.max_tokens;
     gateway!.deps.state.apply(
       agentLimitedState(
         simulator.url,

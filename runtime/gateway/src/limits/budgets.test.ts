@@ -12,6 +12,7 @@ import type { Gateway } from '../createGateway';
 import { InMemoryLimiter } from './InMemoryLimiter';
 import { RedisLimiter } from './RedisLimiter';
 import { maxRequestCostUsd } from '../usage/cost';
+import { promptTokenBound } from './promptTokenBound';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
@@ -60,12 +61,12 @@ function budgetState(
   return state;
 }
 
-const ask = (client: OpenAI) =>
-  client.chat.completions.create({
-    model: 'gpt-4o-mini',
-    messages: [{ role: 'user', content: 'budget test prompt' }],
-    max_tokens: 100,
-  });
+const askBody = {
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user' as const, content: 'budget test prompt' }],
+  max_tokens: 100,
+};
+const ask = (client: OpenAI) => client.chat.completions.create(askBody);
 
 describe('budgets and rate limits', () => {
   let simulator: SimulatorServer;
@@ -78,10 +79,10 @@ describe('budgets and rate limits', () => {
     const profile = testState(simulator.url).modelProfiles.find(
       p => p.id === 'us-small',
     )!;
-    // The router estimates ~ ceil(chars/4) + 4 tokens for this one-message prompt.
+    // A request reserves its body's bytes (as the OpenAI client sends it) as prompt tokens.
     return maxRequestCostUsd(
       profile,
-      Math.ceil('budget test prompt'.length / 4) + 4,
+      promptTokenBound(Buffer.from(JSON.stringify(askBody))),
       100,
     );
   }
@@ -299,6 +300,12 @@ describe('budgets and rate limits', () => {
       expect(error.error.code).toBe('limits_unavailable');
       expect(simulator.stats.snapshot().requests).toBe(0);
       expect(errors[0]).toMatch(/ECONNREFUSED/);
+      // No budget figure rather than an old one; the other metrics still answer.
+      const metrics = await fetch(`${url}/metrics`);
+      expect(metrics.status).toBe(200);
+      const text = await metrics.text();
+      expect(text).toContain('cellport_gateway_requests_total');
+      expect(text).not.toMatch(/cellport_gateway_budget_remaining_usd\{/);
     } finally {
       await gateway.stop();
     }

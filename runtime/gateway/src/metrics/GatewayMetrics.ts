@@ -20,6 +20,7 @@ const CIRCUIT_VALUE: Record<CircuitState, number> = {
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
+  private readInFlight: () => number = () => 0;
   readonly requests = new Counter({
     name: 'cellport_gateway_requests_total',
     help: 'Requests by tenant, model profile and outcome',
@@ -61,11 +62,19 @@ export class GatewayMetrics {
     labelNames: ['tenant', 'model'] as const,
     registers: [this.registry],
   });
-  readonly budgetRemaining = new Gauge({
+  /**
+   * Reads each tenant's monthly budget left from the counters; the gateway's wiring sets it.
+   * The gauge asks at every scrape rather than keeping what requests last saw: a figure kept
+   * from a request's reservation stays positive after an overspend settles, and one replica
+   * does not see what the others spent.
+   */
+  budgetLeft?: () => Promise<Array<[tenant: string, remainingUsd: number]>>;
+  readonly budgetRemaining: Gauge<'tenant'> = new Gauge({
     name: 'cellport_gateway_budget_remaining_usd',
-    help: "Tenant's monthly budget left, as last seen by this replica",
+    help: "Tenant's monthly budget left, read from the shared counters at scrape time; negative when overspent",
     labelNames: ['tenant'] as const,
     registers: [this.registry],
+    collect: () => this.readBudgetLeft(),
   });
   readonly circuitState = new Gauge({
     name: 'cellport_gateway_circuit_state',
@@ -77,6 +86,15 @@ export class GatewayMetrics {
     name: 'cellport_gateway_events_delivered_total',
     help: 'Events delivered to the portal or the event stream',
     registers: [this.registry],
+  });
+  readonly inFlightRequests: Gauge = new Gauge({
+    name: 'cellport_gateway_in_flight_requests',
+    help: 'API requests (/v1/...) being served, streams included; the HPA scales on it',
+    registers: [this.registry],
+    // Read at scrape time, so requests pay nothing for the gauge.
+    collect: (): void => {
+      this.inFlightRequests.set(this.readInFlight());
+    },
   });
   readonly stateVersion = new Gauge({
     name: 'cellport_gateway_state_info',
@@ -90,6 +108,28 @@ export class GatewayMetrics {
       register: this.registry,
       prefix: 'cellport_gateway_',
     });
+  }
+
+  /** Unreadable counters (Redis down) leave no figure rather than an old one. */
+  private async readBudgetLeft(): Promise<void> {
+    if (!this.budgetLeft) {
+      return;
+    }
+    let rows: Array<[string, number]> = [];
+    try {
+      rows = await this.budgetLeft();
+    } catch {
+      // No figure: the scrape still answers, with the other metrics.
+    }
+    this.budgetRemaining.reset();
+    for (const [tenant, usd] of rows) {
+      this.budgetRemaining.set({ tenant }, usd);
+    }
+  }
+
+  /** Where `cellport_gateway_in_flight_requests` reads its value: the server's own count. */
+  observeInFlight(read: () => number): void {
+    this.readInFlight = read;
   }
 
   setCircuit(model: string, state: CircuitState): void {

@@ -8,10 +8,16 @@ import {
 } from './anthropicTranslation';
 import type { ChatCall, ProviderAdapter, UpstreamResult } from './types';
 import {
+  startStream,
+  streamContentTypeProblem,
+  unusableAnswer,
+} from './upstreamAnswer';
+import {
   classifyTransportError,
   failureFromResponse,
   isFailure,
   UpstreamHttp,
+  UpstreamResponse,
 } from './UpstreamHttp';
 
 /**
@@ -57,27 +63,14 @@ export class AnthropicAdapter implements ProviderAdapter {
     }
     const created = Math.floor(Date.now() / 1000);
     if (!call.summary.stream) {
-      try {
-        const translated = fromAnthropicResponse(
-          JSON.parse(await response.body.text()),
-          created,
-        );
-        return {
-          kind: 'json',
-          body: Buffer.from(JSON.stringify(translated)),
-          usage: {
-            inputTokens: translated.usage.prompt_tokens,
-            outputTokens: translated.usage.completion_tokens,
-          },
-          generatedText: () =>
-            String(translated.choices[0].message.content ?? ''),
-        };
-      } catch (error) {
-        return {
-          kind: 'failure',
-          failure: classifyTransportError(error, call.signal),
-        };
-      }
+      return this.readJson(response, call.signal, created);
+    }
+    const problem = streamContentTypeProblem(response);
+    if (problem) {
+      return {
+        kind: 'failure',
+        failure: unusableAnswer(problem, response.statusCode),
+      };
     }
     const translator = new AnthropicStreamTranslator(
       call.summary.includeUsage,
@@ -85,7 +78,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     );
     const signal = call.signal;
     const upstream = response.body;
-    async function* chunks(): AsyncGenerator<string> {
+    async function* events(): AsyncGenerator<string> {
       const decoder = new StringDecoder('utf8');
       try {
         for await (const chunk of upstream) {
@@ -96,11 +89,53 @@ export class AnthropicAdapter implements ProviderAdapter {
         if (!signal.aborted) throw error;
       }
     }
-    return {
-      kind: 'stream',
-      chunks: chunks(),
+    return startStream(events(), signal, response.statusCode, {
       usage: () => translator.usage,
       generatedText: () => translator.generatedText,
+    });
+  }
+
+  private async readJson(
+    response: UpstreamResponse,
+    signal: AbortSignal,
+    created: number,
+  ): Promise<UpstreamResult> {
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      return {
+        kind: 'failure',
+        failure: classifyTransportError(error, signal),
+      };
+    }
+    let translated;
+    let body: Buffer;
+    try {
+      const message = JSON.parse(text);
+      if (!Array.isArray(message?.content)) {
+        throw new TypeError('not a Messages answer');
+      }
+      translated = fromAnthropicResponse(message, created);
+      body = Buffer.from(JSON.stringify(translated));
+    } catch {
+      // Invalid JSON, JSON that is not a Messages answer, or one too deep to serialize.
+      return {
+        kind: 'failure',
+        failure: unusableAnswer(
+          'upstream answered with invalid JSON or not an Anthropic message',
+          response.statusCode,
+        ),
+      };
+    }
+    return {
+      kind: 'json',
+      body,
+      usage: {
+        inputTokens: translated.usage.prompt_tokens,
+        outputTokens: translated.usage.completion_tokens,
+      },
+      generatedText: () => String(translated.choices[0].message.content ?? ''),
     };
   }
 

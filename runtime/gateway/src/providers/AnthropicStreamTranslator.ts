@@ -1,7 +1,21 @@
 import { finishReason } from './anthropicTranslation';
+import { appendSseText, pendingProblem, sseProblem } from './sseText';
 import type { TokenUsage } from './types';
+import { UpstreamAnswerError } from './upstreamAnswer';
 
 type Json = Record<string, any>;
+
+function parseEvent(data: string): Json {
+  try {
+    const event = JSON.parse(data);
+    if (event !== null && typeof event === 'object') return event;
+  } catch {
+    // Reported below.
+  }
+  throw new UpstreamAnswerError(
+    'upstream sent an event that is not a JSON object',
+  );
+}
 
 /**
  * Turns Anthropic's streamed events (message_start, content_block_*, message_delta,
@@ -33,21 +47,40 @@ export class AnthropicStreamTranslator {
     return this.text;
   }
 
-  /** Takes upstream SSE text; returns OpenAI SSE text for the complete events in it. */
+  /**
+   * Takes upstream SSE text; returns OpenAI SSE text for the complete events in it. Text that
+   * is not SSE, an event that is not JSON and an `error` event throw an UpstreamAnswerError.
+   */
   push(text: string): string {
-    this.pending += text.includes('\r') ? text.replace(/\r\n/g, '\n') : text;
+    this.pending = appendSseText(this.pending, text);
     let out = '';
     for (;;) {
       const end = this.pending.indexOf('\n\n');
       if (end < 0) break;
       const block = this.pending.slice(0, end);
       this.pending = this.pending.slice(end + 2);
+      const problem = sseProblem(block);
+      if (problem) throw new UpstreamAnswerError(problem);
       const dataLine = block.split('\n').find(line => line.startsWith('data:'));
       if (dataLine) {
-        out += this.translate(JSON.parse(dataLine.slice(5).trim()));
+        out += this.translateOrFail(parseEvent(dataLine.slice(5).trim()));
       }
     }
+    const problem = pendingProblem(this.pending);
+    if (problem) throw new UpstreamAnswerError(problem);
     return out;
+  }
+
+  /** An event of a shape the translation cannot take (too deep to serialize) is unusable. */
+  private translateOrFail(event: Json): string {
+    try {
+      return this.translate(event);
+    } catch (error) {
+      if (error instanceof UpstreamAnswerError) throw error;
+      throw new UpstreamAnswerError(
+        'upstream sent an event that cannot be translated',
+      );
+    }
   }
 
   private chunk(delta: Json, finish: string | null = null): string {
@@ -122,8 +155,10 @@ export class AnthropicStreamTranslator {
         return `${tail}data: [DONE]\n\n`;
       }
       case 'error':
-        throw new Error(
-          `upstream stream error: ${event.error?.type ?? 'unknown'}`,
+        throw new UpstreamAnswerError(
+          `upstream stream error: ${String(
+            event.error?.type ?? 'unknown',
+          ).slice(0, 60)}`,
         );
       default:
         return '';

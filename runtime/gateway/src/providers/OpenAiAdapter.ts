@@ -9,6 +9,12 @@ import type {
   UpstreamResult,
 } from './types';
 import {
+  jsonObjectProblem,
+  startStream,
+  streamContentTypeProblem,
+  unusableAnswer,
+} from './upstreamAnswer';
+import {
   classifyTransportError,
   failureFromResponse,
   isFailure,
@@ -53,6 +59,13 @@ export class OpenAiAdapter implements ProviderAdapter {
       return { kind: 'failure', failure: await failureFromResponse(response) };
     }
     if (call.summary.stream) {
+      const problem = streamContentTypeProblem(response);
+      if (problem) {
+        return {
+          kind: 'failure',
+          failure: unusableAnswer(problem, response.statusCode),
+        };
+      }
       return this.relayStream(response, call.summary.includeUsage, call.signal);
     }
     return this.readJson(response, call.signal, text => {
@@ -85,30 +98,39 @@ export class OpenAiAdapter implements ProviderAdapter {
     signal: AbortSignal,
     text: (body: string) => string,
   ): Promise<UpstreamResult> {
+    let body: Buffer;
     try {
-      const body = Buffer.from(await response.body.arrayBuffer());
-      const bodyText = body.toString('utf8');
-      return {
-        kind: 'json',
-        body,
-        usage: extractOpenAiUsage(bodyText),
-        generatedText: () => text(bodyText),
-      };
+      body = Buffer.from(await response.body.arrayBuffer());
     } catch (error) {
       return {
         kind: 'failure',
         failure: classifyTransportError(error, signal),
       };
     }
+    const bodyText = body.toString('utf8');
+    // Relaying an answer that is not JSON would hand the caller a 200 it cannot read.
+    const problem = jsonObjectProblem(bodyText);
+    if (problem) {
+      return {
+        kind: 'failure',
+        failure: unusableAnswer(problem, response.statusCode),
+      };
+    }
+    return {
+      kind: 'json',
+      body,
+      usage: extractOpenAiUsage(bodyText),
+      generatedText: () => text(bodyText),
+    };
   }
 
   private relayStream(
     response: UpstreamResponse,
     forwardUsage: boolean,
     signal: AbortSignal,
-  ): UpstreamResult {
+  ): Promise<UpstreamResult> {
     const relay = new OpenAiStreamRelay(forwardUsage);
-    async function* chunks(): AsyncGenerator<string> {
+    async function* events(): AsyncGenerator<string> {
       const decoder = new StringDecoder('utf8');
       try {
         for await (const chunk of response.body) {
@@ -119,15 +141,13 @@ export class OpenAiAdapter implements ProviderAdapter {
         if (!signal.aborted) throw error;
         return;
       }
-      const rest = relay.end() + decoder.end();
+      const rest = relay.push(decoder.end()) + relay.end();
       if (rest) yield rest;
     }
-    return {
-      kind: 'stream',
-      chunks: chunks(),
+    return startStream(events(), signal, response.statusCode, {
       usage: () => relay.usage,
       generatedText: () => relay.generatedText(),
-    };
+    });
   }
 
   private url(profile: GatewayModelProfile, path: string): string {

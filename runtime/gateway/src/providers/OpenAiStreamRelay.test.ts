@@ -1,4 +1,5 @@
 import { OpenAiStreamRelay } from './OpenAiStreamRelay';
+import { UpstreamAnswerError } from './upstreamAnswer';
 
 const chunk = (content: string) =>
   `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${content}"}}],"usage":null}\n\n`;
@@ -34,5 +35,45 @@ describe('OpenAiStreamRelay', () => {
     relay.push(`${chunk('Hello')}${chunk(' world')}data: [DONE]\n\n`);
     expect(relay.usage).toBeUndefined();
     expect(relay.generatedText()).toBe('Hello world');
+  });
+});
+
+describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
+  it('relays CRLF-framed events as soon as each is complete, as LF', () => {
+    const relay = new OpenAiStreamRelay(true);
+    const crlf = (event: string) => event.replace(/\n/g, '\r\n');
+    expect(relay.push(crlf(chunk('a')))).toBe(chunk('a'));
+    // A CRLF split across reads: the event is complete only once its last LF comes.
+    const second = crlf(chunk('b'));
+    expect(relay.push(second.slice(0, -1))).toBe('');
+    expect(relay.push(second.slice(-1))).toBe(chunk('b'));
+    expect(relay.push('data: [DONE]\r\n\r\n') + relay.end()).toBe(
+      'data: [DONE]\n\n',
+    );
+  });
+
+  it('takes comments, event names, ids and data without a space', () => {
+    const relay = new OpenAiStreamRelay(true);
+    const text = `: keep-alive\n\nevent: message\nid: 7\nretry: 100\ndata:{"a":1}\n\n`;
+    expect(relay.push(text)).toBe(text);
+  });
+
+  it.each([
+    ['text that is not SSE', 'hello world\n\n'],
+    ['a data line that is not a JSON object', 'data: hello\n\n'],
+    ['HTML after a good event', `${chunk('a')}<html>\n\n`],
+  ])('throws an UpstreamAnswerError on %s', (_what, text) => {
+    const relay = new OpenAiStreamRelay(false);
+    expect(() => relay.push(text)).toThrow(UpstreamAnswerError);
+  });
+
+  it('throws on a garbage line before its event is complete, and on a garbage tail', () => {
+    expect(() => new OpenAiStreamRelay(false).push('<html>\n<body>')).toThrow(
+      /not SSE/,
+    );
+    const relay = new OpenAiStreamRelay(false);
+    relay.push(chunk('a'));
+    relay.push('garbage');
+    expect(() => relay.end()).toThrow(/not SSE/);
   });
 });

@@ -1,13 +1,16 @@
 import { extractOpenAiUsage } from './extractUsage';
+import { appendSseText, pendingProblem, sseProblem } from './sseText';
 import type { TokenUsage } from './types';
+import { UpstreamAnswerError } from './upstreamAnswer';
 
 /** Text kept for the tokenizer fallback is capped, bounding memory per stream. */
 const MAX_KEPT_CHARS = 1 << 20;
 
 /**
- * Relays an OpenAI SSE stream chunk by chunk, whole events at a time. It picks the usage out
- * of the final usage chunk (which the gateway always asks for) and drops that chunk when the
- * caller did not ask for it, so the caller sees exactly what it requested.
+ * Relays an OpenAI SSE stream chunk by chunk, whole events at a time (LF or CRLF framed; the
+ * caller gets LF). It picks the usage out of the final usage chunk (which the gateway always
+ * asks for) and drops that chunk when the caller did not ask for it, so the caller sees
+ * exactly what it requested. Text that is not SSE throws an UpstreamAnswerError.
  */
 export class OpenAiStreamRelay {
   private pending = '';
@@ -23,13 +26,21 @@ export class OpenAiStreamRelay {
 
   /** Takes upstream text; returns the complete events to forward (maybe empty). */
   push(text: string): string {
-    this.pending += text;
+    this.pending = appendSseText(this.pending, text);
     const end = this.pending.lastIndexOf('\n\n');
     if (end < 0) {
+      const problem = pendingProblem(this.pending);
+      if (problem) {
+        throw new UpstreamAnswerError(problem);
+      }
       return '';
     }
     let complete = this.pending.slice(0, end + 2);
     this.pending = this.pending.slice(end + 2);
+    const problem = sseProblem(complete);
+    if (problem) {
+      throw new UpstreamAnswerError(problem);
+    }
     if (complete.includes('"usage":{') || complete.includes('"usage": {')) {
       complete = this.takeUsage(complete);
     }
@@ -46,8 +57,14 @@ export class OpenAiStreamRelay {
 
   /** What is left when the upstream ends (an unterminated last event). */
   end(): string {
-    const rest = this.pending;
+    const rest = this.pending.endsWith('\r')
+      ? `${this.pending.slice(0, -1)}\n`
+      : this.pending;
     this.pending = '';
+    const problem = sseProblem(rest);
+    if (problem) {
+      throw new UpstreamAnswerError(problem);
+    }
     return rest;
   }
 

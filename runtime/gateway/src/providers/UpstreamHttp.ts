@@ -81,7 +81,7 @@ export function classifyTransportError(
       message: 'client cancelled the request',
     };
   }
-  const code = (error as { code?: string }).code ?? '';
+  const code = (error as { code?: string } | undefined)?.code ?? '';
   if (code.includes('TIMEOUT')) {
     return {
       errorClass: 'upstream-timeout',

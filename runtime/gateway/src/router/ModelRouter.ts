@@ -17,7 +17,7 @@ import type {
   UpstreamHealth,
   UpstreamStatus,
 } from '../upstream/UpstreamHealth';
-import { maxRequestCostUsd } from '../usage/cost';
+import { maxOutputTokens, maxRequestCostUsd } from '../usage/cost';
 import { refusalFor } from './routeRefusal';
 
 /** The model name that lets the router choose among everything the caller may use. */
@@ -46,8 +46,16 @@ export interface RouteInput {
   requestedModel: string;
   classification: Classification;
   requiredCapabilities: Capability[];
+  /** Realistic prompt size: only the context check uses it. */
   estimatedInputTokens: number;
+  /**
+   * The most tokens the prompt can come to under any tokenizer: costs (budget checks, what is
+   * reserved) use it. Defaults to the estimate.
+   */
+  promptTokenBound?: number;
   maxOutputTokens?: number;
+  /** Completions asked for (`n`); each may produce every output token. Defaults to 1. */
+  choices?: number;
   complexity: number;
   /** The tenant's remaining monthly budget as last seen by the limiter, if known. */
   remainingBudgetUsd?: number;
@@ -61,6 +69,8 @@ export interface RoutePlan {
   attempts: CompiledProfile[];
   /** The most any attempt may cost: what the limiter reserves. */
   maxCostUsd: number;
+  /** The most tokens any attempt may count (prompt bound plus every output token): reserved too. */
+  maxTokens: number;
 }
 
 /** The request's capabilities and the agent's, without allocating when one side has none. */
@@ -164,6 +174,7 @@ export class ModelRouter {
     const limit = 1 + (agent?.maxFallbacks ?? DEFAULT_MAX_FALLBACKS);
     const attempts: CompiledProfile[] = [];
     let maxCostUsd = 0;
+    let maxOutput = 0;
     for (let rank = 0; rank < kept.length; rank++) {
       const entry = kept[rank];
       entry.candidate.rank = rank;
@@ -171,6 +182,10 @@ export class ModelRouter {
       if (rank < limit) {
         attempts.push(entry.profile);
         maxCostUsd = Math.max(maxCostUsd, entry.cost);
+        maxOutput = Math.max(
+          maxOutput,
+          maxOutputTokens(entry.profile, input.maxOutputTokens),
+        );
       }
     }
     return {
@@ -179,6 +194,9 @@ export class ModelRouter {
       candidates,
       attempts,
       maxCostUsd,
+      maxTokens:
+        (input.promptTokenBound ?? input.estimatedInputTokens) +
+        (input.choices ?? 1) * maxOutput,
     };
   }
 
@@ -224,8 +242,9 @@ export class ModelRouter {
     // Cost and health matter only to profiles inside the boundaries.
     const cost = maxRequestCostUsd(
       profile,
-      input.estimatedInputTokens,
+      input.promptTokenBound ?? input.estimatedInputTokens,
       input.maxOutputTokens,
+      input.choices,
     );
     const status = this.health.get(profile.id);
     const late = this.runtimeDrop(input, cost, status);

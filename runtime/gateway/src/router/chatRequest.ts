@@ -1,5 +1,8 @@
 import type { Capability } from '@cellport/plugin-platform-common';
 import { GatewayError } from '../http/GatewayError';
+import { PromptImages, promptTokenBound } from '../limits/promptTokenBound';
+import { validateContentPart, validateMessageFields } from './chatMessages';
+import { validateChatParams } from './chatParams';
 import { complexityScore } from './complexityScore';
 
 const ROLES = new Set([
@@ -19,8 +22,15 @@ export interface ChatRequestSummary {
   includeUsage: boolean;
   maxTokens?: number;
   requiredCapabilities: Capability[];
-  /** Prompt size estimate: about four characters a token, plus per-message overhead. */
+  /**
+   * Realistic prompt size for the context check: about four characters a token, plus
+   * per-message overhead. It errs low for other scripts and emoji, so nothing is charged by it.
+   */
   estimatedInputTokens: number;
+  /** The most tokens the prompt can come to under any tokenizer: what is reserved. */
+  promptTokenBound: number;
+  /** Completions asked for (`n`, default 1): each may produce every output token. */
+  choices: number;
   complexity: number;
   /** Text of every message, in order, for the tokenizer when an upstream reports no usage. */
   texts: string[];
@@ -44,6 +54,7 @@ function contentText(
   content: unknown,
   index: number,
   capabilities: Set<Capability>,
+  images: PromptImages,
 ): string {
   if (typeof content === 'string') {
     return content;
@@ -58,14 +69,31 @@ function contentText(
     );
   }
   let text = '';
-  for (const part of content) {
-    if (part?.type === 'text' && typeof part.text === 'string') {
+  for (let j = 0; j < content.length; j++) {
+    const part = content[j];
+    validateContentPart(part, index, j);
+    if (part.type === 'text') {
       text += part.text;
-    } else if (part?.type === 'image_url' || part?.type === 'input_image') {
+    } else if (part.type === 'image_url' || part.type === 'input_image') {
       capabilities.add('vision');
+      images.count += 1;
+      images.urlChars += imageUrlChars(part);
     }
   }
   return text;
+}
+
+/** Characters of an image part's URL: `image_url: { url }`, or a plain string. */
+function imageUrlChars(part: { image_url?: unknown }): number {
+  const ref = part.image_url as { url?: unknown } | string | undefined | null;
+  const url = typeof ref === 'string' ? ref : ref?.url;
+  return typeof url === 'string' ? url.length : 0;
+}
+
+/** `n` as asked for (its range is validated with the other parameters), else 1. */
+function choicesOf(body: Record<string, unknown>): number {
+  const n = body.n;
+  return typeof n === 'number' && Number.isInteger(n) && n > 1 ? n : 1;
 }
 
 /**
@@ -75,10 +103,14 @@ function contentText(
  */
 export function summarizeChatRequest(
   body: Record<string, unknown>,
+  raw: Buffer = Buffer.from(JSON.stringify(body)),
 ): ChatRequestSummary {
   const model = body.model;
   if (typeof model !== 'string' || model.length === 0 || model.length > 200) {
-    throw GatewayError.invalid('model must be a non-empty string', 'model');
+    throw GatewayError.invalid(
+      'model must be a non-empty string of at most 200 characters',
+      'model',
+    );
   }
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) {
@@ -94,8 +126,10 @@ export function summarizeChatRequest(
   ) {
     throw GatewayError.invalid('stream must be a boolean', 'stream');
   }
+  validateChatParams(body);
   const capabilities = new Set<Capability>();
   const texts: string[] = [];
+  const images: PromptImages = { count: 0, urlChars: 0 };
   let chars = 0;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
@@ -109,41 +143,21 @@ export function summarizeChatRequest(
         `messages.${i}.role`,
       );
     }
-    if (
-      message.tool_calls !== undefined &&
-      message.tool_calls !== null &&
-      !Array.isArray(message.tool_calls)
-    ) {
-      throw GatewayError.invalid(
-        `messages.${i}.tool_calls must be an array`,
-        `messages.${i}.tool_calls`,
-      );
-    }
-    const text = contentText(message.content, i, capabilities);
+    validateMessageFields(message, i);
+    const text = contentText(message.content, i, capabilities, images);
     texts.push(text);
     chars += text.length;
   }
   const tools = body.tools;
-  if (tools !== undefined && tools !== null) {
-    if (!Array.isArray(tools)) {
-      throw GatewayError.invalid('tools must be an array', 'tools');
-    }
+  if (Array.isArray(tools)) {
     if (tools.length > 0) {
       capabilities.add('tools');
       chars += JSON.stringify(tools).length;
     }
   }
   const format = body.response_format as { type?: unknown } | undefined | null;
-  if (format !== undefined && format !== null) {
-    if (typeof format !== 'object' || typeof format.type !== 'string') {
-      throw GatewayError.invalid(
-        'response_format.type must be a string',
-        'response_format.type',
-      );
-    }
-    if (format.type === 'json_object' || format.type === 'json_schema') {
-      capabilities.add('json-mode');
-    }
+  if (format?.type === 'json_object' || format?.type === 'json_schema') {
+    capabilities.add('json-mode');
   }
   const streamOptions = body.stream_options as
     | { include_usage?: unknown }
@@ -160,6 +174,8 @@ export function summarizeChatRequest(
     maxTokens,
     requiredCapabilities: [...capabilities],
     estimatedInputTokens: Math.ceil(chars / 4) + 4 * messages.length,
+    promptTokenBound: promptTokenBound(raw, images),
+    choices: choicesOf(body),
     complexity: complexityScore({
       promptChars: chars,
       messageCount: messages.length,

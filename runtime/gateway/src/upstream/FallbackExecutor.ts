@@ -4,7 +4,7 @@ import type {
 } from '@cellport/plugin-platform-common';
 import type { UpstreamFailure, UpstreamResult } from '../providers/types';
 import type { RetryBudget } from './RetryBudget';
-import type { UpstreamHealth } from './UpstreamHealth';
+import type { UpstreamHealth, UpstreamStatus } from './UpstreamHealth';
 
 type Answer = Exclude<UpstreamResult, { kind: 'failure' }>;
 
@@ -21,10 +21,17 @@ export type AttemptOutcome =
     }
   | { ok: false; failure: UpstreamFailure; fallbacks: FallbackAttempt[] };
 
+/** Two profiles are one upstream when they send to the same model at the same endpoint. */
+function sameUpstream(a: GatewayModelProfile, b: GatewayModelProfile): boolean {
+  return a.upstreamModel === b.upstreamModel && a.endpoint === b.endpoint;
+}
+
 /**
  * Tries the router's attempts in order. A retriable failure (connect error, timeout, 429, 5xx)
- * moves on to the next, while the gateway-wide retry budget allows; any other failure ends
- * the request. Each attempt passes through its upstream's circuit breaker.
+ * moves on to the next attempt; any other failure ends the request. Each attempt passes
+ * through its upstream's circuit breaker, and one that would call an upstream this request
+ * already called is a retry, allowed only while the gateway-wide retry budget lasts (see
+ * `RetryBudget`: moving on to another upstream, or past an open circuit, is not a retry).
  */
 export class FallbackExecutor {
   constructor(
@@ -39,6 +46,8 @@ export class FallbackExecutor {
   ): Promise<AttemptOutcome> {
     this.retryBudget.onRequest();
     const fallbacks: FallbackAttempt[] = [];
+    // Upstreams this request has called and seen fail; allocated on the first failure only.
+    let called: GatewayModelProfile[] | undefined;
     let lastFailure: UpstreamFailure = {
       errorClass: 'upstream-unavailable',
       retriable: true,
@@ -46,43 +55,47 @@ export class FallbackExecutor {
     };
     for (let i = 0; i < attempts.length; i++) {
       const profile = attempts[i];
-      if (i > 0 && !this.retryBudget.tryRetry()) {
-        break;
+      if (
+        called?.some(previous => sameUpstream(previous, profile)) &&
+        !this.retryBudget.tryRetry()
+      ) {
+        lastFailure = this.skip(
+          fallbacks,
+          profile,
+          `retry budget exhausted for ${profile.id}`,
+        );
+        continue;
       }
       const status = this.health.get(profile.id);
       if (!status.breaker.tryAcquire()) {
-        lastFailure = {
-          errorClass: 'upstream-unavailable',
-          retriable: true,
-          message: `circuit open for ${profile.id}`,
-        };
-        fallbacks.push({
-          modelProfile: profile.id,
-          errorClass: 'upstream-unavailable',
-          latencyMs: 0,
-        });
+        lastFailure = this.skip(
+          fallbacks,
+          profile,
+          `circuit open for ${profile.id}`,
+        );
         continue;
       }
       status.inFlight += 1;
       const dispatchedAt = this.now();
-      const result = await call(profile);
+      let result: UpstreamResult;
+      try {
+        result = await call(profile);
+      } catch (error) {
+        // The call never reached a verdict on the upstream (an adapter that threw on a body it
+        // could not send): the probe slot and the in-flight count must come back all the same.
+        status.inFlight -= 1;
+        status.breaker.onNeutral();
+        throw error;
+      }
       if (result.kind !== 'failure') {
         this.health.recordLatency(profile.id, this.now() - dispatchedAt);
-        let finished = false;
         return {
           ok: true,
           profile,
           answer: result,
           fallbacks,
           dispatchedAt,
-          finish: outcome => {
-            if (finished) return;
-            finished = true;
-            status.inFlight -= 1;
-            if (outcome === 'success') status.breaker.onSuccess();
-            else if (outcome === 'failure') status.breaker.onFailure();
-            else status.breaker.onNeutral();
-          },
+          finish: finisher(status),
         };
       }
       status.inFlight -= 1;
@@ -106,7 +119,37 @@ export class FallbackExecutor {
         return { ok: false, failure, fallbacks };
       }
       lastFailure = failure;
+      (called ??= []).push(profile);
     }
     return { ok: false, failure: lastFailure, fallbacks };
   }
+
+  /** Records an attempt that was passed over without calling its upstream. */
+  private skip(
+    fallbacks: FallbackAttempt[],
+    profile: GatewayModelProfile,
+    message: string,
+  ): UpstreamFailure {
+    fallbacks.push({
+      modelProfile: profile.id,
+      errorClass: 'upstream-unavailable',
+      latencyMs: 0,
+    });
+    return { errorClass: 'upstream-unavailable', retriable: true, message };
+  }
+}
+
+/** The answer's `finish`: reports to the breaker once, however often it is called. */
+function finisher(
+  status: UpstreamStatus,
+): (result: 'success' | 'failure' | 'neutral') => void {
+  let finished = false;
+  return outcome => {
+    if (finished) return;
+    finished = true;
+    status.inFlight -= 1;
+    if (outcome === 'success') status.breaker.onSuccess();
+    else if (outcome === 'failure') status.breaker.onFailure();
+    else status.breaker.onNeutral();
+  };
 }

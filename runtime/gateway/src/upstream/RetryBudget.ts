@@ -1,8 +1,13 @@
 /**
- * Caps retries gateway-wide so that fallbacks cannot multiply load during an incident: every
+ * Caps retries gateway-wide so that they cannot multiply load on a failing upstream: every
  * request deposits `ratio` of a token, every retry withdraws one, and the balance never exceeds
  * `maxTokens`. With ratio 0.2 at most about one request in five is retried once an outage has
  * drained the reserve (the gRPC and Envoy retry-budget rule).
+ *
+ * A retry is a second call to an upstream this request already called (same endpoint and
+ * upstream model). Moving on to another upstream is failover, not a retry: the upstream that
+ * failed gets no second call, and a request skipped past an open circuit calls nothing at all.
+ * Neither is charged here, so a burst at the moment a primary dies all reaches the fallback.
  */
 export class RetryBudget {
   private tokens: number;

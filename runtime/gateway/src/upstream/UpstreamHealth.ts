@@ -54,14 +54,4 @@ export class UpstreamHealth {
       state: status.breaker.state,
     }));
   }
-
-  /** True when at least one of `profileIds` would take a call. */
-  anyHealthy(profileIds: Iterable<string>): boolean {
-    for (const id of profileIds) {
-      if (!this.get(id).breaker.refusesCalls()) {
-        return true;
-      }
-    }
-    return false;
-  }
 }

@@ -13,15 +13,30 @@ export function costUsd(
   );
 }
 
-/** The most a request may cost: its prompt estimate plus every output token it may produce. */
-export function maxRequestCostUsd(
+/** The most output tokens one completion may produce: `max_tokens`, capped by the profile's. */
+export function maxOutputTokens(
   profile: GatewayModelProfile,
-  estimatedInputTokens: number,
-  maxOutputTokens: number | undefined,
+  requested: number | undefined,
 ): number {
-  const output = Math.min(
-    maxOutputTokens ?? profile.maxOutputTokens,
+  return Math.min(
+    requested ?? profile.maxOutputTokens,
     profile.maxOutputTokens,
   );
-  return costUsd(profile, estimatedInputTokens, output);
+}
+
+/**
+ * The most a request may cost: its prompt's token bound plus every output token each of its
+ * `choices` completions may produce.
+ */
+export function maxRequestCostUsd(
+  profile: GatewayModelProfile,
+  inputTokens: number,
+  requestedOutputTokens: number | undefined,
+  choices = 1,
+): number {
+  return costUsd(
+    profile,
+    inputTokens,
+    choices * maxOutputTokens(profile, requestedOutputTokens),
+  );
 }

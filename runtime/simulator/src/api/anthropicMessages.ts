@@ -43,11 +43,14 @@ export async function handleAnthropicMessages(
   if (request.system !== undefined) {
     texts.unshift(contentText(request.system));
   }
-  const inputTokens = countPromptTokens(texts);
+  const inputTokens = countPromptTokens(texts, behaviour.promptTokens);
   const generated = generateText({
     seed: deps.seed,
     prompt: texts.join('\n'),
-    maxTokens: Math.min(request.max_tokens, behaviour.maxOutputTokens),
+    maxTokens: behaviour.ignoreMaxTokens
+      ? behaviour.maxOutputTokens
+      : Math.min(request.max_tokens, behaviour.maxOutputTokens),
+    fill: behaviour.ignoreMaxTokens,
   });
   const stopReason =
     generated.finishReason === 'length' ? 'max_tokens' : 'end_turn';

@@ -31,9 +31,10 @@ export async function handleChatCompletions(
     return;
   }
   const texts = request.messages.map(message => contentText(message.content));
-  const promptTokens = countPromptTokens(texts);
-  const requested =
-    request.max_completion_tokens ?? request.max_tokens ?? undefined;
+  const promptTokens = countPromptTokens(texts, behaviour.promptTokens);
+  const requested = behaviour.ignoreMaxTokens
+    ? undefined
+    : request.max_completion_tokens ?? request.max_tokens ?? undefined;
   const generated = generateText({
     seed: request.seed ?? deps.seed,
     prompt: texts.join('\n'),
@@ -41,6 +42,7 @@ export async function handleChatCompletions(
       requested ?? behaviour.maxOutputTokens,
       behaviour.maxOutputTokens,
     ),
+    fill: behaviour.ignoreMaxTokens,
   });
   const usage = {
     prompt_tokens: promptTokens,

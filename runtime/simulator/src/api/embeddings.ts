@@ -42,7 +42,7 @@ export async function handleEmbeddings(
     if (!going.cut) deps.stats.requestCancelled();
     return;
   }
-  const promptTokens = countPromptTokens(inputs);
+  const promptTokens = countPromptTokens(inputs, behaviour.promptTokens);
   sendJson(res, 200, {
     object: 'list',
     model: request.model,

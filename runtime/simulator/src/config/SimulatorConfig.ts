@@ -14,6 +14,17 @@ export const modelBehaviourSchema = z.object({
   embeddingDimensions: z.int().positive().max(8192).default(256),
   /** Leave `usage` out of answers, as some OpenAI-compatible servers do. */
   omitUsage: z.boolean().default(false),
+  /**
+   * How prompt tokens are counted: `approximate`, about four characters a token; `utf8-bytes`,
+   * one token per UTF-8 byte, the most any byte-level tokenizer counts (CJK, emoji and control
+   * characters come close to it), for testing budgets against the worst prompt.
+   */
+  promptTokens: z.enum(['approximate', 'utf8-bytes']).default('approximate'),
+  /**
+   * Ignore the request's `max_tokens` and answer with `maxOutputTokens` tokens: an upstream that
+   * ignores it, at its worst.
+   */
+  ignoreMaxTokens: z.boolean().default(false),
 });
 export type ModelBehaviour = z.infer<typeof modelBehaviourSchema>;
 
@@ -31,6 +42,8 @@ export const simulatorConfigSchema = z.object({
     maxOutputTokens: 4096,
     embeddingDimensions: 256,
     omitUsage: false,
+    promptTokens: 'approximate',
+    ignoreMaxTokens: false,
   }),
   models: z.array(modelBehaviourSchema).default([]),
 });

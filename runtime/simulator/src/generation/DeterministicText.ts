@@ -60,13 +60,20 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * Counts prompt tokens the way the simulator bills them: about four characters a token plus a
- * small per-message overhead, as OpenAI's chat format adds.
+ * Counts prompt tokens the way the simulator bills them: about four characters a token (or,
+ * `utf8-bytes`, one per UTF-8 byte: a byte-level tokenizer's worst case) plus a small
+ * per-message overhead, as OpenAI's chat format adds.
  */
-export function countPromptTokens(texts: string[]): number {
+export function countPromptTokens(
+  texts: string[],
+  counting: 'approximate' | 'utf8-bytes' = 'approximate',
+): number {
   let tokens = 0;
   for (const text of texts) {
-    tokens += Math.ceil(text.length / 4) + 3;
+    tokens +=
+      (counting === 'utf8-bytes'
+        ? Buffer.byteLength(text, 'utf8')
+        : Math.ceil(text.length / 4)) + 3;
   }
   return Math.max(1, tokens);
 }
@@ -79,17 +86,19 @@ export interface GeneratedText {
 
 /**
  * Generates the completion for a prompt: its natural length is 8–64 tokens, drawn from the
- * seed, cut at `maxTokens`.
+ * seed, cut at `maxTokens`; with `fill`, exactly `maxTokens`.
  */
 export function generateText(options: {
   seed: number;
   prompt: string;
   maxTokens?: number;
+  fill?: boolean;
 }): GeneratedText {
   const random = seededRandom(hashString(options.prompt, options.seed));
   const natural = 8 + Math.floor(random() * 57);
   const limit = options.maxTokens ?? Infinity;
-  const count = Math.min(natural, limit);
+  const count =
+    options.fill && Number.isFinite(limit) ? limit : Math.min(natural, limit);
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
     const word = VOCABULARY[Math.floor(random() * VOCABULARY.length)];

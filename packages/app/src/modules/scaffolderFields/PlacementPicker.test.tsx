@@ -10,21 +10,29 @@ import userEvent from '@testing-library/user-event';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { modelProfileSource, sharedCellSource } from './fields';
+import {
+  agentModelProfileSource,
+  modelProfileSource,
+  sharedCellSource,
+} from './fields';
 import { MultiPlacementPicker, SinglePlacementPicker } from './PlacementPicker';
 
 const examples = path.resolve(__dirname, '../../../../../examples');
-const demoCatalog: Entity[] = ['cells.yaml', 'model-profiles.yaml'].flatMap(
-  file =>
-    parseAllDocuments(fs.readFileSync(path.join(examples, file), 'utf8')).map(
-      doc => {
-        const entity = doc.toJS() as Entity;
-        return {
-          ...entity,
-          metadata: { namespace: 'default', ...entity.metadata },
-        };
-      },
-    ),
+const demoCatalog: Entity[] = [
+  'cells.yaml',
+  'model-profiles.yaml',
+  'tenants.yaml',
+  'inference-deployments.yaml',
+].flatMap(file =>
+  parseAllDocuments(fs.readFileSync(path.join(examples, file), 'utf8')).map(
+    doc => {
+      const entity = doc.toJS() as Entity;
+      return {
+        ...entity,
+        metadata: { namespace: 'default', ...entity.metadata },
+      };
+    },
+  ),
 );
 
 function fieldProps(formData: unknown, answers: object, onChange = jest.fn()) {
@@ -122,5 +130,78 @@ describe('the placement pickers', () => {
     expect(onChange).toHaveBeenCalledWith([
       expect.stringMatching(/^modelprofile:default\//),
     ]);
+  });
+
+  it("does not offer a new tenant another tenant's private models, and says why", async () => {
+    await renderInTestApp(
+      <TestApiProvider apis={apis as any}>
+        <MultiPlacementPicker
+          {...fieldProps([], {
+            name: 'contoso-travel',
+            residencyPinned: false,
+            dataClassification: 'INTERNAL',
+          })}
+          source={modelProfileSource}
+        />
+      </TestApiProvider>,
+    );
+    const options = await open();
+    const meridian = options.find(o =>
+      o.textContent?.includes('llama-3-1-70b-meridian'),
+    )!;
+    expect(meridian.getAttribute('aria-disabled')).toBe('true');
+    expect(meridian.textContent).toContain(
+      'llama-3-1-70b-meridian is private capacity of the dedicated cell "meridian-dedicated" (tenants: meridian-bank); tenant "contoso-travel" is not hosted there',
+    );
+    // Hosted APIs stay open to it.
+    expect(
+      options.filter(o => o.getAttribute('aria-disabled') !== 'true').length,
+    ).toBeGreaterThan(0);
+  });
+
+  it("offers an agent its tenant's usable models, refusing a private one on a hand-edited allowlist", async () => {
+    const northwind = demoCatalog.find(
+      e => e.metadata.name === 'northwind-retail',
+    )!;
+    const edited: Entity = {
+      ...northwind,
+      spec: {
+        ...northwind.spec,
+        modelAllowlist: [
+          ...(northwind.spec as any).modelAllowlist,
+          'llama-3-1-70b-meridian',
+        ],
+      },
+    };
+    const editedApis = [
+      [
+        catalogApiRef,
+        catalogApiMock({
+          entities: [...demoCatalog.filter(e => e !== northwind), edited],
+        }),
+      ],
+    ] as const;
+    await renderInTestApp(
+      <TestApiProvider apis={editedApis as any}>
+        <MultiPlacementPicker
+          {...fieldProps([], { tenant: 'tenant:default/northwind-retail' })}
+          source={agentModelProfileSource}
+        />
+      </TestApiProvider>,
+    );
+    const options = await open();
+    const usable = options
+      .filter(o => o.getAttribute('aria-disabled') !== 'true')
+      .map(o => o.textContent);
+    const allowlist: string[] = (northwind.spec as any).modelAllowlist;
+    expect(usable).toHaveLength(allowlist.length);
+    const meridian = options.find(o =>
+      o.textContent?.includes('llama-3-1-70b-meridian'),
+    )!;
+    expect(meridian.textContent).toContain('private capacity');
+    const other = options.find(o => o.textContent?.includes('kimi-k2'))!;
+    expect(other.textContent).toContain(
+      "kimi-k2 is not on northwind-retail's model allowlist",
+    );
   });
 });

@@ -11,8 +11,11 @@ import useAsync from 'react-use/esm/useAsync';
 import { OnboardingAnswers, PlacementChoice } from './placementChoices';
 
 /** What a placement picker lists and how it turns catalog entities into choices. */
+type EntityFilter = Record<string, string | string[]>;
+
 export interface PlacementPickerSource {
-  filter: Record<string, string>;
+  /** The catalog query; a list of filters matches entities that any of them matches. */
+  filter: EntityFilter | EntityFilter[];
   choices(entities: Entity[], answers: OnboardingAnswers): PlacementChoice[];
   /** Said under the field when nothing can be chosen with the answers so far. */
   noneOpen: string;
@@ -110,7 +113,10 @@ export function MultiPlacementPicker(
 ) {
   const { source, formData, onChange, schema, required, rawErrors } = props;
   const { choices, loading, error } = useChoices(source, props.formContext);
-  const selected = choices.filter(c => formData?.includes(c.ref));
+  // In the order chosen: an agent's preferred models and fallbacks are ordered lists.
+  const selected = (formData ?? []).flatMap(ref =>
+    choices.filter(c => c.ref === ref),
+  );
   return (
     <FormControl
       margin="normal"

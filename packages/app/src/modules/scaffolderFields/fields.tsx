@@ -4,7 +4,9 @@ import {
   FieldExtensionComponentProps,
 } from '@backstage/plugin-scaffolder-react';
 import { createFormField } from '@backstage/plugin-scaffolder-react/alpha';
+import { ISOLATION_KINDS } from '@cellport/plugin-platform-common';
 import {
+  agentModelProfileChoices,
   modelProfileChoices,
   OnboardingAnswers,
   sharedCellChoices,
@@ -22,11 +24,24 @@ export const sharedCellSource: PlacementPickerSource = {
     'No shared cell in this region has room: pick another region, or a dedicated cell.',
 };
 
+/** The profiles, and what the private-capacity rule reads to decide who may use them. */
+const profilesWithIsolation = [
+  { kind: 'ModelProfile' },
+  { kind: ISOLATION_KINDS },
+];
+
 export const modelProfileSource: PlacementPickerSource = {
-  filter: { kind: 'ModelProfile' },
+  filter: profilesWithIsolation,
   choices: modelProfileChoices,
   noneOpen:
     'No model serves inside this residency at this data classification: widen the regions or lower the classification.',
+};
+
+export const agentModelProfileSource: PlacementPickerSource = {
+  filter: profilesWithIsolation,
+  choices: agentModelProfileChoices,
+  noneOpen:
+    "None of the tenant's allowlisted models can be used: add one to the tenant's allowlist first.",
 };
 
 /**
@@ -72,4 +87,16 @@ export const modelProfilePickerField = createFormField({
     <MultiPlacementPicker {...props} source={modelProfileSource} />
   ),
   validation: revalidate(modelProfileSource),
+});
+
+/**
+ * `ui:field: CellportAgentModelPicker`: the models on the agent's tenant's allowlist that
+ * the tenant may use.
+ */
+export const agentModelPickerField = createFormField({
+  name: 'CellportAgentModelPicker',
+  component: (props: FieldExtensionComponentProps<string[]>) => (
+    <MultiPlacementPicker {...props} source={agentModelProfileSource} />
+  ),
+  validation: revalidate(agentModelProfileSource),
 });

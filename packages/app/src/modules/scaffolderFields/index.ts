@@ -2,8 +2,8 @@ import { createFrontendModule } from '@backstage/frontend-plugin-api';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 
 /**
- * The onboarding form's placement pickers, added to the scaffolder: they offer only what the
- * template's plan step will accept, and say why the rest is refused.
+ * The onboarding and agent forms' placement pickers, added to the scaffolder: they offer only
+ * what the template's plan step will accept, and say why the rest is refused.
  */
 export const scaffolderFieldsModule = createFrontendModule({
   pluginId: 'scaffolder',
@@ -18,6 +18,12 @@ export const scaffolderFieldsModule = createFrontendModule({
       name: 'model-profile-picker',
       params: {
         field: () => import('./fields').then(m => m.modelProfilePickerField),
+      },
+    }),
+    FormFieldBlueprint.make({
+      name: 'agent-model-picker',
+      params: {
+        field: () => import('./fields').then(m => m.agentModelPickerField),
       },
     }),
   ],

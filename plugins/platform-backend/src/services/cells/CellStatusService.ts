@@ -57,7 +57,10 @@ export class CellStatusService {
     const cell = cells.find(c => c.metadata.name === refName(name));
     if (!cell)
       throw new NotFoundError(`No cell named "${name}" in the catalog`);
-    return unseen(cell.metadata.name);
+    return {
+      ...unseen(cell.metadata.name),
+      gateway: await this.deps.reconciler.gatewayStatus(cell.metadata.name),
+    };
   }
 
   /** Every cell of the catalog, in name order. One cell's failure stays in its own row. */
@@ -136,7 +139,7 @@ export class CellStatusService {
   }
 }
 
-function unseen(cell: string): CellRuntimeStatus {
+function unseen(cell: string): Omit<CellRuntimeStatus, 'gateway'> {
   return {
     cell,
     seen: false,

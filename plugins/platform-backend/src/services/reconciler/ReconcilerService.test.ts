@@ -9,6 +9,7 @@ import {
 import { ManualClock } from '../clock';
 import { computeDesiredState } from './desiredState';
 import { GatewayClient } from './GatewayClient';
+import type { LocatedGateway } from '@cellport/plugin-platform-node';
 import { ReconcilerService } from './ReconcilerService';
 
 jest.setTimeout(60_000);
@@ -169,4 +170,61 @@ describe('ReconcilerService', () => {
       computeDesiredState(other, moved).state.tenants.map(t => t.id),
     ).toEqual(['brightpath-edu']);
   });
+
+  it.each(databases.eachSupportedId())(
+    'waits for a gateway the local runtime is starting, and pushes the moment it runs, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      gateway.forgetState();
+      gateway.pushes.length = 0;
+      const clock = new ManualClock(Date.UTC(2026, 10, 23, 8));
+      let located: LocatedGateway = { state: 'starting' };
+      const listeners: Array<(cell: string) => void> = [];
+      const reconciler = new ReconcilerService({
+        db: knex,
+        catalog: testPlatformCatalog(clock),
+        client: new GatewayClient(2000),
+        clock,
+        logger: mockServices.logger.mock(),
+        gateways: {},
+        locator: {
+          locate: cell => (cell === 'eu-west-shared-1' ? located : undefined),
+          onRunning: listener => listeners.push(listener),
+          request: () => {},
+        },
+        defaultAdminToken: 'gw-admin-token',
+        initialBackoffMs: 1000,
+        maxBackoffMs: 60_000,
+      });
+
+      await reconciler.reconcileAll();
+      expect(gateway.pushes).toHaveLength(0);
+      expect(await reconciler.runtime('eu-west-shared-1')).toMatchObject({
+        gateway: { source: 'local-runtime', state: 'starting' },
+        consecutiveFailures: 0,
+      });
+      // A cell nothing provides a gateway for says so, in words.
+      expect(await reconciler.runtime('us-east-shared-1')).toMatchObject({
+        gateway: { source: 'none', state: 'not-configured' },
+        lastError: expect.stringMatching(/^No gateway URL/),
+      });
+
+      located = {
+        state: 'running',
+        baseUrl: gateway.baseUrl,
+        adminToken: 'gw-admin-token',
+      };
+      listeners.forEach(listener => listener('eu-west-shared-1'));
+      for (let i = 0; i < 500 && gateway.pushes.length === 0; i++) {
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      expect(gateway.pushes.map(p => p.cell)).toEqual(['eu-west-shared-1']);
+      expect(await reconciler.runtime('eu-west-shared-1')).toMatchObject({
+        gatewayUrl: gateway.baseUrl,
+        gateway: { source: 'local-runtime', state: 'running' },
+        inSync: true,
+      });
+    },
+  );
 });

@@ -1,9 +1,15 @@
-import type { CellRuntimeStatus } from '@cellport/plugin-platform-common';
+import type {
+  CellGatewayStatus,
+  CellRuntimeStatus,
+  TenantGateway,
+} from '@cellport/plugin-platform-common';
+import type { CellGatewayLocator } from '@cellport/plugin-platform-node';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import {
   CellEntity,
   formatValidationIssues,
+  hostedTenants,
   GatewayApiKey,
   gatewayDesiredStateSchema,
   toValidationIssues,
@@ -36,6 +42,8 @@ export interface ReconcilerOptions {
   logger: LoggerService;
   /** Per-cell overrides of the gateway URL and token (config), over the Cell's spec.gateway. */
   gateways: Record<string, GatewayTarget>;
+  /** Gateways of cells that neither config nor the catalog locate (the local runtime). */
+  locator?: CellGatewayLocator;
   defaultAdminToken?: string;
   /** Wait after the first failure; doubles per failure up to `maxBackoffMs`. */
   initialBackoffMs: number;
@@ -54,7 +62,16 @@ function iso(value: unknown): string | undefined {
  * cell. A failing gateway is retried with exponential backoff instead of on every tick.
  */
 export class ReconcilerService {
-  constructor(private readonly options: ReconcilerOptions) {}
+  constructor(private readonly options: ReconcilerOptions) {
+    // A gateway the local runtime just started gets its state now, not at the next pass.
+    options.locator?.onRunning(cell => {
+      this.reconcileCell(cell).catch(error =>
+        options.logger.warn(
+          `Cell ${cell}: push after gateway start failed: ${error}`,
+        ),
+      );
+    });
+  }
 
   /** One pass over every cell. Failures are recorded per cell, never thrown. */
   async reconcileAll(): Promise<void> {
@@ -70,8 +87,38 @@ export class ReconcilerService {
     const cell = entities.cells.find(c => c.metadata.name === refName(name));
     if (!cell)
       throw new NotFoundError(`No cell named "${name}" in the catalog`);
+    const { source } = this.targetOf(cell).status;
+    if (source === 'local-runtime' || source === 'none') {
+      this.options.locator?.request(cell.metadata.name);
+    }
     await this.reconcile(cell, entities, true);
     return (await this.runtime(cell.metadata.name))!;
+  }
+
+  /** Where a cell's gateway comes from and whether it answers. */
+  async gatewayStatus(name: string): Promise<CellGatewayStatus> {
+    const { cells } = await this.options.catalog.entities();
+    const cell = cells.find(c => c.metadata.name === refName(name));
+    return cell ? this.targetOf(cell).status : gatewayNotConfigured();
+  }
+
+  /** The gateway of the cell that hosts `tenant`, as the reconciler pushes to it. */
+  async tenantGateway(tenant: string): Promise<TenantGateway | undefined> {
+    // Fresh: a key is revealed right after its tenant (and maybe its cell) registered.
+    const entities = await this.options.catalog.entities({ fresh: true });
+    const cell = entities.cells.find(c =>
+      hostedTenants(c, entities.tenants).includes(refName(tenant)),
+    );
+    if (!cell) return undefined;
+    const target = this.targetOf(cell);
+    const url =
+      target.baseUrl ??
+      this.options.locator?.locate(cell.metadata.name)?.baseUrl;
+    return {
+      cell: cell.metadata.name,
+      ...(url ? { url } : {}),
+      status: target.status,
+    };
   }
 
   async runtime(name: string): Promise<CellRuntimeStatus | undefined> {
@@ -85,6 +132,7 @@ export class ReconcilerService {
       cell: row.cell,
       seen: true,
       gatewayUrl: row.gateway_url ?? undefined,
+      gateway: withPushOutcome(await this.gatewayStatus(row.cell), row),
       desiredVersion: row.desired_version ?? undefined,
       pushedVersion: row.pushed_version ?? undefined,
       remoteVersion: row.remote_version ?? undefined,
@@ -127,11 +175,12 @@ export class ReconcilerService {
       desired_state: JSON.stringify(state),
     });
 
+    if (target.status.state === 'starting') return;
     if (!target.baseUrl || !target.adminToken) {
       await this.record(name, {
         last_error: target.baseUrl
           ? 'No admin token for the gateway (platform.reconciler.adminToken)'
-          : 'No gateway URL (Cell spec.gateway.baseUrl or platform.reconciler.gateways)',
+          : target.status.detail,
         last_error_at: now,
       });
       return;
@@ -200,11 +249,37 @@ export class ReconcilerService {
     }
   }
 
-  private targetOf(cell: CellEntity): GatewayTarget {
-    const override = this.options.gateways[cell.metadata.name] ?? {};
+  private targetOf(
+    cell: CellEntity,
+  ): GatewayTarget & { status: CellGatewayStatus } {
+    const name = cell.metadata.name;
+    const adminToken =
+      this.options.gateways[name]?.adminToken ?? this.options.defaultAdminToken;
+    const configured = this.options.gateways[name]?.baseUrl;
+    if (configured) {
+      return {
+        baseUrl: configured,
+        adminToken,
+        status: { source: 'config', state: 'running' },
+      };
+    }
+    if (cell.spec.gateway?.baseUrl) {
+      return {
+        baseUrl: cell.spec.gateway.baseUrl,
+        adminToken,
+        status: { source: 'catalog', state: 'running' },
+      };
+    }
+    const located = this.options.locator?.locate(name);
+    if (!located) return { status: gatewayNotConfigured() };
     return {
-      baseUrl: override.baseUrl ?? cell.spec.gateway?.baseUrl,
-      adminToken: override.adminToken ?? this.options.defaultAdminToken,
+      baseUrl: located.state === 'running' ? located.baseUrl : undefined,
+      adminToken: located.adminToken ?? adminToken,
+      status: {
+        source: 'local-runtime',
+        state: located.state,
+        ...(located.detail ? { detail: located.detail } : {}),
+      },
     };
   }
 
@@ -215,4 +290,28 @@ export class ReconcilerService {
       .onConflict('cell')
       .merge(Object.keys(values));
   }
+}
+
+function gatewayNotConfigured(): CellGatewayStatus {
+  return {
+    source: 'none',
+    state: 'not-configured',
+    detail:
+      "No gateway URL: set the Cell's spec.gateway.baseUrl or platform.reconciler.gateways, or apply the cell's manifests from its Deploy card and name the gateway it creates",
+  };
+}
+
+/** A configured gateway the reconciler cannot push to is failing, with the push's error. */
+function withPushOutcome(
+  status: CellGatewayStatus,
+  row: { consecutive_failures?: unknown; last_error?: string | null },
+): CellGatewayStatus {
+  if (status.state !== 'running' || !Number(row.consecutive_failures)) {
+    return status;
+  }
+  return {
+    ...status,
+    state: 'failing',
+    detail: row.last_error ?? undefined,
+  };
 }

@@ -94,4 +94,122 @@ describe('computeDesiredState', () => {
       'text-embedding-eu': 'embeddings',
     });
   });
+
+  describe('private capacity', () => {
+    const byName = (name: string) =>
+      TEST_ENTITIES.find(e => e.metadata.name === name)!;
+    const sharedCell = byName('eu-west-shared-1');
+    const northwind = byName('northwind-retail');
+    const profile = byName('azure-gpt-4o-mini-eu');
+    const dedicated: Entity = {
+      ...sharedCell,
+      metadata: {
+        name: 'meridian-dedicated',
+        annotations: { 'backstage.io/kubernetes-id': 'meridian-dedicated' },
+      },
+      spec: {
+        ...sharedCell.spec,
+        tier: 'dedicated',
+        tenants: ['meridian-bank'],
+      },
+    };
+    const meridian: Entity = {
+      ...northwind,
+      metadata: { name: 'meridian-bank' },
+      spec: {
+        ...northwind.spec,
+        isolation: 'dedicated',
+        modelAllowlist: ['llama-meridian'],
+      },
+    };
+    const privateProfile: Entity = {
+      ...profile,
+      metadata: { name: 'llama-meridian' },
+    };
+    const euDeployment = TEST_ENTITIES.find(
+      e => e.kind === 'InferenceDeployment',
+    )!;
+    const deployment: Entity = {
+      ...euDeployment,
+      metadata: {
+        name: 'llama-meridian',
+        annotations: { 'backstage.io/kubernetes-id': 'llama-meridian' },
+      },
+      spec: {
+        ...euDeployment.spec,
+        cell: 'meridian-dedicated',
+        modelProfile: 'llama-meridian',
+      },
+    };
+    // Hand-written in git, bypassing the form: a shared tenant allowlisting Meridian's model,
+    // an agent of it placed in Meridian's cell, and a tenant naming Meridian's cell.
+    const greedy: Entity = {
+      ...northwind,
+      spec: {
+        ...northwind.spec,
+        modelAllowlist: [
+          ...(northwind.spec as any).modelAllowlist,
+          'llama-meridian',
+        ],
+      },
+    };
+    const stowaway: Entity = {
+      ...byName('checkout-assistant'),
+      metadata: { name: 'stowaway' },
+      spec: {
+        ...byName('checkout-assistant').spec,
+        cell: 'meridian-dedicated',
+      },
+    };
+    const intruder: Entity = {
+      ...northwind,
+      metadata: { name: 'intruder' },
+      spec: {
+        ...northwind.spec,
+        isolation: 'dedicated',
+        cell: 'meridian-dedicated',
+      },
+    };
+    const catalog = () =>
+      testPlatformCatalog(undefined, [
+        ...TEST_ENTITIES.filter(e => e !== northwind),
+        greedy,
+        dedicated,
+        meridian,
+        privateProfile,
+        deployment,
+        stowaway,
+        intruder,
+      ]).entities();
+
+    it("never pushes a dedicated cell's model into another cell's gateway", async () => {
+      const entities = await catalog();
+      const cell = entities.cells.find(
+        c => c.metadata.name === 'eu-west-shared-1',
+      )!;
+      const { state, warnings } = computeDesiredState(cell, entities);
+      const tenant = state.tenants.find(t => t.id === 'northwind-retail')!;
+      expect(tenant.allowedModels).not.toContain('llama-meridian');
+      expect(state.modelProfiles.map(p => p.id)).not.toContain(
+        'llama-meridian',
+      );
+      expect(warnings).toContain(
+        'tenant "northwind-retail": llama-meridian is private capacity of the dedicated cell "meridian-dedicated" (tenants: meridian-bank); tenant "northwind-retail" is not hosted there and the profile is not shared with it',
+      );
+    });
+
+    it('gives the dedicated cell its own tenant and model, and nobody else', async () => {
+      const entities = await catalog();
+      const cell = entities.cells.find(
+        c => c.metadata.name === 'meridian-dedicated',
+      )!;
+      const { state, warnings } = computeDesiredState(cell, entities);
+      expect(state.tenants.map(t => t.id)).toEqual(['meridian-bank']);
+      expect(state.tenants[0].allowedModels).toEqual(['llama-meridian']);
+      expect(state.agents).toEqual([]);
+      expect(warnings).toContain(
+        'agent "stowaway": the cell does not host its tenant "northwind-retail"',
+      );
+    });
+  });
 });

@@ -7,7 +7,9 @@ import {
   GatewayDesiredState,
   GatewayModelProfile,
   GatewayTenant,
+  hostedTenants,
   ModelProfileEntity,
+  privateModelRefusal,
   Provider,
   TenantEntity,
 } from '@cellport/plugin-platform-common';
@@ -56,8 +58,8 @@ export function stateVersion(
 }
 
 /**
- * The desired state of one cell's gateway: the tenants the cell hosts (and those of agents
- * placed in it), their key hashes, budgets, limits and allowlists, the agents of the cell
+ * The desired state of one cell's gateway: the tenants the cell hosts (`hostedTenants`),
+ * their key hashes, budgets, limits and allowlists, the agents of the cell
  * with their routing, budgets and own rate limits, and every model profile any of them may
  * use, with its type (chat or embeddings). Deterministic: the same
  * catalog gives the same document and version.
@@ -72,27 +74,57 @@ export function computeDesiredState(
 ): ComputedState {
   const warnings: string[] = [];
   const cellName = cell.metadata.name;
-  const agents = entities.agents.filter(a => refName(a.spec.cell) === cellName);
-  const tenantNames = new Set([
-    ...cell.spec.tenants.map(refName),
-    // Tenants onboarded into a shared cell name it instead of being listed by it.
-    ...entities.tenants
-      .filter(t => t.spec.cell && refName(t.spec.cell) === cellName)
-      .map(t => t.metadata.name),
-    ...agents.map(a => refName(a.spec.tenant)),
-  ]);
+  const hosted = new Set(hostedTenants(cell, entities.tenants));
+  const agents = entities.agents.filter(agent => {
+    if (refName(agent.spec.cell) !== cellName) return false;
+    if (hosted.has(refName(agent.spec.tenant))) return true;
+    warnings.push(
+      `agent "${
+        agent.metadata.name
+      }": the cell does not host its tenant "${refName(agent.spec.tenant)}"`,
+    );
+    return false;
+  });
   const tenants: TenantEntity[] = [];
-  for (const name of tenantNames) {
+  for (const name of hosted) {
     const tenant = entities.tenants.find(t => t.metadata.name === name);
     if (tenant) tenants.push(tenant);
     else warnings.push(`tenant "${name}" is not in the catalog`);
   }
 
+  // The private-capacity rule, again here: a hand-edited entity that the catalog reports
+  // is still read by the reconciler, and must not reach another tenant's capacity.
+  const usable = (tenant: string, refs: string[], what: string) =>
+    refs.map(refName).filter(name => {
+      const profile = entities.modelProfiles.find(
+        p => p.metadata.name === name,
+      );
+      const refusal = profile && privateModelRefusal(tenant, profile, entities);
+      if (refusal) warnings.push(`${what}: ${refusal}`);
+      return !refusal;
+    });
+  const allowlists = new Map(
+    tenants.map(t => [
+      t.metadata.name,
+      usable(
+        t.metadata.name,
+        t.spec.modelAllowlist,
+        `tenant "${t.metadata.name}"`,
+      ),
+    ]),
+  );
+  const gatewayAgents = agents.map(agent => {
+    const tenant = refName(agent.spec.tenant);
+    const what = `agent "${agent.metadata.name}"`;
+    return toGatewayAgent(agent, {
+      preferredModels: usable(tenant, agent.spec.modelProfiles, what),
+      fallbackChain: usable(tenant, agent.spec.routing.fallbackChain, what),
+    });
+  });
+
   const profileNames = new Set([
-    ...tenants.flatMap(t => t.spec.modelAllowlist.map(refName)),
-    ...agents.flatMap(a =>
-      [...a.spec.modelProfiles, ...a.spec.routing.fallbackChain].map(refName),
-    ),
+    ...[...allowlists.values()].flat(),
+    ...gatewayAgents.flatMap(a => [...a.preferredModels, ...a.fallbackChain]),
   ]);
   const modelProfiles: GatewayModelProfile[] = [];
   for (const name of profileNames) {
@@ -124,16 +156,18 @@ export function computeDesiredState(
   }
 
   for (const key of options.extraApiKeys ?? []) {
-    if (tenantNames.has(key.tenant)) apiKeys.push(key);
+    if (hosted.has(key.tenant)) apiKeys.push(key);
   }
 
   const content = {
     schemaVersion: GATEWAY_STATE_SCHEMA_VERSION,
     cell: cellName,
-    tenants: byId(tenants.map(toGatewayTenant)),
+    tenants: byId(
+      tenants.map(t => toGatewayTenant(t, allowlists.get(t.metadata.name)!)),
+    ),
     apiKeys: [...apiKeys].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1)),
     modelProfiles: byId(modelProfiles),
-    agents: byId(agents.map(toGatewayAgent)),
+    agents: byId(gatewayAgents),
   } as const;
   return {
     state: {
@@ -149,13 +183,16 @@ export function computeDesiredState(
   };
 }
 
-function toGatewayTenant(tenant: TenantEntity): GatewayTenant {
+function toGatewayTenant(
+  tenant: TenantEntity,
+  allowedModels: string[],
+): GatewayTenant {
   const { spec } = tenant;
   return {
     id: tenant.metadata.name,
     monthlyBudgetUsd: spec.monthlyBudgetUsd,
     limits: spec.rateLimits,
-    allowedModels: spec.modelAllowlist.map(refName).sort(),
+    allowedModels: [...allowedModels].sort(),
     residencyRegions: spec.residency.pinned
       ? [...(spec.residency.regions ?? [])].sort()
       : [],
@@ -190,14 +227,15 @@ function toGatewayProfile(profile: ModelProfileEntity): GatewayModelProfile {
 
 function toGatewayAgent(
   agent: PlatformEntities['agents'][number],
+  models: Pick<GatewayAgent, 'preferredModels' | 'fallbackChain'>,
 ): GatewayAgent {
   const { spec } = agent;
   return {
     id: agent.metadata.name,
     tenant: refName(spec.tenant),
     policy: spec.routing.policy,
-    preferredModels: spec.modelProfiles.map(refName),
-    fallbackChain: spec.routing.fallbackChain.map(refName),
+    preferredModels: models.preferredModels,
+    fallbackChain: models.fallbackChain,
     maxFallbacks: spec.routing.maxFallbacks,
     requiredCapabilities: [...spec.routing.requiredCapabilities].sort(),
     ...(spec.runBudget.monthlyBudgetUsd !== undefined

@@ -14,6 +14,7 @@ import {
   restrictedSecurityContext,
 } from '../labels';
 import { Manifest } from '../types';
+import { GATEWAY_IN_FLIGHT_METRIC } from './gatewayAdapterRules';
 import { dnsEgressRule } from './networkRules';
 
 /** Secret holding the gateway's admin token, Redis and NATS URLs and events token. */
@@ -170,10 +171,11 @@ export function gatewayManifests(options: {
           },
         },
         {
-          // Exposed by the gateway, served to the HPA by prometheus-adapter.
+          // Exposed by the gateway, served to the HPA by prometheus-adapter with the rule of
+          // gatewayAdapterRules.
           type: 'Pods',
           pods: {
-            metric: { name: 'cellport_gateway_in_flight_requests' },
+            metric: { name: GATEWAY_IN_FLIGHT_METRIC },
             target: { type: 'AverageValue', averageValue: '64' },
           },
         },

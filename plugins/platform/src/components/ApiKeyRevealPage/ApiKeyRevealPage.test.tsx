@@ -39,6 +39,59 @@ describe('ApiKeyReveal', () => {
     expect(screen.getByText(/only time it is shown/)).toBeInTheDocument();
   });
 
+  it("names the gateway of the tenant's cell and a first call to paste", async () => {
+    await renderReveal(
+      mockPlatformApi({
+        revealApiKey: jest.fn(async () => ({
+          apiKey: 'cpk_AbCdEfGhIjKlMnOpQrStUvWxYz012345',
+          tenant: 'tenant:default/acme-bank',
+          prefix: 'cpk_AbCdEf',
+          gateway: {
+            cell: 'acme-bank-dedicated',
+            url: 'http://127.0.0.1:7085',
+            status: {
+              source: 'local-runtime' as const,
+              state: 'running' as const,
+            },
+          },
+        })),
+      }),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Reveal key' }));
+    expect(await screen.findByLabelText('Gateway URL')).toHaveTextContent(
+      'http://127.0.0.1:7085/v1',
+    );
+    expect(screen.getByText('acme-bank-dedicated')).toBeInTheDocument();
+    expect(screen.getByLabelText('First call')).toHaveTextContent(
+      "curl -s http://127.0.0.1:7085/v1/chat/completions \\ -H 'Authorization: Bearer cpk_AbCdEfGhIjKlMnOpQrStUvWxYz012345'",
+    );
+  });
+
+  it('says when the cell has no gateway to call yet', async () => {
+    await renderReveal(
+      mockPlatformApi({
+        revealApiKey: jest.fn(async () => ({
+          apiKey: 'cpk_AbCdEfGhIjKlMnOpQrStUvWxYz012345',
+          tenant: 'tenant:default/acme-bank',
+          prefix: 'cpk_AbCdEf',
+          gateway: {
+            cell: 'acme-bank-dedicated',
+            status: {
+              source: 'none' as const,
+              state: 'not-configured' as const,
+              detail: 'No gateway URL',
+            },
+          },
+        })),
+      }),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Reveal key' }));
+    expect(
+      await screen.findByText(/is not running yet: No gateway URL/),
+    ).toBeInTheDocument();
+    expect(screen.queryByLabelText('First call')).not.toBeInTheDocument();
+  });
+
   it('explains a link that was already used', async () => {
     await renderReveal(
       mockPlatformApi({

@@ -74,7 +74,64 @@ function RevealedKey({ revealed }: { revealed: RevealedApiKey }) {
         </Typography>
         <CopyTextButton text={revealed.apiKey} tooltipText="Key copied" />
       </Box>
+      <GatewayToCall revealed={revealed} />
     </InfoCard>
+  );
+}
+
+/** A first call, ready to paste: the key against the gateway of the tenant's cell. */
+export function curlFor(gatewayUrl: string, apiKey: string): string {
+  return [
+    `curl -s ${gatewayUrl.replace(/\/$/, '')}/v1/chat/completions \\`,
+    `  -H 'Authorization: Bearer ${apiKey}' \\`,
+    `  -H 'Content-Type: application/json' \\`,
+    `  -d '{"model":"auto","messages":[{"role":"user","content":"Hello"}]}'`,
+  ].join('\n');
+}
+
+function GatewayToCall({ revealed }: { revealed: RevealedApiKey }) {
+  const { gateway } = revealed;
+  if (!gateway) {
+    return (
+      <Typography paragraph>
+        No cell hosts this tenant yet, so no gateway serves the key.
+      </Typography>
+    );
+  }
+  if (!gateway.url) {
+    return (
+      <Typography paragraph>
+        The gateway of cell{' '}
+        <EntityRefLink entityRef={`cell:default/${gateway.cell}`} /> is not
+        running yet: {gateway.status.detail ?? gateway.status.state}. Its Deploy
+        card applies it; the key works there once the reconciler has pushed it.
+      </Typography>
+    );
+  }
+  const curl = curlFor(gateway.url, revealed.apiKey);
+  return (
+    <Box mt={2}>
+      <Typography paragraph>
+        Gateway of cell{' '}
+        <EntityRefLink entityRef={`cell:default/${gateway.cell}`} />:{' '}
+        <code aria-label="Gateway URL">{gateway.url}/v1</code>
+        {gateway.status.state === 'running'
+          ? ''
+          : ` (${gateway.status.state}${
+              gateway.status.detail ? `: ${gateway.status.detail}` : ''
+            })`}
+      </Typography>
+      <Box display="flex" alignItems="flex-start">
+        <Typography
+          component="pre"
+          aria-label="First call"
+          style={{ fontFamily: 'monospace', whiteSpace: 'pre-wrap', margin: 0 }}
+        >
+          {curl}
+        </Typography>
+        <CopyTextButton text={curl} tooltipText="Command copied" />
+      </Box>
+    </Box>
   );
 }
 

@@ -99,6 +99,10 @@ describe('CellsPage', () => {
             monthToDateUsd: 1250.5,
             runtime: {
               cell: 'meridian-dedicated',
+              gateway: {
+                source: 'catalog' as const,
+                state: 'running' as const,
+              },
               seen: true,
               inSync: false,
               drift: false,
@@ -114,6 +118,10 @@ describe('CellsPage', () => {
             monthToDateUsd: 0,
             runtime: {
               cell: 'eu-west-shared-1',
+              gateway: {
+                source: 'catalog' as const,
+                state: 'running' as const,
+              },
               seen: true,
               inSync: true,
               drift: false,
@@ -127,6 +135,10 @@ describe('CellsPage', () => {
             monthToDateUsd: 0,
             runtime: {
               cell: 'apac-new',
+              gateway: {
+                source: 'catalog' as const,
+                state: 'running' as const,
+              },
               seen: false,
               inSync: false,
               drift: false,

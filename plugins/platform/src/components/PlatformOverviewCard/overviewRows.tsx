@@ -130,7 +130,15 @@ function modelProfileRows(spec: ModelProfileSpec): Rows {
     'Data retention': `${spec.dataRetention.days} days${
       spec.dataRetention.usedForTraining ? ', used for training' : ''
     }`,
+    // What decides who besides its cell's tenants may use a dedicated cell's model.
+    'Shared with': sharingOf(spec.sharing),
   };
+}
+
+function sharingOf(sharing: ModelProfileSpec['sharing']): ReactNode {
+  if (sharing?.allTenants) return 'every tenant';
+  if (sharing?.tenants?.length) return refs(sharing.tenants, 'Tenant');
+  return "no one beyond its cell's tenants (when served from a dedicated or customer-VPC cell)";
 }
 
 function inferenceDeploymentRows(spec: InferenceDeploymentSpec): Rows {

@@ -10,6 +10,7 @@ const runtime = {
   cell: 'meridian-dedicated',
   seen: true,
   gatewayUrl: 'http://127.0.0.1:7083',
+  gateway: { source: 'catalog' as const, state: 'running' as const },
   desiredVersion: 'aaaaaaaaaaaaaaaa',
   pushedVersion: 'bbbbbbbbbbbbbbbb',
   remoteVersion: 'cccccccccccccccc',
@@ -82,4 +83,49 @@ describe('RuntimeCard', () => {
       await screen.findByText(/Runtime state could not be loaded/),
     ).toBeInTheDocument();
   });
+
+  it.each([
+    [
+      {
+        source: 'none',
+        state: 'not-configured',
+        detail: 'No gateway URL: set it',
+      },
+      'no gateway',
+      'none: No gateway URL: set it',
+    ],
+    [
+      { source: 'local-runtime', state: 'starting' },
+      'gateway starting',
+      'http://127.0.0.1:7085, starting (started by the portal (local runtime))',
+    ],
+    [
+      {
+        source: 'local-runtime',
+        state: 'failing',
+        detail: 'exited (code 1): listen EADDRINUSE',
+      },
+      'gateway failing',
+      'failing (started by the portal (local runtime)): exited (code 1): listen EADDRINUSE',
+    ],
+  ] as const)(
+    'says plainly why a cell has no working gateway (%j)',
+    async (gateway, chip, description) => {
+      const unsynced = {
+        ...runtime,
+        gatewayUrl: 'http://127.0.0.1:7085',
+        gateway,
+        drift: false,
+        lastError: undefined,
+        consecutiveFailures: 0,
+      };
+      await renderWithPlatform(<RuntimeCard cell="acme-dedicated" />, {
+        api: mockPlatformApi({ getCellRuntime: jest.fn(async () => unsynced) }),
+      });
+      const table = await screen.findByRole('table', { name: 'Runtime' });
+      expect(table).toHaveTextContent(chip);
+      expect(table).toHaveTextContent(description);
+      expect(table).not.toHaveTextContent('pending');
+    },
+  );
 });

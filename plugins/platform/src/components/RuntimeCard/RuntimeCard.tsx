@@ -17,7 +17,7 @@ import { PlatformErrorPanel } from '../PlatformErrorPanel';
 function rows(runtime: CellRuntimeStatus): Array<[string, React.ReactNode]> {
   return [
     ['Sync state', <RuntimeSyncChip runtime={runtime} />],
-    ['Gateway', runtime.gatewayUrl ?? '—'],
+    ['Gateway', gatewayDescription(runtime)],
     ['Desired version', shortVersion(runtime.desiredVersion)],
     ['Last pushed version', shortVersion(runtime.pushedVersion)],
     ['Version the gateway runs', shortVersion(runtime.remoteVersion)],
@@ -48,6 +48,32 @@ function rows(runtime: CellRuntimeStatus): Array<[string, React.ReactNode]> {
         : '—',
     ],
   ];
+}
+
+const SOURCES: Record<CellRuntimeStatus['gateway']['source'], string> = {
+  config: 'from platform.reconciler.gateways',
+  catalog: "from the Cell's spec.gateway",
+  'local-runtime': 'started by the portal (local runtime)',
+  none: '',
+};
+
+/** Where the gateway answers, where that comes from, and why it cannot be used if it cannot. */
+export function gatewayDescription(runtime: CellRuntimeStatus): string {
+  const { gateway, gatewayUrl } = runtime;
+  if (!gateway) return gatewayUrl ?? '—';
+  const url = gatewayUrl ? `${gatewayUrl}, ` : '';
+  switch (gateway.state) {
+    case 'not-configured':
+      return `none: ${gateway.detail ?? 'nothing provides one'}`;
+    case 'starting':
+      return `${url}starting (${SOURCES[gateway.source]})`;
+    case 'failing':
+      return `${url}failing (${SOURCES[gateway.source]}): ${
+        gateway.detail ?? 'no detail'
+      }`;
+    default:
+      return `${url}running (${SOURCES[gateway.source]})`;
+  }
 }
 
 /** What the reconciler pushed to the cell's gateway, and a button to reconcile now. */
@@ -95,13 +121,15 @@ export function RuntimeCard({ cell }: { cell: string }) {
           <Box mb={1}>
             <RuntimeSyncChip runtime={state.value} />
           </Box>
+          <Typography paragraph>
+            Gateway: {gatewayDescription(state.value)}.
+          </Typography>
           <Typography>
             Nothing has been pushed to this cell's gateway yet: the reconciler
             picks up new cells from the catalog on its next pass (every 30
             seconds by default). Press “Reconcile now” to push at once; if the
             cell stays unsynced, check that the reconciler is enabled
-            (platform.reconciler.enabled) and that the Cell names its gateway
-            (spec.gateway.baseUrl).
+            (platform.reconciler.enabled).
           </Typography>
         </>
       )}

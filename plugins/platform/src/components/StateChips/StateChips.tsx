@@ -29,6 +29,16 @@ export function AlertStateChip({ state }: { state: AlertState | undefined }) {
  */
 export function runtimeSyncLabel(runtime: CellRuntimeStatus | undefined) {
   if (!runtime) return 'unknown';
+  // Without a gateway that answers there is nothing to sync: say so first.
+  switch (runtime.gateway?.state) {
+    case 'not-configured':
+      return 'no gateway';
+    case 'starting':
+      return 'gateway starting';
+    case 'failing':
+      return 'gateway failing';
+    default:
+  }
   if (!runtime.seen) return 'not synced yet';
   if (runtime.lastError && runtime.consecutiveFailures > 0) return 'failing';
   if (runtime.drift) return 'drift';
@@ -45,7 +55,10 @@ export function RuntimeSyncChip({
     case 'in sync':
       return <StatusOK>{label}</StatusOK>;
     case 'failing':
+    case 'gateway failing':
       return <StatusError>{label}</StatusError>;
+    case 'no gateway':
+      return <StatusWarning>{label}</StatusWarning>;
     case 'drift':
       return <StatusWarning>{label}</StatusWarning>;
     default:

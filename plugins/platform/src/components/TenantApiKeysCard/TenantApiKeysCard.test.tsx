@@ -25,7 +25,14 @@ async function renderCard(value?: string) {
 }
 
 describe('TenantApiKeysCard', () => {
+  afterEach(() => jest.restoreAllMocks());
+
   it('shows each key as its prefix, its agent and a short fingerprint, never the hash', async () => {
+    // A reader in Tokyo.
+    const resolved = new Intl.DateTimeFormat().resolvedOptions();
+    jest
+      .spyOn(Intl.DateTimeFormat.prototype, 'resolvedOptions')
+      .mockReturnValue({ ...resolved, timeZone: 'Asia/Tokyo' });
     const tenantKey = hashOf('cpk_tenant-wide-key');
     const agentKey = hashOf('cpk_fraud-triage-key');
     await renderCard(
@@ -50,8 +57,9 @@ describe('TenantApiKeysCard', () => {
     expect(
       within(rows[2]).getByRole('link', { name: 'fraud-triage' }),
     ).toHaveAttribute('href', '/catalog/default/agent/fraud-triage');
+    // In the reader's time zone, named: no UTC arithmetic to know the deadline.
     expect(rows[3]).toHaveTextContent(
-      'rotated out, valid until 1 Dec 2026, 00:00:00 UTC',
+      'rotated out, valid until 1 Dec 2026, 09:00:00 GMT+9',
     );
     expect(document.body.textContent).not.toContain(tenantKey);
     expect(document.body.textContent).not.toContain(agentKey.slice(0, 9));

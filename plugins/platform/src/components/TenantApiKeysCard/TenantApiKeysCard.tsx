@@ -11,7 +11,7 @@ import {
   API_KEYS_ANNOTATION,
   parseApiKeysAnnotation,
 } from '@cellport/plugin-platform-common';
-import { formatTime } from '../format';
+import { formatLocalTime } from '../format';
 
 /** Enough of a key's hash to tell two keys with one prefix apart, too little to matter. */
 export const FINGERPRINT_LENGTH = 8;
@@ -47,7 +47,7 @@ function KeyRow({
       </TableCell>
       <TableCell>
         {apiKey.expiresAt
-          ? `rotated out, valid until ${formatTime(apiKey.expiresAt)} UTC`
+          ? `rotated out, valid until ${formatLocalTime(apiKey.expiresAt)}`
           : 'active'}
       </TableCell>
     </TableRow>

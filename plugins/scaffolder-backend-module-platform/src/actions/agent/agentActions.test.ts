@@ -70,6 +70,39 @@ describe('cellport:agent:plan', () => {
     );
   });
 
+  it("refuses a private model of another tenant's cell even on a hand-edited allowlist", async () => {
+    const northwind = demoEntities.find(
+      e => e.metadata.name === 'northwind-retail',
+    )!;
+    // Edited in git, past the form: the allowlist names Meridian's dedicated model.
+    const edited: Entity = {
+      ...northwind,
+      spec: {
+        ...northwind.spec,
+        modelAllowlist: [
+          ...(northwind.spec as any).modelAllowlist,
+          'llama-3-1-70b-meridian',
+        ],
+      },
+    };
+    const planAgainst = createPlanAgentAction({
+      catalog: catalogServiceMock({
+        entities: [...demoEntities.filter(e => e !== northwind), edited],
+      }),
+      config: new ConfigReader({}),
+    });
+    const ctx = createMockActionContext({
+      input: {
+        ...returns,
+        requiredCapabilities: [],
+        fallbackChain: ['llama-3-1-70b-meridian'],
+      } as any,
+    });
+    await expect(planAgainst.handler(ctx as any)).rejects.toThrow(
+      'fallbackChain[0]: llama-3-1-70b-meridian is private capacity of the dedicated cell "meridian-dedicated" (tenants: meridian-bank); tenant "northwind-retail" is not hosted there',
+    );
+  });
+
   it('refuses a cell that does not host the tenant, and unknown references', async () => {
     await expect(
       plan({ ...returns, cell: 'meridian-dedicated' }),

@@ -6,10 +6,14 @@ import {
 import { InputError } from '@backstage/errors';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { loadIsolationCatalog } from '../loadIsolationCatalog';
 import {
   AgentEntity,
   formatValidationIssues,
+  hostedTenants,
   ModelProfileSpec,
+  privateModelRefusal,
+  ProfileForIsolation,
   PLATFORM_API_VERSION,
   TenantSpec,
   validatePlatformEntity,
@@ -52,18 +56,6 @@ function namedCell(tenant: Entity): string | undefined {
     tenant.relations?.find(
       r => r.type === 'hostedBy' && r.targetRef.startsWith('cell:'),
     )?.targetRef
-  );
-}
-
-/** The cell lists the tenant, or the tenant names the cell: either makes it its host. */
-function cellHostsTenant(cell: Entity, tenant: Entity): boolean {
-  const listed = ((cell.spec as { tenants?: string[] })?.tenants ?? []).map(
-    nameOf,
-  );
-  const named = namedCell(tenant);
-  return (
-    listed.includes(tenant.metadata.name) ||
-    (named !== undefined && nameOf(named) === cell.metadata.name)
   );
 }
 
@@ -206,6 +198,10 @@ export async function planAgentRegistration(
       { credentials },
     )
   ).items;
+  const isolation = await loadIsolationCatalog(catalog, credentials);
+  const hostedByCell = isolation.cells.find(
+    c => c.metadata.name === cell?.metadata.name,
+  );
 
   const tenantSpec = tenant.spec as unknown as TenantSpec;
   const allowed = new Set(
@@ -215,7 +211,12 @@ export async function planAgentRegistration(
   if (existing)
     problems.push(`name: an agent "${agent.metadata.name}" already exists`);
   if (!cell) problems.push(`cell: ${cellRef} does not exist in the catalog`);
-  else if (!cellHostsTenant(cell, tenant)) {
+  else if (
+    !hostedByCell ||
+    !hostedTenants(hostedByCell, isolation.tenants).includes(
+      tenant.metadata.name,
+    )
+  ) {
     problems.push(
       `cell: ${cell.metadata.name} does not host tenant ${tenant.metadata.name}`,
     );
@@ -233,6 +234,13 @@ export async function planAgentRegistration(
         `${model.field}: ${model.name} is not on ${tenant.metadata.name}'s model allowlist`,
       );
     }
+    // Checked even for allowlisted models: a hand-edited allowlist must not open the way.
+    const refusal = privateModelRefusal(
+      tenant.metadata.name,
+      profile as unknown as ProfileForIsolation,
+      isolation,
+    );
+    if (refusal) problems.push(`${model.field}: ${refusal}`);
     const features =
       (profile.spec as unknown as ModelProfileSpec).capabilities?.features ??
       [];

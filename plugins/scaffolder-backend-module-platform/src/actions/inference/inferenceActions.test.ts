@@ -5,31 +5,20 @@ import { validatePlatformEntity } from '@cellport/plugin-platform-common';
 import { validateManifests } from '@cellport/plugin-platform-node';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { demoCatalog } from '../../__testUtils__/demoCatalog';
 import { createPlanInferenceDeploymentAction } from './planInferenceDeployment';
+import { examples } from './planInferenceDeployment.examples';
 import { createRenderInferenceDeploymentAction } from './renderInferenceDeployment';
 
-const catalog = catalogServiceMock({
-  entities: [
-    {
-      apiVersion: 'cellport.dev/v1alpha1',
-      kind: 'Cell',
-      metadata: { name: 'meridian-dedicated', namespace: 'default' },
-      spec: { region: 'us-east-1' },
-    },
-    {
-      apiVersion: 'cellport.dev/v1alpha1',
-      kind: 'ModelProfile',
-      metadata: { name: 'gpt-4o-mini', namespace: 'default' },
-      spec: {},
-    },
-  ],
-});
+// The demo catalog: meridian-dedicated's 8 GPUs are taken by its Llama 70B at max replicas,
+// eu-west-shared-1 has a free pool of 8, us-east-shared-1 has none.
+const catalog = catalogServiceMock({ entities: demoCatalog() });
 
 const planInput = {
   name: 'llama-3-1-70b-risk',
-  owner: 'group:default/meridian-risk-ai',
-  cell: 'meridian-dedicated',
+  owner: 'group:default/northwind-data',
+  cell: 'eu-west-shared-1',
   model: 'meta-llama/Llama-3.1-70B-Instruct',
   precision: 'bf16',
   gpuType: 'H100-80GB',
@@ -58,7 +47,7 @@ describe('cellport:inference:plan', () => {
   it('accepts a deployment that fits and returns the validated entity', async () => {
     const out = await plan({});
     expect(out.fit).toBe('fits');
-    expect(out.cellRegion).toBe('us-east-1');
+    expect(out.cellRegion).toBe('eu-west-1');
     expect(out.entity.spec.model.parametersBillions).toBe(70.6);
     expect(out.message).toMatch(/^Fits: needs 5\d\.\d GiB per GPU/);
   });
@@ -69,6 +58,11 @@ describe('cellport:inference:plan', () => {
     ).rejects.toThrow(
       /^Does not fit: needs .* GiB per GPU .*, \d+\.\d GiB more than the 72\.0 GiB usable/,
     );
+  });
+
+  it('plans its documented example against the demo catalog', async () => {
+    const [step] = parse(examples[0].example).steps;
+    expect((await plan(step.input)).fit).toBe('fits');
   });
 
   it('warns, and goes on, when headroom is thin', async () => {
@@ -85,6 +79,65 @@ describe('cellport:inference:plan', () => {
     );
     await expect(plan({ name: 'Llama_70B' })).rejects.toThrow(
       /^metadata\.name: must be a DNS-1123 label/,
+    );
+  });
+
+  it("refuses what the cell's GPU pool cannot hold next to its deployments, naming the numbers", async () => {
+    await expect(plan({ cell: 'meridian-dedicated' })).rejects.toThrow(
+      'cell meridian-dedicated has 8 GPUs; its deployments use up to 8 at max replicas and this one needs 8 more (4 GPUs × 2 replicas): 8 GPUs short. Lower the max replicas or the GPUs per replica, or pick another cell.',
+    );
+    await expect(plan({ maxReplicas: 3 })).rejects.toThrow(
+      'cell eu-west-shared-1 has 8 GPUs; its deployments use up to 0 at max replicas and this one needs 12 more (4 GPUs × 3 replicas): 4 GPUs short.',
+    );
+  });
+
+  it('refuses any GPU deployment in a cell without a GPU pool', async () => {
+    await expect(
+      plan({ cell: 'cell:default/us-east-shared-1' }),
+    ).rejects.toThrow(
+      'cell us-east-shared-1 has no GPU pool (spec.capacity.gpus is 0), and this deployment needs 8 GPUs (4 GPUs × 2 replicas): pick a cell with GPUs.',
+    );
+  });
+
+  it("refuses a max context longer than the model's, and says when it cannot check", async () => {
+    await expect(
+      plan({
+        model: 'Qwen/Qwen2.5-7B-Instruct',
+        gpuCount: 1,
+        tensorParallelism: 1,
+        maxContextLength: 65536,
+      }),
+    ).rejects.toThrow(
+      'maxContextLength: 65,536 tokens is more than Qwen2.5 7B Instruct supports (32,768 tokens): lower it to 32,768 or less.',
+    );
+    const unknown = {
+      model: 'acme/private-7b',
+      parametersBillions: 7,
+      gpuCount: 1,
+      tensorParallelism: 1,
+      maxContextLength: 32768,
+    };
+    await expect(
+      plan({ ...unknown, modelMaxContextLength: 8192 }),
+    ).rejects.toThrow(
+      'maxContextLength: 32,768 tokens is more than acme/private-7b supports (8,192 tokens)',
+    );
+    const ctx = createMockActionContext({
+      input: { ...planInput, ...unknown } as any,
+    });
+    const warn = jest.spyOn(ctx.logger, 'warn');
+    await createPlanInferenceDeploymentAction({ catalog }).handler(ctx as any);
+    expect(warn).toHaveBeenCalledWith(
+      'The max context of 32,768 tokens is not checked: acme/private-7b is not a known model and its maximum context length was not given.',
+    );
+  });
+
+  it('refuses absurd numbers with their bound, not a 309-digit replica count', async () => {
+    await expect(plan({ maxReplicas: 1e308 })).rejects.toThrow(
+      /^spec\.replicas\.max: must be at most 1,000$/,
+    );
+    await expect(plan({ maxContextLength: 1e308 })).rejects.toThrow(
+      /^spec\.maxContextLength: must be at most 10,000,000$/,
     );
   });
 
@@ -132,7 +185,7 @@ describe('cellport:inference:render', () => {
     const profile = validatePlatformEntity('ModelProfile', entities[1]);
     expect(profile.ok && profile.entity.spec).toMatchObject({
       provider: 'vllm',
-      region: 'us-east-1',
+      region: 'eu-west-1',
       endpoint:
         'http://llama-3-1-70b-risk.cellport-inference.svc.cluster.local:8000/v1',
       maxClassification: 'RESTRICTED',
@@ -152,7 +205,7 @@ describe('cellport:inference:render', () => {
         createMockActionContext({
           input: {
             entity: { kind: 'InferenceDeployment' },
-            cellRegion: 'us-east-1',
+            cellRegion: 'eu-west-1',
           },
         }) as any,
       ),

@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Plan Llama 3.1 70B on four H100s in a dedicated cell',
+    description:
+      "Plan Llama 3.1 70B on four H100s, two replicas at most, in a shared cell's GPU pool",
     example: yaml.stringify({
       steps: [
         {
@@ -11,9 +12,9 @@ export const examples: TemplateExample[] = [
           action: 'cellport:inference:plan',
           name: 'Check the GPU fit',
           input: {
-            name: 'llama-3-1-70b-risk',
-            owner: 'group:default/meridian-risk-ai',
-            cell: 'meridian-dedicated',
+            name: 'llama-3-1-70b-eu',
+            owner: 'group:default/northwind-data',
+            cell: 'eu-west-shared-1',
             model: 'meta-llama/Llama-3.1-70B-Instruct',
             precision: 'bf16',
             gpuType: 'H100-80GB',

@@ -2,16 +2,23 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  CellForGpuPool,
+  checkCellGpuPool,
+  checkContextLength,
+  checkGpuFit,
+  DeploymentForGpuPool,
+} from '@cellport/plugin-platform-common';
 import { planOncePerRun } from '../planOncePerRun';
-import { checkGpuFit } from '@cellport/plugin-platform-common';
 import { buildInferenceDeployment } from './buildInferenceDeployment';
 import { examples } from './planInferenceDeployment.examples';
 
 /**
  * `cellport:inference:plan` checks a planned vLLM deployment before anything is written: the
- * spec against the platform schema, that its cell exists and its name is free, and that one
- * replica fits its GPUs. What cannot fit is refused with how much memory is missing; thin
- * headroom is a warning. It has no side effects, so it runs the same in a dry run.
+ * spec against the platform schema, that its cell exists and its name is free, that its cell's
+ * GPU pool holds it next to the cell's other deployments (all at max replicas), that its max
+ * context is within its model's, and that one replica fits its GPUs. Each refusal names the
+ * numbers; thin headroom is a warning. It has no side effects, so it runs the same in a dry run.
  */
 export function createPlanInferenceDeploymentAction(options: {
   catalog: CatalogService;
@@ -19,7 +26,7 @@ export function createPlanInferenceDeploymentAction(options: {
   return createTemplateAction({
     id: 'cellport:inference:plan',
     description:
-      'Validates a vLLM inference deployment and checks that it fits its GPUs (weights, KV cache, overhead).',
+      "Validates a vLLM inference deployment and checks that it fits its cell's GPU pool, its model's context length and its GPUs (weights, KV cache, overhead).",
     examples,
     supportsDryRun: true,
     schema: {
@@ -35,6 +42,15 @@ export function createPlanInferenceDeploymentAction(options: {
             .string()
             .describe('Model repository id, e.g. Qwen/Qwen2.5-32B-Instruct'),
         parametersBillions: z => z.number().positive().optional(),
+        modelMaxContextLength: z =>
+          z
+            .number()
+            .int()
+            .positive()
+            .optional()
+            .describe(
+              "The model's maximum context length, for a model the platform does not know",
+            ),
         precision: z => z.string(),
         gpuType: z => z.string(),
         gpuCount: z => z.number().int(),
@@ -55,12 +71,27 @@ export function createPlanInferenceDeploymentAction(options: {
       },
     },
     async handler(ctx) {
-      // Only the catalog checks need to stand for a retry; the fit is worked out again.
-      const { entity, cellRegion } = await planOncePerRun(
+      // What the answers alone decide comes first, so a deployment that cannot run anywhere
+      // is refused for that, before the cell's pool is looked at.
+      const planned = buildInferenceDeployment(ctx.input);
+      const context = checkContextLength({
+        model: planned.spec.model.name,
+        maxContextLength: planned.spec.maxContextLength,
+        modelMaxContextLength: ctx.input.modelMaxContextLength,
+      });
+      if (context.verdict === 'too-long') throw new InputError(context.message);
+      if (context.verdict === 'unchecked') ctx.logger.warn(context.message);
+      const fit = checkGpuFit(planned.spec);
+      if (fit.verdict === 'does-not-fit') {
+        throw new InputError(fit.message);
+      }
+
+      // Only the catalog checks need to stand for a retry; the rest is worked out again.
+      const { entity, cellRegion, pool } = await planOncePerRun(
         ctx,
         `inference-${ctx.input.name}`,
         async () => {
-          const deployment = buildInferenceDeployment(ctx.input);
+          const deployment = planned;
           const credentials = await ctx.getInitiatorCredentials();
           const cellRef = stringifyEntityRef(
             parseEntityRef(deployment.spec.cell, {
@@ -92,7 +123,19 @@ export function createPlanInferenceDeploymentAction(options: {
               } in the catalog`,
             );
           }
+          // Every deployment the cell already runs, each at its max replicas.
+          const { items: deployments } = await options.catalog.getEntities(
+            { filter: { kind: 'InferenceDeployment' } },
+            { credentials },
+          );
+          const poolCheck = checkCellGpuPool({
+            cell: cell as unknown as CellForGpuPool,
+            deployments: deployments as unknown as DeploymentForGpuPool[],
+            planned: deployment,
+          });
+          if (!poolCheck.ok) throw new InputError(poolCheck.message);
           return {
+            pool: poolCheck.message,
             entity: deployment,
             cellRegion: String(
               (cell.spec as { region?: string })?.region ?? '',
@@ -100,10 +143,7 @@ export function createPlanInferenceDeploymentAction(options: {
           };
         },
       );
-      const fit = checkGpuFit(entity.spec);
-      if (fit.verdict === 'does-not-fit') {
-        throw new InputError(fit.message);
-      }
+      ctx.logger.info(pool);
       if (fit.verdict === 'thin') {
         ctx.logger.warn(fit.message);
       } else {

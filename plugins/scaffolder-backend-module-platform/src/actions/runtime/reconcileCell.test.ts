@@ -37,6 +37,8 @@ function platformBackend(answer: (cell: string) => [number, object]) {
 const inSync = (cell: string) => ({
   cell,
   seen: true,
+  gatewayUrl: 'http://127.0.0.1:7081',
+  gateway: { source: 'local-runtime', state: 'running' },
   inSync: true,
   drift: false,
   pushedVersion: 'v42',
@@ -91,7 +93,12 @@ describe('cellport:runtime:reconcile', () => {
       { cell: 'cell:default/eu-west-shared-1', waitFor: ['tenant:acme'] },
       { baseUrl, entities: [tenant] },
     );
-    expect(outputs).toEqual({ synced: true, version: 'v42' });
+    expect(outputs).toEqual({
+      synced: true,
+      version: 'v42',
+      gatewayUrl: 'http://127.0.0.1:7081',
+      gatewayState: 'running',
+    });
     expect(platform.received).toEqual([
       {
         path: '/cells/eu-west-shared-1/runtime/reconcile',
@@ -121,8 +128,66 @@ describe('cellport:runtime:reconcile', () => {
       { cell: 'eu-west-shared-1' },
       { baseUrl },
     );
-    expect(outputs).toEqual({ synced: false });
+    expect(outputs).toEqual({
+      synced: false,
+      gatewayUrl: 'http://127.0.0.1:7081',
+      gatewayState: 'running',
+    });
     expect(warnings).toMatch(/not in sync \(connect ECONNREFUSED\)/);
+  });
+
+  it("waits while a new cell's gateway is starting, then names where it answers", async () => {
+    let asked = 0;
+    platform = platformBackend(cell => {
+      asked += 1;
+      return [
+        200,
+        asked < 3
+          ? {
+              ...inSync(cell),
+              seen: false,
+              inSync: false,
+              gatewayUrl: undefined,
+              gateway: { source: 'local-runtime', state: 'starting' },
+            }
+          : { ...inSync(cell), gatewayUrl: 'http://127.0.0.1:7085' },
+      ];
+    });
+    baseUrl = await platform.start();
+    const { outputs } = await run(
+      { cell: 'acme-dedicated', waitSeconds: 30 },
+      { baseUrl },
+    );
+    expect(asked).toBe(3);
+    expect(outputs).toEqual({
+      synced: true,
+      version: 'v42',
+      gatewayUrl: 'http://127.0.0.1:7085',
+      gatewayState: 'running',
+    });
+  });
+
+  it('says where the gateway of a cell nothing runs yet comes from', async () => {
+    platform = platformBackend(cell => [
+      200,
+      {
+        ...inSync(cell),
+        inSync: false,
+        gatewayUrl: undefined,
+        gateway: {
+          source: 'none',
+          state: 'not-configured',
+          detail: 'No gateway URL',
+        },
+      },
+    ]);
+    baseUrl = await platform.start();
+    const { outputs, warnings } = await run(
+      { cell: 'acme-dedicated' },
+      { baseUrl },
+    );
+    expect(outputs).toEqual({ synced: false, gatewayState: 'not-configured' });
+    expect(warnings).toMatch(/applying the cell's manifests \(the Deploy card/);
   });
 
   it('says what the platform backend answered when it refuses', async () => {

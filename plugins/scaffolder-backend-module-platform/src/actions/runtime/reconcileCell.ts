@@ -23,7 +23,10 @@ const POLL_MS = 1000;
  *
  * It never fails a run whose entities are already registered: if the entities are not in the
  * catalog in time or the gateway cannot be reached, it says so and the scheduled reconciler,
- * which retries with backoff, finishes the job. Outputs `synced` to tell the two apart.
+ * which retries with backoff, finishes the job. Outputs `synced` to tell the two apart, and
+ * the gateway's URL and state as the reconciler sees them (a new cell's gateway, started by
+ * the local runtime in the embedded default, is waited for; in production it comes from
+ * applying the cell's manifests, so the state is `not-configured` until then).
  */
 export function createReconcileCellAction(
   options: PlatformBackendDeps & { catalog: CatalogService },
@@ -58,6 +61,17 @@ export function createReconcileCellAction(
       output: {
         synced: z => z.boolean(),
         version: z => z.string().optional(),
+        gatewayUrl: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "Where the cell's gateway answers, as the reconciler pushes to it",
+            ),
+        gatewayState: z =>
+          z
+            .enum(['not-configured', 'starting', 'running', 'failing'])
+            .optional(),
       },
     },
     async handler(ctx) {
@@ -97,10 +111,24 @@ export function createReconcileCellAction(
         return;
       }
 
-      const answer = await requestReconcile(options, cell, ctx.signal);
+      const answer = await reconcileOnceGatewayIsUp(
+        options,
+        cell,
+        Date.now() + ctx.input.waitSeconds * 1000,
+        ctx.signal,
+      );
       if ('failure' in answer) {
         ctx.logger.warn(
           `${answer.failure}; the reconciler retries cell ${cell} on its own`,
+        );
+        ctx.output('synced', false);
+        return;
+      }
+      if (answer.gatewayUrl) ctx.output('gatewayUrl', answer.gatewayUrl);
+      ctx.output('gatewayState', answer.gateway.state);
+      if (answer.gateway.state === 'not-configured') {
+        ctx.logger.warn(
+          `Cell ${cell} has no gateway yet: it comes from applying the cell's manifests (the Deploy card on the cell's page); the reconciler pushes to it once the Cell names it`,
         );
         ctx.output('synced', false);
         return;
@@ -151,6 +179,25 @@ async function waitForEntities(
     if (missing.length === 0 || Date.now() >= deadline || signal?.aborted) {
       return missing;
     }
+    await new Promise(resolve => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * Reconciles the cell; while its gateway is still starting (the local runtime starts a new
+ * cell's gateway within seconds), asks again until `deadline`.
+ */
+async function reconcileOnceGatewayIsUp(
+  deps: PlatformBackendDeps,
+  cell: string,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<CellRuntimeStatus | { failure: string }> {
+  for (;;) {
+    const answer = await requestReconcile(deps, cell, signal);
+    const starting =
+      !('failure' in answer) && answer.gateway?.state === 'starting';
+    if (!starting || Date.now() >= deadline || signal?.aborted) return answer;
     await new Promise(resolve => setTimeout(resolve, POLL_MS));
   }
 }

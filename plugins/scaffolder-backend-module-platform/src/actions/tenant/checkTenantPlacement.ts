@@ -1,8 +1,11 @@
 import { Entity } from '@backstage/catalog-model';
 import {
   CellSpec,
+  IsolationCatalog,
   ModelProfileSpec,
   modelProfileRefusals,
+  privateModelRefusal,
+  ProfileForIsolation,
   sharedCellRefusals,
   TenantEntity,
 } from '@cellport/plugin-platform-common';
@@ -37,11 +40,13 @@ export function sharedCellProblems(
 
 /**
  * Why allowlisted model profiles break the tenant's boundaries (seed 001): outside its pinned
- * residency, or not cleared for its data classification.
+ * residency, not cleared for its data classification, or private capacity of another
+ * tenant's cell.
  */
 export function allowlistProblems(
   tenant: TenantEntity,
   profiles: Array<Entity | undefined>,
+  isolation: IsolationCatalog,
 ): string[] {
   return tenant.spec.modelAllowlist.flatMap((ref, index) => {
     const profile = profiles[index];
@@ -49,12 +54,20 @@ export function allowlistProblems(
     if (!profile || profile.kind !== 'ModelProfile') {
       return [`${field}: no ModelProfile "${ref}" in the catalog`];
     }
-    return modelProfileRefusals(
-      {
-        name: profile.metadata.name,
-        spec: profile.spec as unknown as ModelProfileSpec,
-      },
-      tenant.spec,
-    ).map(refusal => `${field}: ${refusal}`);
+    const privateRefusal = privateModelRefusal(
+      tenant.metadata.name,
+      profile as unknown as ProfileForIsolation,
+      isolation,
+    );
+    return [
+      ...modelProfileRefusals(
+        {
+          name: profile.metadata.name,
+          spec: profile.spec as unknown as ModelProfileSpec,
+        },
+        tenant.spec,
+      ),
+      ...(privateRefusal ? [privateRefusal] : []),
+    ].map(refusal => `${field}: ${refusal}`);
   });
 }

@@ -6,6 +6,7 @@ import { buildTenantOnboarding } from './buildTenantOnboarding';
 import { planOncePerRun } from '../planOncePerRun';
 import { allowlistProblems, sharedCellProblems } from './checkTenantPlacement';
 import { examples } from './planTenantOnboarding.examples';
+import { loadIsolationCatalog } from '../loadIsolationCatalog';
 
 const ref = (value: string, defaultKind: string) =>
   stringifyEntityRef(
@@ -93,7 +94,11 @@ export function createPlanTenantOnboardingAction(options: {
               problems.push(`cell: ${cellRef} does not exist in the catalog`);
             else problems.push(...sharedCellProblems(tenant, cell));
           }
-          problems.push(...allowlistProblems(tenant, profiles));
+          const isolation = await loadIsolationCatalog(
+            options.catalog,
+            credentials,
+          );
+          problems.push(...allowlistProblems(tenant, profiles, isolation));
           if (problems.length > 0) {
             throw new InputError(problems.join('; '));
           }

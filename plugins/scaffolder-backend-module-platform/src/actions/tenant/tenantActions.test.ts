@@ -116,6 +116,34 @@ describe('cellport:tenant:plan', () => {
     );
   });
 
+  it("refuses another tenant's private models, naming each and the cell that owns it", async () => {
+    const usEast = {
+      ...shared,
+      cell: 'us-east-shared-1',
+      region: 'us-east-1',
+      residencyPinned: false,
+    };
+    await expect(
+      plan({
+        ...usEast,
+        modelAllowlist: ['gpt-4o-mini', 'llama-3-1-70b-meridian'],
+      }),
+    ).rejects.toThrow(
+      'modelAllowlist[1]: llama-3-1-70b-meridian is private capacity of the dedicated cell "meridian-dedicated" (tenants: meridian-bank); tenant "contoso-travel" is not hosted there and the profile is not shared with it',
+    );
+    // A tenant with a dedicated cell of its own does not get a neighbour's either.
+    await expect(
+      plan({
+        ...dedicated,
+        dataClassification: 'INTERNAL',
+        residencyPinned: false,
+        modelAllowlist: ['modelprofile:default/qwen2-5-32b-helios'],
+      }),
+    ).rejects.toThrow(
+      'modelAllowlist[0]: qwen2-5-32b-helios is private capacity of the customer-vpc cell "helios-vpc" (tenants: helios-health)',
+    );
+  });
+
   it('refuses a taken name, a cell in another region, a full cell and an unknown model', async () => {
     await expect(plan({ ...shared, name: 'northwind-retail' })).rejects.toThrow(
       'name: a tenant "northwind-retail" already exists',

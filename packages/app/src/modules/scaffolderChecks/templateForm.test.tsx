@@ -1,0 +1,100 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/frontend-test-utils';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { Stepper } from '@backstage/plugin-scaffolder-react/alpha';
+import { fireEvent, screen } from '@testing-library/react';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { UniqueNameField } from './CheckedFields';
+import { validateUniqueName } from './fields';
+
+const repoRoot = path.resolve(__dirname, '../../../../..');
+const template = parse(
+  fs.readFileSync(
+    path.join(repoRoot, 'templates/inference-deployment/template.yaml'),
+    'utf8',
+  ),
+);
+const profile: Entity = {
+  apiVersion: 'cellport.dev/v1alpha1',
+  kind: 'ModelProfile',
+  metadata: { name: 'gpt-4o-mini', namespace: 'default' },
+  spec: {},
+};
+
+/** The template's name field alone, in the scaffolder's own form, with Cellport's field. */
+async function renderNameStep() {
+  await renderInTestApp(
+    <TestApiProvider
+      apis={[[catalogApiRef, catalogApiMock({ entities: [profile] })]] as any}
+    >
+      <Stepper
+        manifest={{
+          title: 'Plan',
+          steps: [
+            {
+              title: 'Model and placement',
+              schema: {
+                required: ['name'],
+                properties: {
+                  name: template.spec.parameters[0].properties.name,
+                },
+              },
+            },
+          ],
+        }}
+        extensions={[
+          {
+            name: 'CellportUniqueName',
+            component: UniqueNameField,
+            validation: validateUniqueName,
+          } as any,
+        ]}
+        onCreate={jest.fn()}
+      />
+    </TestApiProvider>,
+  );
+}
+
+async function submitName(name: string) {
+  fireEvent.change(screen.getByRole('textbox', { name: /Name/ }), {
+    target: { value: name },
+  });
+  fireEvent.click(screen.getByRole('button', { name: 'Review' }));
+}
+
+describe("the inference template's name, in the scaffolder's form", () => {
+  it('says what a name may hold in words, not as a regular expression', async () => {
+    await renderNameStep();
+    await submitName('Llama_70B');
+    expect(
+      (
+        await screen.findAllByText(
+          /lower-case letters, digits and dashes, starting and ending with a letter or digit/,
+        )
+      ).length,
+    ).toBeGreaterThan(0);
+    expect(document.body.textContent).not.toContain('must match pattern');
+  });
+
+  it('refuses a name the catalog already has before the review step', async () => {
+    await renderNameStep();
+    await submitName('gpt-4o-mini');
+    expect(
+      (
+        await screen.findAllByText(
+          /"gpt-4o-mini" is already used by a ModelProfile in the catalog/,
+        )
+      ).length,
+    ).toBeGreaterThan(0);
+    await submitName('llama-3-1-70b-risk');
+    expect(
+      await screen.findByRole('button', { name: 'Create' }),
+    ).toBeInTheDocument();
+  });
+});

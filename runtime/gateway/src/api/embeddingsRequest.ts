@@ -1,0 +1,102 @@
+import { GatewayError } from '../http/GatewayError';
+
+/** OpenAI's limit on the inputs of one embeddings request. */
+const MAX_INPUTS = 2048;
+
+const INPUT_SHAPE =
+  'input must be a non-empty string, an array of 1 to 2048 non-empty strings, an array of token ids or an array of 1 to 2048 non-empty token-id arrays';
+
+function fail(param: string, what: string): never {
+  throw GatewayError.invalid(`${param} ${what}`, param);
+}
+
+function isTokenId(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= 0;
+}
+
+/** Checks a token-id array one level deep (its items must be integers, not arrays). */
+function checkTokens(tokens: unknown[], param: string): void {
+  if (tokens.length === 0) fail(param, 'must not be empty');
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isTokenId(tokens[i])) {
+      fail(`${param}.${i}`, 'must be a non-negative integer token id');
+    }
+  }
+}
+
+/**
+ * The texts of an embeddings `input`, in OpenAI's four shapes: a string, strings, one token
+ * array, token arrays. Token arrays stand in as their comma-joined ids, enough for the size
+ * estimate. Throws a 400 naming the item at fault.
+ */
+function inputTexts(input: unknown): string[] {
+  if (typeof input === 'string') {
+    if (input.length === 0) fail('input', 'must not be an empty string');
+    return [input];
+  }
+  if (
+    !Array.isArray(input) ||
+    input.length === 0 ||
+    input.length > MAX_INPUTS
+  ) {
+    throw GatewayError.invalid(INPUT_SHAPE, 'input');
+  }
+  const first = input[0];
+  if (typeof first === 'string') {
+    for (let i = 0; i < input.length; i++) {
+      if (typeof input[i] !== 'string' || input[i].length === 0) {
+        fail(`input.${i}`, 'must be a non-empty string');
+      }
+    }
+    return input as string[];
+  }
+  if (isTokenId(first)) {
+    checkTokens(input, 'input');
+    return [input.join(',')];
+  }
+  if (Array.isArray(first)) {
+    const texts: string[] = [];
+    for (let i = 0; i < input.length; i++) {
+      const tokens = input[i];
+      if (!Array.isArray(tokens))
+        fail(`input.${i}`, 'must be a token-id array');
+      checkTokens(tokens, `input.${i}`);
+      texts.push(tokens.join(','));
+    }
+    return texts;
+  }
+  throw GatewayError.invalid(INPUT_SHAPE, 'input');
+}
+
+/** Validates an embeddings request as OpenAI does and returns its input texts. */
+export function embeddingsInputTexts(body: Record<string, unknown>): string[] {
+  if (typeof body.model !== 'string' || body.model.length === 0) {
+    fail('model', 'must be a non-empty string');
+  }
+  const texts = inputTexts(body.input);
+  const dimensions = body.dimensions;
+  if (
+    dimensions !== undefined &&
+    dimensions !== null &&
+    (!Number.isInteger(dimensions) || (dimensions as number) < 1)
+  ) {
+    fail('dimensions', 'must be a positive integer');
+  }
+  const format = body.encoding_format;
+  if (
+    format !== undefined &&
+    format !== null &&
+    format !== 'float' &&
+    format !== 'base64'
+  ) {
+    fail('encoding_format', 'must be float or base64');
+  }
+  if (
+    body.user !== undefined &&
+    body.user !== null &&
+    typeof body.user !== 'string'
+  ) {
+    fail('user', 'must be a string');
+  }
+  return texts;
+}

@@ -1,0 +1,76 @@
+import type { Server, ServerResponse } from 'node:http';
+import type { PlatformEvent } from '@cellport/plugin-platform-common';
+import type { SimulatorServer } from '@cellport/simulator';
+import { KEYS, startGateway, startSimulator } from '../__testUtils__/fixtures';
+import type { EventSink } from '../events/EventSink';
+
+// Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+/**
+ * Records, for each publish, whether the response of the request being served had already
+ * ended: a process killed between the two would have answered without its events.
+ */
+class OrderCheckingSink implements EventSink {
+  current?: ServerResponse;
+  readonly published: Array<{ types: string[]; responseEnded: boolean }> = [];
+  publish(events: PlatformEvent[]): void {
+    this.published.push({
+      types: events.map(event => event.type),
+      responseEnded: this.current?.writableEnded ?? true,
+    });
+  }
+  async close(): Promise<void> {}
+}
+
+describe('RequestLifecycle', () => {
+  let simulator: SimulatorServer;
+  beforeAll(async () => {
+    simulator = await startSimulator();
+  });
+  afterAll(() => simulator.stop());
+
+  it('publishes the events before the response ends, for answers, streams and errors', async () => {
+    const sink = new OrderCheckingSink();
+    const { gateway, url } = await startGateway(simulator.url, {
+      overrides: { events: sink },
+    });
+    // One request at a time: the response being served is the last one that came in.
+    (gateway.server as unknown as { server: Server }).server.prependListener(
+      'request',
+      (_req, res) => {
+        sink.current = res;
+      },
+    );
+    const ask = (body: object) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.northwind}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: 'in order' }],
+          ...body,
+        }),
+      });
+    try {
+      const json = await ask({ model: 'gpt-4o-mini' });
+      expect((await json.json()).choices[0].message.content).toBeTruthy();
+      const stream = await ask({ model: 'gpt-4o-mini', stream: true });
+      expect(await stream.text()).toContain('data: [DONE]');
+      const unknown = await ask({ model: 'no-such-model' });
+      expect(unknown.status).toBe(404);
+      expect((await unknown.json()).error.message).toBeTruthy();
+
+      expect(sink.published).toEqual(
+        Array(3).fill({
+          types: ['routing-decision', 'usage'],
+          responseEnded: false,
+        }),
+      );
+    } finally {
+      await gateway.stop();
+    }
+  });
+});

@@ -1,0 +1,630 @@
+import type { SimulatorServer } from '@cellport/simulator';
+import { KEYS, startGateway, startSimulator } from '../__testUtils__/fixtures';
+import type { Gateway } from '../createGateway';
+
+// Real servers: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+type Fields = Record<string, unknown>;
+
+interface ParamCase {
+  /** The `param` a bad value must be reported under. */
+  param: string;
+  /** Fields merged into a minimal valid request: the upstream answers 200. */
+  valid: Fields;
+  /** Fields that make it invalid. */
+  invalid: Fields;
+}
+
+const TOOL = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } } },
+  },
+};
+const TOOL_TURN = [
+  { role: 'user', content: 'weather?' },
+  {
+    role: 'assistant',
+    content: null,
+    tool_calls: [
+      {
+        id: 'call_1',
+        type: 'function',
+        function: { name: 'get_weather', arguments: '{"city":"Oslo"}' },
+      },
+    ],
+  },
+  { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+];
+
+/** Every OpenAI chat parameter with a value OpenAI takes and one it refuses. */
+const CHAT_CASES: ParamCase[] = [
+  {
+    param: 'temperature',
+    valid: { temperature: 2 },
+    invalid: { temperature: 2.1 },
+  },
+  {
+    param: 'temperature',
+    valid: { temperature: 0 },
+    invalid: { temperature: -0.1 },
+  },
+  {
+    param: 'temperature',
+    valid: { temperature: null },
+    invalid: { temperature: '1' },
+  },
+  { param: 'top_p', valid: { top_p: 1 }, invalid: { top_p: 1.01 } },
+  { param: 'top_p', valid: { top_p: 0 }, invalid: { top_p: -1 } },
+  { param: 'n', valid: { n: 2 }, invalid: { n: 0 } },
+  { param: 'n', valid: { n: 128 }, invalid: { n: 129 } },
+  { param: 'n', valid: { n: 1 }, invalid: { n: 1.5 } },
+  {
+    param: 'presence_penalty',
+    valid: { presence_penalty: -2 },
+    invalid: { presence_penalty: -2.5 },
+  },
+  {
+    param: 'frequency_penalty',
+    valid: { frequency_penalty: 2 },
+    invalid: { frequency_penalty: 3 },
+  },
+  {
+    param: 'frequency_penalty',
+    valid: { frequency_penalty: 0.5 },
+    invalid: { frequency_penalty: 'high' },
+  },
+  { param: 'stop', valid: { stop: 'END' }, invalid: { stop: 5 } },
+  {
+    param: 'stop',
+    valid: { stop: ['a', 'b', 'c', 'd'] },
+    invalid: { stop: ['a', 'b', 'c', 'd', 'e'] },
+  },
+  { param: 'stop.1', valid: { stop: ['a', 'b'] }, invalid: { stop: ['a', 7] } },
+  { param: 'seed', valid: { seed: 42 }, invalid: { seed: 4.2 } },
+  { param: 'seed', valid: { seed: -7 }, invalid: { seed: '42' } },
+  {
+    param: 'logit_bias.50256',
+    valid: { logit_bias: { '50256': -100 } },
+    invalid: { logit_bias: { '50256': -101 } },
+  },
+  {
+    param: 'logit_bias.1',
+    valid: { logit_bias: { '1': 100 } },
+    invalid: { logit_bias: { '1': 'ban' } },
+  },
+  {
+    param: 'logit_bias',
+    valid: { logit_bias: {} },
+    invalid: { logit_bias: { hello: 1 } },
+  },
+  {
+    param: 'logit_bias',
+    valid: { logit_bias: null },
+    invalid: { logit_bias: [1, 2] },
+  },
+  {
+    param: 'logprobs',
+    valid: { logprobs: true },
+    invalid: { logprobs: 'yes' },
+  },
+  {
+    param: 'top_logprobs',
+    valid: { logprobs: true, top_logprobs: 20 },
+    invalid: { logprobs: true, top_logprobs: 21 },
+  },
+  {
+    param: 'top_logprobs',
+    valid: { logprobs: true, top_logprobs: 0 },
+    invalid: { logprobs: true, top_logprobs: -1 },
+  },
+  {
+    param: 'top_logprobs',
+    valid: { logprobs: true, top_logprobs: 3 },
+    invalid: { top_logprobs: 3 },
+  },
+  {
+    param: 'max_tokens',
+    valid: { max_tokens: 16 },
+    invalid: { max_tokens: 0 },
+  },
+  {
+    param: 'max_tokens',
+    valid: { max_tokens: 1 },
+    invalid: { max_tokens: '16' },
+  },
+  {
+    param: 'max_completion_tokens',
+    valid: { max_completion_tokens: 16 },
+    invalid: { max_completion_tokens: -1 },
+  },
+  {
+    param: 'max_completion_tokens',
+    valid: { max_completion_tokens: 8 },
+    invalid: { max_completion_tokens: 2.5 },
+  },
+  { param: 'stream', valid: { stream: true }, invalid: { stream: 1 } },
+  {
+    param: 'stream_options',
+    valid: { stream: true, stream_options: { include_usage: true } },
+    invalid: { stream_options: { include_usage: true } },
+  },
+  {
+    param: 'stream_options',
+    valid: { stream: true, stream_options: {} },
+    invalid: { stream: true, stream_options: 'usage' },
+  },
+  {
+    param: 'stream_options.include_usage',
+    valid: { stream: true, stream_options: { include_usage: false } },
+    invalid: { stream: true, stream_options: { include_usage: 'yes' } },
+  },
+  { param: 'user', valid: { user: 'user-1234' }, invalid: { user: 1234 } },
+  {
+    param: 'metadata.team',
+    valid: { metadata: { team: 'checkout' } },
+    invalid: { metadata: { team: 7 } },
+  },
+  {
+    param: 'metadata',
+    valid: { metadata: {} },
+    invalid: { metadata: 'team=checkout' },
+  },
+  { param: 'store', valid: { store: false }, invalid: { store: 'no' } },
+  {
+    param: 'parallel_tool_calls',
+    valid: { tools: [TOOL], parallel_tool_calls: false },
+    invalid: { tools: [TOOL], parallel_tool_calls: 'no' },
+  },
+  {
+    param: 'reasoning_effort',
+    valid: { reasoning_effort: 'low' },
+    invalid: { reasoning_effort: 1 },
+  },
+  {
+    param: 'modalities',
+    valid: { modalities: ['text'] },
+    invalid: { modalities: ['smell'] },
+  },
+  {
+    param: 'response_format',
+    valid: { response_format: { type: 'json_object' } },
+    invalid: { response_format: 'json' },
+  },
+  {
+    param: 'response_format.type',
+    valid: { response_format: { type: 'text' } },
+    invalid: { response_format: { type: 'xml' } },
+  },
+  {
+    param: 'response_format.type',
+    valid: { response_format: { type: 'json_object' } },
+    invalid: { response_format: {} },
+  },
+  {
+    param: 'response_format.json_schema',
+    valid: {
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'answer',
+          schema: { type: 'object' },
+          strict: true,
+        },
+      },
+    },
+    invalid: { response_format: { type: 'json_schema' } },
+  },
+  {
+    param: 'response_format.json_schema.name',
+    valid: {
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'answer_v2' },
+      },
+    },
+    invalid: {
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'no spaces allowed' },
+      },
+    },
+  },
+  {
+    param: 'response_format.json_schema.schema',
+    valid: {
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'a', schema: {} },
+      },
+    },
+    invalid: {
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'a', schema: 'object' },
+      },
+    },
+  },
+  { param: 'tools', valid: { tools: [TOOL] }, invalid: { tools: 'all' } },
+  { param: 'tools', valid: { tools: [] }, invalid: { tools: { 0: TOOL } } },
+  {
+    param: 'tools.0.type',
+    valid: { tools: [TOOL] },
+    invalid: { tools: [{ function: TOOL.function }] },
+  },
+  {
+    param: 'tools.1.type',
+    valid: { tools: [TOOL, TOOL] },
+    invalid: { tools: [TOOL, { type: 'magic', function: TOOL.function }] },
+  },
+  {
+    param: 'tools.0.function',
+    valid: { tools: [TOOL] },
+    invalid: { tools: [{ type: 'function' }] },
+  },
+  {
+    param: 'tools.0.function.name',
+    valid: { tools: [TOOL] },
+    invalid: {
+      tools: [{ type: 'function', function: { name: 'get weather!' } }],
+    },
+  },
+  {
+    param: 'tools.0.function.name',
+    valid: { tools: [TOOL] },
+    invalid: {
+      tools: [{ type: 'function', function: { name: 'x'.repeat(65) } }],
+    },
+  },
+  {
+    param: 'tools.0.function.parameters',
+    valid: { tools: [TOOL] },
+    invalid: {
+      tools: [
+        { type: 'function', function: { name: 'f', parameters: 'object' } },
+      ],
+    },
+  },
+  {
+    param: 'tools.0.function.description',
+    valid: { tools: [TOOL] },
+    invalid: {
+      tools: [{ type: 'function', function: { name: 'f', description: 5 } }],
+    },
+  },
+  {
+    param: 'tool_choice',
+    valid: { tools: [TOOL], tool_choice: 'required' },
+    invalid: { tools: [TOOL], tool_choice: 'sometimes' },
+  },
+  {
+    param: 'tool_choice',
+    valid: { tools: [TOOL], tool_choice: 'none' },
+    invalid: {
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    },
+  },
+  {
+    param: 'tool_choice.function.name',
+    valid: {
+      tools: [TOOL],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    },
+    invalid: { tools: [TOOL], tool_choice: { type: 'function', function: {} } },
+  },
+  {
+    param: 'functions.0.name',
+    valid: { functions: [TOOL.function] },
+    invalid: { functions: [{ name: '' }] },
+  },
+  {
+    param: 'function_call',
+    valid: { functions: [TOOL.function], function_call: 'auto' },
+    invalid: { functions: [TOOL.function], function_call: 3 },
+  },
+  { param: 'messages', valid: {}, invalid: { messages: [] } },
+  {
+    param: 'messages.0.role',
+    valid: {},
+    invalid: { messages: [{ role: 'wizard', content: 'x' }] },
+  },
+  {
+    param: 'messages.0.content',
+    valid: { messages: [{ role: 'user', content: '' }] },
+    invalid: { messages: [{ role: 'user' }] },
+  },
+  {
+    param: 'messages.0.content',
+    valid: { messages: [{ role: 'user', content: 'x' }] },
+    invalid: { messages: [{ role: 'user', content: { text: 'x' } }] },
+  },
+  {
+    param: 'messages.0.content',
+    valid: {
+      messages: [
+        { role: 'assistant', content: 'x' },
+        { role: 'user', content: 'y' },
+      ],
+    },
+    invalid: {
+      messages: [
+        { role: 'assistant', content: null },
+        { role: 'user', content: 'y' },
+      ],
+    },
+  },
+  {
+    param: 'messages.0.content.1.text',
+    valid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+      ],
+    },
+    invalid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 5 },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    param: 'messages.0.content.0.type',
+    valid: {
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }] }],
+    },
+    invalid: { messages: [{ role: 'user', content: ['a'] }] },
+  },
+  {
+    param: 'messages.0.content.0.image_url.url',
+    valid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'image_url',
+              image_url: { url: 'data:image/png;base64,AAAA' },
+            },
+          ],
+        },
+      ],
+    },
+    invalid: {
+      messages: [
+        {
+          role: 'user',
+          content: [{ type: 'image_url', image_url: 'http://x' }],
+        },
+      ],
+    },
+  },
+  {
+    param: 'messages.0.name',
+    valid: { messages: [{ role: 'user', name: 'ada', content: 'x' }] },
+    invalid: { messages: [{ role: 'user', name: 5, content: 'x' }] },
+  },
+  {
+    param: 'messages.2.tool_call_id',
+    valid: { tools: [TOOL], messages: TOOL_TURN },
+    invalid: {
+      tools: [TOOL],
+      messages: [
+        TOOL_TURN[0],
+        TOOL_TURN[1],
+        { role: 'tool', content: 'sunny' },
+      ],
+    },
+  },
+  {
+    param: 'messages.1.tool_calls',
+    valid: { tools: [TOOL], messages: TOOL_TURN },
+    invalid: {
+      messages: [
+        TOOL_TURN[0],
+        { role: 'assistant', content: 'x', tool_calls: {} },
+      ],
+    },
+  },
+  {
+    param: 'messages.1.tool_calls.0.function.arguments',
+    valid: { tools: [TOOL], messages: TOOL_TURN },
+    invalid: {
+      messages: [
+        TOOL_TURN[0],
+        {
+          role: 'assistant',
+          tool_calls: [
+            {
+              id: 'c',
+              type: 'function',
+              function: { name: 'f', arguments: { city: 'Oslo' } },
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    param: 'messages.1.tool_calls.0.id',
+    valid: { tools: [TOOL], messages: TOOL_TURN },
+    invalid: {
+      messages: [
+        TOOL_TURN[0],
+        {
+          role: 'assistant',
+          tool_calls: [
+            { type: 'function', function: { name: 'f', arguments: '{}' } },
+          ],
+        },
+      ],
+    },
+  },
+  { param: 'model', valid: {}, invalid: { model: 5 } },
+  { param: 'model', valid: {}, invalid: { model: 'm'.repeat(201) } },
+];
+
+const EMBEDDINGS_CASES: ParamCase[] = [
+  { param: 'input', valid: { input: 'hello' }, invalid: { input: '' } },
+  { param: 'input', valid: { input: ['a', 'b'] }, invalid: { input: [] } },
+  { param: 'input', valid: { input: 'x' }, invalid: { input: 42 } },
+  { param: 'input', valid: { input: 'x' }, invalid: { input: [{}] } },
+  {
+    param: 'input',
+    valid: { input: 'x' },
+    invalid: { input: Array(2049).fill('a') },
+  },
+  {
+    param: 'input.1',
+    valid: { input: ['a', 'b'] },
+    invalid: { input: ['a', 5] },
+  },
+  {
+    param: 'input.1',
+    valid: { input: ['a', 'b'] },
+    invalid: { input: ['a', ''] },
+  },
+  {
+    param: 'input.1',
+    valid: { input: [1, 2, 3] },
+    invalid: { input: [1, -2, 3] },
+  },
+  {
+    param: 'input.2',
+    valid: { input: [1, 2, 3] },
+    invalid: { input: [1, 2, 3.5] },
+  },
+  {
+    param: 'input.1',
+    valid: { input: [[1, 2], [3]] },
+    invalid: { input: [[1, 2], []] },
+  },
+  {
+    param: 'input.1',
+    valid: { input: [[1, 2], [3]] },
+    invalid: { input: [[1, 2], 'a'] },
+  },
+  {
+    param: 'input.0.1',
+    valid: { input: [[1, 2]] },
+    invalid: { input: [[1, [2]]] },
+  },
+  { param: 'dimensions', valid: { dimensions: 8 }, invalid: { dimensions: 0 } },
+  {
+    param: 'dimensions',
+    valid: { dimensions: 4 },
+    invalid: { dimensions: '8' },
+  },
+  {
+    param: 'encoding_format',
+    valid: { encoding_format: 'base64' },
+    invalid: { encoding_format: 'hex' },
+  },
+  { param: 'user', valid: { user: 'u-1' }, invalid: { user: ['u'] } },
+  { param: 'model', valid: {}, invalid: { model: '' } },
+];
+
+function errorOf(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text).error ?? {};
+  } catch {
+    return { body: text.slice(0, 80) };
+  }
+}
+
+describe('every OpenAI request parameter is checked by type and range, naming the field', () => {
+  let simulator: SimulatorServer;
+  let gateway: Gateway;
+  let url: string;
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    ({ gateway, url } = await startGateway(simulator.url));
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await simulator.stop();
+  });
+
+  const post = (path: string, body: Fields) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEYS.northwind}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(body),
+    });
+
+  /** What went wrong with each case, so a failure lists every offending one. */
+  async function check(
+    path: string,
+    base: Fields,
+    cases: ParamCase[],
+  ): Promise<string[]> {
+    const wrong: string[] = [];
+    for (const { param, valid, invalid } of cases) {
+      const good = await post(path, { ...base, ...valid });
+      const goodText = await good.text();
+      if (good.status !== 200) {
+        wrong.push(
+          `valid ${JSON.stringify(valid)}: ${good.status} ${goodText.slice(
+            0,
+            200,
+          )}`,
+        );
+      }
+      const bad = await post(path, { ...base, ...invalid });
+      const error = errorOf(await bad.text());
+      if (
+        bad.status !== 400 ||
+        error.type !== 'invalid_request_error' ||
+        error.param !== param ||
+        typeof error.message !== 'string' ||
+        !error.message.includes(param)
+      ) {
+        wrong.push(
+          `invalid ${JSON.stringify(invalid).slice(0, 120)}: ${
+            bad.status
+          } ${JSON.stringify(error)}, expected param ${param}`,
+        );
+      }
+    }
+    return wrong;
+  }
+
+  it('chat completions', async () => {
+    const wrong = await check(
+      '/v1/chat/completions',
+      {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hello' }],
+        max_tokens: 8,
+      },
+      CHAT_CASES,
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  it('embeddings', async () => {
+    const wrong = await check(
+      '/v1/embeddings',
+      { model: 'text-embedding-3-small', input: 'hello' },
+      EMBEDDINGS_CASES,
+    );
+    expect(wrong).toEqual([]);
+  });
+});

@@ -1,0 +1,118 @@
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiskSpool, SpoolDrop } from './DiskSpool';
+
+const line = (id: string) => `{"id":"${id}","padding":"${'x'.repeat(80)}"}\n`;
+
+async function readAll(spool: DiskSpool): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of await spool.segments()) {
+    for (const json of await spool.read(name)) ids.push(JSON.parse(json).id);
+  }
+  return ids;
+}
+
+describe('DiskSpool', () => {
+  it('writes every event once across rotations, sealed segments in order, none left open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const spool = new DiskSpool(dir);
+    spool.recover();
+    const written: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const id = `event-${String(i).padStart(3, '0')}`;
+      spool.write(line(id), 1);
+      written.push(id);
+      // Rotations land between writes, sealing in the background while writes go on.
+      if (i % 7 === 0) spool.rotate();
+    }
+    await spool.rotate();
+    expect(await readAll(spool)).toEqual(written);
+    expect(readdirSync(dir).filter(name => name.endsWith('.open'))).toEqual([]);
+    expect(spool.depth().bytes).toBe(written.length * line('event-000').length);
+  });
+
+  it('after a kill, seals the segment left open and cuts its torn last line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const killed = new DiskSpool(dir);
+    killed.recover();
+    killed.write(line('sealed-1'), 1);
+    await killed.rotate();
+    killed.write(line('open-1') + line('open-2'), 2);
+    // The process dies inside its next write: half a line reaches the file.
+    const [open] = readdirSync(dir).filter(name => name.endsWith('.open'));
+    appendFileSync(join(dir, open), line('torn').slice(0, 30));
+
+    const next = new DiskSpool(dir);
+    expect(next.recover()).toEqual({ segments: 1, tornBytes: 30 });
+    expect(await readAll(next)).toEqual(['sealed-1', 'open-1', 'open-2']);
+    // The segment is whole again: it ends with the last whole line.
+    const names = await next.segments();
+    expect(
+      readFileSync(join(dir, names[names.length - 1]), 'utf8').endsWith('}\n'),
+    ).toBe(true);
+    // The new process appends to its own segment, after the recovered ones.
+    next.write(line('after-restart'), 1);
+    await next.rotate();
+    expect(await readAll(next)).toEqual([
+      'sealed-1',
+      'open-1',
+      'open-2',
+      'after-restart',
+    ]);
+    // Recovering again changes nothing: nothing is doubled by a second restart.
+    expect(new DiskSpool(dir).recover()).toEqual({
+      segments: 0,
+      tornBytes: 0,
+    });
+  });
+
+  it('drops the oldest segments over its byte cap and says what it dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const drops: SpoolDrop[] = [];
+    const size = line('event-000').length;
+    const spool = new DiskSpool(dir, {
+      maxBytes: 10 * size,
+      onDrop: drop => drops.push(drop),
+    });
+    spool.recover();
+    for (let i = 0; i < 16; i++) {
+      spool.write(line(`event-${String(i).padStart(3, '0')}`), 1);
+      if (i % 2 === 1) await spool.rotate();
+    }
+    // Eight segments of two events, sixteen events: the three oldest segments went.
+    expect(await readAll(spool)).toEqual(
+      Array.from(
+        { length: 10 },
+        (_, i) => `event-${String(i + 6).padStart(3, '0')}`,
+      ),
+    );
+    const total = drops.reduce(
+      (sum, drop) => ({
+        segments: sum.segments + drop.segments,
+        events: sum.events + drop.events,
+        bytes: sum.bytes + drop.bytes,
+      }),
+      { segments: 0, events: 0, bytes: 0 },
+    );
+    expect(total).toEqual({ segments: 3, events: 6, bytes: 6 * size });
+    expect(Date.parse(drops[0].oldest)).toBeLessThanOrEqual(
+      Date.parse(drops[drops.length - 1].newest),
+    );
+    expect(spool.depth()).toEqual({ segments: 5, bytes: 10 * size });
+  });
+
+  it('reads no partial event from a segment that does not end with a newline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const name = '000001700000000-000001-abc.jsonl';
+    writeFileSync(join(dir, name), line('whole') + line('cut').slice(0, 20));
+    const spool = new DiskSpool(dir);
+    expect(await spool.read(name)).toEqual([line('whole').trimEnd()]);
+  });
+});

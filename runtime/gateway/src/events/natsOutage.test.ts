@@ -1,0 +1,170 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AckPolicy, connect, DeliverPolicy } from 'nats';
+import type { SimulatorServer } from '@cellport/simulator';
+import {
+  eventually,
+  KEYS,
+  startSimulator,
+  testState,
+} from '../__testUtils__/fixtures';
+import {
+  freePort,
+  startGatewayProcess,
+  startNatsServer,
+  TestProcess,
+} from '../__testUtils__/processes';
+import { EVENTS_STREAM } from './NatsTransport';
+
+// A NATS server of the test's own and a gateway process are killed and restarted under load.
+jest.setTimeout(60_000);
+
+async function chat(url: string, i: number): Promise<string> {
+  const response = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${KEYS.northwind}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: `nats outage ${i}` }],
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`answered ${response.status}`);
+  return response.headers.get('x-request-id')!;
+}
+
+/** Every message of the stream, read once: its Nats-Msg-Id and the ids of its events. */
+async function readStream(
+  natsUrl: string,
+): Promise<Array<{ msgId: string; eventIds: string[] }>> {
+  const nc = await connect({ servers: natsUrl, timeout: 5000 });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const total = (await jsm.streams.info(EVENTS_STREAM)).state.messages;
+    const consumer = await jsm.consumers.add(EVENTS_STREAM, {
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.All,
+    });
+    const reader = await nc
+      .jetstream()
+      .consumers.get(EVENTS_STREAM, consumer.name);
+    const messages: Array<{ msgId: string; eventIds: string[] }> = [];
+    for (let round = 0; round < 50 && messages.length < total; round++) {
+      const batch = await reader.fetch({
+        max_messages: total - messages.length,
+        expires: 1000,
+      });
+      for await (const message of batch) {
+        messages.push({
+          msgId: message.headers?.get('Nats-Msg-Id') ?? '',
+          eventIds: (
+            message.json() as { events: Array<{ id: string }> }
+          ).events.map(event => event.id),
+        });
+      }
+    }
+    return messages;
+  } finally {
+    await nc.close();
+  }
+}
+
+describe('NATS going away under load', () => {
+  let simulator: SimulatorServer;
+  beforeAll(async () => {
+    simulator = await startSimulator();
+  });
+  afterAll(() => simulator.stop());
+
+  it('keeps events in the spool while NATS is down, across a gateway SIGKILL, and delivers each exactly once when it returns', async () => {
+    const port = await freePort();
+    const natsUrl = `127.0.0.1:${port}`;
+    const work = mkdtempSync(join(tmpdir(), 'cellport-nats-'));
+    const storeDir = join(work, 'jetstream');
+    const spoolDir = join(work, 'spool');
+    const stateFile = join(work, 'state.json');
+    writeFileSync(stateFile, JSON.stringify(testState(simulator.url)));
+    const processes: TestProcess[] = [];
+    const start = async <T extends TestProcess>(started: Promise<T>) => {
+      const child = await started;
+      processes.push(child);
+      return child;
+    };
+    const startGateway = () =>
+      start(
+        startGatewayProcess({
+          GATEWAY_STATE_FILE: stateFile,
+          GATEWAY_EVENTS: 'nats',
+          GATEWAY_NATS_URL: natsUrl,
+          GATEWAY_SPOOL_DIR: spoolDir,
+          GATEWAY_EVENTS_URL: '',
+          GATEWAY_REDIS_URL: '',
+        }),
+      );
+    const answered: string[] = [];
+    let next = 0;
+    /** Requests until `until` holds or the gateway is gone; resolves when all workers ended. */
+    const load = async (url: string, until: () => boolean) => {
+      const worker = async () => {
+        for (let n = 0; n < 20_000 && !until(); n++) {
+          try {
+            answered.push(await chat(url, next++));
+          } catch {
+            return;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 6 }, worker));
+    };
+    try {
+      let nats = await start(startNatsServer(port, storeDir));
+      const first = await startGateway();
+      let killed = false;
+      const firstLoad = load(first.url, () => killed);
+      await eventually(() => answered.length >= 100, 800);
+      await nats.kill('SIGKILL');
+      // Requests go on being answered at once; their events wait in the spool...
+      const atOutage = answered.length;
+      await eventually(() => answered.length >= atOutage + 150, 800);
+      // ...and survive the gateway being killed in the middle of its load.
+      await first.kill('SIGKILL');
+      killed = true;
+      await firstLoad;
+
+      nats = await start(startNatsServer(port, storeDir));
+      const second = await startGateway();
+      const atRestart = answered.length;
+      await load(second.url, () => answered.length >= atRestart + 100);
+
+      // Delivered when the spool holds nothing but its dead-letter folder.
+      await eventually(
+        () =>
+          readdirSync(spoolDir).filter(name => name !== 'dead').length === 0,
+        800,
+      );
+      const messages = await readStream(natsUrl);
+      // The consumer dedupes by message id (a redelivered batch keeps its id); beyond that,
+      // no event may appear in two messages.
+      const seen = new Map<string, number>();
+      const msgIds = new Set<string>();
+      for (const message of messages) {
+        if (msgIds.has(message.msgId)) continue;
+        msgIds.add(message.msgId);
+        for (const id of message.eventIds)
+          seen.set(id, (seen.get(id) ?? 0) + 1);
+      }
+      const missing = answered.filter(
+        id => seen.get(`${id}-rd`) !== 1 || seen.get(`${id}-us`) !== 1,
+      );
+      expect(missing).toEqual([]);
+      expect([...seen.values()].filter(count => count !== 1)).toEqual([]);
+    } finally {
+      await Promise.all(processes.map(child => child.kill()));
+    }
+  });
+});

@@ -1,0 +1,300 @@
+import {
+  createServer,
+  IncomingMessage,
+  Server,
+  ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SimulatorServer } from '@cellport/simulator';
+import type { UsageEvent } from '@cellport/plugin-platform-common';
+import {
+  eventually,
+  KEYS,
+  startGateway,
+  startSimulator,
+  testState,
+} from '../__testUtils__/fixtures';
+import type { Gateway } from '../createGateway';
+
+// Real servers: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+const chunk = (content: string) =>
+  `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}`;
+
+type Answer = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** An upstream that answers whatever the test tells it to, over plain node:http. */
+class RawUpstream {
+  answer: Answer = (_req, res) => res.writeHead(500).end();
+  calls = 0;
+  private readonly server: Server = createServer((req, res) => {
+    this.calls += 1;
+    req.resume();
+    req.on('end', () => this.answer(req, res));
+  });
+
+  async start(): Promise<string> {
+    await new Promise<void>(resolve =>
+      this.server.listen(0, '127.0.0.1', () => resolve()),
+    );
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>(resolve => this.server.close(() => resolve()));
+  }
+}
+
+describe('an upstream that answers garbage gets the caller a 502, never a 200', () => {
+  let simulator: SimulatorServer;
+  let upstream: RawUpstream;
+  let upstreamUrl: string;
+  let gateway: Gateway;
+  let url: string;
+  let usage: () => UsageEvent[];
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    upstream = new RawUpstream();
+    upstreamUrl = await upstream.start();
+  });
+  afterAll(async () => {
+    await upstream.stop();
+    await simulator.stop();
+  });
+
+  beforeEach(async () => {
+    // Every profile is served by the raw upstream except eu-small, the agent's fallback.
+    const state = testState(upstreamUrl);
+    const euSmall = state.modelProfiles.find(p => p.id === 'eu-small')!;
+    euSmall.endpoint = `${simulator.url}/v1`;
+    let events;
+    ({ gateway, url, events } = await startGateway(simulator.url, {
+      state,
+      // One failure opens a circuit: a failure that was not counted shows as a closed one.
+      overrides: { breaker: { failureThreshold: 1, openMs: 60_000 } },
+    }));
+    usage = () => events.usage() as UsageEvent[];
+  });
+  afterEach(() => gateway.stop());
+
+  const post = (body: object, key = KEYS.brightpath) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        messages: [{ role: 'user', content: 'hello' }],
+        ...body,
+      }),
+    });
+
+  /**
+   * What a request came to: its answer, the circuit of the one profile that can serve it
+   * (us-small for brightpath's gpt-4o-mini, claude for claude-haiku) and its usage event.
+   */
+  async function outcome(
+    model: 'gpt-4o-mini' | 'claude-haiku',
+    stream: boolean,
+  ) {
+    const response = await post({ model, stream });
+    const text = await response.text();
+    const profile = model === 'gpt-4o-mini' ? 'us-small' : 'claude';
+    await eventually(() => usage().length === 1);
+    return {
+      status: response.status,
+      text,
+      circuit: gateway.deps.health.get(profile).breaker.state,
+      usage: usage()[0],
+    };
+  }
+
+  /** A 502 the upstream is blamed for: one failure opened its circuit. */
+  const upstreamFailed = {
+    status: 502,
+    text: expect.stringContaining('"code":"upstream_error"'),
+    circuit: 'open',
+    usage: expect.objectContaining({
+      status: 502,
+      errorClass: 'upstream-error',
+    }),
+  };
+
+  const json =
+    (body: string, type = 'application/json'): Answer =>
+    (_req, res) =>
+      res.writeHead(200, { 'content-type': type }).end(body);
+
+  it.each([
+    ['invalid JSON', 'not json {'],
+    ['a truncated JSON object', '{"id":"c1","choices":[{"message":'],
+    ['an empty body', ''],
+    ['JSON that is not an object', '[1,2,3]'],
+  ])('openai: %s', async (_what, body) => {
+    upstream.answer = json(body);
+    expect(await outcome('gpt-4o-mini', false)).toEqual(upstreamFailed);
+  });
+
+  it.each([
+    ['invalid JSON', 'not json {'],
+    ['JSON that is not a Messages answer', '{"error":"nope"}'],
+    [
+      'a Messages answer too deep to serialize',
+      `{"id":${'['.repeat(10_000)}${']'.repeat(10_000)},"content":[]}`,
+    ],
+  ])('anthropic: %s', async (_what, body) => {
+    upstream.answer = json(body);
+    expect(await outcome('claude-haiku', false)).toEqual(upstreamFailed);
+  });
+
+  it.each([
+    ['a JSON answer', json('{"id":"c1","choices":[]}')],
+    ['an HTML page', json('<html>busy</html>', 'text/html')],
+    [
+      'garbage with an SSE content-type',
+      json('hello world\n\n', 'text/event-stream'),
+    ],
+    ['a stream with no event', json('', 'text/event-stream')],
+    [
+      'garbage that never ends an event',
+      json(`${'x'.repeat(100)}\n`, 'text/event-stream'),
+    ],
+  ])('openai stream: %s', async (_what, answer) => {
+    upstream.answer = answer;
+    expect(await outcome('gpt-4o-mini', true)).toEqual(upstreamFailed);
+  });
+
+  it.each([
+    ['an HTML page', json('<html>busy</html>', 'text/html')],
+    [
+      'garbage with an SSE content-type',
+      json('hello\n\n', 'text/event-stream'),
+    ],
+    [
+      'an event that is not JSON',
+      json('event: message_start\ndata: {oops}\n\n', 'text/event-stream'),
+    ],
+    [
+      'an event too deep to translate',
+      json(
+        `data: {"type":"message_start","message":{"id":${'['.repeat(
+          10_000,
+        )}${']'.repeat(10_000)}}}\n\n`,
+        'text/event-stream',
+      ),
+    ],
+  ])('anthropic stream: %s', async (_what, answer) => {
+    upstream.answer = answer;
+    expect(await outcome('claude-haiku', true)).toEqual(upstreamFailed);
+  });
+
+  it('falls back to the next upstream, counting the failure against the first', async () => {
+    upstream.answer = json('not json {');
+    const response = await post(
+      { model: 'gpt-4o', max_tokens: 8 },
+      KEYS.northwindAgent,
+    );
+    expect(response.status).toBe(200);
+    expect((await response.json()).choices[0].message.content).toBeTruthy();
+    expect(gateway.deps.health.get('eu-large').breaker.state).toBe('open');
+    await eventually(() => usage().length === 1);
+    expect(usage()[0]).toMatchObject({
+      status: 200,
+      modelProfile: 'eu-small',
+    });
+  });
+
+  it('garbage mid-stream ends the stream with an error event, counted as a failure', async () => {
+    let release!: () => void;
+    const released = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    upstream.answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`${chunk('Hello')}\n\n`);
+      // The garbage comes once the caller has the first event, so it is truly mid-stream.
+      released.then(() => res.end('<html>proxy error</html>\n\n'));
+    };
+    const response = await post({ model: 'gpt-4o-mini', stream: true });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (text.includes('"content":"Hello"')) release();
+    }
+    // The body ends cleanly (no network error): the last event says what happened.
+    const events = text.trim().split('\n\n');
+    expect(events[0]).toContain('"content":"Hello"');
+    expect(events).toHaveLength(2);
+    const error = JSON.parse(events[1].slice('data: '.length)).error;
+    expect(error).toMatchObject({
+      type: 'api_error',
+      code: 'upstream_stream_broken',
+    });
+    expect(error.message).toContain('not SSE');
+    expect(gateway.deps.health.get('us-small').breaker.state).toBe('open');
+    await eventually(() => usage().length === 1);
+    expect(usage()[0]).toMatchObject({
+      status: 502,
+      errorClass: 'upstream-error',
+    });
+  });
+
+  it('relays CRLF-framed events one by one, not at the end of the stream', async () => {
+    let release!: () => void;
+    const released = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    let sentRestBy: 'client' | 'timeout' | undefined;
+    upstream.answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`${chunk('first')}\r\n\r\n`);
+      // The rest waits until the caller has seen the first event; a gateway that holds events
+      // back would only let it through after this bounded wait.
+      const timer = setTimeout(() => {
+        sentRestBy ??= 'timeout';
+        release();
+      }, 5_000);
+      released.then(() => {
+        clearTimeout(timer);
+        sentRestBy ??= 'client';
+        // A CRLF split across two writes.
+        res.write(`${chunk('second')}\r\n\r`);
+        setImmediate(() => res.end('\ndata: [DONE]\r\n\r\n'));
+      });
+    };
+    const response = await post({ model: 'gpt-4o-mini', stream: true });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('"content":"first"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    const firstSeenBeforeRest = sentRestBy === undefined;
+    release();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(firstSeenBeforeRest).toBe(true);
+    expect(sentRestBy).toBe('client');
+    expect(text).not.toContain('\r');
+    expect(text.split('\n\n').filter(Boolean)).toEqual([
+      chunk('first'),
+      chunk('second'),
+      'data: [DONE]',
+    ]);
+  });
+});

@@ -1,0 +1,106 @@
+import type { UpstreamFailure, UpstreamStream } from './types';
+import { classifyTransportError, UpstreamResponse } from './UpstreamHttp';
+
+/**
+ * The upstream answered, but not with something the gateway can relay: invalid JSON, a
+ * stream that is not SSE, an error event. Its message is safe to show the caller.
+ */
+export class UpstreamAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamAnswerError';
+  }
+}
+
+/**
+ * An unusable answer is that upstream's failure: it counts against its circuit breaker and
+ * another upstream is tried, as for a 5xx; when none is left the caller gets 502.
+ */
+export function unusableAnswer(
+  message: string,
+  status?: number,
+): UpstreamFailure {
+  return {
+    errorClass: 'upstream-error',
+    status,
+    retriable: true,
+    message,
+  };
+}
+
+/** Whether a JSON answer body is a JSON object; the bytes themselves are relayed as they came. */
+export function jsonObjectProblem(text: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return 'upstream answered with invalid JSON';
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return 'upstream answered with JSON that is not an object';
+  }
+  return undefined;
+}
+
+/** A streamed answer must come as SSE; anything else is refused before a byte is relayed. */
+export function streamContentTypeProblem(
+  response: UpstreamResponse,
+): string | undefined {
+  const type = String(response.headers['content-type'] ?? '');
+  if (type.toLowerCase().startsWith('text/event-stream')) {
+    return undefined;
+  }
+  // Read a little of it so the connection can be reused, then drop it.
+  response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+  return `upstream answered a stream request with content-type "${type.slice(
+    0,
+    60,
+  )}" instead of text/event-stream`;
+}
+
+/**
+ * Waits for a stream's first complete event before the caller is answered, so that a stream
+ * which is garbage from its first line, or ends before any event, is a 502 (and another
+ * upstream is tried), never a 200 with nothing behind it.
+ */
+export async function startStream(
+  events: AsyncGenerator<string>,
+  signal: AbortSignal,
+  status: number,
+  rest: Omit<UpstreamStream, 'kind' | 'chunks'>,
+): Promise<UpstreamStream | { kind: 'failure'; failure: UpstreamFailure }> {
+  let first: IteratorResult<string>;
+  try {
+    first = await events.next();
+  } catch (error) {
+    return {
+      kind: 'failure',
+      failure:
+        error instanceof UpstreamAnswerError && !signal.aborted
+          ? unusableAnswer(error.message, status)
+          : classifyTransportError(error, signal),
+    };
+  }
+  if (first.done) {
+    return {
+      kind: 'failure',
+      failure: signal.aborted
+        ? classifyTransportError(undefined, signal)
+        : unusableAnswer(
+            'upstream stream ended before its first event',
+            status,
+          ),
+    };
+  }
+  const head = first.value;
+  async function* chunks(): AsyncGenerator<string> {
+    try {
+      yield head;
+      yield* events;
+    } finally {
+      // A caller that stops after the first event must still release the upstream body.
+      await events.return(undefined);
+    }
+  }
+  return { kind: 'stream', chunks: chunks(), ...rest };
+}

@@ -1,0 +1,111 @@
+import { GatewayError } from '../http/GatewayError';
+
+/**
+ * OpenAI's checks of one chat message's fields besides its role, and of its content parts.
+ * They go a fixed number of levels deep (message → tool call → function), never into
+ * free-form values.
+ */
+
+type Json = Record<string, unknown>;
+
+function fail(param: string, what: string): never {
+  throw GatewayError.invalid(`${param} ${what}`, param);
+}
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+/** Only an assistant turn (which may hold just tool calls) may come without content. */
+const CONTENT_REQUIRED = new Set(['system', 'developer', 'user', 'tool']);
+
+function checkToolCalls(calls: unknown, at: string) {
+  if (!present(calls)) return;
+  if (!Array.isArray(calls)) fail(`${at}.tool_calls`, 'must be an array');
+  for (let j = 0; j < calls.length; j++) {
+    const call = calls[j];
+    const param = `${at}.tool_calls.${j}`;
+    if (!isObject(call)) fail(param, 'must be an object');
+    if (typeof call.id !== 'string') fail(`${param}.id`, 'must be a string');
+    if (call.type === 'custom') continue;
+    const fn = call.function;
+    if (!isObject(fn)) fail(`${param}.function`, 'must be an object');
+    if (typeof fn.name !== 'string') {
+      fail(`${param}.function.name`, 'must be a string');
+    }
+    if (typeof fn.arguments !== 'string') {
+      fail(`${param}.function.arguments`, 'must be a string (JSON text)');
+    }
+  }
+}
+
+/** Checks a message's fields other than `role` and `content` (the summary reads those). */
+export function validateMessageFields(message: Json, index: number): void {
+  const at = `messages.${index}`;
+  const role = message.role as string;
+  const content = message.content;
+  if (!present(content)) {
+    const toolTurn =
+      role === 'assistant' &&
+      (present(message.tool_calls) || present(message.function_call));
+    if (CONTENT_REQUIRED.has(role) || (role === 'assistant' && !toolTurn)) {
+      fail(`${at}.content`, `is required for a ${role} message`);
+    }
+  }
+  if (present(message.name) && typeof message.name !== 'string') {
+    fail(`${at}.name`, 'must be a string');
+  }
+  if (role === 'tool' && typeof message.tool_call_id !== 'string') {
+    fail(`${at}.tool_call_id`, 'must be a string for a tool message');
+  }
+  if (role === 'function' && typeof message.name !== 'string') {
+    fail(`${at}.name`, 'must be a string for a function message');
+  }
+  checkToolCalls(message.tool_calls, at);
+}
+
+/** Checks one content part (`messages.<index>.content.<part>`) by its type. */
+export function validateContentPart(
+  part: unknown,
+  index: number,
+  partIndex: number,
+): void {
+  const at = `messages.${index}.content.${partIndex}`;
+  if (!isObject(part) || typeof part.type !== 'string') {
+    fail(`${at}.type`, 'must be a string');
+  }
+  switch (part.type) {
+    case 'text':
+      if (typeof part.text !== 'string') fail(`${at}.text`, 'must be a string');
+      return;
+    case 'image_url': {
+      const image = part.image_url;
+      if (!isObject(image) || typeof image.url !== 'string') {
+        fail(`${at}.image_url.url`, 'must be a string');
+      }
+      return;
+    }
+    case 'input_audio': {
+      const audio = part.input_audio;
+      if (
+        !isObject(audio) ||
+        typeof audio.data !== 'string' ||
+        typeof audio.format !== 'string'
+      ) {
+        fail(`${at}.input_audio`, 'must be an object with data and format');
+      }
+      return;
+    }
+    case 'refusal':
+      if (typeof part.refusal !== 'string') {
+        fail(`${at}.refusal`, 'must be a string');
+      }
+      return;
+    default:
+    // Other part types (files, newer modalities) pass to the upstream, which knows them.
+  }
+}

@@ -1,0 +1,277 @@
+import { GatewayError } from '../http/GatewayError';
+
+/**
+ * OpenAI's checks of a chat request's optional parameters, by type and range, each failure a
+ * 400 naming the field as OpenAI does. `null` counts as absent, as it does for OpenAI.
+ * Parameters OpenAI does not know are passed through: vLLM and others take extra ones.
+ * Checks go one level into objects and arrays at most (plus fixed paths such as
+ * `tools.0.function.name`), never into free-form values such as a tool's JSON schema.
+ */
+
+type Json = Record<string, unknown>;
+
+function fail(param: string, what: string): never {
+  throw GatewayError.invalid(`${param} ${what}`, param);
+}
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function checkNumber(body: Json, field: string, min: number, max: number) {
+  const value = body[field];
+  if (
+    present(value) &&
+    (typeof value !== 'number' || !(value >= min && value <= max))
+  ) {
+    fail(field, `must be a number from ${min} to ${max}`);
+  }
+}
+
+function checkInteger(body: Json, field: string, min: number, max: number) {
+  const value = body[field];
+  if (
+    present(value) &&
+    (!Number.isInteger(value) ||
+      (value as number) < min ||
+      (value as number) > max)
+  ) {
+    fail(field, `must be an integer from ${min} to ${max}`);
+  }
+}
+
+function checkType(body: Json, field: string, type: 'string' | 'boolean') {
+  const value = body[field];
+  if (present(value) && typeof value !== type) {
+    fail(field, `must be a ${type}`);
+  }
+}
+
+function checkObject(body: Json, field: string) {
+  const value = body[field];
+  if (present(value) && !isObject(value)) {
+    fail(field, 'must be an object');
+  }
+}
+
+/** OpenAI's rule for function names. */
+const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+function checkFunctionName(name: unknown, param: string) {
+  if (typeof name !== 'string' || !FUNCTION_NAME.test(name)) {
+    fail(param, 'must be 1 to 64 letters, digits, underscores or dashes');
+  }
+}
+
+function checkStop(stop: unknown) {
+  if (!present(stop) || typeof stop === 'string') return;
+  if (!Array.isArray(stop) || stop.length > 4) {
+    fail('stop', 'must be a string or an array of up to 4 strings');
+  }
+  for (let i = 0; i < stop.length; i++) {
+    if (typeof stop[i] !== 'string') fail(`stop.${i}`, 'must be a string');
+  }
+}
+
+function checkLogitBias(bias: unknown) {
+  if (!present(bias)) return;
+  if (!isObject(bias)) fail('logit_bias', 'must be an object');
+  for (const token of Object.keys(bias)) {
+    if (!/^\d{1,10}$/.test(token)) {
+      fail('logit_bias', `keys must be token ids, got "${token.slice(0, 20)}"`);
+    }
+    const value = bias[token];
+    if (typeof value !== 'number' || !(value >= -100 && value <= 100)) {
+      fail(`logit_bias.${token}`, 'must be a number from -100 to 100');
+    }
+  }
+}
+
+function checkMetadata(metadata: unknown) {
+  if (!present(metadata)) return;
+  if (!isObject(metadata)) fail('metadata', 'must be an object');
+  let count = 0;
+  for (const key of Object.keys(metadata)) {
+    count += 1;
+    if (count > 16) fail('metadata', 'may hold at most 16 pairs');
+    if (key.length > 64)
+      fail('metadata', 'keys may have at most 64 characters');
+    const value = metadata[key];
+    if (typeof value !== 'string' || value.length > 512) {
+      fail(`metadata.${key}`, 'must be a string of at most 512 characters');
+    }
+  }
+}
+
+function checkStreamOptions(body: Json) {
+  const options = body.stream_options;
+  if (!present(options)) return;
+  if (!isObject(options)) fail('stream_options', 'must be an object');
+  if (body.stream !== true) {
+    fail('stream_options', 'is only allowed when stream is true');
+  }
+  if (
+    present(options.include_usage) &&
+    typeof options.include_usage !== 'boolean'
+  ) {
+    fail('stream_options.include_usage', 'must be a boolean');
+  }
+}
+
+function checkResponseFormat(format: unknown) {
+  if (!present(format)) return;
+  if (!isObject(format)) fail('response_format', 'must be an object');
+  switch (format.type) {
+    case 'text':
+    case 'json_object':
+      return;
+    case 'json_schema': {
+      const schema = format.json_schema;
+      if (!isObject(schema)) {
+        fail('response_format.json_schema', 'must be an object');
+      }
+      checkFunctionName(schema.name, 'response_format.json_schema.name');
+      if (present(schema.schema) && !isObject(schema.schema)) {
+        fail('response_format.json_schema.schema', 'must be an object');
+      }
+      if (present(schema.strict) && typeof schema.strict !== 'boolean') {
+        fail('response_format.json_schema.strict', 'must be a boolean');
+      }
+      return;
+    }
+    default:
+      fail('response_format.type', 'must be text, json_object or json_schema');
+  }
+}
+
+/** A function definition, as in `tools[i].function` and the older `functions[i]`. */
+function checkFunction(fn: unknown, param: string) {
+  if (!isObject(fn)) fail(param, 'must be an object');
+  checkFunctionName(fn.name, `${param}.name`);
+  if (present(fn.description) && typeof fn.description !== 'string') {
+    fail(`${param}.description`, 'must be a string');
+  }
+  if (present(fn.parameters) && !isObject(fn.parameters)) {
+    fail(`${param}.parameters`, 'must be an object (a JSON schema)');
+  }
+  if (present(fn.strict) && typeof fn.strict !== 'boolean') {
+    fail(`${param}.strict`, 'must be a boolean');
+  }
+}
+
+function checkTools(tools: unknown) {
+  if (!present(tools)) return;
+  if (!Array.isArray(tools) || tools.length > 128) {
+    fail('tools', 'must be an array of at most 128 tools');
+  }
+  for (let i = 0; i < tools.length; i++) {
+    const tool = tools[i];
+    if (!isObject(tool) || typeof tool.type !== 'string') {
+      fail(`tools.${i}.type`, 'must be a string');
+    }
+    if (tool.type === 'function') {
+      checkFunction(tool.function, `tools.${i}.function`);
+    } else if (tool.type === 'custom') {
+      if (!isObject(tool.custom))
+        fail(`tools.${i}.custom`, 'must be an object');
+      checkFunctionName(tool.custom.name, `tools.${i}.custom.name`);
+    } else {
+      fail(`tools.${i}.type`, 'must be function or custom');
+    }
+  }
+}
+
+function checkToolChoice(body: Json) {
+  const choice = body.tool_choice;
+  if (!present(choice)) return;
+  if (typeof choice === 'string') {
+    if (choice !== 'none' && choice !== 'auto' && choice !== 'required') {
+      fail('tool_choice', 'must be none, auto, required or an object');
+    }
+    return;
+  }
+  if (!isObject(choice) || typeof choice.type !== 'string') {
+    fail(
+      'tool_choice',
+      'must be none, auto, required or an object with a type',
+    );
+  }
+  if (choice.type === 'function') {
+    if (!isObject(choice.function)) {
+      fail('tool_choice.function', 'must be an object');
+    }
+    checkFunctionName(choice.function.name, 'tool_choice.function.name');
+  }
+  if (choice.type === 'function' || choice.type === 'custom') {
+    if (!Array.isArray(body.tools) || body.tools.length === 0) {
+      fail('tool_choice', 'is only allowed when tools are given');
+    }
+  }
+}
+
+function checkFunctions(body: Json) {
+  const functions = body.functions;
+  if (present(functions)) {
+    if (!Array.isArray(functions) || functions.length > 128) {
+      fail('functions', 'must be an array of at most 128 functions');
+    }
+    for (let i = 0; i < functions.length; i++) {
+      checkFunction(functions[i], `functions.${i}`);
+    }
+  }
+  const call = body.function_call;
+  if (!present(call) || call === 'none' || call === 'auto') return;
+  if (!isObject(call)) fail('function_call', 'must be none, auto or an object');
+  checkFunctionName(call.name, 'function_call.name');
+}
+
+/**
+ * Checks every OpenAI chat parameter besides `model`, `messages`, `stream` and the token
+ * limits (read by the summary). Cheap on the common path: a request that sets none of them
+ * costs one property lookup each.
+ */
+export function validateChatParams(body: Json): void {
+  checkNumber(body, 'temperature', 0, 2);
+  checkNumber(body, 'top_p', 0, 1);
+  checkNumber(body, 'presence_penalty', -2, 2);
+  checkNumber(body, 'frequency_penalty', -2, 2);
+  checkInteger(body, 'n', 1, 128);
+  checkInteger(body, 'seed', -(2 ** 63), 2 ** 63);
+  checkInteger(body, 'top_logprobs', 0, 20);
+  checkType(body, 'logprobs', 'boolean');
+  if (present(body.top_logprobs) && body.logprobs !== true) {
+    fail('top_logprobs', 'requires logprobs to be true');
+  }
+  checkType(body, 'parallel_tool_calls', 'boolean');
+  checkType(body, 'store', 'boolean');
+  checkType(body, 'user', 'string');
+  checkType(body, 'reasoning_effort', 'string');
+  checkType(body, 'service_tier', 'string');
+  checkType(body, 'verbosity', 'string');
+  checkType(body, 'prompt_cache_key', 'string');
+  checkType(body, 'safety_identifier', 'string');
+  checkObject(body, 'prediction');
+  checkObject(body, 'audio');
+  checkObject(body, 'web_search_options');
+  if (present(body.modalities)) {
+    const modalities = body.modalities;
+    if (
+      !Array.isArray(modalities) ||
+      !modalities.every(item => item === 'text' || item === 'audio')
+    ) {
+      fail('modalities', 'must be an array of "text" and "audio"');
+    }
+  }
+  checkStop(body.stop);
+  checkLogitBias(body.logit_bias);
+  checkMetadata(body.metadata);
+  checkStreamOptions(body);
+  checkResponseFormat(body.response_format);
+  checkTools(body.tools);
+  checkToolChoice(body);
+  checkFunctions(body);
+}

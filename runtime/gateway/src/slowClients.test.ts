@@ -1,0 +1,113 @@
+import { connect, Socket } from 'node:net';
+import type { SimulatorServer } from '@cellport/simulator';
+import { KEYS, startGateway, startSimulator } from './__testUtils__/fixtures';
+import type { Gateway } from './createGateway';
+
+// Real servers: generous limits so a loaded CI machine does not fail them. Node's own defaults
+// (60 s for headers, checked every 30 s) would take far longer than this to close the socket.
+jest.setTimeout(20_000);
+
+/** What a connection saw until the server closed it. */
+interface Closed {
+  received: string;
+  /** Bytes the client had written when the server closed the connection. */
+  sent: number;
+}
+
+/**
+ * Opens a raw connection, writes `preamble` at once, then `trickle` one byte per `everyMs`,
+ * and resolves when the server closes the connection.
+ */
+function slowClient(
+  url: string,
+  preamble: string,
+  trickle: string,
+  everyMs: number,
+): Promise<Closed> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(Number(port), hostname);
+    let received = '';
+    let sent = 0;
+    let timer: NodeJS.Timeout | undefined;
+    socket.on('data', data => {
+      received += data.toString('latin1');
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve({ received, sent });
+    });
+    socket.on('connect', () => {
+      socket.write(preamble);
+      sent = preamble.length;
+      timer = setInterval(() => {
+        if (sent - preamble.length >= trickle.length) {
+          clearInterval(timer);
+          socket.destroy();
+          reject(new Error('the client finished sending before being cut off'));
+          return;
+        }
+        socket.write(trickle[sent - preamble.length]);
+        sent += 1;
+      }, everyMs);
+    });
+  });
+}
+
+describe('slow clients are disconnected at the configured timeouts', () => {
+  let simulator: SimulatorServer;
+  let gateway: Gateway;
+  let url: string;
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    ({ gateway, url } = await startGateway(simulator.url, {
+      config: { headersTimeoutMs: 300, requestTimeoutMs: 600 },
+    }));
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await simulator.stop();
+  });
+
+  const body = JSON.stringify({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'hello' }],
+    max_tokens: 8,
+  });
+  // Headers that would take 600 × 50 ms = 30 s to send in full.
+  const headers = `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${
+    KEYS.brightpath
+  }\r\nX-Padding: ${'p'.repeat(600)}\r\nContent-Length: ${body.length}\r\n\r\n`;
+
+  it('closes a connection that sends its headers one byte at a time (slowloris)', async () => {
+    const closed = await slowClient(url, '', headers, 50);
+    expect(closed.sent).toBeLessThan(headers.length);
+    expect(closed.received).toMatch(/^HTTP\/1\.1 408 |^$/);
+  });
+
+  it('closes a connection that sends its body one byte at a time', async () => {
+    const closed = await slowClient(url, headers, body, 50);
+    expect(closed.sent).toBeLessThan(headers.length + body.length);
+    expect(closed.received).toMatch(/^HTTP\/1\.1 408 |^$/);
+  });
+
+  it('closes a kept-alive connection whose next request comes one byte at a time', async () => {
+    const closed = await slowClient(url, `${headers}${body}`, headers, 50);
+    expect(closed.sent).toBeLessThan(2 * headers.length + body.length);
+    expect(closed.received).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('still serves a client that sends its request at once', async () => {
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEYS.brightpath}`,
+        'content-type': 'application/json',
+      },
+      body,
+    });
+    expect(response.status).toBe(200);
+  });
+});

@@ -1,0 +1,103 @@
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import type { UpstreamResult } from '../providers/types';
+import { FallbackExecutor } from './FallbackExecutor';
+import { RetryBudget } from './RetryBudget';
+import { UpstreamHealth } from './UpstreamHealth';
+
+const profile = (
+  id: string,
+  upstreamModel = `${id}-model`,
+): GatewayModelProfile => ({
+  id,
+  alias: id,
+  type: 'chat',
+  provider: 'simulator',
+  upstreamModel,
+  endpoint: 'http://upstream.test/v1',
+  region: 'eu-west-1',
+  qualityTier: 'standard',
+  contextLength: 128_000,
+  maxOutputTokens: 4096,
+  features: [],
+  inputPerMillionUsd: 1,
+  outputPerMillionUsd: 1,
+  maxClassification: 'INTERNAL',
+});
+
+const unavailable: UpstreamResult = {
+  kind: 'failure',
+  failure: {
+    errorClass: 'upstream-unavailable',
+    retriable: true,
+    message: 'upstream unreachable (ECONNREFUSED)',
+  },
+};
+const answer: UpstreamResult = {
+  kind: 'json',
+  body: Buffer.from('{}'),
+  generatedText: () => '',
+};
+
+describe('FallbackExecutor', () => {
+  let now = 0;
+  const health = () =>
+    new UpstreamHealth({ failureThreshold: 2, openMs: 1000, now: () => now });
+
+  it('fails over to another upstream whatever the retry budget holds', async () => {
+    const upstreams = health();
+    // A budget with nothing left: any retry would be refused.
+    const executor = new FallbackExecutor(upstreams, new RetryBudget(0, 0));
+    const primary = profile('primary');
+    const fallback = profile('fallback');
+    // Past a connection failure, then past an open circuit: neither is a retry.
+    for (let i = 0; i < 5; i++) {
+      const outcome = await executor.run([primary, fallback], async p =>
+        p === primary ? unavailable : answer,
+      );
+      expect(outcome.ok && outcome.profile.id).toBe('fallback');
+    }
+    expect(upstreams.get('primary').breaker.state).toBe('open');
+  });
+
+  it('calls an upstream a second time only while the retry budget lasts', async () => {
+    const upstreams = health();
+    const executor = new FallbackExecutor(upstreams, new RetryBudget(0, 1));
+    // Two profiles on one deployment, then another upstream.
+    const first = profile('first', 'shared-model');
+    const twin = profile('twin', 'shared-model');
+    const other = profile('other');
+    const calls: string[] = [];
+    const call = async (p: GatewayModelProfile) => {
+      calls.push(p.id);
+      return p === other ? answer : unavailable;
+    };
+    await executor.run([first, twin, other], call);
+    await executor.run([twin, first, other], call);
+    // The reserve of one paid for the first retry; the second request went on to `other`.
+    expect(calls).toEqual(['first', 'twin', 'other', 'twin', 'other']);
+  });
+
+  it('gives back the half-open probe slot and the in-flight count when the call throws', async () => {
+    now = 0;
+    const upstreams = health();
+    const executor = new FallbackExecutor(upstreams, new RetryBudget());
+    const primary = profile('primary');
+    const status = upstreams.get('primary');
+    status.breaker.onFailure();
+    status.breaker.onFailure();
+    now = 1000;
+    expect(status.breaker.state).toBe('half-open');
+    // A request the adapter cannot even send throws instead of returning a failure.
+    await expect(
+      executor.run([primary], async () => {
+        throw new RangeError('Maximum call stack size exceeded');
+      }),
+    ).rejects.toThrow(RangeError);
+    expect(status.inFlight).toBe(0);
+    expect(status.breaker.refusesCalls()).toBe(false);
+    const outcome = await executor.run([primary], async () => answer);
+    expect(outcome.ok).toBe(true);
+    if (outcome.ok) outcome.finish('success');
+    expect(status.breaker.state).toBe('closed');
+  });
+});

@@ -10,10 +10,22 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { parseAllDocuments } = require('yaml');
+const { parse, parseAllDocuments } = require('yaml');
 
 const SIMULATOR_PORT = 7070;
 const FIRST_GATEWAY_PORT = 7081;
+/**
+ * The cell the browser tests apply from its Deploy card: the test command points the portal at
+ * a Kubernetes API server for this cell's `spec.cluster`.
+ */
+const DEPLOY_TEST_CELL = 'meridian-dedicated';
+/**
+ * Where the browser tests serve that cluster (Playwright's global setup), or the first port
+ * after the demo cells' gateways if they reach it. Below the kernel's ephemeral range, so no
+ * outgoing connection of the portal holds it; a cell added during the tests gets its gateway
+ * on another port, as the local runtime skips ports in use.
+ */
+const DEPLOY_TEST_CLUSTER_PORT = 7090;
 
 const token = bytes => crypto.randomBytes(bytes).toString('base64url');
 const sha256 = text => crypto.createHash('sha256').update(text).digest('hex');
@@ -40,20 +52,59 @@ function demoSecrets(repo, agents) {
 }
 
 /**
- * Everything the demo processes need: environment for the portal backend, the demo cells'
- * gateway ports, and the simulator's environment.
+ * Where the embedded default listens and what the demo catalog holds, read from app-config.yaml
+ * and examples/ without writing anything: the one place `npm start` and the test command take
+ * ports, counts and the deploy tests' cluster from.
  */
-function demoEnvironment(repo) {
+function demoLayout(repo) {
+  const config = parse(
+    fs.readFileSync(path.join(repo, 'app-config.yaml'), 'utf8'),
+  );
   const cells = loadExamples(repo, 'cells.yaml');
   const agents = loadExamples(repo, 'agents.yaml');
-  const secrets = demoSecrets(repo, agents);
-
-  // The portal's local runtime starts these cells' gateways on these ports (new cells get
-  // the next free one), so the demo traffic and the README's URLs stay put.
+  const deployCell = cells.find(c => c.metadata.name === DEPLOY_TEST_CELL);
+  const portOf = url => Number(new URL(url).port);
   const gateways = cells.map((cell, index) => ({
     cell: cell.metadata.name,
     port: FIRST_GATEWAY_PORT + index,
   }));
+  return {
+    portal: {
+      appUrl: config.app.baseUrl,
+      backendUrl: config.backend.baseUrl,
+      ports: [
+        portOf(config.app.baseUrl),
+        config.backend.listen?.port ?? portOf(config.backend.baseUrl),
+      ],
+    },
+    simulatorPort: SIMULATOR_PORT,
+    firstGatewayPort: FIRST_GATEWAY_PORT,
+    // The portal's local runtime starts these cells' gateways on these ports (new cells get
+    // the next free one), so the demo traffic and the README's URLs stay put.
+    gateways,
+    cells: cells.map(c => c.metadata.name),
+    agents: agents.map(a => a.metadata.name),
+    // Undefined when examples/ has no such cell with a cluster: the browser tests say so.
+    deployTestCell: deployCell?.spec?.cluster && {
+      name: deployCell.metadata.name,
+      cluster: deployCell.spec.cluster,
+      apiServerPort: Math.max(
+        DEPLOY_TEST_CLUSTER_PORT,
+        FIRST_GATEWAY_PORT + gateways.length,
+      ),
+    },
+  };
+}
+
+/**
+ * Everything the demo processes need: environment for the portal backend, the demo cells'
+ * gateway ports, and the simulator's environment.
+ */
+function demoEnvironment(repo) {
+  const layout = demoLayout(repo);
+  const agents = loadExamples(repo, 'agents.yaml');
+  const secrets = demoSecrets(repo, agents);
+  const { gateways } = layout;
 
   const apiKeys = agents.map(agent => {
     const key = secrets.agentKeys[agent.metadata.name];
@@ -79,7 +130,7 @@ function demoEnvironment(repo) {
       stateDir: path.join(repo, 'data', 'local-runtime'),
       spoolDir: path.join(repo, 'data', 'gateway-spool'),
       upstreamOrigin: `http://127.0.0.1:${SIMULATOR_PORT}`,
-      eventsUrl: 'http://localhost:7007',
+      eventsUrl: layout.portal.backendUrl,
       eventsToken: secrets.eventsToken,
       firstPort: FIRST_GATEWAY_PORT,
       ports: Object.fromEntries(gateways.map(g => [g.cell, g.port])),
@@ -105,6 +156,7 @@ function demoEnvironment(repo) {
   };
 
   return {
+    layout,
     backendEnv,
     gateways,
     simulator: {
@@ -120,4 +172,4 @@ function demoEnvironment(repo) {
   };
 }
 
-module.exports = { demoEnvironment };
+module.exports = { DEPLOY_TEST_CELL, demoEnvironment, demoLayout };

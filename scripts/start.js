@@ -56,7 +56,7 @@ process.on('SIGTERM', () => shutdown(0));
 console.error(
   [
     '[cellport] starting:',
-    '  portal     http://localhost:3000 (backend http://localhost:7007)',
+    `  portal     ${demo.layout.portal.appUrl} (backend ${demo.layout.portal.backendUrl})`,
     `  simulator  http://127.0.0.1:${demo.simulator.port}`,
     ...demo.gateways.map(
       g =>

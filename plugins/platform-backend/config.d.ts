@@ -44,6 +44,11 @@ export interface Config {
        * are then deleted with the other expired records. Default 24.
        */
       revealHours?: number;
+      /**
+       * Hours a rotated-out key keeps working next to its successor, so its callers can
+       * switch over. Default 24.
+       */
+      rotationGraceHours?: number;
     };
 
     /** Cost engine settings. */

@@ -47,7 +47,9 @@ test('a guest opens Cells, then a cell and an agent', async ({ page }) => {
   ).toBeVisible();
   // The platform backend's columns: SLO state and runtime sync of every cell.
   const meridianRow = page.getByRole('row').filter({ has: meridian });
-  await expect(meridianRow).toContainText(/ok|ticket|page/);
+  // The demo backfills Meridian's history, so its state is known: never "no data".
+  await expect(meridianRow).toContainText(/ok|burning|exhausted/);
+  await expect(meridianRow).not.toContainText('no data');
   await expect(meridianRow).toContainText(
     /in sync|drift|failing|pending|not synced yet/,
   );
@@ -111,6 +113,22 @@ test('an SRE reads a cell dashboard, changes the range and opens a routing decis
     page.getByRole('img', { name: 'Requests by outcome over time' }),
   ).toBeVisible();
   await shot(page, 'cell-dashboard');
+
+  // Meridian's demo history spends its availability budget: the card says so in one word and
+  // links to the failed requests of the window that burned it.
+  await expect(page.getByLabel('gateway-availability state')).toHaveText(
+    /exhausted|burning/,
+  );
+  await page
+    .getByRole('link', { name: 'Requests that burned it' })
+    .first()
+    .click();
+  await expect(page).toHaveURL(
+    /\/cell\/meridian-dedicated\/routing\?range=[0-9a-z]+&outcome=error/,
+  );
+  await expect(page.locator('tbody tr').first()).toContainText('error');
+  await shot(page, 'cell-burned-decisions');
+  await page.goBack();
 
   // The time range lives in the URL, so the view can be pasted into an incident channel.
   await page.getByLabel('Time range').selectOption('6h');

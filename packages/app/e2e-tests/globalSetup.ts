@@ -1,4 +1,4 @@
-import { FakeKubernetesApiServer } from '@cellport/plugin-platform-backend/testUtils';
+import { FakeKubernetesApiServer } from '@cellport/plugin-platform-node-test-utils';
 import { e2eCluster } from './e2eCluster';
 
 /**

@@ -35,6 +35,23 @@ test('a guest onboards a tenant into a shared cell through the form', async ({
   await page.getByRole('button', { name: 'Next' }).click();
 
   await page.getByLabel('Monthly budget (US dollars)').fill('500');
+  // Another tenant's dedicated capacity is not offered to a shared tenant, and the form says
+  // why; the plan step and the catalog refuse it too (templates.test.ts, the processor's tests).
+  const allowedModels = page.getByRole('textbox', { name: 'Allowed models' });
+  await allowedModels.click();
+  const meridianModel = page
+    .getByRole('option')
+    .filter({ hasText: "Llama 3.1 70B on Meridian's GPUs" });
+  await expect(meridianModel).toHaveAttribute('aria-disabled', 'true');
+  await meridianModel.scrollIntoViewIfNeeded();
+  await expect(meridianModel).toContainText(
+    `llama-3-1-70b-meridian is private capacity of the dedicated cell "meridian-dedicated" (tenants: meridian-bank); tenant "${name}" is not hosted there`,
+  );
+  await page.screenshot({
+    path: 'test-results/screenshots/onboarding-private-model-refused.png',
+    fullPage: true,
+  });
+  await page.keyboard.press('Escape');
   await pick(
     page,
     'Allowed models',
@@ -68,18 +85,17 @@ test('a guest onboards a tenant into a shared cell through the form', async ({
     path: 'test-results/screenshots/onboarding-key.png',
     fullPage: true,
   });
-  // The run pushed the cell's gateway state: the key works there at once.
-  const completion = await page.request.post(
-    'http://127.0.0.1:7081/v1/chat/completions',
-    {
-      headers: { Authorization: `Bearer ${key}` },
-      data: {
-        model: 'azure-gpt-4o-mini-eu',
-        messages: [{ role: 'user', content: 'Plan a weekend in Lisbon' }],
-        max_tokens: 16,
-      },
+  // The reveal page names the cell's gateway, where the run pushed the key: it works at once.
+  const gatewayV1 = (await page.getByLabel('Gateway URL').textContent())!;
+  expect(gatewayV1).toBe('http://127.0.0.1:7081/v1');
+  const completion = await page.request.post(`${gatewayV1}/chat/completions`, {
+    headers: { Authorization: `Bearer ${key}` },
+    data: {
+      model: 'azure-gpt-4o-mini-eu',
+      messages: [{ role: 'user', content: 'Plan a weekend in Lisbon' }],
+      max_tokens: 16,
     },
-  );
+  });
   expect(completion.status()).toBe(200);
   // A second visit to the link shows nothing.
   await page.reload();

@@ -47,7 +47,7 @@ describe('the catalog pages of the app', () => {
   });
 
   it.each([
-    ['tenant', 'meridian-bank', 'Tenant configuration', '$40,000.00'],
+    ['tenant', 'meridian-bank', 'Tenant configuration', '$40,000'],
     ['cell', 'eu-west-shared-1', 'Cell configuration', 'eks-eu-west-1-shared'],
     ['agent', 'homework-tutor', 'Agent configuration', 'cost'],
     [

@@ -1,4 +1,4 @@
-import { FakeKubernetesApiServer } from '@cellport/plugin-platform-backend/testUtils';
+import { FakeKubernetesApiServer } from '@cellport/plugin-platform-node-test-utils';
 import { ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';

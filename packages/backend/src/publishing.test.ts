@@ -11,6 +11,7 @@ import scaffolderGithubModule from '@backstage/plugin-scaffolder-backend-module-
 import scaffolderGitlabModule from '@backstage/plugin-scaffolder-backend-module-gitlab';
 import platformCatalogModule from '@cellport/plugin-catalog-backend-module-platform';
 import platformScaffolderModule from '@cellport/plugin-scaffolder-backend-module-platform';
+import platformPlugin from '@cellport/plugin-platform-backend';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,10 +61,12 @@ describe('publishing a template run to GitLab and GitHub', () => {
       token,
       org: 'cellport',
     });
-    // No platform plugin: the agent template's last step then only warns that the cell's
-    // gateway learns the agent at the reconciler's next pass; these tests are about publishing.
+    // The platform plugin seals the agent's key; no gateway: the template's last step then only
+    // says the cell's gateway learns the agent at the reconciler's next pass (these tests are
+    // about publishing).
     backend = await startTestBackend({
       features: [
+        platformPlugin,
         catalogPlugin,
         scaffolderEntityModelModule,
         platformCatalogModule,
@@ -131,6 +134,7 @@ describe('publishing a template run to GitLab and GitHub', () => {
                 },
               ],
             },
+            platform: { reconciler: { enabled: false } },
             cellport: {
               scaffolder: { localRepositoriesDir: forges.resolve('local') },
             },

@@ -72,21 +72,15 @@ describe('the self-service templates through the scaffolder', () => {
   let gatewayUrl: string;
   // Where the portal's local runtime keeps its gateways' ports and spools in this test.
   const localRuntime = createMockDirectory();
+  const gatewaySpool = createMockDirectory();
 
   beforeAll(async () => {
     const simulatorUrl = await simulator.start();
     const firstLocalPort = await freePort();
-    gateway = await createGateway(
-      readGatewayConfig({
-        GATEWAY_PORT: '0',
-        GATEWAY_ID: 'eu-west-shared-1',
-        GATEWAY_ADMIN_TOKEN: adminToken,
-        GATEWAY_UPSTREAM_ORIGIN_OVERRIDE: simulatorUrl,
-        GATEWAY_EVENTS: 'off',
-        LOG_LEVEL: 'silent',
-      }),
-    );
-    gatewayUrl = (await gateway.start()).replace(/\/$/, '');
+    // The gateway starts after the backend, which it sends its events to; the backend's
+    // config names the gateway's port beforehand.
+    const gatewayPort = await freePort();
+    gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     backend = await startTestBackend({
       features: [
         platformPlugin,
@@ -170,6 +164,29 @@ describe('the self-service templates through the scaffolder', () => {
         }),
       ],
     });
+    // Every routing decision and usage event goes to the backend's ingest route, as in
+    // production: the dashboards read what the gateway recorded.
+    gateway = await createGateway(
+      readGatewayConfig({
+        GATEWAY_PORT: String(gatewayPort),
+        GATEWAY_ID: 'eu-west-shared-1',
+        GATEWAY_ADMIN_TOKEN: adminToken,
+        GATEWAY_UPSTREAM_ORIGIN_OVERRIDE: simulatorUrl,
+        GATEWAY_EVENTS_URL: `http://127.0.0.1:${
+          (backend.server.address() as net.AddressInfo).port
+        }`,
+        GATEWAY_EVENTS_TOKEN: mockCredentials.service.token({
+          onBehalfOf: mockCredentials.service('external:gateway-eu-west'),
+          targetPluginId: 'platform',
+        }),
+        GATEWAY_SPOOL_DIR: gatewaySpool.path,
+        LOG_LEVEL: 'silent',
+      }),
+    );
+    const started = (await gateway.start()).replace(/\/$/, '');
+    if (started !== gatewayUrl) {
+      throw new Error(`the gateway answers at ${started}, not ${gatewayUrl}`);
+    }
     // Wait until the template and the cell it targets are in the catalog.
     const statuses = await Promise.all([
       waitForEntity('template/default/inference-deployment'),
@@ -245,9 +262,9 @@ describe('the self-service templates through the scaffolder', () => {
   }
 
   /** Reveals a run's one-time API key through the link in its output. */
-  async function revealKey(output: any) {
+  async function revealKey(output: any, title = 'Reveal the API key (once)') {
     const revealUrl: string = output.links.find(
-      (link: { title: string }) => link.title === 'Reveal the API key (once)',
+      (link: { title: string }) => link.title === title,
     ).url;
     return request(backend.server)
       .post(`/api/platform/api-keys/reveals/${revealUrl.split('/').pop()}`)
@@ -379,6 +396,7 @@ describe('the self-service templates through the scaffolder', () => {
       {
         sha256: createHash('sha256').update(key).digest('hex'),
         prefix: key.slice(0, 10),
+        createdAt: expect.any(String),
       },
     ]);
     expect(JSON.stringify(tenant.body)).not.toContain(key);
@@ -557,6 +575,108 @@ describe('the self-service templates through the scaffolder', () => {
     expect(
       pushed.agents.find((a: any) => a.id === 'itinerary-planner'),
     ).toMatchObject({ tenant: 'contoso-travel' });
+
+    // It has a key of its own, revealed once, whose hash only is in the Agent and the gateway.
+    const revealed = await revealKey(
+      run.output,
+      "Reveal the agent's API key (once)",
+    );
+    expect(revealed.status).toBe(200);
+    const key: string = revealed.body.apiKey;
+    expect(
+      (await revealKey(run.output, "Reveal the agent's API key (once)")).status,
+    ).toBe(404);
+    expect(revealed.body).toMatchObject({
+      tenant: 'tenant:default/contoso-travel',
+      agent: 'agent:default/itinerary-planner',
+      gateway: { cell: 'eu-west-shared-1', url: gatewayUrl },
+    });
+    const sha256 = createHash('sha256').update(key).digest('hex');
+    expect(
+      JSON.parse(agent.body.metadata.annotations['cellport.dev/api-keys']),
+    ).toEqual([
+      { sha256, prefix: key.slice(0, 10), createdAt: expect.any(String) },
+    ]);
+    expect(pushed.apiKeys).toContainEqual({
+      sha256,
+      prefix: key.slice(0, 10),
+      tenant: 'contoso-travel',
+      agent: 'itinerary-planner',
+    });
+    // The run says where to call: the cell's gateway, not a made-up URL.
+    const shown = run.output.text.map((t: any) => t.content).join('\n');
+    expect(shown).toContain(
+      `Base URL: \`${gatewayUrl}/v1\`, which knows the key now`,
+    );
+    expect(JSON.stringify(run.output)).not.toContain(key);
+
+    // A call with that key is the agent's: the gateway's decision, sent to the portal, names
+    // it, and the agent's dashboard counts it.
+    const completion = await fetch(`${gatewayUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'azure-gpt-4o-mini-eu',
+        messages: [{ role: 'user', content: 'Flights to Porto on Friday?' }],
+        max_tokens: 16,
+      }),
+    });
+    expect(completion.status).toBe(200);
+    let decisions: any[] = [];
+    for (let attempt = 0; attempt < 120 && decisions.length === 0; attempt++) {
+      await sleep(500);
+      const page = await request(backend.server)
+        .get('/api/platform/decisions?agent=itinerary-planner')
+        .set(auth);
+      decisions = page.body.items ?? [];
+    }
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        tenant: 'contoso-travel',
+        agent: 'itinerary-planner',
+        cell: 'eu-west-shared-1',
+      }),
+    ]);
+    const traffic = await request(backend.server)
+      .get('/api/platform/traffic?agent=itinerary-planner')
+      .set(auth);
+    expect(traffic.body.requests).toBe(1);
+
+    // Its owner rotates the key from the Agent page: the new key is revealed once to them and
+    // the cell's real gateway takes it at once; the old one keeps working until its expiresAt.
+    const rotated = await request(backend.server)
+      .post('/api/platform/api-keys/rotate')
+      .set(auth)
+      .send({ tenant: 'contoso-travel', prefix: key.slice(0, 10) });
+    expect(rotated.status).toBe(201);
+    expect(rotated.body.gatewaySynced).toBe(true);
+    const next = await request(backend.server)
+      .post(
+        `/api/platform/api-keys/reveals/${rotated.body.revealUrl
+          .split('/')
+          .pop()}`,
+      )
+      .set(auth);
+    expect(next.status).toBe(200);
+    expect(next.body.agent).toBe('agent:default/itinerary-planner');
+    for (const bearer of [key, next.body.apiKey]) {
+      const models = await fetch(`${gatewayUrl}/v1/models`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      expect(models.status).toBe(200);
+    }
+    const now = await fetch(`${gatewayUrl}/control/state`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(
+      ((await now.json()) as any).apiKeys.find((k: any) => k.sha256 === sha256),
+    ).toMatchObject({
+      agent: 'itinerary-planner',
+      expiresAt: rotated.body.replaced.expiresAt,
+    });
   });
 
   it('finishes a run that failed half-way when it is retried, and starts over after it finished: one key, one registration', async () => {
@@ -597,6 +717,7 @@ describe('the self-service templates through the scaffolder', () => {
       {
         sha256: createHash('sha256').update(key).digest('hex'),
         prefix: key.slice(0, 10),
+        createdAt: expect.any(String),
       },
     ]);
     const models = await fetch(`${gatewayUrl}/v1/models`, {

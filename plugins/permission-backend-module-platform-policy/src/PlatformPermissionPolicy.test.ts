@@ -1,11 +1,21 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogLocationCreatePermission } from '@backstage/plugin-catalog-common/alpha';
 import {
+  actionExecutePermission,
+  taskCreatePermission,
+  taskReadPermission,
+} from '@backstage/plugin-scaffolder-common/alpha';
+import {
+  platformAgentRegisterPermission,
+  platformApiKeyRotatePermission,
   platformCostReadPermission,
+  platformDedicatedCapacityUsePermission,
   platformDeployApplyPermission,
   platformRuntimeManagePermission,
   platformRuntimeReadPermission,
+  platformTenantOnboardPermission,
 } from '@cellport/plugin-platform-common';
 import { PlatformPermissionPolicy } from './PlatformPermissionPolicy';
 
@@ -146,5 +156,84 @@ describe('PlatformPermissionPolicy', () => {
     expect((await development.handle(apply, user)).result).toBe(
       AuthorizeResult.ALLOW,
     );
+  });
+
+  it("decides every tenant permission, key rotation and self-service included, by the tenant's owners", async () => {
+    const claims = ['user:default/ada', 'group:default/northwind-commerce'];
+    const owner = policyFor(production, claims);
+    const sre = policyFor(production, [
+      'user:default/ada',
+      'group:default/platform-sre',
+    ]);
+    for (const permission of [
+      platformApiKeyRotatePermission,
+      platformTenantOnboardPermission,
+      platformAgentRegisterPermission,
+      platformDedicatedCapacityUsePermission,
+    ]) {
+      expect(await owner.handle({ permission }, user)).toMatchObject({
+        result: AuthorizeResult.CONDITIONAL,
+        conditions: { rule: 'IS_TENANT_OWNER', params: { claims } },
+      });
+      expect((await sre.handle({ permission }, user)).result).toBe(
+        AuthorizeResult.ALLOW,
+      );
+    }
+  });
+
+  it('lets a member of a group run the templates, and a user in no group only read', async () => {
+    const member = policyFor(production, [
+      'user:default/ada',
+      'group:default/northwind-commerce',
+    ]);
+    const loner = policyFor(production, ['user:default/ada']);
+    for (const permission of [
+      taskCreatePermission,
+      catalogLocationCreatePermission,
+    ]) {
+      expect((await member.handle({ permission }, user)).result).toBe(
+        AuthorizeResult.ALLOW,
+      );
+      expect((await loner.handle({ permission }, user)).result).toBe(
+        AuthorizeResult.DENY,
+      );
+    }
+    expect(
+      (await loner.handle({ permission: actionExecutePermission }, user))
+        .result,
+    ).toBe(AuthorizeResult.DENY);
+    expect((await loner.handle({ permission: read }, user)).result).toBe(
+      AuthorizeResult.ALLOW,
+    );
+  });
+
+  it("limits a member's runs to the templates' actions, and to their own tasks", async () => {
+    const member = policyFor(production, [
+      'user:default/ada',
+      'group:default/northwind-commerce',
+    ]);
+    const execute = await member.handle(
+      { permission: actionExecutePermission },
+      user,
+    );
+    expect(execute).toMatchObject({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'scaffolder',
+      resourceType: 'scaffolder-action',
+    });
+    const allowed = (execute as any).conditions.anyOf.map(
+      (c: any) => c.params.actionId,
+    );
+    expect(allowed).toContain('cellport:tenant:plan');
+    expect(allowed).not.toContain('fs:delete');
+    expect(
+      await member.handle({ permission: taskReadPermission }, user),
+    ).toMatchObject({
+      result: AuthorizeResult.CONDITIONAL,
+      conditions: {
+        rule: 'IS_TASK_OWNER',
+        params: { createdBy: ['user:default/ada'] },
+      },
+    });
   });
 });

@@ -20,14 +20,16 @@ import {
   PolicyQuery,
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
+import { isGroupMember, selfServiceDecision } from './selfService';
 
 /**
  * Cellport's permission policy. With `cellport.permissions.allowAll` (development) every
  * request is allowed. Otherwise members of `adminGroups` (the SREs) may do anything. Everyone
- * else may read the catalog and the platform's runtime state, and sees the cost, routing
- * decisions and SLOs of the tenants their groups own, and no other tenant's; creating,
- * updating, deleting, managing gateways and applying deployments to clusters is for the admin
- * groups.
+ * else may read the catalog and the platform's runtime state; every tenant permission (cost,
+ * decisions, SLOs, key rotation, onboarding, agent registration, use of a dedicated cell) is
+ * theirs only for the tenants their groups own (IS_TENANT_OWNER). A member of a group may run
+ * the self-service templates (`selfService.ts`); managing gateways, applying deployments to
+ * clusters, and any other creating, updating or deleting is for the admin groups.
  */
 export class PlatformPermissionPolicy implements PermissionPolicy {
   static fromConfig(
@@ -74,6 +76,11 @@ export class PlatformPermissionPolicy implements PermissionPolicy {
     ) {
       return { result: AuthorizeResult.DENY };
     }
+    const selfService = selfServiceDecision(request.permission, {
+      userEntityRef: user?.info.userEntityRef,
+      groupMember: isGroupMember(memberships),
+    });
+    if (selfService) return selfService;
     if (request.permission.attributes.action === 'read') {
       return { result: AuthorizeResult.ALLOW };
     }

@@ -5,3 +5,4 @@
  */
 export { permissionModulePlatformPolicy as default } from './module';
 export { PlatformPermissionPolicy } from './PlatformPermissionPolicy';
+export { SELF_SERVICE_ACTIONS } from './selfService';

@@ -42,6 +42,8 @@ import { TrafficGenerator } from './services/demo/TrafficGenerator';
 import { IngestService } from './services/ingest/IngestService';
 import { NatsIngestConsumer } from './services/ingest/NatsIngestConsumer';
 import { ApiKeyRevealStore } from './services/keys/ApiKeyRevealStore';
+import { ApiKeyService } from './services/keys/ApiKeyService';
+import { ApiKeyStore } from './services/keys/ApiKeyStore';
 import { GatewayClient } from './services/reconciler/GatewayClient';
 import {
   GatewayTarget,
@@ -152,8 +154,10 @@ export const platformPlugin = createBackendPlugin({
             adminToken: gatewaysConfig!.getOptionalString(`${cell}.adminToken`),
           };
         }
+        const apiKeyStore = new ApiKeyStore(db, clock);
         const reconciler = new ReconcilerService({
           extraApiKeys: readExtraApiKeys(reconcilerConfig),
+          apiKeys: apiKeyStore,
           db,
           catalog,
           client: new GatewayClient(
@@ -334,6 +338,14 @@ export const platformPlugin = createBackendPlugin({
             }),
             deploy,
             apiKeyReveals,
+            apiKeys: new ApiKeyService({
+              catalog,
+              store: apiKeyStore,
+              reveals: apiKeyReveals,
+              reconciler,
+              clock,
+              rotationGraceMs: num('apiKeys.rotationGraceHours', 24) * 3600_000,
+            }),
             demo,
           }),
         );

@@ -13,7 +13,7 @@ import { TEST_ENTITIES } from './__testUtils__/entities';
 import { makeRequest } from './__testUtils__/events';
 import { createTestDatabases } from './__testUtils__/testDatabases';
 import { platformPlugin } from './plugin';
-import { FakeKubernetesApiServer } from './testUtils';
+import { FakeKubernetesApiServer } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
 

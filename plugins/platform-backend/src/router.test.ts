@@ -377,7 +377,13 @@ describe('platform router', () => {
         costThisMonth([northwindUsage, brightpathUsage]),
         10,
       );
-      expect(empty).toMatchObject({ alertState: 'ok', monthToDateUsd: 0 });
+      expect(empty).toMatchObject({
+        alertState: 'ok',
+        // No traffic in its window: nothing is known, which is not "ok".
+        sloState: 'no data',
+        monthToDateUsd: 0,
+      });
+      expect(shared.sloState).toBe('exhausted');
       expect(empty.errorBudgetRemaining).toBeUndefined();
       const ownSummary = await request(server)
         .get('/api/platform/cells/summary')

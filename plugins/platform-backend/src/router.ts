@@ -12,6 +12,7 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import {
+  platformApiKeyRotatePermission,
   platformCostReadPermission,
   platformDecisionsReadPermission,
   platformDeployApplyPermission,
@@ -33,8 +34,11 @@ import {
 import { DeployService } from './services/deploy/DeployService';
 import { IngestService } from './services/ingest/IngestService';
 import { ApiKeyRevealStore } from './services/keys/ApiKeyRevealStore';
+import { ApiKeyService } from './services/keys/ApiKeyService';
 import {
+  listApiKeysQuery,
   revealTokenParam,
+  rotateApiKeyBody,
   sealApiKeyBody,
 } from './services/keys/apiKeyRequests';
 import { parseEventBatch } from './services/ingest/parseEventBatch';
@@ -73,6 +77,7 @@ export interface RouterOptions {
   cells: CellStatusService;
   deploy: DeployService;
   apiKeyReveals: ApiKeyRevealStore;
+  apiKeys: ApiKeyService;
   /** Present only when `platform.demo.enabled` is true. */
   demo?: DemoBackfill;
 }
@@ -349,6 +354,43 @@ export async function createRouter(
     res
       .set('cache-control', 'no-store')
       .json(gateway ? { ...revealed, gateway } : revealed);
+  });
+
+  // Prefixes and dates only: listed to whoever may read runtime state, like the catalog's
+  // annotations they come from.
+  router.get('/api-keys', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const query = parseInput(listApiKeysQuery, req.query, 'query');
+    await authorize(platformRuntimeReadPermission, credentials);
+    const tenant =
+      query.tenant ?? (await options.apiKeys.tenantOfAgent(query.agent!));
+    const mayRotate =
+      tenant !== undefined &&
+      (await access
+        .scope(platformApiKeyRotatePermission, credentials)
+        .then(scope => {
+          TenantAccess.restrict(scope, tenant);
+          return true;
+        })
+        .catch(deniedAs(false)));
+    res.json({ items: await options.apiKeys.list(query), mayRotate });
+  });
+
+  // A rotation reveals its new key once, to the user who rotated, through a reveal link.
+  router.post('/api-keys/rotate', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const body = parseInput(rotateApiKeyBody, req.body, 'body');
+    const scope = await access.scope(
+      platformApiKeyRotatePermission,
+      credentials,
+    );
+    TenantAccess.restrict(scope, body.tenant);
+    res.status(201).json(
+      await options.apiKeys.rotate({
+        ...body,
+        userRef: credentials.principal.userEntityRef,
+      }),
+    );
   });
 
   router.post('/demo/backfill', async (req, res) => {

@@ -7,6 +7,7 @@
 export * from './kinds/common';
 export * from './kinds/bounds';
 export * from './kinds/slo';
+export * from './slo/sloState';
 export * from './kinds/entity';
 export * from './kinds/gpus';
 export * from './kinds/tenant';

@@ -60,6 +60,34 @@ export const platformApiKeyRotatePermission = createPermission({
   resourceType: PLATFORM_TENANT_RESOURCE_TYPE,
 });
 
+/**
+ * Self-service, checked by the scaffolder's plan steps with the initiator's credentials; the
+ * policy decides each like the tenant permissions above (IS_TENANT_OWNER for non-admins).
+ * Onboard a tenant: the resource is the tenant as planned (not yet in the catalog).
+ */
+export const platformTenantOnboardPermission = createPermission({
+  name: 'platform.tenant.onboard',
+  attributes: { action: 'create' },
+  resourceType: PLATFORM_TENANT_RESOURCE_TYPE,
+});
+
+/** Register an agent for a tenant: the resource is that tenant. */
+export const platformAgentRegisterPermission = createPermission({
+  name: 'platform.agent.register',
+  attributes: { action: 'create' },
+  resourceType: PLATFORM_TENANT_RESOURCE_TYPE,
+});
+
+/**
+ * Plan a GPU inference deployment on a dedicated or customer-VPC cell: the resource is the
+ * tenant the cell is dedicated to. Shared cells are the platform's capacity and need no tenant.
+ */
+export const platformDedicatedCapacityUsePermission = createPermission({
+  name: 'platform.cell.dedicated.use',
+  attributes: { action: 'create' },
+  resourceType: PLATFORM_TENANT_RESOURCE_TYPE,
+});
+
 export const platformPermissions = [
   platformCostReadPermission,
   platformDecisionsReadPermission,
@@ -68,4 +96,7 @@ export const platformPermissions = [
   platformRuntimeManagePermission,
   platformDeployApplyPermission,
   platformApiKeyRotatePermission,
+  platformTenantOnboardPermission,
+  platformAgentRegisterPermission,
+  platformDedicatedCapacityUsePermission,
 ];

@@ -6,12 +6,14 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createPlanAgentAction } from './actions/agent/planAgent';
 import { createRenderAgentAction } from './actions/agent/renderAgent';
+import { createAgentApiKeyAction } from './actions/agent/createAgentApiKey';
 import { createRegisterLocalFileAction } from './actions/catalog/registerLocalFile';
 import { createPlanInferenceDeploymentAction } from './actions/inference/planInferenceDeployment';
 import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
 import { createPublishLocalAction } from './actions/publish/publishLocal';
 import { createReconcileCellAction } from './actions/runtime/reconcileCell';
 import { refusingCleanly } from './actions/refusals';
+import { requiringOwnership } from './actions/ownership/requiringOwnership';
 import { createTenantApiKeyAction } from './actions/tenant/createTenantApiKey';
 import { createPlanTenantOnboardingAction } from './actions/tenant/planTenantOnboarding';
 import { createRenderTenantOnboardingAction } from './actions/tenant/renderTenantOnboarding';
@@ -28,12 +30,21 @@ export const scaffolderModulePlatform = createBackendModule({
         catalog: catalogServiceRef,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
+        permissions: coreServices.permissions,
       },
-      async init({ scaffolder, config, catalog, discovery, auth }) {
+      async init({
+        scaffolder,
+        config,
+        catalog,
+        discovery,
+        auth,
+        permissions,
+      }) {
         // Refusals of the form's answers end a run with their message, not a stack trace.
         const actions = [
-          createPlanAgentAction({ catalog, config }),
+          createPlanAgentAction({ catalog }),
           createRenderAgentAction(),
+          createAgentApiKeyAction({ discovery, auth }),
           createPlanTenantOnboardingAction({ catalog }),
           createTenantApiKeyAction({ discovery, auth }),
           createRenderTenantOnboardingAction(),
@@ -43,7 +54,14 @@ export const scaffolderModulePlatform = createBackendModule({
           createRegisterLocalFileAction({ config, catalog }),
           createReconcileCellAction({ catalog, discovery, auth }),
         ];
-        scaffolder.addActions(...actions.map(refusingCleanly));
+        // The plan steps first refuse whoever may not act for the tenant or cell concerned.
+        scaffolder.addActions(
+          ...actions.map(action =>
+            refusingCleanly(
+              requiringOwnership(action, { catalog, permissions }),
+            ),
+          ),
+        );
       },
     });
   },

@@ -155,6 +155,7 @@ describe('the agent template', () => {
   it('plans before it writes, publishes or registers anything', () => {
     expect(template.spec.steps.map((s: any) => s.action)).toEqual([
       'cellport:agent:plan',
+      'cellport:agent:create-api-key',
       'cellport:agent:render',
       'cellport:publish:local',
       'cellport:catalog:register-file',

@@ -5,13 +5,18 @@ import {
   ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ChatCompletionsHandler } from './api/ChatCompletionsHandler';
+import { ChatEndpoint } from './api/ChatEndpoint';
 import { ControlApi } from './api/ControlApi';
-import { EmbeddingsHandler } from './api/EmbeddingsHandler';
+import {
+  EmbeddingsEndpoint,
+  EmbeddingsRequest,
+} from './api/EmbeddingsEndpoint';
 import type { GatewayDeps } from './api/GatewayDeps';
 import { handleModels } from './api/ModelsHandler';
+import { RequestPipeline } from './api/RequestPipeline';
 import { GatewayError } from './http/GatewayError';
 import { sendError, sendJson } from './http/httpIo';
+import type { ChatRequestSummary } from './router/chatRequest';
 
 /**
  * The gateway's HTTP server on plain node:http (a framework would cost CPU on every request):
@@ -19,8 +24,8 @@ import { sendError, sendJson } from './http/httpIo';
  */
 export class GatewayServer {
   private readonly server: Server;
-  private readonly chat: ChatCompletionsHandler;
-  private readonly embeddings: EmbeddingsHandler;
+  private readonly chat: RequestPipeline<ChatRequestSummary>;
+  private readonly embeddings: RequestPipeline<EmbeddingsRequest>;
   private readonly control: ControlApi;
   private inFlight = 0;
   /** API requests (`/v1/...`) being served: what the HPA scales on. */
@@ -29,8 +34,8 @@ export class GatewayServer {
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly deps: GatewayDeps) {
-    this.chat = new ChatCompletionsHandler(deps);
-    this.embeddings = new EmbeddingsHandler(deps);
+    this.chat = new RequestPipeline(deps, new ChatEndpoint(deps));
+    this.embeddings = new RequestPipeline(deps, new EmbeddingsEndpoint(deps));
     this.control = new ControlApi(deps);
     const { headersTimeoutMs, requestTimeoutMs } = deps.config;
     this.server = createServer(

@@ -324,6 +324,28 @@ describe('PlatformEntitiesProcessor', () => {
       ]);
     });
 
+    it('does not let a tenant make itself the guest of a dedicated cell by naming it', async () => {
+      const intruder: Entity = {
+        ...tenant,
+        spec: {
+          ...tenant.spec,
+          isolation: 'dedicated',
+          cell: 'meridian-dedicated',
+        },
+      };
+      const stowaway: Entity = {
+        ...agent,
+        spec: { ...agent.spec, cell: 'meridian-dedicated' },
+      };
+      const guarded = new PlatformEntitiesProcessor(
+        catalogOf(...entities, intruder, stowaway),
+      );
+      const [error] = (await process(guarded, stowaway)).errors;
+      expect(error).toContain(
+        'spec.cell: cell "meridian-dedicated" does not host tenant "northwind"',
+      );
+    });
+
     it('reports an allowlist that became invalid when the deployment moved', async () => {
       const helios: Entity = {
         ...dedicatedCell,

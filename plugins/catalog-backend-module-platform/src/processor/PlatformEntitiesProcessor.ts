@@ -11,7 +11,10 @@ import {
 } from '@backstage/plugin-catalog-node';
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import {
+  CellForIsolation,
   entityRefName,
+  hostedTenants,
+  isolationCatalogOf,
   formatValidationIssues,
   isPlatformEntity,
   PlatformKind,
@@ -140,13 +143,6 @@ function userOfModels(kind: PlatformKind, entity: Entity): string | undefined {
   return undefined;
 }
 
-/** `kind:namespace/name` or `name` → `name`. */
-function shortName(ref: string): string {
-  return String(ref)
-    .replace(/^[a-z]+:/i, '')
-    .replace(/^[^/]*\//, '');
-}
-
 /** Rules that tie an entity to what it refers to. */
 function contradiction(
   kind: PlatformKind,
@@ -158,16 +154,12 @@ function contradiction(
   const spec = entity.spec as Record<string, any>;
   const targetSpec = (target.spec ?? {}) as Record<string, any>;
   if (kind === 'Agent' && field === 'spec.cell') {
-    const tenant = shortName(spec.tenant);
-    // The cell lists the tenant, or the tenant (onboarded into a shared cell) names the cell.
-    const listed = (targetSpec.tenants ?? []).map(shortName);
-    const tenantEntity = allTargets.find(
-      e => e?.kind === 'Tenant' && e.metadata.name === tenant,
+    const tenant = entityRefName(spec.tenant);
+    const hosts = hostedTenants(
+      target as unknown as CellForIsolation,
+      isolationCatalogOf(allTargets.filter((e): e is Entity => !!e)).tenants,
     );
-    const named = tenantEntity?.spec?.cell
-      ? shortName(tenantEntity.spec.cell as string)
-      : undefined;
-    if (!listed.includes(tenant) && named !== target.metadata.name) {
+    if (!hosts.includes(tenant)) {
       return `cell "${target.metadata.name}" does not host tenant "${tenant}"`;
     }
   }

@@ -23,6 +23,8 @@ describe('migrations', () => {
         'platform_cell_runtime',
         'platform_deploy_audit',
         'platform_api_key_reveals',
+        'platform_api_keys',
+        'platform_api_key_rotations',
       ]) {
         expect(await knex.schema.hasTable(table)).toBe(true);
       }

@@ -1,3 +1,4 @@
+import type { SloState } from '../slo/sloState';
 import {
   DropReason,
   ErrorClass,
@@ -191,6 +192,8 @@ export interface CellSummary {
   cell: string;
   /** The worst alert state of the cell's SLOs; absent without SLOs or without permission. */
   alertState?: SloAlertState;
+  /** The worst state of the cell's SLOs (`sloState`); absent without SLOs or permission. */
+  sloState?: SloState;
   /** The least error budget left among its SLOs with events (1 untouched, below 0 overspent). */
   errorBudgetRemaining?: number;
   /** Token cost this calendar month (UTC), of the tenants the caller may see. */

@@ -1,5 +1,6 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  createConditionAuthorizer,
   createConditionExports,
   createPermissionResourceRef,
   createPermissionRule,
@@ -64,3 +65,12 @@ export const {
   resourceRef: tenantResourceRef,
   rules: platformTenantRules,
 });
+
+/**
+ * Whether a policy's decision on a tenant permission allows this tenant, evaluated where the
+ * tenant is at hand: a scaffolder plan step asks `authorizeConditional` and applies the
+ * conditions to the tenant it is planning, which the catalog may not have yet.
+ */
+export const isTenantAllowed = createConditionAuthorizer(
+  Object.values(platformTenantRules),
+);

@@ -1,3 +1,4 @@
+import { sloState } from '@cellport/plugin-platform-common';
 import { PlatformApi, SloReport, SloStatus, TrafficSummary } from '../api';
 
 /** A traffic summary of a range without requests. */
@@ -77,6 +78,10 @@ export function mockPlatformApi(
     revealApiKey: jest.fn(async () => {
       throw new Error('404 already revealed');
     }),
+    listApiKeys: jest.fn(async () => ({ items: [], mayRotate: false })),
+    rotateApiKey: jest.fn(async () => {
+      throw new Error('403 Not allowed');
+    }),
     getDeployPlan: jest.fn(async (entityRef: string) => ({
       entityRef,
       cell: 'x',
@@ -99,7 +104,7 @@ export function mockPlatformApi(
 
 /** An SLO status as the backend reports it, with sensible numbers to override. */
 export function sloStatus(overrides: Partial<SloStatus> = {}): SloStatus {
-  return {
+  const status: Omit<SloStatus, 'state'> = {
     objective: {
       name: 'gateway-availability',
       indicator: 'availability',
@@ -156,5 +161,16 @@ export function sloStatus(overrides: Partial<SloStatus> = {}): SloStatus {
       },
     ],
     ...overrides,
+  };
+  // The state follows the same rule as the backend's unless a test sets it.
+  return {
+    ...status,
+    state:
+      overrides.state ??
+      sloState({
+        totalEvents: status.totalEvents,
+        remainingFraction: status.errorBudget.remainingFraction,
+        alertState: status.alertState,
+      }),
   };
 }

@@ -1,10 +1,12 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
+  ApiKeyList,
   DeployApplyResponse,
   DeployAuditPage,
   DeployPlan,
   DeployRolloutStatus,
   RevealedApiKey,
+  RotatedApiKey,
 } from '@cellport/plugin-platform-common';
 import {
   CellRuntimeStatus,
@@ -104,6 +106,21 @@ export interface PlatformApi {
    * Rejects with 404 when it was already revealed or the link expired, 403 for another user.
    */
   revealApiKey(token: string): Promise<RevealedApiKey>;
+
+  /**
+   * The API keys of a tenant (its own and its agents') or of one agent: prefixes, fingerprints
+   * and dates, never a key; and whether the user may rotate them.
+   */
+  listApiKeys(
+    owner: { tenant: string } | { agent: string },
+  ): Promise<ApiKeyList>;
+
+  /**
+   * Replaces a key of the tenant (by prefix; needs `platform.apikey.rotate` for the tenant): the
+   * new key is revealed once to this user from `revealUrl`, the old one works until
+   * `replaced.expiresAt`. 404 for an unknown prefix, 409 for a key already rotated out.
+   */
+  rotateApiKey(tenant: string, prefix: string): Promise<RotatedApiKey>;
 
   /**
    * What applying a Cell's or InferenceDeployment's manifests (by entity ref) would do: each

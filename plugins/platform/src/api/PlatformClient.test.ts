@@ -53,6 +53,24 @@ describe('PlatformClient', () => {
     });
   });
 
+  it("lists an agent's keys and rotates one by its tenant and prefix", async () => {
+    const { client, fetch } = clientAnswering(200, { items: [] });
+    await client.listApiKeys({ agent: 'checkout-assistant' });
+    const url = new URL(fetch.mock.calls[0][0]);
+    expect(url.pathname).toBe('/api/platform/api-keys');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      agent: 'checkout-assistant',
+    });
+    await client.rotateApiKey('northwind-retail', 'cpk_Checko');
+    const [rotateUrl, init] = fetch.mock.calls[1];
+    expect(new URL(rotateUrl).pathname).toBe('/api/platform/api-keys/rotate');
+    expect(init?.method).toBe('POST');
+    expect(JSON.parse(String(init?.body))).toEqual({
+      tenant: 'northwind-retail',
+      prefix: 'cpk_Checko',
+    });
+  });
+
   it('fails on a cell the catalog does not know', async () => {
     const { client } = clientAnswering(404, {
       error: { name: 'NotFoundError', message: 'No cell named "gone"' },

@@ -1,10 +1,12 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import type {
+  ApiKeyList,
   DeployApplyResponse,
   DeployAuditPage,
   DeployPlan,
   DeployRolloutStatus,
   RevealedApiKey,
+  RotatedApiKey,
 } from '@cellport/plugin-platform-common';
 import { PlatformApi } from './PlatformApi';
 import { PlatformRequestError } from './PlatformRequestError';
@@ -99,6 +101,25 @@ export class PlatformClient implements PlatformApi {
       `/api-keys/reveals/${encodeURIComponent(token)}`,
       {},
       { method: 'POST' },
+    );
+    return this.json(response);
+  }
+
+  listApiKeys(
+    owner: { tenant: string } | { agent: string },
+  ): Promise<ApiKeyList> {
+    return this.get('/api-keys', owner);
+  }
+
+  async rotateApiKey(tenant: string, prefix: string): Promise<RotatedApiKey> {
+    const response = await this.fetch(
+      '/api-keys/rotate',
+      {},
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ tenant, prefix }),
+      },
     );
     return this.json(response);
   }

@@ -9,6 +9,7 @@ export type {
   DecisionPage,
   GpuCostReport,
   GpuDeploymentCost,
+  SloState,
   TenantBudgetReport,
 } from '@cellport/plugin-platform-common';
 export type {
@@ -25,6 +26,7 @@ export type {
 } from '@cellport/plugin-platform-common';
 import type {
   SloAlertState,
+  SloState,
   DropReason,
   ErrorClass,
   Outcome,
@@ -114,6 +116,8 @@ export interface SloStatus {
     firing: boolean;
   }>;
   alertState: AlertState;
+  /** One word that cannot contradict the budget: no data / ok / burning / exhausted. */
+  state: SloState;
   budgetSeries?: Array<{
     timestamp: string;
     consumedFraction: number;

@@ -81,7 +81,7 @@ describe('entity pages', () => {
       }),
     });
     const budget = await screen.findByRole('table', { name: 'Agent budget' });
-    expect(budget).toHaveTextContent('$1,500.00 (80.0% used)');
+    expect(budget).toHaveTextContent('$1,500 (80.0% used)');
     expect(budget).toHaveTextContent('$0.05 (limit $0.10 per run)');
     expect(api.getSloReport).toHaveBeenCalledWith({ agent: 'fraud-triage' });
     expect(api.getTenantBudget).toHaveBeenCalledWith('meridian-bank');

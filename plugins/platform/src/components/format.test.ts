@@ -9,10 +9,15 @@ import {
 
 describe('format', () => {
   it('writes numbers with their units', () => {
-    expect(formatUsd(40000)).toBe('$40,000.00');
+    expect(formatUsd(40000)).toBe('$40,000');
+    expect(formatUsd(1250.5)).toBe('$1,251');
+    expect(formatUsd(2500)).toBe('$2,500');
+    expect(formatUsd(0.9094)).toBe('$0.91');
+    expect(formatUsd(12.3)).toBe('$12.30');
+    expect(formatUsd(0)).toBe('$0.00');
     expect(formatUsd(0.0053)).toBe('$0.0053');
     expect(formatUsd(0.0000188)).toBe('$0.000019');
-    expect(formatUsd(0.5224)).toBe('$0.5224');
+    expect(formatUsd(0.5224)).toBe('$0.52');
     expect(formatMs(4.21)).toBe('4.2 ms');
     expect(formatMs(890)).toBe('890 ms');
     expect(formatMs(0.049)).toBe('0.05 ms');

@@ -2,20 +2,26 @@
 
 const NONE = '—';
 
+/**
+ * Money with one precision per magnitude, the same on every view: whole dollars from $1,000
+ * ($2,500, $40,000), cents below ($0.91, $12.30), and two significant digits under a cent,
+ * where single requests cost fractions of a cent ($0.0053), so they do not read as "$0.00".
+ */
 export function formatUsd(value: number | undefined | null): string {
   if (value === undefined || value === null) return NONE;
   const magnitude = Math.abs(value);
-  // Single requests cost fractions of a cent; show them instead of "$0.00".
   if (magnitude > 0 && magnitude < 0.01)
     return value.toLocaleString('en-US', {
       style: 'currency',
       currency: 'USD',
       maximumSignificantDigits: 2,
     });
+  const digits = magnitude >= 1000 ? 0 : 2;
   return value.toLocaleString('en-US', {
     style: 'currency',
     currency: 'USD',
-    maximumFractionDigits: magnitude < 1 && magnitude > 0 ? 4 : 2,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
   });
 }
 

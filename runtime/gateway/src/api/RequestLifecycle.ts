@@ -28,7 +28,7 @@ export class RequestLifecycle {
   readonly traceparent: string;
   readonly abort = new AbortController();
   private ended = false;
-  /** The handler's `res.end` arguments, held until the events are in the spool. */
+  /** The pipeline's `res.end` arguments, held until the events are in the spool. */
   private heldEnd?: unknown[];
   private readonly endResponse: ServerResponse['end'];
 
@@ -53,8 +53,8 @@ export class RequestLifecycle {
       }
     });
     // Nothing acknowledged may be lost: the last byte of a response leaves only after its
-    // events were written to the spool. Handlers end responses before they settle usage, so
-    // their `res.end` is held here and released by `end()` right after `publish`, a few
+    // events were written to the spool. The pipeline ends responses before it settles usage,
+    // so its `res.end` is held here and released by `end()` right after `publish`, a few
     // microtasks later.
     const endResponse = res.end;
     res.end = ((...args: unknown[]) => {

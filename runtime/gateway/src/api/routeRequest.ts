@@ -1,5 +1,7 @@
-import type { RouteInput, RoutePlan } from '../router/ModelRouter';
+import type { Classification } from '@cellport/plugin-platform-common';
+import type { RoutePlan } from '../router/ModelRouter';
 import { RouteRefusal } from '../router/routeRefusal';
+import type { RoutingSummary } from './EndpointAdapter';
 import type { GatewayDeps } from './GatewayDeps';
 import type { RequestLifecycle } from './RequestLifecycle';
 
@@ -10,13 +12,17 @@ import type { RequestLifecycle } from './RequestLifecycle';
 export function routeRequest(
   deps: GatewayDeps,
   life: RequestLifecycle,
-  input: Omit<RouteInput, 'state' | 'principal'>,
+  summary: RoutingSummary,
+  classification: Classification,
+  remainingBudgetUsd: number | undefined,
 ): RoutePlan {
   const record = life.record;
   const started = performance.now();
   try {
     const plan = deps.router.route({
-      ...input,
+      ...summary,
+      classification,
+      remainingBudgetUsd,
       state: life.state,
       principal: life.principal,
     });

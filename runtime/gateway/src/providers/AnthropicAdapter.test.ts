@@ -9,6 +9,7 @@ import {
   startSimulator,
 } from '../__testUtils__/fixtures';
 import type { Gateway } from '../createGateway';
+import { anthropicMessagesUrl } from './AnthropicAdapter';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
@@ -135,5 +136,21 @@ describe('Anthropic adapter against the simulator', () => {
     expect(name).toBe('weather');
     expect(JSON.parse(args)).toEqual({ query: 'weather in Oslo' });
     expect(finish).toBe('tool_calls');
+  });
+});
+
+describe('anthropicMessagesUrl', () => {
+  it("reaches /v1/messages from Anthropic's base URL, with or without the version", () => {
+    // The demo catalog names the base URL as Anthropic documents it; the path once came out
+    // as /messages, which every upstream answers 404.
+    expect(anthropicMessagesUrl('https://api.anthropic.com')).toBe(
+      'https://api.anthropic.com/v1/messages',
+    );
+    expect(anthropicMessagesUrl('https://api.anthropic.com/')).toBe(
+      'https://api.anthropic.com/v1/messages',
+    );
+    expect(anthropicMessagesUrl('http://127.0.0.1:7070/v1/')).toBe(
+      'http://127.0.0.1:7070/v1/messages',
+    );
   });
 });

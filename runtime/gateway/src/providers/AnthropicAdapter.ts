@@ -50,7 +50,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       };
     }
     const response = await this.http.post(
-      `${call.profile.endpoint.replace(/\/+$/, '')}/messages`,
+      anthropicMessagesUrl(call.profile.endpoint),
       this.headers(call.profile, call.traceparent),
       JSON.stringify(request),
       call.signal,
@@ -166,4 +166,13 @@ export class AnthropicAdapter implements ProviderAdapter {
     }
     return headers;
   }
+}
+
+/**
+ * Where a profile's Messages API answers. Anthropic's base URL is `https://api.anthropic.com`
+ * (its SDKs add `/v1/messages`); a profile may also name the versioned base, `.../v1`.
+ */
+export function anthropicMessagesUrl(endpoint: string): string {
+  const base = endpoint.replace(/\/+$/, '');
+  return /\/v1$/.test(base) ? `${base}/messages` : `${base}/v1/messages`;
 }

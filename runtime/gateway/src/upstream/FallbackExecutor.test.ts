@@ -100,4 +100,24 @@ describe('FallbackExecutor', () => {
     if (outcome.ok) outcome.finish('success');
     expect(status.breaker.state).toBe('closed');
   });
+
+  it('hands its context to every attempt, so that callers need no closure per request', async () => {
+    const executor = new FallbackExecutor(health(), new RetryBudget(1, 1));
+    const context = { request: 'the caller’s exchange' };
+    const seen: Array<[string, unknown]> = [];
+    const outcome = await executor.run(
+      [profile('first'), profile('second')],
+      async (attempt, handed) => {
+        seen.push([attempt.id, handed]);
+        return attempt.id === 'first' ? unavailable : answer;
+      },
+      context,
+    );
+    expect(outcome.ok).toBe(true);
+    if (outcome.ok) outcome.finish('success');
+    expect(seen).toEqual([
+      ['first', context],
+      ['second', context],
+    ]);
+  });
 });

@@ -40,9 +40,17 @@ export class FallbackExecutor {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  async run(
+  /**
+   * `call` sends one attempt; `context` is handed to it with each profile, so that a caller
+   * can pass a function it made once instead of a closure made per request.
+   */
+  async run<Context = undefined>(
     attempts: GatewayModelProfile[],
-    call: (profile: GatewayModelProfile) => Promise<UpstreamResult>,
+    call: (
+      profile: GatewayModelProfile,
+      context: Context,
+    ) => Promise<UpstreamResult>,
+    context?: Context,
   ): Promise<AttemptOutcome> {
     this.retryBudget.onRequest();
     const fallbacks: FallbackAttempt[] = [];
@@ -79,7 +87,7 @@ export class FallbackExecutor {
       const dispatchedAt = this.now();
       let result: UpstreamResult;
       try {
-        result = await call(profile);
+        result = await call(profile, context as Context);
       } catch (error) {
         // The call never reached a verdict on the upstream (an adapter that threw on a body it
         // could not send): the probe slot and the in-flight count must come back all the same.

@@ -18,7 +18,8 @@ import {
 } from './PlacementPicker';
 
 export const sharedCellSource: PlacementPickerSource = {
-  filter: { kind: 'Cell', 'spec.tier': 'shared' },
+  // The tenants too: those naming a shared cell count against its capacity.
+  filter: [{ kind: 'Cell', 'spec.tier': 'shared' }, { kind: 'Tenant' }],
   choices: sharedCellChoices,
   noneOpen:
     'No shared cell in this region has room: pick another region, or a dedicated cell.',

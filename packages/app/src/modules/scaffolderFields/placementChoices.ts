@@ -1,9 +1,9 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   CellSpec,
-  RELATION_HOSTS,
   Classification,
   entityRefName,
+  hostedTenants,
   isolationCatalogOf,
   ModelProfileSpec,
   modelProfileRefusals,
@@ -33,29 +33,23 @@ export interface OnboardingAnswers {
   dataClassification?: Classification;
 }
 
-function hostedTenants(cell: Entity): number {
-  const related = new Set(
-    (cell.relations ?? [])
-      .filter(
-        r => r.type === RELATION_HOSTS && r.targetRef.startsWith('tenant:'),
-      )
-      .map(r => r.targetRef),
-  );
-  return Math.max(
-    related.size,
-    (cell.spec as unknown as CellSpec).tenants?.length ?? 0,
-  );
-}
-
-/** Shared cells as options: those in the home region with room first, the others refused. */
+/**
+ * Shared cells as options: those in the home region with room first, the others refused.
+ * `entities` holds the cells and the tenants that may name them.
+ */
 export function sharedCellChoices(
-  cells: Entity[],
+  entities: Entity[],
   answers: OnboardingAnswers,
 ): PlacementChoice[] {
-  return cells
+  const isolation = isolationCatalogOf(entities);
+  return entities
+    .filter(e => e.kind === 'Cell')
     .map(cell => {
       const spec = cell.spec as unknown as CellSpec;
-      const hosted = hostedTenants(cell);
+      const hosted = hostedTenants(
+        { metadata: cell.metadata, spec },
+        isolation.tenants,
+      ).length;
       return {
         ref: stringifyEntityRef(cell),
         label: cell.metadata.title ?? cell.metadata.name,

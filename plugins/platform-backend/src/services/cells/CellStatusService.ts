@@ -7,6 +7,8 @@ import {
   platformRuntimeReadPermission,
   platformSloReadPermission,
   SloAlertState,
+  SloState,
+  worstSloState,
 } from '@cellport/plugin-platform-common';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
 import { Clock } from '../clock';
@@ -106,6 +108,9 @@ export class CellStatusService {
         ]);
         if (slo.status === 'fulfilled') {
           const objectives = slo.value.objectives;
+          row.sloState = worstSloState(
+            objectives.map(o => o.state as SloState),
+          );
           if (objectives.length) {
             row.alertState = objectives
               .map(o => o.alertState as SloAlertState)

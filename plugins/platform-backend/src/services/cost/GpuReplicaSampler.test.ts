@@ -3,7 +3,7 @@ import { applyDatabaseMigrations } from '../../database/migrations';
 import { closedPort } from '../../__testUtils__/closedPort';
 import { createTestDeployService } from '../../__testUtils__/deployService';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { FakeKubernetesApiServer } from '../../testUtils';
+import { FakeKubernetesApiServer } from '@cellport/plugin-platform-node-test-utils';
 import { ManualClock } from '../clock';
 import { GpuReplicaSampler } from './GpuReplicaSampler';
 import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';

@@ -57,4 +57,19 @@ describe('demoRequestsFor', () => {
     ).length;
     expect(slowOverhead / usage.length).toBeLessThan(0.05);
   });
+
+  it('fails a quarter of requests in the hours of an outage injected on purpose', async () => {
+    const entities = await testPlatformCatalog().entities();
+    const start = Date.UTC(2026, 10, 20, 12);
+    const usage = entities.agents.flatMap(agent =>
+      [0, 1, 2].flatMap(h =>
+        demoRequestsFor(agent, entities, start + h * HOUR_MS, true).filter(
+          e => e.type === 'usage',
+        ),
+      ),
+    );
+    const failed = usage.filter(e => e.outcome === 'error').length;
+    expect(failed / usage.length).toBeGreaterThan(0.15);
+    expect(failed / usage.length).toBeLessThan(0.35);
+  });
 });

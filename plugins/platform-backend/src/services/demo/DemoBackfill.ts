@@ -22,6 +22,12 @@ const PEAK_REQUESTS_PER_HOUR = 24;
 const BASE_FAILURE_RATE = 0.00003;
 const INCIDENT_HOUR_CHANCE = 1 / 400;
 const INCIDENT_FAILURE_RATE = 0.03;
+/**
+ * A Cell annotated with this many hours gets an outage on purpose at the end of its history
+ * (a quarter of its requests fail), so the alerting views have something true to show.
+ */
+export const DEMO_OUTAGE_ANNOTATION = 'cellport.dev/demo-outage-hours';
+const OUTAGE_FAILURE_RATE = 0.25;
 const BATCH_SIZE = 2000;
 
 /** A small deterministic generator, so a backfill replayed yields the same events and ids. */
@@ -78,9 +84,20 @@ export class DemoBackfill {
       totals.duplicates += result.duplicates;
       batch = [];
     };
+    const outageFrom = new Map(
+      entities.cells.map(cell => [
+        cell.metadata.name,
+        to -
+          Number(cell.metadata.annotations?.[DEMO_OUTAGE_ANNOTATION] ?? 0) *
+            HOUR_MS,
+      ]),
+    );
     for (let hour = from; hour < to; hour += HOUR_MS) {
       for (const agent of entities.agents) {
-        batch.push(...demoRequestsFor(agent, entities, hour));
+        const cellOutageFrom = outageFrom.get(refName(agent.spec.cell)) ?? to;
+        batch.push(
+          ...demoRequestsFor(agent, entities, hour, hour >= cellOutageFrom),
+        );
         if (batch.length >= BATCH_SIZE) await flush();
       }
     }
@@ -107,6 +124,7 @@ export function demoRequestsFor(
   agent: AgentEntity,
   entities: PlatformEntities,
   hourStart: number,
+  outage = false,
 ): PlatformEvent[] {
   const name = agent.metadata.name;
   const rand = random(hash(`${name}:${hourStart}`));
@@ -126,8 +144,9 @@ export function demoRequestsFor(
     .filter((p): p is ModelProfileEntity => !!p);
   if (profiles.length === 0) return [];
   const dropped = entities.modelProfiles.find(p => !profiles.includes(p));
-  const failureRate =
-    rand() < INCIDENT_HOUR_CHANCE ? INCIDENT_FAILURE_RATE : BASE_FAILURE_RATE;
+  const incident = rand() < INCIDENT_HOUR_CHANCE;
+  let failureRate = incident ? INCIDENT_FAILURE_RATE : BASE_FAILURE_RATE;
+  if (outage) failureRate = OUTAGE_FAILURE_RATE;
   const events: PlatformEvent[] = [];
   for (let i = 0; i < count; i++) {
     const time = hourStart + Math.floor(((i + rand()) / count) * HOUR_MS);

@@ -5,7 +5,7 @@ import { createTestDeployService } from '../../__testUtils__/deployService';
 import { TEST_ENTITIES } from '../../__testUtils__/entities';
 import { makeUsage } from '../../__testUtils__/events';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { FakeKubernetesApiServer } from '../../testUtils';
+import { FakeKubernetesApiServer } from '@cellport/plugin-platform-node-test-utils';
 import { systemClock } from '../clock';
 import { IngestService } from '../ingest/IngestService';
 import { DeployAuditLog } from './DeployAuditLog';

@@ -1,4 +1,4 @@
-import { FakeKubernetesApiServer } from '../../testUtils';
+import { FakeKubernetesApiServer } from '@cellport/plugin-platform-node-test-utils';
 import { KubernetesApiClient } from './KubernetesApiClient';
 import { KubernetesApiError } from './KubernetesApiError';
 

@@ -2,11 +2,11 @@ import { ConfigReader } from '@backstage/config';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FakeKubernetesApiServer } from '../../testUtils';
 import {
   createTestCertificates,
+  FakeKubernetesApiServer,
   TestCertificates,
-} from '../../testUtils/testCertificates';
+} from '@cellport/plugin-platform-node-test-utils';
 import { KubernetesApiClient } from './KubernetesApiClient';
 import { KubernetesClusterConfig } from './KubernetesClusterConfig';
 import { KubernetesUnreachableError } from './KubernetesUnreachableError';

@@ -109,6 +109,13 @@ export class ApiKeyRevealStore {
     };
   }
 
+  /** Withdraws a sealed key before anyone saw it (its key was never put in use). */
+  async discard(token: string): Promise<void> {
+    await this.db(TABLE)
+      .where({ id: tokenId(token) })
+      .delete();
+  }
+
   /** Deletes what expired unrevealed; the count. */
   async purgeExpired(): Promise<number> {
     return this.db(TABLE).where('expires_at', '<=', this.clock.now()).delete();

@@ -21,6 +21,7 @@ import {
   refName,
 } from '../catalog/PlatformCatalog';
 import { Clock } from '../clock';
+import { ApiKeyStore } from '../keys/ApiKeyStore';
 import { computeDesiredState } from './desiredState';
 import { GatewayClient } from './GatewayClient';
 
@@ -35,6 +36,8 @@ export interface GatewayTarget {
 export interface ReconcilerOptions {
   /** Key hashes provisioned outside the catalog, pushed to the cells of their tenants. */
   extraApiKeys?: GatewayApiKey[];
+  /** Keys the portal minted and rotated out (the platform database), merged with the catalog's. */
+  apiKeys?: ApiKeyStore;
   db: Knex;
   catalog: PlatformCatalog;
   client: GatewayClient;
@@ -62,6 +65,8 @@ function iso(value: unknown): string | undefined {
  * cell. A failing gateway is retried with exponential backoff instead of on every tick.
  */
 export class ReconcilerService {
+  private readonly inFlight = new Map<string, Promise<void>>();
+
   constructor(private readonly options: ReconcilerOptions) {
     // A gateway the local runtime just started gets its state now, not at the next pass.
     options.locator?.onRunning(cell => {
@@ -155,7 +160,29 @@ export class ReconcilerService {
     };
   }
 
-  private async reconcile(
+  /**
+   * One cell at a time: a push computed before a key rotation must not land after the push
+   * that carries the rotation (the new key would stop working until the next pass), so a
+   * reconcile of a cell waits for the one in flight and then computes its state afresh.
+   */
+  private reconcile(
+    cell: CellEntity,
+    entities: PlatformEntities,
+    force: boolean,
+  ): Promise<void> {
+    const name = cell.metadata.name;
+    const run = (this.inFlight.get(name) ?? Promise.resolve()).then(() =>
+      this.reconcileNow(cell, entities, force),
+    );
+    const settled = run.catch(() => undefined);
+    this.inFlight.set(name, settled);
+    settled.then(() => {
+      if (this.inFlight.get(name) === settled) this.inFlight.delete(name);
+    });
+    return run;
+  }
+
+  private async reconcileNow(
     cell: CellEntity,
     entities: PlatformEntities,
     force: boolean,
@@ -165,6 +192,7 @@ export class ReconcilerService {
     const now = clock.now();
     const { state, warnings } = computeDesiredState(cell, entities, {
       extraApiKeys: this.options.extraApiKeys,
+      managedApiKeys: await this.options.apiKeys?.managed(),
     });
     for (const warning of warnings) logger.warn(`Cell ${name}: ${warning}`);
     const target = this.targetOf(cell);

@@ -3,7 +3,6 @@ import {
   GATEWAY_STATE_SCHEMA_VERSION,
   GatewayAgent,
   GatewayApiKey,
-  gatewayApiKeySchema,
   GatewayDesiredState,
   GatewayModelProfile,
   GatewayTenant,
@@ -14,15 +13,15 @@ import {
   TenantEntity,
 } from '@cellport/plugin-platform-common';
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { PlatformEntities, refName } from '../catalog/PlatformCatalog';
+import {
+  BoundApiKey,
+  catalogApiKeys,
+  ManagedApiKeys,
+  mergeApiKeys,
+} from '../keys/boundApiKeys';
 
-/**
- * Annotation on a Tenant holding its API keys' hashes, written by the scaffolder when it
- * creates keys: a JSON array of `{sha256, prefix, agent?, expiresAt?}`. Keys themselves
- * never reach the catalog.
- */
-export const API_KEYS_ANNOTATION = 'cellport.dev/api-keys';
+export { API_KEYS_ANNOTATION } from '@cellport/plugin-platform-common';
 /** Label on a ModelProfile naming the model alias callers use; defaults to its name. */
 export const MODEL_ALIAS_LABEL = 'cellport.dev/alias';
 /** Annotation on a ModelProfile naming the gateway's environment variable with its credential. */
@@ -36,8 +35,6 @@ const DEFAULT_CREDENTIAL_ENV: Partial<Record<Provider, string>> = {
   together: 'TOGETHER_API_KEY',
   moonshot: 'MOONSHOT_API_KEY',
 };
-
-const annotatedKeysSchema = z.array(gatewayApiKeySchema.omit({ tenant: true }));
 
 /** What the reconciler computed for one cell, with what it had to leave out and why. */
 export interface ComputedState {
@@ -70,6 +67,8 @@ export function computeDesiredState(
   options: {
     /** Key hashes provisioned outside the catalog (the embedded default's demo keys). */
     extraApiKeys?: GatewayApiKey[];
+    /** Keys minted and rotated out by the portal (the platform database). */
+    managedApiKeys?: ManagedApiKeys;
   } = {},
 ): ComputedState {
   const warnings: string[] = [];
@@ -133,31 +132,22 @@ export function computeDesiredState(
     else warnings.push(`model profile "${name}" is not in the catalog`);
   }
 
-  const apiKeys: GatewayApiKey[] = [];
-  for (const tenant of tenants) {
-    const raw = tenant.metadata.annotations?.[API_KEYS_ANNOTATION];
-    if (!raw) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      parsed = undefined;
-    }
-    const keys = annotatedKeysSchema.safeParse(parsed);
-    if (!keys.success) {
-      warnings.push(
-        `tenant "${tenant.metadata.name}": ${API_KEYS_ANNOTATION} is not a list of key hashes`,
-      );
-      continue;
-    }
-    for (const key of keys.data) {
-      apiKeys.push({ ...key, tenant: tenant.metadata.name });
-    }
-  }
-
-  for (const key of options.extraApiKeys ?? []) {
-    if (hosted.has(key.tenant)) apiKeys.push(key);
-  }
+  const apiKeys = gatewayApiKeys(
+    [
+      // Only the hosted tenants' and the cell's agents' annotations: a key annotated on an
+      // agent whose tenant the cell does not host never reaches this gateway.
+      ...mergeApiKeys(
+        collect(catalogApiKeys({ tenants, agents }), warnings),
+        options.managedApiKeys ?? { minted: [], rotatedOut: new Map() },
+      ),
+      ...(options.extraApiKeys ?? []).map(key => ({
+        ...key,
+        source: 'catalog' as const,
+      })),
+    ],
+    { hosted, agents: gatewayAgents },
+    warnings,
+  );
 
   const content = {
     schemaVersion: GATEWAY_STATE_SCHEMA_VERSION,
@@ -246,4 +236,72 @@ function toGatewayAgent(
       : {}),
     ...(spec.rateLimits ? { limits: spec.rateLimits } : {}),
   };
+}
+
+function collect<T>(result: { keys: T[]; warnings: string[] }, into: string[]) {
+  into.push(...result.warnings);
+  return result.keys;
+}
+
+/**
+ * The keys a gateway may take, as it takes them (no `source`, no `createdAt`). A key is left
+ * out, with a warning, when its tenant is not hosted, when the agent it is bound to is not an
+ * agent of that tenant in this cell (the gateway would refuse the whole state, and a key of
+ * one tenant must never act as another tenant's agent), or when one hash is claimed for two
+ * bindings (whose traffic it is cannot be told).
+ */
+function gatewayApiKeys(
+  keys: BoundApiKey[],
+  cell: { hosted: Set<string>; agents: GatewayAgent[] },
+  warnings: string[],
+): GatewayApiKey[] {
+  const bySha = new Map<string, GatewayApiKey>();
+  const contested = new Set<string>();
+  for (const key of keys) {
+    if (!cell.hosted.has(key.tenant)) continue;
+    if (key.agent !== undefined) {
+      const agent = cell.agents.find(a => a.id === key.agent);
+      if (agent?.tenant !== key.tenant) {
+        warnings.push(
+          `API key ${key.prefix}… of tenant "${
+            key.tenant
+          }" is bound to agent "${key.agent}", which is ${
+            agent ? `tenant "${agent.tenant}"'s` : 'not an agent of this cell'
+          }; left out`,
+        );
+        continue;
+      }
+    }
+    const gatewayKey: GatewayApiKey = {
+      sha256: key.sha256,
+      prefix: key.prefix,
+      tenant: key.tenant,
+      ...(key.agent !== undefined ? { agent: key.agent } : {}),
+      ...(key.expiresAt !== undefined ? { expiresAt: key.expiresAt } : {}),
+    };
+    const seen = bySha.get(key.sha256);
+    if (
+      seen &&
+      (seen.tenant !== gatewayKey.tenant || seen.agent !== gatewayKey.agent)
+    ) {
+      contested.add(key.sha256);
+    } else if (!seen || expiresSooner(gatewayKey, seen)) {
+      // One key listed twice for the same owner: its earliest end stands.
+      bySha.set(key.sha256, gatewayKey);
+    }
+  }
+  for (const sha256 of contested) {
+    warnings.push(
+      `API key ${
+        bySha.get(sha256)!.prefix
+      }… is claimed by two tenants or agents; left out for both`,
+    );
+    bySha.delete(sha256);
+  }
+  return [...bySha.values()];
+}
+
+function expiresSooner(a: GatewayApiKey, b: GatewayApiKey): boolean {
+  if (!a.expiresAt) return false;
+  return !b.expiresAt || Date.parse(a.expiresAt) < Date.parse(b.expiresAt);
 }

@@ -104,6 +104,7 @@ describe('SloEngine', () => {
       expect(healthy.totalEvents).toBe(28 * 48);
       expect(healthy.errorBudget.remainingFraction).toBe(1);
       expect(healthy.alertState).toBe('ok');
+      expect(healthy.state).toBe('ok');
       expect(healthyLatency.latency?.p95).toBeLessThanOrEqual(30);
       expect(healthy.budgetSeries.length).toBeGreaterThanOrEqual(28);
 
@@ -113,6 +114,7 @@ describe('SloEngine', () => {
       expect(outage.burnRates['5m']).toBeGreaterThan(14.4);
       expect(outage.burnRates['1h']).toBeGreaterThan(14.4);
       expect(outage.alertState).toBe('page');
+      expect(outage.state).toBe('exhausted');
       expect(outage.errorBudget.remainingFraction).toBeLessThan(0);
       expect(outage.meetingObjective).toBe(false);
       expect(outageLatency.sli).toBeCloseTo(1 / 21);
@@ -132,6 +134,9 @@ describe('SloEngine', () => {
       });
       expect(recovered.burnRates['5m']).toBe(0);
       expect(recovered.alertState).not.toBe('page');
+      // The alerts quieten, the spent budget does not: the state stays "exhausted".
+      expect(recovered.errorBudget.remainingFraction).toBeLessThan(0);
+      expect(recovered.state).toBe('exhausted');
     },
   );
 });

@@ -1,4 +1,9 @@
-import { LatencyMetric, SloObjective } from '@cellport/plugin-platform-common';
+import {
+  LatencyMetric,
+  SloObjective,
+  SloState,
+  sloState,
+} from '@cellport/plugin-platform-common';
 import { Clock } from '../clock';
 import {
   countAtOrBelow,
@@ -91,6 +96,8 @@ export interface SloStatus {
   burnRates: Record<BurnWindow, number>;
   alerts: BurnRateAlert[];
   alertState: AlertState;
+  /** One word that cannot contradict the budget (`sloState` in platform-common). */
+  state: SloState;
   budgetSeries: ErrorBudgetPoint[];
 }
 
@@ -230,6 +237,7 @@ export class SloEngine {
       ) as Record<BurnWindow, number>;
       const { alerts, state } = evaluateAlerts(burnRates);
       const sli = window.total > 0 ? window.good / window.total : null;
+      const errorBudget = budgetOf(objective, window);
       results.push({
         objective,
         source,
@@ -239,7 +247,7 @@ export class SloEngine {
         goodEvents: window.good,
         sli,
         meetingObjective: sli === null || sli >= objective.target,
-        errorBudget: budgetOf(objective, window),
+        errorBudget,
         latency:
           objective.indicator === 'latency'
             ? latencyOf(objective, await summaryOver(windowMs))
@@ -247,6 +255,11 @@ export class SloEngine {
         burnRates,
         alerts,
         alertState: state,
+        state: sloState({
+          totalEvents: window.total,
+          remainingFraction: errorBudget.remainingFraction,
+          alertState: state,
+        }),
         budgetSeries: burnDown(
           objective,
           window,

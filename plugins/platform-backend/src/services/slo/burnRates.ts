@@ -1,3 +1,4 @@
+import type { SloAlertState } from '@cellport/plugin-platform-common';
 /**
  * Multi-window, multi-burn-rate alerting as in the Google SRE workbook (chapter 5, "Alerting
  * on SLOs"): an alert fires when both its long and its short window burn the error budget
@@ -15,7 +16,7 @@ export const BURN_WINDOWS = {
 export type BurnWindow = keyof typeof BURN_WINDOWS;
 
 /** The state of an SLO's alerts: a page wakes someone, a ticket waits for working hours. */
-export type AlertState = 'ok' | 'ticket' | 'page';
+export type AlertState = SloAlertState;
 
 export interface BurnRateAlertRule {
   severity: Exclude<AlertState, 'ok'>;

@@ -2,13 +2,17 @@ import { parseEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { AgentSpec } from '@cellport/plugin-platform-common';
 import Grid from '@material-ui/core/Grid';
+import { ApiKeysCard } from '../ApiKeysCard';
 import { CostCard } from '../CostCard';
 import { PageToolbar } from '../PageToolbar';
 import { SloCards } from '../SloCards';
 import { TrafficCard } from '../TrafficCard';
 import { AgentBudgetCard } from './AgentBudgetCard';
 
-/** The Agent's "Dashboard" tab: its SLOs, traffic, cost by model and cost vs run budget. */
+/**
+ * The Agent's "Dashboard" tab: its SLOs, traffic, cost by model, cost vs run budget and its
+ * API keys.
+ */
 export function AgentDashboard() {
   const { entity } = useEntity();
   const agent = entity.metadata.name;
@@ -29,6 +33,9 @@ export function AgentDashboard() {
         </Grid>
         <Grid item xs={12}>
           <TrafficCard scope={{ agent }} />
+        </Grid>
+        <Grid item xs={12}>
+          <ApiKeysCard tenant={tenant} agent={agent} />
         </Grid>
       </Grid>
     </>

@@ -25,10 +25,10 @@ describe('BudgetCard', () => {
       name: 'meridian-bank budget',
     });
     expect(group).toHaveTextContent(
-      '$30,000.00 of $40,000.00 spent in 2026-11 (75.0%)',
+      '$30,000 of $40,000 spent in 2026-11 (75.0%)',
     );
     expect(group).toHaveTextContent(
-      'Month-end forecast: $42,000.00 (105.0% of budget), over budget',
+      'Month-end forecast: $42,000 (105.0% of budget), over budget',
     );
   });
 

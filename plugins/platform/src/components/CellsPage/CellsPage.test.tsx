@@ -95,6 +95,7 @@ describe('CellsPage', () => {
           {
             cell: 'meridian-dedicated',
             alertState: 'page' as const,
+            sloState: 'exhausted' as const,
             errorBudgetRemaining: -0.25,
             monthToDateUsd: 1250.5,
             runtime: {
@@ -114,6 +115,7 @@ describe('CellsPage', () => {
           {
             cell: 'eu-west-shared-1',
             alertState: 'ok' as const,
+            sloState: 'ok' as const,
             errorBudgetRemaining: 0.5,
             monthToDateUsd: 0,
             runtime: {
@@ -169,9 +171,10 @@ describe('CellsPage', () => {
     expect(platformApi.getCellSummaries).toHaveBeenCalledTimes(1);
     expect(platformApi.getSloReport).not.toHaveBeenCalled();
     expect(platformApi.getCellRuntime).not.toHaveBeenCalled();
-    expect(meridian).toHaveTextContent('page');
+    expect(meridian).toHaveTextContent('exhausted');
+    expect(meridian).not.toHaveTextContent(/\bok\b/);
     expect(meridian).toHaveTextContent('exhausted (1.25× spent)');
-    expect(meridian).toHaveTextContent('$1,250.50 / $40,000.00');
+    expect(meridian).toHaveTextContent('$1,251 / $40,000');
     expect(meridian).toHaveTextContent('failing');
     const shared = screen.getByText('eu-west-shared-1').closest('tr')!;
     expect(shared).toHaveTextContent('ok');
@@ -180,6 +183,9 @@ describe('CellsPage', () => {
     expect(shared).toHaveTextContent('in sync');
     const fresh = screen.getByText('apac-new').closest('tr')!;
     expect(fresh).toHaveTextContent('not synced yet');
+    // A new cell without traffic says so, not "ok".
+    expect(fresh).toHaveTextContent('no data');
+    expect(fresh).not.toHaveTextContent(/\bok\b/);
     expect(screen.queryByText(/Some columns are incomplete/)).toBeNull();
   });
 

@@ -27,11 +27,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { CellSummary, platformApiRef } from '../../api';
 import { resolveRefs } from '../entityRefs';
 import { formatBudgetLeft, formatUsd } from '../format';
-import {
-  AlertStateChip,
-  RuntimeSyncChip,
-  runtimeSyncLabel,
-} from '../StateChips';
+import { SloStateChip, RuntimeSyncChip, runtimeSyncLabel } from '../StateChips';
 
 type CellRow = {
   entity: Entity;
@@ -81,7 +77,10 @@ const columns: TableColumn<CellRow>[] = [
     field: 'sloState',
     render: row => (
       <span title="The worst alert state of the cell's SLOs">
-        <AlertStateChip state={row.summary?.alertState} />
+        <SloStateChip
+          state={row.summary?.sloState}
+          alertState={row.summary?.alertState}
+        />
       </span>
     ),
   },
@@ -141,7 +140,7 @@ function toRow(
     tenantRefs,
     tenants: tenantRefs.length,
     summary,
-    sloState: summary?.alertState ?? 'no data',
+    sloState: summary?.sloState ?? 'no data',
     budgetRemaining: summary?.errorBudgetRemaining,
     monthToDateUsd: summary?.monthToDateUsd,
     budgetUsd: budgetUsd || undefined,

@@ -32,7 +32,7 @@ async function renderCard(entity: Entity) {
 describe('PlatformOverviewCard', () => {
   it('shows a tenant with its budget, limits and residency', async () => {
     const table = await renderCard(demoEntity('tenants.yaml', 'meridian-bank'));
-    expect(table).toHaveTextContent('$40,000.00');
+    expect(table).toHaveTextContent('$40,000');
     expect(table).toHaveTextContent('3,000 requests/min, 2,000,000 tokens/min');
     expect(table).toHaveTextContent('pinned to us-east-1, eastus');
     expect(table).toHaveTextContent('CONFIDENTIAL');
@@ -49,6 +49,15 @@ describe('PlatformOverviewCard', () => {
     );
   });
 
+  it('names the default objectives of a cell that declares none', async () => {
+    const table = await renderCard(
+      demoEntity('cells.yaml', 'eu-west-shared-1'),
+    );
+    expect(table).toHaveTextContent(
+      'none declared; the defaults apply: gateway-availability: 99.95% (28d); gateway-overhead-p95: 95.00% under 300 ms (28d); router-decision-p95: 95.00% under 50 ms (28d)',
+    );
+  });
+
   it('shows an agent with its routing and run budget', async () => {
     const table = await renderCard(
       demoEntity('agents.yaml', 'checkout-assistant'),
@@ -58,7 +67,7 @@ describe('PlatformOverviewCard', () => {
       'order-lookup, delivery-estimate, returns-policy',
     );
     expect(table).toHaveTextContent(
-      '$0.05 per run, 24,000 tokens per run, $1,500.00 per month',
+      '$0.05 per run, 24,000 tokens per run, $1,500 per month',
     );
     expect(table).toHaveTextContent('300 requests/min, 200,000 tokens/min');
   });

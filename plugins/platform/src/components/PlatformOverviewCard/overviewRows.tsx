@@ -3,17 +3,21 @@ import { EntityRefLinks } from '@backstage/plugin-catalog-react';
 import {
   AgentSpec,
   CellSpec,
+  DEFAULT_SLOS,
   GPU_TYPES,
   InferenceDeploymentSpec,
   isPlatformKind,
   PLATFORM_KINDS,
   ModelProfileSpec,
+  SloObjective,
   TenantSpec,
 } from '@cellport/plugin-platform-common';
 import { ReactNode } from 'react';
 import { resolveRefs } from '../entityRefs';
+import { formatUsd } from '../format';
 
-const usd = (value: number) =>
+/** Per-million-token prices keep their cents' fractions ($0.075): they are multiplied up. */
+const price = (value: number) =>
   value.toLocaleString('en-US', {
     style: 'currency',
     currency: 'USD',
@@ -46,7 +50,7 @@ function tenantRows(spec: TenantSpec): Rows {
       ? `pinned to ${spec.residency.regions?.join(', ')}`
       : 'not pinned',
     'Highest data classification': spec.dataClassification,
-    'Monthly budget': usd(spec.monthlyBudgetUsd),
+    'Monthly budget': formatUsd(spec.monthlyBudgetUsd),
     'Rate limits': rateLimits(spec.rateLimits),
     'Allowed models': refs(spec.modelAllowlist, 'ModelProfile'),
     'Prompt cache': spec.promptCache ? 'allowed' : 'off',
@@ -65,18 +69,23 @@ function cellRows(spec: CellSpec): Rows {
     } tenants, ${count(spec.capacity.maxRequestsPerSecond)} requests/s, ${
       spec.capacity.gpus ?? 0
     } GPUs`,
+    // Declared nowhere, the defaults apply: name them, not "platform defaults".
     SLOs: spec.slos?.length
-      ? spec.slos
-          .map(slo =>
-            slo.indicator === 'latency'
-              ? `${slo.name}: ${percent(slo.target)} under ${
-                  slo.thresholdMs
-                } ms (${slo.window})`
-              : `${slo.name}: ${percent(slo.target)} (${slo.window})`,
-          )
-          .join('; ')
-      : 'platform defaults',
+      ? objectivesText(spec.slos)
+      : `none declared; the defaults apply: ${objectivesText(DEFAULT_SLOS)}`,
   };
+}
+
+function objectivesText(slos: SloObjective[]): string {
+  return slos
+    .map(slo =>
+      slo.indicator === 'latency'
+        ? `${slo.name}: ${percent(slo.target)} under ${slo.thresholdMs} ms (${
+            slo.window
+          })`
+        : `${slo.name}: ${percent(slo.target)} (${slo.window})`,
+    )
+    .join('; ');
 }
 
 function agentRows(spec: AgentSpec): Rows {
@@ -93,11 +102,11 @@ function agentRows(spec: AgentSpec): Rows {
     'Run budget':
       [
         spec.runBudget?.maxCostPerRunUsd !== undefined &&
-          `${usd(spec.runBudget.maxCostPerRunUsd)} per run`,
+          `${formatUsd(spec.runBudget.maxCostPerRunUsd)} per run`,
         spec.runBudget?.maxTokensPerRun !== undefined &&
           `${count(spec.runBudget.maxTokensPerRun)} tokens per run`,
         spec.runBudget?.monthlyBudgetUsd !== undefined &&
-          `${usd(spec.runBudget.monthlyBudgetUsd)} per month`,
+          `${formatUsd(spec.runBudget.monthlyBudgetUsd)} per month`,
       ]
         .filter(Boolean)
         .join(', ') || '—',
@@ -123,7 +132,7 @@ function modelProfileRows(spec: ModelProfileSpec): Rows {
     'Context length': `${count(spec.capabilities.contextLength)} tokens`,
     'Max output': `${count(spec.capabilities.maxOutputTokens)} tokens`,
     Features: spec.capabilities.features?.join(', ') || '—',
-    Price: `${usd(spec.pricing.inputPerMillionUsd)} input, ${usd(
+    Price: `${price(spec.pricing.inputPerMillionUsd)} input, ${price(
       spec.pricing.outputPerMillionUsd,
     )} output per million tokens`,
     'Highest classification allowed': spec.maxClassification,

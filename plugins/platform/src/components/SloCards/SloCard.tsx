@@ -1,4 +1,4 @@
-import { InfoCard, StatusWarning } from '@backstage/core-components';
+import { InfoCard } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -6,6 +6,7 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
+import { Link } from '@backstage/core-components';
 import { SloStatus } from '../../api';
 import { LineChart } from '../charts';
 import {
@@ -15,7 +16,7 @@ import {
   formatMs,
   formatPercent,
 } from '../format';
-import { AlertStateChip } from '../StateChips';
+import { AlertStateChip, SloStateChip } from '../StateChips';
 
 function objectiveText({ objective }: SloStatus) {
   const target = formatPercent(objective.target);
@@ -24,6 +25,31 @@ function objectiveText({ objective }: SloStatus) {
         objective.thresholdMs,
       )} over ${objective.window}`
     : `${target} of requests served without a platform error over ${objective.window}`;
+}
+
+/** The explorer's range that covers a firing alert's long window, or the whole SLO window. */
+const RANGE_OF_WINDOW: Record<string, string> = {
+  '1h': '1h',
+  '6h': '6h',
+  '3d': '7d',
+};
+
+/**
+ * Where the requests that burned an SLO's budget are: the entity's Routing tab over the
+ * firing alert's long window (the SLO's window when the budget is spent and no alert fires),
+ * showing failed requests for an availability objective.
+ */
+export function burnedDecisionsLink(slo: SloStatus): string | undefined {
+  if (slo.state !== 'burning' && slo.state !== 'exhausted') return undefined;
+  const firing =
+    slo.alerts.find(a => a.firing && a.severity === 'page') ??
+    slo.alerts.find(a => a.firing);
+  const params = new URLSearchParams({
+    range: (firing && RANGE_OF_WINDOW[firing.longWindow]) ?? '30d',
+  });
+  if (slo.objective.indicator === 'availability')
+    params.set('outcome', 'error');
+  return `../routing?${params}`;
 }
 
 function Stat({ label, value }: { label: string; value: string }) {
@@ -49,17 +75,16 @@ export function SloCard({ slo }: { slo: SloStatus }) {
       subheader={objectiveText(slo)}
       action={
         <Box m={2} textAlign="right">
-          <div aria-label={`${name} alert state`}>
-            <AlertStateChip state={slo.alertState} />
+          <div aria-label={`${name} state`}>
+            <SloStateChip state={slo.state} alertState={slo.alertState} />
           </div>
-          {/* Burn-rate alerts can be quiet while the window's budget is gone; "ok" alone would
-              hide it (a cell's spent availability budget also stops its deploys). */}
-          {slo.totalEvents > 0 &&
-            (slo.errorBudget.remainingFraction ?? 1) <= 0 && (
-              <div aria-label={`${name} error budget`}>
-                <StatusWarning>error budget spent</StatusWarning>
-              </div>
-            )}
+          {burnedDecisionsLink(slo) && (
+            <Typography variant="body2">
+              <Link to={burnedDecisionsLink(slo)!}>
+                Requests that burned it
+              </Link>
+            </Typography>
+          )}
         </Box>
       }
     >

@@ -60,13 +60,13 @@ describe('SloCards', () => {
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('exhausted (2.00× spent)')).toBeInTheDocument();
-    // A spent budget is said next to the alert state, whether or not an alert fires.
+    // One word per SLO, and a spent budget is never "ok".
     expect(
-      screen.getByLabelText('gateway-overhead-p95 error budget'),
-    ).toHaveTextContent('error budget spent');
+      screen.getByLabelText('gateway-overhead-p95 state'),
+    ).toHaveTextContent(/^exhausted$/);
     expect(
-      screen.queryByLabelText('gateway-availability error budget'),
-    ).not.toBeInTheDocument();
+      screen.getByLabelText('gateway-availability state'),
+    ).toHaveTextContent(/^ok$/);
     const burn = screen.getByRole('table', {
       name: 'gateway-overhead-p95 burn rates',
     });
@@ -99,5 +99,90 @@ describe('SloCards', () => {
     expect(
       (await screen.findAllByText(/Not allowed: platform.slo.read/)).length,
     ).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [
+      'no traffic in the window',
+      { totalEvents: 0, goodEvents: 0, sli: null },
+      'no data',
+    ],
+    [
+      'a spent budget with no alert firing',
+      { errorBudget: { remainingFraction: 0 }, alertState: 'ok' as const },
+      'exhausted',
+    ],
+    [
+      'a page alert with budget left',
+      { errorBudget: { remainingFraction: 0.4 }, alertState: 'page' as const },
+      'burning (page)',
+    ],
+    [
+      'a ticket alert with budget left',
+      {
+        errorBudget: { remainingFraction: 0.4 },
+        alertState: 'ticket' as const,
+      },
+      'burning (ticket)',
+    ],
+  ])(
+    'says one state that cannot contradict the budget: %s',
+    async (_, overrides, word) => {
+      const api = mockPlatformApi({
+        getSloReport: jest.fn(async () => ({
+          scope: { kind: 'cell' as const, name: 'c' },
+          objectives: [sloStatus(overrides)],
+        })),
+      });
+      await renderWithPlatform(<SloCards scope={{ cell: 'c' }} />, { api });
+      expect(
+        await screen.findByLabelText('gateway-availability state'),
+      ).toHaveTextContent(new RegExp(`^${word.replace(/[()]/g, '\\$&')}$`));
+    },
+  );
+
+  it('links a burning or exhausted SLO to the decisions of its firing window', async () => {
+    const api = mockPlatformApi({
+      getSloReport: jest.fn(async () => ({
+        scope: { kind: 'cell' as const, name: 'c' },
+        objectives: [
+          sloStatus({
+            errorBudget: { remainingFraction: 0.4 },
+            alertState: 'page',
+            alerts: [
+              {
+                severity: 'page',
+                longWindow: '6h',
+                shortWindow: '30m',
+                threshold: 6,
+                firing: true,
+              },
+            ],
+          }),
+        ],
+      })),
+    });
+    await renderWithPlatform(<SloCards scope={{ cell: 'c' }} />, { api });
+    expect(
+      await screen.findByRole('link', { name: 'Requests that burned it' }),
+    ).toHaveAttribute(
+      'href',
+      expect.stringMatching(/routing\?range=6h&outcome=error$/),
+    );
+  });
+
+  it('offers no such link while an SLO is ok', async () => {
+    await renderWithPlatform(<SloCards scope={{ cell: 'c' }} />, {
+      api: mockPlatformApi({
+        getSloReport: jest.fn(async () => ({
+          scope: { kind: 'cell' as const, name: 'c' },
+          objectives: [sloStatus()],
+        })),
+      }),
+    });
+    expect(await screen.findByText('gateway-availability')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('link', { name: 'Requests that burned it' }),
+    ).not.toBeInTheDocument();
   });
 });

@@ -4,7 +4,7 @@ import {
   StatusPending,
   StatusWarning,
 } from '@backstage/core-components';
-import { AlertState, CellRuntimeStatus } from '../../api';
+import { AlertState, CellRuntimeStatus, SloState } from '../../api';
 
 /**
  * Alert state of an SLO or cell. Backstage's status components pair the theme's status colour
@@ -18,6 +18,33 @@ export function AlertStateChip({ state }: { state: AlertState | undefined }) {
       return <StatusWarning>ticket</StatusWarning>;
     case 'page':
       return <StatusError>page</StatusError>;
+    default:
+      return <StatusPending>no data</StatusPending>;
+  }
+}
+
+/**
+ * An SLO's or a cell's state, one word that cannot contradict the error budget (platform-
+ * common's `sloState`): a burning SLO also names the severity of the alert that fires.
+ */
+export function SloStateChip({
+  state,
+  alertState,
+}: {
+  state: SloState | undefined;
+  alertState?: AlertState;
+}) {
+  switch (state) {
+    case 'ok':
+      return <StatusOK>ok</StatusOK>;
+    case 'burning':
+      return alertState === 'page' ? (
+        <StatusError>burning (page)</StatusError>
+      ) : (
+        <StatusWarning>burning (ticket)</StatusWarning>
+      );
+    case 'exhausted':
+      return <StatusError>exhausted</StatusError>;
     default:
       return <StatusPending>no data</StatusPending>;
   }

@@ -1,5 +1,6 @@
 export {
   AlertStateChip,
+  SloStateChip,
   RuntimeSyncChip,
   runtimeSyncLabel,
 } from './StateChips';

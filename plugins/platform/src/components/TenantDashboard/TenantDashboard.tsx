@@ -1,10 +1,10 @@
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Grid from '@material-ui/core/Grid';
+import { ApiKeysCard } from '../ApiKeysCard';
 import { BudgetCard } from '../BudgetCard';
 import { CostCard } from '../CostCard';
 import { PageToolbar } from '../PageToolbar';
 import { SloCards } from '../SloCards';
-import { TenantApiKeysCard } from '../TenantApiKeysCard';
 import { TenantResourcesCard } from './TenantResourcesCard';
 
 /** The Tenant's "Dashboard" tab: budget and spend, its cells, agents and keys, cost, SLOs. */
@@ -22,7 +22,7 @@ export function TenantDashboard() {
           <TenantResourcesCard />
         </Grid>
         <Grid item xs={12} md={6}>
-          <TenantApiKeysCard />
+          <ApiKeysCard tenant={tenant} />
         </Grid>
         <Grid item xs={12}>
           <CostCard

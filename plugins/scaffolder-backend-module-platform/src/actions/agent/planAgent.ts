@@ -1,4 +1,3 @@
-import { Config } from '@backstage/config';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { planOncePerRun } from '../planOncePerRun';
@@ -10,15 +9,10 @@ import { planAgentRegistration } from './planAgentRegistration';
  * against the platform schema, that its name is free, that its tenant exists and is hosted by
  * its cell, that every preferred and fallback model is on the tenant's allowlist and has the
  * capabilities the agent requires, and that its own rate limits (both or neither) fit inside
- * its tenant's. It also says how the agent calls the gateway.
+ * its tenant's. It also names the model alias the agent calls (the key and the gateway's URL
+ * come from `cellport:agent:create-api-key` and `cellport:runtime:reconcile`).
  */
-export function createPlanAgentAction(options: {
-  catalog: CatalogService;
-  config: Config;
-}) {
-  const defaultGatewayUrl =
-    options.config.getOptionalString('cellport.gateway.baseUrl') ??
-    'http://localhost:7080';
+export function createPlanAgentAction(options: { catalog: CatalogService }) {
   return createTemplateAction({
     id: 'cellport:agent:plan',
     description:
@@ -64,26 +58,17 @@ export function createPlanAgentAction(options: {
       output: {
         agent: z => z.record(z.any()),
         agentRef: z => z.string(),
-        gatewayBaseUrl: z => z.string(),
         modelAlias: z => z.string(),
-        keyHint: z => z.string(),
       },
     },
     async handler(ctx) {
       const credentials = await ctx.getInitiatorCredentials();
       const plan = await planOncePerRun(ctx, `agent-${ctx.input.name}`, () =>
-        planAgentRegistration(
-          options.catalog,
-          ctx.input,
-          credentials,
-          defaultGatewayUrl,
-        ),
+        planAgentRegistration(options.catalog, ctx.input, credentials),
       );
       ctx.output('agent', plan.agent);
       ctx.output('agentRef', plan.agentRef);
-      ctx.output('gatewayBaseUrl', plan.gatewayBaseUrl);
       ctx.output('modelAlias', plan.modelAlias);
-      ctx.output('keyHint', plan.keyHint);
     },
   });
 }

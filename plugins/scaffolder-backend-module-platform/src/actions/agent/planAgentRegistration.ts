@@ -61,14 +61,13 @@ function namedCell(tenant: Entity): string | undefined {
 
 /**
  * Checks an agent registration against the catalog and makes its plan: the Agent entity, its
- * ref, and how it calls its cell's gateway. Every problem found is reported at once, in an
+ * ref, and the model alias it calls. Every problem found is reported at once, in an
  * InputError naming each field.
  */
 export async function planAgentRegistration(
   catalog: CatalogService,
   input: AgentRegistrationInput,
   credentials: BackstageCredentials,
-  defaultGatewayUrl: string,
 ) {
   const tenantRef = refOf(input.tenant, 'Tenant');
   const [tenant] = (
@@ -270,25 +269,9 @@ export async function planAgentRegistration(
   }
   if (problems.length) throw new InputError(problems.join('; '));
 
-  const gatewayBaseUrl =
-    (cell!.spec as any)?.gateway?.baseUrl ?? defaultGatewayUrl;
-  const prefixes = (() => {
-    try {
-      const keys = JSON.parse(
-        tenant.metadata.annotations?.['cellport.dev/api-keys'] ?? '[]',
-      );
-      return keys.map((k: { prefix: string }) => `${k.prefix}…`);
-    } catch {
-      return [];
-    }
-  })();
   return {
     agent,
     agentRef,
-    gatewayBaseUrl: `${gatewayBaseUrl.replace(/\/$/, '')}/v1`,
     modelAlias: agent.spec.modelProfiles[0],
-    keyHint: prefixes.length
-      ? `an API key of ${tenant.metadata.name} (${prefixes.join(', ')})`
-      : `an API key of ${tenant.metadata.name}; it has none yet`,
   };
 }

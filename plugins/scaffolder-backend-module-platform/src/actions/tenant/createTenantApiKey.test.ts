@@ -1,18 +1,9 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { fakeCheckpoints } from '../../__testUtils__/fakeCheckpoints';
+import { startSealingPlatformBackend } from '../../__testUtils__/sealingPlatformBackend';
 import { API_KEYS_ANNOTATION } from '@cellport/plugin-platform-common';
-// The action's real peer in this test is the platform backend itself, not a stand-in.
-// eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import platformPlugin from '@cellport/plugin-platform-backend';
 import { createHash } from 'node:crypto';
-import { Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { createTenantApiKeyAction } from './createTenantApiKey';
 
 jest.setTimeout(60_000);
@@ -37,28 +28,12 @@ const tenant = {
 };
 
 describe('cellport:tenant:create-api-key', () => {
-  let server: Server;
-  let baseUrl: string;
-
-  // The real platform backend, which seals the key and reveals it once.
+  let backend: Awaited<ReturnType<typeof startSealingPlatformBackend>>;
   beforeAll(async () => {
-    ({ server } = await startTestBackend({
-      features: [
-        platformPlugin,
-        catalogServiceMock.factory({ entities: [] }),
-        mockServices.rootConfig.factory({
-          data: { platform: { reconciler: { enabled: false } } },
-        }),
-      ],
-    }));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    backend = await startSealingPlatformBackend();
   });
 
-  const action = () =>
-    createTenantApiKeyAction({
-      discovery: { getBaseUrl: async () => `${baseUrl}/api/platform` } as any,
-      auth: mockServices.auth({ pluginId: 'scaffolder' }),
-    });
+  const action = () => createTenantApiKeyAction(backend.deps);
 
   async function run(options: object = {}) {
     const ctx = {
@@ -75,13 +50,7 @@ describe('cellport:tenant:create-api-key', () => {
   }
 
   const reveal = (revealUrl: string, user = USER) =>
-    fetch(
-      `${baseUrl}/api/platform/api-keys/reveals/${revealUrl.split('/').pop()}`,
-      {
-        method: 'POST',
-        headers: { authorization: mockCredentials.user.header(user) },
-      },
-    );
+    backend.reveal(revealUrl, user);
 
   it('puts only the hash in the tenant and lets the user who ran it reveal the key once', async () => {
     const { outputs } = await run();
@@ -109,6 +78,7 @@ describe('cellport:tenant:create-api-key', () => {
       {
         sha256: createHash('sha256').update(apiKey).digest('hex'),
         prefix: apiKey.slice(0, 10),
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       },
     ]);
     // The key is in no output, so not in the scaffolder's task database either.
@@ -169,7 +139,7 @@ describe('cellport:tenant:create-api-key', () => {
 
   it('fails before anything is written when the key cannot be sealed', async () => {
     const broken = createTenantApiKeyAction({
-      discovery: { getBaseUrl: async () => `${baseUrl}/api/platform` } as any,
+      discovery: backend.deps.discovery,
       // A user token: the seal route is for backend plugins only.
       auth: Object.assign(mockServices.auth(), {
         getPluginRequestToken: async () => ({

@@ -6,8 +6,10 @@ import {
   deletePath,
   FieldPath,
   fieldsV1,
+  formatPath,
   getPath,
   leafPaths,
+  orderLikeConfig,
   parsePathKey,
   pathKey,
   setPath,
@@ -65,6 +67,13 @@ class HttpError extends Error {
  * without apiVersion and kind, as the API returns them), server-side apply (`PATCH` with
  * `application/apply-patch+yaml`, a field manager, field ownership and 409 conflicts unless
  * `force=true`), and DELETE (a Namespace takes its objects with it).
+ *
+ * Apply merges lists as the API server does where the deploy driver applies them: containers,
+ * volumes, a container's ports, env and volume mounts, and a Service's ports are merged item by
+ * item by their keys (`name`; `containerPort` and `protocol`; ...), so a field another manager
+ * set in one container stays, and conflicts name the item
+ * (`.spec.template.spec.containers[name="vllm"].image`). Other lists are atomic. What is
+ * merged how, and what is simplified, is in `fieldOwnership.ts`.
  *
  * It also defaults a few fields as the API server does (a Namespace's
  * `kubernetes.io/metadata.name` label, a Service's clusterIP and type, a Deployment's
@@ -591,6 +600,7 @@ export class FakeKubernetesApiServer {
     }
     for (const path of applied)
       setPath(stored.object, path, getPath(config, path));
+    orderLikeConfig(stored.object, config);
     if (force) {
       for (const { manager: other, path } of conflicts) {
         const owned = stored.managers.get(other)!;
@@ -852,7 +862,7 @@ function conflictError(
   type: ResourceType,
   conflicts: Array<{ manager: string; path: FieldPath }>,
 ) {
-  const field = (path: FieldPath) => `.${path.join('.')}`;
+  const field = formatPath;
   const using = `using ${apiVersionOf(type)}`;
   const message =
     conflicts.length === 1

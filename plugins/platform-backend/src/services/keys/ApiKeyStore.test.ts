@@ -1,0 +1,61 @@
+import { applyDatabaseMigrations } from '../../database/migrations';
+import { createTestDatabases } from '../../__testUtils__/testDatabases';
+import { ManualClock } from '../clock';
+import { ApiKeyStore } from './ApiKeyStore';
+
+jest.setTimeout(60_000);
+
+const old = {
+  sha256: 'a'.repeat(64),
+  prefix: 'cpk_old001',
+  tenant: 'northwind-retail',
+  agent: 'checkout-assistant',
+  source: 'catalog' as const,
+};
+
+describe('ApiKeyStore', () => {
+  const databases = createTestDatabases();
+
+  it.each(databases.eachSupportedId())(
+    'keeps a rotation and its successor (hashes only), and rotates a key once, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const clock = new ManualClock(Date.UTC(2026, 11, 3, 8));
+      const store = new ApiKeyStore(knex, clock);
+      const expiresAt = clock.now() + 3600_000;
+      await store.rotate({
+        old,
+        successor: { sha256: 'b'.repeat(64), prefix: 'cpk_new001' },
+        rotatedBy: 'user:default/nora.owner',
+        expiresAt,
+      });
+      expect(await store.managed()).toEqual({
+        minted: [
+          {
+            sha256: 'b'.repeat(64),
+            prefix: 'cpk_new001',
+            tenant: 'northwind-retail',
+            agent: 'checkout-assistant',
+            createdAt: '2026-12-03T08:00:00.000Z',
+            source: 'portal',
+          },
+        ],
+        rotatedOut: new Map([['a'.repeat(64), '2026-12-03T09:00:00.000Z']]),
+      });
+
+      // A second rotation of the same key fails whole: no second successor is kept.
+      await expect(
+        store.rotate({
+          old,
+          successor: { sha256: 'c'.repeat(64), prefix: 'cpk_new002' },
+          rotatedBy: 'user:default/someone.else',
+          expiresAt: expiresAt + 1,
+        }),
+      ).rejects.toThrow('API key cpk_old001… was already rotated');
+      const { minted, rotatedOut } = await store.managed();
+      expect(minted.map(k => k.prefix)).toEqual(['cpk_new001']);
+      expect(rotatedOut.get('a'.repeat(64))).toBe('2026-12-03T09:00:00.000Z');
+    },
+  );
+});

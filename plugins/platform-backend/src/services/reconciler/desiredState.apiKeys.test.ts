@@ -1,0 +1,171 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  TEST_ENTITIES,
+  testPlatformCatalog,
+} from '../../__testUtils__/entities';
+import { computeDesiredState } from './desiredState';
+
+const byName = (name: string) =>
+  TEST_ENTITIES.find(e => e.metadata.name === name)!;
+const sha = (c: string) => c.repeat(64);
+const annotated = (entity: Entity, keys: object[]): Entity => ({
+  ...entity,
+  metadata: {
+    ...entity.metadata,
+    annotations: {
+      ...entity.metadata.annotations,
+      'cellport.dev/api-keys': JSON.stringify(keys),
+    },
+  },
+});
+
+async function stateOf(
+  entities: Entity[],
+  options: Parameters<typeof computeDesiredState>[2] = {},
+) {
+  const platform = await testPlatformCatalog(undefined, entities).entities();
+  const cell = platform.cells.find(
+    c => c.metadata.name === 'eu-west-shared-1',
+  )!;
+  return computeDesiredState(cell, platform, options);
+}
+
+describe('computeDesiredState: API keys', () => {
+  it("binds a key annotated on an agent to that agent and its tenant, leaves out the catalog's createdAt, and never pushes the key of an agent whose tenant the cell does not host", async () => {
+    const checkout = annotated(byName('checkout-assistant'), [
+      {
+        sha256: sha('5'),
+        prefix: 'cpk_agent1',
+        createdAt: '2026-12-01T00:00:00Z',
+      },
+    ]);
+    // This agent says it runs in eu-west-shared-1, but its tenant lives elsewhere.
+    const outsider: Entity = annotated(
+      {
+        ...byName('checkout-assistant'),
+        metadata: { name: 'outsider' },
+        spec: { ...byName('checkout-assistant').spec, tenant: 'meridian-bank' },
+      },
+      [{ sha256: sha('d'), prefix: 'cpk_outsid' }],
+    );
+    const { state, warnings } = await stateOf([
+      ...TEST_ENTITIES.filter(e => e.metadata.name !== 'checkout-assistant'),
+      checkout,
+      outsider,
+    ]);
+    expect(state.apiKeys).toContainEqual({
+      sha256: sha('5'),
+      prefix: 'cpk_agent1',
+      tenant: 'northwind-retail',
+      agent: 'checkout-assistant',
+    });
+    expect(state.apiKeys.map(k => k.sha256)).not.toContain(sha('d'));
+    expect(state.agents.map(a => a.id)).not.toContain('outsider');
+    expect(warnings).toEqual([
+      'agent "outsider": the cell does not host its tenant "meridian-bank"',
+    ]);
+  });
+
+  it("refuses a key on an agent that names another tenant's agent, and a tenant key bound to another tenant's agent", async () => {
+    // homework-helper is brightpath-edu's: neither northwind's agent file nor northwind's
+    // tenant file may hand out a key that acts as it.
+    const checkout = annotated(byName('checkout-assistant'), [
+      { sha256: sha('6'), prefix: 'cpk_steal1', agent: 'homework-helper' },
+    ]);
+    const northwind = annotated(byName('northwind-retail'), [
+      { sha256: sha('c'), prefix: 'cpk_steal2', agent: 'homework-helper' },
+    ]);
+    const { state, warnings } = await stateOf([
+      ...TEST_ENTITIES.filter(
+        e =>
+          !['checkout-assistant', 'northwind-retail'].includes(e.metadata.name),
+      ),
+      checkout,
+      northwind,
+    ]);
+    expect(state.apiKeys.map(k => k.sha256)).not.toContain(sha('6'));
+    expect(state.apiKeys.map(k => k.sha256)).not.toContain(sha('c'));
+    expect(warnings).toEqual([
+      'agent "checkout-assistant": key cpk_steal1… names agent "homework-helper"; an agent\'s keys are its own, so it is left out',
+      'API key cpk_steal2… of tenant "northwind-retail" is bound to agent "homework-helper", which is tenant "brightpath-edu"\'s; left out',
+    ]);
+  });
+
+  it('leaves out a hash that two owners claim', async () => {
+    const northwind = annotated(byName('northwind-retail'), [
+      { sha256: sha('e'), prefix: 'cpk_mine01' },
+    ]);
+    const brightpath = annotated(byName('brightpath-edu'), [
+      { sha256: sha('e'), prefix: 'cpk_mine01' },
+    ]);
+    const { state, warnings } = await stateOf([
+      ...TEST_ENTITIES.filter(
+        e => !['brightpath-edu', 'northwind-retail'].includes(e.metadata.name),
+      ),
+      northwind,
+      brightpath,
+    ]);
+    expect(state.apiKeys.map(k => k.sha256)).not.toContain(sha('e'));
+    expect(warnings).toContain(
+      'API key cpk_mine01… is claimed by two tenants or agents; left out for both',
+    );
+  });
+
+  it("adds the portal's minted keys and gives a rotated-out key its expiresAt, never a later one", async () => {
+    const checkout = annotated(byName('checkout-assistant'), [
+      { sha256: sha('1'), prefix: 'cpk_old001' },
+      {
+        sha256: sha('2'),
+        prefix: 'cpk_old002',
+        expiresAt: '2026-12-02T00:00:00.000Z',
+      },
+    ]);
+    const { state } = await stateOf(
+      [
+        ...TEST_ENTITIES.filter(e => e.metadata.name !== 'checkout-assistant'),
+        checkout,
+      ],
+      {
+        managedApiKeys: {
+          minted: [
+            {
+              sha256: sha('3'),
+              prefix: 'cpk_new001',
+              tenant: 'northwind-retail',
+              agent: 'checkout-assistant',
+              createdAt: '2026-12-03T00:00:00.000Z',
+              source: 'portal',
+            },
+            // Minted for a tenant another cell hosts: not this gateway's.
+            {
+              sha256: sha('4'),
+              prefix: 'cpk_new002',
+              tenant: 'meridian-bank',
+              source: 'portal',
+            },
+          ],
+          rotatedOut: new Map([
+            [sha('1'), '2026-12-04T00:00:00.000Z'],
+            [sha('2'), '2026-12-09T00:00:00.000Z'],
+          ]),
+        },
+      },
+    );
+    const keys = Object.fromEntries(state.apiKeys.map(k => [k.sha256, k]));
+    expect(keys[sha('1')]).toEqual({
+      sha256: sha('1'),
+      prefix: 'cpk_old001',
+      tenant: 'northwind-retail',
+      agent: 'checkout-assistant',
+      expiresAt: '2026-12-04T00:00:00.000Z',
+    });
+    expect(keys[sha('2')].expiresAt).toBe('2026-12-02T00:00:00.000Z');
+    expect(keys[sha('3')]).toEqual({
+      sha256: sha('3'),
+      prefix: 'cpk_new001',
+      tenant: 'northwind-retail',
+      agent: 'checkout-assistant',
+    });
+    expect(keys[sha('4')]).toBeUndefined();
+  });
+});

@@ -1,0 +1,14 @@
+/**
+ * Test fakes for Cellport's backend code and its browser tests: a Kubernetes API server to run
+ * the deploy driver and Backstage's Kubernetes plugin against, and throwaway TLS certificates
+ * to serve it over HTTPS with. Never a dependency of production code.
+ *
+ * @packageDocumentation
+ */
+export { FakeKubernetesApiServer } from './FakeKubernetesApiServer';
+export type {
+  InjectedFailure,
+  RecordedRequest,
+} from './FakeKubernetesApiServer';
+export { createTestCertificates } from './testCertificates';
+export type { TestCertificates } from './testCertificates';

@@ -1,1 +1,0 @@
-export { TenantApiKeysCard } from './TenantApiKeysCard';

@@ -1,0 +1,78 @@
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import type { RequestRecord } from '../events/RequestRecord';
+import type { TokenUsage, UpstreamResult } from '../providers/types';
+import {
+  ChatRequestSummary,
+  summarizeChatRequest,
+} from '../router/chatRequest';
+import type { EndpointAdapter, RoutingSummary } from './EndpointAdapter';
+import type { Exchange } from './Exchange';
+import type { GatewayDeps } from './GatewayDeps';
+
+/**
+ * `POST /v1/chat/completions`: OpenAI chat bodies, answered as JSON or SSE; non-streamed
+ * answers may be cached.
+ */
+export class ChatEndpoint implements EndpointAdapter<ChatRequestSummary> {
+  readonly failureLog: string = 'chat completion failed unexpectedly';
+  readonly routesWithinRemainingBudget: boolean = true;
+
+  constructor(private readonly deps: GatewayDeps) {}
+
+  parse(
+    body: Record<string, unknown>,
+    raw: Buffer,
+    record: RequestRecord,
+  ): ChatRequestSummary {
+    const summary = summarizeChatRequest(body, raw);
+    record.stream = summary.stream;
+    record.complexityScore = summary.complexity;
+    record.estimatedInputTokens = summary.estimatedInputTokens;
+    record.requiredCapabilities = summary.requiredCapabilities;
+    return summary;
+  }
+
+  routing(summary: ChatRequestSummary): RoutingSummary {
+    return {
+      modelType: 'chat',
+      requestedModel: summary.model,
+      requiredCapabilities: summary.requiredCapabilities,
+      estimatedInputTokens: summary.estimatedInputTokens,
+      promptTokenBound: summary.promptTokenBound,
+      maxOutputTokens: summary.maxTokens,
+      choices: summary.choices,
+      complexity: summary.complexity,
+    };
+  }
+
+  cacheable(summary: ChatRequestSummary): boolean {
+    return !summary.stream;
+  }
+
+  send(
+    profile: GatewayModelProfile,
+    exchange: Exchange<ChatRequestSummary>,
+  ): Promise<UpstreamResult> {
+    const { life } = exchange;
+    return this.deps.adapters[profile.provider].chat({
+      profile,
+      body: exchange.body,
+      summary: exchange.request,
+      signal: life.abort.signal,
+      traceparent: life.traceparent,
+    });
+  }
+
+  countUsage(
+    summary: ChatRequestSummary,
+    reported: TokenUsage | undefined,
+    generated: () => string,
+  ): TokenUsage {
+    return (
+      reported ?? {
+        inputTokens: this.deps.tokens.countMessages(summary.texts),
+        outputTokens: this.deps.tokens.count(generated()),
+      }
+    );
+  }
+}

@@ -1,0 +1,103 @@
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import type { RequestRecord } from '../events/RequestRecord';
+import { promptTokenBound } from '../limits/promptTokenBound';
+import type {
+  TokenUsage,
+  UpstreamFailure,
+  UpstreamResult,
+} from '../providers/types';
+import type { EndpointAdapter, RoutingSummary } from './EndpointAdapter';
+import { embeddingsInputTexts } from './embeddingsRequest';
+import type { Exchange } from './Exchange';
+import type { GatewayDeps } from './GatewayDeps';
+
+/** What the pipeline needs of an embeddings body once it is checked. */
+export interface EmbeddingsRequest {
+  model: string;
+  /** The inputs as text, for the size estimate and the tokenizer. */
+  texts: string[];
+  estimatedInputTokens: number;
+  promptTokenBound: number;
+}
+
+/**
+ * `POST /v1/embeddings`: OpenAI embeddings bodies, answered as JSON only, never cached; input
+ * tokens only. The router does not weigh the remaining budget for them (the reservation
+ * still holds the budget).
+ */
+export class EmbeddingsEndpoint implements EndpointAdapter<EmbeddingsRequest> {
+  readonly failureLog: string = 'embeddings request failed unexpectedly';
+  readonly routesWithinRemainingBudget: boolean = false;
+  readonly streamedAnswerFailure: UpstreamFailure = {
+    errorClass: 'upstream-error',
+    retriable: false,
+    message: 'upstream streamed an embeddings answer',
+  };
+
+  constructor(private readonly deps: GatewayDeps) {}
+
+  parse(
+    body: Record<string, unknown>,
+    raw: Buffer,
+    record: RequestRecord,
+  ): EmbeddingsRequest {
+    const texts = embeddingsInputTexts(body);
+    let chars = 0;
+    for (const text of texts) chars += text.length;
+    const estimatedInputTokens = Math.ceil(chars / 4) + texts.length;
+    record.estimatedInputTokens = estimatedInputTokens;
+    return {
+      model: body.model as string,
+      texts,
+      estimatedInputTokens,
+      promptTokenBound: promptTokenBound(raw),
+    };
+  }
+
+  routing(request: EmbeddingsRequest): RoutingSummary {
+    // The same fields, in the same order, as chat's: one object shape for the router.
+    return {
+      modelType: 'embeddings',
+      requestedModel: request.model,
+      requiredCapabilities: [],
+      estimatedInputTokens: request.estimatedInputTokens,
+      promptTokenBound: request.promptTokenBound,
+      maxOutputTokens: 0,
+      choices: undefined,
+      complexity: 0,
+    };
+  }
+
+  cacheable(): boolean {
+    return false;
+  }
+
+  send(
+    profile: GatewayModelProfile,
+    exchange: Exchange<EmbeddingsRequest>,
+  ): Promise<UpstreamResult> {
+    const { life } = exchange;
+    return this.deps.adapters[profile.provider].embeddings({
+      profile,
+      body: exchange.body,
+      signal: life.abort.signal,
+      traceparent: life.traceparent,
+    });
+  }
+
+  /** Embeddings produce no output tokens, whatever an upstream reports. */
+  countUsage(
+    request: EmbeddingsRequest,
+    reported: TokenUsage | undefined,
+  ): TokenUsage {
+    if (!reported) {
+      return {
+        inputTokens: this.deps.tokens.count(request.texts.join('\n')),
+        outputTokens: 0,
+      };
+    }
+    return reported.outputTokens === 0
+      ? reported
+      : { inputTokens: reported.inputTokens, outputTokens: 0 };
+  }
+}

@@ -1,0 +1,70 @@
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import type { RequestRecord } from '../events/RequestRecord';
+import type {
+  TokenUsage,
+  UpstreamFailure,
+  UpstreamResult,
+} from '../providers/types';
+import type { RouteInput } from '../router/ModelRouter';
+import type { Exchange } from './Exchange';
+
+/**
+ * What an endpoint's body tells the router. The pipeline adds what is the same for every
+ * endpoint: the state, the caller, the data classification and the remaining budget.
+ */
+export type RoutingSummary = Omit<
+  RouteInput,
+  'state' | 'principal' | 'classification' | 'remainingBudgetUsd'
+>;
+
+/**
+ * The payload handling of one API endpoint (`/v1/chat/completions`, `/v1/embeddings`): all
+ * that `RequestPipeline` leaves to it. Everything else (auth, limits, routing, attempts,
+ * relaying the answer, settling, events) is the pipeline's, the same for every endpoint.
+ * `Request` is what the endpoint reads from a body, handed back to it at each later step.
+ */
+export interface EndpointAdapter<Request> {
+  /** Logged, with the error, when a request fails on something other than a GatewayError. */
+  readonly failureLog: string;
+  /**
+   * Whether the router drops profiles that would cost more than the tenant's remaining
+   * budget as this replica last saw it (otherwise only the reservation refuses).
+   */
+  readonly routesWithinRemainingBudget: boolean;
+  /**
+   * Set for an endpoint whose answers never stream: an upstream that streams all the same
+   * fails with this (502, and the breaker hears of it).
+   */
+  readonly streamedAnswerFailure?: UpstreamFailure;
+
+  /**
+   * Validates the parsed body (a 400 `GatewayError` naming the field at fault) and writes
+   * what it learns into the record (stream, complexity, estimated input tokens).
+   */
+  parse(
+    body: Record<string, unknown>,
+    raw: Buffer,
+    record: RequestRecord,
+  ): Request;
+
+  routing(request: Request): RoutingSummary;
+
+  /** Whether the answer may come from, and go to, the prompt cache (when the tenant has one). */
+  cacheable(request: Request): boolean;
+
+  /** Sends one attempt to the profile's upstream through its provider adapter. */
+  send(
+    profile: GatewayModelProfile,
+    exchange: Exchange<Request>,
+  ): Promise<UpstreamResult>;
+
+  /**
+   * The tokens to charge: the upstream's count when it `reported` one, else the tokenizer's
+   * over the request and the `generated` text.
+   */
+  countUsage(
+    request: Request,
+    reported: TokenUsage | undefined,
+    generated: () => string,
+  ): TokenUsage;
+}

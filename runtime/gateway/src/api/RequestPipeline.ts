@@ -1,0 +1,243 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import { PromptCache } from '../cache/PromptCache';
+import { GatewayError } from '../http/GatewayError';
+import { parseJsonObject, readBody, sendRaw } from '../http/httpIo';
+import type {
+  TokenUsage,
+  UpstreamResult,
+  UpstreamStream,
+} from '../providers/types';
+import { UpstreamAnswerError } from '../providers/upstreamAnswer';
+import type { AttemptOutcome } from '../upstream/FallbackExecutor';
+import { costUsd } from '../usage/cost';
+import { answerFromCache } from './answerFromCache';
+import type { EndpointAdapter } from './EndpointAdapter';
+import { Exchange } from './Exchange';
+import type { GatewayDeps } from './GatewayDeps';
+import { RequestLifecycle } from './RequestLifecycle';
+import { failureToError } from './failureToError';
+import { relaySse } from './relaySse';
+import { reserveLimits } from './reserveLimits';
+import { routeRequest } from './routeRequest';
+
+type Answered = Extract<AttemptOutcome, { ok: true }>;
+type UpstreamJson = Extract<UpstreamResult, { kind: 'json' }>;
+
+/**
+ * One inference request, whatever its endpoint: authenticate, read and check the body (the
+ * endpoint's adapter), route, answer from the cache or reserve limits and budget, call the
+ * upstreams with fallbacks, relay the JSON or SSE answer, settle the actual cost, publish the
+ * request's events. Only the payload handling differs between endpoints (`EndpointAdapter`).
+ */
+export class RequestPipeline<Request> {
+  // Bound once, not per request: the executor is handed these and the request's exchange.
+  private readonly sendAttempt = (
+    profile: GatewayModelProfile,
+    exchange: Exchange<Request>,
+  ) => this.endpoint.send(profile, exchange);
+  /** Counter updates after the answer must not fail the request; a failure is logged. */
+  private readonly logSettleFailure = (error: unknown) =>
+    this.deps.logger.warn(
+      { err: error },
+      'settling the budget reservation failed',
+    );
+
+  constructor(
+    private readonly deps: GatewayDeps,
+    private readonly endpoint: EndpointAdapter<Request>,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const life = RequestLifecycle.begin(this.deps, req, res);
+    try {
+      await this.serve(life, req);
+    } catch (error) {
+      life.fail(error instanceof GatewayError ? error : this.internal(error));
+    } finally {
+      life.end();
+    }
+  }
+
+  private internal(error: unknown): GatewayError {
+    this.deps.logger.error({ err: error }, this.endpoint.failureLog);
+    return new GatewayError(
+      500,
+      'internal_error',
+      'internal gateway error',
+      'internal',
+    );
+  }
+
+  private async serve(
+    life: RequestLifecycle,
+    req: IncomingMessage,
+  ): Promise<void> {
+    const { deps, endpoint } = this;
+    const record = life.record;
+    const raw = await readBody(req, deps.config.maxBodyBytes);
+    const body = parseJsonObject(raw);
+    if (typeof body.model === 'string' && body.model.length > 0) {
+      record.requestedModel = body.model.slice(0, 200);
+    }
+    const request = endpoint.parse(body, raw, record);
+    const plan = routeRequest(
+      deps,
+      life,
+      endpoint.routing(request),
+      life.classification(req),
+      endpoint.routesWithinRemainingBudget
+        ? this.remainingBudget(life)
+        : undefined,
+    );
+
+    const cacheKey =
+      deps.cache &&
+      life.principal.tenant.promptCache &&
+      endpoint.cacheable(request)
+        ? PromptCache.key(life.principal.tenant.id, life.state.version, raw)
+        : undefined;
+    if (cacheKey && answerFromCache(deps.cache!, life, cacheKey)) {
+      return;
+    }
+
+    const exchange = new Exchange(
+      life,
+      body,
+      request,
+      cacheKey,
+      await reserveLimits(deps, life, plan),
+    );
+    try {
+      await this.callUpstream(exchange, plan.attempts);
+    } finally {
+      if (!exchange.settled) {
+        deps.limiter.release(exchange.reservation).catch(this.logSettleFailure);
+      }
+    }
+  }
+
+  /** The tenant's budget left as this replica last saw it, or undefined when it has not looked yet. */
+  private remainingBudget(life: RequestLifecycle): number | undefined {
+    const tenant = life.principal.tenant;
+    const spent = this.deps.limiter.spentUsdHint(tenant.id, this.deps.now());
+    return spent === undefined ? undefined : tenant.monthlyBudgetUsd - spent;
+  }
+
+  /** Tries the attempts in order and answers with the first upstream that takes the request. */
+  private async callUpstream(
+    exchange: Exchange<Request>,
+    attempts: GatewayModelProfile[],
+  ): Promise<void> {
+    const { life } = exchange;
+    const outcome = await this.deps.executor.run(
+      attempts,
+      this.sendAttempt,
+      exchange,
+    );
+    life.record.fallbacks = outcome.fallbacks;
+    if (!outcome.ok) {
+      throw failureToError(outcome.failure);
+    }
+    const streamRefused = this.endpoint.streamedAnswerFailure;
+    if (streamRefused && outcome.answer.kind === 'stream') {
+      // An upstream that streams what it should not is broken; the breaker must hear of it.
+      outcome.finish('failure');
+      throw failureToError(streamRefused);
+    }
+    life.record.chosen = outcome.profile.id;
+    life.record.provider = outcome.profile.provider;
+    try {
+      if (outcome.answer.kind === 'json') {
+        this.answerJson(exchange, outcome, outcome.answer);
+      } else {
+        await this.answerStream(exchange, outcome, outcome.answer);
+      }
+    } catch (error) {
+      outcome.finish('failure');
+      throw error;
+    }
+  }
+
+  private answerJson(
+    exchange: Exchange<Request>,
+    outcome: Answered,
+    answer: UpstreamJson,
+  ): void {
+    const { life } = exchange;
+    life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
+    sendRaw(life.res, 200, answer.body, { 'x-request-id': life.requestId });
+    outcome.finish('success');
+    if (exchange.cacheKey && answer.usage) {
+      this.deps.cache!.set(exchange.cacheKey, {
+        body: answer.body,
+        usage: answer.usage,
+        modelProfile: outcome.profile.id,
+        provider: outcome.profile.provider,
+      });
+    }
+    this.settle(exchange, outcome.profile, answer.usage, answer.generatedText);
+  }
+
+  private async answerStream(
+    exchange: Exchange<Request>,
+    outcome: Answered,
+    answer: UpstreamStream,
+  ): Promise<void> {
+    const { life } = exchange;
+    try {
+      await relaySse(this.deps.health, life, answer, outcome.dispatchedAt);
+    } catch (error) {
+      // The upstream broke off mid-stream, or went on with something that is not SSE. The
+      // caller got part of an answer, then an error event; it pays for what it got, counted
+      // by the tokenizer; the upstream counts as failed.
+      life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
+      outcome.finish('failure');
+      this.settle(exchange, outcome.profile, undefined, answer.generatedText);
+      throw new GatewayError(
+        502,
+        'upstream_stream_broken',
+        error instanceof UpstreamAnswerError
+          ? error.message
+          : 'the upstream stream ended abruptly',
+        'upstream-error',
+      );
+    }
+    life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
+    outcome.finish(life.cancelled ? 'neutral' : 'success');
+    this.settle(
+      exchange,
+      outcome.profile,
+      answer.usage(),
+      answer.generatedText,
+    );
+  }
+
+  /** Records tokens and cost, and settles the reservation to the actual cost. */
+  private settle(
+    exchange: Exchange<Request>,
+    profile: GatewayModelProfile,
+    reported: TokenUsage | undefined,
+    generated: () => string,
+  ): void {
+    const record = exchange.life.record;
+    const usage = this.endpoint.countUsage(
+      exchange.request,
+      reported,
+      generated,
+    );
+    if (!reported) {
+      record.tokensEstimated = true;
+    }
+    record.inputTokens = usage.inputTokens;
+    record.outputTokens = usage.outputTokens;
+    record.costUsd = costUsd(profile, usage.inputTokens, usage.outputTokens);
+    exchange.settled = true;
+    this.deps.limiter
+      .settle(exchange.reservation, {
+        tokens: usage.inputTokens + usage.outputTokens,
+        costUsd: record.costUsd,
+      })
+      .catch(this.logSettleFailure);
+  }
+}

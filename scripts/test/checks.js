@@ -1,0 +1,27 @@
+// The checks and the Jest tests: typecheck, lint, prettier, then every Jest test (on SQLite and
+// on the PostgreSQL of BACKSTAGE_TEST_DATABASE_POSTGRES16_CONNECTION_STRING), counted.
+'use strict';
+
+const path = require('node:path');
+
+/** @param {{ report: import('./report').Report }} context */
+function runChecks({ report }) {
+  report.check('typecheck', 'yarn', ['tsc']);
+  report.check('lint', 'yarn', ['backstage-cli', 'repo', 'lint']);
+  report.check('prettier', 'yarn', ['prettier', '--check', '.']);
+}
+
+/** @param {{ results: string, report: import('./report').Report }} context */
+function runJest({ results, report }) {
+  const jestReport = path.join(results, 'jest.json');
+  const ok = report.run('unit and integration tests', 'yarn', [
+    'backstage-cli',
+    'repo',
+    'test',
+    '--json',
+    `--outputFile=${jestReport}`,
+  ]);
+  report.countJest(jestReport, ok);
+}
+
+module.exports = { runChecks, runJest };

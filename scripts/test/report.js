@@ -1,0 +1,94 @@
+// The test command's tally: tests passed and failed, read from Jest's and Playwright's JSON
+// reports, and the steps that failed. It prints the last line, `N passed, N failed`.
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+
+class Report {
+  /** @param {{ repo: string, env: NodeJS.ProcessEnv }} context where and how steps run */
+  constructor({ repo, env }) {
+    this.repo = repo;
+    this.env = env;
+    this.passed = 0;
+    this.failed = 0;
+    /** Steps that failed, by title. */
+    this.failedSteps = [];
+  }
+
+  /** Runs a step in the repository; its failure is recorded, not counted (see `check`). */
+  run(title, command, args, options = {}) {
+    console.log(`\n[cellport test] ${title}: ${command} ${args.join(' ')}`);
+    const result = spawnSync(command, args, {
+      cwd: this.repo,
+      env: this.env,
+      stdio: 'inherit',
+      ...options,
+    });
+    if (result.status !== 0) this.failedSteps.push(title);
+    return result.status === 0;
+  }
+
+  /** A check that is not a test (typecheck, lint, prettier): a failed one counts as one failure. */
+  check(title, command, args) {
+    const ok = this.run(title, command, args);
+    if (!ok) this.failed += 1;
+    return ok;
+  }
+
+  /** Something that kept a stage from running (a busy port, no browser): one failure. */
+  fail(title) {
+    this.failedSteps.push(title);
+    this.failed += 1;
+  }
+
+  /**
+   * Counts a Jest JSON report; a missing one is one failure, and so is a suite that failed to
+   * load (it has no failed test). `stepOk`: whether Jest exited 0; a failed run whose report
+   * shows no failure still counts one.
+   */
+  countJest(file, stepOk) {
+    if (!fs.existsSync(file)) {
+      this.failed += 1;
+      return;
+    }
+    const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const failedBefore = this.failed;
+    this.passed += report.numPassedTests;
+    this.failed += report.numFailedTests;
+    this.failed += report.testResults.filter(
+      r => r.status === 'failed' && r.assertionResults.length === 0,
+    ).length;
+    if (!stepOk && this.failed === failedBefore) this.failed += 1;
+  }
+
+  /**
+   * Counts a Playwright JSON report. The test command provides everything the browser tests
+   * need: a skipped one is a failure.
+   */
+  countPlaywright(file, stepOk) {
+    if (!fs.existsSync(file)) {
+      this.failed += 1;
+      return;
+    }
+    const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const failedBefore = this.failed;
+    this.passed += report.stats.expected + report.stats.flaky;
+    this.failed += report.stats.unexpected + report.stats.skipped;
+    if (!stepOk && this.failed === failedBefore) this.failed += 1;
+  }
+
+  get ok() {
+    return this.failed === 0 && this.failedSteps.length === 0;
+  }
+
+  /** Prints what failed and the last line, `N passed, N failed`. */
+  print() {
+    if (this.failedSteps.length) {
+      console.log(`\n[cellport test] failed: ${this.failedSteps.join(', ')}`);
+    }
+    console.log(`\n${this.passed} passed, ${this.failed} failed`);
+  }
+}
+
+module.exports = { Report };

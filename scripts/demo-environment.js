@@ -83,6 +83,10 @@ function demoLayout(repo) {
     // the next free one), so the demo traffic and the README's URLs stay put.
     gateways,
     cells: cells.map(c => c.metadata.name),
+    // Their backfilled history ends in an outage on purpose: once it shows, the backfill is in.
+    outageCells: cells
+      .filter(c => c.metadata.annotations?.['cellport.dev/demo-outage-hours'])
+      .map(c => c.metadata.name),
     agents: agents.map(a => a.metadata.name),
     // Undefined when examples/ has no such cell with a cluster: the browser tests say so.
     deployTestCell: deployCell?.spec?.cluster && {

@@ -3,28 +3,39 @@
 //   node bench/gateway/run.mjs            (from the repository root, with Node 22)
 //
 // It starts the simulator (instant answers), a minimal undici pass-through proxy (the floor)
-// and the gateway with its full pipeline (auth, limits, routing, events delivered over HTTP
-// with the disk spool), then drives each with the same requests and prints requests/s, CPU ms
-// per request of the serving process, added latency over the simulator (p50/p99 at one
-// connection, streaming time to first byte) and the gateway-to-proxy ratios. Finally a router
-// micro-benchmark: decision time with 100 model profiles and 1,000 tenants.
+// and the gateway with its full pipeline (auth, limits, routing, events spooled to disk and
+// delivered) in four modes: in-process (in-process counters, events over HTTP to a stand-in
+// portal), the same with events off, Redis counters with HTTP events, and production (counters
+// in the machine's Redis, events to the machine's NATS JetStream). It drives each with the same requests and prints
+// requests/s, CPU ms per request of the serving process, added latency over the simulator
+// (p50/p99 at one connection, streaming time to first byte), the ratios against the targets and
+// whether every event arrived. Finally two micro-benchmarks: the spool write each request pays
+// before its response ends, and the router's decision time with 100 profiles and 1,000 tenants.
 //
 // Knobs (env): BENCH_REQUESTS (per phase, default 10000), BENCH_CONCURRENCY (default 16),
-// BENCH_STREAM_REQUESTS (default 600), BENCH_JSON=1 for machine-readable output.
+// BENCH_STREAM_REQUESTS (default 600), BENCH_REDIS_URL (default redis://127.0.0.1:6379/14, a
+// database of its own: flushed at start), BENCH_NATS_URL (default 127.0.0.1:4222),
+// BENCH_JSON=1 for machine-readable output.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   appendFileSync,
+  mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import Redis from 'ioredis';
+import { connect as connectNats } from 'nats';
 import { Pool } from 'undici';
 import { runRouterBenchmark } from './router.mjs';
+import { runSpoolBenchmark } from './spool.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -36,9 +47,34 @@ const transform = require.resolve(
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const STREAM_REQUESTS = Number(process.env.BENCH_STREAM_REQUESTS ?? 600);
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
+const NATS_URL = process.env.BENCH_NATS_URL ?? '127.0.0.1:4222';
 const WARMUP = 800;
 const API_KEY = 'cp-bench-key-0001';
-const CLOCK_TICKS_PER_SECOND = 100;
+/** The gateway's JetStream stream and subject prefix (src/events/NatsTransport.ts). */
+const EVENTS_STREAM = 'CELLPORT_EVENTS';
+/** Each run's production gateway serves its own cell, so its events have a subject of their own. */
+const RUN_ID = randomBytes(4).toString('hex');
+const NATS_CELL = `bench-${RUN_ID}`;
+const NATS_SUBJECT = `cellport.events.${NATS_CELL}`;
+
+/** Targets, in the order of the tables. `events`: where the events go, checked at the end. */
+const DIRECT = 'simulator (direct)';
+const PROXY = 'pass-through proxy';
+const IN_PROCESS = 'gateway, in-process';
+const EVENTS_OFF = 'gateway, events off';
+const SPOOL_ONLY = 'gateway, spool only';
+const REDIS_HTTP = 'gateway, Redis + HTTP';
+const PRODUCTION = 'gateway, Redis + NATS';
+
+const TARGETS = {
+  cpuOverProxy: 1.5,
+  productionCpuOverInProcess: 1.2,
+  eventsAddedP50Ms: 0.05,
+  addedP99OverProxyMs: 1,
+  addedTtfbOverProxyMs: 1,
+  routerP99Us: 50,
+};
 
 const children = [];
 process.on('exit', () => children.forEach(child => child.kill('SIGTERM')));
@@ -87,16 +123,44 @@ function startProcess(name, args, env) {
   });
 }
 
-/** CPU seconds (user + system) a process has used, from /proc. */
+/**
+ * CPU seconds a process has used: the run time of each of its threads (main, libuv pool, V8's)
+ * from /proc/<pid>/task/<tid>/schedstat, in nanoseconds, rather than /proc/<pid>/stat's
+ * 10 ms clock ticks, which are too coarse for a round of a thousand requests.
+ */
 function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(
+        readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(
+          ' ',
+        )[0],
+      );
+    } catch {
+      // The thread has just exited.
+    }
+  }
+  return ns / 1e9;
+}
+
+/** The median of values, and their range. */
+function spread(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return {
+    median:
+      sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2,
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+  };
 }
 
 function percentile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
+
+const sleep = ms => new Promise(done => setTimeout(done, ms));
 
 const chatBody = stream =>
   JSON.stringify({
@@ -114,7 +178,7 @@ const chatBody = stream =>
   });
 
 /** Sends `count` requests over `connections` keep-alive connections; returns per-request timings in ms. */
-async function drive(url, { count, connections, stream }) {
+async function drive(url, { count, connections, stream, name }) {
   const pool = new Pool(url, {
     connections,
     pipelining: 1,
@@ -149,75 +213,139 @@ async function drive(url, { count, connections, stream }) {
       if (response.statusCode !== 200) failures += 1;
     }
   };
-  await Promise.all(Array.from({ length: connections }, worker));
+  try {
+    await Promise.all(Array.from({ length: connections }, worker));
+  } catch (error) {
+    await pool.destroy();
+    // Which target broke a connection, when one does.
+    throw new Error(`${name ?? url}: ${error.message}`, { cause: error });
+  }
   await pool.close();
-  return { latencies, firstBytes, failures };
+  return { latencies, firstBytes, failures, sent: count };
 }
 
-/** Latency phases run in rounds that alternate between targets, so that noise from other
- * work on the machine spreads over all of them instead of skewing one. */
+/** Phases run in rounds that alternate between targets, so that noise from other work on the
+ * machine spreads over all of them instead of skewing one. */
 const ROUNDS = 10;
+const LOADED_ROUNDS = 10;
+/** After each loaded round, what the target still does for it (an event flush, every 100 ms)
+ * is counted in its CPU, not its wall time. */
+const SETTLE_MS = 250;
+
+/** Target indices for a round, rotated by one each round, so no target always follows the
+ * same one (what a target leaves running, such as an event flush, slows the next). */
+function inRoundOrder(targets, round) {
+  return targets.map((_, i) => (i + round) % targets.length);
+}
 
 async function measureAll(targets) {
-  for (const { url } of targets) {
-    await drive(url, { count: WARMUP, connections: 4, stream: false });
-    await drive(url, { count: WARMUP / 4, connections: 1, stream: true });
+  const sent = targets.map(() => 0);
+  for (const [index, { url, name }] of targets.entries()) {
+    await drive(url, { count: WARMUP, connections: 4, stream: false, name });
+    await drive(url, {
+      count: WARMUP / 4,
+      connections: 1,
+      stream: true,
+      name,
+    });
+    sent[index] += WARMUP + WARMUP / 4;
   }
-  const serial = targets.map(() => ({ latencies: [], failures: 0 }));
+  const serial = targets.map(() => ({
+    latencies: [],
+    roundP50Ms: [],
+    failures: 0,
+  }));
   const streamed = targets.map(() => ({ firstBytes: [], failures: 0 }));
   for (let round = 0; round < ROUNDS; round++) {
     process.stderr.write(`latency round ${round + 1}/${ROUNDS}\n`);
-    for (const [index, { url }] of targets.entries()) {
+    for (const index of inRoundOrder(targets, round)) {
+      const { url, name } = targets[index];
       const json = await drive(url, {
         count: REQUESTS / ROUNDS,
         connections: 1,
         stream: false,
+        name,
       });
       serial[index].latencies.push(...json.latencies);
+      serial[index].roundP50Ms.push(
+        percentile(
+          json.latencies.sort((a, b) => a - b),
+          0.5,
+        ),
+      );
       serial[index].failures += json.failures;
       const sse = await drive(url, {
         count: STREAM_REQUESTS / ROUNDS,
         connections: 1,
         stream: true,
+        name,
       });
       streamed[index].firstBytes.push(...sse.firstBytes);
       streamed[index].failures += sse.failures;
+      sent[index] += json.sent + sse.sent;
     }
   }
-  const results = [];
-  for (const [index, { name, url, pid }] of targets.entries()) {
-    process.stderr.write(`throughput and CPU: ${name}\n`);
-    const cpuBefore = cpuSeconds(pid);
-    const wallStart = performance.now();
-    const loaded = await drive(url, {
-      count: REQUESTS,
-      connections: CONCURRENCY,
-      stream: false,
-    });
-    const wallMs = performance.now() - wallStart;
-    const cpuMs = (cpuSeconds(pid) - cpuBefore) * 1000;
+  const loaded = targets.map(() => ({
+    cpuMs: 0,
+    wallMs: 0,
+    roundCpuMs: [],
+    roundWallMs: [],
+    failures: 0,
+  }));
+  for (let round = 0; round < LOADED_ROUNDS; round++) {
+    process.stderr.write(
+      `throughput and CPU round ${round + 1}/${LOADED_ROUNDS}\n`,
+    );
+    for (const index of inRoundOrder(targets, round)) {
+      const { url, pid, name } = targets[index];
+      const cpuBefore = cpuSeconds(pid);
+      const wallStart = performance.now();
+      const run = await drive(url, {
+        count: REQUESTS / LOADED_ROUNDS,
+        connections: CONCURRENCY,
+        stream: false,
+        name,
+      });
+      const wallMs = performance.now() - wallStart;
+      await sleep(SETTLE_MS);
+      const cpuMs = (cpuSeconds(pid) - cpuBefore) * 1000;
+      loaded[index].wallMs += wallMs;
+      loaded[index].cpuMs += cpuMs;
+      loaded[index].roundWallMs.push(wallMs);
+      loaded[index].roundCpuMs.push(cpuMs);
+      loaded[index].failures += run.failures;
+      sent[index] += run.sent;
+    }
+  }
+  return targets.map(({ name }, index) => {
     const sortedSerial = serial[index].latencies.sort((a, b) => a - b);
     const sortedTtfb = streamed[index].firstBytes.sort((a, b) => a - b);
-    results.push({
+    return {
       name,
+      sent: sent[index],
       failures:
-        serial[index].failures + streamed[index].failures + loaded.failures,
-      requestsPerSecond: (REQUESTS / wallMs) * 1000,
-      cpuMsPerRequest: cpuMs / REQUESTS,
+        serial[index].failures +
+        streamed[index].failures +
+        loaded[index].failures,
+      requestsPerSecond: (REQUESTS / loaded[index].wallMs) * 1000,
+      cpuMsPerRequest: loaded[index].cpuMs / REQUESTS,
       p50Ms: percentile(sortedSerial, 0.5),
       p99Ms: percentile(sortedSerial, 0.99),
       ttfbP50Ms: percentile(sortedTtfb, 0.5),
       ttfbP99Ms: percentile(sortedTtfb, 0.99),
-    });
-  }
-  return results;
+      // Per round, for paired comparisons: the targets ran back to back in each round.
+      roundP50Ms: serial[index].roundP50Ms,
+      roundCpuMs: loaded[index].roundCpuMs,
+      roundWallMs: loaded[index].roundWallMs,
+    };
+  });
 }
 
-function benchState(simulatorUrl) {
+function benchState(simulatorUrl, cell) {
   return {
     schemaVersion: 1,
     version: 'bench-1',
-    cell: 'bench-cell',
+    cell,
     tenants: [
       {
         id: 'bench-tenant',
@@ -258,8 +386,157 @@ function benchState(simulatorUrl) {
   };
 }
 
+/** Starts one gateway process; `key` names its spool, profile and log. */
+async function startGateway(work, key, stateFile, env) {
+  const profileDir = process.env.BENCH_PROFILE
+    ? join(process.env.BENCH_PROFILE, key)
+    : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  return startProcess(
+    `gateway-${key}`,
+    [
+      // BENCH_PROFILE=<dir> writes a CPU profile of each gateway to <dir>/<mode> (read it in
+      // Chrome DevTools).
+      ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      '--require',
+      transform,
+      'runtime/gateway/src/index.ts',
+    ],
+    {
+      GATEWAY_PORT: '0',
+      GATEWAY_STATE_FILE: stateFile,
+      GATEWAY_SPOOL_DIR: join(work, `spool-${key}`),
+      GATEWAY_ID: `bench-gateway-${key}`,
+      // Only what this mode sets: none of the machine's own gateway settings.
+      GATEWAY_REDIS_URL: '',
+      GATEWAY_NATS_URL: '',
+      GATEWAY_EVENTS_URL: '',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+      ...env,
+    },
+  );
+}
+
+/** The production gateway's counters live in a database of their own, emptied first. */
+async function flushRedis() {
+  const redis = new Redis(REDIS_URL, {
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+  });
+  try {
+    await redis.connect();
+    await redis.flushdb();
+  } catch (error) {
+    throw new Error(
+      `cannot reach the Redis at ${REDIS_URL} (BENCH_REDIS_URL): ${error.message}`,
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Keys the production gateway left in its Redis database: proof that it counted there. */
+async function redisKeyCount() {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    return await redis.dbsize();
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A counter of the gateway's /metrics, summed over its labels. */
+async function metric(url, name) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) {
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return sum;
+}
+
+/** Waits until `read()` reaches `expected` or stops growing for a while; returns the last value. */
+async function waitFor(read, expected, { stallMs = 5000 } = {}) {
+  let last = await read();
+  let changedAt = performance.now();
+  while (last < expected && performance.now() - changedAt < stallMs) {
+    await sleep(100);
+    const now = await read();
+    if (now !== last) changedAt = performance.now();
+    last = now;
+  }
+  return last;
+}
+
+/** Events in a spool directory's segments, sealed or open, not `dead/`. */
+function countSpooledEvents(dir) {
+  const ids = new Set();
+  let received = 0;
+  let segments = 0;
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.jsonl') && !name.endsWith('.open')) continue;
+    segments += 1;
+    for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
+      if (line.length === 0) continue;
+      received += 1;
+      ids.add(JSON.parse(line).id);
+    }
+  }
+  return {
+    where: `its spool (${segments} segments, delivery refused)`,
+    received,
+    delivered: ids.size,
+  };
+}
+
+/**
+ * Reads this run's subject in the stream: messages, events and distinct event ids; then
+ * purges the subject, so runs leave nothing for a portal's consumer to find later.
+ */
+async function countNatsEvents() {
+  const nc = await connectNats({ servers: NATS_URL.split(','), timeout: 5000 });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const info = await jsm.streams.info(EVENTS_STREAM, {
+      subjects_filter: NATS_SUBJECT,
+    });
+    const messages = info.state.subjects?.[NATS_SUBJECT] ?? 0;
+    const consumer = await nc
+      .jetstream()
+      .consumers.get(EVENTS_STREAM, { filterSubjects: NATS_SUBJECT });
+    const ids = new Set();
+    let events = 0;
+    let read = 0;
+    while (read < messages) {
+      const batch = await consumer.fetch({
+        max_messages: Math.min(500, messages - read),
+        expires: 5000,
+      });
+      let got = 0;
+      for await (const message of batch) {
+        got += 1;
+        for (const event of JSON.parse(message.string()).events) {
+          events += 1;
+          ids.add(event.id);
+        }
+      }
+      read += got;
+      if (got === 0) break;
+    }
+    await jsm.streams.purge(EVENTS_STREAM, { filter: NATS_SUBJECT });
+    return { messages, events, distinct: ids.size };
+  } finally {
+    await nc.close();
+  }
+}
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'cellport-bench-'));
+  await flushRedis();
   const simulator = await startProcess(
     'simulator',
     ['--require', transform, 'runtime/simulator/src/index.ts'],
@@ -283,74 +560,298 @@ async function main() {
     [join(here, 'portal-stub.mjs')],
     { PORT: '0' },
   );
-  const stateFile = join(work, 'state.json');
-  writeFileSync(stateFile, JSON.stringify(benchState(simulator.url)));
-  const gateway = await startProcess(
-    'gateway',
-    [
-      // BENCH_PROFILE=<dir> writes a CPU profile of the gateway there (read it in Chrome DevTools).
-      ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
-      ...(process.env.BENCH_PROFILE
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-        : []),
-      '--require',
-      transform,
-      'runtime/gateway/src/index.ts',
-    ],
+  const redisEnv = { GATEWAY_REDIS_URL: REDIS_URL };
+  const httpEnv = {
+    GATEWAY_EVENTS: 'http',
+    GATEWAY_EVENTS_URL: receiver.url,
+    GATEWAY_EVENTS_TOKEN: 'bench',
+  };
+  // Each gateway serves a cell of its own, so its events are counted apart.
+  const modes = [
+    { name: IN_PROCESS, key: 'in-process', cell: 'bench-cell', env: httpEnv },
     {
-      GATEWAY_PORT: '0',
-      GATEWAY_STATE_FILE: stateFile,
-      // BENCH_GATEWAY_EVENTS=off measures the gateway without event delivery, for comparison.
-      GATEWAY_EVENTS: process.env.BENCH_GATEWAY_EVENTS ?? 'http',
-      GATEWAY_EVENTS_URL: receiver.url,
-      GATEWAY_EVENTS_TOKEN: 'bench',
-      GATEWAY_SPOOL_DIR: join(work, 'spool'),
-      GATEWAY_ID: 'bench-gateway',
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'production',
+      name: EVENTS_OFF,
+      key: 'events-off',
+      cell: 'bench-off',
+      env: { GATEWAY_EVENTS: 'off' },
     },
-  );
+    {
+      // Events serialized, written to the spool and sealed as with events on, never sent: the
+      // portal's address refuses connections (nothing listens on port 1), so the sender only
+      // backs off. Against events off, this is what the crash-safe spool write costs a request.
+      name: SPOOL_ONLY,
+      key: 'spool-only',
+      cell: 'bench-spool',
+      env: { ...httpEnv, GATEWAY_EVENTS_URL: 'http://127.0.0.1:1' },
+      spoolOnly: true,
+    },
+    {
+      name: REDIS_HTTP,
+      key: 'redis-http',
+      cell: 'bench-redis',
+      env: { ...redisEnv, ...httpEnv },
+    },
+    {
+      name: PRODUCTION,
+      key: 'production',
+      cell: NATS_CELL,
+      env: { ...redisEnv, GATEWAY_EVENTS: 'nats', GATEWAY_NATS_URL: NATS_URL },
+    },
+  ];
+  const gateways = {};
+  for (const mode of modes) {
+    const stateFile = join(work, `state-${mode.key}.json`);
+    writeFileSync(
+      stateFile,
+      JSON.stringify(benchState(simulator.url, mode.cell)),
+    );
+    gateways[mode.name] = await startGateway(
+      work,
+      mode.key,
+      stateFile,
+      mode.env,
+    );
+  }
 
   const results = await measureAll(
     [
-      ['simulator (direct)', simulator],
-      ['pass-through proxy', proxy],
-      ['gateway (full pipeline)', gateway],
+      [DIRECT, simulator],
+      [PROXY, proxy],
+      ...modes.map(mode => [mode.name, gateways[mode.name]]),
     ].map(([name, target]) => ({
       name,
       url: target.url,
       pid: target.child.pid,
     })),
   );
-  // Let the last event batches land, to show events were on and delivered.
-  await new Promise(done => setTimeout(done, 1000));
-  const eventsDelivered = (await (await fetch(`${receiver.url}/count`)).json())
-    .received;
-  // Stop the servers before the router micro-benchmark, so they do not compete for the CPU.
+  const byName = Object.fromEntries(results.map(row => [row.name, row]));
+
+  // Every answered request yields two events (RoutingDecision, UsageEvent); all must arrive:
+  // counted by the portal stand-in per cell, or read back from the stream.
+  process.stderr.write('waiting for the last events...\n');
+  const portalCounts = async () =>
+    (await fetch(`${receiver.url}/count`)).json();
+  const delivered = url =>
+    metric(url, 'cellport_gateway_events_delivered_total');
+  const events = {};
+  for (const mode of modes) {
+    const transport = mode.env.GATEWAY_EVENTS;
+    if (transport === 'off' || mode.spoolOnly) continue;
+    const { url } = gateways[mode.name];
+    const expected = 2 * byName[mode.name].sent;
+    await waitFor(
+      async () =>
+        transport === 'http'
+          ? (await portalCounts())[mode.cell]?.distinct ?? 0
+          : delivered(url),
+      expected,
+    );
+    let received;
+    if (transport === 'http') {
+      const count = (await portalCounts())[mode.cell] ?? {
+        received: 0,
+        distinct: 0,
+        bytes: 0,
+      };
+      received = {
+        where: `the portal stand-in (cell ${mode.cell})`,
+        received: count.received,
+        delivered: count.distinct,
+        bytesPerEvent: count.received ? count.bytes / count.received : 0,
+      };
+    } else {
+      const count = await countNatsEvents();
+      received = {
+        where: `${EVENTS_STREAM} on ${NATS_SUBJECT} (${count.messages} messages)`,
+        received: count.events,
+        delivered: count.distinct,
+      };
+    }
+    events[mode.name] = {
+      transport,
+      expected,
+      ...received,
+      gatewayCounted: await delivered(url),
+      dropped: await metric(url, 'cellport_gateway_events_dropped_total'),
+    };
+  }
+  const redisKeys = await redisKeyCount();
+  const sampleEvents = await (await fetch(`${receiver.url}/sample`)).json();
+  for (const mode of modes.filter(({ spoolOnly }) => spoolOnly)) {
+    events[mode.name] = {
+      transport: 'spool',
+      expected: 2 * byName[mode.name].sent,
+      spoolDir: join(work, `spool-${mode.key}`),
+    };
+  }
+
+  // Stop the servers before the micro-benchmarks, so they do not compete for the CPU.
   await Promise.all(
     children.map(
       child =>
         new Promise(done => {
+          if (child.exitCode !== null) done();
           child.once('exit', done);
           child.kill('SIGTERM');
         }),
     ),
   );
+  // The spool-only gateway's events must all be in its spool, once it has stopped (and so
+  // sealed its open segment).
+  for (const counts of Object.values(events)) {
+    if (counts.transport !== 'spool') continue;
+    Object.assign(counts, countSpooledEvents(counts.spoolDir));
+  }
+  // State files and spools (the spool-only gateway's holds every event of its run).
+  rmSync(work, { recursive: true, force: true });
+  process.stderr.write('measuring the spool write...\n');
+  const spool = await runSpoolBenchmark(
+    sampleEvents.length > 0 ? { events: sampleEvents } : {},
+  );
   process.stderr.write('measuring the router...\n');
   const router = runRouterBenchmark();
-  report(results, router, eventsDelivered);
+  const ok = report(results, byName, events, redisKeys, spool, router);
+  process.exitCode = ok ? 0 : 1;
 }
 
 const fmt = (value, digits = 3) => value.toFixed(digits);
+const verdict = met => (met ? 'met' : 'NOT MET');
+/** A check's median over the rounds, and their range. */
+const times = ({ median, min, max }) => ({
+  value: `${fmt(median, 2)}x`,
+  range: `${fmt(min, 2)}..${fmt(max, 2)}`,
+});
+const millis = ({ median, min, max }) => ({
+  value: `${fmt(median)} ms`,
+  range: `${fmt(min)}..${fmt(max)}`,
+});
 
-function report(results, router, eventsDelivered) {
-  const [direct, proxy, gateway] = results;
+/** Prints the tables; returns false when a request failed or an event is missing. */
+function report(results, byName, events, redisKeys, spool, router) {
+  const direct = byName[DIRECT];
+  const proxy = byName[PROXY];
+  const inProcess = byName[IN_PROCESS];
+  const eventsOff = byName[EVENTS_OFF];
+  const spoolOnly = byName[SPOOL_ONLY];
+  const redisHttp = byName[REDIS_HTTP];
+  const production = byName[PRODUCTION];
+  const gateways = [inProcess, eventsOff, spoolOnly, redisHttp, production];
   const added = (row, key) => row[key] - direct[key];
+  const overProxy = (row, key) => added(row, key) - added(proxy, key);
+  const perGateway = compute =>
+    Object.fromEntries(gateways.map(row => [row.name, compute(row)]));
+  // Ratios and differences are paired by round (the targets ran back to back in each): the
+  // median of the rounds' values, with their range. Every round sends each target the same
+  // requests, so a ratio of CPU is a ratio of CPU per request.
+  const paired = (row, base, key, combine) =>
+    spread(row[key].map((value, round) => combine(value, base[key][round])));
+  const cpuRatio = (row, base) =>
+    paired(row, base, 'roundCpuMs', (a, b) => a / b);
+  const p50Difference = (row, base) =>
+    paired(row, base, 'roundP50Ms', (a, b) => a - b);
+  const ratios = {
+    cpuOverProxy: perGateway(row => cpuRatio(row, proxy)),
+    cpuOverInProcess: perGateway(row => cpuRatio(row, inProcess)),
+    throughputOverProxy: perGateway(row =>
+      paired(row, proxy, 'roundWallMs', (a, b) => b / a),
+    ),
+    addedP50OverProxyMs: perGateway(row => p50Difference(row, proxy)),
+    // Tails and streams from the whole run: a round holds too few of them.
+    addedP99OverProxyMs: perGateway(row => overProxy(row, 'p99Ms')),
+    addedTtfbP50OverProxyMs: perGateway(row => overProxy(row, 'ttfbP50Ms')),
+    spoolAddedP50Ms: p50Difference(spoolOnly, eventsOff),
+    eventsAddedP50Ms: p50Difference(inProcess, eventsOff),
+    spoolAddedCpuMsPerRequest: paired(
+      spoolOnly,
+      eventsOff,
+      'roundCpuMs',
+      (a, b) => (a - b) / (REQUESTS / LOADED_ROUNDS),
+    ).median,
+    eventsAddedCpuMsPerRequest: paired(
+      inProcess,
+      eventsOff,
+      'roundCpuMs',
+      (a, b) => (a - b) / (REQUESTS / LOADED_ROUNDS),
+    ).median,
+    spoolWriteAddedP50Ms: spool.spoolP50Ms - spool.memoryP50Ms,
+  };
+  const allDelivered = Object.values(events).every(
+    ({ expected, delivered }) => delivered === expected,
+  );
+  const checks = [
+    {
+      what: 'CPU/request: gateway in-process / proxy',
+      ...times(ratios.cpuOverProxy[IN_PROCESS]),
+      target: `<= ${TARGETS.cpuOverProxy}x`,
+      met: ratios.cpuOverProxy[IN_PROCESS].median <= TARGETS.cpuOverProxy,
+    },
+    ...[PRODUCTION, REDIS_HTTP].map(name => ({
+      what: `CPU/request: ${name} / in-process`,
+      ...times(ratios.cpuOverInProcess[name]),
+      target: `<= ${TARGETS.productionCpuOverInProcess}x`,
+      met:
+        ratios.cpuOverInProcess[name].median <=
+        TARGETS.productionCpuOverInProcess,
+    })),
+    {
+      what: 'spool write: p50, spool only - events off',
+      ...millis(ratios.spoolAddedP50Ms),
+      target: `<= ${TARGETS.eventsAddedP50Ms} ms`,
+      met: ratios.spoolAddedP50Ms.median <= TARGETS.eventsAddedP50Ms,
+    },
+    {
+      what: 'events, delivery included: p50, in-process - off',
+      ...millis(ratios.eventsAddedP50Ms),
+      target: `<= ${TARGETS.eventsAddedP50Ms} ms`,
+      met: ratios.eventsAddedP50Ms.median <= TARGETS.eventsAddedP50Ms,
+    },
+    {
+      what: 'spool write - memory buffer: p50 (micro)',
+      value: `${fmt(ratios.spoolWriteAddedP50Ms, 4)} ms`,
+      target: `<= ${TARGETS.eventsAddedP50Ms} ms`,
+      met: ratios.spoolWriteAddedP50Ms <= TARGETS.eventsAddedP50Ms,
+    },
+    ...[IN_PROCESS, PRODUCTION].flatMap(name => [
+      {
+        what: `added p99 over proxy: ${name}`,
+        value: `${fmt(ratios.addedP99OverProxyMs[name])} ms`,
+        target: `<= ${TARGETS.addedP99OverProxyMs} ms`,
+        met: ratios.addedP99OverProxyMs[name] <= TARGETS.addedP99OverProxyMs,
+      },
+      {
+        what: `added TTFB p50 over proxy: ${name}`,
+        value: `${fmt(ratios.addedTtfbP50OverProxyMs[name])} ms`,
+        target: `<= ${TARGETS.addedTtfbOverProxyMs} ms`,
+        met:
+          ratios.addedTtfbP50OverProxyMs[name] <= TARGETS.addedTtfbOverProxyMs,
+      },
+    ]),
+    ...Object.entries(events).map(([name, counts]) => ({
+      what:
+        counts.transport === 'spool'
+          ? `events in the spool: ${name}`
+          : `events delivered (${counts.transport}): ${name}`,
+      value: `${counts.delivered}/${counts.expected}`,
+      target: 'all',
+      met: counts.delivered === counts.expected,
+    })),
+    {
+      what: 'router decision p99',
+      value: `${fmt(router.p99Us, 1)} us`,
+      target: `<= ${TARGETS.routerP99Us} us`,
+      met: router.p99Us <= TARGETS.routerP99Us,
+    },
+  ];
+  const failures = results.reduce((sum, row) => sum + row.failures, 0);
+  const ok = failures === 0 && allDelivered;
   const summary = {
     config: {
       requests: REQUESTS,
       concurrency: CONCURRENCY,
       streamRequests: STREAM_REQUESTS,
+      redisUrl: REDIS_URL,
+      natsUrl: NATS_URL,
+      natsSubject: NATS_SUBJECT,
     },
     rows: results.map(row => ({
       ...row,
@@ -358,25 +859,22 @@ function report(results, router, eventsDelivered) {
       addedP99Ms: row === direct ? 0 : added(row, 'p99Ms'),
       addedTtfbP50Ms: row === direct ? 0 : added(row, 'ttfbP50Ms'),
     })),
-    ratios: {
-      cpuPerRequestGatewayOverProxy:
-        gateway.cpuMsPerRequest / proxy.cpuMsPerRequest,
-      addedP99GatewayMinusProxyMs:
-        added(gateway, 'p99Ms') - added(proxy, 'p99Ms'),
-      addedTtfbP50GatewayMinusProxyMs:
-        added(gateway, 'ttfbP50Ms') - added(proxy, 'ttfbP50Ms'),
-      throughputGatewayOverProxy:
-        gateway.requestsPerSecond / proxy.requestsPerSecond,
-    },
-    eventsDelivered,
+    ratios,
+    checks,
+    events,
+    redisKeys,
+    spool,
     router,
+    ok,
   };
   if (process.env.BENCH_JSON === '1') {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    return;
+    return ok;
   }
   const lines = [
     `Gateway benchmark: ${REQUESTS} requests per phase, ${CONCURRENCY} connections under load, ${STREAM_REQUESTS} streams`,
+    `  in-process: in-process counters, events over HTTP to a stand-in portal; events off: the same with GATEWAY_EVENTS=off;`,
+    `  Redis: counters in ${REDIS_URL} (flushed first); NATS: events to ${NATS_URL}, subject ${NATS_SUBJECT}`,
     '',
     'target                    req/s   CPU ms/req   p50 ms   p99 ms   +p50 ms   +p99 ms   TTFB p50   TTFB p99   +TTFB p50   failures',
   ];
@@ -397,33 +895,84 @@ function report(results, router, eventsDelivered) {
       ].join(' '),
     );
   }
-  const r = summary.ratios;
   lines.push(
     '',
-    `gateway / proxy CPU per request:        ${fmt(
-      r.cpuPerRequestGatewayOverProxy,
-      2,
-    )}x   (target <= 2.5x)`,
-    `gateway added p99 over proxy (1 conn):  ${fmt(
-      r.addedP99GatewayMinusProxyMs,
-    )} ms   (target <= 1 ms)`,
-    `gateway added TTFB p50 over proxy:      ${fmt(
-      r.addedTtfbP50GatewayMinusProxyMs,
-    )} ms   (target <= 1 ms)`,
-    `gateway / proxy throughput:             ${fmt(
-      r.throughputGatewayOverProxy,
-      2,
-    )}x`,
-    `events delivered to the portal stand-in: ${eventsDelivered}`,
+    'gateway: median of rounds  CPU/proxy   CPU/in-process   req/s / proxy   +p50 over proxy   +p99 over proxy   +TTFB p50 over proxy',
+  );
+  for (const row of gateways) {
+    const median = ratio => ratio[row.name].median;
+    lines.push(
+      [
+        row.name.padEnd(26),
+        `${fmt(median(ratios.cpuOverProxy), 2)}x`.padStart(10),
+        `${fmt(median(ratios.cpuOverInProcess), 2)}x`.padStart(16),
+        `${fmt(median(ratios.throughputOverProxy), 2)}x`.padStart(15),
+        `${fmt(median(ratios.addedP50OverProxyMs))} ms`.padStart(17),
+        `${fmt(ratios.addedP99OverProxyMs[row.name])} ms`.padStart(17),
+        `${fmt(ratios.addedTtfbP50OverProxyMs[row.name])} ms`.padStart(22),
+      ].join(' '),
+    );
+  }
+  lines.push(
     '',
+    'check                                                   measured   rounds (min..max)       target   verdict',
+  );
+  for (const check of checks) {
+    lines.push(
+      [
+        check.what.padEnd(54),
+        check.value.padStart(10),
+        (check.range ?? '').padStart(19),
+        check.target.padStart(12),
+        `  ${verdict(check.met)}`,
+      ].join(' '),
+    );
+  }
+  lines.push('');
+  for (const [name, counts] of Object.entries(events)) {
+    lines.push(
+      `events, ${name}: ${counts.expected} expected, ${counts.received} received (${counts.delivered} distinct) ` +
+        `in ${counts.where}` +
+        (counts.transport === 'spool'
+          ? ''
+          : `; the gateway counted ${counts.gatewayCounted} delivered, ${counts.dropped} dropped`),
+    );
+  }
+  lines.push(
+    `CPU ms/request over events off, median of rounds: spool only ${fmt(
+      ratios.spoolAddedCpuMsPerRequest,
+    )}, events delivered over HTTP ${fmt(
+      ratios.eventsAddedCpuMsPerRequest,
+    )} (${fmt(
+      events[IN_PROCESS].bytesPerEvent,
+      0,
+    )} bytes an event); the Redis database holds ${redisKeys} keys after the run`,
+    `spool write (micro, ${spool.requests} requests of ${
+      spool.bytesPerRequest
+    } bytes): p50 ${fmt(spool.spoolP50Ms, 4)} ms, p99 ${fmt(
+      spool.spoolP99Ms,
+      4,
+    )} ms, mean ${fmt(spool.spoolMeanMs, 4)} ms; memory buffer p50 ${fmt(
+      spool.memoryP50Ms,
+      4,
+    )} ms, p99 ${fmt(spool.memoryP99Ms, 4)} ms; serialize + write p50 ${fmt(
+      spool.publishP50Ms,
+      4,
+    )} ms, p99 ${fmt(spool.publishP99Ms, 4)} ms`,
     `router: ${router.decisions} decisions, ${router.profiles} profiles, ${router.tenants} tenants, ` +
       `${fmt(router.meanCandidates, 1)} candidates on average: p50 ${fmt(
         router.p50Us,
         1,
-      )} us, ` +
-      `p99 ${fmt(router.p99Us, 1)} us   (target p99 <= 50 us)`,
+      )} us, p99 ${fmt(router.p99Us, 1)} us`,
   );
+  if (!ok) {
+    lines.push(
+      '',
+      `FAILED: ${failures} requests failed, or events are missing (see above)`,
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
+  return ok;
 }
 
 main().catch(error => {

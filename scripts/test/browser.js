@@ -44,7 +44,16 @@ async function waitForDemoData(layout, timeoutMs) {
         headers,
       }).then(r => r.json());
       // The platform backend reads the catalog on its own schedule: it may list no cell yet.
-      const ready = cells.filter(c => c.alertState && c.runtime?.pushedVersion);
+      // Live demo traffic gives every cell an SLO state within seconds; the backfilled
+      // history is in once the outage it ends with, on purpose, shows.
+      const ready = cells.filter(
+        c =>
+          c.sloState &&
+          c.sloState !== 'no data' &&
+          c.runtime?.pushedVersion &&
+          (!layout.outageCells.includes(c.cell) ||
+            ['burning', 'exhausted'].includes(c.sloState)),
+      );
       if (ready.length >= layout.cells.length) return true;
     } catch {
       // not ready yet

@@ -36,4 +36,15 @@ describe('refusingCleanly', () => {
     const log = await taskLogOf(failingWith(new TypeError('x is undefined')));
     expect(log).toMatch(/^TypeError: x is undefined\n\s+at /);
   });
+
+  it('says the message of an error whose stack lost it (seen under the full test run)', async () => {
+    const error = new Error(
+      "EEXIST: file already exists, mkdir '/repos/tenant-x'",
+    );
+    error.stack = '';
+    const log = await taskLogOf(failingWith(error));
+    expect(log).toBe(
+      "Error: EEXIST: file already exists, mkdir '/repos/tenant-x'",
+    );
+  });
 });

@@ -16,11 +16,18 @@ export function refusingCleanly<A extends TemplateAction<any, any, any>>(
       try {
         await action.handler(ctx);
       } catch (error) {
-        if (
-          error instanceof Error &&
-          ['InputError', 'NotAllowedError'].includes(error.name)
-        ) {
-          error.stack = error.message;
+        // Duck-typed: errors of Node's own (fs, child processes) come from another realm
+        // than this module's `Error` under some runners.
+        const failure = error as Partial<Error> | undefined;
+        if (failure && typeof failure.message === 'string') {
+          if (['InputError', 'NotAllowedError'].includes(failure.name ?? '')) {
+            failure.stack = failure.message;
+          } else if (!failure.stack?.includes(failure.message)) {
+            // The task log shows only the stack: one without the message says nothing.
+            failure.stack = `${failure.name ?? 'Error'}: ${failure.message}\n${
+              failure.stack ?? ''
+            }`.trimEnd();
+          }
         }
         throw error;
       }

@@ -1,32 +1,5 @@
-import { expect, Page, test } from '@playwright/test';
-
-/** Picks an option of an autocomplete (entity or placement picker) by its visible text. */
-async function pick(page: Page, label: string, option: string) {
-  const field = page.getByRole('textbox', { name: label }).first();
-  await field.click();
-  await field.fill(option);
-  await page.getByRole('option').filter({ hasText: option }).first().click();
-}
-
-/** Chooses a value of a form select (an enum) by the label the form shows for it. */
-async function choose(page: Page, label: string, option: string) {
-  await page.getByLabel(label).first().click();
-  await page.getByRole('option', { name: option }).click();
-}
-
-async function openTemplate(page: Page, title: string) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
-  await nav.getByRole('link', { name: 'Create', exact: true }).click();
-  await page
-    .getByText(title, { exact: true })
-    .locator(
-      'xpath=ancestor::*[.//button[@data-testid="template-card-actions--create"]][1]',
-    )
-    .getByTestId('template-card-actions--create')
-    .click();
-}
+import { expect, test } from '@playwright/test';
+import { choose, openTemplate, pick } from './forms';
 
 test("a dedicated tenant's new cell gets a gateway, and the revealed key works on it", async ({
   page,

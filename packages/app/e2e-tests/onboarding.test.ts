@@ -1,31 +1,11 @@
-import { expect, Page, test } from '@playwright/test';
-
-/** Picks an option of a Backstage entity picker (an MUI autocomplete) by its visible text. */
-async function pick(page: Page, label: string, option: string) {
-  const field = page.getByRole('textbox', { name: label }).first();
-  await field.click();
-  await field.fill(option);
-  await page.getByRole('option').filter({ hasText: option }).first().click();
-}
+import { expect, test } from '@playwright/test';
+import { openTemplate, pick } from './forms';
 
 test('a guest onboards a tenant into a shared cell through the form', async ({
   page,
 }) => {
   const name = `e2e-${Date.now().toString(36)}`;
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-
-  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
-  await nav.getByRole('link', { name: 'Create', exact: true }).click();
-  // The template card: the nearest element holding both its title and its Choose button.
-  await page
-    .getByText('Onboard a tenant', { exact: true })
-    .locator(
-      'xpath=ancestor::*[.//button[@data-testid="template-card-actions--create"]][1]',
-    )
-    .getByTestId('template-card-actions--create')
-    .click();
-
+  await openTemplate(page, 'Onboard a tenant');
   await page.getByLabel('Name').first().fill(name);
   await page.getByLabel('Display name').fill('E2E Travel');
   await pick(page, 'Owner', 'Northwind Data Platform');

@@ -28,3 +28,27 @@ export async function openTemplate(page: Page, title: string) {
     .getByTestId('template-card-actions--create')
     .click();
 }
+
+/** Reveals a run's one-time key on the reveal page: the key and its cell's gateway (`…/v1`). */
+export async function revealKey(page: Page) {
+  await page.getByRole('button', { name: 'Reveal key' }).click();
+  return {
+    key: (await page.getByLabel('API key').textContent())!,
+    gatewayV1: (await page.getByLabel('Gateway URL').textContent())!,
+  };
+}
+
+/** One chat completion with a key, as a client would send it; its HTTP status. */
+export async function chatStatus(
+  page: Page,
+  gatewayV1: string,
+  key: string,
+  model: string,
+  content: string,
+) {
+  const response = await page.request.post(`${gatewayV1}/chat/completions`, {
+    headers: { Authorization: `Bearer ${key}` },
+    data: { model, messages: [{ role: 'user', content }], max_tokens: 16 },
+  });
+  return response.status();
+}

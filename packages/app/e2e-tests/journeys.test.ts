@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { choose, openTemplate, pick } from './forms';
+import { chatStatus, choose, openTemplate, pick, revealKey } from './forms';
 
 test("a dedicated tenant's new cell gets a gateway, and the revealed key works on it", async ({
   page,
@@ -51,9 +51,7 @@ test("a dedicated tenant's new cell gets a gateway, and the revealed key works o
     fullPage: true,
   });
   await revealLink.click();
-  await page.getByRole('button', { name: 'Reveal key' }).click();
-  const key = (await page.getByLabel('API key').textContent())!;
-  const gatewayV1 = (await page.getByLabel('Gateway URL').textContent())!;
+  const { key, gatewayV1 } = await revealKey(page);
   expect(gatewayV1).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
   await expect(page.getByLabel('First call')).toContainText(
     `curl -s ${gatewayV1}/chat/completions`,
@@ -62,15 +60,15 @@ test("a dedicated tenant's new cell gets a gateway, and the revealed key works o
     path: 'test-results/screenshots/journey-dedicated-key.png',
     fullPage: true,
   });
-  const completion = await page.request.post(`${gatewayV1}/chat/completions`, {
-    headers: { Authorization: `Bearer ${key}` },
-    data: {
-      model: 'azure-gpt-4o-us',
-      messages: [{ role: 'user', content: 'Summarise my statement' }],
-      max_tokens: 16,
-    },
-  });
-  expect(completion.status()).toBe(200);
+  expect(
+    await chatStatus(
+      page,
+      gatewayV1,
+      key,
+      'azure-gpt-4o-us',
+      'Summarise my statement',
+    ),
+  ).toBe(200);
 
   // The cell's Runtime card says where its gateway comes from and that it is in sync.
   await page.goto(`/catalog/default/cell/${name}-dedicated/dashboard`);
@@ -131,23 +129,21 @@ test("a service owner registers an agent; its own key's calls show as the agent'
     fullPage: true,
   });
   await revealLink.click();
-  await page.getByRole('button', { name: 'Reveal key' }).click();
-  const key = (await page.getByLabel('API key').textContent())!;
-  const gatewayV1 = (await page.getByLabel('Gateway URL').textContent())!;
+  const { key, gatewayV1 } = await revealKey(page);
   await expect(page.getByText(name, { exact: true })).toBeVisible();
   await page.screenshot({
     path: 'test-results/screenshots/journey-agent-key.png',
     fullPage: true,
   });
-  const completion = await page.request.post(`${gatewayV1}/chat/completions`, {
-    headers: { Authorization: `Bearer ${key}` },
-    data: {
-      model: 'azure-gpt-4o-mini-eu',
-      messages: [{ role: 'user', content: 'Where is order 1234?' }],
-      max_tokens: 16,
-    },
-  });
-  expect(completion.status()).toBe(200);
+  expect(
+    await chatStatus(
+      page,
+      gatewayV1,
+      key,
+      'azure-gpt-4o-mini-eu',
+      'Where is order 1234?',
+    ),
+  ).toBe(200);
 
   // The call is the agent's: its Routing tab lists it within a minute.
   await page.goto(`/catalog/default/agent/${name}/routing?range=1h`);

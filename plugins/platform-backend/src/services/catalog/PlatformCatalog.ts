@@ -26,17 +26,8 @@ export interface PlatformEntities {
 /** How long a snapshot is reused; dashboards call often, the catalog changes rarely. */
 const CACHE_MS = 15_000;
 
-/**
- * The name an entity reference points at. The platform's ids (in events and gateway state)
- * are entity names: `tenant:default/northwind-retail` and `northwind-retail` are both
- * `northwind-retail`.
- */
-export function refName(ref: string): string {
-  const afterKind = ref.includes(':') ? ref.slice(ref.indexOf(':') + 1) : ref;
-  return afterKind.includes('/')
-    ? afterKind.slice(afterKind.indexOf('/') + 1)
-    : afterKind;
-}
+/** The name an entity reference points at: the one rule, `entityRefName`, of platform-common. */
+export { entityRefName as refName } from '@cellport/plugin-platform-common';
 
 /**
  * Reads the platform kinds from the catalog with the plugin's own service credentials.

@@ -1,6 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
 import {
   CellSpec,
+  hostedTenants,
   IsolationCatalog,
   ModelProfileSpec,
   modelProfileRefusals,
@@ -10,29 +11,21 @@ import {
   TenantEntity,
 } from '@cellport/plugin-platform-common';
 
-/** How many tenants a cell hosts: those it lists and those that name it (both `hosts`). */
-export function hostedTenantCount(cell: Entity): number {
-  const related = new Set(
-    (cell.relations ?? [])
-      .filter(r => r.type === 'hosts' && r.targetRef.startsWith('tenant:'))
-      .map(r => r.targetRef),
-  );
-  return Math.max(
-    related.size,
-    (cell.spec as unknown as CellSpec).tenants?.length ?? 0,
-  );
-}
-
 /** Why a shared cell cannot take the tenant, or nothing when it can. */
 export function sharedCellProblems(
   tenant: TenantEntity,
   cell: Entity,
+  isolation: IsolationCatalog,
 ): string[] {
+  const spec = cell.spec as unknown as CellSpec;
   return sharedCellRefusals(
     {
       name: cell.metadata.name,
-      spec: cell.spec as unknown as CellSpec,
-      hostedTenants: hostedTenantCount(cell),
+      spec,
+      hostedTenants: hostedTenants(
+        { metadata: cell.metadata, spec },
+        isolation.tenants,
+      ).length,
     },
     tenant.spec.homeRegion,
   ).map(refusal => `cell: ${refusal}`);

@@ -78,6 +78,10 @@ export function createPlanTenantOnboardingAction(options: {
             )
           ).items.map(e => e ?? undefined);
 
+          const isolation = await loadIsolationCatalog(
+            options.catalog,
+            credentials,
+          );
           const problems: string[] = [];
           if (existingTenant) {
             problems.push(
@@ -92,12 +96,8 @@ export function createPlanTenantOnboardingAction(options: {
           if (!newCell) {
             if (!cell)
               problems.push(`cell: ${cellRef} does not exist in the catalog`);
-            else problems.push(...sharedCellProblems(tenant, cell));
+            else problems.push(...sharedCellProblems(tenant, cell, isolation));
           }
-          const isolation = await loadIsolationCatalog(
-            options.catalog,
-            credentials,
-          );
           problems.push(...allowlistProblems(tenant, profiles, isolation));
           if (problems.length > 0) {
             throw new InputError(problems.join('; '));

@@ -48,9 +48,11 @@ async function main() {
   const report = new Report({ repo, env });
   const context = { repo, results, env, layout, report };
 
-  // A missing kubectl fails the manifest tests that need it, with its own message.
+  // A missing kubectl, promtool or amtool fails the tests that need it, with its own message.
   const unavailable = ensureSystemPackages([
     'kubernetes-client',
+    'prometheus',
+    'prometheus-alertmanager',
     ...(skipBrowser ? [] : ['chromium']),
   ]);
 

@@ -15,7 +15,8 @@
 // Knobs (env): BENCH_REQUESTS (per phase, default 10000), BENCH_CONCURRENCY (default 16),
 // BENCH_STREAM_REQUESTS (default 600), BENCH_REDIS_URL (default redis://127.0.0.1:6379/14, a
 // database of its own: flushed at start), BENCH_NATS_URL (default 127.0.0.1:4222),
-// BENCH_JSON=1 for machine-readable output.
+// BENCH_JSON=1 for machine-readable output, BENCH_APIS=1 to compare the CPU per request of
+// chat, the Responses API and Anthropic Messages on one gateway instead (apis.mjs).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -34,6 +35,8 @@ import { createRequire } from 'node:module';
 import Redis from 'ioredis';
 import { connect as connectNats } from 'nats';
 import { Pool } from 'undici';
+import { API_REQUESTS, reportApis } from './apis.mjs';
+import { reportTracing, SPANS_PER_REQUEST } from './tracing.mjs';
 import { runRouterBenchmark } from './router.mjs';
 import { runSpoolBenchmark } from './spool.mjs';
 
@@ -162,29 +165,15 @@ function percentile(sorted, q) {
 
 const sleep = ms => new Promise(done => setTimeout(done, ms));
 
-const chatBody = stream =>
-  JSON.stringify({
-    model: 'bench-model',
-    messages: [
-      {
-        role: 'user',
-        content: 'Say hello to the benchmark in one short sentence.',
-      },
-    ],
-    max_tokens: 16,
-    ...(stream
-      ? { stream: true, stream_options: { include_usage: true } }
-      : {}),
-  });
-
 /** Sends `count` requests over `connections` keep-alive connections; returns per-request timings in ms. */
-async function drive(url, { count, connections, stream, name }) {
+async function drive(url, { count, connections, stream, name, api = 'chat' }) {
   const pool = new Pool(url, {
     connections,
     pipelining: 1,
     keepAliveTimeout: 30_000,
   });
-  const body = chatBody(stream);
+  const { path, body: bodyOf } = API_REQUESTS[api];
+  const body = bodyOf(stream);
   const latencies = [];
   const firstBytes = [];
   let failures = 0;
@@ -194,7 +183,7 @@ async function drive(url, { count, connections, stream, name }) {
       next += 1;
       const start = performance.now();
       const response = await pool.request({
-        path: '/v1/chat/completions',
+        path,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -240,13 +229,20 @@ function inRoundOrder(targets, round) {
 
 async function measureAll(targets) {
   const sent = targets.map(() => 0);
-  for (const [index, { url, name }] of targets.entries()) {
-    await drive(url, { count: WARMUP, connections: 4, stream: false, name });
+  for (const [index, { url, name, api }] of targets.entries()) {
+    await drive(url, {
+      count: WARMUP,
+      connections: 4,
+      stream: false,
+      name,
+      api,
+    });
     await drive(url, {
       count: WARMUP / 4,
       connections: 1,
       stream: true,
       name,
+      api,
     });
     sent[index] += WARMUP + WARMUP / 4;
   }
@@ -259,12 +255,13 @@ async function measureAll(targets) {
   for (let round = 0; round < ROUNDS; round++) {
     process.stderr.write(`latency round ${round + 1}/${ROUNDS}\n`);
     for (const index of inRoundOrder(targets, round)) {
-      const { url, name } = targets[index];
+      const { url, name, api } = targets[index];
       const json = await drive(url, {
         count: REQUESTS / ROUNDS,
         connections: 1,
         stream: false,
         name,
+        api,
       });
       serial[index].latencies.push(...json.latencies);
       serial[index].roundP50Ms.push(
@@ -279,6 +276,7 @@ async function measureAll(targets) {
         connections: 1,
         stream: true,
         name,
+        api,
       });
       streamed[index].firstBytes.push(...sse.firstBytes);
       streamed[index].failures += sse.failures;
@@ -297,7 +295,7 @@ async function measureAll(targets) {
       `throughput and CPU round ${round + 1}/${LOADED_ROUNDS}\n`,
     );
     for (const index of inRoundOrder(targets, round)) {
-      const { url, pid, name } = targets[index];
+      const { url, pid, name, api } = targets[index];
       const cpuBefore = cpuSeconds(pid);
       const wallStart = performance.now();
       const run = await drive(url, {
@@ -305,6 +303,7 @@ async function measureAll(targets) {
         connections: CONCURRENCY,
         stream: false,
         name,
+        api,
       });
       const wallMs = performance.now() - wallStart;
       await sleep(SETTLE_MS);
@@ -317,11 +316,12 @@ async function measureAll(targets) {
       sent[index] += run.sent;
     }
   }
-  return targets.map(({ name }, index) => {
+  return targets.map(({ name, api }, index) => {
     const sortedSerial = serial[index].latencies.sort((a, b) => a - b);
     const sortedTtfb = streamed[index].firstBytes.sort((a, b) => a - b);
     return {
       name,
+      api,
       sent: sent[index],
       failures:
         serial[index].failures +
@@ -534,8 +534,145 @@ async function countNatsEvents() {
   }
 }
 
+/**
+ * BENCH_APIS=1: one gateway (in-process counters, events off, so that only the endpoints'
+ * own work differs) driven through chat, the Responses API and Anthropic Messages in the
+ * same rounds; each API's CPU per request over chat's.
+ */
+async function compareApis(work) {
+  const simulator = await startProcess(
+    'simulator',
+    ['--require', transform, 'runtime/simulator/src/index.ts'],
+    {
+      SIMULATOR_PORT: '0',
+      SIMULATOR_TTFT_MS: '0',
+      SIMULATOR_TOKENS_PER_SECOND: '0',
+      LOG_LEVEL: 'info',
+    },
+  );
+  const stateFile = join(work, 'state-apis.json');
+  writeFileSync(
+    stateFile,
+    JSON.stringify(benchState(simulator.url, 'bench-apis')),
+  );
+  const gateway = await startGateway(work, 'apis', stateFile, {
+    GATEWAY_EVENTS: 'off',
+  });
+  const results = await measureAll(
+    Object.keys(API_REQUESTS).map(api => ({
+      name: `gateway, ${api}`,
+      api,
+      url: gateway.url,
+      pid: gateway.child.pid,
+    })),
+  );
+  children.forEach(child => child.kill('SIGTERM'));
+  rmSync(work, { recursive: true, force: true });
+  process.stdout.write(
+    `Gateway APIs: ${REQUESTS} requests per phase and API, ${CONCURRENCY} connections under load, ${STREAM_REQUESTS} streams; one gateway, events off\n\n`,
+  );
+  return reportApis(results, spread);
+}
+
+/**
+ * BENCH_TRACING=1: the pass-through proxy and two in-process gateways, tracing off and tracing
+ * on (100% sampled, exported over OTLP/HTTP to a loopback collector stand-in), in the same
+ * rounds; CPU per request of each over the proxy's (tracing.mjs).
+ */
+async function compareTracing(work) {
+  const simulator = await startProcess(
+    'simulator',
+    ['--require', transform, 'runtime/simulator/src/index.ts'],
+    {
+      SIMULATOR_PORT: '0',
+      SIMULATOR_TTFT_MS: '0',
+      SIMULATOR_TOKENS_PER_SECOND: '0',
+      LOG_LEVEL: 'info',
+    },
+  );
+  const proxy = await startProcess(
+    'pass-through proxy',
+    [join(here, 'passthrough.mjs')],
+    { UPSTREAM: simulator.url, PORT: '0' },
+  );
+  const portal = await startProcess(
+    'portal stub',
+    [join(here, 'portal-stub.mjs')],
+    { PORT: '0' },
+  );
+  const collector = await startProcess(
+    'otlp receiver',
+    [join(here, 'otlp-receiver.mjs')],
+    { PORT: '0' },
+  );
+  const names = {
+    proxy: PROXY,
+    off: 'gateway, tracing off',
+    on: 'gateway, tracing on (100%)',
+  };
+  const eventsEnv = {
+    GATEWAY_EVENTS: 'http',
+    GATEWAY_EVENTS_URL: portal.url,
+    GATEWAY_EVENTS_TOKEN: 'bench',
+  };
+  const gateways = {};
+  for (const [key, name, env] of [
+    ['tracing-off', names.off, { OTEL_EXPORTER_OTLP_ENDPOINT: '' }],
+    [
+      'tracing-on',
+      names.on,
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_TRACES_SAMPLER_ARG: '1',
+      },
+    ],
+  ]) {
+    const stateFile = join(work, `state-${key}.json`);
+    writeFileSync(
+      stateFile,
+      JSON.stringify(benchState(simulator.url, `bench-${key}`)),
+    );
+    gateways[name] = await startGateway(work, key, stateFile, {
+      ...eventsEnv,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+      ...env,
+    });
+  }
+  const results = await measureAll(
+    [
+      [names.proxy, proxy],
+      [names.off, gateways[names.off]],
+      [names.on, gateways[names.on]],
+    ].map(([name, target]) => ({
+      name,
+      url: target.url,
+      pid: target.child.pid,
+    })),
+  );
+  // The batch processor exports every second: wait for the last spans.
+  process.stderr.write('waiting for the last spans...\n');
+  const sent = results.find(row => row.name === names.on).sent;
+  const count = async () => (await fetch(`${collector.url}/count`)).json();
+  await waitFor(async () => (await count()).spans, SPANS_PER_REQUEST * sent);
+  const spans = await count();
+  children.forEach(child => child.kill('SIGTERM'));
+  rmSync(work, { recursive: true, force: true });
+  process.stdout.write(
+    `Gateway tracing: ${REQUESTS} requests per phase and target, ${CONCURRENCY} connections under load, ${STREAM_REQUESTS} streams; gateways with in-process counters and events over HTTP\n\n`,
+  );
+  return reportTracing(results, spread, names, spans);
+}
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'cellport-bench-'));
+  if (process.env.BENCH_APIS === '1') {
+    process.exitCode = (await compareApis(work)) ? 0 : 1;
+    return;
+  }
+  if (process.env.BENCH_TRACING === '1') {
+    process.exitCode = (await compareTracing(work)) ? 0 : 1;
+    return;
+  }
   await flushRedis();
   const simulator = await startProcess(
     'simulator',

@@ -32,6 +32,7 @@ import { ManualClock } from '../../plugins/platform-backend/src/services/clock';
 import { PlatformCatalog } from '../../plugins/platform-backend/src/services/catalog/PlatformCatalog';
 import { CostEngine } from '../../plugins/platform-backend/src/services/cost/CostEngine';
 import { DEFAULT_GPU_HOURLY_USD } from '../../plugins/platform-backend/src/services/cost/gpuPrices';
+import { GpuSpendLedger } from '../../plugins/platform-backend/src/services/cost/GpuSpendLedger';
 import { DecisionStore } from '../../plugins/platform-backend/src/services/decisions/DecisionStore';
 import {
   DECISION_COLUMNS,
@@ -466,7 +467,17 @@ async function dashboard(db: Knex) {
   const catalog = benchCatalog();
   const rollups = new RollupStore(db, { clock, minuteRetentionDays: 7 });
   const slo = new SloService(catalog, new SloEngine(rollups, clock));
-  const cost = new CostEngine(rollups, catalog, clock, DEFAULT_GPU_HOURLY_USD);
+  const cost = new CostEngine(
+    rollups,
+    catalog,
+    clock,
+    new GpuSpendLedger({
+      catalog,
+      rollups,
+      firstApplied: async () => new Map(),
+      gpuHourlyUsd: DEFAULT_GPU_HOURLY_USD,
+    }),
+  );
   const decisions = new DecisionStore(db);
   // The dashboard's "now" moves on by a minute per call, as a live dashboard's does.
   let tick = 0;

@@ -139,6 +139,25 @@ export interface Config {
       };
     };
 
+    /** Alerts Alertmanager posts to `POST /api/platform/alerts/alertmanager`. */
+    alerts?: {
+      /**
+       * The bearer token Alertmanager sends (its webhook's `http_config.authorization`, read
+       * from a `credentials_file`). Without it the webhook accepts only Backstage service
+       * tokens, e.g. a `backend.auth.externalAccess` static token.
+       * @visibility secret
+       */
+      webhookToken?: string;
+    };
+
+    /** Routing replay (`POST /api/platform/replays`): jobs in memory, an hour after they end. */
+    replay?: {
+      /** The most decisions one replay reads; beyond, its result says `truncated`. Default 5000000. */
+      maxDecisions?: number;
+      /** Replays running at once; more are answered 503. Default 2. */
+      maxRunning?: number;
+    };
+
     /** Demo data for a first start. */
     demo?: {
       /**

@@ -6,6 +6,11 @@ const path = require('node:path');
 
 /** @param {{ report: import('./report').Report }} context */
 function runChecks({ report }) {
+  // The platform API's generated router, models and client match openapi.yaml.
+  report.check('generated OpenAPI code', 'node', [
+    'scripts/openapi-generate.js',
+    '--check',
+  ]);
   report.check('typecheck', 'yarn', ['tsc']);
   report.check('lint', 'yarn', ['backstage-cli', 'repo', 'lint']);
   report.check('prettier', 'yarn', ['prettier', '--check', '.']);

@@ -18,6 +18,18 @@ const PACKAGES = {
     why: "`kubectl kustomize` renders deploy/ in platform-node's manifest tests",
     present: () => succeeds('kubectl', ['version', '--client']),
   },
+  prometheus: {
+    why: "promtool checks the cells' generated SLO rules and runs their unit tests (platform-node's monitoring tests), and platform-backend's alert end-to-end test runs prometheus",
+    present: () =>
+      succeeds('promtool', ['--version']) &&
+      fs.existsSync('/usr/bin/prometheus'),
+  },
+  'prometheus-alertmanager': {
+    why: "amtool checks the rendered Alertmanager configuration (platform-node's monitoring tests), and platform-backend's alert end-to-end test runs prometheus-alertmanager",
+    present: () =>
+      succeeds('amtool', ['--version']) &&
+      fs.existsSync('/usr/bin/prometheus-alertmanager'),
+  },
 };
 
 /** How to run apt-get here: as root, through passwordless sudo, or not at all (why). */

@@ -33,6 +33,12 @@ function collectConsoleErrors(page: Page) {
 test('a guest opens Cells, then a cell and an agent', async ({ page }) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
+  // The catalog's home lists the platform's cells, all of them: not the Components a guest
+  // owns (none).
+  await expect(
+    page.getByRole('link', { name: 'Meridian Bank dedicated cell' }),
+  ).toBeVisible();
+  await shot(page, 'catalog-home');
 
   const nav = page.getByRole('navigation', { name: 'sidebar nav' });
   await nav.getByRole('link', { name: 'Cells', exact: true }).click();
@@ -53,6 +59,8 @@ test('a guest opens Cells, then a cell and an agent', async ({ page }) => {
   await expect(meridianRow).toContainText(
     /in sync|drift|failing|pending|not synced yet/,
   );
+  // Its month-to-date cost includes its GPUs (the Llama's pods), not only tokens.
+  await expect(meridianRow).toContainText(/incl\. GPUs \$[1-9]/);
   await shot(page, 'cells');
 
   await meridian.click();

@@ -22,6 +22,12 @@ import {
   tenantResourceRef,
 } from '@cellport/plugin-platform-node';
 import { createRouter } from './router';
+import { AlertService } from './services/alerts/AlertService';
+import { AlertStore } from './services/alerts/AlertStore';
+import {
+  ALERT_WEBHOOK_ROUTE,
+  alertWebhookAuth,
+} from './services/alerts/alertWebhookAuth';
 import { TenantAccess } from './services/access/TenantAccess';
 import { PlatformCatalog } from './services/catalog/PlatformCatalog';
 import { systemClock } from './services/clock';
@@ -29,6 +35,8 @@ import { CellStatusService } from './services/cells/CellStatusService';
 import { CostEngine } from './services/cost/CostEngine';
 import { gpuPricesFromConfig } from './services/cost/gpuPrices';
 import { GpuReplicaSampler } from './services/cost/GpuReplicaSampler';
+import { GpuSpendLedger } from './services/cost/GpuSpendLedger';
+import { DemoGpuHistory } from './services/demo/DemoGpuHistory';
 import { GpuReplicaSampleStore } from './services/cost/GpuReplicaSampleStore';
 import { DecisionStore } from './services/decisions/DecisionStore';
 import { DemoBackfill } from './services/demo/DemoBackfill';
@@ -49,6 +57,9 @@ import {
   GatewayTarget,
   ReconcilerService,
 } from './services/reconciler/ReconcilerService';
+import { ReplayAccess } from './services/replay/ReplayAccess';
+import { ReplayJobs } from './services/replay/ReplayJobs';
+import { ReplayService } from './services/replay/ReplayService';
 import { RetentionPurge } from './services/retention/RetentionPurge';
 import { RollupStore } from './services/rollups/RollupStore';
 import { SloEngine } from './services/slo/SloEngine';
@@ -199,10 +210,12 @@ export const platformPlugin = createBackendPlugin({
           fn: async () => {
             const purged = await purge.purge();
             const expiredKeyReveals = await apiKeyReveals.purgeExpired();
+            const expiredMintedKeys = await apiKeyStore.purgeExpired();
             logger.info(
               `Retention purge: ${JSON.stringify({
                 ...purged,
                 expiredKeyReveals,
+                expiredMintedKeys,
               })}`,
             );
           },
@@ -230,12 +243,19 @@ export const platformPlugin = createBackendPlugin({
           lifecycle.addShutdownHook(() => consumer.stop());
         }
 
+        const gpuSamplingMinutes = num('cost.gpuSampling.intervalMinutes', 5);
+        const gpuSamples = new GpuReplicaSampleStore(
+          db,
+          // A sample stands for two intervals, so one missed pass leaves no gap.
+          2 * gpuSamplingMinutes * 60_000,
+        );
         let demo: DemoBackfill | undefined;
         if (settings?.getOptionalBoolean('demo.enabled')) {
           demo = new DemoBackfill(catalog, ingest, clock, logger);
           const days = num('demo.backfillDaysOnStart', 0);
           if (days > 0) {
             const backfill = demo;
+            const gpuHistory = new DemoGpuHistory(catalog, gpuSamples, clock);
             await scheduler.scheduleTask({
               id: 'platform-demo-backfill',
               // Retried until the catalog has agents and the history exists; then a no-op.
@@ -247,7 +267,9 @@ export const platformPlugin = createBackendPlugin({
                 const existing = await db('platform_usage_events')
                   .where('demo', true)
                   .first('id');
-                if (!existing) await backfill.backfill(days);
+                if (existing) return;
+                await backfill.backfill(days);
+                await gpuHistory.record(days);
               },
             });
           }
@@ -271,7 +293,22 @@ export const platformPlugin = createBackendPlugin({
         }
 
         const slo = new SloService(catalog, new SloEngine(rollups, clock));
+        const replayRoutes = () => {
+          const service = new ReplayService(db, catalog, {
+            maxDecisions: num('replay.maxDecisions', 5_000_000),
+          });
+          return {
+            service,
+            jobs: new ReplayJobs(
+              (request, run) => service.replay(request, run),
+              clock,
+              { maxRunning: num('replay.maxRunning', 2) },
+            ),
+            access: new ReplayAccess(db, catalog),
+          };
+        };
         const clusters = KubernetesClusterConfig.fromConfig(config);
+        const deployAudit = new DeployAuditLog(db, clock);
         const deploy = new DeployService({
           targets: new DeployTargets(catalog, {
             gateway: settings?.getOptionalString('deploy.images.gateway'),
@@ -280,17 +317,18 @@ export const platformPlugin = createBackendPlugin({
           clusters,
           planner: new DeployPlanner(),
           gate: new ErrorBudgetGate(slo),
-          audit: new DeployAuditLog(db, clock),
+          audit: deployAudit,
           logger,
           requestTimeoutMs: num('deploy.requestTimeoutSeconds', 30) * 1000,
         });
 
-        const gpuSamplingMinutes = num('cost.gpuSampling.intervalMinutes', 5);
-        const gpuSamples = new GpuReplicaSampleStore(
-          db,
-          // A sample stands for two intervals, so one missed pass leaves no gap.
-          2 * gpuSamplingMinutes * 60_000,
-        );
+        const gpuSpend = new GpuSpendLedger({
+          catalog,
+          rollups,
+          samples: gpuSamples,
+          firstApplied: refs => deployAudit.firstApplied(refs),
+          gpuHourlyUsd: gpuPricesFromConfig(config),
+        });
         if (clusters.names().length > 0) {
           const sampler = new GpuReplicaSampler({
             catalog,
@@ -310,8 +348,20 @@ export const platformPlugin = createBackendPlugin({
           });
         }
 
+        // Alertmanager sends a static bearer token, which alertWebhookAuth checks itself.
+        deps.httpRouter.addAuthPolicy({
+          path: ALERT_WEBHOOK_ROUTE,
+          allow: 'unauthenticated',
+        });
+        deps.httpRouter.use(
+          alertWebhookAuth({
+            webhookToken: settings?.getOptionalString('alerts.webhookToken'),
+            httpAuth: deps.httpAuth,
+          }),
+        );
         deps.httpRouter.use(
           await createRouter({
+            replays: replayRoutes(),
             logger,
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
@@ -321,22 +371,18 @@ export const platformPlugin = createBackendPlugin({
             decisions: new DecisionStore(db),
             rollups,
             slo,
-            cost: new CostEngine(
-              rollups,
-              catalog,
-              clock,
-              gpuPricesFromConfig(config),
-              gpuSamples,
-            ),
+            cost: new CostEngine(rollups, catalog, clock, gpuSpend),
             reconciler,
             cells: new CellStatusService({
               catalog,
               slo,
               rollups,
+              gpu: gpuSpend,
               reconciler,
               clock,
             }),
             deploy,
+            alerts: new AlertService(new AlertStore(db, clock), catalog),
             apiKeyReveals,
             apiKeys: new ApiKeyService({
               catalog,

@@ -7,6 +7,8 @@ import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
+import { DeployAuditLog } from './services/deploy/DeployAuditLog';
+import { ManualClock } from './services/clock';
 import { createTestDatabases } from './__testUtils__/testDatabases';
 import { ControlApiServer } from './__testUtils__/ControlApiServer';
 import { TEST_ENTITIES } from './__testUtils__/entities';
@@ -319,9 +321,29 @@ describe('platform router', () => {
         .get('/api/platform/cost/movers?period=day')
         .set(as(SRE));
       expect(movers.body.movers.length).toBeGreaterThan(0);
+      // The Llama's manifests were applied two hours ago: GPU time counts from then.
+      await new DeployAuditLog(
+        knex,
+        new ManualClock(Date.now() - 2 * 3_600_000),
+      ).append({
+        actor: SRE,
+        entityRef: 'inferencedeployment:default/llama-3-1-70b-eu',
+        cluster: 'eks-eu-west-1-shared',
+        result: 'applied',
+        errorBudgets: [],
+        counts: {
+          applied: 1,
+          changed: 1,
+          pruned: 0,
+          failed: 0,
+          notAttempted: 0,
+        },
+        objects: [],
+      });
       const gpu = await request(server)
         .get('/api/platform/cost/gpu')
         .set(as(SRE));
+      expect(gpu.body.deployments[0].gpuHoursSource).toBe('applied');
       expect(gpu.body.deployments[0].deployment).toBe('llama-3-1-70b-eu');
       expect(gpu.body.deployments[0].tenants.map((t: any) => t.tenant)).toEqual(
         ['brightpath-edu'],
@@ -373,8 +395,11 @@ describe('platform router', () => {
         errors: [],
       });
       expect(shared.errorBudgetRemaining).toBeLessThan(0);
+      // Tokens and GPUs: the Llama's hours since its apply, brightpath's share included.
+      expect(shared.monthToDateGpuUsd).toBeGreaterThan(0);
       expect(shared.monthToDateUsd).toBeCloseTo(
-        costThisMonth([northwindUsage, brightpathUsage]),
+        costThisMonth([northwindUsage, brightpathUsage]) +
+          shared.monthToDateGpuUsd,
         10,
       );
       expect(empty).toMatchObject({
@@ -390,6 +415,8 @@ describe('platform router', () => {
         .set(as(NORTHWIND_DEV));
       expect(ownSummary.status).toBe(200);
       const [ownShared] = ownSummary.body.cells;
+      // Northwind never used the Llama: no GPU share, and not the idle hours of a shared cell.
+      expect(ownShared.monthToDateGpuUsd).toBe(0);
       expect(ownShared.monthToDateUsd).toBeCloseTo(
         costThisMonth([northwindUsage]),
         10,

@@ -10,7 +10,6 @@ import {
   BasicPermission,
 } from '@backstage/plugin-permission-common';
 import express from 'express';
-import Router from 'express-promise-router';
 import {
   platformApiKeyRotatePermission,
   platformCostReadPermission,
@@ -21,6 +20,8 @@ import {
   platformSloReadPermission,
 } from '@cellport/plugin-platform-common';
 import { TenantAccess } from './services/access/TenantAccess';
+import { alertListQuery } from './services/alerts/alertRequests';
+import { AlertService } from './services/alerts/AlertService';
 import { CellStatusService } from './services/cells/CellStatusService';
 import { Clock } from './services/clock';
 import { CostEngine } from './services/cost/CostEngine';
@@ -42,7 +43,13 @@ import {
   sealApiKeyBody,
 } from './services/keys/apiKeyRequests';
 import { parseEventBatch } from './services/ingest/parseEventBatch';
+import { createOpenApiRouter } from './schema/openapi/generated/router';
+import { openApiInputErrors } from './schema/openApiInputErrors';
 import { ReconcilerService } from './services/reconciler/ReconcilerService';
+import { ReplayAccess } from './services/replay/ReplayAccess';
+import { ReplayJobs } from './services/replay/ReplayJobs';
+import { ReplayService } from './services/replay/ReplayService';
+import { replayRequestBody } from './services/replay/replayRequests';
 import { HISTOGRAM_METRICS, percentile } from './services/rollups/histogram';
 import { RollupStore } from './services/rollups/RollupStore';
 import { DAY_MS, MINUTE_MS } from './services/rollups/timeRanges';
@@ -76,8 +83,10 @@ export interface RouterOptions {
   reconciler: ReconcilerService;
   cells: CellStatusService;
   deploy: DeployService;
+  alerts: AlertService;
   apiKeyReveals: ApiKeyRevealStore;
   apiKeys: ApiKeyService;
+  replays: { service: ReplayService; jobs: ReplayJobs; access: ReplayAccess };
   /** Present only when `platform.demo.enabled` is true. */
   demo?: DemoBackfill;
 }
@@ -89,8 +98,28 @@ export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
   const { httpAuth, permissions, clock, access } = options;
-  const router = Router();
-  router.use(express.json({ limit: BODY_LIMIT }));
+  // Requests are checked against openapi.yaml before a handler runs, answers after it; the
+  // handlers' types are generated from the same document (node scripts/openapi-generate.js).
+  const router = await createOpenApiRouter({
+    middleware: [express.json({ limit: BODY_LIMIT })],
+    validatorOptions: {
+      // Every problem in one answer, as the handlers' own checks report them.
+      validateRequests: {
+        allErrors: true,
+        coerceTypes: false,
+        allowUnknownQueryParameters: false,
+      },
+      validateResponses: true,
+      // Who may call is httpAuth's and the permission framework's answer (401 and 403).
+      validateSecurity: false,
+      // A batch of 5000 events checked against the document's oneOf per event would cost
+      // more than storing it: ingest keeps its own single-pass validation (parseEventBatch,
+      // the gateway contract's zod schema) whose messages name the event and field.
+      // The validator passes the mounted path (`/api/platform//events`): ingest is the one
+      // route that ends so.
+      ignorePaths: (path: string) => path.endsWith('/events'),
+    },
+  });
 
   async function authorize(
     permission: BasicPermission,
@@ -329,6 +358,19 @@ export async function createRouter(
     res.json(await options.deploy.auditLog(query));
   });
 
+  // Alertmanager's webhook: its token is checked before this router (alertWebhookAuth).
+  router.post('/alerts/alertmanager', async (req, res) => {
+    const { receiver, alerts } = req.body;
+    res.json(await options.alerts.receive(receiver, alerts));
+  });
+
+  router.get('/alerts', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const query = parseInput(alertListQuery, req.query, 'query');
+    const scope = await access.scope(platformSloReadPermission, credentials);
+    res.json({ items: await options.alerts.list(query, scope) });
+  });
+
   // API keys: the scaffolder seals a key it created; whoever ran the template reveals it once.
   router.post('/api-keys/reveals', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['service'] });
@@ -393,6 +435,47 @@ export async function createRouter(
     );
   });
 
+  // Replays are jobs: a replay of a month of a busy cell takes seconds, more than a request
+  // should hold. Each read of a job checks the caller again, as reading its decisions would.
+  router.post('/replays', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const tenants = await access.scope(
+      platformDecisionsReadPermission,
+      credentials,
+    );
+    const { replays } = options;
+    const body = parseInput(replayRequestBody, req.body, 'body');
+    const scope = await replays.service.check(body);
+    await replays.access.check(tenants, scope);
+    res.status(202).json(replays.jobs.start(body, scope));
+  });
+
+  router.get('/replays/:id', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const { replays } = options;
+    const tenants = await access.scope(
+      platformDecisionsReadPermission,
+      credentials,
+    );
+    await replays.access.check(tenants, replays.jobs.scopeOf(req.params.id));
+    res.json(
+      await replays.access.redact(tenants, replays.jobs.get(req.params.id)),
+    );
+  });
+
+  router.delete('/replays/:id', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const { replays } = options;
+    const tenants = await access.scope(
+      platformDecisionsReadPermission,
+      credentials,
+    );
+    await replays.access.check(tenants, replays.jobs.scopeOf(req.params.id));
+    res.json(
+      await replays.access.redact(tenants, replays.jobs.cancel(req.params.id)),
+    );
+  });
+
   router.post('/demo/backfill', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     const { days } = parseInput(backfillQuery, req.query, 'query');
@@ -403,6 +486,7 @@ export async function createRouter(
     res.json(await options.demo.backfill(days));
   });
 
+  router.use(openApiInputErrors());
   return router;
 }
 

@@ -13,7 +13,8 @@ export function parseInput<T extends z.ZodType>(
   input: unknown,
   what: string,
 ): z.infer<T> {
-  const result = schema.safeParse(input);
+  // With the input on each issue, a value of the wrong type is not reported as missing.
+  const result = schema.safeParse(input, { reportInput: true });
   if (!result.success) {
     throw new InputError(
       `Invalid ${what}: ${formatValidationIssues(

@@ -16,8 +16,26 @@ export { GATEWAY_SECRET } from './manifests/cell/gatewayManifests';
 export { TENANT_QUOTAS } from './manifests/cell/tenantQuotas';
 export { renderInferenceManifests } from './manifests/inference/renderInferenceManifests';
 export { renderServiceMonitors } from './manifests/monitoring/renderServiceMonitors';
+export {
+  renderSloRuleGroups,
+  renderSloRuleFile,
+  renderSloPrometheusRule,
+  sliErrorRatioRecord,
+} from './manifests/monitoring/renderSloRules';
+export type {
+  PrometheusRuleEntry,
+  PrometheusRuleGroup,
+  SloRuleOptions,
+} from './manifests/monitoring/renderSloRules';
+export { writeSloRuleFiles } from './manifests/monitoring/writeSloRuleFiles';
+export {
+  renderAlertmanagerConfig,
+  renderAlertmanagerConfigYaml,
+} from './manifests/monitoring/renderAlertmanagerConfig';
+export type { AlertmanagerConfigOptions } from './manifests/monitoring/renderAlertmanagerConfig';
 export { validateManifests } from './manifests/validateManifests';
 export { renderDeployTree } from './deploy/renderDeployTree';
+export type { PortalUrls } from './deploy/renderDeployTree';
 export type { ManifestProblem } from './manifests/validateManifests';
 export * from './permissions/platformTenantRules';
 export * from './runtime/gatewayLocator';

@@ -144,6 +144,15 @@ export const inferenceDeploymentCostCard = EntityCardBlueprint.make({
   },
 });
 
+/** An InferenceDeployment's GPU memory fit and headroom, from its spec as it is now. */
+export const inferenceDeploymentGpuFitCard = EntityCardBlueprint.make({
+  name: 'inference-deployment-gpu-fit',
+  params: {
+    filter: { kind: 'inferencedeployment' },
+    loader: () => import('./components/GpuFitCard').then(m => <m.GpuFitCard />),
+  },
+});
+
 /** An InferenceDeployment's deploy plan, apply, rollout status and audit log. */
 export const inferenceDeploymentDeployCard = EntityCardBlueprint.make({
   name: 'inference-deployment-deploy',
@@ -171,6 +180,7 @@ export const platformPlugin = createFrontendPlugin({
     tenantDashboardContent,
     modelProfileTrafficCard,
     inferenceDeploymentCostCard,
+    inferenceDeploymentGpuFitCard,
     inferenceDeploymentDeployCard,
   ],
   routes: { cells: cellsRouteRef },

@@ -10,9 +10,14 @@ import {
   KNOWN_MODELS,
   precisionSchema,
 } from '@cellport/plugin-platform-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { createPlanAgentAction } from './actions/agent/planAgent';
+import { createPlanInferenceDeploymentAction } from './actions/inference/planInferenceDeployment';
+import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
+import { createPlanTenantOnboardingAction } from './actions/tenant/planTenantOnboarding';
 
 const templates = path.resolve(__dirname, '../../../templates');
 
@@ -182,11 +187,18 @@ describe('every template', () => {
   }
 
   it.each(names)(
-    '%s labels its choices the current way and explains its patterns in words',
+    '%s labels its choices for the form and the review step and explains its patterns in words',
     name => {
       const fieldList = allFields(load(name).spec.parameters);
-      // RJSF warns that `enumNames` is deprecated: labels go in `ui:enumNames`.
-      expect(fieldList.filter(f => 'enumNames' in f)).toEqual([]);
+      // The form reads labels from `ui:enumNames` (RJSF warns only when it must fall back to
+      // the deprecated `enumNames`); the review step reads `enumNames`. Every labelled choice
+      // carries both, the same list, so neither shows a raw value.
+      for (const field of fieldList.filter(
+        f => 'enumNames' in f || 'ui:enumNames' in f,
+      )) {
+        expect(field.enumNames).toEqual(field['ui:enumNames']);
+        expect(field.enumNames).toHaveLength(field.enum.length);
+      }
       for (const field of fieldList.filter(f => f.pattern)) {
         expect(field.errorMessage?.pattern).toMatch(/^[a-z].* /);
       }
@@ -206,6 +218,67 @@ describe('every template', () => {
           expect.any(Number),
         ]);
       }
+    },
+  );
+
+  // The actions take their enums and bounds from the platform kinds: a form field the form
+  // lets through must be within what the step it feeds declares.
+  it.each(names)(
+    "%s offers nothing its steps' declared inputs refuse",
+    name => {
+      const catalog = catalogServiceMock();
+      const inputs = Object.fromEntries(
+        [
+          createPlanTenantOnboardingAction({ catalog }),
+          createPlanAgentAction({ catalog }),
+          createPlanInferenceDeploymentAction({ catalog }),
+          createRenderInferenceDeploymentAction(),
+        ].map(a => [a.id, (a.schema?.input as any).properties]),
+      );
+      const template = load(name);
+      const form: Record<string, any> = Object.fromEntries(
+        allFields(template.spec.parameters)
+          .flatMap(f => Object.entries(f.properties ?? {}))
+          .concat(
+            template.spec.parameters.flatMap((p: any) =>
+              Object.entries(p.properties),
+            ),
+          ),
+      );
+      const compared: string[] = [];
+      for (const step of template.spec.steps) {
+        for (const [key, value] of Object.entries(step.input ?? {})) {
+          const field = /^\$\{\{ parameters\.(\w+) \}\}$/.exec(
+            String(value),
+          )?.[1];
+          const declared = inputs[step.action]?.[key];
+          if (!field || !declared || !form[field]) continue;
+          const [offered, accepted] =
+            declared.type === 'array'
+              ? [form[field].items ?? {}, declared.items]
+              : [form[field], declared];
+          const refused = (offered.enum ?? []).filter(
+            (v: string) => accepted.enum && !accepted.enum.includes(v),
+          );
+          expect([step.id, key, refused]).toEqual([step.id, key, []]);
+          const low = (s: any) =>
+            Math.max(s.minimum ?? -Infinity, s.exclusiveMinimum ?? -Infinity);
+          const high = (s: any) =>
+            Math.min(s.maximum ?? Infinity, s.exclusiveMaximum ?? Infinity);
+          expect([step.id, key, low(offered) >= low(accepted)]).toEqual([
+            step.id,
+            key,
+            true,
+          ]);
+          expect([step.id, key, high(offered) <= high(accepted)]).toEqual([
+            step.id,
+            key,
+            true,
+          ]);
+          compared.push(key);
+        }
+      }
+      expect(compared.length).toBeGreaterThan(3);
     },
   );
 

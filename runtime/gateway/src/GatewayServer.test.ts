@@ -440,7 +440,10 @@ describe('gateway API (OpenAI client against the simulator)', () => {
     expect(metrics).toContain('cellport_gateway_tokens_total');
     expect(metrics).toContain('cellport_gateway_cost_usd_total');
     expect(metrics).toContain(
-      'cellport_gateway_circuit_state{model="eu-large"} 0',
+      'cellport_gateway_circuit_state{model="eu-large",state="closed"} 1',
+    );
+    expect(metrics).toContain(
+      'cellport_gateway_circuit_state{model="eu-large",state="open"} 0',
     );
     expect(metrics).toContain(
       'cellport_gateway_budget_remaining_usd{tenant="northwind"}',

@@ -12,11 +12,17 @@ import {
   EmbeddingsRequest,
 } from './api/EmbeddingsEndpoint';
 import type { GatewayDeps } from './api/GatewayDeps';
+import { MessagesEndpoint } from './api/MessagesEndpoint';
 import { handleModels } from './api/ModelsHandler';
 import { RequestPipeline } from './api/RequestPipeline';
+import { ResponsesEndpoint } from './api/ResponsesEndpoint';
+import { ErrorShape, OPENAI_ERRORS } from './http/ErrorShape';
 import { GatewayError } from './http/GatewayError';
 import { sendError, sendJson } from './http/httpIo';
 import type { ChatRequestSummary } from './router/chatRequest';
+
+/** An endpoint that speaks another API than OpenAI chat's: its pipeline and error shape. */
+type TranslatedApi = Pick<RequestPipeline<unknown>, 'handle' | 'errors'>;
 
 /**
  * The gateway's HTTP server on plain node:http (a framework would cost CPU on every request):
@@ -26,6 +32,8 @@ export class GatewayServer {
   private readonly server: Server;
   private readonly chat: RequestPipeline<ChatRequestSummary>;
   private readonly embeddings: RequestPipeline<EmbeddingsRequest>;
+  /** The translating endpoints, by path: their own error shapes apply before auth too. */
+  private readonly translated: Map<string, TranslatedApi>;
   private readonly control: ControlApi;
   private inFlight = 0;
   /** API requests (`/v1/...`) being served: what the HPA scales on. */
@@ -36,6 +44,10 @@ export class GatewayServer {
   constructor(private readonly deps: GatewayDeps) {
     this.chat = new RequestPipeline(deps, new ChatEndpoint(deps));
     this.embeddings = new RequestPipeline(deps, new EmbeddingsEndpoint(deps));
+    this.translated = new Map<string, TranslatedApi>([
+      ['/v1/responses', new RequestPipeline(deps, new ResponsesEndpoint(deps))],
+      ['/v1/messages', new RequestPipeline(deps, new MessagesEndpoint(deps))],
+    ]);
     this.control = new ControlApi(deps);
     const { headersTimeoutMs, requestTimeoutMs } = deps.config;
     this.server = createServer(
@@ -127,6 +139,11 @@ export class GatewayServer {
     if (method === 'POST' && path === '/v1/embeddings') {
       return this.embeddings.handle(req, res);
     }
+    const translated =
+      method === 'POST' ? this.translated.get(path) : undefined;
+    if (translated) {
+      return translated.handle(req, res);
+    }
     if (method === 'GET' && path === '/v1/models') {
       return handleModels(this.deps, req, res);
     }
@@ -183,6 +200,14 @@ export class GatewayServer {
     res.end(text);
   }
 
+  /** The error shape of the API a request was sent to (OpenAI's unless it is translated). */
+  private errorShape(req: IncomingMessage): ErrorShape {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    return this.translated.get(path)?.errors ?? OPENAI_ERRORS;
+  }
+
   /**
    * Answers a request that failed outside an inference lifecycle: before authentication (no
    * tenant, so no events) or on the ops and control routes. API refusals still count in the
@@ -202,7 +227,7 @@ export class GatewayServer {
           status: String(error.status),
         });
       }
-      sendError(res, error);
+      sendError(res, error, {}, this.errorShape(req));
       return;
     }
     this.deps.logger.error({ err: error }, 'request failed unexpectedly');
@@ -214,6 +239,8 @@ export class GatewayServer {
         'internal gateway error',
         'internal',
       ),
+      {},
+      this.errorShape(req),
     );
   }
 }

@@ -15,6 +15,7 @@ import { OpenAiAdapter } from './providers/OpenAiAdapter';
 import { UpstreamHttp } from './providers/UpstreamHttp';
 import { ModelRouter } from './router/ModelRouter';
 import { StateStore } from './state/StateStore';
+import { GatewayTracing } from './telemetry/GatewayTracing';
 import { FallbackExecutor } from './upstream/FallbackExecutor';
 import { RetryBudget } from './upstream/RetryBudget';
 import { UpstreamHealth } from './upstream/UpstreamHealth';
@@ -52,6 +53,7 @@ export async function createGateway(
     });
   const now = overrides.now ?? Date.now;
   const metrics = new GatewayMetrics();
+  const tracing = GatewayTracing.fromConfig(config);
   const state = new StateStore();
   if (config.stateFile) {
     const { version } = state.loadFile(config.stateFile);
@@ -108,6 +110,7 @@ export async function createGateway(
       ? new PromptCache(config.cache, now)
       : undefined,
     metrics,
+    tracing,
     tokens: new TokenCounter(),
     logger,
     now,
@@ -130,7 +133,11 @@ export async function createGateway(
     start: async () => {
       const url = await server.listen();
       logger.info(
-        { url, stateVersion: state.current?.version ?? null },
+        {
+          url,
+          stateVersion: state.current?.version ?? null,
+          tracesTo: config.telemetry?.otlpTracesEndpoint ?? null,
+        },
         'gateway listening',
       );
       return url;
@@ -140,6 +147,15 @@ export async function createGateway(
       await events.close();
       await limiter.close();
       await http.close();
+      // The last spans are exported; an unreachable collector must not hold the stop up.
+      await tracing
+        ?.close()
+        .catch(error =>
+          logger.warn(
+            { reason: String(error) },
+            'exporting the last spans failed',
+          ),
+        );
       logger.info('gateway stopped');
     },
   };

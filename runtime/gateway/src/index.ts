@@ -13,7 +13,11 @@ export {
 } from './createGateway';
 export { readGatewayConfig, type GatewayConfig } from './config/GatewayConfig';
 export { hashApiKey } from './auth/ApiKeyAuthenticator';
-export { complexityScore } from './router/complexityScore';
+export {
+  complexityScore,
+  decideRoute,
+  StaticUpstreams,
+} from '@cellport/router';
 export { ModelRouter } from './router/ModelRouter';
 export { UpstreamHealth } from './upstream/UpstreamHealth';
 export { compileState } from './state/CompiledState';

@@ -65,7 +65,10 @@ describe('/ready in a provider outage', () => {
       // The outage is visible where it belongs: in the metrics.
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toContain(
-        'cellport_gateway_circuit_state{model="eu-large"} 2',
+        'cellport_gateway_circuit_state{model="eu-large",state="open"} 1',
+      );
+      expect(metrics).toContain(
+        'cellport_gateway_circuit_state{model="eu-large",state="closed"} 0',
       );
     } finally {
       simulator.faults.clear();

@@ -25,6 +25,7 @@ describe('migrations', () => {
         'platform_api_key_reveals',
         'platform_api_keys',
         'platform_api_key_rotations',
+        'platform_alerts',
       ]) {
         expect(await knex.schema.hasTable(table)).toBe(true);
       }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { capabilitySchema } from '../kinds/common';
+import { capabilitySchema, classificationSchema } from '../kinds/common';
+import { modelTypeSchema } from '../kinds/modelProfile';
 
 /**
  * The records every gateway request yields (DESIGN.md data flow 3–4). Both carry
@@ -98,6 +99,42 @@ const requestScopeSchema = {
   stateVersion: z.string().min(1).max(64),
 };
 
+/**
+ * Version of `RoutingFeatures`. A decision carries the version its features were recorded in,
+ * so a replay knows which fields it can trust; decisions from before features were recorded
+ * have none and are replayed with what they have.
+ */
+export const ROUTING_FEATURES_VERSION = 1;
+
+/**
+ * What the router decided from, beside the desired state: enough to re-derive the decision
+ * later under the same or a changed state (`@cellport/router`). Token counts are the gateway's
+ * estimates before the call, not what the upstream counted.
+ */
+export const routingFeaturesSchema = z.object({
+  featuresVersion: z.literal(ROUTING_FEATURES_VERSION),
+  /** The endpoint's model type: only profiles of this type may serve the request. */
+  modelType: modelTypeSchema,
+  requestedModel: z.string().min(1).max(200),
+  /** The agent the key is bound to, whose policy and model lists applied. */
+  agent: refSchema.optional(),
+  classification: classificationSchema,
+  /** The request's own needs; the agent's are added from the state when routing. */
+  requiredCapabilities: z.array(capabilitySchema),
+  /** Realistic prompt size, for the context check. */
+  estimatedInputTokens: z.int().nonnegative(),
+  /** The most tokens the prompt can come to: what costs are checked against. */
+  promptTokenBound: z.int().nonnegative(),
+  /** `max_tokens` as asked for (0 for embeddings); absent when left to the profile. */
+  maxOutputTokens: z.int().nonnegative().optional(),
+  /** Completions asked for (`n`). */
+  choices: z.int().positive(),
+  complexity: z.number().min(0).max(1),
+  /** The tenant's remaining monthly budget as the replica last saw it, when it checked it. */
+  remainingBudgetUsd: z.number().optional(),
+});
+export type RoutingFeatures = z.infer<typeof routingFeaturesSchema>;
+
 /** Every candidate the router looked at and why it was kept or dropped, and what was chosen. */
 export const routingDecisionSchema = z.object({
   ...requestScopeSchema,
@@ -114,6 +151,16 @@ export const routingDecisionSchema = z.object({
   routerDecisionMs: msSchema,
   outcome: outcomeSchema,
   errorClass: errorClassSchema.optional(),
+  /** What the decision was made from; absent on decisions recorded before features were. */
+  features: routingFeaturesSchema.optional(),
+  /**
+   * The W3C trace id of the request, when a trace of it was recorded (by the gateway, or by
+   * a caller that sent a sampled `traceparent`): the portal links to it.
+   */
+  traceId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
 });
 export type RoutingDecision = z.infer<typeof routingDecisionSchema>;
 

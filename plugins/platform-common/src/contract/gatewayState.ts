@@ -46,6 +46,11 @@ export const gatewayTenantSchema = z.object({
   residencyRegions: z.array(regionSchema),
   classification: classificationSchema,
   promptCache: z.boolean(),
+  /**
+   * What the gateway's telemetry may hold of this tenant's requests. Prompt and completion
+   * text stay out of traces unless `captureContent` is true.
+   */
+  telemetry: z.object({ captureContent: z.boolean().optional() }).optional(),
 });
 export type GatewayTenant = z.infer<typeof gatewayTenantSchema>;
 

@@ -8,6 +8,7 @@ import {
 } from './common';
 import { boundedInt, boundedNumber } from './bounds';
 import { platformEntitySchema } from './entity';
+import { serviceSlosSchema } from './serviceSlos';
 import { sloObjectiveSchema } from './slo';
 
 /**
@@ -42,7 +43,10 @@ export const cellSpecSchema = z
     gateway: z
       .object({ baseUrl: z.url({ error: 'must be an http(s) URL' }) })
       .optional(),
+    /** The AI Gateway's and LLM Router's objectives (event SLIs); seed 001's when absent. */
     slos: z.array(sloObjectiveSchema).optional(),
+    /** The other runtime services' objectives where they differ from seed 001's table. */
+    serviceSlos: serviceSlosSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.tier !== 'shared' && spec.tenants.length > 1) {

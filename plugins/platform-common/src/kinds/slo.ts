@@ -17,6 +17,13 @@ export const latencyMetricSchema = z.enum([
 export type LatencyMetric = z.infer<typeof latencyMetricSchema>;
 
 export const sloWindowSchema = z.enum(['28d', '30d']);
+export type SloWindow = z.infer<typeof sloWindowSchema>;
+
+/** The share of good events an objective promises, e.g. 0.9995 for 99.95%. */
+export const sloTargetSchema = z
+  .number()
+  .gt(0, 'must be a fraction between 0 and 1, e.g. 0.9995')
+  .lt(1, 'must be a fraction between 0 and 1, e.g. 0.9995');
 
 /**
  * One service level objective, OpenSLO-like. `target` is the share of good events over the
@@ -34,10 +41,7 @@ export const sloObjectiveSchema = z
       exclusiveMin: true,
       max: 3_600_000,
     }).optional(),
-    target: z
-      .number()
-      .gt(0, 'must be a fraction between 0 and 1, e.g. 0.9995')
-      .lt(1, 'must be a fraction between 0 and 1, e.g. 0.9995'),
+    target: sloTargetSchema,
     window: sloWindowSchema.default('28d'),
   })
   .superRefine((slo, ctx) => {

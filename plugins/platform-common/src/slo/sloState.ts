@@ -1,4 +1,4 @@
-import type { SloAlertState } from '../api/responses';
+import type { SloAlertState } from '../schema/openapi/generated';
 
 /**
  * What an SLO's state says, in one word that cannot contradict its error budget:

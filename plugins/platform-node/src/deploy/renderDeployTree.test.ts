@@ -8,7 +8,7 @@ import {
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { validateManifests } from '../manifests/validateManifests';
 import { renderDeployTree } from './renderDeployTree';
 
@@ -44,19 +44,33 @@ function load<T>(file: string, kind: PlatformKind): T[] {
   });
 }
 
-const tree = renderDeployTree({
-  cells: load<CellEntity>('cells.yaml', 'Cell'),
-  tenants: load<TenantEntity>('tenants.yaml', 'Tenant'),
-  inferenceDeployments: load<InferenceDeploymentEntity>(
-    'inference-deployments.yaml',
-    'InferenceDeployment',
-  ),
-});
+/** The embedded app-config's URLs: the demo tree links and posts to the local portal. */
+const appConfig = parse(
+  fs.readFileSync(path.join(repo, 'app-config.yaml'), 'utf8'),
+);
+
+const tree = renderDeployTree(
+  {
+    cells: load<CellEntity>('cells.yaml', 'Cell'),
+    tenants: load<TenantEntity>('tenants.yaml', 'Tenant'),
+    inferenceDeployments: load<InferenceDeploymentEntity>(
+      'inference-deployments.yaml',
+      'InferenceDeployment',
+    ),
+  },
+  {
+    portalBaseUrl: appConfig.app.baseUrl,
+    backendBaseUrl: appConfig.backend.baseUrl,
+  },
+);
+
+/** The directories of deploy/ the renderer writes, all of it. */
+const RENDERED_DIRS = ['cells', 'inference', 'alertmanager'];
 
 describe('deploy/', () => {
   if (process.env.CELLPORT_UPDATE_DEPLOY === 'true') {
     it('is rewritten from the renderer', () => {
-      for (const dir of ['cells', 'inference']) {
+      for (const dir of RENDERED_DIRS) {
         fs.rmSync(path.join(deployDir, dir), { recursive: true, force: true });
       }
       for (const [file, content] of Object.entries(tree)) {
@@ -70,7 +84,7 @@ describe('deploy/', () => {
   }
 
   it('holds exactly what the renderer produces for the demo catalog', () => {
-    const onDisk = ['cells', 'inference'].flatMap(dir =>
+    const onDisk = RENDERED_DIRS.flatMap(dir =>
       fs
         .readdirSync(path.join(deployDir, dir), { recursive: true })
         .map(f => `${dir}/${f}`)

@@ -1,14 +1,23 @@
 import {
+  alertmanagerWebhookUrl,
   CellEntity,
+  cellServiceSlos,
+  cellSloTenant,
   Isolation,
   InferenceDeploymentEntity,
   TenantEntity,
+  toOpenSloYaml,
 } from '@cellport/plugin-platform-common';
 import { stringify } from 'yaml';
 import { gatewayAdapterRules } from '../manifests/cell/gatewayAdapterRules';
 import { renderCellManifests } from '../manifests/cell/renderCellManifests';
 import { renderInferenceManifests } from '../manifests/inference/renderInferenceManifests';
+import { renderAlertmanagerConfigYaml } from '../manifests/monitoring/renderAlertmanagerConfig';
 import { renderServiceMonitors } from '../manifests/monitoring/renderServiceMonitors';
+import {
+  renderSloPrometheusRule,
+  renderSloRuleFile,
+} from '../manifests/monitoring/renderSloRules';
 import { manifestsToYaml } from '../manifests/toYaml';
 import { Manifest } from '../manifests/types';
 
@@ -28,13 +37,14 @@ function kustomizeDir(
   cluster: string,
   manifests: Manifest[],
   components: string[] = [],
+  rules: Manifest[] = [],
 ) {
   return {
     [`${dir}/target.yaml`]:
       HEADER + stringify({ name: dir.replace('/', '-'), source, cluster }),
     [`${dir}/manifests.yaml`]: HEADER + manifestsToYaml(manifests),
     [`${dir}/monitoring.yaml`]:
-      HEADER + manifestsToYaml(renderServiceMonitors(manifests)),
+      HEADER + manifestsToYaml([...renderServiceMonitors(manifests), ...rules]),
     [`${dir}/kustomization.yaml`]:
       HEADER +
       stringify({
@@ -101,30 +111,66 @@ function tierComponents(): Record<string, string> {
   );
 }
 
+/** Where the portal answers: alerts link its pages, Alertmanager posts to its backend. */
+export interface PortalUrls {
+  /** app-config's `app.baseUrl`. */
+  portalBaseUrl: string;
+  /** app-config's `backend.baseUrl`. */
+  backendBaseUrl: string;
+}
+
 /**
  * The GitOps tree under deploy/ for a set of catalog entities: one kustomize directory per
  * cell (`cells/<name>`) and per inference deployment (`inference/<name>`), each holding the
- * renderer's output and a `target.yaml` naming its cluster. Argo CD's ApplicationSet
- * (deploy/argocd) deploys every such directory. Keys are paths relative to deploy/, values the
- * file contents.
+ * renderer's output and a `target.yaml` naming its cluster, and Alertmanager's configuration
+ * for the cells' SLO alerts (`alertmanager/alertmanager.yaml`). Argo CD's ApplicationSet
+ * (deploy/argocd) deploys every kustomize directory. Keys are paths relative to deploy/,
+ * values the file contents.
  */
-export function renderDeployTree(entities: {
-  cells: CellEntity[];
-  tenants: TenantEntity[];
-  inferenceDeployments: InferenceDeploymentEntity[];
-}): Record<string, string> {
+/** Where Alertmanager's pod mounts the Secret holding the portal's alert webhook token. */
+export const ALERT_WEBHOOK_TOKEN_FILE =
+  '/etc/alertmanager/secrets/cellport-alert-webhook/token';
+
+export function renderDeployTree(
+  entities: {
+    cells: CellEntity[];
+    tenants: TenantEntity[];
+    inferenceDeployments: InferenceDeploymentEntity[];
+  },
+  urls: PortalUrls,
+): Record<string, string> {
   const files: Record<string, string> = tierComponents();
+  files['alertmanager/alertmanager.yaml'] =
+    HEADER +
+    renderAlertmanagerConfigYaml({
+      webhookUrl: alertmanagerWebhookUrl(urls.backendBaseUrl),
+      // The portal refuses unauthenticated posts: the token (the portal's
+      // platform.alerts.webhookToken) is mounted from a Secret, never written here.
+      webhookCredentialsFile: ALERT_WEBHOOK_TOKEN_FILE,
+    });
   for (const cell of entities.cells) {
+    const dir = `cells/${cell.metadata.name}`;
+    const rules = { cell, portalBaseUrl: urls.portalBaseUrl };
     Object.assign(
       files,
       kustomizeDir(
-        `cells/${cell.metadata.name}`,
+        dir,
         `cell:default/${cell.metadata.name}`,
         cell.spec.cluster,
         renderCellManifests({ cell, tenants: entities.tenants }),
         [`../tiers/${cell.spec.tier}`],
+        [renderSloPrometheusRule(rules)],
       ),
     );
+    // The same rules for a Prometheus without prometheus-operator (its `rule_files`), and the
+    // SLOs they come from as OpenSLO for other SLO tools; neither is a Kubernetes object.
+    files[`${dir}/prometheus-rules.yaml`] = HEADER + renderSloRuleFile(rules);
+    files[`${dir}/openslo.yaml`] =
+      HEADER +
+      toOpenSloYaml(cellServiceSlos(cell), {
+        name: cell.metadata.name,
+        tenant: cellSloTenant(cell),
+      });
     // Not a Kubernetes object, so not among the kustomization's resources: the rule to merge
     // into the cluster's prometheus-adapter config (Helm value `rules.custom`) so that the
     // gateway's HPA gets its in-flight metric.

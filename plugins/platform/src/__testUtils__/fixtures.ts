@@ -6,10 +6,14 @@ export const budgetReport: TenantBudgetReport = {
   month: '2026-11',
   asOf: '2026-11-23T07:00:00.000Z',
   budgetUsd: 40000,
+  covers: ['tokens', 'gpus'],
   monthToDateUsd: 30000,
+  tokenUsd: 9500,
+  gpuUsd: 20500,
   usedFraction: 0.75,
   forecastUsd: 42000,
   forecastFraction: 1.05,
+  forecastBasis: 'the trend of 22 complete days of token and GPU spend',
   daily: [],
   agents: [
     {
@@ -51,7 +55,7 @@ export const gpuReport: GpuCostReport = {
       gpuType: 'L4-24GB',
       gpus: 1,
       gpuHours: 24,
-      gpuHoursSource: 'catalog',
+      gpuHoursSource: 'applied',
       observedShare: 0,
       hourlyUsdPerGpu: 1,
       costUsd: 24,

@@ -98,6 +98,16 @@ export function mockPlatformApi(
       workloads: [],
     })),
     getDeployAudit: jest.fn(async () => ({ items: [] })),
+    listAlerts: jest.fn(async () => ({ items: [] })),
+    startReplay: jest.fn(async () => {
+      throw new Error('403 Not allowed: platform.decisions.read');
+    }),
+    getReplay: jest.fn(async () => {
+      throw new Error('404 No replay');
+    }),
+    cancelReplay: jest.fn(async () => {
+      throw new Error('404 No replay');
+    }),
   };
   return { ...empty, ...overrides } as jest.Mocked<PlatformApi>;
 }

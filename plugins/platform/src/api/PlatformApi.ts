@@ -5,6 +5,10 @@ import type {
   DeployAuditPage,
   DeployPlan,
   DeployRolloutStatus,
+  ReceivedAlertList,
+  ReceivedAlertState,
+  ReplayJob,
+  ReplayRequest,
   RevealedApiKey,
   RotatedApiKey,
 } from '@cellport/plugin-platform-common';
@@ -143,6 +147,25 @@ export interface PlatformApi {
 
   /** The entity's applies in the audit log, newest first. */
   getDeployAudit(entityRef: string, limit?: number): Promise<DeployAuditPage>;
+
+  /** Alerts Alertmanager posted for a cell, newest first, the reader's tenants' only. */
+  listAlerts(query: {
+    cell?: string;
+    state?: ReceivedAlertState;
+  }): Promise<ReceivedAlertList>;
+
+  /**
+   * Starts replaying a cell's or an agent's decisions over a range (at most 31 days) under a
+   * proposed change; resolves with the running job. Rejects with 400 naming the field, 403
+   * when the replay would show decisions of a tenant the user may not read.
+   */
+  startReplay(request: ReplayRequest): Promise<ReplayJob>;
+
+  /** A replay job: its progress while running, its result when done. */
+  getReplay(id: string): Promise<ReplayJob>;
+
+  /** Cancels a running replay; an ended one resolves as it ended. */
+  cancelReplay(id: string): Promise<ReplayJob>;
 }
 
 /** The platform backend's API, as the portal uses it. */

@@ -40,6 +40,32 @@ describe('PlatformClient', () => {
     });
   });
 
+  it('starts, follows and cancels a replay job by its id', async () => {
+    const { client, fetch } = clientAnswering(202, {
+      id: 'a/b',
+      state: 'running',
+    });
+    const change = {
+      agents: { 'checkout-assistant': { policy: 'cost' as const } },
+    };
+    await client.startReplay({ agent: 'checkout-assistant', ...range, change });
+    await client.getReplay('a/b');
+    await client.cancelReplay('a/b');
+    const [start, get, cancel] = fetch.mock.calls;
+    expect(new URL(start[0]).pathname).toBe('/api/platform/replays');
+    expect(start[1]?.method).toBe('POST');
+    expect(JSON.parse(start[1]?.body as string)).toEqual({
+      agent: 'checkout-assistant',
+      ...range,
+      change,
+    });
+    // An id is one path segment, whatever it holds.
+    expect(new URL(get[0]).pathname).toBe('/api/platform/replays/a%2Fb');
+    expect(get[1]?.method ?? 'GET').toBe('GET');
+    expect(new URL(cancel[0]).pathname).toBe('/api/platform/replays/a%2Fb');
+    expect(cancel[1]?.method).toBe('DELETE');
+  });
+
   it('asks for a traffic series in one request', async () => {
     const { client, fetch } = clientAnswering(200, { buckets: [] });
     await client.getTrafficSeries(range, { cell: 'c' }, 12);

@@ -1,12 +1,18 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
-import type {
+import {
   ApiKeyList,
   DeployApplyResponse,
   DeployAuditPage,
   DeployPlan,
   DeployRolloutStatus,
+  PlatformApiClient,
+  ReceivedAlertList,
+  ReceivedAlertState,
+  ReplayJob,
+  ReplayRequest,
   RevealedApiKey,
   RotatedApiKey,
+  TypedResponse,
 } from '@cellport/plugin-platform-common';
 import { PlatformApi } from './PlatformApi';
 import { PlatformRequestError } from './PlatformRequestError';
@@ -27,32 +33,46 @@ import {
   TrafficSummary,
 } from './types';
 
-type Query = Record<string, string | number | boolean | undefined>;
-
-/** The PlatformApi over HTTP, with the signed-in user's token (fetchApi adds it). */
+/**
+ * The PlatformApi over the client generated from the backend's OpenAPI document, with the
+ * signed-in user's token (fetchApi adds it). A non-2xx answer rejects with its message.
+ */
 export class PlatformClient implements PlatformApi {
-  constructor(
-    private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
-  ) {}
+  private readonly client: PlatformApiClient;
+
+  constructor(deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.client = new PlatformApiClient(deps);
+  }
 
   listDecisions(
     range: TimeRange,
-    filters: DecisionFilters,
+    { fellBack, ...filters }: DecisionFilters,
     page: { limit?: number; cursor?: string } = {},
   ): Promise<DecisionPage> {
-    return this.get('/decisions', { ...range, ...filters, ...page });
+    return body(
+      this.client.listDecisions({
+        query: {
+          ...range,
+          ...filters,
+          ...page,
+          fellBack: fellBack === undefined ? undefined : `${fellBack}`,
+        },
+      }),
+    );
   }
 
   getDecision(id: string): Promise<DecisionDetail> {
-    return this.get(`/decisions/${encodeURIComponent(id)}`);
+    return body(this.client.getDecision({ path: { id } }));
   }
 
   getSloReport(scope: PlatformScope): Promise<SloReport> {
-    return this.get('/slos', scope);
+    return body(this.client.getSloReport({ query: scope }));
   }
 
   getTraffic(range: TimeRange, scope: PlatformScope): Promise<TrafficSummary> {
-    return this.get('/traffic', { ...range, ...scope });
+    return body(
+      this.client.getTrafficSummary({ query: { ...range, ...scope } }),
+    );
   }
 
   getTrafficSeries(
@@ -60,7 +80,9 @@ export class PlatformClient implements PlatformApi {
     scope: PlatformScope,
     buckets: number,
   ): Promise<TrafficSeries> {
-    return this.get('/traffic', { ...range, ...scope, buckets });
+    return body(
+      this.client.getTrafficSummary({ query: { ...range, ...scope, buckets } }),
+    );
   }
 
   getCostBreakdown(
@@ -68,109 +90,93 @@ export class PlatformClient implements PlatformApi {
     scope: PlatformScope,
     options: { groupBy: CostGroupBy; granularity: 'hour' | 'day' },
   ): Promise<CostBreakdown> {
-    return this.get('/cost/breakdown', { ...range, ...scope, ...options });
+    return body(
+      this.client.getCostBreakdown({
+        query: { ...range, ...scope, ...options },
+      }),
+    );
   }
 
   getTenantBudget(tenant: string): Promise<TenantBudgetReport> {
-    return this.get('/cost/budget', { tenant });
+    return body(this.client.getTenantBudget({ query: { tenant } }));
   }
 
   getGpuCost(range: TimeRange, cell?: string): Promise<GpuCostReport> {
-    return this.get('/cost/gpu', { ...range, cell });
+    return body(this.client.getGpuCost({ query: { ...range, cell } }));
   }
 
   getCellRuntime(cell: string): Promise<CellRuntimeStatus> {
-    return this.get(`/cells/${encodeURIComponent(cell)}/runtime`);
+    return body(this.client.getCellRuntime({ path: { ref: cell } }));
   }
 
   getCellSummaries(): Promise<CellSummaryReport> {
-    return this.get('/cells/summary');
+    return body(this.client.getCellSummaries());
   }
 
-  async reconcileCell(cell: string): Promise<CellRuntimeStatus> {
-    const response = await this.fetch(
-      `/cells/${encodeURIComponent(cell)}/runtime/reconcile`,
-      {},
-      { method: 'POST' },
-    );
-    return this.json(response);
+  reconcileCell(cell: string): Promise<CellRuntimeStatus> {
+    return body(this.client.reconcileCell({ path: { ref: cell } }));
   }
 
-  async revealApiKey(token: string): Promise<RevealedApiKey> {
-    const response = await this.fetch(
-      `/api-keys/reveals/${encodeURIComponent(token)}`,
-      {},
-      { method: 'POST' },
-    );
-    return this.json(response);
+  revealApiKey(token: string): Promise<RevealedApiKey> {
+    return body(this.client.revealApiKey({ path: { token } }));
   }
 
   listApiKeys(
     owner: { tenant: string } | { agent: string },
   ): Promise<ApiKeyList> {
-    return this.get('/api-keys', owner);
+    return body(this.client.listApiKeys({ query: owner }));
   }
 
-  async rotateApiKey(tenant: string, prefix: string): Promise<RotatedApiKey> {
-    const response = await this.fetch(
-      '/api-keys/rotate',
-      {},
-      {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ tenant, prefix }),
-      },
-    );
-    return this.json(response);
+  rotateApiKey(tenant: string, prefix: string): Promise<RotatedApiKey> {
+    return body(this.client.rotateApiKey({ body: { tenant, prefix } }));
   }
 
   getDeployPlan(entityRef: string): Promise<DeployPlan> {
-    return this.get('/deploy/plan', { entityRef });
+    return body(this.client.getDeployPlan({ query: { entityRef } }));
   }
 
-  async applyDeploy(
+  applyDeploy(
     entityRef: string,
     overrideReason?: string,
   ): Promise<DeployApplyResponse> {
-    const response = await this.fetch(
-      '/deploy/apply',
-      {},
-      {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ entityRef, overrideReason }),
-      },
+    return body(
+      this.client.applyDeploy({ body: { entityRef, overrideReason } }),
     );
-    return this.json(response);
   }
 
   getDeployStatus(entityRef: string): Promise<DeployRolloutStatus> {
-    return this.get('/deploy/status', { entityRef });
+    return body(this.client.getDeployStatus({ query: { entityRef } }));
   }
 
   getDeployAudit(entityRef: string, limit?: number): Promise<DeployAuditPage> {
-    return this.get('/deploy/audit', { entityRef, limit });
+    return body(this.client.listDeployAudit({ query: { entityRef, limit } }));
   }
 
-  private async get<T>(path: string, query: Query = {}): Promise<T> {
-    return this.json(await this.fetch(path, query));
+  listAlerts(query: {
+    cell?: string;
+    state?: ReceivedAlertState;
+  }): Promise<ReceivedAlertList> {
+    return body(this.client.listAlerts({ query }));
   }
 
-  private async fetch(path: string, query: Query = {}, init?: RequestInit) {
-    const baseUrl = await this.deps.discoveryApi.getBaseUrl('platform');
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined && value !== '') params.set(key, String(value));
-    }
-    const search = params.toString();
-    return this.deps.fetchApi.fetch(
-      `${baseUrl}${path}${search ? `?${search}` : ''}`,
-      init,
-    );
+  startReplay(request: ReplayRequest): Promise<ReplayJob> {
+    return body(this.client.startReplay({ body: request }));
   }
 
-  private async json<T>(response: Response): Promise<T> {
-    if (!response.ok) throw await PlatformRequestError.from(response);
-    return (await response.json()) as T;
+  getReplay(id: string): Promise<ReplayJob> {
+    return body(this.client.getReplay({ path: { id } }));
   }
+
+  cancelReplay(id: string): Promise<ReplayJob> {
+    return body(this.client.cancelReplay({ path: { id } }));
+  }
+}
+
+/** The answer's body, or a PlatformRequestError with the backend's message. */
+async function body<T>(pending: Promise<TypedResponse<T>>): Promise<T> {
+  const response = await pending;
+  if (!response.ok) {
+    throw await PlatformRequestError.from(response as unknown as Response);
+  }
+  return response.json();
 }

@@ -1,3 +1,14 @@
+import type {
+  BurnRates,
+  GetCostBreakdownQuery,
+  GetTrafficSummaryQuery,
+  ListDecisionsQuery,
+  SloAlertState,
+  TrafficSummary,
+} from '@cellport/plugin-platform-common';
+
+// The platform backend's answers, generated from its OpenAPI document
+// (plugins/platform-backend/src/schema/openapi.yaml) into platform-common.
 export type {
   CellRuntimeStatus,
   CellSummary,
@@ -7,12 +18,6 @@ export type {
   DecisionDetail,
   DecisionListItem,
   DecisionPage,
-  GpuCostReport,
-  GpuDeploymentCost,
-  SloState,
-  TenantBudgetReport,
-} from '@cellport/plugin-platform-common';
-export type {
   DeployAction,
   DeployApplyResponse,
   DeployAuditPage,
@@ -21,113 +26,44 @@ export type {
   DeployObjectResult,
   DeployPlan,
   DeployRolloutStatus,
+  GpuCostReport,
+  GpuDeploymentCost,
+  Percentiles,
   PlannedDeployObject,
+  ReceivedAlert,
+  ReceivedAlertList,
+  ProposedChange,
+  ReplayChangedRoute,
+  ReplayJob,
+  ReplayRequest,
+  ReplayResult,
+  SloReport,
+  SloState,
+  SloStatus,
+  TenantBudgetReport,
+  TrafficSeries,
+  TrafficSummary,
   WorkloadRollout,
 } from '@cellport/plugin-platform-common';
-import type {
-  SloAlertState,
-  SloState,
-  DropReason,
-  ErrorClass,
-  Outcome,
-  SloObjective,
-} from '@cellport/plugin-platform-common';
 
-/**
- * Response shapes of the platform backend, as its OpenAPI contract
- * (plugins/platform-backend/src/schema/openapi.yaml) defines them. The event types themselves
- * come from platform-common, which the backend validates against.
- */
+// What the portal's calls take, in the document's words.
 
 /** A time range, ISO 8601; `to` is exclusive. */
-export interface TimeRange {
-  from: string;
-  to: string;
-}
+export type TimeRange = Required<Pick<GetTrafficSummaryQuery, 'from' | 'to'>>;
 
 /** The one entity a report is about. */
-export type PlatformScope = { cell?: string; tenant?: string; agent?: string };
+export type PlatformScope = Pick<
+  GetTrafficSummaryQuery,
+  'cell' | 'tenant' | 'agent'
+>;
 
-export interface DecisionFilters extends PlatformScope {
-  model?: string;
-  outcome?: Outcome;
-  fellBack?: boolean;
-  droppedFor?: DropReason;
-}
-
-/** Milliseconds; null without samples. */
-export interface Percentiles {
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
-
-export type LatencyMetricKey = 'overhead' | 'upstream' | 'ttft' | 'router';
-
-export interface TrafficSummary {
-  from: string;
-  to: string;
-  requests: number;
-  byOutcome: Partial<Record<Outcome, number>>;
-  decisions: number;
-  fallbacks: number;
-  cached: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  errorsByClass: Partial<Record<ErrorClass, number>>;
-  latency: Partial<Record<LatencyMetricKey, Percentiles>>;
-}
-
-/** A summary with the summaries of its range's equal parts, oldest first. */
-export interface TrafficSeries extends TrafficSummary {
-  buckets: TrafficSummary[];
-}
-
-/** An SLO's alert state, as platform-common declares it for the backend and the portal. */
-export type AlertState = SloAlertState;
-export type BurnWindow = '5m' | '30m' | '1h' | '6h' | '3d';
-
-export interface SloStatus {
-  objective: SloObjective;
-  source: 'entity' | 'default';
-  windowStart?: string;
-  windowEnd?: string;
-  totalEvents: number;
-  goodEvents: number;
-  /** Share of good events over the window, null without events. */
-  sli: number | null;
-  meetingObjective?: boolean;
-  errorBudget: {
-    allowedBadEvents?: number;
-    consumedBadEvents?: number;
-    remainingBadEvents?: number;
-    consumedFraction?: number;
-    /** 1 is untouched, 0 spent, negative overspent. */
-    remainingFraction?: number;
+/** The explorer's filters; `fellBack` is sent as the query's `true`/`false`. */
+export type DecisionFilters = PlatformScope &
+  Pick<ListDecisionsQuery, 'model' | 'outcome' | 'droppedFor'> & {
+    fellBack?: boolean;
   };
-  latency?: Percentiles;
-  burnRates: Partial<Record<BurnWindow, number>>;
-  alerts: Array<{
-    severity: 'page' | 'ticket';
-    longWindow: BurnWindow;
-    shortWindow: BurnWindow;
-    threshold: number;
-    firing: boolean;
-  }>;
-  alertState: AlertState;
-  /** One word that cannot contradict the budget: no data / ok / burning / exhausted. */
-  state: SloState;
-  budgetSeries?: Array<{
-    timestamp: string;
-    consumedFraction: number;
-    remainingFraction: number;
-  }>;
-}
 
-export interface SloReport {
-  scope: { kind: 'cell' | 'tenant' | 'agent'; name: string };
-  objectives: SloStatus[];
-}
-
-export type CostGroupBy = 'tenant' | 'cell' | 'agent' | 'modelProfile';
+export type LatencyMetricKey = keyof TrafficSummary['latency'];
+export type AlertState = SloAlertState;
+export type BurnWindow = keyof BurnRates;
+export type CostGroupBy = NonNullable<GetCostBreakdownQuery['groupBy']>;

@@ -118,7 +118,7 @@ describe('entity pages', () => {
       getCostBreakdown: jest.fn(async () => ({
         from: '',
         to: '',
-        groupBy: 'modelProfile',
+        groupBy: 'model_profile' as const,
         granularity: 'day' as const,
         totalUsd: 4,
         series: [],

@@ -27,6 +27,7 @@ export interface EmbeddingsRequest {
  */
 export class EmbeddingsEndpoint implements EndpointAdapter<EmbeddingsRequest> {
   readonly failureLog: string = 'embeddings request failed unexpectedly';
+  readonly operation = 'embeddings' as const;
   readonly routesWithinRemainingBudget: boolean = false;
   readonly streamedAnswerFailure: UpstreamFailure = {
     errorClass: 'upstream-error',

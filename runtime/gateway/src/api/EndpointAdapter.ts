@@ -1,11 +1,13 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import type { RequestRecord } from '../events/RequestRecord';
+import type { ErrorShape } from '../http/ErrorShape';
 import type {
   TokenUsage,
   UpstreamFailure,
   UpstreamResult,
 } from '../providers/types';
 import type { RouteInput } from '../router/ModelRouter';
+import type { GenAiOperation } from '../telemetry/genAi';
 import type { Exchange } from './Exchange';
 
 /**
@@ -17,13 +19,23 @@ export type RoutingSummary = Omit<
   'state' | 'principal' | 'classification' | 'remainingBudgetUsd'
 >;
 
+/** What differs between the APIs the gateway speaks before a body is read. */
+export interface InboundApi {
+  /** How the API writes its errors; OpenAI's when unset. */
+  readonly errors?: ErrorShape;
+  /** Whether the caller's key may also come in `x-api-key` (Anthropic's API convention). */
+  readonly acceptsApiKeyHeader?: boolean;
+  /** `gen_ai.operation.name` of its requests in traces and metrics; `chat` when unset. */
+  readonly operation?: GenAiOperation;
+}
+
 /**
  * The payload handling of one API endpoint (`/v1/chat/completions`, `/v1/embeddings`): all
  * that `RequestPipeline` leaves to it. Everything else (auth, limits, routing, attempts,
  * relaying the answer, settling, events) is the pipeline's, the same for every endpoint.
  * `Request` is what the endpoint reads from a body, handed back to it at each later step.
  */
-export interface EndpointAdapter<Request> {
+export interface EndpointAdapter<Request> extends InboundApi {
   /** Logged, with the error, when a request fails on something other than a GatewayError. */
   readonly failureLog: string;
   /**

@@ -9,6 +9,7 @@ import type { GatewayMetrics } from '../metrics/GatewayMetrics';
 import type { ProviderAdapter } from '../providers/types';
 import type { ModelRouter } from '../router/ModelRouter';
 import type { StateStore } from '../state/StateStore';
+import type { GatewayTracing } from '../telemetry/GatewayTracing';
 import type { FallbackExecutor } from '../upstream/FallbackExecutor';
 import type { UpstreamHealth } from '../upstream/UpstreamHealth';
 import type { TokenCounter } from '../usage/TokenCounter';
@@ -26,6 +27,8 @@ export interface GatewayDeps {
   events: EventSink;
   cache?: PromptCache;
   metrics: GatewayMetrics;
+  /** OpenTelemetry traces; absent when tracing is off, and then no span is ever made. */
+  tracing?: GatewayTracing;
   tokens: TokenCounter;
   logger: Logger;
   /** Wall clock, injectable for tests of time windows and key expiry. */

@@ -5,13 +5,18 @@ import {
   classificationAllowed,
   classificationSchema,
 } from '@cellport/plugin-platform-common';
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import type { Principal } from '../auth/ApiKeyAuthenticator';
 import { RequestRecord } from '../events/RequestRecord';
 import { GatewayError } from '../http/GatewayError';
-import { bearerToken, sendError } from '../http/httpIo';
+import { ErrorShape, OPENAI_ERRORS } from '../http/ErrorShape';
+import { apiKeyOf, sendError } from '../http/httpIo';
 import type { CompiledState } from '../state/CompiledState';
+import type { GenAiOperation } from '../telemetry/genAi';
+import type { RequestTrace } from '../telemetry/RequestTrace';
+import type { InboundApi } from './EndpointAdapter';
 import type { GatewayDeps } from './GatewayDeps';
-import { nextTraceparent } from './traceparent';
+import { nextTraceparent, parseTraceparent } from './traceparent';
 
 /** The header a caller uses to declare the class of the data in its request. */
 export const CLASSIFICATION_HEADER = 'x-cellport-data-classification';
@@ -25,7 +30,14 @@ export class RequestLifecycle {
   readonly requestId = randomUUID();
   readonly startedAt = performance.now();
   readonly record: RequestRecord;
-  readonly traceparent: string;
+  /** The spans of this request; only when tracing is on and the request is sampled. */
+  readonly trace?: RequestTrace;
+  /** The profile that answered, once one has. */
+  answeredBy?: GatewayModelProfile;
+  /** The request's trace id when someone records its trace: its decision links to it. */
+  private readonly traceId?: string;
+  /** The traceparent upstreams get when the gateway records no span. */
+  private readonly fixedTraceparent: string = '';
   readonly abort = new AbortController();
   private ended = false;
   /** The pipeline's `res.end` arguments, held until the events are in the spool. */
@@ -38,6 +50,8 @@ export class RequestLifecycle {
     readonly state: CompiledState,
     readonly principal: Principal,
     incomingTrace: string | string[] | undefined,
+    private readonly errors: ErrorShape,
+    private readonly operation: GenAiOperation,
   ) {
     this.record = new RequestRecord(this.requestId, deps.now(), {
       gateway: deps.config.gatewayId,
@@ -46,7 +60,21 @@ export class RequestLifecycle {
       agent: principal.agent?.id,
       stateVersion: state.version,
     });
-    this.traceparent = nextTraceparent(incomingTrace);
+    const parent = parseTraceparent(incomingTrace);
+    const started = deps.tracing?.startRequest(
+      parent,
+      operation,
+      principal.tenant.telemetry?.captureContent === true,
+    );
+    if (started === undefined) {
+      this.fixedTraceparent = nextTraceparent(parent);
+      this.traceId = parent?.sampled ? parent.traceId : undefined;
+    } else if ('unsampledTraceparent' in started) {
+      this.fixedTraceparent = started.unsampledTraceparent;
+    } else {
+      this.trace = started;
+      this.traceId = started.traceId;
+    }
     res.on('close', () => {
       if (!res.writableFinished) {
         this.abort.abort();
@@ -72,6 +100,7 @@ export class RequestLifecycle {
     deps: GatewayDeps,
     req: IncomingMessage,
     res: ServerResponse,
+    api: InboundApi = {},
   ): RequestLifecycle {
     const state = deps.state.current;
     if (!state) {
@@ -85,14 +114,29 @@ export class RequestLifecycle {
         },
       );
     }
-    const principal = deps.auth.authenticate(state, bearerToken(req));
+    const principal = deps.auth.authenticate(
+      state,
+      apiKeyOf(req, api.acceptsApiKeyHeader === true),
+    );
     return new RequestLifecycle(
       deps,
       res,
       state,
       principal,
       req.headers.traceparent,
+      api.errors ?? OPENAI_ERRORS,
+      api.operation ?? 'chat',
     );
+  }
+
+  /**
+   * The W3C traceparent for an upstream call: with tracing on, the span of the attempt under
+   * way is the upstream's parent.
+   */
+  get traceparent(): string {
+    return this.trace
+      ? this.trace.upstreamTraceparent()
+      : this.fixedTraceparent;
   }
 
   /** The data class the caller declared, or the tenant's ceiling; above the ceiling is 403. */
@@ -131,7 +175,12 @@ export class RequestLifecycle {
   fail(error: GatewayError): void {
     this.record.fail(error.status, error.errorClass);
     if (!this.cancelled) {
-      sendError(this.res, error, { 'x-request-id': this.requestId });
+      sendError(
+        this.res,
+        error,
+        { 'x-request-id': this.requestId },
+        this.errors,
+      );
     }
   }
 
@@ -160,6 +209,8 @@ export class RequestLifecycle {
     const { metrics } = this.deps;
     const tenant = record.scope.tenant;
     const model = record.chosen ?? 'none';
+    metrics.genAi.observe(record, this.answeredBy, total, this.operation);
+    this.trace?.end(record, this.answeredBy);
     metrics.requests.inc({
       tenant,
       model,
@@ -197,7 +248,13 @@ export class RequestLifecycle {
       metrics.cost.inc({ tenant, model }, record.costUsd);
     }
     this.log(total);
-    this.deps.events.publish(record.toEvents(total));
+    const events = record.toEvents(total);
+    if (this.traceId !== undefined) {
+      for (const event of events) {
+        if (event.type === 'routing-decision') event.traceId = this.traceId;
+      }
+    }
+    this.deps.events.publish(events);
   }
 
   /** One access line at debug level (free when off); failed upstream attempts at warn. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import { PromptCache } from '../cache/PromptCache';
+import { ErrorShape, OPENAI_ERRORS } from '../http/ErrorShape';
 import { GatewayError } from '../http/GatewayError';
 import { parseJsonObject, readBody, sendRaw } from '../http/httpIo';
 import type {
@@ -9,6 +10,7 @@ import type {
   UpstreamStream,
 } from '../providers/types';
 import { UpstreamAnswerError } from '../providers/upstreamAnswer';
+import type { RequestTrace } from '../telemetry/RequestTrace';
 import type { AttemptOutcome } from '../upstream/FallbackExecutor';
 import { costUsd } from '../usage/cost';
 import { answerFromCache } from './answerFromCache';
@@ -35,7 +37,10 @@ export class RequestPipeline<Request> {
   private readonly sendAttempt = (
     profile: GatewayModelProfile,
     exchange: Exchange<Request>,
-  ) => this.endpoint.send(profile, exchange);
+  ) =>
+    exchange.life.trace
+      ? this.sendTraced(profile, exchange, exchange.life.trace)
+      : this.endpoint.send(profile, exchange);
   /** Counter updates after the answer must not fail the request; a failure is logged. */
   private readonly logSettleFailure = (error: unknown) =>
     this.deps.logger.warn(
@@ -49,7 +54,7 @@ export class RequestPipeline<Request> {
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const life = RequestLifecycle.begin(this.deps, req, res);
+    const life = RequestLifecycle.begin(this.deps, req, res, this.endpoint);
     try {
       await this.serve(life, req);
     } catch (error) {
@@ -57,6 +62,11 @@ export class RequestPipeline<Request> {
     } finally {
       life.end();
     }
+  }
+
+  /** How the endpoint's API writes errors, for refusals before its lifecycle begins. */
+  get errors(): ErrorShape {
+    return this.endpoint.errors ?? OPENAI_ERRORS;
   }
 
   private internal(error: unknown): GatewayError {
@@ -124,6 +134,24 @@ export class RequestPipeline<Request> {
     return spent === undefined ? undefined : tenant.monthlyBudgetUsd - spent;
   }
 
+  /** One attempt inside a span of its own, the parent of the upstream's spans. */
+  private async sendTraced(
+    profile: GatewayModelProfile,
+    exchange: Exchange<Request>,
+    trace: RequestTrace,
+  ): Promise<UpstreamResult> {
+    trace.attemptStarted(profile);
+    let result: UpstreamResult;
+    try {
+      result = await this.endpoint.send(profile, exchange);
+    } catch (error) {
+      trace.attemptThrew();
+      throw error;
+    }
+    trace.attemptEnded(result);
+    return result;
+  }
+
   /** Tries the attempts in order and answers with the first upstream that takes the request. */
   private async callUpstream(
     exchange: Exchange<Request>,
@@ -147,6 +175,7 @@ export class RequestPipeline<Request> {
     }
     life.record.chosen = outcome.profile.id;
     life.record.provider = outcome.profile.provider;
+    life.answeredBy = outcome.profile;
     try {
       if (outcome.answer.kind === 'json') {
         this.answerJson(exchange, outcome, outcome.answer);
@@ -233,6 +262,7 @@ export class RequestPipeline<Request> {
     record.outputTokens = usage.outputTokens;
     record.costUsd = costUsd(profile, usage.inputTokens, usage.outputTokens);
     exchange.settled = true;
+    exchange.life.trace?.content(exchange.body, generated);
     this.deps.limiter
       .settle(exchange.reservation, {
         tokens: usage.inputTokens + usage.outputTokens,

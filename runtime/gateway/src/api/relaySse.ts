@@ -33,6 +33,7 @@ export async function relaySse(
         performance.now() - dispatchedAt,
       );
     }
+    life.trace?.chunkRelayed(chunk);
     if (!res.write(chunk)) {
       await new Promise<void>(resolve => {
         const done = () => {

@@ -60,4 +60,39 @@ describe('readGatewayConfig', () => {
       /GATEWAY_CACHE must be one of on, off/,
     );
   });
+
+  it('reads the OpenTelemetry variables: tracing is off without an endpoint', () => {
+    expect(readGatewayConfig({}).telemetry).toEqual({
+      otlpTracesEndpoint: undefined,
+      sampleRatio: 1,
+      serviceName: 'cellport-gateway',
+    });
+    expect(
+      readGatewayConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+      }).telemetry,
+    ).toMatchObject({
+      otlpTracesEndpoint: 'http://collector:4318/v1/traces',
+      sampleRatio: 0.25,
+    });
+    expect(
+      readGatewayConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://other:4318/traces',
+      }).telemetry?.otlpTracesEndpoint,
+    ).toBe('http://other:4318/traces');
+    expect(
+      readGatewayConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_SDK_DISABLED: 'true',
+      }).telemetry?.otlpTracesEndpoint,
+    ).toBeUndefined();
+    expect(() => readGatewayConfig({ OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow(
+      /OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1/,
+    );
+    expect(() =>
+      readGatewayConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }),
+    ).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/);
+  });
 });

@@ -42,6 +42,16 @@ export interface GatewayConfig {
   /** Seconds a shutdown waits for in-flight streams to finish. */
   drainTimeoutMs: number;
   logLevel: string;
+  /** OpenTelemetry traces; off when absent or without an endpoint. */
+  telemetry?: TelemetryConfig;
+}
+
+export interface TelemetryConfig {
+  /** OTLP/HTTP traces URL (`.../v1/traces`); no span is made without one. */
+  otlpTracesEndpoint?: string;
+  /** Share of new traces recorded, 0 to 1; a caller's sampled flag is followed. */
+  sampleRatio: number;
+  serviceName: string;
 }
 
 function intFromEnv(
@@ -102,6 +112,53 @@ function clientTimeouts(env: NodeJS.ProcessEnv) {
   return { headersTimeoutMs, requestTimeoutMs };
 }
 
+function ratioFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1) {
+    throw new Error(
+      `environment variable ${name} must be a number from 0 to 1, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+/**
+ * OpenTelemetry's own variables: the traces endpoint as given, or the base endpoint with
+ * `/v1/traces` appended; `OTEL_SDK_DISABLED=true` turns tracing off.
+ */
+function telemetryConfig(env: NodeJS.ProcessEnv): TelemetryConfig {
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
+  const endpoint =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base}/v1/traces` : '');
+  for (const [name, url] of [
+    [
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    ],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', base],
+  ]) {
+    if (url && !/^https?:\/\/[^/]/.test(url)) {
+      throw new Error(
+        `environment variable ${name} must be an http(s) URL, got "${url}"`,
+      );
+    }
+  }
+  const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+  return {
+    otlpTracesEndpoint: disabled || !endpoint ? undefined : endpoint,
+    sampleRatio: ratioFromEnv(env, 'OTEL_TRACES_SAMPLER_ARG', 1),
+    serviceName: env.OTEL_SERVICE_NAME || 'cellport-gateway',
+  };
+}
+
 /** Reads the config; a bad value fails start-up with a message naming the variable. */
 export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const portalUrl = env.GATEWAY_EVENTS_URL || undefined;
@@ -148,5 +205,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     },
     drainTimeoutMs: intFromEnv(env, 'GATEWAY_DRAIN_TIMEOUT_MS', 30_000),
     logLevel: env.LOG_LEVEL || 'info',
+    telemetry: telemetryConfig(env),
   };
 }

@@ -181,7 +181,15 @@ export class DiskSpool {
     await this.syncDirectory();
   }
 
-  /** Sealed segment names, oldest first. */
+  /**
+   * The oldest sealed segment this process knows of: the sender's next. From memory, so the
+   * sender does not list the directory for every segment it sends (one process per directory).
+   */
+  oldestSealed(): string | undefined {
+    return this.sealed[0]?.name;
+  }
+
+  /** Sealed segment names on disk, oldest first (what another process would find). */
   async segments(): Promise<string[]> {
     return (await readdir(this.dir)).filter(name => SEGMENT.test(name)).sort();
   }

@@ -10,6 +10,7 @@ import {
   Capability,
   UsageEvent,
 } from '@cellport/plugin-platform-common';
+import { RouteInput, routingFeaturesOf } from '@cellport/router';
 
 /**
  * Everything one request learns on its way, filled in as it goes; at the end it becomes the
@@ -23,6 +24,8 @@ export class RequestRecord {
   requiredCapabilities: Capability[] = [];
   estimatedInputTokens = 0;
   candidates: RoutingCandidate[] = [];
+  /** What the router was asked, recorded as the decision's features; unset if never routed. */
+  routeInput?: Omit<RouteInput, 'state'>;
   chosen?: string;
   provider?: string;
   fallbacks: FallbackAttempt[] = [];
@@ -84,6 +87,9 @@ export class RequestRecord {
       routerDecisionMs: round(this.routerDecisionMs),
       outcome: this.outcome,
       ...(this.errorClass !== undefined ? { errorClass: this.errorClass } : {}),
+      ...(this.routeInput !== undefined
+        ? { features: routingFeaturesOf(this.routeInput) }
+        : {}),
     };
     const upstream = this.upstreamLatencyMs;
     const usage: UsageEvent = {

@@ -141,7 +141,7 @@ export class SpooledEventDelivery implements EventSink {
   private async sendAll(): Promise<void> {
     for (;;) {
       if (this.closed) return;
-      const [next] = await this.spool.segments();
+      const next = this.spool.oldestSealed();
       if (!next) return;
       this.spool.sending = next;
       let events: string[];

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorShape, OPENAI_ERRORS } from './ErrorShape';
 import { GatewayError } from './GatewayError';
 import { findTooDeepNesting, MAX_JSON_DEPTH } from './jsonNesting';
 
@@ -90,13 +91,14 @@ export function sendError(
   res: ServerResponse,
   error: GatewayError,
   headers: Record<string, string> = {},
+  shape: ErrorShape = OPENAI_ERRORS,
 ): void {
   if (res.headersSent) {
-    endStreamWithError(res, error);
+    endStreamWithError(res, error, shape);
     return;
   }
   const retryAfter = error.options.retryAfterSeconds;
-  sendJson(res, error.status, error.toBody(), {
+  sendJson(res, error.status, shape.body(error), {
     ...headers,
     ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
   });
@@ -107,13 +109,34 @@ export function sendError(
  * failure it is, where a cut connection would look like a network fault. Anything else that
  * already sent its headers can only be cut.
  */
-function endStreamWithError(res: ServerResponse, error: GatewayError): void {
+function endStreamWithError(
+  res: ServerResponse,
+  error: GatewayError,
+  shape: ErrorShape,
+): void {
   const type = String(res.getHeader('content-type') ?? '');
   if (!type.startsWith('text/event-stream') || res.writableEnded) {
     res.destroy();
     return;
   }
-  res.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
+  res.end(shape.streamEvent(error));
+}
+
+/**
+ * The caller's API key: the token of an `Authorization: Bearer` header, or, where
+ * `orApiKeyHeader` (Anthropic's SDKs send it), the `x-api-key` header; else undefined.
+ */
+export function apiKeyOf(
+  req: IncomingMessage,
+  orApiKeyHeader: boolean,
+): string | undefined {
+  const bearer = bearerToken(req);
+  if (bearer !== undefined || !orApiKeyHeader) {
+    return bearer;
+  }
+  const header = req.headers['x-api-key'];
+  const key = typeof header === 'string' ? header.trim() : '';
+  return key.length > 0 ? key : undefined;
 }
 
 /** The token of an `Authorization: Bearer` header, or undefined. */

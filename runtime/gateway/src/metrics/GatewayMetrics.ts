@@ -5,13 +5,16 @@ import {
   Registry,
   collectDefaultMetrics,
 } from 'prom-client';
+import { GATEWAY_LATENCY_HISTOGRAMS } from '@cellport/plugin-platform-common';
 import type { CircuitState } from '../upstream/CircuitBreaker';
+import { GenAiMetrics } from './GenAiMetrics';
 
-const CIRCUIT_VALUE: Record<CircuitState, number> = {
-  closed: 0,
-  'half-open': 1,
-  open: 2,
-};
+/** The `state` label of each breaker state: Prometheus label values use underscores. */
+const CIRCUIT_STATES: ReadonlyArray<[CircuitState, string]> = [
+  ['closed', 'closed'],
+  ['half-open', 'half_open'],
+  ['open', 'open'],
+];
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own so that several gateways in one
@@ -34,6 +37,13 @@ export class GatewayMetrics {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
       0.3,
     ],
+    registers: [this.registry],
+  });
+  /** The router's decision time, the LLM Router's latency SLI in the cells' SLO rules. */
+  readonly routerDecision = new Histogram({
+    name: GATEWAY_LATENCY_HISTOGRAMS['router-decision'].histogram,
+    help: 'Time the router took to filter candidates and pick a route',
+    buckets: GATEWAY_LATENCY_HISTOGRAMS['router-decision'].buckets,
     registers: [this.registry],
   });
   readonly upstreamLatency = new Histogram({
@@ -76,10 +86,11 @@ export class GatewayMetrics {
     registers: [this.registry],
     collect: () => this.readBudgetLeft(),
   });
+  /** One series per profile and state, 1 for the state the breaker is in, else 0. */
   readonly circuitState = new Gauge({
     name: 'cellport_gateway_circuit_state',
-    help: 'Circuit breaker state per model profile: 0 closed, 1 half-open, 2 open',
-    labelNames: ['model'] as const,
+    help: 'Circuit breaker state per model profile: 1 for its current state (closed, half_open, open), 0 for the others',
+    labelNames: ['model', 'state'] as const,
     registers: [this.registry],
   });
   readonly eventsDelivered = new Counter({
@@ -103,11 +114,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** `gen_ai_client_*`: the OpenTelemetry GenAI metrics. */
+  readonly genAi = new GenAiMetrics(this.registry);
+
   constructor() {
-    collectDefaultMetrics({
-      register: this.registry,
-      prefix: 'cellport_gateway_',
-    });
+    // Node's process metrics under their standard names (process_cpu_seconds_total,
+    // nodejs_heap_size_used_bytes...), which stock Node.js dashboards chart.
+    collectDefaultMetrics({ register: this.registry });
   }
 
   /** Unreadable counters (Redis down) leave no figure rather than an old one. */
@@ -132,8 +145,10 @@ export class GatewayMetrics {
     this.readInFlight = read;
   }
 
-  setCircuit(model: string, state: CircuitState): void {
-    this.circuitState.set({ model }, CIRCUIT_VALUE[state]);
+  setCircuit(model: string, current: CircuitState): void {
+    for (const [state, label] of CIRCUIT_STATES) {
+      this.circuitState.set({ model, state: label }, state === current ? 1 : 0);
+    }
   }
 
   setStateVersion(version: string): void {

@@ -14,7 +14,7 @@ jest.setTimeout(30_000);
 /** deploy/cells holds the renderer's output; its drift test keeps it equal to the renderer. */
 const cellsDir = path.resolve(__dirname, '../../../../deploy/cells');
 
-/** Every gateway metric the rendered cell manifests name: HPA metrics, adapter rule queries. */
+/** Every gateway metric the rendered cell directories name: HPA metrics, adapter and SLO rules. */
 function referencedGatewayMetrics(): Map<string, string> {
   const references = new Map<string, string>();
   const files = fs
@@ -30,14 +30,26 @@ function referencedGatewayMetrics(): Map<string, string> {
   return references;
 }
 
-/** The series names in a Prometheus text exposition. */
+/**
+ * The series names in a Prometheus text exposition, and those its `# TYPE` lines declare: a
+ * labelled counter or histogram has no sample before its first request, yet its series exist
+ * (the SLO rules name the request counters and latency histograms).
+ */
 function exposedNames(text: string): Set<string> {
-  return new Set(
-    text
-      .split('\n')
-      .filter(line => line && !line.startsWith('#'))
+  const lines = text.split('\n').filter(Boolean);
+  const declared = lines.flatMap(line => {
+    const [, name, type] = /^# TYPE (\S+) (\S+)$/.exec(line) ?? [];
+    if (!name) return [];
+    return type === 'histogram'
+      ? [`${name}_bucket`, `${name}_count`, `${name}_sum`]
+      : [name];
+  });
+  return new Set([
+    ...declared,
+    ...lines
+      .filter(line => !line.startsWith('#'))
       .map(line => line.split(/[{ ]/)[0]),
-  );
+  ]);
 }
 
 describe('metrics the rendered manifests scale on', () => {

@@ -41,7 +41,8 @@ function userBlocks(content: unknown): Json[] {
   });
 }
 
-function parseArguments(raw: unknown): unknown {
+/** OpenAI tool-call arguments (JSON text) as an Anthropic `tool_use` input. */
+export function parseArguments(raw: unknown): unknown {
   if (typeof raw !== 'string' || raw === '') return {};
   try {
     return JSON.parse(raw);
@@ -147,6 +148,34 @@ export function finishReason(stopReason: unknown): string {
     default:
       return 'stop';
   }
+}
+
+/** An OpenAI finish reason as Anthropic's stop reason: `finishReason` the other way. */
+export function anthropicStopReason(finish: unknown): string {
+  switch (finish) {
+    case 'length':
+      return 'max_tokens';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_use';
+    case 'content_filter':
+      return 'refusal';
+    default:
+      return 'end_turn';
+  }
+}
+
+/** An Anthropic image source as an OpenAI image URL: `imageBlock` the other way. */
+export function imageUrl(source: Json): string | undefined {
+  if (source?.type === 'base64') {
+    return typeof source.media_type === 'string' &&
+      typeof source.data === 'string'
+      ? `data:${source.media_type};base64,${source.data}`
+      : undefined;
+  }
+  return source?.type === 'url' && typeof source.url === 'string'
+    ? source.url
+    : undefined;
 }
 
 /** An Anthropic Messages answer as an OpenAI chat.completion. */

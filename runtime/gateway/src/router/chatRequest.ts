@@ -3,7 +3,7 @@ import { GatewayError } from '../http/GatewayError';
 import { PromptImages, promptTokenBound } from '../limits/promptTokenBound';
 import { validateContentPart, validateMessageFields } from './chatMessages';
 import { validateChatParams } from './chatParams';
-import { complexityScore } from './complexityScore';
+import { complexityScore } from '@cellport/router';
 
 const ROLES = new Set([
   'system',

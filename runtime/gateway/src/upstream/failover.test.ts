@@ -221,7 +221,9 @@ describe('half-open circuits', () => {
     (await fetch(`${url}/metrics`).then(r => r.text()))
       .split('\n')
       .find(line =>
-        line.startsWith(`cellport_gateway_circuit_state{model="${profile}"}`),
+        line.startsWith(
+          `cellport_gateway_circuit_state{model="${profile}",state="closed"}`,
+        ),
       );
 
   it('closes a fallback circuit that went half-open with no traffic, so a burst finds it open for business', async () => {
@@ -232,7 +234,7 @@ describe('half-open circuits', () => {
     clock += openMs;
     expect(breaker.state).toBe('closed');
     expect(await circuitGauge('eu-small')).toBe(
-      'cellport_gateway_circuit_state{model="eu-small"} 0',
+      'cellport_gateway_circuit_state{model="eu-small",state="closed"} 1',
     );
     // Then the primary dies under a burst: the fallback takes all of it, not one probe.
     simulator.faults.add({

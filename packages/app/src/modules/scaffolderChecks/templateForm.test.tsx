@@ -98,3 +98,32 @@ describe("the inference template's name, in the scaffolder's form", () => {
     ).toBeInTheDocument();
   });
 });
+
+describe("the templates' review step", () => {
+  it('shows the label a choice was made by, not its raw value', async () => {
+    const gpu = template.spec.parameters
+      .map((step: any) => step.properties?.gpuType)
+      .find(Boolean);
+    await renderInTestApp(
+      <Stepper
+        manifest={{
+          title: 'Plan',
+          steps: [
+            {
+              title: 'GPUs',
+              schema: { properties: { gpuType: gpu } },
+            },
+          ],
+        }}
+        extensions={[]}
+        onCreate={jest.fn()}
+      />,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Review' }));
+    await screen.findByRole('button', { name: 'Create' });
+    const label = gpu['ui:enumNames'][gpu.enum.indexOf(gpu.default)];
+    expect(label).not.toBe(gpu.default);
+    expect(screen.getByText(label)).toBeInTheDocument();
+    expect(screen.queryByText(gpu.default)).toBeNull();
+  });
+});

@@ -15,6 +15,8 @@ import { Clock } from '../clock';
 import { ReconcilerService } from '../reconciler/ReconcilerService';
 import { COST_COLUMNS, RollupStore } from '../rollups/RollupStore';
 import { SloService } from '../slo/SloService';
+import { GpuSpendLedger, sum } from '../cost/GpuSpendLedger';
+import { TimeRange } from '../rollups/timeRanges';
 
 const SEVERITY: Record<SloAlertState, number> = { ok: 0, ticket: 1, page: 2 };
 
@@ -34,8 +36,8 @@ const notAllowed = (permission: { name: string }) =>
 
 /**
  * The state of cells beside what the catalog says of them: each cell's runtime record, and the
- * summary of every cell at once (SLO state, error budget left, month-to-date cost, runtime),
- * so the Cells overview is one request instead of two per cell.
+ * summary of every cell at once (SLO state, error budget left, month-to-date token and GPU
+ * cost, runtime), so the Cells overview is one request instead of two per cell.
  */
 export class CellStatusService {
   constructor(
@@ -43,6 +45,7 @@ export class CellStatusService {
       catalog: PlatformCatalog;
       slo: SloService;
       rollups: RollupStore;
+      gpu: GpuSpendLedger;
       reconciler: ReconcilerService;
       clock: Clock;
     },
@@ -65,6 +68,34 @@ export class CellStatusService {
     };
   }
 
+  /** Token and GPU cost per cell over a range, of `tenants` (all when undefined). */
+  private async monthToDateCosts(
+    range: TimeRange,
+    tenants: string[] | undefined,
+  ): Promise<Map<string, { tokenUsd: number; gpuUsd: number }>> {
+    const [tokens, gpus] = await Promise.all([
+      this.deps.rollups.breakdown(range, { tenants }, 'cell', COST_COLUMNS),
+      this.deps.gpu.spend(range),
+    ]);
+    const costs = new Map<string, { tokenUsd: number; gpuUsd: number }>();
+    const of = (cell: string) => {
+      if (!costs.has(cell)) costs.set(cell, { tokenUsd: 0, gpuUsd: 0 });
+      return costs.get(cell)!;
+    };
+    for (const point of tokens)
+      of(point.key!).tokenUsd += point.summary.costUsd;
+    for (const spend of gpus) {
+      of(spend.cell).gpuUsd += tenants
+        ? tenants.reduce(
+            (total, tenant) =>
+              total + sum(spend.tenantCostUsd.get(tenant) ?? []),
+            0,
+          )
+        : sum(spend.costUsd);
+    }
+    return costs;
+  }
+
   /** Every cell of the catalog, in name order. One cell's failure stays in its own row. */
   async summaries(access: CellSummaryAccess): Promise<CellSummaryReport> {
     const now = new Date(this.deps.clock.now());
@@ -75,16 +106,10 @@ export class CellStatusService {
     const costs =
       access.cost === false
         ? undefined
-        : this.deps.rollups
-            .breakdown(
-              { from: monthStart, to: now.getTime() },
-              { tenants: access.cost },
-              'cell',
-              COST_COLUMNS,
-            )
-            .then(
-              points => new Map(points.map(p => [p.key!, p.summary.costUsd])),
-            );
+        : this.monthToDateCosts(
+            { from: monthStart, to: now.getTime() },
+            access.cost,
+          );
     // Read before the rows so that a failure is reported once per row, not thrown.
     const costsOrError = await costs?.then(
       map => ({ map }),
@@ -132,7 +157,11 @@ export class CellStatusService {
           );
         else if ('error' in costsOrError)
           errors.push(`cost: ${costsOrError.error}`);
-        else row.monthToDateUsd = costsOrError.map.get(cell) ?? 0;
+        else {
+          const cost = costsOrError.map.get(cell);
+          row.monthToDateUsd = (cost?.tokenUsd ?? 0) + (cost?.gpuUsd ?? 0);
+          row.monthToDateGpuUsd = cost?.gpuUsd ?? 0;
+        }
         return row;
       }),
     );

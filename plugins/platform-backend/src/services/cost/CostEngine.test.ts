@@ -9,8 +9,54 @@ import { DAY_MS, HOUR_MS } from '../rollups/timeRanges';
 import { CostEngine } from './CostEngine';
 import { DEFAULT_GPU_HOURLY_USD } from './gpuPrices';
 import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
+import { GpuSpendLedger } from './GpuSpendLedger';
+import { DeployAuditLog } from '../deploy/DeployAuditLog';
+import { Knex } from 'knex';
 
 jest.setTimeout(60_000);
+
+const LLAMA = 'InferenceDeployment:default/llama-3-1-70b-eu';
+const H100 = DEFAULT_GPU_HOURLY_USD['H100-80GB'];
+
+/** Records an apply attempt of `entityRef` at `at`, as the deploy driver does. */
+async function recordApply(
+  knex: Knex,
+  entityRef: string,
+  at: number,
+  result: 'applied' | 'failed' = 'applied',
+) {
+  await new DeployAuditLog(knex, new ManualClock(at)).append({
+    actor: 'user:default/ops',
+    entityRef,
+    cluster: 'eks-eu-west-1-shared',
+    result,
+    errorBudgets: [],
+    counts: { applied: 1, changed: 1, pruned: 0, failed: 0, notAttempted: 0 },
+    objects: [],
+  });
+}
+
+function costEngine(
+  knex: Knex,
+  clock: ManualClock,
+  samples?: GpuReplicaSampleStore,
+) {
+  const rollups = new RollupStore(knex, { clock, minuteRetentionDays: 30 });
+  const catalog = testPlatformCatalog(clock);
+  const audit = new DeployAuditLog(knex, clock);
+  return new CostEngine(
+    rollups,
+    catalog,
+    clock,
+    new GpuSpendLedger({
+      catalog,
+      rollups,
+      samples,
+      firstApplied: refs => audit.firstApplied(refs),
+      gpuHourlyUsd: DEFAULT_GPU_HOURLY_USD,
+    }),
+  );
+}
 
 describe('CostEngine', () => {
   const databases = createTestDatabases();
@@ -63,13 +109,11 @@ describe('CostEngine', () => {
       );
       await new IngestService(knex).ingest(events);
 
+      // The Llama's manifests were applied two days ago; a failed attempt before counts not.
+      await recordApply(knex, LLAMA, now - 3 * DAY_MS, 'failed');
+      await recordApply(knex, LLAMA.toLowerCase(), now - 2 * DAY_MS);
       const clock = new ManualClock(now);
-      const engine = new CostEngine(
-        new RollupStore(knex, { clock, minuteRetentionDays: 30 }),
-        testPlatformCatalog(clock),
-        clock,
-        DEFAULT_GPU_HOURLY_USD,
-      );
+      const engine = costEngine(knex, clock);
 
       const breakdown = await engine.breakdown(
         { from: Date.UTC(2026, 10, 1), to: now },
@@ -87,14 +131,36 @@ describe('CostEngine', () => {
       const budget = await engine.tenantBudget('northwind-retail');
       expect(budget.month).toBe('2026-11');
       expect(budget.budgetUsd).toBe(3000);
-      expect(budget.monthToDateUsd).toBeCloseTo(105);
-      // $10 a day for the rest of a 30-day month: about $300.
-      expect(budget.forecastUsd).toBeGreaterThan(290);
-      expect(budget.forecastUsd).toBeLessThan(310);
+      expect(budget.covers).toEqual(['tokens', 'gpus']);
+      expect(budget.tokenUsd).toBeCloseTo(105);
+      // Its share of the one hour it used the Llama: 48000 of the hour's 52000 tokens.
+      const northwindGpu = 8 * H100 * (48000 / 52000);
+      expect(budget.gpuUsd).toBeCloseTo(northwindGpu);
+      expect(budget.monthToDateUsd).toBeCloseTo(105 + northwindGpu);
+      expect(budget.forecastBasis).toBe(
+        'the trend of 10 complete days of token and GPU spend',
+      );
+      // What is spent, GPUs included, and $10 a day for the 19.5 days left: about $195 more.
+      const projected = budget.forecastUsd - budget.monthToDateUsd;
+      expect(projected).toBeGreaterThan(190);
+      expect(projected).toBeLessThan(200);
       const checkout = budget.agents.find(
         a => a.agent === 'checkout-assistant',
       )!;
       expect(checkout.monthlyBudgetUsd).toBe(1500);
+      expect(checkout.monthToDateUsd).toBeCloseTo(105);
+
+      // Brightpath pays GPUs only: 35 hours alone on the Llama and 4000 of 52000 tokens in the
+      // last; the 12 applied hours before its first request were idle on a shared cell.
+      const brightpathBudget = await engine.tenantBudget('brightpath-edu');
+      const brightpathGpu = 8 * H100 * (35 + 4000 / 52000);
+      expect(brightpathBudget.tokenUsd).toBe(0);
+      expect(brightpathBudget.gpuUsd).toBeCloseTo(brightpathGpu);
+      expect(brightpathBudget.monthToDateUsd).toBeCloseTo(brightpathGpu);
+      expect(brightpathBudget.daily.at(-1)!.gpuUsd).toBeCloseTo(
+        8 * H100 * 11 + 8 * H100 * (4000 / 52000),
+      );
+      expect(brightpathBudget.forecastUsd).toBeGreaterThan(brightpathGpu);
       expect(checkout.maxCostPerRunUsd).toBe(0.05);
       await expect(engine.tenantBudget('nobody')).rejects.toThrow(/No tenant/);
 
@@ -111,9 +177,13 @@ describe('CostEngine', () => {
       const [llama] = gpu.deployments;
       // 4 GPUs × 2 replicas × 24 h (the range stops at now) × the H100 price.
       expect(llama.gpuHours).toBeCloseTo(192);
-      expect(llama.costUsd).toBeCloseTo(
-        192 * DEFAULT_GPU_HOURLY_USD['H100-80GB'],
+      expect(llama.gpuHoursSource).toBe('applied');
+      expect(llama.firstAppliedAt).toBe(
+        new Date(now - 2 * DAY_MS).toISOString(),
       );
+      expect(llama.costUsd).toBeCloseTo(192 * H100);
+      // Brightpath's traffic began 36 hours ago: no idle hour in the last 24.
+      expect(llama.idleUsd).toBe(0);
       const shares = Object.fromEntries(
         llama.tenants.map(t => [t.tenant, t.tokenShare]),
       );
@@ -140,6 +210,7 @@ describe('CostEngine', () => {
       await applyDatabaseMigrations(knex);
       const clock = new ManualClock(now);
       const samples = new GpuReplicaSampleStore(knex, 10 * 60_000);
+      await recordApply(knex, LLAMA, now - 18 * HOUR_MS);
       // Sampled every 5 minutes over the last 12 hours: 3 pods of 4 GPUs, then 4 pods.
       const readings = [];
       for (let t = now - 12 * HOUR_MS; t < now; t += 5 * 60_000) {
@@ -154,24 +225,19 @@ describe('CostEngine', () => {
         });
       }
       await samples.record(readings);
-      const engine = new CostEngine(
-        new RollupStore(knex, { clock, minuteRetentionDays: 30 }),
-        testPlatformCatalog(clock),
-        clock,
-        DEFAULT_GPU_HOURLY_USD,
-        samples,
-      );
+      const engine = costEngine(knex, clock, samples);
 
       const [day] = (await engine.gpuCost({ from: now - DAY_MS, to: now }, {}))
         .deployments;
-      // 6 h × 12 GPUs + 6 h × 16 seen, and 12 h unseen at 2 replicas × 4 GPUs.
-      expect(day.gpuHours).toBeCloseTo(72 + 96 + 96);
+      // 6 h × 12 GPUs + 6 h × 16 seen, and of the 12 h unseen only the 6 since the apply, at
+      // 2 replicas × 4 GPUs.
+      expect(day.gpuHours).toBeCloseTo(72 + 96 + 48);
       expect(day.gpuHoursSource).toBe('mixed');
       expect(day.observedShare).toBeCloseTo(0.5);
-      expect(day.gpus).toBeCloseTo(264 / 24);
-      expect(day.costUsd).toBeCloseTo(
-        264 * DEFAULT_GPU_HOURLY_USD['H100-80GB'],
-      );
+      expect(day.gpus).toBeCloseTo(216 / 24);
+      expect(day.costUsd).toBeCloseTo(216 * H100);
+      // No tokens at all: every charged hour was idle.
+      expect(day.idleUsd).toBeCloseTo(day.costUsd);
 
       const [seen] = (
         await engine.gpuCost({ from: now - 12 * HOUR_MS, to: now }, {})
@@ -185,8 +251,35 @@ describe('CostEngine', () => {
           {},
         )
       ).deployments;
-      expect(before.gpuHoursSource).toBe('catalog');
-      expect(before.gpuHours).toBeCloseTo(24 * 8);
+      // Before its first apply it existed only in the catalog: nothing to charge.
+      expect(before.gpuHoursSource).toBe('not-applied');
+      expect(before.gpuHours).toBe(0);
+      expect(before.costUsd).toBe(0);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'charges a deployment applied minutes ago for those minutes, not a day, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const clock = new ManualClock(now);
+      const engine = costEngine(knex, clock);
+      const day = { from: now - DAY_MS, to: now };
+
+      const [registered] = (await engine.gpuCost(day, {})).deployments;
+      expect(registered).toMatchObject({
+        gpuHoursSource: 'not-applied',
+        gpuHours: 0,
+        costUsd: 0,
+        idleUsd: 0,
+      });
+
+      await recordApply(knex, LLAMA, now - 10 * 60_000);
+      const [applied] = (await engine.gpuCost(day, {})).deployments;
+      expect(applied.gpuHoursSource).toBe('applied');
+      expect(applied.gpuHours).toBeCloseTo((8 * 10) / 60);
+      expect(applied.costUsd).toBeCloseTo(((8 * 10) / 60) * H100);
     },
   );
 });

@@ -1,4 +1,5 @@
 import type {
+  CostMovers,
   CostBreakdown,
   CostGroup,
   GpuCostReport,
@@ -6,9 +7,8 @@ import type {
   TenantBudgetReport,
 } from '@cellport/plugin-platform-common';
 import { NotFoundError } from '@backstage/errors';
-import { GpuType } from '@cellport/plugin-platform-common';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
-import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
+import { DeploymentGpuSpend, GpuSpendLedger, sum } from './GpuSpendLedger';
 import { Clock } from '../clock';
 import {
   COST_COLUMNS,
@@ -17,25 +17,10 @@ import {
   RollupStore,
 } from '../rollups/RollupStore';
 import { DAY_MS, HOUR_MS, TimeRange } from '../rollups/timeRanges';
-import { forecastMonthEnd, monthBounds } from './forecast';
+import { forecastBasis, forecastMonthEnd, monthBounds } from './forecast';
 
 /** A group whose cost changed most against the previous period of the same length. */
-export interface CostMover {
-  key: string;
-  currentUsd: number;
-  previousUsd: number;
-  deltaUsd: number;
-  /** Relative change; null when the previous period cost nothing. */
-  deltaFraction: number | null;
-}
-
-export interface CostMovers {
-  period: CostPeriod;
-  groupBy: RollupDimension;
-  current: { from: string; to: string };
-  previous: { from: string; to: string };
-  movers: CostMover[];
-}
+export type CostMover = CostMovers['movers'][number];
 
 export type CostPeriod = 'day' | 'week' | 'month';
 const PERIOD_MS: Record<CostPeriod, number> = {
@@ -63,16 +48,15 @@ function group(
 }
 
 /**
- * Token cost per tenant, cell, agent and model profile from the rollups; budgets from the
- * catalog; GPU cost of self-hosted models from GPU-hours and the configured hourly prices.
+ * Token cost per tenant, cell, agent and model profile from the rollups; GPU cost of
+ * self-hosted models from the GPU spend ledger; budgets from the catalog, covering both.
  */
 export class CostEngine {
   constructor(
     private readonly rollups: RollupStore,
     private readonly catalog: PlatformCatalog,
     private readonly clock: Clock,
-    private readonly gpuHourlyUsd: Record<GpuType, number>,
-    private readonly gpuSamples?: GpuReplicaSampleStore,
+    private readonly gpu: GpuSpendLedger,
   ) {}
 
   async breakdown(
@@ -93,7 +77,7 @@ export class CostEngine {
       to: new Date(range.to).toISOString(),
       groupBy,
       granularity,
-      totalUsd: costGroups.reduce((sum, g) => sum + g.costUsd, 0),
+      totalUsd: sum(costGroups.map(g => g.costUsd)),
       groups: costGroups,
       series: series.map(p => ({
         timestamp: new Date(p.bucket!).toISOString(),
@@ -114,12 +98,20 @@ export class CostEngine {
     const { start, end } = monthBounds(now);
     const range = { from: start, to: now };
     const filter = { tenant: entity.metadata.name };
-    const [days, agentDays] = await Promise.all([
+    const [days, agentDays, gpuSpends] = await Promise.all([
       this.rollups.series(range, 'day', filter, undefined, COST_COLUMNS),
       this.rollups.series(range, 'day', filter, 'agent', COST_COLUMNS),
+      this.gpu.spend(range),
     ]);
-    const dailyCosts = dailyCostsOf(days, start, now);
-    const monthToDateUsd = dailyCosts.reduce((s, c) => s + c, 0);
+    const tokenDaily = dailyCostsOf(days, start, now);
+    const gpuDaily = gpuDailyCostsOf(
+      gpuSpends,
+      entity.metadata.name,
+      start,
+      now,
+    );
+    const dailyCosts = tokenDaily.map((c, i) => c + gpuDaily[i]);
+    const monthToDateUsd = sum(dailyCosts);
     const forecastUsd = forecastMonthEnd({
       monthStart: start,
       monthEnd: end,
@@ -163,13 +155,19 @@ export class CostEngine {
       month: new Date(start).toISOString().slice(0, 7),
       asOf: new Date(now).toISOString(),
       budgetUsd,
+      covers: ['tokens', 'gpus'],
       monthToDateUsd,
+      tokenUsd: sum(tokenDaily),
+      gpuUsd: sum(gpuDaily),
       usedFraction: monthToDateUsd / budgetUsd,
       forecastUsd,
       forecastFraction: forecastUsd / budgetUsd,
+      forecastBasis: `${forecastBasis(start, now)} of token and GPU spend`,
       daily: dailyCosts.map((costUsd, i) => ({
         date: new Date(start + i * DAY_MS).toISOString().slice(0, 10),
         costUsd,
+        tokenUsd: tokenDaily[i],
+        gpuUsd: gpuDaily[i],
       })),
       agents,
     };
@@ -224,70 +222,51 @@ export class CostEngine {
 
   /**
    * GPU cost of every InferenceDeployment (of one cell, when given) over a range that ends
-   * no later than now. Attributed to its cell, and to tenants by their share of the tokens
-   * its model profile served in the range.
-   *
-   * GPU-hours come from the pods its cluster reported (sampled by the deploy driver); time no
-   * sample covers counts at the catalog's minimum replicas, which run whatever the traffic.
-   * `gpuHoursSource` says which of the two a figure rests on.
+   * no later than now, attributed to its cell and to tenants (see GpuSpendLedger).
+   * `gpuHoursSource` says what the GPU-hours rest on.
    */
   async gpuCost(
     range: TimeRange,
     filter: { cell?: string; tenants?: string[] },
   ): Promise<GpuCostReport> {
     const to = Math.min(range.to, this.clock.now());
-    const rangeMs = Math.max(0, to - range.from);
-    const hours = rangeMs / HOUR_MS;
-    const entities = await this.catalog.entities();
-    const deployments = entities.inferenceDeployments.filter(
-      d => !filter.cell || refName(d.spec.cell) === filter.cell,
+    const spends = await this.gpu.spend(
+      { from: range.from, to },
+      { cell: filter.cell },
     );
-    const results: GpuDeploymentCost[] = [];
-    for (const deployment of deployments) {
-      const modelProfile = refName(deployment.spec.modelProfile);
-      const observed = (await this.gpuSamples?.observed(
-        deployment.metadata.name,
-        { from: range.from, to },
-      )) ?? { gpuHours: 0, observedMs: 0 };
-      const catalogGpus =
-        deployment.spec.gpu.count * deployment.spec.replicas.min;
-      const gpuHours =
-        observed.gpuHours +
-        (catalogGpus * (rangeMs - observed.observedMs)) / HOUR_MS;
-      const hourly = this.gpuHourlyUsd[deployment.spec.gpu.type] ?? 0;
-      const costUsd = gpuHours * hourly;
-      const usage = await this.rollups.breakdown(
-        { from: range.from, to },
-        { modelProfile },
-        'tenant',
-        COST_COLUMNS,
-      );
-      const tokens = (g: (typeof usage)[number]) =>
-        g.summary.inputTokens + g.summary.outputTokens;
-      const totalTokens = usage.reduce((n, g) => n + tokens(g), 0);
-      const tenants = usage
-        .filter(g => tokens(g) > 0)
-        .map(g => ({
-          tenant: g.key!,
-          tokenShare: tokens(g) / totalTokens,
-          costUsd: (costUsd * tokens(g)) / totalTokens,
+    const results = spends.map((spend): GpuDeploymentCost => {
+      const gpuHours = sum(spend.gpuHours);
+      const costUsd = sum(spend.costUsd);
+      const totalTokens = sum([...spend.tenantTokens.values()]);
+      const tenants = [...spend.tenantCostUsd.entries()]
+        .map(([tenant, costs]) => ({
+          tenant,
+          tokenShare: totalTokens
+            ? (spend.tenantTokens.get(tenant) ?? 0) / totalTokens
+            : 0,
+          costUsd: sum(costs),
         }))
-        .filter(t => !filter.tenants || filter.tenants.includes(t.tenant));
-      results.push({
-        deployment: deployment.metadata.name,
-        cell: refName(deployment.spec.cell),
-        modelProfile,
-        gpuType: deployment.spec.gpu.type,
-        gpus: hours > 0 ? gpuHours / hours : catalogGpus,
+        .filter(t => !filter.tenants || filter.tenants.includes(t.tenant))
+        .sort((a, b) => b.costUsd - a.costUsd);
+      const hours = spend.rangeMs / HOUR_MS;
+      return {
+        deployment: spend.deployment,
+        cell: spend.cell,
+        modelProfile: spend.modelProfile,
+        gpuType: spend.gpuType,
+        gpus: hours > 0 ? gpuHours / hours : 0,
         gpuHours,
-        gpuHoursSource: gpuHoursSource(observed.observedMs, rangeMs),
-        observedShare: rangeMs > 0 ? observed.observedMs / rangeMs : 0,
-        hourlyUsdPerGpu: hourly,
+        gpuHoursSource: gpuHoursSource(spend),
+        observedShare: spend.rangeMs ? spend.observedMs / spend.rangeMs : 0,
+        ...(spend.appliedAt !== undefined
+          ? { firstAppliedAt: new Date(spend.appliedAt).toISOString() }
+          : {}),
+        hourlyUsdPerGpu: spend.hourlyUsdPerGpu,
         costUsd,
         tenants,
-        idleUsd: totalTokens > 0 ? 0 : costUsd,
-      });
-    }
+        idleUsd: sum(spend.costUsd.filter((_, i) => spend.idle[i])),
+      };
+    });
     return {
       from: new Date(range.from).toISOString(),
       to: new Date(to).toISOString(),
@@ -306,11 +285,11 @@ export class CostEngine {
 }
 
 function gpuHoursSource(
-  observedMs: number,
-  rangeMs: number,
+  spend: DeploymentGpuSpend,
 ): GpuDeploymentCost['gpuHoursSource'] {
-  if (observedMs <= 0) return 'catalog';
-  return observedMs >= rangeMs ? 'observed' : 'mixed';
+  if (spend.observedMs <= 0 && spend.appliedMs <= 0) return 'not-applied';
+  if (spend.appliedMs <= 0) return 'observed';
+  return spend.observedMs <= 0 ? 'applied' : 'mixed';
 }
 
 function sumBy(items: Array<{ key: string; costUsd: number }>) {
@@ -332,6 +311,25 @@ function dailyCostsOf(
   for (const p of points) {
     const index = Math.floor((p.bucket! - monthStart) / DAY_MS);
     if (index >= 0 && index < days) costs[index] += p.summary.costUsd;
+  }
+  return costs;
+}
+
+/** A tenant's share of GPU spend per day of the month so far. */
+function gpuDailyCostsOf(
+  spends: DeploymentGpuSpend[],
+  tenant: string,
+  monthStart: number,
+  now: number,
+): number[] {
+  const costs = new Array(Math.floor((now - monthStart) / DAY_MS) + 1).fill(0);
+  for (const spend of spends) {
+    spend.tenantCostUsd.get(tenant)?.forEach((cost, hour) => {
+      const index = Math.floor(
+        (spend.firstHour + hour * HOUR_MS - monthStart) / DAY_MS,
+      );
+      if (index >= 0 && index < costs.length) costs[index] += cost;
+    });
   }
   return costs;
 }

@@ -1,9 +1,14 @@
 import { GpuType } from '@cellport/plugin-platform-common';
 import { Knex } from 'knex';
 import { TimeRange } from '../rollups/timeRanges';
-import { integrateGpuSamples, ObservedGpuTime } from './integrateGpuSamples';
+import {
+  GpuSample,
+  integrateGpuSamples,
+  ObservedGpuTime,
+} from './integrateGpuSamples';
 
 const TABLE = 'platform_gpu_replica_samples';
+const INSERT_CHUNK = 200;
 
 /** One reading of an InferenceDeployment's pods on its cluster. */
 export interface GpuReplicaSample {
@@ -23,12 +28,14 @@ export class GpuReplicaSampleStore {
   constructor(
     private readonly db: Knex,
     /** How long one sample stands for; beyond it, time counts as unobserved. */
-    private readonly maxSampleAgeMs: number,
+    readonly maxSampleAgeMs: number,
   ) {}
 
   async record(samples: GpuReplicaSample[]): Promise<void> {
     if (samples.length === 0) return;
-    await this.db(TABLE).insert(
+    // In chunks: SQLite caps the rows of one multi-row insert.
+    await this.db.batchInsert(
+      TABLE,
       samples.map(s => ({
         deployment: s.deployment,
         cell: s.cell,
@@ -37,13 +44,12 @@ export class GpuReplicaSampleStore {
         gpus: s.gpus,
         at: s.at,
       })),
+      INSERT_CHUNK,
     );
   }
 
-  async observed(
-    deployment: string,
-    range: TimeRange,
-  ): Promise<ObservedGpuTime> {
+  /** The samples that bear on a range, oldest first (one may predate it). */
+  async samples(deployment: string, range: TimeRange): Promise<GpuSample[]> {
     const rows: Array<{ at: number | string; gpus: number }> = await this.db(
       TABLE,
     )
@@ -52,8 +58,15 @@ export class GpuReplicaSampleStore {
       .where('at', '<', range.to)
       .orderBy('at')
       .select('at', 'gpus');
+    return rows.map(r => ({ at: Number(r.at), gpus: Number(r.gpus) }));
+  }
+
+  async observed(
+    deployment: string,
+    range: TimeRange,
+  ): Promise<ObservedGpuTime> {
     return integrateGpuSamples(
-      rows.map(r => ({ at: Number(r.at), gpus: Number(r.gpus) })),
+      await this.samples(deployment, range),
       range,
       this.maxSampleAgeMs,
     );

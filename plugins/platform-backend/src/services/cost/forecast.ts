@@ -37,6 +37,14 @@ export function forecastMonthEnd(options: {
   return spent + remaining;
 }
 
+/** What `forecastMonthEnd` rests on at `now`, in words. */
+export function forecastBasis(monthStart: number, now: number): string {
+  const completeDays = Math.floor((now - monthStart) / DAY_MS);
+  return completeDays >= MIN_DAYS_FOR_TREND
+    ? `the trend of ${completeDays} complete days`
+    : `the average rate so far (fewer than ${MIN_DAYS_FOR_TREND} complete days)`;
+}
+
 function linearTrend(values: number[]): (x: number) => number {
   const n = values.length;
   const meanX = (n - 1) / 2;

@@ -2,12 +2,19 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   AgentEntity,
   EVENTS_SCHEMA_VERSION,
-  ModelProfileEntity,
   PlatformEvent,
-  RoutingCandidate,
   RoutingDecision,
   UsageEvent,
 } from '@cellport/plugin-platform-common';
+import {
+  AUTO_MODEL,
+  CompiledState,
+  costUsd,
+  decideRoute,
+  RouteInput,
+  routingFeaturesOf,
+  StaticUpstreams,
+} from '@cellport/router';
 import {
   PlatformCatalog,
   PlatformEntities,
@@ -15,6 +22,7 @@ import {
 } from '../catalog/PlatformCatalog';
 import { Clock } from '../clock';
 import { IngestService } from '../ingest/IngestService';
+import { cellRoutingState } from '../replay/cellRoutingState';
 import { DAY_MS, HOUR_MS } from '../rollups/timeRanges';
 
 /** Requests per agent per hour at the daily peak; nights see a fifth of it. */
@@ -28,6 +36,18 @@ const INCIDENT_FAILURE_RATE = 0.03;
  */
 export const DEMO_OUTAGE_ANNOTATION = 'cellport.dev/demo-outage-hours';
 const OUTAGE_FAILURE_RATE = 0.25;
+/**
+ * In an incident or outage hour, the share of requests routed while the agent's first
+ * profile had its circuit open: the moment's conditions, which a replay of the state alone
+ * cannot know (it lists those decisions as differing, for that reason). An agent with no
+ * other profile is refused then, so incidents keep it small enough for the SLOs' budgets.
+ */
+const INCIDENT_BREAKER_SHARE = 0.02;
+const OUTAGE_BREAKER_SHARE = 0.1;
+/** Share of requests naming a model; the rest ask for `auto`, the router's choice. */
+const NAMED_MODEL_SHARE = 0.2;
+/** `max_tokens` as agents ask for it: always bounded, as a per-run cost cap needs. */
+const MAX_TOKENS_ASKED = [256, 512, 1024];
 const BATCH_SIZE = 2000;
 
 /** A small deterministic generator, so a backfill replayed yields the same events and ids. */
@@ -114,11 +134,39 @@ export class DemoBackfill {
   }
 }
 
+/** Each cell's routing state, compiled once per catalog snapshot. */
+const routingStates = new WeakMap<
+  PlatformEntities,
+  Map<string, CompiledState | undefined>
+>();
+
+function demoRoutingState(
+  cell: string,
+  entities: PlatformEntities,
+): CompiledState | undefined {
+  let states = routingStates.get(entities);
+  if (!states) {
+    states = new Map();
+    routingStates.set(entities, states);
+  }
+  if (!states.has(cell)) {
+    const exists = entities.cells.some(c => c.metadata.name === cell);
+    states.set(
+      cell,
+      exists ? cellRoutingState(cell, entities).state : undefined,
+    );
+  }
+  return states.get(cell);
+}
+
 /**
  * One hour of an agent's traffic: a diurnal rate, ~4% fallbacks, and failures and latencies
  * shaped like a healthy platform's, so that SLOs (99.9–99.99%) spend some of their error
  * budget, not all of it: failures are rare, except in the odd incident hour (about one in
  * 400 per agent), and latency tails stay mostly under the reference thresholds (seed 001).
+ * Every route is decided by the gateway's own router (`@cellport/router`) under the state
+ * the reconciler computes for the agent's cell, from recorded features, so a replay of the
+ * unchanged state reproduces them.
  */
 export function demoRequestsFor(
   agent: AgentEntity,
@@ -127,6 +175,12 @@ export function demoRequestsFor(
   outage = false,
 ): PlatformEvent[] {
   const name = agent.metadata.name;
+  const cell = refName(agent.spec.cell);
+  const state = demoRoutingState(cell, entities);
+  const tenant = state?.tenants.get(refName(agent.spec.tenant));
+  const routed = state?.agents.get(name);
+  // An agent its cell does not host gets no traffic, as its gateway would refuse its keys.
+  if (!state || !tenant || !routed) return [];
   const rand = random(hash(`${name}:${hourStart}`));
   const hourOfDay = new Date(hourStart).getUTCHours();
   const diurnal =
@@ -134,75 +188,89 @@ export function demoRequestsFor(
   const count = Math.round(
     PEAK_REQUESTS_PER_HOUR * diurnal * (0.7 + 0.6 * rand()),
   );
-  const profiles = [
-    ...agent.spec.modelProfiles,
-    ...agent.spec.routing.fallbackChain,
-  ]
-    .map(ref =>
-      entities.modelProfiles.find(p => p.metadata.name === refName(ref)),
-    )
-    .filter((p): p is ModelProfileEntity => !!p);
-  if (profiles.length === 0) return [];
-  const dropped = entities.modelProfiles.find(p => !profiles.includes(p));
   const incident = rand() < INCIDENT_HOUR_CHANCE;
   let failureRate = incident ? INCIDENT_FAILURE_RATE : BASE_FAILURE_RATE;
   if (outage) failureRate = OUTAGE_FAILURE_RATE;
+  let breakerShare = incident ? INCIDENT_BREAKER_SHARE : 0;
+  if (outage) breakerShare = OUTAGE_BREAKER_SHARE;
+  const firstPreferred = routed.preferredModels[0];
+  const namedModel =
+    firstPreferred !== undefined
+      ? state.profiles.get(firstPreferred)?.alias
+      : undefined;
+  const primaryDown = new StaticUpstreams(
+    firstPreferred !== undefined ? [firstPreferred] : [],
+  );
   const events: PlatformEvent[] = [];
   for (let i = 0; i < count; i++) {
     const time = hourStart + Math.floor(((i + rand()) / count) * HOUR_MS);
     const id = `demo-${name}-${time}-${i}`;
     const roll = rand();
-    const failed = roll < failureRate;
-    const fellBack = !failed && roll < 0.05 && profiles.length > 1;
-    const chosen = fellBack ? profiles[1] : profiles[0];
     const inputTokens = Math.round(400 + rand() * 3000);
-    const outputTokens = failed ? 0 : Math.round(80 + rand() * 700);
-    const costUsd =
-      (inputTokens * chosen.spec.pricing.inputPerMillionUsd +
-        outputTokens * chosen.spec.pricing.outputPerMillionUsd) /
-      1e6;
+    const breakerOpen = rand() < breakerShare;
+    const input: RouteInput = {
+      state,
+      principal: { tenant, agent: routed },
+      modelType: 'chat',
+      requestedModel:
+        namedModel !== undefined && rand() < NAMED_MODEL_SHARE
+          ? namedModel
+          : AUTO_MODEL,
+      classification: tenant.classification,
+      requiredCapabilities: [],
+      // The gateway's estimate errs low; the bound is what any tokenizer could make of it.
+      estimatedInputTokens: Math.round(inputTokens * 0.9),
+      promptTokenBound: Math.round(inputTokens * 1.2),
+      maxOutputTokens: MAX_TOKENS_ASKED[Math.floor(rand() * 3)],
+      choices: 1,
+      complexity: Math.round(rand() * 100) / 100,
+    };
+    const plan = decideRoute(
+      input,
+      breakerOpen ? primaryDown : StaticUpstreams.calm,
+    );
+    const refusal = plan.refusal;
+    const failed = refusal === undefined && roll < failureRate;
+    const fellBack = !failed && roll < 0.05 && plan.attempts.length > 1;
+    const chosen = fellBack ? plan.attempts[1] : plan.attempts[0];
+    const served = chosen !== undefined && !failed;
+    const outputTokens = served ? Math.round(80 + rand() * 700) : 0;
+    const charged = refusal ? 0 : inputTokens;
     // Long tails: a high power of a uniform draw is mostly small, now and then large.
     const upstream = failed ? 30000 : Math.round(250 + rand() ** 3 * 2500);
+    let outcome: UsageEvent['outcome'] = 'success';
+    if (refusal) outcome = refusal.status >= 500 ? 'error' : 'rejected';
+    else if (failed) outcome = 'error';
+    let errorClass: UsageEvent['errorClass'];
+    if (refusal) errorClass = refusal.errorClass;
+    else if (failed) errorClass = 'upstream-timeout';
     const scope = {
       schemaVersion: EVENTS_SCHEMA_VERSION as typeof EVENTS_SCHEMA_VERSION,
       requestId: `${id}-r`,
       timestamp: new Date(time).toISOString(),
-      gateway: `gw-${refName(agent.spec.cell)}-0`,
-      cell: refName(agent.spec.cell),
-      tenant: refName(agent.spec.tenant),
+      gateway: `gw-${cell}-0`,
+      cell,
+      tenant: tenant.id,
       agent: name,
-      stateVersion: 'demo',
-      outcome: failed ? ('error' as const) : ('success' as const),
-      ...(failed ? { errorClass: 'upstream-timeout' as const } : {}),
+      stateVersion: state.version,
+      outcome,
+      ...(errorClass ? { errorClass } : {}),
     };
-    const candidates: RoutingCandidate[] = profiles.map((p, rank) => ({
-      modelProfile: p.metadata.name,
-      kept: true,
-      rank,
-    }));
-    if (dropped) {
-      candidates.push({
-        modelProfile: dropped.metadata.name,
-        kept: false,
-        dropReason: 'not-allowed',
-        detail: 'not in the tenant allowlist',
-      });
-    }
     const decision: RoutingDecision = {
       ...scope,
       id: `${id}-d`,
       type: 'routing-decision',
-      requestedModel: profiles[0].metadata.name,
-      policy: agent.spec.routing.policy,
-      complexityScore: Math.round(rand() * 100) / 100,
-      requiredCapabilities: agent.spec.routing.requiredCapabilities,
-      estimatedInputTokens: inputTokens,
-      candidates,
-      ...(failed ? {} : { chosen: chosen.metadata.name }),
+      requestedModel: input.requestedModel,
+      policy: plan.policy,
+      complexityScore: input.complexity,
+      requiredCapabilities: plan.requiredCapabilities,
+      estimatedInputTokens: input.estimatedInputTokens,
+      candidates: plan.candidates,
+      ...(served ? { chosen: chosen.id } : {}),
       fallbacks: fellBack
         ? [
             {
-              modelProfile: profiles[0].metadata.name,
+              modelProfile: plan.attempts[0].id,
               errorClass: 'upstream-unavailable',
               status: 503,
               latencyMs: Math.round(50 + rand() * 200),
@@ -210,26 +278,27 @@ export function demoRequestsFor(
           ]
         : [],
       routerDecisionMs: Math.round((0.5 + rand() ** 3 * 40) * 10) / 10,
+      features: routingFeaturesOf(input),
     };
     const usage: UsageEvent = {
       ...scope,
       id: `${id}-u`,
       type: 'usage',
-      ...(failed ? {} : { modelProfile: chosen.metadata.name }),
-      provider: chosen.spec.provider,
+      ...(served ? { modelProfile: chosen.id } : {}),
+      ...(chosen ? { provider: chosen.provider } : {}),
       stream: rand() < 0.7,
-      inputTokens,
+      inputTokens: charged,
       outputTokens,
       tokensEstimated: false,
-      costUsd,
+      costUsd: chosen ? costUsd(chosen, charged, outputTokens) : 0,
       cached: false,
       gatewayOverheadMs: Math.round(2 + rand() ** 40 * 400),
-      upstreamLatencyMs: upstream,
-      timeToFirstTokenMs: failed
-        ? undefined
-        : Math.min(upstream, Math.round(120 + rand() ** 30 * 2500)),
-      totalLatencyMs: upstream + 15,
-      status: failed ? 504 : 200,
+      ...(chosen ? { upstreamLatencyMs: upstream } : {}),
+      timeToFirstTokenMs: served
+        ? Math.min(upstream, Math.round(120 + rand() ** 30 * 2500))
+        : undefined,
+      totalLatencyMs: chosen ? upstream + 15 : 3,
+      status: refusal?.status ?? (failed ? 504 : 200),
       demo: true,
     };
     events.push(decision, usage);

@@ -82,4 +82,28 @@ export class DeployAuditLog {
       objects: JSON.parse(row.objects) as DeployObjectResult[],
     }));
   }
+
+  /**
+   * When each of `entityRefs` was first applied successfully (epoch ms); refs never applied
+   * are absent. Capacity is charged from then on, not from when it was registered.
+   */
+  async firstApplied(entityRefs: string[]): Promise<Map<string, number>> {
+    if (entityRefs.length === 0) return new Map();
+    // Refs differ only in case across writers (kind spelled `InferenceDeployment` or not).
+    const refs = entityRefs.map(ref => ref.toLocaleLowerCase('en-US'));
+    const rows: Array<{ ref: string; at: number | string }> = await this.db(
+      TABLE,
+    )
+      .whereRaw(
+        `lower(entity_ref) in (${refs.map(() => '?').join(', ')})`,
+        refs,
+      )
+      .where('result', 'applied')
+      .groupByRaw('lower(entity_ref)')
+      .select(
+        this.db.raw('lower(entity_ref) as ref'),
+        this.db.raw('min(at) as at'),
+      );
+    return new Map(rows.map(row => [row.ref, Number(row.at)]));
+  }
 }

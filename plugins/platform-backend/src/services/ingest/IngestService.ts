@@ -1,4 +1,5 @@
 import {
+  IngestResult as PlatformIngestResult,
   PlatformEvent,
   RoutingDecision,
   UsageEvent,
@@ -14,13 +15,8 @@ import {
 } from './eventRows';
 import { insertNewRows } from '../../database/bulkWrite';
 
-/** What happened to a batch. `stored + duplicates` is the number of events received. */
-export interface IngestResult {
-  /** Events newly stored and counted in the rollups. */
-  stored: number;
-  /** Events whose id was already stored (a replay), or repeated within the batch: ignored. */
-  duplicates: number;
-}
+/** What happened to a batch (`stored + duplicates` is the number received): the API's answer. */
+export type IngestResult = Omit<PlatformIngestResult, 'received'>;
 
 export interface IngestOptions {
   /** Marks every event of the batch as backfilled demo history. */

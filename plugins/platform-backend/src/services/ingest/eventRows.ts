@@ -14,6 +14,37 @@ function dropReasons(decision: RoutingDecision): string {
   return reasons.size ? `,${[...reasons].sort().join(',')},` : '';
 }
 
+function firstChoice(decision: RoutingDecision): string | null {
+  for (const candidate of decision.candidates) {
+    if (candidate.kept && candidate.rank === 0) return candidate.modelProfile;
+  }
+  return null;
+}
+
+/**
+ * The features a replay reads, in columns. A decision from a gateway that predates recorded
+ * features still has its complexity, prompt estimate and capabilities; the rest stays NULL.
+ */
+function featureColumns(decision: RoutingDecision) {
+  const features = decision.features;
+  return {
+    features_version: features?.featuresVersion ?? null,
+    model_type: features?.modelType ?? null,
+    classification: features?.classification ?? null,
+    complexity: features?.complexity ?? decision.complexityScore,
+    prompt_tokens:
+      features?.estimatedInputTokens ?? decision.estimatedInputTokens,
+    prompt_token_bound: features?.promptTokenBound ?? null,
+    max_output_tokens: features?.maxOutputTokens ?? null,
+    choices: features?.choices ?? null,
+    required_capabilities: (
+      features?.requiredCapabilities ?? decision.requiredCapabilities
+    ).join(','),
+    remaining_budget_usd: features?.remainingBudgetUsd ?? null,
+    first_choice: firstChoice(decision),
+  };
+}
+
 export function decisionRow(decision: RoutingDecision, demo: boolean) {
   return {
     id: decision.id,
@@ -34,6 +65,7 @@ export function decisionRow(decision: RoutingDecision, demo: boolean) {
     state_version: decision.stateVersion,
     demo,
     body: JSON.stringify(decision),
+    ...featureColumns(decision),
   };
 }
 
@@ -90,6 +122,17 @@ export const DECISION_COLUMNS = specs({
   state_version: 'text',
   demo: 'boolean',
   body: 'text',
+  features_version: 'integer',
+  model_type: 'text',
+  classification: 'text',
+  complexity: 'double',
+  prompt_tokens: 'integer',
+  prompt_token_bound: 'integer',
+  max_output_tokens: 'integer',
+  choices: 'integer',
+  required_capabilities: 'text',
+  remaining_budget_usd: 'double',
+  first_choice: 'text',
 });
 
 /** The columns of platform_usage_events that ingest writes, with their types. */

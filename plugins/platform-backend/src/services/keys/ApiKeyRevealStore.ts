@@ -1,5 +1,8 @@
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
-import type { RevealedApiKey } from '@cellport/plugin-platform-common';
+import type {
+  RevealedApiKey,
+  SealApiKeyRequest,
+} from '@cellport/plugin-platform-common';
 import { Knex } from 'knex';
 import {
   createCipheriv,
@@ -13,15 +16,8 @@ import { Clock } from '../clock';
 const TABLE = 'platform_api_key_reveals';
 const CIPHER = 'aes-256-gcm';
 
-/** What the scaffolder seals, and what one reveal gives back. */
-export interface SealedApiKey {
-  apiKey: string;
-  /** Tenant entity ref. */
-  tenant: string;
-  agent?: string;
-  /** User entity ref that may reveal it; absent: anyone allowed platform.runtime.manage. */
-  forUser?: string;
-}
+/** What the scaffolder seals (`POST /api-keys/reveals`), and what one reveal gives back. */
+export type SealedApiKey = SealApiKeyRequest;
 
 /** Who asks for a reveal: a user entity ref, and whether they may manage runtimes. */
 export interface RevealRequester {

@@ -58,4 +58,41 @@ describe('ApiKeyStore', () => {
       expect(rotatedOut.get('a'.repeat(64))).toBe('2026-12-03T09:00:00.000Z');
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'purges a minted key once the rotation that retired it has ended, keeping the rotation, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const clock = new ManualClock(Date.UTC(2026, 11, 3, 8));
+      const store = new ApiKeyStore(knex, clock);
+      const hour = 3600_000;
+      // The catalog key is rotated to a minted one, which is rotated in turn an hour later.
+      await store.rotate({
+        old,
+        successor: { sha256: 'b'.repeat(64), prefix: 'cpk_new001' },
+        rotatedBy: 'user:default/nora.owner',
+        expiresAt: clock.now() + hour,
+      });
+      clock.advance(hour);
+      await store.rotate({
+        old: { ...old, sha256: 'b'.repeat(64), prefix: 'cpk_new001' },
+        successor: { sha256: 'c'.repeat(64), prefix: 'cpk_new002' },
+        rotatedBy: 'user:default/nora.owner',
+        expiresAt: clock.now() + hour,
+      });
+      expect(await store.purgeExpired()).toBe(0);
+
+      clock.advance(hour);
+      expect(await store.purgeExpired()).toBe(1);
+      const { minted, rotatedOut } = await store.managed();
+      expect(minted.map(k => k.prefix)).toEqual(['cpk_new002']);
+      // Both rotations stay: the catalog's key and the purged one remain expired.
+      expect([...rotatedOut.keys()].sort()).toEqual([
+        'a'.repeat(64),
+        'b'.repeat(64),
+      ]);
+      expect(await store.purgeExpired()).toBe(0);
+    },
+  );
 });

@@ -83,4 +83,18 @@ export class ApiKeyStore {
       throw error;
     }
   }
+
+  /**
+   * Deletes the minted keys whose rotation ended before `cutoff` (ms since the epoch): they
+   * can never work again. The rotation rows stay, small, so a key the catalog still lists
+   * stays expired rather than coming back to life. The number deleted.
+   */
+  async purgeExpired(cutoff: number = this.clock.now()): Promise<number> {
+    return this.db(KEYS)
+      .whereIn(
+        'sha256',
+        this.db(ROTATIONS).where('expires_at', '<=', cutoff).select('sha256'),
+      )
+      .delete();
+  }
 }

@@ -193,6 +193,7 @@ export class ReconcilerService {
     const { state, warnings } = computeDesiredState(cell, entities, {
       extraApiKeys: this.options.extraApiKeys,
       managedApiKeys: await this.options.apiKeys?.managed(),
+      now,
     });
     for (const warning of warnings) logger.warn(`Cell ${name}: ${warning}`);
     const target = this.targetOf(cell);

@@ -168,4 +168,41 @@ describe('computeDesiredState: API keys', () => {
     });
     expect(keys[sha('4')]).toBeUndefined();
   });
+
+  it('prunes keys that have expired by the time the state is computed', async () => {
+    const checkout = annotated(byName('checkout-assistant'), [
+      {
+        sha256: sha('1'),
+        prefix: 'cpk_gone01',
+        expiresAt: '2026-12-02T00:00:00.000Z',
+      },
+      {
+        sha256: sha('2'),
+        prefix: 'cpk_live01',
+        expiresAt: '2026-12-09T00:00:00.000Z',
+      },
+      { sha256: sha('3'), prefix: 'cpk_rotd01' },
+    ]);
+    const entities = [
+      ...TEST_ENTITIES.filter(e => e.metadata.name !== 'checkout-assistant'),
+      checkout,
+    ];
+    const { state } = await stateOf(entities, {
+      managedApiKeys: {
+        minted: [],
+        // Rotated out, overlap ended yesterday: pruned although its catalog entry has no end.
+        rotatedOut: new Map([[sha('3'), '2026-12-02T12:00:00.000Z']]),
+      },
+      now: Date.parse('2026-12-03T00:00:00.000Z'),
+    });
+    const prefixes = state.apiKeys.map(k => k.prefix);
+    expect(prefixes).toContain('cpk_live01');
+    expect(prefixes).not.toContain('cpk_gone01');
+    expect(prefixes).not.toContain('cpk_rotd01');
+    // Exactly at its end a key is gone, as the gateway itself refuses it then.
+    const atEnd = await stateOf(entities, {
+      now: Date.parse('2026-12-09T00:00:00.000Z'),
+    });
+    expect(atEnd.state.apiKeys.map(k => k.prefix)).not.toContain('cpk_live01');
+  });
 });

@@ -69,6 +69,12 @@ export function computeDesiredState(
     extraApiKeys?: GatewayApiKey[];
     /** Keys minted and rotated out by the portal (the platform database). */
     managedApiKeys?: ManagedApiKeys;
+    /**
+     * The time keys' expiry is read at (ms since the epoch): a key expired by then is left out,
+     * so gateways' states do not grow with every rotation. Absent from a gateway's state, a
+     * key is refused, as it would be for having expired.
+     */
+    now?: number;
   } = {},
 ): ComputedState {
   const warnings: string[] = [];
@@ -155,7 +161,9 @@ export function computeDesiredState(
     tenants: byId(
       tenants.map(t => toGatewayTenant(t, allowlists.get(t.metadata.name)!)),
     ),
-    apiKeys: [...apiKeys].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1)),
+    apiKeys: apiKeys
+      .filter(key => !isExpired(key, options.now))
+      .sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1)),
     modelProfiles: byId(modelProfiles),
     agents: byId(gatewayAgents),
   } as const;
@@ -299,6 +307,14 @@ function gatewayApiKeys(
     bySha.delete(sha256);
   }
   return [...bySha.values()];
+}
+
+function isExpired(key: GatewayApiKey, now: number | undefined): boolean {
+  return (
+    now !== undefined &&
+    key.expiresAt !== undefined &&
+    Date.parse(key.expiresAt) <= now
+  );
 }
 
 function expiresSooner(a: GatewayApiKey, b: GatewayApiKey): boolean {

@@ -1,8 +1,8 @@
 import {
   LatencyMetric,
   SloObjective,
-  SloState,
   sloState,
+  SloStatus as ApiSloStatus,
 } from '@cellport/plugin-platform-common';
 import { Clock } from '../clock';
 import {
@@ -25,9 +25,7 @@ import {
   TrafficSummary,
 } from '../rollups/TrafficSummary';
 import {
-  AlertState,
   BURN_WINDOWS,
-  BurnRateAlert,
   burnRate,
   BurnWindow,
   evaluateAlerts,
@@ -57,49 +55,20 @@ function sumSince(points: SummaryPoint[], from: number): TrafficSummary {
  * The error budget of an SLO over its window, in events. `remainingFraction` is 1 for an
  * untouched budget, 0 when it is spent and negative when overspent.
  */
-export interface ErrorBudget {
-  /** Bad events the objective allows over the window: (1 - target) × total events. */
-  allowedBadEvents: number;
-  /** Bad events so far in the window. */
-  consumedBadEvents: number;
-  remainingBadEvents: number;
-  consumedFraction: number;
-  remainingFraction: number;
-}
-
-/** The budget as it stood at the end of each day of the window, for a burn-down chart. */
-export interface ErrorBudgetPoint {
-  timestamp: string;
-  consumedFraction: number;
-  remainingFraction: number;
-}
+type ErrorBudget = Required<ApiSloStatus['errorBudget']>;
+type ErrorBudgetPoint = NonNullable<ApiSloStatus['budgetSeries']>[number];
 
 /**
- * Where one SLO stands. Good events: for availability, requests the platform did not fail
- * (outcome other than `error`); for latency, requests whose metric was at or under
- * `thresholdMs`. The SLI is good / total over the rolling window.
+ * Where one SLO stands: the API's `SloStatus` (openapi.yaml) with what the document leaves
+ * optional and the engine always computes.
  */
-export interface SloStatus {
-  objective: SloObjective;
-  /** Whether the objective came from the entity or the reference defaults. */
-  source: 'entity' | 'default';
-  windowStart: string;
-  windowEnd: string;
-  totalEvents: number;
-  goodEvents: number;
-  /** null without events in the window. */
-  sli: number | null;
-  meetingObjective: boolean;
-  errorBudget: ErrorBudget;
-  /** Percentiles of a latency objective's metric over the window, from the histograms. */
-  latency?: { p50: number | null; p95: number | null; p99: number | null };
-  burnRates: Record<BurnWindow, number>;
-  alerts: BurnRateAlert[];
-  alertState: AlertState;
-  /** One word that cannot contradict the budget (`sloState` in platform-common). */
-  state: SloState;
-  budgetSeries: ErrorBudgetPoint[];
-}
+export type SloStatus = ApiSloStatus &
+  Required<
+    Pick<
+      ApiSloStatus,
+      'windowStart' | 'windowEnd' | 'meetingObjective' | 'budgetSeries'
+    >
+  > & { errorBudget: ErrorBudget };
 
 interface GoodTotal {
   good: number;

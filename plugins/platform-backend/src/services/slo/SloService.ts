@@ -1,19 +1,20 @@
 import { NotFoundError } from '@backstage/errors';
-import { DEFAULT_SLOS, SloObjective } from '@cellport/plugin-platform-common';
+import {
+  DEFAULT_SLOS,
+  SloObjective,
+  SloReport as ApiSloReport,
+} from '@cellport/plugin-platform-common';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
 import { RollupFilter } from '../rollups/RollupStore';
 import { SloEngine, SloStatus } from './SloEngine';
 
 /** What an SLO report is about: a whole cell, one tenant, or one agent. */
-export interface SloScope {
-  kind: 'cell' | 'tenant' | 'agent';
-  name: string;
-}
+export type SloScope = ApiSloReport['scope'];
 
-export interface SloReport {
-  scope: SloScope;
+/** The API's `SloReport`, with the engine's statuses. */
+export type SloReport = Omit<ApiSloReport, 'objectives'> & {
   objectives: SloStatus[];
-}
+};
 
 /**
  * SLO reports per cell, tenant and agent. Objectives come from the Cell's or Agent's `slos`

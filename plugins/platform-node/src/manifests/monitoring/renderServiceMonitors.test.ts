@@ -32,7 +32,21 @@ describe('renderServiceMonitors', () => {
             matchLabels: { 'app.kubernetes.io/component': 'gateway' },
           },
           namespaceSelector: { matchNames: ['cellport-runtime'] },
-          endpoints: [{ port: 'http', path: '/metrics', interval: '15s' }],
+          endpoints: [
+            {
+              port: 'http',
+              path: '/metrics',
+              interval: '15s',
+              relabelings: [
+                {
+                  sourceLabels: [
+                    '__meta_kubernetes_service_label_cellport_dev_cell',
+                  ],
+                  targetLabel: 'cell',
+                },
+              ],
+            },
+          ],
         },
       }),
     ]);

@@ -9,6 +9,15 @@ const SCRAPED_COMPONENTS: Record<string, { interval: string }> = {
 };
 
 /**
+ * Every scraped series carries its cell as `cell`, from the Service's `cellport.dev/cell`
+ * label: the SLO rules select a cell's series by it, whichever namespace or cluster serves it.
+ */
+const CELL_LABEL = {
+  sourceLabels: ['__meta_kubernetes_service_label_cellport_dev_cell'],
+  targetLabel: 'cell',
+};
+
+/**
  * A prometheus-operator ServiceMonitor for every rendered Service of a component that serves
  * `/metrics` (the gateway, vLLM), selecting the Service by its own labels. Rendered apart from
  * the workloads because only clusters running prometheus-operator have the CRD: deploy/ lists
@@ -34,7 +43,12 @@ export function renderServiceMonitors(manifests: Manifest[]): Manifest[] {
           selector: { matchLabels: { ...labels } },
           namespaceSelector: { matchNames: [manifest.metadata.namespace!] },
           endpoints: [
-            { port: 'http', path: '/metrics', interval: scrape.interval },
+            {
+              port: 'http',
+              path: '/metrics',
+              interval: scrape.interval,
+              relabelings: [CELL_LABEL],
+            },
           ],
         },
       },

@@ -27,7 +27,8 @@ describe('BlastRadiusCard', () => {
       getCostBreakdown: jest.fn(async (_range, _scope, { groupBy }) => ({
         from: '',
         to: '',
-        groupBy,
+        groupBy:
+          groupBy === 'modelProfile' ? ('model_profile' as const) : groupBy,
         granularity: 'day' as const,
         totalUsd: 2,
         series: [],

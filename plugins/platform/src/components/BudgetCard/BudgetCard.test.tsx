@@ -30,6 +30,11 @@ describe('BudgetCard', () => {
     expect(group).toHaveTextContent(
       'Month-end forecast: $42,000 (105.0% of budget), over budget',
     );
+    // The budget covers GPUs too, and says what the forecast rests on.
+    expect(group).toHaveTextContent('Covers LLM tokens $9,500 + GPUs $20,500');
+    expect(group).toHaveTextContent(
+      'Forecast from the trend of 22 complete days of token and GPU spend.',
+    );
   });
 
   it('says when there are no tenants', async () => {

@@ -8,6 +8,16 @@ import { platformApiRef, TenantBudgetReport } from '../../api';
 import { formatPercent, formatUsd } from '../format';
 import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
+/** What the budget's figures count, and how the spend splits. */
+function coverage(report: TenantBudgetReport): string {
+  const parts = [
+    report.covers.includes('tokens') &&
+      `LLM tokens ${formatUsd(report.tokenUsd)}`,
+    report.covers.includes('gpus') && `GPUs ${formatUsd(report.gpuUsd)}`,
+  ].filter(Boolean);
+  return `Covers ${parts.join(' + ')}`;
+}
+
 function TenantBudget({ report }: { report: TenantBudgetReport }) {
   const over = report.forecastUsd > report.budgetUsd;
   return (
@@ -16,6 +26,9 @@ function TenantBudget({ report }: { report: TenantBudgetReport }) {
       <Typography>
         {formatUsd(report.monthToDateUsd)} of {formatUsd(report.budgetUsd)}{' '}
         spent in {report.month} ({formatPercent(report.usedFraction, 1)})
+      </Typography>
+      <Typography variant="body2" color="textSecondary">
+        {coverage(report)}
       </Typography>
       <LinearProgress
         variant="determinate"
@@ -27,6 +40,9 @@ function TenantBudget({ report }: { report: TenantBudgetReport }) {
         Month-end forecast: {formatUsd(report.forecastUsd)} (
         {formatPercent(report.forecastFraction, 1)} of budget)
         {over ? ', over budget' : ''}
+      </Typography>
+      <Typography variant="caption" color="textSecondary">
+        Forecast from {report.forecastBasis}.
       </Typography>
     </Box>
   );

@@ -1,5 +1,6 @@
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Grid from '@material-ui/core/Grid';
+import { AlertsCard } from '../AlertsCard';
 import { BlastRadiusCard } from '../BlastRadiusCard';
 import { EntityDeployCard } from '../DeployCard';
 import { PageToolbar } from '../PageToolbar';
@@ -8,7 +9,7 @@ import { SloCards } from '../SloCards';
 import { TrafficCard } from '../TrafficCard';
 
 /**
- * The Cell's "Dashboard" tab: SLOs, traffic, who is in the blast radius, runtime sync, and
+ * The Cell's "Dashboard" tab: firing alerts, SLOs, traffic, who is in the blast radius, runtime sync, and
  * deploying its manifests to its cluster.
  */
 export function CellDashboard() {
@@ -18,6 +19,9 @@ export function CellDashboard() {
     <>
       <PageToolbar note="SLOs and error budgets are over each SLO's own window; the rest over the time range." />
       <Grid container spacing={3}>
+        <Grid item xs={12}>
+          <AlertsCard cell={cell} />
+        </Grid>
         <Grid item xs={12}>
           <SloCards scope={{ cell }} />
         </Grid>

@@ -98,6 +98,7 @@ describe('CellsPage', () => {
             sloState: 'exhausted' as const,
             errorBudgetRemaining: -0.25,
             monthToDateUsd: 1250.5,
+            monthToDateGpuUsd: 1000,
             runtime: {
               cell: 'meridian-dedicated',
               gateway: {
@@ -175,6 +176,7 @@ describe('CellsPage', () => {
     expect(meridian).not.toHaveTextContent(/\bok\b/);
     expect(meridian).toHaveTextContent('exhausted (1.25× spent)');
     expect(meridian).toHaveTextContent('$1,251 / $40,000');
+    expect(meridian).toHaveTextContent('incl. GPUs $1,000');
     expect(meridian).toHaveTextContent('failing');
     const shared = screen.getByText('eu-west-shared-1').closest('tr')!;
     expect(shared).toHaveTextContent('ok');

@@ -27,6 +27,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { CellSummary, platformApiRef } from '../../api';
 import { resolveRefs } from '../entityRefs';
 import { formatBudgetLeft, formatUsd } from '../format';
+import Typography from '@material-ui/core/Typography';
 import { SloStateChip, RuntimeSyncChip, runtimeSyncLabel } from '../StateChips';
 
 type CellRow = {
@@ -94,10 +95,17 @@ const columns: TableColumn<CellRow>[] = [
     title: 'Cost MTD / budget',
     field: 'monthToDateUsd',
     type: 'numeric',
-    render: row =>
-      `${formatUsd(row.monthToDateUsd)} / ${
-        row.budgetUsd ? formatUsd(row.budgetUsd) : 'no budget'
-      }`,
+    render: row => (
+      <>
+        {formatUsd(row.monthToDateUsd)} /{' '}
+        {row.budgetUsd ? formatUsd(row.budgetUsd) : 'no budget'}
+        {row.summary?.monthToDateGpuUsd !== undefined && (
+          <Typography variant="caption" display="block" color="textSecondary">
+            incl. GPUs {formatUsd(row.summary.monthToDateGpuUsd)}
+          </Typography>
+        )}
+      </>
+    ),
   },
   {
     title: 'Runtime sync',

@@ -155,4 +155,48 @@ describe('CostCard', () => {
       (await screen.findAllByText(/platform.cost.read/)).length,
     ).toBeGreaterThan(0);
   });
+
+  it('compares the range with the previous one of the same length, and names the top movers', async () => {
+    const previous: CostBreakdown = {
+      ...breakdown,
+      from: '2026-11-19T00:00:00.000Z',
+      to: '2026-11-21T00:00:00.000Z',
+      totalUsd: 35,
+      groups: [group('meridian-bank', 20), group('acme', 15)],
+    };
+    const api = mockPlatformApi({
+      // The previous range ends a week ago; the page's range ends now.
+      getCostBreakdown: jest.fn(async range =>
+        Date.parse(range.to) < Date.now() - 3600_000 ? previous : breakdown,
+      ),
+    });
+    await renderWithPlatform(<CostCard scope={{ cell: 'c' }} />, {
+      api,
+      search: '?range=7d',
+    });
+    expect(await screen.findByText('$42.50 in token cost')).toBeInTheDocument();
+    const [current] = (api.getCostBreakdown as jest.Mock).mock.calls[0];
+    const week = 7 * 24 * 3600_000;
+    expect(api.getCostBreakdown).toHaveBeenCalledWith(
+      {
+        from: new Date(Date.parse(current.from) - week).toISOString(),
+        to: current.from,
+      },
+      { cell: 'c' },
+      { groupBy: 'tenant', granularity: 'day' },
+    );
+    expect(
+      screen.getByLabelText('Change against the previous period'),
+    ).toHaveTextContent(
+      'Against the previous period of the same length ($35.00): +$7.50 (+21.4%)',
+    );
+    const rows = screen
+      .getByRole('table', { name: 'Top movers' })
+      .querySelectorAll('tbody tr');
+    expect([...rows].map(r => r.textContent)).toEqual([
+      'meridian-bank$20.00$40.00+$20.00 (+100.0%)',
+      'acme$15.00$0.00−$15.00 (−100.0%)',
+      'northwind$0.00$2.50+$2.50 (new)',
+    ]);
+  });
 });

@@ -6,12 +6,14 @@ import Typography from '@material-ui/core/Typography';
 import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { CostGroupBy, platformApiRef, PlatformScope } from '../../api';
-import { bucketLabel } from '../bucketLabel';
+import { bucketLabel, readerTimeZone } from '../bucketLabel';
 import { StackedBarChart } from '../charts';
 import { formatUsd } from '../format';
 import { useTimeRange } from '../TimeRangePicker';
 import { bucketStarts, costBuckets } from './costBuckets';
 import { PlatformErrorPanel } from '../PlatformErrorPanel';
+import { compareCost, previousRange } from './costComparison';
+import { CostComparisonTable } from './CostComparisonTable';
 
 const GROUPS: Record<CostGroupBy, string> = {
   tenant: 'Tenant',
@@ -21,8 +23,9 @@ const GROUPS: Record<CostGroupBy, string> = {
 };
 
 /**
- * Token cost over the page's range, stacked by tenant, agent or model (`?costBy=` in the URL).
- * Hourly up to two days, daily beyond, so bars stay countable.
+ * Token cost over the page's range, stacked by tenant, agent or model (`?costBy=` in the URL),
+ * against the previous range of the same length, with the groups that moved most. Hourly up to
+ * two days, daily beyond, so bars stay countable.
  */
 export function CostCard(props: {
   scope: PlatformScope;
@@ -38,10 +41,14 @@ export function CostCard(props: {
   const span = Date.parse(range.to) - Date.parse(range.from);
   const granularity = span <= 2 * 24 * 3600_000 ? 'hour' : 'day';
 
-  const { value, loading, error } = useAsync(
-    () => api.getCostBreakdown(range, scope, { groupBy, granularity }),
-    [api, range, groupBy, granularity, scope.cell, scope.tenant, scope.agent],
-  );
+  const { value, loading, error } = useAsync(async () => {
+    const options = { groupBy, granularity } as const;
+    const [current, previous] = await Promise.all([
+      api.getCostBreakdown(range, scope, options),
+      api.getCostBreakdown(previousRange(range), scope, options),
+    ]);
+    return { ...current, comparison: compareCost(current, previous) };
+  }, [api, range, groupBy, granularity, scope.cell, scope.tenant, scope.agent]);
 
   const picker = (
     <TextField
@@ -103,7 +110,14 @@ export function CostCard(props: {
           keys={keys}
           buckets={buckets}
           formatValue={formatUsd}
+          xCaption={`Times in ${readerTimeZone()}`}
         />
+        <Box mt={2}>
+          <CostComparisonTable
+            comparison={value.comparison}
+            groupLabel={GROUPS[groupBy]}
+          />
+        </Box>
       </>
     );
   }

@@ -1,4 +1,6 @@
+import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
+import Link from '@material-ui/core/Link';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -14,6 +16,9 @@ import {
   formatTokens,
   formatUsd,
 } from '../format';
+import { FactsTable } from '../FactsTable';
+import { latencyFacts } from './latencyFacts';
+import { traceUrl } from './traceUrl';
 
 function Section(props: { title: string; children: ReactNode }) {
   return (
@@ -26,26 +31,20 @@ function Section(props: { title: string; children: ReactNode }) {
   );
 }
 
-function Facts({
-  rows,
-  label,
-}: {
-  rows: Array<[string, ReactNode]>;
-  label: string;
-}) {
+/** The request's trace: a link when a trace viewer is configured, else its id. */
+function TraceFact({ traceId }: { traceId: string }) {
+  const config = useApi(configApiRef);
+  const href = traceUrl(
+    config.getOptionalString('platform.traceViewerUrl'),
+    traceId,
+  );
+  if (!href) {
+    return <>{traceId}</>;
+  }
   return (
-    <Table size="small" aria-label={label}>
-      <TableBody>
-        {rows.map(([name, value]) => (
-          <TableRow key={name}>
-            <TableCell component="th" scope="row" style={{ width: '40%' }}>
-              {name}
-            </TableCell>
-            <TableCell>{value}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <Link href={href} target="_blank" rel="noopener noreferrer">
+      Open trace
+    </Link>
   );
 }
 
@@ -58,11 +57,19 @@ export function DecisionDetails({ detail }: { detail: DecisionDetail }) {
   );
   return (
     <>
-      <Facts
+      <FactsTable
         label="Decision"
         rows={[
           ['Time', `${formatTime(decision.timestamp)} UTC`],
           ['Request', decision.requestId],
+          ...(decision.traceId
+            ? [
+                ['Trace', <TraceFact traceId={decision.traceId} />] as [
+                  string,
+                  ReactNode,
+                ],
+              ]
+            : []),
           ['Tenant / agent', `${decision.tenant} / ${decision.agent ?? '—'}`],
           ['Asked for', decision.requestedModel],
           ['Policy', decision.policy],
@@ -117,7 +124,7 @@ export function DecisionDetails({ detail }: { detail: DecisionDetail }) {
         {decision.fallbacks.length === 0 ? (
           <Typography>None: the first route answered.</Typography>
         ) : (
-          <Facts
+          <FactsTable
             label="Fallbacks tried"
             rows={decision.fallbacks.map((f, i) => [
               `${i + 1}. ${f.modelProfile}`,
@@ -130,7 +137,7 @@ export function DecisionDetails({ detail }: { detail: DecisionDetail }) {
       </Section>
       <Section title="Usage">
         {usage ? (
-          <Facts
+          <FactsTable
             label="Usage"
             rows={[
               [
@@ -144,10 +151,7 @@ export function DecisionDetails({ detail }: { detail: DecisionDetail }) {
                 )} out${usage.tokensEstimated ? ' (estimated)' : ''}`,
               ],
               ['Cost', formatUsd(usage.costUsd)],
-              ['Total latency', formatMs(usage.totalLatencyMs)],
-              ['Gateway overhead', formatMs(usage.gatewayOverheadMs)],
-              ['Upstream latency', formatMs(usage.upstreamLatencyMs)],
-              ['Time to first token', formatMs(usage.timeToFirstTokenMs)],
+              ...latencyFacts(usage, decision.fallbacks),
               ['HTTP status', usage.status],
               ['Cached', usage.cached ? 'yes' : 'no'],
             ]}

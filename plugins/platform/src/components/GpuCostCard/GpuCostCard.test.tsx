@@ -26,7 +26,7 @@ describe('GpuCostCard', () => {
     );
     const row = await screen.findByRole('table', { name: 'GPU cost' });
     expect(row).toHaveTextContent(
-      '96 h (pods seen for 75% of the range, catalog minimum for the rest)',
+      '96 h (pods seen for 75% of the range, catalog minimum since its first apply for the rest)',
     );
     expect(row).toHaveTextContent('$384.00 ($4.00/GPU-h)');
     expect(row).toHaveTextContent('$96.00 (25%)');
@@ -36,6 +36,33 @@ describe('GpuCostCard', () => {
       expect.anything(),
       'meridian-dedicated',
     );
+  });
+
+  it('says what each figure rests on', async () => {
+    const [seen, applied] = gpuReport.deployments;
+    const never = { ...applied, gpuHoursSource: 'not-applied' as const };
+    const api = mockPlatformApi({
+      getGpuCost: jest.fn(async () => ({
+        ...gpuReport,
+        deployments: [
+          { ...seen, gpuHoursSource: 'observed' as const },
+          applied,
+          never,
+        ],
+      })),
+    });
+    await renderWithPlatform(<GpuCostCard cell="meridian-dedicated" />, {
+      api,
+    });
+    expect(
+      await screen.findByText(/pods seen in the cluster/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/catalog minimum replicas since its first apply/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/never applied, so not charged/),
+    ).toBeInTheDocument();
   });
 
   it('says what to do without GPU deployments', async () => {

@@ -5,10 +5,6 @@ import {
   TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import MuiTable from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { GPU_TYPES } from '@cellport/plugin-platform-common';
 import { ReactNode } from 'react';
@@ -17,6 +13,7 @@ import { GpuDeploymentCost, platformApiRef } from '../../api';
 import { formatCount, formatPercent, formatUsd } from '../format';
 import { useTimeRange } from '../TimeRangePicker';
 import { PlatformErrorPanel } from '../PlatformErrorPanel';
+import { FactsTable } from '../FactsTable';
 
 const gpuName = (type: string) =>
   (GPU_TYPES as Record<string, { displayName: string }>)[type]?.displayName ??
@@ -24,12 +21,19 @@ const gpuName = (type: string) =>
 
 /** What a GPU-hours figure rests on, in words. */
 export function gpuHoursBasis(cost: GpuDeploymentCost): string {
-  if (cost.gpuHoursSource === 'observed') return 'pods seen in the cluster';
-  if (cost.gpuHoursSource === 'catalog') return 'catalog minimum replicas';
-  return `pods seen for ${formatPercent(
-    cost.observedShare,
-    0,
-  )} of the range, catalog minimum for the rest`;
+  switch (cost.gpuHoursSource) {
+    case 'observed':
+      return 'pods seen in the cluster';
+    case 'applied':
+      return 'catalog minimum replicas since its first apply';
+    case 'not-applied':
+      return 'never applied, so not charged';
+    default:
+      return `pods seen for ${formatPercent(
+        cost.observedShare,
+        0,
+      )} of the range, catalog minimum since its first apply for the rest`;
+  }
 }
 
 const columns: TableColumn<GpuDeploymentCost>[] = [
@@ -80,28 +84,22 @@ const columns: TableColumn<GpuDeploymentCost>[] = [
 /** One deployment as label/value rows: a half-width card has no room for the table. */
 function DeploymentFacts({ cost }: { cost: GpuDeploymentCost }) {
   return (
-    <MuiTable size="small" aria-label="GPU cost">
-      <TableBody>
-        {columns.map(column => (
-          <TableRow key={column.title as string}>
-            <TableCell component="th" scope="row" style={{ width: '35%' }}>
-              {column.title}
-            </TableCell>
-            <TableCell>
-              {column.render
-                ? column.render(cost, 'row')
-                : String(cost[column.field as keyof GpuDeploymentCost])}
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </MuiTable>
+    <FactsTable
+      label="GPU cost"
+      rows={columns.map(column => [
+        column.title as string,
+        column.render
+          ? column.render(cost, 'row')
+          : String(cost[column.field as keyof GpuDeploymentCost]),
+      ])}
+    />
   );
 }
 
 /**
  * GPU cost of inference deployments in the page's range: a cell's, or just one deployment's.
- * GPUs cost by the hour whether used or not; "idle" is the part no tenant's tokens used.
+ * GPUs cost by the hour whether used or not, from their first apply; "idle" is the cost of the
+ * hours in which the model served no tokens.
  */
 export function GpuCostCard(props: {
   cell?: string;

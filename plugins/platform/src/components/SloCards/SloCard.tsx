@@ -9,6 +9,7 @@ import Typography from '@material-ui/core/Typography';
 import { Link } from '@backstage/core-components';
 import { SloStatus } from '../../api';
 import { LineChart } from '../charts';
+import { bucketLabel, readerTimeZone } from '../bucketLabel';
 import {
   formatBurnRate,
   formatBudgetLeft,
@@ -44,11 +45,21 @@ export function burnedDecisionsLink(slo: SloStatus): string | undefined {
   const firing =
     slo.alerts.find(a => a.firing && a.severity === 'page') ??
     slo.alerts.find(a => a.firing);
+  return decisionsInWindowLink(firing?.longWindow, slo.objective.indicator);
+}
+
+/**
+ * The entity's Routing tab over an alert's long window (none known: the SLO's 30 days),
+ * showing failed requests when the objective is availability.
+ */
+export function decisionsInWindowLink(
+  longWindow: string | undefined,
+  indicator: 'availability' | 'latency' | undefined,
+): string {
   const params = new URLSearchParams({
-    range: (firing && RANGE_OF_WINDOW[firing.longWindow]) ?? '30d',
+    range: (longWindow && RANGE_OF_WINDOW[longWindow]) ?? '30d',
   });
-  if (slo.objective.indicator === 'availability')
-    params.set('outcome', 'error');
+  if (indicator === 'availability') params.set('outcome', 'error');
   return `../routing?${params}`;
 }
 
@@ -110,7 +121,8 @@ export function SloCard({ slo }: { slo: SloStatus }) {
       {series.length > 1 && (
         <LineChart
           ariaLabel={`${name} error budget left over time`}
-          labels={series.map(p => p.timestamp.slice(5, 10))}
+          labels={series.map(p => bucketLabel(p.timestamp, Infinity))}
+          xCaption={`Days in ${readerTimeZone()}`}
           series={[
             {
               name: 'Error budget left',

@@ -9,7 +9,7 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { outcomeSchema } from '@cellport/plugin-platform-common';
 import { LatencyMetricKey, PlatformScope, TrafficSummary } from '../../api';
-import { bucketLabel } from '../bucketLabel';
+import { bucketLabel, readerTimeZone } from '../bucketLabel';
 import { LineChart, StackedBarChart } from '../charts';
 import {
   formatCount,
@@ -120,6 +120,7 @@ export function TrafficCard({ scope }: { scope: PlatformScope }) {
             <LineChart
               ariaLabel="Upstream latency percentiles over time"
               labels={labels}
+              xCaption={`Times in ${readerTimeZone()}`}
               series={(['p50', 'p95', 'p99'] as const).map(p => ({
                 name: p,
                 values: buckets.map(b => b.latency.upstream?.[p] ?? null),
@@ -132,6 +133,7 @@ export function TrafficCard({ scope }: { scope: PlatformScope }) {
             <LineChart
               ariaLabel="Availability over time"
               labels={labels}
+              xCaption={`Times in ${readerTimeZone()}`}
               series={[
                 { name: 'availability', values: buckets.map(availabilityOf) },
               ]}

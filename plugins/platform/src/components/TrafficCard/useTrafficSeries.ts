@@ -25,6 +25,6 @@ export function useTrafficSeries(range: TimeRange, scope: PlatformScope) {
       scope,
       TRAFFIC_BUCKETS,
     );
-    return { total, buckets };
+    return { total, buckets: buckets ?? [] };
   }, [api, range.from, range.to, scope.cell, scope.tenant, scope.agent]);
 }

@@ -1,4 +1,5 @@
 import { useTheme } from '@material-ui/core/styles';
+import Typography from '@material-ui/core/Typography';
 import { ReactElement } from 'react';
 import { ResponsiveContainer } from 'recharts';
 import { CHART_HEIGHT } from './palette';
@@ -8,6 +9,8 @@ export interface ChartSize {
   /** Fixed width in pixels; without it the chart fills its container's width. */
   width?: number;
   height?: number;
+  /** A line under the chart about its x axis, such as the time zone its labels are in. */
+  xCaption?: string;
 }
 
 /**
@@ -28,18 +31,30 @@ export function ChartFrame(
 ) {
   const height = props.height ?? CHART_HEIGHT;
   return (
-    <div role="img" aria-label={props.ariaLabel} style={{ width: '100%' }}>
-      {props.width ? (
-        props.children({ width: props.width, height })
-      ) : (
-        <ResponsiveContainer
-          width="100%"
-          height={height}
-          minWidth={0}
-          initialDimension={{ width: UNMEASURED_WIDTH, height }}
+    <div style={{ width: '100%' }}>
+      <div role="img" aria-label={props.ariaLabel} style={{ width: '100%' }}>
+        {props.width ? (
+          props.children({ width: props.width, height })
+        ) : (
+          <ResponsiveContainer
+            width="100%"
+            height={height}
+            minWidth={0}
+            initialDimension={{ width: UNMEASURED_WIDTH, height }}
+          >
+            {props.children({ height })}
+          </ResponsiveContainer>
+        )}
+      </div>
+      {props.xCaption && (
+        <Typography
+          variant="caption"
+          color="textSecondary"
+          component="p"
+          align="right"
         >
-          {props.children({ height })}
-        </ResponsiveContainer>
+          {props.xCaption}
+        </Typography>
       )}
     </div>
   );

@@ -58,6 +58,7 @@ export function LineChart(
       ariaLabel={props.ariaLabel}
       width={props.width}
       height={props.height}
+      xCaption={props.xCaption}
     >
       {size => (
         <RechartsLineChart

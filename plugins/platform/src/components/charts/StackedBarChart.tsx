@@ -32,6 +32,7 @@ export function StackedBarChart(
       ariaLabel={props.ariaLabel}
       width={props.width}
       height={props.height}
+      xCaption={props.xCaption}
     >
       {size => (
         <BarChart

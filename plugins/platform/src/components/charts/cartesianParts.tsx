@@ -1,5 +1,6 @@
 import { CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import { bySeriesIndex, useChartStyle } from './ChartFrame';
+import { niceTicks } from './niceTicks';
 
 type ChartStyle = ReturnType<typeof useChartStyle>;
 
@@ -28,7 +29,7 @@ export function cartesianParts(
     />,
     <YAxis
       key="y"
-      {...(yDomain ? { domain: yDomain, allowDataOverflow: true } : {})}
+      {...(yDomain ? niceYAxis(yDomain) : {})}
       tickFormatter={formatValue}
       tick={style.tick}
       axisLine={false}
@@ -42,6 +43,12 @@ export function cartesianParts(
       formatter={value => formatValue(Number(value))}
     />,
   ];
+}
+
+/** A fixed span with round ticks, instead of recharts' own picks (0.33, 0.67…). */
+function niceYAxis(span: [number, number]) {
+  const { domain, ticks } = niceTicks(span);
+  return { domain, ticks, interval: 0 as const, allowDataOverflow: true };
 }
 
 /** The series legend, in series order. */

@@ -48,6 +48,7 @@ describe('cellport:agent:create-api-key', () => {
     expect(Object.keys(outputs).sort()).toEqual([
       'agent',
       'expiresAt',
+      'expiresAtText',
       'prefix',
       'revealUrl',
     ]);

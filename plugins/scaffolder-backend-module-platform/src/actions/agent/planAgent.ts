@@ -1,8 +1,70 @@
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  agentSpecSchema,
+  capabilitySchema,
+  positiveUsdSchema,
+  rateLimitsSchema,
+  routingPolicySchema,
+  sloObjectiveSchema,
+  sloTargetSchema,
+} from '@cellport/plugin-platform-common';
+import type { z as zod } from 'zod/v3';
 import { planOncePerRun } from '../planOncePerRun';
 import { examples } from './planAgent.examples';
 import { planAgentRegistration } from './planAgentRegistration';
+import { platformSchema } from '../platformSchema';
+
+const { routing, runBudget } = agentSpecSchema.shape;
+
+/** What the agent template's form asks: choices and bounds are the Agent kind's own. */
+export const agentRegistrationInput = (z: typeof zod) =>
+  z.object({
+    name: z.string(),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    owner: z.string(),
+    tenant: z.string(),
+    cell: z.string().optional(),
+    modelProfiles: z.array(z.string()),
+    policy: platformSchema(z, routingPolicySchema),
+    fallbackChain: z.array(z.string()).optional(),
+    maxFallbacks: platformSchema(
+      z,
+      routing.shape.maxFallbacks.removeDefault(),
+    ).optional(),
+    requiredCapabilities: z
+      .array(platformSchema(z, capabilitySchema))
+      .optional(),
+    tools: platformSchema(
+      z,
+      agentSpecSchema.shape.tools.removeDefault(),
+    ).optional(),
+    maxCostPerRunUsd: platformSchema(z, positiveUsdSchema).optional(),
+    maxTokensPerRun: platformSchema(
+      z,
+      runBudget.removeDefault().shape.maxTokensPerRun.unwrap(),
+    ).optional(),
+    monthlyBudgetUsd: platformSchema(z, positiveUsdSchema).optional(),
+    requestsPerMinute: platformSchema(
+      z,
+      rateLimitsSchema.shape.requestsPerMinute,
+    )
+      .optional()
+      .describe("The agent's own requests per minute; with tokensPerMinute"),
+    tokensPerMinute: platformSchema(z, rateLimitsSchema.shape.tokensPerMinute)
+      .optional()
+      .describe("The agent's own tokens per minute; with requestsPerMinute"),
+    availabilityTarget: platformSchema(z, sloTargetSchema).optional(),
+    timeToFirstTokenP95Ms: platformSchema(
+      z,
+      sloObjectiveSchema.shape.thresholdMs.unwrap(),
+    ).optional(),
+  });
+
+export type AgentRegistrationInput = zod.infer<
+  ReturnType<typeof agentRegistrationInput>
+>;
 
 /**
  * `cellport:agent:plan` checks an agent registration before anything is written: the Agent
@@ -20,46 +82,13 @@ export function createPlanAgentAction(options: { catalog: CatalogService }) {
     examples,
     supportsDryRun: true,
     schema: {
-      input: {
-        name: z => z.string(),
-        title: z => z.string().optional(),
-        description: z => z.string().optional(),
-        owner: z => z.string(),
-        tenant: z => z.string(),
-        cell: z => z.string().optional(),
-        modelProfiles: z => z.array(z.string()),
-        policy: z => z.string(),
-        fallbackChain: z => z.array(z.string()).optional(),
-        maxFallbacks: z => z.number().int().optional(),
-        requiredCapabilities: z => z.array(z.string()).optional(),
-        tools: z => z.array(z.string()).optional(),
-        maxCostPerRunUsd: z => z.number().optional(),
-        maxTokensPerRun: z => z.number().int().optional(),
-        monthlyBudgetUsd: z => z.number().optional(),
-        requestsPerMinute: z =>
-          z
-            .number()
-            .int()
-            .optional()
-            .describe(
-              "The agent's own requests per minute; with tokensPerMinute",
-            ),
-        tokensPerMinute: z =>
-          z
-            .number()
-            .int()
-            .optional()
-            .describe(
-              "The agent's own tokens per minute; with requestsPerMinute",
-            ),
-        availabilityTarget: z => z.number().optional(),
-        timeToFirstTokenP95Ms: z => z.number().optional(),
-      },
-      output: {
-        agent: z => z.record(z.any()),
-        agentRef: z => z.string(),
-        modelAlias: z => z.string(),
-      },
+      input: agentRegistrationInput,
+      output: z =>
+        z.object({
+          agent: z.record(z.any()),
+          agentRef: z.string(),
+          modelAlias: z.string(),
+        }),
     },
     async handler(ctx) {
       const credentials = await ctx.getInitiatorCredentials();

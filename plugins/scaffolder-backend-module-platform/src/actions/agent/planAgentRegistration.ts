@@ -18,29 +18,7 @@ import {
   TenantSpec,
   validatePlatformEntity,
 } from '@cellport/plugin-platform-common';
-
-/** What the agent template's form asks, as `cellport:agent:plan` takes it. */
-export interface AgentRegistrationInput {
-  name: string;
-  title?: string;
-  description?: string;
-  owner: string;
-  tenant: string;
-  cell?: string;
-  modelProfiles: string[];
-  policy: string;
-  fallbackChain?: string[];
-  maxFallbacks?: number;
-  requiredCapabilities?: string[];
-  tools?: string[];
-  maxCostPerRunUsd?: number;
-  maxTokensPerRun?: number;
-  monthlyBudgetUsd?: number;
-  requestsPerMinute?: number;
-  tokensPerMinute?: number;
-  availabilityTarget?: number;
-  timeToFirstTokenP95Ms?: number;
-}
+import type { AgentRegistrationInput } from './planAgent';
 
 const refOf = (value: string, defaultKind: string) =>
   stringifyEntityRef(

@@ -7,24 +7,7 @@ import {
   PLATFORM_API_VERSION,
   validatePlatformEntity,
 } from '@cellport/plugin-platform-common';
-
-/** What the inference-deployment form asks for. */
-export interface InferenceDeploymentInput {
-  name: string;
-  owner: string;
-  cell: string;
-  model: string;
-  parametersBillions?: number;
-  precision: string;
-  gpuType: string;
-  gpuCount: number;
-  tensorParallelism: number;
-  maxContextLength: number;
-  maxConcurrentSequences: number;
-  minReplicas: number;
-  maxReplicas: number;
-  targetQueueDepth?: number;
-}
+import type { InferenceDeploymentInput } from './planInferenceDeployment';
 
 /**
  * The InferenceDeployment entity a form describes, validated against the platform schema.

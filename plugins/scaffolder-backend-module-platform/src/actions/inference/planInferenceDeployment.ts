@@ -7,11 +7,60 @@ import {
   checkCellGpuPool,
   checkContextLength,
   checkGpuFit,
+  contextLengthSchema,
   DeploymentForGpuPool,
+  gpuTypeSchema,
+  inferenceDeploymentSpecSchema,
+  precisionSchema,
 } from '@cellport/plugin-platform-common';
+import type { z as zod } from 'zod/v3';
+import { platformSchema } from '../platformSchema';
 import { planOncePerRun } from '../planOncePerRun';
 import { buildInferenceDeployment } from './buildInferenceDeployment';
 import { examples } from './planInferenceDeployment.examples';
+
+const spec = inferenceDeploymentSpecSchema.shape;
+
+/** What the inference-deployment form asks: choices and bounds are the kind's own. */
+export const inferenceDeploymentInput = (z: typeof zod) =>
+  z.object({
+    name: z
+      .string()
+      .describe('Name of the deployment and of its model profile'),
+    owner: z.string().describe('Owning group'),
+    cell: z.string().describe('Cell to run in'),
+    model: z
+      .string()
+      .describe('Model repository id, e.g. Qwen/Qwen2.5-32B-Instruct'),
+    parametersBillions: platformSchema(
+      z,
+      spec.model.shape.parametersBillions,
+    ).optional(),
+    modelMaxContextLength: platformSchema(z, contextLengthSchema)
+      .optional()
+      .describe(
+        "The model's maximum context length, for a model the platform does not know",
+      ),
+    precision: platformSchema(z, precisionSchema),
+    gpuType: platformSchema(z, gpuTypeSchema),
+    gpuCount: platformSchema(z, spec.gpu.shape.count),
+    tensorParallelism: platformSchema(z, spec.tensorParallelism),
+    maxContextLength: platformSchema(z, contextLengthSchema),
+    maxConcurrentSequences: platformSchema(
+      z,
+      spec.maxConcurrentSequences.removeDefault(),
+    ),
+    minReplicas: platformSchema(z, spec.replicas.shape.min),
+    maxReplicas: platformSchema(z, spec.replicas.shape.max),
+    targetQueueDepth: platformSchema(
+      z,
+      spec.replicas.shape.targetQueueDepth.removeDefault(),
+    ).optional(),
+  });
+
+export type InferenceDeploymentInput = zod.infer<
+  ReturnType<typeof inferenceDeploymentInput>
+>;
 
 /**
  * `cellport:inference:plan` checks a planned vLLM deployment before anything is written: the
@@ -30,45 +79,16 @@ export function createPlanInferenceDeploymentAction(options: {
     examples,
     supportsDryRun: true,
     schema: {
-      input: {
-        name: z =>
-          z
-            .string()
-            .describe('Name of the deployment and of its model profile'),
-        owner: z => z.string().describe('Owning group'),
-        cell: z => z.string().describe('Cell to run in'),
-        model: z =>
-          z
-            .string()
-            .describe('Model repository id, e.g. Qwen/Qwen2.5-32B-Instruct'),
-        parametersBillions: z => z.number().positive().optional(),
-        modelMaxContextLength: z =>
-          z
-            .number()
-            .int()
-            .positive()
-            .optional()
-            .describe(
-              "The model's maximum context length, for a model the platform does not know",
-            ),
-        precision: z => z.string(),
-        gpuType: z => z.string(),
-        gpuCount: z => z.number().int(),
-        tensorParallelism: z => z.number().int(),
-        maxContextLength: z => z.number().int(),
-        maxConcurrentSequences: z => z.number().int(),
-        minReplicas: z => z.number().int(),
-        maxReplicas: z => z.number().int(),
-        targetQueueDepth: z => z.number().int().optional(),
-      },
-      output: {
-        entity: z => z.record(z.any()),
-        cellRegion: z => z.string(),
-        fit: z => z.enum(['fits', 'thin']),
-        message: z => z.string(),
-        perGpuGiB: z => z.number(),
-        headroomGiB: z => z.number(),
-      },
+      input: inferenceDeploymentInput,
+      output: z =>
+        z.object({
+          entity: z.record(z.any()),
+          cellRegion: z.string(),
+          fit: z.enum(['fits', 'thin']),
+          message: z.string(),
+          perGpuGiB: z.number(),
+          headroomGiB: z.number(),
+        }),
     },
     async handler(ctx) {
       // What the answers alone decide comes first, so a deployment that cannot run anywhere

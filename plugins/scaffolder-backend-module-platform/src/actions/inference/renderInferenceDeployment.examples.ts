@@ -1,11 +1,13 @@
 import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
+import { planLlamaOnH100s } from './planInferenceDeployment.examples';
 
 export const examples: TemplateExample[] = [
   {
     description: 'Write what the plan step checked',
     example: yaml.stringify({
       steps: [
+        planLlamaOnH100s,
         {
           id: 'render',
           action: 'cellport:inference:render',

@@ -16,6 +16,7 @@ import {
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { platformSchema } from '../platformSchema';
 import { examples } from './renderInferenceDeployment.examples';
 
 /**
@@ -38,8 +39,9 @@ export function createRenderInferenceDeploymentAction() {
             .record(z.any())
             .describe('The entity cellport:inference:plan returned'),
         cellRegion: z => z.string(),
-        qualityTier: z => z.string().optional(),
-        maxClassification: z => z.string().optional(),
+        qualityTier: z => platformSchema(z, qualityTierSchema).optional(),
+        maxClassification: z =>
+          platformSchema(z, classificationSchema).optional(),
       },
       output: {
         modelProfileRef: z => z.string(),
@@ -73,18 +75,14 @@ export function createRenderInferenceDeploymentAction() {
           model: deployment.spec.model.name,
           endpoint: `http://${name}.${INFERENCE_NAMESPACE}.svc.cluster.local:8000/v1`,
           region: ctx.input.cellRegion,
-          qualityTier: qualityTierSchema.parse(
-            ctx.input.qualityTier ?? 'standard',
-          ),
+          qualityTier: ctx.input.qualityTier ?? 'standard',
           capabilities: {
             contextLength: deployment.spec.maxContextLength,
             maxOutputTokens: Math.min(4096, deployment.spec.maxContextLength),
             features: ['tools', 'json-mode'],
           },
           pricing: { inputPerMillionUsd: 0, outputPerMillionUsd: 0 },
-          maxClassification: classificationSchema.parse(
-            ctx.input.maxClassification ?? 'CONFIDENTIAL',
-          ),
+          maxClassification: ctx.input.maxClassification ?? 'CONFIDENTIAL',
           dataRetention: { days: 0, usedForTraining: false },
         },
       });

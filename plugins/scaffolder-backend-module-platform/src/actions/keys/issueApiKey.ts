@@ -96,8 +96,30 @@ export const issuedKeyOutputs = {
   revealUrl: (z: typeof zod) =>
     z.string().describe('The portal page that shows the key, once'),
   expiresAt: (z: typeof zod) =>
-    z.string().describe('When the reveal link expires'),
+    z.string().describe('When the reveal link expires (ISO 8601)'),
+  expiresAtText: (z: typeof zod) =>
+    z
+      .string()
+      .describe(
+        'When the reveal link expires, for people: "10:15 UTC on 3 December 2026"',
+      ),
 };
+
+/**
+ * A time as a person reads it on the run's page. The run's page is server-rendered text that
+ * is read later, so it names the zone (UTC) rather than counting minutes from now.
+ */
+export function readableUtc(iso: string): string {
+  const d = new Date(iso);
+  const time = d.toISOString().slice(11, 16);
+  const date = d.toLocaleDateString('en-GB', {
+    timeZone: 'UTC',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  });
+  return `${time} UTC on ${date}`;
+}
 
 /** Sets `issuedKeyOutputs` from an issued key. */
 export function outputIssuedKey(
@@ -107,6 +129,7 @@ export function outputIssuedKey(
   ctx.output('prefix', issued.prefix);
   ctx.output('revealUrl', `${REVEAL_PATH}/${issued.revealToken}`);
   ctx.output('expiresAt', issued.expiresAt);
+  ctx.output('expiresAtText', readableUtc(issued.expiresAt));
 }
 
 /**

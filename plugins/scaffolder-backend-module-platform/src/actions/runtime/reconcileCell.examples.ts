@@ -12,7 +12,7 @@ export const examples: TemplateExample[] = [
           action: 'cellport:runtime:reconcile',
           name: 'Provision the gateway',
           input: {
-            cell: '${{ steps.plan.output.cell }}',
+            cell: '${{ parameters.cell }}',
             waitFor: ['tenant:default/${{ parameters.name }}'],
           },
         },

@@ -3,7 +3,10 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type { CellRuntimeStatus } from '@cellport/plugin-platform-common';
+import {
+  dnsLabelSchema,
+  type CellRuntimeStatus,
+} from '@cellport/plugin-platform-common';
 import {
   describeFailure,
   fetchPlatformBackend,
@@ -156,7 +159,7 @@ function cellName(input: string): string {
   const name = input.includes(':')
     ? parseEntityRef(input, { defaultKind: 'cell' }).name
     : input.replace(/^default\//, '');
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+  if (!dnsLabelSchema.safeParse(name).success) {
     throw new InputError(`cell: "${input}" is not a cell name or entity ref`);
   }
   return name;

@@ -7,29 +7,7 @@ import {
   TenantEntity,
   validatePlatformEntity,
 } from '@cellport/plugin-platform-common';
-
-/** What the tenant-cell form asks for. */
-export interface TenantOnboardingInput {
-  name: string;
-  displayName?: string;
-  owner: string;
-  tier: string;
-  isolation: string;
-  /** The shared cell to join; shared isolation only. */
-  cell?: string;
-  cloud?: string;
-  region: string;
-  /** The new cell's cluster; dedicated and customer-VPC only. */
-  cluster?: string;
-  residencyPinned?: boolean;
-  residencyRegions?: string[];
-  dataClassification: string;
-  monthlyBudgetUsd: number;
-  requestsPerMinute: number;
-  tokensPerMinute: number;
-  modelAllowlist: string[];
-  promptCache?: boolean;
-}
+import type { TenantOnboardingInput } from './planTenantOnboarding';
 
 /** The cell a dedicated or customer-VPC tenant gets. */
 export function ownCellName(tenant: string, isolation: string): string {

@@ -5,6 +5,7 @@ import { startSealingPlatformBackend } from '../../__testUtils__/sealingPlatform
 import { API_KEYS_ANNOTATION } from '@cellport/plugin-platform-common';
 import { createHash } from 'node:crypto';
 import { createTenantApiKeyAction } from './createTenantApiKey';
+import { readableUtc } from '../keys/issueApiKey';
 
 jest.setTimeout(60_000);
 
@@ -56,12 +57,17 @@ describe('cellport:tenant:create-api-key', () => {
     const { outputs } = await run();
     expect(Object.keys(outputs).sort()).toEqual([
       'expiresAt',
+      'expiresAtText',
       'prefix',
       'revealUrl',
       'tenant',
     ]);
     expect(outputs.revealUrl).toMatch(
       /^\/api-keys\/reveal\/[A-Za-z0-9_-]{43}$/,
+    );
+    expect(outputs.expiresAtText).toBe(readableUtc(outputs.expiresAt));
+    expect(readableUtc('2026-12-03T10:15:42.000Z')).toBe(
+      '10:15 UTC on 3 December 2026',
     );
 
     expect((await reveal(outputs.revealUrl, 'user:default/other')).status).toBe(

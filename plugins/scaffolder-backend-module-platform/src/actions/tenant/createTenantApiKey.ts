@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  dnsLabelSchema,
   formatValidationIssues,
   validatePlatformEntity,
 } from '@cellport/plugin-platform-common';
@@ -11,6 +12,7 @@ import {
   withAnnotatedKey,
 } from '../keys/issueApiKey';
 import { PlatformBackendDeps } from '../platformBackend';
+import { platformSchema } from '../platformSchema';
 import { examples } from './createTenantApiKey.examples';
 
 /**
@@ -34,14 +36,11 @@ export function createTenantApiKeyAction(deps: PlatformBackendDeps) {
             .record(z.any())
             .describe('The tenant cellport:tenant:plan returned'),
         agent: z =>
-          z
-            .string()
-            .regex(
-              /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-              'must be the name of an agent of the tenant, e.g. checkout-assistant',
-            )
+          platformSchema(z, dnsLabelSchema)
             .optional()
-            .describe('Bind the key to one agent (its name)'),
+            .describe(
+              'Bind the key to one agent of the tenant (its name, e.g. checkout-assistant)',
+            ),
       },
       output: {
         tenant: z => z.record(z.any()),

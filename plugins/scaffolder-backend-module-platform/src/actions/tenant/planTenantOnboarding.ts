@@ -2,16 +2,62 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  classificationSchema,
+  cloudSchema,
+  isolationSchema,
+  positiveUsdSchema,
+  rateLimitsSchema,
+  regionSchema,
+  tenantTierSchema,
+} from '@cellport/plugin-platform-common';
+import type { z as zod } from 'zod/v3';
 import { buildTenantOnboarding } from './buildTenantOnboarding';
 import { planOncePerRun } from '../planOncePerRun';
 import { allowlistProblems, sharedCellProblems } from './checkTenantPlacement';
 import { examples } from './planTenantOnboarding.examples';
 import { loadIsolationCatalog } from '../loadIsolationCatalog';
+import { platformSchema } from '../platformSchema';
 
 const ref = (value: string, defaultKind: string) =>
   stringifyEntityRef(
     parseEntityRef(value, { defaultKind, defaultNamespace: 'default' }),
   );
+
+/** What the tenant-cell form asks for: choices and bounds are the Tenant kind's own. */
+export const tenantOnboardingInput = (z: typeof zod) =>
+  z.object({
+    name: z.string(),
+    displayName: z.string().optional(),
+    owner: z.string(),
+    tier: platformSchema(z, tenantTierSchema),
+    isolation: platformSchema(z, isolationSchema),
+    cell: z
+      .string()
+      .optional()
+      .describe('The shared cell to join; shared isolation only'),
+    cloud: platformSchema(z, cloudSchema).optional(),
+    region: platformSchema(z, regionSchema),
+    cluster: z
+      .string()
+      .optional()
+      .describe("The new cell's cluster; dedicated and customer-VPC only"),
+    residencyPinned: z.boolean().optional(),
+    residencyRegions: z.array(platformSchema(z, regionSchema)).optional(),
+    dataClassification: platformSchema(z, classificationSchema),
+    monthlyBudgetUsd: platformSchema(z, positiveUsdSchema),
+    requestsPerMinute: platformSchema(
+      z,
+      rateLimitsSchema.shape.requestsPerMinute,
+    ),
+    tokensPerMinute: platformSchema(z, rateLimitsSchema.shape.tokensPerMinute),
+    modelAllowlist: z.array(z.string()),
+    promptCache: z.boolean().optional(),
+  });
+
+export type TenantOnboardingInput = zod.infer<
+  ReturnType<typeof tenantOnboardingInput>
+>;
 
 /**
  * `cellport:tenant:plan` checks an onboarding before anything is written: the Tenant (and, for
@@ -30,32 +76,15 @@ export function createPlanTenantOnboardingAction(options: {
     examples,
     supportsDryRun: true,
     schema: {
-      input: {
-        name: z => z.string(),
-        displayName: z => z.string().optional(),
-        owner: z => z.string(),
-        tier: z => z.string(),
-        isolation: z => z.string(),
-        cell: z => z.string().optional(),
-        cloud: z => z.string().optional(),
-        region: z => z.string(),
-        cluster: z => z.string().optional(),
-        residencyPinned: z => z.boolean().optional(),
-        residencyRegions: z => z.array(z.string()).optional(),
-        dataClassification: z => z.string(),
-        monthlyBudgetUsd: z => z.number(),
-        requestsPerMinute: z => z.number().int(),
-        tokensPerMinute: z => z.number().int(),
-        modelAllowlist: z => z.array(z.string()),
-        promptCache: z => z.boolean().optional(),
-      },
-      output: {
-        tenant: z => z.record(z.any()),
-        cell: z => z.record(z.any()),
-        newCell: z => z.boolean(),
-        tenantRef: z => z.string(),
-        cellRef: z => z.string(),
-      },
+      input: tenantOnboardingInput,
+      output: z =>
+        z.object({
+          tenant: z.record(z.any()),
+          cell: z.record(z.any()),
+          newCell: z.boolean(),
+          tenantRef: z.string(),
+          cellRef: z.string(),
+        }),
     },
     async handler(ctx) {
       const plan = await planOncePerRun(

@@ -1,11 +1,13 @@
 import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
+import { planContosoTravel } from './planTenantOnboarding.examples';
 
 export const examples: TemplateExample[] = [
   {
     description: 'Write what the plan step checked',
     example: yaml.stringify({
       steps: [
+        planContosoTravel,
         {
           id: 'render',
           action: 'cellport:tenant:render',

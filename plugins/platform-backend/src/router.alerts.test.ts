@@ -1,0 +1,284 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import request from 'supertest';
+import { createTestDatabases } from './__testUtils__/testDatabases';
+import { TEST_ENTITIES } from './__testUtils__/entities';
+import { platformPlugin } from './plugin';
+
+jest.setTimeout(120_000);
+
+const WEBHOOK_TOKEN = 'am+webhook/token=~.0';
+const SRE = 'user:default/sre-on-call';
+const NORTHWIND_DEV = 'user:default/lena.fischer';
+const OUTSIDER = 'user:default/guest-without-access';
+
+function policyDecision(
+  credentials: BackstageCredentials,
+  resourceType?: string,
+) {
+  const principal = credentials.principal as { userEntityRef?: string };
+  if (principal.userEntityRef === NORTHWIND_DEV && resourceType) {
+    return {
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'platform',
+      resourceType,
+      conditions: {
+        rule: 'IS_TENANT_OWNER',
+        resourceType,
+        params: { claims: ['group:default/northwind-commerce'] },
+      },
+    };
+  }
+  if (principal.userEntityRef === SRE) return { result: AuthorizeResult.ALLOW };
+  return { result: AuthorizeResult.DENY };
+}
+
+const permissions = mockServices.permissions.mock({
+  authorize: async (requests, { credentials }) =>
+    requests.map(() => policyDecision(credentials) as any),
+  authorizeConditional: async (requests, { credentials }) =>
+    requests.map(
+      r => policyDecision(credentials, r.permission.resourceType) as any,
+    ),
+});
+
+/** Alertmanager's webhook payload (version 4), as it posts a group. */
+function payload(
+  status: 'firing' | 'resolved',
+  alerts: Array<{ fingerprint: string; labels: Record<string, string> }>,
+) {
+  return {
+    version: '4',
+    groupKey: '{}/{severity=~"P0|P1"}:{alertname="CellportSloFastBurn"}',
+    truncatedAlerts: 0,
+    status,
+    receiver: 'cellport-page',
+    groupLabels: { alertname: 'CellportSloFastBurn' },
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example:9093',
+    alerts: alerts.map(({ fingerprint, labels }) => ({
+      status,
+      labels: { alertname: 'CellportSloFastBurn', severity: 'P0', ...labels },
+      annotations: {
+        summary: `AI Gateway in cell ${labels.cell} burns its budget`,
+        dashboard: `http://localhost:3000/catalog/default/cell/${labels.cell}/dashboard`,
+      },
+      startsAt: '2026-12-03T10:00:00.123456789Z',
+      endsAt:
+        status === 'firing' ? '0001-01-01T00:00:00Z' : '2026-12-03T10:20:00Z',
+      generatorURL: 'http://prometheus.example:9090/graph',
+      fingerprint,
+    })),
+  };
+}
+
+describe('alert routes', () => {
+  const databases = createTestDatabases();
+
+  it.each(databases.eachSupportedId())(
+    'take Alertmanager webhooks with a token and list alerts within the SLO read scope, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const { server } = await startTestBackend({
+        features: [
+          platformPlugin,
+          mockServices.database.factory({ knex }),
+          catalogServiceMock.factory({ entities: TEST_ENTITIES }),
+          permissions.factory,
+          mockServices.rootConfig.factory({
+            data: {
+              platform: {
+                reconciler: { enabled: false },
+                alerts: { webhookToken: WEBHOOK_TOKEN },
+              },
+            },
+          }),
+        ],
+      });
+      const webhook = '/api/platform/alerts/alertmanager';
+      const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+      const as = (user: string) => ({
+        Authorization: mockCredentials.user.header(user),
+      });
+      const firing = payload('firing', [
+        { fingerprint: 'f-shared', labels: { cell: 'eu-west-shared-1' } },
+        {
+          fingerprint: 'f-dedicated',
+          labels: { cell: 'meridian-dedicated', tenant: 'meridian-health' },
+        },
+        { fingerprint: 'f-empty-cell', labels: { cell: 'us-east-shared-1' } },
+      ]);
+
+      // Authentication comes before anything is read of the payload.
+      const anonymous = await request(server).post(webhook).send({});
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.error.message).toContain(
+        'platform.alerts.webhookToken',
+      );
+      const wrong = await request(server)
+        .post(webhook)
+        .set(bearer(`${WEBHOOK_TOKEN}x`))
+        .send(firing);
+      expect(wrong.status).toBe(401);
+      expect(JSON.stringify(wrong.body)).not.toContain(WEBHOOK_TOKEN);
+      const user = await request(server)
+        .post(webhook)
+        .set(as(SRE))
+        .send(firing);
+      expect(user.status).toBe(403);
+      // Express routes other spellings to the same handler: they are guarded alike.
+      for (const spelling of [
+        '/api/platform/ALERTS/alertmanager',
+        '/api/platform/alerts/alertmanager/',
+      ]) {
+        const other = await request(server)
+          .post(spelling)
+          .set(as(SRE))
+          .send(firing);
+        expect(other.status).toBe(403);
+      }
+
+      const received = await request(server)
+        .post(webhook)
+        .set(bearer(WEBHOOK_TOKEN))
+        .send(firing);
+      expect(received.status).toBe(200);
+      expect(received.body).toEqual({ received: 3, opened: 3, resolved: 0 });
+      // A repeat (Alertmanager's repeat_interval, or a retried delivery) opens nothing.
+      const repeated = await request(server)
+        .post(webhook)
+        .set({ Authorization: mockCredentials.service.header() })
+        .send(firing);
+      expect(repeated.body).toEqual({ received: 3, opened: 0, resolved: 0 });
+
+      // Bad payloads: a 400 naming the field, never a 500.
+      const noCell = payload('firing', [{ fingerprint: 'x', labels: {} }]);
+      const missing = await request(server)
+        .post(webhook)
+        .set(bearer(WEBHOOK_TOKEN))
+        .send(noCell);
+      expect(missing.status).toBe(400);
+      expect(missing.body.error.message).toContain('alerts.0.labels.cell');
+      const badTime = payload('firing', [
+        { fingerprint: 'x', labels: { cell: 'c' } },
+      ]);
+      badTime.alerts[0].startsAt = 'yesterday';
+      const badTimeAnswer = await request(server)
+        .post(webhook)
+        .set(bearer(WEBHOOK_TOKEN))
+        .send(badTime);
+      expect(badTimeAnswer.status).toBe(400);
+      expect(badTimeAnswer.body.error.message).toContain('alerts.0.startsAt');
+      const hugeFingerprint = payload('firing', [
+        { fingerprint: 'f'.repeat(65), labels: { cell: 'c' } },
+      ]);
+      const huge = await request(server)
+        .post(webhook)
+        .set(bearer(WEBHOOK_TOKEN))
+        .send(hugeFingerprint);
+      expect(huge.status).toBe(400);
+      expect(huge.body.error.message).toContain('alerts.0.fingerprint');
+      const notFour = await request(server)
+        .post(webhook)
+        .set(bearer(WEBHOOK_TOKEN))
+        .send({ ...firing, version: '3' });
+      expect(notFour.status).toBe(400);
+      expect(notFour.body.error.message).toContain('version');
+
+      // A burst: the largest group Alertmanager may send, and the same new alert delivered
+      // twice at once (two Alertmanager replicas), counted as one incident.
+      const burst = payload(
+        'firing',
+        Array.from({ length: 1000 }, (_, i) => ({
+          fingerprint: `burst-${i}`,
+          labels: { cell: 'us-east-shared-1', slo: `slo-${i}` },
+        })),
+      );
+      const burstAnswer = await request(server)
+        .post(webhook)
+        .set(bearer(WEBHOOK_TOKEN))
+        .send(burst);
+      expect(burstAnswer.body).toEqual({
+        received: 1000,
+        opened: 1000,
+        resolved: 0,
+      });
+      const tooMany = await request(server)
+        .post(webhook)
+        .set(bearer(WEBHOOK_TOKEN))
+        .send({ ...burst, alerts: [...burst.alerts, burst.alerts[0]] });
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.body.error.message).toContain('alerts');
+      const twin = payload('firing', [
+        { fingerprint: 'f-twin', labels: { cell: 'us-east-shared-1' } },
+      ]);
+      const twins = await Promise.all(
+        [1, 2].map(() =>
+          request(server).post(webhook).set(bearer(WEBHOOK_TOKEN)).send(twin),
+        ),
+      );
+      expect(twins.map(t => t.status)).toEqual([200, 200]);
+      expect(twins.reduce((sum, t) => sum + t.body.opened, 0)).toBe(1);
+      await knex('platform_alerts')
+        .where('cell', 'us-east-shared-1')
+        .whereNot('fingerprint', 'f-empty-cell')
+        .delete();
+
+      const list = async (who: string, query = '') =>
+        request(server).get(`/api/platform/alerts${query}`).set(as(who));
+      const all = await list(SRE, '?state=firing');
+      expect(all.status).toBe(200);
+      expect(all.body.items.map((a: any) => a.fingerprint).sort()).toEqual([
+        'f-dedicated',
+        'f-empty-cell',
+        'f-shared',
+      ]);
+      // Northwind's owners see the alerts of the shared cell hosting Northwind, no other.
+      const own = await list(NORTHWIND_DEV);
+      expect(own.body.items.map((a: any) => a.fingerprint)).toEqual([
+        'f-shared',
+      ]);
+      expect((await list(OUTSIDER)).status).toBe(403);
+      const byRef = await list(SRE, '?cell=cell:default/meridian-dedicated');
+      expect(byRef.body.items).toEqual([
+        expect.objectContaining({
+          fingerprint: 'f-dedicated',
+          cell: 'meridian-dedicated',
+          tenant: 'meridian-health',
+          severity: 'P0',
+          state: 'firing',
+          startsAt: '2026-12-03T10:00:00.123Z',
+          summary: 'AI Gateway in cell meridian-dedicated burns its budget',
+        }),
+      ]);
+      const badState = await list(SRE, '?state=burning');
+      expect(badState.status).toBe(400);
+      expect(badState.body.error.message).toMatch(/state: expected one of/);
+
+      const resolved = await request(server)
+        .post(webhook)
+        .set(bearer(WEBHOOK_TOKEN))
+        .send(
+          payload('resolved', [
+            { fingerprint: 'f-shared', labels: { cell: 'eu-west-shared-1' } },
+          ]),
+        );
+      expect(resolved.body).toEqual({ received: 1, opened: 0, resolved: 1 });
+      const after = await list(SRE, '?cell=eu-west-shared-1');
+      expect(after.body.items).toEqual([
+        expect.objectContaining({
+          fingerprint: 'f-shared',
+          state: 'resolved',
+          endsAt: '2026-12-03T10:20:00.000Z',
+        }),
+      ]);
+    },
+  );
+});

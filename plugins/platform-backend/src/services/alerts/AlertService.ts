@@ -1,0 +1,42 @@
+import {
+  ReceivedAlert,
+  AlertmanagerAlert,
+  ReceivedAlertState,
+  hostedTenants,
+} from '@cellport/plugin-platform-common';
+import { PlatformCatalog } from '../catalog/PlatformCatalog';
+import { TenantScope } from '../access/TenantAccess';
+import { AlertStore } from './AlertStore';
+
+/**
+ * The alerts a caller may read. An alert labelled with a tenant (a single-tenant cell's) is
+ * that tenant's; a cell-wide alert (a shared cell's) concerns every tenant the cell hosts, so
+ * each of them sees it.
+ */
+export class AlertService {
+  constructor(
+    private readonly store: AlertStore,
+    private readonly catalog: PlatformCatalog,
+  ) {}
+
+  receive(receiver: string, alerts: AlertmanagerAlert[]) {
+    return this.store.receive(receiver, alerts);
+  }
+
+  async list(
+    query: { cell?: string; state?: ReceivedAlertState },
+    scope: TenantScope,
+  ): Promise<ReceivedAlert[]> {
+    if (scope.all) return this.store.list(query);
+    const { cells, tenants } = await this.catalog.entities();
+    const allowed = new Set(scope.tenants);
+    const cellsOfAllowed = cells
+      .filter(cell => hostedTenants(cell, tenants).some(t => allowed.has(t)))
+      .map(cell => cell.metadata.name);
+    return this.store.list({
+      ...query,
+      tenants: scope.tenants,
+      cells: cellsOfAllowed,
+    });
+  }
+}

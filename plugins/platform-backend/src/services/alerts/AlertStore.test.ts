@@ -1,0 +1,156 @@
+import { AlertmanagerAlert } from '@cellport/plugin-platform-common';
+import { applyDatabaseMigrations } from '../../database/migrations';
+import { createTestDatabases } from '../../__testUtils__/testDatabases';
+import { ManualClock } from '../clock';
+import { AlertStore } from './AlertStore';
+
+jest.setTimeout(60_000);
+
+const T0 = Date.parse('2026-12-03T10:00:00Z');
+const NO_END = '0001-01-01T00:00:00Z';
+
+function alert(
+  fields: Omit<Partial<AlertmanagerAlert>, 'labels'> & {
+    labels?: Record<string, string>;
+  },
+): AlertmanagerAlert {
+  return {
+    status: 'firing',
+    startsAt: new Date(T0).toISOString(),
+    endsAt: NO_END,
+    fingerprint: 'a1b2c3d4e5f60718',
+    annotations: { summary: 'AI Gateway burns its budget 14.4x too fast' },
+    ...fields,
+    labels: {
+      alertname: 'CellportSloFastBurn',
+      cell: 'eu-west-shared-1',
+      service: 'ai-gateway',
+      slo: 'gateway-availability',
+      severity: 'P0',
+      owner: 'group:default/platform-sre',
+      ...fields.labels,
+    },
+  };
+}
+
+describe('AlertStore', () => {
+  const databases = createTestDatabases();
+
+  it.each(databases.eachSupportedId())(
+    'deduplicates by fingerprint, resolves, reopens and ignores late copies, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const clock = new ManualClock(T0 + 60_000);
+      const store = new AlertStore(knex, clock);
+
+      // Alertmanager repeats a firing alert, sometimes twice in one delivery.
+      const firing = alert({});
+      expect(await store.receive('cellport-page', [firing, firing])).toEqual({
+        received: 2,
+        opened: 1,
+        resolved: 0,
+      });
+      clock.advance(60_000);
+      expect(await store.receive('cellport-page', [firing])).toEqual({
+        received: 1,
+        opened: 0,
+        resolved: 0,
+      });
+      const [stored] = await store.list({ cell: 'eu-west-shared-1' });
+      expect(stored).toMatchObject({
+        fingerprint: firing.fingerprint,
+        alertname: 'CellportSloFastBurn',
+        state: 'firing',
+        severity: 'P0',
+        service: 'ai-gateway',
+        slo: 'gateway-availability',
+        summary: 'AI Gateway burns its budget 14.4x too fast',
+        startsAt: '2026-12-03T10:00:00.000Z',
+        updatedAt: new Date(T0 + 120_000).toISOString(),
+      });
+      expect(stored.endsAt).toBeUndefined();
+      expect(await store.list({ state: 'resolved' })).toEqual([]);
+
+      const end = '2026-12-03T10:05:00.123456789Z';
+      const resolved = { ...firing, status: 'resolved' as const, endsAt: end };
+      expect(await store.receive('cellport-page', [resolved])).toEqual({
+        received: 1,
+        opened: 0,
+        resolved: 1,
+      });
+      // A late copy of the firing notification does not reopen what resolved.
+      await store.receive('cellport-page', [firing]);
+      expect(await store.list({ state: 'firing' })).toEqual([]);
+      const [closed] = await store.list({ state: 'resolved' });
+      expect(closed.endsAt).toBe('2026-12-03T10:05:00.123Z');
+
+      // The same label set firing again is a new incident on the same row.
+      const again = alert({ startsAt: '2026-12-03T11:00:00Z' });
+      expect(await store.receive('cellport-page', [again])).toEqual({
+        received: 1,
+        opened: 1,
+        resolved: 0,
+      });
+      const rows = await store.list({});
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        state: 'firing',
+        startsAt: '2026-12-03T11:00:00.000Z',
+      });
+      expect(rows[0].endsAt).toBeUndefined();
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'keeps labels as sent, and lists by cell, state and tenant scope, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const store = new AlertStore(knex, new ManualClock(T0));
+      await store.receive('cellport-page', [
+        alert({
+          fingerprint: 'shared',
+          labels: { summary: 'ünïcödé 🚨 ✓', owner: 'g'.repeat(5000) },
+        }),
+        alert({
+          fingerprint: 'dedicated',
+          startsAt: '2026-12-03T10:01:00Z',
+          labels: { cell: 'meridian-dedicated', tenant: 'meridian-health' },
+        }),
+        alert({
+          fingerprint: 'other-shared',
+          startsAt: '2026-12-03T10:02:00Z',
+          labels: { cell: 'us-east-shared-1' },
+        }),
+      ]);
+      const all = await store.list({});
+      expect(all.map(a => a.fingerprint)).toEqual([
+        'other-shared',
+        'dedicated',
+        'shared',
+      ]);
+      expect(all[2].labels.summary).toBe('ünïcödé 🚨 ✓');
+      expect(
+        (await store.list({ cell: 'meridian-dedicated' })).map(
+          a => a.fingerprint,
+        ),
+      ).toEqual(['dedicated']);
+      // A restricted reader: its tenant's alerts, and cell-wide alerts of its tenants' cells.
+      expect(
+        (
+          await store.list({
+            tenants: ['northwind-retail'],
+            cells: ['eu-west-shared-1'],
+          })
+        ).map(a => a.fingerprint),
+      ).toEqual(['shared']);
+      expect(
+        (await store.list({ tenants: ['meridian-health'], cells: [] })).map(
+          a => a.fingerprint,
+        ),
+      ).toEqual(['dedicated']);
+      expect(await store.list({ tenants: [], cells: [] })).toEqual([]);
+    },
+  );
+});

@@ -1,0 +1,187 @@
+import {
+  ReceivedAlert,
+  AlertmanagerAlert,
+  ReceivedAlertState,
+  AlertWebhookResult,
+} from '@cellport/plugin-platform-common';
+import { Knex } from 'knex';
+import { Clock } from '../clock';
+
+const ALERTS = 'platform_alerts';
+
+/** Alertmanager's "no end yet": the zero time of Go, before any real alert. */
+function endOf(alert: AlertmanagerAlert): number | null {
+  const endsAt = Date.parse(alert.endsAt);
+  return endsAt > 0 ? endsAt : null;
+}
+
+/** Which alerts a list holds: a cell, a state, and the tenants (and their cells) a caller may read. */
+export interface AlertFilter {
+  cell?: string;
+  state?: ReceivedAlertState;
+  /**
+   * Undefined for every alert. Otherwise alerts labelled with one of these tenants, and alerts
+   * without a tenant (cell-wide, as a shared cell's are) of the cells in `cells`.
+   */
+  tenants?: string[];
+  cells?: string[];
+}
+
+/** The most alerts one list returns, newest first. */
+const LIST_LIMIT = 500;
+
+interface AlertRow {
+  fingerprint: string;
+  state: ReceivedAlertState;
+  starts_at: number | string;
+}
+
+/**
+ * The alerts Alertmanager posted, one row per fingerprint (its hash of the alert's labels).
+ * Alertmanager repeats a firing alert until it resolves and may deliver late or twice; the
+ * row moves only forwards: a repeat refreshes it, a resolution ends the incident it names, a
+ * firing that starts after a resolution opens a new one, and anything older is ignored.
+ */
+export class AlertStore {
+  constructor(private readonly db: Knex, private readonly clock: Clock) {}
+
+  async receive(
+    receiver: string,
+    alerts: AlertmanagerAlert[],
+  ): Promise<AlertWebhookResult> {
+    try {
+      return await this.receiveOnce(receiver, alerts);
+    } catch {
+      // Two deliveries inserting the same new fingerprint at once: the loser's second pass
+      // finds the row and applies its update.
+      return await this.receiveOnce(receiver, alerts);
+    }
+  }
+
+  private receiveOnce(
+    receiver: string,
+    alerts: AlertmanagerAlert[],
+  ): Promise<AlertWebhookResult> {
+    const now = this.clock.now();
+    return this.db.transaction(async tx => {
+      const result = { received: alerts.length, opened: 0, resolved: 0 };
+      for (const alert of alerts) {
+        const change = await this.apply(tx, receiver, alert, now);
+        if (change === 'opened') result.opened++;
+        if (change === 'resolved') result.resolved++;
+      }
+      return result;
+    });
+  }
+
+  private async apply(
+    tx: Knex.Transaction,
+    receiver: string,
+    alert: AlertmanagerAlert,
+    now: number,
+  ): Promise<'opened' | 'resolved' | 'refreshed' | 'ignored'> {
+    const startsAt = Date.parse(alert.startsAt);
+    const endsAt = alert.status === 'resolved' ? endOf(alert) ?? now : null;
+    const { labels } = alert;
+    const label = (name: string): string | null => labels[name] ?? null;
+    const fields = {
+      alertname: labels.alertname,
+      cell: labels.cell,
+      tenant: label('tenant'),
+      service: label('service'),
+      slo: label('slo'),
+      severity: label('severity'),
+      owner: label('owner'),
+      labels: JSON.stringify(labels),
+      annotations: JSON.stringify(alert.annotations),
+      receiver,
+      updated_at: now,
+    };
+    const existing: AlertRow | undefined = await tx(ALERTS)
+      .where('fingerprint', alert.fingerprint)
+      .first('fingerprint', 'state', 'starts_at');
+    if (!existing) {
+      await tx(ALERTS).insert({
+        fingerprint: alert.fingerprint,
+        ...fields,
+        state: alert.status,
+        starts_at: startsAt,
+        ends_at: endsAt,
+      });
+      return alert.status === 'firing' ? 'opened' : 'ignored';
+    }
+    const knownStart = Number(existing.starts_at);
+    const row = tx(ALERTS).where('fingerprint', alert.fingerprint);
+    if (alert.status === 'firing') {
+      if (startsAt > knownStart && existing.state === 'resolved') {
+        await row.update({
+          ...fields,
+          state: 'firing',
+          starts_at: startsAt,
+          ends_at: null,
+        });
+        return 'opened';
+      }
+      if (existing.state === 'firing' && startsAt >= knownStart) {
+        await row.update({ ...fields, starts_at: startsAt });
+        return 'refreshed';
+      }
+      return 'ignored'; // A late copy of an incident already resolved.
+    }
+    if (existing.state === 'firing' && startsAt >= knownStart) {
+      await row.update({ ...fields, state: 'resolved', ends_at: endsAt });
+      return 'resolved';
+    }
+    return 'ignored';
+  }
+
+  async list(filter: AlertFilter): Promise<ReceivedAlert[]> {
+    const query = this.db(ALERTS)
+      .select()
+      .orderBy([
+        { column: 'starts_at', order: 'desc' },
+        { column: 'fingerprint', order: 'asc' },
+      ])
+      .limit(LIST_LIMIT);
+    if (filter.cell) query.where('cell', filter.cell);
+    if (filter.state) query.where('state', filter.state);
+    if (filter.tenants) {
+      const { tenants, cells = [] } = filter;
+      query.where(visible =>
+        visible
+          .whereIn('tenant', tenants)
+          .orWhere(cellWide =>
+            cellWide.whereNull('tenant').whereIn('cell', cells),
+          ),
+      );
+    }
+    const rows = await query;
+    return rows.map(toAlert);
+  }
+}
+
+function toAlert(row: Record<string, any>): ReceivedAlert {
+  const annotations: Record<string, string> = JSON.parse(row.annotations);
+  const optional = (key: string, value: unknown) =>
+    value === null || value === undefined ? {} : { [key]: String(value) };
+  return {
+    fingerprint: row.fingerprint,
+    alertname: row.alertname,
+    state: row.state,
+    cell: row.cell,
+    ...optional('tenant', row.tenant),
+    ...optional('service', row.service),
+    ...optional('slo', row.slo),
+    ...optional('severity', row.severity),
+    ...optional('owner', row.owner),
+    ...optional('summary', annotations.summary),
+    ...optional('dashboard', annotations.dashboard),
+    labels: JSON.parse(row.labels),
+    annotations,
+    startsAt: new Date(Number(row.starts_at)).toISOString(),
+    ...(row.ends_at !== null && row.ends_at !== undefined
+      ? { endsAt: new Date(Number(row.ends_at)).toISOString() }
+      : {}),
+    updatedAt: new Date(Number(row.updated_at)).toISOString(),
+  };
+}

@@ -1,0 +1,1 @@
+export { GpuFitCard } from './GpuFitCard';

@@ -1,0 +1,95 @@
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import type { RequestRecord } from '../events/RequestRecord';
+import { RESPONSES_ERRORS } from '../http/ErrorShape';
+import type { TokenUsage, UpstreamResult } from '../providers/types';
+import type { ChatRequestSummary } from '../router/chatRequest';
+import { ChatEndpoint } from './ChatEndpoint';
+import type { EndpointAdapter, RoutingSummary } from './EndpointAdapter';
+import type { Exchange } from './Exchange';
+import { Json, withFieldsRenamed } from './fieldChecks';
+import type { GatewayDeps } from './GatewayDeps';
+import { ResponseIds } from './responses/responseObject';
+import { responseFromCompletion } from './responses/responsesAnswer';
+import {
+  readResponsesRequest,
+  ResponseEcho,
+  responsesField,
+} from './responses/responsesRequest';
+import { ResponsesStreamTranslator } from './responses/ResponsesStreamTranslator';
+import { translateAnswer } from './translatedAnswer';
+
+/** A Responses request once checked: the chat body that goes upstream, and what the answer repeats. */
+export interface ResponsesRequest {
+  chat: Json;
+  summary: ChatRequestSummary;
+  echo: ResponseEcho;
+}
+
+/**
+ * `POST /v1/responses` (OpenAI's Responses API, stateless): the request is translated to a
+ * chat body and then handled as chat is (same checks, routing, limits, charging); the chat
+ * answer every provider adapter gives is translated back into a `response`, or its typed
+ * stream events. Answers are not cached: the prompt cache keys on the body bytes and holds
+ * chat answers.
+ */
+export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
+  readonly failureLog: string = 'responses request failed unexpectedly';
+  readonly routesWithinRemainingBudget: boolean = true;
+  readonly errors = RESPONSES_ERRORS;
+  private readonly chat: ChatEndpoint;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.chat = new ChatEndpoint(deps);
+  }
+
+  parse(body: Json, raw: Buffer, record: RequestRecord): ResponsesRequest {
+    const { chat, echo } = readResponsesRequest(body);
+    const summary = withFieldsRenamed(
+      () => this.chat.parse(chat, raw, record),
+      responsesField,
+    );
+    return { chat, summary, echo };
+  }
+
+  routing(request: ResponsesRequest): RoutingSummary {
+    return this.chat.routing(request.summary);
+  }
+
+  cacheable(): boolean {
+    return false;
+  }
+
+  async send(
+    profile: GatewayModelProfile,
+    exchange: Exchange<ResponsesRequest>,
+  ): Promise<UpstreamResult> {
+    const { life, request } = exchange;
+    const result = await this.deps.adapters[profile.provider].chat({
+      profile,
+      body: request.chat,
+      summary: request.summary,
+      signal: life.abort.signal,
+      traceparent: life.traceparent,
+    });
+    const ids = new ResponseIds(life.requestId);
+    const createdAt = Math.floor(Date.now() / 1000);
+    return translateAnswer(
+      result,
+      {
+        json: (completion, usage) =>
+          responseFromCompletion(completion, usage, ids, request.echo),
+        stream: () =>
+          new ResponsesStreamTranslator(ids, request.echo, createdAt),
+      },
+      (reported, generated) => this.countUsage(request, reported, generated),
+    );
+  }
+
+  countUsage(
+    request: ResponsesRequest,
+    reported: TokenUsage | undefined,
+    generated: () => string,
+  ): TokenUsage {
+    return this.chat.countUsage(request.summary, reported, generated);
+  }
+}

@@ -1,0 +1,49 @@
+import {
+  parseArguments,
+  anthropicStopReason,
+} from '../../providers/anthropicTranslation';
+import type { TokenUsage } from '../../providers/types';
+import type { Json } from '../fieldChecks';
+
+export function messageUsage(usage: TokenUsage): Json {
+  return {
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+  };
+}
+
+/** A `chat.completion` as an Anthropic Messages answer: text and tool_use blocks. */
+export function messageFromCompletion(
+  completion: Json,
+  usage: TokenUsage,
+  id: string,
+): Json {
+  const choice = completion.choices[0] ?? {};
+  const message = choice.message ?? {};
+  const content: Json[] = [];
+  const text = message.content || message.refusal;
+  if (typeof text === 'string' && text) content.push({ type: 'text', text });
+  const calls: Json[] = Array.isArray(message.tool_calls)
+    ? message.tool_calls
+    : [];
+  for (const call of calls) {
+    content.push({
+      type: 'tool_use',
+      id: String(call?.id ?? ''),
+      name: String(call?.function?.name ?? ''),
+      input: parseArguments(call?.function?.arguments),
+    });
+  }
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model: String(completion.model ?? ''),
+    content,
+    stop_reason: anthropicStopReason(choice.finish_reason),
+    stop_sequence: null,
+    usage: messageUsage(usage),
+  };
+}

@@ -1,0 +1,164 @@
+import { imageUrl } from '../../providers/anthropicTranslation';
+import { fail, isObject, Json, requireString } from '../fieldChecks';
+
+/**
+ * Anthropic's `system` and `messages` (text, image, tool_use and tool_result blocks) as
+ * OpenAI chat messages, each bad field a 400 naming it (`messages.1.content.0.tool_use_id`).
+ * Tool results become tool messages ahead of the user's other content, where chat wants them.
+ */
+export function messagesToChat(messages: unknown, system: unknown): Json[] {
+  const out: Json[] = [];
+  const instructions = systemText(system);
+  if (instructions) out.push({ role: 'system', content: instructions });
+  if (!Array.isArray(messages) || messages.length === 0) {
+    fail('messages', 'must be a non-empty array');
+  }
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    const at = `messages.${i}`;
+    if (!isObject(message)) fail(at, 'must be an object');
+    if (message.role !== 'user' && message.role !== 'assistant') {
+      fail(`${at}.role`, 'must be user or assistant');
+    }
+    const content = message.content;
+    if (typeof content === 'string') {
+      out.push({ role: message.role, content });
+    } else if (!Array.isArray(content)) {
+      fail(`${at}.content`, 'must be a string or an array of content blocks');
+    } else if (message.role === 'user') {
+      out.push(...userTurn(content, at));
+    } else {
+      out.push(assistantTurn(content, at));
+    }
+  }
+  return out;
+}
+
+function systemText(system: unknown): string {
+  if (system === undefined || system === null) return '';
+  if (typeof system === 'string') return system;
+  if (!Array.isArray(system)) {
+    fail('system', 'must be a string or an array of text blocks');
+  }
+  return system
+    .map((block, j) => {
+      if (!isObject(block) || block.type !== 'text') {
+        fail(`system.${j}.type`, 'must be text');
+      }
+      return requireString(block.text, `system.${j}.text`);
+    })
+    .join('\n\n');
+}
+
+function blockAt(content: unknown[], j: number, at: string): Json {
+  const block = content[j];
+  if (!isObject(block)) fail(`${at}.content.${j}`, 'must be an object');
+  return block;
+}
+
+function userTurn(content: unknown[], at: string): Json[] {
+  const turn: Json[] = [];
+  const parts: Json[] = [];
+  let text = '';
+  let images = false;
+  for (let j = 0; j < content.length; j++) {
+    const block = blockAt(content, j, at);
+    const blockAtPath = `${at}.content.${j}`;
+    switch (block.type) {
+      case 'text': {
+        const value = requireString(block.text, `${blockAtPath}.text`);
+        parts.push({ type: 'text', text: value });
+        text += value;
+        break;
+      }
+      case 'image': {
+        const url = imageUrl(block.source);
+        if (!url) {
+          fail(
+            `${blockAtPath}.source`,
+            'must be a base64 source (media_type, data) or a url source',
+          );
+        }
+        parts.push({ type: 'image_url', image_url: { url } });
+        images = true;
+        break;
+      }
+      case 'tool_result':
+        turn.push({
+          role: 'tool',
+          tool_call_id: requireString(
+            block.tool_use_id,
+            `${blockAtPath}.tool_use_id`,
+          ),
+          content: toolResultText(block.content, `${blockAtPath}.content`),
+        });
+        break;
+      default:
+        fail(
+          `${blockAtPath}.type`,
+          'must be text, image or tool_result in a user message',
+        );
+    }
+  }
+  if (parts.length > 0)
+    turn.push({ role: 'user', content: images ? parts : text });
+  return turn;
+}
+
+function assistantTurn(content: unknown[], at: string): Json {
+  let text = '';
+  const calls: Json[] = [];
+  for (let j = 0; j < content.length; j++) {
+    const block = blockAt(content, j, at);
+    const blockAtPath = `${at}.content.${j}`;
+    switch (block.type) {
+      case 'text':
+        text += requireString(block.text, `${blockAtPath}.text`);
+        break;
+      case 'tool_use':
+        if (!isObject(block.input))
+          fail(`${blockAtPath}.input`, 'must be an object');
+        calls.push({
+          id: requireString(block.id, `${blockAtPath}.id`),
+          type: 'function',
+          function: {
+            name: requireString(block.name, `${blockAtPath}.name`),
+            arguments: JSON.stringify(block.input),
+          },
+        });
+        break;
+      case 'thinking':
+      case 'redacted_thinking':
+        // Earlier reasoning of an Anthropic model: chat upstreams take none back.
+        break;
+      default:
+        fail(
+          `${blockAtPath}.type`,
+          'must be text, tool_use or thinking in an assistant message',
+        );
+    }
+  }
+  return calls.length > 0
+    ? { role: 'assistant', content: text || null, tool_calls: calls }
+    : { role: 'assistant', content: text };
+}
+
+/** A tool result's content: a string, or text blocks (chat tool messages hold text only). */
+function toolResultText(content: unknown, at: string): string {
+  if (content === undefined || content === null) return '';
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content))
+    fail(at, 'must be a string or an array of text blocks');
+  let text = '';
+  for (let k = 0; k < content.length; k++) {
+    const block = content[k];
+    if (!isObject(block) || block.type !== 'text') {
+      fail(
+        `${at}.${k}.type`,
+        'must be text (tool results go upstream as text)',
+      );
+    }
+    text += requireString(block.text, `${at}.${k}.text`);
+  }
+  return text;
+}

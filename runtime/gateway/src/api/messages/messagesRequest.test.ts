@@ -1,0 +1,119 @@
+import { messagesField, readMessagesRequest } from './messagesRequest';
+
+describe('readMessagesRequest', () => {
+  it('translates system, text, images, tool use and tool results into chat order', () => {
+    const chat = readMessagesRequest({
+      model: 'claude-x',
+      max_tokens: 64,
+      system: [{ type: 'text', text: 'Be brief.' }],
+      stream: true,
+      temperature: 0.5,
+      stop_sequences: ['END'],
+      metadata: { user_id: 'u-1' },
+      tools: [
+        {
+          name: 'lookup',
+          description: 'd',
+          input_schema: { type: 'object' },
+        },
+      ],
+      tool_choice: {
+        type: 'tool',
+        name: 'lookup',
+        disable_parallel_tool_use: true,
+      },
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look ' },
+            {
+              type: 'image',
+              source: { type: 'base64', media_type: 'image/png', data: 'AAA' },
+            },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'hmm', signature: 's' },
+            {
+              type: 'tool_use',
+              id: 'toolu_1',
+              name: 'lookup',
+              input: { q: 'é' },
+            },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'and now?' },
+            {
+              type: 'tool_result',
+              tool_use_id: 'toolu_1',
+              content: [{ type: 'text', text: 'found' }],
+            },
+          ],
+        },
+      ],
+    });
+    expect(chat).toEqual({
+      model: 'claude-x',
+      max_completion_tokens: 64,
+      stream: true,
+      stream_options: { include_usage: true },
+      temperature: 0.5,
+      stop: ['END'],
+      user: 'u-1',
+      parallel_tool_calls: false,
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'lookup',
+            description: 'd',
+            parameters: { type: 'object' },
+          },
+        },
+      ],
+      tool_choice: { type: 'function', function: { name: 'lookup' } },
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look ' },
+            {
+              type: 'image_url',
+              image_url: { url: 'data:image/png;base64,AAA' },
+            },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'toolu_1',
+              type: 'function',
+              function: { name: 'lookup', arguments: '{"q":"é"}' },
+            },
+          ],
+        },
+        // The tool result answers the call, so it goes before the user's new text.
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'found' },
+        { role: 'user', content: 'and now?' },
+      ],
+    });
+  });
+
+  it("names chat's fields as Messages fields", () => {
+    expect(messagesField('tools.3.function.parameters')).toBe(
+      'tools.3.input_schema',
+    );
+    expect(messagesField('tools.0.function.name')).toBe('tools.0.name');
+    expect(messagesField('stop.2')).toBe('stop_sequences.2');
+    expect(messagesField('max_completion_tokens')).toBe('max_tokens');
+  });
+});

@@ -1,0 +1,133 @@
+import {
+  fail,
+  isObject,
+  Json,
+  optionalBoolean,
+  optionalNumber,
+  optionalPositiveInteger,
+  optionalString,
+  present,
+  requireModel,
+} from '../fieldChecks';
+import { messagesToChat } from './messagesContent';
+
+function toolsToChat(tools: unknown): Json[] | undefined {
+  if (!present(tools)) return undefined;
+  if (!Array.isArray(tools) || tools.length > 128) {
+    fail('tools', 'must be an array of at most 128 tools');
+  }
+  return tools.map((tool, i) => {
+    if (!isObject(tool)) fail(`tools.${i}`, 'must be an object');
+    if (present(tool.type) && tool.type !== 'custom') {
+      fail(
+        `tools.${i}.type`,
+        'must be custom or absent: this gateway serves client tools only',
+      );
+    }
+    if (!isObject(tool.input_schema)) {
+      fail(`tools.${i}.input_schema`, 'must be an object (a JSON schema)');
+    }
+    const fn: Json = { name: tool.name, parameters: tool.input_schema };
+    if (present(tool.description)) fn.description = tool.description;
+    return { type: 'function', function: fn };
+  });
+}
+
+/** Anthropic's tool_choice as chat's, and whether parallel tool calls are off. */
+function toolChoiceToChat(choice: unknown, chat: Json): void {
+  if (!present(choice)) return;
+  if (!isObject(choice)) fail('tool_choice', 'must be an object');
+  optionalBoolean(
+    choice.disable_parallel_tool_use,
+    'tool_choice.disable_parallel_tool_use',
+  );
+  if (choice.disable_parallel_tool_use === true)
+    chat.parallel_tool_calls = false;
+  switch (choice.type) {
+    case 'auto':
+      chat.tool_choice = 'auto';
+      break;
+    case 'any':
+      chat.tool_choice = 'required';
+      break;
+    case 'none':
+      chat.tool_choice = 'none';
+      break;
+    case 'tool':
+      chat.tool_choice = { type: 'function', function: { name: choice.name } };
+      break;
+    default:
+      fail('tool_choice.type', 'must be auto, any, tool or none');
+  }
+}
+
+function stopToChat(stop: unknown): string[] | undefined {
+  if (!present(stop)) return undefined;
+  // Chat upstreams take at most 4 stop sequences.
+  if (!Array.isArray(stop) || stop.length > 4) {
+    fail('stop_sequences', 'must be an array of at most 4 strings');
+  }
+  stop.forEach((item, i) => {
+    if (typeof item !== 'string')
+      fail(`stop_sequences.${i}`, 'must be a string');
+  });
+  return stop;
+}
+
+/**
+ * An Anthropic Messages request as an OpenAI chat body (what every provider adapter takes).
+ * `top_k` and extended `thinking` have no chat equivalent and are not sent; the translated
+ * body then passes the chat endpoint's own checks, whose complaints `messagesField` renames.
+ */
+export function readMessagesRequest(body: Json): Json {
+  const model = requireModel(body);
+  if (!present(body.max_tokens)) {
+    fail('max_tokens', 'is required: a positive integer');
+  }
+  const maxTokens = optionalPositiveInteger(body.max_tokens, 'max_tokens');
+  optionalBoolean(body.stream, 'stream');
+  optionalNumber(body.temperature, 'temperature', 0, 1);
+  optionalNumber(body.top_p, 'top_p', 0, 1);
+  optionalPositiveInteger(body.top_k, 'top_k');
+  if (present(body.metadata) && !isObject(body.metadata)) {
+    fail('metadata', 'must be an object');
+  }
+  optionalString(body.metadata?.user_id, 'metadata.user_id');
+  const chat: Json = {
+    model,
+    messages: messagesToChat(body.messages, body.system),
+    max_completion_tokens: maxTokens,
+  };
+  if (body.stream === true) {
+    chat.stream = true;
+    // message_delta carries usage, so the upstream is always asked for it.
+    chat.stream_options = { include_usage: true };
+  }
+  if (present(body.temperature)) chat.temperature = body.temperature;
+  if (present(body.top_p)) chat.top_p = body.top_p;
+  const stop = stopToChat(body.stop_sequences);
+  if (stop) chat.stop = stop;
+  if (present(body.metadata?.user_id)) chat.user = body.metadata.user_id;
+  const tools = toolsToChat(body.tools);
+  if (tools) chat.tools = tools;
+  toolChoiceToChat(body.tool_choice, chat);
+  return chat;
+}
+
+/** A chat check's field (`tools.0.function.parameters`) as the Messages field it came from. */
+export function messagesField(chatParam: string): string {
+  const tool = /^tools\.(\d+)\.function\.(\w+)$/.exec(chatParam);
+  if (tool) {
+    return `tools.${tool[1]}.${
+      tool[2] === 'parameters' ? 'input_schema' : tool[2]
+    }`;
+  }
+  if (chatParam === 'tool_choice.function.name') return 'tool_choice.name';
+  if (chatParam === 'tool_choice') return 'tool_choice.type';
+  if (chatParam === 'max_completion_tokens') return 'max_tokens';
+  if (chatParam === 'stop' || chatParam.startsWith('stop.')) {
+    return `stop_sequences${chatParam.slice(4)}`;
+  }
+  if (chatParam === 'user') return 'metadata.user_id';
+  return chatParam;
+}

@@ -1,0 +1,160 @@
+import { fail, isObject, Json, present, requireString } from '../fieldChecks';
+
+/**
+ * The Responses API's `input` (a string, or message, function-call and function-call-output
+ * items) and `instructions` as OpenAI chat messages, each bad field a 400 naming it
+ * (`input.2.call_id`, `input.0.content.1.image_url`).
+ */
+export function inputToChatMessages(
+  input: unknown,
+  instructions: string | undefined,
+): Json[] {
+  const messages: Json[] = [];
+  if (instructions) messages.push({ role: 'system', content: instructions });
+  if (typeof input === 'string') {
+    messages.push({ role: 'user', content: input });
+    return messages;
+  }
+  if (!Array.isArray(input) || input.length === 0) {
+    fail('input', 'must be a string or a non-empty array of items');
+  }
+  for (let i = 0; i < input.length; i++) {
+    const item = input[i];
+    const at = `input.${i}`;
+    if (!isObject(item)) fail(at, 'must be an object');
+    switch (item.type ?? 'message') {
+      case 'message':
+        messages.push(chatMessage(item, at));
+        break;
+      case 'function_call':
+        addToolCall(messages, item, at);
+        break;
+      case 'function_call_output':
+        messages.push({
+          role: 'tool',
+          tool_call_id: requireString(item.call_id, `${at}.call_id`),
+          content: outputText(item.output, `${at}.output`),
+        });
+        break;
+      case 'reasoning':
+        // A reasoning item an earlier response returned: chat upstreams take none back.
+        break;
+      case 'item_reference':
+        fail(
+          `${at}.type`,
+          'item_reference needs responses stored by the server, and this gateway stores none: send the items themselves',
+        );
+        break;
+      default:
+        fail(
+          `${at}.type`,
+          'must be message, function_call, function_call_output or reasoning',
+        );
+    }
+  }
+  return messages;
+}
+
+const ROLES: Record<string, string> = {
+  user: 'user',
+  assistant: 'assistant',
+  system: 'system',
+  // Chat upstreams (vLLM's templates among them) know `system`; OpenAI treats both alike.
+  developer: 'system',
+};
+
+function chatMessage(item: Json, at: string): Json {
+  const role = ROLES[item.role];
+  if (!role)
+    fail(`${at}.role`, 'must be one of user, assistant, system, developer');
+  const content = item.content;
+  if (typeof content === 'string') return { role, content };
+  if (!Array.isArray(content)) {
+    fail(`${at}.content`, 'must be a string or an array of content parts');
+  }
+  const parts: Json[] = [];
+  let text = '';
+  let images = false;
+  for (let j = 0; j < content.length; j++) {
+    const part = content[j];
+    const partAt = `${at}.content.${j}`;
+    if (!isObject(part)) fail(partAt, 'must be an object');
+    switch (part.type) {
+      case 'input_text':
+      case 'output_text': {
+        const value = requireString(part.text, `${partAt}.text`);
+        parts.push({ type: 'text', text: value });
+        text += value;
+        break;
+      }
+      case 'refusal': {
+        const value = requireString(part.refusal, `${partAt}.refusal`);
+        parts.push({ type: 'text', text: value });
+        text += value;
+        break;
+      }
+      case 'input_image':
+        if (role !== 'user')
+          fail(`${partAt}.type`, 'only user messages may hold images');
+        if (present(part.file_id)) {
+          fail(
+            `${partAt}.file_id`,
+            'is not supported: this gateway stores no files; send image_url',
+          );
+        }
+        images = true;
+        parts.push({
+          type: 'image_url',
+          image_url: {
+            url: requireString(part.image_url, `${partAt}.image_url`),
+            ...(typeof part.detail === 'string' ? { detail: part.detail } : {}),
+          },
+        });
+        break;
+      default:
+        fail(
+          `${partAt}.type`,
+          'must be input_text, output_text, refusal or input_image',
+        );
+    }
+  }
+  return { role, content: images ? parts : text };
+}
+
+/** Function calls follow their assistant turn: consecutive ones make one chat message. */
+function addToolCall(messages: Json[], item: Json, at: string): void {
+  const call = {
+    id: requireString(item.call_id, `${at}.call_id`),
+    type: 'function',
+    function: {
+      name: requireString(item.name, `${at}.name`),
+      arguments: requireString(item.arguments, `${at}.arguments`),
+    },
+  };
+  const last = messages[messages.length - 1];
+  if (last?.role === 'assistant') {
+    (last.tool_calls ??= []).push(call);
+    if (last.content === '') last.content = null;
+    return;
+  }
+  messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+}
+
+/** A tool's output: a string, or text parts (chat tool messages hold text only). */
+function outputText(output: unknown, at: string): string {
+  if (typeof output === 'string') return output;
+  if (!Array.isArray(output))
+    fail(at, 'must be a string or an array of input_text parts');
+  let text = '';
+  for (let j = 0; j < output.length; j++) {
+    const part = output[j];
+    if (!isObject(part) || part.type !== 'input_text') {
+      fail(
+        `${at}.${j}.type`,
+        'must be input_text (tool outputs go upstream as text)',
+      );
+    }
+    text += requireString(part.text, `${at}.${j}.text`);
+  }
+  return text;
+}

@@ -1,0 +1,132 @@
+import { readResponsesRequest, responsesField } from './responsesRequest';
+
+describe('readResponsesRequest', () => {
+  it('translates instructions, items, function calls and their outputs into chat messages', () => {
+    const { chat, echo } = readResponsesRequest({
+      model: 'gpt-x',
+      instructions: 'Be brief.',
+      max_output_tokens: 50,
+      temperature: 0.2,
+      text: {
+        format: {
+          type: 'json_schema',
+          name: 'answer',
+          schema: { type: 'object' },
+        },
+      },
+      tools: [
+        { type: 'function', name: 'lookup', parameters: { type: 'object' } },
+      ],
+      tool_choice: { type: 'function', name: 'lookup' },
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'what is ' },
+            {
+              type: 'input_image',
+              image_url: 'https://example.test/a.png',
+              detail: 'low',
+            },
+          ],
+        },
+        {
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: 'let me look' }],
+        },
+        {
+          type: 'function_call',
+          call_id: 'call_1',
+          name: 'lookup',
+          arguments: '{"q":1}',
+        },
+        {
+          type: 'function_call',
+          call_id: 'call_2',
+          name: 'lookup',
+          arguments: '{"q":2}',
+        },
+        { type: 'reasoning', id: 'rs_1', summary: [] },
+        { type: 'function_call_output', call_id: 'call_1', output: 'one' },
+        {
+          type: 'function_call_output',
+          call_id: 'call_2',
+          output: [{ type: 'input_text', text: 'two' }],
+        },
+      ],
+    });
+    expect(chat).toEqual({
+      model: 'gpt-x',
+      max_completion_tokens: 50,
+      temperature: 0.2,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'answer', schema: { type: 'object' } },
+      },
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'lookup', parameters: { type: 'object' } },
+        },
+      ],
+      tool_choice: { type: 'function', function: { name: 'lookup' } },
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is ' },
+            {
+              type: 'image_url',
+              image_url: { url: 'https://example.test/a.png', detail: 'low' },
+            },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: 'let me look',
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'lookup', arguments: '{"q":1}' },
+            },
+            {
+              id: 'call_2',
+              type: 'function',
+              function: { name: 'lookup', arguments: '{"q":2}' },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: 'one' },
+        { role: 'tool', tool_call_id: 'call_2', content: 'two' },
+      ],
+    });
+    expect(echo).toMatchObject({
+      instructions: 'Be brief.',
+      max_output_tokens: 50,
+    });
+  });
+
+  it('accepts store false and refuses what needs stored responses', () => {
+    expect(() =>
+      readResponsesRequest({ model: 'm', input: 'x', store: false }),
+    ).not.toThrow();
+    expect(() =>
+      readResponsesRequest({
+        model: 'm',
+        input: 'x',
+        previous_response_id: 'resp_1',
+      }),
+    ).toThrow(/previous_response_id is not supported/);
+  });
+
+  it("names chat's fields as Responses fields", () => {
+    expect(responsesField('tools.2.function.strict')).toBe('tools.2.strict');
+    expect(responsesField('response_format.json_schema.name')).toBe(
+      'text.format.name',
+    );
+    expect(responsesField('max_completion_tokens')).toBe('max_output_tokens');
+  });
+});

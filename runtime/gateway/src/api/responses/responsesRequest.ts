@@ -1,0 +1,191 @@
+import {
+  fail,
+  isObject,
+  Json,
+  optionalBoolean,
+  optionalPositiveInteger,
+  optionalString,
+  present,
+  requireModel,
+} from '../fieldChecks';
+import { inputToChatMessages } from './responsesInput';
+
+/** Request fields a Responses answer repeats back to its caller. */
+export interface ResponseEcho {
+  instructions: string | null;
+  max_output_tokens: number | null;
+  temperature: number | null;
+  top_p: number | null;
+  tools: unknown[];
+  tool_choice: unknown;
+  parallel_tool_calls: boolean;
+  metadata: Json;
+  text: Json;
+  user: string | null;
+}
+
+/**
+ * Fields that need responses kept by the server. The gateway keeps none (a caller sends the
+ * conversation in `input`), so each is refused by name rather than silently ignored.
+ */
+function refuseServerState(body: Json): void {
+  if (present(body.previous_response_id)) {
+    fail(
+      'previous_response_id',
+      'is not supported: this gateway stores no responses; send the earlier items in input',
+    );
+  }
+  optionalBoolean(body.store, 'store');
+  if (body.store === true) {
+    fail('store', 'must be false or absent: this gateway stores no responses');
+  }
+  if (present(body.conversation)) {
+    fail(
+      'conversation',
+      'is not supported: this gateway stores no conversations',
+    );
+  }
+  optionalBoolean(body.background, 'background');
+  if (body.background === true) {
+    fail(
+      'background',
+      'must be false or absent: background responses need server storage',
+    );
+  }
+  if (present(body.prompt)) {
+    fail('prompt', 'is not supported: this gateway stores no prompt templates');
+  }
+}
+
+function toolsToChat(tools: unknown): Json[] | undefined {
+  if (!present(tools)) return undefined;
+  if (!Array.isArray(tools) || tools.length > 128) {
+    fail('tools', 'must be an array of at most 128 tools');
+  }
+  return tools.map((tool, i) => {
+    if (!isObject(tool)) fail(`tools.${i}`, 'must be an object');
+    if (tool.type !== 'function') {
+      fail(
+        `tools.${i}.type`,
+        'must be function: this gateway serves function tools only',
+      );
+    }
+    // Field by field: the chat checks then name what is wrong (as tools.i.<field>).
+    const fn: Json = { name: tool.name };
+    if (present(tool.description)) fn.description = tool.description;
+    if (present(tool.parameters)) fn.parameters = tool.parameters;
+    if (present(tool.strict)) fn.strict = tool.strict;
+    return { type: 'function', function: fn };
+  });
+}
+
+function toolChoiceToChat(choice: unknown): unknown {
+  if (!present(choice) || typeof choice === 'string') return choice;
+  if (!isObject(choice) || choice.type !== 'function') {
+    fail(
+      'tool_choice.type',
+      'must be function (or tool_choice none, auto or required)',
+    );
+  }
+  return { type: 'function', function: { name: choice.name } };
+}
+
+function formatToChat(text: unknown): Json | undefined {
+  if (!present(text)) return undefined;
+  if (!isObject(text)) fail('text', 'must be an object');
+  const format = text.format;
+  if (!present(format)) return undefined;
+  if (!isObject(format)) fail('text.format', 'must be an object');
+  if (format.type !== 'json_schema') return { type: format.type };
+  const schema: Json = { name: format.name, schema: format.schema };
+  if (present(format.description)) schema.description = format.description;
+  if (present(format.strict)) schema.strict = format.strict;
+  return { type: 'json_schema', json_schema: schema };
+}
+
+/**
+ * A Responses API request as an OpenAI chat body (what every provider adapter takes), and the
+ * fields its answer repeats. The translated body then passes the chat endpoint's own checks,
+ * whose complaints `responsesField` renames.
+ */
+export function readResponsesRequest(body: Json): {
+  chat: Json;
+  echo: ResponseEcho;
+} {
+  const model = requireModel(body);
+  refuseServerState(body);
+  optionalString(body.instructions, 'instructions');
+  optionalBoolean(body.stream, 'stream');
+  optionalString(body.user, 'user');
+  if (present(body.metadata) && !isObject(body.metadata)) {
+    fail('metadata', 'must be an object of string pairs');
+  }
+  if (present(body.reasoning) && !isObject(body.reasoning)) {
+    fail('reasoning', 'must be an object');
+  }
+  const maxOutputTokens = optionalPositiveInteger(
+    body.max_output_tokens,
+    'max_output_tokens',
+  );
+  const chat: Json = {
+    model,
+    messages: inputToChatMessages(body.input, body.instructions ?? undefined),
+  };
+  if (body.stream === true) {
+    chat.stream = true;
+    // The final events carry usage, so the upstream is always asked for it.
+    chat.stream_options = { include_usage: true };
+  }
+  if (maxOutputTokens !== undefined)
+    chat.max_completion_tokens = maxOutputTokens;
+  for (const field of [
+    'temperature',
+    'top_p',
+    'parallel_tool_calls',
+    'user',
+    'safety_identifier',
+  ]) {
+    if (present(body[field])) chat[field] = body[field];
+  }
+  if (present(body.reasoning?.effort))
+    chat.reasoning_effort = body.reasoning.effort;
+  const tools = toolsToChat(body.tools);
+  if (tools) chat.tools = tools;
+  const choice = toolChoiceToChat(body.tool_choice);
+  if (present(choice)) chat.tool_choice = choice;
+  const format = formatToChat(body.text);
+  if (format) chat.response_format = format;
+  return {
+    chat,
+    echo: {
+      instructions: body.instructions ?? null,
+      max_output_tokens: maxOutputTokens ?? null,
+      temperature: body.temperature ?? 1,
+      top_p: body.top_p ?? 1,
+      tools: body.tools ?? [],
+      tool_choice: body.tool_choice ?? 'auto',
+      parallel_tool_calls: body.parallel_tool_calls ?? true,
+      metadata: body.metadata ?? {},
+      text: body.text ?? { format: { type: 'text' } },
+      user: body.user ?? null,
+    },
+  };
+}
+
+/** A chat check's field (`tools.0.function.name`) as the Responses field it came from. */
+export function responsesField(chatParam: string): string {
+  const tool = /^tools\.(\d+)\.function(\..+)?$/.exec(chatParam);
+  if (tool) return `tools.${tool[1]}${tool[2] ?? ''}`;
+  if (chatParam === 'tool_choice.function.name') return 'tool_choice.name';
+  if (chatParam.startsWith('response_format.json_schema')) {
+    return `text.format${chatParam.slice(
+      'response_format.json_schema'.length,
+    )}`;
+  }
+  if (chatParam.startsWith('response_format')) {
+    return `text.format${chatParam.slice('response_format'.length)}`;
+  }
+  if (chatParam === 'max_completion_tokens') return 'max_output_tokens';
+  if (chatParam === 'reasoning_effort') return 'reasoning.effort';
+  return chatParam;
+}

@@ -1,0 +1,100 @@
+import type { TokenUsage, UpstreamResult } from '../providers/types';
+import {
+  unusableAnswer,
+  UpstreamAnswerError,
+} from '../providers/upstreamAnswer';
+import type { Json } from './fieldChecks';
+
+/** Writes one request's answer in another API's shape, from the chat answer every adapter gives. */
+export interface ChatAnswerTranslation {
+  /** A `chat.completion` as the API's JSON answer, with the tokens charged. */
+  json(completion: Json, usage: TokenUsage): Json;
+  /** A translator of this request's `chat.completion.chunk` events. */
+  stream(): ChatStreamTranslator;
+}
+
+export interface ChatStreamTranslator {
+  /** The API's events (SSE text) for one chunk; maybe empty. */
+  chunk(chunk: Json): string;
+  /** The closing events, once the chunks are drained, with the tokens charged. */
+  end(usage: TokenUsage): string;
+}
+
+/** The tokens charged when no usage came: the endpoint's count (the tokenizer's). */
+export type UsageCount = (
+  reported: TokenUsage | undefined,
+  generated: () => string,
+) => TokenUsage;
+
+function chunkUsage(chunk: Json): TokenUsage | undefined {
+  const usage = chunk.usage;
+  return usage && typeof usage === 'object'
+    ? {
+        inputTokens: Number(usage.prompt_tokens) || 0,
+        outputTokens: Number(usage.completion_tokens) || 0,
+      }
+    : undefined;
+}
+
+function* chatChunks(sse: string): Generator<Json> {
+  for (const line of sse.split('\n')) {
+    if (!line.startsWith('data:')) continue;
+    const data = line.slice(5).trim();
+    if (data === '' || data === '[DONE]') continue;
+    let chunk;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      throw new UpstreamAnswerError('upstream sent an event that is not JSON');
+    }
+    yield chunk;
+  }
+}
+
+/**
+ * An upstream's chat answer (JSON or chunk stream) as the caller's API answers. Usage, the
+ * generated text and failures pass through untouched, so the pipeline charges and settles
+ * exactly as for chat.
+ */
+export function translateAnswer(
+  result: UpstreamResult,
+  translation: ChatAnswerTranslation,
+  count: UsageCount,
+): UpstreamResult {
+  if (result.kind === 'failure') return result;
+  if (result.kind === 'json') {
+    let body: Buffer;
+    try {
+      const completion = JSON.parse(result.body.toString('utf8'));
+      if (!Array.isArray(completion?.choices)) {
+        throw new TypeError('not a chat completion');
+      }
+      const usage = count(result.usage, result.generatedText);
+      body = Buffer.from(JSON.stringify(translation.json(completion, usage)));
+    } catch {
+      return {
+        kind: 'failure',
+        failure: unusableAnswer(
+          'upstream answered with no chat completion',
+          200,
+        ),
+      };
+    }
+    return { ...result, body };
+  }
+  const inner = result;
+  async function* events(): AsyncGenerator<string> {
+    const translator = translation.stream();
+    let reported: TokenUsage | undefined;
+    for await (const sse of inner.chunks) {
+      let out = '';
+      for (const chunk of chatChunks(sse)) {
+        reported = chunkUsage(chunk) ?? reported;
+        out += translator.chunk(chunk);
+      }
+      if (out) yield out;
+    }
+    yield translator.end(count(reported ?? inner.usage(), inner.generatedText));
+  }
+  return { ...inner, chunks: events() };
+}

@@ -1,0 +1,546 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import type { SimulatorServer } from '@cellport/simulator';
+import type { UsageEvent } from '@cellport/plugin-platform-common';
+import {
+  eventually,
+  KEYS,
+  RecordingEventSink,
+  startGateway,
+  startSimulator,
+  testState,
+} from '../__testUtils__/fixtures';
+import type { Gateway } from '../createGateway';
+
+// Real servers: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+type Answer = { status: number; body: any };
+
+/** The gateway's checks, refusals and counting hold on /v1/responses and /v1/messages as on chat. */
+describe('the chat checks on the translating endpoints', () => {
+  let simulator: SimulatorServer;
+  let gateway: Gateway;
+  let events: RecordingEventSink;
+  let url: string;
+
+  async function post(
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {
+      authorization: `Bearer ${KEYS.brightpath}`,
+    },
+  ): Promise<Answer> {
+    const response = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  /** An answer in OpenAI's error shape, naming `param` (in the message too, for a 400). */
+  function openAiError(status: number, param?: string) {
+    return {
+      status,
+      body: {
+        error: {
+          message:
+            param && status === 400
+              ? expect.stringContaining(`${param} `)
+              : expect.any(String),
+          type: expect.any(String),
+          param: param ?? null,
+          code: expect.any(String),
+        },
+      },
+    };
+  }
+
+  /** An answer in Anthropic's error shape; the message names the field. */
+  function anthropicError(status: number, type: string, field?: string) {
+    return {
+      status,
+      body: {
+        type: 'error',
+        error: {
+          type,
+          message: field
+            ? expect.stringContaining(`${field} `)
+            : expect.any(String),
+        },
+      },
+    };
+  }
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    ({ gateway, url, events } = await startGateway(simulator.url));
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await simulator.stop();
+  });
+  afterEach(() => {
+    events.events.length = 0;
+  });
+
+  const responsesBody = { model: 'gpt-4o', input: 'hi' };
+  const messagesBody = {
+    model: 'gpt-4o',
+    max_tokens: 16,
+    messages: [{ role: 'user', content: 'hi' }],
+  };
+
+  it.each([
+    [{ ...responsesBody, model: '' }, 'model'],
+    [{ model: 'gpt-4o' }, 'input'],
+    [{ ...responsesBody, input: [] }, 'input'],
+    [
+      { ...responsesBody, input: [{ role: 'robot', content: 'x' }] },
+      'input.0.role',
+    ],
+    [
+      { ...responsesBody, input: [{ role: 'user', content: 7 }] },
+      'input.0.content',
+    ],
+    [
+      {
+        ...responsesBody,
+        input: [{ role: 'user', content: [{ type: 'input_text' }] }],
+      },
+      'input.0.content.0.text',
+    ],
+    [
+      {
+        ...responsesBody,
+        input: [
+          {
+            role: 'user',
+            content: [{ type: 'input_image', file_id: 'file_1' }],
+          },
+        ],
+      },
+      'input.0.content.0.file_id',
+    ],
+    [
+      {
+        ...responsesBody,
+        input: [
+          { role: 'user', content: 'x' },
+          { type: 'function_call', name: 'f', arguments: '{}' },
+        ],
+      },
+      'input.1.call_id',
+    ],
+    [
+      {
+        ...responsesBody,
+        input: [{ type: 'function_call_output', call_id: 'c', output: 3 }],
+      },
+      'input.0.output',
+    ],
+    [
+      { ...responsesBody, input: [{ type: 'item_reference', id: 'msg_1' }] },
+      'input.0.type',
+    ],
+    [{ ...responsesBody, instructions: 5 }, 'instructions'],
+    [{ ...responsesBody, max_output_tokens: 0 }, 'max_output_tokens'],
+    [{ ...responsesBody, temperature: 3 }, 'temperature'],
+    [{ ...responsesBody, top_p: -1 }, 'top_p'],
+    [{ ...responsesBody, stream: 'yes' }, 'stream'],
+    [{ ...responsesBody, tools: [{ type: 'web_search' }] }, 'tools.0.type'],
+    [
+      { ...responsesBody, tools: [{ type: 'function', name: 'bad name!' }] },
+      'tools.0.name',
+    ],
+    [
+      {
+        ...responsesBody,
+        tools: [{ type: 'function', name: 'ok', parameters: 'x' }],
+      },
+      'tools.0.parameters',
+    ],
+    [
+      {
+        ...responsesBody,
+        tools: [{ type: 'function', name: 'ok' }],
+        tool_choice: { type: 'function' },
+      },
+      'tool_choice.name',
+    ],
+    [
+      { ...responsesBody, text: { format: { type: 'yaml' } } },
+      'text.format.type',
+    ],
+    [
+      { ...responsesBody, previous_response_id: 'resp_123' },
+      'previous_response_id',
+    ],
+    [{ ...responsesBody, store: true }, 'store'],
+    [{ ...responsesBody, conversation: 'conv_1' }, 'conversation'],
+  ])(
+    '/v1/responses refuses %j naming %s, in OpenAI error shape',
+    async (body, param) => {
+      expect(await post('/v1/responses', body)).toEqual(
+        openAiError(400, param),
+      );
+    },
+  );
+
+  it.each([
+    [{ ...messagesBody, model: 7 }, 'model'],
+    [{ model: 'gpt-4o', messages: messagesBody.messages }, 'max_tokens'],
+    [{ ...messagesBody, max_tokens: -1 }, 'max_tokens'],
+    [{ ...messagesBody, messages: [] }, 'messages'],
+    [
+      { ...messagesBody, messages: [{ role: 'system', content: 'x' }] },
+      'messages.0.role',
+    ],
+    [
+      {
+        ...messagesBody,
+        messages: [{ role: 'user', content: [{ type: 'document' }] }],
+      },
+      'messages.0.content.0.type',
+    ],
+    [
+      {
+        ...messagesBody,
+        messages: [
+          { role: 'user', content: [{ type: 'tool_result', content: 'x' }] },
+        ],
+      },
+      'messages.0.content.0.tool_use_id',
+    ],
+    [
+      {
+        ...messagesBody,
+        messages: [
+          { role: 'user', content: 'x' },
+          {
+            role: 'assistant',
+            content: [{ type: 'tool_use', id: 't', name: 'f', input: 'x' }],
+          },
+        ],
+      },
+      'messages.1.content.0.input',
+    ],
+    [
+      {
+        ...messagesBody,
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'image', source: { type: 'file' } }],
+          },
+        ],
+      },
+      'messages.0.content.0.source',
+    ],
+    [{ ...messagesBody, system: 42 }, 'system'],
+    [{ ...messagesBody, temperature: 1.5 }, 'temperature'],
+    [
+      { ...messagesBody, stop_sequences: ['a', 'b', 'c', 'd', 'e'] },
+      'stop_sequences',
+    ],
+    [{ ...messagesBody, tools: [{ name: 'lookup' }] }, 'tools.0.input_schema'],
+    [
+      {
+        ...messagesBody,
+        tools: [{ name: 'bad name!', input_schema: { type: 'object' } }],
+      },
+      'tools.0.name',
+    ],
+    [
+      {
+        ...messagesBody,
+        tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+      },
+      'tools.0.type',
+    ],
+    [{ ...messagesBody, tool_choice: { type: 'bogus' } }, 'tool_choice.type'],
+    [{ ...messagesBody, metadata: { user_id: 5 } }, 'metadata.user_id'],
+  ])(
+    '/v1/messages refuses %j naming %s, in Anthropic error shape',
+    async (body, field) => {
+      expect(await post('/v1/messages', body)).toEqual(
+        anthropicError(400, 'invalid_request_error', field),
+      );
+    },
+  );
+
+  it('refuses a body that is not JSON, in each API shape', async () => {
+    expect(await post('/v1/responses', '{"model":')).toEqual(openAiError(400));
+    expect(await post('/v1/messages', '{"model":')).toEqual(
+      anthropicError(400, 'invalid_request_error'),
+    );
+  });
+
+  it('refuses callers without a valid key: 401 in each shape, through the official clients', async () => {
+    expect(await post('/v1/responses', responsesBody, {})).toEqual(
+      openAiError(401),
+    );
+    expect(await post('/v1/messages', messagesBody, {})).toEqual(
+      anthropicError(401, 'authentication_error'),
+    );
+    // x-api-key is Anthropic's header: the Responses API takes Bearer only.
+    expect(
+      await post('/v1/responses', responsesBody, {
+        'x-api-key': KEYS.brightpath,
+      }),
+    ).toEqual(openAiError(401));
+    const openai = new OpenAI({
+      apiKey: 'cp-wrong',
+      baseURL: `${url}/v1`,
+      maxRetries: 0,
+    });
+    await expect(openai.responses.create(responsesBody)).rejects.toMatchObject({
+      status: 401,
+      type: 'authentication_error',
+    });
+    const anthropic = new Anthropic({
+      apiKey: 'cp-wrong',
+      baseURL: url,
+      maxRetries: 0,
+    });
+    await expect(
+      anthropic.messages.create(messagesBody as any),
+    ).rejects.toMatchObject({
+      status: 401,
+      error: { type: 'error', error: { type: 'authentication_error' } },
+    });
+    expect(events.events).toHaveLength(0);
+  });
+
+  it('refuses a model outside the tenant residency as chat does, in each shape', async () => {
+    const headers = {
+      authorization: `Bearer ${KEYS.northwind}`,
+      'x-api-key': KEYS.northwind,
+    };
+    const chat = await post(
+      '/v1/chat/completions',
+      { model: 'us-large', messages: [{ role: 'user', content: 'hi' }] },
+      headers,
+    );
+    expect(chat.status).toBe(403);
+    const responses = await post(
+      '/v1/responses',
+      { ...responsesBody, model: 'us-large' },
+      headers,
+    );
+    expect(responses).toEqual(
+      openAiError(403, chat.body.error.param ?? undefined),
+    );
+    expect(responses.body.error.code).toBe(chat.body.error.code);
+    expect(
+      await post(
+        '/v1/messages',
+        { ...messagesBody, model: 'us-large' },
+        headers,
+      ),
+    ).toEqual(anthropicError(403, 'permission_error'));
+    // Each refusal is recorded as chat's is: one decision and one usage event per request.
+    await eventually(() => events.usage().length === 3);
+    expect(events.decisions()).toHaveLength(3);
+    for (const usage of events.usage() as UsageEvent[]) {
+      expect(usage).toMatchObject({ status: 403, outcome: 'rejected' });
+    }
+  });
+
+  it('refuses data above the tenant classification ceiling, in each shape', async () => {
+    const headers = {
+      authorization: `Bearer ${KEYS.northwind}`,
+      'x-cellport-data-classification': 'RESTRICTED',
+    };
+    expect(
+      await post(
+        '/v1/responses',
+        { ...responsesBody, model: 'eu-large' },
+        headers,
+      ),
+    ).toEqual(openAiError(403, 'x-cellport-data-classification'));
+    expect(
+      await post(
+        '/v1/messages',
+        { ...messagesBody, model: 'eu-large' },
+        headers,
+      ),
+    ).toEqual(anthropicError(403, 'permission_error'));
+  });
+
+  it('counts non-ASCII prompts as chat does, by the tokenizer when the upstream reports no usage', async () => {
+    const prompt = 'Zusammenfassung über Straße 東京の天気は？ 🌧️🌂 مرحبا';
+    simulator.catalog.update('us-large-model', { omitUsage: true });
+    try {
+      await post('/v1/chat/completions', {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: prompt }],
+        max_tokens: 8,
+      });
+      await post('/v1/responses', {
+        model: 'gpt-4o',
+        input: prompt,
+        max_output_tokens: 8,
+      });
+      const message = await post('/v1/messages', {
+        model: 'gpt-4o',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: prompt }],
+      });
+      await eventually(() => events.usage().length === 3);
+      const [chat, responses, messages] = events.usage() as UsageEvent[];
+      expect(chat.tokensEstimated).toBe(true);
+      // The tokenizer's count, well above one token per character group an ASCII guess gives.
+      expect(chat.inputTokens).toBeGreaterThan(20);
+      expect(responses).toMatchObject({
+        tokensEstimated: true,
+        inputTokens: chat.inputTokens,
+      });
+      expect(messages).toMatchObject({
+        tokensEstimated: true,
+        inputTokens: chat.inputTokens,
+      });
+      // What the caller is told is what it is charged.
+      expect(message.body.usage.input_tokens).toBe(chat.inputTokens);
+
+      // Streamed, the closing events carry the tokenizer's count too.
+      events.events.length = 0;
+      const streamed = async (path: string, body: object) => {
+        const response = await fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${KEYS.brightpath}`,
+          },
+          body: JSON.stringify({ ...body, stream: true }),
+        });
+        const sse = (await response.text()).trim().split('\n\n');
+        return sse.map(event => JSON.parse(event.split('data: ')[1]));
+      };
+      const responseEvents = await streamed('/v1/responses', {
+        model: 'gpt-4o',
+        input: prompt,
+        max_output_tokens: 8,
+      });
+      const messageEvents = await streamed('/v1/messages', {
+        model: 'gpt-4o',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: prompt }],
+      });
+      await eventually(() => events.usage().length === 2);
+      const [streamedResponse, streamedMessage] =
+        events.usage() as UsageEvent[];
+      expect(streamedResponse).toMatchObject({
+        stream: true,
+        tokensEstimated: true,
+        inputTokens: chat.inputTokens,
+      });
+      expect(
+        responseEvents[responseEvents.length - 1].response.usage,
+      ).toMatchObject({
+        input_tokens: chat.inputTokens,
+        output_tokens: streamedResponse.outputTokens,
+      });
+      expect(messageEvents[messageEvents.length - 2]).toMatchObject({
+        type: 'message_delta',
+        usage: {
+          input_tokens: chat.inputTokens,
+          output_tokens: streamedMessage.outputTokens,
+        },
+      });
+    } finally {
+      simulator.catalog.update('us-large-model', { omitUsage: false });
+    }
+  });
+
+  it("ends a stream the upstream breaks with the API's own error event", async () => {
+    simulator.faults.add({
+      mode: 'cut',
+      model: 'us-large-model',
+      extraLatencyMs: 0,
+      retryAfterSeconds: 1,
+    });
+    try {
+      const lastEvent = async (path: string, body: unknown) => {
+        const response = await fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${KEYS.brightpath}`,
+          },
+          body: JSON.stringify({ ...(body as object), stream: true }),
+        });
+        expect(response.status).toBe(200);
+        const sse = (await response.text()).trim().split('\n\n');
+        return sse[sse.length - 1];
+      };
+      const responses = await lastEvent('/v1/responses', responsesBody);
+      expect(responses).toMatch(/^event: error\ndata: /);
+      expect(JSON.parse(responses.split('data: ')[1])).toMatchObject({
+        type: 'error',
+        code: 'upstream_stream_broken',
+      });
+      const messages = await lastEvent('/v1/messages', messagesBody);
+      expect(messages).toMatch(/^event: error\ndata: /);
+      expect(JSON.parse(messages.split('data: ')[1])).toEqual({
+        type: 'error',
+        error: { type: 'api_error', message: expect.any(String) },
+      });
+      await eventually(() => events.usage().length === 2);
+      for (const usage of events.usage() as UsageEvent[]) {
+        expect(usage).toMatchObject({ status: 502, tokensEstimated: true });
+      }
+    } finally {
+      simulator.faults.clear();
+    }
+  });
+
+  it('refuses a tenant whose budget is spent, 429 in each shape, as chat does', async () => {
+    const state = testState(simulator.url, 'spent');
+    state.tenants[1].monthlyBudgetUsd = 0.000001;
+    simulator.stats.reset();
+    const spent = await startGateway(simulator.url, { state });
+    try {
+      const openai = new OpenAI({
+        apiKey: KEYS.brightpath,
+        baseURL: `${spent.url}/v1`,
+        maxRetries: 0,
+      });
+      const chat = await openai.chat.completions
+        .create({
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: 'hi' }],
+        })
+        .catch(error => error);
+      expect(chat).toMatchObject({ status: 429, code: 'budget_exhausted' });
+      await expect(
+        openai.responses.create(responsesBody),
+      ).rejects.toMatchObject({
+        status: 429,
+        code: 'budget_exhausted',
+        type: 'rate_limit_error',
+      });
+      const anthropic = new Anthropic({
+        apiKey: KEYS.brightpath,
+        baseURL: spent.url,
+        maxRetries: 0,
+      });
+      const refused = await anthropic.messages
+        .create(messagesBody as any)
+        .catch(error => error);
+      expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+      expect(refused.error).toEqual({
+        type: 'error',
+        error: {
+          type: 'rate_limit_error',
+          message: expect.stringContaining('budget'),
+        },
+      });
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(simulator.stats.snapshot().requests).toBe(0);
+    } finally {
+      await spent.gateway.stop();
+    }
+  });
+});

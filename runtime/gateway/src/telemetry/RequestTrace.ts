@@ -1,0 +1,227 @@
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import {
+  Context,
+  ROOT_CONTEXT,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  Tracer,
+} from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from '@opentelemetry/semantic-conventions';
+import type { RequestRecord } from '../events/RequestRecord';
+import type { UpstreamResult } from '../providers/types';
+import { answerFacts, AnswerFacts, chunkFacts } from './answerFacts';
+import { GEN_AI, GenAiOperation, genAiProviderName } from './genAi';
+
+/**
+ * The spans of one sampled request: the request's own span (the caller's view, with the
+ * GenAI attributes), a child for routing, and a child per upstream attempt, so a fallback
+ * shows as a failed attempt followed by the one that answered. Prompt and completion text
+ * are recorded only when the tenant's policy opts in (`captureContent`).
+ */
+export class RequestTrace {
+  private readonly context: Context;
+  private routing?: Span;
+  private attempt?: Span;
+  private readonly facts: AnswerFacts = {};
+
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly root: Span,
+    private readonly operation: GenAiOperation,
+    readonly captureContent: boolean,
+  ) {
+    this.context = trace.setSpan(ROOT_CONTEXT, root);
+  }
+
+  get traceId(): string {
+    return this.root.spanContext().traceId;
+  }
+
+  /** The traceparent for the upstream: the attempt under way is the upstream's parent. */
+  upstreamTraceparent(): string {
+    const { traceId, spanId } = (this.attempt ?? this.root).spanContext();
+    return `00-${traceId}-${spanId}-01`;
+  }
+
+  routingStarted(): void {
+    this.routing = this.tracer.startSpan(
+      'route',
+      { kind: SpanKind.INTERNAL },
+      this.context,
+    );
+  }
+
+  /** Ends the routing span with what the router chose, or why it refused. */
+  routingEnded(record: RequestRecord, refusal?: unknown): void {
+    const span = this.routing;
+    if (!span) return;
+    this.routing = undefined;
+    span.setAttributes({
+      'cellport.routing.policy': record.policy,
+      'cellport.routing.candidates': record.candidates.length,
+      'cellport.routing.kept': record.candidates.filter(c => c.kept).length,
+    });
+    if (refusal !== undefined) {
+      const errorClass =
+        (refusal as { errorClass?: string }).errorClass ?? 'route-refused';
+      span.setAttribute(ATTR_ERROR_TYPE, errorClass);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  }
+
+  /** Opens the span of one upstream call, named `{operation} {upstream model}`. */
+  attemptStarted(profile: GatewayModelProfile): void {
+    this.endAttempt();
+    const provider = genAiProviderName(profile.provider);
+    const attributes: Record<string, string | number> = {
+      [GEN_AI.operationName]: this.operation,
+      [GEN_AI.providerName]: provider,
+      [GEN_AI.system]: provider,
+      [GEN_AI.requestModel]: profile.upstreamModel,
+      'cellport.model_profile': profile.id,
+    };
+    const server = serverOf(profile);
+    if (server) {
+      attributes[ATTR_SERVER_ADDRESS] = server.address;
+      attributes[ATTR_SERVER_PORT] = server.port;
+    }
+    this.attempt = this.tracer.startSpan(
+      `${this.operation} ${profile.upstreamModel}`,
+      { kind: SpanKind.CLIENT, attributes },
+      this.context,
+    );
+  }
+
+  /**
+   * A failed attempt ends here, marked as an error; one that answered stays open until the
+   * answer has been relayed, and ends with the request.
+   */
+  attemptEnded(result: UpstreamResult): void {
+    const span = this.attempt;
+    if (!span) return;
+    if (result.kind === 'failure') {
+      const { failure } = result;
+      span.setAttribute(ATTR_ERROR_TYPE, failure.errorClass);
+      if (failure.status !== undefined) {
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, failure.status);
+      }
+      span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+      this.endAttempt();
+    } else if (result.kind === 'json') {
+      Object.assign(this.facts, answerFacts(result.body));
+    }
+  }
+
+  /** An attempt whose adapter threw: no verdict on the upstream, but the span must end. */
+  attemptThrew(): void {
+    this.attempt?.setAttribute(ATTR_ERROR_TYPE, 'internal');
+    this.attempt?.setStatus({ code: SpanStatusCode.ERROR });
+    this.endAttempt();
+  }
+
+  /** Reads the response model, id and finish reasons from a streamed chunk. */
+  chunkRelayed(chunk: string): void {
+    chunkFacts(chunk, this.facts);
+  }
+
+  /** The prompt and the completion, on the request span: only when the tenant opted in. */
+  content(body: Record<string, unknown>, generated: () => string): void {
+    if (!this.captureContent) return;
+    const input = body.messages ?? body.input;
+    if (input !== undefined) {
+      this.root.setAttribute(GEN_AI.inputMessages, JSON.stringify(input));
+    }
+    this.root.setAttribute(
+      GEN_AI.outputMessages,
+      JSON.stringify([
+        { role: 'assistant', parts: [{ type: 'text', content: generated() }] },
+      ]),
+    );
+  }
+
+  /** Writes what the request came to on its span and ends every span still open. */
+  end(record: RequestRecord, profile: GatewayModelProfile | undefined): void {
+    const root = this.root;
+    const facts = this.facts;
+    const attributes: Record<string, string | number | string[]> = {
+      [GEN_AI.requestModel]: record.requestedModel,
+      [ATTR_HTTP_RESPONSE_STATUS_CODE]: record.status,
+      'cellport.request_id': record.requestId,
+      'cellport.tenant': record.scope.tenant,
+      'cellport.outcome': record.outcome,
+      'cellport.fallbacks': record.fallbacks.length,
+    };
+    if (record.scope.agent !== undefined) {
+      attributes['cellport.agent'] = record.scope.agent;
+    }
+    if (profile) {
+      const provider = genAiProviderName(profile.provider);
+      attributes[GEN_AI.providerName] = provider;
+      attributes[GEN_AI.system] = provider;
+      attributes['cellport.model_profile'] = profile.id;
+      attributes[GEN_AI.responseModel] =
+        facts.responseModel ?? profile.upstreamModel;
+      attributes[GEN_AI.inputTokens] = record.inputTokens;
+      attributes[GEN_AI.outputTokens] = record.outputTokens;
+    }
+    if (facts.responseId) attributes[GEN_AI.responseId] = facts.responseId;
+    if (facts.finishReasons?.length) {
+      attributes[GEN_AI.finishReasons] = facts.finishReasons;
+    }
+    if (record.timeToFirstTokenMs !== undefined) {
+      attributes[GEN_AI.timeToFirstChunk] = record.timeToFirstTokenMs / 1000;
+    }
+    if (record.errorClass !== undefined) {
+      attributes[ATTR_ERROR_TYPE] = record.errorClass;
+    }
+    root.setAttributes(attributes);
+    root.updateName(
+      `${this.operation} ${profile?.upstreamModel ?? record.requestedModel}`,
+    );
+    if (record.outcome === 'error') {
+      root.setStatus({ code: SpanStatusCode.ERROR });
+      // The answer broke off after the upstream took the request: its attempt failed too.
+      this.attempt?.setAttribute(ATTR_ERROR_TYPE, record.errorClass ?? 'error');
+      this.attempt?.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    this.routing?.end();
+    this.endAttempt();
+    root.end();
+  }
+
+  private endAttempt(): void {
+    this.attempt?.end();
+    this.attempt = undefined;
+  }
+}
+
+type Server = { address: string; port: number } | undefined;
+
+/** Parsed once per profile of a state, not per attempt. */
+const servers = new WeakMap<GatewayModelProfile, Server>();
+
+/** The upstream's host and port, from the profile's endpoint URL. */
+function serverOf(profile: GatewayModelProfile): Server {
+  if (servers.has(profile)) {
+    return servers.get(profile);
+  }
+  let server: Server;
+  try {
+    const url = new URL(profile.endpoint);
+    const defaultPort = url.protocol === 'https:' ? 443 : 80;
+    const port = url.port ? Number(url.port) : defaultPort;
+    server = { address: url.hostname, port };
+  } catch {
+    server = undefined;
+  }
+  servers.set(profile, server);
+  return server;
+}

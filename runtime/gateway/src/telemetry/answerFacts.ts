@@ -1,0 +1,63 @@
+/** What a span records of an answer: never its text. */
+export interface AnswerFacts {
+  responseModel?: string;
+  responseId?: string;
+  finishReasons?: string[];
+}
+
+const MAX = 200;
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0
+    ? value.slice(0, MAX)
+    : undefined;
+}
+
+/**
+ * The model, id and finish reasons of a JSON answer in any of the gateway's APIs: chat
+ * (`choices[].finish_reason`), Messages (`stop_reason`), Responses (`status`). Read only for
+ * sampled requests.
+ */
+export function answerFacts(body: Buffer): AnswerFacts {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(body.toString('utf8'));
+  } catch {
+    return {};
+  }
+  if (typeof answer !== 'object' || answer === null) {
+    return {};
+  }
+  const fields = answer as Record<string, unknown>;
+  const reasons: string[] = [];
+  if (Array.isArray(fields.choices)) {
+    for (const choice of fields.choices) {
+      const reason = text((choice as Record<string, unknown>)?.finish_reason);
+      if (reason) reasons.push(reason);
+    }
+  }
+  const stop = text(fields.stop_reason);
+  if (stop) reasons.push(stop);
+  return {
+    responseModel: text(fields.model),
+    responseId: text(fields.id),
+    ...(reasons.length > 0 ? { finishReasons: reasons } : {}),
+  };
+}
+
+const MODEL = /"model":"([^"\\]{1,200})"/;
+const ID = /"id":"([^"\\]{1,200})"/;
+const FINISH = /"(?:finish_reason|stop_reason)":"([^"\\]{1,64})"/g;
+
+/** The same facts from a streamed SSE chunk, added to what earlier chunks told. */
+export function chunkFacts(chunk: string, facts: AnswerFacts): void {
+  if (facts.responseModel === undefined) {
+    facts.responseModel = MODEL.exec(chunk)?.[1];
+  }
+  if (facts.responseId === undefined) {
+    facts.responseId = ID.exec(chunk)?.[1];
+  }
+  for (const [, reason] of chunk.matchAll(FINISH)) {
+    (facts.finishReasons ??= []).push(reason);
+  }
+}

@@ -1,0 +1,341 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SimulatorServer } from '@cellport/simulator';
+import type { RoutingDecision } from '@cellport/plugin-platform-common';
+import {
+  EventReceiver,
+  eventually,
+  KEYS,
+  startSimulator,
+  testState,
+} from '../__testUtils__/fixtures';
+import { OtlpReceiver } from '../__testUtils__/OtlpReceiver';
+import { startGatewayProcess, TestProcess } from '../__testUtils__/processes';
+
+// Real processes and servers: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(60_000);
+
+const CALLER_SPAN = '00f067aa0ba902b7';
+const SPAN_KIND = { internal: 1, server: 2, client: 3 };
+const ERROR = 2;
+/** Text that must never reach a trace unless the tenant opts in: non-ASCII on purpose. */
+const PROMPT = 'Geheimnis: Überweisung an Zoë, Kontonummer 4711 — 秘密';
+
+async function chat(
+  url: string,
+  key: string,
+  body: Record<string, unknown>,
+  traceparent?: string,
+): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      ...(traceparent ? { traceparent } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Reads the traceparent headers the simulator receives, in order. */
+function upstreamTraceparents(simulator: SimulatorServer): {
+  seen: string[];
+  stop(): void;
+} {
+  const server = (simulator as unknown as { server: Server }).server;
+  const seen: string[] = [];
+  const listener = (req: IncomingMessage) =>
+    seen.push(String(req.headers.traceparent));
+  server.prependListener('request', listener);
+  return { seen, stop: () => server.removeListener('request', listener) };
+}
+
+/**
+ * The gateway runs as its own process, configured by OpenTelemetry's environment variables
+ * as in production, exporting to a collector on loopback (Jest's module sandbox cannot run the
+ * exporter's lazy `import('http')`). Northwind keeps the default policy; Brightpath's opts in
+ * to content capture.
+ */
+describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
+  let simulator: SimulatorServer;
+  let receiver: OtlpReceiver;
+  let portal: EventReceiver;
+  let gateway: TestProcess & { url: string };
+  let url: string;
+  let traceCount = 0;
+  /** A fresh trace id per test, so each reads only its own spans. */
+  const newTraceId = () =>
+    (++traceCount).toString(16).padStart(2, '0').repeat(16);
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    receiver = new OtlpReceiver();
+    const tracesUrl = await receiver.start();
+    portal = new EventReceiver();
+    const portalUrl = await portal.start();
+    const work = mkdtempSync(join(tmpdir(), 'cellport-tracing-'));
+    const state = testState(simulator.url);
+    state.tenants.find(t => t.id === 'brightpath')!.telemetry = {
+      captureContent: true,
+    };
+    writeFileSync(join(work, 'state.json'), JSON.stringify(state));
+    gateway = await startGatewayProcess({
+      GATEWAY_STATE_FILE: join(work, 'state.json'),
+      GATEWAY_EVENTS: 'http',
+      GATEWAY_EVENTS_URL: portalUrl,
+      GATEWAY_EVENTS_TOKEN: 'portal-token',
+      GATEWAY_EVENTS_FLUSH_MS: '20',
+      GATEWAY_SPOOL_DIR: join(work, 'spool'),
+      GATEWAY_REDIS_URL: '',
+      GATEWAY_NATS_URL: '',
+      OTEL_EXPORTER_OTLP_ENDPOINT: tracesUrl.replace(/\/v1\/traces$/, ''),
+      OTEL_SERVICE_NAME: 'gateway-under-test',
+      OTEL_TRACES_SAMPLER_ARG: '1',
+    });
+    url = gateway.url;
+  });
+  afterAll(async () => {
+    await gateway?.kill('SIGTERM');
+    await portal?.stop();
+    await receiver?.stop();
+    await simulator?.stop();
+  });
+  afterEach(() => simulator.faults.clear());
+
+  /** The spans of a trace once `count` have arrived (spans are exported in batches). */
+  async function spansOf(traceId: string, count: number) {
+    await eventually(() => receiver.trace(traceId).length >= count, 400);
+    return receiver.trace(traceId);
+  }
+
+  /** The routing decision of a request, as the portal received it. */
+  async function decisionOf(response: Response): Promise<RoutingDecision> {
+    const id = `${response.headers.get('x-request-id')}-rd`;
+    await eventually(() => portal.received.has(id), 400);
+    return portal.received.get(id) as RoutingDecision;
+  }
+
+  it('records a request with one fallback: the caller trace, a routing span, a failed attempt and the one that answered', async () => {
+    const traceId = newTraceId();
+    const upstream = upstreamTraceparents(simulator);
+    try {
+      // The agent prefers eu-large, then falls back to eu-small: eu-large answers 500.
+      simulator.faults.add({
+        mode: 'error',
+        model: 'eu-large-model',
+        extraLatencyMs: 0,
+        retryAfterSeconds: 1,
+      });
+      const response = await chat(
+        url,
+        KEYS.northwindAgent,
+        { model: 'auto', messages: [{ role: 'user', content: PROMPT }] },
+        `00-${traceId}-${CALLER_SPAN}-01`,
+      );
+      expect(response.status).toBe(200);
+      const completion: string = (await response.clone().json()).choices[0]
+        .message.content;
+      expect(completion.length).toBeGreaterThan(0);
+
+      const spans = await spansOf(traceId, 4);
+      expect(spans).toHaveLength(4);
+      const root = spans.find(s => s.parentSpanId === CALLER_SPAN)!;
+      expect(root).toMatchObject({
+        name: 'chat eu-small-model',
+        kind: SPAN_KIND.server,
+        resource: expect.objectContaining({
+          'service.name': 'gateway-under-test',
+        }),
+        attributes: expect.objectContaining({
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'simulator',
+          'gen_ai.request.model': 'auto',
+          'gen_ai.response.model': 'eu-small-model',
+          'gen_ai.response.finish_reasons': ['stop'],
+          'http.response.status_code': 200,
+          'cellport.tenant': 'northwind',
+          'cellport.agent': 'nw-assistant',
+          'cellport.model_profile': 'eu-small',
+          'cellport.fallbacks': 1,
+        }),
+      });
+      expect(root.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+      expect(root.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+      expect(root.statusCode).not.toBe(ERROR);
+
+      const children = spans.filter(s => s.parentSpanId === root.spanId);
+      expect(children.filter(s => s.name === 'route')).toEqual([
+        expect.objectContaining({
+          kind: SPAN_KIND.internal,
+          attributes: expect.objectContaining({
+            'cellport.routing.policy': 'quality',
+          }),
+        }),
+      ]);
+      const attempts = children.filter(s => s.kind === SPAN_KIND.client);
+      expect(attempts.map(s => s.name).sort()).toEqual([
+        'chat eu-large-model',
+        'chat eu-small-model',
+      ]);
+      const failed = attempts.find(s => s.name === 'chat eu-large-model')!;
+      const answered = attempts.find(s => s.name === 'chat eu-small-model')!;
+      expect(failed.statusCode).toBe(ERROR);
+      expect(failed.attributes).toMatchObject({
+        'error.type': expect.any(String),
+        'http.response.status_code': 500,
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'simulator',
+        'gen_ai.request.model': 'eu-large-model',
+        'server.address': '127.0.0.1',
+        'cellport.model_profile': 'eu-large',
+      });
+      expect(answered.statusCode).not.toBe(ERROR);
+      expect(answered.attributes['error.type']).toBeUndefined();
+
+      // Each upstream call is the child of its attempt's span.
+      expect(upstream.seen).toEqual([
+        `00-${traceId}-${failed.spanId}-01`,
+        `00-${traceId}-${answered.spanId}-01`,
+      ]);
+      // The portal's decision carries the trace id, for its link to the trace viewer.
+      expect((await decisionOf(response)).traceId).toBe(traceId);
+
+      // No prompt or completion text anywhere in what was exported.
+      const exported = receiver.bodies.join('\n');
+      expect(exported).toContain(traceId);
+      expect(exported).not.toContain('Kontonummer');
+      expect(exported).not.toContain(completion);
+      for (const span of spans) {
+        expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
+        expect(span.attributes['gen_ai.output.messages']).toBeUndefined();
+      }
+    } finally {
+      upstream.stop();
+    }
+  });
+
+  it('records prompt and completion text only for a tenant whose policy opts in', async () => {
+    const traceId = newTraceId();
+    const response = await chat(
+      url,
+      KEYS.brightpath,
+      { model: 'gpt-4o', messages: [{ role: 'user', content: PROMPT }] },
+      `00-${traceId}-${CALLER_SPAN}-01`,
+    );
+    expect(response.status).toBe(200);
+    const completion: string = (await response.json()).choices[0].message
+      .content;
+    const [root] = (await spansOf(traceId, 3)).filter(
+      s => s.parentSpanId === CALLER_SPAN,
+    );
+    expect(
+      JSON.parse(String(root.attributes['gen_ai.input.messages'])),
+    ).toEqual([{ role: 'user', content: PROMPT }]);
+    expect(
+      JSON.parse(String(root.attributes['gen_ai.output.messages'])),
+    ).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: completion }] },
+    ]);
+  });
+
+  it('records a streamed answer with its finish reason and time to first chunk, and starts a trace when the caller sent none', async () => {
+    const response = await chat(url, KEYS.northwind, {
+      model: 'gpt-4o',
+      stream: true,
+      messages: [{ role: 'user', content: 'stream, please' }],
+    });
+    expect(await response.clone().text()).toContain('[DONE]');
+    const { traceId } = await decisionOf(response);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const spans = await spansOf(traceId!, 3);
+    const root = spans.find(s => s.kind === SPAN_KIND.server)!;
+    expect(root.parentSpanId).toBeUndefined();
+    expect(root.attributes).toMatchObject({
+      'gen_ai.response.model': 'eu-large-model',
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.response.time_to_first_chunk': expect.any(Number),
+    });
+  });
+
+  it('records the same spans for the Responses API and Anthropic Messages', async () => {
+    for (const [path, body, key] of [
+      [
+        '/v1/responses',
+        { model: 'gpt-4o', input: PROMPT, max_output_tokens: 16 },
+        { authorization: `Bearer ${KEYS.northwind}` },
+      ],
+      [
+        '/v1/messages',
+        {
+          model: 'gpt-4o',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: PROMPT }],
+        },
+        { 'x-api-key': KEYS.northwind, 'anthropic-version': '2023-06-01' },
+      ],
+    ] as const) {
+      const traceId = newTraceId();
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: {
+          ...key,
+          'content-type': 'application/json',
+          traceparent: `00-${traceId}-${CALLER_SPAN}-01`,
+        },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(200);
+      const spans = await spansOf(traceId, 3);
+      const root = spans.find(s => s.parentSpanId === CALLER_SPAN)!;
+      expect(root.attributes).toMatchObject({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': 'gpt-4o',
+        'gen_ai.provider.name': 'simulator',
+        'cellport.model_profile': 'eu-large',
+      });
+      expect(root.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+      expect(spans.map(s => s.name).sort()).toEqual([
+        'chat eu-large-model',
+        'chat eu-large-model',
+        'route',
+      ]);
+      expect((await decisionOf(response)).traceId).toBe(traceId);
+      for (const span of spans) {
+        expect(JSON.stringify(span.attributes)).not.toContain('Kontonummer');
+      }
+    }
+  });
+
+  it('follows a caller that does not sample: no spans, and upstreams are told so', async () => {
+    const traceId = newTraceId();
+    const upstream = upstreamTraceparents(simulator);
+    try {
+      const response = await chat(
+        url,
+        KEYS.northwind,
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+        `00-${traceId}-${CALLER_SPAN}-00`,
+      );
+      expect(response.status).toBe(200);
+      expect((await decisionOf(response)).traceId).toBeUndefined();
+      expect(upstream.seen).toEqual([
+        expect.stringMatching(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`)),
+      ]);
+      // A sampled request sent after it is exported, and the unsampled one never was.
+      const later = newTraceId();
+      await chat(
+        url,
+        KEYS.northwind,
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+        `00-${later}-${CALLER_SPAN}-01`,
+      );
+      await spansOf(later, 3);
+      expect(receiver.trace(traceId)).toEqual([]);
+    } finally {
+      upstream.stop();
+    }
+  });
+});

@@ -1,0 +1,346 @@
+import type { GatewayAgent } from '@cellport/plugin-platform-common';
+import { compileState } from './CompiledState';
+import { testState } from './__testUtils__/testState';
+import { StaticUpstreams } from './StaticUpstreams';
+import type { UpstreamConditions } from './UpstreamConditions';
+import {
+  decideRoute,
+  RouteInput,
+  RoutePlan,
+  RoutingCaller as Principal,
+} from './decideRoute';
+
+/** The router as the gateway calls it: a refusal is thrown, as the gateway answers it. */
+function routerWith(upstreams: UpstreamConditions = StaticUpstreams.calm) {
+  return {
+    route(routeInput: RouteInput): RoutePlan {
+      const plan = decideRoute(routeInput, upstreams);
+      if (plan.refusal) {
+        throw Object.assign(new Error(plan.refusal.message), plan.refusal);
+      }
+      return plan;
+    },
+  };
+}
+
+describe('decideRoute', () => {
+  const state = compileState(testState());
+  const northwind: Principal = {
+    tenant: state.tenants.get('northwind')!,
+  };
+  const agent: Principal = {
+    ...northwind,
+    agent: state.agents.get('nw-assistant')!,
+  };
+  /** nw-assistant with some fields changed, compiled as a pushed state would be. */
+  const agentWith = (changes: Partial<GatewayAgent>): Principal => {
+    const document = testState();
+    Object.assign(document.agents[0], changes);
+    return {
+      ...northwind,
+      agent: compileState(document).agents.get('nw-assistant')!,
+    };
+  };
+  const input = (overrides: Partial<RouteInput> = {}): RouteInput => ({
+    state,
+    principal: northwind,
+    modelType: 'chat',
+    requestedModel: 'gpt-4o',
+    classification: 'INTERNAL',
+    requiredCapabilities: [],
+    estimatedInputTokens: 100,
+    maxOutputTokens: 100,
+    complexity: 0.5,
+    ...overrides,
+  });
+
+  it('keeps or drops every candidate with a reason', () => {
+    const plan = routerWith().route(input({ principal: agent }));
+    expect(plan.candidates).toEqual([
+      expect.objectContaining({
+        modelProfile: 'eu-large',
+        kept: true,
+        rank: 0,
+      }),
+      expect.objectContaining({
+        modelProfile: 'us-large',
+        kept: false,
+        dropReason: 'residency',
+      }),
+      expect.objectContaining({
+        modelProfile: 'eu-small',
+        kept: true,
+        rank: 1,
+      }),
+    ]);
+    expect(plan.attempts.map(p => p.id)).toEqual(['eu-large', 'eu-small']);
+  });
+
+  it('drops for classification, capability, context and per-run budget', () => {
+    const router = routerWith();
+    const confidential = router.route(
+      input({ requestedModel: 'auto', classification: 'CONFIDENTIAL' }),
+    );
+    expect(
+      confidential.candidates.find(c => c.modelProfile === 'eu-small')
+        ?.dropReason,
+    ).toBe('classification');
+    expect(() =>
+      router.route(
+        input({ requestedModel: 'auto', estimatedInputTokens: 200_000 }),
+      ),
+    ).toThrow(expect.objectContaining({ status: 400 }));
+    const capped = agentWith({ maxCostPerRunUsd: 0.0005 });
+    const plan = router.route(
+      input({
+        principal: capped,
+        requestedModel: 'auto',
+        maxOutputTokens: 100,
+      }),
+    );
+    expect(
+      plan.candidates.find(c => c.modelProfile === 'eu-large')?.dropReason,
+    ).toBe('budget');
+    expect(plan.attempts[0].id).toBe('eu-small');
+  });
+
+  it('ranks by policy: cost prefers the cheap model, quality the frontier one', () => {
+    const router = routerWith();
+    const auto = (policy: 'cost' | 'quality', complexity = 0.5) =>
+      router
+        .route(
+          input({
+            principal: agentWith({ policy, preferredModels: [] }),
+            requestedModel: 'auto',
+            complexity,
+          }),
+        )
+        .attempts.map(p => p.id);
+    expect(auto('cost')[0]).toBe('eu-small');
+    expect(auto('quality')[0]).toBe('eu-large');
+  });
+
+  it('balances by complexity: simple requests go cheap, complex ones to quality', () => {
+    const router = routerWith();
+    const first = (complexity: number) =>
+      router.route(input({ requestedModel: 'auto', complexity })).attempts[0]
+        .id;
+    expect(first(0.05)).toBe('eu-small');
+    expect(first(0.95)).toBe('eu-large');
+  });
+
+  it('drops upstreams whose circuit is open, and ranks slow ones lower', () => {
+    // eu-large's circuit opened after upstream failures.
+    const plan = routerWith(new StaticUpstreams(['eu-large'])).route(
+      input({ requestedModel: 'auto' }),
+    );
+    expect(
+      plan.candidates.find(c => c.modelProfile === 'eu-large')?.dropReason,
+    ).toBe('circuit-open');
+  });
+
+  it('refuses with 404 for unknown models and 403 for models outside the allowlist', () => {
+    const router = routerWith();
+    expect(() => router.route(input({ requestedModel: 'nope' }))).toThrow(
+      expect.objectContaining({ status: 404 }),
+    );
+    expect(() =>
+      router.route(input({ requestedModel: 'claude-haiku' })),
+    ).toThrow(
+      expect.objectContaining({ status: 403, code: 'model_not_allowed' }),
+    );
+  });
+
+  it('reserves the most expensive attempt', () => {
+    const plan = routerWith().route(input({ principal: agent }));
+    // eu-large: 100 in × $2.5/M + 100 out × $10/M.
+    expect(plan.maxCostUsd).toBeCloseTo((100 * 2.5 + 100 * 10) / 1e6, 12);
+  });
+
+  describe('model types', () => {
+    const router = routerWith();
+
+    it('routes embeddings only to embeddings profiles, dropping the rest with a reason', () => {
+      const plan = router.route(
+        input({
+          principal: agent,
+          modelType: 'embeddings',
+          requestedModel: 'text-embedding-3-small',
+        }),
+      );
+      expect(plan.attempts.map(p => p.id)).toEqual(['eu-embed']);
+      // The agent's fallback chain holds chat models: candidates, dropped.
+      expect(plan.candidates).toEqual([
+        expect.objectContaining({ modelProfile: 'eu-embed', kept: true }),
+        expect.objectContaining({
+          modelProfile: 'eu-small',
+          kept: false,
+          dropReason: 'wrong-model-type',
+          detail: 'a chat model; this endpoint serves embeddings models',
+        }),
+        expect.objectContaining({
+          modelProfile: 'us-large',
+          dropReason: 'wrong-model-type',
+        }),
+      ]);
+    });
+
+    it('chooses among the profiles of the endpoint type for auto', () => {
+      const embeddings = router.route(
+        input({ modelType: 'embeddings', requestedModel: 'auto' }),
+      );
+      expect(embeddings.candidates.map(c => c.modelProfile)).toEqual([
+        'eu-embed',
+      ]);
+      // nw-assistant prefers only chat models: for embeddings it gets its tenant's.
+      expect(
+        router
+          .route(
+            input({
+              principal: agent,
+              modelType: 'embeddings',
+              requestedModel: 'auto',
+            }),
+          )
+          .attempts.map(p => p.id),
+      ).toEqual(['eu-embed']);
+      const chat = router.route(input({ requestedModel: 'auto' }));
+      expect(chat.candidates.map(c => c.modelProfile)).not.toContain(
+        'eu-embed',
+      );
+    });
+
+    it('refuses a model of the other type with 400 naming it, even with fallbacks left', () => {
+      const refuse = (modelType: 'chat' | 'embeddings', model: string) => {
+        try {
+          router.route(
+            input({ principal: agent, modelType, requestedModel: model }),
+          );
+        } catch (error) {
+          return error;
+        }
+        throw new Error(`${model} was routed`);
+      };
+      expect(refuse('chat', 'text-embedding-3-small')).toMatchObject({
+        status: 400,
+        code: 'wrong_model_type',
+        errorClass: 'invalid-request',
+        options: { param: 'model' },
+        message:
+          'model "text-embedding-3-small" cannot serve this endpoint ' +
+          '(eu-embed: an embeddings model; this endpoint serves chat models)',
+        candidates: [
+          expect.objectContaining({ dropReason: 'wrong-model-type' }),
+        ],
+      });
+      expect(refuse('embeddings', 'gpt-4o')).toMatchObject({
+        status: 400,
+        code: 'wrong_model_type',
+        message: expect.stringContaining('model "gpt-4o"'),
+      });
+    });
+  });
+
+  it('ranks primaries by score whatever their number, fallbacks after them in order', () => {
+    const document = testState();
+    const many = Array.from({ length: 40 }, (_, i) => ({
+      ...document.modelProfiles[0],
+      id: `many-${i}`,
+      alias: 'many',
+      // Prices in no order, several equal.
+      inputPerMillionUsd: 1 + ((i * 7) % 13),
+    }));
+    document.modelProfiles.push(...many);
+    document.tenants[0].allowedModels.push(...many.map(p => p.id));
+    document.agents[0].preferredModels = [];
+    document.agents[0].policy = 'cost';
+    const compiled = compileState(document);
+    const plan = routerWith().route(
+      input({
+        state: compiled,
+        principal: {
+          tenant: compiled.tenants.get('northwind')!,
+          agent: compiled.agents.get('nw-assistant')!,
+        },
+        requestedModel: 'many',
+      }),
+    );
+    const kept = plan.candidates
+      .filter(c => c.kept)
+      .sort((a, b) => a.rank! - b.rank!);
+    const primaries = kept.slice(0, 40);
+    const index = (c: { modelProfile: string }) =>
+      Number(c.modelProfile.slice('many-'.length));
+    // Best score first; equal scores in the order the profiles were considered in.
+    const outOfOrder = primaries.filter((c, k) => {
+      const previous = primaries[k - 1];
+      return (
+        previous !== undefined &&
+        (previous.score! < c.score! ||
+          (previous.score === c.score && index(previous) > index(c)))
+      );
+    });
+    expect(outOfOrder).toEqual([]);
+    expect(new Set(primaries.map(c => c.score)).size).toBeLessThan(40);
+    expect(kept.slice(40).map(c => c.modelProfile)).toEqual(['eu-small']);
+  });
+});
+
+describe('decideRoute as a pure function', () => {
+  const state = compileState(testState());
+  const tenant = state.tenants.get('northwind')!;
+  const base: RouteInput = {
+    state,
+    principal: { tenant },
+    modelType: 'chat',
+    requestedModel: 'auto',
+    classification: 'INTERNAL',
+    requiredCapabilities: [],
+    estimatedInputTokens: 100,
+    maxOutputTokens: 100,
+    complexity: 0.5,
+  };
+
+  it('returns a refusal with its reason instead of throwing', () => {
+    const plan = decideRoute(
+      { ...base, requestedModel: 'claude-haiku' },
+      StaticUpstreams.calm,
+    );
+    expect(plan.attempts).toEqual([]);
+    expect(plan.refusal).toMatchObject({
+      reason: 'not-allowed',
+      status: 403,
+      code: 'model_not_allowed',
+    });
+    expect(
+      decideRoute({ ...base, requestedModel: 'nope' }, StaticUpstreams.calm)
+        .refusal,
+    ).toMatchObject({ reason: 'model-not-found', status: 404 });
+  });
+
+  it('gives the same answer for the same input, whatever ran before', () => {
+    const first = decideRoute(base, StaticUpstreams.calm);
+    decideRoute(
+      { ...base, requestedModel: 'gpt-4o', complexity: 1 },
+      new StaticUpstreams(['eu-small']),
+    );
+    expect(decideRoute(base, StaticUpstreams.calm)).toEqual(first);
+  });
+
+  it('ranks a slow or busy upstream lower', () => {
+    const quick = { refusesCalls: () => false };
+    const conditions = (slow: string): UpstreamConditions => ({
+      get: id => ({
+        latencyMs: id === slow ? 3000 : 300,
+        inFlight: id === slow ? 50 : 0,
+        breaker: quick,
+      }),
+    });
+    // At complexity 0.6 the two profiles score within the penalties of each other.
+    const first = (slow: string) =>
+      decideRoute({ ...base, complexity: 0.6 }, conditions(slow)).attempts[0]
+        .id;
+    expect(first('eu-large')).toBe('eu-small');
+    expect(first('eu-small')).toBe('eu-large');
+  });
+});

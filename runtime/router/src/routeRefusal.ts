@@ -1,0 +1,137 @@
+import type {
+  DropReason,
+  ErrorClass,
+  RoutingCandidate,
+} from '@cellport/plugin-platform-common';
+
+/** Why no route was left: the closest candidate's drop reason, or an unknown model. */
+export type RefusalReason = DropReason | 'model-not-found';
+
+/**
+ * A request the router refuses, and how the gateway answers it (status, code, error class):
+ * decided here once, so a replay reports the refusal a caller would have got.
+ */
+export interface RouteRefusal {
+  reason: RefusalReason;
+  status: number;
+  code: string;
+  message: string;
+  errorClass: ErrorClass;
+  options: { param?: string; retryAfterSeconds?: number };
+  /** Every candidate with its drop reason, so the RoutingDecision still shows them. */
+  candidates: RoutingCandidate[];
+}
+
+/** Drop reasons in the order the router checks them: a later one means a closer miss. */
+const ORDER: DropReason[] = [
+  'wrong-model-type',
+  'not-allowed',
+  'residency',
+  'classification',
+  'missing-capability',
+  'context-too-long',
+  'budget',
+  'circuit-open',
+];
+
+export function modelNotFound(model: string): RouteRefusal {
+  return {
+    reason: 'model-not-found',
+    status: 404,
+    code: 'model_not_found',
+    message: `model "${model}" does not exist`,
+    errorClass: 'not-found',
+    options: { param: 'model' },
+    candidates: [],
+  };
+}
+
+/**
+ * The refusal of a request whose every candidate was dropped, from the candidate that got
+ * furthest through the checks: that reason is the one the caller can act on.
+ */
+export function refusalFor(
+  candidates: RoutingCandidate[],
+  model: string,
+): RouteRefusal {
+  let closest: RoutingCandidate | undefined;
+  for (const candidate of candidates) {
+    if (
+      !closest ||
+      ORDER.indexOf(candidate.dropReason!) > ORDER.indexOf(closest.dropReason!)
+    ) {
+      closest = candidate;
+    }
+  }
+  const detail = closest
+    ? `${closest.modelProfile}: ${closest.detail}`
+    : 'no candidates';
+  const reason = closest?.dropReason ?? 'circuit-open';
+  const refusal = (
+    status: number,
+    code: string,
+    message: string,
+    errorClass: ErrorClass,
+    options: RouteRefusal['options'],
+  ): RouteRefusal => ({
+    reason,
+    status,
+    code,
+    message,
+    errorClass,
+    options,
+    candidates,
+  });
+  switch (closest?.dropReason) {
+    case 'wrong-model-type':
+      return refusal(
+        400,
+        'wrong_model_type',
+        `model "${model}" cannot serve this endpoint (${detail})`,
+        'invalid-request',
+        { param: 'model' },
+      );
+    case 'not-allowed':
+      return refusal(
+        403,
+        'model_not_allowed',
+        `model "${model}" is not allowed for this key (${detail})`,
+        'forbidden',
+        { param: 'model' },
+      );
+    case 'residency':
+    case 'classification':
+      return refusal(
+        403,
+        `${closest.dropReason}_not_allowed`,
+        `no model "${model}" may serve this request (${detail})`,
+        'forbidden',
+        { param: 'model' },
+      );
+    case 'missing-capability':
+    case 'context-too-long':
+      return refusal(
+        400,
+        'invalid_request',
+        `no model "${model}" can serve this request (${detail})`,
+        'invalid-request',
+        { param: 'model' },
+      );
+    case 'budget':
+      return refusal(
+        429,
+        'budget_exhausted',
+        `budget too low for model "${model}" (${detail})`,
+        'budget-exhausted',
+        { retryAfterSeconds: 60 },
+      );
+    default:
+      return refusal(
+        503,
+        'upstream_unavailable',
+        `every upstream for model "${model}" is unavailable (${detail})`,
+        'upstream-unavailable',
+        { retryAfterSeconds: 10 },
+      );
+  }
+}

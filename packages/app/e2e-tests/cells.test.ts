@@ -120,6 +120,13 @@ test('an SRE reads a cell dashboard, changes the range and opens a routing decis
   await expect(
     page.getByRole('img', { name: 'Requests by outcome over time' }),
   ).toBeVisible();
+  // No Alertmanager runs beside the demo: the alerts card says so instead of "nothing fires"
+  // next to an SLO card that pages.
+  await expect(
+    page.getByText(
+      /^Alertmanager has sent no firing alert for meridian-dedicated, but the portal's own burn rates alert on .*gateway-availability/,
+    ),
+  ).toBeVisible();
   await shot(page, 'cell-dashboard');
 
   // Meridian's demo history spends its availability budget: the card says so in one word and
@@ -152,12 +159,30 @@ test('an SRE reads a cell dashboard, changes the range and opens a routing decis
   await expect(page.getByLabel('Time range')).toHaveValue('6h');
   await expect(page.getByText('Token cost', { exact: true })).toBeVisible();
   await expect(page.getByText('GPU cost', { exact: true })).toBeVisible();
+  // The figures a reader compares: the range against the one before it, the budget with what
+  // it covers (GPUs too), and what the GPU figures rest on (the demo's pods).
+  await expect(
+    page.getByLabel('Change against the previous period'),
+  ).toContainText(/^Against the previous period of the same length \(\$/);
+  await expect(
+    page.getByRole('group', { name: 'meridian-bank budget' }),
+  ).toContainText(/Covers LLM tokens \$[0-9.,]+ \+ GPUs \$[1-9]/);
+  await expect(
+    page.getByText(/pods seen in the cluster/).first(),
+  ).toBeVisible();
   await shot(page, 'cell-cost');
 
   await tabs.getByRole('link', { name: 'Routing' }).click();
   await expect(page).toHaveURL(/\/routing\?range=6h/);
   const firstDecision = page.locator('tbody tr').first();
   await expect(firstDecision).toContainText('meridian-bank');
+  // At 1440 px every column fits or the table scrolls: a time or a model name is one line,
+  // not a column of fragments.
+  const oneLine = await firstDecision.locator('td').first().boundingBox();
+  const chosen = await firstDecision.locator('td').nth(4).boundingBox();
+  expect(oneLine!.height).toBeLessThan(44);
+  expect(chosen!.height).toBeLessThan(44);
+  await shot(page, 'cell-routing', false);
   await firstDecision.click();
   const drawer = page.getByRole('region', { name: 'Routing decision' });
   await expect(drawer.getByRole('table', { name: 'Candidates' })).toBeVisible();

@@ -122,6 +122,23 @@ describe('AlertsCard', () => {
     ).toBeInTheDocument();
   });
 
+  it("says when Alertmanager is silent while the portal's own burn rates page", async () => {
+    await renderWithPlatform(<AlertsCard cell="meridian-dedicated" />, {
+      api: mockPlatformApi({
+        getSloReport: jest.fn(async () => ({
+          scope: { kind: 'cell' as const, name: 'meridian-dedicated' },
+          objectives: [sloStatus({ alertState: 'page' })],
+        })),
+      }),
+    });
+    expect(
+      await screen.findByText(
+        /^Alertmanager has sent no firing alert for meridian-dedicated, but the portal's own burn rates alert on gateway-availability \(page\)/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/No alert is firing/)).toBeNull();
+  });
+
   it('says why the alerts could not be loaded', async () => {
     await renderWithPlatform(<AlertsCard cell="c" />, {
       api: mockPlatformApi({

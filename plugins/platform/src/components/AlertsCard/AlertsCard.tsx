@@ -25,6 +25,23 @@ function serviceTitle(service: string | undefined): string {
  * The alerts Alertmanager sent about a cell that still fire: severity, service, SLO, since
  * when (in the reader's time zone), and the routing decisions of the alert's window.
  */
+/**
+ * What an empty list means. When the portal's own burn rates alert while Alertmanager sent
+ * nothing, the two disagree: say so rather than "nothing is firing" beside a paging SLO card.
+ */
+function quietText(
+  cell: string,
+  objectives: Array<{ objective: { name: string }; alertState?: string }>,
+): string {
+  const alerting = objectives
+    .filter(o => o.alertState === 'page' || o.alertState === 'ticket')
+    .map(o => `${o.objective.name} (${o.alertState})`);
+  if (alerting.length === 0) return `No alert is firing for ${cell}.`;
+  return `Alertmanager has sent no firing alert for ${cell}, but the portal's own burn rates alert on ${alerting.join(
+    ', ',
+  )}: if this cell's Prometheus and Alertmanager run, check that Alertmanager posts to the portal (the webhook token).`;
+}
+
 export function AlertsCard({
   cell,
   timeZone,
@@ -60,7 +77,9 @@ export function AlertsCard({
         <PlatformErrorPanel error={error} title="Alerts could not be loaded" />
       )}
       {value && value.alerts.length === 0 && (
-        <Typography variant="body2">No alert is firing for {cell}.</Typography>
+        <Typography variant="body2">
+          {quietText(cell, value.objectives)}
+        </Typography>
       )}
       {value && value.alerts.length > 0 && (
         <Table size="small" aria-label={`Firing alerts of ${cell}`}>

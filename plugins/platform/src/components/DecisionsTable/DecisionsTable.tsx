@@ -20,7 +20,10 @@ import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 const PAGE_SIZE = 50;
 
-const columns: TableColumn<DecisionListItem>[] = [
+/** Times, names and figures stay on one line; the table scrolls sideways instead. */
+const ONE_LINE = { whiteSpace: 'nowrap' } as const;
+
+const decisionColumns: TableColumn<DecisionListItem>[] = [
   {
     title: 'Time (UTC)',
     field: 'timestamp',
@@ -58,6 +61,10 @@ const columns: TableColumn<DecisionListItem>[] = [
     render: d => shortVersion(d.stateVersion),
   },
 ];
+
+const columns = decisionColumns.map(column =>
+  column.field === 'dropReasons' ? column : { ...column, cellStyle: ONE_LINE },
+);
 
 /**
  * Routing decisions of a cell, tenant or agent in the page's time range, newest first, with the

@@ -27,6 +27,14 @@ export function StackedBarChart(
     ...Object.fromEntries(keys.map((key, k) => [`k${k}`, b.values[key] ?? 0])),
   }));
 
+  // The tallest stack sets the axis, so that its ticks are round ones (niceTicks).
+  const tallest = Math.max(
+    0,
+    ...buckets.map(b =>
+      keys.reduce((sum, key) => sum + (b.values[key] ?? 0), 0),
+    ),
+  );
+
   return (
     <ChartFrame
       ariaLabel={props.ariaLabel}
@@ -41,7 +49,7 @@ export function StackedBarChart(
           accessibilityLayer={false}
           margin={CHART_MARGIN}
         >
-          {cartesianParts(style, formatValue)}
+          {cartesianParts(style, formatValue, [0, tallest || 1])}
           {keys.map((key, k) => (
             <Bar
               key={key}

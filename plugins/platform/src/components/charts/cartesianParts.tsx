@@ -5,7 +5,7 @@ import { niceTicks } from './niceTicks';
 type ChartStyle = ReturnType<typeof useChartStyle>;
 
 /** The room around the plot every chart of ours leaves for its axis labels. */
-export const CHART_MARGIN = { top: 8, right: 16, bottom: 0, left: 8 };
+export const CHART_MARGIN = { top: 8, right: 24, bottom: 0, left: 8 };
 
 /**
  * Grid, x axis of bucket labels, y axis and tooltip in our chart style, as elements to place

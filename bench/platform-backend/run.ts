@@ -133,6 +133,7 @@ function benchCatalog(): PlatformCatalog {
     })),
     modelProfiles: [],
     inferenceDeployments: [],
+    isolation: { cells: [], tenants: [], inferenceDeployments: [] },
   };
   return { entities: async () => entities } as unknown as PlatformCatalog;
 }

@@ -20,22 +20,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { demoRequestsFor } from '@cellport/plugin-platform-backend-module-demo';
 import {
-  AgentEntity,
-  CellEntity,
-  InferenceDeploymentEntity,
-  ModelProfileEntity,
   PlatformEvent,
-  PlatformKind,
-  platformKinds,
   RoutingDecision,
-  TenantEntity,
   UsageEvent,
-  validatePlatformEntity,
 } from '@cellport/plugin-platform-common';
+import {
+  cellRoutingState,
+  PlatformEntities,
+  toPlatformEntities,
+} from '@cellport/plugin-platform-node';
 import { applyDatabaseMigrations } from '../../plugins/platform-backend/src/database/migrations';
-import { PlatformEntities } from '../../plugins/platform-backend/src/services/catalog/PlatformCatalog';
-import { demoRequestsFor } from '../../plugins/platform-backend/src/services/demo/DemoBackfill';
 import {
   DECISION_COLUMNS,
   decisionRow,
@@ -69,35 +65,17 @@ function log(line: string) {
 
 /** The example catalog, parsed as the portal's catalog reader parses it. */
 function exampleCatalog(): PlatformEntities {
-  const entities: PlatformEntities = {
-    tenants: [],
-    cells: [],
-    agents: [],
-    modelProfiles: [],
-    inferenceDeployments: [],
-  };
   const dir = path.resolve(__dirname, '../../examples');
-  for (const file of fs.readdirSync(dir).filter(f => f.endsWith('.yaml'))) {
-    for (const doc of parseAllDocuments(
-      fs.readFileSync(path.join(dir, file), 'utf8'),
-    )) {
-      const entity = doc.toJS();
-      const parsed = platformKinds.includes(entity?.kind)
-        ? validatePlatformEntity(entity.kind as PlatformKind, entity)
-        : undefined;
-      if (!parsed?.ok) continue;
-      const kinds: Record<string, unknown[]> = {
-        Tenant: entities.tenants as TenantEntity[],
-        Cell: entities.cells as CellEntity[],
-        Agent: entities.agents as AgentEntity[],
-        ModelProfile: entities.modelProfiles as ModelProfileEntity[],
-        InferenceDeployment:
-          entities.inferenceDeployments as InferenceDeploymentEntity[],
-      };
-      kinds[entity.kind]?.push(parsed.entity);
-    }
-  }
-  return entities;
+  const items = fs
+    .readdirSync(dir)
+    .filter(f => f.endsWith('.yaml'))
+    .flatMap(file =>
+      parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map(
+        doc => doc.toJS(),
+      ),
+    )
+    .filter(entity => entity?.kind);
+  return toPlatformEntities(items, () => {});
 }
 
 /** Peak RSS and heap while `work` runs, sampled every 10 ms and at each call of `sample`. */
@@ -182,10 +160,11 @@ async function insertRows(
  */
 async function load(db: Knex, entities: PlatformEntities, count: number) {
   const agents = entities.agents.filter(a => a.spec.cell.endsWith(CELL));
+  const { state } = cellRoutingState(CELL, entities);
   const pool: PlatformEvent[] = [];
   for (let hour = FROM; hour < TO; hour += HOUR_MS) {
     for (const agent of agents)
-      pool.push(...demoRequestsFor(agent, entities, hour));
+      pool.push(...demoRequestsFor(agent, state, hour));
   }
   const decisions = pool.filter(
     (e): e is RoutingDecision => e.type === 'routing-decision',

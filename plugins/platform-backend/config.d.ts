@@ -150,6 +150,18 @@ export interface Config {
       webhookToken?: string;
     };
 
+    /**
+     * The Prometheus the cells' runtime services report to. The SLO cards of services whose
+     * SLIs live only there (every runtime service but the gateway and router) query its HTTP
+     * API; without it they say "Prometheus not configured".
+     */
+    prometheus?: {
+      /** Its base URL, e.g. http://prometheus.monitoring:9090 (queries go to /api/v1/query). */
+      baseUrl?: string;
+      /** Seconds one query may take before the cards say Prometheus is unreachable. Default 10. */
+      timeoutSeconds?: number;
+    };
+
     /** Routing replay (`POST /api/platform/replays`): jobs in memory, an hour after they end. */
     replay?: {
       /** The most decisions one replay reads; beyond, its result says `truncated`. Default 5000000. */
@@ -158,37 +170,14 @@ export interface Config {
       maxRunning?: number;
     };
 
-    /** Demo data for a first start. */
-    demo?: {
-      /**
-       * Allow `POST /api/platform/demo/backfill?days=N`, which generates N days of history
-       * for the catalog's agents through the ingest path, marked as demo data. Default false.
-       */
-      enabled?: boolean;
-      /** Days to backfill at startup when there is no data yet; 0 for none. Default 0. */
-      backfillDaysOnStart?: number;
-      /**
-       * Live demo traffic: OpenAI-style chat completions sent through the gateways with demo
-       * keys, so dashboards move. Development only; needs `enabled` above too.
-       */
-      traffic?: {
-        /** Send live demo traffic while the backend runs. Default false. */
-        enabled?: boolean;
-        /** Requests per second over all targets. Default 3. */
-        requestsPerSecond?: number;
-        /** Who calls: each request picks a target, then one of its models, at random. */
-        targets?: Array<{
-          /** Base URL of a cell's gateway, e.g. http://localhost:7080. */
-          gatewayUrl: string;
-          /**
-           * A demo tenant's API key (its hash is in platform.reconciler.apiKeys).
-           * @visibility secret
-           */
-          apiKey: string;
-          /** Model names this caller asks for. */
-          models: string[];
-        }>;
-      };
+    /** Recommendations (`GET /api/platform/recommendations`): replays bounded per request. */
+    recommendations?: {
+      /** The most days of decisions one request replays. Default 14. */
+      maxDays?: number;
+      /** The most replays one request runs (a baseline per agent, one per candidate). Default 40. */
+      maxReplays?: number;
+      /** The most decisions each of those replays reads; a longer one is scaled from what it read. Default 250000. */
+      maxDecisionsPerReplay?: number;
     };
   };
 }

@@ -118,6 +118,24 @@ test('an SRE applies a cell to its cluster from the Deploy card and follows the 
   await expect(
     page.getByText(/^0 to create, 0 to change, \d+ unchanged, 0 to prune$/),
   ).toBeVisible();
+
+  // Whoever applied hears how it ended, in Backstage's notifications, linked to the card.
+  await page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name: /Notifications/ })
+    .click();
+  const notice = page.getByRole('link', {
+    name: 'Applied meridian-dedicated to eks-us-east-1-meridian',
+  });
+  await expect(notice).toBeVisible();
+  await expect(notice).toHaveAttribute(
+    'href',
+    '/catalog/default/cell/meridian-dedicated/dashboard',
+  );
+  await page.screenshot({
+    path: 'test-results/screenshots/notifications-deploy.png',
+    fullPage: true,
+  });
 });
 
 test('an SRE applies a GPU inference deployment and sees its pods ask for GPUs', async ({

@@ -44,3 +44,57 @@ test("an SRE replays a cell's last day under a cheaper policy and reads what it 
     .locator('.MuiCard-root', { has: totals })
     .screenshot({ path: 'test-results/screenshots/routing-replay-panel.png' });
 });
+
+test('from a model profile, an SRE replays an outage of it on a cell that routes to it', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(
+    page.getByRole('link', { name: 'Meridian Bank dedicated cell' }),
+  ).toBeVisible();
+  await page.goto(
+    '/catalog/default/modelprofile/azure-gpt-4o-eu/what-if?range=24h',
+  );
+
+  // The cells whose tenants may route to the profile, and the outage already proposed.
+  const cell = page.getByLabel('Cell whose decisions to replay');
+  await expect(cell).toHaveValue('eu-west-shared-1');
+  await expect(page.getByLabel('What if…')).toHaveValue('down');
+  await expect(page.getByLabel('Model profile')).toHaveValue('azure-gpt-4o-eu');
+  await page.getByRole('button', { name: 'Replay' }).click();
+
+  const totals = page.getByRole('table', { name: 'Replay totals' });
+  await expect(totals).toContainText('Cost under the change', {
+    timeout: 120_000,
+  });
+  const replayed = await totals
+    .getByRole('row')
+    .filter({ hasText: 'Decisions replayed' })
+    .textContent();
+  expect(Number(replayed!.replace(/\D/g, ''))).toBeGreaterThan(0);
+  await shot(page, 'model-profile-what-if');
+});
+
+test("an SRE reads a cell's recommendations and the link that proposes one for review", async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(
+    page.getByRole('link', { name: 'Meridian Bank dedicated cell' }),
+  ).toBeVisible();
+  await page.goto('/catalog/default/cell/eu-west-shared-1/recommendations');
+  const table = page.getByRole('table', { name: 'Recommendations' });
+  await expect(table).toBeVisible({ timeout: 120_000 });
+  const first = table.locator('tbody tr').first();
+  await expect(first.locator('td').first()).toHaveText('1');
+  await expect(first.locator('td').nth(3)).toHaveText(/^\$[0-9,.]+$/);
+  await expect(
+    first.getByRole('link', { name: 'Propose this change' }),
+  ).toHaveAttribute(
+    'href',
+    /\/create\/templates\/default\/agent-change\?formData=/,
+  );
+  await shot(page, 'cell-recommendations');
+});

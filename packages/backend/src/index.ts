@@ -28,11 +28,18 @@ backend.add(
   import('@cellport/plugin-permission-backend-module-platform-policy'),
 );
 
+// Alerts, budget thresholds and deploy results reach people as notifications (signals push
+// them to open pages).
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
 backend.add(import('@cellport/plugin-platform-backend'));
-// The embedded default's cell runtime: a local gateway process per Cell. Production applies
-// each cell's manifests instead (the Deploy card); its image runs with NODE_ENV=production.
+// The embedded default's cell runtime (a local gateway process per Cell) and its demo
+// (history and live traffic). Production applies each cell's manifests instead (the Deploy
+// card) and has no demo; its image runs with NODE_ENV=production.
 if (process.env.NODE_ENV !== 'production') {
   backend.add(import('@cellport/plugin-platform-backend-module-local-runtime'));
+  backend.add(import('@cellport/plugin-platform-backend-module-demo'));
 }
 
 backend.add(import('@backstage/plugin-search-backend'));

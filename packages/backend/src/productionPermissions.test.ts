@@ -302,14 +302,18 @@ describe('the self-service journeys under the production permission policy', () 
   }
 
   it('runs no action outside the ones the templates use', () => {
-    const used = ['tenant-cell', 'agent', 'inference-deployment'].flatMap(
-      name =>
-        parse(
-          fs.readFileSync(
-            path.join(repoRoot, 'templates', name, 'template.yaml'),
-            'utf8',
-          ),
-        ).spec.steps.map((step: { action: string }) => step.action),
+    const used = [
+      'tenant-cell',
+      'agent',
+      'inference-deployment',
+      'agent-change',
+    ].flatMap(name =>
+      parse(
+        fs.readFileSync(
+          path.join(repoRoot, 'templates', name, 'template.yaml'),
+          'utf8',
+        ),
+      ).spec.steps.map((step: { action: string }) => step.action),
     );
     expect(SELF_SERVICE_ACTIONS).toEqual(
       expect.arrayContaining([...new Set(used)]),

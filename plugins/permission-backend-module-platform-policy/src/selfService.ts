@@ -31,6 +31,7 @@ export const SELF_SERVICE_ACTIONS = [
   'cellport:agent:plan',
   'cellport:agent:create-api-key',
   'cellport:agent:render',
+  'cellport:agent:propose-change',
   'cellport:inference:plan',
   'cellport:inference:render',
   'cellport:publish:local',

@@ -3,50 +3,23 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
 import { createTestDatabases } from './__testUtils__/testDatabases';
 import { TEST_ENTITIES } from './__testUtils__/entities';
+import {
+  as,
+  NORTHWIND_DEV,
+  OUTSIDER,
+  SRE,
+  tenantOwnerPolicy,
+} from './__testUtils__/tenantOwnerPolicy';
 import { platformPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
 const WEBHOOK_TOKEN = 'am+webhook/token=~.0';
-const SRE = 'user:default/sre-on-call';
-const NORTHWIND_DEV = 'user:default/lena.fischer';
-const OUTSIDER = 'user:default/guest-without-access';
-
-function policyDecision(
-  credentials: BackstageCredentials,
-  resourceType?: string,
-) {
-  const principal = credentials.principal as { userEntityRef?: string };
-  if (principal.userEntityRef === NORTHWIND_DEV && resourceType) {
-    return {
-      result: AuthorizeResult.CONDITIONAL,
-      pluginId: 'platform',
-      resourceType,
-      conditions: {
-        rule: 'IS_TENANT_OWNER',
-        resourceType,
-        params: { claims: ['group:default/northwind-commerce'] },
-      },
-    };
-  }
-  if (principal.userEntityRef === SRE) return { result: AuthorizeResult.ALLOW };
-  return { result: AuthorizeResult.DENY };
-}
-
-const permissions = mockServices.permissions.mock({
-  authorize: async (requests, { credentials }) =>
-    requests.map(() => policyDecision(credentials) as any),
-  authorizeConditional: async (requests, { credentials }) =>
-    requests.map(
-      r => policyDecision(credentials, r.permission.resourceType) as any,
-    ),
-});
+const permissions = tenantOwnerPolicy();
 
 /** Alertmanager's webhook payload (version 4), as it posts a group. */
 function payload(
@@ -104,9 +77,6 @@ describe('alert routes', () => {
       });
       const webhook = '/api/platform/alerts/alertmanager';
       const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-      const as = (user: string) => ({
-        Authorization: mockCredentials.user.header(user),
-      });
       const firing = payload('firing', [
         { fingerprint: 'f-shared', labels: { cell: 'eu-west-shared-1' } },
         {

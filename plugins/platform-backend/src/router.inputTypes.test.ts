@@ -62,6 +62,10 @@ describe('platform router: query values of the wrong type', () => {
           'Invalid query: granularity: expected one of hour | day',
         ],
         ['/cost/budget', 'Invalid query: tenant: is required'],
+        // Bounds come from openapi.yaml alone.
+        ['/traffic?buckets=61', 'Invalid query: buckets: must be at most 60'],
+        ['/decisions?limit=0', 'Invalid query: limit: must be at least 1'],
+        ['/cost/movers?limit=51', 'Invalid query: limit: must be at most 50'],
         [
           '/decisions?limit=5&tenantt=x',
           'Invalid query: tenantt: is not a parameter of this route',

@@ -1,59 +1,21 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import platformModuleDemo from '@cellport/plugin-platform-backend-module-demo';
 import request from 'supertest';
 import { createTestDatabases } from './__testUtils__/testDatabases';
 import { TEST_ENTITIES } from './__testUtils__/entities';
+import {
+  as,
+  NORTHWIND_DEV,
+  OUTSIDER,
+  SRE,
+  tenantOwnerPolicy,
+} from './__testUtils__/tenantOwnerPolicy';
 import { platformPlugin } from './plugin';
 
 jest.setTimeout(180_000);
 
-const SRE = 'user:default/sre-on-call';
-const NORTHWIND_DEV = 'user:default/lena.fischer';
-const OUTSIDER = 'user:default/guest-without-access';
-
-/** The production policy's answers: SREs everything, a tenant owner its tenant, others nothing. */
-function policyDecision(
-  credentials: BackstageCredentials,
-  resourceType?: string,
-) {
-  const principal = credentials.principal as { userEntityRef?: string };
-  if (principal.userEntityRef === NORTHWIND_DEV) {
-    return resourceType
-      ? {
-          result: AuthorizeResult.CONDITIONAL,
-          pluginId: 'platform',
-          resourceType,
-          conditions: {
-            rule: 'IS_TENANT_OWNER',
-            resourceType,
-            params: { claims: ['group:default/northwind-commerce'] },
-          },
-        }
-      : { result: AuthorizeResult.DENY };
-  }
-  if (principal.userEntityRef === OUTSIDER)
-    return { result: AuthorizeResult.DENY };
-  return { result: AuthorizeResult.ALLOW };
-}
-
-const permissions = mockServices.permissions.mock({
-  authorize: async (requests, { credentials }) =>
-    requests.map(() => policyDecision(credentials) as any),
-  authorizeConditional: async (requests, { credentials }) =>
-    requests.map(
-      r => policyDecision(credentials, r.permission.resourceType) as any,
-    ),
-});
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
+const permissions = tenantOwnerPolicy();
 
 describe('platform router: replays', () => {
   const databases = createTestDatabases();
@@ -65,6 +27,7 @@ describe('platform router: replays', () => {
       const { server } = await startTestBackend({
         features: [
           platformPlugin,
+          platformModuleDemo,
           mockServices.database.factory({ knex }),
           catalogServiceMock.factory({ entities: TEST_ENTITIES }),
           permissions.factory,

@@ -3,9 +3,8 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import platformModuleDemo from '@cellport/plugin-platform-backend-module-demo';
 import request from 'supertest';
 import { DeployAuditLog } from './services/deploy/DeployAuditLog';
 import { ManualClock } from './services/clock';
@@ -13,52 +12,18 @@ import { createTestDatabases } from './__testUtils__/testDatabases';
 import { ControlApiServer } from './__testUtils__/ControlApiServer';
 import { TEST_ENTITIES } from './__testUtils__/entities';
 import { makeRequest } from './__testUtils__/events';
+import {
+  as,
+  NORTHWIND_DEV,
+  OUTSIDER,
+  SRE,
+  tenantOwnerPolicy,
+} from './__testUtils__/tenantOwnerPolicy';
 import { platformPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
-const SRE = 'user:default/sre-on-call';
-const NORTHWIND_DEV = 'user:default/lena.fischer';
-const OUTSIDER = 'user:default/guest-without-access';
-
-/**
- * The decisions the production policy gives: SREs see everything, a tenant owner group's
- * member sees that tenant's data (a conditional decision on IS_TENANT_OWNER), others nothing.
- */
-function policyDecision(
-  credentials: BackstageCredentials,
-  resourceType?: string,
-) {
-  const principal = credentials.principal as { userEntityRef?: string };
-  if (principal.userEntityRef === NORTHWIND_DEV) {
-    return resourceType
-      ? {
-          result: AuthorizeResult.CONDITIONAL,
-          pluginId: 'platform',
-          resourceType,
-          conditions: {
-            rule: 'IS_TENANT_OWNER',
-            resourceType,
-            params: {
-              claims: [NORTHWIND_DEV, 'group:default/northwind-commerce'],
-            },
-          },
-        }
-      : { result: AuthorizeResult.DENY };
-  }
-  if (principal.userEntityRef === OUTSIDER)
-    return { result: AuthorizeResult.DENY };
-  return { result: AuthorizeResult.ALLOW };
-}
-
-const permissions = mockServices.permissions.mock({
-  authorize: async (requests, { credentials }) =>
-    requests.map(() => policyDecision(credentials) as any),
-  authorizeConditional: async (requests, { credentials }) =>
-    requests.map(
-      r => policyDecision(credentials, r.permission.resourceType) as any,
-    ),
-});
+const permissions = tenantOwnerPolicy();
 
 describe('platform router', () => {
   const databases = createTestDatabases();
@@ -67,12 +32,13 @@ describe('platform router', () => {
   afterAll(() => gateway.stop());
 
   it.each(databases.eachSupportedId())(
-    'serves ingest, explorer, SLO, cost, runtime and demo routes with permissions, on %p',
+    'serves ingest, explorer, SLO, cost, runtime and demo routes (the demo through the development module) with permissions, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
       const { server } = await startTestBackend({
         features: [
           platformPlugin,
+          platformModuleDemo,
           mockServices.database.factory({ knex }),
           catalogServiceMock.factory({ entities: TEST_ENTITIES }),
           permissions.factory,
@@ -91,9 +57,6 @@ describe('platform router', () => {
             },
           }),
         ],
-      });
-      const as = (user: string) => ({
-        Authorization: mockCredentials.user.header(user),
       });
       const asService = { Authorization: mockCredentials.service.header() };
       const recent = (minutesAgo: number) =>
@@ -227,6 +190,18 @@ describe('platform router', () => {
         totalEvents: 2,
         goodEvents: 1,
         alertState: 'page',
+      });
+      // The cell's other runtime services: without a Prometheus, a reason and no 500.
+      expect(
+        cellSlos.body.services.find(
+          (s: any) => s.objective.name === 'tool-gateway-availability',
+        ),
+      ).toMatchObject({
+        sliSource: 'prometheus',
+        sliUnavailable: {
+          reason: 'not-configured',
+          message: 'Prometheus not configured: set platform.prometheus.baseUrl',
+        },
       });
       const tenantSlos = await request(server)
         .get('/api/platform/slos?tenant=northwind-retail')

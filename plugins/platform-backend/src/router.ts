@@ -26,13 +26,14 @@ import { CellStatusService } from './services/cells/CellStatusService';
 import { Clock } from './services/clock';
 import { CostEngine } from './services/cost/CostEngine';
 import { DecisionStore } from './services/decisions/DecisionStore';
-import { DemoBackfill } from './services/demo/DemoBackfill';
 import {
   deployApplyBody,
   deployAuditQuery,
   deployEntityQuery,
 } from './services/deploy/deployRequests';
 import { DeployService } from './services/deploy/DeployService';
+import { RolloutFollower } from './services/deploy/RolloutFollower';
+import { DeployNotifier } from './services/notifications/DeployNotifier';
 import { IngestService } from './services/ingest/IngestService';
 import { ApiKeyRevealStore } from './services/keys/ApiKeyRevealStore';
 import { ApiKeyService } from './services/keys/ApiKeyService';
@@ -50,12 +51,12 @@ import { ReplayAccess } from './services/replay/ReplayAccess';
 import { ReplayJobs } from './services/replay/ReplayJobs';
 import { ReplayService } from './services/replay/ReplayService';
 import { replayRequestBody } from './services/replay/replayRequests';
-import { HISTOGRAM_METRICS, percentile } from './services/rollups/histogram';
-import { RollupStore } from './services/rollups/RollupStore';
-import { DAY_MS, MINUTE_MS } from './services/rollups/timeRanges';
+import { RecommendationService } from './services/recommendations/RecommendationService';
+import { recommendationQuery } from './services/recommendations/recommendationRequests';
+import { DAY_MS } from './services/rollups/timeRanges';
 import { SloScope, SloService } from './services/slo/SloService';
+import { TrafficReport } from './services/traffic/TrafficReport';
 import {
-  backfillQuery,
   budgetQuery,
   costBreakdownQuery,
   costMoversQuery,
@@ -77,18 +78,19 @@ export interface RouterOptions {
   access: TenantAccess;
   ingest: IngestService;
   decisions: DecisionStore;
-  rollups: RollupStore;
+  traffic: TrafficReport;
   slo: SloService;
   cost: CostEngine;
   reconciler: ReconcilerService;
   cells: CellStatusService;
   deploy: DeployService;
+  deployNotifier: DeployNotifier;
+  rollouts: RolloutFollower;
   alerts: AlertService;
   apiKeyReveals: ApiKeyRevealStore;
   apiKeys: ApiKeyService;
   replays: { service: ReplayService; jobs: ReplayJobs; access: ReplayAccess };
-  /** Present only when `platform.demo.enabled` is true. */
-  demo?: DemoBackfill;
+  recommendations: RecommendationService;
 }
 
 /** Gateways post batches of up to 5000 events; a full one is a few megabytes of JSON. */
@@ -183,7 +185,13 @@ export async function createRouter(
     const query = parseInput(sloQuery, req.query, 'query');
     const scope = await access.scope(platformSloReadPermission, credentials);
     const tenants = TenantAccess.restrict(scope, query.tenant);
-    res.json(await options.slo.report(sloScopeOf(query), { tenants }));
+    res.json(
+      await options.slo.report(
+        sloScopeOf(query),
+        { tenants },
+        { services: true },
+      ),
+    );
   });
 
   router.get('/traffic', async (req, res) => {
@@ -200,30 +208,7 @@ export async function createRouter(
       ...query,
       tenants: TenantAccess.restrict(scope, query.tenant),
     };
-    const summarize = async (r: { from: number; to: number }) => {
-      const summary = await options.rollups.summarize(r, filter);
-      const latency = Object.fromEntries(
-        HISTOGRAM_METRICS.map(metric => [
-          metric,
-          {
-            p50: percentile(summary.histograms[metric], 0.5),
-            p95: percentile(summary.histograms[metric], 0.95),
-            p99: percentile(summary.histograms[metric], 0.99),
-          },
-        ]),
-      );
-      return {
-        from: new Date(r.from).toISOString(),
-        to: new Date(r.to).toISOString(),
-        ...summary,
-        latency,
-      };
-    };
-    // A chart's series in the same answer: one request per chart instead of one per point.
-    const [total, ...series] = await Promise.all(
-      [range, ...equalParts(range, buckets ?? 0)].map(summarize),
-    );
-    res.json(buckets ? { ...total, buckets: series } : total);
+    res.json(await options.traffic.read(range, filter, buckets));
   });
 
   router.get('/cost/breakdown', async (req, res) => {
@@ -336,12 +321,16 @@ export async function createRouter(
     const credentials = await httpAuth.credentials(req);
     const body = parseInput(deployApplyBody, req.body, 'body');
     await authorize(platformDeployApplyPermission, credentials);
-    res.json(
-      await options.deploy.apply(body.entityRef, {
-        actor: actorOf(credentials),
-        overrideReason: body.overrideReason,
-      }),
-    );
+    const actor = actorOf(credentials);
+    const result = await options.deploy.apply(body.entityRef, {
+      actor,
+      overrideReason: body.overrideReason,
+    });
+    await options.deployNotifier.applied(actor, result);
+    // Deploy cards hear of the rollout through signals from here on.
+    if (result.result === 'applied')
+      void options.rollouts.follow(result.entityRef, actor);
+    res.json(result);
   });
 
   router.get('/deploy/status', async (req, res) => {
@@ -450,6 +439,28 @@ export async function createRouter(
     res.status(202).json(replays.jobs.start(body, scope));
   });
 
+  // Recommendations replay a few agents' week or two: seconds, bounded in days and replays,
+  // so they are answered in the request; a caller that goes away stops the work.
+  router.get('/recommendations', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const tenants = await access.scope(
+      platformDecisionsReadPermission,
+      credentials,
+    );
+    const query = parseInput(recommendationQuery, req.query, 'query');
+    if (query.tenant !== undefined)
+      TenantAccess.restrict(tenants, query.tenant);
+    const plan = await options.recommendations.check(query);
+    for (const scope of plan.scopes) {
+      await options.replays.access.check(tenants, scope);
+    }
+    const gone = new AbortController();
+    res.on('close', () => gone.abort(new Error('the client went away')));
+    res.json(
+      await options.recommendations.recommend(plan, { signal: gone.signal }),
+    );
+  });
+
   router.get('/replays/:id', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     const { replays } = options;
@@ -476,16 +487,6 @@ export async function createRouter(
     );
   });
 
-  router.post('/demo/backfill', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
-    const { days } = parseInput(backfillQuery, req.query, 'query');
-    if (!options.demo) {
-      throw new NotFoundError('Demo data is off (platform.demo.enabled)');
-    }
-    await authorize(platformRuntimeManagePermission, credentials);
-    res.json(await options.demo.backfill(days));
-  });
-
   router.use(openApiInputErrors());
   return router;
 }
@@ -501,24 +502,6 @@ function actorOf(credentials: BackstageCredentials): string {
     return principal.userEntityRef;
   }
   return `${principal.type ?? 'unknown'}:${principal.subject ?? 'unknown'}`;
-}
-
-/**
- * A range cut into `count` equal parts, oldest first. Inner edges fall on whole minutes, the
- * rollups' finest grain: a minute read by two parts would be counted twice.
- */
-function equalParts(range: { from: number; to: number }, count: number) {
-  const step = (range.to - range.from) / count;
-  const edge = (i: number) => {
-    if (i === 0) return range.from;
-    if (i === count) return range.to;
-    const t = Math.floor((range.from + i * step) / MINUTE_MS) * MINUTE_MS;
-    return Math.min(Math.max(t, range.from), range.to);
-  };
-  return Array.from({ length: count }, (_, i) => ({
-    from: edge(i),
-    to: edge(i + 1),
-  }));
 }
 
 /** Turns a permission denial into `value`; any other failure stays a failure. */

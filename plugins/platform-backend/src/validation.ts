@@ -68,9 +68,15 @@ export const scopeQuery = z.object({
   agent: name.optional(),
 });
 
+/*
+ * Bounds, patterns and enums of every parameter are openapi.yaml's, checked before a handler
+ * runs; the schemas below only turn checked strings into what the services take (numbers,
+ * booleans, names from refs, times in ms) and apply the document's defaults.
+ */
+
 /** `buckets`: also summarise the range cut into this many equal parts (a chart's points). */
 export const trafficQuery = z.object({
-  buckets: z.coerce.number().int().min(1).max(60).optional(),
+  buckets: z.coerce.number().int().optional(),
 });
 
 export const decisionQuery = scopeQuery.extend({
@@ -78,7 +84,7 @@ export const decisionQuery = scopeQuery.extend({
   outcome: outcomeSchema.optional(),
   fellBack: booleanString.optional(),
   droppedFor: dropReasonSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: z.coerce.number().int().default(50),
   cursor: z.string().max(300).optional(),
 });
 
@@ -94,7 +100,7 @@ export const costBreakdownQuery = scopeQuery.extend({
 export const costMoversQuery = scopeQuery.extend({
   groupBy: dimensionSchema.default('tenant'),
   period: z.enum(['day', 'week', 'month']).default('week'),
-  limit: z.coerce.number().int().min(1).max(50).default(10),
+  limit: z.coerce.number().int().default(10),
 });
 
 export const sloQuery = scopeQuery.refine(
@@ -103,10 +109,6 @@ export const sloQuery = scopeQuery.refine(
 );
 
 export const budgetQuery = z.object({ tenant: name });
-
-export const backfillQuery = z.object({
-  days: z.coerce.number().int().min(1).max(90).default(7),
-});
 
 export const refParam = z.object({
   ref: name,

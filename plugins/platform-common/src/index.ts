@@ -28,6 +28,7 @@ export * from './kinds/registry';
 export * from './kinds/relations';
 export * from './contract/events';
 export * from './contract/gatewayState';
+export * from './contract/deploySignals';
 export * from './inference/knownModels';
 export * from './inference/gpuFit';
 export * from './inference/gpuPool';

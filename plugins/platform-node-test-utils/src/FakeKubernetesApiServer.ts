@@ -66,7 +66,8 @@ class HttpError extends Error {
  * GET of an object, list in a namespace or in all namespaces with a label selector (items
  * without apiVersion and kind, as the API returns them), server-side apply (`PATCH` with
  * `application/apply-patch+yaml`, a field manager, field ownership and 409 conflicts unless
- * `force=true`), and DELETE (a Namespace takes its objects with it).
+ * `force=true`; `dryRun=All` answers the merged object and stores nothing), and DELETE (a
+ * Namespace takes its objects with it).
  *
  * Apply merges lists as the API server does where the deploy driver applies them: containers,
  * volumes, a container's ports, env and volume mounts, and a Service's ports are merged item by
@@ -303,9 +304,11 @@ export class FakeKubernetesApiServer {
     this.failures.push({ matches, failure });
   }
 
-  /** Requests that changed something: PATCH, POST, PUT and DELETE. */
+  /** Requests that changed something: PATCH, POST, PUT and DELETE, dry runs left out. */
   writes(): RecordedRequest[] {
-    return this.requests.filter(r => r.method !== 'GET');
+    return this.requests.filter(
+      r => r.method !== 'GET' && r.query.dryRun !== 'All',
+    );
   }
 
   clearRequests(): void {
@@ -614,6 +617,14 @@ export class FakeKubernetesApiServer {
       fields: appliedKeys,
       time: new Date().toISOString(),
     });
+    if (request.query.dryRun === 'All') {
+      // Merged, defaulted and checked as a real apply, then dropped: no counter moves either.
+      const counters = [this.resourceVersion, this.clusterIp];
+      this.initialize(stored, existing?.object);
+      this.renderManagedFields(stored);
+      [this.resourceVersion, this.clusterIp] = counters;
+      return [existing ? 200 : 201, stored.object];
+    }
     this.initialize(stored, existing?.object);
     this.renderManagedFields(stored);
     this.objects.set(key, stored);

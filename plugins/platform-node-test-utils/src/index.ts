@@ -12,3 +12,4 @@ export type {
 } from './FakeKubernetesApiServer';
 export { createTestCertificates } from './testCertificates';
 export type { TestCertificates } from './testCertificates';
+export { TEST_ENTITIES } from './testEntities';

@@ -1,7 +1,8 @@
 /**
  * Cellport's Kubernetes manifest renderer (the one place cell and inference manifests are
- * written, used by the scaffolder actions, the deploy driver and deploy/), and the extension
- * points and permission rules the platform's backend plugins and modules share.
+ * written, used by the scaffolder actions, the deploy driver and deploy/), the catalog →
+ * gateway desired state (the reconciler's, replay's and the demo history's one rule), and the
+ * extension points and permission rules the platform's backend plugins and modules share.
  *
  * @packageDocumentation
  */
@@ -40,3 +41,8 @@ export type { ManifestProblem } from './manifests/validateManifests';
 export * from './permissions/platformTenantRules';
 export * from './runtime/gatewayLocator';
 export * from './apiKeys/mintApiKey';
+export * from './catalog/platformEntities';
+export * from './gatewayState/boundApiKeys';
+export * from './gatewayState/desiredState';
+export * from './gatewayState/cellRoutingState';
+export * from './history/platformHistoryExtensionPoint';

@@ -96,6 +96,34 @@ export const routingContent = EntityContentBlueprint.make({
   },
 });
 
+/** "What if…" on a ModelProfile's page: the profile down, removed or repriced, replayed. */
+export const modelProfileReplayContent = EntityContentBlueprint.make({
+  name: 'model-profile-replay',
+  params: {
+    path: 'what-if',
+    title: 'What if…',
+    filter: { kind: 'modelprofile' },
+    loader: () =>
+      import('./components/ModelProfileReplay').then(m => (
+        <m.ModelProfileReplay />
+      )),
+  },
+});
+
+/** Cheaper routing for a Cell's or a Tenant's agents, replayed, each proposable for review. */
+export const recommendationsContent = EntityContentBlueprint.make({
+  name: 'recommendations',
+  params: {
+    path: 'recommendations',
+    title: 'Recommendations',
+    filter: { kind: { $in: ['cell', 'tenant'] } },
+    loader: () =>
+      import('./components/RecommendationsCard').then(m => (
+        <m.RecommendationsContent />
+      )),
+  },
+});
+
 /** An Agent's SLOs, cost vs run budget and traffic. */
 export const agentDashboardContent = EntityContentBlueprint.make({
   name: 'agent-dashboard',
@@ -176,6 +204,8 @@ export const platformPlugin = createFrontendPlugin({
     cellDashboardContent,
     cellCostContent,
     routingContent,
+    modelProfileReplayContent,
+    recommendationsContent,
     agentDashboardContent,
     tenantDashboardContent,
     modelProfileTrafficCard,

@@ -7,6 +7,7 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { createPlanAgentAction } from './actions/agent/planAgent';
 import { createRenderAgentAction } from './actions/agent/renderAgent';
 import { createAgentApiKeyAction } from './actions/agent/createAgentApiKey';
+import { createProposeAgentChangeAction } from './actions/agent/proposeAgentChange';
 import { createRegisterLocalFileAction } from './actions/catalog/registerLocalFile';
 import { createPlanInferenceDeploymentAction } from './actions/inference/planInferenceDeployment';
 import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
@@ -44,6 +45,7 @@ export const scaffolderModulePlatform = createBackendModule({
         const actions = [
           createPlanAgentAction({ catalog }),
           createRenderAgentAction(),
+          createProposeAgentChangeAction({ config, catalog }),
           createAgentApiKeyAction({ discovery, auth }),
           createPlanTenantOnboardingAction({ catalog }),
           createTenantApiKeyAction({ discovery, auth }),

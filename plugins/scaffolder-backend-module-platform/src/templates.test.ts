@@ -15,6 +15,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { createPlanAgentAction } from './actions/agent/planAgent';
+import { createProposeAgentChangeAction } from './actions/agent/proposeAgentChange';
+import { ConfigReader } from '@backstage/config';
 import { createPlanInferenceDeploymentAction } from './actions/inference/planInferenceDeployment';
 import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
 import { createPlanTenantOnboardingAction } from './actions/tenant/planTenantOnboarding';
@@ -379,4 +381,41 @@ describe('every template', () => {
       }
     },
   );
+});
+
+describe('the agent-change template', () => {
+  const template = load('agent-change');
+  const form = fields(template);
+
+  it('asks what the recommendations card fills in, with the platform routing policies', () => {
+    // The card's "Propose this change" link pre-fills exactly these (`formData`).
+    expect(Object.keys(form).sort()).toEqual([
+      'agent',
+      'policy',
+      'preferredModels',
+      'reason',
+    ]);
+    expect(form.policy.enum).toEqual(routingPolicySchema.options);
+    expect(form.policy.enumNames).toEqual(form.policy['ui:enumNames']);
+    expect(form.agent['ui:options'].catalogFilter).toEqual({ kind: 'Agent' });
+  });
+
+  it('feeds each answer to the propose step, within what the step accepts', () => {
+    const action = createProposeAgentChangeAction({
+      config: new ConfigReader({}),
+      catalog: catalogServiceMock(),
+    });
+    const declared = (action.schema?.input as any).properties;
+    const [step] = template.spec.steps;
+    expect(step.action).toBe(action.id);
+    for (const name of Object.keys(form)) {
+      expect(step.input[name]).toBe(`\${{ parameters.${name} }}`);
+      expect(declared[name]).toBeDefined();
+    }
+    expect(declared.policy.enum).toEqual(form.policy.enum);
+    expect(declared.reason.maxLength).toBe(form.reason.maxLength);
+    expect(declared.preferredModels.maxItems).toBe(
+      form.preferredModels.maxItems,
+    );
+  });
 });

@@ -26,6 +26,7 @@ describe('migrations', () => {
         'platform_api_keys',
         'platform_api_key_rotations',
         'platform_alerts',
+        'platform_budget_notifications',
       ]) {
         expect(await knex.schema.hasTable(table)).toBe(true);
       }

@@ -47,6 +47,13 @@ export const tenantSpecSchema = z
       .min(1, 'must allow at least one model profile'),
     /** Exact-match prompt-response caching; off unless the tenant's policy allows it (seed 001). */
     promptCache: z.boolean().default(false),
+    /**
+     * What the gateway's traces of the tenant's requests may hold: prompts and completions only
+     * when the tenant opts in (OpenTelemetry GenAI's content capture); never by default.
+     */
+    telemetry: z
+      .object({ captureContent: z.boolean().default(false) })
+      .default({ captureContent: false }),
   })
   .superRefine((spec, ctx) => {
     if (

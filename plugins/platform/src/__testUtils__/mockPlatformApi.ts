@@ -108,6 +108,9 @@ export function mockPlatformApi(
     cancelReplay: jest.fn(async () => {
       throw new Error('404 No replay');
     }),
+    listRecommendations: jest.fn(async () => {
+      throw new Error('403 Not allowed: platform.decisions.read');
+    }),
   };
   return { ...empty, ...overrides } as jest.Mocked<PlatformApi>;
 }

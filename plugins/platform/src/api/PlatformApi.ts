@@ -7,6 +7,7 @@ import type {
   DeployRolloutStatus,
   ReceivedAlertList,
   ReceivedAlertState,
+  RecommendationList,
   ReplayJob,
   ReplayRequest,
   RevealedApiKey,
@@ -166,6 +167,16 @@ export interface PlatformApi {
 
   /** Cancels a running replay; an ended one resolves as it ended. */
   cancelReplay(id: string): Promise<ReplayJob>;
+
+  /**
+   * A cell's or a tenant's cheaper routing, replayed over its agents' last `days` of
+   * decisions, best first. Rejects with 403 when the user may not read those decisions.
+   */
+  listRecommendations(query: {
+    cell?: string;
+    tenant?: string;
+    days?: number;
+  }): Promise<RecommendationList>;
 }
 
 /** The platform backend's API, as the portal uses it. */

@@ -66,6 +66,17 @@ describe('PlatformClient', () => {
     expect(cancel[1]?.method).toBe('DELETE');
   });
 
+  it("asks for a tenant's recommendations with the days to replay", async () => {
+    const { client, fetch } = clientAnswering(200, { recommendations: [] });
+    await client.listRecommendations({ tenant: 'northwind-retail', days: 7 });
+    const url = new URL(fetch.mock.calls[0][0]);
+    expect(url.pathname).toBe('/api/platform/recommendations');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      tenant: 'northwind-retail',
+      days: '7',
+    });
+  });
+
   it('asks for a traffic series in one request', async () => {
     const { client, fetch } = clientAnswering(200, { buckets: [] });
     await client.getTrafficSeries(range, { cell: 'c' }, 12);

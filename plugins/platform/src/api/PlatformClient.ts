@@ -8,6 +8,7 @@ import {
   PlatformApiClient,
   ReceivedAlertList,
   ReceivedAlertState,
+  RecommendationList,
   ReplayJob,
   ReplayRequest,
   RevealedApiKey,
@@ -169,6 +170,14 @@ export class PlatformClient implements PlatformApi {
 
   cancelReplay(id: string): Promise<ReplayJob> {
     return body(this.client.cancelReplay({ path: { id } }));
+  }
+
+  listRecommendations(query: {
+    cell?: string;
+    tenant?: string;
+    days?: number;
+  }): Promise<RecommendationList> {
+    return body(this.client.listRecommendations({ query }));
   }
 }
 

@@ -14,6 +14,7 @@ import type { GatewayDeps } from './GatewayDeps';
  * answers may be cached.
  */
 export class ChatEndpoint implements EndpointAdapter<ChatRequestSummary> {
+  readonly api = 'chat';
   readonly failureLog: string = 'chat completion failed unexpectedly';
   readonly routesWithinRemainingBudget: boolean = true;
 

@@ -26,6 +26,7 @@ export interface EmbeddingsRequest {
  * still holds the budget).
  */
 export class EmbeddingsEndpoint implements EndpointAdapter<EmbeddingsRequest> {
+  readonly api = 'embeddings';
   readonly failureLog: string = 'embeddings request failed unexpectedly';
   readonly operation = 'embeddings' as const;
   readonly routesWithinRemainingBudget: boolean = false;

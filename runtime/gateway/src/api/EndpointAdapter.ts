@@ -36,6 +36,11 @@ export interface InboundApi {
  * `Request` is what the endpoint reads from a body, handed back to it at each later step.
  */
 export interface EndpointAdapter<Request> extends InboundApi {
+  /**
+   * The API's name (`chat`, `messages`, ...): cached answers are kept apart by it, since the
+   * same bytes sent to two APIs ask for answers of two shapes.
+   */
+  readonly api: string;
   /** Logged, with the error, when a request fails on something other than a GatewayError. */
   readonly failureLog: string;
   /**

@@ -24,9 +24,10 @@ export interface MessagesRequest {
  * and then handled as chat is (same checks, routing to any chat profile, limits, charging);
  * the chat answer every provider adapter gives (Anthropic's own translated by its adapter) is
  * translated back into a Messages answer or Anthropic's stream events. Errors are Anthropic's;
- * the key may come as `x-api-key`. Answers are not cached (the cache holds chat answers).
+ * the key may come as `x-api-key`. Answers that do not stream may be cached, as chat's are.
  */
 export class MessagesEndpoint implements EndpointAdapter<MessagesRequest> {
+  readonly api = 'messages';
   readonly failureLog: string = 'messages request failed unexpectedly';
   readonly routesWithinRemainingBudget: boolean = true;
   readonly errors = ANTHROPIC_ERRORS;
@@ -50,8 +51,8 @@ export class MessagesEndpoint implements EndpointAdapter<MessagesRequest> {
     return this.chat.routing(request.summary);
   }
 
-  cacheable(): boolean {
-    return false;
+  cacheable(request: MessagesRequest): boolean {
+    return !request.summary.stream;
   }
 
   async send(

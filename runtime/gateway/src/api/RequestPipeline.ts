@@ -11,7 +11,7 @@ import type {
 } from '../providers/types';
 import { UpstreamAnswerError } from '../providers/upstreamAnswer';
 import type { RequestTrace } from '../telemetry/RequestTrace';
-import type { AttemptOutcome } from '../upstream/FallbackExecutor';
+import type { AttemptOutcome, SkipReason } from '../upstream/FallbackExecutor';
 import { costUsd } from '../usage/cost';
 import { answerFromCache } from './answerFromCache';
 import type { EndpointAdapter } from './EndpointAdapter';
@@ -41,6 +41,11 @@ export class RequestPipeline<Request> {
     exchange.life.trace
       ? this.sendTraced(profile, exchange, exchange.life.trace)
       : this.endpoint.send(profile, exchange);
+  private readonly skippedAttempt = (
+    profile: GatewayModelProfile,
+    reason: SkipReason,
+    exchange: Exchange<Request>,
+  ) => exchange.life.trace?.attemptSkipped(profile, reason);
   /** Counter updates after the answer must not fail the request; a failure is logged. */
   private readonly logSettleFailure = (error: unknown) =>
     this.deps.logger.warn(
@@ -105,7 +110,12 @@ export class RequestPipeline<Request> {
       deps.cache &&
       life.principal.tenant.promptCache &&
       endpoint.cacheable(request)
-        ? PromptCache.key(life.principal.tenant.id, life.state.version, raw)
+        ? PromptCache.key(
+            life.principal.tenant.id,
+            life.state.version,
+            endpoint.api,
+            raw,
+          )
         : undefined;
     if (cacheKey && answerFromCache(deps.cache!, life, cacheKey)) {
       return;
@@ -162,6 +172,7 @@ export class RequestPipeline<Request> {
       attempts,
       this.sendAttempt,
       exchange,
+      this.skippedAttempt,
     );
     life.record.fallbacks = outcome.fallbacks;
     if (!outcome.ok) {

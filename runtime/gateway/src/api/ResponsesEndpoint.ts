@@ -33,6 +33,7 @@ export interface ResponsesRequest {
  * chat answers.
  */
 export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
+  readonly api = 'responses';
   readonly failureLog: string = 'responses request failed unexpectedly';
   readonly routesWithinRemainingBudget: boolean = true;
   readonly errors = RESPONSES_ERRORS;
@@ -55,8 +56,8 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
     return this.chat.routing(request.summary);
   }
 
-  cacheable(): boolean {
-    return false;
+  cacheable(request: ResponsesRequest): boolean {
+    return !request.summary.stream;
   }
 
   async send(

@@ -88,6 +88,50 @@ describe('token counting and the prompt cache', () => {
     expect(hit).toMatchObject({ cached: true, costUsd: 0 });
   });
 
+  it('serves Messages and Responses repeats from the cache in their own shapes, apart from chat', async () => {
+    const post = (path: string, body: object) =>
+      fetch(`${url}/v1/${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.brightpath}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+    // Bytes every one of the three APIs accepts.
+    const body = {
+      model: 'gpt-4o-mini',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: 'cache me in every shape ✓' }],
+    };
+    const message = await post('messages', body);
+    expect(message.headers.get('x-cellport-cache')).toBeNull();
+    const again = await post('messages', body);
+    expect(again.headers.get('x-cellport-cache')).toBe('hit');
+    const [first, repeat] = [await message.json(), await again.json()];
+    expect(repeat).toEqual(first);
+    expect(repeat.type).toBe('message');
+    expect(simulator.stats.snapshot().requests).toBe(1);
+
+    // The same bytes to chat are chat's own question, answered by the upstream in chat's shape.
+    const chat = await post('chat/completions', body);
+    expect(chat.headers.get('x-cellport-cache')).toBeNull();
+    expect((await chat.json()).object).toBe('chat.completion');
+    expect(simulator.stats.snapshot().requests).toBe(2);
+
+    const responses = { model: 'gpt-4o-mini', input: 'cache my response' };
+    await post('responses', responses);
+    const cachedResponse = await post('responses', responses);
+    expect(cachedResponse.headers.get('x-cellport-cache')).toBe('hit');
+    expect((await cachedResponse.json()).object).toBe('response');
+    expect(simulator.stats.snapshot().requests).toBe(3);
+    // A streamed request is never answered from the cache.
+    const streamed = await post('messages', { ...body, stream: true });
+    expect(streamed.headers.get('x-cellport-cache')).toBeNull();
+    await streamed.text();
+    expect(simulator.stats.snapshot().requests).toBe(4);
+  });
+
   it('never caches for a tenant whose policy does not allow it', async () => {
     const request = {
       model: 'gpt-4o-mini',

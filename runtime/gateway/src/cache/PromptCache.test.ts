@@ -14,15 +14,19 @@ describe('PromptCache', () => {
     return probe.bytes;
   };
 
-  it('keys per tenant, expires entries and evicts the least recently used', () => {
+  it('keys per tenant and API, expires entries and evicts the least recently used', () => {
     let now = 0;
     const cache = new PromptCache(
       { ttlSeconds: 10, maxBytes: 10 * entryBytes(1) },
       () => now,
     );
     const body = Buffer.from('{"model":"m"}');
-    expect(PromptCache.key('a', 'v', body)).not.toBe(
-      PromptCache.key('b', 'v', body),
+    expect(PromptCache.key('a', 'v', 'chat', body)).not.toBe(
+      PromptCache.key('b', 'v', 'chat', body),
+    );
+    // The same bytes sent to two APIs ask for answers of two shapes.
+    expect(PromptCache.key('a', 'v', 'chat', body)).not.toBe(
+      PromptCache.key('a', 'v', 'messages', body),
     );
     // Room for exactly ten one-byte answers.
     for (let i = 0; i < 10; i++) cache.set(`k${i}`, answer(i));

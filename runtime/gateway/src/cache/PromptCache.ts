@@ -34,11 +34,18 @@ export class PromptCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  static key(tenant: string, stateVersion: string, body: Buffer): string {
+  static key(
+    tenant: string,
+    stateVersion: string,
+    api: string,
+    body: Buffer,
+  ): string {
     return createHash('sha256')
       .update(tenant)
       .update('\0')
       .update(stateVersion)
+      .update('\0')
+      .update(api)
       .update('\0')
       .update(body)
       .digest('hex');

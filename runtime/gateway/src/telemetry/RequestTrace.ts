@@ -120,6 +120,18 @@ export class RequestTrace {
     }
   }
 
+  /**
+   * An attempt passed over without a call (its circuit open, or the retry budget spent): a
+   * span of no length, so the trace shows every route the request had and why it moved on.
+   */
+  attemptSkipped(profile: GatewayModelProfile, reason: string): void {
+    this.attemptStarted(profile);
+    this.attempt?.setAttribute(ATTR_ERROR_TYPE, reason);
+    this.attempt?.setAttribute('cellport.attempt.skipped', true);
+    this.attempt?.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+    this.endAttempt();
+  }
+
   /** An attempt whose adapter threw: no verdict on the upstream, but the span must end. */
   attemptThrew(): void {
     this.attempt?.setAttribute(ATTR_ERROR_TYPE, 'internal');

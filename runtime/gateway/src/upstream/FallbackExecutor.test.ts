@@ -120,4 +120,41 @@ describe('FallbackExecutor', () => {
       ['second', context],
     ]);
   });
+
+  it('tells which attempts it passed over without a call, and why, for their trace', async () => {
+    const upstreams = health();
+    const executor = new FallbackExecutor(upstreams, new RetryBudget(0, 0));
+    const primary = profile('primary');
+    const twin = profile('twin', 'primary-model');
+    const fallback = profile('fallback');
+    upstreams.get('primary').breaker.onFailure();
+    upstreams.get('primary').breaker.onFailure();
+    const context = { trace: 'the request’s' };
+    const skipped: Array<[string, string, unknown]> = [];
+    const calls: string[] = [];
+    const outcome = await executor.run(
+      [primary, twin, fallback],
+      async p => {
+        calls.push(p.id);
+        return p === fallback ? answer : unavailable;
+      },
+      context,
+      (p, reason, handed) => skipped.push([p.id, reason, handed]),
+    );
+    expect(outcome.ok).toBe(true);
+    if (outcome.ok) outcome.finish('success');
+    // The open circuit is skipped; `twin` is called (another profile, not a retry of it).
+    expect(skipped).toEqual([['primary', 'circuit_open', context]]);
+    expect(calls).toEqual(['twin', 'fallback']);
+
+    // `twin` failed: calling its upstream again would be a retry, and the budget has none.
+    const again: string[] = [];
+    await executor.run(
+      [twin, profile('twin-again', 'primary-model'), fallback],
+      async p => (p === fallback ? answer : unavailable),
+      undefined,
+      (p, reason) => again.push(`${p.id}:${reason}`),
+    );
+    expect(again).toEqual(['twin-again:retry_budget_exhausted']);
+  });
 });

@@ -33,6 +33,9 @@ function sameUpstream(a: GatewayModelProfile, b: GatewayModelProfile): boolean {
  * already called is a retry, allowed only while the gateway-wide retry budget lasts (see
  * `RetryBudget`: moving on to another upstream, or past an open circuit, is not a retry).
  */
+/** Why an attempt was passed over without calling its upstream. */
+export type SkipReason = 'circuit_open' | 'retry_budget_exhausted';
+
 export class FallbackExecutor {
   constructor(
     private readonly health: UpstreamHealth,
@@ -42,7 +45,8 @@ export class FallbackExecutor {
 
   /**
    * `call` sends one attempt; `context` is handed to it with each profile, so that a caller
-   * can pass a function it made once instead of a closure made per request.
+   * can pass a function it made once instead of a closure made per request. `skipped` hears
+   * of each attempt passed over without a call (for its trace).
    */
   async run<Context = undefined>(
     attempts: GatewayModelProfile[],
@@ -51,6 +55,11 @@ export class FallbackExecutor {
       context: Context,
     ) => Promise<UpstreamResult>,
     context?: Context,
+    skipped?: (
+      profile: GatewayModelProfile,
+      reason: SkipReason,
+      context: Context,
+    ) => void,
   ): Promise<AttemptOutcome> {
     this.retryBudget.onRequest();
     const fallbacks: FallbackAttempt[] = [];
@@ -72,6 +81,7 @@ export class FallbackExecutor {
           profile,
           `retry budget exhausted for ${profile.id}`,
         );
+        skipped?.(profile, 'retry_budget_exhausted', context as Context);
         continue;
       }
       const status = this.health.get(profile.id);
@@ -81,6 +91,7 @@ export class FallbackExecutor {
           profile,
           `circuit open for ${profile.id}`,
         );
+        skipped?.(profile, 'circuit_open', context as Context);
         continue;
       }
       status.inFlight += 1;

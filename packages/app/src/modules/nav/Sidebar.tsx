@@ -7,6 +7,7 @@ import {
   SidebarSpace,
 } from '@backstage/core-components';
 import { NavContentBlueprint } from '@backstage/plugin-app-react';
+import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import MenuIcon from '@material-ui/icons/Menu';
@@ -23,6 +24,8 @@ export const SidebarContent = NavContentBlueprint.make({
       nav.take('page:search');
       // Reached only from a template run's one-time link.
       nav.take('page:platform/api-key-reveal');
+      // Shown below with its unread count: alerts, budgets and deploys of one's groups.
+      nav.take('page:notifications');
 
       return (
         <Sidebar>
@@ -43,6 +46,7 @@ export const SidebarContent = NavContentBlueprint.make({
           </SidebarGroup>
           <SidebarSpace />
           <SidebarDivider />
+          <NotificationsSidebarItem />
           <SidebarGroup
             label="Settings"
             icon={<UserSettingsSignInAvatar />}

@@ -6,6 +6,7 @@ import {
 } from '@cellport/plugin-platform-common';
 import { PlatformCatalog } from '../catalog/PlatformCatalog';
 import { TenantScope } from '../access/TenantAccess';
+import { AlertNotifier } from '../notifications/AlertNotifier';
 import { AlertStore } from './AlertStore';
 
 /**
@@ -17,10 +18,14 @@ export class AlertService {
   constructor(
     private readonly store: AlertStore,
     private readonly catalog: PlatformCatalog,
+    private readonly notifier: AlertNotifier,
   ) {}
 
-  receive(receiver: string, alerts: AlertmanagerAlert[]) {
-    return this.store.receive(receiver, alerts);
+  /** Stores a delivery, then tells the owners of what began or ended with it. */
+  async receive(receiver: string, alerts: AlertmanagerAlert[]) {
+    const { result, changes } = await this.store.receive(receiver, alerts);
+    await this.notifier.notify(changes);
+    return result;
   }
 
   async list(

@@ -46,17 +46,14 @@ describe('AlertStore', () => {
 
       // Alertmanager repeats a firing alert, sometimes twice in one delivery.
       const firing = alert({});
-      expect(await store.receive('cellport-page', [firing, firing])).toEqual({
-        received: 2,
-        opened: 1,
-        resolved: 0,
-      });
+      const first = await store.receive('cellport-page', [firing, firing]);
+      expect(first.result).toEqual({ received: 2, opened: 1, resolved: 0 });
+      // One incident opened: whom it concerns hears of it once.
+      expect(first.changes).toEqual([{ alert: firing, change: 'opened' }]);
       clock.advance(60_000);
-      expect(await store.receive('cellport-page', [firing])).toEqual({
-        received: 1,
-        opened: 0,
-        resolved: 0,
-      });
+      const repeat = await store.receive('cellport-page', [firing]);
+      expect(repeat.result).toEqual({ received: 1, opened: 0, resolved: 0 });
+      expect(repeat.changes).toEqual([]);
       const [stored] = await store.list({ cell: 'eu-west-shared-1' });
       expect(stored).toMatchObject({
         fingerprint: firing.fingerprint,
@@ -74,20 +71,26 @@ describe('AlertStore', () => {
 
       const end = '2026-12-03T10:05:00.123456789Z';
       const resolved = { ...firing, status: 'resolved' as const, endsAt: end };
-      expect(await store.receive('cellport-page', [resolved])).toEqual({
+      const resolution = await store.receive('cellport-page', [resolved]);
+      expect(resolution.result).toEqual({
         received: 1,
         opened: 0,
         resolved: 1,
       });
+      expect(resolution.changes).toEqual([
+        { alert: resolved, change: 'resolved' },
+      ]);
       // A late copy of the firing notification does not reopen what resolved.
-      await store.receive('cellport-page', [firing]);
+      expect((await store.receive('cellport-page', [firing])).changes).toEqual(
+        [],
+      );
       expect(await store.list({ state: 'firing' })).toEqual([]);
       const [closed] = await store.list({ state: 'resolved' });
       expect(closed.endsAt).toBe('2026-12-03T10:05:00.123Z');
 
       // The same label set firing again is a new incident on the same row.
       const again = alert({ startsAt: '2026-12-03T11:00:00Z' });
-      expect(await store.receive('cellport-page', [again])).toEqual({
+      expect((await store.receive('cellport-page', [again])).result).toEqual({
         received: 1,
         opened: 1,
         resolved: 0,

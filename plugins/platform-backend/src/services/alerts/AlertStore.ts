@@ -27,6 +27,12 @@ export interface AlertFilter {
   cells?: string[];
 }
 
+/** An alert whose incident began or ended with a delivery (repeats and late copies are not). */
+export interface AlertChange {
+  alert: AlertmanagerAlert;
+  change: 'opened' | 'resolved';
+}
+
 /** The most alerts one list returns, newest first. */
 const LIST_LIMIT = 500;
 
@@ -48,7 +54,7 @@ export class AlertStore {
   async receive(
     receiver: string,
     alerts: AlertmanagerAlert[],
-  ): Promise<AlertWebhookResult> {
+  ): Promise<{ result: AlertWebhookResult; changes: AlertChange[] }> {
     try {
       return await this.receiveOnce(receiver, alerts);
     } catch {
@@ -58,19 +64,19 @@ export class AlertStore {
     }
   }
 
-  private receiveOnce(
-    receiver: string,
-    alerts: AlertmanagerAlert[],
-  ): Promise<AlertWebhookResult> {
+  private receiveOnce(receiver: string, alerts: AlertmanagerAlert[]) {
     const now = this.clock.now();
     return this.db.transaction(async tx => {
       const result = { received: alerts.length, opened: 0, resolved: 0 };
+      const changes: AlertChange[] = [];
       for (const alert of alerts) {
         const change = await this.apply(tx, receiver, alert, now);
-        if (change === 'opened') result.opened++;
-        if (change === 'resolved') result.resolved++;
+        if (change === 'opened' || change === 'resolved') {
+          result[change]++;
+          changes.push({ alert, change });
+        }
       }
-      return result;
+      return { result, changes };
     });
   }
 

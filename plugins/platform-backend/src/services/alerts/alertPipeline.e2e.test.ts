@@ -5,23 +5,19 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  CellEntity,
-  cellEntitySchema,
-  GatewayDesiredState,
-} from '@cellport/plugin-platform-common';
+import { CellEntity, cellEntitySchema } from '@cellport/plugin-platform-common';
 import { SimulatorServer } from '@cellport/simulator';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MonitoringStack } from '../../__testUtils__/MonitoringStack';
 import { TEST_ENTITIES } from '../../__testUtils__/entities';
 import {
-  pollUntil,
-  startTestProcess,
-  TestProcess,
-} from '../../__testUtils__/testProcess';
+  getJson,
+  simulatorGatewayState,
+  startGatewayProcess,
+} from '../../__testUtils__/e2eGateway';
+import { pollUntil, TestProcess } from '../../__testUtils__/testProcess';
 import { platformPlugin } from '../../plugin';
 
 // Five real peers start here (simulator, gateway, portal backend, Prometheus, Alertmanager).
@@ -41,82 +37,6 @@ function testCell(): CellEntity {
     e => e.kind === 'Cell' && e.metadata.name === CELL,
   );
   return cellEntitySchema.parse(entity);
-}
-
-function gatewayState(simulatorUrl: string): GatewayDesiredState {
-  return {
-    schemaVersion: 1,
-    version: 'alerts-e2e',
-    cell: CELL,
-    tenants: [
-      {
-        id: 'northwind-retail',
-        monthlyBudgetUsd: 1000,
-        limits: { requestsPerMinute: 100_000, tokensPerMinute: 100_000_000 },
-        allowedModels: ['sim-chat'],
-        residencyRegions: [],
-        classification: 'INTERNAL',
-        promptCache: false,
-      },
-    ],
-    apiKeys: [
-      {
-        sha256: createHash('sha256').update(API_KEY).digest('hex'),
-        prefix: 'cp-e2e-alert',
-        tenant: 'northwind-retail',
-      },
-    ],
-    modelProfiles: [
-      {
-        id: 'sim-chat',
-        alias: 'gpt-4o-mini',
-        type: 'chat',
-        provider: 'simulator',
-        upstreamModel: 'sim-chat-model',
-        endpoint: `${simulatorUrl}/v1`,
-        region: 'eu-west-1',
-        qualityTier: 'standard',
-        contextLength: 128_000,
-        maxOutputTokens: 256,
-        features: [],
-        inputPerMillionUsd: 1,
-        outputPerMillionUsd: 2,
-        maxClassification: 'CONFIDENTIAL',
-      },
-    ],
-    agents: [],
-  };
-}
-
-/** The gateway's entry point as its own process, TypeScript through Backstage's loader. */
-async function startGateway(
-  env: NodeJS.ProcessEnv,
-): Promise<TestProcess & { url: string }> {
-  const gatewayDir = path.dirname(
-    require.resolve('@cellport/gateway/package.json'),
-  );
-  const started = await startTestProcess(
-    process.execPath,
-    [
-      '--require',
-      require.resolve('@backstage/cli-node/config/nodeTransform.cjs'),
-      path.join(gatewayDir, 'src', 'index.ts'),
-    ],
-    {
-      env: { GATEWAY_PORT: '0', LOG_LEVEL: 'info', ...env },
-      ready: /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
-    },
-  );
-  return { ...started, url: started.match[1] };
-}
-
-async function getJson(url: string, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
-    headers,
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return response.json();
 }
 
 describe('an outage, end to end', () => {
@@ -142,8 +62,17 @@ describe('an outage, end to end', () => {
   beforeAll(async () => {
     await simulator.start();
     const stateFile = path.join(dir, 'gateway-state.json');
-    fs.writeFileSync(stateFile, JSON.stringify(gatewayState(simulator.url)));
-    gateway = await startGateway({
+    fs.writeFileSync(
+      stateFile,
+      JSON.stringify(
+        simulatorGatewayState({
+          cell: CELL,
+          simulatorUrl: simulator.url,
+          apiKey: API_KEY,
+        }),
+      ),
+    );
+    gateway = await startGatewayProcess({
       GATEWAY_STATE_FILE: stateFile,
       GATEWAY_EVENTS: 'off',
       GATEWAY_SPOOL_DIR: path.join(dir, 'spool'),

@@ -1,27 +1,17 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
-  AgentEntity,
-  CellEntity,
   formatValidationIssues,
-  InferenceDeploymentEntity,
-  ModelProfileEntity,
-  PlatformKind,
   platformKinds,
-  TenantEntity,
-  validatePlatformEntity,
 } from '@cellport/plugin-platform-common';
+import {
+  PlatformEntities,
+  toPlatformEntities,
+} from '@cellport/plugin-platform-node';
 import { Clock } from '../clock';
 
-/** The platform entities of the catalog, parsed with their kinds' defaults applied. */
-export interface PlatformEntities {
-  tenants: TenantEntity[];
-  cells: CellEntity[];
-  agents: AgentEntity[];
-  modelProfiles: ModelProfileEntity[];
-  inferenceDeployments: InferenceDeploymentEntity[];
-}
+export type { PlatformEntities };
 
 /** How long a snapshot is reused; dashboards call often, the catalog changes rarely. */
 const CACHE_MS = 15_000;
@@ -31,8 +21,8 @@ export { entityRefName as refName } from '@cellport/plugin-platform-common';
 
 /**
  * Reads the platform kinds from the catalog with the plugin's own service credentials.
- * Entities that fail their kind's schema are skipped (the catalog module reports them on the
- * entity), so one bad entity cannot stop the reconciler or the dashboards.
+ * Entities that fail their kind's schema are skipped with a warning (the catalog module
+ * reports them on the entity).
  */
 export class PlatformCatalog {
   private cached?: { at: number; entities: Promise<PlatformEntities> };
@@ -63,49 +53,12 @@ export class PlatformCatalog {
       { filter: { kind: platformKinds } },
       { credentials: await this.auth.getOwnServiceCredentials() },
     );
-    const result: PlatformEntities = {
-      tenants: [],
-      cells: [],
-      agents: [],
-      modelProfiles: [],
-      inferenceDeployments: [],
-    };
-    for (const item of items) {
-      this.add(result, item);
-    }
-    return result;
-  }
-
-  private add(result: PlatformEntities, entity: Entity) {
-    const kind = entity.kind as PlatformKind;
-    const parsed = validatePlatformEntity(kind, entity);
-    if (!parsed.ok) {
+    return toPlatformEntities(items, (entity, issues) =>
       this.logger.warn(
         `Skipping invalid ${stringifyEntityRef(
           entity,
-        )}: ${formatValidationIssues(parsed.issues)}`,
-      );
-      return;
-    }
-    switch (kind) {
-      case 'Tenant':
-        result.tenants.push(parsed.entity as TenantEntity);
-        break;
-      case 'Cell':
-        result.cells.push(parsed.entity as CellEntity);
-        break;
-      case 'Agent':
-        result.agents.push(parsed.entity as AgentEntity);
-        break;
-      case 'ModelProfile':
-        result.modelProfiles.push(parsed.entity as ModelProfileEntity);
-        break;
-      case 'InferenceDeployment':
-        result.inferenceDeployments.push(
-          parsed.entity as InferenceDeploymentEntity,
-        );
-        break;
-      default:
-    }
+        )}: ${formatValidationIssues(issues)}`,
+      ),
+    );
   }
 }

@@ -1,5 +1,7 @@
-import { GpuType } from '@cellport/plugin-platform-common';
+import { GpuReplicaSample } from '@cellport/plugin-platform-node';
+import { Config } from '@backstage/config';
 import { Knex } from 'knex';
+import { readPlatformSettings } from '../../config/platformSettings';
 import { TimeRange } from '../rollups/timeRanges';
 import {
   GpuSample,
@@ -10,21 +12,18 @@ import {
 const TABLE = 'platform_gpu_replica_samples';
 const INSERT_CHUNK = 200;
 
-/** One reading of an InferenceDeployment's pods on its cluster. */
-export interface GpuReplicaSample {
-  deployment: string;
-  cell: string;
-  gpuType: GpuType;
-  replicas: number;
-  gpus: number;
-  at: number;
-}
-
 /**
  * The GPUs InferenceDeployments actually held, as sampled from their clusters, and the
  * GPU-hours those samples account for over a range.
  */
 export class GpuReplicaSampleStore {
+  /** `platform.cost.gpuSampling.intervalMinutes`: a sample stands for two intervals. */
+  static fromConfig(config: Config, db: Knex): GpuReplicaSampleStore {
+    const { intervalMinutes } = readPlatformSettings(config).cost.gpuSampling;
+    // Two intervals, so one missed pass leaves no gap.
+    return new GpuReplicaSampleStore(db, 2 * intervalMinutes * 60_000);
+  }
+
   constructor(
     private readonly db: Knex,
     /** How long one sample stands for; beyond it, time counts as unobserved. */

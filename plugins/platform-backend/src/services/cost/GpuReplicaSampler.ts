@@ -3,10 +3,8 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
 import { Clock } from '../clock';
 import { DeployService } from '../deploy/DeployService';
-import {
-  GpuReplicaSample,
-  GpuReplicaSampleStore,
-} from './GpuReplicaSampleStore';
+import { GpuReplicaSample } from '@cellport/plugin-platform-node';
+import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
 
 /**
  * Reads how many vLLM pods each InferenceDeployment runs on its cluster (the deploy driver's

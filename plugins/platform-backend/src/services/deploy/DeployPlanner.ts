@@ -4,10 +4,11 @@ import {
   DeployPlan,
   PlannedDeployObject,
 } from '@cellport/plugin-platform-common';
-import { Manifest } from '@cellport/plugin-platform-node';
-import { changedFields } from './changedFields';
+import { FIELD_MANAGER, Manifest } from '@cellport/plugin-platform-node';
+import { appliedChanges, changedFields } from './changedFields';
 import { DeployTarget } from './DeployTargets';
 import { KubernetesApiClient } from './KubernetesApiClient';
+import { KubernetesApiError } from './KubernetesApiError';
 import {
   applyOrder,
   describeRef,
@@ -74,17 +75,19 @@ export class DeployPlanner {
       ),
     ]);
     const rendered = new Set(target.manifests.map(objectKey));
-    const apply = target.manifests.map((manifest, i): PlannedApply => {
-      const live = lives[i];
-      if (!live) return { manifest, action: 'create', changedFields: [] };
-      const changed = changedFields(manifest, live);
-      return {
-        manifest,
-        live,
-        action: changed.length > 0 ? 'change' : 'unchanged',
-        changedFields: changed,
-      };
-    });
+    const apply = await Promise.all(
+      target.manifests.map(async (manifest, i): Promise<PlannedApply> => {
+        const live = lives[i];
+        if (!live) return { manifest, action: 'create', changedFields: [] };
+        const changed = await this.changes(client, manifest, live);
+        return {
+          manifest,
+          live,
+          action: changed.length > 0 ? 'change' : 'unchanged',
+          changedFields: changed,
+        };
+      }),
+    );
     const stale = new Map(
       labelled
         .flat()
@@ -92,6 +95,30 @@ export class DeployPlanner {
         .map(o => [objectKey(o), o]),
     );
     return { apply, prune: applyOrder([...stale.values()]).reverse() };
+  }
+
+  /**
+   * How an object would change: asked of the API server by a dry-run apply, so that what it
+   * merges, defaults and normalises counts as it will. A dry run refused for a conflict with
+   * another field manager (the apply itself would be) falls back to comparing the fields we
+   * render with the live ones.
+   */
+  private async changes(
+    client: KubernetesApiClient,
+    manifest: Manifest,
+    live: KubernetesObject,
+  ): Promise<string[]> {
+    try {
+      const after = await client.apply(manifest, FIELD_MANAGER, {
+        dryRun: true,
+      });
+      return appliedChanges(after, live);
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.status === 409) {
+        return changedFields(manifest, live);
+      }
+      throw error;
+    }
   }
 
   /** Without a cluster to read, every rendered object would be created. */

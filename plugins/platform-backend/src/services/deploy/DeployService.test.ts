@@ -146,6 +146,7 @@ describe('DeployService', () => {
       const again = await service.apply(CELL, { actor: SRE });
       expect(again.result).toBe('applied');
       expect(again.counts).toMatchObject({ applied: 23, changed: 0 });
+
       expect(
         server
           .list()
@@ -153,6 +154,45 @@ describe('DeployService', () => {
             o => `${o.kind}/${o.metadata.name}@${o.metadata.resourceVersion}`,
           ),
       ).toEqual(versions);
+
+      // --- another field manager adds a port to the gateway container: the API server merges
+      // container ports by key, so our apply would keep it. The plan, a dry-run apply, says
+      // unchanged (comparing the rendered list with the live one said "changed" forever).
+      const sidecarPort = await fetch(
+        `${server.url}/apis/apps/v1/namespaces/cellport-shared-gateway/deployments/cellport-gateway?fieldManager=mesh-injector`,
+        {
+          method: 'PATCH',
+          headers: {
+            Authorization: `Bearer ${TOKEN}`,
+            'Content-Type': 'application/apply-patch+yaml',
+          },
+          body: JSON.stringify({
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: {
+              name: 'cellport-gateway',
+              namespace: 'cellport-shared-gateway',
+            },
+            spec: {
+              template: {
+                spec: {
+                  containers: [
+                    {
+                      name: 'gateway',
+                      ports: [{ name: 'mesh-admin', containerPort: 15000 }],
+                    },
+                  ],
+                },
+              },
+            },
+          }),
+        },
+      );
+      expect(sidecarPort.status).toBe(200);
+      const afterSidecar = await service.plan(CELL);
+      expect(afterSidecar.counts).toMatchObject({ change: 0, unchanged: 23 });
+      // The plan only read: dry runs store nothing.
+      expect(server.writes().filter(w => w.query.dryRun)).toEqual([]);
 
       // --- an inference deployment in the namespace its cell provides, then a change to it.
       expect((await service.apply(INFERENCE, { actor: SRE })).counts).toEqual({
@@ -320,6 +360,7 @@ describe('DeployService', () => {
       server.failNext(
         r =>
           r.method === 'PATCH' &&
+          r.query.dryRun !== 'All' &&
           r.path.endsWith('/serviceaccounts/cellport-gateway'),
         { drop: true },
       );

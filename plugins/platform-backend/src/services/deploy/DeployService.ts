@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
 import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import {
   DeployApplyResponse,
@@ -11,6 +12,8 @@ import {
   WorkloadRollout,
 } from '@cellport/plugin-platform-common';
 import { FIELD_MANAGER } from '@cellport/plugin-platform-node';
+import { readPlatformSettings } from '../../config/platformSettings';
+import { PlatformCatalog } from '../catalog/PlatformCatalog';
 import { DeployAuditEntry, DeployAuditLog } from './DeployAuditLog';
 import { DeployPlanner, LivePlan } from './DeployPlanner';
 import { DeployTarget, DeployTargets } from './DeployTargets';
@@ -52,7 +55,34 @@ const WORKLOAD_TYPES = [
  * what it no longer renders, and reads rollout status back. Every apply attempt is audited.
  */
 export class DeployService {
+  /**
+   * Clusters from `kubernetes.clusterLocatorMethods` (as Backstage's Kubernetes plugin reads
+   * them), images and the request timeout from `platform.deploy`.
+   */
+  static fromConfig(
+    config: Config,
+    deps: Pick<DeployServiceOptions, 'gate' | 'audit' | 'logger'> & {
+      catalog: PlatformCatalog;
+    },
+  ): DeployService {
+    const settings = readPlatformSettings(config).deploy;
+    return new DeployService({
+      targets: new DeployTargets(deps.catalog, settings.images),
+      clusters: KubernetesClusterConfig.fromConfig(config),
+      planner: new DeployPlanner(),
+      gate: deps.gate,
+      audit: deps.audit,
+      logger: deps.logger,
+      requestTimeoutMs: settings.requestTimeoutSeconds * 1000,
+    });
+  }
+
   constructor(private readonly options: DeployServiceOptions) {}
+
+  /** The clusters it can apply to, by name. */
+  clusterNames(): string[] {
+    return this.options.clusters.names();
+  }
 
   /** What applying would do; without a configured cluster, everything is a create. */
   async plan(entityRef: string): Promise<DeployPlan> {

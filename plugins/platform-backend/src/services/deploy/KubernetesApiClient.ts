@@ -75,14 +75,18 @@ export class KubernetesApiClient {
 
   /**
    * Server-side apply under `fieldManager`, without force: a field another manager owns with
-   * another value is a 409 naming that manager (KubernetesApiError), never taken over.
+   * another value is a 409 naming that manager (KubernetesApiError), never taken over. With
+   * `dryRun`, the API server merges, defaults and validates as it would, and stores nothing:
+   * the answer is the object as the apply would leave it.
    */
   async apply(
     manifest: Manifest,
     fieldManager: string,
+    options: { dryRun?: boolean } = {},
   ): Promise<KubernetesObject> {
     const path = await this.objectPath(manifest);
     const query = new URLSearchParams({ fieldManager, force: 'false' });
+    if (options.dryRun) query.set('dryRun', 'All');
     const { body } = await this.request('PATCH', `${path}?${query}`, {
       // Apply patches are YAML; JSON is YAML.
       contentType: 'application/apply-patch+yaml',

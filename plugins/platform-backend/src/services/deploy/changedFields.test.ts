@@ -1,4 +1,4 @@
-import { changedFields } from './changedFields';
+import { appliedChanges, changedFields } from './changedFields';
 
 describe('changedFields', () => {
   const rendered = {
@@ -78,5 +78,58 @@ describe('changedFields', () => {
     expect(
       changedFields(rendered, { ...rendered, spec: { replicas: 2 } }),
     ).toEqual(['spec.template']);
+  });
+});
+
+describe('appliedChanges', () => {
+  const live = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: 'gw',
+      uid: 'u1',
+      resourceVersion: '7',
+      generation: 3,
+      managedFields: [{ manager: 'cellport', time: '2026-12-03T10:00:00Z' }],
+    },
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'gateway',
+              // As the API server stores `1000m`.
+              resources: { limits: { cpu: '1' } },
+              ports: [
+                { name: 'http', containerPort: 7080 },
+                { name: 'mesh-admin', containerPort: 15000 },
+              ],
+            },
+          ],
+        },
+      },
+    },
+    status: { readyReplicas: 1 },
+  };
+
+  it('sees no change where the dry run leaves the object as it is, whatever the bookkeeping', () => {
+    const dryRun = structuredClone(live) as any;
+    dryRun.metadata.resourceVersion = '8';
+    dryRun.metadata.managedFields[0].time = '2026-12-03T11:00:00Z';
+    delete dryRun.status;
+    expect(appliedChanges(dryRun, live)).toEqual([]);
+  });
+
+  it('names every field the apply would change, added or removed', () => {
+    const dryRun = structuredClone(live) as any;
+    const container = dryRun.spec.template.spec.containers[0];
+    container.resources.limits.cpu = '2';
+    container.image = 'gateway:2';
+    delete dryRun.spec.template.spec.containers[0].ports;
+    expect(appliedChanges(dryRun, live).sort()).toEqual([
+      'spec.template.spec.containers[0].image',
+      'spec.template.spec.containers[0].ports',
+      'spec.template.spec.containers[0].resources.limits.cpu',
+    ]);
   });
 });

@@ -58,3 +58,50 @@ export function changedFields(
       .flatMap(([key, value]) => diff(value, live[key], key)),
   ];
 }
+
+/** Metadata the API server keeps for itself: it changes with every write, not with intent. */
+const SERVER_BOOKKEEPING = new Set([
+  'resourceVersion',
+  'generation',
+  'managedFields',
+  'uid',
+  'creationTimestamp',
+]);
+
+function fullDiff(after: unknown, before: unknown, path: string): string[] {
+  if (isRecord(after) && isRecord(before)) {
+    const keys = new Set([...Object.keys(after), ...Object.keys(before)]);
+    return [...keys].flatMap(key =>
+      fullDiff(after[key], before[key], fieldPath(path, key)),
+    );
+  }
+  if (Array.isArray(after) && Array.isArray(before)) {
+    if (after.length !== before.length) return [path];
+    return after.flatMap((value, i) =>
+      fullDiff(value, before[i], `${path}[${i}]`),
+    );
+  }
+  return after === before ? [] : [path];
+}
+
+/**
+ * What an apply would change: the fields in which the object as a server-side dry-run apply
+ * left it differs from the live one. The API server has merged lists by key, defaulted and
+ * normalised values (`cpu: 1000m` is `1`) in both, so only a real change shows; its own
+ * bookkeeping (`resourceVersion`, `managedFields`, ...) and `status` are not compared.
+ */
+export function appliedChanges(
+  dryRun: Record<string, unknown>,
+  live: Record<string, unknown>,
+): string[] {
+  const withoutBookkeeping = (object: Record<string, unknown>) => {
+    const { status, ...rest } = object;
+    const metadata = Object.fromEntries(
+      Object.entries((object.metadata ?? {}) as Record<string, unknown>).filter(
+        ([key]) => !SERVER_BOOKKEEPING.has(key),
+      ),
+    );
+    return { ...rest, metadata };
+  };
+  return fullDiff(withoutBookkeeping(dryRun), withoutBookkeeping(live), '');
+}

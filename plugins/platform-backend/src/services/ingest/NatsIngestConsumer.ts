@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import {
   AckPolicy,
@@ -11,6 +12,7 @@ import {
   RetentionPolicy,
   StorageType,
 } from 'nats';
+import { readPlatformSettings } from '../../config/platformSettings';
 import { IngestService } from './IngestService';
 import { parseEventBatch } from './parseEventBatch';
 
@@ -38,6 +40,18 @@ export class NatsIngestConsumer {
   private connection?: NatsConnection;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
+
+  /** `platform.nats`: a consumer when `enabled`, else none (gateways post over HTTP). */
+  static fromConfig(
+    config: Config,
+    ingest: IngestService,
+    logger: LoggerService,
+  ): NatsIngestConsumer | undefined {
+    const { enabled, ...options } = readPlatformSettings(config).nats;
+    return enabled
+      ? new NatsIngestConsumer(ingest, logger, options)
+      : undefined;
+  }
 
   constructor(
     private readonly ingest: IngestService,

@@ -1,3 +1,4 @@
+import { Config } from '@backstage/config';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import type {
   RevealedApiKey,
@@ -11,6 +12,7 @@ import {
   hkdfSync,
   randomBytes,
 } from 'node:crypto';
+import { readPlatformSettings } from '../../config/platformSettings';
 import { Clock } from '../clock';
 
 const TABLE = 'platform_api_key_reveals';
@@ -44,6 +46,12 @@ interface RevealRow {
  * once revealed or expired, nothing can.
  */
 export class ApiKeyRevealStore {
+  /** `platform.apiKeys.revealHours`: how long a sealed key waits to be revealed. */
+  static fromConfig(config: Config, db: Knex, clock: Clock): ApiKeyRevealStore {
+    const { revealHours } = readPlatformSettings(config).apiKeys;
+    return new ApiKeyRevealStore(db, clock, revealHours * 3600_000);
+  }
+
   constructor(
     private readonly db: Knex,
     private readonly clock: Clock,

@@ -1,15 +1,21 @@
+import { Config } from '@backstage/config';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import type {
   ApiKeySummary,
   RotatedApiKey,
 } from '@cellport/plugin-platform-common';
 import { mintApiKey } from '@cellport/plugin-platform-node';
+import { readPlatformSettings } from '../../config/platformSettings';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
 import { Clock } from '../clock';
 import { ReconcilerService } from '../reconciler/ReconcilerService';
 import { ApiKeyRevealStore } from './ApiKeyRevealStore';
 import { ApiKeyStore } from './ApiKeyStore';
-import { BoundApiKey, catalogApiKeys, mergeApiKeys } from './boundApiKeys';
+import {
+  BoundApiKey,
+  catalogApiKeys,
+  mergeApiKeys,
+} from '@cellport/plugin-platform-node';
 
 /** Where the portal reveals a sealed key (the platform plugin's page). */
 const REVEAL_PATH = '/api-keys/reveal';
@@ -32,6 +38,18 @@ export interface ApiKeyServiceOptions {
  * valid until the grace period ends, the cell's gateway told at once.
  */
 export class ApiKeyService {
+  /** `platform.apiKeys.rotationGraceHours`: how long a rotated-out key keeps working. */
+  static fromConfig(
+    config: Config,
+    deps: Omit<ApiKeyServiceOptions, 'rotationGraceMs'>,
+  ): ApiKeyService {
+    const { rotationGraceHours } = readPlatformSettings(config).apiKeys;
+    return new ApiKeyService({
+      ...deps,
+      rotationGraceMs: rotationGraceHours * 3600_000,
+    });
+  }
+
   constructor(private readonly options: ApiKeyServiceOptions) {}
 
   async list(filter: {

@@ -1,7 +1,7 @@
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { Clock } from '../clock';
-import { BoundApiKey, ManagedApiKeys } from './boundApiKeys';
+import { BoundApiKey, ManagedApiKeys } from '@cellport/plugin-platform-node';
 
 const KEYS = 'platform_api_keys';
 const ROTATIONS = 'platform_api_key_rotations';

@@ -7,7 +7,7 @@ import {
   testPlatformCatalog,
 } from '../../__testUtils__/entities';
 import { ManualClock } from '../clock';
-import { computeDesiredState } from './desiredState';
+import { computeDesiredState } from '@cellport/plugin-platform-node';
 import { GatewayClient } from './GatewayClient';
 import type { LocatedGateway } from '@cellport/plugin-platform-node';
 import { ReconcilerService } from './ReconcilerService';

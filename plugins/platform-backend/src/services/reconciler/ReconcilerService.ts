@@ -5,6 +5,7 @@ import type {
 } from '@cellport/plugin-platform-common';
 import type { CellGatewayLocator } from '@cellport/plugin-platform-node';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import {
   CellEntity,
@@ -22,7 +23,8 @@ import {
 } from '../catalog/PlatformCatalog';
 import { Clock } from '../clock';
 import { ApiKeyStore } from '../keys/ApiKeyStore';
-import { computeDesiredState } from './desiredState';
+import { computeDesiredState } from '@cellport/plugin-platform-node';
+import { readPlatformSettings } from '../../config/platformSettings';
 import { GatewayClient } from './GatewayClient';
 
 const TABLE = 'platform_cell_runtime';
@@ -66,6 +68,26 @@ function iso(value: unknown): string | undefined {
  */
 export class ReconcilerService {
   private readonly inFlight = new Map<string, Promise<void>>();
+
+  /** `platform.reconciler`: where the gateways answer, their tokens, timeouts and backoff. */
+  static fromConfig(
+    config: Config,
+    deps: Pick<
+      ReconcilerOptions,
+      'db' | 'catalog' | 'apiKeys' | 'clock' | 'logger' | 'locator'
+    >,
+  ): ReconcilerService {
+    const settings = readPlatformSettings(config).reconciler;
+    return new ReconcilerService({
+      ...deps,
+      extraApiKeys: settings.apiKeys,
+      client: new GatewayClient(settings.requestTimeoutSeconds * 1000),
+      gateways: settings.gateways,
+      defaultAdminToken: settings.adminToken,
+      initialBackoffMs: settings.initialBackoffSeconds * 1000,
+      maxBackoffMs: settings.maxBackoffSeconds * 1000,
+    });
+  }
 
   constructor(private readonly options: ReconcilerOptions) {
     // A gateway the local runtime just started gets its state now, not at the next pass.

@@ -1,6 +1,12 @@
 import { Entity } from '@backstage/catalog-model';
 import { mockServices } from '@backstage/backend-test-utils';
+import {
+  DEMO_OUTAGE_ANNOTATION,
+  DemoBackfill,
+  demoRequestsFor,
+} from '@cellport/plugin-platform-backend-module-demo';
 import { RoutingDecision } from '@cellport/plugin-platform-common';
+import { cellRoutingState } from '@cellport/plugin-platform-node';
 import { Knex } from 'knex';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import {
@@ -9,11 +15,8 @@ import {
 } from '../../__testUtils__/entities';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { ManualClock } from '../clock';
-import {
-  DEMO_OUTAGE_ANNOTATION,
-  DemoBackfill,
-  demoRequestsFor,
-} from '../demo/DemoBackfill';
+import { GpuReplicaSampleStore } from '../cost/GpuReplicaSampleStore';
+import { HistoryConnection } from '../history/HistoryConnection';
 import { IngestService } from '../ingest/IngestService';
 import { ReplayService } from './ReplayService';
 import type { ReplayResult } from './replayTypes';
@@ -56,9 +59,13 @@ describe('ReplayService', () => {
     const knex = await databases.init(databaseId);
     await applyDatabaseMigrations(knex);
     const backfill = new DemoBackfill(
-      catalog,
-      new IngestService(knex),
-      new ManualClock(NOW),
+      new HistoryConnection({
+        db: knex,
+        catalog,
+        ingest: new IngestService(knex),
+        gpuSamples: new GpuReplicaSampleStore(knex, 600_000),
+      }),
+      () => NOW,
       mockServices.logger.mock(),
     );
     await backfill.backfill(DAYS);
@@ -335,7 +342,7 @@ describe('ReplayService', () => {
       )!;
       const legacy = demoRequestsFor(
         agent,
-        await catalog.entities(),
+        cellRoutingState('eu-west-shared-1', await catalog.entities()).state,
         NOW - 3 * 86_400_000 + 1800_000,
       ).map(event => {
         const { features, ...rest } = event as RoutingDecision;

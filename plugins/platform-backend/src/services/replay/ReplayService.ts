@@ -2,7 +2,7 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import { StaticUpstreams } from '@cellport/router';
 import { Knex } from 'knex';
 import { PlatformEntities, refName } from '../catalog/PlatformCatalog';
-import { cellRoutingState } from './cellRoutingState';
+import { cellRoutingState } from '@cellport/plugin-platform-node';
 import { DecisionScope, DecisionStream } from './DecisionStream';
 import {
   applyProposedChange,

@@ -1,4 +1,6 @@
+import { Config } from '@backstage/config';
 import { Knex } from 'knex';
+import { readPlatformSettings } from '../../config/platformSettings';
 import { Clock } from '../clock';
 import { DAY_MS, MINUTE_MS } from '../rollups/timeRanges';
 
@@ -23,6 +25,15 @@ export interface PurgeResult {
  * cost data at hour grain and live as long as hour rollups.
  */
 export class RetentionPurge {
+  /** `platform.retention`: how many days each kind of record is kept. */
+  static fromConfig(config: Config, db: Knex, clock: Clock): RetentionPurge {
+    return new RetentionPurge(
+      db,
+      clock,
+      readPlatformSettings(config).retention,
+    );
+  }
+
   constructor(
     private readonly db: Knex,
     private readonly clock: Clock,

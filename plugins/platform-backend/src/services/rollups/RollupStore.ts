@@ -1,4 +1,6 @@
+import { Config } from '@backstage/config';
 import { Knex } from 'knex';
+import { readPlatformSettings } from '../../config/platformSettings';
 import { Clock } from '../clock';
 import {
   Granularity,
@@ -52,6 +54,15 @@ export interface RollupStoreOptions {
 
 /** Reads the rollups: totals over a range, breakdowns by a dimension and time series. */
 export class RollupStore {
+  /** `platform.retention.minuteRollupDays`: how far back minute resolution reaches. */
+  static fromConfig(config: Config, db: Knex, clock: Clock): RollupStore {
+    return new RollupStore(db, {
+      clock,
+      minuteRetentionDays:
+        readPlatformSettings(config).retention.minuteRollupDays,
+    });
+  }
+
   constructor(
     private readonly db: Knex,
     private readonly options: RollupStoreOptions,

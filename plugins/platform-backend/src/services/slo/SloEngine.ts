@@ -96,7 +96,7 @@ export function goodAndTotal(
   };
 }
 
-function budgetOf(
+export function budgetOf(
   objective: SloObjective,
   { good, total }: GoodTotal,
 ): ErrorBudget {

@@ -1,3 +1,4 @@
+import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import {
   DEFAULT_SLOS,
@@ -5,8 +6,11 @@ import {
   SloReport as ApiSloReport,
 } from '@cellport/plugin-platform-common';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
+import { Clock } from '../clock';
+import { PrometheusSliSource } from '../prometheus/PrometheusSliSource';
 import { RollupFilter } from '../rollups/RollupStore';
 import { SloEngine, SloStatus } from './SloEngine';
+import { serviceSloStatuses } from './serviceSloStatuses';
 
 /** What an SLO report is about: a whole cell, one tenant, or one agent. */
 export type SloScope = ApiSloReport['scope'];
@@ -25,13 +29,36 @@ export class SloService {
   constructor(
     private readonly catalog: PlatformCatalog,
     private readonly engine: SloEngine,
+    private readonly prometheus?: PrometheusSliSource,
   ) {}
 
+  /** The service, reading the SLIs of the cells' other runtime services from `platform.prometheus`. */
+  static fromConfig(
+    config: Config,
+    catalog: PlatformCatalog,
+    engine: SloEngine,
+    clock: Clock,
+  ): SloService {
+    return new SloService(
+      catalog,
+      engine,
+      PrometheusSliSource.fromConfig(config, { clock }),
+    );
+  }
+
+  /**
+   * The scope's SLO report. With `services` (the API's; not the deploy gate's or the cell
+   * list's, which need only `objectives`), a cell's report adds every runtime service's
+   * objectives, those whose SLIs live in Prometheus read from it.
+   */
   async report(
     scope: SloScope,
     restrictTo?: { tenants?: string[] },
+    options: { services?: boolean } = {},
   ): Promise<SloReport> {
-    const declared = await this.declaredObjectives(scope);
+    const entity = await this.entity(scope);
+    const declared: SloObjective[] | undefined =
+      'slos' in entity.spec ? entity.spec.slos : undefined;
     const objectives = declared
       ? declared.map(objective => ({ objective, source: 'entity' as const }))
       : DEFAULT_SLOS.map(objective => ({
@@ -39,15 +66,23 @@ export class SloService {
           source: 'default' as const,
         }));
     const filter: RollupFilter = { [scope.kind]: scope.name, ...restrictTo };
+    const evaluated = await this.engine.evaluate(objectives, filter);
+    if (scope.kind !== 'cell' || !options.services) {
+      return { scope, objectives: evaluated };
+    }
     return {
       scope,
-      objectives: await this.engine.evaluate(objectives, filter),
+      objectives: evaluated,
+      services: await serviceSloStatuses({
+        cell: entity,
+        eventStatuses: evaluated,
+        prometheus: this.prometheus,
+        restrictTo,
+      }),
     };
   }
 
-  private async declaredObjectives(
-    scope: SloScope,
-  ): Promise<SloObjective[] | undefined> {
+  private async entity(scope: SloScope) {
     const entities = await this.catalog.entities();
     const lists = {
       cell: entities.cells,
@@ -62,6 +97,6 @@ export class SloService {
         `No ${scope.kind} named "${scope.name}" in the catalog`,
       );
     }
-    return 'slos' in entity.spec ? entity.spec.slos : undefined;
+    return entity;
   }
 }

@@ -1,6 +1,7 @@
 import { mockApis, TestApiProvider } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
 import {
   act,
   fireEvent,
@@ -157,7 +158,7 @@ const rolloutShows = (text: string) =>
   );
 
 /** usePermission caches decisions for the module's life: denial is tested in a file of its own. */
-async function renderCard(api: PlatformApi) {
+async function renderCard(api: PlatformApi, signals?: SignalApi) {
   return renderWithPlatform(
     <TestApiProvider
       apis={[
@@ -165,6 +166,7 @@ async function renderCard(api: PlatformApi) {
           permissionApiRef,
           mockApis.permission({ authorize: AuthorizeResult.ALLOW }),
         ],
+        ...(signals ? [[signalApiRef, signals] as const] : []),
       ]}
     >
       <DeployCard entityRef={ENTITY} />
@@ -311,6 +313,33 @@ describe('DeployCard', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('reads the rollout again when the backend signals its channel, without waiting for the timer', async () => {
+    const listeners = new Map<string, (message: object) => void>();
+    const signals: SignalApi = {
+      subscribe: (channel, onMessage) => {
+        listeners.set(channel, onMessage as (message: object) => void);
+        return { unsubscribe: () => listeners.delete(channel) };
+      },
+    };
+    const api = mockPlatformApi({
+      getDeployPlan: jest.fn(async () => plan),
+      getDeployStatus: jest
+        .fn()
+        .mockResolvedValueOnce(gatewayRollout(1))
+        .mockResolvedValue(gatewayRollout(2)),
+    });
+    await renderCard(api, signals);
+    const rollout = await screen.findByRole('table', { name: 'Rollout' });
+    expect(rollout).toHaveTextContent('rolling out');
+    const onSignal = listeners.get(
+      'platform:deploy-rollout:cell:default/meridian-dedicated',
+    );
+    expect(onSignal).toBeDefined();
+    act(() => onSignal!({ entityRef: ENTITY, done: true }));
+    await rolloutShows('rolled out');
+    expect(api.getDeployStatus).toHaveBeenCalledTimes(2);
   });
 
   it('keeps following a rollout through a read that failed, still showing the last one', async () => {

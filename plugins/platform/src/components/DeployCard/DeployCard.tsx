@@ -5,7 +5,12 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
-import { platformDeployApplyPermission } from '@cellport/plugin-platform-common';
+import { useSignal } from '@backstage/plugin-signals-react';
+import {
+  DeployRolloutSignal,
+  deployRolloutChannel,
+  platformDeployApplyPermission,
+} from '@cellport/plugin-platform-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
@@ -24,8 +29,12 @@ import { OverrideReasonDialog } from './OverrideReasonDialog';
 import { RolloutTable } from './RolloutTable';
 
 const AUDIT_ROWS = 10;
-/** How often the rollout is read again while a workload is still rolling out. */
-export const ROLLOUT_REFRESH_MS = 5_000;
+/**
+ * How often the rollout is read again while a workload is still rolling out, when no signal
+ * came: the backend signals every change of a rollout it follows after an apply, so this
+ * only covers a rollout started elsewhere, or signals that cannot reach the page.
+ */
+export const ROLLOUT_REFRESH_MS = 30_000;
 
 function planSummary(plan: DeployPlan): string {
   const { create, change, unchanged, prune } = plan.counts;
@@ -78,6 +87,12 @@ export function DeployCard({ entityRef }: { entityRef: string }) {
     (lastRollout?.entityRef === entityRef ? lastRollout : undefined);
   // A rollout takes minutes: follow it until every workload is rolled out.
   const rollingOut = shownRollout?.workloads.some(w => !w.rolledOut) ?? false;
+  const { lastSignal } = useSignal<DeployRolloutSignal>(
+    deployRolloutChannel(entityRef),
+  );
+  useEffect(() => {
+    if (lastSignal) setRolloutReads(n => n + 1);
+  }, [lastSignal]);
   useEffect(() => {
     if (!rollingOut) return undefined;
     const timer = setTimeout(

@@ -25,6 +25,8 @@ export const REPLAY_POLL_MS = 1000;
  */
 export function ReplayPanel(props: {
   scope: { cell: string } | { agent: string };
+  /** The change the form starts with (a ModelProfile page proposes that profile down). */
+  initial?: Partial<ChangeDraft>;
   /** How often a running job is polled; tests shorten it. */
   pollMs?: number;
 }) {
@@ -42,6 +44,7 @@ export function ReplayPanel(props: {
     outputPrice: '',
     tenant: '',
     allowlist: [],
+    ...props.initial,
   });
   const [job, setJob] = useState<ReplayJob>();
   const [error, setError] = useState<Error>();

@@ -19,10 +19,12 @@ import {
 } from '../format';
 import { AlertStateChip, SloStateChip } from '../StateChips';
 
-function objectiveText({ objective }: SloStatus) {
+/** What an objective promises; a Prometheus latency objective names no gateway metric. */
+export function objectiveText({ objective }: Pick<SloStatus, 'objective'>) {
   const target = formatPercent(objective.target);
+  const metric = objective.metric ? ` with ${objective.metric}` : '';
   return objective.indicator === 'latency'
-    ? `${target} of requests with ${objective.metric} under ${formatMs(
+    ? `${target} of requests${metric} under ${formatMs(
         objective.thresholdMs,
       )} over ${objective.window}`
     : `${target} of requests served without a platform error over ${objective.window}`;
@@ -76,10 +78,21 @@ function Stat({ label, value }: { label: string; value: string }) {
   );
 }
 
-/** One SLO: objective, SLI, error budget (and its course), burn rates and alerts. */
-export function SloCard({ slo }: { slo: SloStatus }) {
+/**
+ * One SLO: objective, SLI, error budget (and its course), burn rates and alerts. An SLI read
+ * from Prometheus has no routing decisions behind it, so it links none.
+ */
+export function SloCard({
+  slo,
+  sliSource = 'events',
+}: {
+  slo: SloStatus;
+  sliSource?: 'events' | 'prometheus';
+}) {
   const name = slo.objective.name;
   const series = slo.budgetSeries ?? [];
+  const decisions =
+    sliSource === 'events' ? burnedDecisionsLink(slo) : undefined;
   return (
     <InfoCard
       title={name}
@@ -89,11 +102,9 @@ export function SloCard({ slo }: { slo: SloStatus }) {
           <div aria-label={`${name} state`}>
             <SloStateChip state={slo.state} alertState={slo.alertState} />
           </div>
-          {burnedDecisionsLink(slo) && (
+          {decisions && (
             <Typography variant="body2">
-              <Link to={burnedDecisionsLink(slo)!}>
-                Requests that burned it
-              </Link>
+              <Link to={decisions}>Requests that burned it</Link>
             </Typography>
           )}
         </Box>
@@ -110,9 +121,10 @@ export function SloCard({ slo }: { slo: SloStatus }) {
         />
         <Stat
           label="Bad / total requests"
+          // Prometheus' increase() extrapolates, so its counts come with fractions.
           value={`${formatCount(
-            slo.totalEvents - slo.goodEvents,
-          )} / ${formatCount(slo.totalEvents)}`}
+            Math.round(slo.totalEvents - slo.goodEvents),
+          )} / ${formatCount(Math.round(slo.totalEvents))}`}
         />
         {slo.latency?.p95 !== undefined && (
           <Stat label="p95" value={formatMs(slo.latency.p95)} />

@@ -4,10 +4,11 @@ import Grid from '@material-ui/core/Grid';
 import useAsync from 'react-use/esm/useAsync';
 import { platformApiRef, PlatformScope } from '../../api';
 import { SloCard } from './SloCard';
+import { ServiceSloSections } from './ServiceSloSections';
 import { PlatformErrorPanel } from '../PlatformErrorPanel';
 
 /**
- * The SLOs of a cell, tenant or agent, one card each. SLOs are measured over their own rolling
+ * The SLOs of a cell (every runtime service's), tenant or agent, one card each. SLOs are measured over their own rolling
  * window, so the page's time range does not apply here.
  */
 export function SloCards({ scope }: { scope: PlatformScope }) {
@@ -21,6 +22,9 @@ export function SloCards({ scope }: { scope: PlatformScope }) {
     return (
       <PlatformErrorPanel error={error} title="SLOs could not be loaded" />
     );
+  // A cell's report lists every runtime service's objectives, the gateway's among them.
+  if (value?.services?.length)
+    return <ServiceSloSections services={value.services} />;
   if (!value?.objectives.length)
     return (
       <EmptyState

@@ -77,6 +77,21 @@ describe('requiringOwnership', () => {
     expect(allowed.handler).toHaveBeenCalled();
   });
 
+  it("lets only an agent's tenant owners propose a change to it", async () => {
+    const refused = planStep('cellport:agent:propose-change', meridian);
+    await expect(
+      refused.run({ agent: 'checkout-assistant', policy: 'cost' }),
+    ).rejects.toThrow(
+      /may not propose changes to agent checkout-assistant of tenant northwind-retail/,
+    );
+    expect(refused.handler).not.toHaveBeenCalled();
+    const allowed = planStep('cellport:agent:propose-change', [
+      'group:default/northwind-commerce',
+    ]);
+    await allowed.run({ agent: 'agent:default/checkout-assistant' });
+    expect(allowed.handler).toHaveBeenCalled();
+  });
+
   it('leaves a tenant or cell the catalog does not have to the plan, which names the field', async () => {
     const agent = planStep('cellport:agent:plan', meridian);
     await agent.run({ tenant: 'no-such-tenant' });

@@ -123,6 +123,38 @@ const agentRegistration: Check = async (deps, ctx) => {
 };
 
 /**
+ * A change to an agent's routing is proposed only by those who may register agents for its
+ * tenant: a branch in another tenant's agent repository is not theirs to open.
+ */
+const agentChange: Check = async (deps, ctx) => {
+  const credentials = await ctx.getInitiatorCredentials();
+  const agent = await loadEntity(
+    deps,
+    entityRef('agent', ctx.input.agent, 'Agent'),
+    credentials,
+  );
+  const tenantName = (agent?.spec as { tenant?: string } | undefined)?.tenant;
+  // An agent the catalog does not have is the action's to refuse, naming the field.
+  if (!agent || !tenantName) return;
+  const tenant = (await loadEntity(
+    deps,
+    entityRef('agent.spec.tenant', tenantName, 'Tenant'),
+    credentials,
+  )) as TenantEntity | undefined;
+  const allowed = await tenantTest(
+    deps,
+    platformAgentRegisterPermission,
+    credentials,
+  );
+  if (allowed(tenant)) return;
+  throw new NotAllowedError(
+    `${whoIs(credentials)} may not propose changes to agent ${
+      agent.metadata.name
+    } of tenant ${tenantName}: only its tenant's owners or the platform's admin groups may.`,
+  );
+};
+
+/**
  * A dedicated or customer-VPC cell's GPUs are its tenant's: only that tenant's owners (or the
  * admin groups) plan inference deployments there. Shared cells are the platform's capacity.
  */
@@ -168,6 +200,7 @@ const checks: Record<string, Check> = {
   'cellport:tenant:plan': onboarding,
   'cellport:agent:plan': agentRegistration,
   'cellport:inference:plan': inferencePlacement,
+  'cellport:agent:propose-change': agentChange,
 };
 
 /** The same action, refusing first whoever may not do it for the tenant or cell concerned. */

@@ -1111,21 +1111,27 @@ export const spec = {
         },
       },
     },
-    '/demo/backfill': {
-      post: {
-        operationId: 'BackfillDemoData',
+    '/recommendations': {
+      get: {
+        operationId: 'ListRecommendations',
         summary:
-          "Generate days of history for the catalog's agents through ingest, marked as demo data.",
+          "Cheaper routing for a cell's or a tenant's agents, replayed over their stored decisions.",
         description:
-          'Only when `platform.demo.enabled` is true (404 otherwise). Idempotent: ids derive from\nagent and time. Permission `platform.runtime.manage`.\n',
+          "For each agent of the cell or tenant, the changes its constraints allow (each cheaper\npolicy; each profile its tenant may use, within residency, classification, capabilities\nand private capacity, as its only preferred model), each replayed over the agent's\ndecisions of the last `days` days against the same decisions replayed under the state as\nit is, ranked by the saving scaled to 30 days, with the replay as evidence and the risk\n(refusals, lower-tier requests, changed routes). Bounded: `days` at most\n`platform.recommendations.maxDays` (14), at most `platform.recommendations.maxReplays`\n(40) replays per request (the agents left over are named). Answered when done (seconds);\na client that goes away stops it. Permission `platform.decisions.read`, tenant-scoped as\nreplays are: a restricted caller reads its tenants, and a cell only when every decision\nin the range is of a tenant it may read (403 otherwise).\n",
         parameters: [
+          {
+            $ref: '#/components/parameters/cell',
+          },
+          {
+            $ref: '#/components/parameters/tenant',
+          },
           {
             name: 'days',
             in: 'query',
             schema: {
               type: 'integer',
               minimum: 1,
-              maximum: 90,
+              maximum: 31,
               default: 7,
             },
             allowReserved: true,
@@ -1133,11 +1139,11 @@ export const spec = {
         ],
         responses: {
           '200': {
-            description: 'What was generated and stored.',
+            description: 'The recommendations, best first.',
             content: {
               'application/json': {
                 schema: {
-                  $ref: '#/components/schemas/DemoBackfillResult',
+                  $ref: '#/components/schemas/RecommendationList',
                 },
               },
             },
@@ -2310,6 +2316,73 @@ export const spec = {
               $ref: '#/components/schemas/SloStatus',
             },
           },
+          services: {
+            type: 'array',
+            description:
+              "A cell's report only: every objective of each of the cell's runtime services (seed\n001's table), the gateway's and router's from `objectives` and the others' from\nPrometheus (`platform.prometheus.baseUrl`).\n",
+            items: {
+              $ref: '#/components/schemas/ServiceSloStatus',
+            },
+          },
+        },
+      },
+      ServiceSloStatus: {
+        type: 'object',
+        description:
+          "One objective of one runtime service of a cell. `sliSource` says where its SLI is read:\n`events`, the portal's own engine over the gateway's events (the figures of the report's\n`objectives`), or `prometheus`, queried from the configured Prometheus over the same\nwindows. `status` is absent when the SLI cannot be read; `sliUnavailable` says why.\n",
+        required: [
+          'service',
+          'serviceTitle',
+          'sliSource',
+          'objective',
+          'source',
+          'owner',
+        ],
+        properties: {
+          service: {
+            type: 'string',
+            description: 'A runtime service id, e.g. memory-service.',
+          },
+          serviceTitle: {
+            type: 'string',
+            description: "The service's row in seed 001's table.",
+          },
+          sliSource: {
+            type: 'string',
+            enum: ['events', 'prometheus'],
+          },
+          objective: {
+            $ref: '#/components/schemas/SloObjective',
+          },
+          source: {
+            type: 'string',
+            enum: ['entity', 'default'],
+          },
+          owner: {
+            type: 'string',
+            description: 'Entity ref of the group its alerts go to.',
+          },
+          status: {
+            $ref: '#/components/schemas/SloStatus',
+          },
+          sliUnavailable: {
+            type: 'object',
+            required: ['reason', 'message'],
+            properties: {
+              reason: {
+                type: 'string',
+                enum: [
+                  'not-configured',
+                  'unreachable',
+                  'query-failed',
+                  'restricted',
+                ],
+              },
+              message: {
+                type: 'string',
+              },
+            },
+          },
         },
       },
       CostGroup: {
@@ -3251,32 +3324,6 @@ export const spec = {
           },
         },
       },
-      DemoBackfillResult: {
-        type: 'object',
-        required: ['days', 'from', 'to', 'events', 'stored', 'duplicates'],
-        properties: {
-          days: {
-            type: 'integer',
-          },
-          from: {
-            type: 'string',
-            format: 'date-time',
-          },
-          to: {
-            type: 'string',
-            format: 'date-time',
-          },
-          events: {
-            type: 'integer',
-          },
-          stored: {
-            type: 'integer',
-          },
-          duplicates: {
-            type: 'integer',
-          },
-        },
-      },
       TenantGateway: {
         type: 'object',
         description:
@@ -3676,6 +3723,322 @@ export const spec = {
                 },
                 down: {
                   type: 'boolean',
+                },
+              },
+            },
+          },
+        },
+      },
+      RecommendationList: {
+        type: 'object',
+        required: [
+          'scope',
+          'recommendations',
+          'skipped',
+          'excludedProfiles',
+          'agentsWithoutDecisions',
+          'agentsNotEvaluated',
+          'replays',
+          'notes',
+          'caveats',
+          'elapsedMs',
+        ],
+        properties: {
+          scope: {
+            type: 'object',
+            required: ['from', 'to'],
+            properties: {
+              cell: {
+                type: 'string',
+              },
+              tenant: {
+                type: 'string',
+              },
+              from: {
+                type: 'string',
+                format: 'date-time',
+              },
+              to: {
+                type: 'string',
+                format: 'date-time',
+              },
+            },
+          },
+          recommendations: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Recommendation',
+            },
+          },
+          skipped: {
+            type: 'array',
+            description: 'Candidates replayed but not recommended, and why.',
+            items: {
+              type: 'object',
+              required: ['agent', 'change', 'reason'],
+              properties: {
+                agent: {
+                  type: 'string',
+                },
+                change: {
+                  type: 'string',
+                },
+                reason: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          excludedProfiles: {
+            type: 'array',
+            description:
+              "Profiles a tenant's allowlist names that its boundaries rule out for an agent.",
+            items: {
+              type: 'object',
+              required: ['agent', 'modelProfile', 'reasons'],
+              properties: {
+                agent: {
+                  type: 'string',
+                },
+                modelProfile: {
+                  type: 'string',
+                },
+                reasons: {
+                  type: 'array',
+                  items: {
+                    type: 'string',
+                  },
+                },
+              },
+            },
+          },
+          agentsWithoutDecisions: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          agentsNotEvaluated: {
+            type: 'array',
+            description: "Agents left out when the request's replays ran out.",
+            items: {
+              type: 'string',
+            },
+          },
+          replays: {
+            type: 'integer',
+          },
+          notes: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          caveats: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          elapsedMs: {
+            type: 'integer',
+          },
+        },
+      },
+      Recommendation: {
+        type: 'object',
+        required: [
+          'rank',
+          'agent',
+          'tenant',
+          'cell',
+          'change',
+          'savingUsd',
+          'monthlySavingUsd',
+          'evidence',
+          'risk',
+        ],
+        properties: {
+          rank: {
+            type: 'integer',
+          },
+          agent: {
+            type: 'string',
+          },
+          tenant: {
+            type: 'string',
+          },
+          cell: {
+            type: 'string',
+          },
+          change: {
+            type: 'object',
+            required: ['kind', 'summary'],
+            properties: {
+              kind: {
+                type: 'string',
+                enum: ['policy', 'preferred-models'],
+              },
+              summary: {
+                type: 'string',
+              },
+              policy: {
+                type: 'string',
+                enum: ['quality', 'balanced', 'cost'],
+              },
+              preferredModels: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          savingUsd: {
+            type: 'number',
+            description:
+              'Over the replayed range, against the current state replayed.',
+          },
+          monthlySavingUsd: {
+            type: 'number',
+            description:
+              "The range's saving scaled to 30 days (`evidence.monthlyFactor`).",
+          },
+          evidence: {
+            type: 'object',
+            required: [
+              'from',
+              'to',
+              'decisionsReplayed',
+              'recordedUsd',
+              'currentUsd',
+              'proposedUsd',
+              'withoutUsage',
+              'truncated',
+              'measuredDays',
+              'monthlyFactor',
+            ],
+            properties: {
+              from: {
+                type: 'string',
+                format: 'date-time',
+              },
+              to: {
+                type: 'string',
+                format: 'date-time',
+              },
+              decisionsReplayed: {
+                type: 'integer',
+              },
+              recordedUsd: {
+                type: 'number',
+              },
+              currentUsd: {
+                type: 'number',
+              },
+              proposedUsd: {
+                type: 'number',
+              },
+              withoutUsage: {
+                type: 'integer',
+              },
+              truncated: {
+                type: 'boolean',
+              },
+              measuredDays: {
+                type: 'number',
+              },
+              monthlyFactor: {
+                type: 'number',
+              },
+            },
+          },
+          risk: {
+            type: 'object',
+            required: [
+              'level',
+              'newRefusals',
+              'refusals',
+              'qualityTiers',
+              'lowerTier',
+              'changedRoutes',
+              'sampleDecisionIds',
+              'latency',
+              'notes',
+            ],
+            properties: {
+              level: {
+                type: 'string',
+                enum: ['low', 'medium', 'high'],
+              },
+              newRefusals: {
+                type: 'integer',
+              },
+              refusals: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['code', 'count', 'example'],
+                  properties: {
+                    code: {
+                      type: 'string',
+                    },
+                    count: {
+                      type: 'integer',
+                    },
+                    example: {
+                      type: 'string',
+                    },
+                  },
+                },
+              },
+              qualityTiers: {
+                type: 'object',
+                required: ['current', 'proposed'],
+                properties: {
+                  current: {
+                    type: 'object',
+                    additionalProperties: {
+                      type: 'integer',
+                    },
+                  },
+                  proposed: {
+                    type: 'object',
+                    additionalProperties: {
+                      type: 'integer',
+                    },
+                  },
+                },
+              },
+              lowerTier: {
+                type: 'integer',
+                description:
+                  'Requests served from a lower quality tier, at least.',
+              },
+              changedRoutes: {
+                type: 'integer',
+              },
+              sampleDecisionIds: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+              latency: {
+                type: 'object',
+                properties: {
+                  currentMeanMs: {
+                    type: 'number',
+                  },
+                  proposedMeanMs: {
+                    type: 'number',
+                  },
+                },
+              },
+              notes: {
+                type: 'array',
+                items: {
+                  type: 'string',
                 },
               },
             },

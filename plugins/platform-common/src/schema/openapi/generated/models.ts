@@ -287,6 +287,41 @@ export type SloReport = {
     name: string;
   };
   objectives: Array<SloStatus>;
+  /**
+   * A cell's report only: every objective of each of the cell's runtime services (seed
+   * 001's table), the gateway's and router's from `objectives` and the others' from
+   * Prometheus (`platform.prometheus.baseUrl`).
+   */
+  services?: Array<ServiceSloStatus>;
+};
+
+/**
+ * One objective of one runtime service of a cell. `sliSource` says where its SLI is read:
+ * `events`, the portal's own engine over the gateway's events (the figures of the report's
+ * `objectives`), or `prometheus`, queried from the configured Prometheus over the same
+ * windows. `status` is absent when the SLI cannot be read; `sliUnavailable` says why.
+ */
+export type ServiceSloStatus = {
+  /**
+   * A runtime service id, e.g. memory-service.
+   */
+  service: string;
+  /**
+   * The service's row in seed 001's table.
+   */
+  serviceTitle: string;
+  sliSource: 'events' | 'prometheus';
+  objective: SloObjective;
+  source: 'entity' | 'default';
+  /**
+   * Entity ref of the group its alerts go to.
+   */
+  owner: string;
+  status?: SloStatus;
+  sliUnavailable?: {
+    reason: 'not-configured' | 'unreachable' | 'query-failed' | 'restricted';
+    message: string;
+  };
 };
 
 export type CostGroup = {
@@ -632,15 +667,6 @@ export type RotatedApiKey = {
   gatewaySynced: boolean;
 };
 
-export type DemoBackfillResult = {
-  days: number;
-  from: string;
-  to: string;
-  events: number;
-  stored: number;
-  duplicates: number;
-};
-
 /**
  * The gateway of the tenant's cell, where to call with the key.
  */
@@ -819,6 +845,102 @@ export type ProposedChange = {
   };
 };
 
+export type RecommendationList = {
+  scope: {
+    cell?: string;
+    tenant?: string;
+    from: string;
+    to: string;
+  };
+  recommendations: Array<Recommendation>;
+  /**
+   * Candidates replayed but not recommended, and why.
+   */
+  skipped: Array<{
+    agent: string;
+    change: string;
+    reason: string;
+  }>;
+  /**
+   * Profiles a tenant's allowlist names that its boundaries rule out for an agent.
+   */
+  excludedProfiles: Array<{
+    agent: string;
+    modelProfile: string;
+    reasons: Array<string>;
+  }>;
+  agentsWithoutDecisions: Array<string>;
+  /**
+   * Agents left out when the request's replays ran out.
+   */
+  agentsNotEvaluated: Array<string>;
+  replays: number;
+  notes: Array<string>;
+  caveats: Array<string>;
+  elapsedMs: number;
+};
+
+export type Recommendation = {
+  rank: number;
+  agent: string;
+  tenant: string;
+  cell: string;
+  change: {
+    kind: 'policy' | 'preferred-models';
+    summary: string;
+    policy?: 'quality' | 'balanced' | 'cost';
+    preferredModels?: Array<string>;
+  };
+  /**
+   * Over the replayed range, against the current state replayed.
+   */
+  savingUsd: number;
+  /**
+   * The range's saving scaled to 30 days (`evidence.monthlyFactor`).
+   */
+  monthlySavingUsd: number;
+  evidence: {
+    from: string;
+    to: string;
+    decisionsReplayed: number;
+    recordedUsd: number;
+    currentUsd: number;
+    proposedUsd: number;
+    withoutUsage: number;
+    truncated: boolean;
+    measuredDays: number;
+    monthlyFactor: number;
+  };
+  risk: {
+    level: 'low' | 'medium' | 'high';
+    newRefusals: number;
+    refusals: Array<{
+      code: string;
+      count: number;
+      example: string;
+    }>;
+    qualityTiers: {
+      current: {
+        [key: string]: number;
+      };
+      proposed: {
+        [key: string]: number;
+      };
+    };
+    /**
+     * Requests served from a lower quality tier, at least.
+     */
+    lowerTier: number;
+    changedRoutes: number;
+    sampleDecisionIds: Array<string>;
+    latency: {
+      currentMeanMs?: number;
+      proposedMeanMs?: number;
+    };
+    notes: Array<string>;
+  };
+};
+
 export type ReplayJob = {
   id: string;
   state: 'running' | 'done' | 'failed' | 'cancelled';
@@ -976,10 +1098,6 @@ export type ReplayResult = {
   elapsedMs: number;
 };
 
-export type BackfillDemoDataQuery = {
-  days?: number;
-};
-
 export type CancelReplayPath = {
   id: string;
 };
@@ -1129,6 +1247,12 @@ export type ListDeployAuditQuery = {
    */
   entityRef?: string;
   limit?: number;
+};
+
+export type ListRecommendationsQuery = {
+  cell?: string;
+  tenant?: string;
+  days?: number;
 };
 
 export type ReconcileCellPath = {

@@ -7,7 +7,6 @@ import type {
   AlertWebhookResult,
   AlertmanagerWebhookPayload,
   ApiKeyList,
-  BackfillDemoDataQuery,
   CancelReplayPath,
   CellRuntimeStatus,
   CellSummaryReport,
@@ -15,7 +14,6 @@ import type {
   CostMovers,
   DecisionDetail,
   DecisionPage,
-  DemoBackfillResult,
   DeployApplyRequest,
   DeployApplyResponse,
   DeployAuditPage,
@@ -39,7 +37,9 @@ import type {
   ListApiKeysQuery,
   ListDecisionsQuery,
   ListDeployAuditQuery,
+  ListRecommendationsQuery,
   ReceivedAlertList,
+  RecommendationList,
   ReconcileCellPath,
   ReplayJob,
   ReplayRequest,
@@ -59,10 +59,6 @@ export type EndpointMap = {
   '#post|/deploy/apply': {
     body: DeployApplyRequest;
     response: DeployApplyResponse;
-  };
-  '#post|/demo/backfill': {
-    query: BackfillDemoDataQuery;
-    response: DemoBackfillResult;
   };
   '#_delete|/replays/{id}': { path: CancelReplayPath; response: ReplayJob };
   '#get|/cells/{ref}/runtime': {
@@ -96,6 +92,10 @@ export type EndpointMap = {
   '#get|/deploy/audit': {
     query: ListDeployAuditQuery;
     response: DeployAuditPage;
+  };
+  '#get|/recommendations': {
+    query: ListRecommendationsQuery;
+    response: RecommendationList;
   };
   '#post|/alerts/alertmanager': {
     body: AlertmanagerWebhookPayload;

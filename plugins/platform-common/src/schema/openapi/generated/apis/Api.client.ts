@@ -7,7 +7,6 @@ import type {
   AlertWebhookResult,
   AlertmanagerWebhookPayload,
   ApiKeyList,
-  BackfillDemoDataQuery,
   CancelReplayPath,
   CellRuntimeStatus,
   CellSummaryReport,
@@ -15,7 +14,6 @@ import type {
   CostMovers,
   DecisionDetail,
   DecisionPage,
-  DemoBackfillResult,
   DeployApplyRequest,
   DeployApplyResponse,
   DeployAuditPage,
@@ -39,7 +37,9 @@ import type {
   ListApiKeysQuery,
   ListDecisionsQuery,
   ListDeployAuditQuery,
+  ListRecommendationsQuery,
   ReceivedAlertList,
+  RecommendationList,
   ReconcileCellPath,
   ReplayJob,
   ReplayRequest,
@@ -87,22 +87,6 @@ export class PlatformApiClient {
     options?: RequestOptions,
   ): Promise<TypedResponse<DeployApplyResponse>> {
     return this.send('POST', `/deploy/apply`, undefined, request.body, options);
-  }
-
-  /**
-   * Generate days of history for the catalog's agents through ingest, marked as demo data.
-   */
-  async backfillDemoData(
-    request: { query?: BackfillDemoDataQuery } = {},
-    options?: RequestOptions,
-  ): Promise<TypedResponse<DemoBackfillResult>> {
-    return this.send(
-      'POST',
-      `/demo/backfill`,
-      request.query,
-      undefined,
-      options,
-    );
   }
 
   /**
@@ -319,6 +303,22 @@ export class PlatformApiClient {
     options?: RequestOptions,
   ): Promise<TypedResponse<DeployAuditPage>> {
     return this.send('GET', `/deploy/audit`, request.query, undefined, options);
+  }
+
+  /**
+   * Cheaper routing for a cell's or a tenant's agents, replayed over their stored decisions.
+   */
+  async listRecommendations(
+    request: { query?: ListRecommendationsQuery } = {},
+    options?: RequestOptions,
+  ): Promise<TypedResponse<RecommendationList>> {
+    return this.send(
+      'GET',
+      `/recommendations`,
+      request.query,
+      undefined,
+      options,
+    );
   }
 
   /**

@@ -1,8 +1,6 @@
 import { Entity } from '@backstage/catalog-model';
-import {
-  TEST_ENTITIES,
-  testPlatformCatalog,
-} from '../../__testUtils__/entities';
+import { TEST_ENTITIES } from '@cellport/plugin-platform-node-test-utils';
+import { entitiesOf } from '../__testUtils__/entitiesOf';
 import { computeDesiredState } from './desiredState';
 
 const byName = (name: string) =>
@@ -23,7 +21,7 @@ async function stateOf(
   entities: Entity[],
   options: Parameters<typeof computeDesiredState>[2] = {},
 ) {
-  const platform = await testPlatformCatalog(undefined, entities).entities();
+  const platform = entitiesOf(entities);
   const cell = platform.cells.find(
     c => c.metadata.name === 'eu-west-shared-1',
   )!;

@@ -1,4 +1,5 @@
 import {
+  entityRefName,
   CellEntity,
   GATEWAY_STATE_SCHEMA_VERSION,
   GatewayAgent,
@@ -13,15 +14,14 @@ import {
   TenantEntity,
 } from '@cellport/plugin-platform-common';
 import { createHash } from 'node:crypto';
-import { PlatformEntities, refName } from '../catalog/PlatformCatalog';
+import { PlatformEntities } from '../catalog/platformEntities';
 import {
   BoundApiKey,
   catalogApiKeys,
   ManagedApiKeys,
   mergeApiKeys,
-} from '../keys/boundApiKeys';
+} from './boundApiKeys';
 
-export { API_KEYS_ANNOTATION } from '@cellport/plugin-platform-common';
 /** Label on a ModelProfile naming the model alias callers use; defaults to its name. */
 export const MODEL_ALIAS_LABEL = 'cellport.dev/alias';
 /** Annotation on a ModelProfile naming the gateway's environment variable with its credential. */
@@ -81,12 +81,14 @@ export function computeDesiredState(
   const cellName = cell.metadata.name;
   const hosted = new Set(hostedTenants(cell, entities.tenants));
   const agents = entities.agents.filter(agent => {
-    if (refName(agent.spec.cell) !== cellName) return false;
-    if (hosted.has(refName(agent.spec.tenant))) return true;
+    if (entityRefName(agent.spec.cell) !== cellName) return false;
+    if (hosted.has(entityRefName(agent.spec.tenant))) return true;
     warnings.push(
       `agent "${
         agent.metadata.name
-      }": the cell does not host its tenant "${refName(agent.spec.tenant)}"`,
+      }": the cell does not host its tenant "${entityRefName(
+        agent.spec.tenant,
+      )}"`,
     );
     return false;
   });
@@ -100,11 +102,12 @@ export function computeDesiredState(
   // The private-capacity rule, again here: a hand-edited entity that the catalog reports
   // is still read by the reconciler, and must not reach another tenant's capacity.
   const usable = (tenant: string, refs: string[], what: string) =>
-    refs.map(refName).filter(name => {
+    refs.map(entityRefName).filter(name => {
       const profile = entities.modelProfiles.find(
         p => p.metadata.name === name,
       );
-      const refusal = profile && privateModelRefusal(tenant, profile, entities);
+      const refusal =
+        profile && privateModelRefusal(tenant, profile, entities.isolation);
       if (refusal) warnings.push(`${what}: ${refusal}`);
       return !refusal;
     });
@@ -119,7 +122,7 @@ export function computeDesiredState(
     ]),
   );
   const gatewayAgents = agents.map(agent => {
-    const tenant = refName(agent.spec.tenant);
+    const tenant = entityRefName(agent.spec.tenant);
     const what = `agent "${agent.metadata.name}"`;
     return toGatewayAgent(agent, {
       preferredModels: usable(tenant, agent.spec.modelProfiles, what),
@@ -196,6 +199,10 @@ function toGatewayTenant(
       : [],
     classification: spec.dataClassification,
     promptCache: spec.promptCache,
+    // Only when opted in, so a tenant that never did keeps its state (and version) as it was.
+    ...(spec.telemetry.captureContent
+      ? { telemetry: { captureContent: true } }
+      : {}),
   };
 }
 
@@ -230,7 +237,7 @@ function toGatewayAgent(
   const { spec } = agent;
   return {
     id: agent.metadata.name,
-    tenant: refName(spec.tenant),
+    tenant: entityRefName(spec.tenant),
     policy: spec.routing.policy,
     preferredModels: models.preferredModels,
     fallbackChain: models.fallbackChain,

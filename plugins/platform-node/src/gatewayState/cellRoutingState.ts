@@ -1,7 +1,7 @@
 import { NotFoundError } from '@backstage/errors';
 import { compileState, CompiledState } from '@cellport/router';
-import { PlatformEntities } from '../catalog/PlatformCatalog';
-import { computeDesiredState } from '../reconciler/desiredState';
+import { PlatformEntities } from '../catalog/platformEntities';
+import { computeDesiredState } from './desiredState';
 
 export interface CellRoutingState {
   /** The cell gateway's desired state, compiled as the gateway compiles it. */

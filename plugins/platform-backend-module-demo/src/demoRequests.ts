@@ -1,6 +1,6 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   AgentEntity,
+  entityRefName,
   EVENTS_SCHEMA_VERSION,
   PlatformEvent,
   RoutingDecision,
@@ -15,16 +15,8 @@ import {
   routingFeaturesOf,
   StaticUpstreams,
 } from '@cellport/router';
-import {
-  PlatformCatalog,
-  PlatformEntities,
-  refName,
-} from '../catalog/PlatformCatalog';
-import { Clock } from '../clock';
-import { IngestService } from '../ingest/IngestService';
-import { cellRoutingState } from '../replay/cellRoutingState';
-import { DAY_MS, HOUR_MS } from '../rollups/timeRanges';
 
+const HOUR_MS = 3_600_000;
 /** Requests per agent per hour at the daily peak; nights see a fifth of it. */
 const PEAK_REQUESTS_PER_HOUR = 24;
 const BASE_FAILURE_RATE = 0.00003;
@@ -48,7 +40,6 @@ const OUTAGE_BREAKER_SHARE = 0.1;
 const NAMED_MODEL_SHARE = 0.2;
 /** `max_tokens` as agents ask for it: always bounded, as a per-run cost cap needs. */
 const MAX_TOKENS_ASKED = [256, 512, 1024];
-const BATCH_SIZE = 2000;
 
 /** A small deterministic generator, so a backfill replayed yields the same events and ids. */
 function random(seed: number): () => number {
@@ -68,116 +59,24 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-export interface BackfillResult {
-  days: number;
-  from: string;
-  to: string;
-  events: number;
-  stored: number;
-  duplicates: number;
-}
-
-/**
- * Backfills days of realistic history for the catalog's agents through the ingest service,
- * marked as demo data, so dashboards are not empty on first start. Ids derive from agent and
- * time, so running it again stores nothing twice.
- */
-export class DemoBackfill {
-  constructor(
-    private readonly catalog: PlatformCatalog,
-    private readonly ingest: IngestService,
-    private readonly clock: Clock,
-    private readonly logger: LoggerService,
-  ) {}
-
-  async backfill(days: number): Promise<BackfillResult> {
-    const entities = await this.catalog.entities({ fresh: true });
-    const to = Math.floor(this.clock.now() / HOUR_MS) * HOUR_MS;
-    const from = to - days * DAY_MS;
-    let batch: PlatformEvent[] = [];
-    const totals = { events: 0, stored: 0, duplicates: 0 };
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const result = await this.ingest.ingest(batch, { demo: true });
-      totals.events += batch.length;
-      totals.stored += result.stored;
-      totals.duplicates += result.duplicates;
-      batch = [];
-    };
-    const outageFrom = new Map(
-      entities.cells.map(cell => [
-        cell.metadata.name,
-        to -
-          Number(cell.metadata.annotations?.[DEMO_OUTAGE_ANNOTATION] ?? 0) *
-            HOUR_MS,
-      ]),
-    );
-    for (let hour = from; hour < to; hour += HOUR_MS) {
-      for (const agent of entities.agents) {
-        const cellOutageFrom = outageFrom.get(refName(agent.spec.cell)) ?? to;
-        batch.push(
-          ...demoRequestsFor(agent, entities, hour, hour >= cellOutageFrom),
-        );
-        if (batch.length >= BATCH_SIZE) await flush();
-      }
-    }
-    await flush();
-    this.logger.info(
-      `Demo backfill of ${days} days: ${totals.stored} events stored, ${totals.duplicates} already there`,
-    );
-    return {
-      days,
-      from: new Date(from).toISOString(),
-      to: new Date(to).toISOString(),
-      ...totals,
-    };
-  }
-}
-
-/** Each cell's routing state, compiled once per catalog snapshot. */
-const routingStates = new WeakMap<
-  PlatformEntities,
-  Map<string, CompiledState | undefined>
->();
-
-function demoRoutingState(
-  cell: string,
-  entities: PlatformEntities,
-): CompiledState | undefined {
-  let states = routingStates.get(entities);
-  if (!states) {
-    states = new Map();
-    routingStates.set(entities, states);
-  }
-  if (!states.has(cell)) {
-    const exists = entities.cells.some(c => c.metadata.name === cell);
-    states.set(
-      cell,
-      exists ? cellRoutingState(cell, entities).state : undefined,
-    );
-  }
-  return states.get(cell);
-}
-
 /**
  * One hour of an agent's traffic: a diurnal rate, ~4% fallbacks, and failures and latencies
  * shaped like a healthy platform's, so that SLOs (99.9–99.99%) spend some of their error
  * budget, not all of it: failures are rare, except in the odd incident hour (about one in
  * 400 per agent), and latency tails stay mostly under the reference thresholds (seed 001).
- * Every route is decided by the gateway's own router (`@cellport/router`) under the state
- * the reconciler computes for the agent's cell, from recorded features, so a replay of the
- * unchanged state reproduces them.
+ * Every route is decided by the gateway's own router (`@cellport/router`) under `state`, the
+ * state the reconciler computes for the agent's cell (`cellRoutingState`), from recorded
+ * features, so a replay of the unchanged state reproduces them.
  */
 export function demoRequestsFor(
   agent: AgentEntity,
-  entities: PlatformEntities,
+  state: CompiledState | undefined,
   hourStart: number,
   outage = false,
 ): PlatformEvent[] {
   const name = agent.metadata.name;
-  const cell = refName(agent.spec.cell);
-  const state = demoRoutingState(cell, entities);
-  const tenant = state?.tenants.get(refName(agent.spec.tenant));
+  const cell = entityRefName(agent.spec.cell);
+  const tenant = state?.tenants.get(entityRefName(agent.spec.tenant));
   const routed = state?.agents.get(name);
   // An agent its cell does not host gets no traffic, as its gateway would refuse its keys.
   if (!state || !tenant || !routed) return [];

@@ -1,10 +1,10 @@
 import {
+  entityRefName,
   AgentEntity,
   API_KEYS_ANNOTATION,
   parseApiKeysAnnotation,
   TenantEntity,
 } from '@cellport/plugin-platform-common';
-import { refName } from '../catalog/PlatformCatalog';
 
 /** An API key's hash with whom it belongs to (entity names) and where it is kept. */
 export interface BoundApiKey {
@@ -66,7 +66,7 @@ export function catalogApiKeys(entities: {
       }
       keys.push({
         ...key,
-        tenant: refName(agent.spec.tenant),
+        tenant: entityRefName(agent.spec.tenant),
         agent: name,
         source: 'catalog',
       });

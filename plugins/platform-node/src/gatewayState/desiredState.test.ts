@@ -1,8 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
-import {
-  TEST_ENTITIES,
-  testPlatformCatalog,
-} from '../../__testUtils__/entities';
+import { TEST_ENTITIES } from '@cellport/plugin-platform-node-test-utils';
+import { entitiesOf } from '../__testUtils__/entitiesOf';
+import { toPlatformEntities } from '../catalog/platformEntities';
 import { computeDesiredState } from './desiredState';
 
 const contoso: Entity = {
@@ -13,10 +12,7 @@ const contoso: Entity = {
 
 describe('computeDesiredState', () => {
   it('includes tenants that name the cell, and key hashes provisioned outside the catalog', async () => {
-    const entities = await testPlatformCatalog(undefined, [
-      ...TEST_ENTITIES,
-      contoso,
-    ]).entities();
+    const entities = entitiesOf([...TEST_ENTITIES, contoso]);
     const cell = entities.cells.find(
       c => c.metadata.name === 'eu-west-shared-1',
     )!;
@@ -40,11 +36,32 @@ describe('computeDesiredState', () => {
   });
 
   it('gives the same version to the same content', async () => {
-    const entities = await testPlatformCatalog().entities();
+    const entities = entitiesOf(TEST_ENTITIES);
     const cell = entities.cells[0];
     expect(computeDesiredState(cell, entities).state.version).toBe(
       computeDesiredState(cell, entities).state.version,
     );
+  });
+
+  it("puts a tenant's content capture in its traces' policy only when it opts in", () => {
+    const northwind = TEST_ENTITIES.find(
+      e => e.metadata.name === 'northwind-retail',
+    )!;
+    const optedIn: Entity = {
+      ...northwind,
+      spec: { ...northwind.spec, telemetry: { captureContent: true } },
+    };
+    const entities = entitiesOf([
+      ...TEST_ENTITIES.filter(e => e !== northwind),
+      optedIn,
+    ]);
+    const { state } = computeDesiredState(entities.cells[0], entities);
+    const tenant = (id: string) => state.tenants.find(t => t.id === id)!;
+    expect(tenant('northwind-retail').telemetry).toEqual({
+      captureContent: true,
+    });
+    // Never by default.
+    expect(tenant('brightpath-edu').telemetry).toBeUndefined();
   });
 
   it("maps an agent's own rate limits and each profile's type", async () => {
@@ -69,11 +86,11 @@ describe('computeDesiredState', () => {
         model: 'text-embedding-3-small',
       },
     };
-    const entities = await testPlatformCatalog(undefined, [
+    const entities = entitiesOf([
       ...TEST_ENTITIES.filter(e => e !== checkout),
       limited,
       embedding,
-    ]).entities();
+    ]);
     const cell = entities.cells.find(
       c => c.metadata.name === 'eu-west-shared-1',
     )!;
@@ -171,7 +188,7 @@ describe('computeDesiredState', () => {
       },
     };
     const catalog = () =>
-      testPlatformCatalog(undefined, [
+      entitiesOf([
         ...TEST_ENTITIES.filter(e => e !== northwind),
         greedy,
         dedicated,
@@ -180,10 +197,10 @@ describe('computeDesiredState', () => {
         deployment,
         stowaway,
         intruder,
-      ]).entities();
+      ]);
 
     it("never pushes a dedicated cell's model into another cell's gateway", async () => {
-      const entities = await catalog();
+      const entities = catalog();
       const cell = entities.cells.find(
         c => c.metadata.name === 'eu-west-shared-1',
       )!;
@@ -198,8 +215,41 @@ describe('computeDesiredState', () => {
       );
     });
 
+    it('keeps a model private even when its deployment entity does not read as valid', () => {
+      // The deployment loses a field its kind requires (e.g. a hand edit): the reader skips
+      // it, but its capacity must not turn public with it.
+      const broken: Entity = {
+        ...deployment,
+        metadata: { name: 'llama-meridian' },
+        spec: { ...deployment.spec, gpu: undefined },
+      };
+      const skipped: string[] = [];
+      const entities = toPlatformEntities(
+        [
+          ...TEST_ENTITIES.filter(e => e !== northwind),
+          greedy,
+          dedicated,
+          meridian,
+          privateProfile,
+          broken,
+        ],
+        entity => skipped.push(entity.metadata.name),
+      );
+      expect(skipped).toContain('llama-meridian');
+      const cell = entities.cells.find(
+        c => c.metadata.name === 'eu-west-shared-1',
+      )!;
+      const { state } = computeDesiredState(cell, entities);
+      expect(
+        state.tenants.find(t => t.id === 'northwind-retail')!.allowedModels,
+      ).not.toContain('llama-meridian');
+      expect(state.modelProfiles.map(p => p.id)).not.toContain(
+        'llama-meridian',
+      );
+    });
+
     it('gives the dedicated cell its own tenant and model, and nobody else', async () => {
-      const entities = await catalog();
+      const entities = catalog();
       const cell = entities.cells.find(
         c => c.metadata.name === 'meridian-dedicated',
       )!;

@@ -1,10 +1,11 @@
-import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
-import { Clock } from '../clock';
+import { entityRefName } from '@cellport/plugin-platform-common';
 import {
   GpuReplicaSample,
-  GpuReplicaSampleStore,
-} from '../cost/GpuReplicaSampleStore';
-import { DAY_MS, HOUR_MS } from '../rollups/timeRanges';
+  PlatformHistoryConnection,
+} from '@cellport/plugin-platform-node';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** Every 5 minutes, as the live sampler's default interval takes them. */
 const SAMPLE_EVERY_MS = 5 * 60_000;
@@ -18,19 +19,16 @@ const BATCH_SIZE = 1000;
  */
 export class DemoGpuHistory {
   constructor(
-    private readonly catalog: PlatformCatalog,
-    private readonly samples: GpuReplicaSampleStore,
-    private readonly clock: Clock,
+    private readonly platform: PlatformHistoryConnection,
+    private readonly now: () => number,
   ) {}
 
   /** Records `days` of samples ending at the current hour; the number recorded. */
   async record(days: number): Promise<number> {
-    const { inferenceDeployments } = await this.catalog.entities({
-      fresh: true,
-    });
-    const to = Math.floor(this.clock.now() / HOUR_MS) * HOUR_MS;
+    const { inferenceDeployments } = await this.platform.entities();
+    const to = Math.floor(this.now() / HOUR_MS) * HOUR_MS;
     // Close enough together that each sample still stands when the next is taken.
-    const step = Math.min(SAMPLE_EVERY_MS, this.samples.maxSampleAgeMs / 2);
+    const step = Math.min(SAMPLE_EVERY_MS, this.platform.gpuSampleMaxAgeMs / 2);
     let batch: GpuReplicaSample[] = [];
     let recorded = 0;
     for (const deployment of inferenceDeployments) {
@@ -45,20 +43,20 @@ export class DemoGpuHistory {
         const replicas = Math.round(min + (max - min) * load);
         batch.push({
           deployment: deployment.metadata.name,
-          cell: refName(deployment.spec.cell),
+          cell: entityRefName(deployment.spec.cell),
           gpuType: deployment.spec.gpu.type,
           replicas,
           gpus: replicas * deployment.spec.gpu.count,
           at,
         });
         if (batch.length >= BATCH_SIZE) {
-          await this.samples.record(batch);
+          await this.platform.recordGpuSamples(batch);
           recorded += batch.length;
           batch = [];
         }
       }
     }
-    await this.samples.record(batch);
+    await this.platform.recordGpuSamples(batch);
     return recorded + batch.length;
   }
 }

@@ -1,0 +1,162 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import notificationsPlugin from '@backstage/plugin-notifications-backend';
+import signalsPlugin from '@backstage/plugin-signals-backend';
+import request from 'supertest';
+import { createTestDatabases } from './__testUtils__/testDatabases';
+import { TEST_ENTITIES } from './__testUtils__/entities';
+import { platformPlugin } from './plugin';
+
+jest.setTimeout(120_000);
+
+const WEBHOOK_TOKEN = 'am-webhook-token';
+const LENA = 'user:default/lena.fischer';
+const MARK = 'user:default/mark.brightpath';
+
+/** Who is in which group, as the catalog's relations say: the notifications' recipients. */
+const PEOPLE: Entity[] = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: 'northwind-commerce' },
+    spec: { type: 'team', children: [] },
+    relations: [{ type: 'hasMember', targetRef: LENA }],
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: 'brightpath-learning' },
+    spec: { type: 'team', children: [] },
+    relations: [{ type: 'hasMember', targetRef: MARK }],
+  },
+  ...[LENA, MARK].map(ref => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: { name: ref.split('/')[1] },
+    spec: {},
+  })),
+];
+
+function alertmanagerPost(
+  status: 'firing' | 'resolved',
+  labels: Record<string, string>,
+) {
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="CellportSloFastBurn"}',
+    truncatedAlerts: 0,
+    status,
+    receiver: 'cellport-page',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example:9093',
+    alerts: [
+      {
+        status,
+        labels: {
+          alertname: 'CellportSloFastBurn',
+          severity: 'P0',
+          service: 'ai-gateway',
+          ...labels,
+        },
+        annotations: { summary: 'Gateway availability burns 14.4× too fast' },
+        startsAt: '2026-12-03T10:00:00Z',
+        endsAt:
+          status === 'firing' ? '0001-01-01T00:00:00Z' : '2026-12-03T10:20:00Z',
+        generatorURL: 'http://prometheus.example:9090/graph',
+        fingerprint: `fp-${labels.tenant ?? labels.cell}`,
+      },
+    ],
+  };
+}
+
+describe('alerts reach their owners as Backstage notifications', () => {
+  const databases = createTestDatabases();
+
+  it.each(databases.eachSupportedId())(
+    "notifies the tenant's owning group once per incident, and resolves it, on %p",
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const { server } = await startTestBackend({
+        features: [
+          platformPlugin,
+          notificationsPlugin,
+          signalsPlugin,
+          mockServices.database.factory({ knex }),
+          catalogServiceMock.factory({
+            entities: [...TEST_ENTITIES, ...PEOPLE],
+          }),
+          mockServices.permissions.factory(),
+          mockServices.rootConfig.factory({
+            data: {
+              app: { baseUrl: 'http://localhost:3000' },
+              platform: {
+                reconciler: { enabled: false },
+                alerts: { webhookToken: WEBHOOK_TOKEN },
+              },
+            },
+          }),
+        ],
+      });
+      const post = (body: object) =>
+        request(server)
+          .post('/api/platform/alerts/alertmanager')
+          .set({ Authorization: `Bearer ${WEBHOOK_TOKEN}` })
+          .send(body);
+      const inbox = async (user: string) => {
+        const response = await request(server)
+          .get('/api/notifications/notifications')
+          .set({ Authorization: mockCredentials.user.header(user) });
+        expect(response.status).toBe(200);
+        return response.body.notifications as Array<{
+          read?: string | null;
+          payload: { title: string; severity: string; link: string };
+        }>;
+      };
+
+      const northwind = {
+        cell: 'eu-west-shared-1',
+        tenant: 'northwind-retail',
+      };
+      expect((await post(alertmanagerPost('firing', northwind))).status).toBe(
+        200,
+      );
+      // Alertmanager repeats a firing alert until it resolves: no second message.
+      expect((await post(alertmanagerPost('firing', northwind))).status).toBe(
+        200,
+      );
+      const fired = await inbox(LENA);
+      expect(fired).toHaveLength(1);
+      expect(fired[0].payload).toMatchObject({
+        title: 'P0 firing: Gateway availability burns 14.4× too fast',
+        severity: 'critical',
+        link: '/catalog/default/cell/eu-west-shared-1/dashboard',
+      });
+      // Another tenant's owners hear nothing of it.
+      expect(await inbox(MARK)).toEqual([]);
+
+      expect((await post(alertmanagerPost('resolved', northwind))).status).toBe(
+        200,
+      );
+      const resolved = await inbox(LENA);
+      expect(resolved).toHaveLength(1);
+      expect(resolved[0].payload).toMatchObject({
+        title: 'Resolved: Gateway availability burns 14.4× too fast',
+        severity: 'low',
+      });
+
+      // A cell-wide alert goes to the cell's owner, here a group nobody is in: no error.
+      const cellWide = await post(
+        alertmanagerPost('firing', { cell: 'us-east-shared-1' }),
+      );
+      expect(cellWide.status).toBe(200);
+      expect(await inbox(LENA)).toHaveLength(1);
+    },
+  );
+});

@@ -1,0 +1,76 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotificationService } from '@backstage/plugin-notifications-node';
+import { NotificationSeverity } from '@backstage/plugin-notifications-common';
+import { cellDashboardUrl } from '@cellport/plugin-platform-common';
+import { PlatformCatalog } from '../catalog/PlatformCatalog';
+import { AlertChange } from '../alerts/AlertStore';
+import { ownerOf } from './ownerGroup';
+
+/** Seed 004's severities in Backstage's: P0/P1 page, P2 is a ticket, P3 a dashboard note. */
+const SEVERITY: Record<string, NotificationSeverity> = {
+  P0: 'critical',
+  P1: 'high',
+  P2: 'normal',
+  P3: 'low',
+};
+
+/**
+ * Tells the owning group of the cell (or of the tenant, on a single-tenant cell) when an
+ * alert starts firing and when Alertmanager resolves it. One notification per incident: the
+ * resolution updates the firing one (same scope), and Alertmanager's repeats send nothing.
+ */
+export class AlertNotifier {
+  constructor(
+    private readonly notifications: NotificationService,
+    private readonly catalog: PlatformCatalog,
+    private readonly logger: LoggerService,
+  ) {}
+
+  async notify(changes: AlertChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    const entities = await this.catalog.entities();
+    for (const { alert, change } of changes) {
+      const { labels, annotations } = alert;
+      const owner = ownerOf(
+        { cell: labels.cell, tenant: labels.tenant },
+        entities,
+      );
+      if (!owner) {
+        this.logger.warn(
+          `Alert ${labels.alertname} on cell ${labels.cell}: no owner in the catalog to notify`,
+        );
+        continue;
+      }
+      const what = annotations.summary ?? labels.alertname;
+      const where = [labels.service, labels.cell].filter(Boolean).join(' in ');
+      try {
+        await this.notifications.send({
+          recipients: { type: 'entity', entityRef: owner },
+          payload: {
+            title:
+              change === 'opened'
+                ? `${labels.severity ?? 'Alert'} firing: ${what}`
+                : `Resolved: ${what}`,
+            description:
+              change === 'opened'
+                ? `${labels.alertname} (${where}) fires since ${alert.startsAt}.`
+                : `${labels.alertname} (${where}) resolved at ${alert.endsAt}.`,
+            link: annotations.dashboard ?? cellDashboardUrl('', labels.cell),
+            severity:
+              change === 'opened'
+                ? SEVERITY[labels.severity ?? ''] ?? 'normal'
+                : 'low',
+            topic: `Alerts of ${labels.cell}`,
+            // Alertmanager's fingerprint: the resolution replaces the firing notification.
+            scope: `cellport-alert:${alert.fingerprint}`,
+          },
+        });
+      } catch (error) {
+        // The alert is stored and listed on the dashboard; only the message is lost.
+        this.logger.warn(
+          `Could not notify ${owner} of ${labels.alertname}: ${error}`,
+        );
+      }
+    }
+  }
+}

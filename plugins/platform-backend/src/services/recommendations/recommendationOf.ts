@@ -1,0 +1,205 @@
+import { AgentEntity } from '@cellport/plugin-platform-common';
+import { refName } from '../catalog/PlatformCatalog';
+import type { ReplayResult } from '../replay/replayTypes';
+import type { CandidateChange } from './candidateChanges';
+import type { Recommendation, RecommendationRisk } from './recommendationTypes';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const MONTH_MS = 30 * DAY_MS;
+/** New refusals beyond this share of the replayed requests make a candidate no saving at all. */
+const MAX_NEW_REFUSAL_SHARE = 0.01;
+/** Quality tiers from the highest down. */
+const TIERS = ['frontier', 'standard', 'economy'];
+
+export interface RecommendationInput {
+  agent: AgentEntity;
+  candidate: CandidateChange;
+  /** The agent's decisions replayed under the state as it is. */
+  baseline: ReplayResult;
+  /** The same decisions replayed under the candidate. */
+  proposed: ReplayResult;
+  /** The newest decision the candidate's replay read, when it stopped at its limit. */
+  through?: string;
+  range: { from: number; to: number };
+  /** Profiles the agent's routes may go to: its tenant's allowlist inside the boundaries. */
+  usable: ReadonlySet<string>;
+}
+
+/** Requests a replay's state refuses. */
+function refusalCount(result: ReplayResult): number {
+  return result.refusals.proposed.reduce((sum, r) => sum + r.count, 0);
+}
+
+const usd = (value: number) => Math.round(value * 1e6) / 1e6;
+
+/**
+ * A candidate's replay as a recommendation, or why it is not one: its routes leave what the
+ * agent may use (never proposed, whatever it saves), the reconciler would leave part of it
+ * out, it refuses requests to save money, or it saves nothing.
+ */
+export function recommendationOf(
+  input: RecommendationInput,
+): { recommendation: Omit<Recommendation, 'rank'> } | { skipped: string } {
+  const { agent, candidate, baseline, proposed, range } = input;
+  const name = agent.metadata.name;
+  const outside = [
+    ...new Set(
+      proposed.changedRoutes.sample
+        .map(route => route.proposed)
+        .filter((p): p is string => p !== undefined && !input.usable.has(p)),
+    ),
+  ];
+  if (outside.length > 0) {
+    return {
+      skipped: `its replayed routes go to ${outside.join(
+        ', ',
+      )}, outside the profiles the agent's tenant may use`,
+    };
+  }
+  const known = new Set(baseline.warnings);
+  if (
+    proposed.warnings.some(w => !known.has(w) && w.includes(`agent "${name}"`))
+  ) {
+    return {
+      skipped:
+        'the reconciler would leave part of it out of the gateway state (a profile outside the tenant’s boundaries)',
+    };
+  }
+  const replayed = proposed.decisions.replayed;
+  const newRefusals = Math.max(
+    0,
+    refusalCount(proposed) - refusalCount(baseline),
+  );
+  if (newRefusals > MAX_NEW_REFUSAL_SHARE * replayed) {
+    return {
+      skipped: `it would refuse ${newRefusals} of ${replayed} requests that the current state serves`,
+    };
+  }
+  const currentUsd = baseline.cost.proposedUsd;
+  const saving = currentUsd - proposed.cost.proposedUsd;
+  if (!(usd(saving) > 0)) {
+    return {
+      skipped: `no saving: $${usd(
+        proposed.cost.proposedUsd,
+      )} replayed against $${usd(currentUsd)} under the current state`,
+    };
+  }
+  const truncated = proposed.decisions.truncated;
+  const coveredMs =
+    truncated && input.through !== undefined
+      ? Math.max(Date.parse(input.through) - range.from, 1)
+      : range.to - range.from;
+  const monthlyFactor = MONTH_MS / coveredMs;
+  return {
+    recommendation: {
+      agent: name,
+      tenant: refName(agent.spec.tenant),
+      cell: refName(agent.spec.cell),
+      change: candidate,
+      savingUsd: usd(saving),
+      monthlySavingUsd: usd(saving * monthlyFactor),
+      evidence: {
+        from: proposed.scope.from,
+        to: proposed.scope.to,
+        decisionsReplayed: replayed,
+        recordedUsd: usd(proposed.cost.recordedUsd),
+        currentUsd: usd(currentUsd),
+        proposedUsd: usd(proposed.cost.proposedUsd),
+        withoutUsage: proposed.cost.withoutUsage,
+        truncated,
+        measuredDays: Math.round((coveredMs / DAY_MS) * 100) / 100,
+        monthlyFactor: Math.round(monthlyFactor * 1000) / 1000,
+      },
+      risk: riskOf(baseline, proposed, newRefusals),
+    },
+  };
+}
+
+/**
+ * Requests moved to a lower tier, at least: for each tier, how many fewer requests are served
+ * at or above it. Replays give the tier mix, not request-by-request pairs, so this is a bound.
+ */
+function lowerTier(
+  current: Record<string, number>,
+  proposed: Record<string, number>,
+): number {
+  let most = 0;
+  let currentAbove = 0;
+  let proposedAbove = 0;
+  for (const tier of TIERS) {
+    currentAbove += current[tier] ?? 0;
+    proposedAbove += proposed[tier] ?? 0;
+    most = Math.max(most, currentAbove - proposedAbove);
+  }
+  return most;
+}
+
+function riskOf(
+  baseline: ReplayResult,
+  proposed: ReplayResult,
+  newRefusals: number,
+): RecommendationRisk {
+  const replayed = proposed.decisions.replayed;
+  const qualityTiers = {
+    current: baseline.qualityTiers.proposed,
+    proposed: proposed.qualityTiers.proposed,
+  };
+  const lower = lowerTier(qualityTiers.current, qualityTiers.proposed);
+  const latency = {
+    ...(baseline.latency.proposedMeanMs !== undefined
+      ? { currentMeanMs: baseline.latency.proposedMeanMs }
+      : {}),
+    ...(proposed.latency.proposedMeanMs !== undefined
+      ? { proposedMeanMs: proposed.latency.proposedMeanMs }
+      : {}),
+  };
+  const notes: string[] = [];
+  if (newRefusals > 0) {
+    notes.push(
+      `${newRefusals} of ${replayed} requests would be refused that the current state serves.`,
+    );
+  }
+  if (lower > 0) {
+    notes.push(
+      `At least ${lower} of ${replayed} requests would be served from a lower quality tier.`,
+    );
+  }
+  notes.push(
+    `${proposed.changedRoutes.byChange} of ${replayed} routes change from what happened.`,
+  );
+  if (
+    latency.currentMeanMs !== undefined &&
+    latency.proposedMeanMs !== undefined &&
+    latency.proposedMeanMs > latency.currentMeanMs * 1.2
+  ) {
+    notes.push(
+      `Expected upstream latency rises from ${latency.currentMeanMs} ms to ${latency.proposedMeanMs} ms.`,
+    );
+  }
+  if (proposed.decisions.truncated) {
+    notes.push(
+      'The replay stopped at its limit: the saving is scaled from the part of the range it read.',
+    );
+  }
+  let level: RecommendationRisk['level'] = 'low';
+  if (lower > 0) level = 'medium';
+  if (newRefusals > 0) level = 'high';
+  return {
+    level,
+    newRefusals,
+    refusals: proposed.refusals.proposed.map(({ code, count, example }) => ({
+      code,
+      count,
+      example,
+    })),
+    qualityTiers,
+    lowerTier: lower,
+    changedRoutes: proposed.changedRoutes.byChange,
+    sampleDecisionIds: proposed.changedRoutes.sample
+      .filter(route => route.cause === 'change')
+      .slice(0, 3)
+      .map(route => route.decisionId),
+    latency,
+    notes,
+  };
+}

@@ -1,0 +1,1 @@
+export { ModelProfileReplay } from './ModelProfileReplay';

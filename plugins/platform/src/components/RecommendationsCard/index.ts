@@ -1,0 +1,2 @@
+export { RecommendationsCard } from './RecommendationsCard';
+export { RecommendationsContent } from './RecommendationsContent';

@@ -1,20 +1,10 @@
 import { expect, Page, test } from '@playwright/test';
 import { e2eCluster, NO_E2E_CLUSTER } from './e2eCluster';
+import { signIn } from './forms';
 
 // The inference deployment runs in the namespace the cell's apply creates: in this order.
 test.describe.configure({ mode: 'serial' });
 test.skip(!e2eCluster(), NO_E2E_CLUSTER);
-
-async function signIn(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  // Signed in once the app shows its sidebar; navigating before that would sign out.
-  await expect(
-    page
-      .getByRole('navigation', { name: 'sidebar nav' })
-      .getByRole('link', { name: 'Cells', exact: true }),
-  ).toBeVisible();
-}
 
 /**
  * Clicks the Deploy card's Apply and waits for the result. The demo history may have spent the

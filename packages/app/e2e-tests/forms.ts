@@ -1,4 +1,4 @@
-import { Page } from '@playwright/test';
+import { expect, Page } from '@playwright/test';
 
 /** Picks an option of an autocomplete (entity or placement picker) by its visible text. */
 export async function pick(page: Page, label: string, option: string) {
@@ -51,4 +51,15 @@ export async function chatStatus(
     data: { model, messages: [{ role: 'user', content }], max_tokens: 16 },
   });
   return response.status();
+}
+
+/** Signs in as the guest; signed in once the sidebar shows, since leaving earlier signs out. */
+export async function signIn(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(
+    page
+      .getByRole('navigation', { name: 'sidebar nav' })
+      .getByRole('link', { name: 'Cells', exact: true }),
+  ).toBeVisible();
 }

@@ -1,4 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
+import { signIn } from './forms';
 
 const shot = (page: Page, name: string) =>
   page.screenshot({
@@ -9,12 +10,7 @@ const shot = (page: Page, name: string) =>
 test("an SRE replays a cell's last day under a cheaper policy and reads what it would have cost", async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  // Signed in (the catalog's home lists the cells) before leaving the page.
-  await expect(
-    page.getByRole('link', { name: 'Meridian Bank dedicated cell' }),
-  ).toBeVisible();
+  await signIn(page);
   await page.goto('/catalog/default/cell/meridian-dedicated/routing?range=24h');
 
   await page.getByLabel('What if…').selectOption('policy');
@@ -48,11 +44,7 @@ test("an SRE replays a cell's last day under a cheaper policy and reads what it 
 test('from a model profile, an SRE replays an outage of it on a cell that routes to it', async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    page.getByRole('link', { name: 'Meridian Bank dedicated cell' }),
-  ).toBeVisible();
+  await signIn(page);
   await page.goto(
     '/catalog/default/modelprofile/azure-gpt-4o-eu/what-if?range=24h',
   );
@@ -79,11 +71,7 @@ test('from a model profile, an SRE replays an outage of it on a cell that routes
 test("an SRE reads a cell's recommendations and the link that proposes one for review", async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    page.getByRole('link', { name: 'Meridian Bank dedicated cell' }),
-  ).toBeVisible();
+  await signIn(page);
   await page.goto('/catalog/default/cell/eu-west-shared-1/recommendations');
   const table = page.getByRole('table', { name: 'Recommendations' });
   await expect(table).toBeVisible({ timeout: 120_000 });

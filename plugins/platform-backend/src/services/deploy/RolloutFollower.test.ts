@@ -32,13 +32,17 @@ function status(available: number): DeployRolloutStatus {
 }
 
 /** A follower over a scripted cluster, with time that passes only as the follower waits. */
-function setUp(reads: DeployRolloutStatus[]) {
+function setUp(reads: Array<DeployRolloutStatus | Error>) {
   let now = 0;
   const signals: SignalPayload[] = [];
   const notifications: NotificationSendOptions[] = [];
   let read = 0;
   const follower = new RolloutFollower({
-    status: async () => reads[Math.min(read++, reads.length - 1)],
+    status: async () => {
+      const next = reads[Math.min(read++, reads.length - 1)];
+      if (next instanceof Error) throw next;
+      return next;
+    },
     signals: { publish: async signal => void signals.push(signal) },
     notifier: new DeployNotifier(
       { send: async options => void notifications.push(options) },
@@ -103,5 +107,19 @@ describe('RolloutFollower', () => {
     expect(notifications.map(n => n.recipients)).toEqual([
       { type: 'entity', entityRef: 'user:default/lena.fischer' },
     ]);
+  });
+
+  it('keeps following through a read the cluster did not answer', async () => {
+    const { follower, signals, notifications } = setUp([
+      status(0),
+      new Error('connect ECONNREFUSED 10.0.0.1:443'),
+      status(2),
+    ]);
+    await follower.follow(ENTITY, SRE);
+    expect(signals.map(s => s.message)).toEqual([
+      { entityRef: ENTITY, done: false },
+      { entityRef: ENTITY, done: true },
+    ]);
+    expect(notifications).toEqual([]);
   });
 });

@@ -65,18 +65,28 @@ export class RolloutFollower {
       ((ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)));
     const deadline = now() + this.options.timeoutMs;
     let seen = '';
+    let last: DeployRolloutStatus | undefined;
     for (;;) {
-      const status = await this.options.status(entityRef);
+      const status = await this.options.status(entityRef).catch(error => {
+        // A cluster that does not answer once is read again; the deadline still holds.
+        this.options.logger.warn(
+          `Reading the rollout of ${entityRef} failed: ${error}`,
+        );
+        return undefined;
+      });
       if (run.stopped) return;
-      const done = status.workloads.every(w => w.rolledOut);
-      const state = JSON.stringify(status.workloads);
-      if (state !== seen || done) {
-        seen = state;
-        await this.signal({ entityRef, done });
+      if (status) {
+        last = status;
+        const done = status.workloads.every(w => w.rolledOut);
+        const state = JSON.stringify(status.workloads);
+        if (state !== seen || done) {
+          seen = state;
+          await this.signal({ entityRef, done });
+        }
+        if (done) return;
       }
-      if (done) return;
       if (now() >= deadline) {
-        await this.options.notifier.rolloutUnfinished(actor, status);
+        if (last) await this.options.notifier.rolloutUnfinished(actor, last);
         await this.signal({ entityRef, done: true });
         return;
       }

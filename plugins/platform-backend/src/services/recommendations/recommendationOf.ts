@@ -31,6 +31,9 @@ function refusalCount(result: ReplayResult): number {
 }
 
 const usd = (value: number) => Math.round(value * 1e6) / 1e6;
+/** Dollars as a reader reads them: cents, or two significant digits below a cent. */
+const usdText = (value: number) =>
+  `$${value >= 0.01 ? value.toFixed(2) : value.toPrecision(2)}`;
 
 /**
  * A candidate's replay as a recommendation, or why it is not one: its routes leave what the
@@ -79,9 +82,9 @@ export function recommendationOf(
   const saving = currentUsd - proposed.cost.proposedUsd;
   if (!(usd(saving) > 0)) {
     return {
-      skipped: `no saving: $${usd(
+      skipped: `no saving: ${usdText(
         proposed.cost.proposedUsd,
-      )} replayed against $${usd(currentUsd)} under the current state`,
+      )} replayed against ${usdText(currentUsd)} under the current state`,
     };
   }
   const truncated = proposed.decisions.truncated;

@@ -133,7 +133,7 @@ export function RecommendationsCard(props: {
   return (
     <InfoCard
       title="Recommendations"
-      subheader={`Cheaper routing within each agent's boundaries, replayed over the last ${RECOMMENDATION_DAYS} days and scaled to 30`}
+      subheader={`Cheaper routing within each agent's boundaries, replayed over the last ${RECOMMENDATION_DAYS} days and scaled to a month`}
     >
       {loading && <Progress />}
       {error && (

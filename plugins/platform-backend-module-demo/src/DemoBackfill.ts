@@ -1,5 +1,12 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { entityRefName, PlatformEvent } from '@cellport/plugin-platform-common';
+import {
+  AgentEntity,
+  CellEntity,
+  DEFAULT_SLOS,
+  entityRefName,
+  PlatformEvent,
+  SloObjective,
+} from '@cellport/plugin-platform-common';
 import {
   cellRoutingState,
   PlatformHistoryConnection,
@@ -18,6 +25,21 @@ export interface BackfillResult {
   events: number;
   stored: number;
   duplicates: number;
+}
+
+/** The strictest availability target of the agent's objectives and its cell's (or their defaults). */
+function strictestAvailability(
+  agent: AgentEntity,
+  cell: CellEntity | undefined,
+): number | undefined {
+  const objectives: SloObjective[] = [
+    ...(agent.spec.slos ?? DEFAULT_SLOS),
+    ...(cell ? cell.spec.slos ?? DEFAULT_SLOS : []),
+  ];
+  const targets = objectives
+    .filter(objective => objective.indicator === 'availability')
+    .map(objective => objective.target);
+  return targets.length > 0 ? Math.max(...targets) : undefined;
 }
 
 /**
@@ -48,13 +70,14 @@ export class DemoBackfill {
     };
     const cells = new Map<
       string,
-      { state: CompiledState; outageFrom: number }
+      { entity: CellEntity; state: CompiledState; outageFrom: number }
     >();
     for (const cell of entities.cells) {
       const outageHours = Number(
         cell.metadata.annotations?.[DEMO_OUTAGE_ANNOTATION] ?? 0,
       );
       cells.set(cell.metadata.name, {
+        entity: cell,
         state: cellRoutingState(cell.metadata.name, entities).state,
         outageFrom: to - outageHours * HOUR_MS,
       });
@@ -63,12 +86,10 @@ export class DemoBackfill {
       for (const agent of entities.agents) {
         const cell = cells.get(entityRefName(agent.spec.cell));
         batch.push(
-          ...demoRequestsFor(
-            agent,
-            cell?.state,
-            hour,
-            cell !== undefined && hour >= cell.outageFrom,
-          ),
+          ...demoRequestsFor(agent, cell?.state, hour, {
+            outage: cell !== undefined && hour >= cell.outageFrom,
+            availabilityTarget: strictestAvailability(agent, cell?.entity),
+          }),
         );
         if (batch.length >= BATCH_SIZE) await flush();
       }

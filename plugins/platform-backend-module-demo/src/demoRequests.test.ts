@@ -5,19 +5,24 @@ import {
 } from '@cellport/plugin-platform-common';
 import { cellRoutingState } from '@cellport/plugin-platform-node';
 import { testPlatformEntities } from './__testUtils__/testPlatformEntities';
-import { demoRequestsFor } from './demoRequests';
+import { demoRequestsFor, peakRequestsPerHour } from './demoRequests';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const entities = testPlatformEntities();
 
 /** An hour of the agent's demo traffic under its cell's routing state. */
-const requestsOf = (agent: AgentEntity, hour: number, outage = false) =>
+const requestsOf = (
+  agent: AgentEntity,
+  hour: number,
+  outage = false,
+  availabilityTarget?: number,
+) =>
   demoRequestsFor(
     agent,
     cellRoutingState(entityRefName(agent.spec.cell), entities).state,
     hour,
-    outage,
+    { outage, availabilityTarget },
   );
 
 describe('demoRequestsFor', () => {
@@ -61,6 +66,33 @@ describe('demoRequestsFor', () => {
       e => e.type === 'usage' && e.gatewayOverheadMs > 200,
     ).length;
     expect(slowOverhead / usage.length).toBeLessThan(0.05);
+  });
+
+  it("sizes an agent's traffic for its strictest availability objective: one bad request never exhausts a 99.99% budget", () => {
+    const start = Date.UTC(2026, 10, 20);
+    const perDay = (availabilityTarget?: number) => {
+      let usage = 0;
+      for (let hour = start; hour < start + 2 * DAY_MS; hour += HOUR_MS) {
+        usage += requestsOf(
+          entities.agents[0],
+          hour,
+          false,
+          availabilityTarget,
+        ).filter(e => e.type === 'usage').length;
+      }
+      return usage / 2;
+    };
+    // A 30-day window of this traffic leaves a 99.99% objective a budget of 10 requests or
+    // more (about 3,300 requests a day), where the old fixed rate left it a quarter of one.
+    const strict = perDay(0.9999);
+    expect(strict * 30 * (1 - 0.9999)).toBeGreaterThanOrEqual(10);
+    expect(strict * 30 * (1 - 0.9999)).toBeLessThan(15);
+    // Looser objectives keep the smaller floor.
+    expect(perDay(0.99)).toBeLessThan(400);
+    expect(perDay()).toBe(perDay(0.99));
+    expect(peakRequestsPerHour(0.9999)).toBeGreaterThan(
+      peakRequestsPerHour(0.9995),
+    );
   });
 
   it('fails a quarter of requests in the hours of an outage injected on purpose', () => {

@@ -17,11 +17,25 @@ import {
 } from '@cellport/router';
 
 const HOUR_MS = 3_600_000;
-/** Requests per agent per hour at the daily peak; nights see a fifth of it. */
-const PEAK_REQUESTS_PER_HOUR = 24;
+/** The fewest requests an agent gets per hour at the daily peak; nights see a fifth of it. */
+const MIN_PEAK_REQUESTS_PER_HOUR = 24;
+/**
+ * Each agent gets traffic enough that the strictest availability objective it is held to has
+ * an error budget of at least this many requests in 30 days: one bad request must not exhaust
+ * a 99.99% objective, and a few must not either.
+ */
+const MIN_BUDGET_REQUESTS_PER_30_DAYS = 10;
+const HOURS_PER_30_DAYS = 720;
+/** The mean of the diurnal curve below over a day (its peak is 1): 0.2 + 0.8 / π. */
+const MEAN_DIURNAL = 0.2 + 0.8 / Math.PI;
 const BASE_FAILURE_RATE = 0.00003;
 const INCIDENT_HOUR_CHANCE = 1 / 400;
+/**
+ * The failure rate of an incident hour under a 99.9% objective; a stricter objective's
+ * platform has smaller incidents, in proportion, so that one spends part of its budget.
+ */
 const INCIDENT_FAILURE_RATE = 0.03;
+const INCIDENT_REFERENCE_ERROR_RATE = 0.001;
 /**
  * A Cell annotated with this many hours gets an outage on purpose at the end of its history
  * (a quarter of its requests fail), so the alerting views have something true to show.
@@ -59,6 +73,30 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
+/** How one agent's demo traffic is shaped. */
+export interface DemoTrafficOptions {
+  /** The hour ends in the cell's outage on purpose: a quarter of the requests fail. */
+  outage?: boolean;
+  /**
+   * The strictest availability target the agent is held to (its own objectives and its
+   * cell's): its traffic is sized so that this target's error budget is meaningful.
+   */
+  availabilityTarget?: number;
+}
+
+/** Requests per hour at the daily peak for an agent held to `availabilityTarget`. */
+export function peakRequestsPerHour(availabilityTarget?: number): number {
+  if (availabilityTarget === undefined || availabilityTarget >= 1) {
+    return MIN_PEAK_REQUESTS_PER_HOUR;
+  }
+  const perThirtyDays =
+    MIN_BUDGET_REQUESTS_PER_30_DAYS / (1 - availabilityTarget);
+  return Math.max(
+    MIN_PEAK_REQUESTS_PER_HOUR,
+    Math.ceil(perThirtyDays / HOURS_PER_30_DAYS / MEAN_DIURNAL),
+  );
+}
+
 /**
  * One hour of an agent's traffic: a diurnal rate, ~4% fallbacks, and failures and latencies
  * shaped like a healthy platform's, so that SLOs (99.9–99.99%) spend some of their error
@@ -72,7 +110,7 @@ export function demoRequestsFor(
   agent: AgentEntity,
   state: CompiledState | undefined,
   hourStart: number,
-  outage = false,
+  { outage = false, availabilityTarget }: DemoTrafficOptions = {},
 ): PlatformEvent[] {
   const name = agent.metadata.name;
   const cell = entityRefName(agent.spec.cell);
@@ -85,10 +123,16 @@ export function demoRequestsFor(
   const diurnal =
     0.2 + 0.8 * Math.max(0, Math.sin(((hourOfDay - 6) / 24) * 2 * Math.PI));
   const count = Math.round(
-    PEAK_REQUESTS_PER_HOUR * diurnal * (0.7 + 0.6 * rand()),
+    peakRequestsPerHour(availabilityTarget) * diurnal * (0.7 + 0.6 * rand()),
   );
   const incident = rand() < INCIDENT_HOUR_CHANCE;
-  let failureRate = incident ? INCIDENT_FAILURE_RATE : BASE_FAILURE_RATE;
+  const incidentFailureRate =
+    INCIDENT_FAILURE_RATE *
+    Math.min(
+      1,
+      (1 - (availabilityTarget ?? 0)) / INCIDENT_REFERENCE_ERROR_RATE,
+    );
+  let failureRate = incident ? incidentFailureRate : BASE_FAILURE_RATE;
   if (outage) failureRate = OUTAGE_FAILURE_RATE;
   let breakerShare = incident ? INCIDENT_BREAKER_SHARE : 0;
   if (outage) breakerShare = OUTAGE_BREAKER_SHARE;

@@ -257,3 +257,50 @@ describe('FakeKubernetesApiServer server-side apply', () => {
     expect(stored.spec.ipFamilies).toEqual(['IPv6']);
   });
 });
+
+describe('FakeKubernetesApiServer requests as clients send them', () => {
+  const server = new FakeKubernetesApiServer();
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+
+  const namespace = (name: string) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { team: 'x' } },
+  });
+
+  it('takes an apply whose media type has parameters, and stores nothing on a dry run', async () => {
+    const response = await fetch(
+      `${server.url}/api/v1/namespaces/dry?fieldManager=cellport&force=false&dryRun=All`,
+      {
+        method: 'PATCH',
+        headers: {
+          'Content-Type': 'application/apply-patch+yaml; charset=utf-8',
+        },
+        body: JSON.stringify(namespace('dry')),
+      },
+    );
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as any).metadata.labels).toEqual({
+      team: 'x',
+      'kubernetes.io/metadata.name': 'dry',
+    });
+    expect(server.get('v1', 'Namespace', undefined, 'dry')).toBeUndefined();
+  });
+
+  it('pages a list by limit and continue', async () => {
+    for (const name of ['a', 'b', 'c']) server.put(namespace(name));
+    const page = async (query: string) =>
+      (await (
+        await fetch(
+          `${server.url}/api/v1/namespaces?labelSelector=team%3Dx&${query}`,
+        )
+      ).json()) as any;
+    const first = await page('limit=2');
+    expect(first.items.map((i: any) => i.metadata.name)).toEqual(['a', 'b']);
+    const second = await page(`limit=2&continue=${first.metadata.continue}`);
+    expect(second.items.map((i: any) => i.metadata.name)).toEqual(['c']);
+    expect(second.metadata.continue).toBeUndefined();
+    expect((await page('continue=not-a-token')).code).toBe(400);
+  });
+});

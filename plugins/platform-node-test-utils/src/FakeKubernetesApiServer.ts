@@ -61,13 +61,21 @@ class HttpError extends Error {
 
 /**
  * A Kubernetes API server in one process, for tests of what talks to clusters (the deploy
- * driver, Backstage's Kubernetes plugin). It implements the paths they use, with the API's
- * shapes and status codes: discovery (`/api`, `/api/v1`, `/apis`, `/apis/<group>/<version>`),
- * GET of an object, list in a namespace or in all namespaces with a label selector (items
- * without apiVersion and kind, as the API returns them), server-side apply (`PATCH` with
- * `application/apply-patch+yaml`, a field manager, field ownership and 409 conflicts unless
- * `force=true`; `dryRun=All` answers the merged object and stores nothing), and DELETE (a
- * Namespace takes its objects with it).
+ * driver, through `@kubernetes/client-node`, and Backstage's Kubernetes plugin). It
+ * implements the paths they use, with the API's shapes and status codes: discovery (`/api`,
+ * `/api/v1`, `/apis`, `/apis/<group>/<version>`, which KubernetesObjectApi reads to find a
+ * kind's plural), GET of an object, list in a namespace or in all namespaces with a label
+ * selector, `limit` and `continue` (items without apiVersion and kind, as the API returns
+ * them), server-side apply (`PATCH` with `application/apply-patch+yaml`, a `fieldManager`,
+ * field ownership and 409 conflicts unless `force=true`; `dryRun=All` answers the merged object
+ * and stores nothing), and DELETE (a Namespace takes its objects with it).
+ *
+ * Simplified: an apply body must be JSON (JSON is YAML, and client-node sends JSON; a real API
+ * server also reads YAML); answers are always JSON whatever `Accept` asks; `fieldSelector`,
+ * `propagationPolicy` and `gracePeriodSeconds` are ignored (a delete is immediate, with no
+ * finalizers or garbage collector beyond a Namespace's objects); a `continue` token is an
+ * offset into the list as it is now, not a consistent snapshot; there is no validation of
+ * fields against a schema, so an unknown field is stored rather than refused.
  *
  * Apply merges lists as the API server does where the deploy driver applies them: containers,
  * volumes, a container's ports, env and volume mounts, and a Service's ports are merged item by
@@ -435,10 +443,7 @@ export class FakeKubernetesApiServer {
     if (!name) {
       if (method !== 'GET')
         throw new HttpError(405, 'MethodNotAllowed', 'method not allowed');
-      return [
-        200,
-        this.listObjects(type, namespace, request.query.labelSelector),
-      ];
+      return [200, this.listObjects(type, namespace, request.query)];
     }
     if (type.namespaced && namespace === undefined) {
       throw new HttpError(
@@ -472,11 +477,11 @@ export class FakeKubernetesApiServer {
   private listObjects(
     type: ResourceType,
     namespace: string | undefined,
-    selector: string | undefined,
+    query: Record<string, string>,
   ) {
     let matches: (labels: Record<string, string> | undefined) => boolean;
     try {
-      matches = parseLabelSelector(selector ?? '');
+      matches = parseLabelSelector(query.labelSelector ?? '');
     } catch (error) {
       throw new HttpError(400, 'BadRequest', (error as Error).message);
     }
@@ -489,11 +494,17 @@ export class FakeKubernetesApiServer {
           matches(s.object.metadata.labels),
       )
       .map(({ object: { apiVersion: _a, kind: _k, ...item } }) => item);
+    const page = listPage(items.length, query);
     return {
       kind: `${type.kind}List`,
       apiVersion: apiVersionOf(type),
-      metadata: { resourceVersion: String(this.resourceVersion) },
-      items,
+      metadata: {
+        resourceVersion: String(this.resourceVersion),
+        ...(page.next !== undefined
+          ? { continue: continueToken(page.next) }
+          : {}),
+      },
+      items: items.slice(page.start, page.end),
     };
   }
 
@@ -503,7 +514,9 @@ export class FakeKubernetesApiServer {
     name: string,
     request: RecordedRequest,
   ): [number, unknown] {
-    if (request.contentType !== 'application/apply-patch+yaml') {
+    // A media type may carry parameters (`; charset=utf-8`).
+    const mediaType = request.contentType?.split(';')[0].trim();
+    if (mediaType !== 'application/apply-patch+yaml') {
       throw new HttpError(
         415,
         'UnsupportedMediaType',
@@ -842,6 +855,35 @@ function notFound(type: ResourceType, name: string) {
       kind: type.plural,
     },
   );
+}
+
+/**
+ * The slice of a list that `limit` and `continue` ask for, and where the next page starts.
+ * Simplified: a page is an offset into the list as it is now, not a consistent snapshot.
+ */
+function listPage(
+  total: number,
+  query: Record<string, string>,
+): { start: number; end: number; next?: number } {
+  let start = 0;
+  if (query.continue) {
+    start = Number(Buffer.from(query.continue, 'base64url').toString('utf8'));
+    if (!Number.isInteger(start) || start < 0) {
+      throw new HttpError(
+        400,
+        'BadRequest',
+        'the continue parameter is not a token this server gave',
+      );
+    }
+  }
+  const limit = query.limit ? Number(query.limit) : 0;
+  if (!(limit > 0) || start + limit >= total) return { start, end: total };
+  return { start, end: start + limit, next: start + limit };
+}
+
+/** An opaque continue token, as the API server gives one. */
+function continueToken(offset: number): string {
+  return Buffer.from(String(offset)).toString('base64url');
 }
 
 function resourceList(groupVersion: string, types: ResourceType[]) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { GatewayError } from '../http/GatewayError';
 import type {
   CompiledAgent,
@@ -6,9 +6,12 @@ import type {
   CompiledTenant,
 } from '../state/CompiledState';
 
-/** The SHA-256 hex digest under which a key is stored; the key itself is never kept. */
+/**
+ * The SHA-256 hex digest under which a key is stored; the key itself is never kept. One-shot
+ * `hash`: every request pays this, and it makes no Hash object.
+ */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** Who is calling: the tenant a key belongs to, and its agent when the key is an agent's. */

@@ -1,19 +1,28 @@
 import Redis from 'ioredis';
 import { once } from 'node:events';
 import { limitKeys, monthOf, NANO } from './Limiter';
+import { RefundQueue } from './RefundQueue';
 import { ClaimOutcome, CounterClaim, WindowedLimiter } from './WindowedLimiter';
 
 /**
- * `claimFits` and check-and-add in one script, so replicas sharing the Redis cannot both pass
- * a check that only one of them fits. KEYS are the counters; ARGV holds four values per
- * counter: amount, limit, TTL in ms, and 1 when the first claim of a window always fits.
- * Returns the failed counter's 1-based index (0 when every amount was added) followed by each
- * checked counter's value before the request.
+ * The tenant's held-back refunds, then `claimFits` and check-and-add, in one script, so
+ * replicas sharing the Redis cannot both pass a check that only one of them fits. ARGV[1] is
+ * the number n of claimed counters: KEYS[1..n] are those, KEYS[n+1..] the refunded ones.
+ * ARGV holds four values per claimed counter (amount, limit, TTL in ms, and 1 when the first
+ * claim of a window always fits), then one delta per refunded counter, applied first and only
+ * to counters that still exist. Returns the failed counter's 1-based index (0 when every
+ * amount was added) followed by each checked counter's value before the request.
  */
 const CLAIM_SCRIPT = `
+local n = tonumber(ARGV[1])
+for i = n + 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('INCRBY', KEYS[i], ARGV[1 + 4 * n + i - n])
+  end
+end
 local reply = {0}
-for i = 1, #KEYS do
-  local at = (i - 1) * 4
+for i = 1, n do
+  local at = 1 + (i - 1) * 4
   local current = tonumber(redis.call('GET', KEYS[i]) or '0')
   reply[i + 1] = current
   if current + tonumber(ARGV[at + 1]) > tonumber(ARGV[at + 2])
@@ -22,8 +31,8 @@ for i = 1, #KEYS do
     return reply
   end
 end
-for i = 1, #KEYS do
-  local at = (i - 1) * 4
+for i = 1, n do
+  local at = 1 + (i - 1) * 4
   redis.call('INCRBY', KEYS[i], ARGV[at + 1])
   redis.call('PEXPIRE', KEYS[i], ARGV[at + 3])
 end
@@ -52,6 +61,12 @@ type ScriptedRedis = Redis & {
 export const REDIS_COMMAND_TIMEOUT_MS = 1000;
 
 /**
+ * The longest a refund waits for its tenant's next claim before it is sent on its own: what
+ * other replicas may see of a counter that is higher than it will be.
+ */
+export const REFUND_DELAY_MS = 20;
+
+/**
  * Reconnection: exponential from 50 ms to 1 s, with jitter so that replicas do not reconnect
  * in lockstep. ioredis keeps reconnecting for as long as the limiter lives.
  */
@@ -70,13 +85,16 @@ function reconnectDelayMs(attempt: number): number {
  * after REDIS_COMMAND_TIMEOUT_MS. Each such failure becomes a 503 `limits_unavailable`, and the
  * client reconnects by itself. Only before the very first connection do commands wait for it,
  * as long as one command may take, so a freshly started gateway does not refuse its first
- * requests.
+ * requests. Refunds held back (`RefundQueue`) that a failed command carried are not resent:
+ * their counters stay higher than spent, which refuses sooner, never later.
  */
 export class RedisLimiter extends WindowedLimiter {
   private readonly redis: ScriptedRedis;
 
   private lastErrorAt = 0;
   private connectedOnce = false;
+  private readonly refunds = new RefundQueue();
+  private refundTimer?: NodeJS.Timeout;
 
   /**
    * @param onError - told about connection errors, at most once every 30 s (ioredis reports
@@ -104,18 +122,21 @@ export class RedisLimiter extends WindowedLimiter {
     redis.on('ready', () => {
       this.connectedOnce = true;
     });
-    redis.on('error', (error: Error) => {
+    this.reportError = (error: Error) => {
       const now = Date.now();
       if (now - this.lastErrorAt >= 30_000) {
         this.lastErrorAt = now;
         onError(error);
       }
-    });
+    };
+    redis.on('error', this.reportError);
     // No fixed number of keys: a request claims four to six counters, the count goes first.
     redis.defineCommand('cellportClaim', { lua: CLAIM_SCRIPT });
     redis.defineCommand('cellportCorrect', { lua: CORRECT_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
+
+  private readonly reportError: (error: Error) => void;
 
   /** Waits (bounded) for the first connection; afterwards returns at once, connected or not. */
   private async firstConnection(): Promise<void> {
@@ -125,11 +146,17 @@ export class RedisLimiter extends WindowedLimiter {
     }).catch(() => undefined);
   }
 
-  protected async claim(claims: CounterClaim[]): Promise<ClaimOutcome> {
-    const args: Array<string | number> = [claims.length];
+  protected async claim(
+    claims: CounterClaim[],
+    _nowMs: number,
+    tenant: string,
+  ): Promise<ClaimOutcome> {
+    const refunds = this.refunds.take(tenant);
+    const args: Array<string | number> = [claims.length + refunds.keys.length];
     for (const claim of claims) {
       args.push(claim.key);
     }
+    args.push(...refunds.keys, claims.length);
     for (const claim of claims) {
       args.push(
         claim.amount,
@@ -138,17 +165,53 @@ export class RedisLimiter extends WindowedLimiter {
         claim.firstFits ? 1 : 0,
       );
     }
+    args.push(...refunds.deltas);
     await this.firstConnection();
     const [failed, ...before] = await this.redis.cellportClaim(...args);
     return { failed: failed - 1, before };
   }
 
-  protected async correct(keys: string[], deltas: number[]): Promise<void> {
+  /**
+   * Refunds wait for the tenant's next claim, at most REFUND_DELAY_MS; a charge beyond the
+   * reservation (an upstream that ignored `max_tokens`) counts at once, so the tenant is
+   * refused from the next request on.
+   */
+  protected async correct(
+    keys: string[],
+    deltas: number[],
+    tenant: string,
+  ): Promise<void> {
+    if (deltas.every(delta => delta < 0)) {
+      this.refunds.add(tenant, keys, deltas);
+      this.refundTimer ??= setTimeout(() => {
+        this.refundTimer = undefined;
+        this.sendRefunds().catch(this.reportError);
+      }, REFUND_DELAY_MS).unref();
+      return;
+    }
     await this.firstConnection();
     await this.redis.cellportCorrect(keys.length, ...keys, ...deltas);
   }
 
+  /** Sends every held-back refund, one command per tenant. */
+  private async sendRefunds(): Promise<void> {
+    clearTimeout(this.refundTimer);
+    this.refundTimer = undefined;
+    const pending = this.refunds.takeAll();
+    if (pending.length === 0) return;
+    await this.firstConnection();
+    await Promise.all(
+      pending
+        .filter(({ keys }) => keys.length > 0)
+        .map(({ keys, deltas }) =>
+          this.redis.cellportCorrect(keys.length, ...keys, ...deltas),
+        ),
+    );
+  }
+
   protected async read(keys: string[]): Promise<number[]> {
+    // What this replica gave back is part of what it reads.
+    await this.sendRefunds();
     await this.firstConnection();
     const values = await this.redis.mget(...keys);
     return values.map(value => Number(value ?? 0));
@@ -157,11 +220,13 @@ export class RedisLimiter extends WindowedLimiter {
   /** What the tenant has spent (settled plus reserved) this month, in US dollars. */
   async spentUsd(tenant: string, nowMs: number): Promise<number> {
     const key = limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget;
+    await this.sendRefunds();
     await this.firstConnection();
     return Number((await this.redis.get(key)) ?? 0) / NANO;
   }
 
   async close(): Promise<void> {
+    await this.sendRefunds().catch(this.reportError);
     await this.redis.quit().catch(() => undefined);
   }
 }

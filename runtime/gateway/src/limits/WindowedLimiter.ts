@@ -143,18 +143,25 @@ export abstract class WindowedLimiter implements Limiter {
   /**
    * Checks every claim in order and, only if all have room (`claimFits`), adds every amount;
    * atomically, so concurrent requests (of any replica sharing the store) cannot all pass.
-   * `nowMs` is the request's clock, for backends that expire counters themselves.
+   * `nowMs` is the request's clock, for backends that expire counters themselves; every
+   * counter claimed is `tenant`'s.
    */
   protected abstract claim(
     claims: CounterClaim[],
     nowMs: number,
+    tenant: string,
   ): Promise<ClaimOutcome>;
 
   /**
    * Adds each delta to its counter if the counter still exists: an expired window has nothing
-   * left to correct, and re-creating it would count into a window that is over.
+   * left to correct, and re-creating it would count into a window that is over. Every
+   * counter is `tenant`'s.
    */
-  protected abstract correct(keys: string[], deltas: number[]): Promise<void>;
+  protected abstract correct(
+    keys: string[],
+    deltas: number[],
+    tenant: string,
+  ): Promise<void>;
 
   /** Each counter's value, 0 for one that does not exist (or has expired). */
   protected abstract read(keys: string[], nowMs: number): Promise<number[]>;
@@ -185,7 +192,11 @@ export abstract class WindowedLimiter implements Limiter {
     const month = monthOf(request.nowMs);
     const cost = toNano(request.costUsd);
     const plan = planClaims(request, minute, month, cost);
-    const { failed, before } = await this.claim(plan.claims, request.nowMs);
+    const { failed, before } = await this.claim(
+      plan.claims,
+      request.nowMs,
+      request.tenant,
+    );
     const spent = before[plan.tenantBudgetAt];
     if (spent !== undefined) {
       this.hints.set(request.tenant, month, failed < 0 ? spent + cost : spent);
@@ -229,7 +240,7 @@ export abstract class WindowedLimiter implements Limiter {
       }
     }
     if (keys.length > 0) {
-      await this.correct(keys, deltas);
+      await this.correct(keys, deltas, reservation.tenant);
     }
     this.hints.add(reservation.tenant, reservation.month, costDelta);
   }

@@ -1,0 +1,88 @@
+import Redis from 'ioredis';
+import { eventually } from '../__testUtils__/fixtures';
+import type { LimitRequest } from './Limiter';
+import { RedisLimiter } from './RedisLimiter';
+
+// Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+const REDIS_URL =
+  process.env.CELLPORT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+
+/** Two replicas of a cell, sharing one Redis. */
+describe('RedisLimiter between replicas', () => {
+  const tenant = `refunds-${Math.random().toString(36).slice(2, 10)}`;
+  const now = Date.parse('2026-11-23T10:00:00Z');
+  const request = (costUsd: number): LimitRequest => ({
+    tenant,
+    limits: { requestsPerMinute: 1000, tokensPerMinute: 1_000_000 },
+    tenantBudgetUsd: 1,
+    tokens: 100,
+    costUsd,
+    nowMs: now,
+  });
+  let a: RedisLimiter;
+  let b: RedisLimiter;
+
+  beforeEach(async () => {
+    const probe = new Redis(REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
+    try {
+      await probe.connect();
+    } catch (error) {
+      throw new Error(
+        `this test needs Redis at ${REDIS_URL} (set CELLPORT_TEST_REDIS_URL): ${
+          (error as Error).message
+        }`,
+      );
+    } finally {
+      probe.disconnect();
+    }
+    a = new RedisLimiter(REDIS_URL);
+    b = new RedisLimiter(REDIS_URL);
+  });
+  afterEach(async () => {
+    await Promise.all([a.close(), b.close()]);
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`cellport:{${tenant}}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('gives a refund back to every replica without another request, and charges an overspend at once', async () => {
+    const first = await a.reserve(request(0.6));
+    if (!first.ok) throw new Error('the first reservation must fit');
+    expect(await b.reserve(request(0.6))).toMatchObject({
+      ok: false,
+      reason: 'budget-exhausted',
+    });
+
+    // Most of the reservation comes back; replica A sends nothing more, yet B sees it.
+    await a.settle(first.reservation, { tokens: 50, costUsd: 0.1 });
+    expect((await a.monthSpendUsd([tenant], now))[0]).toBeCloseTo(0.1, 9);
+    await eventually(async () => (await b.reserve(request(0.6))).ok);
+    expect((await b.monthSpendUsd([tenant], now))[0]).toBeCloseTo(0.7, 9);
+
+    // An upstream that ignored max_tokens: the overspend counts before settle resolves, so the
+    // other replica refuses the very next request.
+    const small = await a.reserve(request(0.01));
+    if (!small.ok) throw new Error('a small reservation must fit');
+    await a.settle(small.reservation, { tokens: 5000, costUsd: 0.5 });
+    expect(await b.reserve(request(0.01))).toMatchObject({
+      ok: false,
+      reason: 'budget-exhausted',
+    });
+    expect((await b.monthSpendUsd([tenant], now))[0]).toBeCloseTo(1.2, 9);
+  });
+
+  it('sends held refunds before it closes', async () => {
+    const first = await a.reserve(request(0.9));
+    if (!first.ok) throw new Error('the reservation must fit');
+    await a.settle(first.reservation, { tokens: 0, costUsd: 0 });
+    await a.close();
+    expect((await b.monthSpendUsd([tenant], now))[0]).toBe(0);
+    a = new RedisLimiter(REDIS_URL);
+  });
+});

@@ -70,6 +70,14 @@ test('a guest opens Cells, then a cell and an agent', async ({ page }) => {
   await expect(configuration).toContainText(
     'gateway-availability: 99.99% (30d)',
   );
+  // The Relations card draws the platform's relations (the tenant the cell hosts), not only
+  // its owner.
+  const relations = page
+    .getByRole('article')
+    .filter({ has: page.getByRole('heading', { name: 'Relations' }) });
+  await expect(relations).toContainText('hosts / hostedBy');
+  await expect(relations).toContainText('Meridian Bank');
+  await expect(relations).toContainText('ownerOf / ownedBy');
   await shot(page, 'cell');
 
   await page.goto('/catalog/default/agent/fraud-triage');

@@ -66,6 +66,37 @@ test('from a model profile, an SRE replays an outage of it on a cell that routes
     .textContent();
   expect(Number(replayed!.replace(/\D/g, ''))).toBeGreaterThan(0);
   await shot(page, 'model-profile-what-if');
+
+  // A route the outage changed opens beside what the replay made of it: the profile that
+  // served then, dropped under the change.
+  await page
+    .getByRole('table', { name: 'Changed routes' })
+    .getByRole('row')
+    .filter({ has: page.getByRole('button'), hasText: /the change$/ })
+    .first()
+    .getByRole('button')
+    .click();
+  const happened = page.getByRole('region', { name: 'As it happened' });
+  await expect(
+    happened.getByRole('table', { name: 'Decision', exact: true }),
+  ).toContainText('Chosen route');
+  const proposed = page.getByRole('region', {
+    name: 'Under the proposed change',
+  });
+  await expect(
+    proposed
+      .getByRole('table', { name: 'Candidates under the proposed change' })
+      .getByRole('row')
+      .filter({ hasText: 'azure-gpt-4o-eu' })
+      .first(),
+  ).toContainText('dropped');
+  await expect(
+    proposed.getByRole('table', {
+      name: 'Under the proposed change',
+      exact: true,
+    }),
+  ).toContainText('Why it differsthe change');
+  await shot(page, 'replay-side-by-side');
 });
 
 test("an SRE reads a cell's recommendations and the link that proposes one for review", async ({

@@ -4,7 +4,10 @@ import {
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import notificationsPlugin from '@backstage/plugin-notifications-backend';
+import signalsPlugin from '@backstage/plugin-signals-backend';
 import { CellEntity, cellEntitySchema } from '@cellport/plugin-platform-common';
 import { SimulatorServer } from '@cellport/simulator';
 import fs from 'node:fs';
@@ -30,6 +33,25 @@ const API_KEY = 'cp-e2e-alerts-0001';
 const WEBHOOK_TOKEN = 'alertmanager-e2e-token';
 /** A bound on each wait, generous for a loaded machine; nothing asserts how long a step took. */
 const DEADLINE_MS = 120_000;
+
+const ON_CALL = 'user:default/olga.oncall';
+
+/** The cell's owning group and its one member: who the page reaches. */
+const ON_CALL_TEAM: Entity[] = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: 'platform-sre' },
+    spec: { type: 'team', children: [] },
+    relations: [{ type: 'hasMember', targetRef: ON_CALL }],
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: { name: 'olga.oncall' },
+    spec: {},
+  },
+];
 
 /** The test cell as the renderer reads it: the catalog entity, validated with its defaults. */
 function testCell(): CellEntity {
@@ -84,10 +106,16 @@ describe('an outage, end to end', () => {
     const started = await startTestBackend({
       features: [
         platformPlugin,
+        notificationsPlugin,
+        signalsPlugin,
         mockServices.database.factory({ knex }),
-        catalogServiceMock.factory({ entities: TEST_ENTITIES }),
+        catalogServiceMock.factory({
+          entities: [...TEST_ENTITIES, ...ON_CALL_TEAM],
+        }),
+        mockServices.permissions.factory(),
         mockServices.rootConfig.factory({
           data: {
+            app: { baseUrl: 'http://localhost:3000' },
             platform: {
               reconciler: { enabled: false },
               alerts: { webhookToken: WEBHOOK_TOKEN },
@@ -116,7 +144,7 @@ describe('an outage, end to end', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('pages: the alert fires in Prometheus, reaches Alertmanager and shows in the portal until resolved', async () => {
+  it('pages: the alert fires in Prometheus, reaches Alertmanager, shows in the portal and notifies the owners until resolved', async () => {
     const prometheus = stack!.prometheusUrl;
     const alertmanager = stack!.alertmanagerUrl;
     const portal = `http://127.0.0.1:${backend!.port}/api/platform`;
@@ -145,6 +173,16 @@ describe('an outage, end to end', () => {
           a.labels.alertname === PAGE_ALERT &&
           a.labels.slo === SLO &&
           a.state === 'firing',
+      );
+    };
+    /** The page as the on-call member of the cell's owning group sees it in Backstage. */
+    const pageNotifications = async () => {
+      const { notifications } = await getJson(
+        `http://127.0.0.1:${backend!.port}/api/notifications/notifications`,
+        { Authorization: mockCredentials.user.header(ON_CALL) },
+      );
+      return (notifications as any[]).filter(n =>
+        n.payload.topic?.includes(CELL),
       );
     };
     const errorRatio5m = async () => {
@@ -253,6 +291,23 @@ describe('an outage, end to end', () => {
       expect(inPortal.summary).toContain(
         'error budget of gateway-availability',
       );
+      // The owning group of the cell gets one P0 notification for the incident.
+      const [paged] = await pollUntil(
+        async () => {
+          const found = await pageNotifications();
+          return found.length > 0 ? found : undefined;
+        },
+        {
+          deadlineMs: DEADLINE_MS,
+          describe: () =>
+            `${ON_CALL} never received a notification of the page`,
+        },
+      );
+      expect(paged.payload).toMatchObject({
+        title: `P0 firing: ${inPortal.summary}`,
+        severity: 'critical',
+        link: inPortal.dashboard,
+      });
 
       // Alertmanager resolves what Prometheus no longer sends, and says so to the portal.
       await stack!.stopPrometheus();
@@ -273,6 +328,29 @@ describe('an outage, end to end', () => {
         },
       );
       expect(resolved.startsAt).toBe(inPortal.startsAt);
+      // The resolution replaces the firing notification rather than adding a second one.
+      let seen: any[] = [];
+      const afterResolution = await pollUntil(
+        async () => {
+          seen = await pageNotifications();
+          return seen.some(n => n.payload.title.startsWith('Resolved: '))
+            ? seen
+            : undefined;
+        },
+        {
+          deadlineMs: DEADLINE_MS,
+          describe: () =>
+            `${ON_CALL}'s notification never said the page resolved: ${JSON.stringify(
+              seen.map(n => n.payload.title),
+            )}`,
+        },
+      );
+      expect(afterResolution).toHaveLength(1);
+      expect(afterResolution[0].id).toBe(paged.id);
+      expect(afterResolution[0].payload).toMatchObject({
+        title: `Resolved: ${inPortal.summary}`,
+        severity: 'low',
+      });
       expect(Date.parse(resolved.endsAt)).toBeGreaterThan(
         Date.parse(resolved.startsAt),
       );

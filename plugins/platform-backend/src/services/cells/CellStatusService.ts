@@ -6,19 +6,15 @@ import {
   platformCostReadPermission,
   platformRuntimeReadPermission,
   platformSloReadPermission,
-  SloAlertState,
-  SloState,
-  worstSloState,
 } from '@cellport/plugin-platform-common';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
 import { Clock } from '../clock';
 import { ReconcilerService } from '../reconciler/ReconcilerService';
 import { COST_COLUMNS, RollupStore } from '../rollups/RollupStore';
 import { SloService } from '../slo/SloService';
+import { cellSloSummary } from './cellSloSummary';
 import { GpuSpendLedger, sum } from '../cost/GpuSpendLedger';
 import { TimeRange } from '../rollups/timeRanges';
-
-const SEVERITY: Record<SloAlertState, number> = { ok: 0, ticket: 1, page: 2 };
 
 /**
  * What the caller may read: each part is the tenants it is restricted to (undefined for all),
@@ -126,28 +122,15 @@ export class CellStatusService {
             : this.deps.slo.report(
                 { kind: 'cell', name: cell },
                 { tenants: access.slo },
+                // The other runtime services' states too, where Prometheus is configured.
+                { services: true, budgetSeries: false },
               ),
           access.runtime
             ? this.runtime(cell)
             : Promise.reject(notAllowed(platformRuntimeReadPermission)),
         ]);
         if (slo.status === 'fulfilled') {
-          const objectives = slo.value.objectives;
-          row.sloState = worstSloState(
-            objectives.map(o => o.state as SloState),
-          );
-          if (objectives.length) {
-            row.alertState = objectives
-              .map(o => o.alertState as SloAlertState)
-              .reduce((worst, s) =>
-                SEVERITY[s] > SEVERITY[worst] ? s : worst,
-              );
-          }
-          const left = objectives
-            .filter(o => o.totalEvents > 0)
-            .map(o => o.errorBudget.remainingFraction)
-            .filter((f): f is number => typeof f === 'number');
-          if (left.length) row.errorBudgetRemaining = Math.min(...left);
+          Object.assign(row, cellSloSummary(slo.value));
         } else errors.push(`SLOs: ${describe(slo.reason)}`);
         if (runtime.status === 'fulfilled') row.runtime = runtime.value;
         else errors.push(`runtime: ${describe(runtime.reason)}`);

@@ -145,7 +145,11 @@ export class DeployService {
       return this.record(target, {
         ...base,
         result: 'refused',
-        message: `The availability error budget of cell "${target.cell}" is exhausted; changes wait until it recovers, or give an override reason`,
+        message: `The availability error budget of cell "${
+          target.cell
+        }" is exhausted; changes wait until it recovers, or give an override reason${
+          budget.message ? `. ${budget.message}` : ''
+        }`,
         errorBudgets: budget.budgets,
         objects: notAttempted(),
       });
@@ -173,7 +177,10 @@ export class DeployService {
     const response = await this.record(target, {
       ...base,
       result: failure ? 'failed' : 'applied',
-      ...(failure?.message ? { message: failure.message } : {}),
+      // An objective the gate could not read is said with the result, not hidden.
+      ...(failure?.message || budget.message
+        ? { message: failure?.message ?? budget.message }
+        : {}),
       errorBudgets: budget.budgets,
       objects,
     });

@@ -6,19 +6,23 @@ export interface PrometheusSample {
   value: number;
 }
 
+/** One element of a range vector: the series' value at each step (epoch ms). */
+export interface PrometheusSeries {
+  labels: Record<string, string>;
+  values: Array<[timeMs: number, value: number]>;
+}
+
 /**
- * Instant queries against Prometheus' HTTP API (`POST /api/v1/query`). POST, so that a query
- * over every objective of a cell is not bounded by a URL's length.
+ * Instant and range queries against Prometheus' HTTP API (`POST /api/v1/query` and
+ * `/api/v1/query_range`). POST, so that a query over every objective of a cell is not bounded
+ * by a URL's length. Every request is bounded by the client's timeout, on both sides.
  */
 export class PrometheusQueryClient {
-  private readonly endpoint: URL;
+  private readonly base: string;
 
   constructor(readonly baseUrl: string, private readonly timeoutMs: number) {
     // A base URL with a path (a proxy's /prometheus/) keeps it: resolve against a trailing slash.
-    this.endpoint = new URL(
-      'api/v1/query',
-      baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
-    );
+    this.base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   }
 
   /** The vector `query` evaluates to at `timeMs`; throws PrometheusUnavailableError. */
@@ -26,16 +30,62 @@ export class PrometheusQueryClient {
     query: string,
     timeMs: number,
   ): Promise<PrometheusSample[]> {
+    const result = await this.post(
+      'api/v1/query',
+      { query, time: (timeMs / 1000).toFixed(3) },
+      'vector',
+    );
+    return (result as Array<{ metric: any; value: [number, string] }>).map(
+      sample => ({
+        labels: sample.metric ?? {},
+        value: Number(sample.value[1]),
+      }),
+    );
+  }
+
+  /**
+   * The series `query` evaluates to at `startMs`, `startMs + stepSeconds`, … up to `endMs`;
+   * throws PrometheusUnavailableError.
+   */
+  async rangeQuery(
+    query: string,
+    range: { startMs: number; endMs: number; stepSeconds: number },
+  ): Promise<PrometheusSeries[]> {
+    const result = await this.post(
+      'api/v1/query_range',
+      {
+        query,
+        start: (range.startMs / 1000).toFixed(3),
+        end: (range.endMs / 1000).toFixed(3),
+        step: String(range.stepSeconds),
+      },
+      'matrix',
+    );
+    return (result as Array<{ metric: any; values: [number, string][] }>).map(
+      series => ({
+        labels: series.metric ?? {},
+        values: series.values.map(
+          ([seconds, value]) =>
+            [Math.round(seconds * 1000), Number(value)] as [number, number],
+        ),
+      }),
+    );
+  }
+
+  private async post(
+    path: string,
+    params: Record<string, string>,
+    resultType: 'vector' | 'matrix',
+  ): Promise<unknown[]> {
     const seconds = this.timeoutMs / 1000;
     let body: any;
     let status: number;
     try {
-      const response = await fetch(this.endpoint, {
+      const response = await fetch(new URL(path, this.base), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
-          query,
-          time: (timeMs / 1000).toFixed(3),
+          ...params,
           // Prometheus gives up on its side too, so it does not keep computing for nobody.
           // Plain seconds: its durations ("10s") take no fractions, its floats do.
           timeout: String(seconds),
@@ -76,17 +126,12 @@ export class PrometheusQueryClient {
         }`,
       );
     }
-    if (body.data?.resultType !== 'vector') {
+    if (body.data?.resultType !== resultType) {
       throw new PrometheusUnavailableError(
         'query-failed',
-        `Prometheus at ${this.baseUrl} answered a ${body.data?.resultType} where the SLI query yields a vector`,
+        `Prometheus at ${this.baseUrl} answered a ${body.data?.resultType} where the SLI query yields a ${resultType}`,
       );
     }
-    return (
-      body.data.result as Array<{ metric: any; value: [number, string] }>
-    ).map(sample => ({
-      labels: sample.metric ?? {},
-      value: Number(sample.value[1]),
-    }));
+    return body.data.result;
   }
 }

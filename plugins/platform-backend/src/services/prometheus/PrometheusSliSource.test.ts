@@ -15,7 +15,7 @@ import {
 import { closedPort } from '../../__testUtils__/closedPort';
 import { ManualClock } from '../clock';
 import { PrometheusQueryClient } from './PrometheusQueryClient';
-import { PrometheusSliSource } from './PrometheusSliSource';
+import { BURN_DOWN_POINTS, PrometheusSliSource } from './PrometheusSliSource';
 import { PrometheusUnavailableError } from './PrometheusUnavailableError';
 
 // Backfilling a month of samples and starting Prometheus take a while on a loaded machine.
@@ -205,6 +205,62 @@ describe('PrometheusSliSource, against a real Prometheus', () => {
         alertState: 'ok',
       });
     }
+  });
+
+  it("draws each budget's course over its window, in BURN_DOWN_POINTS steps ending now", async () => {
+    const [memory, tools, policy] = await source.evaluate(
+      [
+        slo('memory-service-availability'),
+        slo('tool-gateway-availability'),
+        slo('policy-engine-availability'),
+      ],
+      CELL,
+      { budgetSeries: true },
+    );
+    const stepMs = (28 * DAY) / BURN_DOWN_POINTS;
+    for (const status of [memory, tools, policy]) {
+      const series = status.budgetSeries!;
+      expect(series).toHaveLength(BURN_DOWN_POINTS);
+      expect(series[0].timestamp).toBe(
+        new Date(NOW - 28 * DAY + stepMs).toISOString(),
+      );
+      expect(series.at(-1)!.timestamp).toBe(status.windowEnd);
+    }
+
+    // Twice the allowed failures all month: the budget drains evenly, to -100% at the end.
+    memory.budgetSeries!.forEach((point, k) => {
+      expect(point.remainingFraction).toBeCloseTo(1 - (2 * (k + 1)) / 100, 2);
+      expect(point.consumedFraction).toBeCloseTo(
+        1 - point.remainingFraction,
+        9,
+      );
+    });
+    // Its last point is the budget the card states, step sums and window alike.
+    expect(memory.budgetSeries!.at(-1)!.remainingFraction).toBeCloseTo(
+      memory.errorBudget.remainingFraction!,
+      2,
+    );
+
+    // Untouched for four weeks, then the last ten minutes' outage spends it in the last step.
+    const tail = tools.budgetSeries!.at(-1)!;
+    expect(tools.budgetSeries!.at(-2)!.remainingFraction).toBe(1);
+    expect(tail.remainingFraction).toBeCloseTo(
+      tools.errorBudget.remainingFraction!,
+      2,
+    );
+    expect(tail.remainingFraction).toBeLessThan(0.9);
+
+    // No series: a flat, untouched budget, not an error.
+    expect(policy.budgetSeries!.every(p => p.remainingFraction === 1)).toBe(
+      true,
+    );
+
+    // Without the option (the cell list, the deploy gate): no range query, no series.
+    const [plain] = await source.evaluate(
+      [slo('memory-service-availability')],
+      CELL,
+    );
+    expect(plain.budgetSeries).toBeUndefined();
   });
 
   it("reads the gateway's objectives from its counters, leaving out unauthenticated refusals", async () => {

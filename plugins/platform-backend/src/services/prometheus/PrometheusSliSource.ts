@@ -1,9 +1,6 @@
 import { Config } from '@backstage/config';
 import {
-  PromSelector,
-  renderPromSelector,
   ServiceSlo,
-  sliCounters,
   sloState,
   SloStatus,
 } from '@cellport/plugin-platform-common';
@@ -14,47 +11,20 @@ import {
   BurnWindow,
   evaluateAlerts,
 } from '../slo/burnRates';
+import { burnDown, BurnDownStep } from '../slo/burnDown';
 import { budgetOf } from '../slo/SloEngine';
 import { PrometheusQueryClient } from './PrometheusQueryClient';
+import { combinedSliQuery, countOf, PART_LABEL } from './sliQueries';
 
 const DAY_MS = 24 * 60 * 60_000;
 const SLO_WINDOW_MS = { '28d': 28 * DAY_MS, '30d': 30 * DAY_MS } as const;
 const DEFAULT_TIMEOUT_SECONDS = 10;
-/** The label each part of a combined query is tagged with: `<objective index>:good|total`. */
-const PART_LABEL = 'cellport_sli';
+/** Points of a burn-down chart: enough for its course, few enough for one cheap range query. */
+export const BURN_DOWN_POINTS = 100;
 
 interface GoodTotal {
   good: number;
   total: number;
-}
-
-/** `sum(increase(selector[window]))`: events counted over the window. */
-const increase = (selector: PromSelector, window: string) =>
-  `sum(increase(${renderPromSelector(selector)}[${window}]))`;
-
-/**
- * The PromQL of an objective's good and total events over `window`. Every selector comes from
- * `sliCounters`, which parses the spec's selectors (plain series selectors, validated by the
- * catalog) and renders them back with the cell's matcher: no spec text reaches the query
- * unparsed, so a spec cannot inject PromQL.
- */
-function goodAndTotalQueries(slo: ServiceSlo, cell: string, window: string) {
-  const { good, total } = sliCounters(slo, cell);
-  let goodQuery: string;
-  if ('selector' in good) {
-    goodQuery = increase(good.selector, window);
-  } else {
-    // A threshold between two bucket bounds: linear between them, as the recording rules do.
-    const upper = increase(good.upper, window);
-    const fraction = Number(good.fraction.toFixed(6));
-    goodQuery = good.lower
-      ? `(${increase(good.lower, window)} + (${upper} - ${increase(
-          good.lower,
-          window,
-        )}) * ${fraction})`
-      : `(${upper} * ${fraction})`;
-  }
-  return { good: goodQuery, total: increase(total, window) };
 }
 
 /**
@@ -113,13 +83,29 @@ export class PrometheusSliSource {
   /**
    * The status of each objective in one cell, in order. Throws PrometheusUnavailableError when
    * Prometheus cannot be read. One query per window (the SLO windows and the five burn-rate
-   * windows) carries every objective's good and total counts, tagged apart.
+   * windows) carries every objective's good and total counts, tagged apart; with
+   * `budgetSeries` (the cards'; the cell list and the deploy gate need only the state), one
+   * range query per SLO window adds each objective's burn-down, as the engine's cards have.
    */
-  async evaluate(slos: ServiceSlo[], cell: string): Promise<SloStatus[]> {
+  async evaluate(
+    slos: ServiceSlo[],
+    cell: string,
+    options: { budgetSeries?: boolean } = {},
+  ): Promise<SloStatus[]> {
     if (slos.length === 0) return [];
     const now = this.clock.now();
     const burnWindows = Object.keys(BURN_WINDOWS) as BurnWindow[];
-    const windows = [...new Set([...slos.map(s => s.window), ...burnWindows])];
+    const sloWindows = [...new Set(slos.map(s => s.window))];
+    const windows = [...new Set([...sloWindows, ...burnWindows])];
+    const stepReads = options.budgetSeries
+      ? sloWindows.map(async window => {
+          const of = slos.filter(s => s.window === window);
+          const steps = await this.burnDownStepsOver(of, cell, window, now);
+          return of.map((slo, i) => [slo, steps[i]] as const);
+        })
+      : [];
+    // A failed read fails the evaluation once, through the awaits below; not as unhandled too.
+    stepReads.forEach(read => read.catch(() => undefined));
     const counts = new Map(
       await Promise.all(
         windows.map(
@@ -128,6 +114,7 @@ export class PrometheusSliSource {
         ),
       ),
     );
+    const stepsOf = new Map((await Promise.all(stepReads)).flat());
     return slos.map((slo, i) => {
       const window = counts.get(slo.window)![i];
       const burnRates = Object.fromEntries(
@@ -165,6 +152,9 @@ export class PrometheusSliSource {
           remainingFraction: errorBudget.remainingFraction,
           alertState: state,
         }),
+        ...(stepsOf.has(slo)
+          ? { budgetSeries: burnDown(slo, window.total, stepsOf.get(slo)!) }
+          : {}),
       };
     });
   }
@@ -176,27 +166,55 @@ export class PrometheusSliSource {
     window: string,
     now: number,
   ): Promise<GoodTotal[]> {
-    const tag = (query: string, part: string) =>
-      `label_replace(${query}, "${PART_LABEL}", "${part}", "", "")`;
-    const query = slos
-      .flatMap((slo, i) => {
-        const { good, total } = goodAndTotalQueries(slo, cell, window);
-        return [tag(good, `${i}:good`), tag(total, `${i}:total`)];
-      })
-      .join(' or ');
-    const samples = await this.client.instantQuery(query, now);
+    const samples = await this.client.instantQuery(
+      combinedSliQuery(slos, cell, window),
+      now,
+    );
     const value = new Map(
       samples.map(s => [s.labels[PART_LABEL], s.value] as const),
     );
-    const read = (part: string) => {
-      const v = value.get(part);
-      // No series: no event counted (a service without traffic yet, or all bad for `good`).
-      return v === undefined || !Number.isFinite(v) ? 0 : Math.max(0, v);
-    };
-    return slos.map((_, i) => {
-      const total = read(`${i}:total`);
-      // Series extrapolate apart, so good may come out a hair above total: cap it.
-      return { total, good: Math.min(read(`${i}:good`), total) };
-    });
+    return slos.map((_, i) => capped(part => value.get(part), i));
   }
+
+  /**
+   * Good and total events of each objective (all of one SLO `window`) in BURN_DOWN_POINTS
+   * steps ending at `now`: one range query, each step counting its own stretch (`increase`
+   * over the step), for the engine's `burnDown` to add up against the window's total.
+   */
+  private async burnDownStepsOver(
+    slos: ServiceSlo[],
+    cell: string,
+    window: ServiceSlo['window'],
+    now: number,
+  ): Promise<BurnDownStep[][]> {
+    const windowMs = SLO_WINDOW_MS[window];
+    const stepSeconds = Math.ceil(windowMs / BURN_DOWN_POINTS / 1000);
+    const stepMs = stepSeconds * 1000;
+    const series = await this.client.rangeQuery(
+      combinedSliQuery(slos, cell, `${stepSeconds}s`),
+      { startMs: now - windowMs + stepMs, endMs: now, stepSeconds },
+    );
+    const byPart = new Map(
+      series.map(s => [s.labels[PART_LABEL], new Map(s.values)] as const),
+    );
+    const ends = Array.from(
+      { length: Math.floor(windowMs / stepMs) },
+      (_, k) => now - windowMs + (k + 1) * stepMs,
+    );
+    return slos.map((_, i) =>
+      ends.map(endMs => ({
+        endMs,
+        ...capped(part => byPart.get(part)?.get(endMs), i),
+      })),
+    );
+  }
+}
+
+/** Objective `i`'s counts from tagged parts; series extrapolate apart, so good is capped. */
+function capped(
+  valueOf: (part: string) => number | undefined,
+  i: number,
+): GoodTotal {
+  const total = countOf(valueOf(`${i}:total`));
+  return { total, good: Math.min(countOf(valueOf(`${i}:good`)), total) };
 }

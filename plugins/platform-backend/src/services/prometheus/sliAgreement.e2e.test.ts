@@ -32,7 +32,7 @@ import {
 import { platformPlugin } from '../../plugin';
 import { ManualClock } from '../clock';
 import { PrometheusQueryClient } from './PrometheusQueryClient';
-import { PrometheusSliSource } from './PrometheusSliSource';
+import { BURN_DOWN_POINTS, PrometheusSliSource } from './PrometheusSliSource';
 
 // Four real peers start here (simulator, gateway, portal backend, Prometheus).
 jest.setTimeout(300_000);
@@ -305,6 +305,13 @@ describe("the gateway's availability SLI, from the portal's events and from Prom
     );
     expect(memory.sliUnavailable).toBeUndefined();
     expect(memory.status).toMatchObject({ state: 'no data', sli: null });
+    // Its card's burn-down comes along, read with one range query: an untouched budget.
+    expect(memory.status.budgetSeries).toHaveLength(BURN_DOWN_POINTS);
+    expect(memory.status.budgetSeries.at(-1)).toEqual({
+      timestamp: memory.status.windowEnd,
+      consumedFraction: 0,
+      remainingFraction: 1,
+    });
     expect(
       report.services.find((s: any) => s.objective.name === availability.name),
     ).toMatchObject({ sliSource: 'events', status: fromEvents });

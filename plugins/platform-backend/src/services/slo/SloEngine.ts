@@ -30,6 +30,7 @@ import {
   BurnWindow,
   evaluateAlerts,
 } from './burnRates';
+import { burnDown } from './burnDown';
 
 const METRIC_HISTOGRAMS: Record<LatencyMetric, HistogramMetric> = {
   'gateway-overhead': 'overhead',
@@ -56,7 +57,6 @@ function sumSince(points: SummaryPoint[], from: number): TrafficSummary {
  * untouched budget, 0 when it is spent and negative when overspent.
  */
 type ErrorBudget = Required<ApiSloStatus['errorBudget']>;
-type ErrorBudgetPoint = NonNullable<ApiSloStatus['budgetSeries']>[number];
 
 /**
  * Where one SLO stands: the API's `SloStatus` (openapi.yaml) with what the document leaves
@@ -229,10 +229,14 @@ export class SloEngine {
           remainingFraction: errorBudget.remainingFraction,
           alertState: state,
         }),
+        // Days are read from the day rollups, so the first day of the window counts whole.
         budgetSeries: burnDown(
           objective,
-          window,
-          await seriesReads.get(windowMs)!,
+          window.total,
+          (await seriesReads.get(windowMs)!).map(day => ({
+            endMs: day.bucket! + DAY_MS,
+            ...goodAndTotal(objective, day.summary),
+          })),
         ),
       });
     }
@@ -250,28 +254,4 @@ function latencyOf(objective: SloObjective, summary: TrafficSummary) {
     p95: percentile(histogram, 0.95),
     p99: percentile(histogram, 0.99),
   };
-}
-
-/**
- * The budget spent by the end of each day, as a share of the budget the whole window allows
- * at its current traffic. Days are read from the day rollups, so the first day of the window
- * counts whole.
- */
-function burnDown(
-  objective: SloObjective,
-  window: GoodTotal,
-  days: Awaited<ReturnType<RollupStore['series']>>,
-): ErrorBudgetPoint[] {
-  const allowed = (1 - objective.target) * window.total;
-  let consumed = 0;
-  return days.map(point => {
-    const { good, total } = goodAndTotal(objective, point.summary);
-    consumed += total - good;
-    const consumedFraction = allowed > 0 ? consumed / allowed : 0;
-    return {
-      timestamp: new Date(point.bucket! + DAY_MS).toISOString(),
-      consumedFraction,
-      remainingFraction: 1 - consumedFraction,
-    };
-  });
 }

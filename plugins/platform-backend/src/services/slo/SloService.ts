@@ -47,14 +47,15 @@ export class SloService {
   }
 
   /**
-   * The scope's SLO report. With `services` (the API's; not the deploy gate's or the cell
-   * list's, which need only `objectives`), a cell's report adds every runtime service's
-   * objectives, those whose SLIs live in Prometheus read from it.
+   * The scope's SLO report. With `services`, a cell's report adds every runtime service's
+   * objectives, those whose SLIs live in Prometheus read from it, with each budget's course
+   * for the cards unless `budgetSeries` is false (the deploy gate and the Cells list need
+   * only where each objective stands).
    */
   async report(
     scope: SloScope,
     restrictTo?: { tenants?: string[] },
-    options: { services?: boolean } = {},
+    options: { services?: boolean; budgetSeries?: boolean } = {},
   ): Promise<SloReport> {
     const entity = await this.entity(scope);
     const declared: SloObjective[] | undefined =
@@ -78,6 +79,7 @@ export class SloService {
         eventStatuses: evaluated,
         prometheus: this.prometheus,
         restrictTo,
+        budgetSeries: options.budgetSeries ?? true,
       }),
     };
   }

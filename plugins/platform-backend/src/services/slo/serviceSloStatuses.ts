@@ -26,6 +26,8 @@ export async function serviceSloStatuses(options: {
   eventStatuses: SloStatus[];
   prometheus?: PrometheusSliSource;
   restrictTo?: { tenants?: string[] };
+  /** Each Prometheus objective's burn-down, for the cards; not for a state alone. */
+  budgetSeries?: boolean;
 }): Promise<ServiceSloStatus[]> {
   const { cell, eventStatuses, prometheus, restrictTo } = options;
   const slos = cellServiceSlos(cell);
@@ -55,6 +57,7 @@ export async function serviceSloStatuses(options: {
       const read = await prometheus.evaluate(
         fromPrometheus,
         cell.metadata.name,
+        { budgetSeries: options.budgetSeries },
       );
       fromPrometheus.forEach((slo, i) => statuses.set(slo.name, read[i]));
     } catch (error) {

@@ -77,7 +77,10 @@ const columns: TableColumn<CellRow>[] = [
     title: 'SLO state',
     field: 'sloState',
     render: row => (
-      <span title="The worst alert state of the cell's SLOs">
+      <span
+        title="The worst alert state of the cell's SLOs"
+        style={{ whiteSpace: 'nowrap' }}
+      >
         <SloStateChip
           state={row.summary?.sloState}
           alertState={row.summary?.alertState}

@@ -227,7 +227,8 @@ describe('ReplayPanel', () => {
       ),
     ).toBeInTheDocument();
 
-    // A changed route opens the decision drawer on that decision.
+    // A changed route opens the decision drawer on that decision, beside what the replay
+    // made of it.
     const changed = screen.getByRole('table', { name: 'Changed routes' });
     expect(row(changed, 'req-000042-rd')).toBe(
       'req-000042-rd2026-11-20 10:15:00checkout-assistantazure-gpt-4o-euazure-gpt-4o-mini-euazure-gpt-4o-mini-eu #1; azure-gpt-4o-eu #2; llama-3-1-70b-eu: allowlistthe change',
@@ -241,6 +242,30 @@ describe('ReplayPanel', () => {
     expect(
       await screen.findByRole('region', { name: 'Routing decision' }),
     ).toBeInTheDocument();
+    expect(
+      await screen.findByRole('region', { name: 'As it happened' }),
+    ).toBeInTheDocument();
+    const replayed = screen.getByRole('region', {
+      name: 'Under the proposed change',
+    });
+    const facts = within(replayed).getByRole('table', {
+      name: 'Under the proposed change',
+    });
+    expect(row(facts, 'Chosen route')).toBe('Chosen routeazure-gpt-4o-mini-eu');
+    expect(row(facts, 'As it happened')).toBe('As it happenedazure-gpt-4o-eu');
+    expect(row(facts, 'Cost of the recorded tokens')).toBe(
+      'Cost of the recorded tokens$0.0007 ($0.01 as it happened)',
+    );
+    expect(row(facts, 'Why it differs')).toBe('Why it differsthe change');
+    const candidates = within(replayed).getByRole('table', {
+      name: 'Candidates under the proposed change',
+    });
+    expect(row(candidates, 'llama-3-1-70b-eu')).toBe(
+      'llama-3-1-70b-eudroppedallowlist—',
+    );
+    expect(row(candidates, 'azure-gpt-4o-mini-eu')).toBe(
+      'azure-gpt-4o-mini-eukept—0',
+    );
   });
 
   it('proposes a profile down, new prices and a narrower allowlist, by name', async () => {

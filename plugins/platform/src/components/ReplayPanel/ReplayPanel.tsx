@@ -5,8 +5,9 @@ import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
 import { useEffect, useState } from 'react';
-import { platformApiRef, ReplayJob } from '../../api';
+import { platformApiRef, ReplayChangedRoute, ReplayJob } from '../../api';
 import { DecisionDrawer } from '../DecisionDrawer';
+import { ReplayedRouteDetails } from './ReplayedRouteDetails';
 import { formatCount, formatShortTime } from '../format';
 import { PlatformErrorPanel } from '../PlatformErrorPanel';
 import { useTimeRange } from '../TimeRangePicker';
@@ -48,7 +49,7 @@ export function ReplayPanel(props: {
   });
   const [job, setJob] = useState<ReplayJob>();
   const [error, setError] = useState<Error>();
-  const [openDecision, setOpenDecision] = useState<string>();
+  const [openRoute, setOpenRoute] = useState<ReplayChangedRoute>();
   const proposal = toProposedChange(draft);
   const running = job?.state === 'running';
 
@@ -151,14 +152,17 @@ export function ReplayPanel(props: {
         </Box>
       )}
       {job?.state === 'done' && job.result && (
-        <ReplayResultView
-          result={job.result}
-          onOpenDecision={setOpenDecision}
-        />
+        <ReplayResultView result={job.result} onOpenRoute={setOpenRoute} />
       )}
       <DecisionDrawer
-        id={openDecision}
-        onClose={() => setOpenDecision(undefined)}
+        id={openRoute?.decisionId}
+        onClose={() => setOpenRoute(undefined)}
+        beside={
+          openRoute && {
+            title: 'Under the proposed change',
+            content: <ReplayedRouteDetails route={openRoute} />,
+          }
+        }
       />
     </InfoCard>
   );

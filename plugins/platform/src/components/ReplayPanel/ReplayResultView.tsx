@@ -8,6 +8,7 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { ReactNode } from 'react';
 import type { ReplayChangedRoute, ReplayResult } from '../../api';
+import { candidatesLine, REPLAY_CAUSES, routeLabel } from './replayLabels';
 import { FactsTable } from '../FactsTable';
 import {
   formatCount,
@@ -61,37 +62,10 @@ function Grid(props: {
   );
 }
 
-function routeLabel(route: ReplayChangedRoute, side: 'recorded' | 'proposed') {
-  if (side === 'recorded') return route.recorded ?? 'refused';
-  if (route.refusal) return `refused (${route.refusal.reason})`;
-  return route.proposed ?? 'refused';
-}
-
-/** The replay's candidates in one line, to read beside the recorded ones in the drawer. */
-function candidatesLine(route: ReplayChangedRoute): string {
-  return route.proposedCandidates
-    .map(c =>
-      c.kept
-        ? `${c.modelProfile} #${(c.rank ?? 0) + 1}`
-        : `${c.modelProfile}: ${c.dropReason ?? 'dropped'}`,
-    )
-    .join('; ');
-}
-
-const CAUSES: Record<ReplayChangedRoute['cause'], string> = {
-  change: 'the change',
-  'features-missing': 'features assumed',
-  breaker: 'a circuit was open then',
-  'state-changed': 'decided under another state',
-  budget: 'budget at the time',
-  'latency-or-load': 'latency or load then',
-  unroutable: 'no longer in the state',
-};
-
 /** A replay's result against what happened: every figure the panel answers with. */
 export function ReplayResultView(props: {
   result: ReplayResult;
-  onOpenDecision: (id: string) => void;
+  onOpenRoute: (route: ReplayChangedRoute) => void;
 }) {
   const { result } = props;
   const { cost, decisions, latency } = result;
@@ -187,7 +161,7 @@ export function ReplayResultView(props: {
           {formatCount(result.changedRoutes.count)} routes change (
           {formatCount(result.changedRoutes.byChange)} by the change,{' '}
           {formatCount(result.changedRoutes.regardless)} regardless of it). A
-          sample; open a decision to see what happened.
+          sample; open a decision to see it beside what the replay made of it.
         </Typography>
         <Grid
           label="Changed routes"
@@ -206,7 +180,7 @@ export function ReplayResultView(props: {
               <Link
                 key="decision"
                 component="button"
-                onClick={() => props.onOpenDecision(route.decisionId)}
+                onClick={() => props.onOpenRoute(route)}
               >
                 {route.decisionId}
               </Link>,
@@ -215,7 +189,7 @@ export function ReplayResultView(props: {
               routeLabel(route, 'recorded'),
               routeLabel(route, 'proposed'),
               candidatesLine(route),
-              CAUSES[route.cause],
+              REPLAY_CAUSES[route.cause],
             ],
           }))}
         />

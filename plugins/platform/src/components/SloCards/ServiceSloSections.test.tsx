@@ -32,7 +32,16 @@ const memoryAvailability = sloStatus({
       firing: true,
     },
   ],
-  budgetSeries: [],
+  // Prometheus' course: a hundredth of 28 days apart (6 h 43 min), spent in the last step.
+  budgetSeries: [
+    { at: '2026-11-05T09:36:00Z', remaining: 1 },
+    { at: '2026-11-05T16:19:12Z', remaining: 1 },
+    { at: '2026-11-05T23:02:24Z', remaining: -24 },
+  ].map(({ at, remaining }) => ({
+    timestamp: at,
+    remainingFraction: remaining,
+    consumedFraction: 1 - remaining,
+  })),
 });
 
 function entry(
@@ -107,6 +116,16 @@ describe('SloCards of every runtime service', () => {
     expect(
       within(memory).getByLabelText('memory-service-availability state'),
     ).toHaveTextContent(/^exhausted$/);
+    // The same burn-down chart as the gateway's card, its hours-apart points told apart.
+    const budgetChart = within(memory).getByRole('img', {
+      name: 'memory-service-availability error budget left over time',
+    });
+    expect(budgetChart).toHaveTextContent('Error budget left');
+    expect(budgetChart).toHaveTextContent('Budget spent');
+    // Each label has the time beside the date (in the reader's zone, whichever that is).
+    expect(budgetChart.textContent).toMatch(/left(\d\d-\d\d \d\d:\d\d){3}/);
+    expect(within(memory).getByText(/^Times in /)).toBeInTheDocument();
+    expect(budgetChart.querySelectorAll('.recharts-line-dot')).toHaveLength(3);
     // No routing decisions stand behind a Prometheus SLI: no link to them.
     expect(
       within(memory).queryByRole('link', { name: 'Requests that burned it' }),

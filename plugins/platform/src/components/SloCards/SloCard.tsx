@@ -19,6 +19,8 @@ import {
 } from '../format';
 import { AlertStateChip, SloStateChip } from '../StateChips';
 
+const DAY_MS = 24 * 3600_000;
+
 /** What an objective promises; a Prometheus latency objective names no gateway metric. */
 export function objectiveText({ objective }: Pick<SloStatus, 'objective'>) {
   const target = formatPercent(objective.target);
@@ -91,6 +93,12 @@ export function SloCard({
 }) {
   const name = slo.objective.name;
   const series = slo.budgetSeries ?? [];
+  // The engine's points end days; Prometheus' end hundredths of the window, some hours apart,
+  // which need the time beside the date to tell apart.
+  const subDaily =
+    series.length > 1 &&
+    Date.parse(series[1].timestamp) - Date.parse(series[0].timestamp) < DAY_MS;
+  const labelSpan = subDaily ? 2 * DAY_MS : Infinity;
   const decisions =
     sliSource === 'events' ? burnedDecisionsLink(slo) : undefined;
   return (
@@ -133,8 +141,8 @@ export function SloCard({
       {series.length > 1 && (
         <LineChart
           ariaLabel={`${name} error budget left over time`}
-          labels={series.map(p => bucketLabel(p.timestamp, Infinity))}
-          xCaption={`Days in ${readerTimeZone()}`}
+          labels={series.map(p => bucketLabel(p.timestamp, labelSpan))}
+          xCaption={`${subDaily ? 'Times' : 'Days'} in ${readerTimeZone()}`}
           series={[
             {
               name: 'Error budget left',

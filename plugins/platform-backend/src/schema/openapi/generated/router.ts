@@ -2274,12 +2274,15 @@ export const spec = {
           },
           budgetSeries: {
             type: 'array',
+            description:
+              "The error budget's course over the window (the cards' burn-down chart): at the end\nof each step, the budget spent since the window began, as a share of what the whole\nwindow allows at its current traffic. Steps are days for the portal's own engine and\na hundredth of the window (about 100 points, one range query) for an SLI read from\nPrometheus. Absent where only the state is needed.\n",
             items: {
               type: 'object',
               properties: {
                 timestamp: {
                   type: 'string',
                   format: 'date-time',
+                  description: 'The end of the step.',
                 },
                 consumedFraction: {
                   type: 'number',

@@ -274,7 +274,17 @@ export type SloStatus = {
    * `exhausted` when the budget is spent, `burning` while an alert fires, else `ok`.
    */
   state: SloState;
+  /**
+   * The error budget's course over the window (the cards' burn-down chart): at the end
+   * of each step, the budget spent since the window began, as a share of what the whole
+   * window allows at its current traffic. Steps are days for the portal's own engine and
+   * a hundredth of the window (about 100 points, one range query) for an SLI read from
+   * Prometheus. Absent where only the state is needed.
+   */
   budgetSeries?: Array<{
+    /**
+     * The end of the step.
+     */
     timestamp: string;
     consumedFraction: number;
     remainingFraction: number;

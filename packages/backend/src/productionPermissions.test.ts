@@ -413,6 +413,45 @@ describe('the self-service journeys under the production permission policy', () 
     expect((await rotate(tomas)).status).toBe(201);
   });
 
+  it('lets nobody outside the admin groups register a catalog location: a hand-written agent for another tenant never lands', async () => {
+    // Priya writes an Agent into Tomas's tenant, with a key of her own, and registers the file
+    // herself instead of running the template (whose plan step would refuse her).
+    const file = path.join(
+      repositories.path,
+      'priya-by-hand',
+      'catalog-info.yaml',
+    );
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(
+      file,
+      `apiVersion: cellport.dev/v1alpha1
+kind: Agent
+metadata:
+  name: borrowed-agent
+  annotations:
+    cellport.dev/api-keys: '[{"sha256":"${'a'.repeat(
+      64,
+    )}","prefix":"cp-borrow"}]'
+spec:
+  owner: group:default/northwind-commerce
+  tenant: northwind-retail
+  cell: eu-west-shared-1
+  modelProfiles: [azure-gpt-4o-mini-eu]
+`,
+    );
+    for (const user of [priya, tomas]) {
+      const registered = await request(backend.server)
+        .post('/api/catalog/locations')
+        .set(as(user))
+        .send({ type: 'file', target: file });
+      expect(registered.status).toBe(403);
+    }
+    const entity = await request(backend.server)
+      .get('/api/catalog/entities/by-name/agent/default/borrowed-agent')
+      .set(as(tomas));
+    expect(entity.status).toBe(404);
+  });
+
   it("lets each user register agents for their groups' tenants only", async () => {
     const own = await run(
       tomas,

@@ -187,17 +187,32 @@ describe('PlatformPermissionPolicy', () => {
       'group:default/northwind-commerce',
     ]);
     const loner = policyFor(production, ['user:default/ada']);
-    for (const permission of [
-      taskCreatePermission,
-      catalogLocationCreatePermission,
-    ]) {
-      expect((await member.handle({ permission }, user)).result).toBe(
-        AuthorizeResult.ALLOW,
-      );
-      expect((await loner.handle({ permission }, user)).result).toBe(
-        AuthorizeResult.DENY,
-      );
+    expect(
+      (await member.handle({ permission: taskCreatePermission }, user)).result,
+    ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      (await loner.handle({ permission: taskCreatePermission }, user)).result,
+    ).toBe(AuthorizeResult.DENY);
+    // A location a user registered could name any tenant and carry any key: only the admin
+    // groups register them; the templates do so as the scaffolder module.
+    for (const someone of [member, loner]) {
+      expect(
+        (
+          await someone.handle(
+            { permission: catalogLocationCreatePermission },
+            user,
+          )
+        ).result,
+      ).toBe(AuthorizeResult.DENY);
     }
+    const sre = policyFor(production, [
+      'user:default/ada',
+      'group:default/platform-sre',
+    ]);
+    expect(
+      (await sre.handle({ permission: catalogLocationCreatePermission }, user))
+        .result,
+    ).toBe(AuthorizeResult.ALLOW);
     expect(
       (await loner.handle({ permission: actionExecutePermission }, user))
         .result,

@@ -1,5 +1,4 @@
 import { parseEntityRef } from '@backstage/catalog-model';
-import { catalogLocationCreatePermission } from '@backstage/plugin-catalog-common/alpha';
 import {
   AuthorizeResult,
   isPermission,
@@ -36,10 +35,10 @@ export const SELF_SERVICE_ACTIONS = [
   'cellport:inference:render',
   'cellport:publish:local',
   'cellport:catalog:register-file',
+  'cellport:catalog:register-url',
   'cellport:runtime:reconcile',
   'publish:github',
   'publish:gitlab',
-  'catalog:register',
 ];
 
 /** The user is a member of at least one group (not only themselves). */
@@ -52,7 +51,10 @@ export function isGroupMember(ownershipEntityRefs: string[]): boolean {
 /**
  * What users outside the admin groups may do with the templates: everyone sees and cancels
  * only their own runs; a signed-in member of a group may also run the templates (and retry their
- * own runs) and register what they publish. Whose tenant, agent or cell a run may touch is not decided here
+ * own runs). Registering catalog locations stays with the admin groups: a file or repository a
+ * user registered could name any tenant and carry any key, so the templates register what they
+ * publish as the scaffolder module (`cellport:catalog:register-file`, `-url`), after their plan
+ * step allowed it. Whose tenant, agent or cell a run may touch is not decided here
  * but in the plan steps, against the tenant permissions (`platform.tenant.onboard` and the
  * others): it depends on catalog data (who owns the tenant, whose cell it is) that conditions on
  * `scaffolder.action.execute` cannot look up, as they only compare an input with a fixed value.
@@ -78,10 +80,6 @@ export function selfServiceDecision(
   }
   if (!user.groupMember) return undefined;
   if (isPermission(permission, taskCreatePermission)) {
-    return { result: AuthorizeResult.ALLOW };
-  }
-  // The templates register what they published with the initiator's credentials.
-  if (isPermission(permission, catalogLocationCreatePermission)) {
     return { result: AuthorizeResult.ALLOW };
   }
   if (isPermission(permission, actionExecutePermission)) {

@@ -9,6 +9,7 @@ import { createRenderAgentAction } from './actions/agent/renderAgent';
 import { createAgentApiKeyAction } from './actions/agent/createAgentApiKey';
 import { createProposeAgentChangeAction } from './actions/agent/proposeAgentChange';
 import { createRegisterLocalFileAction } from './actions/catalog/registerLocalFile';
+import { createRegisterRepositoryUrlAction } from './actions/catalog/registerRepositoryUrl';
 import { createPlanInferenceDeploymentAction } from './actions/inference/planInferenceDeployment';
 import { createRenderInferenceDeploymentAction } from './actions/inference/renderInferenceDeployment';
 import { createPublishLocalAction } from './actions/publish/publishLocal';
@@ -53,7 +54,8 @@ export const scaffolderModulePlatform = createBackendModule({
           createPlanInferenceDeploymentAction({ catalog }),
           createRenderInferenceDeploymentAction(),
           createPublishLocalAction({ config }),
-          createRegisterLocalFileAction({ config, catalog }),
+          createRegisterLocalFileAction({ config, catalog, auth }),
+          createRegisterRepositoryUrlAction({ config, catalog, auth }),
           createReconcileCellAction({ catalog, discovery, auth }),
         ];
         // The plan steps first refuse whoever may not act for the tenant or cell concerned.

@@ -90,9 +90,9 @@ describe('the inference-deployment template', () => {
       'cellport:publish:local',
       'cellport:catalog:register-file',
       'publish:github',
-      'catalog:register',
+      'cellport:catalog:register-url',
       'publish:gitlab',
-      'catalog:register',
+      'cellport:catalog:register-url',
     ]);
   });
 });
@@ -124,9 +124,9 @@ describe('the tenant-cell template', () => {
       'cellport:publish:local',
       'cellport:catalog:register-file',
       'publish:github',
-      'catalog:register',
+      'cellport:catalog:register-url',
       'publish:gitlab',
-      'catalog:register',
+      'cellport:catalog:register-url',
       'cellport:runtime:reconcile',
     ]);
   });
@@ -167,9 +167,9 @@ describe('the agent template', () => {
       'cellport:publish:local',
       'cellport:catalog:register-file',
       'publish:github',
-      'catalog:register',
+      'cellport:catalog:register-url',
       'publish:gitlab',
-      'catalog:register',
+      'cellport:catalog:register-url',
       'cellport:runtime:reconcile',
     ]);
   });
@@ -313,7 +313,7 @@ describe('every template', () => {
         },
         [`register-${host}`]: {
           if: on(host),
-          action: 'catalog:register',
+          action: 'cellport:catalog:register-url',
           input: {
             repoContentsUrl: `\${{ steps['publish-${host}'].output.repoContentsUrl }}`,
             catalogInfoPath: '/catalog-info.yaml',

@@ -1,4 +1,7 @@
-import { createMockDirectory } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import fs from 'node:fs';
@@ -39,7 +42,11 @@ describe('cellport:catalog:register-file examples', () => {
     const { publish, register } = await runExample(examples[0], {
       actions: [
         createPublishLocalAction({ config }),
-        createRegisterLocalFileAction({ config, catalog }),
+        createRegisterLocalFileAction({
+          config,
+          catalog,
+          auth: mockServices.auth(),
+        }),
       ],
       context: { workspacePath: path.join(root.path, 'workspace') },
     });

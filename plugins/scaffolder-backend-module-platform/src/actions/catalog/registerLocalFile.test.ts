@@ -1,3 +1,4 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
@@ -26,6 +27,7 @@ describe('cellport:catalog:register-file', () => {
       cellport: { scaffolder: { localRepositoriesDir: '/srv/repos' } },
     }),
     catalog,
+    auth: mockServices.auth({ pluginId: 'scaffolder' }),
   });
 
   async function register(catalogInfoPath: string, options: object = {}) {
@@ -38,11 +40,19 @@ describe('cellport:catalog:register-file', () => {
     return Object.fromEntries((ctx.output as jest.Mock).mock.calls);
   }
 
-  it('registers a file of a local repository', async () => {
+  it('registers a file of a local repository, as the scaffolder module rather than the user', async () => {
     const out = await register('/srv/repos/tenant-acme/catalog-info.yaml');
+    // Users outside the admin groups may not register locations themselves.
     expect(catalog.addLocation).toHaveBeenCalledWith(
       { type: 'file', target: '/srv/repos/tenant-acme/catalog-info.yaml' },
-      expect.anything(),
+      {
+        credentials: expect.objectContaining({
+          principal: expect.objectContaining({
+            type: 'service',
+            subject: 'plugin:scaffolder',
+          }),
+        }),
+      },
     );
     expect(out.entityRefs).toEqual(['tenant:default/acme']);
   });

@@ -1,4 +1,5 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { AuthService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError, isError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -10,10 +11,15 @@ import { examples } from './registerLocalFile.examples';
  * `cellport:catalog:register-file` registers a catalog file of a local repository (see
  * `cellport:publish:local`) as a `file` location. Registering the same file again returns the
  * existing location, so a retried run registers nothing twice.
+ *
+ * It registers as this backend module, not as the user who ran the template: users outside
+ * the admin groups may not register catalog locations themselves (any file they registered
+ * could name any tenant), so what reaches the catalog is what a template's plan step allowed.
  */
 export function createRegisterLocalFileAction(options: {
   config: Config;
   catalog: CatalogService;
+  auth: AuthService;
 }) {
   const baseDir = localRepositoriesDir(options.config);
   return createTemplateAction({
@@ -46,7 +52,7 @@ export function createRegisterLocalFileAction(options: {
         ctx.output('entityRefs', []);
         return;
       }
-      const credentials = await ctx.getInitiatorCredentials();
+      const credentials = await options.auth.getOwnServiceCredentials();
       const entityRefs = await ctx.checkpoint({
         key: `register-file-${target}`,
         fn: async () => {

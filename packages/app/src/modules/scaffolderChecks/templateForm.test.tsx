@@ -126,4 +126,57 @@ describe("the templates' review step", () => {
     expect(screen.getByText(label)).toBeInTheDocument();
     expect(screen.queryByText(gpu.default)).toBeNull();
   });
+
+  it('shows a yes-or-no answer in words, from a checkbox in the form', async () => {
+    const tenant = parse(
+      fs.readFileSync(
+        path.join(repoRoot, 'templates/tenant-cell/template.yaml'),
+        'utf8',
+      ),
+    );
+    const field = (name: string) =>
+      tenant.spec.parameters
+        .map((step: any) => step.properties?.[name])
+        .find(Boolean);
+    await renderInTestApp(
+      <Stepper
+        manifest={{
+          title: 'Plan',
+          steps: [
+            {
+              title: 'Tenant',
+              schema: {
+                properties: {
+                  residencyPinned: field('residencyPinned'),
+                  promptCache: field('promptCache'),
+                },
+              },
+            },
+          ],
+        }}
+        extensions={[]}
+        onCreate={jest.fn()}
+      />,
+    );
+    // Still one checkbox each in the form.
+    fireEvent.click(
+      screen.getByRole('checkbox', {
+        name: /Allow exact-match prompt caching/,
+      }),
+    );
+    expect(
+      screen.getByRole('checkbox', { name: /Pin data residency/ }),
+    ).not.toBeChecked();
+    fireEvent.click(screen.getByRole('button', { name: 'Review' }));
+    await screen.findByRole('button', { name: 'Create' });
+    expect(
+      screen.getByText(
+        'Yes, identical requests may be answered from the cache',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText("No, any region the tenant's models are in"),
+    ).toBeInTheDocument();
+    expect(document.body.textContent).not.toMatch(/✅|❌/);
+  });
 });

@@ -109,8 +109,33 @@ export function sliCounters(slo: ServiceSlo, cell: string): SliCounters {
   };
 }
 
-const rate = (selector: PromSelector, window: string) =>
-  `sum(rate(${renderPromSelector(selector)}[${window}]))`;
+/**
+ * PromQL for an objective's good and total events in one cell over `window`, summed with
+ * `over` (`rate` for ratios in rules, `increase` for counts). A latency threshold between two
+ * bucket bounds is interpolated linearly between them, in rules and reads alike.
+ */
+export function sliEventQueries(
+  slo: ServiceSlo,
+  cell: string,
+  window: string,
+  over: 'rate' | 'increase',
+): { good: string; total: string } {
+  const { good, total } = sliCounters(slo, cell);
+  const sum = (selector: PromSelector) =>
+    `sum(${over}(${renderPromSelector(selector)}[${window}]))`;
+  if ('selector' in good) {
+    return { good: sum(good.selector), total: sum(total) };
+  }
+  const lower = good.lower ? sum(good.lower) : undefined;
+  const upper = sum(good.upper);
+  const fraction = Number(good.fraction.toFixed(6));
+  return {
+    good: lower
+      ? `(${lower} + (${upper} - ${lower}) * ${fraction})`
+      : `(${upper} * ${fraction})`,
+    total: sum(total),
+  };
+}
 
 /**
  * PromQL for the share of bad events of an objective in one cell over `window` (`5m`, `3d`):
@@ -121,17 +146,6 @@ export function sliErrorRatioQuery(
   cell: string,
   window: string,
 ): string {
-  const { good, total } = sliCounters(slo, cell);
-  let goodRate: string;
-  if ('selector' in good) {
-    goodRate = rate(good.selector, window);
-  } else {
-    const lower = good.lower ? rate(good.lower, window) : undefined;
-    const upper = rate(good.upper, window);
-    const fraction = Number(good.fraction.toFixed(6));
-    goodRate = lower
-      ? `(${lower} + (${upper} - ${lower}) * ${fraction})`
-      : `(${upper} * ${fraction})`;
-  }
-  return `1 - (${goodRate} / ${rate(total, window)})`;
+  const { good, total } = sliEventQueries(slo, cell, window, 'rate');
+  return `1 - (${good} / ${total})`;
 }

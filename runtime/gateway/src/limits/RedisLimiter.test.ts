@@ -2,12 +2,10 @@ import Redis from 'ioredis';
 import { eventually } from '../__testUtils__/fixtures';
 import type { LimitRequest } from './Limiter';
 import { RedisLimiter } from './RedisLimiter';
+import { connectTestRedis, TEST_REDIS_URL } from '../__testUtils__/testRedis';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
-
-const REDIS_URL =
-  process.env.CELLPORT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 
 /** Two replicas of a cell, sharing one Redis. */
 describe('RedisLimiter between replicas', () => {
@@ -25,27 +23,13 @@ describe('RedisLimiter between replicas', () => {
   let b: RedisLimiter;
 
   beforeEach(async () => {
-    const probe = new Redis(REDIS_URL, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-    });
-    try {
-      await probe.connect();
-    } catch (error) {
-      throw new Error(
-        `this test needs Redis at ${REDIS_URL} (set CELLPORT_TEST_REDIS_URL): ${
-          (error as Error).message
-        }`,
-      );
-    } finally {
-      probe.disconnect();
-    }
-    a = new RedisLimiter(REDIS_URL);
-    b = new RedisLimiter(REDIS_URL);
+    (await connectTestRedis()).disconnect();
+    a = new RedisLimiter(TEST_REDIS_URL);
+    b = new RedisLimiter(TEST_REDIS_URL);
   });
   afterEach(async () => {
     await Promise.all([a.close(), b.close()]);
-    const redis = new Redis(REDIS_URL);
+    const redis = new Redis(TEST_REDIS_URL);
     const keys = await redis.keys(`cellport:{${tenant}}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
@@ -83,6 +67,6 @@ describe('RedisLimiter between replicas', () => {
     await a.settle(first.reservation, { tokens: 0, costUsd: 0 });
     await a.close();
     expect((await b.monthSpendUsd([tenant], now))[0]).toBe(0);
-    a = new RedisLimiter(REDIS_URL);
+    a = new RedisLimiter(TEST_REDIS_URL);
   });
 });

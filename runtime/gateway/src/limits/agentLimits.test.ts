@@ -18,12 +18,10 @@ import { InMemoryLimiter } from './InMemoryLimiter';
 import { promptTokenBound } from './promptTokenBound';
 import { RedisLimiter } from './RedisLimiter';
 import type { WindowedLimiter } from './WindowedLimiter';
+import { connectTestRedis, TEST_REDIS_URL } from '../__testUtils__/testRedis';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
-
-const REDIS_URL =
-  process.env.CELLPORT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 
 /** The test state with nw-assistant (northwind's agent) given its own rate limits. */
 function agentLimitedState(
@@ -49,7 +47,7 @@ const request = {
  */
 describe.each([
   ['in process', () => new InMemoryLimiter()],
-  ['Redis', () => new RedisLimiter(REDIS_URL)],
+  ['Redis', () => new RedisLimiter(TEST_REDIS_URL)],
 ])("an agent's own RPM and TPM (%s limiter)", (name, create) => {
   let simulator: SimulatorServer;
   let redis: Redis | undefined;
@@ -64,19 +62,7 @@ describe.each([
   beforeAll(async () => {
     simulator = await startSimulator();
     if (name !== 'Redis') return;
-    redis = new Redis(REDIS_URL, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-    });
-    try {
-      await redis.connect();
-    } catch (error) {
-      throw new Error(
-        `this test needs Redis at ${REDIS_URL} (set CELLPORT_TEST_REDIS_URL): ${
-          (error as Error).message
-        }`,
-      );
-    }
+    redis = await connectTestRedis();
   });
   afterAll(async () => {
     redis?.disconnect();

@@ -18,12 +18,10 @@ import type { Gateway } from '../createGateway';
 import { InMemoryLimiter } from './InMemoryLimiter';
 import type { Limiter } from './Limiter';
 import { RedisLimiter } from './RedisLimiter';
+import { TEST_REDIS_URL } from '../__testUtils__/testRedis';
 
 // Real servers and Redis: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
-
-const REDIS_URL =
-  process.env.CELLPORT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 
 /** Brightpath's `gpt-4o` is us-large: $2.50 / $10 per million input / output tokens. */
 const UPSTREAM_MODEL = 'us-large-model';
@@ -83,7 +81,7 @@ const STORES: Store[] = [
   {
     name: 'two replicas sharing Redis',
     replicas: 2,
-    limiter: () => new RedisLimiter(REDIS_URL),
+    limiter: () => new RedisLimiter(TEST_REDIS_URL),
   },
 ];
 
@@ -157,7 +155,7 @@ describe.each(STORES)('budgets hold for any input ($name)', store => {
   afterAll(async () => {
     if (store.replicas > 1) {
       // Only this suite's counters: other suites share the Redis.
-      const redis = new Redis(REDIS_URL);
+      const redis = new Redis(TEST_REDIS_URL);
       for (const tenant of tenants) {
         const keys = await redis.keys(`cellport:{${tenant}}:*`);
         if (keys.length > 0) await redis.del(...keys);

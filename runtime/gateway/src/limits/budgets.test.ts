@@ -13,36 +13,15 @@ import { InMemoryLimiter } from './InMemoryLimiter';
 import { RedisLimiter } from './RedisLimiter';
 import { maxRequestCostUsd } from '../usage/cost';
 import { promptTokenBound } from './promptTokenBound';
+import { connectTestRedis, TEST_REDIS_URL } from '../__testUtils__/testRedis';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
-
-const REDIS_URL =
-  process.env.CELLPORT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 
 /** Deletes only this suite's counters: other suites and services may share the Redis. */
 async function clearTenant(redis: Redis, tenant: string): Promise<void> {
   const keys = await redis.keys(`cellport:{${tenant}}:*`);
   if (keys.length > 0) await redis.del(...keys);
-}
-
-async function connectRedis(): Promise<Redis> {
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-  });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (error) {
-    throw new Error(
-      `these tests need Redis at ${REDIS_URL} (set CELLPORT_TEST_REDIS_URL): ${
-        (error as Error).message
-      }`,
-    );
-  }
-  return redis;
 }
 
 /** Brightpath with a budget that fits a few dozen of the requests below. */
@@ -144,7 +123,7 @@ describe('budgets and rate limits', () => {
   });
 
   it('shares one Redis budget across two gateway replicas under 200 concurrent requests', async () => {
-    const redis = await connectRedis();
+    const redis = await connectTestRedis();
     await clearTenant(redis, 'brightpath');
     const budget = maxCost() * 40.5;
     const state = budgetState(simulator.url, budget);
@@ -152,7 +131,7 @@ describe('budgets and rate limits', () => {
       [0, 1].map(() =>
         startGateway(simulator.url, {
           state,
-          overrides: { limiter: new RedisLimiter(REDIS_URL) },
+          overrides: { limiter: new RedisLimiter(TEST_REDIS_URL) },
         }),
       ),
     );

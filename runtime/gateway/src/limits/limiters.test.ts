@@ -2,17 +2,15 @@ import Redis from 'ioredis';
 import { InMemoryLimiter } from './InMemoryLimiter';
 import type { Limiter, LimitRequest } from './Limiter';
 import { RedisLimiter } from './RedisLimiter';
+import { connectTestRedis, TEST_REDIS_URL } from '../__testUtils__/testRedis';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
 
-const REDIS_URL =
-  process.env.CELLPORT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
-
 /** The same rules, checked against both implementations with an injected clock. */
 describe.each([
   ['in process', () => new InMemoryLimiter()],
-  ['Redis', () => new RedisLimiter(REDIS_URL)],
+  ['Redis', () => new RedisLimiter(TEST_REDIS_URL)],
 ])('%s limiter', (name, create: () => Limiter) => {
   let limiter: Limiter;
   const tenant = `limiter-test-${Math.random().toString(36).slice(2, 10)}`;
@@ -29,27 +27,13 @@ describe.each([
 
   beforeAll(async () => {
     if (name !== 'Redis') return;
-    const probe = new Redis(REDIS_URL, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-    });
-    try {
-      await probe.connect();
-    } catch (error) {
-      throw new Error(
-        `this test needs Redis at ${REDIS_URL} (set CELLPORT_TEST_REDIS_URL): ${
-          (error as Error).message
-        }`,
-      );
-    } finally {
-      probe.disconnect();
-    }
+    (await connectTestRedis()).disconnect();
   });
   beforeEach(() => {
     limiter = create();
   });
   afterEach(async () => {
-    const redis = new Redis(REDIS_URL);
+    const redis = new Redis(TEST_REDIS_URL);
     const keys = await redis.keys(`cellport:{${tenant}}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();

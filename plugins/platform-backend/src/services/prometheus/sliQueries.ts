@@ -1,45 +1,7 @@
-import {
-  PromSelector,
-  renderPromSelector,
-  ServiceSlo,
-  sliCounters,
-} from '@cellport/plugin-platform-common';
+import { ServiceSlo, sliEventQueries } from '@cellport/plugin-platform-common';
 
 /** The label each part of a combined query is tagged with: `<objective index>:good|total`. */
 export const PART_LABEL = 'cellport_sli';
-
-/** `sum(increase(selector[window]))`: events counted over the window. */
-const increase = (selector: PromSelector, window: string) =>
-  `sum(increase(${renderPromSelector(selector)}[${window}]))`;
-
-/**
- * The PromQL of an objective's good and total events over `window`. Every selector comes from
- * `sliCounters`, which parses the spec's selectors (plain series selectors, validated by the
- * catalog) and renders them back with the cell's matcher: no spec text reaches the query
- * unparsed, so a spec cannot inject PromQL.
- */
-export function goodAndTotalQueries(
-  slo: ServiceSlo,
-  cell: string,
-  window: string,
-) {
-  const { good, total } = sliCounters(slo, cell);
-  let goodQuery: string;
-  if ('selector' in good) {
-    goodQuery = increase(good.selector, window);
-  } else {
-    // A threshold between two bucket bounds: linear between them, as the recording rules do.
-    const upper = increase(good.upper, window);
-    const fraction = Number(good.fraction.toFixed(6));
-    goodQuery = good.lower
-      ? `(${increase(good.lower, window)} + (${upper} - ${increase(
-          good.lower,
-          window,
-        )}) * ${fraction})`
-      : `(${upper} * ${fraction})`;
-  }
-  return { good: goodQuery, total: increase(total, window) };
-}
 
 /**
  * One query for the good and total events of every objective over `window`, each part tagged
@@ -54,7 +16,7 @@ export function combinedSliQuery(
     `label_replace(${query}, "${PART_LABEL}", "${part}", "", "")`;
   return slos
     .flatMap((slo, i) => {
-      const { good, total } = goodAndTotalQueries(slo, cell, window);
+      const { good, total } = sliEventQueries(slo, cell, window, 'increase');
       return [tag(good, `${i}:good`), tag(total, `${i}:total`)];
     })
     .join(' or ');

@@ -1,11 +1,6 @@
 import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
 import Box from '@material-ui/core/Box';
 import Link from '@material-ui/core/Link';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { ReactNode } from 'react';
 import { DecisionDetail } from '../../api';
@@ -17,6 +12,7 @@ import {
   formatUsd,
 } from '../format';
 import { FactsTable } from '../FactsTable';
+import { CandidatesTable } from './CandidatesTable';
 import { latencyFacts } from './latencyFacts';
 import { traceUrl } from './traceUrl';
 
@@ -51,10 +47,6 @@ function TraceFact({ traceId }: { traceId: string }) {
 /** Every candidate and why, the chosen route, fallbacks, latencies, tokens and cost. */
 export function DecisionDetails({ detail }: { detail: DecisionDetail }) {
   const { decision, usage } = detail;
-  const candidates = [...decision.candidates].sort(
-    (a, b) =>
-      Number(b.kept) - Number(a.kept) || (a.rank ?? 99) - (b.rank ?? 99),
-  );
   return (
     <>
       <FactsTable
@@ -97,28 +89,7 @@ export function DecisionDetails({ detail }: { detail: DecisionDetail }) {
         ]}
       />
       <Section title="Candidates">
-        <Table size="small" aria-label="Candidates">
-          <TableHead>
-            <TableRow>
-              <TableCell>Model profile</TableCell>
-              <TableCell>Kept</TableCell>
-              <TableCell>Why</TableCell>
-              <TableCell align="right">Rank</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {candidates.map(c => (
-              <TableRow key={c.modelProfile}>
-                <TableCell>{c.modelProfile}</TableCell>
-                <TableCell>{c.kept ? 'kept' : 'dropped'}</TableCell>
-                <TableCell>
-                  {[c.dropReason, c.detail].filter(Boolean).join(': ') || '—'}
-                </TableCell>
-                <TableCell align="right">{c.rank ?? '—'}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+        <CandidatesTable label="Candidates" candidates={decision.candidates} />
       </Section>
       <Section title="Fallbacks tried">
         {decision.fallbacks.length === 0 ? (

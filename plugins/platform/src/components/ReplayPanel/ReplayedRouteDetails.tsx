@@ -1,18 +1,11 @@
 import Box from '@material-ui/core/Box';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { ReactNode } from 'react';
 import type { ReplayChangedRoute } from '../../api';
+import { CandidatesTable } from '../DecisionDrawer/CandidatesTable';
 import { FactsTable } from '../FactsTable';
 import { formatUsd } from '../format';
 import { REPLAY_CAUSES, routeLabel } from './replayLabels';
-
-/** Names, states and ranks on one line: the drawer's half-width column is narrow. */
-const NO_WRAP = { whiteSpace: 'nowrap' } as const;
 
 /**
  * What the replay made of one recorded decision, to read beside it in the decision drawer:
@@ -20,10 +13,6 @@ const NO_WRAP = { whiteSpace: 'nowrap' } as const;
  * and the recorded tokens priced on both sides.
  */
 export function ReplayedRouteDetails({ route }: { route: ReplayChangedRoute }) {
-  const candidates = [...route.proposedCandidates].sort(
-    (a, b) =>
-      Number(b.kept) - Number(a.kept) || (a.rank ?? 99) - (b.rank ?? 99),
-  );
   const rows: Array<[string, ReactNode]> = [
     ['Chosen route', routeLabel(route, 'proposed')],
     ['As it happened', routeLabel(route, 'recorded')],
@@ -53,34 +42,10 @@ export function ReplayedRouteDetails({ route }: { route: ReplayChangedRoute }) {
         <Typography variant="h6" component="h3" gutterBottom>
           Candidates
         </Typography>
-        <Table size="small" aria-label="Candidates under the proposed change">
-          <TableHead>
-            <TableRow>
-              <TableCell>Model profile</TableCell>
-              <TableCell>Kept</TableCell>
-              <TableCell>Why</TableCell>
-              <TableCell align="right" style={NO_WRAP}>
-                Rank
-              </TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {candidates.map(c => (
-              <TableRow key={c.modelProfile}>
-                <TableCell style={NO_WRAP}>{c.modelProfile}</TableCell>
-                <TableCell style={NO_WRAP}>
-                  {c.kept ? 'kept' : 'dropped'}
-                </TableCell>
-                <TableCell>
-                  {[c.dropReason, c.detail].filter(Boolean).join(': ') || '—'}
-                </TableCell>
-                <TableCell align="right" style={NO_WRAP}>
-                  {c.rank ?? '—'}
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+        <CandidatesTable
+          label="Candidates under the proposed change"
+          candidates={route.proposedCandidates}
+        />
       </Box>
       <Box mt={2}>
         <Typography variant="body2" color="textSecondary">

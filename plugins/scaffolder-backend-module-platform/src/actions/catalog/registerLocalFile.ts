@@ -1,9 +1,9 @@
-import { stringifyEntityRef } from '@backstage/catalog-model';
 import { AuthService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { InputError, isError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { registerAsModule } from './registerAsModule';
 import { isInside, localRepositoriesDir } from '../../localRepositories';
 import { examples } from './registerLocalFile.examples';
 
@@ -52,25 +52,9 @@ export function createRegisterLocalFileAction(options: {
         ctx.output('entityRefs', []);
         return;
       }
-      const credentials = await options.auth.getOwnServiceCredentials();
-      const entityRefs = await ctx.checkpoint({
-        key: `register-file-${target}`,
-        fn: async () => {
-          try {
-            const result = await options.catalog.addLocation(
-              { type: 'file', target },
-              { credentials },
-            );
-            return result.entities.map(e => stringifyEntityRef(e));
-          } catch (error) {
-            if (isError(error) && error.name === 'ConflictError') {
-              // Registered by an earlier run; the catalog rereads the file on its own.
-              ctx.logger.info(`${locationRef} is already registered`);
-              return [];
-            }
-            throw error;
-          }
-        },
+      const entityRefs = await registerAsModule(ctx, options, {
+        type: 'file',
+        target,
       });
       ctx.output('entityRefs', entityRefs);
     },

@@ -1,10 +1,10 @@
 import { AuthService } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
-import { InputError, isError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { registerAsModule } from './registerAsModule';
 import { examples } from './registerRepositoryUrl.examples';
 
 /**
@@ -68,24 +68,9 @@ export function createRegisterRepositoryUrlAction(options: {
         ctx.output('entityRefs', []);
         return;
       }
-      const credentials = await options.auth.getOwnServiceCredentials();
-      const entityRefs = await ctx.checkpoint({
-        key: `register-url-${target}`,
-        fn: async () => {
-          try {
-            const result = await options.catalog.addLocation(
-              { type: 'url', target },
-              { credentials },
-            );
-            return result.entities.map(e => stringifyEntityRef(e));
-          } catch (error) {
-            if (isError(error) && error.name === 'ConflictError') {
-              ctx.logger.info(`${target} is already registered`);
-              return [];
-            }
-            throw error;
-          }
-        },
+      const entityRefs = await registerAsModule(ctx, options, {
+        type: 'url',
+        target,
       });
       ctx.output('entityRefs', entityRefs);
     },

@@ -60,6 +60,19 @@ test("a dedicated tenant's new cell gets a gateway, and the revealed key works o
     path: 'test-results/screenshots/journey-dedicated-key.png',
     fullPage: true,
   });
+
+  // Before its first request, the new cell's objectives read "no data", not "ok".
+  await page.goto(`/catalog/default/cell/${name}-dedicated/dashboard`);
+  const gateway = page.getByRole('region', { name: 'AI Gateway' });
+  await expect(gateway).toContainText('Current SLIno traffic');
+  await expect(gateway.getByLabel('gateway-availability state')).toHaveText(
+    'no data',
+  );
+  await page.screenshot({
+    path: 'test-results/screenshots/journey-dedicated-no-data.png',
+    fullPage: true,
+  });
+
   expect(
     await chatStatus(
       page,

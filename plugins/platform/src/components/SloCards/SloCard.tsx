@@ -7,7 +7,7 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { Link } from '@backstage/core-components';
-import { SloStatus } from '../../api';
+import { AlertState, SloStatus } from '../../api';
 import { LineChart } from '../charts';
 import { bucketLabel, readerTimeZone } from '../bucketLabel';
 import {
@@ -20,6 +20,15 @@ import {
 import { AlertStateChip, SloStateChip } from '../StateChips';
 
 const DAY_MS = 24 * 3600_000;
+
+/** A burn-rate window's state; without traffic no window has a rate to judge: "no data". */
+function windowState(
+  slo: SloStatus,
+  alert: SloStatus['alerts'][number],
+): AlertState | undefined {
+  if (slo.totalEvents === 0) return undefined;
+  return alert.firing ? alert.severity : 'ok';
+}
 
 /** What an objective promises; a Prometheus latency objective names no gateway metric. */
 export function objectiveText({ objective }: Pick<SloStatus, 'objective'>) {
@@ -178,7 +187,7 @@ export function SloCard({
                 {formatBurnRate(alert.threshold)}
               </TableCell>
               <TableCell>
-                <AlertStateChip state={alert.firing ? alert.severity : 'ok'} />
+                <AlertStateChip state={windowState(slo, alert)} />
               </TableCell>
             </TableRow>
           ))}

@@ -138,6 +138,14 @@ describe('SloCards', () => {
       expect(
         await screen.findByLabelText('gateway-availability state'),
       ).toHaveTextContent(new RegExp(`^${word.replace(/[()]/g, '\\$&')}$`));
+      // The alert windows agree: "no data" without traffic, never "ok" beside it.
+      const windows = within(
+        screen.getByRole('table', { name: 'gateway-availability burn rates' }),
+      )
+        .getAllByRole('row')
+        .slice(1)
+        .map(row => row.textContent?.endsWith('no data'));
+      expect(windows).toEqual(windows.map(() => word === 'no data'));
     },
   );
 

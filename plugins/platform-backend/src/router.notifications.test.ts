@@ -3,13 +3,13 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import signalsPlugin from '@backstage/plugin-signals-backend';
 import request from 'supertest';
 import { createTestDatabases } from './__testUtils__/testDatabases';
 import { TEST_ENTITIES } from './__testUtils__/entities';
+import { teamWithMembers } from './__testUtils__/teams';
 import { platformPlugin } from './plugin';
 
 jest.setTimeout(120_000);
@@ -19,27 +19,9 @@ const LENA = 'user:default/lena.fischer';
 const MARK = 'user:default/mark.brightpath';
 
 /** Who is in which group, as the catalog's relations say: the notifications' recipients. */
-const PEOPLE: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: { name: 'northwind-commerce' },
-    spec: { type: 'team', children: [] },
-    relations: [{ type: 'hasMember', targetRef: LENA }],
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: { name: 'brightpath-learning' },
-    spec: { type: 'team', children: [] },
-    relations: [{ type: 'hasMember', targetRef: MARK }],
-  },
-  ...[LENA, MARK].map(ref => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name: ref.split('/')[1] },
-    spec: {},
-  })),
+const PEOPLE = [
+  ...teamWithMembers('northwind-commerce', [LENA]),
+  ...teamWithMembers('brightpath-learning', [MARK]),
 ];
 
 function alertmanagerPost(

@@ -4,7 +4,6 @@ import {
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import signalsPlugin from '@backstage/plugin-signals-backend';
@@ -15,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MonitoringStack } from '../../__testUtils__/MonitoringStack';
 import { TEST_ENTITIES } from '../../__testUtils__/entities';
+import { teamWithMembers } from '../../__testUtils__/teams';
 import {
   getJson,
   simulatorGatewayState,
@@ -37,21 +37,7 @@ const DEADLINE_MS = 120_000;
 const ON_CALL = 'user:default/olga.oncall';
 
 /** The cell's owning group and its one member: who the page reaches. */
-const ON_CALL_TEAM: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Group',
-    metadata: { name: 'platform-sre' },
-    spec: { type: 'team', children: [] },
-    relations: [{ type: 'hasMember', targetRef: ON_CALL }],
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name: 'olga.oncall' },
-    spec: {},
-  },
-];
+const ON_CALL_TEAM = teamWithMembers('platform-sre', [ON_CALL]);
 
 /** The test cell as the renderer reads it: the catalog entity, validated with its defaults. */
 function testCell(): CellEntity {

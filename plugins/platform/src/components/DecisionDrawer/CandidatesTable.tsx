@@ -16,7 +16,10 @@ export interface Candidate {
 /** Names, states and ranks on one line: a half-width drawer column is narrow. */
 const NO_WRAP = { whiteSpace: 'nowrap' } as const;
 
-/** Every candidate the router looked at, kept ones first by rank, and why each was dropped. */
+/**
+ * Every candidate the router looked at, kept ones first by rank, and why each was dropped.
+ * Ranks read from 1 (the router counts from 0), as the replay's changed routes say "#1".
+ */
 export function CandidatesTable(props: {
   label: string;
   candidates: Candidate[];
@@ -46,7 +49,7 @@ export function CandidatesTable(props: {
               {[c.dropReason, c.detail].filter(Boolean).join(': ') || '—'}
             </TableCell>
             <TableCell align="right" style={NO_WRAP}>
-              {c.rank ?? '—'}
+              {c.rank === undefined ? '—' : c.rank + 1}
             </TableCell>
           </TableRow>
         ))}

@@ -264,7 +264,7 @@ describe('ReplayPanel', () => {
       'llama-3-1-70b-eudroppedallowlist—',
     );
     expect(row(candidates, 'azure-gpt-4o-mini-eu')).toBe(
-      'azure-gpt-4o-mini-eukept—0',
+      'azure-gpt-4o-mini-eukept—1',
     );
   });
 

@@ -93,6 +93,9 @@ describe('demoRequestsFor', () => {
     expect(peakRequestsPerHour(0.9999)).toBeGreaterThan(
       peakRequestsPerHour(0.9995),
     );
+    // A stricter target cannot make the backfill unbounded.
+    expect(peakRequestsPerHour(0.99999)).toBe(400);
+    expect(peakRequestsPerHour(0.9999999)).toBe(400);
   });
 
   it('fails a quarter of requests in the hours of an outage injected on purpose', () => {

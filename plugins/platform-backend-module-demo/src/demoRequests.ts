@@ -25,6 +25,12 @@ const MIN_PEAK_REQUESTS_PER_HOUR = 24;
  * a 99.99% objective, and a few must not either.
  */
 const MIN_BUDGET_REQUESTS_PER_30_DAYS = 10;
+/**
+ * The most an agent gets, whatever its objective: a 99.999% target would otherwise ask for
+ * millions of backfilled events and hold up the first start. Stricter than 99.99%, a budget
+ * stays below ten requests.
+ */
+const MAX_PEAK_REQUESTS_PER_HOUR = 400;
 const HOURS_PER_30_DAYS = 720;
 /** The mean of the diurnal curve below over a day (its peak is 1): 0.2 + 0.8 / π. */
 const MEAN_DIURNAL = 0.2 + 0.8 / Math.PI;
@@ -91,9 +97,10 @@ export function peakRequestsPerHour(availabilityTarget?: number): number {
   }
   const perThirtyDays =
     MIN_BUDGET_REQUESTS_PER_30_DAYS / (1 - availabilityTarget);
-  return Math.max(
-    MIN_PEAK_REQUESTS_PER_HOUR,
-    Math.ceil(perThirtyDays / HOURS_PER_30_DAYS / MEAN_DIURNAL),
+  const peak = Math.ceil(perThirtyDays / HOURS_PER_30_DAYS / MEAN_DIURNAL);
+  return Math.min(
+    MAX_PEAK_REQUESTS_PER_HOUR,
+    Math.max(MIN_PEAK_REQUESTS_PER_HOUR, peak),
   );
 }
 

@@ -162,7 +162,7 @@ export interface Config {
       timeoutSeconds?: number;
     };
 
-    /** Routing replay (`POST /api/platform/replays`): jobs in memory, an hour after they end. */
+    /** Routing replay (`POST /api/platform/replays`): jobs in the database, readable from every replica for an hour after they end. */
     replay?: {
       /** The most decisions one replay reads; beyond, its result says `truncated`. Default 5000000. */
       maxDecisions?: number;

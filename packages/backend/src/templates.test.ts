@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -677,6 +677,53 @@ describe('the self-service templates through the scaffolder', () => {
       agent: 'itinerary-planner',
       expiresAt: rotated.body.replaced.expiresAt,
     });
+
+    // Whoever can push to the agent's repository moves it, with its keys, to another tenant
+    // of the cell and adds a key of their own. No gateway serves either: the portal issued
+    // the one to contoso-travel's agent, and never the other.
+    const handMade = `cpk_${'h'.repeat(40)}`;
+    const file = agent.body.metadata.annotations[
+      'backstage.io/managed-by-location'
+    ].replace(/^file:/, '');
+    const edited = parse(fs.readFileSync(file, 'utf8'));
+    edited.spec.tenant = 'tenant:default/northwind-retail';
+    edited.metadata.annotations['cellport.dev/api-keys'] = JSON.stringify([
+      ...JSON.parse(edited.metadata.annotations['cellport.dev/api-keys']),
+      {
+        sha256: createHash('sha256').update(handMade).digest('hex'),
+        prefix: handMade.slice(0, 10),
+      },
+    ]);
+    fs.writeFileSync(file, stringify(edited));
+    for (let attempt = 0; attempt < 120; attempt++) {
+      const seen = await request(backend.server)
+        .get('/api/catalog/entities/by-name/agent/default/itinerary-planner')
+        .set(auth);
+      if (seen.body.spec.tenant === 'tenant:default/northwind-retail') break;
+      await sleep(500);
+    }
+    const pushedAgain = await request(backend.server)
+      .post('/api/platform/cells/eu-west-shared-1/runtime/reconcile')
+      .set(auth);
+    expect(pushedAgain.status).toBe(200);
+    for (const bearer of [key, next.body.apiKey, handMade]) {
+      const models = await fetch(`${gatewayUrl}/v1/models`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      expect(models.status).toBe(401);
+    }
+    // The Agent page lists both annotations with why they do not serve.
+    const listed = await request(backend.server)
+      .get('/api/platform/api-keys?agent=itinerary-planner')
+      .set(auth);
+    expect(
+      listed.body.items
+        .filter((k: any) => k.notServed)
+        .map((k: any) => [k.prefix, k.notServed]),
+    ).toEqual([
+      [key.slice(0, 10), 'issued-to-another'],
+      [handMade.slice(0, 10), 'not-issued'],
+    ]);
   });
 
   it('finishes a run that failed half-way when it is retried, and starts over after it finished: one key, one registration', async () => {

@@ -208,6 +208,13 @@ export const platformPlugin = createBackendPlugin({
         const replay = new ReplayService(db, catalog, {
           maxDecisions: settings.replay.maxDecisions,
         });
+        const replayJobs = new ReplayJobs(
+          db,
+          (request, run) => replay.replay(request, run),
+          clock,
+          { maxRunning: settings.replay.maxRunning },
+        );
+        lifecycle.addShutdownHook(() => replayJobs.close());
         const recommendationReplay = new ReplayService(db, catalog, {
           maxDecisions: settings.recommendations.maxDecisionsPerReplay,
         });
@@ -262,11 +269,7 @@ export const platformPlugin = createBackendPlugin({
             }),
             replays: {
               service: replay,
-              jobs: new ReplayJobs(
-                (request, run) => replay.replay(request, run),
-                clock,
-                { maxRunning: settings.replay.maxRunning },
-              ),
+              jobs: replayJobs,
               access: new ReplayAccess(db, catalog),
             },
             recommendations: new RecommendationService(

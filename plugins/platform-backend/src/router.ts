@@ -367,7 +367,7 @@ export async function createRouter(
       throw new NotAllowedError('Only backend plugins may seal API keys');
     }
     const body = parseInput(sealApiKeyBody, req.body, 'body');
-    res.status(201).json(await options.apiKeyReveals.seal(body));
+    res.status(201).json(await options.apiKeys.issue(body));
   });
 
   router.post('/api-keys/reveals/:token', async (req, res) => {
@@ -436,7 +436,7 @@ export async function createRouter(
     const body = parseInput(replayRequestBody, req.body, 'body');
     const scope = await replays.service.check(body);
     await replays.access.check(tenants, scope);
-    res.status(202).json(replays.jobs.start(body, scope));
+    res.status(202).json(await replays.jobs.start(body, scope));
   });
 
   // Recommendations replay a few agents' week or two: seconds, bounded in days and replays,
@@ -468,9 +468,15 @@ export async function createRouter(
       platformDecisionsReadPermission,
       credentials,
     );
-    await replays.access.check(tenants, replays.jobs.scopeOf(req.params.id));
+    await replays.access.check(
+      tenants,
+      await replays.jobs.scopeOf(req.params.id),
+    );
     res.json(
-      await replays.access.redact(tenants, replays.jobs.get(req.params.id)),
+      await replays.access.redact(
+        tenants,
+        await replays.jobs.get(req.params.id),
+      ),
     );
   });
 
@@ -481,9 +487,15 @@ export async function createRouter(
       platformDecisionsReadPermission,
       credentials,
     );
-    await replays.access.check(tenants, replays.jobs.scopeOf(req.params.id));
+    await replays.access.check(
+      tenants,
+      await replays.jobs.scopeOf(req.params.id),
+    );
     res.json(
-      await replays.access.redact(tenants, replays.jobs.cancel(req.params.id)),
+      await replays.access.redact(
+        tenants,
+        await replays.jobs.cancel(req.params.id),
+      ),
     );
   });
 

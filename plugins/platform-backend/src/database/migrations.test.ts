@@ -25,6 +25,9 @@ describe('migrations', () => {
         'platform_api_key_reveals',
         'platform_api_keys',
         'platform_api_key_rotations',
+        'platform_api_key_issues',
+        'platform_api_key_adoption',
+        'platform_replay_jobs',
         'platform_alerts',
         'platform_budget_notifications',
       ]) {

@@ -18,11 +18,62 @@ export interface BoundApiKey {
   source: 'catalog' | 'portal';
 }
 
-/** What the platform database adds to the catalog's keys: minted keys and rotations. */
+/** Whom the portal issued a key to: a tenant, and the agent for an agent-bound key. */
+export interface ApiKeyHolder {
+  tenant: string;
+  agent?: string;
+}
+
+/** What the platform database adds to the catalog's keys: minted keys, rotations, issues. */
 export interface ManagedApiKeys {
   minted: BoundApiKey[];
   /** Rotated-out keys (by SHA-256) and when each stops working. */
   rotatedOut: Map<string, string>;
+  /** Every key the portal issued for a catalog annotation (by SHA-256), and to whom. */
+  issued: Map<string, ApiKeyHolder>;
+}
+
+export const NO_MANAGED_API_KEYS: ManagedApiKeys = {
+  minted: [],
+  rotatedOut: new Map(),
+  issued: new Map(),
+};
+
+/** Why a catalog-annotated key is not served: the portal never issued it, or issued it to another owner. */
+export type UnvouchedApiKey = 'not-issued' | 'issued-to-another';
+
+/**
+ * Why a key annotated in the catalog is not served, or undefined when the portal vouches for
+ * it. An annotation is only text in a file: whoever can push to the entity's repository could
+ * add a hash of their own, or move an agent with its keys to another tenant. A key is served
+ * only when the portal itself issued it (the scaffolder's key actions, recorded as sealed) to
+ * the same tenant and agent the annotation binds it to.
+ */
+export function unvouchedApiKey(
+  key: BoundApiKey,
+  issued: Map<string, ApiKeyHolder>,
+): UnvouchedApiKey | undefined {
+  const holder = issued.get(key.sha256);
+  if (!holder) return 'not-issued';
+  if (holder.tenant !== key.tenant || holder.agent !== key.agent) {
+    return 'issued-to-another';
+  }
+  return undefined;
+}
+
+/** `unvouchedApiKey`'s answer as a sentence for logs: the key, its owner and why. */
+export function describeUnvouchedApiKey(
+  key: BoundApiKey,
+  why: UnvouchedApiKey,
+): string {
+  const owner = `tenant "${key.tenant}"${
+    key.agent !== undefined ? ` (agent "${key.agent}")` : ''
+  }`;
+  return `API key ${key.prefix}… of ${owner} ${
+    why === 'not-issued'
+      ? 'was not issued by the portal'
+      : 'was issued to another tenant or agent'
+  }`;
 }
 
 /**
@@ -76,14 +127,21 @@ export function catalogApiKeys(entities: {
 }
 
 /**
- * The catalog's keys with the database's: minted keys added, and a rotated-out key's
- * `expiresAt` set (the earlier one wins, so no rotation can lengthen a key's life).
+ * The catalog's keys the portal vouches for (`unvouchedApiKey`; each refusal added to
+ * `warnings`) with the database's: minted keys added, and a rotated-out key's `expiresAt` set
+ * (the earlier one wins, so no rotation can lengthen a key's life).
  */
 export function mergeApiKeys(
   catalogKeys: BoundApiKey[],
   managed: ManagedApiKeys,
+  warnings: string[] = [],
 ): BoundApiKey[] {
-  return [...catalogKeys, ...managed.minted].map(key => {
+  const vouched = catalogKeys.filter(key => {
+    const why = unvouchedApiKey(key, managed.issued);
+    if (why) warnings.push(`${describeUnvouchedApiKey(key, why)}; left out`);
+    return !why;
+  });
+  return [...vouched, ...managed.minted].map(key => {
     const rotatedOut = managed.rotatedOut.get(key.sha256);
     if (!rotatedOut) return key;
     const expiresAt =

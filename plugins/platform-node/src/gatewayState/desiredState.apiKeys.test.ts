@@ -1,6 +1,13 @@
 import { Entity } from '@backstage/catalog-model';
 import { TEST_ENTITIES } from '@cellport/plugin-platform-node-test-utils';
 import { entitiesOf } from '../__testUtils__/entitiesOf';
+import { PlatformEntities } from '../catalog/platformEntities';
+import {
+  ApiKeyHolder,
+  catalogApiKeys,
+  ManagedApiKeys,
+  NO_MANAGED_API_KEYS,
+} from './boundApiKeys';
 import { computeDesiredState } from './desiredState';
 
 const byName = (name: string) =>
@@ -17,15 +24,37 @@ const annotated = (entity: Entity, keys: object[]): Entity => ({
   },
 });
 
+/** Every annotated key recorded as the portal would have issued it: to its annotation's owner. */
+function issuedAsAnnotated(platform: PlatformEntities) {
+  return new Map<string, ApiKeyHolder>(
+    catalogApiKeys(platform).keys.map(key => [
+      key.sha256,
+      { tenant: key.tenant, ...(key.agent ? { agent: key.agent } : {}) },
+    ]),
+  );
+}
+
 async function stateOf(
   entities: Entity[],
-  options: Parameters<typeof computeDesiredState>[2] = {},
+  options: Omit<
+    NonNullable<Parameters<typeof computeDesiredState>[2]>,
+    'managedApiKeys'
+  > & {
+    managedApiKeys?: Partial<ManagedApiKeys>;
+  } = {},
 ) {
   const platform = entitiesOf(entities);
   const cell = platform.cells.find(
     c => c.metadata.name === 'eu-west-shared-1',
   )!;
-  return computeDesiredState(cell, platform, options);
+  return computeDesiredState(cell, platform, {
+    ...options,
+    managedApiKeys: {
+      ...NO_MANAGED_API_KEYS,
+      issued: issuedAsAnnotated(platform),
+      ...options.managedApiKeys,
+    },
+  });
 }
 
 describe('computeDesiredState: API keys', () => {
@@ -89,24 +118,91 @@ describe('computeDesiredState: API keys', () => {
     ]);
   });
 
-  it('leaves out a hash that two owners claim', async () => {
+  it('serves a hash two owners claim only to the one the portal issued it to', async () => {
     const northwind = annotated(byName('northwind-retail'), [
       { sha256: sha('e'), prefix: 'cpk_mine01' },
     ]);
     const brightpath = annotated(byName('brightpath-edu'), [
       { sha256: sha('e'), prefix: 'cpk_mine01' },
     ]);
-    const { state, warnings } = await stateOf([
-      ...TEST_ENTITIES.filter(
-        e => !['brightpath-edu', 'northwind-retail'].includes(e.metadata.name),
-      ),
-      northwind,
-      brightpath,
-    ]);
-    expect(state.apiKeys.map(k => k.sha256)).not.toContain(sha('e'));
-    expect(warnings).toContain(
-      'API key cpk_mine01… is claimed by two tenants or agents; left out for both',
+    const { state, warnings } = await stateOf(
+      [
+        ...TEST_ENTITIES.filter(
+          e =>
+            !['brightpath-edu', 'northwind-retail'].includes(e.metadata.name),
+        ),
+        northwind,
+        brightpath,
+      ],
+      {
+        managedApiKeys: {
+          issued: new Map([[sha('e'), { tenant: 'northwind-retail' }]]),
+        },
+      },
     );
+    expect(state.apiKeys.filter(k => k.sha256 === sha('e'))).toEqual([
+      { sha256: sha('e'), prefix: 'cpk_mine01', tenant: 'northwind-retail' },
+    ]);
+    expect(warnings).toContain(
+      'API key cpk_mine01… of tenant "brightpath-edu" was issued to another tenant or agent; left out',
+    );
+  });
+
+  it('serves no annotated key the portal did not issue to that tenant and agent: a hand-added hash, an agent moved to another tenant, or no records at all', async () => {
+    // Someone who can push to the agent's repository adds a key of their own and moves the
+    // agent, with the key the portal issued to it, to another tenant the cell hosts.
+    const moved = annotated(
+      {
+        ...byName('checkout-assistant'),
+        spec: {
+          ...byName('checkout-assistant').spec,
+          tenant: 'brightpath-edu',
+        },
+      },
+      [
+        { sha256: sha('7'), prefix: 'cpk_issued' },
+        { sha256: sha('8'), prefix: 'cpk_handmd' },
+      ],
+    );
+    const entities = [
+      ...TEST_ENTITIES.filter(e => e.metadata.name !== 'checkout-assistant'),
+      moved,
+    ];
+    const issued = new Map([
+      [sha('7'), { tenant: 'northwind-retail', agent: 'checkout-assistant' }],
+    ]);
+    const { state, warnings } = await stateOf(entities, {
+      managedApiKeys: { issued },
+    });
+    const served = state.apiKeys.map(k => k.prefix);
+    expect(served).not.toContain('cpk_issued');
+    expect(served).not.toContain('cpk_handmd');
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        'API key cpk_issued… of tenant "brightpath-edu" (agent "checkout-assistant") was issued to another tenant or agent; left out',
+        'API key cpk_handmd… of tenant "brightpath-edu" (agent "checkout-assistant") was not issued by the portal; left out',
+      ]),
+    );
+
+    // Where it was issued, the same key serves.
+    const home = annotated(byName('checkout-assistant'), [
+      { sha256: sha('7'), prefix: 'cpk_issued' },
+    ]);
+    const atHome = await stateOf(
+      [
+        ...TEST_ENTITIES.filter(e => e.metadata.name !== 'checkout-assistant'),
+        home,
+      ],
+      { managedApiKeys: { issued } },
+    );
+    expect(atHome.state.apiKeys.map(k => k.prefix)).toContain('cpk_issued');
+
+    // Without the portal's records (a caller that passes none), no annotation serves.
+    const platform = entitiesOf(entities);
+    const cell = platform.cells.find(
+      c => c.metadata.name === 'eu-west-shared-1',
+    )!;
+    expect(computeDesiredState(cell, platform).state.apiKeys).toEqual([]);
   });
 
   it("adds the portal's minted keys and gives a rotated-out key its expiresAt, never a later one", async () => {

@@ -67,7 +67,11 @@ export function computeDesiredState(
   options: {
     /** Key hashes provisioned outside the catalog (the embedded default's demo keys). */
     extraApiKeys?: GatewayApiKey[];
-    /** Keys minted and rotated out by the portal (the platform database). */
+    /**
+     * Keys the portal issued, minted and rotated out (the platform database). Without them no
+     * catalog-annotated key is served, since only the portal's records vouch for one: what
+     * callers that only route (replay, the demo's history) pass.
+     */
     managedApiKeys?: ManagedApiKeys;
     /**
      * The time keys' expiry is read at (ms since the epoch): a key expired by then is left out,
@@ -145,10 +149,13 @@ export function computeDesiredState(
     [
       // Only the hosted tenants' and the cell's agents' annotations: a key annotated on an
       // agent whose tenant the cell does not host never reaches this gateway.
-      ...mergeApiKeys(
-        collect(catalogApiKeys({ tenants, agents }), warnings),
-        options.managedApiKeys ?? { minted: [], rotatedOut: new Map() },
-      ),
+      ...(options.managedApiKeys
+        ? mergeApiKeys(
+            collect(catalogApiKeys({ tenants, agents }), warnings),
+            options.managedApiKeys,
+            warnings,
+          )
+        : []),
       ...(options.extraApiKeys ?? []).map(key => ({
         ...key,
         source: 'catalog' as const,

@@ -1,20 +1,27 @@
 import { Config } from '@backstage/config';
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import type {
-  ApiKeySummary,
-  RotatedApiKey,
+import {
+  entityRefName,
+  type ApiKeySummary,
+  type RotatedApiKey,
 } from '@cellport/plugin-platform-common';
-import { mintApiKey } from '@cellport/plugin-platform-node';
+import {
+  API_KEY_PREFIX_LENGTH,
+  hashApiKey,
+  mintApiKey,
+} from '@cellport/plugin-platform-node';
 import { readPlatformSettings } from '../../config/platformSettings';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
 import { Clock } from '../clock';
 import { ReconcilerService } from '../reconciler/ReconcilerService';
-import { ApiKeyRevealStore } from './ApiKeyRevealStore';
+import { ApiKeyRevealStore, SealedApiKey } from './ApiKeyRevealStore';
 import { ApiKeyStore } from './ApiKeyStore';
 import {
   BoundApiKey,
   catalogApiKeys,
   mergeApiKeys,
+  UnvouchedApiKey,
+  unvouchedApiKey,
 } from '@cellport/plugin-platform-node';
 
 /** Where the portal reveals a sealed key (the platform plugin's page). */
@@ -33,9 +40,12 @@ export interface ApiKeyServiceOptions {
 }
 
 /**
- * Lists the API keys of tenants and agents (the catalog's annotations merged with the keys
- * the portal minted) and rotates them: a new key sealed for the rotating user, the old one
- * valid until the grace period ends, the cell's gateway told at once.
+ * Issues, lists and rotates the API keys of tenants and agents. A key the scaffolder makes is
+ * recorded as issued to its tenant and agent as it is sealed, and only so recorded does its
+ * catalog annotation serve. The list is the catalog's annotations merged with the keys the
+ * portal minted, an annotation the portal did not issue shown with why it is not served. A
+ * rotation seals a new key for the rotating user, leaves the old one valid until the grace
+ * period ends, and tells the cell's gateway at once.
  */
 export class ApiKeyService {
   /** `platform.apiKeys.rotationGraceHours`: how long a rotated-out key keeps working. */
@@ -52,18 +62,40 @@ export class ApiKeyService {
 
   constructor(private readonly options: ApiKeyServiceOptions) {}
 
+  /**
+   * Seals a new key for its one reveal (`ApiKeyRevealStore`) and records it as issued to its
+   * tenant and agent. The hash is computed here from the key, so a caller cannot vouch for a
+   * hash it does not hold the key of. Recorded first: a failed seal leaves a record of a key
+   * nobody has, never a key that cannot serve.
+   */
+  async issue(
+    key: SealedApiKey,
+  ): Promise<{ token: string; expiresAt: string; prefix: string }> {
+    await this.options.store.recordIssue({
+      sha256: hashApiKey(key.apiKey),
+      prefix: key.apiKey.slice(0, API_KEY_PREFIX_LENGTH),
+      tenant: entityRefName(key.tenant),
+      ...(key.agent ? { agent: entityRefName(key.agent) } : {}),
+      ...(key.forUser ? { issuedBy: key.forUser } : {}),
+    });
+    return this.options.reveals.seal(key);
+  }
+
   async list(filter: {
     tenant?: string;
     agent?: string;
   }): Promise<ApiKeySummary[]> {
-    const keys = await this.keys({ fresh: false });
-    return keys
-      .filter(key =>
-        filter.agent !== undefined
-          ? key.agent === filter.agent
-          : key.tenant === filter.tenant,
-      )
-      .map(toSummary);
+    const { served, refused } = await this.keys({ fresh: false });
+    const matches = (key: BoundApiKey) =>
+      filter.agent !== undefined
+        ? key.agent === filter.agent
+        : key.tenant === filter.tenant;
+    return [
+      ...served.filter(matches).map(key => toSummary(key)),
+      ...refused
+        .filter(({ key }) => matches(key))
+        .map(({ key, why }) => toSummary(key, why)),
+    ];
   }
 
   /** The tenant an agent belongs to, by the catalog; undefined for an unknown agent. */
@@ -80,7 +112,7 @@ export class ApiKeyService {
   }): Promise<RotatedApiKey> {
     const { store, reveals, clock } = this.options;
     // Fresh: the key may have been registered a moment ago.
-    const matches = (await this.keys({ fresh: true })).filter(
+    const matches = (await this.keys({ fresh: true })).served.filter(
       key => key.tenant === request.tenant && key.prefix === request.prefix,
     );
     const old = matches.find(key => !key.expiresAt) ?? matches[0];
@@ -134,16 +166,26 @@ export class ApiKeyService {
     return status.inSync;
   }
 
-  private async keys(options: { fresh: boolean }): Promise<BoundApiKey[]> {
-    const [entities, managed] = await Promise.all([
-      this.options.catalog.entities(options),
-      this.options.store.managed(),
-    ]);
-    return mergeApiKeys(catalogApiKeys(entities).keys, managed);
+  /** The keys that serve, and the catalog's annotations that do not, with why. */
+  private async keys(options: { fresh: boolean }): Promise<{
+    served: BoundApiKey[];
+    refused: { key: BoundApiKey; why: UnvouchedApiKey }[];
+  }> {
+    const entities = await this.options.catalog.entities(options);
+    const annotated = catalogApiKeys(entities).keys;
+    const managed = await this.options.store.managed(() => annotated);
+    const refused = annotated.flatMap(key => {
+      const why = unvouchedApiKey(key, managed.issued);
+      return why ? [{ key, why }] : [];
+    });
+    return { served: mergeApiKeys(annotated, managed), refused };
   }
 }
 
-function toSummary(key: BoundApiKey): ApiKeySummary {
+function toSummary(
+  key: BoundApiKey,
+  notServed?: UnvouchedApiKey,
+): ApiKeySummary {
   return {
     prefix: key.prefix,
     fingerprint: key.sha256.slice(0, FINGERPRINT_LENGTH),
@@ -152,5 +194,6 @@ function toSummary(key: BoundApiKey): ApiKeySummary {
     source: key.source,
     ...(key.createdAt ? { createdAt: key.createdAt } : {}),
     ...(key.expiresAt ? { expiresAt: key.expiresAt } : {}),
+    ...(notServed ? { notServed } : {}),
   };
 }

@@ -42,6 +42,7 @@ describe('ApiKeyStore', () => {
           },
         ],
         rotatedOut: new Map([['a'.repeat(64), '2026-12-03T09:00:00.000Z']]),
+        issued: new Map(),
       });
 
       // A second rotation of the same key fails whole: no second successor is kept.
@@ -93,6 +94,71 @@ describe('ApiKeyStore', () => {
         'b'.repeat(64),
       ]);
       expect(await store.purgeExpired()).toBe(0);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'vouches for the keys it issued, and adopts the catalog keys of the upgrade once between replicas, a contested hash for nobody, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const clock = new ManualClock(Date.UTC(2026, 11, 4, 8));
+      const key = (c: string, tenant: string, agent?: string) => ({
+        sha256: c.repeat(64),
+        prefix: `cpk_${c.repeat(6)}`,
+        tenant,
+        ...(agent ? { agent } : {}),
+        source: 'catalog' as const,
+      });
+      const annotatedAtUpgrade = [
+        key('a', 'northwind-retail'),
+        key('b', 'northwind-retail', 'checkout-assistant'),
+        // One hash on two tenants' entities: neither is adopted.
+        key('c', 'northwind-retail'),
+        key('c', 'brightpath-edu'),
+      ];
+      const replicas = [
+        new ApiKeyStore(knex, clock),
+        new ApiKeyStore(knex, clock),
+      ];
+      const [first, second] = await Promise.all(
+        replicas.map(store => store.managed(() => annotatedAtUpgrade)),
+      );
+      const adopted = new Map([
+        ['a'.repeat(64), { tenant: 'northwind-retail' }],
+        [
+          'b'.repeat(64),
+          { tenant: 'northwind-retail', agent: 'checkout-assistant' },
+        ],
+      ]);
+      expect(first.issued).toEqual(adopted);
+      expect(second.issued).toEqual(adopted);
+
+      // Once adopted, a key annotated later is not, even by a replica that never asked.
+      const later = await new ApiKeyStore(knex, clock).managed(() => [
+        ...annotatedAtUpgrade,
+        key('d', 'brightpath-edu'),
+      ]);
+      expect(later.issued.has('d'.repeat(64))).toBe(false);
+
+      // A key the portal issues is vouched for as issued, once however often it is recorded.
+      const issue = {
+        sha256: 'e'.repeat(64),
+        prefix: 'cpk_eeeeee',
+        tenant: 'brightpath-edu',
+        agent: 'homework-helper',
+        issuedBy: 'user:default/priya.owner',
+      };
+      await replicas[0].recordIssue(issue);
+      await replicas[1].recordIssue(issue);
+      expect((await replicas[1].managed()).issued.get('e'.repeat(64))).toEqual({
+        tenant: 'brightpath-edu',
+        agent: 'homework-helper',
+      });
+      const [{ n }] = await knex('platform_api_key_issues')
+        .where({ sha256: 'e'.repeat(64) })
+        .count({ n: '*' });
+      expect(Number(n)).toBe(1);
     },
   );
 });

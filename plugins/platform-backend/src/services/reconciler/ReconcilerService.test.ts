@@ -10,6 +10,7 @@ import { ManualClock } from '../clock';
 import { computeDesiredState } from '@cellport/plugin-platform-node';
 import { GatewayClient } from './GatewayClient';
 import type { LocatedGateway } from '@cellport/plugin-platform-node';
+import { ApiKeyStore } from '../keys/ApiKeyStore';
 import { ReconcilerService } from './ReconcilerService';
 
 jest.setTimeout(60_000);
@@ -32,6 +33,7 @@ describe('ReconcilerService', () => {
       const reconciler = new ReconcilerService({
         db: knex,
         catalog: testPlatformCatalog(clock),
+        apiKeys: new ApiKeyStore(knex, clock),
         client: new GatewayClient(2000),
         clock,
         logger: mockServices.logger.mock(),
@@ -184,6 +186,7 @@ describe('ReconcilerService', () => {
       const reconciler = new ReconcilerService({
         db: knex,
         catalog: testPlatformCatalog(clock),
+        apiKeys: new ApiKeyStore(knex, clock),
         client: new GatewayClient(2000),
         clock,
         logger: mockServices.logger.mock(),

@@ -23,7 +23,10 @@ import {
 } from '../catalog/PlatformCatalog';
 import { Clock } from '../clock';
 import { ApiKeyStore } from '../keys/ApiKeyStore';
-import { computeDesiredState } from '@cellport/plugin-platform-node';
+import {
+  catalogApiKeys,
+  computeDesiredState,
+} from '@cellport/plugin-platform-node';
 import { readPlatformSettings } from '../../config/platformSettings';
 import { GatewayClient } from './GatewayClient';
 
@@ -38,8 +41,11 @@ export interface GatewayTarget {
 export interface ReconcilerOptions {
   /** Key hashes provisioned outside the catalog, pushed to the cells of their tenants. */
   extraApiKeys?: GatewayApiKey[];
-  /** Keys the portal minted and rotated out (the platform database), merged with the catalog's. */
-  apiKeys?: ApiKeyStore;
+  /**
+   * Keys the portal issued, minted and rotated out (the platform database), merged with the
+   * catalog's: only an issued key's annotation serves.
+   */
+  apiKeys: ApiKeyStore;
   db: Knex;
   catalog: PlatformCatalog;
   client: GatewayClient;
@@ -214,7 +220,9 @@ export class ReconcilerService {
     const now = clock.now();
     const { state, warnings } = computeDesiredState(cell, entities, {
       extraApiKeys: this.options.extraApiKeys,
-      managedApiKeys: await this.options.apiKeys?.managed(),
+      managedApiKeys: await this.options.apiKeys.managed(
+        () => catalogApiKeys(entities).keys,
+      ),
       now,
     });
     for (const warning of warnings) logger.warn(`Cell ${name}: ${warning}`);

@@ -1,4 +1,5 @@
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import type { DecisionScope } from './DecisionStream';
@@ -8,6 +9,8 @@ import type {
   ReplayRequest,
   ReplayResult,
 } from './replayTypes';
+
+const TABLE = 'platform_replay_jobs';
 
 export type ReplayJobState = 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -24,25 +27,33 @@ export interface ReplayJobView {
   error?: { message: string };
 }
 
-interface ReplayJob {
+interface JobRow {
   id: string;
   state: ReplayJobState;
-  createdAt: number;
-  finishedAt?: number;
-  scope: DecisionScope;
-  progress: ReplayProgress;
-  result?: ReplayResult;
-  error?: string;
-  abort: AbortController;
+  scope: string;
+  progress: string;
+  result: string | null;
+  error: string | null;
+  runner: string;
+  created_at: number | string;
+  heartbeat_at: number | string;
+  finished_at: number | string | null;
 }
 
 export interface ReplayJobsOptions {
   /** Jobs kept at once, running or ended; the oldest ended one makes room. */
   maxJobs?: number;
-  /** Jobs running at once; more are refused until one ends. */
+  /** Jobs running at once, over all replicas; more are refused until one ends. */
   maxRunning?: number;
   /** How long an ended job stays readable. */
   keepMs?: number;
+  /**
+   * How often a replica says its jobs are alive (and looks whether one was cancelled
+   * elsewhere). A running job silent for three of these reads as failed: its replica stopped.
+   */
+  heartbeatMs?: number;
+  /** Names this backend instance in its jobs' rows. */
+  runner?: string;
 }
 
 type ReplayRunner = (
@@ -50,18 +61,31 @@ type ReplayRunner = (
   options: ReplayRunOptions,
 ) => Promise<ReplayResult>;
 
+const STOPPED =
+  'The backend running this replay stopped before it ended; start it again';
+
 /**
- * Replays run as jobs in this backend's memory: started, polled for progress, cancelled. The
- * count is bounded (running and kept) and an ended job is forgotten after `keepMs`, so a
- * restart or a second backend instance loses only jobs nobody may wait on for long.
+ * Replays run as jobs: started, polled for progress, cancelled, from any backend replica. The
+ * replica that starts a job runs it and writes its progress and result to the database, where
+ * every replica reads it. A cancel from any replica ends the job's row; the runner notices at
+ * its next batch or heartbeat and stops. A job whose runner died (a crash, a restart) stops
+ * beating and reads as failed. The count is bounded (running and kept), and an ended job is
+ * forgotten after `keepMs`.
  */
 export class ReplayJobs {
-  private readonly jobs = new Map<string, ReplayJob>();
   private readonly maxJobs: number;
   private readonly maxRunning: number;
   private readonly keepMs: number;
+  private readonly heartbeatMs: number;
+  private readonly runner: string;
+  /** The jobs this replica runs, by id. */
+  private readonly local = new Map<string, AbortController>();
+  private heartbeat?: NodeJS.Timeout;
+  /** This replica's writes to running jobs, one after another. */
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(
+    private readonly db: Knex,
     private readonly run: ReplayRunner,
     private readonly clock: Clock,
     options: ReplayJobsOptions = {},
@@ -69,116 +93,210 @@ export class ReplayJobs {
     this.maxJobs = options.maxJobs ?? 100;
     this.maxRunning = options.maxRunning ?? 2;
     this.keepMs = options.keepMs ?? 60 * 60 * 1000;
+    this.heartbeatMs = options.heartbeatMs ?? 10_000;
+    this.runner = options.runner ?? randomUUID();
   }
 
   /** Starts a checked request over its resolved scope; refuses when enough are running. */
-  start(request: ReplayRequest, scope: DecisionScope): ReplayJobView {
-    this.forgetExpired();
-    const running = [...this.jobs.values()].filter(j => j.state === 'running');
-    if (running.length >= this.maxRunning) {
-      throw new ServiceUnavailableError(
-        `${running.length} replays are running, the most at once; try again when one ends`,
-      );
-    }
-    this.makeRoom();
-    const job: ReplayJob = {
-      id: randomUUID(),
-      state: 'running',
-      createdAt: this.clock.now(),
-      scope,
-      progress: { decisions: 0 },
-      abort: new AbortController(),
-    };
-    this.jobs.set(job.id, job);
+  async start(
+    request: ReplayRequest,
+    scope: DecisionScope,
+  ): Promise<ReplayJobView> {
+    await this.tidy({ makeRoom: true });
+    const now = this.clock.now();
+    const id = randomUUID();
+    await this.db.transaction(async tx => {
+      const [{ running }] = await tx(TABLE)
+        .where({ state: 'running' })
+        .count({ running: '*' });
+      if (Number(running) >= this.maxRunning) {
+        throw new ServiceUnavailableError(
+          `${running} replays are running, the most at once; try again when one ends`,
+        );
+      }
+      await tx(TABLE).insert({
+        id,
+        state: 'running',
+        scope: JSON.stringify(scope),
+        progress: JSON.stringify({ decisions: 0 }),
+        runner: this.runner,
+        created_at: now,
+        heartbeat_at: now,
+      });
+    });
+    const abort = new AbortController();
+    this.local.set(id, abort);
+    this.beat();
     this.run(request, {
-      signal: job.abort.signal,
+      signal: abort.signal,
       onProgress: progress => {
-        job.progress = progress;
+        this.write(id, { progress: JSON.stringify(progress) });
       },
     }).then(
-      result => this.end(job, 'done', { result }),
-      error => this.end(job, 'failed', { error: messageOf(error) }),
+      result => this.end(id, 'done', { result: JSON.stringify(result) }),
+      error =>
+        this.end(id, 'failed', {
+          error: messageOf(abort.signal.aborted ? abort.signal.reason : error),
+        }),
     );
-    return this.view(job);
+    return this.get(id);
   }
 
   /** The job's scope, for the caller's permission check before it is shown. */
-  scopeOf(id: string): DecisionScope {
-    return this.find(id).scope;
+  async scopeOf(id: string): Promise<DecisionScope> {
+    return JSON.parse((await this.find(id)).scope);
   }
 
-  get(id: string): ReplayJobView {
-    return this.view(this.find(id));
+  async get(id: string): Promise<ReplayJobView> {
+    return this.view(await this.find(id));
   }
 
   /** Stops a running job before its next batch; an ended job is left as it is. */
-  cancel(id: string): ReplayJobView {
-    const job = this.find(id);
-    if (job.state === 'running') {
-      this.end(job, 'cancelled', {});
-      job.abort.abort(new Error('cancelled'));
+  async cancel(id: string): Promise<ReplayJobView> {
+    await this.find(id);
+    await this.db(TABLE)
+      .where({ id, state: 'running' })
+      .update({ state: 'cancelled', finished_at: this.clock.now() });
+    this.local.get(id)?.abort(new Error('cancelled'));
+    return this.get(id);
+  }
+
+  /** Stops this replica's jobs, as a shutdown does: they read as failed, not as running. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    const ids = [...this.local.keys()];
+    for (const abort of this.local.values()) abort.abort(new Error(STOPPED));
+    this.local.clear();
+    if (ids.length > 0) {
+      await this.db(TABLE)
+        .whereIn('id', ids)
+        .where({ state: 'running' })
+        .update({
+          state: 'failed',
+          error: STOPPED,
+          finished_at: this.clock.now(),
+        });
     }
-    return this.view(job);
+    await this.writes;
   }
 
-  private find(id: string): ReplayJob {
-    this.forgetExpired();
-    const job = this.jobs.get(id);
-    if (!job) throw new NotFoundError(`No replay "${id}"; it may have expired`);
-    return job;
+  private async find(id: string): Promise<JobRow> {
+    await this.tidy({ makeRoom: false });
+    const row: JobRow | undefined = await this.db(TABLE).where({ id }).first();
+    if (!row) throw new NotFoundError(`No replay "${id}"; it may have expired`);
+    return row;
   }
 
-  private end(
-    job: ReplayJob,
+  /**
+   * Writes a running job's progress with a heartbeat, in order after the replica's earlier
+   * writes. No row updated: the job was cancelled elsewhere (or taken for dead), so this
+   * replica stops running it.
+   */
+  private write(id: string, fields: { progress?: string }) {
+    const heartbeatAt = this.clock.now();
+    this.writes = this.writes
+      .then(() =>
+        this.db(TABLE)
+          .where({ id, state: 'running' })
+          .update({ ...fields, heartbeat_at: heartbeatAt }),
+      )
+      .then(
+        updated => {
+          if (updated === 0) this.local.get(id)?.abort(new Error('cancelled'));
+        },
+        () => undefined,
+      );
+  }
+
+  /** The first ending stands: a job cancelled elsewhere stays cancelled when its run settles. */
+  private async end(
+    id: string,
     state: ReplayJobState,
-    outcome: { result?: ReplayResult; error?: string },
+    outcome: { result?: string; error?: string | null },
   ) {
-    // A cancelled job's run still settles (with the abort): the first ending stands.
-    if (job.state !== 'running') return;
-    job.state = state;
-    job.finishedAt = this.clock.now();
-    job.result = outcome.result;
-    job.error = outcome.error;
+    this.local.delete(id);
+    if (this.local.size === 0) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+    }
+    const finishedAt = this.clock.now();
+    this.writes = this.writes.then(() =>
+      this.db(TABLE)
+        .where({ id, state: 'running' })
+        .update({ state, ...outcome, finished_at: finishedAt })
+        .then(
+          () => undefined,
+          () => undefined,
+        ),
+    );
+    await this.writes;
   }
 
-  private forgetExpired() {
+  /** Beats for this replica's running jobs while it has any. */
+  private beat() {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => {
+      for (const id of this.local.keys()) this.write(id, {});
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * Ends jobs whose runner stopped beating and forgets ended jobs `keepMs` after they ended;
+   * making room, forgets the oldest ended ones until one more job fits in `maxJobs`.
+   */
+  private async tidy(options: { makeRoom: boolean }) {
     const now = this.clock.now();
-    for (const [id, job] of this.jobs) {
-      if (job.finishedAt !== undefined && now - job.finishedAt >= this.keepMs) {
-        this.jobs.delete(id);
-      }
+    await this.db(TABLE)
+      .where({ state: 'running' })
+      .where('heartbeat_at', '<', now - 3 * this.heartbeatMs)
+      .update({ state: 'failed', error: STOPPED, finished_at: now });
+    await this.db(TABLE)
+      .whereNot({ state: 'running' })
+      .where('finished_at', '<=', now - this.keepMs)
+      .delete();
+    if (!options.makeRoom) return;
+    const [{ running }] = await this.db(TABLE)
+      .where({ state: 'running' })
+      .count({ running: '*' });
+    const surplus = await this.db(TABLE)
+      .whereNot({ state: 'running' })
+      .orderBy('finished_at', 'desc')
+      .offset(Math.max(0, this.maxJobs - 1 - Number(running)))
+      .select('id');
+    if (surplus.length > 0) {
+      await this.db(TABLE)
+        .whereIn(
+          'id',
+          surplus.map(row => row.id),
+        )
+        .delete();
     }
   }
 
-  /** Forgets the oldest ended jobs until one more fits (running ones are fewer than the room). */
-  private makeRoom() {
-    for (const [id, job] of this.jobs) {
-      if (this.jobs.size < this.maxJobs) return;
-      if (job.state !== 'running') this.jobs.delete(id);
-    }
-  }
-
-  private view(job: ReplayJob): ReplayJobView {
-    const iso = (t: number) => new Date(t).toISOString();
+  private view(row: JobRow): ReplayJobView {
+    const iso = (t: number | string) => new Date(Number(t)).toISOString();
+    const scope: DecisionScope = JSON.parse(row.scope);
     return {
-      id: job.id,
-      state: job.state,
-      createdAt: iso(job.createdAt),
-      ...(job.finishedAt !== undefined
+      id: row.id,
+      state: row.state,
+      createdAt: iso(row.created_at),
+      ...(row.finished_at !== null
         ? {
-            finishedAt: iso(job.finishedAt),
-            expiresAt: iso(job.finishedAt + this.keepMs),
+            finishedAt: iso(row.finished_at),
+            expiresAt: iso(Number(row.finished_at) + this.keepMs),
           }
         : {}),
       scope: {
-        cell: job.scope.cell,
-        ...(job.scope.agent !== undefined ? { agent: job.scope.agent } : {}),
-        from: iso(job.scope.from),
-        to: iso(job.scope.to),
+        cell: scope.cell,
+        ...(scope.agent !== undefined ? { agent: scope.agent } : {}),
+        from: iso(scope.from),
+        to: iso(scope.to),
       },
-      progress: job.progress,
-      ...(job.result ? { result: job.result } : {}),
-      ...(job.error !== undefined ? { error: { message: job.error } } : {}),
+      progress: JSON.parse(row.progress),
+      ...(row.result !== null ? { result: JSON.parse(row.result) } : {}),
+      ...(row.error !== null ? { error: { message: row.error } } : {}),
     };
   }
 }

@@ -91,6 +91,38 @@ describe('ApiKeysCard', () => {
     expect(screen.queryByRole('button', { name: /Rotate/ })).toBeNull();
   });
 
+  it('says which annotated keys no gateway serves and why, and offers no Rotate for them', async () => {
+    const api = mockPlatformApi({
+      listApiKeys: jest.fn(async () => ({
+        items: [
+          tenantWide,
+          { ...catalogKey, notServed: 'issued-to-another' as const },
+          {
+            ...tenantWide,
+            prefix: 'cpk_handmd',
+            fingerprint: 'eeeeeeee',
+            notServed: 'not-issued' as const,
+          },
+        ],
+        mayRotate: true,
+      })),
+    });
+    await renderCard(api);
+    const table = await screen.findByRole('table', { name: 'API keys' });
+    const rows = within(table).getAllByRole('row');
+    expect(rows[2]).toHaveTextContent(
+      'not served: the portal issued it to another tenant or agent',
+    );
+    expect(rows[3]).toHaveTextContent(
+      'not served: the portal did not issue it',
+    );
+    expect(
+      screen
+        .getAllByRole('button', { name: /Rotate/ })
+        .map(b => b.getAttribute('aria-label')),
+    ).toEqual(['Rotate cpk_tenant']);
+  });
+
   it("rotates an agent's key after asking, shows the one-time reveal link and the old key's deadline, and reloads the list", async () => {
     inTokyo();
     const newKey: ApiKeySummary = {

@@ -23,6 +23,12 @@ import { RotatedKeyNotice } from './RotatedKeyNotice';
 import { RotateKeyDialog } from './RotateKeyDialog';
 
 function keyState(key: ApiKeySummary): string {
+  if (key.notServed === 'not-issued') {
+    return 'not served: the portal did not issue it';
+  }
+  if (key.notServed === 'issued-to-another') {
+    return 'not served: the portal issued it to another tenant or agent';
+  }
   if (!key.expiresAt) return 'active';
   return Date.parse(key.expiresAt) > Date.now()
     ? `rotated out, valid until ${formatLocalTime(key.expiresAt)}`
@@ -56,7 +62,7 @@ function KeyRow(props: {
       </TableCell>
       {props.mayRotate && (
         <TableCell>
-          {!apiKey.expiresAt && (
+          {!apiKey.expiresAt && !apiKey.notServed && (
             <Button
               size="small"
               variant="outlined"

@@ -1572,6 +1572,12 @@ export const spec = {
             format: 'date-time',
             description: 'Set once rotated out; the key works until then.',
           },
+          notServed: {
+            type: 'string',
+            enum: ['not-issued', 'issued-to-another'],
+            description:
+              'Set on a key the catalog annotates but no gateway serves, because the portal did not issue it (`not-issued`), or issued it to another tenant or agent (`issued-to-another`): a hand-edited entity.\n',
+          },
         },
       },
       Error: {

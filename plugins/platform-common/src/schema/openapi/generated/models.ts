@@ -130,6 +130,10 @@ export type ApiKeySummary = {
    * Set once rotated out; the key works until then.
    */
   expiresAt?: string;
+  /**
+   * Set on a key the catalog annotates but no gateway serves, because the portal did not issue it (`not-issued`), or issued it to another tenant or agent (`issued-to-another`): a hand-edited entity.
+   */
+  notServed?: 'not-issued' | 'issued-to-another';
 };
 
 export type Error = {

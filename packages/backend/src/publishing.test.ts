@@ -128,10 +128,15 @@ describe('publishing a template run to GitLab and GitHub', () => {
                   type: 'file',
                   target: path.join(repoRoot, 'examples/all.yaml'),
                 },
-                {
+                ...['agent', 'agent-change'].map(name => ({
                   type: 'file',
-                  target: path.join(repoRoot, 'templates/agent/template.yaml'),
-                },
+                  target: path.join(
+                    repoRoot,
+                    'templates',
+                    name,
+                    'template.yaml',
+                  ),
+                })),
               ],
             },
             platform: { reconciler: { enabled: false } },
@@ -145,6 +150,7 @@ describe('publishing a template run to GitLab and GitHub', () => {
     // The template and the demo tenant it registers an agent of.
     const needed = [
       'template/default/agent',
+      'template/default/agent-change',
       'tenant/default/northwind-retail',
       'cell/default/eu-west-shared-1',
       'modelprofile/default/azure-gpt-4o-mini-eu',
@@ -174,11 +180,14 @@ describe('publishing a template run to GitLab and GitHub', () => {
     return 404;
   }
 
-  async function runAgentTemplate(values: object) {
+  async function runAgentTemplate(
+    values: object,
+    templateRef = 'template:default/agent',
+  ) {
     const created = await request(backend.server)
       .post('/api/scaffolder/v2/tasks')
       .set(auth)
-      .send({ templateRef: 'template:default/agent', values });
+      .send({ templateRef, values });
     expect(created.status).toBe(201);
     for (let attempt = 0; attempt < 240; attempt++) {
       const task = await request(backend.server)
@@ -288,6 +297,63 @@ describe('publishing a template run to GitLab and GitHub', () => {
       entity.body.metadata.annotations['backstage.io/managed-by-location'],
     ).toBe(`url:${repositoryUrl}/tree/main/catalog-info.yaml`);
   });
+
+  it.each([
+    ['GitHub pull request', 'fare-watcher'],
+    ['GitLab merge request', 'trip-planner'],
+  ])(
+    'proposes a routing change to an agent published there as a %s, once when retried',
+    async (_, name) => {
+      // The agents the tests above published.
+      expect(await waitForEntity(`agent/default/${name}`)).toBe(200);
+      const onGitHub = name === 'fare-watcher';
+      const values = {
+        agent: `agent:default/${name}`,
+        policy: 'quality',
+        reason: 'Replayed: +12% cost, no refusals',
+      };
+      const run = await runAgentTemplate(
+        values,
+        'template:default/agent-change',
+      );
+      expect({ status: run.status, log: run.log }).toMatchObject({
+        status: 'completed',
+      });
+      const fullName = `cellport/agent-${name}`;
+      const reviews = onGitHub ? github.pullRequests : gitlab.mergeRequests;
+      const review = reviews.find(r => r.repository === fullName)!;
+      expect(review).toMatchObject({
+        target: 'main',
+        title: `Propose for agent ${name}: policy quality`,
+      });
+      expect(review.body).toContain('Replayed: +12% cost, no refusals');
+      // The branch is on the forge with the change, and main is as it was.
+      const repository = (onGitHub ? github : gitlab).repositoryPath(fullName);
+      const proposed = parse(
+        git(repository, 'show', `${review.source}:catalog-info.yaml`),
+      );
+      expect(proposed.spec.routing.policy).toBe('quality');
+      const main = parse(git(repository, 'show', 'main:catalog-info.yaml'));
+      expect(main.spec.routing.policy).toBe('cost');
+      const reviewUrl = onGitHub
+        ? `${github.baseUrl}/${fullName}/pull/${review.number}`
+        : `${gitlab.baseUrl}/${fullName}/-/merge_requests/${review.number}`;
+      const shown = run.output.text.map((t: any) => t.content).join('\n');
+      expect(shown).toContain(reviewUrl);
+      expect(JSON.stringify(run)).not.toContain(token);
+
+      // The same proposal again finds the open one: no second branch or request.
+      const again = await runAgentTemplate(
+        values,
+        'template:default/agent-change',
+      );
+      expect(again.status).toBe('completed');
+      expect(reviews.filter(r => r.repository === fullName)).toHaveLength(1);
+      expect(again.output.text.map((t: any) => t.content).join('\n')).toContain(
+        reviewUrl,
+      );
+    },
+  );
 
   it('refuses a GitLab group that does not exist, creating nothing', async () => {
     const run = await runAgentTemplate(

@@ -1,13 +1,16 @@
 /*
  * A GitHub Enterprise with one organization, faking only the REST API paths Backstage calls:
  * those `publish:github` (through octokit) calls to create a repository and protect its
- * default branch, and the contents the catalog's GitHub URL reader reads back. Repositories
+ * default branch, the contents the catalog's GitHub URL reader reads back, and the pull
+ * requests `cellport:agent:propose-change` opens and looks up. Repositories
  * are real bare repositories that git pushes to over smart HTTP.
  */
 import {
   createBareRepository,
   ForgeServer,
+  hasBranch,
   readRepositoryFile,
+  ReviewRequestRecord,
   startForgeServer,
 } from './forgeServer';
 
@@ -18,6 +21,8 @@ export type FakeGitHub = ForgeServer & {
   repositoryPath(fullName: string): string;
   /** The branches `publish:github` asked to protect, as `owner/repo:branch`. */
   protectedBranches: string[];
+  /** The pull requests opened, all open. */
+  pullRequests: ReviewRequestRecord[];
 };
 
 export async function startFakeGitHub(options: {
@@ -28,6 +33,11 @@ export async function startFakeGitHub(options: {
   const { root, org } = options;
   const repositories = new Set<string>();
   const protectedBranches: string[] = [];
+  const pullRequests: ReviewRequestRecord[] = [];
+  const pullJson = (pull: ReviewRequestRecord, baseUrl: string) => ({
+    number: pull.number,
+    html_url: `${baseUrl}/${pull.repository}/pull/${pull.number}`,
+  });
   const notFound = { status: 404, json: { message: 'Not Found' } };
 
   const server = await startForgeServer({
@@ -79,6 +89,54 @@ export async function startFakeGitHub(options: {
         },
       },
       {
+        method: 'POST',
+        path: /^\/api\/v3\/repos\/([^/]+\/[^/]+)\/pulls$/,
+        answer: ([fullName], { body }) => {
+          if (!repositories.has(fullName)) return notFound;
+          if (
+            ![body.head, body.base].every(b => hasBranch(root, fullName, b))
+          ) {
+            return { status: 422, json: { message: 'Validation Failed' } };
+          }
+          if (
+            pullRequests.some(
+              p => p.repository === fullName && p.source === body.head,
+            )
+          ) {
+            return {
+              status: 422,
+              json: {
+                message: `A pull request already exists for ${body.head}`,
+              },
+            };
+          }
+          const pull = {
+            repository: fullName,
+            number: pullRequests.length + 1,
+            source: body.head,
+            target: body.base,
+            title: body.title,
+            body: body.body,
+          };
+          pullRequests.push(pull);
+          return { status: 201, json: pullJson(pull, baseUrl) };
+        },
+      },
+      {
+        method: 'GET',
+        path: /^\/api\/v3\/repos\/([^/]+\/[^/]+)\/pulls$/,
+        answer: ([fullName], { query }) => ({
+          status: 200,
+          json: pullRequests
+            .filter(
+              p =>
+                p.repository === fullName &&
+                `${org}:${p.source}` === query.get('head'),
+            )
+            .map(p => pullJson(p, baseUrl)),
+        }),
+      },
+      {
         // The URL reader asks for the raw file (`application/vnd.github.v3.raw`).
         method: 'GET',
         path: /^\/api\/v3\/repos\/([^/]+\/[^/]+)\/contents\/(.+)$/,
@@ -101,5 +159,6 @@ export async function startFakeGitHub(options: {
     apiBaseUrl: `${server.baseUrl}/api/v3`,
     repositoryPath: fullName => `${root}/${fullName}.git`,
     protectedBranches,
+    pullRequests,
   };
 }

@@ -1,19 +1,24 @@
 /*
  * A GitLab with one group, faking only the REST API v4 paths Backstage calls: those
- * `publish:gitlab` (through gitbeaker) calls to create a project, and the raw file the
- * catalog's GitLab URL reader reads back. Projects are real bare repositories that git
+ * `publish:gitlab` (through gitbeaker) calls to create a project, the raw file the catalog's
+ * GitLab URL reader reads back, and the merge requests `cellport:agent:propose-change` opens
+ * and looks up. Projects are real bare repositories that git
  * pushes to over smart HTTP.
  */
 import {
   createBareRepository,
   ForgeServer,
+  hasBranch,
   readRepositoryFile,
+  ReviewRequestRecord,
   startForgeServer,
 } from './forgeServer';
 
 export type FakeGitLab = ForgeServer & {
   /** The bare repository of a project, e.g. `cellport/agent-x`. */
   repositoryPath(fullPath: string): string;
+  /** The merge requests opened, all open. */
+  mergeRequests: ReviewRequestRecord[];
 };
 
 type Project = { id: number; path: string; fullPath: string };
@@ -25,6 +30,11 @@ export async function startFakeGitLab(options: {
 }): Promise<FakeGitLab> {
   const { root, group } = options;
   const projects: Project[] = [];
+  const mergeRequests: ReviewRequestRecord[] = [];
+  const mergeRequestJson = (mr: ReviewRequestRecord, baseUrl: string) => ({
+    iid: mr.number,
+    web_url: `${baseUrl}/${mr.repository}/-/merge_requests/${mr.number}`,
+  });
   const groupJson = { id: 1, name: group, path: group, full_path: group };
   const projectJson = (project: Project, baseUrl: string) => ({
     id: project.id,
@@ -101,6 +111,54 @@ export async function startFakeGitLab(options: {
         },
       },
       {
+        method: 'POST',
+        path: /^\/api\/v4\/projects\/([^/]+)\/merge_requests$/,
+        answer: ([id], { body }) => {
+          const project = projectById(id);
+          if (!project) return notFound('Project');
+          const branches = [body.source_branch, body.target_branch];
+          if (!branches.every(b => hasBranch(root, project.fullPath, b))) {
+            return notFound('Branch');
+          }
+          if (
+            mergeRequests.some(
+              mr =>
+                mr.repository === project.fullPath &&
+                mr.source === body.source_branch,
+            )
+          ) {
+            return {
+              status: 409,
+              json: { message: ['Another open merge request already exists'] },
+            };
+          }
+          const mr = {
+            repository: project.fullPath,
+            number: mergeRequests.length + 1,
+            source: body.source_branch,
+            target: body.target_branch,
+            title: body.title,
+            body: body.description,
+          };
+          mergeRequests.push(mr);
+          return { status: 201, json: mergeRequestJson(mr, baseUrl) };
+        },
+      },
+      {
+        method: 'GET',
+        path: /^\/api\/v4\/projects\/([^/]+)\/merge_requests$/,
+        answer: ([id], { query }) => ({
+          status: 200,
+          json: mergeRequests
+            .filter(
+              mr =>
+                mr.repository === projectById(id)?.fullPath &&
+                mr.source === query.get('source_branch'),
+            )
+            .map(mr => mergeRequestJson(mr, baseUrl)),
+        }),
+      },
+      {
         method: 'GET',
         path: /^\/api\/v4\/projects\/([^/]+)\/repository\/files\/([^/]+)\/raw$/,
         answer: ([id, file], { query }) => {
@@ -121,5 +179,6 @@ export async function startFakeGitLab(options: {
   return {
     ...server,
     repositoryPath: fullPath => `${root}/${fullPath}.git`,
+    mergeRequests,
   };
 }

@@ -75,6 +75,23 @@ export function readRepositoryFile(
   }
 }
 
+/** Whether a bare repository has a branch, as a forge checks a review request's branches. */
+export function hasBranch(root: string, fullPath: string, branch: string) {
+  return (
+    readRepositoryFile(root, fullPath, `refs/heads/${branch}`, '') !== undefined
+  );
+}
+
+/** A pull or merge request as the fakes keep it. */
+export type ReviewRequestRecord = {
+  repository: string;
+  number: number;
+  source: string;
+  target: string;
+  title: string;
+  body: string;
+};
+
 /**
  * The token a client presented: GitLab's PRIVATE-TOKEN header, a bearer or `token` scheme
  * (the REST clients and URL readers), or a basic password (git, as `oauth2:<token>`).

@@ -106,7 +106,9 @@ describe('cellport:agent:propose-change', () => {
         { agent: 'returns-assistant', policy: 'cost' },
         { agent: onGitHub },
       ),
-    ).rejects.toThrow(/pull request .* is not supported by this action yet/);
+    ).rejects.toThrow(
+      'agent: no GitHub token is configured for github.com (integrations.github), so no change can be proposed there',
+    );
     // The demo's own agents are files of the portal's repository, not a local repository.
     const outside = {
       ...repository.entity,
@@ -125,7 +127,7 @@ describe('cellport:agent:propose-change', () => {
         { agent: 'returns-assistant', policy: 'cost' },
         { agent: outside },
       ),
-    ).rejects.toThrow(/is not a file in a local repository under/);
+    ).rejects.toThrow(/is neither a file in a local repository under/);
   });
 
   it('proposes the same branch and commit when a run is retried', async () => {

@@ -28,7 +28,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { ScmIntegrations } from '@backstage/integration';
 import { isInside, localRepositoriesDir } from '../../localRepositories';
+import { ForgeSource, forgeSource } from './forgeSource';
 import { loadIsolationCatalog } from '../loadIsolationCatalog';
 import { platformSchema } from '../platformSchema';
 import { examples } from './proposeAgentChange.examples';
@@ -124,8 +126,15 @@ async function checkModels(
   if (problems.length > 0) throw new InputError(problems.join('; '));
 }
 
-/** The agent's catalog file and the local repository holding it, or why it cannot be changed here. */
-async function localSource(agent: Entity, baseDir: string) {
+/**
+ * Where the agent's catalog file lives: a local repository under `baseDir`, or a GitHub
+ * repository or GitLab project of a configured integration; otherwise why it cannot be changed.
+ */
+async function agentSource(
+  agent: Entity,
+  baseDir: string,
+  integrations: ScmIntegrations,
+): Promise<{ repoPath: string; file: string } | { forge: ForgeSource }> {
   const annotations = agent.metadata.annotations ?? {};
   const location =
     annotations[ANNOTATION_ORIGIN_LOCATION] ?? annotations[ANNOTATION_LOCATION];
@@ -135,14 +144,13 @@ async function localSource(agent: Entity, baseDir: string) {
     );
   }
   const { type, target } = parseLocationRef(location);
-  if (type === 'url' && /github|gitlab/.test(new URL(target).host)) {
-    throw new InputError(
-      `agent: its source is ${target}; opening a pull request or merge request on GitHub or GitLab is not supported by this action yet: change the file there by hand, or use the local repositories of the embedded default`,
-    );
+  if (type === 'url') {
+    const forge = await forgeSource(target, integrations);
+    if (forge) return { forge };
   }
   if (type !== 'file' || !isInside(baseDir, target)) {
     throw new InputError(
-      `agent: its source ${location} is not a file in a local repository under ${baseDir}, so this action cannot propose a change to it`,
+      `agent: its source ${location} is neither a file in a local repository under ${baseDir} nor on a GitHub or GitLab integration, so this action cannot propose a change to it`,
     );
   }
   const file = path.resolve(target);
@@ -159,6 +167,16 @@ async function localSource(agent: Entity, baseDir: string) {
     repoPath,
     file: path.relative(await fs.realpath(repoPath), await fs.realpath(file)),
   };
+}
+
+/** A change in words: `policy cost, prefer a, b`. */
+function describeChange(change: AgentChange): string {
+  return [
+    change.policy ? `policy ${change.policy}` : '',
+    change.preferredModels ? `prefer ${change.preferredModels.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /**
@@ -206,17 +224,19 @@ function editedFile(text: string, name: string, change: AgentChange): string {
 
 /**
  * `cellport:agent:propose-change` proposes a routing change to an agent (a recommendation's
- * policy or preferred models) as a commit on a new branch of the local git repository its
- * catalog file lives in, for review like any other change. The checked-out branch and the
- * working tree, which the catalog reads, are left untouched: the change takes effect only
- * when the branch is merged. Agents defined on GitHub or GitLab are refused with a message
- * saying so (no pull request is opened yet).
+ * policy or preferred models) as a commit on a new branch of the repository its catalog file
+ * lives in, for review like any other change. On GitHub or GitLab (a configured integration)
+ * the branch is pushed and a pull or merge request opened; in a local repository of the
+ * embedded default the branch is the proposal, and the checked-out branch and working tree,
+ * which the catalog reads, are left untouched. Either way the change takes effect only when
+ * merged.
  */
 export function createProposeAgentChangeAction(options: {
   config: Config;
   catalog: CatalogService;
 }) {
   const baseDir = localRepositoriesDir(options.config);
+  const integrations = ScmIntegrations.fromConfig(options.config);
   return createTemplateAction({
     id: 'cellport:agent:propose-change',
     description:
@@ -249,11 +269,21 @@ export function createProposeAgentChangeAction(options: {
             ),
       },
       output: {
-        repoPath: z => z.string(),
+        repoPath: z =>
+          z
+            .string()
+            .describe(
+              'The local repository, or the GitHub repository or GitLab project page',
+            ),
         file: z => z.string(),
         branch: z => z.string(),
         baseCommit: z => z.string(),
         commit: z => z.string(),
+        reviewUrl: z =>
+          z
+            .string()
+            .optional()
+            .describe('The pull or merge request, on GitHub or GitLab'),
       },
     },
     async handler(ctx) {
@@ -291,13 +321,34 @@ export function createProposeAgentChangeAction(options: {
           credentials,
         );
       }
-      const { repoPath, file } = await localSource(agent, baseDir);
+      const source = await agentSource(agent, baseDir, integrations);
+      const forge = 'forge' in source ? source.forge : undefined;
+      const gitEnv = forge?.gitEnv ?? {};
+      const repoPath = forge
+        ? await fs.mkdtemp(path.join(ctx.workspacePath, 'source-'))
+        : (source as { repoPath: string }).repoPath;
+      const file = forge ? forge.file : (source as { file: string }).file;
+      if (forge) {
+        await run(
+          'git',
+          [
+            'clone',
+            '--quiet',
+            '--single-branch',
+            '--branch',
+            forge.baseBranch,
+            forge.cloneUrl,
+            repoPath,
+          ],
+          { env: { ...process.env, ...gitEnv } },
+        );
+      }
       // The same change proposes the same branch, so a retried run finds its own.
       const branch = `cellport/propose/${name}-${createHash('sha256')
         .update(JSON.stringify(change))
         .digest('hex')
         .slice(0, 8)}`;
-      ctx.output('repoPath', repoPath);
+      ctx.output('repoPath', forge?.webUrl ?? repoPath);
       ctx.output('file', file);
       ctx.output('branch', branch);
       const git = (args: string[], env: Record<string, string> = {}) =>
@@ -313,6 +364,7 @@ export function createProposeAgentChangeAction(options: {
               'scaffolder@cellport.local',
             GIT_COMMITTER_NAME: 'Cellport scaffolder',
             GIT_COMMITTER_EMAIL: 'scaffolder@cellport.local',
+            ...gitEnv,
             ...env,
           },
         }).then(r => r.stdout.trim());
@@ -331,12 +383,21 @@ export function createProposeAgentChangeAction(options: {
       const commit = await ctx.checkpoint({
         key: `propose-change-${name}-${branch}`,
         fn: async () => {
-          const existing = await git([
-            'rev-parse',
-            '--verify',
-            '--quiet',
-            `refs/heads/${branch}`,
-          ]).catch(() => '');
+          const existing = forge
+            ? (
+                await git([
+                  'ls-remote',
+                  '--heads',
+                  'origin',
+                  `refs/heads/${branch}`,
+                ])
+              ).split(/\s/)[0]
+            : await git([
+                'rev-parse',
+                '--verify',
+                '--quiet',
+                `refs/heads/${branch}`,
+              ]).catch(() => '');
           if (existing) return existing;
           // A private index and plumbing: the commit is built beside the working tree and the
           // checked-out branch, which stay as they are.
@@ -361,14 +422,7 @@ export function createProposeAgentChangeAction(options: {
           );
           const tree = await git(['write-tree'], index);
           const message = [
-            `Propose for agent ${name}: ${[
-              change.policy ? `policy ${change.policy}` : '',
-              change.preferredModels
-                ? `prefer ${change.preferredModels.join(', ')}`
-                : '',
-            ]
-              .filter(Boolean)
-              .join(', ')}`,
+            `Propose for agent ${name}: ${describeChange(change)}`,
             ...(reason ? ['', reason] : []),
           ].join('\n');
           const created = await git([
@@ -380,13 +434,35 @@ export function createProposeAgentChangeAction(options: {
             message,
           ]);
           await git(['branch', branch, created]);
+          if (forge) await git(['push', '--quiet', 'origin', branch]);
           return created;
         },
       });
-      ctx.logger.info(
-        `Proposed on branch ${branch} of ${repoPath} (${commit}); merge it to apply the change`,
-      );
       ctx.output('commit', commit);
+      if (!forge) {
+        ctx.logger.info(
+          `Proposed on branch ${branch} of ${repoPath} (${commit}); merge it to apply the change`,
+        );
+        return;
+      }
+      const reviewUrl = await ctx.checkpoint({
+        key: `propose-review-${name}-${branch}`,
+        fn: () =>
+          forge.openReview({
+            branch,
+            title: `Propose for agent ${name}: ${describeChange(change)}`,
+            body: [
+              `Proposed from the Cellport portal: ${describeChange(change)}.`,
+              ...(reason ? ['', reason] : []),
+              '',
+              "Merging applies it: the catalog reads the file again and the reconciler pushes the routing to the cell's gateway.",
+            ].join('\n'),
+          }),
+      });
+      ctx.output('reviewUrl', reviewUrl);
+      ctx.logger.info(
+        `Proposed on branch ${branch} of ${forge.webUrl} (${commit}): ${reviewUrl}`,
+      );
     },
   });
 }

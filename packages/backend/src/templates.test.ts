@@ -13,6 +13,7 @@ import platformPlugin from '@cellport/plugin-platform-backend';
 import localRuntimeModule from '@cellport/plugin-platform-backend-module-local-runtime';
 import { createGateway, Gateway, readGatewayConfig } from '@cellport/gateway';
 import { SimulatorServer } from '@cellport/simulator';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -127,17 +128,20 @@ describe('the self-service templates through the scaffolder', () => {
                   type: 'file',
                   target: path.join(repoRoot, 'examples/all.yaml'),
                 },
-                ...['inference-deployment', 'tenant-cell', 'agent'].map(
-                  name => ({
-                    type: 'file',
-                    target: path.join(
-                      repoRoot,
-                      'templates',
-                      name,
-                      'template.yaml',
-                    ),
-                  }),
-                ),
+                ...[
+                  'inference-deployment',
+                  'tenant-cell',
+                  'agent',
+                  'agent-change',
+                ].map(name => ({
+                  type: 'file',
+                  target: path.join(
+                    repoRoot,
+                    'templates',
+                    name,
+                    'template.yaml',
+                  ),
+                })),
               ],
             },
             platform: {
@@ -724,6 +728,40 @@ describe('the self-service templates through the scaffolder', () => {
       [key.slice(0, 10), 'issued-to-another'],
       [handMade.slice(0, 10), 'not-issued'],
     ]);
+  });
+
+  it('proposes a routing change to an agent of a local repository as a branch, and says how to review it', async () => {
+    expect(await waitForEntity('template/default/agent-change')).toBe(200);
+    const run = await runTask(
+      {
+        agent: 'agent:default/itinerary-planner',
+        policy: 'quality',
+        reason: 'Replayed: fewer fallbacks',
+      },
+      'template:default/agent-change',
+    );
+    expect({ status: run.status, log: run.log }).toMatchObject({
+      status: 'completed',
+    });
+    const shown = run.output.text.map((t: any) => t.content).join('\n');
+    const { repoPath, branch } = {
+      repoPath: shown.match(/git -C (\S+) show/)?.[1],
+      branch: shown.match(
+        / show (cellport\/propose\/itinerary-planner-\w+)/,
+      )?.[1],
+    };
+    expect(branch).toBeDefined();
+    expect(shown).not.toContain('[the proposal]');
+    const proposed = parse(
+      execFileSync(
+        'git',
+        ['-C', repoPath!, 'show', `${branch}:catalog-info.yaml`],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    );
+    expect(proposed.spec.routing.policy).toBe('quality');
   });
 
   it('finishes a run that failed half-way when it is retried, and starts over after it finished: one key, one registration', async () => {

@@ -1,5 +1,11 @@
 import { expect, Page, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { signIn } from './forms';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+const git = (...args: string[]) =>
+  execFileSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8' });
 
 const shot = (page: Page, name: string) =>
   page.screenshot({
@@ -99,7 +105,7 @@ test('from a model profile, an SRE replays an outage of it on a cell that routes
   await shot(page, 'replay-side-by-side');
 });
 
-test("an SRE reads a cell's recommendations and the link that proposes one for review", async ({
+test("an SRE reads a cell's recommendations and proposes one for review, as a branch of the demo's repository", async ({
   page,
 }) => {
   await signIn(page);
@@ -116,4 +122,29 @@ test("an SRE reads a cell's recommendations and the link that proposes one for r
     /\/create\/templates\/default\/agent-change\?formData=/,
   );
   await shot(page, 'cell-recommendations');
+
+  // The demo's agents live in this repository (examples/): the proposal is a branch of it,
+  // and the checkout the portal reads stays as it is.
+  const head = git('rev-parse', 'HEAD').trim();
+  await first.getByRole('link', { name: 'Propose this change' }).click();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  const proposal = page.getByText(/holds commit/);
+  await expect(proposal).toBeVisible({ timeout: 60_000 });
+  const text = (await proposal.textContent())!;
+  const branch = text.match(/Branch (cellport\/propose\/[a-z0-9-]+)/)?.[1];
+  expect(branch, text).toBeDefined();
+  await shot(page, 'cell-recommendation-proposed');
+  try {
+    expect(git('diff', '--name-only', head, branch!).trim()).toBe(
+      'examples/agents.yaml',
+    );
+    expect(git('log', '-1', '--format=%s', branch!)).toMatch(
+      /^Propose for agent [a-z0-9-]+: /,
+    );
+    expect(git('rev-parse', 'HEAD').trim()).toBe(head);
+    expect(git('status', '--porcelain', '--', 'examples')).toBe('');
+  } finally {
+    git('branch', '-D', branch!);
+  }
 });

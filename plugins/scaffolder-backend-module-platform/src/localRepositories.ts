@@ -10,6 +10,21 @@ export function localRepositoriesDir(config: Config): string {
   );
 }
 
+/**
+ * The directories whose git repositories `cellport:agent:propose-change` may add branches to:
+ * the local repositories directory and `cellport.scaffolder.proposalRepositories`.
+ */
+export function proposalRoots(config: Config): string[] {
+  return [
+    localRepositoriesDir(config),
+    ...(
+      config.getOptionalStringArray(
+        'cellport.scaffolder.proposalRepositories',
+      ) ?? []
+    ).map(dir => path.resolve(dir)),
+  ];
+}
+
 const REPO_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** A repository's directory; refuses names that could leave the repositories directory. */

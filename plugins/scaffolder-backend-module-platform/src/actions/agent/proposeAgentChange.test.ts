@@ -40,11 +40,21 @@ describe('cellport:agent:propose-change', () => {
 
   async function propose(
     input: Record<string, unknown>,
-    options: { agent?: Entity; extra?: string[]; context?: object } = {},
+    options: {
+      agent?: Entity;
+      extra?: string[];
+      context?: object;
+      proposalRepositories?: string[];
+    } = {},
   ) {
     const action = createProposeAgentChangeAction({
       config: new ConfigReader({
-        cellport: { scaffolder: { localRepositoriesDir: repos } },
+        cellport: {
+          scaffolder: {
+            localRepositoriesDir: repos,
+            proposalRepositories: options.proposalRepositories,
+          },
+        },
       }),
       catalog: catalogWith(options.agent ?? repository.entity, options.extra),
     });
@@ -142,5 +152,27 @@ describe('cellport:agent:propose-change', () => {
     expect(git(repository.repoPath, 'rev-list', '--count', first.branch)).toBe(
       '2',
     );
+  });
+
+  it("proposes to a repository listed in proposalRepositories, as a branch that leaves its checkout alone (the demo's own agents)", async () => {
+    // The portal's own repository, as the embedded default lists it: not under `repos`.
+    const portal = agentRepository(path.join(root.path, 'portal'));
+    const head = git(portal.repoPath, 'rev-parse', 'HEAD');
+    const input = { agent: 'returns-assistant', policy: 'cost' };
+    await expect(propose(input, { agent: portal.entity })).rejects.toThrow(
+      /is neither a file in a local repository under/,
+    );
+    const out = await propose(input, {
+      agent: portal.entity,
+      proposalRepositories: [path.join(root.path, 'portal')],
+    });
+    expect(out.repoPath).toBe(fs.realpathSync(portal.repoPath));
+    expect(
+      git(portal.repoPath, 'show', `${out.branch}:catalog-info.yaml`),
+    ).toContain('policy: cost');
+    // The checkout the catalog reads is as it was.
+    expect(git(portal.repoPath, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(portal.repoPath, 'status', '--porcelain')).toBe('');
+    expect(fs.readFileSync(portal.file, 'utf8')).toContain('policy: balanced');
   });
 });

@@ -29,7 +29,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ScmIntegrations } from '@backstage/integration';
-import { isInside, localRepositoriesDir } from '../../localRepositories';
+import { isInside, proposalRoots } from '../../localRepositories';
 import { ForgeSource, forgeSource } from './forgeSource';
 import { loadIsolationCatalog } from '../loadIsolationCatalog';
 import { platformSchema } from '../platformSchema';
@@ -127,17 +127,18 @@ async function checkModels(
 }
 
 /**
- * Where the agent's catalog file lives: a local repository under `baseDir`, or a GitHub
+ * Where the agent's catalog file lives: a local repository under one of `roots`, or a GitHub
  * repository or GitLab project of a configured integration; otherwise why it cannot be changed.
  */
 async function agentSource(
   agent: Entity,
-  baseDir: string,
+  roots: string[],
   integrations: ScmIntegrations,
 ): Promise<{ repoPath: string; file: string } | { forge: ForgeSource }> {
   const annotations = agent.metadata.annotations ?? {};
+  // The file that holds the entity: the origin may be a Location that only points at it.
   const location =
-    annotations[ANNOTATION_ORIGIN_LOCATION] ?? annotations[ANNOTATION_LOCATION];
+    annotations[ANNOTATION_LOCATION] ?? annotations[ANNOTATION_ORIGIN_LOCATION];
   if (!location) {
     throw new InputError(
       'agent: the catalog does not say where the agent is defined (no location annotation)',
@@ -148,9 +149,12 @@ async function agentSource(
     const forge = await forgeSource(target, integrations);
     if (forge) return { forge };
   }
-  if (type !== 'file' || !isInside(baseDir, target)) {
+  const root = roots.find(dir => type === 'file' && isInside(dir, target));
+  if (!root) {
     throw new InputError(
-      `agent: its source ${location} is neither a file in a local repository under ${baseDir} nor on a GitHub or GitLab integration, so this action cannot propose a change to it`,
+      `agent: its source ${location} is neither a file in a local repository under ${roots.join(
+        ' or ',
+      )} nor on a GitHub or GitLab integration, so this action cannot propose a change to it`,
     );
   }
   const file = path.resolve(target);
@@ -158,9 +162,9 @@ async function agentSource(
     cwd: path.dirname(file),
   }).catch(() => undefined);
   const repoPath = top?.stdout.trim();
-  if (!repoPath || !isInside(baseDir, path.join(repoPath, 'x'))) {
+  if (!repoPath || !isInside(root, path.join(repoPath, 'x'))) {
     throw new InputError(
-      `agent: ${file} is not in a git repository under ${baseDir}`,
+      `agent: ${file} is not in a git repository under ${root}`,
     );
   }
   return {
@@ -235,7 +239,7 @@ export function createProposeAgentChangeAction(options: {
   config: Config;
   catalog: CatalogService;
 }) {
-  const baseDir = localRepositoriesDir(options.config);
+  const roots = proposalRoots(options.config);
   const integrations = ScmIntegrations.fromConfig(options.config);
   return createTemplateAction({
     id: 'cellport:agent:propose-change',
@@ -321,7 +325,7 @@ export function createProposeAgentChangeAction(options: {
           credentials,
         );
       }
-      const source = await agentSource(agent, baseDir, integrations);
+      const source = await agentSource(agent, roots, integrations);
       const forge = 'forge' in source ? source.forge : undefined;
       const gitEnv = forge?.gitEnv ?? {};
       const repoPath = forge

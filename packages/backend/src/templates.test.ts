@@ -728,6 +728,35 @@ describe('the self-service templates through the scaffolder', () => {
       [key.slice(0, 10), 'issued-to-another'],
       [handMade.slice(0, 10), 'not-issued'],
     ]);
+    // Northwind's owner rotates the key the portal never issued: the new key, revealed to them
+    // alone, works; the hand-made one still does not. The key issued to contoso-travel's
+    // agent is not theirs to end.
+    const replaced = await request(backend.server)
+      .post('/api/platform/api-keys/rotate')
+      .set(auth)
+      .send({ tenant: 'northwind-retail', prefix: handMade.slice(0, 10) });
+    expect(replaced.status).toBe(201);
+    const working = await request(backend.server)
+      .post(
+        `/api/platform/api-keys/reveals/${replaced.body.revealUrl
+          .split('/')
+          .pop()}`,
+      )
+      .set(auth);
+    for (const [bearer, status] of [
+      [working.body.apiKey, 200],
+      [handMade, 401],
+    ]) {
+      const models = await fetch(`${gatewayUrl}/v1/models`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      expect(models.status).toBe(status);
+    }
+    const notTheirs = await request(backend.server)
+      .post('/api/platform/api-keys/rotate')
+      .set(auth)
+      .send({ tenant: 'northwind-retail', prefix: key.slice(0, 10) });
+    expect(notTheirs.status).toBe(404);
   });
 
   it('proposes a routing change to an agent of a local repository as a branch, and says how to review it', async () => {

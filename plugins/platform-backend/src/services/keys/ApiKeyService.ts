@@ -111,8 +111,16 @@ export class ApiKeyService {
     userRef: string;
   }): Promise<RotatedApiKey> {
     const { store, reveals, clock } = this.options;
-    // Fresh: the key may have been registered a moment ago.
-    const matches = (await this.keys({ fresh: true })).served.filter(
+    // Fresh: the key may have been registered a moment ago. A key the portal never issued may
+    // be rotated too: its successor is revealed only to the tenant's owner rotating it, so it
+    // is how an owner gets a working key in its place. Not one issued to another tenant or
+    // agent: rotating it would end that owner's key.
+    const { served, refused } = await this.keys({ fresh: true });
+    const rotatable = [
+      ...served,
+      ...refused.filter(r => r.why === 'not-issued').map(r => r.key),
+    ];
+    const matches = rotatable.filter(
       key => key.tenant === request.tenant && key.prefix === request.prefix,
     );
     const old = matches.find(key => !key.expiresAt) ?? matches[0];

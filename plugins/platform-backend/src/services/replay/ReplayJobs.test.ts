@@ -171,6 +171,27 @@ describe('ReplayJobs', () => {
   );
 
   it.each(databases.eachSupportedId())(
+    'starts at most maxRunning of a burst from several replicas at once, on %p',
+    async databaseId => {
+      const replicas = await replicasOn(databaseId, 4, new ManualClock(0), {
+        maxRunning: 2,
+      });
+      const started = await Promise.allSettled(
+        replicas.flatMap(({ jobs }) => [
+          jobs.start(request, scope),
+          jobs.start(request, scope),
+        ]),
+      );
+      expect(started.filter(s => s.status === 'fulfilled')).toHaveLength(2);
+      for (const refused of started.filter(s => s.status === 'rejected')) {
+        expect((refused as PromiseRejectedResult).reason.message).toMatch(
+          /replays are running, the most at once/,
+        );
+      }
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
     'runs at most maxRunning at once over all replicas and keeps at most maxJobs, forgetting the oldest ended, on %p',
     async databaseId => {
       const clock = new ManualClock(0);

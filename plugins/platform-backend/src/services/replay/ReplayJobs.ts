@@ -11,6 +11,8 @@ import type {
 } from './replayTypes';
 
 const TABLE = 'platform_replay_jobs';
+/** The advisory lock that orders replicas' starts (any constant of this plugin's own). */
+const START_LOCK = 7_302_010;
 
 export type ReplayJobState = 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -106,6 +108,11 @@ export class ReplayJobs {
     const now = this.clock.now();
     const id = randomUUID();
     await this.db.transaction(async tx => {
+      // Replicas starting at once count one after another: PostgreSQL's default isolation
+      // would let both read the same count. SQLite runs one writer at a time already.
+      if (tx.client.config.client !== 'better-sqlite3') {
+        await tx.raw('select pg_advisory_xact_lock(?)', [START_LOCK]);
+      }
       const [{ running }] = await tx(TABLE)
         .where({ state: 'running' })
         .count({ running: '*' });

@@ -91,7 +91,7 @@ describe('ApiKeysCard', () => {
     expect(screen.queryByRole('button', { name: /Rotate/ })).toBeNull();
   });
 
-  it('says which annotated keys no gateway serves and why, and offers no Rotate for them', async () => {
+  it('says which annotated keys no gateway serves and why, and offers to rotate one the portal never issued for a working key', async () => {
     const api = mockPlatformApi({
       listApiKeys: jest.fn(async () => ({
         items: [
@@ -120,7 +120,7 @@ describe('ApiKeysCard', () => {
       screen
         .getAllByRole('button', { name: /Rotate/ })
         .map(b => b.getAttribute('aria-label')),
-    ).toEqual(['Rotate cpk_tenant']);
+    ).toEqual(['Rotate cpk_tenant', 'Rotate cpk_handmd']);
   });
 
   it("rotates an agent's key after asking, shows the one-time reveal link and the old key's deadline, and reloads the list", async () => {

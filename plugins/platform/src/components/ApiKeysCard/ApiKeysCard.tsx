@@ -62,7 +62,7 @@ function KeyRow(props: {
       </TableCell>
       {props.mayRotate && (
         <TableCell>
-          {!apiKey.expiresAt && !apiKey.notServed && (
+          {!apiKey.expiresAt && apiKey.notServed !== 'issued-to-another' && (
             <Button
               size="small"
               variant="outlined"

@@ -45,23 +45,37 @@ export async function forgeSource(
     return undefined;
   }
   const url = new URL(target);
-  const match = url.pathname.match(
-    /^\/(.+?)(?:\/-)?\/(?:blob|tree)\/([^/]+)\/(.+)$/,
-  );
-  if (!match) {
+  // A GitLab served under a path (`https://host/gitlab`) has its projects below that path.
+  const basePath =
+    integration.type === 'gitlab'
+      ? new URL(integrations.gitlab.byUrl(target)!.config.baseUrl).pathname
+      : '/';
+  const prefix = basePath.endsWith('/') ? basePath : `${basePath}/`;
+  const match = url.pathname.startsWith(prefix)
+    ? url.pathname
+        .slice(prefix.length)
+        .match(/^(.+?)(?:\/-)?\/(?:blob|tree)\/([^/]+)\/(.+)$/)
+    : null;
+  const parts = match && decodeAll(match.slice(1));
+  if (!parts) {
     throw new InputError(
-      `agent: its source ${target} does not name a branch and a file (…/blob/<branch>/<file>)`,
+      `agent: its source ${target} does not name a repository, a branch and a file (…/blob/<branch>/<file>)`,
     );
   }
-  const [, repository, baseBranch, file] = match.map(decodeURIComponent);
-  const webUrl = `${url.origin}/${repository}`;
+  const [repository, baseBranch, file] = parts;
+  const webUrl = `${url.origin}${prefix}${repository}`;
   const cloneUrl = `${webUrl}.git`;
   if (integration.type === 'github') {
     const { token } = await DefaultGithubCredentialsProvider.fromIntegrations(
       integrations,
     ).getCredentials({ url: webUrl });
     if (!token) throw noToken('GitHub', url.host);
-    const apiBaseUrl = integrations.github.byUrl(target)!.config.apiBaseUrl!;
+    const apiBaseUrl = integrations.github.byUrl(target)!.config.apiBaseUrl;
+    if (!apiBaseUrl) {
+      throw new InputError(
+        `agent: the GitHub integration for ${url.host} has no apiBaseUrl (integrations.github), so no pull request can be opened there`,
+      );
+    }
     return {
       forge: 'github',
       webUrl,
@@ -92,6 +106,15 @@ export async function forgeSource(
         request,
       ),
   };
+}
+
+/** Each part percent-decoded, or undefined when one is not valid percent-encoding. */
+function decodeAll(parts: string[]): string[] | undefined {
+  try {
+    return parts.map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
 }
 
 function noToken(forge: string, host: string) {

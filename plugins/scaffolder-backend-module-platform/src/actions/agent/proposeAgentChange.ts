@@ -347,14 +347,8 @@ export function createProposeAgentChangeAction(options: {
           { env: { ...process.env, ...gitEnv } },
         );
       }
-      // The same change proposes the same branch, so a retried run finds its own.
-      const branch = `cellport/propose/${name}-${createHash('sha256')
-        .update(JSON.stringify(change))
-        .digest('hex')
-        .slice(0, 8)}`;
       ctx.output('repoPath', forge?.webUrl ?? repoPath);
       ctx.output('file', file);
-      ctx.output('branch', branch);
       const git = (args: string[], env: Record<string, string> = {}) =>
         run('git', args, {
           cwd: repoPath,
@@ -374,6 +368,13 @@ export function createProposeAgentChangeAction(options: {
         }).then(r => r.stdout.trim());
       const baseCommit = await git(['rev-parse', 'HEAD']);
       ctx.output('baseCommit', baseCommit);
+      // The same change on the same base proposes the same branch, so a retried run finds its
+      // own; once the base moves (the proposal merged, or anything else committed), a new one is.
+      const branch = `cellport/propose/${name}-${createHash('sha256')
+        .update(JSON.stringify({ change, base: baseCommit }))
+        .digest('hex')
+        .slice(0, 8)}`;
+      ctx.output('branch', branch);
       // Edited from the committed file, not the working tree: the proposal is against HEAD.
       const before = await git(['show', `HEAD:${file}`]);
       const after = editedFile(`${before}\n`, name, change);

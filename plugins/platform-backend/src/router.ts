@@ -48,7 +48,7 @@ import { createOpenApiRouter } from './schema/openapi/generated/router';
 import { openApiInputErrors } from './schema/openApiInputErrors';
 import { ReconcilerService } from './services/reconciler/ReconcilerService';
 import { ReplayAccess } from './services/replay/ReplayAccess';
-import { ReplayJobs } from './services/replay/ReplayJobs';
+import { ReplayJobs, ReplayJobView } from './services/replay/ReplayJobs';
 import { ReplayService } from './services/replay/ReplayService';
 import { replayRequestBody } from './services/replay/replayRequests';
 import { RecommendationService } from './services/recommendations/RecommendationService';
@@ -461,42 +461,29 @@ export async function createRouter(
     );
   });
 
-  router.get('/replays/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
+  /** A replay job read or cancelled as the caller: its scope is checked before it is touched. */
+  async function asReplayReader(
+    req: express.Request<{ id: string }>,
+    act: (id: string) => Promise<ReplayJobView>,
+  ) {
     const { replays } = options;
     const tenants = await access.scope(
       platformDecisionsReadPermission,
-      credentials,
+      await httpAuth.credentials(req),
     );
     await replays.access.check(
       tenants,
       await replays.jobs.scopeOf(req.params.id),
     );
-    res.json(
-      await replays.access.redact(
-        tenants,
-        await replays.jobs.get(req.params.id),
-      ),
-    );
+    return replays.access.redact(tenants, await act(req.params.id));
+  }
+
+  router.get('/replays/:id', async (req, res) => {
+    res.json(await asReplayReader(req, id => options.replays.jobs.get(id)));
   });
 
   router.delete('/replays/:id', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
-    const { replays } = options;
-    const tenants = await access.scope(
-      platformDecisionsReadPermission,
-      credentials,
-    );
-    await replays.access.check(
-      tenants,
-      await replays.jobs.scopeOf(req.params.id),
-    );
-    res.json(
-      await replays.access.redact(
-        tenants,
-        await replays.jobs.cancel(req.params.id),
-      ),
-    );
+    res.json(await asReplayReader(req, id => options.replays.jobs.cancel(id)));
   });
 
   router.use(openApiInputErrors());

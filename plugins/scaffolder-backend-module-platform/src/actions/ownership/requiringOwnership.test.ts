@@ -92,6 +92,41 @@ describe('requiringOwnership', () => {
     expect(allowed.handler).toHaveBeenCalled();
   });
 
+  it("makes keys only for the initiator's own tenants, whatever owner the input claims", async () => {
+    const claimed = {
+      apiVersion: 'cellport.dev/v1alpha1',
+      kind: 'Tenant',
+      metadata: { name: 'northwind-retail' },
+      // A crafted input naming the initiator's group as the owner of someone else's tenant.
+      spec: { owner: 'group:default/meridian-risk-ai' },
+    };
+    const stolen = planStep('cellport:tenant:create-api-key', meridian);
+    await expect(stolen.run({ tenant: claimed })).rejects.toThrow(
+      /may not make API keys for tenant northwind-retail/,
+    );
+    expect(stolen.handler).not.toHaveBeenCalled();
+    const fresh = planStep('cellport:tenant:create-api-key', meridian);
+    await fresh.run({
+      tenant: { ...claimed, metadata: { name: 'meridian-labs' } },
+    });
+    expect(fresh.handler).toHaveBeenCalled();
+
+    const agentOf = (tenant: string) => ({
+      agent: { kind: 'Agent', metadata: { name: 'x' }, spec: { tenant } },
+    });
+    const theirs = planStep('cellport:agent:create-api-key', meridian);
+    await expect(theirs.run(agentOf('northwind-retail'))).rejects.toThrow(
+      /may not make API keys for agents of tenant northwind-retail: only its owners/,
+    );
+    const future = planStep('cellport:agent:create-api-key', meridian);
+    await expect(future.run(agentOf('meridian-future'))).rejects.toThrow(
+      /tenant meridian-future: it is not in the catalog/,
+    );
+    const own = planStep('cellport:agent:create-api-key', meridian);
+    await own.run(agentOf('tenant:default/meridian-bank'));
+    expect(own.handler).toHaveBeenCalled();
+  });
+
   it('leaves a tenant or cell the catalog does not have to the plan, which names the field', async () => {
     const agent = planStep('cellport:agent:plan', meridian);
     await agent.run({ tenant: 'no-such-tenant' });

@@ -196,7 +196,72 @@ const inferencePlacement: Check = async (deps, ctx) => {
   );
 };
 
+/**
+ * A key is made only for a tenant the initiator may onboard: the portal's record of the keys it
+ * issued is what lets a key serve, so a template calling this action directly must not get
+ * one recorded for someone else's tenant. An existing tenant's owner decides, not the owner
+ * the input claims.
+ */
+const tenantKey: Check = async (deps, ctx) => {
+  const credentials = await ctx.getInitiatorCredentials();
+  const planned = ctx.input.tenant as TenantEntity | undefined;
+  const name = planned?.metadata?.name;
+  // Not a tenant at all: the action's to refuse, naming the field.
+  if (typeof name !== 'string') return;
+  const existing = (await loadEntity(
+    deps,
+    entityRef('tenant.metadata.name', name, 'Tenant'),
+    credentials,
+  )) as TenantEntity | undefined;
+  const allowed = await tenantTest(
+    deps,
+    platformTenantOnboardPermission,
+    credentials,
+  );
+  if (allowed(existing ?? planned)) return;
+  throw new NotAllowedError(
+    `${whoIs(
+      credentials,
+    )} may not make API keys for tenant ${name}: only its owners or the platform's admin groups may.`,
+  );
+};
+
+/**
+ * An agent's key is made only for an agent of a tenant in the catalog that the initiator may
+ * register agents for (a key recorded for a tenant that does not exist yet would serve
+ * whoever later names an agent after it).
+ */
+const agentKey: Check = async (deps, ctx) => {
+  const credentials = await ctx.getInitiatorCredentials();
+  const tenantName = (ctx.input.agent as { spec?: { tenant?: unknown } })?.spec
+    ?.tenant;
+  // Not an agent at all: the action's to refuse, naming the field.
+  if (typeof tenantName !== 'string') return;
+  const tenant = (await loadEntity(
+    deps,
+    entityRef('agent.spec.tenant', tenantName, 'Tenant'),
+    credentials,
+  )) as TenantEntity | undefined;
+  const allowed = await tenantTest(
+    deps,
+    platformAgentRegisterPermission,
+    credentials,
+  );
+  if (allowed(tenant)) return;
+  throw new NotAllowedError(
+    `${whoIs(
+      credentials,
+    )} may not make API keys for agents of tenant ${tenantName}: ${
+      tenant
+        ? "only its owners or the platform's admin groups may"
+        : 'it is not in the catalog'
+    }.`,
+  );
+};
+
 const checks: Record<string, Check> = {
+  'cellport:tenant:create-api-key': tenantKey,
+  'cellport:agent:create-api-key': agentKey,
   'cellport:tenant:plan': onboarding,
   'cellport:agent:plan': agentRegistration,
   'cellport:inference:plan': inferencePlacement,

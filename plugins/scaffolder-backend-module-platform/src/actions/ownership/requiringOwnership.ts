@@ -98,21 +98,40 @@ const onboarding: Check = async (deps, ctx) => {
   );
 };
 
-/** An agent is registered only for a tenant the initiator's groups own. */
-const agentRegistration: Check = async (deps, ctx) => {
-  const credentials = await ctx.getInitiatorCredentials();
-  const ref = entityRef('tenant', ctx.input.tenant, 'Tenant');
-  const tenant = (await loadEntity(deps, ref, credentials)) as
-    | TenantEntity
-    | undefined;
-  // A tenant the catalog does not have is the plan's to refuse, naming the field.
-  if (!tenant) return;
+/**
+ * The catalog's tenant `field` names, and whether the initiator may register agents for it
+ * (undefined tenant: only an unconditional allow, the admin groups, may).
+ */
+async function agentTenant(
+  deps: OwnershipDeps,
+  credentials: BackstageCredentials,
+  field: string,
+  name: string,
+) {
+  const tenant = (await loadEntity(
+    deps,
+    entityRef(field, name, 'Tenant'),
+    credentials,
+  )) as TenantEntity | undefined;
   const allowed = await tenantTest(
     deps,
     platformAgentRegisterPermission,
     credentials,
   );
-  if (allowed(tenant)) return;
+  return { tenant, allowed: allowed(tenant) };
+}
+
+/** An agent is registered only for a tenant the initiator's groups own. */
+const agentRegistration: Check = async (deps, ctx) => {
+  const credentials = await ctx.getInitiatorCredentials();
+  const { tenant, allowed } = await agentTenant(
+    deps,
+    credentials,
+    'tenant',
+    ctx.input.tenant,
+  );
+  // A tenant the catalog does not have is the plan's to refuse, naming the field.
+  if (!tenant || allowed) return;
   throw new NotAllowedError(
     `${whoIs(credentials)} may not register agents for tenant ${
       tenant.metadata.name
@@ -136,17 +155,13 @@ const agentChange: Check = async (deps, ctx) => {
   const tenantName = (agent?.spec as { tenant?: string } | undefined)?.tenant;
   // An agent the catalog does not have is the action's to refuse, naming the field.
   if (!agent || !tenantName) return;
-  const tenant = (await loadEntity(
+  const { allowed } = await agentTenant(
     deps,
-    entityRef('agent.spec.tenant', tenantName, 'Tenant'),
     credentials,
-  )) as TenantEntity | undefined;
-  const allowed = await tenantTest(
-    deps,
-    platformAgentRegisterPermission,
-    credentials,
+    'agent.spec.tenant',
+    tenantName,
   );
-  if (allowed(tenant)) return;
+  if (allowed) return;
   throw new NotAllowedError(
     `${whoIs(credentials)} may not propose changes to agent ${
       agent.metadata.name
@@ -237,17 +252,13 @@ const agentKey: Check = async (deps, ctx) => {
     ?.tenant;
   // Not an agent at all: the action's to refuse, naming the field.
   if (typeof tenantName !== 'string') return;
-  const tenant = (await loadEntity(
+  const { tenant, allowed } = await agentTenant(
     deps,
-    entityRef('agent.spec.tenant', tenantName, 'Tenant'),
     credentials,
-  )) as TenantEntity | undefined;
-  const allowed = await tenantTest(
-    deps,
-    platformAgentRegisterPermission,
-    credentials,
+    'agent.spec.tenant',
+    tenantName,
   );
-  if (allowed(tenant)) return;
+  if (allowed) return;
   throw new NotAllowedError(
     `${whoIs(
       credentials,

@@ -8,6 +8,7 @@ import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { Stepper } from '@backstage/plugin-scaffolder-react/alpha';
 import { fireEvent, screen } from '@testing-library/react';
 import fs from 'node:fs';
+import type { ComponentProps } from 'react';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { UniqueNameField } from './CheckedFields';
@@ -99,26 +100,27 @@ describe("the inference template's name, in the scaffolder's form", () => {
   });
 });
 
+type StepSchema = ComponentProps<
+  typeof Stepper
+>['manifest']['steps'][number]['schema'];
+
+/** The scaffolder's own form with one step of these fields, as a template's page renders it. */
+function renderStep(title: string, properties: StepSchema['properties']) {
+  return renderInTestApp(
+    <Stepper
+      manifest={{ title: 'Plan', steps: [{ title, schema: { properties } }] }}
+      extensions={[]}
+      onCreate={jest.fn()}
+    />,
+  );
+}
+
 describe("the templates' review step", () => {
   it('shows the label a choice was made by, not its raw value', async () => {
     const gpu = template.spec.parameters
       .map((step: any) => step.properties?.gpuType)
       .find(Boolean);
-    await renderInTestApp(
-      <Stepper
-        manifest={{
-          title: 'Plan',
-          steps: [
-            {
-              title: 'GPUs',
-              schema: { properties: { gpuType: gpu } },
-            },
-          ],
-        }}
-        extensions={[]}
-        onCreate={jest.fn()}
-      />,
-    );
+    await renderStep('GPUs', { gpuType: gpu });
     fireEvent.click(screen.getByRole('button', { name: 'Review' }));
     await screen.findByRole('button', { name: 'Create' });
     const label = gpu['ui:enumNames'][gpu.enum.indexOf(gpu.default)];
@@ -138,26 +140,10 @@ describe("the templates' review step", () => {
       tenant.spec.parameters
         .map((step: any) => step.properties?.[name])
         .find(Boolean);
-    await renderInTestApp(
-      <Stepper
-        manifest={{
-          title: 'Plan',
-          steps: [
-            {
-              title: 'Tenant',
-              schema: {
-                properties: {
-                  residencyPinned: field('residencyPinned'),
-                  promptCache: field('promptCache'),
-                },
-              },
-            },
-          ],
-        }}
-        extensions={[]}
-        onCreate={jest.fn()}
-      />,
-    );
+    await renderStep('Tenant', {
+      residencyPinned: field('residencyPinned'),
+      promptCache: field('promptCache'),
+    });
     // Still one checkbox each in the form.
     fireEvent.click(
       screen.getByRole('checkbox', {

@@ -244,7 +244,7 @@ export function createProposeAgentChangeAction(options: {
   return createTemplateAction({
     id: 'cellport:agent:propose-change',
     description:
-      "Proposes a change to an agent's routing as a commit on a new branch of its source repository.",
+      "Proposes a change to an agent's routing for review: a pull or merge request on GitHub or GitLab, or a branch of its local repository.",
     examples,
     supportsDryRun: true,
     schema: {

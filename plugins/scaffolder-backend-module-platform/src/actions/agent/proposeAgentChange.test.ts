@@ -154,6 +154,23 @@ describe('cellport:agent:propose-change', () => {
     );
   });
 
+  it('proposes on a new branch once the base has moved, not on the stale one of an earlier proposal', async () => {
+    const input = { agent: 'returns-assistant', policy: 'cost' };
+    const before = await propose(input);
+    // Someone commits to the checked-out branch (the earlier proposal merged, or anything).
+    fs.appendFileSync(path.join(repository.repoPath, 'README.md'), 'notes\n');
+    git(repository.repoPath, 'add', 'README.md');
+    git(repository.repoPath, 'commit', '--quiet', '-m', 'Notes');
+    const after = await propose(input);
+    expect(after.branch).not.toBe(before.branch);
+    expect(after.baseCommit).toBe(
+      git(repository.repoPath, 'rev-parse', 'HEAD'),
+    );
+    expect(git(repository.repoPath, 'rev-parse', `${after.branch}^`)).toBe(
+      after.baseCommit,
+    );
+  });
+
   it("proposes to a repository listed in proposalRepositories, as a branch that leaves its checkout alone (the demo's own agents)", async () => {
     // The portal's own repository, as the embedded default lists it: not under `repos`.
     const portal = agentRepository(path.join(root.path, 'portal'));

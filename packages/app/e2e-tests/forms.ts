@@ -3,7 +3,8 @@ import { expect, Page } from '@playwright/test';
 /** Picks an option of an autocomplete (entity or placement picker) by its visible text. */
 export async function pick(page: Page, label: string, option: string) {
   const field = page.getByRole('textbox', { name: label }).first();
-  await field.click();
+  // Typing opens the list, as it does for a user. No click first: a click also waits for the
+  // field to stop moving, and a form still laying itself out once kept a run waiting 90 s.
   await field.fill(option);
   await page.getByRole('option').filter({ hasText: option }).first().click();
 }

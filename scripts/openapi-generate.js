@@ -17,7 +17,7 @@ const prettier = require('prettier');
 
 const repo = path.resolve(__dirname, '..');
 
-/** The one API this repository generates; more would be more rows. */
+/** The APIs this repository generates, one row per backend plugin. */
 const targets = [
   {
     spec: 'plugins/platform-backend/src/schema/openapi.yaml',
@@ -41,6 +41,14 @@ const targets = [
       '../../../kinds/slo': ['SloObjective'],
       '../../../slo/sloState': ['SloState'],
     },
+  },
+  {
+    spec: 'plugins/platform-deploy-backend/src/schema/openapi.yaml',
+    server: 'plugins/platform-deploy-backend',
+    clientPackage: 'plugins/platform-deploy-common',
+    clientPackageName: '@cellport/plugin-platform-deploy-common',
+    clientClass: 'PlatformDeployApiClient',
+    pluginId: 'platform-deploy',
   },
 ];
 
@@ -259,7 +267,9 @@ function modelsFile(target, doc, declarations) {
         )};\n`,
     );
   return `${HEADER}
-// The platform API's schemas (components.schemas) and each operation's parameters, body and
+// The ${
+    target.pluginId
+  } API's schemas (components.schemas) and each operation's parameters, body and
 // answer, for the backend that builds the answers and the portal that reads them.
 ${imports.join('')}
 export type { ${[...imported].sort().join(', ')} };

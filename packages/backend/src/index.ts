@@ -34,6 +34,7 @@ backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
 backend.add(import('@cellport/plugin-platform-backend'));
+backend.add(import('@cellport/plugin-platform-deploy-backend'));
 // The embedded default's cell runtime (a local gateway process per Cell) and its demo
 // (history and live traffic). Production applies each cell's manifests instead (the Deploy
 // card) and has no demo; its image runs with NODE_ENV=production.

@@ -223,7 +223,7 @@ describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
       metadata: { name: 'cellport-inference' },
     });
     for (const entityRef of [CELL, INFERENCE]) {
-      const applied = await call('POST', '/api/platform/deploy/apply', {
+      const applied = await call('POST', '/api/platform-deploy/apply', {
         entityRef,
       });
       expect({ status: applied.status, result: applied.body.result }).toEqual({

@@ -20,7 +20,7 @@ export async function schedulePlatformTasks(
     purge: RetentionPurge;
     apiKeyReveals: ApiKeyRevealStore;
     apiKeys: ApiKeyStore;
-    gpuSampler?: GpuReplicaSampler;
+    gpuSampler: GpuReplicaSampler;
     budgets: BudgetNotifier;
     logger: LoggerService;
   },
@@ -52,18 +52,15 @@ export async function schedulePlatformTasks(
       );
     },
   });
-  const sampler = work.gpuSampler;
-  if (sampler) {
-    await scheduler.scheduleTask({
-      id: 'platform-gpu-replica-sampling',
-      frequency: { minutes: settings.cost.gpuSampling.intervalMinutes },
-      timeout: { minutes: 5 },
-      initialDelay: { seconds: 30 },
-      fn: async () => {
-        await sampler.sample();
-      },
-    });
-  }
+  await scheduler.scheduleTask({
+    id: 'platform-gpu-replica-sampling',
+    frequency: { minutes: settings.cost.gpuSampling.intervalMinutes },
+    timeout: { minutes: 5 },
+    initialDelay: { seconds: 30 },
+    fn: async () => {
+      await work.gpuSampler.sample();
+    },
+  });
   await scheduler.scheduleTask({
     id: 'platform-budget-notifications',
     frequency: { minutes: 15 },

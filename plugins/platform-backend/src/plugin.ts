@@ -4,9 +4,9 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   CellGatewayLocator,
+  platformDeployReaderServiceRef,
   platformGatewayLocatorExtensionPoint,
   platformHistoryExtensionPoint,
   PlatformHistorySource,
@@ -30,11 +30,11 @@ import { gpuPricesFromConfig } from './services/cost/gpuPrices';
 import { GpuReplicaSampler } from './services/cost/GpuReplicaSampler';
 import { GpuReplicaSampleStore } from './services/cost/GpuReplicaSampleStore';
 import { GpuSpendLedger } from './services/cost/GpuSpendLedger';
+import {
+  earliestApplies,
+  legacyFirstApplied,
+} from './services/cost/legacyFirstApplied';
 import { DecisionStore } from './services/decisions/DecisionStore';
-import { DeployAuditLog } from './services/deploy/DeployAuditLog';
-import { DeployService } from './services/deploy/DeployService';
-import { ErrorBudgetGate } from './services/deploy/ErrorBudgetGate';
-import { RolloutFollower } from './services/deploy/RolloutFollower';
 import { HistoryConnection } from './services/history/HistoryConnection';
 import { IngestService } from './services/ingest/IngestService';
 import { NatsIngestConsumer } from './services/ingest/NatsIngestConsumer';
@@ -44,7 +44,6 @@ import { ApiKeyStore } from './services/keys/ApiKeyStore';
 import { AlertNotifier } from './services/notifications/AlertNotifier';
 import { BudgetAnnouncements } from './services/notifications/BudgetAnnouncements';
 import { BudgetNotifier } from './services/notifications/BudgetNotifier';
-import { DeployNotifier } from './services/notifications/DeployNotifier';
 import { ReconcilerService } from './services/reconciler/ReconcilerService';
 import { RecommendationService } from './services/recommendations/RecommendationService';
 import { ReplayAccess } from './services/replay/ReplayAccess';
@@ -59,8 +58,9 @@ import { TrafficReport } from './services/traffic/TrafficReport';
 /**
  * Cellport's platform backend: event ingest (HTTP and NATS JetStream), rollups, the SLO and
  * cost engines, the routing-decision explorer and its replay, the catalog → gateway
- * reconciler, the deploy driver (catalog → Kubernetes), alerts and notifications. This file
- * only wires: each service reads its part of `platform.*` in its `fromConfig`.
+ * reconciler, alerts and notifications. The deploy driver (catalog → Kubernetes) is a plugin
+ * of its own, read here for GPU cost through platformDeployReaderServiceRef. This file only
+ * wires: each service reads its part of `platform.*` in its `fromConfig`.
  *
  * @public
  */
@@ -96,7 +96,7 @@ export const platformPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
         notifications: notificationService,
-        signals: signalsServiceRef,
+        deployReader: platformDeployReaderServiceRef,
       },
       async init(deps) {
         const { logger, config, lifecycle } = deps;
@@ -144,56 +144,38 @@ export const platformPlugin = createBackendPlugin({
           locator: gatewayLocator,
         });
 
-        // SLOs, deploys and what they cost.
+        // SLOs, and what GPUs and tokens cost.
         const slo = SloService.fromConfig(
           config,
           catalog,
           new SloEngine(rollups, clock),
           clock,
         );
-        const deployAudit = new DeployAuditLog(db, clock);
-        const deploy = DeployService.fromConfig(config, {
-          catalog,
-          gate: new ErrorBudgetGate(slo),
-          audit: deployAudit,
-          logger,
-        });
         const gpuSpend = new GpuSpendLedger({
           catalog,
           rollups,
           samples: gpuSamples,
-          firstApplied: refs => deployAudit.firstApplied(refs),
+          firstApplied: async refs =>
+            earliestApplies(
+              await legacyFirstApplied(db, refs),
+              await deps.deployReader.firstApplied(refs),
+            ),
           gpuHourlyUsd: gpuPricesFromConfig(config),
         });
         const cost = new CostEngine(rollups, catalog, clock, gpuSpend);
-
-        // Who hears of what.
-        const deployNotifier = new DeployNotifier(deps.notifications, logger);
-        const rollouts = new RolloutFollower({
-          status: entityRef => deploy.status(entityRef),
-          signals: deps.signals,
-          notifier: deployNotifier,
-          logger,
-          intervalMs: 2_000,
-          timeoutMs: 15 * 60_000,
-        });
-        lifecycle.addShutdownHook(() => rollouts.stopAll());
 
         await schedulePlatformTasks(deps.scheduler, settings, {
           reconciler,
           purge: RetentionPurge.fromConfig(config, db, clock),
           apiKeyReveals,
           apiKeys: apiKeyStore,
-          gpuSampler:
-            deploy.clusterNames().length > 0
-              ? new GpuReplicaSampler({
-                  catalog,
-                  deploy,
-                  samples: gpuSamples,
-                  clock,
-                  logger,
-                })
-              : undefined,
+          gpuSampler: new GpuReplicaSampler({
+            catalog,
+            deploy: deps.deployReader,
+            samples: gpuSamples,
+            clock,
+            logger,
+          }),
           budgets: new BudgetNotifier({
             cost,
             catalog,
@@ -251,9 +233,6 @@ export const platformPlugin = createBackendPlugin({
               reconciler,
               clock,
             }),
-            deploy,
-            deployNotifier,
-            rollouts,
             alerts: new AlertService(
               new AlertStore(db, clock),
               catalog,

@@ -87,7 +87,7 @@ describe('platform router: query values of the wrong type', () => {
 
       // A number too large for a double passes the document's integer check as Infinity; the
       // handler's own check still names the field rather than calling it missing.
-      const huge = await get('/deploy/audit?limit=1e400');
+      const huge = await get('/decisions?limit=1e400');
       expect(huge.status).toBe(400);
       expect(huge.body.error.message).toMatch(/^Invalid query: limit: /);
       expect(huge.body.error.message).not.toMatch(/is required/);

@@ -14,7 +14,6 @@ import {
   platformApiKeyRotatePermission,
   platformCostReadPermission,
   platformDecisionsReadPermission,
-  platformDeployApplyPermission,
   platformRuntimeManagePermission,
   platformRuntimeReadPermission,
   platformSloReadPermission,
@@ -26,14 +25,6 @@ import { CellStatusService } from './services/cells/CellStatusService';
 import { Clock } from './services/clock';
 import { CostEngine } from './services/cost/CostEngine';
 import { DecisionStore } from './services/decisions/DecisionStore';
-import {
-  deployApplyBody,
-  deployAuditQuery,
-  deployEntityQuery,
-} from './services/deploy/deployRequests';
-import { DeployService } from './services/deploy/DeployService';
-import { RolloutFollower } from './services/deploy/RolloutFollower';
-import { DeployNotifier } from './services/notifications/DeployNotifier';
 import { IngestService } from './services/ingest/IngestService';
 import { ApiKeyRevealStore } from './services/keys/ApiKeyRevealStore';
 import { ApiKeyService } from './services/keys/ApiKeyService';
@@ -44,8 +35,9 @@ import {
   sealApiKeyBody,
 } from './services/keys/apiKeyRequests';
 import { parseEventBatch } from './services/ingest/parseEventBatch';
+import { openApiInputErrors } from '@cellport/plugin-platform-node';
 import { createOpenApiRouter } from './schema/openapi/generated/router';
-import { openApiInputErrors } from './schema/openApiInputErrors';
+
 import { ReconcilerService } from './services/reconciler/ReconcilerService';
 import { ReplayAccess } from './services/replay/ReplayAccess';
 import { ReplayJobs, ReplayJobView } from './services/replay/ReplayJobs';
@@ -83,9 +75,6 @@ export interface RouterOptions {
   cost: CostEngine;
   reconciler: ReconcilerService;
   cells: CellStatusService;
-  deploy: DeployService;
-  deployNotifier: DeployNotifier;
-  rollouts: RolloutFollower;
   alerts: AlertService;
   apiKeyReveals: ApiKeyRevealStore;
   apiKeys: ApiKeyService;
@@ -309,44 +298,6 @@ export async function createRouter(
     res.json(await options.reconciler.reconcileCell(ref));
   });
 
-  // Deploy driver: plan, status and audit are runtime reads; apply is its own permission.
-  router.get('/deploy/plan', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
-    const { entityRef } = parseInput(deployEntityQuery, req.query, 'query');
-    await authorize(platformRuntimeReadPermission, credentials);
-    res.json(await options.deploy.plan(entityRef));
-  });
-
-  router.post('/deploy/apply', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
-    const body = parseInput(deployApplyBody, req.body, 'body');
-    await authorize(platformDeployApplyPermission, credentials);
-    const actor = actorOf(credentials);
-    const result = await options.deploy.apply(body.entityRef, {
-      actor,
-      overrideReason: body.overrideReason,
-    });
-    await options.deployNotifier.applied(actor, result);
-    // Deploy cards hear of the rollout through signals from here on.
-    if (result.result === 'applied')
-      void options.rollouts.follow(result.entityRef, actor);
-    res.json(result);
-  });
-
-  router.get('/deploy/status', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
-    const { entityRef } = parseInput(deployEntityQuery, req.query, 'query');
-    await authorize(platformRuntimeReadPermission, credentials);
-    res.json(await options.deploy.status(entityRef));
-  });
-
-  router.get('/deploy/audit', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
-    const query = parseInput(deployAuditQuery, req.query, 'query');
-    await authorize(platformRuntimeReadPermission, credentials);
-    res.json(await options.deploy.auditLog(query));
-  });
-
   // Alertmanager's webhook: its token is checked before this router (alertWebhookAuth).
   router.post('/alerts/alertmanager', async (req, res) => {
     const { receiver, alerts } = req.body;
@@ -488,19 +439,6 @@ export async function createRouter(
 
   router.use(openApiInputErrors());
   return router;
-}
-
-/** Who made a request, for the audit log: a user's entity ref, or the calling service. */
-function actorOf(credentials: BackstageCredentials): string {
-  const principal = credentials.principal as {
-    type?: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  if (principal.type === 'user' && principal.userEntityRef) {
-    return principal.userEntityRef;
-  }
-  return `${principal.type ?? 'unknown'}:${principal.subject ?? 'unknown'}`;
 }
 
 /** Turns a permission denial into `value`; any other failure stays a failure. */

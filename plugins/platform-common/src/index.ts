@@ -17,6 +17,8 @@ export * from './slo/sliQueries';
 export * from './slo/burnRateAlerts';
 export * from './slo/openSlo';
 export * from './slo/portalLinks';
+export * from './slo/prometheusBackedObjectives';
+export * from './slo/errorBudgetCheck';
 export * from './kinds/entity';
 export * from './kinds/gpus';
 export * from './kinds/tenant';

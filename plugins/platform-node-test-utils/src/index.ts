@@ -13,3 +13,6 @@ export type {
 export { createTestCertificates } from './testCertificates';
 export type { TestCertificates } from './testCertificates';
 export { TEST_ENTITIES } from './testEntities';
+export { closedPort } from './closedPort';
+export { createTestDatabases } from './testDatabases';
+export * from './testEvents';

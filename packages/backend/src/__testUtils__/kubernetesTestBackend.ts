@@ -1,7 +1,7 @@
 /*
- * A backend with the catalog, Backstage's Kubernetes plugin and Cellport's platform plugin,
- * configured by the file given with --config. kubernetes.test.ts runs it as a Node process of
- * its own: the Kubernetes plugin loads @kubernetes/client-node (an ES module) with a dynamic
+ * A backend with the catalog, Backstage's Kubernetes plugin and Cellport's platform and deploy
+ * plugins, configured by the file given with --config. kubernetes.test.ts runs it as a Node
+ * process of its own: the Kubernetes plugin loads @kubernetes/client-node (an ES module) with a dynamic
  * import on every cluster request, which Jest's module runtime cannot run.
  */
 import { createBackend } from '@backstage/backend-defaults';
@@ -15,4 +15,5 @@ backend.add(
   import('@cellport/plugin-permission-backend-module-platform-policy'),
 );
 backend.add(import('@cellport/plugin-platform-backend'));
+backend.add(import('@cellport/plugin-platform-deploy-backend'));
 backend.start();

@@ -73,17 +73,6 @@ const platformSettingsSchema = z.object({
       requestTimeoutSeconds: positive.default(10),
     })
     .prefault({}),
-  deploy: z
-    .object({
-      requestTimeoutSeconds: positive.default(30),
-      images: z
-        .object({
-          gateway: z.string().min(1).optional(),
-          vllm: z.string().min(1).optional(),
-        })
-        .default({}),
-    })
-    .prefault({}),
   alerts: z.object({ webhookToken: z.string().min(1).optional() }).prefault({}),
   replay: z
     .object({

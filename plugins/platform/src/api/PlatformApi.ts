@@ -1,10 +1,6 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
   ApiKeyList,
-  DeployApplyResponse,
-  DeployAuditPage,
-  DeployPlan,
-  DeployRolloutStatus,
   ReceivedAlertList,
   ReceivedAlertState,
   RecommendationList,
@@ -13,6 +9,12 @@ import type {
   RevealedApiKey,
   RotatedApiKey,
 } from '@cellport/plugin-platform-common';
+import type {
+  DeployApplyResponse,
+  DeployAuditPage,
+  DeployPlan,
+  DeployRolloutStatus,
+} from '@cellport/plugin-platform-deploy-common';
 import {
   CellRuntimeStatus,
   CellSummaryReport,

@@ -148,7 +148,7 @@ describe('PlatformClient', () => {
     const { client, fetch } = clientAnswering(200, { result: 'applied' });
     await client.applyDeploy('cell:default/a', 'INC-1');
     expect(fetch.mock.calls[0][0]).toBe(
-      'http://backend/api/platform/deploy/apply',
+      'http://backend/api/platform-deploy/apply',
     );
     expect(fetch.mock.calls[0][1]).toEqual({
       method: 'POST',
@@ -160,7 +160,7 @@ describe('PlatformClient', () => {
     });
     await client.getDeployPlan('cell:default/a');
     expect(fetch.mock.calls[1][0]).toBe(
-      'http://backend/api/platform/deploy/plan?entityRef=cell%3Adefault%2Fa',
+      'http://backend/api/platform-deploy/plan?entityRef=cell%3Adefault%2Fa',
     );
   });
 });

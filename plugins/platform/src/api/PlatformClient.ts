@@ -1,10 +1,6 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import {
   ApiKeyList,
-  DeployApplyResponse,
-  DeployAuditPage,
-  DeployPlan,
-  DeployRolloutStatus,
   PlatformApiClient,
   ReceivedAlertList,
   ReceivedAlertState,
@@ -15,6 +11,13 @@ import {
   RotatedApiKey,
   TypedResponse,
 } from '@cellport/plugin-platform-common';
+import {
+  DeployApplyResponse,
+  DeployAuditPage,
+  DeployPlan,
+  DeployRolloutStatus,
+  PlatformDeployApiClient,
+} from '@cellport/plugin-platform-deploy-common';
 import { PlatformApi } from './PlatformApi';
 import { PlatformRequestError } from './PlatformRequestError';
 import {
@@ -40,9 +43,12 @@ import {
  */
 export class PlatformClient implements PlatformApi {
   private readonly client: PlatformApiClient;
+  /** The deploy driver is a backend plugin of its own (`/api/platform-deploy`). */
+  private readonly deploy: PlatformDeployApiClient;
 
   constructor(deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
     this.client = new PlatformApiClient(deps);
+    this.deploy = new PlatformDeployApiClient(deps);
   }
 
   listDecisions(
@@ -133,7 +139,7 @@ export class PlatformClient implements PlatformApi {
   }
 
   getDeployPlan(entityRef: string): Promise<DeployPlan> {
-    return body(this.client.getDeployPlan({ query: { entityRef } }));
+    return body(this.deploy.getDeployPlan({ query: { entityRef } }));
   }
 
   applyDeploy(
@@ -141,16 +147,16 @@ export class PlatformClient implements PlatformApi {
     overrideReason?: string,
   ): Promise<DeployApplyResponse> {
     return body(
-      this.client.applyDeploy({ body: { entityRef, overrideReason } }),
+      this.deploy.applyDeploy({ body: { entityRef, overrideReason } }),
     );
   }
 
   getDeployStatus(entityRef: string): Promise<DeployRolloutStatus> {
-    return body(this.client.getDeployStatus({ query: { entityRef } }));
+    return body(this.deploy.getDeployStatus({ query: { entityRef } }));
   }
 
   getDeployAudit(entityRef: string, limit?: number): Promise<DeployAuditPage> {
-    return body(this.client.listDeployAudit({ query: { entityRef, limit } }));
+    return body(this.deploy.listDeployAudit({ query: { entityRef, limit } }));
   }
 
   listAlerts(query: {

@@ -18,18 +18,9 @@ export type {
   DecisionDetail,
   DecisionListItem,
   DecisionPage,
-  DeployAction,
-  DeployApplyResponse,
-  DeployAuditPage,
-  DeployAuditRecord,
-  DeployCluster,
-  DeployObjectResult,
-  DeployPlan,
-  DeployRolloutStatus,
   GpuCostReport,
   GpuDeploymentCost,
   Percentiles,
-  PlannedDeployObject,
   ReceivedAlert,
   ReceivedAlertList,
   ProposedChange,
@@ -43,8 +34,21 @@ export type {
   TenantBudgetReport,
   TrafficSeries,
   TrafficSummary,
-  WorkloadRollout,
 } from '@cellport/plugin-platform-common';
+// The deploy driver's, from its own document (plugins/platform-deploy-backend) into
+// platform-deploy-common.
+export type {
+  DeployAction,
+  DeployApplyResponse,
+  DeployAuditPage,
+  DeployAuditRecord,
+  DeployCluster,
+  DeployObjectResult,
+  DeployPlan,
+  DeployRolloutStatus,
+  PlannedDeployObject,
+  WorkloadRollout,
+} from '@cellport/plugin-platform-deploy-common';
 
 // What the portal's calls take, in the document's words.
 

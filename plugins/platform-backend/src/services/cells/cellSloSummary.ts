@@ -1,11 +1,11 @@
 import {
   CellSummary,
+  prometheusBackedObjectives,
   SloAlertState,
   SloState,
   SloStatus,
   worstSloState,
 } from '@cellport/plugin-platform-common';
-import { prometheusObjectives } from '../slo/prometheusObjectives';
 import type { SloReport } from '../slo/SloService';
 
 const SEVERITY: Record<SloAlertState, number> = { ok: 0, ticket: 1, page: 2 };
@@ -20,7 +20,7 @@ const SEVERITY: Record<SloAlertState, number> = { ok: 0, ticket: 1, page: 2 };
 export function cellSloSummary(
   report: Pick<SloReport, 'objectives' | 'services'>,
 ): Pick<CellSummary, 'sloState' | 'alertState' | 'errorBudgetRemaining'> {
-  const others = prometheusObjectives(report.services);
+  const others = prometheusBackedObjectives(report.services);
   const statuses: SloStatus[] = [
     ...report.objectives,
     ...others.flatMap(o => (o.status ? [o.status] : [])),

@@ -10,7 +10,7 @@ import { CostEngine } from './CostEngine';
 import { DEFAULT_GPU_HOURLY_USD } from './gpuPrices';
 import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
 import { GpuSpendLedger } from './GpuSpendLedger';
-import { DeployAuditLog } from '../deploy/DeployAuditLog';
+import { legacyFirstApplied } from './legacyFirstApplied';
 import { Knex } from 'knex';
 
 jest.setTimeout(60_000);
@@ -18,21 +18,26 @@ jest.setTimeout(60_000);
 const LLAMA = 'InferenceDeployment:default/llama-3-1-70b-eu';
 const H100 = DEFAULT_GPU_HOURLY_USD['H100-80GB'];
 
-/** Records an apply attempt of `entityRef` at `at`, as the deploy driver does. */
+/**
+ * Records an apply attempt of `entityRef` at `at`, as the deploy driver did in this database
+ * before it became a plugin of its own (the router test of plugins/platform-deploy-backend
+ * charges from the driver's own log, over HTTP).
+ */
 async function recordApply(
   knex: Knex,
   entityRef: string,
   at: number,
   result: 'applied' | 'failed' = 'applied',
 ) {
-  await new DeployAuditLog(knex, new ManualClock(at)).append({
+  await knex('platform_deploy_audit').insert({
+    at,
     actor: 'user:default/ops',
-    entityRef,
+    entity_ref: entityRef,
     cluster: 'eks-eu-west-1-shared',
     result,
-    errorBudgets: [],
-    counts: { applied: 1, changed: 1, pruned: 0, failed: 0, notAttempted: 0 },
-    objects: [],
+    error_budgets: '[]',
+    counts: JSON.stringify({ applied: 1, changed: 1 }),
+    objects: '[]',
   });
 }
 
@@ -43,7 +48,6 @@ function costEngine(
 ) {
   const rollups = new RollupStore(knex, { clock, minuteRetentionDays: 30 });
   const catalog = testPlatformCatalog(clock);
-  const audit = new DeployAuditLog(knex, clock);
   return new CostEngine(
     rollups,
     catalog,
@@ -52,7 +56,7 @@ function costEngine(
       catalog,
       rollups,
       samples,
-      firstApplied: refs => audit.firstApplied(refs),
+      firstApplied: refs => legacyFirstApplied(knex, refs),
       gpuHourlyUsd: DEFAULT_GPU_HOURLY_USD,
     }),
   );

@@ -1,28 +1,68 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { ServiceUnavailableError } from '@backstage/errors';
+import {
+  DeployRolloutStatus,
+  WorkloadRollout,
+} from '@cellport/plugin-platform-deploy-common';
+import { PlatformDeployReader } from '@cellport/plugin-platform-node';
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { closedPort } from '../../__testUtils__/closedPort';
-import { createTestDeployService } from '../../__testUtils__/deployService';
+import { testPlatformCatalog } from '../../__testUtils__/entities';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { FakeKubernetesApiServer } from '@cellport/plugin-platform-node-test-utils';
 import { ManualClock } from '../clock';
 import { GpuReplicaSampler } from './GpuReplicaSampler';
 import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
 
-jest.setTimeout(60_000);
-
-const TOKEN = 'test-service-account-token';
 const INFERENCE = 'inferencedeployment:default/llama-3-1-70b-eu';
 const MINUTE = 60_000;
-const SRE = 'user:default/sre-on-call';
+
+function workload(
+  kind: WorkloadRollout['kind'],
+  name: string,
+  replicas: number,
+): WorkloadRollout {
+  return {
+    kind,
+    namespace: 'tenant-northwind-retail',
+    name,
+    desiredReplicas: replicas,
+    replicas,
+    updatedReplicas: replicas,
+    readyReplicas: replicas,
+    availableReplicas: replicas,
+    rolledOut: true,
+    conditions: [],
+  };
+}
+
+/**
+ * The deploy driver's `GET /status` answers, as the platform backend reads them over HTTP
+ * (plugins/platform-deploy-backend tests the driver's own reading of the cluster).
+ */
+class RolloutAnswers implements PlatformDeployReader {
+  workloads: WorkloadRollout[] = [];
+  configured = true;
+  down = false;
+
+  async status(entityRef: string): Promise<DeployRolloutStatus> {
+    if (this.down) {
+      throw new ServiceUnavailableError(
+        'Cluster "eks-eu-west-1-shared" (http://127.0.0.1:1) is unreachable: ECONNREFUSED',
+      );
+    }
+    return {
+      entityRef,
+      cluster: { name: 'eks-eu-west-1-shared', configured: this.configured },
+      workloads: this.configured ? this.workloads : [],
+    };
+  }
+
+  async firstApplied(): Promise<Map<string, number>> {
+    return new Map();
+  }
+}
 
 describe('GpuReplicaSampler', () => {
   const databases = createTestDatabases();
-  let cluster: FakeKubernetesApiServer;
-  beforeEach(async () => {
-    cluster = new FakeKubernetesApiServer({ token: TOKEN });
-    await cluster.start();
-  });
-  afterEach(() => cluster.stop());
 
   it.each(databases.eachSupportedId())(
     'records the GPUs the vLLM pods hold, from the cluster, and nothing it could not read, on %p',
@@ -31,44 +71,24 @@ describe('GpuReplicaSampler', () => {
       await applyDatabaseMigrations(knex);
       const clock = new ManualClock(Date.UTC(2026, 10, 23, 12));
       const samples = new GpuReplicaSampleStore(knex, 10 * MINUTE);
-      const samplerFor = (clusterUrl: string) => {
-        const { service, catalog } = createTestDeployService({
-          knex,
-          clusterUrl,
-          token: TOKEN,
-        });
-        return {
-          service,
-          sampler: new GpuReplicaSampler({
-            catalog,
-            deploy: service,
-            samples,
-            clock,
-            logger: mockServices.logger.mock(),
-          }),
-        };
-      };
-      const { service, sampler } = samplerFor(cluster.url);
+      const answers = new RolloutAnswers();
+      const sampler = new GpuReplicaSampler({
+        catalog: testPlatformCatalog(clock),
+        deploy: answers,
+        samples,
+        clock,
+        logger: mockServices.logger.mock(),
+      });
 
       // Not deployed yet: the cluster answers, with no pods.
       expect(await sampler.sample()).toEqual({ recorded: 1, unreadable: [] });
 
-      // The cell first: it owns the namespace the model runs in.
-      for (const ref of ['cell:default/eu-west-shared-1', INFERENCE]) {
-        const applied = await service.apply(ref, { actor: SRE });
-        expect(applied.result).toBe('applied');
-      }
-      const vllm = cluster
-        .list('Deployment')
-        .find(d => d.metadata.name !== 'cellport-gateway')!;
       // The autoscaler went to 3 pods; one is still starting and already holds its GPUs.
-      cluster.setStatus(
-        'apps/v1',
-        'Deployment',
-        vllm.metadata.namespace,
-        vllm.metadata.name,
-        { replicas: 3, readyReplicas: 2, updatedReplicas: 3 },
-      );
+      // StatefulSets (none of vLLM's) do not count.
+      answers.workloads = [
+        { ...workload('Deployment', 'llama-3-1-70b-eu', 3), readyReplicas: 2 },
+        workload('StatefulSet', 'cache', 2),
+      ];
       clock.advance(5 * MINUTE);
       expect(await sampler.sample()).toEqual({ recorded: 1, unreadable: [] });
 
@@ -93,12 +113,16 @@ describe('GpuReplicaSampler', () => {
       ]);
 
       // A cluster that does not answer leaves a gap rather than a guess.
+      answers.down = true;
       clock.advance(5 * MINUTE);
-      expect(
-        await samplerFor(
-          `http://127.0.0.1:${await closedPort()}`,
-        ).sampler.sample(),
-      ).toEqual({ recorded: 0, unreadable: [INFERENCE] });
+      expect(await sampler.sample()).toEqual({
+        recorded: 0,
+        unreadable: [INFERENCE],
+      });
+      // Neither does a cluster the driver has no configuration for.
+      answers.down = false;
+      answers.configured = false;
+      expect(await sampler.sample()).toEqual({ recorded: 0, unreadable: [] });
       expect(
         await knex('platform_gpu_replica_samples').select('id'),
       ).toHaveLength(2);

@@ -2,13 +2,15 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
 import { Clock } from '../clock';
-import { DeployService } from '../deploy/DeployService';
-import { GpuReplicaSample } from '@cellport/plugin-platform-node';
+import {
+  GpuReplicaSample,
+  PlatformDeployReader,
+} from '@cellport/plugin-platform-node';
 import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
 
 /**
  * Reads how many vLLM pods each InferenceDeployment runs on its cluster (the deploy driver's
- * rollout status) and records the GPUs they hold. Deployments whose cluster is not configured
+ * rollout status, over HTTP) and records the GPUs they hold. Deployments whose cluster is not configured
  * are skipped, and so is a cluster that does not answer: GPU cost then falls back to the
  * catalog's minimum replicas for that time, and says so.
  */
@@ -16,7 +18,7 @@ export class GpuReplicaSampler {
   constructor(
     private readonly options: {
       catalog: PlatformCatalog;
-      deploy: DeployService;
+      deploy: PlatformDeployReader;
       samples: GpuReplicaSampleStore;
       clock: Clock;
       logger: LoggerService;

@@ -479,101 +479,6 @@ export type CellRuntimeStatus = {
   };
 };
 
-export type DeployObjectRef = {
-  apiVersion: string;
-  kind: string;
-  /**
-   * Absent for cluster-scoped objects.
-   */
-  namespace?: string;
-  name: string;
-};
-
-export type DeployCluster = {
-  /**
-   * The cell's spec.cluster.
-   */
-  name: string;
-  configured: boolean;
-  /**
-   * What to configure when it is not.
-   */
-  message?: string;
-};
-
-export type DeployPlan = {
-  entityRef: string;
-  cell: string;
-  cluster: DeployCluster;
-  objects: Array<PlannedDeployObject>;
-  counts: {
-    create: number;
-    change: number;
-    unchanged: number;
-    prune: number;
-  };
-};
-
-export type DeployObjectResult = DeployObjectRef & {
-  operation: 'apply' | 'prune';
-  outcome: DeployObjectOutcome;
-  /**
-   * For applied objects, whether the cluster changed them.
-   */
-  changed?: boolean;
-  message?: string;
-};
-
-export type DeployResultCounts = {
-  applied: number;
-  changed: number;
-  pruned: number;
-  failed: number;
-  notAttempted: number;
-};
-
-export type DeployErrorBudget = {
-  objective: string;
-  remainingFraction: number;
-};
-
-export type DeployApplyResponse = {
-  auditId: number;
-  entityRef: string;
-  cell: string;
-  cluster: string;
-  result: DeployResult;
-  message?: string;
-  errorBudgetExhausted: boolean;
-  errorBudgets: Array<DeployErrorBudget>;
-  overrideReason?: string;
-  objects: Array<DeployObjectResult>;
-  counts: DeployResultCounts;
-};
-
-export type DeployRolloutStatus = {
-  entityRef: string;
-  cluster: DeployCluster;
-  workloads: Array<WorkloadRollout>;
-};
-
-export type DeployAuditRecord = {
-  id: number;
-  at: string;
-  /**
-   * A user entity ref, or service:<subject>.
-   */
-  actor: string;
-  entityRef: string;
-  cluster: string;
-  result: DeployResult;
-  message?: string;
-  overrideReason?: string;
-  errorBudgets: Array<DeployErrorBudget>;
-  counts: DeployResultCounts;
-  objects: Array<DeployObjectResult>;
-};
-
 export type IngestResult = {
   received: number;
   /**
@@ -599,21 +504,6 @@ export type DecisionDetail = {
 
 export type TrafficSeries = TrafficSummary & {
   buckets?: Array<TrafficSummary>;
-};
-
-export type DeployApplyRequest = {
-  /**
-   * A Cell's or InferenceDeployment's entity ref.
-   */
-  entityRef: string;
-  /**
-   * Why to apply although the error budget is spent; audited.
-   */
-  overrideReason?: string;
-};
-
-export type DeployAuditPage = {
-  items: Array<DeployAuditRecord>;
 };
 
 export type SealApiKeyRequest = {
@@ -763,55 +653,6 @@ export type GpuDeploymentCost = {
     tenant: string;
     tokenShare: number;
     costUsd: number;
-  }>;
-};
-
-/**
- * What applying would do to one object: `create` it, `change` it (a rendered field differs
- * from the live object's), leave it `unchanged`, or `prune` it (it carries our labels but
- * is no longer rendered).
- */
-export type DeployAction = 'create' | 'change' | 'unchanged' | 'prune';
-
-export type PlannedDeployObject = DeployObjectRef & {
-  action: DeployAction;
-  /**
-   * For `change`, the rendered fields whose live value differs, e.g. `spec.replicas`.
-   */
-  changedFields?: Array<string>;
-};
-
-export type DeployObjectOutcome =
-  | 'applied'
-  | 'pruned'
-  | 'failed'
-  | 'not-attempted';
-
-/**
- * How an apply ended: `applied` (every object applied and every stale one pruned),
- * `failed` (an object failed or was not attempted), or `refused` (nothing sent).
- */
-export type DeployResult = 'applied' | 'failed' | 'refused';
-
-export type WorkloadRollout = {
-  kind: 'Deployment' | 'StatefulSet';
-  namespace: string;
-  name: string;
-  desiredReplicas: number;
-  /**
-   * Pods that exist now, old and new, ready or not; each holds its GPUs.
-   */
-  replicas: number;
-  updatedReplicas: number;
-  readyReplicas: number;
-  availableReplicas: number;
-  rolledOut: boolean;
-  conditions: Array<{
-    type?: string;
-    status?: string;
-    reason?: string;
-    message?: string;
-    lastTransitionTime?: string;
   }>;
 };
 
@@ -1152,20 +993,6 @@ export type GetDecisionPath = {
   id: string;
 };
 
-export type GetDeployPlanQuery = {
-  /**
-   * A Cell's or InferenceDeployment's entity ref, e.g. `cell:default/eu-west-shared-1`.
-   */
-  entityRef: string;
-};
-
-export type GetDeployStatusQuery = {
-  /**
-   * A Cell's or InferenceDeployment's entity ref, e.g. `cell:default/eu-west-shared-1`.
-   */
-  entityRef: string;
-};
-
 export type GetGpuCostQuery = {
   /**
    * Start of the range (ISO 8601). Defaults to a route-specific span before `to`.
@@ -1253,14 +1080,6 @@ export type ListDecisionsQuery = {
    * The `nextCursor` of the previous page.
    */
   cursor?: string;
-};
-
-export type ListDeployAuditQuery = {
-  /**
-   * Only this entity's applies.
-   */
-  entityRef?: string;
-  limit?: number;
 };
 
 export type ListRecommendationsQuery = {

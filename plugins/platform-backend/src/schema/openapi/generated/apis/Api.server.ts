@@ -14,18 +14,11 @@ import type {
   CostMovers,
   DecisionDetail,
   DecisionPage,
-  DeployApplyRequest,
-  DeployApplyResponse,
-  DeployAuditPage,
-  DeployPlan,
-  DeployRolloutStatus,
   EventBatch,
   GetCellRuntimePath,
   GetCostBreakdownQuery,
   GetCostMoversQuery,
   GetDecisionPath,
-  GetDeployPlanQuery,
-  GetDeployStatusQuery,
   GetGpuCostQuery,
   GetReplayPath,
   GetSloReportQuery,
@@ -36,7 +29,6 @@ import type {
   ListAlertsQuery,
   ListApiKeysQuery,
   ListDecisionsQuery,
-  ListDeployAuditQuery,
   ListRecommendationsQuery,
   ReceivedAlertList,
   RecommendationList,
@@ -56,10 +48,6 @@ import type {
 
 /** Every operation of the document: what its handler receives and answers. */
 export type EndpointMap = {
-  '#post|/deploy/apply': {
-    body: DeployApplyRequest;
-    response: DeployApplyResponse;
-  };
   '#_delete|/replays/{id}': { path: CancelReplayPath; response: ReplayJob };
   '#get|/cells/{ref}/runtime': {
     path: GetCellRuntimePath;
@@ -72,11 +60,6 @@ export type EndpointMap = {
   };
   '#get|/cost/movers': { query: GetCostMoversQuery; response: CostMovers };
   '#get|/decisions/{id}': { path: GetDecisionPath; response: DecisionDetail };
-  '#get|/deploy/plan': { query: GetDeployPlanQuery; response: DeployPlan };
-  '#get|/deploy/status': {
-    query: GetDeployStatusQuery;
-    response: DeployRolloutStatus;
-  };
   '#get|/cost/gpu': { query: GetGpuCostQuery; response: GpuCostReport };
   '#get|/replays/{id}': { path: GetReplayPath; response: ReplayJob };
   '#get|/slos': { query: GetSloReportQuery; response: SloReport };
@@ -89,10 +72,6 @@ export type EndpointMap = {
   '#get|/alerts': { query: ListAlertsQuery; response: ReceivedAlertList };
   '#get|/api-keys': { query: ListApiKeysQuery; response: ApiKeyList };
   '#get|/decisions': { query: ListDecisionsQuery; response: DecisionPage };
-  '#get|/deploy/audit': {
-    query: ListDeployAuditQuery;
-    response: DeployAuditPage;
-  };
   '#get|/recommendations': {
     query: ListRecommendationsQuery;
     response: RecommendationList;

@@ -14,18 +14,11 @@ import type {
   CostMovers,
   DecisionDetail,
   DecisionPage,
-  DeployApplyRequest,
-  DeployApplyResponse,
-  DeployAuditPage,
-  DeployPlan,
-  DeployRolloutStatus,
   EventBatch,
   GetCellRuntimePath,
   GetCostBreakdownQuery,
   GetCostMoversQuery,
   GetDecisionPath,
-  GetDeployPlanQuery,
-  GetDeployStatusQuery,
   GetGpuCostQuery,
   GetReplayPath,
   GetSloReportQuery,
@@ -36,7 +29,6 @@ import type {
   ListAlertsQuery,
   ListApiKeysQuery,
   ListDecisionsQuery,
-  ListDeployAuditQuery,
   ListRecommendationsQuery,
   ReceivedAlertList,
   RecommendationList,
@@ -77,16 +69,6 @@ export class PlatformApiClient {
   }) {
     this.discoveryApi = options.discoveryApi;
     this.fetchApi = options.fetchApi || { fetch };
-  }
-
-  /**
-   * Server-side apply a Cell's or InferenceDeployment's manifests, then prune.
-   */
-  async applyDeploy(
-    request: { body: DeployApplyRequest },
-    options?: RequestOptions,
-  ): Promise<TypedResponse<DeployApplyResponse>> {
-    return this.send('POST', `/deploy/apply`, undefined, request.body, options);
   }
 
   /**
@@ -168,32 +150,6 @@ export class PlatformApiClient {
       'GET',
       `/decisions/${encodeURIComponent(String(request.path.id))}`,
       undefined,
-      undefined,
-      options,
-    );
-  }
-
-  /**
-   * What applying a Cell's or InferenceDeployment's manifests would do now.
-   */
-  async getDeployPlan(
-    request: { query: GetDeployPlanQuery },
-    options?: RequestOptions,
-  ): Promise<TypedResponse<DeployPlan>> {
-    return this.send('GET', `/deploy/plan`, request.query, undefined, options);
-  }
-
-  /**
-   * Rollout status of the entity's Deployments and StatefulSets.
-   */
-  async getDeployStatus(
-    request: { query: GetDeployStatusQuery },
-    options?: RequestOptions,
-  ): Promise<TypedResponse<DeployRolloutStatus>> {
-    return this.send(
-      'GET',
-      `/deploy/status`,
-      request.query,
       undefined,
       options,
     );
@@ -293,16 +249,6 @@ export class PlatformApiClient {
     options?: RequestOptions,
   ): Promise<TypedResponse<DecisionPage>> {
     return this.send('GET', `/decisions`, request.query, undefined, options);
-  }
-
-  /**
-   * The deploy audit log, newest first.
-   */
-  async listDeployAudit(
-    request: { query?: ListDeployAuditQuery } = {},
-    options?: RequestOptions,
-  ): Promise<TypedResponse<DeployAuditPage>> {
-    return this.send('GET', `/deploy/audit`, request.query, undefined, options);
   }
 
   /**

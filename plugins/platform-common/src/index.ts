@@ -30,7 +30,6 @@ export * from './kinds/registry';
 export * from './kinds/relations';
 export * from './contract/events';
 export * from './contract/gatewayState';
-export * from './contract/deploySignals';
 export * from './inference/knownModels';
 export * from './inference/gpuFit';
 export * from './inference/gpuPool';

@@ -6,3 +6,4 @@
  * @packageDocumentation
  */
 export * from './schema/openapi/generated';
+export * from './deploySignals';

@@ -52,3 +52,4 @@ export * from './clients/platformDeployReader';
 export * from './clock';
 export * from './http/parseInput';
 export * from './http/openApiInputErrors';
+export * from './config/readConfigSection';

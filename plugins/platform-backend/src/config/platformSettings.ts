@@ -1,9 +1,6 @@
 import { Config } from '@backstage/config';
-import {
-  formatValidationIssues,
-  gatewayApiKeySchema,
-  toValidationIssues,
-} from '@cellport/plugin-platform-common';
+import { gatewayApiKeySchema } from '@cellport/plugin-platform-common';
+import { readConfigSection } from '@cellport/plugin-platform-node';
 import { z } from 'zod';
 
 const count = z.number().int().positive();
@@ -98,20 +95,5 @@ export type PlatformSettings = z.infer<typeof platformSettingsSchema>;
  * key, e.g. `platform.retention.rawDays: expected a number`.
  */
 export function readPlatformSettings(config: Config): PlatformSettings {
-  // With the input on each issue, a missing key reads apart from a wrong one.
-  const parsed = platformSettingsSchema.safeParse(
-    config.getOptional('platform') ?? {},
-    { reportInput: true },
-  );
-  if (!parsed.success) {
-    throw new Error(
-      `Invalid configuration: ${formatValidationIssues(
-        toValidationIssues(parsed.error).map(issue => ({
-          ...issue,
-          path: issue.path ? `platform.${issue.path}` : 'platform',
-        })),
-      )}`,
-    );
-  }
-  return parsed.data;
+  return readConfigSection(config, 'platform', platformSettingsSchema);
 }

@@ -1,8 +1,5 @@
 import { Config } from '@backstage/config';
-import {
-  formatValidationIssues,
-  toValidationIssues,
-} from '@cellport/plugin-platform-common';
+import { readConfigSection } from '@cellport/plugin-platform-node';
 import { z } from 'zod';
 
 /** `platform.deploy` as the driver reads it, with its defaults (`config.d.ts` documents them). */
@@ -23,21 +20,5 @@ export type DeploySettings = z.infer<typeof deploySettingsSchema>;
  * `platform.deploy.requestTimeoutSeconds: expected a number`.
  */
 export function readDeploySettings(config: Config): DeploySettings {
-  const parsed = deploySettingsSchema.safeParse(
-    config.getOptional('platform.deploy') ?? {},
-    { reportInput: true },
-  );
-  if (!parsed.success) {
-    throw new Error(
-      `Invalid configuration: ${formatValidationIssues(
-        toValidationIssues(parsed.error).map(issue => ({
-          ...issue,
-          path: issue.path
-            ? `platform.deploy.${issue.path}`
-            : 'platform.deploy',
-        })),
-      )}`,
-    );
-  }
-  return parsed.data;
+  return readConfigSection(config, 'platform.deploy', deploySettingsSchema);
 }

@@ -2,9 +2,9 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { SignalsService } from '@backstage/plugin-signals-node';
 import {
   DeployRolloutSignal,
+  DeployRolloutStatus,
   deployRolloutChannel,
-} from '@cellport/plugin-platform-common';
-import { DeployRolloutStatus } from '@cellport/plugin-platform-deploy-common';
+} from '@cellport/plugin-platform-deploy-common';
 import { DeployNotifier } from './DeployNotifier';
 
 export interface RolloutFollowerOptions {

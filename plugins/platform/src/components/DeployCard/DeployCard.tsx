@@ -6,11 +6,11 @@ import {
 import { useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { useSignal } from '@backstage/plugin-signals-react';
+import { platformDeployApplyPermission } from '@cellport/plugin-platform-common';
 import {
   DeployRolloutSignal,
   deployRolloutChannel,
-  platformDeployApplyPermission,
-} from '@cellport/plugin-platform-common';
+} from '@cellport/plugin-platform-deploy-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';

@@ -22,14 +22,13 @@ import {
   RoutingDecision,
   UsageEvent,
 } from '@cellport/plugin-platform-common';
+import { ManualClock, PlatformCatalog } from '@cellport/plugin-platform-node';
 import { applyDatabaseMigrations } from '../../plugins/platform-backend/src/database/migrations';
 import { tuneSqlite } from '../../plugins/platform-backend/src/database/sqliteTuning';
 import {
   chunk,
   insertChunkSize,
 } from '../../plugins/platform-backend/src/database/chunks';
-import { ManualClock } from '../../plugins/platform-backend/src/services/clock';
-import { PlatformCatalog } from '../../plugins/platform-backend/src/services/catalog/PlatformCatalog';
 import { CostEngine } from '../../plugins/platform-backend/src/services/cost/CostEngine';
 import { DEFAULT_GPU_HOURLY_USD } from '../../plugins/platform-backend/src/services/cost/gpuPrices';
 import { GpuSpendLedger } from '../../plugins/platform-backend/src/services/cost/GpuSpendLedger';

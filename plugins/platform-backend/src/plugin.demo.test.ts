@@ -6,9 +6,9 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import platformModuleDemo from '@cellport/plugin-platform-backend-module-demo';
 import request from 'supertest';
-import { createTestDatabases } from './__testUtils__/testDatabases';
 import { TEST_ENTITIES } from './__testUtils__/entities';
 import { platformPlugin } from './plugin';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
 

@@ -6,10 +6,12 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import {
   CellGatewayLocator,
+  PlatformCatalog,
   platformDeployReaderServiceRef,
   platformGatewayLocatorExtensionPoint,
   platformHistoryExtensionPoint,
   PlatformHistorySource,
+  systemClock,
 } from '@cellport/plugin-platform-node';
 import { readPlatformSettings } from './config/platformSettings';
 import { openDatabase } from './database/openDatabase';
@@ -22,18 +24,13 @@ import {
   ALERT_WEBHOOK_ROUTE,
   alertWebhookAuth,
 } from './services/alerts/alertWebhookAuth';
-import { PlatformCatalog } from './services/catalog/PlatformCatalog';
 import { CellStatusService } from './services/cells/CellStatusService';
-import { systemClock } from './services/clock';
 import { CostEngine } from './services/cost/CostEngine';
 import { gpuPricesFromConfig } from './services/cost/gpuPrices';
 import { GpuReplicaSampler } from './services/cost/GpuReplicaSampler';
 import { GpuReplicaSampleStore } from './services/cost/GpuReplicaSampleStore';
 import { GpuSpendLedger } from './services/cost/GpuSpendLedger';
-import {
-  earliestApplies,
-  legacyFirstApplied,
-} from './services/cost/legacyFirstApplied';
+import { firstApplies } from './services/cost/firstApplies';
 import { DecisionStore } from './services/decisions/DecisionStore';
 import { HistoryConnection } from './services/history/HistoryConnection';
 import { IngestService } from './services/ingest/IngestService';
@@ -155,11 +152,11 @@ export const platformPlugin = createBackendPlugin({
           catalog,
           rollups,
           samples: gpuSamples,
-          firstApplied: async refs =>
-            earliestApplies(
-              await legacyFirstApplied(db, refs),
-              await deps.deployReader.firstApplied(refs),
-            ),
+          firstApplied: firstApplies({
+            db,
+            deploy: deps.deployReader,
+            logger,
+          }),
           gpuHourlyUsd: gpuPricesFromConfig(config),
         });
         const cost = new CostEngine(rollups, catalog, clock, gpuSpend);

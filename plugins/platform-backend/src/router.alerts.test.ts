@@ -5,7 +5,6 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
-import { createTestDatabases } from './__testUtils__/testDatabases';
 import { TEST_ENTITIES } from './__testUtils__/entities';
 import {
   as,
@@ -15,6 +14,7 @@ import {
   tenantOwnerPolicy,
 } from './__testUtils__/tenantOwnerPolicy';
 import { platformPlugin } from './plugin';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
 

@@ -15,8 +15,8 @@ import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { ControlApiServer } from './__testUtils__/ControlApiServer';
 import { TEST_ENTITIES } from './__testUtils__/entities';
-import { createTestDatabases } from './__testUtils__/testDatabases';
 import { platformPlugin } from './plugin';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
 

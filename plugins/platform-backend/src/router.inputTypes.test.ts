@@ -6,8 +6,8 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
 import { TEST_ENTITIES } from './__testUtils__/entities';
-import { createTestDatabases } from './__testUtils__/testDatabases';
 import { platformPlugin } from './plugin';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
 

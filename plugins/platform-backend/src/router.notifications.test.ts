@@ -7,10 +7,10 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import signalsPlugin from '@backstage/plugin-signals-backend';
 import request from 'supertest';
-import { createTestDatabases } from './__testUtils__/testDatabases';
 import { TEST_ENTITIES } from './__testUtils__/entities';
 import { teamWithMembers } from './__testUtils__/teams';
 import { platformPlugin } from './plugin';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
 

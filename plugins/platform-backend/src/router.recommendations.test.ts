@@ -16,8 +16,8 @@ import {
   SRE,
   tenantOwnerPolicy,
 } from './__testUtils__/tenantOwnerPolicy';
-import { createTestDatabases } from './__testUtils__/testDatabases';
 import { platformPlugin } from './plugin';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(180_000);
 

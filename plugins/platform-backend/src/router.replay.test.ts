@@ -2,7 +2,6 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import platformModuleDemo from '@cellport/plugin-platform-backend-module-demo';
 import request from 'supertest';
-import { createTestDatabases } from './__testUtils__/testDatabases';
 import { TEST_ENTITIES } from './__testUtils__/entities';
 import {
   as,
@@ -12,6 +11,7 @@ import {
   tenantOwnerPolicy,
 } from './__testUtils__/tenantOwnerPolicy';
 import { platformPlugin } from './plugin';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(180_000);
 

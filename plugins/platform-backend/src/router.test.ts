@@ -6,10 +6,8 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import platformModuleDemo from '@cellport/plugin-platform-backend-module-demo';
 import request from 'supertest';
-import { createTestDatabases } from './__testUtils__/testDatabases';
 import { ControlApiServer } from './__testUtils__/ControlApiServer';
 import { TEST_ENTITIES } from './__testUtils__/entities';
-import { makeRequest } from './__testUtils__/events';
 import {
   as,
   NORTHWIND_DEV,
@@ -18,6 +16,10 @@ import {
   tenantOwnerPolicy,
 } from './__testUtils__/tenantOwnerPolicy';
 import { platformPlugin } from './plugin';
+import {
+  createTestDatabases,
+  makeRequest,
+} from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
 
@@ -189,6 +191,23 @@ describe('platform router', () => {
         goodEvents: 1,
         alertState: 'page',
       });
+      expect(cellSlos.body.objectives[0].budgetSeries.length).toBeGreaterThan(
+        0,
+      );
+      // Where the budgets stand, without Prometheus' range queries (the deploy gate's read).
+      const standing = await request(server)
+        .get('/api/platform/slos?cell=eu-west-shared-1&budgetSeries=false')
+        .set(as(SRE));
+      expect(standing.body.objectives[0].errorBudget).toEqual(
+        cellSlos.body.objectives[0].errorBudget,
+      );
+      expect(
+        (
+          await request(server)
+            .get('/api/platform/slos?cell=eu-west-shared-1&budgetSeries=no')
+            .set(as(SRE))
+        ).body.error.message,
+      ).toMatch(/^Invalid query: budgetSeries: expected one of true \| false/);
       // The cell's other runtime services: without a Prometheus, a reason and no 500.
       expect(
         cellSlos.body.services.find(

@@ -22,7 +22,6 @@ import { TenantAccess } from './services/access/TenantAccess';
 import { alertListQuery } from './services/alerts/alertRequests';
 import { AlertService } from './services/alerts/AlertService';
 import { CellStatusService } from './services/cells/CellStatusService';
-import { Clock } from './services/clock';
 import { CostEngine } from './services/cost/CostEngine';
 import { DecisionStore } from './services/decisions/DecisionStore';
 import { IngestService } from './services/ingest/IngestService';
@@ -35,9 +34,12 @@ import {
   sealApiKeyBody,
 } from './services/keys/apiKeyRequests';
 import { parseEventBatch } from './services/ingest/parseEventBatch';
-import { openApiInputErrors } from '@cellport/plugin-platform-node';
+import {
+  Clock,
+  openApiInputErrors,
+  requirePermission,
+} from '@cellport/plugin-platform-node';
 import { createOpenApiRouter } from './schema/openapi/generated/router';
-
 import { ReconcilerService } from './services/reconciler/ReconcilerService';
 import { ReplayAccess } from './services/replay/ReplayAccess';
 import { ReplayJobs, ReplayJobView } from './services/replay/ReplayJobs';
@@ -112,17 +114,10 @@ export async function createRouter(
     },
   });
 
-  async function authorize(
+  const authorize = (
     permission: BasicPermission,
     credentials: BackstageCredentials,
-  ) {
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Not allowed: ${permission.name}`);
-    }
-  }
+  ) => requirePermission(permissions, permission, credentials);
 
   // Ingest: gateways only, with a Backstage external access token (a service principal).
   router.post('/events', async (req, res) => {
@@ -178,7 +173,7 @@ export async function createRouter(
       await options.slo.report(
         sloScopeOf(query),
         { tenants },
-        { services: true },
+        { services: true, budgetSeries: query.budgetSeries ?? true },
       ),
     );
   });

@@ -85,10 +85,12 @@ export const costMoversQuery = scopeQuery.extend({
   limit: z.coerce.number().int().default(10),
 });
 
-export const sloQuery = scopeQuery.refine(
-  q => [q.cell, q.tenant, q.agent].filter(v => v !== undefined).length === 1,
-  { message: 'give exactly one of cell, tenant or agent', path: ['cell'] },
-);
+export const sloQuery = scopeQuery
+  .extend({ budgetSeries: booleanString.optional() })
+  .refine(
+    q => [q.cell, q.tenant, q.agent].filter(v => v !== undefined).length === 1,
+    { message: 'give exactly one of cell, tenant or agent', path: ['cell'] },
+  );
 
 export const budgetQuery = z.object({ tenant: name });
 

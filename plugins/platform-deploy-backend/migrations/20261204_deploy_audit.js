@@ -4,8 +4,9 @@
  * Rows are only ever inserted; the code has no path that updates or deletes them.
  *
  * The log began as `platform_deploy_audit` in the platform backend's database (its migration
- * 20261124_deploy_audit); rows written there before the driver became a plugin of its own stay
- * there, unread, and a deployment first applied then is charged GPUs from its first apply here.
+ * 20261124_deploy_audit). Rows written there before the driver became a plugin of its own stay
+ * there: the platform backend still reads their first applies for GPU cost; this log starts
+ * empty.
  */
 
 // @ts-check

@@ -298,11 +298,18 @@ describe('platform-deploy router', () => {
       expect(huge.body.error.message).not.toMatch(/is required/);
 
       // --- what the platform backend reads: first applies, for GPU cost
+      const asService = { Authorization: mockCredentials.service.header() };
       const firstApplied = await request(server)
         .post('/api/platform-deploy/first-applied')
-        .set(as(DEVELOPER))
+        .set(asService)
         .send({ entityRefs: [CELL.replace('cell:', 'Cell:'), INFERENCE] });
       expect(firstApplied.status).toBe(200);
+      // A route for the platform backend: users, even SREs, are turned away.
+      const byUser = await request(server)
+        .post('/api/platform-deploy/first-applied')
+        .set(as(SRE))
+        .send({ entityRefs: [CELL] });
+      expect(byUser.status).toBe(403);
       expect(firstApplied.body.items).toEqual([
         { entityRef: CELL, firstAppliedAt: audit.body.items[2].at },
       ]);
@@ -310,7 +317,7 @@ describe('platform-deploy router', () => {
         (
           await request(server)
             .post('/api/platform-deploy/first-applied')
-            .set(as(SRE))
+            .set(asService)
             .send({ entityRefs: 'all' })
         ).body.error.message,
       ).toMatch(/^Invalid body: entityRefs: must be an array/);
@@ -340,4 +347,74 @@ describe('platform-deploy router', () => {
       });
     },
   );
+
+  it('refuses an apply it cannot check against the error budgets unless overridden, and audits both', async () => {
+    // No platform backend in this backend: the SLO read is a 404.
+    const { server } = await startTestBackend({
+      features: [
+        platformDeployPlugin,
+        mockServices.database.factory({
+          knex: await databases.init('SQLITE_3'),
+        }),
+        catalogServiceMock.factory({ entities: TEST_ENTITIES }),
+        permissions.factory,
+        mockServices.rootConfig.factory({
+          data: {
+            kubernetes: {
+              clusterLocatorMethods: [
+                {
+                  type: 'config',
+                  clusters: [
+                    {
+                      name: 'eks-eu-west-1-shared',
+                      url: cluster.url,
+                      authProvider: 'serviceAccount',
+                      serviceAccountToken: TOKEN,
+                    },
+                  ],
+                },
+              ],
+            },
+          },
+        }),
+      ],
+    });
+    const apply = (body: object) =>
+      request(server)
+        .post('/api/platform-deploy/apply')
+        .set({ Authorization: mockCredentials.user.header(SRE) })
+        .send(body);
+
+    const refused = await apply({ entityRef: CELL });
+    expect(refused.status).toBe(200);
+    expect(refused.body).toMatchObject({
+      result: 'refused',
+      errorBudgetExhausted: false,
+      errorBudgetUnknown: true,
+      counts: { notAttempted: 23 },
+    });
+    expect(refused.body.message).toMatch(
+      /^The error budgets of cell "eu-west-shared-1" could not be read from the platform backend: .*404.*; changes wait until they can be read, or give an override reason$/,
+    );
+    expect(cluster.writes()).toEqual([]);
+
+    const overridden = await apply({
+      entityRef: CELL,
+      overrideReason: 'INC-78: platform backend down, gateway fix',
+    });
+    expect(overridden.body).toMatchObject({
+      result: 'applied',
+      overrideReason: 'INC-78: platform backend down, gateway fix',
+      counts: { applied: 23 },
+    });
+    expect(overridden.body.errorBudgetUnknown).toBeUndefined();
+    expect(overridden.body.message).toMatch(/could not be read/);
+    const audit = await request(server)
+      .get(`/api/platform-deploy/audit?entityRef=${CELL}`)
+      .set({ Authorization: mockCredentials.user.header(SRE) });
+    expect(audit.body.items.map((r: any) => r.result)).toEqual([
+      'applied',
+      'refused',
+    ]);
+  });
 });

@@ -3,16 +3,16 @@ import {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
+import { BasicPermission } from '@backstage/plugin-permission-common';
 import {
   platformDeployApplyPermission,
   platformRuntimeReadPermission,
 } from '@cellport/plugin-platform-common';
-import { openApiInputErrors, parseInput } from '@cellport/plugin-platform-node';
+import {
+  openApiInputErrors,
+  parseInput,
+  requirePermission,
+} from '@cellport/plugin-platform-node';
 import express from 'express';
 import { DeployService } from './apply/DeployService';
 import { DeployAuditLog } from './audit/DeployAuditLog';
@@ -42,7 +42,8 @@ export async function createRouter(
   const { httpAuth, permissions, deploy } = options;
   // Requests are checked against openapi.yaml before a handler runs, answers after it.
   const router = await createOpenApiRouter({
-    middleware: [express.json()],
+    // A first-applied request names up to 1000 refs of up to 255 characters.
+    middleware: [express.json({ limit: '1mb' })],
     validatorOptions: {
       validateRequests: {
         allErrors: true,
@@ -55,17 +56,10 @@ export async function createRouter(
     },
   });
 
-  async function authorize(
+  const authorize = (
     permission: BasicPermission,
     credentials: BackstageCredentials,
-  ) {
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Not allowed: ${permission.name}`);
-    }
-  }
+  ) => requirePermission(permissions, permission, credentials);
 
   router.get('/plan', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
@@ -104,8 +98,9 @@ export async function createRouter(
     res.json(await deploy.auditLog(query));
   });
 
+  // For the platform backend's GPU cost: services only.
   router.post('/first-applied', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req, { allow: ['service'] });
     const { entityRefs } = parseInput(firstAppliedBody, req.body, 'body');
     await authorize(platformRuntimeReadPermission, credentials);
     const applied = await options.audit.firstApplied(entityRefs);

@@ -53,3 +53,4 @@ export * from './clock';
 export * from './http/parseInput';
 export * from './http/openApiInputErrors';
 export * from './config/readConfigSection';
+export * from './http/requirePermission';

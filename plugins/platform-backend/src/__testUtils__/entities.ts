@@ -2,8 +2,11 @@ import { Entity } from '@backstage/catalog-model';
 import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { TEST_ENTITIES } from '@cellport/plugin-platform-node-test-utils';
-import { PlatformCatalog } from '../services/catalog/PlatformCatalog';
-import { Clock, systemClock } from '../services/clock';
+import {
+  Clock,
+  PlatformCatalog,
+  systemClock,
+} from '@cellport/plugin-platform-node';
 
 export { TEST_ENTITIES };
 

@@ -3,8 +3,10 @@ import {
   PlatformEvent,
   ROUTING_FEATURES_VERSION,
 } from '@cellport/plugin-platform-common';
-import { TEST_ENTITIES } from '@cellport/plugin-platform-node-test-utils';
-import { makeRequest } from './events';
+import {
+  makeRequest,
+  TEST_ENTITIES,
+} from '@cellport/plugin-platform-node-test-utils';
 
 const apiVersion = 'cellport.dev/v1alpha1';
 

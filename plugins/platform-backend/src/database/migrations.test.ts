@@ -1,6 +1,6 @@
 import { applyDatabaseMigrations, MIGRATION_CONFIG } from './migrations';
-import { createTestDatabases } from '../__testUtils__/testDatabases';
 import { HISTOGRAM_BUCKET_COUNT } from '../services/rollups/histogram';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(60_000);
 

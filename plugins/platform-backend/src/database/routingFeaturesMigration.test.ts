@@ -1,7 +1,9 @@
-import { makeDecision } from '../__testUtils__/events';
-import { createTestDatabases } from '../__testUtils__/testDatabases';
 import { decisionRow } from '../services/ingest/eventRows';
 import { applyDatabaseMigrations, MIGRATION_CONFIG } from './migrations';
+import {
+  createTestDatabases,
+  makeDecision,
+} from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(60_000);
 

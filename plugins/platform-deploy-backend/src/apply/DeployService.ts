@@ -140,6 +140,16 @@ export class DeployService {
     }
 
     const budget = await gate.check(target.cell);
+    if (budget.unknown && !overrideReason) {
+      const refused = await this.record(target, {
+        ...base,
+        result: 'refused',
+        message: `${budget.message}; changes wait until they can be read, or give an override reason`,
+        errorBudgets: [],
+        objects: notAttempted(),
+      });
+      return { ...refused, errorBudgetUnknown: true };
+    }
     if (budget.exhausted && !overrideReason) {
       return this.record(target, {
         ...base,

@@ -14,12 +14,17 @@ import { bodyOf, ownServiceToken } from './pluginRequests';
 
 /** The most entity refs one `/first-applied` request may name (its document's maxItems). */
 const FIRST_APPLIED_BATCH = 1000;
+/** A status read asks the cluster; the driver bounds that itself, this bounds the driver. */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 /** What the platform backend reads from the deploy driver for GPU cost. */
 export interface PlatformDeployReader {
   /** The rollout status of a Cell's or InferenceDeployment's workloads: `GET /status`. */
   status(entityRef: string): Promise<DeployRolloutStatus>;
-  /** When each entity was first applied, epoch milliseconds; never-applied ones are absent. */
+  /**
+   * When each entity was first applied, epoch milliseconds, by lower-cased entity ref;
+   * never-applied ones are absent, and so is everything when no deploy driver is installed.
+   */
   firstApplied(entityRefs: string[]): Promise<Map<string, number>>;
 }
 
@@ -32,23 +37,26 @@ export class HttpPlatformDeployReader implements PlatformDeployReader {
   }
 
   async status(entityRef: string): Promise<DeployRolloutStatus> {
-    const token = await ownServiceToken(this.auth, 'platform-deploy');
+    const { token } = await ownServiceToken(this.auth, 'platform-deploy');
     return bodyOf(
-      await this.client.getDeployStatus({ query: { entityRef } }, token),
+      await this.client.getDeployStatus(
+        { query: { entityRef } },
+        { token, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) },
+      ),
     );
   }
 
   async firstApplied(entityRefs: string[]): Promise<Map<string, number>> {
     const applied = new Map<string, number>();
     if (entityRefs.length === 0) return applied;
-    const token = await ownServiceToken(this.auth, 'platform-deploy');
+    const { token } = await ownServiceToken(this.auth, 'platform-deploy');
     try {
       for (let i = 0; i < entityRefs.length; i += FIRST_APPLIED_BATCH) {
         const batch = entityRefs.slice(i, i + FIRST_APPLIED_BATCH);
         const { items } = await bodyOf(
           await this.client.listFirstApplied(
             { body: { entityRefs: batch } },
-            token,
+            { token, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) },
           ),
         );
         for (const item of items) {
@@ -59,7 +67,7 @@ export class HttpPlatformDeployReader implements PlatformDeployReader {
     } catch (error) {
       // A backend without the deploy driver has applied nothing.
       if (error instanceof ResponseError && error.statusCode === 404) {
-        return new Map();
+        return applied;
       }
       throw error;
     }

@@ -8,6 +8,9 @@ import {
 import { PlatformApiClient, SloReport } from '@cellport/plugin-platform-common';
 import { bodyOf, ownServiceToken } from './pluginRequests';
 
+/** An SLO report reads the cell's rollups and Prometheus; a backend that hangs fails the read. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** The SLO reports of the platform backend, for plugins that decide on them (the deploy gate). */
 export interface PlatformSloReader {
   /** A cell's report, its other runtime services' objectives included: `GET /slos?cell=`. */
@@ -23,8 +26,14 @@ export class HttpPlatformSloReader implements PlatformSloReader {
   }
 
   async cellReport(cell: string): Promise<SloReport> {
-    const token = await ownServiceToken(this.auth, 'platform');
-    return bodyOf(await this.client.getSloReport({ query: { cell } }, token));
+    const { token } = await ownServiceToken(this.auth, 'platform');
+    return bodyOf(
+      await this.client.getSloReport(
+        // Where the budgets stand, without the burn-down chart's points.
+        { query: { cell, budgetSeries: 'false' } },
+        { token, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) },
+      ),
+    );
   }
 }
 

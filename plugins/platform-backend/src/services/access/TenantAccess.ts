@@ -9,8 +9,10 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import { ConditionTransformer } from '@backstage/plugin-permission-node';
-import { PlatformCatalog } from '../catalog/PlatformCatalog';
-import { TenantPredicate } from '@cellport/plugin-platform-node';
+import {
+  PlatformCatalog,
+  TenantPredicate,
+} from '@cellport/plugin-platform-node';
 
 /**
  * Which tenants' data a caller may read: all of them, or the list a conditional decision

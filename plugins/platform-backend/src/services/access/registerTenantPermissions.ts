@@ -5,10 +5,10 @@ import {
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
 import { platformPermissions } from '@cellport/plugin-platform-common';
 import {
+  PlatformCatalog,
   platformTenantRules,
   tenantResourceRef,
 } from '@cellport/plugin-platform-node';
-import { PlatformCatalog } from '../catalog/PlatformCatalog';
 import { TenantAccess } from './TenantAccess';
 
 /**

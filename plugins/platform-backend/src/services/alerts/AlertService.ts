@@ -4,10 +4,10 @@ import {
   ReceivedAlertState,
   hostedTenants,
 } from '@cellport/plugin-platform-common';
-import { PlatformCatalog } from '../catalog/PlatformCatalog';
 import { TenantScope } from '../access/TenantAccess';
 import { AlertNotifier } from '../notifications/AlertNotifier';
 import { AlertStore } from './AlertStore';
+import { PlatformCatalog } from '@cellport/plugin-platform-node';
 
 /**
  * The alerts a caller may read. An alert labelled with a tenant (a single-tenant cell's) is

@@ -1,8 +1,8 @@
 import { AlertmanagerAlert } from '@cellport/plugin-platform-common';
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { ManualClock } from '../clock';
 import { AlertStore } from './AlertStore';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(60_000);
 

@@ -5,7 +5,7 @@ import {
   AlertWebhookResult,
 } from '@cellport/plugin-platform-common';
 import { Knex } from 'knex';
-import { Clock } from '../clock';
+import { Clock } from '@cellport/plugin-platform-node';
 
 const ALERTS = 'platform_alerts';
 

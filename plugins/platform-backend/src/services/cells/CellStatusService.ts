@@ -3,18 +3,18 @@ import {
   CellRuntimeStatus,
   CellSummary,
   CellSummaryReport,
+  entityRefName,
   platformCostReadPermission,
   platformRuntimeReadPermission,
   platformSloReadPermission,
 } from '@cellport/plugin-platform-common';
-import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
-import { Clock } from '../clock';
 import { ReconcilerService } from '../reconciler/ReconcilerService';
 import { COST_COLUMNS, RollupStore } from '../rollups/RollupStore';
 import { SloService } from '../slo/SloService';
 import { cellSloSummary } from './cellSloSummary';
 import { GpuSpendLedger, sum } from '../cost/GpuSpendLedger';
 import { TimeRange } from '../rollups/timeRanges';
+import { Clock, PlatformCatalog } from '@cellport/plugin-platform-node';
 
 /**
  * What the caller may read: each part is the tenants it is restricted to (undefined for all),
@@ -55,7 +55,7 @@ export class CellStatusService {
     const recorded = await this.deps.reconciler.runtime(name);
     if (recorded) return recorded;
     const { cells } = await this.deps.catalog.entities();
-    const cell = cells.find(c => c.metadata.name === refName(name));
+    const cell = cells.find(c => c.metadata.name === entityRefName(name));
     if (!cell)
       throw new NotFoundError(`No cell named "${name}" in the catalog`);
     return {

@@ -1,8 +1,5 @@
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { makeRequest } from '../../__testUtils__/events';
 import { testPlatformCatalog } from '../../__testUtils__/entities';
-import { ManualClock } from '../clock';
 import { IngestService } from '../ingest/IngestService';
 import { RollupStore } from '../rollups/RollupStore';
 import { DAY_MS, HOUR_MS } from '../rollups/timeRanges';
@@ -10,8 +7,13 @@ import { CostEngine } from './CostEngine';
 import { DEFAULT_GPU_HOURLY_USD } from './gpuPrices';
 import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
 import { GpuSpendLedger } from './GpuSpendLedger';
-import { legacyFirstApplied } from './legacyFirstApplied';
+import { legacyFirstApplied } from './firstApplies';
 import { Knex } from 'knex';
+import {
+  createTestDatabases,
+  makeRequest,
+} from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(60_000);
 

@@ -7,9 +7,7 @@ import type {
   TenantBudgetReport,
 } from '@cellport/plugin-platform-common';
 import { NotFoundError } from '@backstage/errors';
-import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
 import { DeploymentGpuSpend, GpuSpendLedger, sum } from './GpuSpendLedger';
-import { Clock } from '../clock';
 import {
   COST_COLUMNS,
   RollupDimension,
@@ -18,6 +16,8 @@ import {
 } from '../rollups/RollupStore';
 import { DAY_MS, HOUR_MS, TimeRange } from '../rollups/timeRanges';
 import { forecastBasis, forecastMonthEnd, monthBounds } from './forecast';
+import { Clock, PlatformCatalog } from '@cellport/plugin-platform-node';
+import { entityRefName } from '@cellport/plugin-platform-common';
 
 /** A group whose cost changed most against the previous period of the same length. */
 export type CostMover = CostMovers['movers'][number];
@@ -90,7 +90,7 @@ export class CostEngine {
   async tenantBudget(tenant: string): Promise<TenantBudgetReport> {
     const entities = await this.catalog.entities();
     const entity = entities.tenants.find(
-      t => t.metadata.name === refName(tenant),
+      t => t.metadata.name === entityRefName(tenant),
     );
     if (!entity)
       throw new NotFoundError(`No tenant named "${tenant}" in the catalog`);
@@ -123,7 +123,7 @@ export class CostEngine {
     const agentNames = new Set([
       ...agentDays.map(p => p.key!).filter(Boolean),
       ...entities.agents
-        .filter(a => refName(a.spec.tenant) === entity.metadata.name)
+        .filter(a => entityRefName(a.spec.tenant) === entity.metadata.name)
         .map(a => a.metadata.name),
     ]);
     const agents = [...agentNames].sort().map(agent => {

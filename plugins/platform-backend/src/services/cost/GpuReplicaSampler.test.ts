@@ -4,13 +4,15 @@ import {
   DeployRolloutStatus,
   WorkloadRollout,
 } from '@cellport/plugin-platform-deploy-common';
-import { PlatformDeployReader } from '@cellport/plugin-platform-node';
+import {
+  ManualClock,
+  PlatformDeployReader,
+} from '@cellport/plugin-platform-node';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { testPlatformCatalog } from '../../__testUtils__/entities';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { ManualClock } from '../clock';
 import { GpuReplicaSampler } from './GpuReplicaSampler';
 import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 const INFERENCE = 'inferencedeployment:default/llama-3-1-70b-eu';
 const MINUTE = 60_000;

@@ -1,12 +1,13 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
-import { Clock } from '../clock';
 import {
+  Clock,
   GpuReplicaSample,
+  PlatformCatalog,
   PlatformDeployReader,
 } from '@cellport/plugin-platform-node';
 import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
+import { entityRefName } from '@cellport/plugin-platform-common';
 
 /**
  * Reads how many vLLM pods each InferenceDeployment runs on its cluster (the deploy driver's
@@ -45,7 +46,7 @@ export class GpuReplicaSampler {
           .reduce((sum, w) => sum + w.replicas, 0);
         readings.push({
           deployment: entity.metadata.name,
-          cell: refName(entity.spec.cell),
+          cell: entityRefName(entity.spec.cell),
           gpuType: entity.spec.gpu.type,
           replicas,
           gpus: replicas * entity.spec.gpu.count,

@@ -1,10 +1,14 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { GpuType, hostedTenants } from '@cellport/plugin-platform-common';
-import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
+import {
+  entityRefName,
+  GpuType,
+  hostedTenants,
+} from '@cellport/plugin-platform-common';
 import { COST_COLUMNS, RollupStore } from '../rollups/RollupStore';
 import { HOUR_MS, TimeRange } from '../rollups/timeRanges';
 import { chargeableGpuIntervals, gpuHoursPerHour } from './chargeableGpuTime';
 import { GpuReplicaSampleStore } from './GpuReplicaSampleStore';
+import { PlatformCatalog } from '@cellport/plugin-platform-node';
 
 /** One InferenceDeployment's GPU spend, hour by hour, and who it is charged to. */
 export interface DeploymentGpuSpend {
@@ -56,7 +60,7 @@ export class GpuSpendLedger {
     const { catalog, rollups, samples, gpuHourlyUsd } = this.deps;
     const entities = await catalog.entities();
     const deployments = entities.inferenceDeployments.filter(
-      d => !filter.cell || refName(d.spec.cell) === filter.cell,
+      d => !filter.cell || entityRefName(d.spec.cell) === filter.cell,
     );
     const refOf = (d: (typeof deployments)[number]) =>
       stringifyEntityRef({
@@ -71,8 +75,8 @@ export class GpuSpendLedger {
 
     return Promise.all(
       deployments.map(async (deployment): Promise<DeploymentGpuSpend> => {
-        const cellName = refName(deployment.spec.cell);
-        const modelProfile = refName(deployment.spec.modelProfile);
+        const cellName = entityRefName(deployment.spec.cell);
+        const modelProfile = entityRefName(deployment.spec.modelProfile);
         const appliedAt = applied.get(refOf(deployment));
         const intervals = chargeableGpuIntervals({
           samples:

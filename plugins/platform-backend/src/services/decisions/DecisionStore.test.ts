@@ -1,8 +1,10 @@
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { makeRequest } from '../../__testUtils__/events';
 import { IngestService } from '../ingest/IngestService';
 import { DecisionStore } from './DecisionStore';
+import {
+  createTestDatabases,
+  makeRequest,
+} from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(60_000);
 

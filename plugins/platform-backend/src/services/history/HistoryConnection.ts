@@ -1,11 +1,11 @@
 import { PlatformEvent } from '@cellport/plugin-platform-common';
 import {
   GpuReplicaSample,
+  PlatformCatalog,
   PlatformEntities,
   PlatformHistoryConnection,
 } from '@cellport/plugin-platform-node';
 import { Knex } from 'knex';
-import { PlatformCatalog } from '../catalog/PlatformCatalog';
 import { GpuReplicaSampleStore } from '../cost/GpuReplicaSampleStore';
 import { IngestService } from '../ingest/IngestService';
 

@@ -1,12 +1,12 @@
 import { Knex } from 'knex';
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
+import { IngestService } from './IngestService';
 import {
+  createTestDatabases,
   makeDecision,
   makeRequest,
   makeUsage,
-} from '../../__testUtils__/events';
-import { IngestService } from './IngestService';
+} from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(60_000);
 

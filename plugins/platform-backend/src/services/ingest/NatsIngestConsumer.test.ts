@@ -1,10 +1,12 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { connect, JSONCodec, NatsConnection } from 'nats';
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { makeRequest } from '../../__testUtils__/events';
 import { IngestService } from './IngestService';
 import { NatsIngestConsumer } from './NatsIngestConsumer';
+import {
+  createTestDatabases,
+  makeRequest,
+} from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(60_000);
 

@@ -1,8 +1,8 @@
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { ManualClock } from '../clock';
 import { ApiKeyRevealStore } from './ApiKeyRevealStore';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(60_000);
 

@@ -13,7 +13,7 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { readPlatformSettings } from '../../config/platformSettings';
-import { Clock } from '../clock';
+import { Clock } from '@cellport/plugin-platform-node';
 
 const TABLE = 'platform_api_key_reveals';
 const CIPHER = 'aes-256-gcm';

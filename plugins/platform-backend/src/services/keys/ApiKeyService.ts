@@ -1,18 +1,18 @@
 import { Config } from '@backstage/config';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import {
-  entityRefName,
   type ApiKeySummary,
+  entityRefName,
   type RotatedApiKey,
 } from '@cellport/plugin-platform-common';
 import {
   API_KEY_PREFIX_LENGTH,
+  Clock,
   hashApiKey,
   mintApiKey,
+  PlatformCatalog,
 } from '@cellport/plugin-platform-node';
 import { readPlatformSettings } from '../../config/platformSettings';
-import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
-import { Clock } from '../clock';
 import { ReconcilerService } from '../reconciler/ReconcilerService';
 import { ApiKeyRevealStore, SealedApiKey } from './ApiKeyRevealStore';
 import { ApiKeyStore } from './ApiKeyStore';
@@ -102,7 +102,7 @@ export class ApiKeyService {
   async tenantOfAgent(agent: string): Promise<string | undefined> {
     const { agents } = await this.options.catalog.entities();
     const found = agents.find(a => a.metadata.name === agent);
-    return found && refName(found.spec.tenant);
+    return found && entityRefName(found.spec.tenant);
   }
 
   async rotate(request: {

@@ -1,9 +1,9 @@
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
-import { Clock } from '../clock';
 import {
   ApiKeyHolder,
   BoundApiKey,
+  Clock,
   ManagedApiKeys,
 } from '@cellport/plugin-platform-node';
 import { chunk, insertChunkSize } from '../../database/chunks';

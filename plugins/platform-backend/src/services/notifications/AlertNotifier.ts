@@ -2,9 +2,9 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { NotificationSeverity } from '@backstage/plugin-notifications-common';
 import { cellDashboardUrl } from '@cellport/plugin-platform-common';
-import { PlatformCatalog } from '../catalog/PlatformCatalog';
 import { AlertChange } from '../alerts/AlertStore';
 import { ownerOf } from './ownerGroup';
+import { PlatformCatalog } from '@cellport/plugin-platform-node';
 
 /** Seed 004's severities in Backstage's: P0/P1 page, P2 is a ticket, P3 a dashboard note. */
 const SEVERITY: Record<string, NotificationSeverity> = {

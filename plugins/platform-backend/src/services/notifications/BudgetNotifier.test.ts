@@ -3,10 +3,10 @@ import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { TenantBudgetReport } from '@cellport/plugin-platform-common';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { testPlatformCatalog } from '../../__testUtils__/entities';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { ManualClock } from '../clock';
 import { BudgetAnnouncements } from './BudgetAnnouncements';
 import { BudgetNotifier } from './BudgetNotifier';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(60_000);
 

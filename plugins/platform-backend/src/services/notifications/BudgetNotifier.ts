@@ -1,10 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotificationService } from '@backstage/plugin-notifications-node';
-import { PlatformCatalog } from '../catalog/PlatformCatalog';
-import { Clock } from '../clock';
 import { CostEngine } from '../cost/CostEngine';
 import { BudgetAnnouncements, BudgetThreshold } from './BudgetAnnouncements';
 import { ownerRef } from './ownerGroup';
+import { Clock, PlatformCatalog } from '@cellport/plugin-platform-node';
 
 /** Shares of a monthly budget the owner hears of, highest first. */
 const THRESHOLDS = [1, 0.8];

@@ -12,11 +12,11 @@ import {
   BackfilledPrometheus,
   BackfillSeries,
 } from '../../__testUtils__/BackfilledPrometheus';
-import { closedPort } from '../../__testUtils__/closedPort';
-import { ManualClock } from '../clock';
 import { PrometheusQueryClient } from './PrometheusQueryClient';
 import { BURN_DOWN_POINTS, PrometheusSliSource } from './PrometheusSliSource';
 import { PrometheusUnavailableError } from './PrometheusUnavailableError';
+import { closedPort } from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 // Backfilling a month of samples and starting Prometheus take a while on a loaded machine.
 jest.setTimeout(180_000);

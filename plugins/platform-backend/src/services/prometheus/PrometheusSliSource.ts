@@ -4,7 +4,6 @@ import {
   sloState,
   SloStatus,
 } from '@cellport/plugin-platform-common';
-import { Clock, systemClock } from '../clock';
 import {
   BURN_WINDOWS,
   burnRate,
@@ -15,6 +14,7 @@ import { burnDown, BurnDownStep } from '../slo/burnDown';
 import { budgetOf } from '../slo/SloEngine';
 import { PrometheusQueryClient } from './PrometheusQueryClient';
 import { combinedSliQuery, countOf, PART_LABEL } from './sliQueries';
+import { Clock, systemClock } from '@cellport/plugin-platform-node';
 
 const DAY_MS = 24 * 60 * 60_000;
 const SLO_WINDOW_MS = { '28d': 28 * DAY_MS, '30d': 30 * DAY_MS } as const;

@@ -30,9 +30,9 @@ import {
   TestProcess,
 } from '../../__testUtils__/testProcess';
 import { platformPlugin } from '../../plugin';
-import { ManualClock } from '../clock';
 import { PrometheusQueryClient } from './PrometheusQueryClient';
 import { BURN_DOWN_POINTS, PrometheusSliSource } from './PrometheusSliSource';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 // Four real peers start here (simulator, gateway, portal backend, Prometheus).
 jest.setTimeout(300_000);

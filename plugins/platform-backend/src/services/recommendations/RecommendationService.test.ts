@@ -5,12 +5,12 @@ import {
   agentHistory,
   RECOMMENDATION_ENTITIES,
 } from '../../__testUtils__/recommendationCatalog';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { ManualClock } from '../clock';
 import { IngestService } from '../ingest/IngestService';
 import { ReplayService } from '../replay/ReplayService';
 import { PRIVATE_CAPACITY_REASON } from './candidateChanges';
 import { RecommendationService } from './RecommendationService';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(180_000);
 

@@ -1,7 +1,5 @@
 import { InputError, NotFoundError } from '@backstage/errors';
-import { AgentEntity } from '@cellport/plugin-platform-common';
-import { PlatformEntities, refName } from '../catalog/PlatformCatalog';
-import type { Clock } from '../clock';
+import { AgentEntity, entityRefName } from '@cellport/plugin-platform-common';
 import type { DecisionScope } from '../replay/DecisionStream';
 import type { ReplayRunOptions } from '../replay/ReplayService';
 import type { ReplayRequest, ReplayResult } from '../replay/replayTypes';
@@ -13,6 +11,7 @@ import type {
   RecommendationResult,
   SkippedCandidate,
 } from './recommendationTypes';
+import { PlatformEntities, type Clock } from '@cellport/plugin-platform-node';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -79,7 +78,7 @@ export class RecommendationService {
         throw new NotFoundError(`cell "${request.cell}" is not in the catalog`);
       }
       agents = entities.agents.filter(
-        a => refName(a.spec.cell) === request.cell,
+        a => entityRefName(a.spec.cell) === request.cell,
       );
     } else {
       if (!entities.tenants.some(t => t.metadata.name === request.tenant)) {
@@ -88,7 +87,7 @@ export class RecommendationService {
         );
       }
       agents = entities.agents.filter(
-        a => refName(a.spec.tenant) === request.tenant,
+        a => entityRefName(a.spec.tenant) === request.tenant,
       );
     }
     agents.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
@@ -100,7 +99,7 @@ export class RecommendationService {
       request.cell !== undefined
         ? [{ cell: request.cell, from, to }]
         : agents.map(a => ({
-            cell: refName(a.spec.cell),
+            cell: entityRefName(a.spec.cell),
             agent: a.metadata.name,
             from,
             to,
@@ -175,9 +174,11 @@ export class RecommendationService {
       // Where the agent's routes may go: its tenant's allowlist, less what the boundaries
       // rule out. A replayed route anywhere else disqualifies the candidate.
       const tenant = entities.tenants.find(
-        t => t.metadata.name === refName(agent.spec.tenant),
+        t => t.metadata.name === entityRefName(agent.spec.tenant),
       );
-      const usable = new Set(tenant?.spec.modelAllowlist.map(refName) ?? []);
+      const usable = new Set(
+        tenant?.spec.modelAllowlist.map(entityRefName) ?? [],
+      );
       for (const profile of excluded) usable.delete(profile.modelProfile);
       for (const candidate of candidates) {
         const proposed = await run(candidate);

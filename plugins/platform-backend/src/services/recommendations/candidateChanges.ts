@@ -1,10 +1,11 @@
 import {
   AgentEntity,
+  entityRefName,
   modelProfileRefusals,
   privateModelRefusal,
   RoutingPolicy,
 } from '@cellport/plugin-platform-common';
-import { PlatformEntities, refName } from '../catalog/PlatformCatalog';
+import { PlatformEntities } from '@cellport/plugin-platform-node';
 
 /** A change to one agent that a recommendation may propose, replayable as it stands. */
 export interface CandidateChange {
@@ -65,18 +66,18 @@ export function candidateChanges(
     policy,
   }));
   const excluded: ExcludedProfile[] = [];
-  const tenantName = refName(spec.tenant);
+  const tenantName = entityRefName(spec.tenant);
   const tenant = entities.tenants.find(t => t.metadata.name === tenantName);
   if (!tenant) return { candidates, excluded };
 
   const profiles = new Map(
     entities.modelProfiles.map(p => [p.metadata.name, p]),
   );
-  const preferred = spec.modelProfiles.map(refName);
+  const preferred = spec.modelProfiles.map(entityRefName);
   const modelType = profiles.get(preferred[0])?.spec.type ?? 'chat';
   const required = spec.routing.requiredCapabilities;
   for (const profileName of [
-    ...new Set(tenant.spec.modelAllowlist.map(refName)),
+    ...new Set(tenant.spec.modelAllowlist.map(entityRefName)),
   ]) {
     const profile = profiles.get(profileName);
     if (!profile) continue;

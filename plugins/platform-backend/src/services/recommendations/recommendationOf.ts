@@ -1,5 +1,4 @@
-import { AgentEntity } from '@cellport/plugin-platform-common';
-import { refName } from '../catalog/PlatformCatalog';
+import { AgentEntity, entityRefName } from '@cellport/plugin-platform-common';
 import type { ReplayResult } from '../replay/replayTypes';
 import type { CandidateChange } from './candidateChanges';
 import type { Recommendation, RecommendationRisk } from './recommendationTypes';
@@ -96,8 +95,8 @@ export function recommendationOf(
   return {
     recommendation: {
       agent: name,
-      tenant: refName(agent.spec.tenant),
-      cell: refName(agent.spec.cell),
+      tenant: entityRefName(agent.spec.tenant),
+      cell: entityRefName(agent.spec.cell),
       change: candidate,
       savingUsd: usd(saving),
       monthlySavingUsd: usd(saving * monthlyFactor),

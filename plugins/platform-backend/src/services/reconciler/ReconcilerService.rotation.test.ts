@@ -3,11 +3,11 @@ import { GatewayDesiredState } from '@cellport/plugin-platform-common';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { ControlApiServer } from '../../__testUtils__/ControlApiServer';
 import { testPlatformCatalog } from '../../__testUtils__/entities';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { ManualClock } from '../clock';
 import { ApiKeyStore } from '../keys/ApiKeyStore';
 import { GatewayClient } from './GatewayClient';
 import { ReconcilerService } from './ReconcilerService';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(60_000);
 

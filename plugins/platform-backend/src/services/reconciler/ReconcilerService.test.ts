@@ -1,17 +1,19 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { ControlApiServer } from '../../__testUtils__/ControlApiServer';
 import {
   TEST_ENTITIES,
   testPlatformCatalog,
 } from '../../__testUtils__/entities';
-import { ManualClock } from '../clock';
-import { computeDesiredState } from '@cellport/plugin-platform-node';
+import {
+  computeDesiredState,
+  ManualClock,
+} from '@cellport/plugin-platform-node';
 import { GatewayClient } from './GatewayClient';
 import type { LocatedGateway } from '@cellport/plugin-platform-node';
 import { ApiKeyStore } from '../keys/ApiKeyStore';
 import { ReconcilerService } from './ReconcilerService';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(60_000);
 

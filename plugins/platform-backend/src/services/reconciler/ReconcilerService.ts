@@ -9,23 +9,21 @@ import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import {
   CellEntity,
+  entityRefName,
   formatValidationIssues,
-  hostedTenants,
   GatewayApiKey,
   gatewayDesiredStateSchema,
+  hostedTenants,
   toValidationIssues,
 } from '@cellport/plugin-platform-common';
 import { Knex } from 'knex';
-import {
-  PlatformCatalog,
-  PlatformEntities,
-  refName,
-} from '../catalog/PlatformCatalog';
-import { Clock } from '../clock';
 import { ApiKeyStore } from '../keys/ApiKeyStore';
 import {
   catalogApiKeys,
+  Clock,
   computeDesiredState,
+  PlatformCatalog,
+  PlatformEntities,
 } from '@cellport/plugin-platform-node';
 import { readPlatformSettings } from '../../config/platformSettings';
 import { GatewayClient } from './GatewayClient';
@@ -117,7 +115,9 @@ export class ReconcilerService {
   /** Reconciles one cell now, ignoring its backoff. */
   async reconcileCell(name: string): Promise<CellRuntimeStatus> {
     const entities = await this.options.catalog.entities({ fresh: true });
-    const cell = entities.cells.find(c => c.metadata.name === refName(name));
+    const cell = entities.cells.find(
+      c => c.metadata.name === entityRefName(name),
+    );
     if (!cell)
       throw new NotFoundError(`No cell named "${name}" in the catalog`);
     const { source } = this.targetOf(cell).status;
@@ -131,7 +131,7 @@ export class ReconcilerService {
   /** Where a cell's gateway comes from and whether it answers. */
   async gatewayStatus(name: string): Promise<CellGatewayStatus> {
     const { cells } = await this.options.catalog.entities();
-    const cell = cells.find(c => c.metadata.name === refName(name));
+    const cell = cells.find(c => c.metadata.name === entityRefName(name));
     return cell ? this.targetOf(cell).status : gatewayNotConfigured();
   }
 
@@ -140,7 +140,7 @@ export class ReconcilerService {
     // Fresh: a key is revealed right after its tenant (and maybe its cell) registered.
     const entities = await this.options.catalog.entities({ fresh: true });
     const cell = entities.cells.find(c =>
-      hostedTenants(c, entities.tenants).includes(refName(tenant)),
+      hostedTenants(c, entities.tenants).includes(entityRefName(tenant)),
     );
     if (!cell) return undefined;
     const target = this.targetOf(cell);
@@ -157,7 +157,7 @@ export class ReconcilerService {
   async runtime(name: string): Promise<CellRuntimeStatus | undefined> {
     const row = await this.options
       .db(TABLE)
-      .where('cell', refName(name))
+      .where('cell', entityRefName(name))
       .first();
     if (!row) return undefined;
     const state = row.desired_state ? JSON.parse(row.desired_state) : undefined;

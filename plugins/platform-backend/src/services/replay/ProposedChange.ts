@@ -1,11 +1,12 @@
 import { InputError } from '@backstage/errors';
 import {
+  entityRefName,
   regionSchema,
   routingPolicySchema,
   TenantEntity,
 } from '@cellport/plugin-platform-common';
 import { z } from 'zod';
-import { PlatformEntities, refName } from '../catalog/PlatformCatalog';
+import { PlatformEntities } from '@cellport/plugin-platform-node';
 
 const nameSchema = z.string().min(1).max(255);
 const priceSchema = z.number().nonnegative().max(100_000);
@@ -114,7 +115,7 @@ export function applyProposedChange(
   );
   const known = (names: string[] | undefined, field: string) => {
     for (const [index, name] of (names ?? []).entries()) {
-      if (!profiles.has(refName(name))) {
+      if (!profiles.has(entityRefName(name))) {
         throw new InputError(
           `${field}.${index}: model profile "${name}" is not in the catalog`,
         );
@@ -122,7 +123,7 @@ export function applyProposedChange(
     }
   };
   const keep = (refs: string[]) =>
-    refs.filter(ref => !removed.has(refName(ref)));
+    refs.filter(ref => !removed.has(entityRefName(ref)));
   for (const name of Object.keys(change.modelProfiles ?? {})) {
     if (!profiles.has(name)) {
       throw new InputError(

@@ -2,10 +2,10 @@ import {
   TEST_ENTITIES,
   testPlatformCatalog,
 } from '../../__testUtils__/entities';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { ReplayAccess } from './ReplayAccess';
 import type { ReplayJobView } from './ReplayJobs';
 import type { ReplayResult } from './replayTypes';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 describe('ReplayAccess.redact', () => {
   const databases = createTestDatabases();

@@ -1,9 +1,10 @@
 import { NotAllowedError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { TenantAccess, TenantScope } from '../access/TenantAccess';
-import { PlatformEntities, refName } from '../catalog/PlatformCatalog';
 import type { DecisionScope } from './DecisionStream';
 import type { ReplayJobView } from './ReplayJobs';
+import { PlatformEntities } from '@cellport/plugin-platform-node';
+import { entityRefName } from '@cellport/plugin-platform-common';
 
 /**
  * Who may replay what: a replay shows decisions, so it needs what reading them needs. A caller
@@ -24,7 +25,8 @@ export class ReplayAccess {
     if (scope.agent !== undefined) {
       const { agents } = await this.catalog.entities();
       const agent = agents.find(a => a.metadata.name === scope.agent);
-      if (agent) TenantAccess.restrict(tenants, refName(agent.spec.tenant));
+      if (agent)
+        TenantAccess.restrict(tenants, entityRefName(agent.spec.tenant));
     }
     // One indexed probe: the first decision in the scope of a tenant the caller may not read.
     const query = this.db('platform_routing_decisions')

@@ -1,11 +1,11 @@
 import { Knex } from 'knex';
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { ManualClock } from '../clock';
 import type { DecisionScope } from './DecisionStream';
 import { ReplayJobs, ReplayJobsOptions } from './ReplayJobs';
 import type { ReplayRunOptions } from './ReplayService';
 import type { ReplayResult } from './replayTypes';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(60_000);
 

@@ -1,7 +1,6 @@
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock';
 import type { DecisionScope } from './DecisionStream';
 import type { ReplayRunOptions } from './ReplayService';
 import type {
@@ -9,6 +8,7 @@ import type {
   ReplayRequest,
   ReplayResult,
 } from './replayTypes';
+import { type Clock } from '@cellport/plugin-platform-node';
 
 const TABLE = 'platform_replay_jobs';
 /** The advisory lock that orders replicas' starts (any constant of this plugin's own). */

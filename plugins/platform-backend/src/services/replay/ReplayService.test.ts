@@ -6,20 +6,19 @@ import {
   demoRequestsFor,
 } from '@cellport/plugin-platform-backend-module-demo';
 import { RoutingDecision } from '@cellport/plugin-platform-common';
-import { cellRoutingState } from '@cellport/plugin-platform-node';
+import { cellRoutingState, ManualClock } from '@cellport/plugin-platform-node';
 import { Knex } from 'knex';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import {
   TEST_ENTITIES,
   testPlatformCatalog,
 } from '../../__testUtils__/entities';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { ManualClock } from '../clock';
 import { GpuReplicaSampleStore } from '../cost/GpuReplicaSampleStore';
 import { HistoryConnection } from '../history/HistoryConnection';
 import { IngestService } from '../ingest/IngestService';
 import { ReplayService } from './ReplayService';
 import type { ReplayResult } from './replayTypes';
+import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(180_000);
 

@@ -1,8 +1,10 @@
 import { InputError, NotFoundError } from '@backstage/errors';
 import { StaticUpstreams } from '@cellport/router';
 import { Knex } from 'knex';
-import { PlatformEntities, refName } from '../catalog/PlatformCatalog';
-import { cellRoutingState } from '@cellport/plugin-platform-node';
+import {
+  cellRoutingState,
+  PlatformEntities,
+} from '@cellport/plugin-platform-node';
 import { DecisionScope, DecisionStream } from './DecisionStream';
 import {
   applyProposedChange,
@@ -17,6 +19,7 @@ import type {
   ReplayRequest,
   ReplayResult,
 } from './replayTypes';
+import { entityRefName } from '@cellport/plugin-platform-common';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -159,7 +162,7 @@ export class ReplayService {
           `agent "${request.agent}" is not in the catalog`,
         );
       }
-      const cell = refName(agent.spec.cell);
+      const cell = entityRefName(agent.spec.cell);
       if (request.cell !== undefined && request.cell !== cell) {
         throw new InputError(
           `cell: agent "${request.agent}" runs in cell "${cell}", not "${request.cell}"`,

@@ -1,8 +1,8 @@
 import { Config } from '@backstage/config';
 import { Knex } from 'knex';
 import { readPlatformSettings } from '../../config/platformSettings';
-import { Clock } from '../clock';
 import { DAY_MS, MINUTE_MS } from '../rollups/timeRanges';
+import { Clock } from '@cellport/plugin-platform-node';
 
 /** How long each kind of record is kept, in days. Day rollups are kept for good. */
 export interface RetentionPolicy {

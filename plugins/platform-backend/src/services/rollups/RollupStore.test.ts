@@ -1,11 +1,13 @@
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { makeRequest } from '../../__testUtils__/events';
-import { ManualClock } from '../clock';
 import { IngestService } from '../ingest/IngestService';
 import { percentile } from './histogram';
 import { RollupStore } from './RollupStore';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './timeRanges';
+import {
+  createTestDatabases,
+  makeRequest,
+} from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(60_000);
 

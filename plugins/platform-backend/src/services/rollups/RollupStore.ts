@@ -1,7 +1,6 @@
 import { Config } from '@backstage/config';
 import { Knex } from 'knex';
 import { readPlatformSettings } from '../../config/platformSettings';
-import { Clock } from '../clock';
 import {
   Granularity,
   GRANULARITY_MINUTES,
@@ -21,6 +20,7 @@ import {
   emptySummary,
   TrafficSummary,
 } from './TrafficSummary';
+import { Clock } from '@cellport/plugin-platform-node';
 
 /** Which requests a rollup read covers. Every field narrows it; none means everything. */
 export interface RollupFilter {

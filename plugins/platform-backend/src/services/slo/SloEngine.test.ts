@@ -1,13 +1,15 @@
 import { SloObjective } from '@cellport/plugin-platform-common';
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { createTestDatabases } from '../../__testUtils__/testDatabases';
-import { makeRequest } from '../../__testUtils__/events';
-import { ManualClock } from '../clock';
 import { IngestService } from '../ingest/IngestService';
 import { RollupStore } from '../rollups/RollupStore';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../rollups/timeRanges';
 import { SloEngine } from './SloEngine';
 import { burnRate, evaluateAlerts } from './burnRates';
+import {
+  createTestDatabases,
+  makeRequest,
+} from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(60_000);
 

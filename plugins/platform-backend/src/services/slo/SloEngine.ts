@@ -4,7 +4,6 @@ import {
   sloState,
   SloStatus as ApiSloStatus,
 } from '@cellport/plugin-platform-common';
-import { Clock } from '../clock';
 import {
   countAtOrBelow,
   HISTOGRAM_BUCKET_COUNT,
@@ -31,6 +30,7 @@ import {
   evaluateAlerts,
 } from './burnRates';
 import { burnDown } from './burnDown';
+import { Clock } from '@cellport/plugin-platform-node';
 
 const METRIC_HISTOGRAMS: Record<LatencyMetric, HistogramMetric> = {
   'gateway-overhead': 'overhead',

@@ -2,15 +2,15 @@ import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import {
   DEFAULT_SLOS,
+  entityRefName,
   SloObjective,
   SloReport as ApiSloReport,
 } from '@cellport/plugin-platform-common';
-import { PlatformCatalog, refName } from '../catalog/PlatformCatalog';
-import { Clock } from '../clock';
 import { PrometheusSliSource } from '../prometheus/PrometheusSliSource';
 import { RollupFilter } from '../rollups/RollupStore';
 import { SloEngine, SloStatus } from './SloEngine';
 import { serviceSloStatuses } from './serviceSloStatuses';
+import { Clock, PlatformCatalog } from '@cellport/plugin-platform-node';
 
 /** What an SLO report is about: a whole cell, one tenant, or one agent. */
 export type SloScope = ApiSloReport['scope'];
@@ -92,7 +92,7 @@ export class SloService {
       tenant: entities.tenants,
     };
     const entity = (lists[scope.kind] as typeof entities.cells).find(
-      e => e.metadata.name === refName(scope.name),
+      e => e.metadata.name === entityRefName(scope.name),
     );
     if (!entity) {
       throw new NotFoundError(

@@ -8,14 +8,14 @@ import {
   BackfilledPrometheus,
   BackfillSeries,
 } from '../../__testUtils__/BackfilledPrometheus';
-import { closedPort } from '../../__testUtils__/closedPort';
 import { testPlatformCatalog } from '../../__testUtils__/entities';
-import { ManualClock } from '../clock';
 import { PrometheusQueryClient } from '../prometheus/PrometheusQueryClient';
 import { PrometheusSliSource } from '../prometheus/PrometheusSliSource';
 import { RollupStore } from '../rollups/RollupStore';
 import { SloEngine } from './SloEngine';
 import { SloService } from './SloService';
+import { closedPort } from '@cellport/plugin-platform-node-test-utils';
+import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(60_000);
 

@@ -1,5 +1,4 @@
 import { cellEntitySchema, SloStatus } from '@cellport/plugin-platform-common';
-import { closedPort } from '../../__testUtils__/closedPort';
 import { TEST_ENTITIES } from '../../__testUtils__/entities';
 import { PrometheusQueryClient } from '../prometheus/PrometheusQueryClient';
 import { PrometheusSliSource } from '../prometheus/PrometheusSliSource';
@@ -7,6 +6,7 @@ import {
   PROMETHEUS_NOT_CONFIGURED,
   serviceSloStatuses,
 } from './serviceSloStatuses';
+import { closedPort } from '@cellport/plugin-platform-node-test-utils';
 
 const cellNamed = (name: string) =>
   cellEntitySchema.parse(

@@ -6,9 +6,9 @@ import {
   ServiceSloStatus,
   SloStatus,
 } from '@cellport/plugin-platform-common';
-import type { PlatformEntities } from '../catalog/PlatformCatalog';
 import { PrometheusSliSource } from '../prometheus/PrometheusSliSource';
 import { PrometheusUnavailableError } from '../prometheus/PrometheusUnavailableError';
+import { type PlatformEntities } from '@cellport/plugin-platform-node';
 
 type Unavailable = NonNullable<ServiceSloStatus['sliUnavailable']>;
 

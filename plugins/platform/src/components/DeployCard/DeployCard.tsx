@@ -116,7 +116,10 @@ export function DeployCard({ entityRef }: { entityRef: string }) {
     try {
       const answer = await api.applyDeploy(entityRef, overrideReason);
       setResponse(answer);
-      if (answer.result === 'refused' && answer.errorBudgetExhausted) {
+      if (
+        answer.result === 'refused' &&
+        (answer.errorBudgetExhausted || answer.errorBudgetUnknown)
+      ) {
         setAskReason(true);
       }
     } catch (e) {
@@ -156,6 +159,7 @@ export function DeployCard({ entityRef }: { entityRef: string }) {
       <OverrideReasonDialog
         open={askReason}
         cell={response?.cell ?? ''}
+        budgetUnknown={response?.errorBudgetUnknown ?? false}
         onCancel={() => setAskReason(false)}
         onConfirm={reason => apply(reason)}
       />

@@ -8,12 +8,15 @@ import TextField from '@material-ui/core/TextField';
 import { useState } from 'react';
 
 /**
- * Asks why to apply while the cell's availability error budget is spent. The error budget
- * policy freezes changes then; the reason is written to the audit log with the apply.
+ * Asks why to apply while the cell's availability error budget is spent, or cannot be read.
+ * The error budget policy freezes changes then; the reason is written to the audit log with
+ * the apply.
  */
 export function OverrideReasonDialog(props: {
   open: boolean;
   cell: string;
+  /** The budgets could not be read, rather than being spent. */
+  budgetUnknown: boolean;
   onCancel: () => void;
   onConfirm: (reason: string) => void;
 }) {
@@ -25,13 +28,15 @@ export function OverrideReasonDialog(props: {
       aria-labelledby="deploy-override-title"
     >
       <DialogTitle id="deploy-override-title">
-        Error budget exhausted
+        {props.budgetUnknown
+          ? 'Error budget unknown'
+          : 'Error budget exhausted'}
       </DialogTitle>
       <DialogContent>
         <DialogContentText>
-          The availability error budget of cell {props.cell} is spent, so
-          changes to it are frozen. Apply anyway only to fix or roll back what
-          burns the budget, and say why: the reason is audited.
+          {props.budgetUnknown
+            ? `The error budgets of cell ${props.cell} cannot be read now, so changes to it wait. Apply anyway only if the change cannot wait, and say why: the reason is audited.`
+            : `The availability error budget of cell ${props.cell} is spent, so changes to it are frozen. Apply anyway only to fix or roll back what burns the budget, and say why: the reason is audited.`}
         </DialogContentText>
         <TextField
           fullWidth

@@ -224,6 +224,17 @@ export const spec = {
           {
             $ref: '#/components/parameters/agent',
           },
+          {
+            name: 'budgetSeries',
+            in: 'query',
+            description:
+              "`false` leaves out the `budgetSeries` (the burn-down chart's points) of the\nobjectives read from Prometheus, one range query fewer each, for a caller that needs\nonly where the budgets stand (the deploy driver's gate). Default `true`.\n",
+            schema: {
+              type: 'string',
+              enum: ['true', 'false'],
+            },
+            allowReserved: true,
+          },
         ],
         responses: {
           '200': {

@@ -1013,6 +1013,12 @@ export type GetSloReportQuery = {
   cell?: string;
   tenant?: string;
   agent?: string;
+  /**
+   * `false` leaves out the `budgetSeries` (the burn-down chart's points) of the
+   * objectives read from Prometheus, one range query fewer each, for a caller that needs
+   * only where the budgets stand (the deploy driver's gate). Default `true`.
+   */
+  budgetSeries?: 'true' | 'false';
 };
 
 export type GetTenantBudgetQuery = {

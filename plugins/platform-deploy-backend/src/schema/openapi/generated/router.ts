@@ -196,7 +196,7 @@ export const spec = {
         summary:
           'When each of the given entities was first applied, for what GPUs cost since then.',
         description:
-          "For each entity ref with an `applied` record in the audit log, the time of the oldest\none; entities never applied are left out. The platform backend charges an\nInferenceDeployment's GPUs from then. A read, posted because the list can be long.\nPermission `platform.runtime.read`.\n",
+          "For each entity ref with an `applied` record in the audit log, the time of the oldest\none, by the lower-cased entity ref; entities never applied are left out. The platform\nbackend charges an InferenceDeployment's GPUs from then. A read, posted because the\nlist can be long. Service principals only (a user's token is a 403).\n",
         requestBody: {
           required: true,
           content: {
@@ -221,6 +221,9 @@ export const spec = {
           },
           '400': {
             $ref: '#/components/responses/InputError',
+          },
+          '401': {
+            $ref: '#/components/responses/Unauthorized',
           },
           '403': {
             $ref: '#/components/responses/Forbidden',
@@ -250,6 +253,16 @@ export const spec = {
       },
     },
     responses: {
+      Unauthorized: {
+        description: 'No valid token, or one this route does not take.',
+        content: {
+          'application/json': {
+            schema: {
+              $ref: '#/components/schemas/Error',
+            },
+          },
+        },
+      },
       InputError: {
         description: 'Bad input; the message names the field.',
         content: {
@@ -500,6 +513,11 @@ export const spec = {
           },
           errorBudgetExhausted: {
             type: 'boolean',
+          },
+          errorBudgetUnknown: {
+            type: 'boolean',
+            description:
+              "The cell's error budgets could not be read (the platform backend did not answer):\nrefused as for a spent budget unless an override reason is given. Absent otherwise.\n",
           },
           errorBudgets: {
             type: 'array',

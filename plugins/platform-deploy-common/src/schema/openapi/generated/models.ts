@@ -88,6 +88,11 @@ export type DeployApplyResponse = {
   result: DeployResult;
   message?: string;
   errorBudgetExhausted: boolean;
+  /**
+   * The cell's error budgets could not be read (the platform backend did not answer):
+   * refused as for a spent budget unless an override reason is given. Absent otherwise.
+   */
+  errorBudgetUnknown?: boolean;
   errorBudgets: Array<DeployErrorBudget>;
   overrideReason?: string;
   objects: Array<DeployObjectResult>;

@@ -21,9 +21,10 @@ export type TypedResponse<T> = Omit<Response, 'json'> & {
   json: () => Promise<T>;
 };
 
-/** Per call: the user's or service's token, when fetchApi does not add it. */
+/** Per call: the user's or service's token, when fetchApi does not add it; a signal to abort. */
 export interface RequestOptions {
   token?: string;
+  signal?: AbortSignal;
 }
 
 /** The `platform-deploy` backend's API over HTTP, one method per operation. */
@@ -118,6 +119,7 @@ export class PlatformDeployApiClient {
       init.body = JSON.stringify(body);
     }
     if (options?.token) headers.Authorization = `Bearer ${options.token}`;
+    if (options?.signal) init.signal = options.signal;
     if (Object.keys(headers).length > 0) init.headers = headers;
     return this.fetchApi.fetch(
       `${baseUrl}${path}${search ? `?${search}` : ''}`,

@@ -1,1 +1,0 @@
-export { closedPort } from '@cellport/plugin-platform-node-test-utils';

@@ -1,6 +1,0 @@
-export {
-  makeDecision,
-  makeRequest,
-  makeUsage,
-  nextId,
-} from '@cellport/plugin-platform-node-test-utils';

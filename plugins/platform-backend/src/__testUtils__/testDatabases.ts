@@ -1,1 +1,0 @@
-export { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';

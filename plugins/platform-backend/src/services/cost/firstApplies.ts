@@ -1,0 +1,55 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { PlatformDeployReader } from '@cellport/plugin-platform-node';
+import { Knex } from 'knex';
+
+/**
+ * When each deployment was first applied, for GPU cost (epoch ms by lower-cased entity ref):
+ * the earlier of the deploy driver's own log, read over HTTP, and the rows it wrote to this
+ * database before it became a plugin of its own. A driver that does not answer leaves the
+ * older rows alone, with a warning: GPU cost then says "not applied" for what it cannot
+ * date, rather than failing the cost pages.
+ */
+export function firstApplies(deps: {
+  db: Knex;
+  deploy: PlatformDeployReader;
+  logger: LoggerService;
+}): (entityRefs: string[]) => Promise<Map<string, number>> {
+  return async entityRefs => {
+    const earliest = await legacyFirstApplied(deps.db, entityRefs);
+    let driver = new Map<string, number>();
+    try {
+      driver = await deps.deploy.firstApplied(entityRefs);
+    } catch (error) {
+      deps.logger.warn(
+        `GPU cost counts only the applies recorded before the deploy driver moved: its first applies could not be read: ${
+          (error as Error).message
+        }`,
+      );
+    }
+    for (const [ref, at] of driver) {
+      const known = earliest.get(ref);
+      if (known === undefined || at < known) earliest.set(ref, at);
+    }
+    return earliest;
+  };
+}
+
+/**
+ * The first successful applies in this database's `platform_deploy_audit`, which the deploy
+ * driver wrote while it was part of this plugin. Read only.
+ */
+export async function legacyFirstApplied(
+  db: Knex,
+  entityRefs: string[],
+): Promise<Map<string, number>> {
+  if (entityRefs.length === 0) return new Map();
+  const refs = entityRefs.map(ref => ref.toLocaleLowerCase('en-US'));
+  const rows: Array<{ ref: string; at: number | string }> = await db(
+    'platform_deploy_audit',
+  )
+    .whereIn(db.raw('lower(entity_ref)') as unknown as string, refs)
+    .where('result', 'applied')
+    .groupByRaw('lower(entity_ref)')
+    .select(db.raw('lower(entity_ref) as ref'), db.raw('min(at) as at'));
+  return new Map(rows.map(row => [row.ref, Number(row.at)]));
+}

@@ -62,7 +62,11 @@ export class RolloutFollower {
     const now = this.options.now ?? Date.now;
     const wait =
       this.options.wait ??
-      ((ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)));
+      // Unref'd: following a rollout never keeps a stopping backend alive.
+      ((ms: number) =>
+        new Promise<void>(resolve => {
+          setTimeout(resolve, ms).unref();
+        }));
     const deadline = now() + this.options.timeoutMs;
     let seen = '';
     let last: DeployRolloutStatus | undefined;

@@ -291,6 +291,46 @@ describe('DeployCard', () => {
     await waitFor(() => expect(api.getDeployAudit).toHaveBeenCalledTimes(3));
   });
 
+  it('asks for a reason when the error budgets cannot be read, saying so', async () => {
+    const api = mockPlatformApi({
+      getDeployPlan: jest.fn(async () => plan),
+      getDeployStatus: jest.fn(async () => gatewayRollout(2)),
+      getDeployAudit: jest.fn(async () => ({ items: [] })),
+      applyDeploy: jest
+        .fn()
+        .mockResolvedValueOnce({
+          ...refused,
+          message:
+            'The error budgets of cell "meridian-dedicated" could not be read from the platform backend: Request failed with 503 Service Unavailable; changes wait until they can be read, or give an override reason',
+          errorBudgetExhausted: false,
+          errorBudgetUnknown: true,
+          errorBudgets: [],
+        })
+        .mockResolvedValueOnce(applied),
+    });
+    await renderCard(api);
+    await screen.findByRole('table', { name: 'Deploy plan' });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Error budget unknown');
+    expect(dialog).toHaveTextContent(
+      'The error budgets of cell meridian-dedicated cannot be read now',
+    );
+    fireEvent.change(within(dialog).getByLabelText('Override reason'), {
+      target: { value: 'INC-78 gateway fix' },
+    });
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Apply anyway' }),
+    );
+    await screen.findByRole('table', { name: 'Apply results' });
+    expect(api.applyDeploy).toHaveBeenNthCalledWith(
+      2,
+      ENTITY,
+      'INC-78 gateway fix',
+    );
+  });
+
   it('follows a rollout until every workload is rolled out, then stops reading it', async () => {
     const api = mockPlatformApi({
       getDeployPlan: jest.fn(async () => plan),

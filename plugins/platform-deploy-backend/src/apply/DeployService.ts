@@ -78,11 +78,6 @@ export class DeployService {
 
   constructor(private readonly options: DeployServiceOptions) {}
 
-  /** The clusters it can apply to, by name. */
-  clusterNames(): string[] {
-    return this.options.clusters.names();
-  }
-
   /** What applying would do; without a configured cluster, everything is a create. */
   async plan(entityRef: string): Promise<DeployPlan> {
     const { targets, planner } = this.options;

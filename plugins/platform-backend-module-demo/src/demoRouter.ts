@@ -2,9 +2,9 @@ import {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { InputError } from '@backstage/errors';
 import { platformRuntimeManagePermission } from '@cellport/plugin-platform-common';
+import { requirePermission } from '@cellport/plugin-platform-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { BackfillResult } from './DemoBackfill';
@@ -38,15 +38,11 @@ export function createDemoRouter(options: {
   router.post('/demo/backfill', async (req, res) => {
     const credentials = await options.httpAuth.credentials(req);
     const days = backfillDays(req.query);
-    const [decision] = await options.permissions.authorize(
-      [{ permission: platformRuntimeManagePermission }],
-      { credentials },
+    await requirePermission(
+      options.permissions,
+      platformRuntimeManagePermission,
+      credentials,
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `Not allowed: ${platformRuntimeManagePermission.name}`,
-      );
-    }
     res.json(await options.backfill(days));
   });
   return router;

@@ -12,7 +12,7 @@ export const deployApplyBody = z.object(
   {
     entityRef,
     /**
-     * Why to apply although the cell's availability error budget is spent (an incident fix, a
+     * Why to apply although the cell's availability error budget is spent or cannot be read (an incident fix, a
      * rollback). Audited with the apply.
      */
     overrideReason: z.string().max(2000).optional(),

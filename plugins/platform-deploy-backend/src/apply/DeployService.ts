@@ -37,7 +37,7 @@ export interface DeployServiceOptions {
   requestTimeoutMs: number;
 }
 
-/** Who applies, and why they go ahead while the error budget is spent. */
+/** Who applies, and why they go ahead while the error budget is spent or cannot be read. */
 export interface ApplyRequest {
   actor: string;
   overrideReason?: string;
@@ -99,7 +99,8 @@ export class DeployService {
   /**
    * Applies the entity's objects (Namespaces first) and, when every one was applied, prunes
    * its stale objects. Refused, and nothing sent, without a configured cluster (an InputError)
-   * or while the cell's availability error budget is spent and no override reason is given.
+   * or while the cell's availability error budget is spent, or cannot be read, and no override
+   * reason is given.
    * An object that fails does not stop the others; losing the cluster does, and whatever was
    * not sent is reported as not attempted.
    */
@@ -181,9 +182,13 @@ export class DeployService {
     const response = await this.record(target, {
       ...base,
       result: failure ? 'failed' : 'applied',
-      // An objective the gate could not read is said with the result, not hidden.
+      // An objective, or budgets, the gate could not read is said with the result, not hidden.
       ...(failure?.message || budget.message
-        ? { message: failure?.message ?? budget.message }
+        ? {
+            message: [failure?.message, budget.message]
+              .filter(Boolean)
+              .join('. '),
+          }
         : {}),
       errorBudgets: budget.budgets,
       objects,

@@ -15,7 +15,9 @@ import { bodyOf, ownServiceToken } from './pluginRequests';
 /** The most entity refs one `/first-applied` request may name (its document's maxItems). */
 const FIRST_APPLIED_BATCH = 1000;
 /** A status read asks the cluster; the driver bounds that itself, this bounds the driver. */
-const REQUEST_TIMEOUT_MS = 60_000;
+const STATUS_TIMEOUT_MS = 60_000;
+/** First applies are a database read the cost pages wait for. */
+const FIRST_APPLIED_TIMEOUT_MS = 10_000;
 
 /** What the platform backend reads from the deploy driver for GPU cost. */
 export interface PlatformDeployReader {
@@ -41,7 +43,7 @@ export class HttpPlatformDeployReader implements PlatformDeployReader {
     return bodyOf(
       await this.client.getDeployStatus(
         { query: { entityRef } },
-        { token, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) },
+        { token, signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) },
       ),
     );
   }
@@ -56,7 +58,7 @@ export class HttpPlatformDeployReader implements PlatformDeployReader {
         const { items } = await bodyOf(
           await this.client.listFirstApplied(
             { body: { entityRefs: batch } },
-            { token, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) },
+            { token, signal: AbortSignal.timeout(FIRST_APPLIED_TIMEOUT_MS) },
           ),
         );
         for (const item of items) {

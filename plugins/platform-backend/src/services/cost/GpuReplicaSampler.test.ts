@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { ServiceUnavailableError } from '@backstage/errors';
+import { ResponseError, ServiceUnavailableError } from '@backstage/errors';
 import {
   DeployRolloutStatus,
   WorkloadRollout,
@@ -44,8 +44,20 @@ class RolloutAnswers implements PlatformDeployReader {
   workloads: WorkloadRollout[] = [];
   configured = true;
   down = false;
+  absent = false;
 
   async status(entityRef: string): Promise<DeployRolloutStatus> {
+    if (this.absent) {
+      // What the HTTP reader throws where no deploy driver is installed.
+      throw await ResponseError.fromResponse(
+        new Response(
+          JSON.stringify({
+            error: { name: 'NotFoundError', message: 'Not Found' },
+          }),
+          { status: 404, headers: { 'Content-Type': 'application/json' } },
+        ),
+      );
+    }
     if (this.down) {
       throw new ServiceUnavailableError(
         'Cluster "eks-eu-west-1-shared" (http://127.0.0.1:1) is unreachable: ECONNREFUSED',
@@ -121,9 +133,12 @@ describe('GpuReplicaSampler', () => {
         recorded: 0,
         unreadable: [INFERENCE],
       });
-      // Neither does a cluster the driver has no configuration for.
+      // Neither does a cluster the driver has no configuration for, nor a backend without
+      // a deploy driver: nothing is deployed, and nothing to warn of.
       answers.down = false;
       answers.configured = false;
+      expect(await sampler.sample()).toEqual({ recorded: 0, unreadable: [] });
+      answers.absent = true;
       expect(await sampler.sample()).toEqual({ recorded: 0, unreadable: [] });
       expect(
         await knex('platform_gpu_replica_samples').select('id'),

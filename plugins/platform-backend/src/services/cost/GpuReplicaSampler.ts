@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { ResponseError } from '@backstage/errors';
 import {
   Clock,
   GpuReplicaSample,
@@ -53,6 +54,9 @@ export class GpuReplicaSampler {
           at: clock.now(),
         });
       } catch (error) {
+        // No deploy driver in this backend (or none that knows the entity): nothing deployed.
+        if (error instanceof ResponseError && error.statusCode === 404)
+          continue;
         unreadable.push(entityRef);
         logger.warn(
           `GPU sampling skipped ${entityRef}: ${(error as Error).message}`,

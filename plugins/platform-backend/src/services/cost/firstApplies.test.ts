@@ -78,9 +78,32 @@ describe('firstApplies', () => {
         new Map([[LLAMA, 2_000]]),
       );
       expect(logger.warn).toHaveBeenCalledWith(
-        expect.stringMatching(
-          /first applies could not be read: Request failed with 503/,
-        ),
+        expect.stringMatching(/could not be read: Request failed with 503/),
+      );
+
+      // What the driver said before still holds while it does not answer.
+      let down = false;
+      const flaky = firstApplies({
+        db,
+        deploy: {
+          status: async () => {
+            throw new Error('not used');
+          },
+          firstApplied: async () => {
+            if (down)
+              throw new Error('The operation was aborted due to timeout');
+            return new Map([[QWEN, 3_000]]);
+          },
+        },
+        logger,
+      });
+      expect(await flaky([QWEN])).toEqual(new Map([[QWEN, 3_000]]));
+      down = true;
+      expect(await flaky([LLAMA, QWEN])).toEqual(
+        new Map([
+          [LLAMA, 2_000],
+          [QWEN, 3_000],
+        ]),
       );
     },
   );

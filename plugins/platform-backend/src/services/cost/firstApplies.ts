@@ -5,30 +5,36 @@ import { Knex } from 'knex';
 /**
  * When each deployment was first applied, for GPU cost (epoch ms by lower-cased entity ref):
  * the earlier of the deploy driver's own log, read over HTTP, and the rows it wrote to this
- * database before it became a plugin of its own. A driver that does not answer leaves the
- * older rows alone, with a warning: GPU cost then says "not applied" for what it cannot
- * date, rather than failing the cost pages.
+ * database before it became a plugin of its own. A driver that does not answer leaves what it
+ * said before and the older rows, with a warning, rather than failing the cost pages.
  */
 export function firstApplies(deps: {
   db: Knex;
   deploy: PlatformDeployReader;
   logger: LoggerService;
 }): (entityRefs: string[]) => Promise<Map<string, number>> {
+  // A first apply only ever moves earlier: what the driver said last still holds while it
+  // does not answer.
+  const seen = new Map<string, number>();
   return async entityRefs => {
     const earliest = await legacyFirstApplied(deps.db, entityRefs);
-    let driver = new Map<string, number>();
     try {
-      driver = await deps.deploy.firstApplied(entityRefs);
+      for (const [ref, at] of await deps.deploy.firstApplied(entityRefs)) {
+        seen.set(ref, Math.min(at, seen.get(ref) ?? at));
+      }
     } catch (error) {
       deps.logger.warn(
-        `GPU cost counts only the applies recorded before the deploy driver moved: its first applies could not be read: ${
+        `GPU cost counts the first applies read before, and those recorded before the deploy driver moved: the driver's could not be read: ${
           (error as Error).message
         }`,
       );
     }
-    for (const [ref, at] of driver) {
+    for (const ref of entityRefs.map(r => r.toLocaleLowerCase('en-US'))) {
+      const at = seen.get(ref);
       const known = earliest.get(ref);
-      if (known === undefined || at < known) earliest.set(ref, at);
+      if (at !== undefined && (known === undefined || at < known)) {
+        earliest.set(ref, at);
+      }
     }
     return earliest;
   };

@@ -53,6 +53,7 @@ describe('errorBudgetCheck on the SLO report of a cell', () => {
     errorBudgetCheck(
       await slo.report({ kind: 'cell', name: CELL }, undefined, {
         services: true,
+        budgetSeries: false,
       }),
     );
 
@@ -97,6 +98,24 @@ describe('errorBudgetCheck on the SLO report of a cell', () => {
     );
     expect(check.unreadable).toEqual([]);
     expect(check.message).toBeUndefined();
+
+    // The gate's read leaves out the burn-down points (one Prometheus range query each).
+    const slo = sloWith(
+      new PrometheusSliSource(
+        new PrometheusQueryClient(prometheus.url, 30_000),
+        clock,
+      ),
+    );
+    const memoryOf = async (budgetSeries: boolean) =>
+      (
+        await slo.report({ kind: 'cell', name: CELL }, undefined, {
+          services: true,
+          budgetSeries,
+        })
+      ).services?.find(s => s.objective.name === 'memory-service-availability')
+        ?.status;
+    expect((await memoryOf(false))?.budgetSeries).toBeUndefined();
+    expect((await memoryOf(true))?.budgetSeries?.length).toBeGreaterThan(0);
   });
 
   it('does not block on an SLI Prometheus cannot answer for, and says so', async () => {

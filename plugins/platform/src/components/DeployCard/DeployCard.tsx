@@ -56,7 +56,8 @@ function Section(props: { title: string; children: React.ReactNode }) {
  * Deploying a Cell or InferenceDeployment to its cluster: the plan (what apply would create,
  * change or prune), an Apply button for those allowed `platform.deploy.apply`, what the last
  * apply did to each object, the rollout of its workloads and the audit log. When the cell's
- * error budget is spent the apply is refused, and the card asks for an override reason.
+ * error budget is spent, or cannot be read, the apply is refused, and the card asks for an
+ * override reason.
  */
 export function DeployCard({ entityRef }: { entityRef: string }) {
   const api = useApi(platformApiRef);

@@ -72,7 +72,7 @@ export const spec = {
         summary:
           "Server-side apply a Cell's or InferenceDeployment's manifests, then prune.",
         description:
-          "Applies every rendered object (Namespaces first) with server-side apply under the field\nmanager `cellport`, without force: a field another manager owns with another value\nfails that object with the cluster's 409 message. Stale objects are deleted only when\nevery object applied. An object's outcome is `applied`, `pruned`, `failed` or\n`not-attempted`; after a lost connection nothing more is sent.\n\nRefused (`result: refused`, nothing sent) while the cell's availability error budget\nis exhausted, unless `overrideReason` is given. Without a configured cluster the answer\nis a 400. Every attempt, refused ones included, is written to the audit log.\nPermission `platform.deploy.apply`.\n",
+          "Applies every rendered object (Namespaces first) with server-side apply under the field\nmanager `cellport`, without force: a field another manager owns with another value\nfails that object with the cluster's 409 message. Stale objects are deleted only when\nevery object applied. An object's outcome is `applied`, `pruned`, `failed` or\n`not-attempted`; after a lost connection nothing more is sent.\n\nRefused (`result: refused`, nothing sent) while the cell's availability error budget\nis exhausted, or while its budgets cannot be read from the platform backend\n(`errorBudgetUnknown`), unless `overrideReason` is given. Without a configured cluster\nthe answer is a 400. Every attempt, refused ones included, is written to the audit log.\nPermission `platform.deploy.apply`.\n",
         requestBody: {
           required: true,
           content: {
@@ -626,7 +626,7 @@ export const spec = {
             type: 'string',
             maxLength: 2000,
             description:
-              'Why to apply although the error budget is spent; audited.',
+              'Why to apply although the error budget is spent or cannot be read; audited.',
           },
         },
       },

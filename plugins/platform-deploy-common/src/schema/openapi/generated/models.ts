@@ -128,7 +128,7 @@ export type DeployApplyRequest = {
    */
   entityRef: string;
   /**
-   * Why to apply although the error budget is spent; audited.
+   * Why to apply although the error budget is spent or cannot be read; audited.
    */
   overrideReason?: string;
 };

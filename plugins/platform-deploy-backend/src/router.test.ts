@@ -128,6 +128,20 @@ describe('platform-deploy router', () => {
         Authorization: mockCredentials.user.header(user),
       });
 
+      // --- each plugin lists the permissions it checks: apply is the driver's alone
+      const listed = async (plugin: string) =>
+        (
+          await request(server)
+            .get(`/api/${plugin}/.well-known/backstage/permissions/metadata`)
+            .set({ Authorization: mockCredentials.service.header() })
+        ).body.permissions.map((p: { name: string }) => p.name);
+      expect(await listed('platform-deploy')).toEqual([
+        'platform.deploy.apply',
+        'platform.runtime.read',
+      ]);
+      expect(await listed('platform')).not.toContain('platform.deploy.apply');
+      expect(await listed('platform')).toContain('platform.runtime.read');
+
       // --- input
       const missing = await request(server)
         .get('/api/platform-deploy/plan')

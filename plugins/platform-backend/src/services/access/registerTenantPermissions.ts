@@ -3,7 +3,10 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
-import { platformPermissions } from '@cellport/plugin-platform-common';
+import {
+  platformDeployApplyPermission,
+  platformPermissions,
+} from '@cellport/plugin-platform-common';
 import {
   PlatformCatalog,
   platformTenantRules,
@@ -29,7 +32,12 @@ export function registerTenantPermissions(
       return refs.map(ref => tenants.find(t => t.metadata.name === ref));
     },
   });
-  registry.addPermissions(platformPermissions.filter(p => p.type === 'basic'));
+  // Applying deployments is the deploy driver's permission, registered by its plugin.
+  registry.addPermissions(
+    platformPermissions.filter(
+      p => p.type === 'basic' && p !== platformDeployApplyPermission,
+    ),
+  );
   return new TenantAccess(
     permissions,
     catalog,

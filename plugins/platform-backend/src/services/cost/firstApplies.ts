@@ -53,7 +53,7 @@ export async function legacyFirstApplied(
   const rows: Array<{ ref: string; at: number | string }> = await db(
     'platform_deploy_audit',
   )
-    .whereIn(db.raw('lower(entity_ref)') as unknown as string, refs)
+    .whereRaw(`lower(entity_ref) in (${refs.map(() => '?').join(', ')})`, refs)
     .where('result', 'applied')
     .groupByRaw('lower(entity_ref)')
     .select(db.raw('lower(entity_ref) as ref'), db.raw('min(at) as at'));

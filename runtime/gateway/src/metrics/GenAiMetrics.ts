@@ -1,7 +1,8 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
-import { Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { RequestRecord } from '../events/RequestRecord';
 import { genAiProviderName } from '../telemetry/genAi';
+import { KeyedHistogram } from './KeyedHistogram';
 
 const LABELS = [
   'gen_ai_operation_name',
@@ -20,14 +21,16 @@ type Labels = Partial<Record<(typeof LABELS)[number], string>>;
  * Buckets are the conventions' advice.
  */
 export class GenAiMetrics {
-  private readonly tokenUsage: Histogram<
+  private readonly tokenUsage: KeyedHistogram<
     (typeof LABELS)[number] | 'gen_ai_token_type'
   >;
-  private readonly duration: Histogram<(typeof LABELS)[number] | 'error_type'>;
-  private readonly timeToFirstChunk: Histogram<(typeof LABELS)[number]>;
+  private readonly duration: KeyedHistogram<
+    (typeof LABELS)[number] | 'error_type'
+  >;
+  private readonly timeToFirstChunk: KeyedHistogram<(typeof LABELS)[number]>;
 
   constructor(registry: Registry) {
-    this.tokenUsage = new Histogram({
+    this.tokenUsage = new KeyedHistogram({
       name: 'gen_ai_client_token_usage',
       help: 'Tokens used per request, by token type (input, output)',
       labelNames: [...LABELS, 'gen_ai_token_type'],
@@ -37,7 +40,7 @@ export class GenAiMetrics {
       ],
       registers: [registry],
     });
-    this.duration = new Histogram({
+    this.duration = new KeyedHistogram({
       name: 'gen_ai_client_operation_duration_seconds',
       help: 'Duration of GenAI requests through the gateway, from the first byte in to the last byte out',
       labelNames: [...LABELS, 'error_type'],
@@ -47,7 +50,7 @@ export class GenAiMetrics {
       ],
       registers: [registry],
     });
-    this.timeToFirstChunk = new Histogram({
+    this.timeToFirstChunk = new KeyedHistogram({
       name: 'gen_ai_client_operation_time_to_first_chunk_seconds',
       help: 'Time to the first streamed chunk, from the request, for streamed answers',
       labelNames: LABELS,

@@ -40,6 +40,8 @@ export class RequestLifecycle {
   private readonly fixedTraceparent: string = '';
   readonly abort = new AbortController();
   private ended = false;
+  /** Set once the events are stored: from then on `res.end` goes straight through. */
+  private eventsWritten = false;
   /** The pipeline's `res.end` arguments, held until the events are in the spool. */
   private heldEnd?: unknown[];
   private readonly endResponse: ServerResponse['end'];
@@ -82,11 +84,11 @@ export class RequestLifecycle {
     });
     // Nothing acknowledged may be lost: the last byte of a response leaves only after its
     // events were written to the spool. The pipeline ends responses before it settles usage,
-    // so its `res.end` is held here and released by `end()` right after `publish`, a few
-    // microtasks later.
+    // so its `res.end` is held here and released once the sink has written the events `end()`
+    // publishes, in the same turn of the event loop.
     const endResponse = res.end;
     res.end = ((...args: unknown[]) => {
-      if (this.ended) {
+      if (this.eventsWritten) {
         return endResponse.apply(res, args as never);
       }
       this.heldEnd = args;
@@ -184,7 +186,10 @@ export class RequestLifecycle {
     }
   }
 
-  /** Records and publishes the request, then lets its response end. Runs once. */
+  /**
+   * Records and publishes the request; its response ends once the sink has written the
+   * events. Runs once.
+   */
   end(): void {
     if (this.ended) {
       return;
@@ -192,13 +197,20 @@ export class RequestLifecycle {
     this.ended = true;
     try {
       this.publish();
-    } finally {
-      const held = this.heldEnd;
-      if (held && !this.res.destroyed) {
-        this.endResponse.apply(this.res, held as never);
-      }
+    } catch (error) {
+      this.releaseEnd();
+      throw error;
     }
   }
+
+  private readonly releaseEnd = (): void => {
+    if (this.eventsWritten) return;
+    this.eventsWritten = true;
+    const held = this.heldEnd;
+    if (held && !this.res.destroyed) {
+      this.endResponse.apply(this.res, held as never);
+    }
+  };
 
   private publish(): void {
     const record = this.record;
@@ -254,7 +266,7 @@ export class RequestLifecycle {
         if (event.type === 'routing-decision') event.traceId = this.traceId;
       }
     }
-    this.deps.events.publish(events);
+    this.deps.events.publish(events, this.releaseEnd);
   }
 
   /** One access line at debug level (free when off); failed upstream attempts at warn. */

@@ -9,15 +9,27 @@ jest.setTimeout(30_000);
 
 /**
  * Records, for each publish, whether the response of the request being served had already
- * ended: a process killed between the two would have answered without its events.
+ * ended, and whether it ended before the sink said the events were written (a turn later, as
+ * the spool's group commit does): a process killed between the two would have answered
+ * without its events.
  */
 class OrderCheckingSink implements EventSink {
   current?: ServerResponse;
-  readonly published: Array<{ types: string[]; responseEnded: boolean }> = [];
-  publish(events: PlatformEvent[]): void {
-    this.published.push({
+  readonly published: Array<{
+    types: string[];
+    responseEnded: boolean;
+    endedBeforeWritten?: boolean;
+  }> = [];
+  publish(events: PlatformEvent[], written?: () => void): void {
+    const entry: (typeof this.published)[number] = {
       types: events.map(event => event.type),
       responseEnded: this.current?.writableEnded ?? true,
+    };
+    this.published.push(entry);
+    const response = this.current;
+    setImmediate(() => {
+      entry.endedBeforeWritten = response?.writableEnded ?? true;
+      written?.();
     });
   }
   async close(): Promise<void> {}
@@ -67,6 +79,7 @@ describe('RequestLifecycle', () => {
         Array(3).fill({
           types: ['routing-decision', 'usage'],
           responseEnded: false,
+          endedBeforeWritten: false,
         }),
       );
     } finally {

@@ -2,16 +2,21 @@ import type { PlatformEvent } from '@cellport/plugin-platform-common';
 
 /**
  * Where the request path hands its events. `publish` must return at once and never throw:
- * delivery happens in the background and never slows or fails a request.
+ * delivery happens in the background and never slows or fails a request. `written` is called
+ * once the events are stored as the sink promises (in the spool's file, for the spooled sink),
+ * at the latest at the end of the current turn of the event loop: the request's response ends
+ * only then.
  */
 export interface EventSink {
-  publish(events: PlatformEvent[]): void;
+  publish(events: PlatformEvent[], written?: () => void): void;
   /** Persists what is still in memory and stops; called on graceful shutdown. */
   close(): Promise<void>;
 }
 
 /** Drops events; used when GATEWAY_EVENTS=off. */
 export class DiscardingEventSink implements EventSink {
-  publish(): void {}
+  publish(_events: PlatformEvent[], written?: () => void): void {
+    written?.();
+  }
   async close(): Promise<void> {}
 }

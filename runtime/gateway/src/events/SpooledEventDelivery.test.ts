@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -29,6 +29,10 @@ class ScriptedTransport implements EventTransport {
 const event = (id: string) =>
   ({ id, cell: 'c', type: 'usage' } as unknown as PlatformEvent);
 
+/** Publishes one request's events and waits until they are written, as a response does. */
+const published = (delivery: SpooledEventDelivery, events: PlatformEvent[]) =>
+  new Promise<void>(written => delivery.publish(events, written));
+
 describe('SpooledEventDelivery', () => {
   const options = { flushIntervalMs: 5, batchSize: 2, maxBackoffMs: 20 };
 
@@ -42,8 +46,8 @@ describe('SpooledEventDelivery', () => {
       options,
     );
     // A request's events stay together in one segment; a full segment is sealed at once.
-    delivery.publish([event('event-0001'), event('event-0002')]);
-    delivery.publish([event('event-0003')]);
+    await published(delivery, [event('event-0001'), event('event-0002')]);
+    await published(delivery, [event('event-0003')]);
     await eventually(() => transport.delivered.flat().length === 3);
     await delivery.close();
     expect(transport.delivered.flat().map(e => JSON.parse(e).id)).toEqual([
@@ -66,14 +70,47 @@ describe('SpooledEventDelivery', () => {
       options,
     );
     // A request's events stay together in one segment; a full segment is sealed at once.
-    delivery.publish([event('event-0001'), event('event-0002')]);
-    delivery.publish([event('event-0003')]);
+    await published(delivery, [event('event-0001'), event('event-0002')]);
+    await published(delivery, [event('event-0003')]);
     await eventually(() => transport.attempts === 2);
     await delivery.close();
     expect(transport.delivered.flat().map(e => JSON.parse(e).id)).toEqual([
       'event-0003',
     ]);
     expect(await new DiskSpool(join(dir, 'dead')).segments()).toHaveLength(1);
+  });
+
+  it('writes the events of the requests that end in one turn once, before any of them is released', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const delivery = new SpooledEventDelivery(
+      new DiskSpool(dir),
+      new ScriptedTransport(Array(100).fill('fail')),
+      pino({ level: 'silent' }),
+      { ...options, flushIntervalMs: 60_000, batchSize: 100 },
+    );
+    const openSegment = () => {
+      const open = readdirSync(dir).filter(name => name.endsWith('.open'));
+      return open.length === 1 ? readFileSync(join(dir, open[0]), 'utf8') : '';
+    };
+    const seen: string[] = [];
+    for (const id of ['event-0001', 'event-0002', 'event-0003']) {
+      delivery.publish([event(id)], () => seen.push(openSegment()));
+    }
+    // Nothing is written, and no response released, before the turn's one write.
+    expect(openSegment()).toBe('');
+    expect(seen).toEqual([]);
+    await new Promise(resolve => setImmediate(resolve));
+    // Each release found every event of the turn in the file.
+    expect(seen).toHaveLength(3);
+    for (const file of seen) {
+      expect(
+        file
+          .trim()
+          .split('\n')
+          .map(line => JSON.parse(line).id),
+      ).toEqual(['event-0001', 'event-0002', 'event-0003']);
+    }
+    await delivery.close();
   });
 
   it('keeps unsent events on disk across a restart', async () => {

@@ -17,10 +17,12 @@ export interface DeliveryOptions {
 }
 
 /**
- * At-least-once delivery whose only cost on the request path is one `write(2)`: `publish`
- * appends the request's events to the spool's open segment (page cache, no fsync) before its
- * response ends, so a process killed at any instant has every answered request's events on
- * disk. A timer seals the open segment (fsync, rename); a single sender loop sends sealed
+ * At-least-once delivery whose only cost on the request path is a share of one `write(2)`:
+ * `publish` appends the request's events to the spool's open segment (page cache, no fsync)
+ * before its response ends, so a process killed at any instant has every answered request's
+ * events on disk. The requests that end in one turn of the event loop share the write (group
+ * commit, at `setImmediate`): a loopback `write(2)` costs as much as the rest of the events'
+ * work, and a busy replica ends several requests a turn. A timer seals the open segment (fsync, rename); a single sender loop sends sealed
  * segments oldest first and deletes each only after the receiver has it, backing off with
  * jitter while the receiver is down. Event ids make redelivery harmless.
  */
@@ -33,6 +35,11 @@ export class SpooledEventDelivery implements EventSink {
   private failures = 0;
   private closed = false;
   private lastWriteErrorAt = 0;
+  /** Serialized events waiting for this turn's write, and who waits for it. */
+  private pending = '';
+  private pendingEvents = 0;
+  private waiting: Array<() => void> = [];
+  private writeScheduled = false;
 
   constructor(
     private readonly spool: DiskSpool,
@@ -54,29 +61,63 @@ export class SpooledEventDelivery implements EventSink {
     this.kick();
   }
 
-  publish(events: PlatformEvent[]): void {
+  publish(events: PlatformEvent[], written?: () => void): void {
     if (this.closed) {
+      written?.();
       return;
     }
     // Serialized once, here, one request at a time: the sender sends these bytes as they are.
-    let lines = '';
     for (const event of events) {
-      lines += `${JSON.stringify(event)}\n`;
+      this.pending += `${JSON.stringify(event)}\n`;
     }
-    try {
-      this.spool.write(lines, events.length);
-    } catch (error) {
-      this.unwritten.push({ lines, events: events.length });
-      this.reportWriteError(error);
-      return;
-    }
-    if (this.spool.openEvents >= this.options.batchSize) {
-      this.flush();
+    this.pendingEvents += events.length;
+    if (written) this.waiting.push(written);
+    if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      setImmediate(this.writePending);
     }
   }
 
+  /**
+   * Writes what this turn published, then lets its responses end; a segment that reached the
+   * batch size is sealed, unless the caller is sealing anyway.
+   */
+  private readonly writePending = (sealWhenFull = true): void => {
+    this.writeScheduled = false;
+    const lines = this.pending;
+    const events = this.pendingEvents;
+    const waiting = this.waiting;
+    this.pending = '';
+    this.pendingEvents = 0;
+    this.waiting = [];
+    if (events > 0) {
+      try {
+        this.spool.write(lines, events);
+      } catch (error) {
+        // Kept in memory and retried at each flush; the responses still end.
+        this.unwritten.push({ lines, events });
+        this.reportWriteError(error);
+      }
+    }
+    for (const release of waiting) {
+      try {
+        release();
+      } catch (error) {
+        this.logger.error({ err: error }, 'ending a response failed');
+      }
+    }
+    if (
+      sealWhenFull &&
+      events > 0 &&
+      this.spool.openEvents >= this.options.batchSize
+    ) {
+      this.flush();
+    }
+  };
+
   /** Seals the open segment, then wakes the sender. Resolves once it is sealed. */
   flush(): Promise<void> {
+    this.writePending(false);
     this.retryUnwritten();
     return this.spool.rotate().then(() => this.kick());
   }

@@ -215,11 +215,11 @@ export function testConfig(
 /** Keeps every published event, for assertions. */
 export class RecordingEventSink implements EventSink {
   readonly events: PlatformEvent[] = [];
-  publish(events: PlatformEvent[], written?: () => void): void {
+  publish(events: PlatformEvent[], written: () => void): void {
     // Every event must meet the contract the portal validates against.
     for (const event of events) platformEventSchema.parse(event);
     this.events.push(...events);
-    written?.();
+    written();
   }
   async close(): Promise<void> {}
   usage() {

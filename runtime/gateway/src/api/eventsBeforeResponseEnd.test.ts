@@ -20,7 +20,7 @@ class OrderCheckingSink implements EventSink {
     responseEnded: boolean;
     endedBeforeWritten?: boolean;
   }> = [];
-  publish(events: PlatformEvent[], written?: () => void): void {
+  publish(events: PlatformEvent[], written: () => void): void {
     const entry: (typeof this.published)[number] = {
       types: events.map(event => event.type),
       responseEnded: this.current?.writableEnded ?? true,
@@ -29,7 +29,7 @@ class OrderCheckingSink implements EventSink {
     const response = this.current;
     setImmediate(() => {
       entry.endedBeforeWritten = response?.writableEnded ?? true;
-      written?.();
+      written();
     });
   }
   async close(): Promise<void> {}

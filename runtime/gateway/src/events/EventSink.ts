@@ -8,15 +8,15 @@ import type { PlatformEvent } from '@cellport/plugin-platform-common';
  * only then.
  */
 export interface EventSink {
-  publish(events: PlatformEvent[], written?: () => void): void;
+  publish(events: PlatformEvent[], written: () => void): void;
   /** Persists what is still in memory and stops; called on graceful shutdown. */
   close(): Promise<void>;
 }
 
 /** Drops events; used when GATEWAY_EVENTS=off. */
 export class DiscardingEventSink implements EventSink {
-  publish(_events: PlatformEvent[], written?: () => void): void {
-    written?.();
+  publish(_events: PlatformEvent[], written: () => void): void {
+    written();
   }
   async close(): Promise<void> {}
 }

@@ -113,6 +113,53 @@ describe('SpooledEventDelivery', () => {
     await delivery.close();
   });
 
+  it('makes segments of about the batch size, however many requests end in one turn', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const spool = new DiskSpool(dir);
+    const delivery = new SpooledEventDelivery(
+      spool,
+      new ScriptedTransport(Array(100).fill('fail')),
+      pino({ level: 'silent' }),
+      { ...options, flushIntervalMs: 60_000, batchSize: 10 },
+    );
+    const written: number[] = [];
+    for (let i = 0; i < 95; i++) {
+      delivery.publish([event(`event-${i}-a`), event(`event-${i}-b`)], () =>
+        written.push(i),
+      );
+    }
+    await delivery.close();
+    expect(written).toHaveLength(95);
+    const sizes = await Promise.all(
+      (
+        await spool.segments()
+      ).map(async name => (await spool.read(name)).length),
+    );
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(190);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
+  });
+
+  it('lets every response end: when the spool cannot be written, and after close', async () => {
+    const spool = new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-')));
+    spool.write = () => {
+      throw new Error('ENOSPC: no space left on device');
+    };
+    const delivery = new SpooledEventDelivery(
+      spool,
+      new ScriptedTransport(Array(100).fill('fail')),
+      pino({ level: 'silent' }),
+      { ...options, flushIntervalMs: 60_000 },
+    );
+    // Each resolves only when its response may end; a hang fails the test.
+    await expect(
+      published(delivery, [event('event-0001')]),
+    ).resolves.toBeUndefined();
+    await delivery.close();
+    await expect(
+      published(delivery, [event('event-0002')]),
+    ).resolves.toBeUndefined();
+  });
+
   it('keeps unsent events on disk across a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const down = new ScriptedTransport(Array(100).fill('fail'));
@@ -122,7 +169,7 @@ describe('SpooledEventDelivery', () => {
       pino({ level: 'silent' }),
       options,
     );
-    first.publish([event('event-0001')]);
+    first.publish([event('event-0001')], () => {});
     await first.close();
     const up = new ScriptedTransport([]);
     const second = new SpooledEventDelivery(

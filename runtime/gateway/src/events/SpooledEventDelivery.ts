@@ -61,18 +61,24 @@ export class SpooledEventDelivery implements EventSink {
     this.kick();
   }
 
-  publish(events: PlatformEvent[], written?: () => void): void {
+  publish(events: PlatformEvent[], written: () => void): void {
     if (this.closed) {
-      written?.();
+      written();
       return;
     }
     // Serialized once, here, one request at a time: the sender sends these bytes as they are.
+    let lines = '';
     for (const event of events) {
-      this.pending += `${JSON.stringify(event)}\n`;
+      lines += `${JSON.stringify(event)}\n`;
     }
+    this.pending += lines;
     this.pendingEvents += events.length;
-    if (written) this.waiting.push(written);
-    if (!this.writeScheduled) {
+    this.waiting.push(written);
+    if (this.pendingEvents >= this.options.batchSize) {
+      // A turn that ends many requests (after a stall) still makes segments of about the batch
+      // size: the receiver takes batches of a bounded size.
+      this.writePending();
+    } else if (!this.writeScheduled) {
       this.writeScheduled = true;
       setImmediate(this.writePending);
     }

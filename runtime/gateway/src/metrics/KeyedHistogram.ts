@@ -68,8 +68,23 @@ export class KeyedHistogram<L extends string = never> {
     this.series = new Map();
   }
 
-  /** What prom-client's Registry reads at a scrape. */
+  /** What prom-client's Registry reads for JSON: each value with all of its labels. */
   async get() {
+    const data = await this.getForPromString();
+    return {
+      ...data,
+      values: data.values.map(
+        ({ labels, sharedLabels, value, metricName }) => ({
+          labels: { ...sharedLabels, ...labels },
+          value,
+          metricName,
+        }),
+      ),
+    };
+  }
+
+  /** What prom-client's Registry reads at a scrape (the series' labels kept apart, as its own). */
+  async getForPromString() {
     const values: Array<{
       labels: Record<string, string | number>;
       sharedLabels: Record<string, string>;

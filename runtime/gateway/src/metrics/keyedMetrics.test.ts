@@ -94,6 +94,26 @@ describe('KeyedHistogram and KeyedCounter', () => {
     );
   });
 
+  it('give the same JSON as prom-client', async () => {
+    const { reference, keyed, metrics } = twins();
+    for (const m of metrics) {
+      m.histogram.observe({ model: 'gpt-4o', error_type: 'timeout' }, 0.2);
+      m.counter.inc({ tenant: 'northwind', model: 'gpt-4o' });
+    }
+    // prom-client adds `exemplar: null` to each histogram value; exemplars are off.
+    const withoutExemplars = (all: Array<{ values: object[] }>) =>
+      all.map(metric => ({
+        ...metric,
+        values: metric.values.map(value => {
+          const { exemplar, ...rest } = value as { exemplar?: unknown };
+          return rest;
+        }),
+      }));
+    expect(await keyed.getMetricsAsJSON()).toEqual(
+      withoutExemplars(await reference.getMetricsAsJSON()),
+    );
+  });
+
   it('find a series by its labels whatever their order in the object', async () => {
     const registry = new Registry();
     const counter = new KeyedCounter({

@@ -131,6 +131,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     return {
       kind: 'json',
       body,
+      answer: translated as unknown as Record<string, unknown>,
       usage: {
         inputTokens: translated.usage.prompt_tokens,
         outputTokens: translated.usage.completion_tokens,

@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
-import { extractOpenAiUsage } from './extractUsage';
+import { openAiUsageOf } from './extractUsage';
 import { OpenAiStreamRelay } from './OpenAiStreamRelay';
 import type {
   ChatCall,
@@ -9,7 +9,7 @@ import type {
   UpstreamResult,
 } from './types';
 import {
-  jsonObjectProblem,
+  parseJsonAnswer,
   startStream,
   streamContentTypeProblem,
   unusableAnswer,
@@ -68,12 +68,11 @@ export class OpenAiAdapter implements ProviderAdapter {
       }
       return this.relayStream(response, call.summary.includeUsage, call.signal);
     }
-    return this.readJson(response, call.signal, text => {
-      try {
-        return String(JSON.parse(text)?.choices?.[0]?.message?.content ?? '');
-      } catch {
-        return '';
-      }
+    return this.readJson(response, call.signal, answer => {
+      const choices = answer.choices as
+        | Array<{ message?: { content?: unknown } }>
+        | undefined;
+      return String(choices?.[0]?.message?.content ?? '');
     });
   }
 
@@ -96,7 +95,7 @@ export class OpenAiAdapter implements ProviderAdapter {
   private async readJson(
     response: UpstreamResponse,
     signal: AbortSignal,
-    text: (body: string) => string,
+    text: (answer: Record<string, unknown>) => string,
   ): Promise<UpstreamResult> {
     let body: Buffer;
     try {
@@ -107,20 +106,21 @@ export class OpenAiAdapter implements ProviderAdapter {
         failure: classifyTransportError(error, signal),
       };
     }
-    const bodyText = body.toString('utf8');
     // Relaying an answer that is not JSON would hand the caller a 200 it cannot read.
-    const problem = jsonObjectProblem(bodyText);
-    if (problem) {
+    const parsed = parseJsonAnswer(body.toString('utf8'));
+    if ('problem' in parsed) {
       return {
         kind: 'failure',
-        failure: unusableAnswer(problem, response.statusCode),
+        failure: unusableAnswer(parsed.problem, response.statusCode),
       };
     }
+    const { answer } = parsed;
     return {
       kind: 'json',
       body,
-      usage: extractOpenAiUsage(bodyText),
-      generatedText: () => text(bodyText),
+      answer,
+      usage: openAiUsageOf(answer.usage),
+      generatedText: () => text(answer),
     };
   }
 

@@ -1,5 +1,23 @@
 import type { TokenUsage } from './types';
 
+/** The usage of a parsed OpenAI answer (its `usage` object), if it has one. */
+export function openAiUsageOf(usage: unknown): TokenUsage | undefined {
+  const fields = usage as
+    | { prompt_tokens?: unknown; completion_tokens?: unknown }
+    | null
+    | undefined;
+  if (typeof fields?.prompt_tokens !== 'number') {
+    return undefined;
+  }
+  return {
+    inputTokens: fields.prompt_tokens,
+    outputTokens:
+      typeof fields.completion_tokens === 'number'
+        ? fields.completion_tokens
+        : 0,
+  };
+}
+
 /**
  * Finds the `usage` object of an OpenAI response body without parsing the whole body: the
  * object sits at the end, so a backwards search and a brace match is enough.

@@ -31,7 +31,15 @@ export interface UpstreamStream {
 }
 
 export type UpstreamResult =
-  | { kind: 'json'; body: Buffer; usage?: TokenUsage; generatedText(): string }
+  | {
+      kind: 'json';
+      /** The answer's bytes as relayed to the caller. */
+      body: Buffer;
+      /** The same answer parsed, once, by the adapter that checked it. */
+      answer?: Record<string, unknown>;
+      usage?: TokenUsage;
+      generatedText(): string;
+    }
   | UpstreamStream
   | { kind: 'failure'; failure: UpstreamFailure };
 

@@ -28,18 +28,23 @@ export function unusableAnswer(
   };
 }
 
-/** Whether a JSON answer body is a JSON object; the bytes themselves are relayed as they came. */
-export function jsonObjectProblem(text: string): string | undefined {
+/**
+ * A JSON answer body parsed, or why it is unusable: it must be a JSON object. The bytes
+ * themselves are relayed as they came; the parsed answer serves usage, tokens and spans.
+ */
+export function parseJsonAnswer(
+  text: string,
+): { answer: Record<string, unknown> } | { problem: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return 'upstream answered with invalid JSON';
+    return { problem: 'upstream answered with invalid JSON' };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return 'upstream answered with JSON that is not an object';
+    return { problem: 'upstream answered with JSON that is not an object' };
   }
-  return undefined;
+  return { answer: parsed as Record<string, unknown> };
 }
 
 /** A streamed answer must come as SSE; anything else is refused before a byte is relayed. */

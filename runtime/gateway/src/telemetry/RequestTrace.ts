@@ -116,7 +116,7 @@ export class RequestTrace {
       span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       this.endAttempt();
     } else if (result.kind === 'json') {
-      Object.assign(this.facts, answerFacts(result.body));
+      Object.assign(this.facts, answerFacts(result.body, result.answer));
     }
   }
 

@@ -15,15 +15,20 @@ function text(value: unknown): string | undefined {
 
 /**
  * The model, id and finish reasons of a JSON answer in any of the gateway's APIs: chat
- * (`choices[].finish_reason`), Messages (`stop_reason`), Responses (`status`). Read only for
- * sampled requests.
+ * (`choices[].finish_reason`), Messages (`stop_reason`), Responses (`status`), from the
+ * answer the adapter parsed or else its bytes. Read only for sampled requests.
  */
-export function answerFacts(body: Buffer): AnswerFacts {
-  let answer: unknown;
-  try {
-    answer = JSON.parse(body.toString('utf8'));
-  } catch {
-    return {};
+export function answerFacts(
+  body: Buffer,
+  parsed?: Record<string, unknown>,
+): AnswerFacts {
+  let answer: unknown = parsed;
+  if (answer === undefined) {
+    try {
+      answer = JSON.parse(body.toString('utf8'));
+    } catch {
+      return {};
+    }
   }
   if (typeof answer !== 'object' || answer === null) {
     return {};

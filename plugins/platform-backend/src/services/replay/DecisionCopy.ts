@@ -85,7 +85,8 @@ export class DecisionCopy {
         reader.read(row);
         const id = reader.text(AT['d.id'])!;
         // A request with two usage rows (a producer that sent its usage twice under two
-        // event ids) joins twice: its decision counts once, with the first usage.
+        // event ids) joins twice: its decision counts once, with the usage of the lowest
+        // event id, as DecisionStream's row reader picks.
         if (decisions.length > 0 && decisions[decisions.length - 1].id === id) {
           return;
         }
@@ -116,6 +117,10 @@ export class DecisionCopy {
       conditions.push(`d.agent = ${client.escapeLiteral(scope.agent)}`);
     }
     let usageFrom = from;
+    const usageAgent =
+      scope.agent === undefined
+        ? ''
+        : ` AND u.agent = ${client.escapeLiteral(scope.agent)}`;
     if (after) {
       usageFrom = safeInteger(after.ts, 'ts');
       conditions.push(
@@ -126,9 +131,9 @@ export class DecisionCopy {
       FROM platform_routing_decisions d
       LEFT JOIN platform_usage_events u
         ON u.request_id = d.request_id AND u.cell = d.cell AND u.ts = d.ts
-          AND u.ts >= ${usageFrom}
+          AND u.ts >= ${usageFrom}${usageAgent}
       WHERE ${conditions.join(' AND ')}
-      ORDER BY d.ts, d.id
+      ORDER BY d.ts, d.id, u.id
       LIMIT ${safeInteger(this.batchSize, 'batch size')}) TO STDOUT`;
   }
 }

@@ -132,19 +132,28 @@ describe('DecisionStream', () => {
       });
       events.push(refused);
       inScope.push([refused, undefined]);
-      // A producer that sent a request's usage twice, under two event ids.
+      // A producer that sent a request's usage twice, under two event ids, with other
+      // figures: the decision counts once, with the usage of the lowest event id.
       const [charged, firstUsage] = request(8, 'd-i');
       twiceCharged = charged;
       events.push(
         makeUsage({
+          id: `${firstUsage.id}-again`,
           requestId: charged.requestId,
           timestamp: charged.timestamp,
-          inputTokens: firstUsage.inputTokens,
-          outputTokens: firstUsage.outputTokens,
-          costUsd: firstUsage.costUsd,
+          inputTokens: 999_999,
+          outputTokens: 999_999,
+          costUsd: 99,
         }),
       );
       inScope.push([charged, firstUsage]);
+      // Names with quotes and backslashes: the scope is written into COPY's SQL, escaped.
+      request(
+        1,
+        "d-'quoted'\\",
+        {},
+        { cell: "o'brien\\cell", agent: "agent'; DROP TABLE x; --" },
+      );
       // Outside the scope: another cell at the same time, the range's end, another agent.
       request(0, 'd-other-cell', {}, { cell: 'us-east-dedicated-1' });
       request(10, 'd-at-end');
@@ -198,6 +207,20 @@ describe('DecisionStream', () => {
       expect(read.find(d => d.id === 'd-h')).toEqual(
         expected(inScope.find(([d]) => d.id === 'd-h')![0], undefined),
       );
+    });
+
+    it('reads a scope whose names hold quotes and backslashes', async () => {
+      const read = (
+        await readAll(new DecisionStream(knex, 1), {
+          cell: "o'brien\\cell",
+          agent: "agent'; DROP TABLE x; --",
+          from: T0,
+          to: T0 + 10,
+        })
+      ).flat();
+      expect(read.map(d => [d.id, d.agent, d.inputTokens])).toEqual([
+        ["d-'quoted'\\", "agent'; DROP TABLE x; --", 800],
+      ]);
     });
 
     it('reads nothing from an empty range', async () => {

@@ -72,7 +72,10 @@ const DECISION_COLUMNS = [
 type Usage = [number, number, number | string];
 
 /** Rows per query: large enough to amortise a round trip, small enough to bound memory. */
-export const DEFAULT_BATCH_SIZE = 20_000;
+export const DEFAULT_BATCH_SIZE = 5000;
+
+/** Rows per COPY: decoded without the driver's garbage, so larger batches cost little memory. */
+export const DEFAULT_COPY_BATCH_SIZE = 20_000;
 
 /** Position of each column in a row read as an array (PostgreSQL's `rowMode: 'array'`). */
 const AT = Object.fromEntries(DECISION_COLUMNS.map((c, i) => [c, i])) as Record<
@@ -127,10 +130,13 @@ function toDecision(
  * each batch with COPY instead (DecisionCopy), in the same order and batches.
  */
 export class DecisionStream {
-  constructor(
-    private readonly db: Knex,
-    private readonly batchSize: number = DEFAULT_BATCH_SIZE,
-  ) {}
+  private readonly batchSize: number;
+
+  constructor(private readonly db: Knex, batchSize?: number) {
+    this.batchSize =
+      batchSize ??
+      (isPostgres(db) ? DEFAULT_COPY_BATCH_SIZE : DEFAULT_BATCH_SIZE);
+  }
 
   batches(scope: DecisionScope): AsyncGenerator<StoredDecision[]> {
     return isPostgres(this.db)
@@ -196,19 +202,17 @@ export class DecisionStream {
       .options({ rowMode: 'array' })
       .where('cell', scope.cell)
       .andWhere('ts', '>=', from)
-      .andWhere('ts', '<=', to);
+      .andWhere('ts', '<=', to)
+      .orderBy('id');
     if (scope.agent !== undefined) query.where('agent', scope.agent);
     const rows: any[] = await query;
+    // A request whose usage came twice under two event ids counts once, with the lowest id's.
     const byRequest = new Map<string, Usage>();
     for (const row of rows) {
-      if (Array.isArray(row)) byRequest.set(row[0], [row[1], row[2], row[3]]);
-      else {
-        byRequest.set(row.request_id, [
-          row.input_tokens,
-          row.output_tokens,
-          row.cost_usd,
-        ]);
-      }
+      const [requestId, usage]: [string, Usage] = Array.isArray(row)
+        ? [row[0], [row[1], row[2], row[3]]]
+        : [row.request_id, [row.input_tokens, row.output_tokens, row.cost_usd]];
+      if (!byRequest.has(requestId)) byRequest.set(requestId, usage);
     }
     return byRequest;
   }

@@ -336,6 +336,43 @@ describe('gateway API (OpenAI client against the simulator)', () => {
     });
   });
 
+  it('cancels the upstream when the caller disconnects before a JSON answer', async () => {
+    // A gateway that would wait a minute for the upstream: only the caller's disconnect can
+    // end the upstream call within the test's wait.
+    const patient = await startGateway(simulator.url, {
+      config: { upstreamTimeoutMs: 60_000 },
+    });
+    simulator.catalog.update('eu-large-model', { tokensPerSecond: 1 });
+    try {
+      const controller = new AbortController();
+      const answer = new OpenAI({
+        apiKey: KEYS.northwind,
+        baseURL: `${patient.url}/v1`,
+        maxRetries: 0,
+      }).chat.completions
+        .create(
+          {
+            model: 'gpt-4o',
+            messages: [{ role: 'user', content: 'long story' }],
+          },
+          { signal: controller.signal },
+        )
+        .catch(error => error);
+      await eventually(() => simulator.stats.snapshot().requests === 1);
+      controller.abort();
+      expect(await answer).toBeInstanceOf(Error);
+      await eventually(() => simulator.stats.snapshot().cancelled === 1);
+      await eventually(() => patient.events.usage().length === 1);
+      expect(patient.events.usage()[0]).toMatchObject({
+        outcome: 'cancelled',
+        errorClass: 'client-cancelled',
+      });
+    } finally {
+      simulator.catalog.update('eu-large-model', { tokensPerSecond: 0 });
+      await patient.gateway.stop();
+    }
+  });
+
   it('propagates the W3C trace id upstream with a new span', async () => {
     const seen: string[] = [];
     const original = simulator.stats.requestStarted.bind(simulator.stats);

@@ -13,11 +13,10 @@ import {
   unusableAnswer,
 } from './upstreamAnswer';
 import {
-  classifyTransportError,
+  failureFromAnswer,
   failureFromResponse,
   isFailure,
   UpstreamHttp,
-  UpstreamResponse,
 } from './UpstreamHttp';
 
 /**
@@ -49,9 +48,34 @@ export class AnthropicAdapter implements ProviderAdapter {
         },
       };
     }
+    const url = anthropicMessagesUrl(call.profile.endpoint);
+    const headers = this.headers(call.profile, call.traceparent);
+    if (!call.summary.stream) {
+      const answer = await this.http.postBuffered(
+        url,
+        headers,
+        JSON.stringify(request),
+        call.signal,
+      );
+      if (isFailure(answer)) {
+        return { kind: 'failure', failure: answer };
+      }
+      const text = answer.body.toString('utf8');
+      if (answer.statusCode >= 300) {
+        return {
+          kind: 'failure',
+          failure: failureFromAnswer(answer.statusCode, text),
+        };
+      }
+      return this.translateJson(
+        text,
+        answer.statusCode,
+        Math.floor(Date.now() / 1000),
+      );
+    }
     const response = await this.http.post(
-      anthropicMessagesUrl(call.profile.endpoint),
-      this.headers(call.profile, call.traceparent),
+      url,
+      headers,
       JSON.stringify(request),
       call.signal,
     );
@@ -62,9 +86,6 @@ export class AnthropicAdapter implements ProviderAdapter {
       return { kind: 'failure', failure: await failureFromResponse(response) };
     }
     const created = Math.floor(Date.now() / 1000);
-    if (!call.summary.stream) {
-      return this.readJson(response, call.signal, created);
-    }
     const problem = streamContentTypeProblem(response);
     if (problem) {
       return {
@@ -95,20 +116,12 @@ export class AnthropicAdapter implements ProviderAdapter {
     });
   }
 
-  private async readJson(
-    response: UpstreamResponse,
-    signal: AbortSignal,
+  /** A Messages answer as OpenAI's chat completion. */
+  private translateJson(
+    text: string,
+    status: number,
     created: number,
-  ): Promise<UpstreamResult> {
-    let text: string;
-    try {
-      text = await response.body.text();
-    } catch (error) {
-      return {
-        kind: 'failure',
-        failure: classifyTransportError(error, signal),
-      };
-    }
+  ): UpstreamResult {
     let translated;
     let body: Buffer;
     try {
@@ -124,7 +137,7 @@ export class AnthropicAdapter implements ProviderAdapter {
         kind: 'failure',
         failure: unusableAnswer(
           'upstream answered with invalid JSON or not an Anthropic message',
-          response.statusCode,
+          status,
         ),
       };
     }

@@ -15,7 +15,7 @@ import {
   unusableAnswer,
 } from './upstreamAnswer';
 import {
-  classifyTransportError,
+  failureFromAnswer,
   failureFromResponse,
   isFailure,
   UpstreamHttp,
@@ -46,9 +46,19 @@ export class OpenAiAdapter implements ProviderAdapter {
         include_usage: true,
       };
     }
+    const url = this.url(call.profile, 'chat/completions');
+    const headers = this.headers(call.profile, call.traceparent);
+    if (!call.summary.stream) {
+      return this.callForJson(url, headers, body, call.signal, answer => {
+        const choices = answer.choices as
+          | Array<{ message?: { content?: unknown } }>
+          | undefined;
+        return String(choices?.[0]?.message?.content ?? '');
+      });
+    }
     const response = await this.http.post(
-      this.url(call.profile, 'chat/completions'),
-      this.headers(call.profile, call.traceparent),
+      url,
+      headers,
       JSON.stringify(body),
       call.signal,
     );
@@ -58,56 +68,52 @@ export class OpenAiAdapter implements ProviderAdapter {
     if (response.statusCode >= 300) {
       return { kind: 'failure', failure: await failureFromResponse(response) };
     }
-    if (call.summary.stream) {
-      const problem = streamContentTypeProblem(response);
-      if (problem) {
-        return {
-          kind: 'failure',
-          failure: unusableAnswer(problem, response.statusCode),
-        };
-      }
-      return this.relayStream(response, call.summary.includeUsage, call.signal);
+    const problem = streamContentTypeProblem(response);
+    if (problem) {
+      return {
+        kind: 'failure',
+        failure: unusableAnswer(problem, response.statusCode),
+      };
     }
-    return this.readJson(response, call.signal, answer => {
-      const choices = answer.choices as
-        | Array<{ message?: { content?: unknown } }>
-        | undefined;
-      return String(choices?.[0]?.message?.content ?? '');
-    });
+    return this.relayStream(response, call.summary.includeUsage, call.signal);
   }
 
-  async embeddings(call: EmbeddingsCall): Promise<UpstreamResult> {
-    const response = await this.http.post(
+  embeddings(call: EmbeddingsCall): Promise<UpstreamResult> {
+    return this.callForJson(
       this.url(call.profile, 'embeddings'),
       this.headers(call.profile, call.traceparent),
-      JSON.stringify({ ...call.body, model: call.profile.upstreamModel }),
+      { ...call.body, model: call.profile.upstreamModel },
       call.signal,
+      () => '',
+    );
+  }
+
+  /** A call answered with one JSON document: read whole, checked, parsed once. */
+  private async callForJson(
+    url: string,
+    headers: Record<string, string>,
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+    text: (answer: Record<string, unknown>) => string,
+  ): Promise<UpstreamResult> {
+    const response = await this.http.postBuffered(
+      url,
+      headers,
+      JSON.stringify(body),
+      signal,
     );
     if (isFailure(response)) {
       return { kind: 'failure', failure: response };
     }
+    const bodyText = response.body.toString('utf8');
     if (response.statusCode >= 300) {
-      return { kind: 'failure', failure: await failureFromResponse(response) };
-    }
-    return this.readJson(response, call.signal, () => '');
-  }
-
-  private async readJson(
-    response: UpstreamResponse,
-    signal: AbortSignal,
-    text: (answer: Record<string, unknown>) => string,
-  ): Promise<UpstreamResult> {
-    let body: Buffer;
-    try {
-      body = Buffer.from(await response.body.arrayBuffer());
-    } catch (error) {
       return {
         kind: 'failure',
-        failure: classifyTransportError(error, signal),
+        failure: failureFromAnswer(response.statusCode, bodyText),
       };
     }
     // Relaying an answer that is not JSON would hand the caller a 200 it cannot read.
-    const parsed = parseJsonAnswer(body.toString('utf8'));
+    const parsed = parseJsonAnswer(bodyText);
     if ('problem' in parsed) {
       return {
         kind: 'failure',
@@ -117,7 +123,7 @@ export class OpenAiAdapter implements ProviderAdapter {
     const { answer } = parsed;
     return {
       kind: 'json',
-      body,
+      body: response.body,
       answer,
       usage: openAiUsageOf(answer.usage),
       generatedText: () => text(answer),

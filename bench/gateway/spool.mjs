@@ -1,6 +1,7 @@
 // Spool micro-benchmark: what the crash-safe event write costs a request. The gateway appends
-// each request's two events to the spool's open segment with one writeSync before the response
-// ends (DiskSpool.write); this times that call, with segments sealed every 250 events in the
+// the events of the requests that end in one turn to the spool's open segment with one
+// writeSync before their responses end (DiskSpool.write); this times that call for one
+// request's two events (a turn of one request, the most a request pays), with segments sealed every 1,000 events in the
 // background while writes go on, as the gateway does, against the memory buffer it replaced (an array push), and the whole of
 // publish's work on the request path (serializing the events, then the write). The events are
 // a request's real ones, taken from the run; loads the TypeScript sources through Backstage's
@@ -71,7 +72,7 @@ export async function runSpoolBenchmark({
       start = performance.now();
       spool.write(serialize(list), events.length);
       publishTimes.push(performance.now() - start);
-      if (spool.openEvents >= 250) {
+      if (spool.openEvents >= 1000) {
         // As in the gateway: the full segment is sealed (fsync, rename) on libuv's pool while
         // the next requests write to a new one, and removed once "delivered".
         sealing = spool.rotate().then(async () => {

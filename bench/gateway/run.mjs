@@ -461,9 +461,8 @@ async function metric(url, name) {
 
 /**
  * Waits until `read()` reaches `expected` or stops growing for `stallMs`, and returns the last
- * value. The stall allowed is longer than the
- * gateway's longest delivery backoff (30 s), so that a sender waiting out a failed publish or
- * POST is not taken for one that is done.
+ * value. The stall allowed is longer than the gateway's longest delivery backoff (30 s), so
+ * that a sender waiting out a failed publish or POST is not taken for one that is done.
  */
 async function waitFor(read, expected, { stallMs = 35_000 } = {}) {
   let last = await read();

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { UpstreamHttp } from './UpstreamHttp';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   KEYS,
@@ -48,6 +49,25 @@ describe('UpstreamHttp origin override (embedded default)', () => {
       });
     } finally {
       await gateway.stop();
+    }
+  });
+});
+
+describe('UpstreamHttp.postBuffered', () => {
+  it('answers an endpoint that is not a URL with a failure of that upstream, not a throw', async () => {
+    const http = new UpstreamHttp({
+      headersTimeoutMs: 1000,
+      bodyTimeoutMs: 1000,
+    });
+    try {
+      await expect(
+        http.postBuffered('not a url', {}, '{}', new AbortController().signal),
+      ).resolves.toMatchObject({
+        errorClass: 'upstream-unavailable',
+        retriable: true,
+      });
+    } finally {
+      await http.close();
     }
   });
 });

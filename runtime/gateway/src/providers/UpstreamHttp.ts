@@ -70,7 +70,6 @@ export class UpstreamHttp {
     body: string,
     signal: AbortSignal,
   ): Promise<BufferedAnswer | UpstreamFailure> {
-    const { origin, path } = this.originAndPath(this.target(url));
     return new Promise(resolve => {
       const chunks: Buffer[] = [];
       let statusCode = 0;
@@ -81,36 +80,42 @@ export class UpstreamHttp {
         resolve(result);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.agent.dispatch(
-        {
+      let call: Dispatcher.DispatchOptions;
+      try {
+        const { origin, path } = this.originAndPath(this.target(url));
+        call = {
           origin,
           path,
           method: 'POST',
           headers: { 'content-type': 'application/json', ...headers },
           body,
+        };
+      } catch (error) {
+        // An endpoint that is not a URL: as `request` would, a failure of this upstream.
+        settle(classifyTransportError(error, signal));
+        return;
+      }
+      this.agent.dispatch(call, {
+        onRequestStart(requestController) {
+          controller = requestController;
+          if (signal.aborted) requestController.abort(signal.reason);
         },
-        {
-          onRequestStart(requestController) {
-            controller = requestController;
-            if (signal.aborted) requestController.abort(signal.reason);
-          },
-          onResponseStart(_controller, status) {
-            statusCode = status;
-          },
-          onResponseData(_controller, chunk) {
-            chunks.push(chunk);
-          },
-          onResponseEnd() {
-            settle({
-              statusCode,
-              body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-            });
-          },
-          onResponseError(_controller, error) {
-            settle(classifyTransportError(error, signal));
-          },
+        onResponseStart(_controller, status) {
+          statusCode = status;
         },
-      );
+        onResponseData(_controller, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          settle({
+            statusCode,
+            body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+          });
+        },
+        onResponseError(_controller, error) {
+          settle(classifyTransportError(error, signal));
+        },
+      });
     });
   }
 

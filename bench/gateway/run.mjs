@@ -461,8 +461,9 @@ async function metric(url, name) {
 
 /**
  * Waits until `read()` reaches `expected` or stops growing for `stallMs`, and returns the last
- * value. The stall allowed is longer than the gateway's longest delivery backoff (30 s), so
- * that a sender waiting out a failed publish or POST is not taken for one that is done.
+ * value. 35 s outlasts a failed attempt (a publish's 5 s or a POST's 10 s timeout) and the
+ * backoffs of the first few failures after it; a sender still failing then is reported as
+ * missing events.
  */
 async function waitFor(read, expected, { stallMs = 35_000 } = {}) {
   let last = await read();

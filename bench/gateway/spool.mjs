@@ -1,7 +1,8 @@
 // Spool micro-benchmark: what the crash-safe event write costs a request. The gateway appends
 // the events of the requests that end in one turn to the spool's open segment with one
 // writeSync before their responses end (DiskSpool.write); this times that call for one
-// request's two events (a turn of one request, the most a request pays), with segments sealed every 1,000 events in the
+// request's two events (a turn that ended one request; in a busy turn the write is larger and
+// shared, and every response of the turn waits for it), with segments sealed every 1,000 events in the
 // background while writes go on, as the gateway does, against the memory buffer it replaced (an array push), and the whole of
 // publish's work on the request path (serializing the events, then the write). The events are
 // a request's real ones, taken from the run; loads the TypeScript sources through Backstage's

@@ -204,6 +204,7 @@ export function testConfig(
       transport: 'off',
       spoolDir: mkdtempSync(join(tmpdir(), 'cellport-spool-')),
       flushIntervalMs: 20,
+      segmentEvents: 1000,
     },
     cache: { enabled: false, ttlSeconds: 60, maxBytes: 1024 * 1024 },
     drainTimeoutMs: 5_000,

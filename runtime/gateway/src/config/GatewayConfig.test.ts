@@ -95,4 +95,17 @@ describe('readGatewayConfig', () => {
       readGatewayConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }),
     ).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/);
   });
+
+  it('takes a segment size the portal can ingest, and names the variable otherwise', () => {
+    expect(
+      readGatewayConfig({ GATEWAY_EVENTS_SEGMENT_EVENTS: '250' }).events
+        .segmentEvents,
+    ).toBe(250);
+    expect(readGatewayConfig({}).events.segmentEvents).toBe(1000);
+    for (const bad of ['0', '2001', 'many']) {
+      expect(() =>
+        readGatewayConfig({ GATEWAY_EVENTS_SEGMENT_EVENTS: bad }),
+      ).toThrow(/GATEWAY_EVENTS_SEGMENT_EVENTS/);
+    }
+  });
 });

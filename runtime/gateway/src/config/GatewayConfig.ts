@@ -36,6 +36,8 @@ export interface GatewayConfig {
     spoolMaxBytes?: number;
     natsUrl?: string;
     flushIntervalMs: number;
+    /** Events per spool segment, and so per batch sent (a turn's write may add as many). */
+    segmentEvents: number;
   };
   /** `maxBytes` caps the answer bytes held, whatever their number. */
   cache: { enabled: boolean; ttlSeconds: number; maxBytes: number };
@@ -90,6 +92,20 @@ function oneOf<T extends string>(
     );
   }
   return raw as T;
+}
+
+/**
+ * A segment holds up to twice this (a turn's requests are written together), and the portal
+ * takes at most 5,000 events a batch.
+ */
+function segmentEvents(env: NodeJS.ProcessEnv): number {
+  const events = intFromEnv(env, 'GATEWAY_EVENTS_SEGMENT_EVENTS', 1000);
+  if (events < 1 || events > 2000) {
+    throw new Error(
+      `environment variable GATEWAY_EVENTS_SEGMENT_EVENTS must be from 1 to 2000, got "${events}"`,
+    );
+  }
+  return events;
 }
 
 /** Node refuses a headers timeout above the request timeout, and 0 would turn either off. */
@@ -197,6 +213,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
         : undefined,
       natsUrl,
       flushIntervalMs: intFromEnv(env, 'GATEWAY_EVENTS_FLUSH_MS', 100),
+      segmentEvents: segmentEvents(env),
     },
     cache: {
       enabled: oneOf(env, 'GATEWAY_CACHE', ['on', 'off'], 'off') === 'on',

@@ -53,6 +53,7 @@ describe('event delivery', () => {
         portalToken: 'portal-token',
         spoolDir,
         flushIntervalMs: 10,
+        segmentEvents: 1000,
       },
     };
     const start = async () => {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { UpstreamHttp } from './UpstreamHttp';
 import type { SimulatorServer } from '@cellport/simulator';
@@ -70,4 +72,62 @@ describe('UpstreamHttp.postBuffered', () => {
       await http.close();
     }
   });
+
+  /** An upstream that sends its headers and part of a body, then cuts or stalls. */
+  async function brokenUpstream(status: number, then: 'cut off' | 'stalled') {
+    const server = createServer((_req, res) => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': '1000',
+      });
+      res.write('{"error":{"message":"bad req');
+      if (then === 'cut off') setTimeout(() => res.destroy(), 20);
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      close: () => {
+        server.closeAllConnections();
+        return new Promise(resolve => server.close(resolve));
+      },
+    };
+  }
+
+  it.each([
+    [
+      400,
+      'cut off',
+      { errorClass: 'invalid-request', status: 400, retriable: false },
+    ],
+    [
+      429,
+      'cut off',
+      { errorClass: 'rate-limited', status: 429, retriable: true },
+    ],
+    [200, 'cut off', { errorClass: 'upstream-unavailable', retriable: true }],
+    [200, 'stalled', { errorClass: 'upstream-timeout', retriable: true }],
+  ] as const)(
+    'classifies a %p answer whose body is %s',
+    async (status, then, failure) => {
+      const upstream = await brokenUpstream(status, then);
+      const http = new UpstreamHttp({
+        headersTimeoutMs: 1000,
+        bodyTimeoutMs: 200,
+      });
+      try {
+        await expect(
+          http.postBuffered(
+            upstream.url,
+            {},
+            '{}',
+            new AbortController().signal,
+          ),
+        ).resolves.toMatchObject(failure);
+      } finally {
+        await http.close();
+        await upstream.close();
+      }
+    },
+  );
 });

@@ -113,7 +113,15 @@ export class UpstreamHttp {
           });
         },
         onResponseError(_controller, error) {
-          settle(classifyTransportError(error, signal));
+          // A refusal whose body broke off is still classified by its status, as before.
+          settle(
+            statusCode >= 300 && !signal.aborted
+              ? failureFromAnswer(
+                  statusCode,
+                  Buffer.concat(chunks).toString('utf8'),
+                )
+              : classifyTransportError(error, signal),
+          );
         },
       });
     });

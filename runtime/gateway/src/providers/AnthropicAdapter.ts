@@ -12,12 +12,7 @@ import {
   streamContentTypeProblem,
   unusableAnswer,
 } from './upstreamAnswer';
-import {
-  failureFromAnswer,
-  failureFromResponse,
-  isFailure,
-  UpstreamHttp,
-} from './UpstreamHttp';
+import { failureFromResponse, isFailure, UpstreamHttp } from './UpstreamHttp';
 
 /**
  * Anthropic's Messages API behind the gateway's OpenAI-compatible surface: requests are
@@ -60,15 +55,8 @@ export class AnthropicAdapter implements ProviderAdapter {
       if (isFailure(answer)) {
         return { kind: 'failure', failure: answer };
       }
-      const text = answer.body.toString('utf8');
-      if (answer.statusCode >= 300) {
-        return {
-          kind: 'failure',
-          failure: failureFromAnswer(answer.statusCode, text),
-        };
-      }
       return this.translateJson(
-        text,
+        answer.body.toString('utf8'),
         answer.statusCode,
         Math.floor(Date.now() / 1000),
       );

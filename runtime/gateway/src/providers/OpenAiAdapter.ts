@@ -15,7 +15,6 @@ import {
   unusableAnswer,
 } from './upstreamAnswer';
 import {
-  failureFromAnswer,
   failureFromResponse,
   isFailure,
   UpstreamHttp,
@@ -106,12 +105,6 @@ export class OpenAiAdapter implements ProviderAdapter {
       return { kind: 'failure', failure: response };
     }
     const bodyText = response.body.toString('utf8');
-    if (response.statusCode >= 300) {
-      return {
-        kind: 'failure',
-        failure: failureFromAnswer(response.statusCode, bodyText),
-      };
-    }
     // Relaying an answer that is not JSON would hand the caller a 200 it cannot read.
     const parsed = parseJsonAnswer(bodyText);
     if ('problem' in parsed) {

@@ -74,8 +74,16 @@ describe('UpstreamHttp.postBuffered', () => {
   });
 
   /** An upstream that sends its headers and part of a body, then cuts or stalls. */
-  async function brokenUpstream(status: number, then: 'cut off' | 'stalled') {
+  async function brokenUpstream(
+    status: number,
+    then: 'cut off' | 'stalled' | 'whole',
+  ) {
     const server = createServer((_req, res) => {
+      if (then === 'whole') {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end('{"error":{"message":"bad request: max_tokens"}}');
+        return;
+      }
       res.writeHead(status, {
         'content-type': 'application/json',
         'content-length': '1000',
@@ -95,6 +103,16 @@ describe('UpstreamHttp.postBuffered', () => {
   }
 
   it.each([
+    [
+      400,
+      'whole',
+      {
+        errorClass: 'invalid-request',
+        status: 400,
+        retriable: false,
+        message: 'upstream rejected the request: bad request: max_tokens',
+      },
+    ],
     [
       400,
       'cut off',

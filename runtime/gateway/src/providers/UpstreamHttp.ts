@@ -3,7 +3,7 @@ import type { UpstreamFailure } from './types';
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
-/** A whole answer, read into memory: what a call that is not streamed needs. */
+/** A whole 2xx answer, read into memory: what a call that is not streamed needs. */
 export interface BufferedAnswer {
   statusCode: number;
   body: Buffer;
@@ -60,9 +60,10 @@ export class UpstreamHttp {
   }
 
   /**
-   * POSTs JSON and reads the whole answer, whatever its status; resolves with a classified
-   * failure when none came. Through undici's dispatcher directly: `request`'s body stream,
-   * its consumers and its signal plumbing cost a quarter of the CPU of such a call.
+   * POSTs JSON and reads the whole answer; resolves with a 2xx answer, or a classified failure
+   * when none came or the upstream refused (by its status, even when the refusal's body broke
+   * off). Through undici's dispatcher directly: `request`'s body stream, its consumers and its
+   * signal plumbing cost a quarter of the CPU of such a call.
    */
   postBuffered(
     url: string,
@@ -107,10 +108,13 @@ export class UpstreamHttp {
           chunks.push(chunk);
         },
         onResponseEnd() {
-          settle({
-            statusCode,
-            body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-          });
+          const answer =
+            chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+          settle(
+            statusCode >= 300
+              ? failureFromAnswer(statusCode, answer.toString('utf8'))
+              : { statusCode, body: answer },
+          );
         },
         onResponseError(_controller, error) {
           // A refusal whose body broke off is still classified by its status, as before.

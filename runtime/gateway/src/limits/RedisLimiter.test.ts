@@ -70,3 +70,72 @@ describe('RedisLimiter between replicas', () => {
     a = new RedisLimiter(TEST_REDIS_URL);
   });
 });
+
+describe('RedisLimiter under a burst', () => {
+  const run = Math.random().toString(36).slice(2, 10);
+  const tenants = ['red', 'green', 'blue'].map(name => `burst-${name}-${run}`);
+  const now = Date.parse('2026-11-23T10:00:00Z');
+  const request = (tenant: string): LimitRequest => ({
+    tenant,
+    limits: { requestsPerMinute: 4, tokensPerMinute: 1_000_000 },
+    tenantBudgetUsd: 1,
+    tokens: 10,
+    costUsd: 0.001,
+    nowMs: now,
+  });
+
+  afterAll(async () => {
+    const redis = await connectTestRedis();
+    for (const tenant of tenants) {
+      const keys = await redis.keys(`cellport:{${tenant}}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    redis.disconnect();
+  });
+
+  it("admits exactly each tenant's limit across two replicas, sending one script per tenant and replica", async () => {
+    const monitorClient = await connectTestRedis();
+    const monitor = await monitorClient.monitor();
+    const scripts: string[][] = [];
+    let markerSeen = false;
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0] === 'get' && args[1] === `marker-${run}`) markerSeen = true;
+      else if (
+        /^eval/i.test(args[0]) &&
+        args.some(arg => tenants.some(tenant => arg.includes(tenant)))
+      )
+        scripts.push(args);
+    });
+    const replicas = [
+      new RedisLimiter(TEST_REDIS_URL),
+      new RedisLimiter(TEST_REDIS_URL),
+    ];
+    try {
+      // Ten requests per tenant on each replica, interleaved, all in one turn of the loop.
+      const verdicts = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          replicas.flatMap(replica =>
+            tenants.map(async tenant => ({
+              tenant,
+              ok: (await replica.reserve(request(tenant))).ok,
+            })),
+          ),
+        ).flat(),
+      );
+      for (const tenant of tenants) {
+        expect(
+          verdicts.filter(verdict => verdict.tenant === tenant && verdict.ok),
+        ).toHaveLength(4);
+      }
+      // Every claim has been answered, so the marker reaches the monitor after all of them.
+      const marker = await connectTestRedis();
+      await marker.get(`marker-${run}`);
+      marker.disconnect();
+      await eventually(async () => markerSeen);
+      expect(scripts).toHaveLength(tenants.length * replicas.length);
+    } finally {
+      await Promise.all(replicas.map(replica => replica.close()));
+      monitorClient.disconnect();
+    }
+  });
+});

@@ -2,39 +2,63 @@ import Redis from 'ioredis';
 import { once } from 'node:events';
 import { limitKeys, monthOf, NANO } from './Limiter';
 import { RefundQueue } from './RefundQueue';
+import { ClaimBatches, SendClaims, TenantClaims } from './ClaimBatches';
 import { ClaimOutcome, CounterClaim, WindowedLimiter } from './WindowedLimiter';
 
 /**
- * The tenant's held-back refunds, then `claimFits` and check-and-add, in one script, so
- * replicas sharing the Redis cannot both pass a check that only one of them fits. ARGV[1] is
- * the number n of claimed counters: KEYS[1..n] are those, KEYS[n+1..] the refunded ones.
- * ARGV holds four values per claimed counter (amount, limit, TTL in ms, and 1 when the first
- * claim of a window always fits), then one delta per refunded counter, applied first and only
- * to counters that still exist. Returns the failed counter's 1-based index (0 when every
- * amount was added) followed by each checked counter's value before the request.
+ * A tenant's held-back refunds, then each of its requests of one tick in arrival order:
+ * `claimFits` and check-and-add, in one script, so replicas sharing the Redis cannot both pass
+ * a check that only one of them fits. ARGV[1] is the number m of requests and ARGV[2..m+1]
+ * the number of counters each claims; KEYS hold those counters request after request, then
+ * the refunded ones. After the counts, ARGV holds four values per claimed counter (amount,
+ * limit, TTL in ms, and 1 when the first claim of a window always fits), then one delta per
+ * refunded counter, applied first and only to counters that still exist. Replies, per
+ * request: the failed counter's 1-based index (0 when every amount was added), how many
+ * counters were checked, and each checked counter's value before the request.
  */
 const CLAIM_SCRIPT = `
-local n = tonumber(ARGV[1])
-for i = n + 1, #KEYS do
+local m = tonumber(ARGV[1])
+local claimed = 0
+for r = 1, m do
+  claimed = claimed + tonumber(ARGV[1 + r])
+end
+local deltas = 1 + m + 4 * claimed
+for i = claimed + 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then
-    redis.call('INCRBY', KEYS[i], ARGV[1 + 4 * n + i - n])
+    redis.call('INCRBY', KEYS[i], ARGV[deltas + i - claimed])
   end
 end
-local reply = {0}
-for i = 1, n do
-  local at = 1 + (i - 1) * 4
-  local current = tonumber(redis.call('GET', KEYS[i]) or '0')
-  reply[i + 1] = current
-  if current + tonumber(ARGV[at + 1]) > tonumber(ARGV[at + 2])
-    and not (ARGV[at + 4] == '1' and current <= 0) then
-    reply[1] = i
-    return reply
+local reply = {}
+local key = 0
+local arg = 1 + m
+for r = 1, m do
+  local n = tonumber(ARGV[1 + r])
+  local failed = 0
+  local before = {}
+  for i = 1, n do
+    local at = arg + (i - 1) * 4
+    local current = tonumber(redis.call('GET', KEYS[key + i]) or '0')
+    before[i] = current
+    if current + tonumber(ARGV[at + 1]) > tonumber(ARGV[at + 2])
+      and not (ARGV[at + 4] == '1' and current <= 0) then
+      failed = i
+      break
+    end
   end
-end
-for i = 1, n do
-  local at = 1 + (i - 1) * 4
-  redis.call('INCRBY', KEYS[i], ARGV[at + 1])
-  redis.call('PEXPIRE', KEYS[i], ARGV[at + 3])
+  if failed == 0 then
+    for i = 1, n do
+      local at = arg + (i - 1) * 4
+      redis.call('INCRBY', KEYS[key + i], ARGV[at + 1])
+      redis.call('PEXPIRE', KEYS[key + i], ARGV[at + 3])
+    end
+  end
+  reply[#reply + 1] = failed
+  reply[#reply + 1] = #before
+  for i = 1, #before do
+    reply[#reply + 1] = before[i]
+  end
+  key = key + n
+  arg = arg + 4 * n
 end
 return reply
 `;
@@ -53,6 +77,21 @@ type ScriptedRedis = Redis & {
   cellportClaim(...args: Array<string | number>): Promise<number[]>;
   cellportCorrect(...args: Array<string | number>): Promise<number>;
 };
+
+/** CLAIM_SCRIPT's reply, request by request. */
+function readOutcomes(reply: number[]): ClaimOutcome[] {
+  const outcomes: ClaimOutcome[] = [];
+  let at = 0;
+  while (at < reply.length) {
+    const checked = reply[at + 1];
+    outcomes.push({
+      failed: reply[at] - 1,
+      before: reply.slice(at + 2, at + 2 + checked),
+    });
+    at += 2 + checked;
+  }
+  return outcomes;
+}
 
 /**
  * How long one Redis command may take before its request is refused with 503: a Redis that
@@ -114,9 +153,11 @@ export class RedisLimiter extends WindowedLimiter {
             commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
             connectTimeout: 2 * REDIS_COMMAND_TIMEOUT_MS,
             retryStrategy: reconnectDelayMs,
-            // Claims and settlements of concurrent requests share one socket write per tick:
-            // a write per command was most of Redis mode's CPU (bench/gateway).
+            // Commands of concurrent requests share one socket write per tick: a write per
+            // command was most of Redis mode's CPU (bench/gateway). Claims are gathered per
+            // tick by `ClaimBatches` instead, which saves auto-pipelining's objects too.
             enableAutoPipelining: true,
+            autoPipeliningIgnoredCommands: ['cellportClaim'],
           })
         : redisOrUrl;
     redis.on('ready', () => {
@@ -146,29 +187,61 @@ export class RedisLimiter extends WindowedLimiter {
     }).catch(() => undefined);
   }
 
-  protected async claim(
+  protected claim(
     claims: CounterClaim[],
     _nowMs: number,
     tenant: string,
   ): Promise<ClaimOutcome> {
-    const refunds = this.refunds.take(tenant);
-    const args: Array<string | number> = [claims.length + refunds.keys.length];
-    for (const claim of claims) {
-      args.push(claim.key);
-    }
-    args.push(...refunds.keys, claims.length);
-    for (const claim of claims) {
-      args.push(
-        claim.amount,
-        claim.limit,
-        claim.ttlMs,
-        claim.firstFits ? 1 : 0,
-      );
-    }
-    args.push(...refunds.deltas);
+    return this.batches.claim(tenant, claims);
+  }
+
+  /** One script per tenant; several tenants' scripts go in one pipeline (one socket write). */
+  private readonly sendClaims: SendClaims = async groups => {
     await this.firstConnection();
-    const [failed, ...before] = await this.redis.cellportClaim(...args);
-    return { failed: failed - 1, before };
+    const commands = groups.map(group => this.claimArguments(group));
+    if (commands.length === 1) {
+      return [readOutcomes(await this.redis.cellportClaim(...commands[0]))];
+    }
+    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
+      cellportClaim(...args: Array<string | number>): unknown;
+    };
+    for (const args of commands) pipeline.cellportClaim(...args);
+    const results = (await pipeline.exec()) ?? [];
+    return groups.map((_, g) => {
+      const [error, reply] = results[g] ?? [new Error('no reply')];
+      return error ?? readOutcomes(reply as number[]);
+    });
+  };
+
+  private readonly batches = new ClaimBatches(this.sendClaims);
+
+  /** CLAIM_SCRIPT's keys and arguments for one tenant's requests and its held refunds. */
+  private claimArguments({ tenant, requests }: TenantClaims) {
+    const refunds = this.refunds.take(tenant);
+    const keys: string[] = [];
+    const counts: number[] = [];
+    const values: number[] = [];
+    for (const claims of requests) {
+      counts.push(claims.length);
+      for (const claim of claims) {
+        keys.push(claim.key);
+        values.push(
+          claim.amount,
+          claim.limit,
+          claim.ttlMs,
+          claim.firstFits ? 1 : 0,
+        );
+      }
+    }
+    keys.push(...refunds.keys);
+    return [
+      keys.length,
+      ...keys,
+      requests.length,
+      ...counts,
+      ...values,
+      ...refunds.deltas,
+    ];
   }
 
   /**

@@ -1,0 +1,99 @@
+import {
+  ClaimBatches,
+  MAX_REQUESTS_PER_GROUP,
+  TenantClaims,
+} from './ClaimBatches';
+import type { ClaimOutcome, CounterClaim } from './WindowedLimiter';
+
+const counter = (key: string): CounterClaim => ({
+  key,
+  amount: 1,
+  limit: 10,
+  ttlMs: 1000,
+  firstFits: false,
+});
+
+/** An outcome that names the request it answers, so a mix-up shows. */
+const answer = (claims: CounterClaim[]): ClaimOutcome => ({
+  failed: -1,
+  before: [Number(claims[0].key.split(':')[1])],
+});
+
+describe('ClaimBatches', () => {
+  it("sends a turn's claims once, one group per tenant in arrival order, and answers each its own outcome", async () => {
+    const sent: TenantClaims[][] = [];
+    const batches = new ClaimBatches(async groups => {
+      sent.push(groups);
+      return groups.map(group => group.requests.map(answer));
+    });
+    const outcomes = await Promise.all([
+      batches.claim('a', [counter('a:1')]),
+      batches.claim('b', [counter('b:2')]),
+      batches.claim('a', [counter('a:3')]),
+    ]);
+    expect(outcomes.map(outcome => outcome.before[0])).toEqual([1, 2, 3]);
+    expect(sent).toHaveLength(1);
+    expect(
+      sent[0].map(group => [
+        group.tenant,
+        group.requests.map(claims => claims[0].key),
+      ]),
+    ).toEqual([
+      ['a', ['a:1', 'a:3']],
+      ['b', ['b:2']],
+    ]);
+
+    // The next turn is a send of its own.
+    await batches.claim('a', [counter('a:4')]);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('splits a large burst of one tenant into groups of at most MAX_REQUESTS_PER_GROUP', async () => {
+    const sizes: number[] = [];
+    const batches = new ClaimBatches(async groups => {
+      sizes.push(...groups.map(group => group.requests.length));
+      return groups.map(group => group.requests.map(answer));
+    });
+    const count = 2 * MAX_REQUESTS_PER_GROUP + 5;
+    const outcomes = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        batches.claim('a', [counter(`a:${i}`)]),
+      ),
+    );
+    expect(sizes).toEqual([MAX_REQUESTS_PER_GROUP, MAX_REQUESTS_PER_GROUP, 5]);
+    expect(outcomes.map(outcome => outcome.before[0])).toEqual(
+      Array.from({ length: count }, (_, i) => i),
+    );
+  });
+
+  it("fails only a failed group's requests; a failed send, or a missing answer, fails its requests", async () => {
+    const failing = new ClaimBatches(async groups =>
+      groups.map(group =>
+        group.tenant === 'b'
+          ? new Error('script failed')
+          : group.requests.map(answer),
+      ),
+    );
+    const [a, b] = await Promise.allSettled([
+      failing.claim('a', [counter('a:1')]),
+      failing.claim('b', [counter('b:2')]),
+    ]);
+    expect(a).toEqual({ status: 'fulfilled', value: answer([counter('a:1')]) });
+    expect(b).toMatchObject({
+      status: 'rejected',
+      reason: { message: 'script failed' },
+    });
+
+    const down = new ClaimBatches(async () => {
+      throw new Error('connection closed');
+    });
+    await expect(down.claim('a', [counter('a:1')])).rejects.toThrow(
+      'connection closed',
+    );
+
+    const short = new ClaimBatches(async () => [[]]);
+    await expect(short.claim('a', [counter('a:1')])).rejects.toThrow(
+      'no answer for this claim',
+    );
+  });
+});

@@ -47,6 +47,15 @@ function* chatChunks(sse: string): Generator<Json> {
     } catch {
       throw new UpstreamAnswerError('upstream sent an event that is not JSON');
     }
+    // OpenAI and vLLM report a failure after the stream began as an `error` event: the
+    // caller's API must end with its error event, not a completed answer cut short.
+    if (chunk?.error && !Array.isArray(chunk.choices)) {
+      throw new UpstreamAnswerError(
+        `upstream reported an error mid-stream: ${String(
+          chunk.error.type ?? chunk.error.code ?? 'unknown',
+        ).slice(0, 80)}`,
+      );
+    }
     yield chunk;
   }
 }

@@ -1,0 +1,64 @@
+import type { UpstreamResult } from '../providers/types';
+import { UpstreamAnswerError } from '../providers/upstreamAnswer';
+import { MessagesStreamTranslator } from './messages/MessagesStreamTranslator';
+import { ResponsesStreamTranslator } from './responses/ResponsesStreamTranslator';
+import { ResponseIds } from './responses/responseObject';
+import { ChatStreamTranslator, translateAnswer } from './translatedAnswer';
+
+/** What an OpenAI-protocol upstream (OpenAI, vLLM) sends when it fails after the stream began. */
+const failingStream = [
+  'data: {"id":"c","model":"m","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n',
+  'data: {"error":{"message":"The server had an error while processing your request","type":"server_error"}}\n\n',
+  'data: [DONE]\n\n',
+];
+
+const echo = {
+  instructions: null,
+  max_output_tokens: null,
+  temperature: null,
+  top_p: null,
+  tools: [],
+  tool_choice: 'auto',
+  parallel_tool_calls: true,
+  metadata: {},
+  text: { format: { type: 'text' } },
+  user: null,
+};
+
+async function drain(stream: () => ChatStreamTranslator): Promise<string> {
+  const upstream = {
+    kind: 'stream',
+    chunks: (async function* chunks() {
+      yield* failingStream;
+    })(),
+    usage: () => undefined,
+    generatedText: () => 'Hel',
+  } as unknown as UpstreamResult;
+  const translated = translateAnswer(
+    upstream,
+    { json: () => ({}), stream },
+    () => ({ inputTokens: 5, outputTokens: 1 }),
+  );
+  if (translated.kind !== 'stream') throw new Error('expected a stream');
+  let text = '';
+  for await (const sse of translated.chunks) text += sse;
+  return text;
+}
+
+describe('translateAnswer', () => {
+  it.each([
+    [
+      'Responses',
+      () => new ResponsesStreamTranslator(new ResponseIds('a'), echo, 0),
+    ],
+    ['Messages', () => new MessagesStreamTranslator('msg_a')],
+  ])(
+    'fails a %s stream whose upstream sends an error event, instead of completing it',
+    async (_api, translator) => {
+      await expect(drain(translator)).rejects.toThrow(UpstreamAnswerError);
+      await expect(drain(translator)).rejects.toThrow(
+        'upstream reported an error mid-stream: server_error',
+      );
+    },
+  );
+});

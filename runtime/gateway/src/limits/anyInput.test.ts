@@ -238,6 +238,40 @@ describe.each(STORES)('budgets hold for any input ($name)', store => {
     }
   });
 
+  it('lets the upstream generate no more than the reservation counted, whatever max_tokens asks for or leaves out', async () => {
+    const tenant = newTenant();
+    const state = stateFor(simulator.url, tenant, {});
+    const bound = 8;
+    state.modelProfiles = state.modelProfiles.map(profile =>
+      profile.upstreamModel === UPSTREAM_MODEL
+        ? { ...profile, maxOutputTokens: bound }
+        : profile,
+    );
+    const cluster = await startCluster(state);
+    try {
+      const asks: object[] = [
+        { max_tokens: 5000 },
+        { max_tokens: undefined },
+        { max_tokens: undefined, max_completion_tokens: 5000 },
+      ];
+      for (const [i, extra] of asks.entries()) {
+        const answer = await ask(
+          cluster.client(i),
+          'Write a long essay about budgets.',
+          extra,
+        );
+        expect(answer.usage?.completion_tokens).toBeLessThanOrEqual(bound);
+      }
+      const usage = cluster.usage();
+      expect(usage).toHaveLength(asks.length);
+      for (const event of usage) {
+        expect(event.outputTokens).toBeLessThanOrEqual(bound);
+      }
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('holds tokens per minute at most one request over, under concurrent mixed-script prompts', async () => {
     const tenant = newTenant();
     const limit = 5 * ONE_REQUEST_TOKENS;

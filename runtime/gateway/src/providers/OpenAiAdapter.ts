@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import { maxOutputTokens } from '../usage/cost';
 import { openAiUsageOf } from './extractUsage';
 import { OpenAiStreamRelay } from './OpenAiStreamRelay';
 import type {
@@ -39,6 +40,15 @@ export class OpenAiAdapter implements ProviderAdapter {
       ...call.body,
       model: call.profile.upstreamModel,
     };
+    // The reservation counted at most this many output tokens per choice; the upstream must
+    // not be left to its own default (vLLM's is the whole context) or a caller's larger ask.
+    const outputBound = maxOutputTokens(call.profile, call.summary.maxTokens);
+    if (body.max_completion_tokens !== undefined) {
+      body.max_completion_tokens = outputBound;
+      delete body.max_tokens;
+    } else {
+      body.max_tokens = outputBound;
+    }
     if (call.summary.stream) {
       body.stream_options = {
         ...(call.body.stream_options as object | undefined),

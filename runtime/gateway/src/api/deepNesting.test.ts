@@ -152,6 +152,39 @@ describe('deeply nested JSON gets a 400 naming the field, never a stack overflow
     expect(await nextStatus()).toBe(200);
   });
 
+  it('serves tool-call arguments whose JSON text nests deeper than the limit, to an Anthropic upstream too (chat and the Responses API)', async () => {
+    const deepArguments = JSON.stringify(
+      `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+    );
+    const toolCall = `{"role":"assistant","tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":${deepArguments}}}]}`;
+    const toolResult = '{"role":"tool","tool_call_id":"call_1","content":"ok"}';
+    const send = (path: string, body: string) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.brightpath}`,
+          'content-type': 'application/json',
+        },
+        body,
+      });
+    const chatAnswer = await send(
+      '/v1/chat/completions',
+      `{"model":"claude-haiku","max_tokens":8,"messages":[{"role":"user","content":"hi"},${toolCall},${toolResult}]}`,
+    );
+    expect([chatAnswer.status, await chatAnswer.text()]).toEqual([
+      200,
+      expect.stringContaining('chat.completion'),
+    ]);
+    const responsesAnswer = await send(
+      '/v1/responses',
+      `{"model":"claude-haiku","max_output_tokens":8,"input":[{"role":"user","content":"hi"},{"type":"function_call","call_id":"call_1","name":"f","arguments":${deepArguments}},{"type":"function_call_output","call_id":"call_1","output":"ok"}]}`,
+    );
+    expect([responsesAnswer.status, await responsesAnswer.text()]).toEqual([
+      200,
+      expect.stringContaining('"status":"completed"'),
+    ]);
+  });
+
   it('takes nesting up to the limit: a 60-level tool schema is served', async () => {
     const schema = `${'{"type":"object","properties":{"a":'.repeat(
       28,

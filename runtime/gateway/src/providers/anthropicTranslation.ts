@@ -2,6 +2,7 @@
  * Translation between OpenAI's chat format (what the gateway's callers speak) and Anthropic's
  * Messages API, both ways: requests, JSON answers and streamed events.
  */
+import { findTooDeepNesting } from '../http/jsonNesting';
 type Json = Record<string, any>;
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -41,9 +42,14 @@ function userBlocks(content: unknown): Json[] {
   });
 }
 
-/** OpenAI tool-call arguments (JSON text) as an Anthropic `tool_use` input. */
+/**
+ * OpenAI tool-call arguments (JSON text) as an Anthropic `tool_use` input. Text that is not
+ * JSON, or nests deeper than a request body may, goes as text: a caller's string must not
+ * become a value too deep for the JSON.stringify that sends it.
+ */
 export function parseArguments(raw: unknown): unknown {
   if (typeof raw !== 'string' || raw === '') return {};
+  if (findTooDeepNesting(Buffer.from(raw))) return { arguments: raw };
   try {
     return JSON.parse(raw);
   } catch {

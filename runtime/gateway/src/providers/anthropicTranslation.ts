@@ -3,6 +3,7 @@
  * Messages API, both ways: requests, JSON answers and streamed events.
  */
 import { findTooDeepNesting } from '../http/jsonNesting';
+
 type Json = Record<string, any>;
 
 export const ANTHROPIC_VERSION = '2023-06-01';

@@ -42,8 +42,15 @@ export class OpenAiAdapter implements ProviderAdapter {
     };
     // The reservation counted at most this many output tokens per choice; the upstream must
     // not be left to its own default (vLLM's is the whole context) or a caller's larger ask.
+    // The caller's field is kept; without one, OpenAI's own APIs get max_completion_tokens
+    // (their reasoning models refuse max_tokens) and other servers the older max_tokens.
     const outputBound = maxOutputTokens(call.profile, call.summary.maxTokens);
-    if (body.max_completion_tokens !== undefined) {
+    const completionField =
+      body.max_completion_tokens !== undefined ||
+      (body.max_tokens === undefined &&
+        (call.profile.provider === 'openai' ||
+          call.profile.provider === 'azure-openai'));
+    if (completionField) {
       body.max_completion_tokens = outputBound;
       delete body.max_tokens;
     } else {

@@ -76,6 +76,7 @@ export class MessagesEndpoint implements EndpointAdapter<MessagesRequest> {
         stream: () => new MessagesStreamTranslator(id),
       },
       (reported, generated) => this.countUsage(request, reported, generated),
+      life.abort.signal,
     );
   }
 

@@ -83,6 +83,7 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
           new ResponsesStreamTranslator(ids, request.echo, createdAt),
       },
       (reported, generated) => this.countUsage(request, reported, generated),
+      life.abort.signal,
     );
   }
 

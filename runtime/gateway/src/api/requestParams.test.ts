@@ -185,9 +185,45 @@ const CHAT_CASES: ParamCase[] = [
     invalid: { reasoning_effort: 1 },
   },
   {
+    param: 'reasoning_effort',
+    valid: { reasoning_effort: 'minimal' },
+    invalid: { reasoning_effort: 'extreme' },
+  },
+  {
+    param: 'verbosity',
+    valid: { verbosity: 'low' },
+    invalid: { verbosity: 'loud' },
+  },
+  {
     param: 'modalities',
     valid: { modalities: ['text'] },
     invalid: { modalities: ['smell'] },
+  },
+  // Options billed beyond the profile's token prices would escape the budget's reservation.
+  {
+    param: 'service_tier',
+    valid: { service_tier: 'flex' },
+    invalid: { service_tier: 'priority' },
+  },
+  {
+    param: 'service_tier',
+    valid: { service_tier: 'default' },
+    invalid: { service_tier: 'turbo' },
+  },
+  {
+    param: 'modalities',
+    valid: { modalities: ['text'] },
+    invalid: { modalities: ['text', 'audio'] },
+  },
+  {
+    param: 'audio',
+    valid: { audio: null },
+    invalid: { audio: { voice: 'alloy', format: 'wav' } },
+  },
+  {
+    param: 'web_search_options',
+    valid: { web_search_options: null },
+    invalid: { web_search_options: {} },
   },
   {
     param: 'response_format',

@@ -25,23 +25,31 @@ const echo = {
   user: null,
 };
 
-async function drain(stream: () => ChatStreamTranslator): Promise<string> {
+function translated(
+  stream: () => ChatStreamTranslator,
+  events: string[],
+): Promise<UpstreamResult> {
   const upstream = {
     kind: 'stream',
     chunks: (async function* chunks() {
-      yield* failingStream;
+      yield* events;
     })(),
     usage: () => undefined,
     generatedText: () => 'Hel',
   } as unknown as UpstreamResult;
-  const translated = translateAnswer(
+  return translateAnswer(
     upstream,
     { json: () => ({}), stream },
     () => ({ inputTokens: 5, outputTokens: 1 }),
+    new AbortController().signal,
   );
-  if (translated.kind !== 'stream') throw new Error('expected a stream');
+}
+
+async function drain(stream: () => ChatStreamTranslator): Promise<string> {
+  const answer = await translated(stream, failingStream);
+  if (answer.kind !== 'stream') throw new Error('expected a stream');
   let text = '';
-  for await (const sse of translated.chunks) text += sse;
+  for await (const sse of answer.chunks) text += sse;
   return text;
 }
 
@@ -59,6 +67,27 @@ describe('translateAnswer', () => {
       await expect(drain(translator)).rejects.toThrow(
         'upstream reported an error mid-stream: server_error',
       );
+    },
+  );
+
+  it.each([
+    [
+      'Responses',
+      () => new ResponsesStreamTranslator(new ResponseIds('a'), echo, 0),
+    ],
+    ['Messages', () => new MessagesStreamTranslator('msg_a')],
+  ])(
+    'fails a %s stream whose first upstream event is an error before the caller is answered',
+    async (_api, translator) => {
+      const answer = await translated(translator, failingStream.slice(1));
+      expect(answer).toMatchObject({
+        kind: 'failure',
+        failure: {
+          errorClass: 'upstream-error',
+          retriable: true,
+          message: 'upstream reported an error mid-stream: server_error',
+        },
+      });
     },
   );
 });

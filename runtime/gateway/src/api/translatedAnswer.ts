@@ -1,5 +1,6 @@
 import type { TokenUsage, UpstreamResult } from '../providers/types';
 import {
+  startStream,
   unusableAnswer,
   UpstreamAnswerError,
 } from '../providers/upstreamAnswer';
@@ -63,13 +64,15 @@ function* chatChunks(sse: string): Generator<Json> {
 /**
  * An upstream's chat answer (JSON or chunk stream) as the caller's API answers. Usage, the
  * generated text and failures pass through untouched, so the pipeline charges and settles
- * exactly as for chat.
+ * exactly as for chat. A stream whose first events cannot be translated (an error event, an
+ * event that is not JSON) fails before the caller is answered, so another upstream is tried.
  */
-export function translateAnswer(
+export async function translateAnswer(
   result: UpstreamResult,
   translation: ChatAnswerTranslation,
   count: UsageCount,
-): UpstreamResult {
+  signal: AbortSignal,
+): Promise<UpstreamResult> {
   if (result.kind === 'failure') return result;
   if (result.kind === 'json') {
     let body: Buffer;
@@ -105,5 +108,8 @@ export function translateAnswer(
     }
     yield translator.end(count(reported ?? inner.usage(), inner.generatedText));
   }
-  return { ...inner, chunks: events() };
+  return startStream(events(), signal, 200, {
+    usage: inner.usage,
+    generatedText: inner.generatedText,
+  });
 }

@@ -179,6 +179,26 @@ describe('the chat checks on the translating endpoints', () => {
     ],
     [{ ...responsesBody, store: true }, 'store'],
     [{ ...responsesBody, conversation: 'conv_1' }, 'conversation'],
+    [{ ...responsesBody, temprature: 0.5 }, 'temprature'],
+    [{ ...responsesBody, truncation: 'auto' }, 'truncation'],
+    [{ ...responsesBody, truncation: 'sometimes' }, 'truncation'],
+    [{ ...responsesBody, include: 'everything' }, 'include'],
+    [
+      { ...responsesBody, include: ['message.output_text.logprobs'] },
+      'include.0',
+    ],
+    [{ ...responsesBody, top_logprobs: 5 }, 'top_logprobs'],
+    [{ ...responsesBody, top_logprobs: 21 }, 'top_logprobs'],
+    [{ ...responsesBody, max_tool_calls: 0 }, 'max_tool_calls'],
+    [{ ...responsesBody, service_tier: 'priority' }, 'service_tier'],
+    [{ ...responsesBody, service_tier: 'turbo' }, 'service_tier'],
+    [{ ...responsesBody, text: { verbosity: 'loud' } }, 'text.verbosity'],
+    [
+      { ...responsesBody, reasoning: { effort: 'extreme' } },
+      'reasoning.effort',
+    ],
+    [{ ...responsesBody, stream_options: {} }, 'stream_options'],
+    [{ ...responsesBody, prompt_cache_key: 7 }, 'prompt_cache_key'],
   ])(
     '/v1/responses refuses %j naming %s, in OpenAI error shape',
     async (body, param) => {

@@ -62,6 +62,8 @@ describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
     ['text that is not SSE', 'hello world\n\n'],
     ['a data line that is not a JSON object', 'data: hello\n\n'],
     ['HTML after a good event', `${chunk('a')}<html>\n\n`],
+    ['an event that looks like JSON but is not', 'data: {oops}\n\n'],
+    ['two objects on one line', `${chunk('a')}data: {"a":1}{"b":2}\n\n`],
   ])('throws an UpstreamAnswerError on %s', (_what, text) => {
     const relay = new OpenAiStreamRelay(false);
     expect(() => relay.push(text)).toThrow(UpstreamAnswerError);
@@ -75,5 +77,9 @@ describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
     relay.push(chunk('a'));
     relay.push('garbage');
     expect(() => relay.end()).toThrow(/not SSE/);
+    const cut = new OpenAiStreamRelay(false);
+    cut.push(chunk('a'));
+    cut.push('data: {"choices":[{"delta":{}}');
+    expect(() => cut.end()).toThrow(/not JSON/);
   });
 });

@@ -1,5 +1,10 @@
 import { extractOpenAiUsage } from './extractUsage';
-import { appendSseText, pendingProblem, sseProblem } from './sseText';
+import {
+  appendSseText,
+  invalidJsonProblem,
+  pendingProblem,
+  sseProblem,
+} from './sseText';
 import type { TokenUsage } from './types';
 import { UpstreamAnswerError } from './upstreamAnswer';
 
@@ -10,7 +15,8 @@ const MAX_KEPT_CHARS = 1 << 20;
  * Relays an OpenAI SSE stream chunk by chunk, whole events at a time (LF or CRLF framed; the
  * caller gets LF). It picks the usage out of the final usage chunk (which the gateway always
  * asks for) and drops that chunk when the caller did not ask for it, so the caller sees
- * exactly what it requested. Text that is not SSE throws an UpstreamAnswerError.
+ * exactly what it requested. Text that is not SSE, or an event that is not JSON, throws an
+ * UpstreamAnswerError.
  */
 export class OpenAiStreamRelay {
   private pending = '';
@@ -37,7 +43,7 @@ export class OpenAiStreamRelay {
     }
     let complete = this.pending.slice(0, end + 2);
     this.pending = this.pending.slice(end + 2);
-    const problem = sseProblem(complete);
+    const problem = sseProblem(complete) ?? invalidJsonProblem(complete);
     if (problem) {
       throw new UpstreamAnswerError(problem);
     }
@@ -61,7 +67,7 @@ export class OpenAiStreamRelay {
       ? `${this.pending.slice(0, -1)}\n`
       : this.pending;
     this.pending = '';
-    const problem = sseProblem(rest);
+    const problem = sseProblem(rest) ?? invalidJsonProblem(rest);
     if (problem) {
       throw new UpstreamAnswerError(problem);
     }

@@ -160,6 +160,10 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     ],
     ['a stream with no event', json('', 'text/event-stream')],
     [
+      'an event that is not JSON',
+      json('data: {"choices":[{oops}]}\n\n', 'text/event-stream'),
+    ],
+    [
       'garbage that never ends an event',
       json(`${'x'.repeat(100)}\n`, 'text/event-stream'),
     ],
@@ -207,6 +211,52 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       modelProfile: 'eu-small',
     });
   });
+
+  it.each([
+    [
+      'an error event',
+      'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n',
+    ],
+    ['an event that is not JSON', 'data: {"choices":[oops]}\n\n'],
+  ])(
+    'a Responses or Messages stream whose first upstream event is %s falls back before answering',
+    async (_what, first) => {
+      upstream.answer = json(first, 'text/event-stream');
+      for (const [path, expected] of [
+        ['/v1/responses', /event: response\.(completed|incomplete)\n/],
+        ['/v1/messages', /event: message_stop\n/],
+      ]) {
+        const response = await fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${KEYS.northwindAgent}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify(
+            path === '/v1/responses'
+              ? {
+                  model: 'gpt-4o',
+                  stream: true,
+                  input: 'hello',
+                  max_output_tokens: 16,
+                }
+              : {
+                  model: 'gpt-4o',
+                  stream: true,
+                  max_tokens: 16,
+                  messages: [{ role: 'user', content: 'hello' }],
+                },
+          ),
+        });
+        expect(response.status).toBe(200);
+        const text = await response.text();
+        expect(text).toMatch(expected);
+        expect(text).toContain('eu-small-model');
+        expect(text).not.toContain('event: error');
+      }
+      expect(gateway.deps.health.get('eu-large').breaker.state).toBe('open');
+    },
+  );
 
   it('garbage mid-stream ends the stream with an error event, counted as a failure', async () => {
     let release!: () => void;

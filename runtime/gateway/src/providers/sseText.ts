@@ -40,8 +40,8 @@ export function pendingProblem(pending: string): string | undefined {
 /**
  * Why `text` (whole LF-ended lines) is not an SSE stream of JSON events, or undefined when it
  * is. A line must be blank, a comment, an `event:` / `id:` / `retry:` field, or `data:` with a
- * JSON object, `[DONE]` or nothing. The payload is checked by its first and last character, not parsed:
- * parsing every event would cost more than the rest of the relay.
+ * JSON object, `[DONE]` or nothing. The payload is checked here by its first and last
+ * character only (a line may still be incomplete); invalidJsonProblem parses whole events.
  */
 export function sseProblem(
   text: string,
@@ -57,6 +57,33 @@ export function sseProblem(
         .replace(/[^\x20-\x7e]/g, '?')}"`;
     }
     start = end + 1;
+  }
+  return undefined;
+}
+
+/**
+ * Why an event of `text` (whole LF-ended lines, already checked by sseProblem) does not carry
+ * a JSON object, or undefined when every one does. Only the OpenAI relay needs it: the
+ * translators parse every event anyway.
+ */
+export function invalidJsonProblem(text: string): string | undefined {
+  let start = text.indexOf('data:');
+  while (start >= 0) {
+    let from = start + 5;
+    if (text.charCodeAt(from) === 32) from += 1;
+    if (text.charCodeAt(from) === 123) {
+      let end = text.indexOf('\n', from);
+      if (end < 0) end = text.length;
+      try {
+        JSON.parse(text.slice(from, end));
+      } catch {
+        return `upstream sent an event that is not JSON: "${text
+          .slice(from, Math.min(end, from + 40))
+          .replace(/[^\x20-\x7e]/g, '?')}"`;
+      }
+    }
+    start = text.indexOf('\ndata:', start + 5);
+    if (start >= 0) start += 1;
   }
   return undefined;
 }

@@ -58,6 +58,45 @@ function checkObject(body: Json, field: string) {
   }
 }
 
+function checkOneOf(body: Json, field: string, values: readonly string[]) {
+  const value = body[field];
+  if (present(value) && !values.includes(value as string)) {
+    fail(field, `must be one of ${values.join(', ')}`);
+  }
+}
+
+/**
+ * Options an upstream bills beyond the profile's token prices: a budget reserves and settles
+ * at those prices only, so a request that could cost more is refused rather than let through
+ * unbudgeted (the guarantee is that no request costs more than its reservation).
+ */
+function refuseUnpricedOptions(body: Json) {
+  if (body.service_tier === 'priority') {
+    fail(
+      'service_tier',
+      'priority is not allowed: it is billed above the model profile prices that budgets are reserved at',
+    );
+  }
+  if (Array.isArray(body.modalities) && body.modalities.includes('audio')) {
+    fail(
+      'modalities',
+      'must not include audio: audio output is billed at prices the model profiles do not have',
+    );
+  }
+  if (present(body.audio)) {
+    fail(
+      'audio',
+      'is not allowed: audio output is billed at prices the model profiles do not have',
+    );
+  }
+  if (present(body.web_search_options)) {
+    fail(
+      'web_search_options',
+      'is not allowed: web search is billed per call, outside the token prices budgets are reserved at',
+    );
+  }
+}
+
 /** OpenAI's rule for function names. */
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -249,9 +288,22 @@ export function validateChatParams(body: Json): void {
   checkType(body, 'parallel_tool_calls', 'boolean');
   checkType(body, 'store', 'boolean');
   checkType(body, 'user', 'string');
-  checkType(body, 'reasoning_effort', 'string');
-  checkType(body, 'service_tier', 'string');
-  checkType(body, 'verbosity', 'string');
+  checkOneOf(body, 'reasoning_effort', [
+    'none',
+    'minimal',
+    'low',
+    'medium',
+    'high',
+    'xhigh',
+  ]);
+  checkOneOf(body, 'service_tier', [
+    'auto',
+    'default',
+    'flex',
+    'scale',
+    'priority',
+  ]);
+  checkOneOf(body, 'verbosity', ['low', 'medium', 'high']);
   checkType(body, 'prompt_cache_key', 'string');
   checkType(body, 'safety_identifier', 'string');
   checkObject(body, 'prediction');
@@ -266,6 +318,7 @@ export function validateChatParams(body: Json): void {
       fail('modalities', 'must be an array of "text" and "audio"');
     }
   }
+  refuseUnpricedOptions(body);
   checkStop(body.stop);
   checkLogitBias(body.logit_bias);
   checkMetadata(body.metadata);

@@ -122,11 +122,40 @@ describe('readResponsesRequest', () => {
     ).toThrow(/previous_response_id is not supported/);
   });
 
+  it('takes the options it can honour, passing on those chat has', () => {
+    const { chat } = readResponsesRequest({
+      model: 'm',
+      input: 'x',
+      stream: true,
+      stream_options: { include_obfuscation: false },
+      include: ['reasoning.encrypted_content', 'web_search_call.results'],
+      truncation: 'disabled',
+      max_tool_calls: 3,
+      top_logprobs: 0,
+      service_tier: 'flex',
+      prompt_cache_key: 'tenant-a',
+      prompt_cache_retention: '24h',
+      reasoning: { effort: 'low', summary: 'auto' },
+      text: { verbosity: 'low' },
+    });
+    expect(chat).toMatchObject({
+      service_tier: 'flex',
+      prompt_cache_key: 'tenant-a',
+      prompt_cache_retention: '24h',
+      reasoning_effort: 'low',
+      verbosity: 'low',
+    });
+    for (const dropped of ['include', 'truncation', 'max_tool_calls']) {
+      expect(chat).not.toHaveProperty(dropped);
+    }
+  });
+
   it("names chat's fields as Responses fields", () => {
     expect(responsesField('tools.2.function.strict')).toBe('tools.2.strict');
     expect(responsesField('response_format.json_schema.name')).toBe(
       'text.format.name',
     );
     expect(responsesField('max_completion_tokens')).toBe('max_output_tokens');
+    expect(responsesField('verbosity')).toBe('text.verbosity');
   });
 });

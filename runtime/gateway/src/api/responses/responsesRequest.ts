@@ -9,6 +9,7 @@ import {
   requireModel,
 } from '../fieldChecks';
 import { inputToChatMessages } from './responsesInput';
+import { checkResponsesOptions } from './responsesOptions';
 
 /** Request fields a Responses answer repeats back to its caller. */
 export interface ResponseEcho {
@@ -123,6 +124,7 @@ export function readResponsesRequest(body: Json): {
   if (present(body.reasoning) && !isObject(body.reasoning)) {
     fail('reasoning', 'must be an object');
   }
+  checkResponsesOptions(body);
   const maxOutputTokens = optionalPositiveInteger(
     body.max_output_tokens,
     'max_output_tokens',
@@ -144,6 +146,9 @@ export function readResponsesRequest(body: Json): {
     'parallel_tool_calls',
     'user',
     'safety_identifier',
+    'service_tier',
+    'prompt_cache_key',
+    'prompt_cache_retention',
   ]) {
     if (present(body[field])) chat[field] = body[field];
   }
@@ -155,6 +160,7 @@ export function readResponsesRequest(body: Json): {
   if (present(choice)) chat.tool_choice = choice;
   const format = formatToChat(body.text);
   if (format) chat.response_format = format;
+  if (present(body.text?.verbosity)) chat.verbosity = body.text.verbosity;
   return {
     chat,
     echo: {
@@ -187,5 +193,6 @@ export function responsesField(chatParam: string): string {
   }
   if (chatParam === 'max_completion_tokens') return 'max_output_tokens';
   if (chatParam === 'reasoning_effort') return 'reasoning.effort';
+  if (chatParam === 'verbosity') return 'text.verbosity';
   return chatParam;
 }

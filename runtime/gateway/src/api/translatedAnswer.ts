@@ -75,6 +75,7 @@ export async function translateAnswer(
 ): Promise<UpstreamResult> {
   if (result.kind === 'failure') return result;
   if (result.kind === 'json') {
+    let answer: Json;
     let body: Buffer;
     try {
       const completion = JSON.parse(result.body.toString('utf8'));
@@ -82,7 +83,8 @@ export async function translateAnswer(
         throw new TypeError('not a chat completion');
       }
       const usage = count(result.usage, result.generatedText);
-      body = Buffer.from(JSON.stringify(translation.json(completion, usage)));
+      answer = translation.json(completion, usage);
+      body = Buffer.from(JSON.stringify(answer));
     } catch {
       return {
         kind: 'failure',
@@ -92,7 +94,8 @@ export async function translateAnswer(
         ),
       };
     }
-    return { ...result, body };
+    // The answer the caller gets, so that a trace records its id and stop reason.
+    return { ...result, body, answer };
   }
   const inner = result;
   async function* events(): AsyncGenerator<string> {

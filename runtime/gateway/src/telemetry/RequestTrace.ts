@@ -198,6 +198,15 @@ export class RequestTrace {
     root.updateName(
       `${this.operation} ${profile?.upstreamModel ?? record.requestedModel}`,
     );
+    if (profile && this.attempt) {
+      // The attempt still open is the one that answered: the GenAI client call whose usage
+      // the request charged.
+      this.attempt.setAttributes({
+        [GEN_AI.responseModel]: attributes[GEN_AI.responseModel],
+        [GEN_AI.inputTokens]: record.inputTokens,
+        [GEN_AI.outputTokens]: record.outputTokens,
+      });
+    }
     if (record.outcome === 'error') {
       root.setStatus({ code: SpanStatusCode.ERROR });
       // The answer broke off after the upstream took the request: its attempt failed too.

@@ -14,9 +14,19 @@ function text(value: unknown): string | undefined {
 }
 
 /**
- * The model, id and finish reasons of a JSON answer in any of the gateway's APIs: chat
- * (`choices[].finish_reason`), Messages (`stop_reason`), Responses (`status`), from the
- * answer the adapter parsed or else its bytes. Read only for sampled requests.
+ * Why a Responses answer ended, in its own terms: `completed`, or the reason it is
+ * `incomplete` (`max_output_tokens`), as both its JSON and its final stream event say.
+ */
+function responseEnd(fields: Record<string, unknown>): string | undefined {
+  const details = fields.incomplete_details as Record<string, unknown> | null;
+  return text(details?.reason) ?? text(fields.status);
+}
+
+/**
+ * The model, id and finish reasons of the answer the caller got, in any of the gateway's
+ * APIs: chat (`choices[].finish_reason`), Messages (`stop_reason`), Responses (`status`),
+ * from the answer parsed on its way or else its bytes. A streamed answer gives the same
+ * facts through chunkFacts. Read only for sampled requests.
  */
 export function answerFacts(
   body: Buffer,
@@ -41,7 +51,10 @@ export function answerFacts(
       if (reason) reasons.push(reason);
     }
   }
-  const stop = text(fields.stop_reason);
+  const stop =
+    fields.object === 'response'
+      ? responseEnd(fields)
+      : text(fields.stop_reason);
   if (stop) reasons.push(stop);
   return {
     responseModel: text(fields.model),
@@ -53,6 +66,9 @@ export function answerFacts(
 const MODEL = /"model":"([^"\\]{1,200})"/;
 const ID = /"id":"([^"\\]{1,200})"/;
 const FINISH = /"(?:finish_reason|stop_reason)":"([^"\\]{1,64})"/g;
+/** A Responses stream's final event, and the reason in it when it is incomplete. */
+const RESPONSE_END = /"type":"response\.(completed|incomplete|failed)"/;
+const INCOMPLETE = /"incomplete_details":\{"reason":"([^"\\]{1,64})"/;
 
 /** The same facts from a streamed SSE chunk, added to what earlier chunks told. */
 export function chunkFacts(chunk: string, facts: AnswerFacts): void {
@@ -64,5 +80,11 @@ export function chunkFacts(chunk: string, facts: AnswerFacts): void {
   }
   for (const [, reason] of chunk.matchAll(FINISH)) {
     (facts.finishReasons ??= []).push(reason);
+  }
+  const end = RESPONSE_END.exec(chunk)?.[1];
+  if (end) {
+    (facts.finishReasons ??= []).push(
+      (end === 'incomplete' && INCOMPLETE.exec(chunk)?.[1]) || end,
+    );
   }
 }

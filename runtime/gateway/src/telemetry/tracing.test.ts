@@ -194,6 +194,15 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
       });
       expect(answered.statusCode).not.toBe(ERROR);
       expect(answered.attributes['error.type']).toBeUndefined();
+      // The call that answered is the GenAI client operation: its usage and model are there.
+      expect(answered.attributes).toMatchObject({
+        'gen_ai.response.model': 'eu-small-model',
+        'gen_ai.usage.input_tokens':
+          root.attributes['gen_ai.usage.input_tokens'],
+        'gen_ai.usage.output_tokens':
+          root.attributes['gen_ai.usage.output_tokens'],
+      });
+      expect(failed.attributes['gen_ai.usage.output_tokens']).toBeUndefined();
 
       // Each upstream call is the child of its attempt's span.
       expect(upstream.seen).toEqual([
@@ -260,51 +269,93 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     });
   });
 
-  it('records the same spans for the Responses API and Anthropic Messages', async () => {
-    for (const [path, body, key] of [
-      [
-        '/v1/responses',
-        { model: 'gpt-4o', input: PROMPT, max_output_tokens: 16 },
-        { authorization: `Bearer ${KEYS.northwind}` },
-      ],
-      [
-        '/v1/messages',
-        {
-          model: 'gpt-4o',
-          max_tokens: 16,
-          messages: [{ role: 'user', content: PROMPT }],
-        },
-        { 'x-api-key': KEYS.northwind, 'anthropic-version': '2023-06-01' },
-      ],
-    ] as const) {
-      const traceId = newTraceId();
-      const response = await fetch(`${url}${path}`, {
-        method: 'POST',
-        headers: {
-          ...key,
-          'content-type': 'application/json',
-          traceparent: `00-${traceId}-${CALLER_SPAN}-01`,
-        },
-        body: JSON.stringify(body),
-      });
-      expect(response.status).toBe(200);
-      const spans = await spansOf(traceId, 3);
-      const root = spans.find(s => s.parentSpanId === CALLER_SPAN)!;
-      expect(root.attributes).toMatchObject({
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.request.model': 'gpt-4o',
-        'gen_ai.provider.name': 'simulator',
-        'cellport.model_profile': 'eu-large',
-      });
-      expect(root.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
-      expect(spans.map(s => s.name).sort()).toEqual([
-        'chat eu-large-model',
-        'chat eu-large-model',
-        'route',
-      ]);
-      expect((await decisionOf(response)).traceId).toBe(traceId);
-      for (const span of spans) {
-        expect(JSON.stringify(span.attributes)).not.toContain('Kontonummer');
+  /** The id and stop reason a caller read from an answer of each API, JSON or streamed. */
+  async function callerFacts(
+    path: string,
+    response: Response,
+  ): Promise<{ id: string; end: string }> {
+    const text = await response.text();
+    if (!text.startsWith('event:')) {
+      const answer = JSON.parse(text);
+      return path === '/v1/responses'
+        ? {
+            id: answer.id,
+            end: answer.incomplete_details?.reason ?? answer.status,
+          }
+        : { id: answer.id, end: answer.stop_reason };
+    }
+    const events = text
+      .trim()
+      .split('\n\n')
+      .map(event => JSON.parse(event.split('\ndata: ')[1]));
+    if (path === '/v1/responses') {
+      const last = events[events.length - 1].response;
+      return {
+        id: last.id,
+        end: last.incomplete_details?.reason ?? last.status,
+      };
+    }
+    return {
+      id: events.find(e => e.type === 'message_start').message.id,
+      end: events.find(e => e.type === 'message_delta').delta.stop_reason,
+    };
+  }
+
+  it('records the same spans for the Responses API and Anthropic Messages, JSON or streamed, with the id and stop reason the caller got', async () => {
+    for (const stream of [false, true]) {
+      for (const [path, body, key] of [
+        [
+          '/v1/responses',
+          { model: 'gpt-4o', input: PROMPT, max_output_tokens: 16, stream },
+          { authorization: `Bearer ${KEYS.northwind}` },
+        ],
+        [
+          '/v1/messages',
+          {
+            model: 'gpt-4o',
+            max_tokens: 16,
+            messages: [{ role: 'user', content: PROMPT }],
+            stream,
+          },
+          { 'x-api-key': KEYS.northwind, 'anthropic-version': '2023-06-01' },
+        ],
+      ] as const) {
+        const traceId = newTraceId();
+        const response = await fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: {
+            ...key,
+            'content-type': 'application/json',
+            traceparent: `00-${traceId}-${CALLER_SPAN}-01`,
+          },
+          body: JSON.stringify(body),
+        });
+        expect(response.status).toBe(200);
+        const caller = await callerFacts(path, response.clone());
+        expect(caller.id).toMatch(/^(resp|msg)_/);
+        const spans = await spansOf(traceId, 3);
+        const root = spans.find(s => s.parentSpanId === CALLER_SPAN)!;
+        expect(root.attributes).toMatchObject({
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.provider.name': 'simulator',
+          'gen_ai.response.model': 'eu-large-model',
+          'gen_ai.response.id': caller.id,
+          'gen_ai.response.finish_reasons': [caller.end],
+          'cellport.model_profile': 'eu-large',
+        });
+        expect(root.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(
+          0,
+        );
+        expect(spans.map(s => s.name).sort()).toEqual([
+          'chat eu-large-model',
+          'chat eu-large-model',
+          'route',
+        ]);
+        expect((await decisionOf(response)).traceId).toBe(traceId);
+        for (const span of spans) {
+          expect(JSON.stringify(span.attributes)).not.toContain('Kontonummer');
+        }
       }
     }
   });

@@ -63,7 +63,7 @@ export class GatewayServer {
       },
       (req, res) => this.dispatch(req, res),
     );
-    this.server.keepAliveTimeout = 65_000;
+    this.server.keepAliveTimeout = deps.config.keepAliveTimeoutMs;
     deps.metrics.observeInFlight(() => this.apiInFlight);
   }
 

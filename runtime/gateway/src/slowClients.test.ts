@@ -63,7 +63,11 @@ describe('slow clients are disconnected at the configured timeouts', () => {
   beforeAll(async () => {
     simulator = await startSimulator();
     ({ gateway, url } = await startGateway(simulator.url, {
-      config: { headersTimeoutMs: 300, requestTimeoutMs: 600 },
+      config: {
+        headersTimeoutMs: 300,
+        requestTimeoutMs: 600,
+        keepAliveTimeoutMs: 500,
+      },
     }));
   });
   afterAll(async () => {
@@ -96,6 +100,18 @@ describe('slow clients are disconnected at the configured timeouts', () => {
   it('closes a kept-alive connection whose next request comes one byte at a time', async () => {
     const closed = await slowClient(url, `${headers}${body}`, headers, 50);
     expect(closed.sent).toBeLessThan(2 * headers.length + body.length);
+    expect(closed.received).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('closes a kept-alive connection left idle for the keep-alive timeout', async () => {
+    // Nothing is trickled: the connection sits idle after its answer until the server closes
+    // it (a test timeout, 20 s, if the configured timeout were not applied).
+    const closed = await slowClient(
+      url,
+      `${headers}${body}`,
+      'x'.repeat(1_000),
+      60_000,
+    );
     expect(closed.received).toMatch(/^HTTP\/1\.1 200 /);
   });
 

@@ -198,6 +198,7 @@ export function testConfig(
     maxBodyBytes: 64 * 1024,
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 65_000,
     upstreamTimeoutMs: 5_000,
     upstreamIdleTimeoutMs: 5_000,
     events: {

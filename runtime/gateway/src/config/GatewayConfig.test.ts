@@ -52,6 +52,26 @@ describe('readGatewayConfig', () => {
     ).toThrow(/GATEWAY_HEADERS_TIMEOUT_MS/);
   });
 
+  it('reads the keep-alive timeout and the spool cap, refusing values that defeat them', () => {
+    expect(readGatewayConfig({}).keepAliveTimeoutMs).toBe(65_000);
+    expect(
+      readGatewayConfig({ GATEWAY_KEEP_ALIVE_TIMEOUT_MS: '5000' })
+        .keepAliveTimeoutMs,
+    ).toBe(5000);
+    expect(() =>
+      readGatewayConfig({ GATEWAY_KEEP_ALIVE_TIMEOUT_MS: '0' }),
+    ).toThrow(/GATEWAY_KEEP_ALIVE_TIMEOUT_MS must be at least 1/);
+    expect(
+      readGatewayConfig({ GATEWAY_SPOOL_MAX_BYTES: '2097152' }).events
+        .spoolMaxBytes,
+    ).toBe(2097152);
+    for (const tiny of ['0', '4096']) {
+      expect(() =>
+        readGatewayConfig({ GATEWAY_SPOOL_MAX_BYTES: tiny }),
+      ).toThrow(/GATEWAY_SPOOL_MAX_BYTES must be at least 1048576/);
+    }
+  });
+
   it('names the variable at fault', () => {
     expect(() => readGatewayConfig({ GATEWAY_PORT: 'eighty' })).toThrow(
       /GATEWAY_PORT/,

@@ -18,6 +18,12 @@ export interface GatewayConfig {
    */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /**
+   * How long an idle client connection stays open. Longer than the load balancer's idle
+   * timeout (60 s on AWS ALB and most others), so the gateway never closes a connection the
+   * balancer is about to reuse.
+   */
+  keepAliveTimeoutMs: number;
   /** Time allowed until an upstream's response headers. */
   upstreamTimeoutMs: number;
   /** Time a streamed upstream may stay silent. */
@@ -108,6 +114,23 @@ function segmentEvents(env: NodeJS.ProcessEnv): number {
   return events;
 }
 
+/** An integer variable with a floor: below it the setting would defeat its purpose. */
+function intAtLeast(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  why: string,
+): number {
+  const value = intFromEnv(env, name, fallback);
+  if (value < min) {
+    throw new Error(
+      `environment variable ${name} must be at least ${min} (${why}), got "${env[name]}"`,
+    );
+  }
+  return value;
+}
+
 /** Node refuses a headers timeout above the request timeout, and 0 would turn either off. */
 function clientTimeouts(env: NodeJS.ProcessEnv) {
   const headersTimeoutMs = intFromEnv(
@@ -190,6 +213,13 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     stateFile: env.GATEWAY_STATE_FILE || undefined,
     maxBodyBytes: intFromEnv(env, 'GATEWAY_MAX_BODY_BYTES', 1024 * 1024),
     ...clientTimeouts(env),
+    keepAliveTimeoutMs: intAtLeast(
+      env,
+      'GATEWAY_KEEP_ALIVE_TIMEOUT_MS',
+      65_000,
+      1,
+      '0 would keep idle connections open for ever',
+    ),
     upstreamTimeoutMs: intFromEnv(env, 'GATEWAY_UPSTREAM_TIMEOUT_MS', 60_000),
     upstreamIdleTimeoutMs: intFromEnv(
       env,
@@ -209,7 +239,13 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       portalToken: env.GATEWAY_EVENTS_TOKEN || undefined,
       spoolDir: resolve(env.GATEWAY_SPOOL_DIR || 'data/gateway-spool'),
       spoolMaxBytes: env.GATEWAY_SPOOL_MAX_BYTES
-        ? intFromEnv(env, 'GATEWAY_SPOOL_MAX_BYTES', 0)
+        ? intAtLeast(
+            env,
+            'GATEWAY_SPOOL_MAX_BYTES',
+            0,
+            1024 * 1024,
+            'a smaller spool would drop events as soon as they are written',
+          )
         : undefined,
       natsUrl,
       flushIntervalMs: intFromEnv(env, 'GATEWAY_EVENTS_FLUSH_MS', 100),

@@ -11,7 +11,7 @@ export class SpoolMetrics {
     const depth = () => this.spool?.depth() ?? { segments: 0, bytes: 0 };
     this.dropped = new Counter({
       name: 'cellport_gateway_events_dropped_total',
-      help: 'Events the spool dropped, oldest first, to stay under its byte cap',
+      help: 'Events dropped, oldest first, to stay under the spool byte cap (or, while the spool cannot be written, the cap of events held in memory)',
       registers: [registry],
     });
     this.segments = new Gauge({

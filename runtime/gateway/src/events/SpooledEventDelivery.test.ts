@@ -160,6 +160,42 @@ describe('SpooledEventDelivery', () => {
     ).resolves.toBeUndefined();
   });
 
+  it('holds events the spool cannot take up to a memory cap, dropping and reporting the oldest, and writes the rest once it can', async () => {
+    const spool = new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-')));
+    const write = spool.write.bind(spool);
+    spool.write = () => {
+      throw new Error('ENOSPC: no space left on device');
+    };
+    const drops: Array<{ events: number; bytes: number }> = [];
+    const transport = new ScriptedTransport([]);
+    const delivery = new SpooledEventDelivery(
+      spool,
+      transport,
+      pino({ level: 'silent' }),
+      {
+        ...options,
+        flushIntervalMs: 60_000,
+        batchSize: 1000,
+        // Room for three of the events below: each line is 46 bytes.
+        maxUnwrittenBytes: 140,
+        onUnwrittenDrop: drop => drops.push(drop),
+      },
+    );
+    for (let i = 1; i <= 10; i++) {
+      await published(delivery, [event(`event-${String(i).padStart(4, '0')}`)]);
+    }
+    expect(drops.reduce((n, d) => n + d.events, 0)).toBe(7);
+    expect(drops.reduce((n, d) => n + d.bytes, 0)).toBe(7 * 46);
+    spool.write = write;
+    await delivery.drain();
+    await delivery.close();
+    expect(transport.delivered.flat().map(e => JSON.parse(e).id)).toEqual([
+      'event-0008',
+      'event-0009',
+      'event-0010',
+    ]);
+  });
+
   it('keeps unsent events on disk across a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const down = new ScriptedTransport(Array(100).fill('fail'));

@@ -5,12 +5,20 @@ import type { EventSink } from './EventSink';
 import { EventTransport, PermanentDeliveryError } from './EventTransport';
 import { retryDelayMs } from './retryDelay';
 
+const DEFAULT_MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024;
+
 export interface DeliveryOptions {
   /** How often the open segment is sealed and handed to the sender. */
   flushIntervalMs: number;
   /** Events per segment (and so per batch sent); a fuller segment is sealed at once. */
   batchSize: number;
   maxBackoffMs: number;
+  /**
+   * Bytes of events kept in memory while the spool cannot be written (disk full, I/O
+   * errors); above it the oldest are dropped and reported. Default 64 MiB.
+   */
+  maxUnwrittenBytes?: number;
+  onUnwrittenDrop?: (drop: { events: number; bytes: number }) => void;
   onDelivered?: (count: number) => void;
   /** Jitter source; tests pin it. */
   random?: () => number;
@@ -29,6 +37,7 @@ export interface DeliveryOptions {
 export class SpooledEventDelivery implements EventSink {
   /** Events whose spool write failed (disk full, I/O error); retried at each flush. */
   private unwritten: Array<{ lines: string; events: number }> = [];
+  private unwrittenBytes = 0;
   private readonly timer: NodeJS.Timeout;
   private sending?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
@@ -101,7 +110,7 @@ export class SpooledEventDelivery implements EventSink {
         this.spool.write(lines, events);
       } catch (error) {
         // Kept in memory and retried at each flush; the responses still end.
-        this.unwritten.push({ lines, events });
+        this.keepUnwritten(lines, events);
         this.reportWriteError(error);
       }
     }
@@ -147,6 +156,21 @@ export class SpooledEventDelivery implements EventSink {
     await this.transport.close();
   }
 
+  /** Holds events the spool refused, dropping the oldest beyond the memory cap. */
+  private keepUnwritten(lines: string, events: number): void {
+    this.unwritten.push({ lines, events });
+    this.unwrittenBytes += lines.length;
+    const cap = this.options.maxUnwrittenBytes ?? DEFAULT_MAX_UNWRITTEN_BYTES;
+    const dropped = { events: 0, bytes: 0 };
+    while (this.unwrittenBytes > cap && this.unwritten.length > 0) {
+      const oldest = this.unwritten.shift()!;
+      this.unwrittenBytes -= oldest.lines.length;
+      dropped.events += oldest.events;
+      dropped.bytes += oldest.lines.length;
+    }
+    if (dropped.events > 0) this.options.onUnwrittenDrop?.(dropped);
+  }
+
   private retryUnwritten(): void {
     while (this.unwritten.length > 0) {
       const { lines, events } = this.unwritten[0];
@@ -157,6 +181,7 @@ export class SpooledEventDelivery implements EventSink {
         return;
       }
       this.unwritten.shift();
+      this.unwrittenBytes -= lines.length;
     }
   }
 

@@ -3,6 +3,7 @@ import { eventually } from '../__testUtils__/fixtures';
 import type { LimitRequest } from './Limiter';
 import { RedisLimiter } from './RedisLimiter';
 import { connectTestRedis, TEST_REDIS_URL } from '../__testUtils__/testRedis';
+import { CuttableLink } from '../__testUtils__/CuttableLink';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
@@ -136,6 +137,68 @@ describe('RedisLimiter under a burst', () => {
     } finally {
       await Promise.all(replicas.map(replica => replica.close()));
       monitorClient.disconnect();
+    }
+  });
+});
+
+describe('RedisLimiter cut off from Redis while settling', () => {
+  const tenant = `owed-${Math.random().toString(36).slice(2, 10)}`;
+  const now = Date.parse('2026-11-23T10:00:00Z');
+  const request = (costUsd: number): LimitRequest => ({
+    tenant,
+    limits: { requestsPerMinute: 1000, tokensPerMinute: 1_000_000 },
+    tenantBudgetUsd: 1,
+    tokens: 100,
+    costUsd,
+    nowMs: now,
+  });
+
+  afterEach(async () => {
+    const redis = await connectTestRedis();
+    const keys = await redis.keys(`cellport:{${tenant}}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('charges an overspend whose command failed once the link is back, exactly once, before it admits anything more', async () => {
+    const target = new URL(TEST_REDIS_URL);
+    const link = new CuttableLink({
+      host: target.hostname,
+      port: Number(target.port || 6379),
+    });
+    const port = await link.open();
+    const throughLink = new RedisLimiter(
+      `redis://127.0.0.1:${port}${target.pathname}`,
+    );
+    const direct = new RedisLimiter(TEST_REDIS_URL);
+    try {
+      const small = await throughLink.reserve(request(0.01));
+      if (!small.ok) throw new Error('a small reservation must fit');
+      // The upstream ignored max_tokens: 0.5 spent on a 0.01 reservation, and Redis is out of
+      // reach as the request settles.
+      await link.cut();
+      await expect(
+        throughLink.settle(small.reservation, { tokens: 5000, costUsd: 0.5 }),
+      ).rejects.toThrow();
+      await link.open();
+      // Nothing else goes through the replica: the held charge lands by itself.
+      await eventually(
+        async () =>
+          Math.abs((await direct.monthSpendUsd([tenant], now))[0] - 0.5) < 1e-9,
+      );
+      expect(await direct.reserve(request(0.6))).toMatchObject({
+        ok: false,
+        reason: 'budget-exhausted',
+      });
+      // Counted once: later claims and reads through the replica do not send it again.
+      expect((await throughLink.reserve(request(0.01))).ok).toBe(true);
+      expect((await throughLink.monthSpendUsd([tenant], now))[0]).toBeCloseTo(
+        0.51,
+        9,
+      );
+    } finally {
+      await Promise.all([throughLink.close(), direct.close()]);
+      await link.cut();
     }
   });
 });

@@ -105,6 +105,9 @@ export const REDIS_COMMAND_TIMEOUT_MS = 1000;
  */
 export const REFUND_DELAY_MS = 20;
 
+/** How often a charge that failed to reach Redis is sent again. */
+const UNSETTLED_RETRY_MS = 500;
+
 /**
  * Reconnection: exponential from 50 ms to 1 s, with jitter so that replicas do not reconnect
  * in lockstep. ioredis keeps reconnecting for as long as the limiter lives.
@@ -125,7 +128,9 @@ function reconnectDelayMs(attempt: number): number {
  * client reconnects by itself. Only before the very first connection do commands wait for it,
  * as long as one command may take, so a freshly started gateway does not refuse its first
  * requests. Refunds held back (`RefundQueue`) that a failed command carried are not resent:
- * their counters stay higher than spent, which refuses sooner, never later.
+ * their counters stay higher than spent, which refuses sooner, never later. A charge beyond a
+ * reservation whose command failed is held and sent again until it lands, ahead of this
+ * replica's next claim, so no request is admitted on a budget that forgot it.
  */
 export class RedisLimiter extends WindowedLimiter {
   private readonly redis: ScriptedRedis;
@@ -134,6 +139,9 @@ export class RedisLimiter extends WindowedLimiter {
   private connectedOnce = false;
   private readonly refunds = new RefundQueue();
   private refundTimer?: NodeJS.Timeout;
+  /** Charges beyond a reservation whose command failed (`holdUnsettled`). */
+  private readonly unsettled = new RefundQueue();
+  private unsettledTimer?: NodeJS.Timeout;
 
   /**
    * @param onError - told about connection errors, at most once every 30 s (ioredis reports
@@ -198,6 +206,8 @@ export class RedisLimiter extends WindowedLimiter {
   /** One script per tenant; several tenants' scripts go in one pipeline (one socket write). */
   private readonly sendClaims: SendClaims = async groups => {
     await this.firstConnection();
+    // Owed charges land first, or a claim could pass a limit they had already used up.
+    await this.sendUnsettled();
     const commands = groups.map(group => this.claimArguments(group));
     if (commands.length === 1) {
       return [readOutcomes(await this.redis.cellportClaim(...commands[0]))];
@@ -263,7 +273,57 @@ export class RedisLimiter extends WindowedLimiter {
       return;
     }
     await this.firstConnection();
-    await this.redis.cellportCorrect(keys.length, ...keys, ...deltas);
+    try {
+      await this.redis.cellportCorrect(keys.length, ...keys, ...deltas);
+    } catch (error) {
+      this.holdUnsettled(tenant, keys, deltas, error);
+      throw error;
+    }
+  }
+
+  /**
+   * Keeps a charge whose command failed, to be sent before this replica's next claim and
+   * retried until it lands: lost, it would let the tenant spend it again. Not after a command
+   * timeout on a live connection: Redis has the command queued and runs it when it answers.
+   */
+  private holdUnsettled(
+    tenant: string,
+    keys: string[],
+    deltas: number[],
+    error: unknown,
+  ): void {
+    if (
+      error instanceof Error &&
+      error.message.includes('timed out') &&
+      this.redis.status === 'ready'
+    ) {
+      return;
+    }
+    this.unsettled.add(tenant, keys, deltas);
+    this.unsettledTimer ??= setTimeout(() => {
+      this.unsettledTimer = undefined;
+      this.sendUnsettled().catch(this.reportError);
+    }, UNSETTLED_RETRY_MS).unref();
+  }
+
+  /** Sends the held charges, one command per tenant; those that fail are held again. */
+  private async sendUnsettled(): Promise<void> {
+    if (this.unsettled.tenants === 0) return;
+    const pending = this.unsettled.takeAll().filter(({ keys }) => keys.length);
+    const sent = await Promise.allSettled(
+      pending.map(({ keys, deltas }) =>
+        this.redis.cellportCorrect(keys.length, ...keys, ...deltas),
+      ),
+    );
+    let failure: unknown;
+    sent.forEach((result, i) => {
+      if (result.status === 'rejected') {
+        const { tenant, keys, deltas } = pending[i];
+        this.holdUnsettled(tenant, keys, deltas, result.reason);
+        failure ??= result.reason;
+      }
+    });
+    if (failure !== undefined) throw failure;
   }
 
   /** Sends every held-back refund, one command per tenant. */
@@ -283,9 +343,10 @@ export class RedisLimiter extends WindowedLimiter {
   }
 
   protected async read(keys: string[]): Promise<number[]> {
-    // What this replica gave back is part of what it reads.
+    // What this replica gave back, or still owes, is part of what it reads.
     await this.sendRefunds();
     await this.firstConnection();
+    await this.sendUnsettled();
     const values = await this.redis.mget(...keys);
     return values.map(value => Number(value ?? 0));
   }
@@ -295,10 +356,13 @@ export class RedisLimiter extends WindowedLimiter {
     const key = limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget;
     await this.sendRefunds();
     await this.firstConnection();
+    await this.sendUnsettled();
     return Number((await this.redis.get(key)) ?? 0) / NANO;
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.unsettledTimer);
+    await this.sendUnsettled().catch(this.reportError);
     await this.sendRefunds().catch(this.reportError);
     await this.redis.quit().catch(() => undefined);
   }

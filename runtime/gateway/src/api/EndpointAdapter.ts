@@ -84,4 +84,10 @@ export interface EndpointAdapter<Request> extends InboundApi {
     reported: TokenUsage | undefined,
     generated: () => string,
   ): TokenUsage;
+
+  /**
+   * The request as an OpenAI chat body, for the prompt a trace records when the tenant opted
+   * in; the caller's body when unset (chat, embeddings).
+   */
+  chatBody?(request: Request): Record<string, unknown>;
 }

@@ -80,6 +80,10 @@ export class MessagesEndpoint implements EndpointAdapter<MessagesRequest> {
     );
   }
 
+  chatBody(request: MessagesRequest): Record<string, unknown> {
+    return request.chat;
+  }
+
   countUsage(
     request: MessagesRequest,
     reported: TokenUsage | undefined,

@@ -273,7 +273,10 @@ export class RequestPipeline<Request> {
     record.outputTokens = usage.outputTokens;
     record.costUsd = costUsd(profile, usage.inputTokens, usage.outputTokens);
     exchange.settled = true;
-    exchange.life.trace?.content(exchange.body, generated);
+    exchange.life.trace?.content(
+      this.endpoint.chatBody?.(exchange.request) ?? exchange.body,
+      generated,
+    );
     this.deps.limiter
       .settle(exchange.reservation, {
         tokens: usage.inputTokens + usage.outputTokens,

@@ -87,6 +87,10 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
     );
   }
 
+  chatBody(request: ResponsesRequest): Record<string, unknown> {
+    return request.chat;
+  }
+
   countUsage(
     request: ResponsesRequest,
     reported: TokenUsage | undefined,

@@ -18,6 +18,7 @@ import type { RequestRecord } from '../events/RequestRecord';
 import type { UpstreamResult } from '../providers/types';
 import { answerFacts, AnswerFacts, chunkFacts } from './answerFacts';
 import { GEN_AI, GenAiOperation, genAiProviderName } from './genAi';
+import { genAiInputMessages } from './genAiMessages';
 
 /**
  * The spans of one sampled request: the request's own span (the caller's view, with the
@@ -147,7 +148,7 @@ export class RequestTrace {
   /** The prompt and the completion, on the request span: only when the tenant opted in. */
   content(body: Record<string, unknown>, generated: () => string): void {
     if (!this.captureContent) return;
-    const input = body.messages ?? body.input;
+    const input = genAiInputMessages(body);
     if (input !== undefined) {
       this.root.setAttribute(GEN_AI.inputMessages, JSON.stringify(input));
     }
@@ -195,9 +196,9 @@ export class RequestTrace {
       attributes[ATTR_ERROR_TYPE] = record.errorClass;
     }
     root.setAttributes(attributes);
-    root.updateName(
-      `${this.operation} ${profile?.upstreamModel ?? record.requestedModel}`,
-    );
+    // `{operation} {gen_ai.request.model}` as the conventions name it: what the caller asked
+    // for; its attempts are named by the upstream model each called.
+    root.updateName(`${this.operation} ${record.requestedModel}`);
     if (profile && this.attempt) {
       // The attempt still open is the one that answered: the GenAI client call whose usage
       // the request charged.

@@ -144,7 +144,7 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
       expect(spans).toHaveLength(4);
       const root = spans.find(s => s.parentSpanId === CALLER_SPAN)!;
       expect(root).toMatchObject({
-        name: 'chat eu-small-model',
+        name: 'chat auto',
         kind: SPAN_KIND.server,
         resource: expect.objectContaining({
           'service.name': 'gateway-under-test',
@@ -242,11 +242,38 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     );
     expect(
       JSON.parse(String(root.attributes['gen_ai.input.messages'])),
-    ).toEqual([{ role: 'user', content: PROMPT }]);
+    ).toEqual([{ role: 'user', parts: [{ type: 'text', content: PROMPT }] }]);
     expect(
       JSON.parse(String(root.attributes['gen_ai.output.messages'])),
     ).toEqual([
       { role: 'assistant', parts: [{ type: 'text', content: completion }] },
+    ]);
+
+    // The Messages API's prompt is recorded in the same shape, system prompt first.
+    const messagesTrace = newTraceId();
+    const messages = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': KEYS.brightpath,
+        'content-type': 'application/json',
+        traceparent: `00-${messagesTrace}-${CALLER_SPAN}-01`,
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o',
+        max_tokens: 16,
+        system: 'Be brief.',
+        messages: [{ role: 'user', content: PROMPT }],
+      }),
+    });
+    expect(messages.status).toBe(200);
+    const [messagesRoot] = (await spansOf(messagesTrace, 3)).filter(
+      s => s.parentSpanId === CALLER_SPAN,
+    );
+    expect(
+      JSON.parse(String(messagesRoot.attributes['gen_ai.input.messages'])),
+    ).toEqual([
+      { role: 'system', parts: [{ type: 'text', content: 'Be brief.' }] },
+      { role: 'user', parts: [{ type: 'text', content: PROMPT }] },
     ]);
   });
 
@@ -349,7 +376,7 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
         );
         expect(spans.map(s => s.name).sort()).toEqual([
           'chat eu-large-model',
-          'chat eu-large-model',
+          'chat gpt-4o',
           'route',
         ]);
         expect((await decisionOf(response)).traceId).toBe(traceId);

@@ -29,8 +29,8 @@ export interface ResponsesRequest {
  * `POST /v1/responses` (OpenAI's Responses API, stateless): the request is translated to a
  * chat body and then handled as chat is (same checks, routing, limits, charging); the chat
  * answer every provider adapter gives is translated back into a `response`, or its typed
- * stream events. Answers are not cached: the prompt cache keys on the body bytes and holds
- * chat answers.
+ * stream events. A JSON answer is cached as chat's are, in the Responses shape: the cache
+ * keys on the API too.
  */
 export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
   readonly api = 'responses';

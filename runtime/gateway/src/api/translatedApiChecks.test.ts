@@ -516,6 +516,55 @@ describe('the chat checks on the translating endpoints', () => {
     }
   });
 
+  it("refuses a tenant over its requests per minute, 429 with Retry-After in each shape, counting every API's requests together", async () => {
+    const state = testState(simulator.url, 'rpm');
+    state.tenants[1].limits = {
+      requestsPerMinute: 3,
+      tokensPerMinute: 100_000_000,
+    };
+    const limited = await startGateway(simulator.url, { state });
+    try {
+      const openai = new OpenAI({
+        apiKey: KEYS.brightpath,
+        baseURL: `${limited.url}/v1`,
+        maxRetries: 0,
+      });
+      const anthropic = new Anthropic({
+        apiKey: KEYS.brightpath,
+        baseURL: limited.url,
+        maxRetries: 0,
+      });
+      // One request on each API uses the minute's three.
+      await openai.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 8,
+      });
+      await openai.responses.create({
+        ...responsesBody,
+        max_output_tokens: 16,
+      });
+      await anthropic.messages.create(messagesBody as any);
+      const responses = await openai.responses
+        .create(responsesBody)
+        .catch(error => error);
+      expect(responses).toMatchObject({
+        status: 429,
+        code: 'rate_limit_exceeded',
+        type: 'rate_limit_error',
+      });
+      expect(responses.headers.get('retry-after')).toMatch(/^\d+$/);
+      const messages = await anthropic.messages
+        .create(messagesBody as any)
+        .catch(error => error);
+      expect(messages).toBeInstanceOf(Anthropic.RateLimitError);
+      expect(messages.error.error.type).toBe('rate_limit_error');
+      expect(messages.headers.get('retry-after')).toMatch(/^\d+$/);
+    } finally {
+      await limited.gateway.stop();
+    }
+  });
+
   it('refuses a tenant whose budget is spent, 429 in each shape, as chat does', async () => {
     const state = testState(simulator.url, 'spent');
     state.tenants[1].monthlyBudgetUsd = 0.000001;

@@ -424,6 +424,24 @@ const CHAT_CASES: ParamCase[] = [
     },
     invalid: { messages: [{ role: 'user', content: ['a'] }] },
   },
+  // A file's tokens follow neither its bytes nor a fixed allowance: no reservation bounds it.
+  {
+    param: 'messages.0.content.1.type',
+    valid: {
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }] }],
+    },
+    invalid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'summarize' },
+            { type: 'file', file: { file_id: 'file-abc123' } },
+          ],
+        },
+      ],
+    },
+  },
   {
     param: 'messages.0.content.0.image_url.url',
     valid: {

@@ -106,6 +106,11 @@ export function validateContentPart(
       }
       return;
     default:
-    // Other part types (files, newer modalities) pass to the upstream, which knows them.
+      // A file (a PDF by id or inline) or a video counts tokens that neither its bytes in the
+      // body nor a fixed allowance bound, so no reservation could cover it.
+      fail(
+        `${at}.type`,
+        'must be text, image_url, input_audio or refusal: other inputs (files, video) have token counts the gateway cannot bound before the call',
+      );
   }
 }

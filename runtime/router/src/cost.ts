@@ -13,6 +13,27 @@ export function costUsd(
   );
 }
 
+/**
+ * Tokens allowed for each image of a prompt, in place of its URL's bytes: it covers the most a
+ * full-size image counts at OpenAI (gpt-4o high detail: 1,445; gpt-4.1 / o4-mini patches:
+ * under 2,700) and Anthropic (about 1,600). A profile whose images count more (gpt-4o-mini)
+ * says so in `imageTokens`.
+ */
+export const DEFAULT_IMAGE_TOKENS = 3_000;
+
+/**
+ * The most tokens a prompt can count at this profile: its bound (each image at the default
+ * allowance) plus what each image counts beyond the allowance here.
+ */
+export function promptTokensAt(
+  profile: GatewayModelProfile,
+  promptTokenBound: number,
+  images = 0,
+): number {
+  const extra = (profile.imageTokens ?? 0) - DEFAULT_IMAGE_TOKENS;
+  return extra > 0 ? promptTokenBound + images * extra : promptTokenBound;
+}
+
 /** The most output tokens one completion may produce: `max_tokens`, capped by the profile's. */
 export function maxOutputTokens(
   profile: GatewayModelProfile,

@@ -157,6 +157,32 @@ describe('decideRoute', () => {
     expect(plan.maxCostUsd).toBeCloseTo((100 * 2.5 + 100 * 10) / 1e6, 12);
   });
 
+  it("reserves each prompt image at the profile's own count when it is above the default allowance", () => {
+    // Images count 3,000 tokens each in the bound; eu-large bills one at up to 48,169.
+    const document = testState();
+    document.modelProfiles.find(p => p.id === 'eu-large')!.imageTokens = 48_169;
+    const priced = compileState(document);
+    const route = (images: number, imageState = priced) =>
+      routerWith().route(
+        input({
+          state: imageState,
+          principal: { tenant: imageState.tenants.get('northwind')! },
+          requestedModel: 'eu-large',
+          promptTokenBound: 100 + images * 3_000,
+          promptImages: images,
+        }),
+      );
+    const twoImages = 100 + 2 * 48_169;
+    expect(route(2).maxCostUsd).toBeCloseTo(
+      (twoImages * 2.5 + 100 * 10) / 1e6,
+      12,
+    );
+    expect(route(2).maxTokens).toBe(twoImages + 100);
+    // Without images, or at a profile within the allowance, the bound is what it was.
+    expect(route(0).maxTokens).toBe(200);
+    expect(route(2, state).maxTokens).toBe(100 + 2 * 3_000 + 100);
+  });
+
   describe('model types', () => {
     const router = routerWith();
 

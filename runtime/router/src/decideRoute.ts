@@ -13,7 +13,7 @@ import {
   CompiledState,
   CompiledTenant,
 } from './CompiledState';
-import { maxOutputTokens, maxRequestCostUsd } from './cost';
+import { maxOutputTokens, maxRequestCostUsd, promptTokensAt } from './cost';
 import { modelNotFound, refusalFor, RouteRefusal } from './routeRefusal';
 import type {
   UpstreamCondition,
@@ -60,6 +60,8 @@ export interface RouteInput {
    * reserved) use it. Defaults to the estimate.
    */
   promptTokenBound?: number;
+  /** Images in the prompt (`promptTokensAt`); none when unset. */
+  promptImages?: number;
   maxOutputTokens?: number;
   /** Completions asked for (`n`); each may produce every output token. Defaults to 1. */
   choices?: number;
@@ -213,7 +215,8 @@ export function decideRoute(
   const limit = 1 + (agent?.maxFallbacks ?? DEFAULT_MAX_FALLBACKS);
   const attempts: CompiledProfile[] = [];
   let maxCostUsd = 0;
-  let maxOutput = 0;
+  let maxTokens = 0;
+  const prompt = input.promptTokenBound ?? input.estimatedInputTokens;
   for (let rank = 0; rank < kept.length; rank++) {
     const entry = kept[rank];
     entry.candidate.rank = rank;
@@ -221,9 +224,11 @@ export function decideRoute(
     if (rank < limit) {
       attempts.push(entry.profile);
       maxCostUsd = Math.max(maxCostUsd, entry.cost);
-      maxOutput = Math.max(
-        maxOutput,
-        maxOutputTokens(entry.profile, input.maxOutputTokens),
+      maxTokens = Math.max(
+        maxTokens,
+        promptTokensAt(entry.profile, prompt, input.promptImages) +
+          (input.choices ?? 1) *
+            maxOutputTokens(entry.profile, input.maxOutputTokens),
       );
     }
   }
@@ -233,9 +238,7 @@ export function decideRoute(
     candidates,
     attempts,
     maxCostUsd,
-    maxTokens:
-      (input.promptTokenBound ?? input.estimatedInputTokens) +
-      (input.choices ?? 1) * maxOutput,
+    maxTokens,
   };
 }
 
@@ -275,7 +278,11 @@ function consider(
   // Cost and health matter only to profiles inside the boundaries.
   const cost = maxRequestCostUsd(
     profile,
-    input.promptTokenBound ?? input.estimatedInputTokens,
+    promptTokensAt(
+      profile,
+      input.promptTokenBound ?? input.estimatedInputTokens,
+      input.promptImages,
+    ),
     input.maxOutputTokens,
     input.choices,
   );

@@ -22,6 +22,7 @@ export function routingFeaturesOf(
     requiredCapabilities: input.requiredCapabilities,
     estimatedInputTokens: input.estimatedInputTokens,
     promptTokenBound: input.promptTokenBound ?? input.estimatedInputTokens,
+    ...(input.promptImages ? { promptImages: input.promptImages } : {}),
     ...(input.maxOutputTokens !== undefined
       ? { maxOutputTokens: input.maxOutputTokens }
       : {}),
@@ -55,6 +56,7 @@ export interface RecordedFeatures {
   requiredCapabilities: RoutingFeatures['requiredCapabilities'];
   estimatedInputTokens: number;
   promptTokenBound?: number;
+  promptImages?: number;
   maxOutputTokens?: number;
   choices?: number;
   complexity: number;
@@ -110,6 +112,7 @@ export function replayInput(
       estimatedInputTokens: recorded.estimatedInputTokens,
       promptTokenBound:
         recorded.promptTokenBound ?? recorded.estimatedInputTokens,
+      promptImages: recorded.promptImages,
       maxOutputTokens: recorded.maxOutputTokens,
       choices: recorded.choices ?? 1,
       complexity: recorded.complexity,

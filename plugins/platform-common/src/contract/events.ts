@@ -125,6 +125,11 @@ export const routingFeaturesSchema = z.object({
   estimatedInputTokens: z.int().nonnegative(),
   /** The most tokens the prompt can come to: what costs are checked against. */
   promptTokenBound: z.int().nonnegative(),
+  /**
+   * Images in the prompt, each counted in `promptTokenBound` at the default allowance; a
+   * profile whose images count more is charged the difference. Absent: none.
+   */
+  promptImages: z.int().nonnegative().optional(),
   /** `max_tokens` as asked for (0 for embeddings); absent when left to the profile. */
   maxOutputTokens: z.int().nonnegative().optional(),
   /** Completions asked for (`n`). */

@@ -76,6 +76,8 @@ export const gatewayModelProfileSchema = z.object({
   contextLength: z.int().positive(),
   maxOutputTokens: z.int().positive(),
   features: z.array(capabilitySchema),
+  /** The most tokens one prompt image counts here, when above the default allowance. */
+  imageTokens: z.int().positive().optional(),
   inputPerMillionUsd: z.number().nonnegative(),
   outputPerMillionUsd: z.number().nonnegative(),
   maxClassification: classificationSchema,

@@ -50,6 +50,12 @@ export const modelProfileSpecSchema = z.object({
     contextLength: contextLengthSchema,
     maxOutputTokens: contextLengthSchema,
     features: z.array(capabilitySchema).default([]),
+    /**
+     * The most tokens one image in a prompt counts at this model, where it is above the
+     * gateway's default allowance of 3,000 (gpt-4o-mini bills a high-detail image at up to
+     * 48,169 tokens, priced to match gpt-4o): budgets reserve it for every image.
+     */
+    imageTokens: boundedInt({ min: 1, max: 1_000_000 }).optional(),
   }),
   /** Up to $10,000 per million tokens: a hundred times the dearest model sold today. */
   pricing: z.object({

@@ -64,6 +64,37 @@ describe('computeDesiredState', () => {
     expect(tenant('brightpath-edu').telemetry).toBeUndefined();
   });
 
+  it("passes a profile's image token count to the gateway only when it declares one", () => {
+    const mini = TEST_ENTITIES.find(
+      e => e.metadata.name === 'azure-gpt-4o-mini-eu',
+    )!;
+    const billed: Entity = {
+      ...mini,
+      spec: {
+        ...mini.spec,
+        capabilities: {
+          ...(mini.spec as any).capabilities,
+          imageTokens: 48_169,
+        },
+      },
+    };
+    const entities = entitiesOf([
+      ...TEST_ENTITIES.filter(e => e !== mini),
+      billed,
+    ]);
+    const cell = entities.cells.find(
+      c => c.metadata.name === 'eu-west-shared-1',
+    )!;
+    const { state } = computeDesiredState(cell, entities);
+    const profiles = new Map(state.modelProfiles.map(p => [p.id, p]));
+    expect(profiles.get('azure-gpt-4o-mini-eu')!.imageTokens).toBe(48_169);
+    for (const profile of state.modelProfiles) {
+      if (profile.id !== 'azure-gpt-4o-mini-eu') {
+        expect(profile).not.toHaveProperty('imageTokens');
+      }
+    }
+  });
+
   it("maps an agent's own rate limits and each profile's type", async () => {
     const byName = (name: string) =>
       TEST_ENTITIES.find(e => e.metadata.name === name)!;

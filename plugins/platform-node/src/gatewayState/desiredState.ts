@@ -231,6 +231,9 @@ function toGatewayProfile(profile: ModelProfileEntity): GatewayModelProfile {
     contextLength: spec.capabilities.contextLength,
     maxOutputTokens: spec.capabilities.maxOutputTokens,
     features: [...spec.capabilities.features].sort(),
+    ...(spec.capabilities.imageTokens !== undefined
+      ? { imageTokens: spec.capabilities.imageTokens }
+      : {}),
     inputPerMillionUsd: spec.pricing.inputPerMillionUsd,
     outputPerMillionUsd: spec.pricing.outputPerMillionUsd,
     maxClassification: spec.maxClassification,

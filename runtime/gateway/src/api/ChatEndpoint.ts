@@ -40,6 +40,7 @@ export class ChatEndpoint implements EndpointAdapter<ChatRequestSummary> {
       requiredCapabilities: summary.requiredCapabilities,
       estimatedInputTokens: summary.estimatedInputTokens,
       promptTokenBound: summary.promptTokenBound,
+      promptImages: summary.promptImages,
       maxOutputTokens: summary.maxTokens,
       choices: summary.choices,
       complexity: summary.complexity,

@@ -290,6 +290,48 @@ describe('budgets and rate limits', () => {
     }
   });
 
+  it('reserves a prompt image at what the profile bills for one, above the default allowance', async () => {
+    // gpt-4o-mini bills a high-detail image at up to 48,169 tokens; $0.005 covers the request
+    // with images at the default 3,000 tokens ($0.0005) but not at that count ($0.0073).
+    const state = budgetState(simulator.url, 0.005);
+    const mini = state.modelProfiles.find(p => p.id === 'us-small')!;
+    mini.features = ['vision'];
+    mini.imageTokens = 48_169;
+    const { gateway, url } = await startGateway(simulator.url, { state });
+    try {
+      const client = new OpenAI({
+        apiKey: KEYS.brightpath,
+        baseURL: `${url}/v1`,
+        maxRetries: 0,
+      });
+      const withImage = {
+        ...askBody,
+        messages: [
+          {
+            role: 'user' as const,
+            content: [
+              { type: 'text' as const, text: 'what is in it?' },
+              {
+                type: 'image_url' as const,
+                image_url: {
+                  url: 'https://x.test/a.png',
+                  detail: 'high' as const,
+                },
+              },
+            ],
+          },
+        ],
+      };
+      await expect(
+        client.chat.completions.create(withImage),
+      ).rejects.toMatchObject({ status: 429, code: 'budget_exhausted' });
+      // The same budget takes the request without the image.
+      expect((await ask(client)).choices).toHaveLength(1);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it('releases the reservation of a failed request', async () => {
     const limiter = new InMemoryLimiter();
     const { gateway, url } = await startGateway(simulator.url, {

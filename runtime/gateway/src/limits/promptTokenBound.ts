@@ -1,12 +1,12 @@
 import { isUtf8 } from 'node:buffer';
+import { DEFAULT_IMAGE_TOKENS } from '@cellport/router';
 
 /**
  * Tokens reserved for each image in a prompt, in place of its URL's bytes: an image's tokens do
- * not follow its bytes (a short link, or a data URL far larger than its tokens). It covers the
- * most a full-size image counts at OpenAI (gpt-4o high detail: 1,445; gpt-4.1 / o4-mini patches:
- * under 2,700) and Anthropic (about 1,600).
+ * not follow its bytes (a short link, or a data URL far larger than its tokens). The router's
+ * allowance; a profile whose images count more adds the difference when routed.
  */
-export const IMAGE_TOKEN_BOUND = 3_000;
+export const IMAGE_TOKEN_BOUND = DEFAULT_IMAGE_TOKENS;
 
 /** What a prompt's images take up in its body. */
 export interface PromptImages {

@@ -29,6 +29,8 @@ export interface ChatRequestSummary {
   estimatedInputTokens: number;
   /** The most tokens the prompt can come to under any tokenizer: what is reserved. */
   promptTokenBound: number;
+  /** Images in the prompt: a profile may count each above the bound's allowance. */
+  promptImages: number;
   /** Completions asked for (`n`, default 1): each may produce every output token. */
   choices: number;
   complexity: number;
@@ -175,6 +177,7 @@ export function summarizeChatRequest(
     requiredCapabilities: [...capabilities],
     estimatedInputTokens: Math.ceil(chars / 4) + 4 * messages.length,
     promptTokenBound: promptTokenBound(raw, images),
+    promptImages: images.count,
     choices: choicesOf(body),
     complexity: complexityScore({
       promptChars: chars,

@@ -35,6 +35,7 @@ function featureColumns(decision: RoutingDecision) {
     prompt_tokens:
       features?.estimatedInputTokens ?? decision.estimatedInputTokens,
     prompt_token_bound: features?.promptTokenBound ?? null,
+    prompt_images: features?.promptImages ?? null,
     max_output_tokens: features?.maxOutputTokens ?? null,
     choices: features?.choices ?? null,
     required_capabilities: (
@@ -128,6 +129,7 @@ export const DECISION_COLUMNS = specs({
   complexity: 'double',
   prompt_tokens: 'integer',
   prompt_token_bound: 'integer',
+  prompt_images: 'integer',
   max_output_tokens: 'integer',
   choices: 'integer',
   required_capabilities: 'text',

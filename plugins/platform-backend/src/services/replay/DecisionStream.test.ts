@@ -26,6 +26,7 @@ const FEATURES = {
   requiredCapabilities: ['tools' as const, 'json-mode' as const],
   estimatedInputTokens: 1234,
   promptTokenBound: 4321,
+  promptImages: 2,
   maxOutputTokens: 512,
   choices: 3,
   complexity: 0.123456789,
@@ -60,6 +61,7 @@ function expected(
     promptTokens:
       features?.estimatedInputTokens ?? decision.estimatedInputTokens,
     promptTokenBound: features?.promptTokenBound ?? null,
+    promptImages: features?.promptImages ?? null,
     maxOutputTokens: features?.maxOutputTokens ?? null,
     choices: features?.choices ?? null,
     requiredCapabilities: (

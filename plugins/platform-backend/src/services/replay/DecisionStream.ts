@@ -34,6 +34,7 @@ export interface StoredDecision {
   complexity: number | null;
   promptTokens: number | null;
   promptTokenBound: number | null;
+  promptImages: number | null;
   maxOutputTokens: number | null;
   choices: number | null;
   requiredCapabilities: string | null;
@@ -62,6 +63,7 @@ const DECISION_COLUMNS = [
   'complexity',
   'prompt_tokens',
   'prompt_token_bound',
+  'prompt_images',
   'max_output_tokens',
   'choices',
   'required_capabilities',
@@ -110,6 +112,7 @@ function toDecision(
     complexity: value('complexity'),
     promptTokens: value('prompt_tokens'),
     promptTokenBound: value('prompt_token_bound'),
+    promptImages: value('prompt_images'),
     maxOutputTokens: value('max_output_tokens'),
     choices: value('choices'),
     requiredCapabilities: value('required_capabilities'),

@@ -213,6 +213,7 @@ export class ReplayTally {
       requiredCapabilities: this.capabilitiesOf(decision.requiredCapabilities),
       estimatedInputTokens: decision.promptTokens ?? 0,
       promptTokenBound: decision.promptTokenBound ?? undefined,
+      promptImages: decision.promptImages ?? undefined,
       maxOutputTokens: decision.maxOutputTokens ?? undefined,
       choices: decision.choices ?? undefined,
       complexity: decision.complexity ?? 0,

@@ -4,20 +4,33 @@ import type { Json } from '../fieldChecks';
 import type { ChatStreamTranslator } from '../translatedAnswer';
 import { messageUsage } from './messagesAnswer';
 
+/** Content that waits for the open block to close: Anthropic's blocks never overlap. */
+type Queued =
+  | { kind: 'text'; text: string }
+  | { kind: 'tool'; id: string; name: string; args: string };
+
 /**
  * Turns a chat completion's chunks into Anthropic's stream: message_start, a content block
  * per text run or tool call (start, deltas, stop), message_delta with the stop reason and
  * usage, message_stop. A chat stream reports usage only at its end, so message_start counts
  * no tokens and message_delta carries both input and output tokens (Anthropic's SDKs take
  * both from it).
+ *
+ * Anthropic's blocks come one after another: started, given their deltas, stopped. A chat
+ * stream may interleave parallel tool calls, and a call's arguments are only known complete
+ * when the answer finishes, so a tool block stays open until then: what comes for another
+ * tool call (or text) meanwhile is queued, and each queued item follows as a whole block once
+ * the open one stops. A stream that never interleaves streams its first block live.
  */
 export class MessagesStreamTranslator implements ChatStreamTranslator {
   private started = false;
   private blocks = 0;
-  /** The open block's index, if one is open, and whether it holds text. */
-  private open?: { index: number; text: boolean };
-  /** Content block index by the chat chunk's tool-call index. */
-  private readonly toolBlocks = new Map<number, number>();
+  /** The open block's index, if one is open, and the tool call it holds (none: text). */
+  private open?: { index: number; tool?: number };
+  /** Items for after the open tool block, in arrival order. */
+  private queue: Queued[] = [];
+  /** Queued tool calls by the chat chunk's tool-call index. */
+  private readonly queuedTools = new Map<number, Queued & { kind: 'tool' }>();
   private finish: unknown;
 
   constructor(private readonly id: string) {}
@@ -28,27 +41,19 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
     if (!choice) return out;
     const delta = choice.delta ?? {};
     const text = delta.content || delta.refusal;
-    if (typeof text === 'string' && text) {
-      if (!this.open?.text) {
-        out += this.close() + this.openBlock(true, { type: 'text', text: '' });
-      }
-      out += this.event('content_block_delta', {
-        index: this.open!.index,
-        delta: { type: 'text_delta', text },
-      });
-    }
+    if (typeof text === 'string' && text) out += this.textDelta(text);
     if (Array.isArray(delta.tool_calls)) {
       for (const call of delta.tool_calls) out += this.toolDelta(call);
     }
     if (choice.finish_reason) {
       this.finish = choice.finish_reason;
-      out += this.close();
+      out += this.closeAll();
     }
     return out;
   }
 
   end(usage: TokenUsage): string {
-    const out = (this.started ? '' : this.start({})) + this.close();
+    const out = (this.started ? '' : this.start({})) + this.closeAll();
     return (
       out +
       this.event('message_delta', {
@@ -82,9 +87,63 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
     });
   }
 
-  private openBlock(text: boolean, block: Json): string {
+  private textDelta(text: string): string {
+    if (this.open?.tool !== undefined) {
+      const last = this.queue[this.queue.length - 1];
+      if (last?.kind === 'text') last.text += text;
+      else this.queue.push({ kind: 'text', text });
+      return '';
+    }
+    const out = this.open ? '' : this.openBlock({ type: 'text', text: '' });
+    return (
+      out +
+      this.event('content_block_delta', {
+        index: this.open!.index,
+        delta: { type: 'text_delta', text },
+      })
+    );
+  }
+
+  private toolDelta(call: Json): string {
+    const toolIndex = Number(call?.index ?? 0);
+    const args = call?.function?.arguments;
+    const argsText = typeof args === 'string' ? args : '';
+    if (this.open?.tool === toolIndex) {
+      return this.argsDelta(this.open.index, argsText);
+    }
+    const queued = this.queuedTools.get(toolIndex);
+    if (queued) {
+      queued.args += argsText;
+      return '';
+    }
+    const id = String(call?.id ?? '');
+    const name = String(call?.function?.name ?? '');
+    if (this.open?.tool !== undefined) {
+      const item = { kind: 'tool' as const, id, name, args: argsText };
+      this.queue.push(item);
+      this.queuedTools.set(toolIndex, item);
+      return '';
+    }
+    const out =
+      this.close() + this.openBlock(this.toolBlock(id, name), toolIndex);
+    return out + this.argsDelta(this.open!.index, argsText);
+  }
+
+  private toolBlock(id: string, name: string): Json {
+    return { type: 'tool_use', id, name, input: {} };
+  }
+
+  private argsDelta(index: number, partialJson: string): string {
+    if (!partialJson) return '';
+    return this.event('content_block_delta', {
+      index,
+      delta: { type: 'input_json_delta', partial_json: partialJson },
+    });
+  }
+
+  private openBlock(block: Json, tool?: number): string {
     const index = this.blocks++;
-    this.open = { index, text };
+    this.open = { index, tool };
     return this.event('content_block_start', { index, content_block: block });
   }
 
@@ -95,30 +154,24 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
     return this.event('content_block_stop', { index: open.index });
   }
 
-  private toolDelta(call: Json): string {
-    const toolIndex = Number(call?.index ?? 0);
-    let out = '';
-    let index = this.toolBlocks.get(toolIndex);
-    if (index === undefined) {
+  /** Stops the open block, then writes each queued item as a whole block. */
+  private closeAll(): string {
+    let out = this.close();
+    for (const item of this.queue) {
+      if (item.kind === 'text') {
+        out += this.openBlock({ type: 'text', text: '' });
+        out += this.event('content_block_delta', {
+          index: this.open!.index,
+          delta: { type: 'text_delta', text: item.text },
+        });
+      } else {
+        out += this.openBlock(this.toolBlock(item.id, item.name));
+        out += this.argsDelta(this.open!.index, item.args);
+      }
       out += this.close();
-      out += this.openBlock(false, {
-        type: 'tool_use',
-        id: String(call?.id ?? ''),
-        name: String(call?.function?.name ?? ''),
-        input: {},
-      });
-      index = this.open!.index;
-      this.toolBlocks.set(toolIndex, index);
     }
-    const args = call?.function?.arguments;
-    if (typeof args === 'string' && args) {
-      // Chat upstreams stream one call's arguments after another; should one interleave,
-      // its deltas still name their own block.
-      out += this.event('content_block_delta', {
-        index,
-        delta: { type: 'input_json_delta', partial_json: args },
-      });
-    }
+    this.queue = [];
+    this.queuedTools.clear();
     return out;
   }
 }

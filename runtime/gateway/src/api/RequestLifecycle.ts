@@ -34,6 +34,11 @@ export class RequestLifecycle {
   readonly trace?: RequestTrace;
   /** The profile that answered, once one has. */
   answeredBy?: GatewayModelProfile;
+  /**
+   * The number the relayed stream's next event takes, for an API whose events are numbered
+   * (the Responses API): its closing error event continues the count.
+   */
+  streamSequence?: () => number;
   /** The request's trace id when someone records its trace: its decision links to it. */
   private readonly traceId?: string;
   /** The traceparent upstreams get when the gateway records no span. */
@@ -182,6 +187,7 @@ export class RequestLifecycle {
         error,
         { 'x-request-id': this.requestId },
         this.errors,
+        this.streamSequence?.(),
       );
     }
   }

@@ -79,8 +79,16 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
       {
         json: (completion, usage) =>
           responseFromCompletion(completion, usage, ids, request.echo),
-        stream: () =>
-          new ResponsesStreamTranslator(ids, request.echo, createdAt),
+        stream: () => {
+          const translator = new ResponsesStreamTranslator(
+            ids,
+            request.echo,
+            createdAt,
+          );
+          // Attempts stream one after another: the last to start is the one relayed.
+          life.streamSequence = () => translator.nextSequence;
+          return translator;
+        },
       },
       (reported, generated) => this.countUsage(request, reported, generated),
       life.abort.signal,

@@ -493,15 +493,21 @@ describe('the chat checks on the translating endpoints', () => {
         });
         expect(response.status).toBe(200);
         const sse = (await response.text()).trim().split('\n\n');
-        return sse[sse.length - 1];
+        return sse.slice(-2);
       };
-      const responses = await lastEvent('/v1/responses', responsesBody);
+      const [before, responses] = await lastEvent(
+        '/v1/responses',
+        responsesBody,
+      );
       expect(responses).toMatch(/^event: error\ndata: /);
+      // The error event continues the stream's numbering.
       expect(JSON.parse(responses.split('data: ')[1])).toMatchObject({
         type: 'error',
         code: 'upstream_stream_broken',
+        sequence_number:
+          JSON.parse(before.split('data: ')[1]).sequence_number + 1,
       });
-      const messages = await lastEvent('/v1/messages', messagesBody);
+      const [, messages] = await lastEvent('/v1/messages', messagesBody);
       expect(messages).toMatch(/^event: error\ndata: /);
       expect(JSON.parse(messages.split('data: ')[1])).toEqual({
         type: 'error',

@@ -6,7 +6,8 @@ import type { GatewayError } from './GatewayError';
  */
 export interface ErrorShape {
   body(error: GatewayError): unknown;
-  streamEvent(error: GatewayError): string;
+  /** `sequence`: the number the stream's next event takes, where its events are numbered. */
+  streamEvent(error: GatewayError, sequence?: number): string;
 }
 
 /** OpenAI's `{ error: { message, type, param, code } }`: chat, embeddings, models. */
@@ -17,13 +18,15 @@ export const OPENAI_ERRORS: ErrorShape = {
 
 /**
  * The Responses API answers errors as OpenAI does; a stream that fails ends with its typed
- * `error` event (which OpenAI's clients raise as an APIError).
+ * `error` event (which OpenAI's clients raise as an APIError), numbered after the events
+ * before it as every Responses event is.
  */
 export const RESPONSES_ERRORS: ErrorShape = {
   body: error => error.toBody(),
-  streamEvent: error =>
+  streamEvent: (error, sequence = 0) =>
     `event: error\ndata: ${JSON.stringify({
       type: 'error',
+      sequence_number: sequence,
       code: error.code,
       message: error.message,
       param: error.options.param ?? null,

@@ -92,9 +92,10 @@ export function sendError(
   error: GatewayError,
   headers: Record<string, string> = {},
   shape: ErrorShape = OPENAI_ERRORS,
+  sequence?: number,
 ): void {
   if (res.headersSent) {
-    endStreamWithError(res, error, shape);
+    endStreamWithError(res, error, shape, sequence);
     return;
   }
   const retryAfter = error.options.retryAfterSeconds;
@@ -113,13 +114,14 @@ function endStreamWithError(
   res: ServerResponse,
   error: GatewayError,
   shape: ErrorShape,
+  sequence: number | undefined,
 ): void {
   const type = String(res.getHeader('content-type') ?? '');
   if (!type.startsWith('text/event-stream') || res.writableEnded) {
     res.destroy();
     return;
   }
-  res.end(shape.streamEvent(error));
+  res.end(shape.streamEvent(error, sequence));
 }
 
 /**

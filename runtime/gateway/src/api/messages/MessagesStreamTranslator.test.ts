@@ -64,8 +64,13 @@ function blocksOf(events: Json[]): Json[] {
     if (event.type === 'content_block_start') {
       expect(open).toBeUndefined();
       expect(event.index).toBe(blocks.length);
-      open = { ...event.content_block, args: '', index: event.index };
-      blocks.push(open);
+      const block: Json = {
+        ...event.content_block,
+        args: '',
+        index: event.index,
+      };
+      blocks.push(block);
+      open = block;
     } else if (event.type === 'content_block_delta') {
       expect(open?.index).toBe(event.index);
       if (event.delta.type === 'text_delta') open!.text += event.delta.text;

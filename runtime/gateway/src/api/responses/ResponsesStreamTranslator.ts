@@ -28,6 +28,11 @@ interface OpenCall {
  */
 export class ResponsesStreamTranslator implements ChatStreamTranslator {
   private sequence = 0;
+
+  /** The number the next event takes. */
+  get nextSequence(): number {
+    return this.sequence;
+  }
   private started = false;
   private model = '';
   private finish: unknown;

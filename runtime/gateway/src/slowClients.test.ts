@@ -105,7 +105,7 @@ describe('slow clients are disconnected at the configured timeouts', () => {
 
   it('closes a kept-alive connection left idle for the keep-alive timeout', async () => {
     // Nothing is trickled: the connection sits idle after its answer until the server closes
-    // it (a test timeout, 20 s, if the configured timeout were not applied).
+    // the connection; without the configured timeout the test runs out of time (20 s).
     const closed = await slowClient(
       url,
       `${headers}${body}`,

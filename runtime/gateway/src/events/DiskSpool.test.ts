@@ -14,7 +14,9 @@ const line = (id: string) => `{"id":"${id}","padding":"${'x'.repeat(80)}"}\n`;
 async function readAll(spool: DiskSpool): Promise<string[]> {
   const ids: string[] = [];
   for (const name of await spool.segments()) {
-    for (const json of await spool.read(name)) ids.push(JSON.parse(json).id);
+    for (const json of (await spool.read(name)).events()) {
+      ids.push(JSON.parse(json).id);
+    }
   }
   return ids;
 }
@@ -113,6 +115,8 @@ describe('DiskSpool', () => {
     const name = '000001700000000-000001-abc.jsonl';
     writeFileSync(join(dir, name), line('whole') + line('cut').slice(0, 20));
     const spool = new DiskSpool(dir);
-    expect(await spool.read(name)).toEqual([line('whole').trimEnd()]);
+    expect((await spool.read(name)).events()).toEqual([
+      line('whole').trimEnd(),
+    ]);
   });
 });

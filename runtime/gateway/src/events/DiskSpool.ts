@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import { OpenSegment } from './OpenSegment';
+import { EventBatch } from './EventBatch';
 
 /** Sealed segments: `<ms>-<seq>-<instance>.jsonl`; older spools used the pid as instance. */
 const SEGMENT = /^\d{15}-\d{6}-[0-9a-z]+\.jsonl$/;
@@ -198,12 +199,9 @@ export class DiskSpool {
    * The serialized events of a segment, one JSON document each. They are sent as they are, so
    * an event is serialized once in its life, not parsed and serialized again per delivery.
    */
-  async read(name: string): Promise<string[]> {
-    const text = await readFile(join(this.dir, name), 'utf8');
-    const lines = text.split('\n');
-    // A sealed segment ends with '\n'; anything after the last one is not a whole event.
-    lines.pop();
-    return lines.filter(line => line.length > 0);
+  /** A sealed segment's whole events; anything after its last newline is not one. */
+  async read(name: string): Promise<EventBatch> {
+    return EventBatch.fromSegment(await readFile(join(this.dir, name)));
   }
 
   async remove(name: string): Promise<void> {

@@ -6,12 +6,14 @@ export class PermanentDeliveryError extends Error {
   }
 }
 
+import type { EventBatch } from './EventBatch';
+
 /**
- * Delivers one batch of events, each already serialized as JSON; resolves when the receiver
- * has it, throws to have it retried.
+ * Delivers one batch of events, already serialized as JSON; resolves when the receiver has it,
+ * throws to have it retried.
  */
 export interface EventTransport {
   readonly name: string;
-  send(events: string[]): Promise<void>;
+  send(batch: EventBatch): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import type { EventBatch } from './EventBatch';
 import { EventTransport, PermanentDeliveryError } from './EventTransport';
 
 /** POSTs batches to the portal's ingest endpoint, `{portalUrl}/api/platform/events`. */
@@ -14,14 +15,14 @@ export class HttpBatchTransport implements EventTransport {
     this.url = `${portalUrl.replace(/\/+$/, '')}/api/platform/events`;
   }
 
-  async send(events: string[]): Promise<void> {
+  async send(batch: EventBatch): Promise<void> {
     const response = await request(this.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
       },
-      body: `{"events":[${events.join(',')}]}`,
+      body: batch.toJsonBody(),
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     });

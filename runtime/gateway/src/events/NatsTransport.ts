@@ -6,6 +6,7 @@ import {
   RetentionPolicy,
   StorageType,
 } from 'nats';
+import type { EventBatch } from './EventBatch';
 import type { EventTransport } from './EventTransport';
 
 export const EVENTS_STREAM = 'CELLPORT_EVENTS';
@@ -91,7 +92,8 @@ export class NatsTransport implements EventTransport {
     return this.connection;
   }
 
-  async send(events: string[]): Promise<void> {
+  async send(batch: EventBatch): Promise<void> {
+    const events = batch.events();
     if (events.length === 0) return;
     const { js } = await this.connect();
     // One subject per cell; only the first event is parsed to find it.

@@ -5,6 +5,7 @@ import pino from 'pino';
 import type { PlatformEvent } from '@cellport/plugin-platform-common';
 import { eventually } from '../__testUtils__/fixtures';
 import { DiskSpool } from './DiskSpool';
+import type { EventBatch } from './EventBatch';
 import { EventTransport, PermanentDeliveryError } from './EventTransport';
 import { SpooledEventDelivery } from './SpooledEventDelivery';
 
@@ -17,7 +18,8 @@ class ScriptedTransport implements EventTransport {
   readonly delivered: string[][] = [];
   attempts = 0;
   constructor(private readonly script: Array<'fail' | 'refuse' | 'ok'>) {}
-  async send(events: string[]): Promise<void> {
+  async send(batch: EventBatch): Promise<void> {
+    const events = batch.events();
     const answer = this.script[this.attempts++] ?? 'ok';
     if (answer === 'fail') throw new Error('receiver down');
     if (answer === 'refuse') throw new PermanentDeliveryError('400');
@@ -133,7 +135,7 @@ describe('SpooledEventDelivery', () => {
     const sizes = await Promise.all(
       (
         await spool.segments()
-      ).map(async name => (await spool.read(name)).length),
+      ).map(async name => (await spool.read(name)).count),
     );
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(190);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(10);

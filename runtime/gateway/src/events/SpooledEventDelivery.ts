@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PlatformEvent } from '@cellport/plugin-platform-common';
 import type { DiskSpool } from './DiskSpool';
+import type { EventBatch } from './EventBatch';
 import type { EventSink } from './EventSink';
 import { EventTransport, PermanentDeliveryError } from './EventTransport';
 import { retryDelayMs } from './retryDelay';
@@ -216,10 +217,10 @@ export class SpooledEventDelivery implements EventSink {
       const next = this.spool.oldestSealed();
       if (!next) return;
       this.spool.sending = next;
-      let events: string[];
+      let batch: EventBatch;
       try {
-        events = await this.spool.read(next);
-        await this.transport.send(events);
+        batch = await this.spool.read(next);
+        await this.transport.send(batch);
       } catch (error) {
         if (error instanceof PermanentDeliveryError) {
           this.logger.error(
@@ -238,7 +239,7 @@ export class SpooledEventDelivery implements EventSink {
       }
       this.failures = 0;
       await this.spool.remove(next);
-      this.options.onDelivered?.(events.length);
+      this.options.onDelivered?.(batch.count);
     }
   }
 

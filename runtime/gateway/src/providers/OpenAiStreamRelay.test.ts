@@ -54,7 +54,7 @@ describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
 
   it('takes comments, event names, ids and data without a space', () => {
     const relay = new OpenAiStreamRelay(true);
-    const text = `: keep-alive\n\nevent: message\nid: 7\nretry: 100\ndata:{"a":1}\n\n`;
+    const text = `: keep-alive\n\nevent: message\nid: 7\nretry: 100\ndata:{"a":1}\n\nid: data:{x}\ndata: {"b":"data: {"}\n\n`;
     expect(relay.push(text)).toBe(text);
   });
 

@@ -67,7 +67,8 @@ export function sseProblem(
  * translators parse every event anyway.
  */
 export function invalidJsonProblem(text: string): string | undefined {
-  let start = text.indexOf('data:');
+  // Only at a line's start: another field's value may hold the text `data:`.
+  let start = text.startsWith('data:') ? 0 : nextDataLine(text, 0);
   while (start >= 0) {
     let from = start + 5;
     if (text.charCodeAt(from) === 32) from += 1;
@@ -82,10 +83,15 @@ export function invalidJsonProblem(text: string): string | undefined {
           .replace(/[^\x20-\x7e]/g, '?')}"`;
       }
     }
-    start = text.indexOf('\ndata:', start + 5);
-    if (start >= 0) start += 1;
+    start = nextDataLine(text, start);
   }
   return undefined;
+}
+
+/** Where the next line after `from` that starts with `data:` begins, or -1. */
+function nextDataLine(text: string, from: number): number {
+  const newline = text.indexOf('\ndata:', from);
+  return newline < 0 ? -1 : newline + 1;
 }
 
 function sseLineOk(text: string, start: number, end: number): boolean {

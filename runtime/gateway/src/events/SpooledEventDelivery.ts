@@ -37,7 +37,8 @@ export interface DeliveryOptions {
  */
 export class SpooledEventDelivery implements EventSink {
   /** Events whose spool write failed (disk full, I/O error); retried at each flush. */
-  private unwritten: Array<{ lines: string; events: number }> = [];
+  private unwritten: Array<{ lines: string; events: number; bytes: number }> =
+    [];
   private unwrittenBytes = 0;
   private readonly timer: NodeJS.Timeout;
   private sending?: Promise<void>;
@@ -159,22 +160,23 @@ export class SpooledEventDelivery implements EventSink {
 
   /** Holds events the spool refused, dropping the oldest beyond the memory cap. */
   private keepUnwritten(lines: string, events: number): void {
-    this.unwritten.push({ lines, events });
-    this.unwrittenBytes += lines.length;
+    const bytes = Buffer.byteLength(lines);
+    this.unwritten.push({ lines, events, bytes });
+    this.unwrittenBytes += bytes;
     const cap = this.options.maxUnwrittenBytes ?? DEFAULT_MAX_UNWRITTEN_BYTES;
     const dropped = { events: 0, bytes: 0 };
     while (this.unwrittenBytes > cap && this.unwritten.length > 0) {
       const oldest = this.unwritten.shift()!;
-      this.unwrittenBytes -= oldest.lines.length;
+      this.unwrittenBytes -= oldest.bytes;
       dropped.events += oldest.events;
-      dropped.bytes += oldest.lines.length;
+      dropped.bytes += oldest.bytes;
     }
     if (dropped.events > 0) this.options.onUnwrittenDrop?.(dropped);
   }
 
   private retryUnwritten(): void {
     while (this.unwritten.length > 0) {
-      const { lines, events } = this.unwritten[0];
+      const { lines, events, bytes } = this.unwritten[0];
       try {
         this.spool.write(lines, events);
       } catch (error) {
@@ -182,7 +184,7 @@ export class SpooledEventDelivery implements EventSink {
         return;
       }
       this.unwritten.shift();
-      this.unwrittenBytes -= lines.length;
+      this.unwrittenBytes -= bytes;
     }
   }
 

@@ -61,6 +61,32 @@ export function optionalNumber(
   }
 }
 
+export function optionalInteger(
+  value: unknown,
+  param: string,
+  min: number,
+  max: number,
+): void {
+  if (
+    present(value) &&
+    (!Number.isInteger(value) ||
+      (value as number) < min ||
+      (value as number) > max)
+  ) {
+    fail(param, `must be an integer from ${min} to ${max}`);
+  }
+}
+
+export function optionalOneOf(
+  value: unknown,
+  param: string,
+  values: readonly string[],
+): void {
+  if (present(value) && !values.includes(value as string)) {
+    fail(param, `must be one of ${values.join(', ')}`);
+  }
+}
+
 /** The model, checked as the chat endpoint checks it. */
 export function requireModel(body: Json): string {
   const model = body.model;

@@ -8,18 +8,22 @@ import { CuttableLink } from '../__testUtils__/CuttableLink';
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
 
+const now = Date.parse('2026-11-23T10:00:00Z');
+
+/** A request of `costUsd` against a budget of $1 and roomy rate limits. */
+const limitRequest = (tenant: string, costUsd: number): LimitRequest => ({
+  tenant,
+  limits: { requestsPerMinute: 1000, tokensPerMinute: 1_000_000 },
+  tenantBudgetUsd: 1,
+  tokens: 100,
+  costUsd,
+  nowMs: now,
+});
+
 /** Two replicas of a cell, sharing one Redis. */
 describe('RedisLimiter between replicas', () => {
   const tenant = `refunds-${Math.random().toString(36).slice(2, 10)}`;
-  const now = Date.parse('2026-11-23T10:00:00Z');
-  const request = (costUsd: number): LimitRequest => ({
-    tenant,
-    limits: { requestsPerMinute: 1000, tokensPerMinute: 1_000_000 },
-    tenantBudgetUsd: 1,
-    tokens: 100,
-    costUsd,
-    nowMs: now,
-  });
+  const request = (costUsd: number) => limitRequest(tenant, costUsd);
   let a: RedisLimiter;
   let b: RedisLimiter;
 
@@ -143,15 +147,7 @@ describe('RedisLimiter under a burst', () => {
 
 describe('RedisLimiter cut off from Redis while settling', () => {
   const tenant = `owed-${Math.random().toString(36).slice(2, 10)}`;
-  const now = Date.parse('2026-11-23T10:00:00Z');
-  const request = (costUsd: number): LimitRequest => ({
-    tenant,
-    limits: { requestsPerMinute: 1000, tokensPerMinute: 1_000_000 },
-    tenantBudgetUsd: 1,
-    tokens: 100,
-    costUsd,
-    nowMs: now,
-  });
+  const request = (costUsd: number) => limitRequest(tenant, costUsd);
 
   afterEach(async () => {
     const redis = await connectTestRedis();

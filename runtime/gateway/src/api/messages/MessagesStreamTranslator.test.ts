@@ -1,11 +1,23 @@
 import type { Json } from '../fieldChecks';
 import { MessagesStreamTranslator } from './MessagesStreamTranslator';
 
-/** One chat chunk: text, tool-call deltas (`[index, id?, name?, args]`) or the finish. */
+/** One tool-call delta of a chat chunk: `[index, id?, name?, args]`. */
+type ToolDelta = [number, string | undefined, string | undefined, string];
+
+/** One chat chunk: text, a tool-call delta, several at once (vLLM), or the finish. */
 type Step =
   | { text: string }
-  | { tool: [number, string | undefined, string | undefined, string] }
+  | { tool: ToolDelta }
+  | { tools: ToolDelta[] }
   | { finish: string };
+
+function toolCallOf([index, id, name, args]: ToolDelta): Json {
+  return {
+    index,
+    ...(id ? { id, type: 'function' } : {}),
+    function: { ...(name ? { name } : {}), arguments: args },
+  };
+}
 
 function chunkOf(step: Step): Json {
   if ('finish' in step) {
@@ -14,22 +26,9 @@ function chunkOf(step: Step): Json {
   if ('text' in step) {
     return { choices: [{ index: 0, delta: { content: step.text } }] };
   }
-  const [index, id, name, args] = step.tool;
+  const deltas = 'tool' in step ? [step.tool] : step.tools;
   return {
-    choices: [
-      {
-        index: 0,
-        delta: {
-          tool_calls: [
-            {
-              index,
-              ...(id ? { id, type: 'function' } : {}),
-              function: { ...(name ? { name } : {}), arguments: args },
-            },
-          ],
-        },
-      },
-    ],
+    choices: [{ index: 0, delta: { tool_calls: deltas.map(toolCallOf) } }],
   };
 }
 
@@ -87,6 +86,81 @@ function blocksOf(events: Json[]): Json[] {
       ? { type: 'text', text: block.text }
       : { type: 'tool_use', id: block.id, name: block.name, args: block.args },
   );
+}
+
+/** A seeded pseudo-random source (mulberry32): an integer below `below`, reproducibly. */
+function randomOf(seed: number): (below: number) => number {
+  let state = seed >>> 0;
+  return below => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * below);
+  };
+}
+
+/** `text` cut into 1 to 4 pieces at random places (the first may be empty, as OpenAI's is). */
+function piecesOf(text: string, random: (below: number) => number): string[] {
+  const cuts = Array.from({ length: random(4) }, () =>
+    random(text.length + 1),
+  ).sort((a, b) => a - b);
+  return [0, ...cuts, text.length]
+    .slice(1)
+    .map((end, i, ends) => text.slice(i ? ends[i - 1] : 0, end));
+}
+
+/** A chat stream and what it says: its text, and each call's id and whole arguments. */
+interface Upstream {
+  steps: Step[];
+  text: string;
+  calls: { id: string; args: string }[];
+}
+
+/**
+ * Up to four parallel tool calls and some text, each call's deltas in order (its first names
+ * it) but the calls and the text shuffled together at random, a later call maybe starting
+ * first, consecutive deltas sometimes in one chunk; the finish chunk sometimes missing.
+ */
+function interleaved(random: (below: number) => number): Upstream {
+  const calls = Array.from({ length: 1 + random(4) }, (_, index) => ({
+    index,
+    id: `call_${index}`,
+    args: JSON.stringify({ city: `C${index}`, days: random(9) }),
+  }));
+  const lanes: Step[][] = calls.map(call =>
+    piecesOf(call.args, random).map(
+      (args, i): Step => ({
+        tool: [
+          call.index,
+          i ? undefined : call.id,
+          i ? undefined : 'weather',
+          args,
+        ],
+      }),
+    ),
+  );
+  const text = random(2) ? 'Checking both. Done.' : '';
+  lanes.push(
+    piecesOf(text, random)
+      .filter(Boolean)
+      .map(piece => ({ text: piece })),
+  );
+  const steps: Step[] = [];
+  for (let left = lanes.filter(lane => lane.length); left.length; ) {
+    const step = left[random(left.length)].shift()!;
+    const last = steps[steps.length - 1];
+    if ('tool' in step && last && 'tool' in last && random(3) === 0) {
+      steps[steps.length - 1] = { tools: [last.tool, step.tool] };
+    } else steps.push(step);
+    left = left.filter(lane => lane.length);
+  }
+  if (random(4)) steps.push({ finish: 'tool_calls' });
+  // Blocks follow the order the calls began in the stream.
+  const began = steps.flatMap(step =>
+    'tool' in step ? [step.tool] : 'tools' in step ? step.tools : [],
+  );
+  const order = began.filter(([, id]) => id).map(([index]) => calls[index]);
+  return { steps, text, calls: order };
 }
 
 describe('MessagesStreamTranslator', () => {
@@ -176,6 +250,33 @@ describe('MessagesStreamTranslator', () => {
     ],
   ])('keeps the block grammar for %s', (_what, steps, blocks) => {
     expect(blocksOf(translate(steps))).toEqual(blocks);
+  });
+
+  it("keeps the block grammar and every call's arguments for random interleavings", () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const upstream = interleaved(randomOf(seed));
+      let blocks: Json[];
+      try {
+        blocks = blocksOf(translate(upstream.steps));
+      } catch (error) {
+        throw new Error(
+          `seed ${seed}, ${JSON.stringify(upstream.steps)}: ${error}`,
+        );
+      }
+      const text = blocks.filter(block => block.type === 'text');
+      const tools = blocks.filter(block => block.type === 'tool_use');
+      expect({ seed, text: text.map(block => block.text).join('') }).toEqual({
+        seed,
+        text: upstream.text,
+      });
+      expect({
+        seed,
+        tools: tools.map(({ id, args }) => ({ id, args })),
+      }).toEqual({
+        seed,
+        tools: upstream.calls.map(({ id, args }) => ({ id, args })),
+      });
+    }
   });
 
   it('streams the first tool call live, before the answer finishes', () => {

@@ -1,4 +1,12 @@
-import { fail, isObject, Json, optionalBoolean, present } from '../fieldChecks';
+import {
+  fail,
+  isObject,
+  Json,
+  optionalBoolean,
+  optionalInteger,
+  optionalOneOf,
+  present,
+} from '../fieldChecks';
 
 /**
  * Every Responses API request field the gateway knows. Any other is refused by name, as
@@ -66,23 +74,6 @@ function checkInclude(include: unknown): void {
   });
 }
 
-function checkInteger(value: unknown, param: string, min: number, max: number) {
-  if (
-    present(value) &&
-    (!Number.isInteger(value) ||
-      (value as number) < min ||
-      (value as number) > max)
-  ) {
-    fail(param, `must be an integer from ${min} to ${max}`);
-  }
-}
-
-function checkOneOf(value: unknown, param: string, values: string[]) {
-  if (present(value) && !values.includes(value as string)) {
-    fail(param, `must be one of ${values.join(', ')}`);
-  }
-}
-
 /**
  * Checks the Responses fields that have no chat counterpart to be checked by, and refuses
  * the settings the gateway cannot honour. Fields that translate to chat are checked there.
@@ -94,18 +85,18 @@ export function checkResponsesOptions(body: Json): void {
     }
   }
   checkInclude(body.include);
-  checkInteger(body.top_logprobs, 'top_logprobs', 0, 20);
+  optionalInteger(body.top_logprobs, 'top_logprobs', 0, 20);
   if (present(body.top_logprobs) && body.top_logprobs !== 0) {
     fail('top_logprobs', NO_LOGPROBS);
   }
   // It counts calls to built-in tools, of which this gateway serves none.
-  checkInteger(
+  optionalInteger(
     body.max_tool_calls,
     'max_tool_calls',
     1,
     Number.MAX_SAFE_INTEGER,
   );
-  checkOneOf(body.truncation, 'truncation', ['auto', 'disabled']);
+  optionalOneOf(body.truncation, 'truncation', ['auto', 'disabled']);
   if (body.truncation === 'auto') {
     fail(
       'truncation',
@@ -124,11 +115,11 @@ export function checkResponsesOptions(body: Json): void {
       'stream_options.include_obfuscation',
     );
   }
-  checkOneOf(body.prompt_cache_retention, 'prompt_cache_retention', [
+  optionalOneOf(body.prompt_cache_retention, 'prompt_cache_retention', [
     'in-memory',
     '24h',
   ]);
-  checkOneOf(body.reasoning?.summary, 'reasoning.summary', [
+  optionalOneOf(body.reasoning?.summary, 'reasoning.summary', [
     'auto',
     'concise',
     'detailed',

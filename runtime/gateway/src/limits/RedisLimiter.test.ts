@@ -79,7 +79,6 @@ describe('RedisLimiter between replicas', () => {
 describe('RedisLimiter under a burst', () => {
   const run = Math.random().toString(36).slice(2, 10);
   const tenants = ['red', 'green', 'blue'].map(name => `burst-${name}-${run}`);
-  const now = Date.parse('2026-11-23T10:00:00Z');
   const request = (tenant: string): LimitRequest => ({
     tenant,
     limits: { requestsPerMinute: 4, tokensPerMinute: 1_000_000 },

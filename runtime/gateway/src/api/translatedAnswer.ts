@@ -101,13 +101,25 @@ export async function translateAnswer(
   async function* events(): AsyncGenerator<string> {
     const translator = translation.stream();
     let reported: TokenUsage | undefined;
+    let answered = false;
     for await (const sse of inner.chunks) {
       let out = '';
-      for (const chunk of chatChunks(sse)) {
-        reported = chunkUsage(chunk) ?? reported;
-        out += translator.chunk(chunk);
+      try {
+        for (const chunk of chatChunks(sse)) {
+          reported = chunkUsage(chunk) ?? reported;
+          out += translator.chunk(chunk);
+        }
+      } catch (error) {
+        // One read may hold good events before the failing one. Once the caller is answered
+        // they are sent, and its error event follows them (a Responses one numbered after
+        // them); before that the attempt is dropped whole, so another upstream serves it.
+        if (answered && out) yield out;
+        throw error;
       }
-      if (out) yield out;
+      if (out) {
+        answered = true;
+        yield out;
+      }
     }
     yield translator.end(count(reported ?? inner.usage(), inner.generatedText));
   }

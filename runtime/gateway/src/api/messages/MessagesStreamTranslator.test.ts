@@ -19,6 +19,12 @@ function toolCallOf([index, id, name, args]: ToolDelta): Json {
   };
 }
 
+/** A step's tool-call deltas (none for text or the finish). */
+function deltasOf(step: Step): ToolDelta[] {
+  if ('tool' in step) return [step.tool];
+  return 'tools' in step ? step.tools : [];
+}
+
 function chunkOf(step: Step): Json {
   if ('finish' in step) {
     return { choices: [{ index: 0, delta: {}, finish_reason: step.finish }] };
@@ -26,9 +32,10 @@ function chunkOf(step: Step): Json {
   if ('text' in step) {
     return { choices: [{ index: 0, delta: { content: step.text } }] };
   }
-  const deltas = 'tool' in step ? [step.tool] : step.tools;
   return {
-    choices: [{ index: 0, delta: { tool_calls: deltas.map(toolCallOf) } }],
+    choices: [
+      { index: 0, delta: { tool_calls: deltasOf(step).map(toolCallOf) } },
+    ],
   };
 }
 
@@ -156,10 +163,10 @@ function interleaved(random: (below: number) => number): Upstream {
   }
   if (random(4)) steps.push({ finish: 'tool_calls' });
   // Blocks follow the order the calls began in the stream.
-  const began = steps.flatMap(step =>
-    'tool' in step ? [step.tool] : 'tools' in step ? step.tools : [],
-  );
-  const order = began.filter(([, id]) => id).map(([index]) => calls[index]);
+  const order = steps
+    .flatMap(deltasOf)
+    .filter(([, id]) => id)
+    .map(([index]) => calls[index]);
   return { steps, text, calls: order };
 }
 
@@ -269,12 +276,10 @@ describe('MessagesStreamTranslator', () => {
         seed,
         text: upstream.text,
       });
-      expect({
+      const idAndArgs = (call: Json) => ({ id: call.id, args: call.args });
+      expect({ seed, tools: tools.map(idAndArgs) }).toEqual({
         seed,
-        tools: tools.map(({ id, args }) => ({ id, args })),
-      }).toEqual({
-        seed,
-        tools: upstream.calls.map(({ id, args }) => ({ id, args })),
+        tools: upstream.calls.map(idAndArgs),
       });
     }
   });

@@ -1,0 +1,165 @@
+import { RESPONSES_ERRORS } from '../../http/ErrorShape';
+import { GatewayError } from '../../http/GatewayError';
+import type { UpstreamResult } from '../../providers/types';
+import type { Json } from '../fieldChecks';
+import { translateAnswer } from '../translatedAnswer';
+import { ResponseIds } from './responseObject';
+import type { ResponseEcho } from './responsesRequest';
+import { ResponsesStreamTranslator } from './ResponsesStreamTranslator';
+
+const echo: ResponseEcho = {
+  instructions: null,
+  max_output_tokens: null,
+  temperature: null,
+  top_p: null,
+  tools: [],
+  tool_choice: 'auto',
+  parallel_tool_calls: true,
+  metadata: {},
+  text: { format: { type: 'text' } },
+  user: null,
+};
+
+const text = (content: string): Json => ({
+  model: 'm',
+  choices: [{ index: 0, delta: { content } }],
+});
+const call = (index: number, args: string, id?: string): Json => ({
+  model: 'm',
+  choices: [
+    {
+      index: 0,
+      delta: {
+        tool_calls: [
+          {
+            index,
+            ...(id ? { id, type: 'function' } : {}),
+            function: { ...(id ? { name: 'weather' } : {}), arguments: args },
+          },
+        ],
+      },
+    },
+  ],
+});
+const finish: Json = {
+  model: 'm',
+  choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }],
+};
+
+/** The data of each event in an SSE text. */
+function eventsOf(sse: string): Json[] {
+  return sse
+    .trim()
+    .split('\n\n')
+    .filter(Boolean)
+    .map(event => JSON.parse(event.split('data: ')[1]));
+}
+
+const sse = (chunk: Json) => `data: ${JSON.stringify(chunk)}\n\n`;
+
+function upstreamOf(pieces: string[]): UpstreamResult {
+  return {
+    kind: 'stream',
+    chunks: (async function* chunks() {
+      yield* pieces;
+    })(),
+    usage: () => undefined,
+    generatedText: () => '',
+  } as unknown as UpstreamResult;
+}
+
+describe('ResponsesStreamTranslator', () => {
+  it('numbers its events 0, 1, 2, … and knows the next number after each chunk', () => {
+    const translator = new ResponsesStreamTranslator(
+      new ResponseIds('a'),
+      echo,
+      0,
+    );
+    expect(translator.nextSequence).toBe(0);
+    const chunks = [
+      text('Let me check.'),
+      call(0, '', 'call_a'),
+      call(1, '', 'call_b'),
+      call(0, '{"city":"Zürich"}'),
+      call(1, '{"city":"Köln"}'),
+      finish,
+    ];
+    const numbers: number[] = [];
+    const sent = (out: string) => {
+      numbers.push(...eventsOf(out).map(event => event.sequence_number));
+      expect(translator.nextSequence).toBe(numbers.length);
+    };
+    for (const chunk of chunks) sent(translator.chunk(chunk));
+    sent(translator.end({ inputTokens: 3, outputTokens: 5 }));
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+  });
+
+  // The gateway writes the error event of a broken stream with the relayed translator's
+  // nextSequence (ResponsesEndpoint hands it to RequestLifecycle), so that the caller's
+  // numbering goes on without a gap or a repeat.
+  it.each([
+    [
+      'in a read of its own',
+      [
+        sse(text('Hel')),
+        sse(call(0, '{"city"', 'call_a')),
+        'data: {"error":{"type":"server_error"}}\n\n',
+      ],
+    ],
+    [
+      'in the same read as good events, which are still sent',
+      [
+        sse(text('Hel')),
+        `${sse(text('lo'))}data: {"error":{"type":"server_error"}}\n\n`,
+      ],
+    ],
+  ])(
+    'has a stream broken by an error event %s end with an error event numbered after the last event sent',
+    async (_where, pieces) => {
+      let translator: ResponsesStreamTranslator | undefined;
+      const answer = await translateAnswer(
+        upstreamOf(pieces),
+        {
+          json: () => ({}),
+          stream: () => {
+            translator = new ResponsesStreamTranslator(
+              new ResponseIds('a'),
+              echo,
+              0,
+            );
+            return translator;
+          },
+        },
+        () => ({ inputTokens: 1, outputTokens: 1 }),
+        new AbortController().signal,
+      );
+      if (answer.kind !== 'stream') throw new Error('expected a stream');
+      let sent = '';
+      await expect(
+        (async () => {
+          for await (const piece of answer.chunks) sent += piece;
+        })(),
+      ).rejects.toThrow('upstream reported an error mid-stream');
+      const broken = new GatewayError(
+        502,
+        'upstream_stream_broken',
+        'the upstream stream ended abruptly',
+        'upstream-error',
+      );
+      const events = eventsOf(
+        sent + RESPONSES_ERRORS.streamEvent(broken, translator!.nextSequence),
+      );
+      expect(events[events.length - 1]).toMatchObject({ type: 'error' });
+      expect(events.map(event => event.sequence_number)).toEqual(
+        events.map((_, i) => i),
+      );
+      // Every text delta the upstream sent before its error reached the caller.
+      expect(
+        events
+          .filter(e => e.type === 'response.output_text.delta')
+          .map(e => e.delta)
+          .join(''),
+      ).toBe(pieces.join('').includes('"lo"') ? 'Hello' : 'Hel');
+    },
+  );
+});

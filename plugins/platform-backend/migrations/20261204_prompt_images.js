@@ -40,29 +40,38 @@ function isPostgres(knex) {
 }
 
 /**
- * The covering index a replay scans, with the given extra columns. PostgreSQL only: other
- * databases index (cell, ts, id) alone and read the rows.
+ * Builds the covering index a replay scans, with the given columns, beside the one in place,
+ * then swaps them: CONCURRENTLY, so that ingest keeps writing decisions while a large table is
+ * indexed. PostgreSQL only: other databases index (cell, ts, id) alone and read the rows.
  *
  * @param {import('knex').Knex} knex
  * @param {string[]} columns
  */
 async function replaceReplayIndex(knex, columns) {
-  await knex.raw(`DROP INDEX IF EXISTS ${INDEX}`);
+  const building = `${INDEX}_next`;
+  await knex.raw(`DROP INDEX CONCURRENTLY IF EXISTS ${building}`);
   await knex.raw(
-    `CREATE INDEX ${INDEX} ON ${TABLE} (cell, ts, id) INCLUDE (${columns.join(
+    `CREATE INDEX CONCURRENTLY ${building} ON ${TABLE} (cell, ts, id) INCLUDE (${columns.join(
       ', ',
     )})`,
   );
+  await knex.raw(`DROP INDEX CONCURRENTLY IF EXISTS ${INDEX}`);
+  await knex.raw(`ALTER INDEX ${building} RENAME TO ${INDEX}`);
 }
+
+// CREATE INDEX CONCURRENTLY cannot run inside a transaction.
+exports.config = { transaction: false };
 
 /** @param {import('knex').Knex} knex */
 exports.up = async function up(knex) {
-  await knex.schema.alterTable(TABLE, table => {
-    table
-      .integer('prompt_images')
-      .nullable()
-      .comment('Images in the prompt; NULL for decisions recorded before');
-  });
+  if (!(await knex.schema.hasColumn(TABLE, 'prompt_images'))) {
+    await knex.schema.alterTable(TABLE, table => {
+      table
+        .integer('prompt_images')
+        .nullable()
+        .comment('Images in the prompt; NULL for decisions recorded before');
+    });
+  }
   if (isPostgres(knex)) {
     await replaceReplayIndex(knex, [...REPLAY_COLUMNS, 'prompt_images']);
   }

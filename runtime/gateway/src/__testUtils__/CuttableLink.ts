@@ -2,13 +2,15 @@ import { connect, createServer, Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A TCP link to a real server that a test cuts and restores: a network fault between the
- * gateway and its Redis, with the server and its data left as they were.
+ * A TCP link to a real server that a test cuts and restores, or pauses and resumes: a network
+ * fault between the gateway and its Redis, with the server and its data left as they were.
  */
 export class CuttableLink {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private port = 0;
+  private paused = false;
+  private readonly held: Array<[Socket, Buffer | string]> = [];
 
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -21,7 +23,8 @@ export class CuttableLink {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => socket.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
     });
     await new Promise<void>(resolve =>
       server.listen(this.port, '127.0.0.1', () => resolve()),
@@ -31,8 +34,32 @@ export class CuttableLink {
     return this.port;
   }
 
+  /**
+   * Holds every byte in both directions until `resume`, connections left open: a link that
+   * hangs, as a black-holed route does until TCP gives up, rather than one that resets.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    const held = this.held.splice(0);
+    for (const [to, data] of held) to.write(data);
+  }
+
+  private forward(from: Socket, to: Socket): void {
+    from.on('data', data => {
+      if (this.paused) this.held.push([to, data]);
+      else to.write(data);
+    });
+    from.on('end', () => to.end());
+  }
+
   /** Drops every connection and refuses new ones until `open` is called again. */
   async cut(): Promise<void> {
+    this.held.length = 0;
+    this.paused = false;
     for (const socket of this.sockets) socket.destroy();
     const server = this.server;
     this.server = undefined;

@@ -11,6 +11,26 @@ import { SpoolMetrics } from './SpoolMetrics';
 /** Default byte cap of the spool: hours of events at high load, far from a full disk. */
 export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * Adds up drops and reports them at most every ten seconds: with the disk full, every turn of
+ * a busy replica drops, and a line each would flood the log (often on that same disk).
+ */
+function everyTenSeconds(
+  report: (dropped: { events: number; bytes: number }) => void,
+): (drop: { events: number; bytes: number }) => void {
+  let lastAt = 0;
+  let dropped = { events: 0, bytes: 0 };
+  return drop => {
+    dropped.events += drop.events;
+    dropped.bytes += drop.bytes;
+    const now = Date.now();
+    if (now - lastAt < 10_000) return;
+    lastAt = now;
+    report(dropped);
+    dropped = { events: 0, bytes: 0 };
+  };
+}
+
 /** The event sink the config asks for: HTTP batches (default) or NATS JetStream, both spooled. */
 export async function createEventSink(
   config: GatewayConfig,
@@ -49,6 +69,13 @@ export async function createEventSink(
       ),
   });
   spoolMetrics.observe(spool);
+  const logUnwrittenDrop = everyTenSeconds(
+    (dropped: { events: number; bytes: number }) =>
+      logger.error(
+        { ...dropped, dir: events.spoolDir },
+        'event spool cannot be written and the events held in memory passed their cap; dropped the oldest (counts since the last such line)',
+      ),
+  );
   return new SpooledEventDelivery(spool, transport, logger, {
     flushIntervalMs: events.flushIntervalMs,
     // Every seal costs two fsyncs and every batch a read and a POST: 1,000 events a segment
@@ -57,10 +84,7 @@ export async function createEventSink(
     maxBackoffMs: 30_000,
     onUnwrittenDrop: drop => {
       spoolMetrics.dropped.inc(drop.events);
-      logger.error(
-        { ...drop, dir: events.spoolDir },
-        'event spool cannot be written and the events held in memory passed their cap; dropped the oldest',
-      );
+      logUnwrittenDrop(drop);
     },
     onDelivered: count => metrics.eventsDelivered.inc(count),
   });

@@ -155,6 +155,55 @@ describe('RedisLimiter cut off from Redis while settling', () => {
     redis.disconnect();
   });
 
+  it('charges an overspend whose command timed out on a link that hangs exactly once, whether Redis got the command or not', async () => {
+    const target = new URL(TEST_REDIS_URL);
+    const link = new CuttableLink({
+      host: target.hostname,
+      port: Number(target.port || 6379),
+    });
+    const port = await link.open();
+    const throughLink = new RedisLimiter(
+      `redis://127.0.0.1:${port}${target.pathname}`,
+    );
+    /** What the replica reads once it is connected again (after landing what it holds). */
+    const spent = async () => {
+      let value = NaN;
+      await eventually(async () => {
+        try {
+          value = (await throughLink.monthSpendUsd([tenant], now))[0];
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      return value;
+    };
+    /** Settles 0.5 on a 0.01 reservation while the link hangs: the command times out. */
+    const overspendWhileHung = async () => {
+      const small = await throughLink.reserve(request(0.01));
+      if (!small.ok) throw new Error('a small reservation must fit');
+      link.pause();
+      await expect(
+        throughLink.settle(small.reservation, { tokens: 5000, costUsd: 0.5 }),
+      ).rejects.toThrow(/timed out/);
+    };
+    try {
+      // The hung bytes never reach Redis (the link is cut): the held charge is what counts.
+      await overspendWhileHung();
+      await link.cut();
+      await link.open();
+      expect(await spent()).toBeCloseTo(0.5, 9);
+      // The hung bytes do reach Redis: the held copy, sent again, is not counted twice.
+      await overspendWhileHung();
+      link.resume();
+      expect(await spent()).toBeCloseTo(1, 9);
+    } finally {
+      link.resume();
+      await throughLink.close();
+      await link.cut();
+    }
+  });
+
   it('charges an overspend whose command failed once the link is back, exactly once, before it admits anything more', async () => {
     const target = new URL(TEST_REDIS_URL);
     const link = new CuttableLink({

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { limitKeys, monthOf, NANO } from './Limiter';
 import { RefundQueue } from './RefundQueue';
 import { ClaimBatches, SendClaims, TenantClaims } from './ClaimBatches';
+import { HeldCharges, SendCharge } from './HeldCharges';
 import { ClaimOutcome, CounterClaim, WindowedLimiter } from './WindowedLimiter';
 
 /**
@@ -63,6 +64,23 @@ end
 return reply
 `;
 
+/**
+ * A charge beyond a reservation, once per id: KEYS[1] remembers the id (for ARGV[1] ms), the
+ * other keys are the counters to add to, ARGV[2..] their deltas. Counters that no longer
+ * exist are left alone, as CORRECT_SCRIPT leaves them.
+ */
+const CHARGE_SCRIPT = `
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  return 0
+end
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('INCRBY', KEYS[i], ARGV[i])
+  end
+end
+return 1
+`;
+
 /** Corrects counters that still exist; an expired window has nothing left to correct. */
 const CORRECT_SCRIPT = `
 for i = 1, #KEYS do
@@ -76,7 +94,12 @@ return 0
 type ScriptedRedis = Redis & {
   cellportClaim(...args: Array<string | number>): Promise<number[]>;
   cellportCorrect(...args: Array<string | number>): Promise<number>;
+  cellportCharge(...args: Array<string | number>): Promise<number>;
 };
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
 
 /** CLAIM_SCRIPT's reply, request by request. */
 function readOutcomes(reply: number[]): ClaimOutcome[] {
@@ -106,7 +129,13 @@ export const REDIS_COMMAND_TIMEOUT_MS = 1000;
 export const REFUND_DELAY_MS = 20;
 
 /** How often a charge that failed to reach Redis is sent again. */
-const UNSETTLED_RETRY_MS = 500;
+const CHARGE_RETRY_MS = 500;
+
+/**
+ * How long a charge's id is remembered: a charge held longer than this (Redis away for a day)
+ * and landed twice would count twice.
+ */
+const CHARGE_ID_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Reconnection: exponential from 50 ms to 1 s, with jitter so that replicas do not reconnect
@@ -129,8 +158,8 @@ function reconnectDelayMs(attempt: number): number {
  * as long as one command may take, so a freshly started gateway does not refuse its first
  * requests. Refunds held back (`RefundQueue`) that a failed command carried are not resent:
  * their counters stay higher than spent, which refuses sooner, never later. A charge beyond a
- * reservation whose command failed is held and sent again until it lands, ahead of this
- * replica's next claim, so no request is admitted on a budget that forgot it.
+ * reservation whose command failed is held (`HeldCharges`) and lands, once, before its
+ * tenant's next claim, so no request is admitted on a budget that forgot it.
  */
 export class RedisLimiter extends WindowedLimiter {
   private readonly redis: ScriptedRedis;
@@ -139,9 +168,6 @@ export class RedisLimiter extends WindowedLimiter {
   private connectedOnce = false;
   private readonly refunds = new RefundQueue();
   private refundTimer?: NodeJS.Timeout;
-  /** Charges beyond a reservation whose command failed (`holdUnsettled`). */
-  private readonly unsettled = new RefundQueue();
-  private unsettledTimer?: NodeJS.Timeout;
 
   /**
    * @param onError - told about connection errors, at most once every 30 s (ioredis reports
@@ -182,6 +208,7 @@ export class RedisLimiter extends WindowedLimiter {
     // No fixed number of keys: a request claims four to six counters, the count goes first.
     redis.defineCommand('cellportClaim', { lua: CLAIM_SCRIPT });
     redis.defineCommand('cellportCorrect', { lua: CORRECT_SCRIPT });
+    redis.defineCommand('cellportCharge', { lua: CHARGE_SCRIPT });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -206,8 +233,31 @@ export class RedisLimiter extends WindowedLimiter {
   /** One script per tenant; several tenants' scripts go in one pipeline (one socket write). */
   private readonly sendClaims: SendClaims = async groups => {
     await this.firstConnection();
-    // Owed charges land first, or a claim could pass a limit they had already used up.
-    await this.sendUnsettled();
+    if (!this.charges.empty) return this.afterHeldCharges(groups);
+    return this.sendGroups(groups);
+  };
+
+  /**
+   * A tenant's held charges land before its claims, or a claim could pass a limit they had
+   * used up; a tenant whose charges cannot land is refused (fail closed), the others not.
+   */
+  private async afterHeldCharges(
+    groups: TenantClaims[],
+  ): Promise<Array<ClaimOutcome[] | Error>> {
+    const landed = await Promise.allSettled(
+      groups.map(group => this.charges.land(group.tenant)),
+    );
+    const ready = groups.filter((_, g) => landed[g].status === 'fulfilled');
+    const sent = ready.length > 0 ? await this.sendGroups(ready) : [];
+    let next = 0;
+    return landed.map(result =>
+      result.status === 'fulfilled' ? sent[next++] : toError(result.reason),
+    );
+  }
+
+  private async sendGroups(
+    groups: TenantClaims[],
+  ): Promise<Array<ClaimOutcome[] | Error>> {
     const commands = groups.map(group => this.claimArguments(group));
     if (commands.length === 1) {
       return [readOutcomes(await this.redis.cellportClaim(...commands[0]))];
@@ -221,7 +271,7 @@ export class RedisLimiter extends WindowedLimiter {
       const [error, reply] = results[g] ?? [new Error('no reply')];
       return error ?? readOutcomes(reply as number[]);
     });
-  };
+  }
 
   private readonly batches = new ClaimBatches(this.sendClaims);
 
@@ -273,58 +323,24 @@ export class RedisLimiter extends WindowedLimiter {
       return;
     }
     await this.firstConnection();
-    try {
-      await this.redis.cellportCorrect(keys.length, ...keys, ...deltas);
-    } catch (error) {
-      this.holdUnsettled(tenant, keys, deltas, error);
-      throw error;
-    }
+    await this.charges.apply(tenant, HeldCharges.charge(keys, deltas));
   }
 
-  /**
-   * Keeps a charge whose command failed, to be sent before this replica's next claim and
-   * retried until it lands: lost, it would let the tenant spend it again. Not after a command
-   * timeout on a live connection: Redis has the command queued and runs it when it answers.
-   */
-  private holdUnsettled(
-    tenant: string,
-    keys: string[],
-    deltas: number[],
-    error: unknown,
-  ): void {
-    if (
-      error instanceof Error &&
-      error.message.includes('timed out') &&
-      this.redis.status === 'ready'
-    ) {
-      return;
-    }
-    this.unsettled.add(tenant, keys, deltas);
-    this.unsettledTimer ??= setTimeout(() => {
-      this.unsettledTimer = undefined;
-      this.sendUnsettled().catch(this.reportError);
-    }, UNSETTLED_RETRY_MS).unref();
-  }
-
-  /** Sends the held charges, one command per tenant; those that fail are held again. */
-  private async sendUnsettled(): Promise<void> {
-    if (this.unsettled.tenants === 0) return;
-    const pending = this.unsettled.takeAll().filter(({ keys }) => keys.length);
-    const sent = await Promise.allSettled(
-      pending.map(({ keys, deltas }) =>
-        this.redis.cellportCorrect(keys.length, ...keys, ...deltas),
-      ),
+  private readonly sendCharge: SendCharge = async (tenant, charge) => {
+    await this.redis.cellportCharge(
+      charge.keys.length + 1,
+      `cellport:{${tenant}}:charge:${charge.id}`,
+      ...charge.keys,
+      CHARGE_ID_TTL_MS,
+      ...charge.deltas,
     );
-    let failure: unknown;
-    sent.forEach((result, i) => {
-      if (result.status === 'rejected') {
-        const { tenant, keys, deltas } = pending[i];
-        this.holdUnsettled(tenant, keys, deltas, result.reason);
-        failure ??= result.reason;
-      }
-    });
-    if (failure !== undefined) throw failure;
-  }
+  };
+
+  private readonly charges = new HeldCharges(
+    this.sendCharge,
+    CHARGE_RETRY_MS,
+    error => this.reportError(error),
+  );
 
   /** Sends every held-back refund, one command per tenant. */
   private async sendRefunds(): Promise<void> {
@@ -346,7 +362,7 @@ export class RedisLimiter extends WindowedLimiter {
     // What this replica gave back, or still owes, is part of what it reads.
     await this.sendRefunds();
     await this.firstConnection();
-    await this.sendUnsettled();
+    if (!this.charges.empty) await this.charges.landAll();
     const values = await this.redis.mget(...keys);
     return values.map(value => Number(value ?? 0));
   }
@@ -356,13 +372,19 @@ export class RedisLimiter extends WindowedLimiter {
     const key = limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget;
     await this.sendRefunds();
     await this.firstConnection();
-    await this.sendUnsettled();
+    if (!this.charges.empty) await this.charges.land(tenant);
     return Number((await this.redis.get(key)) ?? 0) / NANO;
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.unsettledTimer);
-    await this.sendUnsettled().catch(this.reportError);
+    const unsent = await this.charges.close();
+    if (unsent > 0) {
+      this.reportError(
+        new Error(
+          `${unsent} charges beyond their reservations could not reach Redis before closing`,
+        ),
+      );
+    }
     await this.sendRefunds().catch(this.reportError);
     await this.redis.quit().catch(() => undefined);
   }

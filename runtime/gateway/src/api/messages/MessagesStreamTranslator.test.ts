@@ -284,6 +284,20 @@ describe('MessagesStreamTranslator', () => {
     }
   });
 
+  it('opens no block for content that comes after the finish reason', () => {
+    expect(
+      blocksOf(
+        translate([
+          weather(0, 'call_a'),
+          args(0, '{}'),
+          { finish: 'tool_calls' },
+          args(0, '{"late":1}'),
+          { text: 'late text' },
+        ]),
+      ),
+    ).toEqual([{ ...calls[0], args: '{}' }]);
+  });
+
   it('streams the first tool call live, before the answer finishes', () => {
     const translator = new MessagesStreamTranslator('msg_test');
     translator.chunk(chunkOf(weather(0, 'call_a')));

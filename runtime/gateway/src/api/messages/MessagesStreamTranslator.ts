@@ -38,7 +38,8 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
   chunk(chunk: Json): string {
     let out = this.started ? '' : this.start(chunk);
     const choice = chunk.choices?.[0];
-    if (!choice) return out;
+    // Once the answer finished, its blocks are closed: later content has no block to go in.
+    if (!choice || this.finish !== undefined) return out;
     const delta = choice.delta ?? {};
     const text = delta.content || delta.refusal;
     if (typeof text === 'string' && text) out += this.textDelta(text);

@@ -77,4 +77,53 @@ describe('createEventSink', () => {
       await sink.close();
     }
   });
+
+  it('counts every event it drops while the spool cannot be written, and logs them at most every ten seconds', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    );
+    const metrics = new GatewayMetrics();
+    const base = testConfig();
+    const sink = (await createEventSink(
+      {
+        ...base,
+        events: {
+          ...base.events,
+          transport: 'http',
+          portalUrl: `http://127.0.0.1:${await freePort()}`,
+          spoolDir: mkdtempSync(join(tmpdir(), 'cellport-spool-')),
+          flushIntervalMs: 60_000,
+        },
+      },
+      logger,
+      metrics,
+    )) as SpooledEventDelivery;
+    // A full disk, injected where the spool writes: every write fails.
+    (sink as unknown as { spool: { write(): void } }).spool.write = () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), {
+        code: 'ENOSPC',
+      });
+    };
+    try {
+      // 70 events of just under 1 MiB against the 64 MiB held in memory: the 6 oldest go.
+      for (let i = 0; i < 70; i++) {
+        await new Promise<void>(written =>
+          sink.publish([bigEvent(`event-${i}`, 1024 * 1024 - 100)], written),
+        );
+      }
+      const exported = await metrics.registry.metrics();
+      expect(exported).toMatch(/^cellport_gateway_events_dropped_total 6$/m);
+      const logged = lines.filter(line =>
+        String(line.msg).startsWith('event spool cannot be written'),
+      );
+      // Six drops, one line: the first; the rest wait for the next line ten seconds on.
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ level: 50, events: 1 });
+    } finally {
+      (sink as unknown as { spool: { write(): void } }).spool.write = () => {};
+      await sink.close();
+    }
+  });
 });

@@ -78,7 +78,9 @@ export async function translateAnswer(
     let answer: Json;
     let body: Buffer;
     try {
-      const completion = JSON.parse(result.body.toString('utf8'));
+      // The adapter parsed the answer when it checked it: no second parse.
+      const completion =
+        result.answer ?? JSON.parse(result.body.toString('utf8'));
       if (!Array.isArray(completion?.choices)) {
         throw new TypeError('not a chat completion');
       }

@@ -132,10 +132,11 @@ export const REFUND_DELAY_MS = 20;
 const CHARGE_RETRY_MS = 500;
 
 /**
- * How long a charge's id is remembered: a charge held longer than this (Redis away for a day)
- * and landed twice would count twice.
+ * How long Redis remembers a charge's id. A second copy comes at most a retry after the first
+ * landed (its reply lost), so minutes are plenty; a key per overcharge kept for a day would
+ * grow with an upstream that always ignores `max_tokens`.
  */
-const CHARGE_ID_TTL_MS = 24 * 60 * 60 * 1000;
+const CHARGE_ID_TTL_MS = 10 * 60 * 1000;
 
 /**
  * Reconnection: exponential from 50 ms to 1 s, with jitter so that replicas do not reconnect

@@ -1,3 +1,4 @@
+import { DEFAULT_ECHO as echo } from '../__testUtils__/responseEcho';
 import type { UpstreamResult } from '../providers/types';
 import { UpstreamAnswerError } from '../providers/upstreamAnswer';
 import { MessagesStreamTranslator } from './messages/MessagesStreamTranslator';
@@ -11,19 +12,6 @@ const failingStream = [
   'data: {"error":{"message":"The server had an error while processing your request","type":"server_error"}}\n\n',
   'data: [DONE]\n\n',
 ];
-
-const echo = {
-  instructions: null,
-  max_output_tokens: null,
-  temperature: null,
-  top_p: null,
-  tools: [],
-  tool_choice: 'auto',
-  parallel_tool_calls: true,
-  metadata: {},
-  text: { format: { type: 'text' } },
-  user: null,
-};
 
 function translated(
   stream: () => ChatStreamTranslator,

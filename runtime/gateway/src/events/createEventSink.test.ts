@@ -5,6 +5,7 @@ import pino from 'pino';
 import type { PlatformEvent } from '@cellport/plugin-platform-common';
 import { testConfig } from '../__testUtils__/fixtures';
 import { freePort } from '../__testUtils__/processes';
+import type { GatewayConfig } from '../config/GatewayConfig';
 import { GatewayMetrics } from '../metrics/GatewayMetrics';
 import { createEventSink } from './createEventSink';
 import type { SpooledEventDelivery } from './SpooledEventDelivery';
@@ -20,32 +21,42 @@ const bigEvent = (id: string, bytes: number) =>
     padding: 'x'.repeat(bytes),
   } as unknown as PlatformEvent);
 
+/**
+ * The sink the config makes, its metrics and its log lines; the portal it sends to is a port
+ * nothing listens on, so every batch fails and the spool only grows.
+ */
+async function sinkWith(events: Partial<GatewayConfig['events']>) {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => lines.push(JSON.parse(line)) },
+  );
+  const metrics = new GatewayMetrics();
+  const base = testConfig();
+  const sink = (await createEventSink(
+    {
+      ...base,
+      events: {
+        ...base.events,
+        transport: 'http',
+        portalUrl: `http://127.0.0.1:${await freePort()}`,
+        spoolDir: mkdtempSync(join(tmpdir(), 'cellport-spool-')),
+        flushIntervalMs: 60_000,
+        ...events,
+      },
+    },
+    logger,
+    metrics,
+  )) as SpooledEventDelivery;
+  return { sink, metrics, lines };
+}
+
 describe('createEventSink', () => {
   it('counts and logs what the spool byte cap drops while the receiver is down', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const logger = pino(
-      { level: 'info' },
-      { write: (line: string) => lines.push(JSON.parse(line)) },
-    );
-    const metrics = new GatewayMetrics();
-    const base = testConfig();
-    const sink = (await createEventSink(
-      {
-        ...base,
-        events: {
-          ...base.events,
-          transport: 'http',
-          // Nothing listens there: every batch fails and the spool only grows.
-          portalUrl: `http://127.0.0.1:${await freePort()}`,
-          spoolDir: mkdtempSync(join(tmpdir(), 'cellport-spool-')),
-          spoolMaxBytes: 1024 * 1024,
-          segmentEvents: 1,
-          flushIntervalMs: 60_000,
-        },
-      },
-      logger,
-      metrics,
-    )) as SpooledEventDelivery;
+    const { sink, metrics, lines } = await sinkWith({
+      spoolMaxBytes: 1024 * 1024,
+      segmentEvents: 1,
+    });
     try {
       // Twelve segments of one 128 KiB event: 1.5 MiB against a 1 MiB cap.
       for (let i = 0; i < 12; i++) {
@@ -79,27 +90,7 @@ describe('createEventSink', () => {
   });
 
   it('counts every event it drops while the spool cannot be written, and logs them at most every ten seconds', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const logger = pino(
-      { level: 'info' },
-      { write: (line: string) => lines.push(JSON.parse(line)) },
-    );
-    const metrics = new GatewayMetrics();
-    const base = testConfig();
-    const sink = (await createEventSink(
-      {
-        ...base,
-        events: {
-          ...base.events,
-          transport: 'http',
-          portalUrl: `http://127.0.0.1:${await freePort()}`,
-          spoolDir: mkdtempSync(join(tmpdir(), 'cellport-spool-')),
-          flushIntervalMs: 60_000,
-        },
-      },
-      logger,
-      metrics,
-    )) as SpooledEventDelivery;
+    const { sink, metrics, lines } = await sinkWith({});
     // A full disk, injected where the spool writes: every write fails.
     (sink as unknown as { spool: { write(): void } }).spool.write = () => {
       throw Object.assign(new Error('ENOSPC: no space left on device'), {

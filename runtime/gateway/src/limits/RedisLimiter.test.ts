@@ -144,6 +144,20 @@ describe('RedisLimiter under a burst', () => {
   });
 });
 
+/** A limiter that reaches the tests' Redis through a link the test cuts or pauses. */
+async function limiterThroughLink() {
+  const target = new URL(TEST_REDIS_URL);
+  const link = new CuttableLink({
+    host: target.hostname,
+    port: Number(target.port || 6379),
+  });
+  const port = await link.open();
+  const throughLink = new RedisLimiter(
+    `redis://127.0.0.1:${port}${target.pathname}`,
+  );
+  return { link, throughLink };
+}
+
 describe('RedisLimiter cut off from Redis while settling', () => {
   const tenant = `owed-${Math.random().toString(36).slice(2, 10)}`;
   const request = (costUsd: number) => limitRequest(tenant, costUsd);
@@ -156,15 +170,7 @@ describe('RedisLimiter cut off from Redis while settling', () => {
   });
 
   it('charges an overspend whose command timed out on a link that hangs exactly once, whether Redis got the command or not', async () => {
-    const target = new URL(TEST_REDIS_URL);
-    const link = new CuttableLink({
-      host: target.hostname,
-      port: Number(target.port || 6379),
-    });
-    const port = await link.open();
-    const throughLink = new RedisLimiter(
-      `redis://127.0.0.1:${port}${target.pathname}`,
-    );
+    const { link, throughLink } = await limiterThroughLink();
     /** What the replica reads once it is connected again (after landing what it holds). */
     const spent = async () => {
       let value = NaN;
@@ -205,15 +211,7 @@ describe('RedisLimiter cut off from Redis while settling', () => {
   });
 
   it('charges an overspend whose command failed once the link is back, exactly once, before it admits anything more', async () => {
-    const target = new URL(TEST_REDIS_URL);
-    const link = new CuttableLink({
-      host: target.hostname,
-      port: Number(target.port || 6379),
-    });
-    const port = await link.open();
-    const throughLink = new RedisLimiter(
-      `redis://127.0.0.1:${port}${target.pathname}`,
-    );
+    const { link, throughLink } = await limiterThroughLink();
     const direct = new RedisLimiter(TEST_REDIS_URL);
     try {
       const small = await throughLink.reserve(request(0.01));

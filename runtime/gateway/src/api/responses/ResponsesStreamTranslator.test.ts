@@ -1,24 +1,11 @@
+import { DEFAULT_ECHO as echo } from '../../__testUtils__/responseEcho';
 import { RESPONSES_ERRORS } from '../../http/ErrorShape';
 import { GatewayError } from '../../http/GatewayError';
 import type { UpstreamResult } from '../../providers/types';
 import type { Json } from '../fieldChecks';
 import { translateAnswer } from '../translatedAnswer';
 import { ResponseIds } from './responseObject';
-import type { ResponseEcho } from './responsesRequest';
 import { ResponsesStreamTranslator } from './ResponsesStreamTranslator';
-
-const echo: ResponseEcho = {
-  instructions: null,
-  max_output_tokens: null,
-  temperature: null,
-  top_p: null,
-  tools: [],
-  tool_choice: 'auto',
-  parallel_tool_calls: true,
-  metadata: {},
-  text: { format: { type: 'text' } },
-  user: null,
-};
 
 const text = (content: string): Json => ({
   model: 'm',

@@ -1,8 +1,14 @@
 // A stand-in for an OpenTelemetry collector's OTLP/HTTP traces endpoint, in its own process
 // so that decoding the gateway's span batches never steals time from the load generator.
-// POST /v1/traces (JSON encoding) counts spans, and spans per trace, and answers as a collector
-// does; GET /count answers `{ spans, traces, batches }`.
+// POST /v1/traces (protobuf encoding, read by the tests' decoder: start it with the
+// TypeScript transform) counts spans, and spans per trace, and answers as a collector does;
+// GET /count answers `{ spans, traces, batches }`.
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+
+const { decodeOtlpTraces } = createRequire(import.meta.url)(
+  '../../runtime/gateway/src/__testUtils__/decodeOtlpTraces.ts',
+);
 
 let spans = 0;
 let batches = 0;
@@ -21,17 +27,12 @@ const server = createServer((req, res) => {
       res.writeHead(404).end();
       return;
     }
-    const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     batches += 1;
-    for (const resourceSpans of request.resourceSpans ?? []) {
-      for (const scope of resourceSpans.scopeSpans ?? []) {
-        for (const span of scope.spans ?? []) {
-          spans += 1;
-          traces.add(span.traceId);
-        }
-      }
+    for (const span of decodeOtlpTraces(Buffer.concat(chunks))) {
+      spans += 1;
+      traces.add(span.traceId);
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
   });
 });
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {

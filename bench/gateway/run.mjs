@@ -581,7 +581,7 @@ async function compareApis(work) {
 
 /**
  * BENCH_TRACING=1: the pass-through proxy and two in-process gateways, tracing off and tracing
- * on (100% sampled, exported over OTLP/HTTP to a loopback collector stand-in), in the same
+ * on (100% sampled, exported over OTLP/HTTP protobuf to a loopback collector stand-in), in the same
  * rounds; CPU per request of each over the proxy's (tracing.mjs).
  */
 async function compareTracing(work) {
@@ -607,7 +607,7 @@ async function compareTracing(work) {
   );
   const collector = await startProcess(
     'otlp receiver',
-    [join(here, 'otlp-receiver.mjs')],
+    ['--require', transform, join(here, 'otlp-receiver.mjs')],
     { PORT: '0' },
   );
   const names = {

@@ -53,7 +53,7 @@ export async function createGateway(
     });
   const now = overrides.now ?? Date.now;
   const metrics = new GatewayMetrics();
-  const tracing = GatewayTracing.fromConfig(config);
+  const tracing = GatewayTracing.fromConfig(config, logger);
   const state = new StateStore();
   if (config.stateFile) {
     const { version } = state.loadFile(config.stateFile);

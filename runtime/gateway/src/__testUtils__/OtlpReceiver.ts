@@ -1,55 +1,26 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decodeOtlpTraces, ReceivedSpan } from './decodeOtlpTraces';
 
-/** One span as an OTLP/HTTP JSON export carries it, attributes decoded. */
-export interface ReceivedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  /** OTLP's numbering: 1 internal, 2 server, 3 client. */
-  kind: number;
-  /** OTLP's numbering: 0 unset, 1 ok, 2 error. */
-  statusCode: number;
-  attributes: Record<string, unknown>;
-  resource: Record<string, unknown>;
-}
-
-interface OtlpValue {
-  stringValue?: string;
-  intValue?: string | number;
-  doubleValue?: number;
-  boolValue?: boolean;
-  arrayValue?: { values?: OtlpValue[] };
-}
-
-type OtlpAttribute = { key: string; value: OtlpValue };
-
-function decodeValue(value: OtlpValue): unknown {
-  if (value.stringValue !== undefined) return value.stringValue;
-  if (value.intValue !== undefined) return Number(value.intValue);
-  if (value.doubleValue !== undefined) return value.doubleValue;
-  if (value.boolValue !== undefined) return value.boolValue;
-  if (value.arrayValue) return (value.arrayValue.values ?? []).map(decodeValue);
-  return undefined;
-}
-
-function decodeAttributes(
-  attributes: OtlpAttribute[] | undefined,
-): Record<string, unknown> {
-  return Object.fromEntries(
-    (attributes ?? []).map(({ key, value }) => [key, decodeValue(value)]),
-  );
-}
+export type { ReceivedSpan };
 
 /**
- * An OTLP/HTTP collector on loopback for tests: it takes `POST /v1/traces` in the JSON
+ * An OTLP/HTTP collector on loopback for tests: it takes `POST /v1/traces` in the protobuf
  * encoding, as a collector does, and keeps the spans and the raw bodies.
  */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
+  /** Each export request's body, as text: prompt text would show in it. */
   readonly bodies: string[] = [];
+  /** How many export requests were answered with an error status instead of taken. */
+  refused = 0;
+  private readonly nextStatuses: number[] = [];
   private server?: Server;
+
+  /** Answers the next export requests with these statuses instead of taking them. */
+  answerNext(...statuses: number[]): void {
+    this.nextStatuses.push(...statuses);
+  }
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -59,15 +30,22 @@ export class OtlpReceiver {
         if (
           req.method !== 'POST' ||
           req.url !== '/v1/traces' ||
-          !String(req.headers['content-type']).startsWith('application/json')
+          req.headers['content-type'] !== 'application/x-protobuf'
         ) {
           res.writeHead(415).end();
           return;
         }
-        const body = Buffer.concat(chunks).toString('utf8');
-        this.bodies.push(body);
-        this.decode(JSON.parse(body));
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        const status = this.nextStatuses.shift();
+        if (status !== undefined) {
+          this.refused += 1;
+          res.writeHead(status).end();
+          return;
+        }
+        const body = Buffer.concat(chunks);
+        this.bodies.push(body.toString('utf8'));
+        this.spans.push(...decodeOtlpTraces(body));
+        // An empty ExportTraceServiceResponse: all accepted.
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
       });
     });
     await new Promise<void>(resolve =>
@@ -88,30 +66,5 @@ export class OtlpReceiver {
     this.server = undefined;
     server.closeAllConnections();
     await new Promise<void>(resolve => server.close(() => resolve()));
-  }
-
-  private decode(request: {
-    resourceSpans?: Array<{
-      resource?: { attributes?: OtlpAttribute[] };
-      scopeSpans?: Array<{ spans?: Array<Record<string, any>> }>;
-    }>;
-  }): void {
-    for (const resourceSpans of request.resourceSpans ?? []) {
-      const resource = decodeAttributes(resourceSpans.resource?.attributes);
-      for (const scope of resourceSpans.scopeSpans ?? []) {
-        for (const span of scope.spans ?? []) {
-          this.spans.push({
-            traceId: span.traceId,
-            spanId: span.spanId,
-            parentSpanId: span.parentSpanId || undefined,
-            name: span.name,
-            kind: span.kind,
-            statusCode: span.status?.code ?? 0,
-            attributes: decodeAttributes(span.attributes),
-            resource,
-          });
-        }
-      }
-    }
   }
 }

@@ -114,6 +114,18 @@ describe('readGatewayConfig', () => {
     expect(() =>
       readGatewayConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }),
     ).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/);
+    expect(
+      readGatewayConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })
+        .telemetry,
+    ).toBeDefined();
+    expect(() =>
+      readGatewayConfig({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }),
+    ).toThrow(
+      /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http\/protobuf .*got "grpc"/,
+    );
+    expect(() =>
+      readGatewayConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
+    ).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL must be http\/protobuf/);
   });
 
   it('takes a segment size the portal can ingest, and names the variable otherwise', () => {

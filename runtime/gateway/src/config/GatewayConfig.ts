@@ -190,6 +190,19 @@ function telemetryConfig(env: NodeJS.ProcessEnv): TelemetryConfig {
       );
     }
   }
+  // The gateway speaks OTLP/HTTP with protobuf, the protocol's default; asked for another
+  // (grpc, http/json), it says so rather than send what the collector does not expect.
+  for (const name of [
+    'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+  ]) {
+    const protocol = env[name]?.trim();
+    if (protocol && protocol !== 'http/protobuf') {
+      throw new Error(
+        `environment variable ${name} must be http/protobuf (the only OTLP protocol the gateway exports), got "${protocol}"`,
+      );
+    }
+  }
   const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
   return {
     otlpTracesEndpoint: disabled || !endpoint ? undefined : endpoint,

@@ -1,114 +1,128 @@
-import {
-  Context,
-  ROOT_CONTEXT,
-  SpanKind,
-  TraceFlags,
-  trace,
-  Tracer,
-} from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/GatewayConfig';
 import type { TraceParent } from '../api/traceparent';
 import { GEN_AI, GenAiOperation } from './genAi';
+import { newSpanId, newTraceId } from './otlp/ids';
+import { OtlpHttpSpanExporter } from './otlp/OtlpHttpSpanExporter';
+import { RecordedSpan, SPAN_KIND } from './otlp/RecordedSpan';
+import { SpanBatches } from './otlp/SpanBatches';
 import { RequestTrace } from './RequestTrace';
 
+/** A warning about dropped spans at most this often. */
+const DROP_LOG_INTERVAL_MS = 10_000;
+
 /**
- * The gateway's tracer: one OTLP/HTTP exporter behind a batch processor, a parent-based ratio
- * sampler (a caller's sampling decision is followed; new traces are sampled at the configured
- * ratio). Built only when an OTLP endpoint is configured: without it the gateway creates no
- * span object at all. Parents are passed explicitly, never through a context manager, so no
- * async hook runs on the request path.
+ * The gateway's tracing: spans recorded as plain data and encoded to OTLP protobuf as each
+ * ends, sent in batches over OTLP/HTTP; a parent-based ratio sampler (a caller's sampling
+ * decision is followed; new traces are sampled at the configured ratio). Built only when an
+ * OTLP endpoint is configured: without it the gateway creates no span at all.
+ *
+ * Why not the OpenTelemetry SDK's tracer and batch processor: a request makes three spans,
+ * and the SDK's span objects, attribute checks and JSON or protobuf serialization of a
+ * second's worth of kept spans cost more CPU than the rest of the request's pipeline does
+ * (bench/gateway, BENCH_TRACING=1). The wire format and the transport are the standard ones.
  */
 export class GatewayTracing {
-  private readonly tracer: Tracer;
+  private dropped = 0;
+  private lastDropLog = 0;
 
-  private constructor(private readonly provider: TracerProvider) {
-    this.tracer = provider.getTracer('@cellport/gateway');
-  }
+  private constructor(
+    private readonly batches: SpanBatches,
+    private readonly exporter: OtlpHttpSpanExporter,
+    private readonly sampleRatio: number,
+  ) {}
 
   /** The tracing the config asks for, or undefined when tracing is off. */
-  static fromConfig(config: GatewayConfig): GatewayTracing | undefined {
+  static fromConfig(
+    config: GatewayConfig,
+    logger?: Logger,
+  ): GatewayTracing | undefined {
     const telemetry = config.telemetry;
     if (!telemetry?.otlpTracesEndpoint) {
       return undefined;
     }
     const { otlpTracesEndpoint, sampleRatio, serviceName } = telemetry;
-    const provider = new TracerProvider({
-      resource: resourceFromAttributes({
+    let tracing: GatewayTracing | undefined = undefined;
+    const exporter = new OtlpHttpSpanExporter(
+      otlpTracesEndpoint,
+      (spans, reason) => tracing?.spansDropped(spans, reason, logger),
+    );
+    const batches = new SpanBatches({
+      resource: {
         [ATTR_SERVICE_NAME]: serviceName,
         // `service.instance.id`: still incubating, so not imported from the stable export.
         'service.instance.id': config.gatewayId,
-      }),
-      sampler: new ParentBasedSampler({
-        root: new TraceIdRatioBasedSampler(sampleRatio),
-      }),
-      spanProcessors: [
-        // A request makes four spans or so: the queue holds a few seconds of a busy
-        // replica's traffic; beyond it spans are dropped rather than memory grown.
-        new BatchSpanProcessor({
-          exporter: new OTLPTraceExporter({ url: otlpTracesEndpoint }),
-          maxQueueSize: 16_384,
-          maxExportBatchSize: 1024,
-          scheduledDelayMillis: 1000,
-        }),
-      ],
+        'telemetry.sdk.language': 'nodejs',
+      },
+      scope: { name: '@cellport/gateway' },
+      // A request makes three spans: a batch holds a few hundred requests, and goes at
+      // least every second.
+      maxSpans: 1024,
+      maxBytes: 4 * 1024 * 1024,
+      delayMs: 1000,
+      send: batch => exporter.send(batch),
     });
-    return new GatewayTracing(provider);
+    tracing = new GatewayTracing(batches, exporter, sampleRatio);
+    return tracing;
   }
 
   /**
    * Starts the span of one request, the child of the caller's span when it sent a
-   * traceparent. Returns undefined when the sampler drops the request (its trace context is
-   * then propagated upstream as not sampled, without spans).
+   * traceparent. When the sampler drops the request, returns the trace context to
+   * propagate upstream as not sampled, without spans.
    */
   startRequest(
     parent: TraceParent | undefined,
     operation: GenAiOperation,
     captureContent: boolean,
   ): RequestTrace | { unsampledTraceparent: string } {
-    const context = parentContext(parent);
-    const root = this.tracer.startSpan(
-      operation,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { [GEN_AI.operationName]: operation },
-      },
-      context,
-    );
-    if (!root.isRecording()) {
-      const { traceId, spanId } = root.spanContext();
+    const traceId = parent?.traceId ?? newTraceId();
+    const spanId = newSpanId();
+    if (!this.sampled(parent, traceId)) {
       return { unsampledTraceparent: `00-${traceId}-${spanId}-00` };
     }
-    return new RequestTrace(this.tracer, root, operation, captureContent);
+    const root = new RecordedSpan(
+      this.batches,
+      traceId,
+      spanId,
+      parent && { spanId: parent.spanId, remote: true },
+      operation,
+      SPAN_KIND.server,
+      { [GEN_AI.operationName]: operation },
+    );
+    return new RequestTrace(this.batches, root, operation, captureContent);
   }
 
-  /** Exports the spans ended so far. */
-  flush(): Promise<void> {
-    return this.provider.forceFlush();
+  /** Sends the spans ended so far and waits for every export under way. */
+  async flush(): Promise<void> {
+    this.batches.send();
+    await this.exporter.flush();
   }
 
   /** Exports what is left and stops the exporter. */
-  close(): Promise<void> {
-    return this.provider.shutdown();
+  async close(): Promise<void> {
+    await this.flush();
+    await this.exporter.shutdown();
   }
-}
 
-function parentContext(parent: TraceParent | undefined): Context {
-  if (!parent) {
-    return ROOT_CONTEXT;
+  /** Parent-based: a caller's decision holds; a new trace is kept at the ratio, by its id. */
+  private sampled(parent: TraceParent | undefined, traceId: string): boolean {
+    if (parent) return parent.sampled;
+    if (this.sampleRatio >= 1) return true;
+    // The last 8 hex digits of a random trace id are uniform: as a fraction of 2^32.
+    return parseInt(traceId.slice(-8), 16) < this.sampleRatio * 2 ** 32;
   }
-  return trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: parent.traceId,
-    spanId: parent.spanId,
-    traceFlags: parent.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
-    isRemote: true,
-  });
+
+  private spansDropped(spans: number, reason: string, logger?: Logger): void {
+    this.dropped += spans;
+    const now = Date.now();
+    if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return;
+    this.lastDropLog = now;
+    logger?.warn(
+      { droppedSpans: this.dropped, reason },
+      'spans could not be exported and were dropped',
+    );
+    this.dropped = 0;
+  }
 }

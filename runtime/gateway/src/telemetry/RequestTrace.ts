@@ -1,14 +1,5 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import {
-  Context,
-  ROOT_CONTEXT,
-  Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  Tracer,
-} from '@opentelemetry/api';
-import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
@@ -19,6 +10,13 @@ import type { UpstreamResult } from '../providers/types';
 import { answerFacts, AnswerFacts, chunkFacts } from './answerFacts';
 import { GEN_AI, GenAiOperation, genAiProviderName } from './genAi';
 import { genAiInputMessages } from './genAiMessages';
+import { newSpanId } from './otlp/ids';
+import {
+  Attributes,
+  EndedSpans,
+  RecordedSpan,
+  SPAN_KIND,
+} from './otlp/RecordedSpan';
 
 /**
  * The spans of one sampled request: the request's own span (the caller's view, with the
@@ -27,36 +25,29 @@ import { genAiInputMessages } from './genAiMessages';
  * are recorded only when the tenant's policy opts in (`captureContent`).
  */
 export class RequestTrace {
-  private readonly context: Context;
-  private routing?: Span;
-  private attempt?: Span;
+  private routing?: RecordedSpan;
+  private attempt?: RecordedSpan;
   private readonly facts: AnswerFacts = {};
 
   constructor(
-    private readonly tracer: Tracer,
-    private readonly root: Span,
+    private readonly sink: EndedSpans,
+    private readonly root: RecordedSpan,
     private readonly operation: GenAiOperation,
     readonly captureContent: boolean,
-  ) {
-    this.context = trace.setSpan(ROOT_CONTEXT, root);
-  }
+  ) {}
 
   get traceId(): string {
-    return this.root.spanContext().traceId;
+    return this.root.traceId;
   }
 
   /** The traceparent for the upstream: the attempt under way is the upstream's parent. */
   upstreamTraceparent(): string {
-    const { traceId, spanId } = (this.attempt ?? this.root).spanContext();
-    return `00-${traceId}-${spanId}-01`;
+    const span = this.attempt ?? this.root;
+    return `00-${span.traceId}-${span.spanId}-01`;
   }
 
   routingStarted(): void {
-    this.routing = this.tracer.startSpan(
-      'route',
-      { kind: SpanKind.INTERNAL },
-      this.context,
-    );
+    this.routing = this.child('route', SPAN_KIND.internal);
   }
 
   /** Ends the routing span with what the router chose, or why it refused. */
@@ -73,7 +64,7 @@ export class RequestTrace {
       const errorClass =
         (refusal as { errorClass?: string }).errorClass ?? 'route-refused';
       span.setAttribute(ATTR_ERROR_TYPE, errorClass);
-      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setError();
     }
     span.end();
   }
@@ -82,7 +73,7 @@ export class RequestTrace {
   attemptStarted(profile: GatewayModelProfile): void {
     this.endAttempt();
     const provider = genAiProviderName(profile.provider);
-    const attributes: Record<string, string | number> = {
+    const attributes: Attributes = {
       [GEN_AI.operationName]: this.operation,
       [GEN_AI.providerName]: provider,
       [GEN_AI.system]: provider,
@@ -94,10 +85,10 @@ export class RequestTrace {
       attributes[ATTR_SERVER_ADDRESS] = server.address;
       attributes[ATTR_SERVER_PORT] = server.port;
     }
-    this.attempt = this.tracer.startSpan(
+    this.attempt = this.child(
       `${this.operation} ${profile.upstreamModel}`,
-      { kind: SpanKind.CLIENT, attributes },
-      this.context,
+      SPAN_KIND.client,
+      attributes,
     );
   }
 
@@ -114,7 +105,7 @@ export class RequestTrace {
       if (failure.status !== undefined) {
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, failure.status);
       }
-      span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+      span.setError(failure.message);
       this.endAttempt();
     } else if (result.kind === 'json') {
       Object.assign(this.facts, answerFacts(result.body, result.answer));
@@ -129,14 +120,14 @@ export class RequestTrace {
     this.attemptStarted(profile);
     this.attempt?.setAttribute(ATTR_ERROR_TYPE, reason);
     this.attempt?.setAttribute('cellport.attempt.skipped', true);
-    this.attempt?.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+    this.attempt?.setError(reason);
     this.endAttempt();
   }
 
   /** An attempt whose adapter threw: no verdict on the upstream, but the span must end. */
   attemptThrew(): void {
     this.attempt?.setAttribute(ATTR_ERROR_TYPE, 'internal');
-    this.attempt?.setStatus({ code: SpanStatusCode.ERROR });
+    this.attempt?.setError();
     this.endAttempt();
   }
 
@@ -164,7 +155,7 @@ export class RequestTrace {
   end(record: RequestRecord, profile: GatewayModelProfile | undefined): void {
     const root = this.root;
     const facts = this.facts;
-    const attributes: Record<string, string | number | string[]> = {
+    const attributes: Attributes = {
       [GEN_AI.requestModel]: record.requestedModel,
       [ATTR_HTTP_RESPONSE_STATUS_CODE]: record.status,
       'cellport.request_id': record.requestId,
@@ -198,7 +189,7 @@ export class RequestTrace {
     root.setAttributes(attributes);
     // `{operation} {gen_ai.request.model}` as the conventions name it: what the caller asked
     // for; its attempts are named by the upstream model each called.
-    root.updateName(`${this.operation} ${record.requestedModel}`);
+    root.name = `${this.operation} ${record.requestedModel}`;
     if (profile && this.attempt) {
       // The attempt still open is the one that answered: the GenAI client call whose usage
       // the request charged.
@@ -209,10 +200,10 @@ export class RequestTrace {
       });
     }
     if (record.outcome === 'error') {
-      root.setStatus({ code: SpanStatusCode.ERROR });
+      root.setError();
       // The answer broke off after the upstream took the request: its attempt failed too.
       this.attempt?.setAttribute(ATTR_ERROR_TYPE, record.errorClass ?? 'error');
-      this.attempt?.setStatus({ code: SpanStatusCode.ERROR });
+      this.attempt?.setError();
     }
     this.routing?.end();
     this.endAttempt();
@@ -222,6 +213,20 @@ export class RequestTrace {
   private endAttempt(): void {
     this.attempt?.end();
     this.attempt = undefined;
+  }
+
+  /** A span under the request's own. */
+  private child(name: string, kind: number, attributes?: Attributes) {
+    const { traceId, spanId } = this.root;
+    return new RecordedSpan(
+      this.sink,
+      traceId,
+      newSpanId(),
+      { spanId, remote: false },
+      name,
+      kind,
+      attributes,
+    );
   }
 }
 

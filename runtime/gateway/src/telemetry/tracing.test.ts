@@ -129,6 +129,7 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
         extraLatencyMs: 0,
         retryAfterSeconds: 1,
       });
+      const sentMs = Date.now();
       const response = await chat(
         url,
         KEYS.northwindAgent,
@@ -165,6 +166,18 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
       expect(root.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
       expect(root.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
       expect(root.statusCode).not.toBe(ERROR);
+      // Nanoseconds since the epoch, within the request's time (give or take the drift of
+      // the gateway's monotonic clock from the wall clock); flags: sampled, and whether the
+      // parent is the caller's (remote) span or the gateway's own.
+      const ns = (ms: number) => BigInt(ms) * 1_000_000n;
+      for (const span of spans) {
+        expect(span.startTimeUnixNano).toBeGreaterThan(ns(sentMs - 50));
+        expect(span.endTimeUnixNano).toBeGreaterThanOrEqual(
+          span.startTimeUnixNano,
+        );
+        expect(span.endTimeUnixNano).toBeLessThan(ns(Date.now() + 50));
+        expect(span.flags).toBe(span === root ? 0x301 : 0x101);
+      }
 
       const children = spans.filter(s => s.parentSpanId === root.spanId);
       expect(children.filter(s => s.name === 'route')).toEqual([
@@ -214,7 +227,7 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
 
       // No prompt or completion text anywhere in what was exported.
       const exported = receiver.bodies.join('\n');
-      expect(exported).toContain(traceId);
+      expect(exported).toContain(response.headers.get('x-request-id'));
       expect(exported).not.toContain('Kontonummer');
       expect(exported).not.toContain(completion);
       for (const span of spans) {
@@ -415,5 +428,35 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     } finally {
       upstream.stop();
     }
+  });
+
+  it('retries a collector that answers 503, and drops with a warning a batch it refuses, the requests served either way', async () => {
+    const send = (traceId: string) =>
+      chat(
+        url,
+        KEYS.northwind,
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+        `00-${traceId}-${CALLER_SPAN}-01`,
+      );
+    receiver.answerNext(503);
+    const retried = newTraceId();
+    expect((await send(retried)).status).toBe(200);
+    expect(await spansOf(retried, 3)).toHaveLength(3);
+    expect(receiver.refused).toBe(1);
+
+    receiver.answerNext(400);
+    const refused = newTraceId();
+    expect((await send(refused)).status).toBe(200);
+    await eventually(() => receiver.refused === 2, 400);
+    await eventually(
+      () => gateway.output().includes('spans could not be exported'),
+      200,
+    );
+    expect(gateway.output()).toMatch(/"droppedSpans":3\b/);
+    // Nothing of the refused batch comes again.
+    const after = newTraceId();
+    await send(after);
+    await spansOf(after, 3);
+    expect(receiver.trace(refused)).toEqual([]);
   });
 });

@@ -1,0 +1,52 @@
+import { ExportResultCode } from '@opentelemetry/core';
+import {
+  convertLegacyHttpOptions,
+  createOtlpHttpExportDelegate,
+} from '@opentelemetry/otlp-exporter-base/node-http';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { SpanBatch } from './SpanBatches';
+
+/**
+ * Sends encoded span batches over OTLP/HTTP (protobuf) with OpenTelemetry's own transport:
+ * its retries with backoff, timeout, concurrency limit and the standard `OTEL_EXPORTER_OTLP_*`
+ * headers, timeout and compression settings. A batch that cannot be delivered is dropped
+ * and reported, never retried forever nor held in memory.
+ */
+export class OtlpHttpSpanExporter {
+  private readonly delegate;
+
+  constructor(
+    url: string,
+    private readonly onDropped: (spans: number, reason: string) => void,
+  ) {
+    this.delegate = createOtlpHttpExportDelegate(
+      convertLegacyHttpOptions({ url }, 'TRACES', 'v1/traces', {
+        'Content-Type': 'application/x-protobuf',
+      }),
+      {
+        serializeRequest: (batch: SpanBatch) => batch.body,
+        deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
+      },
+      'otlp_http_span_exporter',
+      { name: 'span', countItems: (batch: SpanBatch) => batch.spans },
+      undefined,
+    );
+  }
+
+  send(batch: SpanBatch): void {
+    this.delegate.export(batch, result => {
+      if (result.code !== ExportResultCode.SUCCESS) {
+        this.onDropped(batch.spans, String(result.error?.message ?? 'failed'));
+      }
+    });
+  }
+
+  /** Waits for the exports under way. */
+  flush(): Promise<void> {
+    return this.delegate.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.delegate.shutdown();
+  }
+}

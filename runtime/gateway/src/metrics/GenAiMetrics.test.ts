@@ -97,6 +97,68 @@ describe('GenAI metrics and standard process metrics beside the gateway metrics'
     expect(text).not.toContain('no-such-model');
   });
 
+  it('counts the Responses API and Anthropic Messages as the chat operation they are, JSON or streamed, with the tokens their answers report', async () => {
+    const chat =
+      'gen_ai_operation_name="chat",gen_ai_provider_name="simulator",gen_ai_request_model="eu-large-model"';
+    const read = async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return {
+        input:
+          sample(
+            text,
+            `gen_ai_client_token_usage_sum{${chat},gen_ai_token_type="input"}`,
+          ) ?? 0,
+        output:
+          sample(
+            text,
+            `gen_ai_client_token_usage_sum{${chat},gen_ai_token_type="output"}`,
+          ) ?? 0,
+        operations:
+          sample(
+            text,
+            `gen_ai_client_operation_duration_seconds_count{${chat}}`,
+          ) ?? 0,
+        firstChunks:
+          sample(
+            text,
+            `gen_ai_client_operation_time_to_first_chunk_seconds_count{${chat}}`,
+          ) ?? 0,
+      };
+    };
+    const before = await read();
+    const response = await (
+      await post('/v1/responses', { model: 'gpt-4o', input: 'Grüße' })
+    ).json();
+    const message = await (
+      await post('/v1/messages', {
+        model: 'gpt-4o',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'Grüße' }],
+      })
+    ).json();
+    await (
+      await post('/v1/responses', { model: 'gpt-4o', input: 'x', stream: true })
+    ).text();
+    await (
+      await post('/v1/messages', {
+        model: 'gpt-4o',
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: 'user', content: 'x' }],
+      })
+    ).text();
+    const after = await read();
+    expect(after.operations - before.operations).toBe(4);
+    expect(after.firstChunks - before.firstChunks).toBe(2);
+    // The JSON answers' own usage is part of what was counted, in their APIs' terms.
+    expect(after.input - before.input).toBeGreaterThan(
+      response.usage.input_tokens + message.usage.input_tokens,
+    );
+    expect(after.output - before.output).toBeGreaterThan(
+      response.usage.output_tokens + message.usage.output_tokens,
+    );
+  });
+
   it("exports Node's process metrics under their standard names, and the circuit state as a label", async () => {
     const text = await (await fetch(`${url}/metrics`)).text();
     for (const name of [

@@ -218,6 +218,18 @@ export class RequestLifecycle {
     }
   };
 
+  /** Telemetry never costs a request its events: a failure to record its spans is logged. */
+  private endTrace(record: RequestRecord): void {
+    try {
+      this.trace?.end(record, this.answeredBy);
+    } catch (error) {
+      this.deps.logger.warn(
+        { requestId: this.requestId, reason: String(error) },
+        "recording the request's spans failed",
+      );
+    }
+  }
+
   private publish(): void {
     const record = this.record;
     if (this.cancelled && record.outcome === 'success') {
@@ -228,7 +240,7 @@ export class RequestLifecycle {
     const tenant = record.scope.tenant;
     const model = record.chosen ?? 'none';
     metrics.genAi.observe(record, this.answeredBy, total, this.operation);
-    this.trace?.end(record, this.answeredBy);
+    this.endTrace(record);
     metrics.requests.inc({
       tenant,
       model,

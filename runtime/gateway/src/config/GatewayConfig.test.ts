@@ -114,18 +114,47 @@ describe('readGatewayConfig', () => {
     expect(() =>
       readGatewayConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }),
     ).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/);
+    const collector = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
     expect(
-      readGatewayConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })
-        .telemetry,
+      readGatewayConfig({
+        ...collector,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      }).telemetry?.otlpTracesEndpoint,
     ).toBeDefined();
     expect(() =>
-      readGatewayConfig({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }),
+      readGatewayConfig({
+        ...collector,
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
+      }),
     ).toThrow(
       /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http\/protobuf .*got "grpc"/,
     );
     expect(() =>
-      readGatewayConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
+      readGatewayConfig({
+        ...collector,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      }),
     ).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL must be http\/protobuf/);
+    // The traces variable overrides the general one, as the specification says; and with
+    // tracing off neither matters (a cluster-wide grpc setting must not stop the gateway).
+    expect(
+      readGatewayConfig({
+        ...collector,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      }).telemetry?.otlpTracesEndpoint,
+    ).toBe('http://collector:4318/v1/traces');
+    expect(
+      readGatewayConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).telemetry
+        ?.otlpTracesEndpoint,
+    ).toBeUndefined();
+    expect(
+      readGatewayConfig({
+        ...collector,
+        OTEL_SDK_DISABLED: 'true',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      }).telemetry?.otlpTracesEndpoint,
+    ).toBeUndefined();
   });
 
   it('takes a segment size the portal can ingest, and names the variable otherwise', () => {

@@ -170,6 +170,23 @@ function ratioFromEnv(
 }
 
 /**
+ * The gateway speaks OTLP/HTTP with protobuf, the protocol's default. Asked for another
+ * (grpc, http/json) by the variable that applies to traces, it says so at start rather than
+ * send what the collector does not expect; with tracing off the variables do not matter.
+ */
+function checkOtlpProtocol(env: NodeJS.ProcessEnv): void {
+  const name = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim()
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = env[name]?.trim();
+  if (protocol && protocol !== 'http/protobuf') {
+    throw new Error(
+      `environment variable ${name} must be http/protobuf (the only OTLP protocol the gateway exports), got "${protocol}"`,
+    );
+  }
+}
+
+/**
  * OpenTelemetry's own variables: the traces endpoint as given, or the base endpoint with
  * `/v1/traces` appended; `OTEL_SDK_DISABLED=true` turns tracing off.
  */
@@ -190,20 +207,8 @@ function telemetryConfig(env: NodeJS.ProcessEnv): TelemetryConfig {
       );
     }
   }
-  // The gateway speaks OTLP/HTTP with protobuf, the protocol's default; asked for another
-  // (grpc, http/json), it says so rather than send what the collector does not expect.
-  for (const name of [
-    'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
-    'OTEL_EXPORTER_OTLP_PROTOCOL',
-  ]) {
-    const protocol = env[name]?.trim();
-    if (protocol && protocol !== 'http/protobuf') {
-      throw new Error(
-        `environment variable ${name} must be http/protobuf (the only OTLP protocol the gateway exports), got "${protocol}"`,
-      );
-    }
-  }
   const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+  if (!disabled && endpoint) checkOtlpProtocol(env);
   return {
     otlpTracesEndpoint: disabled || !endpoint ? undefined : endpoint,
     sampleRatio: ratioFromEnv(env, 'OTEL_TRACES_SAMPLER_ARG', 1),

@@ -4,13 +4,11 @@ import type { GatewayConfig } from '../config/GatewayConfig';
 import type { TraceParent } from '../api/traceparent';
 import { GEN_AI, GenAiOperation } from './genAi';
 import { newSpanId, newTraceId } from './otlp/ids';
+import { DroppedSpans } from './otlp/DroppedSpans';
 import { OtlpHttpSpanExporter } from './otlp/OtlpHttpSpanExporter';
-import { RecordedSpan, SPAN_KIND } from './otlp/RecordedSpan';
+import { RecordedSpan, SPAN_KIND, wallClockAnchor } from './otlp/RecordedSpan';
 import { SpanBatches } from './otlp/SpanBatches';
 import { RequestTrace } from './RequestTrace';
-
-/** A warning about dropped spans at most this often. */
-const DROP_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The gateway's tracing: spans recorded as plain data and encoded to OTLP protobuf as each
@@ -24,12 +22,10 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  * (bench/gateway, BENCH_TRACING=1). The wire format and the transport are the standard ones.
  */
 export class GatewayTracing {
-  private dropped = 0;
-  private lastDropLog = 0;
-
   private constructor(
     private readonly batches: SpanBatches,
     private readonly exporter: OtlpHttpSpanExporter,
+    private readonly dropped: DroppedSpans,
     private readonly sampleRatio: number,
   ) {}
 
@@ -43,10 +39,10 @@ export class GatewayTracing {
       return undefined;
     }
     const { otlpTracesEndpoint, sampleRatio, serviceName } = telemetry;
-    let tracing: GatewayTracing | undefined = undefined;
+    const dropped = new DroppedSpans(logger);
     const exporter = new OtlpHttpSpanExporter(
       otlpTracesEndpoint,
-      (spans, reason) => tracing?.spansDropped(spans, reason, logger),
+      (spans, reason) => dropped.add(spans, reason),
     );
     const batches = new SpanBatches({
       resource: {
@@ -62,9 +58,9 @@ export class GatewayTracing {
       maxBytes: 4 * 1024 * 1024,
       delayMs: 1000,
       send: batch => exporter.send(batch),
+      dropped: reason => dropped.add(1, reason),
     });
-    tracing = new GatewayTracing(batches, exporter, sampleRatio);
-    return tracing;
+    return new GatewayTracing(batches, exporter, dropped, sampleRatio);
   }
 
   /**
@@ -84,6 +80,7 @@ export class GatewayTracing {
     }
     const root = new RecordedSpan(
       this.batches,
+      wallClockAnchor(),
       traceId,
       spanId,
       parent && { spanId: parent.spanId, remote: true },
@@ -102,8 +99,12 @@ export class GatewayTracing {
 
   /** Exports what is left and stops the exporter. */
   async close(): Promise<void> {
-    await this.flush();
-    await this.exporter.shutdown();
+    try {
+      await this.flush();
+      await this.exporter.shutdown();
+    } finally {
+      this.dropped.log();
+    }
   }
 
   /** Parent-based: a caller's decision holds; a new trace is kept at the ratio, by its id. */
@@ -112,17 +113,5 @@ export class GatewayTracing {
     if (this.sampleRatio >= 1) return true;
     // The last 8 hex digits of a random trace id are uniform: as a fraction of 2^32.
     return parseInt(traceId.slice(-8), 16) < this.sampleRatio * 2 ** 32;
-  }
-
-  private spansDropped(spans: number, reason: string, logger?: Logger): void {
-    this.dropped += spans;
-    const now = Date.now();
-    if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return;
-    this.lastDropLog = now;
-    logger?.warn(
-      { droppedSpans: this.dropped, reason },
-      'spans could not be exported and were dropped',
-    );
-    this.dropped = 0;
   }
 }

@@ -217,9 +217,10 @@ export class RequestTrace {
 
   /** A span under the request's own. */
   private child(name: string, kind: number, attributes?: Attributes) {
-    const { traceId, spanId } = this.root;
+    const { traceId, spanId, anchorMs } = this.root;
     return new RecordedSpan(
       this.sink,
+      anchorMs,
       traceId,
       newSpanId(),
       { spanId, remote: false },

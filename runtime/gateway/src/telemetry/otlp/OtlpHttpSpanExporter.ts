@@ -20,9 +20,15 @@ export class OtlpHttpSpanExporter {
     private readonly onDropped: (spans: number, reason: string) => void,
   ) {
     this.delegate = createOtlpHttpExportDelegate(
-      convertLegacyHttpOptions({ url }, 'TRACES', 'v1/traces', {
-        'Content-Type': 'application/x-protobuf',
-      }),
+      // The path the SDK's own OTLP exporters take to merge options, the OTEL_EXPORTER_OTLP_*
+      // variables and defaults. At most eight batches in flight (each up to 4 MiB, held
+      // through its retries): beyond that a batch is dropped rather than memory grown.
+      convertLegacyHttpOptions(
+        { url, concurrencyLimit: 8 },
+        'TRACES',
+        'v1/traces',
+        { 'Content-Type': 'application/x-protobuf' },
+      ),
       {
         serializeRequest: (batch: SpanBatch) => batch.body,
         deserializeResponse: ProtobufTraceSerializer.deserializeResponse,

@@ -8,8 +8,12 @@ const TWO_32 = 2 ** 32;
  * message gets a one-byte length first, and the rare message of 128 bytes or more is moved
  * along to make room for a longer one, so nothing is measured twice.
  */
+const INITIAL_BYTES = 64 * 1024;
+/** A buffer grown past this by one huge message is let go once it has been taken. */
+const KEPT_BYTES = 8 * 1024 * 1024;
+
 export class ProtobufWriter {
-  private buffer = Buffer.allocUnsafe(64 * 1024);
+  private buffer = Buffer.allocUnsafe(INITIAL_BYTES);
   private readonly open: number[] = [];
   pos = 0;
 
@@ -91,7 +95,21 @@ export class ProtobufWriter {
   take(): Buffer {
     const bytes = Buffer.from(this.buffer.subarray(0, this.pos));
     this.pos = 0;
+    this.open.length = 0;
+    if (this.buffer.length > KEPT_BYTES) {
+      this.buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+    }
     return bytes;
+  }
+
+  /** Where the writer stands, to go back to if what follows cannot be written whole. */
+  mark(): { pos: number; depth: number } {
+    return { pos: this.pos, depth: this.open.length };
+  }
+
+  rollback(mark: { pos: number; depth: number }): void {
+    this.pos = mark.pos;
+    this.open.length = mark.depth;
   }
 
   /** Writes `length` at `start`, where one byte was kept for it. */

@@ -14,15 +14,20 @@ export interface EndedSpans {
   add(span: RecordedSpan): void;
 }
 
-/** The wall clock in milliseconds, with the monotonic clock's resolution. */
-export const epochMs = () => performance.timeOrigin + performance.now();
+/**
+ * The wall clock's offset from the monotonic clock now, read once per request: its spans
+ * are placed on the wall clock as it reads at the request's start (so they line up with the
+ * caller's and the upstream's, however long the process has run) and timed by the
+ * monotonic clock (so their lengths are exact).
+ */
+export const wallClockAnchor = () => Date.now() - performance.now();
 
 /**
  * One sampled span, as plain data: ids in hex, times in epoch milliseconds, attributes
  * as set. It is encoded for export once, when it ends; changes after that are ignored.
  */
 export class RecordedSpan {
-  readonly startMs = epochMs();
+  readonly startMs: number;
   endMs = 0;
   statusCode: number = STATUS_CODE.unset;
   statusMessage?: string;
@@ -30,13 +35,17 @@ export class RecordedSpan {
 
   constructor(
     private readonly sink: EndedSpans,
+    /** `wallClockAnchor()` at the start of the span's request. */
+    readonly anchorMs: number,
     readonly traceId: string,
     readonly spanId: string,
     readonly parent: { spanId: string; remote: boolean } | undefined,
     public name: string,
     readonly kind: number,
     readonly attributes: Attributes = {},
-  ) {}
+  ) {
+    this.startMs = anchorMs + performance.now();
+  }
 
   setAttribute(key: string, value: AttributeValue): void {
     if (!this.ended) this.attributes[key] = value;
@@ -55,7 +64,7 @@ export class RecordedSpan {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.endMs = epochMs();
+    this.endMs = this.anchorMs + performance.now();
     this.sink.add(this);
   }
 }

@@ -2,13 +2,19 @@ import {
   decodeOtlpTraces,
   ReceivedSpan,
 } from '../../__testUtils__/decodeOtlpTraces';
-import { RecordedSpan, SPAN_KIND, STATUS_CODE } from './RecordedSpan';
+import {
+  RecordedSpan,
+  SPAN_KIND,
+  STATUS_CODE,
+  wallClockAnchor,
+} from './RecordedSpan';
 import { SpanBatch, SpanBatches } from './SpanBatches';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 function batches(overrides: { maxSpans?: number; maxBytes?: number } = {}) {
   const sent: SpanBatch[] = [];
+  const dropped: string[] = [];
   const spanBatches = new SpanBatches({
     resource: {
       'service.name': 'gateway-under-test',
@@ -19,8 +25,9 @@ function batches(overrides: { maxSpans?: number; maxBytes?: number } = {}) {
     maxBytes: overrides.maxBytes ?? 1 << 20,
     delayMs: 30,
     send: batch => sent.push(batch),
+    dropped: reason => dropped.push(reason),
   });
-  return { spanBatches, sent };
+  return { spanBatches, sent, dropped };
 }
 
 const decoded = (sent: SpanBatch[]): ReceivedSpan[] =>
@@ -29,6 +36,7 @@ const decoded = (sent: SpanBatch[]): ReceivedSpan[] =>
 function span(sink: SpanBatches, spanId: string, attributes = {}) {
   return new RecordedSpan(
     sink,
+    wallClockAnchor(),
     TRACE,
     spanId,
     { spanId: '00f067aa0ba902b7', remote: true },
@@ -125,5 +133,34 @@ describe('SpanBatches', () => {
     once.end();
     spanBatches.send();
     expect(decoded(sent)).toHaveLength(1);
+  });
+
+  it('leaves out attribute values OTLP cannot hold, and a span that cannot be encoded, whole, from a batch that stays readable', () => {
+    const { spanBatches, sent, dropped } = batches();
+    // The first span of a batch fails: the batch's opening goes with it.
+    const broken = span(spanBatches, 'f000000000000001');
+    (broken as { name: unknown }).name = { not: 'a string' };
+    broken.end();
+    const odd = span(spanBatches, 'f000000000000002', {
+      kept: 'yes',
+      nothing: null,
+      object: { a: 1 },
+      big: BigInt(1),
+      holes: ['a', null],
+      list: ['a', 'b'],
+    } as never);
+    odd.end();
+    span(spanBatches, 'f000000000000003').end();
+    spanBatches.send();
+
+    expect(dropped).toHaveLength(1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].spans).toBe(2);
+    const spans = decoded(sent);
+    expect(spans.map(s => s.spanId)).toEqual([
+      'f000000000000002',
+      'f000000000000003',
+    ]);
+    expect(spans[0].attributes).toEqual({ kept: 'yes', list: ['a', 'b'] });
   });
 });

@@ -18,6 +18,8 @@ export interface SpanBatchOptions {
   /** or this long after its first span. */
   delayMs: number;
   send(batch: SpanBatch): void;
+  /** A span that could not be encoded, left out of its batch. */
+  dropped(reason: string): void;
 }
 
 /**
@@ -45,8 +47,17 @@ export class SpanBatches implements EndedSpans {
   }
 
   add(span: RecordedSpan): void {
-    if (this.count === 0) this.open();
-    encodeSpan(this.writer, 2, span);
+    const mark = this.writer.mark();
+    try {
+      if (this.count === 0) this.open();
+      encodeSpan(this.writer, 2, span);
+    } catch (error) {
+      // A span that cannot be written whole is left out, not sent half-written with the
+      // rest of its batch; ending it must never fail the request it belongs to.
+      this.writer.rollback(mark);
+      this.options.dropped(String(error));
+      return;
+    }
     this.count += 1;
     if (
       this.count >= this.options.maxSpans ||

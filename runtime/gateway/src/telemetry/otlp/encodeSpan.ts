@@ -47,13 +47,28 @@ export function encodeAttributes(
   for (const key in attributes) {
     if (!Object.hasOwn(attributes, key)) continue;
     const value = attributes[key];
-    if (value === undefined || value === null) continue;
+    if (!encodable(value)) continue;
     writer.beginMessage(field);
     writer.string(1, key);
     writer.beginMessage(2);
     encodeAnyValue(writer, value);
     writer.endMessage();
     writer.endMessage();
+  }
+}
+
+/**
+ * What OTLP's AnyValue can hold of an attribute: a string, number, boolean or an array of
+ * them. Anything else (null, an object, a bigint) is left out, as the SDK leaves it out.
+ */
+function encodable(value: unknown): value is AttributeValue {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return true;
+    default:
+      return Array.isArray(value) && value.every(encodable);
   }
 }
 

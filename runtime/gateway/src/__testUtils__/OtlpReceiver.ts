@@ -15,11 +15,20 @@ export class OtlpReceiver {
   /** How many export requests were answered with an error status instead of taken. */
   refused = 0;
   private readonly nextStatuses: number[] = [];
+  private nextRejection?: { count: number; message: string };
   private server?: Server;
 
   /** Answers the next export requests with these statuses instead of taking them. */
   answerNext(...statuses: number[]): void {
     this.nextStatuses.push(...statuses);
+  }
+
+  /**
+   * Takes the next export request but answers that `count` of its spans were rejected (an
+   * OTLP partial success), as a collector does with spans it cannot accept.
+   */
+  rejectNext(count: number, message: string): void {
+    this.nextRejection = { count, message };
   }
 
   async start(): Promise<string> {
@@ -44,8 +53,12 @@ export class OtlpReceiver {
         const body = Buffer.concat(chunks);
         this.bodies.push(body.toString('utf8'));
         this.spans.push(...decodeOtlpTraces(body));
-        // An empty ExportTraceServiceResponse: all accepted.
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        // An empty ExportTraceServiceResponse means all were accepted.
+        const rejection = this.nextRejection;
+        this.nextRejection = undefined;
+        res
+          .writeHead(200, { 'content-type': 'application/x-protobuf' })
+          .end(rejection ? partialSuccess(rejection) : undefined);
       });
     });
     await new Promise<void>(resolve =>
@@ -67,4 +80,23 @@ export class OtlpReceiver {
     server.closeAllConnections();
     await new Promise<void>(resolve => server.close(() => resolve()));
   }
+}
+
+/**
+ * ExportTraceServiceResponse { partial_success (1): { rejected_spans (1): varint,
+ * error_message (2): string } }, for counts and messages under 128 bytes.
+ */
+function partialSuccess({
+  count,
+  message,
+}: {
+  count: number;
+  message: string;
+}) {
+  const text = Buffer.from(message, 'utf8');
+  const inner = Buffer.concat([
+    Buffer.from([0x08, count, 0x12, text.length]),
+    text,
+  ]);
+  return Buffer.concat([Buffer.from([0x0a, inner.length]), inner]);
 }

@@ -430,7 +430,7 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     }
   });
 
-  it('retries a collector that answers 503, and drops with a warning a batch it refuses, the requests served either way', async () => {
+  it('retries a collector that answers 503, and drops with a warning, every span counted, a batch it refuses and spans it rejects; the requests are served either way', async () => {
     const send = (traceId: string) =>
       chat(
         url,
@@ -458,5 +458,16 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     await send(after);
     await spansOf(after, 3);
     expect(receiver.trace(refused)).toEqual([]);
+
+    // A collector that takes a batch but rejects some of its spans: they are counted as
+    // dropped too, in the line a shutdown writes of what the last ten seconds dropped.
+    receiver.rejectNext(2, 'span attributes too large');
+    const partly = newTraceId();
+    await send(partly);
+    await spansOf(partly, 3);
+    await gateway.kill('SIGTERM');
+    expect(gateway.output()).toMatch(
+      /"droppedSpans":2,"reasons":\["collector rejected spans: span attributes too large"\]/,
+    );
   });
 });

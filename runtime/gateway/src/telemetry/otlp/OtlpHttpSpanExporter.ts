@@ -10,7 +10,8 @@ import type { SpanBatch } from './SpanBatches';
  * Sends encoded span batches over OTLP/HTTP (protobuf) with OpenTelemetry's own transport:
  * its retries with backoff, timeout, concurrency limit and the standard `OTEL_EXPORTER_OTLP_*`
  * headers, timeout and compression settings. A batch that cannot be delivered is dropped
- * and reported, never retried forever nor held in memory.
+ * and reported, never retried forever nor held in memory, as are spans a collector takes
+ * the batch of but rejects (a partial success).
  */
 export class OtlpHttpSpanExporter {
   private readonly delegate;
@@ -31,7 +32,20 @@ export class OtlpHttpSpanExporter {
       ),
       {
         serializeRequest: (batch: SpanBatch) => batch.body,
-        deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
+        // A collector may take a batch and reject some of its spans: they are dropped too.
+        deserializeResponse: (data: Uint8Array) => {
+          const response = ProtobufTraceSerializer.deserializeResponse(data);
+          const rejected = Number(response.partialSuccess?.rejectedSpans ?? 0);
+          if (rejected > 0) {
+            this.onDropped(
+              rejected,
+              `collector rejected spans: ${
+                response.partialSuccess?.errorMessage || 'no reason given'
+              }`,
+            );
+          }
+          return response;
+        },
       },
       'otlp_http_span_exporter',
       { name: 'span', countItems: (batch: SpanBatch) => batch.spans },

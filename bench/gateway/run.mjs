@@ -16,7 +16,8 @@
 // BENCH_STREAM_REQUESTS (default 600), BENCH_REDIS_URL (default redis://127.0.0.1:6379/14, a
 // database of its own: flushed at start), BENCH_NATS_URL (default 127.0.0.1:4222),
 // BENCH_JSON=1 for machine-readable output, BENCH_APIS=1 to compare the CPU per request of
-// chat, the Responses API and Anthropic Messages on one gateway instead (apis.mjs).
+// chat, the Responses API and Anthropic Messages on one gateway instead (apis.mjs), or
+// BENCH_APIS=separate on a gateway each.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -560,21 +561,32 @@ async function compareApis(work) {
     stateFile,
     JSON.stringify(benchState(simulator.url, 'bench-apis')),
   );
-  const gateway = await startGateway(work, 'apis', stateFile, {
-    GATEWAY_EVENTS: 'off',
-  });
+  // BENCH_APIS=separate: a gateway of its own for each API, so that none runs code another
+  // API made polymorphic (the default, one gateway serving all three, is what production does).
+  const separate = process.env.BENCH_APIS === 'separate';
+  const gateways = {};
+  for (const api of separate ? Object.keys(API_REQUESTS) : ['all']) {
+    gateways[api] = await startGateway(work, `apis-${api}`, stateFile, {
+      GATEWAY_EVENTS: 'off',
+    });
+  }
   const results = await measureAll(
-    Object.keys(API_REQUESTS).map(api => ({
-      name: `gateway, ${api}`,
-      api,
-      url: gateway.url,
-      pid: gateway.child.pid,
-    })),
+    Object.keys(API_REQUESTS).map(api => {
+      const gateway = gateways[separate ? api : 'all'];
+      return {
+        name: `gateway, ${api}`,
+        api,
+        url: gateway.url,
+        pid: gateway.child.pid,
+      };
+    }),
   );
   children.forEach(child => child.kill('SIGTERM'));
   rmSync(work, { recursive: true, force: true });
   process.stdout.write(
-    `Gateway APIs: ${REQUESTS} requests per phase and API, ${CONCURRENCY} connections under load, ${STREAM_REQUESTS} streams; one gateway, events off\n\n`,
+    `Gateway APIs: ${REQUESTS} requests per phase and API, ${CONCURRENCY} connections under load, ${STREAM_REQUESTS} streams; ${
+      separate ? 'a gateway per API' : 'one gateway'
+    }, events off\n\n`,
   );
   return reportApis(results, spread);
 }
@@ -670,7 +682,7 @@ async function compareTracing(work) {
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'cellport-bench-'));
-  if (process.env.BENCH_APIS === '1') {
+  if (process.env.BENCH_APIS === '1' || process.env.BENCH_APIS === 'separate') {
     process.exitCode = (await compareApis(work)) ? 0 : 1;
     return;
   }

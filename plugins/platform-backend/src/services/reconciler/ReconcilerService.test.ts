@@ -221,11 +221,15 @@ describe('ReconcilerService', () => {
         adminToken: 'gw-admin-token',
       };
       listeners.forEach(listener => listener('eu-west-shared-1'));
-      for (let i = 0; i < 500 && gateway.pushes.length === 0; i++) {
+      // The gateway has the push before the reconciler has recorded its answer: wait for the
+      // record, which comes last.
+      let runtime = await reconciler.runtime('eu-west-shared-1');
+      for (let i = 0; i < 500 && !runtime?.inSync; i++) {
         await new Promise(resolve => setTimeout(resolve, 20));
+        runtime = await reconciler.runtime('eu-west-shared-1');
       }
       expect(gateway.pushes.map(p => p.cell)).toEqual(['eu-west-shared-1']);
-      expect(await reconciler.runtime('eu-west-shared-1')).toMatchObject({
+      expect(runtime).toMatchObject({
         gatewayUrl: gateway.baseUrl,
         gateway: { source: 'local-runtime', state: 'running' },
         inSync: true,

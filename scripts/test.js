@@ -56,7 +56,7 @@ async function main() {
     ...(skipBrowser ? [] : ['chromium']),
   ]);
 
-  runChecks(context);
+  await runChecks(context);
   runJest(context);
 
   if (skipBrowser) {

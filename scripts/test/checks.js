@@ -6,14 +6,17 @@ const path = require('node:path');
 
 /** @param {{ report: import('./report').Report }} context */
 function runChecks({ report }) {
-  // The platform API's generated router, models and client match openapi.yaml.
-  report.check('generated OpenAPI code', 'node', [
-    'scripts/openapi-generate.js',
-    '--check',
+  return report.checkAll([
+    // The platform API's generated router, models and client match openapi.yaml.
+    [
+      'generated OpenAPI code',
+      'node',
+      ['scripts/openapi-generate.js', '--check'],
+    ],
+    ['typecheck', 'yarn', ['tsc']],
+    ['lint', 'yarn', ['backstage-cli', 'repo', 'lint']],
+    ['prettier', 'yarn', ['prettier', '--check', '.']],
   ]);
-  report.check('typecheck', 'yarn', ['tsc']);
-  report.check('lint', 'yarn', ['backstage-cli', 'repo', 'lint']);
-  report.check('prettier', 'yarn', ['prettier', '--check', '.']);
 }
 
 /** @param {{ results: string, report: import('./report').Report }} context */

@@ -2,7 +2,7 @@
 // reports, and the steps that failed. It prints the last line, `N passed, N failed`.
 'use strict';
 
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 
 class Report {
@@ -19,12 +19,19 @@ class Report {
   /** Runs a step in the repository; its failure is recorded, not counted (see `check`). */
   run(title, command, args, options = {}) {
     console.log(`\n[cellport test] ${title}: ${command} ${args.join(' ')}`);
+    const started = Date.now();
     const result = spawnSync(command, args, {
       cwd: this.repo,
       env: this.env,
       stdio: 'inherit',
       ...options,
     });
+    const seconds = Math.round((Date.now() - started) / 1000);
+    console.log(
+      `[cellport test] ${title}: ${
+        result.status === 0 ? 'ok' : 'failed'
+      } (${seconds} s)`,
+    );
     if (result.status !== 0) this.failedSteps.push(title);
     return result.status === 0;
   }
@@ -34,6 +41,45 @@ class Report {
     const ok = this.run(title, command, args);
     if (!ok) this.failed += 1;
     return ok;
+  }
+
+  /**
+   * Checks that do not depend on each other, run at once: most of them use one core, and the
+   * test command's time on a two-core machine is bounded. Each one's output is printed whole,
+   * in the given order, once it has finished; a failed one counts as one failure.
+   * @param {Array<[string, string, string[]]>} checks title, command and arguments of each
+   */
+  async checkAll(checks) {
+    const results = checks.map(([title, command, args]) => {
+      const started = Date.now();
+      const child = spawn(command, args, { cwd: this.repo, env: this.env });
+      const output = [];
+      child.stdout.on('data', chunk => output.push(chunk));
+      child.stderr.on('data', chunk => output.push(chunk));
+      return new Promise(resolve => {
+        child.on('error', error => {
+          output.push(Buffer.from(`${error.message}\n`));
+        });
+        child.on('close', status =>
+          resolve({ title, command, args, status, output, started }),
+        );
+      });
+    });
+    for (const result of results) {
+      const { title, command, args, status, output, started } = await result;
+      console.log(`\n[cellport test] ${title}: ${command} ${args.join(' ')}`);
+      process.stdout.write(Buffer.concat(output));
+      const seconds = Math.round((Date.now() - started) / 1000);
+      console.log(
+        `[cellport test] ${title}: ${
+          status === 0 ? 'ok' : 'failed'
+        } (${seconds} s)`,
+      );
+      if (status !== 0) {
+        this.failedSteps.push(title);
+        this.failed += 1;
+      }
+    }
   }
 
   /** Something that kept a stage from running (a busy port, no browser): one failure. */

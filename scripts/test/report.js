@@ -61,15 +61,21 @@ class Report {
           output.push(Buffer.from(`${error.message}\n`));
         });
         child.on('close', status =>
-          resolve({ title, command, args, status, output, started }),
+          resolve({
+            title,
+            command,
+            args,
+            status,
+            output,
+            seconds: Math.round((Date.now() - started) / 1000),
+          }),
         );
       });
     });
     for (const result of results) {
-      const { title, command, args, status, output, started } = await result;
+      const { title, command, args, status, output, seconds } = await result;
       console.log(`\n[cellport test] ${title}: ${command} ${args.join(' ')}`);
       process.stdout.write(Buffer.concat(output));
-      const seconds = Math.round((Date.now() - started) / 1000);
       console.log(
         `[cellport test] ${title}: ${
           status === 0 ? 'ok' : 'failed'

@@ -17,9 +17,10 @@ import { RequestTrace } from './RequestTrace';
  * OTLP endpoint is configured: without it the gateway creates no span at all.
  *
  * Why not the OpenTelemetry SDK's tracer and batch processor: a request makes three spans,
- * and the SDK's span objects, attribute checks and JSON or protobuf serialization of a
- * second's worth of kept spans cost more CPU than the rest of the request's pipeline does
- * (bench/gateway, BENCH_TRACING=1). The wire format and the transport are the standard ones.
+ * and the SDK's span objects, attribute checks and serialization of a second's worth of kept
+ * spans added half again to a request's CPU (bench/gateway, BENCH_TRACING=1); recorded and
+ * encoded here, they add a sixth or so. The wire format and the transport are the standard
+ * ones.
  */
 export class GatewayTracing {
   private constructor(

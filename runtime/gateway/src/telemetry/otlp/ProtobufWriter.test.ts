@@ -82,6 +82,12 @@ describe('ProtobufWriter', () => {
     expect((id.value as Buffer).toString('hex')).toBe(
       '0af7651916cd43dd8448eb211c80319c',
     );
+    expect(() => new ProtobufWriter().hexBytes(1, '0af7zz')).toThrow(
+      /not a hex id/,
+    );
+    expect(() => new ProtobufWriter().hexBytes(1, 'abc')).toThrow(
+      /not a hex id/,
+    );
   });
 
   it('writes epoch milliseconds as exact nanoseconds, past 2^53', () => {

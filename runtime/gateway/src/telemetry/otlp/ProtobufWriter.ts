@@ -63,12 +63,17 @@ export class ProtobufWriter {
     this.closeLength(start, length);
   }
 
-  /** Bytes given as hex, as trace and span ids are kept. */
+  /** Bytes given as hex, as trace and span ids are kept; anything else throws. */
   hexBytes(field: number, hex: string): void {
+    const length = hex.length / 2;
     this.tag(field, WIRE.bytes);
-    this.varint(hex.length / 2);
-    this.reserve(hex.length / 2);
-    this.pos += this.buffer.write(hex, this.pos, 'hex');
+    this.varint(length);
+    this.reserve(length);
+    // Buffer.write stops at the first character that is not hex: the length written above
+    // would then promise bytes that never come.
+    const written = this.buffer.write(hex, this.pos, 'hex');
+    if (written !== length) throw new TypeError(`not a hex id: ${hex}`);
+    this.pos += written;
   }
 
   /** Opens a nested message under `field`; `endMessage` closes it. */

@@ -52,14 +52,17 @@ describe('SpanBatches', () => {
     const root = span(spanBatches, 'a000000000000001', {
       'gen_ai.operation.name': 'chat',
     });
-    root.setAttributes({
+    // One of each type OTLP's AnyValue holds: int, string array, double, bool, non-ASCII
+    // string, negative int.
+    const everyType = {
       'gen_ai.usage.input_tokens': 12,
       'gen_ai.response.finish_reasons': ['stop', 'length'],
       'cellport.cost_usd': 0.000125,
       'cellport.attempt.skipped': false,
       'cellport.tenant': 'northwind – Zürich 数',
       'cellport.offset': -3,
-    });
+    };
+    root.setAttributes(everyType);
     root.setError('upstream said 500');
     root.name = 'chat auto';
     root.end();
@@ -83,15 +86,7 @@ describe('SpanBatches', () => {
         'service.instance.id': 'g-1',
       },
       scope: '@cellport/gateway',
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.usage.input_tokens': 12,
-        'gen_ai.response.finish_reasons': ['stop', 'length'],
-        'cellport.cost_usd': 0.000125,
-        'cellport.attempt.skipped': false,
-        'cellport.tenant': 'northwind – Zürich 数',
-        'cellport.offset': -3,
-      },
+      attributes: { 'gen_ai.operation.name': 'chat', ...everyType },
     });
     expect(received.attributes['after.end']).toBeUndefined();
     expect(received.endTimeUnixNano).toBeGreaterThanOrEqual(

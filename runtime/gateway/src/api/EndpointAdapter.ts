@@ -69,6 +69,14 @@ export interface EndpointAdapter<Request> extends InboundApi {
   /** Whether the answer may come from, and go to, the prompt cache (when the tenant has one). */
   cacheable(request: Request): boolean;
 
+  /**
+   * A cached answer (`body`) as the answer to this request: the ids the API derives from the
+   * request id are this request's, so that no two answers share one. Unset, the cached bytes
+   * are replayed as they are (chat's keep the upstream's `chatcmpl-` id, as other gateways'
+   * caches do).
+   */
+  ownCachedAnswer?(body: Buffer, requestId: string): Buffer;
+
   /** Sends one attempt to the profile's upstream through its provider adapter. */
   send(
     profile: GatewayModelProfile,

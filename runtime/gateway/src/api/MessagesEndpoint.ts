@@ -11,7 +11,10 @@ import type { GatewayDeps } from './GatewayDeps';
 import { messageFromCompletion } from './messages/messagesAnswer';
 import { messagesField, readMessagesRequest } from './messages/messagesRequest';
 import { MessagesStreamTranslator } from './messages/MessagesStreamTranslator';
+import { requestIdTag } from './requestIdTag';
 import { translateAnswer } from './translatedAnswer';
+
+const messageId = (requestId: string) => `msg_${requestIdTag(requestId)}`;
 
 /** A Messages request once checked: the chat body that goes upstream, and its summary. */
 export interface MessagesRequest {
@@ -67,7 +70,7 @@ export class MessagesEndpoint implements EndpointAdapter<MessagesRequest> {
       signal: life.abort.signal,
       traceparent: life.traceparent,
     });
-    const id = `msg_${life.requestId.replaceAll('-', '')}`;
+    const id = messageId(life.requestId);
     return translateAnswer(
       result,
       {
@@ -78,6 +81,12 @@ export class MessagesEndpoint implements EndpointAdapter<MessagesRequest> {
       (reported, generated) => this.countUsage(request, reported, generated),
       life.abort.signal,
     );
+  }
+
+  ownCachedAnswer(body: Buffer, requestId: string): Buffer {
+    const message = JSON.parse(body.toString('utf8'));
+    message.id = messageId(requestId);
+    return Buffer.from(JSON.stringify(message));
   }
 
   chatBody(request: MessagesRequest): Record<string, unknown> {

@@ -117,7 +117,7 @@ export class RequestPipeline<Request> {
             raw,
           )
         : undefined;
-    if (cacheKey && answerFromCache(deps.cache!, life, cacheKey)) {
+    if (cacheKey && answerFromCache(deps.cache!, life, cacheKey, endpoint)) {
       return;
     }
 

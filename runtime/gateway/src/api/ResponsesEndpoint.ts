@@ -95,6 +95,19 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
     );
   }
 
+  ownCachedAnswer(body: Buffer, requestId: string): Buffer {
+    const response = JSON.parse(body.toString('utf8'));
+    const ids = new ResponseIds(requestId);
+    response.id = ids.response;
+    response.created_at = Math.floor(Date.now() / 1000);
+    let calls = 0;
+    for (const item of response.output) {
+      item.id =
+        item.type === 'function_call' ? ids.functionCall(calls++) : ids.message;
+    }
+    return Buffer.from(JSON.stringify(response));
+  }
+
   chatBody(request: ResponsesRequest): Record<string, unknown> {
     return request.chat;
   }

@@ -1,5 +1,6 @@
 import type { PromptCache } from '../cache/PromptCache';
 import { sendRaw } from '../http/httpIo';
+import type { EndpointAdapter } from './EndpointAdapter';
 import type { RequestLifecycle } from './RequestLifecycle';
 
 /**
@@ -10,6 +11,7 @@ export function answerFromCache(
   cache: PromptCache,
   life: RequestLifecycle,
   key: string,
+  endpoint: Pick<EndpointAdapter<unknown>, 'ownCachedAnswer'>,
 ): boolean {
   const cached = cache.get(key);
   if (!cached) {
@@ -21,7 +23,9 @@ export function answerFromCache(
   record.provider = cached.provider;
   record.inputTokens = cached.usage.inputTokens;
   record.outputTokens = cached.usage.outputTokens;
-  sendRaw(life.res, 200, cached.body, {
+  const body =
+    endpoint.ownCachedAnswer?.(cached.body, life.requestId) ?? cached.body;
+  sendRaw(life.res, 200, body, {
     'x-request-id': life.requestId,
     'x-cellport-cache': 'hit',
   });

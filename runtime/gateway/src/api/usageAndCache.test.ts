@@ -13,6 +13,10 @@ import type { Gateway } from '../createGateway';
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
 
+/** The id an API derives from the request id the gateway answered with. */
+const idOf = (prefix: string, response: Response) =>
+  `${prefix}${response.headers.get('x-request-id')!.replaceAll('-', '')}`;
+
 describe('token counting and the prompt cache', () => {
   let simulator: SimulatorServer;
   let gateway: Gateway;
@@ -109,7 +113,9 @@ describe('token counting and the prompt cache', () => {
     const again = await post('messages', body);
     expect(again.headers.get('x-cellport-cache')).toBe('hit');
     const [first, repeat] = [await message.json(), await again.json()];
-    expect(repeat).toEqual(first);
+    // The same answer, with an id of its own that leads to its own request.
+    expect(repeat).toEqual({ ...first, id: idOf('msg_', again) });
+    expect(first.id).toBe(idOf('msg_', message));
     expect(repeat.type).toBe('message');
     expect(simulator.stats.snapshot().requests).toBe(1);
 
@@ -119,11 +125,44 @@ describe('token counting and the prompt cache', () => {
     expect((await chat.json()).object).toBe('chat.completion');
     expect(simulator.stats.snapshot().requests).toBe(2);
 
-    const responses = { model: 'gpt-4o-mini', input: 'cache my response' };
-    await post('responses', responses);
+    const responses = {
+      model: 'gpt-4o',
+      input: 'cache my response',
+      tools: [
+        {
+          type: 'function',
+          name: 'lookup',
+          parameters: { type: 'object', properties: {} },
+        },
+      ],
+      tool_choice: 'required',
+    };
+    const answered = await post('responses', responses);
     const cachedResponse = await post('responses', responses);
     expect(cachedResponse.headers.get('x-cellport-cache')).toBe('hit');
-    expect((await cachedResponse.json()).object).toBe('response');
+    const [original, cached] = [
+      await answered.json(),
+      await cachedResponse.json(),
+    ];
+    expect(original.output.map((item: any) => item.type)).toContain(
+      'function_call',
+    );
+    // Every id of the cached answer is the repeat's own: the response's and its items'.
+    const renamed = (response: any, http: Response) => ({
+      ...response,
+      id: idOf('resp_', http),
+      created_at: expect.any(Number),
+      output: response.output.map((item: any, index: number) => ({
+        ...item,
+        id:
+          item.type === 'function_call'
+            ? `${idOf('fc_', http)}_${index}`
+            : idOf('msg_', http),
+      })),
+    });
+    expect(original).toEqual(renamed(original, answered));
+    expect(cached).toEqual(renamed(original, cachedResponse));
+    expect(cached.id).not.toBe(original.id);
     expect(simulator.stats.snapshot().requests).toBe(3);
     // A streamed request is never answered from the cache.
     const streamed = await post('messages', { ...body, stream: true });

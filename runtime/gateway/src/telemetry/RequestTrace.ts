@@ -176,6 +176,12 @@ export class RequestTrace {
       attributes[GEN_AI.inputTokens] = record.inputTokens;
       attributes[GEN_AI.outputTokens] = record.outputTokens;
     }
+    if (record.cached) {
+      // Answered from the prompt cache: no upstream was called, so no attempt span says
+      // which profile's answer it was.
+      attributes['cellport.cache_hit'] = true;
+      if (record.chosen) attributes['cellport.model_profile'] = record.chosen;
+    }
     if (facts.responseId) attributes[GEN_AI.responseId] = facts.responseId;
     if (facts.finishReasons?.length) {
       attributes[GEN_AI.finishReasons] = facts.finishReasons;

@@ -98,13 +98,17 @@ export class GatewayTracing {
     await this.exporter.flush();
   }
 
-  /** Exports what is left and stops the exporter. */
+  /**
+   * Exports what is left and stops the exporter. A span that ends later (a request the stop
+   * cut off) is dropped, and logged as dropped.
+   */
   async close(): Promise<void> {
     try {
-      await this.flush();
+      this.batches.close();
+      await this.exporter.flush();
       await this.exporter.shutdown();
     } finally {
-      this.dropped.log();
+      this.dropped.stop();
     }
   }
 

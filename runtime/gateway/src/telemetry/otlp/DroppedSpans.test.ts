@@ -36,4 +36,20 @@ describe('DroppedSpans', () => {
     jest.advanceTimersByTime(60_000);
     expect(lines).toHaveLength(3);
   });
+
+  it('once stopped, says so at once for every drop: no line waits for a timer the exit would cut', () => {
+    const lines: number[] = [];
+    const logger = {
+      warn: (fields: { droppedSpans: number }) =>
+        lines.push(fields.droppedSpans),
+    } as unknown as Logger;
+    const dropped = new DroppedSpans(logger);
+    dropped.add(2, 'collector answered 503');
+    dropped.add(5, 'collector answered 503');
+    dropped.stop();
+    expect(lines).toEqual([2, 5]);
+    dropped.add(1, 'the gateway had stopped exporting spans');
+    dropped.add(1, 'the gateway had stopped exporting spans');
+    expect(lines).toEqual([2, 5, 1, 1]);
+  });
 });

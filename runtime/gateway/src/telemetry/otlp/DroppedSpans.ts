@@ -13,6 +13,7 @@ export class DroppedSpans {
   private readonly reasons = new Set<string>();
   private lastLog = 0;
   private timer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly logger: Logger | undefined,
@@ -23,12 +24,21 @@ export class DroppedSpans {
     this.spans += spans;
     if (this.reasons.size < 5) this.reasons.add(reason);
     const wait = this.lastLog + LOG_INTERVAL_MS - this.now();
-    if (wait <= 0) {
+    if (wait <= 0 || this.stopped) {
       this.log();
     } else if (!this.timer) {
       this.timer = setTimeout(() => this.log(), wait);
       this.timer.unref();
     }
+  }
+
+  /**
+   * Logs what has not been logged yet; drops after this are logged at once, as the process
+   * is on its way out and a line held back would never come.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.log();
   }
 
   /** Logs what has not been logged yet. */

@@ -121,6 +121,17 @@ describe('SpanBatches', () => {
     expect(sent).toHaveLength(4);
   });
 
+  it('sends what it holds when closed, and counts as dropped a span that ends afterwards', () => {
+    const { spanBatches, sent, dropped } = batches();
+    span(spanBatches, 'c000000000000001').end();
+    spanBatches.close();
+    expect(decoded(sent).map(s => s.spanId)).toEqual(['c000000000000001']);
+    span(spanBatches, 'c000000000000002').end();
+    spanBatches.send();
+    expect(sent).toHaveLength(1);
+    expect(dropped).toEqual(['the gateway had stopped exporting spans']);
+  });
+
   it('sends a span once, however often it is ended', () => {
     const { spanBatches, sent } = batches();
     const once = span(spanBatches, 'd000000000000001');

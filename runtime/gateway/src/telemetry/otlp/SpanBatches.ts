@@ -32,6 +32,7 @@ export class SpanBatches implements EndedSpans {
   private readonly preamble: { resource: Buffer; scope: Buffer };
   private count = 0;
   private timer?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(private readonly options: SpanBatchOptions) {
     const writer = new ProtobufWriter();
@@ -47,6 +48,11 @@ export class SpanBatches implements EndedSpans {
   }
 
   add(span: RecordedSpan): void {
+    if (this.closed) {
+      // A request cut off by the stop ends after the last export: counted, not kept.
+      this.options.dropped('the gateway had stopped exporting spans');
+      return;
+    }
     const mark = this.writer.mark();
     try {
       if (this.count === 0) this.open();
@@ -80,6 +86,12 @@ export class SpanBatches implements EndedSpans {
     const batch = { body: this.writer.take(), spans: this.count };
     this.count = 0;
     this.options.send(batch);
+  }
+
+  /** Sends the batch under way; a span ended from now on is dropped, and counted. */
+  close(): void {
+    this.send();
+    this.closed = true;
   }
 
   /** ExportTraceServiceRequest.resource_spans, then ResourceSpans.scope_spans, left open. */

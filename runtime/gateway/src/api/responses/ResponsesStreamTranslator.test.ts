@@ -149,4 +149,84 @@ describe('ResponsesStreamTranslator', () => {
       ).toBe(pieces.join('').includes('"lo"') ? 'Hello' : 'Hel');
     },
   );
+
+  function translate(chunks: Json[]): Json[] {
+    const translator = new ResponsesStreamTranslator(
+      new ResponseIds('a'),
+      echo,
+      0,
+    );
+    return eventsOf(
+      chunks.map(chunk => translator.chunk(chunk)).join('') +
+        translator.end({ inputTokens: 3, outputTokens: 5 }),
+    );
+  }
+
+  it('keeps a function call whole when the upstream sends text between its argument deltas', () => {
+    const events = translate([
+      text('Hello'),
+      call(0, '{"city"', 'call_a'),
+      text(' and more'),
+      call(0, ':"Zürich"}'),
+      finish,
+    ]);
+    const { output } = events[events.length - 1].response;
+    const calls = output.filter((item: Json) => item.type === 'function_call');
+    expect(calls).toEqual([
+      expect.objectContaining({
+        call_id: 'call_a',
+        name: 'weather',
+        arguments: '{"city":"Zürich"}',
+      }),
+    ]);
+    expect(
+      output.map((item: Json) => item.content?.[0]?.text ?? item.type),
+    ).toEqual(['Hello', 'function_call', ' and more']);
+    // Every item has an id of its own, and each is added and done once.
+    const ids = output.map((item: Json) => item.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const type of [
+      'response.output_item.added',
+      'response.output_item.done',
+    ]) {
+      expect(events.filter(e => e.type === type).map(e => e.item.id)).toEqual(
+        expect.arrayContaining(ids),
+      );
+      expect(events.filter(e => e.type === type)).toHaveLength(ids.length);
+    }
+    const done = events.find(
+      e => e.type === 'response.function_call_arguments.done',
+    );
+    expect(done).toMatchObject({ arguments: '{"city":"Zürich"}' });
+  });
+
+  it('streams a refusal as refusal events and a refusal part, as the JSON answer holds it', () => {
+    const refusal = (piece: string): Json => ({
+      model: 'm',
+      choices: [{ index: 0, delta: { refusal: piece } }],
+    });
+    const events = translate([
+      refusal('I cannot'),
+      refusal(' help.'),
+      { model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+    ]);
+    const types = events.map(e => e.type);
+    expect(types).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.refusal.delta',
+      'response.refusal.delta',
+      'response.refusal.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events[3].part).toEqual({ type: 'refusal', refusal: '' });
+    expect(events[6]).toMatchObject({ refusal: 'I cannot help.' });
+    expect(events[9].response.output[0].content).toEqual([
+      { type: 'refusal', refusal: 'I cannot help.' },
+    ]);
+  });
 });

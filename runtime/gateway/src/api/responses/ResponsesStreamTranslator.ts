@@ -13,6 +13,8 @@ interface OpenText {
   outputIndex: number;
   id: string;
   text: string;
+  /** A refusal is a message part of its own type, with events of its own. */
+  refusal: boolean;
 }
 
 interface OpenCall {
@@ -54,8 +56,12 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
     const choice = chunk.choices?.[0];
     if (!choice) return out;
     const delta = choice.delta ?? {};
-    const text = delta.content || delta.refusal;
-    if (typeof text === 'string' && text) out += this.textDelta(text);
+    if (typeof delta.content === 'string' && delta.content) {
+      out += this.textDelta(delta.content, false);
+    }
+    if (typeof delta.refusal === 'string' && delta.refusal) {
+      out += this.textDelta(delta.refusal, true);
+    }
     if (Array.isArray(delta.tool_calls)) {
       for (const call of delta.tool_calls) out += this.callDelta(call);
     }
@@ -110,16 +116,21 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
     );
   }
 
-  private textDelta(delta: string): string {
+  /**
+   * Text (or a refusal) opens a message item of its own. Function calls open before it stay
+   * open: an upstream may send text between a call's argument deltas, and the call must
+   * still come out whole, as one item.
+   */
+  private textDelta(delta: string, refusal: boolean): string {
     let out = '';
+    if (this.text && this.text.refusal !== refusal) out += this.closeText();
     if (!this.text) {
-      out += this.closeCalls();
       const outputIndex = this.items.length;
       const id =
         outputIndex === 0
           ? this.ids.message
           : `${this.ids.message}_${outputIndex}`;
-      this.text = { outputIndex, id, text: '' };
+      this.text = { outputIndex, id, text: '', refusal };
       const item = {
         ...messageItem(id, ''),
         status: 'in_progress',
@@ -135,25 +146,27 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
           item_id: id,
           output_index: outputIndex,
           content_index: 0,
-          part: {
-            type: 'output_text',
-            text: '',
-            annotations: [],
-            logprobs: [],
-          },
+          part: refusal
+            ? { type: 'refusal', refusal: '' }
+            : { type: 'output_text', text: '', annotations: [], logprobs: [] },
         });
     }
     const open = this.text;
     open.text += delta;
+    const at = {
+      item_id: open.id,
+      output_index: open.outputIndex,
+      content_index: 0,
+    };
     return (
       out +
-      this.event('response.output_text.delta', {
-        item_id: open.id,
-        output_index: open.outputIndex,
-        content_index: 0,
-        delta,
-        logprobs: [],
-      })
+      (refusal
+        ? this.event('response.refusal.delta', { ...at, delta })
+        : this.event('response.output_text.delta', {
+            ...at,
+            delta,
+            logprobs: [],
+          }))
     );
   }
 
@@ -161,7 +174,7 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
     const open = this.text;
     if (!open) return '';
     this.text = undefined;
-    const item = messageItem(open.id, open.text);
+    const item = messageItem(open.id, open.text, open.refusal);
     this.items[open.outputIndex] = item;
     const at = {
       item_id: open.id,
@@ -169,11 +182,13 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
       content_index: 0,
     };
     return (
-      this.event('response.output_text.done', {
-        ...at,
-        text: open.text,
-        logprobs: [],
-      }) +
+      (open.refusal
+        ? this.event('response.refusal.done', { ...at, refusal: open.text })
+        : this.event('response.output_text.done', {
+            ...at,
+            text: open.text,
+            logprobs: [],
+          })) +
       this.event('response.content_part.done', {
         ...at,
         part: item.content[0],

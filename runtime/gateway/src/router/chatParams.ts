@@ -130,7 +130,8 @@ function checkLogitBias(bias: unknown) {
   }
 }
 
-function checkMetadata(metadata: unknown) {
+/** OpenAI's `metadata`: at most 16 string pairs, keys ≤ 64 and values ≤ 512 characters. */
+export function checkMetadata(metadata: unknown) {
   if (!present(metadata)) return;
   if (!isObject(metadata)) fail('metadata', 'must be an object');
   let count = 0;

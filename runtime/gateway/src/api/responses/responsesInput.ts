@@ -52,6 +52,10 @@ export function inputToChatMessages(
         );
     }
   }
+  if (messages.length === (instructions ? 1 : 0)) {
+    // Reasoning items alone: nothing a chat upstream could answer.
+    fail('input', 'must hold at least one message or function call item');
+  }
   return messages;
 }
 

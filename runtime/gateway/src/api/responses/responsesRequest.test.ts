@@ -158,4 +158,52 @@ describe('readResponsesRequest', () => {
     expect(responsesField('max_completion_tokens')).toBe('max_output_tokens');
     expect(responsesField('verbosity')).toBe('text.verbosity');
   });
+
+  it.each([
+    [
+      'a metadata value that is not a string',
+      { metadata: { a: 5 } },
+      'metadata.a',
+    ],
+    [
+      '17 metadata pairs',
+      {
+        metadata: Object.fromEntries(
+          Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']),
+        ),
+      },
+      'metadata',
+    ],
+    [
+      'a metadata value of 513 characters',
+      { metadata: { k: 'v'.repeat(513) } },
+      'metadata.k',
+    ],
+    [
+      'a metadata key of 68 characters',
+      { metadata: { ['ключ'.repeat(17)]: 'v' } },
+      'metadata',
+    ],
+    [
+      'reasoning items alone',
+      { input: [{ type: 'reasoning', summary: [] }] },
+      'input',
+    ],
+    [
+      'instructions and reasoning items alone',
+      {
+        instructions: 'Be brief.',
+        input: [{ type: 'reasoning', summary: [] }],
+      },
+      'input',
+    ],
+  ])('refuses %s, naming %s', (_case, fields, param) => {
+    let refusal: unknown;
+    try {
+      readResponsesRequest({ model: 'm', input: 'x', ...fields });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toMatchObject({ status: 400, options: { param } });
+  });
 });

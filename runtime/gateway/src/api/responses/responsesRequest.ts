@@ -8,6 +8,7 @@ import {
   present,
   requireModel,
 } from '../fieldChecks';
+import { checkMetadata } from '../../router/chatParams';
 import { inputToChatMessages } from './responsesInput';
 import { checkResponsesOptions } from './responsesOptions';
 
@@ -118,9 +119,7 @@ export function readResponsesRequest(body: Json): {
   optionalString(body.instructions, 'instructions');
   optionalBoolean(body.stream, 'stream');
   optionalString(body.user, 'user');
-  if (present(body.metadata) && !isObject(body.metadata)) {
-    fail('metadata', 'must be an object of string pairs');
-  }
+  checkMetadata(body.metadata);
   if (present(body.reasoning) && !isObject(body.reasoning)) {
     fail('reasoning', 'must be an object');
   }

@@ -200,12 +200,21 @@ export class GatewayServer {
     res.end(text);
   }
 
-  /** The error shape of the API a request was sent to (OpenAI's unless it is translated). */
+  /**
+   * The error shape of the API a request was sent to (OpenAI's unless it is translated),
+   * under its paths too: Anthropic's SDK calls `/v1/messages/count_tokens` and
+   * `/v1/messages/batches`, which this gateway does not serve, and must read the 404.
+   */
   private errorShape(req: IncomingMessage): ErrorShape {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
-    return this.translated.get(path)?.errors ?? OPENAI_ERRORS;
+    for (const [prefix, api] of this.translated) {
+      if (path === prefix || path.startsWith(`${prefix}/`)) {
+        return api.errors ?? OPENAI_ERRORS;
+      }
+    }
+    return OPENAI_ERRORS;
   }
 
   /**

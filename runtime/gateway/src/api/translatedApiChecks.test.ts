@@ -290,6 +290,16 @@ describe('the chat checks on the translating endpoints', () => {
     },
   );
 
+  it("answers the Anthropic SDK's other paths, which it does not serve, in Anthropic's shape", async () => {
+    for (const path of ['/v1/messages/count_tokens', '/v1/messages/batches']) {
+      expect(await post(path, messagesBody)).toEqual(
+        anthropicError(404, 'not_found_error'),
+      );
+    }
+    // A path that only begins with the same letters is not Anthropic's.
+    expect(await post('/v1/messagesx', messagesBody)).toEqual(openAiError(404));
+  });
+
   it('refuses a body that is not JSON, in each API shape', async () => {
     expect(await post('/v1/responses', '{"model":')).toEqual(openAiError(400));
     expect(await post('/v1/messages', '{"model":')).toEqual(

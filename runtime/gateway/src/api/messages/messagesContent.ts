@@ -26,6 +26,11 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
     } else if (!Array.isArray(content)) {
       fail(`${at}.content`, 'must be a string or an array of content blocks');
     } else if (message.role === 'user') {
+      // An empty turn would vanish in translation and leave the upstream to refuse a
+      // request that no longer says what was wrong with it.
+      if (content.length === 0) {
+        fail(`${at}.content`, 'must hold at least one content block');
+      }
       out.push(...userTurn(content, at));
     } else {
       out.push(assistantTurn(content, at));

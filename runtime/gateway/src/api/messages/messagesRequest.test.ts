@@ -116,4 +116,35 @@ describe('readMessagesRequest', () => {
     expect(messagesField('stop.2')).toBe('stop_sequences.2');
     expect(messagesField('max_completion_tokens')).toBe('max_tokens');
   });
+
+  it.each([
+    ['alone', [{ role: 'user', content: [] }]],
+    [
+      'after an answered turn',
+      [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+        { role: 'user', content: [] },
+      ],
+    ],
+  ])(
+    'refuses a user turn with no content blocks (%s), naming it',
+    (_case, messages) => {
+      let refusal: unknown;
+      try {
+        readMessagesRequest({
+          model: 'claude-x',
+          max_tokens: 16,
+          system: 'Be brief.',
+          messages,
+        });
+      } catch (error) {
+        refusal = error;
+      }
+      expect(refusal).toMatchObject({
+        status: 400,
+        options: { param: `messages.${messages.length - 1}.content` },
+      });
+    },
+  );
 });

@@ -10,6 +10,7 @@ export const DEFAULT_ECHO: ResponseEcho = {
   tool_choice: 'auto',
   parallel_tool_calls: true,
   metadata: {},
+  reasoning: { effort: null, summary: null },
   text: { format: { type: 'text' } },
   user: null,
 };

@@ -63,7 +63,6 @@ export function responseObject(
     model: fields.model,
     output: fields.output,
     previous_response_id: null,
-    reasoning: { effort: null, summary: null },
     store: false,
     truncation: 'disabled',
     usage: fields.usage ? responseUsage(fields.usage) : null,

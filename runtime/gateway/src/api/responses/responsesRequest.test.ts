@@ -190,6 +190,11 @@ describe('readResponsesRequest', () => {
       'input',
     ],
     [
+      'a json_schema format without its schema',
+      { text: { format: { type: 'json_schema', name: 'answer' } } },
+      'text.format.schema',
+    ],
+    [
       'instructions and reasoning items alone',
       {
         instructions: 'Be brief.',
@@ -197,7 +202,7 @@ describe('readResponsesRequest', () => {
       },
       'input',
     ],
-  ])('refuses %s, naming %s', (_case, fields, param) => {
+  ])('refuses %s, naming the field', (_case, fields, param) => {
     let refusal: unknown;
     try {
       readResponsesRequest({ model: 'm', input: 'x', ...fields });
@@ -205,5 +210,24 @@ describe('readResponsesRequest', () => {
       refusal = error;
     }
     expect(refusal).toMatchObject({ status: 400, options: { param } });
+  });
+
+  it('repeats the reasoning and text settings it was given, with the default format', () => {
+    const { echo } = readResponsesRequest({
+      model: 'm',
+      input: 'x',
+      reasoning: { effort: 'low' },
+      text: { verbosity: 'low' },
+    });
+    expect(echo.reasoning).toEqual({ effort: 'low', summary: null });
+    expect(echo.text).toEqual({
+      format: { type: 'text' },
+      verbosity: 'low',
+    });
+    const json = { type: 'json_schema', name: 'a', schema: { type: 'object' } };
+    expect(
+      readResponsesRequest({ model: 'm', input: 'x', text: { format: json } })
+        .echo.text,
+    ).toEqual({ format: json });
   });
 });

@@ -22,6 +22,7 @@ export interface ResponseEcho {
   tool_choice: unknown;
   parallel_tool_calls: boolean;
   metadata: Json;
+  reasoning: { effort: unknown; summary: unknown };
   text: Json;
   user: string | null;
 }
@@ -99,6 +100,13 @@ function formatToChat(text: unknown): Json | undefined {
   if (!present(format)) return undefined;
   if (!isObject(format)) fail('text.format', 'must be an object');
   if (format.type !== 'json_schema') return { type: format.type };
+  // Chat's json_schema may leave the schema out; the Responses API's may not.
+  if (!isObject(format.schema)) {
+    fail(
+      'text.format.schema',
+      'must be an object: the JSON Schema the output follows',
+    );
+  }
   const schema: Json = { name: format.name, schema: format.schema };
   if (present(format.description)) schema.description = format.description;
   if (present(format.strict)) schema.strict = format.strict;
@@ -171,7 +179,12 @@ export function readResponsesRequest(body: Json): {
       tool_choice: body.tool_choice ?? 'auto',
       parallel_tool_calls: body.parallel_tool_calls ?? true,
       metadata: body.metadata ?? {},
-      text: body.text ?? { format: { type: 'text' } },
+      reasoning: {
+        effort: body.reasoning?.effort ?? null,
+        summary: body.reasoning?.summary ?? null,
+      },
+      // A request that sets only `text.verbosity` is still answered in text format.
+      text: { format: { type: 'text' }, ...body.text },
       user: body.user ?? null,
     },
   };

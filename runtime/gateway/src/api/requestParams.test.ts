@@ -14,6 +14,8 @@ interface ParamCase {
   valid: Fields;
   /** Fields that make it invalid. */
   invalid: Fields;
+  /** The end of the refusal's message, where it must say more than the field's name. */
+  endsWith?: string;
 }
 
 const TOOL = {
@@ -204,11 +206,15 @@ const CHAT_CASES: ParamCase[] = [
     param: 'service_tier',
     valid: { service_tier: 'flex' },
     invalid: { service_tier: 'priority' },
+    endsWith:
+      'billed above the model profile prices that budgets are reserved at',
   },
   {
     param: 'service_tier',
     valid: { service_tier: 'default' },
     invalid: { service_tier: 'turbo' },
+    // The tiers it takes, not one it refuses.
+    endsWith: 'must be one of auto, default, flex, scale',
   },
   {
     param: 'modalities',
@@ -630,7 +636,7 @@ describe('every OpenAI request parameter is checked by type and range, naming th
     cases: ParamCase[],
   ): Promise<string[]> {
     const wrong: string[] = [];
-    for (const { param, valid, invalid } of cases) {
+    for (const { param, valid, invalid, endsWith } of cases) {
       const good = await post(path, { ...base, ...valid });
       const goodText = await good.text();
       if (good.status !== 200) {
@@ -648,7 +654,8 @@ describe('every OpenAI request parameter is checked by type and range, naming th
         error.type !== 'invalid_request_error' ||
         error.param !== param ||
         typeof error.message !== 'string' ||
-        !error.message.includes(param)
+        !error.message.includes(param) ||
+        (endsWith !== undefined && !error.message.endsWith(endsWith))
       ) {
         wrong.push(
           `invalid ${JSON.stringify(invalid).slice(0, 120)}: ${

@@ -275,6 +275,7 @@ function checkFunctions(body: Json) {
  * costs one property lookup each.
  */
 export function validateChatParams(body: Json): void {
+  refuseUnpricedOptions(body);
   checkNumber(body, 'temperature', 0, 2);
   checkNumber(body, 'top_p', 0, 1);
   checkNumber(body, 'presence_penalty', -2, 2);
@@ -297,13 +298,8 @@ export function validateChatParams(body: Json): void {
     'high',
     'xhigh',
   ]);
-  checkOneOf(body, 'service_tier', [
-    'auto',
-    'default',
-    'flex',
-    'scale',
-    'priority',
-  ]);
+  // `priority` is a tier OpenAI knows, refused with its reason above.
+  checkOneOf(body, 'service_tier', ['auto', 'default', 'flex', 'scale']);
   checkOneOf(body, 'verbosity', ['low', 'medium', 'high']);
   checkType(body, 'prompt_cache_key', 'string');
   checkType(body, 'safety_identifier', 'string');
@@ -319,7 +315,6 @@ export function validateChatParams(body: Json): void {
       fail('modalities', 'must be an array of "text" and "audio"');
     }
   }
-  refuseUnpricedOptions(body);
   checkStop(body.stop);
   checkLogitBias(body.logit_bias);
   checkMetadata(body.metadata);

@@ -3,6 +3,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,14 @@ import { join } from 'node:path';
 import { DiskSpool, SpoolDrop } from './DiskSpool';
 
 const line = (id: string) => `{"id":"${id}","padding":"${'x'.repeat(80)}"}\n`;
+
+/** Waits for the spool's background work (a file opened on the thread pool), boundedly. */
+async function eventually(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) {
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+  expect(check()).toBe(true);
+}
 
 async function readAll(spool: DiskSpool): Promise<string[]> {
   const ids: string[] = [];
@@ -36,6 +45,7 @@ describe('DiskSpool', () => {
     }
     await spool.rotate();
     expect(await readAll(spool)).toEqual(written);
+    await spool.close();
     expect(readdirSync(dir).filter(name => name.endsWith('.open'))).toEqual([]);
     expect(spool.depth().bytes).toBe(written.length * line('event-000').length);
   });
@@ -48,7 +58,10 @@ describe('DiskSpool', () => {
     await killed.rotate();
     killed.write(line('open-1') + line('open-2'), 2);
     // The process dies inside its next write: half a line reaches the file.
-    const [open] = readdirSync(dir).filter(name => name.endsWith('.open'));
+    // The segment being written, not the empty one made ahead for the next rotation.
+    const [open] = readdirSync(dir).filter(
+      name => name.endsWith('.open') && statSync(join(dir, name)).size > 0,
+    );
     appendFileSync(join(dir, open), line('torn').slice(0, 30));
 
     const next = new DiskSpool(dir);
@@ -73,6 +86,58 @@ describe('DiskSpool', () => {
       segments: 0,
       tornBytes: 0,
     });
+  });
+
+  it('creates the next segment ahead, so a write after a rotation makes no file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const spool = new DiskSpool(dir);
+    spool.recover();
+    const openFiles = () =>
+      readdirSync(dir)
+        .filter(name => name.endsWith('.open'))
+        .sort();
+    spool.write(line('first'), 1);
+    await spool.rotate();
+    await eventually(() => openFiles().length === 1);
+    const [ahead] = openFiles();
+    expect(statSync(join(dir, ahead)).size).toBe(0);
+    spool.write(line('second'), 1);
+    // Written into the file made ahead; the next is on its way.
+    expect(readFileSync(join(dir, ahead), 'utf8')).toBe(line('second'));
+
+    // A rotation that finds none ready makes one on the spot; a spare opened before it would
+    // sort first, so it is never used.
+    await spool.rotate();
+    spool.write(line('third'), 1);
+    spool.rotate();
+    spool.write(line('fourth'), 1);
+    await spool.rotate();
+    spool.write(line('fifth'), 1);
+    await spool.rotate();
+    // The stale spare is gone, and one named after the newest segment is ready.
+    await eventually(() => openFiles().length === 1);
+    expect(await readAll(spool)).toEqual([
+      'first',
+      'second',
+      'third',
+      'fourth',
+      'fifth',
+    ]);
+    await spool.close();
+    expect(openFiles()).toEqual([]);
+  });
+
+  it('after a kill, deletes the empty segment made ahead instead of sealing it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    writeFileSync(join(dir, '.000001733300000-000002-abc.jsonl.open'), '');
+    writeFileSync(
+      join(dir, '.000001733300000-000001-abc.jsonl.open'),
+      line('kept'),
+    );
+    const next = new DiskSpool(dir);
+    expect(next.recover()).toEqual({ segments: 1, tornBytes: 0 });
+    expect(await next.segments()).toEqual(['000001733300000-000001-abc.jsonl']);
+    expect(await readAll(next)).toEqual(['kept']);
   });
 
   it('drops the oldest segments over its byte cap and says what it dropped', async () => {

@@ -10,6 +10,7 @@ import {
   readSync,
   renameSync,
   statSync,
+  unlinkSync,
 } from 'node:fs';
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ const OPEN_SEGMENT = /^\.(\d{15}-\d{6}-[0-9a-z]+\.jsonl)\.open$/;
 
 const fsyncFd = promisify(fs.fsync);
 const closeFd = promisify(fs.close);
+const openFd = promisify(fs.open);
 
 /** What the byte cap threw away, for the log line and the metric. */
 export interface SpoolDrop {
@@ -57,6 +59,16 @@ export class DiskSpool {
   private readonly instance = randomBytes(5).toString('hex');
   private seq = 0;
   private open?: OpenSegment;
+  /**
+   * The next segment, created ahead on the thread pool: creating a file takes the request
+   * path 0.3 ms at the median and 1 ms at worst on this machine's disk (more on network
+   * storage), and it is needed at every rotation. `spareGeneration` moves on when a segment
+   * had to be made on the spot, so a spare opened before it (an older name) is not used.
+   */
+  private spare?: OpenSegment;
+  private spareGeneration = 0;
+  private preparingSpare?: Promise<void>;
+  private closed = false;
   /** Sealed segments this process knows of, oldest first, with their sizes. */
   private readonly sealed: Array<{ name: string; bytes: number }> = [];
   private sealedBytes = 0;
@@ -83,9 +95,11 @@ export class DiskSpool {
       if (!match) continue;
       const path = join(this.dir, file);
       const fd = openSync(path, 'r+');
+      let empty = false;
       try {
         const size = fstatSync(fd).size;
         const whole = lastLineEnd(fd, size);
+        empty = whole === 0;
         if (whole < size) {
           ftruncateSync(fd, whole);
           tornBytes += size - whole;
@@ -93,6 +107,11 @@ export class DiskSpool {
         fsyncSync(fd);
       } finally {
         closeSync(fd);
+      }
+      if (empty) {
+        // A spare segment, or one no whole event reached: nothing to keep.
+        unlinkSync(path);
+        continue;
       }
       renameSync(path, join(this.dir, match[1]));
       segments += 1;
@@ -111,11 +130,14 @@ export class DiskSpool {
   /** Hot path: appends one request's serialized events (each line ends with '\n'). */
   write(lines: string, events: number): void {
     if (!this.open) {
-      this.seq = (this.seq + 1) % 1_000_000;
-      const name = `${String(Date.now()).padStart(15, '0')}-${String(
-        this.seq,
-      ).padStart(6, '0')}-${this.instance}.jsonl`;
-      this.open = new OpenSegment(join(this.dir, `.${name}.open`));
+      if (this.spare) {
+        this.open = this.spare;
+        this.spare = undefined;
+      } else {
+        this.spareGeneration += 1;
+        this.open = new OpenSegment(this.nextSegmentPath());
+      }
+      this.prepareSpare();
     }
     try {
       this.open.append(lines, events);
@@ -124,6 +146,48 @@ export class DiskSpool {
       this.rotate();
       throw error;
     }
+  }
+
+  /** The path of a new open segment, named to sort after every segment before it. */
+  private nextSegmentPath(): string {
+    this.seq = (this.seq + 1) % 1_000_000;
+    const name = `${String(Date.now()).padStart(15, '0')}-${String(
+      this.seq,
+    ).padStart(6, '0')}-${this.instance}.jsonl`;
+    return join(this.dir, `.${name}.open`);
+  }
+
+  private prepareSpare(): void {
+    if (this.spare || this.preparingSpare || this.closed) return;
+    const generation = this.spareGeneration;
+    const path = this.nextSegmentPath();
+    this.preparingSpare = openFd(path, 'wx').then(
+      async fd => {
+        const segment = new OpenSegment(path, fd);
+        this.preparingSpare = undefined;
+        if (generation === this.spareGeneration && !this.closed) {
+          this.spare = segment;
+          return;
+        }
+        await discard(segment);
+        // A segment made on the spot overtook it: the next spare is named after that one.
+        this.prepareSpare();
+      },
+      () => {
+        // Not retried at once (a full disk would spin): the next rotation makes its segment
+        // on the spot, and tries again for the one after.
+        this.preparingSpare = undefined;
+      },
+    );
+  }
+
+  /** Removes the spare segment: on a graceful stop, nothing is left open. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.preparingSpare;
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) await discard(spare);
   }
 
   /** Events in the open segment. */
@@ -286,4 +350,10 @@ function lastLineEnd(fd: number, size: number): number {
     end = start;
   }
   return 0;
+}
+
+/** Closes and deletes a segment that holds no event. */
+async function discard(segment: OpenSegment): Promise<void> {
+  segment.closeQuietly();
+  await unlink(segment.path).catch(() => undefined);
 }

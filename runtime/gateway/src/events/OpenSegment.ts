@@ -11,9 +11,13 @@ export class OpenSegment {
   events = 0;
   private readonly fd: number;
 
-  constructor(readonly path: string) {
-    // 'wx': a segment name is never reused, so an existing file would be someone else's.
-    this.fd = openSync(path, 'wx');
+  /**
+   * Opens the file at `path`, unless `fd` is one already opened there (the spool opens the
+   * next segment ahead, off the request path). 'wx': a segment name is never reused, so an
+   * existing file would be someone else's.
+   */
+  constructor(readonly path: string, fd?: number) {
+    this.fd = fd ?? openSync(path, 'wx');
   }
 
   /**

@@ -90,10 +90,12 @@ describe('SpooledEventDelivery', () => {
       pino({ level: 'silent' }),
       { ...options, flushIntervalMs: 60_000, batchSize: 100 },
     );
-    const openSegment = () => {
-      const open = readdirSync(dir).filter(name => name.endsWith('.open'));
-      return open.length === 1 ? readFileSync(join(dir, open[0]), 'utf8') : '';
-    };
+    // What the open segments hold (the one written to, and the empty one made ahead).
+    const openSegment = () =>
+      readdirSync(dir)
+        .filter(name => name.endsWith('.open'))
+        .map(name => readFileSync(join(dir, name), 'utf8'))
+        .join('');
     const seen: string[] = [];
     for (const id of ['event-0001', 'event-0002', 'event-0003']) {
       delivery.publish([event(id)], () => seen.push(openSegment()));

@@ -155,6 +155,7 @@ export class SpooledEventDelivery implements EventSink {
     this.closed = true;
     clearTimeout(this.retryTimer);
     await this.sending;
+    await this.spool.close();
     await this.transport.close();
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, connect, DeliverPolicy } from 'nats';
@@ -144,7 +144,12 @@ describe('NATS going away under load', () => {
       // Delivered when the spool holds nothing but its dead-letter folder.
       await eventually(
         () =>
-          readdirSync(spoolDir).filter(name => name !== 'dead').length === 0,
+          readdirSync(spoolDir).filter(
+            name =>
+              name !== 'dead' &&
+              // The empty segment made ahead for the next rotation holds no event.
+              statSync(join(spoolDir, name)).size > 0,
+          ).length === 0,
         800,
       );
       const messages = await readStream(natsUrl);

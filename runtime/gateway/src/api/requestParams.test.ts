@@ -357,6 +357,25 @@ const CHAT_CASES: ParamCase[] = [
     },
     invalid: { tools: [TOOL], tool_choice: { type: 'function', function: {} } },
   },
+  // A call is forced, and there is nothing (or not that) to call.
+  {
+    param: 'tool_choice',
+    valid: { tools: [TOOL], tool_choice: 'required' },
+    invalid: { tool_choice: 'required' },
+    endsWith: 'is only allowed when tools are given',
+  },
+  {
+    param: 'tool_choice.function.name',
+    valid: {
+      tools: [TOOL],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    },
+    invalid: {
+      tools: [TOOL],
+      tool_choice: { type: 'function', function: { name: 'get_wether' } },
+    },
+    endsWith: 'names no function in tools: get_wether',
+  },
   {
     param: 'functions.0.name',
     valid: { functions: [TOOL.function] },

@@ -228,9 +228,14 @@ function checkTools(tools: unknown) {
 function checkToolChoice(body: Json) {
   const choice = body.tool_choice;
   if (!present(choice)) return;
+  const tools = Array.isArray(body.tools) ? body.tools : [];
   if (typeof choice === 'string') {
     if (choice !== 'none' && choice !== 'auto' && choice !== 'required') {
       fail('tool_choice', 'must be none, auto, required or an object');
+    }
+    // A call is required, and there is nothing to call.
+    if (choice === 'required' && tools.length === 0) {
+      fail('tool_choice', 'is only allowed when tools are given');
     }
     return;
   }
@@ -247,9 +252,21 @@ function checkToolChoice(body: Json) {
     checkFunctionName(choice.function.name, 'tool_choice.function.name');
   }
   if (choice.type === 'function' || choice.type === 'custom') {
-    if (!Array.isArray(body.tools) || body.tools.length === 0) {
+    if (tools.length === 0) {
       fail('tool_choice', 'is only allowed when tools are given');
     }
+  }
+  if (
+    choice.type === 'function' &&
+    !tools.some(tool => tool?.function?.name === choice.function.name)
+  ) {
+    fail(
+      'tool_choice.function.name',
+      `names no function in tools: ${String(choice.function.name).slice(
+        0,
+        64,
+      )}`,
+    );
   }
 }
 

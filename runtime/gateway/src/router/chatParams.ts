@@ -246,27 +246,21 @@ function checkToolChoice(body: Json) {
     );
   }
   if (choice.type === 'function') {
-    if (!isObject(choice.function)) {
-      fail('tool_choice.function', 'must be an object');
-    }
-    checkFunctionName(choice.function.name, 'tool_choice.function.name');
-  }
-  if (choice.type === 'function' || choice.type === 'custom') {
+    const chosen = choice.function;
+    if (!isObject(chosen)) fail('tool_choice.function', 'must be an object');
+    checkFunctionName(chosen.name, 'tool_choice.function.name');
     if (tools.length === 0) {
       fail('tool_choice', 'is only allowed when tools are given');
     }
+    if (!tools.some(tool => tool?.function?.name === chosen.name)) {
+      fail(
+        'tool_choice.function.name',
+        `names no function in tools: ${String(chosen.name).slice(0, 64)}`,
+      );
+    }
   }
-  if (
-    choice.type === 'function' &&
-    !tools.some(tool => tool?.function?.name === choice.function.name)
-  ) {
-    fail(
-      'tool_choice.function.name',
-      `names no function in tools: ${String(choice.function.name).slice(
-        0,
-        64,
-      )}`,
-    );
+  if (choice.type === 'custom' && tools.length === 0) {
+    fail('tool_choice', 'is only allowed when tools are given');
   }
 }
 

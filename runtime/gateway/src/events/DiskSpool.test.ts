@@ -115,7 +115,11 @@ describe('DiskSpool', () => {
     spool.write(line('fifth'), 1);
     await spool.rotate();
     // The stale spare is gone, and one named after the newest segment is ready.
-    await eventually(() => openFiles().length === 1);
+    const newest = (await spool.segments()).at(-1)!;
+    await eventually(() => {
+      const open = openFiles();
+      return open.length === 1 && open[0].slice(1) > newest;
+    });
     expect(await readAll(spool)).toEqual([
       'first',
       'second',

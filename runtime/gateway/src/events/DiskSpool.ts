@@ -161,24 +161,27 @@ export class DiskSpool {
     if (this.spare || this.preparingSpare || this.closed) return;
     const generation = this.spareGeneration;
     const path = this.nextSegmentPath();
-    this.preparingSpare = openFd(path, 'wx').then(
-      async fd => {
-        const segment = new OpenSegment(path, fd);
+    let overtaken = false;
+    this.preparingSpare = openFd(path, 'wx')
+      .then(
+        async fd => {
+          const segment = new OpenSegment(path, fd);
+          if (generation === this.spareGeneration && !this.closed) {
+            this.spare = segment;
+            return;
+          }
+          overtaken = true;
+          await discard(segment);
+        },
+        // Not retried at once (a full disk would spin): the next rotation makes its
+        // segment on the spot, and tries again for the one after.
+        () => undefined,
+      )
+      .finally(() => {
         this.preparingSpare = undefined;
-        if (generation === this.spareGeneration && !this.closed) {
-          this.spare = segment;
-          return;
-        }
-        await discard(segment);
         // A segment made on the spot overtook it: the next spare is named after that one.
-        this.prepareSpare();
-      },
-      () => {
-        // Not retried at once (a full disk would spin): the next rotation makes its segment
-        // on the spot, and tries again for the one after.
-        this.preparingSpare = undefined;
-      },
-    );
+        if (overtaken) this.prepareSpare();
+      });
   }
 
   /** Removes the spare segment: on a graceful stop, nothing is left open. */

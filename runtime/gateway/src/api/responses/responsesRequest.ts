@@ -184,7 +184,7 @@ export function readResponsesRequest(body: Json): {
         summary: body.reasoning?.summary ?? null,
       },
       // A request that sets only `text.verbosity` is still answered in text format.
-      text: { format: { type: 'text' }, ...body.text },
+      text: { ...body.text, format: body.text?.format ?? { type: 'text' } },
       user: body.user ?? null,
     },
   };

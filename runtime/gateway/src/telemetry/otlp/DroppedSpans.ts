@@ -23,8 +23,13 @@ export class DroppedSpans {
   add(spans: number, reason: string): void {
     this.spans += spans;
     if (this.reasons.size < 5) this.reasons.add(reason);
+    if (this.stopped) {
+      // The spans a request ends together make one line, before the process can exit.
+      if (this.spans === spans) queueMicrotask(() => this.log());
+      return;
+    }
     const wait = this.lastLog + LOG_INTERVAL_MS - this.now();
-    if (wait <= 0 || this.stopped) {
+    if (wait <= 0) {
       this.log();
     } else if (!this.timer) {
       this.timer = setTimeout(() => this.log(), wait);
@@ -33,8 +38,8 @@ export class DroppedSpans {
   }
 
   /**
-   * Logs what has not been logged yet; drops after this are logged at once, as the process
-   * is on its way out and a line held back would never come.
+   * Logs what has not been logged yet; drops after this are logged at the end of the current
+   * task, as the process is on its way out and a line held for a timer would never come.
    */
   stop(): void {
     this.stopped = true;

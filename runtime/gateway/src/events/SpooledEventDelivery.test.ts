@@ -61,6 +61,29 @@ describe('SpooledEventDelivery', () => {
     expect(await spool.segments()).toEqual([]);
   });
 
+  it('keeps the events of a request that ends after the stop, for the next start to deliver', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const delivery = new SpooledEventDelivery(
+      new DiskSpool(dir),
+      new ScriptedTransport(['ok']),
+      pino({ level: 'silent' }),
+      options,
+    );
+    await delivery.close();
+    let released = false;
+    delivery.publish([event('event-late')], () => {
+      released = true;
+    });
+    // Written before its response is released, with no turn of the event loop to wait for.
+    expect(released).toBe(true);
+    const next = new DiskSpool(dir);
+    expect(next.recover()).toMatchObject({ segments: 1 });
+    const [segment] = await next.segments();
+    expect(
+      (await next.read(segment)).events().map(e => JSON.parse(e).id),
+    ).toEqual(['event-late']);
+  });
+
   it('sets aside a batch the receiver refuses for good, and goes on with the next', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const spool = new DiskSpool(dir);

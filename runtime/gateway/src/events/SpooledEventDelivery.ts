@@ -73,10 +73,6 @@ export class SpooledEventDelivery implements EventSink {
   }
 
   publish(events: PlatformEvent[], written: () => void): void {
-    if (this.closed) {
-      written();
-      return;
-    }
     // Serialized once, here, one request at a time: the sender sends these bytes as they are.
     let lines = '';
     for (const event of events) {
@@ -85,7 +81,12 @@ export class SpooledEventDelivery implements EventSink {
     this.pending += lines;
     this.pendingEvents += events.length;
     this.waiting.push(written);
-    if (this.pendingEvents >= this.options.batchSize) {
+    if (this.closed) {
+      // A request the stop's drain cut off ends after the last flush, its tokens spent all
+      // the same: its events go to the open segment now, before the process can exit, and
+      // the next start's recovery seals and delivers them.
+      this.writePending(false);
+    } else if (this.pendingEvents >= this.options.batchSize) {
       // A turn that ends many requests (after a stall) still makes segments of about the batch
       // size: the receiver takes batches of a bounded size.
       this.writePending();

@@ -104,6 +104,40 @@ describe('decideRoute', () => {
     expect(plan.attempts[0].id).toBe('eu-small');
   });
 
+  it("refuses a request that does not fit the context naming the prompt, or the output limit that overflows it, in the caller's API's words", () => {
+    const refusal = (overrides: Partial<RouteInput>) =>
+      decideRoute(input(overrides), StaticUpstreams.calm).refusal;
+    // 128,000-token contexts, 4,096 output tokens at most.
+    expect(refusal({ estimatedInputTokens: 130_000 })).toMatchObject({
+      reason: 'context-too-long',
+      status: 400,
+      code: 'context_length_exceeded',
+      options: { param: 'messages' },
+    });
+    expect(
+      refusal({ estimatedInputTokens: 125_000, maxOutputTokens: 8_000 }),
+    ).toMatchObject({ options: { param: 'max_tokens' } });
+    const responses = { prompt: 'input', maxOutputTokens: 'max_output_tokens' };
+    expect(
+      refusal({
+        estimatedInputTokens: 125_000,
+        maxOutputTokens: 8_000,
+        fields: responses,
+      })?.options.param,
+    ).toBe('max_output_tokens');
+    expect(
+      refusal({
+        estimatedInputTokens: 130_000,
+        maxOutputTokens: 8_000,
+        fields: responses,
+      })?.options.param,
+    ).toBe('input');
+    // An ask above the profile's output limit is capped as the upstream is asked: it fits.
+    expect(
+      refusal({ estimatedInputTokens: 120_000, maxOutputTokens: 999_999 }),
+    ).toBeUndefined();
+  });
+
   it('ranks by policy: cost prefers the cheap model, quality the frontier one', () => {
     const router = routerWith();
     const auto = (policy: 'cost' | 'quality', complexity = 0.5) =>

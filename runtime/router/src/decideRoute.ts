@@ -14,7 +14,12 @@ import {
   CompiledTenant,
 } from './CompiledState';
 import { maxOutputTokens, maxRequestCostUsd, promptTokensAt } from './cost';
-import { modelNotFound, refusalFor, RouteRefusal } from './routeRefusal';
+import {
+  modelNotFound,
+  refusalFor,
+  RequestFields,
+  RouteRefusal,
+} from './routeRefusal';
 import type {
   UpstreamCondition,
   UpstreamConditions,
@@ -68,6 +73,8 @@ export interface RouteInput {
   complexity: number;
   /** The tenant's remaining monthly budget as last seen by the limiter, if known. */
   remainingBudgetUsd?: number;
+  /** The caller's API's names for the prompt and the output limit; chat's when unset. */
+  fields?: RequestFields;
 }
 
 export interface RoutePlan {
@@ -181,11 +188,7 @@ export function decideRoute(
   // A model of the other type is a mistake in the request, not something to route around:
   // the agent's fallbacks must not answer in its place.
   if (wrongType > 0 && wrongType === primary.length) {
-    return refused(
-      policy,
-      required,
-      refusalFor(candidates, input.requestedModel),
-    );
+    return refused(policy, required, refusalFor(candidates, input));
   }
   if (agent) {
     for (const profile of agent.fallbackProfiles) {
@@ -204,11 +207,7 @@ export function decideRoute(
     }
   }
   if (kept.length === 0) {
-    return refused(
-      policy,
-      required,
-      refusalFor(candidates, input.requestedModel),
-    );
+    return refused(policy, required, refusalFor(candidates, input));
   }
   score(kept, policy, input.complexity, agent?.preferredModels);
   rankByScore(kept);
@@ -335,13 +334,21 @@ function boundaryDrop(
   for (const capability of required) {
     if (!profile.featureSet.has(capability)) return 'missing-capability';
   }
-  if (
-    input.estimatedInputTokens + (input.maxOutputTokens ?? 0) >
-    profile.contextLength
-  ) {
+  if (contextNeeded(input, profile) > profile.contextLength) {
     return 'context-too-long';
   }
   return undefined;
+}
+
+/**
+ * The prompt's realistic size plus the output the caller asked for, as the upstream is asked
+ * for it: capped by the profile's output limit. Without `max_tokens` the prompt alone counts.
+ */
+function contextNeeded(input: RouteInput, profile: CompiledProfile): number {
+  return input.maxOutputTokens === undefined
+    ? input.estimatedInputTokens
+    : input.estimatedInputTokens +
+        maxOutputTokens(profile, input.maxOutputTokens);
 }
 
 /** Then what the moment decides: budget left and circuit state. */
@@ -383,9 +390,9 @@ function detail(
         .filter(c => !profile.featureSet.has(c))
         .join(', ')}`;
     case 'context-too-long':
-      return `needs ~${
-        input.estimatedInputTokens + (input.maxOutputTokens ?? 0)
-      } tokens, context is ${profile.contextLength}`;
+      return `needs ~${contextNeeded(input, profile)} tokens, context is ${
+        profile.contextLength
+      }`;
     case 'budget':
       return `may cost $${cost.toFixed(
         6,

@@ -3,6 +3,7 @@ import type {
   ErrorClass,
   RoutingCandidate,
 } from '@cellport/plugin-platform-common';
+import type { RouteInput } from './decideRoute';
 
 /** Why no route was left: the closest candidate's drop reason, or an unknown model. */
 export type RefusalReason = DropReason | 'model-not-found';
@@ -21,6 +22,21 @@ export interface RouteRefusal {
   /** Every candidate with its drop reason, so the RoutingDecision still shows them. */
   candidates: RoutingCandidate[];
 }
+
+/**
+ * How the caller's API names the fields a refusal can blame: a prompt longer than the context
+ * blames the prompt, an output limit that leaves it no room blames the limit.
+ */
+export interface RequestFields {
+  prompt: string;
+  maxOutputTokens: string;
+}
+
+/** Chat's names (`max_completion_tokens` where the caller used it): the default. */
+export const CHAT_FIELDS: RequestFields = {
+  prompt: 'messages',
+  maxOutputTokens: 'max_tokens',
+};
 
 /** Drop reasons in the order the router checks them: a later one means a closer miss. */
 const ORDER: DropReason[] = [
@@ -52,8 +68,9 @@ export function modelNotFound(model: string): RouteRefusal {
  */
 export function refusalFor(
   candidates: RoutingCandidate[],
-  model: string,
+  input: RouteInput,
 ): RouteRefusal {
+  const model = input.requestedModel;
   let closest: RoutingCandidate | undefined;
   for (const candidate of candidates) {
     if (
@@ -108,8 +125,21 @@ export function refusalFor(
         'forbidden',
         { param: 'model' },
       );
+    case 'context-too-long': {
+      const fields = input.fields ?? CHAT_FIELDS;
+      const prompt = promptOverflows(closest.modelProfile, input);
+      const param = prompt ? fields.prompt : fields.maxOutputTokens;
+      return refusal(
+        400,
+        'context_length_exceeded',
+        prompt
+          ? `${param} is too long for model "${model}" (${detail})`
+          : `${param} leaves the prompt no room in model "${model}" (${detail})`,
+        'invalid-request',
+        { param },
+      );
+    }
     case 'missing-capability':
-    case 'context-too-long':
       return refusal(
         400,
         'invalid_request',
@@ -134,4 +164,12 @@ export function refusalFor(
         { retryAfterSeconds: 10 },
       );
   }
+}
+
+/** Whether the prompt alone overflows the profile's context, or only with the output asked for. */
+function promptOverflows(profileId: string, input: RouteInput): boolean {
+  const context = input.state.profiles.get(profileId)?.contextLength ?? 0;
+  return (
+    input.maxOutputTokens === undefined || input.estimatedInputTokens > context
+  );
 }

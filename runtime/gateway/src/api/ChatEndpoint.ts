@@ -33,7 +33,11 @@ export class ChatEndpoint implements EndpointAdapter<ChatRequestSummary> {
     return summary;
   }
 
-  routing(summary: ChatRequestSummary): RoutingSummary {
+  /** `fields`: how the caller's API names the prompt and the output limit (a translated API's). */
+  routing(
+    summary: ChatRequestSummary,
+    fields = summary.fields,
+  ): RoutingSummary {
     return {
       modelType: 'chat',
       requestedModel: summary.model,
@@ -44,6 +48,7 @@ export class ChatEndpoint implements EndpointAdapter<ChatRequestSummary> {
       maxOutputTokens: summary.maxTokens,
       choices: summary.choices,
       complexity: summary.complexity,
+      fields,
     };
   }
 

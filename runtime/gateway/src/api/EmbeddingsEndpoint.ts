@@ -1,4 +1,5 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import type { RequestFields } from '@cellport/router';
 import type { RequestRecord } from '../events/RequestRecord';
 import { promptTokenBound } from '../limits/promptTokenBound';
 import type {
@@ -10,6 +11,12 @@ import type { EndpointAdapter, RoutingSummary } from './EndpointAdapter';
 import { embeddingsInputTexts } from './embeddingsRequest';
 import type { Exchange } from './Exchange';
 import type { GatewayDeps } from './GatewayDeps';
+
+// Embeddings produce no tokens (`maxOutputTokens` 0): a context refusal blames the input.
+const EMBEDDINGS_FIELDS: RequestFields = {
+  prompt: 'input',
+  maxOutputTokens: 'input',
+};
 
 /** What the pipeline needs of an embeddings body once it is checked. */
 export interface EmbeddingsRequest {
@@ -64,9 +71,11 @@ export class EmbeddingsEndpoint implements EndpointAdapter<EmbeddingsRequest> {
       requiredCapabilities: [],
       estimatedInputTokens: request.estimatedInputTokens,
       promptTokenBound: request.promptTokenBound,
+      promptImages: undefined,
       maxOutputTokens: 0,
       choices: undefined,
       complexity: 0,
+      fields: EMBEDDINGS_FIELDS,
     };
   }
 

@@ -1,4 +1,5 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import type { RequestFields } from '@cellport/router';
 import type { RequestRecord } from '../events/RequestRecord';
 import { ANTHROPIC_ERRORS } from '../http/ErrorShape';
 import type { TokenUsage, UpstreamResult } from '../providers/types';
@@ -13,6 +14,11 @@ import { messagesField, readMessagesRequest } from './messages/messagesRequest';
 import { MessagesStreamTranslator } from './messages/MessagesStreamTranslator';
 import { requestIdTag } from './requestIdTag';
 import { translateAnswer } from './translatedAnswer';
+
+const MESSAGES_FIELDS: RequestFields = {
+  prompt: 'messages',
+  maxOutputTokens: 'max_tokens',
+};
 
 const messageId = (requestId: string) => `msg_${requestIdTag(requestId)}`;
 
@@ -51,7 +57,7 @@ export class MessagesEndpoint implements EndpointAdapter<MessagesRequest> {
   }
 
   routing(request: MessagesRequest): RoutingSummary {
-    return this.chat.routing(request.summary);
+    return this.chat.routing(request.summary, MESSAGES_FIELDS);
   }
 
   cacheable(request: MessagesRequest): boolean {

@@ -1,4 +1,5 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import type { RequestFields } from '@cellport/router';
 import type { RequestRecord } from '../events/RequestRecord';
 import { RESPONSES_ERRORS } from '../http/ErrorShape';
 import type { TokenUsage, UpstreamResult } from '../providers/types';
@@ -17,6 +18,11 @@ import {
 } from './responses/responsesRequest';
 import { ResponsesStreamTranslator } from './responses/ResponsesStreamTranslator';
 import { translateAnswer } from './translatedAnswer';
+
+const RESPONSES_FIELDS: RequestFields = {
+  prompt: 'input',
+  maxOutputTokens: 'max_output_tokens',
+};
 
 /** A Responses request once checked: the chat body that goes upstream, and what the answer repeats. */
 export interface ResponsesRequest {
@@ -53,7 +59,7 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
   }
 
   routing(request: ResponsesRequest): RoutingSummary {
-    return this.chat.routing(request.summary);
+    return this.chat.routing(request.summary, RESPONSES_FIELDS);
   }
 
   cacheable(request: ResponsesRequest): boolean {

@@ -28,7 +28,6 @@ const BAD_CHAT_BODIES: unknown[] = [
   '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "max_tokens": -3}',
   '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "tools": "all"}',
   '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "response_format": "json"}',
-  '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "max_tokens": 999999999}',
 ];
 
 describe('bad input never yields a 500 or a stack trace', () => {

@@ -628,4 +628,91 @@ describe('the chat checks on the translating endpoints', () => {
       await spent.gateway.stop();
     }
   });
+
+  it("names the caller's own field when a request does not fit the context, and caps an output limit above the profile's", async () => {
+    const state = testState(simulator.url, 'small-context');
+    for (const profile of state.modelProfiles) {
+      profile.contextLength = 5_000;
+      profile.maxOutputTokens = 1_000;
+    }
+    const small = await startGateway(simulator.url, { state });
+    const ask = async (path: string, body: object) => {
+      const answer = await fetch(`${small.url}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${KEYS.brightpath}`,
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: answer.status, body: await answer.json() };
+    };
+    // About 6,004 tokens: longer than the 5,000-token context on its own.
+    const tooLong = 'x'.repeat(24_000);
+    // About 4,004: fits alone, not with the 1,000 output tokens the profile allows.
+    const nearlyFull = 'x'.repeat(16_000);
+    const chat = (content: string, extra: object = {}) => ({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content }],
+      ...extra,
+    });
+    const cases: Array<[string, object, string]> = [
+      ['/v1/chat/completions', chat(tooLong, { max_tokens: 16 }), 'messages'],
+      ['/v1/chat/completions', chat(tooLong), 'messages'],
+      [
+        '/v1/chat/completions',
+        chat(nearlyFull, { max_tokens: 5000 }),
+        'max_tokens',
+      ],
+      [
+        '/v1/chat/completions',
+        chat(nearlyFull, { max_completion_tokens: 1000 }),
+        'max_completion_tokens',
+      ],
+      ['/v1/responses', { ...responsesBody, input: tooLong }, 'input'],
+      [
+        '/v1/responses',
+        { ...responsesBody, input: nearlyFull, max_output_tokens: 9000 },
+        'max_output_tokens',
+      ],
+    ];
+    try {
+      for (const [path, body, param] of cases) {
+        const answer = await ask(path, body);
+        expect({ path, ...answer }).toEqual({
+          path,
+          ...openAiError(400, param),
+        });
+        expect(answer.body.error.code).toBe('context_length_exceeded');
+      }
+      const messages = (content: string, maxTokens: number) => ({
+        ...messagesBody,
+        max_tokens: maxTokens,
+        messages: [{ role: 'user', content }],
+      });
+      expect(await ask('/v1/messages', messages(tooLong, 16))).toEqual(
+        anthropicError(400, 'invalid_request_error', 'messages'),
+      );
+      expect(await ask('/v1/messages', messages(nearlyFull, 8000))).toEqual(
+        anthropicError(400, 'invalid_request_error', 'max_tokens'),
+      );
+      // An output limit above the profile's is capped, as the upstream is asked: served.
+      simulator.stats.reset();
+      const served = [
+        await ask(
+          '/v1/chat/completions',
+          chat('hi', { max_tokens: 999_999_999 }),
+        ),
+        await ask('/v1/responses', {
+          ...responsesBody,
+          max_output_tokens: 200_000,
+        }),
+        await ask('/v1/messages', messages('hi', 200_000)),
+      ];
+      expect(served.map(answer => answer.status)).toEqual([200, 200, 200]);
+      expect(simulator.stats.snapshot().requests).toBe(3);
+    } finally {
+      await small.gateway.stop();
+    }
+  });
 });

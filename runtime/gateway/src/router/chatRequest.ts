@@ -3,7 +3,7 @@ import { GatewayError } from '../http/GatewayError';
 import { PromptImages, promptTokenBound } from '../limits/promptTokenBound';
 import { validateContentPart, validateMessageFields } from './chatMessages';
 import { validateChatParams } from './chatParams';
-import { complexityScore } from '@cellport/router';
+import { CHAT_FIELDS, complexityScore, RequestFields } from '@cellport/router';
 
 const ROLES = new Set([
   'system',
@@ -21,6 +21,8 @@ export interface ChatRequestSummary {
   /** The caller asked for the final usage chunk of a stream. */
   includeUsage: boolean;
   maxTokens?: number;
+  /** The fields a context refusal names: `max_completion_tokens` where the caller set it. */
+  fields: RequestFields;
   requiredCapabilities: Capability[];
   /**
    * Realistic prompt size for the context check: about four characters a token, plus
@@ -37,6 +39,11 @@ export interface ChatRequestSummary {
   /** Text of every message, in order, for the tokenizer when an upstream reports no usage. */
   texts: string[];
 }
+
+const COMPLETION_FIELDS: RequestFields = {
+  ...CHAT_FIELDS,
+  maxOutputTokens: 'max_completion_tokens',
+};
 
 function positiveInt(
   body: Record<string, unknown>,
@@ -174,6 +181,11 @@ export function summarizeChatRequest(
     stream: body.stream === true,
     includeUsage: streamOptions?.include_usage === true,
     maxTokens,
+    fields:
+      body.max_completion_tokens === undefined ||
+      body.max_completion_tokens === null
+        ? CHAT_FIELDS
+        : COMPLETION_FIELDS,
     requiredCapabilities: [...capabilities],
     estimatedInputTokens: Math.ceil(chars / 4) + 4 * messages.length,
     promptTokenBound: promptTokenBound(raw, images),

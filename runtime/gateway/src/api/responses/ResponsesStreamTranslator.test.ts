@@ -5,6 +5,7 @@ import type { UpstreamResult } from '../../providers/types';
 import type { Json } from '../fieldChecks';
 import { translateAnswer } from '../translatedAnswer';
 import { ResponseIds } from './responseObject';
+import { responseFromCompletion } from './responsesAnswer';
 import { ResponsesStreamTranslator } from './ResponsesStreamTranslator';
 
 const text = (content: string): Json => ({
@@ -228,5 +229,48 @@ describe('ResponsesStreamTranslator', () => {
     expect(events[9].response.output[0].content).toEqual([
       { type: 'refusal', refusal: 'I cannot help.' },
     ]);
+  });
+
+  it('answers text and a refusal, streamed or not, with the same output items', () => {
+    const events = translate([
+      text('Here is part.'),
+      {
+        model: 'm',
+        choices: [{ index: 0, delta: { refusal: 'The rest I cannot.' } }],
+      },
+      { model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+    ]);
+    const streamed = events[events.length - 1].response.output;
+    const json = responseFromCompletion(
+      {
+        model: 'm',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: 'Here is part.',
+              refusal: 'The rest I cannot.',
+            },
+            finish_reason: 'stop',
+          },
+        ],
+      },
+      { inputTokens: 3, outputTokens: 5 },
+      new ResponseIds('a'),
+      echo,
+    ).output;
+    expect(json.map((item: Json) => item.content)).toEqual([
+      [
+        {
+          type: 'output_text',
+          text: 'Here is part.',
+          annotations: [],
+          logprobs: [],
+        },
+      ],
+      [{ type: 'refusal', refusal: 'The rest I cannot.' }],
+    ]);
+    expect(json).toEqual(streamed);
   });
 });

@@ -126,10 +126,7 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
     if (this.text && this.text.refusal !== refusal) out += this.closeText();
     if (!this.text) {
       const outputIndex = this.items.length;
-      const id =
-        outputIndex === 0
-          ? this.ids.message
-          : `${this.ids.message}_${outputIndex}`;
+      const id = this.ids.messageAt(outputIndex);
       this.text = { outputIndex, id, text: '', refusal };
       const item = {
         ...messageItem(id, ''),

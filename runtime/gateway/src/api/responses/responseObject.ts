@@ -15,6 +15,11 @@ export class ResponseIds {
     this.message = `msg_${this.tag}`;
   }
 
+  /** The message item at `outputIndex`: the first keeps the plain id. */
+  messageAt(outputIndex: number): string {
+    return outputIndex === 0 ? this.message : `${this.message}_${outputIndex}`;
+  }
+
   functionCall(index: number): string {
     return `fc_${this.tag}_${index}`;
   }

@@ -18,10 +18,14 @@ export function responseFromCompletion(
   const choice = completion.choices[0] ?? {};
   const message = choice.message ?? {};
   const output: Json[] = [];
+  // Text and a refusal are items of their own, in the order a stream sends them.
+  if (typeof message.content === 'string' && message.content) {
+    output.push(messageItem(ids.messageAt(output.length), message.content));
+  }
   if (typeof message.refusal === 'string' && message.refusal) {
-    output.push(messageItem(ids.message, message.refusal, true));
-  } else if (typeof message.content === 'string' && message.content) {
-    output.push(messageItem(ids.message, message.content));
+    output.push(
+      messageItem(ids.messageAt(output.length), message.refusal, true),
+    );
   }
   const calls: Json[] = Array.isArray(message.tool_calls)
     ? message.tool_calls

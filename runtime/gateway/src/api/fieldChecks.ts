@@ -87,6 +87,17 @@ export function optionalOneOf(
   }
 }
 
+/**
+ * Content parts as a chat message's content: one text part as its string, more as the parts
+ * themselves. Each part keeps its boundary, and the upstream joins them as it would had the
+ * caller sent it the parts.
+ */
+export function chatContent(parts: Json[]): string | Json[] {
+  if (parts.length === 0) return '';
+  if (parts.length === 1 && parts[0].type === 'text') return parts[0].text;
+  return parts;
+}
+
 /** The model, checked as the chat endpoint checks it. */
 export function requireModel(body: Json): string {
   const model = body.model;

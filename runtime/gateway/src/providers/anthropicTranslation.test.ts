@@ -132,4 +132,32 @@ describe('Anthropic translation', () => {
     expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(translator.usage).toEqual({ inputTokens: 7, outputTokens: 1 });
   });
+
+  it('keeps text parts as blocks of their own in system, assistant and tool turns', () => {
+    const parts = (...pieces: string[]) =>
+      pieces.map(piece => ({ type: 'text', text: piece }));
+    const request = toAnthropicRequest(
+      {
+        messages: [
+          { role: 'system', content: parts('Rules.', 'More rules.') },
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: parts('First,', 'second.') },
+          { role: 'tool', tool_call_id: 't1', content: parts('a', 'b') },
+        ],
+      },
+      'claude-x',
+      100,
+    );
+    expect(request.system).toEqual(parts('Rules.', 'More rules.'));
+    expect(request.messages).toEqual([
+      { role: 'user', content: parts('go') },
+      { role: 'assistant', content: parts('First,', 'second.') },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't1', content: parts('a', 'b') },
+        ],
+      },
+    ]);
+  });
 });

@@ -11,14 +11,22 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 /** Anthropic requires max_tokens; without the caller's, this bounded default applies. */
 const DEFAULT_MAX_TOKENS = 4096;
 
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content
-      .map(part => (part?.type === 'text' ? String(part.text ?? '') : ''))
-      .join('');
+/** A chat message's text as Anthropic text blocks, one per text part: boundaries kept. */
+function textBlocks(content: unknown): Json[] {
+  if (typeof content === 'string') {
+    return content ? [{ type: 'text', text: content }] : [];
   }
-  return '';
+  if (!Array.isArray(content)) return [];
+  return content.flatMap(part =>
+    part?.type === 'text' && part.text
+      ? [{ type: 'text', text: String(part.text) }]
+      : [],
+  );
+}
+
+/** A tool message's content as a tool_result's: a string, or its text blocks. */
+function toolResultContent(content: unknown): string | Json[] {
+  return typeof content === 'string' ? content : textBlocks(content);
 }
 
 function imageBlock(url: string): Json {
@@ -72,7 +80,7 @@ export function toAnthropicRequest(
   model: string,
   maxOutputTokens: number,
 ): Json {
-  const system: string[] = [];
+  const system: Json[] = [];
   const messages: Json[] = [];
   const push = (role: 'user' | 'assistant', blocks: Json[]) => {
     if (blocks.length === 0) return;
@@ -85,12 +93,10 @@ export function toAnthropicRequest(
     switch (message.role) {
       case 'system':
       case 'developer':
-        system.push(textOf(message.content));
+        system.push(...textBlocks(message.content));
         break;
       case 'assistant': {
-        const blocks: Json[] = [];
-        const text = textOf(message.content);
-        if (text) blocks.push({ type: 'text', text });
+        const blocks = textBlocks(message.content);
         for (const call of message.tool_calls ?? []) {
           blocks.push({
             type: 'tool_use',
@@ -108,7 +114,7 @@ export function toAnthropicRequest(
           {
             type: 'tool_result',
             tool_use_id: message.tool_call_id,
-            content: textOf(message.content),
+            content: toolResultContent(message.content),
           },
         ]);
         break;
@@ -124,7 +130,9 @@ export function toAnthropicRequest(
       maxOutputTokens,
     ),
   };
-  if (system.length > 0) request.system = system.join('\n\n');
+  // One system text goes as a string, as most callers send it; more keep their blocks.
+  if (system.length === 1) request.system = system[0].text;
+  else if (system.length > 1) request.system = system;
   if (typeof body.temperature === 'number')
     request.temperature = Math.min(1, body.temperature);
   if (typeof body.top_p === 'number') request.top_p = body.top_p;

@@ -1,5 +1,11 @@
 import { imageUrl } from '../../providers/anthropicTranslation';
-import { fail, isObject, Json, requireString } from '../fieldChecks';
+import {
+  chatContent,
+  fail,
+  isObject,
+  Json,
+  requireString,
+} from '../fieldChecks';
 
 /**
  * Anthropic's `system` and `messages` (text, image, tool_use and tool_result blocks) as
@@ -39,20 +45,23 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
   return out;
 }
 
-function systemText(system: unknown): string {
+function systemText(system: unknown): string | Json[] {
   if (system === undefined || system === null) return '';
   if (typeof system === 'string') return system;
   if (!Array.isArray(system)) {
     fail('system', 'must be a string or an array of text blocks');
   }
-  return system
-    .map((block, j) => {
+  return chatContent(
+    system.map((block, j) => {
       if (!isObject(block) || block.type !== 'text') {
         fail(`system.${j}.type`, 'must be text');
       }
-      return requireString(block.text, `system.${j}.text`);
-    })
-    .join('\n\n');
+      return {
+        type: 'text',
+        text: requireString(block.text, `system.${j}.text`),
+      };
+    }),
+  );
 }
 
 function blockAt(content: unknown[], j: number, at: string): Json {
@@ -64,8 +73,6 @@ function blockAt(content: unknown[], j: number, at: string): Json {
 function userTurn(content: unknown[], at: string): Json[] {
   const turn: Json[] = [];
   const parts: Json[] = [];
-  let text = '';
-  let images = false;
   for (let j = 0; j < content.length; j++) {
     const block = blockAt(content, j, at);
     const blockAtPath = `${at}.content.${j}`;
@@ -73,7 +80,6 @@ function userTurn(content: unknown[], at: string): Json[] {
       case 'text': {
         const value = requireString(block.text, `${blockAtPath}.text`);
         parts.push({ type: 'text', text: value });
-        text += value;
         break;
       }
       case 'image': {
@@ -85,7 +91,6 @@ function userTurn(content: unknown[], at: string): Json[] {
           );
         }
         parts.push({ type: 'image_url', image_url: { url } });
-        images = true;
         break;
       }
       case 'tool_result':
@@ -106,19 +111,22 @@ function userTurn(content: unknown[], at: string): Json[] {
     }
   }
   if (parts.length > 0)
-    turn.push({ role: 'user', content: images ? parts : text });
+    turn.push({ role: 'user', content: chatContent(parts) });
   return turn;
 }
 
 function assistantTurn(content: unknown[], at: string): Json {
-  let text = '';
+  const parts: Json[] = [];
   const calls: Json[] = [];
   for (let j = 0; j < content.length; j++) {
     const block = blockAt(content, j, at);
     const blockAtPath = `${at}.content.${j}`;
     switch (block.type) {
       case 'text':
-        text += requireString(block.text, `${blockAtPath}.text`);
+        parts.push({
+          type: 'text',
+          text: requireString(block.text, `${blockAtPath}.text`),
+        });
         break;
       case 'tool_use':
         if (!isObject(block.input))
@@ -143,18 +151,19 @@ function assistantTurn(content: unknown[], at: string): Json {
         );
     }
   }
+  const text = chatContent(parts);
   return calls.length > 0
     ? { role: 'assistant', content: text || null, tool_calls: calls }
     : { role: 'assistant', content: text };
 }
 
 /** A tool result's content: a string, or text blocks (chat tool messages hold text only). */
-function toolResultText(content: unknown, at: string): string {
+function toolResultText(content: unknown, at: string): string | Json[] {
   if (content === undefined || content === null) return '';
   if (typeof content === 'string') return content;
   if (!Array.isArray(content))
     fail(at, 'must be a string or an array of text blocks');
-  let text = '';
+  const parts: Json[] = [];
   for (let k = 0; k < content.length; k++) {
     const block = content[k];
     if (!isObject(block) || block.type !== 'text') {
@@ -163,7 +172,10 @@ function toolResultText(content: unknown, at: string): string {
         'must be text (tool results go upstream as text)',
       );
     }
-    text += requireString(block.text, `${at}.${k}.text`);
+    parts.push({
+      type: 'text',
+      text: requireString(block.text, `${at}.${k}.text`),
+    });
   }
-  return text;
+  return chatContent(parts);
 }

@@ -147,4 +147,42 @@ describe('readMessagesRequest', () => {
       });
     },
   );
+
+  it('keeps the boundaries between text blocks, in every place they go', () => {
+    const text = (...pieces: string[]) =>
+      pieces.map(piece => ({ type: 'text', text: piece }));
+    const chat = readMessagesRequest({
+      model: 'claude-x',
+      max_tokens: 64,
+      system: text('Rules.', 'More rules.'),
+      messages: [
+        { role: 'user', content: text('<reminder>ctx</reminder>', 'Fix it.') },
+        { role: 'assistant', content: text('First,', 'second.') },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 't1',
+              content: text('line one', 'line two'),
+            },
+            { type: 'text', text: 'one block stays a string' },
+          ],
+        },
+      ],
+    });
+    const parts = (...pieces: string[]) =>
+      pieces.map(piece => ({ type: 'text', text: piece }));
+    expect(chat.messages).toEqual([
+      { role: 'system', content: parts('Rules.', 'More rules.') },
+      { role: 'user', content: parts('<reminder>ctx</reminder>', 'Fix it.') },
+      { role: 'assistant', content: parts('First,', 'second.') },
+      {
+        role: 'tool',
+        tool_call_id: 't1',
+        content: parts('line one', 'line two'),
+      },
+      { role: 'user', content: 'one block stays a string' },
+    ]);
+  });
 });

@@ -1,4 +1,11 @@
-import { fail, isObject, Json, present, requireString } from '../fieldChecks';
+import {
+  chatContent,
+  fail,
+  isObject,
+  Json,
+  present,
+  requireString,
+} from '../fieldChecks';
 
 /**
  * The Responses API's `input` (a string, or message, function-call and function-call-output
@@ -77,8 +84,6 @@ function chatMessage(item: Json, at: string): Json {
     fail(`${at}.content`, 'must be a string or an array of content parts');
   }
   const parts: Json[] = [];
-  let text = '';
-  let images = false;
   for (let j = 0; j < content.length; j++) {
     const part = content[j];
     const partAt = `${at}.content.${j}`;
@@ -88,13 +93,11 @@ function chatMessage(item: Json, at: string): Json {
       case 'output_text': {
         const value = requireString(part.text, `${partAt}.text`);
         parts.push({ type: 'text', text: value });
-        text += value;
         break;
       }
       case 'refusal': {
         const value = requireString(part.refusal, `${partAt}.refusal`);
         parts.push({ type: 'text', text: value });
-        text += value;
         break;
       }
       case 'input_image':
@@ -106,7 +109,6 @@ function chatMessage(item: Json, at: string): Json {
             'is not supported: this gateway stores no files; send image_url',
           );
         }
-        images = true;
         parts.push({
           type: 'image_url',
           image_url: {
@@ -122,7 +124,7 @@ function chatMessage(item: Json, at: string): Json {
         );
     }
   }
-  return { role, content: images ? parts : text };
+  return { role, content: chatContent(parts) };
 }
 
 /** Function calls follow their assistant turn: consecutive ones make one chat message. */
@@ -145,11 +147,11 @@ function addToolCall(messages: Json[], item: Json, at: string): void {
 }
 
 /** A tool's output: a string, or text parts (chat tool messages hold text only). */
-function outputText(output: unknown, at: string): string {
+function outputText(output: unknown, at: string): string | Json[] {
   if (typeof output === 'string') return output;
   if (!Array.isArray(output))
     fail(at, 'must be a string or an array of input_text parts');
-  let text = '';
+  const parts: Json[] = [];
   for (let j = 0; j < output.length; j++) {
     const part = output[j];
     if (!isObject(part) || part.type !== 'input_text') {
@@ -158,7 +160,10 @@ function outputText(output: unknown, at: string): string {
         'must be input_text (tool outputs go upstream as text)',
       );
     }
-    text += requireString(part.text, `${at}.${j}.text`);
+    parts.push({
+      type: 'text',
+      text: requireString(part.text, `${at}.${j}.text`),
+    });
   }
-  return text;
+  return chatContent(parts);
 }

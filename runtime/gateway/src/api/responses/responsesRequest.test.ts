@@ -230,4 +230,58 @@ describe('readResponsesRequest', () => {
         .echo.text,
     ).toEqual({ format: json });
   });
+
+  it('keeps the boundaries between text parts, in messages and tool outputs', () => {
+    const { chat } = readResponsesRequest({
+      model: 'gpt-x',
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'First paragraph.' },
+            { type: 'input_text', text: 'Second paragraph.' },
+          ],
+        },
+        { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+        {
+          type: 'function_call_output',
+          call_id: 'c1',
+          output: [
+            { type: 'input_text', text: 'a' },
+            { type: 'input_text', text: 'b' },
+          ],
+        },
+        { role: 'user', content: [{ type: 'input_text', text: 'one' }] },
+      ],
+    });
+    expect(chat.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'First paragraph.' },
+          { type: 'text', text: 'Second paragraph.' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: 'c1',
+            type: 'function',
+            function: { name: 'f', arguments: '{}' },
+          },
+        ],
+      },
+      {
+        role: 'tool',
+        tool_call_id: 'c1',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+      { role: 'user', content: 'one' },
+    ]);
+  });
 });

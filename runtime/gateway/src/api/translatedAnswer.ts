@@ -1,3 +1,5 @@
+import { openAiUsageOf } from '../providers/extractUsage';
+import { errorEventProblem } from '../providers/sseText';
 import type { TokenUsage, UpstreamResult } from '../providers/types';
 import {
   startStream,
@@ -27,16 +29,6 @@ export type UsageCount = (
   generated: () => string,
 ) => TokenUsage;
 
-function chunkUsage(chunk: Json): TokenUsage | undefined {
-  const usage = chunk.usage;
-  return usage && typeof usage === 'object'
-    ? {
-        inputTokens: Number(usage.prompt_tokens) || 0,
-        outputTokens: Number(usage.completion_tokens) || 0,
-      }
-    : undefined;
-}
-
 function* chatChunks(sse: string): Generator<Json> {
   for (const line of sse.split('\n')) {
     if (!line.startsWith('data:')) continue;
@@ -48,15 +40,8 @@ function* chatChunks(sse: string): Generator<Json> {
     } catch {
       throw new UpstreamAnswerError('upstream sent an event that is not JSON');
     }
-    // OpenAI and vLLM report a failure after the stream began as an `error` event: the
-    // caller's API must end with its error event, not a completed answer cut short.
-    if (chunk?.error && !Array.isArray(chunk.choices)) {
-      throw new UpstreamAnswerError(
-        `upstream reported an error mid-stream: ${String(
-          chunk.error.type ?? chunk.error.code ?? 'unknown',
-        ).slice(0, 80)}`,
-      );
-    }
+    const problem = errorEventProblem(chunk);
+    if (problem) throw new UpstreamAnswerError(problem);
     yield chunk;
   }
 }
@@ -108,7 +93,7 @@ export async function translateAnswer(
       let out = '';
       try {
         for (const chunk of chatChunks(sse)) {
-          reported = chunkUsage(chunk) ?? reported;
+          reported = openAiUsageOf(chunk.usage) ?? reported;
           out += translator.chunk(chunk);
         }
       } catch (error) {

@@ -6,6 +6,7 @@ import {
   fromAnthropicResponse,
   toAnthropicRequest,
 } from './anthropicTranslation';
+import { usageOf } from './extractUsage';
 import type { ChatCall, ProviderAdapter, UpstreamResult } from './types';
 import {
   startStream,
@@ -94,6 +95,7 @@ export class AnthropicAdapter implements ProviderAdapter {
           const out = translator.push(decoder.write(chunk as Buffer));
           if (out) yield out;
         }
+        translator.end();
       } catch (error) {
         if (!signal.aborted) throw error;
       }
@@ -133,10 +135,10 @@ export class AnthropicAdapter implements ProviderAdapter {
       kind: 'json',
       body,
       answer: translated as unknown as Record<string, unknown>,
-      usage: {
-        inputTokens: translated.usage.prompt_tokens,
-        outputTokens: translated.usage.completion_tokens,
-      },
+      usage: usageOf(
+        translated.usage.prompt_tokens,
+        translated.usage.completion_tokens,
+      ),
       generatedText: () => String(translated.choices[0].message.content ?? ''),
     };
   }

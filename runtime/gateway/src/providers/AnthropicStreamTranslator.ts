@@ -1,6 +1,7 @@
 import { finishReason } from './anthropicTranslation';
 import { appendSseText, pendingProblem, sseProblem } from './sseText';
 import type { TokenUsage } from './types';
+import { usageOf } from './extractUsage';
 import { UpstreamAnswerError } from './upstreamAnswer';
 
 type Json = Record<string, any>;
@@ -26,8 +27,10 @@ export class AnthropicStreamTranslator {
   private pending = '';
   private id = '';
   private model = '';
-  private inputTokens = 0;
-  private outputTokens?: number;
+  /** As the upstream sent them: `usage` checks that they are counts. */
+  private inputTokens: unknown = 0;
+  private outputTokens?: unknown;
+  private finished = false;
   private text = '';
   /** Anthropic content-block index → OpenAI tool_calls index. */
   private readonly toolIndex = new Map<number, number>();
@@ -37,10 +40,20 @@ export class AnthropicStreamTranslator {
     private readonly created: number,
   ) {}
 
+  /** Anthropic's counts, once the output's is known; undefined when either is not a count. */
   get usage(): TokenUsage | undefined {
     return this.outputTokens === undefined
       ? undefined
-      : { inputTokens: this.inputTokens, outputTokens: this.outputTokens };
+      : usageOf(this.inputTokens, this.outputTokens);
+  }
+
+  /** The upstream ended: a stream without its `message_stop` was cut short. */
+  end(): void {
+    if (!this.finished) {
+      throw new UpstreamAnswerError(
+        'upstream stream ended before its answer finished',
+      );
+    }
   }
 
   get generatedText(): string {
@@ -137,8 +150,10 @@ export class AnthropicStreamTranslator {
         this.outputTokens = event.usage?.output_tokens ?? this.outputTokens;
         return this.chunk({}, finishReason(event.delta?.stop_reason));
       case 'message_stop': {
+        this.finished = true;
+        const usage = this.usage;
         let tail = '';
-        if (this.includeUsage && this.usage) {
+        if (this.includeUsage && usage) {
           tail = `data: ${JSON.stringify({
             id: this.id,
             object: 'chat.completion.chunk',
@@ -146,9 +161,9 @@ export class AnthropicStreamTranslator {
             model: this.model,
             choices: [],
             usage: {
-              prompt_tokens: this.inputTokens,
-              completion_tokens: this.outputTokens,
-              total_tokens: this.inputTokens + (this.outputTokens ?? 0),
+              prompt_tokens: usage.inputTokens,
+              completion_tokens: usage.outputTokens,
+              total_tokens: usage.inputTokens + usage.outputTokens,
             },
           })}\n\n`;
         }

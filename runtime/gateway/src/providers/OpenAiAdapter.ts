@@ -65,12 +65,19 @@ export class OpenAiAdapter implements ProviderAdapter {
     const url = this.url(call.profile, 'chat/completions');
     const headers = this.headers(call.profile, call.traceparent);
     if (!call.summary.stream) {
-      return this.callForJson(url, headers, body, call.signal, answer => {
-        const choices = answer.choices as
-          | Array<{ message?: { content?: unknown } }>
-          | undefined;
-        return String(choices?.[0]?.message?.content ?? '');
-      });
+      return this.callForJson(
+        url,
+        headers,
+        body,
+        call.signal,
+        'choices',
+        answer => {
+          const choices = answer.choices as Array<{
+            message?: { content?: unknown };
+          }>;
+          return String(choices[0]?.message?.content ?? '');
+        },
+      );
     }
     const response = await this.http.post(
       url,
@@ -100,16 +107,22 @@ export class OpenAiAdapter implements ProviderAdapter {
       this.headers(call.profile, call.traceparent),
       { ...call.body, model: call.profile.upstreamModel },
       call.signal,
+      'data',
       () => '',
     );
   }
 
-  /** A call answered with one JSON document: read whole, checked, parsed once. */
+  /**
+   * A call answered with one JSON document: read whole, checked, parsed once. It must hold
+   * the array its API answers with (`choices`, `data`): an object without it (`{}`, an error
+   * sent with a 200) would reach the caller as a success it cannot read.
+   */
   private async callForJson(
     url: string,
     headers: Record<string, string>,
     body: Record<string, unknown>,
     signal: AbortSignal,
+    answerArray: 'choices' | 'data',
     text: (answer: Record<string, unknown>) => string,
   ): Promise<UpstreamResult> {
     const response = await this.http.postBuffered(
@@ -131,6 +144,15 @@ export class OpenAiAdapter implements ProviderAdapter {
       };
     }
     const { answer } = parsed;
+    if (!Array.isArray(answer[answerArray])) {
+      return {
+        kind: 'failure',
+        failure: unusableAnswer(
+          `upstream answered with no "${answerArray}" array`,
+          response.statusCode,
+        ),
+      };
+    }
     return {
       kind: 'json',
       body: response.body,

@@ -1,9 +1,10 @@
 import { extractOpenAiUsage } from './extractUsage';
 import {
   appendSseText,
-  invalidJsonProblem,
+  chunkEventsProblem,
   pendingProblem,
   sseProblem,
+  StreamProgress,
 } from './sseText';
 import type { TokenUsage } from './types';
 import { UpstreamAnswerError } from './upstreamAnswer';
@@ -15,14 +16,15 @@ const MAX_KEPT_CHARS = 1 << 20;
  * Relays an OpenAI SSE stream chunk by chunk, whole events at a time (LF or CRLF framed; the
  * caller gets LF). It picks the usage out of the final usage chunk (which the gateway always
  * asks for) and drops that chunk when the caller did not ask for it, so the caller sees
- * exactly what it requested. Text that is not SSE, or an event that is not JSON, throws an
- * UpstreamAnswerError.
+ * exactly what it requested. Text that is not SSE, an event that is not JSON, an error event
+ * and a stream that ends before its answer finished throw an UpstreamAnswerError.
  */
 export class OpenAiStreamRelay {
   private pending = '';
   private kept: string[] = [];
   private keptChars = 0;
   private found?: TokenUsage;
+  private readonly progress: StreamProgress = { chunks: 0, finished: false };
 
   constructor(private readonly forwardUsage: boolean) {}
 
@@ -43,7 +45,8 @@ export class OpenAiStreamRelay {
     }
     let complete = this.pending.slice(0, end + 2);
     this.pending = this.pending.slice(end + 2);
-    const problem = sseProblem(complete) ?? invalidJsonProblem(complete);
+    const problem =
+      sseProblem(complete) ?? chunkEventsProblem(complete, this.progress);
     if (problem) {
       throw new UpstreamAnswerError(problem);
     }
@@ -61,13 +64,21 @@ export class OpenAiStreamRelay {
     return complete;
   }
 
-  /** What is left when the upstream ends (an unterminated last event). */
+  /**
+   * What is left when the upstream ends (an unterminated last event). A stream that ends
+   * before a finish reason or `[DONE]` was cut short, however cleanly its connection closed.
+   */
   end(): string {
     const rest = this.pending.endsWith('\r')
       ? `${this.pending.slice(0, -1)}\n`
       : this.pending;
     this.pending = '';
-    const problem = sseProblem(rest) ?? invalidJsonProblem(rest);
+    const problem =
+      sseProblem(rest) ??
+      chunkEventsProblem(rest, this.progress) ??
+      (this.progress.finished
+        ? undefined
+        : 'upstream stream ended before its answer finished');
     if (problem) {
       throw new UpstreamAnswerError(problem);
     }

@@ -6,7 +6,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SimulatorServer } from '@cellport/simulator';
-import type { UsageEvent } from '@cellport/plugin-platform-common';
+import { usageEventSchema, UsageEvent } from '@cellport/plugin-platform-common';
 import {
   eventually,
   KEYS,
@@ -134,6 +134,8 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     ['a truncated JSON object', '{"id":"c1","choices":[{"message":'],
     ['an empty body', ''],
     ['JSON that is not an object', '[1,2,3]'],
+    ['an object that is no chat completion', '{}'],
+    ['choices that are not an array', '{"choices":null,"usage":{}}'],
   ])('openai: %s', async (_what, body) => {
     upstream.answer = json(body);
     expect(await outcome('gpt-4o-mini', false)).toEqual(upstreamFailed);
@@ -159,6 +161,14 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       json('hello world\n\n', 'text/event-stream'),
     ],
     ['a stream with no event', json('', 'text/event-stream')],
+    ['a stream of [DONE] alone', json('data: [DONE]\n\n', 'text/event-stream')],
+    [
+      'an error event first',
+      json(
+        'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n',
+        'text/event-stream',
+      ),
+    ],
     [
       'an event that is not JSON',
       json('data: {"choices":[{oops}]}\n\n', 'text/event-stream'),
@@ -346,5 +356,145 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       chunk('second'),
       'data: [DONE]',
     ]);
+  });
+
+  it.each([
+    ['openai', 'gpt-4o-mini'],
+    ['anthropic', 'claude-haiku'],
+  ] as const)(
+    '%s stream: an upstream that closes cleanly before its answer finished gets an error event, counted as a failure',
+    async (_provider, model) => {
+      upstream.answer = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(
+          model === 'gpt-4o-mini'
+            ? `${chunk('Hello')}\n\n`
+            : 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"m","usage":{"input_tokens":3}}}\n\n' +
+                'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}\n\n',
+        );
+      };
+      const {
+        status,
+        text,
+        circuit,
+        usage: event,
+      } = await outcome(model, true);
+      expect(status).toBe(200);
+      const events = text.trim().split('\n\n');
+      expect(text).toContain('"content":"Hello"');
+      expect(
+        JSON.parse(events[events.length - 1].slice(6)).error,
+      ).toMatchObject({
+        code: 'upstream_stream_broken',
+        message: expect.stringContaining('before its answer finished'),
+      });
+      expect(circuit).toBe('open');
+      expect(event).toMatchObject({
+        status: 502,
+        errorClass: 'upstream-error',
+      });
+    },
+  );
+
+  describe('usage that is not a count is not charged: the tokenizer counts instead', () => {
+    const openAiJson = (counts: string) =>
+      json(
+        `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi there"},"finish_reason":"stop"}],"usage":${counts}}`,
+      );
+    const openAiStream = (counts: string) =>
+      json(
+        `${chunk(
+          'hi there',
+        )}\n\ndata: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n` +
+          `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":${counts}}\n\ndata: [DONE]\n\n`,
+        'text/event-stream',
+      );
+    const anthropicJson = (input: string, output: string) =>
+      json(
+        `{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"hi there"}],"stop_reason":"end_turn","usage":{"input_tokens":${input},"output_tokens":${output}}}`,
+      );
+    const anthropicStream = (input: string, output: string) =>
+      json(
+        [
+          `{"type":"message_start","message":{"id":"msg_1","model":"m","usage":{"input_tokens":${input}}}}`,
+          '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+          '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi there"}}',
+          '{"type":"content_block_stop","index":0}',
+          `{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":${output}}}`,
+          '{"type":"message_stop"}',
+        ]
+          .map(event => `data: ${event}\n\n`)
+          .join(''),
+        'text/event-stream',
+      );
+    const negative = '{"prompt_tokens":-1000000,"completion_tokens":-1000000}';
+    const text = '{"prompt_tokens":10,"completion_tokens":"abc"}';
+    const fractional = '{"prompt_tokens":1.5,"completion_tokens":2}';
+
+    it.each([
+      ['openai', 'negative counts', 'gpt-4o-mini', false, openAiJson(negative)],
+      ['openai', 'a count in a string', 'gpt-4o-mini', false, openAiJson(text)],
+      [
+        'openai',
+        'a fractional count',
+        'gpt-4o-mini',
+        false,
+        openAiJson(fractional),
+      ],
+      [
+        'openai stream',
+        'negative counts',
+        'gpt-4o-mini',
+        true,
+        openAiStream(negative),
+      ],
+      [
+        'openai stream',
+        'a count in a string',
+        'gpt-4o-mini',
+        true,
+        openAiStream(text),
+      ],
+      [
+        'anthropic',
+        'negative counts',
+        'claude-haiku',
+        false,
+        anthropicJson('-1000000', '-5'),
+      ],
+      [
+        'anthropic',
+        'a count in a string',
+        'claude-haiku',
+        false,
+        anthropicJson('3', '"abc"'),
+      ],
+      [
+        'anthropic stream',
+        'negative counts',
+        'claude-haiku',
+        true,
+        anthropicStream('-1000000', '-5'),
+      ],
+      [
+        'anthropic stream',
+        'a count in a string',
+        'claude-haiku',
+        true,
+        anthropicStream('3', '"abc"'),
+      ],
+    ] as const)('%s: %s', async (_provider, _what, model, stream, answer) => {
+      upstream.answer = answer;
+      const { status, usage: event } = await outcome(model, stream);
+      expect(status).toBe(200);
+      // What the portal accepts: counts and a cost that are non-negative numbers.
+      expect(usageEventSchema.safeParse(event).error).toBeUndefined();
+      expect(event).toMatchObject({
+        tokensEstimated: true,
+        outcome: 'success',
+        outputTokens: expect.any(Number),
+      });
+      expect(event.outputTokens).toBeGreaterThan(0);
+    });
   });
 });

@@ -61,31 +61,71 @@ export function sseProblem(
   return undefined;
 }
 
+/** What a relay has seen of a chat stream: chunks so far, and whether the answer finished. */
+export interface StreamProgress {
+  chunks: number;
+  /** A chunk with a `finish_reason`, or `[DONE]`, came: the stream may end. */
+  finished: boolean;
+}
+
 /**
- * Why an event of `text` (whole LF-ended lines, already checked by sseProblem) does not carry
- * a JSON object, or undefined when every one does. Only the OpenAI relay needs it: the
- * translators parse every event anyway.
+ * Why the events of `text` (whole LF-ended lines, already checked by sseProblem) make the
+ * stream unusable, or undefined: an event that is not a JSON object, an `error` event, or
+ * `[DONE]` before any chunk. Notes each chunk and the answer's end in `progress`. Only the
+ * OpenAI relay needs it: the translators parse every event anyway.
  */
-export function invalidJsonProblem(text: string): string | undefined {
+export function chunkEventsProblem(
+  text: string,
+  progress: StreamProgress,
+): string | undefined {
   // Only at a line's start: another field's value may hold the text `data:`.
   let start = text.startsWith('data:') ? 0 : nextDataLine(text, 0);
   while (start >= 0) {
     let from = start + 5;
     if (text.charCodeAt(from) === 32) from += 1;
+    let end = text.indexOf('\n', from);
+    if (end < 0) end = text.length;
     if (text.charCodeAt(from) === 123) {
-      let end = text.indexOf('\n', from);
-      if (end < 0) end = text.length;
+      let chunk;
       try {
-        JSON.parse(text.slice(from, end));
+        chunk = JSON.parse(text.slice(from, end));
       } catch {
         return `upstream sent an event that is not JSON: "${text
           .slice(from, Math.min(end, from + 40))
           .replace(/[^\x20-\x7e]/g, '?')}"`;
       }
+      const problem = errorEventProblem(chunk);
+      if (problem) return problem;
+      progress.chunks += 1;
+      if (!progress.finished && finishes(chunk)) progress.finished = true;
+    } else if (text.startsWith('[DONE]', from)) {
+      if (progress.chunks === 0)
+        return 'upstream stream ended before its first chunk';
+      progress.finished = true;
     }
     start = nextDataLine(text, start);
   }
   return undefined;
+}
+
+/**
+ * OpenAI and vLLM report a failure after a stream began as an `error` event: a stream that
+ * carries one failed, whatever came before it.
+ */
+export function errorEventProblem(chunk: any): string | undefined {
+  if (!chunk?.error || Array.isArray(chunk.choices)) return undefined;
+  return `upstream reported an error mid-stream: ${String(
+    chunk.error.type ?? chunk.error.code ?? 'unknown',
+  ).slice(0, 80)}`;
+}
+
+function finishes(chunk: any): boolean {
+  const choices = chunk.choices;
+  if (!Array.isArray(choices)) return false;
+  for (const choice of choices) {
+    if (choice?.finish_reason) return true;
+  }
+  return false;
 }
 
 /** Where the next line after `from` that starts with `data:` begins, or -1. */

@@ -84,14 +84,29 @@ describe('bad input never yields a 500 or a stack trace', () => {
   );
 
   it('embeddings bodies', async () => {
-    for (const body of [
-      '{"model": "text-embedding-3-small"}',
-      '{"model": "text-embedding-3-small", "input": []}',
-      '{"model": "text-embedding-3-small", "input": [{}]}',
-      '{"input": "x"}',
+    for (const [body, param] of [
+      ['{"model": "text-embedding-3-small"}', 'input'],
+      ['{"model": "text-embedding-3-small", "input": []}', 'input'],
+      ['{"model": "text-embedding-3-small", "input": [{}]}', 'input'],
+      ['{"input": "x"}', 'model'],
+      // Integers no token id or vector size can be: refused here, not by the upstream.
+      ['{"model": "text-embedding-3-small", "input": [1e300]}', 'input'],
+      ['{"model": "text-embedding-3-small", "input": [0, 1e300]}', 'input.1'],
+      [
+        '{"model": "text-embedding-3-small", "input": [[1, 1e20]]}',
+        'input.0.1',
+      ],
+      [
+        '{"model": "text-embedding-3-small", "input": "x", "dimensions": 1e20}',
+        'dimensions',
+      ],
     ]) {
       const response = await post('/v1/embeddings', body, KEYS.northwind);
-      expect(response.status).toBe(400);
+      expect({
+        body,
+        status: response.status,
+        param: (await response.json()).error.param,
+      }).toEqual({ body, status: 400, param });
     }
   });
 

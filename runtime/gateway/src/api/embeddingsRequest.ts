@@ -10,8 +10,10 @@ function fail(param: string, what: string): never {
   throw GatewayError.invalid(`${param} ${what}`, param);
 }
 
+// Safe integers only: a float-sized integer (1e300) is no token id or vector size, and the
+// upstream would refuse it without naming the field.
 function isTokenId(value: unknown): boolean {
-  return Number.isInteger(value) && (value as number) >= 0;
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 /** Checks a token-id array one level deep (its items must be integers, not arrays). */
@@ -78,7 +80,7 @@ export function embeddingsInputTexts(body: Record<string, unknown>): string[] {
   if (
     dimensions !== undefined &&
     dimensions !== null &&
-    (!Number.isInteger(dimensions) || (dimensions as number) < 1)
+    (!Number.isSafeInteger(dimensions) || (dimensions as number) < 1)
   ) {
     fail('dimensions', 'must be a positive integer');
   }

@@ -273,4 +273,66 @@ describe('ResponsesStreamTranslator', () => {
     ]);
     expect(json).toEqual(streamed);
   });
+
+  it.each([
+    ['text', [text('Once upon a')]],
+    [
+      'text then a call',
+      [text('Let me check.'), call(0, '{"city":', 'call_a')],
+    ],
+  ])(
+    'marks the items the output limit cut off incomplete, streamed or not: %s',
+    (_what, chunks) => {
+      const events = translate([
+        ...chunks,
+        {
+          model: 'm',
+          choices: [{ index: 0, delta: {}, finish_reason: 'length' }],
+        },
+      ]);
+      const last = events[events.length - 1];
+      expect(last.type).toBe('response.incomplete');
+      const streamed = last.response.output;
+      const calls = chunks.length > 1;
+      const json = responseFromCompletion(
+        {
+          model: 'm',
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: calls ? 'Let me check.' : 'Once upon a',
+                ...(calls
+                  ? {
+                      tool_calls: [
+                        {
+                          id: 'call_a',
+                          type: 'function',
+                          function: { name: 'weather', arguments: '{"city":' },
+                        },
+                      ],
+                    }
+                  : {}),
+              },
+              finish_reason: 'length',
+            },
+          ],
+        },
+        { inputTokens: 3, outputTokens: 5 },
+        new ResponseIds('a'),
+        echo,
+      );
+      expect(json.status).toBe('incomplete');
+      expect(streamed.map((item: Json) => item.status)).toEqual(
+        calls ? ['completed', 'incomplete'] : ['incomplete'],
+      );
+      expect(json.output).toEqual(streamed);
+      // The done events say what the final response says.
+      const done = events.filter(e => e.type === 'response.output_item.done');
+      expect(done.map(e => e.item.status)).toEqual(
+        streamed.map((item: Json) => item.status),
+      );
+    },
+  );
 });

@@ -3,6 +3,8 @@ import type { Json } from '../fieldChecks';
 import type { ChatStreamTranslator } from '../translatedAnswer';
 import {
   functionCallItem,
+  incompleteReason,
+  ItemStatus,
   messageItem,
   responseObject,
   ResponseIds,
@@ -85,6 +87,11 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
         { response },
       )
     );
+  }
+
+  /** Items still open when the upstream stopped at the output limit were cut off. */
+  private closingStatus(): ItemStatus {
+    return incompleteReason(this.finish) ? 'incomplete' : 'completed';
   }
 
   private event(type: string, fields: Json): string {
@@ -171,7 +178,12 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
     const open = this.text;
     if (!open) return '';
     this.text = undefined;
-    const item = messageItem(open.id, open.text, open.refusal);
+    const item = messageItem(
+      open.id,
+      open.text,
+      open.refusal,
+      this.closingStatus(),
+    );
     this.items[open.outputIndex] = item;
     const at = {
       item_id: open.id,
@@ -236,7 +248,7 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
   private closeCalls(): string {
     let out = '';
     for (const open of this.calls.values()) {
-      const item = functionCallItem(open.id, open.call, 'completed');
+      const item = functionCallItem(open.id, open.call, this.closingStatus());
       this.items[open.outputIndex] = item;
       out +=
         this.event('response.function_call_arguments.done', {

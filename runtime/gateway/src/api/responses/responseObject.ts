@@ -76,11 +76,17 @@ export function responseObject(
 }
 
 /** A finished assistant message item holding `text`. */
-export function messageItem(id: string, text: string, refusal = false): Json {
+/** `status` is `incomplete` for the item the output limit cut off. */
+export function messageItem(
+  id: string,
+  text: string,
+  refusal = false,
+  status: ItemStatus = 'completed',
+): Json {
   return {
     type: 'message',
     id,
-    status: 'completed',
+    status,
     role: 'assistant',
     content: [
       refusal
@@ -90,10 +96,12 @@ export function messageItem(id: string, text: string, refusal = false): Json {
   };
 }
 
+export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
 export function functionCallItem(
   id: string,
   call: { id: string; name: string; arguments: string },
-  status: 'in_progress' | 'completed',
+  status: ItemStatus,
 ): Json {
   return {
     type: 'function_call',

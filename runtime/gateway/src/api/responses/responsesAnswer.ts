@@ -2,6 +2,8 @@ import type { TokenUsage } from '../../providers/types';
 import type { Json } from '../fieldChecks';
 import {
   functionCallItem,
+  incompleteReason,
+  ItemStatus,
   messageItem,
   responseObject,
   ResponseIds,
@@ -18,18 +20,37 @@ export function responseFromCompletion(
   const choice = completion.choices[0] ?? {};
   const message = choice.message ?? {};
   const output: Json[] = [];
-  // Text and a refusal are items of their own, in the order a stream sends them.
-  if (typeof message.content === 'string' && message.content) {
-    output.push(messageItem(ids.messageAt(output.length), message.content));
-  }
-  if (typeof message.refusal === 'string' && message.refusal) {
-    output.push(
-      messageItem(ids.messageAt(output.length), message.refusal, true),
-    );
-  }
   const calls: Json[] = Array.isArray(message.tool_calls)
     ? message.tool_calls
     : [];
+  // Cut off at the output limit: the last items, as a stream leaves them open (text, or the
+  // calls that follow it).
+  const cutOff: ItemStatus = incompleteReason(choice.finish_reason)
+    ? 'incomplete'
+    : 'completed';
+  const textStatus = calls.length > 0 ? 'completed' : cutOff;
+  // Text and a refusal are items of their own, in the order a stream sends them.
+  const hasRefusal = typeof message.refusal === 'string' && message.refusal;
+  if (typeof message.content === 'string' && message.content) {
+    output.push(
+      messageItem(
+        ids.messageAt(output.length),
+        message.content,
+        false,
+        hasRefusal ? 'completed' : textStatus,
+      ),
+    );
+  }
+  if (hasRefusal) {
+    output.push(
+      messageItem(
+        ids.messageAt(output.length),
+        message.refusal,
+        true,
+        textStatus,
+      ),
+    );
+  }
   calls.forEach((call, index) =>
     output.push(
       functionCallItem(
@@ -39,7 +60,7 @@ export function responseFromCompletion(
           name: String(call?.function?.name ?? ''),
           arguments: String(call?.function?.arguments ?? ''),
         },
-        'completed',
+        cutOff,
       ),
     ),
   );

@@ -181,7 +181,7 @@ describe('deeply nested JSON gets a 400 naming the field, never a stack overflow
     );
     expect([responsesAnswer.status, await responsesAnswer.text()]).toEqual([
       200,
-      expect.stringContaining('"status":"completed"'),
+      expect.stringContaining('"object":"response"'),
     ]);
   });
 

@@ -6,7 +6,7 @@ import {
   fromAnthropicResponse,
   toAnthropicRequest,
 } from './anthropicTranslation';
-import { usageOf } from './extractUsage';
+import { openAiUsageOf } from './extractUsage';
 import type { ChatCall, ProviderAdapter, UpstreamResult } from './types';
 import {
   startStream,
@@ -135,10 +135,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       kind: 'json',
       body,
       answer: translated as unknown as Record<string, unknown>,
-      usage: usageOf(
-        translated.usage.prompt_tokens,
-        translated.usage.completion_tokens,
-      ),
+      usage: openAiUsageOf(translated.usage),
       generatedText: () => String(translated.choices[0].message.content ?? ''),
     };
   }

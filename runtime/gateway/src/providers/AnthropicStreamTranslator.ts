@@ -1,7 +1,7 @@
-import { finishReason } from './anthropicTranslation';
+import { chatUsage, finishReason } from './anthropicTranslation';
 import { appendSseText, pendingProblem, sseProblem } from './sseText';
 import type { TokenUsage } from './types';
-import { usageOf } from './extractUsage';
+import { openAiUsageOf } from './extractUsage';
 import { UpstreamAnswerError } from './upstreamAnswer';
 
 type Json = Record<string, any>;
@@ -28,7 +28,7 @@ export class AnthropicStreamTranslator {
   private id = '';
   private model = '';
   /** As the upstream sent them: `usage` checks that they are counts. */
-  private inputTokens: unknown = 0;
+  private startUsage?: Json;
   private outputTokens?: unknown;
   private finished = false;
   private text = '';
@@ -44,7 +44,11 @@ export class AnthropicStreamTranslator {
   get usage(): TokenUsage | undefined {
     return this.outputTokens === undefined
       ? undefined
-      : usageOf(this.inputTokens, this.outputTokens);
+      : openAiUsageOf(this.chatUsage());
+  }
+
+  private chatUsage(): Json {
+    return chatUsage(this.startUsage, this.outputTokens);
   }
 
   /** The upstream ended: a stream without its `message_stop` was cut short. */
@@ -112,7 +116,7 @@ export class AnthropicStreamTranslator {
       case 'message_start':
         this.id = event.message?.id ?? '';
         this.model = event.message?.model ?? '';
-        this.inputTokens = event.message?.usage?.input_tokens ?? 0;
+        this.startUsage = event.message?.usage;
         return this.chunk({ role: 'assistant', content: '' });
       case 'content_block_start':
         if (event.content_block?.type === 'tool_use') {
@@ -151,20 +155,15 @@ export class AnthropicStreamTranslator {
         return this.chunk({}, finishReason(event.delta?.stop_reason));
       case 'message_stop': {
         this.finished = true;
-        const usage = this.usage;
         let tail = '';
-        if (this.includeUsage && usage) {
+        if (this.includeUsage && this.usage) {
           tail = `data: ${JSON.stringify({
             id: this.id,
             object: 'chat.completion.chunk',
             created: this.created,
             model: this.model,
             choices: [],
-            usage: {
-              prompt_tokens: usage.inputTokens,
-              completion_tokens: usage.outputTokens,
-              total_tokens: usage.inputTokens + usage.outputTokens,
-            },
+            usage: this.chatUsage(),
           })}\n\n`;
         }
         return `${tail}data: [DONE]\n\n`;

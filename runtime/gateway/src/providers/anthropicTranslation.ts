@@ -210,8 +210,6 @@ export function fromAnthropicResponse(message: Json, created: number): Json {
       });
     }
   }
-  const input = message.usage?.input_tokens ?? 0;
-  const output = message.usage?.output_tokens ?? 0;
   return {
     id: message.id,
     object: 'chat.completion',
@@ -228,10 +226,35 @@ export function fromAnthropicResponse(message: Json, created: number): Json {
         finish_reason: finishReason(message.stop_reason),
       },
     ],
-    usage: {
-      prompt_tokens: input,
-      completion_tokens: output,
-      total_tokens: input + output,
-    },
+    usage: chatUsage(message.usage, message.usage?.output_tokens ?? 0),
   };
+}
+
+/**
+ * Anthropic's usage as chat's. Its `input_tokens` leave out the prompt-cache reads and
+ * writes, which chat's `prompt_tokens` count (`cached_tokens` says how many were reads). A
+ * count that is not a number stays as it came, for the usage check to refuse.
+ */
+export function chatUsage(usage: Json | undefined, output: unknown): Json {
+  const input = usage?.input_tokens ?? 0;
+  const read = countOrZero(usage?.cache_read_input_tokens);
+  const prompt =
+    typeof input === 'number'
+      ? input + read + countOrZero(usage?.cache_creation_input_tokens)
+      : input;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: output,
+    total_tokens:
+      typeof prompt === 'number' && typeof output === 'number'
+        ? prompt + output
+        : 0,
+    ...(read > 0 ? { prompt_tokens_details: { cached_tokens: read } } : {}),
+  };
+}
+
+function countOrZero(value: unknown): number {
+  return Number.isSafeInteger(value) && (value as number) > 0
+    ? (value as number)
+    : 0;
 }

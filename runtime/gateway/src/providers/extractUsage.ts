@@ -24,13 +24,35 @@ export function usageOf(
     : undefined;
 }
 
-/** The usage of a parsed OpenAI answer (its `usage` object), if it has one. */
+type OpenAiUsage = {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+  prompt_tokens_details?: { cached_tokens?: unknown } | null;
+  completion_tokens_details?: { reasoning_tokens?: unknown } | null;
+};
+
+/**
+ * The usage of a parsed OpenAI answer (its `usage` object), if it has one, with the cached
+ * prompt and reasoning tokens it details (a detail that is not a count within its total is
+ * left out).
+ */
 export function openAiUsageOf(usage: unknown): TokenUsage | undefined {
-  const fields = usage as
-    | { prompt_tokens?: unknown; completion_tokens?: unknown }
-    | null
-    | undefined;
-  return usageOf(fields?.prompt_tokens, fields?.completion_tokens);
+  const fields = usage as OpenAiUsage | null | undefined;
+  const counted = usageOf(fields?.prompt_tokens, fields?.completion_tokens);
+  if (!counted) return undefined;
+  const cached = fields?.prompt_tokens_details?.cached_tokens;
+  if (isTokenCount(cached) && cached > 0 && cached <= counted.inputTokens) {
+    counted.cachedInputTokens = cached;
+  }
+  const reasoning = fields?.completion_tokens_details?.reasoning_tokens;
+  if (
+    isTokenCount(reasoning) &&
+    reasoning > 0 &&
+    reasoning <= counted.outputTokens
+  ) {
+    counted.reasoningTokens = reasoning;
+  }
+  return counted;
 }
 
 /**

@@ -5,8 +5,13 @@ import type {
 import type { ChatRequestSummary } from '../router/chatRequest';
 
 export interface TokenUsage {
+  /** Every prompt token, cached ones included. */
   inputTokens: number;
   outputTokens: number;
+  /** Of the prompt, the tokens the upstream's prompt cache served, when it said. */
+  cachedInputTokens?: number;
+  /** Of the output, the reasoning tokens, when the upstream said. */
+  reasoningTokens?: number;
 }
 
 /** Why an upstream call failed, and whether another upstream may be tried. */

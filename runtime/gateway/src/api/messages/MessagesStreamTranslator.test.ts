@@ -1,4 +1,5 @@
 import type { Json } from '../fieldChecks';
+import { messageFromCompletion } from './messagesAnswer';
 import { MessagesStreamTranslator } from './MessagesStreamTranslator';
 
 /** One tool-call delta of a chat chunk: `[index, id?, name?, args]`. */
@@ -304,5 +305,39 @@ describe('MessagesStreamTranslator', () => {
     expect(translator.chunk(chunkOf(args(0, '{"city":')))).toContain(
       'input_json_delta',
     );
+  });
+
+  it("reports the tokens the upstream's prompt cache served as Anthropic does, apart from input_tokens", () => {
+    const usage = {
+      inputTokens: 1000,
+      outputTokens: 50,
+      cachedInputTokens: 900,
+    };
+    const translator = new MessagesStreamTranslator('msg_test');
+    const sse =
+      translator.chunk(chunkOf({ text: 'hi' })) +
+      translator.chunk(chunkOf({ finish: 'stop' })) +
+      translator.end(usage);
+    const delta = sse
+      .split('\n\n')
+      .find(event => event.startsWith('event: message_delta'))!;
+    const expected = {
+      input_tokens: 100,
+      output_tokens: 50,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 900,
+    };
+    expect(JSON.parse(delta.split('data: ')[1]).usage).toEqual(expected);
+    const json = messageFromCompletion(
+      {
+        model: 'm',
+        choices: [
+          { index: 0, message: { content: 'hi' }, finish_reason: 'stop' },
+        ],
+      },
+      usage,
+      'msg_test',
+    );
+    expect(json.usage).toEqual(expected);
   });
 });

@@ -5,12 +5,14 @@ import {
 import type { TokenUsage } from '../../providers/types';
 import type { Json } from '../fieldChecks';
 
+/** Anthropic's usage: its `input_tokens` leave out the tokens read from the prompt cache. */
 export function messageUsage(usage: TokenUsage): Json {
+  const cached = usage.cachedInputTokens ?? 0;
   return {
-    input_tokens: usage.inputTokens,
+    input_tokens: usage.inputTokens - cached,
     output_tokens: usage.outputTokens,
     cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_read_input_tokens: cached,
   };
 }
 

@@ -335,4 +335,41 @@ describe('ResponsesStreamTranslator', () => {
       );
     },
   );
+
+  it('reports the cached prompt and reasoning tokens the upstream counted', () => {
+    const usage = {
+      inputTokens: 120,
+      outputTokens: 40,
+      cachedInputTokens: 100,
+      reasoningTokens: 32,
+    };
+    const translator = new ResponsesStreamTranslator(
+      new ResponseIds('a'),
+      echo,
+      0,
+    );
+    const events = eventsOf(
+      translator.chunk(text('hi')) + translator.end(usage),
+    );
+    const streamed = events[events.length - 1].response.usage;
+    expect(streamed).toEqual({
+      input_tokens: 120,
+      input_tokens_details: { cached_tokens: 100 },
+      output_tokens: 40,
+      output_tokens_details: { reasoning_tokens: 32 },
+      total_tokens: 160,
+    });
+    const json = responseFromCompletion(
+      {
+        model: 'm',
+        choices: [
+          { index: 0, message: { content: 'hi' }, finish_reason: 'stop' },
+        ],
+      },
+      usage,
+      new ResponseIds('a'),
+      echo,
+    );
+    expect(json.usage).toEqual(streamed);
+  });
 });

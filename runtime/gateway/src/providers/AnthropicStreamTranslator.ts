@@ -1,4 +1,4 @@
-import { chatUsage, finishReason } from './anthropicTranslation';
+import { chatUsage, finishReason, matchedStop } from './anthropicTranslation';
 import { appendSseText, pendingProblem, sseProblem } from './sseText';
 import type { TokenUsage } from './types';
 import { openAiUsageOf } from './extractUsage';
@@ -100,13 +100,17 @@ export class AnthropicStreamTranslator {
     }
   }
 
-  private chunk(delta: Json, finish: string | null = null): string {
+  private chunk(
+    delta: Json,
+    finish: string | null = null,
+    matched: Json = {},
+  ): string {
     return `data: ${JSON.stringify({
       id: this.id,
       object: 'chat.completion.chunk',
       created: this.created,
       model: this.model,
-      choices: [{ index: 0, delta, finish_reason: finish }],
+      choices: [{ index: 0, delta, finish_reason: finish, ...matched }],
       ...(this.includeUsage ? { usage: null } : {}),
     })}\n\n`;
   }
@@ -152,7 +156,11 @@ export class AnthropicStreamTranslator {
         return '';
       case 'message_delta':
         this.outputTokens = event.usage?.output_tokens ?? this.outputTokens;
-        return this.chunk({}, finishReason(event.delta?.stop_reason));
+        return this.chunk(
+          {},
+          finishReason(event.delta?.stop_reason),
+          matchedStop(event.delta?.stop_reason, event.delta?.stop_sequence),
+        );
       case 'message_stop': {
         this.finished = true;
         let tail = '';

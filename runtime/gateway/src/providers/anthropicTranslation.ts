@@ -166,7 +166,33 @@ export function finishReason(stopReason: unknown): string {
 }
 
 /** An OpenAI finish reason as Anthropic's stop reason: `finishReason` the other way. */
-export function anthropicStopReason(finish: unknown): string {
+/**
+ * A chat choice's `stop_reason` for the stop sequence that ended it: vLLM's field (the
+ * matched stop string), set here too so the Messages API can report which one matched.
+ */
+export function matchedStop(
+  stopReason: unknown,
+  sequence: unknown,
+): { stop_reason?: string } {
+  return stopReason === 'stop_sequence' && typeof sequence === 'string'
+    ? { stop_reason: sequence }
+    : {};
+}
+
+/**
+ * Anthropic's `stop_reason` and `stop_sequence` of a chat finish: a stop string the upstream
+ * says matched (`matched`, a choice's `stop_reason`) makes it a `stop_sequence` stop.
+ */
+export function anthropicStop(
+  finish: unknown,
+  matched: unknown,
+): { stop_reason: string; stop_sequence: string | null } {
+  return finish === 'stop' && typeof matched === 'string' && matched
+    ? { stop_reason: 'stop_sequence', stop_sequence: matched }
+    : { stop_reason: anthropicStopReason(finish), stop_sequence: null };
+}
+
+function anthropicStopReason(finish: unknown): string {
   switch (finish) {
     case 'length':
       return 'max_tokens';
@@ -224,6 +250,7 @@ export function fromAnthropicResponse(message: Json, created: number): Json {
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
         finish_reason: finishReason(message.stop_reason),
+        ...matchedStop(message.stop_reason, message.stop_sequence),
       },
     ],
     usage: chatUsage(message.usage, message.usage?.output_tokens ?? 0),

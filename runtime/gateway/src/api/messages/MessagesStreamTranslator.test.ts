@@ -1,3 +1,5 @@
+import { fromAnthropicResponse } from '../../providers/anthropicTranslation';
+import { AnthropicStreamTranslator } from '../../providers/AnthropicStreamTranslator';
 import type { Json } from '../fieldChecks';
 import { messageFromCompletion } from './messagesAnswer';
 import { MessagesStreamTranslator } from './MessagesStreamTranslator';
@@ -339,5 +341,86 @@ describe('MessagesStreamTranslator', () => {
       'msg_test',
     );
     expect(json.usage).toEqual(expected);
+  });
+
+  it('says which stop sequence ended an answer from an Anthropic upstream, streamed or not', () => {
+    const usage = { inputTokens: 3, outputTokens: 2 };
+    // Through the Anthropic adapter's translation to chat, and back to Messages.
+    const completion = fromAnthropicResponse(
+      {
+        id: 'msg_up',
+        model: 'claude-x',
+        content: [{ type: 'text', text: 'one two' }],
+        stop_reason: 'stop_sequence',
+        stop_sequence: 'END',
+        usage: { input_tokens: 3, output_tokens: 2 },
+      },
+      1,
+    );
+    expect(messageFromCompletion(completion, usage, 'msg_test')).toMatchObject({
+      stop_reason: 'stop_sequence',
+      stop_sequence: 'END',
+    });
+    const upstream = new AnthropicStreamTranslator(false, 1);
+    const chat = upstream.push(
+      [
+        {
+          type: 'message_start',
+          message: {
+            id: 'msg_up',
+            model: 'claude-x',
+            usage: { input_tokens: 3 },
+          },
+        },
+        {
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'text', text: '' },
+        },
+        {
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'text_delta', text: 'one two' },
+        },
+        { type: 'content_block_stop', index: 0 },
+        {
+          type: 'message_delta',
+          delta: { stop_reason: 'stop_sequence', stop_sequence: 'END' },
+          usage: { output_tokens: 2 },
+        },
+        { type: 'message_stop' },
+      ]
+        .map(
+          event => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
+        )
+        .join(''),
+    );
+    const translator = new MessagesStreamTranslator('msg_test');
+    let sse = '';
+    for (const line of chat.split('\n')) {
+      if (line.startsWith('data: {'))
+        sse += translator.chunk(JSON.parse(line.slice(6)));
+    }
+    sse += translator.end(usage);
+    const delta = sse
+      .split('\n\n')
+      .find(event => event.startsWith('event: message_delta'))!;
+    expect(JSON.parse(delta.split('data: ')[1]).delta).toEqual({
+      stop_reason: 'stop_sequence',
+      stop_sequence: 'END',
+    });
+    // A plain stop is still the end of the turn.
+    expect(
+      messageFromCompletion(
+        {
+          model: 'm',
+          choices: [
+            { index: 0, message: { content: 'x' }, finish_reason: 'stop' },
+          ],
+        },
+        usage,
+        'msg_test',
+      ),
+    ).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
   });
 });

@@ -1,4 +1,4 @@
-import { anthropicStopReason } from '../../providers/anthropicTranslation';
+import { anthropicStop } from '../../providers/anthropicTranslation';
 import type { TokenUsage } from '../../providers/types';
 import type { Json } from '../fieldChecks';
 import type { ChatStreamTranslator } from '../translatedAnswer';
@@ -32,6 +32,8 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
   /** Queued tool calls by the chat chunk's tool-call index. */
   private readonly queuedTools = new Map<number, Queued & { kind: 'tool' }>();
   private finish: unknown;
+  /** The stop string the upstream says ended the answer (a choice's `stop_reason`). */
+  private matched: unknown;
 
   constructor(private readonly id: string) {}
 
@@ -48,6 +50,7 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
     }
     if (choice.finish_reason) {
       this.finish = choice.finish_reason;
+      this.matched = choice.stop_reason;
       out += this.closeAll();
     }
     return out;
@@ -58,10 +61,7 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
     return (
       out +
       this.event('message_delta', {
-        delta: {
-          stop_reason: anthropicStopReason(this.finish),
-          stop_sequence: null,
-        },
+        delta: anthropicStop(this.finish, this.matched),
         usage: messageUsage(usage),
       }) +
       this.event('message_stop', {})

@@ -1,6 +1,6 @@
 import {
   parseArguments,
-  anthropicStopReason,
+  anthropicStop,
 } from '../../providers/anthropicTranslation';
 import type { TokenUsage } from '../../providers/types';
 import type { Json } from '../fieldChecks';
@@ -44,8 +44,7 @@ export function messageFromCompletion(
     role: 'assistant',
     model: String(completion.model ?? ''),
     content,
-    stop_reason: anthropicStopReason(choice.finish_reason),
-    stop_sequence: null,
+    ...anthropicStop(choice.finish_reason, choice.stop_reason),
     usage: messageUsage(usage),
   };
 }

@@ -50,11 +50,13 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
   }
 
   parse(body: Json, raw: Buffer, record: RequestRecord): ResponsesRequest {
-    const { chat, echo } = readResponsesRequest(body);
+    const { chat, echo, addedPromptBytes } = readResponsesRequest(body);
     const summary = withFieldsRenamed(
       () => this.chat.parse(chat, raw, record),
       responsesField,
     );
+    // The bound counts the caller's bytes; the upstream also reads what translation added.
+    summary.promptTokenBound += addedPromptBytes;
     return { chat, summary, echo };
   }
 

@@ -67,7 +67,17 @@ describe('readResponsesRequest', () => {
       tools: [
         {
           type: 'function',
-          function: { name: 'lookup', parameters: { type: 'object' } },
+          // Without `strict`, a Responses function tool is strict: its schema normalized.
+          function: {
+            name: 'lookup',
+            parameters: {
+              type: 'object',
+              properties: {},
+              required: [],
+              additionalProperties: false,
+            },
+            strict: true,
+          },
         },
       ],
       tool_choice: { type: 'function', function: { name: 'lookup' } },
@@ -283,5 +293,54 @@ describe('readResponsesRequest', () => {
       },
       { role: 'user', content: 'one' },
     ]);
+  });
+
+  it('sends a tool strict by default, as the Responses API takes it, and one that says strict false as it is', () => {
+    const parameters = {
+      type: 'object',
+      properties: { city: { type: 'string' }, units: { type: 'string' } },
+      required: ['city'],
+    };
+    const { chat, echo, addedPromptBytes } = readResponsesRequest({
+      model: 'gpt-x',
+      input: 'weather?',
+      tools: [
+        { type: 'function', name: 'weather', parameters },
+        { type: 'function', name: 'loose', parameters, strict: false },
+        {
+          type: 'function',
+          name: 'open',
+          parameters: { type: 'object', additionalProperties: true },
+        },
+      ],
+    });
+    expect(chat.tools.map((tool: any) => tool.function)).toEqual([
+      {
+        name: 'weather',
+        parameters: {
+          ...parameters,
+          required: ['city', 'units'],
+          additionalProperties: false,
+        },
+        strict: true,
+      },
+      { name: 'loose', parameters, strict: false },
+      // A schema strict mode cannot take goes as it is, not strict.
+      {
+        name: 'open',
+        parameters: { type: 'object', additionalProperties: true },
+      },
+    ]);
+    // The answer repeats each tool as it was applied.
+    expect(echo.tools.map((tool: any) => tool.strict)).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect((echo.tools[0] as any).parameters.required).toEqual([
+      'city',
+      'units',
+    ]);
+    expect(addedPromptBytes).toBeGreaterThan(0);
   });
 });

@@ -11,6 +11,7 @@ import {
 import { checkMetadata } from '../../router/chatParams';
 import { inputToChatMessages } from './responsesInput';
 import { checkResponsesOptions } from './responsesOptions';
+import { strictParameters } from './strictParameters';
 
 /** Request fields a Responses answer repeats back to its caller. */
 export interface ResponseEcho {
@@ -60,12 +61,21 @@ function refuseServerState(body: Json): void {
   }
 }
 
-function toolsToChat(tools: unknown): Json[] | undefined {
+/**
+ * Function tools as chat's, and as the answer repeats them. A tool that leaves `strict` out is
+ * strict in the Responses API (non-strict in chat): its schema goes normalized to strict mode
+ * where it can be, and the bytes that adds to the prompt are counted.
+ */
+function toolsToChat(
+  tools: unknown,
+): { chat: Json[]; echo: Json[]; addedBytes: number } | undefined {
   if (!present(tools)) return undefined;
   if (!Array.isArray(tools) || tools.length > 128) {
     fail('tools', 'must be an array of at most 128 tools');
   }
-  return tools.map((tool, i) => {
+  const echo: Json[] = [];
+  let addedBytes = 0;
+  const chat = tools.map((tool, i) => {
     if (!isObject(tool)) fail(`tools.${i}`, 'must be an object');
     if (tool.type !== 'function') {
       fail(
@@ -76,10 +86,26 @@ function toolsToChat(tools: unknown): Json[] | undefined {
     // Field by field: the chat checks then name what is wrong (as tools.i.<field>).
     const fn: Json = { name: tool.name };
     if (present(tool.description)) fn.description = tool.description;
-    if (present(tool.parameters)) fn.parameters = tool.parameters;
-    if (present(tool.strict)) fn.strict = tool.strict;
+    const parameters = present(tool.parameters) ? tool.parameters : undefined;
+    if (parameters !== undefined) fn.parameters = parameters;
+    if (present(tool.strict)) {
+      fn.strict = tool.strict;
+    } else {
+      const strict = strictParameters(parameters);
+      if (strict) {
+        fn.parameters = strict.schema;
+        fn.strict = true;
+        addedBytes += strict.addedBytes + ',"strict":true'.length;
+      }
+    }
+    echo.push({
+      ...tool,
+      parameters: fn.parameters ?? null,
+      strict: fn.strict ?? false,
+    });
     return { type: 'function', function: fn };
   });
+  return { chat, echo, addedBytes };
 }
 
 function toolChoiceToChat(choice: unknown): unknown {
@@ -121,6 +147,8 @@ function formatToChat(text: unknown): Json | undefined {
 export function readResponsesRequest(body: Json): {
   chat: Json;
   echo: ResponseEcho;
+  /** JSON the translation added to what the upstream reads as prompt (strict schemas). */
+  addedPromptBytes: number;
 } {
   const model = requireModel(body);
   refuseServerState(body);
@@ -162,7 +190,7 @@ export function readResponsesRequest(body: Json): {
   if (present(body.reasoning?.effort))
     chat.reasoning_effort = body.reasoning.effort;
   const tools = toolsToChat(body.tools);
-  if (tools) chat.tools = tools;
+  if (tools) chat.tools = tools.chat;
   const choice = toolChoiceToChat(body.tool_choice);
   if (present(choice)) chat.tool_choice = choice;
   const format = formatToChat(body.text);
@@ -175,7 +203,7 @@ export function readResponsesRequest(body: Json): {
       max_output_tokens: maxOutputTokens ?? null,
       temperature: body.temperature ?? 1,
       top_p: body.top_p ?? 1,
-      tools: body.tools ?? [],
+      tools: tools?.echo ?? [],
       tool_choice: body.tool_choice ?? 'auto',
       parallel_tool_calls: body.parallel_tool_calls ?? true,
       metadata: body.metadata ?? {},
@@ -187,6 +215,7 @@ export function readResponsesRequest(body: Json): {
       text: { ...body.text, format: body.text?.format ?? { type: 'text' } },
       user: body.user ?? null,
     },
+    addedPromptBytes: tools?.addedBytes ?? 0,
   };
 }
 

@@ -1,0 +1,106 @@
+import { strictParameters } from './strictParameters';
+
+describe('strictParameters', () => {
+  const weather = {
+    type: 'object',
+    properties: {
+      city: { type: 'string' },
+      units: { type: 'string', enum: ['c', 'f'] },
+      at: {
+        type: 'object',
+        properties: { lat: { type: 'number' }, lon: { type: 'number' } },
+        required: ['lat'],
+      },
+      stops: {
+        type: 'array',
+        items: { type: 'object', properties: { name: { type: 'string' } } },
+      },
+      when: {
+        anyOf: [
+          { type: 'string' },
+          { type: 'object', properties: { day: { $ref: '#/$defs/day' } } },
+        ],
+      },
+    },
+    required: ['city'],
+    $defs: { day: { type: 'object', properties: { n: { type: 'integer' } } } },
+  };
+
+  it('closes every object and requires all its properties, as the Responses API does', () => {
+    const strict = strictParameters(weather)!;
+    const closed = (properties: object, extra: object = {}) => ({
+      type: 'object',
+      properties,
+      required: Object.keys(properties),
+      additionalProperties: false,
+      ...extra,
+    });
+    expect(strict.schema).toEqual({
+      ...closed({
+        city: { type: 'string' },
+        units: { type: 'string', enum: ['c', 'f'] },
+        at: closed({ lat: { type: 'number' }, lon: { type: 'number' } }),
+        stops: { type: 'array', items: closed({ name: { type: 'string' } }) },
+        when: {
+          anyOf: [{ type: 'string' }, closed({ day: { $ref: '#/$defs/day' } })],
+        },
+      }),
+      $defs: { day: closed({ n: { type: 'integer' } }) },
+    });
+    // The caller's schema is left as it came: the echo and the cache key read it.
+    expect(weather.required).toEqual(['city']);
+    expect('additionalProperties' in weather).toBe(false);
+  });
+
+  it('counts at least the bytes it adds, so the prompt bound still holds', () => {
+    for (const parameters of [weather, undefined, {}, { properties: {} }]) {
+      const strict = strictParameters(parameters)!;
+      const grown =
+        parameters === undefined
+          ? `,"parameters":${JSON.stringify(strict.schema)}`.length
+          : JSON.stringify(strict.schema).length -
+            JSON.stringify(parameters).length;
+      expect(strict.addedBytes).toBeGreaterThanOrEqual(grown);
+    }
+  });
+
+  it('gives an absent schema the empty object strict mode takes', () => {
+    expect(strictParameters(undefined)?.schema).toEqual({
+      type: 'object',
+      properties: {},
+      required: [],
+      additionalProperties: false,
+    });
+  });
+
+  it.each([
+    ['a root that is not an object', { type: 'string' }],
+    [
+      'additional properties allowed',
+      { type: 'object', additionalProperties: true },
+    ],
+    [
+      'a nested object open to more properties',
+      {
+        type: 'object',
+        properties: {
+          tags: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+      },
+    ],
+    [
+      'allOf',
+      { type: 'object', properties: { a: { allOf: [{ type: 'string' }] } } },
+    ],
+    ['patternProperties', { type: 'object', patternProperties: { '^x': {} } }],
+    ['a value that is no schema', 'x'],
+  ])('leaves a schema with %s as it is, not strict', (_what, parameters) => {
+    expect(strictParameters(parameters)).toBeUndefined();
+  });
+
+  it('leaves a schema of more subschemas than any tool has as it is', () => {
+    const properties: Record<string, object> = {};
+    for (let i = 0; i < 6_000; i++) properties[`p${i}`] = { type: 'string' };
+    expect(strictParameters({ type: 'object', properties })).toBeUndefined();
+  });
+});

@@ -45,6 +45,29 @@ function eventsOf(sse: string): Json[] {
 
 const sse = (chunk: Json) => `data: ${JSON.stringify(chunk)}\n\n`;
 
+/** The JSON answer to a chat completion of one choice. */
+function jsonAnswer(
+  message: Json,
+  finishReason: string,
+  usage = { inputTokens: 3, outputTokens: 5 },
+): Json {
+  return responseFromCompletion(
+    {
+      model: 'm',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', ...message },
+          finish_reason: finishReason,
+        },
+      ],
+    },
+    usage,
+    new ResponseIds('a'),
+    echo,
+  );
+}
+
 function upstreamOf(pieces: string[]): UpstreamResult {
   return {
     kind: 'stream',
@@ -241,24 +264,9 @@ describe('ResponsesStreamTranslator', () => {
       { model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
     ]);
     const streamed = events[events.length - 1].response.output;
-    const json = responseFromCompletion(
-      {
-        model: 'm',
-        choices: [
-          {
-            index: 0,
-            message: {
-              role: 'assistant',
-              content: 'Here is part.',
-              refusal: 'The rest I cannot.',
-            },
-            finish_reason: 'stop',
-          },
-        ],
-      },
-      { inputTokens: 3, outputTokens: 5 },
-      new ResponseIds('a'),
-      echo,
+    const json = jsonAnswer(
+      { content: 'Here is part.', refusal: 'The rest I cannot.' },
+      'stop',
     ).output;
     expect(json.map((item: Json) => item.content)).toEqual([
       [
@@ -294,34 +302,22 @@ describe('ResponsesStreamTranslator', () => {
       expect(last.type).toBe('response.incomplete');
       const streamed = last.response.output;
       const calls = chunks.length > 1;
-      const json = responseFromCompletion(
+      const json = jsonAnswer(
         {
-          model: 'm',
-          choices: [
-            {
-              index: 0,
-              message: {
-                role: 'assistant',
-                content: calls ? 'Let me check.' : 'Once upon a',
-                ...(calls
-                  ? {
-                      tool_calls: [
-                        {
-                          id: 'call_a',
-                          type: 'function',
-                          function: { name: 'weather', arguments: '{"city":' },
-                        },
-                      ],
-                    }
-                  : {}),
-              },
-              finish_reason: 'length',
-            },
-          ],
+          content: calls ? 'Let me check.' : 'Once upon a',
+          ...(calls
+            ? {
+                tool_calls: [
+                  {
+                    id: 'call_a',
+                    type: 'function',
+                    function: { name: 'weather', arguments: '{"city":' },
+                  },
+                ],
+              }
+            : {}),
         },
-        { inputTokens: 3, outputTokens: 5 },
-        new ResponseIds('a'),
-        echo,
+        'length',
       );
       expect(json.status).toBe('incomplete');
       expect(streamed.map((item: Json) => item.status)).toEqual(
@@ -359,17 +355,7 @@ describe('ResponsesStreamTranslator', () => {
       output_tokens_details: { reasoning_tokens: 32 },
       total_tokens: 160,
     });
-    const json = responseFromCompletion(
-      {
-        model: 'm',
-        choices: [
-          { index: 0, message: { content: 'hi' }, finish_reason: 'stop' },
-        ],
-      },
-      usage,
-      new ResponseIds('a'),
-      echo,
-    );
+    const json = jsonAnswer({ content: 'hi' }, 'stop', usage);
     expect(json.usage).toEqual(streamed);
   });
 });

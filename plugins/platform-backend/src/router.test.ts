@@ -340,7 +340,13 @@ describe('platform router', () => {
       const ownGpu = await request(server)
         .get('/api/platform/cost/gpu')
         .set(as(NORTHWIND_DEV));
-      expect(ownGpu.body.byTenant).toEqual([]);
+      // Northwind used none of the Llama: none of its GPU spend is Northwind's to see.
+      expect(ownGpu.body).toMatchObject({
+        totalUsd: 0,
+        deployments: [],
+        byCell: [],
+        byTenant: [],
+      });
 
       // --- runtime (reconciler against a real control API server)
       const unseen = await request(server)

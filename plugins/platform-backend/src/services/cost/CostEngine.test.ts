@@ -206,6 +206,26 @@ describe('CostEngine', () => {
       expect(restricted.byTenant.map(t => t.tenant)).toEqual([
         'brightpath-edu',
       ]);
+      // Only its share of the deployment's cost, everywhere it shows: never the whole.
+      const [own] = restricted.deployments;
+      const brightpathUsd = restricted.byTenant[0].costUsd;
+      expect(own.costUsd).toBeCloseTo(brightpathUsd);
+      expect(own.costUsd).toBeLessThan(llama.costUsd);
+      expect(restricted.totalUsd).toBeCloseTo(brightpathUsd);
+      expect(restricted.byCell).toEqual([
+        { cell: 'eu-west-shared-1', costUsd: own.costUsd },
+      ]);
+      // A tenant that used none of the deployment sees none of it.
+      const stranger = await engine.gpuCost(
+        { from: now - DAY_MS, to: now },
+        { tenants: ['acme-labs'] },
+      );
+      expect(stranger).toMatchObject({
+        totalUsd: 0,
+        deployments: [],
+        byCell: [],
+        byTenant: [],
+      });
     },
   );
 

@@ -234,7 +234,7 @@ export class CostEngine {
       { from: range.from, to },
       { cell: filter.cell },
     );
-    const results = spends.map((spend): GpuDeploymentCost => {
+    const results = spends.flatMap((spend): GpuDeploymentCost[] => {
       const gpuHours = sum(spend.gpuHours);
       const costUsd = sum(spend.costUsd);
       const totalTokens = sum([...spend.tenantTokens.values()]);
@@ -249,23 +249,33 @@ export class CostEngine {
         .filter(t => !filter.tenants || filter.tenants.includes(t.tenant))
         .sort((a, b) => b.costUsd - a.costUsd);
       const hours = spend.rangeMs / HOUR_MS;
-      return {
-        deployment: spend.deployment,
-        cell: spend.cell,
-        modelProfile: spend.modelProfile,
-        gpuType: spend.gpuType,
-        gpus: hours > 0 ? gpuHours / hours : 0,
-        gpuHours,
-        gpuHoursSource: gpuHoursSource(spend),
-        observedShare: spend.rangeMs ? spend.observedMs / spend.rangeMs : 0,
-        ...(spend.appliedAt !== undefined
-          ? { firstAppliedAt: new Date(spend.appliedAt).toISOString() }
-          : {}),
-        hourlyUsdPerGpu: spend.hourlyUsdPerGpu,
-        costUsd,
-        tenants,
-        idleUsd: sum(spend.costUsd.filter((_, i) => spend.idle[i])),
-      };
+      const idleUsd = sum(spend.costUsd.filter((_, i) => spend.idle[i]));
+      // A restricted caller sees its tenants' shares: a deployment none of them used is not
+      // theirs to see, and one they share shows their part of its cost.
+      let share = 1;
+      if (filter.tenants) {
+        if (tenants.length === 0) return [];
+        share = costUsd > 0 ? sum(tenants.map(t => t.costUsd)) / costUsd : 0;
+      }
+      return [
+        {
+          deployment: spend.deployment,
+          cell: spend.cell,
+          modelProfile: spend.modelProfile,
+          gpuType: spend.gpuType,
+          gpus: hours > 0 ? gpuHours / hours : 0,
+          gpuHours,
+          gpuHoursSource: gpuHoursSource(spend),
+          observedShare: spend.rangeMs ? spend.observedMs / spend.rangeMs : 0,
+          ...(spend.appliedAt !== undefined
+            ? { firstAppliedAt: new Date(spend.appliedAt).toISOString() }
+            : {}),
+          hourlyUsdPerGpu: spend.hourlyUsdPerGpu,
+          costUsd: costUsd * share,
+          tenants,
+          idleUsd: idleUsd * share,
+        },
+      ];
     });
     return {
       from: new Date(range.from).toISOString(),

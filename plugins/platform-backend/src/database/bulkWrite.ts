@@ -79,22 +79,32 @@ function recordset(columns: ColumnSpec[]): string {
   return `json_to_recordset($1::json) AS input(${definition})`;
 }
 
+function byId(a: Row, b: Row): number {
+  const left = a.id as string;
+  const right = b.id as string;
+  if (left === right) return 0;
+  return left < right ? -1 : 1;
+}
+
 function quote(name: string): string {
   return `"${name}"`;
 }
 
 /**
  * Inserts rows whose `id` is not taken yet, in the caller's transaction, and returns the ids
- * that were inserted: the events seen for the first time.
+ * that were inserted: the events seen for the first time. Rows go in id order: two
+ * transactions inserting the same ids (replicas redelivering one batch) then take their
+ * locks in the same order and wait for each other, where any other order can deadlock.
  */
 export async function insertNewRows(
   trx: Knex.Transaction,
   table: string,
   columns: ColumnSpec[],
-  rows: Row[],
+  unordered: Row[],
 ): Promise<Set<string>> {
   const inserted = new Set<string>();
-  if (rows.length === 0) return inserted;
+  if (unordered.length === 0) return inserted;
+  const rows = [...unordered].sort(byId);
   const names = columns.map(c => quote(c.name)).join(', ');
 
   if (isBetterSqlite(trx)) {

@@ -113,4 +113,31 @@ describe('IngestService', () => {
       expect(Number(rollup.demo)).toBe(1);
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'stores the same events sent at once in different orders (replicas redelivering) without a deadlock, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const ingest = new IngestService(knex);
+      for (let round = 0; round < 4; round++) {
+        const events = Array.from({ length: 300 }, () => makeRequest()).flat();
+        const reversed = [...events].reverse();
+        const interleaved = [
+          ...events.filter((_, i) => i % 2 === 1),
+          ...events.filter((_, i) => i % 2 === 0),
+        ];
+        const results = await Promise.all(
+          [events, reversed, interleaved].map(batch => ingest.ingest(batch)),
+        );
+        // Each event once, whichever batch stored it.
+        expect(results.reduce((sum, result) => sum + result.stored, 0)).toBe(
+          events.length,
+        );
+      }
+      expect((await totals(knex, 'platform_rollups_minute')).requests).toBe(
+        4 * 300,
+      );
+    },
+  );
 });

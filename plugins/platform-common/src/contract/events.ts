@@ -58,10 +58,32 @@ const idSchema = z
   .min(8)
   .max(128)
   .regex(/^[A-Za-z0-9_-]+$/, 'must be an id of letters, digits, "_" and "-"');
-const timestampSchema = z.iso.datetime({
-  offset: true,
-  error: 'must be an ISO 8601 timestamp',
-});
+/** The earliest an event may be stamped: older is a broken clock, not history. */
+const EARLIEST_EVENT = Date.parse('2000-01-01T00:00:00Z');
+/** How far ahead of the portal's clock an event may be stamped (a replica's clock skew). */
+const MAX_EVENT_LEAD_MS = 24 * 3_600_000;
+
+const timestampSchema = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 timestamp' })
+  .refine(
+    value => {
+      const at = Date.parse(value);
+      return at >= EARLIEST_EVENT && at <= Date.now() + MAX_EVENT_LEAD_MS;
+    },
+    { error: 'must be after 2000-01-01 and at most a day ahead of now' },
+  );
+
+/**
+ * A token count. No request comes near 2^31 tokens, the most the event tables' integer
+ * columns hold: a larger count is refused by field rather than failing the batch's insert.
+ */
+const tokenCountSchema = z
+  .int()
+  .nonnegative()
+  .max(2_147_483_647, 'must be at most 2147483647');
+
+/** A request's cost in USD. Bounded so that a batch's sums stay finite numbers. */
+const costSchema = z.number().nonnegative().max(1e12, 'must be at most 1e12');
 const refSchema = z.string().min(1).max(255);
 const msSchema = z.number().nonnegative('must not be negative');
 
@@ -122,16 +144,16 @@ export const routingFeaturesSchema = z.object({
   /** The request's own needs; the agent's are added from the state when routing. */
   requiredCapabilities: z.array(capabilitySchema),
   /** Realistic prompt size, for the context check. */
-  estimatedInputTokens: z.int().nonnegative(),
+  estimatedInputTokens: tokenCountSchema,
   /** The most tokens the prompt can come to: what costs are checked against. */
-  promptTokenBound: z.int().nonnegative(),
+  promptTokenBound: tokenCountSchema,
   /**
    * Images in the prompt, each counted in `promptTokenBound` at the default allowance; a
    * profile whose images count more is charged the difference. Absent: none.
    */
-  promptImages: z.int().nonnegative().optional(),
+  promptImages: tokenCountSchema.optional(),
   /** `max_tokens` as asked for (0 for embeddings); absent when left to the profile. */
-  maxOutputTokens: z.int().nonnegative().optional(),
+  maxOutputTokens: tokenCountSchema.optional(),
   /** Completions asked for (`n`). */
   choices: z.int().positive(),
   complexity: z.number().min(0).max(1),
@@ -148,7 +170,7 @@ export const routingDecisionSchema = z.object({
   policy: z.enum(['quality', 'balanced', 'cost']),
   complexityScore: z.number().min(0).max(1),
   requiredCapabilities: z.array(capabilitySchema),
-  estimatedInputTokens: z.int().nonnegative(),
+  estimatedInputTokens: tokenCountSchema,
   candidates: z.array(routingCandidateSchema),
   /** The profile that served the request, or none when every route failed or was dropped. */
   chosen: refSchema.optional(),
@@ -176,11 +198,11 @@ export const usageEventSchema = z.object({
   modelProfile: refSchema.optional(),
   provider: z.string().max(64).optional(),
   stream: z.boolean(),
-  inputTokens: z.int().nonnegative(),
-  outputTokens: z.int().nonnegative(),
+  inputTokens: tokenCountSchema,
+  outputTokens: tokenCountSchema,
   /** Tokens were counted by the gateway's tokenizer because the upstream reported none. */
   tokensEstimated: z.boolean(),
-  costUsd: z.number().nonnegative(),
+  costUsd: costSchema,
   cached: z.boolean(),
   gatewayOverheadMs: msSchema,
   upstreamLatencyMs: msSchema.optional(),

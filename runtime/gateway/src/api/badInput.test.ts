@@ -26,6 +26,8 @@ const BAD_CHAT_BODIES: unknown[] = [
   '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}',
   '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "max_tokens": 1.5}',
   '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "max_tokens": -3}',
+  // More than an event can record: the portal would refuse the batch holding its decision.
+  '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "max_tokens": 3000000000}',
   '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "tools": "all"}',
   '{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "response_format": "json"}',
 ];

@@ -41,7 +41,8 @@ describe('the usage an upstream reports', () => {
     ['negative', -5, 3],
     ['fractional', 1.5, 3],
     ['a string', 10, 'abc'],
-    ['beyond a safe integer', 1e20, 3],
+    ['beyond what an event holds', 1e20, 3],
+    ['just beyond what an event holds', 10, 2 ** 31],
   ])('trusts no usage whose count is %s', (_what, input, output) => {
     expect(
       openAiUsageOf({ prompt_tokens: input, completion_tokens: output }),

@@ -1,8 +1,15 @@
 import type { TokenUsage } from './types';
 
-/** A token count as an upstream may report one: a non-negative safe integer. */
+/**
+ * A token count as an upstream may report one: a non-negative integer below 2^31, what the
+ * portal's event contract holds (no request comes near it).
+ */
 function isTokenCount(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
+  return (
+    Number.isInteger(value) &&
+    (value as number) >= 0 &&
+    (value as number) <= 2_147_483_647
+  );
 }
 
 /**

@@ -45,6 +45,9 @@ const COMPLETION_FIELDS: RequestFields = {
   maxOutputTokens: 'max_completion_tokens',
 };
 
+/** The most tokens a request may name: what the portal's event contract holds. */
+const MAX_TOKEN_COUNT = 2_147_483_647;
+
 function positiveInt(
   body: Record<string, unknown>,
   field: string,
@@ -53,8 +56,15 @@ function positiveInt(
   if (value === undefined || value === null) {
     return undefined;
   }
-  if (!Number.isInteger(value) || (value as number) <= 0) {
-    throw GatewayError.invalid(`${field} must be a positive integer`, field);
+  if (
+    !Number.isInteger(value) ||
+    (value as number) <= 0 ||
+    (value as number) > MAX_TOKEN_COUNT
+  ) {
+    throw GatewayError.invalid(
+      `${field} must be a positive integer of at most ${MAX_TOKEN_COUNT}`,
+      field,
+    );
   }
   return value as number;
 }

@@ -140,4 +140,29 @@ describe('IngestService', () => {
       );
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'stores the largest values the event contract takes (the contract refuses larger ones), on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const ingest = new IngestService(knex);
+      const largest = makeUsage({
+        inputTokens: 2_147_483_647,
+        outputTokens: 2_147_483_647,
+        costUsd: 1e12,
+        timestamp: new Date(Date.now() + 12 * 3_600_000).toISOString(),
+      });
+      const [decision] = makeRequest({ timestamp: '2000-01-01T00:00:00.000Z' });
+      expect(await ingest.ingest([largest, decision])).toEqual({
+        stored: 2,
+        duplicates: 0,
+      });
+      expect(await totals(knex, 'platform_rollups_minute')).toMatchObject({
+        requests: 1,
+        cost: 1e12,
+        inputTokens: 2_147_483_647,
+      });
+    },
+  );
 });

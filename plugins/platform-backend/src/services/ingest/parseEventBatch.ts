@@ -15,7 +15,8 @@ const MAX_ISSUES = 5;
  * `events[3].timestamp: must be an ISO 8601 timestamp`, so nothing of it is half-stored.
  */
 export function parseEventBatch(body: unknown): PlatformEvent[] {
-  const result = eventBatchSchema.safeParse(body);
+  // With the input on each issue, a wrongly typed field reads apart from a missing one.
+  const result = eventBatchSchema.safeParse(body, { reportInput: true });
   if (result.success) {
     return result.data.events;
   }

@@ -1529,6 +1529,8 @@ export const spec = {
           timestamp: {
             type: 'string',
             format: 'date-time',
+            description:
+              "After 2000-01-01 and at most a day ahead of the portal's clock.",
           },
           gateway: {
             type: 'string',
@@ -1594,6 +1596,7 @@ export const spec = {
               estimatedInputTokens: {
                 type: 'integer',
                 minimum: 0,
+                maximum: 2147483647,
               },
               candidates: {
                 type: 'array',
@@ -1702,10 +1705,12 @@ export const spec = {
               inputTokens: {
                 type: 'integer',
                 minimum: 0,
+                maximum: 2147483647,
               },
               outputTokens: {
                 type: 'integer',
                 minimum: 0,
+                maximum: 2147483647,
               },
               tokensEstimated: {
                 type: 'boolean',
@@ -1713,6 +1718,7 @@ export const spec = {
               costUsd: {
                 type: 'number',
                 minimum: 0,
+                maximum: 1000000000000,
               },
               cached: {
                 type: 'boolean',

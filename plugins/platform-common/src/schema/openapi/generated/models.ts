@@ -157,6 +157,9 @@ export type RequestScope = {
   id: string;
   schemaVersion: 1;
   requestId: string;
+  /**
+   * After 2000-01-01 and at most a day ahead of the portal's clock.
+   */
   timestamp: string;
   gateway: string;
   cell: string;

@@ -151,7 +151,7 @@ describe('IngestService', () => {
         inputTokens: 2_147_483_647,
         outputTokens: 2_147_483_647,
         costUsd: 1e12,
-        timestamp: new Date(Date.now() + 12 * 3_600_000).toISOString(),
+        timestamp: '2099-12-31T23:59:59.999Z',
       });
       const [decision] = makeRequest({ timestamp: '2000-01-01T00:00:00.000Z' });
       expect(await ingest.ingest([largest, decision])).toEqual({

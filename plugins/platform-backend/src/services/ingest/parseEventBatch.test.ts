@@ -4,8 +4,6 @@ import {
 } from '@cellport/plugin-platform-node-test-utils';
 import { parseEventBatch } from './parseEventBatch';
 
-const DAY_MS = 24 * 3_600_000;
-
 describe('parseEventBatch', () => {
   const refusal = (event: object) => {
     try {
@@ -30,12 +28,12 @@ describe('parseEventBatch', () => {
     [
       'a timestamp far in the future',
       { timestamp: '9999-12-31T23:59:59.999Z' },
-      'events[1].timestamp: must be after 2000-01-01 and at most a day ahead of now',
+      'events[1].timestamp: must be in the years 2000 to 2099',
     ],
     [
       'a timestamp before 2000',
       { timestamp: '1969-12-31T23:59:59.000Z' },
-      'events[1].timestamp: must be after 2000-01-01',
+      'events[1].timestamp: must be in the years 2000 to 2099',
     ],
     [
       'a cost that is text',
@@ -54,13 +52,13 @@ describe('parseEventBatch', () => {
     },
   );
 
-  it('takes the largest values the contract allows, and a replica clock a little ahead', () => {
+  it('takes the largest values the contract allows, and a replica clock far ahead', () => {
     const events = parseEventBatch({
       events: [
         makeUsage({
           inputTokens: 2_147_483_647,
           costUsd: 1e12,
-          timestamp: new Date(Date.now() + DAY_MS / 2).toISOString(),
+          timestamp: '2099-12-31T23:59:59.999Z',
         }),
         makeDecision({ timestamp: '2000-01-01T00:00:00.000Z' }),
       ],

@@ -1529,8 +1529,7 @@ export const spec = {
           timestamp: {
             type: 'string',
             format: 'date-time',
-            description:
-              "After 2000-01-01 and at most a day ahead of the portal's clock.",
+            description: 'In the years 2000 to 2099.',
           },
           gateway: {
             type: 'string',

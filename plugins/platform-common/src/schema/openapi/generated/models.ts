@@ -158,7 +158,7 @@ export type RequestScope = {
   schemaVersion: 1;
   requestId: string;
   /**
-   * After 2000-01-01 and at most a day ahead of the portal's clock.
+   * In the years 2000 to 2099.
    */
   timestamp: string;
   gateway: string;

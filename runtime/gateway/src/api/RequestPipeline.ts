@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import type {
+  Classification,
+  GatewayModelProfile,
+} from '@cellport/plugin-platform-common';
 import { PromptCache } from '../cache/PromptCache';
 import { ErrorShape, OPENAI_ERRORS } from '../http/ErrorShape';
 import { GatewayError } from '../http/GatewayError';
@@ -10,11 +13,13 @@ import type {
   UpstreamStream,
 } from '../providers/types';
 import { UpstreamAnswerError } from '../providers/upstreamAnswer';
+import type { RoutePlan } from '../router/ModelRouter';
+import { RouteRefusal } from '../router/routeRefusal';
 import type { RequestTrace } from '../telemetry/RequestTrace';
 import type { AttemptOutcome, SkipReason } from '../upstream/FallbackExecutor';
 import { costUsd } from '../usage/cost';
 import { answerFromCache } from './answerFromCache';
-import type { EndpointAdapter } from './EndpointAdapter';
+import type { EndpointAdapter, RoutingSummary } from './EndpointAdapter';
 import { Exchange } from './Exchange';
 import type { GatewayDeps } from './GatewayDeps';
 import { RequestLifecycle } from './RequestLifecycle';
@@ -96,14 +101,10 @@ export class RequestPipeline<Request> {
       record.requestedModel = body.model.slice(0, 200);
     }
     const request = endpoint.parse(body, raw, record);
-    const plan = routeRequest(
-      deps,
+    const plan = this.route(
       life,
       endpoint.routing(request),
       life.classification(req),
-      endpoint.routesWithinRemainingBudget
-        ? this.remainingBudget(life)
-        : undefined,
     );
 
     const cacheKey =
@@ -134,6 +135,33 @@ export class RequestPipeline<Request> {
       if (!exchange.settled) {
         deps.limiter.release(exchange.reservation).catch(this.logSettleFailure);
       }
+    }
+  }
+
+  /**
+   * Routes within the budget left as this replica last saw it, so that a cheaper profile is
+   * chosen over one the budget cannot cover. That figure is a hint: another replica's
+   * reservations it counted may since have been refunded. When it alone leaves no route, the
+   * request is routed without it and the reservation, made at the shared counters, decides
+   * (and refreshes the hint).
+   */
+  private route(
+    life: RequestLifecycle,
+    summary: RoutingSummary,
+    classification: Classification,
+  ): RoutePlan {
+    const remaining = this.endpoint.routesWithinRemainingBudget
+      ? this.remainingBudget(life)
+      : undefined;
+    try {
+      return routeRequest(this.deps, life, summary, classification, remaining);
+    } catch (error) {
+      const byHint =
+        remaining !== undefined &&
+        error instanceof RouteRefusal &&
+        error.code === 'budget_exhausted';
+      if (!byHint) throw error;
+      return routeRequest(this.deps, life, summary, classification, undefined);
     }
   }
 

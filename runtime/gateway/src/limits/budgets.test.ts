@@ -182,6 +182,47 @@ describe('budgets and rate limits', () => {
     }
   });
 
+  it("serves a request the budget covers although another replica's reservation, since refunded, once made it look spent", async () => {
+    const redis = await connectTestRedis();
+    await clearTenant(redis, 'brightpath');
+    const budget = maxCost() * 3;
+    const other = new RedisLimiter(TEST_REDIS_URL);
+    const { gateway, url } = await startGateway(simulator.url, {
+      state: budgetState(simulator.url, budget),
+      overrides: { limiter: new RedisLimiter(TEST_REDIS_URL) },
+    });
+    try {
+      const client = new OpenAI({
+        apiKey: KEYS.brightpath,
+        baseURL: `${url}/v1`,
+        maxRetries: 0,
+      });
+      // The other replica holds most of the budget for a request in flight...
+      const held = await other.reserve({
+        tenant: 'brightpath',
+        limits: { requestsPerMinute: 100_000, tokensPerMinute: 100_000_000 },
+        tenantBudgetUsd: budget,
+        tokens: 1,
+        costUsd: budget * 0.9,
+        nowMs: Date.now(),
+      });
+      if (!held.ok) throw new Error('the other replica could not reserve');
+      // ...so this one is refused, rightly, and remembers the spend it saw.
+      expect((await ask(client).catch(e => e)).status).toBe(429);
+      // The request in flight failed: its reservation is released (a read sends the refund).
+      await other.release(held.reservation);
+      expect(await other.spentUsd('brightpath', Date.now())).toBe(0);
+      // The budget is untouched: the next request must be served, not refused from memory.
+      const answer = await ask(client);
+      expect(answer.choices[0].message.content).toBeTruthy();
+    } finally {
+      await gateway.stop();
+      await other.close();
+      await clearTenant(redis, 'brightpath');
+      redis.disconnect();
+    }
+  });
+
   it("enforces an agent's own monthly budget inside its tenant's", async () => {
     const state = testState(simulator.url, 'agent-budget');
     // A request reserves up to ~$0.001 (eu-large, 100 output tokens) and settles for less.

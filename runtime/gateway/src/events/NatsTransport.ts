@@ -61,6 +61,8 @@ export function toMessages(
 export class NatsTransport implements EventTransport {
   readonly name = 'nats';
   private connection?: Promise<{ nc: NatsConnection; js: JetStreamClient }>;
+  /** Whether the stream was found (or made) since the last failed publish. */
+  private streamReady = false;
 
   constructor(private readonly servers: string) {}
 
@@ -72,18 +74,6 @@ export class NatsTransport implements EventTransport {
         maxReconnectAttempts: -1,
         timeout: 5000,
       });
-      const jsm = await nc.jetstreamManager();
-      try {
-        await jsm.streams.info(EVENTS_STREAM);
-      } catch {
-        await jsm.streams.add({
-          name: EVENTS_STREAM,
-          subjects: [`${EVENTS_SUBJECT_PREFIX}.>`],
-          retention: RetentionPolicy.Limits,
-          storage: StorageType.File,
-          duplicate_window: 10 * 60 * 1e9,
-        });
-      }
       return { nc, js: nc.jetstream() };
     })().catch(error => {
       this.connection = undefined;
@@ -92,21 +82,46 @@ export class NatsTransport implements EventTransport {
     return this.connection;
   }
 
+  /** Finds the stream, or makes it: the server may be new, or back with an empty store. */
+  private async ensureStream(nc: NatsConnection): Promise<void> {
+    const jsm = await nc.jetstreamManager();
+    try {
+      await jsm.streams.info(EVENTS_STREAM);
+    } catch {
+      await jsm.streams.add({
+        name: EVENTS_STREAM,
+        subjects: [`${EVENTS_SUBJECT_PREFIX}.>`],
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        duplicate_window: 10 * 60 * 1e9,
+      });
+    }
+    this.streamReady = true;
+  }
+
   async send(batch: EventBatch): Promise<void> {
     const events = batch.events();
     if (events.length === 0) return;
-    const { js } = await this.connect();
+    const { nc, js } = await this.connect();
+    if (!this.streamReady) await this.ensureStream(nc);
     // One subject per cell; only the first event is parsed to find it.
     const cell = String(JSON.parse(events[0]).cell ?? 'unknown');
     const subject = `${EVENTS_SUBJECT_PREFIX}.${token(cell)}`;
-    await Promise.all(
-      toMessages(events).map(message =>
-        js.publish(subject, Buffer.from(message.payload), {
-          msgID: message.id,
-          timeout: 5000,
-        }),
-      ),
-    );
+    try {
+      await Promise.all(
+        toMessages(events).map(message =>
+          js.publish(subject, Buffer.from(message.payload), {
+            msgID: message.id,
+            timeout: 5000,
+          }),
+        ),
+      );
+    } catch (error) {
+      // The connection reconnects by itself, but a server restarted with an empty store has
+      // no stream (publishes find no responder): the retry looks for it first.
+      this.streamReady = false;
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

@@ -181,4 +181,46 @@ describe('NATS going away under load', () => {
       await Promise.all(processes.map(child => child.kill()));
     }
   });
+
+  it('recreates the stream when NATS comes back with an empty store, without a gateway restart', async () => {
+    const port = await freePort();
+    const natsUrl = `127.0.0.1:${port}`;
+    const work = mkdtempSync(join(tmpdir(), 'cellport-nats-fresh-'));
+    const spoolDir = join(work, 'spool');
+    const stateFile = join(work, 'state.json');
+    writeFileSync(stateFile, JSON.stringify(testState(simulator.url)));
+    const processes: TestProcess[] = [];
+    const spoolEmpty = () =>
+      readdirSync(spoolDir).filter(
+        name => name !== 'dead' && sizeOf(join(spoolDir, name)) > 0,
+      ).length === 0;
+    try {
+      let nats = await startNatsServer(port, join(work, 'store-1'));
+      processes.push(nats);
+      const gateway = await startGatewayProcess({
+        GATEWAY_STATE_FILE: stateFile,
+        GATEWAY_EVENTS: 'nats',
+        GATEWAY_NATS_URL: natsUrl,
+        GATEWAY_SPOOL_DIR: spoolDir,
+        GATEWAY_EVENTS_URL: '',
+        GATEWAY_REDIS_URL: '',
+      });
+      processes.push(gateway);
+      for (let i = 0; i < 10; i++) await chat(gateway.url, i);
+      await eventually(spoolEmpty, 800);
+      // The server comes back on the same address with nothing: no stream.
+      await nats.kill('SIGKILL');
+      nats = await startNatsServer(port, join(work, 'store-2'));
+      processes.push(nats);
+      const after: string[] = [];
+      for (let i = 0; i < 10; i++) after.push(await chat(gateway.url, 100 + i));
+      await eventually(spoolEmpty, 800);
+      const delivered = new Set(
+        (await readStream(natsUrl)).flatMap(message => message.eventIds),
+      );
+      expect(after.filter(id => !delivered.has(`${id}-us`))).toEqual([]);
+    } finally {
+      await Promise.all(processes.map(child => child.kill()));
+    }
+  });
 });

@@ -74,6 +74,31 @@ describe('RedisLimiter between replicas', () => {
     expect((await b.monthSpendUsd([tenant], now))[0]).toBe(0);
     a = new RedisLimiter(TEST_REDIS_URL);
   });
+
+  it('never takes a counter below zero with the refunds of reservations made before Redis lost its counters', async () => {
+    const held = await Promise.all([
+      a.reserve(request(0.4)),
+      a.reserve(request(0.4)),
+    ]);
+    // Redis restarted empty (no persistence): the counters are gone.
+    const redis = await connectTestRedis();
+    const keys = await redis.keys(`cellport:{${tenant}}:*`);
+    await redis.del(...keys);
+    redis.disconnect();
+    const after = await b.reserve(request(0.1));
+    expect(after.ok).toBe(true);
+    // The requests in flight before the restart fail: their reservations come back.
+    for (const verdict of held) {
+      if (!verdict.ok) throw new Error('the reservations must fit');
+      await a.release(verdict.reservation);
+    }
+    expect((await a.monthSpendUsd([tenant], now))[0]).toBeGreaterThanOrEqual(0);
+    // No budget beyond the whole of it (the $0.80 given back would have made room for this).
+    expect(await b.reserve(request(1.2))).toMatchObject({
+      ok: false,
+      reason: 'budget-exhausted',
+    });
+  });
 });
 
 describe('RedisLimiter under a burst', () => {

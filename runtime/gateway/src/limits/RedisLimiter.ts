@@ -13,7 +13,8 @@ import { ClaimOutcome, CounterClaim, WindowedLimiter } from './WindowedLimiter';
  * the number of counters each claims; KEYS hold those counters request after request, then
  * the refunded ones. After the counts, ARGV holds four values per claimed counter (amount,
  * limit, TTL in ms, and 1 when the first claim of a window always fits), then one delta per
- * refunded counter, applied first and only to counters that still exist. Replies, per
+ * refunded counter, applied first and only to counters that still exist, never below zero
+ * (as CORRECT_SCRIPT). Replies, per
  * request: the failed counter's 1-based index (0 when every amount was added), how many
  * counters were checked, and each checked counter's value before the request.
  */
@@ -25,8 +26,9 @@ for r = 1, m do
 end
 local deltas = 1 + m + 4 * claimed
 for i = claimed + 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then
-    redis.call('INCRBY', KEYS[i], ARGV[deltas + i - claimed])
+  if redis.call('EXISTS', KEYS[i]) == 1
+    and redis.call('INCRBY', KEYS[i], ARGV[deltas + i - claimed]) < 0 then
+    redis.call('SET', KEYS[i], 0, 'KEEPTTL')
   end
 end
 local reply = {}
@@ -81,11 +83,16 @@ end
 return 1
 `;
 
-/** Corrects counters that still exist; an expired window has nothing left to correct. */
+/**
+ * Corrects counters that still exist; an expired window has nothing left to correct. No
+ * counter goes below zero: only a refund of a reservation made before Redis lost its counters
+ * (restarted empty) could take it there, and a negative counter is budget never granted.
+ */
 const CORRECT_SCRIPT = `
 for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then
-    redis.call('INCRBY', KEYS[i], ARGV[i])
+  if redis.call('EXISTS', KEYS[i]) == 1
+    and redis.call('INCRBY', KEYS[i], ARGV[i]) < 0 then
+    redis.call('SET', KEYS[i], 0, 'KEEPTTL')
   end
 end
 return 0

@@ -157,7 +157,7 @@ export class OpenAiAdapter implements ProviderAdapter {
       kind: 'json',
       body: response.body,
       answer,
-      usage: openAiUsageOf(answer.usage),
+      usage: openAiUsageOf(answer.usage, answerArray === 'choices'),
       generatedText: () => text(answer),
     };
   }

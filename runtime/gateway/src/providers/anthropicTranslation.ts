@@ -253,17 +253,18 @@ export function fromAnthropicResponse(message: Json, created: number): Json {
         ...matchedStop(message.stop_reason, message.stop_sequence),
       },
     ],
-    usage: chatUsage(message.usage, message.usage?.output_tokens ?? 0),
+    usage: chatUsage(message.usage, message.usage?.output_tokens),
   };
 }
 
 /**
  * Anthropic's usage as chat's. Its `input_tokens` leave out the prompt-cache reads and
  * writes, which chat's `prompt_tokens` count (`cached_tokens` says how many were reads). A
- * count that is not a number stays as it came, for the usage check to refuse.
+ * count that is missing or not a number stays as it came, for the usage check to refuse.
  */
 export function chatUsage(usage: Json | undefined, output: unknown): Json {
-  const input = usage?.input_tokens ?? 0;
+  // A count left out stays out: the usage check then refuses it, and the tokenizer counts.
+  const input = usage?.input_tokens;
   const read = countOrZero(usage?.cache_read_input_tokens);
   const prompt =
     typeof input === 'number'

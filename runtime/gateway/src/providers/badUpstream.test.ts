@@ -442,6 +442,22 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
         openAiJson(fractional),
       ],
       [
+        'openai',
+        'no completion count',
+        'gpt-4o-mini',
+        false,
+        openAiJson('{"prompt_tokens":10}'),
+      ],
+      [
+        'anthropic',
+        'no usage at all',
+        'claude-haiku',
+        false,
+        json(
+          '{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"hi there"}],"stop_reason":"end_turn"}',
+        ),
+      ],
+      [
         'openai stream',
         'negative counts',
         'gpt-4o-mini',

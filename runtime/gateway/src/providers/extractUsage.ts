@@ -13,20 +13,16 @@ function isTokenCount(value: unknown): value is number {
 }
 
 /**
- * Usage from an upstream's input and output counts, trusted only when both are counts (an
- * absent output count is 0, as embeddings report none). A negative, fractional or
- * non-numeric figure, from a buggy or hostile upstream, would credit a budget or turn a
- * counter into NaN: the request is then charged by the tokenizer, as when no usage came.
+ * Usage from an upstream's input and output counts, trusted only when both are counts. A
+ * missing, negative, fractional or non-numeric figure, from a buggy or hostile upstream, would
+ * leave output unpaid, credit a budget or turn a counter into NaN: the request is then charged
+ * by the tokenizer, as when no usage came.
  */
 export function usageOf(
   input: unknown,
   output: unknown,
 ): TokenUsage | undefined {
-  if (!isTokenCount(input)) return undefined;
-  if (output === undefined || output === null) {
-    return { inputTokens: input, outputTokens: 0 };
-  }
-  return isTokenCount(output)
+  return isTokenCount(input) && isTokenCount(output)
     ? { inputTokens: input, outputTokens: output }
     : undefined;
 }
@@ -41,11 +37,18 @@ type OpenAiUsage = {
 /**
  * The usage of a parsed OpenAI answer (its `usage` object), if it has one, with the cached
  * prompt and reasoning tokens it details (a detail that is not a count within its total is
- * left out).
+ * left out). `generates` is false for an API that produces no tokens (embeddings), whose
+ * usage has no completion count.
  */
-export function openAiUsageOf(usage: unknown): TokenUsage | undefined {
+export function openAiUsageOf(
+  usage: unknown,
+  generates = true,
+): TokenUsage | undefined {
   const fields = usage as OpenAiUsage | null | undefined;
-  const counted = usageOf(fields?.prompt_tokens, fields?.completion_tokens);
+  const counted = usageOf(
+    fields?.prompt_tokens,
+    generates ? fields?.completion_tokens : 0,
+  );
   if (!counted) return undefined;
   const cached = fields?.prompt_tokens_details?.cached_tokens;
   if (isTokenCount(cached) && cached > 0 && cached <= counted.inputTokens) {

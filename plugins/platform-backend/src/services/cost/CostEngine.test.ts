@@ -211,6 +211,9 @@ describe('CostEngine', () => {
       const brightpathUsd = restricted.byTenant[0].costUsd;
       expect(own.costUsd).toBeCloseTo(brightpathUsd);
       expect(own.costUsd).toBeLessThan(llama.costUsd);
+      // Nothing else gives the whole back: GPU-hours are its share too, token shares its own.
+      expect(own.gpuHours * own.hourlyUsdPerGpu).toBeCloseTo(own.costUsd);
+      expect(own.tenants.map(t => t.tokenShare)).toEqual([1]);
       expect(restricted.totalUsd).toBeCloseTo(brightpathUsd);
       expect(restricted.byCell).toEqual([
         { cell: 'eu-west-shared-1', costUsd: own.costUsd },

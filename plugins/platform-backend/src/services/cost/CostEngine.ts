@@ -237,8 +237,16 @@ export class CostEngine {
     const results = spends.flatMap((spend): GpuDeploymentCost[] => {
       const gpuHours = sum(spend.gpuHours);
       const costUsd = sum(spend.costUsd);
-      const totalTokens = sum([...spend.tenantTokens.values()]);
-      const tenants = [...spend.tenantCostUsd.entries()]
+      const visible = [...spend.tenantCostUsd.entries()].filter(
+        ([tenant]) => !filter.tenants || filter.tenants.includes(tenant),
+      );
+      // Shares of the tokens the caller may see: all of them, or its own tenants'.
+      const totalTokens = sum(
+        filter.tenants
+          ? visible.map(([tenant]) => spend.tenantTokens.get(tenant) ?? 0)
+          : [...spend.tenantTokens.values()],
+      );
+      const tenants = visible
         .map(([tenant, costs]) => ({
           tenant,
           tokenShare: totalTokens
@@ -246,12 +254,12 @@ export class CostEngine {
             : 0,
           costUsd: sum(costs),
         }))
-        .filter(t => !filter.tenants || filter.tenants.includes(t.tenant))
         .sort((a, b) => b.costUsd - a.costUsd);
       const hours = spend.rangeMs / HOUR_MS;
       const idleUsd = sum(spend.costUsd.filter((_, i) => spend.idle[i]));
       // A restricted caller sees its tenants' shares: a deployment none of them used is not
-      // theirs to see, and one they share shows their part of its cost.
+      // theirs to see, and one they share shows their part of it, in cost and GPU-hours alike
+      // (GPU-hours times the price would give the whole cost back).
       let share = 1;
       if (filter.tenants) {
         if (tenants.length === 0) return [];
@@ -263,8 +271,8 @@ export class CostEngine {
           cell: spend.cell,
           modelProfile: spend.modelProfile,
           gpuType: spend.gpuType,
-          gpus: hours > 0 ? gpuHours / hours : 0,
-          gpuHours,
+          gpus: hours > 0 ? (gpuHours * share) / hours : 0,
+          gpuHours: gpuHours * share,
           gpuHoursSource: gpuHoursSource(spend),
           observedShare: spend.rangeMs ? spend.observedMs / spend.rangeMs : 0,
           ...(spend.appliedAt !== undefined

@@ -478,7 +478,7 @@ export const spec = {
         summary:
           'GPU cost of InferenceDeployments, by cell and by tenant (traffic share).',
         description:
-          "GPU-hours (GPUs per replica × minimum replicas × hours, up to now) × the configured\nprice per GPU type. Permission `platform.cost.read`; a restricted caller sees only its\ntenants' shares: the deployments they used, each at their share of its cost.\n",
+          "GPU-hours (GPUs per replica × minimum replicas × hours, up to now) × the configured\nprice per GPU type. Permission `platform.cost.read`; a restricted caller sees only its\ntenants' shares: the deployments they used, each at their share of its cost and\nGPU-hours, with token shares among their own tenants.\n",
         parameters: [
           {
             $ref: '#/components/parameters/from',

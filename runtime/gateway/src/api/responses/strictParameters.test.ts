@@ -47,19 +47,33 @@ describe('strictParameters', () => {
       }),
       $defs: { day: closed({ n: { type: 'integer' } }) },
     });
-    // The caller's schema is left as it came: the echo and the cache key read it.
+    // The caller's schema is left as it came: the normalized one is a copy.
     expect(weather.required).toEqual(['city']);
     expect('additionalProperties' in weather).toBe(false);
   });
 
   it('counts at least the bytes it adds, so the prompt bound still holds', () => {
-    for (const parameters of [weather, undefined, {}, { properties: {} }]) {
+    const nonLatin = {
+      type: 'object',
+      properties: {
+        日本語日本語: { type: 'string' },
+        '😀😀😀': { type: 'object', properties: { ключ: { type: 'string' } } },
+      },
+    };
+    for (const parameters of [
+      weather,
+      undefined,
+      {},
+      { properties: {} },
+      nonLatin,
+    ]) {
       const strict = strictParameters(parameters)!;
+      const bytes = (value: unknown) =>
+        Buffer.byteLength(JSON.stringify(value));
       const grown =
         parameters === undefined
-          ? `,"parameters":${JSON.stringify(strict.schema)}`.length
-          : JSON.stringify(strict.schema).length -
-            JSON.stringify(parameters).length;
+          ? Buffer.byteLength(`,"parameters":${JSON.stringify(strict.schema)}`)
+          : bytes(strict.schema) - bytes(parameters);
       expect(strict.addedBytes).toBeGreaterThanOrEqual(grown);
     }
   });
@@ -102,5 +116,11 @@ describe('strictParameters', () => {
     const properties: Record<string, object> = {};
     for (let i = 0; i < 6_000; i++) properties[`p${i}`] = { type: 'string' };
     expect(strictParameters({ type: 'object', properties })).toBeUndefined();
+    // 200,000 subschemas in one array (600 KB, under the body limit): refused, not a stack
+    // overflow from spreading them.
+    const anyOf = Array.from({ length: 200_000 }, () => ({}));
+    expect(
+      strictParameters({ type: 'object', properties: { a: { anyOf } } }),
+    ).toBeUndefined();
   });
 });

@@ -58,16 +58,21 @@ export function strictParameters(
       if (added < 0) return undefined;
       addedBytes += added;
     }
-    for (const key of ONE) {
-      if (isObject(node[key])) pending.push(node[key]);
-    }
+    const under: unknown[] = [];
+    for (const key of ONE) under.push(node[key]);
     for (const key of MANY) {
-      if (Array.isArray(node[key])) pending.push(...node[key].filter(isObject));
+      if (Array.isArray(node[key]))
+        under.push(...node[key].slice(0, MAX_SCHEMAS));
     }
     for (const key of MAP) {
-      if (isObject(node[key])) {
-        pending.push(...Object.values(node[key]).filter(isObject));
-      }
+      if (isObject(node[key]))
+        under.push(...Object.values(node[key]).slice(0, MAX_SCHEMAS));
+    }
+    for (const subschema of under) {
+      if (!isObject(subschema)) continue;
+      // Counted as they are found: a huge array of subschemas stops the walk at once.
+      if (visited + pending.length >= MAX_SCHEMAS) return undefined;
+      pending.push(subschema);
     }
   }
   return { schema, addedBytes };
@@ -100,7 +105,8 @@ function close(node: Json): number {
   }
   const names = Object.keys(node.properties);
   node.required = names;
-  added += JSON.stringify(names).length + ',"required":'.length;
+  // UTF-8 bytes, as the prompt bound counts them: a name may be CJK or emoji.
+  added += Buffer.byteLength(JSON.stringify(names)) + ',"required":'.length;
   return added;
 }
 

@@ -266,8 +266,9 @@ export function chatUsage(usage: Json | undefined, output: unknown): Json {
   // A count left out stays out: the usage check then refuses it, and the tokenizer counts.
   const input = usage?.input_tokens;
   const read = countOrZero(usage?.cache_read_input_tokens);
+  // Only a count gets the cache's added: a negative one must stay negative to be refused.
   const prompt =
-    typeof input === 'number'
+    Number.isSafeInteger(input) && input >= 0
       ? input + read + countOrZero(usage?.cache_creation_input_tokens)
       : input;
   return {

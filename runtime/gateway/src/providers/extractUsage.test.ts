@@ -65,4 +65,12 @@ describe('the usage an upstream reports', () => {
     });
     expect(chat.total_tokens).toBe(1050);
   });
+
+  it('trusts no Anthropic usage whose input count is negative, whatever the cache counts', () => {
+    expect(
+      openAiUsageOf(
+        chatUsage({ input_tokens: -1000, cache_read_input_tokens: 1500 }, 5),
+      ),
+    ).toBeUndefined();
+  });
 });

@@ -341,8 +341,10 @@ function boundaryDrop(
 }
 
 /**
- * The prompt's realistic size plus the output the caller asked for, as the upstream is asked
- * for it: capped by the profile's output limit. Without `max_tokens` the prompt alone counts.
+ * The prompt's realistic size plus the output the caller asked for, capped by the profile's
+ * output limit as the upstream is asked for it. Without `max_tokens` the prompt alone counts
+ * (the upstream is then asked for the profile's limit, which a prompt near the context may
+ * not leave room for: that upstream refuses it).
  */
 function contextNeeded(input: RouteInput, profile: CompiledProfile): number {
   return input.maxOutputTokens === undefined

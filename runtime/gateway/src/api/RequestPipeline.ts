@@ -1,8 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type {
-  Classification,
-  GatewayModelProfile,
-} from '@cellport/plugin-platform-common';
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import { PromptCache } from '../cache/PromptCache';
 import { ErrorShape, OPENAI_ERRORS } from '../http/ErrorShape';
 import { GatewayError } from '../http/GatewayError';
@@ -13,20 +10,25 @@ import type {
   UpstreamStream,
 } from '../providers/types';
 import { UpstreamAnswerError } from '../providers/upstreamAnswer';
-import type { RoutePlan } from '../router/ModelRouter';
-import { RouteRefusal } from '../router/routeRefusal';
 import type { RequestTrace } from '../telemetry/RequestTrace';
 import type { AttemptOutcome, SkipReason } from '../upstream/FallbackExecutor';
 import { costUsd } from '../usage/cost';
 import { answerFromCache } from './answerFromCache';
-import type { EndpointAdapter, RoutingSummary } from './EndpointAdapter';
+import type { EndpointAdapter } from './EndpointAdapter';
 import { Exchange } from './Exchange';
 import type { GatewayDeps } from './GatewayDeps';
 import { RequestLifecycle } from './RequestLifecycle';
 import { failureToError } from './failureToError';
 import { relaySse } from './relaySse';
 import { reserveLimits } from './reserveLimits';
-import { routeRequest } from './routeRequest';
+import { RemainingBudget, routeRequest } from './routeRequest';
+
+/**
+ * How long a budget hint read at the counters may refuse a request on its own: a tenant whose
+ * budget is spent is refused locally, going to the counters at most once a period per
+ * replica, and a hint made stale by other replicas' refunds refuses wrongly at most this long.
+ */
+const TRUSTED_HINT_MS = 1_000;
 
 type Answered = Extract<AttemptOutcome, { ok: true }>;
 type UpstreamJson = Extract<UpstreamResult, { kind: 'json' }>;
@@ -101,10 +103,14 @@ export class RequestPipeline<Request> {
       record.requestedModel = body.model.slice(0, 200);
     }
     const request = endpoint.parse(body, raw, record);
-    const plan = this.route(
+    const plan = routeRequest(
+      deps,
       life,
       endpoint.routing(request),
       life.classification(req),
+      endpoint.routesWithinRemainingBudget
+        ? this.remainingBudget(life)
+        : undefined,
     );
 
     const cacheKey =
@@ -139,37 +145,22 @@ export class RequestPipeline<Request> {
   }
 
   /**
-   * Routes within the budget left as this replica last saw it, so that a cheaper profile is
-   * chosen over one the budget cannot cover. That figure is a hint: another replica's
-   * reservations it counted may since have been refunded. When it alone leaves no route, the
-   * request is routed without it and the reservation, made at the shared counters, decides
-   * (and refreshes the hint).
+   * The tenant's budget left as this replica last saw it, so that the router picks a profile
+   * the budget covers; undefined when it has not looked yet. It is a hint: another replica's
+   * reservations it counted may since have been refunded. Trusted to refuse on its own only
+   * while fresh (`budgetHint`); older, a request it alone leaves no route for is routed
+   * without it, and the shared counters decide, and refresh it.
    */
-  private route(
-    life: RequestLifecycle,
-    summary: RoutingSummary,
-    classification: Classification,
-  ): RoutePlan {
-    const remaining = this.endpoint.routesWithinRemainingBudget
-      ? this.remainingBudget(life)
-      : undefined;
-    try {
-      return routeRequest(this.deps, life, summary, classification, remaining);
-    } catch (error) {
-      const byHint =
-        remaining !== undefined &&
-        error instanceof RouteRefusal &&
-        error.code === 'budget_exhausted';
-      if (!byHint) throw error;
-      return routeRequest(this.deps, life, summary, classification, undefined);
-    }
-  }
-
-  /** The tenant's budget left as this replica last saw it, or undefined when it has not looked yet. */
-  private remainingBudget(life: RequestLifecycle): number | undefined {
+  private remainingBudget(life: RequestLifecycle): RemainingBudget | undefined {
     const tenant = life.principal.tenant;
-    const spent = this.deps.limiter.spentUsdHint(tenant.id, this.deps.now());
-    return spent === undefined ? undefined : tenant.monthlyBudgetUsd - spent;
+    const now = this.deps.now();
+    const spent = this.deps.limiter.spentUsdHint(tenant.id, now);
+    if (spent === undefined) return undefined;
+    const age = this.deps.limiter.spentHintAgeMs(tenant.id, now) ?? Infinity;
+    return {
+      usd: tenant.monthlyBudgetUsd - spent,
+      refusesAlone: age < TRUSTED_HINT_MS,
+    };
   }
 
   /** One attempt inside a span of its own, the parent of the upstream's spans. */

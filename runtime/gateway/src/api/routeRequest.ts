@@ -5,16 +5,24 @@ import type { RoutingSummary } from './EndpointAdapter';
 import type { GatewayDeps } from './GatewayDeps';
 import type { RequestLifecycle } from './RequestLifecycle';
 
+/** The tenant's budget left as this replica last saw it, and whether that may refuse alone. */
+export interface RemainingBudget {
+  usd: number;
+  refusesAlone: boolean;
+}
+
 /**
  * Routes a request and writes the decision into its record: the features it was made from,
  * the candidates with their reasons (a refusal's too), the policy and the time the router took.
+ * A budget refusal by a stale remaining-budget hint is routed again without it: the
+ * reservation at the counters then decides.
  */
 export function routeRequest(
   deps: GatewayDeps,
   life: RequestLifecycle,
   summary: RoutingSummary,
   classification: Classification,
-  remainingBudgetUsd: number | undefined,
+  remaining: RemainingBudget | undefined,
 ): RoutePlan {
   const record = life.record;
   const started = performance.now();
@@ -23,13 +31,27 @@ export function routeRequest(
     const input = {
       ...summary,
       classification,
-      remainingBudgetUsd,
+      remainingBudgetUsd: remaining?.usd,
       state: life.state,
       principal: life.principal,
     };
     // Kept for the decision's recorded features, worked out when its events are written.
     record.routeInput = input;
-    const plan = deps.router.route(input);
+    let plan: RoutePlan;
+    try {
+      plan = deps.router.route(input);
+    } catch (error) {
+      if (
+        !remaining ||
+        remaining.refusesAlone ||
+        !(error instanceof RouteRefusal) ||
+        error.code !== 'budget_exhausted'
+      ) {
+        throw error;
+      }
+      input.remainingBudgetUsd = undefined;
+      plan = deps.router.route(input);
+    }
     record.policy = plan.policy;
     record.requiredCapabilities = plan.requiredCapabilities;
     record.candidates = plan.candidates;

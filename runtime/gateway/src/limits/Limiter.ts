@@ -59,6 +59,8 @@ export interface Limiter {
   release(reservation: Reservation): Promise<void>;
   /** What the tenant had spent this month when last seen by this replica (router's budget check). */
   spentUsdHint(tenant: string, nowMs: number): number | undefined;
+  /** How long ago the counters last showed this replica the tenant's spend, this month. */
+  spentHintAgeMs(tenant: string, nowMs: number): number | undefined;
   /**
    * What each tenant has counted this month, read from the counters (shared by every replica):
    * settled spend plus reservations in flight. It can exceed the budget (an upstream that

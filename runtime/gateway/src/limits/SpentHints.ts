@@ -9,11 +9,17 @@ import { monthOf, NANO } from './Limiter';
 export class SpentHints {
   private readonly hints = new Map<
     string,
-    { month: string; spentNano: number }
+    { month: string; spentNano: number; readAtMs: number }
   >();
 
-  set(tenant: string, month: string, spentNano: number): void {
-    this.hints.set(tenant, { month, spentNano });
+  /** The spend the counters showed at `readAtMs` (a claim read them). */
+  set(
+    tenant: string,
+    month: string,
+    spentNano: number,
+    readAtMs: number,
+  ): void {
+    this.hints.set(tenant, { month, spentNano, readAtMs });
   }
 
   add(tenant: string, month: string, deltaNano: number): void {
@@ -27,6 +33,14 @@ export class SpentHints {
     const hint = this.hints.get(tenant);
     return hint && hint.month === monthOf(nowMs)
       ? hint.spentNano / NANO
+      : undefined;
+  }
+
+  /** How long ago the counters last showed the tenant's spend this month, if they have. */
+  ageMs(tenant: string, nowMs: number): number | undefined {
+    const hint = this.hints.get(tenant);
+    return hint && hint.month === monthOf(nowMs)
+      ? nowMs - hint.readAtMs
       : undefined;
   }
 }

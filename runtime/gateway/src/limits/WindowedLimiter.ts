@@ -199,7 +199,12 @@ export abstract class WindowedLimiter implements Limiter {
     );
     const spent = before[plan.tenantBudgetAt];
     if (spent !== undefined) {
-      this.hints.set(request.tenant, month, failed < 0 ? spent + cost : spent);
+      this.hints.set(
+        request.tenant,
+        month,
+        failed < 0 ? spent + cost : spent,
+        request.nowMs,
+      );
     }
     if (failed >= 0) {
       return rejection(plan.checks[failed], request);
@@ -251,6 +256,10 @@ export abstract class WindowedLimiter implements Limiter {
 
   spentUsdHint(tenant: string, nowMs: number): number | undefined {
     return this.hints.spentUsd(tenant, nowMs);
+  }
+
+  spentHintAgeMs(tenant: string, nowMs: number): number | undefined {
+    return this.hints.ageMs(tenant, nowMs);
   }
 
   async monthSpendUsd(

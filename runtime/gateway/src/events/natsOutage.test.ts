@@ -83,6 +83,34 @@ function sizeOf(path: string): number {
   }
 }
 
+/** A NATS address, a work folder and a gateway process's settings, all the test's own. */
+async function setUp(simulatorUrl: string, name: string) {
+  const port = await freePort();
+  const natsUrl = `127.0.0.1:${port}`;
+  const work = mkdtempSync(join(tmpdir(), `cellport-${name}-`));
+  const spoolDir = join(work, 'spool');
+  const stateFile = join(work, 'state.json');
+  writeFileSync(stateFile, JSON.stringify(testState(simulatorUrl)));
+  const gatewayEnv = {
+    GATEWAY_STATE_FILE: stateFile,
+    GATEWAY_EVENTS: 'nats',
+    GATEWAY_NATS_URL: natsUrl,
+    GATEWAY_SPOOL_DIR: spoolDir,
+    GATEWAY_EVENTS_URL: '',
+    GATEWAY_REDIS_URL: '',
+  };
+  return { port, natsUrl, work, spoolDir, gatewayEnv };
+}
+
+/** Every event delivered: the spool holds nothing but its dead-letter folder and empty spares. */
+function spoolEmpty(spoolDir: string): boolean {
+  return (
+    readdirSync(spoolDir).filter(
+      name => name !== 'dead' && sizeOf(join(spoolDir, name)) > 0,
+    ).length === 0
+  );
+}
+
 describe('NATS going away under load', () => {
   let simulator: SimulatorServer;
   beforeAll(async () => {
@@ -91,30 +119,18 @@ describe('NATS going away under load', () => {
   afterAll(() => simulator.stop());
 
   it('keeps events in the spool while NATS is down, across a gateway SIGKILL, and delivers each exactly once when it returns', async () => {
-    const port = await freePort();
-    const natsUrl = `127.0.0.1:${port}`;
-    const work = mkdtempSync(join(tmpdir(), 'cellport-nats-'));
+    const { port, natsUrl, work, spoolDir, gatewayEnv } = await setUp(
+      simulator.url,
+      'nats',
+    );
     const storeDir = join(work, 'jetstream');
-    const spoolDir = join(work, 'spool');
-    const stateFile = join(work, 'state.json');
-    writeFileSync(stateFile, JSON.stringify(testState(simulator.url)));
     const processes: TestProcess[] = [];
     const start = async <T extends TestProcess>(started: Promise<T>) => {
       const child = await started;
       processes.push(child);
       return child;
     };
-    const startGateway = () =>
-      start(
-        startGatewayProcess({
-          GATEWAY_STATE_FILE: stateFile,
-          GATEWAY_EVENTS: 'nats',
-          GATEWAY_NATS_URL: natsUrl,
-          GATEWAY_SPOOL_DIR: spoolDir,
-          GATEWAY_EVENTS_URL: '',
-          GATEWAY_REDIS_URL: '',
-        }),
-      );
+    const startGateway = () => start(startGatewayProcess(gatewayEnv));
     const answered: string[] = [];
     let next = 0;
     /** Requests until `until` holds or the gateway is gone; resolves when all workers ended. */
@@ -150,17 +166,7 @@ describe('NATS going away under load', () => {
       const atRestart = answered.length;
       await load(second.url, () => answered.length >= atRestart + 100);
 
-      // Delivered when the spool holds nothing but its dead-letter folder.
-      await eventually(
-        () =>
-          readdirSync(spoolDir).filter(
-            name =>
-              name !== 'dead' &&
-              // The empty segment made ahead for the next rotation holds no event.
-              sizeOf(join(spoolDir, name)) > 0,
-          ).length === 0,
-        800,
-      );
+      await eventually(() => spoolEmpty(spoolDir), 800);
       const messages = await readStream(natsUrl);
       // The consumer dedupes by message id (a redelivered batch keeps its id); beyond that,
       // no event may appear in two messages.
@@ -183,38 +189,25 @@ describe('NATS going away under load', () => {
   });
 
   it('recreates the stream when NATS comes back with an empty store, without a gateway restart', async () => {
-    const port = await freePort();
-    const natsUrl = `127.0.0.1:${port}`;
-    const work = mkdtempSync(join(tmpdir(), 'cellport-nats-fresh-'));
-    const spoolDir = join(work, 'spool');
-    const stateFile = join(work, 'state.json');
-    writeFileSync(stateFile, JSON.stringify(testState(simulator.url)));
+    const { port, natsUrl, work, spoolDir, gatewayEnv } = await setUp(
+      simulator.url,
+      'nats-fresh',
+    );
     const processes: TestProcess[] = [];
-    const spoolEmpty = () =>
-      readdirSync(spoolDir).filter(
-        name => name !== 'dead' && sizeOf(join(spoolDir, name)) > 0,
-      ).length === 0;
     try {
       let nats = await startNatsServer(port, join(work, 'store-1'));
       processes.push(nats);
-      const gateway = await startGatewayProcess({
-        GATEWAY_STATE_FILE: stateFile,
-        GATEWAY_EVENTS: 'nats',
-        GATEWAY_NATS_URL: natsUrl,
-        GATEWAY_SPOOL_DIR: spoolDir,
-        GATEWAY_EVENTS_URL: '',
-        GATEWAY_REDIS_URL: '',
-      });
+      const gateway = await startGatewayProcess(gatewayEnv);
       processes.push(gateway);
       for (let i = 0; i < 10; i++) await chat(gateway.url, i);
-      await eventually(spoolEmpty, 800);
+      await eventually(() => spoolEmpty(spoolDir), 800);
       // The server comes back on the same address with nothing: no stream.
       await nats.kill('SIGKILL');
       nats = await startNatsServer(port, join(work, 'store-2'));
       processes.push(nats);
       const after: string[] = [];
       for (let i = 0; i < 10; i++) after.push(await chat(gateway.url, 100 + i));
-      await eventually(spoolEmpty, 800);
+      await eventually(() => spoolEmpty(spoolDir), 800);
       const delivered = new Set(
         (await readStream(natsUrl)).flatMap(message => message.eventIds),
       );

@@ -148,7 +148,7 @@ export class RequestPipeline<Request> {
    * The tenant's budget left as this replica last saw it, so that the router picks a profile
    * the budget covers; undefined when it has not looked yet. It is a hint: another replica's
    * reservations it counted may since have been refunded. Trusted to refuse on its own only
-   * while fresh (`budgetHint`); older, a request it alone leaves no route for is routed
+   * while fresh (TRUSTED_HINT_MS); older, a request it alone leaves no route for is routed
    * without it, and the shared counters decide, and refresh it.
    */
   private remainingBudget(life: RequestLifecycle): RemainingBudget | undefined {

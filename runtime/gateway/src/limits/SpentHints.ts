@@ -4,7 +4,9 @@ import { monthOf, NANO } from './Limiter';
  * What each tenant had spent this month when this replica last looked, so the router can drop
  * candidates the budget cannot cover without a round trip to the counters. It holds spend, not
  * remaining budget, so a raised budget applies at once, and it is keyed by month, so a new month
- * starts clean. A hint only ever errs low with several replicas, never refusing wrongly by much.
+ * starts clean. With several replicas it errs either way: low by what others spent since, high
+ * by their reservations it counted that were since refunded. So it refuses on its own only
+ * while fresh (its age: `ageMs`); the shared counters decide otherwise.
  */
 export class SpentHints {
   private readonly hints = new Map<

@@ -41,11 +41,13 @@ export function routeRequest(
     try {
       plan = deps.router.route(input);
     } catch (error) {
+      // Any candidate the budget dropped may have been dropped by the hint alone, whatever
+      // reason the refusal names (an open circuit elsewhere ranks after the budget).
       if (
         !remaining ||
         remaining.refusesAlone ||
         !(error instanceof RouteRefusal) ||
-        error.code !== 'budget_exhausted'
+        !error.candidates.some(candidate => candidate.dropReason === 'budget')
       ) {
         throw error;
       }

@@ -192,6 +192,7 @@ export abstract class WindowedLimiter implements Limiter {
     const month = monthOf(request.nowMs);
     const cost = toNano(request.costUsd);
     const plan = planClaims(request, minute, month, cost);
+    const mark = this.hints.mark(request.tenant);
     const { failed, before } = await this.claim(
       plan.claims,
       request.nowMs,
@@ -204,6 +205,7 @@ export abstract class WindowedLimiter implements Limiter {
         month,
         failed < 0 ? spent + cost : spent,
         request.nowMs,
+        mark,
       );
     }
     if (failed >= 0) {

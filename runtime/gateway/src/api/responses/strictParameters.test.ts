@@ -122,5 +122,16 @@ describe('strictParameters', () => {
     expect(
       strictParameters({ type: 'object', properties: { a: { anyOf } } }),
     ).toBeUndefined();
+    // Nothing past the cap goes unwalked: an allOf hidden after 5,000 non-schemas still counts.
+    const hidden = [
+      ...Array.from({ length: 5_000 }, () => true),
+      { type: 'object', allOf: [{}] },
+    ];
+    expect(
+      strictParameters({
+        type: 'object',
+        properties: { a: { anyOf: hidden } },
+      }),
+    ).toBeUndefined();
   });
 });

@@ -61,18 +61,23 @@ export function strictParameters(
     const under: unknown[] = [];
     for (const key of ONE) under.push(node[key]);
     for (const key of MANY) {
-      if (Array.isArray(node[key]))
-        under.push(...node[key].slice(0, MAX_SCHEMAS));
+      if (Array.isArray(node[key])) {
+        // Checked before they are gathered: none may go unwalked, and spreading a huge
+        // array would overflow the stack.
+        if (node[key].length > MAX_SCHEMAS) return undefined;
+        under.push(...node[key]);
+      }
     }
     for (const key of MAP) {
-      if (isObject(node[key]))
-        under.push(...Object.values(node[key]).slice(0, MAX_SCHEMAS));
+      if (isObject(node[key])) {
+        const values = Object.values(node[key]);
+        if (values.length > MAX_SCHEMAS) return undefined;
+        under.push(...values);
+      }
     }
+    if (visited + pending.length + under.length > MAX_SCHEMAS) return undefined;
     for (const subschema of under) {
-      if (!isObject(subschema)) continue;
-      // Counted as they are found: a huge array of subschemas stops the walk at once.
-      if (visited + pending.length >= MAX_SCHEMAS) return undefined;
-      pending.push(subschema);
+      if (isObject(subschema)) pending.push(subschema);
     }
   }
   return { schema, addedBytes };

@@ -47,6 +47,7 @@ function costEngine(
   knex: Knex,
   clock: ManualClock,
   samples?: GpuReplicaSampleStore,
+  gpuHourlyUsd: typeof DEFAULT_GPU_HOURLY_USD = DEFAULT_GPU_HOURLY_USD,
 ) {
   const rollups = new RollupStore(knex, { clock, minuteRetentionDays: 30 });
   const catalog = testPlatformCatalog(clock);
@@ -59,7 +60,7 @@ function costEngine(
       rollups,
       samples,
       firstApplied: refs => legacyFirstApplied(knex, refs),
-      gpuHourlyUsd: DEFAULT_GPU_HOURLY_USD,
+      gpuHourlyUsd,
     }),
   );
 }
@@ -229,6 +230,18 @@ describe('CostEngine', () => {
         byCell: [],
         byTenant: [],
       });
+      // With no price for its GPUs, a restricted caller's GPU-hours are still its share.
+      const free = Object.fromEntries(
+        Object.keys(DEFAULT_GPU_HOURLY_USD).map(type => [type, 0]),
+      ) as typeof DEFAULT_GPU_HOURLY_USD;
+      const [unpriced] = (
+        await costEngine(knex, clock, undefined, free).gpuCost(
+          { from: now - DAY_MS, to: now },
+          { tenants: ['brightpath-edu'] },
+        )
+      ).deployments;
+      expect(unpriced.costUsd).toBe(0);
+      expect(unpriced.gpuHours).toBeCloseTo(own.gpuHours, 6);
     },
   );
 

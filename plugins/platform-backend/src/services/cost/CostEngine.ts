@@ -263,7 +263,10 @@ export class CostEngine {
       let share = 1;
       if (filter.tenants) {
         if (tenants.length === 0) return [];
-        share = costUsd > 0 ? sum(tenants.map(t => t.costUsd)) / costUsd : 0;
+        const own = sum(
+          tenants.flatMap(t => spend.tenantGpuHours.get(t.tenant) ?? []),
+        );
+        share = gpuHours > 0 ? own / gpuHours : 0;
       }
       return [
         {

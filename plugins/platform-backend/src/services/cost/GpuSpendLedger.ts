@@ -24,7 +24,9 @@ export interface DeploymentGpuSpend {
   costUsd: number[];
   /** Whether the model served no tokens at all in the hour. */
   idle: boolean[];
-  /** Cost charged to each tenant in each hour bucket. */
+  /** GPU-hours charged to each tenant in each hour bucket. */
+  tenantGpuHours: Map<string, number[]>;
+  /** Cost charged to each tenant in each hour bucket: its GPU-hours at the price. */
   tenantCostUsd: Map<string, number[]>;
   /** Tokens each tenant used of the model over the range. */
   tenantTokens: Map<string, number>;
@@ -116,20 +118,28 @@ export class GpuSpendLedger {
         const cell = entities.cells.find(c => c.metadata.name === cellName);
         const hosted = cell ? hostedTenants(cell, entities.tenants) : [];
         const soleTenant = hosted.length === 1 ? hosted[0] : undefined;
-        const tenantCostUsd = new Map<string, number[]>();
-        const costsOf = (tenant: string) => {
-          if (!tenantCostUsd.has(tenant))
-            tenantCostUsd.set(tenant, new Array(buckets).fill(0));
-          return tenantCostUsd.get(tenant)!;
+        // GPU-hours are split first, cost follows at the price: a deployment whose GPUs have
+        // no price still has its hours attributed.
+        const tenantGpuHours = new Map<string, number[]>();
+        const hoursOf = (tenant: string) => {
+          if (!tenantGpuHours.has(tenant))
+            tenantGpuHours.set(tenant, new Array(buckets).fill(0));
+          return tenantGpuHours.get(tenant)!;
         };
-        costUsd.forEach((cost, i) => {
-          if (cost <= 0) return;
+        gpuHours.forEach((hours, i) => {
+          if (hours <= 0) return;
           if (totalPerHour[i] > 0) {
             for (const [tenant, tokens] of tokensPerHour)
               if (tokens[i] > 0)
-                costsOf(tenant)[i] += (cost * tokens[i]) / totalPerHour[i];
-          } else if (soleTenant) costsOf(soleTenant)[i] += cost;
+                hoursOf(tenant)[i] += (hours * tokens[i]) / totalPerHour[i];
+          } else if (soleTenant) hoursOf(soleTenant)[i] += hours;
         });
+        const tenantCostUsd = new Map(
+          [...tenantGpuHours].map(([tenant, hours]) => [
+            tenant,
+            hours.map(h => h * hourly),
+          ]),
+        );
 
         const msOf = (source: string) =>
           intervals
@@ -145,6 +155,7 @@ export class GpuSpendLedger {
           gpuHours,
           costUsd,
           idle: totalPerHour.map(t => t <= 0),
+          tenantGpuHours,
           tenantCostUsd,
           tenantTokens,
           observedMs: msOf('observed'),

@@ -231,6 +231,67 @@ describe('budgets and rate limits', () => {
     }
   });
 
+  it('lets the counters decide when a stale hint drops the one open route, though the refusal names the circuits open elsewhere', async () => {
+    const redis = await connectTestRedis();
+    await clearTenant(redis, 'brightpath');
+    const auto = { ...askBody, model: 'auto' };
+    const profiles = testState(simulator.url).modelProfiles;
+    const costAt = (id: string) =>
+      maxRequestCostUsd(
+        profiles.find(p => p.id === id)!,
+        promptTokenBound(Buffer.from(JSON.stringify(auto))),
+        100,
+      );
+    const large = costAt('us-large');
+    expect(costAt('claude')).toBeLessThan(large / 2);
+    const budget = 2 * large;
+    const clock = { ms: Date.now() };
+    const other = new RedisLimiter(TEST_REDIS_URL);
+    const { gateway, url } = await startGateway(simulator.url, {
+      state: budgetState(simulator.url, budget),
+      overrides: {
+        limiter: new RedisLimiter(TEST_REDIS_URL),
+        now: () => clock.ms,
+        breaker: { failureThreshold: 1, openMs: 60_000 },
+      },
+    });
+    try {
+      const client = new OpenAI({
+        apiKey: KEYS.brightpath,
+        baseURL: `${url}/v1`,
+        maxRetries: 0,
+      });
+      // Another replica holds all but half of us-large's cost: this one is refused and
+      // remembers that spend.
+      const held = await other.reserve({
+        tenant: 'brightpath',
+        limits: { requestsPerMinute: 100_000, tokensPerMinute: 100_000_000 },
+        tenantBudgetUsd: budget,
+        tokens: 1,
+        costUsd: budget - large / 2,
+        nowMs: clock.ms,
+      });
+      if (!held.ok) throw new Error('the other replica could not reserve');
+      const refused = await client.chat.completions.create(auto).catch(e => e);
+      expect(refused.status).toBe(429);
+      await other.release(held.reservation);
+      expect(await other.spentUsd('brightpath', clock.ms)).toBe(0);
+      // The cheaper routes fail meanwhile: their circuits open.
+      gateway.deps.health.get('us-small').breaker.onFailure();
+      gateway.deps.health.get('claude').breaker.onFailure();
+      clock.ms += 1_500;
+      // The stale hint drops us-large for budget; the others are dropped for their circuits,
+      // which rank after the budget. The budget is untouched: us-large serves it.
+      const answer = await client.chat.completions.create(auto);
+      expect(answer.model).toBe('us-large-model');
+    } finally {
+      await gateway.stop();
+      await other.close();
+      await clearTenant(redis, 'brightpath');
+      redis.disconnect();
+    }
+  });
+
   it("enforces an agent's own monthly budget inside its tenant's", async () => {
     const state = testState(simulator.url, 'agent-budget');
     // A request reserves up to ~$0.001 (eu-large, 100 output tokens) and settles for less.

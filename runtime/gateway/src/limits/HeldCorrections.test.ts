@@ -1,4 +1,4 @@
-import { Charge, HeldCharges } from './HeldCharges';
+import { Charge, chargeOf, HeldCorrections } from './HeldCorrections';
 
 /** A counter store whose answers the test decides, one send at a time. */
 class Counters {
@@ -25,12 +25,16 @@ class Counters {
   }
 }
 
-const charge = () => HeldCharges.charge(['k'], [5]);
+const charge = () => chargeOf(['k'], [5]);
 
-describe('HeldCharges', () => {
+describe('HeldCorrections', () => {
   it('holds a charge that failed and sends it again under the same id', async () => {
     const counters = new Counters();
-    const charges = new HeldCharges(counters.send, 60_000, () => {});
+    const charges = new HeldCorrections<Charge>(
+      counters.send,
+      60_000,
+      () => {},
+    );
     counters.failing.add('a');
     await expect(charges.apply('a', charge())).rejects.toThrow('unreachable');
     expect(charges.empty).toBe(false);
@@ -44,7 +48,11 @@ describe('HeldCharges', () => {
 
   it('lets a claim wait for a charge already on its way, not just for the held ones', async () => {
     const counters = new Counters();
-    const charges = new HeldCharges(counters.send, 60_000, () => {});
+    const charges = new HeldCorrections<Charge>(
+      counters.send,
+      60_000,
+      () => {},
+    );
     counters.failing.add('a');
     await charges.apply('a', charge()).catch(() => undefined);
     counters.failing.clear();
@@ -65,7 +73,11 @@ describe('HeldCharges', () => {
 
   it('refuses only the tenant whose charges cannot land', async () => {
     const counters = new Counters();
-    const charges = new HeldCharges(counters.send, 60_000, () => {});
+    const charges = new HeldCorrections<Charge>(
+      counters.send,
+      60_000,
+      () => {},
+    );
     counters.failing.add('a');
     counters.failing.add('b');
     await charges.apply('a', charge()).catch(() => undefined);

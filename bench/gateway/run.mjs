@@ -703,7 +703,15 @@ async function main() {
   );
   const proxy = await startProcess(
     'pass-through proxy',
-    [join(here, 'passthrough.mjs')],
+    [
+      ...(process.env.BENCH_PROFILE
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, 'proxy')}`,
+          ]
+        : []),
+      join(here, 'passthrough.mjs'),
+    ],
     {
       UPSTREAM: simulator.url,
       PORT: '0',

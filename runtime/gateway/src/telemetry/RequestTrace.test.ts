@@ -2,8 +2,9 @@ import { RequestRecord } from '../events/RequestRecord';
 import { newSpanId, newTraceId } from './otlp/ids';
 import { RecordedSpan, SPAN_KIND, wallClockAnchor } from './otlp/RecordedSpan';
 import { RequestTrace } from './RequestTrace';
+import { testState } from '../__testUtils__/fixtures';
 
-function requestTrace() {
+function requestTrace(captureContent = false) {
   const ended: RecordedSpan[] = [];
   const sink = { add: (span: RecordedSpan) => ended.push(span) };
   const root = new RecordedSpan(
@@ -21,7 +22,11 @@ function requestTrace() {
     tenant: 'brightpath',
     stateVersion: 'v1',
   });
-  return { trace: new RequestTrace(sink, root, 'chat', false), record, ended };
+  return {
+    trace: new RequestTrace(sink, root, 'chat', captureContent),
+    record,
+    ended,
+  };
 }
 
 describe('RequestTrace', () => {
@@ -48,5 +53,35 @@ describe('RequestTrace', () => {
     record.chosen = 'us-large';
     trace.end(record, undefined);
     expect(ended[0].attributes['cellport.cache_hit']).toBeUndefined();
+  });
+
+  it("keeps what a failed upstream quoted out of the attempt's span unless the tenant opts in", () => {
+    const profile = testState('http://127.0.0.1:1').modelProfiles[0];
+    // OpenAI-style servers echo the offending input in a 400.
+    const failure = {
+      kind: 'failure' as const,
+      failure: {
+        errorClass: 'invalid-request' as const,
+        status: 400,
+        retriable: false,
+        message:
+          "upstream rejected the request: Invalid 'messages[0].content': 'Kontonummer 4711'",
+      },
+    };
+    for (const captureContent of [false, true]) {
+      const { trace, record, ended } = requestTrace(captureContent);
+      trace.attemptStarted(profile);
+      trace.attemptEnded(failure);
+      trace.end(record, undefined);
+      const attempt = ended.find(span => span.kind === SPAN_KIND.client)!;
+      expect(attempt.statusCode).toBe(2);
+      expect(attempt.attributes).toMatchObject({
+        'error.type': 'invalid-request',
+        'http.response.status_code': 400,
+      });
+      expect(JSON.stringify(ended).includes('Kontonummer')).toBe(
+        captureContent,
+      );
+    }
   });
 });

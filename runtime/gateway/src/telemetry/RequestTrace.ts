@@ -105,7 +105,9 @@ export class RequestTrace {
       if (failure.status !== undefined) {
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, failure.status);
       }
-      span.setError(failure.message);
+      // The message may quote the upstream's answer (an echo of the prompt in a 400, a line of
+      // a broken stream): content, kept out unless the tenant opts in. Type and status stay.
+      span.setError(this.captureContent ? failure.message : undefined);
       this.endAttempt();
     } else if (result.kind === 'json') {
       Object.assign(this.facts, answerFacts(result.body, result.answer));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -244,5 +244,47 @@ describe('SpooledEventDelivery', () => {
     await eventually(() => up.delivered.length === 1);
     await second.close();
     expect(JSON.parse(up.delivered[0][0]).id).toBe('event-0001');
+  });
+
+  it('goes on with the next segment when a sealed one vanished from disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const spool = new DiskSpool(dir);
+    const transport = new ScriptedTransport(Array(1000).fill('fail'));
+    const warnings: string[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      {
+        write: (line: string) => warnings.push(JSON.parse(line).msg),
+      },
+    );
+    // After the first failure the sender waits 200 ms: the segment is deleted meanwhile.
+    const delivery = new SpooledEventDelivery(spool, transport, logger, {
+      ...options,
+      maxBackoffMs: 1000,
+      random: () => 1,
+    });
+    try {
+      await published(delivery, [event('event-0001'), event('event-0002')]);
+      await published(delivery, [event('event-0003'), event('event-0004')]);
+      await eventually(
+        async () =>
+          transport.attempts === 1 && (await spool.segments()).length === 2,
+      );
+      // Something outside the gateway deletes the oldest segment (a clean-up, a tmp reaper).
+      unlinkSync(join(dir, (await spool.segments())[0]));
+      transport.attempts = 1000;
+      await published(delivery, [event('event-0005')]);
+      await eventually(() => transport.delivered.flat().length === 3);
+      expect(transport.delivered.flat().map(e => JSON.parse(e).id)).toEqual([
+        'event-0003',
+        'event-0004',
+        'event-0005',
+      ]);
+      expect(warnings).toContain(
+        'a sealed event segment vanished from the spool; its events are lost',
+      );
+    } finally {
+      await delivery.close();
+    }
   });
 });

@@ -235,7 +235,13 @@ export class SpooledEventDelivery implements EventSink {
           continue;
         }
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          // Dropped by the byte cap while it was listed; the next one is up.
+          // Deleted by something else (a clean-up, a tmp reaper): forgotten, or it would be
+          // the next one again for ever; the next one is up.
+          this.logger.error(
+            { segment: next, dir: this.spool.dir },
+            'a sealed event segment vanished from the spool; its events are lost',
+          );
+          await this.spool.remove(next);
           continue;
         }
         this.scheduleRetry(error);

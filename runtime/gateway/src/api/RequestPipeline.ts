@@ -124,7 +124,10 @@ export class RequestPipeline<Request> {
             raw,
           )
         : undefined;
-    if (cacheKey && answerFromCache(deps.cache!, life, cacheKey, endpoint)) {
+    if (
+      cacheKey &&
+      answerFromCache(deps.cache!, life, cacheKey, endpoint, plan.attempts)
+    ) {
       return;
     }
 

@@ -7,6 +7,7 @@ import {
   RecordingEventSink,
   startGateway,
   startSimulator,
+  testState,
 } from '../__testUtils__/fixtures';
 import type { Gateway } from '../createGateway';
 
@@ -179,5 +180,62 @@ describe('token counting and the prompt cache', () => {
     await client(KEYS.northwind).chat.completions.create(request);
     await client(KEYS.northwind).chat.completions.create(request);
     expect(simulator.stats.snapshot().requests).toBe(2);
+  });
+});
+
+describe('the prompt cache and the route', () => {
+  let simulator: SimulatorServer;
+  let gateway: Gateway;
+  let events: RecordingEventSink;
+  let url: string;
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    // Brightpath may send CONFIDENTIAL data; gpt-4o-mini is us-small (PUBLIC data only, the
+    // cheaper) or claude.
+    const state = testState(simulator.url);
+    state.tenants.find(t => t.id === 'brightpath')!.classification =
+      'CONFIDENTIAL';
+    state.modelProfiles.find(p => p.id === 'claude')!.alias = 'gpt-4o-mini';
+    ({ gateway, url, events } = await startGateway(simulator.url, {
+      state,
+      config: {
+        cache: { enabled: true, ttlSeconds: 60, maxBytes: 1024 * 1024 },
+      },
+    }));
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await simulator.stop();
+  });
+
+  it('never answers from a profile the request may not use, though its body is a repeat', async () => {
+    const post = (classification: string) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.brightpath}`,
+          'content-type': 'application/json',
+          'x-cellport-data-classification': classification,
+        },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'Vertraulich: Quartalszahlen' }],
+        }),
+      });
+    const public1 = await post('PUBLIC');
+    expect(public1.status).toBe(200);
+    const confidential = await post('CONFIDENTIAL');
+    expect(confidential.status).toBe(200);
+    expect(confidential.headers.get('x-cellport-cache')).toBeNull();
+    await eventually(() => events.usage().length === 2);
+    expect(
+      (events.usage() as UsageEvent[]).map(u => [u.modelProfile, u.cached]),
+    ).toEqual([
+      ['us-small', false],
+      ['claude', false],
+    ]);
+    const decisions = events.decisions();
+    expect(decisions[1]).toMatchObject({ chosen: 'claude' });
   });
 });

@@ -174,6 +174,11 @@ export function compileState(input: unknown): CompiledState {
       },
     ]),
   );
+  const allowedModels = new Map(
+    document.tenants.map(tenant => [tenant.id, new Set(tenant.allowedModels)]),
+  );
+  const allowedOf = (tenant: string) =>
+    allowedModels.get(tenant) ?? new Set<string>();
   const profilesByName = new Map<string, CompiledProfile[]>();
   for (const profile of profiles.values()) {
     for (const name of new Set([profile.id, profile.alias])) {
@@ -216,8 +221,11 @@ export function compileState(input: unknown): CompiledState {
         agent.id,
         {
           ...agent,
+          // `auto` prefers the agent's models its tenant may use; with none, the tenant's.
           preferredProfiles: byType(
-            agent.preferredModels.map(id => profiles.get(id)!),
+            agent.preferredModels
+              .filter(id => allowedOf(agent.tenant).has(id))
+              .map(id => profiles.get(id)!),
           ),
           fallbackProfiles: agent.fallbackChain.map(id => profiles.get(id)!),
         },

@@ -154,6 +154,29 @@ describe('decideRoute', () => {
     expect(auto('quality')[0]).toBe('eu-large');
   });
 
+  it("routes an agent's auto among the tenant's models when the agent prefers none the tenant may use", () => {
+    const plan = routerWith().route(
+      input({
+        principal: agentWith({ preferredModels: ['claude', 'eu-small'] }),
+        requestedModel: 'auto',
+      }),
+    );
+    expect(plan.attempts[0].id).toBe('eu-small');
+    const stranger = routerWith().route(
+      input({
+        principal: agentWith({
+          preferredModels: ['claude'],
+          fallbackChain: [],
+        }),
+        requestedModel: 'auto',
+      }),
+    );
+    expect(stranger.attempts.length).toBeGreaterThan(0);
+    expect(
+      stranger.candidates.filter(c => c.kept).map(c => c.modelProfile),
+    ).not.toContain('claude');
+  });
+
   it('balances by complexity: simple requests go cheap, complex ones to quality', () => {
     const router = routerWith();
     const first = (complexity: number) =>

@@ -22,7 +22,19 @@ export const GATEWAY_STATE_SCHEMA_VERSION = 1;
 const sha256Schema = z
   .string()
   .regex(/^[a-f0-9]{64}$/, 'must be a lower-case hex SHA-256 digest');
-const idSchema = z.string().min(1).max(255);
+/**
+ * A catalog entity's name, as the portal writes ids (and ids name Redis keys,
+ * `cellport:{tenant}:agent:<agent>:…`): no `{`, `}` or `:` that could make one tenant's or
+ * agent's counters another's.
+ */
+const idSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'must be a catalog entity name: letters, digits, ".", "_" and "-", starting with a letter or digit',
+  );
 
 export const gatewayApiKeySchema = z.object({
   /** SHA-256 of the key; keys themselves never leave the place they were created. */

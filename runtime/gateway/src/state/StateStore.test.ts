@@ -65,4 +65,24 @@ describe('StateStore', () => {
     );
     expect(store.current!.version).toBe('a');
   });
+
+  it('refuses ids that could share Redis counters with another tenant or agent', () => {
+    const store = new StateStore();
+    const bad = testState('http://x', 'b');
+    // Tenant "northwind}:agent:bot" would count on agent "bot}" of tenant "northwind".
+    bad.tenants[1].id = 'northwind}:agent:bot';
+    bad.agents[0].id = 'bot}';
+    expect(() => store.apply(bad)).toThrow(
+      expect.objectContaining({
+        issues: expect.arrayContaining([
+          expect.stringMatching(
+            /^tenants\.1\.id: must be a catalog entity name/,
+          ),
+          expect.stringMatching(
+            /^agents\.0\.id: must be a catalog entity name/,
+          ),
+        ]),
+      }),
+    );
+  });
 });

@@ -70,6 +70,7 @@ export async function createGateway(
   const http = new UpstreamHttp({
     headersTimeoutMs: config.upstreamTimeoutMs,
     bodyTimeoutMs: config.upstreamIdleTimeoutMs,
+    maxAnswerBytes: config.upstreamMaxAnswerBytes,
     originOverride: config.upstreamOriginOverride,
   });
   const openAi = new OpenAiAdapter(http);

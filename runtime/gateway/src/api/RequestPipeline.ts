@@ -12,7 +12,8 @@ import type {
 import { UpstreamAnswerError } from '../providers/upstreamAnswer';
 import type { RequestTrace } from '../telemetry/RequestTrace';
 import type { AttemptOutcome, SkipReason } from '../upstream/FallbackExecutor';
-import { costUsd } from '../usage/cost';
+import { promptTokensAt } from '@cellport/router';
+import { costUsd, maxOutputTokens } from '../usage/cost';
 import { answerFromCache } from './answerFromCache';
 import type { EndpointAdapter } from './EndpointAdapter';
 import { Exchange } from './Exchange';
@@ -198,6 +199,9 @@ export class RequestPipeline<Request> {
     );
     life.record.fallbacks = outcome.fallbacks;
     if (!outcome.ok) {
+      if (outcome.failure.billed && outcome.profile) {
+        this.chargeUnrelayed(exchange, outcome.profile);
+      }
       throw failureToError(outcome.failure);
     }
     const streamRefused = this.endpoint.streamedAnswerFailure;
@@ -273,6 +277,37 @@ export class RequestPipeline<Request> {
       answer.usage(),
       answer.generatedText,
     );
+  }
+
+  /**
+   * An answer the upstream made but the gateway could not relay: the request pays what it
+   * reserved at that profile (its prompt's bound, every output token of every choice), the
+   * most it could have cost, as no usage was read.
+   */
+  private chargeUnrelayed(
+    exchange: Exchange<Request>,
+    profile: GatewayModelProfile,
+  ): void {
+    const routing = this.endpoint.routing(exchange.request);
+    const record = exchange.life.record;
+    record.chosen = profile.id;
+    record.provider = profile.provider;
+    this.settle(
+      exchange,
+      profile,
+      {
+        inputTokens: promptTokensAt(
+          profile,
+          routing.promptTokenBound ?? routing.estimatedInputTokens,
+          routing.promptImages,
+        ),
+        outputTokens:
+          (routing.choices ?? 1) *
+          maxOutputTokens(profile, routing.maxOutputTokens),
+      },
+      () => '',
+    );
+    record.tokensEstimated = true;
   }
 
   /** Records tokens and cost, and settles the reservation to the actual cost. */

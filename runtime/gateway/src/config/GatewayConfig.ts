@@ -28,6 +28,8 @@ export interface GatewayConfig {
   upstreamTimeoutMs: number;
   /** Time a streamed upstream may stay silent. */
   upstreamIdleTimeoutMs: number;
+  /** Bytes of a JSON answer the gateway reads at most (`DEFAULT_MAX_ANSWER_BYTES`). */
+  upstreamMaxAnswerBytes?: number;
   /** Embedded default: send every upstream call to this origin (the simulator). */
   upstreamOriginOverride?: string;
   /** Shared budgets and rate limits across replicas; in-process counters without it. */
@@ -244,6 +246,15 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       'GATEWAY_UPSTREAM_IDLE_TIMEOUT_MS',
       60_000,
     ),
+    upstreamMaxAnswerBytes: env.GATEWAY_UPSTREAM_MAX_ANSWER_BYTES
+      ? intAtLeast(
+          env,
+          'GATEWAY_UPSTREAM_MAX_ANSWER_BYTES',
+          0,
+          1024 * 1024,
+          'a smaller cap would refuse ordinary answers',
+        )
+      : undefined,
     upstreamOriginOverride: env.GATEWAY_UPSTREAM_ORIGIN_OVERRIDE || undefined,
     redisUrl: env.GATEWAY_REDIS_URL || undefined,
     events: {

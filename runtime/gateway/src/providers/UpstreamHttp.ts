@@ -4,6 +4,16 @@ import type { UpstreamFailure } from './types';
 export type UpstreamResponse = Dispatcher.ResponseData;
 
 /** A whole 2xx answer, read into memory: what a call that is not streamed needs. */
+/**
+ * The most bytes of an answer read into memory by default: a JSON answer is parsed whole, and
+ * parsing takes several times its size. The largest answers a request can ask for, 2,048
+ * embeddings of 3,072 floats, stay under it.
+ */
+export const DEFAULT_MAX_ANSWER_BYTES = 128 * 1024 * 1024;
+
+/** A refusal's body: enough for its message, whatever the upstream sends. */
+const MAX_REFUSAL_BYTES = 64 * 1024;
+
 export interface BufferedAnswer {
   statusCode: number;
   body: Buffer;
@@ -16,6 +26,7 @@ export interface BufferedAnswer {
 export class UpstreamHttp {
   private readonly agent: Agent;
   private readonly originOverride?: string;
+  private readonly maxAnswerBytes: number;
   private readonly rewritten = new Map<string, string>();
   /** Origin and path of each URL called, parsed once. */
   private readonly parsed = new Map<string, { origin: string; path: string }>();
@@ -28,8 +39,11 @@ export class UpstreamHttp {
      * default points the catalog's real endpoints at the simulator this way.
      */
     originOverride?: string;
+    /** Bytes of an answer read into memory at most (DEFAULT_MAX_ANSWER_BYTES). */
+    maxAnswerBytes?: number;
   }) {
     this.originOverride = options.originOverride?.replace(/\/+$/, '');
+    this.maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       connections: 512,
@@ -63,7 +77,9 @@ export class UpstreamHttp {
    * POSTs JSON and reads the whole answer; resolves with a 2xx answer, or a classified failure
    * when none came or the upstream refused (by its status, even when the refusal's body broke
    * off). Through undici's dispatcher directly: `request`'s body stream, its consumers and its
-   * signal plumbing cost a quarter of the CPU of such a call.
+   * signal plumbing cost a quarter of the CPU of such a call. An answer larger than
+   * `maxAnswerBytes` is cut off and is a failure the request pays its reservation for
+   * (`billed`): one answer must not exhaust the gateway's memory.
    */
   postBuffered(
     url: string,
@@ -71,8 +87,11 @@ export class UpstreamHttp {
     body: string,
     signal: AbortSignal,
   ): Promise<BufferedAnswer | UpstreamFailure> {
+    const maxAnswerBytes = this.maxAnswerBytes;
     return new Promise(resolve => {
       const chunks: Buffer[] = [];
+      let bytes = 0;
+      let tooLarge = false;
       let statusCode = 0;
       let controller: Dispatcher.DispatchController | undefined;
       const onAbort = () => controller?.abort(signal.reason);
@@ -104,8 +123,18 @@ export class UpstreamHttp {
         onResponseStart(_controller, status) {
           statusCode = status;
         },
-        onResponseData(_controller, chunk) {
-          chunks.push(chunk);
+        onResponseData(responseController, chunk) {
+          bytes += chunk.length;
+          const limit = statusCode >= 300 ? MAX_REFUSAL_BYTES : maxAnswerBytes;
+          if (bytes <= limit) {
+            chunks.push(chunk);
+          } else if (statusCode >= 300) {
+            // A refusal's status says what it is; the rest of its body is not kept.
+          } else if (!tooLarge) {
+            tooLarge = true;
+            chunks.length = 0;
+            responseController.abort(new Error('answer too large'));
+          }
         },
         onResponseEnd() {
           const answer =
@@ -117,6 +146,10 @@ export class UpstreamHttp {
           );
         },
         onResponseError(_controller, error) {
+          if (tooLarge && !signal.aborted) {
+            settle(answerTooLarge(maxAnswerBytes, statusCode));
+            return;
+          }
           // A refusal whose body broke off is still classified by its status, as before.
           settle(
             statusCode >= 300 && !signal.aborted
@@ -160,6 +193,20 @@ export class UpstreamHttp {
     }
     return target;
   }
+}
+
+/**
+ * An answer the gateway will not hold: the upstream did the work, so the request is charged
+ * (`billed`); not worth another upstream, whose answer would be as large.
+ */
+function answerTooLarge(maxBytes: number, status: number): UpstreamFailure {
+  return {
+    errorClass: 'upstream-error',
+    status,
+    retriable: false,
+    billed: true,
+    message: `the upstream's answer is larger than the gateway relays (${maxBytes} bytes)`,
+  };
 }
 
 /** Sorts a transport error into timeout, unavailable or cancelled. */

@@ -514,3 +514,90 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     });
   });
 });
+
+describe('an upstream answer too large to hold', () => {
+  let upstream: RawUpstream;
+  let gateway: Gateway;
+  let url: string;
+  let usage: () => UsageEvent[];
+
+  beforeAll(async () => {
+    upstream = new RawUpstream();
+    const upstreamUrl = await upstream.start();
+    let events;
+    ({ gateway, url, events } = await startGateway(upstreamUrl, {
+      state: testState(upstreamUrl),
+      config: { upstreamMaxAnswerBytes: 64 * 1024 },
+    }));
+    usage = () => events.usage() as UsageEvent[];
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await upstream.stop();
+  });
+
+  it('is cut off: the caller gets a 502 and the request pays what it reserved, as the upstream did the work', async () => {
+    // Valid JSON, a completion padded far beyond the cap (logprobs of many choices are so).
+    upstream.answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: 'x'.repeat(300_000) },
+            },
+          ],
+          usage: {
+            prompt_tokens: 10,
+            completion_tokens: 100,
+            total_tokens: 110,
+          },
+        }),
+      );
+    };
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEYS.brightpath}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'a long answer, twice' }],
+        max_tokens: 100,
+        n: 2,
+      }),
+    });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({
+      error: {
+        code: 'upstream_error',
+        message: expect.stringContaining('larger than the gateway relays'),
+      },
+    });
+    await eventually(() => usage().length === 1);
+    const [event] = usage();
+    // us-small: every output token of both choices, and the prompt's bound, at its prices.
+    expect(event).toMatchObject({
+      modelProfile: 'us-small',
+      tokensEstimated: true,
+      outputTokens: 200,
+      outcome: 'error',
+    });
+    expect(event.inputTokens).toBeGreaterThan(0);
+    expect(event.costUsd).toBeCloseTo(
+      (event.inputTokens * 0.15 + 200 * 0.6) / 1e6,
+      12,
+    );
+    const [spent] = await gateway.deps.limiter.monthSpendUsd(
+      ['brightpath'],
+      Date.now(),
+    );
+    expect(spent).toBeCloseTo(event.costUsd, 9);
+    // Not the upstream's fault: its circuit stays closed.
+    expect(gateway.deps.health.get('us-small').breaker.state).toBe('closed');
+  });
+});

@@ -22,6 +22,12 @@ export interface UpstreamFailure {
   retriable: boolean;
   /** Safe to show the caller: no credentials, no upstream URLs with secrets. */
   message: string;
+  /**
+   * The upstream did the work (it answered 200) but the answer could not be relayed (too
+   * large): the request is charged what it reserved at that upstream, as it would be had the
+   * answer come through.
+   */
+  billed?: boolean;
 }
 
 /** A streamed answer, already in OpenAI's chat.completion.chunk SSE format. */

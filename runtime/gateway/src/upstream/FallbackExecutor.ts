@@ -19,7 +19,13 @@ export type AttemptOutcome =
       /** Reports how the answer ended, for the breaker and the in-flight count. */
       finish(result: 'success' | 'failure' | 'neutral'): void;
     }
-  | { ok: false; failure: UpstreamFailure; fallbacks: FallbackAttempt[] };
+  | {
+      ok: false;
+      failure: UpstreamFailure;
+      fallbacks: FallbackAttempt[];
+      /** The profile whose failure ended the request, when one did (not retriable). */
+      profile?: GatewayModelProfile;
+    };
 
 /** Two profiles are one upstream when they send to the same model at the same endpoint. */
 function sameUpstream(a: GatewayModelProfile, b: GatewayModelProfile): boolean {
@@ -135,7 +141,7 @@ export class FallbackExecutor {
         latencyMs: Math.round((this.now() - dispatchedAt) * 1000) / 1000,
       });
       if (!failure.retriable) {
-        return { ok: false, failure, fallbacks };
+        return { ok: false, failure, fallbacks, profile };
       }
       lastFailure = failure;
       (called ??= []).push(profile);

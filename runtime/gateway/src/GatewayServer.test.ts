@@ -373,8 +373,9 @@ describe('gateway API (OpenAI client against the simulator)', () => {
     }
   });
 
-  it('propagates the W3C trace id upstream with a new span', async () => {
+  it('propagates the W3C trace id upstream with a new span, and the tracestate with it', async () => {
     const seen: string[] = [];
+    const states: Array<string | undefined> = [];
     const original = simulator.stats.requestStarted.bind(simulator.stats);
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     // The simulator does not echo headers, so read them off a raw request hook.
@@ -383,19 +384,33 @@ describe('gateway API (OpenAI client against the simulator)', () => {
     ).server;
     const listener = (req: import('node:http').IncomingMessage) => {
       seen.push(String(req.headers.traceparent));
+      states.push(req.headers.tracestate as string | undefined);
     };
     server.prependListener('request', listener);
-    try {
-      await client(KEYS.northwind).chat.completions.create(
+    const call = (traceparent: string) =>
+      client(KEYS.northwind).chat.completions.create(
         { model: 'gpt-4o', messages: [{ role: 'user', content: 'trace me' }] },
-        { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } },
+        { headers: { traceparent, tracestate: 'vendor=abc,other=1' } },
       );
+    try {
+      await call(`00-${traceId}-00f067aa0ba902b7-01`);
+      // A later version is read as version 00 (W3C); a tracestate without a valid parent
+      // is dropped.
+      await call(`01-${traceId}-00f067aa0ba902b7-01-future-field`);
+      await call(`00-${traceId}-00f067aa0ba902b7-01-not-in-version-00`);
     } finally {
       server.removeListener('request', listener);
       simulator.stats.requestStarted = original;
     }
     expect(seen[0]).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     expect(seen[0]).not.toContain('00f067aa0ba902b7');
+    expect(seen[1]).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(seen[2]).not.toContain(traceId);
+    expect(states).toEqual([
+      'vendor=abc,other=1',
+      'vendor=abc,other=1',
+      undefined,
+    ]);
   });
 
   describe('control API', () => {

@@ -18,6 +18,9 @@ import type { InboundApi } from './EndpointAdapter';
 import type { GatewayDeps } from './GatewayDeps';
 import { nextTraceparent, parseTraceparent } from './traceparent';
 
+/** W3C asks that at least 512 characters of `tracestate` be passed on; more is not. */
+const TRACESTATE_MAX_CHARS = 512;
+
 /** The header a caller uses to declare the class of the data in its request. */
 export const CLASSIFICATION_HEADER = 'x-cellport-data-classification';
 
@@ -41,6 +44,11 @@ export class RequestLifecycle {
   streamSequence?: () => number;
   /** The request's trace id when someone records its trace: its decision links to it. */
   private readonly traceId?: string;
+  /**
+   * The caller's `tracestate`, sent upstream with its trace as W3C requires; dropped with an
+   * invalid `traceparent`, or when longer than TRACESTATE_MAX_CHARS.
+   */
+  readonly tracestate?: string;
   /** The traceparent upstreams get when the gateway records no span. */
   private readonly fixedTraceparent: string = '';
   readonly abort = new AbortController();
@@ -57,6 +65,7 @@ export class RequestLifecycle {
     readonly state: CompiledState,
     readonly principal: Principal,
     incomingTrace: string | string[] | undefined,
+    incomingState: string | string[] | undefined,
     private readonly errors: ErrorShape,
     private readonly operation: GenAiOperation,
   ) {
@@ -68,6 +77,13 @@ export class RequestLifecycle {
       stateVersion: state.version,
     });
     const parent = parseTraceparent(incomingTrace);
+    if (
+      parent &&
+      typeof incomingState === 'string' &&
+      incomingState.length <= TRACESTATE_MAX_CHARS
+    ) {
+      this.tracestate = incomingState;
+    }
     const started = deps.tracing?.startRequest(
       parent,
       operation,
@@ -131,6 +147,7 @@ export class RequestLifecycle {
       state,
       principal,
       req.headers.traceparent,
+      req.headers.tracestate,
       api.errors ?? OPENAI_ERRORS,
       api.operation ?? 'chat',
     );

@@ -79,6 +79,7 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
       summary: request.summary,
       signal: life.abort.signal,
       traceparent: life.traceparent,
+      tracestate: life.tracestate,
     });
     const ids = new ResponseIds(life.requestId);
     const createdAt = Math.floor(Date.now() / 1000);

@@ -1,6 +1,12 @@
 import { randomHex } from './randomHex';
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+/**
+ * Version 00, or a later version read as 00 (its first four fields; what follows them must
+ * start with "-"), as W3C asks of a parser that meets a version it does not know. Version ff
+ * is invalid.
+ */
+const TRACEPARENT =
+  /^(?:00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})|(?!ff|00)[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?)$/;
 
 /** A caller's W3C trace context: whose span the gateway's hop continues. */
 export interface TraceParent {
@@ -16,14 +22,14 @@ export function parseTraceparent(
 ): TraceParent | undefined {
   const match =
     typeof incoming === 'string' ? TRACEPARENT.exec(incoming) : null;
-  if (!match || match[1] === '0'.repeat(32) || match[2] === '0'.repeat(16)) {
+  if (!match) return undefined;
+  const traceId = match[1] ?? match[4];
+  const spanId = match[2] ?? match[5];
+  const flags = match[3] ?? match[6];
+  if (traceId === '0'.repeat(32) || spanId === '0'.repeat(16)) {
     return undefined;
   }
-  return {
-    traceId: match[1],
-    spanId: match[2],
-    sampled: (parseInt(match[3], 16) & 1) === 1,
-  };
+  return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1 };
 }
 
 /**

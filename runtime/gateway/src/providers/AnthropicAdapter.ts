@@ -1,5 +1,4 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import { AnthropicStreamTranslator } from './AnthropicStreamTranslator';
 import {
   ANTHROPIC_VERSION,
@@ -45,7 +44,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       };
     }
     const url = anthropicMessagesUrl(call.profile.endpoint);
-    const headers = this.headers(call.profile, call.traceparent);
+    const headers = this.headers(call);
     if (!call.summary.stream) {
       const answer = await this.http.postBuffered(
         url,
@@ -151,14 +150,16 @@ export class AnthropicAdapter implements ProviderAdapter {
     };
   }
 
-  private headers(
-    profile: GatewayModelProfile,
-    traceparent: string,
-  ): Record<string, string> {
+  private headers({
+    profile,
+    traceparent,
+    tracestate,
+  }: ChatCall): Record<string, string> {
     const headers: Record<string, string> = {
       traceparent,
       'anthropic-version': ANTHROPIC_VERSION,
     };
+    if (tracestate) headers.tracestate = tracestate;
     const secret = profile.credentialEnv
       ? this.env[profile.credentialEnv]
       : undefined;

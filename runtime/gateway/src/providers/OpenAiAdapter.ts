@@ -63,7 +63,7 @@ export class OpenAiAdapter implements ProviderAdapter {
       };
     }
     const url = this.url(call.profile, 'chat/completions');
-    const headers = this.headers(call.profile, call.traceparent);
+    const headers = this.headers(call);
     if (!call.summary.stream) {
       return this.callForJson(
         url,
@@ -104,7 +104,7 @@ export class OpenAiAdapter implements ProviderAdapter {
   embeddings(call: EmbeddingsCall): Promise<UpstreamResult> {
     return this.callForJson(
       this.url(call.profile, 'embeddings'),
-      this.headers(call.profile, call.traceparent),
+      this.headers(call),
       { ...call.body, model: call.profile.upstreamModel },
       call.signal,
       'data',
@@ -198,11 +198,13 @@ export class OpenAiAdapter implements ProviderAdapter {
     return `${base}/${path}`;
   }
 
-  private headers(
-    profile: GatewayModelProfile,
-    traceparent: string,
-  ): Record<string, string> {
+  private headers({
+    profile,
+    traceparent,
+    tracestate,
+  }: ChatCall | EmbeddingsCall): Record<string, string> {
     const headers: Record<string, string> = { traceparent };
+    if (tracestate) headers.tracestate = tracestate;
     const secret = profile.credentialEnv
       ? this.env[profile.credentialEnv]
       : undefined;

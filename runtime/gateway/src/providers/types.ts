@@ -61,6 +61,8 @@ export interface ChatCall {
   summary: ChatRequestSummary;
   signal: AbortSignal;
   traceparent: string;
+  /** The caller's W3C `tracestate`, passed on with its trace (undefined without one). */
+  tracestate?: string;
 }
 
 export interface EmbeddingsCall {
@@ -68,6 +70,8 @@ export interface EmbeddingsCall {
   body: Record<string, unknown>;
   signal: AbortSignal;
   traceparent: string;
+  /** The caller's W3C `tracestate`, passed on with its trace (undefined without one). */
+  tracestate?: string;
 }
 
 /** Speaks one upstream wire protocol; the gateway speaks OpenAI's to its callers. */

@@ -22,6 +22,7 @@ import { RequestLifecycle } from './RequestLifecycle';
 import { failureToError } from './failureToError';
 import { relaySse } from './relaySse';
 import { reserveLimits } from './reserveLimits';
+import { parseTraceparent } from './traceparent';
 import { RemainingBudget, routeRequest } from './routeRequest';
 
 /**
@@ -67,7 +68,14 @@ export class RequestPipeline<Request> {
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const life = RequestLifecycle.begin(this.deps, req, res, this.endpoint);
+    const startedAt = performance.now();
+    let life: RequestLifecycle;
+    try {
+      life = RequestLifecycle.begin(this.deps, req, res, this.endpoint);
+    } catch (error) {
+      if (error instanceof GatewayError) this.refused(req, error, startedAt);
+      throw error;
+    }
     try {
       await this.serve(life, req);
     } catch (error) {
@@ -75,6 +83,28 @@ export class RequestPipeline<Request> {
     } finally {
       life.end();
     }
+  }
+
+  /**
+   * A request refused before it was authenticated has no lifecycle and no events; its trace
+   * and the GenAI duration metric still show it (the server answers it).
+   */
+  private refused(
+    req: IncomingMessage,
+    error: GatewayError,
+    startedAt: number,
+  ): void {
+    const operation = this.endpoint.operation ?? 'chat';
+    this.deps.metrics.genAi.observeRefusal(
+      operation,
+      error.errorClass,
+      performance.now() - startedAt,
+    );
+    this.deps.tracing?.recordRefusal(
+      parseTraceparent(req.headers.traceparent),
+      operation,
+      error,
+    );
   }
 
   /** How the endpoint's API writes errors, for refusals before its lifecycle begins. */

@@ -159,6 +159,34 @@ describe('GenAI metrics and standard process metrics beside the gateway metrics'
     );
   });
 
+  it('counts requests refused before authentication in the operation duration, by their error and API', async () => {
+    const refuse = (path: string) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer cp-not-a-key',
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+    expect((await refuse('/v1/chat/completions')).status).toBe(401);
+    expect((await refuse('/v1/messages')).status).toBe(401);
+    expect((await refuse('/v1/embeddings')).status).toBe(401);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(
+      sample(
+        text,
+        'gen_ai_client_operation_duration_seconds_count{gen_ai_operation_name="chat",error_type="unauthorized"}',
+      ),
+    ).toBe(2);
+    expect(
+      sample(
+        text,
+        'gen_ai_client_operation_duration_seconds_count{gen_ai_operation_name="embeddings",error_type="unauthorized"}',
+      ),
+    ).toBe(1);
+  });
+
   it("exports Node's process metrics under their standard names, and the circuit state as a label", async () => {
     const text = await (await fetch(`${url}/metrics`)).text();
     for (const name of [

@@ -62,6 +62,14 @@ export class GenAiMetrics {
     });
   }
 
+  /** A request refused before it was authenticated: no tenant, no model, its error class. */
+  observeRefusal(operation: string, errorClass: string, totalMs: number): void {
+    this.duration.observe(
+      { gen_ai_operation_name: operation, error_type: errorClass },
+      totalMs / 1000,
+    );
+  }
+
   /** Records a finished request; `profile` is the one that answered, if any did. */
   observe(
     record: RequestRecord,

@@ -1,4 +1,8 @@
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVICE_NAME,
+} from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/GatewayConfig';
 import type { TraceParent } from '../api/traceparent';
@@ -90,6 +94,35 @@ export class GatewayTracing {
       { [GEN_AI.operationName]: operation },
     );
     return new RequestTrace(this.batches, root, operation, captureContent);
+  }
+
+  /**
+   * A request refused before it was authenticated (401, or 503 with no state loaded): a span
+   * of its own all the same, so that the caller's trace shows where its request stopped.
+   */
+  recordRefusal(
+    parent: TraceParent | undefined,
+    operation: GenAiOperation,
+    refusal: { status: number; errorClass: string },
+  ): void {
+    const traceId = parent?.traceId ?? newTraceId();
+    if (!this.sampled(parent, traceId)) return;
+    const span = new RecordedSpan(
+      this.batches,
+      wallClockAnchor(),
+      traceId,
+      newSpanId(),
+      parent && { spanId: parent.spanId, remote: true },
+      operation,
+      SPAN_KIND.server,
+      {
+        [GEN_AI.operationName]: operation,
+        [ATTR_ERROR_TYPE]: refusal.errorClass,
+        [ATTR_HTTP_RESPONSE_STATUS_CODE]: refusal.status,
+      },
+    );
+    span.setError();
+    span.end();
   }
 
   /** Sends the spans ended so far and waits for every export under way. */

@@ -400,6 +400,28 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     }
   });
 
+  it("records a request refused before authentication as a span in the caller's trace", async () => {
+    const traceId = newTraceId();
+    const response = await chat(
+      url,
+      'cp-not-a-key',
+      { model: 'gpt-4o', messages: [{ role: 'user', content: PROMPT }] },
+      `00-${traceId}-${CALLER_SPAN}-01`,
+    );
+    expect(response.status).toBe(401);
+    const [span] = await spansOf(traceId, 1);
+    expect(span).toMatchObject({
+      parentSpanId: CALLER_SPAN,
+      kind: SPAN_KIND.server,
+      statusCode: ERROR,
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'error.type': 'unauthorized',
+        'http.response.status_code': 401,
+      },
+    });
+  });
+
   it('follows a caller that does not sample: no spans, and upstreams are told so', async () => {
     const traceId = newTraceId();
     const upstream = upstreamTraceparents(simulator);

@@ -432,6 +432,25 @@ describe('gateway API (OpenAI client against the simulator)', () => {
       expect(asTenant.status).toBe(401);
     });
 
+    it('refuses a push of the version in force with other content, and keeps the state', async () => {
+      const same = testState(simulator.url, 'v1');
+      same.tenants[0].allowedModels.pop();
+      const response = await put(same);
+      expect(response.status).toBe(409);
+      expect((await response.json()).error).toMatchObject({
+        code: 'state_version_conflict',
+        param: 'version',
+      });
+      expect(
+        gateway.deps.state.current!.tenants.get('northwind')!.allowedModels,
+      ).toEqual(testState(simulator.url).tenants[0].allowedModels);
+      // The same content again is no change, and no conflict.
+      expect(await (await put(testState(simulator.url, 'v1'))).json()).toEqual({
+        version: 'v1',
+        changed: false,
+      });
+    });
+
     it('rejects an invalid push whole, naming the fields, and keeps the old state', async () => {
       const state = testState(simulator.url, 'v-bad');
       state.apiKeys[0].tenant = 'nobody';

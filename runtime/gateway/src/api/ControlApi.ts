@@ -8,6 +8,7 @@ import {
   sendJson,
 } from '../http/httpIo';
 import { StateValidationError } from '../state/CompiledState';
+import { StateVersionConflict } from '../state/StateStore';
 import type { GatewayDeps } from './GatewayDeps';
 
 /** The most a desired-state document may weigh. */
@@ -58,6 +59,15 @@ export class ControlApi {
           changed: result.changed,
         });
       } catch (error) {
+        if (error instanceof StateVersionConflict) {
+          throw new GatewayError(
+            409,
+            'state_version_conflict',
+            error.message,
+            'invalid-request',
+            { param: 'version' },
+          );
+        }
         if (error instanceof StateValidationError) {
           sendJson(res, 400, {
             error: {

@@ -1,22 +1,127 @@
 import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { limitKeys, monthOf, NANO } from './Limiter';
 import { RefundQueue } from './RefundQueue';
 import { ClaimBatches, SendClaims, TenantClaims } from './ClaimBatches';
-import {
-  Charge,
-  chargeOf,
-  Correction,
-  HeldCorrections,
-  SendCorrection,
-} from './HeldCorrections';
-import {
-  CounterRedis,
-  readOutcomes,
-  withCounterScripts,
-} from './counterScripts';
+import { HeldCharges, SendCharge } from './HeldCharges';
 import { ClaimOutcome, CounterClaim, WindowedLimiter } from './WindowedLimiter';
+
+/**
+ * A tenant's held-back refunds, then each of its requests of one tick in arrival order:
+ * `claimFits` and check-and-add, in one script, so replicas sharing the Redis cannot both pass
+ * a check that only one of them fits. ARGV[1] is the number m of requests and ARGV[2..m+1]
+ * the number of counters each claims; KEYS hold those counters request after request, then
+ * the refunded ones. After the counts, ARGV holds four values per claimed counter (amount,
+ * limit, TTL in ms, and 1 when the first claim of a window always fits), then one delta per
+ * refunded counter, applied first and only to counters that still exist, never below zero
+ * (as CORRECT_SCRIPT). Replies, per
+ * request: the failed counter's 1-based index (0 when every amount was added), how many
+ * counters were checked, and each checked counter's value before the request.
+ */
+const CLAIM_SCRIPT = `
+local m = tonumber(ARGV[1])
+local claimed = 0
+for r = 1, m do
+  claimed = claimed + tonumber(ARGV[1 + r])
+end
+local deltas = 1 + m + 4 * claimed
+for i = claimed + 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1
+    and redis.call('INCRBY', KEYS[i], ARGV[deltas + i - claimed]) < 0 then
+    redis.call('SET', KEYS[i], 0, 'KEEPTTL')
+  end
+end
+local reply = {}
+local key = 0
+local arg = 1 + m
+for r = 1, m do
+  local n = tonumber(ARGV[1 + r])
+  local failed = 0
+  local before = {}
+  for i = 1, n do
+    local at = arg + (i - 1) * 4
+    local current = tonumber(redis.call('GET', KEYS[key + i]) or '0')
+    before[i] = current
+    if current + tonumber(ARGV[at + 1]) > tonumber(ARGV[at + 2])
+      and not (ARGV[at + 4] == '1' and current <= 0) then
+      failed = i
+      break
+    end
+  end
+  if failed == 0 then
+    for i = 1, n do
+      local at = arg + (i - 1) * 4
+      redis.call('INCRBY', KEYS[key + i], ARGV[at + 1])
+      redis.call('PEXPIRE', KEYS[key + i], ARGV[at + 3])
+    end
+  end
+  reply[#reply + 1] = failed
+  reply[#reply + 1] = #before
+  for i = 1, #before do
+    reply[#reply + 1] = before[i]
+  end
+  key = key + n
+  arg = arg + 4 * n
+end
+return reply
+`;
+
+/**
+ * A charge beyond a reservation, once per id: KEYS[1] remembers the id (for ARGV[1] ms), the
+ * other keys are the counters to add to, ARGV[2..] their deltas. Counters that no longer
+ * exist are left alone, as CORRECT_SCRIPT leaves them.
+ */
+const CHARGE_SCRIPT = `
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  return 0
+end
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('INCRBY', KEYS[i], ARGV[i])
+  end
+end
+return 1
+`;
+
+/**
+ * Corrects counters that still exist; an expired window has nothing left to correct. No
+ * counter goes below zero: only a refund of a reservation made before Redis lost its counters
+ * (restarted empty) could take it there, and a negative counter is budget never granted.
+ */
+const CORRECT_SCRIPT = `
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1
+    and redis.call('INCRBY', KEYS[i], ARGV[i]) < 0 then
+    redis.call('SET', KEYS[i], 0, 'KEEPTTL')
+  end
+end
+return 0
+`;
+
+type ScriptedRedis = Redis & {
+  cellportClaim(...args: Array<string | number>): Promise<number[]>;
+  cellportCorrect(...args: Array<string | number>): Promise<number>;
+  cellportCharge(...args: Array<string | number>): Promise<number>;
+};
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/** CLAIM_SCRIPT's reply, request by request. */
+function readOutcomes(reply: number[]): ClaimOutcome[] {
+  const outcomes: ClaimOutcome[] = [];
+  let at = 0;
+  while (at < reply.length) {
+    const checked = reply[at + 1];
+    outcomes.push({
+      failed: reply[at] - 1,
+      before: reply.slice(at + 2, at + 2 + checked),
+    });
+    at += 2 + checked;
+  }
+  return outcomes;
+}
 
 /**
  * How long one Redis command may take before its request is refused with 503: a Redis that
@@ -30,14 +135,8 @@ export const REDIS_COMMAND_TIMEOUT_MS = 1000;
  */
 export const REFUND_DELAY_MS = 20;
 
-/** How often a correction that failed to reach Redis is sent again. */
-const CORRECTION_RETRY_MS = 500;
-
-/**
- * Revokes held at most: beyond them, a claim left unanswered stays counted (refusing sooner,
- * never later), so that a long hang under load cannot grow the replica's memory.
- */
-const MAX_HELD_REVOKES = 10_000;
+/** How often a charge that failed to reach Redis is sent again. */
+const CHARGE_RETRY_MS = 500;
 
 /**
  * How long Redis remembers a charge's id. A second copy comes at most a retry after the first
@@ -45,18 +144,6 @@ const MAX_HELD_REVOKES = 10_000;
  * grow with an upstream that always ignores `max_tokens`.
  */
 const CHARGE_ID_TTL_MS = 10 * 60 * 1000;
-
-/** CLAIM_SCRIPT's arguments: the number of keys, the keys (the receipt first), ARGV. */
-type ClaimArguments = Array<string | number>;
-
-/** The revoke of a claim that was written but never answered: the claim's own arguments. */
-interface Revoke extends Correction {
-  claim: ClaimArguments;
-}
-
-function toError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
-}
 
 /**
  * Reconnection: exponential from 50 ms to 1 s, with jitter so that replicas do not reconnect
@@ -79,18 +166,11 @@ function reconnectDelayMs(attempt: number): number {
  * as long as one command may take, so a freshly started gateway does not refuse its first
  * requests. Refunds held back (`RefundQueue`) that a failed command carried are not resent:
  * their counters stay higher than spent, which refuses sooner, never later. A charge beyond a
- * reservation whose command failed is held (`HeldCorrections`) and lands, once, before its
- * tenant's next claim, so no request is admitted on a budget that forgot it. A claim written
- * to Redis whose answer never came (a timeout, a connection lost) may still have been
- * counted, though its requests were refused: it is revoked the same way, its receipt in Redis
- * telling which of its requests were admitted; if its answer stays lost longer than the
- * receipt lives (`CLAIM_RECEIPT_TTL_MS`), what it admitted stays counted.
+ * reservation whose command failed is held (`HeldCharges`) and lands, once, before its
+ * tenant's next claim, so no request is admitted on a budget that forgot it.
  */
 export class RedisLimiter extends WindowedLimiter {
-  private readonly redis: CounterRedis;
-  /** Names this replica's claim receipts; each claim adds a sequence number. */
-  private readonly receiptPrefix = randomBytes(6).toString('hex');
-  private claimSeq = 0;
+  private readonly redis: ScriptedRedis;
 
   private lastErrorAt = 0;
   private connectedOnce = false;
@@ -133,7 +213,11 @@ export class RedisLimiter extends WindowedLimiter {
       }
     };
     redis.on('error', this.reportError);
-    this.redis = withCounterScripts(redis);
+    // No fixed number of keys: a request claims four to six counters, the count goes first.
+    redis.defineCommand('cellportClaim', { lua: CLAIM_SCRIPT });
+    redis.defineCommand('cellportCorrect', { lua: CORRECT_SCRIPT });
+    redis.defineCommand('cellportCharge', { lua: CHARGE_SCRIPT });
+    this.redis = redis as ScriptedRedis;
   }
 
   private readonly reportError: (error: Error) => void;
@@ -157,20 +241,19 @@ export class RedisLimiter extends WindowedLimiter {
   /** One script per tenant; several tenants' scripts go in one pipeline (one socket write). */
   private readonly sendClaims: SendClaims = async groups => {
     await this.firstConnection();
-    if (!this.corrections.empty) return this.afterHeldCorrections(groups);
+    if (!this.charges.empty) return this.afterHeldCharges(groups);
     return this.sendGroups(groups);
   };
 
   /**
-   * A tenant's held corrections land before its claims: a claim could pass a limit a held
-   * charge had used up, or be refused for a revoked claim; a tenant whose corrections cannot
-   * land is refused (fail closed), the others not.
+   * A tenant's held charges land before its claims, or a claim could pass a limit they had
+   * used up; a tenant whose charges cannot land is refused (fail closed), the others not.
    */
-  private async afterHeldCorrections(
+  private async afterHeldCharges(
     groups: TenantClaims[],
   ): Promise<Array<ClaimOutcome[] | Error>> {
     const landed = await Promise.allSettled(
-      groups.map(group => this.corrections.land(group.tenant)),
+      groups.map(group => this.charges.land(group.tenant)),
     );
     const ready = groups.filter((_, g) => landed[g].status === 'fulfilled');
     const sent = ready.length > 0 ? await this.sendGroups(ready) : [];
@@ -180,65 +263,30 @@ export class RedisLimiter extends WindowedLimiter {
     );
   }
 
-  /** Sends the groups' claims; a claim that was written but not answered is revoked. */
   private async sendGroups(
     groups: TenantClaims[],
   ): Promise<Array<ClaimOutcome[] | Error>> {
-    // Without an offline queue a command is written only while the client is ready: one
-    // refused before that never reached Redis and needs no revoke.
-    const written = this.redis.status === 'ready';
     const commands = groups.map(group => this.claimArguments(group));
-    const results = await this.runClaims(commands);
-    if (written) {
-      results.forEach((result, g) => {
-        if (result instanceof Error) this.revoke(groups[g].tenant, commands[g]);
-      });
+    if (commands.length === 1) {
+      return [readOutcomes(await this.redis.cellportClaim(...commands[0]))];
     }
-    return results;
-  }
-
-  private async runClaims(
-    commands: ClaimArguments[],
-  ): Promise<Array<ClaimOutcome[] | Error>> {
-    try {
-      if (commands.length === 1) {
-        return [readOutcomes(await this.redis.cellportClaim(...commands[0]))];
-      }
-      const pipeline = this.redis.pipeline() as ReturnType<
-        Redis['pipeline']
-      > & {
-        cellportClaim(...args: ClaimArguments): unknown;
-      };
-      for (const args of commands) pipeline.cellportClaim(...args);
-      const results = (await pipeline.exec()) ?? [];
-      return commands.map((_, g) => {
-        const [error, reply] = results[g] ?? [new Error('no reply')];
-        return error ?? readOutcomes(reply as number[]);
-      });
-    } catch (error) {
-      return commands.map(() => toError(error));
-    }
-  }
-
-  /** Takes back, once it can reach Redis, whatever a claim without an answer admitted. */
-  private revoke(tenant: string, claim: ClaimArguments): void {
-    if (this.corrections.heldCount >= MAX_HELD_REVOKES) return;
-    this.corrections
-      .apply(tenant, { id: String(claim[1]), claim })
-      .catch(() => undefined);
+    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
+      cellportClaim(...args: Array<string | number>): unknown;
+    };
+    for (const args of commands) pipeline.cellportClaim(...args);
+    const results = (await pipeline.exec()) ?? [];
+    return groups.map((_, g) => {
+      const [error, reply] = results[g] ?? [new Error('no reply')];
+      return error ?? readOutcomes(reply as number[]);
+    });
   }
 
   private readonly batches = new ClaimBatches(this.sendClaims);
 
-  /**
-   * The claim script's keys and arguments for one tenant's requests and its held refunds; the
-   * first key is the claim's receipt.
-   */
-  private claimArguments({ tenant, requests }: TenantClaims): ClaimArguments {
+  /** CLAIM_SCRIPT's keys and arguments for one tenant's requests and its held refunds. */
+  private claimArguments({ tenant, requests }: TenantClaims) {
     const refunds = this.refunds.take(tenant);
-    const keys: string[] = [
-      `cellport:{${tenant}}:claim:${this.receiptPrefix}:${this.claimSeq++}`,
-    ];
+    const keys: string[] = [];
     const counts: number[] = [];
     const values: number[] = [];
     for (const claims of requests) {
@@ -283,29 +331,22 @@ export class RedisLimiter extends WindowedLimiter {
       return;
     }
     await this.firstConnection();
-    await this.corrections.apply(tenant, chargeOf(keys, deltas));
+    await this.charges.apply(tenant, HeldCharges.charge(keys, deltas));
   }
 
-  private readonly sendCorrection: SendCorrection<Charge | Revoke> = async (
-    tenant,
-    correction,
-  ) => {
-    if ('claim' in correction) {
-      await this.redis.cellportRevoke(...correction.claim);
-      return;
-    }
+  private readonly sendCharge: SendCharge = async (tenant, charge) => {
     await this.redis.cellportCharge(
-      correction.keys.length + 1,
-      `cellport:{${tenant}}:charge:${correction.id}`,
-      ...correction.keys,
+      charge.keys.length + 1,
+      `cellport:{${tenant}}:charge:${charge.id}`,
+      ...charge.keys,
       CHARGE_ID_TTL_MS,
-      ...correction.deltas,
+      ...charge.deltas,
     );
   };
 
-  private readonly corrections = new HeldCorrections<Charge | Revoke>(
-    this.sendCorrection,
-    CORRECTION_RETRY_MS,
+  private readonly charges = new HeldCharges(
+    this.sendCharge,
+    CHARGE_RETRY_MS,
     error => this.reportError(error),
   );
 
@@ -329,7 +370,7 @@ export class RedisLimiter extends WindowedLimiter {
     // What this replica gave back, or still owes, is part of what it reads.
     await this.sendRefunds();
     await this.firstConnection();
-    if (!this.corrections.empty) await this.corrections.landAll();
+    if (!this.charges.empty) await this.charges.landAll();
     const values = await this.redis.mget(...keys);
     return values.map(value => Number(value ?? 0));
   }
@@ -339,16 +380,16 @@ export class RedisLimiter extends WindowedLimiter {
     const key = limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget;
     await this.sendRefunds();
     await this.firstConnection();
-    if (!this.corrections.empty) await this.corrections.land(tenant);
+    if (!this.charges.empty) await this.charges.land(tenant);
     return Number((await this.redis.get(key)) ?? 0) / NANO;
   }
 
   async close(): Promise<void> {
-    const unsent = await this.corrections.close();
+    const unsent = await this.charges.close();
     if (unsent > 0) {
       this.reportError(
         new Error(
-          `${unsent} corrections (charges beyond their reservations, revokes of unanswered claims) could not reach Redis before closing`,
+          `${unsent} charges beyond their reservations could not reach Redis before closing`,
         ),
       );
     }

@@ -1,4 +1,4 @@
-import { Charge, chargeOf, HeldCorrections } from './HeldCorrections';
+import { Charge, HeldCharges } from './HeldCharges';
 
 /** A counter store whose answers the test decides, one send at a time. */
 class Counters {
@@ -25,16 +25,12 @@ class Counters {
   }
 }
 
-const charge = () => chargeOf(['k'], [5]);
+const charge = () => HeldCharges.charge(['k'], [5]);
 
-describe('HeldCorrections', () => {
+describe('HeldCharges', () => {
   it('holds a charge that failed and sends it again under the same id', async () => {
     const counters = new Counters();
-    const charges = new HeldCorrections<Charge>(
-      counters.send,
-      60_000,
-      () => {},
-    );
+    const charges = new HeldCharges(counters.send, 60_000, () => {});
     counters.failing.add('a');
     await expect(charges.apply('a', charge())).rejects.toThrow('unreachable');
     expect(charges.empty).toBe(false);
@@ -48,11 +44,7 @@ describe('HeldCorrections', () => {
 
   it('lets a claim wait for a charge already on its way, not just for the held ones', async () => {
     const counters = new Counters();
-    const charges = new HeldCorrections<Charge>(
-      counters.send,
-      60_000,
-      () => {},
-    );
+    const charges = new HeldCharges(counters.send, 60_000, () => {});
     counters.failing.add('a');
     await charges.apply('a', charge()).catch(() => undefined);
     counters.failing.clear();
@@ -73,11 +65,7 @@ describe('HeldCorrections', () => {
 
   it('refuses only the tenant whose charges cannot land', async () => {
     const counters = new Counters();
-    const charges = new HeldCorrections<Charge>(
-      counters.send,
-      60_000,
-      () => {},
-    );
+    const charges = new HeldCharges(counters.send, 60_000, () => {});
     counters.failing.add('a');
     counters.failing.add('b');
     await charges.apply('a', charge()).catch(() => undefined);

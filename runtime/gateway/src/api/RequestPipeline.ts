@@ -157,7 +157,7 @@ export class RequestPipeline<Request> {
         : undefined;
     if (
       cacheKey &&
-      answerFromCache(deps.cache!, life, cacheKey, endpoint, plan.attempts)
+      answerFromCache(deps.cache!, life, cacheKey, endpoint, plan.candidates)
     ) {
       return;
     }

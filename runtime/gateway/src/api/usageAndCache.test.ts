@@ -238,4 +238,33 @@ describe('the prompt cache and the route', () => {
     const decisions = events.decisions();
     expect(decisions[1]).toMatchObject({ chosen: 'claude' });
   });
+
+  it("still answers from the cache when the answering profile's circuit is open: a hit calls no upstream", async () => {
+    const post = () =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.brightpath}`,
+          'content-type': 'application/json',
+          'x-cellport-data-classification': 'PUBLIC',
+        },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'cached while it is down' }],
+        }),
+      });
+    expect((await post()).status).toBe(200);
+    const breaker = gateway.deps.health.get('us-small').breaker;
+    while (breaker.state !== 'open') {
+      breaker.tryAcquire();
+      breaker.onFailure();
+    }
+    const repeat = await post();
+    expect(repeat.headers.get('x-cellport-cache')).toBe('hit');
+    await eventually(() =>
+      (events.usage() as UsageEvent[]).some(
+        u => u.cached && u.modelProfile === 'us-small',
+      ),
+    );
+  });
 });

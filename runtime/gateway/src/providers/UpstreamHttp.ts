@@ -3,17 +3,20 @@ import type { UpstreamFailure } from './types';
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
-/** A whole 2xx answer, read into memory: what a call that is not streamed needs. */
 /**
  * The most bytes of an answer read into memory by default: a JSON answer is parsed whole, and
- * parsing takes several times its size. The largest answers a request can ask for, 2,048
- * embeddings of 3,072 floats, stay under it.
+ * parsing takes several times its size. The largest answer a request can ask for, 2,048
+ * embeddings of 3,072 floats written with 17 digits each and indented, is about 183 MiB.
  */
-export const DEFAULT_MAX_ANSWER_BYTES = 128 * 1024 * 1024;
+export const DEFAULT_MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
-/** A refusal's body: enough for its message, whatever the upstream sends. */
-const MAX_REFUSAL_BYTES = 64 * 1024;
+/**
+ * A refusal's body read at most: its message is at the start; the rest of a larger one is
+ * not read, and its status alone classifies it.
+ */
+const MAX_REFUSAL_BYTES = 1024 * 1024;
 
+/** A whole 2xx answer, read into memory: what a call that is not streamed needs. */
 export interface BufferedAnswer {
   statusCode: number;
   body: Buffer;
@@ -129,7 +132,8 @@ export class UpstreamHttp {
           if (bytes <= limit) {
             chunks.push(chunk);
           } else if (statusCode >= 300) {
-            // A refusal's status says what it is; the rest of its body is not kept.
+            // A refusal's status says what it is: the rest of its body is not read.
+            responseController.abort(new Error('refusal too large'));
           } else if (!tooLarge) {
             tooLarge = true;
             chunks.length = 0;

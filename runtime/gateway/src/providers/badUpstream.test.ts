@@ -527,7 +527,13 @@ describe('an upstream answer too large to hold', () => {
     let events;
     ({ gateway, url, events } = await startGateway(upstreamUrl, {
       state: testState(upstreamUrl),
-      config: { upstreamMaxAnswerBytes: 64 * 1024 },
+      // Streams may idle long: a refusal that never ends must not wait for this.
+      config: {
+        upstreamMaxAnswerBytes: 64 * 1024,
+        upstreamIdleTimeoutMs: 60_000,
+      },
+      // One failure opens a circuit: a failure that was not counted shows as a closed one.
+      overrides: { breaker: { failureThreshold: 1, openMs: 60_000 } },
     }));
     usage = () => events.usage() as UsageEvent[];
   });
@@ -599,5 +605,29 @@ describe('an upstream answer too large to hold', () => {
     expect(spent).toBeCloseTo(event.costUsd, 9);
     // Not the upstream's fault: its circuit stays closed.
     expect(gateway.deps.health.get('us-small').breaker.state).toBe('closed');
+  });
+
+  it('stops reading a refusal past its first MiB and answers by its status', async () => {
+    // A 500 that goes on and on: the gateway must not wait for its end.
+    upstream.answer = (_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.write(Buffer.alloc(2 * 1024 * 1024, 'x'));
+    };
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEYS.northwind}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'refuse me at length' }],
+      }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    expect(response.status).toBe(502);
+    expect((await response.json()).error.message).toContain(
+      'upstream failed (500)',
+    );
   });
 });

@@ -387,17 +387,21 @@ describe('gateway API (OpenAI client against the simulator)', () => {
       states.push(req.headers.tracestate as string | undefined);
     };
     server.prependListener('request', listener);
-    const call = (traceparent: string) =>
+    const call = (traceparent: string, tracestate = 'vendor=abc,other=1') =>
       client(KEYS.northwind).chat.completions.create(
         { model: 'gpt-4o', messages: [{ role: 'user', content: 'trace me' }] },
-        { headers: { traceparent, tracestate: 'vendor=abc,other=1' } },
+        { headers: { traceparent, tracestate } },
       );
+    // Longer than the 512 characters passed on: the entry over 128 goes first, then the last.
+    const entries = Array.from({ length: 60 }, (_, i) => `k${i}=vvvvvvvv`);
+    const long = [`big=${'x'.repeat(200)}`, ...entries].join(',');
     try {
       await call(`00-${traceId}-00f067aa0ba902b7-01`);
       // A later version is read as version 00 (W3C); a tracestate without a valid parent
       // is dropped.
       await call(`01-${traceId}-00f067aa0ba902b7-01-future-field`);
       await call(`00-${traceId}-00f067aa0ba902b7-01-not-in-version-00`);
+      await call(`00-${traceId}-00f067aa0ba902b7-01`, long);
     } finally {
       server.removeListener('request', listener);
       simulator.stats.requestStarted = original;
@@ -406,11 +410,15 @@ describe('gateway API (OpenAI client against the simulator)', () => {
     expect(seen[0]).not.toContain('00f067aa0ba902b7');
     expect(seen[1]).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     expect(seen[2]).not.toContain(traceId);
-    expect(states).toEqual([
+    expect(states.slice(0, 3)).toEqual([
       'vendor=abc,other=1',
       'vendor=abc,other=1',
       undefined,
     ]);
+    const cut = states[3]!;
+    expect(cut.length).toBeLessThanOrEqual(512);
+    expect(cut.length).toBeGreaterThan(400);
+    expect(entries.join(',').startsWith(cut)).toBe(true);
   });
 
   describe('control API', () => {

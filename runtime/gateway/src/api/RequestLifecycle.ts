@@ -21,6 +21,23 @@ import { nextTraceparent, parseTraceparent } from './traceparent';
 /** W3C asks that at least 512 characters of `tracestate` be passed on; more is not. */
 const TRACESTATE_MAX_CHARS = 512;
 
+/**
+ * A `tracestate` of at most TRACESTATE_MAX_CHARS, cut as W3C asks: entries longer than 128
+ * characters go first, then entries from the end; undefined when none is left.
+ */
+function boundedTracestate(header: string): string | undefined {
+  if (header.length <= TRACESTATE_MAX_CHARS) return header || undefined;
+  let kept = '';
+  for (const raw of header.split(',')) {
+    const entry = raw.trim();
+    if (entry === '' || entry.length > 128) continue;
+    const next = kept ? `${kept},${entry}` : entry;
+    if (next.length > TRACESTATE_MAX_CHARS) break;
+    kept = next;
+  }
+  return kept || undefined;
+}
+
 /** The header a caller uses to declare the class of the data in its request. */
 export const CLASSIFICATION_HEADER = 'x-cellport-data-classification';
 
@@ -46,7 +63,7 @@ export class RequestLifecycle {
   private readonly traceId?: string;
   /**
    * The caller's `tracestate`, sent upstream with its trace as W3C requires; dropped with an
-   * invalid `traceparent`, or when longer than TRACESTATE_MAX_CHARS.
+   * invalid `traceparent`, cut to TRACESTATE_MAX_CHARS.
    */
   readonly tracestate?: string;
   /** The traceparent upstreams get when the gateway records no span. */
@@ -77,12 +94,8 @@ export class RequestLifecycle {
       stateVersion: state.version,
     });
     const parent = parseTraceparent(incomingTrace);
-    if (
-      parent &&
-      typeof incomingState === 'string' &&
-      incomingState.length <= TRACESTATE_MAX_CHARS
-    ) {
-      this.tracestate = incomingState;
+    if (parent && typeof incomingState === 'string') {
+      this.tracestate = boundedTracestate(incomingState);
     }
     const started = deps.tracing?.startRequest(
       parent,

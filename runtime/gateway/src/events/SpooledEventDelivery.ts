@@ -224,6 +224,24 @@ export class SpooledEventDelivery implements EventSink {
       let batch: EventBatch;
       try {
         batch = await this.spool.read(next);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.scheduleRetry(error);
+          return;
+        }
+        // Gone: dropped by the byte cap meanwhile (which reported it), or deleted by something
+        // else (a clean-up, a tmp reaper), which must be forgotten, or it would be the next
+        // one again for ever. The next one is up.
+        if (this.spool.oldestSealed() === next) {
+          this.logger.error(
+            { segment: next, dir: this.spool.dir },
+            'a sealed event segment vanished from the spool; its events are lost',
+          );
+          await this.spool.remove(next);
+        }
+        continue;
+      }
+      try {
         await this.transport.send(batch);
       } catch (error) {
         if (error instanceof PermanentDeliveryError) {
@@ -232,16 +250,6 @@ export class SpooledEventDelivery implements EventSink {
             'event batch refused for good; set aside',
           );
           await this.spool.quarantine(next);
-          continue;
-        }
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          // Deleted by something else (a clean-up, a tmp reaper): forgotten, or it would be
-          // the next one again for ever; the next one is up.
-          this.logger.error(
-            { segment: next, dir: this.spool.dir },
-            'a sealed event segment vanished from the spool; its events are lost',
-          );
-          await this.spool.remove(next);
           continue;
         }
         this.scheduleRetry(error);

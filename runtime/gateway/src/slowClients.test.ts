@@ -115,6 +115,17 @@ describe('slow clients are disconnected at the configured timeouts', () => {
     expect(closed.received).toMatch(/^HTTP\/1\.1 200 /);
   });
 
+  it('answers a body over the limit once, with 413, and closes the connection without reading the rest', async () => {
+    const oversized = headers.replace(
+      `Content-Length: ${body.length}`,
+      `Content-Length: ${100 * 1024}`,
+    );
+    const closed = await slowClient(url, oversized, 'x'.repeat(1_000), 50);
+    expect(closed.received).toMatch(/^HTTP\/1\.1 413 /);
+    // One answer: not a 408 after it for the body that kept coming.
+    expect(closed.received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+  });
+
   it('still serves a client that sends its request at once', async () => {
     const response = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',

@@ -102,6 +102,9 @@ export function sendError(
   sendJson(res, error.status, shape.body(error), {
     ...headers,
     ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
+    // The rest of a body over the limit is not read: the connection ends with the answer, or
+    // a client still sending would get a second one (408) when its request times out.
+    ...(error.status === 413 ? { connection: 'close' } : {}),
   });
 }
 

@@ -27,9 +27,26 @@ export type AttemptOutcome =
       profile?: GatewayModelProfile;
     };
 
-/** Two profiles are one upstream when they send to the same model at the same endpoint. */
+/**
+ * Two profiles are one upstream when they send to the same model at the same endpoint, however
+ * the endpoint is spelled: scheme and host in any case, the default port or none, trailing
+ * slashes (the adapters call the same URL for all of them).
+ */
 function sameUpstream(a: GatewayModelProfile, b: GatewayModelProfile): boolean {
-  return a.upstreamModel === b.upstreamModel && a.endpoint === b.endpoint;
+  return (
+    a.upstreamModel === b.upstreamModel &&
+    (a.endpoint === b.endpoint ||
+      endpointKey(a.endpoint) === endpointKey(b.endpoint))
+  );
+}
+
+function endpointKey(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}${url.search}`;
+  } catch {
+    return endpoint;
+  }
 }
 
 /**

@@ -117,39 +117,56 @@ describe('failover when the primary dies under a burst', () => {
     }
   });
 
-  it('still bounds retries of one upstream: two profiles on one deployment share its failures', async () => {
-    const state = testState(simulator.url);
-    const euLarge = state.modelProfiles.find(p => p.id === 'eu-large')!;
-    // A second profile on the same deployment (same endpoint and upstream model).
-    state.modelProfiles.push({ ...euLarge, id: 'eu-large-twin' });
-    state.tenants[0].allowedModels.push('eu-large-twin');
-    state.agents[0].fallbackChain = ['eu-large-twin', 'eu-small'];
-    // Breakers that never open, so only the retry budget stands between the dead deployment
-    // and a second call from every request.
-    const { gateway, url } = await startGateway(simulator.url, {
-      state,
-      overrides: { breaker: { failureThreshold: 1_000_000, openMs: 60_000 } },
-    });
-    try {
-      simulator.faults.add({
-        mode: 'outage',
-        model: 'eu-large-model',
-        extraLatencyMs: 0,
-        retryAfterSeconds: 1,
+  it.each([
+    ['the same endpoint', (endpoint: string) => endpoint],
+    [
+      'the endpoint with a trailing slash',
+      (endpoint: string) => `${endpoint}/`,
+    ],
+    [
+      'the endpoint with its scheme in upper case',
+      (endpoint: string) => endpoint.replace('http://', 'HTTP://'),
+    ],
+  ])(
+    'still bounds retries of one upstream: two profiles on one deployment share its failures (%s)',
+    async (_spelling, spell) => {
+      const state = testState(simulator.url);
+      const euLarge = state.modelProfiles.find(p => p.id === 'eu-large')!;
+      // A second profile on the same deployment (same upstream model, the endpoint as spelled).
+      state.modelProfiles.push({
+        ...euLarge,
+        id: 'eu-large-twin',
+        endpoint: spell(euLarge.endpoint),
       });
-      const statuses = await burst(url);
-      const calls = simulator.stats.snapshot().byModel;
-      // One call per request, plus retries within the budget: a reserve of 20 and 0.2 a request.
-      expect(calls['eu-large-model']).toBeLessThanOrEqual(
-        BURST + 20 + BURST * 0.2,
-      );
-      // Failover to the other upstream is not held back by the retry budget.
-      expect(served(statuses)).toBeGreaterThanOrEqual(BURST * 0.99);
-      expect(calls['eu-small-model']).toBeLessThanOrEqual(BURST);
-    } finally {
-      await gateway.stop();
-    }
-  });
+      state.tenants[0].allowedModels.push('eu-large-twin');
+      state.agents[0].fallbackChain = ['eu-large-twin', 'eu-small'];
+      // Breakers that never open, so only the retry budget stands between the dead deployment
+      // and a second call from every request.
+      const { gateway, url } = await startGateway(simulator.url, {
+        state,
+        overrides: { breaker: { failureThreshold: 1_000_000, openMs: 60_000 } },
+      });
+      try {
+        simulator.faults.add({
+          mode: 'outage',
+          model: 'eu-large-model',
+          extraLatencyMs: 0,
+          retryAfterSeconds: 1,
+        });
+        const statuses = await burst(url);
+        const calls = simulator.stats.snapshot().byModel;
+        // One call per request, plus retries within the budget: a reserve of 20 and 0.2 a request.
+        expect(calls['eu-large-model']).toBeLessThanOrEqual(
+          BURST + 20 + BURST * 0.2,
+        );
+        // Failover to the other upstream is not held back by the retry budget.
+        expect(served(statuses)).toBeGreaterThanOrEqual(BURST * 0.99);
+        expect(calls['eu-small-model']).toBeLessThanOrEqual(BURST);
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
 
   it('makes one call per request to each upstream, and none past open circuits, when all are down', async () => {
     const { gateway, url } = await startGateway(simulator.url, {

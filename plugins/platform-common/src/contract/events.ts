@@ -87,7 +87,37 @@ const tokenCountSchema = z
 
 /** A request's cost in USD. Bounded so that a batch's sums stay finite numbers. */
 const costSchema = z.number().nonnegative().max(1e12, 'must be at most 1e12');
-const refSchema = z.string().min(1).max(255);
+
+/** A NUL character, or half of a surrogate pair without its other half. */
+const UNSTORABLE =
+  /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const EVERY_UNSTORABLE = new RegExp(UNSTORABLE.source, 'g');
+
+/** Whether text holds what the portal cannot store (see `textSchema`). */
+export function hasUnstorableText(value: string): boolean {
+  return UNSTORABLE.test(value);
+}
+
+/** Text the portal can store: each NUL or unpaired surrogate becomes U+FFFD. */
+export function storableText(value: string): string {
+  return value.replace(EVERY_UNSTORABLE, '\uFFFD');
+}
+
+/**
+ * Text the portal can store: PostgreSQL's text and JSON hold no NUL character, and no JSON
+ * holds a lone surrogate. Either would fail the whole batch's insert; refused by field instead.
+ */
+function textSchema(min: number, max: number) {
+  return z
+    .string()
+    .min(min)
+    .max(max)
+    .refine(value => !hasUnstorableText(value), {
+      error: 'must not hold a NUL character or an unpaired surrogate',
+    });
+}
+
+const refSchema = textSchema(1, 255);
 const msSchema = z.number().nonnegative('must not be negative');
 
 export const routingCandidateSchema = z.object({
@@ -95,7 +125,7 @@ export const routingCandidateSchema = z.object({
   kept: z.boolean(),
   dropReason: dropReasonSchema.optional(),
   /** Human-readable detail, e.g. "region us-east-1 outside pinned eu-west". */
-  detail: z.string().max(500).optional(),
+  detail: textSchema(0, 500).optional(),
   /** Rank among kept candidates, 0 is best. */
   rank: z.int().nonnegative().optional(),
   score: z.number().optional(),
@@ -116,12 +146,12 @@ const requestScopeSchema = {
   schemaVersion: z.literal(EVENTS_SCHEMA_VERSION),
   requestId: idSchema,
   timestamp: timestampSchema,
-  gateway: z.string().min(1).max(128),
+  gateway: textSchema(1, 128),
   cell: refSchema,
   tenant: refSchema,
   agent: refSchema.optional(),
   /** Version of the gateway desired state in force when the request was routed. */
-  stateVersion: z.string().min(1).max(64),
+  stateVersion: textSchema(1, 64),
 };
 
 /**
@@ -140,7 +170,7 @@ export const routingFeaturesSchema = z.object({
   featuresVersion: z.literal(ROUTING_FEATURES_VERSION),
   /** The endpoint's model type: only profiles of this type may serve the request. */
   modelType: modelTypeSchema,
-  requestedModel: z.string().min(1).max(200),
+  requestedModel: textSchema(1, 200),
   /** The agent the key is bound to, whose policy and model lists applied. */
   agent: refSchema.optional(),
   classification: classificationSchema,
@@ -157,8 +187,8 @@ export const routingFeaturesSchema = z.object({
   promptImages: tokenCountSchema.optional(),
   /** `max_tokens` as asked for (0 for embeddings); absent when left to the profile. */
   maxOutputTokens: tokenCountSchema.optional(),
-  /** Completions asked for (`n`). */
-  choices: z.int().positive(),
+  /** Completions asked for (`n`, at most 128 as OpenAI takes). */
+  choices: z.int().positive().max(128, 'must be at most 128'),
   complexity: z.number().min(0).max(1),
   /** The tenant's remaining monthly budget as the replica last saw it, when it checked it. */
   remainingBudgetUsd: z.number().optional(),
@@ -169,7 +199,7 @@ export type RoutingFeatures = z.infer<typeof routingFeaturesSchema>;
 export const routingDecisionSchema = z.object({
   ...requestScopeSchema,
   type: z.literal('routing-decision'),
-  requestedModel: z.string().min(1).max(200),
+  requestedModel: textSchema(1, 200),
   policy: z.enum(['quality', 'balanced', 'cost']),
   complexityScore: z.number().min(0).max(1),
   requiredCapabilities: z.array(capabilitySchema),
@@ -199,7 +229,7 @@ export const usageEventSchema = z.object({
   ...requestScopeSchema,
   type: z.literal('usage'),
   modelProfile: refSchema.optional(),
-  provider: z.string().max(64).optional(),
+  provider: textSchema(0, 64).optional(),
   stream: z.boolean(),
   inputTokens: tokenCountSchema,
   outputTokens: tokenCountSchema,

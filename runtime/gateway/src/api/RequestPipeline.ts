@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import {
+  GatewayModelProfile,
+  storableText,
+} from '@cellport/plugin-platform-common';
 import { PromptCache } from '../cache/PromptCache';
 import { ErrorShape, OPENAI_ERRORS } from '../http/ErrorShape';
 import { GatewayError } from '../http/GatewayError';
@@ -131,7 +134,8 @@ export class RequestPipeline<Request> {
     const raw = await readBody(req, deps.config.maxBodyBytes);
     const body = parseJsonObject(raw);
     if (typeof body.model === 'string' && body.model.length > 0) {
-      record.requestedModel = body.model.slice(0, 200);
+      // Recorded before it is checked: the refusal's events must still be storable.
+      record.requestedModel = storableText(body.model.slice(0, 200));
     }
     const request = endpoint.parse(body, raw, record);
     const plan = routeRequest(

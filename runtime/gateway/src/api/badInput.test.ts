@@ -1,7 +1,9 @@
 import type { SimulatorServer } from '@cellport/simulator';
+import type { RoutingDecision } from '@cellport/plugin-platform-common';
 import {
   ADMIN_TOKEN,
   KEYS,
+  RecordingEventSink,
   startGateway,
   startSimulator,
 } from '../__testUtils__/fixtures';
@@ -36,10 +38,11 @@ describe('bad input never yields a 500 or a stack trace', () => {
   let simulator: SimulatorServer;
   let gateway: Gateway;
   let url: string;
+  let events: RecordingEventSink;
 
   beforeAll(async () => {
     simulator = await startSimulator();
-    ({ gateway, url } = await startGateway(simulator.url));
+    ({ gateway, url, events } = await startGateway(simulator.url));
   });
   afterAll(async () => {
     await gateway.stop();
@@ -91,6 +94,8 @@ describe('bad input never yields a 500 or a stack trace', () => {
       ['{"model": "text-embedding-3-small", "input": []}', 'input'],
       ['{"model": "text-embedding-3-small", "input": [{}]}', 'input'],
       ['{"input": "x"}', 'model'],
+      // Longer than an event records: the portal would refuse the batch holding its decision.
+      [`{"model": "${'m'.repeat(201)}", "input": "x"}`, 'model'],
       // Integers no token id or vector size can be: refused here, not by the upstream.
       ['{"model": "text-embedding-3-small", "input": [1e300]}', 'input'],
       ['{"model": "text-embedding-3-small", "input": [0, 1e300]}', 'input.1'],
@@ -110,6 +115,39 @@ describe('bad input never yields a 500 or a stack trace', () => {
         param: (await response.json()).error.param,
       }).toEqual({ body, status: 400, param });
     }
+  });
+
+  it('refuses a model name the portal could not store, and records the refusal storably', async () => {
+    for (const [path, body] of [
+      [
+        '/v1/chat/completions',
+        '{"model": "gpt\\u0000-4o", "messages": [{"role": "user", "content": "x"}]}',
+      ],
+      ['/v1/responses', '{"model": "gpt-4o-\\udfff", "input": "x"}'],
+      ['/v1/embeddings', '{"model": "text-\\u0000embedding", "input": "x"}'],
+    ]) {
+      const response = await post(path, body, KEYS.northwind);
+      expect({
+        path,
+        status: response.status,
+        param: (await response.json()).error.param,
+      }).toEqual({
+        path,
+        status: 400,
+        param: 'model',
+      });
+    }
+    // The sink checks every event against the contract the portal stores by.
+    const recorded = events
+      .decisions()
+      .map(d => (d as RoutingDecision).requestedModel);
+    expect(recorded).toEqual(
+      expect.arrayContaining([
+        'gpt\uFFFD-4o',
+        'gpt-4o-\uFFFD',
+        'text-\uFFFDembedding',
+      ]),
+    );
   });
 
   it('unknown routes and methods', async () => {

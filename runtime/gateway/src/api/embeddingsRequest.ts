@@ -1,4 +1,5 @@
 import { GatewayError } from '../http/GatewayError';
+import { requireModel } from './fieldChecks';
 
 /** OpenAI's limit on the inputs of one embeddings request. */
 const MAX_INPUTS = 2048;
@@ -72,9 +73,7 @@ function inputTexts(input: unknown): string[] {
 
 /** Validates an embeddings request as OpenAI does and returns its input texts. */
 export function embeddingsInputTexts(body: Record<string, unknown>): string[] {
-  if (typeof body.model !== 'string' || body.model.length === 0) {
-    fail('model', 'must be a non-empty string');
-  }
+  requireModel(body);
   const texts = inputTexts(body.input);
   const dimensions = body.dimensions;
   if (

@@ -1,3 +1,4 @@
+import { hasUnstorableText } from '@cellport/plugin-platform-common';
 import { GatewayError } from '../http/GatewayError';
 
 /**
@@ -101,8 +102,16 @@ export function chatContent(parts: Json[]): string | Json[] {
 /** The model, checked as the chat endpoint checks it. */
 export function requireModel(body: Json): string {
   const model = body.model;
-  if (typeof model !== 'string' || model.length === 0 || model.length > 200) {
-    fail('model', 'must be a non-empty string of at most 200 characters');
+  if (
+    typeof model !== 'string' ||
+    model.length === 0 ||
+    model.length > 200 ||
+    hasUnstorableText(model)
+  ) {
+    fail(
+      'model',
+      'must be a non-empty string of at most 200 characters, without NUL characters or unpaired surrogates',
+    );
   }
   return model;
 }

@@ -1,4 +1,7 @@
-import type { Capability } from '@cellport/plugin-platform-common';
+import {
+  Capability,
+  hasUnstorableText,
+} from '@cellport/plugin-platform-common';
 import { GatewayError } from '../http/GatewayError';
 import { PromptImages, promptTokenBound } from '../limits/promptTokenBound';
 import { validateContentPart, validateMessageFields } from './chatMessages';
@@ -125,9 +128,14 @@ export function summarizeChatRequest(
   raw: Buffer = Buffer.from(JSON.stringify(body)),
 ): ChatRequestSummary {
   const model = body.model;
-  if (typeof model !== 'string' || model.length === 0 || model.length > 200) {
+  if (
+    typeof model !== 'string' ||
+    model.length === 0 ||
+    model.length > 200 ||
+    hasUnstorableText(model)
+  ) {
     throw GatewayError.invalid(
-      'model must be a non-empty string of at most 200 characters',
+      'model must be a non-empty string of at most 200 characters, without NUL characters or unpaired surrogates',
       'model',
     );
   }

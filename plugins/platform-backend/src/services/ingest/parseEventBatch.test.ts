@@ -45,12 +45,47 @@ describe('parseEventBatch', () => {
       { outputTokens: 1.5 },
       'events[1].outputTokens: Invalid input: expected int, received number',
     ],
+    [
+      'a NUL character, which PostgreSQL cannot store',
+      { tenant: 'acme\u0000x' },
+      'events[1].tenant: must not hold a NUL character or an unpaired surrogate',
+    ],
+    [
+      'an unpaired surrogate, which no JSON column holds',
+      { agent: 'bot-\udfff' },
+      'events[1].agent: must not hold a NUL character or an unpaired surrogate',
+    ],
   ])(
     'refuses %s, naming the field and what is wrong',
     (_what, change, message) => {
       expect(refusal({ ...makeUsage(), ...change })).toContain(message);
     },
   );
+
+  it('refuses more completions than a request can ask for, and keeps text in any script', () => {
+    const features = {
+      featuresVersion: 1,
+      modelType: 'chat',
+      requestedModel: 'auto',
+      classification: 'INTERNAL',
+      requiredCapabilities: [],
+      estimatedInputTokens: 10,
+      promptTokenBound: 20,
+      choices: 3_000_000_000,
+      complexity: 0.5,
+    };
+    expect(refusal(makeDecision({ features } as object))).toContain(
+      'events[1].features.choices: must be at most 128',
+    );
+    expect(
+      refusal(
+        makeDecision({ features: { ...features, choices: 128 } } as object),
+      ),
+    ).toBe('accepted');
+    expect(refusal({ ...makeUsage(), tenant: 'zürich-テナント-🚀' })).toBe(
+      'accepted',
+    );
+  });
 
   it('takes the largest values the contract allows, and a replica clock far ahead', () => {
     const events = parseEventBatch({

@@ -324,4 +324,36 @@ describe('CostEngine', () => {
       expect(applied.costUsd).toBeCloseTo(((8 * 10) / 60) * H100);
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    "shares a deployment's GPU cost only by the tokens of its own cell, on %p",
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const clock = new ManualClock(now);
+      const engine = costEngine(knex, clock);
+      await recordApply(knex, LLAMA, now - 2 * HOUR_MS);
+      // The same model served in another cell (by another cell's deployment): none of it is
+      // this deployment's work.
+      await new IngestService(knex).ingest(
+        makeRequest({
+          timestamp: new Date(now - HOUR_MS).toISOString(),
+          cell: 'us-east-shared-1',
+          tenant: 'brightpath-edu',
+          modelProfile: 'llama-3-1-70b-eu',
+          inputTokens: 3000,
+          outputTokens: 1000,
+        }),
+      );
+      const { deployments, byTenant } = await engine.gpuCost(
+        { from: now - DAY_MS, to: now },
+        {},
+      );
+      const [eu] = deployments;
+      expect(eu.costUsd).toBeGreaterThan(0);
+      expect(eu.tenants).toEqual([]);
+      expect(eu.idleUsd).toBeCloseTo(eu.costUsd, 6);
+      expect(byTenant).toEqual([]);
+    },
+  );
 });

@@ -92,10 +92,12 @@ export class GpuSpendLedger {
         const hourly = gpuHourlyUsd[deployment.spec.gpu.type] ?? 0;
         const costUsd = gpuHours.map(h => h * hourly);
 
+        // The tokens this deployment served: its model's, in its own cell. Another cell's
+        // deployment of the same model serves other traffic.
         const usage = await rollups.series(
           { from: firstHour, to: range.to },
           'hour',
-          { modelProfile },
+          { modelProfile, cell: cellName },
           'tenant',
           COST_COLUMNS,
         );

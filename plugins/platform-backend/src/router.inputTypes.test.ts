@@ -70,6 +70,22 @@ describe('platform router: query values of the wrong type', () => {
           '/decisions?limit=5&tenantt=x',
           'Invalid query: tenantt: is not a parameter of this route',
         ],
+        // What PostgreSQL cannot hold or compare is refused by name, never a 500.
+        [
+          '/cost/breakdown?tenant=x%00y',
+          'Invalid query: tenant: must not hold a NUL character',
+        ],
+        ['/cells/x%00y/runtime', 'Invalid path: must not hold a NUL character'],
+        [
+          '/cost/breakdown?from=9999-01-01T00:00:00Z&to=9999-06-01T00:00:00Z',
+          'Invalid query: from: must be in the years 2000 to 2099; to: must be in the years 2000 to 2099',
+        ],
+        [
+          `/decisions?cursor=${Buffer.from(
+            '99999999999999999999999:abc',
+          ).toString('base64url')}`,
+          'cursor: is not a cursor this API returned',
+        ],
       ];
       for (const [path, message] of cases) {
         const response = await get(path);

@@ -58,6 +58,7 @@ import {
   idParam,
   parseInput,
   refParam,
+  refuseNulCharacters,
   scopeQuery,
   sloQuery,
   timeRangeQuery,
@@ -94,7 +95,7 @@ export async function createRouter(
   // Requests are checked against openapi.yaml before a handler runs, answers after it; the
   // handlers' types are generated from the same document (node scripts/openapi-generate.js).
   const router = await createOpenApiRouter({
-    middleware: [express.json({ limit: BODY_LIMIT })],
+    middleware: [refuseNulCharacters(), express.json({ limit: BODY_LIMIT })],
     validatorOptions: {
       // Every problem in one answer, as the handlers' own checks report them.
       validateRequests: {

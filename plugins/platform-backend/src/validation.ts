@@ -3,15 +3,55 @@ import {
   outcomeSchema,
 } from '@cellport/plugin-platform-common';
 import { parseInput } from '@cellport/plugin-platform-node';
+import { InputError } from '@backstage/errors';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 
 export { parseInput };
 
+/**
+ * A NUL character in a query value or the path is refused by name before any route runs:
+ * PostgreSQL cannot compare text against it, and the query would fail with a 500.
+ */
+export function refuseNulCharacters(): RequestHandler {
+  return (req, _res, next) => {
+    const url = new URL(req.originalUrl, 'http://portal');
+    for (const [param, value] of url.searchParams) {
+      if (value.includes('\u0000')) {
+        next(
+          new InputError(
+            `Invalid query: ${param}: must not hold a NUL character`,
+          ),
+        );
+        return;
+      }
+    }
+    let path = url.pathname;
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      // Not percent-encoded text: the route's own checks answer it.
+    }
+    if (path.includes('\u0000')) {
+      next(new InputError('Invalid path: must not hold a NUL character'));
+      return;
+    }
+    next();
+  };
+}
+
 const MAX_RANGE_MS = 400 * 24 * 3600_000;
+
+/** The years events can be stamped in (the event contract's): beyond them nothing is stored. */
+const EARLIEST_MS = Date.UTC(2000, 0, 1);
+const LATEST_MS = Date.UTC(2100, 0, 1);
 
 const isoTime = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 timestamp' })
-  .transform(value => Date.parse(value));
+  .transform(value => Date.parse(value))
+  .refine(ms => ms >= EARLIEST_MS && ms < LATEST_MS, {
+    error: 'must be in the years 2000 to 2099',
+  });
 /**
  * A cell, tenant, agent or model profile: its name, or its entity ref (`cell:default/x`), which
  * is what a page holding the entity has at hand. Runtime records carry names.

@@ -39,7 +39,8 @@ export function encodeCursor(cursor: Cursor): string {
 
 export function decodeCursor(value: string): Cursor {
   const text = Buffer.from(value, 'base64url').toString('utf8');
-  const match = /^(\d+):([A-Za-z0-9_-]+)$/.exec(text);
+  // A time of up to 15 digits: any millisecond timestamp this API returns, and no larger.
+  const match = /^(\d{1,15}):([A-Za-z0-9_-]+)$/.exec(text);
   if (!match) throw new InputError('cursor: is not a cursor this API returned');
   return { ts: Number(match[1]), id: match[2] };
 }

@@ -88,19 +88,21 @@ const tokenCountSchema = z
 /** A request's cost in USD. Bounded so that a batch's sums stay finite numbers. */
 const costSchema = z.number().nonnegative().max(1e12, 'must be at most 1e12');
 
-/** A NUL character, or half of a surrogate pair without its other half. */
-const UNSTORABLE =
-  /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const EVERY_UNSTORABLE = new RegExp(UNSTORABLE.source, 'g');
+/** Half of a surrogate pair without its other half. */
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const EVERY_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source, 'g');
 
 /** Whether text holds what the portal cannot store (see `textSchema`). */
 export function hasUnstorableText(value: string): boolean {
-  return UNSTORABLE.test(value);
+  return value.includes('\u0000') || LONE_SURROGATE.test(value);
 }
 
 /** Text the portal can store: each NUL or unpaired surrogate becomes U+FFFD. */
 export function storableText(value: string): string {
-  return value.replace(EVERY_UNSTORABLE, '\uFFFD');
+  return value
+    .replaceAll('\u0000', '\uFFFD')
+    .replace(EVERY_LONE_SURROGATE, '\uFFFD');
 }
 
 /**

@@ -78,7 +78,9 @@ export class ChatEndpoint implements EndpointAdapter<ChatRequestSummary> {
   ): TokenUsage {
     return (
       reported ?? {
-        inputTokens: this.deps.tokens.countMessages(summary.texts),
+        inputTokens:
+          this.deps.tokens.countMessages(summary.texts) +
+          (summary.toolsText ? this.deps.tokens.count(summary.toolsText) : 0),
         outputTokens: this.deps.tokens.count(generated()),
       }
     );

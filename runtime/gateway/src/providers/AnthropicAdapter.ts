@@ -6,6 +6,7 @@ import {
   toAnthropicRequest,
 } from './anthropicTranslation';
 import { openAiUsageOf } from './extractUsage';
+import { choicesText } from './generatedText';
 import type { ChatCall, ProviderAdapter, UpstreamResult } from './types';
 import {
   startStream,
@@ -135,7 +136,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       body,
       answer: translated as unknown as Record<string, unknown>,
       usage: openAiUsageOf(translated.usage),
-      generatedText: () => String(translated.choices[0].message.content ?? ''),
+      generatedText: () => choicesText(translated.choices, 'message'),
     };
   }
 

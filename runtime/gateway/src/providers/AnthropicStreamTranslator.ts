@@ -126,6 +126,8 @@ export class AnthropicStreamTranslator {
         if (event.content_block?.type === 'tool_use') {
           const index = this.toolIndex.size;
           this.toolIndex.set(event.index, index);
+          if (typeof event.content_block.name === 'string')
+            this.text += event.content_block.name;
           return this.chunk({
             tool_calls: [
               {
@@ -144,6 +146,9 @@ export class AnthropicStreamTranslator {
           return this.chunk({ content: event.delta.text });
         }
         if (event.delta?.type === 'input_json_delta') {
+          // A tool call's arguments are output tokens, as its text is.
+          if (typeof event.delta.partial_json === 'string')
+            this.text += event.delta.partial_json;
           return this.chunk({
             tool_calls: [
               {

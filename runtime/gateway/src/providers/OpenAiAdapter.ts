@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import { maxOutputTokens } from '../usage/cost';
 import { openAiUsageOf } from './extractUsage';
+import { choicesText } from './generatedText';
 import { OpenAiStreamRelay } from './OpenAiStreamRelay';
 import type {
   ChatCall,
@@ -71,12 +72,7 @@ export class OpenAiAdapter implements ProviderAdapter {
         body,
         call.signal,
         'choices',
-        answer => {
-          const choices = answer.choices as Array<{
-            message?: { content?: unknown };
-          }>;
-          return String(choices[0]?.message?.content ?? '');
-        },
+        answer => choicesText(answer.choices, 'message'),
       );
     }
     const response = await this.http.post(

@@ -1,4 +1,5 @@
 import { extractOpenAiUsage } from './extractUsage';
+import { choicesText } from './generatedText';
 import {
   appendSseText,
   chunkEventsProblem,
@@ -92,9 +93,7 @@ export class OpenAiStreamRelay {
       for (const line of block.split('\n')) {
         if (!line.startsWith('data: {')) continue;
         try {
-          const content = JSON.parse(line.slice(6))?.choices?.[0]?.delta
-            ?.content;
-          if (typeof content === 'string') text += content;
+          text += choicesText(JSON.parse(line.slice(6))?.choices, 'delta');
         } catch {
           // A malformed event carries no countable text.
         }

@@ -396,6 +396,86 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     },
   );
 
+  describe('without usage from the upstream, the tokenizer counts all that was generated and asked', () => {
+    const ARGS = '{\\"city\\":\\"Zürich\\",\\"days\\":[1,2,3]}';
+    const TOOLS = [
+      {
+        type: 'function',
+        function: {
+          name: 'forecast',
+          description: 'The weather forecast for a city, day by day',
+          parameters: {
+            type: 'object',
+            properties: { city: { type: 'string' }, days: { type: 'array' } },
+          },
+        },
+      },
+    ];
+    const count = (text: string) => gateway.deps.tokens.count(text);
+    // gpt-4o is us-large (the small one takes no tools), claude-haiku the Anthropic profile.
+    const ask = async (model: string, stream: boolean, n?: number) => {
+      const before = usage().length;
+      const response = await post({ model, stream, n, tools: TOOLS });
+      await response.text();
+      await eventually(() => usage().length === before + 1);
+      return usage()[before];
+    };
+
+    it('counts every choice of a JSON answer, tool calls included, and the tool definitions asked', async () => {
+      const choice = (index: number) =>
+        `{"index":${index},"message":{"role":"assistant","content":"alpha beta gamma","tool_calls":[{"id":"call_${index}","type":"function","function":{"name":"forecast","arguments":"${ARGS}"}}]},"finish_reason":"tool_calls"}`;
+      upstream.answer = json(
+        `{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[${[
+          0, 1, 2,
+        ]
+          .map(choice)
+          .join(',')}]}`,
+      );
+      const event = await ask('gpt-4o', false, 3);
+      expect(event.tokensEstimated).toBe(true);
+      const one = count(`alpha beta gammaforecast${JSON.parse(`"${ARGS}"`)}`);
+      expect(event.outputTokens).toBeGreaterThanOrEqual(3 * one - 3);
+      expect(event.inputTokens).toBeGreaterThanOrEqual(
+        count(JSON.stringify(TOOLS)),
+      );
+    });
+
+    it('counts the tool calls of a stream, OpenAI and Anthropic alike', async () => {
+      const args = JSON.parse(`"${ARGS}"`) as string;
+      upstream.answer = json(
+        [
+          `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"forecast","arguments":""}}]},"finish_reason":null}]}`,
+          `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"${ARGS}"}}]},"finish_reason":null}]}`,
+          '{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}',
+          '[DONE]',
+        ]
+          .map(event => `data: ${event}\n\n`)
+          .join(''),
+        'text/event-stream',
+      );
+      const openAi = await ask('gpt-4o', true);
+      expect(openAi.tokensEstimated).toBe(true);
+      expect(openAi.outputTokens).toBeGreaterThanOrEqual(count(args));
+
+      upstream.answer = json(
+        [
+          '{"type":"message_start","message":{"id":"msg_1","model":"m","usage":{"input_tokens":5}}}',
+          '{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"forecast","input":{}}}',
+          `{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"${ARGS}"}}`,
+          '{"type":"content_block_stop","index":0}',
+          '{"type":"message_delta","delta":{"stop_reason":"tool_use"}}',
+          '{"type":"message_stop"}',
+        ]
+          .map(event => `data: ${event}\n\n`)
+          .join(''),
+        'text/event-stream',
+      );
+      const anthropic = await ask('claude-haiku', true);
+      expect(anthropic.tokensEstimated).toBe(true);
+      expect(anthropic.outputTokens).toBeGreaterThanOrEqual(count(args));
+    });
+  });
+
   describe('usage that is not a count is not charged: the tokenizer counts instead', () => {
     const openAiJson = (counts: string) =>
       json(

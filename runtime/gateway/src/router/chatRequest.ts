@@ -6,6 +6,7 @@ import { GatewayError } from '../http/GatewayError';
 import { PromptImages, promptTokenBound } from '../limits/promptTokenBound';
 import { validateContentPart, validateMessageFields } from './chatMessages';
 import { validateChatParams } from './chatParams';
+import { messageText } from '../providers/generatedText';
 import { CHAT_FIELDS, complexityScore, RequestFields } from '@cellport/router';
 
 const ROLES = new Set([
@@ -41,6 +42,11 @@ export interface ChatRequestSummary {
   complexity: number;
   /** Text of every message, in order, for the tokenizer when an upstream reports no usage. */
   texts: string[];
+  /**
+   * The tool definitions (JSON) and the tool calls of earlier turns: prompt tokens too, for
+   * the tokenizer when an upstream reports no usage. Empty without tools.
+   */
+  toolsText: string;
 }
 
 const COMPLETION_FIELDS: RequestFields = {
@@ -156,6 +162,7 @@ export function summarizeChatRequest(
   validateChatParams(body);
   const capabilities = new Set<Capability>();
   const texts: string[] = [];
+  let toolsText = '';
   const images: PromptImages = { count: 0, urlChars: 0 };
   let chars = 0;
   for (let i = 0; i < messages.length; i++) {
@@ -174,12 +181,17 @@ export function summarizeChatRequest(
     const text = contentText(message.content, i, capabilities, images);
     texts.push(text);
     chars += text.length;
+    if (Array.isArray(message.tool_calls)) {
+      toolsText += messageText({ tool_calls: message.tool_calls });
+    }
   }
   const tools = body.tools;
   if (Array.isArray(tools)) {
     if (tools.length > 0) {
       capabilities.add('tools');
-      chars += JSON.stringify(tools).length;
+      const definitions = JSON.stringify(tools);
+      chars += definitions.length;
+      toolsText += definitions;
     }
   }
   const format = body.response_format as { type?: unknown } | undefined | null;
@@ -216,6 +228,7 @@ export function summarizeChatRequest(
       lastUserText: lastUser,
     }),
     texts,
+    toolsText,
   };
 }
 

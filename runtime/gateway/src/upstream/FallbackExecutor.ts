@@ -2,6 +2,7 @@ import type {
   FallbackAttempt,
   GatewayModelProfile,
 } from '@cellport/plugin-platform-common';
+import { anthropicMessagesUrl } from '../providers/AnthropicAdapter';
 import type { UpstreamFailure, UpstreamResult } from '../providers/types';
 import type { RetryBudget } from './RetryBudget';
 import type { UpstreamHealth, UpstreamStatus } from './UpstreamHealth';
@@ -30,17 +31,20 @@ export type AttemptOutcome =
 /**
  * Two profiles are one upstream when they send to the same model at the same endpoint, however
  * the endpoint is spelled: scheme and host in any case, the default port or none, trailing
- * slashes (the adapters call the same URL for all of them).
+ * slashes, an Anthropic base with or without `/v1` (the adapters call the same URL for all).
  */
 function sameUpstream(a: GatewayModelProfile, b: GatewayModelProfile): boolean {
   return (
     a.upstreamModel === b.upstreamModel &&
-    (a.endpoint === b.endpoint ||
-      endpointKey(a.endpoint) === endpointKey(b.endpoint))
+    (a.endpoint === b.endpoint || endpointKey(a) === endpointKey(b))
   );
 }
 
-function endpointKey(endpoint: string): string {
+function endpointKey(profile: GatewayModelProfile): string {
+  const endpoint =
+    profile.provider === 'anthropic'
+      ? anthropicMessagesUrl(profile.endpoint)
+      : profile.endpoint;
   try {
     const url = new URL(endpoint);
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}${url.search}`;

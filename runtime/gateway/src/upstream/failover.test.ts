@@ -117,21 +117,29 @@ describe('failover when the primary dies under a burst', () => {
     }
   });
 
-  it.each([
-    ['the same endpoint', (endpoint: string) => endpoint],
+  it.each<[string, (endpoint: string) => string, 'anthropic' | undefined]>([
+    ['the same endpoint', endpoint => endpoint, undefined],
     [
       'the endpoint with a trailing slash',
-      (endpoint: string) => `${endpoint}/`,
+      endpoint => `${endpoint}/`,
+      undefined,
     ],
     [
       'the endpoint with its scheme in upper case',
-      (endpoint: string) => endpoint.replace('http://', 'HTTP://'),
+      endpoint => endpoint.replace('http://', 'HTTP://'),
+      undefined,
+    ],
+    [
+      'an Anthropic base without /v1, where both call /v1/messages',
+      endpoint => endpoint.replace(/\/v1$/, ''),
+      'anthropic',
     ],
   ])(
     'still bounds retries of one upstream: two profiles on one deployment share its failures (%s)',
-    async (_spelling, spell) => {
+    async (_spelling, spell, provider) => {
       const state = testState(simulator.url);
       const euLarge = state.modelProfiles.find(p => p.id === 'eu-large')!;
+      if (provider) euLarge.provider = provider;
       // A second profile on the same deployment (same upstream model, the endpoint as spelled).
       state.modelProfiles.push({
         ...euLarge,

@@ -154,6 +154,44 @@ describe('decideRoute', () => {
     expect(auto('quality')[0]).toBe('eu-large');
   });
 
+  it('drops an Anthropic profile for n > 1, which it would answer with one choice', () => {
+    const brightpath: Principal = { tenant: state.tenants.get('brightpath')! };
+    const plan = routerWith().route(
+      input({
+        principal: brightpath,
+        requestedModel: 'auto',
+        classification: 'PUBLIC',
+        choices: 2,
+      }),
+    );
+    expect(
+      plan.candidates.find(c => c.modelProfile === 'claude'),
+    ).toMatchObject({
+      kept: false,
+      dropReason: 'missing-capability',
+      detail: 'answers one completion, not n=2',
+    });
+    expect(plan.attempts.map(p => p.id)).not.toContain('claude');
+    expect(() =>
+      routerWith().route(
+        input({
+          principal: brightpath,
+          requestedModel: 'claude-haiku',
+          classification: 'PUBLIC',
+          choices: 2,
+        }),
+      ),
+    ).toThrow('answers one completion, not n=2');
+    const one = routerWith().route(
+      input({
+        principal: brightpath,
+        requestedModel: 'claude-haiku',
+        classification: 'PUBLIC',
+      }),
+    );
+    expect(one.attempts.map(p => p.id)).toEqual(['claude']);
+  });
+
   it("routes an agent's auto among the tenant's models when the agent prefers none the tenant may use", () => {
     const stranger = routerWith().route(
       input({

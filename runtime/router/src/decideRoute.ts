@@ -334,6 +334,10 @@ function boundaryDrop(
   for (const capability of required) {
     if (!profile.featureSet.has(capability)) return 'missing-capability';
   }
+  // Anthropic's Messages API answers one completion: `n` choices would silently come as one.
+  if ((input.choices ?? 1) > 1 && profile.provider === 'anthropic') {
+    return 'missing-capability';
+  }
   if (contextNeeded(input, profile) > profile.contextLength) {
     return 'context-too-long';
   }
@@ -387,10 +391,12 @@ function detail(
       return `region ${profile.region} outside ${tenant.residencyText}`;
     case 'classification':
       return `${input.classification} data above the profile's ceiling ${profile.maxClassification}`;
-    case 'missing-capability':
-      return `lacks ${required
-        .filter(c => !profile.featureSet.has(c))
-        .join(', ')}`;
+    case 'missing-capability': {
+      const lacking = required.filter(c => !profile.featureSet.has(c));
+      return lacking.length > 0
+        ? `lacks ${lacking.join(', ')}`
+        : `answers one completion, not n=${input.choices}`;
+    }
     case 'context-too-long':
       return `needs ~${contextNeeded(input, profile)} tokens, context is ${
         profile.contextLength

@@ -231,6 +231,14 @@ describe('platform router', () => {
         'default',
       ]);
       expect(tenantSlos.body.objectives[0].sli).toBe(1);
+      // Another tenant's agent, asked for by name, is another tenant's data.
+      expect(
+        (
+          await request(server)
+            .get('/api/platform/slos?agent=homework-helper')
+            .set(as(NORTHWIND_DEV))
+        ).status,
+      ).toBe(403);
       const ownCell = await request(server)
         .get('/api/platform/slos?cell=eu-west-shared-1')
         .set(as(NORTHWIND_DEV));

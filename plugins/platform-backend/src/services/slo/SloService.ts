@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   DEFAULT_SLOS,
   entityRefName,
@@ -58,6 +58,15 @@ export class SloService {
     options: { services?: boolean; budgetSeries?: boolean } = {},
   ): Promise<SloReport> {
     const entity = await this.entity(scope);
+    // An agent is its tenant's: a caller restricted to other tenants may not read its SLOs.
+    if (
+      scope.kind === 'agent' &&
+      restrictTo?.tenants &&
+      'tenant' in entity.spec &&
+      !restrictTo.tenants.includes(entityRefName(String(entity.spec.tenant)))
+    ) {
+      throw new NotAllowedError(`Not allowed to read agent "${scope.name}"`);
+    }
     const declared: SloObjective[] | undefined =
       'slos' in entity.spec ? entity.spec.slos : undefined;
     const objectives = declared

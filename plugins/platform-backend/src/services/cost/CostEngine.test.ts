@@ -1,5 +1,9 @@
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { testPlatformCatalog } from '../../__testUtils__/entities';
+import type { Entity } from '@backstage/catalog-model';
+import {
+  TEST_ENTITIES,
+  testPlatformCatalog,
+} from '../../__testUtils__/entities';
 import { IngestService } from '../ingest/IngestService';
 import { RollupStore } from '../rollups/RollupStore';
 import { DAY_MS, HOUR_MS } from '../rollups/timeRanges';
@@ -48,9 +52,10 @@ function costEngine(
   clock: ManualClock,
   samples?: GpuReplicaSampleStore,
   gpuHourlyUsd: typeof DEFAULT_GPU_HOURLY_USD = DEFAULT_GPU_HOURLY_USD,
+  entities: Entity[] = TEST_ENTITIES,
 ) {
   const rollups = new RollupStore(knex, { clock, minuteRetentionDays: 30 });
-  const catalog = testPlatformCatalog(clock);
+  const catalog = testPlatformCatalog(clock, entities);
   return new CostEngine(
     rollups,
     catalog,
@@ -326,15 +331,13 @@ describe('CostEngine', () => {
   );
 
   it.each(databases.eachSupportedId())(
-    "shares a deployment's GPU cost only by the tokens of its own cell, on %p",
+    "shares a model's only deployment by its tokens from every cell, and several deployments each by its own cell's, on %p",
     async databaseId => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
       const clock = new ManualClock(now);
-      const engine = costEngine(knex, clock);
       await recordApply(knex, LLAMA, now - 2 * HOUR_MS);
-      // The same model served in another cell (by another cell's deployment): none of it is
-      // this deployment's work.
+      // Brightpath calls the Llama from another cell: a shared profile, one deployment.
       await new IngestService(knex).ingest(
         makeRequest({
           timestamp: new Date(now - HOUR_MS).toISOString(),
@@ -345,15 +348,39 @@ describe('CostEngine', () => {
           outputTokens: 1000,
         }),
       );
-      const { deployments, byTenant } = await engine.gpuCost(
-        { from: now - DAY_MS, to: now },
-        {},
+      const day = { from: now - DAY_MS, to: now };
+      const [only] = (await costEngine(knex, clock).gpuCost(day, {}))
+        .deployments;
+      expect(only.tenants.map(t => t.tenant)).toEqual(['brightpath-edu']);
+
+      // A second deployment of the same model, in that other cell: the traffic there is its,
+      // and the EU deployment served none of it.
+      const eu = TEST_ENTITIES.find(
+        e =>
+          e.kind === 'InferenceDeployment' &&
+          e.metadata.name === 'llama-3-1-70b-eu',
+      )!;
+      const us = {
+        ...eu,
+        metadata: { ...eu.metadata, name: 'llama-3-1-70b-us' },
+        spec: { ...(eu.spec as object), cell: 'cell:default/us-east-shared-1' },
+      };
+      await recordApply(
+        knex,
+        'InferenceDeployment:default/llama-3-1-70b-us',
+        now - 2 * HOUR_MS,
       );
-      const [eu] = deployments;
-      expect(eu.costUsd).toBeGreaterThan(0);
-      expect(eu.tenants).toEqual([]);
-      expect(eu.idleUsd).toBeCloseTo(eu.costUsd, 6);
-      expect(byTenant).toEqual([]);
+      const both = (
+        await costEngine(knex, clock, undefined, undefined, [
+          ...TEST_ENTITIES,
+          us,
+        ]).gpuCost(day, {})
+      ).deployments;
+      const euSpend = both.find(d => d.deployment === 'llama-3-1-70b-eu')!;
+      const usSpend = both.find(d => d.deployment === 'llama-3-1-70b-us')!;
+      expect(euSpend.tenants).toEqual([]);
+      expect(euSpend.idleUsd).toBeCloseTo(euSpend.costUsd, 6);
+      expect(usSpend.tenants.map(t => t.tenant)).toEqual(['brightpath-edu']);
     },
   );
 });

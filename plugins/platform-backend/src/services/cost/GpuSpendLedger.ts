@@ -71,6 +71,11 @@ export class GpuSpendLedger {
         name: d.metadata.name,
       }).toLocaleLowerCase('en-US');
     const applied = await this.deps.firstApplied(deployments.map(refOf));
+    const deploymentsOf = new Map<string, number>();
+    for (const d of entities.inferenceDeployments) {
+      const profile = entityRefName(d.spec.modelProfile);
+      deploymentsOf.set(profile, (deploymentsOf.get(profile) ?? 0) + 1);
+    }
     const firstHour = Math.floor(range.from / HOUR_MS) * HOUR_MS;
     const buckets = Math.max(0, Math.ceil((range.to - firstHour) / HOUR_MS));
     const rangeMs = Math.max(0, range.to - range.from);
@@ -92,12 +97,15 @@ export class GpuSpendLedger {
         const hourly = gpuHourlyUsd[deployment.spec.gpu.type] ?? 0;
         const costUsd = gpuHours.map(h => h * hourly);
 
-        // The tokens this deployment served: its model's, in its own cell. Another cell's
-        // deployment of the same model serves other traffic.
+        // The tokens this deployment served: all of its model's when it is the model's one
+        // deployment (a shared profile's tenants call it from their own cells); its own
+        // cell's when several deployments serve the model, each its cell's traffic.
         const usage = await rollups.series(
           { from: firstHour, to: range.to },
           'hour',
-          { modelProfile, cell: cellName },
+          (deploymentsOf.get(modelProfile) ?? 0) > 1
+            ? { modelProfile, cell: cellName }
+            : { modelProfile },
           'tenant',
           COST_COLUMNS,
         );

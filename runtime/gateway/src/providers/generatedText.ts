@@ -1,7 +1,8 @@
 /**
  * What a chat message (or a stream's delta) generated, as the tokenizer counts it when an
- * upstream reports no usage: its text, a refusal, and each tool call's name and arguments.
- * Tool calls are output tokens the caller pays for like text.
+ * upstream reports no usage, and as an opted-in trace records it: its text, a refusal, and
+ * each tool call's name and arguments, a line each. Tool calls are output tokens the caller
+ * pays for like text.
  */
 export function messageText(message: unknown): string {
   if (message === null || typeof message !== 'object') return '';
@@ -11,13 +12,14 @@ export function messageText(message: unknown): string {
     tool_calls: calls,
     function_call: legacy,
   } = message as Record<string, any>;
-  let text = '';
-  if (typeof content === 'string') text += content;
-  if (typeof refusal === 'string') text += refusal;
+  const parts: string[] = [];
+  if (typeof content === 'string' && content) parts.push(content);
+  if (typeof refusal === 'string' && refusal) parts.push(refusal);
   if (Array.isArray(calls)) {
-    for (const call of calls) text += functionText(call?.function);
+    for (const call of calls) parts.push(functionText(call?.function));
   }
-  return text + functionText(legacy);
+  parts.push(functionText(legacy));
+  return parts.filter(Boolean).join('\n');
 }
 
 function functionText(fn: any): string {
@@ -28,13 +30,15 @@ function functionText(fn: any): string {
   );
 }
 
-/** Every choice's generated text, in order: each of `n` completions is paid for. */
+/** Every choice's generated text, in order, a line apart: each of `n` completions is paid for. */
 export function choicesText(
   choices: unknown,
   field: 'message' | 'delta',
 ): string {
   if (!Array.isArray(choices)) return '';
-  let text = '';
-  for (const choice of choices) text += messageText(choice?.[field]);
-  return text;
+  if (choices.length === 1) return messageText(choices[0]?.[field]);
+  return choices
+    .map(choice => messageText(choice?.[field]))
+    .filter(Boolean)
+    .join('\n');
 }

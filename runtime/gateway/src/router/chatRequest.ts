@@ -181,8 +181,11 @@ export function summarizeChatRequest(
     const text = contentText(message.content, i, capabilities, images);
     texts.push(text);
     chars += text.length;
-    if (Array.isArray(message.tool_calls)) {
-      toolsText += messageText({ tool_calls: message.tool_calls });
+    if (Array.isArray(message.tool_calls) || message.function_call) {
+      toolsText += messageText({
+        tool_calls: message.tool_calls,
+        function_call: message.function_call,
+      });
     }
   }
   const tools = body.tools;
@@ -193,6 +196,10 @@ export function summarizeChatRequest(
       chars += definitions.length;
       toolsText += definitions;
     }
+  }
+  // The deprecated `functions` are tool definitions too.
+  if (Array.isArray(body.functions) && body.functions.length > 0) {
+    toolsText += JSON.stringify(body.functions);
   }
   const format = body.response_format as { type?: unknown } | undefined | null;
   if (format?.type === 'json_object' || format?.type === 'json_schema') {

@@ -181,7 +181,12 @@ describe('decideRoute', () => {
           choices: 2,
         }),
       ),
-    ).toThrow('answers one completion, not n=2');
+    ).toThrow(
+      expect.objectContaining({
+        message: expect.stringContaining('answers one completion, not n=2'),
+        options: { param: 'n' },
+      }),
+    );
     const one = routerWith().route(
       input({
         principal: brightpath,

@@ -14,6 +14,7 @@ import {
   CompiledTenant,
 } from './CompiledState';
 import { maxOutputTokens, maxRequestCostUsd, promptTokensAt } from './cost';
+import { tooManyChoices } from './choices';
 import {
   modelNotFound,
   refusalFor,
@@ -334,10 +335,7 @@ function boundaryDrop(
   for (const capability of required) {
     if (!profile.featureSet.has(capability)) return 'missing-capability';
   }
-  // Anthropic's Messages API answers one completion: `n` choices would silently come as one.
-  if ((input.choices ?? 1) > 1 && profile.provider === 'anthropic') {
-    return 'missing-capability';
-  }
+  if (tooManyChoices(input, profile)) return 'missing-capability';
   if (contextNeeded(input, profile) > profile.contextLength) {
     return 'context-too-long';
   }

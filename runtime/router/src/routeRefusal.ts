@@ -4,6 +4,7 @@ import type {
   RoutingCandidate,
 } from '@cellport/plugin-platform-common';
 import type { RouteInput } from './decideRoute';
+import { tooManyChoices } from './choices';
 
 /** Why no route was left: the closest candidate's drop reason, or an unknown model. */
 export type RefusalReason = DropReason | 'model-not-found';
@@ -145,7 +146,14 @@ export function refusalFor(
         'invalid_request',
         `no model "${model}" can serve this request (${detail})`,
         'invalid-request',
-        { param: 'model' },
+        {
+          param: tooManyChoices(
+            input,
+            input.state.profiles.get(closest.modelProfile),
+          )
+            ? 'n'
+            : 'model',
+        },
       );
     case 'budget':
       return refusal(

@@ -1,4 +1,9 @@
-import { parseInput, scopeQuery } from './validation';
+import {
+  parseInput,
+  refuseNulCharacters,
+  scopeQuery,
+  timeRangeQuery,
+} from './validation';
 
 describe('scope queries', () => {
   it('take a name or an entity ref, and answer by name', () => {
@@ -22,5 +27,46 @@ describe('scope queries', () => {
     expect(() => parseInput(scopeQuery, { cell: '' }, 'query')).toThrow(
       /^Invalid query: cell: /,
     );
+  });
+});
+
+describe('refuseNulCharacters', () => {
+  const run = (originalUrl: string) => {
+    let passed: unknown = 'not called';
+    refuseNulCharacters()({ originalUrl } as never, {} as never, error => {
+      passed = error;
+    });
+    return passed;
+  };
+
+  it('names the query parameter or the path holding a NUL, and lets the rest through', () => {
+    expect(String(run('/api/platform/decisions?tenant=x%00y'))).toContain(
+      'Invalid query: tenant: must not hold a NUL character',
+    );
+    expect(String(run('/api/platform/cells/x%00y/runtime'))).toContain(
+      'Invalid path: must not hold a NUL character',
+    );
+    expect(run('/api/platform/decisions?tenant=zürich')).toBeUndefined();
+    // A target it cannot read is the routes' to answer, never a 500 here.
+    expect(run('http://h:99999/api/platform/decisions')).toBeUndefined();
+  });
+});
+
+describe('time ranges', () => {
+  it('take the years 2000 to 2099, the end of 2099 included', () => {
+    const range = timeRangeQuery(Date.UTC(2026, 0, 1), 3_600_000);
+    expect(
+      parseInput(
+        range,
+        { from: '2099-12-01T00:00:00Z', to: '2100-01-01T00:00:00Z' },
+        'query',
+      ),
+    ).toEqual({
+      from: Date.UTC(2099, 11, 1),
+      to: Date.UTC(2100, 0, 1),
+    });
+    expect(() =>
+      parseInput(range, { from: '1999-12-31T00:00:00Z' }, 'query'),
+    ).toThrow(/from: must be in the years 2000 to 2099/);
   });
 });

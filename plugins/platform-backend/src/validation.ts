@@ -15,7 +15,14 @@ export { parseInput };
  */
 export function refuseNulCharacters(): RequestHandler {
   return (req, _res, next) => {
-    const url = new URL(req.originalUrl, 'http://portal');
+    let url: URL;
+    try {
+      url = new URL(req.originalUrl, 'http://portal');
+    } catch {
+      // A target URL cannot read (an absolute-form one with a bad port): the routes answer it.
+      next();
+      return;
+    }
     for (const [param, value] of url.searchParams) {
       if (value.includes('\u0000')) {
         next(
@@ -49,7 +56,7 @@ const LATEST_MS = Date.UTC(2100, 0, 1);
 const isoTime = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 timestamp' })
   .transform(value => Date.parse(value))
-  .refine(ms => ms >= EARLIEST_MS && ms < LATEST_MS, {
+  .refine(ms => ms >= EARLIEST_MS && ms <= LATEST_MS, {
     error: 'must be in the years 2000 to 2099',
   });
 /**

@@ -92,10 +92,18 @@ export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
   const { httpAuth, permissions, clock, access } = options;
+  const refuseNul = refuseNulCharacters();
   // Requests are checked against openapi.yaml before a handler runs, answers after it; the
   // handlers' types are generated from the same document (node scripts/openapi-generate.js).
   const router = await createOpenApiRouter({
-    middleware: [refuseNulCharacters(), express.json({ limit: BODY_LIMIT })],
+    // Ingest checks its own bodies (the event contract refuses what cannot be stored).
+    middleware: [
+      express.json({ limit: BODY_LIMIT }),
+      (req, res, next) =>
+        req.path.endsWith('/events') && req.method === 'POST'
+          ? next()
+          : refuseNul(req, res, next),
+    ],
     validatorOptions: {
       // Every problem in one answer, as the handlers' own checks report them.
       validateRequests: {

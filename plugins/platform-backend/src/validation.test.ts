@@ -31,11 +31,15 @@ describe('scope queries', () => {
 });
 
 describe('refuseNulCharacters', () => {
-  const run = (originalUrl: string) => {
+  const run = (originalUrl: string, body?: unknown) => {
     let passed: unknown = 'not called';
-    refuseNulCharacters()({ originalUrl } as never, {} as never, error => {
-      passed = error;
-    });
+    refuseNulCharacters()(
+      { originalUrl, body } as never,
+      {} as never,
+      error => {
+        passed = error;
+      },
+    );
     return passed;
   };
 
@@ -47,6 +51,16 @@ describe('refuseNulCharacters', () => {
       'Invalid path: must not hold a NUL character',
     );
     expect(run('/api/platform/decisions?tenant=zürich')).toBeUndefined();
+    expect(
+      String(
+        run('/api/platform/alerts/alertmanager', {
+          alerts: [{ labels: { alertname: 'a\u0000b' } }],
+        }),
+      ),
+    ).toContain('Invalid body: alerts.0.labels.alertname: must not hold a NUL');
+    expect(run('/api/platform/replays', { cell: 'eu', n: [1, null] })).toBe(
+      undefined,
+    );
     // A target it cannot read is the routes' to answer, never a 500 here.
     expect(run('http://h:99999/api/platform/decisions')).toBeUndefined();
   });

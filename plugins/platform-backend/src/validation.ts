@@ -10,8 +10,9 @@ import { z } from 'zod';
 export { parseInput };
 
 /**
- * A NUL character in a query value or the path is refused by name before any route runs:
- * PostgreSQL cannot compare text against it, and the query would fail with a 500.
+ * A NUL character in a query value, the path or a JSON body is refused by name before any
+ * route runs: PostgreSQL can neither store nor compare text holding one, and the query would
+ * fail with a 500.
  */
 export function refuseNulCharacters(): RequestHandler {
   return (req, _res, next) => {
@@ -43,8 +44,38 @@ export function refuseNulCharacters(): RequestHandler {
       next(new InputError('Invalid path: must not hold a NUL character'));
       return;
     }
+    const inBody = nulInBody(req.body);
+    if (inBody !== undefined) {
+      next(
+        new InputError(
+          `Invalid body: ${inBody || '(root)'}: must not hold a NUL character`,
+        ),
+      );
+      return;
+    }
     next();
   };
+}
+
+/**
+ * Where a parsed JSON body holds a NUL character, in a key or a string (its dotted path), or
+ * undefined. Walked without recursion; a body is at most the router's limit.
+ */
+function nulInBody(body: unknown): string | undefined {
+  const stack: Array<[unknown, string]> = [[body, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        const at = path ? `${path}.${key}` : key;
+        if (key.includes('\u0000')) return at;
+        stack.push([child, at]);
+      }
+    }
+  }
+  return undefined;
 }
 
 const MAX_RANGE_MS = 400 * 24 * 3600_000;

@@ -4,6 +4,8 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
 import { TEST_ENTITIES } from './__testUtils__/entities';
@@ -110,6 +112,63 @@ describe('platform router: one-time API key reveals', () => {
       const unowned = await seal({ apiKey: API_KEY, tenant: body.tenant });
       expect((await reveal(unowned.body.token, CREATOR)).status).toBe(403);
       expect((await reveal(unowned.body.token, SRE)).status).toBe(200);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'reveals the key although the catalog cannot say where its gateway answers, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const real = catalogServiceMock({ entities: TEST_ENTITIES });
+      let catalogDown = false;
+      const flaky = new Proxy(real, {
+        get(target, property) {
+          const value = (target as any)[property];
+          if (property === 'getEntities') {
+            return async (...args: unknown[]) => {
+              if (catalogDown) throw new Error('catalog unavailable');
+              return value.apply(target, args);
+            };
+          }
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const { server } = await startTestBackend({
+        features: [
+          platformPlugin,
+          mockServices.database.factory({ knex }),
+          createServiceFactory({
+            service: catalogServiceRef,
+            deps: {},
+            factory: () => flaky,
+          }),
+          permissions.factory,
+          mockServices.rootConfig.factory({
+            data: { platform: { reconciler: { enabled: false } } },
+          }),
+        ],
+      });
+      const sealed = await request(server)
+        .post('/api/platform/api-keys/reveals')
+        .set(
+          'authorization',
+          mockCredentials.service.header({
+            onBehalfOf: mockCredentials.service('plugin:scaffolder'),
+            targetPluginId: 'platform',
+          }),
+        )
+        .send({
+          apiKey: API_KEY,
+          tenant: 'tenant:default/contoso-travel',
+          forUser: CREATOR,
+        });
+      expect(sealed.status).toBe(201);
+      catalogDown = true;
+      const revealed = await request(server)
+        .post(`/api/platform/api-keys/reveals/${sealed.body.token}`)
+        .set('authorization', mockCredentials.user.header(CREATOR));
+      expect(revealed.status).toBe(200);
+      expect(revealed.body.apiKey).toBe(API_KEY);
     },
   );
 });

@@ -166,12 +166,20 @@ export class ApiKeyService {
     };
   }
 
-  /** Pushes the tenant's cell so the new key works now; whether the gateway has it. */
+  /**
+   * Pushes the tenant's cell so the new key works now; whether the gateway has it. The
+   * rotation is done either way (the reconciler pushes it on its next round): a catalog or
+   * gateway that fails here must not cost the caller the new key's reveal link.
+   */
   private async pushNow(tenant: string): Promise<boolean> {
-    const gateway = await this.options.reconciler.tenantGateway(tenant);
-    if (!gateway) return false;
-    const status = await this.options.reconciler.reconcileCell(gateway.cell);
-    return status.inSync;
+    try {
+      const gateway = await this.options.reconciler.tenantGateway(tenant);
+      if (!gateway) return false;
+      const status = await this.options.reconciler.reconcileCell(gateway.cell);
+      return status.inSync;
+    } catch {
+      return false;
+    }
   }
 
   /** The keys that serve, and the catalog's annotations that do not, with why. */

@@ -146,6 +146,16 @@ describe('alert routes', () => {
         .send(badTime);
       expect(badTimeAnswer.status).toBe(400);
       expect(badTimeAnswer.body.error.message).toContain('alerts.0.startsAt');
+      // A date-time the format takes but no timestamp stores: a leap second.
+      badTime.alerts[0].startsAt = '2026-06-30T23:59:60Z';
+      const leapSecond = await request(server)
+        .post(webhook)
+        .set(bearer(WEBHOOK_TOKEN))
+        .send(badTime);
+      expect(leapSecond.status).toBe(400);
+      expect(leapSecond.body.error.message).toContain(
+        'alerts.0.startsAt: must be a time that exists',
+      );
       const hugeFingerprint = payload('firing', [
         { fingerprint: 'f'.repeat(65), labels: { cell: 'c' } },
       ]);

@@ -59,6 +59,7 @@ import {
   parseInput,
   refParam,
   refuseNulCharacters,
+  checkAlertTimes,
   scopeQuery,
   sloQuery,
   timeRangeQuery,
@@ -305,6 +306,7 @@ export async function createRouter(
   // Alertmanager's webhook: its token is checked before this router (alertWebhookAuth).
   router.post('/alerts/alertmanager', async (req, res) => {
     const { receiver, alerts } = req.body;
+    checkAlertTimes(alerts);
     res.json(await options.alerts.receive(receiver, alerts));
   });
 

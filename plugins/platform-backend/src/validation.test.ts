@@ -1,4 +1,5 @@
 import {
+  checkAlertTimes,
   parseInput,
   refuseNulCharacters,
   scopeQuery,
@@ -82,5 +83,22 @@ describe('time ranges', () => {
     expect(() =>
       parseInput(range, { from: '1999-12-31T00:00:00Z' }, 'query'),
     ).toThrow(/from: must be in the years 2000 to 2099/);
+  });
+});
+
+describe('alert times', () => {
+  it('take times that exist, and refuse a leap second or the 31st of February by field', () => {
+    expect(() =>
+      checkAlertTimes([
+        { startsAt: '2026-06-30T23:59:59.123+02:00' },
+        { startsAt: '2026-06-30T23:59:60Z' },
+        { startsAt: '2024-02-31T00:00:00Z' },
+      ]),
+    ).toThrow(
+      'Invalid body: alerts.1.startsAt: must be a time that exists; alerts.2.startsAt: must be a time that exists',
+    );
+    expect(() =>
+      checkAlertTimes([{ startsAt: '2024-02-29T12:00:00Z' }]),
+    ).not.toThrow();
   });
 });

@@ -10,6 +10,40 @@ import { z } from 'zod';
 export { parseInput };
 
 /**
+ * Each alert's `startsAt` must be a time that exists: the document's `date-time` format takes
+ * a leap second (`23:59:60`) or the 31st of February, which no timestamp column stores.
+ */
+export function checkAlertTimes(alerts: Array<{ startsAt: string }>): void {
+  const wrong = alerts.flatMap((alert, i) =>
+    existingTime(alert.startsAt) === undefined
+      ? [`alerts.${i}.startsAt: must be a time that exists`]
+      : [],
+  );
+  if (wrong.length > 0) {
+    throw new InputError(`Invalid body: ${wrong.slice(0, 5).join('; ')}`);
+  }
+}
+
+/** The time a `date-time` names, or undefined when its fields name none (or another). */
+export function existingTime(value: string): number | undefined {
+  const fields = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})/.exec(
+    value,
+  );
+  const ms = Date.parse(value);
+  if (!fields || !Number.isFinite(ms)) return undefined;
+  const [, year, month, day, hour, minute, second] = fields.map(Number);
+  const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return local.getUTCFullYear() === year &&
+    local.getUTCMonth() === month - 1 &&
+    local.getUTCDate() === day &&
+    local.getUTCHours() === hour &&
+    local.getUTCMinutes() === minute &&
+    local.getUTCSeconds() === second
+    ? ms
+    : undefined;
+}
+
+/**
  * A NUL character in a query value, the path or a JSON body is refused by name before any
  * route runs: PostgreSQL can neither store nor compare text holding one, and the query would
  * fail with a 500.

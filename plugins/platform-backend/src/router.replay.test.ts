@@ -186,6 +186,12 @@ describe('platform router: replays', () => {
       });
       expect(sharedCell.status).toBe(403);
       expect(sharedCell.body.error.message).toMatch(/tenants you may not read/);
+      // Even over a range without decisions, a cell of other tenants only is not its to replay.
+      const foreignCell = await start(NORTHWIND_DEV, {
+        cell: 'us-east-shared-1',
+        ...range,
+      });
+      expect(foreignCell.status).toBe(403);
       // Nor may it read or cancel the SRE's replay of that cell.
       const peek = await request(server)
         .get(`/api/platform/replays/${cell.body.id}`)

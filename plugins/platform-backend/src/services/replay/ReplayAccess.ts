@@ -4,7 +4,7 @@ import { TenantAccess, TenantScope } from '../access/TenantAccess';
 import type { DecisionScope } from './DecisionStream';
 import type { ReplayJobView } from './ReplayJobs';
 import { PlatformEntities } from '@cellport/plugin-platform-node';
-import { entityRefName } from '@cellport/plugin-platform-common';
+import { entityRefName, hostedTenants } from '@cellport/plugin-platform-common';
 
 /**
  * Who may replay what: a replay shows decisions, so it needs what reading them needs. A caller
@@ -22,11 +22,24 @@ export class ReplayAccess {
 
   async check(tenants: TenantScope, scope: DecisionScope): Promise<void> {
     if (tenants.all) return;
+    const entities = await this.catalog.entities();
     if (scope.agent !== undefined) {
-      const { agents } = await this.catalog.entities();
-      const agent = agents.find(a => a.metadata.name === scope.agent);
+      const agent = entities.agents.find(a => a.metadata.name === scope.agent);
       if (agent)
         TenantAccess.restrict(tenants, entityRefName(agent.spec.tenant));
+    } else {
+      // A cell that hosts another tenant, or none of the caller's, is not the caller's to
+      // replay, even over a range without decisions.
+      const cell = entities.cells.find(c => c.metadata.name === scope.cell);
+      const hosted = cell ? hostedTenants(cell, entities.tenants) : [];
+      if (
+        hosted.length === 0 ||
+        hosted.some(tenant => !tenants.tenants.includes(tenant))
+      ) {
+        throw new NotAllowedError(
+          `Not allowed to replay cell "${scope.cell}": it hosts tenants you may not read`,
+        );
+      }
     }
     // One indexed probe: the first decision in the scope of a tenant the caller may not read.
     const query = this.db('platform_routing_decisions')

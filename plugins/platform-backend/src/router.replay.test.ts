@@ -145,6 +145,14 @@ describe('platform router: replays', () => {
       await bad(
         {
           agent: 'checkout-assistant',
+          from: '1999-12-31T00:00:00Z',
+          to: '2000-01-02T00:00:00Z',
+        },
+        /from: must be in the years 2000 to 2099/,
+      );
+      await bad(
+        {
+          agent: 'checkout-assistant',
           ...range,
           change: { agents: { 'checkout-assistant': { policy: 'fastest' } } },
         },

@@ -205,10 +205,17 @@ export class ReplayService {
   }
 }
 
+/** The years decisions can be stamped in (the event contract's), as every query takes. */
+const EARLIEST_MS = Date.UTC(2000, 0, 1);
+const LATEST_MS = Date.UTC(2100, 0, 1);
+
 function parseTime(value: unknown, field: string): number {
   const time = typeof value === 'string' ? Date.parse(value) : NaN;
   if (!Number.isFinite(time)) {
     throw new InputError(`${field}: must be an ISO 8601 time`);
+  }
+  if (time < EARLIEST_MS || time > LATEST_MS) {
+    throw new InputError(`${field}: must be in the years 2000 to 2099`);
   }
   return time;
 }

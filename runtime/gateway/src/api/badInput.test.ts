@@ -150,6 +150,25 @@ describe('bad input never yields a 500 or a stack trace', () => {
     );
   });
 
+  it('names the field the upstream would refuse, and sends no null it checked as absent', async () => {
+    // Anthropic takes system prompts apart: system messages alone leave it no turn.
+    const systemOnly = await post(
+      '/v1/chat/completions',
+      '{"model": "claude-haiku", "messages": [{"role": "system", "content": "Be brief."}]}',
+    );
+    expect(systemOnly.status).toBe(400);
+    expect((await systemOnly.json()).error).toMatchObject({
+      param: 'messages',
+      message: expect.stringContaining('system messages alone'),
+    });
+    const embeddings = await post(
+      '/v1/embeddings',
+      '{"model": "text-embedding-3-small", "input": "x", "dimensions": null, "encoding_format": null}',
+      KEYS.northwind,
+    );
+    expect(embeddings.status).toBe(200);
+  });
+
   it('unknown routes and methods', async () => {
     expect((await fetch(`${url}/v1/nothing`)).status).toBe(404);
     expect((await fetch(`${url}/v1/chat/completions`)).status).toBe(404);

@@ -12,7 +12,7 @@ export function failureToError(failure: UpstreamFailure): GatewayError {
         'client-cancelled',
       );
     case 'invalid-request':
-      return GatewayError.invalid(failure.message);
+      return GatewayError.invalid(failure.message, failure.param);
     case 'upstream-timeout':
       return new GatewayError(
         504,

@@ -44,6 +44,20 @@ export class AnthropicAdapter implements ProviderAdapter {
         },
       };
     }
+    if ((request.messages as unknown[]).length === 0) {
+      // Anthropic takes system prompts apart from the turns and needs at least one turn: a
+      // request of system messages alone would cost an upstream call only to be refused.
+      return {
+        kind: 'failure',
+        failure: {
+          errorClass: 'invalid-request',
+          retriable: false,
+          message:
+            'messages must hold a user or assistant message for an Anthropic model: system messages alone leave it no turn',
+          param: 'messages',
+        },
+      };
+    }
     const url = anthropicMessagesUrl(call.profile.endpoint);
     const headers = this.headers(call);
     if (!call.summary.stream) {

@@ -98,10 +98,16 @@ export class OpenAiAdapter implements ProviderAdapter {
   }
 
   embeddings(call: EmbeddingsCall): Promise<UpstreamResult> {
+    // `null` counts as absent, as the gateway checked it; upstreams refuse a null option.
+    const body: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(call.body)) {
+      if (value !== null) body[field] = value;
+    }
+    body.model = call.profile.upstreamModel;
     return this.callForJson(
       this.url(call.profile, 'embeddings'),
       this.headers(call),
-      { ...call.body, model: call.profile.upstreamModel },
+      body,
       call.signal,
       'data',
       () => '',

@@ -22,6 +22,8 @@ export interface UpstreamFailure {
   retriable: boolean;
   /** Safe to show the caller: no credentials, no upstream URLs with secrets. */
   message: string;
+  /** The request field at fault, when the gateway knows it (an invalid request). */
+  param?: string;
   /**
    * The upstream did the work (it answered 200) but the answer could not be relayed (too
    * large): the request is charged what it reserved at that upstream, as it would be had the

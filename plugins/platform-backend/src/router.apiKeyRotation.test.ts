@@ -5,6 +5,8 @@ import {
 } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   createPlatformTenantConditionalDecision,
@@ -70,17 +72,41 @@ const permissions = mockServices.permissions.mock({
     ),
 });
 
-/** The platform backend on a test database, with the annotated agent and the policy above. */
-async function startBackend(knex: Knex, platform: object) {
+const ENTITIES = [
+  ...TEST_ENTITIES.filter(e => e !== checkout),
+  annotatedCheckout,
+];
+
+/**
+ * The platform backend on a test database, with the annotated agent and the policy above.
+ * `catalogCallsLeft`, when given, is how many more catalog reads succeed before it fails.
+ */
+async function startBackend(
+  knex: Knex,
+  platform: object,
+  catalogCallsLeft?: { n: number },
+) {
+  const catalog = catalogServiceMock({ entities: ENTITIES });
+  const failing = new Proxy(catalog, {
+    get(target, property) {
+      const value = (target as any)[property];
+      if (property === 'getEntities' && catalogCallsLeft) {
+        return async (...args: unknown[]) => {
+          if (catalogCallsLeft.n-- <= 0) throw new Error('catalog unavailable');
+          return value.apply(target, args);
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
   const { server } = await startTestBackend({
     features: [
       platformPlugin,
       mockServices.database.factory({ knex }),
-      catalogServiceMock.factory({
-        entities: [
-          ...TEST_ENTITIES.filter(e => e !== checkout),
-          annotatedCheckout,
-        ],
+      createServiceFactory({
+        service: catalogServiceRef,
+        deps: {},
+        factory: () => failing,
       }),
       permissions.factory,
       mockServices.rootConfig.factory({ data: { platform } }),
@@ -290,6 +316,40 @@ describe('platform router: API key lists and rotation', () => {
       expect(Number(n)).toBe(1);
       const [{ n: minted }] = await knex('platform_api_keys').count('* as n');
       expect(Number(minted)).toBe(1);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'returns the reveal link of a rotation whose push at once failed: the rotation is done, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const catalogCallsLeft = { n: Number.MAX_SAFE_INTEGER };
+      const server = await startBackend(
+        knex,
+        { reconciler: { enabled: false }, apiKeys: { rotationGraceHours: 48 } },
+        catalogCallsLeft,
+      );
+      // The rotation reads the catalog twice for the keys; the push after it finds it down.
+      catalogCallsLeft.n = 2;
+      const rotated = await request(server)
+        .post('/api/platform/api-keys/rotate')
+        .set('authorization', mockCredentials.user.header(OWNER))
+        .send({ tenant: 'northwind-retail', prefix: 'cpk_Checko' });
+      expect(rotated.status).toBe(201);
+      expect(rotated.body).toMatchObject({
+        revealUrl: expect.stringMatching(/^\/api-keys\/reveal\//),
+        gatewaySynced: false,
+      });
+      catalogCallsLeft.n = Number.MAX_SAFE_INTEGER;
+      const revealed = await request(server)
+        .post(
+          `/api/platform/api-keys/reveals/${rotated.body.revealUrl
+            .split('/')
+            .pop()}`,
+        )
+        .set('authorization', mockCredentials.user.header(OWNER));
+      expect(revealed.status).toBe(200);
+      expect(revealed.body.apiKey).toMatch(/^cpk_/);
     },
   );
 });

@@ -8,6 +8,7 @@ import {
   GatewayModelProfile,
   GatewayTenant,
   ModelType,
+  profileFeatures,
 } from '@cellport/plugin-platform-common';
 
 const CLASSIFICATION_RANK: Record<Classification, number> = {
@@ -168,7 +169,7 @@ export function compileState(input: unknown): CompiledState {
       {
         ...profile,
         ceilingRank: classificationRank(profile.maxClassification),
-        featureSet: new Set(profile.features),
+        featureSet: profileFeatures(profile.provider, profile.features),
         blendedPricePerMillion:
           (3 * profile.inputPerMillionUsd + profile.outputPerMillionUsd) / 4,
       },

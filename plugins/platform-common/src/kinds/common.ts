@@ -93,6 +93,14 @@ export const rateLimitsSchema = z.object({
 });
 export type RateLimits = z.infer<typeof rateLimitsSchema>;
 
-/** Capabilities a request may need and a model may offer. */
-export const capabilitySchema = z.enum(['tools', 'vision', 'json-mode']);
+/**
+ * Capabilities a request may need and a model may offer. `logprobs` (token log probabilities)
+ * is the provider's to offer, not the catalog's to declare: `profileFeatures`.
+ */
+export const capabilitySchema = z.enum([
+  'tools',
+  'vision',
+  'json-mode',
+  'logprobs',
+]);
 export type Capability = z.infer<typeof capabilitySchema>;

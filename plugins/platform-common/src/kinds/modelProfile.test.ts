@@ -1,3 +1,4 @@
+import { profileFeatures } from './modelProfile';
 import { formatValidationIssues, validatePlatformEntity } from './registry';
 
 const profile = (spec: Record<string, unknown> = {}) => ({
@@ -38,5 +39,18 @@ describe('ModelProfile type', () => {
     expect(result.ok ? '' : formatValidationIssues(result.issues)).toMatch(
       /^spec\.type: expected one of chat \| embeddings/,
     );
+  });
+});
+
+describe('profileFeatures', () => {
+  it('gives logprobs to the protocols that return them, whatever the entity declares', () => {
+    expect([...profileFeatures('openai', ['tools'])].sort()).toEqual([
+      'logprobs',
+      'tools',
+    ]);
+    expect(profileFeatures('vllm', []).has('logprobs')).toBe(true);
+    expect([...profileFeatures('anthropic', ['tools', 'logprobs'])]).toEqual([
+      'tools',
+    ]);
   });
 });

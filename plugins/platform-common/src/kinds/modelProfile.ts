@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  Capability,
   capabilitySchema,
   classificationSchema,
   entityRefSchema,
@@ -19,6 +20,22 @@ export const providerSchema = z.enum([
   'simulator',
 ]);
 export type Provider = z.infer<typeof providerSchema>;
+
+/**
+ * What a profile can serve: its declared features, and `logprobs` wherever its protocol
+ * carries them. Every OpenAI-compatible API returns them; Anthropic's Messages API has no such
+ * field, so an Anthropic profile would silently drop them and never has the feature, whatever
+ * its entity declares.
+ */
+export function profileFeatures(
+  provider: Provider,
+  declared: readonly Capability[],
+): Set<Capability> {
+  const features = new Set(declared);
+  if (provider === 'anthropic') features.delete('logprobs');
+  else features.add('logprobs');
+  return features;
+}
 
 /** Relative quality of a model, used by the router's quality and balanced policies. */
 export const qualityTierSchema = z.enum(['frontier', 'standard', 'economy']);

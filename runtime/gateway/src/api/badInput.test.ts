@@ -169,6 +169,35 @@ describe('bad input never yields a 500 or a stack trace', () => {
     expect(embeddings.status).toBe(200);
   });
 
+  it('routes a request for logprobs away from a profile whose protocol would drop them', async () => {
+    const body = (model: string) =>
+      JSON.stringify({
+        model,
+        messages: [{ role: 'user', content: 'which token is likeliest?' }],
+        max_tokens: 8,
+        logprobs: true,
+        top_logprobs: 2,
+      });
+    const anthropic = await post('/v1/chat/completions', body('claude-haiku'));
+    expect(anthropic.status).toBe(400);
+    expect((await anthropic.json()).error).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'model',
+      message: expect.stringContaining('lacks logprobs'),
+    });
+    const auto = await post('/v1/chat/completions', body('auto'));
+    expect(auto.status).toBe(200);
+    const decision = events.events.findLast(
+      (event): event is RoutingDecision =>
+        event.type === 'routing-decision' && event.requestedModel === 'auto',
+    )!;
+    expect(decision.requiredCapabilities).toContain('logprobs');
+    expect(decision.chosen).not.toBe('claude');
+    expect(
+      decision.candidates.find(c => c.modelProfile === 'claude'),
+    ).toMatchObject({ kept: false, dropReason: 'missing-capability' });
+  });
+
   it('unknown routes and methods', async () => {
     expect((await fetch(`${url}/v1/nothing`)).status).toBe(404);
     expect((await fetch(`${url}/v1/chat/completions`)).status).toBe(404);

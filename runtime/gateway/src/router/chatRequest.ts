@@ -205,6 +205,8 @@ export function summarizeChatRequest(
   if (format?.type === 'json_object' || format?.type === 'json_schema') {
     capabilities.add('json-mode');
   }
+  // Only some protocols carry them back: a profile that would drop them cannot serve it.
+  if (body.logprobs === true) capabilities.add('logprobs');
   const streamOptions = body.stream_options as
     | { include_usage?: unknown }
     | undefined

@@ -1589,7 +1589,7 @@ export const spec = {
                 type: 'array',
                 items: {
                   type: 'string',
-                  enum: ['tools', 'vision', 'json-mode'],
+                  enum: ['tools', 'vision', 'json-mode', 'logprobs'],
                 },
               },
               estimatedInputTokens: {

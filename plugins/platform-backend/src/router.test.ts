@@ -88,25 +88,60 @@ describe('platform router', () => {
         .set(asService)
         .send(batch);
       expect(ingested.status).toBe(200);
-      expect(ingested.body).toEqual({ received: 4, stored: 4, duplicates: 0 });
+      expect(ingested.body).toEqual({
+        received: 4,
+        stored: 4,
+        duplicates: 0,
+        rejected: 0,
+      });
       const replayed = await request(server)
         .post('/api/platform/events')
         .set(asService)
         .send(batch);
-      expect(replayed.body).toEqual({ received: 4, stored: 0, duplicates: 4 });
+      expect(replayed.body).toEqual({
+        received: 4,
+        stored: 0,
+        duplicates: 4,
+        rejected: 0,
+      });
 
-      const invalid = await request(server)
+      // One event another version wrote: the rest of its batch is taken all the same (here a
+      // replay, so the figures below stay those of the first batch).
+      const partly = await request(server)
         .post('/api/platform/events')
         .set(asService)
         .send({
           events: [
             northwindUsage,
-            { ...northwindDecision, timestamp: 'yesterday' },
+            {
+              ...northwindDecision,
+              id: 'decision-bad',
+              timestamp: 'yesterday',
+            },
           ],
+        });
+      expect(partly.status).toBe(200);
+      expect(partly.body).toEqual({
+        received: 2,
+        stored: 0,
+        duplicates: 1,
+        rejected: 1,
+        rejections: [
+          {
+            index: 1,
+            message: expect.stringContaining('events[1].timestamp'),
+          },
+        ],
+      });
+      const invalid = await request(server)
+        .post('/api/platform/events')
+        .set(asService)
+        .send({
+          events: [{ ...northwindDecision, timestamp: 'yesterday' }],
         });
       expect(invalid.status).toBe(400);
       expect(invalid.body.error.name).toBe('InputError');
-      expect(invalid.body.error.message).toContain('events[1].timestamp');
+      expect(invalid.body.error.message).toContain('events[0].timestamp');
       expect(invalid.body.error.stack).toBeUndefined();
       const notJson = await request(server)
         .post('/api/platform/events')

@@ -89,6 +89,9 @@ export interface RouterOptions {
 /** Gateways post batches of up to 5000 events; a full one is a few megabytes of JSON. */
 const BODY_LIMIT = '25mb';
 
+/** Rejected events an ingest answer names; the count covers them all. */
+const MAX_REJECTIONS_ANSWERED = 20;
+
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
@@ -132,9 +135,24 @@ export async function createRouter(
   // Ingest: gateways only, with a Backstage external access token (a service principal).
   router.post('/events', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['service'] });
-    const events = parseEventBatch(req.body);
+    const { events, rejections } = parseEventBatch(req.body);
     const result = await options.ingest.ingest(events);
-    res.status(200).json({ received: events.length, ...result });
+    if (rejections.length > 0) {
+      options.logger.warn(
+        `Ingest rejected ${rejections.length} events of a batch: ${rejections
+          .slice(0, 5)
+          .map(r => r.message)
+          .join('; ')}`,
+      );
+    }
+    res.status(200).json({
+      received: events.length + rejections.length,
+      ...result,
+      rejected: rejections.length,
+      ...(rejections.length > 0
+        ? { rejections: rejections.slice(0, MAX_REJECTIONS_ANSWERED) }
+        : {}),
+    });
   });
 
   router.get('/decisions', async (req, res) => {

@@ -16,7 +16,7 @@ import {
 import { insertNewRows } from '../../database/bulkWrite';
 
 /** What happened to a batch (`stored + duplicates` is the number received): the API's answer. */
-export type IngestResult = Omit<PlatformIngestResult, 'received'>;
+export type IngestResult = Pick<PlatformIngestResult, 'stored' | 'duplicates'>;
 
 export interface IngestOptions {
   /** Marks every event of the batch as backfilled demo history. */

@@ -74,23 +74,40 @@ describe('NatsIngestConsumer', () => {
         );
         await applyDatabaseMigrations(knex);
 
-        // A replay of the same batch, and a message that is no batch at all.
+        // A replay of the same batch, a message that is no batch at all, and a batch with one
+        // event a newer gateway wrote, which must not take its valid neighbours with it.
         await js.publish(subject, codec.encode(batch));
         await js.publish(
           subject,
           codec.encode({ events: [{ type: 'usage' }] }),
         );
+        const [decision, usage] = makeRequest();
+        await js.publish(
+          subject,
+          codec.encode({
+            events: [
+              decision,
+              { ...usage, id: 'from-the-future', outcome: 'teleported' },
+              usage,
+            ],
+          }),
+        );
         const info = await drained(nc, stream, durable);
-        expect(info.ack_floor.stream_seq).toBe(3);
+        expect(info.ack_floor.stream_seq).toBe(4);
 
         const [{ n }] = await knex('platform_usage_events').count('* as n');
-        expect(Number(n)).toBe(2);
+        expect(Number(n)).toBe(3);
         const [{ requests }] = await knex('platform_rollups_day').sum(
           'requests as requests',
         );
-        expect(Number(requests)).toBe(2);
+        expect(Number(requests)).toBe(3);
         expect(logger.error).toHaveBeenCalledWith(
           expect.stringMatching(/Dropping invalid/),
+        );
+        expect(logger.error).toHaveBeenCalledWith(
+          expect.stringMatching(
+            /Dropped 1 invalid events of message .*#4: events\[1\]\.outcome/,
+          ),
         );
         await manager.streams.delete(stream);
       } finally {

@@ -33,8 +33,9 @@ export interface NatsIngestOptions {
  * The production event transport: a durable JetStream pull consumer feeding the same ingest
  * path as HTTP. A message (one event batch, as posted to /events) is acked only after its
  * transaction commits; if the write fails it is nak'ed and redelivered later, and because
- * ingest is idempotent on event ids a redelivery never counts twice. A message that is not a
- * valid batch can never succeed, so it is terminated (and logged) instead of retried forever.
+ * ingest is idempotent on event ids a redelivery never counts twice. Events of a batch that
+ * break the contract are dropped and logged, the rest stored; a message that is no batch (or
+ * has no valid event) can never succeed, so it is terminated (and logged), not retried forever.
  */
 export class NatsIngestConsumer {
   private connection?: NatsConnection;
@@ -105,9 +106,19 @@ export class NatsIngestConsumer {
       body = undefined;
     }
     try {
-      const events = parseEventBatch(body);
+      const { events, rejections } = parseEventBatch(body);
       await this.ingest.ingest(events);
       message.ack();
+      if (rejections.length > 0) {
+        this.logger.error(
+          `Dropped ${rejections.length} invalid events of message ${
+            message.subject
+          }#${message.seq}: ${rejections
+            .slice(0, 5)
+            .map(r => r.message)
+            .join('; ')}`,
+        );
+      }
     } catch (error) {
       if (error instanceof InputError || body === undefined) {
         this.logger.error(

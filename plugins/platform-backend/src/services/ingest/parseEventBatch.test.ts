@@ -5,13 +5,13 @@ import {
 import { parseEventBatch } from './parseEventBatch';
 
 describe('parseEventBatch', () => {
+  /** What is wrong with `event` beside a valid one, which is kept either way. */
   const refusal = (event: object) => {
-    try {
-      parseEventBatch({ events: [makeUsage(), event] });
-    } catch (error) {
-      return (error as Error).message;
-    }
-    return 'accepted';
+    const { events, rejections } = parseEventBatch({
+      events: [makeUsage(), event],
+    });
+    expect(events.length + rejections.length).toBe(2);
+    return rejections[0]?.message ?? 'accepted';
   };
 
   it.each([
@@ -88,7 +88,7 @@ describe('parseEventBatch', () => {
   });
 
   it('takes the largest values the contract allows, and a replica clock far ahead', () => {
-    const events = parseEventBatch({
+    const { events } = parseEventBatch({
       events: [
         makeUsage({
           inputTokens: 2_147_483_647,
@@ -99,5 +99,18 @@ describe('parseEventBatch', () => {
       ],
     });
     expect(events).toHaveLength(2);
+  });
+
+  it('refuses a body that is no batch, or a batch with no valid event, naming each event', () => {
+    expect(() => parseEventBatch({ events: [] })).toThrow(/events/);
+    expect(() => parseEventBatch([makeUsage()])).toThrow(/Invalid event batch/);
+    expect(() =>
+      parseEventBatch({
+        events: [
+          { ...makeUsage(), costUsd: -1 },
+          { ...makeDecision(), timestamp: 'yesterday' },
+        ],
+      }),
+    ).toThrow(/events\[0\]\.costUsd.*; events\[1\]\.timestamp/);
   });
 });

@@ -3,28 +3,82 @@ import {
   eventBatchSchema,
   formatValidationIssues,
   PlatformEvent,
+  platformEventSchema,
   toValidationIssues,
 } from '@cellport/plugin-platform-common';
+import { z } from 'zod';
 
 /** At most this many issues are spelled out; a batch that is wrong everywhere stays readable. */
 const MAX_ISSUES = 5;
 
-/**
- * Validates a posted batch against the event contract. A bad batch is rejected whole with an
- * InputError naming each offending event by index and field, e.g.
- * `events[3].timestamp: must be an ISO 8601 timestamp`, so nothing of it is half-stored.
- */
-export function parseEventBatch(body: unknown): PlatformEvent[] {
-  // With the input on each issue, a wrongly typed field reads apart from a missing one.
-  const result = eventBatchSchema.safeParse(body, { reportInput: true });
-  if (result.success) {
-    return result.data.events;
-  }
-  const issues = toValidationIssues(result.error);
-  const shown = formatValidationIssues(issues.slice(0, MAX_ISSUES));
+/** An event of a batch that breaks the contract, by its place in the batch. */
+export interface EventRejection {
+  index: number;
+  /** Each offending field and what is wrong, e.g. `events[3].timestamp: must be ...`. */
+  message: string;
+}
+
+export interface ParsedEventBatch {
+  events: PlatformEvent[];
+  rejections: EventRejection[];
+}
+
+const batchEnvelopeSchema = z.object({
+  events: z.array(z.unknown()).min(1).max(5000),
+});
+
+function described(error: z.ZodError, prefix = ''): string {
+  const issues = toValidationIssues(error).map(issue => ({
+    ...issue,
+    path: [prefix, issue.path]
+      .filter(Boolean)
+      .join(issue.path.startsWith('[') ? '' : '.'),
+  }));
   const more =
     issues.length > MAX_ISSUES
       ? ` (and ${issues.length - MAX_ISSUES} more)`
       : '';
-  throw new InputError(`Invalid event batch: ${shown}${more}`);
+  return `${formatValidationIssues(issues.slice(0, MAX_ISSUES))}${more}`;
+}
+
+/**
+ * Validates a posted batch against the event contract, event by event: the events that keep
+ * it are stored, each one that breaks it is rejected alone, named by index and field. A
+ * batch holds a thousand requests' events: one a gateway of another version wrote (a value
+ * this portal does not know yet) must not take the others with it, as they would never be
+ * sent again. Throws an InputError, storing nothing, when the body is no batch at all or no
+ * event of it is valid.
+ */
+export function parseEventBatch(body: unknown): ParsedEventBatch {
+  // The whole batch in one pass first: the common case, every event valid.
+  const whole = eventBatchSchema.safeParse(body, { reportInput: true });
+  if (whole.success) return { events: whole.data.events, rejections: [] };
+  const envelope = batchEnvelopeSchema.safeParse(body, { reportInput: true });
+  if (!envelope.success) {
+    throw new InputError(`Invalid event batch: ${described(envelope.error)}`);
+  }
+  const events: PlatformEvent[] = [];
+  const rejections: EventRejection[] = [];
+  envelope.data.events.forEach((event, index) => {
+    const parsed = platformEventSchema.safeParse(event, { reportInput: true });
+    if (parsed.success) events.push(parsed.data);
+    else {
+      rejections.push({
+        index,
+        message: described(parsed.error, `events[${index}]`),
+      });
+    }
+  });
+  if (events.length === 0) {
+    const shown = rejections
+      .slice(0, MAX_ISSUES)
+      .map(r => r.message)
+      .join('; ');
+    const more =
+      rejections.length > MAX_ISSUES
+        ? ` (and ${rejections.length - MAX_ISSUES} more events)`
+        : '';
+    throw new InputError(`Invalid event batch: ${shown}${more}`);
+  }
+  return { events, rejections };
 }

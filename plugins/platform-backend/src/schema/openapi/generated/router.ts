@@ -33,7 +33,7 @@ export const spec = {
         operationId: 'IngestEvents',
         summary: 'Ingest a batch of routing decisions and usage events.',
         description:
-          'Idempotent on event id: events already stored (a replay) are counted as duplicates and\nchange nothing. A batch is validated whole and stored in one transaction.\nService principals only.\n',
+          'Idempotent on event id: events already stored (a replay) are counted as duplicates and\nchange nothing. Each event is validated on its own: the valid ones are stored in one\ntransaction, each invalid one is rejected (counted, and the first named by index with\nwhat is wrong), so one event a gateway of another version wrote does not lose the rest\nof its batch. 400 when the body is no batch or none of its events is valid.\nService principals only.\n',
         requestBody: {
           required: true,
           content: {
@@ -46,7 +46,7 @@ export const spec = {
         },
         responses: {
           '200': {
-            description: 'The batch was stored.',
+            description: "The batch's valid events were stored.",
             content: {
               'application/json': {
                 schema: {
@@ -2677,7 +2677,7 @@ export const spec = {
       },
       IngestResult: {
         type: 'object',
-        required: ['received', 'stored', 'duplicates'],
+        required: ['received', 'stored', 'duplicates', 'rejected'],
         properties: {
           received: {
             type: 'integer',
@@ -2689,6 +2689,27 @@ export const spec = {
           duplicates: {
             type: 'integer',
             description: 'Events already stored or repeated in the batch.',
+          },
+          rejected: {
+            type: 'integer',
+            description: 'Events that break the event contract (not stored).',
+          },
+          rejections: {
+            type: 'array',
+            description:
+              'The first rejected events, each by its index in the batch and what is wrong.',
+            items: {
+              type: 'object',
+              required: ['index', 'message'],
+              properties: {
+                index: {
+                  type: 'integer',
+                },
+                message: {
+                  type: 'string',
+                },
+              },
+            },
           },
         },
       },

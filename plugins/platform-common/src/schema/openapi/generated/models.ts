@@ -492,6 +492,17 @@ export type IngestResult = {
    * Events already stored or repeated in the batch.
    */
   duplicates: number;
+  /**
+   * Events that break the event contract (not stored).
+   */
+  rejected: number;
+  /**
+   * The first rejected events, each by its index in the batch and what is wrong.
+   */
+  rejections?: Array<{
+    index: number;
+    message: string;
+  }>;
 };
 
 export type DecisionPage = {

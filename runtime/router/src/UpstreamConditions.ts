@@ -5,7 +5,7 @@ export interface UpstreamCondition {
   /** Requests to it in flight. */
   readonly inFlight: number;
   readonly breaker: {
-    /** Whether its circuit refuses calls now (open, or its one probe already out). */
+    /** Whether its circuit refuses calls now (open; half-open routes, probe out or not). */
     refusesCalls(): boolean;
   };
 }

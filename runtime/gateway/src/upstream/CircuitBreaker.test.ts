@@ -1,4 +1,4 @@
-import { CircuitBreaker } from './CircuitBreaker';
+import { CircuitBreaker, NO_PERMIT } from './CircuitBreaker';
 
 describe('CircuitBreaker', () => {
   let now = 0;
@@ -12,13 +12,14 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('closed');
     b.onFailure();
     expect(b.state).toBe('open');
-    expect(b.tryAcquire()).toBe(false);
+    expect(b.tryAcquire()).toBe(NO_PERMIT);
     now = 1000;
     expect(b.state).toBe('half-open');
     expect(b.refusesCalls()).toBe(false);
-    expect(b.tryAcquire()).toBe(true);
-    expect(b.tryAcquire()).toBe(false);
-    expect(b.refusesCalls()).toBe(true);
+    expect(b.tryAcquire()).toBeGreaterThanOrEqual(0);
+    expect(b.tryAcquire()).toBe(NO_PERMIT);
+    // Still a route while its probe is out: the executor's last resort.
+    expect(b.refusesCalls()).toBe(false);
     b.onSuccess();
     expect(b.state).toBe('closed');
   });
@@ -32,7 +33,7 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('closed');
     b.onFailure();
     now = 1000;
-    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBeGreaterThanOrEqual(0);
     b.onFailure();
     expect(b.state).toBe('open');
     now = 1999;
@@ -45,13 +46,12 @@ describe('CircuitBreaker', () => {
     b.onFailure();
     b.onFailure();
     now = 1000;
-    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBeGreaterThanOrEqual(0);
     // The probe's request vanished without success, failure or neutral.
     now = 1999;
-    expect(b.refusesCalls()).toBe(true);
+    expect(b.tryAcquire()).toBe(NO_PERMIT);
     now = 2000;
-    expect(b.refusesCalls()).toBe(false);
-    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBeGreaterThanOrEqual(0);
     b.onSuccess();
     expect(b.state).toBe('closed');
   });
@@ -62,11 +62,11 @@ describe('CircuitBreaker', () => {
     b.onFailure();
     b.onFailure();
     now = 1000;
-    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBeGreaterThanOrEqual(0);
     b.onNeutral();
     expect(b.state).toBe('half-open');
-    expect(b.tryAcquire()).toBe(true);
-    expect(b.tryAcquire()).toBe(false);
+    expect(b.tryAcquire()).toBeGreaterThanOrEqual(0);
+    expect(b.tryAcquire()).toBe(NO_PERMIT);
   });
 
   it('closes a half-open circuit that no request probes within openMs', () => {
@@ -87,12 +87,54 @@ describe('CircuitBreaker', () => {
     // A probe freed by a neutral end waits openMs again before the circuit closes.
     b.onFailure();
     now = 3000;
-    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBeGreaterThanOrEqual(0);
     now = 3500;
     b.onNeutral();
     now = 4499;
     expect(b.state).toBe('half-open');
     now = 4500;
     expect(b.state).toBe('closed');
+  });
+
+  it('counts only the calls of the current period: a late end of an older call changes nothing', () => {
+    now = 0;
+    const b = breaker();
+    // Sent while closed, still out when the circuit opens.
+    const early = b.tryAcquire();
+    b.onFailure(b.tryAcquire());
+    b.onFailure(b.tryAcquire());
+    expect(b.state).toBe('open');
+    // Its success says nothing of the upstream now: the circuit stays open.
+    b.onSuccess(early);
+    expect(b.state).toBe('open');
+    now = 1000;
+    const probe = b.tryAcquire();
+    expect(probe).toBeGreaterThanOrEqual(0);
+    // Its client leaving does not free the probe's slot: a second call would reach the
+    // upstream while the probe is out.
+    b.onNeutral(early);
+    expect(b.tryAcquire()).toBe(NO_PERMIT);
+    b.onFailure(early);
+    expect(b.state).toBe('half-open');
+    b.onSuccess(probe);
+    expect(b.state).toBe('closed');
+  });
+
+  it('ignores a probe whose slot was freed for losing track of it', () => {
+    now = 0;
+    const b = breaker();
+    b.onFailure();
+    b.onFailure();
+    now = 1000;
+    const lost = b.tryAcquire();
+    now = 2000;
+    const next = b.tryAcquire();
+    expect(next).toBeGreaterThanOrEqual(0);
+    b.onNeutral(lost);
+    expect(b.tryAcquire()).toBe(NO_PERMIT);
+    b.onFailure(next);
+    expect(b.state).toBe('open');
+    b.onSuccess(lost);
+    expect(b.state).toBe('open');
   });
 });

@@ -1,5 +1,8 @@
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+/** What `tryAcquire` answers when the circuit refuses the call. */
+export const NO_PERMIT = -1;
+
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. */
   failureThreshold: number;
@@ -23,6 +26,11 @@ export interface CircuitBreakerOptions {
  * see no traffic while their primary is healthy: failures that old say nothing about the
  * upstream now, and a half-open fallback would take one request of the burst that needs it
  * when its primary dies.
+ *
+ * Each call reports with the permit `tryAcquire` gave it, and only the calls of the circuit's
+ * current period count: a request sent while the circuit was closed that ends after it opened
+ * (a success closing a circuit just opened, a client leaving freeing the slot of a probe
+ * still out) tells nothing about the upstream now, nor does a probe whose slot was freed.
  */
 export class CircuitBreaker {
   private current: CircuitState = 'closed';
@@ -32,6 +40,8 @@ export class CircuitBreaker {
   private probeTakenAt: number | undefined;
   /** Since when a half-open circuit has waited for a probe. */
   private probeFreeSince = 0;
+  /** Bumped when the circuit opens and when a probe is let through: permits of an older one are stale. */
+  private epoch = 0;
 
   constructor(private readonly options: CircuitBreakerOptions) {}
 
@@ -39,41 +49,41 @@ export class CircuitBreaker {
     return this.current === 'closed' ? 'closed' : this.advance();
   }
 
-  /** Whether a call may go now; in half-open, the first caller takes the probe slot. */
-  tryAcquire(): boolean {
-    if (this.current === 'closed') {
-      return true;
+  /**
+   * Whether a call may go now: a permit (`>= 0`) to report its end with, or `NO_PERMIT`. In
+   * half-open, the first caller takes the probe slot. A number, not an object: it is taken on
+   * every request.
+   */
+  tryAcquire(): number {
+    if (this.current === 'closed' || this.advance() === 'closed') {
+      return this.epoch * 2;
     }
-    const state = this.advance();
-    if (state === 'closed') {
-      return true;
-    }
-    if (state === 'half-open' && this.probeTakenAt === undefined) {
+    if (this.current === 'half-open' && this.probeTakenAt === undefined) {
       this.probeTakenAt = this.options.now();
-      return true;
+      this.epoch += 1;
+      return this.epoch * 2 + 1;
     }
-    return false;
+    return NO_PERMIT;
   }
 
-  /** Whether the router should drop this upstream: open, or its one probe already out. */
+  /**
+   * Whether the router should drop this upstream: open. A half-open one stays a route even
+   * while its probe is out: the executor passes it over then, or tries it as a last resort.
+   */
   refusesCalls(): boolean {
-    if (this.current === 'closed') {
-      return false;
-    }
-    const state = this.advance();
-    return (
-      state === 'open' ||
-      (state === 'half-open' && this.probeTakenAt !== undefined)
-    );
+    return this.current !== 'closed' && this.advance() === 'open';
   }
 
-  onSuccess(): void {
+  /** `permit` as `tryAcquire` gave it; left out, a call of the current period (tests). */
+  onSuccess(permit = this.currentPermit()): void {
+    if (!this.counts(permit)) return;
     this.current = 'closed';
     this.failures = 0;
     this.probeTakenAt = undefined;
   }
 
-  onFailure(): void {
+  onFailure(permit = this.currentPermit()): void {
+    if (!this.counts(permit)) return;
     this.failures += 1;
     if (
       this.current !== 'closed' ||
@@ -82,18 +92,32 @@ export class CircuitBreaker {
       this.current = 'open';
       this.openedAt = this.options.now();
       this.probeTakenAt = undefined;
+      this.epoch += 1;
     }
   }
 
   /**
    * A call that ended without telling anything about the upstream (the client left, the
-   * request was malformed): the probe slot is free again for the next request.
+   * request was malformed): if it was the probe, its slot is free again for the next request.
    */
-  onNeutral(): void {
-    if (this.probeTakenAt !== undefined) {
+  onNeutral(permit = this.currentPermit()): void {
+    if (this.probeTakenAt !== undefined && this.counts(permit) && permit & 1) {
       this.probeTakenAt = undefined;
       this.probeFreeSince = this.options.now();
     }
+  }
+
+  /** A call of the current period: closed and not reopened since, or the probe now out. */
+  private counts(permit: number): boolean {
+    if (permit < 0 || permit >> 1 !== this.epoch) return false;
+    const probe = (permit & 1) === 1;
+    return probe
+      ? this.current === 'half-open' && this.probeTakenAt !== undefined
+      : this.current === 'closed';
+  }
+
+  private currentPermit(): number {
+    return this.epoch * 2 + (this.current === 'closed' ? 0 : 1);
   }
 
   /** Applies what time alone changes: open to half-open, a lost probe, an unprobed half-open. */

@@ -4,6 +4,7 @@ import type {
 } from '@cellport/plugin-platform-common';
 import { anthropicMessagesUrl } from '../providers/AnthropicAdapter';
 import type { UpstreamFailure, UpstreamResult } from '../providers/types';
+import { NO_PERMIT } from './CircuitBreaker';
 import type { RetryBudget } from './RetryBudget';
 import type { UpstreamHealth, UpstreamStatus } from './UpstreamHealth';
 
@@ -59,6 +60,10 @@ function endpointKey(profile: GatewayModelProfile): string {
  * through its upstream's circuit breaker, and one that would call an upstream this request
  * already called is a retry, allowed only while the gateway-wide retry budget lasts (see
  * `RetryBudget`: moving on to another upstream, or past an open circuit, is not a retry).
+ * When an attempt failed and every other failed or was passed over, a half-open upstream
+ * passed over while its one probe was out is tried as a last resort (as Envoy's panic
+ * routing): the burst that lands on a recovering fallback the moment its primary dies is
+ * served, not refused for the probe.
  */
 /** Why an attempt was passed over without calling its upstream. */
 export type SkipReason = 'circuit_open' | 'retry_budget_exhausted';
@@ -97,8 +102,19 @@ export class FallbackExecutor {
       retriable: true,
       message: 'no upstream could be tried',
     };
-    for (let i = 0; i < attempts.length; i++) {
-      const profile = attempts[i];
+    // A half-open upstream passed over because its probe is out: tried last, rather than
+    // refusing the request, when an upstream this request called failed. Never for a request
+    // that called none, or every request would reach an upstream whose probe decides it.
+    let lastResort: GatewayModelProfile | undefined;
+    for (let i = 0; ; i++) {
+      let profile: GatewayModelProfile;
+      let panic = false;
+      if (i < attempts.length) profile = attempts[i];
+      else if (lastResort && called) {
+        profile = lastResort;
+        lastResort = undefined;
+        panic = true;
+      } else break;
       if (
         called?.some(previous => sameUpstream(previous, profile)) &&
         !this.retryBudget.tryRetry()
@@ -112,7 +128,10 @@ export class FallbackExecutor {
         continue;
       }
       const status = this.health.get(profile.id);
-      if (!status.breaker.tryAcquire()) {
+      // Without a permit its end does not count for the breaker: the probe decides.
+      const permit = panic ? NO_PERMIT : status.breaker.tryAcquire();
+      if (permit === NO_PERMIT && !panic) {
+        if (status.breaker.state === 'half-open') lastResort ??= profile;
         lastFailure = this.skip(
           fallbacks,
           profile,
@@ -130,7 +149,7 @@ export class FallbackExecutor {
         // The call never reached a verdict on the upstream (an adapter that threw on a body it
         // could not send): the probe slot and the in-flight count must come back all the same.
         status.inFlight -= 1;
-        status.breaker.onNeutral();
+        status.breaker.onNeutral(permit);
         throw error;
       }
       if (result.kind !== 'failure') {
@@ -141,19 +160,19 @@ export class FallbackExecutor {
           answer: result,
           fallbacks,
           dispatchedAt,
-          finish: finisher(status),
+          finish: finisher(status, permit),
         };
       }
       status.inFlight -= 1;
       const failure = result.failure;
       if (failure.errorClass === 'client-cancelled') {
-        status.breaker.onNeutral();
+        status.breaker.onNeutral(permit);
         return { ok: false, failure, fallbacks };
       }
       if (failure.retriable) {
-        status.breaker.onFailure();
+        status.breaker.onFailure(permit);
       } else {
-        status.breaker.onNeutral();
+        status.breaker.onNeutral(permit);
       }
       fallbacks.push({
         modelProfile: profile.id,
@@ -188,14 +207,15 @@ export class FallbackExecutor {
 /** The answer's `finish`: reports to the breaker once, however often it is called. */
 function finisher(
   status: UpstreamStatus,
+  permit: number,
 ): (result: 'success' | 'failure' | 'neutral') => void {
   let finished = false;
   return outcome => {
     if (finished) return;
     finished = true;
     status.inFlight -= 1;
-    if (outcome === 'success') status.breaker.onSuccess();
-    else if (outcome === 'failure') status.breaker.onFailure();
-    else status.breaker.onNeutral();
+    if (outcome === 'success') status.breaker.onSuccess(permit);
+    else if (outcome === 'failure') status.breaker.onFailure(permit);
+    else status.breaker.onNeutral(permit);
   };
 }

@@ -223,6 +223,31 @@ describe('SpooledEventDelivery', () => {
     ]);
   });
 
+  it('writes a long disk-full spell back as segments of about the batch size, each a batch the receiver takes', async () => {
+    const spool = new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-')));
+    const write = spool.write.bind(spool);
+    spool.write = () => {
+      throw new Error('ENOSPC: no space left on device');
+    };
+    const transport = new ScriptedTransport([]);
+    const delivery = new SpooledEventDelivery(
+      spool,
+      transport,
+      pino({ level: 'silent' }),
+      { ...options, flushIntervalMs: 60_000, batchSize: 10 },
+    );
+    for (let i = 0; i < 95; i++) {
+      await published(delivery, [event(`event-${i}-a`), event(`event-${i}-b`)]);
+    }
+    spool.write = write;
+    await delivery.drain();
+    await delivery.close();
+    expect(transport.delivered.flat()).toHaveLength(190);
+    expect(
+      Math.max(...transport.delivered.map(batch => batch.length)),
+    ).toBeLessThanOrEqual(2 * 10);
+  });
+
   it('keeps unsent events on disk across a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const down = new ScriptedTransport(Array(100).fill('fail'));

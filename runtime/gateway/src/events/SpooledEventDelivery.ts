@@ -136,8 +136,20 @@ export class SpooledEventDelivery implements EventSink {
   /** Seals the open segment, then wakes the sender. Resolves once it is sealed. */
   flush(): Promise<void> {
     this.writePending(false);
-    this.retryUnwritten();
-    return this.spool.rotate().then(() => this.kick());
+    return this.sealWithUnwritten().then(() => this.kick());
+  }
+
+  /**
+   * Writes the events held in memory back into segments of about the batch size, each
+   * sealed in turn (a disk-full spell can leave thousands: one segment of them all would be a
+   * batch the receiver refuses), then seals the open one.
+   */
+  private async sealWithUnwritten(): Promise<void> {
+    for (;;) {
+      const writable = this.retryUnwritten();
+      await this.spool.rotate();
+      if (!writable || this.unwritten.length === 0) return;
+    }
   }
 
   /** Resolves once everything published so far has been delivered (tests and shutdown). */
@@ -176,18 +188,23 @@ export class SpooledEventDelivery implements EventSink {
     if (dropped.events > 0) this.options.onUnwrittenDrop?.(dropped);
   }
 
-  private retryUnwritten(): void {
-    while (this.unwritten.length > 0) {
+  /** Writes held events until the open segment is full; false when the spool still fails. */
+  private retryUnwritten(): boolean {
+    while (
+      this.unwritten.length > 0 &&
+      this.spool.openEvents < this.options.batchSize
+    ) {
       const { lines, events, bytes } = this.unwritten[0];
       try {
         this.spool.write(lines, events);
       } catch (error) {
         this.reportWriteError(error);
-        return;
+        return false;
       }
       this.unwritten.shift();
       this.unwrittenBytes -= bytes;
     }
+    return true;
   }
 
   private reportWriteError(error: unknown): void {

@@ -15,15 +15,22 @@ jest.setTimeout(30_000);
  */
 class OrderCheckingSink implements EventSink {
   current?: ServerResponse;
+  /** What the response being served has written so far. */
+  sent = '';
   readonly published: Array<{
     types: string[];
     responseEnded: boolean;
     endedBeforeWritten?: boolean;
+    /** Whether the caller had been told its stream is complete before the events were written. */
+    toldComplete: boolean;
   }> = [];
   publish(events: PlatformEvent[], written: () => void): void {
     const entry: (typeof this.published)[number] = {
       types: events.map(event => event.type),
       responseEnded: this.current?.writableEnded ?? true,
+      toldComplete: /\[DONE\]|event: (message_stop|response\.completed)/.test(
+        this.sent,
+      ),
     };
     this.published.push(entry);
     const response = this.current;
@@ -52,34 +59,52 @@ describe('RequestLifecycle', () => {
       'request',
       (_req, res) => {
         sink.current = res;
+        sink.sent = '';
+        const write = res.write;
+        res.write = ((chunk: unknown, ...rest: unknown[]) => {
+          sink.sent += String(chunk);
+          return write.apply(res, [chunk, ...rest] as never);
+        }) as typeof res.write;
       },
     );
-    const ask = (body: object) =>
-      fetch(`${url}/v1/chat/completions`, {
+    const ask = (body: object, path = '/v1/chat/completions') =>
+      fetch(`${url}${path}`, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${KEYS.northwind}`,
           'content-type': 'application/json',
         },
-        body: JSON.stringify({
-          messages: [{ role: 'user', content: 'in order' }],
-          ...body,
-        }),
+        body: JSON.stringify(
+          path === '/v1/responses'
+            ? body
+            : { messages: [{ role: 'user', content: 'in order' }], ...body },
+        ),
       });
     try {
       const json = await ask({ model: 'gpt-4o-mini' });
       expect((await json.json()).choices[0].message.content).toBeTruthy();
       const stream = await ask({ model: 'gpt-4o-mini', stream: true });
       expect(await stream.text()).toContain('data: [DONE]');
+      const responses = await ask(
+        { model: 'gpt-4o-mini', stream: true, input: 'in order' },
+        '/v1/responses',
+      );
+      expect(await responses.text()).toContain('event: response.completed');
+      const messages = await ask(
+        { model: 'gpt-4o-mini', stream: true, max_tokens: 16 },
+        '/v1/messages',
+      );
+      expect(await messages.text()).toContain('event: message_stop');
       const unknown = await ask({ model: 'no-such-model' });
       expect(unknown.status).toBe(404);
       expect((await unknown.json()).error.message).toBeTruthy();
 
       expect(sink.published).toEqual(
-        Array(3).fill({
+        Array(5).fill({
           types: ['routing-decision', 'usage'],
           responseEnded: false,
           endedBeforeWritten: false,
+          toldComplete: false,
         }),
       );
     } finally {

@@ -3,8 +3,31 @@ import type { UpstreamHealth } from '../upstream/UpstreamHealth';
 import type { RequestLifecycle } from './RequestLifecycle';
 
 /**
+ * The events that tell a caller its stream is complete, in each API the gateway serves: a
+ * client may act on them and never read the connection's end.
+ */
+const STREAM_ENDS = [
+  '[DONE]',
+  'event: message_stop',
+  'event: response.completed',
+  'event: response.incomplete',
+  'event: response.failed',
+];
+
+/** Where the line holding a stream's final event starts in `chunk`; -1 when none is in it. */
+function streamEndAt(chunk: string): number {
+  for (const marker of STREAM_ENDS) {
+    const at = chunk.indexOf(marker);
+    if (at >= 0) return chunk.lastIndexOf('\n', at) + 1;
+  }
+  return -1;
+}
+
+/**
  * Writes an upstream's SSE stream to the caller, waiting for the socket when it is slower than
  * the upstream, and records the time to the first token. Stops when the caller goes away.
+ * The final event is held back for `res.end`, which the lifecycle lets go only once the
+ * request's events are written: a caller told its answer is complete has them on disk.
  */
 export async function relaySse(
   health: UpstreamHealth,
@@ -21,6 +44,7 @@ export async function relaySse(
   res.writeHead(200);
   res.flushHeaders();
   let first = true;
+  let ending: string | undefined;
   for await (const chunk of stream.chunks) {
     if (life.cancelled) {
       break;
@@ -34,7 +58,18 @@ export async function relaySse(
       );
     }
     life.trace?.chunkRelayed(chunk);
-    if (!res.write(chunk)) {
+    if (ending !== undefined) {
+      ending += chunk;
+      continue;
+    }
+    let out = chunk;
+    const endAt = streamEndAt(chunk);
+    if (endAt >= 0) {
+      ending = chunk.slice(endAt);
+      out = chunk.slice(0, endAt);
+      if (out === '') continue;
+    }
+    if (!res.write(out)) {
       await new Promise<void>(resolve => {
         const done = () => {
           res.off('drain', done);
@@ -47,6 +82,6 @@ export async function relaySse(
     }
   }
   if (!life.cancelled) {
-    res.end();
+    res.end(ending);
   }
 }

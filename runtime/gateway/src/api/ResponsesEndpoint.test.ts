@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import type { SimulatorServer } from '@cellport/simulator';
 import type {
@@ -10,6 +12,7 @@ import {
   RecordingEventSink,
   startGateway,
   startSimulator,
+  testState,
 } from '../__testUtils__/fixtures';
 import type { Gateway } from '../createGateway';
 
@@ -276,5 +279,86 @@ describe('POST /v1/responses with the official openai client', () => {
       stream: true,
       outputTokens: final.usage!.output_tokens,
     });
+  });
+});
+
+describe('POST /v1/responses answered from the prompt cache', () => {
+  let simulator: SimulatorServer;
+  let gateway: Gateway;
+  let url: string;
+  // Text and a refusal: two message items in one answer.
+  const upstream = createServer((req, res) => {
+    req.resume();
+    req.on('end', () =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: 'chatcmpl-1',
+          object: 'chat.completion',
+          created: 1,
+          model: 'm',
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: 'Partly,',
+                refusal: 'but no more.',
+              },
+              finish_reason: 'stop',
+            },
+          ],
+          usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 },
+        }),
+      ),
+    );
+  });
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    await new Promise<void>(resolve =>
+      upstream.listen(0, '127.0.0.1', () => resolve()),
+    );
+    const state = testState(simulator.url);
+    state.modelProfiles.find(
+      p => p.id === 'us-large',
+    )!.endpoint = `http://127.0.0.1:${
+      (upstream.address() as AddressInfo).port
+    }/v1`;
+    ({ gateway, url } = await startGateway(simulator.url, {
+      state,
+      config: {
+        cache: { enabled: true, ttlSeconds: 60, maxBytes: 1024 * 1024 },
+      },
+    }));
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await simulator.stop();
+    upstream.closeAllConnections();
+    await new Promise(resolve => upstream.close(resolve));
+  });
+
+  it('gives each message item of a cached answer an id of its own, as a fresh answer does', async () => {
+    const ask = () =>
+      fetch(`${url}/v1/responses`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.brightpath}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ model: 'gpt-4o', input: 'cache two items' }),
+      });
+    const itemIds = async (response: Response) => {
+      const tag = response.headers.get('x-request-id')!.replaceAll('-', '');
+      const body = await response.json();
+      return body.output.map((item: { id: string }) =>
+        item.id.replace(tag, '<tag>'),
+      );
+    };
+    const fresh = await ask();
+    const cached = await ask();
+    expect(cached.headers.get('x-cellport-cache')).toBe('hit');
+    expect(await itemIds(fresh)).toEqual(['msg_<tag>', 'msg_<tag>_1']);
+    expect(await itemIds(cached)).toEqual(['msg_<tag>', 'msg_<tag>_1']);
   });
 });

@@ -110,10 +110,12 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
     response.id = ids.response;
     response.created_at = Math.floor(Date.now() / 1000);
     let calls = 0;
-    for (const item of response.output) {
+    response.output.forEach((item: { type: string; id: string }, i: number) => {
       item.id =
-        item.type === 'function_call' ? ids.functionCall(calls++) : ids.message;
-    }
+        item.type === 'function_call'
+          ? ids.functionCall(calls++)
+          : ids.messageAt(i);
+    });
     return Buffer.from(JSON.stringify(response));
   }
 

@@ -281,6 +281,30 @@ describe('the chat checks on the translating endpoints', () => {
     ],
     [{ ...messagesBody, tool_choice: { type: 'bogus' } }, 'tool_choice.type'],
     [{ ...messagesBody, metadata: { user_id: 5 } }, 'metadata.user_id'],
+    [{ ...messagesBody, foo: 1 }, 'foo'],
+    [{ ...messagesBody, container: 'container_1' }, 'container'],
+    [
+      {
+        ...messagesBody,
+        mcp_servers: [{ type: 'url', url: 'https://x', name: 'x' }],
+      },
+      'mcp_servers',
+    ],
+    [{ ...messagesBody, thinking: 'yes' }, 'thinking'],
+    [{ ...messagesBody, thinking: { type: 'sometimes' } }, 'thinking.type'],
+    [
+      { ...messagesBody, thinking: { type: 'enabled', budget_tokens: 1024 } },
+      'thinking.budget_tokens',
+    ],
+    [
+      {
+        ...messagesBody,
+        max_tokens: 4096,
+        thinking: { type: 'enabled', budget_tokens: 100 },
+      },
+      'thinking.budget_tokens',
+    ],
+    [{ ...messagesBody, service_tier: 'priority' }, 'service_tier'],
   ])(
     '/v1/messages refuses %j naming %s, in Anthropic error shape',
     async (body, field) => {

@@ -160,4 +160,58 @@ describe('Anthropic translation', () => {
       },
     ]);
   });
+
+  it.each([
+    ['refusal', 'content_filter'],
+    ['model_context_window_exceeded', 'length'],
+    ['pause_turn', 'stop'],
+  ])(
+    "reports Anthropic's %s as chat's %s, JSON and streamed",
+    (stopReason, finish) => {
+      const answer = fromAnthropicResponse(
+        {
+          id: 'm',
+          model: 'c',
+          content: [{ type: 'text', text: 'No.' }],
+          stop_reason: stopReason,
+          usage: { input_tokens: 5, output_tokens: 2 },
+        },
+        0,
+      );
+      expect(answer.choices[0].finish_reason).toBe(finish);
+      const translator = new AnthropicStreamTranslator(false, 0);
+      const out = translator.push(
+        `data: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":5}}}\n\n` +
+          `data: {"type":"message_delta","delta":{"stop_reason":"${stopReason}"},"usage":{"output_tokens":2}}\n\n`,
+      );
+      expect(out).toContain(`"finish_reason":"${finish}"`);
+    },
+  );
+
+  it.each([
+    [undefined, { type: 'auto', disable_parallel_tool_use: true }],
+    ['auto', { type: 'auto', disable_parallel_tool_use: true }],
+    ['required', { type: 'any', disable_parallel_tool_use: true }],
+    [
+      { type: 'function', function: { name: 'weather' } },
+      { type: 'tool', name: 'weather', disable_parallel_tool_use: true },
+    ],
+    // Anthropic's `none` takes no such flag: no tool is called at all.
+    ['none', { type: 'none' }],
+  ])(
+    'turns parallel tool calls off with tool_choice %j as Anthropic does',
+    (choice, anthropicChoice) => {
+      const request = toAnthropicRequest(
+        {
+          messages: [{ role: 'user', content: 'weather?' }],
+          tools: [{ type: 'function', function: { name: 'weather' } }],
+          tool_choice: choice,
+          parallel_tool_calls: false,
+        },
+        'claude-x',
+        100,
+      );
+      expect(request.tool_choice).toEqual(anthropicChoice);
+    },
+  );
 });

@@ -66,12 +66,16 @@ export function parseArguments(raw: unknown): unknown {
   }
 }
 
-function toolChoice(choice: unknown): Json | undefined {
-  if (choice === 'auto') return { type: 'auto' };
-  if (choice === 'required') return { type: 'any' };
+function toolChoice(choice: unknown, parallel: unknown): Json | undefined {
   if (choice === 'none') return { type: 'none' };
   const name = (choice as Json | undefined)?.function?.name;
-  return name ? { type: 'tool', name } : undefined;
+  let type: Json | undefined;
+  if (choice === 'auto') type = { type: 'auto' };
+  else if (choice === 'required') type = { type: 'any' };
+  else if (name) type = { type: 'tool', name };
+  // Anthropic takes the flag only on a tool_choice: without the caller's, auto's carries it.
+  if (parallel !== false) return type;
+  return { ...(type ?? { type: 'auto' }), disable_parallel_tool_use: true };
 }
 
 /** An OpenAI chat request as an Anthropic Messages request. */
@@ -147,7 +151,7 @@ export function toAnthropicRequest(
         properties: {},
       },
     }));
-    const choice = toolChoice(body.tool_choice);
+    const choice = toolChoice(body.tool_choice, body.parallel_tool_calls);
     if (choice) request.tool_choice = choice;
   }
   if (body.stream === true) request.stream = true;
@@ -157,15 +161,17 @@ export function toAnthropicRequest(
 export function finishReason(stopReason: unknown): string {
   switch (stopReason) {
     case 'max_tokens':
+    case 'model_context_window_exceeded':
       return 'length';
     case 'tool_use':
       return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
     default:
       return 'stop';
   }
 }
 
-/** An OpenAI finish reason as Anthropic's stop reason: `finishReason` the other way. */
 /**
  * A chat choice's `stop_reason` for the stop sequence that ended it: vLLM's field (the
  * matched stop string), set here too so the Messages API can report which one matched.
@@ -192,6 +198,7 @@ export function anthropicStop(
     : { stop_reason: anthropicStopReason(finish), stop_sequence: null };
 }
 
+/** An OpenAI finish reason as Anthropic's stop reason: `finishReason` the other way. */
 function anthropicStopReason(finish: unknown): string {
   switch (finish) {
     case 'length':

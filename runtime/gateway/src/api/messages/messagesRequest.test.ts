@@ -185,4 +185,44 @@ describe('readMessagesRequest', () => {
       { role: 'user', content: 'one block stays a string' },
     ]);
   });
+
+  it('takes every Messages API field it serves', () => {
+    expect(
+      readMessagesRequest({
+        model: 'claude-x',
+        max_tokens: 2048,
+        messages: [{ role: 'user', content: 'hi' }],
+        system: 'Be brief.',
+        metadata: { user_id: 'u1' },
+        stop_sequences: ['END'],
+        stream: false,
+        temperature: 0.5,
+        top_p: 0.9,
+        top_k: 40,
+        tools: [{ name: 'f', input_schema: { type: 'object' } }],
+        tool_choice: { type: 'auto' },
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        service_tier: 'standard_only',
+      }),
+    ).toMatchObject({ model: 'claude-x', max_completion_tokens: 2048 });
+  });
+
+  it.each([
+    ['mcp_servers', [{ type: 'url', url: 'https://x', name: 'x' }]],
+    ['container', 'container_1'],
+  ])(
+    'refuses %s by name, as server-side tools it does not run',
+    (field, value) => {
+      expect(() =>
+        readMessagesRequest({
+          model: 'claude-x',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: 'hi' }],
+          [field]: value,
+        }),
+      ).toThrow(
+        `${field} is not supported: this gateway serves client tools only`,
+      );
+    },
+  );
 });

@@ -4,12 +4,65 @@ import {
   Json,
   optionalBoolean,
   optionalNumber,
+  optionalOneOf,
   optionalPositiveInteger,
   optionalString,
   present,
   requireModel,
 } from '../fieldChecks';
 import { messagesToChat } from './messagesContent';
+
+/**
+ * Every Messages API request field the gateway knows. Any other is refused by name, as
+ * Anthropic refuses it, rather than dropped: a caller must not believe a setting took effect.
+ */
+const FIELDS = new Set([
+  'model',
+  'messages',
+  'max_tokens',
+  'system',
+  'metadata',
+  'stop_sequences',
+  'stream',
+  'temperature',
+  'top_p',
+  'top_k',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'service_tier',
+]);
+
+/** Fields that run tools or keep state on Anthropic's side: named, so the refusal says why. */
+const SERVER_SIDE = new Set(['mcp_servers', 'container']);
+
+function checkFields(body: Json): void {
+  for (const field of Object.keys(body)) {
+    if (SERVER_SIDE.has(field)) {
+      fail(field, 'is not supported: this gateway serves client tools only');
+    }
+    if (!FIELDS.has(field)) fail(field, 'is not a Messages API parameter');
+  }
+}
+
+/** Checked as Anthropic checks it, though no chat upstream takes it: see readMessagesRequest. */
+function checkThinking(thinking: unknown, maxTokens: number): void {
+  if (!present(thinking)) return;
+  if (!isObject(thinking)) fail('thinking', 'must be an object');
+  if (!['enabled', 'disabled', 'adaptive'].includes(thinking.type)) {
+    fail('thinking.type', 'must be enabled, disabled or adaptive');
+  }
+  const budget = thinking.budget_tokens;
+  if (
+    thinking.type === 'enabled' &&
+    !(Number.isInteger(budget) && budget >= 1024 && budget < maxTokens)
+  ) {
+    fail(
+      'thinking.budget_tokens',
+      'must be an integer of at least 1024 and below max_tokens when thinking is enabled',
+    );
+  }
+}
 
 function toolsToChat(tools: unknown): Json[] | undefined {
   if (!present(tools)) return undefined;
@@ -76,15 +129,19 @@ function stopToChat(stop: unknown): string[] | undefined {
 
 /**
  * An Anthropic Messages request as an OpenAI chat body (what every provider adapter takes).
- * `top_k` and extended `thinking` have no chat equivalent and are not sent; the translated
+ * `top_k`, extended `thinking` and `service_tier` have no chat equivalent and are not sent
+ * (the upstream serves at its default tier, charged at the profile's prices); the translated
  * body then passes the chat endpoint's own checks, whose complaints `messagesField` renames.
  */
 export function readMessagesRequest(body: Json): Json {
+  checkFields(body);
   const model = requireModel(body);
   if (!present(body.max_tokens)) {
     fail('max_tokens', 'is required: a positive integer');
   }
-  const maxTokens = optionalPositiveInteger(body.max_tokens, 'max_tokens');
+  const maxTokens = optionalPositiveInteger(body.max_tokens, 'max_tokens')!;
+  checkThinking(body.thinking, maxTokens);
+  optionalOneOf(body.service_tier, 'service_tier', ['auto', 'standard_only']);
   optionalBoolean(body.stream, 'stream');
   optionalNumber(body.temperature, 'temperature', 0, 1);
   optionalNumber(body.top_p, 'top_p', 0, 1);

@@ -233,8 +233,16 @@ export class RequestPipeline<Request> {
     );
     life.record.fallbacks = outcome.fallbacks;
     if (!outcome.ok) {
-      if (outcome.failure.billed && outcome.profile) {
-        this.chargeUnrelayed(exchange, outcome.profile);
+      if (outcome.profile && outcome.failure.billed) {
+        this.chargeUnrelayed(exchange, outcome.profile, true);
+      } else if (
+        outcome.profile &&
+        outcome.failure.errorClass === 'client-cancelled'
+      ) {
+        // The upstream had the request when its caller left: a JSON answer is generated and
+        // billed all the same, as much as it was reserved; a stream that had not begun, its
+        // prompt (the upstream stops with the connection).
+        this.chargeUnrelayed(exchange, outcome.profile, !life.record.stream);
       }
       throw failureToError(outcome.failure);
     }
@@ -315,12 +323,13 @@ export class RequestPipeline<Request> {
 
   /**
    * An answer the upstream made but the gateway could not relay: the request pays what it
-   * reserved at that profile (its prompt's bound, every output token of every choice), the
-   * most it could have cost, as no usage was read.
+   * reserved at that profile (its prompt's bound and, with `output`, every output token of
+   * every choice), the most it could have cost, as no usage was read.
    */
   private chargeUnrelayed(
     exchange: Exchange<Request>,
     profile: GatewayModelProfile,
+    output: boolean,
   ): void {
     const routing = this.endpoint.routing(exchange.request);
     const record = exchange.life.record;
@@ -335,9 +344,10 @@ export class RequestPipeline<Request> {
           routing.promptTokenBound ?? routing.estimatedInputTokens,
           routing.promptImages,
         ),
-        outputTokens:
-          (routing.choices ?? 1) *
-          maxOutputTokens(profile, routing.maxOutputTokens),
+        outputTokens: output
+          ? (routing.choices ?? 1) *
+            maxOutputTokens(profile, routing.maxOutputTokens)
+          : 0,
       },
       () => '',
     );

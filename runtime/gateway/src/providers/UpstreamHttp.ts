@@ -154,6 +154,10 @@ export class UpstreamHttp {
             settle(answerTooLarge(maxAnswerBytes, statusCode));
             return;
           }
+          if (statusCode >= 200 && statusCode < 300 && !signal.aborted) {
+            settle(answerBrokeOff(statusCode));
+            return;
+          }
           // A refusal whose body broke off is still classified by its status, as before.
           settle(
             statusCode >= 300 && !signal.aborted
@@ -210,6 +214,21 @@ function answerTooLarge(maxBytes: number, status: number): UpstreamFailure {
     retriable: false,
     billed: true,
     message: `the upstream's answer is larger than the gateway relays (${maxBytes} bytes)`,
+  };
+}
+
+/**
+ * A 2xx answer whose body broke off: the upstream did the work, so the request is charged
+ * (`billed`), and is not sent to another upstream, which would be billed for it again.
+ */
+function answerBrokeOff(status: number): UpstreamFailure {
+  return {
+    errorClass: 'upstream-error',
+    status,
+    retriable: false,
+    billed: true,
+    upstreamFault: true,
+    message: `the upstream's answer broke off after its ${status}`,
   };
 }
 

@@ -80,8 +80,9 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
   });
   afterEach(() => gateway.stop());
 
-  const post = (body: object, key = KEYS.brightpath) =>
+  const post = (body: object, key = KEYS.brightpath, init: RequestInit = {}) =>
     fetch(`${url}/v1/chat/completions`, {
+      ...init,
       method: 'POST',
       headers: {
         authorization: `Bearer ${key}`,
@@ -220,6 +221,79 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       status: 200,
       modelProfile: 'eu-small',
     });
+  });
+
+  it('charges an answer that broke off after its 200 what it reserved, and bills no fallback for it again', async () => {
+    upstream.answer = (_req, res) => {
+      const body = JSON.stringify({
+        id: 'c1',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'x' } }],
+      });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+      });
+      res.write(body.slice(0, 20));
+      setTimeout(() => res.destroy(), 20);
+    };
+    const fallbackCalls = simulator.stats.snapshot().requests;
+    const response = await post(
+      { model: 'gpt-4o', max_tokens: 100 },
+      KEYS.northwindAgent,
+    );
+    expect(response.status).toBe(502);
+    expect((await response.json()).error.message).toContain('broke off');
+    await eventually(() => usage().length === 1);
+    // eu-large at $2.50/$10: the prompt's bound and all 100 output tokens.
+    const [event] = usage();
+    expect(event).toMatchObject({
+      modelProfile: 'eu-large',
+      outputTokens: 100,
+      tokensEstimated: true,
+    });
+    expect(event.costUsd).toBeCloseTo(
+      (event.inputTokens * 2.5 + 100 * 10) / 1e6,
+      12,
+    );
+    expect(simulator.stats.snapshot().requests).toBe(fallbackCalls);
+    // The upstream's fault: its circuit heard of it.
+    expect(gateway.deps.health.get('eu-large').breaker.state).toBe('open');
+  });
+
+  it('charges a JSON answer whose caller left while the upstream worked on it', async () => {
+    let answered = false;
+    upstream.answer = (_req, res) =>
+      setTimeout(() => {
+        answered = true;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      }, 400);
+    const leave = new AbortController();
+    const calls = upstream.calls;
+    const call = post({ model: 'gpt-4o', max_tokens: 50 }, KEYS.northwind, {
+      signal: leave.signal,
+    }).catch(() => 'left');
+    await eventually(() => upstream.calls === calls + 1);
+    leave.abort();
+    expect(await call).toBe('left');
+    await eventually(() => usage().length === 1);
+    const [event] = usage();
+    expect(event).toMatchObject({
+      modelProfile: 'eu-large',
+      outcome: 'cancelled',
+      outputTokens: 50,
+      tokensEstimated: true,
+    });
+    expect(event.costUsd).toBeGreaterThan(0);
+    const [spent] = await gateway.deps.limiter.monthSpendUsd(
+      ['northwind'],
+      Date.now(),
+    );
+    expect(spent).toBeCloseTo(event.costUsd, 9);
+    // Not the upstream's fault: its circuit stays closed.
+    expect(gateway.deps.health.get('eu-large').breaker.state).toBe('closed');
+    await eventually(() => answered);
   });
 
   it.each([

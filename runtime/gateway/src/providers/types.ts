@@ -30,6 +30,8 @@ export interface UpstreamFailure {
    * answer come through.
    */
   billed?: boolean;
+  /** Not worth another upstream, yet this one's fault (its answer broke off): its breaker hears it. */
+  upstreamFault?: boolean;
 }
 
 /** A streamed answer, already in OpenAI's chat.completion.chunk SSE format. */

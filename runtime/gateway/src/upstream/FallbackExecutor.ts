@@ -25,7 +25,7 @@ export type AttemptOutcome =
       ok: false;
       failure: UpstreamFailure;
       fallbacks: FallbackAttempt[];
-      /** The profile whose failure ended the request, when one did (not retriable). */
+      /** The profile whose failure (or whose caller leaving) ended the request, when one did. */
       profile?: GatewayModelProfile;
     };
 
@@ -167,9 +167,10 @@ export class FallbackExecutor {
       const failure = result.failure;
       if (failure.errorClass === 'client-cancelled') {
         status.breaker.onNeutral(permit);
-        return { ok: false, failure, fallbacks };
+        // The upstream had the request: the pipeline charges for it.
+        return { ok: false, failure, fallbacks, profile };
       }
-      if (failure.retriable) {
+      if (failure.retriable || failure.upstreamFault) {
         status.breaker.onFailure(permit);
       } else {
         status.breaker.onNeutral(permit);

@@ -22,16 +22,29 @@ export function costUsd(
 export const DEFAULT_IMAGE_TOKENS = 3_000;
 
 /**
+ * Tokens Anthropic adds to a prompt that offers tools: the system prompt of its tool use, which
+ * is not in the request body and so not in its bound. Its pricing page lists 159 to 530 by model
+ * and tool choice (530: Claude 3 Opus, `auto`); the largest is reserved for every model.
+ */
+export const ANTHROPIC_TOOL_PROMPT_TOKENS = 530;
+
+/**
  * The most tokens a prompt can count at this profile: its bound (each image at the default
- * allowance) plus what each image counts beyond the allowance here.
+ * allowance) plus what each image counts beyond the allowance here, and the tool-use prompt an
+ * Anthropic profile adds when the request offers `tools`.
  */
 export function promptTokensAt(
   profile: GatewayModelProfile,
   promptTokenBound: number,
   images = 0,
+  tools = false,
 ): number {
   const extra = (profile.imageTokens ?? 0) - DEFAULT_IMAGE_TOKENS;
-  return extra > 0 ? promptTokenBound + images * extra : promptTokenBound;
+  const bound =
+    extra > 0 ? promptTokenBound + images * extra : promptTokenBound;
+  return tools && profile.provider === 'anthropic'
+    ? bound + ANTHROPIC_TOOL_PROMPT_TOKENS
+    : bound;
 }
 
 /** The most output tokens one completion may produce: `max_tokens`, capped by the profile's. */

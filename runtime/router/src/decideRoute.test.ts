@@ -154,6 +154,31 @@ describe('decideRoute', () => {
     expect(auto('quality')[0]).toBe('eu-large');
   });
 
+  it('reserves the tool-use prompt an Anthropic profile adds to a request offering tools, which its body does not hold', () => {
+    const brightpath: Principal = { tenant: state.tenants.get('brightpath')! };
+    const plan = (requiredCapabilities: RouteInput['requiredCapabilities']) =>
+      routerWith().route(
+        input({
+          principal: brightpath,
+          requestedModel: 'claude-haiku',
+          classification: 'PUBLIC',
+          promptTokenBound: 153,
+          maxOutputTokens: 1,
+          requiredCapabilities,
+        }),
+      );
+    const plain = plan([]);
+    const withTools = plan(['tools']);
+    expect(withTools.maxTokens - plain.maxTokens).toBe(530);
+    expect(withTools.maxCostUsd - plain.maxCostUsd).toBeCloseTo(
+      (530 * 0.8) / 1e6,
+      12,
+    );
+    // Anthropic's own count for such a request (Claude 3.5 Haiku, tool choice auto: 153
+    // bytes of body, 346 tokens of tool prompt): inside the reservation.
+    expect(withTools.maxTokens).toBeGreaterThanOrEqual(153 + 346 + 1);
+  });
+
   it('drops an Anthropic profile for n > 1, which it would answer with one choice', () => {
     const brightpath: Principal = { tenant: state.tenants.get('brightpath')! };
     const plan = routerWith().route(

@@ -226,7 +226,12 @@ export function decideRoute(
       maxCostUsd = Math.max(maxCostUsd, entry.cost);
       maxTokens = Math.max(
         maxTokens,
-        promptTokensAt(entry.profile, prompt, input.promptImages) +
+        promptTokensAt(
+          entry.profile,
+          prompt,
+          input.promptImages,
+          input.requiredCapabilities.includes('tools'),
+        ) +
           (input.choices ?? 1) *
             maxOutputTokens(entry.profile, input.maxOutputTokens),
       );
@@ -282,6 +287,7 @@ function consider(
       profile,
       input.promptTokenBound ?? input.estimatedInputTokens,
       input.promptImages,
+      input.requiredCapabilities.includes('tools'),
     ),
     input.maxOutputTokens,
     input.choices,

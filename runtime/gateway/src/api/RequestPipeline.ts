@@ -15,7 +15,7 @@ import type {
 import { UpstreamAnswerError } from '../providers/upstreamAnswer';
 import type { RequestTrace } from '../telemetry/RequestTrace';
 import type { AttemptOutcome, SkipReason } from '../upstream/FallbackExecutor';
-import { promptTokensAt } from '@cellport/router';
+import { DEFAULT_IMAGE_TOKENS, promptTokensAt } from '@cellport/router';
 import { costUsd, maxOutputTokens } from '../usage/cost';
 import { answerFromCache } from './answerFromCache';
 import type { EndpointAdapter } from './EndpointAdapter';
@@ -343,6 +343,7 @@ export class RequestPipeline<Request> {
           profile,
           routing.promptTokenBound ?? routing.estimatedInputTokens,
           routing.promptImages,
+          routing.requiredCapabilities.includes('tools'),
         ),
         outputTokens: output
           ? (routing.choices ?? 1) *
@@ -369,6 +370,15 @@ export class RequestPipeline<Request> {
     );
     if (!reported) {
       record.tokensEstimated = true;
+      // The tokenizer reads text: what images and Anthropic's tool prompt count is the
+      // allowance the reservation held for them.
+      const routing = this.endpoint.routing(exchange.request);
+      usage.inputTokens += promptTokensAt(
+        profile,
+        (routing.promptImages ?? 0) * DEFAULT_IMAGE_TOKENS,
+        routing.promptImages,
+        routing.requiredCapabilities.includes('tools'),
+      );
     }
     record.inputTokens = usage.inputTokens;
     record.outputTokens = usage.outputTokens;

@@ -514,6 +514,31 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       );
     });
 
+    it('counts each image of the prompt at the allowance its reservation held, not as nothing', async () => {
+      upstream.answer = json(
+        '{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"two cats"},"finish_reason":"stop"}]}',
+      );
+      const image = {
+        type: 'image_url',
+        image_url: { url: 'https://example.com/cat.png', detail: 'high' },
+      };
+      const before = usage().length;
+      const response = await post({
+        model: 'gpt-4o',
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'text', text: 'what is in them?' }, image, image],
+          },
+        ],
+      });
+      expect(response.status).toBe(200);
+      await eventually(() => usage().length === before + 1);
+      const event = usage()[before];
+      expect(event.tokensEstimated).toBe(true);
+      expect(event.inputTokens).toBeGreaterThanOrEqual(2 * 3_000);
+    });
+
     it('counts the tool calls of a stream, OpenAI and Anthropic alike', async () => {
       const args = JSON.parse(`"${ARGS}"`) as string;
       upstream.answer = json(

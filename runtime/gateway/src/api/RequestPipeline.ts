@@ -233,6 +233,8 @@ export class RequestPipeline<Request> {
     );
     life.record.fallbacks = outcome.fallbacks;
     if (!outcome.ok) {
+      // The upstream whose answer ended the request: telemetry names its provider and model.
+      life.answeredBy = outcome.profile;
       if (outcome.profile && outcome.failure.billed) {
         this.chargeUnrelayed(exchange, outcome.profile, true);
       } else if (

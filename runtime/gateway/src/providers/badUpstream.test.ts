@@ -784,6 +784,12 @@ describe('an upstream answer too large to hold', () => {
     expect(spent).toBeCloseTo(event.costUsd, 9);
     // Not the upstream's fault: its circuit stays closed.
     expect(gateway.deps.health.get('us-small').breaker.state).toBe('closed');
+    // The upstream that answered is named in its operation's duration, as the semantic
+    // conventions require of every operation that reached one.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^gen_ai_client_operation_duration_seconds_count\{gen_ai_operation_name="chat",gen_ai_provider_name="[^"]+",gen_ai_request_model="us-small-model",error_type="upstream-error"\} 1$/m,
+    );
   });
 
   it('stops reading a refusal past its first MiB and answers by its status', async () => {

@@ -169,4 +169,16 @@ describe('readGatewayConfig', () => {
       ).toThrow(/GATEWAY_EVENTS_SEGMENT_EVENTS/);
     }
   });
+
+  it('refuses a replica name no event could carry to the portal', () => {
+    expect(readGatewayConfig({ GATEWAY_ID: 'gw-a'.repeat(32) }).gatewayId).toBe(
+      'gw-a'.repeat(32),
+    );
+    expect(() => readGatewayConfig({ GATEWAY_ID: 'g'.repeat(129) })).toThrow(
+      /GATEWAY_ID must be at most 128 characters/,
+    );
+    expect(() => readGatewayConfig({ GATEWAY_ID: 'gw\u0000a' })).toThrow(
+      /GATEWAY_ID/,
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { hasUnstorableText } from '@cellport/plugin-platform-common';
 
 /** Everything the gateway reads at start-up. All of it comes from environment variables. */
 export interface GatewayConfig {
@@ -80,6 +81,17 @@ function intFromEnv(
     );
   }
   return value;
+}
+
+/** The replica's name, as every event records it: the portal takes 1 to 128 characters. */
+function gatewayId(env: NodeJS.ProcessEnv): string {
+  const id = env.GATEWAY_ID || `${hostname()}-${process.pid}`;
+  if (id.length > 128 || hasUnstorableText(id)) {
+    throw new Error(
+      'environment variable GATEWAY_ID must be at most 128 characters with no NUL character (every event records it, and the portal refuses longer)',
+    );
+  }
+  return id;
 }
 
 function oneOf<T extends string>(
@@ -228,7 +240,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   return {
     host: env.GATEWAY_HOST || '127.0.0.1',
     port: intFromEnv(env, 'GATEWAY_PORT', 7080),
-    gatewayId: env.GATEWAY_ID || `${hostname()}-${process.pid}`,
+    gatewayId: gatewayId(env),
     adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
     stateFile: env.GATEWAY_STATE_FILE || undefined,
     maxBodyBytes: intFromEnv(env, 'GATEWAY_MAX_BODY_BYTES', 1024 * 1024),

@@ -42,10 +42,12 @@ export function toMessages(
     size = 0;
   };
   for (const json of events) {
-    if (size + json.length > MAX_MESSAGE_BYTES) close();
+    // Bytes, not characters: a line of CJK text is three times longer on the wire.
+    const bytes = Buffer.byteLength(json);
+    if (size + bytes > MAX_MESSAGE_BYTES) close();
     batch.push(json);
     ids.update(json).update('\n');
-    size += json.length + 1;
+    size += bytes + 1;
   }
   close();
   return messages;

@@ -198,4 +198,15 @@ describe('toMessages', () => {
     );
     expect(total).toBe(600);
   });
+
+  it('measures the limit in bytes: text in any script stays under it on the wire', () => {
+    const events = Array.from({ length: 600 }, (_, i) =>
+      JSON.stringify({ id: `event-${i}`, padding: '東京'.repeat(1000) }),
+    );
+    for (const message of toMessages(events)) {
+      expect(Buffer.byteLength(message.payload)).toBeLessThanOrEqual(
+        512 * 1024 + 64,
+      );
+    }
+  });
 });

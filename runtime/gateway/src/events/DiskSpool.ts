@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import { OpenSegment } from './OpenSegment';
 import { EventBatch } from './EventBatch';
+import { SpoolLock } from './SpoolLock';
 
 /** Sealed segments: `<ms>-<seq>-<instance>.jsonl`; older spools used the pid as instance. */
 const SEGMENT = /^\d{15}-\d{6}-[0-9a-z]+\.jsonl$/;
@@ -52,7 +53,7 @@ export interface DiskSpoolOptions {
  * `<name>`, then fsync the directory, so a sealed name always means a durable, whole file.
  * Names sort by creation, so segments are delivered oldest first. Events only ever move by
  * rename, never by copy, so none is doubled across rotation or restart. One process per
- * directory.
+ * directory (`SpoolLock`).
  */
 export class DiskSpool {
   /** Keeps names unique across processes: in a container every start may get the same pid. */
@@ -75,12 +76,14 @@ export class DiskSpool {
   private sealing: Promise<void> = Promise.resolve();
   /** The segment the sender holds; the byte cap leaves it alone. */
   sending?: string;
+  private readonly lock: SpoolLock;
 
   constructor(
     readonly dir: string,
     private readonly options: DiskSpoolOptions = {},
   ) {
     mkdirSync(join(dir, 'dead'), { recursive: true });
+    this.lock = new SpoolLock(dir);
   }
 
   /**
@@ -191,6 +194,7 @@ export class DiskSpool {
     const spare = this.spare;
     this.spare = undefined;
     if (spare) await discard(spare);
+    this.lock.release();
   }
 
   /** Events in the open segment. */

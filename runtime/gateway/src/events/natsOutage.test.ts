@@ -106,7 +106,10 @@ async function setUp(simulatorUrl: string, name: string) {
 function spoolEmpty(spoolDir: string): boolean {
   return (
     readdirSync(spoolDir).filter(
-      name => name !== 'dead' && sizeOf(join(spoolDir, name)) > 0,
+      name =>
+        name !== 'dead' &&
+        name !== 'owner.lock' &&
+        sizeOf(join(spoolDir, name)) > 0,
     ).length === 0
   );
 }

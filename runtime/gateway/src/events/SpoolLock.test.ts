@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiskSpool } from './DiskSpool';
+import { SpoolLock } from './SpoolLock';
+
+describe('SpoolLock', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'cellport-spool-lock-'));
+  const heldBy = (spool: string, host: string, pid: number, ageMs = 0) => {
+    const path = join(spool, 'owner.lock');
+    writeFileSync(path, JSON.stringify({ host, pid }));
+    const at = new Date(Date.now() - ageMs);
+    utimesSync(path, at, at);
+  };
+
+  it('refuses a spool another live gateway holds, naming it and what to do', () => {
+    const spool = dir();
+    // The test runner's parent process: alive, and not this one.
+    heldBy(spool, hostname(), process.ppid);
+    expect(() => new DiskSpool(spool)).toThrow(
+      `the event spool ${spool} is in use by process ${
+        process.ppid
+      } on ${hostname()}: give each gateway replica a GATEWAY_SPOOL_DIR of its own`,
+    );
+    heldBy(spool, 'gateway-7f9c-other-node', 1);
+    expect(() => new SpoolLock(spool)).toThrow(/in use by process 1 on/);
+  });
+
+  it('takes over the spool of a gateway that is gone: a dead pid here, or a lock untouched for 30 s', () => {
+    const spool = dir();
+    const exited = spawnSync(process.execPath, ['-e', '0']).pid;
+    heldBy(spool, hostname(), exited);
+    new SpoolLock(spool).release();
+    heldBy(spool, 'gateway-7f9c-other-node', 1, 31_000);
+    const lock = new SpoolLock(spool);
+    lock.release();
+    expect(existsSync(join(spool, 'owner.lock'))).toBe(false);
+  });
+
+  it('is given up on close, so the next process starts at once', async () => {
+    const spool = dir();
+    const first = new DiskSpool(spool);
+    expect(existsSync(join(spool, 'owner.lock'))).toBe(true);
+    await first.close();
+    expect(existsSync(join(spool, 'owner.lock'))).toBe(false);
+  });
+});

@@ -123,8 +123,32 @@ describe('UpstreamHttp.postBuffered', () => {
       'cut off',
       { errorClass: 'rate-limited', status: 429, retriable: true },
     ],
-    [200, 'cut off', { errorClass: 'upstream-unavailable', retriable: true }],
-    [200, 'stalled', { errorClass: 'upstream-timeout', retriable: true }],
+    [
+      529,
+      'whole',
+      { errorClass: 'upstream-unavailable', status: 529, retriable: true },
+    ],
+    // After a 200 the upstream did the work: billed, and not for another upstream to redo.
+    [
+      200,
+      'cut off',
+      {
+        errorClass: 'upstream-error',
+        retriable: false,
+        billed: true,
+        upstreamFault: true,
+      },
+    ],
+    [
+      200,
+      'stalled',
+      {
+        errorClass: 'upstream-timeout',
+        retriable: false,
+        billed: true,
+        upstreamFault: true,
+      },
+    ],
   ] as const)(
     'classifies a %p answer whose body is %s',
     async (status, then, failure) => {

@@ -155,7 +155,7 @@ export class UpstreamHttp {
             return;
           }
           if (statusCode >= 200 && statusCode < 300 && !signal.aborted) {
-            settle(answerBrokeOff(statusCode));
+            settle(answerBrokeOff(statusCode, classifyTransportError(error)));
             return;
           }
           // A refusal whose body broke off is still classified by its status, as before.
@@ -221,14 +221,21 @@ function answerTooLarge(maxBytes: number, status: number): UpstreamFailure {
  * A 2xx answer whose body broke off: the upstream did the work, so the request is charged
  * (`billed`), and is not sent to another upstream, which would be billed for it again.
  */
-function answerBrokeOff(status: number): UpstreamFailure {
+function answerBrokeOff(
+  status: number,
+  cause: UpstreamFailure,
+): UpstreamFailure {
   return {
-    errorClass: 'upstream-error',
+    // A stalled answer timed out; one cut off is a bad answer (502), not an absent upstream.
+    errorClass:
+      cause.errorClass === 'upstream-timeout'
+        ? 'upstream-timeout'
+        : 'upstream-error',
     status,
     retriable: false,
     billed: true,
     upstreamFault: true,
-    message: `the upstream's answer broke off after its ${status}`,
+    message: `the upstream's answer broke off after its ${status}: ${cause.message}`,
   };
 }
 
@@ -307,12 +314,13 @@ export function failureFromAnswer(
       message: `upstream timed out (${status})`,
     };
   }
-  if (status === 503) {
+  // 529: Anthropic's "overloaded", its 503.
+  if (status === 503 || status === 529) {
     return {
       errorClass: 'upstream-unavailable',
       status,
       retriable: true,
-      message: 'upstream unavailable (503)',
+      message: `upstream unavailable (${status})`,
     };
   }
   if (status >= 500 || status === 401 || status === 403 || status === 404) {

@@ -25,11 +25,13 @@ function translated(
     usage: () => undefined,
     generatedText: () => 'Hel',
   } as unknown as UpstreamResult;
-  return translateAnswer(
-    upstream,
-    { json: () => ({}), stream },
-    () => ({ inputTokens: 5, outputTokens: 1 }),
-    new AbortController().signal,
+  return Promise.resolve(
+    translateAnswer(
+      upstream,
+      { json: () => ({}), stream },
+      () => ({ inputTokens: 5, outputTokens: 1 }),
+      new AbortController().signal,
+    ),
   );
 }
 

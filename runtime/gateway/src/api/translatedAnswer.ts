@@ -52,12 +52,13 @@ function* chatChunks(sse: string): Generator<Json> {
  * exactly as for chat. A stream whose first events cannot be translated (an error event, an
  * event that is not JSON) fails before the caller is answered, so another upstream is tried.
  */
-export async function translateAnswer(
+export function translateAnswer(
   result: UpstreamResult,
   translation: ChatAnswerTranslation,
   count: UsageCount,
   signal: AbortSignal,
-): Promise<UpstreamResult> {
+): UpstreamResult | Promise<UpstreamResult> {
+  // Not async: a JSON answer, the hot path, is translated without a promise of its own.
   if (result.kind === 'failure') return result;
   if (result.kind === 'json') {
     let answer: Json;

@@ -57,6 +57,8 @@ export function responseObject(
   const incomplete = fields.usage ? incompleteReason(fields.finish) : undefined;
   let status = 'in_progress';
   if (fields.usage) status = incomplete ? 'incomplete' : 'completed';
+  // Every field written out, not spread from `echo`: an object literal of one fixed shape is
+  // built and serialized several times faster than one grown by a spread.
   return {
     id: fields.id,
     object: 'response',
@@ -71,7 +73,17 @@ export function responseObject(
     store: false,
     truncation: 'disabled',
     usage: fields.usage ? responseUsage(fields.usage) : null,
-    ...echo,
+    instructions: echo.instructions,
+    max_output_tokens: echo.max_output_tokens,
+    temperature: echo.temperature,
+    top_p: echo.top_p,
+    tools: echo.tools,
+    tool_choice: echo.tool_choice,
+    parallel_tool_calls: echo.parallel_tool_calls,
+    metadata: echo.metadata,
+    reasoning: echo.reasoning,
+    text: echo.text,
+    user: echo.user,
   };
 }
 

@@ -179,6 +179,39 @@ describe('DiskSpool', () => {
     expect(spool.depth()).toEqual({ segments: 5, bytes: 10 * size });
   });
 
+  it('keeps segments set aside in dead/ inside the byte cap, dropping them first, and cuts a spool over its cap at start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const size = line('event-000').length;
+    const first = new DiskSpool(dir);
+    first.recover();
+    for (let i = 0; i < 12; i++) {
+      first.write(line(`event-${String(i).padStart(3, '0')}`), 1);
+      if (i % 2 === 1) await first.rotate();
+    }
+    // The portal refused two batches for good.
+    const [refused, alsoRefused] = await first.segments();
+    await first.quarantine(refused);
+    await first.quarantine(alsoRefused);
+    await first.close();
+
+    // Restarted with a cap of eight events: the two dead segments go, then the oldest sealed.
+    const drops: SpoolDrop[] = [];
+    const next = new DiskSpool(dir, {
+      maxBytes: 8 * size,
+      onDrop: drop => drops.push(drop),
+    });
+    next.recover();
+    await next.rotate();
+    expect(readdirSync(join(dir, 'dead'))).toEqual([]);
+    expect(await readAll(next)).toEqual(
+      Array.from(
+        { length: 8 },
+        (_, i) => `event-${String(i + 4).padStart(3, '0')}`,
+      ),
+    );
+    expect(drops.reduce((sum, drop) => sum + drop.events, 0)).toBe(4);
+  });
+
   it('reads no partial event from a segment that does not end with a newline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const name = '000001700000000-000001-abc.jsonl';

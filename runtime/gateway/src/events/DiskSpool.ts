@@ -73,6 +73,9 @@ export class DiskSpool {
   /** Sealed segments this process knows of, oldest first, with their sizes. */
   private readonly sealed: Array<{ name: string; bytes: number }> = [];
   private sealedBytes = 0;
+  /** Segments set aside in `dead/`, oldest first: inside the byte cap, and dropped first. */
+  private readonly dead: Array<{ name: string; bytes: number }> = [];
+  private deadBytes = 0;
   private sealing: Promise<void> = Promise.resolve();
   /** The segment the sender holds; the byte cap leaves it alone. */
   sending?: string;
@@ -127,6 +130,18 @@ export class DiskSpool {
       this.sealed.push({ name, bytes });
       this.sealedBytes += bytes;
     }
+    for (const name of readdirSync(join(this.dir, 'dead'))
+      .filter(n => SEGMENT.test(n))
+      .sort()) {
+      const bytes = statSync(join(this.dir, 'dead', name)).size;
+      this.dead.push({ name, bytes });
+      this.deadBytes += bytes;
+    }
+    // A spool left over the cap (a smaller cap now, a long outage) is cut down at once, not at
+    // the first seal, which an idle replica may never make.
+    this.sealing = this.sealing
+      .then(() => this.enforceCap())
+      .catch(error => this.options.onSealError?.(error));
     return { segments, tornBytes };
   }
 
@@ -284,8 +299,13 @@ export class DiskSpool {
 
   /** Sets aside a segment the receiver refuses for good, so it does not block the queue. */
   async quarantine(name: string): Promise<void> {
+    const bytes = this.sealed.find(segment => segment.name === name)?.bytes;
     await rename(join(this.dir, name), join(this.dir, 'dead', name));
     this.forget(name);
+    if (bytes !== undefined) {
+      this.dead.push({ name, bytes });
+      this.deadBytes += bytes;
+    }
   }
 
   private forget(name: string): void {
@@ -296,19 +316,27 @@ export class DiskSpool {
     }
   }
 
-  /** Drops the oldest sealed segments while the spool is over its byte cap. */
+  /**
+   * Drops segments while the spool is over its byte cap: those set aside in `dead/` first
+   * (never to be delivered), then the oldest sealed ones.
+   */
   private async enforceCap(): Promise<void> {
     const maxBytes = this.options.maxBytes;
     if (maxBytes === undefined) return;
     const dropped: Array<{ name: string; bytes: number; events: number }> = [];
-    while (this.sealedBytes + (this.open?.bytes ?? 0) > maxBytes) {
+    const over = () =>
+      this.deadBytes + this.sealedBytes + (this.open?.bytes ?? 0) > maxBytes;
+    while (over() && this.dead.length > 0) {
+      const victim = this.dead.shift()!;
+      this.deadBytes -= victim.bytes;
+      const path = join(this.dir, 'dead', victim.name);
+      dropped.push({ ...victim, events: await countLines(path) });
+      await unlink(path).catch(() => undefined);
+    }
+    while (over()) {
       const victim = this.sealed.find(segment => segment.name !== this.sending);
       if (!victim) break;
-      const path = join(this.dir, victim.name);
-      const events = await readFile(path, 'utf8').then(
-        text => text.split('\n').length - 1,
-        () => 0,
-      );
+      const events = await countLines(join(this.dir, victim.name));
       await this.remove(victim.name);
       dropped.push({ ...victim, events });
     }
@@ -360,6 +388,14 @@ function lastLineEnd(fd: number, size: number): number {
 }
 
 /** Closes and deletes a segment that holds no event. */
+/** Events in a segment file: one a line. */
+function countLines(path: string): Promise<number> {
+  return readFile(path, 'utf8').then(
+    text => text.split('\n').length - 1,
+    () => 0,
+  );
+}
+
 async function discard(segment: OpenSegment): Promise<void> {
   segment.closeQuietly();
   await unlink(segment.path).catch(() => undefined);

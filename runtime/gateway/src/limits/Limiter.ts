@@ -137,6 +137,11 @@ export type LimitCheck =
   | 'tenant-budget'
   | 'agent-budget';
 
+/** The reservation as a caller reads it: a smaller request (a lower max_tokens) may fit. */
+function mayCost(request: LimitRequest): string {
+  return request.costUsd.toPrecision(3);
+}
+
 /** Builds the rejection for a failed check; the message names whose limit ran out. */
 export function rejection(
   check: LimitCheck,
@@ -173,11 +178,19 @@ export function rejection(
       );
     case 'tenant-budget':
       return budgetExhausted(
-        `tenant ${request.tenant}'s monthly budget of $${request.tenantBudgetUsd} is exhausted`,
+        `tenant ${request.tenant}'s monthly budget of $${
+          request.tenantBudgetUsd
+        } is exhausted, or has less left than this request may cost ($${mayCost(
+          request,
+        )})`,
       );
     default:
       return budgetExhausted(
-        `agent ${request.agent}'s monthly budget of $${request.agentBudgetUsd} is exhausted`,
+        `agent ${request.agent}'s monthly budget of $${
+          request.agentBudgetUsd
+        } is exhausted, or has less left than this request may cost ($${mayCost(
+          request,
+        )})`,
       );
   }
 }

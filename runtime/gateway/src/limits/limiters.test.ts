@@ -69,7 +69,14 @@ describe.each([
     const a = await limiter.reserve(request({ limits, costUsd: 0.6 }));
     expect(a.ok).toBe(true);
     const b = await limiter.reserve(request({ limits, costUsd: 0.6 }));
-    expect(b).toMatchObject({ ok: false, reason: 'budget-exhausted' });
+    // $0.40 is left: the message says the request may cost more, not that nothing is left.
+    expect(b).toMatchObject({
+      ok: false,
+      reason: 'budget-exhausted',
+      message: expect.stringContaining(
+        'has less left than this request may cost ($0.600)',
+      ),
+    });
     if (a.ok) await limiter.release(a.reservation);
     const c = await limiter.reserve(request({ limits, costUsd: 0.6 }));
     expect(c.ok).toBe(true);

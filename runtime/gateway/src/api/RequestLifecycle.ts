@@ -251,7 +251,11 @@ export class RequestLifecycle {
   /** Telemetry never costs a request its events: a failure to record its spans is logged. */
   private endTrace(record: RequestRecord): void {
     try {
-      this.trace?.end(record, this.answeredBy);
+      this.trace?.end(
+        record,
+        this.answeredBy,
+        this.res.headersSent ? this.res.statusCode : record.status,
+      );
     } catch (error) {
       this.deps.logger.warn(
         { requestId: this.requestId, reason: String(error) },

@@ -154,12 +154,21 @@ export class RequestTrace {
   }
 
   /** Writes what the request came to on its span and ends every span still open. */
-  end(record: RequestRecord, profile: GatewayModelProfile | undefined): void {
+  /**
+   * `sentStatus`: the status line the caller got, when it differs from the record's (a stream
+   * that broke after its 200 is recorded as a 502 failure; the caller read a 200 and then an
+   * error event).
+   */
+  end(
+    record: RequestRecord,
+    profile: GatewayModelProfile | undefined,
+    sentStatus = record.status,
+  ): void {
     const root = this.root;
     const facts = this.facts;
     const attributes: Attributes = {
       [GEN_AI.requestModel]: record.requestedModel,
-      [ATTR_HTTP_RESPONSE_STATUS_CODE]: record.status,
+      [ATTR_HTTP_RESPONSE_STATUS_CODE]: sentStatus,
       'cellport.request_id': record.requestId,
       'cellport.tenant': record.scope.tenant,
       'cellport.outcome': record.outcome,

@@ -309,6 +309,29 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     });
   });
 
+  it('records the status a caller of a stream that broke got, 200, with the error beside it', async () => {
+    simulator.faults.add({
+      mode: 'cut',
+      model: 'eu-large-model',
+      extraLatencyMs: 0,
+      retryAfterSeconds: 1,
+    });
+    const response = await chat(url, KEYS.northwind, {
+      model: 'gpt-4o',
+      stream: true,
+      messages: [{ role: 'user', content: 'a stream that breaks' }],
+    });
+    expect(response.status).toBe(200);
+    expect(await response.clone().text()).toContain('"error"');
+    const { traceId } = await decisionOf(response);
+    const spans = await spansOf(traceId!, 3);
+    const root = spans.find(s => s.kind === SPAN_KIND.server)!;
+    expect(root.attributes).toMatchObject({
+      'http.response.status_code': 200,
+      'error.type': 'upstream-error',
+    });
+  });
+
   /** The id and stop reason a caller read from an answer of each API, JSON or streamed. */
   async function callerFacts(
     path: string,

@@ -43,14 +43,14 @@ describe('ModelProfile type', () => {
 });
 
 describe('profileFeatures', () => {
-  it('gives logprobs to the protocols that return them, whatever the entity declares', () => {
+  it('gives logprobs and json-mode only to the protocols that carry them, whatever the entity declares', () => {
     expect([...profileFeatures('openai', ['tools'])].sort()).toEqual([
       'logprobs',
       'tools',
     ]);
     expect(profileFeatures('vllm', []).has('logprobs')).toBe(true);
-    expect([...profileFeatures('anthropic', ['tools', 'logprobs'])]).toEqual([
-      'tools',
-    ]);
+    expect([
+      ...profileFeatures('anthropic', ['tools', 'logprobs', 'json-mode']),
+    ]).toEqual(['tools']);
   });
 });

@@ -23,17 +23,20 @@ export type Provider = z.infer<typeof providerSchema>;
 
 /**
  * What a profile can serve: its declared features, and `logprobs` wherever its protocol
- * carries them. Every OpenAI-compatible API returns them; Anthropic's Messages API has no such
- * field, so an Anthropic profile would silently drop them and never has the feature, whatever
- * its entity declares.
+ * carries them. Every OpenAI-compatible API returns them. The gateway speaks to Anthropic's
+ * Messages API without either `logprobs` (it has no such field) or `json-mode` (a chat
+ * `response_format` has no translation there): an Anthropic profile would silently drop them,
+ * so it never has them, whatever its entity declares.
  */
 export function profileFeatures(
   provider: Provider,
   declared: readonly Capability[],
 ): Set<Capability> {
   const features = new Set(declared);
-  if (provider === 'anthropic') features.delete('logprobs');
-  else features.add('logprobs');
+  if (provider === 'anthropic') {
+    features.delete('logprobs');
+    features.delete('json-mode');
+  } else features.add('logprobs');
   return features;
 }
 

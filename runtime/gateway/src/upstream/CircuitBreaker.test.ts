@@ -18,8 +18,7 @@ describe('CircuitBreaker', () => {
     expect(b.refusesCalls()).toBe(false);
     expect(b.tryAcquire()).toBeGreaterThanOrEqual(0);
     expect(b.tryAcquire()).toBe(NO_PERMIT);
-    // Still a route while its probe is out: the executor's last resort.
-    expect(b.refusesCalls()).toBe(false);
+    expect(b.refusesCalls()).toBe(true);
     b.onSuccess();
     expect(b.state).toBe('closed');
   });
@@ -49,8 +48,9 @@ describe('CircuitBreaker', () => {
     expect(b.tryAcquire()).toBeGreaterThanOrEqual(0);
     // The probe's request vanished without success, failure or neutral.
     now = 1999;
-    expect(b.tryAcquire()).toBe(NO_PERMIT);
+    expect(b.refusesCalls()).toBe(true);
     now = 2000;
+    expect(b.refusesCalls()).toBe(false);
     expect(b.tryAcquire()).toBeGreaterThanOrEqual(0);
     b.onSuccess();
     expect(b.state).toBe('closed');

@@ -66,12 +66,16 @@ export class CircuitBreaker {
     return NO_PERMIT;
   }
 
-  /**
-   * Whether the router should drop this upstream: open. A half-open one stays a route even
-   * while its probe is out: the executor passes it over then, or tries it as a last resort.
-   */
+  /** Whether the router should drop this upstream: open, or its one probe already out. */
   refusesCalls(): boolean {
-    return this.current !== 'closed' && this.advance() === 'open';
+    if (this.current === 'closed') {
+      return false;
+    }
+    const state = this.advance();
+    return (
+      state === 'open' ||
+      (state === 'half-open' && this.probeTakenAt !== undefined)
+    );
   }
 
   /** `permit` as `tryAcquire` gave it; left out, a call of the current period (tests). */

@@ -60,10 +60,6 @@ function endpointKey(profile: GatewayModelProfile): string {
  * through its upstream's circuit breaker, and one that would call an upstream this request
  * already called is a retry, allowed only while the gateway-wide retry budget lasts (see
  * `RetryBudget`: moving on to another upstream, or past an open circuit, is not a retry).
- * When an attempt failed and every other failed or was passed over, a half-open upstream
- * passed over while its one probe was out is tried as a last resort (as Envoy's panic
- * routing): the burst that lands on a recovering fallback the moment its primary dies is
- * served, not refused for the probe.
  */
 /** Why an attempt was passed over without calling its upstream. */
 export type SkipReason = 'circuit_open' | 'retry_budget_exhausted';
@@ -102,19 +98,8 @@ export class FallbackExecutor {
       retriable: true,
       message: 'no upstream could be tried',
     };
-    // A half-open upstream passed over because its probe is out: tried last, rather than
-    // refusing the request, when an upstream this request called failed. Never for a request
-    // that called none, or every request would reach an upstream whose probe decides it.
-    let lastResort: GatewayModelProfile | undefined;
-    for (let i = 0; ; i++) {
-      let profile: GatewayModelProfile;
-      let panic = false;
-      if (i < attempts.length) profile = attempts[i];
-      else if (lastResort && called) {
-        profile = lastResort;
-        lastResort = undefined;
-        panic = true;
-      } else break;
+    for (let i = 0; i < attempts.length; i++) {
+      const profile = attempts[i];
       if (
         called?.some(previous => sameUpstream(previous, profile)) &&
         !this.retryBudget.tryRetry()
@@ -128,10 +113,8 @@ export class FallbackExecutor {
         continue;
       }
       const status = this.health.get(profile.id);
-      // Without a permit its end does not count for the breaker: the probe decides.
-      const permit = panic ? NO_PERMIT : status.breaker.tryAcquire();
-      if (permit === NO_PERMIT && !panic) {
-        if (status.breaker.state === 'half-open') lastResort ??= profile;
+      const permit = status.breaker.tryAcquire();
+      if (permit === NO_PERMIT) {
         lastFailure = this.skip(
           fallbacks,
           profile,

@@ -3,22 +3,28 @@ import type { UpstreamHealth } from '../upstream/UpstreamHealth';
 import type { RequestLifecycle } from './RequestLifecycle';
 
 /**
- * The events that tell a caller its stream is complete, in each API the gateway serves: a
- * client may act on them and never read the connection's end.
+ * The lines that tell a caller its stream is complete, in each API the gateway serves: a
+ * client may act on them and never read the connection's end. Matched only at the start of a
+ * line: inside an event's JSON, where a newline is always escaped, the same text is content.
  */
 const STREAM_ENDS = [
-  '[DONE]',
+  'data: [DONE]',
+  'data:[DONE]',
   'event: message_stop',
   'event: response.completed',
   'event: response.incomplete',
   'event: response.failed',
 ];
 
-/** Where the line holding a stream's final event starts in `chunk`; -1 when none is in it. */
-function streamEndAt(chunk: string): number {
+/**
+ * Where the line holding a stream's final event starts in `chunk`; -1 when none is in it.
+ * `atLineStart`: the chunk begins a line (the one before it ended one).
+ */
+function streamEndAt(chunk: string, atLineStart: boolean): number {
   for (const marker of STREAM_ENDS) {
-    const at = chunk.indexOf(marker);
-    if (at >= 0) return chunk.lastIndexOf('\n', at) + 1;
+    if (atLineStart && chunk.startsWith(marker)) return 0;
+    const at = chunk.indexOf(`\n${marker}`);
+    if (at >= 0) return at + 1;
   }
   return -1;
 }
@@ -45,6 +51,7 @@ export async function relaySse(
   res.flushHeaders();
   let first = true;
   let ending: string | undefined;
+  let atLineStart = true;
   for await (const chunk of stream.chunks) {
     if (life.cancelled) {
       break;
@@ -63,7 +70,8 @@ export async function relaySse(
       continue;
     }
     let out = chunk;
-    const endAt = streamEndAt(chunk);
+    const endAt = streamEndAt(chunk, atLineStart);
+    atLineStart = chunk.endsWith('\n');
     if (endAt >= 0) {
       ending = chunk.slice(endAt);
       out = chunk.slice(0, endAt);

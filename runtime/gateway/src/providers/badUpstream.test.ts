@@ -382,6 +382,47 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     });
   });
 
+  it('streams an answer whose text names the end of a stream as it comes', async () => {
+    let release!: () => void;
+    const released = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    let sentRestBy: 'client' | 'timeout' | undefined;
+    upstream.answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(
+        `${chunk('SSE ends with data: [DONE] or event: message_stop')}\n\n`,
+      );
+      const timer = setTimeout(() => {
+        sentRestBy ??= 'timeout';
+        release();
+      }, 5_000);
+      released.then(() => {
+        clearTimeout(timer);
+        sentRestBy ??= 'client';
+        res.end(`${chunk(' indeed')}\n\ndata: [DONE]\n\n`);
+      });
+    };
+    const response = await post({ model: 'gpt-4o-mini', stream: true });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('or event: message_stop')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    const seenBeforeRest = sentRestBy === undefined;
+    release();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(seenBeforeRest).toBe(true);
+    expect(text).toContain('data: [DONE]');
+  });
+
   it('relays CRLF-framed events one by one, not at the end of the stream', async () => {
     let release!: () => void;
     const released = new Promise<void>(resolve => {

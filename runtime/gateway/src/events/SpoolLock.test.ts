@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,59 @@ describe('SpoolLock', () => {
     const lock = new SpoolLock(spool);
     lock.release();
     expect(existsSync(join(spool, 'owner.lock'))).toBe(false);
+  });
+
+  it('takes over a lock untouched for 30 s on this host, whatever now holds its pid', () => {
+    const spool = dir();
+    heldBy(spool, hostname(), process.ppid, 31_000);
+    new SpoolLock(spool).release();
+  });
+
+  it('holds an empty or unreadable lock as taken until it is stale: a claim may be half made', () => {
+    const spool = dir();
+    writeFileSync(join(spool, 'owner.lock'), '');
+    expect(() => new SpoolLock(spool)).toThrow(/in use by another process/);
+    const old = new Date(Date.now() - 31_000);
+    utimesSync(join(spool, 'owner.lock'), old, old);
+    new SpoolLock(spool).release();
+  });
+
+  it('lets one of many processes claiming a spool at once win, and refuses the others', async () => {
+    const spool = dir();
+    // A stale lock to take over makes the race harder: each must move it aside first.
+    heldBy(spool, hostname(), spawnSync(process.execPath, ['-e', '0']).pid);
+    const claimer = `
+      const { SpoolLock } = require(${JSON.stringify(
+        join(__dirname, 'SpoolLock.ts'),
+      )});
+      try { new SpoolLock(${JSON.stringify(
+        spool,
+      )}); process.stdout.write('won');
+        setTimeout(() => {}, 300); }
+      catch (e) { process.stdout.write(/in use/.test(e.message) ? 'refused' : e.message); }`;
+    const outcomes = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<string>(resolve => {
+            const child = spawn(
+              process.execPath,
+              [
+                '--require',
+                require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+                '-e',
+                claimer,
+              ],
+              { stdio: ['ignore', 'pipe', 'inherit'] },
+            );
+            let out = '';
+            child.stdout.on('data', data => (out += data));
+            child.on('exit', () => resolve(out));
+          }),
+      ),
+    );
+    expect(outcomes.filter(o => o === 'won')).toHaveLength(1);
+    expect(outcomes.filter(o => o === 'refused')).toHaveLength(5);
   });
 
   it('is given up on close, so the next process starts at once', async () => {

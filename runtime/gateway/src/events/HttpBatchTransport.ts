@@ -2,6 +2,12 @@ import { request } from 'undici';
 import type { EventBatch } from './EventBatch';
 import { EventTransport, PermanentDeliveryError } from './EventTransport';
 
+/** Events of a delivered batch the portal refused one by one (they break its contract). */
+export type RejectedEvents = (
+  count: number,
+  rejections: Array<{ index: number; message: string }>,
+) => void;
+
 /** POSTs batches to the portal's ingest endpoint, `{portalUrl}/api/platform/events`. */
 export class HttpBatchTransport implements EventTransport {
   readonly name = 'http';
@@ -10,6 +16,7 @@ export class HttpBatchTransport implements EventTransport {
   constructor(
     portalUrl: string,
     private readonly token: string | undefined,
+    private readonly onRejected?: RejectedEvents,
     private readonly timeoutMs = 10_000,
   ) {
     this.url = `${portalUrl.replace(/\/+$/, '')}/api/platform/events`;
@@ -26,11 +33,21 @@ export class HttpBatchTransport implements EventTransport {
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     });
-    await response.body.dump();
     const status = response.statusCode;
     if (status >= 200 && status < 300) {
+      // The portal stores a batch's valid events and names the ones it refused: those are
+      // lost, and said so here too, where the gateway's operators look.
+      const answer = await response.body.json().catch(() => undefined);
+      const rejected = (answer as { rejected?: unknown } | undefined)?.rejected;
+      if (typeof rejected === 'number' && rejected > 0) {
+        this.onRejected?.(
+          rejected,
+          (answer as { rejections?: [] }).rejections ?? [],
+        );
+      }
       return;
     }
+    await response.body.dump();
     // 400 and 422 mean the portal will never take this batch; retrying would block the queue.
     if (status === 400 || status === 413 || status === 422) {
       throw new PermanentDeliveryError(

@@ -50,7 +50,17 @@ export async function createEventSink(
         'GATEWAY_EVENTS=http needs GATEWAY_EVENTS_URL (the portal base URL)',
       );
     }
-    transport = new HttpBatchTransport(events.portalUrl, events.portalToken);
+    transport = new HttpBatchTransport(
+      events.portalUrl,
+      events.portalToken,
+      (count, rejections) => {
+        metrics.eventsRejected.inc(count);
+        logger.error(
+          { rejected: count, rejections: rejections.slice(0, 5) },
+          'the portal refused events of a delivered batch: they break its event contract (a portal older than this gateway?)',
+        );
+      },
+    );
   }
   const spoolMetrics = new SpoolMetrics(metrics.registry);
   const spool = new DiskSpool(events.spoolDir, {

@@ -95,6 +95,11 @@ export class GatewayMetrics {
     help: 'Events delivered to the portal or the event stream',
     registers: [this.registry],
   });
+  readonly eventsRejected = new Counter({
+    name: 'cellport_gateway_events_rejected_total',
+    help: 'Events of delivered batches the portal refused one by one, as breaking its event contract (over HTTP; a NATS consumer logs them)',
+    registers: [this.registry],
+  });
   readonly inFlightRequests: Gauge = new Gauge({
     name: 'cellport_gateway_in_flight_requests',
     help: 'API requests (/v1/...) being served, streams included; the HPA scales on it',

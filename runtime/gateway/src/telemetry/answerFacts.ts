@@ -3,6 +3,8 @@ export interface AnswerFacts {
   responseModel?: string;
   responseId?: string;
   finishReasons?: string[];
+  /** A stream's finish reasons so far, by choice index. */
+  byChoice?: string[];
 }
 
 const MAX = 200;
@@ -65,7 +67,9 @@ export function answerFacts(
 
 const MODEL = /"model":"([^"\\]{1,200})"/;
 const ID = /"id":"([^"\\]{1,200})"/;
-const FINISH = /"(?:finish_reason|stop_reason)":"([^"\\]{1,64})"/g;
+const FINISH = /"(?:finish_reason|stop_reason)":"/;
+/** Choices a stream's finish reasons are kept for: OpenAI's most (`n`). */
+const MAX_CHOICES = 128;
 /** A Responses stream's final event, and the reason in it when it is incomplete. */
 const RESPONSE_END = /"type":"response\.(completed|incomplete|failed)"/;
 const INCOMPLETE = /"incomplete_details":\{"reason":"([^"\\]{1,64})"/;
@@ -78,13 +82,41 @@ export function chunkFacts(chunk: string, facts: AnswerFacts): void {
   if (facts.responseId === undefined) {
     facts.responseId = ID.exec(chunk)?.[1];
   }
-  for (const [, reason] of chunk.matchAll(FINISH)) {
-    (facts.finishReasons ??= []).push(reason);
-  }
+  if (FINISH.test(chunk)) finishedChoices(chunk, facts);
   const end = RESPONSE_END.exec(chunk)?.[1];
   if (end) {
-    (facts.finishReasons ??= []).push(
+    facts.finishReasons = [
       (end === 'incomplete' && INCOMPLETE.exec(chunk)?.[1]) || end,
-    );
+    ];
   }
+}
+
+/**
+ * The last finish reason each choice's events gave, as a JSON answer has one a choice: an
+ * upstream that repeats it on every chunk must not grow the span with the stream.
+ */
+function finishedChoices(chunk: string, facts: AnswerFacts): void {
+  const byChoice = (facts.byChoice ??= []);
+  for (const line of chunk.split('\n')) {
+    if (!line.startsWith('data:') || !FINISH.test(line)) continue;
+    let event;
+    try {
+      event = JSON.parse(line.slice(5));
+    } catch {
+      continue;
+    }
+    if (Array.isArray(event?.choices)) {
+      for (const choice of event.choices) {
+        const reason = text(choice?.finish_reason);
+        const index = choice?.index ?? 0;
+        if (reason && Number.isInteger(index) && index >= 0) {
+          if (index < MAX_CHOICES) byChoice[index] = reason;
+        }
+      }
+    }
+    // Anthropic Messages: message_delta's stop reason, for its one completion.
+    const stop = text(event?.delta?.stop_reason);
+    if (stop) byChoice[0] = stop;
+  }
+  facts.finishReasons = byChoice.filter(reason => reason !== undefined);
 }

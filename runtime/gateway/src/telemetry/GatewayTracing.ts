@@ -14,6 +14,9 @@ import { RecordedSpan, SPAN_KIND, wallClockAnchor } from './otlp/RecordedSpan';
 import { SpanBatches } from './otlp/SpanBatches';
 import { RequestTrace } from './RequestTrace';
 
+/** The longest a stop waits for the collector to take the last spans. */
+const CLOSE_LIMIT_MS = 2_000;
+
 /**
  * The gateway's tracing: spans recorded as plain data and encoded to OTLP protobuf as each
  * ends, sent in batches over OTLP/HTTP; a parent-based ratio sampler (a caller's sampling
@@ -132,15 +135,33 @@ export class GatewayTracing {
   }
 
   /**
-   * Exports what is left and stops the exporter. A span that ends later (a request the stop
-   * cut off) is dropped, and logged as dropped.
+   * Exports what is left and stops the exporter, waiting at most `limitMs`: a collector that
+   * hangs must not hold a stop past its drain (the pod's grace period would end in a SIGKILL);
+   * what it has not taken by then is counted and logged as dropped, as is a span that ends
+   * later (a request the stop cut off).
    */
-  async close(): Promise<void> {
+  async close(limitMs = CLOSE_LIMIT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
       this.batches.close();
-      await this.exporter.flush();
-      await this.exporter.shutdown();
+      const exported = this.exporter
+        .flush()
+        .then(() => this.exporter.shutdown())
+        .then(() => true);
+      const finished = await Promise.race([
+        exported,
+        new Promise<boolean>(resolve => {
+          timer = setTimeout(() => resolve(false), limitMs);
+        }),
+      ]);
+      if (!finished && this.exporter.pendingSpans > 0) {
+        this.dropped.add(
+          this.exporter.pendingSpans,
+          'the collector had not answered when the gateway stopped',
+        );
+      }
     } finally {
+      clearTimeout(timer);
       this.dropped.stop();
     }
   }

@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage, Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimulatorServer } from '@cellport/simulator';
@@ -514,5 +515,51 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     expect(gateway.output()).toMatch(
       /"droppedSpans":2,"reasons":\["collector rejected spans: span attributes too large"\]/,
     );
+  });
+});
+
+describe('stopping with a collector that hangs', () => {
+  it('does not wait for it past a short limit, and counts the spans it never took as dropped', async () => {
+    const simulator = await startSimulator();
+    // Takes connections and reads requests, never answers.
+    const collector = createServer(req => req.resume());
+    await new Promise<void>(resolve =>
+      collector.listen(0, '127.0.0.1', () => resolve()),
+    );
+    const work = mkdtempSync(join(tmpdir(), 'cellport-tracing-hang-'));
+    writeFileSync(
+      join(work, 'state.json'),
+      JSON.stringify(testState(simulator.url)),
+    );
+    const gateway = await startGatewayProcess({
+      GATEWAY_STATE_FILE: join(work, 'state.json'),
+      GATEWAY_EVENTS: 'off',
+      GATEWAY_SPOOL_DIR: join(work, 'spool'),
+      GATEWAY_REDIS_URL: '',
+      GATEWAY_NATS_URL: '',
+      GATEWAY_DRAIN_TIMEOUT_MS: '1000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${
+        (collector.address() as AddressInfo).port
+      }`,
+      // The transport would wait this long for an answer.
+      OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+    });
+    try {
+      const response = await chat(gateway.url, KEYS.northwind, {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(response.status).toBe(200);
+      await gateway.kill('SIGTERM');
+      expect(gateway.output()).toContain('gateway stopped');
+      expect(gateway.output()).toMatch(
+        /"droppedSpans":3,"reasons":\["the collector had not answered when the gateway stopped"\]/,
+      );
+    } finally {
+      await gateway.kill();
+      collector.closeAllConnections();
+      await new Promise(resolve => collector.close(resolve));
+      await simulator.stop();
+    }
   });
 });

@@ -15,6 +15,8 @@ import type { SpanBatch } from './SpanBatches';
  */
 export class OtlpHttpSpanExporter {
   private readonly delegate;
+  /** Spans of the batches sent and not yet answered (or given up on). */
+  pendingSpans = 0;
 
   constructor(
     url: string,
@@ -54,7 +56,9 @@ export class OtlpHttpSpanExporter {
   }
 
   send(batch: SpanBatch): void {
+    this.pendingSpans += batch.spans;
     this.delegate.export(batch, result => {
+      this.pendingSpans -= batch.spans;
       if (result.code !== ExportResultCode.SUCCESS) {
         this.onDropped(batch.spans, String(result.error?.message ?? 'failed'));
       }

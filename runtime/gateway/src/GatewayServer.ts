@@ -189,8 +189,12 @@ export class GatewayServer {
 
   private async metrics(res: ServerResponse): Promise<void> {
     const { metrics, health, state } = this.deps;
+    // Only the profiles of the state in force: one a push removed has no circuit to chart.
+    metrics.circuitState.reset();
     for (const { profileId, state: circuit } of health.states()) {
-      metrics.setCircuit(profileId, circuit);
+      if (state.current?.profiles.has(profileId)) {
+        metrics.setCircuit(profileId, circuit);
+      }
     }
     if (state.current) {
       metrics.setStateVersion(state.current.version);

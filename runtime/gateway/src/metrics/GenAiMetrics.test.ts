@@ -1,5 +1,11 @@
 import type { SimulatorServer } from '@cellport/simulator';
-import { KEYS, startGateway, startSimulator } from '../__testUtils__/fixtures';
+import {
+  ADMIN_TOKEN,
+  KEYS,
+  startGateway,
+  startSimulator,
+  testState,
+} from '../__testUtils__/fixtures';
 import type { Gateway } from '../createGateway';
 
 // Real servers: generous limits so a loaded CI machine does not fail them.
@@ -206,5 +212,49 @@ describe('GenAI metrics and standard process metrics beside the gateway metrics'
       ),
     );
     expect(states).toEqual([1, 0, 0]);
+  });
+
+  it('charts the circuits of the profiles in force only: one a state push removed goes', async () => {
+    const served = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEYS.brightpath}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(served.status).toBe(200);
+    const series =
+      'cellport_gateway_circuit_state{model="us-small",state="closed"}';
+    expect(sample(await (await fetch(`${url}/metrics`)).text(), series)).toBe(
+      1,
+    );
+    const state = testState(simulator.url, 'v2');
+    state.modelProfiles = state.modelProfiles.filter(p => p.id !== 'us-small');
+    for (const tenant of state.tenants) {
+      tenant.allowedModels = tenant.allowedModels.filter(m => m !== 'us-small');
+    }
+    const push = await fetch(`${url}/control/state`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(state),
+    });
+    expect(push.status).toBe(200);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).not.toContain(
+      'cellport_gateway_circuit_state{model="us-small"',
+    );
+    expect(
+      sample(
+        text,
+        'cellport_gateway_circuit_state{model="eu-large",state="closed"}',
+      ),
+    ).toBe(1);
   });
 });

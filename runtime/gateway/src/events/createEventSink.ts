@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/GatewayConfig';
 import type { GatewayMetrics } from '../metrics/GatewayMetrics';
-import { DiskSpool } from './DiskSpool';
+import { DiskSpool, SpoolDrop } from './DiskSpool';
 import type { EventSink } from './EventSink';
 import { HttpBatchTransport } from './HttpBatchTransport';
 import { NatsTransport } from './NatsTransport';
@@ -13,23 +13,44 @@ export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Adds up drops and reports them at most every ten seconds: with the disk full, every turn of
- * a busy replica drops, and a line each would flood the log (often on that same disk).
+ * a busy replica drops, and with the portal down every seal over the byte cap does; a line
+ * each would flood the log (often on that same disk). What a report leaves out goes into the
+ * next (and the metric counts every event at once).
  */
-function everyTenSeconds(
-  report: (dropped: { events: number; bytes: number }) => void,
-): (drop: { events: number; bytes: number }) => void {
+function everyTenSeconds<Drop>(
+  add: (sum: Drop | undefined, drop: Drop) => Drop,
+  report: (dropped: Drop) => void,
+): (drop: Drop) => void {
   let lastAt = 0;
-  let dropped = { events: 0, bytes: 0 };
+  let dropped: Drop | undefined;
   return drop => {
-    dropped.events += drop.events;
-    dropped.bytes += drop.bytes;
+    dropped = add(dropped, drop);
     const now = Date.now();
     if (now - lastAt < 10_000) return;
     lastAt = now;
     report(dropped);
-    dropped = { events: 0, bytes: 0 };
+    dropped = undefined;
   };
 }
+
+const addUnwritten = (
+  sum: { events: number; bytes: number } | undefined,
+  drop: { events: number; bytes: number },
+) => ({
+  events: (sum?.events ?? 0) + drop.events,
+  bytes: (sum?.bytes ?? 0) + drop.bytes,
+});
+
+const addSpoolDrop = (sum: SpoolDrop | undefined, drop: SpoolDrop) =>
+  sum
+    ? {
+        segments: sum.segments + drop.segments,
+        events: sum.events + drop.events,
+        bytes: sum.bytes + drop.bytes,
+        oldest: sum.oldest,
+        newest: drop.newest,
+      }
+    : drop;
 
 /** The event sink the config asks for: HTTP batches (default) or NATS JetStream, both spooled. */
 export async function createEventSink(
@@ -63,14 +84,17 @@ export async function createEventSink(
     );
   }
   const spoolMetrics = new SpoolMetrics(metrics.registry);
+  const logSpoolDrop = everyTenSeconds(addSpoolDrop, dropped =>
+    logger.error(
+      { ...dropped, dir: events.spoolDir },
+      'event spool over its byte cap; dropped its oldest segments (counts since the last such line)',
+    ),
+  );
   const spool = new DiskSpool(events.spoolDir, {
     maxBytes: events.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES,
     onDrop: drop => {
       spoolMetrics.dropped.inc(drop.events);
-      logger.error(
-        { ...drop, dir: events.spoolDir },
-        'event spool over its byte cap; dropped its oldest segments',
-      );
+      logSpoolDrop(drop);
     },
     onSealError: error =>
       logger.error(
@@ -80,6 +104,7 @@ export async function createEventSink(
   });
   spoolMetrics.observe(spool);
   const logUnwrittenDrop = everyTenSeconds(
+    addUnwritten,
     (dropped: { events: number; bytes: number }) =>
       logger.error(
         { ...dropped, dir: events.spoolDir },

@@ -20,20 +20,36 @@ import { nextTraceparent, parseTraceparent } from './traceparent';
 
 /** W3C asks that at least 512 characters of `tracestate` be passed on; more is not. */
 const TRACESTATE_MAX_CHARS = 512;
+/** W3C's most list members in a `tracestate`. */
+const TRACESTATE_MAX_ENTRIES = 32;
+
+function entries(header: string): number {
+  let count = 1;
+  for (let at = header.indexOf(','); at >= 0; at = header.indexOf(',', at + 1))
+    count += 1;
+  return count;
+}
 
 /**
- * A `tracestate` of at most TRACESTATE_MAX_CHARS, cut as W3C asks: entries longer than 128
- * characters go first, then entries from the end; undefined when none is left.
+ * A `tracestate` of at most TRACESTATE_MAX_CHARS and 32 entries, cut as W3C asks: entries
+ * longer than 128 characters go first, then entries from the end; undefined when none is left.
  */
 function boundedTracestate(header: string): string | undefined {
-  if (header.length <= TRACESTATE_MAX_CHARS) return header || undefined;
+  if (
+    header.length <= TRACESTATE_MAX_CHARS &&
+    entries(header) <= TRACESTATE_MAX_ENTRIES
+  ) {
+    return header || undefined;
+  }
   let kept = '';
+  let count = 0;
   for (const raw of header.split(',')) {
     const entry = raw.trim();
     if (entry === '' || entry.length > 128) continue;
     const next = kept ? `${kept},${entry}` : entry;
     if (next.length > TRACESTATE_MAX_CHARS) break;
     kept = next;
+    if (++count === TRACESTATE_MAX_ENTRIES) break;
   }
   return kept || undefined;
 }

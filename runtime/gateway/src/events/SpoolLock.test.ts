@@ -57,33 +57,45 @@ describe('SpoolLock', () => {
     const spool = dir();
     // A stale lock to take over makes the race harder: each must move it aside first.
     heldBy(spool, hostname(), spawnSync(process.execPath, ['-e', '0']).pid);
+    // Each claimer reports, then holds on until every one has: a winner that exited early
+    // would leave a dead pid's lock, which a late starter rightly takes over.
     const claimer = `
       const { SpoolLock } = require(${JSON.stringify(
         join(__dirname, 'SpoolLock.ts'),
       )});
       try { new SpoolLock(${JSON.stringify(
         spool,
-      )}); process.stdout.write('won');
-        setTimeout(() => {}, 300); }
-      catch (e) { process.stdout.write(/in use/.test(e.message) ? 'refused' : e.message); }`;
+      )}); process.stdout.write('won'); }
+      catch (e) { process.stdout.write(/in use/.test(e.message) ? 'refused' : e.message); }
+      process.stdin.resume();
+      process.stdin.on('end', () => process.exit(0));`;
+    const children = Array.from({ length: 6 }, () =>
+      spawn(
+        process.execPath,
+        [
+          '--require',
+          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+          '-e',
+          claimer,
+        ],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      ),
+    );
     const outcomes = await Promise.all(
-      Array.from(
-        { length: 6 },
-        () =>
+      children.map(
+        child =>
           new Promise<string>(resolve => {
-            const child = spawn(
-              process.execPath,
-              [
-                '--require',
-                require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-                '-e',
-                claimer,
-              ],
-              { stdio: ['ignore', 'pipe', 'inherit'] },
-            );
-            let out = '';
-            child.stdout.on('data', data => (out += data));
-            child.on('exit', () => resolve(out));
+            child.stdout.once('data', data => resolve(String(data)));
+            child.on('exit', () => resolve('exited without a word'));
+          }),
+      ),
+    );
+    await Promise.all(
+      children.map(
+        child =>
+          new Promise(resolve => {
+            child.on('exit', resolve);
+            child.stdin.end();
           }),
       ),
     );

@@ -239,7 +239,8 @@ export class RequestPipeline<Request> {
         this.chargeUnrelayed(exchange, outcome.profile, true);
       } else if (
         outcome.profile &&
-        outcome.failure.errorClass === 'client-cancelled'
+        outcome.failure.errorClass === 'client-cancelled' &&
+        !outcome.failure.unsent
       ) {
         // The upstream had the request when its caller left: a JSON answer is generated and
         // billed all the same, as much as it was reserved; a stream that had not begun, its

@@ -73,6 +73,41 @@ describe('UpstreamHttp.postBuffered', () => {
     }
   });
 
+  it('marks a call whose caller left before it was sent as unsent: the upstream owes nothing, nor does the caller', async () => {
+    let received = 0;
+    const upstream = createServer((_req, res) => {
+      received += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>(resolve =>
+      upstream.listen(0, '127.0.0.1', () => resolve()),
+    );
+    const http = new UpstreamHttp({
+      headersTimeoutMs: 1000,
+      bodyTimeoutMs: 1000,
+    });
+    const left = new AbortController();
+    left.abort();
+    try {
+      await expect(
+        http.postBuffered(
+          `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`,
+          {},
+          '{}',
+          left.signal,
+        ),
+      ).resolves.toMatchObject({
+        errorClass: 'client-cancelled',
+        unsent: true,
+      });
+      expect(received).toBe(0);
+    } finally {
+      await http.close();
+      upstream.closeAllConnections();
+      await new Promise(resolve => upstream.close(resolve));
+    }
+  });
+
   /** An upstream that sends its headers and part of a body, then cuts or stalls. */
   async function brokenUpstream(
     status: number,

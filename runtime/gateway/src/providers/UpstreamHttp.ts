@@ -97,6 +97,8 @@ export class UpstreamHttp {
       let tooLarge = false;
       let statusCode = 0;
       let controller: Dispatcher.DispatchController | undefined;
+      // The caller left before the request went out: it was waiting for a connection.
+      let leftBeforeSent = false;
       const onAbort = () => controller?.abort(signal.reason);
       const settle = (result: BufferedAnswer | UpstreamFailure) => {
         signal.removeEventListener('abort', onAbort);
@@ -121,7 +123,10 @@ export class UpstreamHttp {
       this.agent.dispatch(call, {
         onRequestStart(requestController) {
           controller = requestController;
-          if (signal.aborted) requestController.abort(signal.reason);
+          if (signal.aborted) {
+            leftBeforeSent = true;
+            requestController.abort(signal.reason);
+          }
         },
         onResponseStart(_controller, status) {
           statusCode = status;
@@ -159,14 +164,23 @@ export class UpstreamHttp {
             return;
           }
           // A refusal whose body broke off is still classified by its status, as before.
-          settle(
-            statusCode >= 300 && !signal.aborted
-              ? failureFromAnswer(
-                  statusCode,
-                  Buffer.concat(chunks).toString('utf8'),
-                )
-              : classifyTransportError(error, signal),
-          );
+          if (statusCode >= 300 && !signal.aborted) {
+            settle(
+              failureFromAnswer(
+                statusCode,
+                Buffer.concat(chunks).toString('utf8'),
+              ),
+            );
+            return;
+          }
+          const failure = classifyTransportError(error, signal);
+          if (
+            failure.errorClass === 'client-cancelled' &&
+            (leftBeforeSent || controller === undefined)
+          ) {
+            failure.unsent = true;
+          }
+          settle(failure);
         },
       });
     });

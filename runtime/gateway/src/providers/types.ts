@@ -32,6 +32,8 @@ export interface UpstreamFailure {
   billed?: boolean;
   /** Not worth another upstream, yet this one's fault (its answer broke off): its breaker hears it. */
   upstreamFault?: boolean;
+  /** The caller left before the request was sent (queued, or still connecting): nothing is owed. */
+  unsent?: boolean;
 }
 
 /** A streamed answer, already in OpenAI's chat.completion.chunk SSE format. */

@@ -60,7 +60,9 @@ export async function reserveLimits(
       agentBudgetUsd: agent?.monthlyBudgetUsd,
       tokens: claim.maxTokens,
       costUsd: claim.maxCostUsd,
-      nowMs: deps.now(),
+      // The request's start, as its events are stamped: a request that straddles the turn
+      // of a month is charged to the month the portal counts it in.
+      nowMs: life.record.startedAtMs,
     });
   } catch (error) {
     logCountersUnreachable(deps, error);

@@ -66,6 +66,42 @@ describe('budgets and rate limits', () => {
     );
   }
 
+  it('charges a request that straddles the turn of the month to the month its events are stamped with', async () => {
+    // Every read of the clock moves it on a millisecond: the request starts in November and
+    // is routed and reserved in December.
+    let clock = Date.parse('2026-11-30T23:59:59.998Z');
+    const { gateway, url, events } = await startGateway(simulator.url, {
+      state: budgetState(simulator.url, 50),
+      overrides: { limiter: new InMemoryLimiter(), now: () => clock++ },
+    });
+    try {
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.brightpath}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(askBody),
+      });
+      expect(response.status).toBe(200);
+      const [usage] = events.usage() as UsageEvent[];
+      expect(usage.timestamp.startsWith('2026-11-30')).toBe(true);
+      const tenant = usage.tenant;
+      const [november] = await gateway.deps.limiter.monthSpendUsd(
+        [tenant],
+        Date.parse('2026-11-15T00:00:00Z'),
+      );
+      const [december] = await gateway.deps.limiter.monthSpendUsd(
+        [tenant],
+        Date.parse('2026-12-15T00:00:00Z'),
+      );
+      expect(november).toBeCloseTo(usage.costUsd, 12);
+      expect(december).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it('gives 429 with Retry-After once requests per minute are used up', async () => {
     const { gateway, url } = await startGateway(simulator.url, {
       state: budgetState(simulator.url, 50, 3),

@@ -77,6 +77,10 @@ describe('platform router: query values of the wrong type', () => {
         ],
         ['/cells/x%00y/runtime', 'Invalid path: must not hold a NUL character'],
         [
+          `/cells/${'a'.repeat(256)}/runtime`,
+          'Invalid path: ref: Too big: expected string to have <=255 characters',
+        ],
+        [
           '/cost/breakdown?from=9999-01-01T00:00:00Z&to=9999-06-01T00:00:00Z',
           'Invalid query: from: must be in the years 2000 to 2099; to: must be in the years 2000 to 2099',
         ],

@@ -557,6 +557,9 @@ export const spec = {
               },
             },
           },
+          '400': {
+            $ref: '#/components/responses/InputError',
+          },
           '403': {
             $ref: '#/components/responses/Forbidden',
           },
@@ -586,6 +589,9 @@ export const spec = {
                 },
               },
             },
+          },
+          '400': {
+            $ref: '#/components/responses/InputError',
           },
           '403': {
             $ref: '#/components/responses/Forbidden',

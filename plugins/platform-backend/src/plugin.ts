@@ -113,7 +113,10 @@ export const platformPlugin = createBackendPlugin({
         );
 
         // Runtime events in, rollups and history out.
-        const ingest = new IngestService(db);
+        const ingest = new IngestService(db, {
+          clock,
+          rawDays: settings.retention.rawDays,
+        });
         const nats = NatsIngestConsumer.fromConfig(config, ingest, logger);
         if (nats) {
           lifecycle.addStartupHook(() => nats.start());

@@ -135,7 +135,10 @@ export async function createRouter(
   // Ingest: gateways only, with a Backstage external access token (a service principal).
   router.post('/events', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['service'] });
-    const { events, rejections } = parseEventBatch(req.body);
+    const { events, rejections } = parseEventBatch(
+      req.body,
+      options.ingest.notBeforeMs(),
+    );
     const result = await options.ingest.ingest(events);
     if (rejections.length > 0) {
       options.logger.warn(

@@ -5,6 +5,8 @@ import {
   UsageEvent,
 } from '@cellport/plugin-platform-common';
 import { Knex } from 'knex';
+import { Clock } from '@cellport/plugin-platform-node';
+import { DAY_MS } from '../rollups/timeRanges';
 import { RollupAccumulator } from '../rollups/RollupAccumulator';
 import { writeRollups } from '../rollups/RollupWriter';
 import {
@@ -30,7 +32,22 @@ export interface IngestOptions {
  * (at-least-once delivery) finds its id taken and is not counted again.
  */
 export class IngestService {
-  constructor(private readonly db: Knex) {}
+  /**
+   * `retention`: raw events are purged after `rawDays`, their rollups kept: an event older
+   * than that may have been stored and purged already, and its id would not stop it being
+   * counted again. Without it (tests, backfills), events of any age are taken.
+   */
+  constructor(
+    private readonly db: Knex,
+    private readonly retention?: { clock: Clock; rawDays: number },
+  ) {}
+
+  /** Epoch ms before which an event is refused (see the constructor); undefined: none. */
+  notBeforeMs(): number | undefined {
+    return this.retention
+      ? this.retention.clock.now() - this.retention.rawDays * DAY_MS
+      : undefined;
+  }
 
   async ingest(
     events: PlatformEvent[],

@@ -230,7 +230,10 @@ export class NatsIngestConsumer {
       body = undefined;
     }
     try {
-      const { events, rejections } = parseEventBatch(body);
+      const { events, rejections } = parseEventBatch(
+        body,
+        this.ingest.notBeforeMs(),
+      );
       await this.ingest.ingest(events);
       message.ack();
       if (rejections.length > 0) {

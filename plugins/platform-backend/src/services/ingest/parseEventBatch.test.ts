@@ -113,4 +113,23 @@ describe('parseEventBatch', () => {
       }),
     ).toThrow(/events\[0\]\.costUsd.*; events\[1\]\.timestamp/);
   });
+
+  it('refuses events older than the raw events the portal keeps, by index, beside valid ones', () => {
+    const notBefore = Date.parse('2026-11-01T00:00:00.000Z');
+    const { events, rejections } = parseEventBatch(
+      {
+        events: [
+          makeUsage({ timestamp: '2026-11-20T10:15:30.000Z' }),
+          { ...makeDecision(), costUsd: -1, timestamp: 'yesterday' },
+          makeUsage({ timestamp: '2026-10-31T23:59:59.999Z' }),
+        ],
+      },
+      notBefore,
+    );
+    expect(events).toHaveLength(1);
+    expect(rejections.map(r => r.index)).toEqual([1, 2]);
+    expect(rejections[1].message).toBe(
+      'events[2].timestamp: is before 2026-11-01T00:00:00.000Z, the oldest raw events the portal keeps: it may have been counted and purged already, so it is not counted again',
+    );
+  });
 });

@@ -49,26 +49,43 @@ function described(error: z.ZodError, prefix = ''): string {
  * sent again. Throws an InputError, storing nothing, when the body is no batch at all or no
  * event of it is valid.
  */
-export function parseEventBatch(body: unknown): ParsedEventBatch {
+export function parseEventBatch(
+  body: unknown,
+  notBeforeMs?: number,
+): ParsedEventBatch {
   // The whole batch in one pass first: the common case, every event valid.
   const whole = eventBatchSchema.safeParse(body, { reportInput: true });
-  if (whole.success) return { events: whole.data.events, rejections: [] };
+  if (whole.success) {
+    return notBeforeMs === undefined
+      ? { events: whole.data.events, rejections: [] }
+      : withinRetention(whole.data.events, notBeforeMs);
+  }
   const envelope = batchEnvelopeSchema.safeParse(body, { reportInput: true });
   if (!envelope.success) {
     throw new InputError(`Invalid event batch: ${described(envelope.error)}`);
   }
   const events: PlatformEvent[] = [];
   const rejections: EventRejection[] = [];
+  const indexes: number[] = [];
   envelope.data.events.forEach((event, index) => {
     const parsed = platformEventSchema.safeParse(event, { reportInput: true });
-    if (parsed.success) events.push(parsed.data);
-    else {
+    if (parsed.success) {
+      events.push(parsed.data);
+      indexes.push(index);
+    } else {
       rejections.push({
         index,
         message: described(parsed.error, `events[${index}]`),
       });
     }
   });
+  if (notBeforeMs !== undefined && events.length > 0) {
+    const kept = withinRetention(events, notBeforeMs, indexes);
+    events.length = 0;
+    events.push(...kept.events);
+    rejections.push(...kept.rejections);
+    rejections.sort((a, b) => a.index - b.index);
+  }
   if (events.length === 0) {
     const shown = rejections
       .slice(0, MAX_ISSUES)
@@ -81,4 +98,41 @@ export function parseEventBatch(body: unknown): ParsedEventBatch {
     throw new InputError(`Invalid event batch: ${shown}${more}`);
   }
   return { events, rejections };
+}
+
+/**
+ * Events stamped before `notBeforeMs` are refused: the portal may have stored and purged them
+ * already (raw events are kept for a while, rollups longer), and their ids would not stop a
+ * replay from being counted again. `indexes`: each event's place in the batch, when some were
+ * left out already.
+ */
+function withinRetention(
+  events: PlatformEvent[],
+  notBeforeMs: number,
+  indexes?: number[],
+): ParsedEventBatch {
+  const kept: PlatformEvent[] = [];
+  const rejections: EventRejection[] = [];
+  events.forEach((event, i) => {
+    if (Date.parse(event.timestamp) >= notBeforeMs) {
+      kept.push(event);
+      return;
+    }
+    const index = indexes?.[i] ?? i;
+    rejections.push({
+      index,
+      message: `events[${index}].timestamp: is before ${new Date(
+        notBeforeMs,
+      ).toISOString()}, the oldest raw events the portal keeps: it may have been counted and purged already, so it is not counted again`,
+    });
+  });
+  if (kept.length === 0) {
+    throw new InputError(
+      `Invalid event batch: ${rejections
+        .slice(0, MAX_ISSUES)
+        .map(r => r.message)
+        .join('; ')}`,
+    );
+  }
+  return { events: kept, rejections };
 }

@@ -3,6 +3,7 @@ import { IngestService } from '../ingest/IngestService';
 import { GpuReplicaSampleStore } from '../cost/GpuReplicaSampleStore';
 import { DAY_MS, HOUR_MS } from '../rollups/timeRanges';
 import { RetentionPurge } from './RetentionPurge';
+import { parseEventBatch } from '../ingest/parseEventBatch';
 import {
   createTestDatabases,
   makeRequest,
@@ -60,6 +61,49 @@ describe('RetentionPurge', () => {
       });
       const [{ n }] = await knex('platform_rollups_day').count('* as n');
       expect(Number(n)).toBe(3);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'counts a batch replayed after its raw events were purged once, not twice, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const clock = new ManualClock(now);
+      const ingest = new IngestService(knex, { clock, rawDays: 30 });
+      const batch = {
+        events: makeRequest({
+          timestamp: new Date(now - 20 * DAY_MS).toISOString(),
+        }),
+      };
+      const first = parseEventBatch(batch, ingest.notBeforeMs());
+      expect(await ingest.ingest(first.events)).toEqual({
+        stored: 2,
+        duplicates: 0,
+      });
+      // Fifteen days on, the raw events are purged and the batch comes again (an old NATS
+      // redelivery, a gateway's spool sent late): refused, as its ids no longer stop it.
+      clock.set(now + 15 * DAY_MS);
+      await new RetentionPurge(knex, clock, {
+        rawDays: 30,
+        minuteRollupDays: 7,
+        hourRollupDays: 400,
+      }).purge();
+      let refusal = '';
+      try {
+        await ingest.ingest(
+          parseEventBatch(batch, ingest.notBeforeMs()).events,
+        );
+      } catch (error) {
+        refusal = (error as Error).message;
+      }
+      expect(refusal).toMatch(
+        /events\[0\]\.timestamp: is before .*, the oldest raw events the portal keeps/,
+      );
+      const [{ requests }] = await knex('platform_rollups_day').sum(
+        'requests as requests',
+      );
+      expect(Number(requests)).toBe(1);
     },
   );
 });

@@ -58,4 +58,17 @@ describe('chunkFacts', () => {
     );
     expect(responses.finishReasons).toEqual(['max_output_tokens']);
   });
+
+  it('reads a stream written with spaces, as Python and LiteLLM write JSON', () => {
+    const facts: AnswerFacts = {};
+    chunkFacts(
+      'data: {"id": "chatcmpl-9", "model": "m-1", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}\n\n',
+      facts,
+    );
+    expect(facts).toMatchObject({
+      responseId: 'chatcmpl-9',
+      responseModel: 'm-1',
+      finishReasons: ['stop'],
+    });
+  });
 });

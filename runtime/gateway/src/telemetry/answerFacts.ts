@@ -65,9 +65,10 @@ export function answerFacts(
   };
 }
 
-const MODEL = /"model":"([^"\\]{1,200})"/;
-const ID = /"id":"([^"\\]{1,200})"/;
-const FINISH = /"(?:finish_reason|stop_reason)":"/;
+// Upstream bytes are relayed as they came: JSON written with spaces (Python's, LiteLLM's) too.
+const MODEL = /"model"\s*:\s*"([^"\\]{1,200})"/;
+const ID = /"id"\s*:\s*"([^"\\]{1,200})"/;
+const FINISH = /"(?:finish_reason|stop_reason)"\s*:\s*"/;
 /** Choices a stream's finish reasons are kept for: OpenAI's most (`n`). */
 const MAX_CHOICES = 128;
 /** A Responses stream's final event, and the reason in it when it is incomplete. */

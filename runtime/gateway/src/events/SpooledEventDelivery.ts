@@ -21,6 +21,8 @@ export interface DeliveryOptions {
   maxUnwrittenBytes?: number;
   onUnwrittenDrop?: (drop: { events: number; bytes: number }) => void;
   onDelivered?: (count: number) => void;
+  /** After the last flush of a stop: reports held back for later are due now. */
+  onClosed?: () => void;
   /** Jitter source; tests pin it. */
   random?: () => number;
 }
@@ -170,6 +172,7 @@ export class SpooledEventDelivery implements EventSink {
     await this.sending;
     await this.spool.close();
     await this.transport.close();
+    this.options.onClosed?.();
   }
 
   /** Holds events the spool refused, dropping the oldest beyond the memory cap. */

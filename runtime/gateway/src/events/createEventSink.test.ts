@@ -57,6 +57,7 @@ describe('createEventSink', () => {
       spoolMaxBytes: 1024 * 1024,
       segmentEvents: 1,
     });
+    let closed = false;
     try {
       // Twelve segments of one 128 KiB event: 1.5 MiB against a 1 MiB cap.
       for (let i = 0; i < 12; i++) {
@@ -75,9 +76,18 @@ describe('createEventSink', () => {
           'event spool over its byte cap; dropped its oldest segments',
         ),
       );
-      // Drops at every seal, one line: the first; the rest wait for the next ten seconds on.
+      // Drops at every seal, one line: the first; the rest wait for ten seconds on, or the stop.
       expect(logged).toHaveLength(1);
       expect(Number(logged[0].events)).toBeLessThan(dropped);
+      await sink.close();
+      closed = true;
+      const all = lines.filter(line =>
+        String(line.msg).startsWith('event spool over its byte cap'),
+      );
+      expect(all).toHaveLength(2);
+      expect(all.reduce((sum, line) => sum + Number(line.events), 0)).toBe(
+        dropped,
+      );
       expect(logged[0]).toMatchObject({
         level: 50,
         segments: expect.any(Number),
@@ -85,7 +95,7 @@ describe('createEventSink', () => {
         oldest: expect.any(String),
       });
     } finally {
-      await sink.close();
+      if (!closed) await sink.close();
     }
   });
 

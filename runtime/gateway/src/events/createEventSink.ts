@@ -14,22 +14,36 @@ export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 /**
  * Adds up drops and reports them at most every ten seconds: with the disk full, every turn of
  * a busy replica drops, and with the portal down every seal over the byte cap does; a line
- * each would flood the log (often on that same disk). What a report leaves out goes into the
- * next (and the metric counts every event at once).
+ * each would flood the log (often on that same disk). What a report holds back is reported
+ * ten seconds on, or by `flush` (on close); the metric counts every event at once.
  */
 function everyTenSeconds<Drop>(
   add: (sum: Drop | undefined, drop: Drop) => Drop,
   report: (dropped: Drop) => void,
-): (drop: Drop) => void {
+): { add(drop: Drop): void; flush(): void } {
   let lastAt = 0;
-  let dropped: Drop | undefined;
-  return drop => {
-    dropped = add(dropped, drop);
-    const now = Date.now();
-    if (now - lastAt < 10_000) return;
-    lastAt = now;
+  let held: Drop | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (held === undefined) return;
+    lastAt = Date.now();
+    const dropped = held;
+    held = undefined;
     report(dropped);
-    dropped = undefined;
+  };
+  return {
+    add: drop => {
+      held = add(held, drop);
+      const wait = lastAt + 10_000 - Date.now();
+      if (wait <= 0) flush();
+      else if (!timer) {
+        timer = setTimeout(flush, wait);
+        timer.unref();
+      }
+    },
+    flush,
   };
 }
 
@@ -94,7 +108,7 @@ export async function createEventSink(
     maxBytes: events.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES,
     onDrop: drop => {
       spoolMetrics.dropped.inc(drop.events);
-      logSpoolDrop(drop);
+      logSpoolDrop.add(drop);
     },
     onSealError: error =>
       logger.error(
@@ -119,8 +133,12 @@ export async function createEventSink(
     maxBackoffMs: 30_000,
     onUnwrittenDrop: drop => {
       spoolMetrics.dropped.inc(drop.events);
-      logUnwrittenDrop(drop);
+      logUnwrittenDrop.add(drop);
     },
     onDelivered: count => metrics.eventsDelivered.inc(count),
+    onClosed: () => {
+      logSpoolDrop.flush();
+      logUnwrittenDrop.flush();
+    },
   });
 }

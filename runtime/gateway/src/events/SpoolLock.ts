@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import {
+  closeSync,
+  fstatSync,
   linkSync,
+  openSync,
   readFileSync,
-  renameSync,
-  statSync,
   unlinkSync,
   utimesSync,
   writeFileSync,
@@ -20,6 +21,12 @@ interface Owner {
   pid: number;
 }
 
+interface Lock {
+  text: string;
+  owner?: Owner;
+  ageMs: number;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -29,13 +36,20 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The lock file at `path` as written, and its age; undefined when there is none. */
-function readLock(
-  path: string,
-): { text: string; owner?: Owner; ageMs: number } | undefined {
+/**
+ * The lock file at `path` as written, and its age, both read from one open file (a path read
+ * twice may name two files); undefined when there is none.
+ */
+function readLock(path: string): Lock | undefined {
+  let fd: number;
   try {
-    const ageMs = Date.now() - statSync(path).mtimeMs;
-    const text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const ageMs = Date.now() - fstatSync(fd).mtimeMs;
+    const text = readFileSync(fd, 'utf8');
     let owner: Owner | undefined;
     try {
       const parsed = JSON.parse(text);
@@ -48,6 +62,18 @@ function readLock(
     return { text, owner, ageMs };
   } catch {
     return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Removes `path` if it still holds `text`. */
+function unlinkIfText(path: string, text: string | undefined): void {
+  if (readLock(path)?.text !== text) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already.
   }
 }
 
@@ -57,8 +83,8 @@ function readLock(
  * second refuses to start instead. A lock left by a process that is gone (the same host and a
  * dead pid, or untouched for 30 s: its holder touches it every 5 s) is taken over, so a
  * killed replica restarts at once. Claims are atomic: the lock is linked in whole, never
- * written in place, and a stale one is moved aside before the claim, so two processes starting
- * together cannot both win.
+ * written in place, and a stale one is replaced under a takeover lock of its own, so two
+ * processes starting together cannot both win.
  */
 export class SpoolLock {
   private readonly path: string;
@@ -82,48 +108,51 @@ export class SpoolLock {
   /** Gives the directory up, unless another process has since taken it over. */
   release(): void {
     clearInterval(this.timer);
-    if (readLock(this.path)?.text === this.text) {
-      try {
-        unlinkSync(this.path);
-      } catch {
-        // Already gone: nothing to give up.
-      }
-    }
+    unlinkIfText(this.path, this.text);
   }
 
   private claim(claim: string): void {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        linkSync(claim, this.path);
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const held = readLock(this.path);
-      if (held && !this.gone(held)) this.refuse(held.owner);
-      if (held) this.moveAside(held.text);
+    try {
+      linkSync(claim, this.path);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    this.refuse(readLock(this.path)?.owner);
+    const held = readLock(this.path);
+    if (held && !this.gone(held)) this.refuse(held.owner);
+    this.takeOver(claim, held?.text);
   }
 
-  /** Moves a stale lock out of the way; puts back a live claim it moved by mistake. */
-  private moveAside(staleText: string): void {
-    const aside = `${this.path}.${randomBytes(6).toString('hex')}.stale`;
+  /**
+   * Replaces a stale lock, one process at a time: under a second lock (`owner.lock.takeover`)
+   * the stale one is removed only if it is still the one judged stale, and this claim linked
+   * in its place. A process that finds a takeover under way refuses, as does one whose link
+   * another beat after the removal: one claim alone can hold the name.
+   */
+  private takeOver(claim: string, staleText: string | undefined): void {
+    const guard = `${this.path}.takeover`;
     try {
-      renameSync(this.path, aside);
-    } catch {
-      return; // Someone else moved it: the next link decides.
-    }
-    const moved = readLock(aside);
-    if (moved && moved.text !== staleText && !this.gone(moved)) {
-      // Another process claimed it since it was read: its lock goes back, and it keeps it.
-      try {
-        linkSync(aside, this.path);
-      } catch {
-        // A third claimed it meanwhile; the next link decides.
+      linkSync(claim, guard);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const taking = readLock(guard);
+      if (taking && this.gone(taking)) {
+        // A takeover that died half way: cleared, for the next start to claim anew.
+        unlinkIfText(guard, taking.text);
       }
+      this.refuse(taking?.owner ?? readLock(this.path)?.owner);
     }
-    unlinkSync(aside);
+    try {
+      const now = readLock(this.path);
+      if (now && now.text !== staleText) this.refuse(now.owner);
+      if (now) unlinkSync(this.path);
+      linkSync(claim, this.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      this.refuse(readLock(this.path)?.owner);
+    } finally {
+      unlinkIfText(guard, this.text);
+    }
   }
 
   private refuse(holder: Owner | undefined): never {
@@ -143,7 +172,7 @@ export class SpoolLock {
     }
   }
 
-  private gone(held: { owner?: Owner; ageMs: number }): boolean {
+  private gone(held: Lock): boolean {
     if (held.ageMs >= STALE_MS) return true;
     const holder = held.owner;
     if (holder?.host !== this.owner.host) return false;

@@ -37,13 +37,16 @@ export class HttpBatchTransport implements EventTransport {
     if (status >= 200 && status < 300) {
       // The portal stores a batch's valid events and names the ones it refused: those are
       // lost, and said so here too, where the gateway's operators look.
-      const answer = await response.body.json().catch(() => undefined);
-      const rejected = (answer as { rejected?: unknown } | undefined)?.rejected;
+      const answer = (await response.body.json().catch(() => undefined)) as
+        | { rejected?: unknown; rejections?: unknown }
+        | undefined;
+      const rejected = answer?.rejected;
       if (typeof rejected === 'number' && rejected > 0) {
-        this.onRejected?.(
-          rejected,
-          (answer as { rejections?: [] }).rejections ?? [],
-        );
+        // Whatever the answer holds, the batch is delivered: it is never sent again for it.
+        const rejections = Array.isArray(answer?.rejections)
+          ? answer!.rejections
+          : [];
+        this.onRejected?.(rejected, rejections);
       }
       return;
     }

@@ -187,6 +187,34 @@ export function testState(
   };
 }
 
+/**
+ * An OpenAI `chat.completion` body as a fake upstream answers: one choice with `message`, and
+ * the tokens it reports.
+ */
+export function chatCompletion(
+  message: Record<string, unknown>,
+  usage: { prompt: number; completion: number },
+): string {
+  return JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', ...message },
+        finish_reason: 'stop',
+      },
+    ],
+    usage: {
+      prompt_tokens: usage.prompt,
+      completion_tokens: usage.completion,
+      total_tokens: usage.prompt + usage.completion,
+    },
+  });
+}
+
 export function testConfig(
   overrides: Partial<GatewayConfig> = {},
 ): GatewayConfig {

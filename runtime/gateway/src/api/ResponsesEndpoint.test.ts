@@ -7,6 +7,7 @@ import type {
   UsageEvent,
 } from '@cellport/plugin-platform-common';
 import {
+  chatCompletion,
   eventually,
   KEYS,
   RecordingEventSink,
@@ -290,26 +291,14 @@ describe('POST /v1/responses answered from the prompt cache', () => {
   const upstream = createServer((req, res) => {
     req.resume();
     req.on('end', () =>
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          id: 'chatcmpl-1',
-          object: 'chat.completion',
-          created: 1,
-          model: 'm',
-          choices: [
-            {
-              index: 0,
-              message: {
-                role: 'assistant',
-                content: 'Partly,',
-                refusal: 'but no more.',
-              },
-              finish_reason: 'stop',
-            },
-          ],
-          usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 },
-        }),
-      ),
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          chatCompletion(
+            { content: 'Partly,', refusal: 'but no more.' },
+            { prompt: 5, completion: 4 },
+          ),
+        ),
     );
   });
 

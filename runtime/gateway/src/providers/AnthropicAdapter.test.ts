@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import type { SimulatorServer } from '@cellport/simulator';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
+  chatCompletion,
   eventually,
   KEYS,
   RecordingEventSink,
@@ -158,22 +159,9 @@ describe('Anthropic adapter against an upstream that answers as told', () => {
   function answer(req: IncomingMessage, res: ServerResponse, body: any) {
     received.push({ path: req.url!, body });
     if (req.url === '/v1/chat/completions') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          id: 'chatcmpl-1',
-          object: 'chat.completion',
-          created: 1,
-          model: 'm',
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: 'ok' },
-              finish_reason: 'stop',
-            },
-          ],
-          usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
-        }),
-      );
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(chatCompletion({ content: 'ok' }, { prompt: 5, completion: 1 }));
       return;
     }
     const message = {

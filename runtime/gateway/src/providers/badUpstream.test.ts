@@ -382,7 +382,16 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     });
   });
 
-  it('streams an answer whose text names the end of a stream as it comes', async () => {
+  /**
+   * Streams `first` at once and `rest` only once the caller has read `seen`, or after a
+   * bounded wait: a gateway that held events back would let them through only then. What the
+   * caller read, and whether `seen` reached it before the rest left the upstream.
+   */
+  async function streamInTwoParts(
+    first: string,
+    rest: (res: ServerResponse) => void,
+    seen: string,
+  ) {
     let release!: () => void;
     const released = new Promise<void>(resolve => {
       release = resolve;
@@ -390,9 +399,7 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     let sentRestBy: 'client' | 'timeout' | undefined;
     upstream.answer = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(
-        `${chunk('SSE ends with data: [DONE] or event: message_stop')}\n\n`,
-      );
+      res.write(first);
       const timer = setTimeout(() => {
         sentRestBy ??= 'timeout';
         release();
@@ -400,14 +407,15 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       released.then(() => {
         clearTimeout(timer);
         sentRestBy ??= 'client';
-        res.end(`${chunk(' indeed')}\n\ndata: [DONE]\n\n`);
+        rest(res);
       });
     };
     const response = await post({ model: 'gpt-4o-mini', stream: true });
+    expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let text = '';
-    while (!text.includes('or event: message_stop')) {
+    while (!text.includes(seen)) {
       const { value, done } = await reader.read();
       if (done) break;
       text += decoder.decode(value, { stream: true });
@@ -419,51 +427,30 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       if (done) break;
       text += decoder.decode(value, { stream: true });
     }
+    return { text, seenBeforeRest, sentRestBy };
+  }
+
+  it('streams an answer whose text names the end of a stream as it comes', async () => {
+    const { text, seenBeforeRest } = await streamInTwoParts(
+      `${chunk('SSE ends with data: [DONE] or event: message_stop')}\n\n`,
+      res => res.end(`${chunk(' indeed')}\n\ndata: [DONE]\n\n`),
+      'or event: message_stop',
+    );
     expect(seenBeforeRest).toBe(true);
     expect(text).toContain('data: [DONE]');
   });
 
   it('relays CRLF-framed events one by one, not at the end of the stream', async () => {
-    let release!: () => void;
-    const released = new Promise<void>(resolve => {
-      release = resolve;
-    });
-    let sentRestBy: 'client' | 'timeout' | undefined;
-    upstream.answer = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(`${chunk('first')}\r\n\r\n`);
-      // The rest waits until the caller has seen the first event; a gateway that holds events
-      // back would only let it through after this bounded wait.
-      const timer = setTimeout(() => {
-        sentRestBy ??= 'timeout';
-        release();
-      }, 5_000);
-      released.then(() => {
-        clearTimeout(timer);
-        sentRestBy ??= 'client';
+    const { text, seenBeforeRest, sentRestBy } = await streamInTwoParts(
+      `${chunk('first')}\r\n\r\n`,
+      res => {
         // A CRLF split across two writes.
         res.write(`${chunk('second')}\r\n\r`);
         setImmediate(() => res.end('\ndata: [DONE]\r\n\r\n'));
-      });
-    };
-    const response = await post({ model: 'gpt-4o-mini', stream: true });
-    expect(response.status).toBe(200);
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    while (!text.includes('"content":"first"')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-    const firstSeenBeforeRest = sentRestBy === undefined;
-    release();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-    expect(firstSeenBeforeRest).toBe(true);
+      },
+      '"content":"first"',
+    );
+    expect(seenBeforeRest).toBe(true);
     expect(sentRestBy).toBe('client');
     expect(text).not.toContain('\r');
     expect(text.split('\n\n').filter(Boolean)).toEqual([

@@ -16,14 +16,17 @@ const STREAM_ENDS = [
   'event: response.failed',
 ];
 
+/** The same, after a line break: made once, not for every chunk of every stream. */
+const LINE_STREAM_ENDS = STREAM_ENDS.map(marker => `\n${marker}`);
+
 /**
  * Where the line holding a stream's final event starts in `chunk`; -1 when none is in it.
  * `atLineStart`: the chunk begins a line (the one before it ended one).
  */
 function streamEndAt(chunk: string, atLineStart: boolean): number {
-  for (const marker of STREAM_ENDS) {
-    if (atLineStart && chunk.startsWith(marker)) return 0;
-    const at = chunk.indexOf(`\n${marker}`);
+  for (let i = 0; i < STREAM_ENDS.length; i++) {
+    if (atLineStart && chunk.startsWith(STREAM_ENDS[i])) return 0;
+    const at = chunk.indexOf(LINE_STREAM_ENDS[i]);
     if (at >= 0) return at + 1;
   }
   return -1;

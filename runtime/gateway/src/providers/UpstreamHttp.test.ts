@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { UpstreamHttp } from './UpstreamHttp';
 import type { SimulatorServer } from '@cellport/simulator';
@@ -207,4 +207,82 @@ describe('UpstreamHttp.postBuffered', () => {
       }
     },
   );
+});
+
+describe('UpstreamHttp.post (streams)', () => {
+  /**
+   * A TLS origin that accepts the connection and never answers the handshake, so a call waits
+   * for its connection; or a plain one that reads a request and never answers it.
+   */
+  async function silentUpstream() {
+    const requests: string[] = [];
+    const connected: Array<() => void> = [];
+    const server = createTcpServer(socket => {
+      socket.on('data', chunk => requests.push(chunk.toString('latin1')));
+      socket.on('error', () => {});
+      connected.shift()?.();
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      port,
+      requests,
+      connection: () => new Promise<void>(resolve => connected.push(resolve)),
+      close: () => new Promise(resolve => server.close(resolve)),
+    };
+  }
+
+  it('marks a stream whose caller left while it waited for a connection as unsent', async () => {
+    const upstream = await silentUpstream();
+    const http = new UpstreamHttp({
+      headersTimeoutMs: 1000,
+      bodyTimeoutMs: 5000,
+    });
+    const left = new AbortController();
+    try {
+      const connection = upstream.connection();
+      const call = http.post(
+        `https://127.0.0.1:${upstream.port}/v1/chat/completions`,
+        {},
+        '{"stream":true}',
+        left.signal,
+      );
+      await connection;
+      left.abort();
+      await expect(call).resolves.toMatchObject({
+        errorClass: 'client-cancelled',
+        unsent: true,
+      });
+    } finally {
+      await http.close();
+      await upstream.close();
+    }
+  });
+
+  it('does not mark a stream the upstream had received as unsent', async () => {
+    const upstream = await silentUpstream();
+    const http = new UpstreamHttp({
+      headersTimeoutMs: 5000,
+      bodyTimeoutMs: 5000,
+    });
+    const left = new AbortController();
+    try {
+      const call = http.post(
+        `http://127.0.0.1:${upstream.port}/v1/chat/completions`,
+        {},
+        '{"stream":true}',
+        left.signal,
+      );
+      while (!upstream.requests.join('').includes('{"stream":true}')) {
+        await new Promise(resolve => setTimeout(resolve, 5));
+      }
+      left.abort();
+      const failure = await call;
+      expect(failure).toMatchObject({ errorClass: 'client-cancelled' });
+      expect(failure).not.toHaveProperty('unsent');
+    } finally {
+      await http.close();
+      await upstream.close();
+    }
+  });
 });

@@ -3,6 +3,11 @@ import type { UpstreamFailure } from './types';
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
+/** The part of undici's request handler `post` watches. */
+interface SentWatch {
+  onConnect?: (...args: unknown[]) => unknown;
+}
+
 /**
  * The most bytes of an answer read into memory by default: a JSON answer is parsed whole, and
  * parsing takes several times its size. The largest answer a request can ask for, 2,048
@@ -56,23 +61,44 @@ export class UpstreamHttp {
     });
   }
 
-  /** POSTs JSON; resolves with the response, or a classified failure when none came. */
+  /**
+   * POSTs JSON; resolves with the response, or a classified failure when none came. A caller
+   * that left while the call waited for a connection (a saturated pool, a slow connect) is
+   * `unsent`: the upstream never had the request, so nobody pays for it.
+   */
   async post(
     url: string,
     headers: Record<string, string>,
     body: string,
     signal: AbortSignal,
   ): Promise<UpstreamResponse | UpstreamFailure> {
+    let sent = false;
+    const agent = this.agent;
+    // undici calls a request's `onConnect` when a connection is ready to write it.
+    const watched = {
+      dispatch(options: Dispatcher.DispatchOptions, handler: SentWatch) {
+        const onConnect = handler.onConnect;
+        handler.onConnect = function connected(...args: unknown[]) {
+          if (!signal.aborted) sent = true;
+          return onConnect?.apply(this, args);
+        };
+        return agent.dispatch(options, handler as Dispatcher.DispatchHandler);
+      },
+    } as unknown as Dispatcher;
     try {
       return await request(this.target(url), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body,
         signal,
-        dispatcher: this.agent,
+        dispatcher: watched,
       });
     } catch (error) {
-      return classifyTransportError(error, signal);
+      const failure = classifyTransportError(error, signal);
+      if (failure.errorClass === 'client-cancelled' && !sent) {
+        failure.unsent = true;
+      }
+      return failure;
     }
   }
 

@@ -56,14 +56,19 @@ function userBlocks(content: unknown): Json[] {
  * JSON, or nests deeper than a request body may, goes as text: a caller's string must not
  * become a value too deep for the JSON.stringify that sends it.
  */
-export function parseArguments(raw: unknown): unknown {
+export function parseArguments(raw: unknown): Json {
   if (typeof raw !== 'string' || raw === '') return {};
   if (findTooDeepNesting(Buffer.from(raw))) return { arguments: raw };
+  let input: unknown;
   try {
-    return JSON.parse(raw);
+    input = JSON.parse(raw);
   } catch {
     return { arguments: raw };
   }
+  // Anthropic's tool input is an object: `42` or `[1]` from a model is kept as text too.
+  return input !== null && typeof input === 'object' && !Array.isArray(input)
+    ? input
+    : { arguments: raw };
 }
 
 function toolChoice(choice: unknown, parallel: unknown): Json | undefined {

@@ -301,12 +301,107 @@ describe('MessagesStreamTranslator', () => {
     ).toEqual([{ ...calls[0], args: '{}' }]);
   });
 
-  it('streams the first tool call live, before the answer finishes', () => {
+  it.each([
+    ['{"city": "Paris"}', { city: 'Paris' }],
+    // A model's broken arguments: what the JSON answer gives, never text the SDK cannot parse.
+    ['{"city": Par', { arguments: '{"city": Par' }],
+    ['42', { arguments: '42' }],
+    ['[1]', { arguments: '[1]' }],
+    ['null', { arguments: 'null' }],
+  ])(
+    'sends the arguments %p whole when the block stops, as the JSON answer does',
+    (raw, input) => {
+      const translator = new MessagesStreamTranslator('msg_test');
+      expect(translator.chunk(chunkOf(weather(0, 'call_a')))).toContain(
+        'content_block_start',
+      );
+      expect(translator.chunk(chunkOf(args(0, raw.slice(0, 3))))).toBe('');
+      const blocks = blocksOf(
+        translate([
+          weather(0, 'call_a'),
+          args(0, raw.slice(0, 3)),
+          args(0, raw.slice(3)),
+          { finish: 'tool_calls' },
+        ]),
+      );
+      expect(JSON.parse(blocks[0].args)).toEqual(input);
+      const json = messageFromCompletion(
+        {
+          choices: [
+            {
+              index: 0,
+              message: {
+                tool_calls: [
+                  {
+                    id: 'call_a',
+                    function: { name: 'weather', arguments: raw },
+                  },
+                ],
+              },
+              finish_reason: 'tool_calls',
+            },
+          ],
+        },
+        { inputTokens: 1, outputTokens: 1 },
+        'msg_test',
+      );
+      expect(json.content[0].input).toEqual(input);
+    },
+  );
+
+  it("answers with the first choice only when an upstream's chunks interleave several", () => {
     const translator = new MessagesStreamTranslator('msg_test');
-    translator.chunk(chunkOf(weather(0, 'call_a')));
-    expect(translator.chunk(chunkOf(args(0, '{"city":')))).toContain(
-      'input_json_delta',
+    const chunks: Json[] = [
+      { choices: [{ index: 0, delta: { content: 'first ' } }] },
+      { choices: [{ index: 1, delta: { content: 'second ' } }] },
+      { choices: [{ index: 1, delta: {}, finish_reason: 'length' }] },
+      { choices: [{ index: 0, delta: { content: 'choice' } }] },
+      { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+    ];
+    let sse = '';
+    for (const chunk of chunks) sse += translator.chunk(chunk);
+    sse += translator.end({ inputTokens: 1, outputTokens: 1 });
+    const events = sse
+      .trim()
+      .split('\n\n')
+      .map(event => JSON.parse(event.split('\n')[1].slice('data: '.length)));
+    expect(blocksOf(events)).toEqual([{ type: 'text', text: 'first choice' }]);
+    expect(events[events.length - 2].delta.stop_reason).toBe('end_turn');
+  });
+
+  it("gives an OpenAI upstream's refusal Anthropic's refusal stop, streamed or not", () => {
+    const translator = new MessagesStreamTranslator('msg_test');
+    const sse =
+      translator.chunk({
+        choices: [{ index: 0, delta: { refusal: 'I cannot help' } }],
+      }) +
+      translator.chunk({
+        choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+      }) +
+      translator.end({ inputTokens: 1, outputTokens: 1 });
+    const delta = sse
+      .split('\n\n')
+      .find(event => event.startsWith('event: message_delta'))!;
+    expect(JSON.parse(delta.split('data: ')[1]).delta.stop_reason).toBe(
+      'refusal',
     );
+    const json = messageFromCompletion(
+      {
+        choices: [
+          {
+            index: 0,
+            message: { content: null, refusal: 'I cannot help' },
+            finish_reason: 'stop',
+          },
+        ],
+      },
+      { inputTokens: 1, outputTokens: 1 },
+      'msg_test',
+    );
+    expect(json).toMatchObject({
+      content: [{ type: 'text', text: 'I cannot help' }],
+      stop_reason: 'refusal',
+    });
   });
 
   it("reports the tokens the upstream's prompt cache served as Anthropic does, apart from input_tokens", () => {

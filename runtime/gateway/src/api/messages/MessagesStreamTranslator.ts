@@ -1,7 +1,10 @@
-import { anthropicStop } from '../../providers/anthropicTranslation';
+import {
+  anthropicStop,
+  parseArguments,
+} from '../../providers/anthropicTranslation';
 import type { TokenUsage } from '../../providers/types';
 import type { Json } from '../fieldChecks';
-import type { ChatStreamTranslator } from '../translatedAnswer';
+import { firstChoice, type ChatStreamTranslator } from '../translatedAnswer';
 import { messageUsage } from './messagesAnswer';
 
 /** Content that waits for the open block to close: Anthropic's blocks never overlap. */
@@ -21,12 +24,19 @@ type Queued =
  * when the answer finishes, so a tool block stays open until then: what comes for another
  * tool call (or text) meanwhile is queued, and each queued item follows as a whole block once
  * the open one stops. A stream that never interleaves streams its first block live.
+ *
+ * A tool call's arguments are sent whole, as one delta when its block stops: a model may
+ * write arguments that are not JSON (or not an object), which Anthropic never streams and its
+ * SDKs cannot parse, so they go as the JSON answer gives them (`parseArguments`).
  */
 export class MessagesStreamTranslator implements ChatStreamTranslator {
   private started = false;
   private blocks = 0;
-  /** The open block's index, if one is open, and the tool call it holds (none: text). */
-  private open?: { index: number; tool?: number };
+  /**
+   * The open block's index, if one is open, and the tool call it holds (none: text) with its
+   * arguments so far.
+   */
+  private open?: { index: number; tool?: number; args: string };
   /** Items for after the open tool block, in arrival order. */
   private queue: Queued[] = [];
   /** Queued tool calls by the chat chunk's tool-call index. */
@@ -34,15 +44,18 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
   private finish: unknown;
   /** The stop string the upstream says ended the answer (a choice's `stop_reason`). */
   private matched: unknown;
+  /** The upstream refused: Anthropic's `refusal` stop, whatever the finish reason. */
+  private refused = false;
 
   constructor(private readonly id: string) {}
 
   chunk(chunk: Json): string {
     let out = this.started ? '' : this.start(chunk);
-    const choice = chunk.choices?.[0];
+    const choice = firstChoice(chunk.choices);
     // Once the answer finished, its blocks are closed: later content has no block to go in.
     if (!choice || this.finish !== undefined) return out;
     const delta = choice.delta ?? {};
+    if (typeof delta.refusal === 'string' && delta.refusal) this.refused = true;
     const text = delta.content || delta.refusal;
     if (typeof text === 'string' && text) out += this.textDelta(text);
     if (Array.isArray(delta.tool_calls)) {
@@ -61,7 +74,9 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
     return (
       out +
       this.event('message_delta', {
-        delta: anthropicStop(this.finish, this.matched),
+        delta: this.refused
+          ? { stop_reason: 'refusal', stop_sequence: null }
+          : anthropicStop(this.finish, this.matched),
         usage: messageUsage(usage),
       }) +
       this.event('message_stop', {})
@@ -110,7 +125,8 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
     const args = call?.function?.arguments;
     const argsText = typeof args === 'string' ? args : '';
     if (this.open?.tool === toolIndex) {
-      return this.argsDelta(this.open.index, argsText);
+      this.open.args += argsText;
+      return '';
     }
     const queued = this.queuedTools.get(toolIndex);
     if (queued) {
@@ -127,24 +143,29 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
     }
     const out =
       this.close() + this.openBlock(this.toolBlock(id, name), toolIndex);
-    return out + this.argsDelta(this.open!.index, argsText);
+    this.open!.args = argsText;
+    return out;
   }
 
   private toolBlock(id: string, name: string): Json {
     return { type: 'tool_use', id, name, input: {} };
   }
 
-  private argsDelta(index: number, partialJson: string): string {
-    if (!partialJson) return '';
+  /** A tool block's arguments, whole; none when the model wrote none. */
+  private argsDelta(index: number, args: string): string {
+    if (!args) return '';
     return this.event('content_block_delta', {
       index,
-      delta: { type: 'input_json_delta', partial_json: partialJson },
+      delta: {
+        type: 'input_json_delta',
+        partial_json: JSON.stringify(parseArguments(args)),
+      },
     });
   }
 
   private openBlock(block: Json, tool?: number): string {
     const index = this.blocks++;
-    this.open = { index, tool };
+    this.open = { index, tool, args: '' };
     return this.event('content_block_start', { index, content_block: block });
   }
 
@@ -152,7 +173,9 @@ export class MessagesStreamTranslator implements ChatStreamTranslator {
     const open = this.open;
     if (!open) return '';
     this.open = undefined;
-    return this.event('content_block_stop', { index: open.index });
+    const args =
+      open.tool === undefined ? '' : this.argsDelta(open.index, open.args);
+    return args + this.event('content_block_stop', { index: open.index });
   }
 
   /** Stops the open block, then writes each queued item as a whole block. */

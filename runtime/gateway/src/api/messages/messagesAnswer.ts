@@ -4,6 +4,7 @@ import {
 } from '../../providers/anthropicTranslation';
 import type { TokenUsage } from '../../providers/types';
 import type { Json } from '../fieldChecks';
+import { firstChoice } from '../translatedAnswer';
 
 /** Anthropic's usage: its `input_tokens` leave out the tokens read from the prompt cache. */
 export function messageUsage(usage: TokenUsage): Json {
@@ -22,7 +23,7 @@ export function messageFromCompletion(
   usage: TokenUsage,
   id: string,
 ): Json {
-  const choice = completion.choices[0] ?? {};
+  const choice = firstChoice(completion.choices) ?? {};
   const message = choice.message ?? {};
   const content: Json[] = [];
   const text = message.content || message.refusal;
@@ -44,7 +45,10 @@ export function messageFromCompletion(
     role: 'assistant',
     model: String(completion.model ?? ''),
     content,
-    ...anthropicStop(choice.finish_reason, choice.stop_reason),
+    // A refusal (OpenAI's `refusal` field) is Anthropic's `refusal` stop, however it finished.
+    ...(typeof message.refusal === 'string' && message.refusal
+      ? { stop_reason: 'refusal', stop_sequence: null }
+      : anthropicStop(choice.finish_reason, choice.stop_reason)),
     usage: messageUsage(usage),
   };
 }

@@ -224,6 +224,49 @@ describe('ResponsesStreamTranslator', () => {
     expect(done).toMatchObject({ arguments: '{"city":"Zürich"}' });
   });
 
+  it("answers with the first choice only, streamed or not, when an upstream's chunks interleave several", () => {
+    const of = (index: number, delta: Json, finishReason?: string): Json => ({
+      model: 'm',
+      choices: [
+        {
+          index,
+          delta,
+          ...(finishReason ? { finish_reason: finishReason } : {}),
+        },
+      ],
+    });
+    const events = translate([
+      of(0, { content: 'first ' }),
+      of(1, { content: 'second ' }),
+      of(1, {}, 'length'),
+      of(0, { content: 'choice' }),
+      of(0, {}, 'stop'),
+    ]);
+    const last = events[events.length - 1];
+    expect(last.type).toBe('response.completed');
+    expect(
+      last.response.output.map((item: Json) => item.content[0].text),
+    ).toEqual(['first choice']);
+    const json = responseFromCompletion(
+      {
+        model: 'm',
+        choices: [
+          { index: 1, message: { content: 'second' }, finish_reason: 'length' },
+          {
+            index: 0,
+            message: { content: 'first choice' },
+            finish_reason: 'stop',
+          },
+        ],
+      },
+      { inputTokens: 3, outputTokens: 5 },
+      new ResponseIds('a'),
+      echo,
+    );
+    expect(json.status).toBe('completed');
+    expect(json.output).toEqual(last.response.output);
+  });
+
   it('streams a refusal as refusal events and a refusal part, as the JSON answer holds it', () => {
     const refusal = (piece: string): Json => ({
       model: 'm',

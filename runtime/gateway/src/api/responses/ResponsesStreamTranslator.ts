@@ -1,6 +1,6 @@
 import type { TokenUsage } from '../../providers/types';
 import type { Json } from '../fieldChecks';
-import type { ChatStreamTranslator } from '../translatedAnswer';
+import { firstChoice, type ChatStreamTranslator } from '../translatedAnswer';
 import {
   functionCallItem,
   incompleteReason,
@@ -55,7 +55,7 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
   chunk(chunk: Json): string {
     let out = '';
     if (!this.started) out += this.start(chunk);
-    const choice = chunk.choices?.[0];
+    const choice = firstChoice(chunk.choices);
     if (!choice) return out;
     const delta = choice.delta ?? {};
     if (typeof delta.content === 'string' && delta.content) {

@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../../providers/types';
 import type { Json } from '../fieldChecks';
+import { firstChoice } from '../translatedAnswer';
 import {
   functionCallItem,
   incompleteReason,
@@ -17,7 +18,7 @@ export function responseFromCompletion(
   ids: ResponseIds,
   echo: ResponseEcho,
 ): Json {
-  const choice = completion.choices[0] ?? {};
+  const choice = firstChoice(completion.choices) ?? {};
   const message = choice.message ?? {};
   const output: Json[] = [];
   const calls: Json[] = Array.isArray(message.tool_calls)

@@ -8,6 +8,7 @@ import { ErrorShape, OPENAI_ERRORS } from '../http/ErrorShape';
 import { GatewayError } from '../http/GatewayError';
 import { parseJsonObject, readBody, sendRaw } from '../http/httpIo';
 import type {
+  GeneratedOutput,
   TokenUsage,
   UpstreamResult,
   UpstreamStream,
@@ -37,6 +38,8 @@ const TRUSTED_HINT_MS = 1_000;
 
 type Answered = Extract<AttemptOutcome, { ok: true }>;
 type UpstreamJson = Extract<UpstreamResult, { kind: 'json' }>;
+/** An answer the gateway charges for without having read it. */
+const NOTHING_GENERATED: GeneratedOutput = { generatedText: () => '' };
 
 /**
  * One inference request, whatever its endpoint: authenticate, read and check the body (the
@@ -287,7 +290,7 @@ export class RequestPipeline<Request> {
         provider: outcome.profile.provider,
       });
     }
-    this.settle(exchange, outcome.profile, answer.usage, answer.generatedText);
+    this.settle(exchange, outcome.profile, answer.usage, answer);
   }
 
   private async answerStream(
@@ -304,7 +307,7 @@ export class RequestPipeline<Request> {
       // by the tokenizer; the upstream counts as failed.
       life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
       outcome.finish('failure');
-      this.settle(exchange, outcome.profile, undefined, answer.generatedText);
+      this.settle(exchange, outcome.profile, undefined, answer);
       throw new GatewayError(
         502,
         'upstream_stream_broken',
@@ -316,12 +319,7 @@ export class RequestPipeline<Request> {
     }
     life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
     outcome.finish(life.cancelled ? 'neutral' : 'success');
-    this.settle(
-      exchange,
-      outcome.profile,
-      answer.usage(),
-      answer.generatedText,
-    );
+    this.settle(exchange, outcome.profile, answer.usage(), answer);
   }
 
   /**
@@ -353,7 +351,7 @@ export class RequestPipeline<Request> {
             maxOutputTokens(profile, routing.maxOutputTokens)
           : 0,
       },
-      () => '',
+      NOTHING_GENERATED,
     );
     record.tokensEstimated = true;
   }
@@ -363,13 +361,11 @@ export class RequestPipeline<Request> {
     exchange: Exchange<Request>,
     profile: GatewayModelProfile,
     reported: TokenUsage | undefined,
-    generated: () => string,
+    generated: GeneratedOutput,
   ): void {
     const record = exchange.life.record;
-    const usage = this.endpoint.countUsage(
-      exchange.request,
-      reported,
-      generated,
+    const usage = this.endpoint.countUsage(exchange.request, reported, () =>
+      generated.generatedText(),
     );
     if (!reported) {
       record.tokensEstimated = true;

@@ -23,6 +23,18 @@ export interface ChatStreamTranslator {
   end(usage: TokenUsage): string;
 }
 
+/**
+ * The answer's first choice, the one these APIs answer with: by its `index`, not its place
+ * (an upstream that returns several interleaves their stream chunks).
+ */
+export function firstChoice(choices: unknown): Json | undefined {
+  if (!Array.isArray(choices)) return undefined;
+  for (const choice of choices) {
+    if ((choice?.index ?? 0) === 0) return choice;
+  }
+  return undefined;
+}
+
 /** The tokens charged when no usage came: the endpoint's count (the tokenizer's). */
 export type UsageCount = (
   reported: TokenUsage | undefined,
@@ -114,5 +126,6 @@ export function translateAnswer(
   return startStream(events(), signal, 200, {
     usage: inner.usage,
     generatedText: inner.generatedText,
+    generatedChoices: inner.generatedChoices,
   });
 }

@@ -6,7 +6,7 @@ import {
   toAnthropicRequest,
 } from './anthropicTranslation';
 import { openAiUsageOf } from './extractUsage';
-import { choicesText } from './generatedText';
+import { choicesText, foldChoices } from './generatedText';
 import type { ChatCall, ProviderAdapter, UpstreamResult } from './types';
 import {
   startStream,
@@ -108,6 +108,7 @@ export class AnthropicAdapter implements ProviderAdapter {
         for await (const chunk of upstream) {
           const out = translator.push(decoder.write(chunk as Buffer));
           if (out) yield out;
+          translator.throwIfBroken();
         }
         translator.end();
       } catch (error) {
@@ -117,6 +118,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     return startStream(events(), signal, response.statusCode, {
       usage: () => translator.usage,
       generatedText: () => translator.generatedText,
+      generatedChoices: () => translator.generatedChoices,
     });
   }
 
@@ -151,6 +153,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       answer: translated as unknown as Record<string, unknown>,
       usage: openAiUsageOf(translated.usage),
       generatedText: () => choicesText(translated.choices, 'message'),
+      generatedChoices: () => foldChoices([], translated.choices, 'message'),
     };
   }
 

@@ -2,6 +2,7 @@ import { chatUsage, finishReason, matchedStop } from './anthropicTranslation';
 import { appendSseText, pendingProblem, sseProblem } from './sseText';
 import type { TokenUsage } from './types';
 import { openAiUsageOf } from './extractUsage';
+import { foldChoices, type GeneratedChoice } from './generatedText';
 import { UpstreamAnswerError } from './upstreamAnswer';
 
 type Json = Record<string, any>;
@@ -34,6 +35,11 @@ export class AnthropicStreamTranslator {
   private text = '';
   /** Anthropic content-block index → OpenAI tool_calls index. */
   private readonly toolIndex = new Map<number, number>();
+  /** Its output by choice (one), for an opted-in trace. */
+  private readonly output: GeneratedChoice[] = [];
+  private forwarded = false;
+  /** Why the stream failed after the events `push` last returned. */
+  private broken?: UpstreamAnswerError;
 
   constructor(
     private readonly includeUsage: boolean,
@@ -53,6 +59,7 @@ export class AnthropicStreamTranslator {
 
   /** The upstream ended: a stream without its `message_stop` was cut short. */
   end(): void {
+    this.throwIfBroken();
     if (!this.finished) {
       throw new UpstreamAnswerError(
         'upstream stream ended before its answer finished',
@@ -64,27 +71,48 @@ export class AnthropicStreamTranslator {
     return this.text;
   }
 
+  get generatedChoices(): GeneratedChoice[] {
+    return this.output;
+  }
+
+  /** Fails the stream whose last translated events came before a failing one. */
+  throwIfBroken(): void {
+    if (this.broken) throw this.broken;
+  }
+
   /**
    * Takes upstream SSE text; returns OpenAI SSE text for the complete events in it. Text that
-   * is not SSE, an event that is not JSON and an `error` event throw an UpstreamAnswerError.
+   * is not SSE, an event that is not JSON and an `error` event throw an UpstreamAnswerError:
+   * at once while the caller has no events yet (so another upstream serves the request),
+   * else after the good events read with it (`throwIfBroken`).
    */
   push(text: string): string {
     this.pending = appendSseText(this.pending, text);
     let out = '';
-    for (;;) {
-      const end = this.pending.indexOf('\n\n');
-      if (end < 0) break;
-      const block = this.pending.slice(0, end);
-      this.pending = this.pending.slice(end + 2);
-      const problem = sseProblem(block);
-      if (problem) throw new UpstreamAnswerError(problem);
-      const dataLine = block.split('\n').find(line => line.startsWith('data:'));
-      if (dataLine) {
-        out += this.translateOrFail(parseEvent(dataLine.slice(5).trim()));
+    try {
+      for (;;) {
+        const end = this.pending.indexOf('\n\n');
+        if (end < 0) break;
+        const block = this.pending.slice(0, end);
+        this.pending = this.pending.slice(end + 2);
+        const problem = sseProblem(block);
+        if (problem) throw new UpstreamAnswerError(problem);
+        const dataLine = block
+          .split('\n')
+          .find(line => line.startsWith('data:'));
+        if (dataLine) {
+          out += this.translateOrFail(parseEvent(dataLine.slice(5).trim()));
+        }
       }
+      const problem = pendingProblem(this.pending);
+      if (problem) throw new UpstreamAnswerError(problem);
+    } catch (error) {
+      if (!(error instanceof UpstreamAnswerError) || !this.forwarded || !out) {
+        throw error;
+      }
+      this.broken = error;
     }
-    const problem = pendingProblem(this.pending);
-    if (problem) throw new UpstreamAnswerError(problem);
+    if (out) this.forwarded = true;
     return out;
   }
 
@@ -105,6 +133,7 @@ export class AnthropicStreamTranslator {
     finish: string | null = null,
     matched: Json = {},
   ): string {
+    foldChoices(this.output, [{ delta, finish_reason: finish }], 'delta');
     return `data: ${JSON.stringify({
       id: this.id,
       object: 'chat.completion.chunk',

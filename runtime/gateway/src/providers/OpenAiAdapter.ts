@@ -2,7 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import { maxOutputTokens } from '../usage/cost';
 import { openAiUsageOf } from './extractUsage';
-import { choicesText } from './generatedText';
+import { choicesText, foldChoices } from './generatedText';
 import { OpenAiStreamRelay } from './OpenAiStreamRelay';
 import type {
   ChatCall,
@@ -161,6 +161,9 @@ export class OpenAiAdapter implements ProviderAdapter {
       answer,
       usage: openAiUsageOf(answer.usage, answerArray === 'choices'),
       generatedText: () => text(answer),
+      ...(answerArray === 'choices'
+        ? { generatedChoices: () => foldChoices([], answer.choices, 'message') }
+        : {}),
     };
   }
 
@@ -176,6 +179,7 @@ export class OpenAiAdapter implements ProviderAdapter {
         for await (const chunk of response.body) {
           const out = relay.push(decoder.write(chunk as Buffer));
           if (out) yield out;
+          relay.throwIfBroken();
         }
       } catch (error) {
         if (!signal.aborted) throw error;
@@ -187,6 +191,7 @@ export class OpenAiAdapter implements ProviderAdapter {
     return startStream(events(), signal, response.statusCode, {
       usage: () => relay.usage,
       generatedText: () => relay.generatedText(),
+      generatedChoices: () => relay.generatedChoices(),
     });
   }
 

@@ -69,6 +69,31 @@ describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
     expect(() => relay.push(text)).toThrow(UpstreamAnswerError);
   });
 
+  it.each([
+    ['an error event', 'data: {"error":{"type":"server_error"}}\n\n'],
+    ['a line that is not SSE', '<html>\n\n'],
+    ['an event that is not JSON', 'data: {oops}\n\n'],
+  ])(
+    'forwards the good events read together with %s once the caller has events, then fails',
+    (_what, bad) => {
+      const relay = new OpenAiStreamRelay(true);
+      expect(relay.push(chunk('partial '))).toBe(chunk('partial '));
+      expect(relay.push(`${chunk('text ')}${chunk('more')}${bad}`)).toBe(
+        `${chunk('text ')}${chunk('more')}`,
+      );
+      expect(relay.generatedText()).toBe('partial text more');
+      expect(() => relay.throwIfBroken()).toThrow(UpstreamAnswerError);
+      expect(() => relay.end()).toThrow(UpstreamAnswerError);
+    },
+  );
+
+  it('fails a first read whole, good events and all, so that another upstream serves it', () => {
+    const relay = new OpenAiStreamRelay(false);
+    expect(() =>
+      relay.push(`${chunk('a')}data: {"error":{"type":"server_error"}}\n\n`),
+    ).toThrow(/mid-stream/);
+  });
+
   it('throws on a garbage line before its event is complete, and on a garbage tail', () => {
     expect(() => new OpenAiStreamRelay(false).push('<html>\n<body>')).toThrow(
       /not SSE/,

@@ -1,5 +1,9 @@
 import { extractOpenAiUsage } from './extractUsage';
-import { choicesText } from './generatedText';
+import {
+  choicesText,
+  foldChoices,
+  type GeneratedChoice,
+} from './generatedText';
 import {
   appendSseText,
   chunkEventsProblem,
@@ -19,6 +23,10 @@ const MAX_KEPT_CHARS = 1 << 20;
  * asks for) and drops that chunk when the caller did not ask for it, so the caller sees
  * exactly what it requested. Text that is not SSE, an event that is not JSON, an error event
  * and a stream that ends before its answer finished throw an UpstreamAnswerError.
+ *
+ * One read may hold good events before the failing one. Once the caller has events, those
+ * are forwarded and the failure follows them (`throwIfBroken`); before that the read fails
+ * whole, so another upstream serves the request.
  */
 export class OpenAiStreamRelay {
   private pending = '';
@@ -26,6 +34,9 @@ export class OpenAiStreamRelay {
   private keptChars = 0;
   private found?: TokenUsage;
   private readonly progress: StreamProgress = { chunks: 0, finished: false };
+  private forwarded = false;
+  /** Why the stream failed after the events `push` last returned. */
+  private broken?: string;
 
   constructor(private readonly forwardUsage: boolean) {}
 
@@ -46,10 +57,15 @@ export class OpenAiStreamRelay {
     }
     let complete = this.pending.slice(0, end + 2);
     this.pending = this.pending.slice(end + 2);
+    const { chunks, finished } = this.progress;
     const problem =
       sseProblem(complete) ?? chunkEventsProblem(complete, this.progress);
     if (problem) {
-      throw new UpstreamAnswerError(problem);
+      this.progress.chunks = chunks;
+      this.progress.finished = finished;
+      complete = this.forwarded ? this.usablePrefix(complete) : '';
+      if (!complete) throw new UpstreamAnswerError(problem);
+      this.broken = problem;
     }
     if (complete.includes('"usage":{') || complete.includes('"usage": {')) {
       complete = this.takeUsage(complete);
@@ -62,6 +78,7 @@ export class OpenAiStreamRelay {
       this.kept.push(complete);
       this.keptChars += complete.length;
     }
+    if (complete) this.forwarded = true;
     return complete;
   }
 
@@ -70,6 +87,7 @@ export class OpenAiStreamRelay {
    * before a finish reason or `[DONE]` was cut short, however cleanly its connection closed.
    */
   end(): string {
+    this.throwIfBroken();
     const rest = this.pending.endsWith('\r')
       ? `${this.pending.slice(0, -1)}\n`
       : this.pending;
@@ -86,20 +104,53 @@ export class OpenAiStreamRelay {
     return rest;
   }
 
+  /** Fails the stream whose last forwarded events came before a failing one. */
+  throwIfBroken(): void {
+    if (this.broken) throw new UpstreamAnswerError(this.broken);
+  }
+
+  /** The events of `complete` before the first one that fails; notes their progress. */
+  private usablePrefix(complete: string): string {
+    let good = 0;
+    while (good < complete.length) {
+      const end = complete.indexOf('\n\n', good) + 2;
+      const event = complete.slice(good, end);
+      if (sseProblem(event) ?? chunkEventsProblem(event, this.progress)) break;
+      good = end;
+    }
+    return complete.slice(0, good);
+  }
+
   /** The content the stream carried, for counting tokens when no usage came. */
   generatedText(): string {
     let text = '';
+    this.eachChunk(chunk => {
+      text += choicesText(chunk?.choices, 'delta');
+    });
+    return text;
+  }
+
+  /** The same by choice, with each tool call whole. */
+  generatedChoices(): GeneratedChoice[] {
+    const choices: GeneratedChoice[] = [];
+    this.eachChunk(chunk => foldChoices(choices, chunk?.choices, 'delta'));
+    return choices;
+  }
+
+  private eachChunk(take: (chunk: any) => void): void {
     for (const block of this.kept) {
       for (const line of block.split('\n')) {
         if (!line.startsWith('data: {')) continue;
+        let chunk;
         try {
-          text += choicesText(JSON.parse(line.slice(6))?.choices, 'delta');
+          chunk = JSON.parse(line.slice(6));
         } catch {
           // A malformed event carries no countable text.
+          continue;
         }
+        take(chunk);
       }
     }
-    return text;
   }
 
   private takeUsage(complete: string): string {

@@ -133,6 +133,37 @@ describe('Anthropic translation', () => {
     expect(translator.usage).toEqual({ inputTokens: 7, outputTokens: 1 });
   });
 
+  it('translates the good events read together with an error event, then fails; a first read fails whole', () => {
+    const event = (data: object) =>
+      `event: x\ndata: ${JSON.stringify(data)}\n\n`;
+    const start = event({
+      type: 'message_start',
+      message: { id: 'm', model: 'claude', usage: { input_tokens: 1 } },
+    });
+    const block = event({
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'text', text: '' },
+    });
+    const text = (piece: string) =>
+      event({
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: piece },
+      });
+    const error = event({ type: 'error', error: { type: 'overloaded_error' } });
+    const translator = new AnthropicStreamTranslator(false, 0);
+    expect(translator.push(start + block + text('partial '))).toContain(
+      'partial ',
+    );
+    expect(translator.push(text('text') + error)).toContain('"text"');
+    expect(() => translator.throwIfBroken()).toThrow(/overloaded_error/);
+    expect(() => translator.end()).toThrow(/overloaded_error/);
+    expect(() =>
+      new AnthropicStreamTranslator(false, 0).push(start + block + error),
+    ).toThrow(/overloaded_error/);
+  });
+
   it('keeps text parts as blocks of their own in system, assistant and tool turns', () => {
     const parts = (...pieces: string[]) =>
       pieces.map(piece => ({ type: 'text', text: piece }));

@@ -382,6 +382,39 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     });
   });
 
+  it('relays the good events read together with a mid-stream error event before the error', async () => {
+    let release!: () => void;
+    const released = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    upstream.answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`${chunk('Hello')}\n\n`);
+      // One write: the good event and the error arrive in the same read.
+      released.then(() =>
+        res.end(
+          `${chunk(' world')}\n\ndata: {"error":{"type":"server_error"}}\n\n`,
+        ),
+      );
+    };
+    const response = await post({ model: 'gpt-4o-mini', stream: true });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (text.includes('"content":"Hello"')) release();
+    }
+    const events = text.trim().split('\n\n');
+    expect(events).toHaveLength(3);
+    expect(events[1]).toContain('"content":" world"');
+    expect(JSON.parse(events[2].slice('data: '.length)).error).toMatchObject({
+      code: 'upstream_stream_broken',
+    });
+  });
+
   /**
    * Streams `first` at once and `rest` only once the caller has read `seen`, or after a
    * bounded wait: a gateway that held events back would let them through only then. What the

@@ -42,3 +42,60 @@ export function choicesText(
     .filter(Boolean)
     .join('\n');
 }
+
+/** One choice's output as the upstream generated it, for a trace that records it (opted in). */
+export interface GeneratedChoice {
+  text: string;
+  refusal: string;
+  toolCalls: Array<{ id?: string; name: string; arguments: string }>;
+  finishReason?: string;
+}
+
+/** Choices and tool calls kept at most: OpenAI's `n` and a generous number of calls. */
+const MAX_INDEX = 128;
+
+function indexAt(value: unknown, fallback: number): number | undefined {
+  const index = value ?? fallback;
+  return Number.isInteger(index) &&
+    (index as number) >= 0 &&
+    (index as number) < MAX_INDEX
+    ? (index as number)
+    : undefined;
+}
+
+/**
+ * Adds chat choices (a JSON answer's `message`s, or a stream chunk's `delta`s) to each
+ * choice's output, by the choice's and the tool call's index; returns `into`.
+ */
+export function foldChoices(
+  into: GeneratedChoice[],
+  choices: unknown,
+  field: 'message' | 'delta',
+): GeneratedChoice[] {
+  if (!Array.isArray(choices)) return into;
+  for (let place = 0; place < choices.length; place++) {
+    const choice = choices[place];
+    const index = indexAt(choice?.index, field === 'message' ? place : 0);
+    if (index === undefined) continue;
+    const out = (into[index] ??= { text: '', refusal: '', toolCalls: [] });
+    const part = choice?.[field];
+    if (typeof part?.content === 'string') out.text += part.content;
+    if (typeof part?.refusal === 'string') out.refusal += part.refusal;
+    const calls: unknown[] = Array.isArray(part?.tool_calls)
+      ? part.tool_calls
+      : [];
+    calls.forEach((call: any, position) => {
+      const at = indexAt(field === 'delta' ? call?.index : undefined, position);
+      if (at === undefined) return;
+      const tool = (out.toolCalls[at] ??= { name: '', arguments: '' });
+      if (typeof call?.id === 'string' && call.id) tool.id = call.id;
+      const fn = call?.function;
+      if (typeof fn?.name === 'string') tool.name += fn.name;
+      if (typeof fn?.arguments === 'string') tool.arguments += fn.arguments;
+    });
+    if (typeof choice?.finish_reason === 'string' && choice.finish_reason) {
+      out.finishReason = choice.finish_reason;
+    }
+  }
+  return into;
+}

@@ -3,6 +3,7 @@ import type {
   GatewayModelProfile,
 } from '@cellport/plugin-platform-common';
 import type { ChatRequestSummary } from '../router/chatRequest';
+import type { GeneratedChoice } from './generatedText';
 
 export interface TokenUsage {
   /** Every prompt token, cached ones included. */
@@ -45,7 +46,15 @@ export interface UpstreamStream {
   usage(): TokenUsage | undefined;
   /** The text generated so far, for the tokenizer when the upstream reports no usage. */
   generatedText(): string;
+  /** The same output by choice, with its tool calls: what an opted-in trace records. */
+  generatedChoices?(): GeneratedChoice[];
 }
+
+/** What an answer generated: its text, and by choice for traces. */
+export type GeneratedOutput = Pick<
+  UpstreamStream,
+  'generatedText' | 'generatedChoices'
+>;
 
 export type UpstreamResult =
   | {
@@ -56,6 +65,7 @@ export type UpstreamResult =
       answer?: Record<string, unknown>;
       usage?: TokenUsage;
       generatedText(): string;
+      generatedChoices?(): GeneratedChoice[];
     }
   | UpstreamStream
   | { kind: 'failure'; failure: UpstreamFailure };

@@ -6,10 +6,10 @@ import {
   ATTR_SERVER_PORT,
 } from '@opentelemetry/semantic-conventions';
 import type { RequestRecord } from '../events/RequestRecord';
-import type { UpstreamResult } from '../providers/types';
+import type { GeneratedOutput, UpstreamResult } from '../providers/types';
 import { answerFacts, AnswerFacts, chunkFacts } from './answerFacts';
 import { GEN_AI, GenAiOperation, genAiProviderName } from './genAi';
-import { genAiInputMessages } from './genAiMessages';
+import { genAiInputMessages, genAiOutputMessages } from './genAiMessages';
 import { newSpanId } from './otlp/ids';
 import {
   Attributes,
@@ -139,17 +139,26 @@ export class RequestTrace {
   }
 
   /** The prompt and the completion, on the request span: only when the tenant opted in. */
-  content(body: Record<string, unknown>, generated: () => string): void {
+  content(body: Record<string, unknown>, generated: GeneratedOutput): void {
     if (!this.captureContent) return;
     const input = genAiInputMessages(body);
     if (input !== undefined) {
       this.root.setAttribute(GEN_AI.inputMessages, JSON.stringify(input));
     }
+    const choices = generated.generatedChoices?.();
     this.root.setAttribute(
       GEN_AI.outputMessages,
-      JSON.stringify([
-        { role: 'assistant', parts: [{ type: 'text', content: generated() }] },
-      ]),
+      JSON.stringify(
+        choices
+          ? genAiOutputMessages(choices)
+          : [
+              {
+                role: 'assistant',
+                parts: [{ type: 'text', content: generated.generatedText() }],
+                finish_reason: 'stop',
+              },
+            ],
+      ),
     );
   }
 

@@ -3,6 +3,8 @@
  * `{ role, parts }`, each part typed (`text`, `tool_call`, `tool_call_response`, `uri`,
  * `blob`). Built only for tenants that opted in to content capture.
  */
+import type { GeneratedChoice } from '../providers/generatedText';
+
 type Json = Record<string, any>;
 
 function isObject(value: unknown): value is Json {
@@ -85,4 +87,41 @@ function genAiMessage(message: unknown): Json {
 export function genAiInputMessages(body: Json): unknown {
   const messages = body.messages;
   return Array.isArray(messages) ? messages.map(genAiMessage) : body.input;
+}
+
+/** OpenAI's finish reasons in the conventions' terms; a choice that never finished broke off. */
+function genAiFinishReason(reason: string | undefined): string {
+  if (reason === undefined) return 'error';
+  return reason === 'tool_calls' || reason === 'function_call'
+    ? 'tool_call'
+    : reason;
+}
+
+/**
+ * What each choice generated as the conventions' `gen_ai.output.messages`: `{ role, parts,
+ * finish_reason }`, with text and `tool_call` parts.
+ */
+export function genAiOutputMessages(choices: GeneratedChoice[]): Json[] {
+  const messages: Json[] = [];
+  for (const choice of choices) {
+    if (!choice) continue;
+    const parts: Json[] = [];
+    if (choice.text) parts.push({ type: 'text', content: choice.text });
+    if (choice.refusal) parts.push({ type: 'text', content: choice.refusal });
+    for (const call of choice.toolCalls) {
+      if (!call) continue;
+      parts.push({
+        type: 'tool_call',
+        ...(call.id ? { id: call.id } : {}),
+        name: call.name,
+        arguments: toolArguments(call.arguments),
+      });
+    }
+    messages.push({
+      role: 'assistant',
+      parts,
+      finish_reason: genAiFinishReason(choice.finishReason),
+    });
+  }
+  return messages;
 }

@@ -249,8 +249,7 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
       `00-${traceId}-${CALLER_SPAN}-01`,
     );
     expect(response.status).toBe(200);
-    const completion: string = (await response.json()).choices[0].message
-      .content;
+    const [answer] = (await response.json()).choices;
     const [root] = (await spansOf(traceId, 3)).filter(
       s => s.parentSpanId === CALLER_SPAN,
     );
@@ -260,7 +259,51 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     expect(
       JSON.parse(String(root.attributes['gen_ai.output.messages'])),
     ).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: completion }] },
+      {
+        role: 'assistant',
+        parts: [{ type: 'text', content: answer.message.content }],
+        finish_reason: answer.finish_reason,
+      },
+    ]);
+
+    // A streamed tool call is a tool_call part, whole, not text.
+    const toolTrace = newTraceId();
+    const streamed = await chat(
+      url,
+      KEYS.brightpath,
+      {
+        model: 'gpt-4o',
+        stream: true,
+        messages: [{ role: 'user', content: 'weather in Zürich' }],
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'search', parameters: { type: 'object' } },
+          },
+        ],
+        tool_choice: 'required',
+      },
+      `00-${toolTrace}-${CALLER_SPAN}-01`,
+    );
+    expect(await streamed.text()).toContain('"tool_calls"');
+    const [toolRoot] = (await spansOf(toolTrace, 3)).filter(
+      s => s.parentSpanId === CALLER_SPAN,
+    );
+    expect(
+      JSON.parse(String(toolRoot.attributes['gen_ai.output.messages'])),
+    ).toEqual([
+      {
+        role: 'assistant',
+        parts: [
+          {
+            type: 'tool_call',
+            id: expect.any(String),
+            name: 'search',
+            arguments: { query: expect.stringContaining('weather') },
+          },
+        ],
+        finish_reason: 'tool_call',
+      },
     ]);
 
     // The Messages API's prompt is recorded in the same shape, system prompt first.

@@ -1,0 +1,57 @@
+import { MAX_TOKENIZED_CHARS, TokenCounter } from './TokenCounter';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const realCount: (text: string) => number =
+  require('gpt-tokenizer').countTokens;
+
+/** The real tokenizer, noting the longest text it was given and how much it read. */
+function watchedTokenizer() {
+  const seen = { longest: 0, read: 0 };
+  const counter = new TokenCounter(text => {
+    seen.longest = Math.max(seen.longest, text.length);
+    seen.read += text.length;
+    return realCount(text);
+  });
+  return { counter, seen };
+}
+
+describe('TokenCounter', () => {
+  it.each([
+    ['a run with no spaces', '='.repeat(400_000)],
+    ['one long word', 'a'.repeat(1_000_000)],
+    ['base64', Buffer.alloc(300_000, 'Zürich 東京 😀').toString('base64')],
+  ])(
+    'reads %s in short pieces and a bounded amount of it (byte-pair encoding is quadratic in a run)',
+    (_what, text) => {
+      const { counter, seen } = watchedTokenizer();
+      const tokens = counter.count(text);
+      expect(seen.longest).toBeLessThanOrEqual(512);
+      expect(seen.read).toBe(Math.min(text.length, MAX_TOKENIZED_CHARS));
+      // The rest is counted at the rate the pieces read had.
+      const rate = realCount(text.slice(0, 512)) / 512;
+      expect(tokens / text.length).toBeCloseTo(rate, 2);
+    },
+  );
+
+  it('counts ordinary text as the tokenizer does, within a token or so a piece', () => {
+    const prose =
+      'The quick brown fox jumps over the lazy dog in Zürich, 東京 and São Paulo. 😀 '.repeat(
+        1200,
+      );
+    const { counter } = watchedTokenizer();
+    const whole = realCount(prose);
+    const counted = counter.count(prose);
+    expect(counted).toBeGreaterThanOrEqual(whole);
+    expect(counted).toBeLessThanOrEqual(whole * 1.01);
+  });
+
+  it('shares the bound across the messages of one prompt', () => {
+    const { counter, seen } = watchedTokenizer();
+    const message = 'word '.repeat(60_000);
+    const tokens = counter.countMessages([message, message, message]);
+    expect(seen.read).toBe(MAX_TOKENIZED_CHARS);
+    // Every word a token, the rest at the rate read: within a token a piece.
+    expect(tokens).toBeGreaterThanOrEqual(3 + 3 * 4 + 3 * 60_000);
+    expect(tokens).toBeLessThanOrEqual((3 + 3 * 4 + 3 * 60_000) * 1.01);
+  });
+});

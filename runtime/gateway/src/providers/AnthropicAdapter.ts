@@ -13,7 +13,7 @@ import {
   streamContentTypeProblem,
   unusableAnswer,
 } from './upstreamAnswer';
-import { failureFromResponse, isFailure, UpstreamHttp } from './UpstreamHttp';
+import { isFailure, UpstreamHttp } from './UpstreamHttp';
 
 /**
  * Anthropic's Messages API behind the gateway's OpenAI-compatible surface: requests are
@@ -84,9 +84,6 @@ export class AnthropicAdapter implements ProviderAdapter {
     );
     if (isFailure(response)) {
       return { kind: 'failure', failure: response };
-    }
-    if (response.statusCode >= 300) {
-      return { kind: 'failure', failure: await failureFromResponse(response) };
     }
     const created = Math.floor(Date.now() / 1000);
     const problem = streamContentTypeProblem(response);

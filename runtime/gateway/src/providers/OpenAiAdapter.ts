@@ -16,12 +16,7 @@ import {
   streamContentTypeProblem,
   unusableAnswer,
 } from './upstreamAnswer';
-import {
-  failureFromResponse,
-  isFailure,
-  UpstreamHttp,
-  UpstreamResponse,
-} from './UpstreamHttp';
+import { isFailure, UpstreamHttp, UpstreamResponse } from './UpstreamHttp';
 
 const AZURE_API_VERSION = '2024-10-21';
 
@@ -83,9 +78,6 @@ export class OpenAiAdapter implements ProviderAdapter {
     );
     if (isFailure(response)) {
       return { kind: 'failure', failure: response };
-    }
-    if (response.statusCode >= 300) {
-      return { kind: 'failure', failure: await failureFromResponse(response) };
     }
     const problem = streamContentTypeProblem(response);
     if (problem) {

@@ -286,3 +286,97 @@ describe('UpstreamHttp.post (streams)', () => {
     }
   });
 });
+
+describe('UpstreamHttp refusals', () => {
+  /** An upstream that refuses with `status`, quoting the credentials it was sent. */
+  async function quotingUpstream(status: number, location?: string) {
+    const server = createServer((req, res) => {
+      const quoted = `bad header: ${req.headers.authorization ?? ''} ${
+        req.headers['x-api-key'] ?? ''
+      }`;
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        ...(location ? { location } : {}),
+      });
+      res.end(
+        JSON.stringify({ error: { message: `${'x'.repeat(200)}${quoted}` } }),
+      );
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      close: () => {
+        server.closeAllConnections();
+        return new Promise(resolve => server.close(resolve));
+      },
+    };
+  }
+
+  const SECRET = 'UPSTREAM-SECRET-0123456789abcdef';
+
+  it.each([
+    ['postBuffered', { authorization: `Bearer ${SECRET}` }],
+    ['post', { authorization: `Bearer ${SECRET}` }],
+    ['postBuffered', { 'x-api-key': SECRET }],
+    ['post', { 'x-api-key': SECRET }],
+  ] as const)(
+    "never passes the upstream's credentials on in its message (%s, %j)",
+    async (method, headers) => {
+      const upstream = await quotingUpstream(400);
+      const http = new UpstreamHttp({
+        headersTimeoutMs: 1000,
+        bodyTimeoutMs: 1000,
+      });
+      try {
+        const failure = await http[method](
+          upstream.url,
+          headers,
+          '{}',
+          new AbortController().signal,
+        );
+        expect(failure).toMatchObject({
+          errorClass: 'invalid-request',
+          status: 400,
+        });
+        const { message } = failure as { message: string };
+        expect(message).toContain('bad header');
+        // Not whole, and not the start of it cut off at the message's limit.
+        expect(message).not.toContain(SECRET.slice(0, 8));
+      } finally {
+        await http.close();
+        await upstream.close();
+      }
+    },
+  );
+
+  it.each([
+    [302, 'https://elsewhere.test/'],
+    [307, 'https://elsewhere.test/'],
+    [405, undefined],
+    [410, undefined],
+  ])(
+    "takes a %p for this upstream's failure, not the request's (another may serve it)",
+    async (status, location) => {
+      const upstream = await quotingUpstream(status, location);
+      const http = new UpstreamHttp({
+        headersTimeoutMs: 1000,
+        bodyTimeoutMs: 1000,
+      });
+      try {
+        for (const method of ['post', 'postBuffered'] as const) {
+          await expect(
+            http[method](upstream.url, {}, '{}', new AbortController().signal),
+          ).resolves.toMatchObject({
+            errorClass: 'upstream-error',
+            status,
+            retriable: true,
+          });
+        }
+      } finally {
+        await http.close();
+        await upstream.close();
+      }
+    },
+  );
+});

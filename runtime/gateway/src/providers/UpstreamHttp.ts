@@ -62,7 +62,8 @@ export class UpstreamHttp {
   }
 
   /**
-   * POSTs JSON; resolves with the response, or a classified failure when none came. A caller
+   * POSTs JSON; resolves with a 2xx response, or a classified failure (none came, or the
+   * upstream refused: by its status, its message without credentials). A caller
    * that left while the call waited for a connection (a saturated pool, a slow connect) is
    * `unsent`: the upstream never had the request, so nobody pays for it.
    */
@@ -86,13 +87,19 @@ export class UpstreamHttp {
       },
     } as unknown as Dispatcher;
     try {
-      return await request(this.target(url), {
+      const response = await request(this.target(url), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body,
         signal,
         dispatcher: watched,
       });
+      if (response.statusCode < 300) return response;
+      return failureFromAnswer(
+        response.statusCode,
+        await refusalText(response),
+        credentialsIn(headers),
+      );
     } catch (error) {
       const failure = classifyTransportError(error, signal);
       if (failure.errorClass === 'client-cancelled' && !sent) {
@@ -176,7 +183,11 @@ export class UpstreamHttp {
             chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
           settle(
             statusCode >= 300
-              ? failureFromAnswer(statusCode, answer.toString('utf8'))
+              ? failureFromAnswer(
+                  statusCode,
+                  answer.toString('utf8'),
+                  credentialsIn(headers),
+                )
               : { statusCode, body: answer },
           );
         },
@@ -195,6 +206,7 @@ export class UpstreamHttp {
               failureFromAnswer(
                 statusCode,
                 Buffer.concat(chunks).toString('utf8'),
+                credentialsIn(headers),
               ),
             );
             return;
@@ -306,37 +318,75 @@ export function classifyTransportError(
   };
 }
 
-/**
- * Turns an upstream's non-2xx answer into a failure. 429 and 5xx are worth another upstream;
- * 401/403/404 mean this upstream is misconfigured, so another may still work; other 4xx are
- * the request's own fault and are passed back as 400.
- */
-export async function failureFromResponse(
-  response: UpstreamResponse,
-): Promise<UpstreamFailure> {
-  let text = '';
+/** A refusal's body, its first MAX_REFUSAL_BYTES: its message is at the start. */
+async function refusalText(response: UpstreamResponse): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
   try {
-    text = await response.body.text();
+    for await (const chunk of response.body) {
+      chunks.push(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      if (bytes >= MAX_REFUSAL_BYTES) break;
+    }
   } catch {
     // The body broke off; the status says enough.
+  } finally {
+    response.body.destroy();
   }
-  return failureFromAnswer(response.statusCode, text);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
-/** `failureFromResponse` for an answer already read. */
+/** The credentials a call's headers carry: an upstream may quote them in its message. */
+function credentialsIn(headers: Record<string, string>): string[] {
+  const found: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const key = name.toLowerCase();
+    if (key === 'authorization') {
+      found.push(value.replace(/^\s*\w+\s+/, ''), value);
+    } else if (key === 'x-api-key' || key === 'api-key') {
+      found.push(value);
+    }
+  }
+  return found.filter(secret => secret.length >= 8);
+}
+
+/** Whatever looks like a credential in an upstream's message: a bearer token, an API key. */
+const CREDENTIAL_LIKE = /\b(?:bearer\s+\S+|(?:sk|pk|rk)-[\w-]{6,})/gi;
+
+/** An upstream's message with the call's credentials, and anything like one, blanked out. */
+function withoutCredentials(detail: string, credentials: string[]): string {
+  let clean = detail;
+  for (const secret of credentials)
+    clean = clean.split(secret).join('[redacted]');
+  return clean.replace(CREDENTIAL_LIKE, '[redacted]');
+}
+
+/** Statuses that say the request itself is wrong: another upstream would refuse it too. */
+const REQUEST_FAULTS = new Set([400, 413, 422]);
+
+/**
+ * Turns an upstream's non-2xx answer into a failure. 429 and 5xx are worth another upstream;
+ * 400, 413 and 422 are the request's own fault and are passed back as 400, with the
+ * upstream's message (its credentials blanked out); any other status (a redirect, 401, 404,
+ * 410) means this upstream is misconfigured, so another may still work.
+ */
 export function failureFromAnswer(
   status: number,
   text: string,
+  credentials: string[] = [],
 ): UpstreamFailure {
   let detail = '';
-  try {
-    const parsed = JSON.parse(text);
-    detail = String(parsed?.error?.message ?? parsed?.message ?? '').slice(
-      0,
-      300,
-    );
-  } catch {
-    // The body was not JSON; the status says enough.
+  if (REQUEST_FAULTS.has(status)) {
+    try {
+      const parsed = JSON.parse(text);
+      // Blanked out before it is cut: a credential cut in two would not be found.
+      detail = withoutCredentials(
+        String(parsed?.error?.message ?? parsed?.message ?? ''),
+        credentials,
+      ).slice(0, 300);
+    } catch {
+      // The body was not JSON; the status says enough.
+    }
   }
   if (status === 429) {
     return {
@@ -363,7 +413,7 @@ export function failureFromAnswer(
       message: `upstream unavailable (${status})`,
     };
   }
-  if (status >= 500 || status === 401 || status === 403 || status === 404) {
+  if (!REQUEST_FAULTS.has(status)) {
     return {
       errorClass: 'upstream-error',
       status,

@@ -86,8 +86,42 @@ export interface RouterOptions {
   recommendations: RecommendationService;
 }
 
-/** Gateways post batches of up to 5000 events; a full one is a few megabytes of JSON. */
+/**
+ * Gateways post their events in bodies of at most 4 MiB (HttpBatchTransport) and halve one
+ * answered 413; the headroom lets an older gateway's whole-segment batches (thousands of
+ * events) and a single event of an unusually long candidate list through.
+ */
 const BODY_LIMIT = '25mb';
+
+/**
+ * express.json with a body over the limit answered 413 with the API's error shape: the
+ * validator's error transformer would make its error a 400, which a gateway takes as a batch
+ * refused for good, where a smaller one would be taken.
+ */
+function parseJsonBodies(): express.RequestHandler {
+  const parse = express.json({ limit: BODY_LIMIT });
+  return (req, res, next) =>
+    parse(req, res, error => {
+      if (
+        (error as { type?: string } | undefined)?.type !== 'entity.too.large'
+      ) {
+        next(error);
+        return;
+      }
+      // Known when the body has a content-length, else the parser stopped reading at the limit.
+      const length = (error as { length?: number }).length;
+      res.status(413).json({
+        error: {
+          name: 'PayloadTooLargeError',
+          message: `request body${
+            length === undefined ? '' : ` of ${length} bytes`
+          } is over the limit of ${BODY_LIMIT}; send it in smaller parts`,
+        },
+        request: { method: req.method, url: req.originalUrl },
+        response: { statusCode: 413 },
+      });
+    });
+}
 
 /** Rejected events an ingest answer names; the count covers them all. */
 const MAX_REJECTIONS_ANSWERED = 20;
@@ -102,7 +136,7 @@ export async function createRouter(
   const router = await createOpenApiRouter({
     // Ingest checks its own bodies (the event contract refuses what cannot be stored).
     middleware: [
-      express.json({ limit: BODY_LIMIT }),
+      parseJsonBodies(),
       (req, res, next) =>
         req.path.endsWith('/events') && req.method === 'POST'
           ? next()

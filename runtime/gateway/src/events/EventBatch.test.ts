@@ -40,4 +40,47 @@ describe('EventBatch', () => {
       expect(batch.events()).toEqual([]);
     }
   });
+
+  it('splits into parts whose bodies are at most the bound in bytes, in order, an event too large alone', () => {
+    const events = Array.from({ length: 40 }, (_, i) =>
+      // Three bytes a character on the wire; every eleventh event over the bound alone.
+      event(`e${i}`, '東'.repeat(i % 11 === 10 ? 400 : 30 + i)),
+    );
+    const batch = EventBatch.fromSegment(Buffer.from(`${events.join('\n')}\n`));
+    const parts = batch.split(1000);
+    expect(parts.length).toBeGreaterThan(4);
+    for (const part of parts) {
+      const body = part.toJsonBody();
+      expect(part.bodyBytes).toBe(body.length);
+      expect(body.length <= 1000 || part.count === 1).toBe(true);
+      expect(JSON.parse(body.toString('utf8')).events).toHaveLength(part.count);
+    }
+    expect(parts.flatMap(part => part.events())).toEqual(events);
+    // Each part as full as the bound lets it be: the next one's first event did not fit.
+    expect(
+      parts.slice(0, -1).map((part, i) => {
+        const next = Buffer.byteLength(parts[i + 1].events()[0]) + 1;
+        return part.bodyBytes + next > 1000;
+      }),
+    ).not.toContain(false);
+    // Only by the events: the same events are always cut the same way.
+    expect(
+      EventBatch.fromSegment(Buffer.from(`${events.join('\n')}\n`))
+        .split(1000)
+        .map(part => part.digest()),
+    ).toEqual(parts.map(part => part.digest()));
+    expect(batch.split(batch.bodyBytes)).toHaveLength(1);
+    expect(EventBatch.fromSegment(Buffer.from('')).split(1000)).toEqual([]);
+  });
+
+  it('halves a batch into its first and second halves of events', () => {
+    const events = ['a', 'b', 'c', 'd', 'e'].map(id => event(id, id));
+    const batch = EventBatch.fromSegment(Buffer.from(`${events.join('\n')}\n`));
+    const [first, second] = batch.halves();
+    expect([first.count, second.count]).toEqual([3, 2]);
+    expect([...first.events(), ...second.events()]).toEqual(events);
+    expect(
+      JSON.parse(second.toJsonBody().toString('utf8')).events,
+    ).toHaveLength(2);
+  });
 });

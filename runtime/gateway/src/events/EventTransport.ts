@@ -6,6 +6,14 @@ export class PermanentDeliveryError extends Error {
   }
 }
 
+/** Events of a batch the receiver refused for good; the rest of the batch was delivered. */
+export class RefusedEventsError extends PermanentDeliveryError {
+  constructor(message: string, readonly events: number) {
+    super(message);
+    this.name = 'RefusedEventsError';
+  }
+}
+
 import type { EventBatch } from './EventBatch';
 
 /**

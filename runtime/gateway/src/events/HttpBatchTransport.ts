@@ -1,6 +1,13 @@
 import { request } from 'undici';
 import type { EventBatch } from './EventBatch';
-import { EventTransport, PermanentDeliveryError } from './EventTransport';
+import { EventTransport, RefusedEventsError } from './EventTransport';
+
+/**
+ * The most a POST's body holds: a segment can be tens of megabytes (1000 decisions of 600
+ * routing candidates are 55 MB), far over the portal's 25 MB limit, and a proxy before it may
+ * take less. Small bodies cost nothing more: a 4 MiB one is still thousands of usual events.
+ */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Events of a delivered batch the portal refused one by one (they break its contract). */
 export type RejectedEvents = (
@@ -8,28 +15,93 @@ export type RejectedEvents = (
   rejections: Array<{ index: number; message: string }>,
 ) => void;
 
-/** POSTs batches to the portal's ingest endpoint, `{portalUrl}/api/platform/events`. */
+/** How far a batch got: its parts delivered or refused for good, and those refused. */
+interface Progress {
+  parts: number;
+  refused: number;
+  statuses: Set<number>;
+}
+
+/**
+ * POSTs batches to the portal's ingest endpoint, `{portalUrl}/api/platform/events`, in parts
+ * of at most `maxBodyBytes`; a part the portal finds too large (413) is halved until it
+ * takes it, down to single events.
+ */
 export class HttpBatchTransport implements EventTransport {
   readonly name = 'http';
   private readonly url: string;
+  /**
+   * A batch retried after a failure goes on from the part that failed: the parts before it
+   * are not sent again, nor their rejected events reported again.
+   */
+  private readonly progress = new WeakMap<EventBatch, Progress>();
 
   constructor(
     portalUrl: string,
     private readonly token: string | undefined,
     private readonly onRejected?: RejectedEvents,
     private readonly timeoutMs = 10_000,
+    private readonly maxBodyBytes = MAX_BODY_BYTES,
   ) {
     this.url = `${portalUrl.replace(/\/+$/, '')}/api/platform/events`;
   }
 
   async send(batch: EventBatch): Promise<void> {
+    const parts = batch.split(this.maxBodyBytes);
+    let progress = this.progress.get(batch);
+    if (!progress) {
+      progress = { parts: 0, refused: 0, statuses: new Set() };
+      this.progress.set(batch, progress);
+    }
+    for (; progress.parts < parts.length; progress.parts++) {
+      progress.refused += await this.sendPart(
+        parts[progress.parts],
+        progress.statuses,
+      );
+    }
+    // Every other part is delivered: the refused ones are set aside with the batch, and only
+    // they are lost.
+    if (progress.refused > 0) {
+      throw new RefusedEventsError(
+        `portal refused ${progress.refused} of the batch's ${
+          batch.count
+        } events with ${[...progress.statuses].join(', ')}`,
+        progress.refused,
+      );
+    }
+  }
+
+  /** Delivers a part; resolves with how many of its events the portal refused for good. */
+  private async sendPart(
+    part: EventBatch,
+    statuses: Set<number>,
+  ): Promise<number> {
+    const status = await this.post(part);
+    if (status === undefined) return 0;
+    if (status === 413 && part.count > 1) {
+      // Smaller than the portal's limit, but not a proxy's before it.
+      let refused = 0;
+      for (const half of part.halves()) {
+        refused += await this.sendPart(half, statuses);
+      }
+      return refused;
+    }
+    statuses.add(status);
+    return part.count;
+  }
+
+  /**
+   * POSTs a part: resolves when the portal has it, with the status of a refusal for good
+   * (it will never take these events; retrying would block the queue), throws to retry.
+   */
+  private async post(part: EventBatch): Promise<number | undefined> {
     const response = await request(this.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
       },
-      body: batch.toJsonBody(),
+      body: part.toJsonBody(),
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     });
@@ -48,15 +120,10 @@ export class HttpBatchTransport implements EventTransport {
           : [];
         this.onRejected?.(rejected, rejections);
       }
-      return;
+      return undefined;
     }
     await response.body.dump();
-    // 400 and 422 mean the portal will never take this batch; retrying would block the queue.
-    if (status === 400 || status === 413 || status === 422) {
-      throw new PermanentDeliveryError(
-        `portal refused the batch with ${status}`,
-      );
-    }
+    if (status === 400 || status === 413 || status === 422) return status;
     throw new Error(`portal answered ${status}`);
   }
 

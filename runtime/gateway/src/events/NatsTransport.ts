@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   connect,
   JetStreamClient,
@@ -21,36 +20,16 @@ function token(value: string): string {
 }
 
 /**
- * Splits serialized events into EventBatch payloads under the size limit. The split and the
- * ids depend only on the events, so a retried segment yields the same messages and ids.
+ * Splits a batch into EventBatch payloads under the size limit. The split and the ids depend
+ * only on the events, so a retried segment yields the same messages and ids.
  */
 export function toMessages(
-  events: string[],
-): Array<{ id: string; payload: string }> {
-  const messages: Array<{ id: string; payload: string }> = [];
-  let batch: string[] = [];
-  let ids = createHash('sha256');
-  let size = 0;
-  const close = () => {
-    if (batch.length === 0) return;
-    messages.push({
-      id: `batch-${ids.digest('hex').slice(0, 40)}`,
-      payload: `{"events":[${batch.join(',')}]}`,
-    });
-    batch = [];
-    ids = createHash('sha256');
-    size = 0;
-  };
-  for (const json of events) {
-    // Bytes, not characters: a line of CJK text is three times longer on the wire.
-    const bytes = Buffer.byteLength(json);
-    if (size + bytes > MAX_MESSAGE_BYTES) close();
-    batch.push(json);
-    ids.update(json).update('\n');
-    size += bytes + 1;
-  }
-  close();
-  return messages;
+  batch: EventBatch,
+): Array<{ id: string; payload: Buffer }> {
+  return batch.split(MAX_MESSAGE_BYTES).map(part => ({
+    id: `batch-${part.digest().slice(0, 40)}`,
+    payload: part.toJsonBody(),
+  }));
 }
 
 /**
@@ -102,17 +81,16 @@ export class NatsTransport implements EventTransport {
   }
 
   async send(batch: EventBatch): Promise<void> {
-    const events = batch.events();
-    if (events.length === 0) return;
+    if (batch.count === 0) return;
     const { nc, js } = await this.connect();
     if (!this.streamReady) await this.ensureStream(nc);
     // One subject per cell; only the first event is parsed to find it.
-    const cell = String(JSON.parse(events[0]).cell ?? 'unknown');
+    const cell = String(JSON.parse(batch.events()[0]).cell ?? 'unknown');
     const subject = `${EVENTS_SUBJECT_PREFIX}.${token(cell)}`;
     try {
       await Promise.all(
-        toMessages(events).map(message =>
-          js.publish(subject, Buffer.from(message.payload), {
+        toMessages(batch).map(message =>
+          js.publish(subject, message.payload, {
             msgID: message.id,
             timeout: 5000,
           }),

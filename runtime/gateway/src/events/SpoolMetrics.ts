@@ -1,8 +1,9 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 
-/** The spool's depth, read when scraped, and what its byte cap dropped. */
+/** The spool's depth, read when scraped, what its byte cap dropped and what was set aside. */
 export class SpoolMetrics {
   readonly dropped: Counter;
+  readonly deadLettered: Counter;
   readonly segments: Gauge;
   readonly bytes: Gauge;
   private spool?: { depth(): { segments: number; bytes: number } };
@@ -12,6 +13,13 @@ export class SpoolMetrics {
     this.dropped = new Counter({
       name: 'cellport_gateway_events_dropped_total',
       help: 'Events dropped, oldest first, to stay under the spool byte cap (or, while the spool cannot be written, the cap of events held in memory)',
+      registers: [registry],
+    });
+    // Not in dropped: the byte cap may delete a set-aside segment from dead/ later, and dropped
+    // counts its events then.
+    this.deadLettered = new Counter({
+      name: 'cellport_gateway_events_dead_lettered_total',
+      help: "Events the receiver refused for good (never to be delivered); their segments are set aside in the spool's dead/ folder",
       registers: [registry],
     });
     this.segments = new Gauge({

@@ -1,13 +1,18 @@
 import { mkdtempSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import type { PlatformEvent } from '@cellport/plugin-platform-common';
 import { eventually } from '../__testUtils__/fixtures';
 import { DiskSpool } from './DiskSpool';
 import type { EventBatch } from './EventBatch';
 import { EventTransport, PermanentDeliveryError } from './EventTransport';
+import { HttpBatchTransport } from './HttpBatchTransport';
 import { SpooledEventDelivery } from './SpooledEventDelivery';
+import { SpoolMetrics } from './SpoolMetrics';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
@@ -30,6 +35,15 @@ class ScriptedTransport implements EventTransport {
 
 const event = (id: string) =>
   ({ id, cell: 'c', type: 'usage' } as unknown as PlatformEvent);
+
+/** An event of about `bytes`, as many routing candidates make one. */
+const padded = (id: string, bytes: number) =>
+  ({
+    id,
+    cell: 'c',
+    type: 'usage',
+    padding: 'x'.repeat(bytes),
+  } as unknown as PlatformEvent);
 
 /** Publishes one request's events and waits until they are written, as a response does. */
 const published = (delivery: SpooledEventDelivery, events: PlatformEvent[]) =>
@@ -84,15 +98,20 @@ describe('SpooledEventDelivery', () => {
     ).toEqual(['event-late']);
   });
 
-  it('sets aside a batch the receiver refuses for good, and goes on with the next', async () => {
+  it('sets aside a batch the receiver refuses for good, counts and logs its events, and goes on with the next', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const spool = new DiskSpool(dir);
     const transport = new ScriptedTransport(['refuse', 'ok']);
+    const metrics = new SpoolMetrics(new Registry());
+    const errors: Array<{ msg: string; events?: number }> = [];
     const delivery = new SpooledEventDelivery(
       spool,
       transport,
-      pino({ level: 'silent' }),
-      options,
+      pino(
+        { level: 'error' },
+        { write: line => errors.push(JSON.parse(line)) },
+      ),
+      { ...options, onDeadLettered: count => metrics.deadLettered.inc(count) },
     );
     // A request's events stay together in one segment; a full segment is sealed at once.
     await published(delivery, [event('event-0001'), event('event-0002')]);
@@ -103,6 +122,128 @@ describe('SpooledEventDelivery', () => {
       'event-0003',
     ]);
     expect(await new DiskSpool(join(dir, 'dead')).segments()).toHaveLength(1);
+    expect((await metrics.deadLettered.get()).values[0].value).toBe(2);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        msg: 'events refused for good; their segment is set aside in dead/',
+        events: 2,
+      }),
+    ]);
+  });
+
+  it("delivers a segment over the portal's body limit in parts, and sets aside only an event too large alone", async () => {
+    // A portal (or a proxy before it) that answers a body over 20 KB 413 and stores by id.
+    const stored = new Map<string, number>();
+    const portal = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', chunk => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (body.length > 20_000) {
+          res.writeHead(413).end();
+          return;
+        }
+        for (const { id } of JSON.parse(body.toString('utf8')).events) {
+          stored.set(id, (stored.get(id) ?? 0) + 1);
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>(resolve =>
+      portal.listen(0, '127.0.0.1', () => resolve()),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const registry = new Registry();
+    const metrics = new SpoolMetrics(registry);
+    let delivered = 0;
+    const delivery = new SpooledEventDelivery(
+      new DiskSpool(dir),
+      new HttpBatchTransport(
+        `http://127.0.0.1:${(portal.address() as AddressInfo).port}`,
+        undefined,
+      ),
+      pino({ level: 'silent' }),
+      {
+        ...options,
+        batchSize: 1000,
+        onDeadLettered: count => metrics.deadLettered.inc(count),
+        onDelivered: count => {
+          delivered += count;
+        },
+      },
+    );
+    try {
+      // One event of the 200 is over the limit alone.
+      await published(
+        delivery,
+        Array.from({ length: 200 }, (_, i) =>
+          padded(`event-${i}`, i === 150 ? 30_000 : 1_000),
+        ),
+      );
+      await delivery.drain();
+      expect(stored.size).toBe(199);
+      expect([...stored.values()].every(times => times === 1)).toBe(true);
+      expect(stored.has('event-150')).toBe(false);
+      expect(delivered).toBe(199);
+      expect(await new DiskSpool(join(dir, 'dead')).segments()).toHaveLength(1);
+      expect(await registry.metrics()).toContain(
+        'cellport_gateway_events_dead_lettered_total 1',
+      );
+    } finally {
+      await delivery.close();
+      portal.closeAllConnections();
+      await new Promise(resolve => portal.close(resolve));
+    }
+  });
+
+  it('goes on with a segment whose delivery failed part-way from the part that failed', async () => {
+    const stored = new Map<string, number>();
+    let posts = 0;
+    const portal = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', chunk => chunks.push(chunk));
+      req.on('end', () => {
+        // The third part meets a portal restarting.
+        posts += 1;
+        if (posts === 3) {
+          res.writeHead(503).end();
+          return;
+        }
+        for (const { id } of JSON.parse(Buffer.concat(chunks).toString('utf8'))
+          .events) {
+          stored.set(id, (stored.get(id) ?? 0) + 1);
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>(resolve =>
+      portal.listen(0, '127.0.0.1', () => resolve()),
+    );
+    const delivery = new SpooledEventDelivery(
+      new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-'))),
+      new HttpBatchTransport(
+        `http://127.0.0.1:${(portal.address() as AddressInfo).port}`,
+        undefined,
+        undefined,
+        10_000,
+        20_000,
+      ),
+      pino({ level: 'silent' }),
+      { ...options, batchSize: 1000 },
+    );
+    try {
+      await published(
+        delivery,
+        Array.from({ length: 100 }, (_, i) => padded(`event-${i}`, 1_000)),
+      );
+      await delivery.drain();
+      expect(stored.size).toBe(100);
+      expect([...stored.values()].every(times => times === 1)).toBe(true);
+    } finally {
+      await delivery.close();
+      portal.closeAllConnections();
+      await new Promise(resolve => portal.close(resolve));
+    }
   });
 
   it('writes the events of the requests that end in one turn once, before any of them is released', async () => {

@@ -3,7 +3,11 @@ import type { PlatformEvent } from '@cellport/plugin-platform-common';
 import type { DiskSpool } from './DiskSpool';
 import type { EventBatch } from './EventBatch';
 import type { EventSink } from './EventSink';
-import { EventTransport, PermanentDeliveryError } from './EventTransport';
+import {
+  EventTransport,
+  PermanentDeliveryError,
+  RefusedEventsError,
+} from './EventTransport';
 import { retryDelayMs } from './retryDelay';
 
 const DEFAULT_MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024;
@@ -21,6 +25,8 @@ export interface DeliveryOptions {
   maxUnwrittenBytes?: number;
   onUnwrittenDrop?: (drop: { events: number; bytes: number }) => void;
   onDelivered?: (count: number) => void;
+  /** Events of a segment the receiver refused for good, set aside in `dead/`: lost. */
+  onDeadLettered?: (count: number) => void;
   /** After the last flush of a stop: reports held back for later are due now. */
   onClosed?: () => void;
   /** Jitter source; tests pin it. */
@@ -46,6 +52,11 @@ export class SpooledEventDelivery implements EventSink {
   private sending?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
   private failures = 0;
+  /**
+   * The segment whose send failed, as read: its retry sends the same batch, which a transport
+   * that sends a batch in parts goes on with from the part that failed.
+   */
+  private retrying?: { name: string; batch: EventBatch };
   private closed = false;
   private lastWriteErrorAt = 0;
   /** Serialized events waiting for this turn's write, and who waits for it. */
@@ -241,9 +252,13 @@ export class SpooledEventDelivery implements EventSink {
       const next = this.spool.oldestSealed();
       if (!next) return;
       this.spool.sending = next;
+      const retried = this.retrying?.name === next ? this.retrying : undefined;
+      this.retrying = undefined;
       let batch: EventBatch;
       try {
-        batch = await this.spool.read(next);
+        // Read again all the same: a segment deleted from under the gateway is not sent.
+        const read = await this.spool.read(next);
+        batch = retried?.batch ?? read;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
           this.scheduleRetry(error);
@@ -265,13 +280,27 @@ export class SpooledEventDelivery implements EventSink {
         await this.transport.send(batch);
       } catch (error) {
         if (error instanceof PermanentDeliveryError) {
-          this.logger.error(
-            { segment: next, reason: error.message },
-            'event batch refused for good; set aside',
-          );
+          // The whole segment is set aside (a transport that sends it in parts has delivered
+          // the others): only the refused events are lost.
+          const lost =
+            error instanceof RefusedEventsError ? error.events : batch.count;
           await this.spool.quarantine(next);
+          this.logger.error(
+            {
+              segment: next,
+              dir: this.spool.dir,
+              events: lost,
+              ofEvents: batch.count,
+              reason: error.message,
+            },
+            'events refused for good; their segment is set aside in dead/',
+          );
+          this.options.onDeadLettered?.(lost);
+          if (batch.count > lost)
+            this.options.onDelivered?.(batch.count - lost);
           continue;
         }
+        this.retrying = { name: next, batch };
         this.scheduleRetry(error);
         return;
       }

@@ -136,6 +136,7 @@ export async function createEventSink(
       logUnwrittenDrop.add(drop);
     },
     onDelivered: count => metrics.eventsDelivered.inc(count),
+    onDeadLettered: count => spoolMetrics.deadLettered.inc(count),
     onClosed: () => {
       logSpoolDrop.flush();
       logUnwrittenDrop.flush();

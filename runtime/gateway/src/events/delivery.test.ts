@@ -12,6 +12,7 @@ import {
   startSimulator,
 } from '../__testUtils__/fixtures';
 import { DiskSpool } from './DiskSpool';
+import { EventBatch } from './EventBatch';
 import { SpooledEventDelivery } from './SpooledEventDelivery';
 import { EVENTS_STREAM, NatsTransport, toMessages } from './NatsTransport';
 import {
@@ -179,6 +180,10 @@ describe('event delivery', () => {
   });
 });
 
+/** Events as a spool segment holds them. */
+const batchOf = (events: string[]) =>
+  EventBatch.fromSegment(Buffer.from(events.map(json => `${json}\n`).join('')));
+
 describe('toMessages', () => {
   it('splits large batches under the payload limit, with ids stable across retries', () => {
     const event = (i: number) =>
@@ -187,13 +192,15 @@ describe('toMessages', () => {
         padding: 'x'.repeat(2000),
       });
     const events = Array.from({ length: 600 }, (_, i) => event(i));
-    const first = toMessages(events);
+    const first = toMessages(batchOf(events));
     expect(first.length).toBeGreaterThan(1);
     for (const message of first)
-      expect(message.payload.length).toBeLessThanOrEqual(512 * 1024 + 64);
-    expect(toMessages(events).map(m => m.id)).toEqual(first.map(m => m.id));
+      expect(message.payload.length).toBeLessThanOrEqual(512 * 1024);
+    expect(toMessages(batchOf(events)).map(m => m.id)).toEqual(
+      first.map(m => m.id),
+    );
     const total = first.reduce(
-      (n, m) => n + JSON.parse(m.payload).events.length,
+      (n, m) => n + JSON.parse(m.payload.toString('utf8')).events.length,
       0,
     );
     expect(total).toBe(600);
@@ -203,10 +210,8 @@ describe('toMessages', () => {
     const events = Array.from({ length: 600 }, (_, i) =>
       JSON.stringify({ id: `event-${i}`, padding: '東京'.repeat(1000) }),
     );
-    for (const message of toMessages(events)) {
-      expect(Buffer.byteLength(message.payload)).toBeLessThanOrEqual(
-        512 * 1024 + 64,
-      );
+    for (const message of toMessages(batchOf(events))) {
+      expect(message.payload.length).toBeLessThanOrEqual(512 * 1024);
     }
   });
 });

@@ -64,6 +64,17 @@ export const spec = {
           '403': {
             $ref: '#/components/responses/Forbidden',
           },
+          '413': {
+            description:
+              'The body is over the limit (25 MB); the same events sent in smaller parts are taken.\n',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
         },
       },
     },

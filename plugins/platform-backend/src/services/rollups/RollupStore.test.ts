@@ -1,7 +1,7 @@
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { IngestService } from '../ingest/IngestService';
 import { percentile } from './histogram';
-import { RollupStore } from './RollupStore';
+import { RollupStore, SummaryPoint } from './RollupStore';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './timeRanges';
 import {
   createTestDatabases,
@@ -91,6 +91,71 @@ describe('RollupStore', () => {
         times.length,
       );
       expect(daily[0].bucket).toBe(Date.UTC(2026, 10, 10));
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'adds a series up to the total of its range, clipping edge buckets and leaving out what is stamped after now, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const today = Date.UTC(2026, 11, 10);
+      const now = today + 14 * HOUR_MS + 20 * MINUTE_MS;
+      const past = [
+        today - 30 * MINUTE_MS,
+        today + 10 * MINUTE_MS,
+        today + 9 * HOUR_MS + 45 * MINUTE_MS,
+        today + 14 * HOUR_MS + 5 * MINUTE_MS,
+        now - 30_000,
+      ];
+      // A gateway whose clock runs ahead: later today, tomorrow.
+      const ahead = [now + HOUR_MS, today + DAY_MS + HOUR_MS];
+      await new IngestService(knex).ingest(
+        [...past, ...ahead].flatMap(t =>
+          makeRequest({ timestamp: new Date(t).toISOString(), costUsd: 1 }),
+        ),
+      );
+      const store = new RollupStore(knex, {
+        clock: new ManualClock(now),
+        minuteRetentionDays: 30,
+      });
+      const requestsOf = (points: SummaryPoint[]) =>
+        points.reduce((n, p) => n + p.summary.requests, 0);
+
+      // Mid-day to mid-day: the day bucket holds only the range's part of the day.
+      const midDay = {
+        from: today + 9 * HOUR_MS + 30 * MINUTE_MS,
+        to: now - 10 * MINUTE_MS,
+      };
+      expect((await store.summarize(midDay, {})).requests).toBe(2);
+      const days = await store.series(midDay, 'day', {});
+      expect(days.map(p => [p.bucket, p.summary.requests])).toEqual([
+        [today, 2],
+      ]);
+      const hours = await store.series(midDay, 'hour', {}, 'tenant');
+      expect(hours.map(p => [p.bucket, p.key, p.summary.requests])).toEqual([
+        [today + 9 * HOUR_MS, 'northwind-retail', 1],
+        [today + 14 * HOUR_MS, 'northwind-retail', 1],
+      ]);
+
+      // A range reaching past now counts up to now, in its total and in its series.
+      const beyond = { from: today - HOUR_MS, to: today + 2 * DAY_MS };
+      expect((await store.summarize(beyond, {})).requests).toBe(past.length);
+      expect((await store.summarize(beyond, {})).costUsd).toBeCloseTo(
+        past.length,
+      );
+      for (const granularity of ['day', 'hour', 'minute'] as const) {
+        expect(requestsOf(await store.series(beyond, granularity, {}))).toBe(
+          past.length,
+        );
+      }
+      expect(
+        (await store.series(beyond, 'day', {})).map(p => p.bucket),
+      ).toEqual([today - DAY_MS, today]);
+      expect(
+        (await store.summarize({ from: now, to: now + 2 * DAY_MS }, {}))
+          .requests,
+      ).toBe(0);
     },
   );
 });

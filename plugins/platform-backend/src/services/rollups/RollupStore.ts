@@ -68,7 +68,10 @@ export class RollupStore {
     private readonly options: RollupStoreOptions,
   ) {}
 
-  /** Totals over a range, read from the coarsest rollups that cover it exactly. */
+  /**
+   * Totals over a range, read from the coarsest rollups that cover it exactly. Every read ends
+   * at now at the latest (see `untilNow`).
+   */
   async summarize(
     range: TimeRange,
     filter: RollupFilter,
@@ -85,30 +88,17 @@ export class RollupStore {
     groupBy?: RollupDimension,
     columns: readonly string[] = SUM_COLUMNS,
   ): Promise<SummaryPoint[]> {
-    const clamped = clampToMinuteRetention(
-      range,
-      this.options.clock.now() - this.options.minuteRetentionDays * DAY_MS,
-    );
     const groups = new Map<string, TrafficSummary>();
-    // Segments read different tables; PostgreSQL answers them on parallel connections.
-    const segmentRows = await Promise.all(
-      decomposeRange(clamped).map(segment =>
-        this.query(
-          segment.granularity,
-          segment.from,
-          segment.to,
-          filter,
-          groupBy ? [groupBy] : [],
-          columns,
-        ),
-      ),
+    const rows = await this.rowsOver(
+      this.untilNow(range),
+      filter,
+      groupBy ? [groupBy] : [],
+      columns,
     );
-    for (const rows of segmentRows) {
-      for (const row of rows) {
-        const key = groupBy ? String(row[groupBy]) : '';
-        const summary = groups.get(key) ?? emptySummary();
-        groups.set(key, addRow(summary, row));
-      }
+    for (const row of rows) {
+      const key = groupBy ? String(row[groupBy]) : '';
+      const summary = groups.get(key) ?? emptySummary();
+      groups.set(key, addRow(summary, row));
     }
     if (!groupBy && groups.size === 0) return [{ summary: emptySummary() }];
     return [...groups.entries()].map(([key, summary]) =>
@@ -117,8 +107,9 @@ export class RollupStore {
   }
 
   /**
-   * Totals per bucket of one granularity, optionally per value of a dimension too. The range
-   * is rounded outward to whole buckets.
+   * Totals per bucket of one granularity, optionally per value of a dimension too. The buckets
+   * at the range's edges count only their part inside it, read from finer rollups, so that the
+   * series adds up to `breakdown` of the same range.
    */
   async series(
     range: TimeRange,
@@ -127,19 +118,45 @@ export class RollupStore {
     groupBy?: RollupDimension,
     columns: readonly string[] = SUM_COLUMNS,
   ): Promise<SummaryPoint[]> {
+    const { from, to } = this.untilNow(range);
     const width = GRANULARITY_MINUTES[granularity];
-    const from = Math.floor(range.from / MINUTE_MS / width) * width;
-    const to = Math.ceil(range.to / MINUTE_MS / width) * width;
-    const rows = await this.query(
-      granularity,
-      from,
-      to,
-      filter,
-      ['bucket', ...(groupBy ? [groupBy] : [])],
-      columns,
-    );
+    // In epoch minutes, rounded outward as `decomposeRange` rounds every read.
+    const first = Math.floor(from / MINUTE_MS);
+    const end = Math.ceil(to / MINUTE_MS);
+    if (end <= first) return [];
+    const wholeFrom = Math.min(Math.ceil(first / width) * width, end);
+    const wholeTo = Math.max(Math.floor(end / width) * width, wholeFrom);
+    const dimensions = groupBy ? [groupBy] : [];
+    const edge = async (
+      edgeFrom: number,
+      edgeTo: number,
+    ): Promise<Record<string, unknown>[]> => {
+      if (edgeTo <= edgeFrom) return [];
+      const rows = await this.rowsOver(
+        { from: edgeFrom * MINUTE_MS, to: edgeTo * MINUTE_MS },
+        filter,
+        dimensions,
+        columns,
+      );
+      const bucket = Math.floor(edgeFrom / width) * width;
+      return rows.map(row => ({ ...row, bucket }));
+    };
+    const parts = await Promise.all([
+      edge(first, wholeFrom),
+      wholeFrom < wholeTo
+        ? this.query(
+            granularity,
+            wholeFrom,
+            wholeTo,
+            filter,
+            ['bucket', ...dimensions],
+            columns,
+          )
+        : [],
+      edge(wholeTo, end),
+    ]);
     const points = new Map<string, SummaryPoint>();
-    for (const row of rows) {
+    for (const row of parts.flat()) {
       const bucket = Number(row.bucket) * MINUTE_MS;
       const key = groupBy ? String(row[groupBy]) : undefined;
       const id = `${bucket}\u0000${key ?? ''}`;
@@ -148,6 +165,45 @@ export class RollupStore {
       points.set(id, point);
     }
     return [...points.values()].sort((a, b) => a.bucket! - b.bucket!);
+  }
+
+  /**
+   * A range cut at now: an event stamped later (a gateway whose clock runs ahead) counts once
+   * its time comes, in every figure alike. Reads are rounded outward to the minute, so the
+   * minute holding now counts whole.
+   */
+  private untilNow(range: TimeRange): TimeRange {
+    return {
+      from: range.from,
+      to: Math.min(range.to, this.options.clock.now()),
+    };
+  }
+
+  /** The rows of a range, read from the coarsest rollups that cover it exactly. */
+  private async rowsOver(
+    range: TimeRange,
+    filter: RollupFilter,
+    groupBy: string[],
+    columns: readonly string[],
+  ): Promise<Record<string, unknown>[]> {
+    const clamped = clampToMinuteRetention(
+      range,
+      this.options.clock.now() - this.options.minuteRetentionDays * DAY_MS,
+    );
+    // Segments read different tables; PostgreSQL answers them on parallel connections.
+    const segmentRows = await Promise.all(
+      decomposeRange(clamped).map(segment =>
+        this.query(
+          segment.granularity,
+          segment.from,
+          segment.to,
+          filter,
+          groupBy,
+          columns,
+        ),
+      ),
+    );
+    return segmentRows.flat();
   }
 
   private async query(

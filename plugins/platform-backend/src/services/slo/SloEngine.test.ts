@@ -141,4 +141,49 @@ describe('SloEngine', () => {
       expect(recovered.state).toBe('exhausted');
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    "ends the burn-down at the window's budget, leaving out what is stamped after now or before the window, on %p",
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const events = [];
+      for (let i = 0; i < 100; i++) {
+        events.push(...request(now - 10 * MINUTE_MS, 'skewed', false));
+      }
+      // An hour before the window, on the UTC day it starts, and one inside it.
+      events.push(...request(now - 28 * DAY_MS - HOUR_MS, 'skewed', true));
+      events.push(...request(now - 27 * DAY_MS, 'skewed', true));
+      // A gateway whose clock runs 30 minutes ahead: failures stamped later today.
+      for (let i = 0; i < 50; i++) {
+        events.push(...request(now + 30 * MINUTE_MS, 'skewed', true));
+      }
+      await new IngestService(knex).ingest(events);
+      const clock = new ManualClock(now);
+      const engine = new SloEngine(
+        new RollupStore(knex, { clock, minuteRetentionDays: 30 }),
+        clock,
+      );
+
+      const [status] = await engine.evaluate(
+        [{ objective: availability, source: 'entity' }],
+        { tenant: 'skewed' },
+      );
+      expect(status.totalEvents).toBe(101);
+      expect(status.errorBudget.consumedBadEvents).toBe(1);
+      const last = status.budgetSeries.at(-1)!;
+      expect(last.consumedFraction).toBeCloseTo(
+        status.errorBudget.consumedFraction,
+      );
+      expect(last.remainingFraction).toBeCloseTo(
+        status.errorBudget.remainingFraction,
+      );
+      expect(last.timestamp).toBe(new Date(now).toISOString());
+      // The first point ends the day of the failure inside the window: the window's first day
+      // holds only the failure before the window, which is not drawn.
+      expect(status.budgetSeries[0].timestamp).toBe(
+        new Date(Date.UTC(2026, 9, 28)).toISOString(),
+      );
+    },
+  );
 });

@@ -229,12 +229,13 @@ export class SloEngine {
           remainingFraction: errorBudget.remainingFraction,
           alertState: state,
         }),
-        // Days are read from the day rollups, so the first day of the window counts whole.
+        // The series' first and last days count only their part inside the window, so the
+        // last point is the window's budget above; the last day ends now.
         budgetSeries: burnDown(
           objective,
           window.total,
           (await seriesReads.get(windowMs)!).map(day => ({
-            endMs: day.bucket! + DAY_MS,
+            endMs: Math.min(day.bucket! + DAY_MS, now),
             ...goodAndTotal(objective, day.summary),
           })),
         ),

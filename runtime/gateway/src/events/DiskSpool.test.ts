@@ -1,14 +1,20 @@
+import { once } from 'node:events';
 import {
   appendFileSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   statSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskSpool, SpoolDrop } from './DiskSpool';
+import { startProcess } from '../__testUtils__/processes';
+
+// Child processes load TypeScript through Backstage's loader: a few seconds each.
+jest.setTimeout(30_000);
 
 const line = (id: string) => `{"id":"${id}","padding":"${'x'.repeat(80)}"}\n`;
 
@@ -30,7 +36,89 @@ async function readAll(spool: DiskSpool): Promise<string[]> {
   return ids;
 }
 
+/**
+ * A gateway's spool in a process of its own, one event written. On SIGUSR2 its clocks jump a
+ * minute (as after a stall: SIGSTOP, a frozen VM) and it writes another.
+ */
+function startHolder(dir: string) {
+  return startProcess(
+    process.execPath,
+    [
+      '--require',
+      require.resolve('@backstage/cli-node/config/nodeTransform.cjs'),
+      '-e',
+      `let ahead = 0;
+      const monotonic = performance.now.bind(performance);
+      performance.now = () => monotonic() + ahead;
+      const wall = Date.now;
+      Date.now = () => wall() + ahead;
+      const { DiskSpool } = require(${JSON.stringify(
+        join(__dirname, 'DiskSpool.ts'),
+      )});
+      const spool = new DiskSpool(${JSON.stringify(dir)});
+      spool.recover();
+      spool.write(${JSON.stringify(line('before'))}, 1);
+      process.on('SIGUSR2', () => {
+        ahead += 60_000;
+        spool.write(${JSON.stringify(line('after'))}, 1);
+        console.log('wrote after');
+      });
+      console.log('ready');
+      setInterval(() => {}, 60_000);`,
+    ],
+    { ready: /ready/ },
+  );
+}
+
+/** What another host's gateway does to a spool it takes over: a lock of its own. */
+function takeOver(dir: string): void {
+  unlinkSync(join(dir, 'owner.lock'));
+  writeFileSync(
+    join(dir, 'owner.lock'),
+    JSON.stringify({ host: 'gateway-7f9c-other-node', pid: 4242 }),
+  );
+}
+
+/** The events in the spool's open segments. */
+const openEvents = (dir: string) =>
+  readdirSync(dir)
+    .filter(name => name.endsWith('.open'))
+    .map(name => readFileSync(join(dir, name), 'utf8'))
+    .join('');
+
 describe('DiskSpool', () => {
+  it('stops the process, writing nothing more, when it finds after a stall that another took its spool over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const holder = await startHolder(dir);
+    try {
+      takeOver(dir);
+      const exited = once(holder.child, 'exit');
+      holder.child.kill('SIGUSR2');
+      expect((await exited)[0]).toBe(1);
+      expect(holder.output()).not.toContain('wrote after');
+      expect(holder.output()).toContain(
+        `"msg":"the event spool ${dir} was taken over by process 4242 on gateway-7f9c-other-node while this gateway held it`,
+      );
+      expect(openEvents(dir)).toBe(line('before'));
+    } finally {
+      await holder.kill();
+    }
+  });
+
+  it('stops an idle process at its next touch of the lock when another took its spool over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const holder = await startHolder(dir);
+    try {
+      const exited = once(holder.child, 'exit');
+      takeOver(dir);
+      // Touched every 5 s.
+      expect((await exited)[0]).toBe(1);
+      expect(holder.output()).toContain('was taken over by process 4242');
+    } finally {
+      await holder.kill();
+    }
+  });
+
   it('writes every event once across rotations, sealed segments in order, none left open', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const spool = new DiskSpool(dir);

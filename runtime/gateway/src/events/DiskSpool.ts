@@ -53,7 +53,7 @@ export interface DiskSpoolOptions {
  * `<name>`, then fsync the directory, so a sealed name always means a durable, whole file.
  * Names sort by creation, so segments are delivered oldest first. Events only ever move by
  * rename, never by copy, so none is doubled across rotation or restart. One process per
- * directory (`SpoolLock`).
+ * directory (`SpoolLock`): one that finds another took it over stops at its next write.
  */
 export class DiskSpool {
   /** Keeps names unique across processes: in a container every start may get the same pid. */
@@ -147,6 +147,8 @@ export class DiskSpool {
 
   /** Hot path: appends one request's serialized events (each line ends with '\n'). */
   write(lines: string, events: number): void {
+    // A process that lost the spool to another stops here, before writing (`SpoolLock.lost`).
+    this.lock.ensureHeld();
     if (!this.open) {
       if (this.spare) {
         this.open = this.spare;

@@ -1,9 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskSpool } from './DiskSpool';
 import { SpoolLock } from './SpoolLock';
+import { startProcess } from '../__testUtils__/processes';
+
+// Child processes load TypeScript through Backstage's loader: a few seconds each.
+jest.setTimeout(30_000);
 
 describe('SpoolLock', () => {
   const dir = () => mkdtempSync(join(tmpdir(), 'cellport-spool-lock-'));
@@ -38,10 +49,85 @@ describe('SpoolLock', () => {
     expect(existsSync(join(spool, 'owner.lock'))).toBe(false);
   });
 
-  it('takes over a lock untouched for 30 s on this host, whatever now holds its pid', () => {
+  it('never takes over a live gateway on this host, however long it has not touched its lock', async () => {
     const spool = dir();
-    heldBy(spool, hostname(), process.ppid, 31_000);
-    new SpoolLock(spool).release();
+    const holder = await startProcess(
+      process.execPath,
+      [
+        '--require',
+        require.resolve('@backstage/cli-node/config/nodeTransform.cjs'),
+        '-e',
+        `new (require(${JSON.stringify(
+          join(__dirname, 'SpoolLock.ts'),
+        )}).SpoolLock)(${JSON.stringify(spool)});
+        console.log('held');
+        setInterval(() => {}, 60_000);`,
+      ],
+      { ready: /held/ },
+    );
+    try {
+      // Stalled (SIGSTOP, a long GC pause, a frozen VM) for longer than a lock stays fresh.
+      holder.child.kill('SIGSTOP');
+      const untouched = new Date(Date.now() - 600_000);
+      utimesSync(join(spool, 'owner.lock'), untouched, untouched);
+      expect(() => new SpoolLock(spool)).toThrow(
+        `in use by process ${holder.child.pid} on ${hostname()}`,
+      );
+      holder.child.kill('SIGCONT');
+      expect(
+        JSON.parse(readFileSync(join(spool, 'owner.lock'), 'utf8')).pid,
+      ).toBe(holder.child.pid);
+    } finally {
+      await holder.kill();
+    }
+  });
+
+  it('takes over a lock whose pid now belongs to another process', () => {
+    const spool = dir();
+    const path = join(spool, 'owner.lock');
+    // The test runner's parent is alive, but did not start when this lock says its holder did.
+    writeFileSync(
+      path,
+      JSON.stringify({ host: hostname(), pid: process.ppid, start: 'x/1' }),
+    );
+    const lock = new SpoolLock(spool);
+    const owner = JSON.parse(readFileSync(path, 'utf8'));
+    expect(owner.pid).toBe(process.pid);
+    // This machine's boot and the clock ticks from it to this process's start.
+    expect(owner.start).toMatch(/^[0-9a-f-]{36}\/\d+$/);
+    lock.release();
+  });
+
+  it("ages another host's lock by the filesystem's clock, not this process's", () => {
+    const spool = dir();
+    heldBy(spool, 'gateway-7f9c-other-node', 1);
+    const now = Date.now();
+    // This process's clock runs a minute ahead: the lock, touched just now, is not stale.
+    const ahead = jest.spyOn(Date, 'now').mockReturnValue(now + 60_000);
+    try {
+      expect(() => new SpoolLock(spool)).toThrow(/in use by process 1 on/);
+    } finally {
+      ahead.mockRestore();
+    }
+  });
+
+  it("touches its lock by the filesystem's clock, and looks at it again before a write after a stall", () => {
+    const spool = dir();
+    const path = join(spool, 'owner.lock');
+    const lock = new SpoolLock(spool);
+    const untouched = new Date(Date.now() - 31_000);
+    utimesSync(path, untouched, untouched);
+    writeFileSync(join(spool, 'reference'), '');
+    const reference = statSync(join(spool, 'reference')).mtimeMs;
+    // This process's clock went back a minute (or its timers were held up that long).
+    const behind = jest.spyOn(Date, 'now').mockReturnValue(Date.now() - 60_000);
+    try {
+      lock.ensureHeld();
+    } finally {
+      behind.mockRestore();
+    }
+    expect(statSync(path).mtimeMs).toBeGreaterThanOrEqual(reference);
+    lock.release();
   });
 
   it('holds an empty or unreadable lock as taken until it is stale: a claim may be half made', () => {

@@ -5,26 +5,61 @@ import {
   linkSync,
   openSync,
   readFileSync,
+  statSync,
   unlinkSync,
-  utimesSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
-/** A holder that has not touched its lock for this long is gone (killed, or its host lost). */
+/** A holder on another host that has not touched its lock for this long is gone (killed, host lost). */
 const STALE_MS = 30_000;
 const TOUCH_MS = 5_000;
+/**
+ * A holder that has not looked at its lock for this long (stopped, paused, its timers
+ * starved) looks again before its next write: well inside STALE_MS, so one that another host
+ * took over meanwhile learns it before it writes into segments that are no longer its own.
+ */
+const RECHECK_MS = 10_000;
 
 interface Owner {
   host: string;
   pid: number;
+  /** When the process started (`startOf`); absent in locks of older gateways. */
+  start?: string;
 }
 
 interface Lock {
   text: string;
   owner?: Owner;
-  ageMs: number;
+  mtimeMs: number;
+}
+
+/** This boot of the machine, which process start times count from. */
+const BOOT = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * When process `pid` started: this boot and the clock ticks after it (field 22 of
+ * /proc/<pid>/stat). With the pid it names one process, where the pid alone may have been
+ * reused since. Undefined where there is no /proc (macOS) or no such process.
+ */
+function startOf(pid: number): string | undefined {
+  if (!BOOT) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2, the command, may hold spaces and parentheses: fields are counted after it.
+    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return ticks ? `${BOOT}/${ticks}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function alive(pid: number): boolean {
@@ -37,8 +72,8 @@ function alive(pid: number): boolean {
 }
 
 /**
- * The lock file at `path` as written, and its age, both read from one open file (a path read
- * twice may name two files); undefined when there is none.
+ * The lock file at `path` as written, and when it was last touched, both read from one open
+ * file (a path read twice may name two files); undefined when there is none.
  */
 function readLock(path: string): Lock | undefined {
   let fd: number;
@@ -48,23 +83,31 @@ function readLock(path: string): Lock | undefined {
     return undefined;
   }
   try {
-    const ageMs = Date.now() - fstatSync(fd).mtimeMs;
+    const mtimeMs = fstatSync(fd).mtimeMs;
     const text = readFileSync(fd, 'utf8');
-    let owner: Owner | undefined;
-    try {
-      const parsed = JSON.parse(text);
-      if (typeof parsed?.host === 'string' && Number.isInteger(parsed?.pid)) {
-        owner = parsed;
-      }
-    } catch {
-      // Unreadable: held until it is stale, as a claim may be half made by hand.
-    }
-    return { text, owner, ageMs };
+    return { text, owner: parseOwner(text), mtimeMs };
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Undefined for an unreadable lock: held until it is stale, as a claim may be half made by hand. */
+function parseOwner(text: string): Owner | undefined {
+  try {
+    const parsed = JSON.parse(text);
+    if (
+      typeof parsed?.host === 'string' &&
+      Number.isInteger(parsed?.pid) &&
+      ['string', 'undefined'].includes(typeof parsed?.start)
+    ) {
+      return parsed;
+    }
+  } catch {
+    // Not JSON.
+  }
+  return undefined;
 }
 
 /** Removes `path` if it still holds `text`. */
@@ -80,24 +123,37 @@ function unlinkIfText(path: string, text: string | undefined): void {
 /**
  * Claims a spool directory for this process. Two gateways appending to one spool lose events
  * (one seals, sends and deletes the other's open segment), and nothing else would tell: the
- * second refuses to start instead. A lock left by a process that is gone (the same host and a
- * dead pid, or untouched for 30 s: its holder touches it every 5 s) is taken over, so a
- * killed replica restarts at once. Claims are atomic: the lock is linked in whole, never
- * written in place, and a stale one is replaced under a takeover lock of its own, so two
+ * second refuses to start instead. A lock left by a process that is gone is taken over, so a
+ * killed replica restarts at once: on the same host, one whose pid is dead or now names
+ * another process (its start time differs); on another host (a shared volume), one untouched
+ * for 30 s (its holder touches it every 5 s), timed by the filesystem's clock on both sides,
+ * so a claimant's or holder's clock running off does not count. A live holder on the same host
+ * is never taken over, however long it has not touched the lock (SIGSTOP, a long GC pause, a
+ * frozen VM). Claims are atomic: the lock is linked in whole (only its holder rewrites it, byte
+ * for byte, to touch it), and a stale one is replaced under a takeover lock of its own, so two
  * processes starting together cannot both win.
  */
 export class SpoolLock {
   private readonly path: string;
-  private readonly owner: Owner = { host: hostname(), pid: process.pid };
+  private readonly owner: Owner = {
+    host: hostname(),
+    pid: process.pid,
+    start: startOf(process.pid),
+  };
   private readonly text = JSON.stringify(this.owner);
   private readonly timer: NodeJS.Timeout;
+  /** When the lock was last seen to be this process's, by the monotonic and the wall clock. */
+  private checkedAt = performance.now();
+  private checkedAtWall = Date.now();
+  private released = false;
 
   constructor(private readonly dir: string) {
     this.path = join(dir, 'owner.lock');
     const claim = `${this.path}.${randomBytes(6).toString('hex')}`;
     writeFileSync(claim, this.text);
     try {
-      this.claim(claim);
+      // Written just now, so its mtime is the filesystem's "now", which a lock is aged against.
+      this.claim(claim, statSync(claim).mtimeMs);
     } finally {
       unlinkSync(claim);
     }
@@ -105,13 +161,29 @@ export class SpoolLock {
     this.timer.unref();
   }
 
+  /**
+   * Called before each write to the spool. A holder that has not looked at its lock for a
+   * while (stalled) looks now, and stops if it lost it (`lost`). Two clock reads otherwise.
+   */
+  ensureHeld(): void {
+    if (
+      this.released ||
+      (performance.now() - this.checkedAt < RECHECK_MS &&
+        Math.abs(Date.now() - this.checkedAtWall) < RECHECK_MS)
+    ) {
+      return;
+    }
+    this.touch();
+  }
+
   /** Gives the directory up, unless another process has since taken it over. */
   release(): void {
+    this.released = true;
     clearInterval(this.timer);
     unlinkIfText(this.path, this.text);
   }
 
-  private claim(claim: string): void {
+  private claim(claim: string, now: number): void {
     try {
       linkSync(claim, this.path);
       return;
@@ -119,33 +191,38 @@ export class SpoolLock {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const held = readLock(this.path);
-    if (held && !this.gone(held)) this.refuse(held.owner);
-    this.takeOver(claim, held?.text);
+    if (held && !this.gone(held, now)) this.refuse(held.owner);
+    this.takeOver(claim, held, now);
   }
 
   /**
    * Replaces a stale lock, one process at a time: under a second lock (`owner.lock.takeover`)
-   * the stale one is removed only if it is still the one judged stale, and this claim linked
-   * in its place. A process that finds a takeover under way refuses, as does one whose link
-   * another beat after the removal: one claim alone can hold the name.
+   * the stale one is removed only if it is still the one judged stale, untouched since, and
+   * this claim linked in its place. A process that finds a takeover under way refuses, as does
+   * one whose link another beat after the removal: one claim alone can hold the name.
    */
-  private takeOver(claim: string, staleText: string | undefined): void {
+  private takeOver(claim: string, stale: Lock | undefined, now: number): void {
     const guard = `${this.path}.takeover`;
     try {
       linkSync(claim, guard);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const taking = readLock(guard);
-      if (taking && this.gone(taking)) {
+      if (taking && this.gone(taking, now)) {
         // A takeover that died half way: cleared, for the next start to claim anew.
         unlinkIfText(guard, taking.text);
       }
       this.refuse(taking?.owner ?? readLock(this.path)?.owner);
     }
     try {
-      const now = readLock(this.path);
-      if (now && now.text !== staleText) this.refuse(now.owner);
-      if (now) unlinkSync(this.path);
+      const current = readLock(this.path);
+      if (
+        current &&
+        (current.text !== stale?.text || current.mtimeMs !== stale?.mtimeMs)
+      ) {
+        this.refuse(current.owner);
+      }
+      if (current) unlinkSync(this.path);
       linkSync(claim, this.path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -157,25 +234,93 @@ export class SpoolLock {
 
   private refuse(holder: Owner | undefined): never {
     throw new Error(
-      `the event spool ${this.dir} is in use by ${
-        holder ? `process ${holder.pid} on ${holder.host}` : 'another process'
-      }: give each gateway replica a GATEWAY_SPOOL_DIR of its own`,
+      `the event spool ${this.dir} is in use by ${describe(
+        holder,
+      )}: give each gateway replica a GATEWAY_SPOOL_DIR of its own`,
     );
   }
 
+  /** Shows the lock is still held, or finds it lost. */
   private touch(): void {
+    let fd: number;
     try {
-      const now = new Date();
-      utimesSync(this.path, now, now);
-    } catch {
-      // Removed from under us: the next start sees no holder, as after a release.
+      fd = openSync(this.path, 'r+');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        // Removed from under us: the next start sees no holder, as after a release.
+        this.checked();
+      }
+      return;
     }
+    let text: string;
+    try {
+      text = readFileSync(fd, 'utf8');
+      if (text === this.text) {
+        // Its own bytes written again in place: the write sets the mtime by the filesystem's
+        // clock (the file server's on a shared volume), which claimants age it by.
+        writeSync(fd, this.text, 0);
+        this.checked();
+        return;
+      }
+    } catch {
+      // Unreadable for now: looked at again at the next touch or write.
+      return;
+    } finally {
+      closeSync(fd);
+    }
+    this.lost(text);
   }
 
-  private gone(held: Lock): boolean {
-    if (held.ageMs >= STALE_MS) return true;
-    const holder = held.owner;
-    if (holder?.host !== this.owner.host) return false;
-    return holder.pid === this.owner.pid || !alive(holder.pid);
+  private checked(): void {
+    this.checkedAt = performance.now();
+    this.checkedAtWall = Date.now();
   }
+
+  /**
+   * Another process holds the spool now (it took the lock over from another host while this
+   * one stalled, or claimed it after the lock was deleted by hand) and has sealed or deleted
+   * this process's open segments: whatever it writes from now on may be lost. Refusing writes
+   * would not do: the delivery keeps the events of a write the spool refuses in memory and
+   * answers the request all the same, and memory is lost at the exit. So the process stops
+   * at once, from inside the write, before another response leaves, as if killed: what it
+   * wrote before is in segments the new holder delivers, and the requests in flight get no
+   * answer, so their clients retry. The last line it writes says why (pino's shape, on stderr).
+   */
+  private lost(text: string): never {
+    clearInterval(this.timer);
+    writeSync(
+      2,
+      `${JSON.stringify({
+        level: 60,
+        time: Date.now(),
+        pid: this.owner.pid,
+        hostname: this.owner.host,
+        dir: this.dir,
+        msg: `the event spool ${this.dir} was taken over by ${describe(
+          parseOwner(text),
+        )} while this gateway held it (it stalled, or its lock was deleted); stopping at once, so that no request is answered whose events could be lost: give each gateway replica a GATEWAY_SPOOL_DIR of its own`,
+      })}\n`,
+    );
+    process.exit(1);
+  }
+
+  private gone(held: Lock, now: number): boolean {
+    const holder = held.owner;
+    if (holder?.host !== this.owner.host) {
+      // Another host's, or unreadable: gone once untouched for a while, by the filesystem's
+      // clock on both sides (`now` is the mtime of this claim, made just now).
+      return now - held.mtimeMs >= STALE_MS;
+    }
+    // This process, or one before it with the same pid (a container restarted).
+    if (holder.pid === this.owner.pid || !alive(holder.pid)) return true;
+    // Alive: never gone, however long it has not touched the lock, unless its pid has been
+    // reused since (a lock of an older gateway records no start, and is held).
+    if (holder.start === undefined) return false;
+    const start = startOf(holder.pid);
+    return start !== undefined && start !== holder.start;
+  }
+}
+
+function describe(holder: Owner | undefined): string {
+  return holder ? `process ${holder.pid} on ${holder.host}` : 'another process';
 }

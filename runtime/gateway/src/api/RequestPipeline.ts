@@ -356,6 +356,72 @@ export class RequestPipeline<Request> {
     record.tokensEstimated = true;
   }
 
+  /**
+   * An upstream's count as far as the request could have used: its prompt at most the bound
+   * that holds under every tokenizer (a token a byte), its answer at most what was reserved
+   * for it or, for an upstream that ignored `max_tokens`, a token a byte of what it wrote. One
+   * figure out of bounds (2e9 tokens) would otherwise spend a tenant's month.
+   */
+  private credibleUsage(
+    exchange: Exchange<Request>,
+    profile: GatewayModelProfile,
+    usage: TokenUsage,
+    generated: GeneratedOutput,
+  ): TokenUsage {
+    const routing = this.endpoint.routing(exchange.request);
+    const promptBound =
+      routing.promptTokenBound === undefined
+        ? Infinity
+        : promptTokensAt(
+            profile,
+            routing.promptTokenBound,
+            routing.promptImages,
+            routing.requiredCapabilities.includes('tools'),
+          );
+    const outputCap =
+      (routing.choices ?? 1) *
+      maxOutputTokens(profile, routing.maxOutputTokens);
+    if (usage.inputTokens <= promptBound && usage.outputTokens <= outputCap) {
+      return usage;
+    }
+    const outputBound = Math.max(
+      outputCap,
+      Buffer.byteLength(generated.generatedText()),
+    );
+    const credible: TokenUsage = {
+      ...usage,
+      inputTokens: Math.min(usage.inputTokens, promptBound),
+      outputTokens: Math.min(usage.outputTokens, outputBound),
+    };
+    if (credible.cachedInputTokens !== undefined) {
+      credible.cachedInputTokens = Math.min(
+        credible.cachedInputTokens,
+        credible.inputTokens,
+      );
+    }
+    if (credible.reasoningTokens !== undefined) {
+      credible.reasoningTokens = Math.min(
+        credible.reasoningTokens,
+        credible.outputTokens,
+      );
+    }
+    if (
+      credible.inputTokens !== usage.inputTokens ||
+      credible.outputTokens !== usage.outputTokens
+    ) {
+      this.deps.logger.warn(
+        {
+          requestId: exchange.life.requestId,
+          modelProfile: profile.id,
+          reported: [usage.inputTokens, usage.outputTokens],
+          charged: [credible.inputTokens, credible.outputTokens],
+        },
+        "upstream reported more tokens than the request could use; charged the request's bound",
+      );
+    }
+    return credible;
+  }
+
   /** Records tokens and cost, and settles the reservation to the actual cost. */
   private settle(
     exchange: Exchange<Request>,
@@ -364,9 +430,12 @@ export class RequestPipeline<Request> {
     generated: GeneratedOutput,
   ): void {
     const record = exchange.life.record;
-    const usage = this.endpoint.countUsage(exchange.request, reported, () =>
+    const counted = this.endpoint.countUsage(exchange.request, reported, () =>
       generated.generatedText(),
     );
+    const usage = reported
+      ? this.credibleUsage(exchange, profile, counted, generated)
+      : counted;
     if (!reported) {
       record.tokensEstimated = true;
       // The tokenizer reads text: what images and Anthropic's tool prompt count is the

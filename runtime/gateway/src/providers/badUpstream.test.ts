@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { SimulatorServer } from '@cellport/simulator';
 import { usageEventSchema, UsageEvent } from '@cellport/plugin-platform-common';
 import {
+  chatCompletion,
   eventually,
   KEYS,
   startGateway,
@@ -381,6 +382,35 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       errorClass: 'upstream-error',
     });
   });
+
+  it.each([
+    ['inflated', 2_000_000_000, 2_000_000_000, 'ok'],
+    // An upstream that ignored max_tokens and wrote more: charged what it wrote, a token a byte.
+    ['beyond max_tokens', 5, 400, 'x'.repeat(300)],
+  ])(
+    'charges an upstream count out of bounds (%s) as far as the request could use',
+    async (_what, prompt, completion, content) => {
+      upstream.answer = (_req, res) =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(chatCompletion({ content }, { prompt, completion }));
+      const body = { model: 'gpt-4o-mini', max_tokens: 10 };
+      const response = await post(body);
+      expect(response.status).toBe(200);
+      await eventually(() => usage().length === 1);
+      const [event] = usage();
+      const sent = JSON.stringify({
+        messages: [{ role: 'user', content: 'hello' }],
+        ...body,
+      });
+      expect(event.inputTokens).toBeLessThanOrEqual(
+        Math.min(prompt, Buffer.byteLength(sent)),
+      );
+      expect(event.outputTokens).toBe(
+        Math.min(completion, Math.max(10, Buffer.byteLength(content))),
+      );
+    },
+  );
 
   it('relays the good events read together with a mid-stream error event before the error', async () => {
     let release!: () => void;

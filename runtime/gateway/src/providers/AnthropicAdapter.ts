@@ -9,6 +9,7 @@ import { openAiUsageOf } from './extractUsage';
 import { choicesText, foldChoices } from './generatedText';
 import type { ChatCall, ProviderAdapter, UpstreamResult } from './types';
 import {
+  EventWatch,
   startStream,
   streamContentTypeProblem,
   unusableAnswer,
@@ -99,11 +100,13 @@ export class AnthropicAdapter implements ProviderAdapter {
     );
     const signal = call.signal;
     const upstream = response.body;
+    const watch = new EventWatch(this.http.eventTimeoutMs);
     async function* events(): AsyncGenerator<string> {
       const decoder = new StringDecoder('utf8');
       try {
         for await (const chunk of upstream) {
           const out = translator.push(decoder.write(chunk as Buffer));
+          watch.read(translator.completeEvents);
           if (out) yield out;
           translator.throwIfBroken();
         }

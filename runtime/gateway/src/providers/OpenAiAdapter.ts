@@ -11,6 +11,7 @@ import type {
   UpstreamResult,
 } from './types';
 import {
+  EventWatch,
   parseJsonAnswer,
   startStream,
   streamContentTypeProblem,
@@ -165,11 +166,13 @@ export class OpenAiAdapter implements ProviderAdapter {
     signal: AbortSignal,
   ): Promise<UpstreamResult> {
     const relay = new OpenAiStreamRelay(forwardUsage);
+    const watch = new EventWatch(this.http.eventTimeoutMs);
     async function* events(): AsyncGenerator<string> {
       const decoder = new StringDecoder('utf8');
       try {
         for await (const chunk of response.body) {
           const out = relay.push(decoder.write(chunk as Buffer));
+          watch.read(relay.completeReads);
           if (out) yield out;
           relay.throwIfBroken();
         }

@@ -35,6 +35,13 @@ export class UpstreamHttp {
   private readonly agent: Agent;
   private readonly originOverride?: string;
   private readonly maxAnswerBytes: number;
+  /** A JSON answer's whole body must come within this of its headers. */
+  private readonly answerTimeoutMs: number;
+  /**
+   * The longest a stream may go without a complete event: undici's body timeout counts any
+   * byte, so an upstream that trickles one at a time would hold the request for ever.
+   */
+  readonly eventTimeoutMs: number;
   private readonly rewritten = new Map<string, string>();
   /** Origin and path of each URL called, parsed once. */
   private readonly parsed = new Map<string, { origin: string; path: string }>();
@@ -52,6 +59,8 @@ export class UpstreamHttp {
   }) {
     this.originOverride = options.originOverride?.replace(/\/+$/, '');
     this.maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+    this.answerTimeoutMs = options.headersTimeoutMs;
+    this.eventTimeoutMs = options.bodyTimeoutMs;
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       connections: 512,
@@ -124,11 +133,14 @@ export class UpstreamHttp {
     signal: AbortSignal,
   ): Promise<BufferedAnswer | UpstreamFailure> {
     const maxAnswerBytes = this.maxAnswerBytes;
+    const answerTimeoutMs = this.answerTimeoutMs;
     return new Promise(resolve => {
       const chunks: Buffer[] = [];
       let bytes = 0;
       let tooLarge = false;
+      let tooSlow = false;
       let statusCode = 0;
+      let answerStartedAt = 0;
       let controller: Dispatcher.DispatchController | undefined;
       // The caller left before the request went out: it was waiting for a connection.
       let leftBeforeSent = false;
@@ -163,8 +175,15 @@ export class UpstreamHttp {
         },
         onResponseStart(_controller, status) {
           statusCode = status;
+          answerStartedAt = performance.now();
         },
         onResponseData(responseController, chunk) {
+          // Checked as bytes come: a silent body is undici's body timeout's to end.
+          if (performance.now() - answerStartedAt > answerTimeoutMs) {
+            tooSlow = true;
+            responseController.abort(new Error('answer too slow'));
+            return;
+          }
           bytes += chunk.length;
           const limit = statusCode >= 300 ? MAX_REFUSAL_BYTES : maxAnswerBytes;
           if (bytes <= limit) {
@@ -192,6 +211,10 @@ export class UpstreamHttp {
           );
         },
         onResponseError(_controller, error) {
+          if (tooSlow && !signal.aborted) {
+            settle(answerTooSlow(answerTimeoutMs, statusCode));
+            return;
+          }
           if (tooLarge && !signal.aborted) {
             settle(answerTooLarge(maxAnswerBytes, statusCode));
             return;
@@ -267,6 +290,24 @@ function answerTooLarge(maxBytes: number, status: number): UpstreamFailure {
     billed: true,
     message: `the upstream's answer is larger than the gateway relays (${maxBytes} bytes)`,
   };
+}
+
+/**
+ * An answer whose body trickled on past the time its headers may take: billed and not worth
+ * another upstream if it was a 2xx (the upstream did the work), as one that broke off.
+ */
+function answerTooSlow(timeoutMs: number, status: number): UpstreamFailure {
+  const message = `the upstream's answer took more than ${timeoutMs} ms to arrive after its headers`;
+  return status >= 200 && status < 300
+    ? {
+        errorClass: 'upstream-timeout',
+        status,
+        retriable: false,
+        billed: true,
+        upstreamFault: true,
+        message,
+      }
+    : { errorClass: 'upstream-timeout', status, retriable: true, message };
 }
 
 /**

@@ -109,3 +109,28 @@ export async function startStream(
   }
   return { kind: 'stream', chunks: chunks(), ...rest };
 }
+
+/**
+ * Ends a stream whose bytes keep coming without completing an event (one byte every few
+ * seconds): undici's body timeout counts any byte, so such a stream would hold its request,
+ * its reservation and its connection for ever. Silence is the body timeout's to end.
+ */
+export class EventWatch {
+  private events = 0;
+  private lastEventAt = performance.now();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** After each read, with the count of complete events so far. */
+  read(events: number): void {
+    const now = performance.now();
+    if (events !== this.events) {
+      this.events = events;
+      this.lastEventAt = now;
+    } else if (now - this.lastEventAt > this.timeoutMs) {
+      throw new UpstreamAnswerError(
+        `upstream sent no complete event for ${this.timeoutMs} ms`,
+      );
+    }
+  }
+}

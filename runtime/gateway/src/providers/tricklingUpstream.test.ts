@@ -1,0 +1,109 @@
+import { createServer, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { UsageEvent } from '@cellport/plugin-platform-common';
+import {
+  eventually,
+  KEYS,
+  startGateway,
+  testState,
+} from '../__testUtils__/fixtures';
+import type { Gateway } from '../createGateway';
+
+// Real servers: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(30_000);
+
+const chunk = (content: string) =>
+  `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
+
+/**
+ * An upstream that sends its headers (and `first`), then one byte of `rest` every 20 ms and
+ * never finishes: undici's body timeout never fires, as bytes keep coming.
+ */
+function trickling(
+  contentType: string,
+  first: string,
+  rest: string,
+): (res: ServerResponse) => void {
+  return res => {
+    res.writeHead(200, { 'content-type': contentType });
+    res.write(first);
+    let at = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed) {
+        clearInterval(timer);
+        return;
+      }
+      res.write(rest[at++ % rest.length]);
+    }, 20);
+    res.on('close', () => clearInterval(timer));
+  };
+}
+
+describe('an upstream that trickles bytes without end', () => {
+  let server: Server;
+  let answer: (res: ServerResponse) => void;
+  let gateway: Gateway;
+  let url: string;
+  let usage: () => UsageEvent[];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => answer(res));
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const upstream = `http://127.0.0.1:${
+      (server.address() as AddressInfo).port
+    }`;
+    let events;
+    ({ gateway, url, events } = await startGateway(upstream, {
+      state: testState(upstream),
+      // Each byte comes well inside both timeouts; only the whole answer or event does not.
+      config: { upstreamTimeoutMs: 400, upstreamIdleTimeoutMs: 400 },
+    }));
+    usage = () => events.usage() as UsageEvent[];
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    server.closeAllConnections();
+    await new Promise(resolve => server.close(resolve));
+  });
+
+  const post = (stream: boolean) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEYS.brightpath}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        stream,
+        messages: [{ role: 'user', content: 'hello' }],
+      }),
+    });
+
+  it('ends a JSON answer whose body never completes with 504, billed, as one that stalled', async () => {
+    answer = trickling('application/json', '{"choices":[', '    ');
+    const before = usage().length;
+    const response = await post(false);
+    expect(response.status).toBe(504);
+    expect((await response.json()).error.message).toContain(
+      'after its headers',
+    );
+    await eventually(() => usage().length === before + 1);
+    expect(usage()[before]).toMatchObject({
+      status: 504,
+      errorClass: 'upstream-timeout',
+    });
+  });
+
+  it('ends a stream whose next event never completes with an error event', async () => {
+    answer = trickling('text/event-stream', chunk('Hello'), ': never ending');
+    const response = await post(true);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('"content":"Hello"');
+    expect(text).toContain('no complete event');
+  });
+});

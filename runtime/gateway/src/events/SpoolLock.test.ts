@@ -98,6 +98,22 @@ describe('SpoolLock', () => {
     lock.release();
   });
 
+  it("takes over an older gateway's lock (no start time) untouched for 30 s, though its pid is alive", () => {
+    const spool = dir();
+    const path = join(spool, 'owner.lock');
+    // After a reboot the pid of the gateway that wrote it may be anyone's: here the runner's.
+    writeFileSync(
+      path,
+      JSON.stringify({ host: hostname(), pid: process.ppid }),
+    );
+    expect(() => new SpoolLock(spool)).toThrow(/in use by process/);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(path, hourAgo, hourAgo);
+    const lock = new SpoolLock(spool);
+    expect(JSON.parse(readFileSync(path, 'utf8')).pid).toBe(process.pid);
+    lock.release();
+  });
+
   it("ages another host's lock by the filesystem's clock, not this process's", () => {
     const spool = dir();
     heldBy(spool, 'gateway-7f9c-other-node', 1);

@@ -313,9 +313,11 @@ export class SpoolLock {
     }
     // This process, or one before it with the same pid (a container restarted).
     if (holder.pid === this.owner.pid || !alive(holder.pid)) return true;
+    // A lock of an older gateway records no start: its live pid may be anyone's by now (after
+    // a reboot, init's), so it is gone once untouched for a while, as it always was.
+    if (holder.start === undefined) return now - held.mtimeMs >= STALE_MS;
     // Alive: never gone, however long it has not touched the lock, unless its pid has been
-    // reused since (a lock of an older gateway records no start, and is held).
-    if (holder.start === undefined) return false;
+    // reused since.
     const start = startOf(holder.pid);
     return start !== undefined && start !== holder.start;
   }

@@ -20,6 +20,8 @@ describe('TokenCounter', () => {
     ['a run with no spaces', '='.repeat(400_000)],
     ['one long word', 'a'.repeat(1_000_000)],
     ['base64', Buffer.alloc(300_000, 'Zürich 東京 😀').toString('base64')],
+    // The bound falls inside an emoji: the last piece is one unit long, never empty.
+    ['an emoji at the bound', `${'a'.repeat(MAX_TOKENIZED_CHARS - 1)}😀 tail`],
   ])(
     'reads %s in short pieces and a bounded amount of it (byte-pair encoding is quadratic in a run)',
     (_what, text) => {

@@ -22,8 +22,9 @@ function pieceEnd(text: string, at: number, limit: number): number {
   if (limit >= text.length) return limit;
   const space = text.lastIndexOf(' ', limit - 1);
   if (space >= at + PIECE_CHARS / 2) return space;
+  // Never an empty piece: the loop would never end.
   const code = text.charCodeAt(limit - 1);
-  return code >= 0xd800 && code <= 0xdbff ? limit - 1 : limit;
+  return code >= 0xd800 && code <= 0xdbff && limit - 1 > at ? limit - 1 : limit;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import type { RouteInput } from './decideRoute';
 
 /** Cost in US dollars of a request's tokens at the profile's prices. */
 export function costUsd(
@@ -72,5 +73,30 @@ export function maxRequestCostUsd(
     profile,
     inputTokens,
     choices * maxOutputTokens(profile, requestedOutputTokens),
+  );
+}
+
+/** Seconds until a monthly budget starts again: the first of the next month, UTC. */
+export function secondsToNextMonth(nowMs: number): number {
+  const now = new Date(nowMs);
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  return Math.max(1, Math.ceil((next - nowMs) / 1000));
+}
+
+/** The most the request may cost at a profile: what budgets are checked and reserved with. */
+export function maxCostAt(
+  input: RouteInput,
+  profile: GatewayModelProfile,
+): number {
+  return maxRequestCostUsd(
+    profile,
+    promptTokensAt(
+      profile,
+      input.promptTokenBound ?? input.estimatedInputTokens,
+      input.promptImages,
+      input.requiredCapabilities.includes('tools'),
+    ),
+    input.maxOutputTokens,
+    input.choices,
   );
 }

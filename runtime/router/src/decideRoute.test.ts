@@ -104,6 +104,31 @@ describe('decideRoute', () => {
     expect(plan.attempts[0].id).toBe('eu-small');
   });
 
+  it('says when a budget refusal can be tried again: next month for the budget left, never for the per-run cap', () => {
+    const refusal = (overrides: Partial<RouteInput>) =>
+      decideRoute(
+        input({
+          requestedModel: 'auto',
+          nowMs: Date.UTC(2026, 11, 31, 23, 0),
+          ...overrides,
+        }),
+        StaticUpstreams.calm,
+      ).refusal;
+    const spent = refusal({ remainingBudgetUsd: 0 });
+    expect(spent).toMatchObject({
+      status: 429,
+      code: 'budget_exhausted',
+      options: { retryAfterSeconds: 3600 },
+    });
+    expect(spent?.message).toContain('above the budget left');
+    const capped = refusal({
+      principal: agentWith({ maxCostPerRunUsd: 0.0000001 }),
+    });
+    expect(capped).toMatchObject({ status: 429, options: {} });
+    expect(capped?.options.retryAfterSeconds).toBeUndefined();
+    expect(capped?.message).toContain("above the agent's per-run cap $1e-7");
+  });
+
   it("refuses a request that does not fit the context naming the prompt, or the output limit that overflows it, in the caller's API's words", () => {
     const refusal = (overrides: Partial<RouteInput>) =>
       decideRoute(input(overrides), StaticUpstreams.calm).refusal;

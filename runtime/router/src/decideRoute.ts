@@ -13,7 +13,7 @@ import {
   CompiledState,
   CompiledTenant,
 } from './CompiledState';
-import { maxOutputTokens, maxRequestCostUsd, promptTokensAt } from './cost';
+import { maxCostAt, maxOutputTokens, promptTokensAt } from './cost';
 import { tooManyChoices } from './choices';
 import {
   modelNotFound,
@@ -74,6 +74,8 @@ export interface RouteInput {
   complexity: number;
   /** The tenant's remaining monthly budget as last seen by the limiter, if known. */
   remainingBudgetUsd?: number;
+  /** When the request came (epoch ms): a budget refusal says when the budget starts again. */
+  nowMs?: number;
   /** The caller's API's names for the prompt and the output limit; chat's when unset. */
   fields?: RequestFields;
 }
@@ -281,17 +283,7 @@ function consider(
     return;
   }
   // Cost and health matter only to profiles inside the boundaries.
-  const cost = maxRequestCostUsd(
-    profile,
-    promptTokensAt(
-      profile,
-      input.promptTokenBound ?? input.estimatedInputTokens,
-      input.promptImages,
-      input.requiredCapabilities.includes('tools'),
-    ),
-    input.maxOutputTokens,
-    input.choices,
-  );
+  const cost = maxCostAt(input, profile);
   const status = upstreams.get(profile.id);
   const late = runtimeDrop(input, cost, status);
   if (late !== undefined) {
@@ -405,10 +397,14 @@ function detail(
       return `needs ~${contextNeeded(input, profile)} tokens, context is ${
         profile.contextLength
       }`;
-    case 'budget':
-      return `may cost $${cost.toFixed(
-        6,
-      )}, above the agent's per-run cap or the budget left`;
+    case 'budget': {
+      const runCap = input.principal.agent?.maxCostPerRunUsd;
+      return runCap !== undefined && cost > runCap
+        ? `may cost $${cost.toFixed(
+            6,
+          )}, above the agent's per-run cap $${runCap}`
+        : `may cost $${cost.toFixed(6)}, above the budget left`;
+    }
     default:
       return 'circuit breaker open after upstream failures';
   }

@@ -4,6 +4,7 @@ import type {
   RoutingCandidate,
 } from '@cellport/plugin-platform-common';
 import type { RouteInput } from './decideRoute';
+import { maxCostAt, secondsToNextMonth } from './cost';
 import { tooManyChoices } from './choices';
 
 /** Why no route was left: the closest candidate's drop reason, or an unknown model. */
@@ -155,14 +156,25 @@ export function refusalFor(
             : 'model',
         },
       );
-    case 'budget':
+    case 'budget': {
+      // Over the agent's per-run cap, the request itself is too large: waiting changes nothing.
+      // Over the budget left, it can come again when the budget does, next month.
+      const profile = input.state.profiles.get(closest.modelProfile);
+      const runCap = input.principal.agent?.maxCostPerRunUsd;
+      const overRunCap =
+        profile !== undefined &&
+        runCap !== undefined &&
+        maxCostAt(input, profile) > runCap;
       return refusal(
         429,
         'budget_exhausted',
         `budget too low for model "${model}" (${detail})`,
         'budget-exhausted',
-        { retryAfterSeconds: 60 },
+        overRunCap || input.nowMs === undefined
+          ? {}
+          : { retryAfterSeconds: secondsToNextMonth(input.nowMs) },
       );
+    }
     default:
       return refusal(
         503,

@@ -32,6 +32,7 @@ export function routeRequest(
       ...summary,
       classification,
       remainingBudgetUsd: remaining?.usd,
+      nowMs: record.startedAtMs,
       state: life.state,
       principal: life.principal,
     };

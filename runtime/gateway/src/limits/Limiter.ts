@@ -1,4 +1,5 @@
 import type { RateLimits } from '@cellport/plugin-platform-common';
+import { secondsToNextMonth } from '@cellport/router';
 
 /** One request's claim on its tenant's (and agent's) rate limits and budgets. */
 export interface LimitRequest {
@@ -98,12 +99,6 @@ export function secondsToNextMinute(nowMs: number): number {
     1,
     Math.ceil(((minuteOf(nowMs) + 1) * 60_000 - nowMs) / 1000),
   );
-}
-
-export function secondsToNextMonth(nowMs: number): number {
-  const now = new Date(nowMs);
-  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-  return Math.max(1, Math.ceil((next - nowMs) / 1000));
 }
 
 /**

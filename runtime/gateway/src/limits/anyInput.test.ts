@@ -1,3 +1,4 @@
+import { secondsToNextMonth } from '@cellport/router';
 import Redis from 'ioredis';
 import OpenAI from 'openai';
 import type { SimulatorServer } from '@cellport/simulator';
@@ -365,7 +366,14 @@ describe.each(STORES)('budgets hold for any input ($name)', store => {
         }).catch(e => e);
         expect(refused.status).toBe(429);
         expect(refused.code).toBe('budget_exhausted');
-        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        // Whichever check refused it (the counters, or this replica's last reading of them),
+        // the budget comes back next month.
+        expect(
+          Math.abs(
+            Number(refused.headers.get('retry-after')) -
+              secondsToNextMonth(now),
+          ),
+        ).toBeLessThanOrEqual(5);
       }
       expect(simulator.stats.snapshot().requests).toBe(0);
       const charged = cluster.usage().reduce((sum, e) => sum + e.costUsd, 0);

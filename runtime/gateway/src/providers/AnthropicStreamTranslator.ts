@@ -156,6 +156,14 @@ export class AnthropicStreamTranslator {
         return this.chunk({ role: 'assistant', content: '' });
       case 'content_block_start':
         if (event.content_block?.type === 'tool_use') {
+          if (
+            typeof event.content_block.name !== 'string' ||
+            !['string', 'undefined'].includes(typeof event.content_block.id)
+          ) {
+            throw new UpstreamAnswerError(
+              'upstream sent a tool_use block whose name or id is not text',
+            );
+          }
           const index = this.toolIndex.size;
           this.toolIndex.set(event.index, index);
           if (typeof event.content_block.name === 'string')
@@ -174,13 +182,25 @@ export class AnthropicStreamTranslator {
         return '';
       case 'content_block_delta':
         if (event.delta?.type === 'text_delta') {
+          if (typeof event.delta.text !== 'string') {
+            throw new UpstreamAnswerError(
+              'upstream sent a text delta that is not text',
+            );
+          }
           this.text += event.delta.text;
           return this.chunk({ content: event.delta.text });
         }
         if (event.delta?.type === 'input_json_delta') {
+          if (
+            typeof event.delta.partial_json !== 'string' ||
+            !this.toolIndex.has(event.index)
+          ) {
+            throw new UpstreamAnswerError(
+              'upstream sent tool input that is not text, or for no tool_use block it started',
+            );
+          }
           // A tool call's arguments are output tokens, as its text is.
-          if (typeof event.delta.partial_json === 'string')
-            this.text += event.delta.partial_json;
+          this.text += event.delta.partial_json;
           return this.chunk({
             tool_calls: [
               {

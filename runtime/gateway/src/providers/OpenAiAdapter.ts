@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import { maxOutputTokens } from '../usage/cost';
 import { openAiUsageOf } from './extractUsage';
+import { choicesProblem } from './choiceShape';
 import { choicesText, foldChoices } from './generatedText';
 import { OpenAiStreamRelay } from './OpenAiStreamRelay';
 import type {
@@ -139,13 +140,16 @@ export class OpenAiAdapter implements ProviderAdapter {
       };
     }
     const { answer } = parsed;
-    if (!Array.isArray(answer[answerArray])) {
+    const items = answer[answerArray];
+    const problem = !Array.isArray(items)
+      ? `upstream answered with no "${answerArray}" array`
+      : answerArray === 'choices'
+      ? choicesProblem(items, 'message')
+      : undefined;
+    if (problem) {
       return {
         kind: 'failure',
-        failure: unusableAnswer(
-          `upstream answered with no "${answerArray}" array`,
-          response.statusCode,
-        ),
+        failure: unusableAnswer(problem, response.statusCode),
       };
     }
     return {

@@ -231,13 +231,20 @@ export function imageUrl(source: Json): string | undefined {
     : undefined;
 }
 
-/** An Anthropic Messages answer as an OpenAI chat.completion. */
+/**
+ * An Anthropic Messages answer as an OpenAI chat.completion; throws on content blocks the
+ * caller could not read (text or a tool's name that is not text).
+ */
 export function fromAnthropicResponse(message: Json, created: number): Json {
   let text = '';
   const toolCalls: Json[] = [];
   for (const block of message.content ?? []) {
-    if (block.type === 'text') text += block.text;
-    if (block.type === 'tool_use') {
+    if (block?.type === 'text') {
+      if (typeof block.text !== 'string') throw new TypeError('text not text');
+      text += block.text;
+    }
+    if (block?.type === 'tool_use') {
+      if (typeof block.name !== 'string') throw new TypeError('name not text');
       toolCalls.push({
         id: block.id,
         type: 'function',

@@ -138,6 +138,29 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     ['JSON that is not an object', '[1,2,3]'],
     ['an object that is no chat completion', '{}'],
     ['choices that are not an array', '{"choices":null,"usage":{}}'],
+    // Shapes a caller's SDK cannot read, or the translated APIs would answer as empty.
+    ['a choice that is not an object', '{"choices":[null]}'],
+    ['a choice that is a number', '{"choices":[5]}'],
+    [
+      'content that is a number',
+      '{"choices":[{"index":0,"message":{"content":123}}]}',
+    ],
+    [
+      'tool calls that are not a list',
+      '{"choices":[{"index":0,"message":{"tool_calls":"x"}}]}',
+    ],
+    [
+      'a tool call that is null',
+      '{"choices":[{"index":0,"message":{"tool_calls":[null]}}]}',
+    ],
+    [
+      "a tool's name that is an object",
+      '{"choices":[{"index":0,"message":{"tool_calls":[{"id":"a","function":{"name":{}}}]}}]}',
+    ],
+    [
+      'a finish reason that is a number',
+      '{"choices":[{"index":0,"message":{"content":"a"},"finish_reason":7}]}',
+    ],
   ])('openai: %s', async (_what, body) => {
     upstream.answer = json(body);
     expect(await outcome('gpt-4o-mini', false)).toEqual(upstreamFailed);
@@ -146,6 +169,14 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
   it.each([
     ['invalid JSON', 'not json {'],
     ['JSON that is not a Messages answer', '{"error":"nope"}'],
+    [
+      'a text block whose text is a number',
+      '{"content":[{"type":"text","text":5}]}',
+    ],
+    [
+      'a tool_use block whose name is an object',
+      '{"content":[{"type":"tool_use","id":"t","name":{},"input":{}}]}',
+    ],
     [
       'a Messages answer too deep to serialize',
       `{"id":${'['.repeat(10_000)}${']'.repeat(10_000)},"content":[]}`,
@@ -179,6 +210,17 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       'garbage that never ends an event',
       json(`${'x'.repeat(100)}\n`, 'text/event-stream'),
     ],
+    [
+      'choices that are not a list',
+      json('data: {"choices":"x"}\n\n', 'text/event-stream'),
+    ],
+    [
+      'a delta whose content is a number',
+      json(
+        'data: {"choices":[{"index":0,"delta":{"content":5}}]}\n\n',
+        'text/event-stream',
+      ),
+    ],
   ])('openai stream: %s', async (_what, answer) => {
     upstream.answer = answer;
     expect(await outcome('gpt-4o-mini', true)).toEqual(upstreamFailed);
@@ -200,6 +242,14 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
         `data: {"type":"message_start","message":{"id":${'['.repeat(
           10_000,
         )}${']'.repeat(10_000)}}}\n\n`,
+        'text/event-stream',
+      ),
+    ],
+    [
+      'tool input for a block it never started',
+      json(
+        'data: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1}}}\n\n' +
+          'data: {"type":"content_block_delta","index":3,"delta":{"type":"input_json_delta","partial_json":5}}\n\n',
         'text/event-stream',
       ),
     ],

@@ -4,6 +4,8 @@
  * as they are complete), and every complete line is checked to be SSE.
  */
 
+import { choicesProblem } from './choiceShape';
+
 /** Appends upstream text to the unfinished rest, with line ends made LF. */
 export function appendSseText(pending: string, text: string): string {
   if (!text.includes('\r') && !pending.endsWith('\r')) {
@@ -94,7 +96,7 @@ export function chunkEventsProblem(
           .slice(from, Math.min(end, from + 40))
           .replace(/[^\x20-\x7e]/g, '?')}"`;
       }
-      const problem = errorEventProblem(chunk);
+      const problem = errorEventProblem(chunk) ?? chunkShapeProblem(chunk);
       if (problem) return problem;
       progress.chunks += 1;
       if (!progress.finished && finishes(chunk)) progress.finished = true;
@@ -106,6 +108,15 @@ export function chunkEventsProblem(
     start = nextDataLine(text, start);
   }
   return undefined;
+}
+
+/** A chunk whose choices a caller's SDK could not read (`choicesProblem`). */
+function chunkShapeProblem(chunk: any): string | undefined {
+  const choices = chunk?.choices;
+  if (choices === undefined) return undefined;
+  return Array.isArray(choices)
+    ? choicesProblem(choices, 'delta')
+    : 'upstream sent a chunk whose choices are not a list';
 }
 
 /**

@@ -141,11 +141,12 @@ export class OpenAiAdapter implements ProviderAdapter {
     }
     const { answer } = parsed;
     const items = answer[answerArray];
-    const problem = !Array.isArray(items)
-      ? `upstream answered with no "${answerArray}" array`
-      : answerArray === 'choices'
-      ? choicesProblem(items, 'message')
-      : undefined;
+    let problem: string | undefined;
+    if (!Array.isArray(items)) {
+      problem = `upstream answered with no "${answerArray}" array`;
+    } else if (answerArray === 'choices') {
+      problem = choicesProblem(items, 'message');
+    }
     if (problem) {
       return {
         kind: 'failure',

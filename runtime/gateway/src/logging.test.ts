@@ -1,9 +1,11 @@
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import pino from 'pino';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   ADMIN_TOKEN,
+  eventually,
   KEYS,
   startGateway,
   startSimulator,
@@ -78,5 +80,39 @@ describe('logs', () => {
     ]) {
       expect(text).not.toContain(secret);
     }
+  });
+
+  it('takes a client that leaves mid-body for a cancelled request, not a gateway fault with a stack', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const { gateway, url, events } = await startGateway(simulator.url, {
+      overrides: { logger: pino({ level: 'info' }, sink) },
+    });
+    try {
+      const { port } = new URL(url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await new Promise(resolve => socket.once('connect', resolve));
+      socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${KEYS.northwind}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":`,
+      );
+      await new Promise(resolve => setTimeout(resolve, 100));
+      socket.destroy();
+      await eventually(() => events.usage().length === 1);
+      expect(events.usage()[0]).toMatchObject({
+        status: 499,
+        outcome: 'cancelled',
+        errorClass: 'client-cancelled',
+      });
+    } finally {
+      await gateway.stop();
+    }
+    const entries = lines.map(line => JSON.parse(line));
+    expect(entries.filter(entry => entry.level >= 50)).toEqual([]);
+    expect(lines.join('\n')).not.toContain('"stack"');
   });
 });

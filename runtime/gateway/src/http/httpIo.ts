@@ -25,8 +25,18 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () =>
       resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)),
     );
-    req.on('error', reject);
+    // The client went away mid-body: its request ends there, not as a fault of the gateway.
+    req.on('error', () => reject(leftMidBody()));
   });
+}
+
+function leftMidBody(): GatewayError {
+  return new GatewayError(
+    499,
+    'client_closed_request',
+    'the client closed the connection before it sent its whole request',
+    'client-cancelled',
+  );
 }
 
 function tooLarge(limit: number): GatewayError {

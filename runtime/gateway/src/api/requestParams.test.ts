@@ -197,6 +197,18 @@ const CHAT_CASES: ParamCase[] = [
     invalid: { verbosity: 'loud' },
   },
   {
+    param: 'prediction.type',
+    valid: { prediction: { type: 'content', content: 'const x = 1;' } },
+    invalid: { prediction: { type: 'other', content: 'const x = 1;' } },
+  },
+  {
+    param: 'prediction.content',
+    valid: {
+      prediction: { type: 'content', content: [{ type: 'text', text: 'x' }] },
+    },
+    invalid: { prediction: { type: 'content', content: 5 } },
+  },
+  {
     param: 'modalities',
     valid: { modalities: ['text'] },
     invalid: { modalities: ['smell'] },

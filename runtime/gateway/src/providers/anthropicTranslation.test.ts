@@ -42,11 +42,14 @@ describe('Anthropic translation', () => {
         ],
         tool_choice: 'required',
         stop: 'END',
+        user: 'end-user-7',
       },
       'claude-x',
       1000,
     );
     expect(request.system).toBe('rules');
+    // Chat's end user is Anthropic's metadata.user_id (a Messages caller's own, sent on).
+    expect(request.metadata).toEqual({ user_id: 'end-user-7' });
     expect(request.max_tokens).toBe(1000);
     expect(request.messages.map((m: { role: string }) => m.role)).toEqual([
       'user',

@@ -159,6 +159,10 @@ export function toAnthropicRequest(
     const choice = toolChoice(body.tool_choice, body.parallel_tool_calls);
     if (choice) request.tool_choice = choice;
   }
+  // The caller's end user, for the provider's abuse checks: chat's `user`, Anthropic's field.
+  if (typeof body.user === 'string' && body.user) {
+    request.metadata = { user_id: body.user };
+  }
   if (body.stream === true) request.stream = true;
   return request;
 }

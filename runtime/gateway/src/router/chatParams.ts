@@ -58,6 +58,24 @@ function checkObject(body: Json, field: string) {
   }
 }
 
+/** Predicted output: `{type: "content", content}`, the text a string or text parts. */
+function checkPrediction(prediction: unknown) {
+  if (!present(prediction)) return;
+  if (!isObject(prediction)) fail('prediction', 'must be an object');
+  if (prediction.type !== 'content')
+    fail('prediction.type', 'must be "content"');
+  const content = prediction.content;
+  const textParts =
+    Array.isArray(content) &&
+    content.every(
+      part =>
+        isObject(part) && part.type === 'text' && typeof part.text === 'string',
+    );
+  if (typeof content !== 'string' && !textParts) {
+    fail('prediction.content', 'must be a string or an array of text parts');
+  }
+}
+
 function checkOneOf(body: Json, field: string, values: readonly string[]) {
   const value = body[field];
   if (present(value) && !values.includes(value as string)) {
@@ -314,7 +332,7 @@ export function validateChatParams(body: Json): void {
   checkOneOf(body, 'verbosity', ['low', 'medium', 'high']);
   checkType(body, 'prompt_cache_key', 'string');
   checkType(body, 'safety_identifier', 'string');
-  checkObject(body, 'prediction');
+  checkPrediction(body.prediction);
   checkObject(body, 'audio');
   checkObject(body, 'web_search_options');
   if (present(body.modalities)) {

@@ -207,6 +207,17 @@ describe('readMessagesRequest', () => {
     ).toMatchObject({ model: 'claude-x', max_completion_tokens: 2048 });
   });
 
+  it('refuses a metadata field other than user_id, naming it', () => {
+    expect(() =>
+      readMessagesRequest({
+        model: 'claude-x',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: 'hi' }],
+        metadata: { user_id: 'u-1', team: 'checkout' },
+      }),
+    ).toThrow(expect.objectContaining({ options: { param: 'metadata.team' } }));
+  });
+
   it.each([
     ['mcp_servers', [{ type: 'url', url: 'https://x', name: 'x' }]],
     ['container', 'container_1'],

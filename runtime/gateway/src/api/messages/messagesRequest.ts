@@ -146,8 +146,14 @@ export function readMessagesRequest(body: Json): Json {
   optionalNumber(body.temperature, 'temperature', 0, 1);
   optionalNumber(body.top_p, 'top_p', 0, 1);
   optionalPositiveInteger(body.top_k, 'top_k');
-  if (present(body.metadata) && !isObject(body.metadata)) {
-    fail('metadata', 'must be an object');
+  if (present(body.metadata)) {
+    if (!isObject(body.metadata)) fail('metadata', 'must be an object');
+    // Anthropic's metadata holds user_id alone, and refuses anything else.
+    for (const key of Object.keys(body.metadata)) {
+      if (key !== 'user_id') {
+        fail(`metadata.${key}`, 'is not a metadata field (only user_id is)');
+      }
+    }
   }
   optionalString(body.metadata?.user_id, 'metadata.user_id');
   const chat: Json = {

@@ -52,6 +52,11 @@ describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
     );
   });
 
+  it('takes a stream that starts with a byte order mark, as SSE allows', () => {
+    const relay = new OpenAiStreamRelay(true);
+    expect(relay.push(`\ufeff${chunk('a')}`)).toBe(chunk('a'));
+  });
+
   it('takes comments, event names, ids and data without a space', () => {
     const relay = new OpenAiStreamRelay(true);
     const text = `: keep-alive\n\nevent: message\nid: 7\nretry: 100\ndata:{"a":1}\n\nid: data:{x}\ndata: {"b":"data: {"}\n\n`;

@@ -6,8 +6,14 @@
 
 import { choicesProblem } from './choiceShape';
 
-/** Appends upstream text to the unfinished rest, with line ends made LF. */
+/**
+ * Appends upstream text to the unfinished rest, with line ends made LF. A byte order mark
+ * where an event would start is dropped: SSE allows one before the first event.
+ */
 export function appendSseText(pending: string, text: string): string {
+  if (pending === '' && text.charCodeAt(0) === 0xfeff) {
+    return appendSseText('', text.slice(1));
+  }
   if (!text.includes('\r') && !pending.endsWith('\r')) {
     return pending + text;
   }

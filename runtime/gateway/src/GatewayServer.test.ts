@@ -183,15 +183,24 @@ describe('gateway API (OpenAI client against the simulator)', () => {
     });
   });
 
-  it('gives 403 for a model outside the allowlist and for data above the tenant ceiling', async () => {
+  it("gives 404 for a model outside the allowlist, as for one that does not exist (another tenant's private model is not revealed), and 403 for data above the tenant ceiling", async () => {
     const notAllowed = await client(KEYS.northwind)
       .chat.completions.create({
         model: 'claude-haiku',
         messages: [{ role: 'user', content: 'x' }],
       })
       .catch(e => e);
-    expect(notAllowed).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    expect(notAllowed.error.code).toBe('model_not_allowed');
+    const unknown = await client(KEYS.northwind)
+      .chat.completions.create({
+        model: 'no-such-model',
+        messages: [{ role: 'user', content: 'x' }],
+      })
+      .catch(e => e);
+    expect(notAllowed).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(notAllowed.error.code).toBe('model_not_found');
+    expect(notAllowed.message.replace('claude-haiku', 'no-such-model')).toBe(
+      unknown.message,
+    );
     const tooSensitive = await client(KEYS.northwind)
       .chat.completions.create(
         { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] },

@@ -46,6 +46,11 @@ export interface CompiledTenant extends GatewayTenant {
   residencyText: string;
   /** What `auto` chooses among on each endpoint: the allowed profiles of its type. */
   autoProfiles: ProfilesByType;
+  /**
+   * The profiles each name (id or alias) stands for, among those the tenant may use: to a
+   * tenant, another's private model does not exist, so no answer or decision names it.
+   */
+  profilesByName: ReadonlyMap<string, CompiledProfile[]>;
 }
 
 /** An agent with its model lists resolved to profiles once, not on every request. */
@@ -60,6 +65,21 @@ function byType(profiles: CompiledProfile[]): ProfilesByType {
     chat: profiles.filter(profile => profile.type === 'chat'),
     embeddings: profiles.filter(profile => profile.type === 'embeddings'),
   };
+}
+
+/** Profiles by each name they answer to: their id and their alias. */
+function byName(
+  profiles: Iterable<CompiledProfile>,
+): Map<string, CompiledProfile[]> {
+  const named = new Map<string, CompiledProfile[]>();
+  for (const profile of profiles) {
+    for (const name of new Set([profile.id, profile.alias])) {
+      const list = named.get(name) ?? [];
+      list.push(profile);
+      named.set(name, list);
+    }
+  }
+  return named;
 }
 
 export interface CompiledKey extends GatewayApiKey {
@@ -180,14 +200,7 @@ export function compileState(input: unknown): CompiledState {
   );
   const allowedOf = (tenant: string) =>
     allowedModels.get(tenant) ?? new Set<string>();
-  const profilesByName = new Map<string, CompiledProfile[]>();
-  for (const profile of profiles.values()) {
-    for (const name of new Set([profile.id, profile.alias])) {
-      const list = profilesByName.get(name) ?? [];
-      list.push(profile);
-      profilesByName.set(name, list);
-    }
-  }
+  const profilesByName = byName(profiles.values());
   return {
     document,
     version: document.version,
@@ -210,6 +223,9 @@ export function compileState(input: unknown): CompiledState {
           residency: new Set(tenant.residencyRegions),
           residencyText: tenant.residencyRegions.join(', '),
           autoProfiles: byType(
+            tenant.allowedModels.map(id => profiles.get(id)!),
+          ),
+          profilesByName: byName(
             tenant.allowedModels.map(id => profiles.get(id)!),
           ),
         },

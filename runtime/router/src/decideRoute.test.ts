@@ -127,6 +127,18 @@ describe('decideRoute', () => {
     expect(capped).toMatchObject({ status: 429, options: {} });
     expect(capped?.options.retryAfterSeconds).toBeUndefined();
     expect(capped?.message).toContain("above the agent's per-run cap $1e-7");
+    // eu-large over the cap, eu-small only over the budget left: eu-small serves next month.
+    const mixed = refusal({
+      principal: agentWith({ maxCostPerRunUsd: 0.001 }),
+      remainingBudgetUsd: 0,
+    });
+    expect(mixed?.candidates.map(c => c.detail)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('per-run cap'),
+        expect.stringContaining('budget left'),
+      ]),
+    );
+    expect(mixed?.options.retryAfterSeconds).toBe(3600);
   });
 
   it("refuses a request that does not fit the context naming the prompt, or the output limit that overflows it, in the caller's API's words", () => {
@@ -282,16 +294,55 @@ describe('decideRoute', () => {
     ).toBe('circuit-open');
   });
 
-  it('refuses with 404 for unknown models and 403 for models outside the allowlist', () => {
+  it('refuses with 404 for unknown models and for models outside the allowlist alike, naming no profile', () => {
     const router = routerWith();
     expect(() => router.route(input({ requestedModel: 'nope' }))).toThrow(
       expect.objectContaining({ status: 404 }),
     );
-    expect(() =>
-      router.route(input({ requestedModel: 'claude-haiku' })),
-    ).toThrow(
-      expect.objectContaining({ status: 403, code: 'model_not_allowed' }),
+    const refusal = decideRoute(
+      input({ requestedModel: 'claude-haiku' }),
+      StaticUpstreams.calm,
+    ).refusal;
+    expect(refusal).toMatchObject({
+      status: 404,
+      code: 'model_not_found',
+      candidates: [],
+    });
+    expect(refusal?.message).not.toContain('claude"');
+  });
+
+  it("never names another tenant's private profile, even one sharing a public alias", () => {
+    const document = testState();
+    document.modelProfiles.push({
+      ...document.modelProfiles.find(p => p.id === 'eu-large')!,
+      id: 'globex-private',
+    });
+    document.tenants
+      .find(t => t.id !== 'northwind')!
+      .allowedModels.push('globex-private');
+    const shared = compileState(document);
+    const plan = decideRoute(
+      input({
+        state: shared,
+        principal: { tenant: shared.tenants.get('northwind')! },
+      }),
+      StaticUpstreams.calm,
     );
+    expect(plan.attempts.length).toBeGreaterThan(0);
+    expect(plan.candidates.map(c => c.modelProfile)).not.toContain(
+      'globex-private',
+    );
+    // Asked for by its id, it does not exist for this tenant.
+    expect(
+      decideRoute(
+        input({
+          state: shared,
+          principal: { tenant: shared.tenants.get('northwind')! },
+          requestedModel: 'globex-private',
+        }),
+        StaticUpstreams.calm,
+      ).refusal,
+    ).toMatchObject({ status: 404, candidates: [] });
   });
 
   it('reserves the most expensive attempt', () => {
@@ -472,14 +523,14 @@ describe('decideRoute as a pure function', () => {
 
   it('returns a refusal with its reason instead of throwing', () => {
     const plan = decideRoute(
-      { ...base, requestedModel: 'claude-haiku' },
+      { ...base, classification: 'RESTRICTED' },
       StaticUpstreams.calm,
     );
     expect(plan.attempts).toEqual([]);
     expect(plan.refusal).toMatchObject({
-      reason: 'not-allowed',
+      reason: 'classification',
       status: 403,
-      code: 'model_not_allowed',
+      code: 'classification_not_allowed',
     });
     expect(
       decideRoute({ ...base, requestedModel: 'nope' }, StaticUpstreams.calm)

@@ -252,19 +252,19 @@ export function decideRoute(
 /**
  * The profiles the requested model names, or for `auto` the agent's preferred profiles of
  * the endpoint's type, else every profile of that type the tenant may use. Undefined when
- * no profile has that name.
+ * no profile the tenant may use has that name: another tenant's private model is not found.
  */
 function primaryProfiles(
   input: RouteInput,
 ): readonly CompiledProfile[] | undefined {
-  const { state, principal, requestedModel } = input;
+  const { principal, requestedModel } = input;
   if (requestedModel === AUTO_MODEL) {
     const preferred = principal.agent?.preferredProfiles[input.modelType];
     return preferred && preferred.length > 0
       ? preferred
       : principal.tenant.autoProfiles[input.modelType];
   }
-  return state.profilesByName.get(requestedModel);
+  return principal.tenant.profilesByName.get(requestedModel);
 }
 
 function consider(

@@ -37,17 +37,21 @@ describe('ModelRouter', () => {
     const router = new ModelRouter(new UpstreamHealth());
     let caught: unknown;
     try {
-      router.route(input({ requestedModel: 'claude-haiku' }));
+      router.route(
+        input({ requestedModel: 'gpt-4o', classification: 'RESTRICTED' }),
+      );
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(RouteRefusal);
     expect(caught).toMatchObject({
       status: 403,
-      code: 'model_not_allowed',
+      code: 'classification_not_allowed',
       errorClass: 'forbidden',
       options: { param: 'model' },
-      candidates: [expect.objectContaining({ dropReason: 'not-allowed' })],
+      candidates: expect.arrayContaining([
+        expect.objectContaining({ dropReason: 'classification' }),
+      ]),
     });
     // Refusals are cheap: no stack trace is captured.
     expect((caught as Error).stack?.split('\n').length).toBe(1);

@@ -68,7 +68,7 @@ describe('the features a RoutingDecision records', () => {
           messages: [{ role: 'user', content: 'hi' }],
         }),
       ];
-      expect(answers.map(a => a.status)).toEqual([200, 403]);
+      expect(answers.map(a => a.status)).toEqual([200, 404]);
       const decisions = events.decisions() as RoutingDecision[];
       expect(decisions).toHaveLength(2);
       const [routed, refused] = decisions;

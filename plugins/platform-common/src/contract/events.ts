@@ -109,7 +109,7 @@ export function storableText(value: string): string {
  * Text the portal can store: PostgreSQL's text and JSON hold no NUL character, and no JSON
  * holds a lone surrogate. Either would fail the whole batch's insert; refused by field instead.
  */
-function textSchema(min: number, max: number) {
+export function textSchema(min: number, max: number) {
   return z
     .string()
     .min(min)

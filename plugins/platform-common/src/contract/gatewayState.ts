@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import {
+  boundedInt,
+  boundedNumber,
+  contextLengthSchema,
+} from '../kinds/bounds';
+import {
   capabilitySchema,
   classificationSchema,
+  positiveUsdSchema,
   rateLimitsSchema,
   regionSchema,
 } from '../kinds/common';
+import { textSchema } from './events';
 import { routingPolicySchema } from '../kinds/agent';
 import {
   modelTypeSchema,
@@ -15,7 +22,10 @@ import {
 /**
  * The desired state a cell's gateway runs on, pushed whole by the portal's reconciler through
  * the gateway's control API. The gateway validates a push whole and swaps it in atomically;
- * every RoutingDecision records the `version` it was made under.
+ * every RoutingDecision records the `version` it was made under. Objects are strict: a field
+ * the gateway does not know (a misspelt `expires_at`) is refused by name, never dropped, as a
+ * dropped expiry or cap would leave a key or an agent unbounded. Numbers are bounded as the
+ * catalog's kinds bound them.
  */
 export const GATEWAY_STATE_SCHEMA_VERSION = 1;
 
@@ -36,7 +46,7 @@ const idSchema = z
     'must be a catalog entity name: letters, digits, ".", "_" and "-", starting with a letter or digit',
   );
 
-export const gatewayApiKeySchema = z.object({
+export const gatewayApiKeySchema = z.strictObject({
   /** SHA-256 of the key; keys themselves never leave the place they were created. */
   sha256: sha256Schema,
   /** First characters of the key, shown to humans to tell keys apart. */
@@ -48,9 +58,9 @@ export const gatewayApiKeySchema = z.object({
 });
 export type GatewayApiKey = z.infer<typeof gatewayApiKeySchema>;
 
-export const gatewayTenantSchema = z.object({
+export const gatewayTenantSchema = z.strictObject({
   id: idSchema,
-  monthlyBudgetUsd: z.number().positive(),
+  monthlyBudgetUsd: positiveUsdSchema,
   limits: rateLimitsSchema,
   /** Model profile ids the tenant may use. */
   allowedModels: z.array(idSchema),
@@ -62,11 +72,13 @@ export const gatewayTenantSchema = z.object({
    * What the gateway's telemetry may hold of this tenant's requests. Prompt and completion
    * text stay out of traces unless `captureContent` is true.
    */
-  telemetry: z.object({ captureContent: z.boolean().optional() }).optional(),
+  telemetry: z
+    .strictObject({ captureContent: z.boolean().optional() })
+    .optional(),
 });
 export type GatewayTenant = z.infer<typeof gatewayTenantSchema>;
 
-export const gatewayModelProfileSchema = z.object({
+export const gatewayModelProfileSchema = z.strictObject({
   id: idSchema,
   /** The name callers use in `model`; several profiles may share an alias. */
   alias: z.string().min(1).max(200),
@@ -78,34 +90,46 @@ export const gatewayModelProfileSchema = z.object({
   provider: providerSchema,
   upstreamModel: z.string().min(1).max(200),
   endpoint: z.url(),
-  /** Name of the gateway's environment variable holding the upstream credential, never the secret. */
+  /**
+   * Name of the gateway's environment variable holding the upstream credential, never the
+   * secret. Not one of the gateway's own settings (`GATEWAY_*`, `OTEL_*`): their secrets (the
+   * admin token, the portal's events token, a collector's auth header) would go upstream.
+   */
   credentialEnv: z
     .string()
-    .regex(/^[A-Z_][A-Z0-9_]*$/)
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
+    .refine(name => !/^(GATEWAY|OTEL)_/.test(name), {
+      error:
+        "must not name one of the gateway's own settings (GATEWAY_*, OTEL_*)",
+    })
     .optional(),
   region: regionSchema,
   qualityTier: qualityTierSchema,
-  contextLength: z.int().positive(),
-  maxOutputTokens: z.int().positive(),
+  contextLength: contextLengthSchema,
+  maxOutputTokens: contextLengthSchema,
   features: z.array(capabilitySchema),
   /** The most tokens one prompt image counts here, when above the default allowance. */
-  imageTokens: z.int().positive().optional(),
-  inputPerMillionUsd: z.number().nonnegative(),
-  outputPerMillionUsd: z.number().nonnegative(),
+  imageTokens: boundedInt({ min: 1, max: 1_000_000 }).optional(),
+  inputPerMillionUsd: boundedNumber({ min: 0, max: 10_000 }),
+  outputPerMillionUsd: boundedNumber({ min: 0, max: 10_000 }),
   maxClassification: classificationSchema,
 });
 export type GatewayModelProfile = z.infer<typeof gatewayModelProfileSchema>;
 
-export const gatewayAgentSchema = z.object({
+export const gatewayAgentSchema = z.strictObject({
   id: idSchema,
   tenant: idSchema,
   policy: routingPolicySchema,
   preferredModels: z.array(idSchema),
-  fallbackChain: z.array(idSchema),
+  fallbackChain: z
+    .array(idSchema)
+    .refine(chain => new Set(chain).size === chain.length, {
+      error: 'must not name a profile twice (it would be called again)',
+    }),
   maxFallbacks: z.int().min(0).max(5),
   requiredCapabilities: z.array(capabilitySchema),
-  monthlyBudgetUsd: z.number().positive().optional(),
-  maxCostPerRunUsd: z.number().positive().optional(),
+  monthlyBudgetUsd: positiveUsdSchema.optional(),
+  maxCostPerRunUsd: positiveUsdSchema.optional(),
   /**
    * The agent's own requests and tokens per minute, checked beside its tenant's limits for
    * requests made with a key bound to the agent; absent, only the tenant's limits apply.
@@ -114,10 +138,11 @@ export const gatewayAgentSchema = z.object({
 });
 export type GatewayAgent = z.infer<typeof gatewayAgentSchema>;
 
-export const gatewayDesiredStateSchema = z.object({
+export const gatewayDesiredStateSchema = z.strictObject({
   schemaVersion: z.literal(GATEWAY_STATE_SCHEMA_VERSION),
   /** Content version chosen by the reconciler, e.g. a hash of the document. */
-  version: z.string().min(1).max(64),
+  // Every event carries it: text the portal cannot store would have it refuse them all.
+  version: textSchema(1, 64),
   cell: idSchema,
   tenants: z.array(gatewayTenantSchema),
   apiKeys: z.array(gatewayApiKeySchema),

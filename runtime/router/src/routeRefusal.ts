@@ -57,7 +57,7 @@ export function modelNotFound(model: string): RouteRefusal {
     reason: 'model-not-found',
     status: 404,
     code: 'model_not_found',
-    message: `model "${model}" does not exist`,
+    message: `model "${model}" does not exist or is not available to this key`,
     errorClass: 'not-found',
     options: { param: 'model' },
     candidates: [],
@@ -158,13 +158,16 @@ export function refusalFor(
       );
     case 'budget': {
       // Over the agent's per-run cap, the request itself is too large: waiting changes nothing.
-      // Over the budget left, it can come again when the budget does, next month.
-      const profile = input.state.profiles.get(closest.modelProfile);
+      // Over the budget left, it can come again when the budget does, next month: so can any
+      // request one of whose candidates only the budget left dropped.
       const runCap = input.principal.agent?.maxCostPerRunUsd;
       const overRunCap =
-        profile !== undefined &&
         runCap !== undefined &&
-        maxCostAt(input, profile) > runCap;
+        candidates.every(candidate => {
+          if (candidate.dropReason !== 'budget') return true;
+          const profile = input.state.profiles.get(candidate.modelProfile);
+          return profile !== undefined && maxCostAt(input, profile) > runCap;
+        });
       return refusal(
         429,
         'budget_exhausted',

@@ -105,8 +105,9 @@ export class AnthropicAdapter implements ProviderAdapter {
       const decoder = new StringDecoder('utf8');
       try {
         for await (const chunk of upstream) {
-          const out = translator.push(decoder.write(chunk as Buffer));
-          watch.read(translator.completeEvents);
+          const text = decoder.write(chunk as Buffer);
+          const out = translator.push(text);
+          watch.read(text);
           if (out) yield out;
           translator.throwIfBroken();
         }

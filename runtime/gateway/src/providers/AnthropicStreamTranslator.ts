@@ -38,8 +38,6 @@ export class AnthropicStreamTranslator {
   /** Its output by choice (one), for an opted-in trace. */
   private readonly output: GeneratedChoice[] = [];
   private forwarded = false;
-  /** Events read whole, translated or not (pings, thinking): what EventWatch follows. */
-  completeEvents = 0;
   /** Why the stream failed after the events `push` last returned. */
   private broken?: UpstreamAnswerError;
 
@@ -97,7 +95,6 @@ export class AnthropicStreamTranslator {
         if (end < 0) break;
         const block = this.pending.slice(0, end);
         this.pending = this.pending.slice(end + 2);
-        this.completeEvents += 1;
         const problem = sseProblem(block);
         if (problem) throw new UpstreamAnswerError(problem);
         const dataLine = block

@@ -176,8 +176,9 @@ export class OpenAiAdapter implements ProviderAdapter {
       const decoder = new StringDecoder('utf8');
       try {
         for await (const chunk of response.body) {
-          const out = relay.push(decoder.write(chunk as Buffer));
-          watch.read(relay.completeReads);
+          const text = decoder.write(chunk as Buffer);
+          const out = relay.push(text);
+          watch.read(text);
           if (out) yield out;
           relay.throwIfBroken();
         }

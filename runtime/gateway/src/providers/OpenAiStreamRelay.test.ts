@@ -52,6 +52,16 @@ describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
     );
   });
 
+  it('takes a usage chunk whose choices are null, as some OpenAI-compatible servers send it', () => {
+    const relay = new OpenAiStreamRelay(true);
+    const usage =
+      'data: {"choices":null,"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}\n\n';
+    expect(relay.push(`${chunk('a')}${usage}data: [DONE]\n\n`)).toContain(
+      '"choices":null',
+    );
+    expect(relay.usage).toEqual({ inputTokens: 5, outputTokens: 2 });
+  });
+
   it('takes a stream that starts with a byte order mark, as SSE allows', () => {
     const relay = new OpenAiStreamRelay(true);
     expect(relay.push(`\ufeff${chunk('a')}`)).toBe(chunk('a'));

@@ -35,8 +35,6 @@ export class OpenAiStreamRelay {
   private found?: TokenUsage;
   private readonly progress: StreamProgress = { chunks: 0, finished: false };
   private forwarded = false;
-  /** Reads that completed at least one event: what EventWatch follows. */
-  completeReads = 0;
   /** Why the stream failed after the events `push` last returned. */
   private broken?: string;
 
@@ -57,7 +55,6 @@ export class OpenAiStreamRelay {
       }
       return '';
     }
-    this.completeReads += 1;
     let complete = this.pending.slice(0, end + 2);
     this.pending = this.pending.slice(end + 2);
     const { chunks, finished } = this.progress;

@@ -11,7 +11,7 @@ const optionalText = (value: unknown) =>
 function toolCallProblem(call: unknown): string | undefined {
   if (!isObject(call)) return 'a tool call that is not an object';
   const fn = call.function;
-  if (fn === undefined) return undefined;
+  if (fn === undefined || fn === null) return undefined;
   if (!isObject(fn) || !optionalText(fn.name) || !optionalText(fn.arguments)) {
     return 'a tool call whose function name or arguments are not text';
   }
@@ -32,7 +32,11 @@ export function choicesProblem(
   for (const choice of choices) {
     if (!isObject(choice))
       return 'upstream answered with a choice that is not an object';
-    if (choice.index !== undefined && !Number.isInteger(choice.index)) {
+    if (
+      choice.index !== undefined &&
+      choice.index !== null &&
+      !Number.isInteger(choice.index)
+    ) {
       return 'upstream answered with a choice whose index is not an integer';
     }
     if (!optionalText(choice.finish_reason)) {

@@ -119,7 +119,8 @@ export function chunkEventsProblem(
 /** A chunk whose choices a caller's SDK could not read (`choicesProblem`). */
 function chunkShapeProblem(chunk: any): string | undefined {
   const choices = chunk?.choices;
-  if (choices === undefined) return undefined;
+  // Absent or null: a usage-only chunk, as some OpenAI-compatible servers send it.
+  if (choices === undefined || choices === null) return undefined;
   return Array.isArray(choices)
     ? choicesProblem(choices, 'delta')
     : 'upstream sent a chunk whose choices are not a list';

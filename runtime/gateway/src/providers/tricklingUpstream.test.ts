@@ -59,7 +59,7 @@ describe('an upstream that trickles bytes without end', () => {
     ({ gateway, url, events } = await startGateway(upstream, {
       state: testState(upstream),
       // Each byte comes well inside both timeouts; only the whole answer or event does not.
-      config: { upstreamTimeoutMs: 400, upstreamIdleTimeoutMs: 400 },
+      config: { upstreamTimeoutMs: 1000, upstreamIdleTimeoutMs: 1000 },
     }));
     usage = () => events.usage() as UsageEvent[];
   });
@@ -98,12 +98,39 @@ describe('an upstream that trickles bytes without end', () => {
     });
   });
 
+  it('keeps a stream alive through keep-alive comment lines', async () => {
+    answer = res => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk('Hello'));
+      // A comment line every 150 ms for longer than the idle timeout, then the answer.
+      let beats = 0;
+      const timer = setInterval(() => {
+        if (++beats < 10) {
+          res.write(': keep-alive\n');
+          return;
+        }
+        clearInterval(timer);
+        res.end(
+          `\n${chunk(' world').replace(
+            '"finish_reason":null',
+            '"finish_reason":"stop"',
+          )}data: [DONE]\n\n`,
+        );
+      }, 150);
+      res.on('close', () => clearInterval(timer));
+    };
+    const response = await post(true);
+    const text = await response.text();
+    expect(text).toContain('"content":" world"');
+    expect(text).not.toContain('error');
+  });
+
   it('ends a stream whose next event never completes with an error event', async () => {
     answer = trickling('text/event-stream', chunk('Hello'), ': never ending');
     const response = await post(true);
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toContain('"content":"Hello"');
-    expect(text).toContain('no complete event');
+    expect(text).toContain('no complete line');
   });
 });

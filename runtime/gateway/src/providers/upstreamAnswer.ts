@@ -111,25 +111,24 @@ export async function startStream(
 }
 
 /**
- * Ends a stream whose bytes keep coming without completing an event (one byte every few
+ * Ends a stream whose bytes keep coming without completing a line (one byte every few
  * seconds): undici's body timeout counts any byte, so such a stream would hold its request,
- * its reservation and its connection for ever. Silence is the body timeout's to end.
+ * its reservation and its connection for ever. A complete line, a keep-alive comment
+ * included, is a sign of life; silence is the body timeout's to end.
  */
 export class EventWatch {
-  private events = 0;
-  private lastEventAt = performance.now();
+  private lastLineAt = performance.now();
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** After each read, with the count of complete events so far. */
-  read(events: number): void {
+  /** After each read, with its text. */
+  read(text: string): void {
     const now = performance.now();
-    if (events !== this.events) {
-      this.events = events;
-      this.lastEventAt = now;
-    } else if (now - this.lastEventAt > this.timeoutMs) {
+    if (text.includes('\n') || text.includes('\r')) {
+      this.lastLineAt = now;
+    } else if (now - this.lastLineAt > this.timeoutMs) {
       throw new UpstreamAnswerError(
-        `upstream sent no complete event for ${this.timeoutMs} ms`,
+        `upstream sent no complete line for ${this.timeoutMs} ms`,
       );
     }
   }

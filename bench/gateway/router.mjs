@@ -53,7 +53,10 @@ export function runRouterBenchmark({ decisions = 50_000 } = {}) {
     tenant: tenant.id,
     policy: ['quality', 'balanced', 'cost'][i % 3],
     preferredModels: [],
-    fallbackChain: [`profile-${(i * 7) % 100}`, `profile-${(i * 11) % 100}`],
+    // A chain names a profile once (the state refuses a repeat).
+    fallbackChain: [
+      ...new Set([`profile-${(i * 7) % 100}`, `profile-${(i * 11) % 100}`]),
+    ],
     maxFallbacks: 2,
     requiredCapabilities: [],
   }));

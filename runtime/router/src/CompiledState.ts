@@ -131,6 +131,14 @@ function crossCheck(state: GatewayDesiredState): string[] {
       issues.push(`${field}: duplicate id "${id}"`);
     }
   }
+  // `auto` is the router's own choice: a profile aliased so could never be asked for.
+  state.modelProfiles.forEach((profile, i) => {
+    if (profile.alias === AUTO_MODEL) {
+      issues.push(
+        `modelProfiles.${i}.alias: "auto" is the router's own choice`,
+      );
+    }
+  });
   state.tenants.forEach((tenant, i) =>
     tenant.allowedModels.forEach((model, j) => {
       if (!profiles.has(model)) {
@@ -265,4 +273,5 @@ export function usableProfiles(
       (tenant.residency.size === 0 || tenant.residency.has(profile.region)) &&
       classificationAllowed(tenant.classification, profile.maxClassification),
   );
-}
+} /** The model name that lets the router choose among everything the caller may use. */
+export const AUTO_MODEL = 'auto';

@@ -7,6 +7,7 @@ import type {
   RoutingPolicy,
 } from '@cellport/plugin-platform-common';
 import {
+  AUTO_MODEL,
   classificationRank,
   CompiledAgent,
   CompiledProfile,
@@ -25,9 +26,6 @@ import type {
   UpstreamCondition,
   UpstreamConditions,
 } from './UpstreamConditions';
-
-/** The model name that lets the router choose among everything the caller may use. */
-export const AUTO_MODEL = 'auto';
 
 /** Fallbacks allowed to a caller whose key has no agent (and so no policy of its own). */
 const DEFAULT_MAX_FALLBACKS = 2;

@@ -89,7 +89,8 @@ export const gatewayModelProfileSchema = z.strictObject({
   type: modelTypeSchema.default('chat'),
   provider: providerSchema,
   upstreamModel: z.string().min(1).max(200),
-  endpoint: z.url(),
+  // An upstream is called over HTTP(S): any other scheme would only fail every request.
+  endpoint: z.url({ protocol: /^https?$/ }),
   /**
    * Name of the gateway's environment variable holding the upstream credential, never the
    * secret. Not one of the gateway's own settings (`GATEWAY_*`, `OTEL_*`): their secrets (the

@@ -51,6 +51,16 @@ const HOSTILE: Array<[string, Edit, string]> = [
     'modelProfiles.0.inputPerMillionUsd',
   ],
   [
+    'an endpoint that is not HTTP',
+    state => (state.modelProfiles[0].endpoint = 'javascript:alert(1)'),
+    'modelProfiles.0.endpoint',
+  ],
+  [
+    "an alias that is the router's auto",
+    state => (state.modelProfiles[0].alias = 'auto'),
+    'modelProfiles.0.alias',
+  ],
+  [
     'a fallback chain that names a profile twice',
     state => {
       const profile = state.agents[0].fallbackChain[0];

@@ -11,6 +11,9 @@ import {
   profileFeatures,
 } from '@cellport/plugin-platform-common';
 
+/** The model name that lets the router choose among everything the caller may use. */
+export const AUTO_MODEL = 'auto';
+
 const CLASSIFICATION_RANK: Record<Classification, number> = {
   PUBLIC: 0,
   INTERNAL: 1,
@@ -273,5 +276,4 @@ export function usableProfiles(
       (tenant.residency.size === 0 || tenant.residency.has(profile.region)) &&
       classificationAllowed(tenant.classification, profile.maxClassification),
   );
-} /** The model name that lets the router choose among everything the caller may use. */
-export const AUTO_MODEL = 'auto';
+}

@@ -52,7 +52,7 @@ const HOSTILE: Array<[string, Edit, string]> = [
   ],
   [
     'an endpoint that is not HTTP',
-    state => (state.modelProfiles[0].endpoint = 'javascript:alert(1)'),
+    state => (state.modelProfiles[0].endpoint = 'ftp://models.example/v1'),
     'modelProfiles.0.endpoint',
   ],
   [

@@ -23,7 +23,7 @@ type Queued =
  * stream may interleave parallel tool calls, and a call's arguments are only known complete
  * when the answer finishes, so a tool block stays open until then: what comes for another
  * tool call (or text) meanwhile is queued, and each queued item follows as a whole block once
- * the open one stops. A stream that never interleaves streams its first block live.
+ * the open one stops. A stream that never interleaves streams its text live.
  *
  * A tool call's arguments are sent whole, as one delta when its block stops: a model may
  * write arguments that are not JSON (or not an object), which Anthropic never streams and its

@@ -368,7 +368,10 @@ export class RequestPipeline<Request> {
     usage: TokenUsage,
     generated: GeneratedOutput,
   ): TokenUsage {
-    const routing = this.endpoint.routing(exchange.request);
+    // What the request was routed with, recorded then: no second summary on every settle.
+    const routing =
+      exchange.life.record.routeInput ??
+      this.endpoint.routing(exchange.request);
     const promptBound =
       routing.promptTokenBound === undefined
         ? Infinity

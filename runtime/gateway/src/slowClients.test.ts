@@ -1,6 +1,11 @@
 import { connect, Socket } from 'node:net';
 import type { SimulatorServer } from '@cellport/simulator';
-import { KEYS, startGateway, startSimulator } from './__testUtils__/fixtures';
+import {
+  KEYS,
+  RecordingEventSink,
+  startGateway,
+  startSimulator,
+} from './__testUtils__/fixtures';
 import type { Gateway } from './createGateway';
 
 // Real servers: generous limits so a loaded CI machine does not fail them. Node's own defaults
@@ -55,14 +60,21 @@ function slowClient(
   });
 }
 
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) {
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}
+
 describe('slow clients are disconnected at the configured timeouts', () => {
   let simulator: SimulatorServer;
   let gateway: Gateway;
   let url: string;
+  let events: RecordingEventSink;
 
   beforeAll(async () => {
     simulator = await startSimulator();
-    ({ gateway, url } = await startGateway(simulator.url, {
+    ({ gateway, url, events } = await startGateway(simulator.url, {
       config: {
         headersTimeoutMs: 300,
         requestTimeoutMs: 600,
@@ -91,10 +103,20 @@ describe('slow clients are disconnected at the configured timeouts', () => {
     expect(closed.received).toMatch(/^HTTP\/1\.1 408 |^$/);
   });
 
-  it('closes a connection that sends its body one byte at a time', async () => {
+  it('closes a connection that sends its body one byte at a time, and records it as the 408 it is', async () => {
+    const before = events.usage().length;
     const closed = await slowClient(url, headers, body, 50);
     expect(closed.sent).toBeLessThan(headers.length + body.length);
     expect(closed.received).toMatch(/^HTTP\/1\.1 408 |^$/);
+    // The caller did not go away: the gateway cut it off, and its SLOs and logs say so.
+    await waitFor(() => events.usage().length > before);
+    expect(events.usage().slice(before)).toEqual([
+      expect.objectContaining({
+        status: 408,
+        outcome: 'cancelled',
+        errorClass: 'client-cancelled',
+      }),
+    ]);
   });
 
   it('closes a kept-alive connection whose next request comes one byte at a time', async () => {

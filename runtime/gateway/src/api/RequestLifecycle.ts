@@ -91,6 +91,8 @@ export class RequestLifecycle {
   /** The pipeline's `res.end` arguments, held until the events are in the spool. */
   private heldEnd?: unknown[];
   private readonly endResponse: ServerResponse['end'];
+  /** The connection, kept: a response that closed no longer names it. */
+  private readonly socket: ServerResponse['socket'];
 
   private constructor(
     private readonly deps: GatewayDeps,
@@ -127,6 +129,7 @@ export class RequestLifecycle {
       this.trace = started;
       this.traceId = started.traceId;
     }
+    this.socket = res.socket;
     res.on('close', () => {
       if (!res.writableFinished) {
         this.abort.abort();
@@ -224,6 +227,12 @@ export class RequestLifecycle {
     return this.abort.signal.aborted;
   }
 
+  /** Whether the server cut the connection at its request timeout (GATEWAY_REQUEST_TIMEOUT_MS). */
+  private get timedOut(): boolean {
+    const error = this.socket?.errored as NodeJS.ErrnoException | null;
+    return error?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  }
+
   /** Answers with an error (unless the caller has gone) and records it. */
   fail(error: GatewayError): void {
     this.record.fail(error.status, error.errorClass);
@@ -282,7 +291,10 @@ export class RequestLifecycle {
 
   private publish(): void {
     const record = this.record;
-    if (this.cancelled && record.outcome === 'success') {
+    if (this.cancelled && this.timedOut) {
+      // Node answered 408 and cut the connection: the caller was too slow, not gone.
+      record.fail(408, 'client-cancelled');
+    } else if (this.cancelled && record.outcome === 'success') {
       record.fail(499, 'client-cancelled');
     }
     const total = performance.now() - this.startedAt;

@@ -6,9 +6,9 @@ const scope = {
   requestId: 'req_01HZX3K9',
   timestamp: '2026-11-23T06:00:00.000Z',
   gateway: 'gw-eu-west-shared-1-a',
-  cell: 'cell:default/eu-west-shared-1',
-  tenant: 'tenant:default/northwind-retail',
-  agent: 'agent:default/checkout-assistant',
+  cell: 'eu-west-shared-1',
+  tenant: 'northwind-retail',
+  agent: 'checkout-assistant',
   stateVersion: 'v42',
 };
 

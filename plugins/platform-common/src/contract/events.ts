@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { capabilitySchema, classificationSchema } from '../kinds/common';
+import {
+  classificationSchema,
+  entityNameSchema,
+  requiredCapabilitiesSchema,
+} from '../kinds/common';
 import { modelTypeSchema } from '../kinds/modelProfile';
 
 /**
@@ -119,7 +123,8 @@ export function textSchema(min: number, max: number) {
     });
 }
 
-const refSchema = textSchema(1, 255);
+/** A catalog entity the event names: a cell, tenant, agent or model profile. */
+const refSchema = entityNameSchema;
 const msSchema = z.number().nonnegative('must not be negative');
 
 export const routingCandidateSchema = z.object({
@@ -177,7 +182,7 @@ export const routingFeaturesSchema = z.object({
   agent: refSchema.optional(),
   classification: classificationSchema,
   /** The request's own needs; the agent's are added from the state when routing. */
-  requiredCapabilities: z.array(capabilitySchema),
+  requiredCapabilities: requiredCapabilitiesSchema,
   /** Realistic prompt size, for the context check. */
   estimatedInputTokens: tokenCountSchema,
   /** The most tokens the prompt can come to: what costs are checked against. */
@@ -204,7 +209,7 @@ export const routingDecisionSchema = z.object({
   requestedModel: textSchema(1, 200),
   policy: z.enum(['quality', 'balanced', 'cost']),
   complexityScore: z.number().min(0).max(1),
-  requiredCapabilities: z.array(capabilitySchema),
+  requiredCapabilities: requiredCapabilitiesSchema,
   estimatedInputTokens: tokenCountSchema,
   candidates: z.array(routingCandidateSchema),
   /** The profile that served the request, or none when every route failed or was dropped. */

@@ -7,8 +7,10 @@ import {
 import {
   capabilitySchema,
   classificationSchema,
+  entityNameSchema,
   positiveUsdSchema,
   rateLimitsSchema,
+  requiredCapabilitiesSchema,
   regionSchema,
 } from '../kinds/common';
 import { textSchema } from './events';
@@ -32,19 +34,7 @@ export const GATEWAY_STATE_SCHEMA_VERSION = 1;
 const sha256Schema = z
   .string()
   .regex(/^[a-f0-9]{64}$/, 'must be a lower-case hex SHA-256 digest');
-/**
- * A catalog entity's name, as the portal writes ids (and ids name Redis keys,
- * `cellport:{tenant}:agent:<agent>:…`): no `{`, `}` or `:` that could make one tenant's or
- * agent's counters another's.
- */
-const idSchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-    'must be a catalog entity name: letters, digits, ".", "_" and "-", starting with a letter or digit',
-  );
+const idSchema = entityNameSchema;
 
 export const gatewayApiKeySchema = z.strictObject({
   /** SHA-256 of the key; keys themselves never leave the place they were created. */
@@ -128,7 +118,7 @@ export const gatewayAgentSchema = z.strictObject({
       error: 'must not name a profile twice (it would be called again)',
     }),
   maxFallbacks: z.int().min(0).max(5),
-  requiredCapabilities: z.array(capabilitySchema),
+  requiredCapabilities: requiredCapabilitiesSchema,
   monthlyBudgetUsd: positiveUsdSchema.optional(),
   maxCostPerRunUsd: positiveUsdSchema.optional(),
   /**

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import {
-  capabilitySchema,
   entityRefSchema,
   positiveUsdSchema,
   rateLimitsSchema,
+  requiredCapabilitiesSchema,
 } from './common';
 import { boundedInt } from './bounds';
 import { platformEntitySchema } from './entity';
@@ -36,7 +36,7 @@ export const agentSpecSchema = z.object({
     /** ModelProfiles tried, in order, when the chosen route fails with a retriable error. */
     fallbackChain: z.array(entityRefSchema).default([]),
     maxFallbacks: z.int().min(0).max(5).default(2),
-    requiredCapabilities: z.array(capabilitySchema).default([]),
+    requiredCapabilities: requiredCapabilitiesSchema.default([]),
   }),
   tools: z
     .array(z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'must be a tool slug'))

@@ -14,6 +14,22 @@ export const dnsLabelSchema = z
   );
 
 /**
+ * A catalog entity's name, as the portal writes ids into the gateway's state and the gateways
+ * into their events: at most 63 characters, as Backstage allows, and no `{`, `}` or `:` that
+ * could make one tenant's or agent's Redis counters (`cellport:{tenant}:agent:<agent>:…`)
+ * another's. ASCII, so the database indexes over several of them stay within PostgreSQL's
+ * limit of 2,704 bytes an index row.
+ */
+export const entityNameSchema = z
+  .string()
+  .min(1)
+  .max(63, 'must be at most 63 characters')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'must be a catalog entity name: letters, digits, ".", "_" and "-", starting with a letter or digit',
+  );
+
+/**
  * A reference to a catalog entity, full (`cell:default/eu-west-shared-1`) or short
  * (`eu-west-shared-1`, resolved against the kind the field expects and the entity's namespace).
  */
@@ -104,3 +120,10 @@ export const capabilitySchema = z.enum([
   'logprobs',
 ]);
 export type Capability = z.infer<typeof capabilitySchema>;
+
+/** Capabilities a request needs, each once. */
+export const requiredCapabilitiesSchema = z
+  .array(capabilitySchema)
+  .refine(list => new Set(list).size === list.length, {
+    error: 'must not name a capability twice',
+  });

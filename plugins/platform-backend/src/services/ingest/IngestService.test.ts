@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { platformEventSchema } from '@cellport/plugin-platform-common';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { IngestService } from './IngestService';
 import {
@@ -138,6 +139,50 @@ describe('IngestService', () => {
       expect((await totals(knex, 'platform_rollups_minute')).requests).toBe(
         4 * 300,
       );
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'stores the longest names and texts the event contract takes, in the scripts with the most bytes, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const ingest = new IngestService(knex);
+      // Every column of the decisions' covering replay index at its longest: PostgreSQL
+      // refuses an index row over 2,704 bytes, which would fail the whole batch.
+      const name = (letter: string) => letter.repeat(63);
+      const scope = {
+        id: 'i'.repeat(128),
+        requestId: 'r'.repeat(128),
+        cell: name('c'),
+        tenant: name('t'),
+        agent: name('a'),
+        stateVersion: 'ヴ'.repeat(64),
+      };
+      const decision = makeDecision({
+        ...scope,
+        requestedModel: 'モ'.repeat(200),
+        chosen: name('m'),
+        requiredCapabilities: ['tools', 'vision', 'json-mode', 'logprobs'],
+        candidates: [
+          { modelProfile: name('m'), kept: true, rank: 0, score: 1 },
+          { modelProfile: name('n'), kept: false, dropReason: 'residency' },
+        ],
+      });
+      const usage = makeUsage({
+        ...scope,
+        id: 'u'.repeat(128),
+        modelProfile: name('m'),
+        provider: 'プ'.repeat(64),
+      });
+      // What the contract takes, as ingest's check would.
+      expect(platformEventSchema.array().parse([decision, usage])).toHaveLength(
+        2,
+      );
+      expect(await ingest.ingest([decision, usage])).toEqual({
+        stored: 2,
+        duplicates: 0,
+      });
     },
   );
 

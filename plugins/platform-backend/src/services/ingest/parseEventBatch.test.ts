@@ -47,13 +47,23 @@ describe('parseEventBatch', () => {
     ],
     [
       'a NUL character, which PostgreSQL cannot store',
-      { tenant: 'acme\u0000x' },
-      'events[1].tenant: must not hold a NUL character or an unpaired surrogate',
+      { stateVersion: 'v1\u0000x' },
+      'events[1].stateVersion: must not hold a NUL character or an unpaired surrogate',
     ],
     [
       'an unpaired surrogate, which no JSON column holds',
-      { agent: 'bot-\udfff' },
-      'events[1].agent: must not hold a NUL character or an unpaired surrogate',
+      { provider: 'openai-\udfff' },
+      'events[1].provider: must not hold a NUL character or an unpaired surrogate',
+    ],
+    [
+      'a name no catalog entity has, whose bytes would overflow PostgreSQL index rows',
+      { tenant: 'テ'.repeat(255) },
+      'events[1].tenant: must be at most 63 characters',
+    ],
+    [
+      'a name in another script',
+      { agent: 'zürich-bot' },
+      'events[1].agent: must be a catalog entity name',
     ],
   ])(
     'refuses %s, naming the field and what is wrong',
@@ -82,8 +92,20 @@ describe('parseEventBatch', () => {
         makeDecision({ features: { ...features, choices: 128 } } as object),
       ),
     ).toBe('accepted');
-    expect(refusal({ ...makeUsage(), tenant: 'zürich-テナント-🚀' })).toBe(
-      'accepted',
+    expect(
+      refusal(makeDecision({ requestedModel: 'zürich-モデル-🚀'.repeat(14) })),
+    ).toBe('accepted');
+  });
+
+  it('refuses a decision that names a capability twice (one column holds them all)', () => {
+    expect(
+      refusal(
+        makeDecision({
+          requiredCapabilities: Array(60).fill('tools'),
+        } as object),
+      ),
+    ).toContain(
+      'events[1].requiredCapabilities: must not name a capability twice',
     );
   });
 

@@ -1553,12 +1553,16 @@ export const spec = {
           },
           cell: {
             type: 'string',
+            description: 'A catalog entity name (see tenant).',
           },
           tenant: {
             type: 'string',
+            description:
+              'A catalog entity name: at most 63 characters, letters, digits, ".", "_" and "-",\nstarting with a letter or digit. An event that breaks it is refused on its own.\n',
           },
           agent: {
             type: 'string',
+            description: 'A catalog entity name (see tenant).',
           },
           stateVersion: {
             type: 'string',
@@ -1604,6 +1608,7 @@ export const spec = {
               },
               requiredCapabilities: {
                 type: 'array',
+                description: 'Each capability at most once.',
                 items: {
                   type: 'string',
                   enum: ['tools', 'vision', 'json-mode', 'logprobs'],

@@ -162,8 +162,18 @@ export type RequestScope = {
    */
   timestamp: string;
   gateway: string;
+  /**
+   * A catalog entity name (see tenant).
+   */
   cell: string;
+  /**
+   * A catalog entity name: at most 63 characters, letters, digits, ".", "_" and "-",
+   * starting with a letter or digit. An event that breaks it is refused on its own.
+   */
   tenant: string;
+  /**
+   * A catalog entity name (see tenant).
+   */
   agent?: string;
   /**
    * Gateway desired-state version in force.

@@ -205,6 +205,12 @@ describe('CostEngine', () => {
       expect(gpu.byCell).toEqual([
         { cell: 'eu-west-shared-1', costUsd: llama.costUsd },
       ]);
+      const future = await engine.gpuCost(
+        { from: now + DAY_MS, to: now + 2 * DAY_MS },
+        {},
+      );
+      expect(future.to).toBe(future.from);
+      expect(future.totalUsd).toBe(0);
       const restricted = await engine.gpuCost(
         { from: now - DAY_MS, to: now },
         { tenants: ['brightpath-edu'] },

@@ -229,7 +229,8 @@ export class CostEngine {
     range: TimeRange,
     filter: { cell?: string; tenants?: string[] },
   ): Promise<GpuCostReport> {
-    const to = Math.min(range.to, this.clock.now());
+    // A range that has not begun has spent nothing yet: it ends where it starts.
+    const to = Math.max(range.from, Math.min(range.to, this.clock.now()));
     const spends = await this.gpu.spend(
       { from: range.from, to },
       { cell: filter.cell },

@@ -21,9 +21,11 @@ export const DAY_MS = 24 * HOUR_MS;
  * Splits a range into the fewest rollup reads that cover it exactly: whole UTC days from the
  * day table, whole hours at its edges from the hour table, and minutes at the very edges from
  * the minute table. A 28-day window is one day read plus at most four small ones.
- * Ranges are rounded outward to the minute.
+ * Ranges are rounded outward to the minute; an empty one reads nothing (rounded, it would read
+ * a minute that the range beside it reads too).
  */
 export function decomposeRange(range: TimeRange): BucketSegment[] {
+  if (range.to <= range.from) return [];
   const from = Math.floor(range.from / MINUTE_MS);
   const to = Math.ceil(range.to / MINUTE_MS);
   if (to <= from) return [];

@@ -33,7 +33,10 @@ import {
   rotateApiKeyBody,
   sealApiKeyBody,
 } from './services/keys/apiKeyRequests';
-import { parseEventBatch } from './services/ingest/parseEventBatch';
+import {
+  parseEventBatch,
+  unstorableRejections,
+} from './services/ingest/parseEventBatch';
 import {
   Clock,
   openApiInputErrors,
@@ -173,7 +176,10 @@ export async function createRouter(
       req.body,
       options.ingest.notBeforeMs(),
     );
-    const result = await options.ingest.ingest(events);
+    const { unstorable, ...result } = await options.ingest.ingestIsolating(
+      events,
+    );
+    rejections.push(...unstorableRejections(req.body, unstorable));
     if (rejections.length > 0) {
       options.logger.warn(
         `Ingest rejected ${rejections.length} events of a batch: ${rejections

@@ -1,5 +1,8 @@
 import { Knex } from 'knex';
-import { platformEventSchema } from '@cellport/plugin-platform-common';
+import {
+  platformEventSchema,
+  UsageEvent,
+} from '@cellport/plugin-platform-common';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { IngestService } from './IngestService';
 import {
@@ -139,6 +142,41 @@ describe('IngestService', () => {
       expect((await totals(knex, 'platform_rollups_minute')).requests).toBe(
         4 * 300,
       );
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'stores a batch around an event the database refuses, naming that event and why, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const ingest = new IngestService(knex);
+      // An event the contract would refuse, handed straight to storage: whatever the database
+      // refuses, only that event is left out.
+      const refused = { ...makeUsage(), stateVersion: undefined } as object;
+      const batch = [...makeRequest(), refused as UsageEvent, ...makeRequest()];
+      const result = await ingest.ingestIsolating(batch);
+      expect(result).toEqual({
+        stored: 4,
+        duplicates: 0,
+        unstorable: [
+          {
+            id: (refused as UsageEvent).id,
+            reason: expect.stringMatching(/state_version/),
+          },
+        ],
+      });
+      // In the database's words, not the statement's.
+      expect(result.unstorable[0].reason).not.toMatch(/insert into/i);
+      expect((await totals(knex, 'platform_rollups_minute')).requests).toBe(2);
+      // Sent again (the gateway retries what it did not see stored): nothing counted twice.
+      expect(await ingest.ingestIsolating(batch)).toMatchObject({
+        stored: 0,
+        duplicates: 4,
+      });
+      // A failure that is not the data's fails the batch, to be retried.
+      await knex.destroy();
+      await expect(ingest.ingestIsolating(makeRequest())).rejects.toThrow();
     },
   );
 

@@ -20,6 +20,30 @@ import { insertNewRows } from '../../database/bulkWrite';
 /** What happened to a batch (`stored + duplicates` is the number received): the API's answer. */
 export type IngestResult = Pick<PlatformIngestResult, 'stored' | 'duplicates'>;
 
+/** An event the database refused to store, and why in the database's words. */
+export interface UnstorableEvent {
+  id: string;
+  reason: string;
+}
+
+/** A batch stored as far as the database takes it: the events it refused, apart. */
+export interface IsolatedIngestResult extends IngestResult {
+  unstorable: UnstorableEvent[];
+}
+
+/**
+ * Whether the database refused the data itself (a value too long, an index row too large, a
+ * missing value), which storing it again will never change; anything else (a lost connection,
+ * a deadlock) may pass on a retry. PostgreSQL's SQLSTATE classes 22, 23 and 54; SQLite's codes.
+ */
+function refusesData(error: unknown): boolean {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  return (
+    /^(22|23|54)[0-9A-Z]{3}$/.test(code) ||
+    /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)/.test(code)
+  );
+}
+
 export interface IngestOptions {
   /** Marks every event of the batch as backfilled demo history. */
   demo?: boolean;
@@ -47,6 +71,39 @@ export class IngestService {
     return this.retention
       ? this.retention.clock.now() - this.retention.rawDays * DAY_MS
       : undefined;
+  }
+
+  /**
+   * Stores a batch as `ingest` does; when the database refuses the data of some event the
+   * contract let through, the batch is stored in halves, down to that event, which is set
+   * apart: one event must not keep a thousand others from ever being stored (the sender would
+   * retry the batch for ever). A refusal that may pass on a retry still fails the batch.
+   */
+  async ingestIsolating(
+    events: PlatformEvent[],
+    options: IngestOptions = {},
+  ): Promise<IsolatedIngestResult> {
+    try {
+      return { ...(await this.ingest(events, options)), unstorable: [] };
+    } catch (error) {
+      if (!refusesData(error)) throw error;
+      if (events.length === 1) {
+        const reason = databaseReason(error);
+        return {
+          stored: 0,
+          duplicates: 0,
+          unstorable: [{ id: events[0].id, reason }],
+        };
+      }
+      const half = Math.ceil(events.length / 2);
+      const first = await this.ingestIsolating(events.slice(0, half), options);
+      const second = await this.ingestIsolating(events.slice(half), options);
+      return {
+        stored: first.stored + second.stored,
+        duplicates: first.duplicates + second.duplicates,
+        unstorable: [...first.unstorable, ...second.unstorable],
+      };
+    }
   }
 
   async ingest(
@@ -91,6 +148,18 @@ export class IngestService {
 
     return { stored, duplicates: events.length - stored };
   }
+}
+
+/**
+ * The database's own words: knex puts the statement before them (`insert into … - value too
+ * long …`), which says nothing more and would hide them in a cut message.
+ */
+function databaseReason(error: unknown): string {
+  const message = String((error as Error)?.message ?? error);
+  return message
+    .slice(message.lastIndexOf(' - ') + 1)
+    .replace(/^- /, '')
+    .slice(0, 300);
 }
 
 function uniqueById<T extends { id: string }>(events: T[]): T[] {

@@ -15,7 +15,7 @@ import {
 } from 'nats';
 import { readPlatformSettings } from '../../config/platformSettings';
 import { IngestService } from './IngestService';
-import { parseEventBatch } from './parseEventBatch';
+import { parseEventBatch, unstorableRejections } from './parseEventBatch';
 
 export interface NatsIngestOptions {
   servers: string[];
@@ -234,8 +234,9 @@ export class NatsIngestConsumer {
         body,
         this.ingest.notBeforeMs(),
       );
-      await this.ingest.ingest(events);
+      const { unstorable } = await this.ingest.ingestIsolating(events);
       message.ack();
+      rejections.push(...unstorableRejections(body, unstorable));
       if (rejections.length > 0) {
         this.logger.error(
           `Dropped ${rejections.length} invalid events of message ${

@@ -136,3 +136,22 @@ function withinRetention(
   }
   return { events: kept, rejections };
 }
+
+/**
+ * Rejections for the events the database refused (`IngestService.ingestIsolating`), named by
+ * their place in the posted batch, as the contract's rejections are.
+ */
+export function unstorableRejections(
+  body: unknown,
+  unstorable: Array<{ id: string; reason: string }>,
+): EventRejection[] {
+  if (unstorable.length === 0) return [];
+  const posted = (body as { events?: Array<{ id?: unknown }> }).events ?? [];
+  return unstorable.map(({ id, reason }) => {
+    const index = posted.findIndex(event => event?.id === id);
+    return {
+      index,
+      message: `events[${index}]: the database could not store it: ${reason}`,
+    };
+  });
+}

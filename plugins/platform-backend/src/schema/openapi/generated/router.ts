@@ -2714,7 +2714,8 @@ export const spec = {
           },
           rejected: {
             type: 'integer',
-            description: 'Events that break the event contract (not stored).',
+            description: 'Events that break the event contract',
+            'or that the database refused (not stored).': null,
           },
           rejections: {
             type: 'array',

@@ -503,7 +503,7 @@ export type IngestResult = {
    */
   duplicates: number;
   /**
-   * Events that break the event contract (not stored).
+   * Events that break the event contract
    */
   rejected: number;
   /**

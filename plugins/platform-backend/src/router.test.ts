@@ -133,6 +133,54 @@ describe('platform router', () => {
           },
         ],
       });
+      // One event the database refuses (here by a rule of the test's own): set apart with the
+      // database's reason, counted once, the rest of its batch taken.
+      if (knex.client.config.client === 'pg') {
+        await knex.raw(
+          "ALTER TABLE platform_usage_events ADD CONSTRAINT test_refused CHECK (tenant <> 'refused-tenant')",
+        );
+      } else {
+        await knex.raw(
+          "CREATE TRIGGER test_refused BEFORE INSERT ON platform_usage_events WHEN NEW.tenant = 'refused-tenant' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        );
+      }
+      const refused = await request(server)
+        .post('/api/platform/events')
+        .set(asService)
+        .send({
+          events: [
+            {
+              ...northwindUsage,
+              id: 'usage-refused',
+              tenant: 'refused-tenant',
+            },
+            northwindUsage,
+            {
+              ...northwindDecision,
+              id: 'decision-bad',
+              timestamp: 'yesterday',
+            },
+          ],
+        });
+      expect(refused.status).toBe(200);
+      expect(refused.body).toEqual({
+        received: 3,
+        stored: 0,
+        duplicates: 1,
+        rejected: 2,
+        rejections: [
+          {
+            index: 0,
+            message: expect.stringMatching(
+              /^events\[0\]: the database could not store it: .*(test_refused|refused by the test)/,
+            ),
+          },
+          {
+            index: 2,
+            message: expect.stringContaining('events[2].timestamp'),
+          },
+        ],
+      });
       const invalid = await request(server)
         .post('/api/platform/events')
         .set(asService)

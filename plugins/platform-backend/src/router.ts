@@ -176,10 +176,12 @@ export async function createRouter(
       req.body,
       options.ingest.notBeforeMs(),
     );
+    const received = events.length + rejections.length;
     const { unstorable, ...result } = await options.ingest.ingestIsolating(
       events,
     );
     rejections.push(...unstorableRejections(req.body, unstorable));
+    rejections.sort((a, b) => a.index - b.index);
     if (rejections.length > 0) {
       options.logger.warn(
         `Ingest rejected ${rejections.length} events of a batch: ${rejections
@@ -189,7 +191,7 @@ export async function createRouter(
       );
     }
     res.status(200).json({
-      received: events.length + rejections.length,
+      received,
       ...result,
       rejected: rejections.length,
       ...(rejections.length > 0

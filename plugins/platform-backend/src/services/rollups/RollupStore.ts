@@ -119,6 +119,8 @@ export class RollupStore {
     columns: readonly string[] = SUM_COLUMNS,
   ): Promise<SummaryPoint[]> {
     const { from, to } = this.untilNow(range);
+    // As `decomposeRange`: an empty range (or one that has not begun) reads nothing.
+    if (to <= from) return [];
     const width = GRANULARITY_MINUTES[granularity];
     // In epoch minutes, rounded outward as `decomposeRange` rounds every read.
     const first = Math.floor(from / MINUTE_MS);

@@ -2714,8 +2714,8 @@ export const spec = {
           },
           rejected: {
             type: 'integer',
-            description: 'Events that break the event contract',
-            'or that the database refused (not stored).': null,
+            description:
+              'Events that break the event contract, or that the database refused (not stored).',
           },
           rejections: {
             type: 'array',

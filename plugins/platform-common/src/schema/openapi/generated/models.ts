@@ -503,7 +503,7 @@ export type IngestResult = {
    */
   duplicates: number;
   /**
-   * Events that break the event contract
+   * Events that break the event contract, or that the database refused (not stored).
    */
   rejected: number;
   /**

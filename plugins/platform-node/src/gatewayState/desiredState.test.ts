@@ -2,6 +2,7 @@ import { Entity } from '@backstage/catalog-model';
 import { TEST_ENTITIES } from '@cellport/plugin-platform-node-test-utils';
 import { entitiesOf } from '../__testUtils__/entitiesOf';
 import { toPlatformEntities } from '../catalog/platformEntities';
+import { gatewayDesiredStateSchema } from '@cellport/plugin-platform-common';
 import { computeDesiredState } from './desiredState';
 
 const contoso: Entity = {
@@ -33,6 +34,39 @@ describe('computeDesiredState', () => {
     expect(state.apiKeys).toContainEqual(demoKey);
     // A key of a tenant the cell does not host is not pushed to it.
     expect(state.apiKeys).not.toContainEqual(elsewhere);
+  });
+
+  it('leaves out, with a warning, a hand-edited allowlist entry that names no profile in the catalog, whatever its length', () => {
+    const northwind = TEST_ENTITIES.find(
+      e => e.metadata.name === 'northwind-retail',
+    )!;
+    const ghost = `ghost-model-${'x'.repeat(100)}`;
+    const edited: Entity = {
+      ...northwind,
+      spec: {
+        ...northwind.spec,
+        modelAllowlist: [
+          ...(northwind.spec as { modelAllowlist: string[] }).modelAllowlist,
+          ghost,
+        ],
+      },
+    };
+    const entities = entitiesOf([
+      ...TEST_ENTITIES.filter(e => e !== northwind),
+      edited,
+    ]);
+    const { state, warnings } = computeDesiredState(
+      entities.cells[0],
+      entities,
+    );
+    // The cell's state stays one its gateways take: the rest of the cell keeps its routes.
+    expect(gatewayDesiredStateSchema.safeParse(state).success).toBe(true);
+    const tenant = state.tenants.find(t => t.id === 'northwind-retail')!;
+    expect(tenant.allowedModels).not.toContain(ghost);
+    expect(tenant.allowedModels.length).toBeGreaterThan(0);
+    expect(warnings).toContain(
+      `model profile "${ghost}" is not in the catalog`,
+    );
   });
 
   it('gives the same version to the same content', async () => {

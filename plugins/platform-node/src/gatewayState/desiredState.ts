@@ -104,14 +104,23 @@ export function computeDesiredState(
   }
 
   // The private-capacity rule, again here: a hand-edited entity that the catalog reports
-  // is still read by the reconciler, and must not reach another tenant's capacity.
+  // is still read by the reconciler, and must not reach another tenant's capacity. A ref to
+  // a profile the catalog lacks is left out too: nothing could serve it, and a name no
+  // entity could have would make the whole cell's state invalid.
+  const missing = new Set<string>();
   const usable = (tenant: string, refs: string[], what: string) =>
     refs.map(entityRefName).filter(name => {
       const profile = entities.modelProfiles.find(
         p => p.metadata.name === name,
       );
-      const refusal =
-        profile && privateModelRefusal(tenant, profile, entities.isolation);
+      if (!profile) {
+        if (!missing.has(name)) {
+          missing.add(name);
+          warnings.push(`model profile "${name}" is not in the catalog`);
+        }
+        return false;
+      }
+      const refusal = privateModelRefusal(tenant, profile, entities.isolation);
       if (refusal) warnings.push(`${what}: ${refusal}`);
       return !refusal;
     });
@@ -138,12 +147,11 @@ export function computeDesiredState(
     ...[...allowlists.values()].flat(),
     ...gatewayAgents.flatMap(a => [...a.preferredModels, ...a.fallbackChain]),
   ]);
-  const modelProfiles: GatewayModelProfile[] = [];
-  for (const name of profileNames) {
-    const profile = entities.modelProfiles.find(p => p.metadata.name === name);
-    if (profile) modelProfiles.push(toGatewayProfile(profile));
-    else warnings.push(`model profile "${name}" is not in the catalog`);
-  }
+  const modelProfiles = [...profileNames].map(name =>
+    toGatewayProfile(
+      entities.modelProfiles.find(p => p.metadata.name === name)!,
+    ),
+  );
 
   const apiKeys = gatewayApiKeys(
     [

@@ -92,7 +92,16 @@ export async function startGatewayProcess(
 }
 
 /** A Redis of the test's own, without persistence: a restart comes back empty. */
-export function startRedisServer(port: number): Promise<TestProcess> {
+export function startRedisServer(
+  port: number,
+  options: {
+    /** Where its snapshot (`SAVE`) is written and read back at the next start; none without. */
+    snapshotDir?: string;
+  } = {},
+): Promise<TestProcess> {
+  const snapshot = options.snapshotDir
+    ? ['--dir', options.snapshotDir, '--dbfilename', 'dump.rdb']
+    : [];
   return startProcess(
     'redis-server',
     [
@@ -104,6 +113,7 @@ export function startRedisServer(port: number): Promise<TestProcess> {
       '',
       '--appendonly',
       'no',
+      ...snapshot,
     ],
     { ready: /Ready to accept connections/ },
   );

@@ -27,9 +27,9 @@ describe('ClaimBatches', () => {
       return groups.map(group => group.requests.map(answer));
     });
     const outcomes = await Promise.all([
-      batches.claim('a', [counter('a:1')]),
-      batches.claim('b', [counter('b:2')]),
-      batches.claim('a', [counter('a:3')]),
+      batches.claim('a', [counter('a:1')], 'r'),
+      batches.claim('b', [counter('b:2')], 'r'),
+      batches.claim('a', [counter('a:3')], 'r'),
     ]);
     expect(outcomes.map(outcome => outcome.before[0])).toEqual([1, 2, 3]);
     expect(sent).toHaveLength(1);
@@ -44,7 +44,7 @@ describe('ClaimBatches', () => {
     ]);
 
     // The next turn is a send of its own.
-    await batches.claim('a', [counter('a:4')]);
+    await batches.claim('a', [counter('a:4')], 'r');
     expect(sent).toHaveLength(2);
   });
 
@@ -57,7 +57,7 @@ describe('ClaimBatches', () => {
     const count = 2 * MAX_REQUESTS_PER_GROUP + 5;
     const outcomes = await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        batches.claim('a', [counter(`a:${i}`)]),
+        batches.claim('a', [counter(`a:${i}`)], 'r'),
       ),
     );
     expect(sizes).toEqual([MAX_REQUESTS_PER_GROUP, MAX_REQUESTS_PER_GROUP, 5]);
@@ -75,8 +75,8 @@ describe('ClaimBatches', () => {
       ),
     );
     const [a, b] = await Promise.allSettled([
-      failing.claim('a', [counter('a:1')]),
-      failing.claim('b', [counter('b:2')]),
+      failing.claim('a', [counter('a:1')], 'r'),
+      failing.claim('b', [counter('b:2')], 'r'),
     ]);
     expect(a).toEqual({ status: 'fulfilled', value: answer([counter('a:1')]) });
     expect(b).toMatchObject({
@@ -87,12 +87,12 @@ describe('ClaimBatches', () => {
     const down = new ClaimBatches(async () => {
       throw new Error('connection closed');
     });
-    await expect(down.claim('a', [counter('a:1')])).rejects.toThrow(
+    await expect(down.claim('a', [counter('a:1')], 'r')).rejects.toThrow(
       'connection closed',
     );
 
     const short = new ClaimBatches(async () => [[]]);
-    await expect(short.claim('a', [counter('a:1')])).rejects.toThrow(
+    await expect(short.claim('a', [counter('a:1')], 'r')).rejects.toThrow(
       'no answer for this claim',
     );
   });

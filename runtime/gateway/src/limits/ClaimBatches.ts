@@ -4,6 +4,8 @@ import type { ClaimOutcome, CounterClaim } from './WindowedLimiter';
 export interface TenantClaims {
   tenant: string;
   requests: CounterClaim[][];
+  /** Each request's reservation id, in the same order. */
+  reservations: string[];
 }
 
 /**
@@ -43,7 +45,11 @@ export class ClaimBatches {
   constructor(private readonly send: SendClaims) {}
 
   /** Queues one request's claims for the end of this turn. */
-  claim(tenant: string, claims: CounterClaim[]): Promise<ClaimOutcome> {
+  claim(
+    tenant: string,
+    claims: CounterClaim[],
+    reservation: string,
+  ): Promise<ClaimOutcome> {
     let groups = this.groups.get(tenant);
     if (!groups) {
       groups = [];
@@ -51,7 +57,10 @@ export class ClaimBatches {
     }
     let group = groups[groups.length - 1];
     if (!group || group.waiting.length >= MAX_REQUESTS_PER_GROUP) {
-      group = { claims: { tenant, requests: [] }, waiting: [] };
+      group = {
+        claims: { tenant, requests: [], reservations: [] },
+        waiting: [],
+      };
       groups.push(group);
     }
     const { claims: tenantClaims, waiting } = group;
@@ -61,6 +70,7 @@ export class ClaimBatches {
     }
     return new Promise<ClaimOutcome>((resolve, reject) => {
       tenantClaims.requests.push(claims);
+      tenantClaims.reservations.push(reservation);
       waiting.push({ resolve, reject });
     });
   }

@@ -25,7 +25,13 @@ class Counters {
   }
 }
 
-const charge = () => HeldCharges.charge(['k'], [5]);
+const charge = () =>
+  HeldCharges.charge({
+    reservation: 'r',
+    keys: ['k'],
+    deltas: [5],
+    actuals: [5],
+  });
 
 describe('HeldCharges', () => {
   it('holds a charge that failed and sends it again under the same id', async () => {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 
+import type { Refund } from './RefundQueue';
+
 /** A charge beyond a reservation, with the id that makes sending it twice harmless. */
-export interface Charge {
+export interface Charge extends Refund {
   id: string;
-  keys: string[];
-  deltas: number[];
 }
 
 /** Applies one charge to the shared counters, at most once per id. */
@@ -30,8 +30,8 @@ export class HeldCharges {
     private readonly onError: (error: Error) => void,
   ) {}
 
-  static charge(keys: string[], deltas: number[]): Charge {
-    return { id: randomBytes(8).toString('hex'), keys, deltas };
+  static charge(settlement: Refund): Charge {
+    return { id: randomBytes(8).toString('hex'), ...settlement };
   }
 
   /** Whether nothing is held or on its way: the claim path's one check. */

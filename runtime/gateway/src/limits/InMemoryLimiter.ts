@@ -2,6 +2,7 @@ import { limitKeys, monthOf, NANO } from './Limiter';
 import {
   claimFits,
   ClaimOutcome,
+  Correction,
   CounterClaim,
   WindowedLimiter,
 } from './WindowedLimiter';
@@ -46,8 +47,11 @@ export class InMemoryLimiter extends WindowedLimiter {
     return { failed: -1, before };
   }
 
-  /** Settles only into a counter that still exists: an expired window has nothing to correct. */
-  protected async correct(keys: string[], deltas: number[]): Promise<void> {
+  /**
+   * Settles only into a counter that still exists: an expired window has nothing to correct.
+   * This process's counters and reservations are lost together, never one without the other.
+   */
+  protected async correct({ keys, deltas }: Correction): Promise<void> {
     for (let i = 0; i < keys.length; i++) {
       const counter = this.counters.get(keys[i]);
       if (counter) {

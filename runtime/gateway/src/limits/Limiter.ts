@@ -24,6 +24,12 @@ export interface LimitRequest {
  * whatever fallbacks it went through).
  */
 export interface Reservation {
+  /**
+   * Names the reservation in the counter store while it is open: settling closes it, and a
+   * store that lost it (Redis restored from a snapshot older than the reservation) is charged
+   * the actual usage instead of being refunded what it no longer holds.
+   */
+  id: string;
   tenant: string;
   month: string;
   tokens: number;
@@ -105,6 +111,11 @@ export function secondsToNextMinute(nowMs: number): number {
  * Counter keys; `{tenant}` is a Redis Cluster hash tag, keeping one tenant's keys (its agents'
  * included) in one slot, so one script can check them all.
  */
+/** The key that holds a reservation open in a shared store (`Reservation.id`). */
+export function reservationKey(tenant: string, id: string): string {
+  return `cellport:{${tenant}}:reservation:${id}`;
+}
+
 export function limitKeys(
   tenant: string,
   agent: string | undefined,

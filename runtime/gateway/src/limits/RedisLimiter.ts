@@ -1,36 +1,66 @@
 import Redis from 'ioredis';
 import { once } from 'node:events';
-import { limitKeys, monthOf, NANO } from './Limiter';
-import { RefundQueue } from './RefundQueue';
+import { limitKeys, monthOf, NANO, reservationKey } from './Limiter';
+import { Refund, refundArguments, RefundQueue } from './RefundQueue';
 import { ClaimBatches, SendClaims, TenantClaims } from './ClaimBatches';
 import { HeldCharges, SendCharge } from './HeldCharges';
-import { ClaimOutcome, CounterClaim, WindowedLimiter } from './WindowedLimiter';
+import {
+  ClaimOutcome,
+  Correction,
+  CounterClaim,
+  MONTH_TTL_MS,
+  WindowedLimiter,
+} from './WindowedLimiter';
 
 /**
- * A tenant's held-back refunds, then each of its requests of one tick in arrival order:
- * `claimFits` and check-and-add, in one script, so replicas sharing the Redis cannot both pass
- * a check that only one of them fits. ARGV[1] is the number m of requests and ARGV[2..m+1]
- * the number of counters each claims; KEYS hold those counters request after request, then
- * the refunded ones. After the counts, ARGV holds four values per claimed counter (amount,
- * limit, TTL in ms, and 1 when the first claim of a window always fits), then one delta per
- * refunded counter, applied first and only to counters that still exist, never below zero
- * (as CORRECT_SCRIPT). Replies, per
- * request: the failed counter's 1-based index (0 when every amount was added), how many
- * counters were checked, and each checked counter's value before the request.
+ * Settles reservations, from KEYS[k + 1] and ARGV[a + 1] on, laid out as `refundArguments`
+ * lays them: each one's key, then its counters' deltas when the reservation is still open
+ * (deleting it closes it), its actual amounts when Redis no longer holds it (restored from a
+ * snapshot older than the reservation: the counters never held it, and refunding it would
+ * give back budget that was spent). Only counters that still exist are touched (an expired
+ * window has nothing to correct), never below zero (a negative counter is budget never
+ * granted).
  */
-const CLAIM_SCRIPT = `
+const SETTLE = `
+local function settle(k, a)
+  local refunds = tonumber(ARGV[a + 1])
+  a = a + 1
+  for _ = 1, refunds do
+    local n = tonumber(ARGV[a + 1])
+    local open = redis.call('DEL', KEYS[k + 1]) == 1
+    for i = 1, n do
+      local amount = open and ARGV[a + 1 + i] or ARGV[a + 1 + n + i]
+      if redis.call('EXISTS', KEYS[k + 1 + i]) == 1
+        and redis.call('INCRBY', KEYS[k + 1 + i], amount) < 0 then
+        redis.call('SET', KEYS[k + 1 + i], 0, 'KEEPTTL')
+      end
+    end
+    k = k + 1 + n
+    a = a + 1 + 2 * n
+  end
+end
+`;
+
+/**
+ * A tenant's held-back refunds (SETTLE), then each of its requests of one tick in arrival
+ * order: `claimFits` and check-and-add, in one script, so replicas sharing the Redis cannot
+ * both pass a check that only one of them fits; a request that fits holds its reservation
+ * open. ARGV[1] is the number m of requests and ARGV[2..m+1] the number of counters each
+ * claims; KEYS hold those counters request after request, then each request's reservation
+ * key, then the refunds'. After the counts, ARGV holds four values per claimed counter
+ * (amount, limit, TTL in ms, and 1 when the first claim of a window always fits), then how
+ * long a reservation stays open, then the refunds. Replies, per request: the failed
+ * counter's 1-based index (0 when every amount was added), how many counters were checked,
+ * and each checked counter's value before the request.
+ */
+const CLAIM_SCRIPT = `${SETTLE}
 local m = tonumber(ARGV[1])
 local claimed = 0
 for r = 1, m do
   claimed = claimed + tonumber(ARGV[1 + r])
 end
-local deltas = 1 + m + 4 * claimed
-for i = claimed + 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1
-    and redis.call('INCRBY', KEYS[i], ARGV[deltas + i - claimed]) < 0 then
-    redis.call('SET', KEYS[i], 0, 'KEEPTTL')
-  end
-end
+local openFor = 1 + m + 4 * claimed + 1
+settle(claimed + m, openFor)
 local reply = {}
 local key = 0
 local arg = 1 + m
@@ -54,6 +84,7 @@ for r = 1, m do
       redis.call('INCRBY', KEYS[key + i], ARGV[at + 1])
       redis.call('PEXPIRE', KEYS[key + i], ARGV[at + 3])
     end
+    redis.call('SET', KEYS[claimed + r], 1, 'PX', ARGV[openFor])
   end
   reply[#reply + 1] = failed
   reply[#reply + 1] = #before
@@ -67,34 +98,20 @@ return reply
 `;
 
 /**
- * A charge beyond a reservation, once per id: KEYS[1] remembers the id (for ARGV[1] ms), the
- * other keys are the counters to add to, ARGV[2..] their deltas. Counters that no longer
- * exist are left alone, as CORRECT_SCRIPT leaves them.
+ * A charge beyond a reservation, once per id: KEYS[1] remembers the id (for ARGV[1] ms); the
+ * rest is one settlement (SETTLE).
  */
-const CHARGE_SCRIPT = `
+const CHARGE_SCRIPT = `${SETTLE}
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
   return 0
 end
-for i = 2, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then
-    redis.call('INCRBY', KEYS[i], ARGV[i])
-  end
-end
+settle(1, 1)
 return 1
 `;
 
-/**
- * Corrects counters that still exist; an expired window has nothing left to correct. No
- * counter goes below zero: only a refund of a reservation made before Redis lost its counters
- * (restarted empty) could take it there, and a negative counter is budget never granted.
- */
-const CORRECT_SCRIPT = `
-for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1
-    and redis.call('INCRBY', KEYS[i], ARGV[i]) < 0 then
-    redis.call('SET', KEYS[i], 0, 'KEEPTTL')
-  end
-end
+/** Settles refunds held back (SETTLE) on their own. */
+const CORRECT_SCRIPT = `${SETTLE}
+settle(0, 0)
 return 0
 `;
 
@@ -234,8 +251,9 @@ export class RedisLimiter extends WindowedLimiter {
     claims: CounterClaim[],
     _nowMs: number,
     tenant: string,
+    reservation: string,
   ): Promise<ClaimOutcome> {
-    return this.batches.claim(tenant, claims);
+    return this.batches.claim(tenant, claims, reservation);
   }
 
   /** One script per tenant; several tenants' scripts go in one pipeline (one socket write). */
@@ -284,8 +302,8 @@ export class RedisLimiter extends WindowedLimiter {
   private readonly batches = new ClaimBatches(this.sendClaims);
 
   /** CLAIM_SCRIPT's keys and arguments for one tenant's requests and its held refunds. */
-  private claimArguments({ tenant, requests }: TenantClaims) {
-    const refunds = this.refunds.take(tenant);
+  private claimArguments({ tenant, requests, reservations }: TenantClaims) {
+    const refunds = refundArguments(this.refunds.take(tenant));
     const keys: string[] = [];
     const counts: number[] = [];
     const values: number[] = [];
@@ -301,6 +319,7 @@ export class RedisLimiter extends WindowedLimiter {
         );
       }
     }
+    for (const id of reservations) keys.push(reservationKey(tenant, id));
     keys.push(...refunds.keys);
     return [
       keys.length,
@@ -308,7 +327,10 @@ export class RedisLimiter extends WindowedLimiter {
       requests.length,
       ...counts,
       ...values,
-      ...refunds.deltas,
+      // A reservation stays open as long as the budget it holds: a request that outlives its
+      // minute windows still settles into its month.
+      MONTH_TTL_MS,
+      ...refunds.args,
     ];
   }
 
@@ -318,12 +340,18 @@ export class RedisLimiter extends WindowedLimiter {
    * refused from the next request on.
    */
   protected async correct(
-    keys: string[],
-    deltas: number[],
+    { keys, deltas, actuals }: Correction,
     tenant: string,
+    reservation: string,
   ): Promise<void> {
-    if (deltas.every(delta => delta < 0)) {
-      this.refunds.add(tenant, keys, deltas);
+    const refund: Refund = {
+      reservation: reservationKey(tenant, reservation),
+      keys,
+      deltas,
+      actuals,
+    };
+    if (deltas.every(delta => delta <= 0)) {
+      this.refunds.add(tenant, refund);
       this.refundTimer ??= setTimeout(() => {
         this.refundTimer = undefined;
         this.sendRefunds().catch(this.reportError);
@@ -331,16 +359,17 @@ export class RedisLimiter extends WindowedLimiter {
       return;
     }
     await this.firstConnection();
-    await this.charges.apply(tenant, HeldCharges.charge(keys, deltas));
+    await this.charges.apply(tenant, HeldCharges.charge(refund));
   }
 
   private readonly sendCharge: SendCharge = async (tenant, charge) => {
+    const { keys, args } = refundArguments([charge]);
     await this.redis.cellportCharge(
-      charge.keys.length + 1,
+      keys.length + 1,
       `cellport:{${tenant}}:charge:${charge.id}`,
-      ...charge.keys,
+      ...keys,
       CHARGE_ID_TTL_MS,
-      ...charge.deltas,
+      ...args,
     );
   };
 
@@ -358,11 +387,10 @@ export class RedisLimiter extends WindowedLimiter {
     if (pending.length === 0) return;
     await this.firstConnection();
     await Promise.all(
-      pending
-        .filter(({ keys }) => keys.length > 0)
-        .map(({ keys, deltas }) =>
-          this.redis.cellportCorrect(keys.length, ...keys, ...deltas),
-        ),
+      pending.map(({ refunds }) => {
+        const { keys, args } = refundArguments(refunds);
+        return this.redis.cellportCorrect(keys.length, ...keys, ...args);
+      }),
     );
   }
 

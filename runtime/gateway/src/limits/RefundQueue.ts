@@ -1,55 +1,66 @@
-/** A tenant's refunds as one command takes them: counters and the amount each gets back. */
-export interface Refunds {
+/** A reservation's refunds as a command takes them: its counters and each one's amounts. */
+export interface Refund {
+  /** The key that holds the reservation open (`reservationKey`). */
+  reservation: string;
   keys: string[];
+  /** Actual minus reserved, per counter: what the counter gets back. */
   deltas: number[];
+  /** The actual amount per counter: added instead when the reservation was lost. */
+  actuals: number[];
 }
 
 /**
- * Refunds waiting to be applied, per tenant, merged per counter. Settling a request mostly
- * gives back part of its reservation; holding those refunds until the tenant's next claim
- * (which carries them in the same command) saves a Redis round trip per request. A refund
- * held back only keeps a counter higher for a moment: requests are refused sooner, never
- * admitted beyond a limit. Kept per tenant because a tenant's counters share a hash slot
- * (Redis Cluster runs a script only over keys of one slot).
+ * Refunds waiting to be applied, per tenant. Settling a request mostly gives back part of its
+ * reservation; holding those refunds until the tenant's next claim (which carries them in the
+ * same command) saves a Redis round trip per request. A refund held back only keeps a counter
+ * higher for a moment: requests are refused sooner, never admitted beyond a limit. Kept per
+ * reservation, not merged per counter: each applies only while its reservation is open in
+ * Redis. Kept per tenant because a tenant's counters share a hash slot (Redis Cluster runs a
+ * script only over keys of one slot).
  */
 export class RefundQueue {
-  private readonly byTenant = new Map<string, Map<string, number>>();
+  private readonly byTenant = new Map<string, Refund[]>();
 
   get tenants(): number {
     return this.byTenant.size;
   }
 
-  /** Adds refunds (negative deltas) to the tenant's counters. */
-  add(tenant: string, keys: string[], deltas: number[]): void {
-    let pending = this.byTenant.get(tenant);
-    if (!pending) {
-      pending = new Map();
-      this.byTenant.set(tenant, pending);
-    }
-    for (let i = 0; i < keys.length; i++) {
-      pending.set(keys[i], (pending.get(keys[i]) ?? 0) + deltas[i]);
-    }
+  add(tenant: string, refund: Refund): void {
+    const pending = this.byTenant.get(tenant);
+    if (pending) pending.push(refund);
+    else this.byTenant.set(tenant, [refund]);
   }
 
-  /** Removes and returns the tenant's refunds (none: empty lists). */
-  take(tenant: string): Refunds {
-    const pending = this.byTenant.get(tenant);
-    const refunds: Refunds = { keys: [], deltas: [] };
-    if (!pending) return refunds;
+  /** Removes and returns the tenant's refunds. */
+  take(tenant: string): Refund[] {
+    const pending = this.byTenant.get(tenant) ?? [];
     this.byTenant.delete(tenant);
-    for (const [key, delta] of pending) {
-      if (delta === 0) continue;
-      refunds.keys.push(key);
-      refunds.deltas.push(delta);
-    }
-    return refunds;
+    return pending;
   }
 
   /** Removes and returns every tenant's refunds. */
-  takeAll(): Array<{ tenant: string } & Refunds> {
+  takeAll(): Array<{ tenant: string; refunds: Refund[] }> {
     return [...this.byTenant.keys()].map(tenant => ({
       tenant,
-      ...this.take(tenant),
+      refunds: this.take(tenant),
     }));
   }
+}
+
+/**
+ * Refunds as SETTLE_ENTRIES (RedisLimiter) reads them: KEYS, each reservation's key then its
+ * counters; ARGV, the number of refunds, then per refund its number of counters, their deltas
+ * and their actual amounts.
+ */
+export function refundArguments(refunds: Refund[]): {
+  keys: string[];
+  args: number[];
+} {
+  const keys: string[] = [];
+  const args: number[] = [refunds.length];
+  for (const refund of refunds) {
+    keys.push(refund.reservation, ...refund.keys);
+    args.push(refund.keys.length, ...refund.deltas, ...refund.actuals);
+  }
+  return { keys, args };
 }

@@ -11,6 +11,7 @@ import {
   Reservation,
   toNano,
 } from './Limiter';
+import { randomBytes } from 'node:crypto';
 import { SpentHints } from './SpentHints';
 
 export const MINUTE_TTL_MS = 61_000;
@@ -37,6 +38,22 @@ export interface ClaimOutcome {
   failed: number;
   /** Each checked counter's value before this request, up to and including the failed one. */
   before: number[];
+}
+
+/**
+ * Reservation ids: this process's random prefix and a count, unique across replicas without
+ * a random draw per request.
+ */
+const RESERVATION_PREFIX = randomBytes(6).toString('hex');
+let reservations = 0;
+
+/** What settling a reservation changes: each counter's delta, and the actual amount behind it. */
+export interface Correction {
+  keys: string[];
+  /** Actual minus reserved, per counter. */
+  deltas: number[];
+  /** The actual amount per counter: what a store that lost the reservation is charged. */
+  actuals: number[];
 }
 
 /** True when a claim fits a counter holding `current`; both backends decide by this rule. */
@@ -144,23 +161,26 @@ export abstract class WindowedLimiter implements Limiter {
    * Checks every claim in order and, only if all have room (`claimFits`), adds every amount;
    * atomically, so concurrent requests (of any replica sharing the store) cannot all pass.
    * `nowMs` is the request's clock, for backends that expire counters themselves; every
-   * counter claimed is `tenant`'s.
+   * counter claimed is `tenant`'s. A store whose counters can be lost apart from the process
+   * (Redis restored from a snapshot) holds the reservation open under `reservation`.
    */
   protected abstract claim(
     claims: CounterClaim[],
     nowMs: number,
     tenant: string,
+    reservation: string,
   ): Promise<ClaimOutcome>;
 
   /**
    * Adds each delta to its counter if the counter still exists: an expired window has nothing
    * left to correct, and re-creating it would count into a window that is over. Every
-   * counter is `tenant`'s.
+   * counter is `tenant`'s. A store that no longer holds `reservation` open adds the actual
+   * amounts instead: its counters do not hold what the deltas would give back.
    */
   protected abstract correct(
-    keys: string[],
-    deltas: number[],
+    correction: Correction,
     tenant: string,
+    reservation: string,
   ): Promise<void>;
 
   /** Each counter's value, 0 for one that does not exist (or has expired). */
@@ -193,10 +213,12 @@ export abstract class WindowedLimiter implements Limiter {
     const cost = toNano(request.costUsd);
     const plan = planClaims(request, minute, month, cost);
     const mark = this.hints.mark(request.tenant);
+    const id = `${RESERVATION_PREFIX}${(++reservations).toString(36)}`;
     const { failed, before } = await this.claim(
       plan.claims,
       request.nowMs,
       request.tenant,
+      id,
     );
     const spent = before[plan.tenantBudgetAt];
     if (spent !== undefined) {
@@ -214,6 +236,7 @@ export abstract class WindowedLimiter implements Limiter {
     return {
       ok: true,
       reservation: {
+        id,
         tenant: request.tenant,
         month,
         tokens: request.tokens,
@@ -230,25 +253,26 @@ export abstract class WindowedLimiter implements Limiter {
     reservation: Reservation,
     actual: { tokens: number; costUsd: number },
   ): Promise<void> {
+    const actualCost = toNano(actual.costUsd);
     const tokenDelta = actual.tokens - reservation.tokens;
-    const costDelta = toNano(actual.costUsd) - reservation.costNanoUsd;
-    const keys: string[] = [];
-    const deltas: number[] = [];
+    const costDelta = actualCost - reservation.costNanoUsd;
+    const correction: Correction = { keys: [], deltas: [], actuals: [] };
     if (tokenDelta !== 0) {
       for (const key of reservation.tokenCounters) {
-        keys.push(key);
-        deltas.push(tokenDelta);
+        correction.keys.push(key);
+        correction.deltas.push(tokenDelta);
+        correction.actuals.push(actual.tokens);
       }
     }
     if (costDelta !== 0) {
       for (const key of reservation.costCounters) {
-        keys.push(key);
-        deltas.push(costDelta);
+        correction.keys.push(key);
+        correction.deltas.push(costDelta);
+        correction.actuals.push(actualCost);
       }
     }
-    if (keys.length > 0) {
-      await this.correct(keys, deltas, reservation.tenant);
-    }
+    // Closed even when nothing changes, so the store forgets it.
+    await this.correct(correction, reservation.tenant, reservation.id);
     this.hints.add(reservation.tenant, reservation.month, costDelta);
   }
 

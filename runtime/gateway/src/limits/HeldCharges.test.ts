@@ -48,6 +48,30 @@ describe('HeldCharges', () => {
     await charges.close();
   });
 
+  it('drops a charge held longer than the store remembers its id, and says so, rather than risk counting it twice', async () => {
+    const counters = new Counters();
+    let now = 0;
+    const errors: string[] = [];
+    const charges = new HeldCharges(
+      counters.send,
+      60_000,
+      error => errors.push(error.message),
+      540_000,
+      () => now,
+    );
+    counters.failing.add('a');
+    await expect(charges.apply('a', charge())).rejects.toThrow('unreachable');
+    now = 540_001;
+    counters.failing.clear();
+    await charges.land('a');
+    expect(counters.sent).toHaveLength(1);
+    expect(charges.empty).toBe(true);
+    expect(errors).toEqual([
+      expect.stringContaining('could not reach Redis within 540 s'),
+    ]);
+    await charges.close();
+  });
+
   it('lets a claim wait for a charge already on its way, not just for the held ones', async () => {
     const counters = new Counters();
     const charges = new HeldCharges(counters.send, 60_000, () => {});

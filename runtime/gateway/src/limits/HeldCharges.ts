@@ -5,6 +5,8 @@ import type { Refund } from './RefundQueue';
 /** A charge beyond a reservation, with the id that makes sending it twice harmless. */
 export interface Charge extends Refund {
   id: string;
+  /** When its first send failed. */
+  heldSince?: number;
 }
 
 /** Applies one charge to the shared counters, at most once per id. */
@@ -24,10 +26,17 @@ export class HeldCharges {
   private timer?: NodeJS.Timeout;
   private closed = false;
 
+  /**
+   * @param maxHeldMs - how long a charge is sent again: no longer than the store remembers its
+   *   id, or a copy that did land (only its reply was lost) would count twice. One held longer
+   *   is dropped and reported.
+   */
   constructor(
     private readonly send: SendCharge,
     private readonly retryMs: number,
     private readonly onError: (error: Error) => void,
+    private readonly maxHeldMs = Infinity,
+    private readonly now: () => number = Date.now,
   ) {}
 
   static charge(settlement: Refund): Charge {
@@ -57,7 +66,7 @@ export class HeldCharges {
         await onItsWay;
         continue;
       }
-      const charges = this.held.get(tenant);
+      const charges = this.unexpired(tenant);
       if (!charges) return;
       this.held.delete(tenant);
       const sending = this.sendAll(tenant, charges).finally(() => {
@@ -99,7 +108,36 @@ export class HeldCharges {
       .reason;
   }
 
+  /** The tenant's held charges, less those held too long (dropped and reported). */
+  private unexpired(tenant: string): Charge[] | undefined {
+    const charges = this.held.get(tenant);
+    if (!charges) return undefined;
+    const now = this.now();
+    const kept = charges.filter(
+      c => now - (c.heldSince ?? now) <= this.maxHeldMs,
+    );
+    if (kept.length < charges.length) {
+      this.onError(
+        new Error(
+          `${
+            charges.length - kept.length
+          } charges beyond their reservations of tenant ${tenant} could not reach Redis within ${Math.round(
+            this.maxHeldMs / 1000,
+          )} s and are dropped: Redis may have applied them, and no longer remembers which`,
+        ),
+      );
+    }
+    if (kept.length > 0) {
+      this.held.set(tenant, kept);
+      return kept;
+    }
+    this.held.delete(tenant);
+    return undefined;
+  }
+
   private hold(tenant: string, charges: Charge[]): void {
+    const now = this.now();
+    for (const charge of charges) charge.heldSince ??= now;
     const held = this.held.get(tenant);
     if (held) held.push(...charges);
     else this.held.set(tenant, [...charges]);

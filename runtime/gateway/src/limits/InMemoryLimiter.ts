@@ -53,6 +53,7 @@ export class InMemoryLimiter extends WindowedLimiter {
    */
   protected async correct({ keys, deltas }: Correction): Promise<void> {
     for (let i = 0; i < keys.length; i++) {
+      if (deltas[i] === 0) continue;
       const counter = this.counters.get(keys[i]);
       if (counter) {
         counter.value += deltas[i];

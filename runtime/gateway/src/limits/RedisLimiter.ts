@@ -30,7 +30,7 @@ local function settle(k, a)
     local open = redis.call('DEL', KEYS[k + 1]) == 1
     for i = 1, n do
       local amount = open and ARGV[a + 1 + i] or ARGV[a + 1 + n + i]
-      if redis.call('EXISTS', KEYS[k + 1 + i]) == 1
+      if amount ~= '0' and redis.call('EXISTS', KEYS[k + 1 + i]) == 1
         and redis.call('INCRBY', KEYS[k + 1 + i], amount) < 0 then
         redis.call('SET', KEYS[k + 1 + i], 0, 'KEEPTTL')
       end
@@ -377,6 +377,8 @@ export class RedisLimiter extends WindowedLimiter {
     this.sendCharge,
     CHARGE_RETRY_MS,
     error => this.reportError(error),
+    // Sent again only while Redis still remembers the id (a minute to spare for the send).
+    CHARGE_ID_TTL_MS - 60_000,
   );
 
   /** Sends every held-back refund, one command per tenant. */

@@ -256,22 +256,19 @@ export abstract class WindowedLimiter implements Limiter {
     const actualCost = toNano(actual.costUsd);
     const tokenDelta = actual.tokens - reservation.tokens;
     const costDelta = actualCost - reservation.costNanoUsd;
+    // Every counter, even one whose delta is 0: a store that lost the reservation is charged
+    // each counter's actual amount.
     const correction: Correction = { keys: [], deltas: [], actuals: [] };
-    if (tokenDelta !== 0) {
-      for (const key of reservation.tokenCounters) {
-        correction.keys.push(key);
-        correction.deltas.push(tokenDelta);
-        correction.actuals.push(actual.tokens);
-      }
+    for (const key of reservation.tokenCounters) {
+      correction.keys.push(key);
+      correction.deltas.push(tokenDelta);
+      correction.actuals.push(actual.tokens);
     }
-    if (costDelta !== 0) {
-      for (const key of reservation.costCounters) {
-        correction.keys.push(key);
-        correction.deltas.push(costDelta);
-        correction.actuals.push(actualCost);
-      }
+    for (const key of reservation.costCounters) {
+      correction.keys.push(key);
+      correction.deltas.push(costDelta);
+      correction.actuals.push(actualCost);
     }
-    // Closed even when nothing changes, so the store forgets it.
     await this.correct(correction, reservation.tenant, reservation.id);
     this.hints.add(reservation.tenant, reservation.month, costDelta);
   }

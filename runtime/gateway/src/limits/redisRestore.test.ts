@@ -71,10 +71,10 @@ describe('RedisLimiter when Redis comes back from a snapshot older than its rese
     await admin.save();
     admin.disconnect();
 
-    // Three requests in flight, reserved after the snapshot: $0.96 counted.
+    // Four requests in flight, reserved after the snapshot: $1 counted.
     const inFlight: Reservation[] = [];
-    for (let i = 0; i < 3; i++) {
-      const verdict = await a.reserve(request(0.12));
+    for (let i = 0; i < 4; i++) {
+      const verdict = await a.reserve(request(0.1));
       if (!verdict.ok) throw new Error('the in-flight requests must fit');
       inFlight.push(verdict.reservation);
     }
@@ -88,22 +88,26 @@ describe('RedisLimiter when Redis comes back from a snapshot older than its rese
     });
 
     // Two end having used $0.01 each; one, whose upstream ignored max_tokens, $0.20 (a charge
-    // beyond its reservation). What the counter holds is what was spent.
-    const used = [0.01, 0.01, 0.2];
+    // beyond its reservation); one exactly what it reserved. What the counter holds is what
+    // was spent.
+    const used = [
+      { tokens: 100, costUsd: 0.01 },
+      { tokens: 100, costUsd: 0.01 },
+      { tokens: 100, costUsd: 0.2 },
+      { tokens: 1000, costUsd: 0.1 },
+    ];
     await until(() =>
       Promise.all(
-        inFlight.map((reservation, i) =>
-          a.settle(reservation, { tokens: 100, costUsd: used[i] }),
-        ),
+        inFlight.map((reservation, i) => a.settle(reservation, used[i])),
       ),
     );
     await until(async () => {
       const seen = (await b.monthSpendUsd([tenant], now))[0];
-      if (Math.abs(seen - 0.82) > 1e-9) throw new Error(`saw ${seen}`);
+      if (Math.abs(seen - 0.92) > 1e-9) throw new Error(`saw ${seen}`);
     });
 
-    // What is left of the budget, $0.18, and not a cent more.
-    expect((await b.reserve(request(0.18))).ok).toBe(true);
+    // What is left of the budget, $0.08, and not a cent more.
+    expect((await b.reserve(request(0.08))).ok).toBe(true);
     expect(await b.reserve(request(0.01))).toMatchObject({
       ok: false,
       reason: 'budget-exhausted',

@@ -32,6 +32,17 @@ describe('checkCellGpuPool', () => {
     );
   });
 
+  it('counts a deployment whose cell is named in other letter case, as the catalog reads it', () => {
+    const check = checkCellGpuPool({
+      cell: meridian,
+      deployments: [
+        deployment('llama-70b', 'cell:default/Meridian-Dedicated', 8, 2),
+      ],
+      planned: deployment('mixtral', 'meridian-dedicated', 2, 1),
+    });
+    expect(check).toMatchObject({ ok: false, usedGpus: 16 });
+  });
+
   it('refuses what the pool cannot hold, naming the numbers', () => {
     const check = checkCellGpuPool({
       cell: meridian,

@@ -1,4 +1,4 @@
-import { entityRefName } from '../isolation/entityRefName';
+import { sameEntityName } from '../isolation/entityRefName';
 
 /** An InferenceDeployment as the pool rule reads it: raw catalog entities and parsed ones fit. */
 export interface DeploymentForGpuPool {
@@ -56,7 +56,7 @@ export function checkCellGpuPool(options: {
       d =>
         d.metadata.name !== planned.metadata.name &&
         typeof d.spec?.cell === 'string' &&
-        entityRefName(d.spec.cell) === cell.metadata.name,
+        sameEntityName(d.spec.cell, cell.metadata.name),
     )
     .reduce((sum, d) => sum + gpusAtMaxReplicas(d.spec), 0);
   // The planned deployment's numbers are not trusted to be sane either: what cannot be

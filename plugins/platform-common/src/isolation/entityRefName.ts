@@ -9,3 +9,16 @@ export function entityRefName(ref: string): string {
     ? afterKind.slice(afterKind.indexOf('/') + 1)
     : afterKind;
 }
+
+/**
+ * Whether two entity names (or refs) name the same entity: the catalog compares names without
+ * regard to letter case, so a hand-written `Meridian-Dedicated` is `meridian-dedicated`.
+ * Every rule that matches entities by name matches by this, or a name in other case would
+ * slip past it (a cell's capacity, a model's privacy).
+ */
+export function sameEntityName(a: string, b: string): boolean {
+  return (
+    entityRefName(a).toLocaleLowerCase('en-US') ===
+    entityRefName(b).toLocaleLowerCase('en-US')
+  );
+}

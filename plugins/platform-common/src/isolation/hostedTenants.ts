@@ -1,5 +1,5 @@
 import type { Isolation } from '../kinds/common';
-import { entityRefName } from './entityRefName';
+import { entityRefName, sameEntityName } from './entityRefName';
 
 /** A Cell as the isolation rules read it: raw catalog entities and parsed ones both fit. */
 export interface CellForIsolation {
@@ -23,12 +23,16 @@ export function hostedTenants(
   cell: CellForIsolation,
   tenants: TenantForIsolation[],
 ): string[] {
-  const hosted = new Set((cell.spec.tenants ?? []).map(entityRefName));
+  // Each by the name its Tenant entity has, when the catalog has it.
+  const canonical = (ref: string) =>
+    tenants.find(t => sameEntityName(t.metadata.name, ref))?.metadata.name ??
+    entityRefName(ref);
+  const hosted = new Set((cell.spec.tenants ?? []).map(canonical));
   if (cell.spec.tier === 'shared') {
     for (const tenant of tenants) {
       if (
         tenant.spec.cell &&
-        entityRefName(tenant.spec.cell) === cell.metadata.name
+        sameEntityName(tenant.spec.cell, cell.metadata.name)
       ) {
         hosted.add(tenant.metadata.name);
       }

@@ -102,6 +102,40 @@ describe('privateModelRefusal', () => {
     ).toBeUndefined();
   });
 
+  it('reads names as the catalog does, whatever their letter case: a hand-edited ref in other case neither frees private capacity nor hosts a tenant twice', () => {
+    const cased: IsolationCatalog = {
+      ...catalog,
+      cells: [
+        ...catalog.cells,
+        cell('vega-dedicated', 'dedicated', ['tenant:default/Vega']),
+      ],
+      tenants: [
+        ...catalog.tenants,
+        tenant('vega'),
+        tenant('late', 'cell:default/EU-Shared'),
+      ],
+      inferenceDeployments: [
+        ...catalog.inferenceDeployments,
+        {
+          metadata: { name: 'vega-llama' },
+          spec: { cell: 'Vega-Dedicated', modelProfile: 'Vega-Llama' },
+        },
+      ],
+    };
+    expect(
+      privateModelRefusal('northwind', profile('vega-llama'), cased),
+    ).toContain('private capacity of the dedicated cell "Vega-Dedicated"');
+    expect(
+      privateModelRefusal('VEGA', profile('vega-llama'), cased),
+    ).toBeUndefined();
+    expect(hostedTenants(cased.cells[0], cased.tenants)).toEqual([
+      'late',
+      'newcomer',
+      'northwind',
+    ]);
+    expect(hostedTenants(cased.cells[3], cased.tenants)).toEqual(['vega']);
+  });
+
   it('fails closed when the deployment names a cell the catalog does not have', () => {
     expect(
       privateModelRefusal('northwind', profile('orphaned-model'), catalog),

@@ -1,4 +1,4 @@
-import { entityRefName } from './entityRefName';
+import { entityRefName, sameEntityName } from './entityRefName';
 import {
   CellForIsolation,
   hostedTenants,
@@ -47,17 +47,19 @@ export function privateModelRefusal(
   const profileName = profile.metadata.name;
   const sharing = profile.spec.sharing;
   if (sharing?.allTenants) return undefined;
-  if ((sharing?.tenants ?? []).map(entityRefName).includes(tenantName)) {
+  if ((sharing?.tenants ?? []).some(t => sameEntityName(t, tenantName))) {
     return undefined;
   }
   const owners: string[] = [];
   for (const deployment of catalog.inferenceDeployments) {
-    if (entityRefName(deployment.spec.modelProfile) !== profileName) continue;
+    if (!sameEntityName(deployment.spec.modelProfile, profileName)) continue;
     const cellName = entityRefName(deployment.spec.cell);
-    const cell = catalog.cells.find(c => c.metadata.name === cellName);
+    const cell = catalog.cells.find(c =>
+      sameEntityName(c.metadata.name, cellName),
+    );
     if (cell?.spec.tier === 'shared') continue;
     const hosted = cell ? hostedTenants(cell, catalog.tenants) : [];
-    if (hosted.includes(tenantName)) return undefined;
+    if (hosted.some(h => sameEntityName(h, tenantName))) return undefined;
     owners.push(
       cell
         ? `the ${cell.spec.tier} cell "${cellName}" (tenants: ${

@@ -96,6 +96,23 @@ describe('cellport:agent:plan', () => {
     );
   });
 
+  it('writes the names as the catalog spells them, whatever case they were given in', async () => {
+    const out = await plan({
+      ...returns,
+      tenant: 'tenant:default/Northwind-Retail',
+      cell: 'EU-West-Shared-1',
+      modelProfiles: ['modelprofile:default/Azure-GPT-4o-Mini-EU'],
+      fallbackChain: ['Azure-GPT-4o-EU'],
+    });
+    expect(out.agent.spec).toMatchObject({
+      tenant: 'northwind-retail',
+      cell: 'eu-west-shared-1',
+      modelProfiles: ['azure-gpt-4o-mini-eu'],
+      routing: { fallbackChain: ['azure-gpt-4o-eu'] },
+    });
+    expect(out.modelAlias).toBe('azure-gpt-4o-mini-eu');
+  });
+
   it('refuses a cell that does not host the tenant, and unknown references', async () => {
     await expect(
       plan({ ...returns, cell: 'meridian-dedicated' }),
@@ -104,6 +121,12 @@ describe('cellport:agent:plan', () => {
     );
     await expect(plan({ ...returns, tenant: 'globex' })).rejects.toThrow(
       'tenant: tenant:default/globex does not exist in the catalog',
+    );
+    // An entity of another kind, not a crash on its missing Tenant spec.
+    await expect(
+      plan({ ...returns, tenant: 'agent:default/checkout-assistant' }),
+    ).rejects.toThrow(
+      'tenant: agent:default/checkout-assistant is not a Tenant',
     );
     await expect(
       plan({ ...returns, name: 'checkout-assistant' }),

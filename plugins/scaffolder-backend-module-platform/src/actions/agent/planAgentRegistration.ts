@@ -13,6 +13,7 @@ import {
   hostedTenants,
   ModelProfileSpec,
   privateModelRefusal,
+  sameEntityName,
   ProfileForIsolation,
   PLATFORM_API_VERSION,
   TenantSpec,
@@ -56,6 +57,8 @@ export async function planAgentRegistration(
   ).items;
   if (!tenant)
     throw new InputError(`tenant: ${tenantRef} does not exist in the catalog`);
+  if (tenant.kind !== 'Tenant')
+    throw new InputError(`tenant: ${tenantRef} is not a Tenant`);
   const cellValue =
     input.cell ??
     namedCell(tenant) ??
@@ -111,7 +114,8 @@ export async function planAgentRegistration(
     },
     spec: {
       owner: input.owner,
-      tenant: nameOf(tenantRef),
+      // The catalog's own spelling: names match without regard to case there, not everywhere.
+      tenant: tenant.metadata.name,
       cell: nameOf(refOf(cellValue, 'Cell')),
       modelProfiles: input.modelProfiles.map(m =>
         nameOf(refOf(m, 'ModelProfile')),
@@ -181,13 +185,12 @@ export async function planAgentRegistration(
   );
 
   const tenantSpec = tenant.spec as unknown as TenantSpec;
-  const allowed = new Set(
-    tenantSpec.modelAllowlist.map(m => nameOf(refOf(m, 'ModelProfile'))),
-  );
   const problems: string[] = [];
   if (existing)
     problems.push(`name: an agent "${agent.metadata.name}" already exists`);
   if (!cell) problems.push(`cell: ${cellRef} does not exist in the catalog`);
+  else if (cell.kind !== 'Cell')
+    problems.push(`cell: ${cellRef} is not a Cell`);
   else if (
     !hostedByCell ||
     !hostedTenants(hostedByCell, isolation.tenants).includes(
@@ -206,7 +209,11 @@ export async function planAgentRegistration(
       );
       return;
     }
-    if (!allowed.has(model.name)) {
+    if (
+      !tenantSpec.modelAllowlist.some(m =>
+        sameEntityName(m, profile.metadata.name),
+      )
+    ) {
       problems.push(
         `${model.field}: ${model.name} is not on ${tenant.metadata.name}'s model allowlist`,
       );
@@ -246,6 +253,14 @@ export async function planAgentRegistration(
     }
   }
   if (problems.length) throw new InputError(problems.join('; '));
+  // The catalog's own spelling of each name it found.
+  agent.spec.cell = cell!.metadata.name;
+  const spelled = (name: string) =>
+    profiles.find(p => p && sameEntityName(p.metadata.name, name))!.metadata
+      .name;
+  agent.spec.modelProfiles = agent.spec.modelProfiles.map(spelled);
+  agent.spec.routing.fallbackChain =
+    agent.spec.routing.fallbackChain.map(spelled);
 
   return {
     agent,

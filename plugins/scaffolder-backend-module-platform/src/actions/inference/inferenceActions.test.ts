@@ -141,6 +141,16 @@ describe('cellport:inference:plan', () => {
     );
   });
 
+  it('writes the cell as the catalog spells it, and refuses a cell that is no Cell', async () => {
+    // The catalog finds names whatever their case; the pool check that adds up a cell's
+    // deployments must see the same name.
+    const out = await plan({ cell: 'cell:default/EU-West-Shared-1' });
+    expect(out.entity.spec.cell).toBe('eu-west-shared-1');
+    await expect(
+      plan({ cell: 'tenant:default/meridian-bank' }),
+    ).rejects.toThrow('cell: tenant:default/meridian-bank is not a Cell');
+  });
+
   it('refuses an unknown cell, a taken name and an unknown model without its size', async () => {
     await expect(plan({ cell: 'atlantis' })).rejects.toThrow(
       'cell: cell:default/atlantis does not exist in the catalog',

@@ -136,6 +136,12 @@ export function createPlanInferenceDeploymentAction(options: {
               `cell: ${cellRef} does not exist in the catalog`,
             );
           }
+          if (cell.kind !== 'Cell') {
+            throw new InputError(`cell: ${cellRef} is not a Cell`);
+          }
+          // The catalog's own spelling: names match without regard to case there, not in
+          // every rule that adds up a cell's GPUs.
+          deployment.spec.cell = cell.metadata.name;
           if (takenDeployment || takenProfile) {
             throw new InputError(
               `name: "${deployment.metadata.name}" is already used by ${

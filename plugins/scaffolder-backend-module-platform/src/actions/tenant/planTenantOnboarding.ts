@@ -125,7 +125,14 @@ export function createPlanTenantOnboardingAction(options: {
           if (!newCell) {
             if (!cell)
               problems.push(`cell: ${cellRef} does not exist in the catalog`);
-            else problems.push(...sharedCellProblems(tenant, cell, isolation));
+            else if (cell.kind !== 'Cell')
+              problems.push(`cell: ${cellRef} is not a Cell`);
+            else {
+              // The catalog's own spelling: names match without regard to case there, not in
+              // every rule that counts a cell's tenants.
+              tenant.spec.cell = cell.metadata.name;
+              problems.push(...sharedCellProblems(tenant, cell, isolation));
+            }
           }
           problems.push(...allowlistProblems(tenant, profiles, isolation));
           if (problems.length > 0) {
@@ -136,7 +143,7 @@ export function createPlanTenantOnboardingAction(options: {
             cell: newCell ?? cell!,
             newCell: Boolean(newCell),
             tenantRef,
-            cellRef,
+            cellRef: newCell ? cellRef : stringifyEntityRef(cell!),
           };
         },
       );

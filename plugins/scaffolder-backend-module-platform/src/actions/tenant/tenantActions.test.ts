@@ -172,6 +172,20 @@ describe('cellport:tenant:plan', () => {
     );
   });
 
+  it('writes the cell as the catalog spells it, and refuses a cell that is no Cell', async () => {
+    // The catalog finds names whatever their case; the rules that count a cell's tenants
+    // must see the same name.
+    const out = await plan({
+      ...shared,
+      cell: 'cell:default/EU-West-Shared-1',
+    });
+    expect(out.tenant.spec.cell).toBe('eu-west-shared-1');
+    expect(out.cellRef).toBe('cell:default/eu-west-shared-1');
+    await expect(
+      plan({ ...shared, cell: 'tenant:default/northwind-retail' }),
+    ).rejects.toThrow('cell: tenant:default/northwind-retail is not a Cell');
+  });
+
   it('names the field of bad input before looking anything up', async () => {
     await expect(plan({ ...shared, monthlyBudgetUsd: 0 })).rejects.toThrow(
       'spec.monthlyBudgetUsd: must be greater than 0',

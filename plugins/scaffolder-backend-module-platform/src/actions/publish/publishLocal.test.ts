@@ -65,6 +65,20 @@ describe('cellport:publish:local', () => {
     expect(retry.commit).toBe(first.commit);
   });
 
+  it('refuses to publish over a repository another run published, so a key the first run showed stays the one registered', async () => {
+    const first = await publish({ repoName: 'tenant-twice' });
+    await expect(
+      publish({ repoName: 'tenant-twice' }, { task: { id: 'another-task' } }),
+    ).rejects.toThrow(
+      'repoName: the repository tenant-twice was already published by another run (task mock-task-id): its name is taken',
+    );
+    const log = execFileSync('git', ['log', '--format=%H'], {
+      cwd: first.repoPath,
+      encoding: 'utf8',
+    });
+    expect(log.trim()).toBe(first.commit);
+  });
+
   it('only says where it would publish in a dry run', async () => {
     const out = await publish({ repoName: 'tenant-dry' }, { isDryRun: true });
     expect(out.commit).toBe('dry-run');

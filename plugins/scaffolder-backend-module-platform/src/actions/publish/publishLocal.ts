@@ -1,4 +1,5 @@
 import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -11,6 +12,44 @@ import {
 import { examples } from './publishLocal.examples';
 
 const run = promisify(execFile);
+
+/**
+ * Makes the repository this run's, or refuses: two runs of one name (a double-clicked form,
+ * two people onboarding one tenant) both pass their plan while the catalog has neither, and
+ * the second would commit over the first, its key replacing the one the first was shown.
+ * The first to claim it wins (an exclusive create); a retry of the same run finds its own
+ * claim. A repository published before claims were made belongs to no run.
+ */
+async function claimRepository(
+  repoPath: string,
+  repoName: string,
+  taskId: string,
+): Promise<void> {
+  const claim = path.join(repoPath, '.git', 'cellport-task');
+  const published = await run(
+    'git',
+    ['rev-parse', '--verify', '--quiet', 'HEAD'],
+    {
+      cwd: repoPath,
+    },
+  ).then(
+    () => true,
+    () => false,
+  );
+  try {
+    if (published) throw Object.assign(new Error(), { code: 'EEXIST' });
+    await fs.writeFile(claim, taskId, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const owner = await fs.readFile(claim, 'utf8').catch(() => '');
+    if (owner.trim() === taskId) return;
+    throw new InputError(
+      `repoName: the repository ${repoName} was already published by another run${
+        owner ? ` (task ${owner.trim()})` : ''
+      }: its name is taken`,
+    );
+  }
+}
 
 /**
  * `cellport:publish:local` commits the workspace into a git repository under the local
@@ -74,6 +113,7 @@ export function createPublishLocalAction(options: { config: Config }) {
               },
             });
           await git('init', '--quiet', '--initial-branch=main');
+          await claimRepository(repoPath, ctx.input.repoName, ctx.task.id);
           await fs.cp(ctx.workspacePath, repoPath, { recursive: true });
           await git('add', '--all');
           const staged = await git('status', '--porcelain');

@@ -1,6 +1,7 @@
 import { connect, Socket } from 'node:net';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
+  eventually,
   KEYS,
   RecordingEventSink,
   startGateway,
@@ -60,12 +61,6 @@ function slowClient(
   });
 }
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !condition(); i++) {
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-}
-
 describe('slow clients are disconnected at the configured timeouts', () => {
   let simulator: SimulatorServer;
   let gateway: Gateway;
@@ -109,7 +104,7 @@ describe('slow clients are disconnected at the configured timeouts', () => {
     expect(closed.sent).toBeLessThan(headers.length + body.length);
     expect(closed.received).toMatch(/^HTTP\/1\.1 408 |^$/);
     // The caller did not go away: the gateway cut it off, and its SLOs and logs say so.
-    await waitFor(() => events.usage().length > before);
+    await eventually(() => events.usage().length > before);
     expect(events.usage().slice(before)).toEqual([
       expect.objectContaining({
         status: 408,

@@ -2,7 +2,7 @@ import { limitKeys, monthOf, NANO } from './Limiter';
 import {
   claimFits,
   ClaimOutcome,
-  Correction,
+  Settlement,
   CounterClaim,
   WindowedLimiter,
 } from './WindowedLimiter';
@@ -51,13 +51,16 @@ export class InMemoryLimiter extends WindowedLimiter {
    * Settles only into a counter that still exists: an expired window has nothing to correct.
    * This process's counters and reservations are lost together, never one without the other.
    */
-  protected async correct({ keys, deltas }: Correction): Promise<void> {
-    for (let i = 0; i < keys.length; i++) {
-      if (deltas[i] === 0) continue;
-      const counter = this.counters.get(keys[i]);
-      if (counter) {
-        counter.value += deltas[i];
-      }
+  protected async correct(settlement: Settlement): Promise<void> {
+    const { reservation, tokenDelta, costDelta } = settlement;
+    if (tokenDelta !== 0) this.add(reservation.tokenCounters, tokenDelta);
+    if (costDelta !== 0) this.add(reservation.costCounters, costDelta);
+  }
+
+  private add(keys: readonly string[], delta: number): void {
+    for (const key of keys) {
+      const counter = this.counters.get(key);
+      if (counter) counter.value += delta;
     }
   }
 

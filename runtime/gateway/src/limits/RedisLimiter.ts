@@ -6,9 +6,9 @@ import { ClaimBatches, SendClaims, TenantClaims } from './ClaimBatches';
 import { HeldCharges, SendCharge } from './HeldCharges';
 import {
   ClaimOutcome,
-  Correction,
   CounterClaim,
   MONTH_TTL_MS,
+  Settlement,
   WindowedLimiter,
 } from './WindowedLimiter';
 
@@ -114,6 +114,36 @@ const CORRECT_SCRIPT = `${SETTLE}
 settle(0, 0)
 return 0
 `;
+
+/**
+ * A settlement as SETTLE takes it: every counter of the reservation, even one whose delta is
+ * 0, since a Redis that lost the reservation is charged each counter's actual amount.
+ */
+function refundOf({
+  reservation,
+  tokens,
+  costNanoUsd,
+  tokenDelta,
+  costDelta,
+}: Settlement): Refund {
+  const refund: Refund = {
+    reservation: reservationKey(reservation.tenant, reservation.id),
+    keys: [],
+    deltas: [],
+    actuals: [],
+  };
+  for (const key of reservation.tokenCounters) {
+    refund.keys.push(key);
+    refund.deltas.push(tokenDelta);
+    refund.actuals.push(tokens);
+  }
+  for (const key of reservation.costCounters) {
+    refund.keys.push(key);
+    refund.deltas.push(costDelta);
+    refund.actuals.push(costNanoUsd);
+  }
+  return refund;
+}
 
 type ScriptedRedis = Redis & {
   cellportClaim(...args: Array<string | number>): Promise<number[]>;
@@ -339,18 +369,10 @@ export class RedisLimiter extends WindowedLimiter {
    * reservation (an upstream that ignored `max_tokens`) counts at once, so the tenant is
    * refused from the next request on.
    */
-  protected async correct(
-    { keys, deltas, actuals }: Correction,
-    tenant: string,
-    reservation: string,
-  ): Promise<void> {
-    const refund: Refund = {
-      reservation: reservationKey(tenant, reservation),
-      keys,
-      deltas,
-      actuals,
-    };
-    if (deltas.every(delta => delta <= 0)) {
+  protected async correct(settlement: Settlement): Promise<void> {
+    const { tenant } = settlement.reservation;
+    const refund = refundOf(settlement);
+    if (settlement.tokenDelta <= 0 && settlement.costDelta <= 0) {
       this.refunds.add(tenant, refund);
       this.refundTimer ??= setTimeout(() => {
         this.refundTimer = undefined;

@@ -47,13 +47,17 @@ export interface ClaimOutcome {
 const RESERVATION_PREFIX = randomBytes(6).toString('hex');
 let reservations = 0;
 
-/** What settling a reservation changes: each counter's delta, and the actual amount behind it. */
-export interface Correction {
-  keys: string[];
-  /** Actual minus reserved, per counter. */
-  deltas: number[];
-  /** The actual amount per counter: what a store that lost the reservation is charged. */
-  actuals: number[];
+/**
+ * A reservation settled: the actual tokens and cost, and how far each is from what was
+ * reserved. Its token counters take `tokenDelta`, its cost counters `costDelta`; a store
+ * that lost the reservation takes the actual amounts instead.
+ */
+export interface Settlement {
+  reservation: Reservation;
+  tokens: number;
+  costNanoUsd: number;
+  tokenDelta: number;
+  costDelta: number;
 }
 
 /** True when a claim fits a counter holding `current`; both backends decide by this rule. */
@@ -173,15 +177,11 @@ export abstract class WindowedLimiter implements Limiter {
 
   /**
    * Adds each delta to its counter if the counter still exists: an expired window has nothing
-   * left to correct, and re-creating it would count into a window that is over. Every
-   * counter is `tenant`'s. A store that no longer holds `reservation` open adds the actual
-   * amounts instead: its counters do not hold what the deltas would give back.
+   * left to correct, and re-creating it would count into a window that is over. A store that
+   * no longer holds the reservation open adds the actual amounts instead: its counters do not
+   * hold what the deltas would give back.
    */
-  protected abstract correct(
-    correction: Correction,
-    tenant: string,
-    reservation: string,
-  ): Promise<void>;
+  protected abstract correct(settlement: Settlement): Promise<void>;
 
   /** Each counter's value, 0 for one that does not exist (or has expired). */
   protected abstract read(keys: string[], nowMs: number): Promise<number[]>;
@@ -253,23 +253,15 @@ export abstract class WindowedLimiter implements Limiter {
     reservation: Reservation,
     actual: { tokens: number; costUsd: number },
   ): Promise<void> {
-    const actualCost = toNano(actual.costUsd);
-    const tokenDelta = actual.tokens - reservation.tokens;
-    const costDelta = actualCost - reservation.costNanoUsd;
-    // Every counter, even one whose delta is 0: a store that lost the reservation is charged
-    // each counter's actual amount.
-    const correction: Correction = { keys: [], deltas: [], actuals: [] };
-    for (const key of reservation.tokenCounters) {
-      correction.keys.push(key);
-      correction.deltas.push(tokenDelta);
-      correction.actuals.push(actual.tokens);
-    }
-    for (const key of reservation.costCounters) {
-      correction.keys.push(key);
-      correction.deltas.push(costDelta);
-      correction.actuals.push(actualCost);
-    }
-    await this.correct(correction, reservation.tenant, reservation.id);
+    const costNanoUsd = toNano(actual.costUsd);
+    const costDelta = costNanoUsd - reservation.costNanoUsd;
+    await this.correct({
+      reservation,
+      tokens: actual.tokens,
+      costNanoUsd,
+      tokenDelta: actual.tokens - reservation.tokens,
+      costDelta,
+    });
     this.hints.add(reservation.tenant, reservation.month, costDelta);
   }
 

@@ -97,6 +97,33 @@ describe('renderCellManifests', () => {
     );
   });
 
+  it('gives a namespace to every tenant the cell hosts: one onboarded since, naming the cell, and one listed in other letter case', () => {
+    // Left out, the next deploy of the cell would prune the tenant's namespace.
+    const late: TenantEntity = {
+      ...tenants.find(t => t.metadata.name === 'northwind-retail')!,
+      metadata: { name: 'acme-late', namespace: 'default' },
+    };
+    late.spec = { ...late.spec, cell: 'eu-west-shared-1' };
+    const shared = withoutGpus(cell('eu-west-shared-1'));
+    const listedInOtherCase: CellEntity = {
+      ...shared,
+      spec: { ...shared.spec, tenants: ['tenant:default/Northwind-Retail'] },
+    };
+    const manifests = renderCellManifests({
+      cell: listedInOtherCase,
+      tenants: [...tenants, late],
+    });
+    expect(
+      find(manifests, 'Namespace')
+        .map(n => n.metadata.name)
+        .sort(),
+    ).toEqual([
+      'cellport-shared-gateway',
+      'tenant-acme-late',
+      'tenant-northwind-retail',
+    ]);
+  });
+
   it('gives dedicated and customer-VPC cells their own gateway, the same manifests in both', () => {
     for (const name of ['meridian-dedicated', 'helios-vpc']) {
       const manifests = renderCellManifests({ cell: cell(name), tenants });

@@ -1,5 +1,6 @@
 import {
   CellEntity,
+  hostedTenants,
   KUBERNETES_ID_ANNOTATION,
   TenantEntity,
 } from '@cellport/plugin-platform-common';
@@ -35,11 +36,11 @@ export function renderCellManifests(options: {
   const name = cell.metadata.name;
   const kubernetesId =
     cell.metadata.annotations?.[KUBERNETES_ID_ANNOTATION] ?? name;
-  const hosted = tenants.filter(t =>
-    cell.spec.tenants.some(
-      ref => ref.replace(/^tenant:(default\/)?/i, '') === t.metadata.name,
-    ),
-  );
+  // The platform's one rule of who a cell hosts: a shared cell also hosts the tenants that
+  // name it (onboarded since, the cell's file left as it was), and names match as the catalog
+  // matches them. A tenant left out here would have its namespace pruned by the next deploy.
+  const hostedNames = new Set(hostedTenants(cell, tenants));
+  const hosted = tenants.filter(t => hostedNames.has(t.metadata.name));
   const ownGateway = cell.spec.tier !== 'shared';
   const gatewayNamespace = ownGateway
     ? RUNTIME_NAMESPACE

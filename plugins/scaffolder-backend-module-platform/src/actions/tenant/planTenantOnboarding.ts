@@ -122,6 +122,25 @@ export function createPlanTenantOnboardingAction(options: {
               `name: the cell "${newCell.metadata.name}" this tenant would get already exists`,
             );
           }
+          if (newCell) {
+            // A cluster runs one cell: a second one's gateway would take over the first's.
+            const { items: onCluster } = await options.catalog.getEntities(
+              {
+                filter: { kind: 'Cell', 'spec.cluster': newCell.spec.cluster },
+                fields: ['metadata.name'],
+              },
+              { credentials },
+            );
+            if (onCluster.length > 0) {
+              problems.push(
+                `cluster: ${newCell.spec.cluster} already runs cell ${onCluster
+                  .map(c => c.metadata.name)
+                  .join(
+                    ', ',
+                  )}; a dedicated or customer-VPC cell needs a cluster of its own`,
+              );
+            }
+          }
           if (!newCell) {
             if (!cell)
               problems.push(`cell: ${cellRef} does not exist in the catalog`);

@@ -172,6 +172,14 @@ describe('cellport:tenant:plan', () => {
     );
   });
 
+  it("refuses a dedicated cell on another cell's cluster", async () => {
+    await expect(
+      plan({ ...dedicated, cluster: 'eks-us-east-1-meridian' }),
+    ).rejects.toThrow(
+      'cluster: eks-us-east-1-meridian already runs cell meridian-dedicated; a dedicated or customer-VPC cell needs a cluster of its own',
+    );
+  });
+
   it('writes the cell as the catalog spells it, and refuses a cell that is no Cell', async () => {
     // The catalog finds names whatever their case; the rules that count a cell's tenants
     // must see the same name.

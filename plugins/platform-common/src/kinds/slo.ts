@@ -26,6 +26,13 @@ export const sloTargetSchema = z
   .lt(1, 'must be a fraction between 0 and 1, e.g. 0.9995');
 
 /**
+ * The longest latency threshold an objective may have: the portal's latency histograms end
+ * at 60 s (a request slower than that lands in one overflow bucket, which tells nothing of
+ * where in it), so a longer threshold could not be measured.
+ */
+export const LATENCY_THRESHOLD_MAX_MS = 60_000;
+
+/**
  * One service level objective, OpenSLO-like. `target` is the share of good events over the
  * rolling `window`, e.g. 0.9995 for 99.95%; for latency, `target` 0.95 with `thresholdMs` 300
  * reads "p95 under 300 ms".
@@ -35,11 +42,10 @@ export const sloObjectiveSchema = z
     name: z.string().regex(/^[a-z0-9][-a-z0-9]*$/, 'must be a lower-case slug'),
     indicator: sloIndicatorSchema,
     metric: latencyMetricSchema.optional(),
-    /** Up to an hour: a latency objective beyond that measures nothing a caller waits for. */
     thresholdMs: boundedNumber({
       min: 0,
       exclusiveMin: true,
-      max: 3_600_000,
+      max: LATENCY_THRESHOLD_MAX_MS,
     }).optional(),
     target: sloTargetSchema,
     window: sloWindowSchema.default('28d'),

@@ -1,4 +1,8 @@
 import {
+  LATENCY_THRESHOLD_MAX_MS,
+  sloObjectiveSchema,
+} from '@cellport/plugin-platform-common';
+import {
   bucketIndex,
   countAtOrBelow,
   emptyHistogram,
@@ -34,6 +38,23 @@ describe('histogram', () => {
     expect(percentile(h, 0.95)).toBeLessThanOrEqual(300);
     expect(percentile(h, 1)).toBeLessThanOrEqual(2000);
     expect(percentile(emptyHistogram(), 0.95)).toBeNull();
+  });
+
+  it('measures every latency threshold an objective may have: none falls in the overflow bucket', () => {
+    // A longer threshold would count requests faster than it as slow (the overflow bucket
+    // counts as none good); the SLO schema refuses what the histograms cannot measure.
+    expect(HISTOGRAM_BOUNDS_MS[HISTOGRAM_BOUNDS_MS.length - 1]).toBe(
+      LATENCY_THRESHOLD_MAX_MS,
+    );
+    expect(
+      sloObjectiveSchema.safeParse({
+        name: 'slow-but-fine',
+        indicator: 'latency',
+        metric: 'upstream',
+        thresholdMs: 120_000,
+        target: 0.9,
+      }).error?.issues[0],
+    ).toMatchObject({ path: ['thresholdMs'] });
   });
 
   it('counts samples under a threshold exactly at bounds and interpolated between', () => {

@@ -68,7 +68,7 @@ const fields: Array<[PlatformKind, string, string, string, string]> = [
     'cells.yaml',
     'meridian-dedicated',
     'spec.slos.1.thresholdMs',
-    '3,600,000',
+    '60,000',
   ],
   [
     'Agent',

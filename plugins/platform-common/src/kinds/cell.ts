@@ -10,6 +10,39 @@ import { boundedInt, boundedNumber } from './bounds';
 import { platformEntitySchema } from './entity';
 import { serviceSlosSchema } from './serviceSlos';
 import { sloObjectiveSchema } from './slo';
+import { cellServiceSlos } from '../slo/cellServiceSlos';
+import { runtimeService } from '../slo/runtimeServices';
+
+/**
+ * An objective's name is its `slo` label on the cell's rules, alerts and OpenSLO export, so
+ * it names one objective: no two `spec.slos` alike, none another service's built-in one.
+ */
+function checkSloNames(
+  spec: Pick<CellSpec, 'owner' | 'slos' | 'serviceSlos'>,
+  ctx: z.RefinementCtx,
+) {
+  // Without `slos` of its own, a cell's objectives are the other services' built-in ones.
+  const builtIn = cellServiceSlos({ spec: { ...spec, slos: [] } });
+  const first = new Map<string, number>();
+  (spec.slos ?? []).forEach(({ name }, i) => {
+    const issue = (message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['slos', i, 'name'], message });
+    const earlier = first.get(name);
+    const other = builtIn.find(slo => slo.name === name);
+    if (earlier !== undefined) {
+      issue(`"${name}" is already the name of spec.slos[${earlier}]`);
+      return;
+    }
+    first.set(name, i);
+    if (other) {
+      issue(
+        `"${name}" is already the name of the ${
+          runtimeService(other.service).title
+        }'s ${other.indicator} objective (spec.serviceSlos.${other.service})`,
+      );
+    }
+  });
+}
 
 /**
  * A self-contained deployment of the platform stack (seed 000). Dedicated and customer-VPC
@@ -63,6 +96,7 @@ export const cellSpecSchema = z
         message: `hosts ${spec.tenants.length} tenants, more than capacity.maxTenants (${spec.capacity.maxTenants})`,
       });
     }
+    checkSloNames(spec, ctx);
   });
 
 export const cellEntitySchema = platformEntitySchema('Cell', cellSpecSchema, {

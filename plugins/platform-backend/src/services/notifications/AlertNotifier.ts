@@ -1,9 +1,13 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { NotificationSeverity } from '@backstage/plugin-notifications-common';
-import { cellDashboardUrl } from '@cellport/plugin-platform-common';
+import { parseEntityRef } from '@backstage/catalog-model';
+import {
+  cellDashboardUrl,
+  entityRefSchema,
+} from '@cellport/plugin-platform-common';
 import { AlertChange } from '../alerts/AlertStore';
-import { ownerOf } from './ownerGroup';
+import { ownerOf, ownerRef } from './ownerGroup';
 import { PlatformCatalog } from '@cellport/plugin-platform-node';
 
 /** Seed 004's severities in Backstage's: P0/P1 page, P2 is a ticket, P3 a dashboard note. */
@@ -14,10 +18,24 @@ const SEVERITY: Record<string, NotificationSeverity> = {
   P3: 'low',
 };
 
+/** The kinds whose entities a notification reaches people through. */
+const RECIPIENT_KINDS = ['group', 'user'];
+
 /**
- * Tells the owning group of the cell (or of the tenant, on a single-tenant cell) when an
- * alert starts firing and when Alertmanager resolves it. One notification per incident: the
- * resolution updates the firing one (same scope), and Alertmanager's repeats send nothing.
+ * The alert's `owner` label (its SLO's owner, who is paged) as a group or user ref; undefined
+ * for anything else, which the rules never write but a hand-made rule might.
+ */
+function labelledOwner(owner: string | undefined): string | undefined {
+  if (!owner || !entityRefSchema.safeParse(owner).success) return undefined;
+  const ref = ownerRef(owner);
+  return RECIPIENT_KINDS.includes(parseEntityRef(ref).kind) ? ref : undefined;
+}
+
+/**
+ * Tells the alert's `owner` and the owning group of the cell (or of the tenant, on a
+ * single-tenant cell) when an alert starts firing and when Alertmanager resolves it. One
+ * notification per incident: the resolution updates the firing one (same scope), and
+ * Alertmanager's repeats send nothing.
  */
 export class AlertNotifier {
   constructor(
@@ -31,11 +49,14 @@ export class AlertNotifier {
     const entities = await this.catalog.entities();
     for (const { alert, change } of changes) {
       const { labels, annotations } = alert;
-      const owner = ownerOf(
-        { cell: labels.cell, tenant: labels.tenant },
-        entities,
-      );
-      if (!owner) {
+      // The cell's or tenant's owner hears of it as before, whoever else owns the SLO.
+      const owners = [
+        ...new Set([
+          labelledOwner(labels.owner),
+          ownerOf({ cell: labels.cell, tenant: labels.tenant }, entities),
+        ]),
+      ].filter((ref): ref is string => !!ref);
+      if (owners.length === 0) {
         this.logger.warn(
           `Alert ${labels.alertname} on cell ${labels.cell}: no owner in the catalog to notify`,
         );
@@ -45,7 +66,7 @@ export class AlertNotifier {
       const where = [labels.service, labels.cell].filter(Boolean).join(' in ');
       try {
         await this.notifications.send({
-          recipients: { type: 'entity', entityRef: owner },
+          recipients: { type: 'entity', entityRef: owners },
           payload: {
             title:
               change === 'opened'
@@ -68,7 +89,9 @@ export class AlertNotifier {
       } catch (error) {
         // The alert is stored and listed on the dashboard; only the message is lost.
         this.logger.warn(
-          `Could not notify ${owner} of ${labels.alertname}: ${error}`,
+          `Could not notify ${owners.join(', ')} of ${
+            labels.alertname
+          }: ${error}`,
         );
       }
     }

@@ -11,7 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { validateManifests } from '../validateManifests';
-import { sloAlertTests } from './__testUtils__/sloRuleUnitTests';
+import {
+  sloAlertTests,
+  syntheticSeries,
+} from './__testUtils__/sloRuleUnitTests';
 import { promtool } from './__testUtils__/promtool';
 import {
   renderSloPrometheusRule,
@@ -63,8 +66,8 @@ describe('renderSloRules', () => {
     )!;
     expect(fast).toMatchObject({
       expr:
-        'cellport_slo:sli_error:ratio_rate1h{cell="meridian-dedicated",slo="gateway-availability"} > (14.4 * (1 - 0.9999))' +
-        ' and cellport_slo:sli_error:ratio_rate5m{cell="meridian-dedicated",slo="gateway-availability"} > (14.4 * (1 - 0.9999))',
+        'cellport_slo:sli_error:ratio_rate1h{cell="meridian-dedicated",service="ai-gateway",slo="gateway-availability"} > (14.4 * (1 - 0.9999))' +
+        ' and cellport_slo:sli_error:ratio_rate5m{cell="meridian-dedicated",service="ai-gateway",slo="gateway-availability"} > (14.4 * (1 - 0.9999))',
       labels: {
         cell: 'meridian-dedicated',
         tenant: 'meridian-bank',
@@ -191,6 +194,75 @@ describe('renderSloRules', () => {
       expect(out.status).toBe(0);
     },
   );
+
+  it("never pages for one service's burn on another's alert, even where their objectives share a name", () => {
+    // The Cell schema refuses such a name; the rules must not mix the two even so.
+    const shared = 'conversation-manager-availability';
+    const cell: CellEntity = {
+      ...meridian,
+      spec: {
+        ...meridian.spec,
+        slos: [
+          {
+            name: shared,
+            indicator: 'availability',
+            target: 0.9995,
+            window: '28d',
+          },
+        ],
+      },
+    };
+    const options = { cell, portalBaseUrl: PORTAL };
+    const rules = path.join(tmp, 'shared-name.rules.yaml');
+    fs.writeFileSync(rules, renderSloRuleFile(options));
+    const slos = cellServiceSlos(cell).filter(s => s.name === shared);
+    expect(slos.map(s => s.service)).toEqual([
+      'conversation-manager',
+      'ai-gateway',
+    ]);
+    // The Conversation Manager fails 20x its budget; the gateway serves every request.
+    const badShare = (service: string) => (service === 'ai-gateway' ? 0 : 0.01);
+    const page = renderSloRuleGroups(options)[0].rules.find(
+      r =>
+        'alert' in r &&
+        r.alert === 'CellportSloFastBurn' &&
+        r.labels.service === 'conversation-manager',
+    )!;
+    const file = path.join(tmp, 'shared-name.tests.yaml');
+    fs.writeFileSync(
+      file,
+      stringify({
+        rule_files: [rules],
+        evaluation_interval: '1m',
+        tests: [
+          {
+            interval: '1m',
+            input_series: slos.flatMap(slo =>
+              syntheticSeries(slo, cell.metadata.name, [
+                { minutes: 12, badShare: badShare(slo.service) },
+              ]),
+            ),
+            alert_rule_test: [
+              {
+                eval_time: '10m',
+                alertname: 'CellportSloFastBurn',
+                exp_alerts: [
+                  {
+                    exp_labels: page.labels,
+                    exp_annotations:
+                      'annotations' in page ? page.annotations : {},
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const out = promtool(['test', 'rules', file]);
+    expect(out.output).toContain('SUCCESS');
+    expect(out.status).toBe(0);
+  });
 
   it('fails a promtool test whose alert does not fire, so the passing ones mean something', () => {
     const options = { cell: meridian, portalBaseUrl: PORTAL };

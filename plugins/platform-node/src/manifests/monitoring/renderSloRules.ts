@@ -68,8 +68,12 @@ function sloRules(
   }));
   const tenant = cellSloTenant(cell);
   const title = runtimeService(slo.service).title;
+  // Every label of the series: an objective of another service under the same name must
+  // never be read as this one's.
   const ratio = (window: SliWindow) =>
-    `${sliErrorRatioRecord(window)}{cell="${name}",slo="${slo.name}"}`;
+    `${sliErrorRatioRecord(window)}{cell="${name}",service="${
+      slo.service
+    }",slo="${slo.name}"}`;
   const alerts = BURN_RATE_ALERTS.map(policy => {
     const threshold = `(${policy.burnRate} * (1 - ${slo.target}))`;
     return {

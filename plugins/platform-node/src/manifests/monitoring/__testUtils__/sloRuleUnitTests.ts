@@ -203,9 +203,9 @@ export function sloAlertTests(
   Object.assign(blip, {
     // The short window alone does burn past the page's rate: the long one keeps it silent.
     promql_expr_test: shortBurners.map(slo => ({
-      expr: `${sliErrorRatioRecord('5m')}{cell="${cell.cell}",slo="${
-        slo.name
-      }"} > bool (14.4 * (1 - ${slo.target}))`,
+      expr: `${sliErrorRatioRecord('5m')}{cell="${cell.cell}",service="${
+        slo.service
+      }",slo="${slo.name}"} > bool (14.4 * (1 - ${slo.target}))`,
       eval_time: `${blipAt + 2}m`,
       exp_samples: [
         {

@@ -34,7 +34,10 @@ export {
   renderAlertmanagerConfigYaml,
 } from './manifests/monitoring/renderAlertmanagerConfig';
 export type { AlertmanagerConfigOptions } from './manifests/monitoring/renderAlertmanagerConfig';
-export { validateManifests } from './manifests/validateManifests';
+export {
+  kubernetesLabelValueProblem,
+  validateManifests,
+} from './manifests/validateManifests';
 export { renderDeployTree } from './deploy/renderDeployTree';
 export type { PortalUrls } from './deploy/renderDeployTree';
 export type { ManifestProblem } from './manifests/validateManifests';

@@ -73,6 +73,48 @@ describe('DeployService', () => {
   }
 
   it.each(databases.eachSupportedId())(
+    "refuses a deploy that would take over or prune another entity's objects, naming the field, on %p",
+    async databaseId => {
+      const { serviceFor } = await setup(databaseId);
+      // A second cell on the eu-west cluster: its gateway has the same names as the first's.
+      const shared = TEST_ENTITIES.find(
+        e => e.kind === 'Cell' && e.metadata.name === 'eu-west-shared-1',
+      )!;
+      const twin: Entity = {
+        ...shared,
+        metadata: { ...shared.metadata, name: 'eu-west-twin' },
+        spec: { ...shared.spec, tenants: [] },
+      };
+      await expect(
+        serviceFor([...TEST_ENTITIES, twin]).plan(CELL),
+      ).rejects.toThrow(
+        'spec.cluster: cluster "eks-eu-west-1-shared" also runs cell "eu-west-twin"; a cluster runs one cell',
+      );
+      // A copied InferenceDeployment keeping the first's kubernetes-id: deploying it would
+      // prune the first's GPU workload.
+      const llama = TEST_ENTITIES.find(e => e.kind === 'InferenceDeployment')!;
+      const copy: Entity = {
+        ...llama,
+        metadata: {
+          ...llama.metadata,
+          name: 'qwen-2-5-7b-eu',
+          annotations: {
+            ...llama.metadata.annotations,
+            'backstage.io/kubernetes-id': 'llama-3-1-70b-eu',
+          },
+        },
+      };
+      await expect(
+        serviceFor([...TEST_ENTITIES, copy]).plan(
+          'inferencedeployment:default/qwen-2-5-7b-eu',
+        ),
+      ).rejects.toThrow(
+        'metadata.annotations["backstage.io/kubernetes-id"]: "llama-3-1-70b-eu" is also the id of InferenceDeployment "llama-3-1-70b-eu"',
+      );
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
     'plans, applies with server-side apply, is idempotent, changes and prunes, on %p',
     async databaseId => {
       const { serviceFor } = await setup(databaseId);

@@ -8,6 +8,7 @@ import {
   CellEntity,
   entityRefName,
   InferenceDeploymentEntity,
+  sameEntityName,
   KUBERNETES_ID_ANNOTATION,
 } from '@cellport/plugin-platform-common';
 import {
@@ -20,6 +21,7 @@ import {
 } from '@cellport/plugin-platform-node';
 import { PlatformCatalog } from '@cellport/plugin-platform-node';
 import { applyOrder, labelSelector } from '../cluster/kubernetesObjects';
+import { assertKubernetesId } from './kubernetesId';
 
 /** What deploying one Cell or InferenceDeployment means: its objects, where they go. */
 export interface DeployTarget {
@@ -64,12 +66,13 @@ export class DeployTargets {
     const ref = parseRef(entityRef);
     const entities = await this.catalog.entities({ fresh: true });
     const findCell = (name: string) =>
-      entities.cells.find(c => c.metadata.name === name);
+      entities.cells.find(c => sameEntityName(c.metadata.name, name));
 
     if (ref.kind === 'cell') {
       const cell = inNamespace(entities.cells, ref);
       if (!cell)
         throw new NotFoundError(`No Cell "${ref.name}" in the catalog`);
+      refuseSharedCluster(cell, entities.cells);
       return this.target(
         'Cell',
         cell,
@@ -94,6 +97,7 @@ export class DeployTargets {
         `InferenceDeployment "${ref.name}" runs in cell "${cellName}", which is not in the catalog`,
       );
     }
+    refuseSharedKubernetesId(deployment, cell, entities.inferenceDeployments);
     return this.target(
       'InferenceDeployment',
       deployment,
@@ -117,6 +121,7 @@ export class DeployTargets {
       namespace: entity.metadata.namespace,
       name: entity.metadata.name,
     });
+    assertKubernetesId(entityRef, entity);
     const problems = validateManifests(manifests);
     if (problems.length > 0) {
       throw new InputError(
@@ -145,6 +150,50 @@ export class DeployTargets {
           kind === 'Cell' ? { not: INFERENCE_COMPONENT } : INFERENCE_COMPONENT,
       }),
     };
+  }
+}
+
+/**
+ * A cluster runs one cell: the rendered gateway's namespace and object names are fixed, so a
+ * second cell's deploy would take over the first's gateway (and prune what it does not render).
+ */
+function refuseSharedCluster(cell: CellEntity, cells: CellEntity[]): void {
+  const others = cells.filter(
+    c => c !== cell && c.spec.cluster === cell.spec.cluster,
+  );
+  if (others.length > 0) {
+    throw new InputError(
+      `spec.cluster: cluster "${cell.spec.cluster}" also runs cell ${others
+        .map(c => `"${c.metadata.name}"`)
+        .join(
+          ', ',
+        )}; a cluster runs one cell, whose gateway's namespace and names it owns`,
+    );
+  }
+}
+
+/**
+ * An InferenceDeployment's objects are found, and pruned, by its cell and kubernetes-id: a
+ * second deployment of the cell with the same id would delete the first's GPU workload.
+ */
+function refuseSharedKubernetesId(
+  deployment: InferenceDeploymentEntity,
+  cell: CellEntity,
+  deployments: InferenceDeploymentEntity[],
+): void {
+  const idOf = (d: InferenceDeploymentEntity) =>
+    d.metadata.annotations?.[KUBERNETES_ID_ANNOTATION] ?? d.metadata.name;
+  const id = idOf(deployment);
+  const clash = deployments.find(
+    d =>
+      d !== deployment &&
+      sameEntityName(d.spec.cell, cell.metadata.name) &&
+      idOf(d) === id,
+  );
+  if (clash) {
+    throw new InputError(
+      `metadata.annotations["${KUBERNETES_ID_ANNOTATION}"]: "${id}" is also the id of InferenceDeployment "${clash.metadata.name}" in cell "${cell.metadata.name}"; deploying would prune its objects`,
+    );
   }
 }
 

@@ -69,6 +69,44 @@ describe('computeDesiredState', () => {
     );
   });
 
+  it('reads refs as the catalog does, whatever their case, and writes the names as it spells them', () => {
+    const northwind = TEST_ENTITIES.find(
+      e => e.metadata.name === 'northwind-retail',
+    )!;
+    const agent = TEST_ENTITIES.find(e => e.kind === 'Agent')!;
+    const spec = northwind.spec as { modelAllowlist: string[] };
+    const edited: Entity[] = [
+      {
+        ...northwind,
+        spec: {
+          ...spec,
+          modelAllowlist: spec.modelAllowlist.map(m => m.toUpperCase()),
+        },
+      },
+      {
+        ...agent,
+        spec: {
+          ...agent.spec,
+          cell: `cell:default/${String((agent.spec as { cell: string }).cell)
+            .replace(/^cell:default\//, '')
+            .toUpperCase()}`,
+        },
+      },
+    ];
+    const entities = entitiesOf([
+      ...TEST_ENTITIES.filter(e => e !== northwind && e !== agent),
+      ...edited,
+    ]);
+    const before = computeDesiredState(
+      entitiesOf(TEST_ENTITIES).cells[0],
+      entitiesOf(TEST_ENTITIES),
+    ).state;
+    const after = computeDesiredState(entities.cells[0], entities).state;
+    // The same state: no model lost to its spelling, no agent left out of its cell.
+    expect(after.tenants).toEqual(before.tenants);
+    expect(after.agents).toEqual(before.agents);
+  });
+
   it('gives the same version to the same content', async () => {
     const entities = entitiesOf(TEST_ENTITIES);
     const cell = entities.cells[0];

@@ -8,6 +8,7 @@ import {
   GatewayModelProfile,
   GatewayTenant,
   hostedTenants,
+  sameEntityName,
   ModelProfileEntity,
   privateModelRefusal,
   Provider,
@@ -85,8 +86,9 @@ export function computeDesiredState(
   const cellName = cell.metadata.name;
   const hosted = new Set(hostedTenants(cell, entities.tenants));
   const agents = entities.agents.filter(agent => {
-    if (entityRefName(agent.spec.cell) !== cellName) return false;
-    if (hosted.has(entityRefName(agent.spec.tenant))) return true;
+    if (!sameEntityName(agent.spec.cell, cellName)) return false;
+    if ([...hosted].some(t => sameEntityName(t, agent.spec.tenant)))
+      return true;
     warnings.push(
       `agent "${
         agent.metadata.name
@@ -107,22 +109,24 @@ export function computeDesiredState(
   // is still read by the reconciler, and must not reach another tenant's capacity. A ref to
   // a profile the catalog lacks is left out too: nothing could serve it, and a name no
   // entity could have would make the whole cell's state invalid.
+  // Names come out as the catalog spells them: a ref in other case names the same profile.
   const missing = new Set<string>();
   const usable = (tenant: string, refs: string[], what: string) =>
-    refs.map(entityRefName).filter(name => {
-      const profile = entities.modelProfiles.find(
-        p => p.metadata.name === name,
+    refs.flatMap(ref => {
+      const name = entityRefName(ref);
+      const profile = entities.modelProfiles.find(p =>
+        sameEntityName(p.metadata.name, name),
       );
       if (!profile) {
         if (!missing.has(name)) {
           missing.add(name);
           warnings.push(`model profile "${name}" is not in the catalog`);
         }
-        return false;
+        return [];
       }
       const refusal = privateModelRefusal(tenant, profile, entities.isolation);
       if (refusal) warnings.push(`${what}: ${refusal}`);
-      return !refusal;
+      return refusal ? [] : [profile.metadata.name];
     });
   const allowlists = new Map(
     tenants.map(t => [
@@ -135,9 +139,10 @@ export function computeDesiredState(
     ]),
   );
   const gatewayAgents = agents.map(agent => {
-    const tenant = entityRefName(agent.spec.tenant);
+    // The hosted tenant's own name: the agent's ref may spell it in other case.
+    const tenant = [...hosted].find(t => sameEntityName(t, agent.spec.tenant))!;
     const what = `agent "${agent.metadata.name}"`;
-    return toGatewayAgent(agent, {
+    return toGatewayAgent(agent, tenant, {
       preferredModels: usable(tenant, agent.spec.modelProfiles, what),
       fallbackChain: usable(tenant, agent.spec.routing.fallbackChain, what),
     });
@@ -250,12 +255,13 @@ function toGatewayProfile(profile: ModelProfileEntity): GatewayModelProfile {
 
 function toGatewayAgent(
   agent: PlatformEntities['agents'][number],
+  tenant: string,
   models: Pick<GatewayAgent, 'preferredModels' | 'fallbackChain'>,
 ): GatewayAgent {
   const { spec } = agent;
   return {
     id: agent.metadata.name,
-    tenant: entityRefName(spec.tenant),
+    tenant,
     policy: spec.routing.policy,
     preferredModels: models.preferredModels,
     fallbackChain: models.fallbackChain,

@@ -253,6 +253,33 @@ describe('CostEngine', () => {
       ).deployments;
       expect(unpriced.costUsd).toBe(0);
       expect(unpriced.gpuHours).toBeCloseTo(own.gpuHours, 6);
+
+      // A hand-edited deployment naming its cell and model in other case costs the same, in
+      // the same cell, charged to the same tenants.
+      const recased = TEST_ENTITIES.map(e =>
+        e.kind === 'InferenceDeployment'
+          ? {
+              ...e,
+              spec: {
+                ...e.spec,
+                cell: 'cell:default/EU-West-Shared-1',
+                modelProfile: 'modelprofile:default/LLAMA-3-1-70B-EU',
+              },
+            }
+          : e,
+      );
+      const cased = await costEngine(
+        knex,
+        clock,
+        undefined,
+        DEFAULT_GPU_HOURLY_USD,
+        recased,
+      ).gpuCost(
+        { from: now - DAY_MS, to: now + DAY_MS },
+        { cell: 'eu-west-shared-1' },
+      );
+      expect(cased.byCell).toEqual(gpu.byCell);
+      expect(cased.byTenant).toEqual(gpu.byTenant);
     },
   );
 

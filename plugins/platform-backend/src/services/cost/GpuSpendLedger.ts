@@ -3,6 +3,7 @@ import {
   entityRefName,
   GpuType,
   hostedTenants,
+  sameEntityName,
 } from '@cellport/plugin-platform-common';
 import { COST_COLUMNS, RollupStore } from '../rollups/RollupStore';
 import { HOUR_MS, TimeRange } from '../rollups/timeRanges';
@@ -61,8 +62,17 @@ export class GpuSpendLedger {
   ): Promise<DeploymentGpuSpend[]> {
     const { catalog, rollups, samples, gpuHourlyUsd } = this.deps;
     const entities = await catalog.entities();
+    // A deployment's refs as the catalog spells the names (a ref may be in other case): the
+    // rollups and the cells go by those.
+    const cellOf = (d: (typeof entities.inferenceDeployments)[number]) =>
+      entities.cells.find(c => sameEntityName(c.metadata.name, d.spec.cell))
+        ?.metadata.name ?? entityRefName(d.spec.cell);
+    const profileOf = (d: (typeof entities.inferenceDeployments)[number]) =>
+      entities.modelProfiles.find(p =>
+        sameEntityName(p.metadata.name, d.spec.modelProfile),
+      )?.metadata.name ?? entityRefName(d.spec.modelProfile);
     const deployments = entities.inferenceDeployments.filter(
-      d => !filter.cell || entityRefName(d.spec.cell) === filter.cell,
+      d => !filter.cell || sameEntityName(cellOf(d), filter.cell),
     );
     const refOf = (d: (typeof deployments)[number]) =>
       stringifyEntityRef({
@@ -73,7 +83,7 @@ export class GpuSpendLedger {
     const applied = await this.deps.firstApplied(deployments.map(refOf));
     const deploymentsOf = new Map<string, number>();
     for (const d of entities.inferenceDeployments) {
-      const profile = entityRefName(d.spec.modelProfile);
+      const profile = profileOf(d);
       deploymentsOf.set(profile, (deploymentsOf.get(profile) ?? 0) + 1);
     }
     const firstHour = Math.floor(range.from / HOUR_MS) * HOUR_MS;
@@ -82,8 +92,8 @@ export class GpuSpendLedger {
 
     return Promise.all(
       deployments.map(async (deployment): Promise<DeploymentGpuSpend> => {
-        const cellName = entityRefName(deployment.spec.cell);
-        const modelProfile = entityRefName(deployment.spec.modelProfile);
+        const cellName = cellOf(deployment);
+        const modelProfile = profileOf(deployment);
         const appliedAt = applied.get(refOf(deployment));
         const intervals = chargeableGpuIntervals({
           samples:

@@ -13,6 +13,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   entityRefName,
+  sameEntityName,
   formatValidationIssues,
   modelProfileRefusals,
   ModelProfileSpec,
@@ -83,7 +84,6 @@ async function checkModels(
     );
   }
   const tenantSpec = tenant.spec as unknown as TenantSpec;
-  const allowed = new Set((tenantSpec.modelAllowlist ?? []).map(entityRefName));
   const isolation = await loadIsolationCatalog(catalog, credentials);
   const problems: string[] = [];
   models.forEach((model, i) => {
@@ -94,7 +94,11 @@ async function checkModels(
       problems.push(`${field}: no ModelProfile "${model}" in the catalog`);
       return;
     }
-    if (!allowed.has(name)) {
+    if (
+      !(tenantSpec.modelAllowlist ?? []).some(m =>
+        sameEntityName(m, profile.metadata.name),
+      )
+    ) {
       problems.push(
         `${field}: ${name} is not on ${tenant.metadata.name}'s model allowlist`,
       );

@@ -157,6 +157,8 @@ export function createPlanTenantOnboardingAction(options: {
           if (problems.length > 0) {
             throw new InputError(problems.join('; '));
           }
+          // As the catalog spells each model: the form's picker sends refs in lower case.
+          tenant.spec.modelAllowlist = profiles.map(p => p!.metadata.name);
           return {
             tenant,
             cell: newCell ?? cell!,

@@ -38,7 +38,15 @@ async function claimRepository(
   );
   try {
     if (published) throw Object.assign(new Error(), { code: 'EEXIST' });
-    await fs.writeFile(claim, taskId, { flag: 'wx' });
+    // Written whole, then linked into place: the claim never exists empty (a crash between
+    // creating and writing it would leave a claim nobody could prove was theirs).
+    const draft = `${claim}.${process.pid}.${Date.now()}`;
+    await fs.writeFile(draft, taskId);
+    try {
+      await fs.link(draft, claim);
+    } finally {
+      await fs.rm(draft, { force: true });
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const owner = await fs.readFile(claim, 'utf8').catch(() => '');

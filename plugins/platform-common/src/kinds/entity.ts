@@ -21,6 +21,8 @@ const metadataSchema = z.looseObject({
 export interface PlatformEntityOptions {
   /** The name becomes a Kubernetes object or namespace name, so it must be a DNS-1123 label. */
   dnsName?: boolean;
+  /** A shorter bound than a DNS label's 63, and why (the name is part of a longer one). */
+  nameMaxLength?: { max: number; why: string };
   /** The entity has workloads, so it must carry the Kubernetes plugin's annotations. */
   kubernetes?: boolean;
 }
@@ -35,7 +37,14 @@ export function platformEntitySchema<
       apiVersion: z.literal(PLATFORM_API_VERSION),
       kind: z.literal(kind),
       metadata: options.dnsName
-        ? metadataSchema.extend({ name: dnsLabelSchema })
+        ? metadataSchema.extend({
+            name: options.nameMaxLength
+              ? dnsLabelSchema.max(
+                  options.nameMaxLength.max,
+                  `must be at most ${options.nameMaxLength.max} characters: ${options.nameMaxLength.why}`,
+                )
+              : dnsLabelSchema,
+          })
         : metadataSchema,
       spec,
       relations: z.array(z.unknown()).optional(),

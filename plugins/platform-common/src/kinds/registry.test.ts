@@ -74,6 +74,17 @@ describe('platform kinds', () => {
     );
   });
 
+  it('refuses a tenant name whose namespace, tenant-<name>, would be longer than Kubernetes allows', () => {
+    const tenant = structuredClone(demoEntities.find(e => e.kind === 'Tenant'));
+    tenant.metadata.name = 't'.repeat(57);
+    const result = validatePlatformEntity('Tenant', tenant);
+    expect(result.ok ? '' : formatValidationIssues(result.issues)).toBe(
+      'metadata.name: must be at most 56 characters: its namespace, tenant-<name>, is a Kubernetes name of at most 63',
+    );
+    tenant.metadata.name = 't'.repeat(56);
+    expect(validatePlatformEntity('Tenant', tenant).ok).toBe(true);
+  });
+
   it('applies defaults', () => {
     const agent = demoEntities.find(e => e.metadata.name === 'homework-tutor');
     const result = validatePlatformEntity('Agent', agent);

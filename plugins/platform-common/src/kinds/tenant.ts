@@ -73,6 +73,10 @@ export const tenantEntitySchema = platformEntitySchema(
   tenantSpecSchema,
   {
     dnsName: true,
+    nameMaxLength: {
+      max: 56,
+      why: 'its namespace, tenant-<name>, is a Kubernetes name of at most 63',
+    },
   },
 );
 

@@ -1,3 +1,9 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  PlatformEvent,
+  ROUTING_FEATURES_VERSION,
+  RoutingFeatures,
+} from '@cellport/plugin-platform-common';
 import { Knex } from 'knex';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { testPlatformCatalog } from '../../__testUtils__/entities';
@@ -9,13 +15,146 @@ import { IngestService } from '../ingest/IngestService';
 import { ReplayService } from '../replay/ReplayService';
 import { PRIVATE_CAPACITY_REASON } from './candidateChanges';
 import { RecommendationService } from './RecommendationService';
-import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
+import {
+  createTestDatabases,
+  makeDecision,
+  makeUsage,
+  nextId,
+} from '@cellport/plugin-platform-node-test-utils';
 import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(180_000);
 
 const NOW = Date.UTC(2026, 10, 20);
 const DAY = 86_400_000;
+const MINUTE = 60_000;
+
+/**
+ * checkout-assistant served only by the frontier model, the one with vision, under the cost
+ * policy: the economy model, its only cheaper candidate, lacks vision but fits under the run
+ * cost cap where the frontier model does not.
+ */
+const VISION_ENTITIES: Entity[] = RECOMMENDATION_ENTITIES.map(entity => {
+  const { name } = entity.metadata;
+  if (entity.kind === 'ModelProfile' && name === 'azure-gpt-4o-eu') {
+    const spec = entity.spec as { capabilities: object };
+    return {
+      ...entity,
+      spec: {
+        ...entity.spec,
+        capabilities: { ...spec.capabilities, features: ['tools', 'vision'] },
+      },
+    };
+  }
+  if (entity.kind === 'Agent' && name === 'checkout-assistant') {
+    return {
+      ...entity,
+      spec: {
+        ...entity.spec,
+        modelProfiles: ['azure-gpt-4o-eu'],
+        routing: {
+          policy: 'cost',
+          fallbackChain: [],
+          maxFallbacks: 0,
+          requiredCapabilities: ['tools'],
+        },
+      },
+    };
+  }
+  return entity;
+});
+
+/**
+ * checkout-assistant's requests as recorded under VISION_ENTITIES: `plain` and `vision` ones
+ * served by the frontier model ($0.007 each), and `overCap` ones refused for asking for more
+ * output than the run cost cap pays for on it.
+ */
+function visionHistory(counts: {
+  plain: number;
+  vision: number;
+  overCap: number;
+}): PlatformEvent[] {
+  const events: PlatformEvent[] = [];
+  const add = (
+    requiredCapabilities: Array<'tools' | 'vision'>,
+    maxOutputTokens: number,
+    served: boolean,
+  ) => {
+    const requestId = nextId('req');
+    const timestamp = new Date(
+      NOW - DAY - events.length * MINUTE,
+    ).toISOString();
+    const features: RoutingFeatures = {
+      featuresVersion: ROUTING_FEATURES_VERSION,
+      modelType: 'chat',
+      requestedModel: 'auto',
+      agent: 'checkout-assistant',
+      classification: 'INTERNAL',
+      requiredCapabilities,
+      estimatedInputTokens: 800,
+      promptTokenBound: 900,
+      maxOutputTokens,
+      choices: 1,
+      complexity: 0.3,
+    };
+    const common = { requestId, timestamp, requiredCapabilities, features };
+    if (served) {
+      events.push(
+        makeDecision({
+          ...common,
+          requestedModel: 'auto',
+          policy: 'cost',
+          candidates: [
+            { modelProfile: 'azure-gpt-4o-eu', kept: true, rank: 0, score: 1 },
+          ],
+          chosen: 'azure-gpt-4o-eu',
+        }),
+        makeUsage({
+          requestId,
+          timestamp,
+          modelProfile: 'azure-gpt-4o-eu',
+          inputTokens: 800,
+          outputTokens: 500,
+          costUsd: 0.007,
+        }),
+      );
+      return;
+    }
+    events.push(
+      makeDecision({
+        ...common,
+        requestedModel: 'auto',
+        policy: 'cost',
+        candidates: [
+          {
+            modelProfile: 'azure-gpt-4o-eu',
+            kept: false,
+            dropReason: 'budget',
+            detail: 'over the per-run cap',
+          },
+        ],
+        chosen: undefined,
+        outcome: 'rejected',
+        errorClass: 'budget-exhausted',
+      }),
+      makeUsage({
+        requestId,
+        timestamp,
+        modelProfile: undefined,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        status: 402,
+        outcome: 'rejected',
+        errorClass: 'budget-exhausted',
+      }),
+    );
+  };
+  for (let i = 0; i < counts.plain; i++) add(['tools'], 500, true);
+  for (let i = 0; i < counts.vision; i++) add(['tools', 'vision'], 500, true);
+  for (let i = 0; i < counts.overCap; i++) add(['tools'], 10_000, false);
+  return events;
+}
 
 describe('RecommendationService', () => {
   const databases = createTestDatabases();
@@ -164,6 +303,73 @@ describe('RecommendationService', () => {
         await service.check({ cell: 'us-east-shared-1', days: 7 }),
       );
       expect(empty.recommendations).toEqual([]);
+    });
+
+    describe('counting new refusals request by request', () => {
+      const recommendWith = async (history: PlatformEvent[]) => {
+        const db = await databases.init(databaseId);
+        await applyDatabaseMigrations(db);
+        await new IngestService(db).ingest(history);
+        const visionCatalog = testPlatformCatalog(clock, VISION_ENTITIES);
+        const replay = new ReplayService(db, visionCatalog);
+        const own = new RecommendationService(
+          visionCatalog,
+          (request, options) => replay.replay(request, options),
+          clock,
+        );
+        return own.recommend(
+          await own.check({ tenant: 'northwind-retail', days: 7 }),
+        );
+      };
+
+      it('skips a candidate whose new refusals are cancelled in total by requests it newly serves', async () => {
+        // The economy model refuses the 50 vision requests and serves the 50 over the cap:
+        // as many refusals in total as today, but a third of what is served today refused.
+        const result = await recommendWith(
+          visionHistory({ plain: 100, vision: 50, overCap: 50 }),
+        );
+        expect(result.recommendations).toEqual([]);
+        expect(result.skipped).toEqual([
+          {
+            agent: 'checkout-assistant',
+            change: expect.stringContaining('prefer azure-gpt-4o-mini-eu only'),
+            reason:
+              'it would refuse 50 of the 150 requests that the current state serves',
+          },
+        ]);
+      });
+
+      it('saves only over the requests both serve, and says what it newly refuses and serves', async () => {
+        // One vision request in 101 served: within the 1% allowed, so recommended, at risk.
+        const result = await recommendWith(
+          visionHistory({ plain: 100, vision: 1, overCap: 1 }),
+        );
+        expect(result.skipped).toEqual([]);
+        const [only] = result.recommendations;
+        expect(only.change.summary).toMatch(
+          /^prefer azure-gpt-4o-mini-eu only/,
+        );
+        // The refused vision request's $0.007 is no saving: 100 × ($0.007 − $0.00042).
+        expect(only.evidence.bothServe).toEqual({
+          decisions: 100,
+          currentUsd: 0.7,
+          proposedUsd: 0.042,
+        });
+        expect(only.savingUsd).toBeCloseTo(0.658, 6);
+        expect(only.risk).toMatchObject({
+          level: 'high',
+          newRefusals: 1,
+          newlyServed: 1,
+        });
+        expect(only.risk.notes).toEqual(
+          expect.arrayContaining([
+            '1 of the 101 requests the current state serves would be refused.',
+            expect.stringMatching(
+              /^1 requests the current state refuses would be served/,
+            ),
+          ]),
+        );
+      });
     });
 
     it('bounds its work: days, and replays per request, naming the agents left out', async () => {

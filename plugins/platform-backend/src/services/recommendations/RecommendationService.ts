@@ -156,6 +156,8 @@ export class RecommendationService {
           },
           {
             signal: options.signal,
+            // New refusals and the saving are counted request by request, not net.
+            paired: candidate !== undefined,
             onProgress: progress => {
               through = progress.through;
             },
@@ -211,7 +213,7 @@ export class RecommendationService {
         range.from
       } to ${
         range.to
-      }) against the same decisions replayed under the catalog's state now, and scaled to 30 days (×${round(
+      }) against the same decisions replayed under the catalog's state now, over the requests both serve (a request the change would refuse saves nothing), and scaled to 30 days (×${round(
         30 / days,
         2,
       )}); a replay stopped at its limit is scaled from the time it covered.`,

@@ -1,11 +1,11 @@
 import { AgentEntity, entityRefName } from '@cellport/plugin-platform-common';
-import type { ReplayResult } from '../replay/replayTypes';
+import type { ReplayPairs, ReplayResult } from '../replay/replayTypes';
 import type { CandidateChange } from './candidateChanges';
 import type { Recommendation, RecommendationRisk } from './recommendationTypes';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MONTH_MS = 30 * DAY_MS;
-/** New refusals beyond this share of the replayed requests make a candidate no saving at all. */
+/** New refusals beyond this share of the requests the current state serves make a candidate no saving at all. */
 const MAX_NEW_REFUSAL_SHARE = 0.01;
 /** Quality tiers from the highest down. */
 const TIERS = ['frontier', 'standard', 'economy'];
@@ -15,7 +15,7 @@ export interface RecommendationInput {
   candidate: CandidateChange;
   /** The agent's decisions replayed under the state as it is. */
   baseline: ReplayResult;
-  /** The same decisions replayed under the candidate. */
+  /** The same decisions replayed under the candidate, paired with the current state's routes. */
   proposed: ReplayResult;
   /** The newest decision the candidate's replay read, when it stopped at its limit. */
   through?: string;
@@ -24,9 +24,17 @@ export interface RecommendationInput {
   usable: ReadonlySet<string>;
 }
 
-/** Requests a replay's state refuses. */
-function refusalCount(result: ReplayResult): number {
-  return result.refusals.proposed.reduce((sum, r) => sum + r.count, 0);
+/**
+ * The candidate's routes against the current state's, request by request: totals over the
+ * replay would let requests it newly refuses cancel against requests it newly serves.
+ */
+function pairsOf(proposed: ReplayResult): ReplayPairs {
+  if (!proposed.paired) {
+    throw new Error(
+      "proposed: the candidate's replay was not paired with the current state's routes",
+    );
+  }
+  return proposed.paired;
 }
 
 const usd = (value: number) => Math.round(value * 1e6) / 1e6;
@@ -68,22 +76,25 @@ export function recommendationOf(
     };
   }
   const replayed = proposed.decisions.replayed;
-  const newRefusals = Math.max(
-    0,
-    refusalCount(proposed) - refusalCount(baseline),
-  );
-  if (newRefusals > MAX_NEW_REFUSAL_SHARE * replayed) {
+  const pairs = pairsOf(proposed);
+  const { currentServes, newRefusals, bothServe } = pairs;
+  if (newRefusals > MAX_NEW_REFUSAL_SHARE * currentServes) {
     return {
-      skipped: `it would refuse ${newRefusals} of ${replayed} requests that the current state serves`,
+      skipped: `it would refuse ${newRefusals} of the ${currentServes} requests that the current state serves`,
     };
   }
-  const currentUsd = baseline.cost.proposedUsd;
-  const saving = currentUsd - proposed.cost.proposedUsd;
+  // Like for like: a request the candidate refuses saves nothing, and one it newly serves
+  // is a cost the current state does not have (the risk says what it adds).
+  const saving = bothServe.currentUsd - bothServe.proposedUsd;
   if (!(usd(saving) > 0)) {
     return {
       skipped: `no saving: ${usdText(
-        proposed.cost.proposedUsd,
-      )} replayed against ${usdText(currentUsd)} under the current state`,
+        bothServe.proposedUsd,
+      )} replayed against ${usdText(
+        bothServe.currentUsd,
+      )} under the current state, over the ${
+        bothServe.decisions
+      } requests both serve`,
     };
   }
   const truncated = proposed.decisions.truncated;
@@ -105,14 +116,15 @@ export function recommendationOf(
         to: proposed.scope.to,
         decisionsReplayed: replayed,
         recordedUsd: usd(proposed.cost.recordedUsd),
-        currentUsd: usd(currentUsd),
+        currentUsd: usd(baseline.cost.proposedUsd),
         proposedUsd: usd(proposed.cost.proposedUsd),
+        bothServe,
         withoutUsage: proposed.cost.withoutUsage,
         truncated,
         measuredDays: Math.round((coveredMs / DAY_MS) * 100) / 100,
         monthlyFactor: Math.round(monthlyFactor * 1000) / 1000,
       },
-      risk: riskOf(baseline, proposed, newRefusals),
+      risk: riskOf(baseline, proposed, pairs),
     },
   };
 }
@@ -139,9 +151,10 @@ function lowerTier(
 function riskOf(
   baseline: ReplayResult,
   proposed: ReplayResult,
-  newRefusals: number,
+  pairs: ReplayPairs,
 ): RecommendationRisk {
   const replayed = proposed.decisions.replayed;
+  const { currentServes, newRefusals, newlyServed } = pairs;
   const qualityTiers = {
     current: baseline.qualityTiers.proposed,
     proposed: proposed.qualityTiers.proposed,
@@ -158,7 +171,14 @@ function riskOf(
   const notes: string[] = [];
   if (newRefusals > 0) {
     notes.push(
-      `${newRefusals} of ${replayed} requests would be refused that the current state serves.`,
+      `${newRefusals} of the ${currentServes} requests the current state serves would be refused.`,
+    );
+  }
+  if (newlyServed > 0) {
+    notes.push(
+      `${newlyServed} requests the current state refuses would be served, for ${usdText(
+        pairs.newlyServedUsd,
+      )} more: not in the saving.`,
     );
   }
   if (lower > 0) {
@@ -189,6 +209,7 @@ function riskOf(
   return {
     level,
     newRefusals,
+    newlyServed,
     refusals: proposed.refusals.proposed.map(({ code, count, example }) => ({
       code,
       count,

@@ -15,10 +15,15 @@ export interface RecommendationEvidence {
   decisionsReplayed: number;
   /** What the requests cost as recorded. */
   recordedUsd: number;
-  /** The same requests replayed under the catalog's state now: the saving's baseline. */
+  /** The same requests replayed under the catalog's state now. */
   currentUsd: number;
   /** Replayed under the proposed change. */
   proposedUsd: number;
+  /**
+   * The requests both the current state and the change serve (with usage), and what they cost
+   * under each: the saving is `currentUsd - proposedUsd` here, never what a refusal saves.
+   */
+  bothServe: { decisions: number; currentUsd: number; proposedUsd: number };
   /** Requests whose usage had not arrived: in neither sum. */
   withoutUsage: number;
   /** The replay stopped at its limit; the saving is scaled from the time it covered. */
@@ -30,8 +35,10 @@ export interface RecommendationEvidence {
 
 export interface RecommendationRisk {
   level: 'low' | 'medium' | 'high';
-  /** Requests the change would refuse beyond those the current state refuses. */
+  /** Requests the current state serves that the change would refuse, counted request by request. */
   newRefusals: number;
+  /** Requests the current state refuses that the change would serve (their cost is not in the saving). */
+  newlyServed: number;
   refusals: Array<{ code: string; count: number; example: string }>;
   /** Requests per quality tier, under the current state and under the change. */
   qualityTiers: {

@@ -37,6 +37,11 @@ export interface ReplayRunOptions {
   signal?: AbortSignal;
   /** Called after each batch. */
   onProgress?: (progress: ReplayProgress) => void;
+  /**
+   * Compare each decision's route under the current state and under the change (the result's
+   * `paired`): every decision is routed twice, not only the changed ones.
+   */
+  paired?: boolean;
 }
 
 /**
@@ -106,6 +111,7 @@ export class ReplayService {
       current,
       proposed,
       new Map(observed.map(p => [p.modelProfile, p.meanUpstreamMs])),
+      { paired: options.paired },
     );
     let truncated = false;
     for await (const batch of this.stream.batches(scope)) {

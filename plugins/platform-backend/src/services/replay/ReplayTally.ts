@@ -19,6 +19,7 @@ import type {
   AgentCost,
   ChangedRoute,
   DifferenceCause,
+  ReplayPairs,
   ReplayResult,
 } from './replayTypes';
 
@@ -36,6 +37,11 @@ export interface ReplaySide {
 type Replayed =
   | { plan: RoutePlan; missing: MissingFeature[] }
   | { unroutable: string };
+
+/** The profile a replayed route goes to first; undefined when it is refused. */
+function firstAttempt(outcome: Replayed): CompiledProfile | undefined {
+  return 'plan' in outcome ? outcome.plan.attempts[0] : undefined;
+}
 
 /** A stable pseudo-random rank per decision id: the sample is the lowest ranks, deterministic. */
 function sampleRank(id: string): number {
@@ -68,6 +74,61 @@ class Sample {
     return this.entries
       .map(entry => entry.route)
       .sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
+  }
+}
+
+/** A decision's recorded tokens at a profile's prices. */
+function priced(profile: CompiledProfile, decision: StoredDecision): number {
+  return costUsd(
+    profile,
+    decision.inputTokens ?? 0,
+    decision.outputTokens ?? 0,
+  );
+}
+
+/**
+ * Each decision's route under the current state against its route under the change, request
+ * by request: sums over the whole replay would let requests the change newly refuses cancel
+ * against requests it newly serves.
+ */
+class Pairs {
+  private currentServes = 0;
+  private newRefusals = 0;
+  private newlyServed = 0;
+  private newlyServedUsd = 0;
+  private readonly bothServe = { decisions: 0, currentUsd: 0, proposedUsd: 0 };
+
+  add(
+    decision: StoredDecision,
+    current: CompiledProfile | undefined,
+    proposed: CompiledProfile | undefined,
+  ): void {
+    const usage = decision.costUsd !== null;
+    if (current) this.currentServes++;
+    if (current && !proposed) {
+      this.newRefusals++;
+    } else if (!current && proposed) {
+      this.newlyServed++;
+      if (usage) this.newlyServedUsd += priced(proposed, decision);
+    } else if (current && proposed && usage) {
+      this.bothServe.decisions++;
+      this.bothServe.currentUsd += priced(current, decision);
+      this.bothServe.proposedUsd += priced(proposed, decision);
+    }
+  }
+
+  result(round: (usd: number) => number): ReplayPairs {
+    return {
+      currentServes: this.currentServes,
+      newRefusals: this.newRefusals,
+      newlyServed: this.newlyServed,
+      newlyServedUsd: round(this.newlyServedUsd),
+      bothServe: {
+        decisions: this.bothServe.decisions,
+        currentUsd: round(this.bothServe.currentUsd),
+        proposedUsd: round(this.bothServe.proposedUsd),
+      },
+    };
   }
 }
 
@@ -113,17 +174,23 @@ export class ReplayTally {
   private latencyProposedCount = 0;
   private unobservedRoutes = 0;
   private readonly capabilities = new Map<string, Capability[]>();
+  private readonly pairs?: Pairs;
 
   /**
    * @param current - the catalog's state now, unchanged
    * @param proposed - the state with the change applied; the same object when it is empty
    * @param latencyMs - observed mean upstream latency per profile in the range
+   * @param options - `paired`: route every decision under the current state too, and compare
+   *   the two routes request by request (the result's `paired`)
    */
   constructor(
     private readonly current: ReplaySide,
     private readonly proposed: ReplaySide,
     private readonly latencyMs: ReadonlyMap<string, number>,
-  ) {}
+    options: { paired?: boolean } = {},
+  ) {
+    if (options.paired) this.pairs = new Pairs();
+  }
 
   private get unchanged(): boolean {
     return this.current === this.proposed;
@@ -171,6 +238,14 @@ export class ReplayTally {
     }
     this.addRefusal(outcome);
     this.addLatency(decision.chosen, proposedProfile?.id);
+    // Paired, every decision pays for its route under the current state, not only changed ones.
+    let before: Replayed | undefined;
+    if (this.pairs) {
+      before = this.unchanged
+        ? outcome
+        : this.route(this.current, decision, recorded);
+      this.pairs.add(decision, firstAttempt(before), proposedProfile);
+    }
 
     const same = (proposedProfile?.id ?? null) === decision.firstChoice;
     if (this.unchanged) {
@@ -188,12 +263,10 @@ export class ReplayTally {
     }
     if (same) return;
     this.changed++;
-    // Would it differ without the change too? Only changed routes pay for a second decision.
-    const before = this.route(this.current, decision, recorded);
-    const beforeProfile =
-      'plan' in before ? before.plan.attempts[0] : undefined;
+    // Would it differ without the change too? Unpaired, only changed routes pay for a second decision.
+    before ??= this.route(this.current, decision, recorded);
     const cause: ChangedRoute['cause'] =
-      (beforeProfile?.id ?? null) === decision.firstChoice
+      (firstAttempt(before)?.id ?? null) === decision.firstChoice
         ? 'change'
         : this.cause(decision, before);
     if (cause === 'change') this.changedByChange++;
@@ -254,11 +327,7 @@ export class ReplayTally {
       return;
     }
     const proposedCost = proposedProfile
-      ? costUsd(
-          proposedProfile,
-          decision.inputTokens ?? 0,
-          decision.outputTokens ?? 0,
-        )
+      ? priced(proposedProfile, decision)
       : 0;
     this.recordedUsd += decision.costUsd;
     this.proposedUsd += proposedCost;
@@ -360,13 +429,7 @@ export class ReplayTally {
       ...(usage ? { recordedCostUsd: decision.costUsd! } : {}),
       ...(usage && plan
         ? {
-            proposedCostUsd: proposed
-              ? costUsd(
-                  proposed,
-                  decision.inputTokens ?? 0,
-                  decision.outputTokens ?? 0,
-                )
-              : 0,
+            proposedCostUsd: proposed ? priced(proposed, decision) : 0,
           }
         : {}),
       proposedCandidates: plan?.candidates ?? [],
@@ -470,6 +533,7 @@ export class ReplayTally {
             },
           }
         : {}),
+      ...(this.pairs ? { paired: this.pairs.result(round) } : {}),
       caveats: [],
     };
   }

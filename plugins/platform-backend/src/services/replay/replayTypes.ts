@@ -70,6 +70,24 @@ export interface ProfileLatency {
   meanUpstreamMs: number;
 }
 
+/**
+ * Each decision's route under the current state against its route under the change, compared
+ * request by request (asked for with `ReplayRunOptions.paired`). "Serves": the router routes
+ * the request to a profile; otherwise it refuses it.
+ */
+export interface ReplayPairs {
+  /** Requests the current state serves. */
+  currentServes: number;
+  /** Of those, the requests the change refuses. */
+  newRefusals: number;
+  /** Requests the current state refuses that the change serves. */
+  newlyServed: number;
+  /** What those cost under the change (those whose usage arrived). */
+  newlyServedUsd: number;
+  /** Requests both serve whose usage arrived, and what they cost under each. */
+  bothServe: { decisions: number; currentUsd: number; proposedUsd: number };
+}
+
 export interface ReplayResult {
   scope: { cell: string; agent?: string; from: string; to: string };
   change: ProposedChange;
@@ -132,6 +150,8 @@ export interface ReplayResult {
     byCause: Partial<Record<DifferenceCause, number>>;
     sample: ChangedRoute[];
   };
+  /** Present when asked for (`ReplayRunOptions.paired`). */
+  paired?: ReplayPairs;
   caveats: string[];
   /** What the reconciler had to leave out of the proposed state. */
   warnings: string[];

@@ -35,6 +35,7 @@ const list: RecommendationList = {
         recordedUsd: 5.544,
         currentUsd: 2.41098,
         proposedUsd: 0.33264,
+        bothServe: { decisions: 1000, currentUsd: 2.4, proposedUsd: 0.32 },
         withoutUsage: 0,
         truncated: false,
         measuredDays: 7,
@@ -100,7 +101,7 @@ describe('RecommendationsCard', () => {
     expect(cells[2]).toBe('policy balanced → cost');
     expect(cells[3]).toBe('$8.91');
     expect(cells[4]).toMatch(
-      /^1,008 decisions, .*: \$2\.41 → \$0\.33 \(recorded \$5\.54\)$/,
+      /^1,008 decisions, .*: \$2\.40 → \$0\.32 over the 1,000 both serve \(recorded \$5\.54\)$/,
     );
     expect(cells[5]).toMatch(/^medium risk/);
     expect(cells[5]).toContain('At least 402 of 1008 requests');

@@ -24,11 +24,17 @@ export const RECOMMENDATION_DAYS = 7;
 
 function Evidence({ r }: { r: Recommendation }) {
   const e = r.evidence;
+  // The saving's own figures: over the requests both states serve, when the answer says.
+  const both = e.bothServe;
   return (
     <>
       {formatCount(e.decisionsReplayed)} decisions, {formatShortTime(e.from)} –{' '}
-      {formatShortTime(e.to)}: {formatUsd(e.currentUsd)} →{' '}
-      {formatUsd(e.proposedUsd)} (recorded {formatUsd(e.recordedUsd)})
+      {formatShortTime(e.to)}: {formatUsd(both?.currentUsd ?? e.currentUsd)} →{' '}
+      {formatUsd(both?.proposedUsd ?? e.proposedUsd)}
+      {both && both.decisions !== e.decisionsReplayed
+        ? ` over the ${formatCount(both.decisions)} both serve`
+        : ''}{' '}
+      (recorded {formatUsd(e.recordedUsd)})
       {e.truncated ? '; stopped at its limit' : ''}
     </>
   );

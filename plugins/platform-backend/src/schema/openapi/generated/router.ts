@@ -3377,7 +3377,7 @@ export const spec = {
           savingUsd: {
             type: 'number',
             description:
-              'Over the replayed range, against the current state replayed.',
+              'Over the replayed range, against the current state replayed: over the requests both serve (`evidence.bothServe`), so a request the change would refuse saves nothing.',
           },
           monthlySavingUsd: {
             type: 'number',
@@ -3419,6 +3419,23 @@ export const spec = {
               proposedUsd: {
                 type: 'number',
               },
+              bothServe: {
+                type: 'object',
+                description:
+                  'The requests both the current state and the change serve (with usage), and what they cost under each: the saving is the difference. Always sent.',
+                required: ['decisions', 'currentUsd', 'proposedUsd'],
+                properties: {
+                  decisions: {
+                    type: 'integer',
+                  },
+                  currentUsd: {
+                    type: 'number',
+                  },
+                  proposedUsd: {
+                    type: 'number',
+                  },
+                },
+              },
               withoutUsage: {
                 type: 'integer',
               },
@@ -3453,6 +3470,13 @@ export const spec = {
               },
               newRefusals: {
                 type: 'integer',
+                description:
+                  'Requests the current state serves that the change would refuse.',
+              },
+              newlyServed: {
+                type: 'integer',
+                description:
+                  'Requests the current state refuses that the change would serve; their cost is not in the saving. Always sent.',
               },
               refusals: {
                 type: 'array',

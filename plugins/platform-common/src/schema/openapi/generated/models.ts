@@ -771,7 +771,7 @@ export type Recommendation = {
     preferredModels?: Array<string>;
   };
   /**
-   * Over the replayed range, against the current state replayed.
+   * Over the replayed range, against the current state replayed: over the requests both serve (`evidence.bothServe`), so a request the change would refuse saves nothing.
    */
   savingUsd: number;
   /**
@@ -785,6 +785,14 @@ export type Recommendation = {
     recordedUsd: number;
     currentUsd: number;
     proposedUsd: number;
+    /**
+     * The requests both the current state and the change serve (with usage), and what they cost under each: the saving is the difference. Always sent.
+     */
+    bothServe?: {
+      decisions: number;
+      currentUsd: number;
+      proposedUsd: number;
+    };
     withoutUsage: number;
     truncated: boolean;
     measuredDays: number;
@@ -792,7 +800,14 @@ export type Recommendation = {
   };
   risk: {
     level: 'low' | 'medium' | 'high';
+    /**
+     * Requests the current state serves that the change would refuse.
+     */
     newRefusals: number;
+    /**
+     * Requests the current state refuses that the change would serve; their cost is not in the saving. Always sent.
+     */
+    newlyServed?: number;
     refusals: Array<{
       code: string;
       count: number;

@@ -166,6 +166,15 @@ describe('platform router: replays', () => {
         },
         /change\.modelProfiles\.gpt-ünknown-模型: model profile "gpt-ünknown-模型" is not in the catalog/,
       );
+      // A key that parsing would drop without a word, replaying no change at all.
+      await bad(
+        {
+          agent: 'checkout-assistant',
+          ...range,
+          change: JSON.parse('{"agents":{"__proto__":{"policy":"cost"}}}'),
+        },
+        /change\.agents\.__proto__: is not the name of a catalog entity/,
+      );
       await bad(
         { agent: 'checkout-assistant', ...range, sql: "'; drop table x" },
         /sql/,

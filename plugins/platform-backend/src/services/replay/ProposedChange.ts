@@ -9,6 +9,26 @@ import { z } from 'zod';
 import { PlatformEntities } from '@cellport/plugin-platform-node';
 
 const nameSchema = z.string().min(1).max(255);
+/**
+ * Changes by entity name. A `__proto__` key, which parsing would drop without a word (the
+ * change replayed as if it named nothing), is refused by name as any unknown name is.
+ */
+function byName<T extends z.ZodType>(change: T) {
+  return z.preprocess((input, ctx) => {
+    if (
+      input !== null &&
+      typeof input === 'object' &&
+      Object.prototype.hasOwnProperty.call(input, '__proto__')
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['__proto__'],
+        message: 'is not the name of a catalog entity',
+      });
+    }
+    return input;
+  }, z.record(nameSchema, change));
+}
 const priceSchema = z.number().nonnegative().max(100_000);
 
 /**
@@ -18,47 +38,38 @@ const priceSchema = z.number().nonnegative().max(100_000);
  */
 export const proposedChangeSchema = z
   .object({
-    agents: z
-      .record(
-        nameSchema,
-        z
-          .object({
-            policy: routingPolicySchema.optional(),
-            /** The agent's model profiles in order of preference. */
-            preferredModels: z.array(nameSchema).min(1).max(50).optional(),
-            fallbackChain: z.array(nameSchema).max(50).optional(),
-            maxFallbacks: z.int().min(0).max(5).optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-    tenants: z
-      .record(
-        nameSchema,
-        z
-          .object({
-            allowedModels: z.array(nameSchema).max(500).optional(),
-            /** Regions the tenant's requests may be served from; empty unpins it. */
-            residencyRegions: z.array(regionSchema).max(50).optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-    modelProfiles: z
-      .record(
-        nameSchema,
-        z
-          .object({
-            inputPerMillionUsd: priceSchema.optional(),
-            outputPerMillionUsd: priceSchema.optional(),
-            /** Gone from the catalog: no tenant or agent may use it. */
-            removed: z.boolean().optional(),
-            /** An outage: still in the state, but its circuit refuses every call. */
-            down: z.boolean().optional(),
-          })
-          .strict(),
-      )
-      .optional(),
+    agents: byName(
+      z
+        .object({
+          policy: routingPolicySchema.optional(),
+          /** The agent's model profiles in order of preference. */
+          preferredModels: z.array(nameSchema).min(1).max(50).optional(),
+          fallbackChain: z.array(nameSchema).max(50).optional(),
+          maxFallbacks: z.int().min(0).max(5).optional(),
+        })
+        .strict(),
+    ).optional(),
+    tenants: byName(
+      z
+        .object({
+          allowedModels: z.array(nameSchema).max(500).optional(),
+          /** Regions the tenant's requests may be served from; empty unpins it. */
+          residencyRegions: z.array(regionSchema).max(50).optional(),
+        })
+        .strict(),
+    ).optional(),
+    modelProfiles: byName(
+      z
+        .object({
+          inputPerMillionUsd: priceSchema.optional(),
+          outputPerMillionUsd: priceSchema.optional(),
+          /** Gone from the catalog: no tenant or agent may use it. */
+          removed: z.boolean().optional(),
+          /** An outage: still in the state, but its circuit refuses every call. */
+          down: z.boolean().optional(),
+        })
+        .strict(),
+    ).optional(),
   })
   .strict();
 export type ProposedChange = z.infer<typeof proposedChangeSchema>;

@@ -104,6 +104,33 @@ describe('DeployService', () => {
           },
         },
       };
+      // Its cell named in other case: its objects carry the cell as its owner selector reads
+      // it, so the plan finds them.
+      const recased = TEST_ENTITIES.map(e =>
+        e === llama
+          ? {
+              ...e,
+              spec: { ...e.spec, cell: 'cell:default/EU-West-Shared-1' },
+            }
+          : e,
+      );
+      await serviceFor(recased).apply(CELL, { actor: SRE });
+      expect(
+        (await serviceFor(recased).apply(INFERENCE, { actor: SRE })).result,
+      ).toBe('applied');
+      const applied = server.get(
+        'apps/v1',
+        'Deployment',
+        'cellport-inference',
+        'llama-3-1-70b-eu',
+      )!;
+      expect(applied.metadata.labels['cellport.dev/cell']).toBe(
+        'eu-west-shared-1',
+      );
+      expect((await serviceFor(recased).plan(INFERENCE)).counts).toMatchObject({
+        create: 0,
+        prune: 0,
+      });
       await expect(
         serviceFor([...TEST_ENTITIES, copy]).plan(
           'inferencedeployment:default/qwen-2-5-7b-eu',

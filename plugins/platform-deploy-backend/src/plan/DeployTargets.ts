@@ -104,7 +104,9 @@ export class DeployTargets {
       cell,
       renderInferenceManifests({
         deployment,
-        cell: cellName,
+        // The catalog's spelling, as the owner selector has it: the deployment's ref may be
+        // in other case, and its objects must be the ones the selector finds.
+        cell: cell.metadata.name,
         images: this.images,
       }),
     );

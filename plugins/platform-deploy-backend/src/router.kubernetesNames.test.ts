@@ -114,19 +114,13 @@ describe('platform-deploy router, names Kubernetes refuses', () => {
     },
   );
 
-  it("answers a tenant namespace over 63 characters with a 400 naming the Tenant's name", async () => {
+  it('never renders a tenant namespace over 63 characters: the Tenant kind refuses a name its namespace could not hold', async () => {
     const tenantName = 'a'.repeat(63);
-    const { plan, apply } = await startWith(entitiesWith({ tenantName }));
-    for (const response of [await plan(CELL), await apply(CELL)]) {
-      expect(response.status).toBe(400);
-      expect(response.body.error.name).toBe('InputError');
-      expect(response.body.error.message).toContain(
-        `Namespace/tenant-${tenantName}: metadata.name: must be a DNS-1123 label`,
-      );
-      expect(response.body.error.message).toContain(
-        `it is tenant "${tenantName}"'s namespace, so that Tenant's metadata.name must be at most 56 characters`,
-      );
-    }
-    expect(cluster.requests).toEqual([]);
+    const { plan } = await startWith(entitiesWith({ tenantName }));
+    const response = await plan(CELL);
+    // The catalog refuses the entity (metadata.name: at most 56), so the cell has no such
+    // tenant to render; validateManifests still refuses such a namespace should one come.
+    expect(response.status).toBe(200);
+    expect(JSON.stringify(response.body)).not.toContain(`tenant-${tenantName}`);
   });
 });

@@ -13,6 +13,7 @@ import {
 } from '@cellport/plugin-platform-node-test-utils';
 import request from 'supertest';
 import { platformDeployPlugin } from './plugin';
+import { testClusterConfig } from './__testUtils__/deployService';
 
 jest.setTimeout(120_000);
 
@@ -64,21 +65,7 @@ describe('platform-deploy router, names Kubernetes refuses', () => {
         }).factory,
         mockServices.rootConfig.factory({
           data: {
-            kubernetes: {
-              clusterLocatorMethods: [
-                {
-                  type: 'config',
-                  clusters: [
-                    {
-                      name: 'eks-eu-west-1-shared',
-                      url: cluster.url,
-                      authProvider: 'serviceAccount',
-                      serviceAccountToken: TOKEN,
-                    },
-                  ],
-                },
-              ],
-            },
+            ...testClusterConfig(cluster.url, TOKEN),
           },
         }),
       ],

@@ -19,6 +19,7 @@ import {
 } from '@cellport/plugin-platform-node-test-utils';
 import request from 'supertest';
 import { platformDeployPlugin } from './plugin';
+import { testClusterConfig } from './__testUtils__/deployService';
 
 jest.setTimeout(120_000);
 
@@ -374,21 +375,7 @@ describe('platform-deploy router', () => {
         permissions.factory,
         mockServices.rootConfig.factory({
           data: {
-            kubernetes: {
-              clusterLocatorMethods: [
-                {
-                  type: 'config',
-                  clusters: [
-                    {
-                      name: 'eks-eu-west-1-shared',
-                      url: cluster.url,
-                      authProvider: 'serviceAccount',
-                      serviceAccountToken: TOKEN,
-                    },
-                  ],
-                },
-              ],
-            },
+            ...testClusterConfig(cluster.url, TOKEN),
           },
         }),
       ],

@@ -20,6 +20,27 @@ import { DeployTargets } from '../plan/DeployTargets';
 /** The cluster the test entities' shared cell and GPU deployment are placed on. */
 export const TEST_CLUSTER = 'eks-eu-west-1-shared';
 
+/** App-config naming the test cluster (`TEST_CLUSTER`) at `url`, reached with `token`. */
+export function testClusterConfig(url: string, token: string) {
+  return {
+    kubernetes: {
+      clusterLocatorMethods: [
+        {
+          type: 'config',
+          clusters: [
+            {
+              name: TEST_CLUSTER,
+              url,
+              authProvider: 'serviceAccount',
+              serviceAccountToken: token,
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 /**
  * What the platform backend's `GET /slos?cell=` answers for a cell whose gateway availability
  * objective (99.9%) has `remainingFraction` of its budget left, from `good` of `total` requests.
@@ -95,23 +116,7 @@ export function createTestDeployService(options: {
   const service = new DeployService({
     targets: new DeployTargets(catalog),
     clusters: KubernetesClusterConfig.fromConfig(
-      new ConfigReader({
-        kubernetes: {
-          clusterLocatorMethods: [
-            {
-              type: 'config',
-              clusters: [
-                {
-                  name: TEST_CLUSTER,
-                  url: options.clusterUrl,
-                  authProvider: 'serviceAccount',
-                  serviceAccountToken: options.token,
-                },
-              ],
-            },
-          ],
-        },
-      }),
+      new ConfigReader(testClusterConfig(options.clusterUrl, options.token)),
     ),
     planner: new DeployPlanner(),
     gate: new ErrorBudgetGate(options.slos ?? new TestSloReports()),

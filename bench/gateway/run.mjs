@@ -342,6 +342,44 @@ async function measureAll(targets) {
   });
 }
 
+/**
+ * What events add at p50 is a few hundredths of a millisecond, under the noise of rounds of a
+ * thousand requests taken seconds apart (rounds of the main phase differ by ±0.1 ms). So the
+ * targets it compares alternate in short rounds, many of them: drift on the machine then
+ * reaches the targets of a round alike, and the median of many paired differences holds.
+ */
+const EVENT_COST_ROUNDS = 60;
+
+async function measureEventCost(targets) {
+  const perRound = Math.max(20, Math.round(REQUESTS / 100));
+  const rows = targets.map(() => ({ roundP50Ms: [], sent: 0, failures: 0 }));
+  for (let round = 0; round < EVENT_COST_ROUNDS; round++) {
+    if (round % 10 === 0) {
+      process.stderr.write(
+        `event cost rounds ${round + 1}-${round + 10}/${EVENT_COST_ROUNDS}\n`,
+      );
+    }
+    for (const index of inRoundOrder(targets, round)) {
+      const { url, name } = targets[index];
+      const run = await drive(url, {
+        count: perRound,
+        connections: 1,
+        stream: false,
+        name,
+      });
+      rows[index].roundP50Ms.push(
+        percentile(
+          run.latencies.sort((a, b) => a - b),
+          0.5,
+        ),
+      );
+      rows[index].sent += run.sent;
+      rows[index].failures += run.failures;
+    }
+  }
+  return { perRound, rows };
+}
+
 function benchState(simulatorUrl, cell) {
   return {
     schemaVersion: 1,
@@ -787,6 +825,19 @@ async function main() {
     })),
   );
   const byName = Object.fromEntries(results.map(row => [row.name, row]));
+  const eventCostTargets = [EVENTS_OFF, SPOOL_ONLY, IN_PROCESS];
+  const eventCost = await measureEventCost(
+    eventCostTargets.map(name => ({
+      name,
+      url: gateways[name].url,
+    })),
+  );
+  eventCostTargets.forEach((name, index) => {
+    const { roundP50Ms, sent, failures } = eventCost.rows[index];
+    byName[name].eventCostRoundP50Ms = roundP50Ms;
+    byName[name].sent += sent;
+    byName[name].failures += failures;
+  });
 
   // Every answered request yields two events (RoutingDecision, UsageEvent); all must arrive:
   // counted by the portal stand-in per cell, or read back from the stream.
@@ -872,7 +923,15 @@ async function main() {
   );
   process.stderr.write('measuring the router...\n');
   const router = runRouterBenchmark();
-  const ok = report(results, byName, events, redisKeys, spool, router);
+  const ok = report(
+    results,
+    byName,
+    events,
+    redisKeys,
+    spool,
+    router,
+    eventCost.perRound,
+  );
   process.exitCode = ok ? 0 : 1;
 }
 
@@ -889,7 +948,15 @@ const millis = ({ median, min, max }) => ({
 });
 
 /** Prints the tables; returns false when a request failed or an event is missing. */
-function report(results, byName, events, redisKeys, spool, router) {
+function report(
+  results,
+  byName,
+  events,
+  redisKeys,
+  spool,
+  router,
+  eventCostPerRound,
+) {
   const direct = byName[DIRECT];
   const proxy = byName[PROXY];
   const inProcess = byName[IN_PROCESS];
@@ -921,8 +988,22 @@ function report(results, byName, events, redisKeys, spool, router) {
     // Tails and streams from the whole run: a round holds too few of them.
     addedP99OverProxyMs: perGateway(row => overProxy(row, 'p99Ms')),
     addedTtfbP50OverProxyMs: perGateway(row => overProxy(row, 'ttfbP50Ms')),
-    spoolAddedP50Ms: p50Difference(spoolOnly, eventsOff),
-    eventsAddedP50Ms: p50Difference(inProcess, eventsOff),
+    // From the event-cost phase's short alternating rounds (`measureEventCost`).
+    spoolAddedP50Ms: paired(
+      spoolOnly,
+      eventsOff,
+      'eventCostRoundP50Ms',
+      (a, b) => a - b,
+    ),
+    eventsAddedP50Ms: paired(
+      inProcess,
+      eventsOff,
+      'eventCostRoundP50Ms',
+      (a, b) => a - b,
+    ),
+    // The same from the main phase's ten long rounds, printed beside for comparison.
+    spoolAddedP50MsLongRounds: p50Difference(spoolOnly, eventsOff),
+    eventsAddedP50MsLongRounds: p50Difference(inProcess, eventsOff),
     spoolAddedCpuMsPerRequest: paired(
       spoolOnly,
       eventsOff,
@@ -1101,6 +1182,13 @@ function report(results, byName, events, redisKeys, spool, router) {
     );
   }
   lines.push(
+    `p50 over events off at one connection, median of the main phase's ${ROUNDS} rounds of ${
+      REQUESTS / ROUNDS
+    } requests: spool only ${fmt(
+      ratios.spoolAddedP50MsLongRounds.median,
+    )} ms, in-process ${fmt(
+      ratios.eventsAddedP50MsLongRounds.median,
+    )} ms (the checks above: ${EVENT_COST_ROUNDS} alternating rounds of ${eventCostPerRound})`,
     `CPU ms/request over events off, median of rounds: spool only ${fmt(
       ratios.spoolAddedCpuMsPerRequest,
     )}, events delivered over HTTP ${fmt(

@@ -35,9 +35,6 @@ export class GatewayServer {
   /** The translating endpoints, by path: their own error shapes apply before auth too. */
   private readonly translated: Map<string, TranslatedApi>;
   private readonly control: ControlApi;
-  private inFlight = 0;
-  /** API requests (`/v1/...`) being served: what the HPA scales on. */
-  private apiInFlight = 0;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -64,7 +61,7 @@ export class GatewayServer {
       (req, res) => this.dispatch(req, res),
     );
     this.server.keepAliveTimeout = deps.config.keepAliveTimeoutMs;
-    deps.metrics.observeInFlight(() => this.apiInFlight);
+    deps.metrics.observeInFlight(() => deps.inFlight.api);
   }
 
   async listen(
@@ -93,7 +90,7 @@ export class GatewayServer {
       this.server.close(() => resolve()),
     );
     this.server.closeIdleConnections();
-    if (this.inFlight > 0) {
+    if (this.deps.inFlight.all > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         new Promise<void>(resolve => this.idleWaiters.push(resolve)),
@@ -108,13 +105,14 @@ export class GatewayServer {
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
-    this.inFlight += 1;
+    const { inFlight } = this.deps;
+    inFlight.all += 1;
     const api = req.url?.startsWith('/v1/') === true;
-    if (api) this.apiInFlight += 1;
+    if (api) inFlight.api += 1;
     res.once('close', () => {
-      this.inFlight -= 1;
-      if (api) this.apiInFlight -= 1;
-      if (this.inFlight === 0) {
+      inFlight.all -= 1;
+      if (api) inFlight.api -= 1;
+      if (inFlight.all === 0) {
         this.idleWaiters.splice(0).forEach(resolve => resolve());
       }
     });

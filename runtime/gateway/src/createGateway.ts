@@ -6,6 +6,7 @@ import type { GatewayDeps } from './api/GatewayDeps';
 import { DiscardingEventSink, EventSink } from './events/EventSink';
 import { createEventSink } from './events/createEventSink';
 import { GatewayServer } from './GatewayServer';
+import { InFlightRequests } from './http/InFlightRequests';
 import { InMemoryLimiter } from './limits/InMemoryLimiter';
 import type { Limiter } from './limits/Limiter';
 import { RedisLimiter } from './limits/RedisLimiter';
@@ -107,6 +108,7 @@ export async function createGateway(
     },
     limiter,
     events,
+    inFlight: new InFlightRequests(),
     cache: config.cache.enabled
       ? new PromptCache(config.cache, now)
       : undefined,

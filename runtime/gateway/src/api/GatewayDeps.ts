@@ -4,6 +4,7 @@ import type { ApiKeyAuthenticator } from '../auth/ApiKeyAuthenticator';
 import type { PromptCache } from '../cache/PromptCache';
 import type { GatewayConfig } from '../config/GatewayConfig';
 import type { EventSink } from '../events/EventSink';
+import type { InFlightRequests } from '../http/InFlightRequests';
 import type { Limiter } from '../limits/Limiter';
 import type { GatewayMetrics } from '../metrics/GatewayMetrics';
 import type { ProviderAdapter } from '../providers/types';
@@ -25,6 +26,7 @@ export interface GatewayDeps {
   adapters: Record<Provider, ProviderAdapter>;
   limiter: Limiter;
   events: EventSink;
+  inFlight: InFlightRequests;
   cache?: PromptCache;
   metrics: GatewayMetrics;
   /** OpenTelemetry traces; absent when tracing is off, and then no span is ever made. */

@@ -346,7 +346,11 @@ export class RequestLifecycle {
         if (event.type === 'routing-decision') event.traceId = this.traceId;
       }
     }
-    this.deps.events.publish(events, this.releaseEnd);
+    this.deps.events.publish(
+      events,
+      this.releaseEnd,
+      this.deps.inFlight.api === 1,
+    );
   }
 
   /** One access line at debug level (free when off); failed upstream attempts at warn. */

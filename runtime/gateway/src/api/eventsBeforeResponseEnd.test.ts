@@ -23,10 +23,13 @@ class OrderCheckingSink implements EventSink {
     endedBeforeWritten?: boolean;
     /** Whether the caller had been told its stream is complete before the events were written. */
     toldComplete: boolean;
+    /** Whether the gateway said no other request was being served. */
+    alone?: boolean;
   }> = [];
-  publish(events: PlatformEvent[], written: () => void): void {
+  publish(events: PlatformEvent[], written: () => void, alone?: boolean): void {
     const entry: (typeof this.published)[number] = {
       types: events.map(event => event.type),
+      alone,
       responseEnded: this.current?.writableEnded ?? true,
       toldComplete: /\[DONE\]|event: (message_stop|response\.completed)/.test(
         this.sent,
@@ -102,12 +105,61 @@ describe('RequestLifecycle', () => {
       expect(sink.published).toEqual(
         Array(5).fill({
           types: ['routing-decision', 'usage'],
+          alone: true,
           responseEnded: false,
           endedBeforeWritten: false,
           toldComplete: false,
         }),
       );
     } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('tells the sink when other requests are being served, so that their events can share a write', async () => {
+    const sink = new OrderCheckingSink();
+    const { gateway, url } = await startGateway(simulator.url, {
+      overrides: { events: sink },
+    });
+    // The first request upstream is slow: it is in flight while the second is answered.
+    simulator.faults.add({
+      mode: 'slow',
+      extraLatencyMs: 300,
+      retryAfterSeconds: 1,
+      remaining: 1,
+    });
+    try {
+      const slow = fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.northwind}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          stream: true,
+          messages: [{ role: 'user', content: 'slow' }],
+        }),
+      });
+      await new Promise(resolve => setTimeout(resolve, 50));
+      const quick = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.northwind}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'quick' }],
+        }),
+      });
+      expect(quick.status).toBe(200);
+      await quick.text();
+      expect(await (await slow).text()).toContain('data: [DONE]');
+      // The quick one ended while the stream was in flight; the stream ended alone.
+      expect(sink.published.map(entry => entry.alone)).toEqual([false, true]);
+    } finally {
+      simulator.faults.clear();
       await gateway.stop();
     }
   });

@@ -2,8 +2,9 @@ import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 
 /**
  * The segment the request path appends to: one `write(2)` per turn of the event loop (the
- * events of the requests that ended in it) into the page cache, no fsync, so a response leaves only after its events are in the file and a killed process (not
- * a crashed machine) loses none. Only the flusher fsyncs it, when it is sealed.
+ * events of the requests that ended in it) into the page cache, no fsync, so a response
+ * leaves only after its events are in the file and a killed process (not a crashed machine)
+ * loses none. Only the flusher fsyncs it, when it is sealed.
  */
 export class OpenSegment {
   /** Bytes known to be whole in the file: everything up to the last successful write. */

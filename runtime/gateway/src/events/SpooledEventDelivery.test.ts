@@ -281,6 +281,40 @@ describe('SpooledEventDelivery', () => {
     await delivery.close();
   });
 
+  it('writes the events of a request served alone at once, with those of the turn before it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const delivery = new SpooledEventDelivery(
+      new DiskSpool(dir),
+      new ScriptedTransport(Array(100).fill('fail')),
+      pino({ level: 'silent' }),
+      { ...options, flushIntervalMs: 60_000, batchSize: 100 },
+    );
+    const openSegment = () =>
+      readdirSync(dir)
+        .filter(name => name.endsWith('.open'))
+        .map(name => readFileSync(join(dir, name), 'utf8'))
+        .join('');
+    const ids = () =>
+      openSegment()
+        .trim()
+        .split('\n')
+        .map(line => JSON.parse(line).id);
+    const seen: string[][] = [];
+    // Ended while another request was in flight: waits for the turn's write.
+    delivery.publish([event('event-0001')], () => seen.push(ids()));
+    expect(seen).toEqual([]);
+    // The last request in flight ends: no one can share the write, so it is made now.
+    delivery.publish([event('event-0002')], () => seen.push(ids()), true);
+    expect(seen).toEqual([
+      ['event-0001', 'event-0002'],
+      ['event-0001', 'event-0002'],
+    ]);
+    // The turn's end finds nothing left to write.
+    await new Promise(resolve => setImmediate(resolve));
+    expect(ids()).toEqual(['event-0001', 'event-0002']);
+    await delivery.close();
+  });
+
   it('makes segments of about the batch size, however many requests end in one turn', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const spool = new DiskSpool(dir);

@@ -15,9 +15,12 @@ describe('cellport:agent:propose-change', () => {
   const repos = path.join(root.path, 'repositories');
   const repository = agentRepository(repos);
 
-  /** The demo catalog, with northwind-retail's allowlist edited by hand to name `extra`. */
+  /**
+   * The demo catalog, with northwind-retail's allowlist edited by hand to name `extra`. Refs
+   * are looked up in any case, as the catalog does.
+   */
   function catalogWith(agent: Entity, extra: string[] = []) {
-    return catalogServiceMock({
+    const catalog = catalogServiceMock({
       entities: [
         ...demoCatalog().map(e =>
           e.kind === 'Tenant' && e.metadata.name === 'northwind-retail'
@@ -36,6 +39,16 @@ describe('cellport:agent:propose-change', () => {
         agent,
       ],
     });
+    const byRefs = catalog.getEntitiesByRefs.bind(catalog);
+    catalog.getEntitiesByRefs = (request, options) =>
+      byRefs(
+        {
+          ...request,
+          entityRefs: request.entityRefs.map(ref => ref.toLocaleLowerCase()),
+        },
+        options,
+      );
+    return catalog;
   }
 
   async function propose(
@@ -138,6 +151,21 @@ describe('cellport:agent:propose-change', () => {
         { agent: outside },
       ),
     ).rejects.toThrow(/is neither a file in a local repository under/);
+  });
+
+  it('names the preferred models as the catalog spells them, whatever case the form sent', async () => {
+    const out = await propose({
+      agent: 'returns-assistant',
+      preferredModels: ['Azure-GPT-4o-EU', 'azure-gpt-4o-MINI-eu'],
+    });
+    const file = git(
+      repository.repoPath,
+      'show',
+      `${out.branch}:${path.basename(repository.file)}`,
+    );
+    expect(file).toContain(
+      'modelProfiles: [azure-gpt-4o-eu, azure-gpt-4o-mini-eu]',
+    );
   });
 
   it('proposes the same branch and commit when a run is retried', async () => {

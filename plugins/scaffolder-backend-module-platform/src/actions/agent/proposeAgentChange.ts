@@ -47,14 +47,15 @@ interface AgentChange {
  * Refuses preferred models the agent's tenant may not use, by the platform's own rules: the
  * tenant's allowlist, private capacity, residency and classification, and the agent's
  * required capabilities. A recommendation never offers such a model; a form filled in by
- * hand (or a crafted link) must not get one proposed either.
+ * hand (or a crafted link) must not get one proposed either. Returns the models as the
+ * catalog spells them, which is how the file must name them.
  */
 async function checkModels(
   catalog: CatalogService,
   agent: Entity,
   models: string[],
   credentials: BackstageCredentials,
-) {
+): Promise<string[]> {
   const spec = agent.spec as {
     tenant: string;
     routing?: { requiredCapabilities?: string[] };
@@ -128,6 +129,7 @@ async function checkModels(
     }
   });
   if (problems.length > 0) throw new InputError(problems.join('; '));
+  return profiles.map(profile => profile!.metadata.name);
 }
 
 /**
@@ -322,7 +324,7 @@ export function createProposeAgentChangeAction(options: {
           : {}),
       };
       if (change.preferredModels) {
-        await checkModels(
+        change.preferredModels = await checkModels(
           options.catalog,
           agent,
           change.preferredModels,

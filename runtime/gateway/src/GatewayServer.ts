@@ -36,7 +36,6 @@ export class GatewayServer {
   private readonly translated: Map<string, TranslatedApi>;
   private readonly control: ControlApi;
   private draining = false;
-  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly deps: GatewayDeps) {
     this.chat = new RequestPipeline(deps, new ChatEndpoint(deps));
@@ -93,7 +92,7 @@ export class GatewayServer {
     if (this.deps.inFlight.all > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        new Promise<void>(resolve => this.idleWaiters.push(resolve)),
+        this.deps.inFlight.idle(),
         new Promise<void>(resolve => {
           timer = setTimeout(resolve, drainTimeoutMs);
         }),
@@ -105,17 +104,7 @@ export class GatewayServer {
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
-    const { inFlight } = this.deps;
-    inFlight.all += 1;
-    const api = req.url?.startsWith('/v1/') === true;
-    if (api) inFlight.api += 1;
-    res.once('close', () => {
-      inFlight.all -= 1;
-      if (api) inFlight.api -= 1;
-      if (inFlight.all === 0) {
-        this.idleWaiters.splice(0).forEach(resolve => resolve());
-      }
-    });
+    this.deps.inFlight.track(req, res);
     if (this.draining) {
       // Tell keep-alive callers to reconnect elsewhere.
       res.setHeader('connection', 'close');

@@ -281,7 +281,7 @@ describe('SpooledEventDelivery', () => {
     await delivery.close();
   });
 
-  it('writes the events of a request served alone at once, with those of the turn before it', async () => {
+  it('writes the events of a request served alone at once, with any of its turn still waiting', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const delivery = new SpooledEventDelivery(
       new DiskSpool(dir),
@@ -303,7 +303,8 @@ describe('SpooledEventDelivery', () => {
     // Ended while another request was in flight: waits for the turn's write.
     delivery.publish([event('event-0001')], () => seen.push(ids()));
     expect(seen).toEqual([]);
-    // The last request in flight ends: no one can share the write, so it is made now.
+    // Alone (the other request's client left before it ended): written now, and the events
+    // still waiting are written with it.
     delivery.publish([event('event-0002')], () => seen.push(ids()), true);
     expect(seen).toEqual([
       ['event-0001', 'event-0002'],

@@ -1,10 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+interface Tracked {
+  api: boolean;
+  done: boolean;
+}
+
 /**
- * Requests being served, counted by the server as they come and as their responses close: the
- * HPA's gauge reads the API's, and a request's events are written at once when it is alone.
+ * Requests being served: the HPA's gauge reads the API's, a drain waits for all of them, and a
+ * request's events are written at once when it is alone. A request counts until its response
+ * closes, or its connection does: Node never closes the responses of requests still queued
+ * behind another on a pipelined connection the client drops, and they must not count forever.
  */
 export class InFlightRequests {
-  /** Every request, health checks and scrapes included: a drain waits for all of them. */
+  /** Every request, health checks and scrapes included. */
   all = 0;
   /** API requests (`/v1/...`), streams included. */
   api = 0;
+  private readonly bySocket = new WeakMap<Socket, Set<Tracked>>();
+  private idleWaiters: Array<() => void> = [];
+
+  track(req: IncomingMessage, res: ServerResponse): void {
+    const tracked: Tracked = {
+      api: req.url?.startsWith('/v1/') === true,
+      done: false,
+    };
+    this.all += 1;
+    if (tracked.api) this.api += 1;
+    const socket = req.socket;
+    let open = this.bySocket.get(socket);
+    if (!open) {
+      const requests = new Set<Tracked>();
+      open = requests;
+      this.bySocket.set(socket, requests);
+      socket.once('close', () => {
+        for (const request of requests) this.finish(request, requests);
+      });
+    }
+    open.add(tracked);
+    const requests = open;
+    res.once('close', () => this.finish(tracked, requests));
+  }
+
+  /** Resolves once no request is in flight. */
+  idle(): Promise<void> {
+    if (this.all === 0) return Promise.resolve();
+    return new Promise(resolve => this.idleWaiters.push(resolve));
+  }
+
+  private finish(tracked: Tracked, open: Set<Tracked>): void {
+    if (tracked.done) return;
+    tracked.done = true;
+    open.delete(tracked);
+    this.all -= 1;
+    if (tracked.api) this.api -= 1;
+    if (this.all === 0) {
+      this.idleWaiters.splice(0).forEach(resolve => resolve());
+    }
+  }
 }

@@ -211,5 +211,27 @@ describe('HttpBatchTransport', () => {
         parts,
       );
     });
+
+    it('goes on from the half that failed when a part it had to halve meets a failure', async () => {
+      // A proxy that takes 100 KB: the 900 KB segment goes in halves of halves (16 parts).
+      portal = new LimitedPortal(100_000);
+      const transport = new HttpBatchTransport(await portal.start(), 'token');
+      const batch = segment(100, 9_000);
+      // POSTs: 413 for the whole, its first half, quarter and eighth; that eighth's halves
+      // 200; the second eighth 413, its halves 200; the second quarter and its first eighth
+      // 413; the 12th, that eighth's first half, meets a restart.
+      portal.failAt = 12;
+      await expect(transport.send(batch)).rejects.toThrow(
+        'portal answered 503',
+      );
+      const before = portal.deliveries.size;
+      expect(before).toBeGreaterThan(0);
+      await transport.send(batch);
+      // Before, the retry sent the whole segment again: every part delivered before the
+      // failure went twice, and under a flaky portal a large segment never got through.
+      deliveredOnce(100);
+      // The retry starts at the half that failed, not at the whole segment.
+      expect(portal.statuses.slice(12, 13)).toEqual([200]);
+    });
   });
 });

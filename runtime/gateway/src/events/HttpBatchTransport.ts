@@ -15,24 +15,22 @@ export type RejectedEvents = (
   rejections: Array<{ index: number; message: string }>,
 ) => void;
 
-/** How far a batch got: its parts delivered or refused for good, and those refused. */
+/**
+ * How far a batch got: the parts still to send, first the one to send next (a part the portal
+ * found too large is replaced there by its halves), and the events refused for good so far.
+ */
 interface Progress {
-  parts: number;
+  pending: EventBatch[];
   refused: number;
   statuses: Set<number>;
 }
 
-/**
- * POSTs batches to the portal's ingest endpoint, `{portalUrl}/api/platform/events`, in parts
- * of at most `maxBodyBytes`; a part the portal finds too large (413) is halved until it
- * takes it, down to single events.
- */
 export class HttpBatchTransport implements EventTransport {
   readonly name = 'http';
   private readonly url: string;
   /**
-   * A batch retried after a failure goes on from the part that failed: the parts before it
-   * are not sent again, nor their rejected events reported again.
+   * A batch retried after a failure goes on from the part that failed, halves included: the
+   * parts before it are not sent again, nor their rejected events reported again.
    */
   private readonly progress = new WeakMap<EventBatch, Progress>();
 
@@ -47,17 +45,29 @@ export class HttpBatchTransport implements EventTransport {
   }
 
   async send(batch: EventBatch): Promise<void> {
-    const parts = batch.split(this.maxBodyBytes);
     let progress = this.progress.get(batch);
     if (!progress) {
-      progress = { parts: 0, refused: 0, statuses: new Set() };
+      progress = {
+        pending: batch.split(this.maxBodyBytes),
+        refused: 0,
+        statuses: new Set(),
+      };
       this.progress.set(batch, progress);
     }
-    for (; progress.parts < parts.length; progress.parts++) {
-      progress.refused += await this.sendPart(
-        parts[progress.parts],
-        progress.statuses,
-      );
+    const { pending, statuses } = progress;
+    while (pending.length > 0) {
+      const part = pending[0];
+      const status = await this.post(part);
+      if (status === 413 && part.count > 1) {
+        // Smaller than the portal's limit, but not a proxy's before it.
+        pending.splice(0, 1, ...part.halves());
+        continue;
+      }
+      pending.shift();
+      if (status !== undefined) {
+        statuses.add(status);
+        progress.refused += part.count;
+      }
     }
     // Every other part is delivered: the refused ones are set aside with the batch, and only
     // they are lost.
@@ -65,29 +75,10 @@ export class HttpBatchTransport implements EventTransport {
       throw new RefusedEventsError(
         `portal refused ${progress.refused} of the batch's ${
           batch.count
-        } events with ${[...progress.statuses].join(', ')}`,
+        } events with ${[...statuses].join(', ')}`,
         progress.refused,
       );
     }
-  }
-
-  /** Delivers a part; resolves with how many of its events the portal refused for good. */
-  private async sendPart(
-    part: EventBatch,
-    statuses: Set<number>,
-  ): Promise<number> {
-    const status = await this.post(part);
-    if (status === undefined) return 0;
-    if (status === 413 && part.count > 1) {
-      // Smaller than the portal's limit, but not a proxy's before it.
-      let refused = 0;
-      for (const half of part.halves()) {
-        refused += await this.sendPart(half, statuses);
-      }
-      return refused;
-    }
-    statuses.add(status);
-    return part.count;
   }
 
   /**

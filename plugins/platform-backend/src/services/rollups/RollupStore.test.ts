@@ -165,4 +165,53 @@ describe('RollupStore', () => {
       }
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'counts a request in one of two ranges side by side, mid-minute or mid-hour, and in the same one after the minute rollups are purged, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const now = Date.UTC(2026, 11, 3, 12, 20);
+      const recent = Date.UTC(2026, 11, 3, 10, 10, 45);
+      const tenDaysAgo = Date.UTC(2026, 10, 23, 10, 10);
+      await new IngestService(knex).ingest(
+        [recent, tenDaysAgo].flatMap(t =>
+          makeRequest({ timestamp: new Date(t).toISOString(), costUsd: 1 }),
+        ),
+      );
+      const store = new RollupStore(knex, {
+        clock: new ManualClock(now),
+        minuteRetentionDays: 7,
+      });
+      const requests = async (from: string, to: string) =>
+        (
+          await store.summarize(
+            { from: Date.parse(from), to: Date.parse(to) },
+            {},
+          )
+        ).requests;
+      const halves = async () => [
+        await requests('2026-12-03T10:10:00Z', '2026-12-03T10:10:30Z'),
+        await requests('2026-12-03T10:10:30Z', '2026-12-03T10:11:00Z'),
+        await requests('2026-11-23T09:30Z', '2026-11-23T10:30Z'),
+        await requests('2026-11-23T10:30Z', '2026-11-23T11:30Z'),
+      ];
+      // Before, each request counted in both of its ranges: they were rounded outward.
+      expect(await halves()).toEqual([1, 0, 1, 0]);
+      expect(
+        await requests('2026-12-03T10:10:50Z', '2026-12-03T10:10:55Z'),
+      ).toBe(0);
+      // The purge removes the old minute rollups; the old ranges are read from hours.
+      await knex('platform_rollups_minute')
+        .where('bucket', '<', (now - 7 * DAY_MS) / MINUTE_MS)
+        .delete();
+      expect(await halves()).toEqual([1, 0, 1, 0]);
+      const series = await store.series(
+        { from: Date.parse('2026-11-23T09:30Z'), to: now },
+        'day',
+        {},
+      );
+      expect(series.reduce((n, p) => n + p.summary.requests, 0)).toBe(2);
+    },
+  );
 });

@@ -8,10 +8,11 @@ import {
   SUM_COLUMNS,
 } from './rollupSchema';
 import {
-  clampToMinuteRetention,
-  DAY_MS,
+  BucketRange,
+  countedBuckets,
   decomposeRange,
   MINUTE_MS,
+  minuteRetentionStart,
   TimeRange,
 } from './timeRanges';
 import {
@@ -70,7 +71,7 @@ export class RollupStore {
 
   /**
    * Totals over a range, read from the coarsest rollups that cover it exactly. Every read ends
-   * at now at the latest (see `untilNow`).
+   * at now at the latest (see `bucketsOf`).
    */
   async summarize(
     range: TimeRange,
@@ -90,7 +91,7 @@ export class RollupStore {
   ): Promise<SummaryPoint[]> {
     const groups = new Map<string, TrafficSummary>();
     const rows = await this.rowsOver(
-      this.untilNow(range),
+      this.bucketsOf(range),
       filter,
       groupBy ? [groupBy] : [],
       columns,
@@ -118,14 +119,10 @@ export class RollupStore {
     groupBy?: RollupDimension,
     columns: readonly string[] = SUM_COLUMNS,
   ): Promise<SummaryPoint[]> {
-    const { from, to } = this.untilNow(range);
-    // As `decomposeRange`: an empty range (or one that has not begun) reads nothing.
-    if (to <= from) return [];
-    const width = GRANULARITY_MINUTES[granularity];
-    // In epoch minutes, rounded outward as `decomposeRange` rounds every read.
-    const first = Math.floor(from / MINUTE_MS);
-    const end = Math.ceil(to / MINUTE_MS);
+    const { from: first, to: end } = this.bucketsOf(range);
+    // An empty range (or one that has not begun) reads nothing.
     if (end <= first) return [];
+    const width = GRANULARITY_MINUTES[granularity];
     const wholeFrom = Math.min(Math.ceil(first / width) * width, end);
     const wholeTo = Math.max(Math.floor(end / width) * width, wholeFrom);
     const dimensions = groupBy ? [groupBy] : [];
@@ -135,7 +132,7 @@ export class RollupStore {
     ): Promise<Record<string, unknown>[]> => {
       if (edgeTo <= edgeFrom) return [];
       const rows = await this.rowsOver(
-        { from: edgeFrom * MINUTE_MS, to: edgeTo * MINUTE_MS },
+        { from: edgeFrom, to: edgeTo },
         filter,
         dimensions,
         columns,
@@ -170,31 +167,28 @@ export class RollupStore {
   }
 
   /**
-   * A range cut at now: an event stamped later (a gateway whose clock runs ahead) counts once
-   * its time comes, in every figure alike. Reads are rounded outward to the minute, so the
+   * The buckets a range counts (`countedBuckets`), cut at now: an event stamped later (a
+   * gateway whose clock runs ahead) counts once its time comes, in every figure alike; the
    * minute holding now counts whole.
    */
-  private untilNow(range: TimeRange): TimeRange {
-    return {
-      from: range.from,
-      to: Math.min(range.to, this.options.clock.now()),
-    };
+  private bucketsOf(range: TimeRange): BucketRange {
+    const now = this.options.clock.now();
+    return countedBuckets(
+      { from: range.from, to: Math.min(range.to, now) },
+      minuteRetentionStart(now, this.options.minuteRetentionDays),
+    );
   }
 
-  /** The rows of a range, read from the coarsest rollups that cover it exactly. */
+  /** The rows of some buckets, read from the coarsest rollups that cover them exactly. */
   private async rowsOver(
-    range: TimeRange,
+    buckets: BucketRange,
     filter: RollupFilter,
     groupBy: string[],
     columns: readonly string[],
   ): Promise<Record<string, unknown>[]> {
-    const clamped = clampToMinuteRetention(
-      range,
-      this.options.clock.now() - this.options.minuteRetentionDays * DAY_MS,
-    );
     // Segments read different tables; PostgreSQL answers them on parallel connections.
     const segmentRows = await Promise.all(
-      decomposeRange(clamped).map(segment =>
+      decomposeRange(buckets).map(segment =>
         this.query(
           segment.granularity,
           segment.from,

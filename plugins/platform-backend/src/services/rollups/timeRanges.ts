@@ -17,17 +17,41 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
+/** Rollup buckets in epoch minutes, `[from, to)`. */
+export interface BucketRange {
+  from: number;
+  to: number;
+}
+
 /**
- * Splits a range into the fewest rollup reads that cover it exactly: whole UTC days from the
+ * The buckets a range counts: each bucket counts in the range that holds its start, so
+ * ranges side by side never both count one (nor does a range inside one minute), and a range
+ * that ends now counts the minute under way. Minute rollups are purged sooner than hour ones:
+ * an edge before `minutesKeptFrom` (an hour boundary, `minuteRetentionStart`) falls on the hour instead, so the
+ * range is read from hours there and loses nothing the purge removed.
+ */
+export function countedBuckets(
+  range: TimeRange,
+  minutesKeptFrom: number,
+): BucketRange {
+  const edge = (t: number) =>
+    t < minutesKeptFrom
+      ? Math.ceil(t / HOUR_MS) * GRANULARITY_MINUTES.hour
+      : Math.ceil(t / MINUTE_MS);
+  return { from: edge(range.from), to: edge(range.to) };
+}
+
+/** The first hour whose minutes every purge keeps, `days` of minute retention before `now`. */
+export function minuteRetentionStart(now: number, days: number): number {
+  return Math.ceil((now - days * DAY_MS) / HOUR_MS) * HOUR_MS;
+}
+
+/**
+ * Splits buckets into the fewest rollup reads that cover them exactly: whole UTC days from the
  * day table, whole hours at its edges from the hour table, and minutes at the very edges from
  * the minute table. A 28-day window is one day read plus at most four small ones.
- * Ranges are rounded outward to the minute; an empty one reads nothing (rounded, it would read
- * a minute that the range beside it reads too).
  */
-export function decomposeRange(range: TimeRange): BucketSegment[] {
-  if (range.to <= range.from) return [];
-  const from = Math.floor(range.from / MINUTE_MS);
-  const to = Math.ceil(range.to / MINUTE_MS);
+export function decomposeRange({ from, to }: BucketRange): BucketSegment[] {
   if (to <= from) return [];
   const segments: BucketSegment[] = [];
   const day = GRANULARITY_MINUTES.day;
@@ -59,16 +83,4 @@ function splitHours(from: number, to: number, out: BucketSegment[]) {
 
 function pushMinutes(from: number, to: number, out: BucketSegment[]) {
   if (from < to) out.push({ granularity: 'minute', from, to });
-}
-
-/**
- * Minute rollups are kept for a shorter time than hour and day rollups; a range reaching
- * further back than they do starts at the hour instead, so its head is read from hours.
- */
-export function clampToMinuteRetention(
-  range: TimeRange,
-  minuteRetentionStart: number,
-): TimeRange {
-  if (range.from >= minuteRetentionStart) return range;
-  return { from: Math.floor(range.from / HOUR_MS) * HOUR_MS, to: range.to };
 }

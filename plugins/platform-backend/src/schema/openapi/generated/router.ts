@@ -1044,7 +1044,7 @@ export const spec = {
         name: 'from',
         in: 'query',
         description:
-          'Start of the range (ISO 8601). Defaults to a route-specific span before `to`.',
+          'Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Figures are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`), so ranges side by side never count a request twice.',
         schema: {
           type: 'string',
           format: 'date-time',

@@ -22,7 +22,7 @@ describe('platform router: bodies over the limit', () => {
   const databases = createTestDatabases();
 
   it.each(databases.eachSupportedId())(
-    'answers 413 naming the limit, and takes the same events in smaller parts, on %p',
+    'answers 413 naming the limit, takes the same events in smaller parts, and names a body that is not an object, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
       const { server } = await startTestBackend({
@@ -68,6 +68,15 @@ describe('platform router: bodies over the limit', () => {
       const taken = await post(JSON.stringify({ events: [decision, usage] }));
       expect(taken.status).toBe(200);
       expect(taken.body).toMatchObject({ received: 2, stored: 2 });
+
+      // JSON that is not an object is named as such, not as a syntax error.
+      for (const body of ['null', ' 42', '"events"', 'true']) {
+        const refused = await post(body);
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.message).toBe(
+          `body: must be a JSON object, not ${body.trim()}`,
+        );
+      }
     },
   );
 });

@@ -4,7 +4,7 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -105,9 +105,21 @@ function parseJsonBodies(): express.RequestHandler {
   const parse = express.json({ limit: BODY_LIMIT });
   return (req, res, next) =>
     parse(req, res, error => {
+      const failure = error as { type?: string; body?: unknown } | undefined;
+      const raw = typeof failure?.body === 'string' ? failure.body.trim() : '';
       if (
-        (error as { type?: string } | undefined)?.type !== 'entity.too.large'
+        failure?.type === 'entity.parse.failed' &&
+        /^(null|true|false|-?\d|")/.test(raw)
       ) {
+        // Valid JSON, but not an object: the parser's own message reads as a syntax error.
+        next(
+          new InputError(
+            `body: must be a JSON object, not ${raw.slice(0, 20)}`,
+          ),
+        );
+        return;
+      }
+      if (failure?.type !== 'entity.too.large') {
         next(error);
         return;
       }

@@ -7,10 +7,13 @@ export interface Config {
       rawDays?: number;
       /**
        * Days minute rollups are kept. Default 7. Older ranges are read from hour rollups, so
-       * their start is rounded to the hour.
+       * their edges there fall on the next whole hour.
        */
       minuteRollupDays?: number;
-      /** Days hour rollups are kept. Default 400. Day rollups are kept for good. */
+      /**
+       * Days hour rollups are kept. Default 400. Day rollups are kept for good; edges older
+       * than this fall on the next whole day.
+       */
       hourRollupDays?: number;
       /** Minutes between purges of expired records. Default 60. */
       purgeIntervalMinutes?: number;

@@ -214,4 +214,37 @@ describe('RollupStore', () => {
       expect(series.reduce((n, p) => n + p.summary.requests, 0)).toBe(2);
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'reads a range older than hour retention from days, before and after the hour purge, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const now = Date.UTC(2026, 11, 3, 12, 20);
+      const old = now - 400 * DAY_MS - 2 * HOUR_MS;
+      await new IngestService(knex).ingest(
+        makeRequest({ timestamp: new Date(old).toISOString(), costUsd: 1 }),
+      );
+      const store = new RollupStore(knex, {
+        clock: new ManualClock(now),
+        minuteRetentionDays: 7,
+        hourRetentionDays: 400,
+      });
+      // Two ranges side by side, cut mid-day before the request, beyond hour retention.
+      const cut = now - 400 * DAY_MS - 6 * HOUR_MS;
+      const halves = async () => [
+        (await store.summarize({ from: cut - 2 * DAY_MS, to: cut }, {}))
+          .requests,
+        (await store.summarize({ from: cut, to: now - DAY_MS }, {})).requests,
+      ];
+      // The request's day counts in the range that holds the day's start.
+      expect(await halves()).toEqual([1, 0]);
+      await knex('platform_rollups_hour')
+        .where('bucket', '<', (now - 400 * DAY_MS) / MINUTE_MS)
+        .delete();
+      // Before, the second range read the rest of that day from the hours the purge had
+      // emptied: the request was in neither range.
+      expect(await halves()).toEqual([1, 0]);
+    },
+  );
 });

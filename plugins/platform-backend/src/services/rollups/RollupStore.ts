@@ -12,7 +12,7 @@ import {
   countedBuckets,
   decomposeRange,
   MINUTE_MS,
-  minuteRetentionStart,
+  rollupsKept,
   TimeRange,
 } from './timeRanges';
 import {
@@ -51,16 +51,19 @@ export interface RollupStoreOptions {
   clock: Clock;
   /** How long minute rollups are kept; older ranges are read at hour resolution. */
   minuteRetentionDays: number;
+  /** How long hour rollups are kept (default 400); older ranges are read by the day. */
+  hourRetentionDays?: number;
 }
 
 /** Reads the rollups: totals over a range, breakdowns by a dimension and time series. */
 export class RollupStore {
   /** `platform.retention.minuteRollupDays`: how far back minute resolution reaches. */
   static fromConfig(config: Config, db: Knex, clock: Clock): RollupStore {
+    const { retention } = readPlatformSettings(config);
     return new RollupStore(db, {
       clock,
-      minuteRetentionDays:
-        readPlatformSettings(config).retention.minuteRollupDays,
+      minuteRetentionDays: retention.minuteRollupDays,
+      hourRetentionDays: retention.hourRollupDays,
     });
   }
 
@@ -175,7 +178,10 @@ export class RollupStore {
     const now = this.options.clock.now();
     return countedBuckets(
       { from: range.from, to: Math.min(range.to, now) },
-      minuteRetentionStart(now, this.options.minuteRetentionDays),
+      rollupsKept(now, {
+        minuteDays: this.options.minuteRetentionDays,
+        hourDays: this.options.hourRetentionDays ?? 400,
+      }),
     );
   }
 

@@ -4,7 +4,7 @@ import {
   DAY_MS,
   HOUR_MS,
   MINUTE_MS,
-  minuteRetentionStart,
+  rollupsKept,
 } from './timeRanges';
 
 describe('decomposeRange', () => {
@@ -49,7 +49,7 @@ describe('decomposeRange', () => {
 
 describe('countedBuckets', () => {
   const now = Date.UTC(2026, 11, 3, 12, 20, 30);
-  const retention = minuteRetentionStart(now, 7);
+  const kept = rollupsKept(now, { minuteDays: 7, hourDays: 400 });
   const at = (iso: string) => Date.parse(iso);
   const minute = (iso: string) => at(iso) / MINUTE_MS;
 
@@ -57,7 +57,7 @@ describe('countedBuckets', () => {
     const halves = [
       { from: at('2026-12-03T10:10:00Z'), to: at('2026-12-03T10:10:30Z') },
       { from: at('2026-12-03T10:10:30Z'), to: at('2026-12-03T10:11:00Z') },
-    ].map(range => countedBuckets(range, retention));
+    ].map(range => countedBuckets(range, kept));
     expect(halves).toEqual([
       { from: minute('2026-12-03T10:10Z'), to: minute('2026-12-03T10:11Z') },
       { from: minute('2026-12-03T10:11Z'), to: minute('2026-12-03T10:11Z') },
@@ -65,28 +65,41 @@ describe('countedBuckets', () => {
     // Inside one minute, after its start: nothing.
     const inside = countedBuckets(
       { from: at('2026-12-03T10:10:50Z'), to: at('2026-12-03T10:10:55Z') },
-      retention,
+      kept,
     );
     expect(inside.to - inside.from).toBe(0);
     // A range that ends now counts the minute under way.
     expect(
-      countedBuckets({ from: now - 5 * MINUTE_MS, to: now }, retention).to,
+      countedBuckets({ from: now - 5 * MINUTE_MS, to: now }, kept).to,
     ).toBe(minute('2026-12-03T12:21Z'));
   });
 
-  it('falls on the hour before minute retention, where only hours are kept', () => {
-    expect(retention).toBe(at('2026-11-26T13:00Z'));
+  it('falls on the hour before minute retention and on the day before hour retention, where those rollups are kept', () => {
+    expect(kept).toEqual({
+      minutesFrom: at('2026-11-26T13:00Z'),
+      hoursFrom: at('2025-10-30T00:00Z'),
+    });
     const tenDaysAgo = [
       { from: at('2026-11-23T09:30Z'), to: at('2026-11-23T10:30Z') },
       { from: at('2026-11-23T10:30Z'), to: at('2026-11-23T11:30Z') },
-    ].map(range => countedBuckets(range, retention));
+    ].map(range => countedBuckets(range, kept));
     expect(tenDaysAgo).toEqual([
       { from: minute('2026-11-23T10:00Z'), to: minute('2026-11-23T11:00Z') },
       { from: minute('2026-11-23T11:00Z'), to: minute('2026-11-23T12:00Z') },
     ]);
+    // Past hour retention, edges fall on the day: the day rollups still hold it.
+    expect(
+      countedBuckets(
+        { from: at('2025-10-01T06:00Z'), to: at('2025-10-02T06:00Z') },
+        kept,
+      ),
+    ).toEqual({
+      from: minute('2025-10-02T00:00Z'),
+      to: minute('2025-10-03T00:00Z'),
+    });
     // From before retention to now: hours up to it, minutes after.
     expect(
-      countedBuckets({ from: at('2026-11-26T12:10Z'), to: now }, retention),
+      countedBuckets({ from: at('2026-11-26T12:10Z'), to: now }, kept),
     ).toEqual({
       from: minute('2026-11-26T13:00Z'),
       to: minute('2026-12-03T12:21Z'),

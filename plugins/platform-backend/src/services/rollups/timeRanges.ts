@@ -24,26 +24,47 @@ export interface BucketRange {
 }
 
 /**
+ * Where the purges leave each finer rollup whole, in epoch milliseconds: minutes from an hour
+ * boundary, hours from a day boundary (day rollups are kept for good).
+ */
+export interface RollupsKept {
+  minutesFrom: number;
+  hoursFrom: number;
+}
+
+/** What the retention policy's purges keep, seen from `now`. */
+export function rollupsKept(
+  now: number,
+  retention: { minuteDays: number; hourDays: number },
+): RollupsKept {
+  return {
+    minutesFrom:
+      Math.ceil((now - retention.minuteDays * DAY_MS) / HOUR_MS) * HOUR_MS,
+    hoursFrom: Math.ceil((now - retention.hourDays * DAY_MS) / DAY_MS) * DAY_MS,
+  };
+}
+
+/**
  * The buckets a range counts: each bucket counts in the range that holds its start, so
  * ranges side by side never both count one (nor does a range inside one minute), and a range
- * that ends now counts the minute under way. Minute rollups are purged sooner than hour ones:
- * an edge before `minutesKeptFrom` (an hour boundary, `minuteRetentionStart`) falls on the hour instead, so the
- * range is read from hours there and loses nothing the purge removed.
+ * that ends now counts the minute under way. Finer rollups are purged sooner: an edge where
+ * minutes are gone falls on the hour, one where hours are gone on the day, so the range is read
+ * from rollups that still hold it and loses nothing a purge removed.
  */
 export function countedBuckets(
   range: TimeRange,
-  minutesKeptFrom: number,
+  kept: RollupsKept,
 ): BucketRange {
-  const edge = (t: number) =>
-    t < minutesKeptFrom
-      ? Math.ceil(t / HOUR_MS) * GRANULARITY_MINUTES.hour
-      : Math.ceil(t / MINUTE_MS);
+  const edge = (t: number) => {
+    if (t < kept.hoursFrom) {
+      return Math.ceil(t / DAY_MS) * GRANULARITY_MINUTES.day;
+    }
+    if (t < kept.minutesFrom) {
+      return Math.ceil(t / HOUR_MS) * GRANULARITY_MINUTES.hour;
+    }
+    return Math.ceil(t / MINUTE_MS);
+  };
   return { from: edge(range.from), to: edge(range.to) };
-}
-
-/** The first hour whose minutes every purge keeps, `days` of minute retention before `now`. */
-export function minuteRetentionStart(now: number, days: number): number {
-  return Math.ceil((now - days * DAY_MS) / HOUR_MS) * HOUR_MS;
 }
 
 /**

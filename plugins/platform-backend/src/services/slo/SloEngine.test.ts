@@ -186,4 +186,33 @@ describe('SloEngine', () => {
       );
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'counts in a burn window only the minutes that start inside it, as every other read does, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const midMinute = Date.UTC(2026, 11, 3, 12, 5, 30);
+      const events = [];
+      // Failures 20 s before the 5-minute window opens, successes inside it.
+      for (let i = 0; i < 10; i++) {
+        events.push(
+          ...request(midMinute - 5 * MINUTE_MS - 20_000, 'edge', true),
+        );
+        events.push(...request(midMinute - 2 * MINUTE_MS, 'edge', false));
+      }
+      await new IngestService(knex).ingest(events);
+      const clock = new ManualClock(midMinute);
+      const store = new RollupStore(knex, { clock, minuteRetentionDays: 30 });
+      const window = { from: midMinute - 5 * MINUTE_MS, to: midMinute };
+      expect((await store.summarize(window, {})).byOutcome.error).toBe(0);
+      const [status] = await new SloEngine(store, clock).evaluate(
+        [{ objective: availability, source: 'entity' }],
+        { tenant: 'edge' },
+      );
+      // Before, the 5-minute window counted the failures' minute and paged.
+      expect(status.burnRates['5m']).toBe(0);
+      expect(status.burnRates['1h']).toBeGreaterThan(0);
+    },
+  );
 });

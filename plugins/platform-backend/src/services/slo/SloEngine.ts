@@ -46,7 +46,8 @@ const RECENT_MS = BURN_WINDOWS['6h'];
 
 /** The minute points from the bucket holding `from` on, added up. */
 function sumSince(points: SummaryPoint[], from: number): TrafficSummary {
-  const first = Math.floor(from / MINUTE_MS) * MINUTE_MS;
+  // As every rollup read counts them: a minute counts in the window that holds its start.
+  const first = Math.ceil(from / MINUTE_MS) * MINUTE_MS;
   return points
     .filter(p => p.bucket! >= first)
     .reduce((sum, p) => addSummaries(sum, p.summary), emptySummary());

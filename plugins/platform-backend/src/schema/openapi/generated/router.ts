@@ -1044,7 +1044,7 @@ export const spec = {
         name: 'from',
         in: 'query',
         description:
-          'Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Figures are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`), so ranges side by side never count a request twice.',
+          'Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Traffic, cost and SLO figures come from rollups and are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`, whole days before `hourRollupDays`), so ranges side by side never count a request twice. Decisions and GPU time are read exactly.',
         schema: {
           type: 'string',
           format: 'date-time',

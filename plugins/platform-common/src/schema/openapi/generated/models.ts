@@ -1005,7 +1005,7 @@ export type GetCellRuntimePath = {
 
 export type GetCostBreakdownQuery = {
   /**
-   * Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Figures are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`), so ranges side by side never count a request twice.
+   * Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Traffic, cost and SLO figures come from rollups and are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`, whole days before `hourRollupDays`), so ranges side by side never count a request twice. Decisions and GPU time are read exactly.
    */
   from?: string;
   /**
@@ -1034,7 +1034,7 @@ export type GetDecisionPath = {
 
 export type GetGpuCostQuery = {
   /**
-   * Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Figures are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`), so ranges side by side never count a request twice.
+   * Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Traffic, cost and SLO figures come from rollups and are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`, whole days before `hourRollupDays`), so ranges side by side never count a request twice. Decisions and GPU time are read exactly.
    */
   from?: string;
   /**
@@ -1066,7 +1066,7 @@ export type GetTenantBudgetQuery = {
 
 export type GetTrafficSummaryQuery = {
   /**
-   * Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Figures are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`), so ranges side by side never count a request twice.
+   * Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Traffic, cost and SLO figures come from rollups and are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`, whole days before `hourRollupDays`), so ranges side by side never count a request twice. Decisions and GPU time are read exactly.
    */
   from?: string;
   /**
@@ -1097,7 +1097,7 @@ export type ListApiKeysQuery = {
 
 export type ListDecisionsQuery = {
   /**
-   * Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Figures are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`), so ranges side by side never count a request twice.
+   * Start of the range (ISO 8601). Defaults to a route-specific span before `to`. Traffic, cost and SLO figures come from rollups and are counted in whole minutes, each in the range that holds its start (whole hours before `platform.retention.minuteRollupDays`, whole days before `hourRollupDays`), so ranges side by side never count a request twice. Decisions and GPU time are read exactly.
    */
   from?: string;
   /**

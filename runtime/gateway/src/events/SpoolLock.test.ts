@@ -49,6 +49,33 @@ describe('SpoolLock', () => {
     expect(existsSync(join(spool, 'owner.lock'))).toBe(false);
   });
 
+  it('takes over the lock of a killed gateway its parent has not yet collected (a zombie)', async () => {
+    const spool = dir();
+    // `sh` starts a child that exits at once, then becomes `sleep`, which never collects it.
+    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 20'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const zombie = Number(
+        await new Promise<string>(resolve =>
+          parent.stdout.once('data', data => resolve(String(data))),
+        ),
+      );
+      // Its child exits as soon as it is scheduled.
+      const state = () => readFileSync(`/proc/${zombie}/stat`, 'utf8');
+      for (let i = 0; i < 100 && !/\) Z /.test(state()); i++) {
+        await new Promise(resolve => setTimeout(resolve, 50));
+      }
+      expect(state()).toMatch(/\) Z /);
+      heldBy(spool, hostname(), zombie);
+      // Before, its pid answered signal 0, so the restarted gateway refused to start.
+      new SpoolLock(spool).release();
+      expect(existsSync(join(spool, 'owner.lock'))).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('never takes over a live gateway on this host, however long it has not touched its lock', async () => {
     const spool = dir();
     const holder = await startProcess(

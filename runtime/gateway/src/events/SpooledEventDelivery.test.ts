@@ -246,7 +246,11 @@ describe('SpooledEventDelivery', () => {
     }
   });
 
-  it('writes the events of the requests that end in one turn once, before any of them is released', async () => {
+  /**
+   * A delivery that never seals or sends while a test runs, and what its open segments hold
+   * (the one written to, and the empty one made ahead).
+   */
+  function unsealedDelivery() {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const delivery = new SpooledEventDelivery(
       new DiskSpool(dir),
@@ -254,12 +258,16 @@ describe('SpooledEventDelivery', () => {
       pino({ level: 'silent' }),
       { ...options, flushIntervalMs: 60_000, batchSize: 100 },
     );
-    // What the open segments hold (the one written to, and the empty one made ahead).
     const openSegment = () =>
       readdirSync(dir)
         .filter(name => name.endsWith('.open'))
         .map(name => readFileSync(join(dir, name), 'utf8'))
         .join('');
+    return { delivery, openSegment };
+  }
+
+  it('writes the events of the requests that end in one turn once, before any of them is released', async () => {
+    const { delivery, openSegment } = unsealedDelivery();
     const seen: string[] = [];
     for (const id of ['event-0001', 'event-0002', 'event-0003']) {
       delivery.publish([event(id)], () => seen.push(openSegment()));
@@ -282,18 +290,7 @@ describe('SpooledEventDelivery', () => {
   });
 
   it('writes the events of a request served alone at once, with any of its turn still waiting', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
-    const delivery = new SpooledEventDelivery(
-      new DiskSpool(dir),
-      new ScriptedTransport(Array(100).fill('fail')),
-      pino({ level: 'silent' }),
-      { ...options, flushIntervalMs: 60_000, batchSize: 100 },
-    );
-    const openSegment = () =>
-      readdirSync(dir)
-        .filter(name => name.endsWith('.open'))
-        .map(name => readFileSync(join(dir, name), 'utf8'))
-        .join('');
+    const { delivery, openSegment } = unsealedDelivery();
     const ids = () =>
       openSegment()
         .trim()

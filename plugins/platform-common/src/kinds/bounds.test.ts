@@ -140,6 +140,21 @@ const fields: Array<[PlatformKind, string, string, string, string]> = [
     'spec.maxConcurrentSequences',
     '4,096',
   ],
+  // A replica is one pod on one node: more GPUs than a node holds would never be scheduled.
+  [
+    'InferenceDeployment',
+    'inference-deployments.yaml',
+    'llama-3-1-70b-meridian',
+    'spec.gpu.count',
+    '8',
+  ],
+  [
+    'InferenceDeployment',
+    'inference-deployments.yaml',
+    'llama-3-1-70b-meridian',
+    'spec.tensorParallelism',
+    '8',
+  ],
 ];
 
 describe('numbers in the platform kinds', () => {
@@ -156,6 +171,26 @@ describe('numbers in the platform kinds', () => {
       expect(issues.filter(i => i.path === at)).toHaveLength(1);
     },
   );
+
+  it('refuses a replica of more GPUs than one node holds: its one pod would never be scheduled', () => {
+    const deployment = demo(
+      'inference-deployments.yaml',
+      'llama-3-1-70b-meridian',
+    );
+    const withGpus = (count: number, tensorParallelism: number) =>
+      issuesOf('InferenceDeployment', {
+        ...deployment,
+        spec: {
+          ...deployment.spec,
+          gpu: { ...(deployment.spec as any).gpu, count },
+          tensorParallelism,
+        },
+      });
+    expect(withGpus(16, 8)).toEqual([
+      { path: 'spec.gpu.count', message: 'must be at most 8' },
+    ]);
+    expect(withGpus(8, 4)).toEqual([]);
+  });
 
   it('refuses non-finite numbers, as a YAML file can write them', () => {
     // YAML's .inf and .nan parse to Infinity and NaN.

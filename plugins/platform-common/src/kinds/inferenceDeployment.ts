@@ -4,6 +4,9 @@ import { boundedInt, boundedNumber, contextLengthSchema } from './bounds';
 import { platformEntitySchema } from './entity';
 import { gpuTypeSchema, precisionSchema } from './gpus';
 
+/** The most GPUs one node holds (8 × H100, H200 or A100): a replica's pod fits on one. */
+export const GPUS_PER_NODE = 8;
+
 /**
  * A self-hosted model served by vLLM on GPUs in a cell. It provides a ModelProfile, through
  * which the gateway routes to it.
@@ -31,10 +34,17 @@ export const inferenceDeploymentSpecSchema = z
     }),
     gpu: z.object({
       type: gpuTypeSchema,
-      /** GPUs per replica: at most two 8-GPU nodes, as far as tensor and pipeline parallelism go. */
-      count: boundedInt({ min: 0, exclusiveMin: true, max: 16 }),
+      /**
+       * GPUs per replica. A replica is one pod, and a pod runs on one node: the largest GPU
+       * nodes hold 8, so a replica asking for more would wait for a node that never comes.
+       */
+      count: boundedInt({ min: 0, exclusiveMin: true, max: GPUS_PER_NODE }),
     }),
-    tensorParallelism: boundedInt({ min: 0, exclusiveMin: true, max: 16 }),
+    tensorParallelism: boundedInt({
+      min: 0,
+      exclusiveMin: true,
+      max: GPUS_PER_NODE,
+    }),
     maxContextLength: contextLengthSchema,
     /** vLLM schedules at most a few thousand sequences per replica; 4,096 is its ceiling here. */
     maxConcurrentSequences: boundedInt({

@@ -158,6 +158,16 @@ describe('gateway API (OpenAI client against the simulator)', () => {
     expect(JSON.stringify(error.error)).not.toMatch(/at .*\.ts/);
   });
 
+  it('takes the Bearer scheme in any case, as HTTP defines it', async () => {
+    for (const scheme of ['bearer', 'BEARER']) {
+      const answer = await fetch(`${url}/v1/models`, {
+        headers: { authorization: `${scheme} ${KEYS.northwind}` },
+      });
+      // Before, the key was not read at all: 401 "missing API key".
+      expect(answer.status).toBe(200);
+    }
+  });
+
   it('gives 400 naming the field for malformed requests', async () => {
     const error = await client(KEYS.northwind)
       .chat.completions.create({ model: 'gpt-4o', messages: [] })

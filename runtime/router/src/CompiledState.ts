@@ -255,7 +255,10 @@ export function compileState(input: unknown): CompiledState {
               .filter(id => allowedOf(agent.tenant).has(id))
               .map(id => profiles.get(id)!),
           ),
-          fallbackProfiles: agent.fallbackChain.map(id => profiles.get(id)!),
+          // Another tenant's profile is never a candidate, so no answer or decision names it.
+          fallbackProfiles: agent.fallbackChain
+            .filter(id => allowedOf(agent.tenant).has(id))
+            .map(id => profiles.get(id)!),
         },
       ]),
     ),

@@ -345,6 +345,44 @@ describe('decideRoute', () => {
     ).toMatchObject({ status: 404, candidates: [] });
   });
 
+  it("never names another tenant's private profile in a hand-made agent's fallback chain", () => {
+    const document = testState();
+    document.modelProfiles.push({
+      ...document.modelProfiles.find(p => p.id === 'eu-large')!,
+      id: 'globex-secret',
+      alias: 'globex-secret',
+    });
+    document.tenants
+      .find(t => t.id !== 'northwind')!
+      .allowedModels.push('globex-secret');
+    document.agents[0].fallbackChain.unshift('globex-secret');
+    const shared = compileState(document);
+    const principal = {
+      tenant: shared.tenants.get('northwind')!,
+      agent: shared.agents.get('nw-assistant')!,
+    };
+    const plan = decideRoute(
+      input({ state: shared, principal }),
+      StaticUpstreams.calm,
+    );
+    expect(plan.attempts.length).toBeGreaterThan(0);
+    // Before, it was a candidate dropped as not allowed: the decision named it.
+    expect(plan.candidates.map(c => c.modelProfile)).not.toContain(
+      'globex-secret',
+    );
+    // With no other candidate, the refusal does not name it either.
+    const onlyTheSecret = decideRoute(
+      input({
+        state: shared,
+        principal,
+        requestedModel: 'auto',
+        modelType: 'embeddings',
+      }),
+      StaticUpstreams.calm,
+    );
+    expect(JSON.stringify(onlyTheSecret)).not.toContain('globex-secret');
+  });
+
   it('reserves the most expensive attempt', () => {
     const plan = routerWith().route(input({ principal: agent }));
     // eu-large: 100 in × $2.5/M + 100 out × $10/M.

@@ -48,12 +48,19 @@ export const gatewayApiKeySchema = z.strictObject({
 });
 export type GatewayApiKey = z.infer<typeof gatewayApiKeySchema>;
 
+/** Model profile ids in order, each once: a profile named twice would be tried twice. */
+const profileIdsSchema = z
+  .array(idSchema)
+  .refine(ids => new Set(ids).size === ids.length, {
+    error: 'must not name a profile twice (it would be called again)',
+  });
+
 export const gatewayTenantSchema = z.strictObject({
   id: idSchema,
   monthlyBudgetUsd: positiveUsdSchema,
   limits: rateLimitsSchema,
   /** Model profile ids the tenant may use. */
-  allowedModels: z.array(idSchema),
+  allowedModels: profileIdsSchema,
   /** Regions a request may be served from; empty means any. */
   residencyRegions: z.array(regionSchema),
   classification: classificationSchema,
@@ -111,12 +118,8 @@ export const gatewayAgentSchema = z.strictObject({
   id: idSchema,
   tenant: idSchema,
   policy: routingPolicySchema,
-  preferredModels: z.array(idSchema),
-  fallbackChain: z
-    .array(idSchema)
-    .refine(chain => new Set(chain).size === chain.length, {
-      error: 'must not name a profile twice (it would be called again)',
-    }),
+  preferredModels: profileIdsSchema,
+  fallbackChain: profileIdsSchema,
   maxFallbacks: z.int().min(0).max(5),
   requiredCapabilities: requiredCapabilitiesSchema,
   monthlyBudgetUsd: positiveUsdSchema.optional(),

@@ -107,6 +107,46 @@ describe('computeDesiredState', () => {
     expect(after.agents).toEqual(before.agents);
   });
 
+  it('names each profile once, however many refs name it, so one agent cannot block the cell', () => {
+    const northwind = TEST_ENTITIES.find(
+      e => e.metadata.name === 'northwind-retail',
+    )!;
+    const agent = TEST_ENTITIES.find(e => e.kind === 'Agent')!;
+    const allowlist = (northwind.spec as { modelAllowlist: string[] })
+      .modelAllowlist;
+    const routing = (agent.spec as any).routing;
+    const twice = (refs: string[]) =>
+      refs.flatMap(ref => [
+        ref,
+        ref.toUpperCase(),
+        `modelprofile:default/${ref}`,
+      ]);
+    const entities = entitiesOf([
+      ...TEST_ENTITIES.filter(e => e !== northwind && e !== agent),
+      {
+        ...northwind,
+        spec: { ...northwind.spec, modelAllowlist: twice(allowlist) },
+      },
+      {
+        ...agent,
+        spec: {
+          ...agent.spec,
+          modelProfiles: twice((agent.spec as any).modelProfiles),
+          routing: { ...routing, fallbackChain: twice(routing.fallbackChain) },
+        },
+      },
+    ]);
+    const { state } = computeDesiredState(entities.cells[0], entities);
+    const before = computeDesiredState(
+      entitiesOf(TEST_ENTITIES).cells[0],
+      entitiesOf(TEST_ENTITIES),
+    ).state;
+    expect(state.tenants).toEqual(before.tenants);
+    expect(state.agents).toEqual(before.agents);
+    // Before, the repeated fallback made the whole cell's state invalid: nothing was pushed.
+    expect(gatewayDesiredStateSchema.safeParse(state).success).toBe(true);
+  });
+
   it('gives the same version to the same content', async () => {
     const entities = entitiesOf(TEST_ENTITIES);
     const cell = entities.cells[0];

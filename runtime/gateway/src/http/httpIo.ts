@@ -154,10 +154,10 @@ export function apiKeyOf(
   return key.length > 0 ? key : undefined;
 }
 
-/** The token of an `Authorization: Bearer` header, or undefined. */
+/** The token of an `Authorization: Bearer` header (the scheme in any case, RFC 7235), or undefined. */
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
-  if (!header || !header.startsWith('Bearer ')) {
+  if (!header || !/^bearer /i.test(header)) {
     return undefined;
   }
   const token = header.slice(7).trim();

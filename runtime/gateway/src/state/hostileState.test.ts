@@ -68,6 +68,14 @@ const HOSTILE: Array<[string, Edit, string]> = [
     },
     'agents.0.fallbackChain',
   ],
+  [
+    'an allowlist that names a profile twice (it would crowd out the healthy fallbacks)',
+    state => {
+      const profile = state.tenants[0].allowedModels[0];
+      state.tenants[0].allowedModels.push(profile, profile);
+    },
+    'tenants.0.allowedModels',
+  ],
 ];
 
 describe('the control API refuses hand-edited states by field, and keeps serving the one in force', () => {

@@ -101,6 +101,22 @@ export function buildTenantOnboarding(input: TenantOnboardingInput): {
       tenants: [input.name],
     },
   });
-  if (!cell.ok) fail(cell.issues);
+  if (!cell.ok) {
+    // The cell's name and its annotation come from the tenant's: a limit on them is one on
+    // the form's name, which is the field to change.
+    fail(
+      cell.issues.map(issue =>
+        issue.path === 'metadata.name'
+          ? {
+              path: 'name',
+              message: `${issue.message.replace(
+                /^must/,
+                'makes a cell name that must',
+              )}: ${cellName} (${cellName.length})`,
+            }
+          : issue,
+      ),
+    );
+  }
   return { tenant: tenant.entity, newCell: cell.entity };
 }

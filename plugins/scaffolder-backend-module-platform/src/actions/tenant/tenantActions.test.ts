@@ -207,6 +207,11 @@ describe('cellport:tenant:plan', () => {
     await expect(plan({ ...dedicated, cluster: undefined })).rejects.toThrow(
       'cluster: a dedicated tenant gets a cell of its own, which needs a cluster',
     );
+    // A name a tenant may have, but its cell's (`<name>-dedicated`) may not: the form's field.
+    const long = 'a'.repeat(54);
+    await expect(plan({ ...dedicated, name: long })).rejects.toThrow(
+      `name: makes a cell name that must be at most 63 characters: ${long}-dedicated (64)`,
+    );
   });
 });
 

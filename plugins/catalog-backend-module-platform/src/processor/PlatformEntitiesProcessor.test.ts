@@ -252,6 +252,94 @@ describe('PlatformEntitiesProcessor', () => {
     expect((await process(withContoso, contosoAgent)).errors).toEqual([]);
   });
 
+  describe('a Tenant written by hand into a shared cell', () => {
+    // The form refuses both: the cell is full, or outside the tenant's region.
+    const fullCell: Entity = {
+      ...cell,
+      spec: {
+        ...cell.spec,
+        capacity: { maxTenants: 1, maxRequestsPerSecond: 100 },
+      },
+    };
+    const joiner = (
+      name: string,
+      spec: Record<string, unknown> = {},
+    ): Entity => ({
+      ...tenant,
+      metadata: { name },
+      spec: { ...tenant.spec, cell: 'eu-west-shared-1', ...spec },
+    });
+    const catalogWith = (...entities: Entity[]) =>
+      new PlatformEntitiesProcessor(
+        catalogOf(
+          fullCell,
+          tenant,
+          ...entities,
+          profile('gpt-4o-mini'),
+          group('platform-sre'),
+          group('northwind-team'),
+        ),
+      );
+
+    it('reports a tenant naming a full shared cell, and the cell hosts no agent of it', async () => {
+      const contoso = joiner('contoso');
+      const contosoAgent = {
+        ...agent,
+        spec: {
+          ...agent.spec,
+          tenant: 'contoso',
+          modelProfiles: ['gpt-4o-mini'],
+          routing: { policy: 'cost', fallbackChain: [] },
+        },
+      };
+      const withJoiner = catalogWith(contoso, contosoAgent);
+      expect((await process(withJoiner, contoso)).errors).toEqual([
+        'Tenant "contoso": spec.cell: cell "eu-west-shared-1" is full (1 of 1 tenants)',
+      ]);
+      expect((await process(withJoiner, contosoAgent)).errors).toEqual([
+        'Agent "checkout": spec.cell: cell "eu-west-shared-1" does not host tenant "contoso"',
+      ]);
+      expect((await process(withJoiner, fullCell)).errors).toEqual([]);
+    });
+
+    it('reports a tenant pinned to another region naming a shared cell', async () => {
+      const roomy: Entity = {
+        ...cell,
+        spec: { ...cell.spec, region: 'us-east-1' },
+      };
+      const pinnedEu = joiner('contoso', {
+        residency: { pinned: true, regions: ['eu-west-1'] },
+      });
+      const withJoiner = new PlatformEntitiesProcessor(
+        catalogOf(
+          roomy,
+          tenant,
+          pinnedEu,
+          profile('gpt-4o-mini'),
+          group('northwind-team'),
+        ),
+      );
+      expect((await process(withJoiner, pinnedEu)).errors).toEqual([
+        `Tenant "contoso": spec.cell: cell "eu-west-shared-1" is in us-east-1, not in the tenant's region eu-west-1; cell "eu-west-shared-1" is in us-east-1, outside the pinned residency eu-west-1`,
+      ]);
+    });
+
+    it('judges the tenant as written now, not as the catalog stored it', async () => {
+      const stored = joiner('contoso', { homeRegion: 'us-east-1' });
+      const edited = joiner('contoso');
+      const withJoiner = new PlatformEntitiesProcessor(
+        catalogOf(
+          cell,
+          tenant,
+          stored,
+          profile('gpt-4o-mini'),
+          group('northwind-team'),
+        ),
+      );
+      expect((await process(withJoiner, edited)).errors).toEqual([]);
+    });
+  });
+
   describe('private capacity: the models of a dedicated cell', () => {
     const dedicatedCell: Entity = {
       ...cell,

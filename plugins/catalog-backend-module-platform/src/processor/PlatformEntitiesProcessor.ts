@@ -12,14 +12,16 @@ import {
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import {
   CellForIsolation,
+  cellTenancy,
   entityRefName,
   hostedTenants,
-  isolationCatalogOf,
   formatValidationIssues,
   isPlatformEntity,
   PlatformKind,
   privateModelRefusal,
   ProfileForIsolation,
+  sameEntityName,
+  TenantForIsolation,
   validatePlatformEntity,
 } from '@cellport/plugin-platform-common';
 import { LazyIsolationCatalog } from './LazyIsolationCatalog';
@@ -32,6 +34,35 @@ export interface EntityLookup {
   getEntitiesByRefs(refs: string[]): Promise<Array<Entity | undefined>>;
   /** Every entity of the given kinds. */
   getEntitiesOfKinds(kinds: string[]): Promise<Entity[]>;
+}
+
+/**
+ * The catalog's tenants, read once per entity and only when a cell's tenancy is checked. Who
+ * a shared cell hosts depends on every tenant naming it (its capacity goes by name), so the
+ * rule reads them all; a Tenant being processed counts as it is now, not as stored.
+ */
+class LazyTenants {
+  private tenants?: Promise<TenantForIsolation[]>;
+
+  constructor(
+    private readonly lookup: EntityLookup,
+    private readonly kind: PlatformKind,
+    private readonly entity: Entity,
+  ) {}
+
+  get(): Promise<TenantForIsolation[]> {
+    this.tenants ??= this.lookup.getEntitiesOfKinds(['Tenant']).then(stored => {
+      const current = this.kind === 'Tenant' ? [this.entity] : [];
+      const others = stored.filter(
+        t =>
+          this.kind !== 'Tenant' ||
+          !sameEntityName(t.metadata.name, this.entity.metadata.name),
+      );
+      // Stored Tenants passed their schema; the one being processed passed it just before.
+      return [...others, ...current] as unknown as TenantForIsolation[];
+    });
+    return this.tenants;
+  }
 }
 
 /**
@@ -100,23 +131,24 @@ export class PlatformEntitiesProcessor implements CatalogProcessor {
     const found = await this.lookup.getEntitiesByRefs(refs);
     const problems: string[] = [];
     const isolation = new LazyIsolationCatalog(this.lookup);
-    references.forEach((reference, index) => {
+    const tenants = new LazyTenants(this.lookup, kind, entity);
+    for (const [index, reference] of references.entries()) {
       const target = found[index];
       if (!target) {
         problems.push(
           `${reference.field}: ${refs[index]} does not exist in the catalog`,
         );
-        return;
+        continue;
       }
-      const mismatch = contradiction(
+      const mismatch = await contradiction(
         kind,
         entity,
         reference.field,
         target,
-        found,
+        tenants,
       );
       if (mismatch) problems.push(`${reference.field}: ${mismatch}`);
-    });
+    }
     const tenant = userOfModels(kind, entity);
     for (const [index, reference] of references.entries()) {
       const target = found[index];
@@ -144,22 +176,22 @@ function userOfModels(kind: PlatformKind, entity: Entity): string | undefined {
 }
 
 /** Rules that tie an entity to what it refers to. */
-function contradiction(
+async function contradiction(
   kind: PlatformKind,
   entity: Entity,
   field: string,
   target: Entity,
-  allTargets: Array<Entity | undefined>,
-): string | undefined {
+  tenants: LazyTenants,
+): Promise<string | undefined> {
   const spec = entity.spec as Record<string, any>;
   const targetSpec = (target.spec ?? {}) as Record<string, any>;
   if (kind === 'Agent' && field === 'spec.cell') {
     const tenant = entityRefName(spec.tenant);
     const hosts = hostedTenants(
       target as unknown as CellForIsolation,
-      isolationCatalogOf(allTargets.filter((e): e is Entity => !!e)).tenants,
+      await tenants.get(),
     );
-    if (!hosts.includes(tenant)) {
+    if (!hosts.some(h => sameEntityName(h, tenant))) {
       return `cell "${target.metadata.name}" does not host tenant "${tenant}"`;
     }
   }
@@ -169,6 +201,17 @@ function contradiction(
     targetSpec.tier !== spec.isolation
   ) {
     return `cell "${target.metadata.name}" is ${targetSpec.tier}, the tenant needs ${spec.isolation} isolation`;
+  }
+  if (kind === 'Tenant' && field === 'spec.cell' && target.kind === 'Cell') {
+    // The form's rule for shared cells, for a Tenant written by hand.
+    const { refused } = cellTenancy(
+      target as unknown as CellForIsolation,
+      await tenants.get(),
+    );
+    const mine = refused.find(r =>
+      sameEntityName(r.tenant, entity.metadata.name),
+    );
+    if (mine) return mine.refusals.join('; ');
   }
   if (kind === 'Cell' && field.startsWith('spec.tenants')) {
     if (targetSpec.isolation !== spec.tier) {

@@ -101,15 +101,22 @@ export function isolationCatalogOf(entities: AnyEntity[]): IsolationCatalog {
       const tenants = Array.isArray(spec.tenants)
         ? spec.tenants.filter((t): t is string => typeof t === 'string')
         : [];
+      // Region and capacity too: who a shared cell takes depends on them (`cellTenancy`).
+      const maxTenants = (spec.capacity as { maxTenants?: unknown } | undefined)
+        ?.maxTenants;
       catalog.cells.push({
         metadata,
-        spec: { tier: spec.tier as CellForIsolation['spec']['tier'], tenants },
+        spec: {
+          tier: spec.tier as CellForIsolation['spec']['tier'],
+          tenants,
+          ...(typeof spec.region === 'string' ? { region: spec.region } : {}),
+          ...(typeof maxTenants === 'number'
+            ? { capacity: { maxTenants } }
+            : {}),
+        },
       });
     } else if (entity.kind === 'Tenant') {
-      catalog.tenants.push({
-        metadata,
-        spec: typeof spec.cell === 'string' ? { cell: spec.cell } : {},
-      });
+      catalog.tenants.push({ metadata, spec: tenantPlacement(spec) });
     } else if (entity.kind === 'InferenceDeployment') {
       if (
         typeof spec.cell !== 'string' ||
@@ -123,4 +130,31 @@ export function isolationCatalogOf(entities: AnyEntity[]): IsolationCatalog {
     }
   }
   return catalog;
+}
+
+/** The fields of a raw Tenant's spec that say which cell it names and where it may be. */
+function tenantPlacement(
+  spec: Record<string, unknown>,
+): TenantForIsolation['spec'] {
+  const residency = spec.residency as
+    | { pinned?: unknown; regions?: unknown }
+    | undefined;
+  return {
+    ...(typeof spec.cell === 'string' ? { cell: spec.cell } : {}),
+    ...(typeof spec.homeRegion === 'string'
+      ? { homeRegion: spec.homeRegion }
+      : {}),
+    ...(typeof residency?.pinned === 'boolean'
+      ? {
+          residency: {
+            pinned: residency.pinned,
+            regions: Array.isArray(residency.regions)
+              ? residency.regions.filter(
+                  (r): r is string => typeof r === 'string',
+                )
+              : [],
+          },
+        }
+      : {}),
+  };
 }

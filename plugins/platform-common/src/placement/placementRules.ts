@@ -18,10 +18,14 @@ export interface CellForPlacement {
   hostedTenants: number;
 }
 
-/** Why a shared cell cannot take one more tenant whose home is `homeRegion`. */
+/**
+ * Why a shared cell cannot take one more tenant whose home is `homeRegion` and whose data
+ * must stay in `residency` when it is pinned.
+ */
 export function sharedCellRefusals(
   cell: CellForPlacement,
   homeRegion: string | undefined,
+  residency?: { pinned?: boolean; regions?: string[] },
 ): string[] {
   const refusals: string[] = [];
   if (cell.spec.tier !== 'shared') {
@@ -30,6 +34,13 @@ export function sharedCellRefusals(
   if (homeRegion && cell.spec.region !== homeRegion) {
     refusals.push(
       `${cell.name} is in ${cell.spec.region}, not in the tenant's region ${homeRegion}`,
+    );
+  }
+  if (residency?.pinned && !residency.regions?.includes(cell.spec.region)) {
+    refusals.push(
+      `${cell.name} is in ${cell.spec.region}, outside the pinned residency ${
+        residency.regions?.join(', ') ?? ''
+      }`,
     );
   }
   if (cell.hostedTenants >= cell.spec.capacity.maxTenants) {

@@ -162,17 +162,30 @@ describe('ReconcilerService', () => {
       c => c.metadata.name === 'us-east-shared-1',
     )!;
     expect(computeDesiredState(other, catalog).state.tenants).toEqual([]);
-    const moved = {
+    const moved = (homeRegion: string) => ({
       ...catalog,
       tenants: catalog.tenants.map(t =>
         t.metadata.name === 'brightpath-edu'
-          ? { ...t, spec: { ...t.spec, cell: 'cell:default/us-east-shared-1' } }
+          ? {
+              ...t,
+              spec: {
+                ...t.spec,
+                homeRegion,
+                cell: 'cell:default/us-east-shared-1',
+              },
+            }
           : t,
       ),
-    };
+    });
     expect(
-      computeDesiredState(other, moved).state.tenants.map(t => t.id),
+      computeDesiredState(other, moved('us-east-1')).state.tenants.map(
+        t => t.id,
+      ),
     ).toEqual(['brightpath-edu']);
+    // A tenant at home in the EU does not join a US cell by naming it.
+    expect(
+      computeDesiredState(other, moved('eu-west-1')).state.tenants,
+    ).toEqual([]);
   });
 
   it.each(databases.eachSupportedId())(

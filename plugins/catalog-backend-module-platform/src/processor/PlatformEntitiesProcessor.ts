@@ -12,9 +12,9 @@ import {
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import {
   CellForIsolation,
-  cellTenancy,
   entityRefName,
   hostedTenants,
+  joinRefusals,
   formatValidationIssues,
   isPlatformEntity,
   PlatformKind,
@@ -37,30 +37,19 @@ export interface EntityLookup {
 }
 
 /**
- * The catalog's tenants, read once per entity and only when a cell's tenancy is checked. Who
- * a shared cell hosts depends on every tenant naming it (its capacity goes by name), so the
- * rule reads them all; a Tenant being processed counts as it is now, not as stored.
+ * The catalog's tenants as stored, read once per entity and only when a cell's tenancy is
+ * checked: who a shared cell hosts, and whether it has room, depends on every tenant naming it.
  */
 class LazyTenants {
   private tenants?: Promise<TenantForIsolation[]>;
 
-  constructor(
-    private readonly lookup: EntityLookup,
-    private readonly kind: PlatformKind,
-    private readonly entity: Entity,
-  ) {}
+  constructor(private readonly lookup: EntityLookup) {}
 
   get(): Promise<TenantForIsolation[]> {
-    this.tenants ??= this.lookup.getEntitiesOfKinds(['Tenant']).then(stored => {
-      const current = this.kind === 'Tenant' ? [this.entity] : [];
-      const others = stored.filter(
-        t =>
-          this.kind !== 'Tenant' ||
-          !sameEntityName(t.metadata.name, this.entity.metadata.name),
-      );
-      // Stored Tenants passed their schema; the one being processed passed it just before.
-      return [...others, ...current] as unknown as TenantForIsolation[];
-    });
+    // Stored Tenants passed their schema.
+    this.tenants ??= this.lookup.getEntitiesOfKinds(['Tenant']) as Promise<
+      unknown[]
+    > as Promise<TenantForIsolation[]>;
     return this.tenants;
   }
 }
@@ -131,7 +120,7 @@ export class PlatformEntitiesProcessor implements CatalogProcessor {
     const found = await this.lookup.getEntitiesByRefs(refs);
     const problems: string[] = [];
     const isolation = new LazyIsolationCatalog(this.lookup);
-    const tenants = new LazyTenants(this.lookup, kind, entity);
+    const tenants = new LazyTenants(this.lookup);
     for (const [index, reference] of references.entries()) {
       const target = found[index];
       if (!target) {
@@ -203,15 +192,14 @@ async function contradiction(
     return `cell "${target.metadata.name}" is ${targetSpec.tier}, the tenant needs ${spec.isolation} isolation`;
   }
   if (kind === 'Tenant' && field === 'spec.cell' && target.kind === 'Cell') {
-    // The form's rule for shared cells, for a Tenant written by hand.
-    const { refused } = cellTenancy(
+    // The form's rule for shared cells, for a Tenant written by hand: against the tenants
+    // already in the catalog, so one in place never loses its place to this one.
+    const refusals = joinRefusals(
       target as unknown as CellForIsolation,
+      entity as unknown as TenantForIsolation,
       await tenants.get(),
     );
-    const mine = refused.find(r =>
-      sameEntityName(r.tenant, entity.metadata.name),
-    );
-    if (mine) return mine.refusals.join('; ');
+    if (refusals.length > 0) return refusals.join('; ');
   }
   if (kind === 'Cell' && field.startsWith('spec.tenants')) {
     if (targetSpec.isolation !== spec.tier) {

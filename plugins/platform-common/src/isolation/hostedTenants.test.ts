@@ -1,4 +1,4 @@
-import { cellTenancy, hostedTenants } from './hostedTenants';
+import { hostedTenants, joinRefusals } from './hostedTenants';
 import { isolationCatalogOf } from './privateModels';
 
 const usShared = (tenants: string[], maxTenants = 1) => ({
@@ -17,63 +17,48 @@ const tenant = (name: string, spec: Record<string, unknown> = {}) => ({
 const joiner = (name: string, spec: Record<string, unknown> = {}) =>
   tenant(name, { cell: 'cell:default/us-shared-1', ...spec });
 
-describe('cellTenancy of a shared cell', () => {
-  it('turns away a tenant naming it once it is full', () => {
-    const tenants = [tenant('a'), joiner('b')];
-    expect(hostedTenants(usShared(['a']), tenants)).toEqual(['a']);
-    expect(cellTenancy(usShared(['a']), tenants)).toEqual({
-      hosted: ['a'],
-      refused: [
-        {
-          tenant: 'b',
-          refusals: ['cell "us-shared-1" is full (1 of 1 tenants)'],
-        },
-      ],
-    });
+describe('who a shared cell hosts, and who may join it', () => {
+  it('turns away a tenant naming it once it is full, and never one already in place', () => {
+    const inPlace = [tenant('a'), joiner('c')];
+    const cell = usShared(['a'], 2);
+    expect(hostedTenants(cell, inPlace)).toEqual(['a', 'c']);
+    // "b" is written in by hand later: the cell is full for it...
+    const b = joiner('b');
+    expect(joinRefusals(cell, b, inPlace)).toEqual([
+      'cell "us-shared-1" is full (2 of 2 tenants)',
+    ]);
+    // ...and "c", in place, keeps its place: refused, "b" never entered the catalog. (Before,
+    // places went by name: "b" would have taken c's, and a deploy pruned c's namespace.)
+    expect(joinRefusals(cell, inPlace[1], inPlace)).toEqual([]);
+    expect(hostedTenants(cell, inPlace)).toEqual(['a', 'c']);
+    // A cell edited smaller keeps the tenants it has, and their edits still apply.
+    const smaller = usShared(['a'], 1);
+    expect(hostedTenants(smaller, inPlace)).toEqual(['a', 'c']);
+    expect(
+      joinRefusals(
+        smaller,
+        { ...inPlace[1], spec: { ...inPlace[1].spec } },
+        inPlace,
+      ),
+    ).toEqual([]);
   });
 
-  it('gives the last places by name, whatever order the catalog returns', () => {
-    const cell = usShared(['a'], 3);
-    const tenants = [joiner('d'), joiner('b'), tenant('a'), joiner('c')];
-    expect(hostedTenants(cell, tenants)).toEqual(['a', 'b', 'c']);
-    expect(hostedTenants(cell, [...tenants].reverse())).toEqual([
-      'a',
-      'b',
-      'c',
-    ]);
-    expect(cellTenancy(cell, tenants).refused).toEqual([
-      {
-        tenant: 'd',
-        refusals: ['cell "us-shared-1" is full (3 of 3 tenants)'],
-      },
-    ]);
-  });
-
-  it('turns away a tenant of another home region or pinned elsewhere, without using a place', () => {
+  it('hosts no tenant pinned elsewhere, and tells one joining from another region why not', () => {
     const pinnedEu = joiner('c', {
       homeRegion: undefined,
       residency: { pinned: true, regions: ['eu-west-1'] },
     });
     const euHome = joiner('b', { homeRegion: 'eu-west-1' });
     const tenants = [pinnedEu, euHome, joiner('d')];
-    expect(hostedTenants(usShared([], 1), tenants)).toEqual(['d']);
-    expect(cellTenancy(usShared([], 1), tenants)).toEqual({
-      hosted: ['d'],
-      refused: [
-        {
-          tenant: 'b',
-          refusals: [
-            `cell "us-shared-1" is in us-east-1, not in the tenant's region eu-west-1`,
-          ],
-        },
-        {
-          tenant: 'c',
-          refusals: [
-            'cell "us-shared-1" is in us-east-1, outside the pinned residency eu-west-1',
-          ],
-        },
-      ],
-    });
+    // Before, every tenant naming the cell was hosted: the pinned one's data went to
+    // us-east-1. One only at home elsewhere stays where it is; it is told when it joins.
+    expect(hostedTenants(usShared([], 5), tenants)).toEqual(['b', 'd']);
+    expect(joinRefusals(usShared([], 5), euHome, tenants)).toEqual([
+      `cell "us-shared-1" is in us-east-1, not in the tenant's region eu-west-1`,
+    ]);
+    expect(joinRefusals(usShared([], 5), pinnedEu, tenants)).toEqual([
+      'cell "us-shared-1" is in us-east-1, outside the pinned residency eu-west-1',
+    ]);
   });
 
   it('always hosts the tenants it lists itself, even past its capacity or region', () => {
@@ -83,10 +68,7 @@ describe('cellTenancy of a shared cell', () => {
     ];
     const cell = usShared(['a', 'tenant:default/B'], 1);
     expect(hostedTenants(cell, listed)).toEqual(['a', 'b']);
-    expect(cellTenancy(cell, listed)).toEqual({
-      hosted: ['a', 'b'],
-      refused: [],
-    });
+    expect(joinRefusals(cell, listed[1], listed)).toEqual([]);
   });
 
   it('has no cap and no region refusal where a minimal object leaves them out', () => {
@@ -96,21 +78,17 @@ describe('cellTenancy of a shared cell', () => {
     };
     const tenants = [joiner('a', { homeRegion: 'eu-west-1' }), joiner('b')];
     expect(hostedTenants(minimal, tenants)).toEqual(['a', 'b']);
-    expect(cellTenancy(minimal, tenants)).toEqual({
-      hosted: ['a', 'b'],
-      refused: [],
-    });
+    expect(joinRefusals(minimal, tenants[0], tenants)).toEqual([]);
   });
 
-  it('refuses nobody for a private cell: those naming it are simply not hosted', () => {
+  it('hosts only its own list when private: those naming it are neither hosted nor told', () => {
     const dedicated = {
       ...usShared(['a']),
       spec: { ...usShared(['a']).spec, tier: 'dedicated' as const },
     };
-    expect(cellTenancy(dedicated, [tenant('a'), joiner('b')])).toEqual({
-      hosted: ['a'],
-      refused: [],
-    });
+    const b = joiner('b');
+    expect(hostedTenants(dedicated, [tenant('a'), b])).toEqual(['a']);
+    expect(joinRefusals(dedicated, b, [tenant('a'), b])).toEqual([]);
   });
 });
 

@@ -27,75 +27,58 @@ export interface TenantForIsolation {
   };
 }
 
-/** A tenant that names a shared cell the cell does not take, and why. */
-export interface RefusedTenant {
-  tenant: string;
-  refusals: string[];
-}
-
-/** Who a cell hosts, and which tenants naming it it turns away. */
-export interface CellTenancy {
-  hosted: string[];
-  refused: RefusedTenant[];
-}
-
 /**
  * The tenants a cell hosts. A dedicated or customer-VPC cell hosts only the tenants its own
  * entity lists: a Tenant entity naming a private cell must not make itself a guest of that
  * cell. A shared cell hosts the tenants it lists, and also those that name it (a tenant
- * onboarded into a shared cell names it, since the cell's file lives elsewhere) when the rules
- * the onboarding form applies (`sharedCellRefusals`) let them in: a hand-edited Tenant must
- * not join a full cell or one outside its region. The cell's own list counts first; the
- * tenants naming it are taken by name, so every caller agrees on who got the last places.
+ * onboarded into a shared cell names it, since the cell's file lives elsewhere) unless their
+ * residency is pinned away from the cell's region: their data must not go there. Room and home
+ * region are decided when a tenant joins (`joinRefusals`), not here: a tenant in place never
+ * loses its place, and its namespace, to one written in later or to a cell edited smaller.
  */
-export function cellTenancy(
+export function hostedTenants(
   cell: CellForIsolation,
   tenants: TenantForIsolation[],
-): CellTenancy {
+): string[] {
   // Each by the name its Tenant entity has, when the catalog has it.
   const canonical = (ref: string) =>
     tenants.find(t => sameEntityName(t.metadata.name, ref))?.metadata.name ??
     entityRefName(ref);
   const hosted = new Set((cell.spec.tenants ?? []).map(canonical));
-  const refused: RefusedTenant[] = [];
   if (cell.spec.tier === 'shared') {
-    for (const joiner of joinersByName(cell, tenants)) {
-      const name = joiner.metadata.name;
-      if ([...hosted].some(h => sameEntityName(h, name))) continue;
-      const refusals = joinRefusals(cell, joiner, hosted.size);
-      if (refusals.length > 0) refused.push({ tenant: name, refusals });
-      else hosted.add(name);
+    for (const tenant of tenants) {
+      if (namesCell(tenant, cell) && residencyAllows(cell, tenant)) {
+        hosted.add(tenant.metadata.name);
+      }
     }
   }
-  return { hosted: [...hosted].sort(), refused };
+  return [...hosted].sort();
 }
 
-/** The tenants a cell hosts: the `hosted` of `cellTenancy`. */
-export function hostedTenants(
-  cell: CellForIsolation,
-  tenants: TenantForIsolation[],
-): string[] {
-  return cellTenancy(cell, tenants).hosted;
-}
-
-/** Tenants naming the cell, in an order independent of how the catalog returned them. */
-function joinersByName(
-  cell: CellForIsolation,
-  tenants: TenantForIsolation[],
-): TenantForIsolation[] {
-  const key = (t: TenantForIsolation) =>
-    t.metadata.name.toLocaleLowerCase('en-US');
-  return tenants
-    .filter(t => t.spec.cell && sameEntityName(t.spec.cell, cell.metadata.name))
-    .sort((a, b) => Number(key(a) > key(b)) - Number(key(a) < key(b)));
-}
-
-/** The form's refusals for one more tenant, reading only the fields the objects carry. */
-function joinRefusals(
+/**
+ * Why a shared cell named by `tenant`, as it is written now, does not take it: the onboarding
+ * form's rules (`sharedCellRefusals`: room, home region, pinned residency), for a Tenant
+ * written by hand, against the tenants in the catalog. A tenant the catalog already has in
+ * the cell needs no room. None for a tenant the cell lists itself, or a cell not shared.
+ */
+export function joinRefusals(
   cell: CellForIsolation,
   tenant: TenantForIsolation,
-  hostedSoFar: number,
+  catalogTenants: TenantForIsolation[],
 ): string[] {
+  const name = tenant.metadata.name;
+  const listed = (cell.spec.tenants ?? []).some(ref =>
+    sameEntityName(entityRefName(ref), name),
+  );
+  if (listed || cell.spec.tier !== 'shared') return [];
+  const stored = catalogTenants.find(t =>
+    sameEntityName(t.metadata.name, name),
+  );
+  const inPlace =
+    stored !== undefined &&
+    namesCell(stored, cell) &&
+    residencyAllows(cell, stored);
+  const others = catalogTenants.filter(t => t !== stored);
   const region = cell.spec.region;
   return sharedCellRefusals(
     {
@@ -103,11 +86,38 @@ function joinRefusals(
       spec: {
         tier: cell.spec.tier,
         region: region ?? '',
-        capacity: { maxTenants: cell.spec.capacity?.maxTenants ?? Infinity },
+        capacity: {
+          maxTenants: inPlace
+            ? Infinity
+            : cell.spec.capacity?.maxTenants ?? Infinity,
+        },
       },
-      hostedTenants: hostedSoFar,
+      hostedTenants: hostedTenants(cell, others).length,
     },
     region === undefined ? undefined : tenant.spec.homeRegion,
     region === undefined ? undefined : tenant.spec.residency,
+  );
+}
+
+function namesCell(
+  tenant: TenantForIsolation,
+  cell: CellForIsolation,
+): boolean {
+  return (
+    tenant.spec.cell !== undefined &&
+    sameEntityName(tenant.spec.cell, cell.metadata.name)
+  );
+}
+
+function residencyAllows(
+  cell: CellForIsolation,
+  tenant: TenantForIsolation,
+): boolean {
+  const { region } = cell.spec;
+  const residency = tenant.spec.residency;
+  return (
+    region === undefined ||
+    !residency?.pinned ||
+    (residency.regions ?? []).includes(region)
   );
 }

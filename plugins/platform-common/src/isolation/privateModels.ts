@@ -101,7 +101,7 @@ export function isolationCatalogOf(entities: AnyEntity[]): IsolationCatalog {
       const tenants = Array.isArray(spec.tenants)
         ? spec.tenants.filter((t): t is string => typeof t === 'string')
         : [];
-      // Region and capacity too: who a shared cell takes depends on them (`cellTenancy`).
+      // Region and capacity too: who a shared cell takes depends on them (`hostedTenants`, `joinRefusals`).
       const maxTenants = (spec.capacity as { maxTenants?: unknown } | undefined)
         ?.maxTenants;
       catalog.cells.push({

@@ -162,7 +162,7 @@ describe('ReconcilerService', () => {
       c => c.metadata.name === 'us-east-shared-1',
     )!;
     expect(computeDesiredState(other, catalog).state.tenants).toEqual([]);
-    const moved = (homeRegion: string) => ({
+    const moved = (homeRegion: string, pinned = false) => ({
       ...catalog,
       tenants: catalog.tenants.map(t =>
         t.metadata.name === 'brightpath-edu'
@@ -171,6 +171,7 @@ describe('ReconcilerService', () => {
               spec: {
                 ...t.spec,
                 homeRegion,
+                residency: { pinned, regions: [homeRegion] },
                 cell: 'cell:default/us-east-shared-1',
               },
             }
@@ -182,9 +183,9 @@ describe('ReconcilerService', () => {
         t => t.id,
       ),
     ).toEqual(['brightpath-edu']);
-    // A tenant at home in the EU does not join a US cell by naming it.
+    // A tenant whose data must stay in the EU does not join a US cell by naming it.
     expect(
-      computeDesiredState(other, moved('eu-west-1')).state.tenants,
+      computeDesiredState(other, moved('eu-west-1', true)).state.tenants,
     ).toEqual([]);
   });
 

@@ -111,11 +111,6 @@ export function computeDesiredState(
   // entity could have would make the whole cell's state invalid.
   // Names come out as the catalog spells them: a ref in other case names the same profile.
   const missing = new Set<string>();
-  // Each profile once: refs in other case or form name it again, and the gateway refuses a
-  // list that names a profile twice.
-  const usable = (tenant: string, refs: string[], what: string) => [
-    ...new Set(usableRefs(tenant, refs, what)),
-  ];
   const usableRefs = (tenant: string, refs: string[], what: string) =>
     refs.flatMap(ref => {
       const name = entityRefName(ref);
@@ -133,6 +128,11 @@ export function computeDesiredState(
       if (refusal) warnings.push(`${what}: ${refusal}`);
       return refusal ? [] : [profile.metadata.name];
     });
+  // Each profile once: refs in other case or form name it again, and the gateway refuses a
+  // list that names a profile twice.
+  const usable = (tenant: string, refs: string[], what: string) => [
+    ...new Set(usableRefs(tenant, refs, what)),
+  ];
   const allowlists = new Map(
     tenants.map(t => [
       t.metadata.name,

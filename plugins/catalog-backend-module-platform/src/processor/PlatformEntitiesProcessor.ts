@@ -37,24 +37,6 @@ export interface EntityLookup {
 }
 
 /**
- * The catalog's tenants as stored, read once per entity and only when a cell's tenancy is
- * checked: who a shared cell hosts, and whether it has room, depends on every tenant naming it.
- */
-class LazyTenants {
-  private tenants?: Promise<TenantForIsolation[]>;
-
-  constructor(private readonly lookup: EntityLookup) {}
-
-  get(): Promise<TenantForIsolation[]> {
-    // Stored Tenants passed their schema.
-    this.tenants ??= this.lookup.getEntitiesOfKinds(['Tenant']) as Promise<
-      unknown[]
-    > as Promise<TenantForIsolation[]>;
-    return this.tenants;
-  }
-}
-
-/**
  * Validates Tenant, Cell, Agent, ModelProfile and InferenceDeployment entities against the
  * platform schemas, reports references to entities the catalog does not have, and emits the
  * relations between them.
@@ -120,7 +102,6 @@ export class PlatformEntitiesProcessor implements CatalogProcessor {
     const found = await this.lookup.getEntitiesByRefs(refs);
     const problems: string[] = [];
     const isolation = new LazyIsolationCatalog(this.lookup);
-    const tenants = new LazyTenants(this.lookup);
     for (const [index, reference] of references.entries()) {
       const target = found[index];
       if (!target) {
@@ -134,7 +115,7 @@ export class PlatformEntitiesProcessor implements CatalogProcessor {
         entity,
         reference.field,
         target,
-        tenants,
+        isolation,
       );
       if (mismatch) problems.push(`${reference.field}: ${mismatch}`);
     }
@@ -170,7 +151,7 @@ async function contradiction(
   entity: Entity,
   field: string,
   target: Entity,
-  tenants: LazyTenants,
+  isolation: LazyIsolationCatalog,
 ): Promise<string | undefined> {
   const spec = entity.spec as Record<string, any>;
   const targetSpec = (target.spec ?? {}) as Record<string, any>;
@@ -178,7 +159,7 @@ async function contradiction(
     const tenant = entityRefName(spec.tenant);
     const hosts = hostedTenants(
       target as unknown as CellForIsolation,
-      await tenants.get(),
+      (await isolation.get()).tenants,
     );
     if (!hosts.some(h => sameEntityName(h, tenant))) {
       return `cell "${target.metadata.name}" does not host tenant "${tenant}"`;
@@ -197,7 +178,7 @@ async function contradiction(
     const refusals = joinRefusals(
       target as unknown as CellForIsolation,
       entity as unknown as TenantForIsolation,
-      await tenants.get(),
+      (await isolation.get()).tenants,
     );
     if (refusals.length > 0) return refusals.join('; ');
   }

@@ -39,6 +39,21 @@ describe('checkGpuFit', () => {
     );
   });
 
+  it('suggests more GPUs only while a replica can have more', () => {
+    const tooBig = { maxContextLength: 131072, maxConcurrentSequences: 64 };
+    expect(checkGpuFit({ ...llama70b, ...tooBig }).message).toMatch(
+      /, add GPUs, or use a lower precision\.$/,
+    );
+    const atEight = checkGpuFit({
+      ...llama70b,
+      ...tooBig,
+      gpu: { type: 'H100-80GB' as const, count: 8 },
+    });
+    expect(atEight.verdict).toBe('does-not-fit');
+    expect(atEight.message).not.toMatch(/add GPUs/);
+    expect(atEight.message).toMatch(/8 is the most a replica may have/);
+  });
+
   it('warns when headroom is thin', () => {
     const fit = checkGpuFit({ ...llama70b, maxConcurrentSequences: 24 });
     expect(fit.verdict).toBe('thin');

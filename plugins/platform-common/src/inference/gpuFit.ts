@@ -1,5 +1,8 @@
 import { GPU_TYPES, PRECISION_BYTES } from '../kinds/gpus';
-import { InferenceDeploymentSpec } from '../kinds/inferenceDeployment';
+import {
+  GPUS_PER_NODE,
+  InferenceDeploymentSpec,
+} from '../kinds/inferenceDeployment';
 import { findKnownModel } from './knownModels';
 
 /** Share of GPU memory vLLM may use (its `--gpu-memory-utilization` default). */
@@ -81,7 +84,11 @@ export function checkGpuFit(
     verdict = 'does-not-fit';
     message = `Does not fit: ${need}, ${gib(
       -headroomGiB,
-    )} more than the ${usable}. Lower the max context or concurrent sequences, add GPUs, or use a lower precision.`;
+    )} more than the ${usable}. Lower the max context or concurrent sequences, ${
+      spec.gpu.count < GPUS_PER_NODE
+        ? 'add GPUs'
+        : `pick a GPU with more memory (${GPUS_PER_NODE} is the most a replica may have)`
+    }, or use a lower precision.`;
   } else if (headroomGiB < usableGiB * THIN_HEADROOM_SHARE) {
     verdict = 'thin';
     message = `Fits with thin headroom: ${need}, leaving ${gib(

@@ -1,5 +1,8 @@
 import type { Isolation } from '../kinds/common';
-import { sharedCellRefusals } from '../placement/placementRules';
+import {
+  residencyAllowsRegion,
+  sharedCellRefusals,
+} from '../placement/placementRules';
 import { entityRefName, sameEntityName } from './entityRefName';
 
 /**
@@ -114,10 +117,7 @@ function residencyAllows(
   tenant: TenantForIsolation,
 ): boolean {
   const { region } = cell.spec;
-  const residency = tenant.spec.residency;
   return (
-    region === undefined ||
-    !residency?.pinned ||
-    (residency.regions ?? []).includes(region)
+    region === undefined || residencyAllowsRegion(tenant.spec.residency, region)
   );
 }

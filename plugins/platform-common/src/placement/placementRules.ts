@@ -18,6 +18,14 @@ export interface CellForPlacement {
   hostedTenants: number;
 }
 
+/** Whether data pinned to `residency` may be served from `region`. */
+export function residencyAllowsRegion(
+  residency: { pinned?: boolean; regions?: string[] } | undefined,
+  region: string,
+): boolean {
+  return !residency?.pinned || (residency.regions ?? []).includes(region);
+}
+
 /**
  * Why a shared cell cannot take one more tenant whose home is `homeRegion` and whose data
  * must stay in `residency` when it is pinned.
@@ -36,10 +44,10 @@ export function sharedCellRefusals(
       `${cell.name} is in ${cell.spec.region}, not in the tenant's region ${homeRegion}`,
     );
   }
-  if (residency?.pinned && !residency.regions?.includes(cell.spec.region)) {
+  if (!residencyAllowsRegion(residency, cell.spec.region)) {
     refusals.push(
       `${cell.name} is in ${cell.spec.region}, outside the pinned residency ${
-        residency.regions?.join(', ') ?? ''
+        residency?.regions?.join(', ') ?? ''
       }`,
     );
   }
@@ -67,7 +75,7 @@ export function modelProfileRefusals(
 ): string[] {
   const refusals: string[] = [];
   const { residency, dataClassification } = tenant;
-  if (residency.pinned && !residency.regions?.includes(profile.spec.region)) {
+  if (!residencyAllowsRegion(residency, profile.spec.region)) {
     refusals.push(
       `${profile.name} serves from ${
         profile.spec.region

@@ -27,6 +27,26 @@ export const KEYS = {
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
+/**
+ * POSTs a JSON request to a gateway's chat completions (or `path`) as `key`'s caller, the
+ * northwind tenant unless told.
+ */
+export function postChat(
+  url: string,
+  body: Record<string, unknown>,
+  options: { key?: string; signal?: AbortSignal; path?: string } = {},
+): Promise<Response> {
+  return fetch(`${url}${options.path ?? '/v1/chat/completions'}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${options.key ?? KEYS.northwind}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+    signal: options.signal,
+  });
+}
+
 /** Starts a simulator that answers instantly unless a test slows it. */
 export async function startSimulator(): Promise<SimulatorServer> {
   const simulator = new SimulatorServer({

@@ -1,7 +1,12 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { PlatformEvent } from '@cellport/plugin-platform-common';
 import type { SimulatorServer } from '@cellport/simulator';
-import { KEYS, startGateway, startSimulator } from '../__testUtils__/fixtures';
+import {
+  KEYS,
+  postChat,
+  startGateway,
+  startSimulator,
+} from '../__testUtils__/fixtures';
 import type { EventSink } from '../events/EventSink';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
@@ -129,29 +134,15 @@ describe('RequestLifecycle', () => {
       remaining: 1,
     });
     try {
-      const slow = fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${KEYS.northwind}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          model: 'gpt-4o-mini',
-          stream: true,
-          messages: [{ role: 'user', content: 'slow' }],
-        }),
+      const slow = postChat(url, {
+        model: 'gpt-4o-mini',
+        stream: true,
+        messages: [{ role: 'user', content: 'slow' }],
       });
       await new Promise(resolve => setTimeout(resolve, 50));
-      const quick = await fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${KEYS.northwind}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          model: 'gpt-4o-mini',
-          messages: [{ role: 'user', content: 'quick' }],
-        }),
+      const quick = await postChat(url, {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'quick' }],
       });
       expect(quick.status).toBe(200);
       await quick.text();

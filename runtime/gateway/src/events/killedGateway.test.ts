@@ -7,7 +7,7 @@ import type { PlatformEvent } from '@cellport/plugin-platform-common';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   eventually,
-  KEYS,
+  postChat,
   startSimulator,
   testState,
 } from '../__testUtils__/fixtures';
@@ -57,19 +57,15 @@ class CountingPortal {
 /** One chat request, JSON or streamed; resolves with its request id once the whole answer arrived. */
 async function chat(url: string, i: number): Promise<string> {
   const stream = i % 3 === 0;
-  const response = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${KEYS.northwind}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({
+  const response = await postChat(
+    url,
+    {
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: `crash test ${i}` }],
       stream,
-    }),
-    signal: AbortSignal.timeout(10_000),
-  });
+    },
+    { signal: AbortSignal.timeout(10_000) },
+  );
   const body = await response.text();
   if (response.status !== 200) {
     throw new Error(`answered ${response.status}`);

@@ -5,7 +5,7 @@ import { AckPolicy, connect, DeliverPolicy } from 'nats';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   eventually,
-  KEYS,
+  postChat,
   startSimulator,
   testState,
 } from '../__testUtils__/fixtures';
@@ -21,18 +21,14 @@ import { EVENTS_STREAM } from './NatsTransport';
 jest.setTimeout(60_000);
 
 async function chat(url: string, i: number): Promise<string> {
-  const response = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${KEYS.northwind}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({
+  const response = await postChat(
+    url,
+    {
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: `nats outage ${i}` }],
-    }),
-    signal: AbortSignal.timeout(10_000),
-  });
+    },
+    { signal: AbortSignal.timeout(10_000) },
+  );
   await response.arrayBuffer();
   if (response.status !== 200) throw new Error(`answered ${response.status}`);
   return response.headers.get('x-request-id')!;

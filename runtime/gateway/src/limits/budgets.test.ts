@@ -4,6 +4,7 @@ import type { SimulatorServer } from '@cellport/simulator';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
   KEYS,
+  postChat,
   startGateway,
   startSimulator,
   testState,
@@ -75,14 +76,7 @@ describe('budgets and rate limits', () => {
       overrides: { limiter: new InMemoryLimiter(), now: () => clock++ },
     });
     try {
-      const response = await fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${KEYS.brightpath}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify(askBody),
-      });
+      const response = await postChat(url, askBody, { key: KEYS.brightpath });
       expect(response.status).toBe(200);
       const [usage] = events.usage() as UsageEvent[];
       expect(usage.timestamp.startsWith('2026-11-30')).toBe(true);

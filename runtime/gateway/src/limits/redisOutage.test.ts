@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   eventually,
-  KEYS,
+  postChat,
   startGateway,
   startSimulator,
 } from '../__testUtils__/fixtures';
@@ -35,18 +35,14 @@ function runLoad(url: string) {
     for (let n = 0; n < 20_000 && !stopped; n++) {
       const startedIn = phase;
       try {
-        const response = await fetch(`${url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${KEYS.northwind}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify({
+        const response = await postChat(
+          url,
+          {
             model: 'gpt-4o-mini',
             messages: [{ role: 'user', content: `redis outage ${n}` }],
-          }),
-          signal: AbortSignal.timeout(ANSWER_BOUND_MS),
-        });
+          },
+          { signal: AbortSignal.timeout(ANSWER_BOUND_MS) },
+        );
         const body = await response.json();
         const answer = {
           phase: startedIn,

@@ -2,6 +2,7 @@ import type { SimulatorServer } from '@cellport/simulator';
 import {
   ADMIN_TOKEN,
   KEYS,
+  postChat,
   startGateway,
   startSimulator,
   testState,
@@ -215,17 +216,14 @@ describe('GenAI metrics and standard process metrics beside the gateway metrics'
   });
 
   it('charts the circuits of the profiles in force only: one a state push removed goes', async () => {
-    const served = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${KEYS.brightpath}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
+    const served = await postChat(
+      url,
+      {
         model: 'gpt-4o-mini',
         messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
+      },
+      { key: KEYS.brightpath },
+    );
     expect(served.status).toBe(200);
     const series =
       'cellport_gateway_circuit_state{model="us-small",state="closed"}';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   eventually,
-  KEYS,
+  postChat,
   startGateway,
   startSimulator,
 } from '../__testUtils__/fixtures';
@@ -99,19 +99,15 @@ describe('metrics the rendered manifests scale on', () => {
     try {
       expect(await inFlight()).toBe(0);
       const requests = Array.from({ length: 3 }, () =>
-        fetch(`${url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${KEYS.northwind}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify({
+        postChat(
+          url,
+          {
             model: 'gpt-4o',
             messages: [{ role: 'user', content: 'take your time' }],
             stream: true,
-          }),
-          signal: abort.signal,
-        }).catch(() => undefined),
+          },
+          { signal: abort.signal },
+        ).catch(() => undefined),
       );
       await eventually(() => simulator.stats.snapshot().requests === 3);
       expect(await inFlight()).toBe(3);

@@ -11,6 +11,7 @@ import {
   chatCompletion,
   eventually,
   KEYS,
+  postChat,
   startGateway,
   startSimulator,
   testState,
@@ -884,19 +885,16 @@ describe('an upstream answer too large to hold', () => {
         }),
       );
     };
-    const response = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${KEYS.brightpath}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
+    const response = await postChat(
+      url,
+      {
         model: 'gpt-4o-mini',
         messages: [{ role: 'user', content: 'a long answer, twice' }],
         max_tokens: 100,
         n: 2,
-      }),
-    });
+      },
+      { key: KEYS.brightpath },
+    );
     expect(response.status).toBe(502);
     expect(await response.json()).toMatchObject({
       error: {
@@ -939,18 +937,14 @@ describe('an upstream answer too large to hold', () => {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.write(Buffer.alloc(2 * 1024 * 1024, 'x'));
     };
-    const response = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${KEYS.northwind}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
+    const response = await postChat(
+      url,
+      {
         model: 'gpt-4o-mini',
         messages: [{ role: 'user', content: 'refuse me at length' }],
-      }),
-      signal: AbortSignal.timeout(20_000),
-    });
+      },
+      { signal: AbortSignal.timeout(20_000) },
+    );
     expect(response.status).toBe(502);
     expect((await response.json()).error.message).toContain(
       'upstream failed (500)',

@@ -4,6 +4,7 @@ import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
   eventually,
   KEYS,
+  postChat,
   startGateway,
   testState,
 } from '../__testUtils__/fixtures';
@@ -70,18 +71,15 @@ describe('an upstream that trickles bytes without end', () => {
   });
 
   const post = (stream: boolean) =>
-    fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${KEYS.brightpath}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
+    postChat(
+      url,
+      {
         model: 'gpt-4o-mini',
         stream,
         messages: [{ role: 'user', content: 'hello' }],
-      }),
-    });
+      },
+      { key: KEYS.brightpath },
+    );
 
   it('ends a JSON answer whose body never completes with 504, billed, as one that stalled', async () => {
     answer = trickling('application/json', '{"choices":[', '    ');

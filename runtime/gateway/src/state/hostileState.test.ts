@@ -2,7 +2,7 @@ import type { GatewayDesiredState } from '@cellport/plugin-platform-common';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   ADMIN_TOKEN,
-  KEYS,
+  postChat,
   startGateway,
   startSimulator,
   testState,
@@ -107,16 +107,9 @@ describe('the control API refuses hand-edited states by field, and keeps serving
       answer: expect.stringContaining(field),
     });
     expect(gateway.deps.state.current!.version).toBe('v1');
-    const served = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${KEYS.northwind}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        model: 'gpt-4o',
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
+    const served = await postChat(url, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
     });
     expect(served.status).toBe(200);
   });

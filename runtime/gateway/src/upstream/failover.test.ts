@@ -3,6 +3,7 @@ import type { RoutingDecision } from '@cellport/plugin-platform-common';
 import {
   eventually,
   KEYS,
+  postChat,
   startGateway,
   startSimulator,
   testState,
@@ -22,17 +23,11 @@ async function burst(
 ): Promise<number[]> {
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
-      fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${KEYS.northwindAgent}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          model,
-          messages: [{ role: 'user', content: `burst ${i}` }],
-        }),
-      }).then(async response => {
+      postChat(
+        url,
+        { model, messages: [{ role: 'user', content: `burst ${i}` }] },
+        { key: KEYS.northwindAgent },
+      ).then(async response => {
         await response.arrayBuffer();
         return response.status;
       }),
@@ -287,30 +282,16 @@ describe('half-open circuits', () => {
     });
     expect(push.status).toBe(200);
     // gpt-4o without an agent has no other upstream in Northwind's region.
-    const refused = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${KEYS.northwind}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        model: 'gpt-4o',
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
+    const refused = await postChat(url, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
     });
     expect(refused.status).toBe(503);
     // One openMs later the lost probe's slot is free, and the next request closes the circuit.
     clock += openMs;
-    const answered = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${KEYS.northwind}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        model: 'gpt-4o',
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
+    const answered = await postChat(url, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
     });
     expect(answered.status).toBe(200);
     expect(breaker.state).toBe('closed');
@@ -319,32 +300,18 @@ describe('half-open circuits', () => {
   it('releases the probe when the request that took it is malformed', async () => {
     const breaker = await openCircuit('eu-large');
     clock += openMs;
-    const malformed = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${KEYS.northwind}`,
-        'content-type': 'application/json',
-      },
-      // Passes the gateway's checks or not; either way it says nothing about the upstream.
-      body: JSON.stringify({
-        model: 'gpt-4o',
-        messages: [{ role: 'user', content: 'hi' }],
-        seed: 1.5,
-      }),
+    // Passes the gateway's checks or not; either way it says nothing about the upstream.
+    const malformed = await postChat(url, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
+      seed: 1.5,
     });
     expect(malformed.status).toBe(400);
     expect((await malformed.json()).error.message).toEqual(expect.any(String));
     expect(breaker.refusesCalls()).toBe(false);
-    const answered = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${KEYS.northwind}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        model: 'gpt-4o',
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
+    const answered = await postChat(url, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
     });
     expect(answered.status).toBe(200);
     expect(breaker.state).toBe('closed');

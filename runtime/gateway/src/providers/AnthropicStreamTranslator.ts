@@ -1,5 +1,5 @@
 import { chatUsage, finishReason, matchedStop } from './anthropicTranslation';
-import { appendSseText, pendingProblem, sseProblem } from './sseText';
+import { pendingProblem, SseLines, sseProblem } from './sseText';
 import type { TokenUsage } from './types';
 import { openAiUsageOf } from './extractUsage';
 import { foldChoices, type GeneratedChoice } from './generatedText';
@@ -25,7 +25,7 @@ function parseEvent(data: string): Json {
  * (input tokens at the start, output tokens at the end).
  */
 export class AnthropicStreamTranslator {
-  private pending = '';
+  private readonly lines = new SseLines();
   private id = '';
   private model = '';
   /** As the upstream sent them: `usage` checks that they are counts. */
@@ -87,14 +87,15 @@ export class AnthropicStreamTranslator {
    * else after the good events read with it (`throwIfBroken`).
    */
   push(text: string): string {
-    this.pending = appendSseText(this.pending, text);
+    const lines = this.lines;
+    lines.append(text);
     let out = '';
     try {
       for (;;) {
-        const end = this.pending.indexOf('\n\n');
+        const end = lines.pending.indexOf('\n\n');
         if (end < 0) break;
-        const block = this.pending.slice(0, end);
-        this.pending = this.pending.slice(end + 2);
+        const block = lines.pending.slice(0, end);
+        lines.pending = lines.pending.slice(end + 2);
         const problem = sseProblem(block);
         if (problem) throw new UpstreamAnswerError(problem);
         const dataLine = block
@@ -104,7 +105,7 @@ export class AnthropicStreamTranslator {
           out += this.translateOrFail(parseEvent(dataLine.slice(5).trim()));
         }
       }
-      const problem = pendingProblem(this.pending);
+      const problem = pendingProblem(lines.pending);
       if (problem) throw new UpstreamAnswerError(problem);
     } catch (error) {
       if (!(error instanceof UpstreamAnswerError) || !this.forwarded || !out) {

@@ -3,6 +3,7 @@ import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import { maxOutputTokens } from '../usage/cost';
 import { openAiUsageOf } from './extractUsage';
 import { choicesProblem } from './choiceShape';
+import { embeddingsProblem } from './embeddingShape';
 import { choicesText, foldChoices } from './generatedText';
 import { OpenAiStreamRelay } from './OpenAiStreamRelay';
 import type {
@@ -144,8 +145,11 @@ export class OpenAiAdapter implements ProviderAdapter {
     let problem: string | undefined;
     if (!Array.isArray(items)) {
       problem = `upstream answered with no "${answerArray}" array`;
-    } else if (answerArray === 'choices') {
-      problem = choicesProblem(items, 'message');
+    } else {
+      problem =
+        answerArray === 'choices'
+          ? choicesProblem(items, 'message')
+          : embeddingsProblem(items);
     }
     if (problem) {
       return {

@@ -43,13 +43,42 @@ describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
     const relay = new OpenAiStreamRelay(true);
     const crlf = (event: string) => event.replace(/\n/g, '\r\n');
     expect(relay.push(crlf(chunk('a')))).toBe(chunk('a'));
-    // A CRLF split across reads: the event is complete only once its last LF comes.
+    // A CRLF split across reads: its CR ends the event at once, and the LF after it is no
+    // blank line of its own.
     const second = crlf(chunk('b'));
-    expect(relay.push(second.slice(0, -1))).toBe('');
-    expect(relay.push(second.slice(-1))).toBe(chunk('b'));
+    expect(relay.push(second.slice(0, -1))).toBe(chunk('b'));
+    expect(relay.push(second.slice(-1))).toBe('');
     expect(relay.push('data: [DONE]\r\n\r\n') + relay.end()).toBe(
       'data: [DONE]\n\n',
     );
+  });
+
+  it("relays CR-framed events when each is complete, not at the upstream's next write", () => {
+    const relay = new OpenAiStreamRelay(true);
+    const cr = (event: string) => event.replace(/\n/g, '\r');
+    expect(relay.push(cr(chunk('a')))).toBe(chunk('a'));
+    expect(relay.push(cr(chunk('b')))).toBe(chunk('b'));
+    expect(relay.push('data: [DONE]\r\r') + relay.end()).toBe(
+      'data: [DONE]\n\n',
+    );
+  });
+
+  it('relays the same LF events however CR, CRLF or LF framing is split across reads', () => {
+    const lf = `${chunk('a')}${chunk('b')}data: [DONE]\n\n`;
+    for (const framed of [
+      lf,
+      lf.replace(/\n/g, '\r'),
+      lf.replace(/\n/g, '\r\n'),
+    ]) {
+      for (let cut = 0; cut <= framed.length; cut++) {
+        const relay = new OpenAiStreamRelay(true);
+        const out =
+          relay.push(framed.slice(0, cut)) +
+          relay.push(framed.slice(cut)) +
+          relay.end();
+        expect(out).toBe(lf);
+      }
+    }
   });
 
   it('takes a usage chunk whose choices are null, as some OpenAI-compatible servers send it', () => {

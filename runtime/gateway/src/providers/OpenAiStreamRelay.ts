@@ -5,11 +5,11 @@ import {
   type GeneratedChoice,
 } from './generatedText';
 import {
-  appendSseText,
   chunkEventsProblem,
   pendingProblem,
   sseProblem,
   StreamProgress,
+  SseLines,
 } from './sseText';
 import type { TokenUsage } from './types';
 import { UpstreamAnswerError } from './upstreamAnswer';
@@ -29,7 +29,7 @@ const MAX_KEPT_CHARS = 1 << 20;
  * whole, so another upstream serves the request.
  */
 export class OpenAiStreamRelay {
-  private pending = '';
+  private readonly lines = new SseLines();
   private kept: string[] = [];
   private keptChars = 0;
   private found?: TokenUsage;
@@ -46,17 +46,18 @@ export class OpenAiStreamRelay {
 
   /** Takes upstream text; returns the complete events to forward (maybe empty). */
   push(text: string): string {
-    this.pending = appendSseText(this.pending, text);
-    const end = this.pending.lastIndexOf('\n\n');
+    const lines = this.lines;
+    lines.append(text);
+    const end = lines.pending.lastIndexOf('\n\n');
     if (end < 0) {
-      const problem = pendingProblem(this.pending);
+      const problem = pendingProblem(lines.pending);
       if (problem) {
         throw new UpstreamAnswerError(problem);
       }
       return '';
     }
-    let complete = this.pending.slice(0, end + 2);
-    this.pending = this.pending.slice(end + 2);
+    let complete = lines.pending.slice(0, end + 2);
+    lines.pending = lines.pending.slice(end + 2);
     const { chunks, finished } = this.progress;
     const problem =
       sseProblem(complete) ?? chunkEventsProblem(complete, this.progress);
@@ -88,10 +89,8 @@ export class OpenAiStreamRelay {
    */
   end(): string {
     this.throwIfBroken();
-    const rest = this.pending.endsWith('\r')
-      ? `${this.pending.slice(0, -1)}\n`
-      : this.pending;
-    this.pending = '';
+    const rest = this.lines.pending;
+    this.lines.pending = '';
     const problem =
       sseProblem(rest) ??
       chunkEventsProblem(rest, this.progress) ??

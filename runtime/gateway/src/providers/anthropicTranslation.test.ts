@@ -136,6 +136,16 @@ describe('Anthropic translation', () => {
     expect(translator.usage).toEqual({ inputTokens: 7, outputTokens: 1 });
   });
 
+  it('translates a CR-framed event as soon as it is complete', () => {
+    const translator = new AnthropicStreamTranslator(true, 0);
+    const start =
+      'event: message_start\rdata: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":7,"output_tokens":1}}}\r\r';
+    const delta =
+      'event: content_block_delta\rdata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}\r\r';
+    translator.push(start);
+    expect(translator.push(delta)).toContain('"content":"Hi"');
+  });
+
   it('translates the good events read together with an error event, then fails; a first read fails whole', () => {
     const event = (data: object) =>
       `event: x\ndata: ${JSON.stringify(data)}\n\n`;

@@ -167,6 +167,53 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     expect(await outcome('gpt-4o-mini', false)).toEqual(upstreamFailed);
   });
 
+  /** An embeddings request of northwind's, answered by eu-embed (the raw upstream) alone. */
+  async function embeddingsOutcome() {
+    const response = await postChat(
+      url,
+      { model: 'text-embedding-3-small', input: 'hello' },
+      { path: '/v1/embeddings' },
+    );
+    return {
+      status: response.status,
+      text: await response.text(),
+      circuit: gateway.deps.health.get('eu-embed').breaker.state,
+    };
+  }
+
+  it.each([
+    ['no data list', '{"object":"list","usage":{"prompt_tokens":1}}'],
+    ['an item that is null', '{"object":"list","data":[null]}'],
+    ['an item that is a number', '{"object":"list","data":[5]}'],
+    [
+      'an embedding that is an object',
+      '{"object":"list","data":[{"object":"embedding","index":0,"embedding":{}}]}',
+    ],
+    [
+      'an index that is text',
+      '{"object":"list","data":[{"object":"embedding","index":"0","embedding":[0.5]}]}',
+    ],
+  ])('openai embeddings: %s', async (_what, body) => {
+    upstream.answer = json(body);
+    expect(await embeddingsOutcome()).toEqual({
+      status: 502,
+      text: expect.stringContaining('"code":"upstream_error"'),
+      circuit: 'open',
+    });
+  });
+
+  it('relays embeddings as lists or as base64 text', async () => {
+    for (const embedding of ['[0.5,-0.25]', '"AAAAPwAAgL4="']) {
+      upstream.answer = json(
+        `{"object":"list","data":[{"object":"embedding","index":0,"embedding":${embedding}}],"usage":{"prompt_tokens":1,"total_tokens":1}}`,
+      );
+      expect(await embeddingsOutcome()).toMatchObject({
+        status: 200,
+        circuit: 'closed',
+      });
+    }
+  });
+
   it.each([
     ['invalid JSON', 'not json {'],
     ['JSON that is not a Messages answer', '{"error":"nope"}'],

@@ -7,24 +7,30 @@
 import { choicesProblem } from './choiceShape';
 
 /**
- * Appends upstream text to the unfinished rest, with line ends made LF. A byte order mark
- * where an event would start is dropped: SSE allows one before the first event.
+ * An upstream's SSE text not yet taken, with line ends made LF. A CR ends its line at once,
+ * even as the last character of a read: a stream framed with CR alone has every event end in
+ * one, and holding it back would hold the event until the upstream's next write. The LF that
+ * may open the next read is then the rest of that CRLF, not a blank line, and is dropped.
+ * A byte order mark where an event would start is dropped: SSE allows one before the first.
  */
-export function appendSseText(pending: string, text: string): string {
-  if (pending === '' && text.charCodeAt(0) === 0xfeff) {
-    return appendSseText('', text.slice(1));
+export class SseLines {
+  /** Whole and partial lines not yet taken, LF-ended; callers take events off its start. */
+  pending = '';
+  private endedInCr = false;
+
+  append(text: string): void {
+    let rest = text;
+    if (this.endedInCr && rest.charCodeAt(0) === 0x0a) rest = rest.slice(1);
+    if (rest === '') {
+      this.endedInCr = this.endedInCr && text === '';
+      return;
+    }
+    this.endedInCr = rest.charCodeAt(rest.length - 1) === 0x0d;
+    if (this.pending === '' && rest.charCodeAt(0) === 0xfeff) {
+      rest = rest.slice(1);
+    }
+    this.pending += rest.includes('\r') ? rest.replace(/\r\n?/g, '\n') : rest;
   }
-  if (!text.includes('\r') && !pending.endsWith('\r')) {
-    return pending + text;
-  }
-  let joined = pending + text;
-  // A CR at the very end may be the first half of a CRLF split across two reads.
-  const trailingCr = joined.endsWith('\r');
-  if (trailingCr) {
-    joined = joined.slice(0, -1);
-  }
-  joined = joined.replace(/\r\n?/g, '\n');
-  return trailingCr ? `${joined}\r` : joined;
 }
 
 const DONE = '[DONE]';

@@ -357,7 +357,8 @@ export class RequestPipeline<Request> {
   }
 
   /**
-   * An upstream's count as far as the request could have used: its prompt at most the bound
+   * A count (an upstream's, or the tokenizer's when none came) as far as the request could
+   * have used: its prompt at most the bound
    * that holds under every tokenizer (a token a byte), its answer at most what was reserved
    * for it or, for an upstream that ignored `max_tokens`, a token a byte of what it wrote. One
    * figure out of bounds (2e9 tokens) would otherwise spend a tenant's month.
@@ -419,7 +420,9 @@ export class RequestPipeline<Request> {
           reported: [usage.inputTokens, usage.outputTokens],
           charged: [credible.inputTokens, credible.outputTokens],
         },
-        "upstream reported more tokens than the request could use; charged the request's bound",
+        exchange.life.record.tokensEstimated
+          ? "the tokenizer counted more tokens than the request could use; charged the request's bound"
+          : "upstream reported more tokens than the request could use; charged the request's bound",
       );
     }
     return credible;
@@ -436,21 +439,20 @@ export class RequestPipeline<Request> {
     const counted = this.endpoint.countUsage(exchange.request, reported, () =>
       generated.generatedText(),
     );
-    const usage = reported
-      ? this.credibleUsage(exchange, profile, counted, generated)
-      : counted;
     if (!reported) {
       record.tokensEstimated = true;
       // The tokenizer reads text: what images and Anthropic's tool prompt count is the
       // allowance the reservation held for them.
       const routing = this.endpoint.routing(exchange.request);
-      usage.inputTokens += promptTokensAt(
+      counted.inputTokens += promptTokensAt(
         profile,
         (routing.promptImages ?? 0) * DEFAULT_IMAGE_TOKENS,
         routing.promptImages,
         routing.requiredCapabilities.includes('tools'),
       );
     }
+    // A count of the gateway's own is held to the same bounds as an upstream's.
+    const usage = this.credibleUsage(exchange, profile, counted, generated);
     record.inputTokens = usage.inputTokens;
     record.outputTokens = usage.outputTokens;
     record.costUsd = costUsd(profile, usage.inputTokens, usage.outputTokens);

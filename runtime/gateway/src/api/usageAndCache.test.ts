@@ -4,6 +4,7 @@ import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
   eventually,
   KEYS,
+  postChat,
   RecordingEventSink,
   startGateway,
   startSimulator,
@@ -31,6 +32,8 @@ describe('token counting and the prompt cache', () => {
     ({ gateway, url, events } = await startGateway(simulator.url, {
       config: {
         cache: { enabled: true, ttlSeconds: 60, maxBytes: 1024 * 1024 },
+        // The production default: a prompt longer than the tokenizer reads at once fits.
+        maxBodyBytes: 1024 * 1024,
       },
     }));
   });
@@ -68,6 +71,35 @@ describe('token counting and the prompt cache', () => {
         expect(usage.outputTokens).toBeLessThanOrEqual(20);
         expect(usage.costUsd).toBeGreaterThan(0);
       }
+    } finally {
+      simulator.catalog.update('us-small-model', { omitUsage: false });
+    }
+  });
+
+  it('charges a prompt it counts itself no more than the token a byte its reservation held', async () => {
+    simulator.catalog.update('us-small-model', { omitUsage: true });
+    try {
+      // Characters outside the tokenizer's vocabulary first (3 tokens each, a token a byte),
+      // then plain letters (many to a token): the part read must not set the rate of the rest.
+      const body = {
+        model: 'gpt-4o-mini',
+        messages: [
+          {
+            role: 'user',
+            content: `${'\u3400'.repeat(131_072)}${'a'.repeat(300_000)}`,
+          },
+        ],
+        max_tokens: 1,
+      };
+      const response = await postChat(url, body, { key: KEYS.brightpath });
+      expect(response.status).toBe(200);
+      await eventually(() => events.usage().length === 1);
+      const [usage] = events.usage() as UsageEvent[];
+      expect(usage.tokensEstimated).toBe(true);
+      expect(usage.inputTokens).toBeGreaterThan(131_072);
+      expect(usage.inputTokens).toBeLessThanOrEqual(
+        Buffer.byteLength(JSON.stringify(body)),
+      );
     } finally {
       simulator.catalog.update('us-small-model', { omitUsage: false });
     }
@@ -201,6 +233,8 @@ describe('the prompt cache and the route', () => {
       state,
       config: {
         cache: { enabled: true, ttlSeconds: 60, maxBytes: 1024 * 1024 },
+        // The production default: a prompt longer than the tokenizer reads at once fits.
+        maxBodyBytes: 1024 * 1024,
       },
     }));
   });

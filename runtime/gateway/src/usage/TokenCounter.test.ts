@@ -29,11 +29,23 @@ describe('TokenCounter', () => {
       const tokens = counter.count(text);
       expect(seen.longest).toBeLessThanOrEqual(512);
       expect(seen.read).toBe(Math.min(text.length, MAX_TOKENIZED_CHARS));
-      // The rest is counted at the rate the pieces read had.
+      // The rest is counted at the rate per byte the pieces read had (all but one byte each).
       const rate = realCount(text.slice(0, 512)) / 512;
       expect(tokens / text.length).toBeCloseTo(rate, 2);
     },
   );
+
+  it('never counts more tokens than bytes, however dense the text it reads before the rest', () => {
+    // 3 tokens a character at first (outside the vocabulary), then many letters a token.
+    const text = `${'\u3400'.repeat(MAX_TOKENIZED_CHARS)}${'a'.repeat(
+      600_000,
+    )}`;
+    const { counter } = watchedTokenizer();
+    expect(counter.count(text)).toBeLessThanOrEqual(Buffer.byteLength(text));
+    expect(
+      counter.countMessages([text, 'b'.repeat(10_000)]),
+    ).toBeLessThanOrEqual(3 + 2 * 4 + Buffer.byteLength(text) + 10_000);
+  });
 
   it('counts ordinary text as the tokenizer does, within a token or so a piece', () => {
     const prose =

@@ -7,8 +7,10 @@ const PIECE_CHARS = 512;
 
 /**
  * Characters the tokenizer reads for one count at most (about 25 ms for the slowest text,
- * random base64); the rest is counted at the rate the tokenizer found, so a 1 MiB prompt
- * cannot hold the event loop.
+ * random base64); the rest is counted at the rate per UTF-8 byte the tokenizer found, so a
+ * 1 MiB prompt cannot hold the event loop. Per byte, not per character: a token is at least a
+ * byte, so the rest never counts more than its bytes, the bound its reservation holds, however
+ * dense the text read first (a character outside the tokenizer's vocabulary is 3 tokens).
  */
 export const MAX_TOKENIZED_CHARS = 128 * 1024;
 
@@ -47,10 +49,11 @@ export class TokenCounter {
     const encode = this.encoder();
     let tokens = 0;
     let read = 0;
-    let total = 0;
+    let readBytes = 0;
+    let restBytes = 0;
     for (const text of texts) {
-      total += text.length;
-      for (let at = 0; at < text.length && read < MAX_TOKENIZED_CHARS; ) {
+      let at = 0;
+      while (at < text.length && read < MAX_TOKENIZED_CHARS) {
         const end = pieceEnd(
           text,
           at,
@@ -60,13 +63,16 @@ export class TokenCounter {
             at + MAX_TOKENIZED_CHARS - read,
           ),
         );
-        tokens += encode(text.slice(at, end));
+        const piece = text.slice(at, end);
+        tokens += encode(piece);
+        readBytes += Buffer.byteLength(piece);
         read += end - at;
         at = end;
       }
+      if (at < text.length) restBytes += Buffer.byteLength(text.slice(at));
     }
-    return read < total && read > 0
-      ? tokens + Math.ceil((tokens / read) * (total - read))
+    return restBytes > 0 && readBytes > 0
+      ? tokens + Math.ceil((tokens / readBytes) * restBytes)
       : tokens;
   }
 

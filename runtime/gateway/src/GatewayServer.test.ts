@@ -490,6 +490,23 @@ describe('gateway API (OpenAI client against the simulator)', () => {
       });
     });
 
+    it('refuses a version it ran before with other content, as the cache answers by version', async () => {
+      expect((await put(testState(simulator.url, 'v-next'))).status).toBe(200);
+      const rewritten = testState(simulator.url, 'v1');
+      rewritten.tenants[0].allowedModels.pop();
+      const response = await put(rewritten);
+      expect(response.status).toBe(409);
+      expect((await response.json()).error.message).toContain(
+        'was in force before with other content',
+      );
+      expect(gateway.deps.state.current!.version).toBe('v-next');
+      // Back to v1 as it was: a rollback, allowed.
+      expect(await (await put(testState(simulator.url, 'v1'))).json()).toEqual({
+        version: 'v1',
+        changed: true,
+      });
+    });
+
     it('rejects an invalid push whole, naming the fields, and keeps the old state', async () => {
       const state = testState(simulator.url, 'v-bad');
       state.apiKeys[0].tenant = 'nobody';

@@ -1,11 +1,20 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CompiledState, compileState } from './CompiledState';
 
-/** A push that reuses the version in force for other content. */
+/**
+ * Versions whose content the store remembers, the newest: more than a reconciler pushes while
+ * a cached answer lives (GATEWAY_CACHE_TTL_SECONDS), at a digest each.
+ */
+const REMEMBERED_VERSIONS = 1024;
+
+/** A push that reuses a version this gateway ran with other content. */
 export class StateVersionConflict extends Error {
-  constructor(readonly version: string) {
+  constructor(readonly version: string, inForce: boolean) {
     super(
-      `state version "${version}" is in force with other content: a changed state needs a new version`,
+      `state version "${version}" ${
+        inForce ? 'is in force' : 'was in force before'
+      } with other content: a changed state needs a new version`,
     );
     this.name = 'StateVersionConflict';
   }
@@ -19,6 +28,8 @@ export class StateVersionConflict extends Error {
 export class StateStore {
   private state?: CompiledState;
   private readonly listeners: Array<(state: CompiledState) => void> = [];
+  /** The digest of each version's content, oldest first. */
+  private readonly contents = new Map<string, string>();
 
   get current(): CompiledState | undefined {
     return this.state;
@@ -27,16 +38,23 @@ export class StateStore {
   /**
    * Validates and swaps in a new state; returns whether the version changed. A version names
    * one content (the portal's is a hash of it; events and the prompt cache go by it), so a
-   * push of the version in force with other content is refused (StateVersionConflict).
+   * push of a version this gateway ran, in force or before (a rollback by an old label), with
+   * other content is refused (StateVersionConflict): the cache would answer from the old one.
    */
   apply(document: unknown): { version: string; changed: boolean } {
     const next = compileState(document);
     const changed = this.state?.version !== next.version;
-    if (
-      !changed &&
-      JSON.stringify(this.state!.document) !== JSON.stringify(next.document)
-    ) {
-      throw new StateVersionConflict(next.version);
+    const content = createHash('sha256')
+      .update(JSON.stringify(next.document))
+      .digest('hex');
+    const known = this.contents.get(next.version);
+    if (known !== undefined && known !== content) {
+      throw new StateVersionConflict(next.version, !changed);
+    }
+    this.contents.delete(next.version);
+    this.contents.set(next.version, content);
+    if (this.contents.size > REMEMBERED_VERSIONS) {
+      this.contents.delete(this.contents.keys().next().value!);
     }
     this.state = next;
     for (const listener of this.listeners) {

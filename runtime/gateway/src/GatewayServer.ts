@@ -21,6 +21,12 @@ import { GatewayError } from './http/GatewayError';
 import { sendError, sendJson } from './http/httpIo';
 import type { ChatRequestSummary } from './router/chatRequest';
 
+/**
+ * How long requests a stop cut short have to answer and write their events: their upstream
+ * calls are abandoned, so only the gateway's own work is left (a slow client's socket aside).
+ */
+const INTERRUPTED_ANSWER_MS = 1_000;
+
 /** An endpoint that speaks another API than OpenAI chat's: its pipeline and error shape. */
 type TranslatedApi = Pick<RequestPipeline<unknown>, 'handle' | 'errors'>;
 
@@ -81,7 +87,8 @@ export class GatewayServer {
 
   /**
    * Stops taking requests, lets in-flight ones (streams included) finish for up to
-   * `drainTimeoutMs`, then closes what is left.
+   * `drainTimeoutMs`, then cuts short what is left with an answer (a 503, or an error event
+   * and a clean end of a stream, their events written), and closes what still remains.
    */
   async close(drainTimeoutMs = this.deps.config.drainTimeoutMs): Promise<void> {
     this.draining = true;
@@ -89,18 +96,26 @@ export class GatewayServer {
       this.server.close(() => resolve()),
     );
     this.server.closeIdleConnections();
-    if (this.deps.inFlight.all > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.deps.inFlight.idle(),
-        new Promise<void>(resolve => {
-          timer = setTimeout(resolve, drainTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+    const { inFlight } = this.deps;
+    if (inFlight.all > 0) {
+      await this.idleWithin(drainTimeoutMs);
+      if (inFlight.all > 0 && inFlight.interruptAll() > 0) {
+        await this.idleWithin(INTERRUPTED_ANSWER_MS);
+      }
     }
     this.server.closeAllConnections();
     await closed;
+  }
+
+  private async idleWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.deps.inFlight.idle(),
+      new Promise<void>(resolve => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {

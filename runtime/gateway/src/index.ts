@@ -36,8 +36,10 @@ export async function runGatewayFromEnv(): Promise<void> {
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // `on`, not `once`: a second signal (Ctrl-C reaching a process group twice, an operator
+  // after the orchestrator) must find the handler, or Node's default kills the drain.
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 if (require.main === module) {

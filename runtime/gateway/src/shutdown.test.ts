@@ -1,6 +1,18 @@
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { SimulatorServer } from '@cellport/simulator';
-import { KEYS, startGateway, startSimulator } from './__testUtils__/fixtures';
+import {
+  eventually,
+  KEYS,
+  postChat,
+  startGateway,
+  startSimulator,
+  testState,
+} from './__testUtils__/fixtures';
+import { startGatewayProcess } from './__testUtils__/processes';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
@@ -56,6 +68,101 @@ describe('graceful shutdown', () => {
       expect(events.usage()[0]).toMatchObject({ outcome: 'success' });
       await expect(fetch(`${url}/health`)).rejects.toThrow();
     } finally {
+      simulator.catalog.update('eu-large-model', { tokensPerSecond: 0 });
+    }
+  });
+
+  it('drains on a second signal as on the first, and exits 0 once the stream has ended', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'cellport-signals-'));
+    writeFileSync(
+      join(work, 'state.json'),
+      JSON.stringify(testState(simulator.url)),
+    );
+    simulator.catalog.update('eu-large-model', { tokensPerSecond: 40 });
+    const gateway = await startGatewayProcess({
+      GATEWAY_STATE_FILE: join(work, 'state.json'),
+      GATEWAY_SPOOL_DIR: join(work, 'spool'),
+      GATEWAY_EVENTS: 'off',
+      GATEWAY_REDIS_URL: '',
+      GATEWAY_NATS_URL: '',
+    });
+    try {
+      const streamed = await postChat(gateway.url, {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'a streamed answer to drain' }],
+        stream: true,
+      });
+      const exited = once(gateway.child, 'exit');
+      gateway.child.kill('SIGTERM');
+      await new Promise(resolve => setTimeout(resolve, 100));
+      gateway.child.kill('SIGTERM');
+      const text = await streamed.text();
+      expect(text).toContain('data: [DONE]');
+      expect(await exited).toEqual([0, null]);
+    } finally {
+      await gateway.kill();
+      simulator.catalog.update('eu-large-model', { tokensPerSecond: 0 });
+    }
+  });
+
+  it("answers what the drain could not finish, a stream with an error event and a clean end, as the gateway's failure", async () => {
+    const { gateway, url, events } = await startGateway(simulator.url, {
+      config: { drainTimeoutMs: 300 },
+    });
+    simulator.catalog.update('eu-large-model', { tokensPerSecond: 20 });
+    simulator.faults.add({
+      mode: 'slow',
+      model: 'eu-small-model',
+      extraLatencyMs: 5_000,
+      retryAfterSeconds: 1,
+      remaining: 1,
+    });
+    try {
+      // The JSON request waits on its slow upstream; the stream is under way.
+      const waiting = postChat(url, {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'an answer that comes late' }],
+      });
+      const streamed = await postChat(url, {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'a long streamed answer' }],
+        max_tokens: 400,
+        stream: true,
+      });
+      const reader = streamed.body!.getReader();
+      let text = new TextDecoder().decode((await reader.read()).value);
+      const stopped = gateway.stop();
+      // Read to the end: a dropped connection would make this throw.
+      for (
+        let part = await reader.read();
+        !part.done;
+        part = await reader.read()
+      ) {
+        text += new TextDecoder().decode(part.value);
+      }
+      expect(text).toContain('"code":"gateway_shutting_down"');
+      expect(text).not.toContain('[DONE]');
+      const late = await waiting;
+      expect(late.status).toBe(503);
+      expect((await late.json()).error.code).toBe('gateway_shutting_down');
+      await stopped;
+      await eventually(() => events.usage().length === 2);
+      for (const usage of events.usage()) {
+        expect(usage).toMatchObject({
+          status: 503,
+          outcome: 'error',
+          errorClass: 'internal',
+        });
+      }
+      // The stream is charged for what it got.
+      const stream = events.usage().find(usage => usage.stream)!;
+      expect(stream.outputTokens).toBeGreaterThan(0);
+      // Neither upstream failed: the stop cut them short.
+      for (const profile of ['eu-large', 'eu-small']) {
+        expect(gateway.deps.health.get(profile).breaker.state).toBe('closed');
+      }
+    } finally {
+      simulator.faults.clear();
       simulator.catalog.update('eu-large-model', { tokensPerSecond: 0 });
     }
   });

@@ -57,6 +57,17 @@ function boundedTracestate(header: string): string | undefined {
 /** The header a caller uses to declare the class of the data in its request. */
 export const CLASSIFICATION_HEADER = 'x-cellport-data-classification';
 
+/** What a request the gateway's stop cut short answers (`interrupt`). */
+function stoppedBeforeItEnded(): GatewayError {
+  return new GatewayError(
+    503,
+    'gateway_shutting_down',
+    'the gateway stopped before this request finished; retry it',
+    'internal',
+    { retryAfterSeconds: 1 },
+  );
+}
+
 /**
  * One authenticated inference request from start to end: who called, under which state, the
  * record that becomes its events, and a signal that fires when the caller goes away. `end`
@@ -86,6 +97,8 @@ export class RequestLifecycle {
   private readonly fixedTraceparent: string = '';
   readonly abort = new AbortController();
   private ended = false;
+  /** The gateway's stop cut this request short (`interrupt`): the caller did not leave. */
+  private stopped = false;
   /** Set once the events are stored: from then on `res.end` goes straight through. */
   private eventsWritten = false;
   /** The pipeline's `res.end` arguments, held until the events are in the spool. */
@@ -148,6 +161,7 @@ export class RequestLifecycle {
       return res;
     }) as typeof res.end;
     this.endResponse = endResponse;
+    deps.inFlight.hold(this);
   }
 
   /** Authenticates the caller against the state in force; throws 503 or 401. */
@@ -223,8 +237,24 @@ export class RequestLifecycle {
     return parsed.data;
   }
 
+  /** The caller went away (its connection closed before its answer ended). */
   get cancelled(): boolean {
-    return this.abort.signal.aborted;
+    return this.abort.signal.aborted && !this.stopped;
+  }
+
+  get interrupted(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * Cuts the request short for a stop whose drain ran out: its upstream call is abandoned, and
+   * the caller gets a 503, or an error event and a clean end of its stream, rather than a
+   * dropped connection; its events record the gateway's failure, not the caller's.
+   */
+  interrupt(): void {
+    if (this.ended || this.abort.signal.aborted) return;
+    this.stopped = true;
+    this.abort.abort();
   }
 
   /** Whether the server cut the connection at its request timeout (GATEWAY_REQUEST_TIMEOUT_MS). */
@@ -234,7 +264,9 @@ export class RequestLifecycle {
   }
 
   /** Answers with an error (unless the caller has gone) and records it. */
-  fail(error: GatewayError): void {
+  fail(failure: GatewayError): void {
+    // Whatever the abandoned upstream call came to, the stop is what ended the request.
+    const error = this.stopped ? stoppedBeforeItEnded() : failure;
     this.record.fail(error.status, error.errorClass);
     if (!this.cancelled) {
       sendError(
@@ -256,6 +288,7 @@ export class RequestLifecycle {
       return;
     }
     this.ended = true;
+    this.deps.inFlight.release(this);
     try {
       this.publish();
     } catch (error) {

@@ -306,7 +306,8 @@ export class RequestPipeline<Request> {
       // caller got part of an answer, then an error event; it pays for what it got, counted
       // by the tokenizer; the upstream counts as failed.
       life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
-      outcome.finish('failure');
+      // A stream the gateway's stop cut short says nothing of its upstream.
+      outcome.finish(life.interrupted ? 'neutral' : 'failure');
       this.settle(exchange, outcome.profile, undefined, answer);
       throw new GatewayError(
         502,

@@ -37,6 +37,7 @@ function streamEndAt(chunk: string, atLineStart: boolean): number {
  * the upstream, and records the time to the first token. Stops when the caller goes away.
  * The final event is held back for `res.end`, which the lifecycle lets go only once the
  * request's events are written: a caller told its answer is complete has them on disk.
+ * Throws when the gateway's stop cut the stream short (`RequestLifecycle.interrupt`).
  */
 export async function relaySse(
   health: UpstreamHealth,
@@ -91,6 +92,11 @@ export async function relaySse(
         res.on('close', done);
       });
     }
+  }
+  if (life.interrupted) {
+    // The upstream's stream was abandoned for the gateway's stop, not finished: the caller
+    // must not read its end as the answer's.
+    throw new Error('the gateway stopped before the stream ended');
   }
   if (!life.cancelled) {
     res.end(ending);

@@ -60,7 +60,7 @@ describe('readGatewayConfig', () => {
     ).toBe(5000);
     expect(() =>
       readGatewayConfig({ GATEWAY_KEEP_ALIVE_TIMEOUT_MS: '0' }),
-    ).toThrow(/GATEWAY_KEEP_ALIVE_TIMEOUT_MS must be at least 1/);
+    ).toThrow(/GATEWAY_KEEP_ALIVE_TIMEOUT_MS must be from 1 to 2147483647/);
     expect(
       readGatewayConfig({ GATEWAY_SPOOL_MAX_BYTES: '2097152' }).events
         .spoolMaxBytes,
@@ -72,10 +72,43 @@ describe('readGatewayConfig', () => {
     }
   });
 
+  it.each([
+    // 0 would turn off what they bound (every JSON answer would be late).
+    ['GATEWAY_UPSTREAM_TIMEOUT_MS', '0'],
+    ['GATEWAY_UPSTREAM_IDLE_TIMEOUT_MS', '0'],
+    ['GATEWAY_REQUEST_TIMEOUT_MS', '0'],
+    ['GATEWAY_EVENTS_FLUSH_MS', '0'],
+    // Past what a Node timer holds, a delay fires at once: a drain would last 1 ms.
+    ['GATEWAY_DRAIN_TIMEOUT_MS', '3000000000'],
+    ['GATEWAY_UPSTREAM_TIMEOUT_MS', '2147483648'],
+    ['GATEWAY_KEEP_ALIVE_TIMEOUT_MS', '9999999999'],
+  ])('refuses %s=%s, naming the range', (name, value) => {
+    expect(() => readGatewayConfig({ [name]: value })).toThrow(
+      new RegExp(`${name} must be from \\d+ to 2147483647 milliseconds`),
+    );
+  });
+
+  it('takes a drain of 0 (cut at once) and the longest a timer holds', () => {
+    expect(
+      readGatewayConfig({ GATEWAY_DRAIN_TIMEOUT_MS: '0' }).drainTimeoutMs,
+    ).toBe(0);
+    expect(
+      readGatewayConfig({ GATEWAY_DRAIN_TIMEOUT_MS: '2147483647' })
+        .drainTimeoutMs,
+    ).toBe(2_147_483_647);
+  });
+
   it('names the variable at fault', () => {
     expect(() => readGatewayConfig({ GATEWAY_PORT: 'eighty' })).toThrow(
       /GATEWAY_PORT/,
     );
+    expect(() => readGatewayConfig({ GATEWAY_PORT: '99999' })).toThrow(
+      /GATEWAY_PORT must be from 0 to 65535/,
+    );
+    expect(() => readGatewayConfig({ LOG_LEVEL: 'bogus' })).toThrow(
+      /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/,
+    );
+    expect(readGatewayConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
     expect(() => readGatewayConfig({ GATEWAY_CACHE: 'maybe' })).toThrow(
       /GATEWAY_CACHE must be one of on, off/,
     );

@@ -145,6 +145,49 @@ function intAtLeast(
   return value;
 }
 
+/** Node's timers hold at most 2^31 − 1 ms: a longer delay fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A duration in milliseconds from `min` to what a timer can hold; below `min` it would turn
+ * off (0) what it bounds, above the maximum Node would fire it at once.
+ */
+function msFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min = 1,
+): number {
+  const value = intFromEnv(env, name, fallback);
+  if (value < min || value > MAX_TIMER_MS) {
+    throw new Error(
+      `environment variable ${name} must be from ${min} to ${MAX_TIMER_MS} milliseconds, got "${env[name]}"`,
+    );
+  }
+  return value;
+}
+
+/** pino's levels; another would fail deep inside the logger, without the variable's name. */
+const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+function portFromEnv(env: NodeJS.ProcessEnv): number {
+  const port = intFromEnv(env, 'GATEWAY_PORT', 7080);
+  if (port > 65_535) {
+    throw new Error(
+      `environment variable GATEWAY_PORT must be from 0 to 65535, got "${env.GATEWAY_PORT}"`,
+    );
+  }
+  return port;
+}
+
 /** Node refuses a headers timeout above the request timeout, and 0 would turn either off. */
 function clientTimeouts(env: NodeJS.ProcessEnv) {
   const headersTimeoutMs = intFromEnv(
@@ -152,11 +195,7 @@ function clientTimeouts(env: NodeJS.ProcessEnv) {
     'GATEWAY_HEADERS_TIMEOUT_MS',
     10_000,
   );
-  const requestTimeoutMs = intFromEnv(
-    env,
-    'GATEWAY_REQUEST_TIMEOUT_MS',
-    30_000,
-  );
+  const requestTimeoutMs = msFromEnv(env, 'GATEWAY_REQUEST_TIMEOUT_MS', 30_000);
   if (headersTimeoutMs === 0 || headersTimeoutMs > requestTimeoutMs) {
     throw new Error(
       `environment variable GATEWAY_HEADERS_TIMEOUT_MS must be from 1 to GATEWAY_REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got "${headersTimeoutMs}"`,
@@ -239,21 +278,15 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   else if (portalUrl) defaultTransport = 'http';
   return {
     host: env.GATEWAY_HOST || '127.0.0.1',
-    port: intFromEnv(env, 'GATEWAY_PORT', 7080),
+    port: portFromEnv(env),
     gatewayId: gatewayId(env),
     adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
     stateFile: env.GATEWAY_STATE_FILE || undefined,
     maxBodyBytes: intFromEnv(env, 'GATEWAY_MAX_BODY_BYTES', 1024 * 1024),
     ...clientTimeouts(env),
-    keepAliveTimeoutMs: intAtLeast(
-      env,
-      'GATEWAY_KEEP_ALIVE_TIMEOUT_MS',
-      65_000,
-      1,
-      '0 would keep idle connections open for ever',
-    ),
-    upstreamTimeoutMs: intFromEnv(env, 'GATEWAY_UPSTREAM_TIMEOUT_MS', 60_000),
-    upstreamIdleTimeoutMs: intFromEnv(
+    keepAliveTimeoutMs: msFromEnv(env, 'GATEWAY_KEEP_ALIVE_TIMEOUT_MS', 65_000),
+    upstreamTimeoutMs: msFromEnv(env, 'GATEWAY_UPSTREAM_TIMEOUT_MS', 60_000),
+    upstreamIdleTimeoutMs: msFromEnv(
       env,
       'GATEWAY_UPSTREAM_IDLE_TIMEOUT_MS',
       60_000,
@@ -289,7 +322,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
           )
         : undefined,
       natsUrl,
-      flushIntervalMs: intFromEnv(env, 'GATEWAY_EVENTS_FLUSH_MS', 100),
+      flushIntervalMs: msFromEnv(env, 'GATEWAY_EVENTS_FLUSH_MS', 100),
       segmentEvents: segmentEvents(env),
     },
     cache: {
@@ -297,8 +330,9 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       ttlSeconds: intFromEnv(env, 'GATEWAY_CACHE_TTL_SECONDS', 300),
       maxBytes: intFromEnv(env, 'GATEWAY_CACHE_MAX_BYTES', 64 * 1024 * 1024),
     },
-    drainTimeoutMs: intFromEnv(env, 'GATEWAY_DRAIN_TIMEOUT_MS', 30_000),
-    logLevel: env.LOG_LEVEL || 'info',
+    // 0: no wait, what is in flight is cut at once.
+    drainTimeoutMs: msFromEnv(env, 'GATEWAY_DRAIN_TIMEOUT_MS', 30_000, 0),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     telemetry: telemetryConfig(env),
   };
 }

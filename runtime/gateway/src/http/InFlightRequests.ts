@@ -6,6 +6,11 @@ interface Tracked {
   done: boolean;
 }
 
+/** A request a stop can cut short with an answer (RequestLifecycle). */
+export interface Interruptible {
+  interrupt(): void;
+}
+
 /**
  * Requests being served: the HPA's gauge reads the API's, a drain waits for all of them, and a
  * request's events are written at once when it is alone. A request counts until its response
@@ -19,6 +24,23 @@ export class InFlightRequests {
   api = 0;
   private readonly bySocket = new WeakMap<Socket, Set<Tracked>>();
   private idleWaiters: Array<() => void> = [];
+  /** The authenticated API requests not yet ended, for a stop whose drain runs out. */
+  private readonly interruptible = new Set<Interruptible>();
+
+  hold(request: Interruptible): void {
+    this.interruptible.add(request);
+  }
+
+  release(request: Interruptible): void {
+    this.interruptible.delete(request);
+  }
+
+  /** Cuts short every request still served (`Interruptible`); returns how many. */
+  interruptAll(): number {
+    const requests = [...this.interruptible];
+    for (const request of requests) request.interrupt();
+    return requests.length;
+  }
 
   track(req: IncomingMessage, res: ServerResponse): void {
     const tracked: Tracked = {

@@ -106,4 +106,40 @@ describe('RetentionPurge', () => {
       expect(Number(requests)).toBe(1);
     },
   );
+  it.each(databases.eachSupportedId())(
+    'keeps raw events past the ingest cutoff, so a retry at the edge is a duplicate, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const ingest = new IngestService(knex, {
+        clock: new ManualClock(now),
+        rawDays: 30,
+      });
+      const batch = {
+        events: makeRequest({
+          timestamp: new Date(now - 30 * DAY_MS + 500).toISOString(),
+        }),
+      };
+      expect(
+        await ingest.ingest(
+          parseEventBatch(batch, ingest.notBeforeMs()).events,
+        ),
+      ).toEqual({ stored: 2, duplicates: 0 });
+      // Another replica, its clock 2 s ahead, purges; the gateway's retry comes at once.
+      await new RetentionPurge(knex, new ManualClock(now + 2_000), {
+        rawDays: 30,
+        minuteRollupDays: 7,
+        hourRollupDays: 400,
+      }).purge();
+      expect(
+        await ingest.ingest(
+          parseEventBatch(batch, ingest.notBeforeMs()).events,
+        ),
+      ).toEqual({ stored: 0, duplicates: 2 });
+      const [{ requests }] = await knex('platform_rollups_day').sum(
+        'requests as requests',
+      );
+      expect(Number(requests)).toBe(1);
+    },
+  );
 });

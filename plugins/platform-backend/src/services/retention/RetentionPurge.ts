@@ -4,6 +4,13 @@ import { readPlatformSettings } from '../../config/platformSettings';
 import { DAY_MS, MINUTE_MS } from '../rollups/timeRanges';
 import { Clock } from '@cellport/plugin-platform-node';
 
+/**
+ * How long raw events outlive the ingest cutoff (`rawDays`): an event accepted at the edge must
+ * still find its id when it comes again (a retry, a replica whose clock runs ahead purging
+ * between another's check and its insert), or its rollups would count it twice.
+ */
+const RAW_KEPT_PAST_CUTOFF_MS = DAY_MS;
+
 /** How long each kind of record is kept, in days. Day rollups are kept for good. */
 export interface RetentionPolicy {
   rawDays: number;
@@ -42,7 +49,8 @@ export class RetentionPurge {
 
   async purge(): Promise<PurgeResult> {
     const now = this.clock.now();
-    const rawCutoff = now - this.policy.rawDays * DAY_MS;
+    const rawCutoff =
+      now - this.policy.rawDays * DAY_MS - RAW_KEPT_PAST_CUTOFF_MS;
     const minuteCutoff = Math.floor(
       (now - this.policy.minuteRollupDays * DAY_MS) / MINUTE_MS,
     );

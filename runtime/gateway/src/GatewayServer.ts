@@ -42,6 +42,8 @@ export class GatewayServer {
   private readonly translated: Map<string, TranslatedApi>;
   private readonly control: ControlApi;
   private draining = false;
+  /** The drain ran out: requests still arriving on open connections are refused at once. */
+  private cutting = false;
 
   constructor(private readonly deps: GatewayDeps) {
     this.chat = new RequestPipeline(deps, new ChatEndpoint(deps));
@@ -99,6 +101,7 @@ export class GatewayServer {
     const { inFlight } = this.deps;
     if (inFlight.all > 0) {
       await this.idleWithin(drainTimeoutMs);
+      this.cutting = true;
       if (inFlight.all > 0 && inFlight.interruptAll() > 0) {
         await this.idleWithin(INTERRUPTED_ANSWER_MS);
       }
@@ -123,6 +126,10 @@ export class GatewayServer {
     if (this.draining) {
       // Tell keep-alive callers to reconnect elsewhere.
       res.setHeader('connection', 'close');
+    }
+    if (this.cutting) {
+      this.fail(req, res, GatewayError.shuttingDown());
+      return;
     }
     this.route(req, res).catch(error => this.fail(req, res, error));
   }

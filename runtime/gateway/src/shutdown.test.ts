@@ -105,7 +105,7 @@ describe('graceful shutdown', () => {
     }
   });
 
-  it("answers what the drain could not finish, a stream with an error event and a clean end, as the gateway's failure", async () => {
+  it("answers what the drain could not finish, streams with their API's error event and a clean end, as the gateway's failure", async () => {
     const { gateway, url, events } = await startGateway(simulator.url, {
       config: { drainTimeoutMs: 300 },
     });
@@ -115,48 +115,83 @@ describe('graceful shutdown', () => {
       model: 'eu-small-model',
       extraLatencyMs: 5_000,
       retryAfterSeconds: 1,
-      remaining: 1,
     });
+    const prompt = [{ role: 'user', content: 'a long streamed answer' }];
     try {
-      // The JSON request waits on its slow upstream; the stream is under way.
+      // A JSON request waits on its slow upstream; a stream of each API is under way.
       const waiting = postChat(url, {
         model: 'gpt-4o-mini',
         messages: [{ role: 'user', content: 'an answer that comes late' }],
+        max_tokens: 2_000,
       });
-      const streamed = await postChat(url, {
-        model: 'gpt-4o',
-        messages: [{ role: 'user', content: 'a long streamed answer' }],
-        max_tokens: 400,
-        stream: true,
-      });
-      const reader = streamed.body!.getReader();
-      let text = new TextDecoder().decode((await reader.read()).value);
+      const [chat, responses, messages] = await Promise.all([
+        postChat(url, {
+          model: 'gpt-4o',
+          messages: prompt,
+          max_tokens: 400,
+          stream: true,
+        }),
+        postChat(
+          url,
+          {
+            model: 'gpt-4o',
+            input: prompt,
+            max_output_tokens: 400,
+            stream: true,
+          },
+          { path: '/v1/responses' },
+        ),
+        postChat(
+          url,
+          { model: 'gpt-4o', messages: prompt, max_tokens: 400, stream: true },
+          { path: '/v1/messages' },
+        ),
+      ]);
+      const readers = [chat, responses, messages].map(response =>
+        response.body!.getReader(),
+      );
+      const texts = await Promise.all(
+        readers.map(async reader =>
+          new TextDecoder().decode((await reader.read()).value),
+        ),
+      );
       const stopped = gateway.stop();
       // Read to the end: a dropped connection would make this throw.
-      for (
-        let part = await reader.read();
-        !part.done;
-        part = await reader.read()
-      ) {
-        text += new TextDecoder().decode(part.value);
-      }
-      expect(text).toContain('"code":"gateway_shutting_down"');
-      expect(text).not.toContain('[DONE]');
+      await Promise.all(
+        readers.map(async (reader, at) => {
+          for (let part = await reader.read(); !part.done; ) {
+            texts[at] += new TextDecoder().decode(part.value);
+            part = await reader.read();
+          }
+        }),
+      );
+      const [chatText, responsesText, messagesText] = texts;
+      expect(chatText).toContain('"code":"gateway_shutting_down"');
+      expect(chatText).not.toContain('[DONE]');
+      // Nothing tells a caller of the translated APIs that the cut answer was complete.
+      expect(responsesText).toMatch(
+        /event: error\ndata: \{"type":"error","sequence_number":\d+,"code":"gateway_shutting_down"/,
+      );
+      expect(responsesText).not.toMatch(/response\.completed|\.done"/);
+      expect(messagesText).toContain('"type":"overloaded_error"');
+      expect(messagesText).not.toMatch(
+        /message_stop|content_block_stop|end_turn/,
+      );
       const late = await waiting;
       expect(late.status).toBe(503);
+      expect(late.headers.get('retry-after')).toBe('1');
       expect((await late.json()).error.code).toBe('gateway_shutting_down');
       await stopped;
-      await eventually(() => events.usage().length === 2);
+      await eventually(() => events.usage().length === 4);
       for (const usage of events.usage()) {
         expect(usage).toMatchObject({
           status: 503,
           outcome: 'error',
           errorClass: 'internal',
         });
+        // Streams pay for what they got; the JSON request, told to retry, its prompt only.
+        expect(usage.outputTokens > 0).toBe(usage.stream);
       }
-      // The stream is charged for what it got.
-      const stream = events.usage().find(usage => usage.stream)!;
-      expect(stream.outputTokens).toBeGreaterThan(0);
       // Neither upstream failed: the stop cut them short.
       for (const profile of ['eu-large', 'eu-small']) {
         expect(gateway.deps.health.get(profile).breaker.state).toBe('closed');

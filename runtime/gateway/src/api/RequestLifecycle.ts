@@ -57,17 +57,6 @@ function boundedTracestate(header: string): string | undefined {
 /** The header a caller uses to declare the class of the data in its request. */
 export const CLASSIFICATION_HEADER = 'x-cellport-data-classification';
 
-/** What a request the gateway's stop cut short answers (`interrupt`). */
-function stoppedBeforeItEnded(): GatewayError {
-  return new GatewayError(
-    503,
-    'gateway_shutting_down',
-    'the gateway stopped before this request finished; retry it',
-    'internal',
-    { retryAfterSeconds: 1 },
-  );
-}
-
 /**
  * One authenticated inference request from start to end: who called, under which state, the
  * record that becomes its events, and a signal that fires when the caller goes away. `end`
@@ -97,8 +86,7 @@ export class RequestLifecycle {
   private readonly fixedTraceparent: string = '';
   readonly abort = new AbortController();
   private ended = false;
-  /** The gateway's stop cut this request short (`interrupt`): the caller did not leave. */
-  private stopped = false;
+  private cutByStop = false;
   /** Set once the events are stored: from then on `res.end` goes straight through. */
   private eventsWritten = false;
   /** The pipeline's `res.end` arguments, held until the events are in the spool. */
@@ -239,22 +227,25 @@ export class RequestLifecycle {
 
   /** The caller went away (its connection closed before its answer ended). */
   get cancelled(): boolean {
-    return this.abort.signal.aborted && !this.stopped;
+    return this.abort.signal.aborted && !this.cutByStop;
   }
 
+  /** The gateway's stop cut this request short (`interrupt`): the caller did not leave. */
   get interrupted(): boolean {
-    return this.stopped;
+    return this.cutByStop;
   }
 
   /**
    * Cuts the request short for a stop whose drain ran out: its upstream call is abandoned, and
    * the caller gets a 503, or an error event and a clean end of its stream, rather than a
-   * dropped connection; its events record the gateway's failure, not the caller's.
+   * dropped connection; its events record the gateway's failure, not the caller's. False
+   * when there was nothing left to cut (ended, or its caller gone).
    */
-  interrupt(): void {
-    if (this.ended || this.abort.signal.aborted) return;
-    this.stopped = true;
+  interrupt(): boolean {
+    if (this.ended || this.abort.signal.aborted) return false;
+    this.cutByStop = true;
     this.abort.abort();
+    return true;
   }
 
   /** Whether the server cut the connection at its request timeout (GATEWAY_REQUEST_TIMEOUT_MS). */
@@ -265,8 +256,12 @@ export class RequestLifecycle {
 
   /** Answers with an error (unless the caller has gone) and records it. */
   fail(failure: GatewayError): void {
-    // Whatever the abandoned upstream call came to, the stop is what ended the request.
-    const error = this.stopped ? stoppedBeforeItEnded() : failure;
+    // An upstream call the stop abandoned reads as cancelled; the stop is what ended it. A
+    // request at fault on its own (a 400) is still told so.
+    const error =
+      this.cutByStop && failure.errorClass === 'client-cancelled'
+        ? GatewayError.shuttingDown()
+        : failure;
     this.record.fail(error.status, error.errorClass);
     if (!this.cancelled) {
       sendError(

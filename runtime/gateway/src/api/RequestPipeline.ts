@@ -247,8 +247,13 @@ export class RequestPipeline<Request> {
       ) {
         // The upstream had the request when its caller left: a JSON answer is generated and
         // billed all the same, as much as it was reserved; a stream that had not begun, its
-        // prompt (the upstream stops with the connection).
-        this.chargeUnrelayed(exchange, outcome.profile, !life.record.stream);
+        // prompt (the upstream stops with the connection). One the gateway's stop abandoned
+        // pays its prompt only: its caller is told to retry, and would pay the answer twice.
+        this.chargeUnrelayed(
+          exchange,
+          outcome.profile,
+          !life.record.stream && !life.interrupted,
+        );
       }
       throw failureToError(outcome.failure);
     }
@@ -309,6 +314,7 @@ export class RequestPipeline<Request> {
       // A stream the gateway's stop cut short says nothing of its upstream.
       outcome.finish(life.interrupted ? 'neutral' : 'failure');
       this.settle(exchange, outcome.profile, undefined, answer);
+      if (life.interrupted) throw GatewayError.shuttingDown();
       throw new GatewayError(
         502,
         'upstream_stream_broken',

@@ -57,7 +57,9 @@ export async function relaySse(
   let ending: string | undefined;
   let atLineStart = true;
   for await (const chunk of stream.chunks) {
-    if (life.cancelled) {
+    // The caller left, or the gateway's stop abandoned the upstream: what comes after (a
+    // translator's closing events) is no part of the answer.
+    if (life.abort.signal.aborted) {
       break;
     }
     if (first) {
@@ -83,19 +85,22 @@ export async function relaySse(
     }
     if (!res.write(out)) {
       await new Promise<void>(resolve => {
+        const signal = life.abort.signal;
         const done = () => {
           res.off('drain', done);
           res.off('close', done);
+          signal.removeEventListener('abort', done);
           resolve();
         };
         res.on('drain', done);
         res.on('close', done);
+        signal.addEventListener('abort', done);
       });
     }
   }
-  if (life.interrupted) {
-    // The upstream's stream was abandoned for the gateway's stop, not finished: the caller
-    // must not read its end as the answer's.
+  if (life.interrupted && ending === undefined) {
+    // The upstream's stream was abandoned for the gateway's stop before its final event: the
+    // caller must not read this end as the answer's.
     throw new Error('the gateway stopped before the stream ended');
   }
   if (!life.cancelled) {

@@ -121,6 +121,9 @@ export function translateAnswer(
         yield out;
       }
     }
+    // An abandoned upstream (its caller gone, the gateway stopping) did not finish: closing
+    // events made up here would tell the caller its answer was complete.
+    if (signal.aborted) return;
     yield translator.end(count(reported ?? inner.usage(), inner.generatedText));
   }
   return startStream(events(), signal, 200, {

@@ -46,6 +46,17 @@ export class GatewayError extends Error {
     };
   }
 
+  /** What a request the gateway's stop cut short answers (`RequestLifecycle.interrupt`). */
+  static shuttingDown(): GatewayError {
+    return new GatewayError(
+      503,
+      'gateway_shutting_down',
+      'the gateway stopped before this request finished; retry it',
+      'internal',
+      { retryAfterSeconds: 1 },
+    );
+  }
+
   static invalid(message: string, param?: string): GatewayError {
     return new GatewayError(
       400,

@@ -8,7 +8,8 @@ interface Tracked {
 
 /** A request a stop can cut short with an answer (RequestLifecycle). */
 export interface Interruptible {
-  interrupt(): void;
+  /** False when there was nothing left to cut. */
+  interrupt(): boolean;
 }
 
 /**
@@ -35,11 +36,13 @@ export class InFlightRequests {
     this.interruptible.delete(request);
   }
 
-  /** Cuts short every request still served (`Interruptible`); returns how many. */
+  /** Cuts short every request still served (`Interruptible`); returns how many it cut. */
   interruptAll(): number {
-    const requests = [...this.interruptible];
-    for (const request of requests) request.interrupt();
-    return requests.length;
+    let cut = 0;
+    for (const request of [...this.interruptible]) {
+      if (request.interrupt()) cut += 1;
+    }
+    return cut;
   }
 
   track(req: IncomingMessage, res: ServerResponse): void {

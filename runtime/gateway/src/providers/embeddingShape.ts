@@ -1,7 +1,7 @@
 /**
  * Why an embeddings answer's `data` cannot be relayed, or undefined: every item an object whose
- * `embedding` is a list (or base64 text, with `encoding_format: base64`) and whose index, when
- * given, is an integer. An answer that breaks these reaches callers as a success their SDK
+ * `embedding` is a list or text (base64, which `encoding_format: base64` asks for) and whose
+ * index, when given, is an integer. An answer that breaks these reaches callers as a success their SDK
  * cannot read. The vectors' numbers are not walked: parsing already read them as JSON.
  */
 export function embeddingsProblem(items: unknown[]): string | undefined {

@@ -468,6 +468,27 @@ describe('decideRoute', () => {
       );
     });
 
+    it('refuses auto with 404 when the key may use no profile of the endpoint type, not as an outage', () => {
+      const brightpath: Principal = {
+        tenant: state.tenants.get('brightpath')!,
+      };
+      expect(() =>
+        router.route(
+          input({
+            principal: brightpath,
+            modelType: 'embeddings',
+            requestedModel: 'auto',
+          }),
+        ),
+      ).toThrow(
+        expect.objectContaining({
+          status: 404,
+          code: 'model_not_found',
+          errorClass: 'not-found',
+        }),
+      );
+    });
+
     it('refuses a model of the other type with 400 naming it, even with fallbacks left', () => {
       const refuse = (modelType: 'chat' | 'embeddings', model: string) => {
         try {

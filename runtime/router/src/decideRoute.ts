@@ -250,7 +250,8 @@ export function decideRoute(
 /**
  * The profiles the requested model names, or for `auto` the agent's preferred profiles of
  * the endpoint's type, else every profile of that type the tenant may use. Undefined when
- * no profile the tenant may use has that name: another tenant's private model is not found.
+ * no profile the tenant may use has that name (another tenant's private model is not found),
+ * or for `auto` when it may use none of the endpoint's type.
  */
 function primaryProfiles(
   input: RouteInput,
@@ -258,9 +259,12 @@ function primaryProfiles(
   const { principal, requestedModel } = input;
   if (requestedModel === AUTO_MODEL) {
     const preferred = principal.agent?.preferredProfiles[input.modelType];
-    return preferred && preferred.length > 0
-      ? preferred
-      : principal.tenant.autoProfiles[input.modelType];
+    const profiles =
+      preferred && preferred.length > 0
+        ? preferred
+        : principal.tenant.autoProfiles[input.modelType];
+    // None of the endpoint's type: a gap in what the key may use, not an outage.
+    return profiles && profiles.length > 0 ? profiles : undefined;
   }
   return principal.tenant.profilesByName.get(requestedModel);
 }

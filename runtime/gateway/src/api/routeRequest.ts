@@ -62,6 +62,8 @@ export function routeRequest(
     return plan;
   } catch (error) {
     if (error instanceof RouteRefusal) {
+      record.policy = error.policy;
+      record.requiredCapabilities = error.requiredCapabilities;
       record.candidates = error.candidates;
     }
     life.trace?.routingEnded(record, error);

@@ -53,6 +53,35 @@ describe('ModelRouter', () => {
         expect.objectContaining({ dropReason: 'classification' }),
       ]),
     });
+    // The decision of a refusal shows what its route was made under, as a served one does.
+    expect(caught).toMatchObject({
+      policy: 'balanced',
+      requiredCapabilities: [],
+    });
+    const document = testState('http://127.0.0.1:1');
+    document.agents[0].requiredCapabilities = ['vision'];
+    const withAgent = compileState(document);
+    let agentRefusal: unknown;
+    try {
+      router.route(
+        input({
+          state: withAgent,
+          principal: {
+            tenant: withAgent.tenants.get('northwind')!,
+            agent: withAgent.agents.get('nw-assistant')!,
+            keyPrefix: 'x',
+          },
+          classification: 'RESTRICTED',
+        }),
+      );
+    } catch (error) {
+      agentRefusal = error;
+    }
+    expect(agentRefusal).toMatchObject({
+      status: 403,
+      policy: 'quality',
+      requiredCapabilities: ['vision'],
+    });
     // Refusals are cheap: no stack trace is captured.
     expect((caught as Error).stack?.split('\n').length).toBe(1);
     expect(() => router.route(input({ requestedModel: 'nope' }))).toThrow(

@@ -25,7 +25,7 @@ export class ModelRouter {
 
   route(input: RouteInput): RoutePlan {
     const plan = decideRoute(input, this.health);
-    if (plan.refusal) throw gatewayRefusal(plan.refusal);
+    if (plan.refusal) throw gatewayRefusal(plan.refusal, plan);
     return plan;
   }
 }

@@ -187,6 +187,14 @@ export function summarizeChatRequest(
         function_call: message.function_call,
       });
     }
+    // Earlier turns' calls and their results too: a profile without tools cannot read them.
+    if (
+      toolsText !== '' ||
+      message.role === 'tool' ||
+      message.role === 'function'
+    ) {
+      capabilities.add('tools');
+    }
   }
   const tools = body.tools;
   if (Array.isArray(tools)) {
@@ -197,9 +205,12 @@ export function summarizeChatRequest(
       toolsText += definitions;
     }
   }
-  // The deprecated `functions` are tool definitions too.
+  // The deprecated `functions` are tool definitions too, and need a profile that takes them.
   if (Array.isArray(body.functions) && body.functions.length > 0) {
-    toolsText += JSON.stringify(body.functions);
+    capabilities.add('tools');
+    const definitions = JSON.stringify(body.functions);
+    chars += definitions.length;
+    toolsText += definitions;
   }
   const format = body.response_format as { type?: unknown } | undefined | null;
   if (format?.type === 'json_object' || format?.type === 'json_schema') {

@@ -1,10 +1,22 @@
-import type { RoutingCandidate } from '@cellport/plugin-platform-common';
-import type { RouteRefusal as RefusalOfRouter } from '@cellport/router';
+import type {
+  Capability,
+  RoutingCandidate,
+  RoutingPolicy,
+} from '@cellport/plugin-platform-common';
+import type {
+  RoutePlan,
+  RouteRefusal as RefusalOfRouter,
+} from '@cellport/router';
 import { GatewayError } from '../http/GatewayError';
 
-/** A routing refusal that carries the candidates, so the RoutingDecision still shows them. */
+/**
+ * A routing refusal that carries what the route was made under (the candidates, the agent's
+ * policy, the capabilities required), so the RoutingDecision still shows them.
+ */
 export class RouteRefusal extends GatewayError {
   candidates: RoutingCandidate[] = [];
+  policy: RoutingPolicy = 'balanced';
+  requiredCapabilities: Capability[] = [];
 }
 
 /**
@@ -12,7 +24,10 @@ export class RouteRefusal extends GatewayError {
  * bugs: building them without a stack trace keeps a burst of refused requests cheap
  * (capturing a stack costs more than the routing decision itself).
  */
-export function gatewayRefusal(refusal: RefusalOfRouter): RouteRefusal {
+export function gatewayRefusal(
+  refusal: RefusalOfRouter,
+  plan: Pick<RoutePlan, 'policy' | 'requiredCapabilities'>,
+): RouteRefusal {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
@@ -24,6 +39,8 @@ export function gatewayRefusal(refusal: RefusalOfRouter): RouteRefusal {
       refusal.options,
     );
     error.candidates = refusal.candidates;
+    error.policy = plan.policy;
+    error.requiredCapabilities = plan.requiredCapabilities;
     return error;
   } finally {
     Error.stackTraceLimit = limit;

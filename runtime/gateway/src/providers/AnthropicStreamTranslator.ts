@@ -31,6 +31,8 @@ export class AnthropicStreamTranslator {
   /** As the upstream sent them: `usage` checks that they are counts. */
   private startUsage?: Json;
   private outputTokens?: unknown;
+  /** Where the answer stands: an event out of this order is not an answer to relay. */
+  private phase: 'before-start' | 'started' | 'delta-sent' = 'before-start';
   private finished = false;
   private text = '';
   /** Anthropic content-block index → OpenAI tool_calls index. */
@@ -129,6 +131,30 @@ export class AnthropicStreamTranslator {
     }
   }
 
+  /**
+   * A Messages stream is `message_start`, its content blocks, a `message_delta` (the stop
+   * reason and output tokens), then `message_stop`. A stop without the start or the delta
+   * (a stream of `message_stop` alone) would reach the caller as a complete, empty answer,
+   * and a block before the start as an answer without its id and model.
+   */
+  private checkOrder(type: unknown): void {
+    const out =
+      (type === 'message_start' && this.phase !== 'before-start') ||
+      (type !== 'message_start' &&
+        type !== 'ping' &&
+        type !== 'error' &&
+        this.phase === 'before-start') ||
+      (type === 'message_stop' && this.phase !== 'delta-sent');
+    if (out) {
+      throw new UpstreamAnswerError(
+        `upstream sent a ${String(type).slice(
+          0,
+          40,
+        )} event out of a Messages stream's order`,
+      );
+    }
+  }
+
   private chunk(
     delta: Json,
     finish: string | null = null,
@@ -146,8 +172,10 @@ export class AnthropicStreamTranslator {
   }
 
   private translate(event: Json): string {
+    this.checkOrder(event.type);
     switch (event.type) {
       case 'message_start':
+        this.phase = 'started';
         this.id = event.message?.id ?? '';
         this.model = event.message?.model ?? '';
         this.startUsage = event.message?.usage;
@@ -210,6 +238,7 @@ export class AnthropicStreamTranslator {
         }
         return '';
       case 'message_delta':
+        this.phase = 'delta-sent';
         this.outputTokens = event.usage?.output_tokens ?? this.outputTokens;
         return this.chunk(
           {},

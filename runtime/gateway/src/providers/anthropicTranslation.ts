@@ -237,7 +237,8 @@ export function imageUrl(source: Json): string | undefined {
 
 /**
  * An Anthropic Messages answer as an OpenAI chat.completion; throws on content blocks the
- * caller could not read (text or a tool's name that is not text).
+ * caller could not read (text, or a tool's name or id, that is not text), as the stream's
+ * translation does.
  */
 export function fromAnthropicResponse(message: Json, created: number): Json {
   let text = '';
@@ -248,7 +249,12 @@ export function fromAnthropicResponse(message: Json, created: number): Json {
       text += block.text;
     }
     if (block?.type === 'tool_use') {
-      if (typeof block.name !== 'string') throw new TypeError('name not text');
+      if (
+        typeof block.name !== 'string' ||
+        !['string', 'undefined'].includes(typeof block.id)
+      ) {
+        throw new TypeError('name or id not text');
+      }
       toolCalls.push({
         id: block.id,
         type: 'function',

@@ -226,6 +226,10 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       '{"content":[{"type":"tool_use","id":"t","name":{},"input":{}}]}',
     ],
     [
+      'a tool_use block whose id is an object',
+      '{"content":[{"type":"tool_use","id":{"a":1},"name":"f","input":{}}]}',
+    ],
+    [
       'a Messages answer too deep to serialize',
       `{"id":${'['.repeat(10_000)}${']'.repeat(10_000)},"content":[]}`,
     ],
@@ -298,6 +302,27 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       json(
         'data: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1}}}\n\n' +
           'data: {"type":"content_block_delta","index":3,"delta":{"type":"input_json_delta","partial_json":5}}\n\n',
+        'text/event-stream',
+      ),
+    ],
+    // A stop out of order would reach the caller as a complete, empty answer.
+    [
+      'message_stop alone',
+      json('data: {"type":"message_stop"}\n\n', 'text/event-stream'),
+    ],
+    [
+      'a stop reason and a stop without the start',
+      json(
+        'data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":1}}\n\n' +
+          'data: {"type":"message_stop"}\n\n',
+        'text/event-stream',
+      ),
+    ],
+    [
+      'a start and a stop without the stop reason',
+      json(
+        'data: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1}}}\n\n' +
+          'data: {"type":"message_stop"}\n\n',
         'text/event-stream',
       ),
     ],

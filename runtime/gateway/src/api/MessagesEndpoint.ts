@@ -85,7 +85,7 @@ export class MessagesEndpoint implements EndpointAdapter<MessagesRequest> {
           messageFromCompletion(completion, usage, id),
         stream: () => new MessagesStreamTranslator(id),
       },
-      (reported, generated) => this.countUsage(request, reported, generated),
+      (reported, generated) => exchange.charged(profile, reported, generated),
       life.abort.signal,
     );
   }

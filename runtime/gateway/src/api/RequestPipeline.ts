@@ -16,8 +16,9 @@ import type {
 import { UpstreamAnswerError } from '../providers/upstreamAnswer';
 import type { RequestTrace } from '../telemetry/RequestTrace';
 import type { AttemptOutcome, SkipReason } from '../upstream/FallbackExecutor';
-import { DEFAULT_IMAGE_TOKENS, promptTokensAt } from '@cellport/router';
+import { promptTokensAt } from '@cellport/router';
 import { costUsd, maxOutputTokens } from '../usage/cost';
+import { chargedUsage } from './chargedUsage';
 import { answerFromCache } from './answerFromCache';
 import type { EndpointAdapter } from './EndpointAdapter';
 import { Exchange } from './Exchange';
@@ -170,6 +171,7 @@ export class RequestPipeline<Request> {
     }
 
     const exchange = new Exchange(
+      endpoint,
       life,
       body,
       request,
@@ -363,78 +365,6 @@ export class RequestPipeline<Request> {
     record.tokensEstimated = true;
   }
 
-  /**
-   * A count (an upstream's, or the tokenizer's when none came) as far as the request could
-   * have used: its prompt at most the bound
-   * that holds under every tokenizer (a token a byte), its answer at most what was reserved
-   * for it or, for an upstream that ignored `max_tokens`, a token a byte of what it wrote. One
-   * figure out of bounds (2e9 tokens) would otherwise spend a tenant's month.
-   */
-  private credibleUsage(
-    exchange: Exchange<Request>,
-    profile: GatewayModelProfile,
-    usage: TokenUsage,
-    generated: GeneratedOutput,
-  ): TokenUsage {
-    // What the request was routed with, recorded then: no second summary on every settle.
-    const routing =
-      exchange.life.record.routeInput ??
-      this.endpoint.routing(exchange.request);
-    const promptBound =
-      routing.promptTokenBound === undefined
-        ? Infinity
-        : promptTokensAt(
-            profile,
-            routing.promptTokenBound,
-            routing.promptImages,
-            routing.requiredCapabilities.includes('tools'),
-          );
-    const outputCap =
-      (routing.choices ?? 1) *
-      maxOutputTokens(profile, routing.maxOutputTokens);
-    if (usage.inputTokens <= promptBound && usage.outputTokens <= outputCap) {
-      return usage;
-    }
-    const outputBound = Math.max(
-      outputCap,
-      Buffer.byteLength(generated.generatedText()),
-    );
-    const credible: TokenUsage = {
-      ...usage,
-      inputTokens: Math.min(usage.inputTokens, promptBound),
-      outputTokens: Math.min(usage.outputTokens, outputBound),
-    };
-    if (credible.cachedInputTokens !== undefined) {
-      credible.cachedInputTokens = Math.min(
-        credible.cachedInputTokens,
-        credible.inputTokens,
-      );
-    }
-    if (credible.reasoningTokens !== undefined) {
-      credible.reasoningTokens = Math.min(
-        credible.reasoningTokens,
-        credible.outputTokens,
-      );
-    }
-    if (
-      credible.inputTokens !== usage.inputTokens ||
-      credible.outputTokens !== usage.outputTokens
-    ) {
-      this.deps.logger.warn(
-        {
-          requestId: exchange.life.requestId,
-          modelProfile: profile.id,
-          reported: [usage.inputTokens, usage.outputTokens],
-          charged: [credible.inputTokens, credible.outputTokens],
-        },
-        exchange.life.record.tokensEstimated
-          ? "the tokenizer counted more tokens than the request could use; charged the request's bound"
-          : "upstream reported more tokens than the request could use; charged the request's bound",
-      );
-    }
-    return credible;
-  }
-
   /** Records tokens and cost, and settles the reservation to the actual cost. */
   private settle(
     exchange: Exchange<Request>,
@@ -443,23 +373,27 @@ export class RequestPipeline<Request> {
     generated: GeneratedOutput,
   ): void {
     const record = exchange.life.record;
-    const counted = this.endpoint.countUsage(exchange.request, reported, () =>
-      generated.generatedText(),
+    const { usage, counted } = chargedUsage(
+      this.endpoint,
+      exchange,
+      profile,
+      reported,
+      () => generated.generatedText(),
     );
-    if (!reported) {
-      record.tokensEstimated = true;
-      // The tokenizer reads text: what images and Anthropic's tool prompt count is the
-      // allowance the reservation held for them.
-      const routing = this.endpoint.routing(exchange.request);
-      counted.inputTokens += promptTokensAt(
-        profile,
-        (routing.promptImages ?? 0) * DEFAULT_IMAGE_TOKENS,
-        routing.promptImages,
-        routing.requiredCapabilities.includes('tools'),
+    if (!reported) record.tokensEstimated = true;
+    if (usage !== counted) {
+      this.deps.logger.warn(
+        {
+          requestId: exchange.life.requestId,
+          modelProfile: profile.id,
+          reported: [counted.inputTokens, counted.outputTokens],
+          charged: [usage.inputTokens, usage.outputTokens],
+        },
+        reported
+          ? "upstream reported more tokens than the request could use; charged the request's bound"
+          : "the tokenizer counted more tokens than the request could use; charged the request's bound",
       );
     }
-    // A count of the gateway's own is held to the same bounds as an upstream's.
-    const usage = this.credibleUsage(exchange, profile, counted, generated);
     record.inputTokens = usage.inputTokens;
     record.outputTokens = usage.outputTokens;
     record.costUsd = costUsd(profile, usage.inputTokens, usage.outputTokens);

@@ -99,7 +99,7 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
           return translator;
         },
       },
-      (reported, generated) => this.countUsage(request, reported, generated),
+      (reported, generated) => exchange.charged(profile, reported, generated),
       life.abort.signal,
     );
   }

@@ -789,6 +789,35 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     });
   });
 
+  it.each([
+    [
+      '/v1/messages',
+      { messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 },
+    ],
+    ['/v1/responses', { input: 'hello', max_output_tokens: 16 }],
+  ])(
+    '%s answers with the tokens charged, not counts beyond what the request could use',
+    async (path, ask) => {
+      upstream.answer = json(
+        '{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi there"},"finish_reason":"stop"}],"usage":{"prompt_tokens":2000000000,"completion_tokens":2000000000,"total_tokens":4000000000}}',
+      );
+      const response = await postChat(
+        url,
+        { model: 'gpt-4o-mini', ...ask },
+        { key: KEYS.brightpath, path },
+      );
+      expect(response.status).toBe(200);
+      const answer = await response.json();
+      await eventually(() => usage().length === 1);
+      const [charged] = usage();
+      expect(charged.outputTokens).toBe(16);
+      expect(answer.usage).toMatchObject({
+        input_tokens: charged.inputTokens,
+        output_tokens: charged.outputTokens,
+      });
+    },
+  );
+
   describe('usage that is not a count is not charged: the tokenizer counts instead', () => {
     const openAiJson = (counts: string) =>
       json(

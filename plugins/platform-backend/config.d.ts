@@ -3,7 +3,11 @@ export interface Config {
   platform?: {
     /** How long runtime records are kept. */
     retention?: {
-      /** Days raw routing decisions and usage events are kept. Default 30. */
+      /**
+       * Days of raw routing decisions and usage events the portal takes and reads. Default 30.
+       * Older events are refused at ingest; stored ones are purged a day later, so one sent
+       * again at the edge still finds its id.
+       */
       rawDays?: number;
       /**
        * Days minute rollups are kept. Default 7. Older ranges are read from hour rollups, so

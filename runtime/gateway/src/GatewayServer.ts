@@ -127,7 +127,7 @@ export class GatewayServer {
       // Tell keep-alive callers to reconnect elsewhere.
       res.setHeader('connection', 'close');
     }
-    if (this.cutting) {
+    if (this.cutting && req.url?.startsWith('/v1/')) {
       this.fail(req, res, GatewayError.shuttingDown());
       return;
     }

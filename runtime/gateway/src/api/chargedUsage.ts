@@ -55,6 +55,13 @@ export function chargedUsage<Request>(
     return { usage: counted, counted };
   }
   const outputBound = Math.max(outputCap, Buffer.byteLength(generatedText()));
+  if (
+    counted.inputTokens <= promptBound &&
+    counted.outputTokens <= outputBound
+  ) {
+    // Past `max_tokens` (an upstream that ignored it), but no more than it wrote.
+    return { usage: counted, counted };
+  }
   const usage: TokenUsage = {
     ...counted,
     inputTokens: Math.min(counted.inputTokens, promptBound),

@@ -20,6 +20,18 @@ function parseEvent(data: string): Json {
 }
 
 /**
+ * The events of an answer, which come after its `message_start`; others (`ping`, `error`, the
+ * types Anthropic may add, which clients are to ignore) may come at any point.
+ */
+const ANSWER_EVENTS = new Set<unknown>([
+  'content_block_start',
+  'content_block_delta',
+  'content_block_stop',
+  'message_delta',
+  'message_stop',
+]);
+
+/**
  * Turns Anthropic's streamed events (message_start, content_block_*, message_delta,
  * message_stop) into OpenAI chat.completion.chunk events, keeping the usage Anthropic reports
  * (input tokens at the start, output tokens at the end).
@@ -140,10 +152,7 @@ export class AnthropicStreamTranslator {
   private checkOrder(type: unknown): void {
     const out =
       (type === 'message_start' && this.phase !== 'before-start') ||
-      (type !== 'message_start' &&
-        type !== 'ping' &&
-        type !== 'error' &&
-        this.phase === 'before-start') ||
+      (this.phase === 'before-start' && ANSWER_EVENTS.has(type)) ||
       (type === 'message_stop' && this.phase !== 'delta-sent');
     if (out) {
       throw new UpstreamAnswerError(

@@ -136,6 +136,25 @@ describe('Anthropic translation', () => {
     expect(translator.usage).toEqual({ inputTokens: 7, outputTokens: 1 });
   });
 
+  it('lets event types it does not know through anywhere, as Anthropic asks of clients', () => {
+    const translator = new AnthropicStreamTranslator(true, 0);
+    const out = translator.push(
+      [
+        '{"type":"future_event"}',
+        '{"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":7,"output_tokens":1}}}',
+        '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+        '{"type":"another_future_event"}',
+        '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}',
+        '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":1}}',
+        '{"type":"message_stop"}',
+      ]
+        .map(event => `data: ${event}\n\n`)
+        .join(''),
+    );
+    expect(out).toContain('"content":"Hi"');
+    expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
   it('translates a CR-framed event as soon as it is complete', () => {
     const translator = new AnthropicStreamTranslator(true, 0);
     const start =

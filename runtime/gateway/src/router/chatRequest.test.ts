@@ -38,6 +38,23 @@ describe('summarizeChatRequest', () => {
           { role: 'function', name: 'get_weather', content: 'sunny' },
         ],
       },
+      {
+        ...base,
+        messages: [
+          ask,
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              {
+                id: 'c2',
+                type: 'custom',
+                custom: { name: 'grep', input: 'x' },
+              },
+            ],
+          },
+        ],
+      },
     ]) {
       expect(summarizeChatRequest(body).requiredCapabilities).toEqual([
         'tools',

@@ -189,7 +189,8 @@ export function summarizeChatRequest(
     }
     // Earlier turns' calls and their results too: a profile without tools cannot read them.
     if (
-      toolsText !== '' ||
+      (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) ||
+      message.function_call ||
       message.role === 'tool' ||
       message.role === 'function'
     ) {

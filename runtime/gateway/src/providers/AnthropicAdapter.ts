@@ -4,6 +4,7 @@ import {
   ANTHROPIC_VERSION,
   fromAnthropicResponse,
   toAnthropicRequest,
+  usesLegacyFunctions,
 } from './anthropicTranslation';
 import { openAiUsageOf } from './extractUsage';
 import { choicesText, foldChoices } from './generatedText';
@@ -75,6 +76,7 @@ export class AnthropicAdapter implements ProviderAdapter {
         answer.body.toString('utf8'),
         answer.statusCode,
         Math.floor(Date.now() / 1000),
+        usesLegacyFunctions(call.body),
       );
     }
     const response = await this.http.post(
@@ -97,6 +99,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     const translator = new AnthropicStreamTranslator(
       call.summary.includeUsage,
       created,
+      usesLegacyFunctions(call.body),
     );
     const signal = call.signal;
     const upstream = response.body;
@@ -128,6 +131,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     text: string,
     status: number,
     created: number,
+    legacyFunctions: boolean,
   ): UpstreamResult {
     let translated;
     let body: Buffer;
@@ -136,7 +140,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       if (!Array.isArray(message?.content)) {
         throw new TypeError('not a Messages answer');
       }
-      translated = fromAnthropicResponse(message, created);
+      translated = fromAnthropicResponse(message, created, legacyFunctions);
       body = Buffer.from(JSON.stringify(translated));
     } catch {
       // Invalid JSON, JSON that is not a Messages answer, or one too deep to serialize.

@@ -58,6 +58,8 @@ export class AnthropicStreamTranslator {
   constructor(
     private readonly includeUsage: boolean,
     private readonly created: number,
+    /** The request used the older `functions`: its call goes back as `function_call`. */
+    private readonly legacyFunctions = false,
   ) {}
 
   /** Anthropic's counts, once the output's is known; undefined when either is not a count. */
@@ -203,6 +205,11 @@ export class AnthropicStreamTranslator {
           this.toolIndex.set(event.index, index);
           if (typeof event.content_block.name === 'string')
             this.text += event.content_block.name;
+          if (this.legacyFunctions) {
+            return this.chunk({
+              function_call: { name: event.content_block.name, arguments: '' },
+            });
+          }
           return this.chunk({
             tool_calls: [
               {
@@ -236,6 +243,11 @@ export class AnthropicStreamTranslator {
           }
           // A tool call's arguments are output tokens, as its text is.
           this.text += event.delta.partial_json;
+          if (this.legacyFunctions) {
+            return this.chunk({
+              function_call: { arguments: event.delta.partial_json },
+            });
+          }
           return this.chunk({
             tool_calls: [
               {
@@ -251,7 +263,7 @@ export class AnthropicStreamTranslator {
         this.outputTokens = event.usage?.output_tokens ?? this.outputTokens;
         return this.chunk(
           {},
-          finishReason(event.delta?.stop_reason),
+          finishReason(event.delta?.stop_reason, this.legacyFunctions),
           matchedStop(event.delta?.stop_reason, event.delta?.stop_sequence),
         );
       case 'message_stop': {

@@ -79,6 +79,104 @@ describe('Anthropic translation', () => {
     expect(request.stop_sequences).toEqual(['END']);
   });
 
+  it('carries the older functions form both ways: definitions and calls as tools, the call back as function_call', () => {
+    const weather = {
+      name: 'weather',
+      description: 'the weather in a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } } },
+    };
+    const request = toAnthropicRequest(
+      {
+        functions: [weather],
+        function_call: { name: 'weather' },
+        messages: [
+          { role: 'user', content: 'weather in Oslo?' },
+          {
+            role: 'assistant',
+            content: null,
+            function_call: { name: 'weather', arguments: '{"city":"Oslo"}' },
+          },
+          { role: 'function', name: 'weather', content: 'snow' },
+        ],
+      },
+      'claude-x',
+      1024,
+    );
+    expect(request.tools).toEqual([
+      {
+        name: 'weather',
+        description: 'the weather in a city',
+        input_schema: weather.parameters,
+      },
+    ]);
+    expect(request.tool_choice).toEqual({
+      type: 'tool',
+      name: 'weather',
+      disable_parallel_tool_use: true,
+    });
+    const [, call, result] = request.messages;
+    const id = call.content[0].id;
+    expect(call.content).toEqual([
+      { type: 'tool_use', id, name: 'weather', input: { city: 'Oslo' } },
+    ]);
+    expect(result.content).toEqual([
+      { type: 'tool_result', tool_use_id: id, content: 'snow' },
+    ]);
+
+    const toolUse = {
+      type: 'tool_use',
+      id: 'tu_1',
+      name: 'weather',
+      input: { city: 'Oslo' },
+    };
+    const answer = fromAnthropicResponse(
+      {
+        id: 'msg_1',
+        model: 'claude-x',
+        content: [toolUse],
+        stop_reason: 'tool_use',
+        usage: { input_tokens: 10, output_tokens: 3 },
+      },
+      0,
+      true,
+    );
+    expect(answer.choices[0]).toEqual(
+      expect.objectContaining({
+        finish_reason: 'function_call',
+        message: {
+          role: 'assistant',
+          content: null,
+          function_call: { name: 'weather', arguments: '{"city":"Oslo"}' },
+        },
+      }),
+    );
+
+    const translator = new AnthropicStreamTranslator(false, 0, true);
+    const streamed = translator.push(
+      [
+        '{"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":7}}}',
+        '{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"tu_1","name":"weather","input":{}}}',
+        '{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\\"city\\":\\"Oslo\\"}"}}',
+        '{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":3}}',
+        '{"type":"message_stop"}',
+      ]
+        .map(event => `data: ${event}\n\n`)
+        .join(''),
+    );
+    const deltas = streamed
+      .split('\n\n')
+      .filter(event => event.startsWith('data: {'))
+      .map(event => JSON.parse(event.slice(6)).choices[0]);
+    expect(deltas.map(choice => choice.delta.function_call)).toEqual([
+      undefined,
+      { name: 'weather', arguments: '' },
+      { arguments: '{"city":"Oslo"}' },
+      undefined,
+    ]);
+    expect(deltas.some(choice => choice.delta.tool_calls)).toBe(false);
+    expect(deltas[deltas.length - 1].finish_reason).toBe('function_call');
+  });
+
   it('maps tool_use answers to tool_calls', () => {
     const answer = fromAnthropicResponse(
       {

@@ -83,6 +83,37 @@ function toolChoice(choice: unknown, parallel: unknown): Json | undefined {
   return { ...(type ?? { type: 'auto' }), disable_parallel_tool_use: true };
 }
 
+/**
+ * A request in OpenAI's older function-calling form (`functions`, no `tools`): its answer
+ * must come back in that form too (`function_call`), one call at a time.
+ */
+export function usesLegacyFunctions(body: Json): boolean {
+  return (
+    Array.isArray(body.functions) &&
+    body.functions.length > 0 &&
+    !(Array.isArray(body.tools) && body.tools.length > 0)
+  );
+}
+
+/** Anthropic's tool for an OpenAI function definition (a `tools` entry's or the older form's). */
+function anthropicTool(definition: Json | undefined): Json {
+  return {
+    name: definition?.name,
+    description: definition?.description,
+    input_schema: definition?.parameters ?? { type: 'object', properties: {} },
+  };
+}
+
+/** The older `function_call` choice as Anthropic's, one call at a time. */
+function legacyToolChoice(choice: unknown): Json {
+  if (choice === 'none') return { type: 'none' };
+  const name = (choice as Json | undefined)?.name;
+  return {
+    ...(typeof name === 'string' ? { type: 'tool', name } : { type: 'auto' }),
+    disable_parallel_tool_use: true,
+  };
+}
+
 /** An OpenAI chat request as an Anthropic Messages request. */
 export function toAnthropicRequest(
   body: Json,
@@ -91,6 +122,8 @@ export function toAnthropicRequest(
 ): Json {
   const system: Json[] = [];
   const messages: Json[] = [];
+  /** The id given to the last older-form `function_call`, which its `function` result names. */
+  let functionCallId: string | undefined;
   const push = (role: 'user' | 'assistant', blocks: Json[]) => {
     if (blocks.length === 0) return;
     const last = messages[messages.length - 1];
@@ -114,6 +147,16 @@ export function toAnthropicRequest(
             input: parseArguments(call.function?.arguments),
           });
         }
+        if (message.function_call) {
+          // The older form has no call ids; Anthropic's results name the call they answer.
+          functionCallId = `call_function_${messages.length}`;
+          blocks.push({
+            type: 'tool_use',
+            id: functionCallId,
+            name: message.function_call.name,
+            input: parseArguments(message.function_call.arguments),
+          });
+        }
         push('assistant', blocks);
         break;
       }
@@ -122,7 +165,7 @@ export function toAnthropicRequest(
         push('user', [
           {
             type: 'tool_result',
-            tool_use_id: message.tool_call_id,
+            tool_use_id: message.tool_call_id ?? functionCallId,
             content: toolResultContent(message.content),
           },
         ]);
@@ -148,16 +191,14 @@ export function toAnthropicRequest(
   if (body.stop)
     request.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
   if (Array.isArray(body.tools) && body.tools.length > 0) {
-    request.tools = body.tools.map((tool: Json) => ({
-      name: tool.function?.name,
-      description: tool.function?.description,
-      input_schema: tool.function?.parameters ?? {
-        type: 'object',
-        properties: {},
-      },
-    }));
+    request.tools = body.tools.map((tool: Json) =>
+      anthropicTool(tool.function),
+    );
     const choice = toolChoice(body.tool_choice, body.parallel_tool_calls);
     if (choice) request.tool_choice = choice;
+  } else if (usesLegacyFunctions(body)) {
+    request.tools = body.functions.map(anthropicTool);
+    request.tool_choice = legacyToolChoice(body.function_call);
   }
   // The caller's end user, for the provider's abuse checks: chat's `user`, Anthropic's field.
   if (typeof body.user === 'string' && body.user) {
@@ -167,13 +208,16 @@ export function toAnthropicRequest(
   return request;
 }
 
-export function finishReason(stopReason: unknown): string {
+export function finishReason(
+  stopReason: unknown,
+  legacyFunctions = false,
+): string {
   switch (stopReason) {
     case 'max_tokens':
     case 'model_context_window_exceeded':
       return 'length';
     case 'tool_use':
-      return 'tool_calls';
+      return legacyFunctions ? 'function_call' : 'tool_calls';
     case 'refusal':
       return 'content_filter';
     default:
@@ -238,9 +282,13 @@ export function imageUrl(source: Json): string | undefined {
 /**
  * An Anthropic Messages answer as an OpenAI chat.completion; throws on content blocks the
  * caller could not read (text, or a tool's name or id, that is not text), as the stream's
- * translation does.
+ * translation does. `legacyFunctions`: the call goes back in the older form it was asked in.
  */
-export function fromAnthropicResponse(message: Json, created: number): Json {
+export function fromAnthropicResponse(
+  message: Json,
+  created: number,
+  legacyFunctions = false,
+): Json {
   let text = '';
   const toolCalls: Json[] = [];
   for (const block of message.content ?? []) {
@@ -276,9 +324,13 @@ export function fromAnthropicResponse(message: Json, created: number): Json {
         message: {
           role: 'assistant',
           content: text || (toolCalls.length > 0 ? null : ''),
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          ...(toolCalls.length === 0
+            ? {}
+            : legacyFunctions
+            ? { function_call: toolCalls[0].function }
+            : { tool_calls: toolCalls }),
         },
-        finish_reason: finishReason(message.stop_reason),
+        finish_reason: finishReason(message.stop_reason, legacyFunctions),
         ...matchedStop(message.stop_reason, message.stop_sequence),
       },
     ],

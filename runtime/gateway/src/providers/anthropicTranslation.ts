@@ -324,11 +324,7 @@ export function fromAnthropicResponse(
         message: {
           role: 'assistant',
           content: text || (toolCalls.length > 0 ? null : ''),
-          ...(toolCalls.length === 0
-            ? {}
-            : legacyFunctions
-            ? { function_call: toolCalls[0].function }
-            : { tool_calls: toolCalls }),
+          ...calls(toolCalls, legacyFunctions),
         },
         finish_reason: finishReason(message.stop_reason, legacyFunctions),
         ...matchedStop(message.stop_reason, message.stop_sequence),
@@ -336,6 +332,14 @@ export function fromAnthropicResponse(
     ],
     usage: chatUsage(message.usage, message.usage?.output_tokens),
   };
+}
+
+/** A message's calls: `tool_calls`, or the older `function_call` (one) it was asked in. */
+function calls(toolCalls: Json[], legacyFunctions: boolean): Json {
+  if (toolCalls.length === 0) return {};
+  return legacyFunctions
+    ? { function_call: toolCalls[0].function }
+    : { tool_calls: toolCalls };
 }
 
 /**

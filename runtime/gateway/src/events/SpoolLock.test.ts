@@ -51,8 +51,9 @@ describe('SpoolLock', () => {
 
   it('takes over the lock of a killed gateway its parent has not yet collected (a zombie)', async () => {
     const spool = dir();
-    // `sh` starts a child that exits at once, then becomes `sleep`, which never collects it.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 20'], {
+    // `sh` starts a child, then becomes `sleep`, which never collects it. The child exits a
+    // second later, once `sh` is gone: `sh` itself could reap a child that exited before.
+    const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 20'], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     try {
@@ -61,7 +62,6 @@ describe('SpoolLock', () => {
           parent.stdout.once('data', data => resolve(String(data))),
         ),
       );
-      // Its child exits as soon as it is scheduled.
       const state = () => readFileSync(`/proc/${zombie}/stat`, 'utf8');
       for (let i = 0; i < 100 && !/\) Z /.test(state()); i++) {
         await new Promise(resolve => setTimeout(resolve, 50));

@@ -109,4 +109,26 @@ describe('the features a RoutingDecision records', () => {
       await gateway.stop();
     }
   });
+  it("of a refusal record the agent's policy and capabilities, as a served one's do", async () => {
+    const document = testState(simulator.url);
+    document.agents[0].requiredCapabilities = ['vision'];
+    const { gateway, url, events } = await startGateway(simulator.url, {
+      state: document,
+    });
+    try {
+      const refused = await chat(url, KEYS.northwindAgent, {
+        model: 'claude-haiku',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(refused.status).toBe(404);
+      const [decision] = events.decisions() as RoutingDecision[];
+      expect(decision).toMatchObject({
+        outcome: 'rejected',
+        policy: 'quality',
+        requiredCapabilities: ['vision'],
+      });
+    } finally {
+      await gateway.stop();
+    }
+  });
 });

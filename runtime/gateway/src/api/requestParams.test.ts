@@ -398,6 +398,28 @@ const CHAT_CASES: ParamCase[] = [
     valid: { functions: [TOOL.function], function_call: 'auto' },
     invalid: { functions: [TOOL.function], function_call: 3 },
   },
+  // The older function calling is held to the same rule as tool_choice.
+  {
+    param: 'function_call.name',
+    valid: {
+      functions: [TOOL.function],
+      function_call: { name: 'get_weather' },
+    },
+    invalid: {
+      functions: [TOOL.function],
+      function_call: { name: 'get_wether' },
+    },
+    endsWith: 'names no function in functions: get_wether',
+  },
+  {
+    param: 'function_call',
+    valid: {
+      functions: [TOOL.function],
+      function_call: { name: 'get_weather' },
+    },
+    invalid: { function_call: { name: 'get_weather' } },
+    endsWith: 'is only allowed when functions are given',
+  },
   { param: 'messages', valid: {}, invalid: { messages: [] } },
   {
     param: 'messages.0.role',
@@ -413,6 +435,31 @@ const CHAT_CASES: ParamCase[] = [
     param: 'messages.0.content',
     valid: { messages: [{ role: 'user', content: 'x' }] },
     invalid: { messages: [{ role: 'user', content: { text: 'x' } }] },
+  },
+  // An empty list of parts is no content, whatever the role (OpenAI: "empty array").
+  {
+    param: 'messages.0.content',
+    valid: {
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }],
+    },
+    invalid: { messages: [{ role: 'user', content: [] }] },
+    endsWith: 'must hold at least one part',
+  },
+  {
+    param: 'messages.1.content',
+    valid: {
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'assistant', content: 'y' },
+      ],
+    },
+    invalid: {
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'assistant', content: [] },
+      ],
+    },
+    endsWith: 'must hold at least one part',
   },
   {
     param: 'messages.0.content',

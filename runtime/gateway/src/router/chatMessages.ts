@@ -48,6 +48,9 @@ export function validateMessageFields(message: Json, index: number): void {
   const at = `messages.${index}`;
   const role = message.role as string;
   const content = message.content;
+  if (Array.isArray(content) && content.length === 0) {
+    fail(`${at}.content`, 'must hold at least one part');
+  }
   if (!present(content)) {
     const toolTurn =
       role === 'assistant' &&

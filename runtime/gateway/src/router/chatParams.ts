@@ -296,6 +296,16 @@ function checkFunctions(body: Json) {
   if (!present(call) || call === 'none' || call === 'auto') return;
   if (!isObject(call)) fail('function_call', 'must be none, auto or an object');
   checkFunctionName(call.name, 'function_call.name');
+  // A call is forced, and there is nothing (or not that) to call: as for `tool_choice`.
+  if (!Array.isArray(functions) || functions.length === 0) {
+    fail('function_call', 'is only allowed when functions are given');
+  }
+  if (!functions.some(fn => fn?.name === call.name)) {
+    fail(
+      'function_call.name',
+      `names no function in functions: ${String(call.name).slice(0, 64)}`,
+    );
+  }
 }
 
 /**

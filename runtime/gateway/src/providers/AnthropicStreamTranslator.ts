@@ -103,11 +103,13 @@ export class AnthropicStreamTranslator {
    * else after the good events read with it (`throwIfBroken`).
    */
   push(text: string): string {
+    // The answer is complete: what an upstream sends after its stop is no part of it.
+    if (this.finished) return '';
     const lines = this.lines;
     lines.append(text);
     let out = '';
     try {
-      for (;;) {
+      while (!this.finished) {
         const end = lines.pending.indexOf('\n\n');
         if (end < 0) break;
         const block = lines.pending.slice(0, end);
@@ -121,6 +123,7 @@ export class AnthropicStreamTranslator {
           out += this.translateOrFail(parseEvent(dataLine.slice(5).trim()));
         }
       }
+      if (this.finished) lines.pending = '';
       const problem = pendingProblem(lines.pending);
       if (problem) throw new UpstreamAnswerError(problem);
     } catch (error) {
@@ -146,10 +149,10 @@ export class AnthropicStreamTranslator {
   }
 
   /**
-   * A Messages stream is `message_start`, its content blocks, a `message_delta` (the stop
-   * reason and output tokens), then `message_stop`. A stop without the start or the delta
-   * (a stream of `message_stop` alone) would reach the caller as a complete, empty answer,
-   * and a block before the start as an answer without its id and model.
+   * A Messages stream is `message_start`, its content blocks, a `message_delta` with the stop
+   * reason (and output tokens), then `message_stop`. A stop without the start or the stop
+   * reason (a stream of `message_stop` alone) would reach the caller as a complete, empty
+   * answer, and a block before the start as an answer without its id and model.
    */
   private checkOrder(type: unknown): void {
     const out =
@@ -259,8 +262,15 @@ export class AnthropicStreamTranslator {
         }
         return '';
       case 'message_delta':
-        this.phase = 'delta-sent';
         this.outputTokens = event.usage?.output_tokens ?? this.outputTokens;
+        // Only the delta with the stop reason ends the answer; one without changes its usage.
+        if (
+          event.delta?.stop_reason === undefined ||
+          event.delta?.stop_reason === null
+        ) {
+          return '';
+        }
+        this.phase = 'delta-sent';
         return this.chunk(
           {},
           finishReason(event.delta?.stop_reason, this.legacyFunctions),

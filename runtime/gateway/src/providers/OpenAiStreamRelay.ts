@@ -6,6 +6,7 @@ import {
 } from './generatedText';
 import {
   chunkEventsProblem,
+  doneEventEnd,
   pendingProblem,
   sseProblem,
   StreamProgress,
@@ -35,6 +36,8 @@ export class OpenAiStreamRelay {
   private found?: TokenUsage;
   private readonly progress: StreamProgress = { chunks: 0, finished: false };
   private forwarded = false;
+  /** `[DONE]` came: the stream is over, whatever the upstream sends after it. */
+  private done = false;
   /** Why the stream failed after the events `push` last returned. */
   private broken?: string;
 
@@ -46,6 +49,8 @@ export class OpenAiStreamRelay {
 
   /** Takes upstream text; returns the complete events to forward (maybe empty). */
   push(text: string): string {
+    // The answer is complete: what an upstream sends after `[DONE]` is no part of it.
+    if (this.done) return '';
     const lines = this.lines;
     lines.append(text);
     const end = lines.pending.lastIndexOf('\n\n');
@@ -58,6 +63,12 @@ export class OpenAiStreamRelay {
     }
     let complete = lines.pending.slice(0, end + 2);
     lines.pending = lines.pending.slice(end + 2);
+    const doneEnd = doneEventEnd(complete);
+    if (doneEnd >= 0) {
+      this.done = true;
+      complete = complete.slice(0, doneEnd);
+      lines.pending = '';
+    }
     const { chunks, finished } = this.progress;
     const problem =
       sseProblem(complete) ?? chunkEventsProblem(complete, this.progress);
@@ -89,6 +100,7 @@ export class OpenAiStreamRelay {
    */
   end(): string {
     this.throwIfBroken();
+    if (this.done) return '';
     const rest = this.lines.pending;
     this.lines.pending = '';
     const problem =

@@ -319,6 +319,15 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       ),
     ],
     [
+      'a start, a delta without a stop reason, and a stop',
+      json(
+        'data: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1}}}\n\n' +
+          'data: {"type":"message_delta","delta":{},"usage":{"output_tokens":0}}\n\n' +
+          'data: {"type":"message_stop"}\n\n',
+        'text/event-stream',
+      ),
+    ],
+    [
       'a start and a stop without the stop reason',
       json(
         'data: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1}}}\n\n' +
@@ -463,6 +472,64 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
         expect(text).not.toContain('event: error');
       }
       expect(gateway.deps.health.get('eu-large').breaker.state).toBe('open');
+    },
+  );
+
+  it.each([
+    [
+      'openai',
+      'gpt-4o-mini',
+      [
+        `${chunk('Hello')}\n\n`,
+        'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}\n\n',
+        'data: [DONE]\n\n',
+      ],
+    ],
+    [
+      'anthropic',
+      'claude-haiku',
+      [
+        'data: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":3}}}\n\n',
+        'data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+        'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}\n\n',
+        'data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":1}}\n\n',
+        'data: {"type":"message_stop"}\n\n',
+      ],
+    ],
+  ])(
+    '%s stream: what the upstream sends after its answer ended is neither relayed nor charged',
+    async (_provider, model, answer) => {
+      const after = [
+        `${chunk('AFTER')}\n\n`,
+        'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"AFTER"}}\n\n',
+        'data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":900}}\n\n',
+        'data: {"type":"message_stop"}\n\n',
+        'data: [DONE]\n\n',
+      ];
+      upstream.answer = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const event of answer) res.write(event);
+        // Apart from the end, as an upstream that goes on would send it.
+        setTimeout(() => res.end(after.join('')), 50);
+      };
+      const response = await post({
+        model,
+        stream: true,
+        max_tokens: 1000,
+        stream_options: { include_usage: true },
+      });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text).toContain('"content":"Hello"');
+      expect(text).not.toContain('AFTER');
+      expect(text.match(/\[DONE\]/g)).toHaveLength(1);
+      expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+      await eventually(() => usage().length === 1);
+      expect(usage()[0]).toMatchObject({
+        status: 200,
+        outputTokens: 1,
+        tokensEstimated: false,
+      });
     },
   );
 

@@ -75,6 +75,22 @@ export function sseProblem(
   return undefined;
 }
 
+const DONE_LINES = [`data: ${DONE}\n`, `data:${DONE}\n`];
+
+/**
+ * Where the `[DONE]` event of `text` (whole events, LF-ended) ends, or -1 when it holds none:
+ * only a line of its own is the end of a stream, not the same text inside an event's JSON.
+ */
+export function doneEventEnd(text: string): number {
+  for (const line of DONE_LINES) {
+    const at = text.startsWith(line) ? 0 : text.indexOf(`\n${line}`);
+    if (at < 0) continue;
+    const end = text.indexOf('\n\n', at + 1);
+    return end < 0 ? text.length : end + 2;
+  }
+  return -1;
+}
+
 /** What a relay has seen of a chat stream: chunks so far, and whether the answer finished. */
 export interface StreamProgress {
   chunks: number;

@@ -108,6 +108,8 @@ describe('graceful shutdown', () => {
   it("answers what the drain could not finish, streams with their API's error event and a clean end, as the gateway's failure", async () => {
     const { gateway, url, events } = await startGateway(simulator.url, {
       config: { drainTimeoutMs: 300 },
+      // One failure opens a circuit: a cut counted as the upstream's failure would show.
+      overrides: { breaker: { failureThreshold: 1, openMs: 60_000 } },
     });
     simulator.catalog.update('eu-large-model', { tokensPerSecond: 20 });
     simulator.faults.add({

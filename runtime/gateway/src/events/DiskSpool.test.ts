@@ -300,6 +300,28 @@ describe('DiskSpool', () => {
     expect(drops.reduce((sum, drop) => sum + drop.events, 0)).toBe(4);
   });
 
+  it('drops the oldest segments, not the one being sent, while its volume has less free space than it keeps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const sent = '000001700000000-000001-abc.jsonl';
+    writeFileSync(join(dir, sent), line('being-sent'));
+    writeFileSync(join(dir, '000001700000001-000001-abc.jsonl'), line('old'));
+    const drops: SpoolDrop[] = [];
+    // More free space than any volume has: every segment it may drop is over the line.
+    const spool = new DiskSpool(dir, {
+      minFreeBytes: Number.MAX_SAFE_INTEGER,
+      onDrop: drop => drops.push(drop),
+    });
+    spool.sending = sent;
+    spool.recover();
+    spool.write(line('new'), 1);
+    await spool.rotate();
+    expect(await readAll(spool)).toEqual(['being-sent']);
+    expect(drops.map(drop => [drop.events, drop.reason])).toEqual([
+      [1, 'volume-full'],
+      [1, 'volume-full'],
+    ]);
+  });
+
   it('reads no partial event from a segment that does not end with a newline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const name = '000001700000000-000001-abc.jsonl';

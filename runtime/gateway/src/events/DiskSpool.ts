@@ -7,12 +7,20 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   renameSync,
   statSync,
   unlinkSync,
 } from 'node:fs';
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import {
+  open,
+  readdir,
+  readFile,
+  rename,
+  statfs,
+  unlink,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
@@ -37,11 +45,20 @@ export interface SpoolDrop {
   /** Creation times of the oldest and newest dropped segments. */
   oldest: string;
   newest: string;
+  /** Why: `byte-cap` (GATEWAY_SPOOL_MAX_BYTES), `volume-full` (its volume's free space). */
+  reason: string;
 }
 
 export interface DiskSpoolOptions {
   /** Sealed plus open bytes above which the oldest sealed segments are dropped. */
   maxBytes?: number;
+  /**
+   * Free bytes the spool's volume keeps, whatever the byte cap: below them the oldest segments
+   * are dropped too. A volume smaller than the cap (a small emptyDir, a shared disk) filled to
+   * the last byte would keep the next start from claiming the spool, and what it holds would
+   * never be sent. Default: 5% of the volume, at most 64 MiB.
+   */
+  minFreeBytes?: number;
   onDrop?: (drop: SpoolDrop) => void;
   /** A segment could not be sealed; it stays `.open` and the next start seals it. */
   onSealError?: (error: unknown) => void;
@@ -86,7 +103,53 @@ export class DiskSpool {
     private readonly options: DiskSpoolOptions = {},
   ) {
     mkdirSync(join(dir, 'dead'), { recursive: true });
-    this.lock = new SpoolLock(dir);
+    this.lock = this.claim();
+  }
+
+  /**
+   * Claims the directory. A volume left full (by a killed predecessor, before the spool kept
+   * free space, or by others on a shared disk) has no room for the claim: when no live
+   * process holds the spool, its oldest segments go, reported as dropped, until the claim
+   * fits, rather than a start that fails for ever with everything it holds unsent.
+   */
+  private claim(): SpoolLock {
+    for (;;) {
+      try {
+        return new SpoolLock(this.dir);
+      } catch (error) {
+        if (
+          (error as NodeJS.ErrnoException).code !== 'ENOSPC' ||
+          SpoolLock.heldByAnother(this.dir)
+        ) {
+          throw error;
+        }
+        const oldest = this.oldestOnDisk();
+        if (!oldest) throw error;
+        const path = join(this.dir, oldest.file);
+        const bytes = statSync(path).size;
+        const events = readFileSync(path, 'utf8').split('\n').length - 1;
+        unlinkSync(path);
+        this.reportDrop([{ name: oldest.name, bytes, events }], 'volume-full');
+      }
+    }
+  }
+
+  /** The oldest segment file in the directory, `dead/` first, sealed or left open. */
+  private oldestOnDisk(): { file: string; name: string } | undefined {
+    const dead = readdirSync(join(this.dir, 'dead'))
+      .filter(name => SEGMENT.test(name))
+      .sort();
+    if (dead.length > 0) return { file: join('dead', dead[0]), name: dead[0] };
+    const segments = readdirSync(this.dir)
+      .map(file => ({
+        file,
+        name: SEGMENT.test(file) ? file : OPEN_SEGMENT.exec(file)?.[1],
+      }))
+      .filter((segment): segment is { file: string; name: string } =>
+        Boolean(segment.name),
+      )
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    return segments[0];
   }
 
   /**
@@ -323,36 +386,79 @@ export class DiskSpool {
    * (never to be delivered), then the oldest sealed ones.
    */
   private async enforceCap(): Promise<void> {
-    const maxBytes = this.options.maxBytes;
-    if (maxBytes === undefined) return;
+    const maxBytes = this.options.maxBytes ?? Infinity;
+    const overCap = () =>
+      this.deadBytes + this.sealedBytes + (this.open?.bytes ?? 0) - maxBytes;
+    await this.dropOldest(overCap, 'byte-cap');
+    // What the volume lacks of its free space now; each segment dropped gives its bytes back.
+    let lacking = await this.lackingFreeBytes();
+    await this.dropOldest(
+      () => lacking,
+      'volume-full',
+      bytes => {
+        lacking -= bytes;
+      },
+    );
+  }
+
+  /** Bytes the volume lacks of the free space it keeps (`minFreeBytes`); 0 or less is none. */
+  private async lackingFreeBytes(): Promise<number> {
+    let volume;
+    try {
+      volume = await statfs(this.dir);
+    } catch {
+      return 0; // No statfs here: only the byte cap applies.
+    }
+    const minFree =
+      this.options.minFreeBytes ??
+      Math.min(64 * 1024 * 1024, (volume.blocks * volume.bsize) / 20);
+    return minFree - volume.bavail * volume.bsize;
+  }
+
+  /**
+   * Drops segments while `excess()` is above 0: those set aside in `dead/` first (never to be
+   * delivered), then the oldest sealed ones, never the one the sender holds.
+   */
+  private async dropOldest(
+    excess: () => number,
+    reason: string,
+    freed: (bytes: number) => void = () => undefined,
+  ): Promise<void> {
     const dropped: Array<{ name: string; bytes: number; events: number }> = [];
-    const over = () =>
-      this.deadBytes + this.sealedBytes + (this.open?.bytes ?? 0) > maxBytes;
-    while (over() && this.dead.length > 0) {
+    while (excess() > 0 && this.dead.length > 0) {
       const victim = this.dead.shift()!;
       this.deadBytes -= victim.bytes;
       const path = join(this.dir, 'dead', victim.name);
       dropped.push({ ...victim, events: await countLines(path) });
       await unlink(path).catch(() => undefined);
+      freed(victim.bytes);
     }
-    while (over()) {
+    while (excess() > 0) {
       const victim = this.sealed.find(segment => segment.name !== this.sending);
       if (!victim) break;
       const events = await countLines(join(this.dir, victim.name));
       await this.remove(victim.name);
       dropped.push({ ...victim, events });
+      freed(victim.bytes);
     }
-    if (dropped.length > 0) {
-      const created = (name: string) =>
-        new Date(Number(name.slice(0, 15))).toISOString();
-      this.options.onDrop?.({
-        segments: dropped.length,
-        events: dropped.reduce((sum, segment) => sum + segment.events, 0),
-        bytes: dropped.reduce((sum, segment) => sum + segment.bytes, 0),
-        oldest: created(dropped[0].name),
-        newest: created(dropped[dropped.length - 1].name),
-      });
-    }
+    this.reportDrop(dropped, reason);
+  }
+
+  private reportDrop(
+    dropped: Array<{ name: string; bytes: number; events: number }>,
+    reason: string,
+  ): void {
+    if (dropped.length === 0) return;
+    const created = (name: string) =>
+      new Date(Number(name.slice(0, 15))).toISOString();
+    this.options.onDrop?.({
+      segments: dropped.length,
+      events: dropped.reduce((sum, segment) => sum + segment.events, 0),
+      bytes: dropped.reduce((sum, segment) => sum + segment.bytes, 0),
+      oldest: created(dropped[0].name),
+      newest: created(dropped[dropped.length - 1].name),
+      reason,
+    });
   }
 
   /** Makes a rename durable: the directory entry must reach the disk too. */

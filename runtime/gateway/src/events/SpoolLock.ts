@@ -5,6 +5,7 @@ import {
   linkSync,
   openSync,
   readFileSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -156,7 +157,13 @@ export class SpoolLock {
   constructor(private readonly dir: string) {
     this.path = join(dir, 'owner.lock');
     const claim = `${this.path}.${randomBytes(6).toString('hex')}`;
-    writeFileSync(claim, this.text);
+    try {
+      writeFileSync(claim, this.text);
+    } catch (error) {
+      // Made but not written (a full volume): not left behind.
+      rmSync(claim, { force: true });
+      throw error;
+    }
     try {
       // Written just now, so its mtime is the filesystem's "now", which a lock is aged against.
       this.claim(claim, statSync(claim).mtimeMs);
@@ -311,22 +318,42 @@ export class SpoolLock {
   }
 
   private gone(held: Lock, now: number): boolean {
-    const holder = held.owner;
-    if (holder?.host !== this.owner.host) {
-      // Another host's, or unreadable: gone once untouched for a while, by the filesystem's
-      // clock on both sides (`now` is the mtime of this claim, made just now).
-      return now - held.mtimeMs >= STALE_MS;
-    }
-    // This process, or one before it with the same pid (a container restarted).
-    if (holder.pid === this.owner.pid || !alive(holder.pid)) return true;
-    // A lock of an older gateway records no start: its live pid may be anyone's by now (after
-    // a reboot, init's), so it is gone once untouched for a while, as it always was.
-    if (holder.start === undefined) return now - held.mtimeMs >= STALE_MS;
-    // Alive: never gone, however long it has not touched the lock, unless its pid has been
-    // reused since.
-    const start = startOf(holder.pid);
-    return start !== undefined && start !== holder.start;
+    return holderGone(held, this.owner, now);
   }
+
+  /**
+   * Whether another process, alive by the rules a claim follows, holds the spool at `dir`:
+   * asked where no claim can be written (a full volume), so by this process's clock.
+   */
+  static heldByAnother(dir: string): boolean {
+    const held = readLock(join(dir, 'owner.lock'));
+    if (!held) return false;
+    const self = {
+      host: hostname(),
+      pid: process.pid,
+      start: startOf(process.pid),
+    };
+    return !holderGone(held, self, Date.now());
+  }
+}
+
+/** Whether the holder of `held` is gone, as `self` judges it at `now` (see SpoolLock). */
+function holderGone(held: Lock, self: Owner, now: number): boolean {
+  const holder = held.owner;
+  if (holder?.host !== self.host) {
+    // Another host's, or unreadable: gone once untouched for a while, by the filesystem's
+    // clock on both sides (`now` is the mtime of this claim, made just now).
+    return now - held.mtimeMs >= STALE_MS;
+  }
+  // This process, or one before it with the same pid (a container restarted).
+  if (holder.pid === self.pid || !alive(holder.pid)) return true;
+  // A lock of an older gateway records no start: its live pid may be anyone's by now (after
+  // a reboot, init's), so it is gone once untouched for a while, as it always was.
+  if (holder.start === undefined) return now - held.mtimeMs >= STALE_MS;
+  // Alive: never gone, however long it has not touched the lock, unless its pid has been
+  // reused since.
+  const start = startOf(holder.pid);
+  return start !== undefined && start !== holder.start;
 }
 
 function describe(holder: Owner | undefined): string {

@@ -72,9 +72,7 @@ describe('createEventSink', () => {
       );
       expect(dropped).toBeGreaterThanOrEqual(4);
       const logged = lines.filter(line =>
-        String(line.msg).startsWith(
-          'event spool over its byte cap; dropped its oldest segments',
-        ),
+        String(line.msg).startsWith('event spool over its byte cap'),
       );
       // Drops at every seal, one line: the first; the rest wait for ten seconds on, or the stop.
       expect(logged).toHaveLength(1);
@@ -93,6 +91,7 @@ describe('createEventSink', () => {
         segments: expect.any(Number),
         bytes: expect.any(Number),
         oldest: expect.any(String),
+        reason: 'byte-cap',
       });
     } finally {
       if (!closed) await sink.close();

@@ -63,6 +63,9 @@ const addSpoolDrop = (sum: SpoolDrop | undefined, drop: SpoolDrop) =>
         bytes: sum.bytes + drop.bytes,
         oldest: sum.oldest,
         newest: drop.newest,
+        reason: sum.reason.includes(drop.reason)
+          ? sum.reason
+          : `${sum.reason}, ${drop.reason}`,
       }
     : drop;
 
@@ -101,7 +104,7 @@ export async function createEventSink(
   const logSpoolDrop = everyTenSeconds(addSpoolDrop, dropped =>
     logger.error(
       { ...dropped, dir: events.spoolDir },
-      'event spool over its byte cap; dropped its oldest segments (counts since the last such line)',
+      'event spool over its byte cap (byte-cap) or its volume nearly full (volume-full); dropped its oldest segments (counts since the last such line)',
     ),
   );
   const spool = new DiskSpool(events.spoolDir, {

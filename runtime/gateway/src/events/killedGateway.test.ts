@@ -1,9 +1,6 @@
-import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PlatformEvent } from '@cellport/plugin-platform-common';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   eventually,
@@ -12,47 +9,10 @@ import {
   testState,
 } from '../__testUtils__/fixtures';
 import { startGatewayProcess, TestProcess } from '../__testUtils__/processes';
+import { CountingPortal } from '../__testUtils__/CountingPortal';
 
 // Three gateway processes start in this test; each takes a few seconds to load.
 jest.setTimeout(60_000);
-
-/** The portal's ingest endpoint, counting how often each event id arrives. */
-class CountingPortal {
-  readonly events = new Map<string, PlatformEvent>();
-  readonly deliveries = new Map<string, number>();
-  private server?: Server;
-  private port = 0;
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', chunk => chunks.push(chunk));
-      req.on('end', () => {
-        const batch = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        for (const event of batch.events as PlatformEvent[]) {
-          this.events.set(event.id, event);
-          this.deliveries.set(
-            event.id,
-            (this.deliveries.get(event.id) ?? 0) + 1,
-          );
-        }
-        res.writeHead(202).end();
-      });
-    });
-    await new Promise<void>(resolve =>
-      this.server!.listen(this.port, '127.0.0.1', () => resolve()),
-    );
-    this.port = (this.server.address() as AddressInfo).port;
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    server?.closeAllConnections();
-    await new Promise(resolve => server?.close(resolve));
-  }
-}
 
 /** One chat request, JSON or streamed; resolves with its request id once the whole answer arrived. */
 async function chat(url: string, i: number): Promise<string> {

@@ -196,6 +196,29 @@ describe('renderCellManifests', () => {
     }
   });
 
+  it("caps the gateway's event spool below its volume's size limit, which would evict the pod and delete the spool", () => {
+    const gateway = find(
+      renderCellManifests({ cell: cell('meridian-dedicated'), tenants }),
+      'Deployment',
+    )[0] as any;
+    const pod = gateway.spec.template.spec;
+    const env = Object.fromEntries(
+      pod.containers[0].env.map((e: any) => [e.name, e.value]),
+    );
+    const mount = pod.containers[0].volumeMounts.find(
+      (m: any) => m.mountPath === env.GATEWAY_SPOOL_DIR,
+    );
+    const volume = pod.volumes.find((v: any) => v.name === mount.name);
+    const units: Record<string, number> = { Mi: 2 ** 20, Gi: 2 ** 30 };
+    const [, size, unit] = /^(\d+)(Mi|Gi)$/.exec(volume.emptyDir.sizeLimit)!;
+    const limit = Number(size) * units[unit];
+    // The open segment, the lock and a batch being written come on top of the cap.
+    expect(Number(env.GATEWAY_SPOOL_MAX_BYTES)).toBeGreaterThan(0);
+    expect(Number(env.GATEWAY_SPOOL_MAX_BYTES)).toBeLessThanOrEqual(
+      limit * 0.8,
+    );
+  });
+
   it('uses the image it is given', () => {
     const manifests = renderCellManifests({
       cell: cell('meridian-dedicated'),

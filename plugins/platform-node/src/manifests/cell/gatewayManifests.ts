@@ -21,6 +21,15 @@ import { dnsEgressRule } from './networkRules';
 export const GATEWAY_SECRET = 'cellport-gateway';
 
 /**
+ * The event spool's emptyDir, and the spool's byte cap in it: a pod whose emptyDir passes its
+ * size limit is evicted, and the emptyDir deleted with every event still in it. The cap
+ * (segments set aside included) leaves a quarter of the volume for the open segment, a batch
+ * being written and the lock.
+ */
+const SPOOL_VOLUME_MIB = 1024;
+const SPOOL_MAX_BYTES = ((SPOOL_VOLUME_MIB * 3) / 4) * 2 ** 20;
+
+/**
  * A cell's own gateway: the runtime namespace, the Deployment (non-root, read-only root
  * filesystem, probes on /health and /ready), its Service, an HPA on CPU and in-flight requests
  * starting from seed 002's sizing (AI Gateway: 4–8 pods of 1–2 vCPU / 2–4 GB), a
@@ -112,6 +121,10 @@ export function gatewayManifests(options: {
                 },
                 { name: 'GATEWAY_EVENTS', value: 'nats' },
                 { name: 'GATEWAY_SPOOL_DIR', value: '/var/spool/cellport' },
+                {
+                  name: 'GATEWAY_SPOOL_MAX_BYTES',
+                  value: String(SPOOL_MAX_BYTES),
+                },
                 secretEnv('GATEWAY_ADMIN_TOKEN', 'admin-token'),
                 secretEnv('GATEWAY_REDIS_URL', 'redis-url'),
                 secretEnv('GATEWAY_NATS_URL', 'nats-url'),
@@ -136,7 +149,9 @@ export function gatewayManifests(options: {
               ],
             },
           ],
-          volumes: [{ name: 'spool', emptyDir: { sizeLimit: '1Gi' } }],
+          volumes: [
+            { name: 'spool', emptyDir: { sizeLimit: `${SPOOL_VOLUME_MIB}Mi` } },
+          ],
         },
       },
     },

@@ -83,6 +83,23 @@ export function secondsToNextMonth(nowMs: number): number {
   return Math.max(1, Math.ceil((next - nowMs) / 1000));
 }
 
+/** When a refusal by a budget that is not used up may be worth trying again (seconds). */
+export const BUDGET_RECHECK_SECONDS = 60;
+
+/**
+ * When a request the budget left refused may be tried again: next month when nothing is left.
+ * With something left, less than the request may cost, part of it may be held by requests in
+ * flight, which give back most of their reservation when they settle, in seconds: a month
+ * would be a false answer (and a smaller request may fit at once).
+ */
+export function budgetRetryAfterSeconds(
+  leftUsd: number,
+  nowMs: number,
+): number {
+  const nextMonth = secondsToNextMonth(nowMs);
+  return leftUsd > 0 ? Math.min(BUDGET_RECHECK_SECONDS, nextMonth) : nextMonth;
+}
+
 /** The most the request may cost at a profile: what budgets are checked and reserved with. */
 export function maxCostAt(
   input: RouteInput,

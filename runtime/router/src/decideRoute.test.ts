@@ -104,7 +104,7 @@ describe('decideRoute', () => {
     expect(plan.attempts[0].id).toBe('eu-small');
   });
 
-  it('says when a budget refusal can be tried again: next month for the budget left, never for the per-run cap', () => {
+  it('says when a budget refusal can be tried again: next month for a spent budget, in a minute for one with something left, never for the per-run cap', () => {
     const refusal = (overrides: Partial<RouteInput>) =>
       decideRoute(
         input({
@@ -121,6 +121,13 @@ describe('decideRoute', () => {
       options: { retryAfterSeconds: 3600 },
     });
     expect(spent?.message).toContain('above the budget left');
+    // Something left, less than the request may cost: requests in flight may be holding it.
+    const short = refusal({ remainingBudgetUsd: 0.000001 });
+    expect(short).toMatchObject({
+      status: 429,
+      code: 'budget_exhausted',
+      options: { retryAfterSeconds: 60 },
+    });
     const capped = refusal({
       principal: agentWith({ maxCostPerRunUsd: 0.0000001 }),
     });

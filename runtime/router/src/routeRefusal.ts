@@ -4,7 +4,7 @@ import type {
   RoutingCandidate,
 } from '@cellport/plugin-platform-common';
 import type { RouteInput } from './decideRoute';
-import { maxCostAt, secondsToNextMonth } from './cost';
+import { budgetRetryAfterSeconds, maxCostAt } from './cost';
 import { tooManyChoices } from './choices';
 
 /** Why no route was left: the closest candidate's drop reason, or an unknown model. */
@@ -158,8 +158,8 @@ export function refusalFor(
       );
     case 'budget': {
       // Over the agent's per-run cap, the request itself is too large: waiting changes nothing.
-      // Over the budget left, it can come again when the budget does, next month: so can any
-      // request one of whose candidates only the budget left dropped.
+      // Over the budget left, it can come again when the budget does (`budgetRetryAfterSeconds`):
+      // so can any request one of whose candidates only the budget left dropped.
       const runCap = input.principal.agent?.maxCostPerRunUsd;
       const overRunCap =
         runCap !== undefined &&
@@ -175,7 +175,12 @@ export function refusalFor(
         'budget-exhausted',
         overRunCap || input.nowMs === undefined
           ? {}
-          : { retryAfterSeconds: secondsToNextMonth(input.nowMs) },
+          : {
+              retryAfterSeconds: budgetRetryAfterSeconds(
+                input.remainingBudgetUsd ?? 0,
+                input.nowMs,
+              ),
+            },
       );
     }
     default:

@@ -1,5 +1,5 @@
 import type { RateLimits } from '@cellport/plugin-platform-common';
-import { secondsToNextMonth } from '@cellport/router';
+import { budgetRetryAfterSeconds } from '@cellport/router';
 
 /** One request's claim on its tenant's (and agent's) rate limits and budgets. */
 export interface LimitRequest {
@@ -148,10 +148,15 @@ function mayCost(request: LimitRequest): string {
   return request.costUsd.toPrecision(3);
 }
 
-/** Builds the rejection for a failed check; the message names whose limit ran out. */
+/**
+ * Builds the rejection for a failed check; the message names whose limit ran out. `leftUsd`:
+ * what a refusing budget had left (reservations in flight counted), which says whether it
+ * comes back next month or once those settle (`budgetRetryAfterSeconds`).
+ */
 export function rejection(
   check: LimitCheck,
   request: LimitRequest,
+  leftUsd = 0,
 ): LimitVerdict {
   const rateLimited = (message: string): LimitVerdict => ({
     ok: false,
@@ -159,11 +164,21 @@ export function rejection(
     retryAfterSeconds: secondsToNextMinute(request.nowMs),
     message,
   });
-  const budgetExhausted = (message: string): LimitVerdict => ({
+  const budgetExhausted = (
+    whose: string,
+    budgetUsd?: number,
+  ): LimitVerdict => ({
     ok: false,
     reason: 'budget-exhausted',
-    retryAfterSeconds: secondsToNextMonth(request.nowMs),
-    message,
+    retryAfterSeconds: budgetRetryAfterSeconds(leftUsd, request.nowMs),
+    message:
+      leftUsd > 0
+        ? `${whose}'s monthly budget of $${budgetUsd} has less left than this request may cost ($${mayCost(
+            request,
+          )}): $${leftUsd.toPrecision(
+            3,
+          )}, requests in flight counted at what they may cost until they settle`
+        : `${whose}'s monthly budget of $${budgetUsd} is exhausted`,
   });
   switch (check) {
     case 'requests':
@@ -184,19 +199,10 @@ export function rejection(
       );
     case 'tenant-budget':
       return budgetExhausted(
-        `tenant ${request.tenant}'s monthly budget of $${
-          request.tenantBudgetUsd
-        } is exhausted, or has less left than this request may cost ($${mayCost(
-          request,
-        )})`,
+        `tenant ${request.tenant}`,
+        request.tenantBudgetUsd,
       );
     default:
-      return budgetExhausted(
-        `agent ${request.agent}'s monthly budget of $${
-          request.agentBudgetUsd
-        } is exhausted, or has less left than this request may cost ($${mayCost(
-          request,
-        )})`,
-      );
+      return budgetExhausted(`agent ${request.agent}`, request.agentBudgetUsd);
   }
 }

@@ -231,7 +231,12 @@ export abstract class WindowedLimiter implements Limiter {
       );
     }
     if (failed >= 0) {
-      return rejection(plan.checks[failed], request);
+      // A budget's claims come last: what it had left says when to try again.
+      const leftUsd =
+        failed >= plan.tenantBudgetAt
+          ? (plan.claims[failed].limit - before[failed]) / NANO
+          : 0;
+      return rejection(plan.checks[failed], request, leftUsd);
     }
     return {
       ok: true,

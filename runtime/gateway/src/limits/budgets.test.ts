@@ -241,14 +241,24 @@ describe('budgets and rate limits', () => {
         nowMs: clock.ms,
       });
       if (!held.ok) throw new Error('the other replica could not reserve');
-      // ...so this one is refused, rightly, and remembers the spend it saw.
-      expect((await ask(client).catch(e => e)).status).toBe(429);
+      // ...so this one is refused, rightly, and remembers the spend it saw. Some of the budget
+      // is left, held by the request in flight: the caller is to try again in a minute, not
+      // next month.
+      const refused = await ask(client).catch(e => e);
+      expect(refused.status).toBe(429);
+      expect(refused.error.code).toBe('budget_exhausted');
+      expect(refused.error.message).toContain(
+        'requests in flight counted at what they may cost until they settle',
+      );
+      expect(refused.headers.get('retry-after')).toBe('60');
       // The request in flight failed: its reservation is released (a read sends the refund).
       await other.release(held.reservation);
       expect(await other.spentUsd('brightpath', clock.ms)).toBe(0);
       // Fresh, the remembered spend still refuses on its own: a spent tenant's retries are
       // refused here, not sent to the counters each time...
-      expect((await ask(client).catch(e => e)).status).toBe(429);
+      const again = await ask(client).catch(e => e);
+      expect(again.status).toBe(429);
+      expect(again.headers.get('retry-after')).toBe('60');
       // ...but a second later the counters decide, and the budget is untouched: served.
       clock.ms += 1_500;
       const answer = await ask(client);

@@ -69,12 +69,14 @@ describe.each([
     const a = await limiter.reserve(request({ limits, costUsd: 0.6 }));
     expect(a.ok).toBe(true);
     const b = await limiter.reserve(request({ limits, costUsd: 0.6 }));
-    // $0.40 is left: the message says the request may cost more, not that nothing is left.
+    // $0.40 is left: the message says the request may cost more, not that nothing is left,
+    // and the caller may try again once the request in flight settles, not next month.
     expect(b).toMatchObject({
       ok: false,
       reason: 'budget-exhausted',
+      retryAfterSeconds: 60,
       message: expect.stringContaining(
-        'has less left than this request may cost ($0.600)',
+        'has less left than this request may cost ($0.600): $0.400',
       ),
     });
     if (a.ok) await limiter.release(a.reservation);
@@ -83,6 +85,17 @@ describe.each([
     if (c.ok)
       await limiter.settle(c.reservation, { tokens: 10, costUsd: 0.25 });
     expect(limiter.spentUsdHint(tenant, start)).toBeCloseTo(0.25, 9);
+    // Spent to the last cent: nothing comes back before December.
+    const rest = await limiter.reserve(request({ limits, costUsd: 0.75 }));
+    expect(rest.ok).toBe(true);
+    expect(
+      await limiter.reserve(request({ limits, costUsd: 0.01 })),
+    ).toMatchObject({
+      ok: false,
+      reason: 'budget-exhausted',
+      retryAfterSeconds: 8 * 86_400 - 10 * 3600,
+      message: `tenant ${tenant}'s monthly budget of $1 is exhausted`,
+    });
     // Spend belongs to its month: December starts with the full budget.
     const december = Date.parse('2026-12-01T00:00:00Z');
     expect(

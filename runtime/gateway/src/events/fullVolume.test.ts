@@ -93,7 +93,8 @@ describe('a spool on a volume smaller than its byte cap, while the portal is dow
       GATEWAY_EVENTS_URL: portal.url,
       GATEWAY_EVENTS_TOKEN: 'portal-token',
       GATEWAY_SPOOL_DIR: join(volume.dir, 'spool'),
-      GATEWAY_EVENTS_SEGMENT_EVENTS: '50',
+      // Small segments: several fit in the free space the spool keeps (5% of the volume).
+      GATEWAY_EVENTS_SEGMENT_EVENTS: '20',
       GATEWAY_REDIS_URL: '',
       GATEWAY_NATS_URL: '',
     };

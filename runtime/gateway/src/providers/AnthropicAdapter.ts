@@ -116,7 +116,9 @@ export class AnthropicAdapter implements ProviderAdapter {
         }
         translator.end();
       } catch (error) {
-        if (!signal.aborted) throw error;
+        // A connection that breaks once the answer is complete (its `message_stop` came)
+        // takes nothing from it.
+        if (!signal.aborted && !translator.complete) throw error;
       }
     }
     return startStream(events(), signal, response.statusCode, {

@@ -73,6 +73,11 @@ export class AnthropicStreamTranslator {
     return chatUsage(this.startUsage, this.outputTokens);
   }
 
+  /** The answer's `message_stop` came, and no failure before it: nothing after it counts. */
+  get complete(): boolean {
+    return this.finished && !this.broken;
+  }
+
   /** The upstream ended: a stream without its `message_stop` was cut short. */
   end(): void {
     this.throwIfBroken();

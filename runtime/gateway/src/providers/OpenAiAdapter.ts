@@ -187,7 +187,9 @@ export class OpenAiAdapter implements ProviderAdapter {
           relay.throwIfBroken();
         }
       } catch (error) {
-        if (!signal.aborted) throw error;
+        // A connection that breaks once the answer is complete (its `[DONE]` came) takes
+        // nothing from it.
+        if (!signal.aborted && !relay.complete) throw error;
         return;
       }
       const rest = relay.push(decoder.end()) + relay.end();

@@ -39,6 +39,26 @@ describe('OpenAiStreamRelay', () => {
 });
 
 describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
+  it.each([
+    ['apart', ['data: [DONE]\n\n', `${chunk('AFTER')}${usageChunk}`]],
+    [
+      'in the same read, after the other spelling of [DONE]',
+      [`data:[DONE]\n\n${chunk('AFTER')}${usageChunk}data: [DONE]\n\n`],
+    ],
+  ])(
+    'ends the stream at its first [DONE]: what follows (%s) is neither relayed nor counted',
+    (_how, ending) => {
+      const relay = new OpenAiStreamRelay(true);
+      let out = relay.push(chunk('Hello'));
+      for (const read of ending) out += relay.push(read);
+      out += relay.end();
+      expect(out).not.toContain('AFTER');
+      expect(out.match(/\[DONE\]/g)).toHaveLength(1);
+      expect(relay.usage).toBeUndefined();
+      expect(relay.generatedText()).toBe('Hello');
+    },
+  );
+
   it('relays CRLF-framed events as soon as each is complete, as LF', () => {
     const relay = new OpenAiStreamRelay(true);
     const crlf = (event: string) => event.replace(/\n/g, '\r\n');

@@ -43,6 +43,11 @@ export class OpenAiStreamRelay {
 
   constructor(private readonly forwardUsage: boolean) {}
 
+  /** The answer's `[DONE]` came, and no failure before it: nothing after it counts. */
+  get complete(): boolean {
+    return this.done && !this.broken;
+  }
+
   get usage(): TokenUsage | undefined {
     return this.found;
   }

@@ -475,7 +475,9 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     },
   );
 
-  it.each([
+  const COMPLETE_ANSWERS: Array<
+    [string, 'gpt-4o-mini' | 'claude-haiku', string[]]
+  > = [
     [
       'openai',
       'gpt-4o-mini',
@@ -496,9 +498,16 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
         'data: {"type":"message_stop"}\n\n',
       ],
     ],
-  ])(
-    '%s stream: what the upstream sends after its answer ended is neither relayed nor charged',
-    async (_provider, model, answer) => {
+  ];
+
+  it.each(
+    COMPLETE_ANSWERS.flatMap(([provider, model, answer]) => [
+      [provider, 'goes on', model, answer],
+      [provider, 'breaks the connection', model, answer],
+    ]),
+  )(
+    '%s stream: an upstream that %s after its answer ended: nothing more is relayed or charged, and the answer stands',
+    async (_provider, then, model, answer) => {
       const after = [
         `${chunk('AFTER')}\n\n`,
         'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"AFTER"}}\n\n',
@@ -508,9 +517,12 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       ];
       upstream.answer = (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        for (const event of answer) res.write(event);
+        for (const event of answer as string[]) res.write(event);
         // Apart from the end, as an upstream that goes on would send it.
-        setTimeout(() => res.end(after.join('')), 50);
+        setTimeout(
+          () => (then === 'goes on' ? res.end(after.join('')) : res.destroy()),
+          50,
+        );
       };
       const response = await post({
         model,
@@ -527,9 +539,12 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       await eventually(() => usage().length === 1);
       expect(usage()[0]).toMatchObject({
         status: 200,
+        outcome: 'success',
         outputTokens: 1,
         tokensEstimated: false,
       });
+      const profile = model === 'gpt-4o-mini' ? 'us-small' : 'claude';
+      expect(gateway.deps.health.get(profile).breaker.state).toBe('closed');
     },
   );
 

@@ -82,13 +82,15 @@ const DONE_LINES = [`data: ${DONE}\n`, `data:${DONE}\n`];
  * only a line of its own is the end of a stream, not the same text inside an event's JSON.
  */
 export function doneEventEnd(text: string): number {
+  // The first `[DONE]` line, whichever of its spellings.
+  let at = -1;
   for (const line of DONE_LINES) {
-    const at = text.startsWith(line) ? 0 : text.indexOf(`\n${line}`);
-    if (at < 0) continue;
-    const end = text.indexOf('\n\n', at + 1);
-    return end < 0 ? text.length : end + 2;
+    const found = text.startsWith(line) ? 0 : text.indexOf(`\n${line}`);
+    if (found >= 0 && (at < 0 || found < at)) at = found;
   }
-  return -1;
+  if (at < 0) return -1;
+  const end = text.indexOf('\n\n', at + 1);
+  return end < 0 ? text.length : end + 2;
 }
 
 /** What a relay has seen of a chat stream: chunks so far, and whether the answer finished. */

@@ -83,21 +83,21 @@ export function secondsToNextMonth(nowMs: number): number {
   return Math.max(1, Math.ceil((next - nowMs) / 1000));
 }
 
-/** When a refusal by a budget that is not used up may be worth trying again (seconds). */
+/** When a refusal by a budget that requests in flight hold part of may be tried again (s). */
 export const BUDGET_RECHECK_SECONDS = 60;
 
 /**
- * When a request the budget left refused may be tried again: next month when nothing is left.
- * With something left, less than the request may cost, part of it may be held by requests in
- * flight, which give back most of their reservation when they settle, in seconds: a month
- * would be a false answer (and a smaller request may fit at once).
+ * When a request the budget left refused may be tried again: next month, unless requests in
+ * flight hold part of it; they give back most of their reservation when they settle, in
+ * seconds, and a month would be a false answer. A budget with a little left and nothing in
+ * flight (a budget is rarely spent to the cent) is spent for this request: next month.
  */
 export function budgetRetryAfterSeconds(
-  leftUsd: number,
+  heldInFlight: boolean,
   nowMs: number,
 ): number {
   const nextMonth = secondsToNextMonth(nowMs);
-  return leftUsd > 0 ? Math.min(BUDGET_RECHECK_SECONDS, nextMonth) : nextMonth;
+  return heldInFlight ? Math.min(BUDGET_RECHECK_SECONDS, nextMonth) : nextMonth;
 }
 
 /** The most the request may cost at a profile: what budgets are checked and reserved with. */

@@ -104,7 +104,7 @@ describe('decideRoute', () => {
     expect(plan.attempts[0].id).toBe('eu-small');
   });
 
-  it('says when a budget refusal can be tried again: next month for a spent budget, in a minute for one with something left, never for the per-run cap', () => {
+  it('says when a budget refusal can be tried again: next month, in a minute while requests in flight hold part of it, never for the per-run cap', () => {
     const refusal = (overrides: Partial<RouteInput>) =>
       decideRoute(
         input({
@@ -121,13 +121,23 @@ describe('decideRoute', () => {
       options: { retryAfterSeconds: 3600 },
     });
     expect(spent?.message).toContain('above the budget left');
-    // Something left, less than the request may cost: requests in flight may be holding it.
-    const short = refusal({ remainingBudgetUsd: 0.000001 });
-    expect(short).toMatchObject({
+    // Requests in flight hold part of the budget: it may be back once they settle.
+    const held = refusal({
+      remainingBudgetUsd: 0.000001,
+      budgetHeldInFlight: true,
+    });
+    expect(held).toMatchObject({
       status: 429,
       code: 'budget_exhausted',
       options: { retryAfterSeconds: 60 },
     });
+    expect(held?.message).toContain(
+      'requests in flight hold part of it until they settle',
+    );
+    // A little left and nothing in flight: spent, for this request, until next month.
+    expect(
+      refusal({ remainingBudgetUsd: 0.000001 })?.options.retryAfterSeconds,
+    ).toBe(3600);
     const capped = refusal({
       principal: agentWith({ maxCostPerRunUsd: 0.0000001 }),
     });

@@ -72,6 +72,8 @@ export interface RouteInput {
   complexity: number;
   /** The tenant's remaining monthly budget as last seen by the limiter, if known. */
   remainingBudgetUsd?: number;
+  /** Requests in flight hold part of that budget: a refusal by it may pass once they settle. */
+  budgetHeldInFlight?: boolean;
   /** When the request came (epoch ms): a budget refusal says when the budget starts again. */
   nowMs?: number;
   /** The caller's API's names for the prompt and the output limit; chat's when unset. */

@@ -171,13 +171,17 @@ export function refusalFor(
       return refusal(
         429,
         'budget_exhausted',
-        `budget too low for model "${model}" (${detail})`,
+        `budget too low for model "${model}" (${detail})${
+          input.budgetHeldInFlight
+            ? ': requests in flight hold part of it until they settle'
+            : ''
+        }`,
         'budget-exhausted',
         overRunCap || input.nowMs === undefined
           ? {}
           : {
               retryAfterSeconds: budgetRetryAfterSeconds(
-                input.remainingBudgetUsd ?? 0,
+                input.budgetHeldInFlight === true,
                 input.nowMs,
               ),
             },

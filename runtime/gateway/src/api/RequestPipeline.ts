@@ -203,6 +203,7 @@ export class RequestPipeline<Request> {
     return {
       usd: tenant.monthlyBudgetUsd - spent,
       refusesAlone: age < TRUSTED_HINT_MS,
+      heldInFlight: this.deps.limiter.holdsReservations(tenant.id, now),
     };
   }
 

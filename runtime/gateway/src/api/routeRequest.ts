@@ -9,6 +9,8 @@ import type { RequestLifecycle } from './RequestLifecycle';
 export interface RemainingBudget {
   usd: number;
   refusesAlone: boolean;
+  /** This replica's requests in flight hold part of it (`Limiter.holdsReservations`). */
+  heldInFlight: boolean;
 }
 
 /**
@@ -32,6 +34,7 @@ export function routeRequest(
       ...summary,
       classification,
       remainingBudgetUsd: remaining?.usd,
+      budgetHeldInFlight: remaining?.heldInFlight,
       nowMs: record.startedAtMs,
       state: life.state,
       principal: life.principal,

@@ -69,6 +69,11 @@ export interface Limiter {
   /** How long ago the counters last showed this replica the tenant's spend, this month. */
   spentHintAgeMs(tenant: string, nowMs: number): number | undefined;
   /**
+   * Whether this replica's requests in flight hold part of the tenant's budget this month
+   * (reserved, not yet settled). Another replica's are not known here.
+   */
+  holdsReservations(tenant: string, nowMs: number): boolean;
+  /**
    * What each tenant has counted this month, read from the counters (shared by every replica):
    * settled spend plus reservations in flight. It can exceed the budget (an upstream that
    * ignored `max_tokens`).
@@ -149,14 +154,17 @@ function mayCost(request: LimitRequest): string {
 }
 
 /**
- * Builds the rejection for a failed check; the message names whose limit ran out. `leftUsd`:
- * what a refusing budget had left (reservations in flight counted), which says whether it
- * comes back next month or once those settle (`budgetRetryAfterSeconds`).
+ * Builds the rejection for a failed check; the message names whose limit ran out. A refusing
+ * budget's: what it had left (reservations in flight counted), and whether this replica's
+ * requests in flight hold part of it, which says when to try again (`budgetRetryAfterSeconds`).
  */
 export function rejection(
   check: LimitCheck,
   request: LimitRequest,
-  leftUsd = 0,
+  budget: { leftUsd: number; heldInFlight: boolean } = {
+    leftUsd: 0,
+    heldInFlight: false,
+  },
 ): LimitVerdict {
   const rateLimited = (message: string): LimitVerdict => ({
     ok: false,
@@ -164,22 +172,24 @@ export function rejection(
     retryAfterSeconds: secondsToNextMinute(request.nowMs),
     message,
   });
-  const budgetExhausted = (
-    whose: string,
-    budgetUsd?: number,
-  ): LimitVerdict => ({
-    ok: false,
-    reason: 'budget-exhausted',
-    retryAfterSeconds: budgetRetryAfterSeconds(leftUsd, request.nowMs),
-    message:
-      leftUsd > 0
-        ? `${whose}'s monthly budget of $${budgetUsd} has less left than this request may cost ($${mayCost(
-            request,
-          )}): $${leftUsd.toPrecision(
-            3,
-          )}, requests in flight counted at what they may cost until they settle`
-        : `${whose}'s monthly budget of $${budgetUsd} is exhausted`,
-  });
+  const { leftUsd, heldInFlight } = budget;
+  const budgetExhausted = (whose: string, budgetUsd?: number): LimitVerdict => {
+    const left = `${whose}'s monthly budget of $${budgetUsd} has less left than this request may cost ($${mayCost(
+      request,
+    )}): $${Math.max(0, leftUsd).toPrecision(3)}`;
+    let message = `${whose}'s monthly budget of $${budgetUsd} is exhausted`;
+    if (heldInFlight) {
+      message = `${left}, requests in flight holding what they may cost until they settle`;
+    } else if (leftUsd > 0) {
+      message = left;
+    }
+    return {
+      ok: false,
+      reason: 'budget-exhausted',
+      retryAfterSeconds: budgetRetryAfterSeconds(heldInFlight, request.nowMs),
+      message,
+    };
+  };
   switch (check) {
     case 'requests':
       return rateLimited(

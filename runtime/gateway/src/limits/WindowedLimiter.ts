@@ -13,6 +13,7 @@ import {
 } from './Limiter';
 import { randomBytes } from 'node:crypto';
 import { SpentHints } from './SpentHints';
+import { OpenReservations } from './OpenReservations';
 
 export const MINUTE_TTL_MS = 61_000;
 export const MONTH_TTL_MS = 32 * 24 * 3600_000;
@@ -160,6 +161,7 @@ function planClaims(
  */
 export abstract class WindowedLimiter implements Limiter {
   private readonly hints = new SpentHints();
+  private readonly inFlight = new OpenReservations();
 
   /**
    * Checks every claim in order and, only if all have room (`claimFits`), adds every amount;
@@ -231,13 +233,20 @@ export abstract class WindowedLimiter implements Limiter {
       );
     }
     if (failed >= 0) {
-      // A budget's claims come last: what it had left says when to try again.
-      const leftUsd =
+      // A budget's claims come last: what it had left, and who holds it, say when to try again.
+      const refusing = plan.claims[failed];
+      return rejection(
+        plan.checks[failed],
+        request,
         failed >= plan.tenantBudgetAt
-          ? (plan.claims[failed].limit - before[failed]) / NANO
-          : 0;
-      return rejection(plan.checks[failed], request, leftUsd);
+          ? {
+              leftUsd: (refusing.limit - before[failed]) / NANO,
+              heldInFlight: this.inFlight.holds(refusing.key),
+            }
+          : undefined,
+      );
     }
+    this.inFlight.open(id, plan.costCounters);
     return {
       ok: true,
       reservation: {
@@ -258,6 +267,7 @@ export abstract class WindowedLimiter implements Limiter {
     reservation: Reservation,
     actual: { tokens: number; costUsd: number },
   ): Promise<void> {
+    this.inFlight.close(reservation.id, reservation.costCounters);
     const costNanoUsd = toNano(actual.costUsd);
     const costDelta = costNanoUsd - reservation.costNanoUsd;
     await this.correct({
@@ -280,6 +290,12 @@ export abstract class WindowedLimiter implements Limiter {
 
   spentHintAgeMs(tenant: string, nowMs: number): number | undefined {
     return this.hints.ageMs(tenant, nowMs);
+  }
+
+  holdsReservations(tenant: string, nowMs: number): boolean {
+    return this.inFlight.holds(
+      limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget,
+    );
   }
 
   async monthSpendUsd(

@@ -69,31 +69,44 @@ describe.each([
     const a = await limiter.reserve(request({ limits, costUsd: 0.6 }));
     expect(a.ok).toBe(true);
     const b = await limiter.reserve(request({ limits, costUsd: 0.6 }));
-    // $0.40 is left: the message says the request may cost more, not that nothing is left,
-    // and the caller may try again once the request in flight settles, not next month.
+    // $0.40 is left, and this replica's request in flight holds the rest: the message says
+    // the request may cost more, not that nothing is left, and the caller may try again once
+    // the request in flight settles, not next month.
     expect(b).toMatchObject({
       ok: false,
       reason: 'budget-exhausted',
       retryAfterSeconds: 60,
-      message: expect.stringContaining(
-        'has less left than this request may cost ($0.600): $0.400',
-      ),
+      message: `tenant ${tenant}'s monthly budget of $1 has less left than this request may cost ($0.600): $0.400, requests in flight holding what they may cost until they settle`,
     });
+    expect(limiter.holdsReservations(tenant, start)).toBe(true);
     if (a.ok) await limiter.release(a.reservation);
     const c = await limiter.reserve(request({ limits, costUsd: 0.6 }));
     expect(c.ok).toBe(true);
     if (c.ok)
       await limiter.settle(c.reservation, { tokens: 10, costUsd: 0.25 });
     expect(limiter.spentUsdHint(tenant, start)).toBeCloseTo(0.25, 9);
-    // Spent to the last cent: nothing comes back before December.
-    const rest = await limiter.reserve(request({ limits, costUsd: 0.75 }));
+    expect(limiter.holdsReservations(tenant, start)).toBe(false);
+    // A little left and nothing in flight (a budget is rarely spent to the cent): spent, for
+    // this request, until December; and spent to the cent, for any.
+    const most = await limiter.reserve(request({ limits, costUsd: 0.7 }));
+    expect(most.ok).toBe(true);
+    if (most.ok)
+      await limiter.settle(most.reservation, { tokens: 1, costUsd: 0.7 });
+    const nextMonth = 8 * 86_400 - 10 * 3600;
+    expect(await limiter.reserve(request({ limits, costUsd: 0.1 }))).toEqual({
+      ok: false,
+      reason: 'budget-exhausted',
+      retryAfterSeconds: nextMonth,
+      message: `tenant ${tenant}'s monthly budget of $1 has less left than this request may cost ($0.100): $0.0500`,
+    });
+    const rest = await limiter.reserve(request({ limits, costUsd: 0.05 }));
     expect(rest.ok).toBe(true);
+    if (rest.ok)
+      await limiter.settle(rest.reservation, { tokens: 1, costUsd: 0.05 });
     expect(
       await limiter.reserve(request({ limits, costUsd: 0.01 })),
     ).toMatchObject({
-      ok: false,
-      reason: 'budget-exhausted',
-      retryAfterSeconds: 8 * 86_400 - 10 * 3600,
+      retryAfterSeconds: nextMonth,
       message: `tenant ${tenant}'s monthly budget of $1 is exhausted`,
     });
     // Spend belongs to its month: December starts with the full budget.

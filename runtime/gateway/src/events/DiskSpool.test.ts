@@ -236,8 +236,9 @@ describe('DiskSpool', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const drops: SpoolDrop[] = [];
     const size = line('event-000').length;
+    // The cap counts what segments take on disk: whole 4 KiB blocks, one each here.
     const spool = new DiskSpool(dir, {
-      maxBytes: 10 * size,
+      maxBytes: 5 * 4096,
       onDrop: drop => drops.push(drop),
     });
     spool.recover();
@@ -269,7 +270,6 @@ describe('DiskSpool', () => {
 
   it('keeps segments set aside in dead/ inside the byte cap, dropping them first, and cuts a spool over its cap at start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
-    const size = line('event-000').length;
     const first = new DiskSpool(dir);
     first.recover();
     for (let i = 0; i < 12; i++) {
@@ -282,10 +282,11 @@ describe('DiskSpool', () => {
     await first.quarantine(alsoRefused);
     await first.close();
 
-    // Restarted with a cap of eight events: the two dead segments go, then the oldest sealed.
+    // Restarted with a cap of four segments' blocks (eight events): the two dead segments go,
+    // then the oldest sealed.
     const drops: SpoolDrop[] = [];
     const next = new DiskSpool(dir, {
-      maxBytes: 8 * size,
+      maxBytes: 4 * 4096,
       onDrop: drop => drops.push(drop),
     });
     next.recover();

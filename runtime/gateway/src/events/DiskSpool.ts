@@ -53,10 +53,11 @@ export interface DiskSpoolOptions {
   /** Sealed plus open bytes above which the oldest sealed segments are dropped. */
   maxBytes?: number;
   /**
-   * Free bytes the spool's volume keeps, whatever the byte cap: below them the oldest segments
-   * are dropped too. A volume smaller than the cap (a small emptyDir, a shared disk) filled to
-   * the last byte would keep the next start from claiming the spool, and what it holds would
-   * never be sent. Default: 5% of the volume, at most 64 MiB.
+   * Free bytes the spool's filesystem keeps, whatever the byte cap: below them the oldest
+   * segments are dropped too. A disk smaller than the cap, or one others fill, filled to the
+   * last byte would keep the next start from claiming the spool. Default: 5% of the
+   * filesystem, at most 64 MiB. (An emptyDir's size limit is not the filesystem's: `maxBytes`
+   * must stay below it.)
    */
   minFreeBytes?: number;
   onDrop?: (drop: SpoolDrop) => void;
@@ -90,9 +91,14 @@ export class DiskSpool {
   /** Sealed segments this process knows of, oldest first, with their sizes. */
   private readonly sealed: Array<{ name: string; bytes: number }> = [];
   private sealedBytes = 0;
+  /**
+   * What the segments take on disk, each rounded up to whole blocks: the byte cap counts
+   * this, as the kubelet counts an emptyDir against its size limit (a segment of one request,
+   * sealed at a quiet moment, holds 1.4 KB and takes 4 KiB).
+   */
+  private diskBytes = 0;
   /** Segments set aside in `dead/`, oldest first: inside the byte cap, and dropped first. */
   private readonly dead: Array<{ name: string; bytes: number }> = [];
-  private deadBytes = 0;
   private sealing: Promise<void> = Promise.resolve();
   /** The segment the sender holds; the byte cap leaves it alone. */
   sending?: string;
@@ -117,12 +123,9 @@ export class DiskSpool {
       try {
         return new SpoolLock(this.dir);
       } catch (error) {
-        if (
-          (error as NodeJS.ErrnoException).code !== 'ENOSPC' ||
-          SpoolLock.heldByAnother(this.dir)
-        ) {
-          throw error;
-        }
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+        // Another live process's spool is not this one's to make room in.
+        SpoolLock.refuseIfHeld(this.dir);
         const oldest = this.oldestOnDisk();
         if (!oldest) throw error;
         const path = join(this.dir, oldest.file);
@@ -192,13 +195,14 @@ export class DiskSpool {
       const bytes = statSync(join(this.dir, name)).size;
       this.sealed.push({ name, bytes });
       this.sealedBytes += bytes;
+      this.diskBytes += onDisk(bytes);
     }
     for (const name of readdirSync(join(this.dir, 'dead'))
       .filter(n => SEGMENT.test(n))
       .sort()) {
       const bytes = statSync(join(this.dir, 'dead', name)).size;
       this.dead.push({ name, bytes });
-      this.deadBytes += bytes;
+      this.diskBytes += onDisk(bytes);
     }
     // A spool left over the cap (a smaller cap now, a long outage) is cut down at once, not at
     // the first seal, which an idle replica may never make.
@@ -330,6 +334,7 @@ export class DiskSpool {
     await rename(segment.path, join(this.dir, finalName));
     this.sealed.push({ name: finalName, bytes: segment.bytes });
     this.sealedBytes += segment.bytes;
+    this.diskBytes += onDisk(segment.bytes);
     await this.syncDirectory();
   }
 
@@ -369,7 +374,7 @@ export class DiskSpool {
     this.forget(name);
     if (bytes !== undefined) {
       this.dead.push({ name, bytes });
-      this.deadBytes += bytes;
+      this.diskBytes += onDisk(bytes);
     }
   }
 
@@ -377,28 +382,23 @@ export class DiskSpool {
     const index = this.sealed.findIndex(segment => segment.name === name);
     if (index >= 0) {
       this.sealedBytes -= this.sealed[index].bytes;
+      this.diskBytes -= onDisk(this.sealed[index].bytes);
       this.sealed.splice(index, 1);
     }
   }
 
   /**
-   * Drops segments while the spool is over its byte cap: those set aside in `dead/` first
-   * (never to be delivered), then the oldest sealed ones.
+   * Drops the oldest segments while the spool is over its byte cap, then while its volume has
+   * less free space than it keeps. The volume is measured again after each drop: other spools
+   * on it (a shared disk) may be freeing space too.
    */
   private async enforceCap(): Promise<void> {
     const maxBytes = this.options.maxBytes ?? Infinity;
-    const overCap = () =>
-      this.deadBytes + this.sealedBytes + (this.open?.bytes ?? 0) - maxBytes;
-    await this.dropOldest(overCap, 'byte-cap');
-    // What the volume lacks of its free space now; each segment dropped gives its bytes back.
-    let lacking = await this.lackingFreeBytes();
     await this.dropOldest(
-      () => lacking,
-      'volume-full',
-      bytes => {
-        lacking -= bytes;
-      },
+      () => this.diskBytes + onDisk(this.open?.bytes ?? 0) - maxBytes,
+      'byte-cap',
     );
+    await this.dropOldest(() => this.lackingFreeBytes(), 'volume-full');
   }
 
   /** Bytes the volume lacks of the free space it keeps (`minFreeBytes`); 0 or less is none. */
@@ -420,26 +420,23 @@ export class DiskSpool {
    * delivered), then the oldest sealed ones, never the one the sender holds.
    */
   private async dropOldest(
-    excess: () => number,
+    excess: () => number | Promise<number>,
     reason: string,
-    freed: (bytes: number) => void = () => undefined,
   ): Promise<void> {
     const dropped: Array<{ name: string; bytes: number; events: number }> = [];
-    while (excess() > 0 && this.dead.length > 0) {
+    while (this.dead.length > 0 && (await excess()) > 0) {
       const victim = this.dead.shift()!;
-      this.deadBytes -= victim.bytes;
+      this.diskBytes -= onDisk(victim.bytes);
       const path = join(this.dir, 'dead', victim.name);
       dropped.push({ ...victim, events: await countLines(path) });
       await unlink(path).catch(() => undefined);
-      freed(victim.bytes);
     }
-    while (excess() > 0) {
+    while ((await excess()) > 0) {
       const victim = this.sealed.find(segment => segment.name !== this.sending);
       if (!victim) break;
       const events = await countLines(join(this.dir, victim.name));
       await this.remove(victim.name);
       dropped.push({ ...victim, events });
-      freed(victim.bytes);
     }
     this.reportDrop(dropped, reason);
   }
@@ -479,6 +476,11 @@ export class DiskSpool {
       closeSync(fd);
     }
   }
+}
+
+/** A file's bytes as its filesystem allocates them: whole 4 KiB blocks (ext4, xfs, tmpfs). */
+function onDisk(bytes: number): number {
+  return Math.ceil(bytes / 4096) * 4096;
 }
 
 /** The offset just past the file's last '\n' (0 when it has none). */

@@ -17,6 +17,8 @@ import { join } from 'node:path';
 /** A holder on another host that has not touched its lock for this long is gone (killed, host lost). */
 const STALE_MS = 30_000;
 const TOUCH_MS = 5_000;
+/** How far this host's clock may be off a shared volume's, where no mtime can be made to age by. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 /**
  * A holder that has not looked at its lock for this long (stopped, paused, its timers
  * starved) looks again before its next write: well inside STALE_MS, so one that another host
@@ -246,11 +248,7 @@ export class SpoolLock {
   }
 
   private refuse(holder: Owner | undefined): never {
-    throw new Error(
-      `the event spool ${this.dir} is in use by ${describe(
-        holder,
-      )}: give each gateway replica a GATEWAY_SPOOL_DIR of its own`,
-    );
+    throw inUse(this.dir, holder);
   }
 
   /** Shows the lock is still held, or finds it lost. */
@@ -322,18 +320,21 @@ export class SpoolLock {
   }
 
   /**
-   * Whether another process, alive by the rules a claim follows, holds the spool at `dir`:
-   * asked where no claim can be written (a full volume), so by this process's clock.
+   * Refuses, as a claim would, a spool another live process holds: asked where no claim can
+   * be written (a full volume). Without a claim's mtime there is no filesystem clock to age
+   * another host's lock by, so this process's clock is used, allowing it five minutes off.
    */
-  static heldByAnother(dir: string): boolean {
+  static refuseIfHeld(dir: string): void {
     const held = readLock(join(dir, 'owner.lock'));
-    if (!held) return false;
+    if (!held) return;
     const self = {
       host: hostname(),
       pid: process.pid,
       start: startOf(process.pid),
     };
-    return !holderGone(held, self, Date.now());
+    if (!holderGone(held, self, Date.now() - CLOCK_SKEW_MS)) {
+      throw inUse(dir, held.owner);
+    }
   }
 }
 
@@ -354,6 +355,14 @@ function holderGone(held: Lock, self: Owner, now: number): boolean {
   // reused since.
   const start = startOf(holder.pid);
   return start !== undefined && start !== holder.start;
+}
+
+function inUse(dir: string, holder: Owner | undefined): Error {
+  return new Error(
+    `the event spool ${dir} is in use by ${describe(
+      holder,
+    )}: give each gateway replica a GATEWAY_SPOOL_DIR of its own`,
+  );
 }
 
 function describe(holder: Owner | undefined): string {

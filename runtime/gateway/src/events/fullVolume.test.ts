@@ -116,10 +116,18 @@ describe('a spool on a volume smaller than its byte cap, while the portal is dow
       expect(freeBytes(volume.dir)).toBeGreaterThan(0);
       expect(first.output()).not.toContain('ENOSPC');
 
-      // Killed, and the volume then filled to the last byte by someone else: no room is left
-      // for the next start to claim the spool in.
-      await first.kill('SIGKILL');
+      // The volume filled to the last byte by someone else: no room is left for a claim. A
+      // second gateway on the spool the first still holds is refused for that, by name, and
+      // takes nothing of it.
       fillUp(join(volume.dir, 'filler'));
+      expect(freeBytes(volume.dir)).toBe(0);
+      await expect(startGatewayProcess(env)).rejects.toThrow(
+        `is in use by process ${first.child.pid}`,
+      );
+      // Killed, and whatever room the first made since (it keeps its free space, dropping
+      // its own oldest segments) filled too: the next start finds the volume full.
+      await first.kill('SIGKILL');
+      fillUp(join(volume.dir, 'more-filler'));
       expect(freeBytes(volume.dir)).toBe(0);
 
       await portal.start();

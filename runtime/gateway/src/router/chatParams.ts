@@ -267,15 +267,12 @@ function checkToolChoice(body: Json) {
     const chosen = choice.function;
     if (!isObject(chosen)) fail('tool_choice.function', 'must be an object');
     checkFunctionName(chosen.name, 'tool_choice.function.name');
-    if (tools.length === 0) {
-      fail('tool_choice', 'is only allowed when tools are given');
-    }
-    if (!tools.some(tool => tool?.function?.name === chosen.name)) {
-      fail(
-        'tool_choice.function.name',
-        `names no function in tools: ${String(chosen.name).slice(0, 64)}`,
-      );
-    }
+    checkForcedCall(
+      tools.map(tool => tool?.function?.name),
+      chosen.name,
+      'tool_choice',
+      'tools',
+    );
   }
   if (choice.type === 'custom' && tools.length === 0) {
     fail('tool_choice', 'is only allowed when tools are given');
@@ -296,14 +293,30 @@ function checkFunctions(body: Json) {
   if (!present(call) || call === 'none' || call === 'auto') return;
   if (!isObject(call)) fail('function_call', 'must be none, auto or an object');
   checkFunctionName(call.name, 'function_call.name');
-  // A call is forced, and there is nothing (or not that) to call: as for `tool_choice`.
-  if (!Array.isArray(functions) || functions.length === 0) {
-    fail('function_call', 'is only allowed when functions are given');
+  checkForcedCall(
+    Array.isArray(functions) ? functions.map(fn => fn?.name) : [],
+    call.name,
+    'function_call',
+    'functions',
+  );
+}
+
+/** A call is forced by name, and there is nothing (or not that) to call among `offered`. */
+function checkForcedCall(
+  offered: unknown[],
+  name: unknown,
+  param: 'tool_choice' | 'function_call',
+  list: 'tools' | 'functions',
+) {
+  if (offered.length === 0) {
+    fail(param, `is only allowed when ${list} are given`);
   }
-  if (!functions.some(fn => fn?.name === call.name)) {
+  if (!offered.includes(name)) {
     fail(
-      'function_call.name',
-      `names no function in functions: ${String(call.name).slice(0, 64)}`,
+      param === 'tool_choice'
+        ? 'tool_choice.function.name'
+        : 'function_call.name',
+      `names no function in ${list}: ${String(name).slice(0, 64)}`,
     );
   }
 }

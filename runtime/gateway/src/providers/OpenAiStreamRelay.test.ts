@@ -39,6 +39,19 @@ describe('OpenAiStreamRelay', () => {
 });
 
 describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
+  it('fails a stream whose error event comes with its [DONE] in one read: the answer is not complete', () => {
+    const relay = new OpenAiStreamRelay(true);
+    relay.push(chunk('Hello'));
+    expect(() =>
+      relay.push(
+        'data: {"error":{"message":"overloaded","type":"server_error"}}\n\ndata: [DONE]\n\n',
+      ),
+    ).toThrow(UpstreamAnswerError);
+    // What the adapter asks before it lets a broken connection pass as the end of an answer.
+    expect(relay.complete).toBe(false);
+    expect(() => relay.end()).toThrow(UpstreamAnswerError);
+  });
+
   it.each([
     ['apart', ['data: [DONE]\n\n', `${chunk('AFTER')}${usageChunk}`]],
     [

@@ -70,7 +70,6 @@ export class OpenAiStreamRelay {
     lines.pending = lines.pending.slice(end + 2);
     const doneEnd = doneEventEnd(complete);
     if (doneEnd >= 0) {
-      this.done = true;
       complete = complete.slice(0, doneEnd);
       lines.pending = '';
     }
@@ -81,8 +80,11 @@ export class OpenAiStreamRelay {
       this.progress.chunks = chunks;
       this.progress.finished = finished;
       complete = this.forwarded ? this.usablePrefix(complete) : '';
-      if (!complete) throw new UpstreamAnswerError(problem);
+      // Failed, whatever came with it: a `[DONE]` after an error event ends no answer.
       this.broken = problem;
+      if (!complete) throw new UpstreamAnswerError(problem);
+    } else if (doneEnd >= 0) {
+      this.done = true;
     }
     if (complete.includes('"usage":{') || complete.includes('"usage": {')) {
       complete = this.takeUsage(complete);

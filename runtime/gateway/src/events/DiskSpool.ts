@@ -389,8 +389,9 @@ export class DiskSpool {
 
   /**
    * Drops the oldest segments while the spool is over its byte cap, then while its volume has
-   * less free space than it keeps. The volume is measured again after each drop: other spools
-   * on it (a shared disk) may be freeing space too.
+   * less free space than it keeps: at most what it lacked when measured, and less when a new
+   * measure after a drop shows others freed space too (spools sharing a disk). A filesystem
+   * that shows freed space late, or a shortfall deleting cannot cure, costs no more.
    */
   private async enforceCap(): Promise<void> {
     const maxBytes = this.options.maxBytes ?? Infinity;
@@ -398,7 +399,14 @@ export class DiskSpool {
       () => this.diskBytes + onDisk(this.open?.bytes ?? 0) - maxBytes,
       'byte-cap',
     );
-    await this.dropOldest(() => this.lackingFreeBytes(), 'volume-full');
+    let lacking = await this.lackingFreeBytes();
+    await this.dropOldest(
+      async () => Math.min(lacking, await this.lackingFreeBytes()),
+      'volume-full',
+      bytes => {
+        lacking -= onDisk(bytes);
+      },
+    );
   }
 
   /** Bytes the volume lacks of the free space it keeps (`minFreeBytes`); 0 or less is none. */
@@ -422,6 +430,7 @@ export class DiskSpool {
   private async dropOldest(
     excess: () => number | Promise<number>,
     reason: string,
+    freed: (bytes: number) => void = () => undefined,
   ): Promise<void> {
     const dropped: Array<{ name: string; bytes: number; events: number }> = [];
     while (this.dead.length > 0 && (await excess()) > 0) {
@@ -430,6 +439,7 @@ export class DiskSpool {
       const path = join(this.dir, 'dead', victim.name);
       dropped.push({ ...victim, events: await countLines(path) });
       await unlink(path).catch(() => undefined);
+      freed(victim.bytes);
     }
     while ((await excess()) > 0) {
       const victim = this.sealed.find(segment => segment.name !== this.sending);
@@ -437,6 +447,7 @@ export class DiskSpool {
       const events = await countLines(join(this.dir, victim.name));
       await this.remove(victim.name);
       dropped.push({ ...victim, events });
+      freed(victim.bytes);
     }
     this.reportDrop(dropped, reason);
   }

@@ -1,5 +1,6 @@
 import {
   closeSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   statfsSync,
@@ -22,6 +23,7 @@ import {
   TestProcess,
 } from '../__testUtils__/processes';
 import { mountSmallVolume, SmallVolume } from '../__testUtils__/smallVolume';
+import { DiskSpool, SpoolDrop } from './DiskSpool';
 
 // Two gateway processes start in this test; each takes a few seconds to load.
 jest.setTimeout(90_000);
@@ -154,6 +156,48 @@ describe('a spool on a volume smaller than its byte cap, while the portal is dow
     } finally {
       await Promise.all(gateways.map(gateway => gateway.kill()));
       await portal.stop();
+    }
+  });
+});
+
+describe('a spool whose dropped segments do not free their space at once', () => {
+  let volume: SmallVolume;
+  beforeAll(() => {
+    volume = mountSmallVolume(VOLUME_BYTES);
+  });
+  afterAll(() => volume?.unmount());
+
+  it('drops no more than its volume lacked when measured', async () => {
+    const dir = join(volume.dir, 'spool');
+    mkdirSync(dir);
+    // Ten sealed segments of two blocks each, every one held open by a reader (as a sender
+    // or a backup may): deleting them frees nothing until they are closed.
+    const held: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const name = `${String(1_700_000_000_000 + i).padStart(
+        15,
+        '0',
+      )}-000001-abc.jsonl`;
+      writeFileSync(join(dir, name), `${'x'.repeat(5_000)}\n`);
+      held.push(openSync(join(dir, name), 'r'));
+    }
+    const drops: SpoolDrop[] = [];
+    try {
+      // Four blocks short of the free space it keeps, and the block its lock takes: two
+      // segments' worth, or three.
+      const spool = new DiskSpool(dir, {
+        minFreeBytes: freeBytes(volume.dir) + 4 * 4096,
+        onDrop: drop => drops.push(drop),
+      });
+      spool.recover();
+      await spool.rotate();
+      expect(drops.map(drop => drop.reason)).toEqual(['volume-full']);
+      expect(drops[0].segments).toBeGreaterThanOrEqual(2);
+      expect(drops[0].segments).toBeLessThanOrEqual(3);
+      expect(spool.depth().segments).toBe(10 - drops[0].segments);
+      await spool.close();
+    } finally {
+      held.forEach(fd => closeSync(fd));
     }
   });
 });

@@ -156,7 +156,8 @@ function mayCost(request: LimitRequest): string {
 /**
  * Builds the rejection for a failed check; the message names whose limit ran out. A refusing
  * budget's: what it had left (reservations in flight counted), and whether this replica's
- * requests in flight hold part of it, which says when to try again (`budgetRetryAfterSeconds`).
+ * requests in flight hold enough of it for the request to fit once they settle, which says
+ * when to try again (`budgetRetryAfterSeconds`).
  */
 export function rejection(
   check: LimitCheck,

@@ -1,20 +1,19 @@
 import { OpenReservations } from './OpenReservations';
 
 describe('OpenReservations', () => {
-  it('holds a budget while any of its reservations is open, each counted once however often it is closed', () => {
+  it('holds what reservations in flight reserved of each budget, each counted once however often it is released', () => {
     const open = new OpenReservations();
-    open.open('r1', ['tenant-budget', 'agent-budget']);
-    open.open('r2', ['tenant-budget']);
-    open.close('r1', ['tenant-budget', 'agent-budget']);
-    // Settled twice (a retry, a release after a settle): counted once.
-    open.close('r1', ['tenant-budget', 'agent-budget']);
-    expect(open.holds('tenant-budget')).toBe(true);
-    expect(open.holds('agent-budget')).toBe(false);
-    open.close('r2', ['tenant-budget']);
-    expect(open.holds('tenant-budget')).toBe(false);
-    // Never opened here (another replica's): changes nothing.
-    open.close('r3', ['tenant-budget']);
-    open.open('r4', ['tenant-budget']);
-    expect(open.holds('tenant-budget')).toBe(true);
+    open.hold('r1', ['tenant-budget', 'agent-budget'], 300);
+    open.hold('r2', ['tenant-budget'], 200);
+    expect(open.heldNano('tenant-budget')).toBe(500);
+    open.release('r1');
+    // Settled twice (a release after a settle): counted once.
+    open.release('r1');
+    expect(open.heldNano('tenant-budget')).toBe(200);
+    expect(open.heldNano('agent-budget')).toBe(0);
+    // Never held here (another replica's): changes nothing.
+    open.release('r3');
+    open.release('r2');
+    expect(open.heldNano('tenant-budget')).toBe(0);
   });
 });

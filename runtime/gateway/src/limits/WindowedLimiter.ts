@@ -233,20 +233,23 @@ export abstract class WindowedLimiter implements Limiter {
       );
     }
     if (failed >= 0) {
-      // A budget's claims come last: what it had left, and who holds it, say when to try again.
+      // A budget's claims come last: what it had left, and what this replica's requests in
+      // flight hold of it (the request fits once they settle), say when to try again.
       const refusing = plan.claims[failed];
+      const left = refusing.limit - before[failed];
       return rejection(
         plan.checks[failed],
         request,
         failed >= plan.tenantBudgetAt
           ? {
-              leftUsd: (refusing.limit - before[failed]) / NANO,
-              heldInFlight: this.inFlight.holds(refusing.key),
+              leftUsd: left / NANO,
+              heldInFlight:
+                left + this.inFlight.heldNano(refusing.key) >= refusing.amount,
             }
           : undefined,
       );
     }
-    this.inFlight.open(id, plan.costCounters);
+    this.inFlight.hold(id, plan.costCounters, cost);
     return {
       ok: true,
       reservation: {
@@ -267,7 +270,7 @@ export abstract class WindowedLimiter implements Limiter {
     reservation: Reservation,
     actual: { tokens: number; costUsd: number },
   ): Promise<void> {
-    this.inFlight.close(reservation.id, reservation.costCounters);
+    this.inFlight.release(reservation.id);
     const costNanoUsd = toNano(actual.costUsd);
     const costDelta = costNanoUsd - reservation.costNanoUsd;
     await this.correct({
@@ -293,8 +296,10 @@ export abstract class WindowedLimiter implements Limiter {
   }
 
   holdsReservations(tenant: string, nowMs: number): boolean {
-    return this.inFlight.holds(
-      limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget,
+    return (
+      this.inFlight.heldNano(
+        limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget,
+      ) > 0
     );
   }
 

@@ -79,6 +79,14 @@ describe.each([
       message: `tenant ${tenant}'s monthly budget of $1 has less left than this request may cost ($0.600): $0.400, requests in flight holding what they may cost until they settle`,
     });
     expect(limiter.holdsReservations(tenant, start)).toBe(true);
+    // One that would not fit even once the request in flight settles: next month.
+    expect(
+      await limiter.reserve(request({ limits, costUsd: 1.5 })),
+    ).toMatchObject({
+      ok: false,
+      retryAfterSeconds: 8 * 86_400 - 10 * 3600,
+      message: expect.not.stringContaining('in flight'),
+    });
     if (a.ok) await limiter.release(a.reservation);
     const c = await limiter.reserve(request({ limits, costUsd: 0.6 }));
     expect(c.ok).toBe(true);

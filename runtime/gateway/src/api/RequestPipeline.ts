@@ -399,15 +399,16 @@ export class RequestPipeline<Request> {
     record.outputTokens = usage.outputTokens;
     record.costUsd = costUsd(profile, usage.inputTokens, usage.outputTokens);
     exchange.settled = true;
-    exchange.life.trace?.content(
-      this.endpoint.chatBody?.(exchange.request) ?? exchange.body,
-      generated,
-    );
+    // Settled before anything else can throw: a reservation is never left open.
     this.deps.limiter
       .settle(exchange.reservation, {
         tokens: usage.inputTokens + usage.outputTokens,
         costUsd: record.costUsd,
       })
       .catch(this.logSettleFailure);
+    exchange.life.trace?.content(
+      this.endpoint.chatBody?.(exchange.request) ?? exchange.body,
+      generated,
+    );
   }
 }

@@ -50,7 +50,10 @@ export interface SpoolDrop {
 }
 
 export interface DiskSpoolOptions {
-  /** Sealed plus open bytes above which the oldest sealed segments are dropped. */
+  /**
+   * What the segments may take on disk (whole 4 KiB blocks, `dead/` and the open segment
+   * included), above which the oldest are dropped.
+   */
   maxBytes?: number;
   /**
    * Free bytes the spool's filesystem keeps, whatever the byte cap: below them the oldest

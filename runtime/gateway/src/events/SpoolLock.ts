@@ -65,6 +65,11 @@ function startOf(pid: number): string | undefined {
   }
 }
 
+/** This process, as a lock names its holder. */
+function thisProcess(): Owner {
+  return { host: hostname(), pid: process.pid, start: startOf(process.pid) };
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -144,11 +149,7 @@ function unlinkIfText(path: string, text: string | undefined): void {
  */
 export class SpoolLock {
   private readonly path: string;
-  private readonly owner: Owner = {
-    host: hostname(),
-    pid: process.pid,
-    start: startOf(process.pid),
-  };
+  private readonly owner = thisProcess();
   private readonly text = JSON.stringify(this.owner);
   private readonly timer: NodeJS.Timeout;
   /** When the lock was last seen to be this process's, by the monotonic and the wall clock. */
@@ -327,12 +328,7 @@ export class SpoolLock {
   static refuseIfHeld(dir: string): void {
     const held = readLock(join(dir, 'owner.lock'));
     if (!held) return;
-    const self = {
-      host: hostname(),
-      pid: process.pid,
-      start: startOf(process.pid),
-    };
-    if (!holderGone(held, self, Date.now() - CLOCK_SKEW_MS)) {
+    if (!holderGone(held, thisProcess(), Date.now() - CLOCK_SKEW_MS)) {
       throw inUse(dir, held.owner);
     }
   }

@@ -320,6 +320,15 @@ export async function eventually(
  */
 export class EventReceiver {
   readonly received = new Map<string, PlatformEvent>();
+  /** How often each event id arrived: redelivery shows as more than one. */
+  readonly deliveriesById = new Map<string, number>();
+
+  /** Requests of `requestIds` whose RoutingDecision or UsageEvent has not arrived. */
+  withoutEvents(requestIds: readonly string[]): string[] {
+    return requestIds.filter(
+      id => !this.received.has(`${id}-rd`) || !this.received.has(`${id}-us`),
+    );
+  }
   deliveries = 0;
   rejected = 0;
   private server?: Server;
@@ -349,6 +358,10 @@ export class EventReceiver {
         for (const event of parsed.data.events) {
           this.deliveries += 1;
           this.received.set(event.id, event);
+          this.deliveriesById.set(
+            event.id,
+            (this.deliveriesById.get(event.id) ?? 0) + 1,
+          );
         }
         res
           .writeHead(202, { 'content-type': 'application/json' })

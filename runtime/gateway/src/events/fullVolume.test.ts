@@ -15,8 +15,8 @@ import {
   postChat,
   startSimulator,
   testState,
+  EventReceiver,
 } from '../__testUtils__/fixtures';
-import { CountingPortal } from '../__testUtils__/CountingPortal';
 import {
   freePort,
   startGatewayProcess,
@@ -87,12 +87,13 @@ describe('a spool on a volume smaller than its byte cap, while the portal is dow
     const work = mkdtempSync(join(tmpdir(), 'cellport-full-'));
     const stateFile = join(work, 'state.json');
     writeFileSync(stateFile, JSON.stringify(testState(simulator.url)));
-    const portal = new CountingPortal(await freePort());
+    // Nothing listens on its port until it starts: every event waits in the spool.
+    const portal = new EventReceiver();
+    portal.port = await freePort();
     const env = {
       GATEWAY_STATE_FILE: stateFile,
       GATEWAY_EVENTS: 'http',
-      // Nothing listens there yet: every event waits in the spool.
-      GATEWAY_EVENTS_URL: portal.url,
+      GATEWAY_EVENTS_URL: `http://127.0.0.1:${portal.port}`,
       GATEWAY_EVENTS_TOKEN: 'portal-token',
       GATEWAY_SPOOL_DIR: join(volume.dir, 'spool'),
       // Small segments: several fit in the free space the spool keeps (5% of the volume).
@@ -140,11 +141,7 @@ describe('a spool on a volume smaller than its byte cap, while the portal is dow
         second.output().includes('"reason":"volume-full"'),
       );
       const newest = answered.slice(-100);
-      const missing = () =>
-        newest.filter(
-          id =>
-            !portal.events.has(`${id}-rd`) || !portal.events.has(`${id}-us`),
-        );
+      const missing = () => portal.withoutEvents(newest);
       await eventually(() => missing().length === 0, 800).catch(() => {
         throw new Error(
           `${
@@ -152,7 +149,7 @@ describe('a spool on a volume smaller than its byte cap, while the portal is dow
           } of the 100 newest answered requests have no events`,
         );
       });
-      for (const count of portal.deliveries.values()) expect(count).toBe(1);
+      for (const count of portal.deliveriesById.values()) expect(count).toBe(1);
     } finally {
       await Promise.all(gateways.map(gateway => gateway.kill()));
       await portal.stop();

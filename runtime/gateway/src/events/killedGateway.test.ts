@@ -7,9 +7,9 @@ import {
   postChat,
   startSimulator,
   testState,
+  EventReceiver,
 } from '../__testUtils__/fixtures';
 import { startGatewayProcess, TestProcess } from '../__testUtils__/processes';
-import { CountingPortal } from '../__testUtils__/CountingPortal';
 
 // Three gateway processes start in this test; each takes a few seconds to load.
 jest.setTimeout(60_000);
@@ -79,7 +79,7 @@ describe('a gateway killed with SIGKILL under load', () => {
     const spoolDir = join(work, 'spool');
     const stateFile = join(work, 'state.json');
     writeFileSync(stateFile, JSON.stringify(testState(simulator.url)));
-    const portal = new CountingPortal();
+    const portal = new EventReceiver();
     const portalUrl = await portal.start();
     const env = {
       GATEWAY_STATE_FILE: stateFile,
@@ -117,11 +117,7 @@ describe('a gateway killed with SIGKILL under load', () => {
       const last = await start();
 
       const answered = [...first, ...second];
-      const missing = () =>
-        answered.filter(
-          id =>
-            !portal.events.has(`${id}-rd`) || !portal.events.has(`${id}-us`),
-        );
+      const missing = () => portal.withoutEvents(answered);
       await eventually(() => missing().length === 0, 800).catch(() => {
         throw new Error(
           `${missing().length} of ${
@@ -130,12 +126,12 @@ describe('a gateway killed with SIGKILL under load', () => {
         );
       });
       for (const id of answered) {
-        expect(portal.events.get(`${id}-rd`)).toMatchObject({
+        expect(portal.received.get(`${id}-rd`)).toMatchObject({
           requestId: id,
           type: 'routing-decision',
           outcome: 'success',
         });
-        expect(portal.events.get(`${id}-us`)).toMatchObject({
+        expect(portal.received.get(`${id}-us`)).toMatchObject({
           requestId: id,
           type: 'usage',
           outcome: 'success',
@@ -145,10 +141,12 @@ describe('a gateway killed with SIGKILL under load', () => {
       // answer and the segment's deletion may redeliver one batch of the first run; the portal
       // dedupes by id. While the portal was down there was no such window.)
       for (const id of second) {
-        expect(portal.deliveries.get(`${id}-rd`)).toBe(1);
-        expect(portal.deliveries.get(`${id}-us`)).toBe(1);
+        expect(portal.deliveriesById.get(`${id}-rd`)).toBe(1);
+        expect(portal.deliveriesById.get(`${id}-us`)).toBe(1);
       }
-      const redelivered = [...portal.deliveries.values()].filter(n => n > 1);
+      const redelivered = [...portal.deliveriesById.values()].filter(
+        n => n > 1,
+      );
       // One segment: up to a batch, plus the requests of the turn that filled it.
       expect(redelivered.length).toBeLessThanOrEqual(2 * SEGMENT_EVENTS);
 

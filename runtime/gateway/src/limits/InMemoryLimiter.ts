@@ -1,4 +1,4 @@
-import { limitKeys, monthOf, NANO } from './Limiter';
+import { tenantBudgetKey, monthOf, NANO } from './Limiter';
 import {
   claimFits,
   ClaimOutcome,
@@ -70,12 +70,7 @@ export class InMemoryLimiter extends WindowedLimiter {
 
   /** What the tenant has spent (settled plus reserved) this month, in US dollars. */
   spentUsd(tenant: string, nowMs: number): number {
-    return (
-      this.value(
-        limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget,
-        nowMs,
-      ) / NANO
-    );
+    return this.value(tenantBudgetKey(tenant, monthOf(nowMs)), nowMs) / NANO;
   }
 
   async close(): Promise<void> {

@@ -121,6 +121,11 @@ export function reservationKey(tenant: string, id: string): string {
   return `cellport:{${tenant}}:reservation:${id}`;
 }
 
+/** A tenant's budget counter for a month: read on every request, so made without the rest. */
+export function tenantBudgetKey(tenant: string, month: string): string {
+  return `cellport:{${tenant}}:budget:${month}`;
+}
+
 export function limitKeys(
   tenant: string,
   agent: string | undefined,
@@ -132,7 +137,7 @@ export function limitKeys(
   return {
     requests: `${prefix}:rpm:${minute}`,
     tokens: `${prefix}:tpm:${minute}`,
-    tenantBudget: `${prefix}:budget:${month}`,
+    tenantBudget: tenantBudgetKey(tenant, month),
     agentRequests: `${agentPrefix}:rpm:${minute}`,
     agentTokens: `${agentPrefix}:tpm:${minute}`,
     agentBudget: `${agentPrefix}:budget:${month}`,

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { once } from 'node:events';
-import { limitKeys, monthOf, NANO, reservationKey } from './Limiter';
+import { tenantBudgetKey, monthOf, NANO, reservationKey } from './Limiter';
 import { Refund, refundArguments, RefundQueue } from './RefundQueue';
 import { ClaimBatches, SendClaims, TenantClaims } from './ClaimBatches';
 import { HeldCharges, SendCharge } from './HeldCharges';
@@ -429,7 +429,7 @@ export class RedisLimiter extends WindowedLimiter {
 
   /** What the tenant has spent (settled plus reserved) this month, in US dollars. */
   async spentUsd(tenant: string, nowMs: number): Promise<number> {
-    const key = limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget;
+    const key = tenantBudgetKey(tenant, monthOf(nowMs));
     await this.sendRefunds();
     await this.firstConnection();
     if (!this.charges.empty) await this.charges.land(tenant);

@@ -4,6 +4,7 @@ import {
   LimitRequest,
   LimitVerdict,
   limitKeys,
+  tenantBudgetKey,
   minuteOf,
   monthOf,
   NANO,
@@ -296,11 +297,7 @@ export abstract class WindowedLimiter implements Limiter {
   }
 
   holdsReservations(tenant: string, nowMs: number): boolean {
-    return (
-      this.inFlight.heldNano(
-        limitKeys(tenant, undefined, 0, monthOf(nowMs)).tenantBudget,
-      ) > 0
-    );
+    return this.inFlight.heldNano(tenantBudgetKey(tenant, monthOf(nowMs))) > 0;
   }
 
   async monthSpendUsd(
@@ -310,9 +307,7 @@ export abstract class WindowedLimiter implements Limiter {
     const month = monthOf(nowMs);
     // One read per tenant: each tenant's keys live in a hash slot of their own (Redis Cluster).
     const spent = await Promise.all(
-      tenants.map(tenant =>
-        this.read([limitKeys(tenant, undefined, 0, month).tenantBudget], nowMs),
-      ),
+      tenants.map(tenant => this.read([tenantBudgetKey(tenant, month)], nowMs)),
     );
     return spent.map(([nano]) => nano / NANO);
   }

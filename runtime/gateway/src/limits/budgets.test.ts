@@ -47,6 +47,9 @@ const askBody = {
   max_tokens: 100,
 };
 const ask = (client: OpenAI) => client.chat.completions.create(askBody);
+/** The OpenAI SDK on a gateway, retrying nothing: every refusal reaches the test. */
+const clientOf = (url: string, apiKey = KEYS.brightpath) =>
+  new OpenAI({ apiKey, baseURL: `${url}/v1`, maxRetries: 0 });
 
 describe('budgets and rate limits', () => {
   let simulator: SimulatorServer;
@@ -101,11 +104,7 @@ describe('budgets and rate limits', () => {
       state: budgetState(simulator.url, 50, 3),
     });
     try {
-      const client = new OpenAI({
-        apiKey: KEYS.brightpath,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
+      const client = clientOf(url);
       for (let i = 0; i < 3; i++) await ask(client);
       const error = await ask(client).catch(e => e);
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
@@ -124,11 +123,7 @@ describe('budgets and rate limits', () => {
       overrides: { limiter },
     });
     try {
-      const client = new OpenAI({
-        apiKey: KEYS.brightpath,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
+      const client = clientOf(url);
       const results = await Promise.allSettled(
         Array.from({ length: 200 }, () => ask(client)),
       );
@@ -166,14 +161,7 @@ describe('budgets and rate limits', () => {
       ),
     );
     try {
-      const clients = replicas.map(
-        ({ url }) =>
-          new OpenAI({
-            apiKey: KEYS.brightpath,
-            baseURL: `${url}/v1`,
-            maxRetries: 0,
-          }),
-      );
+      const clients = replicas.map(({ url }) => clientOf(url));
       const results = await Promise.allSettled(
         Array.from({ length: 200 }, (_, i) => ask(clients[i % 2])),
       );
@@ -224,11 +212,7 @@ describe('budgets and rate limits', () => {
       retryAfterSeconds: 1,
     });
     try {
-      const client = new OpenAI({
-        apiKey: KEYS.brightpath,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
+      const client = clientOf(url);
       // The first request holds what it may cost for a second and a half...
       const first = ask(client);
       await new Promise(resolve => setTimeout(resolve, 300));
@@ -274,11 +258,7 @@ describe('budgets and rate limits', () => {
       },
     });
     try {
-      const client = new OpenAI({
-        apiKey: KEYS.brightpath,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
+      const client = clientOf(url);
       // The other replica holds most of the budget for a request in flight...
       const held = await other.reserve({
         tenant: 'brightpath',
@@ -339,11 +319,7 @@ describe('budgets and rate limits', () => {
       },
     });
     try {
-      const client = new OpenAI({
-        apiKey: KEYS.brightpath,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
+      const client = clientOf(url);
       // Another replica holds all but half of us-large's cost: this one is refused and
       // remembers that spend.
       const held = await other.reserve({
@@ -381,16 +357,8 @@ describe('budgets and rate limits', () => {
     state.agents[0].monthlyBudgetUsd = 0.0025;
     const { gateway, url } = await startGateway(simulator.url, { state });
     try {
-      const agent = new OpenAI({
-        apiKey: KEYS.northwindAgent,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
-      const tenant = new OpenAI({
-        apiKey: KEYS.northwind,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
+      const agent = clientOf(url, KEYS.northwindAgent);
+      const tenant = clientOf(url, KEYS.northwind);
       const request = {
         model: 'gpt-4o',
         messages: [{ role: 'user' as const, content: 'agent budget' }],
@@ -425,11 +393,7 @@ describe('budgets and rate limits', () => {
       state: tight,
     });
     try {
-      const client = new OpenAI({
-        apiKey: KEYS.brightpath,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
+      const client = clientOf(url);
       let refused;
       for (let i = 0; i < 20 && !refused; i++) {
         refused = await ask(client).then(
@@ -462,11 +426,7 @@ describe('budgets and rate limits', () => {
     });
     simulator.stats.reset();
     try {
-      const client = new OpenAI({
-        apiKey: KEYS.brightpath,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
+      const client = clientOf(url);
       const error = await ask(client).catch(e => e);
       expect(error.status).toBe(503);
       expect(error.error.code).toBe('limits_unavailable');
@@ -492,11 +452,7 @@ describe('budgets and rate limits', () => {
     mini.imageTokens = 48_169;
     const { gateway, url } = await startGateway(simulator.url, { state });
     try {
-      const client = new OpenAI({
-        apiKey: KEYS.brightpath,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
+      const client = clientOf(url);
       const withImage = {
         ...askBody,
         messages: [
@@ -536,11 +492,7 @@ describe('budgets and rate limits', () => {
       retryAfterSeconds: 1,
     });
     try {
-      const client = new OpenAI({
-        apiKey: KEYS.brightpath,
-        baseURL: `${url}/v1`,
-        maxRetries: 0,
-      });
+      const client = clientOf(url);
       await expect(ask(client)).rejects.toMatchObject({ status: 502 });
       await new Promise(resolve => setImmediate(resolve));
       expect(limiter.spentUsd('brightpath', Date.now())).toBe(0);

@@ -18,6 +18,7 @@ import { RequestPipeline } from './api/RequestPipeline';
 import { ResponsesEndpoint } from './api/ResponsesEndpoint';
 import { ErrorShape, OPENAI_ERRORS } from './http/ErrorShape';
 import { GatewayError } from './http/GatewayError';
+import { GatewayResponse } from './http/GatewayResponse';
 import { sendError, sendJson } from './http/httpIo';
 import type { ChatRequestSummary } from './router/chatRequest';
 
@@ -54,8 +55,9 @@ export class GatewayServer {
     ]);
     this.control = new ControlApi(deps);
     const { headersTimeoutMs, requestTimeoutMs } = deps.config;
-    this.server = createServer(
+    this.server = createServer<typeof IncomingMessage, typeof GatewayResponse>(
       {
+        ServerResponse: GatewayResponse,
         headersTimeout: headersTimeoutMs,
         requestTimeout: requestTimeoutMs,
         // Node looks for expired requests every 30 s by default, which would let a slow
@@ -121,7 +123,7 @@ export class GatewayServer {
     clearTimeout(timer);
   }
 
-  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+  private dispatch(req: IncomingMessage, res: GatewayResponse): void {
     this.deps.inFlight.track(req, res);
     if (this.draining) {
       // Tell keep-alive callers to reconnect elsewhere.
@@ -136,7 +138,7 @@ export class GatewayServer {
 
   private async route(
     req: IncomingMessage,
-    res: ServerResponse,
+    res: GatewayResponse,
   ): Promise<void> {
     const url = req.url ?? '/';
     const query = url.indexOf('?');

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EndGate, GatewayResponse } from '../http/GatewayResponse';
 import { randomUUID } from 'node:crypto';
 import {
   Classification,
@@ -62,7 +63,7 @@ export const CLASSIFICATION_HEADER = 'x-cellport-data-classification';
  * record that becomes its events, and a signal that fires when the caller goes away. `end`
  * runs exactly once and publishes the events and metrics.
  */
-export class RequestLifecycle {
+export class RequestLifecycle implements EndGate {
   readonly requestId = randomUUID();
   readonly startedAt = performance.now();
   readonly record: RequestRecord;
@@ -91,13 +92,12 @@ export class RequestLifecycle {
   private eventsWritten = false;
   /** The pipeline's `res.end` arguments, held until the events are in the spool. */
   private heldEnd?: unknown[];
-  private readonly endResponse: ServerResponse['end'];
   /** The connection, kept: a response that closed no longer names it. */
   private readonly socket: ServerResponse['socket'];
 
   private constructor(
     private readonly deps: GatewayDeps,
-    readonly res: ServerResponse,
+    readonly res: GatewayResponse,
     readonly state: CompiledState,
     readonly principal: Principal,
     incomingTrace: string | string[] | undefined,
@@ -138,17 +138,9 @@ export class RequestLifecycle {
     });
     // Nothing acknowledged may be lost: the last byte of a response leaves only after its
     // events were written to the spool. The pipeline ends responses before it settles usage,
-    // so its `res.end` is held here and released once the sink has written the events `end()`
-    // publishes, in the same turn of the event loop.
-    const endResponse = res.end;
-    res.end = ((...args: unknown[]) => {
-      if (this.eventsWritten) {
-        return endResponse.apply(res, args as never);
-      }
-      this.heldEnd = args;
-      return res;
-    }) as typeof res.end;
-    this.endResponse = endResponse;
+    // so its `res.end` is held here (`holdEnd`) and let go once the sink has written the
+    // events `end()` publishes, in the same turn of the event loop.
+    res.endGate = this;
     deps.inFlight.hold(this);
   }
 
@@ -156,7 +148,7 @@ export class RequestLifecycle {
   static begin(
     deps: GatewayDeps,
     req: IncomingMessage,
-    res: ServerResponse,
+    res: GatewayResponse,
     api: InboundApi = {},
   ): RequestLifecycle {
     const state = deps.state.current;
@@ -292,14 +284,20 @@ export class RequestLifecycle {
     }
   }
 
-  private readonly releaseEnd = (): void => {
+  holdEnd(args: unknown[]): boolean {
+    if (this.eventsWritten) return false;
+    this.heldEnd = args;
+    return true;
+  }
+
+  private releaseEnd(): void {
     if (this.eventsWritten) return;
     this.eventsWritten = true;
     const held = this.heldEnd;
     if (held && !this.res.destroyed) {
-      this.endResponse.apply(this.res, held as never);
+      this.res.end(...held);
     }
-  };
+  }
 
   /** Telemetry never costs a request its events: a failure to record its spans is logged. */
   private endTrace(record: RequestRecord): void {
@@ -376,7 +374,8 @@ export class RequestLifecycle {
     }
     this.deps.events.publish(
       events,
-      this.releaseEnd,
+      // A closure made here, not a field made with the request: see GatewayResponse.
+      () => this.releaseEnd(),
       this.deps.inFlight.api === 1,
     );
   }

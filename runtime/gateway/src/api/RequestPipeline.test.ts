@@ -12,6 +12,7 @@ import type { RequestRecord } from '../events/RequestRecord';
 import { GatewayError } from '../http/GatewayError';
 import type { ChatRequestSummary } from '../router/chatRequest';
 import { ChatEndpoint } from './ChatEndpoint';
+import { GatewayResponse } from '../http/GatewayResponse';
 import { RequestPipeline } from './RequestPipeline';
 
 jest.setTimeout(30_000);
@@ -53,7 +54,7 @@ describe('RequestPipeline', () => {
       gateway.deps,
       new PromptEndpoint(gateway.deps),
     );
-    server = createServer((req, res) => {
+    server = createServer({ ServerResponse: GatewayResponse }, (req, res) => {
       pipeline.handle(req, res).catch(() => res.writeHead(500).end());
     });
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { GatewayResponse } from '../http/GatewayResponse';
 import {
   GatewayModelProfile,
   storableText,
@@ -74,7 +75,7 @@ export class RequestPipeline<Request> {
     private readonly endpoint: EndpointAdapter<Request>,
   ) {}
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async handle(req: IncomingMessage, res: GatewayResponse): Promise<void> {
     const startedAt = performance.now();
     let life: RequestLifecycle;
     try {

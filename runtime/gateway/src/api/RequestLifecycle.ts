@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EndGate, GatewayResponse } from '../http/GatewayResponse';
+import type { HeldRequest } from '../http/InFlightRequests';
 import { randomUUID } from 'node:crypto';
 import {
   Classification,
@@ -92,6 +93,8 @@ export class RequestLifecycle implements EndGate {
   private eventsWritten = false;
   /** The pipeline's `res.end` arguments, held until the events are in the spool. */
   private heldEnd?: unknown[];
+  /** Its place among the requests a stop may cut short. */
+  private readonly inFlightEntry: HeldRequest;
   /** The connection, kept: a response that closed no longer names it. */
   private readonly socket: ServerResponse['socket'];
 
@@ -141,7 +144,7 @@ export class RequestLifecycle implements EndGate {
     // so its `res.end` is held here (`holdEnd`) and let go once the sink has written the
     // events `end()` publishes, in the same turn of the event loop.
     res.endGate = this;
-    deps.inFlight.hold(this);
+    this.inFlightEntry = deps.inFlight.hold(this);
   }
 
   /** Authenticates the caller against the state in force; throws 503 or 401. */
@@ -275,7 +278,7 @@ export class RequestLifecycle implements EndGate {
       return;
     }
     this.ended = true;
-    this.deps.inFlight.release(this);
+    this.deps.inFlight.release(this.inFlightEntry);
     try {
       this.publish();
     } catch (error) {

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { SimulatorServer } from '@cellport/simulator';
+import { InFlightRequests, Interruptible } from './InFlightRequests';
 import {
   eventually,
   KEYS,
@@ -54,5 +55,30 @@ describe('InFlightRequests', () => {
       simulator.faults.clear();
       await gateway.stop();
     }
+  });
+
+  it('cuts short exactly the requests still held, whatever order they were released in', () => {
+    const inFlight = new InFlightRequests();
+    const cut: string[] = [];
+    const request = (name: string): Interruptible => ({
+      interrupt: () => {
+        cut.push(name);
+        return true;
+      },
+    });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(name =>
+      inFlight.hold(request(name)),
+    );
+    inFlight.release(b);
+    inFlight.release(d);
+    inFlight.release(b); // twice: no effect
+    const e = inFlight.hold(request('e'));
+    inFlight.release(a);
+    expect(inFlight.interruptAll()).toBe(2);
+    expect(cut).toEqual(['c', 'e']);
+    inFlight.release(c);
+    inFlight.release(e);
+    expect(inFlight.interruptAll()).toBe(0);
+    expect(cut).toEqual(['c', 'e']);
   });
 });

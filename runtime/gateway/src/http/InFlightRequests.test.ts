@@ -1,4 +1,6 @@
 import net from 'node:net';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { SimulatorServer } from '@cellport/simulator';
 import { InFlightRequests, Interruptible } from './InFlightRequests';
 import {
@@ -80,5 +82,39 @@ describe('InFlightRequests', () => {
     inFlight.release(e);
     expect(inFlight.interruptAll()).toBe(0);
     expect(cut).toEqual(['c', 'e']);
+  });
+
+  it('lets released requests die young after a full collection under load (no chain of promoted entries)', async () => {
+    // A structure whose released entries stay linked to later ones (a Set's rehashed tables)
+    // keeps every later request alive through young-generation collections once one entry
+    // reached the old generation. Measured in memory, not time: the old generation's growth.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (options?: { type: string }) => void;
+    const oldSpace = () =>
+      getHeapSpaceStatistics().find(space => space.space_name === 'old_space')!
+        .space_used_size;
+    const inFlight = new InFlightRequests();
+    const request = (n: number) => ({
+      payload: new Array(1000).fill(n),
+      interrupt: () => true,
+    });
+    const held = Array.from({ length: 16 }, (_, n) =>
+      inFlight.hold(request(n)),
+    );
+    gc(); // a full collection while requests are in flight
+    const before = oldSpace();
+    const requests = 2000;
+    for (let n = 0; n < requests; n++) {
+      held.push(inFlight.hold(request(n)));
+      inFlight.release(held.shift()!);
+      if (n % 50 === 0) gc({ type: 'minor' });
+    }
+    for (const entry of held.splice(0)) inFlight.release(entry);
+    for (let k = 0; k < 5; k++) {
+      gc({ type: 'minor' });
+      await new Promise(resolve => setImmediate(resolve));
+    }
+    // The released requests' payloads alone are 16 MB; kept alive, they would all be here.
+    expect(oldSpace() - before).toBeLessThan(4 * 1024 * 1024);
   });
 });

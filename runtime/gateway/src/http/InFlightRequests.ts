@@ -38,7 +38,8 @@ export class InFlightRequests {
    * request is rehashed again and again, and V8 leaves each old table pointing to the next and
    * to the requests it held; once one table reached the old generation (any full collection
    * under load), that chain kept every later request's objects alive through young-generation
-   * collections: 4 KB a request promoted, scavenges ten times as long (bench/gateway).
+   * collections: 4 KB a request promoted, three times the scavenge time (`--trace-gc-nvp`
+   * under load, one full collection forced mid-load through the inspector).
    */
   private first?: HeldRequest;
   private last?: HeldRequest;

@@ -15,6 +15,7 @@ describe('EventBatch', () => {
       events: events.map(json => JSON.parse(json)),
     });
     expect(batch.events()).toEqual(events);
+    expect(batch.firstEvent()).toBe(events[0]);
   });
 
   it('leaves out a torn last line and blank lines', () => {
@@ -25,6 +26,7 @@ describe('EventBatch', () => {
     );
     expect(batch.count).toBe(2);
     expect(batch.events()).toEqual([event('e1', 'a'), event('e2', 'b')]);
+    expect(batch.firstEvent()).toBe(event('e1', 'a'));
     expect(JSON.parse(batch.toJsonBody().toString('utf8')).events).toHaveLength(
       2,
     );
@@ -38,6 +40,7 @@ describe('EventBatch', () => {
         events: [],
       });
       expect(batch.events()).toEqual([]);
+      expect(batch.firstEvent()).toBeUndefined();
     }
   });
 

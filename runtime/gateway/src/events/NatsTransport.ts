@@ -85,7 +85,7 @@ export class NatsTransport implements EventTransport {
     const { nc, js } = await this.connect();
     if (!this.streamReady) await this.ensureStream(nc);
     // One subject per cell; only the first event is parsed to find it.
-    const cell = String(JSON.parse(batch.events()[0]).cell ?? 'unknown');
+    const cell = String(JSON.parse(batch.firstEvent()!).cell ?? 'unknown');
     const subject = `${EVENTS_SUBJECT_PREFIX}.${token(cell)}`;
     try {
       await Promise.all(

@@ -1,7 +1,9 @@
 import Redis from 'ioredis';
 import { once } from 'node:events';
 import { tenantBudgetKey, monthOf, NANO, reservationKey } from './Limiter';
-import { Refund, refundArguments, RefundQueue } from './RefundQueue';
+import { Refund, RefundQueue } from './RefundQueue';
+import { claimArguments, settleArguments } from './CounterArguments';
+import { CHARGE_SCRIPT, CLAIM_SCRIPT, CORRECT_SCRIPT } from './counterScripts';
 import { ClaimBatches, SendClaims, TenantClaims } from './ClaimBatches';
 import { HeldCharges, SendCharge } from './HeldCharges';
 import {
@@ -13,111 +15,9 @@ import {
 } from './WindowedLimiter';
 
 /**
- * Settles reservations, from KEYS[k + 1] and ARGV[a + 1] on, laid out as `refundArguments`
- * lays them: each one's key, then its counters' deltas when the reservation is still open
- * (deleting it closes it), its actual amounts when Redis no longer holds it (restored from a
- * snapshot older than the reservation: the counters never held it, and refunding it would
- * give back budget that was spent). Only counters that still exist are touched (an expired
- * window has nothing to correct), never below zero (a negative counter is budget never
- * granted).
- */
-const SETTLE = `
-local function settle(k, a)
-  local refunds = tonumber(ARGV[a + 1])
-  a = a + 1
-  for _ = 1, refunds do
-    local n = tonumber(ARGV[a + 1])
-    local open = redis.call('DEL', KEYS[k + 1]) == 1
-    for i = 1, n do
-      local amount = open and ARGV[a + 1 + i] or ARGV[a + 1 + n + i]
-      if amount ~= '0' and redis.call('EXISTS', KEYS[k + 1 + i]) == 1
-        and redis.call('INCRBY', KEYS[k + 1 + i], amount) < 0 then
-        redis.call('SET', KEYS[k + 1 + i], 0, 'KEEPTTL')
-      end
-    end
-    k = k + 1 + n
-    a = a + 1 + 2 * n
-  end
-end
-`;
-
-/**
- * A tenant's held-back refunds (SETTLE), then each of its requests of one tick in arrival
- * order: `claimFits` and check-and-add, in one script, so replicas sharing the Redis cannot
- * both pass a check that only one of them fits; a request that fits holds its reservation
- * open. ARGV[1] is the number m of requests and ARGV[2..m+1] the number of counters each
- * claims; KEYS hold those counters request after request, then each request's reservation
- * key, then the refunds'. After the counts, ARGV holds four values per claimed counter
- * (amount, limit, TTL in ms, and 1 when the first claim of a window always fits), then how
- * long a reservation stays open, then the refunds. Replies, per request: the failed
- * counter's 1-based index (0 when every amount was added), how many counters were checked,
- * and each checked counter's value before the request.
- */
-const CLAIM_SCRIPT = `${SETTLE}
-local m = tonumber(ARGV[1])
-local claimed = 0
-for r = 1, m do
-  claimed = claimed + tonumber(ARGV[1 + r])
-end
-local openFor = 1 + m + 4 * claimed + 1
-settle(claimed + m, openFor)
-local reply = {}
-local key = 0
-local arg = 1 + m
-for r = 1, m do
-  local n = tonumber(ARGV[1 + r])
-  local failed = 0
-  local before = {}
-  for i = 1, n do
-    local at = arg + (i - 1) * 4
-    local current = tonumber(redis.call('GET', KEYS[key + i]) or '0')
-    before[i] = current
-    if current + tonumber(ARGV[at + 1]) > tonumber(ARGV[at + 2])
-      and not (ARGV[at + 4] == '1' and current <= 0) then
-      failed = i
-      break
-    end
-  end
-  if failed == 0 then
-    for i = 1, n do
-      local at = arg + (i - 1) * 4
-      redis.call('INCRBY', KEYS[key + i], ARGV[at + 1])
-      redis.call('PEXPIRE', KEYS[key + i], ARGV[at + 3])
-    end
-    redis.call('SET', KEYS[claimed + r], 1, 'PX', ARGV[openFor])
-  end
-  reply[#reply + 1] = failed
-  reply[#reply + 1] = #before
-  for i = 1, #before do
-    reply[#reply + 1] = before[i]
-  end
-  key = key + n
-  arg = arg + 4 * n
-end
-return reply
-`;
-
-/**
- * A charge beyond a reservation, once per id: KEYS[1] remembers the id (for ARGV[1] ms); the
- * rest is one settlement (SETTLE).
- */
-const CHARGE_SCRIPT = `${SETTLE}
-if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
-  return 0
-end
-settle(1, 1)
-return 1
-`;
-
-/** Settles refunds held back (SETTLE) on their own. */
-const CORRECT_SCRIPT = `${SETTLE}
-settle(0, 0)
-return 0
-`;
-
-/**
- * A settlement as SETTLE takes it: every counter of the reservation, even one whose delta is
- * 0, since a Redis that lost the reservation is charged each counter's actual amount.
+ * A settlement as the scripts settle it (counterScripts.ts): every counter of the reservation,
+ * even one whose delta is 0, since a Redis that lost the reservation is charged each counter's
+ * actual amount.
  */
 function refundOf({
   reservation,
@@ -333,35 +233,14 @@ export class RedisLimiter extends WindowedLimiter {
 
   /** CLAIM_SCRIPT's keys and arguments for one tenant's requests and its held refunds. */
   private claimArguments({ tenant, requests, reservations }: TenantClaims) {
-    const refunds = refundArguments(this.refunds.take(tenant));
-    const keys: string[] = [];
-    const counts: number[] = [];
-    const values: number[] = [];
-    for (const claims of requests) {
-      counts.push(claims.length);
-      for (const claim of claims) {
-        keys.push(claim.key);
-        values.push(
-          claim.amount,
-          claim.limit,
-          claim.ttlMs,
-          claim.firstFits ? 1 : 0,
-        );
-      }
-    }
-    for (const id of reservations) keys.push(reservationKey(tenant, id));
-    keys.push(...refunds.keys);
-    return [
-      keys.length,
-      ...keys,
-      requests.length,
-      ...counts,
-      ...values,
+    return claimArguments(
+      requests,
+      reservations.map(id => reservationKey(tenant, id)),
+      this.refunds.take(tenant),
       // A reservation stays open as long as the budget it holds: a request that outlives its
       // minute windows still settles into its month.
       MONTH_TTL_MS,
-      ...refunds.args,
-    ];
+    );
   }
 
   /**
@@ -385,7 +264,7 @@ export class RedisLimiter extends WindowedLimiter {
   }
 
   private readonly sendCharge: SendCharge = async (tenant, charge) => {
-    const { keys, args } = refundArguments([charge]);
+    const { keys, args } = settleArguments([charge]);
     await this.redis.cellportCharge(
       keys.length + 1,
       `cellport:{${tenant}}:charge:${charge.id}`,
@@ -412,7 +291,7 @@ export class RedisLimiter extends WindowedLimiter {
     await this.firstConnection();
     await Promise.all(
       pending.map(({ refunds }) => {
-        const { keys, args } = refundArguments(refunds);
+        const { keys, args } = settleArguments(refunds);
         return this.redis.cellportCorrect(keys.length, ...keys, ...args);
       }),
     );

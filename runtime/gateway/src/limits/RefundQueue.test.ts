@@ -1,4 +1,4 @@
-import { refundArguments, RefundQueue } from './RefundQueue';
+import { RefundQueue } from './RefundQueue';
 
 describe('RefundQueue', () => {
   const refund = (reservation: string, key: string, delta: number) => ({
@@ -24,22 +24,5 @@ describe('RefundQueue', () => {
       },
     ]);
     expect(queue.tenants).toBe(0);
-  });
-
-  it('lays refunds out as the settling script reads them', () => {
-    expect(
-      refundArguments([
-        {
-          reservation: 'res:1',
-          keys: ['tpm', 'budget'],
-          deltas: [-5, -9],
-          actuals: [1, 2],
-        },
-        refund('res:2', 'tpm', -3),
-      ]),
-    ).toEqual({
-      keys: ['res:1', 'tpm', 'budget', 'res:2', 'tpm'],
-      args: [2, 2, -5, -9, 1, 2, 1, -3, 97],
-    });
   });
 });

@@ -46,21 +46,3 @@ export class RefundQueue {
     }));
   }
 }
-
-/**
- * Refunds as SETTLE_ENTRIES (RedisLimiter) reads them: KEYS, each reservation's key then its
- * counters; ARGV, the number of refunds, then per refund its number of counters, their deltas
- * and their actual amounts.
- */
-export function refundArguments(refunds: Refund[]): {
-  keys: string[];
-  args: number[];
-} {
-  const keys: string[] = [];
-  const args: number[] = [refunds.length];
-  for (const refund of refunds) {
-    keys.push(refund.reservation, ...refund.keys);
-    args.push(refund.keys.length, ...refund.deltas, ...refund.actuals);
-  }
-  return { keys, args };
-}

@@ -54,6 +54,19 @@ describe.each([
     );
   });
 
+  it('checks each request by its own limits, even beside requests of the same moment on the same counters', async () => {
+    // Concurrent requests of a tenant reach Redis in one command; a state push between two of
+    // them changes a limit the others were checked by.
+    const perMinute = (requestsPerMinute: number) =>
+      request({ limits: { requestsPerMinute, tokensPerMinute: 1000 } });
+    const verdicts = await Promise.all([
+      limiter.reserve(perMinute(10)),
+      limiter.reserve(perMinute(1)),
+      limiter.reserve(perMinute(10)),
+    ]);
+    expect(verdicts.map(verdict => verdict.ok)).toEqual([true, false, true]);
+  });
+
   it('counts tokens per minute, corrected by settlement', async () => {
     const first = await limiter.reserve(request({ tokens: 900 }));
     expect(first.ok).toBe(true);

@@ -4,8 +4,8 @@ import type { CounterClaim } from './WindowedLimiter';
 /**
  * The counters one script touches, each named once, and the rules of those requests claim.
  * A tenant's requests of one tick claim the same five counters, and their refunds correct
- * them: sent per request, as four arguments per counter, the client's encoding of them was
- * most of what Redis mode cost a request over in-process counters (bench/gateway).
+ * them: sent per request, as four arguments per counter, building and encoding them was half
+ * of what Redis mode allocated a request over in-process counters (bench/gateway).
  */
 class CounterTable {
   readonly keys: string[] = [];

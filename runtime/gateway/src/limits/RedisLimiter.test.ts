@@ -1,6 +1,13 @@
 import Redis from 'ioredis';
 import { eventually } from '../__testUtils__/fixtures';
-import type { LimitRequest } from './Limiter';
+import {
+  limitKeys,
+  LimitRequest,
+  minuteOf,
+  monthOf,
+  NANO,
+  reservationKey,
+} from './Limiter';
 import { RedisLimiter } from './RedisLimiter';
 import { connectTestRedis, TEST_REDIS_URL } from '../__testUtils__/testRedis';
 import { CuttableLink } from '../__testUtils__/CuttableLink';
@@ -73,6 +80,45 @@ describe('RedisLimiter between replicas', () => {
     await a.close();
     expect((await b.monthSpendUsd([tenant], now))[0]).toBe(0);
     a = new RedisLimiter(TEST_REDIS_URL);
+  });
+
+  it("settles held refunds with the tenant's next claim, on counters that claim leaves alone, and a lost reservation at its actual amounts", async () => {
+    const agentRequest: LimitRequest = {
+      ...request(0.3),
+      agent: 'helper',
+      agentLimits: { requestsPerMinute: 100, tokensPerMinute: 1_000_000 },
+      agentBudgetUsd: 1,
+    };
+    const withAgent = await a.reserve(agentRequest);
+    const lost = await a.reserve(request(0.3));
+    if (!withAgent.ok || !lost.ok) throw new Error('both must fit');
+    const redis = await connectTestRedis();
+    try {
+      // Redis no longer holds the second reservation open (restored from an older snapshot).
+      await redis.del(reservationKey(tenant, lost.reservation.id));
+      await a.settle(withAgent.reservation, { tokens: 10, costUsd: 0.1 });
+      await a.settle(lost.reservation, { tokens: 20, costUsd: 0.05 });
+      // Sent at once: the refunds above ride on this claim, which has no agent counters.
+      expect((await a.reserve(request(0.01))).ok).toBe(true);
+
+      const keys = limitKeys(tenant, 'helper', minuteOf(now), monthOf(now));
+      const [budget, agentBudget, agentTokens, tokens] = (
+        await redis.mget(
+          keys.tenantBudget,
+          keys.agentBudget,
+          keys.agentTokens,
+          keys.tokens,
+        )
+      ).map(Number);
+      // $0.3 + $0.3 - $0.2 given back + $0.05 charged again (its reservation was lost) + $0.01.
+      expect(budget / NANO).toBeCloseTo(0.46, 9);
+      expect(agentBudget / NANO).toBeCloseTo(0.1, 9);
+      expect(agentTokens).toBe(10);
+      // 100 + 100 - 90 given back + 20 charged again + 100.
+      expect(tokens).toBe(230);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('never takes a counter below zero with the refunds of reservations made before Redis lost its counters', async () => {

@@ -162,11 +162,22 @@ test('an SRE applies a GPU inference deployment and sees its pods ask for GPUs',
   await expect(workload).toBeVisible();
   // The summary's middle opens the autoscaler's drawer: expand it by its pod count.
   await workload.getByText('1 pod').click();
-  await page.getByText('llama-3-1-70b-meridian-g1-0', { exact: true }).click();
   const drawer = page.getByRole('presentation').filter({
     has: page.getByRole('button', { name: 'Close the drawer' }),
   });
-  await drawer.getByRole('checkbox', { name: 'YAML' }).check();
+  const yaml = drawer.getByRole('checkbox', { name: 'YAML' });
+  // The tab reads the cluster again every few seconds and draws the pod table anew: a click
+  // that lands between two draws opens nothing (seen once in a fresh-clone run), so the pod
+  // is clicked until its drawer shows.
+  await expect(async () => {
+    if (!(await yaml.isVisible())) {
+      await page
+        .getByText('llama-3-1-70b-meridian-g1-0', { exact: true })
+        .click({ timeout: 5_000 });
+    }
+    await expect(yaml).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 45_000 });
+  await yaml.check();
   // Requests and limits: four GPUs, as the model's tensor parallelism asks.
   await expect(drawer).toContainText("nvidia.com/gpu: '4'");
   await page.screenshot({

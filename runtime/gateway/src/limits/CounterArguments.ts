@@ -2,7 +2,7 @@ import type { Refund } from './RefundQueue';
 import type { CounterClaim } from './WindowedLimiter';
 
 /**
- * The counters one script touches, each named once, and the rules of those requests claim.
+ * The counters one script touches, each named once, and the rules of those that requests claim.
  * A tenant's requests of one tick claim the same five counters, and their refunds correct
  * them: sent per request, as four arguments per counter, building and encoding them was half
  * of what Redis mode allocated a request over in-process counters (bench/gateway).

@@ -1,46 +1,30 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import platformModuleDemo from '@cellport/plugin-platform-backend-module-demo';
 import request from 'supertest';
-import { TEST_ENTITIES } from './__testUtils__/entities';
-import { platformPlugin } from './plugin';
+import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
 
 describe('the demo belongs to the development backend', () => {
   const databases = createTestDatabases();
-  const config = mockServices.rootConfig.factory({
-    data: {
-      platform: { reconciler: { enabled: false }, demo: { enabled: true } },
-    },
-  });
+  const demoConfigured = { platform: { demo: { enabled: true } } };
   const sre = { Authorization: mockCredentials.user.header() };
 
   it.each(databases.eachSupportedId())(
     'the production plugin serves no demo route, even with the demo configured; the module adds it, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const features = [
-        platformPlugin,
-        mockServices.database.factory({ knex }),
-        catalogServiceMock.factory({ entities: TEST_ENTITIES }),
-        mockServices.permissions.factory(),
-        config,
-      ];
-      const production = await startTestBackend({ features });
+      const production = await startPlatformBackend(knex, demoConfigured);
       const refused = await request(production.server)
         .post('/api/platform/demo/backfill?days=1')
         .set(sre);
       expect(refused.status).toBe(404);
       await production.stop();
 
-      const development = await startTestBackend({
-        features: [...features, platformModuleDemo],
+      const development = await startPlatformBackend(knex, {
+        ...demoConfigured,
+        features: [platformModuleDemo],
       });
       const backfill = await request(development.server)
         .post('/api/platform/demo/backfill?days=1')

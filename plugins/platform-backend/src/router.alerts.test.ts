@@ -1,11 +1,5 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { TEST_ENTITIES } from './__testUtils__/entities';
 import {
   as,
   NORTHWIND_DEV,
@@ -13,7 +7,7 @@ import {
   SRE,
   tenantOwnerPolicy,
 } from './__testUtils__/tenantOwnerPolicy';
-import { platformPlugin } from './plugin';
+import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
@@ -59,21 +53,9 @@ describe('alert routes', () => {
     'take Alertmanager webhooks with a token and list alerts within the SLO read scope, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          platformPlugin,
-          mockServices.database.factory({ knex }),
-          catalogServiceMock.factory({ entities: TEST_ENTITIES }),
-          permissions.factory,
-          mockServices.rootConfig.factory({
-            data: {
-              platform: {
-                reconciler: { enabled: false },
-                alerts: { webhookToken: WEBHOOK_TOKEN },
-              },
-            },
-          }),
-        ],
+      const { server } = await startPlatformBackend(knex, {
+        permissions: permissions.factory,
+        platform: { alerts: { webhookToken: WEBHOOK_TOKEN } },
       });
       const webhook = '/api/platform/alerts/alertmanager';
       const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

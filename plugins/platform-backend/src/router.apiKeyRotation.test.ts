@@ -1,12 +1,6 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   createPlatformTenantConditionalDecision,
@@ -17,7 +11,10 @@ import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { ControlApiServer } from './__testUtils__/ControlApiServer';
 import { TEST_ENTITIES } from './__testUtils__/entities';
-import { platformPlugin } from './plugin';
+import {
+  PlatformBackendOptions,
+  startPlatformBackend,
+} from './__testUtils__/startPlatformBackend';
 import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
@@ -83,7 +80,7 @@ const ENTITIES = [
  */
 async function startBackend(
   knex: Knex,
-  platform: object,
+  platform: PlatformBackendOptions['platform'],
   catalogCallsLeft?: { n: number },
 ) {
   const catalog = catalogServiceMock({ entities: ENTITIES });
@@ -99,18 +96,10 @@ async function startBackend(
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  const { server } = await startTestBackend({
-    features: [
-      platformPlugin,
-      mockServices.database.factory({ knex }),
-      createServiceFactory({
-        service: catalogServiceRef,
-        deps: {},
-        factory: () => failing,
-      }),
-      permissions.factory,
-      mockServices.rootConfig.factory({ data: { platform } }),
-    ],
+  const { server } = await startPlatformBackend(knex, {
+    catalog: failing,
+    permissions: permissions.factory,
+    platform,
   });
   return server;
 }

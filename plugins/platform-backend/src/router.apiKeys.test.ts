@@ -1,15 +1,9 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
 import { TEST_ENTITIES } from './__testUtils__/entities';
-import { platformPlugin } from './plugin';
+import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
@@ -36,16 +30,8 @@ describe('platform router: one-time API key reveals', () => {
     'seals for backend plugins only and reveals once to the creator, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          platformPlugin,
-          mockServices.database.factory({ knex }),
-          catalogServiceMock.factory({ entities: TEST_ENTITIES }),
-          permissions.factory,
-          mockServices.rootConfig.factory({
-            data: { platform: { reconciler: { enabled: false } } },
-          }),
-        ],
+      const { server } = await startPlatformBackend(knex, {
+        permissions: permissions.factory,
       });
       const asPlugin = mockCredentials.service.header({
         onBehalfOf: mockCredentials.service('plugin:scaffolder'),
@@ -133,20 +119,9 @@ describe('platform router: one-time API key reveals', () => {
           return typeof value === 'function' ? value.bind(target) : value;
         },
       });
-      const { server } = await startTestBackend({
-        features: [
-          platformPlugin,
-          mockServices.database.factory({ knex }),
-          createServiceFactory({
-            service: catalogServiceRef,
-            deps: {},
-            factory: () => flaky,
-          }),
-          permissions.factory,
-          mockServices.rootConfig.factory({
-            data: { platform: { reconciler: { enabled: false } } },
-          }),
-        ],
+      const { server } = await startPlatformBackend(knex, {
+        catalog: flaky,
+        permissions: permissions.factory,
       });
       const sealed = await request(server)
         .post('/api/platform/api-keys/reveals')

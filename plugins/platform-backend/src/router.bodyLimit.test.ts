@@ -1,12 +1,6 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { TEST_ENTITIES } from './__testUtils__/entities';
-import { platformPlugin } from './plugin';
+import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 import {
   createTestDatabases,
   makeRequest,
@@ -25,16 +19,7 @@ describe('platform router: bodies over the limit', () => {
     'answers 413 naming the limit, takes the same events in smaller parts, and names a body that is not an object, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          platformPlugin,
-          mockServices.database.factory({ knex }),
-          catalogServiceMock.factory({ entities: TEST_ENTITIES }),
-          mockServices.rootConfig.factory({
-            data: { platform: { reconciler: { enabled: false } } },
-          }),
-        ],
-      });
+      const { server } = await startPlatformBackend(knex);
       const post = (body: string) =>
         request(server)
           .post('/api/platform/events')

@@ -1,12 +1,6 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { TEST_ENTITIES } from './__testUtils__/entities';
-import { platformPlugin } from './plugin';
+import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
@@ -23,16 +17,7 @@ describe('platform router: query values of the wrong type', () => {
     'answers 400 naming the field and its type, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          platformPlugin,
-          mockServices.database.factory({ knex }),
-          catalogServiceMock.factory({ entities: TEST_ENTITIES }),
-          mockServices.rootConfig.factory({
-            data: { platform: { reconciler: { enabled: false } } },
-          }),
-        ],
-      });
+      const { server } = await startPlatformBackend(knex);
       const get = (path: string) =>
         request(server)
           .get(`/api/platform${path}`)

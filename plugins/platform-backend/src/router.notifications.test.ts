@@ -1,15 +1,10 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import signalsPlugin from '@backstage/plugin-signals-backend';
 import request from 'supertest';
 import { TEST_ENTITIES } from './__testUtils__/entities';
+import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 import { teamWithMembers } from './__testUtils__/teams';
-import { platformPlugin } from './plugin';
 import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(120_000);
@@ -65,26 +60,11 @@ describe('alerts reach their owners as Backstage notifications', () => {
     "notifies the tenant's owning group once per incident, and resolves it, on %p",
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          platformPlugin,
-          notificationsPlugin,
-          signalsPlugin,
-          mockServices.database.factory({ knex }),
-          catalogServiceMock.factory({
-            entities: [...TEST_ENTITIES, ...PEOPLE],
-          }),
-          mockServices.permissions.factory(),
-          mockServices.rootConfig.factory({
-            data: {
-              app: { baseUrl: 'http://localhost:3000' },
-              platform: {
-                reconciler: { enabled: false },
-                alerts: { webhookToken: WEBHOOK_TOKEN },
-              },
-            },
-          }),
-        ],
+      const { server } = await startPlatformBackend(knex, {
+        features: [notificationsPlugin, signalsPlugin],
+        entities: [...TEST_ENTITIES, ...PEOPLE],
+        config: { app: { baseUrl: 'http://localhost:3000' } },
+        platform: { alerts: { webhookToken: WEBHOOK_TOKEN } },
       });
       const post = (body: object) =>
         request(server)

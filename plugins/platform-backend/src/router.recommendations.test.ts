@@ -1,9 +1,4 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import {
   agentHistory,
@@ -16,7 +11,7 @@ import {
   SRE,
   tenantOwnerPolicy,
 } from './__testUtils__/tenantOwnerPolicy';
-import { platformPlugin } from './plugin';
+import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(180_000);
@@ -30,16 +25,9 @@ describe('platform router: recommendations', () => {
     'recommends within the tenant, bounded, to whoever may read its decisions, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          platformPlugin,
-          mockServices.database.factory({ knex }),
-          catalogServiceMock.factory({ entities: RECOMMENDATION_ENTITIES }),
-          permissions.factory,
-          mockServices.rootConfig.factory({
-            data: { platform: { reconciler: { enabled: false } } },
-          }),
-        ],
+      const { server } = await startPlatformBackend(knex, {
+        entities: RECOMMENDATION_ENTITIES,
+        permissions: permissions.factory,
       });
       const now = Date.now();
       const range = { from: now - 3 * 86_400_000, to: now - 60_000 };

@@ -1,8 +1,5 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import platformModuleDemo from '@cellport/plugin-platform-backend-module-demo';
 import request from 'supertest';
-import { TEST_ENTITIES } from './__testUtils__/entities';
 import {
   as,
   NORTHWIND_DEV,
@@ -10,7 +7,7 @@ import {
   SRE,
   tenantOwnerPolicy,
 } from './__testUtils__/tenantOwnerPolicy';
-import { platformPlugin } from './plugin';
+import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 
 jest.setTimeout(180_000);
@@ -24,22 +21,10 @@ describe('platform router: replays', () => {
     'runs replays as jobs, checks their input and who may read them, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          platformPlugin,
-          platformModuleDemo,
-          mockServices.database.factory({ knex }),
-          catalogServiceMock.factory({ entities: TEST_ENTITIES }),
-          permissions.factory,
-          mockServices.rootConfig.factory({
-            data: {
-              platform: {
-                reconciler: { enabled: false },
-                demo: { enabled: true },
-              },
-            },
-          }),
-        ],
+      const { server } = await startPlatformBackend(knex, {
+        features: [platformModuleDemo],
+        permissions: permissions.factory,
+        platform: { demo: { enabled: true } },
       });
       const backfill = await request(server)
         .post('/api/platform/demo/backfill?days=2')

@@ -1,13 +1,7 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import platformModuleDemo from '@cellport/plugin-platform-backend-module-demo';
 import request from 'supertest';
 import { ControlApiServer } from './__testUtils__/ControlApiServer';
-import { TEST_ENTITIES } from './__testUtils__/entities';
 import {
   as,
   NORTHWIND_DEV,
@@ -15,7 +9,7 @@ import {
   SRE,
   tenantOwnerPolicy,
 } from './__testUtils__/tenantOwnerPolicy';
-import { platformPlugin } from './plugin';
+import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 import {
   createTestDatabases,
   makeRequest,
@@ -35,28 +29,17 @@ describe('platform router', () => {
     'serves ingest, explorer, SLO, cost, runtime and demo routes (the demo through the development module) with permissions, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startTestBackend({
-        features: [
-          platformPlugin,
-          platformModuleDemo,
-          mockServices.database.factory({ knex }),
-          catalogServiceMock.factory({ entities: TEST_ENTITIES }),
-          permissions.factory,
-          mockServices.rootConfig.factory({
-            data: {
-              platform: {
-                reconciler: {
-                  enabled: false,
-                  adminToken: 'test-admin-token',
-                  gateways: {
-                    'eu-west-shared-1': { baseUrl: gateway.baseUrl },
-                  },
-                },
-                demo: { enabled: true },
-              },
-            },
-          }),
-        ],
+      const { server } = await startPlatformBackend(knex, {
+        features: [platformModuleDemo],
+        permissions: permissions.factory,
+        platform: {
+          reconciler: {
+            enabled: false,
+            adminToken: 'test-admin-token',
+            gateways: { 'eu-west-shared-1': { baseUrl: gateway.baseUrl } },
+          },
+          demo: { enabled: true },
+        },
       });
       const asService = { Authorization: mockCredentials.service.header() };
       const recent = (minutesAgo: number) =>

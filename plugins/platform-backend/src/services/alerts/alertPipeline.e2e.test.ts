@@ -1,10 +1,4 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import signalsPlugin from '@backstage/plugin-signals-backend';
 import { CellEntity, cellEntitySchema } from '@cellport/plugin-platform-common';
@@ -21,7 +15,7 @@ import {
   startGatewayProcess,
 } from '../../__testUtils__/e2eGateway';
 import { pollUntil, TestProcess } from '../../__testUtils__/testProcess';
-import { platformPlugin } from '../../plugin';
+import { startPlatformBackend } from '../../__testUtils__/startPlatformBackend';
 
 // Five real peers start here (simulator, gateway, portal backend, Prometheus, Alertmanager).
 jest.setTimeout(300_000);
@@ -89,26 +83,11 @@ describe('an outage, end to end', () => {
     });
 
     const knex = await databases.init('SQLITE_3');
-    const started = await startTestBackend({
-      features: [
-        platformPlugin,
-        notificationsPlugin,
-        signalsPlugin,
-        mockServices.database.factory({ knex }),
-        catalogServiceMock.factory({
-          entities: [...TEST_ENTITIES, ...ON_CALL_TEAM],
-        }),
-        mockServices.permissions.factory(),
-        mockServices.rootConfig.factory({
-          data: {
-            app: { baseUrl: 'http://localhost:3000' },
-            platform: {
-              reconciler: { enabled: false },
-              alerts: { webhookToken: WEBHOOK_TOKEN },
-            },
-          },
-        }),
-      ],
+    const started = await startPlatformBackend(knex, {
+      features: [notificationsPlugin, signalsPlugin],
+      entities: [...TEST_ENTITIES, ...ON_CALL_TEAM],
+      config: { app: { baseUrl: 'http://localhost:3000' } },
+      platform: { alerts: { webhookToken: WEBHOOK_TOKEN } },
     });
     backend = { stop: () => started.stop(), port: started.server.port() };
 

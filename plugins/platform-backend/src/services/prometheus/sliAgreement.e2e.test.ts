@@ -1,10 +1,4 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import {
   cellEntitySchema,
   cellServiceSlos,
@@ -29,7 +23,7 @@ import {
   startTestProcess,
   TestProcess,
 } from '../../__testUtils__/testProcess';
-import { platformPlugin } from '../../plugin';
+import { startPlatformBackend } from '../../__testUtils__/startPlatformBackend';
 import { PrometheusQueryClient } from './PrometheusQueryClient';
 import { BURN_DOWN_POINTS, PrometheusSliSource } from './PrometheusSliSource';
 import { ManualClock } from '@cellport/plugin-platform-node';
@@ -83,20 +77,8 @@ describe("the gateway's availability SLI, from the portal's events and from Prom
     prometheusUrl = `http://127.0.0.1:${promPort}`;
 
     const knex = await databases.init('SQLITE_3');
-    const started = await startTestBackend({
-      features: [
-        platformPlugin,
-        mockServices.database.factory({ knex }),
-        catalogServiceMock.factory({ entities: TEST_ENTITIES }),
-        mockServices.rootConfig.factory({
-          data: {
-            platform: {
-              reconciler: { enabled: false },
-              prometheus: { baseUrl: prometheusUrl },
-            },
-          },
-        }),
-      ],
+    const started = await startPlatformBackend(knex, {
+      platform: { prometheus: { baseUrl: prometheusUrl } },
     });
     backend = { stop: () => started.stop(), port: started.server.port() };
 

@@ -1,0 +1,69 @@
+import {
+  BackendFeature,
+  createServiceFactory,
+  PermissionsService,
+  ServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { AppConfig } from '@backstage/config';
+import {
+  CatalogService,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { Knex } from 'knex';
+import { platformPlugin } from '../plugin';
+import { TEST_ENTITIES } from './entities';
+
+type ConfigData = AppConfig['data'];
+
+export interface PlatformBackendOptions {
+  /** What the catalog holds: TEST_ENTITIES unless given. */
+  entities?: Entity[];
+  /** A catalog service to use instead of one holding `entities`. */
+  catalog?: CatalogService;
+  /** The permissions service: Backstage's mock, allowing all, unless given. */
+  permissions?: ServiceFactory<PermissionsService>;
+  /** Config under `platform`; the reconciler is off unless this sets `reconciler`. */
+  platform?: ConfigData;
+  /** Top-level config beside `platform`, such as `app`. */
+  config?: ConfigData;
+  /** Plugins and modules to start beside the platform plugin. */
+  features?: BackendFeature[];
+}
+
+/** The platform plugin on a test database, catalog and config: the setup its backend tests share. */
+export function startPlatformBackend(
+  knex: Knex,
+  {
+    entities = TEST_ENTITIES,
+    catalog,
+    permissions = mockServices.permissions.factory(),
+    platform,
+    config,
+    features = [],
+  }: PlatformBackendOptions = {},
+) {
+  return startTestBackend({
+    features: [
+      platformPlugin,
+      ...features,
+      mockServices.database.factory({ knex }),
+      catalog
+        ? createServiceFactory({
+            service: catalogServiceRef,
+            deps: {},
+            factory: () => catalog,
+          })
+        : catalogServiceMock.factory({ entities }),
+      permissions,
+      mockServices.rootConfig.factory({
+        data: {
+          ...config,
+          platform: { reconciler: { enabled: false }, ...platform },
+        },
+      }),
+    ],
+  });
+}

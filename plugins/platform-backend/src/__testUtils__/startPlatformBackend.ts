@@ -4,7 +4,11 @@ import {
   PermissionsService,
   ServiceFactory,
 } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  startTestBackend,
+  TestBackend,
+} from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { AppConfig } from '@backstage/config';
 import {
@@ -17,6 +21,21 @@ import { platformPlugin } from '../plugin';
 import { TEST_ENTITIES } from './entities';
 
 type ConfigData = AppConfig['data'];
+
+/**
+ * Backstage stops test backends after a file's last test, once its test databases are gone: a
+ * background job's query then waits out the pool's timeout (30 s, now and then). A backend
+ * started inside a test stops after that test instead; one from a `beforeAll` is its file's.
+ */
+let inTest = false;
+const startedInTest: TestBackend[] = [];
+beforeEach(() => {
+  inTest = true;
+});
+afterEach(async () => {
+  inTest = false;
+  await Promise.all(startedInTest.splice(0).map(backend => backend.stop()));
+});
 
 export interface PlatformBackendOptions {
   /** What the catalog holds: TEST_ENTITIES unless given. */
@@ -34,7 +53,7 @@ export interface PlatformBackendOptions {
 }
 
 /** The platform plugin on a test database, catalog and config: the setup its backend tests share. */
-export function startPlatformBackend(
+export async function startPlatformBackend(
   knex: Knex,
   {
     entities = TEST_ENTITIES,
@@ -45,7 +64,7 @@ export function startPlatformBackend(
     features = [],
   }: PlatformBackendOptions = {},
 ) {
-  return startTestBackend({
+  const backend = await startTestBackend({
     features: [
       platformPlugin,
       ...features,
@@ -66,4 +85,6 @@ export function startPlatformBackend(
       }),
     ],
   });
+  if (inTest) startedInTest.push(backend);
+  return backend;
 }

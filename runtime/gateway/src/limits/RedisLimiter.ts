@@ -45,6 +45,24 @@ function refundOf({
   return refund;
 }
 
+/**
+ * Gives back whatever a claim took, if it landed: its reservation still open means it did, and
+ * the deltas undo it; if it never ran, the actual amounts (0) add nothing. Either way it can
+ * be sent again without counting twice.
+ */
+function releaseOf(
+  tenant: string,
+  reservation: string,
+  claims: CounterClaim[],
+): Refund {
+  return {
+    reservation: reservationKey(tenant, reservation),
+    keys: claims.map(claim => claim.key),
+    deltas: claims.map(claim => -claim.amount),
+    actuals: claims.map(() => 0),
+  };
+}
+
 type ScriptedRedis = Redis & {
   cellportClaim(...args: Array<string | number>): Promise<number[]>;
   cellportCorrect(...args: Array<string | number>): Promise<number>;
@@ -82,8 +100,14 @@ export const REDIS_COMMAND_TIMEOUT_MS = 1000;
  */
 export const REFUND_DELAY_MS = 20;
 
-/** How often a charge that failed to reach Redis is sent again. */
+/** How often a charge, or a release, that failed to reach Redis is sent again. */
 const CHARGE_RETRY_MS = 500;
+
+/**
+ * Releases of unanswered claims held for Redis at most: one per request claimed while Redis
+ * stalled; past this many the oldest wait and the newest are dropped (and reported).
+ */
+const MAX_HELD_REFUNDS = 100_000;
 
 /**
  * How long Redis remembers a charge's id. A second copy comes at most a retry after the first
@@ -111,8 +135,12 @@ function reconnectDelayMs(attempt: number): number {
  * after REDIS_COMMAND_TIMEOUT_MS. Each such failure becomes a 503 `limits_unavailable`, and the
  * client reconnects by itself. Only before the very first connection do commands wait for it,
  * as long as one command may take, so a freshly started gateway does not refuse its first
- * requests. Refunds held back (`RefundQueue`) that a failed command carried are not resent:
- * their counters stay higher than spent, which refuses sooner, never later. A charge beyond a
+ * requests. A claim written but never answered may have landed after all (Redis stalled past
+ * the timeout, then ran it): it is released, and the release sent again until Redis takes it,
+ * so a refused request holds none of its tenant's budget. Other refunds held back
+ * (`RefundQueue`) that a failed command carried are not resent (a second copy of one could
+ * count its actual amounts twice): their counters stay higher than spent, which refuses
+ * sooner, never later. A charge beyond a
  * reservation whose command failed is held (`HeldCharges`) and lands, once, before its
  * tenant's next claim, so no request is admitted on a budget that forgot it.
  */
@@ -214,29 +242,96 @@ export class RedisLimiter extends WindowedLimiter {
   private async sendGroups(
     groups: TenantClaims[],
   ): Promise<Array<ClaimOutcome[] | Error>> {
-    const commands = groups.map(group => this.claimArguments(group));
+    const carried = groups.map(group => this.refunds.take(group.tenant));
+    const commands = groups.map((group, g) =>
+      this.claimArguments(group, carried[g]),
+    );
+    // Not ready, ioredis refuses a command without writing it: it cannot have landed.
+    const written = this.redis.status === 'ready';
+    const unanswered = (g: number) => {
+      this.keepIdempotent(groups[g].tenant, carried[g]);
+      if (written) this.releaseClaims(groups[g]);
+    };
     if (commands.length === 1) {
-      return [readOutcomes(await this.redis.cellportClaim(...commands[0]))];
+      try {
+        return [readOutcomes(await this.redis.cellportClaim(...commands[0]))];
+      } catch (error) {
+        unanswered(0);
+        throw error;
+      }
     }
     const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
       cellportClaim(...args: Array<string | number>): unknown;
     };
     for (const args of commands) pipeline.cellportClaim(...args);
-    const results = (await pipeline.exec()) ?? [];
+    let results;
+    try {
+      results = (await pipeline.exec()) ?? [];
+    } catch (error) {
+      groups.forEach((_, g) => unanswered(g));
+      throw error;
+    }
     return groups.map((_, g) => {
       const [error, reply] = results[g] ?? [new Error('no reply')];
+      if (error) unanswered(g);
       return error ?? readOutcomes(reply as number[]);
     });
+  }
+
+  /**
+   * Claims sent without an answer (Redis stalled past the command timeout, or the connection
+   * dropped) may still land: each is released, once Redis answers again, or its tenant would
+   * be charged its maximum cost for a request that was refused, for the rest of the month.
+   */
+  private releaseClaims({ tenant, requests, reservations }: TenantClaims) {
+    requests.forEach((claims, i) =>
+      this.refunds.add(tenant, releaseOf(tenant, reservations[i], claims)),
+    );
+    this.retryRefunds();
+  }
+
+  /**
+   * Of refunds whose command failed, keeps those that may be sent again (their actual amounts
+   * are 0: a second copy adds nothing once the first closed the reservation); the others are
+   * dropped, as the class comment says. At most MAX_HELD_REFUNDS wait.
+   */
+  private keepIdempotent(tenant: string, refunds: Refund[]) {
+    let dropped = 0;
+    for (const refund of refunds) {
+      if (!refund.actuals.every(actual => actual === 0)) continue;
+      if (this.refunds.size >= MAX_HELD_REFUNDS) dropped += 1;
+      else this.refunds.add(tenant, refund);
+    }
+    if (dropped > 0) {
+      this.reportError(
+        new Error(
+          `${dropped} releases of unanswered claims dropped: ${MAX_HELD_REFUNDS} already wait for Redis`,
+        ),
+      );
+    }
+    this.retryRefunds();
+  }
+
+  /** Sends held refunds in CHARGE_RETRY_MS unless a claim or a sooner send takes them. */
+  private retryRefunds(): void {
+    if (this.refunds.size === 0 || this.refundTimer) return;
+    this.refundTimer = setTimeout(() => {
+      this.refundTimer = undefined;
+      this.sendRefunds().catch(this.reportError);
+    }, CHARGE_RETRY_MS).unref();
   }
 
   private readonly batches = new ClaimBatches(this.sendClaims);
 
   /** CLAIM_SCRIPT's keys and arguments for one tenant's requests and its held refunds. */
-  private claimArguments({ tenant, requests, reservations }: TenantClaims) {
+  private claimArguments(
+    { tenant, requests, reservations }: TenantClaims,
+    refunds: Refund[],
+  ) {
     return claimArguments(
       requests,
       reservations.map(id => reservationKey(tenant, id)),
-      this.refunds.take(tenant),
+      refunds,
       // A reservation stays open as long as the budget it holds: a request that outlives its
       // minute windows still settles into its month.
       MONTH_TTL_MS,
@@ -289,12 +384,19 @@ export class RedisLimiter extends WindowedLimiter {
     const pending = this.refunds.takeAll();
     if (pending.length === 0) return;
     await this.firstConnection();
-    await Promise.all(
+    const sent = await Promise.allSettled(
       pending.map(({ refunds }) => {
         const { keys, args } = settleArguments(refunds);
         return this.redis.cellportCorrect(keys.length, ...keys, ...args);
       }),
     );
+    let failure: unknown;
+    sent.forEach((result, t) => {
+      if (result.status === 'fulfilled') return;
+      failure ??= result.reason;
+      this.keepIdempotent(pending[t].tenant, pending[t].refunds);
+    });
+    if (failure !== undefined) throw failure;
   }
 
   protected async read(keys: string[]): Promise<number[]> {

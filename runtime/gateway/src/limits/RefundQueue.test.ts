@@ -14,9 +14,11 @@ describe('RefundQueue', () => {
     queue.add('acme', refund('r2', 'cellport:{acme}:tpm:1', -200));
     queue.add('globex', refund('r3', 'cellport:{globex}:tpm:1', -7));
     expect(queue.tenants).toBe(2);
+    expect(queue.size).toBe(3);
 
     expect(queue.take('acme').map(r => r.reservation)).toEqual(['r1', 'r2']);
     expect(queue.take('acme')).toEqual([]);
+    expect(queue.size).toBe(1);
     expect(queue.takeAll()).toEqual([
       {
         tenant: 'globex',
@@ -24,5 +26,6 @@ describe('RefundQueue', () => {
       },
     ]);
     expect(queue.tenants).toBe(0);
+    expect(queue.size).toBe(0);
   });
 });

@@ -20,12 +20,19 @@ export interface Refund {
  */
 export class RefundQueue {
   private readonly byTenant = new Map<string, Refund[]>();
+  private held = 0;
 
   get tenants(): number {
     return this.byTenant.size;
   }
 
+  /** Refunds waiting, all tenants together. */
+  get size(): number {
+    return this.held;
+  }
+
   add(tenant: string, refund: Refund): void {
+    this.held += 1;
     const pending = this.byTenant.get(tenant);
     if (pending) pending.push(refund);
     else this.byTenant.set(tenant, [refund]);
@@ -35,6 +42,7 @@ export class RefundQueue {
   take(tenant: string): Refund[] {
     const pending = this.byTenant.get(tenant) ?? [];
     this.byTenant.delete(tenant);
+    this.held -= pending.length;
     return pending;
   }
 

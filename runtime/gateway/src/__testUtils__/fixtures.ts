@@ -249,6 +249,7 @@ export function testConfig(
     keepAliveTimeoutMs: 65_000,
     upstreamTimeoutMs: 5_000,
     upstreamIdleTimeoutMs: 5_000,
+    clientStallTimeoutMs: 5_000,
     events: {
       transport: 'off',
       spoolDir: mkdtempSync(join(tmpdir(), 'cellport-spool-')),

@@ -309,7 +309,13 @@ export class RequestPipeline<Request> {
   ): Promise<void> {
     const { life } = exchange;
     try {
-      await relaySse(this.deps.health, life, answer, outcome.dispatchedAt);
+      await relaySse(
+        this.deps.health,
+        life,
+        answer,
+        outcome.dispatchedAt,
+        this.deps.config.clientStallTimeoutMs,
+      );
     } catch (error) {
       // The upstream broke off mid-stream, or went on with something that is not SSE. The
       // caller got part of an answer, then an error event; it pays for what it got, counted

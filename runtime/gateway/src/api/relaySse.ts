@@ -34,7 +34,9 @@ function streamEndAt(chunk: string, atLineStart: boolean): number {
 
 /**
  * Writes an upstream's SSE stream to the caller, waiting for the socket when it is slower than
- * the upstream, and records the time to the first token. Stops when the caller goes away.
+ * the upstream, but not longer than `stallTimeoutMs`: a caller that stopped reading is cut
+ * off, as if it had gone away. Records the time to the first token. Stops when the caller goes
+ * away.
  * The final event is held back for `res.end`, which the lifecycle lets go only once the
  * request's events are written: a caller told its answer is complete has them on disk.
  * Throws when the gateway's stop cut the stream short (`RequestLifecycle.interrupt`).
@@ -44,6 +46,7 @@ export async function relaySse(
   life: RequestLifecycle,
   stream: UpstreamStream,
   dispatchedAt: number,
+  stallTimeoutMs: number,
 ): Promise<void> {
   const res = life.res;
   // Set one by one (not in writeHead) so that an error after the headers can read the
@@ -86,7 +89,9 @@ export async function relaySse(
     if (!res.write(out)) {
       await new Promise<void>(resolve => {
         const signal = life.abort.signal;
+        const stalled = setTimeout(() => res.destroy(), stallTimeoutMs);
         const done = () => {
+          clearTimeout(stalled);
           res.off('drain', done);
           res.off('close', done);
           signal.removeEventListener('abort', done);

@@ -76,6 +76,7 @@ describe('readGatewayConfig', () => {
     // 0 would turn off what they bound (every JSON answer would be late).
     ['GATEWAY_UPSTREAM_TIMEOUT_MS', '0'],
     ['GATEWAY_UPSTREAM_IDLE_TIMEOUT_MS', '0'],
+    ['GATEWAY_CLIENT_STALL_TIMEOUT_MS', '0'],
     ['GATEWAY_REQUEST_TIMEOUT_MS', '0'],
     ['GATEWAY_EVENTS_FLUSH_MS', '0'],
     // Past what a Node timer holds, a delay fires at once: a drain would last 1 ms.

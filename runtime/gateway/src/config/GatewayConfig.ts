@@ -29,6 +29,11 @@ export interface GatewayConfig {
   upstreamTimeoutMs: number;
   /** Time a streamed upstream may stay silent. */
   upstreamIdleTimeoutMs: number;
+  /**
+   * Time a client may go without reading its stream while the gateway has more for it: one
+   * that stops reading would hold its reservation, its upstream stream and its connection.
+   */
+  clientStallTimeoutMs: number;
   /** Bytes of a JSON answer the gateway reads at most (`DEFAULT_MAX_ANSWER_BYTES`). */
   upstreamMaxAnswerBytes?: number;
   /** Embedded default: send every upstream call to this origin (the simulator). */
@@ -289,6 +294,11 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     upstreamIdleTimeoutMs: msFromEnv(
       env,
       'GATEWAY_UPSTREAM_IDLE_TIMEOUT_MS',
+      60_000,
+    ),
+    clientStallTimeoutMs: msFromEnv(
+      env,
+      'GATEWAY_CLIENT_STALL_TIMEOUT_MS',
       60_000,
     ),
     upstreamMaxAnswerBytes: env.GATEWAY_UPSTREAM_MAX_ANSWER_BYTES

@@ -4,6 +4,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -321,6 +322,54 @@ describe('DiskSpool', () => {
       [1, 'volume-full'],
       [1, 'volume-full'],
     ]);
+  });
+
+  it('leaves the segment the sender takes while the byte cap counts its events', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const drops: SpoolDrop[] = [];
+    // Room for one segment's block: the second sealed puts the spool over its cap.
+    const spool = new DiskSpool(dir, {
+      maxBytes: 4096,
+      onDrop: drop => drops.push(drop),
+    });
+    spool.recover();
+    spool.write(line('taken'), 1);
+    await spool.rotate();
+    const [taken] = await spool.segments();
+    // The sender takes the oldest segment just after the byte cap chose it to drop.
+    let sending: string | undefined;
+    Object.defineProperty(spool, 'sending', {
+      get: () => {
+        const now = sending;
+        sending = taken;
+        return now;
+      },
+      set: () => undefined,
+    });
+    spool.write(line('newer'), 1);
+    await spool.rotate();
+    expect(await readAll(spool)).toEqual(['taken']);
+    expect(drops.map(drop => [drop.events, drop.reason])).toEqual([
+      [1, 'byte-cap'],
+    ]);
+  });
+
+  it('sets aside a refused segment even after dead/ was deleted, and forgets one already gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const spool = new DiskSpool(dir);
+    spool.recover();
+    for (const id of ['refused', 'deleted']) {
+      spool.write(line(id), 1);
+      await spool.rotate();
+    }
+    const [refused, deleted] = await spool.segments();
+    // A tmp reaper takes the empty dead/, and something deletes a segment.
+    rmdirSync(join(dir, 'dead'));
+    unlinkSync(join(dir, deleted));
+    await spool.quarantine(refused);
+    await spool.quarantine(deleted);
+    expect(readdirSync(join(dir, 'dead'))).toEqual([refused]);
+    expect(spool.oldestSealed()).toBeUndefined();
   });
 
   it('reads no partial event from a segment that does not end with a newline', async () => {

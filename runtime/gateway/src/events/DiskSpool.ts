@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
@@ -373,7 +374,21 @@ export class DiskSpool {
   /** Sets aside a segment the receiver refuses for good, so it does not block the queue. */
   async quarantine(name: string): Promise<void> {
     const bytes = this.sealed.find(segment => segment.name === name)?.bytes;
-    await rename(join(this.dir, name), join(this.dir, 'dead', name));
+    const path = join(this.dir, name);
+    try {
+      await rename(path, join(this.dir, 'dead', name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (existsSync(path)) {
+        // `dead/` itself is gone (a tmp reaper takes empty directories too).
+        mkdirSync(join(this.dir, 'dead'), { recursive: true });
+        await rename(path, join(this.dir, 'dead', name));
+      } else {
+        // Already gone (deleted by something else): nothing to set aside, or to count in dead/.
+        this.forget(name);
+        return;
+      }
+    }
     this.forget(name);
     if (bytes !== undefined) {
       this.dead.push({ name, bytes });
@@ -448,6 +463,8 @@ export class DiskSpool {
       const victim = this.sealed.find(segment => segment.name !== this.sending);
       if (!victim) break;
       const events = await countLines(join(this.dir, victim.name));
+      // The sender may have taken it while its lines were counted.
+      if (victim.name === this.sending) continue;
       await this.remove(victim.name);
       dropped.push({ ...victim, events });
       freed(victim.bytes);

@@ -396,6 +396,36 @@ describe('SpooledEventDelivery', () => {
     ]);
   });
 
+  it('reports the events it still holds in memory as dropped when it stops with the spool unwritable', async () => {
+    const spool = new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-')));
+    spool.write = () => {
+      throw new Error('ENOSPC: no space left on device');
+    };
+    const drops: Array<{ events: number; bytes: number }> = [];
+    const delivery = new SpooledEventDelivery(
+      spool,
+      new ScriptedTransport([]),
+      pino({ level: 'silent' }),
+      {
+        ...options,
+        flushIntervalMs: 60_000,
+        batchSize: 1000,
+        onUnwrittenDrop: drop => drops.push(drop),
+      },
+    );
+    for (let i = 1; i <= 3; i++) {
+      await published(delivery, [event(`event-${String(i).padStart(4, '0')}`)]);
+    }
+    expect(drops).toEqual([]);
+    await delivery.close();
+    // Each line is 46 bytes.
+    expect(drops.reduce((n, d) => n + d.events, 0)).toBe(3);
+    expect(drops.reduce((n, d) => n + d.bytes, 0)).toBe(3 * 46);
+    // A request the stop cut off, whose events cannot be written either.
+    await published(delivery, [event('event-0004')]);
+    expect(drops.reduce((n, d) => n + d.events, 0)).toBe(4);
+  });
+
   it('writes a long disk-full spell back as segments of about the batch size, each a batch the receiver takes', async () => {
     const spool = new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-')));
     const write = spool.write.bind(spool);

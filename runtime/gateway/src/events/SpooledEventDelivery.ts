@@ -134,6 +134,8 @@ export class SpooledEventDelivery implements EventSink {
         // Kept in memory and retried at each flush; the responses still end.
         this.keepUnwritten(lines, events);
         this.reportWriteError(error);
+        // After the stop nothing retries them.
+        if (this.closed) this.dropUnwritten();
       }
     }
     for (const release of waiting) {
@@ -185,6 +187,8 @@ export class SpooledEventDelivery implements EventSink {
     clearInterval(this.timer);
     await this.flush();
     this.closed = true;
+    // That flush was their last try: the process exits holding them.
+    this.dropUnwritten();
     clearTimeout(this.retryTimer);
     await this.sending;
     await this.spool.close();
@@ -205,6 +209,18 @@ export class SpooledEventDelivery implements EventSink {
       dropped.events += oldest.events;
       dropped.bytes += oldest.bytes;
     }
+    if (dropped.events > 0) this.options.onUnwrittenDrop?.(dropped);
+  }
+
+  /** Reports the events held in memory as dropped, and lets them go. */
+  private dropUnwritten(): void {
+    const dropped = { events: 0, bytes: 0 };
+    for (const { events, bytes } of this.unwritten) {
+      dropped.events += events;
+      dropped.bytes += bytes;
+    }
+    this.unwritten = [];
+    this.unwrittenBytes = 0;
     if (dropped.events > 0) this.options.onUnwrittenDrop?.(dropped);
   }
 
@@ -246,10 +262,20 @@ export class SpooledEventDelivery implements EventSink {
     if (this.sending || this.closed || this.retryTimer) {
       return;
     }
-    this.sending = this.sendAll().finally(() => {
-      this.sending = undefined;
-      this.spool.sending = undefined;
-    });
+    this.sending = this.sendAll()
+      // Node exits on an unhandled rejection, cutting every request in flight: a spool fault
+      // (a segment it cannot delete or set aside) costs a retry instead.
+      .catch(error => {
+        this.logger.error(
+          { err: error, dir: this.spool.dir },
+          'the event sender failed; retrying',
+        );
+        if (!this.closed) this.scheduleRetry(error);
+      })
+      .finally(() => {
+        this.sending = undefined;
+        this.spool.sending = undefined;
+      });
   }
 
   private async sendAll(): Promise<void> {

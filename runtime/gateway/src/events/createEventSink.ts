@@ -125,7 +125,7 @@ export async function createEventSink(
     (dropped: { events: number; bytes: number }) =>
       logger.error(
         { ...dropped, dir: events.spoolDir },
-        'event spool cannot be written and the events held in memory passed their cap; dropped the oldest (counts since the last such line)',
+        'event spool cannot be written; dropped events held in memory: the oldest past their cap, or all left at a stop (counts since the last such line)',
       ),
   );
   return new SpooledEventDelivery(spool, transport, logger, {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import {
   appendFileSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -137,6 +138,37 @@ describe('DiskSpool', () => {
     await spool.close();
     expect(readdirSync(dir).filter(name => name.endsWith('.open'))).toEqual([]);
     expect(spool.depth().bytes).toBe(written.length * line('event-000').length);
+  });
+
+  it('seals again at the next rotation a segment whose seal failed, counting it meanwhile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const sealErrors: unknown[] = [];
+    const spool = new DiskSpool(dir, {
+      onSealError: error => sealErrors.push(error),
+    });
+    spool.recover();
+    spool.write(line('first'), 1);
+    // A directory where the segment's sealed name goes: its rename fails, as on a failing
+    // volume, and the segment stays `.open`.
+    const open = readdirSync(dir).find(name => name.endsWith('.open'))!;
+    const sealedName = open.slice(1, -'.open'.length);
+    mkdirSync(join(dir, sealedName));
+    await spool.rotate();
+    expect(sealErrors).toHaveLength(1);
+    expect(spool.oldestSealed()).toBeUndefined();
+    expect(spool.depth()).toEqual({
+      segments: 1,
+      bytes: line('first').length,
+    });
+
+    rmdirSync(join(dir, sealedName));
+    spool.write(line('second'), 1);
+    await spool.rotate();
+    expect(sealErrors).toHaveLength(1);
+    expect(await readAll(spool)).toEqual(['first', 'second']);
+    expect(spool.depth().segments).toBe(2);
+    await spool.close();
+    expect(readdirSync(dir).filter(name => name.endsWith('.open'))).toEqual([]);
   });
 
   it('after a kill, seals the segment left open and cuts its torn last line', async () => {

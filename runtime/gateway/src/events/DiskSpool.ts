@@ -65,7 +65,7 @@ export interface DiskSpoolOptions {
    */
   minFreeBytes?: number;
   onDrop?: (drop: SpoolDrop) => void;
-  /** A segment could not be sealed; it stays `.open` and the next start seals it. */
+  /** A segment could not be sealed; it stays `.open`, and each rotation tries it again. */
   onSealError?: (error: unknown) => void;
 }
 
@@ -101,6 +101,12 @@ export class DiskSpool {
    * sealed at a quiet moment, holds 1.4 KB and takes 4 KiB).
    */
   private diskBytes = 0;
+  /**
+   * Segments closed to writes whose seal failed (fsync, close or rename: a full or failing
+   * volume), oldest first: sealed again at each rotation, and counted in the depth and the
+   * byte cap meanwhile, rather than left unsent until the next start.
+   */
+  private readonly unsealed: Array<{ path: string; bytes: number }> = [];
   /** Segments set aside in `dead/`, oldest first: inside the byte cap, and dropped first. */
   private readonly dead: Array<{ name: string; bytes: number }> = [];
   private sealing: Promise<void> = Promise.resolve();
@@ -290,11 +296,13 @@ export class DiskSpool {
     return this.open?.events ?? 0;
   }
 
-  /** Segments and bytes on disk, the open one included. */
+  /** Segments and bytes on disk, the open one and those not sealed yet included. */
   depth(): { segments: number; bytes: number } {
+    let bytes = this.sealedBytes + (this.open?.bytes ?? 0);
+    for (const segment of this.unsealed) bytes += segment.bytes;
     return {
-      segments: this.sealed.length + (this.open ? 1 : 0),
-      bytes: this.sealedBytes + (this.open?.bytes ?? 0),
+      segments: this.sealed.length + this.unsealed.length + (this.open ? 1 : 0),
+      bytes,
     };
   }
 
@@ -307,7 +315,10 @@ export class DiskSpool {
     this.open = undefined;
     if (segment) {
       this.sealing = this.sealing.then(() =>
-        this.seal(segment)
+        this.resealFailed()
+          // Still failing: reported, and this segment sealed all the same.
+          .catch(error => this.options.onSealError?.(error))
+          .then(() => this.seal(segment))
           .then(() => this.enforceCap())
           .catch(error => this.options.onSealError?.(error)),
       );
@@ -315,31 +326,66 @@ export class DiskSpool {
     return this.sealing;
   }
 
+  /** Seals again, oldest first, the segments whose seal failed; stops at the first failure. */
+  private async resealFailed(): Promise<void> {
+    while (this.unsealed.length > 0) {
+      const { path, bytes } = this.unsealed[0];
+      let fd: number;
+      try {
+        fd = await openFd(path, 'r+');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // Deleted by someone else: nothing left to seal or count.
+        this.unsealed.shift();
+        this.diskBytes -= onDisk(bytes);
+        continue;
+      }
+      try {
+        await fsyncFd(fd);
+      } finally {
+        await closeFd(fd);
+      }
+      await this.sealAs(path, bytes);
+      this.unsealed.shift();
+      await this.syncDirectory();
+    }
+  }
+
   private async seal(segment: OpenSegment): Promise<void> {
     const fd = segment.detach();
-    const finalName = OPEN_SEGMENT.exec(
-      segment.path.slice(this.dir.length + 1),
-    )![1];
     let closed = false;
     try {
       if (segment.bytes > 0) await fsyncFd(fd);
       // Marked first: a descriptor is never closed twice, its number may be reused at once.
       closed = true;
       await closeFd(fd);
+      if (segment.bytes === 0) {
+        await unlink(segment.path);
+        return;
+      }
+      await this.sealAs(segment.path, segment.bytes);
     } catch (error) {
       if (!closed) segment.closeQuietly();
-      // Left as `.open`, it is sealed by the next start's recovery; nothing is lost.
+      if (segment.bytes > 0) {
+        // Left as `.open`: the next rotation (or start) seals it; nothing is lost.
+        this.unsealed.push({ path: segment.path, bytes: segment.bytes });
+        this.diskBytes += onDisk(segment.bytes);
+      }
       throw error;
     }
-    if (segment.bytes === 0) {
-      await unlink(segment.path);
-      return;
-    }
-    await rename(segment.path, join(this.dir, finalName));
-    this.sealed.push({ name: finalName, bytes: segment.bytes });
-    this.sealedBytes += segment.bytes;
-    this.diskBytes += onDisk(segment.bytes);
     await this.syncDirectory();
+  }
+
+  /** Gives a durable `.open` segment its sealed name, and hands it to the sender. */
+  private async sealAs(path: string, bytes: number): Promise<void> {
+    const name = OPEN_SEGMENT.exec(path.slice(this.dir.length + 1))![1];
+    await rename(path, join(this.dir, name));
+    this.sealed.push({ name, bytes });
+    this.sealedBytes += bytes;
+    // One whose seal failed before is counted on disk since.
+    if (!this.unsealed.some(segment => segment.path === path)) {
+      this.diskBytes += onDisk(bytes);
+    }
   }
 
   /**

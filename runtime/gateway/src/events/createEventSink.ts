@@ -116,7 +116,7 @@ export async function createEventSink(
     onSealError: error =>
       logger.error(
         { err: error, dir: events.spoolDir },
-        'cannot seal an event segment; the next start seals it',
+        'cannot seal an event segment; each rotation tries it again, and the next start',
       ),
   });
   spoolMetrics.observe(spool);

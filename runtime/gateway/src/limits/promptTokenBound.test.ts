@@ -1,8 +1,9 @@
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { parseJsonObject } from '../http/httpIo';
+import { toAnthropicRequest } from '../providers/anthropicTranslation';
 import { summarizeChatRequest } from '../router/chatRequest';
-import { IMAGE_TOKEN_BOUND } from './promptTokenBound';
+import { IMAGE_TOKEN_BOUND, reserializedGrowth } from './promptTokenBound';
 
 /** Prompts a tokenizer makes far more of than characters / 4. */
 const ADVERSARIAL: Record<string, string> = {
@@ -102,6 +103,88 @@ describe('the prompt token bound', () => {
     expect(
       summarizeChatRequest(request, raw).promptTokenBound,
     ).toBeGreaterThanOrEqual(forwarded);
+  });
+
+  it('counts numbers as they are sent: written out in full, not in exponent form', () => {
+    // JSON.stringify writes them out in full (1e20 as 21 digits), adds a `+` or keeps them.
+    const numbers = [
+      '1e20',
+      '1E+20',
+      '-1.2345678901234567e-6',
+      '5e-324',
+      '1e21',
+    ];
+    const values = Array.from({ length: 2000 }, (_, i) => numbers[i % 5]);
+    const text = JSON.stringify({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'pick one' }],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'pick',
+            parameters: {
+              type: 'object',
+              properties: { x: { type: 'number', enum: 'ENUM' } },
+            },
+          },
+        },
+      ],
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'r', schema: { maximum: 'MAX' } },
+      },
+    })
+      .replace('"ENUM"', `[${values.join(',')}]`)
+      .replace('"MAX"', '1e300');
+    const raw = Buffer.from(text);
+    const request = parseJsonObject(raw);
+    const sent = JSON.stringify(request);
+    expect(Buffer.byteLength(sent)).toBeGreaterThan(1.5 * raw.length);
+    expect(
+      summarizeChatRequest(request, raw).promptTokenBound,
+    ).toBeGreaterThanOrEqual(Buffer.byteLength(sent));
+  });
+
+  it('finds the numbers in exponent form outside strings, whatever the strings escape', () => {
+    const growth = (text: string) => reserializedGrowth(Buffer.from(text));
+    const one = growth('[1e20]');
+    expect(one).toBeGreaterThanOrEqual('100000000000000000000'.length - 4);
+    expect(growth('{"a":[true,false,null,0,-1.5,12]}')).toBe(0);
+    expect(growth(String.raw`{"a":"1e5 \" 2E5 \\","b":"\\\"3e5"}`)).toBe(0);
+    expect(
+      growth(String.raw`{"a\\":"\\\\","b":[1E+2,-3.5e-7],"c\"":"x 4e5"}`),
+    ).toBe(2 * one);
+  });
+
+  it('counts numbers in tool-call arguments as an upstream that reads them as JSON is sent them', () => {
+    const args = `{"x":[${Array(1000).fill('1e20').join(',')}]}`;
+    const request = {
+      model: 'gpt-4o',
+      messages: [
+        { role: 'user', content: 'go' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'pick', arguments: args },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: 'ok' },
+      ],
+    };
+    const raw = Buffer.from(JSON.stringify(request));
+    const anthropic = JSON.stringify(
+      toAnthropicRequest(parseJsonObject(raw), 'claude', 16),
+    );
+    expect(Buffer.byteLength(anthropic)).toBeGreaterThan(3 * raw.length);
+    expect(
+      summarizeChatRequest(parseJsonObject(raw), raw).promptTokenBound,
+    ).toBeGreaterThanOrEqual(Buffer.byteLength(anthropic));
   });
 
   it("counts each image as an image's most tokens, not its URL's bytes", () => {

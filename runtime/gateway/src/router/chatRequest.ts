@@ -3,7 +3,11 @@ import {
   hasUnstorableText,
 } from '@cellport/plugin-platform-common';
 import { GatewayError } from '../http/GatewayError';
-import { PromptImages, promptTokenBound } from '../limits/promptTokenBound';
+import {
+  PromptImages,
+  promptTokenBound,
+  reserializedGrowth,
+} from '../limits/promptTokenBound';
 import { validateContentPart, validateMessageFields } from './chatMessages';
 import { validateChatParams } from './chatParams';
 import { messageText } from '../providers/generatedText';
@@ -118,6 +122,24 @@ function imageUrlChars(part: { image_url?: unknown }): number {
   return typeof url === 'string' ? url.length : 0;
 }
 
+/**
+ * What tool-call arguments can grow by as an upstream that takes them as JSON (Anthropic's
+ * `input`) is sent them: parsed and written back, where the body's bytes hold them as a string.
+ */
+function callsGrowth(calls: unknown, legacy: unknown): number {
+  let growth = 0;
+  const functions = Array.isArray(calls)
+    ? calls.map(call => call?.function)
+    : [];
+  for (const fn of [...functions, legacy]) {
+    const args = (fn as { arguments?: unknown } | null | undefined)?.arguments;
+    if (typeof args === 'string') {
+      growth += reserializedGrowth(Buffer.from(args));
+    }
+  }
+  return growth;
+}
+
 /** `n` as asked for (its range is validated with the other parameters), else 1. */
 function choicesOf(body: Record<string, unknown>): number {
   const n = body.n;
@@ -165,6 +187,7 @@ export function summarizeChatRequest(
   let toolsText = '';
   const images: PromptImages = { count: 0, urlChars: 0 };
   let chars = 0;
+  let argumentsGrowth = 0;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
     if (
@@ -186,6 +209,7 @@ export function summarizeChatRequest(
         tool_calls: message.tool_calls,
         function_call: message.function_call,
       });
+      argumentsGrowth += callsGrowth(message.tool_calls, message.function_call);
     }
     // Earlier turns' calls and their results too: a profile without tools cannot read them.
     if (
@@ -239,7 +263,7 @@ export function summarizeChatRequest(
         : COMPLETION_FIELDS,
     requiredCapabilities: [...capabilities],
     estimatedInputTokens: Math.ceil(chars / 4) + 4 * messages.length,
-    promptTokenBound: promptTokenBound(raw, images),
+    promptTokenBound: promptTokenBound(raw, images) + argumentsGrowth,
     promptImages: images.count,
     choices: choicesOf(body),
     complexity: complexityScore({

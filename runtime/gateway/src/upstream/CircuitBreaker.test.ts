@@ -120,7 +120,32 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('closed');
   });
 
-  it('ignores a probe whose slot was freed for losing track of it', () => {
+  it('lets a probe that outlived its slot (a long generation) close the circuit, or reopen it', () => {
+    for (const ends of ['well', 'badly'] as const) {
+      now = 0;
+      const b = breaker();
+      b.onFailure();
+      b.onFailure();
+      now = 1000;
+      const slow = b.tryAcquire();
+      now = 2000;
+      const next = b.tryAcquire();
+      expect(next).toBeGreaterThanOrEqual(0);
+      now = 2500;
+      if (ends === 'well') {
+        b.onSuccess(slow);
+        expect(b.state).toBe('closed');
+        // The probe still out reports into a closed circuit: a period it was not sent in.
+        b.onFailure(next);
+        expect(b.state).toBe('closed');
+      } else {
+        b.onFailure(slow);
+        expect(b.state).toBe('open');
+      }
+    }
+  });
+
+  it('ignores a probe whose slot was freed once the circuit reopened, and its neutral end', () => {
     now = 0;
     const b = breaker();
     b.onFailure();

@@ -21,7 +21,9 @@ export interface CircuitBreakerOptions {
  * closes the circuit, its failure opens it again for another `openMs`.
  *
  * Half-open never lasts: a probe that has not reported within `openMs` gives its slot back
- * (whatever became of its request, the breaker must not wait on it for good), and a half-open
+ * (whatever became of its request, the breaker must not wait on it for good) but keeps its say:
+ * a long generation that ends well closes the circuit, or one probe after another would
+ * outlive its slot under steady traffic and the circuit would never close. A half-open
  * circuit that no request probes for `openMs` closes. The second matters to fallbacks, which
  * see no traffic while their primary is healthy: failures that old say nothing about the
  * upstream now, and a half-open fallback would take one request of the burst that needs it
@@ -30,7 +32,7 @@ export interface CircuitBreakerOptions {
  * Each call reports with the permit `tryAcquire` gave it, and only the calls of the circuit's
  * current period count: a request sent while the circuit was closed that ends after it opened
  * (a success closing a circuit just opened, a client leaving freeing the slot of a probe
- * still out) tells nothing about the upstream now, nor does a probe whose slot was freed.
+ * still out) tells nothing about the upstream now.
  */
 export class CircuitBreaker {
   private current: CircuitState = 'closed';
@@ -42,6 +44,8 @@ export class CircuitBreaker {
   private probeFreeSince = 0;
   /** Bumped when the circuit opens and when a probe is let through: permits of an older one are stale. */
   private epoch = 0;
+  /** The epoch of the half-open period's first probe: any probe since may close or reopen it. */
+  private probesFrom = 0;
 
   constructor(private readonly options: CircuitBreakerOptions) {}
 
@@ -80,14 +84,14 @@ export class CircuitBreaker {
 
   /** `permit` as `tryAcquire` gave it; left out, a call of the current period (tests). */
   onSuccess(permit = this.currentPermit()): void {
-    if (!this.counts(permit)) return;
+    if (!this.counts(permit, true)) return;
     this.current = 'closed';
     this.failures = 0;
     this.probeTakenAt = undefined;
   }
 
   onFailure(permit = this.currentPermit()): void {
-    if (!this.counts(permit)) return;
+    if (!this.counts(permit, true)) return;
     this.failures += 1;
     if (
       this.current !== 'closed' ||
@@ -111,13 +115,20 @@ export class CircuitBreaker {
     }
   }
 
-  /** A call of the current period: closed and not reopened since, or the probe now out. */
-  private counts(permit: number): boolean {
-    if (permit < 0 || permit >> 1 !== this.epoch) return false;
-    const probe = (permit & 1) === 1;
-    return probe
-      ? this.current === 'half-open' && this.probeTakenAt !== undefined
-      : this.current === 'closed';
+  /**
+   * A call of the current period: closed and not reopened since, or the probe now out; with
+   * `anyProbe`, for a verdict, also a probe of this half-open period whose slot was freed.
+   */
+  private counts(permit: number, anyProbe = false): boolean {
+    if (permit < 0) return false;
+    const epoch = permit >> 1;
+    if ((permit & 1) === 0) {
+      return epoch === this.epoch && this.current === 'closed';
+    }
+    if (this.current !== 'half-open') return false;
+    return anyProbe
+      ? epoch >= this.probesFrom
+      : epoch === this.epoch && this.probeTakenAt !== undefined;
   }
 
   private currentPermit(): number {
@@ -131,6 +142,7 @@ export class CircuitBreaker {
     if (this.current === 'open' && now - this.openedAt >= openMs) {
       this.current = 'half-open';
       this.probeFreeSince = this.openedAt + openMs;
+      this.probesFrom = this.epoch + 1;
     }
     if (this.current === 'half-open') {
       if (

@@ -77,6 +77,29 @@ describe('FallbackExecutor', () => {
     expect(calls).toEqual(['first', 'twin', 'other', 'twin', 'other']);
   });
 
+  it('spends no retry on an attempt it skips past an open circuit', async () => {
+    const upstreams = health();
+    const budget = new RetryBudget(0, 1);
+    const executor = new FallbackExecutor(upstreams, budget);
+    const first = profile('first', 'shared-model');
+    const twin = profile('twin', 'shared-model');
+    const other = profile('other');
+    // The twin (the same deployment under another id) has its circuit open.
+    upstreams.get('twin').breaker.onFailure();
+    upstreams.get('twin').breaker.onFailure();
+    const calls: string[] = [];
+    const call = async (p: GatewayModelProfile) => {
+      calls.push(p.id);
+      return p === other ? answer : unavailable;
+    };
+    // Twice: a third failure would open the first's circuit too (threshold 2).
+    await executor.run([first, twin, other], call);
+    await executor.run([first, twin, other], call);
+    expect(calls).toEqual(['first', 'other', 'first', 'other']);
+    // Its reserve of one is whole: a real retry still gets it.
+    expect(budget.tryRetry()).toBe(true);
+  });
+
   it('gives back the half-open probe slot and the in-flight count when the call throws', async () => {
     now = 0;
     const upstreams = health();

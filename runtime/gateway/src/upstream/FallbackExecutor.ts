@@ -100,18 +100,7 @@ export class FallbackExecutor {
     };
     for (let i = 0; i < attempts.length; i++) {
       const profile = attempts[i];
-      if (
-        called?.some(previous => sameUpstream(previous, profile)) &&
-        !this.retryBudget.tryRetry()
-      ) {
-        lastFailure = this.skip(
-          fallbacks,
-          profile,
-          `retry budget exhausted for ${profile.id}`,
-        );
-        skipped?.(profile, 'retry_budget_exhausted', context as Context);
-        continue;
-      }
+      // The circuit first: an attempt skipped past an open one is no retry, and spends none.
       const status = this.health.get(profile.id);
       const permit = status.breaker.tryAcquire();
       if (permit === NO_PERMIT) {
@@ -121,6 +110,19 @@ export class FallbackExecutor {
           `circuit open for ${profile.id}`,
         );
         skipped?.(profile, 'circuit_open', context as Context);
+        continue;
+      }
+      if (
+        called?.some(previous => sameUpstream(previous, profile)) &&
+        !this.retryBudget.tryRetry()
+      ) {
+        status.breaker.onNeutral(permit);
+        lastFailure = this.skip(
+          fallbacks,
+          profile,
+          `retry budget exhausted for ${profile.id}`,
+        );
+        skipped?.(profile, 'retry_budget_exhausted', context as Context);
         continue;
       }
       status.inFlight += 1;

@@ -120,29 +120,34 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('closed');
   });
 
-  it('lets a probe that outlived its slot (a long generation) close the circuit, or reopen it', () => {
-    for (const ends of ['well', 'badly'] as const) {
-      now = 0;
-      const b = breaker();
-      b.onFailure();
-      b.onFailure();
-      now = 1000;
-      const slow = b.tryAcquire();
-      now = 2000;
-      const next = b.tryAcquire();
-      expect(next).toBeGreaterThanOrEqual(0);
-      now = 2500;
-      if (ends === 'well') {
-        b.onSuccess(slow);
-        expect(b.state).toBe('closed');
-        // The probe still out reports into a closed circuit: a period it was not sent in.
-        b.onFailure(next);
-        expect(b.state).toBe('closed');
-      } else {
-        b.onFailure(slow);
-        expect(b.state).toBe('open');
-      }
-    }
+  /** A half-open circuit whose first probe outlived its slot, and the probe let through next. */
+  function probesOutlivingTheirSlot() {
+    now = 0;
+    const b = breaker();
+    b.onFailure();
+    b.onFailure();
+    now = 1000;
+    const slow = b.tryAcquire();
+    now = 2000;
+    const next = b.tryAcquire();
+    now = 2500;
+    return { b, slow, next };
+  }
+
+  it('lets a probe that outlived its slot (a long generation) close the circuit when it ends well', () => {
+    const { b, slow, next } = probesOutlivingTheirSlot();
+    expect(next).toBeGreaterThanOrEqual(0);
+    b.onSuccess(slow);
+    expect(b.state).toBe('closed');
+    // The probe still out reports into a closed circuit: a period it was not sent in.
+    b.onFailure(next);
+    expect(b.state).toBe('closed');
+  });
+
+  it('lets a probe that outlived its slot reopen the circuit when it fails', () => {
+    const { b, slow } = probesOutlivingTheirSlot();
+    b.onFailure(slow);
+    expect(b.state).toBe('open');
   });
 
   it('ignores a probe whose slot was freed once the circuit reopened, and its neutral end', () => {

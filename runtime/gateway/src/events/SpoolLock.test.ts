@@ -49,6 +49,36 @@ describe('SpoolLock', () => {
     expect(existsSync(join(spool, 'owner.lock'))).toBe(false);
   });
 
+  it('judges a holder in another container of this host (another PID namespace) by its touches, not its pid', () => {
+    const spool = dir();
+    const path = join(spool, 'owner.lock');
+    const inAnotherContainer = (ageMs: number) => {
+      // Pid 1 of its own namespace: here, this machine's init, alive; or a pid that names
+      // nothing here. Either says nothing about the holder.
+      writeFileSync(
+        path,
+        JSON.stringify({
+          host: hostname(),
+          pid: 1,
+          start: 'another-boot/1',
+          pidNamespace: 'pid:[1]',
+        }),
+      );
+      const at = new Date(Date.now() - ageMs);
+      utimesSync(path, at, at);
+    };
+    // Touched a moment ago: a live sibling, whatever pid 1 is here.
+    inAnotherContainer(1_000);
+    expect(() => new SpoolLock(spool)).toThrow(/in use by process 1 on/);
+    // Two touches missed: gone (a container restarted in its pod takes its spool over).
+    inAnotherContainer(13_000);
+    const lock = new SpoolLock(spool);
+    expect(JSON.parse(readFileSync(path, 'utf8')).pidNamespace).toMatch(
+      /^pid:\[\d+\]$/,
+    );
+    lock.release();
+  });
+
   it('takes over the lock of a killed gateway its parent has not yet collected (a zombie)', async () => {
     const spool = dir();
     // `sh` starts a child, then becomes `sleep`, which never collects it. The child exits a

@@ -5,6 +5,7 @@ import {
   linkSync,
   openSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -17,6 +18,11 @@ import { join } from 'node:path';
 /** A holder on another host that has not touched its lock for this long is gone (killed, host lost). */
 const STALE_MS = 30_000;
 const TOUCH_MS = 5_000;
+/**
+ * A holder on this host but in another PID namespace (another container) that has not touched
+ * its lock for this long is gone: past two touches, by this kernel's one clock.
+ */
+const OTHER_NAMESPACE_STALE_MS = 2 * TOUCH_MS + 2_000;
 /** How far this host's clock may be off a shared volume's, where no mtime can be made to age by. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 /**
@@ -31,6 +37,8 @@ interface Owner {
   pid: number;
   /** When the process started (`startOf`); absent in locks of older gateways. */
   start?: string;
+  /** Its PID namespace (`PID_NAMESPACE`); absent in locks of older gateways. */
+  pidNamespace?: string;
 }
 
 interface Lock {
@@ -65,9 +73,26 @@ function startOf(pid: number): string | undefined {
   }
 }
 
+/**
+ * This process's PID namespace: containers that share a hostname (a pod's, or the node's with
+ * `hostNetwork`) each have their own, where another's pids name nothing or someone else.
+ */
+const PID_NAMESPACE = (() => {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+})();
+
 /** This process, as a lock names its holder. */
 function thisProcess(): Owner {
-  return { host: hostname(), pid: process.pid, start: startOf(process.pid) };
+  return {
+    host: hostname(),
+    pid: process.pid,
+    start: startOf(process.pid),
+    pidNamespace: PID_NAMESPACE,
+  };
 }
 
 function alive(pid: number): boolean {
@@ -114,7 +139,8 @@ function parseOwner(text: string): Owner | undefined {
     if (
       typeof parsed?.host === 'string' &&
       Number.isInteger(parsed?.pid) &&
-      ['string', 'undefined'].includes(typeof parsed?.start)
+      ['string', 'undefined'].includes(typeof parsed?.start) &&
+      ['string', 'undefined'].includes(typeof parsed?.pidNamespace)
     ) {
       return parsed;
     }
@@ -138,12 +164,13 @@ function unlinkIfText(path: string, text: string | undefined): void {
  * Claims a spool directory for this process. Two gateways appending to one spool lose events
  * (one seals, sends and deletes the other's open segment), and nothing else would tell: the
  * second refuses to start instead. A lock left by a process that is gone is taken over, so a
- * killed replica restarts at once: on the same host, one whose pid is dead or now names
- * another process (its start time differs); on another host (a shared volume), one untouched
- * for 30 s (its holder touches it every 5 s), timed by the filesystem's clock on both sides,
- * so a claimant's or holder's clock running off does not count. A live holder on the same host
- * is never taken over, however long it has not touched the lock (SIGSTOP, a long GC pause, a
- * frozen VM). Claims are atomic: the lock is linked in whole (only its holder rewrites it, byte
+ * killed replica restarts at once: on the same host and in the same PID namespace, one whose
+ * pid is dead or now names another process (its start time differs); in another container of
+ * the same host (same hostname, another PID namespace, where pids tell nothing), one untouched
+ * for 12 s; on another host (a shared volume), one untouched for 30 s (its holder touches it
+ * every 5 s), timed by the filesystem's clock on both sides, so a claimant's or holder's clock
+ * running off does not count. A live holder in the same namespace is never taken over, however
+ * long it has not touched the lock (SIGSTOP, a long GC pause, a frozen VM). Claims are atomic: the lock is linked in whole (only its holder rewrites it, byte
  * for byte, to touch it), and a stale one is replaced under a takeover lock of its own, so two
  * processes starting together cannot both win.
  */
@@ -342,7 +369,17 @@ function holderGone(held: Lock, self: Owner, now: number): boolean {
     // clock on both sides (`now` is the mtime of this claim, made just now).
     return now - held.mtimeMs >= STALE_MS;
   }
-  // This process, or one before it with the same pid (a container restarted).
+  // Another container of this host: its pid says nothing here, its touches do. A container
+  // restarted in its pod waits out two of its predecessor's touches (a refused start or two).
+  if (
+    holder.pidNamespace !== undefined &&
+    self.pidNamespace !== undefined &&
+    holder.pidNamespace !== self.pidNamespace
+  ) {
+    return now - held.mtimeMs >= OTHER_NAMESPACE_STALE_MS;
+  }
+  // This process, or one before it with the same pid (a process restarted as pid 1 in the
+  // same namespace).
   if (holder.pid === self.pid || !alive(holder.pid)) return true;
   // A lock of an older gateway records no start: its live pid may be anyone's by now (after
   // a reboot, init's), so it is gone once untouched for a while, as it always was.

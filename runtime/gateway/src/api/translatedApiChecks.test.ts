@@ -100,6 +100,15 @@ describe('the chat checks on the translating endpoints', () => {
       { ...responsesBody, input: [{ role: 'robot', content: 'x' }] },
       'input.0.role',
     ],
+    // Names of Object's own properties, and a value no string conversion takes (a 500 once).
+    [
+      { ...responsesBody, input: [{ role: 'constructor', content: 'x' }] },
+      'input.0.role',
+    ],
+    [
+      { ...responsesBody, input: [{ role: { toString: 1 }, content: 'x' }] },
+      'input.0.role',
+    ],
     [
       { ...responsesBody, input: [{ role: 'user', content: 7 }] },
       'input.0.content',

@@ -66,16 +66,17 @@ export function inputToChatMessages(
   return messages;
 }
 
-const ROLES: Record<string, string> = {
-  user: 'user',
-  assistant: 'assistant',
-  system: 'system',
+/** A Map, not an object: a role such as `constructor` must not find Object's own properties. */
+const ROLES = new Map([
+  ['user', 'user'],
+  ['assistant', 'assistant'],
+  ['system', 'system'],
   // Chat upstreams (vLLM's templates among them) know `system`; OpenAI treats both alike.
-  developer: 'system',
-};
+  ['developer', 'system'],
+]);
 
 function chatMessage(item: Json, at: string): Json {
-  const role = ROLES[item.role];
+  const role = ROLES.get(item.role);
   if (!role)
     fail(`${at}.role`, 'must be one of user, assistant, system, developer');
   const content = item.content;

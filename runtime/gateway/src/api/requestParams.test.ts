@@ -89,6 +89,11 @@ const CHAT_CASES: ParamCase[] = [
   { param: 'seed', valid: { seed: 42 }, invalid: { seed: 4.2 } },
   { param: 'seed', valid: { seed: -7 }, invalid: { seed: '42' } },
   {
+    param: 'seed',
+    valid: { seed: Number.MAX_SAFE_INTEGER },
+    invalid: { seed: 2 ** 53 + 2 },
+  },
+  {
     param: 'logit_bias.50256',
     valid: { logit_bias: { '50256': -100 } },
     invalid: { logit_bias: { '50256': -101 } },
@@ -355,6 +360,11 @@ const CHAT_CASES: ParamCase[] = [
     invalid: { tools: [TOOL], tool_choice: 'sometimes' },
   },
   {
+    param: 'tool_choice.type',
+    valid: { tools: [TOOL], tool_choice: 'auto' },
+    invalid: { tools: [TOOL], tool_choice: { type: 'bogus' } },
+  },
+  {
     param: 'tool_choice',
     valid: { tools: [TOOL], tool_choice: 'none' },
     invalid: {
@@ -551,6 +561,32 @@ const CHAT_CASES: ParamCase[] = [
     },
   },
   {
+    param: 'messages.0.content.0.image_url.detail',
+    valid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'image_url',
+              image_url: { url: 'http://x', detail: 'low' },
+            },
+          ],
+        },
+      ],
+    },
+    invalid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'http://x', detail: 5 } },
+          ],
+        },
+      ],
+    },
+  },
+  {
     param: 'messages.0.name',
     valid: { messages: [{ role: 'user', name: 'ada', content: 'x' }] },
     invalid: { messages: [{ role: 'user', name: 5, content: 'x' }] },
@@ -593,6 +629,21 @@ const CHAT_CASES: ParamCase[] = [
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    param: 'messages.1.tool_calls.0.type',
+    valid: { tools: [TOOL], messages: TOOL_TURN },
+    invalid: {
+      tools: [TOOL],
+      messages: [
+        TOOL_TURN[0],
+        {
+          ...TOOL_TURN[1],
+          tool_calls: [{ ...TOOL_TURN[1].tool_calls![0], type: 5 }],
+        },
+        TOOL_TURN[2],
       ],
     },
   },

@@ -20,6 +20,8 @@ function present(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
+const IMAGE_DETAILS = new Set(['auto', 'low', 'high']);
+
 /** Only an assistant turn (which may hold just tool calls) may come without content. */
 const CONTENT_REQUIRED = new Set(['system', 'developer', 'user', 'tool']);
 
@@ -31,6 +33,13 @@ function checkToolCalls(calls: unknown, at: string) {
     const param = `${at}.tool_calls.${j}`;
     if (!isObject(call)) fail(param, 'must be an object');
     if (typeof call.id !== 'string') fail(`${param}.id`, 'must be a string');
+    if (
+      present(call.type) &&
+      call.type !== 'function' &&
+      call.type !== 'custom'
+    ) {
+      fail(`${param}.type`, 'must be function or custom');
+    }
     if (call.type === 'custom') continue;
     const fn = call.function;
     if (!isObject(fn)) fail(`${param}.function`, 'must be an object');
@@ -89,6 +98,9 @@ export function validateContentPart(
       const image = part.image_url;
       if (!isObject(image) || typeof image.url !== 'string') {
         fail(`${at}.image_url.url`, 'must be a string');
+      }
+      if (present(image.detail) && !IMAGE_DETAILS.has(image.detail as string)) {
+        fail(`${at}.image_url.detail`, 'must be auto, low or high');
       }
       return;
     }

@@ -263,6 +263,9 @@ function checkToolChoice(body: Json) {
       'must be none, auto, required or an object with a type',
     );
   }
+  if (choice.type !== 'function' && choice.type !== 'custom') {
+    fail('tool_choice.type', 'must be function or custom');
+  }
   if (choice.type === 'function') {
     const chosen = choice.function;
     if (!isObject(chosen)) fail('tool_choice.function', 'must be an object');
@@ -333,7 +336,8 @@ export function validateChatParams(body: Json): void {
   checkNumber(body, 'presence_penalty', -2, 2);
   checkNumber(body, 'frequency_penalty', -2, 2);
   checkInteger(body, 'n', 1, 128);
-  checkInteger(body, 'seed', -(2 ** 63), 2 ** 63);
+  // Past 2^53 a JSON number is no longer the integer the caller wrote: what goes upstream differs.
+  checkInteger(body, 'seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   checkInteger(body, 'top_logprobs', 0, 20);
   checkType(body, 'logprobs', 'boolean');
   if (present(body.top_logprobs) && body.logprobs !== true) {

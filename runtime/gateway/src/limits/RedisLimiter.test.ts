@@ -314,4 +314,35 @@ describe('RedisLimiter cut off from Redis while settling', () => {
       await link.cut();
     }
   });
+
+  it('gives back the unspent part of a reservation settled while Redis was out of reach, once it is back', async () => {
+    const { link, throughLink } = await limiterThroughLink();
+    const direct = new RedisLimiter(TEST_REDIS_URL);
+    try {
+      const held = await throughLink.reserve(request(0.4));
+      if (!held.ok) throw new Error('the reservation must fit');
+      await link.cut();
+      // $0.05 of the $0.40 spent; the refund of $0.35 cannot reach Redis yet.
+      await throughLink.settle(held.reservation, { tokens: 50, costUsd: 0.05 });
+      await new Promise(resolve => setTimeout(resolve, 200));
+      await link.open();
+      await eventually(
+        async () =>
+          Math.abs((await direct.monthSpendUsd([tenant], now))[0] - 0.05) <
+          1e-9,
+      );
+      // Given back once: the next refund of the replica does not repeat it.
+      const next = await throughLink.reserve(request(0.1));
+      if (!next.ok) throw new Error('the reservation must fit');
+      await throughLink.settle(next.reservation, { tokens: 10, costUsd: 0.1 });
+      await eventually(
+        async () =>
+          Math.abs((await direct.monthSpendUsd([tenant], now))[0] - 0.15) <
+          1e-9,
+      );
+    } finally {
+      await Promise.all([throughLink.close(), direct.close()]);
+      await link.cut();
+    }
+  });
 });

@@ -104,8 +104,9 @@ export const REFUND_DELAY_MS = 20;
 const CHARGE_RETRY_MS = 500;
 
 /**
- * Releases of unanswered claims held for Redis at most: one per request claimed while Redis
- * stalled; past this many the oldest wait and the newest are dropped (and reported).
+ * Refunds held for Redis at most (a release per request claimed while Redis stalled, a refund
+ * per request settled while it was out of reach); past this many the oldest wait and the
+ * newest are dropped (and reported).
  */
 const MAX_HELD_REFUNDS = 100_000;
 
@@ -137,10 +138,11 @@ function reconnectDelayMs(attempt: number): number {
  * as long as one command may take, so a freshly started gateway does not refuse its first
  * requests. A claim written but never answered may have landed after all (Redis stalled past
  * the timeout, then ran it): it is released, and the release sent again until Redis takes it,
- * so a refused request holds none of its tenant's budget. Other refunds held back
- * (`RefundQueue`) that a failed command carried are not resent (a second copy of one could
- * count its actual amounts twice): their counters stay higher than spent, which refuses
- * sooner, never later. A charge beyond a
+ * so a refused request holds none of its tenant's budget. Refunds held back (`RefundQueue`)
+ * that a failed command carried are held again when Redis was not connected (the command was
+ * never written); after a command written without an answer, only releases are, as a second
+ * copy of another refund could count its actual amounts twice: their counters stay higher
+ * than spent, which refuses sooner, never later. A charge beyond a
  * reservation whose command failed is held (`HeldCharges`) and lands, once, before its
  * tenant's next claim, so no request is admitted on a budget that forgot it.
  */
@@ -249,7 +251,7 @@ export class RedisLimiter extends WindowedLimiter {
     // Not ready, ioredis refuses a command without writing it: it cannot have landed.
     const written = this.redis.status === 'ready';
     const unanswered = (g: number) => {
-      this.keepIdempotent(groups[g].tenant, carried[g]);
+      this.holdAgain(groups[g].tenant, carried[g], written);
       if (written) this.releaseClaims(groups[g]);
     };
     if (commands.length === 1) {
@@ -291,21 +293,22 @@ export class RedisLimiter extends WindowedLimiter {
   }
 
   /**
-   * Of refunds whose command failed, keeps those that may be sent again (their actual amounts
-   * are 0: a second copy adds nothing once the first closed the reservation); the others are
-   * dropped, as the class comment says. At most MAX_HELD_REFUNDS wait.
+   * Holds again the refunds of a failed command that may be sent again: all of them when it
+   * was never written (Redis not connected), else only those whose actual amounts are 0 (a
+   * second copy adds nothing once the first closed the reservation); the others are dropped,
+   * as the class comment says. At most MAX_HELD_REFUNDS wait.
    */
-  private keepIdempotent(tenant: string, refunds: Refund[]) {
+  private holdAgain(tenant: string, refunds: Refund[], written: boolean) {
     let dropped = 0;
     for (const refund of refunds) {
-      if (!refund.actuals.every(actual => actual === 0)) continue;
+      if (written && !refund.actuals.every(actual => actual === 0)) continue;
       if (this.refunds.size >= MAX_HELD_REFUNDS) dropped += 1;
       else this.refunds.add(tenant, refund);
     }
     if (dropped > 0) {
       this.reportError(
         new Error(
-          `${dropped} releases of unanswered claims dropped: ${MAX_HELD_REFUNDS} already wait for Redis`,
+          `${dropped} refunds dropped: ${MAX_HELD_REFUNDS} already wait for Redis`,
         ),
       );
     }
@@ -384,6 +387,7 @@ export class RedisLimiter extends WindowedLimiter {
     const pending = this.refunds.takeAll();
     if (pending.length === 0) return;
     await this.firstConnection();
+    const written = this.redis.status === 'ready';
     const sent = await Promise.allSettled(
       pending.map(({ refunds }) => {
         const { keys, args } = settleArguments(refunds);
@@ -394,7 +398,7 @@ export class RedisLimiter extends WindowedLimiter {
     sent.forEach((result, t) => {
       if (result.status === 'fulfilled') return;
       failure ??= result.reason;
-      this.keepIdempotent(pending[t].tenant, pending[t].refunds);
+      this.holdAgain(pending[t].tenant, pending[t].refunds, written);
     });
     if (failure !== undefined) throw failure;
   }

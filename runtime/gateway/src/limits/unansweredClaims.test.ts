@@ -12,6 +12,8 @@ import { REDIS_COMMAND_TIMEOUT_MS, RedisLimiter } from './RedisLimiter';
 jest.setTimeout(60_000);
 
 const BUDGET_USD = 10;
+/** Every request's clock: a loaded run that crosses a minute keeps one minute's counters. */
+const NOW = Date.now();
 
 /** Retries `check` until its expectations hold, for at most about ten seconds. */
 async function settlesTo(check: () => Promise<void>): Promise<void> {
@@ -49,11 +51,10 @@ describe('claims Redis answered too late', () => {
     tenantBudgetUsd: BUDGET_USD,
     tokens: 100,
     costUsd,
-    nowMs: Date.now(),
+    nowMs: NOW,
   });
   const counters = async (tenant: string) => {
-    const nowMs = Date.now();
-    const keys = limitKeys(tenant, undefined, minuteOf(nowMs), monthOf(nowMs));
+    const keys = limitKeys(tenant, undefined, minuteOf(NOW), monthOf(NOW));
     const [requests, tokens, budget] = await reader.mget(
       keys.requests,
       keys.tokens,

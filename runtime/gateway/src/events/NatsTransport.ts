@@ -6,7 +6,7 @@ import {
   StorageType,
 } from 'nats';
 import type { EventBatch } from './EventBatch';
-import type { EventTransport } from './EventTransport';
+import { EventTransport, RefusedEventsError } from './EventTransport';
 
 export const EVENTS_STREAM = 'CELLPORT_EVENTS';
 export const EVENTS_SUBJECT_PREFIX = 'cellport.events';
@@ -25,10 +25,12 @@ function token(value: string): string {
  */
 export function toMessages(
   batch: EventBatch,
-): Array<{ id: string; payload: Buffer }> {
-  return batch.split(MAX_MESSAGE_BYTES).map(part => ({
+  maxBytes = MAX_MESSAGE_BYTES,
+): Array<{ id: string; payload: Buffer; events: number }> {
+  return batch.split(maxBytes).map(part => ({
     id: `batch-${part.digest().slice(0, 40)}`,
     payload: part.toJsonBody(),
+    events: part.count,
   }));
 }
 
@@ -87,20 +89,34 @@ export class NatsTransport implements EventTransport {
     // One subject per cell; only the first event is parsed to find it.
     const cell = String(JSON.parse(batch.firstEvent()!).cell ?? 'unknown');
     const subject = `${EVENTS_SUBJECT_PREFIX}.${token(cell)}`;
+    // An event larger than the server takes (its max_payload) is a message of its own that
+    // can never be published: refused for good, as a 413 over HTTP, or it would hold up every
+    // segment behind it.
+    const maxPayload = nc.info?.max_payload ?? MAX_MESSAGE_BYTES;
+    const messages = toMessages(batch, Math.min(MAX_MESSAGE_BYTES, maxPayload));
+    const tooLarge = messages.filter(m => m.payload.length > maxPayload);
     try {
       await Promise.all(
-        toMessages(batch).map(message =>
-          js.publish(subject, message.payload, {
-            msgID: message.id,
-            timeout: 5000,
-          }),
-        ),
+        messages
+          .filter(message => message.payload.length <= maxPayload)
+          .map(message =>
+            js.publish(subject, message.payload, {
+              msgID: message.id,
+              timeout: 5000,
+            }),
+          ),
       );
     } catch (error) {
       // The connection reconnects by itself, but a server restarted with an empty store has
       // no stream (publishes find no responder): the retry looks for it first.
       this.streamReady = false;
       throw error;
+    }
+    if (tooLarge.length > 0) {
+      throw new RefusedEventsError(
+        `${tooLarge.length} events larger than the NATS server's max_payload (${maxPayload} bytes)`,
+        tooLarge.reduce((events, message) => events + message.events, 0),
+      );
     }
   }
 

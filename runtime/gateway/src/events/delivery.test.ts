@@ -184,6 +184,49 @@ describe('event delivery', () => {
 const batchOf = (events: string[]) =>
   EventBatch.fromSegment(Buffer.from(events.map(json => `${json}\n`).join('')));
 
+describe('NatsTransport', () => {
+  it("refuses for good an event larger than the server's max_payload, and publishes the rest", async () => {
+    let nc;
+    try {
+      nc = await connect({ servers: NATS_URL, timeout: 2000 });
+    } catch (error) {
+      throw new Error(
+        `this test needs NATS with JetStream at ${NATS_URL} (set CELLPORT_TEST_NATS_URL): ${
+          (error as Error).message
+        }`,
+      );
+    }
+    const maxPayload = nc.info!.max_payload;
+    const cell = `nats-large-${Date.now()}`;
+    const event = (id: string, padding: number) =>
+      JSON.stringify({ id, cell, padding: 'x'.repeat(padding) });
+    const transport = new NatsTransport(NATS_URL);
+    const jsm = await nc.jetstreamManager();
+    try {
+      await expect(
+        transport.send(
+          batchOf([
+            event('small-1', 10),
+            event('huge', maxPayload + 1),
+            event('small-2', 10),
+          ]),
+        ),
+      ).rejects.toMatchObject({ name: 'RefusedEventsError', events: 1 });
+      const stored = await jsm.streams.info(EVENTS_STREAM, {
+        subjects_filter: `cellport.events.${cell}`,
+      });
+      // Both small events, in the messages of the parts around the refused one.
+      expect(stored.state.subjects?.[`cellport.events.${cell}`]).toBe(2);
+    } finally {
+      await jsm.streams.purge(EVENTS_STREAM, {
+        filter: `cellport.events.${cell}`,
+      });
+      await transport.close();
+      await nc.drain();
+    }
+  });
+});
+
 describe('toMessages', () => {
   it('splits large batches under the payload limit, with ids stable across retries', () => {
     const event = (i: number) =>

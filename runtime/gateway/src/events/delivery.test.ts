@@ -26,6 +26,19 @@ jest.setTimeout(30_000);
 
 const NATS_URL = process.env.CELLPORT_TEST_NATS_URL ?? '127.0.0.1:4222';
 
+/** The machine's NATS, or an error naming what the test needs. */
+async function connectTestNats() {
+  try {
+    return await connect({ servers: NATS_URL, timeout: 2000 });
+  } catch (error) {
+    throw new Error(
+      `this test needs NATS with JetStream at ${NATS_URL} (set CELLPORT_TEST_NATS_URL): ${
+        (error as Error).message
+      }`,
+    );
+  }
+}
+
 const ask = (url: string, i: number) =>
   new OpenAI({
     apiKey: KEYS.northwind,
@@ -100,16 +113,7 @@ describe('event delivery', () => {
   });
 
   it('publishes EventBatch messages to NATS JetStream, deduplicated by message id', async () => {
-    let nc;
-    try {
-      nc = await connect({ servers: NATS_URL, timeout: 2000 });
-    } catch (error) {
-      throw new Error(
-        `this test needs NATS with JetStream at ${NATS_URL} (set CELLPORT_TEST_NATS_URL): ${
-          (error as Error).message
-        }`,
-      );
-    }
+    const nc = await connectTestNats();
     const transport = new NatsTransport(NATS_URL);
     const spool = new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-')));
     const sink = new SpooledEventDelivery(
@@ -186,16 +190,7 @@ const batchOf = (events: string[]) =>
 
 describe('NatsTransport', () => {
   it("refuses for good an event larger than the server's max_payload, and publishes the rest", async () => {
-    let nc;
-    try {
-      nc = await connect({ servers: NATS_URL, timeout: 2000 });
-    } catch (error) {
-      throw new Error(
-        `this test needs NATS with JetStream at ${NATS_URL} (set CELLPORT_TEST_NATS_URL): ${
-          (error as Error).message
-        }`,
-      );
-    }
+    const nc = await connectTestNats();
     const maxPayload = nc.info!.max_payload;
     const cell = `nats-large-${Date.now()}`;
     const event = (id: string, padding: number) =>

@@ -19,7 +19,7 @@ import { ResponsesEndpoint } from './api/ResponsesEndpoint';
 import { ErrorShape, OPENAI_ERRORS } from './http/ErrorShape';
 import { GatewayError } from './http/GatewayError';
 import { GatewayResponse } from './http/GatewayResponse';
-import { sendError, sendJson } from './http/httpIo';
+import { bodyToCome, sendError, sendJson } from './http/httpIo';
 import type { ChatRequestSummary } from './router/chatRequest';
 
 /**
@@ -54,10 +54,11 @@ export class GatewayServer {
       ['/v1/messages', new RequestPipeline(deps, new MessagesEndpoint(deps))],
     ]);
     this.control = new ControlApi(deps);
-    const { headersTimeoutMs, requestTimeoutMs } = deps.config;
+    const { headersTimeoutMs, requestTimeoutMs, clientStallTimeoutMs } =
+      deps.config;
     this.server = createServer<typeof IncomingMessage, typeof GatewayResponse>(
       {
-        ServerResponse: GatewayResponse,
+        ServerResponse: GatewayResponse.readWithin(clientStallTimeoutMs),
         headersTimeout: headersTimeoutMs,
         requestTimeout: requestTimeoutMs,
         // Node looks for expired requests every 30 s by default, which would let a slow
@@ -238,6 +239,20 @@ export class GatewayServer {
    * request metrics, under tenant "unknown".
    */
   private fail(
+    req: IncomingMessage,
+    res: ServerResponse,
+    error: unknown,
+  ): void {
+    if (bodyToCome(req)) {
+      // Node parses a body that came with its headers only after this turn's refusal: waited
+      // for, a caller whose whole body came keeps its connection (sendRaw closes the others).
+      setImmediate(() => this.answerFailure(req, res, error));
+      return;
+    }
+    this.answerFailure(req, res, error);
+  }
+
+  private answerFailure(
     req: IncomingMessage,
     res: ServerResponse,
     error: unknown,

@@ -1,4 +1,5 @@
-import { connect, Socket } from 'node:net';
+import { createServer, Server } from 'node:http';
+import { AddressInfo, connect, Socket } from 'node:net';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   eventually,
@@ -6,8 +7,10 @@ import {
   RecordingEventSink,
   startGateway,
   startSimulator,
+  testState,
 } from './__testUtils__/fixtures';
 import type { Gateway } from './createGateway';
+import { rawConnection } from './__testUtils__/rawConnection';
 
 // Real servers: generous limits so a loaded CI machine does not fail them. Node's own defaults
 // (60 s for headers, checked every 30 s) would take far longer than this to close the socket.
@@ -143,6 +146,50 @@ describe('slow clients are disconnected at the configured timeouts', () => {
     expect(closed.received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
   });
 
+  it.each([
+    ['with a key that is not one', '/v1/chat/completions', 'not-a-key', 401],
+    ['on a path the gateway does not serve', '/v1/nope', KEYS.brightpath, 404],
+  ])(
+    'closes the connection of a caller refused before its body was read (%s), the rest unread',
+    async (_what, path, key, status) => {
+      const client = await rawConnection(url);
+      try {
+        // 64 MiB declared, only its start sent: kept open, Node would read all the rest.
+        client.socket.write(
+          `POST ${path} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${key}\r\nContent-Length: ${
+            64 * 1024 * 1024
+          }\r\n\r\n{"model":"`,
+        );
+        await eventually(() => client.seen.closed, 200);
+        const [head] = client.seen.received.split('\r\n\r\n');
+        expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        // Closed with its answer, not by the request timeout's 408 after it.
+        expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
+        expect(client.seen.received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+      } finally {
+        client.socket.destroy();
+      }
+    },
+  );
+
+  it('keeps the connection of a caller refused once its whole body came', async () => {
+    const client = await rawConnection(url);
+    const refused = `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer not-a-key\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    try {
+      client.socket.write(refused);
+      await eventually(() => /\r\n\r\n\{/.test(client.seen.received), 200);
+      client.socket.write(`${headers}${body}`);
+      await eventually(
+        () => client.seen.received.includes('HTTP/1.1 200 '),
+        200,
+      );
+      expect(client.seen.received).toMatch(/^HTTP\/1\.1 401 /);
+      expect(client.seen.received).not.toMatch(/\r\nconnection: close\r\n/i);
+    } finally {
+      client.socket.destroy();
+    }
+  });
+
   it('still serves a client that sends its request at once', async () => {
     const response = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
@@ -153,5 +200,77 @@ describe('slow clients are disconnected at the configured timeouts', () => {
       body,
     });
     expect(response.status).toBe(200);
+  });
+});
+
+describe('a client that does not read its JSON answer', () => {
+  const STALL_MS = 300;
+  /** 2,048 embeddings of 512 dimensions: 14 MB, more than the sockets' buffers take. */
+  const INPUTS = 2048;
+  const vector = `[${new Array(512).fill('-0.0123456789').join(',')}]`;
+  const answer = Buffer.from(
+    `{"object":"list","data":[${Array.from(
+      { length: INPUTS },
+      (_, index) =>
+        `{"object":"embedding","index":${index},"embedding":${vector}}`,
+    ).join(
+      ',',
+    )}],"model":"m","usage":{"prompt_tokens":${INPUTS},"total_tokens":${INPUTS}}}`,
+  );
+  const body = JSON.stringify({
+    model: 'text-embedding-3-small',
+    input: new Array(INPUTS).fill('a'),
+    dimensions: 512,
+  });
+  let upstream: Server;
+  let gateway: Gateway;
+  let url: string;
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () =>
+        res
+          .writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': answer.length,
+          })
+          .end(answer),
+      );
+    });
+    await new Promise<void>(resolve =>
+      upstream.listen(0, '127.0.0.1', resolve),
+    );
+    const upstreamUrl = `http://127.0.0.1:${
+      (upstream.address() as AddressInfo).port
+    }`;
+    ({ gateway, url } = await startGateway(upstreamUrl, {
+      state: testState(upstreamUrl),
+      config: { clientStallTimeoutMs: STALL_MS },
+    }));
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    upstream.closeAllConnections();
+    await new Promise(resolve => upstream.close(resolve));
+  });
+
+  it('is cut off after the stall timeout, as one that does not read its stream: its answer and connection are let go', async () => {
+    const client = await rawConnection(url, true);
+    try {
+      client.socket.write(
+        `POST /v1/embeddings HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEYS.northwind}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      await eventually(() => client.seen.received.startsWith('HTTP/1.1 200 '));
+      // It reads no more, yet the gateway lets its request go (it held it for ever before).
+      await eventually(() => gateway.deps.inFlight.api === 0, 200);
+      // What the kernel had taken still comes, then the end of the connection.
+      client.seen.stalled = false;
+      client.socket.resume();
+      await eventually(() => client.seen.closed, 200);
+      expect(client.seen.bytes).toBeLessThan(answer.length);
+    } finally {
+      client.socket.destroy();
+    }
   });
 });

@@ -80,4 +80,26 @@ describe('translateAnswer', () => {
       });
     },
   );
+
+  it.each([
+    [
+      'Responses',
+      () => new ResponsesStreamTranslator(new ResponseIds('a'), echo, 0),
+    ],
+    ['Messages', () => new MessagesStreamTranslator('msg_a')],
+  ])(
+    "fails a %s stream whose upstream sends a field the translation cannot read as the upstream's error, not an unreachable upstream",
+    async (_api, translator) => {
+      const answer = await translated(translator, [
+        'data: {"id":"c","model":{"toString":1},"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n',
+      ]);
+      expect(answer).toMatchObject({
+        kind: 'failure',
+        failure: {
+          errorClass: 'upstream-error',
+          message: 'upstream sent a chunk of the wrong shape',
+        },
+      });
+    },
+  );
 });

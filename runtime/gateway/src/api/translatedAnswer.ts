@@ -114,7 +114,11 @@ export function translateAnswer(
         // they are sent, and its error event follows them (a Responses one numbered after
         // them); before that the attempt is dropped whole, so another upstream serves it.
         if (answered && out) yield out;
-        throw error;
+        // A chunk the translation could not read (a field of the wrong type) is the
+        // upstream's fault, not its connection's.
+        throw error instanceof UpstreamAnswerError
+          ? error
+          : new UpstreamAnswerError('upstream sent a chunk of the wrong shape');
       }
       if (out) {
         answered = true;

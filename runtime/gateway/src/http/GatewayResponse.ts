@@ -19,8 +19,32 @@ export interface EndGate {
 export class GatewayResponse extends ServerResponse {
   endGate: EndGate | undefined = undefined;
 
+  /** The responses of a server whose clients must read an ended answer within `ms`. */
+  static readWithin(ms: number): typeof GatewayResponse {
+    return class extends GatewayResponse {
+      get clientStallTimeoutMs(): number {
+        return ms;
+      }
+    };
+  }
+
+  /** How long a client may leave its ended answer unread; 0: as long as it likes. */
+  get clientStallTimeoutMs(): number {
+    return 0;
+  }
+
   end(...args: unknown[]): this {
     if (this.endGate?.holdEnd(args)) return this;
-    return super.end(...(args as Parameters<ServerResponse['end']>));
+    super.end(...(args as Parameters<ServerResponse['end']>));
+    // A client that stops reading would pin the answer and its connection for ever. No
+    // timer when the socket took it all at once, as it takes almost every answer.
+    if (this.writableLength > 0 && this.clientStallTimeoutMs > 0) {
+      const stalled = setTimeout(
+        () => this.destroy(),
+        this.clientStallTimeoutMs,
+      );
+      this.once('close', () => clearTimeout(stalled));
+    }
+    return this;
   }
 }

@@ -83,12 +83,31 @@ export function sendJson(
   sendRaw(res, status, Buffer.from(JSON.stringify(body)), headers);
 }
 
+/**
+ * Whether some of the request's body has not been parsed yet: a request without one is
+ * complete only once its handler has run.
+ */
+export function bodyToCome(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return (
+    (length !== undefined && length !== '0') ||
+    req.headers['transfer-encoding'] !== undefined
+  );
+}
+
 export function sendRaw(
   res: ServerResponse,
   status: number,
   payload: Buffer,
   headers: Record<string, string> = {},
 ): void {
+  if (bodyToCome(res.req)) {
+    // Answered before the request's body was read to its end (a refusal): the rest is not
+    // read and the connection ends with the answer, as Envoy does. Kept open, Node would read
+    // and drop whatever the caller goes on sending.
+    res.setHeader('connection', 'close');
+  }
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': payload.length,

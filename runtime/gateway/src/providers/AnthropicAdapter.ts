@@ -11,6 +11,7 @@ import { choicesText, foldChoices } from './generatedText';
 import type { ChatCall, ProviderAdapter, UpstreamResult } from './types';
 import {
   EventWatch,
+  readUntilComplete,
   startStream,
   streamContentTypeProblem,
   unusableAnswer,
@@ -107,8 +108,11 @@ export class AnthropicAdapter implements ProviderAdapter {
     async function* events(): AsyncGenerator<string> {
       const decoder = new StringDecoder('utf8');
       try {
-        for await (const chunk of upstream) {
-          const text = decoder.write(chunk as Buffer);
+        for await (const chunk of readUntilComplete(
+          upstream,
+          () => translator.complete,
+        )) {
+          const text = decoder.write(chunk);
           const out = translator.push(text);
           watch.read(text);
           if (out) yield out;

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import { maxOutputTokens } from '../usage/cost';
@@ -15,6 +16,7 @@ import type {
 import {
   EventWatch,
   parseJsonAnswer,
+  readUntilComplete,
   startStream,
   streamContentTypeProblem,
   unusableAnswer,
@@ -131,6 +133,17 @@ export class OpenAiAdapter implements ProviderAdapter {
     if (isFailure(response)) {
       return { kind: 'failure', failure: response };
     }
+    // A strict client (Python's json, Go's) cannot read the bytes relayed, whatever a lossy
+    // decode of them parses to. Native, and cheap next to the parse.
+    if (!isUtf8(response.body)) {
+      return {
+        kind: 'failure',
+        failure: unusableAnswer(
+          'upstream answered with text that is not UTF-8',
+          response.statusCode,
+        ),
+      };
+    }
     const bodyText = response.body.toString('utf8');
     // Relaying an answer that is not JSON would hand the caller a 200 it cannot read.
     const parsed = parseJsonAnswer(bodyText);
@@ -145,11 +158,13 @@ export class OpenAiAdapter implements ProviderAdapter {
     let problem: string | undefined;
     if (!Array.isArray(items)) {
       problem = `upstream answered with no "${answerArray}" array`;
+    } else if (answerArray === 'data') {
+      problem = embeddingsProblem(items, body.input);
     } else {
       problem =
-        answerArray === 'choices'
-          ? choicesProblem(items, 'message')
-          : embeddingsProblem(items);
+        items.length === 0
+          ? 'upstream answered with no choice'
+          : choicesProblem(items, 'message');
     }
     if (problem) {
       return {
@@ -179,8 +194,11 @@ export class OpenAiAdapter implements ProviderAdapter {
     async function* events(): AsyncGenerator<string> {
       const decoder = new StringDecoder('utf8');
       try {
-        for await (const chunk of response.body) {
-          const text = decoder.write(chunk as Buffer);
+        for await (const chunk of readUntilComplete(
+          response.body,
+          () => relay.complete,
+        )) {
+          const text = decoder.write(chunk);
           const out = relay.push(text);
           watch.read(text);
           if (out) yield out;

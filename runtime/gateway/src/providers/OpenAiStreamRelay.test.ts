@@ -124,6 +124,22 @@ describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
     expect(relay.usage).toEqual({ inputTokens: 5, outputTokens: 2 });
   });
 
+  it.each([
+    ['its [DONE]', 'data: [DONE]'],
+    [
+      'its finish reason',
+      'data: {"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n',
+    ],
+  ])(
+    'ends the last event when the upstream ended the stream inside it, after %s',
+    (_what, last) => {
+      const relay = new OpenAiStreamRelay(true);
+      const out = relay.push(`${chunk('a')}${last}`) + relay.end();
+      // A client following SSE drops an event the stream ends in the middle of.
+      expect(out).toBe(`${chunk('a')}${last.trimEnd()}\n\n`);
+    },
+  );
+
   it('takes a stream that starts with a byte order mark, as SSE allows', () => {
     const relay = new OpenAiStreamRelay(true);
     expect(relay.push(`\ufeff${chunk('a')}`)).toBe(chunk('a'));

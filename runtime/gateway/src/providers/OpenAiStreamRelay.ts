@@ -119,7 +119,8 @@ export class OpenAiStreamRelay {
     if (problem) {
       throw new UpstreamAnswerError(problem);
     }
-    return rest;
+    // Ended as SSE requires: a client drops an event the stream ends in the middle of.
+    return rest.replace(/\n*$/, '\n\n');
   }
 
   /** Fails the stream whose last forwarded events came before a failing one. */

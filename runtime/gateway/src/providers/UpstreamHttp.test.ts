@@ -207,7 +207,77 @@ describe('UpstreamHttp.postBuffered', () => {
       }
     },
   );
+
+  it.each([
+    [
+      'postBuffered',
+      200,
+      {
+        errorClass: 'upstream-timeout',
+        status: 200,
+        retriable: false,
+        billed: true,
+        upstreamFault: true,
+      },
+    ],
+    // A refusal is classified by its status, whatever became of its body.
+    [
+      'postBuffered',
+      500,
+      { errorClass: 'upstream-error', status: 500, retriable: true },
+    ],
+    [
+      'post',
+      500,
+      { errorClass: 'upstream-error', status: 500, retriable: true },
+    ],
+    [
+      'postBuffered',
+      400,
+      { errorClass: 'invalid-request', status: 400, retriable: false },
+    ],
+    [
+      'post',
+      400,
+      { errorClass: 'invalid-request', status: 400, retriable: false },
+    ],
+  ] as const)(
+    '%s ends a %p answer whose body goes silent after its headers at the answer time, not the far longer idle timeout',
+    async (method, status, failure) => {
+      const upstream = await brokenUpstream(status, 'stalled');
+      const http = new UpstreamHttp({
+        headersTimeoutMs: 200,
+        bodyTimeoutMs: 60_000,
+      });
+      try {
+        await expect(
+          withinSeconds(
+            5,
+            http[method](upstream.url, {}, '{}', new AbortController().signal),
+          ),
+        ).resolves.toMatchObject(failure);
+      } finally {
+        // The upstream first: a call still hung holds the agent's close up.
+        await upstream.close();
+        await http.close();
+      }
+    },
+  );
 });
+
+/** `promise`, or 'hung' if it has not settled within `seconds` (far past any timeout used). */
+function withinSeconds(
+  seconds: number,
+  promise: Promise<unknown>,
+): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<'hung'>(resolve => {
+      timer = setTimeout(() => resolve('hung'), seconds * 1000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 describe('UpstreamHttp.post (streams)', () => {
   /**

@@ -106,7 +106,7 @@ export class UpstreamHttp {
       if (response.statusCode < 300) return response;
       return failureFromAnswer(
         response.statusCode,
-        await refusalText(response),
+        await refusalText(response, this.answerTimeoutMs),
         credentialsIn(headers),
       );
     } catch (error) {
@@ -140,12 +140,13 @@ export class UpstreamHttp {
       let tooLarge = false;
       let tooSlow = false;
       let statusCode = 0;
-      let answerStartedAt = 0;
+      let answerTimer: NodeJS.Timeout | undefined;
       let controller: Dispatcher.DispatchController | undefined;
       // The caller left before the request went out: it was waiting for a connection.
       let leftBeforeSent = false;
       const onAbort = () => controller?.abort(signal.reason);
       const settle = (result: BufferedAnswer | UpstreamFailure) => {
+        clearTimeout(answerTimer);
         signal.removeEventListener('abort', onAbort);
         resolve(result);
       };
@@ -173,17 +174,16 @@ export class UpstreamHttp {
             requestController.abort(signal.reason);
           }
         },
-        onResponseStart(_controller, status) {
+        onResponseStart(responseController, status) {
           statusCode = status;
-          answerStartedAt = performance.now();
-        },
-        onResponseData(responseController, chunk) {
-          // Checked as bytes come: a silent body is undici's body timeout's to end.
-          if (performance.now() - answerStartedAt > answerTimeoutMs) {
+          // A timer, not a check as bytes come: a body that goes silent sends none, and
+          // undici's body timeout (the stream idle timeout) may be far longer.
+          answerTimer = setTimeout(() => {
             tooSlow = true;
             responseController.abort(new Error('answer too slow'));
-            return;
-          }
+          }, answerTimeoutMs);
+        },
+        onResponseData(responseController, chunk) {
           bytes += chunk.length;
           const limit = statusCode >= 300 ? MAX_REFUSAL_BYTES : maxAnswerBytes;
           if (bytes <= limit) {
@@ -211,7 +211,7 @@ export class UpstreamHttp {
           );
         },
         onResponseError(_controller, error) {
-          if (tooSlow && !signal.aborted) {
+          if (tooSlow && statusCode < 300 && !signal.aborted) {
             settle(answerTooSlow(answerTimeoutMs, statusCode));
             return;
           }
@@ -223,7 +223,7 @@ export class UpstreamHttp {
             settle(answerBrokeOff(statusCode, classifyTransportError(error)));
             return;
           }
-          // A refusal whose body broke off is still classified by its status, as before.
+          // A refusal whose body broke off or was too slow is still classified by its status.
           if (statusCode >= 300 && !signal.aborted) {
             settle(
               failureFromAnswer(
@@ -293,21 +293,18 @@ function answerTooLarge(maxBytes: number, status: number): UpstreamFailure {
 }
 
 /**
- * An answer whose body trickled on past the time its headers may take: billed and not worth
- * another upstream if it was a 2xx (the upstream did the work), as one that broke off.
+ * A 2xx answer whose body did not come whole within the time its headers may take: billed and
+ * not worth another upstream (the upstream did the work), as one that broke off.
  */
 function answerTooSlow(timeoutMs: number, status: number): UpstreamFailure {
-  const message = `the upstream's answer took more than ${timeoutMs} ms to arrive after its headers`;
-  return status >= 200 && status < 300
-    ? {
-        errorClass: 'upstream-timeout',
-        status,
-        retriable: false,
-        billed: true,
-        upstreamFault: true,
-        message,
-      }
-    : { errorClass: 'upstream-timeout', status, retriable: true, message };
+  return {
+    errorClass: 'upstream-timeout',
+    status,
+    retriable: false,
+    billed: true,
+    upstreamFault: true,
+    message: `the upstream's answer took more than ${timeoutMs} ms to arrive after its headers`,
+  };
 }
 
 /**
@@ -359,10 +356,20 @@ export function classifyTransportError(
   };
 }
 
-/** A refusal's body, its first MAX_REFUSAL_BYTES: its message is at the start. */
-async function refusalText(response: UpstreamResponse): Promise<string> {
+/**
+ * A refusal's body, its first MAX_REFUSAL_BYTES (its message is at the start), as much of it
+ * as came within `timeoutMs`: undici's body timeout is the stream idle timeout, far longer.
+ */
+async function refusalText(
+  response: UpstreamResponse,
+  timeoutMs: number,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let bytes = 0;
+  const timer = setTimeout(
+    () => response.body.destroy(new Error('refusal too slow')),
+    timeoutMs,
+  );
   try {
     for await (const chunk of response.body) {
       chunks.push(chunk as Buffer);
@@ -370,8 +377,9 @@ async function refusalText(response: UpstreamResponse): Promise<string> {
       if (bytes >= MAX_REFUSAL_BYTES) break;
     }
   } catch {
-    // The body broke off; the status says enough.
+    // The body broke off or was too slow; the status says enough.
   } finally {
+    clearTimeout(timer);
     response.body.destroy();
   }
   return Buffer.concat(chunks).toString('utf8');

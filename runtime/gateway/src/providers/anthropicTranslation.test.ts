@@ -375,4 +375,27 @@ describe('Anthropic translation', () => {
       expect(request.tool_choice).toEqual(anthropicChoice);
     },
   );
+
+  it.each([
+    ['1e308', { input_tokens: 1e308, output_tokens: 1e308 }],
+    ['a count in a string', { input_tokens: '3', output_tokens: 2 }],
+    ['a fractional count', { input_tokens: 3.5, output_tokens: 2 }],
+    ['no output count', { input_tokens: 3 }],
+  ])(
+    'writes no usage that is not counts (%s): the tokenizer charges it, as with none',
+    (_what, usage) => {
+      const answer = fromAnthropicResponse(
+        {
+          id: 'msg_1',
+          model: 'claude-x',
+          content: [{ type: 'text', text: 'hi' }],
+          stop_reason: 'end_turn',
+          usage,
+        },
+        0,
+      );
+      expect(answer).not.toHaveProperty('usage');
+      expect(JSON.stringify(answer)).not.toContain('_tokens');
+    },
+  );
 });

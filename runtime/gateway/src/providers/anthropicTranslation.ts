@@ -3,6 +3,7 @@
  * Messages API, both ways: requests, JSON answers and streamed events.
  */
 import { findTooDeepNesting } from '../http/jsonNesting';
+import { openAiUsageOf } from './extractUsage';
 
 type Json = Record<string, any>;
 
@@ -289,6 +290,7 @@ export function fromAnthropicResponse(
   created: number,
   legacyFunctions = false,
 ): Json {
+  const usage = chatUsage(message.usage, message.usage?.output_tokens);
   let text = '';
   const toolCalls: Json[] = [];
   for (const block of message.content ?? []) {
@@ -330,7 +332,9 @@ export function fromAnthropicResponse(
         ...matchedStop(message.stop_reason, message.stop_sequence),
       },
     ],
-    usage: chatUsage(message.usage, message.usage?.output_tokens),
+    // Usage that is no count (1e308) is charged by the tokenizer, not as reported: the answer
+    // claims no count then, rather than one it was not charged (or `null`, `1e+308`).
+    ...(openAiUsageOf(usage) ? { usage } : {}),
   };
 }
 
@@ -345,7 +349,8 @@ function calls(toolCalls: Json[], legacyFunctions: boolean): Json {
 /**
  * Anthropic's usage as chat's. Its `input_tokens` leave out the prompt-cache reads and
  * writes, which chat's `prompt_tokens` count (`cached_tokens` says how many were reads). A
- * count that is missing or not a number stays as it came, for the usage check to refuse.
+ * count that is missing or not a number stays as it came, for the usage check to refuse: only
+ * usage that `openAiUsageOf` takes may be written into an answer.
  */
 export function chatUsage(usage: Json | undefined, output: unknown): Json {
   // A count left out stays out: the usage check then refuses it, and the tokenizer counts.

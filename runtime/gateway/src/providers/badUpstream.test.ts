@@ -1,10 +1,8 @@
+import type { ServerResponse } from 'node:http';
 import {
-  createServer,
-  IncomingMessage,
-  Server,
-  ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+  RawUpstream,
+  UpstreamAnswer as Answer,
+} from '../__testUtils__/RawUpstream';
 import type { SimulatorServer } from '@cellport/simulator';
 import { usageEventSchema, UsageEvent } from '@cellport/plugin-platform-common';
 import {
@@ -23,31 +21,6 @@ jest.setTimeout(30_000);
 
 const chunk = (content: string) =>
   `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}`;
-
-type Answer = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** An upstream that answers whatever the test tells it to, over plain node:http. */
-class RawUpstream {
-  answer: Answer = (_req, res) => res.writeHead(500).end();
-  calls = 0;
-  private readonly server: Server = createServer((req, res) => {
-    this.calls += 1;
-    req.resume();
-    req.on('end', () => this.answer(req, res));
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>(resolve =>
-      this.server.listen(0, '127.0.0.1', () => resolve()),
-    );
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>(resolve => this.server.close(() => resolve()));
-  }
-}
 
 describe('an upstream that answers garbage gets the caller a 502, never a 200', () => {
   let simulator: SimulatorServer;
@@ -162,10 +135,61 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       'a finish reason that is a number',
       '{"choices":[{"index":0,"message":{"content":"a"},"finish_reason":7}]}',
     ],
+    ['no choice at all', '{"id":"c1","object":"chat.completion","choices":[]}'],
+    [
+      'a choice without a message',
+      '{"choices":[{"index":0,"finish_reason":"stop"}]}',
+    ],
+    [
+      'content that is a list of numbers',
+      '{"choices":[{"index":0,"message":{"content":[1,2]},"finish_reason":"stop"}]}',
+    ],
+    [
+      "a tool call's id that is an object",
+      '{"choices":[{"index":0,"message":{"content":null,"tool_calls":[{"id":{"toString":1},"type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}',
+    ],
   ])('openai: %s', async (_what, body) => {
     upstream.answer = json(body);
     expect(await outcome('gpt-4o-mini', false)).toEqual(upstreamFailed);
   });
+
+  it('openai: a JSON answer that is not UTF-8', async () => {
+    upstream.answer = (_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          Buffer.concat([
+            Buffer.from('{"choices":[{"index":0,"message":{"content":"hi '),
+            Buffer.from([0xff, 0xfe, 0xc3]),
+            Buffer.from('"},"finish_reason":"stop"}]}'),
+          ]),
+        );
+    expect(await outcome('gpt-4o-mini', false)).toEqual(upstreamFailed);
+  });
+
+  it.each([
+    [
+      'a JSON answer',
+      '{"choices":[{"index":0,"message":{"content":[{"type":"text","text":"alpha beta gamma delta epsilon"}]},"finish_reason":"stop"}]}',
+    ],
+    [
+      'a stream',
+      `data: {"choices":[{"index":0,"delta":{"content":[{"type":"text","text":"alpha beta gamma delta epsilon"}]},"finish_reason":null}]}\n\ndata: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`,
+    ],
+  ])(
+    'openai: content in text parts, without usage, in %s is charged as the tokenizer counts it',
+    async (what, body) => {
+      const stream = what === 'a stream';
+      upstream.answer = json(
+        body,
+        stream ? 'text/event-stream' : 'application/json',
+      );
+      const result = await outcome('gpt-4o-mini', stream);
+      expect(result.status).toBe(200);
+      expect(result.usage).toMatchObject({ tokensEstimated: true });
+      expect(result.usage.outputTokens).toBeGreaterThanOrEqual(5);
+    },
+  );
 
   /** An embeddings request of northwind's, answered by eu-embed (the raw upstream) alone. */
   async function embeddingsOutcome() {
@@ -192,6 +216,10 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
     [
       'an index that is text',
       '{"object":"list","data":[{"object":"embedding","index":"0","embedding":[0.5]}]}',
+    ],
+    [
+      'no embedding for the input',
+      '{"object":"list","data":[],"usage":{"prompt_tokens":1,"total_tokens":1}}',
     ],
   ])('openai embeddings: %s', async (_what, body) => {
     upstream.answer = json(body);
@@ -270,6 +298,17 @@ describe('an upstream that answers garbage gets the caller a 502, never a 200', 
       'a delta whose content is a number',
       json(
         'data: {"choices":[{"index":0,"delta":{"content":5}}]}\n\n',
+        'text/event-stream',
+      ),
+    ],
+    [
+      'chunks without choices, then [DONE]',
+      json('data: {"id":"c1"}\n\ndata: [DONE]\n\n', 'text/event-stream'),
+    ],
+    [
+      'chunks with empty choices, then [DONE]',
+      json(
+        'data: {"id":"c1","choices":[]}\n\ndata: [DONE]\n\n',
         'text/event-stream',
       ),
     ],

@@ -7,9 +7,14 @@ function isObject(value: unknown): value is Json {
 const optionalText = (value: unknown) =>
   value === undefined || value === null || typeof value === 'string';
 
-/** A tool call of a message (or a delta): an object whose function's name and arguments are text. */
+/**
+ * A tool call of a message (or a delta): an object whose id, function name and arguments are
+ * text. Each may be absent: a stream sends the id and name on a call's first delta only.
+ */
 function toolCallProblem(call: unknown): string | undefined {
   if (!isObject(call)) return 'a tool call that is not an object';
+  // The translated APIs turn the id into text: an object there would throw mid-answer.
+  if (!optionalText(call.id)) return 'a tool call whose id is not text';
   const fn = call.function;
   if (fn === undefined || fn === null) return undefined;
   if (!isObject(fn) || !optionalText(fn.name) || !optionalText(fn.arguments)) {
@@ -19,11 +24,29 @@ function toolCallProblem(call: unknown): string | undefined {
 }
 
 /**
+ * Content as OpenAI's schema has it: text, null, or a list of typed parts whose text and
+ * refusal parts hold text. Parts of other types (a server's reasoning) are relayed as they
+ * are: refusing them would fail answers that callers of that server read.
+ */
+function contentOk(content: unknown): boolean {
+  if (!Array.isArray(content)) return optionalText(content);
+  for (const part of content) {
+    if (!isObject(part) || typeof part.type !== 'string') return false;
+    if (part.type === 'text' && typeof part.text !== 'string') return false;
+    if (part.type === 'refusal' && typeof part.refusal !== 'string') {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
  * Why a chat answer's choices (a completion's `message`s, or a chunk's `delta`s) cannot be
- * relayed, or undefined: every choice an object, its index an integer, its message's content,
- * refusal and finish reason text or null, its tool calls a list of calls. An answer that breaks
- * these reaches callers as a success their SDK cannot read, and the translated APIs as an empty
- * one. A few type checks a choice: nothing is walked deeper than a tool call's function.
+ * relayed, or undefined: every choice an object, its index an integer, a completion's choice
+ * with a message, its content text, null or typed parts, its refusal and finish reason text or
+ * null, its tool calls a list of calls. An answer that breaks these reaches callers as a
+ * success their SDK cannot read, and the translated APIs as an empty one. A few type checks a
+ * choice: nothing is walked deeper than a content part or a tool call's function.
  */
 export function choicesProblem(
   choices: unknown[],
@@ -43,12 +66,13 @@ export function choicesProblem(
       return 'upstream answered with a finish reason that is not text';
     }
     const part = choice[field];
-    if (part === undefined || part === null) continue;
+    // A chunk may carry only a finish reason; a completion's choice is its message.
+    if ((part === undefined || part === null) && field === 'delta') continue;
     if (!isObject(part)) {
       return `upstream answered with a choice whose ${field} is not an object`;
     }
-    if (!optionalText(part.content) && !Array.isArray(part.content)) {
-      return `upstream answered with ${field} content that is not text`;
+    if (!contentOk(part.content)) {
+      return `upstream answered with ${field} content that is neither text nor typed parts`;
     }
     if (!optionalText(part.refusal)) {
       return `upstream answered with a ${field} refusal that is not text`;

@@ -1,4 +1,4 @@
-import { choicesText, messageText } from './generatedText';
+import { choicesText, foldChoices, messageText } from './generatedText';
 
 describe('generated text', () => {
   it('holds every choice, its refusal and its tool calls, a line apart', () => {
@@ -23,5 +23,22 @@ describe('generated text', () => {
       'Hello',
     );
     expect(choicesText(undefined, 'delta')).toBe('');
+  });
+
+  it('holds the text and refusal parts of content given as a list, in answers and deltas', () => {
+    const content = [
+      { type: 'text', text: 'alpha ' },
+      { type: 'text', text: 'beta' },
+      { type: 'refusal', refusal: 'no' },
+    ];
+    expect(choicesText([{ message: { content } }], 'message')).toBe(
+      'alpha beta\nno',
+    );
+    expect(choicesText([{ delta: { content } }], 'delta')).toBe(
+      'alpha beta\nno',
+    );
+    expect(foldChoices([], [{ delta: { content } }], 'delta')).toEqual([
+      { text: 'alpha beta', refusal: 'no', toolCalls: [] },
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * What a chat message (or a stream's delta) generated, as the tokenizer counts it when an
- * upstream reports no usage, and as an opted-in trace records it: its text, a refusal, and
- * each tool call's name and arguments, a line each. Tool calls are output tokens the caller
- * pays for like text.
+ * upstream reports no usage, and as an opted-in trace records it: its text (a string, or the
+ * text and refusal parts of a list), a refusal, and each tool call's name and arguments, a
+ * line each. Tool calls are output tokens the caller pays for like text.
  */
 export function messageText(message: unknown): string {
   if (message === null || typeof message !== 'object') return '';
@@ -13,13 +13,32 @@ export function messageText(message: unknown): string {
     function_call: legacy,
   } = message as Record<string, any>;
   const parts: string[] = [];
-  if (typeof content === 'string' && content) parts.push(content);
+  if (typeof content === 'string') {
+    if (content) parts.push(content);
+  } else if (Array.isArray(content)) {
+    const { text, refusal: refused } = partsText(content);
+    parts.push(text, refused);
+  }
   if (typeof refusal === 'string' && refusal) parts.push(refusal);
   if (Array.isArray(calls)) {
     for (const call of calls) parts.push(functionText(call?.function));
   }
   parts.push(functionText(legacy));
   return parts.filter(Boolean).join('\n');
+}
+
+/** The text and refusal parts of a content list, each run joined as the caller reads it. */
+function partsText(content: unknown[]): { text: string; refusal: string } {
+  let text = '';
+  let refusal = '';
+  for (const part of content as any[]) {
+    if (part?.type === 'text' && typeof part.text === 'string') {
+      text += part.text;
+    } else if (part?.type === 'refusal' && typeof part.refusal === 'string') {
+      refusal += part.refusal;
+    }
+  }
+  return { text, refusal };
 }
 
 function functionText(fn: any): string {
@@ -79,7 +98,13 @@ export function foldChoices(
     if (index === undefined) continue;
     const out = (into[index] ??= { text: '', refusal: '', toolCalls: [] });
     const part = choice?.[field];
-    if (typeof part?.content === 'string') out.text += part.content;
+    if (typeof part?.content === 'string') {
+      out.text += part.content;
+    } else if (Array.isArray(part?.content)) {
+      const { text, refusal } = partsText(part.content);
+      out.text += text;
+      out.refusal += refusal;
+    }
     if (typeof part?.refusal === 'string') out.refusal += part.refusal;
     const calls: unknown[] = Array.isArray(part?.tool_calls)
       ? part.tool_calls

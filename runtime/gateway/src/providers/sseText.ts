@@ -95,6 +95,10 @@ export function doneEventEnd(text: string): number {
 
 /** What a relay has seen of a chat stream: chunks so far, and whether the answer finished. */
 export interface StreamProgress {
+  /**
+   * Chunks that carried a choice. Usage chunks (`choices: []`) and chunks without choices do
+   * not count: a stream of them alone is no answer, whatever `[DONE]` ends it.
+   */
   chunks: number;
   /** A chunk with a `finish_reason`, or `[DONE]`, came: the stream may end. */
   finished: boolean;
@@ -103,8 +107,8 @@ export interface StreamProgress {
 /**
  * Why the events of `text` (whole LF-ended lines, already checked by sseProblem) make the
  * stream unusable, or undefined: an event that is not a JSON object, an `error` event, or
- * `[DONE]` before any chunk. Notes each chunk and the answer's end in `progress`. Only the
- * OpenAI relay needs it: the translators parse every event anyway.
+ * `[DONE]` before any chunk with a choice. Notes such chunks and the answer's end in
+ * `progress`. Only the OpenAI relay needs it: the translators parse every event anyway.
  */
 export function chunkEventsProblem(
   text: string,
@@ -128,11 +132,11 @@ export function chunkEventsProblem(
       }
       const problem = errorEventProblem(chunk) ?? chunkShapeProblem(chunk);
       if (problem) return problem;
-      progress.chunks += 1;
+      if (chunk.choices?.length > 0) progress.chunks += 1;
       if (!progress.finished && finishes(chunk)) progress.finished = true;
     } else if (text.startsWith('[DONE]', from)) {
       if (progress.chunks === 0)
-        return 'upstream stream ended before its first chunk';
+        return 'upstream stream ended before its first choice';
       progress.finished = true;
     }
     start = nextDataLine(text, start);

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { UpstreamFailure, UpstreamStream } from './types';
 import { classifyTransportError, UpstreamResponse } from './UpstreamHttp';
 
@@ -132,4 +133,45 @@ export class EventWatch {
       );
     }
   }
+}
+
+/**
+ * How long the rest of a stream's body is read once its answer is complete. An upstream ends
+ * its response right after its last event, and the connection is kept for the next call; one
+ * that holds it open (silent, or sending keep-alives) loses it.
+ */
+const AFTER_COMPLETE_MS = 1_000;
+
+/**
+ * Reads an upstream stream's body, `onChunk` by `onChunk`, until it ends or `complete()` says
+ * the answer is whole: the caller's stream must end with its answer, not when the upstream
+ * lets go of the connection. Whatever stops the reading, the body is let go: read off
+ * (AFTER_COMPLETE_MS at most) after a complete answer, destroyed otherwise, so a caller that
+ * left stops the upstream.
+ */
+export async function* readUntilComplete(
+  body: Readable,
+  complete: () => boolean,
+): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of body.iterator({ destroyOnReturn: false })) {
+      yield chunk as Buffer;
+      if (complete()) return;
+    }
+  } finally {
+    // Destroying an unfinished body emits undici's abort error, which nothing else awaits.
+    body.on('error', ignore);
+    if (complete()) releaseBody(body);
+    else body.destroy();
+  }
+}
+
+function ignore(): void {}
+
+function releaseBody(body: Readable): void {
+  if (body.readableEnded || body.destroyed) return;
+  const timer = setTimeout(() => body.destroy(), AFTER_COMPLETE_MS);
+  const stop = () => clearTimeout(timer);
+  body.on('end', stop).on('close', stop);
+  body.resume();
 }

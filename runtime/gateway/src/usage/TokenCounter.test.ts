@@ -1,4 +1,16 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { MAX_TOKENIZED_CHARS, TokenCounter } from './TokenCounter';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Heap memory of this process after full collections. */
+function heldBytes(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const realCount: (text: string) => number =
@@ -67,5 +79,21 @@ describe('TokenCounter', () => {
     // Every word a token, the rest at the rate read: within a token a piece.
     expect(tokens).toBeGreaterThanOrEqual(3 + 3 * 4 + 3 * 60_000);
     expect(tokens).toBeLessThanOrEqual((3 + 3 * 4 + 3 * 60_000) * 1.01);
+  });
+
+  it("keeps no counted text alive afterwards (the tokenizer's cache holds its words)", () => {
+    const counter = new TokenCounter();
+    counter.count('warm up the encoder');
+    const before = heldBytes();
+    for (let i = 0; i < 60; i++) {
+      // A word of its own in each text (letters: digits split words), half a megabyte after it.
+      const word = `${'q'.repeat(14)}${String.fromCharCode(
+        97 + (i % 26),
+        97 + i / 26,
+      )}`;
+      counter.count(`${word} ${'é'.repeat(500_000)}`);
+    }
+    // Before: each text's unique word, cached as a slice of the text, kept all 30 MB.
+    expect(heldBytes() - before).toBeLessThan(15 * 1024 * 1024);
   });
 });

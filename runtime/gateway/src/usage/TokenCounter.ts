@@ -14,7 +14,24 @@ const PIECE_CHARS = 512;
  */
 export const MAX_TOKENIZED_CHARS = 128 * 1024;
 
+/**
+ * Words the tokenizer keeps the encoding of (its default is 100,000). Each cached word is
+ * a slice of the piece it came from, and keeps that piece in memory: at most this many
+ * pieces of PIECE_CHARS, about 10 MB, whatever callers send.
+ */
+const CACHED_WORDS = 10_000;
+
 type Encoder = (text: string) => number;
+
+/**
+ * A copy of `text.slice(start, end)` that holds no reference to `text`. V8 makes a longer
+ * slice a view of its parent string, and the tokenizer's cache would then keep a caller's
+ * whole prompt alive after its request ended.
+ */
+function detachedSlice(text: string, start: number, end: number): string {
+  // Slicing a concatenation copies it into a string of its own first.
+  return ` ${text.slice(start, end)}`.slice(1);
+}
 
 /**
  * Where the piece from `at` ends, at most `limit`: after a space in its second half, where
@@ -63,7 +80,7 @@ export class TokenCounter {
             at + MAX_TOKENIZED_CHARS - read,
           ),
         );
-        const piece = text.slice(at, end);
+        const piece = detachedSlice(text, at, end);
         tokens += encode(piece);
         readBytes += Buffer.byteLength(piece);
         read += end - at;
@@ -79,7 +96,9 @@ export class TokenCounter {
   private encoder(): Encoder {
     if (!this.countTokens) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      this.countTokens = require('gpt-tokenizer').countTokens as Encoder;
+      const tokenizer = require('gpt-tokenizer');
+      tokenizer.setMergeCacheSize(CACHED_WORDS);
+      this.countTokens = tokenizer.countTokens as Encoder;
     }
     return this.countTokens;
   }

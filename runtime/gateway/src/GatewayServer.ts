@@ -19,7 +19,7 @@ import { ResponsesEndpoint } from './api/ResponsesEndpoint';
 import { ErrorShape, OPENAI_ERRORS } from './http/ErrorShape';
 import { GatewayError } from './http/GatewayError';
 import { GatewayResponse } from './http/GatewayResponse';
-import { bodyToCome, sendError, sendJson } from './http/httpIo';
+import { bodyBeyond, sendError, sendJson } from './http/httpIo';
 import type { ChatRequestSummary } from './router/chatRequest';
 
 /**
@@ -243,20 +243,11 @@ export class GatewayServer {
     res: ServerResponse,
     error: unknown,
   ): void {
-    if (bodyToCome(req)) {
-      // Node parses a body that came with its headers only after this turn's refusal: waited
-      // for, a caller whose whole body came keeps its connection (sendRaw closes the others).
-      setImmediate(() => this.answerFailure(req, res, error));
-      return;
+    if (bodyBeyond(req, this.deps.config.maxBodyBytes)) {
+      // Refused before its body was read (a bad key, an unknown path): the rest of a body
+      // larger than any request may send is not read, the connection ends with the answer.
+      res.setHeader('connection', 'close');
     }
-    this.answerFailure(req, res, error);
-  }
-
-  private answerFailure(
-    req: IncomingMessage,
-    res: ServerResponse,
-    error: unknown,
-  ): void {
     if (error instanceof GatewayError) {
       if (req.url?.startsWith('/v1/')) {
         this.deps.metrics.requests.inc({

@@ -172,6 +172,35 @@ describe('slow clients are disconnected at the configured timeouts', () => {
     },
   );
 
+  it('lets a caller refused while it still uploads a body within the limit finish it and read its answer', async () => {
+    // Python's http.client sends its whole body before it reads: a connection closed under it
+    // is a broken pipe, not the 401.
+    const client = await rawConnection(url);
+    const padded = JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'x'.repeat(32 * 1024) }],
+    });
+    try {
+      client.socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer not-a-key\r\nContent-Length: ${
+          padded.length
+        }\r\n\r\n${padded.slice(0, 10)}`,
+      );
+      await eventually(() => /\r\n\r\n\{/.test(client.seen.received), 200);
+      expect(client.seen.received).toMatch(/^HTTP\/1\.1 401 /);
+      expect(client.seen.received).not.toMatch(/\r\nconnection: close\r\n/i);
+      // The rest of its body goes through, and the connection serves the next request.
+      client.socket.write(`${padded.slice(10)}${headers}${body}`);
+      await eventually(
+        () => client.seen.received.includes('HTTP/1.1 200 '),
+        200,
+      );
+      expect(client.seen.closed).toBe(false);
+    } finally {
+      client.socket.destroy();
+    }
+  });
+
   it('keeps the connection of a caller refused once its whole body came', async () => {
     const client = await rawConnection(url);
     const refused = `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer not-a-key\r\nContent-Length: ${body.length}\r\n\r\n${body}`;

@@ -6,6 +6,9 @@ export interface EndGate {
   holdEnd(args: unknown[]): boolean;
 }
 
+/** Larger answers are written in slices of this many bytes (`endInSlices`). */
+const SLICE_BYTES = 256 * 1024;
+
 /**
  * The gateway's responses: `end` asks the response's gate first, so that the last byte of an
  * answer leaves only after the request's events are in the spool, whichever code ends it.
@@ -35,16 +38,66 @@ export class GatewayResponse extends ServerResponse {
 
   end(...args: unknown[]): this {
     if (this.endGate?.holdEnd(args)) return this;
+    const [body] = args;
+    if (
+      this.clientStallTimeoutMs > 0 &&
+      args.length === 1 &&
+      Buffer.isBuffer(body) &&
+      body.length > SLICE_BYTES
+    ) {
+      this.endInSlices(body);
+      return this;
+    }
     super.end(...(args as Parameters<ServerResponse['end']>));
     // A client that stops reading would pin the answer and its connection for ever. No
     // timer when the socket took it all at once, as it takes almost every answer.
     if (this.writableLength > 0 && this.clientStallTimeoutMs > 0) {
-      const stalled = setTimeout(
-        () => this.destroy(),
-        this.clientStallTimeoutMs,
-      );
-      this.once('close', () => clearTimeout(stalled));
+      this.cutOffWhenStalled(() => this.writableLength);
     }
     return this;
+  }
+
+  /**
+   * Writes a large answer a slice at a time, each once the socket took the one before: a
+   * write's bytes count as unread until all of them are taken, so one large write would hide a
+   * slow reader's progress from the stall timer.
+   */
+  private endInSlices(body: Buffer): void {
+    let at = 0;
+    const next = (): void => {
+      while (at < body.length) {
+        const slice = body.subarray(at, at + SLICE_BYTES);
+        at += slice.length;
+        if (at === body.length) {
+          super.end(slice);
+          return;
+        }
+        if (!this.write(slice)) {
+          this.once('drain', next);
+          return;
+        }
+      }
+    };
+    next();
+    const unread = () => this.writableLength + body.length - at;
+    if (unread() > 0) this.cutOffWhenStalled(unread);
+  }
+
+  /** Destroys the response once a stall timeout passes with nothing more read. */
+  private cutOffWhenStalled(unread: () => number, before = unread()): void {
+    let stalled: NodeJS.Timeout | undefined = undefined;
+    const stop = () => clearTimeout(stalled);
+    this.once('close', stop);
+    stalled = setTimeout(() => {
+      this.off('close', stop);
+      const now = unread();
+      if (now === 0) return;
+      if (now < before) {
+        // The client is reading, however slowly: a slow reader is no stalled one.
+        this.cutOffWhenStalled(unread, now);
+      } else {
+        this.destroy();
+      }
+    }, this.clientStallTimeoutMs);
   }
 }

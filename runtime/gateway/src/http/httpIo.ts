@@ -84,16 +84,16 @@ export function sendJson(
 }
 
 /**
- * Whether some of the request's body has not been parsed yet: a request without one is
- * complete only once its handler has run.
+ * Whether a request answered now would leave more than `limit` bytes of body to read: one
+ * declared larger, or chunked (of no declared size), and not read to its end. Node reads and
+ * drops the rest of an answered request's body to keep its connection; that costs at most
+ * `limit` for a body within it, and lets a client still uploading (Python's, which stops at a
+ * closed connection) read its answer.
  */
-export function bodyToCome(req: IncomingMessage): boolean {
+export function bodyBeyond(req: IncomingMessage, limit: number): boolean {
   if (req.complete) return false;
-  const length = req.headers['content-length'];
-  return (
-    (length !== undefined && length !== '0') ||
-    req.headers['transfer-encoding'] !== undefined
-  );
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  return Number(req.headers['content-length'] ?? 0) > limit;
 }
 
 export function sendRaw(
@@ -102,12 +102,6 @@ export function sendRaw(
   payload: Buffer,
   headers: Record<string, string> = {},
 ): void {
-  if (bodyToCome(res.req)) {
-    // Answered before the request's body was read to its end (a refusal): the rest is not
-    // read and the connection ends with the answer, as Envoy does. Kept open, Node would read
-    // and drop whatever the caller goes on sending.
-    res.setHeader('connection', 'close');
-  }
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': payload.length,

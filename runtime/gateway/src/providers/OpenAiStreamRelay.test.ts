@@ -140,6 +140,15 @@ describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {
     },
   );
 
+  it('adds nothing when the last event was ended, [DONE] or not', () => {
+    const relay = new OpenAiStreamRelay(true);
+    const finished =
+      'data: {"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n';
+    expect(relay.push(`${chunk('a')}${finished}`) + relay.end()).toBe(
+      `${chunk('a')}${finished}`,
+    );
+  });
+
   it('takes a stream that starts with a byte order mark, as SSE allows', () => {
     const relay = new OpenAiStreamRelay(true);
     expect(relay.push(`\ufeff${chunk('a')}`)).toBe(chunk('a'));

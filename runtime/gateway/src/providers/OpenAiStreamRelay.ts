@@ -120,7 +120,7 @@ export class OpenAiStreamRelay {
       throw new UpstreamAnswerError(problem);
     }
     // Ended as SSE requires: a client drops an event the stream ends in the middle of.
-    return rest.replace(/\n*$/, '\n\n');
+    return rest && rest.replace(/\n*$/, '\n\n');
   }
 
   /** Fails the stream whose last forwarded events came before a failing one. */

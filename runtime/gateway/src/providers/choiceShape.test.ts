@@ -44,6 +44,18 @@ describe('choicesProblem', () => {
     expect(choicesProblem(choices, 'message')).toBeUndefined();
   });
 
+  it('takes a choice whose message a content filter withheld (Azure OpenAI)', () => {
+    const filtered = [
+      ...message({ content: 'hi' }),
+      {
+        index: 1,
+        finish_reason: 'content_filter',
+        content_filter_results: { hate: { filtered: true } },
+      },
+    ];
+    expect(choicesProblem(filtered, 'message')).toBeUndefined();
+  });
+
   it.each([
     ['no message', [{ index: 0, finish_reason: 'stop' }]],
     ['a null message', [{ index: 0, message: null, finish_reason: 'stop' }]],

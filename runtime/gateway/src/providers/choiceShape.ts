@@ -66,8 +66,14 @@ export function choicesProblem(
       return 'upstream answered with a finish reason that is not text';
     }
     const part = choice[field];
-    // A chunk may carry only a finish reason; a completion's choice is its message.
-    if ((part === undefined || part === null) && field === 'delta') continue;
+    // A chunk may carry only a finish reason; a completion's choice is its message, unless a
+    // content filter withheld it (Azure OpenAI, one choice of several).
+    if (
+      (part === undefined || part === null) &&
+      (field === 'delta' || choice.finish_reason === 'content_filter')
+    ) {
+      continue;
+    }
     if (!isObject(part)) {
       return `upstream answered with a choice whose ${field} is not an object`;
     }

@@ -106,10 +106,21 @@ export interface CompiledState {
 }
 
 /** A desired state that failed validation; `issues` name each bad field. */
+/** Issues a refusal lists at most: a push of many bad entries gets a bounded answer. */
+export const MAX_REPORTED_ISSUES = 100;
+
 export class StateValidationError extends Error {
-  constructor(readonly issues: string[]) {
-    super(`desired state is invalid: ${issues.slice(0, 5).join('; ')}`);
+  /** The first MAX_REPORTED_ISSUES issues; `issueCount` counts them all. */
+  readonly issues: string[];
+
+  constructor(issues: string[], readonly issueCount = issues.length) {
+    super(
+      `desired state is invalid: ${issues.slice(0, 5).join('; ')}${
+        issueCount > 5 ? ` (${issueCount} issues)` : ''
+      }`,
+    );
     this.name = 'StateValidationError';
+    this.issues = issues.slice(0, MAX_REPORTED_ISSUES);
   }
 }
 
@@ -170,11 +181,15 @@ function crossCheck(state: GatewayDesiredState): string[] {
     if (!tenants.has(agent.tenant)) {
       issues.push(`agents.${i}.tenant: unknown tenant "${agent.tenant}"`);
     }
-    [...agent.preferredModels, ...agent.fallbackChain].forEach(model => {
-      if (!profiles.has(model)) {
-        issues.push(`agents.${i}: unknown model profile "${model}"`);
-      }
-    });
+    for (const list of ['preferredModels', 'fallbackChain'] as const) {
+      agent[list].forEach((model, j) => {
+        if (!profiles.has(model)) {
+          issues.push(
+            `agents.${i}.${list}.${j}: unknown model profile "${model}"`,
+          );
+        }
+      });
+    }
   });
   return issues;
 }
@@ -183,10 +198,12 @@ function crossCheck(state: GatewayDesiredState): string[] {
 export function compileState(input: unknown): CompiledState {
   const parsed = gatewayDesiredStateSchema.safeParse(input);
   if (!parsed.success) {
+    const all = parsed.error.issues;
     throw new StateValidationError(
-      parsed.error.issues.map(
-        issue => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      ),
+      all
+        .slice(0, MAX_REPORTED_ISSUES)
+        .map(issue => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+      all.length,
     );
   }
   const document = parsed.data;

@@ -58,7 +58,9 @@ const profileIdsSchema = z
 export const gatewayTenantSchema = z.strictObject({
   id: idSchema,
   monthlyBudgetUsd: positiveUsdSchema,
-  limits: rateLimitsSchema,
+  // Strict here, as the rest of the state: a limit the gateway does not know is refused by
+  // name, not dropped (a catalog entity may carry more).
+  limits: rateLimitsSchema.strict(),
   /** Model profile ids the tenant may use. */
   allowedModels: profileIdsSchema,
   /** Regions a request may be served from; empty means any. */
@@ -78,7 +80,8 @@ export type GatewayTenant = z.infer<typeof gatewayTenantSchema>;
 export const gatewayModelProfileSchema = z.strictObject({
   id: idSchema,
   /** The name callers use in `model`; several profiles may share an alias. */
-  alias: z.string().min(1).max(200),
+  // Text a request can hold: an alias with a NUL would be listed and never reachable.
+  alias: textSchema(1, 200),
   /**
    * The endpoint the profile serves: chat profiles only `/v1/chat/completions`, embeddings
    * profiles only `/v1/embeddings`. Chat when absent (documents from before the field).
@@ -128,7 +131,7 @@ export const gatewayAgentSchema = z.strictObject({
    * The agent's own requests and tokens per minute, checked beside its tenant's limits for
    * requests made with a key bound to the agent; absent, only the tenant's limits apply.
    */
-  limits: rateLimitsSchema.optional(),
+  limits: rateLimitsSchema.strict().optional(),
 });
 export type GatewayAgent = z.infer<typeof gatewayAgentSchema>;
 
@@ -138,9 +141,11 @@ export const gatewayDesiredStateSchema = z.strictObject({
   // Every event carries it: text the portal cannot store would have it refuse them all.
   version: textSchema(1, 64),
   cell: idSchema,
-  tenants: z.array(gatewayTenantSchema),
-  apiKeys: z.array(gatewayApiKeySchema),
-  modelProfiles: z.array(gatewayModelProfileSchema),
-  agents: z.array(gatewayAgentSchema),
+  // Far beyond what a cell serves, and checked before any entry: a push of a million empty
+  // entries is one issue, not millions.
+  tenants: z.array(gatewayTenantSchema).max(10_000),
+  apiKeys: z.array(gatewayApiKeySchema).max(100_000),
+  modelProfiles: z.array(gatewayModelProfileSchema).max(1_000),
+  agents: z.array(gatewayAgentSchema).max(50_000),
 });
 export type GatewayDesiredState = z.infer<typeof gatewayDesiredStateSchema>;

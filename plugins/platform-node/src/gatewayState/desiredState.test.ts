@@ -208,6 +208,43 @@ describe('computeDesiredState', () => {
     ).toEqual(['azure-gpt-4o-mini-eu']);
   });
 
+  it('pushes only the limits the gateway enforces, whatever else a hand-edited entity holds', () => {
+    const byName = (name: string) =>
+      TEST_ENTITIES.find(e => e.metadata.name === name)!;
+    const withExtra = (entity: Entity): Entity => ({
+      ...entity,
+      spec: {
+        ...entity.spec,
+        rateLimits: {
+          requestsPerMinute: 120,
+          tokensPerMinute: 90000,
+          requestsPerDay: 10,
+        },
+      },
+    });
+    const tenant = byName('northwind-retail');
+    const agent = byName('checkout-assistant');
+    const entities = entitiesOf([
+      ...TEST_ENTITIES.filter(e => e !== tenant && e !== agent),
+      withExtra(tenant),
+      withExtra(agent),
+    ]);
+    const cell = entities.cells.find(
+      c => c.metadata.name === 'eu-west-shared-1',
+    )!;
+    const { state } = computeDesiredState(cell, entities);
+    // The gateway refuses a state with a limit it does not know: the whole cell's push. The
+    // kinds' schemas drop what they do not know as they read an entity.
+    expect(gatewayDesiredStateSchema.safeParse(state).success).toBe(true);
+    const limits = { requestsPerMinute: 120, tokensPerMinute: 90000 };
+    expect(
+      state.tenants.find(t => t.id === 'northwind-retail')!.limits,
+    ).toEqual(limits);
+    expect(
+      state.agents.find(a => a.id === 'checkout-assistant')!.limits,
+    ).toEqual(limits);
+  });
+
   it("maps an agent's own rate limits and each profile's type", async () => {
     const byName = (name: string) =>
       TEST_ENTITIES.find(e => e.metadata.name === name)!;

@@ -76,6 +76,7 @@ export class ControlApi {
               param: null,
               code: 'invalid_state',
               issues: error.issues,
+              issueCount: error.issueCount,
             },
           });
           return;

@@ -7,7 +7,7 @@ import {
 import { PromptCache } from '../cache/PromptCache';
 import { ErrorShape, OPENAI_ERRORS } from '../http/ErrorShape';
 import { GatewayError } from '../http/GatewayError';
-import { parseJsonObject, readBody, sendRaw } from '../http/httpIo';
+import { apiKeyOf, parseJsonObject, readBody, sendRaw } from '../http/httpIo';
 import type {
   GeneratedOutput,
   TokenUsage,
@@ -137,6 +137,15 @@ export class RequestPipeline<Request> {
     const { deps, endpoint } = this;
     const record = life.record;
     const raw = await readBody(req, deps.config.maxBodyBytes);
+    const current = deps.state.current;
+    if (current && current !== life.state) {
+      // A key that a state pushed while the body came removed (a leaked one, revoked) stops
+      // here, before the request is routed; the request keeps its own state otherwise.
+      deps.auth.authenticate(
+        current,
+        apiKeyOf(req, endpoint.acceptsApiKeyHeader === true),
+      );
+    }
     const body = parseJsonObject(raw);
     if (typeof body.model === 'string' && body.model.length > 0) {
       // Recorded before it is checked: the refusal's events must still be storable.

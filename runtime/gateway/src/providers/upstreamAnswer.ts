@@ -143,8 +143,8 @@ export class EventWatch {
 const AFTER_COMPLETE_MS = 1_000;
 
 /**
- * Reads an upstream stream's body, `onChunk` by `onChunk`, until it ends or `complete()` says
- * the answer is whole: the caller's stream must end with its answer, not when the upstream
+ * Reads an upstream stream's body, chunk by chunk, until it ends or `complete()` says the
+ * answer is whole: the caller's stream must end with its answer, not when the upstream
  * lets go of the connection. Whatever stops the reading, the body is let go: read off
  * (AFTER_COMPLETE_MS at most) after a complete answer, destroyed otherwise, so a caller that
  * left stops the upstream.

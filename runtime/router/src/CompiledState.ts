@@ -105,10 +105,10 @@ export interface CompiledState {
   readonly agents: ReadonlyMap<string, CompiledAgent>;
 }
 
-/** A desired state that failed validation; `issues` name each bad field. */
 /** Issues a refusal lists at most: a push of many bad entries gets a bounded answer. */
 export const MAX_REPORTED_ISSUES = 100;
 
+/** A desired state that failed validation; `issues` name each bad field. */
 export class StateValidationError extends Error {
   /** The first MAX_REPORTED_ISSUES issues; `issueCount` counts them all. */
   readonly issues: string[];

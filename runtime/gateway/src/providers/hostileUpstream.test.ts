@@ -948,6 +948,13 @@ describe('a hostile upstream, seen from every inbound API', () => {
     });
 
     describe('answers of the wrong shape are a 502, never a 200', () => {
+      /** Each case through the translated APIs: chat's are in badUpstream.test.ts. */
+      const translated = <T>(rows: Array<[string, T]>) =>
+        rows.flatMap(([what, answer]) =>
+          (['responses', 'messages'] as Api[]).map(
+            api => [api, what, answer] as [Api, string, T],
+          ),
+        );
       const WRONG: Array<[string, string]> = [
         [
           'no choice at all',
@@ -966,21 +973,16 @@ describe('a hostile upstream, seen from every inbound API', () => {
           '{"id":"c1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":{"toString":1},"type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}',
         ],
       ];
-      it.each(
-        WRONG.flatMap(([what, body]) =>
-          (['chat', 'responses', 'messages'] as Api[]).map(api => [
+      it.each(translated(WRONG))(
+        '%s via an OpenAI upstream: %s',
+        async (api, _what, body) => {
+          upstream.answer = reply(body);
+          await expectUpstreamFailed(
             api,
-            what,
-            body,
-          ]),
-        ) as Array<[Api, string, string]>,
-      )('%s via an OpenAI upstream: %s', async (api, _what, body) => {
-        upstream.answer = reply(body);
-        await expectUpstreamFailed(
-          api,
-          await outcome(api, 'gpt-4o-mini', false),
-        );
-      });
+            await outcome(api, 'gpt-4o-mini', false),
+          );
+        },
+      );
 
       const WRONG_STREAMS: Array<[string, string[]]> = [
         ['chunks without choices', ['data: {"id":"c1"}', 'data: [DONE]']],
@@ -997,15 +999,7 @@ describe('a hostile upstream, seen from every inbound API', () => {
           ],
         ],
       ];
-      it.each(
-        WRONG_STREAMS.flatMap(([what, events]) =>
-          (['chat', 'responses', 'messages'] as Api[]).map(api => [
-            api,
-            what,
-            events,
-          ]),
-        ) as Array<[Api, string, string[]]>,
-      )(
+      it.each(translated(WRONG_STREAMS))(
         '%s streamed via an OpenAI upstream: %s',
         async (api, _what, events) => {
           upstream.answer = reply(sse(events), SSE);

@@ -72,6 +72,7 @@ export class GatewayServer {
     );
     this.server.keepAliveTimeout = deps.config.keepAliveTimeoutMs;
     deps.metrics.observeInFlight(() => deps.inFlight.api);
+    deps.metrics.observeBuffered(() => deps.inFlight.buffered.held);
   }
 
   async listen(
@@ -125,7 +126,7 @@ export class GatewayServer {
   }
 
   private dispatch(req: IncomingMessage, res: GatewayResponse): void {
-    this.deps.inFlight.track(req, res);
+    res.memory = this.deps.inFlight.track(req, res);
     if (this.draining) {
       // Tell keep-alive callers to reconnect elsewhere.
       res.setHeader('connection', 'close');

@@ -14,6 +14,10 @@ import { GatewayMetrics } from './metrics/GatewayMetrics';
 import { AnthropicAdapter } from './providers/AnthropicAdapter';
 import { OpenAiAdapter } from './providers/OpenAiAdapter';
 import { UpstreamHttp } from './providers/UpstreamHttp';
+import {
+  BufferedBytes,
+  DEFAULT_MAX_BUFFERED_BYTES,
+} from './http/BufferedBytes';
 import { ModelRouter } from './router/ModelRouter';
 import { StateStore } from './state/StateStore';
 import { GatewayTracing } from './telemetry/GatewayTracing';
@@ -108,7 +112,9 @@ export async function createGateway(
     },
     limiter,
     events,
-    inFlight: new InFlightRequests(),
+    inFlight: new InFlightRequests(
+      new BufferedBytes(config.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES),
+    ),
     cache: config.cache.enabled
       ? new PromptCache(config.cache, now)
       : undefined,

@@ -67,6 +67,7 @@ export class ChatEndpoint implements EndpointAdapter<ChatRequestSummary> {
       summary: exchange.request,
       signal: life.abort.signal,
       traceparent: life.traceparent,
+      memory: life.res.memory,
       tracestate: life.tracestate,
     });
   }

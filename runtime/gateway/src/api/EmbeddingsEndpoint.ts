@@ -93,6 +93,7 @@ export class EmbeddingsEndpoint implements EndpointAdapter<EmbeddingsRequest> {
       body: exchange.body,
       signal: life.abort.signal,
       traceparent: life.traceparent,
+      memory: life.res.memory,
       tracestate: life.tracestate,
     });
   }

@@ -75,6 +75,7 @@ export class MessagesEndpoint implements EndpointAdapter<MessagesRequest> {
       summary: request.summary,
       signal: life.abort.signal,
       traceparent: life.traceparent,
+      memory: life.res.memory,
       tracestate: life.tracestate,
     });
     const id = messageId(life.requestId);

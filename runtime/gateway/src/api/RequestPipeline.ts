@@ -136,7 +136,7 @@ export class RequestPipeline<Request> {
   ): Promise<void> {
     const { deps, endpoint } = this;
     const record = life.record;
-    const raw = await readBody(req, deps.config.maxBodyBytes);
+    const raw = await readBody(req, deps.config.maxBodyBytes, life.res.memory);
     const current = deps.state.current;
     if (current && current !== life.state) {
       // A key that a state pushed while the body came removed (a leaked one, revoked) stops

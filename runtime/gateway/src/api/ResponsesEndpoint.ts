@@ -79,6 +79,7 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
       summary: request.summary,
       signal: life.abort.signal,
       traceparent: life.traceparent,
+      memory: life.res.memory,
       tracestate: life.tracestate,
     });
     const ids = new ResponseIds(life.requestId);

@@ -13,6 +13,9 @@ export function failureToError(failure: UpstreamFailure): GatewayError {
       );
     case 'invalid-request':
       return GatewayError.invalid(failure.message, failure.param);
+    case 'internal':
+      // The only failure of the gateway's own an attempt has: no room to read the answer.
+      return GatewayError.overloaded('its answer');
     case 'upstream-timeout':
       return new GatewayError(
         504,

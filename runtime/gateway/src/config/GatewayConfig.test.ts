@@ -72,6 +72,24 @@ describe('readGatewayConfig', () => {
     }
   });
 
+  it("reads the bound on buffered bytes: at least one request's largest body and answer", () => {
+    expect(readGatewayConfig({}).maxBufferedBytes).toBe(1024 * 1024 * 1024);
+    expect(
+      readGatewayConfig({ GATEWAY_MAX_BUFFERED_BYTES: '300000000' })
+        .maxBufferedBytes,
+    ).toBe(300_000_000);
+    // One request of the largest body (1 MiB) and answer (256 MiB) must fit.
+    expect(() =>
+      readGatewayConfig({ GATEWAY_MAX_BUFFERED_BYTES: '268435456' }),
+    ).toThrow(/GATEWAY_MAX_BUFFERED_BYTES must be at least 269484032/);
+    // A larger answer cap raises the default with it.
+    expect(
+      readGatewayConfig({
+        GATEWAY_UPSTREAM_MAX_ANSWER_BYTES: String(2 * 1024 * 1024 * 1024),
+      }).maxBufferedBytes,
+    ).toBe(2 * 1024 * 1024 * 1024 + 1024 * 1024);
+  });
+
   it.each([
     // 0 would turn off what they bound (every JSON answer would be late).
     ['GATEWAY_UPSTREAM_TIMEOUT_MS', '0'],

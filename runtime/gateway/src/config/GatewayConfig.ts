@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { hasUnstorableText } from '@cellport/plugin-platform-common';
+import { DEFAULT_MAX_BUFFERED_BYTES } from '../http/BufferedBytes';
+import { DEFAULT_MAX_ANSWER_BYTES } from '../providers/UpstreamHttp';
 
 /** Everything the gateway reads at start-up. All of it comes from environment variables. */
 export interface GatewayConfig {
@@ -36,6 +38,11 @@ export interface GatewayConfig {
   clientStallTimeoutMs: number;
   /** Bytes of a JSON answer the gateway reads at most (`DEFAULT_MAX_ANSWER_BYTES`). */
   upstreamMaxAnswerBytes?: number;
+  /**
+   * Bytes of request bodies and JSON answers the replica's requests hold together at most
+   * (`BufferedBytes`, `DEFAULT_MAX_BUFFERED_BYTES`); above it a request is refused with 503.
+   */
+  maxBufferedBytes?: number;
   /** Embedded default: send every upstream call to this origin (the simulator). */
   upstreamOriginOverride?: string;
   /** Shared budgets and rate limits across replicas; in-process counters without it. */
@@ -148,6 +155,26 @@ function intAtLeast(
     );
   }
   return value;
+}
+
+/**
+ * GATEWAY_MAX_BUFFERED_BYTES: at least one request's largest body and answer together, or
+ * such a request could never be served; by default the larger of that and
+ * DEFAULT_MAX_BUFFERED_BYTES.
+ */
+function bufferedBytes(
+  env: NodeJS.ProcessEnv,
+  maxBodyBytes: number,
+  maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES,
+): number {
+  const oneRequest = maxBodyBytes + maxAnswerBytes;
+  return intAtLeast(
+    env,
+    'GATEWAY_MAX_BUFFERED_BYTES',
+    Math.max(DEFAULT_MAX_BUFFERED_BYTES, oneRequest),
+    oneRequest,
+    "one request's largest body and answer must fit",
+  );
 }
 
 /** Node's timers hold at most 2^31 − 1 ms: a longer delay fires at once. */
@@ -281,13 +308,23 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   let defaultTransport: 'http' | 'nats' | 'off' = 'off';
   if (natsUrl) defaultTransport = 'nats';
   else if (portalUrl) defaultTransport = 'http';
+  const maxBodyBytes = intFromEnv(env, 'GATEWAY_MAX_BODY_BYTES', 1024 * 1024);
+  const upstreamMaxAnswerBytes = env.GATEWAY_UPSTREAM_MAX_ANSWER_BYTES
+    ? intAtLeast(
+        env,
+        'GATEWAY_UPSTREAM_MAX_ANSWER_BYTES',
+        0,
+        1024 * 1024,
+        'a smaller cap would refuse ordinary answers',
+      )
+    : undefined;
   return {
     host: env.GATEWAY_HOST || '127.0.0.1',
     port: portFromEnv(env),
     gatewayId: gatewayId(env),
     adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
     stateFile: env.GATEWAY_STATE_FILE || undefined,
-    maxBodyBytes: intFromEnv(env, 'GATEWAY_MAX_BODY_BYTES', 1024 * 1024),
+    maxBodyBytes,
     ...clientTimeouts(env),
     keepAliveTimeoutMs: msFromEnv(env, 'GATEWAY_KEEP_ALIVE_TIMEOUT_MS', 65_000),
     upstreamTimeoutMs: msFromEnv(env, 'GATEWAY_UPSTREAM_TIMEOUT_MS', 60_000),
@@ -301,15 +338,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       'GATEWAY_CLIENT_STALL_TIMEOUT_MS',
       60_000,
     ),
-    upstreamMaxAnswerBytes: env.GATEWAY_UPSTREAM_MAX_ANSWER_BYTES
-      ? intAtLeast(
-          env,
-          'GATEWAY_UPSTREAM_MAX_ANSWER_BYTES',
-          0,
-          1024 * 1024,
-          'a smaller cap would refuse ordinary answers',
-        )
-      : undefined,
+    upstreamMaxAnswerBytes,
+    maxBufferedBytes: bufferedBytes(env, maxBodyBytes, upstreamMaxAnswerBytes),
     upstreamOriginOverride: env.GATEWAY_UPSTREAM_ORIGIN_OVERRIDE || undefined,
     redisUrl: env.GATEWAY_REDIS_URL || undefined,
     events: {

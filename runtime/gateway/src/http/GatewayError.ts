@@ -57,6 +57,20 @@ export class GatewayError extends Error {
     );
   }
 
+  /**
+   * What a request gets when the replica holds as many bodies and answers in memory as it may
+   * (`BufferedBytes`): another replica, or this one a moment later, can serve it.
+   */
+  static overloaded(what: 'its body' | 'its answer'): GatewayError {
+    return new GatewayError(
+      503,
+      'gateway_overloaded',
+      `the gateway holds too many request bodies and answers in memory to read ${what} now; retry it`,
+      'internal',
+      { retryAfterSeconds: 1 },
+    );
+  }
+
   static invalid(message: string, param?: string): GatewayError {
     return new GatewayError(
       400,

@@ -1,4 +1,5 @@
 import { ServerResponse } from 'node:http';
+import type { BufferHold } from './BufferedBytes';
 
 /** Who may hold a response's end back (RequestLifecycle, until its events are stored). */
 export interface EndGate {
@@ -21,6 +22,8 @@ const SLICE_BYTES = 256 * 1024;
  */
 export class GatewayResponse extends ServerResponse {
   endGate: EndGate | undefined = undefined;
+  /** An API request's share of the replica's buffered bytes (`InFlightRequests.track`). */
+  memory: BufferHold | undefined = undefined;
 
   /** The responses of a server whose clients must read an ended answer within `ms`. */
   static readWithin(ms: number): typeof GatewayResponse {

@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { BufferedBytes, BufferHold } from './BufferedBytes';
 
 interface Tracked {
   api: boolean;
   done: boolean;
+  /** An API request's bodies and answers in memory, given back when it is done. */
+  hold?: BufferHold;
 }
 
 /** A request a stop can cut short with an answer (RequestLifecycle). */
@@ -44,6 +47,11 @@ export class InFlightRequests {
   private first?: HeldRequest;
   private last?: HeldRequest;
 
+  constructor(
+    /** What the API requests hold in memory together (GATEWAY_MAX_BUFFERED_BYTES). */
+    readonly buffered = new BufferedBytes(Infinity),
+  ) {}
+
   hold(request: Interruptible): HeldRequest {
     const held: HeldRequest = { request, prev: this.last };
     if (this.last) this.last.next = held;
@@ -76,10 +84,16 @@ export class InFlightRequests {
     return cut;
   }
 
-  track(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Counts the request until it is done; an API request gets its share of the replica's
+   * buffered bytes to take from.
+   */
+  track(req: IncomingMessage, res: ServerResponse): BufferHold | undefined {
+    const api = req.url?.startsWith('/v1/') === true;
     const tracked: Tracked = {
-      api: req.url?.startsWith('/v1/') === true,
+      api,
       done: false,
+      hold: api ? new BufferHold(this.buffered) : undefined,
     };
     this.all += 1;
     if (tracked.api) this.api += 1;
@@ -96,6 +110,7 @@ export class InFlightRequests {
     open.add(tracked);
     const requests = open;
     res.once('close', () => this.finish(tracked, requests));
+    return tracked.hold;
   }
 
   /** Resolves once no request is in flight. */
@@ -107,6 +122,7 @@ export class InFlightRequests {
   private finish(tracked: Tracked, open: Set<Tracked>): void {
     if (tracked.done) return;
     tracked.done = true;
+    tracked.hold?.release();
     open.delete(tracked);
     this.all -= 1;
     if (tracked.api) this.api -= 1;

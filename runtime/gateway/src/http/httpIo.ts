@@ -1,26 +1,55 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BufferHold } from './BufferedBytes';
 import { ErrorShape, OPENAI_ERRORS } from './ErrorShape';
 import { GatewayError } from './GatewayError';
 import { findTooDeepNesting, MAX_JSON_DEPTH } from './jsonNesting';
 
-/** Reads a request body up to `limit` bytes; a larger one is refused with 413. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads a request body up to `limit` bytes; a larger one is refused with 413. With a `hold`,
+ * each chunk is taken from the replica's buffered bytes, and a body the replica has no room
+ * for is refused with 503 (`GatewayError.overloaded`); the rest of it is read and dropped.
+ */
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  hold?: BufferHold,
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) {
     return Promise.reject(tooLarge(limit));
   }
+  // A declared length is taken at once: bodies that arrive together then go through one by
+  // one as they fit, rather than each read in part until none fits.
+  const prepaid = hold && declared > 0 ? declared : 0;
+  if (hold && prepaid > 0 && !hold.take(prepaid)) {
+    return Promise.reject(
+      hold.released ? leftMidBody() : GatewayError.overloaded('its body'),
+    );
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const refuse = (error: GatewayError) => {
+      req.removeAllListeners('data');
+      req.resume();
+      reject(error);
+    };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(tooLarge(limit));
-        return;
+        refuse(tooLarge(limit));
+      } else if (
+        hold &&
+        size > prepaid &&
+        // Its bytes beyond the length it declared (a chunked body declares none).
+        !hold.take(size - Math.max(prepaid, size - chunk.length))
+      ) {
+        refuse(
+          hold.released ? leftMidBody() : GatewayError.overloaded('its body'),
+        );
+      } else {
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
     });
     req.on('end', () =>
       resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)),

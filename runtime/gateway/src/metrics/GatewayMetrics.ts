@@ -21,6 +21,7 @@ const CIRCUIT_STATES: ReadonlyArray<[CircuitState, string]> = [
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readInFlight: () => number = () => 0;
+  private readBuffered: () => number = () => 0;
   readonly requests = new KeyedCounter({
     name: 'cellport_gateway_requests_total',
     help: 'Requests by tenant, model profile and outcome',
@@ -109,6 +110,14 @@ export class GatewayMetrics {
       this.inFlightRequests.set(this.readInFlight());
     },
   });
+  readonly bufferedBytes: Gauge = new Gauge({
+    name: 'cellport_gateway_buffered_bytes',
+    help: 'Bytes of request bodies and upstream JSON answers the API requests in flight hold in memory; at GATEWAY_MAX_BUFFERED_BYTES, requests are refused with 503',
+    registers: [this.registry],
+    collect: (): void => {
+      this.bufferedBytes.set(this.readBuffered());
+    },
+  });
   readonly stateVersion = new Gauge({
     name: 'cellport_gateway_state_info',
     help: 'The desired-state version in force (value 1)',
@@ -145,6 +154,10 @@ export class GatewayMetrics {
   /** Where `cellport_gateway_in_flight_requests` reads its value: the server's own count. */
   observeInFlight(read: () => number): void {
     this.readInFlight = read;
+  }
+
+  observeBuffered(read: () => number): void {
+    this.readBuffered = read;
   }
 
   setCircuit(model: string, current: CircuitState): void {

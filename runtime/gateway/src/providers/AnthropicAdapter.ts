@@ -69,6 +69,7 @@ export class AnthropicAdapter implements ProviderAdapter {
         headers,
         JSON.stringify(request),
         call.signal,
+        call.memory,
       );
       if (isFailure(answer)) {
         return { kind: 'failure', failure: answer };

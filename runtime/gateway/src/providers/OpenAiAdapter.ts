@@ -66,13 +66,8 @@ export class OpenAiAdapter implements ProviderAdapter {
     const url = this.url(call.profile, 'chat/completions');
     const headers = this.headers(call);
     if (!call.summary.stream) {
-      return this.callForJson(
-        url,
-        headers,
-        body,
-        call.signal,
-        'choices',
-        answer => choicesText(answer.choices, 'message'),
+      return this.callForJson(url, headers, body, call, 'choices', answer =>
+        choicesText(answer.choices, 'message'),
       );
     }
     const response = await this.http.post(
@@ -105,7 +100,7 @@ export class OpenAiAdapter implements ProviderAdapter {
       this.url(call.profile, 'embeddings'),
       this.headers(call),
       body,
-      call.signal,
+      call,
       'data',
       () => '',
     );
@@ -120,7 +115,7 @@ export class OpenAiAdapter implements ProviderAdapter {
     url: string,
     headers: Record<string, string>,
     body: Record<string, unknown>,
-    signal: AbortSignal,
+    call: Pick<ChatCall, 'signal' | 'memory'>,
     answerArray: 'choices' | 'data',
     text: (answer: Record<string, unknown>) => string,
   ): Promise<UpstreamResult> {
@@ -128,7 +123,8 @@ export class OpenAiAdapter implements ProviderAdapter {
       url,
       headers,
       JSON.stringify(body),
-      signal,
+      call.signal,
+      call.memory,
     );
     if (isFailure(response)) {
       return { kind: 'failure', failure: response };

@@ -1,4 +1,5 @@
 import { Agent, Dispatcher, request } from 'undici';
+import type { BufferHold } from '../http/BufferedBytes';
 import type { UpstreamFailure } from './types';
 
 export type UpstreamResponse = Dispatcher.ResponseData;
@@ -124,13 +125,17 @@ export class UpstreamHttp {
    * off). Through undici's dispatcher directly: `request`'s body stream, its consumers and its
    * signal plumbing cost a quarter of the CPU of such a call. An answer larger than
    * `maxAnswerBytes` is cut off and is a failure the request pays its reservation for
-   * (`billed`): one answer must not exhaust the gateway's memory.
+   * (`billed`): one answer must not exhaust the gateway's memory. With a `memory` hold, the
+   * answer's bytes are taken from the replica's buffered bytes as they come, and an answer the
+   * replica has no room for is cut off and billed too (`answerOverloaded`): many answers at
+   * once must not exhaust it either.
    */
   postBuffered(
     url: string,
     headers: Record<string, string>,
     body: string,
     signal: AbortSignal,
+    memory?: BufferHold,
   ): Promise<BufferedAnswer | UpstreamFailure> {
     const maxAnswerBytes = this.maxAnswerBytes;
     const answerTimeoutMs = this.answerTimeoutMs;
@@ -139,6 +144,9 @@ export class UpstreamHttp {
       let bytes = 0;
       let tooLarge = false;
       let tooSlow = false;
+      let noRoom = false;
+      /** Bytes taken from `memory` when the answer's headers declared its length. */
+      let prepaid = 0;
       let statusCode = 0;
       let answerTimer: NodeJS.Timeout | undefined;
       let controller: Dispatcher.DispatchController | undefined;
@@ -174,7 +182,7 @@ export class UpstreamHttp {
             requestController.abort(signal.reason);
           }
         },
-        onResponseStart(responseController, status) {
+        onResponseStart(responseController, status, answerHeaders) {
           statusCode = status;
           // A timer, not a check as bytes come: a body that goes silent sends none, and
           // undici's body timeout (the stream idle timeout) may be far longer.
@@ -182,19 +190,41 @@ export class UpstreamHttp {
             tooSlow = true;
             responseController.abort(new Error('answer too slow'));
           }, answerTimeoutMs);
+          const declared = Number(answerHeaders['content-length']);
+          if (memory && status < 300 && declared <= maxAnswerBytes) {
+            // Its whole size at once: answers that arrive together then go through one by
+            // one as they fit, rather than each read in part until none fits.
+            if (memory.take(declared)) {
+              prepaid = declared;
+            } else {
+              noRoom = true;
+              responseController.abort(new Error('no room for the answer'));
+            }
+          }
         },
         onResponseData(responseController, chunk) {
           bytes += chunk.length;
-          const limit = statusCode >= 300 ? MAX_REFUSAL_BYTES : maxAnswerBytes;
-          if (bytes <= limit) {
-            chunks.push(chunk);
-          } else if (statusCode >= 300) {
+          if (statusCode >= 300) {
+            if (bytes <= MAX_REFUSAL_BYTES) chunks.push(chunk);
             // A refusal's status says what it is: the rest of its body is not read.
-            responseController.abort(new Error('refusal too large'));
-          } else if (!tooLarge) {
+            else responseController.abort(new Error('refusal too large'));
+          } else if (tooLarge || noRoom) {
+            // Cut off already.
+          } else if (bytes > maxAnswerBytes) {
             tooLarge = true;
             chunks.length = 0;
             responseController.abort(new Error('answer too large'));
+          } else if (
+            memory &&
+            bytes > prepaid &&
+            // Its bytes beyond the length it declared, if it lied.
+            !memory.take(bytes - Math.max(prepaid, bytes - chunk.length))
+          ) {
+            noRoom = true;
+            chunks.length = 0;
+            responseController.abort(new Error('no room for the answer'));
+          } else {
+            chunks.push(chunk);
           }
         },
         onResponseEnd() {
@@ -217,6 +247,10 @@ export class UpstreamHttp {
           }
           if (tooLarge && !signal.aborted) {
             settle(answerTooLarge(maxAnswerBytes, statusCode));
+            return;
+          }
+          if (noRoom && !signal.aborted) {
+            settle(answerOverloaded(statusCode));
             return;
           }
           if (statusCode >= 200 && statusCode < 300 && !signal.aborted) {
@@ -289,6 +323,21 @@ function answerTooLarge(maxBytes: number, status: number): UpstreamFailure {
     retriable: false,
     billed: true,
     message: `the upstream's answer is larger than the gateway relays (${maxBytes} bytes)`,
+  };
+}
+
+/**
+ * A 2xx answer the replica had no room to read (`BufferedBytes`): billed, as the upstream did
+ * the work, and not this upstream's fault, nor worth another (it would need the room too).
+ */
+function answerOverloaded(status: number): UpstreamFailure {
+  return {
+    errorClass: 'internal',
+    status,
+    retriable: false,
+    billed: true,
+    message:
+      'the gateway holds too many request bodies and answers in memory to read its answer now; retry it',
   };
 }
 

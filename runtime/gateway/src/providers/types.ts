@@ -4,6 +4,7 @@ import type {
 } from '@cellport/plugin-platform-common';
 import type { ChatRequestSummary } from '../router/chatRequest';
 import type { GeneratedChoice } from './generatedText';
+import type { BufferHold } from '../http/BufferedBytes';
 
 export interface TokenUsage {
   /** Every prompt token, cached ones included. */
@@ -79,6 +80,8 @@ export interface ChatCall {
   traceparent: string;
   /** The caller's W3C `tracestate`, passed on with its trace (undefined without one). */
   tracestate?: string;
+  /** The request's share of the replica's buffered bytes, which a JSON answer is read into. */
+  memory?: BufferHold;
 }
 
 export interface EmbeddingsCall {
@@ -88,6 +91,8 @@ export interface EmbeddingsCall {
   traceparent: string;
   /** The caller's W3C `tracestate`, passed on with its trace (undefined without one). */
   tracestate?: string;
+  /** The request's share of the replica's buffered bytes, which a JSON answer is read into. */
+  memory?: BufferHold;
 }
 
 /** Speaks one upstream wire protocol; the gateway speaks OpenAI's to its callers. */

@@ -189,7 +189,7 @@ describe('request bodies that arrive together', () => {
     // for two bodies of 200 KB.
     const bufferedAtLeast = (bytes: number) => async () =>
       (await bufferedBytes(url)) >= bytes;
-    const callers = [];
+    const callers: Array<Awaited<ReturnType<typeof rawConnection>>> = [];
     for (let i = 0; i < 4; i++) {
       const caller = await rawConnection(url);
       caller.socket.write(head);

@@ -30,7 +30,7 @@ export function failureToError(failure: UpstreamFailure): GatewayError {
         'upstream_unavailable',
         `${failure.message}; no fallback succeeded`,
         'upstream-unavailable',
-        { retryAfterSeconds: 5 },
+        { retryAfterSeconds: failure.retryAfterSeconds ?? 5 },
       );
     default:
       return new GatewayError(

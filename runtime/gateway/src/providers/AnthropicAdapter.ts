@@ -43,6 +43,7 @@ export class AnthropicAdapter implements ProviderAdapter {
         failure: {
           errorClass: 'invalid-request',
           retriable: false,
+          cannotServe: true,
           message: 'request cannot be translated for an Anthropic model',
         },
       };
@@ -55,6 +56,7 @@ export class AnthropicAdapter implements ProviderAdapter {
         failure: {
           errorClass: 'invalid-request',
           retriable: false,
+          cannotServe: true,
           message:
             'messages must hold a user or assistant message for an Anthropic model: system messages alone leave it no turn',
           param: 'messages',

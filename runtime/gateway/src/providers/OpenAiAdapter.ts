@@ -187,6 +187,18 @@ export class OpenAiAdapter implements ProviderAdapter {
   ): Promise<UpstreamResult> {
     const relay = new OpenAiStreamRelay(forwardUsage);
     const watch = new EventWatch(this.http.eventTimeoutMs);
+    // Comments (a proxy's keep-alive, OpenRouter's ": OPENROUTER PROCESSING") are held back
+    // with the first data event: a stream that dies after comments alone has told its caller
+    // nothing, and another upstream may still serve it (`startStream`).
+    let beforeData: string | undefined = '';
+    const withFirstData = (out: string): string => {
+      if (beforeData === undefined) return out;
+      beforeData += out;
+      if (!hasDataLine(beforeData)) return '';
+      const first = beforeData;
+      beforeData = undefined;
+      return first;
+    };
     async function* events(): AsyncGenerator<string> {
       const decoder = new StringDecoder('utf8');
       try {
@@ -195,7 +207,7 @@ export class OpenAiAdapter implements ProviderAdapter {
           () => relay.complete,
         )) {
           const text = decoder.write(chunk);
-          const out = relay.push(text);
+          const out = withFirstData(relay.push(text));
           watch.read(text);
           if (out) yield out;
           relay.throwIfBroken();
@@ -206,7 +218,7 @@ export class OpenAiAdapter implements ProviderAdapter {
         if (!signal.aborted && !relay.complete) throw error;
         return;
       }
-      const rest = relay.push(decoder.end()) + relay.end();
+      const rest = withFirstData(relay.push(decoder.end()) + relay.end());
       if (rest) yield rest;
     }
     return startStream(events(), signal, response.statusCode, {
@@ -245,4 +257,9 @@ export class OpenAiAdapter implements ProviderAdapter {
     }
     return headers;
   }
+}
+
+/** Whether SSE text holds a data line: an event a client acts on, not a comment alone. */
+function hasDataLine(text: string): boolean {
+  return text.startsWith('data:') || text.includes('\ndata:');
 }

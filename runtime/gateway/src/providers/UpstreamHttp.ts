@@ -1,5 +1,6 @@
 import { Agent, Dispatcher, request } from 'undici';
 import type { BufferHold } from '../http/BufferedBytes';
+import { retryAfterSeconds } from './retryAfter';
 import type { UpstreamFailure } from './types';
 
 export type UpstreamResponse = Dispatcher.ResponseData;
@@ -109,6 +110,7 @@ export class UpstreamHttp {
         response.statusCode,
         await refusalText(response, this.answerTimeoutMs),
         credentialsIn(headers),
+        retryAfterSeconds(response.headers['retry-after']),
       );
     } catch (error) {
       const failure = classifyTransportError(error, signal);
@@ -145,6 +147,7 @@ export class UpstreamHttp {
       let tooLarge = false;
       let tooSlow = false;
       let noRoom = false;
+      let retryAfter: number | undefined;
       /** Bytes taken from `memory` when the answer's headers declared its length. */
       let prepaid = 0;
       let statusCode = 0;
@@ -184,6 +187,9 @@ export class UpstreamHttp {
         },
         onResponseStart(responseController, status, answerHeaders) {
           statusCode = status;
+          if (status >= 300) {
+            retryAfter = retryAfterSeconds(answerHeaders['retry-after']);
+          }
           // A timer, not a check as bytes come: a body that goes silent sends none, and
           // undici's body timeout (the stream idle timeout) may be far longer.
           answerTimer = setTimeout(() => {
@@ -236,6 +242,7 @@ export class UpstreamHttp {
                   statusCode,
                   answer.toString('utf8'),
                   credentialsIn(headers),
+                  retryAfter,
                 )
               : { statusCode, body: answer },
           );
@@ -264,6 +271,7 @@ export class UpstreamHttp {
                 statusCode,
                 Buffer.concat(chunks).toString('utf8'),
                 credentialsIn(headers),
+                retryAfter,
               ),
             );
             return;
@@ -472,6 +480,20 @@ export function failureFromAnswer(
   status: number,
   text: string,
   credentials: string[] = [],
+  retryAfter?: number,
+): UpstreamFailure {
+  const failure = classifyAnswer(status, text, credentials);
+  // Passed on where the upstream asks its callers to come back later.
+  if (retryAfter !== undefined && failure.retriable) {
+    failure.retryAfterSeconds = retryAfter;
+  }
+  return failure;
+}
+
+function classifyAnswer(
+  status: number,
+  text: string,
+  credentials: string[],
 ): UpstreamFailure {
   let detail = '';
   if (REQUEST_FAULTS.has(status)) {

@@ -21,6 +21,8 @@ export interface UpstreamFailure {
   errorClass: ErrorClass;
   /** The upstream's HTTP status, when it answered. */
   status?: number;
+  /** How long the upstream asked its callers to wait (its `Retry-After`), in seconds. */
+  retryAfterSeconds?: number;
   retriable: boolean;
   /** Safe to show the caller: no credentials, no upstream URLs with secrets. */
   message: string;
@@ -36,6 +38,11 @@ export interface UpstreamFailure {
   upstreamFault?: boolean;
   /** The caller left before the request was sent (queued, or still connecting): nothing is owed. */
   unsent?: boolean;
+  /**
+   * This profile's protocol cannot express the request (an Anthropic model and a request of
+   * system messages alone): no upstream was called, another profile may still take it.
+   */
+  cannotServe?: boolean;
 }
 
 /** A streamed answer, already in OpenAI's chat.completion.chunk SSE format. */

@@ -56,7 +56,8 @@ function endpointKey(profile: GatewayModelProfile): string {
 
 /**
  * Tries the router's attempts in order. A retriable failure (connect error, timeout, 429, 5xx)
- * moves on to the next attempt; any other failure ends the request. Each attempt passes
+ * moves on to the next attempt, and so does a profile whose protocol cannot express the
+ * request (`cannotServe`, no upstream called); any other failure ends the request. Each attempt passes
  * through its upstream's circuit breaker, and one that would call an upstream this request
  * already called is a retry, allowed only while the gateway-wide retry budget lasts (see
  * `RetryBudget`: moving on to another upstream, or past an open circuit, is not a retry).
@@ -98,6 +99,15 @@ export class FallbackExecutor {
       retriable: true,
       message: 'no upstream could be tried',
     };
+    // Whether an upstream was called or passed over for its health (circuit, retry budget),
+    // and the first profile that could not express the request.
+    let tried = false;
+    // The soonest an upstream of the route asked to be called again; undefined once one that
+    // failed gave no such word (it may take a retry at any time).
+    let retryAfter: number | undefined = Infinity;
+    let cannotServe:
+      | { failure: UpstreamFailure; profile: GatewayModelProfile }
+      | undefined;
     for (let i = 0; i < attempts.length; i++) {
       const profile = attempts[i];
       // The circuit first: an attempt skipped past an open one is no retry, and spends none.
@@ -110,6 +120,8 @@ export class FallbackExecutor {
           `circuit open for ${profile.id}`,
         );
         skipped?.(profile, 'circuit_open', context as Context);
+        tried = true;
+        retryAfter = undefined;
         continue;
       }
       if (
@@ -123,6 +135,8 @@ export class FallbackExecutor {
           `retry budget exhausted for ${profile.id}`,
         );
         skipped?.(profile, 'retry_budget_exhausted', context as Context);
+        tried = true;
+        retryAfter = undefined;
         continue;
       }
       status.inFlight += 1;
@@ -150,6 +164,19 @@ export class FallbackExecutor {
       }
       status.inFlight -= 1;
       const failure = result.failure;
+      if (failure.cannotServe) {
+        // Passed over, as a profile the router would have left out: its upstream never saw
+        // the request. Its refusal is the answer only when no upstream could be tried at all.
+        status.breaker.onNeutral(permit);
+        fallbacks.push({
+          modelProfile: profile.id,
+          errorClass: failure.errorClass,
+          latencyMs: 0,
+        });
+        cannotServe ??= { failure, profile };
+        continue;
+      }
+      tried = true;
       if (failure.errorClass === 'client-cancelled') {
         status.breaker.onNeutral(permit);
         // The upstream had the request: the pipeline charges for it.
@@ -170,7 +197,16 @@ export class FallbackExecutor {
         return { ok: false, failure, fallbacks, profile };
       }
       lastFailure = failure;
+      retryAfter =
+        failure.retryAfterSeconds === undefined || retryAfter === undefined
+          ? undefined
+          : Math.min(retryAfter, failure.retryAfterSeconds);
       (called ??= []).push(profile);
+    }
+    if (cannotServe && !tried) return { ok: false, ...cannotServe, fallbacks };
+    if (retryAfter !== undefined && retryAfter !== Infinity) {
+      // Every route asked for time: the caller is told the soonest any will serve.
+      lastFailure = { ...lastFailure, retryAfterSeconds: retryAfter };
     }
     return { ok: false, failure: lastFailure, fallbacks };
   }

@@ -332,7 +332,8 @@ export class RequestPipeline<Request> {
       life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
       // A stream the gateway's stop cut short says nothing of its upstream.
       outcome.finish(life.interrupted ? 'neutral' : 'failure');
-      this.settle(exchange, outcome.profile, undefined, answer);
+      this.settle(exchange, outcome.profile, this.partialUsage(answer), answer);
+      life.record.tokensEstimated = true;
       if (life.interrupted) throw GatewayError.shuttingDown();
       throw new GatewayError(
         502,
@@ -345,7 +346,28 @@ export class RequestPipeline<Request> {
     }
     life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
     outcome.finish(life.cancelled ? 'neutral' : 'success');
-    this.settle(exchange, outcome.profile, answer.usage(), answer);
+    const usage = answer.usage();
+    this.settle(
+      exchange,
+      outcome.profile,
+      usage ?? this.partialUsage(answer),
+      answer,
+    );
+    if (!usage) life.record.tokensEstimated = true;
+  }
+
+  /**
+   * What a stream that did not finish (its caller left, it broke off) used as far as its
+   * upstream said: the prompt it counted before answering (Anthropic's), which no tokenizer
+   * of ours can match for every script, and the tokenizer's count of the output relayed.
+   */
+  private partialUsage(answer: UpstreamStream): TokenUsage | undefined {
+    const inputTokens = answer.promptTokens?.();
+    if (inputTokens === undefined) return undefined;
+    return {
+      inputTokens,
+      outputTokens: this.deps.tokens.count(answer.generatedText()),
+    };
   }
 
   /**

@@ -132,6 +132,7 @@ export function translateAnswer(
   }
   return startStream(events(), signal, 200, {
     usage: inner.usage,
+    promptTokens: inner.promptTokens,
     generatedText: inner.generatedText,
     generatedChoices: inner.generatedChoices,
   });

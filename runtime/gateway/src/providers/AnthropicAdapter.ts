@@ -130,6 +130,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     }
     return startStream(events(), signal, response.statusCode, {
       usage: () => translator.usage,
+      promptTokens: () => translator.promptTokens,
       generatedText: () => translator.generatedText,
       generatedChoices: () => translator.generatedChoices,
     });

@@ -69,6 +69,11 @@ export class AnthropicStreamTranslator {
       : openAiUsageOf(this.chatUsage());
   }
 
+  /** The prompt's count from `message_start`, all an unfinished answer reported. */
+  get promptTokens(): number | undefined {
+    return openAiUsageOf(chatUsage(this.startUsage, 0))?.inputTokens;
+  }
+
   private chatUsage(): Json {
     return chatUsage(this.startUsage, this.outputTokens);
   }

@@ -52,6 +52,11 @@ export interface UpstreamStream {
   chunks: AsyncIterable<string>;
   /** Usage the upstream reported, known once `chunks` is drained. */
   usage(): TokenUsage | undefined;
+  /**
+   * Prompt tokens the upstream reported before its answer ended (Anthropic's
+   * `message_start`), which a stream that never finished is charged.
+   */
+  promptTokens?(): number | undefined;
   /** The text generated so far, for the tokenizer when the upstream reports no usage. */
   generatedText(): string;
   /** The same output by choice, with its tool calls: what an opted-in trace records. */

@@ -22,7 +22,7 @@ import { ModelRouter } from './router/ModelRouter';
 import { StateStore } from './state/StateStore';
 import { GatewayTracing } from './telemetry/GatewayTracing';
 import { FallbackExecutor } from './upstream/FallbackExecutor';
-import { RetryBudget } from './upstream/RetryBudget';
+import { RetryBudgets } from './upstream/RetryBudgets';
 import { UpstreamHealth } from './upstream/UpstreamHealth';
 import { TokenCounter } from './usage/TokenCounter';
 
@@ -100,7 +100,7 @@ export async function createGateway(
     auth: new ApiKeyAuthenticator(now),
     router: new ModelRouter(health),
     health,
-    executor: new FallbackExecutor(health, new RetryBudget()),
+    executor: new FallbackExecutor(health, new RetryBudgets()),
     adapters: {
       openai: openAi,
       'azure-openai': openAi,

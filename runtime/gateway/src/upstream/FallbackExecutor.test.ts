@@ -1,7 +1,7 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import type { UpstreamResult } from '../providers/types';
 import { FallbackExecutor } from './FallbackExecutor';
-import { RetryBudget } from './RetryBudget';
+import { RetryBudgets } from './RetryBudgets';
 import { UpstreamHealth } from './UpstreamHealth';
 
 const profile = (
@@ -46,7 +46,7 @@ describe('FallbackExecutor', () => {
   it('fails over to another upstream whatever the retry budget holds', async () => {
     const upstreams = health();
     // A budget with nothing left: any retry would be refused.
-    const executor = new FallbackExecutor(upstreams, new RetryBudget(0, 0));
+    const executor = new FallbackExecutor(upstreams, new RetryBudgets(0, 0));
     const primary = profile('primary');
     const fallback = profile('fallback');
     // Past a connection failure, then past an open circuit: neither is a retry.
@@ -61,7 +61,7 @@ describe('FallbackExecutor', () => {
 
   it('calls an upstream a second time only while the retry budget lasts', async () => {
     const upstreams = health();
-    const executor = new FallbackExecutor(upstreams, new RetryBudget(0, 1));
+    const executor = new FallbackExecutor(upstreams, new RetryBudgets(0, 1));
     // Two profiles on one deployment, then another upstream.
     const first = profile('first', 'shared-model');
     const twin = profile('twin', 'shared-model');
@@ -77,10 +77,40 @@ describe('FallbackExecutor', () => {
     expect(calls).toEqual(['first', 'twin', 'other', 'twin', 'other']);
   });
 
+  it("keeps a retry budget per upstream: others' calls do not pay for its retries", async () => {
+    // Circuits that stay closed: only the budget keeps a second call away.
+    const upstreams = new UpstreamHealth({
+      failureThreshold: 100,
+      openMs: 1000,
+      now: () => now,
+    });
+    const executor = new FallbackExecutor(upstreams, new RetryBudgets(0.5, 1));
+    const first = profile('first', 'shared-model');
+    const twin = profile('twin', 'shared-model');
+    const other = profile('other');
+    const calls: string[] = [];
+    const call = async (p: GatewayModelProfile) => {
+      calls.push(p.id);
+      return p === other ? answer : unavailable;
+    };
+    // The reserve of one pays for the first retry.
+    await executor.run([first, twin, other], call);
+    // Calls to another upstream fill that upstream's budget, not this one's.
+    for (let i = 0; i < 4; i++) await executor.run([other], call);
+    calls.length = 0;
+    await executor.run([first, twin, other], call);
+    expect(calls).toEqual(['first', 'other']);
+    // Two more calls that reach it (half a token each) pay for its next retry.
+    await executor.run([first, other], call);
+    calls.length = 0;
+    await executor.run([first, twin, other], call);
+    expect(calls).toEqual(['first', 'twin', 'other']);
+  });
+
   it('spends no retry on an attempt it skips past an open circuit', async () => {
     const upstreams = health();
-    const budget = new RetryBudget(0, 1);
-    const executor = new FallbackExecutor(upstreams, budget);
+    const budgets = new RetryBudgets(0, 1);
+    const executor = new FallbackExecutor(upstreams, budgets);
     const first = profile('first', 'shared-model');
     const twin = profile('twin', 'shared-model');
     const other = profile('other');
@@ -97,13 +127,13 @@ describe('FallbackExecutor', () => {
     await executor.run([first, twin, other], call);
     expect(calls).toEqual(['first', 'other', 'first', 'other']);
     // Its reserve of one is whole: a real retry still gets it.
-    expect(budget.tryRetry()).toBe(true);
+    expect(budgets.of(first).tryRetry()).toBe(true);
   });
 
   it('gives back the half-open probe slot and the in-flight count when the call throws', async () => {
     now = 0;
     const upstreams = health();
-    const executor = new FallbackExecutor(upstreams, new RetryBudget());
+    const executor = new FallbackExecutor(upstreams, new RetryBudgets());
     const primary = profile('primary');
     const status = upstreams.get('primary');
     status.breaker.onFailure();
@@ -125,7 +155,7 @@ describe('FallbackExecutor', () => {
   });
 
   it('hands its context to every attempt, so that callers need no closure per request', async () => {
-    const executor = new FallbackExecutor(health(), new RetryBudget(1, 1));
+    const executor = new FallbackExecutor(health(), new RetryBudgets(1, 1));
     const context = { request: 'the caller’s exchange' };
     const seen: Array<[string, unknown]> = [];
     const outcome = await executor.run(
@@ -146,7 +176,7 @@ describe('FallbackExecutor', () => {
 
   it('tells which attempts it passed over without a call, and why, for their trace', async () => {
     const upstreams = health();
-    const executor = new FallbackExecutor(upstreams, new RetryBudget(0, 0));
+    const executor = new FallbackExecutor(upstreams, new RetryBudgets(0, 0));
     const primary = profile('primary');
     const twin = profile('twin', 'primary-model');
     const fallback = profile('fallback');

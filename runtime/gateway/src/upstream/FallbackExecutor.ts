@@ -2,10 +2,10 @@ import type {
   FallbackAttempt,
   GatewayModelProfile,
 } from '@cellport/plugin-platform-common';
-import { anthropicMessagesUrl } from '../providers/AnthropicAdapter';
 import type { UpstreamFailure, UpstreamResult } from '../providers/types';
 import { NO_PERMIT } from './CircuitBreaker';
-import type { RetryBudget } from './RetryBudget';
+import type { RetryBudgets } from './RetryBudgets';
+import { upstreamKey } from './upstreamKey';
 import type { UpstreamHealth, UpstreamStatus } from './UpstreamHealth';
 
 type Answer = Exclude<UpstreamResult, { kind: 'failure' }>;
@@ -30,36 +30,11 @@ export type AttemptOutcome =
     };
 
 /**
- * Two profiles are one upstream when they send to the same model at the same endpoint, however
- * the endpoint is spelled: scheme and host in any case, the default port or none, trailing
- * slashes, an Anthropic base with or without `/v1` (the adapters call the same URL for all).
- */
-function sameUpstream(a: GatewayModelProfile, b: GatewayModelProfile): boolean {
-  return (
-    a.upstreamModel === b.upstreamModel &&
-    (a.endpoint === b.endpoint || endpointKey(a) === endpointKey(b))
-  );
-}
-
-function endpointKey(profile: GatewayModelProfile): string {
-  const endpoint =
-    profile.provider === 'anthropic'
-      ? anthropicMessagesUrl(profile.endpoint)
-      : profile.endpoint;
-  try {
-    const url = new URL(endpoint);
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}${url.search}`;
-  } catch {
-    return endpoint;
-  }
-}
-
-/**
  * Tries the router's attempts in order. A retriable failure (connect error, timeout, 429, 5xx)
  * moves on to the next attempt, and so does a profile whose protocol cannot express the
  * request (`cannotServe`, no upstream called); any other failure ends the request. Each attempt passes
  * through its upstream's circuit breaker, and one that would call an upstream this request
- * already called is a retry, allowed only while the gateway-wide retry budget lasts (see
+ * already called is a retry, allowed only while that upstream's retry budget lasts (see
  * `RetryBudget`: moving on to another upstream, or past an open circuit, is not a retry).
  */
 /** Why an attempt was passed over without calling its upstream. */
@@ -68,7 +43,7 @@ export type SkipReason = 'circuit_open' | 'retry_budget_exhausted';
 export class FallbackExecutor {
   constructor(
     private readonly health: UpstreamHealth,
-    private readonly retryBudget: RetryBudget,
+    private readonly retryBudgets: RetryBudgets,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -90,7 +65,6 @@ export class FallbackExecutor {
       context: Context,
     ) => void,
   ): Promise<AttemptOutcome> {
-    this.retryBudget.onRequest();
     const fallbacks: FallbackAttempt[] = [];
     // Upstreams this request has called and seen fail; allocated on the first failure only.
     let called: GatewayModelProfile[] | undefined;
@@ -124,10 +98,13 @@ export class FallbackExecutor {
         retryAfter = undefined;
         continue;
       }
-      if (
-        called?.some(previous => sameUpstream(previous, profile)) &&
-        !this.retryBudget.tryRetry()
-      ) {
+      const budget = this.retryBudgets.of(profile);
+      const retry = called?.some(
+        previous => upstreamKey(previous) === upstreamKey(profile),
+      );
+      if (!retry) {
+        budget.onRequest();
+      } else if (!budget.tryRetry()) {
         status.breaker.onNeutral(permit);
         lastFailure = this.skip(
           fallbacks,

@@ -1,8 +1,8 @@
 /**
- * Caps retries gateway-wide so that they cannot multiply load on a failing upstream: every
- * request deposits `ratio` of a token, every retry withdraws one, and the balance never exceeds
- * `maxTokens`. With ratio 0.2 at most about one request in five is retried once an outage has
- * drained the reserve (the gRPC and Envoy retry-budget rule).
+ * Caps the retries to one upstream (`RetryBudgets`) so that they cannot multiply load on it
+ * when it fails: every call that reaches it deposits `ratio` of a token, every retry withdraws
+ * one, and the balance never exceeds `maxTokens`. With ratio 0.2 at most about one call in five
+ * is retried once an outage has drained the reserve (the gRPC and Envoy retry-budget rule).
  *
  * A retry is a second call to an upstream this request already called (same endpoint and
  * upstream model). Moving on to another upstream is failover, not a retry: the upstream that

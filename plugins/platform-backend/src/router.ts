@@ -4,7 +4,12 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -189,9 +194,17 @@ export async function createRouter(
       options.ingest.notBeforeMs(),
     );
     const received = events.length + rejections.length;
-    const { unstorable, ...result } = await options.ingest.ingestIsolating(
-      events,
-    );
+    const { unstorable, ...result } = await options.ingest
+      .ingestIsolating(events)
+      .catch(error => {
+        // Whatever failed (a lost connection, a timeout), nothing was stored, and the batch
+        // may be sent again (ids make it idempotent): a 503 the gateway retries, with none of
+        // the database's own words.
+        options.logger.error(`Ingest could not store a batch: ${error}`);
+        throw new ServiceUnavailableError(
+          'the event store could not take the batch; send it again',
+        );
+      });
     rejections.push(...unstorableRejections(req.body, unstorable));
     rejections.sort((a, b) => a.index - b.index);
     if (rejections.length > 0) {

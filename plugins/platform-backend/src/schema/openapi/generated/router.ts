@@ -75,6 +75,17 @@ export const spec = {
               },
             },
           },
+          '503': {
+            description:
+              'The event store could not take the batch (a lost database connection, a timeout):\nnothing of it was stored; send it again.\n',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
         },
       },
     },

@@ -1,5 +1,12 @@
 import type { SimulatorServer } from '@cellport/simulator';
-import { KEYS, startGateway, startSimulator } from './__testUtils__/fixtures';
+import { hashApiKey } from './auth/ApiKeyAuthenticator';
+import {
+  ADMIN_TOKEN,
+  KEYS,
+  startGateway,
+  startSimulator,
+  testState,
+} from './__testUtils__/fixtures';
 
 // Real servers: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
@@ -72,6 +79,62 @@ describe('/ready in a provider outage', () => {
       );
     } finally {
       simulator.faults.clear();
+      await gateway.stop();
+    }
+  });
+});
+
+describe('/ready while the desired state is pushed', () => {
+  let simulator: SimulatorServer;
+  beforeAll(async () => {
+    simulator = await startSimulator();
+  });
+  afterAll(() => simulator.stop());
+
+  it('stays 200 while a large state is applied and while a bad one is refused', async () => {
+    const { gateway, url } = await startGateway(simulator.url);
+    const push = async (state: unknown) => {
+      const response = await fetch(`${url}/control/state`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(state),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    try {
+      // A cell's worth of keys: the state takes a while to parse and index.
+      const large = testState(simulator.url, 'v-large');
+      for (let i = 0; i < 50_000; i++) {
+        large.apiKeys.push({
+          sha256: hashApiKey(`cp-bulk-${i}`),
+          prefix: `cp-bulk-${i}`.slice(0, 12),
+          tenant: i % 2 ? 'northwind' : 'brightpath',
+        });
+      }
+      const bad = { ...testState(simulator.url, 'v-bad'), tenants: 'none' };
+      const readies: number[] = [];
+      let pushing = true;
+      const poller = (async () => {
+        while (pushing) {
+          readies.push((await fetch(`${url}/ready`)).status);
+          await new Promise(resolve => setTimeout(resolve, 5));
+        }
+      })();
+      const statuses = [await push(large), await push(bad)];
+      pushing = false;
+      await poller;
+      expect(statuses).toEqual([200, 400]);
+      expect(readies.length).toBeGreaterThan(0);
+      expect(readies.filter(status => status !== 200)).toEqual([]);
+      expect(await (await fetch(`${url}/ready`)).json()).toMatchObject({
+        status: 'ready',
+        stateVersion: 'v-large',
+      });
+    } finally {
       await gateway.stop();
     }
   });

@@ -240,7 +240,10 @@ export const usageEventSchema = z.object({
   stream: z.boolean(),
   inputTokens: tokenCountSchema,
   outputTokens: tokenCountSchema,
-  /** Tokens were counted by the gateway's tokenizer because the upstream reported none. */
+  /**
+   * The upstream reported no usage (or none that is a count): the prompt is charged its token
+   * bound and the output the gateway's tokenizer count.
+   */
   tokensEstimated: z.boolean(),
   costUsd: costSchema,
   cached: z.boolean(),

@@ -1,4 +1,4 @@
-import { createServer, Server } from 'node:http';
+import { createServer, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +45,44 @@ export function postChat(
     body: JSON.stringify(body),
     signal: options.signal,
   });
+}
+
+/**
+ * POSTs a streaming request as Brightpath's caller, reads it until `marker` shows (the answer
+ * is under way), then leaves. Returns the HTTP status.
+ */
+export async function streamThenLeave(
+  url: string,
+  path: string,
+  body: object,
+  marker: string,
+): Promise<number> {
+  const abort = new AbortController();
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${KEYS.brightpath}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+    signal: abort.signal,
+  });
+  if (response.status !== 200) {
+    await response.text();
+    return response.status;
+  }
+  const reader = response.body!.getReader();
+  let seen = '';
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += decoder.decode(value, { stream: true });
+    if (seen.includes(marker)) break;
+  }
+  abort.abort();
+  await reader.cancel().catch(() => undefined);
+  return 200;
 }
 
 /** Starts a simulator that answers instantly unless a test slows it. */
@@ -253,6 +291,7 @@ export function testConfig(
     events: {
       transport: 'off',
       spoolDir: mkdtempSync(join(tmpdir(), 'cellport-spool-')),
+      portalTimeoutMs: 10_000,
       flushIntervalMs: 20,
       segmentEvents: 1000,
     },
@@ -315,14 +354,34 @@ export async function eventually(
   throw new Error('condition not met in time');
 }
 
+/** A batch as the portal stand-in received it: its events' ids and its raw body. */
+export interface ReceivedBatch {
+  ids: string[];
+  raw: string;
+}
+
 /**
  * A stand-in for the portal's ingest endpoint that records batches and dedupes by id, as the
- * portal does. It can go down and come back on the same port.
+ * portal does. It can go down and come back on the same port, answer late, or fail as a test
+ * tells it to.
  */
 export class EventReceiver {
   readonly received = new Map<string, PlatformEvent>();
   /** How often each event id arrived: redelivery shows as more than one. */
   readonly deliveriesById = new Map<string, number>();
+  /** POSTs that reached the endpoint, whatever became of them. */
+  posts = 0;
+  deliveries = 0;
+  rejected = 0;
+  /**
+   * Answers a batch otherwise than the portal would (a 500, a 413, no answer at all); true
+   * when it did, and the batch is neither checked nor stored.
+   */
+  fault?: (batch: ReceivedBatch, res: ServerResponse) => boolean;
+  /** How long after storing a batch it answers: a portal slower than the gateway's wait. */
+  answerDelayMs?: () => number;
+  private server?: Server;
+  port = 0;
 
   /** Requests of `requestIds` whose RoutingDecision or UsageEvent has not arrived. */
   withoutEvents(requestIds: readonly string[]): string[] {
@@ -330,10 +389,25 @@ export class EventReceiver {
       id => !this.received.has(`${id}-rd`) || !this.received.has(`${id}-us`),
     );
   }
-  deliveries = 0;
-  rejected = 0;
-  private server?: Server;
-  port = 0;
+
+  /** Event ids that arrived more than once. */
+  doubled(): string[] {
+    return [...this.deliveriesById]
+      .filter(([, count]) => count > 1)
+      .map(([id]) => id);
+  }
+
+  /** Stores events as delivered, as the portal does with a batch it took. */
+  store(events: readonly PlatformEvent[]): void {
+    for (const event of events) {
+      this.deliveries += 1;
+      this.received.set(event.id, event);
+      this.deliveriesById.set(
+        event.id,
+        (this.deliveriesById.get(event.id) ?? 0) + 1,
+      );
+    }
+  }
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -347,26 +421,36 @@ export class EventReceiver {
           res.writeHead(401).end();
           return;
         }
+        this.posts += 1;
+        const raw = Buffer.concat(chunks).toString('utf8');
+        let body: unknown;
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          body = undefined;
+        }
+        const events = (body as { events?: unknown })?.events;
+        const ids = Array.isArray(events)
+          ? events.map(event => String((event as { id?: unknown })?.id))
+          : [];
+        if (this.fault?.({ ids, raw }, res)) return;
         // Validate as the portal does: a batch off the contract is refused whole.
-        const parsed = eventBatchSchema.safeParse(
-          JSON.parse(Buffer.concat(chunks).toString('utf8')),
-        );
+        const parsed = eventBatchSchema.safeParse(body);
         if (!parsed.success) {
           this.rejected += 1;
           res.writeHead(400).end();
           return;
         }
-        for (const event of parsed.data.events) {
-          this.deliveries += 1;
-          this.received.set(event.id, event);
-          this.deliveriesById.set(
-            event.id,
-            (this.deliveriesById.get(event.id) ?? 0) + 1,
-          );
-        }
-        res
-          .writeHead(202, { 'content-type': 'application/json' })
-          .end('{"accepted":true}');
+        this.store(parsed.data.events);
+        const answer = () => {
+          if (res.destroyed) return;
+          res
+            .writeHead(202, { 'content-type': 'application/json' })
+            .end('{"accepted":true}');
+        };
+        const delayMs = this.answerDelayMs?.() ?? 0;
+        if (delayMs > 0) setTimeout(answer, delayMs);
+        else answer();
       });
     });
     await new Promise<void>(resolve =>

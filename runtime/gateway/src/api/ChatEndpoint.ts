@@ -1,6 +1,6 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import type { RequestRecord } from '../events/RequestRecord';
-import type { TokenUsage, UpstreamResult } from '../providers/types';
+import type { UpstreamResult } from '../providers/types';
 import {
   ChatRequestSummary,
   summarizeChatRequest,
@@ -72,18 +72,7 @@ export class ChatEndpoint implements EndpointAdapter<ChatRequestSummary> {
     });
   }
 
-  countUsage(
-    summary: ChatRequestSummary,
-    reported: TokenUsage | undefined,
-    generated: () => string,
-  ): TokenUsage {
-    return (
-      reported ?? {
-        inputTokens:
-          this.deps.tokens.countMessages(summary.texts) +
-          (summary.toolsText ? this.deps.tokens.count(summary.toolsText) : 0),
-        outputTokens: this.deps.tokens.count(generated()),
-      }
-    );
+  countOutput(generated: () => string): number {
+    return this.deps.tokens.count(generated());
   }
 }

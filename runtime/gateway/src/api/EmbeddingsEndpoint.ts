@@ -21,8 +21,6 @@ const EMBEDDINGS_FIELDS: RequestFields = {
 /** What the pipeline needs of an embeddings body once it is checked. */
 export interface EmbeddingsRequest {
   model: string;
-  /** The inputs as text, for the size estimate and the tokenizer. */
-  texts: string[];
   estimatedInputTokens: number;
   promptTokenBound: number;
 }
@@ -57,7 +55,6 @@ export class EmbeddingsEndpoint implements EndpointAdapter<EmbeddingsRequest> {
     record.estimatedInputTokens = estimatedInputTokens;
     return {
       model: body.model as string,
-      texts,
       estimatedInputTokens,
       promptTokenBound: promptTokenBound(raw),
     };
@@ -99,16 +96,11 @@ export class EmbeddingsEndpoint implements EndpointAdapter<EmbeddingsRequest> {
   }
 
   /** Embeddings produce no output tokens, whatever an upstream reports. */
-  countUsage(
-    request: EmbeddingsRequest,
-    reported: TokenUsage | undefined,
-  ): TokenUsage {
-    if (!reported) {
-      return {
-        inputTokens: this.deps.tokens.count(request.texts.join('\n')),
-        outputTokens: 0,
-      };
-    }
+  countOutput(): number {
+    return 0;
+  }
+
+  reportedCharge(reported: TokenUsage): TokenUsage {
     return reported.outputTokens === 0
       ? reported
       : { inputTokens: reported.inputTokens, outputTokens: 0 };

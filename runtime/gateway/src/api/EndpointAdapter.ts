@@ -84,14 +84,13 @@ export interface EndpointAdapter<Request> extends InboundApi {
   ): Promise<UpstreamResult>;
 
   /**
-   * The tokens to charge: the upstream's count when it `reported` one, else the tokenizer's
-   * over the request and the `generated` text.
+   * The answer's tokens when the upstream reported no usage: the tokenizer's count of the
+   * `generated` text. (The prompt then pays its bound: `chargedUsage`.)
    */
-  countUsage(
-    request: Request,
-    reported: TokenUsage | undefined,
-    generated: () => string,
-  ): TokenUsage;
+  countOutput(generated: () => string): number;
+
+  /** What of an upstream's reported usage the request pays; all of it when unset. */
+  reportedCharge?(reported: TokenUsage): TokenUsage;
 
   /**
    * The request as an OpenAI chat body, for the prompt a trace records when the tenant opted

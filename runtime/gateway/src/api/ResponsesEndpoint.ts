@@ -2,7 +2,7 @@ import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import type { RequestFields } from '@cellport/router';
 import type { RequestRecord } from '../events/RequestRecord';
 import { RESPONSES_ERRORS } from '../http/ErrorShape';
-import type { TokenUsage, UpstreamResult } from '../providers/types';
+import type { UpstreamResult } from '../providers/types';
 import type { ChatRequestSummary } from '../router/chatRequest';
 import { ChatEndpoint } from './ChatEndpoint';
 import type { EndpointAdapter, RoutingSummary } from './EndpointAdapter';
@@ -124,11 +124,7 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
     return request.chat;
   }
 
-  countUsage(
-    request: ResponsesRequest,
-    reported: TokenUsage | undefined,
-    generated: () => string,
-  ): TokenUsage {
-    return this.chat.countUsage(request.summary, reported, generated);
+  countOutput(generated: () => string): number {
+    return this.chat.countOutput(generated);
   }
 }

@@ -1,14 +1,14 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
-import { DEFAULT_IMAGE_TOKENS, promptTokensAt } from '@cellport/router';
+import { promptTokensAt } from '@cellport/router';
 import type { TokenUsage } from '../providers/types';
 import { maxOutputTokens } from '../usage/cost';
 import type { EndpointAdapter } from './EndpointAdapter';
 import type { Exchange } from './Exchange';
 
 /**
- * The tokens a request is charged at `profile`: the upstream's count, or without one the
- * endpoint's own (the tokenizer's, plus the allowance its reservation held for images and
- * Anthropic's tool prompt, which the tokenizer cannot read); either as far as the request
+ * The tokens a request is charged at `profile`: the upstream's count, or without one its
+ * prompt's bound (images and Anthropic's tool prompt at the allowance its reservation held)
+ * and the tokenizer's count of the answer; either as far as the request
  * could have used: its prompt at most the bound that holds under every tokenizer (a token a
  * byte), its answer at most what was reserved for it or, for an upstream that ignored
  * `max_tokens`, a token a byte of what it wrote. One figure out of bounds (2e9 tokens) would
@@ -26,29 +26,21 @@ export function chargedUsage<Request>(
   // What the request was routed with, recorded then: no second summary on every settle.
   const routing =
     exchange.life.record.routeInput ?? endpoint.routing(exchange.request);
-  const tools = routing.requiredCapabilities.includes('tools');
-  const counted = endpoint.countUsage(
-    exchange.request,
-    reported,
-    generatedText,
+  const promptBound = promptTokensAt(
+    profile,
+    routing.promptTokenBound ?? routing.estimatedInputTokens,
+    routing.promptImages,
+    routing.requiredCapabilities.includes('tools'),
   );
-  if (!reported) {
-    counted.inputTokens += promptTokensAt(
-      profile,
-      (routing.promptImages ?? 0) * DEFAULT_IMAGE_TOKENS,
-      routing.promptImages,
-      tools,
-    );
-  }
-  const promptBound =
-    routing.promptTokenBound === undefined
-      ? Infinity
-      : promptTokensAt(
-          profile,
-          routing.promptTokenBound,
-          routing.promptImages,
-          tools,
-        );
+  // Without the upstream's count, the prompt pays its bound: the upstream billed it by its own
+  // tokenizer, which ours undercounts for some scripts (a byte-level one counts a CJK
+  // character as three). The answer pays the tokenizer's count of the text the caller read.
+  const counted: TokenUsage = reported
+    ? endpoint.reportedCharge?.(reported) ?? reported
+    : {
+        inputTokens: promptBound,
+        outputTokens: endpoint.countOutput(generatedText),
+      };
   const outputCap =
     (routing.choices ?? 1) * maxOutputTokens(profile, routing.maxOutputTokens);
   if (counted.inputTokens <= promptBound && counted.outputTokens <= outputCap) {

@@ -52,6 +52,8 @@ export interface GatewayConfig {
     /** Portal base URL; batches go to `${portalUrl}/api/platform/events`. */
     portalUrl?: string;
     portalToken?: string;
+    /** How long the portal may take to answer a batch before it is sent again. */
+    portalTimeoutMs: number;
     spoolDir: string;
     /** Byte cap of the spool; above it the oldest segments are dropped (default 1 GiB). */
     spoolMaxBytes?: number;
@@ -351,6 +353,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       ),
       portalUrl,
       portalToken: env.GATEWAY_EVENTS_TOKEN || undefined,
+      portalTimeoutMs: msFromEnv(env, 'GATEWAY_EVENTS_TIMEOUT_MS', 10_000),
       spoolDir: resolve(env.GATEWAY_SPOOL_DIR || 'data/gateway-spool'),
       spoolMaxBytes: env.GATEWAY_SPOOL_MAX_BYTES
         ? intAtLeast(

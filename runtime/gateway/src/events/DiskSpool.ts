@@ -296,6 +296,15 @@ export class DiskSpool {
     return this.open?.events ?? 0;
   }
 
+  /** Whether the spool takes more than half its byte cap on disk (a long receiver outage). */
+  overHalfCap(): boolean {
+    const maxBytes = this.options.maxBytes;
+    return (
+      maxBytes !== undefined &&
+      this.diskBytes + onDisk(this.open?.bytes ?? 0) > maxBytes / 2
+    );
+  }
+
   /** Segments and bytes on disk, the open one and those not sealed yet included. */
   depth(): { segments: number; bytes: number } {
     let bytes = this.sealedBytes + (this.open?.bytes ?? 0);
@@ -389,11 +398,20 @@ export class DiskSpool {
   }
 
   /**
-   * The oldest sealed segment this process knows of: the sender's next. From memory, so the
-   * sender does not list the directory for every segment it sends (one process per directory).
+   * The oldest sealed segment this process knows of, `passedOver` ones last: the sender's
+   * next. From memory, so the sender does not list the directory for every segment it sends
+   * (one process per directory).
    */
-  oldestSealed(): string | undefined {
-    return this.sealed[0]?.name;
+  oldestSealed(passedOver?: (name: string) => boolean): string | undefined {
+    const first = passedOver
+      ? this.sealed.find(segment => !passedOver(segment.name))
+      : undefined;
+    return (first ?? this.sealed[0])?.name;
+  }
+
+  /** Whether this process still counts `name` among its sealed segments. */
+  holdsSealed(name: string): boolean {
+    return this.sealed.some(segment => segment.name === name);
   }
 
   /** Sealed segment names on disk, oldest first (what another process would find). */

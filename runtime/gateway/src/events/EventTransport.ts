@@ -23,5 +23,10 @@ import type { EventBatch } from './EventBatch';
 export interface EventTransport {
   readonly name: string;
   send(batch: EventBatch): Promise<void>;
+  /**
+   * Gives up the send in flight, for a stop that must not wait on a receiver that does not
+   * answer: its segment stays for the next start (event ids make a second delivery harmless).
+   */
+  abort?(): void;
   close(): Promise<void>;
 }

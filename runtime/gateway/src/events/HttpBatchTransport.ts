@@ -9,6 +9,9 @@ import { EventTransport, RefusedEventsError } from './EventTransport';
  */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/** The longest wait for the portal's answer that timeouts in a row can grow to. */
+const MAX_TIMEOUT_MS = 120_000;
+
 /** Events of a delivered batch the portal refused one by one (they break its contract). */
 export type RejectedEvents = (
   count: number,
@@ -17,7 +20,7 @@ export type RejectedEvents = (
 
 /**
  * How far a batch got: the parts still to send, first the one to send next (a part the portal
- * found too large is replaced there by its halves), and the events refused for good so far.
+ * refused whole is replaced there by its halves), and the events refused for good so far.
  */
 interface Progress {
   pending: EventBatch[];
@@ -33,6 +36,13 @@ export class HttpBatchTransport implements EventTransport {
    * parts before it are not sent again, nor their rejected events reported again.
    */
   private readonly progress = new WeakMap<EventBatch, Progress>();
+  /**
+   * The wait for an answer: doubled after each timeout (a portal that stores big batches
+   * slower than the configured wait would otherwise be sent the same batch for ever), back to
+   * the configured one after an answer that came within it.
+   */
+  private waitMs: number;
+  private readonly stopping = new AbortController();
 
   constructor(
     portalUrl: string,
@@ -42,6 +52,7 @@ export class HttpBatchTransport implements EventTransport {
     private readonly maxBodyBytes = MAX_BODY_BYTES,
   ) {
     this.url = `${portalUrl.replace(/\/+$/, '')}/api/platform/events`;
+    this.waitMs = timeoutMs;
   }
 
   async send(batch: EventBatch): Promise<void> {
@@ -58,8 +69,10 @@ export class HttpBatchTransport implements EventTransport {
     while (pending.length > 0) {
       const part = pending[0];
       const status = await this.post(part);
-      if (status === 413 && part.count > 1) {
-        // Smaller than the portal's limit, but not a proxy's before it.
+      if (status !== undefined && part.count > 1) {
+        // Refused whole: too large for a proxy before the portal (413), or a line of it is
+        // not an event (a segment the disk corrupted: 400). Halved until the refusal is one
+        // event's, only that one is lost, for some 2·log₂(events) posts a bad line.
         pending.splice(0, 1, ...part.halves());
         continue;
       }
@@ -86,16 +99,29 @@ export class HttpBatchTransport implements EventTransport {
    * (it will never take these events; retrying would block the queue), throws to retry.
    */
   private async post(part: EventBatch): Promise<number | undefined> {
-    const response = await request(this.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-      },
-      body: part.toJsonBody(),
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
+    const startedAt = performance.now();
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(this.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
+        body: part.toJsonBody(),
+        headersTimeout: this.waitMs,
+        bodyTimeout: this.waitMs,
+        signal: this.stopping.signal,
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT') {
+        this.waitMs = Math.min(this.waitMs * 2, MAX_TIMEOUT_MS);
+      }
+      throw error;
+    }
+    if (performance.now() - startedAt <= this.timeoutMs) {
+      this.waitMs = this.timeoutMs;
+    }
     const status = response.statusCode;
     if (status >= 200 && status < 300) {
       // The portal stores a batch's valid events and names the ones it refused: those are
@@ -116,6 +142,10 @@ export class HttpBatchTransport implements EventTransport {
     await response.body.dump();
     if (status === 400 || status === 413 || status === 422) return status;
     throw new Error(`portal answered ${status}`);
+  }
+
+  abort(): void {
+    this.stopping.abort();
   }
 
   async close(): Promise<void> {}

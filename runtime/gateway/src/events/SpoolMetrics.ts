@@ -4,6 +4,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 export class SpoolMetrics {
   readonly dropped: Counter;
   readonly deadLettered: Counter;
+  readonly shed: Counter;
   readonly segments: Gauge;
   readonly bytes: Gauge;
   private spool?: { depth(): { segments: number; bytes: number } };
@@ -20,6 +21,11 @@ export class SpoolMetrics {
     this.deadLettered = new Counter({
       name: 'cellport_gateway_events_dead_lettered_total',
       help: "Events the receiver refused for good (never to be delivered); their segments are set aside in the spool's dead/ folder",
+      registers: [registry],
+    });
+    this.shed = new Counter({
+      name: 'cellport_gateway_events_shed_total',
+      help: "Events of requests refused for the caller's own fault or limit (outcome rejected) that cost nothing, not spooled while the spool held over half its byte cap, to keep room for billing events and errors",
       registers: [registry],
     });
     this.segments = new Gauge({

@@ -196,6 +196,99 @@ describe('SpooledEventDelivery', () => {
     }
   });
 
+  it('stops while the portal hangs on a batch, leaving its segment for the next start', async () => {
+    // Takes the batch and never answers; the transport would wait ten minutes.
+    const portal = createServer(req => req.resume());
+    await new Promise<void>(resolve =>
+      portal.listen(0, '127.0.0.1', () => resolve()),
+    );
+    let posted = 0;
+    portal.on('request', () => {
+      posted += 1;
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const delivery = new SpooledEventDelivery(
+      new DiskSpool(dir),
+      new HttpBatchTransport(
+        `http://127.0.0.1:${(portal.address() as AddressInfo).port}`,
+        undefined,
+        undefined,
+        600_000,
+      ),
+      pino({ level: 'silent' }),
+      options,
+    );
+    try {
+      await published(delivery, [event('event-0001'), event('event-0002')]);
+      await eventually(() => posted === 1);
+      // Within this test's 30 s, not the transport's ten minutes.
+      await delivery.close();
+      expect(await new DiskSpool(dir).segments()).toHaveLength(1);
+    } finally {
+      portal.closeAllConnections();
+      await new Promise(resolve => portal.close(resolve));
+    }
+  });
+
+  it('sheds the events of refusals that cost nothing while the spool is over half its cap, never those that billed or failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const usage = (id: string, outcome: string, inputTokens: number) =>
+      ({
+        id,
+        cell: 'c',
+        type: 'usage',
+        outcome,
+        inputTokens,
+        outputTokens: 0,
+      } as unknown as PlatformEvent);
+    let shed = 0;
+    const delivery = new SpooledEventDelivery(
+      new DiskSpool(dir, { maxBytes: 64 * 1024 }),
+      // The receiver is down: everything stays in the spool.
+      new ScriptedTransport(Array(1000).fill('fail')),
+      pino({ level: 'silent' }),
+      {
+        ...options,
+        maxBackoffMs: 60_000,
+        onShed: count => {
+          shed += count;
+        },
+      },
+    );
+    try {
+      await published(delivery, [usage('under-half', 'rejected', 0)]);
+      expect(shed).toBe(0);
+      // 40 KB of served requests' events: over half of the 64 KiB cap, on disk.
+      await published(delivery, [padded('served-1', 20_000)]);
+      await published(delivery, [padded('served-2', 20_000)]);
+      await delivery.flush();
+      await published(delivery, [usage('refused', 'rejected', 0)]);
+      await published(delivery, [usage('failed', 'error', 0)]);
+      await published(delivery, [usage('billed-refusal', 'rejected', 12)]);
+      await delivery.flush();
+      expect(shed).toBe(1);
+      const ids = readdirSync(dir)
+        .filter(name => /^\d/.test(name))
+        .flatMap(name =>
+          readFileSync(join(dir, name), 'utf8')
+            .trim()
+            .split('\n')
+            .map(line => JSON.parse(line).id),
+        );
+      expect(ids.sort()).toEqual(
+        [
+          'billed-refusal',
+          'failed',
+          'served-1',
+          'served-2',
+          'under-half',
+        ].sort(),
+      );
+    } finally {
+      await delivery.close();
+    }
+  });
+
   it('goes on with a segment whose delivery failed part-way from the part that failed', async () => {
     const stored = new Map<string, number>();
     let posts = 0;

@@ -12,6 +12,15 @@ import { retryDelayMs } from './retryDelay';
 
 const DEFAULT_MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Failed sends in a row after which a segment waits for the younger ones: a batch the
+ * receiver fails on every time (one event its code cannot take) must not hold back the rest.
+ */
+const FAILURES_BEFORE_PASSED_OVER = 3;
+
+/** How long a stop waits for the receiver's answer to the batch in flight. */
+const CLOSE_SEND_WAIT_MS = 2_000;
+
 export interface DeliveryOptions {
   /** How often the open segment is sealed and handed to the sender. */
   flushIntervalMs: number;
@@ -25,6 +34,8 @@ export interface DeliveryOptions {
   maxUnwrittenBytes?: number;
   onUnwrittenDrop?: (drop: { events: number; bytes: number }) => void;
   onDelivered?: (count: number) => void;
+  /** Events of refused requests that cost nothing, not spooled while the spool is over half its cap. */
+  onShed?: (count: number) => void;
   /** Events of a segment the receiver refused for good, set aside in `dead/`: lost. */
   onDeadLettered?: (count: number) => void;
   /** After the last flush of a stop: reports held back for later are due now. */
@@ -59,6 +70,10 @@ export class SpooledEventDelivery implements EventSink {
    * that sends a batch in parts goes on with from the part that failed.
    */
   private retrying?: { name: string; batch: EventBatch };
+  /** Failed sends in a row of each segment that failed and is still in the spool. */
+  private readonly segmentFailures = new Map<string, number>();
+  private readonly passedOver = (name: string) =>
+    (this.segmentFailures.get(name) ?? 0) >= FAILURES_BEFORE_PASSED_OVER;
   private closed = false;
   private lastWriteErrorAt = 0;
   /** Serialized events waiting for this turn's write, and who waits for it. */
@@ -88,6 +103,13 @@ export class SpooledEventDelivery implements EventSink {
   }
 
   publish(events: PlatformEvent[], written: () => void, alone = false): void {
+    if (this.spool.overHalfCap() && sheddable(events)) {
+      // A flood of refusals in a long receiver outage would otherwise push the billing events
+      // of served requests out of the spool, oldest first; Prometheus still counts them.
+      this.options.onShed?.(events.length);
+      written();
+      return;
+    }
     // Serialized once, here, one request at a time: the sender sends these bytes as they are.
     let lines = '';
     for (const event of events) {
@@ -190,6 +212,18 @@ export class SpooledEventDelivery implements EventSink {
     // That flush was their last try: the process exits holding them.
     this.dropUnwritten();
     clearTimeout(this.retryTimer);
+    if (this.sending) {
+      // A batch the receiver is answering gets its answer; one it hangs on is given up.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.sending,
+        new Promise(resolve => {
+          timer = setTimeout(resolve, CLOSE_SEND_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      this.transport.abort?.();
+    }
     await this.sending;
     await this.spool.close();
     await this.transport.close();
@@ -281,7 +315,9 @@ export class SpooledEventDelivery implements EventSink {
   private async sendAll(): Promise<void> {
     for (;;) {
       if (this.closed) return;
-      const next = this.spool.oldestSealed();
+      const next = this.spool.oldestSealed(
+        this.segmentFailures.size > 0 ? this.passedOver : undefined,
+      );
       if (!next) return;
       this.spool.sending = next;
       const retried = this.retrying?.name === next ? this.retrying : undefined;
@@ -299,7 +335,8 @@ export class SpooledEventDelivery implements EventSink {
         // Gone: dropped by the byte cap meanwhile (which reported it), or deleted by something
         // else (a clean-up, a tmp reaper), which must be forgotten, or it would be the next
         // one again for ever. The next one is up.
-        if (this.spool.oldestSealed() === next) {
+        this.segmentFailures.delete(next);
+        if (this.spool.holdsSealed(next)) {
           this.logger.error(
             { segment: next, dir: this.spool.dir },
             'a sealed event segment vanished from the spool; its events are lost',
@@ -317,6 +354,7 @@ export class SpooledEventDelivery implements EventSink {
           const lost =
             error instanceof RefusedEventsError ? error.events : batch.count;
           await this.spool.quarantine(next);
+          this.segmentFailures.delete(next);
           this.logger.error(
             {
               segment: next,
@@ -332,13 +370,29 @@ export class SpooledEventDelivery implements EventSink {
             this.options.onDelivered?.(batch.count - lost);
           continue;
         }
+        if (this.closed) return;
         this.retrying = { name: next, batch };
+        this.countFailure(next);
         this.scheduleRetry(error);
         return;
       }
       this.failures = 0;
+      this.segmentFailures.delete(next);
       await this.spool.remove(next);
       this.options.onDelivered?.(batch.count);
+    }
+  }
+
+  private countFailure(segment: string): void {
+    this.segmentFailures.set(
+      segment,
+      (this.segmentFailures.get(segment) ?? 0) + 1,
+    );
+    if (this.segmentFailures.size > 1_000) {
+      // Segments the byte cap dropped in a long outage, never sent again.
+      for (const name of this.segmentFailures.keys()) {
+        if (!this.spool.holdsSealed(name)) this.segmentFailures.delete(name);
+      }
     }
   }
 
@@ -366,4 +420,22 @@ export class SpooledEventDelivery implements EventSink {
     }, delay);
     this.retryTimer.unref();
   }
+}
+
+/**
+ * Whether a request's events may be shed under spool pressure: it was refused for the caller's
+ * own fault or limit (`rejected`: bad input, a limit, a budget; not in an availability SLO)
+ * and cost nothing. Errors, cancellations and anything that billed tokens are always kept.
+ */
+function sheddable(events: PlatformEvent[]): boolean {
+  for (const event of events) {
+    if (event.type === 'usage') {
+      return (
+        event.outcome === 'rejected' &&
+        event.inputTokens === 0 &&
+        event.outputTokens === 0
+      );
+    }
+  }
+  return false;
 }

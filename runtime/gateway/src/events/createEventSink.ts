@@ -55,6 +55,9 @@ const addUnwritten = (
   bytes: (sum?.bytes ?? 0) + drop.bytes,
 });
 
+const addShed = (sum: number | undefined, events: number) =>
+  (sum ?? 0) + events;
+
 const addSpoolDrop = (sum: SpoolDrop | undefined, drop: SpoolDrop) =>
   sum
     ? {
@@ -98,6 +101,7 @@ export async function createEventSink(
           'the portal refused events of a delivered batch: they break its event contract (a portal older than this gateway?)',
         );
       },
+      events.portalTimeoutMs,
     );
   }
   const spoolMetrics = new SpoolMetrics(metrics.registry);
@@ -128,6 +132,12 @@ export async function createEventSink(
         'event spool cannot be written; dropped events held in memory: the oldest past their cap, or all left at a stop (counts since the last such line)',
       ),
   );
+  const logShed = everyTenSeconds(addShed, (shed: number) =>
+    logger.warn(
+      { events: shed, dir: events.spoolDir },
+      'event spool over half its byte cap: events of refused requests that cost nothing (outcome rejected) are not spooled, to keep room for billing events and errors (count since the last such line)',
+    ),
+  );
   return new SpooledEventDelivery(spool, transport, logger, {
     flushIntervalMs: events.flushIntervalMs,
     // Every seal costs two fsyncs and every batch a read and a POST: 1,000 events a segment
@@ -140,9 +150,14 @@ export async function createEventSink(
     },
     onDelivered: count => metrics.eventsDelivered.inc(count),
     onDeadLettered: count => spoolMetrics.deadLettered.inc(count),
+    onShed: count => {
+      spoolMetrics.shed.inc(count);
+      logShed.add(count);
+    },
     onClosed: () => {
       logSpoolDrop.flush();
       logUnwrittenDrop.flush();
+      logShed.flush();
     },
   });
 }

@@ -67,6 +67,7 @@ describe('event delivery', () => {
         portalToken: 'portal-token',
         spoolDir,
         flushIntervalMs: 10,
+        portalTimeoutMs: 10_000,
         segmentEvents: 1000,
       },
     };

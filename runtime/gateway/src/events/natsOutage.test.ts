@@ -187,6 +187,62 @@ describe('NATS going away under load', () => {
     }
   });
 
+  it.each(['SIGKILL', 'SIGTERM'] as const)(
+    'puts every answered request in the stream once when NATS is restarted (%s) while the gateway publishes',
+    async signal => {
+      const { port, natsUrl, work, spoolDir, gatewayEnv } = await setUp(
+        simulator.url,
+        'nats-restart',
+      );
+      const storeDir = join(work, 'jetstream');
+      const processes: TestProcess[] = [];
+      try {
+        let nats = await startNatsServer(port, storeDir);
+        processes.push(nats);
+        // Small segments sent often: publishes are in flight whenever NATS goes.
+        const gateway = await startGatewayProcess({
+          ...gatewayEnv,
+          GATEWAY_EVENTS_FLUSH_MS: '10',
+          GATEWAY_EVENTS_SEGMENT_EVENTS: '20',
+        });
+        processes.push(gateway);
+        const answered: string[] = [];
+        let stopped = false;
+        let next = 0;
+        const caller = async () => {
+          while (!stopped) {
+            answered.push(await chat(gateway.url, next++));
+          }
+        };
+        const callers = Promise.all(Array.from({ length: 6 }, caller));
+        for (let restart = 0; restart < 2; restart++) {
+          await new Promise(resolve => setTimeout(resolve, 1_000));
+          await nats.kill(signal);
+          nats = await startNatsServer(port, storeDir);
+          processes.push(nats);
+        }
+        await new Promise(resolve => setTimeout(resolve, 500));
+        stopped = true;
+        // Every request is answered while NATS is away: its events wait in the spool.
+        await callers;
+        await eventually(() => spoolEmpty(spoolDir), 1_200);
+        const seen = new Map<string, number>();
+        for (const message of await readStream(natsUrl)) {
+          for (const id of message.eventIds) {
+            seen.set(id, (seen.get(id) ?? 0) + 1);
+          }
+        }
+        expect(
+          answered.filter(
+            id => seen.get(`${id}-rd`) !== 1 || seen.get(`${id}-us`) !== 1,
+          ),
+        ).toEqual([]);
+      } finally {
+        await Promise.all(processes.map(child => child.kill()));
+      }
+    },
+  );
+
   it('recreates the stream when NATS comes back with an empty store, without a gateway restart', async () => {
     const { port, natsUrl, work, spoolDir, gatewayEnv } = await setUp(
       simulator.url,

@@ -15,6 +15,7 @@ import {
   KEYS,
   startGateway,
   startSimulator,
+  streamThenLeave,
   testState,
 } from '../__testUtils__/fixtures';
 import { InMemoryLimiter } from '../limits/InMemoryLimiter';
@@ -45,44 +46,6 @@ const chatBody = {
   stream: true,
   messages: [{ role: 'user', content: PROMPT }],
 };
-
-/**
- * Posts a streaming request, reads it until `marker` shows (the answer is under way), then
- * leaves. Returns the HTTP status.
- */
-async function streamThenLeave(
-  url: string,
-  path: string,
-  body: object,
-  marker: string,
-): Promise<number> {
-  const abort = new AbortController();
-  const response = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${KEYS.brightpath}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(body),
-    signal: abort.signal,
-  });
-  if (response.status !== 200) {
-    await response.text();
-    return response.status;
-  }
-  const reader = response.body!.getReader();
-  let seen = '';
-  const decoder = new TextDecoder();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += decoder.decode(value, { stream: true });
-    if (seen.includes(marker)) break;
-  }
-  abort.abort();
-  await reader.cancel().catch(() => undefined);
-  return 200;
-}
 
 describe('budgets of unfinished Anthropic streams', () => {
   let simulator: SimulatorServer;

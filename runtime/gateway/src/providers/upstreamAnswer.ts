@@ -48,6 +48,9 @@ export function parseJsonAnswer(
   return { answer: parsed as Record<string, unknown> };
 }
 
+/** How long the rest of an answer that is not relayed is read, for its connection's sake. */
+const DUMP_MS = 1_000;
+
 /** A streamed answer must come as SSE; anything else is refused before a byte is relayed. */
 export function streamContentTypeProblem(
   response: UpstreamResponse,
@@ -56,8 +59,11 @@ export function streamContentTypeProblem(
   if (type.toLowerCase().startsWith('text/event-stream')) {
     return undefined;
   }
-  // Read a little of it so the connection can be reused, then drop it.
-  response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+  // Read a little of it so the connection can be reused, then drop it: a body trickling in
+  // for longer would hold the connection, and a stop that waits for it, for as long.
+  response.body
+    .dump({ limit: 64 * 1024, signal: AbortSignal.timeout(DUMP_MS) })
+    .catch(() => undefined);
   return `upstream answered a stream request with content-type "${type.slice(
     0,
     60,

@@ -10,7 +10,6 @@ import {
 } from '../limits/promptTokenBound';
 import { validateContentPart, validateMessageFields } from './chatMessages';
 import { validateChatParams } from './chatParams';
-import { messageText } from '../providers/generatedText';
 import { CHAT_FIELDS, complexityScore, RequestFields } from '@cellport/router';
 
 const ROLES = new Set([
@@ -44,13 +43,6 @@ export interface ChatRequestSummary {
   /** Completions asked for (`n`, default 1): each may produce every output token. */
   choices: number;
   complexity: number;
-  /** Text of every message, in order, for the tokenizer when an upstream reports no usage. */
-  texts: string[];
-  /**
-   * The tool definitions (JSON) and the tool calls of earlier turns: prompt tokens too, for
-   * the tokenizer when an upstream reports no usage. Empty without tools.
-   */
-  toolsText: string;
 }
 
 const COMPLETION_FIELDS: RequestFields = {
@@ -184,7 +176,6 @@ export function summarizeChatRequest(
   validateChatParams(body);
   const capabilities = new Set<Capability>();
   const texts: string[] = [];
-  let toolsText = '';
   const images: PromptImages = { count: 0, urlChars: 0 };
   let chars = 0;
   let argumentsGrowth = 0;
@@ -205,10 +196,6 @@ export function summarizeChatRequest(
     texts.push(text);
     chars += text.length;
     if (Array.isArray(message.tool_calls) || message.function_call) {
-      toolsText += messageText({
-        tool_calls: message.tool_calls,
-        function_call: message.function_call,
-      });
       argumentsGrowth += callsGrowth(message.tool_calls, message.function_call);
     }
     // Earlier turns' calls and their results too: a profile without tools cannot read them.
@@ -225,17 +212,13 @@ export function summarizeChatRequest(
   if (Array.isArray(tools)) {
     if (tools.length > 0) {
       capabilities.add('tools');
-      const definitions = JSON.stringify(tools);
-      chars += definitions.length;
-      toolsText += definitions;
+      chars += JSON.stringify(tools).length;
     }
   }
   // The deprecated `functions` are tool definitions too, and need a profile that takes them.
   if (Array.isArray(body.functions) && body.functions.length > 0) {
     capabilities.add('tools');
-    const definitions = JSON.stringify(body.functions);
-    chars += definitions.length;
-    toolsText += definitions;
+    chars += JSON.stringify(body.functions).length;
   }
   const format = body.response_format as { type?: unknown } | undefined | null;
   if (format?.type === 'json_object' || format?.type === 'json_schema') {
@@ -272,8 +255,6 @@ export function summarizeChatRequest(
       toolCount: Array.isArray(tools) ? tools.length : 0,
       lastUserText: lastUser,
     }),
-    texts,
-    toolsText,
   };
 }
 

@@ -57,11 +57,6 @@ export class TokenCounter {
     return text.length === 0 ? 0 : this.countAll([text]);
   }
 
-  /** Prompt tokens of chat messages: their text plus OpenAI's per-message overhead. */
-  countMessages(texts: string[]): number {
-    return 3 + 4 * texts.length + this.countAll(texts);
-  }
-
   private countAll(texts: string[]): number {
     const encode = this.encoder();
     let tokens = 0;

@@ -3,6 +3,7 @@ import {
   isObject,
   Json,
   optionalBoolean,
+  optionalInteger,
   optionalNumber,
   optionalOneOf,
   optionalPositiveInteger,
@@ -145,7 +146,8 @@ export function readMessagesRequest(body: Json): Json {
   optionalBoolean(body.stream, 'stream');
   optionalNumber(body.temperature, 'temperature', 0, 1);
   optionalNumber(body.top_p, 'top_p', 0, 1);
-  optionalPositiveInteger(body.top_k, 'top_k');
+  // Anthropic's range is x >= 0.
+  optionalInteger(body.top_k, 'top_k', 0, Number.MAX_SAFE_INTEGER);
   if (present(body.metadata)) {
     if (!isObject(body.metadata)) fail('metadata', 'must be an object');
     // Anthropic's metadata holds user_id alone, and refuses anything else.

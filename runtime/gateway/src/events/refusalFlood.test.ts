@@ -1,0 +1,82 @@
+/**
+ * A spool at its byte cap drops its oldest segments; in a long portal outage a flood of
+ * refused requests would push out the billing events of the requests served before it. While
+ * the spool holds over half its byte cap, events of refused requests that cost nothing are not spooled
+ * (Prometheus counts them), so every served request's UsageEvent still reaches the portal.
+ */
+import type { SimulatorServer } from '@cellport/simulator';
+import {
+  eventually,
+  EventReceiver,
+  startSimulator,
+  testState,
+} from '../__testUtils__/fixtures';
+import {
+  chatOnce,
+  GatewayProcesses,
+  spooledGatewayWork,
+  spoolSegments,
+} from '../__testUtils__/spooledGateway';
+
+// A gateway process and some two thousand requests.
+jest.setTimeout(60_000);
+
+/** Northwind's requests a minute: every request after these is refused with 429. */
+const SERVED = 30;
+/** More refusals than the smallest byte cap (1 MiB) holds the events of. */
+const REFUSED = 2_000;
+
+describe('a flood of refused requests while the portal is down', () => {
+  let simulator: SimulatorServer;
+  const portal = new EventReceiver();
+  const gateways = new GatewayProcesses();
+  beforeAll(async () => {
+    simulator = await startSimulator();
+  });
+  afterAll(async () => {
+    await gateways.killAll();
+    await portal.stop();
+    await simulator.stop();
+  });
+
+  it('keeps the UsageEvents of served requests in a spool at its byte cap, not spooling the refusals', async () => {
+    const state = testState(simulator.url);
+    state.tenants[0].limits = {
+      requestsPerMinute: SERVED,
+      tokensPerMinute: 100_000_000,
+    };
+    const work = spooledGatewayWork(state);
+    // Down from the start; it comes back on the same port.
+    await portal.start();
+    await portal.stop();
+    const gateway = await gateways.start(
+      work.env(`http://127.0.0.1:${portal.port}`, {
+        GATEWAY_SPOOL_MAX_BYTES: String(1024 * 1024),
+      }),
+    );
+    const served: string[] = [];
+    for (let i = 0; i < SERVED; i++) {
+      const { status, id } = await chatOnce(gateway.url, i);
+      if (status === 200) served.push(id);
+    }
+    expect(served).toHaveLength(SERVED);
+
+    let next = SERVED;
+    const statuses: number[] = [];
+    const caller = async () => {
+      while (next < SERVED + REFUSED) {
+        statuses.push((await chatOnce(gateway.url, next++)).status);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, caller));
+    expect(statuses.filter(status => status !== 429)).toEqual([]);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(
+      Number(/^cellport_gateway_events_shed_total (\d+)/m.exec(metrics)?.[1]),
+    ).toBeGreaterThan(0);
+
+    await portal.start();
+    await eventually(() => spoolSegments(work.spoolDir).length === 0, 1_200);
+    expect(served.filter(id => !portal.received.has(`${id}-us`))).toEqual([]);
+  });
+});

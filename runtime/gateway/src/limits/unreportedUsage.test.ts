@@ -1,0 +1,237 @@
+/**
+ * A request whose upstream reported no usage (a stream its caller abandoned or the upstream
+ * cut, an answer without a `usage` field, a JSON request its caller left while the upstream
+ * worked on it) is still billed by the upstream. Without a count of its own the gateway
+ * charges its prompt's token bound (a token a body byte) and the tokenizer's count of the
+ * answer, so it never charges less than the upstream bills, and a tenant that abandons its
+ * requests cannot spend past its budget.
+ *
+ * The upstream is the real simulator on the OpenAI protocol, counting a prompt token per UTF-8
+ * byte (plus three a message): the budget tests' own adversary (`anyInput.test.ts`). The
+ * Anthropic protocol's streams are `unfinishedStreams.test.ts`'s.
+ */
+import type { SimulatorServer } from '@cellport/simulator';
+import type { UsageEvent } from '@cellport/plugin-platform-common';
+import {
+  eventually,
+  KEYS,
+  startGateway,
+  startSimulator,
+  streamThenLeave,
+  testState,
+} from '../__testUtils__/fixtures';
+import { InMemoryLimiter } from './InMemoryLimiter';
+import { promptTokenBound } from './promptTokenBound';
+import { maxRequestCostUsd } from '../usage/cost';
+
+jest.setTimeout(60_000);
+
+/** Brightpath's gpt-4o is us-large (OpenAI protocol): $2.50 / $10 per million. */
+const UPSTREAM_MODEL = 'us-large-model';
+const PRICE = { input: 2.5e-6, output: 10e-6 };
+/** About 2 KB of CJK: 3 UTF-8 bytes a character, which a tokenizer counts far lower. */
+const PROMPT = '預算必須對任何輸入都成立，無論是哪種文字。'.repeat(33);
+const MAX_TOKENS = 20;
+/** What the simulator reports (and bills) for the prompt: a token a byte, three a message. */
+const UPSTREAM_PROMPT_TOKENS = Buffer.byteLength(PROMPT, 'utf8') + 3;
+
+const chatBody = {
+  model: 'gpt-4o',
+  max_tokens: MAX_TOKENS,
+  messages: [{ role: 'user', content: PROMPT }],
+};
+const responsesBody = {
+  model: 'gpt-4o',
+  max_output_tokens: MAX_TOKENS,
+  input: PROMPT,
+};
+
+/** A streaming request of each OpenAI API, and what shows its answer is under way. */
+const STREAMS: Array<[string, object, string]> = [
+  ['/v1/chat/completions', { ...chatBody, stream: true }, '"content":"'],
+  [
+    '/v1/responses',
+    { ...responsesBody, stream: true },
+    'response.output_text.delta',
+  ],
+];
+
+const post = (url: string, path: string, body: object, signal?: AbortSignal) =>
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${KEYS.brightpath}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+    signal,
+  });
+
+describe('usage the upstream did not report', () => {
+  let simulator: SimulatorServer;
+  beforeAll(async () => {
+    simulator = await startSimulator();
+  });
+  // Slow enough that a caller leaves long before the answer's end.
+  beforeEach(() =>
+    simulator.catalog.update(UPSTREAM_MODEL, {
+      promptTokens: 'utf8-bytes',
+      tokensPerSecond: 4,
+      ttftMs: 0,
+      omitUsage: false,
+    }),
+  );
+  afterEach(() => simulator.faults.clear());
+  afterAll(() => simulator.stop());
+
+  /** A gateway whose Brightpath has `budgetUsd`, under a state version of its own. */
+  async function start(budgetUsd = 50) {
+    const state = testState(
+      simulator.url,
+      `unreported-${Math.random().toString(36).slice(2, 8)}`,
+    );
+    state.tenants[1].monthlyBudgetUsd = budgetUsd;
+    return startGateway(simulator.url, {
+      state,
+      overrides: { limiter: new InMemoryLimiter() },
+    });
+  }
+
+  /** The one UsageEvent of a gateway, once it is recorded. */
+  async function onlyUsage(events: {
+    usage(): unknown[];
+  }): Promise<UsageEvent> {
+    await eventually(() => events.usage().length === 1);
+    return events.usage()[0] as UsageEvent;
+  }
+
+  it.each(STREAMS)(
+    'charges an abandoned %s stream at least the prompt the upstream bills',
+    async (path, body, marker) => {
+      const { gateway, url, events } = await start();
+      try {
+        expect(await streamThenLeave(url, path, body, marker)).toBe(200);
+        const usage = await onlyUsage(events);
+        expect(usage.modelProfile).toBe('us-large');
+        expect(usage.inputTokens).toBeGreaterThanOrEqual(
+          UPSTREAM_PROMPT_TOKENS,
+        );
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
+
+  it('charges a chat stream the upstream broke off at least the prompt it bills', async () => {
+    const { gateway, url, events } = await start();
+    simulator.catalog.update(UPSTREAM_MODEL, { tokensPerSecond: 0 });
+    simulator.faults.add({
+      mode: 'cut',
+      model: UPSTREAM_MODEL,
+      extraLatencyMs: 0,
+      retryAfterSeconds: 1,
+    });
+    try {
+      const response = await post(url, '/v1/chat/completions', {
+        ...chatBody,
+        stream: true,
+      });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('error');
+      const usage = await onlyUsage(events);
+      expect(usage.modelProfile).toBe('us-large');
+      expect(usage.inputTokens).toBeGreaterThanOrEqual(UPSTREAM_PROMPT_TOKENS);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it.each([false, true])(
+    'charges a finished answer (stream: %s) that came without usage at least the prompt the upstream bills, as an estimate',
+    async stream => {
+      const { gateway, url, events } = await start();
+      simulator.catalog.update(UPSTREAM_MODEL, {
+        tokensPerSecond: 0,
+        omitUsage: true,
+      });
+      try {
+        const response = await post(url, '/v1/chat/completions', {
+          ...chatBody,
+          stream,
+        });
+        expect(response.status).toBe(200);
+        await response.text();
+        const usage = await onlyUsage(events);
+        expect(usage.tokensEstimated).toBe(true);
+        expect(usage.inputTokens).toBeGreaterThanOrEqual(
+          UPSTREAM_PROMPT_TOKENS,
+        );
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
+
+  it.each([
+    ['/v1/chat/completions', chatBody],
+    ['/v1/responses', responsesBody],
+    ['/v1/messages', chatBody],
+  ])(
+    'charges a %s JSON request its caller left while the upstream worked at least its prompt and its whole output',
+    async (path, body) => {
+      // The upstream answers after the caller has gone, with everything it generated.
+      simulator.catalog.update(UPSTREAM_MODEL, {
+        ttftMs: 400,
+        tokensPerSecond: 0,
+      });
+      const { gateway, url, events } = await start();
+      try {
+        const abort = new AbortController();
+        const pending = post(url, path, body, abort.signal).catch(e => e);
+        await new Promise(resolve => setTimeout(resolve, 150));
+        abort.abort();
+        await pending;
+        const usage = await onlyUsage(events);
+        expect(usage.inputTokens).toBeGreaterThanOrEqual(
+          UPSTREAM_PROMPT_TOKENS,
+        );
+        expect(usage.outputTokens).toBeGreaterThanOrEqual(MAX_TOKENS);
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
+
+  it.each(STREAMS)(
+    'keeps what abandoned %s streams cost the upstream within the budget plus one request',
+    async (path, body, marker) => {
+      const usLarge = testState(simulator.url).modelProfiles.find(
+        p => p.id === 'us-large',
+      )!;
+      const oneRequestUsd = maxRequestCostUsd(
+        usLarge,
+        promptTokenBound(Buffer.from(JSON.stringify(body))),
+        MAX_TOKENS,
+      );
+      const budget = 3 * oneRequestUsd;
+      const { gateway, url, events } = await start(budget);
+      try {
+        // Until the budget refuses; one at a time, so each is charged before the next reserves.
+        let served = 0;
+        while (
+          served < 15 &&
+          (await streamThenLeave(url, path, body, marker)) === 200
+        ) {
+          served += 1;
+          const charged = served;
+          await eventually(() => events.usage().length === charged);
+        }
+        expect(served).toBeLessThan(15);
+        const upstreamCostUsd = served * UPSTREAM_PROMPT_TOKENS * PRICE.input;
+        expect(upstreamCostUsd).toBeLessThanOrEqual(budget + oneRequestUsd);
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
+});

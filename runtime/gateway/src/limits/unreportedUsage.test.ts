@@ -1,14 +1,15 @@
 /**
  * A request whose upstream reported no usage (a stream its caller abandoned or the upstream
  * cut, an answer without a `usage` field, a JSON request its caller left while the upstream
- * worked on it) is still billed by the upstream. Without a count of its own the gateway
- * charges its prompt's token bound (a token a body byte) and the tokenizer's count of the
- * answer, so it never charges less than the upstream bills, and a tenant that abandons its
- * requests cannot spend past its budget.
+ * worked on it) is still billed by the upstream. The gateway charges the prompt the upstream
+ * counted when it said so before answering (Anthropic's `message_start`), else the prompt's
+ * token bound (a token a body byte), and the tokenizer's count of the answer: it never charges
+ * less than the upstream bills, and a tenant that abandons its requests cannot spend past its
+ * budget, in any script.
  *
- * The upstream is the real simulator on the OpenAI protocol, counting a prompt token per UTF-8
- * byte (plus three a message): the budget tests' own adversary (`anyInput.test.ts`). The
- * Anthropic protocol's streams are `unfinishedStreams.test.ts`'s.
+ * The upstream is the real simulator, on the OpenAI protocol and acting as Anthropic, counting
+ * a prompt token per UTF-8 byte (plus three a message): the budget tests' own adversary
+ * (`anyInput.test.ts`).
  */
 import type { SimulatorServer } from '@cellport/simulator';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
@@ -26,34 +27,64 @@ import { maxRequestCostUsd } from '../usage/cost';
 
 jest.setTimeout(60_000);
 
-/** Brightpath's gpt-4o is us-large (OpenAI protocol): $2.50 / $10 per million. */
-const UPSTREAM_MODEL = 'us-large-model';
-const PRICE = { input: 2.5e-6, output: 10e-6 };
 /** About 2 KB of CJK: 3 UTF-8 bytes a character, which a tokenizer counts far lower. */
 const PROMPT = '預算必須對任何輸入都成立，無論是哪種文字。'.repeat(33);
 const MAX_TOKENS = 20;
 /** What the simulator reports (and bills) for the prompt: a token a byte, three a message. */
 const UPSTREAM_PROMPT_TOKENS = Buffer.byteLength(PROMPT, 'utf8') + 3;
 
-const chatBody = {
-  model: 'gpt-4o',
+const chatBody = (model: string) => ({
+  model,
   max_tokens: MAX_TOKENS,
   messages: [{ role: 'user', content: PROMPT }],
-};
+});
 const responsesBody = {
   model: 'gpt-4o',
   max_output_tokens: MAX_TOKENS,
   input: PROMPT,
 };
 
-/** A streaming request of each OpenAI API, and what shows its answer is under way. */
-const STREAMS: Array<[string, object, string]> = [
-  ['/v1/chat/completions', { ...chatBody, stream: true }, '"content":"'],
-  [
-    '/v1/responses',
-    { ...responsesBody, stream: true },
-    'response.output_text.delta',
-  ],
+/**
+ * Brightpath's two upstreams, and a streaming request of each API they serve with what shows
+ * its answer under way: the first is the one a test cuts off.
+ */
+const UPSTREAMS = [
+  {
+    protocol: 'OpenAI-protocol',
+    profile: 'us-large',
+    upstreamModel: 'us-large-model',
+    inputUsdPerToken: 2.5e-6,
+    streams: [
+      [
+        '/v1/chat/completions',
+        { ...chatBody('gpt-4o'), stream: true },
+        '"content":"',
+      ],
+      [
+        '/v1/responses',
+        { ...responsesBody, stream: true },
+        'response.output_text.delta',
+      ],
+    ] as Array<[string, object, string]>,
+  },
+  {
+    protocol: 'Anthropic',
+    profile: 'claude',
+    upstreamModel: 'claude-model',
+    inputUsdPerToken: 0.8e-6,
+    streams: [
+      [
+        '/v1/messages',
+        { ...chatBody('claude-haiku'), stream: true },
+        'content_block_delta',
+      ],
+      [
+        '/v1/chat/completions',
+        { ...chatBody('claude-haiku'), stream: true },
+        '"content":"',
+      ],
+    ] as Array<[string, object, string]>,
+  },
 ];
 
 const post = (url: string, path: string, body: object, signal?: AbortSignal) =>
@@ -73,14 +104,16 @@ describe('usage the upstream did not report', () => {
     simulator = await startSimulator();
   });
   // Slow enough that a caller leaves long before the answer's end.
-  beforeEach(() =>
-    simulator.catalog.update(UPSTREAM_MODEL, {
-      promptTokens: 'utf8-bytes',
-      tokensPerSecond: 4,
-      ttftMs: 0,
-      omitUsage: false,
-    }),
-  );
+  beforeEach(() => {
+    for (const { upstreamModel } of UPSTREAMS) {
+      simulator.catalog.update(upstreamModel, {
+        promptTokens: 'utf8-bytes',
+        tokensPerSecond: 4,
+        ttftMs: 0,
+        omitUsage: false,
+      });
+    }
+  });
   afterEach(() => simulator.faults.clear());
   afterAll(() => simulator.stop());
 
@@ -105,58 +138,99 @@ describe('usage the upstream did not report', () => {
     return events.usage()[0] as UsageEvent;
   }
 
-  it.each(STREAMS)(
-    'charges an abandoned %s stream at least the prompt the upstream bills',
-    async (path, body, marker) => {
-      const { gateway, url, events } = await start();
-      try {
-        expect(await streamThenLeave(url, path, body, marker)).toBe(200);
-        const usage = await onlyUsage(events);
-        expect(usage.modelProfile).toBe('us-large');
-        expect(usage.inputTokens).toBeGreaterThanOrEqual(
-          UPSTREAM_PROMPT_TOKENS,
-        );
-      } finally {
-        await gateway.stop();
-      }
+  describe.each(UPSTREAMS)(
+    'streams of an $protocol upstream',
+    ({ profile, upstreamModel, inputUsdPerToken, streams }) => {
+      it.each(streams)(
+        'charges an abandoned %s stream at least the prompt the upstream bills',
+        async (path, body, marker) => {
+          const { gateway, url, events } = await start();
+          try {
+            expect(await streamThenLeave(url, path, body, marker)).toBe(200);
+            const usage = await onlyUsage(events);
+            expect(usage.modelProfile).toBe(profile);
+            expect(usage.inputTokens).toBeGreaterThanOrEqual(
+              UPSTREAM_PROMPT_TOKENS,
+            );
+          } finally {
+            await gateway.stop();
+          }
+        },
+      );
+
+      it('charges a stream the upstream broke off at least the prompt it bills', async () => {
+        const [path, body] = streams[0];
+        const { gateway, url, events } = await start();
+        simulator.catalog.update(upstreamModel, { tokensPerSecond: 0 });
+        simulator.faults.add({
+          mode: 'cut',
+          model: upstreamModel,
+          extraLatencyMs: 0,
+          retryAfterSeconds: 1,
+        });
+        try {
+          const response = await post(url, path, body);
+          expect(response.status).toBe(200);
+          // The caller reads to the end: an error event closes the broken stream.
+          expect(await response.text()).toContain('error');
+          const usage = await onlyUsage(events);
+          expect(usage.modelProfile).toBe(profile);
+          expect(usage.inputTokens).toBeGreaterThanOrEqual(
+            UPSTREAM_PROMPT_TOKENS,
+          );
+        } finally {
+          await gateway.stop();
+        }
+      });
+
+      it.each(streams)(
+        'keeps what abandoned %s streams cost the upstream within the budget plus one request',
+        async (path, body, marker) => {
+          const upstream = testState(simulator.url).modelProfiles.find(
+            p => p.id === profile,
+          )!;
+          // What the gateway reserves for one request: its body's bytes, and every output token.
+          const oneRequestUsd = maxRequestCostUsd(
+            upstream,
+            promptTokenBound(Buffer.from(JSON.stringify(body))),
+            MAX_TOKENS,
+          );
+          const budget = 3 * oneRequestUsd;
+          const { gateway, url, events } = await start(budget);
+          try {
+            // Until the budget refuses; one at a time, so each is charged before the next reserves.
+            let served = 0;
+            while (
+              served < 15 &&
+              (await streamThenLeave(url, path, body, marker)) === 200
+            ) {
+              served += 1;
+              const charged = served;
+              await eventually(() => events.usage().length === charged);
+            }
+            expect(served).toBeLessThan(15);
+            const upstreamCostUsd =
+              served * UPSTREAM_PROMPT_TOKENS * inputUsdPerToken;
+            expect(upstreamCostUsd).toBeLessThanOrEqual(budget + oneRequestUsd);
+          } finally {
+            await gateway.stop();
+          }
+        },
+      );
     },
   );
-
-  it('charges a chat stream the upstream broke off at least the prompt it bills', async () => {
-    const { gateway, url, events } = await start();
-    simulator.catalog.update(UPSTREAM_MODEL, { tokensPerSecond: 0 });
-    simulator.faults.add({
-      mode: 'cut',
-      model: UPSTREAM_MODEL,
-      extraLatencyMs: 0,
-      retryAfterSeconds: 1,
-    });
-    try {
-      const response = await post(url, '/v1/chat/completions', {
-        ...chatBody,
-        stream: true,
-      });
-      expect(response.status).toBe(200);
-      expect(await response.text()).toContain('error');
-      const usage = await onlyUsage(events);
-      expect(usage.modelProfile).toBe('us-large');
-      expect(usage.inputTokens).toBeGreaterThanOrEqual(UPSTREAM_PROMPT_TOKENS);
-    } finally {
-      await gateway.stop();
-    }
-  });
 
   it.each([false, true])(
     'charges a finished answer (stream: %s) that came without usage at least the prompt the upstream bills, as an estimate',
     async stream => {
       const { gateway, url, events } = await start();
-      simulator.catalog.update(UPSTREAM_MODEL, {
+      simulator.catalog.update('us-large-model', {
         tokensPerSecond: 0,
         omitUsage: true,
       });
       try {
         const response = await post(url, '/v1/chat/completions', {
-          ...chatBody,
+          ...chatBody('gpt-4o'),
           stream,
         });
         expect(response.status).toBe(200);
@@ -173,14 +247,14 @@ describe('usage the upstream did not report', () => {
   );
 
   it.each([
-    ['/v1/chat/completions', chatBody],
+    ['/v1/chat/completions', chatBody('gpt-4o')],
     ['/v1/responses', responsesBody],
-    ['/v1/messages', chatBody],
+    ['/v1/messages', chatBody('gpt-4o')],
   ])(
     'charges a %s JSON request its caller left while the upstream worked at least its prompt and its whole output',
     async (path, body) => {
       // The upstream answers after the caller has gone, with everything it generated.
-      simulator.catalog.update(UPSTREAM_MODEL, {
+      simulator.catalog.update('us-large-model', {
         ttftMs: 400,
         tokensPerSecond: 0,
       });
@@ -196,39 +270,6 @@ describe('usage the upstream did not report', () => {
           UPSTREAM_PROMPT_TOKENS,
         );
         expect(usage.outputTokens).toBeGreaterThanOrEqual(MAX_TOKENS);
-      } finally {
-        await gateway.stop();
-      }
-    },
-  );
-
-  it.each(STREAMS)(
-    'keeps what abandoned %s streams cost the upstream within the budget plus one request',
-    async (path, body, marker) => {
-      const usLarge = testState(simulator.url).modelProfiles.find(
-        p => p.id === 'us-large',
-      )!;
-      const oneRequestUsd = maxRequestCostUsd(
-        usLarge,
-        promptTokenBound(Buffer.from(JSON.stringify(body))),
-        MAX_TOKENS,
-      );
-      const budget = 3 * oneRequestUsd;
-      const { gateway, url, events } = await start(budget);
-      try {
-        // Until the budget refuses; one at a time, so each is charged before the next reserves.
-        let served = 0;
-        while (
-          served < 15 &&
-          (await streamThenLeave(url, path, body, marker)) === 200
-        ) {
-          served += 1;
-          const charged = served;
-          await eventually(() => events.usage().length === charged);
-        }
-        expect(served).toBeLessThan(15);
-        const upstreamCostUsd = served * UPSTREAM_PROMPT_TOKENS * PRICE.input;
-        expect(upstreamCostUsd).toBeLessThanOrEqual(budget + oneRequestUsd);
       } finally {
         await gateway.stop();
       }

@@ -197,9 +197,9 @@ export async function createRouter(
     const { unstorable, ...result } = await options.ingest
       .ingestIsolating(events)
       .catch(error => {
-        // Whatever failed (a lost connection, a timeout), nothing was stored, and the batch
-        // may be sent again (ids make it idempotent): a 503 the gateway retries, with none of
-        // the database's own words.
+        // Whatever failed (a lost connection, a timeout), the batch may be sent again: ids
+        // make it idempotent, halves already stored included. A 503 the gateway retries,
+        // with none of the database's own words.
         options.logger.error(`Ingest could not store a batch: ${error}`);
         throw new ServiceUnavailableError(
           'the event store could not take the batch; send it again',

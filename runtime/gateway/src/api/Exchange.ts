@@ -26,8 +26,15 @@ export class Exchange<Request> {
     profile: GatewayModelProfile,
     reported: TokenUsage | undefined,
     generatedText: () => string,
+    promptCounted?: number,
   ): TokenUsage {
-    return chargedUsage(this.endpoint, this, profile, reported, generatedText)
-      .usage;
+    return chargedUsage(
+      this.endpoint,
+      this,
+      profile,
+      reported,
+      generatedText,
+      promptCounted,
+    ).usage;
   }
 }

@@ -86,7 +86,8 @@ export class MessagesEndpoint implements EndpointAdapter<MessagesRequest> {
           messageFromCompletion(completion, usage, id),
         stream: () => new MessagesStreamTranslator(id),
       },
-      (reported, generated) => exchange.charged(profile, reported, generated),
+      (reported, generated, promptCounted) =>
+        exchange.charged(profile, reported, generated, promptCounted),
       life.abort.signal,
     );
   }

@@ -327,13 +327,18 @@ export class RequestPipeline<Request> {
       );
     } catch (error) {
       // The upstream broke off mid-stream, or went on with something that is not SSE. The
-      // caller got part of an answer, then an error event; it pays for what it got, counted
-      // by the tokenizer; the upstream counts as failed.
+      // caller got part of an answer, then an error event; it pays its prompt and what it
+      // got (`chargedUsage`); the upstream counts as failed.
       life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
       // A stream the gateway's stop cut short says nothing of its upstream.
       outcome.finish(life.interrupted ? 'neutral' : 'failure');
-      this.settle(exchange, outcome.profile, this.partialUsage(answer), answer);
-      life.record.tokensEstimated = true;
+      this.settle(
+        exchange,
+        outcome.profile,
+        undefined,
+        answer,
+        answer.promptTokens?.(),
+      );
       if (life.interrupted) throw GatewayError.shuttingDown();
       throw new GatewayError(
         502,
@@ -346,28 +351,15 @@ export class RequestPipeline<Request> {
     }
     life.record.upstreamLatencyMs = performance.now() - outcome.dispatchedAt;
     outcome.finish(life.cancelled ? 'neutral' : 'success');
-    const usage = answer.usage();
+    // A stream that did not finish (its caller left) pays the prompt its upstream counted
+    // before answering when it did (Anthropic's), as the answer a translation writes shows.
     this.settle(
       exchange,
       outcome.profile,
-      usage ?? this.partialUsage(answer),
+      answer.usage(),
       answer,
+      answer.promptTokens?.(),
     );
-    if (!usage) life.record.tokensEstimated = true;
-  }
-
-  /**
-   * What a stream that did not finish (its caller left, it broke off) used as far as its
-   * upstream said: the prompt it counted before answering (Anthropic's), which no tokenizer
-   * of ours can match for every script, and the tokenizer's count of the output relayed.
-   */
-  private partialUsage(answer: UpstreamStream): TokenUsage | undefined {
-    const inputTokens = answer.promptTokens?.();
-    if (inputTokens === undefined) return undefined;
-    return {
-      inputTokens,
-      outputTokens: this.deps.tokens.count(answer.generatedText()),
-    };
   }
 
   /**
@@ -410,6 +402,7 @@ export class RequestPipeline<Request> {
     profile: GatewayModelProfile,
     reported: TokenUsage | undefined,
     generated: GeneratedOutput,
+    promptCounted?: number,
   ): void {
     const record = exchange.life.record;
     const { usage, counted } = chargedUsage(
@@ -418,6 +411,7 @@ export class RequestPipeline<Request> {
       profile,
       reported,
       () => generated.generatedText(),
+      promptCounted,
     );
     if (!reported) record.tokensEstimated = true;
     if (usage !== counted) {

@@ -100,7 +100,8 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
           return translator;
         },
       },
-      (reported, generated) => exchange.charged(profile, reported, generated),
+      (reported, generated, promptCounted) =>
+        exchange.charged(profile, reported, generated, promptCounted),
       life.abort.signal,
     );
   }

@@ -6,9 +6,10 @@ import type { EndpointAdapter } from './EndpointAdapter';
 import type { Exchange } from './Exchange';
 
 /**
- * The tokens a request is charged at `profile`: the upstream's count, or without one its
- * prompt's bound (images and Anthropic's tool prompt at the allowance its reservation held)
- * and the tokenizer's count of the answer; either as far as the request
+ * The tokens a request is charged at `profile`: the upstream's count, or without one the
+ * prompt it `promptCounted` before answering (Anthropic's `message_start`), else its prompt's
+ * bound (images and Anthropic's tool prompt at the allowance its reservation held), and the
+ * tokenizer's count of the answer; either as far as the request
  * could have used: its prompt at most the bound that holds under every tokenizer (a token a
  * byte), its answer at most what was reserved for it or, for an upstream that ignored
  * `max_tokens`, a token a byte of what it wrote. One figure out of bounds (2e9 tokens) would
@@ -22,6 +23,7 @@ export function chargedUsage<Request>(
   profile: GatewayModelProfile,
   reported: TokenUsage | undefined,
   generatedText: () => string,
+  promptCounted?: number,
 ): { usage: TokenUsage; counted: TokenUsage } {
   // What the request was routed with, recorded then: no second summary on every settle.
   const routing =
@@ -38,7 +40,7 @@ export function chargedUsage<Request>(
   const counted: TokenUsage = reported
     ? endpoint.reportedCharge?.(reported) ?? reported
     : {
-        inputTokens: promptBound,
+        inputTokens: promptCounted ?? promptBound,
         outputTokens: endpoint.countOutput(generatedText),
       };
   const outputCap =

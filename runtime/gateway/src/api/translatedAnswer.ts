@@ -35,10 +35,11 @@ export function firstChoice(choices: unknown): Json | undefined {
   return undefined;
 }
 
-/** The tokens charged when no usage came: the endpoint's count (the tokenizer's). */
+/** The tokens charged (`Exchange.charged`): what a translated answer reports. */
 export type UsageCount = (
   reported: TokenUsage | undefined,
   generated: () => string,
+  promptCounted?: number,
 ) => TokenUsage;
 
 function* chatChunks(sse: string): Generator<Json> {
@@ -128,7 +129,13 @@ export function translateAnswer(
     // An abandoned upstream (its caller gone, the gateway stopping) did not finish: closing
     // events made up here would tell the caller its answer was complete.
     if (signal.aborted) return;
-    yield translator.end(count(reported ?? inner.usage(), inner.generatedText));
+    yield translator.end(
+      count(
+        reported ?? inner.usage(),
+        inner.generatedText,
+        inner.promptTokens?.(),
+      ),
+    );
   }
   return startStream(events(), signal, 200, {
     usage: inner.usage,

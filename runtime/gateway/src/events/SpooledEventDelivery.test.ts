@@ -289,6 +289,113 @@ describe('SpooledEventDelivery', () => {
     }
   });
 
+  it('passes over a batch the portal fails on every time, going on from its failing part when it comes back to it', async () => {
+    // The second part of segment a fails until the younger segment b is delivered; the
+    // first is stored with one of its events refused.
+    const posts = new Map<string, number>();
+    let youngerDelivered = false;
+    const portal = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', chunk => chunks.push(chunk));
+      req.on('end', () => {
+        const ids: string[] = JSON.parse(
+          Buffer.concat(chunks).toString('utf8'),
+        ).events.map((e: { id: string }) => e.id);
+        for (const id of ids) posts.set(id, (posts.get(id) ?? 0) + 1);
+        if (ids.includes('a-0')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              rejected: 1,
+              rejections: [{ index: 0, message: 'breaks the contract' }],
+            }),
+          );
+          return;
+        }
+        if (ids.includes('a-9') && !youngerDelivered) {
+          res.writeHead(500).end();
+          return;
+        }
+        if (ids.includes('b-0')) youngerDelivered = true;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>(resolve =>
+      portal.listen(0, '127.0.0.1', () => resolve()),
+    );
+    const rejectedReports: number[] = [];
+    const delivery = new SpooledEventDelivery(
+      new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-'))),
+      new HttpBatchTransport(
+        `http://127.0.0.1:${(portal.address() as AddressInfo).port}`,
+        undefined,
+        count => rejectedReports.push(count),
+        10_000,
+        // Two parts of segment a.
+        20_000,
+      ),
+      pino({ level: 'silent' }),
+      { ...options, batchSize: 1000 },
+    );
+    try {
+      await published(
+        delivery,
+        Array.from({ length: 10 }, (_, i) => padded(`a-${i}`, 3_000)),
+      );
+      await delivery.flush();
+      await eventually(() => (posts.get('a-9') ?? 0) >= 3);
+      await published(delivery, [padded('b-0', 100)]);
+      await delivery.drain();
+      expect(youngerDelivered).toBe(true);
+      expect(posts.get('a-9')).toBeGreaterThanOrEqual(4);
+      // The part stored before is neither sent again nor its refusal reported twice.
+      expect(posts.get('a-0')).toBe(1);
+      expect(rejectedReports).toEqual([1]);
+    } finally {
+      await delivery.close();
+      portal.closeAllConnections();
+      await new Promise(resolve => portal.close(resolve));
+    }
+  });
+
+  it('delivers oldest first once a portal that was down for every segment is back', async () => {
+    let down = true;
+    const tries = new Map<string, number>();
+    const delivered: string[] = [];
+    const transport: EventTransport = {
+      name: 'outage',
+      async send(batch: EventBatch) {
+        const ids = batch.events().map(line => JSON.parse(line).id as string);
+        tries.set(ids[0], (tries.get(ids[0]) ?? 0) + 1);
+        if (down) throw new Error('receiver down');
+        delivered.push(...ids);
+      },
+      async close() {},
+    };
+    const delivery = new SpooledEventDelivery(
+      new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-'))),
+      transport,
+      pino({ level: 'silent' }),
+      { flushIntervalMs: 60_000, batchSize: 1000, maxBackoffMs: 20 },
+    );
+    try {
+      await published(delivery, [event('a')]);
+      await delivery.flush();
+      // Long enough down for a to be passed over and b to be tried.
+      await eventually(() => (tries.get('a') ?? 0) >= 3);
+      await published(delivery, [event('b')]);
+      await delivery.flush();
+      await eventually(() => (tries.get('b') ?? 0) >= 1);
+      down = false;
+      await published(delivery, [event('c')]);
+      await delivery.flush();
+      await eventually(() => delivered.length === 3);
+      expect(delivered).toEqual(['a', 'b', 'c']);
+    } finally {
+      await delivery.close();
+    }
+  });
+
   it('goes on with a segment whose delivery failed part-way from the part that failed', async () => {
     const stored = new Map<string, number>();
     let posts = 0;

@@ -9,14 +9,9 @@ import {
   RefusedEventsError,
 } from './EventTransport';
 import { retryDelayMs } from './retryDelay';
+import { SendOrder } from './SendOrder';
 
 const DEFAULT_MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024;
-
-/**
- * Failed sends in a row after which a segment waits for the younger ones: a batch the
- * receiver fails on every time (one event its code cannot take) must not hold back the rest.
- */
-const FAILURES_BEFORE_PASSED_OVER = 3;
 
 /** How long a stop waits for the receiver's answer to the batch in flight. */
 const CLOSE_SEND_WAIT_MS = 2_000;
@@ -64,16 +59,10 @@ export class SpooledEventDelivery implements EventSink {
   private readonly timer: NodeJS.Timeout;
   private sending?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
+  /** Wakes the sender when a batch the receiver fails on is due again; never delays others. */
+  private dueTimer?: NodeJS.Timeout;
   private failures = 0;
-  /**
-   * The segment whose send failed, as read: its retry sends the same batch, which a transport
-   * that sends a batch in parts goes on with from the part that failed.
-   */
-  private retrying?: { name: string; batch: EventBatch };
-  /** Failed sends in a row of each segment that failed and is still in the spool. */
-  private readonly segmentFailures = new Map<string, number>();
-  private readonly passedOver = (name: string) =>
-    (this.segmentFailures.get(name) ?? 0) >= FAILURES_BEFORE_PASSED_OVER;
+  private readonly order: SendOrder;
   private closed = false;
   private lastWriteErrorAt = 0;
   /** Serialized events waiting for this turn's write, and who waits for it. */
@@ -88,6 +77,7 @@ export class SpooledEventDelivery implements EventSink {
     private readonly logger: Logger,
     private readonly options: DeliveryOptions,
   ) {
+    this.order = new SendOrder(options.maxBackoffMs, options.random);
     // Open segments of a killed predecessor are sealed before this process writes any.
     const recovered = spool.recover();
     if (recovered.segments > 0) {
@@ -212,6 +202,7 @@ export class SpooledEventDelivery implements EventSink {
     // That flush was their last try: the process exits holding them.
     this.dropUnwritten();
     clearTimeout(this.retryTimer);
+    clearTimeout(this.dueTimer);
     if (this.sending) {
       // A batch the receiver is answering gets its answer; one it hangs on is given up.
       let timer: NodeJS.Timeout | undefined;
@@ -313,20 +304,25 @@ export class SpooledEventDelivery implements EventSink {
   }
 
   private async sendAll(): Promise<void> {
+    const { order } = this;
     for (;;) {
       if (this.closed) return;
       const next = this.spool.oldestSealed(
-        this.segmentFailures.size > 0 ? this.passedOver : undefined,
+        order.passingOver ? order.isPassedOver : undefined,
       );
       if (!next) return;
+      const wait = order.waitMs(next);
+      if (wait > 0) {
+        // Only batches the receiver fails on are left, none due yet.
+        this.wakeIn(wait);
+        return;
+      }
       this.spool.sending = next;
-      const retried = this.retrying?.name === next ? this.retrying : undefined;
-      this.retrying = undefined;
       let batch: EventBatch;
       try {
         // Read again all the same: a segment deleted from under the gateway is not sent.
         const read = await this.spool.read(next);
-        batch = retried?.batch ?? read;
+        batch = order.batchOf(next) ?? read;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
           this.scheduleRetry(error);
@@ -335,7 +331,7 @@ export class SpooledEventDelivery implements EventSink {
         // Gone: dropped by the byte cap meanwhile (which reported it), or deleted by something
         // else (a clean-up, a tmp reaper), which must be forgotten, or it would be the next
         // one again for ever. The next one is up.
-        this.segmentFailures.delete(next);
+        order.forget(next);
         if (this.spool.holdsSealed(next)) {
           this.logger.error(
             { segment: next, dir: this.spool.dir },
@@ -354,7 +350,7 @@ export class SpooledEventDelivery implements EventSink {
           const lost =
             error instanceof RefusedEventsError ? error.events : batch.count;
           await this.spool.quarantine(next);
-          this.segmentFailures.delete(next);
+          order.forget(next);
           this.logger.error(
             {
               segment: next,
@@ -371,29 +367,43 @@ export class SpooledEventDelivery implements EventSink {
           continue;
         }
         if (this.closed) return;
-        this.retrying = { name: next, batch };
-        this.countFailure(next);
+        if (order.failed(next, batch, this.youngerWaiting(next)) === 'next') {
+          this.logger.warn(
+            {
+              segment: next,
+              transport: this.transport.name,
+              reason: (error as Error).message,
+            },
+            'event delivery failed on this batch again; younger ones go first',
+          );
+          continue;
+        }
         this.scheduleRetry(error);
         return;
       }
       this.failures = 0;
-      this.segmentFailures.delete(next);
+      order.succeeded(next);
       await this.spool.remove(next);
       this.options.onDelivered?.(batch.count);
     }
   }
 
-  private countFailure(segment: string): void {
-    this.segmentFailures.set(
-      segment,
-      (this.segmentFailures.get(segment) ?? 0) + 1,
+  /** Whether a segment the sender has not passed over waits behind `name`. */
+  private youngerWaiting(name: string): boolean {
+    this.order.prune(segment => this.spool.holdsSealed(segment));
+    const other = this.spool.oldestSealed(
+      segment => segment === name || this.order.isPassedOver(segment),
     );
-    if (this.segmentFailures.size > 1_000) {
-      // Segments the byte cap dropped in a long outage, never sent again.
-      for (const name of this.segmentFailures.keys()) {
-        if (!this.spool.holdsSealed(name)) this.segmentFailures.delete(name);
-      }
-    }
+    return other !== undefined && other !== name && other > name;
+  }
+
+  private wakeIn(ms: number): void {
+    clearTimeout(this.dueTimer);
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = undefined;
+      this.kick();
+    }, ms);
+    this.dueTimer.unref();
   }
 
   private scheduleRetry(error: unknown): void {

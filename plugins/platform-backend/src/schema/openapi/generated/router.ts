@@ -77,7 +77,7 @@ export const spec = {
           },
           '503': {
             description:
-              'The event store could not take the batch (a lost database connection, a timeout):\nnothing of it was stored; send it again.\n',
+              'The event store could not take the whole batch (a lost database connection, a\ntimeout): send it again; events stored before the failure count once.\n',
             content: {
               'application/json': {
                 schema: {

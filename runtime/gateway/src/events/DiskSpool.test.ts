@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   rmdirSync,
+  statfsSync,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -354,6 +355,38 @@ describe('DiskSpool', () => {
       [1, 'volume-full'],
       [1, 'volume-full'],
     ]);
+  });
+
+  it('is under pressure before it drops anything: over half its byte cap, or its volume under twice the free space it keeps', async () => {
+    const halfFull = new DiskSpool(
+      mkdtempSync(join(tmpdir(), 'cellport-spool-')),
+      { maxBytes: 64 * 1024 },
+    );
+    halfFull.recover();
+    expect(halfFull.underPressure()).toBe(false);
+    // Each sealed segment takes a 4 KiB block: nine are over half of 64 KiB.
+    for (let i = 0; i < 9; i++) {
+      halfFull.write(line(`event-${i}`), 1);
+      await halfFull.rotate();
+    }
+    expect(halfFull.underPressure()).toBe(true);
+    expect(await readAll(halfFull)).toHaveLength(9);
+
+    const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
+    const volume = statfsSync(dir);
+    const free = volume.bavail * volume.bsize;
+    // Keeps 60% of what is free: short of twice that, yet nothing to drop.
+    const drops: SpoolDrop[] = [];
+    const lowVolume = new DiskSpool(dir, {
+      minFreeBytes: Math.floor(free * 0.6),
+      onDrop: drop => drops.push(drop),
+    });
+    lowVolume.recover();
+    expect(lowVolume.underPressure()).toBe(false);
+    lowVolume.write(line('sealed'), 1);
+    await lowVolume.rotate();
+    expect(lowVolume.underPressure()).toBe(true);
+    expect(drops).toEqual([]);
   });
 
   it('leaves the segment the sender takes while the byte cap counts its events', async () => {

@@ -101,6 +101,8 @@ export class DiskSpool {
    * sealed at a quiet moment, holds 1.4 KB and takes 4 KiB).
    */
   private diskBytes = 0;
+  /** The volume's free space was under twice what the spool keeps, at the last measure. */
+  private volumeLow = false;
   /**
    * Segments closed to writes whose seal failed (fsync, close or rename: a full or failing
    * volume), oldest first: sealed again at each rotation, and counted in the depth and the
@@ -296,12 +298,17 @@ export class DiskSpool {
     return this.open?.events ?? 0;
   }
 
-  /** Whether the spool takes more than half its byte cap on disk (a long receiver outage). */
-  overHalfCap(): boolean {
+  /**
+   * Whether the spool is on its way to dropping segments: it takes more than half its byte cap
+   * on disk (a long receiver outage), or its volume had less than twice the free space it
+   * keeps when last measured (a volume smaller than the cap, or one others fill).
+   */
+  underPressure(): boolean {
     const maxBytes = this.options.maxBytes;
     return (
-      maxBytes !== undefined &&
-      this.diskBytes + onDisk(this.open?.bytes ?? 0) > maxBytes / 2
+      this.volumeLow ||
+      (maxBytes !== undefined &&
+        this.diskBytes + onDisk(this.open?.bytes ?? 0) > maxBytes / 2)
     );
   }
 
@@ -502,7 +509,9 @@ export class DiskSpool {
     const minFree =
       this.options.minFreeBytes ??
       Math.min(64 * 1024 * 1024, (volume.blocks * volume.bsize) / 20);
-    return minFree - volume.bavail * volume.bsize;
+    const free = volume.bavail * volume.bsize;
+    this.volumeLow = free < 2 * minFree;
+    return minFree - free;
   }
 
   /**

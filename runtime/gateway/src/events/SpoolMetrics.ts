@@ -25,7 +25,7 @@ export class SpoolMetrics {
     });
     this.shed = new Counter({
       name: 'cellport_gateway_events_shed_total',
-      help: "Events of requests refused for the caller's own fault or limit (outcome rejected) that cost nothing, not spooled while the spool held over half its byte cap, to keep room for billing events and errors",
+      help: "Events of requests refused for the caller's own fault or limit (outcome rejected) that cost nothing, not spooled while the spool held over half its byte cap or its volume ran low, to keep room for billing events and errors",
       registers: [registry],
     });
     this.segments = new Gauge({

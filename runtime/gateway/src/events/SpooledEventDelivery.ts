@@ -29,7 +29,7 @@ export interface DeliveryOptions {
   maxUnwrittenBytes?: number;
   onUnwrittenDrop?: (drop: { events: number; bytes: number }) => void;
   onDelivered?: (count: number) => void;
-  /** Events of refused requests that cost nothing, not spooled while the spool is over half its cap. */
+  /** Events of refused requests that cost nothing, not spooled while the spool is under pressure. */
   onShed?: (count: number) => void;
   /** Events of a segment the receiver refused for good, set aside in `dead/`: lost. */
   onDeadLettered?: (count: number) => void;
@@ -93,7 +93,7 @@ export class SpooledEventDelivery implements EventSink {
   }
 
   publish(events: PlatformEvent[], written: () => void, alone = false): void {
-    if (this.spool.overHalfCap() && sheddable(events)) {
+    if (this.spool.underPressure() && sheddable(events)) {
       // A flood of refusals in a long receiver outage would otherwise push the billing events
       // of served requests out of the spool, oldest first; Prometheus still counts them.
       this.options.onShed?.(events.length);

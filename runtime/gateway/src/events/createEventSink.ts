@@ -135,7 +135,7 @@ export async function createEventSink(
   const logShed = everyTenSeconds(addShed, (shed: number) =>
     logger.warn(
       { events: shed, dir: events.spoolDir },
-      'event spool over half its byte cap: events of refused requests that cost nothing (outcome rejected) are not spooled, to keep room for billing events and errors (count since the last such line)',
+      'event spool over half its byte cap or its volume low on space: events of refused requests that cost nothing (outcome rejected) are not spooled, to keep room for billing events and errors (count since the last such line)',
     ),
   );
   return new SpooledEventDelivery(spool, transport, logger, {

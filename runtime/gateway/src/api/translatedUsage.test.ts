@@ -10,6 +10,7 @@ import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
   eventually,
   KEYS,
+  postChat,
   startGateway,
   testState,
 } from '../__testUtils__/fixtures';
@@ -93,13 +94,9 @@ describe('the usage a translated stream shows', () => {
         state: testState(upstreamUrl),
       });
       try {
-        const response = await fetch(`${url}${path}`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${KEYS.brightpath}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify(body),
+        const response = await postChat(url, body, {
+          key: KEYS.brightpath,
+          path,
         });
         expect(response.status).toBe(200);
         const shown = [

@@ -14,6 +14,7 @@ import type {
 import {
   eventually,
   KEYS,
+  postChat,
   startGateway,
   startSimulator,
   testState,
@@ -37,7 +38,10 @@ const PROMPTS = [
 ];
 
 /** Request `i`: the API is `i % 4`, one in two of the chat-like ones streamed. */
-function requestFor(i: number): { path: string; body: object } {
+function requestFor(i: number): {
+  path: string;
+  body: Record<string, unknown>;
+} {
   const prompt = PROMPTS[i % PROMPTS.length];
   const stream = i % 8 < 3 ? { stream: true } : {};
   switch (i % 4) {
@@ -93,14 +97,7 @@ const ONE_REQUEST_USD = Math.max(
 /** The status of request `i` as `key`'s caller, once its whole answer arrived. */
 async function send(url: string, i: number, key = KEYS.northwind) {
   const { path, body } = requestFor(i);
-  const response = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${key}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(body),
-  });
+  const response = await postChat(url, body, { key, path });
   await response.arrayBuffer();
   return response.status;
 }

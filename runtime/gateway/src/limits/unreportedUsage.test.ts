@@ -16,6 +16,7 @@ import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
   eventually,
   KEYS,
+  postChat,
   startGateway,
   startSimulator,
   streamThenLeave,
@@ -65,7 +66,7 @@ const UPSTREAMS = [
         { ...responsesBody, stream: true },
         'response.output_text.delta',
       ],
-    ] as Array<[string, object, string]>,
+    ] as Array<[string, Record<string, unknown>, string]>,
   },
   {
     protocol: 'Anthropic',
@@ -83,20 +84,17 @@ const UPSTREAMS = [
         { ...chatBody('claude-haiku'), stream: true },
         '"content":"',
       ],
-    ] as Array<[string, object, string]>,
+    ] as Array<[string, Record<string, unknown>, string]>,
   },
 ];
 
-const post = (url: string, path: string, body: object, signal?: AbortSignal) =>
-  fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${KEYS.brightpath}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(body),
-    signal,
-  });
+/** Brightpath's request: its allowed models are us-large and claude. */
+const post = (
+  url: string,
+  path: string,
+  body: Record<string, unknown>,
+  signal?: AbortSignal,
+) => postChat(url, body, { key: KEYS.brightpath, path, signal });
 
 describe('usage the upstream did not report', () => {
   let simulator: SimulatorServer;

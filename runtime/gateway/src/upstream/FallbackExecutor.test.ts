@@ -107,6 +107,45 @@ describe('FallbackExecutor', () => {
     expect(calls).toEqual(['first', 'twin', 'other']);
   });
 
+  it('earns an upstream no retry for a request its profile could not express', async () => {
+    const upstreams = new UpstreamHealth({
+      failureThreshold: 100,
+      openMs: 1000,
+      now: () => now,
+    });
+    const executor = new FallbackExecutor(upstreams, new RetryBudgets(0.5, 1));
+    const first = profile('first', 'shared-model');
+    const twin = profile('twin', 'shared-model');
+    const other = profile('other');
+    const cannotServe: UpstreamResult = {
+      kind: 'failure',
+      failure: {
+        errorClass: 'invalid-request',
+        retriable: false,
+        cannotServe: true,
+        message: 'request cannot be translated for this protocol',
+      },
+    };
+    const calls: string[] = [];
+    let expressible = true;
+    const call = async (p: GatewayModelProfile) => {
+      calls.push(p.id);
+      if (p === other) return answer;
+      return expressible ? unavailable : cannotServe;
+    };
+    // The reserve pays for one retry.
+    await executor.run([first, twin, other], call);
+    // Two requests `first` could not express: its upstream saw neither.
+    expressible = false;
+    await executor.run([first, other], call);
+    await executor.run([first, other], call);
+    expressible = true;
+    calls.length = 0;
+    // One call's half token: not enough for a retry.
+    await executor.run([first, twin, other], call);
+    expect(calls).toEqual(['first', 'other']);
+  });
+
   it('spends no retry on an attempt it skips past an open circuit', async () => {
     const upstreams = health();
     const budgets = new RetryBudgets(0, 1);

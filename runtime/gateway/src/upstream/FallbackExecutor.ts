@@ -102,9 +102,7 @@ export class FallbackExecutor {
       const retry = called?.some(
         previous => upstreamKey(previous) === upstreamKey(profile),
       );
-      if (!retry) {
-        budget.onRequest();
-      } else if (!budget.tryRetry()) {
+      if (retry && !budget.tryRetry()) {
         status.breaker.onNeutral(permit);
         lastFailure = this.skip(
           fallbacks,
@@ -127,6 +125,14 @@ export class FallbackExecutor {
         status.inFlight -= 1;
         status.breaker.onNeutral(permit);
         throw error;
+      }
+      // A call that reached the upstream earns it a share of a retry; a profile that could not
+      // express the request called nothing.
+      if (
+        !retry &&
+        !(result.kind === 'failure' && result.failure.cannotServe)
+      ) {
+        budget.onRequest();
       }
       if (result.kind !== 'failure') {
         this.health.recordLatency(profile.id, this.now() - dispatchedAt);

@@ -12,6 +12,7 @@ import {
   ADMIN_TOKEN,
   chatCompletion,
   KEYS,
+  postChat,
   startGateway,
   startSimulator,
   testState,
@@ -34,18 +35,11 @@ const failing = (_req: IncomingMessage, res: ServerResponse) =>
 
 /** A chat request (nw-assistant's unless told): its status and the model that answered. */
 async function ask(url: string, key = KEYS.northwindAgent, model = 'auto') {
-  const response = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${key}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({
-      model,
-      messages: [{ role: 'user', content: 'hello' }],
-    }),
-    signal: AbortSignal.timeout(20_000),
-  });
+  const response = await postChat(
+    url,
+    { model, messages: [{ role: 'user', content: 'hello' }] },
+    { key, signal: AbortSignal.timeout(20_000) },
+  );
   const body = await response.json();
   return { status: response.status, model: body.model as string | undefined };
 }

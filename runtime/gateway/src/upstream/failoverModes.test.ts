@@ -13,6 +13,7 @@ import type { SimulatorServer } from '@cellport/simulator';
 import { RawUpstream } from '../__testUtils__/RawUpstream';
 import {
   KEYS,
+  postChat,
   startGateway,
   startSimulator,
   testState,
@@ -170,13 +171,9 @@ describe.each(['refused connections', ...Object.keys(FAILURES)])(
           const replies = await Promise.all(
             Array.from({ length: BURST }, async (_, i) => {
               const { path, body } = requestOf(api, stream, i);
-              const response = await fetch(`${url}${path}`, {
-                method: 'POST',
-                headers: {
-                  authorization: `Bearer ${KEYS.northwindAgent}`,
-                  'content-type': 'application/json',
-                },
-                body: JSON.stringify(body),
+              const response = await postChat(url, body, {
+                key: KEYS.northwindAgent,
+                path,
                 signal: AbortSignal.timeout(30_000),
               });
               return { status: response.status, text: await response.text() };
@@ -242,18 +239,15 @@ describe('a stream request the primary answers 200 application/json, trickling',
     try {
       const statuses = await Promise.all(
         Array.from({ length: 20 }, async () => {
-          const response = await fetch(`${url}/v1/chat/completions`, {
-            method: 'POST',
-            headers: {
-              authorization: `Bearer ${KEYS.northwindAgent}`,
-              'content-type': 'application/json',
-            },
-            body: JSON.stringify({
+          const response = await postChat(
+            url,
+            {
               model: 'auto',
               stream: true,
               messages: [{ role: 'user', content: 'hello' }],
-            }),
-          });
+            },
+            { key: KEYS.northwindAgent },
+          );
           await response.text();
           return response.status;
         }),

@@ -97,6 +97,35 @@ describe('SendOrder', () => {
     expect(order.passingOver).toBe(false);
   });
 
+  it('gets past two batches in a row that the receiver fails on every time', () => {
+    const order = new SendOrder(
+      30_000,
+      () => 1,
+      () => 0,
+    );
+    const segments = ['a', 'b', 'c', 'd'];
+    const poison = (name: string) => name === 'a' || name === 'b';
+    const sent = play(order, segments, poison, 40);
+    // Told apart from an outage once a younger one is delivered: both wait on their own backoff.
+    expect(segments).toEqual(['a', 'b']);
+    expect(sent.indexOf('c')).toBeLessThan(10);
+    expect(order.waitMs('a')).toBeGreaterThan(0);
+    expect(order.waitMs('b')).toBeGreaterThan(0);
+  });
+
+  it('gets past a run of bad batches as long as the run is, one more each time it probes', () => {
+    const order = new SendOrder(
+      30_000,
+      () => 1,
+      () => 0,
+    );
+    const bad = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const segments = [...bad, 'g', 'h'];
+    const sent = play(order, segments, name => bad.includes(name), 200);
+    expect(segments).toEqual(bad);
+    expect(sent.length).toBeLessThan(200);
+  });
+
   it("keeps a failed segment's batch for its next try, and lets it go once it leaves", () => {
     const order = new SendOrder(30_000);
     const first = batch('a');

@@ -3,6 +3,11 @@ import { retryDelayMs } from './retryDelay';
 
 /** Failed sends in a row after which a segment, with younger ones waiting, is passed over. */
 const FAILURES_BEFORE_PASSED_OVER = 3;
+/**
+ * Bad batches in a row a probe gets past at most; beyond, they hold back the rest as an outage
+ * does, each probe costing the receiver this many sends at once.
+ */
+const MAX_PROBE_DEPTH = 16;
 /** Batches kept for their progress: the segments being retried are few. */
 const MAX_KEPT_BATCHES = 16;
 
@@ -21,16 +26,20 @@ interface PassedOver {
 /**
  * The order the sender tries sealed segments in: oldest first, except that a batch the
  * receiver fails on every time (a 500 for one event its code cannot take) must not hold back
- * the others. When the segment after a passed-over one fails too, the receiver is down rather
- * than the batch bad, and the oldest goes first again. A batch whose send failed part-way is
- * kept, so that its next try goes on from the part that failed (`HttpBatchTransport` keeps
- * its progress by batch) and reports none of its refused events twice.
+ * the others. When the segment after a passed-over one fails too, the receiver is down, or
+ * the next batch is bad as well: the oldest goes first again, and the next probe passes over
+ * one segment more, so that a run of bad batches is got past. A batch whose send failed
+ * part-way is kept, so that its next try goes on from the part that failed
+ * (`HttpBatchTransport` keeps its progress by batch) and reports none of its refused events
+ * twice.
  */
 export class SendOrder {
   private head?: { name: string; failures: number };
   private readonly passed = new Map<string, PassedOver>();
   private readonly batches = new Map<string, EventBatch>();
   private deliveredSincePassedOver = false;
+  /** How many segments in a row the next probe passes over, one more after each that failed. */
+  private probeDepth = 1;
 
   constructor(
     private readonly maxBackoffMs: number,
@@ -83,28 +92,46 @@ export class SendOrder {
         retryDelayMs(entry.failures, this.maxBackoffMs, this.random);
       return 'next';
     }
-    if (!this.deliveredSincePassedOver) this.restoreOrder();
+    const probing = !this.deliveredSincePassedOver && this.passedInProbe() > 0;
+    if (probing && youngerWaiting && this.passedInProbe() < this.probeDepth) {
+      return this.passOver(name, 1);
+    }
+    if (probing) {
+      // Nothing past the first `probeDepth` went through: the receiver is down, or as many
+      // bad batches are in a row. The oldest goes first again; its next probe goes one further.
+      this.restoreOrder();
+      this.probeDepth = Math.min(this.probeDepth + 1, MAX_PROBE_DEPTH);
+    }
     this.head =
       this.head?.name === name
         ? { name, failures: this.head.failures + 1 }
         : { name, failures: 1 };
     if (this.head.failures >= FAILURES_BEFORE_PASSED_OVER && youngerWaiting) {
-      this.passed.set(name, {
-        standing: 'passed',
-        failures: this.head.failures,
-        dueAt: 0,
-      });
       this.head = undefined;
       this.deliveredSincePassedOver = false;
-      return 'next';
+      return this.passOver(name, FAILURES_BEFORE_PASSED_OVER);
     }
     return 'backoff';
+  }
+
+  private passOver(name: string, failures: number): 'next' {
+    this.passed.set(name, { standing: 'passed', failures, dueAt: 0 });
+    return 'next';
+  }
+
+  private passedInProbe(): number {
+    let count = 0;
+    for (const entry of this.passed.values()) {
+      if (entry.standing === 'passed') count += 1;
+    }
+    return count;
   }
 
   /** `name` was delivered: the receiver is up, and what it passed over gets another try. */
   succeeded(name: string): void {
     this.forget(name);
     this.deliveredSincePassedOver = true;
+    this.probeDepth = 1;
     for (const entry of this.passed.values()) {
       if (entry.standing === 'passed') entry.standing = 'probation';
     }

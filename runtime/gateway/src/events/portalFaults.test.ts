@@ -84,6 +84,29 @@ describe('delivery to a portal that misbehaves', () => {
     expect(portal.withoutEvents([poisonId])).toEqual([poisonId]);
   });
 
+  it('does not hold back later events behind two segments in a row the portal answers 500 for ever', async () => {
+    const poison = new Set<string>();
+    let known = false;
+    // Everything fails until both poisoned ids are known, then only their segments do.
+    portal.fault = ({ ids }, res) => {
+      if (known && !ids.some(id => poison.has(id))) return false;
+      res.writeHead(500).end('{"error":"internal"}');
+      return true;
+    };
+    const { gateway } = await startSpooledGateway();
+    for (const i of [0, 1]) {
+      poison.add(`${(await chatOnce(gateway.url, i)).id}-us`);
+      // After the flush interval (100 ms): a segment of its own.
+      await sleep(300);
+    }
+    known = true;
+    const later = await serially(gateway.url, 2, 8, 150);
+    await eventually(() => portal.withoutEvents(later).length === 0, 800);
+    expect(
+      portal.withoutEvents([...poison].map(id => id.slice(0, -3))),
+    ).toHaveLength(2);
+  });
+
   it('delivers everything to a portal that answers after the wait for it, by waiting longer', async () => {
     // Stored at once, answered 2.5 s later: past the gateway's first wait of 1 s, and its
     // second; it doubles its wait after each timeout until an answer comes within it.

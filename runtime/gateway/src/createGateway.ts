@@ -72,6 +72,8 @@ export async function createGateway(
     openMs: overrides.breaker?.openMs ?? 10_000,
     now,
   });
+  if (state.current) health.follow(state.current.profiles.values());
+  state.onChange(next => health.follow(next.profiles.values()));
   const http = new UpstreamHttp({
     headersTimeoutMs: config.upstreamTimeoutMs,
     bodyTimeoutMs: config.upstreamIdleTimeoutMs,

@@ -17,7 +17,8 @@ import type {
 import { UpstreamAnswerError } from '../providers/upstreamAnswer';
 import type { RequestTrace } from '../telemetry/RequestTrace';
 import type { AttemptOutcome, SkipReason } from '../upstream/FallbackExecutor';
-import { promptTokensAt } from '@cellport/router';
+import { promptTokensAt, RoutePlan } from '@cellport/router';
+import { RouteRefusal } from '../router/routeRefusal';
 import { costUsd, maxOutputTokens } from '../usage/cost';
 import { chargedUsage } from './chargedUsage';
 import { answerFromCache } from './answerFromCache';
@@ -152,16 +153,6 @@ export class RequestPipeline<Request> {
       record.requestedModel = storableText(body.model.slice(0, 200));
     }
     const request = endpoint.parse(body, raw, record);
-    const plan = routeRequest(
-      deps,
-      life,
-      endpoint.routing(request),
-      life.classification(req),
-      endpoint.routesWithinRemainingBudget
-        ? this.remainingBudget(life)
-        : undefined,
-    );
-
     const cacheKey =
       deps.cache &&
       life.principal.tenant.promptCache &&
@@ -173,6 +164,29 @@ export class RequestPipeline<Request> {
             raw,
           )
         : undefined;
+    let plan: RoutePlan;
+    try {
+      plan = routeRequest(
+        deps,
+        life,
+        endpoint.routing(request),
+        life.classification(req),
+        endpoint.routesWithinRemainingBudget
+          ? this.remainingBudget(life)
+          : undefined,
+      );
+    } catch (error) {
+      // A route refused only for open circuits or the budget can still be answered from the
+      // cache: a hit calls no upstream and costs nothing.
+      if (
+        cacheKey &&
+        error instanceof RouteRefusal &&
+        answerFromCache(deps.cache!, life, cacheKey, endpoint, error.candidates)
+      ) {
+        return;
+      }
+      throw error;
+    }
     if (
       cacheKey &&
       answerFromCache(deps.cache!, life, cacheKey, endpoint, plan.candidates)

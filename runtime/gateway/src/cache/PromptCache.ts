@@ -15,6 +15,20 @@ export interface CachedAnswer {
 const ENTRY_OVERHEAD_BYTES = 256;
 
 /**
+ * The bytes in memory of their own: an answer read from a socket is a view into the read's
+ * whole chunk (headers and all), or into a pool slab shared with other small buffers, and a
+ * cache entry would keep that alive beyond the bytes it counts.
+ */
+function ownMemory(bytes: Buffer): Buffer {
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) {
+    return bytes;
+  }
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  return own;
+}
+
+/**
  * Exact-match prompt-response cache, off by default (seed 001). Keys are per tenant: the
  * SHA-256 of the tenant id and the request body bytes, so tenants never share answers. Only
  * tenants whose policy allows it use it, and only for non-streamed requests. An LRU with a
@@ -77,7 +91,7 @@ export class PromptCache {
       return;
     }
     this.entries.set(key, {
-      answer,
+      answer: { ...answer, body: ownMemory(answer.body) },
       expiresAtMs: this.now() + this.options.ttlSeconds * 1000,
       bytes,
     });

@@ -36,9 +36,9 @@ export interface Reservation {
   costNanoUsd: number;
   /** The tenant's budget left after this reservation. */
   remainingUsd: number;
-  /** Tokens-per-minute counters holding `tokens`: the tenant's, and the agent's when limited. */
+  /** Tokens-per-minute counters holding `tokens`: the tenant's, and its agent's. */
   tokenCounters: readonly string[];
-  /** Budget counters holding `costNanoUsd`: the tenant's, and the agent's when it has one. */
+  /** Budget counters holding `costNanoUsd`: the tenant's, and its agent's. */
   costCounters: readonly string[];
 }
 

@@ -17,6 +17,8 @@ import { SpentHints } from './SpentHints';
 import { OpenReservations } from './OpenReservations';
 
 export const MINUTE_TTL_MS = 61_000;
+/** The limit of a counter kept for a limit not set: more than any window holds. */
+const NO_CEILING = Number.MAX_SAFE_INTEGER;
 export const MONTH_TTL_MS = 32 * 24 * 3600_000;
 
 /** One counter a request claims: added to only when every counter of the request has room. */
@@ -81,7 +83,8 @@ interface ClaimPlan {
 /**
  * The windows and budgets a request claims, in the order they are checked: rate limits before
  * budgets (a minute's wait before a month's), the tenant's before its agent's. An agent's
- * counters exist only for the limits the agent has.
+ * counters count whether or not it has limits (without one, with no ceiling), so that a
+ * limit or budget a push gives it later sees what it already used in the window.
  */
 function planClaims(
   request: LimitRequest,
@@ -109,21 +112,20 @@ function planClaims(
   const checks: LimitCheck[] = ['requests', 'tokens'];
   const tokenCounters = [keys.tokens];
   const costCounters = [keys.tenantBudget];
-  const agentLimits =
-    request.agent !== undefined ? request.agentLimits : undefined;
-  if (agentLimits) {
+  const agent = request.agent;
+  if (agent !== undefined) {
     claims.push(
       {
         key: keys.agentRequests,
         amount: 1,
-        limit: agentLimits.requestsPerMinute,
+        limit: request.agentLimits?.requestsPerMinute ?? NO_CEILING,
         ttlMs: MINUTE_TTL_MS,
         firstFits: false,
       },
       {
         key: keys.agentTokens,
         amount: request.tokens,
-        limit: agentLimits.tokensPerMinute,
+        limit: request.agentLimits?.tokensPerMinute ?? NO_CEILING,
         ttlMs: MINUTE_TTL_MS,
         firstFits: true,
       },
@@ -140,11 +142,14 @@ function planClaims(
     firstFits: false,
   });
   checks.push('tenant-budget');
-  if (request.agent !== undefined && request.agentBudgetUsd !== undefined) {
+  if (agent !== undefined) {
     claims.push({
       key: keys.agentBudget,
       amount: costNano,
-      limit: toNano(request.agentBudgetUsd),
+      limit:
+        request.agentBudgetUsd === undefined
+          ? NO_CEILING
+          : toNano(request.agentBudgetUsd),
       ttlMs: MONTH_TTL_MS,
       firstFits: false,
     });

@@ -1,4 +1,6 @@
+import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import { CircuitBreaker, CircuitState } from './CircuitBreaker';
+import { upstreamKey } from './upstreamKey';
 
 /** What the router knows about one upstream (model profile) right now. */
 export interface UpstreamStatus {
@@ -14,6 +16,8 @@ export interface UpstreamStatus {
  */
 export class UpstreamHealth {
   private readonly upstreams = new Map<string, UpstreamStatus>();
+  /** Each profile's upstream (`upstreamKey`) in the state in force. */
+  private upstreamOf = new Map<string, string>();
 
   constructor(
     private readonly options: {
@@ -38,6 +42,25 @@ export class UpstreamHealth {
       this.upstreams.set(profileId, status);
     }
     return status;
+  }
+
+  /**
+   * Follows the state in force: a profile it removed, or points at another upstream (endpoint
+   * or model), loses what was known of it, so its circuit starts closed: the failures, the
+   * latency and the load were its old upstream's. An operator who fixes a broken profile's
+   * endpoint gets it served by the next request, not after the open period.
+   */
+  follow(profiles: Iterable<GatewayModelProfile>): void {
+    const upstreamOf = new Map<string, string>();
+    for (const profile of profiles) {
+      upstreamOf.set(profile.id, upstreamKey(profile));
+    }
+    for (const profileId of this.upstreams.keys()) {
+      if (upstreamOf.get(profileId) !== this.upstreamOf.get(profileId)) {
+        this.upstreams.delete(profileId);
+      }
+    }
+    this.upstreamOf = upstreamOf;
   }
 
   recordLatency(profileId: string, latencyMs: number): void {

@@ -528,7 +528,22 @@ describe('gateway API (OpenAI client against the simulator)', () => {
       const got = await fetch(`${url}/control/state`, {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       }).then(r => r.json());
-      expect(got.version).toBe('v2');
+      expect(got).toEqual(state);
+      // The reconciler's drift check reads the version alone.
+      const version = await fetch(`${url}/control/state/version`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(await version.json()).toEqual({ version: 'v2' });
+      const asTenant = await fetch(`${url}/control/state/version`, {
+        headers: { authorization: `Bearer ${KEYS.northwind}` },
+      });
+      expect(asTenant.status).toBe(401);
+      const pushToVersion = await fetch(`${url}/control/state/version`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify(state),
+      });
+      expect(pushToVersion.status).toBe(405);
       await client(KEYS.northwind).chat.completions.create({
         model: 'gpt-4o-mini',
         messages: [{ role: 'user', content: 'x' }],

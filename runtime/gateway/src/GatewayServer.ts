@@ -160,8 +160,8 @@ export class GatewayServer {
     if (method === 'GET' && path === '/v1/models') {
       return handleModels(this.deps, req, res);
     }
-    if (path === '/control/state') {
-      return this.control.handle(req, res);
+    if (path === '/control/state' || path === '/control/state/version') {
+      return this.control.handle(req, res, path);
     }
     if (method === 'GET' && path === '/health') {
       return sendJson(res, 200, { status: 'ok' });

@@ -8,7 +8,8 @@ import { AddressInfo } from 'node:net';
 /**
  * A real HTTP server implementing the gateway's control API contract (runtime/gateway):
  * `PUT /control/state` with a bearer admin token and a GatewayDesiredState body, validated
- * whole; `GET /control/state` answering `{version, …}` or 404 before the first push. It
+ * whole; `GET /control/state/version` answering `{version}` (and `GET /control/state` the
+ * document), or 404 before the first push. It
  * records every request and can be told to fail the next ones, or to forget its state as a
  * restarted gateway would.
  */
@@ -52,7 +53,8 @@ export class ControlApiServer {
           res.writeHead(status, { 'content-type': 'application/json' });
           res.end(JSON.stringify(payload));
         };
-        if (req.url !== '/control/state')
+        const path = req.url;
+        if (path !== '/control/state' && path !== '/control/state/version')
           return reply(404, { error: 'not found' });
         if (req.headers.authorization !== `Bearer ${this.adminToken}`) {
           return reply(401, { error: 'unauthorized' });
@@ -60,11 +62,12 @@ export class ControlApiServer {
         const failure = this.failures.shift();
         if (failure) return reply(failure, { error: 'induced failure' });
         if (req.method === 'GET') {
-          return this.state
-            ? reply(200, { version: this.state.version, cell: this.state.cell })
-            : reply(404, { error: 'no state yet' });
+          if (!this.state) return reply(404, { error: 'no state yet' });
+          return path === '/control/state'
+            ? reply(200, this.state)
+            : reply(200, { version: this.state.version });
         }
-        if (req.method === 'PUT') {
+        if (req.method === 'PUT' && path === '/control/state') {
           const parsed = gatewayDesiredStateSchema.safeParse(body);
           if (!parsed.success)
             return reply(400, { error: parsed.error.message });

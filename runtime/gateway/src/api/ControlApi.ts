@@ -36,7 +36,11 @@ export class ControlApi {
       : undefined;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+  ): Promise<void> {
     this.authorize(req);
     if (req.method === 'GET') {
       const state = this.deps.state.current;
@@ -48,10 +52,16 @@ export class ControlApi {
           'not-found',
         );
       }
-      sendJson(res, 200, state.document);
+      // The version alone: the reconciler's drift check, without the whole document (tens of
+      // megabytes at the maxima) each time it looks.
+      sendJson(
+        res,
+        200,
+        path === '/control/state' ? state.document : { version: state.version },
+      );
       return;
     }
-    if (req.method === 'PUT') {
+    if (req.method === 'PUT' && path === '/control/state') {
       const document = parseJsonObject(await readBody(req, MAX_STATE_BYTES));
       try {
         const result = this.deps.state.apply(document);
@@ -93,7 +103,9 @@ export class ControlApi {
     throw new GatewayError(
       405,
       'method_not_allowed',
-      'use GET or PUT on /control/state',
+      path === '/control/state'
+        ? 'use GET or PUT on /control/state'
+        : 'use GET on /control/state/version',
       'invalid-request',
     );
   }

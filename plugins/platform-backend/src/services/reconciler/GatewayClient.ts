@@ -9,8 +9,9 @@ export class GatewayRequestError extends Error {
 }
 
 /**
- * The gateway's control API: `GET /control/state` answers `{version, …}` of the state it
- * runs; `PUT /control/state` replaces it whole. Both need the gateway's admin token.
+ * The gateway's control API: `GET /control/state/version` answers `{version}` of the state
+ * it runs (the drift check reads no more: the document weighs tens of megabytes at the
+ * maxima); `PUT /control/state` replaces it whole. Both need the gateway's admin token.
  */
 export class GatewayClient {
   constructor(private readonly timeoutMs: number) {}
@@ -22,6 +23,7 @@ export class GatewayClient {
   ): Promise<string | undefined> {
     const response = await this.request(
       baseUrl,
+      '/control/state/version',
       token,
       { method: 'GET' },
       true,
@@ -38,7 +40,7 @@ export class GatewayClient {
     token: string,
     state: GatewayDesiredState,
   ): Promise<void> {
-    await this.request(baseUrl, token, {
+    await this.request(baseUrl, '/control/state', token, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(state),
@@ -47,11 +49,12 @@ export class GatewayClient {
 
   private async request(
     baseUrl: string,
+    path: string,
     token: string,
     init: RequestInit,
     allowNotFound = false,
   ) {
-    const url = `${baseUrl.replace(/\/+$/, '')}/control/state`;
+    const url = `${baseUrl.replace(/\/+$/, '')}${path}`;
     let response: Response;
     try {
       response = await fetch(url, {

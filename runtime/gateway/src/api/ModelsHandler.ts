@@ -17,14 +17,7 @@ export function handleModels(
   res: ServerResponse,
 ): void {
   const state = deps.state.current;
-  if (!state) {
-    throw new GatewayError(
-      503,
-      'not_ready',
-      'gateway has no desired state yet',
-      'internal',
-    );
-  }
+  if (!state) throw GatewayError.notReady();
   const principal = deps.auth.authenticate(state, bearerToken(req));
   const names = new Map<string, { provider: string; type: string }>();
   const name = (id: string, provider: string, type: string) => {

@@ -155,17 +155,7 @@ export class RequestLifecycle implements EndGate {
     api: InboundApi = {},
   ): RequestLifecycle {
     const state = deps.state.current;
-    if (!state) {
-      throw new GatewayError(
-        503,
-        'not_ready',
-        'gateway has no desired state yet',
-        'internal',
-        {
-          retryAfterSeconds: 5,
-        },
-      );
-    }
+    if (!state) throw GatewayError.notReady();
     const principal = deps.auth.authenticate(
       state,
       apiKeyOf(req, api.acceptsApiKeyHeader === true),

@@ -46,6 +46,17 @@ export class GatewayError extends Error {
     };
   }
 
+  /** Before any desired state: the reconciler's push, or another replica, comes soon. */
+  static notReady(): GatewayError {
+    return new GatewayError(
+      503,
+      'not_ready',
+      'gateway has no desired state yet',
+      'internal',
+      { retryAfterSeconds: 5 },
+    );
+  }
+
   /** What a request the gateway's stop cut short answers (`RequestLifecycle.interrupt`). */
   static shuttingDown(): GatewayError {
     return new GatewayError(

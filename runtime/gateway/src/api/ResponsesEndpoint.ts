@@ -50,10 +50,11 @@ export class ResponsesEndpoint implements EndpointAdapter<ResponsesRequest> {
   }
 
   parse(body: Json, raw: Buffer, record: RequestRecord): ResponsesRequest {
-    const { chat, echo, addedPromptBytes } = readResponsesRequest(body);
+    const { chat, echo, addedPromptBytes, sources } =
+      readResponsesRequest(body);
     const summary = withFieldsRenamed(
       () => this.chat.parse(chat, raw, record),
-      responsesField,
+      param => responsesField(param, sources),
     );
     // The bound counts the caller's bytes; the upstream also reads what translation added.
     summary.promptTokenBound += addedPromptBytes;

@@ -18,6 +18,27 @@ import { UpstreamAnswerError } from './upstreamAnswer';
 /** Text kept for the tokenizer fallback is capped, bounding memory per stream. */
 const MAX_KEPT_CHARS = 1 << 20;
 
+/** An event that reports usage, however its JSON is spaced. */
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+/** The placeholder every chunk carries once usage was asked for. */
+const NULL_USAGE = /,\s*"usage"\s*:\s*null/g;
+
+/** Whether an event is a chunk with no choice: the one the gateway's ask for usage added. */
+function isUsageOnlyChunk(event: string): boolean {
+  const data = event.indexOf('data:');
+  if (data < 0) return false;
+  try {
+    const choices = JSON.parse(event.slice(data + 5))?.choices;
+    return (
+      choices === undefined ||
+      choices === null ||
+      (Array.isArray(choices) && choices.length === 0)
+    );
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Relays an OpenAI SSE stream chunk by chunk, whole events at a time (LF or CRLF framed; the
  * caller gets LF). It picks the usage out of the final usage chunk (which the gateway always
@@ -86,12 +107,10 @@ export class OpenAiStreamRelay {
     } else if (doneEnd >= 0) {
       this.done = true;
     }
-    if (complete.includes('"usage":{') || complete.includes('"usage": {')) {
+    if (USAGE_OBJECT.test(complete)) {
       complete = this.takeUsage(complete);
-    }
-    if (!this.forwardUsage && complete.includes(',"usage":null')) {
-      // The `usage: null` placeholder appears only because the gateway asked for usage.
-      complete = complete.replaceAll(',"usage":null', '');
+    } else if (!this.forwardUsage && complete.includes('"usage"')) {
+      complete = complete.replace(NULL_USAGE, '');
     }
     if (this.keptChars < MAX_KEPT_CHARS) {
       this.kept.push(complete);
@@ -172,20 +191,26 @@ export class OpenAiStreamRelay {
     }
   }
 
+  /**
+   * Reads the usage the stream reports and, for a caller that did not ask for it, takes out
+   * what the gateway's own ask added: the chunk that carries usage and no choice (OpenAI's
+   * SDKs read `choices[0]` of every chunk), and the `usage: null` of the others. Decided on
+   * the JSON, however the upstream spaces it.
+   */
   private takeUsage(complete: string): string {
-    const events = complete.split('\n\n');
     const forwarded: string[] = [];
-    for (const event of events) {
-      if (event.includes('"usage":{') || event.includes('"usage": {')) {
-        const usage = extractOpenAiUsage(event);
-        if (usage) {
-          this.found = usage;
-          if (!this.forwardUsage && event.includes('"choices":[]')) {
-            continue;
-          }
-        }
+    for (const event of complete.split('\n\n')) {
+      if (!USAGE_OBJECT.test(event)) {
+        forwarded.push(
+          this.forwardUsage ? event : event.replace(NULL_USAGE, ''),
+        );
+        continue;
       }
-      forwarded.push(event);
+      const usage = extractOpenAiUsage(event);
+      if (usage) this.found = usage;
+      if (this.forwardUsage || !usage || !isUsageOnlyChunk(event)) {
+        forwarded.push(event);
+      }
     }
     return forwarded.join('\n\n');
   }

@@ -8,19 +8,34 @@ import {
 } from '../fieldChecks';
 
 /**
+ * Where each chat message came from in the Responses request: its item (`input.3`,
+ * `instructions`, `input` when a string) and, for an assistant turn made of consecutive
+ * function calls, each call's item; so that a chat check's field names the caller's.
+ */
+export interface MessageSource {
+  at: string;
+  calls?: string[];
+}
+
+/**
  * The Responses API's `input` (a string, or message, function-call and function-call-output
  * items) and `instructions` as OpenAI chat messages, each bad field a 400 naming it
- * (`input.2.call_id`, `input.0.content.1.image_url`).
+ * (`input.2.call_id`, `input.0.content.1.image_url`), and where each came from.
  */
 export function inputToChatMessages(
   input: unknown,
   instructions: string | undefined,
-): Json[] {
+): { messages: Json[]; sources: MessageSource[] } {
   const messages: Json[] = [];
-  if (instructions) messages.push({ role: 'system', content: instructions });
+  const sources: MessageSource[] = [];
+  if (instructions) {
+    messages.push({ role: 'system', content: instructions });
+    sources.push({ at: 'instructions' });
+  }
   if (typeof input === 'string') {
     messages.push({ role: 'user', content: input });
-    return messages;
+    sources.push({ at: 'input' });
+    return { messages, sources };
   }
   if (!Array.isArray(input) || input.length === 0) {
     fail('input', 'must be a string or a non-empty array of items');
@@ -32,9 +47,10 @@ export function inputToChatMessages(
     switch (item.type ?? 'message') {
       case 'message':
         messages.push(chatMessage(item, at));
+        sources.push({ at });
         break;
       case 'function_call':
-        addToolCall(messages, item, at);
+        addToolCall(messages, sources, item, at);
         break;
       case 'function_call_output':
         messages.push({
@@ -42,6 +58,7 @@ export function inputToChatMessages(
           tool_call_id: requireString(item.call_id, `${at}.call_id`),
           content: outputText(item.output, `${at}.output`),
         });
+        sources.push({ at });
         break;
       case 'reasoning':
         // A reasoning item an earlier response returned: chat upstreams take none back.
@@ -63,7 +80,7 @@ export function inputToChatMessages(
     // Reasoning items alone: nothing a chat upstream could answer.
     fail('input', 'must hold at least one message or function call item');
   }
-  return messages;
+  return { messages, sources };
 }
 
 /** A Map, not an object: a role such as `constructor` must not find Object's own properties. */
@@ -129,7 +146,12 @@ function chatMessage(item: Json, at: string): Json {
 }
 
 /** Function calls follow their assistant turn: consecutive ones make one chat message. */
-function addToolCall(messages: Json[], item: Json, at: string): void {
+function addToolCall(
+  messages: Json[],
+  sources: MessageSource[],
+  item: Json,
+  at: string,
+): void {
   const call = {
     id: requireString(item.call_id, `${at}.call_id`),
     type: 'function',
@@ -142,9 +164,44 @@ function addToolCall(messages: Json[], item: Json, at: string): void {
   if (last?.role === 'assistant') {
     (last.tool_calls ??= []).push(call);
     if (last.content === '') last.content = null;
+    const source = sources[sources.length - 1];
+    (source.calls ??= []).push(at);
     return;
   }
   messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+  sources.push({ at, calls: [at] });
+}
+
+/** A chat message's field in Responses terms, below the item it came from. */
+const CHAT_TO_RESPONSES_FIELD: Array<[RegExp, string]> = [
+  [/^\.content\.(\d+)\.image_url\.url$/, '.content.$1.image_url'],
+  [/^\.content\.(\d+)\.image_url\.detail$/, '.content.$1.detail'],
+  [/^\.tool_call_id$/, '.call_id'],
+];
+
+/**
+ * A chat check's field of a translated message (`messages.2.content.0.image_url.detail`) as
+ * the Responses field it came from (`input.1.content.0.detail`); other fields as they are.
+ */
+export function inputField(
+  chatParam: string,
+  sources: readonly MessageSource[],
+): string | undefined {
+  const match = /^messages\.(\d+)(\..*)?$/.exec(chatParam);
+  const source = match && sources[Number(match[1])];
+  if (!source) return undefined;
+  const rest = match[2] ?? '';
+  if (source.at === 'instructions' || source.at === 'input') return source.at;
+  const call = /^\.tool_calls\.(\d+)(?:\.function)?(\..*)?$/.exec(rest);
+  if (call && source.calls?.[Number(call[1])]) {
+    const field = call[2] === '.id' ? '.call_id' : call[2] ?? '';
+    return `${source.calls[Number(call[1])]}${field}`;
+  }
+  for (const [pattern, field] of CHAT_TO_RESPONSES_FIELD) {
+    if (pattern.test(rest))
+      return `${source.at}${rest.replace(pattern, field)}`;
+  }
+  return `${source.at}${rest}`;
 }
 
 /** A tool's output: a string, or text parts (chat tool messages hold text only). */

@@ -169,6 +169,41 @@ describe('readResponsesRequest', () => {
     expect(responsesField('verbosity')).toBe('text.verbosity');
   });
 
+  it("names a translated message's fields by the input item they came from", () => {
+    const { sources } = readResponsesRequest({
+      model: 'm',
+      instructions: 'Be brief.',
+      input: [
+        { role: 'user', content: 'Weather in Paris and Rome?' },
+        { type: 'function_call', call_id: 'a', name: 'w', arguments: '{}' },
+        { type: 'function_call', call_id: 'b', name: 'w', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'a', output: 'sun' },
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'And this?' },
+            { type: 'input_image', image_url: 'https://x/y.png' },
+          ],
+        },
+      ],
+    });
+    const named = (param: string) => responsesField(param, sources);
+    expect(named('messages.0.content')).toBe('instructions');
+    expect(named('messages.1.content')).toBe('input.0.content');
+    expect(named('messages.2.tool_calls.1.function.arguments')).toBe(
+      'input.2.arguments',
+    );
+    expect(named('messages.2.tool_calls.0.id')).toBe('input.1.call_id');
+    expect(named('messages.3.tool_call_id')).toBe('input.3.call_id');
+    expect(named('messages.4.content.1.image_url.detail')).toBe(
+      'input.4.content.1.detail',
+    );
+    expect(named('messages.4.content.1.image_url.url')).toBe(
+      'input.4.content.1.image_url',
+    );
+    expect(named('messages')).toBe('input');
+  });
+
   it.each([
     [
       'a metadata value that is not a string',

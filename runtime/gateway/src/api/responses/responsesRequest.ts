@@ -9,7 +9,11 @@ import {
   requireModel,
 } from '../fieldChecks';
 import { checkMetadata } from '../../router/chatParams';
-import { inputToChatMessages } from './responsesInput';
+import {
+  inputField,
+  inputToChatMessages,
+  MessageSource,
+} from './responsesInput';
 import { checkResponsesOptions } from './responsesOptions';
 import { strictParameters } from './strictParameters';
 
@@ -149,6 +153,8 @@ export function readResponsesRequest(body: Json): {
   echo: ResponseEcho;
   /** JSON the translation added to what the upstream reads as prompt (strict schemas). */
   addedPromptBytes: number;
+  /** Where each chat message came from, for `responsesField`. */
+  sources: MessageSource[];
 } {
   const model = requireModel(body);
   refuseServerState(body);
@@ -164,10 +170,11 @@ export function readResponsesRequest(body: Json): {
     body.max_output_tokens,
     'max_output_tokens',
   );
-  const chat: Json = {
-    model,
-    messages: inputToChatMessages(body.input, body.instructions ?? undefined),
-  };
+  const { messages, sources } = inputToChatMessages(
+    body.input,
+    body.instructions ?? undefined,
+  );
+  const chat: Json = { model, messages };
   if (body.stream === true) {
     chat.stream = true;
     // The final events carry usage, so the upstream is always asked for it.
@@ -176,6 +183,7 @@ export function readResponsesRequest(body: Json): {
   if (maxOutputTokens !== undefined)
     chat.max_completion_tokens = maxOutputTokens;
   for (const field of [
+    'metadata',
     'temperature',
     'top_p',
     'parallel_tool_calls',
@@ -216,11 +224,21 @@ export function readResponsesRequest(body: Json): {
       user: body.user ?? null,
     },
     addedPromptBytes: tools?.addedBytes ?? 0,
+    sources,
   };
 }
 
-/** A chat check's field (`tools.0.function.name`) as the Responses field it came from. */
-export function responsesField(chatParam: string): string {
+/**
+ * A chat check's field (`tools.0.function.name`, `messages.2.content.0.image_url.detail`) as
+ * the Responses field it came from (`tools.0.name`, `input.1.content.0.detail`).
+ */
+export function responsesField(
+  chatParam: string,
+  sources: readonly MessageSource[] = [],
+): string {
+  const input = inputField(chatParam, sources);
+  if (input !== undefined) return input;
+  if (chatParam === 'messages') return 'input';
   const tool = /^tools\.(\d+)\.function(\..+)?$/.exec(chatParam);
   if (tool) return `tools.${tool[1]}${tool[2] ?? ''}`;
   if (chatParam === 'tool_choice.function.name') return 'tool_choice.name';

@@ -15,7 +15,7 @@ export type UpstreamAnswer = (
 export class RawUpstream {
   answer: UpstreamAnswer = (_req, res) => res.writeHead(500).end();
   calls = 0;
-  private readonly server: Server = createServer((req, res) => {
+  protected readonly server: Server = createServer((req, res) => {
     this.calls += 1;
     req.resume();
     req.on('end', () => this.answer(req, res));

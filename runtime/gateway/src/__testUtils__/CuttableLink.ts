@@ -2,8 +2,9 @@ import { connect, createServer, Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A TCP link to a real server that a test cuts and restores, or pauses and resumes: a network
- * fault between the gateway and its Redis, with the server and its data left as they were.
+ * A TCP link to a real server that a test cuts and restores, pauses and resumes, or whose
+ * open connections it strands: a network fault between the gateway and its Redis, with the
+ * server and its data left as they were.
  */
 export class CuttableLink {
   private server?: Server;
@@ -11,12 +12,16 @@ export class CuttableLink {
   private port = 0;
   private paused = false;
   private readonly held: Array<[Socket, Buffer | string]> = [];
+  private readonly stranded = new WeakSet<Socket>();
+  /** Connections made through the link so far. */
+  connections = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
 
   /** Listens (again, on the same port once it has one); returns the port. */
   async open(): Promise<number> {
     const server = createServer(client => {
+      this.connections += 1;
       const upstream = connect(this.target.port, this.target.host);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
@@ -48,12 +53,24 @@ export class CuttableLink {
     for (const [to, data] of held) to.write(data);
   }
 
+  /**
+   * From now on drops every byte of the connections open now, in both directions, and keeps
+   * them open, while new connections go through: a route that black-holes an old connection
+   * (the server failed over, a NAT entry was lost) with the server reachable all along.
+   */
+  strand(): void {
+    for (const socket of this.sockets) this.stranded.add(socket);
+  }
+
   private forward(from: Socket, to: Socket): void {
     from.on('data', data => {
+      if (this.stranded.has(from) || this.stranded.has(to)) return;
       if (this.paused) this.held.push([to, data]);
       else to.write(data);
     });
-    from.on('end', () => to.end());
+    from.on('end', () => {
+      if (!this.stranded.has(from)) to.end();
+    });
   }
 
   /** Drops every connection and refuses new ones until `open` is called again. */

@@ -190,7 +190,7 @@ export class RedisLimiter extends WindowedLimiter {
       }
     };
     redis.on('error', this.reportError);
-    // No fixed number of keys: a request claims four to six counters, the count goes first.
+    // No fixed number of keys (a request claims three counters, six an agent's): count first.
     redis.defineCommand('cellportClaim', { lua: CLAIM_SCRIPT });
     redis.defineCommand('cellportCorrect', { lua: CORRECT_SCRIPT });
     redis.defineCommand('cellportCharge', { lua: CHARGE_SCRIPT });
@@ -198,6 +198,27 @@ export class RedisLimiter extends WindowedLimiter {
   }
 
   private readonly reportError: (error: Error) => void;
+
+  /**
+   * A command that timed out on a connection still up drops the connection, and the client
+   * makes another: ioredis keeps it in place, and one the network stranded (a failover, a lost
+   * NAT entry) would be kept until TCP gives up, a quarter of an hour of 503s with Redis
+   * reachable all along. The commands still waiting on it fail, as they would have timed out.
+   */
+  private readonly rethrowDroppingIfHung = (error: unknown): never => {
+    this.dropIfHung(error);
+    throw error;
+  };
+
+  private readonly dropIfHung = (error: unknown): void => {
+    if (
+      error instanceof Error &&
+      error.message === 'Command timed out' &&
+      this.redis.status === 'ready'
+    ) {
+      this.redis.disconnect(true);
+    }
+  };
 
   /** Waits (bounded) for the first connection; afterwards returns at once, connected or not. */
   private async firstConnection(): Promise<void> {
@@ -259,6 +280,7 @@ export class RedisLimiter extends WindowedLimiter {
         return [readOutcomes(await this.redis.cellportClaim(...commands[0]))];
       } catch (error) {
         unanswered(0);
+        this.dropIfHung(error);
         throw error;
       }
     }
@@ -271,11 +293,15 @@ export class RedisLimiter extends WindowedLimiter {
       results = (await pipeline.exec()) ?? [];
     } catch (error) {
       groups.forEach((_, g) => unanswered(g));
+      this.dropIfHung(error);
       throw error;
     }
     return groups.map((_, g) => {
       const [error, reply] = results[g] ?? [new Error('no reply')];
-      if (error) unanswered(g);
+      if (error) {
+        unanswered(g);
+        this.dropIfHung(error);
+      }
       return error ?? readOutcomes(reply as number[]);
     });
   }
@@ -363,13 +389,15 @@ export class RedisLimiter extends WindowedLimiter {
 
   private readonly sendCharge: SendCharge = async (tenant, charge) => {
     const { keys, args } = settleArguments([charge]);
-    await this.redis.cellportCharge(
-      keys.length + 1,
-      `cellport:{${tenant}}:charge:${charge.id}`,
-      ...keys,
-      CHARGE_ID_TTL_MS,
-      ...args,
-    );
+    await this.redis
+      .cellportCharge(
+        keys.length + 1,
+        `cellport:{${tenant}}:charge:${charge.id}`,
+        ...keys,
+        CHARGE_ID_TTL_MS,
+        ...args,
+      )
+      .catch(this.rethrowDroppingIfHung);
   };
 
   private readonly charges = new HeldCharges(
@@ -398,6 +426,7 @@ export class RedisLimiter extends WindowedLimiter {
     sent.forEach((result, t) => {
       if (result.status === 'fulfilled') return;
       failure ??= result.reason;
+      this.dropIfHung(result.reason);
       this.holdAgain(pending[t].tenant, pending[t].refunds, written);
     });
     if (failure !== undefined) throw failure;
@@ -408,7 +437,9 @@ export class RedisLimiter extends WindowedLimiter {
     await this.sendRefunds();
     await this.firstConnection();
     if (!this.charges.empty) await this.charges.landAll();
-    const values = await this.redis.mget(...keys);
+    const values = await this.redis
+      .mget(...keys)
+      .catch(this.rethrowDroppingIfHung);
     return values.map(value => Number(value ?? 0));
   }
 
@@ -418,7 +449,8 @@ export class RedisLimiter extends WindowedLimiter {
     await this.sendRefunds();
     await this.firstConnection();
     if (!this.charges.empty) await this.charges.land(tenant);
-    return Number((await this.redis.get(key)) ?? 0) / NANO;
+    const spent = await this.redis.get(key).catch(this.rethrowDroppingIfHung);
+    return Number(spent ?? 0) / NANO;
   }
 
   async close(): Promise<void> {

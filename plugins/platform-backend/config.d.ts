@@ -23,6 +23,18 @@ export interface Config {
       purgeIntervalMinutes?: number;
     };
 
+    /** Who may post events to `POST /api/platform/events`. */
+    ingest?: {
+      /**
+       * The cells each gateway token may send events for, by the `subject` of its
+       * `backend.auth.externalAccess` static token (e.g. `{ "gateway-eu-west-shared-1":
+       * ["eu-west-shared-1"] }`; `"*"` for every cell). Set, a subject it does not list may
+       * post nothing, and an event of a cell not listed for its subject is refused by index.
+       * Unset, any external access token may post events for any cell.
+       */
+      cellsBySubject?: { [subject: string]: string[] };
+    };
+
     /**
      * The production event transport: a durable NATS JetStream consumer feeding the ingest
      * path. Off by default, when gateways post batches to `POST /api/platform/events`.

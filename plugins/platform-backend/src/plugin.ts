@@ -33,6 +33,7 @@ import { GpuSpendLedger } from './services/cost/GpuSpendLedger';
 import { firstApplies } from './services/cost/firstApplies';
 import { DecisionStore } from './services/decisions/DecisionStore';
 import { HistoryConnection } from './services/history/HistoryConnection';
+import { EventSenders } from './services/ingest/EventSenders';
 import { IngestService } from './services/ingest/IngestService';
 import { NatsIngestConsumer } from './services/ingest/NatsIngestConsumer';
 import { ApiKeyRevealStore } from './services/keys/ApiKeyRevealStore';
@@ -220,6 +221,7 @@ export const platformPlugin = createBackendPlugin({
             clock,
             access,
             ingest,
+            eventSenders: EventSenders.fromConfig(config),
             decisions: new DecisionStore(db),
             traffic: new TrafficReport(rollups),
             slo,

@@ -29,6 +29,7 @@ import { AlertService } from './services/alerts/AlertService';
 import { CellStatusService } from './services/cells/CellStatusService';
 import { CostEngine } from './services/cost/CostEngine';
 import { DecisionStore } from './services/decisions/DecisionStore';
+import { EventSenders } from './services/ingest/EventSenders';
 import { IngestService } from './services/ingest/IngestService';
 import { ApiKeyRevealStore } from './services/keys/ApiKeyRevealStore';
 import { ApiKeyService } from './services/keys/ApiKeyService';
@@ -81,6 +82,7 @@ export interface RouterOptions {
   clock: Clock;
   access: TenantAccess;
   ingest: IngestService;
+  eventSenders: EventSenders;
   decisions: DecisionStore;
   traffic: TrafficReport;
   slo: SloService;
@@ -186,12 +188,13 @@ export async function createRouter(
     credentials: BackstageCredentials,
   ) => requirePermission(permissions, permission, credentials);
 
-  // Ingest: gateways only, with a Backstage external access token (a service principal).
+  // Ingest: gateways only, with a Backstage external access token, for their own cells.
   router.post('/events', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['service'] });
+    const sender = await httpAuth.credentials(req, { allow: ['service'] });
     const { events, rejections } = parseEventBatch(
       req.body,
       options.ingest.notBeforeMs(),
+      options.eventSenders.checkFor(sender),
     );
     const received = events.length + rejections.length;
     const { unstorable, ...result } = await options.ingest

@@ -20,6 +20,13 @@ const platformSettingsSchema = z.object({
       purgeIntervalMinutes: count.default(60),
     })
     .prefault({}),
+  ingest: z
+    .object({
+      cellsBySubject: z
+        .record(z.string().min(1), z.array(z.string().min(1)).min(1))
+        .optional(),
+    })
+    .prefault({}),
   nats: z
     .object({
       enabled: z.boolean().default(false),

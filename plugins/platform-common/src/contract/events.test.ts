@@ -1,4 +1,8 @@
-import { eventBatchSchema, EVENTS_SCHEMA_VERSION } from './events';
+import {
+  eventBatchSchema,
+  eventsSubject,
+  EVENTS_SCHEMA_VERSION,
+} from './events';
 import { toValidationIssues } from '../kinds/registry';
 
 const scope = {
@@ -96,6 +100,27 @@ describe('event batch contract', () => {
     });
     expect(result.success ? '' : toValidationIssues(result.error)[0].path).toBe(
       'events[0].candidates[0].dropReason',
+    );
+  });
+});
+
+describe('eventsSubject', () => {
+  it('gives every cell a subject of its own, one token after the prefix', () => {
+    const cells = [
+      'eu-west',
+      'eu.west',
+      'eu_west',
+      'eu%002ewest',
+      'eu west',
+      'a>b',
+    ];
+    const subjects = cells.map(eventsSubject);
+    expect(new Set(subjects).size).toBe(cells.length);
+    for (const subject of subjects) {
+      expect(subject).toMatch(/^cellport\.events\.[^.*>\s]+$/);
+    }
+    expect(eventsSubject('eu-west-shared-1')).toBe(
+      'cellport.events.eu-west-shared-1',
     );
   });
 });

@@ -270,3 +270,21 @@ export const eventBatchSchema = z.object({
   events: z.array(platformEventSchema).min(1).max(5000),
 });
 export type EventBatch = z.infer<typeof eventBatchSchema>;
+
+/** The NATS subjects gateways publish events on: `cellport.events.<cell>`. */
+export const EVENTS_SUBJECT_PREFIX = 'cellport.events';
+
+/**
+ * The subject of a cell's events. A subject token cannot hold '.', '*', '>' or whitespace:
+ * each becomes `%` and its code in four hex digits (and '%' itself too), so that no two cells
+ * share a subject (`eu.west` and `eu_west` would, were '.' made '_'). The portal refuses an
+ * event published on another cell's subject, so a gateway's publish permission on its own
+ * subject is what lets it speak for its cell.
+ */
+export function eventsSubject(cell: string): string {
+  const token = cell.replace(
+    /[.*>%\s]/g,
+    char => `%${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `${EVENTS_SUBJECT_PREFIX}.${token}`;
+}

@@ -5,19 +5,17 @@ import {
   RetentionPolicy,
   StorageType,
 } from 'nats';
+import {
+  eventsSubject,
+  EVENTS_SUBJECT_PREFIX,
+} from '@cellport/plugin-platform-common';
 import type { EventBatch } from './EventBatch';
 import { EventTransport, RefusedEventsError } from './EventTransport';
 
 export const EVENTS_STREAM = 'CELLPORT_EVENTS';
-export const EVENTS_SUBJECT_PREFIX = 'cellport.events';
 
 /** Messages stay well under NATS's default 1 MiB payload limit. */
 const MAX_MESSAGE_BYTES = 512 * 1024;
-
-/** A subject token: NATS forbids '.', '*', '>' and whitespace inside one. */
-function token(value: string): string {
-  return value.replace(/[.*>\s]/g, '_');
-}
 
 /**
  * Splits a batch into EventBatch payloads under the size limit. The split and the ids depend
@@ -88,7 +86,7 @@ export class NatsTransport implements EventTransport {
     if (!this.streamReady) await this.ensureStream(nc);
     // One subject per cell; only the first event is parsed to find it.
     const cell = String(JSON.parse(batch.firstEvent()!).cell ?? 'unknown');
-    const subject = `${EVENTS_SUBJECT_PREFIX}.${token(cell)}`;
+    const subject = eventsSubject(cell);
     // An event larger than the server takes (its max_payload) is a message of its own that
     // can never be published: refused for good, as a 413 over HTTP, or it would hold up every
     // segment behind it.

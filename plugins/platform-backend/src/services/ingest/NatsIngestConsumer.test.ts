@@ -55,7 +55,8 @@ describe('NatsIngestConsumer', () => {
         process.pid
       }_${Date.now()}`;
       const stream = `CELLPORT_TEST_${suffix}`;
-      const subject = `cellport.test.${suffix}.events`;
+      // A cell's subject ends in its name: the consumer refuses events of other cells.
+      const subject = `cellport.test.${suffix}.eu-west-shared-1`;
       const durable = 'platform-backend-test';
       const codec = JSONCodec();
       const logger = mockServices.logger.mock();

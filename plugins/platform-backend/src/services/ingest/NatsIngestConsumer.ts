@@ -15,7 +15,12 @@ import {
 } from 'nats';
 import { readPlatformSettings } from '../../config/platformSettings';
 import { IngestService } from './IngestService';
-import { parseEventBatch, unstorableRejections } from './parseEventBatch';
+import { eventsSubject } from '@cellport/plugin-platform-common';
+import {
+  EventCheck,
+  parseEventBatch,
+  unstorableRejections,
+} from './parseEventBatch';
 
 export interface NatsIngestOptions {
   servers: string[];
@@ -34,6 +39,19 @@ export interface NatsIngestOptions {
 const RECOVERY_BACKOFF_MS = { first: 250, max: 10_000 };
 /** How long stop() lets the connection drain (flush acks) before it closes it. */
 const DRAIN_LIMIT_MS = 5_000;
+
+/**
+ * Events published on a cell's subject must be that cell's (`eventsSubject`): NATS grants
+ * each gateway the subject of its own cell, so an event claiming another cell, and writing
+ * cost or errors into its tenants, is refused by index.
+ */
+function ofSubjectCell(subject: string): EventCheck {
+  const token = subject.slice(subject.lastIndexOf('.') + 1);
+  return event =>
+    eventsSubject(event.cell).endsWith(`.${token}`)
+      ? undefined
+      : `cell: ${event.cell} is not the cell of the subject it was published on (${subject})`;
+}
 
 /**
  * The production event transport: a durable JetStream pull consumer feeding the same ingest
@@ -233,6 +251,7 @@ export class NatsIngestConsumer {
       const { events, rejections } = parseEventBatch(
         body,
         this.ingest.notBeforeMs(),
+        ofSubjectCell(message.subject),
       );
       const { unstorable } = await this.ingest.ingestIsolating(events);
       message.ack();

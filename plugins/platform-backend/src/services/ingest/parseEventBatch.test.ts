@@ -1,3 +1,4 @@
+import { PlatformEvent } from '@cellport/plugin-platform-common';
 import {
   makeDecision,
   makeUsage,
@@ -153,5 +154,48 @@ describe('parseEventBatch', () => {
     expect(rejections[1].message).toBe(
       'events[2].timestamp: is before 2026-11-01T00:00:00.000Z, the oldest raw events the portal keeps: it may have been counted and purged already, so it is not counted again',
     );
+  });
+
+  it('refuses an event that reuses an earlier id with other content, naming both, and passes an exact copy on for the store to count as a duplicate', () => {
+    const first = makeUsage();
+    const { events, rejections } = parseEventBatch({
+      events: [first, { ...first, costUsd: 100 }, makeDecision(), { ...first }],
+    });
+    expect({ events, rejections }).toEqual({
+      events: [
+        first,
+        expect.objectContaining({ type: 'routing-decision' }),
+        first,
+      ],
+      rejections: [
+        {
+          index: 1,
+          message:
+            'events[1].id: reuses the id of events[0] with other content',
+        },
+      ],
+    });
+  });
+
+  it("refuses by index the events the caller's check fails, keeping the others, and the batch when it fails them all", () => {
+    const ofEuWest = (event: PlatformEvent) =>
+      event.cell === 'eu-west-shared-1' ? undefined : 'cell: not eu-west';
+    const usEast = makeUsage({ cell: 'us-east-shared-1' });
+    const euWest = makeUsage();
+    const { events, rejections } = parseEventBatch(
+      { events: [usEast, euWest, { ...usEast, id: 'use-other' }] },
+      undefined,
+      ofEuWest,
+    );
+    expect({ events, rejections }).toEqual({
+      events: [euWest],
+      rejections: [
+        { index: 0, message: 'events[0].cell: not eu-west' },
+        { index: 2, message: 'events[2].cell: not eu-west' },
+      ],
+    });
+    expect(() =>
+      parseEventBatch({ events: [usEast] }, undefined, ofEuWest),
+    ).toThrow('Invalid event batch: events[0].cell: not eu-west');
   });
 });

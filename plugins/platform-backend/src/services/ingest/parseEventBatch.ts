@@ -42,50 +42,42 @@ function described(error: z.ZodError, prefix = ''): string {
 }
 
 /**
+ * A rule of the caller's an event must keep besides the contract (the cells its sender may
+ * speak for): what is wrong with it, after `events[i].`, or undefined.
+ */
+export type EventCheck = (event: PlatformEvent) => string | undefined;
+
+/**
  * Validates a posted batch against the event contract, event by event: the events that keep
  * it are stored, each one that breaks it is rejected alone, named by index and field. A
  * batch holds a thousand requests' events: one a gateway of another version wrote (a value
  * this portal does not know yet) must not take the others with it, as they would never be
- * sent again. Throws an InputError, storing nothing, when the body is no batch at all or no
- * event of it is valid.
+ * sent again. Refused too, by index: an event stamped before `notBeforeMs`, one that reuses
+ * an earlier event's id with other content (an exact copy is a duplicate, stored once), and
+ * one that fails `check`. Throws an InputError, storing nothing, when the body is no batch at
+ * all or no event of it is valid.
  */
 export function parseEventBatch(
   body: unknown,
   notBeforeMs?: number,
+  check?: EventCheck,
 ): ParsedEventBatch {
-  // The whole batch in one pass first: the common case, every event valid.
-  const whole = eventBatchSchema.safeParse(body, { reportInput: true });
-  if (whole.success) {
-    return notBeforeMs === undefined
-      ? { events: whole.data.events, rejections: [] }
-      : withinRetention(whole.data.events, notBeforeMs);
-  }
-  const envelope = batchEnvelopeSchema.safeParse(body, { reportInput: true });
-  if (!envelope.success) {
-    throw new InputError(`Invalid event batch: ${described(envelope.error)}`);
-  }
+  const { valid, rejections } = validEvents(body);
   const events: PlatformEvent[] = [];
-  const rejections: EventRejection[] = [];
-  const indexes: number[] = [];
-  envelope.data.events.forEach((event, index) => {
-    const parsed = platformEventSchema.safeParse(event, { reportInput: true });
-    if (parsed.success) {
-      events.push(parsed.data);
-      indexes.push(index);
-    } else {
-      rejections.push({
-        index,
-        message: described(parsed.error, `events[${index}]`),
-      });
+  const firstById = new Map<string, { event: PlatformEvent; index: number }>();
+  for (const { event, index } of valid) {
+    const first = firstById.get(event.id);
+    const problem = first
+      ? reusedId(first, event)
+      : tooOld(event, notBeforeMs) ?? check?.(event);
+    if (problem) {
+      rejections.push({ index, message: `events[${index}].${problem}` });
+      continue;
     }
-  });
-  if (notBeforeMs !== undefined && events.length > 0) {
-    const kept = withinRetention(events, notBeforeMs, indexes);
-    events.length = 0;
-    events.push(...kept.events);
-    rejections.push(...kept.rejections);
-    rejections.sort((a, b) => a.index - b.index);
+    if (!first) firstById.set(event.id, { event, index });
+    events.push(event);
   }
+  rejections.sort((a, b) => a.index - b.index);
   if (events.length === 0) {
     const shown = rejections
       .slice(0, MAX_ISSUES)
@@ -100,41 +92,67 @@ export function parseEventBatch(
   return { events, rejections };
 }
 
+/** The events that keep the contract, each with its place in the batch; the others refused. */
+function validEvents(body: unknown): {
+  valid: Array<{ event: PlatformEvent; index: number }>;
+  rejections: EventRejection[];
+} {
+  // The whole batch in one pass first: the common case, every event valid.
+  const whole = eventBatchSchema.safeParse(body, { reportInput: true });
+  if (whole.success) {
+    return {
+      valid: whole.data.events.map((event, index) => ({ event, index })),
+      rejections: [],
+    };
+  }
+  const envelope = batchEnvelopeSchema.safeParse(body, { reportInput: true });
+  if (!envelope.success) {
+    throw new InputError(`Invalid event batch: ${described(envelope.error)}`);
+  }
+  const valid: Array<{ event: PlatformEvent; index: number }> = [];
+  const rejections: EventRejection[] = [];
+  envelope.data.events.forEach((event, index) => {
+    const parsed = platformEventSchema.safeParse(event, { reportInput: true });
+    if (parsed.success) valid.push({ event: parsed.data, index });
+    else {
+      rejections.push({
+        index,
+        message: described(parsed.error, `events[${index}]`),
+      });
+    }
+  });
+  return { valid, rejections };
+}
+
+/**
+ * An event with an earlier one's id: a copy (a batch sent twice over) is a duplicate, stored
+ * once; other content under the same id is refused, not silently dropped. Parsed by one
+ * schema, two events with the same content serialize alike.
+ */
+function reusedId(
+  first: { event: PlatformEvent; index: number },
+  event: PlatformEvent,
+): string | undefined {
+  return JSON.stringify(first.event) === JSON.stringify(event)
+    ? undefined
+    : `id: reuses the id of events[${first.index}] with other content`;
+}
+
 /**
  * Events stamped before `notBeforeMs` are refused: the portal may have stored and purged them
  * already (raw events are kept for a while, rollups longer), and their ids would not stop a
- * replay from being counted again. `indexes`: each event's place in the batch, when some were
- * left out already.
+ * replay from being counted again.
  */
-function withinRetention(
-  events: PlatformEvent[],
-  notBeforeMs: number,
-  indexes?: number[],
-): ParsedEventBatch {
-  const kept: PlatformEvent[] = [];
-  const rejections: EventRejection[] = [];
-  events.forEach((event, i) => {
-    if (Date.parse(event.timestamp) >= notBeforeMs) {
-      kept.push(event);
-      return;
-    }
-    const index = indexes?.[i] ?? i;
-    rejections.push({
-      index,
-      message: `events[${index}].timestamp: is before ${new Date(
-        notBeforeMs,
-      ).toISOString()}, the oldest raw events the portal keeps: it may have been counted and purged already, so it is not counted again`,
-    });
-  });
-  if (kept.length === 0) {
-    throw new InputError(
-      `Invalid event batch: ${rejections
-        .slice(0, MAX_ISSUES)
-        .map(r => r.message)
-        .join('; ')}`,
-    );
+function tooOld(
+  event: PlatformEvent,
+  notBeforeMs: number | undefined,
+): string | undefined {
+  if (notBeforeMs === undefined || Date.parse(event.timestamp) >= notBeforeMs) {
+    return undefined;
   }
-  return { events: kept, rejections };
+  return `timestamp: is before ${new Date(
+    notBeforeMs,
+  ).toISOString()}, the oldest raw events the portal keeps: it may have been counted and purged already, so it is not counted again`;
 }
 
 /**

@@ -80,7 +80,13 @@ export class GatewayServer {
     host = this.deps.config.host,
   ): Promise<string> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      this.server.once('error', error =>
+        reject(
+          new Error(
+            `cannot listen on GATEWAY_HOST:GATEWAY_PORT (${host}:${port}): ${error.message}`,
+          ),
+        ),
+      );
       this.server.listen(port, host, () => resolve());
     });
     return this.url;

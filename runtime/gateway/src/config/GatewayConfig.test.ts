@@ -233,4 +233,94 @@ describe('readGatewayConfig', () => {
       /GATEWAY_ID/,
     );
   });
+
+  it.each([
+    // A templated value rendered blank is no number: not port 0 (a random port), a drain of
+    // 0 (cut everything at once) or an empty cache.
+    ['GATEWAY_PORT', ' '],
+    ['GATEWAY_PORT', '-1'],
+    ['GATEWAY_DRAIN_TIMEOUT_MS', ' '],
+    ['GATEWAY_DRAIN_TIMEOUT_MS', '0x50'],
+    ['GATEWAY_MAX_BODY_BYTES', '1e6'],
+    ['GATEWAY_CACHE_MAX_BYTES', '\t'],
+    ['GATEWAY_UPSTREAM_TIMEOUT_MS', '5000.5'],
+    ['GATEWAY_EVENTS_SEGMENT_EVENTS', '+250'],
+  ])('refuses %s=%j, a number not written in digits', (name, value) => {
+    expect(() => readGatewayConfig({ [name]: value })).toThrow(
+      new RegExp(`${name} must be a non-negative integer`),
+    );
+  });
+
+  it('takes a sampling ratio written as a decimal, and nothing else', () => {
+    expect(
+      readGatewayConfig({ OTEL_TRACES_SAMPLER_ARG: '.5' }).telemetry
+        ?.sampleRatio,
+    ).toBe(0.5);
+    expect(
+      readGatewayConfig({ OTEL_TRACES_SAMPLER_ARG: '0' }).telemetry
+        ?.sampleRatio,
+    ).toBe(0);
+    for (const written of [' ', '0x1']) {
+      expect(() =>
+        readGatewayConfig({ OTEL_TRACES_SAMPLER_ARG: written }),
+      ).toThrow(/OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1/);
+    }
+  });
+
+  it.each([
+    ['GATEWAY_EVENTS_URL', 'portal:7007'],
+    ['GATEWAY_EVENTS_URL', 'not-a-url'],
+    ['GATEWAY_UPSTREAM_ORIGIN_OVERRIDE', '127.0.0.1:7070'],
+    ['GATEWAY_UPSTREAM_ORIGIN_OVERRIDE', 'not a url'],
+    ['GATEWAY_REDIS_URL', 'http://redis:6379'],
+    ['GATEWAY_REDIS_URL', 'not a url'],
+    ['GATEWAY_NATS_URL', 'not a url'],
+    ['GATEWAY_NATS_URL', '127.0.0.1:4222,http://nats:4222'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'http://[bad'],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'ftp://collector/v1/traces'],
+  ])('refuses %s=%j, naming it, as no address it can use', (name, value) => {
+    expect(() => readGatewayConfig({ [name]: value })).toThrow(
+      new RegExp(`environment variable ${name} must be`),
+    );
+  });
+
+  it('takes the addresses the README gives as examples', () => {
+    expect(
+      readGatewayConfig({
+        GATEWAY_UPSTREAM_ORIGIN_OVERRIDE: 'http://127.0.0.1:7070',
+        GATEWAY_REDIS_URL: 'rediss://:pass@redis.cell:6380/0',
+        GATEWAY_NATS_URL: '127.0.0.1:4222,nats://a:4222,tls://b:4222',
+        GATEWAY_EVENTS_URL: 'https://portal.example',
+      }),
+    ).toMatchObject({
+      upstreamOriginOverride: 'http://127.0.0.1:7070',
+      redisUrl: 'rediss://:pass@redis.cell:6380/0',
+      events: {
+        natsUrl: '127.0.0.1:4222,nats://a:4222,tls://b:4222',
+        portalUrl: 'https://portal.example',
+      },
+    });
+  });
+
+  it.each([
+    ['GATEWAY_REDIS_URL', 'redis://:s3cret-pass@[bad:6379/0'],
+    ['GATEWAY_REDIS_URL', 'http://:s3cret-pass@redis:6379'],
+    ['GATEWAY_NATS_URL', 'nats://gw:s3cret-pass@[bad:4222'],
+    ['GATEWAY_NATS_URL', '127.0.0.1:4222,http://gw:s3cret-pass@nats:4222'],
+  ])('does not repeat %s it refuses: it may hold a password', (name, value) => {
+    let refusal = 'taken';
+    try {
+      readGatewayConfig({ [name]: value });
+    } catch (error) {
+      refusal = (error as Error).message;
+    }
+    expect(refusal).toMatch(new RegExp(`environment variable ${name} must`));
+    expect(refusal).not.toContain('s3cret-pass');
+  });
+
+  it('takes a blank admin token for none: the control API then refuses every call', () => {
+    expect(
+      readGatewayConfig({ GATEWAY_ADMIN_TOKEN: '' }).adminToken,
+    ).toBeUndefined();
+  });
 });

@@ -79,6 +79,63 @@ export interface TelemetryConfig {
   serviceName: string;
 }
 
+/** What a URL variable may hold: its protocols, and how an error names them. */
+const HTTP_URL = { protocols: ['http', 'https'], kind: 'an http(s) URL' };
+const REDIS_URL = { protocols: ['redis', 'rediss'], kind: 'a redis(s):// URL' };
+const NATS_URL = {
+  protocols: ['nats', 'tls'],
+  kind: 'a nats:// or tls:// URL',
+};
+
+/**
+ * A URL of one of the protocols `expected` names, or undefined when unset. The value is not
+ * repeated in the error when it may hold a password (a Redis URL's).
+ */
+function urlFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  expected: { protocols: string[]; kind: string },
+  echo = true,
+): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (
+    !url?.hostname ||
+    !expected.protocols.includes(url.protocol.slice(0, -1))
+  ) {
+    throw new Error(
+      `environment variable ${name} must be ${expected.kind}${
+        echo ? `, got "${raw}"` : ''
+      }`,
+    );
+  }
+  return raw;
+}
+
+/** NATS servers, comma-separated, each `host:port` or a `nats://` (`tls://`) URL. */
+function natsServersFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.GATEWAY_NATS_URL;
+  if (!raw) return undefined;
+  for (const server of raw.split(',')) {
+    const url = /^[a-z]+:\/\//.test(server) ? server : `nats://${server}`;
+    try {
+      urlFromEnv({ server: url }, 'server', NATS_URL, false);
+    } catch {
+      // Not repeated: a server URL may hold a user's password.
+      throw new Error(
+        'environment variable GATEWAY_NATS_URL must be NATS servers, comma-separated, each host:port or a nats:// or tls:// URL',
+      );
+    }
+  }
+  return raw;
+}
+
 function intFromEnv(
   env: NodeJS.ProcessEnv,
   name: string,
@@ -88,8 +145,9 @@ function intFromEnv(
   if (raw === undefined || raw === '') {
     return fallback;
   }
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
+  // Digits only: Number() reads a blank as 0, and `0x50` or `1e3` as numbers nobody wrote.
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value)) {
     throw new Error(
       `environment variable ${name} must be a non-negative integer, got "${raw}"`,
     );
@@ -247,8 +305,8 @@ function ratioFromEnv(
   if (raw === undefined || raw === '') {
     return fallback;
   }
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > 1) {
+  const value = /^(\d+\.?\d*|\.\d+)$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 0 && value <= 1)) {
     throw new Error(
       `environment variable ${name} must be a number from 0 to 1, got "${raw}"`,
     );
@@ -281,19 +339,8 @@ function telemetryConfig(env: NodeJS.ProcessEnv): TelemetryConfig {
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
   const endpoint =
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base}/v1/traces` : '');
-  for (const [name, url] of [
-    [
-      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-      env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-    ],
-    ['OTEL_EXPORTER_OTLP_ENDPOINT', base],
-  ]) {
-    if (url && !/^https?:\/\/[^/]/.test(url)) {
-      throw new Error(
-        `environment variable ${name} must be an http(s) URL, got "${url}"`,
-      );
-    }
-  }
+  urlFromEnv(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', HTTP_URL);
+  urlFromEnv(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', HTTP_URL);
   const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
   if (!disabled && endpoint) checkOtlpProtocol(env);
   return {
@@ -305,8 +352,8 @@ function telemetryConfig(env: NodeJS.ProcessEnv): TelemetryConfig {
 
 /** Reads the config; a bad value fails start-up with a message naming the variable. */
 export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  const portalUrl = env.GATEWAY_EVENTS_URL || undefined;
-  const natsUrl = env.GATEWAY_NATS_URL || undefined;
+  const portalUrl = urlFromEnv(env, 'GATEWAY_EVENTS_URL', HTTP_URL);
+  const natsUrl = natsServersFromEnv(env);
   let defaultTransport: 'http' | 'nats' | 'off' = 'off';
   if (natsUrl) defaultTransport = 'nats';
   else if (portalUrl) defaultTransport = 'http';
@@ -342,8 +389,12 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     ),
     upstreamMaxAnswerBytes,
     maxBufferedBytes: bufferedBytes(env, maxBodyBytes, upstreamMaxAnswerBytes),
-    upstreamOriginOverride: env.GATEWAY_UPSTREAM_ORIGIN_OVERRIDE || undefined,
-    redisUrl: env.GATEWAY_REDIS_URL || undefined,
+    upstreamOriginOverride: urlFromEnv(
+      env,
+      'GATEWAY_UPSTREAM_ORIGIN_OVERRIDE',
+      HTTP_URL,
+    ),
+    redisUrl: urlFromEnv(env, 'GATEWAY_REDIS_URL', REDIS_URL, false),
     events: {
       transport: oneOf(
         env,

@@ -1,0 +1,133 @@
+/**
+ * A setting the gateway cannot use stops its start before it serves anything: exit 1, with a
+ * line naming the variable at fault, no stack trace, and none of the secrets it was given (its
+ * tokens, a password inside a Redis or NATS URL) in what it prints. A port it cannot listen on
+ * is named the same way. Real gateway processes, as a manifest starts them: what each variable
+ * refuses is `GatewayConfig.test.ts`'s; here, what an operator reads when one is refused.
+ */
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { testState } from '../__testUtils__/fixtures';
+import { startStateFileGateway } from '../__testUtils__/stateFileGateway';
+
+// Real processes: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(60_000);
+
+const SECRETS = {
+  GATEWAY_ADMIN_TOKEN: 'cfg-admin-secret-0001',
+  GATEWAY_EVENTS_TOKEN: 'cfg-events-secret-0002',
+};
+
+/** A V8 stack frame: `    at fn (file:1:2)`. */
+const STACK_FRAME = /^\s+at .+[:(]/m;
+
+/**
+ * What a start with `env` printed when it was refused; a start that listens instead is
+ * stopped and told as such, so that the expectations below show it.
+ */
+async function refusedStart(env: NodeJS.ProcessEnv): Promise<string> {
+  // A valid state file beside the bad setting, as in a cell; its upstream is never called.
+  return startStateFileGateway(testState('http://127.0.0.1:7070'), {
+    ...SECRETS,
+    GATEWAY_EVENTS_URL: '',
+    ...env,
+  }).then(
+    async started => {
+      await started.kill();
+      return `listening at ${started.url}`;
+    },
+    (refusal: Error) => refusal.message,
+  );
+}
+
+/** What an operator should read of a refused start, and what must not be in it. */
+function readOut(printed: string, variable: string, secrets: string[]) {
+  return {
+    exitedWith1: /exited with 1;/.test(printed),
+    namesVariable: printed.includes(variable),
+    stackTrace: STACK_FRAME.test(printed),
+    secretsPrinted: secrets.filter(secret => printed.includes(secret)),
+  };
+}
+
+const REFUSED = {
+  exitedWith1: true,
+  namesVariable: true,
+  stackTrace: false,
+  secretsPrinted: [],
+};
+
+describe('a gateway started with a setting it cannot use', () => {
+  it.each([
+    // A templated manifest whose value rendered blank: not port 0 (a random port).
+    [{ GATEWAY_PORT: ' ' }, 'GATEWAY_PORT'],
+    [{ GATEWAY_DRAIN_TIMEOUT_MS: '0x50' }, 'GATEWAY_DRAIN_TIMEOUT_MS'],
+    [{ GATEWAY_EVENTS: 'kafka' }, 'GATEWAY_EVENTS'],
+    // A transport without its address is found by the event sink, not the config reader.
+    [{ GATEWAY_EVENTS: 'http' }, 'GATEWAY_EVENTS_URL'],
+    [{ GATEWAY_EVENTS: 'nats' }, 'GATEWAY_NATS_URL'],
+    [
+      { GATEWAY_EVENTS: 'http', GATEWAY_EVENTS_URL: 'portal:7007' },
+      'GATEWAY_EVENTS_URL',
+    ],
+    [
+      { GATEWAY_UPSTREAM_ORIGIN_OVERRIDE: 'not a url' },
+      'GATEWAY_UPSTREAM_ORIGIN_OVERRIDE',
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://[bad' },
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+    ],
+  ])('%j stops the start, naming %s', async (env, variable) => {
+    const printed = await refusedStart(env);
+    expect({
+      ...readOut(printed, variable, Object.values(SECRETS)),
+      printed,
+    }).toEqual({ ...REFUSED, printed: expect.any(String) });
+  });
+
+  it.each([
+    [
+      'GATEWAY_REDIS_URL',
+      { GATEWAY_REDIS_URL: 'redis://:cfg-redis-pass-0003@[bad:6379/0' },
+      'cfg-redis-pass-0003',
+    ],
+    [
+      'GATEWAY_NATS_URL',
+      {
+        GATEWAY_EVENTS: 'nats',
+        GATEWAY_NATS_URL: 'nats://gw:cfg-nats-pass-0004@[bad:4222',
+      },
+      'cfg-nats-pass-0004',
+    ],
+  ])(
+    'names %s it cannot use without printing the password it holds',
+    async (variable, env, password) => {
+      const printed = await refusedStart(env);
+      expect({
+        ...readOut(printed, variable, [...Object.values(SECRETS), password]),
+        printed,
+      }).toEqual({ ...REFUSED, printed: expect.any(String) });
+    },
+  );
+
+  it('names GATEWAY_HOST:GATEWAY_PORT when it cannot listen there', async () => {
+    const taken = createServer();
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const printed = await refusedStart({
+        GATEWAY_HOST: '127.0.0.1',
+        GATEWAY_PORT: String(port),
+      });
+      expect({
+        ...readOut(printed, 'GATEWAY_HOST:GATEWAY_PORT', []),
+        saysWhere: printed.includes(`127.0.0.1:${port}`),
+        printed,
+      }).toEqual({ ...REFUSED, saysWhere: true, printed: expect.any(String) });
+    } finally {
+      await new Promise(resolve => taken.close(resolve));
+    }
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * SIGINT (Ctrl-C on a local gateway, or what a process manager sends) drains as SIGTERM does:
+ * the stream under way runs to its end, then the process exits 0. A real gateway process;
+ * `shutdown.test.ts` holds the drain itself, its timeout and a second signal during it.
+ */
+import { once } from 'node:events';
+import type { SimulatorServer } from '@cellport/simulator';
+import { postChat, startSimulator, testState } from './__testUtils__/fixtures';
+import { startStateFileGateway } from './__testUtils__/stateFileGateway';
+
+// A real process and servers: generous limits so a loaded CI machine does not fail them.
+jest.setTimeout(60_000);
+
+describe('stopping on SIGINT', () => {
+  let simulator: SimulatorServer;
+  beforeAll(async () => {
+    simulator = await startSimulator();
+  });
+  afterAll(() => simulator.stop());
+
+  it('lets a stream under way finish, then exits 0', async () => {
+    // Slow enough that the signal lands while the answer is still being written.
+    simulator.catalog.update('eu-large-model', { tokensPerSecond: 40 });
+    const gateway = await startStateFileGateway(testState(simulator.url));
+    try {
+      const streamed = await postChat(gateway.url, {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'a streamed answer to drain' }],
+        stream: true,
+      });
+      expect(streamed.status).toBe(200);
+      const exited = once(gateway.child, 'exit');
+      gateway.child.kill('SIGINT');
+      const text = await streamed.text();
+      expect(text).toContain('data: [DONE]');
+      expect(await exited).toEqual([0, null]);
+    } finally {
+      await gateway.kill();
+      simulator.catalog.update('eu-large-model', { tokensPerSecond: 0 });
+    }
+  });
+});

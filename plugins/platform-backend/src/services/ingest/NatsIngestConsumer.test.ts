@@ -163,7 +163,9 @@ async function eventually(
 describe('NatsIngestConsumer across NATS restarts', () => {
   const databases = createTestDatabases();
 
-  it.each(databases.eachSupportedId())(
+  // What NATS does to the consumer does not depend on the database (the storing is the test
+  // above's, on each): one database keeps this 12-second scenario from running twice.
+  it.each(['POSTGRES_16'] as const)(
     'resumes after NATS comes back with an empty store or with its store, and stops mid-recovery, on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);

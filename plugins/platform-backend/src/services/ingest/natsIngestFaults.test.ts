@@ -1,9 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
-import { PlatformEvent } from '@cellport/plugin-platform-common';
 import {
   createTestDatabases,
-  makeRequest,
   makeUsage,
 } from '@cellport/plugin-platform-node-test-utils';
 import { Knex } from 'knex';
@@ -29,6 +27,7 @@ import {
   TestProcess,
 } from '../../__testUtils__/testProcess';
 import { applyDatabaseMigrations } from '../../database/migrations';
+import { counted, recent, requests } from '../../__testUtils__/ingestEvents';
 import { IngestService } from './IngestService';
 import { NatsIngestConsumer } from './NatsIngestConsumer';
 
@@ -61,35 +60,6 @@ function until(what: string, probe: () => Promise<boolean> | boolean) {
     intervalMs: 50,
     describe: () => what,
   });
-}
-
-/** What the database counted: raw rows and the day rollups. */
-async function counted(knex: Knex) {
-  const [usage] = await knex('platform_usage_events').count('* as n');
-  const [decisions] = await knex('platform_routing_decisions').count('* as n');
-  const [day] = await knex('platform_rollups_day').select(
-    knex.raw('coalesce(sum(requests), 0) as requests'),
-    knex.raw('coalesce(sum(decisions), 0) as decisions'),
-    knex.raw('coalesce(sum(cost_usd), 0) as cost'),
-    knex.raw('coalesce(sum(input_tokens), 0) as tokens'),
-  );
-  return {
-    usageRows: Number(usage.n),
-    decisionRows: Number(decisions.n),
-    requests: Number(day.requests),
-    decisions: Number(day.decisions),
-    cost: Number(day.cost),
-    tokens: Number(day.tokens),
-  };
-}
-
-const recent = () => new Date(Date.now() - 60_000).toISOString();
-
-/** `n` requests: a routing decision and a usage event each, costing 1 and 100 input tokens. */
-function requests(n: number): PlatformEvent[] {
-  return Array.from({ length: n }, () =>
-    makeRequest({ timestamp: recent(), costUsd: 1, inputTokens: 100 }),
-  ).flat();
 }
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));

@@ -342,6 +342,18 @@ export async function startGateway(
   return { gateway, url, events };
 }
 
+/**
+ * A gateway clock (`overrides.now`) that runs at the real rate from the start of a minute of
+ * 15 June 2026 (a random one, so runs sharing Redis use their own minute's counters): a test
+ * under a minute long sees no minute, day or month begin, whenever it runs.
+ */
+export function clockFromMinuteStart(): () => number {
+  const start =
+    Date.UTC(2026, 5, 15) + Math.floor(Math.random() * 1440) * 60_000;
+  const offset = start - Date.now();
+  return () => Date.now() + offset;
+}
+
 /** Waits until `check` holds, polling a bounded number of times. */
 export async function eventually(
   check: () => boolean | Promise<boolean>,

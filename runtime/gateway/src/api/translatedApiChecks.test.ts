@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import type { SimulatorServer } from '@cellport/simulator';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
+  clockFromMinuteStart,
   eventually,
   KEYS,
   RecordingEventSink,
@@ -566,7 +567,11 @@ describe('the chat checks on the translating endpoints', () => {
       requestsPerMinute: 3,
       tokensPerMinute: 100_000_000,
     };
-    const limited = await startGateway(simulator.url, { state });
+    // A minute that began mid-test would serve the refused requests.
+    const limited = await startGateway(simulator.url, {
+      state,
+      overrides: { now: clockFromMinuteStart() },
+    });
     try {
       const openai = new OpenAI({
         apiKey: KEYS.brightpath,

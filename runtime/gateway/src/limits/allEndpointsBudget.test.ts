@@ -12,6 +12,7 @@ import type {
   UsageEvent,
 } from '@cellport/plugin-platform-common';
 import {
+  clockFromMinuteStart,
   eventually,
   KEYS,
   postChat,
@@ -160,15 +161,18 @@ describe('budgets across every inference API, two replicas sharing Redis', () =>
   }
 
   async function startReplicas(state: GatewayDesiredState) {
+    // A month that began mid-test would give a second budget.
+    const now = clockFromMinuteStart();
     const started = await Promise.all(
       [0, 1].map(() =>
         startGateway(simulator.url, {
           state,
-          overrides: { limiter: new RedisLimiter(TEST_REDIS_URL) },
+          overrides: { limiter: new RedisLimiter(TEST_REDIS_URL), now },
         }),
       ),
     );
     return {
+      now,
       limiter: started[0].gateway.deps.limiter,
       urls: started.map(s => s.url),
       usage: () => started.flatMap(s => s.events.usage() as UsageEvent[]),
@@ -203,7 +207,7 @@ describe('budgets across every inference API, two replicas sharing Redis', () =>
         tenantBudgetUsd: budget,
         tokens: 0,
         costUsd: budget - left,
-        nowMs: Date.now(),
+        nowMs: replicas.now(),
       });
       expect(spent.ok).toBe(true);
       const statuses = await inFlightTogether(() =>
@@ -224,7 +228,7 @@ describe('budgets across every inference API, two replicas sharing Redis', () =>
       await eventually(async () => {
         const [stored] = await replicas.limiter.monthSpendUsd(
           [tenant],
-          Date.now(),
+          replicas.now(),
         );
         return Math.abs(stored - (budget - left + charged)) < 1e-8;
       });
@@ -282,7 +286,7 @@ describe('budgets across every inference API, two replicas sharing Redis', () =>
       await eventually(async () => {
         const [stored] = await replicas.limiter.monthSpendUsd(
           [tenant],
-          Date.now(),
+          replicas.now(),
         );
         return Math.abs(stored - charged) < 1e-8;
       });
@@ -306,7 +310,7 @@ describe('budgets across every inference API, two replicas sharing Redis', () =>
         agentBudgetUsd: agentBudget,
         tokens: 0,
         costUsd: agentBudget - agentLeft,
-        nowMs: Date.now(),
+        nowMs: replicas.now(),
       });
       expect(spent.ok).toBe(true);
       // The chat-like APIs (agents route chat); one request in three on the tenant's own key.

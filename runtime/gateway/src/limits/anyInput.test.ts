@@ -8,6 +8,7 @@ import type {
   UsageEvent,
 } from '@cellport/plugin-platform-common';
 import {
+  clockFromMinuteStart,
   eventually,
   KEYS,
   RecordingEventSink,
@@ -187,8 +188,11 @@ describe.each(STORES)('budgets hold for any input ($name)', store => {
     const tenant = newTenant();
     const budget = 1;
     const left = 6 * ONE_REQUEST_USD;
+    // A month that began mid-test would give a second budget.
+    const now = clockFromMinuteStart();
     const cluster = await startCluster(
       stateFor(simulator.url, tenant, { monthlyBudgetUsd: budget }),
+      now,
     );
     try {
       // Spend all but `left` of the budget: a reservation counts until it is settled.
@@ -198,7 +202,7 @@ describe.each(STORES)('budgets hold for any input ($name)', store => {
         tenantBudgetUsd: budget,
         tokens: 0,
         costUsd: budget - left,
-        nowMs: Date.now(),
+        nowMs: now(),
       });
       expect(spent.ok).toBe(true);
       const results = await inFlightTogether(() =>
@@ -230,7 +234,7 @@ describe.each(STORES)('budgets hold for any input ($name)', store => {
       await eventually(async () => {
         const [stored] = await cluster.gateways[0].deps.limiter.monthSpendUsd(
           [tenant],
-          Date.now(),
+          now(),
         );
         return Math.abs(stored - (budget - left + charged)) < 1e-8;
       });

@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import type { SimulatorServer } from '@cellport/simulator';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
+  clockFromMinuteStart,
   KEYS,
   postChat,
   startGateway,
@@ -100,8 +101,10 @@ describe('budgets and rate limits', () => {
   });
 
   it('gives 429 with Retry-After once requests per minute are used up', async () => {
+    // A minute that began mid-test would serve the fourth request.
     const { gateway, url } = await startGateway(simulator.url, {
       state: budgetState(simulator.url, 50, 3),
+      overrides: { now: clockFromMinuteStart() },
     });
     try {
       const client = clientOf(url);
@@ -118,9 +121,11 @@ describe('budgets and rate limits', () => {
   it('holds the budget under 200 concurrent requests (in process)', async () => {
     const budget = maxCost() * 40.5;
     const limiter = new InMemoryLimiter();
+    // A month that began mid-test would give a second budget.
+    const now = clockFromMinuteStart();
     const { gateway, url, events } = await startGateway(simulator.url, {
       state: budgetState(simulator.url, budget),
-      overrides: { limiter },
+      overrides: { limiter, now },
     });
     try {
       const client = clientOf(url);
@@ -141,7 +146,7 @@ describe('budgets and rate limits', () => {
       expect(spent).toBeLessThanOrEqual(budget + maxCost());
       // Settled spend in the limiter matches the events (reservations were settled, not kept).
       await new Promise(resolve => setImmediate(resolve));
-      expect(limiter.spentUsd('brightpath', Date.now())).toBeCloseTo(spent, 6);
+      expect(limiter.spentUsd('brightpath', now())).toBeCloseTo(spent, 6);
     } finally {
       await gateway.stop();
     }
@@ -152,11 +157,13 @@ describe('budgets and rate limits', () => {
     await clearTenant(redis, 'brightpath');
     const budget = maxCost() * 40.5;
     const state = budgetState(simulator.url, budget);
+    // A month that began mid-test would give a second budget.
+    const now = clockFromMinuteStart();
     const replicas = await Promise.all(
       [0, 1].map(() =>
         startGateway(simulator.url, {
           state,
-          overrides: { limiter: new RedisLimiter(TEST_REDIS_URL) },
+          overrides: { limiter: new RedisLimiter(TEST_REDIS_URL), now },
         }),
       ),
     );
@@ -182,7 +189,7 @@ describe('budgets and rate limits', () => {
       const limiter = replicas[0].gateway.deps.limiter as RedisLimiter;
       let stored = 0;
       for (let i = 0; i < 50; i++) {
-        stored = await limiter.spentUsd('brightpath', Date.now());
+        stored = await limiter.spentUsd('brightpath', now());
         if (Math.abs(stored - spent) < 1e-6) break;
         await new Promise(resolve => setTimeout(resolve, 20));
       }
@@ -201,9 +208,13 @@ describe('budgets and rate limits', () => {
   });
 
   it('tells a caller the budget refused while its requests in flight hold part of it to try again in a minute, and next month once they have settled', async () => {
+    // In a month's last minute, Retry-After would be the seconds left of it.
     const { gateway, url } = await startGateway(simulator.url, {
       state: budgetState(simulator.url, maxCost() * 1.5),
-      overrides: { limiter: new InMemoryLimiter() },
+      overrides: {
+        limiter: new InMemoryLimiter(),
+        now: clockFromMinuteStart(),
+      },
     });
     simulator.faults.add({
       mode: 'slow',

@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
   chatCompletion,
+  clockFromMinuteStart,
   KEYS,
   postChat,
   startGateway,
@@ -65,13 +66,17 @@ describe('an overcharge settled while one replica is cut off from Redis', () => 
     state.tenants[1].monthlyBudgetUsd = 0.01;
     const link = new CuttableLink({ host: '127.0.0.1', port });
     const linkPort = await link.open();
+    // A month that began mid-test would read and refuse on a fresh budget.
+    const now = clockFromMinuteStart();
     const a = await startGateway(upstreamUrl, {
       state,
       config: { redisUrl: `redis://127.0.0.1:${linkPort}` },
+      overrides: { now },
     });
     const b = await startGateway(upstreamUrl, {
       state,
       config: { redisUrl: `redis://127.0.0.1:${port}` },
+      overrides: { now },
     });
     const body = {
       model: 'gpt-4o-mini',
@@ -97,9 +102,7 @@ describe('an overcharge settled while one replica is cut off from Redis', () => 
       const admin = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
       const counted =
         Number(
-          (await admin.get(
-            tenantBudgetKey('brightpath', monthOf(Date.now())),
-          )) ?? 0,
+          (await admin.get(tenantBudgetKey('brightpath', monthOf(now())))) ?? 0,
         ) / NANO;
       admin.disconnect();
       const remaining = await Promise.all(

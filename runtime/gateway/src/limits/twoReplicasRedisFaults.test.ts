@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import type { SimulatorServer } from '@cellport/simulator';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
+  clockFromMinuteStart,
   KEYS,
   postChat,
   RecordingEventSink,
@@ -69,6 +70,8 @@ describe('two replicas on a nearly spent budget while Redis faults', () => {
     state.tenants[1].monthlyBudgetUsd = budget;
     const link = new CuttableLink({ host: '127.0.0.1', port });
     const linkPort = await link.open();
+    // A month that began mid-test would give a second budget.
+    const now = clockFromMinuteStart();
     const replicas: Array<{
       gateway: Gateway;
       url: string;
@@ -78,10 +81,12 @@ describe('two replicas on a nearly spent budget while Redis faults', () => {
       await startGateway(simulator.url, {
         state,
         config: { redisUrl: `redis://127.0.0.1:${linkPort}` },
+        overrides: { now },
       }),
       await startGateway(simulator.url, {
         state,
         config: { redisUrl: `redis://127.0.0.1:${port}` },
+        overrides: { now },
       }),
     );
     const answers: Array<{
@@ -146,9 +151,7 @@ describe('two replicas on a nearly spent budget while Redis faults', () => {
       const admin = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
       const counted =
         Number(
-          (await admin.get(
-            tenantBudgetKey('brightpath', monthOf(Date.now())),
-          )) ?? 0,
+          (await admin.get(tenantBudgetKey('brightpath', monthOf(now())))) ?? 0,
         ) / NANO;
       const open = (await admin.keys('cellport:{brightpath}:reservation:*'))
         .length;

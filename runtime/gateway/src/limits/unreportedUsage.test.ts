@@ -14,6 +14,7 @@
 import type { SimulatorServer } from '@cellport/simulator';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
+  clockFromMinuteStart,
   eventually,
   KEYS,
   postChat,
@@ -122,9 +123,13 @@ describe('usage the upstream did not report', () => {
       `unreported-${Math.random().toString(36).slice(2, 8)}`,
     );
     state.tenants[1].monthlyBudgetUsd = budgetUsd;
+    // A month that began mid-test would give a second budget.
     return startGateway(simulator.url, {
       state,
-      overrides: { limiter: new InMemoryLimiter() },
+      overrides: {
+        limiter: new InMemoryLimiter(),
+        now: clockFromMinuteStart(),
+      },
     });
   }
 

@@ -9,6 +9,7 @@ import type {
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   ADMIN_TOKEN,
+  clockFromMinuteStart,
   KEYS,
   postChat,
   RecordingEventSink,
@@ -52,7 +53,10 @@ describe('state across pushes', () => {
 
   beforeAll(async () => {
     simulator = await startSimulator();
-    ({ gateway, url, events } = await startGateway(simulator.url));
+    // A month that began mid-test would reset the spend the budget tests count on.
+    ({ gateway, url, events } = await startGateway(simulator.url, {
+      overrides: { now: clockFromMinuteStart() },
+    }));
   });
   afterEach(() => {
     gateway.deps.state.apply(v1());

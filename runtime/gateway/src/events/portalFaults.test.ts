@@ -57,6 +57,9 @@ describe('delivery to a portal that misbehaves', () => {
   });
   afterAll(() => simulator.stop());
 
+  /** Segments sealed at a request's two events, not by time. */
+  const ONE_REQUEST_A_SEGMENT = { GATEWAY_EVENTS_SEGMENT_EVENTS: '2' };
+
   /** A gateway process sending to `portal`, on a spool of its own. */
   async function startSpooledGateway(extra: NodeJS.ProcessEnv = {}) {
     const work = spooledGatewayWork(testState(simulator.url));
@@ -74,11 +77,10 @@ describe('delivery to a portal that misbehaves', () => {
       res.writeHead(500).end('{"error":"internal"}');
       return true;
     };
-    const { gateway } = await startSpooledGateway();
+    // Each request's two events: a segment of their own, however loaded the machine.
+    const { gateway } = await startSpooledGateway(ONE_REQUEST_A_SEGMENT);
     const poisonId = (await chatOnce(gateway.url, 0)).id;
     poison.id = poisonId;
-    // Each request after the flush interval (100 ms): a segment of its own.
-    await sleep(300);
     const later = await serially(gateway.url, 1, 8, 150);
     await eventually(() => portal.withoutEvents(later).length === 0, 800);
     expect(portal.withoutEvents([poisonId])).toEqual([poisonId]);
@@ -93,11 +95,9 @@ describe('delivery to a portal that misbehaves', () => {
       res.writeHead(500).end('{"error":"internal"}');
       return true;
     };
-    const { gateway } = await startSpooledGateway();
+    const { gateway } = await startSpooledGateway(ONE_REQUEST_A_SEGMENT);
     for (const i of [0, 1]) {
       poison.add(`${(await chatOnce(gateway.url, i)).id}-us`);
-      // After the flush interval (100 ms): a segment of its own.
-      await sleep(300);
     }
     known = true;
     const later = await serially(gateway.url, 2, 8, 150);

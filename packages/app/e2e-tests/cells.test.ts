@@ -177,9 +177,13 @@ test('an SRE reads a cell dashboard, changes the range and opens a routing decis
   await expect(
     page.getByLabel('Change against the previous period'),
   ).toContainText(/^Against the previous period of the same length \(\$/);
-  await expect(
-    page.getByRole('group', { name: 'meridian-bank budget' }),
-  ).toContainText(/Covers LLM tokens \$[0-9.,]+ \+ GPUs \$[1-9]/);
+  const budget = page.getByRole('group', { name: 'meridian-bank budget' });
+  await expect(budget).toContainText(
+    /Covers LLM tokens \$[0-9.,]+ \+ GPUs \$[1-9]/,
+  );
+  await expect(budget).toContainText(
+    /\$[0-9.,]+ left this month|Overspent by \$[0-9.,]+/,
+  );
   await expect(
     page.getByText(/pods seen in the cluster/).first(),
   ).toBeVisible();

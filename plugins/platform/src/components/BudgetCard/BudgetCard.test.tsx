@@ -27,6 +27,7 @@ describe('BudgetCard', () => {
     expect(group).toHaveTextContent(
       '$30,000 of $40,000 spent in 2026-11 (75.0%)',
     );
+    expect(group).toHaveTextContent('$10,000 left this month');
     expect(group).toHaveTextContent(
       'Month-end forecast: $42,000 (105.0% of budget), over budget',
     );
@@ -35,6 +36,26 @@ describe('BudgetCard', () => {
     expect(group).toHaveTextContent(
       'Forecast from the trend of 22 complete days of token and GPU spend.',
     );
+  });
+
+  it('shows an overspent budget as what it was overspent by', async () => {
+    await renderWithPlatform(<BudgetCard tenants={['meridian-bank']} />, {
+      api: mockPlatformApi({
+        getTenantBudget: jest.fn(async () => ({
+          ...budgetReport,
+          monthToDateUsd: 40_250,
+          usedFraction: 40_250 / 40_000,
+        })),
+      }),
+    });
+    const group = await screen.findByRole('group', {
+      name: 'meridian-bank budget',
+    });
+    expect(group).toHaveTextContent(
+      '$40,250 of $40,000 spent in 2026-11 (100.6%)',
+    );
+    expect(group).toHaveTextContent('Overspent by $250');
+    expect(group).not.toHaveTextContent('left this month');
   });
 
   it('says when there are no tenants', async () => {

@@ -20,6 +20,8 @@ function coverage(report: TenantBudgetReport): string {
 
 function TenantBudget({ report }: { report: TenantBudgetReport }) {
   const over = report.forecastUsd > report.budgetUsd;
+  // A gateway may overspend by its requests in flight; the card says by how much.
+  const left = report.budgetUsd - report.monthToDateUsd;
   return (
     <Box mb={2} aria-label={`${report.tenant} budget`} role="group">
       <Typography variant="subtitle1">{report.tenant}</Typography>
@@ -36,6 +38,11 @@ function TenantBudget({ report }: { report: TenantBudgetReport }) {
         color={report.usedFraction > 1 ? 'secondary' : 'primary'}
         aria-label={`${report.tenant} month-to-date spend of budget`}
       />
+      <Typography color={left < 0 ? 'error' : 'textSecondary'}>
+        {left < 0
+          ? `Overspent by ${formatUsd(-left)}`
+          : `${formatUsd(left)} left this month`}
+      </Typography>
       <Typography color={over ? 'error' : 'textSecondary'}>
         Month-end forecast: {formatUsd(report.forecastUsd)} (
         {formatPercent(report.forecastFraction, 1)} of budget)

@@ -678,6 +678,16 @@ describe('SpooledEventDelivery', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cellport-spool-'));
     const spool = new DiskSpool(dir);
     const transport = new ScriptedTransport(Array(1000).fill('fail'));
+    // A retry that read the oldest segment just before the delete (a starved test can let the
+    // 200 ms wait pass first) fails as well: its events cannot reach the receiver either way.
+    const send = transport.send.bind(transport);
+    transport.send = async batch => {
+      const ids = batch.events().map(line => JSON.parse(line).id);
+      if (transport.attempts >= 1000 && ids.includes('event-0001')) {
+        throw new Error('receiver down');
+      }
+      return send(batch);
+    };
     const warnings: string[] = [];
     const logger = pino(
       { level: 'warn' },

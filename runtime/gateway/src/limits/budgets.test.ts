@@ -4,6 +4,7 @@ import type { SimulatorServer } from '@cellport/simulator';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
   clockFromMinuteStart,
+  eventually,
   KEYS,
   postChat,
   startGateway,
@@ -225,8 +226,10 @@ describe('budgets and rate limits', () => {
     try {
       const client = clientOf(url);
       // The first request holds what it may cost for a second and a half...
+      const asked = simulator.stats.snapshot().requests;
       const first = ask(client);
-      await new Promise(resolve => setTimeout(resolve, 300));
+      // Held once it reached the upstream, not after a time a loaded machine may outlast.
+      await eventually(() => simulator.stats.snapshot().requests > asked);
       // ...so the second does not fit, until the first settles.
       const held = await ask(client).catch(e => e);
       expect(held.status).toBe(429);

@@ -3,6 +3,7 @@ import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
   chatCompletion,
   clockFromMinuteStart,
+  eventually,
   KEYS,
   postChat,
   startGateway,
@@ -47,7 +48,9 @@ describe('an overcharge settled while one replica is cut off from Redis', () => 
       release = resolve;
     });
     let slow = true;
+    let arrived = false;
     upstream.answer = async (_req, res) => {
+      arrived = true;
       if (slow) await answered;
       // 20,000 output tokens (a token a byte of what it wrote), max_tokens was 10.
       res
@@ -85,7 +88,8 @@ describe('an overcharge settled while one replica is cut off from Redis', () => 
     };
     try {
       const pending = postChat(a.url, body, { key: KEYS.brightpath });
-      await sleep(300);
+      // Reserved through the link before it is cut, however long that takes.
+      await eventually(() => arrived, 400);
       await link.cut();
       slow = false;
       release();
@@ -95,19 +99,39 @@ describe('an overcharge settled while one replica is cut off from Redis', () => 
       // Cut for 2 s more (a few retries fail), then back.
       await sleep(2000);
       await link.open();
-      await sleep(2000);
 
-      const usage = [...a.events.usage(), ...b.events.usage()] as UsageEvent[];
-      const served = usage.reduce((sum, e) => sum + e.costUsd, 0);
       const admin = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
-      const counted =
-        Number(
-          (await admin.get(tenantBudgetKey('brightpath', monthOf(now())))) ?? 0,
-        ) / NANO;
+      const read = async () => {
+        const usage = [
+          ...a.events.usage(),
+          ...b.events.usage(),
+        ] as UsageEvent[];
+        return {
+          served: usage.reduce((sum, e) => sum + e.costUsd, 0),
+          counted:
+            Number(
+              (await admin.get(
+                tenantBudgetKey('brightpath', monthOf(now())),
+              )) ?? 0,
+            ) / NANO,
+          remaining: await Promise.all(
+            [a, b].map(r => budgetRemaining(r.url, 'brightpath')),
+          ),
+        };
+      };
+      // Until the held charge has landed (its retries wait on a loaded machine), then checked.
+      let seen = await read();
+      await eventually(async () => {
+        seen = await read();
+        return (
+          Math.abs(seen.counted - seen.served) < 1e-9 &&
+          seen.remaining.every(
+            r => r !== undefined && Math.abs(r - (0.01 - seen.served)) < 1e-9,
+          )
+        );
+      }, 800).catch(() => undefined);
       admin.disconnect();
-      const remaining = await Promise.all(
-        [a, b].map(r => budgetRemaining(r.url, 'brightpath')),
-      );
+      const { served, counted, remaining } = seen;
       expect({ servedUsd: served, countedUsd: counted, remaining }).toEqual({
         servedUsd: expect.any(Number),
         countedUsd: expect.closeTo(served, 9),

@@ -258,14 +258,16 @@ describe('usage the upstream did not report', () => {
     async (path, body) => {
       // The upstream answers after the caller has gone, with everything it generated.
       simulator.catalog.update('us-large-model', {
-        ttftMs: 400,
+        ttftMs: 1_000,
         tokensPerSecond: 0,
       });
       const { gateway, url, events } = await start();
       try {
         const abort = new AbortController();
+        const asked = simulator.stats.snapshot().requests;
         const pending = post(url, path, body, abort.signal).catch(e => e);
-        await new Promise(resolve => setTimeout(resolve, 150));
+        // Left once the upstream works on it, not after a time a loaded machine may outlast.
+        await eventually(() => simulator.stats.snapshot().requests > asked);
         abort.abort();
         await pending;
         const usage = await onlyUsage(events);

@@ -153,6 +153,7 @@ export class RequestPipeline<Request> {
       record.requestedModel = storableText(body.model.slice(0, 200));
     }
     const request = endpoint.parse(body, raw, record);
+    life.trace?.input(() => endpoint.chatBody?.(request) ?? body);
     const cacheKey =
       deps.cache &&
       life.principal.tenant.promptCache &&
@@ -452,9 +453,6 @@ export class RequestPipeline<Request> {
         costUsd: record.costUsd,
       })
       .catch(this.logSettleFailure);
-    exchange.life.trace?.content(
-      this.endpoint.chatBody?.(exchange.request) ?? exchange.body,
-      generated,
-    );
+    exchange.life.trace?.output(generated);
   }
 }

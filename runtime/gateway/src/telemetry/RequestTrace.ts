@@ -138,13 +138,22 @@ export class RequestTrace {
     chunkFacts(chunk, this.facts);
   }
 
-  /** The prompt and the completion, on the request span: only when the tenant opted in. */
-  content(body: Record<string, unknown>, generated: GeneratedOutput): void {
+  /**
+   * The prompt, on the request span, once the request has parsed: only when the tenant opted
+   * in. Recorded before routing, so a request refused or failed upstream shows what it asked.
+   * `chatBody` is read only then.
+   */
+  input(chatBody: () => Record<string, unknown>): void {
     if (!this.captureContent) return;
-    const input = genAiInputMessages(body);
+    const input = genAiInputMessages(chatBody());
     if (input !== undefined) {
       this.root.setAttribute(GEN_AI.inputMessages, JSON.stringify(input));
     }
+  }
+
+  /** The completion, on the request span: only when the tenant opted in. */
+  output(generated: GeneratedOutput): void {
+    if (!this.captureContent) return;
     const choices = generated.generatedChoices?.();
     this.root.setAttribute(
       GEN_AI.outputMessages,

@@ -334,6 +334,41 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     ]);
   });
 
+  it.each([
+    ['a model no route serves', 'no-such-model', false],
+    ['every upstream failing', 'gpt-4o', true],
+  ])(
+    "records an opted-in tenant's prompt on a request refused for %s, with no completion",
+    async (_case, model, failing) => {
+      if (failing) {
+        simulator.faults.add({
+          mode: 'error',
+          extraLatencyMs: 0,
+          retryAfterSeconds: 1,
+        });
+      }
+      const traceId = newTraceId();
+      const response = await chat(
+        url,
+        KEYS.brightpath,
+        { model, messages: [{ role: 'user', content: PROMPT }] },
+        `00-${traceId}-${CALLER_SPAN}-01`,
+      );
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      await eventually(
+        () => receiver.trace(traceId).some(s => s.parentSpanId === CALLER_SPAN),
+        400,
+      );
+      const root = receiver
+        .trace(traceId)
+        .find(s => s.parentSpanId === CALLER_SPAN)!;
+      expect(
+        JSON.parse(String(root.attributes['gen_ai.input.messages'])),
+      ).toEqual([{ role: 'user', parts: [{ type: 'text', content: PROMPT }] }]);
+      expect(root.attributes['gen_ai.output.messages']).toBeUndefined();
+    },
+  );
+
   it('records a streamed answer with its finish reason and time to first chunk, and starts a trace when the caller sent none', async () => {
     const response = await chat(url, KEYS.northwind, {
       model: 'gpt-4o',

@@ -453,6 +453,7 @@ export class RequestPipeline<Request> {
         costUsd: record.costUsd,
       })
       .catch(this.logSettleFailure);
-    exchange.life.trace?.output(generated);
+    // A request charged without an answer relayed has no completion to record.
+    if (generated !== NOTHING_GENERATED) exchange.life.trace?.output(generated);
   }
 }

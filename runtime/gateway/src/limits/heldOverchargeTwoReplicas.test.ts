@@ -101,34 +101,28 @@ describe('an overcharge settled while one replica is cut off from Redis', () => 
       await link.open();
 
       const admin = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 });
-      const read = async () => {
-        const usage = [
-          ...a.events.usage(),
-          ...b.events.usage(),
-        ] as UsageEvent[];
-        return {
-          served: usage.reduce((sum, e) => sum + e.costUsd, 0),
-          counted:
-            Number(
-              (await admin.get(
-                tenantBudgetKey('brightpath', monthOf(now())),
-              )) ?? 0,
-            ) / NANO,
-          remaining: await Promise.all(
-            [a, b].map(r => budgetRemaining(r.url, 'brightpath')),
-          ),
-        };
-      };
-      // Until the held charge has landed (its retries wait on a loaded machine); then 1 s more,
-      // two retry periods, so a copy of it sent again and counted twice shows below.
-      await eventually(async () => {
-        const { counted, served } = await read();
-        return Math.abs(counted - served) < 1e-9;
-      }, 800).catch(() => undefined);
-      await sleep(1000);
-      const seen = await read();
+      const countedUsd = async () =>
+        Number(
+          (await admin.get(tenantBudgetKey('brightpath', monthOf(now())))) ?? 0,
+        ) / NANO;
+      const servedUsd = () =>
+        ([...a.events.usage(), ...b.events.usage()] as UsageEvent[]).reduce(
+          (sum, e) => sum + e.costUsd,
+          0,
+        );
+      // Until the held charge has landed (its retries wait on a loaded machine); then 2 s more,
+      // past two retries and a command's timeout, so a copy counted twice shows below.
+      await eventually(
+        async () => Math.abs((await countedUsd()) - servedUsd()) < 1e-9,
+        800,
+      ).catch(() => undefined);
+      await sleep(2000);
+      const served = servedUsd();
+      const counted = await countedUsd();
       admin.disconnect();
-      const { served, counted, remaining } = seen;
+      const remaining = await Promise.all(
+        [a, b].map(r => budgetRemaining(r.url, 'brightpath')),
+      );
       expect({ servedUsd: served, countedUsd: counted, remaining }).toEqual({
         servedUsd: expect.any(Number),
         countedUsd: expect.closeTo(served, 9),

@@ -163,12 +163,12 @@ describe('two replicas on a nearly spent budget while Redis faults', () => {
           ),
         };
       };
-      // Charges held while Redis was away land by retries every 500 ms (later on a loaded
-      // machine); once they have, releases and refunds still on their way get 2.5 s more, so
-      // one that gives back too much shows in the checks below.
+      // Settlements held while Redis was away land by retries every 500 ms (later on a loaded
+      // machine): each deletes its reservation. Once none is open, 2.5 s more, so a refund
+      // that gives back too much, or a copy counted twice, shows in the checks below.
       await eventually(async () => {
-        const { counted, served } = await read();
-        return counted >= served - 1e-9;
+        const { counted, served, open } = await read();
+        return open === 0 && counted >= served - 1e-9;
       }, 800).catch(() => undefined);
       await sleep(2500);
       const seen = await read();

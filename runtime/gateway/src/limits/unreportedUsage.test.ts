@@ -269,7 +269,8 @@ describe('usage the upstream did not report', () => {
         // Left once the upstream works on it, not after a time a loaded machine may outlast.
         await eventually(() => simulator.stats.snapshot().requests > asked);
         abort.abort();
-        await pending;
+        // Left before the answer came (headers and body come together, after 1 s).
+        expect(await pending).toMatchObject({ name: 'AbortError' });
         const usage = await onlyUsage(events);
         expect(usage.inputTokens).toBeGreaterThanOrEqual(
           UPSTREAM_PROMPT_TOKENS,

@@ -58,6 +58,24 @@ describe('BudgetCard', () => {
     expect(group).not.toHaveTextContent('left this month');
   });
 
+  it('reads a spend equal to the budget, to floating-point rounding, as nothing left, not an overspend', async () => {
+    await renderWithPlatform(<BudgetCard tenants={['meridian-bank']} />, {
+      api: mockPlatformApi({
+        getTenantBudget: jest.fn(async () => ({
+          ...budgetReport,
+          budgetUsd: 0.3,
+          monthToDateUsd: 0.1 + 0.2,
+          usedFraction: 1,
+        })),
+      }),
+    });
+    const group = await screen.findByRole('group', {
+      name: 'meridian-bank budget',
+    });
+    expect(group).toHaveTextContent('$0.00 left this month');
+    expect(group).not.toHaveTextContent('Overspent');
+  });
+
   it('says when there are no tenants', async () => {
     await renderWithPlatform(<BudgetCard tenants={[]} />, {
       api: mockPlatformApi(),

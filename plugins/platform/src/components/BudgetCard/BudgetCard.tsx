@@ -20,8 +20,13 @@ function coverage(report: TenantBudgetReport): string {
 
 function TenantBudget({ report }: { report: TenantBudgetReport }) {
   const over = report.forecastUsd > report.budgetUsd;
-  // A gateway may overspend by its requests in flight; the card says by how much.
-  const left = report.budgetUsd - report.monthToDateUsd;
+  // A gateway may overspend by its requests in flight; the card says by how much. The spend
+  // is a sum of floating-point costs: a difference within its rounding is none.
+  const difference = report.budgetUsd - report.monthToDateUsd;
+  const left =
+    Math.abs(difference) < 1e-9 * Math.max(1, report.budgetUsd)
+      ? 0
+      : difference;
   return (
     <Box mb={2} aria-label={`${report.tenant} budget`} role="group">
       <Typography variant="subtitle1">{report.tenant}</Typography>

@@ -23,7 +23,7 @@ const line = (id: string) => `{"id":"${id}","padding":"${'x'.repeat(80)}"}\n`;
 
 /** Waits for the spool's background work (a file opened on the thread pool), boundedly. */
 async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) {
+  for (let i = 0; i < 1000 && !check(); i++) {
     await new Promise(resolve => setTimeout(resolve, 10));
   }
   expect(check()).toBe(true);

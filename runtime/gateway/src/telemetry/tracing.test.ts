@@ -369,6 +369,47 @@ describe('OpenTelemetry traces of requests, exported over OTLP/HTTP', () => {
     },
   );
 
+  it("records no completion for an opted-in tenant's request charged after its caller left", async () => {
+    simulator.faults.add({
+      mode: 'slow',
+      extraLatencyMs: 2_000,
+      retryAfterSeconds: 1,
+    });
+    const upstream = upstreamTraceparents(simulator);
+    const traceId = newTraceId();
+    const abort = new AbortController();
+    try {
+      const pending = fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEYS.brightpath}`,
+          'content-type': 'application/json',
+          traceparent: `00-${traceId}-${CALLER_SPAN}-01`,
+        },
+        body: JSON.stringify({
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: PROMPT }],
+        }),
+        signal: abort.signal,
+      }).catch(error => error);
+      // Left once the upstream has it: the request is charged, its answer never relayed.
+      await eventually(() => upstream.seen.length > 0, 400);
+      abort.abort();
+      expect(await pending).toMatchObject({ name: 'AbortError' });
+    } finally {
+      upstream.stop();
+    }
+    await eventually(
+      () => receiver.trace(traceId).some(s => s.parentSpanId === CALLER_SPAN),
+      400,
+    );
+    const root = receiver
+      .trace(traceId)
+      .find(s => s.parentSpanId === CALLER_SPAN)!;
+    expect(root.attributes['gen_ai.input.messages']).toBeDefined();
+    expect(root.attributes['gen_ai.output.messages']).toBeUndefined();
+  });
+
   it('records a streamed answer with its finish reason and time to first chunk, and starts a trace when the caller sent none', async () => {
     const response = await chat(url, KEYS.northwind, {
       model: 'gpt-4o',

@@ -1,4 +1,5 @@
 import { screen } from '@testing-library/react';
+import type { TenantBudgetReport } from '../../api';
 import { budgetReport } from '../../__testUtils__/fixtures';
 import { mockPlatformApi } from '../../__testUtils__/mockPlatformApi';
 import {
@@ -6,6 +7,14 @@ import {
   renderWithPlatform,
 } from '../../__testUtils__/renderWithPlatform';
 import { BudgetCard } from './BudgetCard';
+
+/** Renders Meridian's budget from `report`: the group a reader reads it in. */
+async function meridianBudget(report: TenantBudgetReport = budgetReport) {
+  await renderWithPlatform(<BudgetCard tenants={['meridian-bank']} />, {
+    api: mockPlatformApi({ getTenantBudget: jest.fn(async () => report) }),
+  });
+  return screen.findByRole('group', { name: 'meridian-bank budget' });
+}
 
 describe('BudgetCard', () => {
   it('shows loading', async () => {
@@ -16,14 +25,7 @@ describe('BudgetCard', () => {
   });
 
   it('shows spend against budget and the month-end forecast', async () => {
-    await renderWithPlatform(<BudgetCard tenants={['meridian-bank']} />, {
-      api: mockPlatformApi({
-        getTenantBudget: jest.fn(async () => budgetReport),
-      }),
-    });
-    const group = await screen.findByRole('group', {
-      name: 'meridian-bank budget',
-    });
+    const group = await meridianBudget();
     expect(group).toHaveTextContent(
       '$30,000 of $40,000 spent in 2026-11 (75.0%)',
     );
@@ -39,17 +41,10 @@ describe('BudgetCard', () => {
   });
 
   it('shows an overspent budget as what it was overspent by', async () => {
-    await renderWithPlatform(<BudgetCard tenants={['meridian-bank']} />, {
-      api: mockPlatformApi({
-        getTenantBudget: jest.fn(async () => ({
-          ...budgetReport,
-          monthToDateUsd: 40_250,
-          usedFraction: 40_250 / 40_000,
-        })),
-      }),
-    });
-    const group = await screen.findByRole('group', {
-      name: 'meridian-bank budget',
+    const group = await meridianBudget({
+      ...budgetReport,
+      monthToDateUsd: 40_250,
+      usedFraction: 40_250 / 40_000,
     });
     expect(group).toHaveTextContent(
       '$40,250 of $40,000 spent in 2026-11 (100.6%)',
@@ -59,18 +54,11 @@ describe('BudgetCard', () => {
   });
 
   it('reads a spend equal to the budget, to floating-point rounding, as nothing left, not an overspend', async () => {
-    await renderWithPlatform(<BudgetCard tenants={['meridian-bank']} />, {
-      api: mockPlatformApi({
-        getTenantBudget: jest.fn(async () => ({
-          ...budgetReport,
-          budgetUsd: 0.3,
-          monthToDateUsd: 0.1 + 0.2,
-          usedFraction: 1,
-        })),
-      }),
-    });
-    const group = await screen.findByRole('group', {
-      name: 'meridian-bank budget',
+    const group = await meridianBudget({
+      ...budgetReport,
+      budgetUsd: 0.3,
+      monthToDateUsd: 0.1 + 0.2,
+      usedFraction: 1,
     });
     expect(group).toHaveTextContent('$0.00 left this month');
     expect(group).not.toHaveTextContent('Overspent');

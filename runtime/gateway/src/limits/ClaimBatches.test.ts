@@ -1,5 +1,6 @@
 import {
   ClaimBatches,
+  MAX_GATHER_TURNS,
   MAX_REQUESTS_PER_GROUP,
   TenantClaims,
 } from './ClaimBatches';
@@ -46,6 +47,32 @@ describe('ClaimBatches', () => {
     // The next turn is a send of its own.
     await batches.claim('a', [counter('a:4')], 'r');
     expect(sent).toHaveLength(2);
+  });
+
+  it('waits while turns of the event loop bring claims, at most MAX_GATHER_TURNS turns after the first', async () => {
+    const sent: number[] = [];
+    const batches = new ClaimBatches(async groups => {
+      sent.push(groups[0].requests.length);
+      return groups.map(group => group.requests.map(answer));
+    });
+    const nextTurn = () => new Promise(resolve => setImmediate(resolve));
+    const claims: Promise<ClaimOutcome>[] = [];
+    // A claim in each of three turns, then a turn without one: one send.
+    for (let turn = 0; turn < 3; turn++) {
+      claims.push(batches.claim('a', [counter(`a:${turn}`)], 'r'));
+      await nextTurn();
+    }
+    await Promise.all(claims.splice(0));
+    expect(sent).toEqual([3]);
+
+    // Claims in every turn: sent once MAX_GATHER_TURNS turns have waited, so none waits
+    // longer however busy the gateway is.
+    for (let turn = 0; turn < 2 * (MAX_GATHER_TURNS + 1); turn++) {
+      claims.push(batches.claim('a', [counter(`a:${turn}`)], 'r'));
+      await nextTurn();
+    }
+    await Promise.all(claims);
+    expect(sent).toEqual([3, MAX_GATHER_TURNS + 1, MAX_GATHER_TURNS + 1]);
   });
 
   it('splits a large burst of one tenant into groups of at most MAX_REQUESTS_PER_GROUP', async () => {

@@ -28,12 +28,20 @@ interface Waiting {
 export const MAX_REQUESTS_PER_GROUP = 128;
 
 /**
- * Gathers the claims that concurrent requests make in one turn of the event loop and sends
- * them together when the turn ends: one group per tenant (a tenant's counters share a Redis
- * Cluster hash slot, and a script may only touch one slot), checked in arrival order. Under
- * load a turn often reads several requests, and a shared counter store pays per command, not
- * per request. Waiting for the end of the turn (`setImmediate`) adds no round trip: the
- * command would have been written then anyway.
+ * Turns of the event loop a batch may wait for more claims after its first. Under load a turn
+ * reads a few requests; holding the batch while turns keep bringing claims halves the
+ * commands a request costs (bench/gateway at 16 connections: 0.20 `EVALSHA` a request to
+ * 0.09, about 10 µs of gateway CPU a request less, and no slower answers). A request alone
+ * waits one turn, which polls without blocking.
+ */
+export const MAX_GATHER_TURNS = 4;
+
+/**
+ * Gathers the claims that concurrent requests make and sends them together at the end of a
+ * turn of the event loop that brought no new claim (or MAX_GATHER_TURNS turns after the
+ * first): one group per tenant (a tenant's counters share a Redis Cluster hash slot, and a
+ * script may only touch one slot), checked in arrival order. A shared counter store pays per
+ * command, not per request.
  */
 export class ClaimBatches {
   private groups = new Map<
@@ -41,10 +49,14 @@ export class ClaimBatches {
     { claims: TenantClaims; waiting: Waiting[] }[]
   >();
   private scheduled = false;
+  /** Claims queued since the last send, and at the end of the turn before. */
+  private queued = 0;
+  private queuedByLastTurn = 0;
+  private turnsWaited = 0;
 
   constructor(private readonly send: SendClaims) {}
 
-  /** Queues one request's claims for the end of this turn. */
+  /** Queues one request's claims for the batch being gathered. */
   claim(
     tenant: string,
     claims: CounterClaim[],
@@ -66,14 +78,31 @@ export class ClaimBatches {
     const { claims: tenantClaims, waiting } = group;
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(this.atTurnEnd);
     }
+    this.queued += 1;
     return new Promise<ClaimOutcome>((resolve, reject) => {
       tenantClaims.requests.push(claims);
       tenantClaims.reservations.push(reservation);
       waiting.push({ resolve, reject });
     });
   }
+
+  private readonly atTurnEnd = (): void => {
+    if (
+      this.queued > this.queuedByLastTurn &&
+      this.turnsWaited < MAX_GATHER_TURNS
+    ) {
+      this.queuedByLastTurn = this.queued;
+      this.turnsWaited += 1;
+      setImmediate(this.atTurnEnd);
+      return;
+    }
+    this.queued = 0;
+    this.queuedByLastTurn = 0;
+    this.turnsWaited = 0;
+    this.flush();
+  };
 
   private flush(): void {
     this.scheduled = false;

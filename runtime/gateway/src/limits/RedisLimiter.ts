@@ -173,8 +173,8 @@ export class RedisLimiter extends WindowedLimiter {
             connectTimeout: 2 * REDIS_COMMAND_TIMEOUT_MS,
             retryStrategy: reconnectDelayMs,
             // Commands of concurrent requests share one socket write per tick: a write per
-            // command was most of Redis mode's CPU (bench/gateway). Claims are gathered per
-            // tick by `ClaimBatches` instead, which saves auto-pipelining's objects too.
+            // command was most of Redis mode's CPU (bench/gateway). Claims are gathered over
+            // turns by `ClaimBatches` instead, which saves auto-pipelining's objects too.
             enableAutoPipelining: true,
             autoPipeliningIgnoredCommands: ['cellportClaim'],
           })

@@ -4,15 +4,13 @@ import {
   GatewayAgent,
   GatewayApiKey,
   GatewayDesiredState,
-  gatewayDesiredStateSchema,
   GatewayModelProfile,
   GatewayTenant,
   ModelType,
   profileFeatures,
 } from '@cellport/plugin-platform-common';
-
-/** The model name that lets the router choose among everything the caller may use. */
-export const AUTO_MODEL = 'auto';
+import { eachInSteps, runSteps, Steps } from './steps';
+import { validateState } from './validateState';
 
 const CLASSIFICATION_RANK: Record<Classification, number> = {
   PUBLIC: 0,
@@ -105,112 +103,13 @@ export interface CompiledState {
   readonly agents: ReadonlyMap<string, CompiledAgent>;
 }
 
-/** Issues a refusal lists at most: a push of many bad entries gets a bounded answer. */
-export const MAX_REPORTED_ISSUES = 100;
-
-/** A desired state that failed validation; `issues` name each bad field. */
-export class StateValidationError extends Error {
-  /** The first MAX_REPORTED_ISSUES issues; `issueCount` counts them all. */
-  readonly issues: string[];
-
-  constructor(issues: string[], readonly issueCount = issues.length) {
-    super(
-      `desired state is invalid: ${issues.slice(0, 5).join('; ')}${
-        issueCount > 5 ? ` (${issueCount} issues)` : ''
-      }`,
-    );
-    this.name = 'StateValidationError';
-    this.issues = issues.slice(0, MAX_REPORTED_ISSUES);
-  }
-}
-
-function duplicates(ids: string[]): string[] {
-  const seen = new Set<string>();
-  return ids.filter(id => (seen.has(id) ? true : (seen.add(id), false)));
-}
-
-/** Checks what the schema cannot: ids unique and every reference resolving. */
-function crossCheck(state: GatewayDesiredState): string[] {
-  const issues: string[] = [];
-  const tenants = new Set(state.tenants.map(t => t.id));
-  const profiles = new Set(state.modelProfiles.map(p => p.id));
-  const agents = new Map(state.agents.map(a => [a.id, a]));
-  for (const [field, ids] of [
-    ['tenants', state.tenants.map(t => t.id)],
-    ['modelProfiles', state.modelProfiles.map(p => p.id)],
-    ['agents', state.agents.map(a => a.id)],
-    ['apiKeys', state.apiKeys.map(k => k.sha256)],
-  ] as const) {
-    for (const id of duplicates([...ids])) {
-      issues.push(`${field}: duplicate id "${id}"`);
-    }
-  }
-  // `auto` is the router's own choice: a profile aliased so could never be asked for.
-  state.modelProfiles.forEach((profile, i) => {
-    if (profile.alias === AUTO_MODEL) {
-      issues.push(
-        `modelProfiles.${i}.alias: "auto" is the router's own choice`,
-      );
-    }
-  });
-  state.tenants.forEach((tenant, i) =>
-    tenant.allowedModels.forEach((model, j) => {
-      if (!profiles.has(model)) {
-        issues.push(
-          `tenants.${i}.allowedModels.${j}: unknown model profile "${model}"`,
-        );
-      }
-    }),
-  );
-  state.apiKeys.forEach((key, i) => {
-    if (!tenants.has(key.tenant)) {
-      issues.push(`apiKeys.${i}.tenant: unknown tenant "${key.tenant}"`);
-    }
-    if (key.agent !== undefined) {
-      const agent = agents.get(key.agent);
-      if (!agent) {
-        issues.push(`apiKeys.${i}.agent: unknown agent "${key.agent}"`);
-      } else if (agent.tenant !== key.tenant) {
-        issues.push(
-          `apiKeys.${i}.agent: agent "${key.agent}" belongs to tenant "${agent.tenant}"`,
-        );
-      }
-    }
-  });
-  state.agents.forEach((agent, i) => {
-    if (!tenants.has(agent.tenant)) {
-      issues.push(`agents.${i}.tenant: unknown tenant "${agent.tenant}"`);
-    }
-    for (const list of ['preferredModels', 'fallbackChain'] as const) {
-      agent[list].forEach((model, j) => {
-        if (!profiles.has(model)) {
-          issues.push(
-            `agents.${i}.${list}.${j}: unknown model profile "${model}"`,
-          );
-        }
-      });
-    }
-  });
-  return issues;
-}
-
-/** Validates a pushed document whole and compiles it; throws StateValidationError. */
-export function compileState(input: unknown): CompiledState {
-  const parsed = gatewayDesiredStateSchema.safeParse(input);
-  if (!parsed.success) {
-    const all = parsed.error.issues;
-    throw new StateValidationError(
-      all
-        .slice(0, MAX_REPORTED_ISSUES)
-        .map(issue => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
-      all.length,
-    );
-  }
-  const document = parsed.data;
-  const issues = crossCheck(document);
-  if (issues.length > 0) {
-    throw new StateValidationError(issues);
-  }
+/**
+ * Validates a pushed document whole and compiles it, in steps: at the maxima a state is tens
+ * of megabytes and a second or two of work, which a gateway's event loop takes a slice at a
+ * time (`runStepsInTurns`), answering requests between slices. Throws StateValidationError.
+ */
+export function* compileSteps(input: unknown): Steps<CompiledState> {
+  const document = yield* validateState(input);
   const profiles = new Map<string, CompiledProfile>(
     document.modelProfiles.map(profile => [
       profile.id,
@@ -223,63 +122,62 @@ export function compileState(input: unknown): CompiledState {
       },
     ]),
   );
-  const allowedModels = new Map(
-    document.tenants.map(tenant => [tenant.id, new Set(tenant.allowedModels)]),
+  const allowedModels = new Map<string, Set<string>>();
+  yield* eachInSteps(document.tenants, tenant =>
+    allowedModels.set(tenant.id, new Set(tenant.allowedModels)),
   );
   const allowedOf = (tenant: string) =>
     allowedModels.get(tenant) ?? new Set<string>();
-  const profilesByName = byName(profiles.values());
+  const keysByHash = new Map<string, CompiledKey>();
+  yield* eachInSteps(document.apiKeys, key =>
+    keysByHash.set(key.sha256, {
+      ...key,
+      expiresAtMs: key.expiresAt ? Date.parse(key.expiresAt) : undefined,
+    }),
+  );
+  const tenants = new Map<string, CompiledTenant>();
+  yield* eachInSteps(document.tenants, tenant => {
+    const allowed = tenant.allowedModels.map(id => profiles.get(id)!);
+    tenants.set(tenant.id, {
+      ...tenant,
+      allowed: allowedOf(tenant.id),
+      residency: new Set(tenant.residencyRegions),
+      residencyText: tenant.residencyRegions.join(', '),
+      autoProfiles: byType(allowed),
+      profilesByName: byName(allowed),
+    });
+  });
+  const agents = new Map<string, CompiledAgent>();
+  yield* eachInSteps(document.agents, agent =>
+    agents.set(agent.id, {
+      ...agent,
+      // `auto` prefers the agent's models its tenant may use; with none, the tenant's.
+      preferredProfiles: byType(
+        agent.preferredModels
+          .filter(id => allowedOf(agent.tenant).has(id))
+          .map(id => profiles.get(id)!),
+      ),
+      // Another tenant's profile is never a candidate, so no answer or decision names it.
+      fallbackProfiles: agent.fallbackChain
+        .filter(id => allowedOf(agent.tenant).has(id))
+        .map(id => profiles.get(id)!),
+    }),
+  );
   return {
     document,
     version: document.version,
     cell: document.cell,
-    keysByHash: new Map(
-      document.apiKeys.map(key => [
-        key.sha256,
-        {
-          ...key,
-          expiresAtMs: key.expiresAt ? Date.parse(key.expiresAt) : undefined,
-        },
-      ]),
-    ),
-    tenants: new Map(
-      document.tenants.map(tenant => [
-        tenant.id,
-        {
-          ...tenant,
-          allowed: new Set(tenant.allowedModels),
-          residency: new Set(tenant.residencyRegions),
-          residencyText: tenant.residencyRegions.join(', '),
-          autoProfiles: byType(
-            tenant.allowedModels.map(id => profiles.get(id)!),
-          ),
-          profilesByName: byName(
-            tenant.allowedModels.map(id => profiles.get(id)!),
-          ),
-        },
-      ]),
-    ),
+    keysByHash,
+    tenants,
     profiles,
-    profilesByName,
-    agents: new Map(
-      document.agents.map(agent => [
-        agent.id,
-        {
-          ...agent,
-          // `auto` prefers the agent's models its tenant may use; with none, the tenant's.
-          preferredProfiles: byType(
-            agent.preferredModels
-              .filter(id => allowedOf(agent.tenant).has(id))
-              .map(id => profiles.get(id)!),
-          ),
-          // Another tenant's profile is never a candidate, so no answer or decision names it.
-          fallbackProfiles: agent.fallbackChain
-            .filter(id => allowedOf(agent.tenant).has(id))
-            .map(id => profiles.get(id)!),
-        },
-      ]),
-    ),
+    profilesByName: byName(profiles.values()),
+    agents,
   };
+}
+
+/** Validates a document whole and compiles it at once; throws StateValidationError. */
+export function compileState(input: unknown): CompiledState {
+  return runSteps(compileSteps(input));
 }
 
 /**

@@ -7,13 +7,13 @@ import type {
   RoutingPolicy,
 } from '@cellport/plugin-platform-common';
 import {
-  AUTO_MODEL,
   classificationRank,
   CompiledAgent,
   CompiledProfile,
   CompiledState,
   CompiledTenant,
 } from './CompiledState';
+import { AUTO_MODEL } from './validateState';
 import { maxCostAt, maxOutputTokens, promptTokensAt } from './cost';
 import { tooManyChoices } from './choices';
 import {

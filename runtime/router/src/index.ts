@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 export * from './CompiledState';
+export * from './validateState';
+export * from './steps';
 export * from './UpstreamConditions';
 export * from './StaticUpstreams';
 export * from './cost';

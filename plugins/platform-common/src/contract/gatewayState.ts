@@ -135,17 +135,41 @@ export const gatewayAgentSchema = z.strictObject({
 });
 export type GatewayAgent = z.infer<typeof gatewayAgentSchema>;
 
+/**
+ * The most entries of each list a state holds: far beyond what a cell serves, and checked
+ * before any entry, so a push of a million empty entries is one issue, not millions.
+ */
+export const GATEWAY_STATE_MAX_ENTRIES = {
+  tenants: 10_000,
+  apiKeys: 100_000,
+  modelProfiles: 1_000,
+  agents: 50_000,
+} as const;
+
 export const gatewayDesiredStateSchema = z.strictObject({
   schemaVersion: z.literal(GATEWAY_STATE_SCHEMA_VERSION),
   /** Content version chosen by the reconciler, e.g. a hash of the document. */
   // Every event carries it: text the portal cannot store would have it refuse them all.
   version: textSchema(1, 64),
   cell: idSchema,
-  // Far beyond what a cell serves, and checked before any entry: a push of a million empty
-  // entries is one issue, not millions.
-  tenants: z.array(gatewayTenantSchema).max(10_000),
-  apiKeys: z.array(gatewayApiKeySchema).max(100_000),
-  modelProfiles: z.array(gatewayModelProfileSchema).max(1_000),
-  agents: z.array(gatewayAgentSchema).max(50_000),
+  tenants: z.array(gatewayTenantSchema).max(GATEWAY_STATE_MAX_ENTRIES.tenants),
+  apiKeys: z.array(gatewayApiKeySchema).max(GATEWAY_STATE_MAX_ENTRIES.apiKeys),
+  modelProfiles: z
+    .array(gatewayModelProfileSchema)
+    .max(GATEWAY_STATE_MAX_ENTRIES.modelProfiles),
+  agents: z.array(gatewayAgentSchema).max(GATEWAY_STATE_MAX_ENTRIES.agents),
 });
 export type GatewayDesiredState = z.infer<typeof gatewayDesiredStateSchema>;
+
+/**
+ * The desired state's fields other than its lists, which it leaves unread: a gateway checks a
+ * large push against this, then each list and each entry against the list's own schema, a
+ * slice of entries at a time, serving requests between slices.
+ */
+export const gatewayStateEnvelopeSchema = gatewayDesiredStateSchema.extend({
+  // Optional here: a missing list is the list's own issue.
+  tenants: z.unknown().optional(),
+  apiKeys: z.unknown().optional(),
+  modelProfiles: z.unknown().optional(),
+  agents: z.unknown().optional(),
+});

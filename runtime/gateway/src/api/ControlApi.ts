@@ -64,7 +64,7 @@ export class ControlApi {
     if (req.method === 'PUT' && path === '/control/state') {
       const document = parseJsonObject(await readBody(req, MAX_STATE_BYTES));
       try {
-        const result = this.deps.state.apply(document);
+        const result = await this.deps.state.push(document);
         this.deps.logger.info(
           { version: result.version, changed: result.changed },
           'desired state applied',

@@ -2,6 +2,11 @@
 export {
   classificationRank,
   compileState,
+  compileSteps,
+  runSteps,
+  runStepsInTurns,
+  eachInSteps,
+  type Steps,
   StateValidationError,
   usableProfiles,
   type CompiledAgent,

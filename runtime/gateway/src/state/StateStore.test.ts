@@ -1,6 +1,35 @@
 import { testState } from '../__testUtils__/fixtures';
+import { hashApiKey } from '../auth/ApiKeyAuthenticator';
 import { StateValidationError } from './CompiledState';
-import { StateStore } from './StateStore';
+import { StateStore, StateVersionConflict } from './StateStore';
+
+/** The test state with `keys` more API keys: a push a few thousand entries long. */
+function withKeys(version: string, keys: number) {
+  const state = testState('http://x', version);
+  for (let i = 0; i < keys; i++) {
+    state.apiKeys.push({
+      sha256: hashApiKey(`${version}-${i}`),
+      prefix: 'cp-many',
+      tenant: 'northwind',
+    });
+  }
+  return state;
+}
+
+/** Turns of the event loop until `promise` settles. */
+async function turnsUntil(promise: Promise<unknown>): Promise<number> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  let turns = 0;
+  while (!settled) {
+    await new Promise(resolve => setImmediate(resolve));
+    turns += 1;
+  }
+  return turns;
+}
 
 describe('StateStore', () => {
   it('applies a valid state and reports whether the version changed', () => {
@@ -84,5 +113,58 @@ describe('StateStore', () => {
         ]),
       }),
     );
+  });
+
+  it('takes a push over turns of the event loop, keeping the state in force until it is swapped in', async () => {
+    const store = new StateStore();
+    store.apply(testState('http://x', 'a'));
+    const seen = new Set<string>();
+    const pushed = store.push(withKeys('b', 10_000));
+    const watching = (async () => {
+      while (store.current!.version === 'a') {
+        seen.add(`${store.current!.version}:${store.current!.keysByHash.size}`);
+        await new Promise(resolve => setImmediate(resolve));
+      }
+    })();
+    // Ten thousand keys are at least thirty slices: checked, cross-checked, compiled, digested.
+    expect(await turnsUntil(pushed)).toBeGreaterThanOrEqual(30);
+    await watching;
+    expect(await pushed).toEqual({ version: 'b', changed: true });
+    expect([...seen]).toEqual([
+      `a:${testState('http://x', 'a').apiKeys.length}`,
+    ]);
+    expect(store.current!.keysByHash.size).toBe(
+      testState('http://x', 'b').apiKeys.length + 10_000,
+    );
+  });
+
+  it('applies pushes one at a time in the order they came; a refused one holds up none', async () => {
+    const store = new StateStore();
+    store.apply(testState('http://x', 'a'));
+    const swapped: string[] = [];
+    store.onChange(state => swapped.push(state.version));
+    const bad = withKeys('bad', 3_000);
+    bad.apiKeys[2_500].tenant = 'nobody';
+    const results = await Promise.allSettled([
+      store.push(withKeys('b', 5_000)),
+      store.push(bad),
+      store.push(testState('http://x', 'c')),
+      // The same version with other content: refused when its turn comes.
+      store.push(withKeys('c', 1)),
+    ]);
+    expect(results.map(result => result.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+    ]);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(
+      StateValidationError,
+    );
+    expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(
+      StateVersionConflict,
+    );
+    expect(swapped).toEqual(['b', 'c']);
+    expect(store.current!.version).toBe('c');
   });
 });

@@ -1,12 +1,46 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CompiledState, compileState } from './CompiledState';
+import type { GatewayDesiredState } from '@cellport/plugin-platform-common';
+import {
+  CompiledState,
+  compileSteps,
+  eachInSteps,
+  runSteps,
+  runStepsInTurns,
+  Steps,
+} from './CompiledState';
 
 /**
  * Versions whose content the store remembers, the newest: more than a reconciler pushes while
  * a cached answer lives (GATEWAY_CACHE_TTL_SECONDS), at a digest each.
  */
 const REMEMBERED_VERSIONS = 1024;
+
+export interface Applied {
+  version: string;
+  changed: boolean;
+}
+
+/**
+ * A digest of a state's content, a list entry at a time: JSON text never holds a raw line
+ * break, so one between entries keeps two contents from reading the same.
+ */
+function* contentDigest(document: GatewayDesiredState): Steps<string> {
+  const { tenants, apiKeys, modelProfiles, agents, ...fields } = document;
+  const hash = createHash('sha256').update(JSON.stringify(fields));
+  for (const [name, list] of Object.entries({
+    tenants,
+    apiKeys,
+    modelProfiles,
+    agents,
+  })) {
+    hash.update(`\n${name}`);
+    yield* eachInSteps(list as unknown[], entry =>
+      hash.update(`\n${JSON.stringify(entry)}`),
+    );
+  }
+  return hash.digest('hex');
+}
 
 /** A push that reuses a version this gateway ran with other content. */
 export class StateVersionConflict extends Error {
@@ -41,12 +75,31 @@ export class StateStore {
    * push of a version this gateway ran, in force or before (a rollback by an old label), with
    * other content is refused (StateVersionConflict): the cache would answer from the old one.
    */
-  apply(document: unknown): { version: string; changed: boolean } {
-    const next = compileState(document);
+  apply(document: unknown): Applied {
+    return runSteps(this.applySteps(document));
+  }
+
+  /**
+   * `apply` for a push while requests are served: validated and compiled a slice of entries
+   * a turn of the event loop, so that a state at the maxima (a second or two of work) does
+   * not hold every request for its whole length; requests meanwhile run on the state in
+   * force. Pushes are applied one at a time, in the order they came.
+   */
+  push(document: unknown): Promise<Applied> {
+    const applied = this.pushes.then(() =>
+      runStepsInTurns(this.applySteps(document)),
+    );
+    this.pushes = applied.catch(() => undefined);
+    return applied;
+  }
+
+  private pushes: Promise<unknown> = Promise.resolve();
+
+  private *applySteps(document: unknown): Steps<Applied> {
+    const next = yield* compileSteps(document);
+    const content = yield* contentDigest(next.document);
+    // From here on in one turn: the check and the swap see the same state.
     const changed = this.state?.version !== next.version;
-    const content = createHash('sha256')
-      .update(JSON.stringify(next.document))
-      .digest('hex');
     const known = this.contents.get(next.version);
     if (known !== undefined && known !== content) {
       throw new StateVersionConflict(next.version, !changed);
@@ -64,7 +117,7 @@ export class StateStore {
   }
 
   /** Loads the initial state from a JSON file (GATEWAY_STATE_FILE). */
-  loadFile(path: string): { version: string } {
+  loadFile(path: string): Applied {
     let document: unknown;
     try {
       document = JSON.parse(readFileSync(path, 'utf8'));

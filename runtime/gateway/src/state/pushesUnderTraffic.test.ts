@@ -18,6 +18,7 @@ import {
   testState,
 } from '../__testUtils__/fixtures';
 import { pushState } from '../__testUtils__/gatewayCalls';
+import { hashApiKey } from '../auth/ApiKeyAuthenticator';
 import type { Gateway } from '../createGateway';
 
 // Real servers: generous limits so a loaded CI machine does not fail them.
@@ -177,6 +178,72 @@ describe('pushes under traffic', () => {
     const next = await ask();
     await next.text();
     expect(next.status).toBe(401);
+  });
+
+  // Before: a push was validated and compiled in one go, a second or two at the maxima
+  // (`maxState.test.ts`) in which no request of any tenant was answered.
+  it('answers requests while a large push is validated and compiled, on the state in force', async () => {
+    const large = testState(simulator.url, 'v-large');
+    for (let i = 0; i < 5_000; i++) {
+      large.tenants.push({ ...large.tenants[1], id: `tenant-${i}` });
+    }
+    for (let i = 0; i < 20_000; i++) {
+      large.apiKeys.push({
+        sha256: hashApiKey(`k-${i}`),
+        prefix: 'cp-large',
+        tenant: `tenant-${i % 5_000}`,
+      });
+    }
+    // From the moment the control API hands the parsed document to the store.
+    const store = gateway.deps.state;
+    let compiling = false;
+    const apply = store.apply;
+    const push = store.push;
+    store.apply = document => {
+      compiling = true;
+      return apply.call(store, document);
+    };
+    store.push = document => {
+      compiling = true;
+      return push.call(store, document);
+    };
+    try {
+      let answered = false;
+      const pushed = pushState(url, large).then(async response => {
+        answered = true;
+        return { status: response.status, body: await response.json() };
+      });
+      const duringCompile: Array<{ status: number; version: string }> = [];
+      while (!answered) {
+        const response = await postChat(url, {
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: 'hi' }],
+          max_tokens: 8,
+        });
+        await response.text();
+        if (compiling && !answered) {
+          // Written before the answer ended: this request's.
+          const usage = events.usage().at(-1) as UsageEvent;
+          duringCompile.push({
+            status: response.status,
+            version: usage.stateVersion,
+          });
+        }
+      }
+      expect(await pushed).toEqual({
+        status: 200,
+        body: { version: 'v-large', changed: true },
+      });
+      expect(duringCompile.length).toBeGreaterThan(0);
+      expect(
+        duringCompile.filter(
+          answer => answer.status !== 200 || answer.version !== 'v1',
+        ),
+      ).toEqual([]);
+    } finally {
+      store.apply = apply;
+      store.push = push;
+    }
   });
 
   it('never answers 500 to requests of every endpoint racing 30 pushes that add and remove their key, tenant and profiles', async () => {

@@ -16,6 +16,7 @@ import { MessagesEndpoint } from './api/MessagesEndpoint';
 import { handleModels } from './api/ModelsHandler';
 import { RequestPipeline } from './api/RequestPipeline';
 import { ResponsesEndpoint } from './api/ResponsesEndpoint';
+import { answerClientError } from './http/clientError';
 import { ErrorShape, OPENAI_ERRORS } from './http/ErrorShape';
 import { GatewayError } from './http/GatewayError';
 import { GatewayResponse } from './http/GatewayResponse';
@@ -71,6 +72,7 @@ export class GatewayServer {
       (req, res) => this.dispatch(req, res),
     );
     this.server.keepAliveTimeout = deps.config.keepAliveTimeoutMs;
+    this.server.on('clientError', answerClientError);
     deps.metrics.observeInFlight(() => deps.inFlight.api);
     deps.metrics.observeBuffered(() => deps.inFlight.buffered.held);
   }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { EndGate, GatewayResponse } from '../http/GatewayResponse';
 import type { HeldRequest } from '../http/InFlightRequests';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +19,7 @@ import type { RequestTrace } from '../telemetry/RequestTrace';
 import type { InboundApi } from './EndpointAdapter';
 import type { GatewayDeps } from './GatewayDeps';
 import { nextTraceparent, parseTraceparent } from './traceparent';
+import { wasCutAtRequestTimeout } from '../http/clientError';
 
 /** W3C asks that at least 512 characters of `tracestate` be passed on; more is not. */
 const TRACESTATE_MAX_CHARS = 512;
@@ -95,11 +96,12 @@ export class RequestLifecycle implements EndGate {
   private heldEnd?: unknown[];
   /** Its place among the requests a stop may cut short. */
   private readonly inFlightEntry: HeldRequest;
-  /** The connection, kept: a response that closed no longer names it. */
-  private readonly socket: ServerResponse['socket'];
+  /** The connection, kept: a response that closed, or is queued, does not name it. */
+  private readonly socket: IncomingMessage['socket'];
 
   private constructor(
     private readonly deps: GatewayDeps,
+    socket: IncomingMessage['socket'],
     readonly res: GatewayResponse,
     readonly state: CompiledState,
     readonly principal: Principal,
@@ -133,12 +135,17 @@ export class RequestLifecycle implements EndGate {
       this.trace = started;
       this.traceId = started.traceId;
     }
-    this.socket = res.socket;
-    res.on('close', () => {
-      if (!res.writableFinished) {
-        this.abort.abort();
-      }
-    });
+    this.socket = socket;
+    const left = () => {
+      if (!res.writableFinished) this.abort.abort();
+    };
+    res.on('close', left);
+    // A response queued behind another on a pipelined connection has no connection yet, and
+    // hears nothing when the client leaves: the connection's own close tells it.
+    if (res.socket === null) {
+      socket.once('close', left);
+      res.once('close', () => socket.off('close', left));
+    }
     // Nothing acknowledged may be lost: the last byte of a response leaves only after its
     // events were written to the spool. The pipeline ends responses before it settles usage,
     // so its `res.end` is held here (`holdEnd`) and let go once the sink has written the
@@ -162,6 +169,7 @@ export class RequestLifecycle implements EndGate {
     );
     return new RequestLifecycle(
       deps,
+      req.socket,
       res,
       state,
       principal,
@@ -235,8 +243,7 @@ export class RequestLifecycle implements EndGate {
 
   /** Whether the server cut the connection at its request timeout (GATEWAY_REQUEST_TIMEOUT_MS). */
   private get timedOut(): boolean {
-    const error = this.socket?.errored as NodeJS.ErrnoException | null;
-    return error?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    return wasCutAtRequestTimeout(this.socket);
   }
 
   /** Answers with an error (unless the caller has gone) and records it. */

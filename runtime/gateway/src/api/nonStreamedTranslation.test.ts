@@ -447,6 +447,25 @@ describe('non-streamed Responses and Messages requests, translated', () => {
         ],
       },
     ],
+    // Before: a detail that was not text was dropped, not refused.
+    [
+      'an image detail that is not text',
+      'input.0.content.0.detail',
+      {
+        input: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'input_image',
+                image_url: 'https://example.com/a.png',
+                detail: 7,
+              },
+            ],
+          },
+        ],
+      },
+    ],
     [
       'tool_choice required without tools',
       'tool_choice',

@@ -153,6 +153,12 @@ const CHAT_CASES: ParamCase[] = [
     valid: { max_completion_tokens: 8 },
     invalid: { max_completion_tokens: 2.5 },
   },
+  // Before: beside a valid max_completion_tokens, any max_tokens at all passed.
+  {
+    param: 'max_tokens',
+    valid: { max_completion_tokens: 8, max_tokens: 8 },
+    invalid: { max_completion_tokens: 8, max_tokens: 'abc' },
+  },
   { param: 'stream', valid: { stream: true }, invalid: { stream: 1 } },
   {
     param: 'stream_options',
@@ -600,6 +606,24 @@ const CHAT_CASES: ParamCase[] = [
         TOOL_TURN[0],
         TOOL_TURN[1],
         { role: 'tool', content: 'sunny' },
+      ],
+    },
+  },
+  // Before: an assistant turn's refusal of any type went on to the upstream.
+  {
+    param: 'messages.1.refusal',
+    valid: {
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'assistant', content: 'No.', refusal: 'I cannot help.' },
+        { role: 'user', content: 'y' },
+      ],
+    },
+    invalid: {
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'assistant', content: 'ok', refusal: { nested: [1] } },
+        { role: 'user', content: 'y' },
       ],
     },
   },

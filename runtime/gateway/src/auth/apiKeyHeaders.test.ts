@@ -86,6 +86,17 @@ const CASES: Array<[string, string, number[]]> = [
     chat(`Authorization: Bearer ${KEY}\u007f`),
     [400, 401],
   ],
+  // Before: the first was taken, whichever a proxy in front had read.
+  [
+    'two Authorization headers, the right one first',
+    chat(`Authorization: Bearer ${KEY}`, 'Authorization: Bearer nope'),
+    [400],
+  ],
+  [
+    'two Authorization headers, the right one last',
+    chat('Authorization: Bearer nope', `authorization: Bearer ${KEY}`),
+    [400],
+  ],
   ['x-api-key on chat', chat(`x-api-key: ${KEY}`), [401]],
   ['Azure api-key on chat', chat(`api-key: ${KEY}`), [401]],
   ['x-api-key on Messages', messages(`x-api-key: ${KEY}`), [200]],

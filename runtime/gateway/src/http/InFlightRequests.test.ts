@@ -3,6 +3,7 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { SimulatorServer } from '@cellport/simulator';
 import { InFlightRequests, Interruptible } from './InFlightRequests';
+import type { UsageEvent } from '@cellport/plugin-platform-common';
 import {
   eventually,
   KEYS,
@@ -15,6 +16,11 @@ jest.setTimeout(30_000);
 const body = JSON.stringify({
   model: 'gpt-4o-mini',
   messages: [{ role: 'user', content: 'pipelined' }],
+});
+const streamBody = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'pipelined' }],
+  stream: true,
 });
 const rawRequest =
   'POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\n' +
@@ -53,6 +59,47 @@ describe('InFlightRequests', () => {
       // not there, a drain waited its whole timeout, and no request was ever alone again.
       await eventually(async () => (await inFlight()) === 0);
       expect(gateway.deps.inFlight).toMatchObject({ all: 0, api: 0 });
+    } finally {
+      simulator.faults.clear();
+      await gateway.stop();
+    }
+  });
+
+  // Before: a response queued behind another has no connection yet and heard nothing of the
+  // client leaving, so its upstream call ran to the end for nobody, and it was recorded as a
+  // 503 `internal` failure (its share of buffered bytes was gone with the connection).
+  it('cancels the requests queued on a pipelined connection the client drops, and records them as the caller leaving', async () => {
+    const { gateway, url, events } = await startGateway(simulator.url);
+    simulator.stats.reset();
+    simulator.faults.add({
+      mode: 'slow',
+      extraLatencyMs: 2_000,
+      retryAfterSeconds: 1,
+    });
+    try {
+      const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+      socket.on('error', () => {});
+      await new Promise(resolve => socket.once('connect', resolve));
+      // Two JSON requests and a stream.
+      const streamed = rawRequest
+        .replace(body, streamBody)
+        .replace(/Content-Length: \d+/, `Content-Length: ${streamBody.length}`);
+      socket.write(rawRequest.repeat(2) + streamed);
+      await eventually(() => simulator.stats.snapshot().requests === 3);
+      socket.destroy();
+      await eventually(() => events.usage().length === 3);
+      expect(
+        (events.usage() as UsageEvent[]).map(usage => ({
+          status: usage.status,
+          outcome: usage.outcome,
+        })),
+      ).toEqual(Array(3).fill({ status: 499, outcome: 'cancelled' }));
+      await eventually(() => simulator.stats.snapshot().cancelled === 3);
+      expect(simulator.stats.snapshot()).toMatchObject({
+        requests: 3,
+        completed: 0,
+        cancelled: 3,
+      });
     } finally {
       simulator.faults.clear();
       await gateway.stop();

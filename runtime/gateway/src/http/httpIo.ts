@@ -196,12 +196,36 @@ export function apiKeyOf(
   return key.length > 0 ? key : undefined;
 }
 
-/** The token of an `Authorization: Bearer` header (the scheme in any case, RFC 7235), or undefined. */
+/**
+ * The token of an `Authorization: Bearer` header (the scheme in any case, RFC 7235), or
+ * undefined. Two Authorization headers are refused (400): Node keeps the first, a proxy in
+ * front may have read the other, and the key checked would not be the one it meant.
+ */
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
-  if (!header || !/^bearer /i.test(header)) {
+  if (header === undefined) return undefined;
+  if (repeated(req, 'authorization')) {
+    throw GatewayError.invalid(
+      'two Authorization headers: send one',
+      'authorization',
+    );
+  }
+  if (!/^bearer /i.test(header)) {
     return undefined;
   }
   const token = header.slice(7).trim();
   return token.length > 0 ? token : undefined;
+}
+
+/** Whether the request carries header `name` (in lower case) more than once. */
+function repeated(req: IncomingMessage, name: string): boolean {
+  const raw = req.rawHeaders;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === name.length && raw[i].toLowerCase() === name) {
+      seen += 1;
+      if (seen > 1) return true;
+    }
+  }
+  return false;
 }

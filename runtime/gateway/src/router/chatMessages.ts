@@ -68,6 +68,9 @@ export function validateMessageFields(message: Json, index: number): void {
       fail(`${at}.content`, `is required for a ${role} message`);
     }
   }
+  if (present(message.refusal) && typeof message.refusal !== 'string') {
+    fail(`${at}.refusal`, 'must be a string or null');
+  }
   if (present(message.name) && typeof message.name !== 'string') {
     fail(`${at}.name`, 'must be a string');
   }

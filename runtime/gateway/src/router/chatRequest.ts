@@ -230,15 +230,15 @@ export function summarizeChatRequest(
     | { include_usage?: unknown }
     | undefined
     | null;
-  const maxTokens =
-    positiveInt(body, 'max_completion_tokens') ??
-    positiveInt(body, 'max_tokens');
+  // Both checked: the older field is no less the caller's for the newer one beside it.
+  const maxCompletionTokens = positiveInt(body, 'max_completion_tokens');
+  const legacyMaxTokens = positiveInt(body, 'max_tokens');
   const lastUser = findLastUserText(messages, texts);
   return {
     model,
     stream: body.stream === true,
     includeUsage: streamOptions?.include_usage === true,
-    maxTokens,
+    maxTokens: maxCompletionTokens ?? legacyMaxTokens,
     fields:
       body.max_completion_tokens === undefined ||
       body.max_completion_tokens === null

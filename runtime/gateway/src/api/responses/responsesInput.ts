@@ -131,7 +131,8 @@ function chatMessage(item: Json, at: string): Json {
           type: 'image_url',
           image_url: {
             url: requireString(part.image_url, `${partAt}.image_url`),
-            ...(typeof part.detail === 'string' ? { detail: part.detail } : {}),
+            // Any detail goes on, to be checked as chat's `image_url.detail`.
+            ...(present(part.detail) ? { detail: part.detail } : {}),
           },
         });
         break;

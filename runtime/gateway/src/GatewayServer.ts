@@ -4,7 +4,7 @@ import {
   Server,
   ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ChatEndpoint } from './api/ChatEndpoint';
 import { ControlApi } from './api/ControlApi';
 import {
@@ -44,6 +44,8 @@ export class GatewayServer {
   private readonly translated: Map<string, TranslatedApi>;
   private readonly control: ControlApi;
   private draining = false;
+  /** Client connections open (`cellport_gateway_open_connections`). */
+  private connections = 0;
   /** The drain ran out: requests still arriving on open connections are refused at once. */
   private cutting = false;
 
@@ -73,6 +75,13 @@ export class GatewayServer {
     );
     this.server.keepAliveTimeout = deps.config.keepAliveTimeoutMs;
     this.server.on('clientError', answerClientError);
+    this.server.on('connection', (socket: Socket) => {
+      this.connections += 1;
+      socket.once('close', () => {
+        this.connections -= 1;
+      });
+    });
+    deps.metrics.observeConnections(() => this.connections);
     deps.metrics.observeInFlight(() => deps.inFlight.api);
     deps.metrics.observeBuffered(() => deps.inFlight.buffered.held);
   }

@@ -59,7 +59,15 @@ const ENTRY_LISTS = Object.keys(GATEWAY_STATE_MAX_ENTRIES) as EntryList[];
 function* checkSchema(input: unknown): Steps<GatewayDesiredState> {
   const issues = new Issues();
   const envelope = gatewayStateEnvelopeSchema.safeParse(input);
-  if (!envelope.success) issues.add(envelope.error.issues);
+  // Fields unknown to the schema come last, after the lists, as the whole schema has them.
+  const unknownFields = envelope.success
+    ? []
+    : envelope.error.issues.filter(issue => issue.code === 'unrecognized_keys');
+  if (!envelope.success) {
+    issues.add(
+      envelope.error.issues.filter(issue => issue.code !== 'unrecognized_keys'),
+    );
+  }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new StateValidationError(issues.first, issues.count);
   }
@@ -85,6 +93,7 @@ function* checkSchema(input: unknown): Steps<GatewayDesiredState> {
     });
     lists[list] = checked;
   }
+  issues.add(unknownFields);
   if (issues.count > 0 || !envelope.success) {
     throw new StateValidationError(issues.first, issues.count);
   }

@@ -20,6 +20,7 @@ import type { InboundApi } from './EndpointAdapter';
 import type { GatewayDeps } from './GatewayDeps';
 import { nextTraceparent, parseTraceparent } from './traceparent';
 import { wasCutAtRequestTimeout } from '../http/clientError';
+import { onConnectionClose } from '../http/connectionClose';
 
 /** W3C asks that at least 512 characters of `tracestate` be passed on; more is not. */
 const TRACESTATE_MAX_CHARS = 512;
@@ -143,8 +144,7 @@ export class RequestLifecycle implements EndGate {
     // A response queued behind another on a pipelined connection has no connection yet, and
     // hears nothing when the client leaves: the connection's own close tells it.
     if (res.socket === null) {
-      socket.once('close', left);
-      res.once('close', () => socket.off('close', left));
+      res.once('close', onConnectionClose(socket, left));
     }
     // Nothing acknowledged may be lost: the last byte of a response leaves only after its
     // events were written to the spool. The pipeline ends responses before it settles usage,
@@ -318,7 +318,7 @@ export class RequestLifecycle implements EndGate {
   private publish(): void {
     const record = this.record;
     if (this.cancelled && this.timedOut) {
-      // Node answered 408 and cut the connection: the caller was too slow, not gone.
+      // Answered 408 and cut off (`answerClientError`): the caller was too slow, not gone.
       record.fail(408, 'client-cancelled');
     } else if (this.cancelled && record.outcome === 'success') {
       record.fail(499, 'client-cancelled');

@@ -113,18 +113,34 @@ describe('GatewayResponse', () => {
     );
 
     it('lets a client that reads slowly but steadily have its whole answer', async () => {
-      const closed = nextResponse((_req, res) => sendRaw(res, 200, BIG));
-      const client = await connection();
-      // A slow link: 5 ms between reads, several stall timeouts in all.
-      client.socket.on('data', () => {
-        client.socket.pause();
-        setTimeout(() => client.socket.resume(), 5);
-      });
-      client.socket.write(request('{}'));
-      await closed;
-      await eventually(() => client.seen.bytes > BIG.length);
-      expect(client.seen.received).toMatch(/^HTTP\/1\.1 200 /);
-      expect(client.seen.closed).toBe(false);
+      // A server of its own with a longer stall timeout: on a loaded machine a process can
+      // stop for a few hundred milliseconds, which reads as a stall at 200 ms though the
+      // client reads on. Three stall timeouts pass while the answer is read, 25 ms a read.
+      const steady = createServer<
+        typeof IncomingMessage,
+        typeof GatewayResponse
+      >({ ServerResponse: GatewayResponse.readWithin(1_000) }, (_req, res) =>
+        sendRaw(res, 200, BIG.subarray(0, 8 * 1024 * 1024)),
+      );
+      await new Promise<void>(resolve =>
+        steady.listen(0, '127.0.0.1', () => resolve()),
+      );
+      try {
+        const { port: steadyPort } = steady.address() as AddressInfo;
+        const client = await rawConnection(`http://127.0.0.1:${steadyPort}`);
+        sockets.push(client.socket);
+        client.socket.on('data', () => {
+          client.socket.pause();
+          setTimeout(() => client.socket.resume(), 25);
+        });
+        client.socket.write(request('{}'));
+        await eventually(() => client.seen.bytes > 8 * 1024 * 1024, 800);
+        expect(client.seen.received).toMatch(/^HTTP\/1\.1 200 /);
+        expect(client.seen.closed).toBe(false);
+      } finally {
+        steady.closeAllConnections();
+        await new Promise(resolve => steady.close(resolve));
+      }
     });
 
     it('arms no timer for an answer the socket took at once', async () => {

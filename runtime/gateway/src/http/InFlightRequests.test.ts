@@ -80,26 +80,34 @@ describe('InFlightRequests', () => {
       const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
       socket.on('error', () => {});
       await new Promise(resolve => socket.once('connect', resolve));
-      // Two JSON requests and a stream.
+      // JSON requests and a stream, more than the ten listeners Node warns past.
       const streamed = rawRequest
         .replace(body, streamBody)
         .replace(/Content-Length: \d+/, `Content-Length: ${streamBody.length}`);
-      socket.write(rawRequest.repeat(2) + streamed);
-      await eventually(() => simulator.stats.snapshot().requests === 3);
+      const queued = 12;
+      const warnings: string[] = [];
+      const warn = (warning: Error) => warnings.push(warning.name);
+      process.on('warning', warn);
+      socket.write(
+        rawRequest.repeat(2) + streamed + rawRequest.repeat(queued - 3),
+      );
+      await eventually(() => simulator.stats.snapshot().requests === queued);
       socket.destroy();
-      await eventually(() => events.usage().length === 3);
+      await eventually(() => events.usage().length === queued);
       expect(
         (events.usage() as UsageEvent[]).map(usage => ({
           status: usage.status,
           outcome: usage.outcome,
         })),
-      ).toEqual(Array(3).fill({ status: 499, outcome: 'cancelled' }));
-      await eventually(() => simulator.stats.snapshot().cancelled === 3);
+      ).toEqual(Array(queued).fill({ status: 499, outcome: 'cancelled' }));
+      await eventually(() => simulator.stats.snapshot().cancelled === queued);
       expect(simulator.stats.snapshot()).toMatchObject({
-        requests: 3,
+        requests: queued,
         completed: 0,
-        cancelled: 3,
+        cancelled: queued,
       });
+      process.off('warning', warn);
+      expect(warnings).toEqual([]);
     } finally {
       simulator.faults.clear();
       await gateway.stop();

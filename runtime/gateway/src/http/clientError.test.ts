@@ -11,13 +11,36 @@ import {
   startGateway,
   startSimulator,
 } from '../__testUtils__/fixtures';
-import { rawConnection } from '../__testUtils__/rawConnection';
+import { connect } from 'node:net';
 import type { Gateway } from '../createGateway';
 
 jest.setTimeout(30_000);
 
 const request = (headers: string, body = '') =>
   `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEYS.northwind}\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
+
+/** A connection that stays open for writing after the server's end (`allowHalfOpen`). */
+async function halfOpenConnection(url: string) {
+  const { hostname, port } = new URL(url);
+  const socket = connect({
+    port: Number(port),
+    host: hostname,
+    allowHalfOpen: true,
+  });
+  const seen = { received: '', ended: false, closed: false };
+  socket.on('error', () => undefined);
+  socket.on('data', (data: Buffer) => {
+    seen.received += data.toString('latin1');
+  });
+  socket.on('end', () => {
+    seen.ended = true;
+  });
+  socket.on('close', () => {
+    seen.closed = true;
+  });
+  await new Promise(resolve => socket.once('connect', resolve));
+  return { socket, seen };
+}
 
 describe("answers to what Node's HTTP parser refuses", () => {
   let simulator: SimulatorServer;
@@ -33,6 +56,12 @@ describe("answers to what Node's HTTP parser refuses", () => {
     await gateway.stop();
     await simulator.stop();
   });
+
+  /** `cellport_gateway_open_connections`, over a kept-alive connection of its own. */
+  const openConnections = async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return Number(/^cellport_gateway_open_connections (\S+)$/m.exec(text)?.[1]);
+  };
 
   it.each([
     [
@@ -71,9 +100,14 @@ describe("answers to what Node's HTTP parser refuses", () => {
   ])(
     '%s: %i %s in the error shape, and the connection closed',
     async (_what, status, code, raw) => {
-      const { socket, seen } = await rawConnection(url);
+      // A client that keeps its side open after the answer, as HTTP allows: the gateway
+      // must close the connection itself.
+      const before = await openConnections();
+      const { socket, seen } = await halfOpenConnection(url);
       socket.write(raw);
-      await eventually(() => seen.closed);
+      await eventually(() => seen.ended);
+      await eventually(async () => (await openConnections()) <= before);
+      socket.destroy();
       const [head, body] = seen.received.split('\r\n\r\n');
       expect(head.slice(0, 13)).toBe(`HTTP/1.1 ${status} `);
       expect(head).toMatch(/\r\ncontent-type: application\/json/i);

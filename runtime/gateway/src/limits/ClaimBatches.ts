@@ -37,9 +37,15 @@ export const MAX_REQUESTS_PER_GROUP = 128;
 export const MAX_GATHER_TURNS = 4;
 
 /**
+ * Time a batch may wait for more claims, whatever the turns: a turn that runs long (a slice
+ * of a large state push, tens of milliseconds) would otherwise hold it for several of them.
+ */
+export const MAX_GATHER_MS = 2;
+
+/**
  * Gathers the claims that concurrent requests make and sends them together at the end of a
- * turn of the event loop that brought no new claim (or MAX_GATHER_TURNS turns after the
- * first): one group per tenant (a tenant's counters share a Redis Cluster hash slot, and a
+ * turn of the event loop that brought no new claim (or MAX_GATHER_TURNS turns, or
+ * MAX_GATHER_MS, after the first): one group per tenant (a tenant's counters share a Redis Cluster hash slot, and a
  * script may only touch one slot), checked in arrival order. A shared counter store pays per
  * command, not per request.
  */
@@ -53,8 +59,13 @@ export class ClaimBatches {
   private queued = 0;
   private queuedByLastTurn = 0;
   private turnsWaited = 0;
+  private firstQueuedAt = 0;
 
-  constructor(private readonly send: SendClaims) {}
+  constructor(
+    private readonly send: SendClaims,
+    private readonly maxGatherMs = MAX_GATHER_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Queues one request's claims for the batch being gathered. */
   claim(
@@ -78,6 +89,7 @@ export class ClaimBatches {
     const { claims: tenantClaims, waiting } = group;
     if (!this.scheduled) {
       this.scheduled = true;
+      this.firstQueuedAt = this.now();
       setImmediate(this.atTurnEnd);
     }
     this.queued += 1;
@@ -91,7 +103,8 @@ export class ClaimBatches {
   private readonly atTurnEnd = (): void => {
     if (
       this.queued > this.queuedByLastTurn &&
-      this.turnsWaited < MAX_GATHER_TURNS
+      this.turnsWaited < MAX_GATHER_TURNS &&
+      this.now() - this.firstQueuedAt < this.maxGatherMs
     ) {
       this.queuedByLastTurn = this.queued;
       this.turnsWaited += 1;

@@ -22,6 +22,7 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private readInFlight: () => number = () => 0;
   private readBuffered: () => number = () => 0;
+  private readConnections: () => number = () => 0;
   readonly requests = new KeyedCounter({
     name: 'cellport_gateway_requests_total',
     help: 'Requests by tenant, model profile and outcome',
@@ -118,6 +119,14 @@ export class GatewayMetrics {
       this.bufferedBytes.set(this.readBuffered());
     },
   });
+  readonly openConnections: Gauge = new Gauge({
+    name: 'cellport_gateway_open_connections',
+    help: 'Client connections open to this replica, idle kept-alive ones and those still sending their request included',
+    registers: [this.registry],
+    collect: (): void => {
+      this.openConnections.set(this.readConnections());
+    },
+  });
   readonly stateVersion = new Gauge({
     name: 'cellport_gateway_state_info',
     help: 'The desired-state version in force (value 1)',
@@ -158,6 +167,10 @@ export class GatewayMetrics {
 
   observeBuffered(read: () => number): void {
     this.readBuffered = read;
+  }
+
+  observeConnections(read: () => number): void {
+    this.readConnections = read;
   }
 
   setCircuit(model: string, current: CircuitState): void {

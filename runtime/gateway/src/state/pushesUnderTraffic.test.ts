@@ -215,13 +215,15 @@ describe('pushes under traffic', () => {
       });
       const duringCompile: Array<{ status: number; version: string }> = [];
       while (!answered) {
+        // Sent once the store had the document, and answered before the push: in between.
+        const sentDuringCompile = compiling;
         const response = await postChat(url, {
           model: 'gpt-4o',
           messages: [{ role: 'user', content: 'hi' }],
           max_tokens: 8,
         });
         await response.text();
-        if (compiling && !answered) {
+        if (sentDuringCompile && !answered) {
           // Written before the answer ended: this request's.
           const usage = events.usage().at(-1) as UsageEvent;
           duringCompile.push({

@@ -87,7 +87,8 @@ describe('the event sender, when the spool fails under it', () => {
       expect(transport.delivered).toEqual(['event-0003', 'event-0004']);
       expect(deadLettered).toBe(2);
       expect(readdirSync(join(dir, 'dead'))).toEqual([]);
-      expect(spool.depth().segments).toBe(0);
+      // The delivered segment's removal may land a moment after its batch is acknowledged.
+      await eventually(() => spool.depth().segments === 0);
     } finally {
       await delivery.close();
     }

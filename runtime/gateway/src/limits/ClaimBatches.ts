@@ -45,9 +45,9 @@ export const MAX_GATHER_MS = 2;
 /**
  * Gathers the claims that concurrent requests make and sends them together at the end of a
  * turn of the event loop that brought no new claim (or MAX_GATHER_TURNS turns, or
- * MAX_GATHER_MS, after the first): one group per tenant (a tenant's counters share a Redis Cluster hash slot, and a
- * script may only touch one slot), checked in arrival order. A shared counter store pays per
- * command, not per request.
+ * MAX_GATHER_MS, after the first): one group per tenant (a tenant's counters share a Redis
+ * Cluster hash slot, and a script may only touch one slot), checked in arrival order. A shared
+ * counter store pays per command, not per request.
  */
 export class ClaimBatches {
   private groups = new Map<

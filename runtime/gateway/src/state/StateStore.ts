@@ -64,6 +64,8 @@ export class StateStore {
   private readonly listeners: Array<(state: CompiledState) => void> = [];
   /** The digest of each version's content, oldest first. */
   private readonly contents = new Map<string, string>();
+  /** The pushes taken so far, applied one after another. */
+  private pushes: Promise<unknown> = Promise.resolve();
 
   get current(): CompiledState | undefined {
     return this.state;
@@ -92,8 +94,6 @@ export class StateStore {
     this.pushes = applied.catch(() => undefined);
     return applied;
   }
-
-  private pushes: Promise<unknown> = Promise.resolve();
 
   private *applySteps(document: unknown): Steps<Applied> {
     const next = yield* compileSteps(document);

@@ -128,9 +128,13 @@ async function runBrowserTests({ repo, results, env, layout, report }) {
   console.log(
     '\n[cellport test] starting the portal for the browser tests (log: test-results/portal.log)',
   );
+  // The production build of the frontend, served by the backend (scripts/start.js): the
+  // development bundle made each page load cost three times the CPU, and the tests' time on a
+  // two-core machine is bounded.
+  const appUrl = layout.portal.backendUrl;
   const portal = spawn(
     process.execPath,
-    [path.join(repo, 'scripts', 'start.js')],
+    [path.join(repo, 'scripts', 'start.js'), '--built-app'],
     {
       cwd: repo,
       env: {
@@ -163,7 +167,7 @@ async function runBrowserTests({ repo, results, env, layout, report }) {
         portal,
         300_000,
       )) &&
-      (await waitFor(layout.portal.appUrl, portal, 300_000)) &&
+      (await waitFor(appUrl, portal, 300_000)) &&
       (await waitForDemoData(layout, 240_000));
     if (!up) {
       console.error(
@@ -176,7 +180,7 @@ async function runBrowserTests({ repo, results, env, layout, report }) {
     const ok = report.run('browser tests', 'yarn', ['playwright', 'test'], {
       env: {
         ...env,
-        PLAYWRIGHT_URL: layout.portal.appUrl,
+        PLAYWRIGHT_URL: appUrl,
         PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport,
         CELLPORT_E2E_CLUSTER_PORT: String(cluster.port),
         CELLPORT_E2E_CLUSTER_TOKEN: cluster.token,

@@ -1,9 +1,16 @@
-import { decomposeRange, MINUTE_MS } from '../rollups/timeRanges';
+import {
+  countedBuckets,
+  decomposeRange,
+  MINUTE_MS,
+} from '../rollups/timeRanges';
 import { equalParts } from './TrafficReport';
+
+/** Every minute's rollups kept (none purged). */
+const ALL_KEPT = { minutesFrom: -Infinity, hoursFrom: -Infinity };
 
 /** The minutes of rollups a range reads, each as many times as it is read. */
 function minutesRead(range: { from: number; to: number }): number[] {
-  return decomposeRange(range).flatMap(segment => {
+  return decomposeRange(countedBuckets(range, ALL_KEPT)).flatMap(segment => {
     const minutes = [];
     for (let m = segment.from; m < segment.to; m++) minutes.push(m);
     return minutes;

@@ -8,7 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 /** Set by scripts/cellport when the install left the native builds for later. */
-const BUILDS_PENDING = path.join('node_modules', '.cellport-builds-pending');
+const BUILDS_PENDING = path.join('.tools', 'builds-pending');
 const BUILDS = 'native dependency builds';
 
 /**

@@ -1,26 +1,13 @@
-// The checks and the Jest tests: typecheck, lint, prettier (and the native builds an install
-// left), then every Jest test (on SQLite and on the PostgreSQL of
-// BACKSTAGE_TEST_DATABASE_POSTGRES16_CONNECTION_STRING), counted.
+// The checks and the Jest tests: typecheck, lint, prettier, then every Jest test (on SQLite and
+// on the PostgreSQL of BACKSTAGE_TEST_DATABASE_POSTGRES16_CONNECTION_STRING), counted.
 'use strict';
 
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-/** Set by scripts/cellport when the install left the native builds for later. */
-const BUILDS_PENDING = path.join('.tools', 'builds-pending');
-const BUILDS = 'native dependency builds';
-
-/**
- * The checks, and beside them the native builds an install left (better-sqlite3 compiles
- * SQLite on one core for a minute, while the checks need none of it; Jest does).
- * @param {{ repo: string, report: import('./report').Report }} context
- */
-async function runChecks({ repo, report }) {
-  const pending = path.join(repo, BUILDS_PENDING);
-  const builds = fs.existsSync(pending) ? [[BUILDS, 'yarn', ['rebuild']]] : [];
-  await report.checkAll([
-    ...builds,
+/** @param {{ report: import('./report').Report }} context */
+function runChecks({ report }) {
+  return report.checkAll([
     // The platform API's generated router, models and client match openapi.yaml.
     [
       'generated OpenAPI code',
@@ -31,9 +18,6 @@ async function runChecks({ repo, report }) {
     ['lint', 'yarn', ['backstage-cli', 'repo', 'lint']],
     ['prettier', 'yarn', ['prettier', '--check', '.']],
   ]);
-  if (builds.length && !report.failedSteps.includes(BUILDS)) {
-    fs.rmSync(pending, { force: true });
-  }
 }
 
 /** @param {{ results: string, report: import('./report').Report }} context */

@@ -51,11 +51,18 @@ export async function createGateway(
 ): Promise<Gateway> {
   const logger =
     overrides.logger ??
-    pino({
-      name: 'cellport-gateway',
-      level: config.logLevel,
-      base: { gateway: config.gatewayId },
-    });
+    pino(
+      {
+        name: 'cellport-gateway',
+        level: config.logLevel,
+        base: { gateway: config.gatewayId },
+      },
+      // Written as each line is logged (a handful, none a request), so nothing is left to
+      // flush at exit: pino's default flushes its buffer then, and that flush retries a
+      // broken pipe for good, so a gateway whose parent died never stopped on a signal. A
+      // broken pipe now ends the logging, not the drain.
+      pino.destination({ dest: 1, sync: true }),
+    );
   const now = overrides.now ?? Date.now;
   const metrics = new GatewayMetrics();
   const tracing = GatewayTracing.fromConfig(config, logger);

@@ -1,6 +1,7 @@
 /**
  * SIGINT (Ctrl-C on a local gateway, or what a process manager sends) drains as SIGTERM does:
- * the stream under way runs to its end, then the process exits 0. A real gateway process;
+ * the stream under way runs to its end, then the process exits 0, even when nothing reads its
+ * output any more. A real gateway process;
  * `shutdown.test.ts` holds the drain itself, its timeout and a second signal during it.
  */
 import { once } from 'node:events';
@@ -39,4 +40,27 @@ describe('stopping on SIGINT', () => {
       simulator.catalog.update('eu-large-model', { tokensPerSecond: 0 });
     }
   });
+
+  // A portal or supervisor that died leaves its gateways' output with no reader: the drain's
+  // log line meets a broken pipe. The signal must still stop the process, not leave an orphan
+  // that holds its port and spool.
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'exits 0 on %s when nothing reads its output any more',
+    async signal => {
+      const gateway = await startStateFileGateway(testState(simulator.url));
+      try {
+        gateway.child.stdout!.destroy();
+        gateway.child.stderr!.destroy();
+        const exited = once(gateway.child, 'exit');
+        gateway.child.kill(signal);
+        const outcome = await Promise.race([
+          exited,
+          new Promise(resolve => setTimeout(resolve, 20_000, 'still running')),
+        ]);
+        expect(outcome).toEqual([0, null]);
+      } finally {
+        await gateway.kill();
+      }
+    },
+  );
 });

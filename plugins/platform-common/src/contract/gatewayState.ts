@@ -19,6 +19,7 @@ import {
   modelTypeSchema,
   providerSchema,
   qualityTierSchema,
+  upstreamModelSchema,
 } from '../kinds/modelProfile';
 
 /**
@@ -88,7 +89,7 @@ export const gatewayModelProfileSchema = z.strictObject({
    */
   type: modelTypeSchema.default('chat'),
   provider: providerSchema,
-  upstreamModel: z.string().min(1).max(200),
+  upstreamModel: upstreamModelSchema,
   // An upstream is called over HTTP(S): any other scheme would only fail every request.
   endpoint: z.url({ protocol: /^https?$/ }),
   /**

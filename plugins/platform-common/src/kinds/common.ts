@@ -78,6 +78,9 @@ export type Cloud = z.infer<typeof cloudSchema>;
 /** A cloud region as its cloud names it: `eu-west-1`, `europe-west4`, `swedencentral`. */
 export const regionSchema = z
   .string()
+  // Cloud region names are a few dozen characters; one longer is a mistake, and it would be a
+  // label on the gateway's metrics and every event.
+  .max(64)
   .regex(
     /^[a-z][a-z0-9-]*[a-z0-9]$/,
     'must be a region in lower case, such as "eu-west-1" or "swedencentral"',

@@ -40,6 +40,45 @@ describe('ModelProfile type', () => {
       /^spec\.type: expected one of chat \| embeddings/,
     );
   });
+
+  it.each([
+    [
+      'a model id with a NUL',
+      { model: 'gpt-4o\u0000mini' },
+      /^spec\.model: must not hold a control character/,
+    ],
+    [
+      'a model id with a line break',
+      { model: 'gpt-4o\nmini' },
+      /^spec\.model: must not hold a control character/,
+    ],
+    [
+      'a region of 10,000 characters',
+      { region: `eu-${'x'.repeat(10_000)}` },
+      /^spec\.region: .*64/,
+    ],
+  ])(
+    'refuses %s by field, as a hand-edited entity would bypass the form',
+    (_what, spec, issue) => {
+      const result = validatePlatformEntity('ModelProfile', profile(spec));
+      expect(result.ok ? '' : formatValidationIssues(result.issues)).toMatch(
+        issue,
+      );
+    },
+  );
+
+  it('takes model ids as providers write them', () => {
+    for (const model of [
+      'gpt-4o-mini',
+      'claude-3-5-haiku@20241022',
+      'meta-llama/Llama-3.1-8B-Instruct',
+      'mistral.mistral-large-2407-v1:0',
+    ]) {
+      expect(
+        validatePlatformEntity('ModelProfile', profile({ model })).ok,
+      ).toBe(true);
+    }
+  });
 });
 
 describe('profileFeatures', () => {

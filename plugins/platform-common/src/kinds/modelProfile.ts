@@ -52,6 +52,27 @@ export const modelTypeSchema = z.enum(['chat', 'embeddings']);
 export type ModelType = z.infer<typeof modelTypeSchema>;
 
 /**
+ * The model id an upstream expects, sent as it is in every request's body (and, for Azure
+ * OpenAI, in its path): printable, since an upstream knows no model whose name holds a control
+ * character and would refuse every request.
+ */
+export const upstreamModelSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(value => !hasControlCharacter(value), {
+    error: 'must not hold a control character',
+  });
+
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
  * A model the gateway can route to: a hosted API or a self-hosted InferenceDeployment. Prices
  * are in US dollars per million tokens; `maxClassification` is the most sensitive data class
  * that may be sent to it.
@@ -62,7 +83,7 @@ export const modelProfileSpecSchema = z.object({
   type: modelTypeSchema.default('chat'),
   provider: providerSchema,
   /** The model id the upstream expects (for Azure OpenAI, the deployment name). */
-  model: z.string().min(1).max(200),
+  model: upstreamModelSchema,
   endpoint: z.url({ error: 'must be an http(s) URL' }),
   region: regionSchema,
   qualityTier: qualityTierSchema,

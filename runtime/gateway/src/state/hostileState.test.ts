@@ -45,6 +45,16 @@ const HOSTILE: Array<[string, Edit, string]> = [
     'version',
   ],
   [
+    'an upstream model with a NUL (every request to it would be refused upstream)',
+    state => (state.modelProfiles[0].upstreamModel = 'gpt-4o\u0000mini'),
+    'modelProfiles.0.upstreamModel',
+  ],
+  [
+    'a region name of 10,000 characters (a label on every metric and event)',
+    state => (state.modelProfiles[0].region = `eu-${'x'.repeat(10_000)}`),
+    'modelProfiles.0.region',
+  ],
+  [
     'a budget beyond any tenant',
     state => (state.tenants[0].monthlyBudgetUsd = 1e300),
     'tenants.0.monthlyBudgetUsd',

@@ -12,6 +12,25 @@ import {
 import { eachInSteps, runSteps, Steps } from './steps';
 import { validateState } from './validateState';
 
+/**
+ * How much of a refusal's detail the residency list may take: the detail travels in a
+ * RoutingDecision, whose candidate details hold 500 characters (`routingCandidateSchema`), and
+ * a tenant may allow any number of regions. One too long would have the portal refuse the
+ * event.
+ */
+const RESIDENCY_TEXT_CHARS = 300;
+
+/** The regions, comma-separated, then "and N more" once the next would pass `maxChars`. */
+function regionsWithin(regions: string[], maxChars: number): string {
+  let text = '';
+  for (let i = 0; i < regions.length; i++) {
+    const next = text ? `${text}, ${regions[i]}` : regions[i];
+    if (next.length > maxChars) return `${text} and ${regions.length - i} more`;
+    text = next;
+  }
+  return text;
+}
+
 const CLASSIFICATION_RANK: Record<Classification, number> = {
   PUBLIC: 0,
   INTERNAL: 1,
@@ -142,7 +161,10 @@ export function* compileSteps(input: unknown): Steps<CompiledState> {
       ...tenant,
       allowed: allowedOf(tenant.id),
       residency: new Set(tenant.residencyRegions),
-      residencyText: tenant.residencyRegions.join(', '),
+      residencyText: regionsWithin(
+        tenant.residencyRegions,
+        RESIDENCY_TEXT_CHARS,
+      ),
       autoProfiles: byType(allowed),
       profilesByName: byName(allowed),
     });

@@ -1,4 +1,7 @@
-import type { GatewayAgent } from '@cellport/plugin-platform-common';
+import {
+  routingCandidateSchema,
+  type GatewayAgent,
+} from '@cellport/plugin-platform-common';
 import { compileState } from './CompiledState';
 import { testState } from './__testUtils__/testState';
 import { StaticUpstreams } from './StaticUpstreams';
@@ -74,6 +77,28 @@ describe('decideRoute', () => {
       }),
     ]);
     expect(plan.attempts.map(p => p.id)).toEqual(['eu-large', 'eu-small']);
+  });
+
+  it('keeps a residency refusal within what a RoutingDecision holds, whatever the tenant allows', () => {
+    const document = testState();
+    const tenant = document.tenants.find(t => t.id === 'northwind')!;
+    tenant.residencyRegions = Array.from(
+      { length: 200 },
+      (_, i) => `eu-${'west'.repeat(14)}-${i}`,
+    );
+    const pinned = compileState(document);
+    const plan = decideRoute(
+      input({
+        state: pinned,
+        principal: { tenant: pinned.tenants.get('northwind')! },
+      }),
+      StaticUpstreams.calm,
+    );
+    const refused = plan.candidates.find(c => c.dropReason === 'residency');
+    expect(refused?.detail).toMatch(/ and 19\d more$/);
+    for (const candidate of plan.candidates) {
+      expect(routingCandidateSchema.safeParse(candidate).error).toBeUndefined();
+    }
   });
 
   it('drops for classification, capability, context and per-run budget', () => {

@@ -109,6 +109,21 @@ describe('the event sender, when the spool fails under it', () => {
         mkdirSync(segment);
       }
     });
+    // The fault clears in two steps (the directory out, the file back), between which the
+    // sender's retry, every 10-20 ms, would find no segment at all: its reads wait at a gate
+    // while the segment is put back, so that the test's own restoration is not what it meets.
+    let gate: Promise<void> | undefined;
+    let readsUnderWay = 0;
+    const read = spool.read.bind(spool);
+    spool.read = async name => {
+      await gate;
+      readsUnderWay += 1;
+      try {
+        return await read(name);
+      } finally {
+        readsUnderWay -= 1;
+      }
+    };
     const { logger, messages } = logged();
     const delivery = new SpooledEventDelivery(
       spool,
@@ -122,8 +137,13 @@ describe('the event sender, when the spool fails under it', () => {
         messages().includes('the event sender failed; retrying'),
       );
       // The fault clears: the segment is back as it was.
+      let open = () => {};
+      gate = new Promise(resolve => (open = resolve));
+      await eventually(() => readsUnderWay === 0);
       rmdirSync(segment);
       writeFileSync(segment, content);
+      gate = undefined;
+      open();
       await published(delivery, [event('event-0003'), event('event-0004')]);
       await eventually(() => transport.delivered.includes('event-0004'));
       await delivery.drain();

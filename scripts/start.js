@@ -37,7 +37,12 @@ const services = [
         name: 'portal',
         args: ['workspace', 'backend', 'start'],
         // The app backend serves the built frontend; its links and sign-in use that address.
-        env: { ...demo.backendEnv, APP_CONFIG_app_baseUrl: backendUrl },
+        // One portal, one build: no copy of the assets in the database for older clients.
+        env: {
+          ...demo.backendEnv,
+          APP_CONFIG_app_baseUrl: backendUrl,
+          APP_CONFIG_app_disableStaticFallbackCache: 'true',
+        },
       }
     : { name: 'portal', args: ['dev'], env: demo.backendEnv },
   {

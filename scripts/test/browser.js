@@ -193,6 +193,12 @@ async function runBrowserTests({ repo, results, env, layout, report }) {
     } catch {
       // already gone
     }
+    // The tests' build, not the developer's: left there, a plain `npm start` would also serve
+    // it (stale) at the backend's address.
+    fs.rmSync(path.join(repo, 'packages', 'app', 'dist'), {
+      recursive: true,
+      force: true,
+    });
   }
 }
 

@@ -57,10 +57,12 @@ export async function createGateway(
         level: config.logLevel,
         base: { gateway: config.gatewayId },
       },
-      // Written as each line is logged (a handful, none a request), so nothing is left to
-      // flush at exit: pino's default flushes its buffer then, and that flush retries a
-      // broken pipe for good, so a gateway whose parent died never stopped on a signal. A
-      // broken pipe now ends the logging, not the drain.
+      // Written as each line is logged, so nothing is left to flush at exit: pino's default
+      // flushes its buffer then, and that flush retries a broken pipe for good, so a gateway
+      // whose parent died never stopped on a signal. A broken pipe now ends the logging, not
+      // the drain. The cost, as for Node's own stdout on a Linux pipe: a reader that stops
+      // draining stalls the process once the pipe is full. Few lines are logged (start,
+      // pushes, fallbacks and failures; one a request only at debug level).
       pino.destination({ dest: 1, sync: true }),
     );
   const now = overrides.now ?? Date.now;

@@ -12,14 +12,14 @@ import { startStateFileGateway } from './__testUtils__/stateFileGateway';
 // A real process and servers: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(60_000);
 
-describe('stopping on SIGINT', () => {
+describe('stopping on a signal', () => {
   let simulator: SimulatorServer;
   beforeAll(async () => {
     simulator = await startSimulator();
   });
   afterAll(() => simulator.stop());
 
-  it('lets a stream under way finish, then exits 0', async () => {
+  it('lets a stream under way finish on SIGINT, then exits 0', async () => {
     // Slow enough that the signal lands while the answer is still being written.
     simulator.catalog.update('eu-large-model', { tokensPerSecond: 40 });
     const gateway = await startStateFileGateway(testState(simulator.url));

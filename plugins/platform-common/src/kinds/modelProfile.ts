@@ -53,24 +53,16 @@ export type ModelType = z.infer<typeof modelTypeSchema>;
 
 /**
  * The model id an upstream expects, sent as it is in every request's body (and, for Azure
- * OpenAI, in its path): printable, since an upstream knows no model whose name holds a control
- * character and would refuse every request.
+ * OpenAI, in its path): no control character (C0 or DEL), since an upstream knows no model
+ * whose name holds one and would refuse every request. A pattern, so the forms' JSON Schema
+ * carries the rule too.
  */
 export const upstreamModelSchema = z
   .string()
   .min(1)
   .max(200)
-  .refine(value => !hasControlCharacter(value), {
-    error: 'must not hold a control character',
-  });
-
-function hasControlCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+  .regex(/^[^\x00-\x1f\x7f]*$/, 'must not hold a control character');
 
 /**
  * A model the gateway can route to: a hosted API or a self-hosted InferenceDeployment. Prices

@@ -57,6 +57,22 @@ describe('decideRoute', () => {
     ...overrides,
   });
 
+  /** A request of tenant northwind on `document`, compiled as a pushed state would be. */
+  const routeAsNorthwind = (
+    document: ReturnType<typeof testState>,
+    overrides: Partial<RouteInput> = {},
+  ) => {
+    const compiled = compileState(document);
+    return decideRoute(
+      input({
+        state: compiled,
+        principal: { tenant: compiled.tenants.get('northwind')! },
+        ...overrides,
+      }),
+      StaticUpstreams.calm,
+    );
+  };
+
   it('keeps or drops every candidate with a reason', () => {
     const plan = routerWith().route(input({ principal: agent }));
     expect(plan.candidates).toEqual([
@@ -86,14 +102,7 @@ describe('decideRoute', () => {
       { length: 200 },
       (_, i) => `eu-${'west'.repeat(14)}-${i}`,
     );
-    const pinned = compileState(document);
-    const plan = decideRoute(
-      input({
-        state: pinned,
-        principal: { tenant: pinned.tenants.get('northwind')! },
-      }),
-      StaticUpstreams.calm,
-    );
+    const plan = routeAsNorthwind(document);
     const refused = plan.candidates.find(c => c.dropReason === 'residency');
     expect(refused?.detail).toMatch(/ and 19\d more$/);
     for (const candidate of plan.candidates) {
@@ -362,28 +371,14 @@ describe('decideRoute', () => {
     document.tenants
       .find(t => t.id !== 'northwind')!
       .allowedModels.push('globex-private');
-    const shared = compileState(document);
-    const plan = decideRoute(
-      input({
-        state: shared,
-        principal: { tenant: shared.tenants.get('northwind')! },
-      }),
-      StaticUpstreams.calm,
-    );
+    const plan = routeAsNorthwind(document);
     expect(plan.attempts.length).toBeGreaterThan(0);
     expect(plan.candidates.map(c => c.modelProfile)).not.toContain(
       'globex-private',
     );
     // Asked for by its id, it does not exist for this tenant.
     expect(
-      decideRoute(
-        input({
-          state: shared,
-          principal: { tenant: shared.tenants.get('northwind')! },
-          requestedModel: 'globex-private',
-        }),
-        StaticUpstreams.calm,
-      ).refusal,
+      routeAsNorthwind(document, { requestedModel: 'globex-private' }).refusal,
     ).toMatchObject({ status: 404, candidates: [] });
   });
 

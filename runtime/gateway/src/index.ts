@@ -25,21 +25,28 @@ export { compileState } from './state/CompiledState';
 /** Starts the gateway from environment variables; drains and stops on SIGINT/SIGTERM. */
 export async function runGatewayFromEnv(): Promise<void> {
   const gateway = await createGateway(readGatewayConfig(process.env));
-  await gateway.start();
+  let started: Promise<unknown> = Promise.resolve();
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     gateway.deps.logger.info({ signal }, 'draining in-flight requests');
-    gateway.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    started
+      .catch(() => undefined)
+      .then(() => gateway.stop())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
+  // Installed before `start`: a supervisor may signal as soon as it reads the listening line,
+  // and a process still between that line and its handlers would die of the default action.
   // `on`, not `once`: a second signal (Ctrl-C reaching a process group twice, an operator
   // after the orchestrator) must find the handler, or Node's default kills the drain.
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  started = gateway.start();
+  await started;
 }
 
 if (require.main === module) {

@@ -609,6 +609,55 @@ const CHAT_CASES: ParamCase[] = [
       ],
     },
   },
+  // Before: tool turns out of sequence went on to the upstream, which refused them in its own
+  // words (Anthropic's tool_result needs its tool_use) after the reservation was taken.
+  {
+    param: 'messages.2.tool_call_id',
+    valid: { tools: [TOOL], messages: TOOL_TURN },
+    invalid: {
+      tools: [TOOL],
+      messages: [
+        TOOL_TURN[0],
+        TOOL_TURN[1],
+        { role: 'tool', tool_call_id: 'call_9', content: 'sunny' },
+      ],
+    },
+  },
+  {
+    param: 'messages.1.role',
+    valid: { tools: [TOOL], messages: TOOL_TURN },
+    invalid: {
+      tools: [TOOL],
+      messages: [TOOL_TURN[0], TOOL_TURN[2]],
+    },
+  },
+  {
+    param: 'messages.4.role',
+    valid: { tools: [TOOL], messages: [...TOOL_TURN, TOOL_TURN[0]] },
+    invalid: {
+      tools: [TOOL],
+      messages: [...TOOL_TURN, TOOL_TURN[0], TOOL_TURN[2]],
+    },
+  },
+  {
+    param: 'messages.3.tool_call_id',
+    valid: { tools: [TOOL], messages: TOOL_TURN },
+    invalid: { tools: [TOOL], messages: [...TOOL_TURN, TOOL_TURN[2]] },
+  },
+  {
+    param: 'messages.1.tool_calls',
+    valid: { tools: [TOOL], messages: TOOL_TURN },
+    invalid: { tools: [TOOL], messages: [TOOL_TURN[0], TOOL_TURN[1]] },
+    endsWith: 'no answer right after it: "call_1"',
+  },
+  {
+    param: 'messages.1.tool_calls',
+    valid: { tools: [TOOL], messages: [...TOOL_TURN, TOOL_TURN[0]] },
+    invalid: {
+      tools: [TOOL],
+      messages: [TOOL_TURN[0], TOOL_TURN[1], TOOL_TURN[0]],
+    },
+  },
   // Before: an assistant turn's refusal of any type went on to the upstream.
   {
     param: 'messages.1.refusal',

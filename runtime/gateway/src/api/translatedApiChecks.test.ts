@@ -154,6 +154,39 @@ describe('the chat checks on the translating endpoints', () => {
       { ...responsesBody, input: [{ type: 'item_reference', id: 'msg_1' }] },
       'input.0.type',
     ],
+    // Tool turns out of sequence, named in Responses terms: the items themselves.
+    [
+      {
+        ...responsesBody,
+        input: [
+          { role: 'user', content: 'x' },
+          { type: 'function_call_output', call_id: 'c1', output: 'sunny' },
+        ],
+      },
+      'input.1',
+    ],
+    [
+      {
+        ...responsesBody,
+        input: [
+          { role: 'user', content: 'x' },
+          { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+          { role: 'user', content: 'and?' },
+        ],
+      },
+      'input.1',
+    ],
+    [
+      {
+        ...responsesBody,
+        input: [
+          { role: 'user', content: 'x' },
+          { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'c2', output: 'sunny' },
+        ],
+      },
+      'input.2.call_id',
+    ],
     [{ ...responsesBody, instructions: 5 }, 'instructions'],
     [{ ...responsesBody, max_output_tokens: 0 }, 'max_output_tokens'],
     [{ ...responsesBody, temperature: 3 }, 'temperature'],
@@ -256,6 +289,51 @@ describe('the chat checks on the translating endpoints', () => {
       },
       'messages.1.content.0.input',
     ],
+    // Anthropic's rule for tool turns: a tool_result answers a tool_use of the assistant
+    // message right before it, and every tool_use has one in the next message.
+    [
+      {
+        ...messagesBody,
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: 't1', content: 'x' }],
+          },
+        ],
+      },
+      'messages.0.content.0',
+    ],
+    [
+      {
+        ...messagesBody,
+        messages: [
+          { role: 'user', content: 'x' },
+          {
+            role: 'assistant',
+            content: [{ type: 'tool_use', id: 't1', name: 'f', input: {} }],
+          },
+          { role: 'user', content: 'and?' },
+        ],
+      },
+      'messages.1.content',
+    ],
+    [
+      {
+        ...messagesBody,
+        messages: [
+          { role: 'user', content: 'x' },
+          {
+            role: 'assistant',
+            content: [{ type: 'tool_use', id: 't1', name: 'f', input: {} }],
+          },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: 't2', content: 'x' }],
+          },
+        ],
+      },
+      'messages.2.content.0.tool_use_id',
+    ],
     [
       {
         ...messagesBody,
@@ -267,6 +345,27 @@ describe('the chat checks on the translating endpoints', () => {
         ],
       },
       'messages.0.content.0.source',
+    ],
+    [
+      {
+        ...messagesBody,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'image',
+                source: {
+                  type: 'base64',
+                  media_type: 'text/html;base64,PHNjcmlwdD4=;x',
+                  data: 'iVBORw0KGgo=',
+                },
+              },
+            ],
+          },
+        ],
+      },
+      'messages.0.content.0.source.media_type',
     ],
     [{ ...messagesBody, system: 42 }, 'system'],
     [{ ...messagesBody, temperature: 1.5 }, 'temperature'],

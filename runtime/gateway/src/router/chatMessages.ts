@@ -1,4 +1,5 @@
 import { GatewayError } from '../http/GatewayError';
+import type { ToolTurns } from '../api/ToolTurns';
 
 /**
  * OpenAI's checks of one chat message's fields besides its role, and of its content parts.
@@ -130,5 +131,29 @@ export function validateContentPart(
         `${at}.type`,
         'must be text, image_url, input_audio or refusal: other inputs (files, video) have token counts the gateway cannot bound before the call',
       );
+  }
+}
+
+/** Feeds one chat message to the tool-turn check (`ToolTurns`). */
+export function followToolTurns(
+  turns: ToolTurns,
+  message: Json,
+  index: number,
+): void {
+  if (message.role === 'tool') {
+    const at = `messages.${index}`;
+    turns.answer(
+      message.tool_call_id as string,
+      `${at}.tool_call_id`,
+      `${at}.role`,
+    );
+  } else if (
+    message.role === 'assistant' &&
+    Array.isArray(message.tool_calls)
+  ) {
+    const ids = message.tool_calls.map(call => (call as Json).id as string);
+    turns.calls(ids, `messages.${index}.tool_calls`);
+  } else {
+    turns.other();
   }
 }

@@ -1,3 +1,4 @@
+import type { GatewayError } from '../http/GatewayError';
 import { summarizeChatRequest } from './chatRequest';
 
 describe('summarizeChatRequest', () => {
@@ -53,6 +54,7 @@ describe('summarizeChatRequest', () => {
               },
             ],
           },
+          { role: 'tool', tool_call_id: 'c2', content: 'x:1' },
         ],
       },
     ]) {
@@ -60,5 +62,44 @@ describe('summarizeChatRequest', () => {
         'tools',
       ]);
     }
+  });
+
+  it('takes parallel tool calls answered in any order, and names the call left unanswered', () => {
+    const call = (id: string) => ({
+      id,
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{}' },
+    });
+    const calls = {
+      role: 'assistant',
+      content: null,
+      tool_calls: [call('a'), call('b')],
+    };
+    const answer = (id: string) => ({
+      role: 'tool',
+      tool_call_id: id,
+      content: 'sunny',
+    });
+    /** The field the refusal names and its message, or undefined when it is taken. */
+    const refusal = (messages: unknown[]) => {
+      try {
+        summarizeChatRequest({ model: 'gpt-4o', messages });
+        return undefined;
+      } catch (error) {
+        return [
+          (error as GatewayError).options.param,
+          (error as Error).message,
+        ];
+      }
+    };
+    expect(refusal([ask, calls, answer('b'), answer('a')])).toBeUndefined();
+    expect(refusal([ask, calls, answer('b'), ask])).toEqual([
+      'messages.1.tool_calls',
+      expect.stringMatching(/no answer right after it: "a"$/),
+    ]);
+    // One answer each: a second for the same call is not an answer to anything.
+    expect(refusal([ask, calls, answer('a'), answer('a')])?.[0]).toBe(
+      'messages.3.tool_call_id',
+    );
   });
 });

@@ -8,7 +8,12 @@ import {
   promptTokenBound,
   reserializedGrowth,
 } from '../limits/promptTokenBound';
-import { validateContentPart, validateMessageFields } from './chatMessages';
+import { ToolTurns } from '../api/ToolTurns';
+import {
+  followToolTurns,
+  validateContentPart,
+  validateMessageFields,
+} from './chatMessages';
 import { validateChatParams } from './chatParams';
 import { CHAT_FIELDS, complexityScore, RequestFields } from '@cellport/router';
 
@@ -179,6 +184,7 @@ export function summarizeChatRequest(
   const images: PromptImages = { count: 0, urlChars: 0 };
   let chars = 0;
   let argumentsGrowth = 0;
+  const toolTurns = new ToolTurns();
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
     if (
@@ -192,6 +198,7 @@ export function summarizeChatRequest(
       );
     }
     validateMessageFields(message, i);
+    followToolTurns(toolTurns, message, i);
     const text = contentText(message.content, i, capabilities, images);
     texts.push(text);
     chars += text.length;
@@ -208,6 +215,7 @@ export function summarizeChatRequest(
       capabilities.add('tools');
     }
   }
+  toolTurns.end();
   const tools = body.tools;
   if (Array.isArray(tools)) {
     if (tools.length > 0) {

@@ -6,14 +6,17 @@ import {
   Json,
   requireString,
 } from '../fieldChecks';
+import { ToolTurns } from '../ToolTurns';
 
 /**
  * Anthropic's `system` and `messages` (text, image, tool_use and tool_result blocks) as
  * OpenAI chat messages, each bad field a 400 naming it (`messages.1.content.0.tool_use_id`).
- * Tool results become tool messages ahead of the user's other content, where chat wants them.
+ * Tool results become tool messages ahead of the user's other content, where chat wants them;
+ * each answers a `tool_use` of the assistant message right before it, which has them all.
  */
 export function messagesToChat(messages: unknown, system: unknown): Json[] {
   const out: Json[] = [];
+  const toolTurns = new ToolTurns();
   const instructions = systemText(system);
   if (instructions) out.push({ role: 'system', content: instructions });
   if (!Array.isArray(messages) || messages.length === 0) {
@@ -28,6 +31,7 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
     }
     const content = message.content;
     if (typeof content === 'string') {
+      toolTurns.other();
       out.push({ role: message.role, content });
     } else if (!Array.isArray(content)) {
       fail(`${at}.content`, 'must be a string or an array of content blocks');
@@ -37,11 +41,19 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
       if (content.length === 0) {
         fail(`${at}.content`, 'must hold at least one content block');
       }
-      out.push(...userTurn(content, at));
+      out.push(...userTurn(content, at, toolTurns));
+      toolTurns.other();
     } else {
-      out.push(assistantTurn(content, at));
+      const turn = assistantTurn(content, at);
+      const calls = (turn.tool_calls ?? []) as Json[];
+      toolTurns.calls(
+        calls.map(call => call.id as string),
+        `${at}.content`,
+      );
+      out.push(turn);
     }
   }
+  toolTurns.end();
   return out;
 }
 
@@ -64,13 +76,24 @@ function systemText(system: unknown): string | Json[] {
   );
 }
 
+const IMAGE_MEDIA_TYPES = new Set([
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+]);
+
 function blockAt(content: unknown[], j: number, at: string): Json {
   const block = content[j];
   if (!isObject(block)) fail(`${at}.content.${j}`, 'must be an object');
   return block;
 }
 
-function userTurn(content: unknown[], at: string): Json[] {
+function userTurn(
+  content: unknown[],
+  at: string,
+  toolTurns: ToolTurns,
+): Json[] {
   const turn: Json[] = [];
   const parts: Json[] = [];
   for (let j = 0; j < content.length; j++) {
@@ -83,7 +106,19 @@ function userTurn(content: unknown[], at: string): Json[] {
         break;
       }
       case 'image': {
-        const url = imageUrl(block.source);
+        const source = block.source;
+        // It becomes part of a data: URL; Anthropic takes these four and nothing else.
+        if (
+          isObject(source) &&
+          source.type === 'base64' &&
+          !IMAGE_MEDIA_TYPES.has(source.media_type as string)
+        ) {
+          fail(
+            `${blockAtPath}.source.media_type`,
+            `must be one of ${[...IMAGE_MEDIA_TYPES].join(', ')}`,
+          );
+        }
+        const url = imageUrl(source);
         if (!url) {
           fail(
             `${blockAtPath}.source`,
@@ -93,16 +128,19 @@ function userTurn(content: unknown[], at: string): Json[] {
         parts.push({ type: 'image_url', image_url: { url } });
         break;
       }
-      case 'tool_result':
+      case 'tool_result': {
+        const id = requireString(
+          block.tool_use_id,
+          `${blockAtPath}.tool_use_id`,
+        );
+        toolTurns.answer(id, `${blockAtPath}.tool_use_id`, blockAtPath);
         turn.push({
           role: 'tool',
-          tool_call_id: requireString(
-            block.tool_use_id,
-            `${blockAtPath}.tool_use_id`,
-          ),
+          tool_call_id: id,
           content: toolResultText(block.content, `${blockAtPath}.content`),
         });
         break;
+      }
       default:
         fail(
           `${blockAtPath}.type`,

@@ -157,7 +157,13 @@ describe('readMessagesRequest', () => {
       system: text('Rules.', 'More rules.'),
       messages: [
         { role: 'user', content: text('<reminder>ctx</reminder>', 'Fix it.') },
-        { role: 'assistant', content: text('First,', 'second.') },
+        {
+          role: 'assistant',
+          content: [
+            ...text('First,', 'second.'),
+            { type: 'tool_use', id: 't1', name: 'lint', input: {} },
+          ],
+        },
         {
           role: 'user',
           content: [
@@ -176,7 +182,17 @@ describe('readMessagesRequest', () => {
     expect(chat.messages).toEqual([
       { role: 'system', content: parts('Rules.', 'More rules.') },
       { role: 'user', content: parts('<reminder>ctx</reminder>', 'Fix it.') },
-      { role: 'assistant', content: parts('First,', 'second.') },
+      {
+        role: 'assistant',
+        content: parts('First,', 'second.'),
+        tool_calls: [
+          {
+            id: 't1',
+            type: 'function',
+            function: { name: 'lint', arguments: '{}' },
+          },
+        ],
+      },
       {
         role: 'tool',
         tool_call_id: 't1',

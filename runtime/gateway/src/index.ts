@@ -25,7 +25,7 @@ export { compileState } from './state/CompiledState';
 /** Starts the gateway from environment variables; drains and stops on SIGINT/SIGTERM. */
 export async function runGatewayFromEnv(): Promise<void> {
   const gateway = await createGateway(readGatewayConfig(process.env));
-  let started: Promise<unknown> = Promise.resolve();
+  const started = gateway.start();
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -39,13 +39,13 @@ export async function runGatewayFromEnv(): Promise<void> {
         () => process.exit(1),
       );
   };
-  // Installed before `start`: a supervisor may signal as soon as it reads the listening line,
-  // and a process still between that line and its handlers would die of the default action.
-  // `on`, not `once`: a second signal (Ctrl-C reaching a process group twice, an operator
-  // after the orchestrator) must find the handler, or Node's default kills the drain.
+  // In the same turn as `start`, before it can log that it listens: a supervisor may signal
+  // as soon as it reads that line, and a process still without handlers would die of the
+  // default action. `on`, not `once`: a second signal (Ctrl-C reaching a process group twice,
+  // an operator after the orchestrator) must find the handler, or Node's default kills the
+  // drain.
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-  started = gateway.start();
   await started;
 }
 

@@ -645,13 +645,13 @@ const CHAT_CASES: ParamCase[] = [
     invalid: { tools: [TOOL], messages: [...TOOL_TURN, TOOL_TURN[2]] },
   },
   {
-    param: 'messages.1.tool_calls',
+    param: 'messages.1.tool_calls.0',
     valid: { tools: [TOOL], messages: TOOL_TURN },
     invalid: { tools: [TOOL], messages: [TOOL_TURN[0], TOOL_TURN[1]] },
-    endsWith: 'no answer right after it: "call_1"',
+    endsWith: '"call_1" has no answer right after its assistant turn',
   },
   {
-    param: 'messages.1.tool_calls',
+    param: 'messages.1.tool_calls.0',
     valid: { tools: [TOOL], messages: [...TOOL_TURN, TOOL_TURN[0]] },
     invalid: {
       tools: [TOOL],

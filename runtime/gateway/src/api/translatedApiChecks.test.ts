@@ -182,6 +182,18 @@ describe('the chat checks on the translating endpoints', () => {
         input: [
           { role: 'user', content: 'x' },
           { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+          { type: 'function_call', call_id: 'c2', name: 'f', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'c1', output: 'sunny' },
+        ],
+      },
+      'input.2',
+    ],
+    [
+      {
+        ...responsesBody,
+        input: [
+          { role: 'user', content: 'x' },
+          { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
           { type: 'function_call_output', call_id: 'c2', output: 'sunny' },
         ],
       },
@@ -315,7 +327,7 @@ describe('the chat checks on the translating endpoints', () => {
           { role: 'user', content: 'and?' },
         ],
       },
-      'messages.1.content',
+      'messages.1.content.0',
     ],
     [
       {

@@ -267,10 +267,18 @@ function anthropicStopReason(finish: unknown): string {
   }
 }
 
+/** What Anthropic takes as a base64 image's `media_type`; it becomes part of a data: URL. */
+export const IMAGE_MEDIA_TYPES: ReadonlySet<unknown> = new Set([
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+]);
+
 /** An Anthropic image source as an OpenAI image URL: `imageBlock` the other way. */
 export function imageUrl(source: Json): string | undefined {
   if (source?.type === 'base64') {
-    return typeof source.media_type === 'string' &&
+    return IMAGE_MEDIA_TYPES.has(source.media_type) &&
       typeof source.data === 'string'
       ? `data:${source.media_type};base64,${source.data}`
       : undefined;

@@ -1,5 +1,5 @@
 import { GatewayError } from '../http/GatewayError';
-import type { ToolTurns } from '../api/ToolTurns';
+import type { ToolTurns } from './ToolTurns';
 
 /**
  * OpenAI's checks of one chat message's fields besides its role, and of its content parts.
@@ -151,8 +151,12 @@ export function followToolTurns(
     message.role === 'assistant' &&
     Array.isArray(message.tool_calls)
   ) {
-    const ids = message.tool_calls.map(call => (call as Json).id as string);
-    turns.calls(ids, `messages.${index}.tool_calls`);
+    turns.calls(
+      message.tool_calls.map((call, j) => ({
+        id: (call as Json).id as string,
+        param: `messages.${index}.tool_calls.${j}`,
+      })),
+    );
   } else {
     turns.other();
   }

@@ -94,8 +94,12 @@ describe('summarizeChatRequest', () => {
     };
     expect(refusal([ask, calls, answer('b'), answer('a')])).toBeUndefined();
     expect(refusal([ask, calls, answer('b'), ask])).toEqual([
-      'messages.1.tool_calls',
-      expect.stringMatching(/no answer right after it: "a"$/),
+      'messages.1.tool_calls.0',
+      'messages.1.tool_calls.0 "a" has no answer right after its assistant turn',
+    ]);
+    expect(refusal([ask, calls])).toEqual([
+      'messages.1.tool_calls.0',
+      'messages.1.tool_calls.0 "a" has no answer right after its assistant turn (nor 1 more of its calls)',
     ]);
     // One answer each: a second for the same call is not an answer to anything.
     expect(refusal([ask, calls, answer('a'), answer('a')])?.[0]).toBe(

@@ -8,12 +8,12 @@ import {
   promptTokenBound,
   reserializedGrowth,
 } from '../limits/promptTokenBound';
-import { ToolTurns } from '../api/ToolTurns';
 import {
   followToolTurns,
   validateContentPart,
   validateMessageFields,
 } from './chatMessages';
+import { ToolTurns } from './ToolTurns';
 import { validateChatParams } from './chatParams';
 import { CHAT_FIELDS, complexityScore, RequestFields } from '@cellport/router';
 

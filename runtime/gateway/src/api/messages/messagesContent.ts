@@ -1,4 +1,7 @@
-import { imageUrl } from '../../providers/anthropicTranslation';
+import {
+  IMAGE_MEDIA_TYPES,
+  imageUrl,
+} from '../../providers/anthropicTranslation';
 import {
   chatContent,
   fail,
@@ -6,7 +9,7 @@ import {
   Json,
   requireString,
 } from '../fieldChecks';
-import { ToolTurns } from '../ToolTurns';
+import { ToolTurns } from '../../router/ToolTurns';
 
 /**
  * Anthropic's `system` and `messages` (text, image, tool_use and tool_result blocks) as
@@ -31,7 +34,7 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
     }
     const content = message.content;
     if (typeof content === 'string') {
-      toolTurns.other();
+      if (message.role === 'assistant') toolTurns.other();
       out.push({ role: message.role, content });
     } else if (!Array.isArray(content)) {
       fail(`${at}.content`, 'must be a string or an array of content blocks');
@@ -41,14 +44,23 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
       if (content.length === 0) {
         fail(`${at}.content`, 'must hold at least one content block');
       }
+      // Answers may come in more than one user turn: Anthropic joins consecutive turns of a
+      // role, and their tool messages still follow the calls in chat. So the calls are
+      // checked as answered at the next assistant turn or the end.
       out.push(...userTurn(content, at, toolTurns));
-      toolTurns.other();
     } else {
       const turn = assistantTurn(content, at);
-      const calls = (turn.tool_calls ?? []) as Json[];
       toolTurns.calls(
-        calls.map(call => call.id as string),
-        `${at}.content`,
+        content.flatMap((block, k) =>
+          (block as Json).type === 'tool_use'
+            ? [
+                {
+                  id: (block as Json).id as string,
+                  param: `${at}.content.${k}`,
+                },
+              ]
+            : [],
+        ),
       );
       out.push(turn);
     }
@@ -76,13 +88,6 @@ function systemText(system: unknown): string | Json[] {
   );
 }
 
-const IMAGE_MEDIA_TYPES = new Set([
-  'image/jpeg',
-  'image/png',
-  'image/gif',
-  'image/webp',
-]);
-
 function blockAt(content: unknown[], j: number, at: string): Json {
   const block = content[j];
   if (!isObject(block)) fail(`${at}.content.${j}`, 'must be an object');
@@ -107,11 +112,10 @@ function userTurn(
       }
       case 'image': {
         const source = block.source;
-        // It becomes part of a data: URL; Anthropic takes these four and nothing else.
         if (
           isObject(source) &&
           source.type === 'base64' &&
-          !IMAGE_MEDIA_TYPES.has(source.media_type as string)
+          !IMAGE_MEDIA_TYPES.has(source.media_type)
         ) {
           fail(
             `${blockAtPath}.source.media_type`,

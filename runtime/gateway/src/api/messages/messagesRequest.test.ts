@@ -252,4 +252,42 @@ describe('readMessagesRequest', () => {
       );
     },
   );
+
+  // Anthropic joins consecutive turns of a role, so a client may send each result in a turn of
+  // its own; in chat they are the tool messages right after the calls all the same.
+  it('takes the answers to parallel tool calls in consecutive user turns', () => {
+    const result = (id: string) => ({
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: id, content: 'sunny' }],
+    });
+    const chat = readMessagesRequest({
+      model: 'claude-x',
+      max_tokens: 64,
+      messages: [
+        { role: 'user', content: 'Weather in Oslo and Lima?' },
+        {
+          role: 'assistant',
+          content: ['Oslo', 'Lima'].map(city => ({
+            type: 'tool_use',
+            id: city,
+            name: 'weather',
+            input: { city },
+          })),
+        },
+        result('Lima'),
+        result('Oslo'),
+      ],
+    });
+    expect(
+      (chat.messages as Array<Record<string, unknown>>).map(m => [
+        m.role,
+        m.tool_call_id,
+      ]),
+    ).toEqual([
+      ['user', undefined],
+      ['assistant', undefined],
+      ['tool', 'Lima'],
+      ['tool', 'Oslo'],
+    ]);
+  });
 });

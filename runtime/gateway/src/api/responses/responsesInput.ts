@@ -178,10 +178,8 @@ const CHAT_TO_RESPONSES_FIELD: Array<[RegExp, string]> = [
   [/^\.content\.(\d+)\.image_url\.url$/, '.content.$1.image_url'],
   [/^\.content\.(\d+)\.image_url\.detail$/, '.content.$1.detail'],
   [/^\.tool_call_id$/, '.call_id'],
-  // The tool-turn checks (`ToolTurns`): a function_call_output out of turn, and the function
-  // calls left unanswered, are the items themselves.
+  // A tool message out of turn (`ToolTurns`) is the function_call_output item itself.
   [/^\.role$/, ''],
-  [/^\.tool_calls$/, ''],
 ];
 
 /**

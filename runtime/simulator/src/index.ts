@@ -29,13 +29,19 @@ export async function runSimulatorFromEnv(): Promise<void> {
     readSimulatorConfigFromEnv(process.env),
     logger,
   );
-  await server.start();
+  const started = server.start();
   const shutdown = () => {
     logger.info('simulator stopping');
-    server.stop().then(() => process.exit(0));
+    started
+      .catch(() => undefined)
+      .then(() => server.stop())
+      .then(() => process.exit(0));
   };
+  // In the same turn as `start`, before it can say it listens: a signal sent on that line must
+  // find the handler (the gateway's `runGatewayFromEnv` says why).
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  await started;
 }
 
 if (require.main === module) {

@@ -34,7 +34,7 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
     }
     const content = message.content;
     if (typeof content === 'string') {
-      if (message.role === 'assistant') toolTurns.other();
+      toolTurns.other();
       out.push({ role: message.role, content });
     } else if (!Array.isArray(content)) {
       fail(`${at}.content`, 'must be a string or an array of content blocks');
@@ -44,10 +44,12 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
       if (content.length === 0) {
         fail(`${at}.content`, 'must hold at least one content block');
       }
-      // Answers may come in more than one user turn: Anthropic joins consecutive turns of a
-      // role, and their tool messages still follow the calls in chat. So the calls are
-      // checked as answered at the next assistant turn or the end.
-      out.push(...userTurn(content, at, toolTurns));
+      // Answers may come in more than one user turn (Anthropic joins consecutive turns of a
+      // role): in chat they are still the tool messages right after the calls, until a turn
+      // says something besides, which becomes a chat user message after them.
+      const turn = userTurn(content, at, toolTurns);
+      if (turn[turn.length - 1].role === 'user') toolTurns.other();
+      out.push(...turn);
     } else {
       const turn = assistantTurn(content, at);
       toolTurns.calls(

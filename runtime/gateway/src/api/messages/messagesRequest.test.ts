@@ -278,6 +278,26 @@ describe('readMessagesRequest', () => {
         result('Oslo'),
       ],
     });
+    // Said between the answers, it would stand between the calls and an answer in chat.
+    expect(() =>
+      readMessagesRequest({
+        model: 'claude-x',
+        max_tokens: 64,
+        messages: [
+          { role: 'user', content: 'Weather in Oslo?' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'tool_use', id: 'Oslo', name: 'weather', input: {} },
+            ],
+          },
+          { role: 'user', content: 'Quick, please.' },
+          result('Oslo'),
+        ],
+      }),
+    ).toThrow(
+      expect.objectContaining({ options: { param: 'messages.1.content.0' } }),
+    );
     expect(
       (chat.messages as Array<Record<string, unknown>>).map(m => [
         m.role,

@@ -34,7 +34,7 @@ import type {
  */
 
 // Real servers on a loaded 2-core machine: generous for the harness, bounded for each request.
-jest.setTimeout(15_000);
+jest.setTimeout(40_000);
 
 /** The in-process limiter, noting every reservation and how each ended. */
 class WatchedLimiter extends InMemoryLimiter {
@@ -176,7 +176,7 @@ const anthropicJson = (usage = '{"input_tokens":3,"output_tokens":2}') =>
  */
 async function readFor(
   call: (signal: AbortSignal) => Promise<Response>,
-  ms = 3_000,
+  ms = 10_000,
 ): Promise<{ status: number; text: string; ended: boolean }> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), ms);
@@ -295,7 +295,7 @@ describe('a hostile upstream, seen from every inbound API', () => {
    * One request and what it came to: its status and body (read for at most `ms`), the
    * breaker of the profile that served it, its events, and its reservation's fate.
    */
-  async function outcome(api: Api, model: Model, stream: boolean, ms = 3_000) {
+  async function outcome(api: Api, model: Model, stream: boolean, ms = 10_000) {
     const { status, text, ended } = await readFor(
       signal => send(api, model, stream, signal),
       ms,
@@ -436,7 +436,7 @@ describe('a hostile upstream, seen from every inbound API', () => {
           res.writeHead(200, JSON_TYPE);
           res.write('{"id":');
         };
-        const result = await outcome(api, model, false, 3_500);
+        const result = await outcome(api, model, false);
         expect(result.ended).toBe(true);
         expect(result.status).toBe(504);
         expect(result.text).not.toMatch(STACK);
@@ -467,7 +467,7 @@ describe('a hostile upstream, seen from every inbound API', () => {
           res.writeHead(500, JSON_TYPE);
           res.write('{"error":');
         };
-        const result = await outcome(api, model, stream, 3_500);
+        const result = await outcome(api, model, stream);
         expect(result.ended).toBe(true);
         expect([502, 504]).toContain(result.status);
         errorOf(api, result.text);
@@ -478,8 +478,9 @@ describe('a hostile upstream, seen from every inbound API', () => {
   });
 
   describe('a stream whose headers come, then silence', () => {
+    // The total timeout is far longer than the read, so that only the idle timeout can end it.
     beforeEach(() =>
-      start({ upstreamTimeoutMs: 5_000, upstreamIdleTimeoutMs: 600 }),
+      start({ upstreamTimeoutMs: 30_000, upstreamIdleTimeoutMs: 600 }),
     );
 
     it.each([['messages', 'claude-haiku']] as Array<[Api, Model]>)(
@@ -562,7 +563,7 @@ describe('a hostile upstream, seen from every inbound API', () => {
           release = resolve;
         });
         const events = streamOf(model);
-        // Up to the first text, then the rest once the caller has the text (or after 3 s).
+        // Up to the first text, then the rest once the caller has the text (or after 10 s).
         const cut = model === 'gpt-4o-mini' ? 1 : 3;
         let sentBy: 'caller' | 'timeout' | undefined;
         upstream.answer = (_req, res) => {
@@ -571,7 +572,7 @@ describe('a hostile upstream, seen from every inbound API', () => {
           const timer = setTimeout(() => {
             sentBy ??= 'timeout';
             release();
-          }, 3_000);
+          }, 10_000);
           void released.then(() => {
             clearTimeout(timer);
             sentBy ??= 'caller';

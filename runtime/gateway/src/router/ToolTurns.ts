@@ -33,6 +33,14 @@ export class ToolTurns {
       : undefined;
   }
 
+  /** More calls of the same assistant turn (Anthropic joins consecutive assistant turns). */
+  moreCalls(calls: readonly ToolCallAt[]): void {
+    for (const { id, param } of calls) {
+      this.open ??= new Map();
+      this.open.set(id, param);
+    }
+  }
+
   /** An answer to call `id`: `param` is its id's field, `turnParam` the answer itself. */
   answer(id: string, param: string, turnParam: string): void {
     if (!this.open) {

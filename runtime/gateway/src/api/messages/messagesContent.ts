@@ -9,7 +9,13 @@ import {
   Json,
   requireString,
 } from '../fieldChecks';
-import { ToolTurns } from '../../router/ToolTurns';
+import { ToolCallAt, ToolTurns } from '../../router/ToolTurns';
+
+/** An assistant turn's text and image parts and its tool calls, as chat has them. */
+interface AssistantTurn {
+  parts: Json[];
+  calls: Json[];
+}
 
 /**
  * Anthropic's `system` and `messages` (text, image, tool_use and tool_result blocks) as
@@ -20,6 +26,8 @@ import { ToolTurns } from '../../router/ToolTurns';
 export function messagesToChat(messages: unknown, system: unknown): Json[] {
   const out: Json[] = [];
   const toolTurns = new ToolTurns();
+  /** The assistant turn last translated, which a turn right after it joins. */
+  let assistant: AssistantTurn | undefined;
   const instructions = systemText(system);
   if (instructions) out.push({ role: 'system', content: instructions });
   if (!Array.isArray(messages) || messages.length === 0) {
@@ -33,38 +41,42 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
       fail(`${at}.role`, 'must be user or assistant');
     }
     const content = message.content;
-    if (typeof content === 'string') {
-      toolTurns.other();
-      out.push({ role: message.role, content });
-    } else if (!Array.isArray(content)) {
+    if (typeof content !== 'string' && !Array.isArray(content)) {
       fail(`${at}.content`, 'must be a string or an array of content blocks');
-    } else if (message.role === 'user') {
+    }
+    if (message.role === 'assistant') {
+      const turn =
+        typeof content === 'string'
+          ? { parts: chatParts(content), calls: [] }
+          : assistantTurn(content, at);
+      const calls = typeof content === 'string' ? [] : toolUses(content, at);
+      // Anthropic joins consecutive turns of a role. In chat the calls of one turn must be one
+      // message, right before their answers: a turn right after another joins it.
+      if (assistant && messages[i - 1]?.role === 'assistant') {
+        assistant.parts.push(...turn.parts);
+        assistant.calls.push(...turn.calls);
+        toolTurns.moreCalls(calls);
+        out[out.length - 1] = assistantMessage(assistant);
+      } else {
+        assistant = turn;
+        toolTurns.calls(calls);
+        out.push(assistantMessage(assistant));
+      }
+    } else if (typeof content === 'string') {
+      toolTurns.other();
+      out.push({ role: 'user', content });
+    } else {
       // An empty turn would vanish in translation and leave the upstream to refuse a
       // request that no longer says what was wrong with it.
       if (content.length === 0) {
         fail(`${at}.content`, 'must hold at least one content block');
       }
-      // Answers may come in more than one user turn (Anthropic joins consecutive turns of a
-      // role): in chat they are still the tool messages right after the calls, until a turn
-      // says something besides, which becomes a chat user message after them.
+      // Answers may come in more than one user turn (Anthropic joins these too): in chat they
+      // are still the tool messages right after the calls, until a turn says something
+      // besides, which becomes a chat user message after them.
       const turn = userTurn(content, at, toolTurns);
       if (turn[turn.length - 1].role === 'user') toolTurns.other();
       out.push(...turn);
-    } else {
-      const turn = assistantTurn(content, at);
-      toolTurns.calls(
-        content.flatMap((block, k) =>
-          (block as Json).type === 'tool_use'
-            ? [
-                {
-                  id: (block as Json).id as string,
-                  param: `${at}.content.${k}`,
-                },
-              ]
-            : [],
-        ),
-      );
-      out.push(turn);
     }
   }
   toolTurns.end();
@@ -159,7 +171,7 @@ function userTurn(
   return turn;
 }
 
-function assistantTurn(content: unknown[], at: string): Json {
+function assistantTurn(content: unknown[], at: string): AssistantTurn {
   const parts: Json[] = [];
   const calls: Json[] = [];
   for (let j = 0; j < content.length; j++) {
@@ -195,10 +207,29 @@ function assistantTurn(content: unknown[], at: string): Json {
         );
     }
   }
+  return { parts, calls };
+}
+
+/** An assistant turn as one chat message. */
+function assistantMessage({ parts, calls }: AssistantTurn): Json {
   const text = chatContent(parts);
   return calls.length > 0
-    ? { role: 'assistant', content: text || null, tool_calls: calls }
+    ? { role: 'assistant', content: text || null, tool_calls: [...calls] }
     : { role: 'assistant', content: text };
+}
+
+/** An assistant turn's `tool_use` blocks as the calls a refusal names by their block. */
+function toolUses(content: unknown[], at: string): ToolCallAt[] {
+  return content.flatMap((block, k) =>
+    (block as Json).type === 'tool_use'
+      ? [{ id: (block as Json).id as string, param: `${at}.content.${k}` }]
+      : [],
+  );
+}
+
+/** A string turn's text as parts, none when empty. */
+function chatParts(text: string): Json[] {
+  return text ? [{ type: 'text', text }] : [];
 }
 
 /** A tool result's content: a string, or text blocks (chat tool messages hold text only). */

@@ -310,4 +310,65 @@ describe('readMessagesRequest', () => {
       ['tool', 'Oslo'],
     ]);
   });
+
+  it('joins consecutive assistant turns, as Anthropic does, so their calls come right before the answers', () => {
+    const use = (id: string) => ({
+      type: 'tool_use',
+      id,
+      name: 'weather',
+      input: { city: id },
+    });
+    const messagesOf = (messages: unknown[]) =>
+      readMessagesRequest({ model: 'claude-x', max_tokens: 64, messages })
+        .messages as Array<Record<string, unknown>>;
+    const ask = { role: 'user', content: 'Weather in Oslo and Lima?' };
+    expect(
+      messagesOf([
+        ask,
+        { role: 'assistant', content: [use('Oslo')] },
+        { role: 'assistant', content: 'and Lima, ' },
+        { role: 'assistant', content: [use('Lima')] },
+        {
+          role: 'user',
+          content: ['Lima', 'Oslo'].map(id => ({
+            type: 'tool_result',
+            tool_use_id: id,
+            content: 'sunny',
+          })),
+        },
+      ]),
+    ).toEqual([
+      ask,
+      {
+        role: 'assistant',
+        content: 'and Lima, ',
+        tool_calls: ['Oslo', 'Lima'].map(id => ({
+          id,
+          type: 'function',
+          function: {
+            name: 'weather',
+            arguments: JSON.stringify({ city: id }),
+          },
+        })),
+      },
+      { role: 'tool', tool_call_id: 'Lima', content: 'sunny' },
+      { role: 'tool', tool_call_id: 'Oslo', content: 'sunny' },
+    ]);
+    // The joined turn's calls are still each answered, and named by their own block.
+    expect(() =>
+      messagesOf([
+        ask,
+        { role: 'assistant', content: [use('Oslo')] },
+        { role: 'assistant', content: [use('Lima')] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'Oslo', content: 'sunny' },
+          ],
+        },
+      ]),
+    ).toThrow(
+      expect.objectContaining({ options: { param: 'messages.2.content.0' } }),
+    );
+  });
 });

@@ -2,7 +2,8 @@
 //
 //   node bench/gateway/run.mjs            (from the repository root, with Node 22)
 //
-// It starts the simulator (instant answers), a minimal undici pass-through proxy (the floor)
+// It starts the simulator (instant answers), a minimal undici pass-through proxy (the floor the
+// targets were set against), the same proxy relaying with Readable.pipe (leaner still)
 // and the gateway with its full pipeline (auth, limits, routing, events spooled to disk and
 // delivered) in four modes: in-process (in-process counters, events over HTTP to a stand-in
 // portal), the same with events off, Redis counters with HTTP events, and production (counters
@@ -65,6 +66,7 @@ const NATS_SUBJECT = `cellport.events.${NATS_CELL}`;
 /** Targets, in the order of the tables. `events`: where the events go, checked at the end. */
 const DIRECT = 'simulator (direct)';
 const PROXY = 'pass-through proxy';
+const LEAN_PROXY = 'proxy, Readable.pipe';
 const IN_PROCESS = 'gateway, in-process';
 const EVENTS_OFF = 'gateway, events off';
 const SPOOL_ONLY = 'gateway, spool only';
@@ -758,6 +760,12 @@ async function main() {
       PORT: '0',
     },
   );
+  // The same proxy relaying with Readable.pipe: the least a Node proxy does (passthrough.mjs).
+  const leanProxy = await startProcess(
+    'lean proxy',
+    [join(here, 'passthrough.mjs')],
+    { UPSTREAM: simulator.url, PORT: '0', RELAY: 'pipe' },
+  );
   const receiver = await startProcess(
     'portal stub',
     [join(here, 'portal-stub.mjs')],
@@ -820,6 +828,7 @@ async function main() {
     [
       [DIRECT, simulator],
       [PROXY, proxy],
+      [LEAN_PROXY, leanProxy],
       ...modes.map(mode => [mode.name, gateways[mode.name]]),
     ].map(([name, target]) => ({
       name,
@@ -962,6 +971,7 @@ function report(
 ) {
   const direct = byName[DIRECT];
   const proxy = byName[PROXY];
+  const leanProxy = byName[LEAN_PROXY];
   const inProcess = byName[IN_PROCESS];
   const eventsOff = byName[EVENTS_OFF];
   const spoolOnly = byName[SPOOL_ONLY];
@@ -983,6 +993,7 @@ function report(
     paired(row, base, 'roundP50Ms', (a, b) => a - b);
   const ratios = {
     cpuOverProxy: perGateway(row => cpuRatio(row, proxy)),
+    cpuOverLeanProxy: perGateway(row => cpuRatio(row, leanProxy)),
     cpuOverInProcess: perGateway(row => cpuRatio(row, inProcess)),
     throughputOverProxy: perGateway(row =>
       paired(row, proxy, 'roundWallMs', (a, b) => b / a),
@@ -1030,6 +1041,12 @@ function report(
       ...times(ratios.cpuOverProxy[IN_PROCESS]),
       target: `<= ${TARGETS.cpuOverProxy}x`,
       met: ratios.cpuOverProxy[IN_PROCESS].median <= TARGETS.cpuOverProxy,
+    },
+    {
+      what: 'CPU/request: gateway in-process / lean proxy',
+      ...times(ratios.cpuOverLeanProxy[IN_PROCESS]),
+      target: `<= ${TARGETS.cpuOverProxy}x`,
+      met: ratios.cpuOverLeanProxy[IN_PROCESS].median <= TARGETS.cpuOverProxy,
     },
     ...[PRODUCTION, REDIS_HTTP].map(name => ({
       what: `CPU/request: ${name} / in-process`,

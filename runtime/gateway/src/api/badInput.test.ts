@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import type { SimulatorServer } from '@cellport/simulator';
 import type { RoutingDecision } from '@cellport/plugin-platform-common';
 import {
@@ -196,6 +197,48 @@ describe('bad input never yields a 500 or a stack trace', () => {
     expect(
       decision.candidates.find(c => c.modelProfile === 'claude'),
     ).toMatchObject({ kept: false, dropReason: 'missing-capability' });
+  });
+
+  it('refuses a compressed body by its header, not as invalid JSON, in each API', async () => {
+    const body = gzipSync(
+      JSON.stringify({
+        model: 'gpt-4o-mini',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'hello' }],
+      }),
+    );
+    for (const path of ['/v1/chat/completions', '/v1/messages']) {
+      for (const encoding of ['gzip', 'br', 'GZIP, identity']) {
+        const response = await fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${KEYS.brightpath}`,
+            'content-type': 'application/json',
+            'content-encoding': encoding,
+          },
+          body,
+        });
+        expect(response.status).toBe(415);
+        const text = await response.text();
+        expect(text).toContain('content-encoding');
+        expect(text).toContain('send the body uncompressed');
+      }
+    }
+    // The header's no-op value is no encoding at all.
+    const identity = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEYS.brightpath}`,
+        'content-type': 'application/json',
+        'content-encoding': 'identity',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'hello' }],
+      }),
+    });
+    expect(identity.status).toBe(200);
   });
 
   it('unknown routes and methods', async () => {

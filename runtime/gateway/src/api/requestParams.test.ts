@@ -42,6 +42,22 @@ const TOOL_TURN = [
   { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
 ];
 
+const customTool = (custom: Fields) => ({
+  tools: [{ type: 'custom', custom: { name: 'run_sql', ...custom } }],
+});
+/** An assistant turn that called a custom tool with `call`'s fields, and its answer. */
+const customToolTurn = (call: Fields | null) => ({
+  messages: [
+    { role: 'user', content: 'how many rows?' },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'call_7', type: 'custom', custom: call }],
+    },
+    { role: 'tool', tool_call_id: 'call_7', content: '42' },
+  ],
+});
+
 /** Every OpenAI chat parameter with a value OpenAI takes and one it refuses. */
 const CHAT_CASES: ParamCase[] = [
   {
@@ -61,6 +77,53 @@ const CHAT_CASES: ParamCase[] = [
   },
   { param: 'top_p', valid: { top_p: 1 }, invalid: { top_p: 1.01 } },
   { param: 'top_p', valid: { top_p: 0 }, invalid: { top_p: -1 } },
+  {
+    param: 'tools.0.custom.description',
+    valid: customTool({ description: 'Runs one SQL query' }),
+    invalid: customTool({ description: 5 }),
+  },
+  {
+    param: 'tools.0.custom.format.type',
+    valid: customTool({ format: { type: 'text' } }),
+    invalid: customTool({ format: { type: 'xml' } }),
+  },
+  {
+    param: 'tools.0.custom.format.grammar.syntax',
+    valid: customTool({
+      format: {
+        type: 'grammar',
+        grammar: { syntax: 'lark', definition: 'start: "SELECT"' },
+      },
+    }),
+    invalid: customTool({
+      format: {
+        type: 'grammar',
+        grammar: { syntax: 'peg', definition: 'start: "SELECT"' },
+      },
+    }),
+  },
+  {
+    param: 'tools.0.custom.format.grammar.definition',
+    valid: customTool({
+      format: {
+        type: 'grammar',
+        grammar: { syntax: 'regex', definition: '\\d+' },
+      },
+    }),
+    invalid: customTool({
+      format: { type: 'grammar', grammar: { syntax: 'regex', definition: '' } },
+    }),
+  },
+  {
+    param: 'messages.1.tool_calls.0.custom.input',
+    valid: customToolTurn({ name: 'run_sql', input: 'SELECT count(*) FROM t' }),
+    invalid: customToolTurn({ name: 'run_sql', input: { sql: 'SELECT 1' } }),
+  },
+  {
+    param: 'messages.1.tool_calls.0.custom',
+    valid: customToolTurn({ name: 'run_sql', input: '' }),
+    invalid: customToolTurn(null),
+  },
   { param: 'n', valid: { n: 2 }, invalid: { n: 0 } },
   { param: 'n', valid: { n: 128 }, invalid: { n: 129 } },
   { param: 'n', valid: { n: 1 }, invalid: { n: 1.5 } },

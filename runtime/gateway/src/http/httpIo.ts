@@ -14,6 +14,10 @@ export function readBody(
   limit: number,
   hold?: BufferHold,
 ): Promise<Buffer> {
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    return Promise.reject(unsupportedEncoding(encoding));
+  }
   const declared = Number(req.headers['content-length']);
   if (declared > limit) {
     return Promise.reject(tooLarge(limit));
@@ -65,6 +69,19 @@ function leftMidBody(): GatewayError {
     'client_closed_request',
     'the client closed the connection before it sent its whole request',
     'client-cancelled',
+  );
+}
+
+/** A compressed body would read as invalid JSON, and inflating it would bypass the size cap. */
+function unsupportedEncoding(encoding: string): GatewayError {
+  return new GatewayError(
+    415,
+    'unsupported_content_encoding',
+    `header content-encoding ${JSON.stringify(
+      encoding.slice(0, 40),
+    )} is not supported: send the body uncompressed`,
+    'invalid-request',
+    { param: 'content-encoding' },
   );
 }
 

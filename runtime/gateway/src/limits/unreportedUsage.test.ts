@@ -13,16 +13,19 @@
  */
 import type { SimulatorServer } from '@cellport/simulator';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
+import { RawUpstream } from '../__testUtils__/RawUpstream';
 import {
   clockFromMinuteStart,
   eventually,
   KEYS,
   postChat,
+  RecordingEventSink,
   startGateway,
   startSimulator,
   streamThenLeave,
   testState,
 } from '../__testUtils__/fixtures';
+import type { Gateway } from '../createGateway';
 import { InMemoryLimiter } from './InMemoryLimiter';
 import { promptTokenBound } from './promptTokenBound';
 import { maxRequestCostUsd } from '../usage/cost';
@@ -279,6 +282,120 @@ describe('usage the upstream did not report', () => {
       } finally {
         await gateway.stop();
       }
+    },
+  );
+});
+
+describe('custom tool calls of an upstream that reports no usage', () => {
+  /** About 160 tokens of SQL, the free-form input of one custom tool call. */
+  const SQL =
+    `SELECT id, name FROM customers WHERE region = 'eu-west-1' AND created_at > now() - interval '30 days' ORDER BY name; `.repeat(
+      6,
+    );
+  let upstream: RawUpstream;
+  let url: string;
+  let gateway: Gateway;
+  let events: RecordingEventSink;
+
+  beforeAll(async () => {
+    upstream = new RawUpstream();
+    const upstreamUrl = await upstream.start();
+    ({ gateway, url, events } = await startGateway(upstreamUrl, {
+      state: testState(upstreamUrl),
+    }));
+  });
+  afterEach(() => {
+    events.events.length = 0;
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await upstream.stop();
+  });
+
+  const ask = (stream: boolean) =>
+    postChat(
+      url,
+      {
+        model: 'gpt-4o',
+        max_tokens: 400,
+        stream,
+        messages: [{ role: 'user', content: 'list the new EU customers' }],
+        tools: [{ type: 'custom', custom: { name: 'run_sql' } }],
+        tool_choice: 'required',
+      },
+      { key: KEYS.brightpath },
+    );
+
+  it.each([false, true])(
+    'charges the input of the call as output tokens (streamed: %s)',
+    async stream => {
+      upstream.answer = (_req, res) => {
+        if (!stream) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              id: 'chatcmpl-1',
+              object: 'chat.completion',
+              created: 1,
+              model: 'm',
+              choices: [
+                {
+                  index: 0,
+                  message: {
+                    role: 'assistant',
+                    content: null,
+                    tool_calls: [
+                      {
+                        id: 'call_1',
+                        type: 'custom',
+                        custom: { name: 'run_sql', input: SQL },
+                      },
+                    ],
+                  },
+                  finish_reason: 'tool_calls',
+                },
+              ],
+            }),
+          );
+          return;
+        }
+        const chunk = (delta: object, finish: string | null = null) =>
+          `data: ${JSON.stringify({
+            id: 'chatcmpl-1',
+            object: 'chat.completion.chunk',
+            created: 1,
+            model: 'm',
+            choices: [{ index: 0, delta, finish_reason: finish }],
+          })}\n\n`;
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const call = (custom: object, head = {}) => ({
+          tool_calls: [{ index: 0, ...head, custom }],
+        });
+        res.write(
+          chunk(
+            call(
+              { name: 'run_sql', input: '' },
+              { id: 'call_1', type: 'custom' },
+            ),
+          ),
+        );
+        for (let at = 0; at < SQL.length; at += 50) {
+          res.write(chunk(call({ input: SQL.slice(at, at + 50) })));
+        }
+        res.end(`${chunk({}, 'tool_calls')}data: [DONE]\n\n`);
+      };
+      const response = await ask(stream);
+      const text = await response.text();
+      expect({ status: response.status, text }).toEqual({
+        status: 200,
+        text: expect.stringContaining('run_sql'),
+      });
+      await eventually(() => events.usage().length === 1);
+      const usage = events.usage()[0] as UsageEvent;
+      expect(usage.tokensEstimated).toBe(true);
+      // The tokenizer's count of the call: far more than its name, within the reservation.
+      expect(usage.outputTokens).toBeGreaterThan(100);
+      expect(usage.outputTokens).toBeLessThanOrEqual(400);
     },
   );
 });

@@ -25,6 +25,38 @@ describe('generated text', () => {
     expect(choicesText(undefined, 'delta')).toBe('');
   });
 
+  it("holds a custom tool call's name and input, in answers and in streamed pieces", () => {
+    const call = {
+      id: 'call_1',
+      type: 'custom',
+      custom: { name: 'run_sql', input: 'SELECT 1' },
+    };
+    expect(messageText({ content: null, tool_calls: [call] })).toBe(
+      'run_sqlSELECT 1',
+    );
+    const deltas = [
+      {
+        delta: {
+          tool_calls: [
+            { index: 0, ...call, custom: { name: 'run_sql', input: '' } },
+          ],
+        },
+      },
+      { delta: { tool_calls: [{ index: 0, custom: { input: 'SELECT ' } }] } },
+      { delta: { tool_calls: [{ index: 0, custom: { input: '1' } }] } },
+    ];
+    expect(deltas.map(delta => choicesText([delta], 'delta')).join('')).toBe(
+      'run_sqlSELECT 1',
+    );
+    const folded = deltas.reduce<ReturnType<typeof foldChoices>>(
+      (into, delta) => foldChoices(into, [delta], 'delta'),
+      [],
+    );
+    expect(folded[0].toolCalls).toEqual([
+      { id: 'call_1', name: 'run_sql', arguments: 'SELECT 1' },
+    ]);
+  });
+
   it('holds the text and refusal parts of content given as a list, in answers and deltas', () => {
     const content = [
       { type: 'text', text: 'alpha ' },

@@ -1,8 +1,8 @@
 /**
  * What a chat message (or a stream's delta) generated, as the tokenizer counts it when an
  * upstream reports no usage, and as an opted-in trace records it: its text (a string, or the
- * text and refusal parts of a list), a refusal, and each tool call's name and arguments, a
- * line each. Tool calls are output tokens the caller pays for like text.
+ * text and refusal parts of a list), a refusal, and each tool call's name and arguments (a
+ * custom tool's input), a line each. Tool calls are output tokens the caller pays for like text.
  */
 export function messageText(message: unknown): string {
   if (message === null || typeof message !== 'object') return '';
@@ -21,7 +21,9 @@ export function messageText(message: unknown): string {
   }
   if (typeof refusal === 'string' && refusal) parts.push(refusal);
   if (Array.isArray(calls)) {
-    for (const call of calls) parts.push(functionText(call?.function));
+    for (const call of calls) {
+      parts.push(functionText(call?.function) + customText(call?.custom));
+    }
   }
   parts.push(functionText(legacy));
   return parts.filter(Boolean).join('\n');
@@ -39,6 +41,15 @@ function partsText(content: unknown[]): { text: string; refusal: string } {
     }
   }
   return { text, refusal };
+}
+
+/** A custom tool call's name and free-form input (OpenAI's `type: "custom"` tools). */
+function customText(custom: any): string {
+  if (custom === null || typeof custom !== 'object') return '';
+  return (
+    (typeof custom.name === 'string' ? custom.name : '') +
+    (typeof custom.input === 'string' ? custom.input : '')
+  );
 }
 
 function functionText(fn: any): string {
@@ -114,9 +125,11 @@ export function foldChoices(
       if (at === undefined) return;
       const tool = (out.toolCalls[at] ??= { name: '', arguments: '' });
       if (typeof call?.id === 'string' && call.id) tool.id = call.id;
-      const fn = call?.function;
+      // A custom tool's free-form input is recorded where a function's arguments go.
+      const fn = call?.function ?? call?.custom;
       if (typeof fn?.name === 'string') tool.name += fn.name;
       if (typeof fn?.arguments === 'string') tool.arguments += fn.arguments;
+      if (typeof fn?.input === 'string') tool.arguments += fn.input;
     });
     if (typeof choice?.finish_reason === 'string' && choice.finish_reason) {
       out.finishReason = choice.finish_reason;

@@ -41,7 +41,17 @@ function checkToolCalls(calls: unknown, at: string) {
     ) {
       fail(`${param}.type`, 'must be function or custom');
     }
-    if (call.type === 'custom') continue;
+    if (call.type === 'custom') {
+      const custom = call.custom;
+      if (!isObject(custom)) fail(`${param}.custom`, 'must be an object');
+      if (typeof custom.name !== 'string') {
+        fail(`${param}.custom.name`, 'must be a string');
+      }
+      if (typeof custom.input !== 'string') {
+        fail(`${param}.custom.input`, 'must be a string');
+      }
+      continue;
+    }
     const fn = call.function;
     if (!isObject(fn)) fail(`${param}.function`, 'must be an object');
     if (typeof fn.name !== 'string') {

@@ -221,6 +221,32 @@ function checkFunction(fn: unknown, param: string) {
   }
 }
 
+const GRAMMAR_SYNTAXES = new Set(['lark', 'regex']);
+
+/** A custom (free-form input) tool: its name, description and input format. */
+function checkCustomTool(custom: unknown, param: string) {
+  if (!isObject(custom)) fail(param, 'must be an object');
+  checkFunctionName(custom.name, `${param}.name`);
+  if (present(custom.description) && typeof custom.description !== 'string') {
+    fail(`${param}.description`, 'must be a string');
+  }
+  const format = custom.format;
+  if (!present(format)) return;
+  if (!isObject(format)) fail(`${param}.format`, 'must be an object');
+  if (format.type === 'text') return;
+  if (format.type !== 'grammar') {
+    fail(`${param}.format.type`, 'must be text or grammar');
+  }
+  const grammar = format.grammar;
+  if (!isObject(grammar)) fail(`${param}.format.grammar`, 'must be an object');
+  if (typeof grammar.definition !== 'string' || grammar.definition === '') {
+    fail(`${param}.format.grammar.definition`, 'must be a non-empty string');
+  }
+  if (!GRAMMAR_SYNTAXES.has(grammar.syntax as string)) {
+    fail(`${param}.format.grammar.syntax`, 'must be lark or regex');
+  }
+}
+
 function checkTools(tools: unknown) {
   if (!present(tools)) return;
   if (!Array.isArray(tools) || tools.length > 128) {
@@ -234,9 +260,7 @@ function checkTools(tools: unknown) {
     if (tool.type === 'function') {
       checkFunction(tool.function, `tools.${i}.function`);
     } else if (tool.type === 'custom') {
-      if (!isObject(tool.custom))
-        fail(`tools.${i}.custom`, 'must be an object');
-      checkFunctionName(tool.custom.name, `tools.${i}.custom.name`);
+      checkCustomTool(tool.custom, `tools.${i}.custom`);
     } else {
       fail(`tools.${i}.type`, 'must be function or custom');
     }

@@ -114,13 +114,15 @@ export type RateLimits = z.infer<typeof rateLimitsSchema>;
 
 /**
  * Capabilities a request may need and a model may offer. `logprobs` (token log probabilities)
- * is the provider's to offer, not the catalog's to declare: `profileFeatures`.
+ * and `custom-tools` (OpenAI's free-form `type: "custom"` tools) are the provider's to offer,
+ * not the catalog's to declare: `profileFeatures`.
  */
 export const capabilitySchema = z.enum([
   'tools',
   'vision',
   'json-mode',
   'logprobs',
+  'custom-tools',
 ]);
 export type Capability = z.infer<typeof capabilitySchema>;
 

@@ -82,14 +82,21 @@ describe('ModelProfile type', () => {
 });
 
 describe('profileFeatures', () => {
-  it('gives logprobs and json-mode only to the protocols that carry them, whatever the entity declares', () => {
+  it('gives logprobs, custom tools and json-mode only to the protocols that carry them, whatever the entity declares', () => {
     expect([...profileFeatures('openai', ['tools'])].sort()).toEqual([
+      'custom-tools',
       'logprobs',
       'tools',
     ]);
     expect(profileFeatures('vllm', []).has('logprobs')).toBe(true);
+    expect(profileFeatures('vllm', []).has('custom-tools')).toBe(true);
     expect([
-      ...profileFeatures('anthropic', ['tools', 'logprobs', 'json-mode']),
+      ...profileFeatures('anthropic', [
+        'tools',
+        'logprobs',
+        'json-mode',
+        'custom-tools',
+      ]),
     ]).toEqual(['tools']);
   });
 });

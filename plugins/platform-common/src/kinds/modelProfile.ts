@@ -22,11 +22,13 @@ export const providerSchema = z.enum([
 export type Provider = z.infer<typeof providerSchema>;
 
 /**
- * What a profile can serve: its declared features, and `logprobs` wherever its protocol
- * carries them. Every OpenAI-compatible API returns them. The gateway speaks to Anthropic's
- * Messages API without either `logprobs` (it has no such field) or `json-mode` (a chat
- * `response_format` has no translation there): an Anthropic profile would silently drop them,
- * so it never has them, whatever its entity declares.
+ * What a profile can serve: its declared features, and `logprobs` and `custom-tools` wherever
+ * its protocol carries them. Every OpenAI-compatible API returns logprobs, and a custom tool
+ * goes to it as the caller wrote it (the server takes it or says why not). The gateway speaks
+ * to Anthropic's Messages API without `logprobs` (it has no such field), `json-mode` (a chat
+ * `response_format` has no translation there) or `custom-tools` (its tools all take a JSON
+ * object; a free-form input and its grammar have no translation): an Anthropic profile would
+ * drop them or be refused, so it never has them, whatever its entity declares.
  */
 export function profileFeatures(
   provider: Provider,
@@ -36,7 +38,11 @@ export function profileFeatures(
   if (provider === 'anthropic') {
     features.delete('logprobs');
     features.delete('json-mode');
-  } else features.add('logprobs');
+    features.delete('custom-tools');
+  } else {
+    features.add('logprobs');
+    features.add('custom-tools');
+  }
   return features;
 }
 

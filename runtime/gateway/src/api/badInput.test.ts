@@ -199,6 +199,62 @@ describe('bad input never yields a 500 or a stack trace', () => {
     ).toMatchObject({ kept: false, dropReason: 'missing-capability' });
   });
 
+  it('routes a request with custom tools, or an earlier custom call, away from a profile whose protocol has none', async () => {
+    const customTool = { type: 'custom', custom: { name: 'run_sql' } };
+    const bodies = {
+      definition: (model: string) => ({
+        model,
+        messages: [{ role: 'user', content: 'how many rows?' }],
+        max_tokens: 8,
+        tools: [customTool],
+      }),
+      'earlier call': (model: string) => ({
+        model,
+        max_tokens: 8,
+        messages: [
+          { role: 'user', content: 'how many rows?' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              {
+                id: 'call_1',
+                type: 'custom',
+                custom: { name: 'run_sql', input: 'SELECT count(*) FROM t' },
+              },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'call_1', content: '42' },
+        ],
+      }),
+    };
+    for (const [what, body] of Object.entries(bodies)) {
+      const anthropic = await post(
+        '/v1/chat/completions',
+        JSON.stringify(body('claude-haiku')),
+      );
+      expect({ what, status: anthropic.status }).toEqual({ what, status: 400 });
+      expect((await anthropic.json()).error).toMatchObject({
+        param: 'model',
+        message: expect.stringContaining('lacks custom-tools'),
+      });
+      const auto = await post(
+        '/v1/chat/completions',
+        JSON.stringify(body('auto')),
+      );
+      expect({ what, status: auto.status }).toEqual({ what, status: 200 });
+      const decision = events.events.findLast(
+        (event): event is RoutingDecision =>
+          event.type === 'routing-decision' && event.requestedModel === 'auto',
+      )!;
+      expect(decision.requiredCapabilities).toContain('custom-tools');
+      expect(decision.chosen).not.toBe('claude');
+      expect(
+        decision.candidates.find(c => c.modelProfile === 'claude'),
+      ).toMatchObject({ kept: false, dropReason: 'missing-capability' });
+    }
+  });
+
   it('refuses a compressed body by its header, not as invalid JSON, in each API', async () => {
     const body = gzipSync(
       JSON.stringify({

@@ -39,6 +39,17 @@ describe('summarizeChatRequest', () => {
           { role: 'function', name: 'get_weather', content: 'sunny' },
         ],
       },
+    ]) {
+      expect(summarizeChatRequest(body).requiredCapabilities).toEqual([
+        'tools',
+      ]);
+    }
+    // A custom (free-form) tool, defined or called before: a protocol that has them too.
+    for (const body of [
+      {
+        ...base,
+        tools: [{ type: 'custom', custom: { name: 'grep' } }],
+      },
       {
         ...base,
         messages: [
@@ -60,6 +71,7 @@ describe('summarizeChatRequest', () => {
     ]) {
       expect(summarizeChatRequest(body).requiredCapabilities).toEqual([
         'tools',
+        'custom-tools',
       ]);
     }
   });

@@ -137,6 +137,11 @@ function callsGrowth(calls: unknown, legacy: unknown): number {
   return growth;
 }
 
+/** Whether tool definitions or calls (checked already) hold a custom, free-form one. */
+function hasCustomTool(tools: unknown): boolean {
+  return Array.isArray(tools) && tools.some(tool => tool?.type === 'custom');
+}
+
 /** `n` as asked for (its range is validated with the other parameters), else 1. */
 function choicesOf(body: Record<string, unknown>): number {
   const n = body.n;
@@ -213,6 +218,7 @@ export function summarizeChatRequest(
       message.role === 'function'
     ) {
       capabilities.add('tools');
+      if (hasCustomTool(message.tool_calls)) capabilities.add('custom-tools');
     }
   }
   toolTurns.end();
@@ -220,6 +226,7 @@ export function summarizeChatRequest(
   if (Array.isArray(tools)) {
     if (tools.length > 0) {
       capabilities.add('tools');
+      if (hasCustomTool(tools)) capabilities.add('custom-tools');
       chars += JSON.stringify(tools).length;
     }
   }

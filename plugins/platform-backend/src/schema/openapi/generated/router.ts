@@ -1622,7 +1622,13 @@ export const spec = {
                 description: 'Each capability at most once.',
                 items: {
                   type: 'string',
-                  enum: ['tools', 'vision', 'json-mode', 'logprobs'],
+                  enum: [
+                    'tools',
+                    'vision',
+                    'json-mode',
+                    'logprobs',
+                    'custom-tools',
+                  ],
                 },
               },
               estimatedInputTokens: {

@@ -101,6 +101,53 @@ describe('SimulatorServer', () => {
     expect(usage!.completion_tokens).toBe(text.split(' ').length);
   });
 
+  it('answers n completions, JSON and streamed, and counts them all in the usage', async () => {
+    const request = {
+      model: 'sim-small',
+      messages: [{ role: 'user' as const, content: 'three takes, please' }],
+      seed: 11,
+    };
+    const one = await client.chat.completions.create(request);
+    const three = await client.chat.completions.create({ ...request, n: 3 });
+    expect(three.choices.map(choice => choice.index)).toEqual([0, 1, 2]);
+    const texts = three.choices.map(choice => choice.message.content!);
+    // The first is the answer without n; the others differ, as sampled completions do.
+    expect(texts[0]).toBe(one.choices[0].message.content);
+    expect(new Set(texts).size).toBe(3);
+    const words = (text: string) => text.split(' ').length;
+    expect(three.usage!.completion_tokens).toBe(
+      texts.reduce((sum, text) => sum + words(text), 0),
+    );
+
+    const stream = await client.chat.completions.create({
+      ...request,
+      n: 3,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const streamed = ['', '', ''];
+    const finished: string[] = [];
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) {
+        streamed[choice.index] += choice.delta?.content ?? '';
+        if (choice.finish_reason) finished[choice.index] = choice.finish_reason;
+      }
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(streamed).toEqual(texts);
+    expect(finished).toEqual(three.choices.map(choice => choice.finish_reason));
+    expect(usage!.completion_tokens).toBe(three.usage!.completion_tokens);
+
+    const refused = await fetch(`${simulator.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...request, n: 0 }),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('n');
+  });
+
   it('answers with a tool call when the request forces one, JSON and streamed', async () => {
     const request = {
       model: 'sim-small',

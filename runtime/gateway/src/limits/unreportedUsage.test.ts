@@ -252,6 +252,44 @@ describe('usage the upstream did not report', () => {
     },
   );
 
+  it.each([false, true])(
+    'charges every one of n completions (stream: %s): as the upstream reports them, or all counted when it reports none',
+    async stream => {
+      const { gateway, url, events } = await start();
+      simulator.catalog.update('us-large-model', { tokensPerSecond: 0 });
+      try {
+        const ask = async () => {
+          const response = await post(url, '/v1/chat/completions', {
+            ...chatBody('gpt-4o'),
+            n: 3,
+            stream,
+            ...(stream ? { stream_options: { include_usage: true } } : {}),
+          });
+          expect(response.status).toBe(200);
+          return response.text();
+        };
+        const reported = await ask();
+        // Each completion of MAX_TOKENS words ("length"): the upstream bills three of them.
+        expect(reported).toContain('"index":2');
+        const billed = await onlyUsage(events);
+        expect(billed).toMatchObject({
+          tokensEstimated: false,
+          outputTokens: 3 * MAX_TOKENS,
+        });
+        events.events.length = 0;
+        simulator.catalog.update('us-large-model', { omitUsage: true });
+        await ask();
+        const counted = await onlyUsage(events);
+        // The tokenizer's count of the three texts, each of MAX_TOKENS simulator words (a
+        // word a token or more): never the first choice alone.
+        expect(counted.tokensEstimated).toBe(true);
+        expect(counted.outputTokens).toBeGreaterThanOrEqual(3 * MAX_TOKENS);
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
+
   it.each([
     ['/v1/chat/completions', chatBody('gpt-4o')],
     ['/v1/responses', responsesBody],

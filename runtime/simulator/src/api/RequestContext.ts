@@ -117,12 +117,12 @@ export async function waitForCompletion(
  * that fall due in the same timer tick are emitted together, as a real server batches them.
  * A cut stream stops after half its tokens and drops the connection without a proper end.
  */
-export async function paceTokens(
+export async function paceTokens<Token>(
   behaviour: ModelBehaviour,
   going: Going,
-  tokens: string[],
+  tokens: Token[],
   signal: AbortSignal,
-  emit: (token: string) => void,
+  emit: (token: Token) => void,
   res: ServerResponse,
 ): Promise<void> {
   await sleep(behaviour.ttftMs + going.extraLatencyMs, signal);

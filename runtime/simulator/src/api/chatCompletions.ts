@@ -35,19 +35,28 @@ export async function handleChatCompletions(
   const requested = behaviour.ignoreMaxTokens
     ? undefined
     : request.max_completion_tokens ?? request.max_tokens ?? undefined;
-  const generated = generateText({
-    seed: request.seed ?? deps.seed,
-    prompt: texts.join('\n'),
-    maxTokens: Math.min(
-      requested ?? behaviour.maxOutputTokens,
-      behaviour.maxOutputTokens,
-    ),
-    fill: behaviour.ignoreMaxTokens,
-  });
+  // `n` completions, each of its own seed (the first as without `n`), generated side by side:
+  // the answer takes as long as the longest, and the usage counts them all.
+  const generated = Array.from({ length: request.n ?? 1 }, (_, index) =>
+    generateText({
+      seed: (request.seed ?? deps.seed) + index,
+      prompt: texts.join('\n'),
+      maxTokens: Math.min(
+        requested ?? behaviour.maxOutputTokens,
+        behaviour.maxOutputTokens,
+      ),
+      fill: behaviour.ignoreMaxTokens,
+    }),
+  );
+  const completionTokens = generated.reduce(
+    (sum, choice) => sum + choice.tokens.length,
+    0,
+  );
+  const longest = Math.max(...generated.map(choice => choice.tokens.length));
   const usage = {
     prompt_tokens: promptTokens,
-    completion_tokens: generated.tokens.length,
-    total_tokens: promptTokens + generated.tokens.length,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
   };
   const id = `chatcmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
@@ -88,30 +97,22 @@ export async function handleChatCompletions(
 
   try {
     if (!request.stream) {
-      await waitForCompletion(
-        behaviour,
-        going,
-        generated.tokens.length,
-        signal,
-        res,
-      );
+      await waitForCompletion(behaviour, going, longest, signal, res);
       sendJson(res, 200, {
         id,
         object: 'chat.completion',
         created,
         model: request.model,
-        choices: [
-          {
-            index: 0,
-            message: {
-              role: 'assistant',
-              content: generated.tokens.join(''),
-              refusal: null,
-            },
-            logprobs: null,
-            finish_reason: generated.finishReason,
+        choices: generated.map((choice, index) => ({
+          index,
+          message: {
+            role: 'assistant',
+            content: choice.tokens.join(''),
+            refusal: null,
           },
-        ],
+          logprobs: null,
+          finish_reason: choice.finishReason,
+        })),
         ...(behaviour.omitUsage ? {} : { usage }),
         system_fingerprint: 'cellport-simulator',
       });
@@ -137,29 +138,46 @@ export async function handleChatCompletions(
       connection: 'keep-alive',
     });
     res.write(
-      chunk([
-        {
-          index: 0,
-          delta: { role: 'assistant', content: '' },
-          finish_reason: null,
-        },
-      ]),
+      generated
+        .map((_, index) =>
+          chunk([
+            {
+              index,
+              delta: { role: 'assistant', content: '' },
+              finish_reason: null,
+            },
+          ]),
+        )
+        .join(''),
     );
+    // A step a token position: each choice that has a token there sends it, in its own chunk.
+    const positions = Array.from({ length: longest }, (_, at) => at);
     await paceTokens(
       behaviour,
       going,
-      generated.tokens,
+      positions,
       signal,
-      token => {
-        res.write(
-          chunk([{ index: 0, delta: { content: token }, finish_reason: null }]),
-        );
+      at => {
+        generated.forEach((choice, index) => {
+          if (at >= choice.tokens.length) return;
+          res.write(
+            chunk([
+              {
+                index,
+                delta: { content: choice.tokens[at] },
+                finish_reason: null,
+              },
+            ]),
+          );
+        });
       },
       res,
     );
-    let tail = chunk([
-      { index: 0, delta: {}, finish_reason: generated.finishReason },
-    ]);
+    let tail = generated
+      .map((choice, index) =>
+        chunk([{ index, delta: {}, finish_reason: choice.finishReason }]),
+      )
+      .join('');
     if (includeUsage) {
       tail += chunk([], { usage });
     }

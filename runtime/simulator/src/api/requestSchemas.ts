@@ -22,6 +22,8 @@ export const chatRequestSchema = z.looseObject({
     .optional()
     .nullable(),
   seed: z.int().optional().nullable(),
+  /** Completions to generate, as OpenAI and vLLM take it. */
+  n: z.int().min(1).max(128).optional().nullable(),
 });
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 

@@ -6,7 +6,7 @@
 // RELAY picks how the answer is relayed. `pipeline` (the default, and the proxy the targets of
 // issue #14 were set against) is `stream/promises`' pipeline, the idiomatic way; each call makes
 // an AbortController and, when the streams finish, aborts it, building a DOMException with a
-// stack trace: measured, a quarter of this proxy's CPU a request. `pipe` is `Readable.pipe`,
+// stack trace: measured, a fifth to a quarter of this proxy's CPU a request. `pipe` is `Readable.pipe`,
 // which makes none of that: the least a Node proxy can do, reported beside it.
 import { createServer } from 'node:http';
 import { pipeline } from 'node:stream/promises';

@@ -744,26 +744,20 @@ async function main() {
       LOG_LEVEL: 'info',
     },
   );
+  // Profiled like the gateways under BENCH_PROFILE, so that their ratios hold there too.
+  const profiled = key =>
+    process.env.BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, key)}`]
+      : [];
   const proxy = await startProcess(
     'pass-through proxy',
-    [
-      ...(process.env.BENCH_PROFILE
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${join(process.env.BENCH_PROFILE, 'proxy')}`,
-          ]
-        : []),
-      join(here, 'passthrough.mjs'),
-    ],
-    {
-      UPSTREAM: simulator.url,
-      PORT: '0',
-    },
+    [...profiled('proxy'), join(here, 'passthrough.mjs')],
+    { UPSTREAM: simulator.url, PORT: '0' },
   );
   // The same proxy relaying with Readable.pipe: the least a Node proxy does (passthrough.mjs).
   const leanProxy = await startProcess(
     'lean proxy',
-    [join(here, 'passthrough.mjs')],
+    [...profiled('lean-proxy'), join(here, 'passthrough.mjs')],
     { UPSTREAM: simulator.url, PORT: '0', RELAY: 'pipe' },
   );
   const receiver = await startProcess(

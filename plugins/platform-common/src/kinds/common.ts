@@ -114,8 +114,9 @@ export type RateLimits = z.infer<typeof rateLimitsSchema>;
 
 /**
  * Capabilities a request may need and a model may offer. `logprobs` (token log probabilities)
- * and `custom-tools` (OpenAI's free-form `type: "custom"` tools) are the provider's to offer,
- * not the catalog's to declare: `profileFeatures`.
+ * is the provider's to offer, not the catalog's to declare; `custom-tools` (OpenAI's free-form
+ * `type: "custom"` tools) is OpenAI's API's wherever it has `tools`, and a declared feature of
+ * other OpenAI-compatible servers: `profileFeatures`.
  */
 export const capabilitySchema = z.enum([
   'tools',

@@ -89,7 +89,15 @@ describe('profileFeatures', () => {
       'tools',
     ]);
     expect(profileFeatures('vllm', []).has('logprobs')).toBe(true);
-    expect(profileFeatures('vllm', []).has('custom-tools')).toBe(true);
+    // Custom tools: OpenAI's API wherever it takes tools; another server as it declares.
+    expect(profileFeatures('azure-openai', ['tools']).has('custom-tools')).toBe(
+      true,
+    );
+    expect(profileFeatures('openai', []).has('custom-tools')).toBe(false);
+    expect(profileFeatures('vllm', ['tools']).has('custom-tools')).toBe(false);
+    expect(
+      profileFeatures('vllm', ['tools', 'custom-tools']).has('custom-tools'),
+    ).toBe(true);
     expect([
       ...profileFeatures('anthropic', [
         'tools',

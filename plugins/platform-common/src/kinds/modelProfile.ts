@@ -22,13 +22,15 @@ export const providerSchema = z.enum([
 export type Provider = z.infer<typeof providerSchema>;
 
 /**
- * What a profile can serve: its declared features, and `logprobs` and `custom-tools` wherever
- * its protocol carries them. Every OpenAI-compatible API returns logprobs, and a custom tool
- * goes to it as the caller wrote it (the server takes it or says why not). The gateway speaks
- * to Anthropic's Messages API without `logprobs` (it has no such field), `json-mode` (a chat
- * `response_format` has no translation there) or `custom-tools` (its tools all take a JSON
- * object; a free-form input and its grammar have no translation): an Anthropic profile would
- * drop them or be refused, so it never has them, whatever its entity declares.
+ * What a profile can serve: its declared features, `logprobs` wherever its protocol carries
+ * them, and `custom-tools` where its API defines them. Every OpenAI-compatible API returns
+ * logprobs; OpenAI's own (Azure's, and the simulator that stands in for them locally) takes
+ * custom tools wherever it takes tools, while other OpenAI-compatible servers (vLLM's schema
+ * takes function tools only) have them only when their entity declares them. The gateway speaks to Anthropic's Messages API without
+ * `logprobs` (it has no such field), `json-mode` (a chat `response_format` has no translation
+ * there) or `custom-tools` (its tools all take a JSON object; a free-form input and its
+ * grammar have no translation): an Anthropic profile would drop them or be refused, so it
+ * never has them, whatever its entity declares.
  */
 export function profileFeatures(
   provider: Provider,
@@ -39,10 +41,14 @@ export function profileFeatures(
     features.delete('logprobs');
     features.delete('json-mode');
     features.delete('custom-tools');
-  } else {
-    features.add('logprobs');
-    features.add('custom-tools');
+    return features;
   }
+  features.add('logprobs');
+  const openAiApi =
+    provider === 'openai' ||
+    provider === 'azure-openai' ||
+    provider === 'simulator';
+  if (openAiApi && features.has('tools')) features.add('custom-tools');
   return features;
 }
 

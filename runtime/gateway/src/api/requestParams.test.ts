@@ -115,6 +115,22 @@ const CHAT_CASES: ParamCase[] = [
     }),
   },
   {
+    param: 'tool_choice.custom.name',
+    valid: {
+      ...customTool({}),
+      tool_choice: { type: 'custom', custom: { name: 'run_sql' } },
+    },
+    invalid: {
+      ...customTool({}),
+      tool_choice: { type: 'custom', custom: { name: 'run_shell' } },
+    },
+  },
+  {
+    param: 'tool_choice.custom',
+    valid: { ...customTool({}), tool_choice: 'required' },
+    invalid: { ...customTool({}), tool_choice: { type: 'custom' } },
+  },
+  {
     param: 'messages.1.tool_calls.0.custom.input',
     valid: customToolTurn({ name: 'run_sql', input: 'SELECT count(*) FROM t' }),
     invalid: customToolTurn({ name: 'run_sql', input: { sql: 'SELECT 1' } }),

@@ -14,13 +14,13 @@ export function readBody(
   limit: number,
   hold?: BufferHold,
 ): Promise<Buffer> {
-  const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    return Promise.reject(unsupportedEncoding(encoding));
-  }
   const declared = Number(req.headers['content-length']);
   if (declared > limit) {
     return Promise.reject(tooLarge(limit));
+  }
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    return Promise.reject(unsupportedEncoding(encoding));
   }
   // A declared length is taken at once: bodies that arrive together then go through one by
   // one as they fit, rather than each read in part until none fits.
@@ -171,9 +171,12 @@ export function sendError(
   sendJson(res, error.status, shape.body(error), {
     ...headers,
     ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
-    // The rest of a body over the limit is not read: the connection ends with the answer, or
-    // a client still sending would get a second one (408) when its request times out.
-    ...(error.status === 413 ? { connection: 'close' } : {}),
+    // The rest of a body refused unread (over the limit, or compressed) is not read: the
+    // connection ends with the answer, or a client still sending would get a second one (408)
+    // when its request times out.
+    ...(error.status === 413 || error.status === 415
+      ? { connection: 'close' }
+      : {}),
   });
 }
 

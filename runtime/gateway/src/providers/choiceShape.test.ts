@@ -37,6 +37,19 @@ describe('choicesProblem', () => {
       }),
     ],
     [
+      'a custom tool call',
+      message({
+        content: null,
+        tool_calls: [
+          {
+            id: 'c1',
+            type: 'custom',
+            custom: { name: 'run_sql', input: 'SELECT 1' },
+          },
+        ],
+      }),
+    ],
+    [
       "a part of a type of its own (a server's reasoning)",
       message({ content: [{ type: 'thinking', thinking: 'hmm' }] }),
     ],
@@ -79,6 +92,19 @@ describe('choicesProblem', () => {
         ],
       }),
     ],
+    [
+      "a custom tool call's input that is not text",
+      message({
+        content: null,
+        tool_calls: [
+          {
+            id: 'c1',
+            type: 'custom',
+            custom: { name: 'run_sql', input: { sql: 'SELECT 1' } },
+          },
+        ],
+      }),
+    ],
   ])('refuses a completion with %s', (_what, choices) => {
     expect(choicesProblem(choices, 'message')).toEqual(expect.any(String));
   });
@@ -97,6 +123,10 @@ describe('choicesProblem', () => {
 
   it.each([
     ['content of numbers', delta({ content: [1, 2] })],
+    [
+      "a custom tool call's name that is a number",
+      delta({ tool_calls: [{ index: 0, custom: { name: 7 } }] }),
+    ],
     [
       "a tool call's id that is an object",
       delta({

@@ -8,13 +8,24 @@ const optionalText = (value: unknown) =>
   value === undefined || value === null || typeof value === 'string';
 
 /**
- * A tool call of a message (or a delta): an object whose id, function name and arguments are
- * text. Each may be absent: a stream sends the id and name on a call's first delta only.
+ * A tool call of a message (or a delta): an object whose id, function name and arguments (a
+ * custom tool's name and input) are text. Each may be absent: a stream sends the id and name
+ * on a call's first delta only.
  */
 function toolCallProblem(call: unknown): string | undefined {
   if (!isObject(call)) return 'a tool call that is not an object';
   // The translated APIs turn the id into text: an object there would throw mid-answer.
   if (!optionalText(call.id)) return 'a tool call whose id is not text';
+  const custom = call.custom;
+  if (
+    custom !== undefined &&
+    custom !== null &&
+    (!isObject(custom) ||
+      !optionalText(custom.name) ||
+      !optionalText(custom.input))
+  ) {
+    return 'a custom tool call whose name or input is not text';
+  }
   const fn = call.function;
   if (fn === undefined || fn === null) return undefined;
   if (!isObject(fn) || !optionalText(fn.name) || !optionalText(fn.arguments)) {

@@ -53,7 +53,7 @@ describe('generated text', () => {
       [],
     );
     expect(folded[0].toolCalls).toEqual([
-      { id: 'call_1', name: 'run_sql', arguments: 'SELECT 1' },
+      { id: 'call_1', name: 'run_sql', arguments: 'SELECT 1', custom: true },
     ]);
   });
 

@@ -77,7 +77,13 @@ export function choicesText(
 export interface GeneratedChoice {
   text: string;
   refusal: string;
-  toolCalls: Array<{ id?: string; name: string; arguments: string }>;
+  /** `arguments` of a custom tool's call (`custom`) is its free-form input, not JSON. */
+  toolCalls: Array<{
+    id?: string;
+    name: string;
+    arguments: string;
+    custom?: true;
+  }>;
   finishReason?: string;
 }
 
@@ -126,6 +132,7 @@ export function foldChoices(
       const tool = (out.toolCalls[at] ??= { name: '', arguments: '' });
       if (typeof call?.id === 'string' && call.id) tool.id = call.id;
       // A custom tool's free-form input is recorded where a function's arguments go.
+      if (call?.type === 'custom' || call?.custom) tool.custom = true;
       const fn = call?.function ?? call?.custom;
       if (typeof fn?.name === 'string') tool.name += fn.name;
       if (typeof fn?.arguments === 'string') tool.arguments += fn.arguments;

@@ -301,8 +301,20 @@ function checkToolChoice(body: Json) {
       'tools',
     );
   }
-  if (choice.type === 'custom' && tools.length === 0) {
-    fail('tool_choice', 'is only allowed when tools are given');
+  if (choice.type === 'custom') {
+    const chosen = choice.custom;
+    if (!isObject(chosen)) fail('tool_choice.custom', 'must be an object');
+    checkFunctionName(chosen.name, 'tool_choice.custom.name');
+    if (tools.length === 0) {
+      fail('tool_choice', 'is only allowed when tools are given');
+    }
+    const custom = tools.filter(tool => tool?.type === 'custom');
+    if (!custom.some(tool => tool.custom?.name === chosen.name)) {
+      fail(
+        'tool_choice.custom.name',
+        `names no custom tool in tools: ${String(chosen.name).slice(0, 64)}`,
+      );
+    }
   }
 }
 

@@ -189,3 +189,55 @@ describe('genAiOutputMessages', () => {
     ]);
   });
 });
+
+describe('custom tool calls', () => {
+  it('records their free-form input as the text it is, never parsed as JSON, in and out', () => {
+    const call = {
+      id: 'call_7',
+      type: 'custom',
+      custom: { name: 'calculator', input: '42' },
+    };
+    expect(
+      genAiInputMessages({
+        messages: [{ role: 'assistant', content: null, tool_calls: [call] }],
+      }),
+    ).toEqual([
+      {
+        role: 'assistant',
+        parts: [
+          {
+            type: 'tool_call',
+            id: 'call_7',
+            name: 'calculator',
+            arguments: '42',
+          },
+        ],
+      },
+    ]);
+    const choices = foldChoices(
+      [],
+      [
+        {
+          index: 0,
+          message: { content: null, tool_calls: [call] },
+          finish_reason: 'tool_calls',
+        },
+      ],
+      'message',
+    );
+    expect(genAiOutputMessages(choices)).toEqual([
+      {
+        role: 'assistant',
+        parts: [
+          {
+            type: 'tool_call',
+            id: 'call_7',
+            name: 'calculator',
+            arguments: '42',
+          },
+        ],
+        finish_reason: 'tool_call',
+      },
+    ]);
+  });
+});

@@ -68,8 +68,13 @@ function genAiMessage(message: unknown): Json {
       parts.push({
         type: 'tool_call',
         id: call?.id,
-        name: call?.function?.name,
-        arguments: toolArguments(call?.function?.arguments),
+        // A custom tool's input is free-form text, recorded as it was sent.
+        ...(call?.type === 'custom'
+          ? { name: call.custom?.name, arguments: call.custom?.input }
+          : {
+              name: call?.function?.name,
+              arguments: toolArguments(call?.function?.arguments),
+            }),
       });
     }
   }
@@ -114,7 +119,7 @@ export function genAiOutputMessages(choices: GeneratedChoice[]): Json[] {
         type: 'tool_call',
         ...(call.id ? { id: call.id } : {}),
         name: call.name,
-        arguments: toolArguments(call.arguments),
+        arguments: call.custom ? call.arguments : toolArguments(call.arguments),
       });
     }
     messages.push({

@@ -3,6 +3,7 @@ import {
   entityRefName,
   modelProfileRefusals,
   privateModelRefusal,
+  profileFeatures,
   RoutingPolicy,
 } from '@cellport/plugin-platform-common';
 import { PlatformEntities } from '@cellport/plugin-platform-node';
@@ -96,9 +97,12 @@ export function candidateChanges(
         `${profileName} serves ${profile.spec.type}, the agent calls ${modelType}`,
       );
     }
-    const missing = required.filter(
-      c => !profile.spec.capabilities.features.includes(c),
+    // What the gateway's router counts as the profile's: its protocol's, not only declared.
+    const features = profileFeatures(
+      profile.spec.provider,
+      profile.spec.capabilities.features,
     );
+    const missing = required.filter(c => !features.has(c));
     if (missing.length > 0) {
       reasons.push(
         `${profileName} lacks ${missing.join(', ')}, which the agent requires`,

@@ -146,18 +146,25 @@ describe('slow clients are disconnected at the configured timeouts', () => {
     expect(closed.received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
   });
 
-  it('answers a compressed body once, with 415, and closes the connection without reading the rest', async () => {
-    const compressed = headers.replace(
-      `Content-Length: ${body.length}`,
-      `Content-Length: ${64 * 1024}\r\nContent-Encoding: gzip`,
-    );
-    const closed = await slowClient(url, compressed, 'x'.repeat(1_000), 50);
-    const [head] = closed.received.split('\r\n\r\n');
-    expect(head).toMatch(/^HTTP\/1\.1 415 /);
-    expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
-    // One answer: not a 408 after it for the body that kept coming.
-    expect(closed.received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
-  });
+  it.each([
+    ['within the limit', 32 * 1024, 415],
+    // The size is checked first: a body too large is too large, compressed or not.
+    ['over the limit', 100 * 1024, 413],
+  ])(
+    'answers a compressed body %s once, with %s, and closes the connection without reading the rest',
+    async (_what, length, status) => {
+      const compressed = headers.replace(
+        `Content-Length: ${body.length}`,
+        `Content-Length: ${length}\r\nContent-Encoding: gzip`,
+      );
+      const closed = await slowClient(url, compressed, 'x'.repeat(1_000), 50);
+      const [head] = closed.received.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
+      // One answer: not a 408 after it for the body that kept coming.
+      expect(closed.received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    },
+  );
 
   it.each([
     ['with a key that is not one', '/v1/chat/completions', 'not-a-key', 401],

@@ -181,6 +181,45 @@ describe('SimulatorServer', () => {
     expect(args).toBe(call.function.arguments);
   });
 
+  it('answers a forced custom tool with a custom call of free-form input, JSON and streamed', async () => {
+    const ask = (stream: boolean) =>
+      fetch(`${simulator.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'sim-small',
+          stream,
+          messages: [{ role: 'user', content: 'count the new customers' }],
+          tools: [
+            {
+              type: 'function',
+              function: { name: 'weather', parameters: { type: 'object' } },
+            },
+            { type: 'custom', custom: { name: 'run_sql' } },
+          ],
+          tool_choice: { type: 'custom', custom: { name: 'run_sql' } },
+        }),
+      });
+    const json = await (await ask(false)).json();
+    expect(json.choices[0].finish_reason).toBe('tool_calls');
+    expect(json.choices[0].message.tool_calls).toEqual([
+      {
+        id: expect.stringMatching(/^call_/),
+        type: 'custom',
+        custom: { name: 'run_sql', input: 'count the new' },
+      },
+    ]);
+    const sse = await (await ask(true)).text();
+    let input = '';
+    for (const line of sse.split('\n')) {
+      if (!line.startsWith('data: {')) continue;
+      const delta = JSON.parse(line.slice(6)).choices[0]?.delta;
+      input += delta?.tool_calls?.[0]?.custom?.input ?? '';
+      expect(delta?.tool_calls?.[0]?.function).toBeUndefined();
+    }
+    expect(input).toBe('count the new');
+  });
+
   it('answers embeddings in float and base64', async () => {
     const result = await client.embeddings.create({
       model: 'sim-embed',

@@ -115,8 +115,7 @@ export type RateLimits = z.infer<typeof rateLimitsSchema>;
 /**
  * Capabilities a request may need and a model may offer. `logprobs` (token log probabilities)
  * is the provider's to offer, not the catalog's to declare; `custom-tools` (OpenAI's free-form
- * `type: "custom"` tools) is OpenAI's API's wherever it has `tools`, and a declared feature of
- * other OpenAI-compatible servers: `profileFeatures`.
+ * `type: "custom"` tools) is declared, and never Anthropic's: `profileFeatures`.
  */
 export const capabilitySchema = z.enum([
   'tools',

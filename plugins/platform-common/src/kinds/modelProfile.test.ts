@@ -84,19 +84,16 @@ describe('ModelProfile type', () => {
 describe('profileFeatures', () => {
   it('gives logprobs, custom tools and json-mode only to the protocols that carry them, whatever the entity declares', () => {
     expect([...profileFeatures('openai', ['tools'])].sort()).toEqual([
-      'custom-tools',
       'logprobs',
       'tools',
     ]);
     expect(profileFeatures('vllm', []).has('logprobs')).toBe(true);
-    // Custom tools: OpenAI's API wherever it takes tools; another server as it declares.
-    expect(profileFeatures('azure-openai', ['tools']).has('custom-tools')).toBe(
-      true,
+    // Custom tools are declared (OpenAI's API takes them for some models only), never Anthropic's.
+    expect(profileFeatures('openai', ['tools']).has('custom-tools')).toBe(
+      false,
     );
-    expect(profileFeatures('openai', []).has('custom-tools')).toBe(false);
-    expect(profileFeatures('vllm', ['tools']).has('custom-tools')).toBe(false);
     expect(
-      profileFeatures('vllm', ['tools', 'custom-tools']).has('custom-tools'),
+      profileFeatures('openai', ['tools', 'custom-tools']).has('custom-tools'),
     ).toBe(true);
     expect([
       ...profileFeatures('anthropic', [

@@ -22,11 +22,10 @@ export const providerSchema = z.enum([
 export type Provider = z.infer<typeof providerSchema>;
 
 /**
- * What a profile can serve: its declared features, `logprobs` wherever its protocol carries
- * them, and `custom-tools` where its API defines them. Every OpenAI-compatible API returns
- * logprobs; OpenAI's own (Azure's, and the simulator that stands in for them locally) takes
- * custom tools wherever it takes tools, while other OpenAI-compatible servers (vLLM's schema
- * takes function tools only) have them only when their entity declares them. The gateway speaks to Anthropic's Messages API without
+ * What a profile can serve: its declared features, and `logprobs` wherever its protocol
+ * carries them (every OpenAI-compatible API returns them). `custom-tools` (free-form tools)
+ * is declared, as `tools` is: OpenAI's API takes them for some models only (the GPT-5
+ * family), vLLM's schema not at all. The gateway speaks to Anthropic's Messages API without
  * `logprobs` (it has no such field), `json-mode` (a chat `response_format` has no translation
  * there) or `custom-tools` (its tools all take a JSON object; a free-form input and its
  * grammar have no translation): an Anthropic profile would drop them or be refused, so it
@@ -41,15 +40,27 @@ export function profileFeatures(
     features.delete('logprobs');
     features.delete('json-mode');
     features.delete('custom-tools');
-    return features;
-  }
-  features.add('logprobs');
-  const openAiApi =
-    provider === 'openai' ||
-    provider === 'azure-openai' ||
-    provider === 'simulator';
-  if (openAiApi && features.has('tools')) features.add('custom-tools');
+  } else features.add('logprobs');
   return features;
+}
+
+/**
+ * The capabilities of `required` a profile cannot serve, judged as the gateway's router judges
+ * them (`profileFeatures`): the one rule for every check before a request is ever routed
+ * (agent registration, agent changes, recommendations).
+ */
+export function missingCapabilities(
+  profile: {
+    provider: Provider;
+    capabilities?: { features?: readonly Capability[] };
+  },
+  required: readonly Capability[],
+): Capability[] {
+  const features = profileFeatures(
+    profile.provider,
+    profile.capabilities?.features ?? [],
+  );
+  return required.filter(capability => !features.has(capability));
 }
 
 /** Relative quality of a model, used by the router's quality and balanced policies. */

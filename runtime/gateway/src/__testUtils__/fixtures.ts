@@ -114,7 +114,7 @@ function profile(
     qualityTier: 'standard',
     contextLength: 128_000,
     maxOutputTokens: 4096,
-    features: ['tools', 'vision', 'json-mode'],
+    features: ['tools', 'vision', 'json-mode', 'custom-tools'],
     inputPerMillionUsd: 1,
     outputPerMillionUsd: 2,
     maxClassification: 'CONFIDENTIAL',

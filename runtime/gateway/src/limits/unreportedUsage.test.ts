@@ -253,6 +253,33 @@ describe('usage the upstream did not report', () => {
   );
 
   it.each([false, true])(
+    'charges a custom tool call the simulator makes when it reports no usage (stream: %s)',
+    async stream => {
+      const { gateway, url, events } = await start();
+      simulator.catalog.update('us-large-model', {
+        tokensPerSecond: 0,
+        omitUsage: true,
+      });
+      try {
+        const response = await post(url, '/v1/chat/completions', {
+          ...chatBody('gpt-4o'),
+          stream,
+          tools: [{ type: 'custom', custom: { name: 'run_sql' } }],
+          tool_choice: { type: 'custom', custom: { name: 'run_sql' } },
+        });
+        expect(response.status).toBe(200);
+        expect(await response.text()).toContain('"type":"custom"');
+        const usage = await onlyUsage(events);
+        expect(usage.tokensEstimated).toBe(true);
+        // The call's name and its input (the prompt's first three words): counted, not 0.
+        expect(usage.outputTokens).toBeGreaterThanOrEqual(4);
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
+
+  it.each([false, true])(
     'charges every one of n completions (stream: %s): as the upstream reports them, or all counted when it reports none',
     async stream => {
       const { gateway, url, events } = await start();

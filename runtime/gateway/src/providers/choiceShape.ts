@@ -57,7 +57,8 @@ function contentOk(content: unknown): boolean {
  * with a message, its content text, null or typed parts, its refusal and finish reason text or
  * null, its tool calls a list of calls. An answer that breaks these reaches callers as a
  * success their SDK cannot read, and the translated APIs as an empty one. A few type checks a
- * choice: nothing is walked deeper than a content part or a tool call's function.
+ * choice: nothing is walked deeper than a content part or a tool call's function (or a
+ * custom call's `custom`).
  */
 export function choicesProblem(
   choices: unknown[],

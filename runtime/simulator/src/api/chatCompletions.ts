@@ -88,6 +88,7 @@ export async function handleChatCompletions(
       stream: request.stream === true,
       includeUsage:
         request.stream_options?.include_usage === true && !behaviour.omitUsage,
+      omitUsage: behaviour.omitUsage,
       promptTokens,
       call,
     });

@@ -7,6 +7,18 @@ export function toolCallTokens(call: SimulatedToolCall): number {
   return Math.ceil(call.arguments.length / 4) + 1;
 }
 
+/** A call as OpenAI writes it: a function's name and arguments, or a custom tool's input. */
+function wireCall(call: SimulatedToolCall, text: string, head: boolean) {
+  if (call.custom) {
+    return head
+      ? { type: 'custom', custom: { name: call.name, input: text } }
+      : { custom: { input: text } };
+  }
+  return head
+    ? { type: 'function', function: { name: call.name, arguments: text } }
+    : { function: { arguments: text } };
+}
+
 /** Answers a chat completion with a tool call, as JSON or as OpenAI's streamed chunks. */
 export function answerWithToolCall(
   res: ServerResponse,
@@ -16,6 +28,8 @@ export function answerWithToolCall(
     model: string;
     stream: boolean;
     includeUsage: boolean;
+    /** A JSON answer without its `usage`, as a model told to omit it answers. */
+    omitUsage?: boolean;
     promptTokens: number;
     call: SimulatedToolCall;
   },
@@ -40,17 +54,13 @@ export function answerWithToolCall(
             role: 'assistant',
             content: null,
             tool_calls: [
-              {
-                id: call.id,
-                type: 'function',
-                function: { name: call.name, arguments: call.arguments },
-              },
+              { id: call.id, ...wireCall(call, call.arguments, true) },
             ],
           },
           finish_reason: 'tool_calls',
         },
       ],
-      usage,
+      ...(options.omitUsage ? {} : { usage }),
     });
     return;
   }
@@ -76,14 +86,7 @@ export function answerWithToolCall(
         delta: {
           role: 'assistant',
           content: null,
-          tool_calls: [
-            {
-              index: 0,
-              id: call.id,
-              type: 'function',
-              function: { name: call.name, arguments: '' },
-            },
-          ],
+          tool_calls: [{ index: 0, id: call.id, ...wireCall(call, '', true) }],
         },
         finish_reason: null,
       },
@@ -95,7 +98,7 @@ export function answerWithToolCall(
           tool_calls: [
             {
               index: 0,
-              function: { arguments: call.arguments.slice(0, half) },
+              ...wireCall(call, call.arguments.slice(0, half), false),
             },
           ],
         },
@@ -107,7 +110,7 @@ export function answerWithToolCall(
         index: 0,
         delta: {
           tool_calls: [
-            { index: 0, function: { arguments: call.arguments.slice(half) } },
+            { index: 0, ...wireCall(call, call.arguments.slice(half), false) },
           ],
         },
         finish_reason: null,

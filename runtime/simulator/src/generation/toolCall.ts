@@ -4,22 +4,40 @@ import { hashString } from './DeterministicText';
 export interface SimulatedToolCall {
   id: string;
   name: string;
-  /** JSON text of the arguments: `{"query": "<first prompt words>"}`. */
+  /**
+   * JSON text of the arguments: `{"query": "<first prompt words>"}`; of a custom (free-form)
+   * tool's call, its input: the first prompt words themselves.
+   */
   arguments: string;
+  /** A call of an OpenAI custom tool (`type: "custom"`), not of a function. */
+  custom?: true;
 }
 
-function toolNames(tools: unknown, anthropic: boolean): string[] {
+interface OfferedTool {
+  name: string;
+  custom: boolean;
+}
+
+function offeredTools(tools: unknown, anthropic: boolean): OfferedTool[] {
   if (!Array.isArray(tools)) return [];
   return tools
-    .map(tool => (anthropic ? tool?.name : tool?.function?.name))
+    .map(tool =>
+      !anthropic && tool?.type === 'custom'
+        ? { name: tool?.custom?.name, custom: true }
+        : {
+            name: anthropic ? tool?.name : tool?.function?.name,
+            custom: false,
+          },
+    )
     .filter(
-      (name): name is string => typeof name === 'string' && name.length > 0,
+      (tool): tool is OfferedTool =>
+        typeof tool.name === 'string' && tool.name.length > 0,
     );
 }
 
 /**
  * The tool call to answer with, when the request forces one: OpenAI's `tool_choice` of
- * `required` or a named function, Anthropic's `{type: "any"}` or `{type: "tool", name}`.
+ * `required`, a named function or a named custom tool, Anthropic's `{type: "any"}` or `{type: "tool", name}`.
  * Otherwise (no tools, `auto`, `none`) the simulator answers with text.
  */
 export function forcedToolCall(options: {
@@ -28,20 +46,27 @@ export function forcedToolCall(options: {
   prompt: string;
   anthropic: boolean;
 }): SimulatedToolCall | undefined {
-  const names = toolNames(options.tools, options.anthropic);
-  if (names.length === 0) return undefined;
+  const offered = offeredTools(options.tools, options.anthropic);
+  if (offered.length === 0) return undefined;
   const choice = options.toolChoice as Record<string, any> | string | undefined;
-  let name: string | undefined;
+  let chosen: OfferedTool | undefined;
   if (options.anthropic) {
-    if (typeof choice === 'object' && choice?.type === 'any') name = names[0];
+    if (typeof choice === 'object' && choice?.type === 'any')
+      chosen = offered[0];
     if (typeof choice === 'object' && choice?.type === 'tool')
-      name = choice.name;
+      chosen = offered.find(tool => tool.name === choice.name);
   } else {
-    if (choice === 'required') name = names[0];
-    if (typeof choice === 'object' && choice?.function?.name)
-      name = choice.function.name;
+    if (choice === 'required') chosen = offered[0];
+    if (typeof choice === 'object' && choice?.type === 'function')
+      chosen = offered.find(
+        tool => !tool.custom && tool.name === choice.function?.name,
+      );
+    if (typeof choice === 'object' && choice?.type === 'custom')
+      chosen = offered.find(
+        tool => tool.custom && tool.name === choice.custom?.name,
+      );
   }
-  if (!name || !names.includes(name)) return undefined;
+  if (!chosen) return undefined;
   const query = options.prompt
     .split(/\s+/)
     .filter(Boolean)
@@ -50,7 +75,9 @@ export function forcedToolCall(options: {
   const tag = hashString(options.prompt).toString(36);
   return {
     id: options.anthropic ? `toolu_${tag}` : `call_${tag}`,
-    name,
-    arguments: JSON.stringify({ query }),
+    name: chosen.name,
+    ...(chosen.custom
+      ? { arguments: query, custom: true as const }
+      : { arguments: JSON.stringify({ query }) }),
   };
 }

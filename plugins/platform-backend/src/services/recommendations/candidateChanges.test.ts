@@ -34,8 +34,8 @@ describe('candidateChanges', () => {
         'logprobs',
         'custom-tools',
       ]),
-      // Declares neither: OpenAI's API has both wherever it has tools.
-      profile('openai-declares-tools', 'openai', ['tools']),
+      // Declares custom tools but not logprobs, which every OpenAI-compatible API has.
+      profile('openai-declares-tools', 'openai', ['tools', 'custom-tools']),
     ];
     const entities = toPlatformEntities(
       [

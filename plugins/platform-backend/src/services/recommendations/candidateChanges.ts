@@ -2,8 +2,8 @@ import {
   AgentEntity,
   entityRefName,
   modelProfileRefusals,
+  missingCapabilities,
   privateModelRefusal,
-  profileFeatures,
   RoutingPolicy,
 } from '@cellport/plugin-platform-common';
 import { PlatformEntities } from '@cellport/plugin-platform-node';
@@ -97,12 +97,7 @@ export function candidateChanges(
         `${profileName} serves ${profile.spec.type}, the agent calls ${modelType}`,
       );
     }
-    // What the gateway's router counts as the profile's: its protocol's, not only declared.
-    const features = profileFeatures(
-      profile.spec.provider,
-      profile.spec.capabilities.features,
-    );
-    const missing = required.filter(c => !features.has(c));
+    const missing = missingCapabilities(profile.spec, required);
     if (missing.length > 0) {
       reasons.push(
         `${profileName} lacks ${missing.join(', ')}, which the agent requires`,

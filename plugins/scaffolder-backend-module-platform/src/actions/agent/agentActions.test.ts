@@ -64,6 +64,16 @@ describe('cellport:agent:plan', () => {
     );
   });
 
+  it("judges capabilities as the gateway does: logprobs are the protocol's, custom tools never Anthropic's", async () => {
+    // Azure OpenAI returns logprobs though the profile does not declare them.
+    const out = await plan({ ...returns, requiredCapabilities: ['logprobs'] });
+    expect(out.agent.spec.routing.requiredCapabilities).toEqual(['logprobs']);
+    // Custom tools are declared; this profile does not.
+    await expect(
+      plan({ ...returns, requiredCapabilities: ['custom-tools'] }),
+    ).rejects.toThrow('azure-gpt-4o-mini-eu lacks custom-tools');
+  });
+
   it("refuses a private model of another tenant's cell even on a hand-edited allowlist", async () => {
     const northwind = demoEntities.find(
       e => e.metadata.name === 'northwind-retail',

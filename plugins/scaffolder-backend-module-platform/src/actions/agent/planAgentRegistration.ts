@@ -11,6 +11,7 @@ import {
   AgentEntity,
   formatValidationIssues,
   hostedTenants,
+  missingCapabilities,
   ModelProfileSpec,
   privateModelRefusal,
   sameEntityName,
@@ -225,11 +226,9 @@ export async function planAgentRegistration(
       isolation,
     );
     if (refusal) problems.push(`${model.field}: ${refusal}`);
-    const features =
-      (profile.spec as unknown as ModelProfileSpec).capabilities?.features ??
-      [];
-    const missing = agent.spec.routing.requiredCapabilities.filter(
-      c => !features.includes(c),
+    const missing = missingCapabilities(
+      profile.spec as unknown as ModelProfileSpec,
+      agent.spec.routing.requiredCapabilities,
     );
     if (missing.length) {
       problems.push(

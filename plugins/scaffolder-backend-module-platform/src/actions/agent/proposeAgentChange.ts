@@ -12,9 +12,11 @@ import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  Capability,
   entityRefName,
   sameEntityName,
   formatValidationIssues,
+  missingCapabilities,
   modelProfileRefusals,
   ModelProfileSpec,
   privateModelRefusal,
@@ -120,9 +122,9 @@ async function checkModels(
     )) {
       problems.push(`${field}: ${why}`);
     }
-    const features = profileSpec.capabilities?.features ?? [];
-    const missing = (spec.routing?.requiredCapabilities ?? []).filter(
-      c => !features.includes(c as never),
+    const missing = missingCapabilities(
+      profileSpec,
+      (spec.routing?.requiredCapabilities ?? []) as Capability[],
     );
     if (missing.length > 0) {
       problems.push(`${field}: ${name} lacks ${missing.join(', ')}`);

@@ -42,6 +42,11 @@ const TOOL_TURN = [
   { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
 ];
 
+/** `tool_choice` of the functions named, in `mode`. */
+const allowedTools = (mode: string, name = 'get_weather') => ({
+  type: 'allowed_tools',
+  allowed_tools: { mode, tools: [{ type: 'function', function: { name } }] },
+});
 const customTool = (custom: Fields) => ({
   tools: [{ type: 'custom', custom: { name: 'run_sql', ...custom } }],
 });
@@ -113,6 +118,30 @@ const CHAT_CASES: ParamCase[] = [
     invalid: customTool({
       format: { type: 'grammar', grammar: { syntax: 'regex', definition: '' } },
     }),
+  },
+  {
+    param: 'tool_choice.allowed_tools.mode',
+    valid: { tools: [TOOL], tool_choice: allowedTools('required') },
+    invalid: { tools: [TOOL], tool_choice: allowedTools('sometimes') },
+  },
+  {
+    param: 'tool_choice.allowed_tools.tools.0.function.name',
+    valid: { tools: [TOOL], tool_choice: allowedTools('auto') },
+    invalid: {
+      tools: [TOOL],
+      tool_choice: allowedTools('auto', 'get_time'),
+    },
+  },
+  {
+    param: 'tool_choice.allowed_tools.tools',
+    valid: { tools: [TOOL], tool_choice: allowedTools('auto') },
+    invalid: {
+      tools: [TOOL],
+      tool_choice: {
+        type: 'allowed_tools',
+        allowed_tools: { mode: 'auto', tools: [] },
+      },
+    },
   },
   {
     param: 'tool_choice.custom.name',

@@ -142,6 +142,34 @@ describe('Anthropic adapter against the simulator', () => {
     expect(JSON.parse(args)).toEqual({ query: 'weather in Oslo' });
     expect(finish).toBe('tool_calls');
   });
+
+  it("serves allowed_tools, which Anthropic lacks, by sending only the allowed tools: a required call is one of them, as OpenAI's own would be", async () => {
+    const tool = (name: string) => ({
+      type: 'function' as const,
+      function: { name, parameters: { type: 'object' } },
+    });
+    for (const model of ['claude-haiku', 'gpt-4o']) {
+      const completion = await client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'what time is it in Oslo' }],
+        tools: [tool('weather'), tool('clock')],
+        tool_choice: {
+          type: 'allowed_tools',
+          allowed_tools: {
+            mode: 'required',
+            tools: [{ type: 'function', function: { name: 'clock' } }],
+          },
+        },
+      } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming);
+      const [call] = completion.choices[0].message.tool_calls as Array<{
+        function: { name: string };
+      }>;
+      expect({ model, name: call.function.name }).toEqual({
+        model,
+        name: 'clock',
+      });
+    }
+  });
 });
 describe('Anthropic adapter against an upstream that answers as told', () => {
   let simulator: SimulatorServer;

@@ -267,6 +267,46 @@ function checkTools(tools: unknown) {
   }
 }
 
+/**
+ * `tool_choice: {type: "allowed_tools"}`: the model may call only these of `tools` (each named
+ * by its type and name), `required` to call one of them.
+ */
+function checkAllowedTools(allowed: unknown, tools: unknown[]) {
+  const at = 'tool_choice.allowed_tools';
+  if (!isObject(allowed)) fail(at, 'must be an object');
+  if (allowed.mode !== 'auto' && allowed.mode !== 'required') {
+    fail(`${at}.mode`, 'must be auto or required');
+  }
+  const list = allowed.tools;
+  if (!Array.isArray(list) || list.length === 0 || list.length > 128) {
+    fail(`${at}.tools`, 'must be an array of 1 to 128 tools');
+  }
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i];
+    const param = `${at}.tools.${i}`;
+    if (
+      !isObject(entry) ||
+      (entry.type !== 'function' && entry.type !== 'custom')
+    ) {
+      fail(`${param}.type`, 'must be function or custom');
+    }
+    const kind = entry.type as 'function' | 'custom';
+    const name = (entry[kind] as Json | undefined)?.name;
+    const offered = tools.some(
+      tool =>
+        isObject(tool) &&
+        tool.type === kind &&
+        (tool[kind] as Json | undefined)?.name === name,
+    );
+    if (!offered) {
+      fail(
+        `${param}.${kind}.name`,
+        `names no ${kind} tool in tools: ${String(name).slice(0, 64)}`,
+      );
+    }
+  }
+}
+
 function checkToolChoice(body: Json) {
   const choice = body.tool_choice;
   if (!present(choice)) return;
@@ -287,8 +327,12 @@ function checkToolChoice(body: Json) {
       'must be none, auto, required or an object with a type',
     );
   }
+  if (choice.type === 'allowed_tools') {
+    checkAllowedTools(choice.allowed_tools, tools);
+    return;
+  }
   if (choice.type !== 'function' && choice.type !== 'custom') {
-    fail('tool_choice.type', 'must be function or custom');
+    fail('tool_choice.type', 'must be function, custom or allowed_tools');
   }
   if (choice.type === 'function') {
     const chosen = choice.function;

@@ -37,7 +37,8 @@ function offeredTools(tools: unknown, anthropic: boolean): OfferedTool[] {
 
 /**
  * The tool call to answer with, when the request forces one: OpenAI's `tool_choice` of
- * `required`, a named function or a named custom tool, Anthropic's `{type: "any"}` or `{type: "tool", name}`.
+ * `required`, a named function or custom tool, or `allowed_tools` in `required` mode (the
+ * first of them), Anthropic's `{type: "any"}` or `{type: "tool", name}`.
  * Otherwise (no tools, `auto`, `none`) the simulator answers with text.
  */
 export function forcedToolCall(options: {
@@ -65,6 +66,21 @@ export function forcedToolCall(options: {
       chosen = offered.find(
         tool => tool.custom && tool.name === choice.custom?.name,
       );
+    // Required among some of the tools: the first of those.
+    if (
+      typeof choice === 'object' &&
+      choice?.type === 'allowed_tools' &&
+      choice.allowed_tools?.mode === 'required'
+    ) {
+      const allowed: unknown[] = choice.allowed_tools.tools ?? [];
+      chosen = offered.find(tool =>
+        allowed.some(
+          (entry: any) =>
+            entry?.type === (tool.custom ? 'custom' : 'function') &&
+            entry?.[entry.type]?.name === tool.name,
+        ),
+      );
+    }
   }
   if (!chosen) return undefined;
   const query = options.prompt

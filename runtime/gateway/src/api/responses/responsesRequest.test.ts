@@ -132,6 +132,47 @@ describe('readResponsesRequest', () => {
     ).toThrow(/previous_response_id is not supported/);
   });
 
+  it("translates an allowed_tools choice to chat's, and names a bad one in Responses terms", () => {
+    const body = (choice: object) => ({
+      model: 'm',
+      input: 'x',
+      tools: [
+        { type: 'function', name: 'lookup' },
+        { type: 'function', name: 'clock' },
+      ],
+      tool_choice: { type: 'allowed_tools', ...choice },
+    });
+    expect(
+      readResponsesRequest(
+        body({
+          mode: 'required',
+          tools: [{ type: 'function', name: 'clock' }],
+        }),
+      ).chat.tool_choice,
+    ).toEqual({
+      type: 'allowed_tools',
+      allowed_tools: {
+        mode: 'required',
+        tools: [{ type: 'function', function: { name: 'clock' } }],
+      },
+    });
+    const refusal = (choice: object) => {
+      try {
+        readResponsesRequest(body(choice));
+      } catch (error) {
+        return (error as { options?: { param?: string } }).options?.param;
+      }
+      return undefined;
+    };
+    expect(
+      refusal({ mode: 'required', tools: [{ type: 'function', name: 'map' }] }),
+    ).toBe('tool_choice.tools.0.name');
+    expect(
+      refusal({ mode: 'often', tools: [{ type: 'function', name: 'clock' }] }),
+    ).toBe('tool_choice.mode');
+    expect(refusal({ mode: 'auto', tools: [] })).toBe('tool_choice.tools');
+  });
+
   it('takes the options it can honour, passing on those chat has', () => {
     const { chat } = readResponsesRequest({
       model: 'm',

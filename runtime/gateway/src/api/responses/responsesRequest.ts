@@ -112,15 +112,48 @@ function toolsToChat(
   return { chat, echo, addedBytes };
 }
 
-function toolChoiceToChat(choice: unknown): unknown {
+function toolChoiceToChat(choice: unknown, tools: unknown): unknown {
   if (!present(choice) || typeof choice === 'string') return choice;
+  if (isObject(choice) && choice.type === 'allowed_tools') {
+    return allowedToolsToChat(choice, Array.isArray(tools) ? tools : []);
+  }
   if (!isObject(choice) || choice.type !== 'function') {
     fail(
       'tool_choice.type',
-      'must be function (or tool_choice none, auto or required)',
+      'must be function or allowed_tools (or tool_choice none, auto or required)',
     );
   }
   return { type: 'function', function: { name: choice.name } };
+}
+
+/**
+ * The Responses API's `{type: "allowed_tools", mode, tools: [{type, name}]}` as chat's, checked
+ * here so that a refusal names the caller's own fields.
+ */
+function allowedToolsToChat(choice: Json, tools: unknown[]): Json {
+  if (choice.mode !== 'auto' && choice.mode !== 'required') {
+    fail('tool_choice.mode', 'must be auto or required');
+  }
+  const list = choice.tools;
+  if (!Array.isArray(list) || list.length === 0 || list.length > 128) {
+    fail('tool_choice.tools', 'must be an array of 1 to 128 tools');
+  }
+  const allowed = list.map((entry, i) => {
+    if (!isObject(entry) || entry.type !== 'function') {
+      fail(`tool_choice.tools.${i}.type`, 'must be function');
+    }
+    if (!tools.some(tool => isObject(tool) && tool.name === entry.name)) {
+      fail(
+        `tool_choice.tools.${i}.name`,
+        `names no function in tools: ${String(entry.name).slice(0, 64)}`,
+      );
+    }
+    return { type: 'function', function: { name: entry.name } };
+  });
+  return {
+    type: 'allowed_tools',
+    allowed_tools: { mode: choice.mode, tools: allowed },
+  };
 }
 
 function formatToChat(text: unknown): Json | undefined {
@@ -199,7 +232,7 @@ export function readResponsesRequest(body: Json): {
     chat.reasoning_effort = body.reasoning.effort;
   const tools = toolsToChat(body.tools);
   if (tools) chat.tools = tools.chat;
-  const choice = toolChoiceToChat(body.tool_choice);
+  const choice = toolChoiceToChat(body.tool_choice, body.tools);
   if (present(choice)) chat.tool_choice = choice;
   const format = formatToChat(body.text);
   if (format) chat.response_format = format;

@@ -82,7 +82,7 @@ describe('ModelProfile type', () => {
 });
 
 describe('profileFeatures', () => {
-  it('gives logprobs, custom tools and json-mode only to the protocols that carry them, whatever the entity declares', () => {
+  it('gives logprobs to every protocol that carries them, and never Anthropic logprobs, json-mode or custom tools, whatever the entity declares', () => {
     expect([...profileFeatures('openai', ['tools'])].sort()).toEqual([
       'logprobs',
       'tools',

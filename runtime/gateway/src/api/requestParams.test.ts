@@ -133,6 +133,35 @@ const CHAT_CASES: ParamCase[] = [
     },
   },
   {
+    param: 'tool_choice.allowed_tools.tools.1.type',
+    valid: {
+      tools: [TOOL, ...customTool({}).tools],
+      tool_choice: {
+        type: 'allowed_tools',
+        allowed_tools: {
+          mode: 'auto',
+          tools: [
+            { type: 'function', function: { name: 'get_weather' } },
+            { type: 'custom', custom: { name: 'run_sql' } },
+          ],
+        },
+      },
+    },
+    invalid: {
+      tools: [TOOL, ...customTool({}).tools],
+      tool_choice: {
+        type: 'allowed_tools',
+        allowed_tools: {
+          mode: 'auto',
+          tools: [
+            { type: 'function', function: { name: 'get_weather' } },
+            { type: 'mcp', server_label: 'docs' },
+          ],
+        },
+      },
+    },
+  },
+  {
     param: 'tool_choice.allowed_tools.tools',
     valid: { tools: [TOOL], tool_choice: allowedTools('auto') },
     invalid: {

@@ -258,7 +258,8 @@ describe('usage the upstream did not report', () => {
         expect(usage.inputTokens).toBeGreaterThanOrEqual(
           UPSTREAM_PROMPT_TOKENS,
         );
-        // The text, or the call's name and input (the prompt's first words): counted, not 0.
+        // The text, or the call's name and input (the prompt's first "words": this prompt has
+        // no spaces, so all of it): counted, not 0.
         expect(usage.outputTokens).toBeGreaterThanOrEqual(4);
       } finally {
         await gateway.stop();

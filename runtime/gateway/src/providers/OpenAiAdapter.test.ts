@@ -84,12 +84,37 @@ describe('OpenAiAdapter asks the upstream for no more output than was reserved',
       traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
     });
     expect(result.kind).toBe('json');
-    const forwarded = received[received.length - 1];
-    return {
-      max_tokens: forwarded.max_tokens,
-      max_completion_tokens: forwarded.max_completion_tokens,
-    };
+    return received[received.length - 1];
   }
+
+  it.each([
+    ['openai', 'as the caller wrote it', 2],
+    ['azure-openai', 'required', 1],
+    ['vllm', 'required', 1],
+  ] as const)(
+    "sends allowed_tools to %s %s (tools: %s): only OpenAI's own API takes the choice",
+    async (provider, choice, tools) => {
+      const fn = (name: string) => ({
+        type: 'function',
+        function: { name, parameters: { type: 'object' } },
+      });
+      const allowed = {
+        type: 'allowed_tools',
+        allowed_tools: {
+          mode: 'required',
+          tools: [{ type: 'function', function: { name: 'clock' } }],
+        },
+      };
+      const forwarded = await sent(provider, {
+        tools: [fn('weather'), fn('clock')],
+        tool_choice: allowed,
+      });
+      expect(forwarded.tool_choice).toEqual(
+        choice === 'required' ? 'required' : allowed,
+      );
+      expect(forwarded.tools).toHaveLength(tools);
+    },
+  );
 
   it.each([
     ['vllm', {}, { max_tokens: 100 }],
@@ -107,7 +132,11 @@ describe('OpenAiAdapter asks the upstream for no more output than was reserved',
   ] as const)(
     '%s, caller sent %j: upstream gets %j',
     async (provider, fields, expected) => {
-      expect(await sent(provider, fields)).toEqual({
+      const forwarded = await sent(provider, fields);
+      expect({
+        max_tokens: forwarded.max_tokens,
+        max_completion_tokens: forwarded.max_completion_tokens,
+      }).toEqual({
         max_tokens: undefined,
         max_completion_tokens: undefined,
         ...expected,

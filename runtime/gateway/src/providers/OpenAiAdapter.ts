@@ -5,6 +5,7 @@ import { maxOutputTokens } from '../usage/cost';
 import { openAiUsageOf } from './extractUsage';
 import { choicesProblem } from './choiceShape';
 import { embeddingsProblem } from './embeddingShape';
+import { narrowedToAllowedTools } from './allowedTools';
 import { choicesText, foldChoices } from './generatedText';
 import { OpenAiStreamRelay } from './OpenAiStreamRelay';
 import type {
@@ -38,7 +39,9 @@ export class OpenAiAdapter implements ProviderAdapter {
 
   async chat(call: ChatCall): Promise<UpstreamResult> {
     const body: Record<string, unknown> = {
-      ...call.body,
+      ...(call.profile.provider === 'openai'
+        ? call.body
+        : narrowedToAllowedTools(call.body)),
       model: call.profile.upstreamModel,
     };
     // The reservation counted at most this many output tokens per choice; the upstream must

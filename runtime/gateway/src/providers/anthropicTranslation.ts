@@ -4,6 +4,7 @@
  */
 import { findTooDeepNesting } from '../http/jsonNesting';
 import { openAiUsageOf } from './extractUsage';
+import { narrowedToAllowedTools } from './allowedTools';
 
 type Json = Record<string, any>;
 
@@ -72,24 +73,13 @@ export function parseArguments(raw: unknown): Json {
     : { arguments: raw };
 }
 
-/** The function names an `allowed_tools` choice leaves the model, or undefined for all. */
-function allowedFunctions(choice: unknown): Set<string> | undefined {
-  const allowed = (choice as Json | undefined)?.allowed_tools;
-  if ((choice as Json | undefined)?.type !== 'allowed_tools' || !allowed) {
-    return undefined;
-  }
-  return new Set((allowed.tools as Json[]).map(tool => tool?.function?.name));
-}
-
 function toolChoice(choice: unknown, parallel: unknown): Json | undefined {
   if (choice === 'none') return { type: 'none' };
   const name = (choice as Json | undefined)?.function?.name;
-  const allowedMode = (choice as Json | undefined)?.allowed_tools?.mode;
   let type: Json | undefined;
-  if (choice === 'auto' || allowedMode === 'auto') type = { type: 'auto' };
-  else if (choice === 'required' || allowedMode === 'required') {
-    type = { type: 'any' };
-  } else if (name) type = { type: 'tool', name };
+  if (choice === 'auto') type = { type: 'auto' };
+  else if (choice === 'required') type = { type: 'any' };
+  else if (name) type = { type: 'tool', name };
   // Anthropic takes the flag only on a tool_choice: without the caller's, auto's carries it.
   if (parallel !== false) return type;
   return { ...(type ?? { type: 'auto' }), disable_parallel_tool_use: true };
@@ -128,10 +118,12 @@ function legacyToolChoice(choice: unknown): Json {
 
 /** An OpenAI chat request as an Anthropic Messages request. */
 export function toAnthropicRequest(
-  body: Json,
+  chat: Json,
   model: string,
   maxOutputTokens: number,
 ): Json {
+  // Anthropic has no allowed-tools choice: the request carries only the allowed tools.
+  const body = narrowedToAllowedTools(chat);
   const system: Json[] = [];
   const messages: Json[] = [];
   /** The id given to the last older-form `function_call`, which its `function` result names. */
@@ -203,11 +195,9 @@ export function toAnthropicRequest(
   if (body.stop)
     request.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
   if (Array.isArray(body.tools) && body.tools.length > 0) {
-    // Anthropic has no allowed-tools choice: the others are left out of the request.
-    const allowed = allowedFunctions(body.tool_choice);
-    request.tools = body.tools
-      .filter((tool: Json) => !allowed || allowed.has(tool.function?.name))
-      .map((tool: Json) => anthropicTool(tool.function));
+    request.tools = body.tools.map((tool: Json) =>
+      anthropicTool(tool.function),
+    );
     const choice = toolChoice(body.tool_choice, body.parallel_tool_calls);
     if (choice) request.tool_choice = choice;
   } else if (usesLegacyFunctions(body)) {

@@ -38,7 +38,7 @@ function offeredTools(tools: unknown, anthropic: boolean): OfferedTool[] {
 /**
  * The tool call to answer with, when the request forces one: OpenAI's `tool_choice` of
  * `required`, a named function or custom tool, or `allowed_tools` in `required` mode (the
- * first of them), Anthropic's `{type: "any"}` or `{type: "tool", name}`.
+ * first of `tools` that is allowed), Anthropic's `{type: "any"}` or `{type: "tool", name}`.
  * Otherwise (no tools, `auto`, `none`) the simulator answers with text.
  */
 export function forcedToolCall(options: {

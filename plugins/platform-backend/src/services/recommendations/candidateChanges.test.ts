@@ -36,6 +36,8 @@ describe('candidateChanges', () => {
       ]),
       // Declares custom tools but not logprobs, which every OpenAI-compatible API has.
       profile('openai-declares-tools', 'openai', ['tools', 'custom-tools']),
+      // Declares no custom tools: OpenAI's API takes them for some models only.
+      profile('openai-no-custom-tools', 'openai', ['tools']),
     ];
     const entities = toPlatformEntities(
       [
@@ -88,6 +90,7 @@ describe('candidateChanges', () => {
       /lacks logprobs, custom-tools/,
     );
     expect(reasons['openai-declares-tools']).toBeUndefined();
+    expect(reasons['openai-no-custom-tools']).toMatch(/lacks custom-tools,/);
     expect(candidates).toContainEqual(
       expect.objectContaining({
         kind: 'preferred-models',

@@ -81,6 +81,27 @@ describe('PlatformOverviewCard', () => {
     );
     expect(table).toHaveTextContent('128,000 tokens');
     expect(screen.getByRole('row', { name: /Type/ })).toHaveTextContent('chat');
+    // What the gateway routes on: logprobs come with OpenAI's API.
+    expect(screen.getByRole('row', { name: /Features/ })).toHaveTextContent(
+      'tools, vision, json-mode, logprobs (logprobs from its API)',
+    );
+  });
+
+  it("says which declared features a model profile's API cannot serve", async () => {
+    const claude = demoEntity('model-profiles.yaml', 'claude-3-5-haiku');
+    await renderCard({
+      ...claude,
+      spec: {
+        ...claude.spec,
+        capabilities: {
+          ...(claude.spec as any).capabilities,
+          features: ['tools', 'json-mode', 'logprobs'],
+        },
+      },
+    });
+    expect(screen.getByRole('row', { name: /Features/ })).toHaveTextContent(
+      'tools (declared json-mode, logprobs, which its API cannot serve)',
+    );
   });
 
   it('shows an inference deployment with its GPUs', async () => {

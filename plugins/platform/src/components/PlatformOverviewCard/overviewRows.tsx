@@ -9,6 +9,7 @@ import {
   isPlatformKind,
   PLATFORM_KINDS,
   ModelProfileSpec,
+  profileFeatures,
   SloObjective,
   TenantSpec,
 } from '@cellport/plugin-platform-common';
@@ -122,6 +123,25 @@ function rateLimits(limits: TenantSpec['rateLimits']): string {
   )} tokens/min`;
 }
 
+/**
+ * The features the gateway routes on, which its API adds to or takes from what the entity
+ * declares (`profileFeatures`), each difference said.
+ */
+function featuresOf(spec: ModelProfileSpec): string {
+  const declared = spec.capabilities.features ?? [];
+  const served = [...profileFeatures(spec.provider, declared)];
+  const added = served.filter(feature => !declared.includes(feature));
+  const dropped = declared.filter(feature => !served.includes(feature));
+  const notes = [
+    ...(added.length ? [`${added.join(', ')} from its API`] : []),
+    ...(dropped.length
+      ? [`declared ${dropped.join(', ')}, which its API cannot serve`]
+      : []),
+  ];
+  const list = served.join(', ') || '—';
+  return notes.length ? `${list} (${notes.join('; ')})` : list;
+}
+
 function modelProfileRows(spec: ModelProfileSpec): Rows {
   return {
     Provider: spec.provider,
@@ -131,7 +151,7 @@ function modelProfileRows(spec: ModelProfileSpec): Rows {
     'Quality tier': spec.qualityTier,
     'Context length': `${count(spec.capabilities.contextLength)} tokens`,
     'Max output': `${count(spec.capabilities.maxOutputTokens)} tokens`,
-    Features: spec.capabilities.features?.join(', ') || '—',
+    Features: featuresOf(spec),
     Price: `${price(spec.pricing.inputPerMillionUsd)} input, ${price(
       spec.pricing.outputPerMillionUsd,
     )} output per million tokens`,

@@ -51,6 +51,14 @@ test('from a model profile, an SRE replays an outage of it on a cell that routes
   page,
 }) => {
   await signIn(page);
+  // Its overview first: the features the gateway routes it on, logprobs from its API.
+  await page.goto('/catalog/default/modelprofile/azure-gpt-4o-eu');
+  await expect(
+    page
+      .getByRole('table', { name: 'ModelProfile configuration' })
+      .getByRole('row', { name: /Features/ }),
+  ).toContainText('tools, vision, json-mode, logprobs (logprobs from its API)');
+  await shot(page, 'model-profile-overview');
   await page.goto(
     '/catalog/default/modelprofile/azure-gpt-4o-eu/what-if?range=24h',
   );

@@ -145,7 +145,7 @@ describe('SimulatorServer', () => {
       body: JSON.stringify({ ...request, n: 0 }),
     });
     expect(refused.status).toBe(400);
-    expect(await refused.text()).toContain('n');
+    expect((await refused.json()).error).toMatchObject({ param: 'n' });
   });
 
   it('answers with a tool call when the request forces one, JSON and streamed', async () => {

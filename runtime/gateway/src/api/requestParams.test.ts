@@ -42,11 +42,16 @@ const TOOL_TURN = [
   { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
 ];
 
-/** `tool_choice` of the functions named, in `mode`. */
-const allowedTools = (mode: string, name = 'get_weather') => ({
-  type: 'allowed_tools',
-  allowed_tools: { mode, tools: [{ type: 'function', function: { name } }] },
+/** An entry of `allowed_tools`: the function named. */
+const allowedFunction = (name: string) => ({
+  type: 'function',
+  function: { name },
 });
+/** `tool_choice` of the tools listed (get_weather unless told), in `mode`. */
+const allowedTools = (
+  mode: string,
+  tools: Fields[] = [allowedFunction('get_weather')],
+) => ({ type: 'allowed_tools', allowed_tools: { mode, tools } });
 const customTool = (custom: Fields) => ({
   tools: [{ type: 'custom', custom: { name: 'run_sql', ...custom } }],
 });
@@ -129,48 +134,30 @@ const CHAT_CASES: ParamCase[] = [
     valid: { tools: [TOOL], tool_choice: allowedTools('auto') },
     invalid: {
       tools: [TOOL],
-      tool_choice: allowedTools('auto', 'get_time'),
+      tool_choice: allowedTools('auto', [allowedFunction('get_time')]),
     },
   },
   {
     param: 'tool_choice.allowed_tools.tools.1.type',
     valid: {
       tools: [TOOL, ...customTool({}).tools],
-      tool_choice: {
-        type: 'allowed_tools',
-        allowed_tools: {
-          mode: 'auto',
-          tools: [
-            { type: 'function', function: { name: 'get_weather' } },
-            { type: 'custom', custom: { name: 'run_sql' } },
-          ],
-        },
-      },
+      tool_choice: allowedTools('auto', [
+        allowedFunction('get_weather'),
+        { type: 'custom', custom: { name: 'run_sql' } },
+      ]),
     },
     invalid: {
       tools: [TOOL, ...customTool({}).tools],
-      tool_choice: {
-        type: 'allowed_tools',
-        allowed_tools: {
-          mode: 'auto',
-          tools: [
-            { type: 'function', function: { name: 'get_weather' } },
-            { type: 'mcp', server_label: 'docs' },
-          ],
-        },
-      },
+      tool_choice: allowedTools('auto', [
+        allowedFunction('get_weather'),
+        { type: 'mcp', server_label: 'docs' },
+      ]),
     },
   },
   {
     param: 'tool_choice.allowed_tools.tools',
     valid: { tools: [TOOL], tool_choice: allowedTools('auto') },
-    invalid: {
-      tools: [TOOL],
-      tool_choice: {
-        type: 'allowed_tools',
-        allowed_tools: { mode: 'auto', tools: [] },
-      },
-    },
+    invalid: { tools: [TOOL], tool_choice: allowedTools('auto', []) },
   },
   {
     param: 'tool_choice.custom.name',

@@ -42,6 +42,17 @@ const TOOL_TURN = [
   { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
 ];
 
+/** The same turn in the API's legacy form: `function_call` and a `function` message. */
+const LEGACY_FUNCTION_TURN = [
+  { role: 'user', content: 'weather?' },
+  {
+    role: 'assistant',
+    content: null,
+    function_call: { name: 'get_weather', arguments: '{"city":"Oslo"}' },
+  },
+  { role: 'function', name: 'get_weather', content: 'sunny' },
+];
+
 /** An entry of `allowed_tools`: the function named. */
 const allowedFunction = (name: string) => ({
   type: 'function',
@@ -807,6 +818,32 @@ const CHAT_CASES: ParamCase[] = [
       messages: [
         TOOL_TURN[0],
         { role: 'assistant', content: 'x', tool_calls: {} },
+      ],
+    },
+  },
+  // Before: an assistant's legacy function_call went on unchecked (an object as its name
+  // reached an Anthropic upstream as a tool_use block's name).
+  {
+    param: 'messages.1.function_call',
+    valid: { messages: LEGACY_FUNCTION_TURN },
+    invalid: {
+      messages: [
+        LEGACY_FUNCTION_TURN[0],
+        { role: 'assistant', content: null, function_call: [1, 2] },
+      ],
+    },
+  },
+  {
+    param: 'messages.1.function_call.name',
+    valid: { messages: LEGACY_FUNCTION_TURN },
+    invalid: {
+      messages: [
+        LEGACY_FUNCTION_TURN[0],
+        {
+          role: 'assistant',
+          content: null,
+          function_call: { name: { x: 1 }, arguments: '{}' },
+        },
       ],
     },
   },

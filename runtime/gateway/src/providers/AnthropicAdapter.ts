@@ -17,6 +17,7 @@ import {
   unusableAnswer,
 } from './upstreamAnswer';
 import { isFailure, UpstreamHttp } from './UpstreamHttp';
+import { upstreamSecret } from './upstreamSecret';
 
 /**
  * Anthropic's Messages API behind the gateway's OpenAI-compatible surface: requests are
@@ -193,9 +194,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       'anthropic-version': ANTHROPIC_VERSION,
     };
     if (tracestate) headers.tracestate = tracestate;
-    const secret = profile.credentialEnv
-      ? this.env[profile.credentialEnv]
-      : undefined;
+    const secret = upstreamSecret(profile, this.env);
     if (secret) {
       headers['x-api-key'] = secret;
     }

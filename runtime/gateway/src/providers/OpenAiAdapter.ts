@@ -22,6 +22,7 @@ import {
   streamContentTypeProblem,
   unusableAnswer,
 } from './upstreamAnswer';
+import { upstreamSecret } from './upstreamSecret';
 import { isFailure, UpstreamHttp, UpstreamResponse } from './UpstreamHttp';
 
 const AZURE_API_VERSION = '2024-10-21';
@@ -248,9 +249,7 @@ export class OpenAiAdapter implements ProviderAdapter {
   }: ChatCall | EmbeddingsCall): Record<string, string> {
     const headers: Record<string, string> = { traceparent };
     if (tracestate) headers.tracestate = tracestate;
-    const secret = profile.credentialEnv
-      ? this.env[profile.credentialEnv]
-      : undefined;
+    const secret = upstreamSecret(profile, this.env);
     if (secret) {
       if (profile.provider === 'azure-openai') {
         headers['api-key'] = secret;

@@ -447,10 +447,11 @@ function credentialsIn(headers: Record<string, string>): string[] {
   const found: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
     const key = name.toLowerCase();
+    // Trimmed: what an upstream quotes back has no whitespace around it.
     if (key === 'authorization') {
-      found.push(value.replace(/^\s*\w+\s+/, ''), value);
+      found.push(value.replace(/^\s*\w+\s+/, '').trim(), value.trim());
     } else if (key === 'x-api-key' || key === 'api-key') {
-      found.push(value);
+      found.push(value.trim());
     }
   }
   return found.filter(secret => secret.length >= 8);

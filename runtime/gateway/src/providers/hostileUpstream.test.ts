@@ -709,6 +709,36 @@ describe('a hostile upstream, seen from every inbound API', () => {
       },
     );
 
+    // Before: the event's data has no `error` field, so it passed as a usage-only chunk, and
+    // the `[DONE]` after it ended a 200 that the breaker counted as a success.
+    it.each([
+      ['chat', 'gpt-4o-mini'],
+      ['responses', 'gpt-4o-mini'],
+      ['messages', 'gpt-4o-mini'],
+    ] as Array<[Api, Model]>)(
+      '%s via %s: an event named error mid-stream, then [DONE], ends the stream with an error event',
+      async (api, model) => {
+        upstream.answer = (_req, res) => {
+          res.writeHead(200, SSE);
+          res.write(sse(OPENAI_EVENTS.slice(0, 1)));
+          setTimeout(
+            () =>
+              res.end(
+                sse([
+                  'event: error\ndata: {"message":"The server had an error","type":"server_error","code":500}',
+                  'data: [DONE]',
+                ]),
+              ),
+            50,
+          );
+        };
+        const result = await outcome(api, model, true);
+        expect(result.text).toContain('Hello');
+        expect(result.text).not.toContain('The server had an error');
+        await expectStreamBroken(api, result);
+      },
+    );
+
     it.each(
       CHAT_APIS.filter(([api]) => api !== 'chat').map(
         ([api, model]) => [api, model] as [Api, Model],

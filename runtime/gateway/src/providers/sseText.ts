@@ -114,6 +114,8 @@ export function chunkEventsProblem(
   text: string,
   progress: StreamProgress,
 ): string | undefined {
+  const named = errorNamedEventProblem(text);
+  if (named) return named;
   // Only at a line's start: another field's value may hold the text `data:`.
   let start = text.startsWith('data:') ? 0 : nextDataLine(text, 0);
   while (start >= 0) {
@@ -165,6 +167,49 @@ export function errorEventProblem(chunk: any): string | undefined {
   ).slice(0, 80)}`;
 }
 
+/**
+ * An event named `error` (`event: error`), as OpenAI-compatible servers report a failure that
+ * breaks a stream off: failed, whatever its data holds (a bare `{"message", "type"}` has no
+ * `error` field for errorEventProblem to find).
+ */
+function errorNamedEventProblem(text: string): string | undefined {
+  for (
+    let at = text.startsWith('event:') ? 0 : lineAfter(text, 'event:', 0);
+    at >= 0;
+    at = lineAfter(text, 'event:', at)
+  ) {
+    let from = at + 6;
+    if (text.charCodeAt(from) === 32) from += 1;
+    let end = text.indexOf('\n', from);
+    if (end < 0) end = text.length;
+    if (end - from === 5 && text.startsWith('error', from)) {
+      return `upstream reported an error mid-stream: ${errorTypeOf(text, at)}`;
+    }
+  }
+  return undefined;
+}
+
+/** The type of the failure an `error` event starting near `at` reports, from its data. */
+function errorTypeOf(text: string, at: number): string {
+  const start = text.lastIndexOf('\n\n', at) + 1;
+  let end = text.indexOf('\n\n', at);
+  if (end < 0) end = text.length;
+  const dataAt = text.startsWith('data:', start)
+    ? start
+    : lineAfter(text, 'data:', start);
+  if (dataAt < 0 || dataAt > end) return 'error event';
+  let lineEnd = text.indexOf('\n', dataAt);
+  if (lineEnd < 0) lineEnd = text.length;
+  let data;
+  try {
+    data = JSON.parse(text.slice(dataAt + 5, lineEnd));
+  } catch {
+    return 'error event';
+  }
+  const reported = data?.error ?? data;
+  return String(reported?.type ?? reported?.code ?? 'error event').slice(0, 80);
+}
+
 function finishes(chunk: any): boolean {
   const choices = chunk.choices;
   if (!Array.isArray(choices)) return false;
@@ -176,7 +221,12 @@ function finishes(chunk: any): boolean {
 
 /** Where the next line after `from` that starts with `data:` begins, or -1. */
 function nextDataLine(text: string, from: number): number {
-  const newline = text.indexOf('\ndata:', from);
+  return lineAfter(text, 'data:', from);
+}
+
+/** Where the next line after `from` that starts with `field` begins, or -1. */
+function lineAfter(text: string, field: string, from: number): number {
+  const newline = text.indexOf(`\n${field}`, from);
   return newline < 0 ? -1 : newline + 1;
 }
 

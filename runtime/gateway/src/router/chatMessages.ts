@@ -52,14 +52,16 @@ function checkToolCalls(calls: unknown, at: string) {
       }
       continue;
     }
-    const fn = call.function;
-    if (!isObject(fn)) fail(`${param}.function`, 'must be an object');
-    if (typeof fn.name !== 'string') {
-      fail(`${param}.function.name`, 'must be a string');
-    }
-    if (typeof fn.arguments !== 'string') {
-      fail(`${param}.function.arguments`, 'must be a string (JSON text)');
-    }
+    checkFunction(call.function, `${param}.function`);
+  }
+}
+
+/** A function call, in a tool call or as an assistant's legacy `function_call`. */
+function checkFunction(fn: unknown, param: string) {
+  if (!isObject(fn)) fail(param, 'must be an object');
+  if (typeof fn.name !== 'string') fail(`${param}.name`, 'must be a string');
+  if (typeof fn.arguments !== 'string') {
+    fail(`${param}.arguments`, 'must be a string (JSON text)');
   }
 }
 
@@ -92,6 +94,9 @@ export function validateMessageFields(message: Json, index: number): void {
     fail(`${at}.name`, 'must be a string for a function message');
   }
   checkToolCalls(message.tool_calls, at);
+  if (present(message.function_call)) {
+    checkFunction(message.function_call, `${at}.function_call`);
+  }
 }
 
 /** Checks one content part (`messages.<index>.content.<part>`) by its type. */

@@ -161,7 +161,7 @@ describe('the self-service journeys under the production permission policy', () 
             },
             permission: { enabled: true },
             catalog: {
-              processingInterval: { seconds: 1 },
+              processingInterval: { seconds: 60 },
               rules: [
                 {
                   allow: [

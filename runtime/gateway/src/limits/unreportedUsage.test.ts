@@ -339,7 +339,7 @@ describe('usage the upstream did not report', () => {
   );
 });
 
-describe('custom tool calls of an upstream that reports no usage', () => {
+describe('custom tool calls and long streams of an upstream that reports no usage', () => {
   /** About 160 tokens of SQL, the free-form input of one custom tool call. */
   const SQL =
     `SELECT id, name FROM customers WHERE region = 'eu-west-1' AND created_at > now() - interval '30 days' ORDER BY name; `.repeat(
@@ -451,4 +451,44 @@ describe('custom tool calls of an upstream that reports no usage', () => {
       expect(usage.outputTokens).toBeLessThanOrEqual(400);
     },
   );
+
+  // Before: the relay kept 1 MiB of a stream's events for the tokenizer and dropped the rest,
+  // so everything past about 5,000 tokens was free (and an upstream writing `data:{`, no
+  // space, was not counted at all).
+  it('charges every token of a stream over a megabyte long, whatever its data lines are spaced', async () => {
+    const WORDS = 20_000;
+    upstream.answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < WORDS; i++) {
+        const data = JSON.stringify({
+          id: 'chatcmpl-1',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, delta: { content: ' word' } }],
+        });
+        res.write(i % 2 ? `data: ${data}\n\n` : `data:${data}\n\n`);
+      }
+      res.end(
+        `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`,
+      );
+    };
+    const response = await postChat(
+      url,
+      {
+        model: 'gpt-4o',
+        stream: true,
+        messages: [{ role: 'user', content: 'say word, many times' }],
+      },
+      { key: KEYS.brightpath },
+    );
+    const text = await response.text();
+    expect(text.length).toBeGreaterThan(2 * 1024 * 1024);
+    expect(text.split(' word').length - 1).toBe(WORDS);
+    await eventually(() => events.usage().length === 1);
+    const usage = events.usage()[0] as UsageEvent;
+    expect(usage.tokensEstimated).toBe(true);
+    // ' word' is one token to every tokenizer the profiles use.
+    expect(usage.outputTokens).toBeGreaterThanOrEqual(WORDS);
+  });
 });

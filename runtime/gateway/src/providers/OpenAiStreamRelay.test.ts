@@ -36,6 +36,30 @@ describe('OpenAiStreamRelay', () => {
     expect(relay.usage).toBeUndefined();
     expect(relay.generatedText()).toBe('Hello world');
   });
+
+  it('keeps the generated text of a stream of many megabytes, data lines spaced or not', () => {
+    const relay = new OpenAiStreamRelay(false);
+    const words = 40_000;
+    for (let i = 0; i < words; i++) {
+      const event = chunk(' word');
+      relay.push(i % 2 ? event : event.replace('data: ', 'data:'));
+    }
+    relay.push(`${chunk('.')}data: [DONE]\n\n`);
+    const text = relay.generatedText();
+    expect(text.split(' word').length - 1).toBe(words);
+    expect(text.length).toBe(words * ' word'.length + 1);
+  });
+
+  it('cuts off an upstream that streams more output than any answer holds', () => {
+    const relay = new OpenAiStreamRelay(false);
+    const mebibyte = 'a'.repeat(1024 * 1024);
+    let cutAt = 0;
+    expect(() => {
+      for (cutAt = 1; cutAt <= 80; cutAt++) relay.push(chunk(mebibyte));
+    }).toThrow(/more than \d+ characters of output/);
+    expect(cutAt).toBeGreaterThan(64);
+    expect(cutAt).toBeLessThanOrEqual(66);
+  });
 });
 
 describe('OpenAiStreamRelay with upstreams that frame or send oddly', () => {

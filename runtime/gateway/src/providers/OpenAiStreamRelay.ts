@@ -15,8 +15,17 @@ import {
 import type { TokenUsage } from './types';
 import { UpstreamAnswerError } from './upstreamAnswer';
 
-/** Text kept for the tokenizer fallback is capped, bounding memory per stream. */
+/**
+ * The stream's events kept whole (for its choices and tool calls, `generatedChoices`) are
+ * capped, bounding memory per stream; past it only their generated text is kept, so the
+ * tokenizer fallback still counts all of an answer the upstream sent no usage for.
+ */
 const MAX_KEPT_CHARS = 1 << 20;
+/**
+ * Generated text a stream may carry: far over any answer's (128 choices of 16K tokens are
+ * about 8 MiB), and an upstream that goes on past it is cut off rather than held in memory.
+ */
+const MAX_GENERATED_CHARS = 64 * 1024 * 1024;
 
 /** An event that reports usage, however its JSON is spaced. */
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
@@ -54,6 +63,8 @@ export class OpenAiStreamRelay {
   private readonly lines = new SseLines();
   private kept: string[] = [];
   private keptChars = 0;
+  /** The generated text of the events past MAX_KEPT_CHARS. */
+  private keptPastCap = '';
   private found?: TokenUsage;
   private readonly progress: StreamProgress = { chunks: 0, finished: false };
   private forwarded = false;
@@ -115,6 +126,15 @@ export class OpenAiStreamRelay {
     if (this.keptChars < MAX_KEPT_CHARS) {
       this.kept.push(complete);
       this.keptChars += complete.length;
+    } else if (complete) {
+      eachChunk(complete, chunk => {
+        this.keptPastCap += choicesText(chunk?.choices, 'delta');
+      });
+      if (this.keptPastCap.length > MAX_GENERATED_CHARS) {
+        throw new UpstreamAnswerError(
+          `upstream streamed more than ${MAX_GENERATED_CHARS} characters of output`,
+        );
+      }
     }
     if (complete) this.forwarded = true;
     return complete;
@@ -161,34 +181,21 @@ export class OpenAiStreamRelay {
 
   /** The content the stream carried, for counting tokens when no usage came. */
   generatedText(): string {
-    let text = '';
-    this.eachChunk(chunk => {
-      text += choicesText(chunk?.choices, 'delta');
-    });
-    return text;
+    const texts: string[] = [];
+    const take = (chunk: any) =>
+      texts.push(choicesText(chunk?.choices, 'delta'));
+    for (const block of this.kept) eachChunk(block, take);
+    texts.push(this.keptPastCap);
+    return texts.join('');
   }
 
-  /** The same by choice, with each tool call whole. */
+  /** The same by choice, with each tool call whole (of the events kept whole). */
   generatedChoices(): GeneratedChoice[] {
     const choices: GeneratedChoice[] = [];
-    this.eachChunk(chunk => foldChoices(choices, chunk?.choices, 'delta'));
-    return choices;
-  }
-
-  private eachChunk(take: (chunk: any) => void): void {
     for (const block of this.kept) {
-      for (const line of block.split('\n')) {
-        if (!line.startsWith('data: {')) continue;
-        let chunk;
-        try {
-          chunk = JSON.parse(line.slice(6));
-        } catch {
-          // A malformed event carries no countable text.
-          continue;
-        }
-        take(chunk);
-      }
+      eachChunk(block, chunk => foldChoices(choices, chunk?.choices, 'delta'));
     }
+    return choices;
   }
 
   /**
@@ -213,5 +220,22 @@ export class OpenAiStreamRelay {
       }
     }
     return forwarded.join('\n\n');
+  }
+}
+
+/** Each chunk of a block of events, `data:` with a space after it or not. */
+function eachChunk(block: string, take: (chunk: any) => void): void {
+  for (const line of block.split('\n')) {
+    if (!line.startsWith('data:')) continue;
+    const json = line.slice(line.charCodeAt(5) === 32 ? 6 : 5);
+    if (json.charCodeAt(0) !== 123) continue;
+    let chunk;
+    try {
+      chunk = JSON.parse(json);
+    } catch {
+      // A malformed event carries no countable text.
+      continue;
+    }
+    take(chunk);
   }
 }

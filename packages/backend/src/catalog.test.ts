@@ -1,3 +1,4 @@
+import { CATALOG_PROCESSING_INTERVAL } from './__testUtils__/catalogProcessing';
 import {
   mockCredentials,
   mockServices,
@@ -90,7 +91,7 @@ describe('the catalog with the platform module', () => {
           mockServices.rootConfig.factory({
             data: {
               catalog: {
-                processingInterval: { seconds: 1 },
+                processingInterval: CATALOG_PROCESSING_INTERVAL,
                 rules: [
                   {
                     allow: [

@@ -1,3 +1,4 @@
+import { CATALOG_PROCESSING_INTERVAL } from './__testUtils__/catalogProcessing';
 import { FakeKubernetesApiServer } from '@cellport/plugin-platform-node-test-utils';
 import { ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -127,7 +128,7 @@ describe("Backstage's Kubernetes plugin against the cells' cluster", () => {
           },
         },
         catalog: {
-          processingInterval: { seconds: 1 },
+          processingInterval: CATALOG_PROCESSING_INTERVAL,
           rules: [
             {
               allow: [

@@ -1,3 +1,4 @@
+import { CATALOG_PROCESSING_INTERVAL } from './__testUtils__/catalogProcessing';
 import {
   createMockDirectory,
   mockCredentials,
@@ -161,7 +162,7 @@ describe('the self-service journeys under the production permission policy', () 
             },
             permission: { enabled: true },
             catalog: {
-              processingInterval: { seconds: 60 },
+              processingInterval: CATALOG_PROCESSING_INTERVAL,
               rules: [
                 {
                   allow: [

@@ -1,3 +1,4 @@
+import { CATALOG_PROCESSING_INTERVAL } from './__testUtils__/catalogProcessing';
 import {
   createMockDirectory,
   mockCredentials,
@@ -95,7 +96,7 @@ describe('publishing a template run to GitLab and GitHub', () => {
               ],
             },
             catalog: {
-              processingInterval: { seconds: 1 },
+              processingInterval: CATALOG_PROCESSING_INTERVAL,
               // Every kind the demo catalog holds: a kind refused in one of its files
               // would keep the whole location out.
               rules: [

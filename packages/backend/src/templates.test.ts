@@ -1,3 +1,4 @@
+import { CATALOG_PROCESSING_INTERVAL } from './__testUtils__/catalogProcessing';
 import {
   createMockDirectory,
   mockCredentials,
@@ -98,7 +99,7 @@ describe('the self-service templates through the scaffolder', () => {
               database: { client: 'better-sqlite3', connection: ':memory:' },
             },
             catalog: {
-              processingInterval: { seconds: 1 },
+              processingInterval: CATALOG_PROCESSING_INTERVAL,
               rules: [
                 {
                   allow: [

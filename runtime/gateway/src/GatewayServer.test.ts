@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import OpenAI from 'openai';
 import type { SimulatorServer } from '@cellport/simulator';
 import type {
@@ -166,6 +167,39 @@ describe('gateway API (OpenAI client against the simulator)', () => {
       // Before, the key was not read at all: 401 "missing API key".
       expect(answer.status).toBe(200);
     }
+  });
+
+  // Before: 404 "no route POST http://...": the target was compared as written.
+  it('takes a request target in absolute form, as HTTP/1.1 servers must', async () => {
+    const body = JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const answer = await new Promise<{ status: number; text: string }>(
+      (resolve, reject) => {
+        const call = request(
+          `${url}/v1/chat/completions?trace=1`,
+          {
+            method: 'POST',
+            // Sent as written: the whole URL as the request target.
+            path: `${url}/v1/chat/completions?trace=1`,
+            headers: {
+              authorization: `Bearer ${KEYS.northwind}`,
+              'content-type': 'application/json',
+            },
+          },
+          res => {
+            let text = '';
+            res.on('data', chunk => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode!, text }));
+          },
+        );
+        call.on('error', reject);
+        call.end(body);
+      },
+    );
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text).object).toBe('chat.completion');
   });
 
   it('gives 400 naming the field for malformed requests', async () => {

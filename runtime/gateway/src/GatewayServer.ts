@@ -143,6 +143,9 @@ export class GatewayServer {
   }
 
   private dispatch(req: IncomingMessage, res: GatewayResponse): void {
+    if (req.url !== undefined && !req.url.startsWith('/')) {
+      req.url = originForm(req.url);
+    }
     res.memory = this.deps.inFlight.track(req, res);
     if (this.draining) {
       // Tell keep-alive callers to reconnect elsewhere.
@@ -290,5 +293,21 @@ export class GatewayServer {
       {},
       this.errorShape(req),
     );
+  }
+}
+
+/**
+ * The path and query of a request target in absolute form (`POST http://host/v1/...`), which
+ * HTTP/1.1 servers must accept (RFC 9112, 3.2.2) and some proxies send; anything else (`*`,
+ * garbage) is left as it is, to be answered 404.
+ */
+function originForm(target: string): string {
+  try {
+    const url = new URL(target);
+    return /^https?:$/.test(url.protocol)
+      ? `${url.pathname}${url.search}`
+      : target;
+  } catch {
+    return target;
   }
 }

@@ -1,5 +1,11 @@
 import { chatUsage, finishReason, matchedStop } from './anthropicTranslation';
-import { pendingProblem, SseLines, sseProblem } from './sseText';
+import {
+  MAX_GENERATED_CHARS,
+  pendingProblem,
+  SseLines,
+  sseProblem,
+  TOO_MUCH_OUTPUT,
+} from './sseText';
 import type { TokenUsage } from './types';
 import { openAiUsageOf } from './extractUsage';
 import { foldChoices, type GeneratedChoice } from './generatedText';
@@ -131,6 +137,10 @@ export class AnthropicStreamTranslator {
           .find(line => line.startsWith('data:'));
         if (dataLine) {
           out += this.translateOrFail(parseEvent(dataLine.slice(5).trim()));
+        }
+        // Its text is kept to count its tokens: an upstream that never stops is cut off.
+        if (this.text.length > MAX_GENERATED_CHARS) {
+          throw new UpstreamAnswerError(TOO_MUCH_OUTPUT);
         }
       }
       if (this.finished) lines.pending = '';

@@ -7,10 +7,12 @@ import {
 import {
   chunkEventsProblem,
   doneEventEnd,
+  MAX_GENERATED_CHARS,
   pendingProblem,
   sseProblem,
   StreamProgress,
   SseLines,
+  TOO_MUCH_OUTPUT,
 } from './sseText';
 import type { TokenUsage } from './types';
 import { UpstreamAnswerError } from './upstreamAnswer';
@@ -21,11 +23,6 @@ import { UpstreamAnswerError } from './upstreamAnswer';
  * tokenizer fallback still counts all of an answer the upstream sent no usage for.
  */
 const MAX_KEPT_CHARS = 1 << 20;
-/**
- * Generated text a stream may carry: far over any answer's (128 choices of 16K tokens are
- * about 8 MiB), and an upstream that goes on past it is cut off rather than held in memory.
- */
-const MAX_GENERATED_CHARS = 64 * 1024 * 1024;
 
 /** An event that reports usage, however its JSON is spaced. */
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
@@ -130,10 +127,9 @@ export class OpenAiStreamRelay {
       eachChunk(complete, chunk => {
         this.keptPastCap += choicesText(chunk?.choices, 'delta');
       });
+      // Its events go to the caller; the failure follows them (`throwIfBroken`).
       if (this.keptPastCap.length > MAX_GENERATED_CHARS) {
-        throw new UpstreamAnswerError(
-          `upstream streamed more than ${MAX_GENERATED_CHARS} characters of output`,
-        );
+        this.broken = TOO_MUCH_OUTPUT;
       }
     }
     if (complete) this.forwarded = true;

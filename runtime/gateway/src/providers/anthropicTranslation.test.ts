@@ -234,6 +234,24 @@ describe('Anthropic translation', () => {
     expect(translator.usage).toEqual({ inputTokens: 7, outputTokens: 1 });
   });
 
+  it('cuts off an upstream that streams more output than any answer holds', () => {
+    const translator = new AnthropicStreamTranslator(true, 0);
+    translator.push(
+      'data: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":7,"output_tokens":1}}}\n\n',
+    );
+    const mebibyte = 'a'.repeat(1024 * 1024);
+    const delta = `data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${mebibyte}"}}\n\n`;
+    let taken = 0;
+    expect(() => {
+      for (let i = 1; i <= 80; i++) {
+        translator.push(delta);
+        translator.throwIfBroken();
+        taken = i;
+      }
+    }).toThrow(/more than \d+ characters of output/);
+    expect(taken).toBe(64);
+  });
+
   it('lets event types it does not know through anywhere, as Anthropic asks of clients', () => {
     const translator = new AnthropicStreamTranslator(true, 0);
     const out = translator.push(

@@ -39,6 +39,16 @@ const DONE = '[DONE]';
 export const MAX_EVENT_CHARS = 4 * 1024 * 1024;
 
 /**
+ * Generated text a stream may carry, kept to count its tokens when no usage comes: far over
+ * any answer's (128 choices of 16K tokens are about 8 MiB), and an upstream that goes on past
+ * it is cut off rather than held in memory.
+ */
+export const MAX_GENERATED_CHARS = 64 * 1024 * 1024;
+
+/** The failure of a stream whose generated text went past MAX_GENERATED_CHARS. */
+export const TOO_MUCH_OUTPUT = `upstream streamed more than ${MAX_GENERATED_CHARS} characters of output`;
+
+/**
  * Checks the unfinished rest of a stream: its complete lines must already be SSE (so garbage
  * is caught at its first line, not when the stream ends), and it must stay under
  * MAX_EVENT_CHARS. Returns the problem, if any.

@@ -170,19 +170,15 @@ describe('gateway API (OpenAI client against the simulator)', () => {
   });
 
   // Before: 404 "no route POST http://...": the target was compared as written.
-  it('takes a request target in absolute form, as HTTP/1.1 servers must', async () => {
-    const body = JSON.stringify({
-      model: 'gpt-4o-mini',
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    const answer = await new Promise<{ status: number; text: string }>(
-      (resolve, reject) => {
+  it('takes a request target in absolute form, as HTTP/1.1 servers must, resolving nothing in it', async () => {
+    /** A POST whose request target is `target`, sent as written. */
+    const post = (target: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
         const call = request(
-          `${url}/v1/chat/completions?trace=1`,
+          url,
           {
             method: 'POST',
-            // Sent as written: the whole URL as the request target.
-            path: `${url}/v1/chat/completions?trace=1`,
+            path: target,
             headers: {
               authorization: `Bearer ${KEYS.northwind}`,
               'content-type': 'application/json',
@@ -195,11 +191,23 @@ describe('gateway API (OpenAI client against the simulator)', () => {
           },
         );
         call.on('error', reject);
-        call.end(body);
-      },
-    );
+        call.end(
+          JSON.stringify({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: 'hi' }],
+          }),
+        );
+      });
+    const answer = await post(`${url}/v1/chat/completions?trace=1`);
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text).object).toBe('chat.completion');
+    // Not resolved to /v1/chat/completions, as a path with dot segments is not either.
+    for (const target of [
+      `${url}/v1/x/%2e%2e/chat/completions`,
+      '/v1/x/../chat/completions',
+    ]) {
+      expect((await post(target)).status).toBe(404);
+    }
   });
 
   it('gives 400 naming the field for malformed requests', async () => {

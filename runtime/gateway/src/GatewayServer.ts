@@ -298,16 +298,13 @@ export class GatewayServer {
 
 /**
  * The path and query of a request target in absolute form (`POST http://host/v1/...`), which
- * HTTP/1.1 servers must accept (RFC 9112, 3.2.2) and some proxies send; anything else (`*`,
- * garbage) is left as it is, to be answered 404.
+ * HTTP/1.1 servers must accept (RFC 9112, 3.2.2) and some proxies send: its scheme and host
+ * taken off as written, nothing resolved (`..` or `%2e` stay, and are answered 404 as in a
+ * path). Anything else (`*`, garbage) is left as it is.
  */
 function originForm(target: string): string {
-  try {
-    const url = new URL(target);
-    return /^https?:$/.test(url.protocol)
-      ? `${url.pathname}${url.search}`
-      : target;
-  } catch {
-    return target;
-  }
+  const authority = /^https?:\/\/[^/?#]*/i.exec(target);
+  if (!authority) return target;
+  const rest = target.slice(authority[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }

@@ -60,8 +60,9 @@ export class OpenAiStreamRelay {
   private readonly lines = new SseLines();
   private kept: string[] = [];
   private keptChars = 0;
-  /** The generated text of the events past MAX_KEPT_CHARS. */
-  private keptPastCap = '';
+  /** The generated text of the events past MAX_KEPT_CHARS, a piece an event. */
+  private readonly keptPastCap: string[] = [];
+  private keptPastCapChars = 0;
   private found?: TokenUsage;
   private readonly progress: StreamProgress = { chunks: 0, finished: false };
   private forwarded = false;
@@ -124,11 +125,15 @@ export class OpenAiStreamRelay {
       this.kept.push(complete);
       this.keptChars += complete.length;
     } else if (complete) {
+      // An array, not `+=`: a string built of many short deltas is a rope several times the
+      // size of its text.
       eachChunk(complete, chunk => {
-        this.keptPastCap += choicesText(chunk?.choices, 'delta');
+        const generated = choicesText(chunk?.choices, 'delta');
+        this.keptPastCap.push(generated);
+        this.keptPastCapChars += generated.length;
       });
       // Its events go to the caller; the failure follows them (`throwIfBroken`).
-      if (this.keptPastCap.length > MAX_GENERATED_CHARS) {
+      if (this.keptPastCapChars > MAX_GENERATED_CHARS) {
         this.broken = TOO_MUCH_OUTPUT;
       }
     }
@@ -181,8 +186,7 @@ export class OpenAiStreamRelay {
     const take = (chunk: any) =>
       texts.push(choicesText(chunk?.choices, 'delta'));
     for (const block of this.kept) eachChunk(block, take);
-    texts.push(this.keptPastCap);
-    return texts.join('');
+    return texts.join('') + this.keptPastCap.join('');
   }
 
   /** The same by choice, with each tool call whole (of the events kept whole). */

@@ -447,7 +447,7 @@ function credentialsIn(headers: Record<string, string>): string[] {
   const found: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
     const key = name.toLowerCase();
-    // Trimmed: what an upstream quotes back has no whitespace around it.
+    // Trimmed, as the adapters send them (`upstreamSecret`): a quote has no whitespace around it.
     if (key === 'authorization') {
       found.push(value.replace(/^\s*\w+\s+/, '').trim(), value.trim());
     } else if (key === 'x-api-key' || key === 'api-key') {

@@ -39,11 +39,12 @@ const DONE = '[DONE]';
 export const MAX_EVENT_CHARS = 4 * 1024 * 1024;
 
 /**
- * Generated text a stream may carry, kept to count its tokens when no usage comes: far over
- * any answer's (128 choices of 16K tokens are about 8 MiB), and an upstream that goes on past
- * it is cut off rather than held in memory.
+ * Generated text a stream may carry, kept to count its tokens when no usage comes (the OpenAI
+ * relay counts it past the first MiB of events it keeps whole): over any answer's (128 choices
+ * of 16K tokens are about 8 MiB), and an upstream that goes on past it is cut off rather than
+ * held in memory.
  */
-export const MAX_GENERATED_CHARS = 64 * 1024 * 1024;
+export const MAX_GENERATED_CHARS = 16 * 1024 * 1024;
 
 /** The failure of a stream whose generated text went past MAX_GENERATED_CHARS. */
 export const TOO_MUCH_OUTPUT = `upstream streamed more than ${MAX_GENERATED_CHARS} characters of output`;
@@ -183,6 +184,8 @@ export function errorEventProblem(chunk: any): string | undefined {
  * `error` field for errorEventProblem to find).
  */
 function errorNamedEventProblem(text: string): string | undefined {
+  // An `error` event without data, which SSE clients drop, fails the stream too: an upstream
+  // that says it failed is not trusted to have answered.
   for (
     let at = text.startsWith('event:') ? 0 : lineAfter(text, 'event:', 0);
     at >= 0;

@@ -94,7 +94,7 @@ export function validateMessageFields(message: Json, index: number): void {
     fail(`${at}.name`, 'must be a string for a function message');
   }
   checkToolCalls(message.tool_calls, at);
-  if (present(message.function_call)) {
+  if (role === 'assistant' && present(message.function_call)) {
     checkFunction(message.function_call, `${at}.function_call`);
   }
 }

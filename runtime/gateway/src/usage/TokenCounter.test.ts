@@ -40,7 +40,9 @@ describe('TokenCounter', () => {
       const { counter, seen } = watchedTokenizer();
       const tokens = counter.count(text);
       expect(seen.longest).toBeLessThanOrEqual(512);
-      expect(seen.read).toBe(Math.min(text.length, MAX_TOKENIZED_CHARS));
+      // A piece may start a unit later, past the second half of a surrogate pair.
+      expect(seen.read).toBeLessThanOrEqual(MAX_TOKENIZED_CHARS);
+      expect(seen.read).toBeGreaterThan(MAX_TOKENIZED_CHARS - 256);
       // The rest is counted at the rate per byte the pieces read had (all but one byte each).
       const rate = realCount(text.slice(0, 512)) / 512;
       expect(tokens / text.length).toBeCloseTo(rate, 2);
@@ -54,6 +56,21 @@ describe('TokenCounter', () => {
     )}`;
     const { counter } = watchedTokenizer();
     expect(counter.count(text)).toBeLessThanOrEqual(Buffer.byteLength(text));
+  });
+
+  // Before: only the first 128K characters were read, and the rest counted at their rate, so
+  // an answer that turned denser after them was charged a fraction of its tokens.
+  it('counts text that turns denser after its start at the rate of all of it', () => {
+    // About a token for four bytes, then about one a byte (characters outside the vocabulary).
+    const english =
+      'The cat sat on the mat, and the dog lay by the door. '.repeat(4_000);
+    const rare = '\u3400\u3401\u3402 \u3403\u3404 '.repeat(30_000);
+    const whole = realCount(english) + realCount(rare);
+    const { counter, seen } = watchedTokenizer();
+    const counted = counter.count(`${english}${rare}`);
+    expect(seen.read).toBeLessThanOrEqual(MAX_TOKENIZED_CHARS);
+    expect(counted).toBeGreaterThan(0.95 * whole);
+    expect(counted).toBeLessThan(1.1 * whole);
   });
 
   it('counts ordinary text as the tokenizer does, within a token or so a piece', () => {

@@ -7,10 +7,12 @@ const PIECE_CHARS = 512;
 
 /**
  * Characters the tokenizer reads for one count at most (about 25 ms for the slowest text,
- * random base64); the rest is counted at the rate per UTF-8 byte the tokenizer found, so a
- * 1 MiB prompt cannot hold the event loop. Per byte, not per character: a token is at least a
- * byte, so the rest never counts more than its bytes, the bound its reservation holds, however
- * dense the text read first (a character outside the tokenizer's vocabulary is 3 tokens).
+ * random base64), so a 1 MiB answer cannot hold the event loop. A longer text is read in
+ * pieces taken across all of it, each at a random place in its stretch, and counted at the
+ * rate per UTF-8 byte found in them: text that turns denser after its start (English, then
+ * CJK) is counted at its own rate, not its start's. Per byte, not per character: a token is at
+ * least a byte, so a count is never more than the text's bytes, the bound its reservation
+ * holds, however dense the pieces read (a character outside the vocabulary is 3 tokens).
  */
 export const MAX_TOKENIZED_CHARS = 128 * 1024;
 
@@ -54,38 +56,48 @@ export class TokenCounter {
   constructor(private countTokens?: Encoder) {}
 
   count(text: string): number {
-    return text.length === 0 ? 0 : this.countAll([text]);
+    if (text.length === 0) return 0;
+    if (text.length <= MAX_TOKENIZED_CHARS) {
+      return this.countStretch(text, 0, text.length).tokens;
+    }
+    // Pieces from every stretch of the text, at a random place in each.
+    const stretches = Math.floor(MAX_TOKENIZED_CHARS / PIECE_CHARS);
+    let tokens = 0;
+    let readBytes = 0;
+    for (let i = 0; i < stretches; i++) {
+      const from = Math.floor((i * text.length) / stretches);
+      const to = Math.floor(((i + 1) * text.length) / stretches);
+      const length = Math.min(PIECE_CHARS, to - from);
+      let at = from + Math.floor(Math.random() * (to - from - length + 1));
+      // Not from the second half of a surrogate pair.
+      const code = text.charCodeAt(at);
+      if (code >= 0xdc00 && code <= 0xdfff && at + 1 < to) at += 1;
+      const read = this.countStretch(text, at, Math.min(to, at + length));
+      tokens += read.tokens;
+      readBytes += read.bytes;
+    }
+    const bytes = Buffer.byteLength(text);
+    return Math.min(bytes, Math.ceil((tokens / readBytes) * bytes));
   }
 
-  private countAll(texts: string[]): number {
+  /** Tokens and UTF-8 bytes of `text` from `from` to `end`, read in pieces. */
+  private countStretch(
+    text: string,
+    from: number,
+    end: number,
+  ): { tokens: number; bytes: number } {
     const encode = this.encoder();
     let tokens = 0;
-    let read = 0;
-    let readBytes = 0;
-    let restBytes = 0;
-    for (const text of texts) {
-      let at = 0;
-      while (at < text.length && read < MAX_TOKENIZED_CHARS) {
-        const end = pieceEnd(
-          text,
-          at,
-          Math.min(
-            text.length,
-            at + PIECE_CHARS,
-            at + MAX_TOKENIZED_CHARS - read,
-          ),
-        );
-        const piece = detachedSlice(text, at, end);
-        tokens += encode(piece);
-        readBytes += Buffer.byteLength(piece);
-        read += end - at;
-        at = end;
-      }
-      if (at < text.length) restBytes += Buffer.byteLength(text.slice(at));
+    let bytes = 0;
+    let at = from;
+    while (at < end) {
+      const pieceStop = pieceEnd(text, at, Math.min(end, at + PIECE_CHARS));
+      const piece = detachedSlice(text, at, pieceStop);
+      tokens += encode(piece);
+      bytes += Buffer.byteLength(piece);
+      at = pieceStop;
     }
-    return restBytes > 0 && readBytes > 0
-      ? tokens + Math.ceil((tokens / readBytes) * restBytes)
-      : tokens;
+    return { tokens, bytes };
   }
 
   private encoder(): Encoder {

@@ -101,7 +101,8 @@ export async function startSimulator(): Promise<SimulatorServer> {
   return simulator;
 }
 
-function profile(
+/** A chat profile served at `simulatorUrl`, with the fields given. */
+export function testProfile(
   simulatorUrl: string,
   fields: Partial<GatewayModelProfile> &
     Pick<GatewayModelProfile, 'id' | 'alias' | 'region'>,
@@ -179,7 +180,7 @@ export function testState(
       },
     ],
     modelProfiles: [
-      profile(simulatorUrl, {
+      testProfile(simulatorUrl, {
         id: 'eu-large',
         alias: 'gpt-4o',
         region: 'eu-west-1',
@@ -187,7 +188,7 @@ export function testState(
         inputPerMillionUsd: 2.5,
         outputPerMillionUsd: 10,
       }),
-      profile(simulatorUrl, {
+      testProfile(simulatorUrl, {
         id: 'eu-small',
         alias: 'gpt-4o-mini',
         region: 'eu-west-1',
@@ -196,7 +197,7 @@ export function testState(
         outputPerMillionUsd: 0.6,
         maxClassification: 'INTERNAL',
       }),
-      profile(simulatorUrl, {
+      testProfile(simulatorUrl, {
         id: 'us-large',
         alias: 'gpt-4o',
         region: 'us-east-1',
@@ -204,7 +205,7 @@ export function testState(
         inputPerMillionUsd: 2.5,
         outputPerMillionUsd: 10,
       }),
-      profile(simulatorUrl, {
+      testProfile(simulatorUrl, {
         id: 'us-small',
         alias: 'gpt-4o-mini',
         region: 'us-east-1',
@@ -214,7 +215,7 @@ export function testState(
         maxClassification: 'PUBLIC',
         features: [],
       }),
-      profile(simulatorUrl, {
+      testProfile(simulatorUrl, {
         id: 'claude',
         alias: 'claude-haiku',
         region: 'us-east-1',
@@ -222,7 +223,7 @@ export function testState(
         inputPerMillionUsd: 0.8,
         outputPerMillionUsd: 4,
       }),
-      profile(simulatorUrl, {
+      testProfile(simulatorUrl, {
         id: 'eu-embed',
         alias: 'text-embedding-3-small',
         type: 'embeddings',

@@ -1,6 +1,6 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
+import { testProfile } from '../__testUtils__/fixtures';
 import { summarizeChatRequest } from '../router/chatRequest';
 import { AnthropicAdapter } from './AnthropicAdapter';
 import { OpenAiAdapter } from './OpenAiAdapter';
@@ -50,23 +50,15 @@ describe('an upstream credential with whitespace around it', () => {
   ] as const)(
     'is sent to %s trimmed (%s) and blanked out of its refusal',
     async (provider, header, expected) => {
-      const profile: GatewayModelProfile = {
+      const profile = testProfile(endpoint, {
         id: 'p',
         alias: 'a',
-        type: 'chat',
+        region: 'eu-west-1',
         provider,
         upstreamModel: 'm',
         endpoint: provider === 'anthropic' ? endpoint : `${endpoint}/v1`,
-        region: 'eu-west-1',
-        qualityTier: 'standard',
-        contextLength: 128_000,
-        maxOutputTokens: 100,
-        features: [],
-        inputPerMillionUsd: 1,
-        outputPerMillionUsd: 2,
-        maxClassification: 'CONFIDENTIAL',
         credentialEnv: 'TEST_KEY',
-      };
+      });
       const adapter =
         provider === 'anthropic'
           ? new AnthropicAdapter(http, env)

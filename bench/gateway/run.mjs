@@ -439,6 +439,7 @@ async function startGateway(work, key, stateFile, env) {
       // BENCH_PROFILE=<dir> writes a CPU profile of each gateway to <dir>/<mode> (read it in
       // Chrome DevTools).
       ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+      ...(process.env.BENCH_PERF ? ['--perf-basic-prof'] : []),
       ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       '--require',
       transform,

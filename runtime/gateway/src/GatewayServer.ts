@@ -21,6 +21,7 @@ import { ErrorShape, OPENAI_ERRORS } from './http/ErrorShape';
 import { GatewayError } from './http/GatewayError';
 import { GatewayResponse } from './http/GatewayResponse';
 import { bodyBeyond, sendError, sendJson } from './http/httpIo';
+import { MetricsEndpoint } from './metrics/MetricsEndpoint';
 import type { ChatRequestSummary } from './router/chatRequest';
 
 /**
@@ -34,10 +35,14 @@ type TranslatedApi = Pick<RequestPipeline<unknown>, 'handle' | 'errors'>;
 
 /**
  * The gateway's HTTP server on plain node:http (a framework would cost CPU on every request):
- * the OpenAI-compatible API, the control API, and `/health`, `/ready`, `/metrics`.
+ * the OpenAI-compatible API, the control API, and `/health`, `/ready`, `/metrics` (on a port
+ * of its own with `metricsPort`).
  */
 export class GatewayServer {
   private readonly server: Server;
+  private readonly metrics: MetricsEndpoint;
+  /** `/metrics` alone, when it has a port of its own. */
+  private readonly metricsServer?: Server;
   private readonly chat: RequestPipeline<ChatRequestSummary>;
   private readonly embeddings: RequestPipeline<EmbeddingsRequest>;
   /** The translating endpoints, by path: their own error shapes apply before auth too. */
@@ -57,6 +62,10 @@ export class GatewayServer {
       ['/v1/messages', new RequestPipeline(deps, new MessagesEndpoint(deps))],
     ]);
     this.control = new ControlApi(deps);
+    this.metrics = new MetricsEndpoint(deps);
+    if (deps.config.metricsPort !== undefined) {
+      this.metricsServer = this.metricsOnly();
+    }
     const { headersTimeoutMs, requestTimeoutMs, clientStallTimeoutMs } =
       deps.config;
     this.server = createServer<typeof IncomingMessage, typeof GatewayResponse>(
@@ -90,22 +99,47 @@ export class GatewayServer {
     port = this.deps.config.port,
     host = this.deps.config.host,
   ): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', error =>
-        reject(
-          new Error(
-            `cannot listen on GATEWAY_HOST:GATEWAY_PORT (${host}:${port}): ${error.message}`,
-          ),
-        ),
+    await listenOn(this.server, host, port, 'GATEWAY_PORT');
+    if (this.metricsServer) {
+      await listenOn(
+        this.metricsServer,
+        host,
+        this.deps.config.metricsPort!,
+        'GATEWAY_METRICS_PORT',
       );
-      this.server.listen(port, host, () => resolve());
-    });
+    }
     return this.url;
   }
 
   get url(): string {
-    const address = this.server.address() as AddressInfo;
-    return `http://${this.deps.config.host}:${address.port}`;
+    return urlOf(this.server, this.deps.config.host);
+  }
+
+  /** Where `/metrics` is served: its own port's URL, or the API's. */
+  get metricsUrl(): string {
+    return urlOf(this.metricsServer ?? this.server, this.deps.config.host);
+  }
+
+  /** The server of `/metrics` on its own port: nothing else is there. */
+  private metricsOnly(): Server {
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && path === '/metrics') {
+        this.metrics.serve(res).catch(error => this.fail(req, res, error));
+        return;
+      }
+      sendError(
+        res,
+        new GatewayError(
+          404,
+          'not_found',
+          `no route ${req.method} ${path} on the metrics port: it serves GET /metrics`,
+          'not-found',
+        ),
+      );
+    });
+    server.on('clientError', answerClientError);
+    return server;
   }
 
   /**
@@ -129,6 +163,14 @@ export class GatewayServer {
     }
     this.server.closeAllConnections();
     await closed;
+    // Scraped through the drain; closed with the API.
+    if (this.metricsServer?.listening) {
+      const metricsClosed = new Promise<void>(resolve =>
+        this.metricsServer!.close(() => resolve()),
+      );
+      this.metricsServer.closeAllConnections();
+      await metricsClosed;
+    }
   }
 
   private async idleWithin(ms: number): Promise<void> {
@@ -189,8 +231,12 @@ export class GatewayServer {
     if (method === 'GET' && path === '/ready') {
       return this.ready(res);
     }
-    if (method === 'GET' && path === '/metrics') {
-      return this.metrics(res);
+    if (
+      method === 'GET' &&
+      path === '/metrics' &&
+      this.metricsServer === undefined
+    ) {
+      return this.metrics.serve(res);
     }
     throw new GatewayError(
       404,
@@ -218,23 +264,6 @@ export class GatewayServer {
       status: ready ? 'ready' : 'not-ready',
       ...checks,
     });
-  }
-
-  private async metrics(res: ServerResponse): Promise<void> {
-    const { metrics, health, state } = this.deps;
-    // Only the profiles of the state in force: one a push removed has no circuit to chart.
-    metrics.circuitState.reset();
-    for (const { profileId, state: circuit } of health.states()) {
-      if (state.current?.profiles.has(profileId)) {
-        metrics.setCircuit(profileId, circuit);
-      }
-    }
-    if (state.current) {
-      metrics.setStateVersion(state.current.version);
-    }
-    const text = await metrics.registry.metrics();
-    res.writeHead(200, { 'content-type': metrics.registry.contentType });
-    res.end(text);
   }
 
   /**
@@ -307,4 +336,26 @@ function originForm(target: string): string {
   if (!authority) return target;
   const rest = target.slice(authority[0].length);
   return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+function listenOn(
+  server: Server,
+  host: string,
+  port: number,
+  variable: string,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', error =>
+      reject(
+        new Error(
+          `cannot listen on GATEWAY_HOST:${variable} (${host}:${port}): ${error.message}`,
+        ),
+      ),
+    );
+    server.listen(port, host, () => resolve());
+  });
+}
+
+function urlOf(server: Server, host: string): string {
+  return `http://${host}:${(server.address() as AddressInfo).port}`;
 }

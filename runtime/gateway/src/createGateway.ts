@@ -155,6 +155,7 @@ export async function createGateway(
       logger.info(
         {
           url,
+          metrics: `${server.metricsUrl}/metrics`,
           stateVersion: state.current?.version ?? null,
           tracesTo: config.telemetry?.otlpTracesEndpoint ?? null,
         },

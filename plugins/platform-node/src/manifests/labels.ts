@@ -9,6 +9,13 @@ export const FIELD_MANAGER = 'cellport';
 
 export const GATEWAY_NAME = 'cellport-gateway';
 export const GATEWAY_PORT = 7080;
+/**
+ * The gateway's `/metrics`, apart from its API: a scrape shows every tenant's spend and
+ * models, so only the monitoring namespace may reach it (the portal's metrics port too).
+ */
+export const GATEWAY_METRICS_PORT = 9464;
+/** The namespace Prometheus runs in, the one let through to the metrics ports. */
+export const MONITORING_NAMESPACE = 'monitoring';
 
 /** The namespace a tenant's workloads run in, in any cell. */
 export function tenantNamespace(tenant: string): string {

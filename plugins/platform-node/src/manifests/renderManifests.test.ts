@@ -219,6 +219,65 @@ describe('renderCellManifests', () => {
     );
   });
 
+  it("serves the gateway's metrics on a port only the monitoring namespace reaches, not on the tenants' API port", () => {
+    // A scrape shows every tenant's spend, budget and models.
+    const manifests = [
+      ...renderCellManifests({ cell: cell('meridian-dedicated'), tenants }),
+      ...renderCellManifests({ cell: cell('eu-west-shared-1'), tenants }),
+    ];
+    const gateway = find(manifests, 'Deployment')[0] as any;
+    const container = gateway.spec.template.spec.containers[0];
+    const env = Object.fromEntries(
+      container.env.map((e: any) => [e.name, e.value]),
+    );
+    const ports = Object.fromEntries(
+      container.ports.map((p: any) => [p.name, p.containerPort]),
+    );
+    expect(Number(env.GATEWAY_METRICS_PORT)).toBe(ports.metrics);
+    expect(Number(env.GATEWAY_PORT)).toBe(ports.http);
+    expect(ports.metrics).not.toBe(ports.http);
+    expect(gateway.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/port': String(ports.metrics),
+    });
+    const service = find(manifests, 'Service', gateway.metadata.namespace)[0];
+    expect((service.spec as any).ports).toContainEqual(
+      expect.objectContaining({ name: 'metrics', targetPort: 'metrics' }),
+    );
+
+    // Who may reach which port: ingress rules of the gateway's namespace.
+    const ingress = find(
+      manifests,
+      'NetworkPolicy',
+      gateway.metadata.namespace,
+    ).flatMap((policy: any) => policy.spec.ingress ?? []);
+    const admitting = (port: number) =>
+      ingress
+        .filter((rule: any) => rule.ports?.some((p: any) => p.port === port))
+        .flatMap((rule: any) => rule.from);
+    expect(admitting(ports.metrics)).toEqual([
+      {
+        namespaceSelector: {
+          matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' },
+        },
+      },
+    ]);
+    expect(admitting(ports.http)).not.toContainEqual(
+      expect.objectContaining({
+        namespaceSelector: {
+          matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' },
+        },
+      }),
+    );
+    // Tenants' pods send only to the API's port (the shared cell's too).
+    const tenantEgress = find(manifests, 'NetworkPolicy')
+      .filter(policy => policy.metadata.namespace?.startsWith('tenant-'))
+      .flatMap((policy: any) => policy.spec.egress ?? [])
+      .flatMap((rule: any) => rule.ports ?? [])
+      .map((p: any) => p.port);
+    expect(tenantEgress).toContain(ports.http);
+    expect(tenantEgress).not.toContain(ports.metrics);
+  });
+
   it('uses the image it is given', () => {
     const manifests = renderCellManifests({
       cell: cell('meridian-dedicated'),

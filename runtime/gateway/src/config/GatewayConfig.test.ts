@@ -128,6 +128,16 @@ describe('readGatewayConfig', () => {
       /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/,
     );
     expect(readGatewayConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(() => readGatewayConfig({ GATEWAY_METRICS_PORT: '70000' })).toThrow(
+      /GATEWAY_METRICS_PORT must be from 0 to 65535/,
+    );
+    expect(() =>
+      readGatewayConfig({ GATEWAY_PORT: '7080', GATEWAY_METRICS_PORT: '7080' }),
+    ).toThrow(/GATEWAY_METRICS_PORT must differ from GATEWAY_PORT \(7080\)/);
+    expect(readGatewayConfig({}).metricsPort).toBeUndefined();
+    expect(
+      readGatewayConfig({ GATEWAY_METRICS_PORT: '9464' }).metricsPort,
+    ).toBe(9464);
     expect(() => readGatewayConfig({ GATEWAY_CACHE: 'maybe' })).toThrow(
       /GATEWAY_CACHE must be one of on, off/,
     );
@@ -239,6 +249,7 @@ describe('readGatewayConfig', () => {
     // 0 (cut everything at once) or an empty cache.
     ['GATEWAY_PORT', ' '],
     ['GATEWAY_PORT', '-1'],
+    ['GATEWAY_METRICS_PORT', ' '],
     ['GATEWAY_DRAIN_TIMEOUT_MS', ' '],
     ['GATEWAY_DRAIN_TIMEOUT_MS', '0x50'],
     ['GATEWAY_MAX_BODY_BYTES', '1e6'],

@@ -8,6 +8,12 @@ import { DEFAULT_MAX_ANSWER_BYTES } from '../providers/UpstreamHttp';
 export interface GatewayConfig {
   host: string;
   port: number;
+  /**
+   * A port of its own for `/metrics`, which then leaves the API's port: a scrape shows every
+   * tenant's spend and models, and costs the replica a read per tenant, so only the monitoring
+   * network should reach it. Unset, `/metrics` is served on `port` (a local gateway).
+   */
+  metricsPort?: number;
   /** Names this replica in events and logs. */
   gatewayId: string;
   /** Bearer token of the control API; the control API is off without one. */
@@ -270,11 +276,26 @@ const LOG_LEVELS = [
   'silent',
 ];
 
-function portFromEnv(env: NodeJS.ProcessEnv): number {
-  const port = intFromEnv(env, 'GATEWAY_PORT', 7080);
+function portFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+): number {
+  const port = intFromEnv(env, name, fallback);
   if (port > 65_535) {
     throw new Error(
-      `environment variable GATEWAY_PORT must be from 0 to 65535, got "${env.GATEWAY_PORT}"`,
+      `environment variable ${name} must be from 0 to 65535, got "${env[name]}"`,
+    );
+  }
+  return port;
+}
+
+function metricsPortFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  if (!env.GATEWAY_METRICS_PORT) return undefined;
+  const port = portFromEnv(env, 'GATEWAY_METRICS_PORT', 0);
+  if (port !== 0 && port === portFromEnv(env, 'GATEWAY_PORT', 7080)) {
+    throw new Error(
+      `environment variable GATEWAY_METRICS_PORT must differ from GATEWAY_PORT (${port}): /metrics moves to a port of its own`,
     );
   }
   return port;
@@ -369,7 +390,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     : undefined;
   return {
     host: env.GATEWAY_HOST || '127.0.0.1',
-    port: portFromEnv(env),
+    port: portFromEnv(env, 'GATEWAY_PORT', 7080),
+    metricsPort: metricsPortFromEnv(env),
     gatewayId: gatewayId(env),
     adminToken: env.GATEWAY_ADMIN_TOKEN || undefined,
     stateFile: env.GATEWAY_STATE_FILE || undefined,

@@ -214,11 +214,17 @@ export class RedisLimiter extends WindowedLimiter {
     if (
       error instanceof Error &&
       error.message === 'Command timed out' &&
-      this.redis.status === 'ready'
+      this.redis.status === 'ready' &&
+      // The commands that time out together drop their connection once: each drop adds a
+      // listener to the socket until it closes.
+      this.dropping !== this.redis.stream
     ) {
+      this.dropping = this.redis.stream;
       this.redis.disconnect(true);
     }
   };
+  /** The connection a drop is closing. */
+  private dropping?: unknown;
 
   /** Waits (bounded) for the first connection; afterwards returns at once, connected or not. */
   private async firstConnection(): Promise<void> {

@@ -1,8 +1,10 @@
 import type { SimulatorServer } from '@cellport/simulator';
+import Redis from 'ioredis';
 import {
   postChat,
   startGateway,
   startSimulator,
+  testState,
 } from '../__testUtils__/fixtures';
 import {
   freePort,
@@ -27,15 +29,18 @@ describe('a gateway whose Redis connection is black-holed while Redis stays reac
   let simulator: SimulatorServer;
   let redis: TestProcess;
   let link: CuttableLink;
+  let scrapeLink: CuttableLink;
 
   beforeAll(async () => {
     simulator = await startSimulator();
     const port = await freePort();
     redis = await startRedisServer(port);
     link = new CuttableLink({ host: '127.0.0.1', port });
+    scrapeLink = new CuttableLink({ host: '127.0.0.1', port });
   });
   afterAll(async () => {
     await link.cut();
+    await scrapeLink.cut();
     await simulator.stop();
     await redis.kill();
   });
@@ -102,6 +107,42 @@ describe('a gateway whose Redis connection is black-holed while Redis stays reac
           } new connections opened to Redis`;
       expect(observed).toBe('served again');
     } finally {
+      await gateway.stop();
+    }
+  });
+
+  it("drops a stranded connection once, however many of a scrape's reads time out on it", async () => {
+    // A scrape reads every tenant's spend at once: each read that timed out dropped the
+    // connection again, adding a listener to its socket each time until it closed (Node warned
+    // past ten).
+    const state = testState(simulator.url);
+    const [tenant] = state.tenants;
+    for (let n = 0; n < 40; n++) {
+      state.tenants.push({ ...tenant, id: `tenant-${n}` });
+    }
+    const linkPort = await scrapeLink.open();
+    const { gateway, url } = await startGateway(simulator.url, {
+      config: { redisUrl: `redis://127.0.0.1:${linkPort}` },
+      state,
+    });
+    const drops = jest.spyOn(Redis.prototype, 'disconnect');
+    try {
+      const before = await fetch(`${url}/metrics`);
+      expect(await before.text()).toContain(
+        'cellport_gateway_budget_remaining_usd{tenant="tenant-39"}',
+      );
+      scrapeLink.strand();
+      const during = await fetch(`${url}/metrics`, {
+        signal: AbortSignal.timeout(ANSWER_BOUND_MS),
+      });
+      expect(during.status).toBe(200);
+      // No figure rather than a stale one while the counters cannot be read.
+      expect(await during.text()).not.toContain(
+        'cellport_gateway_budget_remaining_usd{',
+      );
+      expect(drops).toHaveBeenCalledTimes(1);
+    } finally {
+      drops.mockRestore();
       await gateway.stop();
     }
   });

@@ -8,8 +8,10 @@ import type {
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import {
+  GATEWAY_METRICS_PORT,
   GATEWAY_NAME,
   GATEWAY_PORT,
+  MONITORING_NAMESPACE,
   platformLabels,
   restrictedSecurityContext,
 } from '../labels';
@@ -86,7 +88,7 @@ export function gatewayManifests(options: {
           labels: podLabels,
           annotations: {
             'prometheus.io/scrape': 'true',
-            'prometheus.io/port': String(GATEWAY_PORT),
+            'prometheus.io/port': String(GATEWAY_METRICS_PORT),
             'prometheus.io/path': '/metrics',
           },
         },
@@ -112,9 +114,16 @@ export function gatewayManifests(options: {
             {
               name: 'gateway',
               image,
-              ports: [{ name: 'http', containerPort: GATEWAY_PORT }],
+              ports: [
+                { name: 'http', containerPort: GATEWAY_PORT },
+                { name: 'metrics', containerPort: GATEWAY_METRICS_PORT },
+              ],
               env: [
                 { name: 'GATEWAY_PORT', value: String(GATEWAY_PORT) },
+                {
+                  name: 'GATEWAY_METRICS_PORT',
+                  value: String(GATEWAY_METRICS_PORT),
+                },
                 {
                   name: 'GATEWAY_ID',
                   valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
@@ -162,7 +171,15 @@ export function gatewayManifests(options: {
     metadata: { name: GATEWAY_NAME, namespace, labels },
     spec: {
       selector,
-      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+      ports: [
+        { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+        {
+          name: 'metrics',
+          port: GATEWAY_METRICS_PORT,
+          targetPort: 'metrics',
+          protocol: 'TCP',
+        },
+      ],
     },
   };
   const hpa: HorizontalPodAutoscaler = {
@@ -218,7 +235,7 @@ export function gatewayManifests(options: {
       policyTypes: ['Ingress', 'Egress'],
       ingress: [
         {
-          // The cell's tenants, and the portal's reconciler and Prometheus (labelled by deploy/).
+          // The cell's tenants, and the portal's reconciler (labelled by deploy/).
           from: [
             {
               namespaceSelector: { matchLabels: { 'cellport.dev/cell': cell } },
@@ -230,6 +247,19 @@ export function gatewayManifests(options: {
             },
           ],
           ports: [{ protocol: 'TCP', port: GATEWAY_PORT }],
+        },
+        {
+          // Prometheus, to the metrics port alone: tenants reach the API's port only.
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: {
+                  'kubernetes.io/metadata.name': MONITORING_NAMESPACE,
+                },
+              },
+            },
+          ],
+          ports: [{ protocol: 'TCP', port: GATEWAY_METRICS_PORT }],
         },
       ],
       egress: [

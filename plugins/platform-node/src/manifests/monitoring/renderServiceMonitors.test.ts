@@ -10,11 +10,16 @@ const service = (component: string, name: string): Manifest => ({
     namespace: 'cellport-runtime',
     labels: { 'app.kubernetes.io/component': component },
   },
-  spec: { ports: [{ name: 'http', port: 80 }] },
+  spec: {
+    ports: [
+      { name: 'http', port: 80 },
+      { name: 'metrics', port: 9464 },
+    ],
+  },
 });
 
 describe('renderServiceMonitors', () => {
-  it('scrapes the Services that serve metrics, and only those', () => {
+  it('scrapes the Services that serve metrics, and only those, on their metrics port', () => {
     const monitors = renderServiceMonitors([
       service('gateway', 'cellport-gateway'),
       service('tenant', 'something-else'),
@@ -34,7 +39,8 @@ describe('renderServiceMonitors', () => {
           namespaceSelector: { matchNames: ['cellport-runtime'] },
           endpoints: [
             {
-              port: 'http',
+              // The gateway's own metrics port: tenants reach only its API's.
+              port: 'metrics',
               path: '/metrics',
               interval: '15s',
               relabelings: [
@@ -51,6 +57,9 @@ describe('renderServiceMonitors', () => {
       }),
     ]);
     expect(validateManifests(monitors)).toEqual([]);
+    // vLLM serves its metrics on its API's port.
+    const [vllm] = renderServiceMonitors([service('inference', 'qwen')]);
+    expect((vllm.spec as any).endpoints[0].port).toBe('http');
   });
 
   it('is checked against the ServiceMonitor schema', () => {

@@ -1,11 +1,12 @@
 import { Manifest } from '../types';
 
-/** The components whose Services serve Prometheus metrics on their `http` port. */
-const SCRAPED_COMPONENTS: Record<string, { interval: string }> = {
-  // The gateway's SLIs feed burn-rate alerts; a 15 s scrape keeps the 5 m window meaningful.
-  gateway: { interval: '15s' },
+/** The components whose Services serve Prometheus metrics, and the port that serves them. */
+const SCRAPED_COMPONENTS: Record<string, { interval: string; port: string }> = {
+  // The gateway's SLIs feed burn-rate alerts; a 15 s scrape keeps the 5 m window
+  // meaningful. Its metrics have a port of their own, apart from the tenants' API.
+  gateway: { interval: '15s', port: 'metrics' },
   // vLLM's queue depth drives its HPA through prometheus-adapter.
-  inference: { interval: '15s' },
+  inference: { interval: '15s', port: 'http' },
 };
 
 /**
@@ -44,7 +45,7 @@ export function renderServiceMonitors(manifests: Manifest[]): Manifest[] {
           namespaceSelector: { matchNames: [manifest.metadata.namespace!] },
           endpoints: [
             {
-              port: 'http',
+              port: scrape.port,
               path: '/metrics',
               interval: scrape.interval,
               relabelings: [CELL_LABEL],

@@ -123,10 +123,15 @@ export function startRedisServer(
 export function startNatsServer(
   port: number,
   dir: string,
+  /** A configuration file (`max_payload`, ...), its settings under the flags'. */
+  configFile?: string,
 ): Promise<TestProcess> {
   return startProcess(
     process.env.CELLPORT_TEST_NATS_SERVER ?? '/usr/sbin/nats-server',
-    ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir],
+    [
+      ...(configFile ? ['-c', configFile] : []),
+      ...['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir],
+    ],
     { ready: /Server is ready/ },
   );
 }

@@ -16,6 +16,17 @@ export const EVENTS_STREAM = 'CELLPORT_EVENTS';
 
 /** Messages stay well under NATS's default 1 MiB payload limit. */
 const MAX_MESSAGE_BYTES = 512 * 1024;
+/**
+ * What a message's headers take of the server's `max_payload`, which counts them: the
+ * `Nats-Msg-Id` header is about 75 bytes. A part sized to the payload limit alone was refused
+ * on every retry when the server's limit was under MAX_MESSAGE_BYTES.
+ */
+const HEADER_ALLOWANCE_BYTES = 256;
+/**
+ * How long a stop lets the connection drain: a server that stopped answering (frozen,
+ * partitioned) would hold the stop for as long. What was not acknowledged is in the spool.
+ */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 /**
  * Splits a batch into EventBatch payloads under the size limit. The split and the ids depend
@@ -90,7 +101,8 @@ export class NatsTransport implements EventTransport {
     // An event larger than the server takes (its max_payload) is a message of its own that
     // can never be published: refused for good, as a 413 over HTTP, or it would hold up every
     // segment behind it.
-    const maxPayload = nc.info?.max_payload ?? MAX_MESSAGE_BYTES;
+    const maxPayload =
+      (nc.info?.max_payload ?? MAX_MESSAGE_BYTES) - HEADER_ALLOWANCE_BYTES;
     const messages = toMessages(batch, Math.min(MAX_MESSAGE_BYTES, maxPayload));
     const tooLarge = messages.filter(m => m.payload.length > maxPayload);
     try {
@@ -112,7 +124,9 @@ export class NatsTransport implements EventTransport {
     }
     if (tooLarge.length > 0) {
       throw new RefusedEventsError(
-        `${tooLarge.length} events larger than the NATS server's max_payload (${maxPayload} bytes)`,
+        `${tooLarge.length} events larger than the NATS server's max_payload (${
+          maxPayload + HEADER_ALLOWANCE_BYTES
+        } bytes, headers included)`,
         tooLarge.reduce((events, message) => events + message.events, 0),
       );
     }
@@ -121,6 +135,18 @@ export class NatsTransport implements EventTransport {
   async close(): Promise<void> {
     if (!this.connection) return;
     const { nc } = await this.connection.catch(() => ({ nc: undefined }));
-    await nc?.drain();
+    if (!nc) return;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      nc.drain().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>(resolve => {
+        timer = setTimeout(resolve, CLOSE_TIMEOUT_MS, false);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!drained) await nc.close().catch(() => undefined);
   }
 }

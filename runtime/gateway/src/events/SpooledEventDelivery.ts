@@ -62,6 +62,11 @@ export class SpooledEventDelivery implements EventSink {
   /** Wakes the sender when a batch the receiver fails on is due again; never delays others. */
   private dueTimer?: NodeJS.Timeout;
   private failures = 0;
+  /**
+   * The segment the receiver took whose file is not deleted yet (a volume gone read-only):
+   * its deletion is retried, with the backoff of a failure, without sending it again.
+   */
+  private deliveredUndeleted?: string;
   private readonly order: SendOrder;
   private closed = false;
   private lastWriteErrorAt = 0;
@@ -318,6 +323,10 @@ export class SpooledEventDelivery implements EventSink {
         return;
       }
       this.spool.sending = next;
+      if (next === this.deliveredUndeleted) {
+        await this.removeDelivered(next);
+        continue;
+      }
       let batch: EventBatch;
       try {
         // Read again all the same: a segment deleted from under the gateway is not sent.
@@ -381,11 +390,18 @@ export class SpooledEventDelivery implements EventSink {
         this.scheduleRetry(error);
         return;
       }
-      this.failures = 0;
       order.succeeded(next);
-      await this.spool.remove(next);
       this.options.onDelivered?.(batch.count);
+      this.deliveredUndeleted = next;
+      await this.removeDelivered(next);
     }
+  }
+
+  /** Throws while the file cannot be deleted: the sender retries it after a backoff. */
+  private async removeDelivered(name: string): Promise<void> {
+    await this.spool.remove(name);
+    this.deliveredUndeleted = undefined;
+    this.failures = 0;
   }
 
   /** Whether a segment the sender has not passed over waits behind `name`. */

@@ -106,14 +106,25 @@ const CASES: Array<[string, string, number[]]> = [
     [200],
   ],
   [
+    // Two different keys (maybe two tenants'): neither is guessed at.
     'a wrong x-api-key beside a right Bearer on Messages',
     messages('x-api-key: nope', `Authorization: Bearer ${KEY}`),
-    [200],
+    [400],
   ],
   [
     'a right x-api-key beside a wrong Bearer on Messages',
     messages(`x-api-key: ${KEY}`, 'Authorization: Bearer nope'),
-    [401],
+    [400],
+  ],
+  [
+    "two tenants' keys, Bearer and x-api-key, on Messages",
+    messages(`x-api-key: ${KEYS.brightpath}`, `Authorization: Bearer ${KEY}`),
+    [400],
+  ],
+  [
+    'the same key as Bearer and x-api-key on Messages',
+    messages(`x-api-key: ${KEY}`, `Authorization: Bearer ${KEY}`),
+    [200],
   ],
   [
     'two x-api-key headers on Messages',

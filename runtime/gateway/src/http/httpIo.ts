@@ -208,12 +208,18 @@ export function apiKeyOf(
   orApiKeyHeader: boolean,
 ): string | undefined {
   const bearer = bearerToken(req);
-  if (bearer !== undefined || !orApiKeyHeader) {
-    return bearer;
-  }
+  if (!orApiKeyHeader) return bearer;
   const header = req.headers['x-api-key'];
   const key = typeof header === 'string' ? header.trim() : '';
-  return key.length > 0 ? key : undefined;
+  if (bearer !== undefined && key.length > 0 && key !== bearer) {
+    // Two keys, maybe of two tenants: a proxy in front may have read the other one, and the
+    // request would be billed to a tenant it did not mean.
+    throw GatewayError.invalid(
+      'the Authorization header and x-api-key carry different keys: send one',
+      'x-api-key',
+    );
+  }
+  return bearer ?? (key.length > 0 ? key : undefined);
 }
 
 /**

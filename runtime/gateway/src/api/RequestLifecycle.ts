@@ -350,13 +350,14 @@ export class RequestLifecycle implements EndGate {
         record.timeToFirstTokenMs / 1000,
       );
     }
-    if (record.inputTokens > 0) {
+    // A cache hit's event keeps its answer's token counts; no upstream processed them.
+    if (record.inputTokens > 0 && !record.cached) {
       metrics.tokens.inc(
         { tenant, model, direction: 'input' },
         record.inputTokens,
       );
     }
-    if (record.outputTokens > 0) {
+    if (record.outputTokens > 0 && !record.cached) {
       metrics.tokens.inc(
         { tenant, model, direction: 'output' },
         record.outputTokens,

@@ -105,7 +105,22 @@ describe('token counting and the prompt cache', () => {
     }
   });
 
+  /** `cellport_gateway_tokens_total` of brightpath at us-small, by direction. */
+  const brightpathTokens = async () => {
+    const text = await fetch(`${url}/metrics`).then(response =>
+      response.text(),
+    );
+    const count = (direction: string) =>
+      Number(
+        new RegExp(
+          `cellport_gateway_tokens_total\\{tenant="brightpath",model="us-small",direction="${direction}"\\} (\\d+)`,
+        ).exec(text)?.[1] ?? 0,
+      );
+    return { input: count('input'), output: count('output') };
+  };
+
   it('serves an exact repeat from the cache where tenant policy allows it', async () => {
+    const tokensBefore = await brightpathTokens();
     const request = {
       model: 'gpt-4o-mini',
       messages: [{ role: 'user' as const, content: 'cache me' }],
@@ -123,6 +138,12 @@ describe('token counting and the prompt cache', () => {
     const [miss, hit] = events.usage() as UsageEvent[];
     expect(miss.cached).toBe(false);
     expect(hit).toMatchObject({ cached: true, costUsd: 0 });
+    // The hit's event keeps the answer's token counts; the token metric, which counts what
+    // upstreams processed, counts the miss alone.
+    expect(await brightpathTokens()).toEqual({
+      input: tokensBefore.input + miss.inputTokens,
+      output: tokensBefore.output + miss.outputTokens,
+    });
   });
 
   it('serves Messages and Responses repeats from the cache in their own shapes, apart from chat', async () => {

@@ -175,9 +175,16 @@ describe('decideRoute', () => {
     const capped = refusal({
       principal: agentWith({ maxCostPerRunUsd: 0.0000001 }),
     });
-    expect(capped).toMatchObject({ status: 429, options: {} });
+    // Never retried as it is: 400, naming the output limit a lower value of which may fit.
+    expect(capped).toMatchObject({
+      status: 400,
+      code: 'cost_above_run_cap',
+      errorClass: 'budget-exhausted',
+      options: { param: 'max_tokens' },
+    });
     expect(capped?.options.retryAfterSeconds).toBeUndefined();
     expect(capped?.message).toContain("above the agent's per-run cap $1e-7");
+    expect(capped?.message).toContain('a lower max_tokens may fit');
     // eu-large over the cap, eu-small only over the budget left: eu-small serves next month.
     const mixed = refusal({
       principal: agentWith({ maxCostPerRunUsd: 0.001 }),

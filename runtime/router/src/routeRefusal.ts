@@ -157,7 +157,8 @@ export function refusalFor(
         },
       );
     case 'budget': {
-      // Over the agent's per-run cap, the request itself is too large: waiting changes nothing.
+      // Over the agent's per-run cap, the request itself is too large: waiting changes nothing,
+      // a lower output limit may.
       // Over the budget left, it can come again when the budget does (`budgetRetryAfterSeconds`):
       // so can any request one of whose candidates only the budget left dropped.
       const runCap = input.principal.agent?.maxCostPerRunUsd;
@@ -168,6 +169,17 @@ export function refusalFor(
           const profile = input.state.profiles.get(candidate.modelProfile);
           return profile !== undefined && maxCostAt(input, profile) > runCap;
         });
+      if (overRunCap) {
+        // 400, not 429: a client's retries of a 429 could never succeed.
+        const param = (input.fields ?? CHAT_FIELDS).maxOutputTokens;
+        return refusal(
+          400,
+          'cost_above_run_cap',
+          `this request may cost more than its agent's per-run cap allows at model "${model}" (${detail}): a lower ${param} may fit`,
+          'budget-exhausted',
+          { param },
+        );
+      }
       return refusal(
         429,
         'budget_exhausted',
@@ -177,7 +189,7 @@ export function refusalFor(
             : ''
         }`,
         'budget-exhausted',
-        overRunCap || input.nowMs === undefined
+        input.nowMs === undefined
           ? {}
           : {
               retryAfterSeconds: budgetRetryAfterSeconds(

@@ -150,7 +150,8 @@ export class RedisLimiter extends WindowedLimiter {
   private readonly redis: ScriptedRedis;
 
   private lastErrorAt = 0;
-  private connectedOnce = false;
+  /** The first connection came, or the wait for it ran out: nobody waits for it again. */
+  private firstWaitOver = false;
   private readonly refunds = new RefundQueue();
   private refundTimer?: NodeJS.Timeout;
 
@@ -180,7 +181,7 @@ export class RedisLimiter extends WindowedLimiter {
           })
         : redisOrUrl;
     redis.on('ready', () => {
-      this.connectedOnce = true;
+      this.firstWaitOver = true;
     });
     this.reportError = (error: Error) => {
       const now = Date.now();
@@ -226,13 +227,23 @@ export class RedisLimiter extends WindowedLimiter {
   /** The connection a drop is closing. */
   private dropping?: unknown;
 
-  /** Waits (bounded) for the first connection; afterwards returns at once, connected or not. */
-  private async firstConnection(): Promise<void> {
-    if (this.connectedOnce || this.redis.status === 'ready') return;
-    await once(this.redis, 'ready', {
+  /**
+   * Waits (bounded) for the first connection; afterwards returns at once, connected or not.
+   * One wait for every caller, once: a Redis that hung before the gateway started made each
+   * request wait its own second, for as long as it hung.
+   */
+  private firstConnection(): Promise<void> | undefined {
+    if (this.firstWaitOver || this.redis.status === 'ready') return undefined;
+    this.firstWait ??= once(this.redis, 'ready', {
       signal: AbortSignal.timeout(REDIS_COMMAND_TIMEOUT_MS),
-    }).catch(() => undefined);
+    })
+      .catch(() => undefined)
+      .then(() => {
+        this.firstWaitOver = true;
+      });
+    return this.firstWait;
   }
+  private firstWait?: Promise<void>;
 
   protected claim(
     claims: CounterClaim[],

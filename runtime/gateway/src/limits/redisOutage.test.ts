@@ -94,6 +94,42 @@ describe('Redis going away under load', () => {
     return { port, redisUrl, redis, gateway, url };
   }
 
+  it('frozen before the gateway started: waits once for the first connection, then answers 503 at once', async () => {
+    const port = await freePort();
+    const redis = await startRedisServer(port);
+    redis.child.kill('SIGSTOP');
+    const { gateway, url } = await startGateway(simulator.url, {
+      config: { redisUrl: `redis://127.0.0.1:${port}` },
+    });
+    const ask = async (n: number) => {
+      const response = await postChat(
+        url,
+        {
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: `frozen at start ${n}` }],
+        },
+        { signal: AbortSignal.timeout(ANSWER_BOUND_MS) },
+      );
+      return `${response.status} ${(await response.json()).error?.code}`;
+    };
+    try {
+      // The first request waits (at most the command timeout) for a connection that never
+      // comes; the others do not wait for it again, each its own second.
+      expect(await ask(0)).toBe('503 limits_unavailable');
+      const started = Date.now();
+      const answers: string[] = [];
+      for (let n = 1; n <= 10; n++) answers.push(await ask(n));
+      const tookMs = Date.now() - started;
+      expect(answers).toEqual(Array(10).fill('503 limits_unavailable'));
+      // Ten waits of a second each before: at least 10 s.
+      expect(tookMs).toBeLessThan(ANSWER_BOUND_MS);
+    } finally {
+      await gateway.stop();
+      redis.child.kill('SIGCONT');
+      await redis.kill();
+    }
+  });
+
   it('killed: answers 503 limits_unavailable at once, never 500 or a hang, counts no refused request, and recovers', async () => {
     const { port, redisUrl, redis, gateway, url } = await setUp();
     const load = runLoad(url);

@@ -46,7 +46,7 @@ export interface SpoolDrop {
   /** Creation times of the oldest and newest dropped segments. */
   oldest: string;
   newest: string;
-  /** Why: `byte-cap` (GATEWAY_SPOOL_MAX_BYTES), `volume-full` (its volume's free space). */
+  /** Why: `byte-cap` (GATEWAY_SPOOL_MAX_BYTES), `volume-full` (its volume's free space), `deleted` (from under the spool). */
   reason: string;
 }
 
@@ -67,6 +67,11 @@ export interface DiskSpoolOptions {
   onDrop?: (drop: SpoolDrop) => void;
   /** A segment could not be sealed; it stays `.open`, and each rotation tries it again. */
   onSealError?: (error: unknown) => void;
+  /**
+   * The directory was deleted from under the spool (a clean-up, a tmp reaper) and made
+   * again; `rescued` counts the open segment's events written again from its descriptor.
+   */
+  onDirectoryRemade?: (rescued: { events: number; bytes: number }) => void;
 }
 
 /**
@@ -93,7 +98,12 @@ export class DiskSpool {
   private preparingSpare?: Promise<void>;
   private closed = false;
   /** Sealed segments this process knows of, oldest first, with their sizes. */
-  private readonly sealed: Array<{ name: string; bytes: number }> = [];
+  /** `events` where this process sealed it (known without reading it). */
+  private readonly sealed: Array<{
+    name: string;
+    bytes: number;
+    events?: number;
+  }> = [];
   private sealedBytes = 0;
   /**
    * What the segments take on disk, each rounded up to whole blocks: the byte cap counts
@@ -234,7 +244,7 @@ export class DiskSpool {
         this.spare = undefined;
       } else {
         this.spareGeneration += 1;
-        this.open = new OpenSegment(this.nextSegmentPath());
+        this.open = this.newSegment();
       }
       this.prepareSpare();
     }
@@ -245,6 +255,28 @@ export class DiskSpool {
       this.rotate();
       throw error;
     }
+  }
+
+  /** A segment made on the spot, in a directory made again if it was deleted. */
+  private newSegment(): OpenSegment {
+    try {
+      return new OpenSegment(this.nextSegmentPath());
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.remakeDirectory({ events: 0, bytes: 0 });
+      return new OpenSegment(this.nextSegmentPath());
+    }
+  }
+
+  /**
+   * Makes the directory again, with `dead/` and the lock (another gateway must not claim it
+   * meanwhile), where it was deleted from under the spool; reported once it was.
+   */
+  private remakeDirectory(rescued: { events: number; bytes: number }): void {
+    if (existsSync(join(this.dir, 'dead')) && rescued.events === 0) return;
+    mkdirSync(join(this.dir, 'dead'), { recursive: true });
+    this.lock.restore();
+    this.options.onDirectoryRemade?.(rescued);
   }
 
   /** The path of a new open segment, named to sort after every segment before it. */
@@ -261,7 +293,7 @@ export class DiskSpool {
     const generation = this.spareGeneration;
     const path = this.nextSegmentPath();
     let overtaken = false;
-    this.preparingSpare = openFd(path, 'wx')
+    this.preparingSpare = openFd(path, 'wx+')
       .then(
         async fd => {
           const segment = new OpenSegment(path, fd);
@@ -371,15 +403,29 @@ export class DiskSpool {
     const fd = segment.detach();
     let closed = false;
     try {
-      if (segment.bytes > 0) await fsyncFd(fd);
+      if (segment.bytes === 0) {
+        closed = true;
+        await closeFd(fd);
+        await unlink(segment.path).catch(ignoreMissing);
+        return;
+      }
+      await fsyncFd(fd);
+      try {
+        // Renamed while its descriptor is open: deleted from under the spool, the segment
+        // is still whole behind it.
+        await this.sealAs(segment.path, segment.bytes, segment.events);
+      } catch (error) {
+        if (
+          (error as NodeJS.ErrnoException).code !== 'ENOENT' ||
+          existsSync(segment.path)
+        ) {
+          throw error;
+        }
+        await this.rescue(segment, fd);
+      }
       // Marked first: a descriptor is never closed twice, its number may be reused at once.
       closed = true;
       await closeFd(fd);
-      if (segment.bytes === 0) {
-        await unlink(segment.path);
-        return;
-      }
-      await this.sealAs(segment.path, segment.bytes);
     } catch (error) {
       if (!closed) segment.closeQuietly();
       if (segment.bytes > 0) {
@@ -392,11 +438,42 @@ export class DiskSpool {
     await this.syncDirectory();
   }
 
+  /**
+   * Writes again, under its sealed name, a segment whose file was deleted while it was open
+   * (the directory with it): its bytes are read back from its descriptor.
+   */
+  private async rescue(segment: OpenSegment, fd: number): Promise<void> {
+    const bytes = Buffer.alloc(segment.bytes);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = readSync(fd, bytes, read, bytes.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    const whole = bytes.subarray(0, bytes.lastIndexOf(10, read - 1) + 1);
+    this.remakeDirectory({ events: segment.events, bytes: whole.length });
+    const name = OPEN_SEGMENT.exec(segment.path.slice(this.dir.length + 1))![1];
+    const file = await open(join(this.dir, name), 'wx');
+    try {
+      await file.writeFile(whole);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    this.sealed.push({ name, bytes: whole.length, events: segment.events });
+    this.sealedBytes += whole.length;
+    this.diskBytes += onDisk(whole.length);
+  }
+
   /** Gives a durable `.open` segment its sealed name, and hands it to the sender. */
-  private async sealAs(path: string, bytes: number): Promise<void> {
+  private async sealAs(
+    path: string,
+    bytes: number,
+    events?: number,
+  ): Promise<void> {
     const name = OPEN_SEGMENT.exec(path.slice(this.dir.length + 1))![1];
     await rename(path, join(this.dir, name));
-    this.sealed.push({ name, bytes });
+    this.sealed.push({ name, bytes, events });
     this.sealedBytes += bytes;
     // One whose seal failed before is counted on disk since.
     if (!this.unsealed.some(segment => segment.path === path)) {
@@ -465,6 +542,20 @@ export class DiskSpool {
       this.dead.push({ name, bytes });
       this.diskBytes += onDisk(bytes);
     }
+  }
+
+  /**
+   * A sealed segment deleted from under the spool (a clean-up, a tmp reaper): forgotten, and
+   * reported as dropped (`deleted`) with its events where this process sealed it.
+   */
+  lose(name: string): void {
+    const segment = this.sealed.find(sealed => sealed.name === name);
+    if (!segment) return;
+    this.forget(name);
+    this.reportDrop(
+      [{ name, bytes: segment.bytes, events: segment.events ?? 0 }],
+      'deleted',
+    );
   }
 
   private forget(name: string): void {
@@ -583,6 +674,10 @@ export class DiskSpool {
 }
 
 /** A file's bytes as its filesystem allocates them: whole 4 KiB blocks (ext4, xfs, tmpfs). */
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
+}
+
 function onDisk(bytes: number): number {
   return Math.ceil(bytes / 4096) * 4096;
 }

@@ -14,11 +14,12 @@ export class OpenSegment {
 
   /**
    * Opens the file at `path`, unless `fd` is one already opened there (the spool opens the
-   * next segment ahead, off the request path). 'wx': a segment name is never reused, so an
-   * existing file would be someone else's.
+   * next segment ahead, off the request path). 'wx+': a segment name is never reused, so an
+   * existing file would be someone else's; readable too, so that a segment deleted from under
+   * the spool can be read back from its descriptor (`DiskSpool.rescue`).
    */
   constructor(readonly path: string, fd?: number) {
-    this.fd = fd ?? openSync(path, 'wx');
+    this.fd = fd ?? openSync(path, 'wx+');
   }
 
   /**

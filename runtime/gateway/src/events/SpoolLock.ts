@@ -3,6 +3,7 @@ import {
   closeSync,
   fstatSync,
   linkSync,
+  mkdirSync,
   openSync,
   readFileSync,
   readlinkSync,
@@ -286,8 +287,8 @@ export class SpoolLock {
       fd = openSync(this.path, 'r+');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        // Removed from under us: the next start sees no holder, as after a release.
-        this.checked();
+        // Removed from under us (the directory with it: a clean-up, a tmp reaper).
+        this.restore();
       }
       return;
     }
@@ -308,6 +309,32 @@ export class SpoolLock {
       closeSync(fd);
     }
     this.lost(text);
+  }
+
+  /**
+   * Claims the spool again after its lock was deleted (with the directory, which is made
+   * again): another gateway could otherwise claim the directory while this one writes to it.
+   * One that claimed it meanwhile holds it: this process stops (`lost`).
+   */
+  restore(): void {
+    if (this.released) return;
+    const claim = `${this.path}.${randomBytes(6).toString('hex')}`;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(claim, this.text);
+      linkSync(claim, this.path);
+      this.checked();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        // A volume that takes no file now: looked at again at the next touch.
+        return;
+      }
+      const held = readLock(this.path);
+      if (held && held.text !== this.text) this.lost(held.text);
+      this.checked();
+    } finally {
+      rmSync(claim, { force: true });
+    }
   }
 
   private checked(): void {

@@ -346,7 +346,7 @@ export class SpooledEventDelivery implements EventSink {
             { segment: next, dir: this.spool.dir },
             'a sealed event segment vanished from the spool; its events are lost',
           );
-          await this.spool.remove(next);
+          this.spool.lose(next);
         }
         continue;
       }

@@ -72,7 +72,7 @@ describe('createEventSink', () => {
       );
       expect(dropped).toBeGreaterThanOrEqual(4);
       const logged = lines.filter(line =>
-        String(line.msg).startsWith('event spool over its byte cap'),
+        String(line.msg).startsWith('event spool segments dropped'),
       );
       // Drops at every seal, one line: the first; the rest wait for ten seconds on, or the stop.
       expect(logged).toHaveLength(1);
@@ -80,7 +80,7 @@ describe('createEventSink', () => {
       await sink.close();
       closed = true;
       const all = lines.filter(line =>
-        String(line.msg).startsWith('event spool over its byte cap'),
+        String(line.msg).startsWith('event spool segments dropped'),
       );
       expect(all).toHaveLength(2);
       expect(all.reduce((sum, line) => sum + Number(line.events), 0)).toBe(

@@ -108,7 +108,7 @@ export async function createEventSink(
   const logSpoolDrop = everyTenSeconds(addSpoolDrop, dropped =>
     logger.error(
       { ...dropped, dir: events.spoolDir },
-      'event spool over its byte cap (byte-cap) or its volume nearly full (volume-full); dropped its oldest segments (counts since the last such line)',
+      'event spool segments dropped: its oldest, over its byte cap (byte-cap) or with its volume nearly full (volume-full), or sealed ones deleted from under it (deleted) (counts since the last such line)',
     ),
   );
   const spool = new DiskSpool(events.spoolDir, {
@@ -121,6 +121,11 @@ export async function createEventSink(
       logger.error(
         { err: error, dir: events.spoolDir },
         'cannot seal an event segment; each rotation tries it again, and the next start',
+      ),
+    onDirectoryRemade: rescued =>
+      logger.error(
+        { ...rescued, dir: events.spoolDir },
+        'the event spool directory was deleted from under the gateway; made again, with its lock, and the events of the segment open then written again (sealed segments deleted with it are counted dropped, reason deleted, when the sender reaches them)',
       ),
   });
   spoolMetrics.observe(spool);

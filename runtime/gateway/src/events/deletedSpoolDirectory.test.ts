@@ -1,0 +1,112 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { PlatformEvent } from '@cellport/plugin-platform-common';
+import { eventually } from '../__testUtils__/fixtures';
+import { DiskSpool, SpoolDrop } from './DiskSpool';
+import type { EventBatch } from './EventBatch';
+import type { EventTransport } from './EventTransport';
+import { SpooledEventDelivery } from './SpooledEventDelivery';
+
+jest.setTimeout(30_000);
+
+/** Takes every batch; while `held`, waits before taking it. */
+class HoldingTransport implements EventTransport {
+  readonly name = 'holding';
+  readonly delivered: string[] = [];
+  held?: Promise<void>;
+  async send(batch: EventBatch): Promise<void> {
+    await this.held;
+    this.delivered.push(...batch.events().map(e => JSON.parse(e).id));
+  }
+  async close(): Promise<void> {}
+}
+
+const event = (id: string) =>
+  ({ id, cell: 'c', type: 'usage' } as unknown as PlatformEvent);
+
+const published = (delivery: SpooledEventDelivery, ...ids: string[]) =>
+  new Promise<void>(written => delivery.publish(ids.map(event), written));
+
+// A clean-up or a tmp reaper deletes the spool directory from under a running gateway, as an
+// adversary did under load: the open segment's events (acknowledged to their callers) were
+// lost, nothing counted the loss, and the lock was gone, so a second gateway could claim the
+// directory.
+describe('a spool directory deleted from under the gateway', () => {
+  it('is made again, with its lock, and the events of the segment open then are delivered', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'cellport-spool-')), 'spool');
+    const remade: Array<{ events: number }> = [];
+    const spool = new DiskSpool(dir, {
+      onDirectoryRemade: rescued => remade.push(rescued),
+    });
+    const transport = new HoldingTransport();
+    const delivery = new SpooledEventDelivery(
+      spool,
+      transport,
+      pino({ level: 'silent' }),
+      { flushIntervalMs: 60_000, batchSize: 1000, maxBackoffMs: 20 },
+    );
+    try {
+      await published(delivery, 'event-1', 'event-2');
+      rmSync(dir, { recursive: true, force: true });
+      // Written after the deletion too: into the open segment, whose file is gone.
+      await published(delivery, 'event-3', 'event-4');
+      await delivery.drain();
+      expect(transport.delivered).toEqual([
+        'event-1',
+        'event-2',
+        'event-3',
+        'event-4',
+      ]);
+      expect(remade).toEqual([expect.objectContaining({ events: 4 })]);
+      // Its lock again, naming this process: a second gateway on the directory is refused
+      // (SpoolLock.test.ts), as before.
+      expect(
+        JSON.parse(readFileSync(join(dir, 'owner.lock'), 'utf8')).pid,
+      ).toBe(process.pid);
+
+      // Written after the directory was made again: a segment of its own.
+      await published(delivery, 'event-5');
+      await delivery.drain();
+      expect(transport.delivered).toContain('event-5');
+      expect(existsSync(join(dir, 'dead'))).toBe(true);
+    } finally {
+      await delivery.close();
+    }
+  });
+
+  it('counts the events of sealed segments deleted with it as dropped', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'cellport-spool-')), 'spool');
+    const drops: SpoolDrop[] = [];
+    const spool = new DiskSpool(dir, { onDrop: drop => drops.push(drop) });
+    const transport = new HoldingTransport();
+    const delivery = new SpooledEventDelivery(
+      spool,
+      transport,
+      pino({ level: 'silent' }),
+      { flushIntervalMs: 60_000, batchSize: 1000, maxBackoffMs: 20 },
+    );
+    let letSend = () => {};
+    transport.held = new Promise(resolve => (letSend = resolve));
+    try {
+      // Sealed, the first sent but not answered, the other waiting its turn.
+      await published(delivery, 'sent-1');
+      await delivery.flush();
+      await published(delivery, 'waiting-1', 'waiting-2');
+      await delivery.flush();
+      await eventually(() => spool.sending !== undefined);
+      rmSync(dir, { recursive: true, force: true });
+      transport.held = undefined;
+      letSend();
+      await published(delivery, 'after-1');
+      await delivery.drain();
+      expect(transport.delivered).toEqual(['sent-1', 'after-1']);
+      expect(drops).toEqual([
+        expect.objectContaining({ reason: 'deleted', events: 2, segments: 1 }),
+      ]);
+    } finally {
+      await delivery.close();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimulatorServer } from '@cellport/simulator';
@@ -152,6 +152,62 @@ describe('a gateway killed with SIGKILL under load', () => {
 
       await last.kill('SIGTERM');
       expect(readdirSync(spoolDir).filter(name => name !== 'dead')).toEqual([]);
+    } finally {
+      await Promise.all(gateways.map(gateway => gateway.kill()));
+      await portal.stop();
+    }
+  });
+
+  it('loses no event of a request answered after its spool directory was deleted, killed then', async () => {
+    // A clean-up or a tmp reaper deletes the directory under load: the gateway went on
+    // answering while it could write no segment, its events in memory, lost at the kill.
+    const work = mkdtempSync(join(tmpdir(), 'cellport-kill-'));
+    const spoolDir = join(work, 'spool');
+    const stateFile = join(work, 'state.json');
+    writeFileSync(stateFile, JSON.stringify(testState(simulator.url)));
+    const portal = new EventReceiver();
+    const env = {
+      GATEWAY_STATE_FILE: stateFile,
+      GATEWAY_EVENTS: 'http',
+      GATEWAY_EVENTS_URL: await portal.start(),
+      GATEWAY_EVENTS_TOKEN: 'portal-token',
+      GATEWAY_SPOOL_DIR: spoolDir,
+      GATEWAY_EVENTS_SEGMENT_EVENTS: String(SEGMENT_EVENTS),
+      GATEWAY_REDIS_URL: '',
+      GATEWAY_NATS_URL: '',
+    };
+    const gateways: TestProcess[] = [];
+    try {
+      const first = await startGatewayProcess(env);
+      gateways.push(first);
+      let deleted = false;
+      const afterIds: string[] = [];
+      const afterDeletion = await loadAndKill(first, 100, async () => {
+        rmSync(spoolDir, { recursive: true, force: true });
+        deleted = true;
+        // Answered after it, before the kill.
+        const answered: string[] = [];
+        for (let i = 0; answered.length < 60 && i < 200; i++) {
+          try {
+            answered.push(await chat(first.url, 100_000 + i));
+          } catch {
+            // Counted only when answered.
+          }
+        }
+        expect(answered.length).toBe(60);
+        afterIds.push(...answered);
+      });
+      expect(deleted).toBe(true);
+      expect(afterDeletion.length).toBeGreaterThan(0);
+      gateways.push(await startGatewayProcess(env));
+      const missing = () => portal.withoutEvents(afterIds);
+      await eventually(() => missing().length === 0, 800).catch(() => {
+        throw new Error(
+          `${missing().length} of the ${
+            afterIds.length
+          } requests answered after the spool directory was deleted have no events`,
+        );
+      });
     } finally {
       await Promise.all(gateways.map(gateway => gateway.kill()));
       await portal.stop();

@@ -29,6 +29,18 @@ const event = (id: string) =>
 const published = (delivery: SpooledEventDelivery, ...ids: string[]) =>
   new Promise<void>(written => delivery.publish(ids.map(event), written));
 
+/** Delivery from `spool`, rotated only when the test flushes or drains it. */
+function deliveringFrom(spool: DiskSpool) {
+  const transport = new HoldingTransport();
+  const delivery = new SpooledEventDelivery(
+    spool,
+    transport,
+    pino({ level: 'silent' }),
+    { flushIntervalMs: 60_000, batchSize: 1000, maxBackoffMs: 20 },
+  );
+  return { transport, delivery };
+}
+
 // A clean-up or a tmp reaper deletes the spool directory from under a running gateway, as an
 // adversary did under load: the open segment's events (acknowledged to their callers) were
 // lost, nothing counted the loss, and the lock was gone, so a second gateway could claim the
@@ -40,13 +52,7 @@ describe('a spool directory deleted from under the gateway', () => {
     const spool = new DiskSpool(dir, {
       onDirectoryRemade: rescued => remade.push(rescued),
     });
-    const transport = new HoldingTransport();
-    const delivery = new SpooledEventDelivery(
-      spool,
-      transport,
-      pino({ level: 'silent' }),
-      { flushIntervalMs: 60_000, batchSize: 1000, maxBackoffMs: 20 },
-    );
+    const { transport, delivery } = deliveringFrom(spool);
     try {
       await published(delivery, 'event-1', 'event-2');
       rmSync(dir, { recursive: true, force: true });
@@ -80,13 +86,7 @@ describe('a spool directory deleted from under the gateway', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'cellport-spool-')), 'spool');
     const drops: SpoolDrop[] = [];
     const spool = new DiskSpool(dir, { onDrop: drop => drops.push(drop) });
-    const transport = new HoldingTransport();
-    const delivery = new SpooledEventDelivery(
-      spool,
-      transport,
-      pino({ level: 'silent' }),
-      { flushIntervalMs: 60_000, batchSize: 1000, maxBackoffMs: 20 },
-    );
+    const { transport, delivery } = deliveringFrom(spool);
     let letSend = () => {};
     transport.held = new Promise(resolve => (letSend = resolve));
     try {

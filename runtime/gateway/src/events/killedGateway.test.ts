@@ -67,6 +67,25 @@ async function loadAndKill(
 /** Small segments, so that "redelivers at most one segment" is a bound the test can break. */
 const SEGMENT_EVENTS = 50;
 
+/** A gateway process's environment: the test state, a spool of its own, events to `portalUrl`. */
+function gatewayEnv(simulatorUrl: string, portalUrl: string) {
+  const work = mkdtempSync(join(tmpdir(), 'cellport-kill-'));
+  const spoolDir = join(work, 'spool');
+  const stateFile = join(work, 'state.json');
+  writeFileSync(stateFile, JSON.stringify(testState(simulatorUrl)));
+  const env = {
+    GATEWAY_STATE_FILE: stateFile,
+    GATEWAY_EVENTS: 'http',
+    GATEWAY_EVENTS_URL: portalUrl,
+    GATEWAY_EVENTS_TOKEN: 'portal-token',
+    GATEWAY_SPOOL_DIR: spoolDir,
+    GATEWAY_EVENTS_SEGMENT_EVENTS: String(SEGMENT_EVENTS),
+    GATEWAY_REDIS_URL: '',
+    GATEWAY_NATS_URL: '',
+  };
+  return { spoolDir, env };
+}
+
 describe('a gateway killed with SIGKILL under load', () => {
   let simulator: SimulatorServer;
   beforeAll(async () => {
@@ -75,22 +94,8 @@ describe('a gateway killed with SIGKILL under load', () => {
   afterAll(() => simulator.stop());
 
   it('loses no event of an answered request and doubles none', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'cellport-kill-'));
-    const spoolDir = join(work, 'spool');
-    const stateFile = join(work, 'state.json');
-    writeFileSync(stateFile, JSON.stringify(testState(simulator.url)));
     const portal = new EventReceiver();
-    const portalUrl = await portal.start();
-    const env = {
-      GATEWAY_STATE_FILE: stateFile,
-      GATEWAY_EVENTS: 'http',
-      GATEWAY_EVENTS_URL: portalUrl,
-      GATEWAY_EVENTS_TOKEN: 'portal-token',
-      GATEWAY_SPOOL_DIR: spoolDir,
-      GATEWAY_EVENTS_SEGMENT_EVENTS: String(SEGMENT_EVENTS),
-      GATEWAY_REDIS_URL: '',
-      GATEWAY_NATS_URL: '',
-    };
+    const { spoolDir, env } = gatewayEnv(simulator.url, await portal.start());
     const gateways: TestProcess[] = [];
     const start = async () => {
       const gateway = await startGatewayProcess(env);
@@ -161,21 +166,8 @@ describe('a gateway killed with SIGKILL under load', () => {
   it('loses no event of a request answered after its spool directory was deleted, killed then', async () => {
     // A clean-up or a tmp reaper deletes the directory under load: the gateway went on
     // answering while it could write no segment, its events in memory, lost at the kill.
-    const work = mkdtempSync(join(tmpdir(), 'cellport-kill-'));
-    const spoolDir = join(work, 'spool');
-    const stateFile = join(work, 'state.json');
-    writeFileSync(stateFile, JSON.stringify(testState(simulator.url)));
     const portal = new EventReceiver();
-    const env = {
-      GATEWAY_STATE_FILE: stateFile,
-      GATEWAY_EVENTS: 'http',
-      GATEWAY_EVENTS_URL: await portal.start(),
-      GATEWAY_EVENTS_TOKEN: 'portal-token',
-      GATEWAY_SPOOL_DIR: spoolDir,
-      GATEWAY_EVENTS_SEGMENT_EVENTS: String(SEGMENT_EVENTS),
-      GATEWAY_REDIS_URL: '',
-      GATEWAY_NATS_URL: '',
-    };
+    const { spoolDir, env } = gatewayEnv(simulator.url, await portal.start());
     const gateways: TestProcess[] = [];
     try {
       const first = await startGatewayProcess(env);

@@ -38,7 +38,7 @@ const fsyncFd = promisify(fs.fsync);
 const closeFd = promisify(fs.close);
 const openFd = promisify(fs.open);
 
-/** What the byte cap threw away, for the log line and the metric. */
+/** Segments the spool lost or threw away, for the log line and the metric. */
 export interface SpoolDrop {
   segments: number;
   events: number;
@@ -46,7 +46,10 @@ export interface SpoolDrop {
   /** Creation times of the oldest and newest dropped segments. */
   oldest: string;
   newest: string;
-  /** Why: `byte-cap` (GATEWAY_SPOOL_MAX_BYTES), `volume-full` (its volume's free space), `deleted` (from under the spool). */
+  /**
+   * Why: `byte-cap` (GATEWAY_SPOOL_MAX_BYTES), `volume-full` (its volume's free space),
+   * `deleted` (from under the spool: events counted where this process sealed them).
+   */
   reason: string;
 }
 
@@ -67,11 +70,13 @@ export interface DiskSpoolOptions {
   onDrop?: (drop: SpoolDrop) => void;
   /** A segment could not be sealed; it stays `.open`, and each rotation tries it again. */
   onSealError?: (error: unknown) => void;
+  /** The directory was deleted from under the spool (a clean-up, a tmp reaper), and made again. */
+  onDirectoryRemade?: () => void;
   /**
-   * The directory was deleted from under the spool (a clean-up, a tmp reaper) and made
-   * again; `rescued` counts the open segment's events written again from its descriptor.
+   * A segment deleted from under the spool while open was written again from its descriptor:
+   * these events, which requests answered, are not lost.
    */
-  onDirectoryRemade?: (rescued: { events: number; bytes: number }) => void;
+  onRescued?: (rescued: { events: number; bytes: number }) => void;
 }
 
 /**
@@ -97,8 +102,10 @@ export class DiskSpool {
   private spareGeneration = 0;
   private preparingSpare?: Promise<void>;
   private closed = false;
-  /** Sealed segments this process knows of, oldest first, with their sizes. */
-  /** `events` where this process sealed it (known without reading it). */
+  /**
+   * Sealed segments this process knows of, oldest first, with their sizes; `events` where
+   * this process sealed them (known without reading them).
+   */
   private readonly sealed: Array<{
     name: string;
     bytes: number;
@@ -119,6 +126,11 @@ export class DiskSpool {
    * byte cap meanwhile, rather than left unsent until the next start.
    */
   private readonly unsealed: Array<{ path: string; bytes: number }> = [];
+  /**
+   * Sealed segments the receiver took whose file could not be deleted yet (a volume gone
+   * read-only): never sent again, and never counted dropped.
+   */
+  private readonly delivered = new Set<string>();
   /** Segments set aside in `dead/`, oldest first: inside the byte cap, and dropped first. */
   private readonly dead: Array<{ name: string; bytes: number }> = [];
   private sealing: Promise<void> = Promise.resolve();
@@ -238,6 +250,18 @@ export class DiskSpool {
   write(lines: string, events: number): void {
     // A process that lost the spool to another stops here, before writing (`SpoolLock.lost`).
     this.lock.ensureHeld();
+    if (this.open?.orphaned()) {
+      // Deleted from under the spool: these events must go to a file, not to a descriptor
+      // whose bytes a kill would take with it.
+      const orphan = this.open;
+      this.open = undefined;
+      this.remakeDirectory();
+      try {
+        this.rescue(orphan);
+      } finally {
+        orphan.closeQuietly();
+      }
+    }
     if (!this.open) {
       if (this.spare) {
         this.open = this.spare;
@@ -263,20 +287,35 @@ export class DiskSpool {
       return new OpenSegment(this.nextSegmentPath());
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      this.remakeDirectory({ events: 0, bytes: 0 });
+      this.remakeDirectory();
       return new OpenSegment(this.nextSegmentPath());
     }
   }
 
   /**
-   * Makes the directory again, with `dead/` and the lock (another gateway must not claim it
-   * meanwhile), where it was deleted from under the spool; reported once it was.
+   * After a segment or the directory was deleted from under the spool: makes the directory
+   * again if it is gone, with `dead/` and the lock (another gateway must not claim it
+   * meanwhile). What went with the directory is forgotten: its sealed segments reported as
+   * dropped (`deleted`), those set aside in `dead/`, and the spare segment opened in it.
    */
-  private remakeDirectory(rescued: { events: number; bytes: number }): void {
-    if (existsSync(join(this.dir, 'dead')) && rescued.events === 0) return;
+  private remakeDirectory(): void {
+    const gone = !existsSync(this.dir);
     mkdirSync(join(this.dir, 'dead'), { recursive: true });
     this.lock.restore();
-    this.options.onDirectoryRemade?.(rescued);
+    if (!gone) return;
+    for (const { name } of [...this.sealed]) this.lose(name);
+    for (const { path, bytes } of this.unsealed.splice(0)) {
+      this.diskBytes -= onDisk(bytes);
+      const name = sealedName(this.dir, path);
+      this.reportDrop([{ name, bytes, events: 0 }], 'deleted');
+    }
+    for (const { bytes } of this.dead.splice(0)) {
+      this.diskBytes -= onDisk(bytes);
+    }
+    this.spareGeneration += 1;
+    this.spare?.closeQuietly();
+    this.spare = undefined;
+    this.options.onDirectoryRemade?.();
   }
 
   /** The path of a new open segment, named to sort after every segment before it. */
@@ -401,39 +440,47 @@ export class DiskSpool {
 
   private async seal(segment: OpenSegment): Promise<void> {
     const fd = segment.detach();
-    let closed = false;
+    if (segment.bytes === 0) {
+      segment.closeQuietly();
+      await unlink(segment.path).catch(ignoreMissing);
+      return;
+    }
+    let sealed = false;
     try {
-      if (segment.bytes === 0) {
-        closed = true;
-        await closeFd(fd);
-        await unlink(segment.path).catch(ignoreMissing);
-        return;
-      }
       await fsyncFd(fd);
       try {
         // Renamed while its descriptor is open: deleted from under the spool, the segment
         // is still whole behind it.
         await this.sealAs(segment.path, segment.bytes, segment.events);
       } catch (error) {
-        if (
-          (error as NodeJS.ErrnoException).code !== 'ENOENT' ||
-          existsSync(segment.path)
-        ) {
-          throw error;
-        }
-        await this.rescue(segment, fd);
+        if (!segment.orphaned()) throw error;
+        this.remakeDirectory();
+        this.rescue(segment);
       }
-      // Marked first: a descriptor is never closed twice, its number may be reused at once.
-      closed = true;
-      await closeFd(fd);
+      sealed = true;
     } catch (error) {
-      if (!closed) segment.closeQuietly();
-      if (segment.bytes > 0) {
+      if (sealed) throw error;
+      if (existsSync(segment.path)) {
         // Left as `.open`: the next rotation (or start) seals it; nothing is lost.
         this.unsealed.push({ path: segment.path, bytes: segment.bytes });
         this.diskBytes += onDisk(segment.bytes);
+      } else {
+        // Deleted, and not written again (a full volume): lost with its descriptor.
+        this.reportDrop(
+          [
+            {
+              name: sealedName(this.dir, segment.path),
+              bytes: segment.bytes,
+              events: segment.events,
+            },
+          ],
+          'deleted',
+        );
       }
       throw error;
+    } finally {
+      // Once, whatever happened: its number may be reused at once.
+      segment.closeQuietly();
     }
     await this.syncDirectory();
   }
@@ -442,27 +489,13 @@ export class DiskSpool {
    * Writes again, under its sealed name, a segment whose file was deleted while it was open
    * (the directory with it): its bytes are read back from its descriptor.
    */
-  private async rescue(segment: OpenSegment, fd: number): Promise<void> {
-    const bytes = Buffer.alloc(segment.bytes);
-    let read = 0;
-    while (read < bytes.length) {
-      const n = readSync(fd, bytes, read, bytes.length - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    const whole = bytes.subarray(0, bytes.lastIndexOf(10, read - 1) + 1);
-    this.remakeDirectory({ events: segment.events, bytes: whole.length });
-    const name = OPEN_SEGMENT.exec(segment.path.slice(this.dir.length + 1))![1];
-    const file = await open(join(this.dir, name), 'wx');
-    try {
-      await file.writeFile(whole);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    this.sealed.push({ name, bytes: whole.length, events: segment.events });
-    this.sealedBytes += whole.length;
-    this.diskBytes += onDisk(whole.length);
+  private rescue(segment: OpenSegment): void {
+    const name = sealedName(this.dir, segment.path);
+    const bytes = segment.copyTo(join(this.dir, name));
+    this.sealed.push({ name, bytes, events: segment.events });
+    this.sealedBytes += bytes;
+    this.diskBytes += onDisk(bytes);
+    this.options.onRescued?.({ events: segment.events, bytes });
   }
 
   /** Gives a durable `.open` segment its sealed name, and hands it to the sender. */
@@ -471,7 +504,7 @@ export class DiskSpool {
     bytes: number,
     events?: number,
   ): Promise<void> {
-    const name = OPEN_SEGMENT.exec(path.slice(this.dir.length + 1))![1];
+    const name = sealedName(this.dir, path);
     await rename(path, join(this.dir, name));
     this.sealed.push({ name, bytes, events });
     this.sealedBytes += bytes;
@@ -550,15 +583,26 @@ export class DiskSpool {
    */
   lose(name: string): void {
     const segment = this.sealed.find(sealed => sealed.name === name);
-    if (!segment) return;
+    const delivered = this.delivered.has(name);
     this.forget(name);
+    if (!segment || delivered) return;
     this.reportDrop(
       [{ name, bytes: segment.bytes, events: segment.events ?? 0 }],
       'deleted',
     );
   }
 
+  /** The receiver took the segment: from now on it is only deleted (`remove`). */
+  markDelivered(name: string): void {
+    this.delivered.add(name);
+  }
+
+  isDelivered(name: string): boolean {
+    return this.delivered.has(name);
+  }
+
   private forget(name: string): void {
+    this.delivered.delete(name);
     const index = this.sealed.findIndex(segment => segment.name === name);
     if (index >= 0) {
       this.sealedBytes -= this.sealed[index].bytes;
@@ -626,6 +670,12 @@ export class DiskSpool {
     while ((await excess()) > 0) {
       const victim = this.sealed.find(segment => segment.name !== this.sending);
       if (!victim) break;
+      if (this.delivered.has(victim.name)) {
+        // Delivered: deleting it loses nothing (and fails as its sender's retries do).
+        await this.remove(victim.name);
+        freed(victim.bytes);
+        continue;
+      }
       const events = await countLines(join(this.dir, victim.name));
       // The sender may have taken it while its lines were counted.
       if (victim.name === this.sending) continue;
@@ -673,11 +723,16 @@ export class DiskSpool {
   }
 }
 
-/** A file's bytes as its filesystem allocates them: whole 4 KiB blocks (ext4, xfs, tmpfs). */
+/** The name an open segment's file at `path` takes once sealed. */
+function sealedName(dir: string, path: string): string {
+  return OPEN_SEGMENT.exec(path.slice(dir.length + 1))![1];
+}
+
 function ignoreMissing(error: NodeJS.ErrnoException): void {
   if (error.code !== 'ENOENT') throw error;
 }
 
+/** A file's bytes as its filesystem allocates them: whole 4 KiB blocks (ext4, xfs, tmpfs). */
 function onDisk(bytes: number): number {
   return Math.ceil(bytes / 4096) * 4096;
 }

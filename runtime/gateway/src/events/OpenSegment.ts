@@ -1,4 +1,12 @@
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 
 /**
  * The segment the request path appends to: one `write(2)` per turn of the event loop (the
@@ -47,6 +55,39 @@ export class OpenSegment {
     }
     this.bytes += written;
     this.events += events;
+  }
+
+  /**
+   * Whether its file was deleted from under the spool (the directory with it): its bytes are
+   * still behind the descriptor, and lost when it closes. One `fstat`.
+   */
+  orphaned(): boolean {
+    return fstatSync(this.fd).nlink === 0;
+  }
+
+  /**
+   * Writes its whole lines, read back from its descriptor, to a new file at `path`, fsynced:
+   * an orphaned segment sealed again. Returns the bytes written.
+   */
+  copyTo(path: string): number {
+    const bytes = Buffer.alloc(this.bytes);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = readSync(this.fd, bytes, read, bytes.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    const whole = bytes.subarray(0, bytes.lastIndexOf(10, read - 1) + 1);
+    const fd = openSync(path, 'wx');
+    try {
+      for (let at = 0; at < whole.length; ) {
+        at += writeSync(fd, whole, at, whole.length - at);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return whole.length;
   }
 
   /** Hands the descriptor to the sealer; nothing may be appended afterwards. */

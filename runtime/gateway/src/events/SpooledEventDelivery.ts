@@ -62,11 +62,6 @@ export class SpooledEventDelivery implements EventSink {
   /** Wakes the sender when a batch the receiver fails on is due again; never delays others. */
   private dueTimer?: NodeJS.Timeout;
   private failures = 0;
-  /**
-   * The segment the receiver took whose file is not deleted yet (a volume gone read-only):
-   * its deletion is retried, with the backoff of a failure, without sending it again.
-   */
-  private deliveredUndeleted?: string;
   private readonly order: SendOrder;
   private closed = false;
   private lastWriteErrorAt = 0;
@@ -323,7 +318,8 @@ export class SpooledEventDelivery implements EventSink {
         return;
       }
       this.spool.sending = next;
-      if (next === this.deliveredUndeleted) {
+      if (this.spool.isDelivered(next)) {
+        // Its file could not be deleted: deleted again, after a failure's backoff, not sent.
         await this.removeDelivered(next);
         continue;
       }
@@ -392,7 +388,7 @@ export class SpooledEventDelivery implements EventSink {
       }
       order.succeeded(next);
       this.options.onDelivered?.(batch.count);
-      this.deliveredUndeleted = next;
+      this.spool.markDelivered(next);
       await this.removeDelivered(next);
     }
   }
@@ -400,7 +396,6 @@ export class SpooledEventDelivery implements EventSink {
   /** Throws while the file cannot be deleted: the sender retries it after a backoff. */
   private async removeDelivered(name: string): Promise<void> {
     await this.spool.remove(name);
-    this.deliveredUndeleted = undefined;
     this.failures = 0;
   }
 

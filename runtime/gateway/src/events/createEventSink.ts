@@ -122,10 +122,15 @@ export async function createEventSink(
         { err: error, dir: events.spoolDir },
         'cannot seal an event segment; each rotation tries it again, and the next start',
       ),
-    onDirectoryRemade: rescued =>
+    onDirectoryRemade: () =>
       logger.error(
+        { dir: events.spoolDir },
+        'the event spool directory was deleted from under the gateway; made again, with its lock (its sealed segments are counted dropped, reason deleted)',
+      ),
+    onRescued: rescued =>
+      logger.warn(
         { ...rescued, dir: events.spoolDir },
-        'the event spool directory was deleted from under the gateway; made again, with its lock, and the events of the segment open then written again (sealed segments deleted with it are counted dropped, reason deleted, when the sender reaches them)',
+        'an event segment deleted from under the gateway while open was written again from its descriptor: its events are kept',
       ),
   });
   spoolMetrics.observe(spool);

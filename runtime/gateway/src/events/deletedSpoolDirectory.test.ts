@@ -1,4 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -46,18 +52,35 @@ function deliveringFrom(spool: DiskSpool) {
 // lost, nothing counted the loss, and the lock was gone, so a second gateway could claim the
 // directory.
 describe('a spool directory deleted from under the gateway', () => {
-  it('is made again, with its lock, and the events of the segment open then are delivered', async () => {
+  it('is made again, with its lock, at the next write, which goes to a file with the events written before', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'cellport-spool-')), 'spool');
-    const remade: Array<{ events: number }> = [];
+    let remade = 0;
+    const rescued: Array<{ events: number }> = [];
     const spool = new DiskSpool(dir, {
-      onDirectoryRemade: rescued => remade.push(rescued),
+      onDirectoryRemade: () => (remade += 1),
+      onRescued: segment => rescued.push(segment),
     });
     const { transport, delivery } = deliveringFrom(spool);
     try {
       await published(delivery, 'event-1', 'event-2');
       rmSync(dir, { recursive: true, force: true });
-      // Written after the deletion too: into the open segment, whose file is gone.
       await published(delivery, 'event-3', 'event-4');
+      // Before any rotation: everything answered so far is in files again, none behind a
+      // descriptor that a kill would take with it (`killedGateway.test.ts`).
+      const onDisk = readdirSync(dir)
+        .filter(name => name.includes('.jsonl'))
+        .map(name => readFileSync(join(dir, name), 'utf8'))
+        .join('');
+      for (const id of ['event-1', 'event-2', 'event-3', 'event-4']) {
+        expect(onDisk).toContain(`"${id}"`);
+      }
+      expect(rescued).toEqual([expect.objectContaining({ events: 2 })]);
+      // Its lock again, naming this process: a second gateway on the directory is refused
+      // (SpoolLock.test.ts), as before.
+      expect(
+        JSON.parse(readFileSync(join(dir, 'owner.lock'), 'utf8')).pid,
+      ).toBe(process.pid);
+
       await delivery.drain();
       expect(transport.delivered).toEqual([
         'event-1',
@@ -65,18 +88,27 @@ describe('a spool directory deleted from under the gateway', () => {
         'event-3',
         'event-4',
       ]);
-      expect(remade).toEqual([expect.objectContaining({ events: 4 })]);
-      // Its lock again, naming this process: a second gateway on the directory is refused
-      // (SpoolLock.test.ts), as before.
-      expect(
-        JSON.parse(readFileSync(join(dir, 'owner.lock'), 'utf8')).pid,
-      ).toBe(process.pid);
-
-      // Written after the directory was made again: a segment of its own.
-      await published(delivery, 'event-5');
-      await delivery.drain();
-      expect(transport.delivered).toContain('event-5');
+      expect(remade).toBe(1);
       expect(existsSync(join(dir, 'dead'))).toBe(true);
+    } finally {
+      await delivery.close();
+    }
+  });
+
+  it('is made again when a segment open then is sealed, its events written again from its descriptor', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'cellport-spool-')), 'spool');
+    const rescued: Array<{ events: number }> = [];
+    const spool = new DiskSpool(dir, {
+      onRescued: segment => rescued.push(segment),
+    });
+    const { transport, delivery } = deliveringFrom(spool);
+    try {
+      await published(delivery, 'event-1', 'event-2');
+      rmSync(dir, { recursive: true, force: true });
+      // No write comes before the seal: the seal finds the file gone.
+      await delivery.drain();
+      expect(transport.delivered).toEqual(['event-1', 'event-2']);
+      expect(rescued).toEqual([expect.objectContaining({ events: 2 })]);
     } finally {
       await delivery.close();
     }

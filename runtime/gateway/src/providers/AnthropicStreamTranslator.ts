@@ -37,6 +37,13 @@ const ANSWER_EVENTS = new Set<unknown>([
   'message_stop',
 ]);
 
+/** The prompt's counts in Anthropic's usage, which a `message_delta` may carry grown. */
+const PROMPT_COUNTS = [
+  'input_tokens',
+  'cache_read_input_tokens',
+  'cache_creation_input_tokens',
+] as const;
+
 /**
  * Turns Anthropic's streamed events (message_start, content_block_*, message_delta,
  * message_stop) into OpenAI chat.completion.chunk events, keeping the usage Anthropic reports
@@ -55,6 +62,8 @@ export class AnthropicStreamTranslator {
   private text = '';
   /** Anthropic content-block index → OpenAI tool_calls index. */
   private readonly toolIndex = new Map<number, number>();
+  /** Tool-use blocks whose arguments have begun: one that ends with none took `{}`. */
+  private readonly toolArguments = new Set<number>();
   /** Its output by choice (one), for an opted-in trace. */
   private readonly output: GeneratedChoice[] = [];
   private forwarded = false;
@@ -205,6 +214,25 @@ export class AnthropicStreamTranslator {
     })}\n\n`;
   }
 
+  /**
+   * A tool call whose block ends with no arguments takes `{}`, as a non-streamed answer's
+   * (`input: {}`) does: `""` is no JSON, and SDKs that parse arguments throw on it.
+   */
+  private endToolCall(blockIndex: unknown): string {
+    const index = this.toolIndex.get(blockIndex as number);
+    if (index === undefined || this.toolArguments.has(blockIndex as number)) {
+      return '';
+    }
+    this.toolArguments.add(blockIndex as number);
+    this.text += '{}';
+    if (this.legacyFunctions) {
+      return this.chunk({ function_call: { arguments: '{}' } });
+    }
+    return this.chunk({
+      tool_calls: [{ index, function: { arguments: '{}' } }],
+    });
+  }
+
   private translate(event: Json): string {
     this.checkOrder(event.type);
     switch (event.type) {
@@ -228,9 +256,24 @@ export class AnthropicStreamTranslator {
           this.toolIndex.set(event.index, index);
           if (typeof event.content_block.name === 'string')
             this.text += event.content_block.name;
+          // Input may come whole in the start (Anthropic's SDK keeps it), not as deltas.
+          const input = event.content_block.input;
+          const initial =
+            input !== null &&
+            typeof input === 'object' &&
+            Object.keys(input).length > 0
+              ? JSON.stringify(input)
+              : '';
+          if (initial) {
+            this.toolArguments.add(event.index);
+            this.text += initial;
+          }
           if (this.legacyFunctions) {
             return this.chunk({
-              function_call: { name: event.content_block.name, arguments: '' },
+              function_call: {
+                name: event.content_block.name,
+                arguments: initial,
+              },
             });
           }
           return this.chunk({
@@ -239,10 +282,22 @@ export class AnthropicStreamTranslator {
                 index,
                 id: event.content_block.id,
                 type: 'function',
-                function: { name: event.content_block.name, arguments: '' },
+                function: {
+                  name: event.content_block.name,
+                  arguments: initial,
+                },
               },
             ],
           });
+        }
+        if (
+          event.content_block?.type === 'text' &&
+          typeof event.content_block.text === 'string' &&
+          event.content_block.text !== ''
+        ) {
+          // Text that starts in the block's start (a prefill) is part of the answer.
+          this.text += event.content_block.text;
+          return this.chunk({ content: event.content_block.text });
         }
         return '';
       case 'content_block_delta':
@@ -266,6 +321,9 @@ export class AnthropicStreamTranslator {
           }
           // A tool call's arguments are output tokens, as its text is.
           this.text += event.delta.partial_json;
+          if (event.delta.partial_json !== '') {
+            this.toolArguments.add(event.index);
+          }
           if (this.legacyFunctions) {
             return this.chunk({
               function_call: { arguments: event.delta.partial_json },
@@ -281,8 +339,18 @@ export class AnthropicStreamTranslator {
           });
         }
         return '';
+      case 'content_block_stop':
+        return this.endToolCall(event.index);
       case 'message_delta':
         this.outputTokens = event.usage?.output_tokens ?? this.outputTokens;
+        // Its counts are cumulative (Anthropic's streaming docs): prompt counts given here,
+        // grown since `message_start` (server tools, a cache read), replace those.
+        for (const field of PROMPT_COUNTS) {
+          const count = event.usage?.[field];
+          if (count !== undefined && count !== null) {
+            this.startUsage = { ...this.startUsage, [field]: count };
+          }
+        }
         // Only the delta with the stop reason ends the answer; one without changes its usage.
         if (
           event.delta?.stop_reason === undefined ||

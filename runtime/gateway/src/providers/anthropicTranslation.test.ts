@@ -234,6 +234,116 @@ describe('Anthropic translation', () => {
     expect(translator.usage).toEqual({ inputTokens: 7, outputTokens: 1 });
   });
 
+  /** Translates a stream of Anthropic events given as objects; returns the chunks' JSON. */
+  const translated = (events: object[]) => {
+    const translator = new AnthropicStreamTranslator(true, 0);
+    const out = translator.push(
+      events
+        .map(e => `event: ${(e as any).type}\ndata: ${JSON.stringify(e)}\n\n`)
+        .join(''),
+    );
+    const chunks = out
+      .split('\n\n')
+      .filter(line => line.startsWith('data: {'))
+      .map(line => JSON.parse(line.slice(6)));
+    return { translator, chunks };
+  };
+  const start = (usage: object) => ({
+    type: 'message_start',
+    message: { id: 'm', model: 'c', usage },
+  });
+  const stop = (usage: object, reason = 'end_turn') => [
+    { type: 'message_delta', delta: { stop_reason: reason }, usage },
+    { type: 'message_stop' },
+  ];
+  const argumentsOf = (chunks: any[]) =>
+    chunks
+      .flatMap(c => c.choices[0]?.delta?.tool_calls ?? [])
+      .map((call: any) => call.function.arguments)
+      .join('');
+
+  it("charges the prompt counts of the last message_delta, which are cumulative, over message_start's", () => {
+    const { translator, chunks } = translated([
+      start({ input_tokens: 10, output_tokens: 1 }),
+      {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'text', text: '' },
+      },
+      {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: 'Hi' },
+      },
+      { type: 'content_block_stop', index: 0 },
+      ...stop({
+        input_tokens: 1500,
+        cache_read_input_tokens: 200,
+        output_tokens: 20,
+      }),
+    ]);
+    expect(translator.usage).toEqual({
+      inputTokens: 1700,
+      outputTokens: 20,
+      cachedInputTokens: 200,
+    });
+    expect(chunks[chunks.length - 1].usage).toMatchObject({
+      prompt_tokens: 1700,
+      completion_tokens: 20,
+    });
+  });
+
+  it('gives a streamed tool call with no input the arguments {}, as the answer not streamed has', () => {
+    const { chunks } = translated([
+      start({ input_tokens: 10, output_tokens: 1 }),
+      {
+        type: 'content_block_start',
+        index: 0,
+        content_block: {
+          type: 'tool_use',
+          id: 'toolu_1',
+          name: 'now',
+          input: {},
+        },
+      },
+      { type: 'content_block_stop', index: 0 },
+      ...stop({ output_tokens: 5 }, 'tool_use'),
+    ]);
+    expect(argumentsOf(chunks)).toBe('{}');
+  });
+
+  it('keeps content that comes in a content_block_start: prefilled text, whole tool input', () => {
+    const { chunks } = translated([
+      start({ input_tokens: 10, output_tokens: 1 }),
+      {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'text', text: 'PREFILLED ' },
+      },
+      {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: 'rest' },
+      },
+      { type: 'content_block_stop', index: 0 },
+      {
+        type: 'content_block_start',
+        index: 1,
+        content_block: {
+          type: 'tool_use',
+          id: 'toolu_1',
+          name: 'f',
+          input: { x: 1 },
+        },
+      },
+      { type: 'content_block_stop', index: 1 },
+      ...stop({ output_tokens: 9 }, 'tool_use'),
+    ]);
+    const text = chunks.map(c => c.choices[0]?.delta?.content ?? '').join('');
+    expect(text).toBe('PREFILLED rest');
+    expect(argumentsOf(chunks)).toBe('{"x":1}');
+  });
+
   it('cuts off an upstream that streams more output than any answer holds', () => {
     const translator = new AnthropicStreamTranslator(true, 0);
     translator.push(

@@ -8,7 +8,7 @@ import type {
   UpstreamResult,
 } from '../providers/types';
 import type { EndpointAdapter, RoutingSummary } from './EndpointAdapter';
-import { embeddingsInputTexts } from './embeddingsRequest';
+import { embeddingsInput } from './embeddingsRequest';
 import type { Exchange } from './Exchange';
 import type { GatewayDeps } from './GatewayDeps';
 
@@ -48,15 +48,20 @@ export class EmbeddingsEndpoint implements EndpointAdapter<EmbeddingsRequest> {
     raw: Buffer,
     record: RequestRecord,
   ): EmbeddingsRequest {
-    const texts = embeddingsInputTexts(body);
+    const { texts, tokenIds, tokenInputs } = embeddingsInput(body);
     let chars = 0;
     for (const text of texts) chars += text.length;
-    const estimatedInputTokens = Math.ceil(chars / 4) + texts.length;
+    // Token ids are counted (their digits say nothing of their number), bounded with two a
+    // input for the special tokens an upstream's tokenizer may add (BOS, EOS); texts are
+    // estimated, and bounded by the body's bytes.
+    const estimatedInputTokens =
+      texts.length > 0 ? Math.ceil(chars / 4) + texts.length : tokenIds;
     record.estimatedInputTokens = estimatedInputTokens;
     return {
       model: body.model as string,
       estimatedInputTokens,
-      promptTokenBound: promptTokenBound(raw),
+      promptTokenBound:
+        texts.length > 0 ? promptTokenBound(raw) : tokenIds + 2 * tokenInputs,
     };
   }
 

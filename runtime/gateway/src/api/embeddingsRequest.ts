@@ -5,7 +5,14 @@ import { requireModel } from './fieldChecks';
 const MAX_INPUTS = 2048;
 
 const INPUT_SHAPE =
-  'input must be a non-empty string, an array of 1 to 2048 non-empty strings, an array of token ids or an array of 1 to 2048 non-empty token-id arrays';
+  'input must be a non-empty string, an array of 1 to 2048 non-empty strings, a non-empty array of token ids or an array of 1 to 2048 non-empty token-id arrays';
+
+/** An embeddings `input`: its texts, or the token ids it gives (a token each) and in how many inputs. */
+export interface EmbeddingsInput {
+  texts: string[];
+  tokenIds: number;
+  tokenInputs: number;
+}
 
 function fail(param: string, what: string): never {
   throw GatewayError.invalid(`${param} ${what}`, param);
@@ -28,53 +35,55 @@ function checkTokens(tokens: unknown[], param: string): void {
 }
 
 /**
- * The texts of an embeddings `input`, in OpenAI's four shapes: a string, strings, one token
- * array, token arrays. Token arrays stand in as their comma-joined ids, enough for the size
- * estimate. Throws a 400 naming the item at fault.
+ * An embeddings `input` in OpenAI's four shapes: a string, strings, one token array (as long
+ * as the model's context: 2,048 is the most inputs, not ids), token arrays. Token ids are
+ * counted, not sized as text: each is one token, whatever its digits. Throws a 400 naming the
+ * item at fault.
  */
-function inputTexts(input: unknown): string[] {
+function readInput(input: unknown): EmbeddingsInput {
   if (typeof input === 'string') {
     if (input.length === 0) fail('input', 'must not be an empty string');
-    return [input];
+    return { texts: [input], tokenIds: 0, tokenInputs: 0 };
   }
-  if (
-    !Array.isArray(input) ||
-    input.length === 0 ||
-    input.length > MAX_INPUTS
-  ) {
+  if (!Array.isArray(input) || input.length === 0) {
     throw GatewayError.invalid(INPUT_SHAPE, 'input');
   }
   const first = input[0];
+  if (isTokenId(first)) {
+    checkTokens(input, 'input');
+    return { texts: [], tokenIds: input.length, tokenInputs: 1 };
+  }
+  if (input.length > MAX_INPUTS) {
+    throw GatewayError.invalid(INPUT_SHAPE, 'input');
+  }
   if (typeof first === 'string') {
     for (let i = 0; i < input.length; i++) {
       if (typeof input[i] !== 'string' || input[i].length === 0) {
         fail(`input.${i}`, 'must be a non-empty string');
       }
     }
-    return input as string[];
-  }
-  if (isTokenId(first)) {
-    checkTokens(input, 'input');
-    return [input.join(',')];
+    return { texts: input as string[], tokenIds: 0, tokenInputs: 0 };
   }
   if (Array.isArray(first)) {
-    const texts: string[] = [];
+    let tokenIds = 0;
     for (let i = 0; i < input.length; i++) {
       const tokens = input[i];
       if (!Array.isArray(tokens))
         fail(`input.${i}`, 'must be a token-id array');
       checkTokens(tokens, `input.${i}`);
-      texts.push(tokens.join(','));
+      tokenIds += tokens.length;
     }
-    return texts;
+    return { texts: [], tokenIds, tokenInputs: input.length };
   }
   throw GatewayError.invalid(INPUT_SHAPE, 'input');
 }
 
-/** Validates an embeddings request as OpenAI does and returns its input texts. */
-export function embeddingsInputTexts(body: Record<string, unknown>): string[] {
+/** Validates an embeddings request as OpenAI does and returns its input. */
+export function embeddingsInput(
+  body: Record<string, unknown>,
+): EmbeddingsInput {
   requireModel(body);
-  const texts = inputTexts(body.input);
+  const input = readInput(body.input);
   const dimensions = body.dimensions;
   if (
     dimensions !== undefined &&
@@ -99,5 +108,5 @@ export function embeddingsInputTexts(body: Record<string, unknown>): string[] {
   ) {
     fail('user', 'must be a string');
   }
-  return texts;
+  return input;
 }

@@ -138,6 +138,9 @@ export class GatewayServer {
         ),
       );
     });
+    // The API's client timeouts: a scraper that stalls is cut off as a slow client is.
+    server.headersTimeout = this.deps.config.headersTimeoutMs;
+    server.requestTimeout = this.deps.config.requestTimeoutMs;
     server.on('clientError', answerClientError);
     return server;
   }

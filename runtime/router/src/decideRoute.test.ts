@@ -184,7 +184,7 @@ describe('decideRoute', () => {
     });
     expect(capped?.options.retryAfterSeconds).toBeUndefined();
     expect(capped?.message).toContain("above the agent's per-run cap $1e-7");
-    expect(capped?.message).toContain('a lower max_tokens may fit');
+    expect(capped?.message).toContain('a smaller request may fit (max_tokens)');
     // eu-large over the cap, eu-small only over the budget left: eu-small serves next month.
     const mixed = refusal({
       principal: agentWith({ maxCostPerRunUsd: 0.001 }),

@@ -175,7 +175,7 @@ export function refusalFor(
         return refusal(
           400,
           'cost_above_run_cap',
-          `this request may cost more than its agent's per-run cap allows at model "${model}" (${detail}): a lower ${param} may fit`,
+          `this request may cost more than its agent's per-run cap allows at model "${model}" (${detail}): a smaller request may fit (${param})`,
           'budget-exhausted',
           { param },
         );

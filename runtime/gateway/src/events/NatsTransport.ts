@@ -101,14 +101,18 @@ export class NatsTransport implements EventTransport {
     // An event larger than the server takes (its max_payload) is a message of its own that
     // can never be published: refused for good, as a 413 over HTTP, or it would hold up every
     // segment behind it.
-    const maxPayload =
+    // The payload a message may carry: the server's limit counts its headers too.
+    const payloadLimit =
       (nc.info?.max_payload ?? MAX_MESSAGE_BYTES) - HEADER_ALLOWANCE_BYTES;
-    const messages = toMessages(batch, Math.min(MAX_MESSAGE_BYTES, maxPayload));
-    const tooLarge = messages.filter(m => m.payload.length > maxPayload);
+    const messages = toMessages(
+      batch,
+      Math.min(MAX_MESSAGE_BYTES, payloadLimit),
+    );
+    const tooLarge = messages.filter(m => m.payload.length > payloadLimit);
     try {
       await Promise.all(
         messages
-          .filter(message => message.payload.length <= maxPayload)
+          .filter(message => message.payload.length <= payloadLimit)
           .map(message =>
             js.publish(subject, message.payload, {
               msgID: message.id,
@@ -125,7 +129,7 @@ export class NatsTransport implements EventTransport {
     if (tooLarge.length > 0) {
       throw new RefusedEventsError(
         `${tooLarge.length} events larger than the NATS server's max_payload (${
-          maxPayload + HEADER_ALLOWANCE_BYTES
+          payloadLimit + HEADER_ALLOWANCE_BYTES
         } bytes, headers included)`,
         tooLarge.reduce((events, message) => events + message.events, 0),
       );

@@ -152,6 +152,10 @@ export class RedisLimiter extends WindowedLimiter {
   private lastErrorAt = 0;
   /** The first connection came, or the wait for it ran out: nobody waits for it again. */
   private firstWaitOver = false;
+  /** The one wait for the first connection, shared by the requests that came before it. */
+  private firstWait?: Promise<void>;
+  /** The connection a drop is closing: the commands that time out together drop it once. */
+  private dropping?: Redis['stream'];
   private readonly refunds = new RefundQueue();
   private refundTimer?: NodeJS.Timeout;
 
@@ -224,8 +228,6 @@ export class RedisLimiter extends WindowedLimiter {
       this.redis.disconnect(true);
     }
   };
-  /** The connection a drop is closing. */
-  private dropping?: unknown;
 
   /**
    * Waits (bounded) for the first connection; afterwards returns at once, connected or not.
@@ -243,7 +245,6 @@ export class RedisLimiter extends WindowedLimiter {
       });
     return this.firstWait;
   }
-  private firstWait?: Promise<void>;
 
   protected claim(
     claims: CounterClaim[],

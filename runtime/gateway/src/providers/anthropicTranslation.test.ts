@@ -248,7 +248,7 @@ describe('Anthropic translation', () => {
       .map(line => JSON.parse(line.slice(6)));
     return { translator, chunks };
   };
-  const start = (usage: object) => ({
+  const messageStart = (usage: object) => ({
     type: 'message_start',
     message: { id: 'm', model: 'c', usage },
   });
@@ -264,7 +264,7 @@ describe('Anthropic translation', () => {
 
   it("charges the prompt counts of the last message_delta, which are cumulative, over message_start's", () => {
     const { translator, chunks } = translated([
-      start({ input_tokens: 10, output_tokens: 1 }),
+      messageStart({ input_tokens: 10, output_tokens: 1 }),
       {
         type: 'content_block_start',
         index: 0,
@@ -295,7 +295,7 @@ describe('Anthropic translation', () => {
 
   it('gives a streamed tool call with no input the arguments {}, as the answer not streamed has', () => {
     const { chunks } = translated([
-      start({ input_tokens: 10, output_tokens: 1 }),
+      messageStart({ input_tokens: 10, output_tokens: 1 }),
       {
         type: 'content_block_start',
         index: 0,
@@ -314,7 +314,7 @@ describe('Anthropic translation', () => {
 
   it('keeps content that comes in a content_block_start: prefilled text, whole tool input', () => {
     const { chunks } = translated([
-      start({ input_tokens: 10, output_tokens: 1 }),
+      messageStart({ input_tokens: 10, output_tokens: 1 }),
       {
         type: 'content_block_start',
         index: 0,

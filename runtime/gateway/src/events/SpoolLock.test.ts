@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   statSync,
   utimesSync,
   writeFileSync,
@@ -260,6 +261,52 @@ describe('SpoolLock', () => {
     );
     expect(outcomes.filter(o => o === 'won')).toHaveLength(1);
     expect(outcomes.filter(o => o === 'refused')).toHaveLength(5);
+  });
+
+  it('claims its spool again when its lock is deleted with the directory, and stops if another gateway claimed it meanwhile', () => {
+    // A clean-up or a tmp reaper deletes the directory: the lock must come back, or another
+    // gateway could claim the directory this one still writes to.
+    const spool = dir();
+    const path = join(spool, 'owner.lock');
+    const lock = new SpoolLock(spool);
+    rmSync(spool, { recursive: true, force: true });
+    lock.restore();
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({
+      host: hostname(),
+      pid: process.pid,
+    });
+    lock.release();
+
+    // Claimed by another live gateway between the deletion and the restore: this one stops
+    // before it writes again (a process of its own, as it exits).
+    const other = dir();
+    const claimer = `
+      const { rmSync, writeFileSync } = require('node:fs');
+      const { SpoolLock } = require(${JSON.stringify(
+        join(__dirname, 'SpoolLock.ts'),
+      )});
+      const lock = new SpoolLock(${JSON.stringify(other)});
+      rmSync(${JSON.stringify(join(other, 'owner.lock'))});
+      writeFileSync(${JSON.stringify(
+        join(other, 'owner.lock'),
+      )}, JSON.stringify({ host: ${JSON.stringify(
+      hostname(),
+    )}, pid: process.ppid }));
+      lock.restore();
+      process.stdout.write('went on writing');`;
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+        '-e',
+        claimer,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.stdout).toBe('');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('was taken over by process');
   });
 
   it('is given up on close, so the next process starts at once', async () => {

@@ -267,6 +267,23 @@ describe('ResponsesStreamTranslator', () => {
     expect(json.output).toEqual(last.response.output);
   });
 
+  it("drops what an upstream sends after its answer's finish, as the Messages translation does", () => {
+    const events = translate([
+      text('A'),
+      { model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+      text('B-after-finish'),
+    ]);
+    const last = events[events.length - 1];
+    expect(last.type).toBe('response.completed');
+    // One message item, not a second one opened for the late text.
+    expect(
+      last.response.output.map((item: Json) => item.content[0].text),
+    ).toEqual(['A']);
+    expect(
+      events.filter(event => event.type === 'response.output_item.added'),
+    ).toHaveLength(1);
+  });
+
   it('streams a refusal as refusal events and a refusal part, as the JSON answer holds it', () => {
     const refusal = (piece: string): Json => ({
       model: 'm',

@@ -56,7 +56,9 @@ export class ResponsesStreamTranslator implements ChatStreamTranslator {
     let out = '';
     if (!this.started) out += this.start(chunk);
     const choice = firstChoice(chunk.choices);
-    if (!choice) return out;
+    // Once the answer finished, its items are done: later content would open another one, in
+    // an answer reported complete (the Messages translation drops it too).
+    if (!choice || this.finish !== undefined) return out;
     const delta = choice.delta ?? {};
     if (typeof delta.content === 'string' && delta.content) {
       out += this.textDelta(delta.content, false);

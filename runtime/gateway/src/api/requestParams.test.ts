@@ -702,6 +702,90 @@ const CHAT_CASES: ParamCase[] = [
     },
   },
   {
+    param: 'messages.0.content.0.image_url.url',
+    valid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'image_url',
+              image_url: { url: 'data:image/webp;base64,UklGRg==' },
+            },
+          ],
+        },
+      ],
+    },
+    invalid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'image_url',
+              image_url: { url: 'data:image/bmp;base64,Qk0=' },
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    param: 'messages.0.content.0.image_url.url',
+    valid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'image_url',
+              image_url: { url: 'data:image/webp;base64,UklGRg==' },
+            },
+          ],
+        },
+      ],
+    },
+    invalid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'javascript:alert(1)' } },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    param: 'messages.0.content.0.image_url.url',
+    valid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'image_url',
+              image_url: { url: 'data:image/webp;base64,UklGRg==' },
+            },
+          ],
+        },
+      ],
+    },
+    invalid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'image_url',
+              image_url: { url: 'data:image/png;base64,not base64!' },
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     param: 'messages.0.content.0.image_url.detail',
     valid: {
       messages: [

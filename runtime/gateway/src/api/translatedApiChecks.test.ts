@@ -379,6 +379,27 @@ describe('the chat checks on the translating endpoints', () => {
       },
       'messages.0.content.0.source.media_type',
     ],
+    [
+      {
+        ...messagesBody,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'image',
+                source: {
+                  type: 'base64',
+                  media_type: 'image/png',
+                  data: 'not base64!',
+                },
+              },
+            ],
+          },
+        ],
+      },
+      'messages.0.content.0.source.data',
+    ],
     [{ ...messagesBody, system: 42 }, 'system'],
     [{ ...messagesBody, temperature: 1.5 }, 'temperature'],
     [

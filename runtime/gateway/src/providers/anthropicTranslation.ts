@@ -36,7 +36,12 @@ function imageBlock(url: string): Json {
   return data
     ? {
         type: 'image',
-        source: { type: 'base64', media_type: data[1], data: data[2] },
+        source: {
+          type: 'base64',
+          // A JPEG as some clients name it; Anthropic reads image/jpeg only.
+          media_type: data[1] === 'image/jpg' ? 'image/jpeg' : data[1],
+          data: data[2],
+        },
       }
     : { type: 'image', source: { type: 'url', url } };
 }

@@ -22,6 +22,26 @@ function present(value: unknown): boolean {
 }
 
 const IMAGE_DETAILS = new Set(['auto', 'low', 'high']);
+/** The images OpenAI reads (and Anthropic's API, which a profile may translate them to). */
+const IMAGE_DATA_URL = /^data:image\/(?:jpeg|jpg|png|gif|webp);base64,/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Whether `text` is base64 (padding optional): an image's data must be, for any upstream. */
+export function isBase64(text: string): boolean {
+  return BASE64.test(text);
+}
+
+/** Why an image URL is none an upstream reads, or undefined. */
+function imageUrlProblem(url: string): string | undefined {
+  if (/^https?:\/\//i.test(url)) return undefined;
+  const data = IMAGE_DATA_URL.exec(url);
+  if (!data) {
+    return 'must be an http(s) URL or a base64 data URL of a JPEG, PNG, GIF or WebP image (data:image/png;base64,...)';
+  }
+  return isBase64(url.slice(data[0].length))
+    ? undefined
+    : 'holds image data that is not base64';
+}
 
 /** Only an assistant turn (which may hold just tool calls) may come without content. */
 const CONTENT_REQUIRED = new Set(['system', 'developer', 'user', 'tool']);
@@ -118,6 +138,8 @@ export function validateContentPart(
       if (!isObject(image) || typeof image.url !== 'string') {
         fail(`${at}.image_url.url`, 'must be a string');
       }
+      const problem = imageUrlProblem(image.url);
+      if (problem) fail(`${at}.image_url.url`, problem);
       if (present(image.detail) && !IMAGE_DETAILS.has(image.detail as string)) {
         fail(`${at}.image_url.detail`, 'must be auto, low or high');
       }

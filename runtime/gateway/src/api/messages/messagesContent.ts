@@ -10,6 +10,7 @@ import {
   requireString,
 } from '../fieldChecks';
 import { ToolCallAt, ToolTurns } from '../../router/ToolTurns';
+import { isBase64 } from '../../router/chatMessages';
 
 /** An assistant turn's text and image parts and its tool calls, as chat has them. */
 interface AssistantTurn {
@@ -135,6 +136,14 @@ function userTurn(
             `${blockAtPath}.source.media_type`,
             `must be one of ${[...IMAGE_MEDIA_TYPES].join(', ')}`,
           );
+        }
+        if (
+          isObject(source) &&
+          source.type === 'base64' &&
+          typeof source.data === 'string' &&
+          !isBase64(source.data)
+        ) {
+          fail(`${blockAtPath}.source.data`, 'must be base64 image data');
         }
         const url = imageUrl(source);
         if (!url) {

@@ -446,6 +446,20 @@ describe('the chat checks on the translating endpoints', () => {
       },
       'thinking.budget_tokens',
     ],
+    [
+      { ...messagesBody, thinking: { type: 'disabled', budget_tokens: 5 } },
+      'thinking.budget_tokens',
+    ],
+    [
+      {
+        ...messagesBody,
+        tools: [
+          { name: 'lookup', input_schema: { type: 'object' } },
+          { name: 'lookup', input_schema: { type: 'object' } },
+        ],
+      },
+      'tools.1.name',
+    ],
     [{ ...messagesBody, service_tier: 'priority' }, 'service_tier'],
   ])(
     '/v1/messages refuses %j naming %s, in Anthropic error shape',

@@ -54,6 +54,10 @@ function checkThinking(thinking: unknown, maxTokens: number): void {
     fail('thinking.type', 'must be enabled, disabled or adaptive');
   }
   const budget = thinking.budget_tokens;
+  if (thinking.type === 'disabled' && present(budget)) {
+    // Anthropic refuses it; dropped, the caller would believe a budget applied.
+    fail('thinking.budget_tokens', 'is not taken when thinking is disabled');
+  }
   if (
     thinking.type === 'enabled' &&
     !(Number.isInteger(budget) && budget >= 1024 && budget < maxTokens)
@@ -70,8 +74,15 @@ function toolsToChat(tools: unknown): Json[] | undefined {
   if (!Array.isArray(tools) || tools.length > 128) {
     fail('tools', 'must be an array of at most 128 tools');
   }
+  const names = new Map<unknown, number>();
   return tools.map((tool, i) => {
     if (!isObject(tool)) fail(`tools.${i}`, 'must be an object');
+    // Anthropic refuses two tools of one name: a call could not say which it meant.
+    const same = names.get(tool.name);
+    if (same !== undefined) {
+      fail(`tools.${i}.name`, `must differ from tools.${same}.name`);
+    }
+    names.set(tool.name, i);
     if (present(tool.type) && tool.type !== 'custom') {
       fail(
         `tools.${i}.type`,

@@ -786,6 +786,33 @@ const CHAT_CASES: ParamCase[] = [
     },
   },
   {
+    // A data URL's scheme and type are case-insensitive; its data is not empty.
+    param: 'messages.0.content.0.image_url.url',
+    valid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'image_url',
+              image_url: { url: 'DATA:IMAGE/PNG;BASE64,iVBORw0KGgo=' },
+            },
+          ],
+        },
+      ],
+    },
+    invalid: {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,' } },
+          ],
+        },
+      ],
+    },
+  },
+  {
     param: 'messages.0.content.0.image_url.detail',
     valid: {
       messages: [

@@ -400,6 +400,23 @@ describe('the chat checks on the translating endpoints', () => {
       },
       'messages.0.content.0.source.data',
     ],
+    [
+      {
+        ...messagesBody,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'image',
+                source: { type: 'url', url: 'javascript:alert(1)' },
+              },
+            ],
+          },
+        ],
+      },
+      'messages.0.content.0.source.url',
+    ],
     [{ ...messagesBody, system: 42 }, 'system'],
     [{ ...messagesBody, temperature: 1.5 }, 'temperature'],
     [

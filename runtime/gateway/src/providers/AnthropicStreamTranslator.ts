@@ -344,10 +344,16 @@ export class AnthropicStreamTranslator {
       case 'message_delta':
         this.outputTokens = event.usage?.output_tokens ?? this.outputTokens;
         // Its counts are cumulative (Anthropic's streaming docs): prompt counts given here,
-        // grown since `message_start` (server tools, a cache read), replace those.
+        // grown since `message_start` (server tools, a cache read), replace those; never
+        // downwards, or a relay's 0 would make the prompt free.
         for (const field of PROMPT_COUNTS) {
           const count = event.usage?.[field];
-          if (count !== undefined && count !== null) {
+          const before = this.startUsage?.[field];
+          if (
+            count !== undefined &&
+            count !== null &&
+            !(Number.isSafeInteger(before) && Number(count) <= before)
+          ) {
             this.startUsage = { ...this.startUsage, [field]: count };
           }
         }

@@ -293,6 +293,16 @@ describe('Anthropic translation', () => {
     });
   });
 
+  it('keeps the prompt count of message_start when a message_delta reports less (a relay writing 0)', () => {
+    for (const reported of [0, 10]) {
+      const { translator } = translated([
+        messageStart({ input_tokens: 1000, output_tokens: 1 }),
+        ...stop({ input_tokens: reported, output_tokens: 20 }),
+      ]);
+      expect(translator.usage).toEqual({ inputTokens: 1000, outputTokens: 20 });
+    }
+  });
+
   it('gives a streamed tool call with no input the arguments {}, as the answer not streamed has', () => {
     const { chunks } = translated([
       messageStart({ input_tokens: 10, output_tokens: 1 }),

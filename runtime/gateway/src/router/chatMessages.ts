@@ -23,16 +23,20 @@ function present(value: unknown): boolean {
 
 const IMAGE_DETAILS = new Set(['auto', 'low', 'high']);
 /** The images OpenAI reads (and Anthropic's API, which a profile may translate them to). */
-const IMAGE_DATA_URL = /^data:image\/(?:jpeg|jpg|png|gif|webp);base64,/;
+const IMAGE_DATA_URL = /^data:image\/(?:jpeg|jpg|png|gif|webp);base64,/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Whether `text` is base64 (padding optional): an image's data must be, for any upstream. */
+/**
+ * Whether `text` is base64 image data (padding optional): not empty, and not of a length no
+ * encoding has (a remainder of one character).
+ */
 export function isBase64(text: string): boolean {
-  return BASE64.test(text);
+  return text.length > 0 && text.length % 4 !== 1 && BASE64.test(text);
 }
 
-/** Why an image URL is none an upstream reads, or undefined. */
-function imageUrlProblem(url: string): string | undefined {
+/** Why `url` is no image URL an upstream reads (http(s), or base64 image data), or undefined. */
+
+export function imageUrlProblem(url: string): string | undefined {
   if (/^https?:\/\//i.test(url)) return undefined;
   const data = IMAGE_DATA_URL.exec(url);
   if (!data) {

@@ -10,7 +10,7 @@ import {
   requireString,
 } from '../fieldChecks';
 import { ToolCallAt, ToolTurns } from '../../router/ToolTurns';
-import { isBase64 } from '../../router/chatMessages';
+import { imageUrlProblem, isBase64 } from '../../router/chatMessages';
 
 /** An assistant turn's text and image parts and its tool calls, as chat has them. */
 interface AssistantTurn {
@@ -144,6 +144,14 @@ function userTurn(
           !isBase64(source.data)
         ) {
           fail(`${blockAtPath}.source.data`, 'must be base64 image data');
+        }
+        if (
+          isObject(source) &&
+          source.type === 'url' &&
+          typeof source.url === 'string'
+        ) {
+          const problem = imageUrlProblem(source.url);
+          if (problem) fail(`${blockAtPath}.source.url`, problem);
         }
         const url = imageUrl(source);
         if (!url) {

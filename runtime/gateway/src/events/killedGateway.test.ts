@@ -1,4 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimulatorServer } from '@cellport/simulator';
@@ -185,7 +191,11 @@ describe('a gateway killed with SIGKILL under load', () => {
         first,
         100,
         async () => {
-          rmSync(spoolDir, { recursive: true, force: true });
+          // Out of its place at once, then deleted: a removal file by file races the
+          // gateway's own writes into the directory (rmdir then fails, ENOTEMPTY).
+          const gone = `${spoolDir}.deleted`;
+          renameSync(spoolDir, gone);
+          rmSync(gone, { recursive: true, force: true });
           afterDeletion.from = true;
           // Killed soon after: the segments open at the deletion are files no more, so what
           // a kill finds is what was written to files since.

@@ -750,6 +750,7 @@ const CHAT_CASES: ParamCase[] = [
         {
           role: 'user',
           content: [
+            // eslint-disable-next-line no-script-url -- a hostile caller's image, refused
             { type: 'image_url', image_url: { url: 'javascript:alert(1)' } },
           ],
         },

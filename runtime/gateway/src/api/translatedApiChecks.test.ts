@@ -409,6 +409,7 @@ describe('the chat checks on the translating endpoints', () => {
             content: [
               {
                 type: 'image',
+                // eslint-disable-next-line no-script-url -- a hostile caller's image, refused
                 source: { type: 'url', url: 'javascript:alert(1)' },
               },
             ],

@@ -255,9 +255,13 @@ export class DiskSpool {
       // whose bytes a kill would take with it.
       const orphan = this.open;
       this.open = undefined;
-      this.remakeDirectory();
       try {
+        this.remakeDirectory();
         this.rescue(orphan);
+      } catch (error) {
+        // Not written again (a full volume): lost with its descriptor, and counted.
+        this.reportDeleted(orphan);
+        throw error;
       } finally {
         orphan.closeQuietly();
       }
@@ -466,16 +470,7 @@ export class DiskSpool {
         this.diskBytes += onDisk(segment.bytes);
       } else {
         // Deleted, and not written again (a full volume): lost with its descriptor.
-        this.reportDrop(
-          [
-            {
-              name: sealedName(this.dir, segment.path),
-              bytes: segment.bytes,
-              events: segment.events,
-            },
-          ],
-          'deleted',
-        );
+        this.reportDeleted(segment);
       }
       throw error;
     } finally {
@@ -483,6 +478,14 @@ export class DiskSpool {
       segment.closeQuietly();
     }
     await this.syncDirectory();
+  }
+
+  private reportDeleted(segment: OpenSegment): void {
+    const name = sealedName(this.dir, segment.path);
+    this.reportDrop(
+      [{ name, bytes: segment.bytes, events: segment.events }],
+      'deleted',
+    );
   }
 
   /**

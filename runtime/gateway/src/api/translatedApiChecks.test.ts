@@ -424,6 +424,7 @@ describe('the chat checks on the translating endpoints', () => {
       { ...messagesBody, stop_sequences: ['a', 'b', 'c', 'd', 'e'] },
       'stop_sequences',
     ],
+    [{ ...messagesBody, stop_sequences: ['end', ''] }, 'stop_sequences.1'],
     [{ ...messagesBody, tools: [{ name: 'lookup' }] }, 'tools.0.input_schema'],
     [
       {

@@ -135,6 +135,8 @@ function stopToChat(stop: unknown): string[] | undefined {
   stop.forEach((item, i) => {
     if (typeof item !== 'string')
       fail(`stop_sequences.${i}`, 'must be a string');
+    // Anthropic refuses it; a chat upstream would stop at once, or never.
+    if (item === '') fail(`stop_sequences.${i}`, 'must not be empty');
   });
   return stop;
 }

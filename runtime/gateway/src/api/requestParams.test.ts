@@ -80,6 +80,20 @@ const customToolTurn = (call: Fields | null) => ({
 });
 
 /** Every OpenAI chat parameter with a value OpenAI takes and one it refuses. */
+/** A chat image part whose URL is `valid`, then `invalid`. */
+function imageUrlCase(valid: string, invalid: string): ParamCase {
+  const image = (url: string) => ({
+    messages: [
+      { role: 'user', content: [{ type: 'image_url', image_url: { url } }] },
+    ],
+  });
+  return {
+    param: 'messages.0.content.0.image_url.url',
+    valid: image(valid),
+    invalid: image(invalid),
+  };
+}
+
 const CHAT_CASES: ParamCase[] = [
   {
     param: 'temperature',
@@ -701,118 +715,16 @@ const CHAT_CASES: ParamCase[] = [
       ],
     },
   },
-  {
-    param: 'messages.0.content.0.image_url.url',
-    valid: {
-      messages: [
-        {
-          role: 'user',
-          content: [
-            {
-              type: 'image_url',
-              image_url: { url: 'data:image/webp;base64,UklGRg==' },
-            },
-          ],
-        },
-      ],
-    },
-    invalid: {
-      messages: [
-        {
-          role: 'user',
-          content: [
-            {
-              type: 'image_url',
-              image_url: { url: 'data:image/bmp;base64,Qk0=' },
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    param: 'messages.0.content.0.image_url.url',
-    valid: {
-      messages: [
-        {
-          role: 'user',
-          content: [
-            {
-              type: 'image_url',
-              image_url: { url: 'data:image/webp;base64,UklGRg==' },
-            },
-          ],
-        },
-      ],
-    },
-    invalid: {
-      messages: [
-        {
-          role: 'user',
-          content: [
-            // eslint-disable-next-line no-script-url -- a hostile caller's image, refused
-            { type: 'image_url', image_url: { url: 'javascript:alert(1)' } },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    param: 'messages.0.content.0.image_url.url',
-    valid: {
-      messages: [
-        {
-          role: 'user',
-          content: [
-            {
-              type: 'image_url',
-              image_url: { url: 'data:image/webp;base64,UklGRg==' },
-            },
-          ],
-        },
-      ],
-    },
-    invalid: {
-      messages: [
-        {
-          role: 'user',
-          content: [
-            {
-              type: 'image_url',
-              image_url: { url: 'data:image/png;base64,not base64!' },
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // A data URL's scheme and type are case-insensitive; its data is not empty.
-    param: 'messages.0.content.0.image_url.url',
-    valid: {
-      messages: [
-        {
-          role: 'user',
-          content: [
-            {
-              type: 'image_url',
-              image_url: { url: 'DATA:IMAGE/PNG;BASE64,iVBORw0KGgo=' },
-            },
-          ],
-        },
-      ],
-    },
-    invalid: {
-      messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'image_url', image_url: { url: 'data:image/png;base64,' } },
-          ],
-        },
-      ],
-    },
-  },
+  // An image URL an upstream reads: http(s), or base64 data of a JPEG, PNG, GIF or WebP image,
+  // its data: URL read case-insensitively.
+  imageUrlCase('data:image/webp;base64,UklGRg==', 'data:image/bmp;base64,Qk0='),
+  // eslint-disable-next-line no-script-url -- a hostile caller's image, refused
+  imageUrlCase('data:image/webp;base64,UklGRg==', 'javascript:alert(1)'),
+  imageUrlCase(
+    'data:image/webp;base64,UklGRg==',
+    'data:image/png;base64,not base64!',
+  ),
+  imageUrlCase('DATA:IMAGE/PNG;BASE64,iVBORw0KGgo=', 'data:image/png;base64,'),
   {
     param: 'messages.0.content.0.image_url.detail',
     valid: {

@@ -92,6 +92,11 @@ describe('the chat checks on the translating endpoints', () => {
     max_tokens: 16,
     messages: [{ role: 'user', content: 'hi' }],
   };
+  /** A Messages body whose user turn is one image of `source`. */
+  const messagesImage = (source: object) => ({
+    ...messagesBody,
+    messages: [{ role: 'user', content: [{ type: 'image', source }] }],
+  });
 
   it.each([
     [{ ...responsesBody, model: '' }, 'model'],
@@ -359,63 +364,24 @@ describe('the chat checks on the translating endpoints', () => {
       'messages.0.content.0.source',
     ],
     [
-      {
-        ...messagesBody,
-        messages: [
-          {
-            role: 'user',
-            content: [
-              {
-                type: 'image',
-                source: {
-                  type: 'base64',
-                  media_type: 'text/html;base64,PHNjcmlwdD4=;x',
-                  data: 'iVBORw0KGgo=',
-                },
-              },
-            ],
-          },
-        ],
-      },
+      messagesImage({
+        type: 'base64',
+        media_type: 'text/html;base64,PHNjcmlwdD4=;x',
+        data: 'iVBORw0KGgo=',
+      }),
       'messages.0.content.0.source.media_type',
     ],
     [
-      {
-        ...messagesBody,
-        messages: [
-          {
-            role: 'user',
-            content: [
-              {
-                type: 'image',
-                source: {
-                  type: 'base64',
-                  media_type: 'image/png',
-                  data: 'not base64!',
-                },
-              },
-            ],
-          },
-        ],
-      },
+      messagesImage({
+        type: 'base64',
+        media_type: 'image/png',
+        data: 'not base64!',
+      }),
       'messages.0.content.0.source.data',
     ],
     [
-      {
-        ...messagesBody,
-        messages: [
-          {
-            role: 'user',
-            content: [
-              {
-                type: 'image',
-                // eslint-disable-next-line no-script-url -- a hostile caller's image, refused
-                source: { type: 'url', url: 'javascript:alert(1)' },
-              },
-            ],
-          },
-        ],
-      },
+      // eslint-disable-next-line no-script-url -- a hostile caller's image, refused
+      messagesImage({ type: 'url', url: 'javascript:alert(1)' }),
       'messages.0.content.0.source.url',
     ],
     [{ ...messagesBody, system: 42 }, 'system'],

@@ -70,7 +70,10 @@ export interface RouteInput {
   /** Completions asked for (`n`); each may produce every output token. Defaults to 1. */
   choices?: number;
   complexity: number;
-  /** The tenant's remaining monthly budget as last seen by the limiter, if known. */
+  /**
+   * The monthly budget left as last seen by the limiter, if known: the tenant's, or its agent's
+   * where that refused the request's reservation.
+   */
   remainingBudgetUsd?: number;
   /** Requests in flight hold part of that budget: a refusal by it may pass once they settle. */
   budgetHeldInFlight?: boolean;

@@ -62,7 +62,8 @@ export class ControlApi {
       return;
     }
     if (req.method === 'PUT' && path === '/control/state') {
-      const document = parseJsonObject(await readBody(req, MAX_STATE_BYTES));
+      // In line from its arrival, not from when its body has come (StateStore.push).
+      const document = readBody(req, MAX_STATE_BYTES).then(parseJsonObject);
       try {
         const result = await this.deps.state.push(document);
         this.deps.logger.info(

@@ -28,6 +28,7 @@ import type { GatewayDeps } from './GatewayDeps';
 import { RequestLifecycle } from './RequestLifecycle';
 import { failureToError } from './failureToError';
 import { relaySse } from './relaySse';
+import type { BudgetLeft } from '../limits/Limiter';
 import { reserveLimits } from './reserveLimits';
 import { parseTraceparent } from './traceparent';
 import { RemainingBudget, routeRequest } from './routeRequest';
@@ -195,16 +196,24 @@ export class RequestPipeline<Request> {
       return;
     }
 
+    const reserved = await reserveLimits(
+      deps,
+      life,
+      plan,
+      endpoint.routesWithinRemainingBudget
+        ? left => this.routeWithin(life, req, request, left)
+        : undefined,
+    );
     const exchange = new Exchange(
       endpoint,
       life,
       body,
       request,
       cacheKey,
-      await reserveLimits(deps, life, plan),
+      reserved.reservation,
     );
     try {
-      await this.callUpstream(exchange, plan.attempts);
+      await this.callUpstream(exchange, reserved.plan.attempts);
     } finally {
       if (!exchange.settled) {
         deps.limiter.release(exchange.reservation).catch(this.logSettleFailure);
@@ -230,6 +239,31 @@ export class RequestPipeline<Request> {
       refusesAlone: age < TRUSTED_HINT_MS,
       heldInFlight: this.deps.limiter.holdsReservations(tenant.id, now),
     };
+  }
+
+  /**
+   * The request routed again within what a budget that refused its reservation had left (the
+   * tenant's, or its agent's, which the router's hint does not know): the profiles that budget
+   * covers, its decision recording the others dropped for it; undefined when it covers none.
+   */
+  private routeWithin(
+    life: RequestLifecycle,
+    req: IncomingMessage,
+    request: Request,
+    left: BudgetLeft,
+  ): RoutePlan | undefined {
+    try {
+      return routeRequest(
+        this.deps,
+        life,
+        this.endpoint.routing(request),
+        life.classification(req),
+        { usd: left.usd, refusesAlone: true, heldInFlight: left.heldInFlight },
+      );
+    } catch (error) {
+      if (error instanceof RouteRefusal) return undefined;
+      throw error;
+    }
   }
 
   /** One attempt inside a span of its own, the parent of the upstream's spans. */

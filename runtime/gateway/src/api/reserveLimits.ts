@@ -1,5 +1,6 @@
+import type { RoutePlan } from '@cellport/router';
 import { GatewayError } from '../http/GatewayError';
-import type { Reservation } from '../limits/Limiter';
+import type { BudgetLeft, LimitVerdict, Reservation } from '../limits/Limiter';
 import type { GatewayDeps } from './GatewayDeps';
 import type { RequestLifecycle } from './RequestLifecycle';
 
@@ -39,27 +40,60 @@ function logCountersUnreachable(deps: GatewayDeps, error: unknown): void {
  * the upstream call, once per request: fallbacks and retries run inside this one reservation,
  * so their tokens are not counted again. Both are upper bounds from the route plan (the
  * prompt's token bound plus every output token of every choice, on the costliest attempt), so
- * no prompt costs more than it reserved unless the upstream ignores `max_tokens`. Over a limit
- * is 429 with Retry-After, the message naming whose limit ran out. When the counters cannot be
- * reached (Redis down) the request is refused with 503: budgets hold even then (fail closed).
+ * no prompt costs more than it reserved unless the upstream ignores `max_tokens`. A budget
+ * that cannot cover the plan's costliest attempt (a dear fallback) but still covers some of
+ * them has the request routed again to those (`withinBudget`, which answers undefined when
+ * none is left) and reserved for them: a fallback the budget cannot pay for must not cost the
+ * request the route it can. Over a limit is 429 with Retry-After, the message naming whose
+ * limit ran out. When the counters cannot be reached (Redis down) the request is refused with
+ * 503: budgets hold even then (fail closed).
  */
 export async function reserveLimits(
   deps: GatewayDeps,
   life: RequestLifecycle,
-  claim: { maxTokens: number; maxCostUsd: number },
-): Promise<Reservation> {
+  routed: RoutePlan,
+  withinBudget?: (left: BudgetLeft) => RoutePlan | undefined,
+): Promise<{ plan: RoutePlan; reservation: Reservation }> {
+  let plan = routed;
+  for (;;) {
+    const verdict = await claim(deps, life, plan);
+    if (verdict.ok) {
+      return { plan, reservation: verdict.reservation };
+    }
+    const cheaper = verdict.budgetLeft && withinBudget?.(verdict.budgetLeft);
+    // Each turn claims less than the one before: the loop ends.
+    if (cheaper && cheaper.maxCostUsd < plan.maxCostUsd) {
+      plan = cheaper;
+      continue;
+    }
+    throw new GatewayError(
+      429,
+      verdict.reason === 'rate-limited'
+        ? 'rate_limit_exceeded'
+        : 'budget_exhausted',
+      verdict.message,
+      verdict.reason,
+      { retryAfterSeconds: verdict.retryAfterSeconds },
+    );
+  }
+}
+
+async function claim(
+  deps: GatewayDeps,
+  life: RequestLifecycle,
+  claimed: { maxTokens: number; maxCostUsd: number },
+): Promise<LimitVerdict> {
   const { tenant, agent } = life.principal;
-  let verdict;
   try {
-    verdict = await deps.limiter.reserve({
+    return await deps.limiter.reserve({
       tenant: tenant.id,
       agent: agent?.id,
       limits: tenant.limits,
       agentLimits: agent?.limits,
       tenantBudgetUsd: tenant.monthlyBudgetUsd,
       agentBudgetUsd: agent?.monthlyBudgetUsd,
-      tokens: claim.maxTokens,
-      costUsd: claim.maxCostUsd,
+      tokens: claimed.maxTokens,
+      costUsd: claimed.maxCostUsd,
       // The request's start, as its events are stamped: a request that straddles the turn
       // of a month is charged to the month the portal counts it in.
       nowMs: life.record.startedAtMs,
@@ -74,16 +108,4 @@ export async function reserveLimits(
       { retryAfterSeconds: 5 },
     );
   }
-  if (!verdict.ok) {
-    throw new GatewayError(
-      429,
-      verdict.reason === 'rate-limited'
-        ? 'rate_limit_exceeded'
-        : 'budget_exhausted',
-      verdict.message,
-      verdict.reason,
-      { retryAfterSeconds: verdict.retryAfterSeconds },
-    );
-  }
-  return verdict.reservation;
 }

@@ -49,7 +49,21 @@ export type LimitVerdict =
       reason: 'rate-limited' | 'budget-exhausted';
       retryAfterSeconds: number;
       message: string;
+      /**
+       * A refusing budget's: what it had left (reservations in flight counted), so that the
+       * request can be routed again to the profiles it still covers.
+       */
+      budgetLeft?: BudgetLeft;
     };
+
+/**
+ * What a budget had left when it refused a request, and whether this replica's requests in
+ * flight hold enough of it for the request to fit once they settle.
+ */
+export interface BudgetLeft {
+  usd: number;
+  heldInFlight: boolean;
+}
 
 /**
  * Rate limits (requests and tokens per fixed minute window) and monthly budgets, per tenant
@@ -167,10 +181,7 @@ function mayCost(request: LimitRequest): string {
 export function rejection(
   check: LimitCheck,
   request: LimitRequest,
-  budget: { leftUsd: number; heldInFlight: boolean } = {
-    leftUsd: 0,
-    heldInFlight: false,
-  },
+  budget: BudgetLeft = { usd: 0, heldInFlight: false },
 ): LimitVerdict {
   const rateLimited = (message: string): LimitVerdict => ({
     ok: false,
@@ -178,7 +189,7 @@ export function rejection(
     retryAfterSeconds: secondsToNextMinute(request.nowMs),
     message,
   });
-  const { leftUsd, heldInFlight } = budget;
+  const { usd: leftUsd, heldInFlight } = budget;
   const budgetExhausted = (whose: string, budgetUsd?: number): LimitVerdict => {
     const left = `${whose}'s monthly budget of $${budgetUsd} has less left than this request may cost ($${mayCost(
       request,
@@ -194,6 +205,7 @@ export function rejection(
       reason: 'budget-exhausted',
       retryAfterSeconds: budgetRetryAfterSeconds(heldInFlight, request.nowMs),
       message,
+      budgetLeft: budget,
     };
   };
   switch (check) {

@@ -248,7 +248,7 @@ export abstract class WindowedLimiter implements Limiter {
         request,
         failed >= plan.tenantBudgetAt
           ? {
-              leftUsd: left / NANO,
+              usd: left / NANO,
               heldInFlight:
                 left + this.inFlight.heldNano(refusing.key) >= refusing.amount,
             }

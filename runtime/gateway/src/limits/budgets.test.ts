@@ -1,7 +1,10 @@
 import Redis from 'ioredis';
 import OpenAI from 'openai';
 import type { SimulatorServer } from '@cellport/simulator';
-import type { UsageEvent } from '@cellport/plugin-platform-common';
+import type {
+  RoutingDecision,
+  UsageEvent,
+} from '@cellport/plugin-platform-common';
 import {
   clockFromMinuteStart,
   eventually,
@@ -9,6 +12,7 @@ import {
   postChat,
   startGateway,
   startSimulator,
+  testProfile,
   testState,
 } from '../__testUtils__/fixtures';
 import type { Gateway } from '../createGateway';
@@ -334,14 +338,15 @@ describe('budgets and rate limits', () => {
     });
     try {
       const client = clientOf(url);
-      // Another replica holds all but half of us-large's cost: this one is refused and
-      // remembers that spend.
+      // Another replica holds all but half of the cheapest route's cost: this one is refused
+      // (no route fits what is left) and remembers that spend.
+      const cheapest = Math.min(costAt('us-small'), costAt('claude'));
       const held = await other.reserve({
         tenant: 'brightpath',
         limits: { requestsPerMinute: 100_000, tokensPerMinute: 100_000_000 },
         tenantBudgetUsd: budget,
         tokens: 1,
-        costUsd: budget - large / 2,
+        costUsd: budget - cheapest / 2,
         nowMs: clock.ms,
       });
       if (!held.ok) throw new Error('the other replica could not reserve');
@@ -399,6 +404,100 @@ describe('budgets and rate limits', () => {
     } finally {
       await gateway.stop();
     }
+  });
+
+  describe('a fallback dearer than the budget left', () => {
+    /** Northwind with `eu-dear` ($10,000 a million tokens) as gpt-4o and its agent's fallback. */
+    function dearFallbackState(budgets: { tenant?: number; agent?: number }) {
+      const state = testState(simulator.url, 'dear-fallback');
+      state.modelProfiles.push(
+        testProfile(simulator.url, {
+          id: 'eu-dear',
+          alias: 'gpt-4o',
+          region: 'eu-west-1',
+          qualityTier: 'frontier',
+          inputPerMillionUsd: 10_000,
+          outputPerMillionUsd: 10_000,
+        }),
+      );
+      state.tenants[0].allowedModels.push('eu-dear');
+      state.tenants[0].monthlyBudgetUsd = budgets.tenant ?? 100;
+      state.agents[0].fallbackChain = ['eu-dear'];
+      state.agents[0].monthlyBudgetUsd = budgets.agent;
+      return state;
+    }
+    const request = {
+      model: 'gpt-4o',
+      messages: [{ role: 'user' as const, content: 'dear fallback' }],
+      max_tokens: 100,
+    };
+
+    it.each([
+      ["its agent's budget", { agent: 0.05 }, KEYS.northwindAgent],
+      [
+        "its tenant's, not yet read by this replica",
+        { tenant: 0.05 },
+        KEYS.northwind,
+      ],
+    ])(
+      'serves from the profiles the budget still covers (%s), the dear one dropped for it',
+      async (_whose, budgets, key) => {
+        // eu-large may cost ~$0.0013 a request, eu-dear ~$2.4: over $0.05, the dear one
+        // alone must not cost the request its route (it was 429 until next month).
+        const { gateway, url, events } = await startGateway(simulator.url, {
+          state: dearFallbackState(budgets),
+        });
+        try {
+          for (let i = 0; i < 3; i++) {
+            const answer = await clientOf(url, key).chat.completions.create(
+              request,
+            );
+            expect(answer.choices.length).toBe(1);
+          }
+          const decisions = events.decisions() as RoutingDecision[];
+          expect(decisions.map(d => d.chosen)).toEqual(
+            Array(3).fill('eu-large'),
+          );
+          for (const decision of decisions) {
+            expect(
+              decision.candidates.find(c => c.modelProfile === 'eu-dear'),
+            ).toMatchObject({ kept: false, dropReason: 'budget' });
+          }
+          const usages = events.usage() as UsageEvent[];
+          expect(usages.reduce((sum, u) => sum + u.costUsd, 0)).toBeLessThan(
+            0.05,
+          );
+        } finally {
+          await gateway.stop();
+        }
+      },
+    );
+
+    it('still refuses, naming whose budget, when it covers none of them', async () => {
+      const { gateway, url, events } = await startGateway(simulator.url, {
+        state: dearFallbackState({ agent: 0.000001 }),
+      });
+      try {
+        const refused = await clientOf(url, KEYS.northwindAgent)
+          .chat.completions.create(request)
+          .catch(error => error as InstanceType<typeof OpenAI.APIError>);
+        expect(refused).toMatchObject({
+          status: 429,
+          code: 'budget_exhausted',
+        });
+        expect((refused as Error).message).toMatch(/agent nw-assistant/);
+        const [decision] = events.decisions() as RoutingDecision[];
+        expect(decision.chosen).toBeUndefined();
+        expect(
+          decision.candidates
+            .filter(c => c.dropReason === 'budget')
+            .map(c => c.modelProfile)
+            .sort(),
+        ).toEqual(['eu-dear', 'eu-large']);
+      } finally {
+        await gateway.stop();
+      }
+    });
   });
 
   it('serves again at once when a state push raises an exhausted budget', async () => {

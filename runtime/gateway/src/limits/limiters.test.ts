@@ -119,6 +119,8 @@ describe.each([
       reason: 'budget-exhausted',
       retryAfterSeconds: nextMonth,
       message: `tenant ${tenant}'s monthly budget of $1 has less left than this request may cost ($0.100): $0.0500`,
+      // What it had left, for routing the request again to what it covers.
+      budgetLeft: { usd: expect.closeTo(0.05, 9), heldInFlight: false },
     });
     const rest = await limiter.reserve(request({ limits, costUsd: 0.05 }));
     expect(rest.ok).toBe(true);

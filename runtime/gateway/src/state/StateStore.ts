@@ -85,11 +85,17 @@ export class StateStore {
    * `apply` for a push while requests are served: validated and compiled a slice of entries
    * a turn of the event loop, so that a state at the maxima (a second or two of work) does
    * not hold every request for its whole length; requests meanwhile run on the state in
-   * force. Pushes are applied one at a time, in the order they came.
+   * force. Pushes are applied one at a time, in the order they came: a push takes its place
+   * when it arrives, and `document` may be the promise of its body, so that an older push
+   * whose body comes slowly cannot land after a newer one (and bring back a key it revoked).
    */
   push(document: unknown): Promise<Applied> {
-    const applied = this.pushes.then(() =>
-      runStepsInTurns(this.applySteps(document)),
+    const body = Promise.resolve(document);
+    // Its failure (a body that broke off, or is not JSON) is the push's answer when its turn
+    // comes; until then it must not count as unhandled.
+    body.catch(() => undefined);
+    const applied = this.pushes.then(async () =>
+      runStepsInTurns(this.applySteps(await body)),
     );
     this.pushes = applied.catch(() => undefined);
     return applied;

@@ -10,6 +10,7 @@ import type { SimulatorServer } from '@cellport/simulator';
 import {
   ADMIN_TOKEN,
   clockFromMinuteStart,
+  eventually,
   KEYS,
   postChat,
   RecordingEventSink,
@@ -86,6 +87,63 @@ describe('state across pushes', () => {
       expect(await (await fetch(`${url}/ready`)).json()).toMatchObject({
         stateVersion: 'v1',
       });
+    });
+
+    it('applies pushes in the order they arrived, not the order their bodies finished', async () => {
+      // An older push whose body comes slowly (a large state, a proxy that buffers) must not
+      // land after a newer one: here it would bring back a key the newer one revoked.
+      const older = testState(simulator.url, 'v-older');
+      const newer = testState(simulator.url, 'v-newer');
+      newer.apiKeys = newer.apiKeys.filter(
+        k => k.tenant !== 'northwind' || k.agent,
+      );
+      const arrived = jest.spyOn(gateway.deps.state, 'push');
+      const body = Buffer.from(JSON.stringify(older));
+      let olderRest = () => {};
+      const olderAnswer = new Promise<{ status: number; at: number }>(
+        (resolve, reject) => {
+          const req = httpRequest(
+            `${url}/control/state`,
+            {
+              method: 'PUT',
+              headers: {
+                authorization: `Bearer ${ADMIN_TOKEN}`,
+                'content-type': 'application/json',
+                'content-length': body.length,
+              },
+            },
+            res => {
+              res.resume();
+              res.on('end', () =>
+                resolve({ status: res.statusCode!, at: performance.now() }),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.write(body.subarray(0, 100));
+          olderRest = () => req.end(body.subarray(100));
+        },
+      );
+      try {
+        // The older push is in line (its headers came) while its body is still on the way.
+        await eventually(() => arrived.mock.calls.length === 1);
+        const newerAnswer = put(newer).then(r => ({
+          status: r.status,
+          at: performance.now(),
+        }));
+        await new Promise(resolve => setTimeout(resolve, 200));
+        olderRest();
+        const [first, second] = await Promise.all([olderAnswer, newerAnswer]);
+        expect([first.status, second.status]).toEqual([200, 200]);
+        expect(first.at).toBeLessThan(second.at);
+        expect(gateway.deps.state.current!.version).toBe('v-newer');
+        const revoked = await postChat(url, ask('gpt-4o'));
+        expect(revoked.status).toBe(401);
+        await revoked.text();
+      } finally {
+        olderRest();
+        arrived.mockRestore();
+      }
     });
 
     it('two reconcilers pushing at once: requests see one whole state, never a mix', async () => {

@@ -40,6 +40,38 @@ describe('chargedUsage', () => {
     expect(usage.outputTokens).toBe(50);
   });
 
+  describe("without the upstream's count", () => {
+    const estimated = (fields: object, written: string) => {
+      const asked = summarizeChatRequest({ ...body, ...fields });
+      return chargedUsage(
+        endpoint,
+        {
+          life: { record: { routeInput: endpoint.routing(asked) } },
+          request: asked,
+        } as unknown as Exchange<typeof asked>,
+        profile,
+        undefined,
+        () => written,
+      );
+    };
+
+    it('charges no more than was reserved where our tokenizer alone counts past it', () => {
+      // 128 choices of one token each to the upstream's vocabulary: o200k counts each word as
+      // three tokens, and the lines between them too (511 in all).
+      const { usage, counted } = estimated(
+        { n: 128, max_tokens: 1 },
+        Array(128).fill('zxqv').join('\n'),
+      );
+      expect(counted.outputTokens).toBeGreaterThan(400);
+      expect(usage.outputTokens).toBe(128);
+    });
+
+    it('charges what an upstream that ignored max_tokens evidently wrote', () => {
+      const { usage } = estimated({ max_tokens: 10 }, ' word'.repeat(200));
+      expect(usage.outputTokens).toBe(200);
+    });
+  });
+
   it('cuts a count beyond a token a byte of what was written, or of the prompt', () => {
     const { usage, counted } = charged(2_000_000_000, 'x'.repeat(400));
     expect(usage).not.toBe(counted);

@@ -492,3 +492,72 @@ describe('custom tool calls and long streams of an upstream that reports no usag
     expect(usage.outputTokens).toBeGreaterThanOrEqual(WORDS);
   });
 });
+
+describe('a tight budget, an upstream that keeps to max_tokens and reports no usage', () => {
+  // Before: our tokenizer's count of 128 one-token choices (511 o200k tokens, the lines
+  // between them included) was charged though 128 were reserved, and 8 concurrent requests
+  // spent 173% of the budget.
+  it('is never overspent by concurrent requests', async () => {
+    const upstream = new RawUpstream();
+    upstream.answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-1',
+          object: 'chat.completion',
+          created: 1,
+          model: 'm',
+          choices: Array.from({ length: 128 }, (_, index) => ({
+            index,
+            message: { role: 'assistant', content: 'zxqv' },
+            finish_reason: 'length',
+          })),
+        }),
+      );
+    };
+    const upstreamUrl = await upstream.start();
+    const state = testState(upstreamUrl);
+    const budget = 0.01;
+    state.tenants[1].monthlyBudgetUsd = budget;
+    const { gateway, url, events } = await startGateway(upstreamUrl, {
+      state,
+    });
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const response = await postChat(
+            url,
+            {
+              model: 'gpt-4o',
+              n: 128,
+              max_tokens: 1,
+              messages: [{ role: 'user', content: 'one word each' }],
+            },
+            { key: KEYS.brightpath },
+          );
+          await response.arrayBuffer();
+          return response.status;
+        }),
+      );
+      // Each may cost ~$0.0017: some are served, the rest refused for the budget.
+      expect(statuses.filter(status => status === 200).length).toBeGreaterThan(
+        2,
+      );
+      expect(statuses.filter(status => status !== 200)).toEqual(
+        statuses.filter(status => status === 429),
+      );
+      const usages = events.usage() as UsageEvent[];
+      const charged = usages.reduce((sum, usage) => sum + usage.costUsd, 0);
+      expect(charged).toBeLessThanOrEqual(budget);
+      for (const usage of usages.filter(u => u.outputTokens > 0)) {
+        expect(usage).toMatchObject({
+          tokensEstimated: true,
+          outputTokens: 128,
+        });
+      }
+    } finally {
+      await gateway.stop();
+      await upstream.stop();
+    }
+  });
+});

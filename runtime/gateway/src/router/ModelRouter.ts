@@ -25,7 +25,36 @@ export class ModelRouter {
 
   route(input: RouteInput): RoutePlan {
     const plan = decideRoute(input, this.health);
-    if (plan.refusal) throw gatewayRefusal(plan.refusal, plan);
+    if (plan.refusal) {
+      // The router's wait for open circuits is a constant; the circuits know when one lets a
+      // call through again (sooner, or as late as an upstream's Retry-After asked).
+      const reopen =
+        plan.refusal.reason === 'circuit-open'
+          ? this.soonestReopen(plan)
+          : undefined;
+      throw gatewayRefusal(
+        reopen === undefined
+          ? plan.refusal
+          : {
+              ...plan.refusal,
+              options: { ...plan.refusal.options, retryAfterSeconds: reopen },
+            },
+        plan,
+      );
+    }
     return plan;
+  }
+
+  /** Seconds until the first of the route's open circuits lets a call through again. */
+  private soonestReopen(plan: RoutePlan): number | undefined {
+    let soonest: number | undefined;
+    for (const candidate of plan.candidates) {
+      if (candidate.dropReason !== 'circuit-open') continue;
+      const ms = this.health.get(candidate.modelProfile).breaker.refusesForMs();
+      soonest = soonest === undefined ? ms : Math.min(soonest, ms);
+    }
+    return soonest === undefined
+      ? undefined
+      : Math.max(1, Math.ceil(soonest / 1000));
   }
 }

@@ -1,4 +1,4 @@
-import { CircuitBreaker, NO_PERMIT } from './CircuitBreaker';
+import { CircuitBreaker, MAX_ASKED_OPEN_MS, NO_PERMIT } from './CircuitBreaker';
 
 describe('CircuitBreaker', () => {
   let now = 0;
@@ -21,6 +21,35 @@ describe('CircuitBreaker', () => {
     expect(b.refusesCalls()).toBe(true);
     b.onSuccess();
     expect(b.state).toBe('closed');
+  });
+
+  it('opens at once for as long as an upstream asked (Retry-After), within bounds', () => {
+    now = 0;
+    const b = breaker();
+    // One refusal that says "come back in 120 s" is enough; the threshold is for silent ones.
+    b.onFailure(b.tryAcquire(), 120);
+    expect(b.state).toBe('open');
+    expect(b.refusesForMs()).toBe(120_000);
+    now = 119_999;
+    expect(b.refusesCalls()).toBe(true);
+    expect(b.refusesForMs()).toBe(1);
+    now = 120_000;
+    expect(b.state).toBe('half-open');
+    expect(b.refusesForMs()).toBe(0);
+    // Its probe told to wait again opens it again for that long; a silent failure for openMs.
+    b.onFailure(b.tryAcquire(), 30);
+    expect(b.refusesForMs()).toBe(30_000);
+    now = 150_000;
+    b.onFailure(b.tryAcquire());
+    expect(b.refusesForMs()).toBe(1000);
+    now = 151_000;
+    b.onSuccess(b.tryAcquire());
+    expect(b.state).toBe('closed');
+    // "Retry-After: 0" asks for no wait: an ordinary failure. A day is cut to the bound.
+    b.onFailure(b.tryAcquire(), 0);
+    expect(b.state).toBe('closed');
+    b.onFailure(b.tryAcquire(), 86_400);
+    expect(b.refusesForMs()).toBe(MAX_ASKED_OPEN_MS);
   });
 
   it('reopens when the probe fails, and a success resets the failure count', () => {

@@ -3,6 +3,13 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 /** What `tryAcquire` answers when the circuit refuses the call. */
 export const NO_PERMIT = -1;
 
+/**
+ * The longest an upstream's `Retry-After` keeps its circuit open: a probe every five minutes
+ * costs nothing, and an upstream that asks for a day (a quota gone, a misconfigured proxy) is
+ * asked again well before; a probe that is told to wait again opens it again.
+ */
+export const MAX_ASKED_OPEN_MS = 300_000;
+
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. */
   failureThreshold: number;
@@ -29,6 +36,12 @@ export interface CircuitBreakerOptions {
  * upstream now, and a half-open fallback would take one request of the burst that needs it
  * when its primary dies.
  *
+ * An upstream that refuses a call and says when to come back (a 429 or a 503 with
+ * `Retry-After`) opens the circuit at once, for as long as it asked (at least a second, at
+ * most MAX_ASKED_OPEN_MS), instead of after `failureThreshold` refusals and for `openMs`: every
+ * call sent meanwhile would be refused too, each costing its request a round trip before its
+ * fallback (Envoy's rate-limited retry back-off and LiteLLM's cooldown do the same).
+ *
  * Each call reports with the permit `tryAcquire` gave it, and only the calls of the circuit's
  * current period count: a request sent while the circuit was closed that ends after it opened
  * (a success closing a circuit just opened, a client leaving freeing the slot of a probe
@@ -38,6 +51,8 @@ export class CircuitBreaker {
   private current: CircuitState = 'closed';
   private failures = 0;
   private openedAt = 0;
+  /** How long the circuit stays open this time: `openMs`, or what the upstream asked for. */
+  private openForMs: number;
   /** When the probe slot was taken; undefined while it is free. */
   private probeTakenAt: number | undefined;
   /** Since when a half-open circuit has waited for a probe. */
@@ -47,7 +62,9 @@ export class CircuitBreaker {
   /** The epoch of the half-open period's first probe: any probe since may close or reopen it. */
   private probesFrom = 0;
 
-  constructor(private readonly options: CircuitBreakerOptions) {}
+  constructor(private readonly options: CircuitBreakerOptions) {
+    this.openForMs = options.openMs;
+  }
 
   get state(): CircuitState {
     return this.current === 'closed' ? 'closed' : this.advance();
@@ -82,6 +99,18 @@ export class CircuitBreaker {
     );
   }
 
+  /**
+   * How long until the circuit lets a call through again: 0 when it does now; while its
+   * probe is out, until the probe's slot is freed at the latest.
+   */
+  refusesForMs(): number {
+    if (!this.refusesCalls()) return 0;
+    const now = this.options.now();
+    return this.current === 'open'
+      ? this.openedAt + this.openForMs - now
+      : this.probeTakenAt! + this.options.openMs - now;
+  }
+
   /** `permit` as `tryAcquire` gave it; left out, a call of the current period (tests). */
   onSuccess(permit = this.currentPermit()): void {
     if (!this.counts(permit, true)) return;
@@ -90,15 +119,25 @@ export class CircuitBreaker {
     this.probeTakenAt = undefined;
   }
 
-  onFailure(permit = this.currentPermit()): void {
+  /** `retryAfterSeconds`: how long the upstream asked callers to wait, when it said. */
+  onFailure(permit = this.currentPermit(), retryAfterSeconds?: number): void {
     if (!this.counts(permit, true)) return;
     this.failures += 1;
+    const asked =
+      retryAfterSeconds === undefined || retryAfterSeconds <= 0
+        ? undefined
+        : Math.min(
+            MAX_ASKED_OPEN_MS,
+            Math.max(1_000, retryAfterSeconds * 1000),
+          );
     if (
+      asked !== undefined ||
       this.current !== 'closed' ||
       this.failures >= this.options.failureThreshold
     ) {
       this.current = 'open';
       this.openedAt = this.options.now();
+      this.openForMs = asked ?? this.options.openMs;
       this.probeTakenAt = undefined;
       this.epoch += 1;
     }
@@ -139,9 +178,9 @@ export class CircuitBreaker {
   private advance(): CircuitState {
     const now = this.options.now();
     const { openMs } = this.options;
-    if (this.current === 'open' && now - this.openedAt >= openMs) {
+    if (this.current === 'open' && now - this.openedAt >= this.openForMs) {
       this.current = 'half-open';
-      this.probeFreeSince = this.openedAt + openMs;
+      this.probeFreeSince = this.openedAt + this.openForMs;
       this.probesFrom = this.epoch + 1;
     }
     if (this.current === 'half-open') {

@@ -166,7 +166,7 @@ export class FallbackExecutor {
         return { ok: false, failure, fallbacks, profile };
       }
       if (failure.retriable || failure.upstreamFault) {
-        status.breaker.onFailure(permit);
+        status.breaker.onFailure(permit, failure.retryAfterSeconds);
       } else {
         status.breaker.onNeutral(permit);
       }

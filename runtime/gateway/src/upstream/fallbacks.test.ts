@@ -94,7 +94,19 @@ describe('fallbacks and circuit breakers under injected outages', () => {
     );
   });
 
-  it('falls back on 429s and connection resets, for streams too', async () => {
+  it('falls back on connection resets and 429s, for streams too', async () => {
+    simulator.faults.add({
+      mode: 'reset',
+      model: 'eu-large-model',
+      extraLatencyMs: 0,
+      retryAfterSeconds: 1,
+      remaining: 1,
+    });
+    await ask();
+    expect(lastDecision().fallbacks[0]).toMatchObject({
+      errorClass: 'upstream-unavailable',
+    });
+    expect(lastDecision().chosen).toBe('eu-small');
     simulator.faults.add({
       mode: 'rate-limit',
       model: 'eu-large-model',
@@ -108,18 +120,15 @@ describe('fallbacks and circuit breakers under injected outages', () => {
       status: 429,
     });
     expect(lastDecision().chosen).toBe('eu-small');
-    simulator.faults.add({
-      mode: 'reset',
-      model: 'eu-large-model',
-      extraLatencyMs: 0,
-      retryAfterSeconds: 1,
-      remaining: 1,
-    });
+    // It asked for a second: until then it is no route, and is not called.
     await ask();
-    expect(lastDecision().fallbacks[0]).toMatchObject({
-      errorClass: 'upstream-unavailable',
-    });
-    expect(lastDecision().chosen).toBe('eu-small');
+    expect(lastDecision().fallbacks).toEqual([]);
+    expect(
+      lastDecision().candidates.find(c => c.modelProfile === 'eu-large'),
+    ).toMatchObject({ kept: false, dropReason: 'circuit-open' });
+    clock += 1_000;
+    await ask();
+    expect(lastDecision().chosen).toBe('eu-large');
   });
 
   it('never reaches an upstream outside residency even when every allowed one is down', async () => {

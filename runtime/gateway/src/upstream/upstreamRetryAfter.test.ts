@@ -42,6 +42,61 @@ describe("an upstream 429's Retry-After", () => {
       expect(
         Number(response.headers.get('retry-after')),
       ).toBeGreaterThanOrEqual(120);
+      // Both circuits are open for the time asked: the next caller is refused without a call,
+      // and told the same wait, not the 10 s an open circuit says by default.
+      const again = await postChat(
+        url,
+        { model: 'auto', messages: [{ role: 'user', content: 'hi' }] },
+        { key: KEYS.northwindAgent },
+      );
+      await again.arrayBuffer();
+      expect(again.status).toBe(503);
+      expect(simulator.stats.snapshot().requests).toBe(2);
+      expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(
+        119,
+      );
+    } finally {
+      simulator.faults.clear();
+      await gateway.stop();
+    }
+  });
+
+  it('keeps an upstream that asked for time out of the route until then, its fallback serving', async () => {
+    const clock = { ms: Date.now() };
+    const { gateway, url } = await startGateway(simulator.url, {
+      overrides: { now: () => clock.ms },
+    });
+    simulator.faults.add({
+      mode: 'rate-limit',
+      model: 'eu-large-model',
+      extraLatencyMs: 0,
+      retryAfterSeconds: 120,
+    });
+    const ask = async () => {
+      const response = await postChat(
+        url,
+        { model: 'auto', messages: [{ role: 'user', content: 'hi' }] },
+        { key: KEYS.northwindAgent },
+      );
+      return { status: response.status, body: await response.json() };
+    };
+    try {
+      // The agent prefers eu-large; eu-small is its fallback. Each call to eu-large meanwhile
+      // would be refused again, and cost its request a round trip before its fallback.
+      for (let i = 0; i < 10; i++) {
+        expect(await ask()).toMatchObject({
+          status: 200,
+          body: { model: 'eu-small-model' },
+        });
+      }
+      expect(simulator.stats.snapshot().byModel['eu-large-model']).toBe(1);
+      simulator.faults.clear();
+      clock.ms += 119_000;
+      expect((await ask()).body.model).toBe('eu-small-model');
+      clock.ms += 1_000;
+      // The time asked is over: eu-large is probed, and serves again.
+      expect((await ask()).body.model).toBe('eu-large-model');
+      expect((await ask()).body.model).toBe('eu-large-model');
     } finally {
       simulator.faults.clear();
       await gateway.stop();

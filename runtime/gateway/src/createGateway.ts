@@ -1,7 +1,7 @@
 import pino, { Logger } from 'pino';
 import { ApiKeyAuthenticator } from './auth/ApiKeyAuthenticator';
 import { PromptCache } from './cache/PromptCache';
-import type { GatewayConfig } from './config/GatewayConfig';
+import { GatewayConfig, shownUrl } from './config/GatewayConfig';
 import type { GatewayDeps } from './api/GatewayDeps';
 import { DiscardingEventSink, EventSink } from './events/EventSink';
 import { createEventSink } from './events/createEventSink';
@@ -157,7 +157,9 @@ export async function createGateway(
           url,
           metrics: `${server.metricsUrl}/metrics`,
           stateVersion: state.current?.version ?? null,
-          tracesTo: config.telemetry?.otlpTracesEndpoint ?? null,
+          tracesTo: config.telemetry?.otlpTracesEndpoint
+            ? shownUrl(config.telemetry.otlpTracesEndpoint)
+            : null,
         },
         'gateway listening',
       );

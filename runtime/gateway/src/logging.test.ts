@@ -31,6 +31,15 @@ describe('logs', () => {
     });
     const { gateway, url } = await startGateway(simulator.url, {
       overrides: { logger: pino({ level: 'debug' }, sink) },
+      // A collector's credentials in its URL, and nothing listening there: the start-up line
+      // and the failed exports both name it.
+      config: {
+        telemetry: {
+          otlpTracesEndpoint: 'http://otel:S3cretOtel@127.0.0.1:1/v1/traces',
+          sampleRatio: 1,
+          serviceName: 'cellport-gateway',
+        },
+      },
     });
     try {
       const client = (key: string) =>
@@ -65,6 +74,9 @@ describe('logs', () => {
     const entries = lines.map(line => JSON.parse(line));
     expect(entries.some(entry => entry.msg === 'request')).toBe(true);
     expect(
+      entries.find(entry => entry.msg === 'gateway listening')?.tracesTo,
+    ).toBe('http://***@127.0.0.1:1/v1/traces');
+    expect(
       entries.some(entry => entry.msg === 'upstream attempts failed'),
     ).toBe(true);
     expect(entries.some(entry => entry.msg === 'desired state applied')).toBe(
@@ -77,6 +89,7 @@ describe('logs', () => {
       'cp-wrong-key-0001',
       ADMIN_TOKEN,
       'my secret prompt',
+      'S3cretOtel',
     ]) {
       expect(text).not.toContain(secret);
     }

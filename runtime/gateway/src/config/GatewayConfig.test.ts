@@ -1,4 +1,4 @@
-import { readGatewayConfig } from './GatewayConfig';
+import { readGatewayConfig, shownUrl } from './GatewayConfig';
 
 describe('readGatewayConfig', () => {
   it('has working defaults with nothing set', () => {
@@ -140,6 +140,34 @@ describe('readGatewayConfig', () => {
     ).toBe(9464);
     expect(() => readGatewayConfig({ GATEWAY_CACHE: 'maybe' })).toThrow(
       /GATEWAY_CACHE must be one of on, off/,
+    );
+    // 0 started a gateway that refused every request with 413.
+    expect(() => readGatewayConfig({ GATEWAY_MAX_BODY_BYTES: '0' })).toThrow(
+      /GATEWAY_MAX_BODY_BYTES must be at least 1024/,
+    );
+  });
+
+  it('never repeats the credentials of a URL it refuses', () => {
+    for (const [name, value] of [
+      ['GATEWAY_EVENTS_URL', 'htps://portal:S3cretPortal@portal.example'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://otel:S3cretOtel@collector:4317'],
+      ['GATEWAY_UPSTREAM_ORIGIN_OVERRIDE', 'sim:S3cretSim@127.0.0.1:7070'],
+    ]) {
+      let message = '';
+      try {
+        readGatewayConfig({ [name]: value });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(name);
+      expect(message).toContain('***@');
+      expect(message).not.toMatch(/S3cret/);
+    }
+    expect(shownUrl('https://otel:pass@collector:4318/v1/traces')).toBe(
+      'https://***@collector:4318/v1/traces',
+    );
+    expect(shownUrl('http://collector:4318/v1/traces?a=b@c')).toBe(
+      'http://collector:4318/v1/traces?a=b@c',
     );
   });
 

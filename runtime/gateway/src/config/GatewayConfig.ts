@@ -94,8 +94,20 @@ const NATS_URL = {
 };
 
 /**
- * A URL of one of the protocols `expected` names, or undefined when unset. The value is not
- * repeated in the error when it may hold a password (a Redis URL's).
+ * A URL as logs and errors may show it: a user and password in it (`user:pass@`, a collector's
+ * or a portal proxy's) blanked out, whatever its scheme, even one mistyped.
+ */
+export function shownUrl(raw: string): string {
+  return raw.replace(
+    /^([^:/?#\s]+:\/\/)?[^/?#@\s]*@/,
+    (_userinfo, scheme: string | undefined) => `${scheme ?? ''}***@`,
+  );
+}
+
+/**
+ * A URL of one of the protocols `expected` names, or undefined when unset. The value is
+ * repeated in the error without its credentials (`shownUrl`), and not at all when it may hold
+ * a password elsewhere (a Redis URL's query).
  */
 function urlFromEnv(
   env: NodeJS.ProcessEnv,
@@ -117,7 +129,7 @@ function urlFromEnv(
   ) {
     throw new Error(
       `environment variable ${name} must be ${expected.kind}${
-        echo ? `, got "${raw}"` : ''
+        echo ? `, got "${shownUrl(raw)}"` : ''
       }`,
     );
   }
@@ -378,7 +390,13 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   let defaultTransport: 'http' | 'nats' | 'off' = 'off';
   if (natsUrl) defaultTransport = 'nats';
   else if (portalUrl) defaultTransport = 'http';
-  const maxBodyBytes = intFromEnv(env, 'GATEWAY_MAX_BODY_BYTES', 1024 * 1024);
+  const maxBodyBytes = intAtLeast(
+    env,
+    'GATEWAY_MAX_BODY_BYTES',
+    1024 * 1024,
+    1024,
+    'a smaller cap would refuse ordinary requests',
+  );
   const upstreamMaxAnswerBytes = env.GATEWAY_UPSTREAM_MAX_ANSWER_BYTES
     ? intAtLeast(
         env,

@@ -25,6 +25,7 @@ import { FallbackExecutor } from './upstream/FallbackExecutor';
 import { RetryBudgets } from './upstream/RetryBudgets';
 import { UpstreamHealth } from './upstream/UpstreamHealth';
 import { TokenCounter } from './usage/TokenCounter';
+import { UpstreamCredentials } from './providers/UpstreamCredentials';
 
 export interface GatewayOverrides {
   logger?: Logger;
@@ -33,6 +34,8 @@ export interface GatewayOverrides {
   /** Wall clock in ms; tests inject one to move windows and key expiry. */
   now?: () => number;
   breaker?: { failureThreshold: number; openMs: number };
+  /** Where upstream credentials (`credentialEnv`) are read from: the process's own by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A wired gateway: its server and the parts tests and the entry point reach into. */
@@ -83,13 +86,16 @@ export async function createGateway(
   });
   if (state.current) health.follow(state.current.profiles.values());
   state.onChange(next => health.follow(next.profiles.values()));
+  const credentials = new UpstreamCredentials(logger, overrides.env);
+  if (state.current) credentials.follow(state.current.profiles.values());
+  state.onChange(next => credentials.follow(next.profiles.values()));
   const http = new UpstreamHttp({
     headersTimeoutMs: config.upstreamTimeoutMs,
     bodyTimeoutMs: config.upstreamIdleTimeoutMs,
     maxAnswerBytes: config.upstreamMaxAnswerBytes,
     originOverride: config.upstreamOriginOverride,
   });
-  const openAi = new OpenAiAdapter(http);
+  const openAi = new OpenAiAdapter(http, overrides.env);
   const limiter =
     overrides.limiter ??
     (config.redisUrl
@@ -111,7 +117,11 @@ export async function createGateway(
     auth: new ApiKeyAuthenticator(now),
     router: new ModelRouter(health),
     health,
-    executor: new FallbackExecutor(health, new RetryBudgets()),
+    executor: new FallbackExecutor(
+      health,
+      new RetryBudgets(),
+      metrics.upstreamAttempts,
+    ),
     adapters: {
       openai: openAi,
       'azure-openai': openAi,
@@ -119,8 +129,9 @@ export async function createGateway(
       moonshot: openAi,
       vllm: openAi,
       simulator: openAi,
-      anthropic: new AnthropicAdapter(http),
+      anthropic: new AnthropicAdapter(http, overrides.env),
     },
+    credentials,
     limiter,
     events,
     inFlight: new InFlightRequests(

@@ -278,6 +278,25 @@ describe('renderCellManifests', () => {
     expect(tenantEgress).not.toContain(ports.metrics);
   });
 
+  it("gives the gateway every upstream credential its profiles name, from the cell's Secret", () => {
+    // Before, the reconciler named OPENAI_API_KEY and the like in the state and no manifest
+    // set them: every hosted model was called without a key.
+    for (const name of ['meridian-dedicated', 'eu-west-shared-1']) {
+      const gateway = find(
+        renderCellManifests({ cell: cell(name), tenants }),
+        'Deployment',
+      ).find(d => d.metadata?.name === 'cellport-gateway') as any;
+      expect(gateway.spec.template.spec.containers[0].envFrom).toEqual([
+        {
+          secretRef: {
+            name: 'cellport-gateway-upstream-credentials',
+            optional: true,
+          },
+        },
+      ]);
+    }
+  });
+
   it('uses the image it is given', () => {
     const manifests = renderCellManifests({
       cell: cell('meridian-dedicated'),

@@ -8,6 +8,7 @@ import type { InFlightRequests } from '../http/InFlightRequests';
 import type { Limiter } from '../limits/Limiter';
 import type { GatewayMetrics } from '../metrics/GatewayMetrics';
 import type { ProviderAdapter } from '../providers/types';
+import type { UpstreamCredentials } from '../providers/UpstreamCredentials';
 import type { ModelRouter } from '../router/ModelRouter';
 import type { StateStore } from '../state/StateStore';
 import type { GatewayTracing } from '../telemetry/GatewayTracing';
@@ -24,6 +25,8 @@ export interface GatewayDeps {
   health: UpstreamHealth;
   executor: FallbackExecutor;
   adapters: Record<Provider, ProviderAdapter>;
+  /** Which profiles' credentials this replica lacks: they are passed over. */
+  credentials: UpstreamCredentials;
   limiter: Limiter;
   events: EventSink;
   inFlight: InFlightRequests;

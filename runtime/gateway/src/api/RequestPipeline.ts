@@ -56,10 +56,13 @@ export class RequestPipeline<Request> {
   private readonly sendAttempt = (
     profile: GatewayModelProfile,
     exchange: Exchange<Request>,
-  ) =>
-    exchange.life.trace
+  ): Promise<UpstreamResult> => {
+    const unconfigured = this.deps.credentials.refusal(profile);
+    if (unconfigured) return Promise.resolve(unconfigured);
+    return exchange.life.trace
       ? this.sendTraced(profile, exchange, exchange.life.trace)
       : this.endpoint.send(profile, exchange);
+  };
   private readonly skippedAttempt = (
     profile: GatewayModelProfile,
     reason: SkipReason,

@@ -23,6 +23,14 @@ import { dnsEgressRule } from './networkRules';
 export const GATEWAY_SECRET = 'cellport-gateway';
 
 /**
+ * Secret whose every key becomes a variable of the gateway's: the upstream credentials its model
+ * profiles name (`credentialEnv`: OPENAI_API_KEY, AZURE_OPENAI_API_KEY, ANTHROPIC_API_KEY...).
+ * Optional: a cell served by in-cluster models alone needs none, and a gateway that lacks a
+ * variable a profile names says so in its log and passes that profile over.
+ */
+export const GATEWAY_UPSTREAM_SECRET = 'cellport-gateway-upstream-credentials';
+
+/**
  * The event spool's emptyDir, and the spool's byte cap in it: a pod whose emptyDir passes its
  * size limit is evicted, and the emptyDir deleted with every event still in it. The cap
  * (segments set aside included) leaves a quarter of the volume for the open segment, a batch
@@ -137,6 +145,11 @@ export function gatewayManifests(options: {
                 secretEnv('GATEWAY_ADMIN_TOKEN', 'admin-token'),
                 secretEnv('GATEWAY_REDIS_URL', 'redis-url'),
                 secretEnv('GATEWAY_NATS_URL', 'nats-url'),
+              ],
+              envFrom: [
+                {
+                  secretRef: { name: GATEWAY_UPSTREAM_SECRET, optional: true },
+                },
               ],
               resources: {
                 requests: { cpu: '1', memory: '2Gi' },

@@ -1,0 +1,117 @@
+/**
+ * A profile whose credential variable (`credentialEnv`) the replica lacks (a Deployment that
+ * leaves it out) is never called without its key: its fallbacks serve, or the caller gets a
+ * 503 that names no variable; its circuit stays closed; and the operator reads which
+ * variables are missing, for which profiles, when the state is loaded or pushed.
+ */
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import type { SimulatorServer } from '@cellport/simulator';
+import {
+  KEYS,
+  postChat,
+  startGateway,
+  startSimulator,
+  testState,
+} from '../__testUtils__/fixtures';
+import { pushState } from '../__testUtils__/gatewayCalls';
+
+jest.setTimeout(30_000);
+
+describe('a profile whose credential this gateway lacks', () => {
+  let simulator: SimulatorServer;
+  beforeAll(async () => {
+    simulator = await startSimulator();
+  });
+  afterAll(() => simulator.stop());
+  afterEach(() => simulator.stats.reset());
+
+  function withCredential(version: string, variable: string) {
+    const state = testState(simulator.url, version);
+    state.modelProfiles.find(p => p.id === 'eu-large')!.credentialEnv =
+      variable;
+    return state;
+  }
+
+  async function gatewayWith(env: NodeJS.ProcessEnv) {
+    const logs: Array<Record<string, any>> = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) {
+          logs.push(JSON.parse(line));
+        }
+        done();
+      },
+    });
+    const started = await startGateway(simulator.url, {
+      state: withCredential('v-cred', 'EU_LARGE_KEY'),
+      overrides: { logger: pino({ level: 'info' }, sink), env },
+    });
+    return { ...started, logs };
+  }
+
+  const ask = (url: string, key: string) =>
+    postChat(
+      url,
+      { model: 'auto', messages: [{ role: 'user', content: 'hi' }] },
+      { key },
+    );
+
+  it('is passed over, its fallback serving, its circuit closed, the variable logged', async () => {
+    const { gateway, url, logs } = await gatewayWith({});
+    try {
+      for (let i = 0; i < 6; i++) {
+        const answer = await ask(url, KEYS.northwindAgent);
+        expect(answer.status).toBe(200);
+        expect((await answer.json()).model).toBe('eu-small-model');
+      }
+      expect(simulator.stats.snapshot().byModel['eu-large-model']).toBe(
+        undefined,
+      );
+      expect(gateway.deps.health.get('eu-large').breaker.state).toBe('closed');
+      expect(logs.find(l => l.missing)).toMatchObject({
+        level: 50,
+        missing: { EU_LARGE_KEY: ['eu-large'] },
+      });
+      // A push that names another missing variable is reported as it lands.
+      expect(
+        (await pushState(url, withCredential('v-cred-2', 'EU_LARGE_KEY_2')))
+          .status,
+      ).toBe(200);
+      expect(logs.filter(l => l.missing).at(-1)!.missing).toEqual({
+        EU_LARGE_KEY_2: ['eu-large'],
+      });
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('is 503 where it is the only route, naming no variable', async () => {
+    const { gateway, url } = await gatewayWith({ EU_LARGE_KEY: '  ' });
+    try {
+      const answer = await postChat(url, {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      const text = await answer.text();
+      expect(answer.status).toBe(503);
+      expect(text).not.toContain('EU_LARGE_KEY');
+      expect(simulator.stats.snapshot().requests).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('is called once the variable is set', async () => {
+    const { gateway, url, logs } = await gatewayWith({
+      EU_LARGE_KEY: 'sk-eu-large-0001',
+    });
+    try {
+      const answer = await ask(url, KEYS.northwindAgent);
+      expect((await answer.json()).model).toBe('eu-large-model');
+      expect(logs.some(l => l.missing)).toBe(false);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});

@@ -149,9 +149,16 @@ export class GatewayServer {
    * Stops taking requests, lets in-flight ones (streams included) finish for up to
    * `drainTimeoutMs`, then cuts short what is left with an answer (a 503, or an error event
    * and a clean end of a stream, their events written), and closes what still remains.
+   * First, for `shutdownDelayMs`, it goes on serving while `/ready` says it is draining: a
+   * Service still sends it requests until its endpoints are updated, and a port closed at
+   * once would give those callers connection errors instead of answers.
    */
   async close(drainTimeoutMs = this.deps.config.drainTimeoutMs): Promise<void> {
     this.draining = true;
+    const delayMs = this.deps.config.shutdownDelayMs ?? 0;
+    if (delayMs > 0) {
+      await new Promise(resolve => setTimeout(resolve, delayMs));
+    }
     const closed = new Promise<void>(resolve =>
       this.server.close(() => resolve()),
     );

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { readGatewayConfig } from './config/GatewayConfig';
-import { createGateway } from './createGateway';
+import { createGateway, type Gateway } from './createGateway';
 
 export {
   createGateway,
@@ -30,7 +30,13 @@ export async function runGatewayFromEnv(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    gateway.deps.logger.info({ signal }, 'draining in-flight requests');
+    const { shutdownDelayMs = 0, drainTimeoutMs } = gateway.deps.config;
+    gateway.deps.logger.info(
+      { signal, shutdownDelayMs, drainTimeoutMs },
+      shutdownDelayMs > 0
+        ? 'not ready: serving on while the Service lets go, then draining in-flight requests'
+        : 'draining in-flight requests',
+    );
     started
       .catch(() => undefined)
       .then(() => gateway.stop())
@@ -46,7 +52,34 @@ export async function runGatewayFromEnv(): Promise<void> {
   // drain.
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // What operators send to reload a server's configuration; Node's default would kill the
+  // process and every stream under way.
+  process.on('SIGHUP', () => reload(gateway));
   await started;
+}
+
+/** SIGHUP: the state file read again and applied as a push would be; the state in force stays on failure. */
+function reload(gateway: Gateway): void {
+  const { logger, config, state } = gateway.deps;
+  if (!config.stateFile) {
+    logger.warn(
+      { signal: 'SIGHUP' },
+      'no GATEWAY_STATE_FILE to reload: the state comes from the control API',
+    );
+    return;
+  }
+  state.reloadFile(config.stateFile).then(
+    ({ version, changed }) =>
+      logger.info(
+        { signal: 'SIGHUP', file: config.stateFile, version, changed },
+        'desired state reloaded from file',
+      ),
+    error =>
+      logger.error(
+        { signal: 'SIGHUP', file: config.stateFile, reason: String(error) },
+        'reloading the state file failed; the state in force stays',
+      ),
+  );
 }
 
 if (require.main === module) {

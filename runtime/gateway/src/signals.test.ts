@@ -5,8 +5,14 @@
  * `shutdown.test.ts` holds the drain itself, its timeout and a second signal during it.
  */
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import type { SimulatorServer } from '@cellport/simulator';
-import { postChat, startSimulator, testState } from './__testUtils__/fixtures';
+import {
+  eventually,
+  postChat,
+  startSimulator,
+  testState,
+} from './__testUtils__/fixtures';
 import { startStateFileGateway } from './__testUtils__/stateFileGateway';
 
 // A real process and servers: generous limits so a loaded CI machine does not fail them.
@@ -35,6 +41,70 @@ describe('stopping on a signal', () => {
       const text = await streamed.text();
       expect(text).toContain('data: [DONE]');
       expect(await exited).toEqual([0, null]);
+    } finally {
+      await gateway.kill();
+      simulator.catalog.update('eu-large-model', { tokensPerSecond: 0 });
+    }
+  });
+
+  it('keeps serving for GATEWAY_SHUTDOWN_DELAY_MS after SIGTERM, /ready saying it drains, then exits 0', async () => {
+    // Kubernetes sends SIGTERM while the Service still routes to the pod: a port closed at
+    // once gave those callers connection errors, and `draining` could never be read.
+    const gateway = await startStateFileGateway(testState(simulator.url), {
+      GATEWAY_SHUTDOWN_DELAY_MS: '3000',
+    });
+    try {
+      const exited = once(gateway.child, 'exit');
+      gateway.child.kill('SIGTERM');
+      let ready: Response | undefined;
+      await eventually(async () => {
+        ready = await fetch(`${gateway.url}/ready`);
+        return ready.status === 503;
+      });
+      expect(await ready!.json()).toMatchObject({
+        status: 'not-ready',
+        draining: true,
+      });
+      const served = await postChat(gateway.url, {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'asked while the pod leaves' }],
+      });
+      expect(served.status).toBe(200);
+      // Its keep-alive connection is not kept: the next request goes to another replica.
+      expect(served.headers.get('connection')).toBe('close');
+      await served.text();
+      expect(await exited).toEqual([0, null]);
+    } finally {
+      await gateway.kill();
+    }
+  });
+
+  it('reloads its state file on SIGHUP, streams under way untouched, and keeps its state when the file is bad', async () => {
+    // Node's default for SIGHUP killed the process and every stream under way.
+    simulator.catalog.update('eu-large-model', { tokensPerSecond: 40 });
+    const gateway = await startStateFileGateway(testState(simulator.url, 'v1'));
+    const version = async () =>
+      (await (await fetch(`${gateway.url}/ready`)).json()).stateVersion;
+    try {
+      const streamed = await postChat(gateway.url, {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'a stream across a reload' }],
+        stream: true,
+      });
+      writeFileSync(
+        gateway.stateFile,
+        JSON.stringify(testState(simulator.url, 'v2')),
+      );
+      gateway.child.kill('SIGHUP');
+      await eventually(async () => (await version()) === 'v2');
+      expect(await streamed.text()).toContain('data: [DONE]');
+      writeFileSync(gateway.stateFile, '{"version": ');
+      gateway.child.kill('SIGHUP');
+      await eventually(() =>
+        gateway.output().includes('reloading the state file failed'),
+      );
+      expect(await version()).toBe('v2');
+      expect(gateway.child.exitCode).toBeNull();
     } finally {
       await gateway.kill();
       simulator.catalog.update('eu-large-model', { tokensPerSecond: 0 });

@@ -278,7 +278,7 @@ describe('renderCellManifests', () => {
     expect(tenantEgress).not.toContain(ports.metrics);
   });
 
-  it("gives the gateway every upstream credential its profiles name, from the cell's Secret", () => {
+  it("gives the gateway every upstream credential its profiles name, from the cell's Secret, and time to leave its Service", () => {
     // Before, the reconciler named OPENAI_API_KEY and the like in the state and no manifest
     // set them: every hosted model was called without a key.
     for (const name of ['meridian-dedicated', 'eu-west-shared-1']) {
@@ -286,6 +286,17 @@ describe('renderCellManifests', () => {
         renderCellManifests({ cell: cell(name), tenants }),
         'Deployment',
       ).find(d => d.metadata?.name === 'cellport-gateway') as any;
+      const env = Object.fromEntries(
+        gateway.spec.template.spec.containers[0].env.map((e: any) => [
+          e.name,
+          e.value,
+        ]),
+      );
+      // It serves on, not ready, while the Service lets go; then drains within the grace.
+      expect(Number(env.GATEWAY_SHUTDOWN_DELAY_MS)).toBeGreaterThan(0);
+      expect(Number(env.GATEWAY_SHUTDOWN_DELAY_MS) / 1000 + 30).toBeLessThan(
+        gateway.spec.template.spec.terminationGracePeriodSeconds,
+      );
       expect(gateway.spec.template.spec.containers[0].envFrom).toEqual([
         {
           secretRef: {

@@ -12,7 +12,7 @@ import { startGatewayProcess, TestProcess } from './processes';
 export function startStateFileGateway(
   state: GatewayDesiredState,
   env: NodeJS.ProcessEnv = {},
-): Promise<TestProcess & { url: string }> {
+): Promise<TestProcess & { url: string; stateFile: string }> {
   const work = mkdtempSync(join(tmpdir(), 'cellport-state-file-'));
   const stateFile = join(work, 'state.json');
   writeFileSync(stateFile, JSON.stringify(state));
@@ -23,5 +23,5 @@ export function startStateFileGateway(
     GATEWAY_REDIS_URL: '',
     GATEWAY_NATS_URL: '',
     ...env,
-  });
+  }).then(gateway => Object.assign(gateway, { stateFile }));
 }

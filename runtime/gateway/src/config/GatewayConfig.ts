@@ -72,6 +72,11 @@ export interface GatewayConfig {
   cache: { enabled: boolean; ttlSeconds: number; maxBytes: number };
   /** Seconds a shutdown waits for in-flight streams to finish. */
   drainTimeoutMs: number;
+  /**
+   * How long a stop keeps serving, `/ready` answering 503, before it closes its port: long
+   * enough for the orchestrator to take the replica out of its Service's endpoints.
+   */
+  shutdownDelayMs?: number;
   logLevel: string;
   /** OpenTelemetry traces; off when absent or without an endpoint. */
   telemetry?: TelemetryConfig;
@@ -466,6 +471,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     },
     // 0: no wait, what is in flight is cut at once.
     drainTimeoutMs: msFromEnv(env, 'GATEWAY_DRAIN_TIMEOUT_MS', 30_000, 0),
+    shutdownDelayMs: msFromEnv(env, 'GATEWAY_SHUTDOWN_DELAY_MS', 0, 0),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     telemetry: telemetryConfig(env),
   };

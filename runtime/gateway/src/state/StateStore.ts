@@ -124,18 +124,25 @@ export class StateStore {
 
   /** Loads the initial state from a JSON file (GATEWAY_STATE_FILE). */
   loadFile(path: string): Applied {
-    let document: unknown;
-    try {
-      document = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (error) {
-      throw new Error(
-        `cannot read gateway state file ${path}: ${(error as Error).message}`,
-      );
-    }
-    return this.apply(document);
+    return this.apply(readStateFile(path));
+  }
+
+  /** Reads the state file again while requests are served (SIGHUP): a push of its content. */
+  reloadFile(path: string): Promise<Applied> {
+    return this.push(Promise.resolve().then(() => readStateFile(path)));
   }
 
   onChange(listener: (state: CompiledState) => void): void {
     this.listeners.push(listener);
+  }
+}
+
+function readStateFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(
+      `cannot read gateway state file ${path}: ${(error as Error).message}`,
+    );
   }
 }

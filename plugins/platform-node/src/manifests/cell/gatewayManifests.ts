@@ -40,6 +40,13 @@ const SPOOL_VOLUME_MIB = 1024;
 const SPOOL_MAX_BYTES = ((SPOOL_VOLUME_MIB * 3) / 4) * 2 ** 20;
 
 /**
+ * How long a stopping gateway serves on, not ready, before it closes its port: endpoints are
+ * updated some seconds after a pod is told to stop, and requests the Service sends it meanwhile
+ * must be answered, not refused (what a preStop sleep does, without a shell in the image).
+ */
+const SHUTDOWN_DELAY_MS = 5_000;
+
+/**
  * A cell's own gateway: the runtime namespace, the Deployment (non-root, read-only root
  * filesystem, probes on /health and /ready), its Service, an HPA on CPU and in-flight requests
  * starting from seed 002's sizing (AI Gateway: 4–8 pods of 1–2 vCPU / 2–4 GB), a
@@ -108,7 +115,8 @@ export function gatewayManifests(options: {
             runAsUser: 10001,
             fsGroup: 10001,
           },
-          // In-flight streams get this long to finish on shutdown.
+          // The Service lets go (SHUTDOWN_DELAY_MS), in-flight streams finish (the gateway's
+          // 30 s drain), then its events are sealed: all within this.
           terminationGracePeriodSeconds: 60,
           topologySpreadConstraints: [
             {
@@ -137,6 +145,10 @@ export function gatewayManifests(options: {
                   valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
                 },
                 { name: 'GATEWAY_EVENTS', value: 'nats' },
+                {
+                  name: 'GATEWAY_SHUTDOWN_DELAY_MS',
+                  value: String(SHUTDOWN_DELAY_MS),
+                },
                 { name: 'GATEWAY_SPOOL_DIR', value: '/var/spool/cellport' },
                 {
                   name: 'GATEWAY_SPOOL_MAX_BYTES',

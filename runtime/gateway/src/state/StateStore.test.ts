@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { testState } from '../__testUtils__/fixtures';
 import { hashApiKey } from '../auth/ApiKeyAuthenticator';
 import { StateValidationError } from './CompiledState';
@@ -136,6 +139,26 @@ describe('StateStore', () => {
     expect(store.current!.keysByHash.size).toBe(
       testState('http://x', 'b').apiKeys.length + 10_000,
     );
+  });
+
+  it('reads a state file written with a byte-order mark, and reloads it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cellport-state-')), 's.json');
+    writeFileSync(
+      file,
+      `\uFEFF${JSON.stringify(testState('http://x', 'bom'))}`,
+    );
+    const store = new StateStore();
+    expect(store.loadFile(file).version).toBe('bom');
+    writeFileSync(file, JSON.stringify(testState('http://x', 'bom-2')));
+    expect(await store.reloadFile(file)).toEqual({
+      version: 'bom-2',
+      changed: true,
+    });
+    writeFileSync(file, '{"version":');
+    await expect(store.reloadFile(file)).rejects.toThrow(
+      /cannot read gateway state file/,
+    );
+    expect(store.current!.version).toBe('bom-2');
   });
 
   it('applies pushes one at a time in the order they came; a refused one holds up none', async () => {

@@ -139,7 +139,8 @@ export class StateStore {
 
 function readStateFile(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    // A byte-order mark (an editor's on Windows) is no part of the JSON, as RFC 8259 allows.
+    return JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new Error(
       `cannot read gateway state file ${path}: ${(error as Error).message}`,

@@ -198,6 +198,41 @@ describe('readGatewayConfig', () => {
         OTEL_SDK_DISABLED: 'true',
       }).telemetry?.otlpTracesEndpoint,
     ).toBeUndefined();
+    // Each was dropped silently: a collector's auth header gone, tracing left on.
+    for (const [name, value, message] of [
+      ['OTEL_SDK_DISABLED', 'yes', /OTEL_SDK_DISABLED must be true or false/],
+      [
+        'OTEL_EXPORTER_OTLP_TIMEOUT',
+        'abc',
+        /OTEL_EXPORTER_OTLP_TIMEOUT must be a non-negative integer/,
+      ],
+      [
+        'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION',
+        'zip',
+        /OTEL_EXPORTER_OTLP_TRACES_COMPRESSION must be one of gzip, none/,
+      ],
+      [
+        'OTEL_EXPORTER_OTLP_HEADERS',
+        'Bearer s3cret',
+        /OTEL_EXPORTER_OTLP_HEADERS must be key=value pairs separated by commas$/,
+      ],
+    ] as const) {
+      expect(() =>
+        readGatewayConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+          [name]: value,
+        }),
+      ).toThrow(message);
+    }
+    expect(
+      readGatewayConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20t,x-scope=a',
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '5000',
+        OTEL_SDK_DISABLED: 'FALSE',
+      }).telemetry?.otlpTracesEndpoint,
+    ).toBe('http://collector:4318/v1/traces');
     expect(() => readGatewayConfig({ OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow(
       /OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1/,
     );

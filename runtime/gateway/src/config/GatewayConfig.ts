@@ -370,6 +370,26 @@ function checkOtlpProtocol(env: NodeJS.ProcessEnv): void {
 }
 
 /**
+ * The exporter's own settings the OTLP SDK reads, which it would drop silently when mistyped
+ * (a collector's auth header gone, an export that waits its default): said at start instead.
+ */
+function checkOtlpExporterSettings(env: NodeJS.ProcessEnv): void {
+  for (const scope of ['', 'TRACES_']) {
+    intFromEnv(env, `OTEL_EXPORTER_OTLP_${scope}TIMEOUT`, 0);
+    const compression = `OTEL_EXPORTER_OTLP_${scope}COMPRESSION`;
+    oneOf(env, compression, ['gzip', 'none'], 'none');
+    const headers = `OTEL_EXPORTER_OTLP_${scope}HEADERS`;
+    const pairs = env[headers]?.split(',').filter(pair => pair.trim() !== '');
+    if (pairs?.some(pair => !/^\s*[^=\s]+\s*=/.test(pair))) {
+      // Not repeated: a header's value is often a collector's token.
+      throw new Error(
+        `environment variable ${headers} must be key=value pairs separated by commas`,
+      );
+    }
+  }
+}
+
+/**
  * OpenTelemetry's own variables: the traces endpoint as given, or the base endpoint with
  * `/v1/traces` appended; `OTEL_SDK_DISABLED=true` turns tracing off.
  */
@@ -379,8 +399,17 @@ function telemetryConfig(env: NodeJS.ProcessEnv): TelemetryConfig {
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base}/v1/traces` : '');
   urlFromEnv(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', HTTP_URL);
   urlFromEnv(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', HTTP_URL);
-  const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
-  if (!disabled && endpoint) checkOtlpProtocol(env);
+  const disabledText = env.OTEL_SDK_DISABLED?.trim().toLowerCase() ?? '';
+  if (!['', 'true', 'false'].includes(disabledText)) {
+    throw new Error(
+      `environment variable OTEL_SDK_DISABLED must be true or false, got "${env.OTEL_SDK_DISABLED}"`,
+    );
+  }
+  const disabled = disabledText === 'true';
+  if (!disabled && endpoint) {
+    checkOtlpProtocol(env);
+    checkOtlpExporterSettings(env);
+  }
   return {
     otlpTracesEndpoint: disabled || !endpoint ? undefined : endpoint,
     sampleRatio: ratioFromEnv(env, 'OTEL_TRACES_SAMPLER_ARG', 1),

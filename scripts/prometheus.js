@@ -24,6 +24,7 @@ const {
   cellEntitySchema,
 } = require('../plugins/platform-common/src');
 const {
+  GATEWAY_SCRAPE_JOB,
   renderAlertmanagerConfig,
   writeSloRuleFiles,
 } = require('../plugins/platform-node/src');
@@ -111,7 +112,8 @@ function main() {
           static_configs: [
             {
               targets: [`127.0.0.1:${gateway.port}`],
-              labels: { cell: gateway.cell },
+              // The job a ServiceMonitor gives the gateway: its alert on no replica up reads it.
+              labels: { cell: gateway.cell, job: GATEWAY_SCRAPE_JOB },
             },
           ],
         })),

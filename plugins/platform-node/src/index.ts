@@ -30,6 +30,10 @@ export type {
 } from './manifests/monitoring/renderSloRules';
 export { writeSloRuleFiles } from './manifests/monitoring/writeSloRuleFiles';
 export {
+  GATEWAY_SCRAPE_JOB,
+  renderGatewayAlertGroup,
+} from './manifests/monitoring/renderGatewayAlertRules';
+export {
   renderAlertmanagerConfig,
   renderAlertmanagerConfigYaml,
 } from './manifests/monitoring/renderAlertmanagerConfig';

@@ -3,6 +3,7 @@ import {
   alertmanagerWebhookUrl,
 } from '@cellport/plugin-platform-common';
 import {
+  GATEWAY_SCRAPE_JOB,
   renderAlertmanagerConfig,
   writeSloRuleFiles,
 } from '@cellport/plugin-platform-node';
@@ -111,7 +112,11 @@ export class MonitoringStack {
           scrape_configs: this.options.targets.map((target, i) => ({
             job_name: `gateway-${i}`,
             static_configs: [
-              { targets: [target.address], labels: { cell: target.cell } },
+              {
+                targets: [target.address],
+                // The job a ServiceMonitor gives the gateway: its alert on no replica up reads it.
+                labels: { cell: target.cell, job: GATEWAY_SCRAPE_JOB },
+              },
             ],
           })),
         },

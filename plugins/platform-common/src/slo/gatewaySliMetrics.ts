@@ -3,13 +3,19 @@ import { LatencyMetric } from '../kinds/slo';
 /**
  * The gateway's Prometheus counterparts of the events the portal computes its SLIs from, so
  * that rules measure what the portal's cards show. Availability counts what the events count:
- * requests of an authenticated tenant; refusals before authentication (tenant "unknown")
- * yield no event, so they stay out of the Prometheus SLI too.
+ * requests of an authenticated tenant; refusals before authentication yield no event, so they
+ * stay out of the Prometheus SLI too.
+ *
+ * The SLI reads a counter of its own, labelled by outcome alone, whose every outcome's series
+ * the gateway creates at 0 when it starts: rate() and increase() never count a series' first
+ * sample, so the first error of a series made at that error (as each tenant, model and status
+ * of `cellport_gateway_requests_total` is) would never reach the error ratio.
  */
-export const GATEWAY_REQUESTS_METRIC = 'cellport_gateway_requests_total';
+export const GATEWAY_SLI_REQUESTS_METRIC =
+  'cellport_gateway_sli_requests_total';
 export const GATEWAY_AVAILABILITY_SLI = {
-  good: `${GATEWAY_REQUESTS_METRIC}{tenant!="unknown",outcome!="error"}`,
-  total: `${GATEWAY_REQUESTS_METRIC}{tenant!="unknown"}`,
+  good: `${GATEWAY_SLI_REQUESTS_METRIC}{outcome!="error"}`,
+  total: GATEWAY_SLI_REQUESTS_METRIC,
 };
 
 /** The gateway's latency histograms and their bucket bounds in seconds, per latency metric. */

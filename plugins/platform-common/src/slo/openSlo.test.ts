@@ -78,9 +78,7 @@ describe('toOpenSlo', () => {
     });
     expect(
       slo.spec.indicator.spec.ratioMetric.good.metricSource.spec.query,
-    ).toBe(
-      'cellport_gateway_requests_total{cell="eu-1",tenant!="unknown",outcome!="error"}',
-    );
+    ).toBe('cellport_gateway_sli_requests_total{cell="eu-1",outcome!="error"}');
     expect(slo.spec.objectives).toEqual([
       {
         displayName: 'AI Gateway: 99.95% of requests not failed by the service',

@@ -335,6 +335,8 @@ export class RequestLifecycle implements EndGate {
       outcome: record.outcome,
       status: String(record.status),
     });
+    // Only authenticated requests come this far: those the SLI and the events count.
+    metrics.countSliRequest(record.outcome);
     metrics.overhead.observe(
       Math.max(0, total - (record.upstreamLatencyMs ?? 0)) / 1000,
     );

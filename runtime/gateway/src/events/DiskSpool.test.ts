@@ -300,6 +300,9 @@ describe('DiskSpool', () => {
       Date.parse(drops[drops.length - 1].newest),
     );
     expect(spool.depth()).toEqual({ segments: 5, bytes: 10 * size });
+    // At its cap, dropping: the fill ratio reads it full, where the events' bytes read 5%.
+    expect(spool.fillRatio()).toBe(1);
+    expect(spool.depth().bytes / (5 * 4096)).toBeLessThan(0.1);
   });
 
   it('keeps segments set aside in dead/ inside the byte cap, dropping them first, and cuts a spool over its cap at start', async () => {
@@ -333,6 +336,29 @@ describe('DiskSpool', () => {
       ),
     );
     expect(drops.reduce((sum, drop) => sum + drop.events, 0)).toBe(4);
+    expect(next.fillRatio()).toBe(1);
+  });
+
+  it("fills by what its byte cap counts: whole blocks, the open segment's and dead/ included", async () => {
+    const spool = new DiskSpool(
+      mkdtempSync(join(tmpdir(), 'cellport-spool-')),
+      {
+        maxBytes: 10 * 4096,
+      },
+    );
+    spool.recover();
+    expect(spool.fillRatio()).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      spool.write(line(`event-${i}`), 1);
+      await spool.rotate();
+    }
+    await spool.quarantine((await spool.segments())[0]);
+    spool.write(line('open'), 1);
+    // Two sealed, one set aside, one open: a block each.
+    expect(spool.fillRatio()).toBeCloseTo(0.4);
+    expect(
+      new DiskSpool(mkdtempSync(join(tmpdir(), 'cellport-spool-'))).fillRatio(),
+    ).toBe(0);
   });
 
   it('drops the oldest segments, not the one being sent, while its volume has less free space than it keeps', async () => {

@@ -379,12 +379,22 @@ export class DiskSpool {
    * keeps when last measured (a volume smaller than the cap, or one others fill).
    */
   underPressure(): boolean {
+    return this.volumeLow || this.fillRatio() > 0.5;
+  }
+
+  /**
+   * What the byte cap counts, as a share of it (0 without a cap): past 1 the oldest segments
+   * are dropped. Not `depth().bytes`, which counts the events' bytes: segments take whole
+   * blocks and `dead/` counts too, so a spool dropping events may hold half its cap in bytes.
+   */
+  fillRatio(): number {
     const maxBytes = this.options.maxBytes;
-    return (
-      this.volumeLow ||
-      (maxBytes !== undefined &&
-        this.diskBytes + onDisk(this.open?.bytes ?? 0) > maxBytes / 2)
-    );
+    return maxBytes === undefined ? 0 : this.cappedBytes() / maxBytes;
+  }
+
+  /** What the byte cap counts: every segment's whole blocks, `dead/` and the open one included. */
+  private cappedBytes(): number {
+    return this.diskBytes + onDisk(this.open?.bytes ?? 0);
   }
 
   /** Segments and bytes on disk, the open one and those not sealed yet included. */
@@ -622,10 +632,7 @@ export class DiskSpool {
    */
   private async enforceCap(): Promise<void> {
     const maxBytes = this.options.maxBytes ?? Infinity;
-    await this.dropOldest(
-      () => this.diskBytes + onDisk(this.open?.bytes ?? 0) - maxBytes,
-      'byte-cap',
-    );
+    await this.dropOldest(() => this.cappedBytes() - maxBytes, 'byte-cap');
     let lacking = await this.lackingFreeBytes();
     await this.dropOldest(
       async () => Math.min(lacking, await this.lackingFreeBytes()),

@@ -1,5 +1,11 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 
+/** What the gauges read from the spool when scraped. */
+interface ObservedSpool {
+  depth(): { segments: number; bytes: number };
+  fillRatio(): number;
+}
+
 /** The spool's depth, read when scraped, what its byte cap dropped and what was set aside. */
 export class SpoolMetrics {
   readonly dropped: Counter;
@@ -7,10 +13,12 @@ export class SpoolMetrics {
   readonly shed: Counter;
   readonly segments: Gauge;
   readonly bytes: Gauge;
-  private spool?: { depth(): { segments: number; bytes: number } };
+  readonly fillRatio: Gauge;
+  private spool?: ObservedSpool;
 
   constructor(registry: Registry) {
     const depth = () => this.spool?.depth() ?? { segments: 0, bytes: 0 };
+    const fill = () => this.spool?.fillRatio() ?? 0;
     this.dropped = new Counter({
       name: 'cellport_gateway_events_dropped_total',
       help: 'Events dropped, oldest first, to stay under the spool byte cap (or, while the spool cannot be written, the cap of events held in memory)',
@@ -44,10 +52,18 @@ export class SpoolMetrics {
         this.set(depth().bytes);
       },
     });
+    this.fillRatio = new Gauge({
+      name: 'cellport_gateway_spool_fill_ratio',
+      help: 'What the spool takes on disk as its byte cap counts it (whole 4 KiB blocks, dead/ included) over the cap: past 1 its oldest events are dropped',
+      registers: [registry],
+      collect() {
+        this.set(fill());
+      },
+    });
   }
 
   /** The spool whose depth the gauges report. */
-  observe(spool: { depth(): { segments: number; bytes: number } }): void {
+  observe(spool: ObservedSpool): void {
     this.spool = spool;
   }
 }

@@ -71,6 +71,11 @@ describe('createEventSink', () => {
         /^cellport_gateway_events_dropped_total (\d+)$/m.exec(exported)?.[1],
       );
       expect(dropped).toBeGreaterThanOrEqual(4);
+      // Dropping, the spool is near full by its cap: over the 0.8 its alert fires at.
+      const gauge = (name: string) =>
+        Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(exported)?.[1]);
+      expect(gauge('cellport_gateway_spool_fill_ratio')).toBeGreaterThan(0.8);
+      expect(gauge('cellport_gateway_spool_fill_ratio')).toBeLessThanOrEqual(1);
       const logged = lines.filter(line =>
         String(line.msg).startsWith('event spool segments dropped'),
       );

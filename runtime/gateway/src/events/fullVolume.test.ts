@@ -121,7 +121,9 @@ describe('a spool on a volume smaller than its byte cap, while the portal is dow
 
       // The volume filled to the last byte by someone else: no room is left for a claim. A
       // second gateway on the spool the first still holds is refused for that, by name, and
-      // takes nothing of it.
+      // takes nothing of it. The first is stopped meanwhile (alive, holding the spool): running,
+      // it could make room between the fill and the claim, dropping its oldest segments.
+      first.child.kill('SIGSTOP');
       fillUp(join(volume.dir, 'filler'));
       expect(freeBytes(volume.dir)).toBe(0);
       await expect(startGatewayProcess(env)).rejects.toThrow(

@@ -1,9 +1,15 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { GATEWAY_LATENCY_HISTOGRAMS } from '@cellport/plugin-platform-common';
+import {
+  GATEWAY_LATENCY_HISTOGRAMS,
+  GATEWAY_SLI_REQUESTS_METRIC,
+  Outcome,
+  outcomeSchema,
+} from '@cellport/plugin-platform-common';
 import type { CircuitState } from '../upstream/CircuitBreaker';
 import { GenAiMetrics } from './GenAiMetrics';
-import { KeyedCounter } from './KeyedCounter';
+import { CounterSeries, KeyedCounter } from './KeyedCounter';
 import { KeyedHistogram } from './KeyedHistogram';
+import { UpstreamAttemptCounter } from './UpstreamAttemptCounter';
 
 /** The `state` label of each breaker state: Prometheus label values use underscores. */
 const CIRCUIT_STATES: ReadonlyArray<[CircuitState, string]> = [
@@ -29,6 +35,24 @@ export class GatewayMetrics {
     labelNames: ['tenant', 'model', 'outcome', 'status'] as const,
     registers: [this.registry],
   });
+  /**
+   * The availability SLI's counter (`GATEWAY_AVAILABILITY_SLI`): the requests of an
+   * authenticated tenant by outcome, every outcome's series there at 0 from the start.
+   */
+  private readonly sliRequests = new KeyedCounter({
+    name: GATEWAY_SLI_REQUESTS_METRIC,
+    help: "Requests of an authenticated tenant (those the portal's events count) by outcome, every outcome counted from 0 at start: the availability SLI",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly sliRequestsByOutcome = Object.fromEntries(
+    outcomeSchema.options.map(outcome => [
+      outcome,
+      this.sliRequests.labels({ outcome }),
+    ]),
+  ) as Record<Outcome, CounterSeries>;
+  /** Every attempt of the fallback chain, by model profile and how it ended. */
+  readonly upstreamAttempts = new UpstreamAttemptCounter(this.registry);
   readonly overhead = new KeyedHistogram({
     name: 'cellport_gateway_overhead_seconds',
     help: 'Time the gateway itself added to a request (total minus upstream)',
@@ -158,6 +182,11 @@ export class GatewayMetrics {
     for (const [tenant, usd] of rows) {
       this.budgetRemaining.set({ tenant }, usd);
     }
+  }
+
+  /** Counts a request of an authenticated tenant in the availability SLI. */
+  countSliRequest(outcome: Outcome): void {
+    this.sliRequestsByOutcome[outcome].inc();
   }
 
   /** Where `cellport_gateway_in_flight_requests` reads its value: the server's own count. */

@@ -1,6 +1,15 @@
 import type { Metric, Registry } from 'prom-client';
 import { seriesKey, seriesLabels } from './seriesKey';
 
+/** One series of a counter; `labels()` hands it out to a caller that counts in it often. */
+export class CounterSeries {
+  constructor(readonly labels: Record<string, string>, public value: number) {}
+
+  inc(amount = 1): void {
+    this.value += amount;
+  }
+}
+
 export interface KeyedCounterOptions<L extends string> {
   name: string;
   help: string;
@@ -19,10 +28,7 @@ export class KeyedCounter<L extends string = never> {
   readonly type = 'counter';
   readonly aggregator = 'sum';
   private readonly labelNames: readonly L[];
-  private series = new Map<
-    string,
-    { labels: Record<string, string>; value: number }
-  >();
+  private series = new Map<string, CounterSeries>();
 
   constructor(options: KeyedCounterOptions<L>) {
     this.name = options.name;
@@ -55,18 +61,33 @@ export class KeyedCounter<L extends string = never> {
     if (series) {
       series.value += added;
     } else {
-      this.series.set(key, {
-        labels: seriesLabels(this.labelNames, labels),
-        value: added,
-      });
+      this.series.set(
+        key,
+        new CounterSeries(seriesLabels(this.labelNames, labels), added),
+      );
     }
+  }
+
+  /**
+   * The series of `labels`, made at 0 if it is new (so that its first count is an increase
+   * Prometheus sees), as prom-client's `labels()`. A hot path keeps it and counts with no key
+   * to build; a `reset()` detaches it.
+   */
+  labels(labels: Partial<Record<L, string>>): CounterSeries {
+    const key = seriesKey(this.labelNames, labels);
+    let series = this.series.get(key);
+    if (!series) {
+      series = new CounterSeries(seriesLabels(this.labelNames, labels), 0);
+      this.series.set(key, series);
+    }
+    return series;
   }
 
   reset(): void {
     this.series = new Map();
     // As prom-client does: a counter without labels shows 0 before it is first counted.
     if (this.labelNames.length === 0)
-      this.series.set('', { labels: {}, value: 0 });
+      this.series.set('', new CounterSeries({}, 0));
   }
 
   /** What prom-client's Registry reads at a scrape. */

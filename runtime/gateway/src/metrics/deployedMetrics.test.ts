@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
+  EventReceiver,
   eventually,
   postChat,
   startGateway,
@@ -14,7 +16,10 @@ jest.setTimeout(30_000);
 /** deploy/cells holds the renderer's output; its drift test keeps it equal to the renderer. */
 const cellsDir = path.resolve(__dirname, '../../../../deploy/cells');
 
-/** Every gateway metric the rendered cell directories name: HPA metrics, adapter and SLO rules. */
+/**
+ * Every gateway metric the rendered cell directories name: HPA metrics, adapter rules, SLO
+ * rules and the gateway's alerts.
+ */
 function referencedGatewayMetrics(): Map<string, string> {
   const references = new Map<string, string>();
   const files = fs
@@ -59,16 +64,35 @@ describe('metrics the rendered manifests scale on', () => {
   });
   afterAll(() => simulator.stop());
 
-  it('all exist in a real gateway /metrics', async () => {
+  it('all exist in a real gateway /metrics, with events on as in every cell', async () => {
     const references = referencedGatewayMetrics();
-    // The HPA's metric, in the HPA and in the adapter rule that serves it.
-    expect([...references.keys()]).toContain(
-      'cellport_gateway_in_flight_requests',
+    // The HPA's metric, in the HPA and in the adapter rule that serves it; the SLI counter
+    // and the spool's fill, in the rules.
+    expect([...references.keys()]).toEqual(
+      expect.arrayContaining([
+        'cellport_gateway_in_flight_requests',
+        'cellport_gateway_sli_requests_total',
+        'cellport_gateway_spool_fill_ratio',
+        'cellport_gateway_events_dropped_total',
+      ]),
     );
     expect(
       [...references.values()].some(f => f.endsWith('prometheus-adapter.yaml')),
     ).toBe(true);
-    const { gateway, url } = await startGateway(simulator.url);
+    const portal = new EventReceiver();
+    const { gateway, url } = await startGateway(simulator.url, {
+      config: {
+        events: {
+          transport: 'http',
+          portalUrl: await portal.start(),
+          spoolDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cellport-spool-')),
+          flushIntervalMs: 20,
+          portalTimeoutMs: 10_000,
+          segmentEvents: 1000,
+        },
+      },
+      realEvents: true,
+    });
     try {
       const exposed = exposedNames(
         await (await fetch(`${url}/metrics`)).text(),
@@ -79,6 +103,7 @@ describe('metrics the rendered manifests scale on', () => {
       expect(missing).toEqual([]);
     } finally {
       await gateway.stop();
+      await portal.stop();
     }
   });
 

@@ -59,6 +59,34 @@ describe('FallbackExecutor', () => {
     expect(upstreams.get('primary').breaker.state).toBe('open');
   });
 
+  it('counts each attempt once, by profile and how it ended, skipped ones included', async () => {
+    const counted: string[] = [];
+    const executor = new FallbackExecutor(health(), new RetryBudgets(0, 0), {
+      count: (profileId, outcome) => counted.push(`${profileId} ${outcome}`),
+    });
+    const primary = profile('primary');
+    const twin = profile('twin', 'primary-model');
+    const fallback = profile('fallback');
+    const call = async (p: GatewayModelProfile) =>
+      p === fallback ? answer : unavailable;
+    // Twice failed (the circuit opens), then passed over; the twin's upstream is the
+    // primary's, a retry the empty budget refuses.
+    for (let i = 0; i < 3; i++) {
+      await executor.run([primary, twin, fallback], call);
+    }
+    expect(counted).toEqual([
+      'primary upstream-unavailable',
+      'twin retry-budget-exhausted',
+      'fallback success',
+      'primary upstream-unavailable',
+      'twin retry-budget-exhausted',
+      'fallback success',
+      'primary circuit-open',
+      'twin upstream-unavailable',
+      'fallback success',
+    ]);
+  });
+
   it('calls an upstream a second time only while the retry budget lasts', async () => {
     const upstreams = health();
     const executor = new FallbackExecutor(upstreams, new RetryBudgets(0, 1));

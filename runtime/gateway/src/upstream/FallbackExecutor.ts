@@ -2,6 +2,7 @@ import type {
   FallbackAttempt,
   GatewayModelProfile,
 } from '@cellport/plugin-platform-common';
+import type { UpstreamAttemptOutcome } from '../metrics/UpstreamAttemptCounter';
 import type { UpstreamFailure, UpstreamResult } from '../providers/types';
 import { NO_PERMIT } from './CircuitBreaker';
 import type { RetryBudgets } from './RetryBudgets';
@@ -40,10 +41,18 @@ export type AttemptOutcome =
 /** Why an attempt was passed over without calling its upstream. */
 export type SkipReason = 'circuit_open' | 'retry_budget_exhausted';
 
+/** Hears how each attempt ended, once per attempt (`cellport_gateway_upstream_attempts_total`). */
+export interface AttemptCounter {
+  count(profileId: string, outcome: UpstreamAttemptOutcome): void;
+}
+
+const UNCOUNTED: AttemptCounter = { count: () => undefined };
+
 export class FallbackExecutor {
   constructor(
     private readonly health: UpstreamHealth,
     private readonly retryBudgets: RetryBudgets,
+    private readonly attempts: AttemptCounter = UNCOUNTED,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -94,6 +103,7 @@ export class FallbackExecutor {
           `circuit open for ${profile.id}`,
         );
         skipped?.(profile, 'circuit_open', context as Context);
+        this.attempts.count(profile.id, 'circuit-open');
         tried = true;
         retryAfter = undefined;
         continue;
@@ -110,6 +120,7 @@ export class FallbackExecutor {
           `retry budget exhausted for ${profile.id}`,
         );
         skipped?.(profile, 'retry_budget_exhausted', context as Context);
+        this.attempts.count(profile.id, 'retry-budget-exhausted');
         tried = true;
         retryAfter = undefined;
         continue;
@@ -124,6 +135,7 @@ export class FallbackExecutor {
         // could not send): the probe slot and the in-flight count must come back all the same.
         status.inFlight -= 1;
         status.breaker.onNeutral(permit);
+        this.attempts.count(profile.id, 'internal');
         throw error;
       }
       // A call that reached the upstream earns it a share of a retry; a profile that could not
@@ -136,6 +148,7 @@ export class FallbackExecutor {
       }
       if (result.kind !== 'failure') {
         this.health.recordLatency(profile.id, this.now() - dispatchedAt);
+        this.attempts.count(profile.id, 'success');
         return {
           ok: true,
           profile,
@@ -151,6 +164,7 @@ export class FallbackExecutor {
         // Passed over, as a profile the router would have left out: its upstream never saw
         // the request. Its refusal is the answer only when no upstream could be tried at all.
         status.breaker.onNeutral(permit);
+        this.attempts.count(profile.id, 'cannot-serve');
         fallbacks.push({
           modelProfile: profile.id,
           errorClass: failure.errorClass,
@@ -160,6 +174,7 @@ export class FallbackExecutor {
         continue;
       }
       tried = true;
+      this.attempts.count(profile.id, failure.errorClass);
       if (failure.errorClass === 'client-cancelled') {
         status.breaker.onNeutral(permit);
         // The upstream had the request: the pipeline charges for it.

@@ -182,6 +182,48 @@ describe('fallbacks and circuit breakers under injected outages', () => {
     expect(metrics).toBeDefined();
   });
 
+  it("counts every attempt in /metrics: the primary's failures a fallback absorbed, and the fallback's success", async () => {
+    clock += 3_600_000;
+    const attempts = async () => {
+      const text = await gateway.deps.metrics.registry.metrics();
+      const count = (model: string, outcome: string) =>
+        Number(
+          new RegExp(
+            `^cellport_gateway_upstream_attempts_total\\{model="${model}",outcome="${outcome}"\\} (\\d+)$`,
+            'm',
+          ).exec(text)?.[1] ?? 0,
+        );
+      return {
+        primaryFailed: count('eu-large', 'upstream-error'),
+        primarySucceeded: count('eu-large', 'success'),
+        fallbackSucceeded: count('eu-small', 'success'),
+      };
+    };
+    const before = await attempts();
+    // Fewer failures than open the circuit: the agent's primary is tried every time.
+    simulator.faults.add({
+      mode: 'error',
+      model: 'eu-large-model',
+      extraLatencyMs: 0,
+      retryAfterSeconds: 1,
+      remaining: 2,
+    });
+    await ask();
+    await ask(true);
+    expect(lastDecision()).toMatchObject({
+      chosen: 'eu-small',
+      fallbacks: [{ modelProfile: 'eu-large', errorClass: 'upstream-error' }],
+    });
+    await ask();
+    expect(lastDecision().chosen).toBe('eu-large');
+    const after = await attempts();
+    expect({
+      primaryFailed: after.primaryFailed - before.primaryFailed,
+      primarySucceeded: after.primarySucceeded - before.primarySucceeded,
+      fallbackSucceeded: after.fallbackSucceeded - before.fallbackSucceeded,
+    }).toEqual({ primaryFailed: 2, primarySucceeded: 1, fallbackSucceeded: 2 });
+  });
+
   it('reopens the circuit when the half-open probe fails', async () => {
     clock += 3_600_000;
     simulator.faults.add({

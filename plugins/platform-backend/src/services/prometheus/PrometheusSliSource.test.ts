@@ -100,16 +100,22 @@ const SERIES: BackfillSeries[] = [
     { cell: CELL, outcome: 'error' },
     ago => (ago < 10 ? 500 : 0),
   ),
-  // The gateway: 1 in 101 of a tenant's requests fails; unauthenticated refusals do not count.
+  // The gateway: 1 in 101 of a tenant's requests fails, in its SLI counter. Its request
+  // counter, for dashboards, also has unauthenticated refusals, which do not count.
+  counter(
+    'cellport_gateway_sli_requests_total',
+    { cell: CELL, outcome: 'success' },
+    every(100),
+  ),
+  counter(
+    'cellport_gateway_sli_requests_total',
+    { cell: CELL, outcome: 'error' },
+    every(1),
+  ),
   counter(
     'cellport_gateway_requests_total',
     { cell: CELL, tenant: 'northwind-retail', outcome: 'success' },
     every(100),
-  ),
-  counter(
-    'cellport_gateway_requests_total',
-    { cell: CELL, tenant: 'northwind-retail', outcome: 'error' },
-    every(1),
   ),
   counter(
     'cellport_gateway_requests_total',
@@ -263,7 +269,7 @@ describe('PrometheusSliSource, against a real Prometheus', () => {
     expect(plain.budgetSeries).toBeUndefined();
   });
 
-  it("reads the gateway's objectives from its counters, leaving out unauthenticated refusals", async () => {
+  it("reads the gateway's objectives from its SLI counter, leaving out unauthenticated refusals", async () => {
     const gatewayAvailability = SLOS.find(
       s => s.service === 'ai-gateway' && s.indicator === 'availability',
     )!;

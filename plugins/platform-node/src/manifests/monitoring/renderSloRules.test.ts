@@ -103,8 +103,8 @@ describe('renderSloRules', () => {
           r.record.endsWith(`rate${window}`),
       )!.expr;
     expect(expr('gateway-availability', '5m')).toBe(
-      '1 - (sum(rate(cellport_gateway_requests_total{cell="meridian-dedicated",tenant!="unknown",outcome!="error"}[5m]))' +
-        ' / sum(rate(cellport_gateway_requests_total{cell="meridian-dedicated",tenant!="unknown"}[5m])))',
+      '1 - (sum(rate(cellport_gateway_sli_requests_total{cell="meridian-dedicated",outcome!="error"}[5m]))' +
+        ' / sum(rate(cellport_gateway_sli_requests_total{cell="meridian-dedicated"}[5m])))',
     );
     // 200 ms lies halfway between the overhead histogram's 0.1 and 0.3 buckets.
     expect(expr('gateway-overhead-p95', '1h')).toContain(
@@ -306,10 +306,11 @@ describe('renderSloRules', () => {
     }
   });
 
-  it('writes one group per cell, readable as a plain rule file', () => {
+  it("writes the cell's SLO group and its gateway's alerts, readable as a plain rule file", () => {
     const text = renderSloRuleFile({ cell: meridian, portalBaseUrl: PORTAL });
     expect(parse(text).groups.map((g: { name: string }) => g.name)).toEqual([
       'cellport-slo-meridian-dedicated',
+      'cellport-gateway-meridian-dedicated',
     ]);
     // Written out in full: a YAML anchor would not survive every consumer.
     expect(text).not.toMatch(/[&*]a\d+/);

@@ -16,6 +16,7 @@ import { stringify } from 'yaml';
 import { platformLabels, RUNTIME_NAMESPACE } from '../labels';
 import { Manifest } from '../types';
 import { SHARED_GATEWAY_NAMESPACE } from '../cell/renderCellManifests';
+import { renderGatewayAlertGroup } from './renderGatewayAlertRules';
 
 /** A Prometheus recording or alerting rule, as a rule file holds it. */
 export type PrometheusRuleEntry =
@@ -23,6 +24,8 @@ export type PrometheusRuleEntry =
   | {
       alert: string;
       expr: string;
+      /** How long the expression must hold before the alert fires; at once without. */
+      for?: string;
       labels: Record<string, string>;
       annotations: Record<string, string>;
     };
@@ -127,16 +130,21 @@ export function renderSloRuleGroups(
   ];
 }
 
-/** The rules as a plain Prometheus rule file (`rule_files:` of prometheus.yml). */
+/** The cell's rules: its SLOs', then its gateway's operational alerts. */
+function cellRuleGroups(options: SloRuleOptions): PrometheusRuleGroup[] {
+  return [...renderSloRuleGroups(options), renderGatewayAlertGroup(options)];
+}
+
+/** The cell's rules as a plain Prometheus rule file (`rule_files:` of prometheus.yml). */
 export function renderSloRuleFile(options: SloRuleOptions): string {
   return stringify(
-    { groups: renderSloRuleGroups(options) },
+    { groups: cellRuleGroups(options) },
     { lineWidth: 0, sortMapEntries: false },
   );
 }
 
 /**
- * The rules as a prometheus-operator `PrometheusRule`, in the namespace of the cell's gateway
+ * The cell's rules as a prometheus-operator `PrometheusRule`, in the namespace of the cell's gateway
  * beside its ServiceMonitor.
  */
 export function renderSloPrometheusRule(options: SloRuleOptions): Manifest {
@@ -158,6 +166,6 @@ export function renderSloPrometheusRule(options: SloRuleOptions): Manifest {
         component: 'slo-rules',
       }),
     },
-    spec: { groups: renderSloRuleGroups(options) },
+    spec: { groups: cellRuleGroups(options) },
   };
 }

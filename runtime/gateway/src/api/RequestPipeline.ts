@@ -247,7 +247,8 @@ export class RequestPipeline<Request> {
   /**
    * The request routed again within what a budget that refused its reservation had left (the
    * tenant's, or its agent's, which the router's hint does not know): the profiles that budget
-   * covers, its decision recording the others dropped for it; undefined when it covers none.
+   * covers, its decision recording the others dropped for it; undefined when it covers none,
+   * and the router's refusal when those it covers are refused otherwise (circuits open).
    */
   private routeWithin(
     life: RequestLifecycle,
@@ -264,7 +265,15 @@ export class RequestPipeline<Request> {
         { usd: left.usd, refusesAlone: true, heldInFlight: left.heldInFlight },
       );
     } catch (error) {
-      if (error instanceof RouteRefusal) return undefined;
+      // No route the budget covers: the budget's refusal answers. A route it covers that is
+      // refused for something else (its circuit open) answers with that instead: waiting a
+      // month would not help.
+      if (
+        error instanceof RouteRefusal &&
+        error.errorClass === 'budget-exhausted'
+      ) {
+        return undefined;
+      }
       throw error;
     }
   }

@@ -473,6 +473,28 @@ describe('budgets and rate limits', () => {
       },
     );
 
+    it('answers the open circuit of the route the budget covers, not the budget', async () => {
+      // A 429 with Retry-After of next month, for a budget that covers eu-large, would send the
+      // agent away for weeks over a circuit that lets calls through in seconds.
+      const { gateway, url } = await startGateway(simulator.url, {
+        state: dearFallbackState({ agent: 0.05 }),
+      });
+      try {
+        const breaker = gateway.deps.health.get('eu-large').breaker;
+        for (let i = 0; i < 5; i++) breaker.onFailure();
+        const refused = await postChat(url, request, {
+          key: KEYS.northwindAgent,
+        });
+        expect(refused.status).toBe(503);
+        expect((await refused.json()).error.code).toBe('upstream_unavailable');
+        expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(
+          10,
+        );
+      } finally {
+        await gateway.stop();
+      }
+    });
+
     it('still refuses, naming whose budget, when it covers none of them', async () => {
       const { gateway, url, events } = await startGateway(simulator.url, {
         state: dearFallbackState({ agent: 0.000001 }),

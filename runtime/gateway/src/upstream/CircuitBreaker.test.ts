@@ -23,12 +23,15 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('closed');
   });
 
-  it('opens at once for as long as an upstream asked (Retry-After), within bounds', () => {
+  it('stays open as long as its upstream asked (Retry-After) once failures open it, within bounds', () => {
     now = 0;
     const b = breaker();
-    // One refusal that says "come back in 120 s" is enough; the threshold is for silent ones.
+    // One refusal alone, whatever it asks, does not open it: it may be the request's own.
     b.onFailure(b.tryAcquire(), 120);
+    expect(b.state).toBe('closed');
+    b.onFailure(b.tryAcquire(), 30);
     expect(b.state).toBe('open');
+    // The longest ask since its last success counts: 120 s from the first.
     expect(b.refusesForMs()).toBe(120_000);
     now = 119_999;
     expect(b.refusesCalls()).toBe(true);
@@ -36,18 +39,17 @@ describe('CircuitBreaker', () => {
     now = 120_000;
     expect(b.state).toBe('half-open');
     expect(b.refusesForMs()).toBe(0);
-    // Its probe told to wait again opens it again for that long; a silent failure for openMs.
+    // Its probe told to wait again reopens it for that long; asked less than openMs, openMs.
     b.onFailure(b.tryAcquire(), 30);
     expect(b.refusesForMs()).toBe(30_000);
     now = 150_000;
-    b.onFailure(b.tryAcquire());
+    b.onFailure(b.tryAcquire(), 0.5);
     expect(b.refusesForMs()).toBe(1000);
     now = 151_000;
     b.onSuccess(b.tryAcquire());
     expect(b.state).toBe('closed');
-    // "Retry-After: 0" asks for no wait: an ordinary failure. A day is cut to the bound.
-    b.onFailure(b.tryAcquire(), 0);
-    expect(b.state).toBe('closed');
+    // A success forgets what was asked; a day is cut to the bound.
+    b.onFailure(b.tryAcquire());
     b.onFailure(b.tryAcquire(), 86_400);
     expect(b.refusesForMs()).toBe(MAX_ASKED_OPEN_MS);
   });

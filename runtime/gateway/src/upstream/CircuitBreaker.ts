@@ -36,11 +36,13 @@ export interface CircuitBreakerOptions {
  * upstream now, and a half-open fallback would take one request of the burst that needs it
  * when its primary dies.
  *
- * An upstream that refuses a call and says when to come back (a 429 or a 503 with
- * `Retry-After`) opens the circuit at once, for as long as it asked (at least a second, at
- * most MAX_ASKED_OPEN_MS), instead of after `failureThreshold` refusals and for `openMs`: every
- * call sent meanwhile would be refused too, each costing its request a round trip before its
- * fallback (Envoy's rate-limited retry back-off and LiteLLM's cooldown do the same).
+ * An upstream that refuses calls and says when to come back (a 429 or a 503 with
+ * `Retry-After`) keeps the circuit open, once its failures open it, for as long as it asked
+ * (at most MAX_ASKED_OPEN_MS) rather than `openMs`: every call sent meanwhile would be refused
+ * too, each costing its request a round trip before its fallback (Envoy's rate-limited retry
+ * back-off, LiteLLM's cooldown). One refusal alone does not open it: a 429 may be the
+ * request's own (larger than the key's tokens per minute), and one tenant's requests must not
+ * close a profile to every tenant for minutes.
  *
  * Each call reports with the permit `tryAcquire` gave it, and only the calls of the circuit's
  * current period count: a request sent while the circuit was closed that ends after it opened
@@ -53,6 +55,8 @@ export class CircuitBreaker {
   private openedAt = 0;
   /** How long the circuit stays open this time: `openMs`, or what the upstream asked for. */
   private openForMs: number;
+  /** Until when the upstream asked to be left alone, since its last success (0: it did not). */
+  private askedUntil = 0;
   /** When the probe slot was taken; undefined while it is free. */
   private probeTakenAt: number | undefined;
   /** Since when a half-open circuit has waited for a probe. */
@@ -116,6 +120,7 @@ export class CircuitBreaker {
     if (!this.counts(permit, true)) return;
     this.current = 'closed';
     this.failures = 0;
+    this.askedUntil = 0;
     this.probeTakenAt = undefined;
   }
 
@@ -123,21 +128,20 @@ export class CircuitBreaker {
   onFailure(permit = this.currentPermit(), retryAfterSeconds?: number): void {
     if (!this.counts(permit, true)) return;
     this.failures += 1;
-    const asked =
-      retryAfterSeconds === undefined || retryAfterSeconds <= 0
-        ? undefined
-        : Math.min(
-            MAX_ASKED_OPEN_MS,
-            Math.max(1_000, retryAfterSeconds * 1000),
-          );
+    const now = this.options.now();
+    if (retryAfterSeconds !== undefined && retryAfterSeconds > 0) {
+      this.askedUntil = Math.max(
+        this.askedUntil,
+        now + Math.min(MAX_ASKED_OPEN_MS, retryAfterSeconds * 1000),
+      );
+    }
     if (
-      asked !== undefined ||
       this.current !== 'closed' ||
       this.failures >= this.options.failureThreshold
     ) {
       this.current = 'open';
-      this.openedAt = this.options.now();
-      this.openForMs = asked ?? this.options.openMs;
+      this.openedAt = now;
+      this.openForMs = Math.max(this.options.openMs, this.askedUntil - now);
       this.probeTakenAt = undefined;
       this.epoch += 1;
     }

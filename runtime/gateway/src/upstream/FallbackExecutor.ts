@@ -181,7 +181,7 @@ export class FallbackExecutor {
         return { ok: false, failure, fallbacks, profile };
       }
       if (failure.retriable || failure.upstreamFault) {
-        status.breaker.onFailure(permit, failure.retryAfterSeconds);
+        status.breaker.onFailure(permit, askedToWait(failure));
       } else {
         status.breaker.onNeutral(permit);
       }
@@ -222,6 +222,18 @@ export class FallbackExecutor {
     });
     return { errorClass: 'upstream-unavailable', retriable: true, message };
   }
+}
+
+/**
+ * How long a refusal asked its upstream's callers to wait, for its breaker: only a 429 or a
+ * 503 (Anthropic's 529) says the upstream cannot take calls for a while; a `Retry-After` on a
+ * 500 or a 404 says nothing of the kind.
+ */
+function askedToWait(failure: UpstreamFailure): number | undefined {
+  const { status } = failure;
+  return status === 429 || status === 503 || status === 529
+    ? failure.retryAfterSeconds
+    : undefined;
 }
 
 /** The answer's `finish`: reports to the breaker once, however often it is called. */

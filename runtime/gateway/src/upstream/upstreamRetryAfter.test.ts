@@ -23,7 +23,10 @@ describe("an upstream 429's Retry-After", () => {
   afterEach(() => simulator.stats.reset());
 
   it('reaches the caller when every upstream of its route is rate limited', async () => {
-    const { gateway, url } = await startGateway(simulator.url);
+    // Circuits that open at the first failure: the next caller meets them open.
+    const { gateway, url } = await startGateway(simulator.url, {
+      overrides: { breaker: { failureThreshold: 1, openMs: 10_000 } },
+    });
     simulator.faults.add({
       mode: 'rate-limit',
       extraLatencyMs: 0,
@@ -43,7 +46,7 @@ describe("an upstream 429's Retry-After", () => {
         Number(response.headers.get('retry-after')),
       ).toBeGreaterThanOrEqual(120);
       // Both circuits are open for the time asked: the next caller is refused without a call,
-      // and told the same wait, not the 10 s an open circuit says by default.
+      // and told the same wait, not the 10 s the circuits open for without an ask.
       const again = await postChat(
         url,
         { model: 'auto', messages: [{ role: 'user', content: 'hi' }] },
@@ -61,7 +64,7 @@ describe("an upstream 429's Retry-After", () => {
     }
   });
 
-  it('keeps an upstream that asked for time out of the route until then, its fallback serving', async () => {
+  it('keeps an upstream that asked for time out of the route until then, once its failures open its circuit', async () => {
     const clock = { ms: Date.now() };
     const { gateway, url } = await startGateway(simulator.url, {
       overrides: { now: () => clock.ms },
@@ -81,22 +84,52 @@ describe("an upstream 429's Retry-After", () => {
       return { status: response.status, body: await response.json() };
     };
     try {
-      // The agent prefers eu-large; eu-small is its fallback. Each call to eu-large meanwhile
-      // would be refused again, and cost its request a round trip before its fallback.
+      // The agent prefers eu-large; eu-small is its fallback. Five refusals open eu-large's
+      // circuit (one alone could be the request's own); then for the 120 s it asked, not 10.
       for (let i = 0; i < 10; i++) {
         expect(await ask()).toMatchObject({
           status: 200,
           body: { model: 'eu-small-model' },
         });
       }
-      expect(simulator.stats.snapshot().byModel['eu-large-model']).toBe(1);
+      expect(simulator.stats.snapshot().byModel['eu-large-model']).toBe(5);
       simulator.faults.clear();
-      clock.ms += 119_000;
+      clock.ms += 60_000;
       expect((await ask()).body.model).toBe('eu-small-model');
-      clock.ms += 1_000;
+      clock.ms += 60_000;
       // The time asked is over: eu-large is probed, and serves again.
       expect((await ask()).body.model).toBe('eu-large-model');
       expect((await ask()).body.model).toBe('eu-large-model');
+    } finally {
+      simulator.faults.clear();
+      await gateway.stop();
+    }
+  });
+
+  it("lets no single 429 close a profile to other tenants' requests", async () => {
+    // A request too large for the key's tokens per minute is refused 429 with Retry-After on
+    // its own: the next request, another tenant's, is still served by that profile.
+    const { gateway, url } = await startGateway(simulator.url);
+    simulator.faults.add({
+      mode: 'rate-limit',
+      model: 'eu-large-model',
+      extraLatencyMs: 0,
+      retryAfterSeconds: 300,
+      remaining: 1,
+    });
+    try {
+      const refused = await postChat(url, {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'far too large' }],
+      });
+      await refused.arrayBuffer();
+      expect(refused.status).toBe(503);
+      const served = await postChat(
+        url,
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+        { key: KEYS.northwindAgent },
+      );
+      expect((await served.json()).model).toBe('eu-large-model');
     } finally {
       simulator.faults.clear();
       await gateway.stop();

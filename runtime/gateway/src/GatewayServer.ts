@@ -155,9 +155,9 @@ export class GatewayServer {
    */
   async close(drainTimeoutMs = this.deps.config.drainTimeoutMs): Promise<void> {
     this.draining = true;
-    const delayMs = this.deps.config.shutdownDelayMs ?? 0;
-    if (delayMs > 0) {
-      await new Promise(resolve => setTimeout(resolve, delayMs));
+    const { shutdownDelayMs } = this.deps.config;
+    if (shutdownDelayMs > 0) {
+      await new Promise(resolve => setTimeout(resolve, shutdownDelayMs));
     }
     const closed = new Promise<void>(resolve =>
       this.server.close(() => resolve()),

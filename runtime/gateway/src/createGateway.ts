@@ -86,7 +86,11 @@ export async function createGateway(
   });
   if (state.current) health.follow(state.current.profiles.values());
   state.onChange(next => health.follow(next.profiles.values()));
-  const credentials = new UpstreamCredentials(logger, overrides.env);
+  const credentials = new UpstreamCredentials(
+    logger,
+    overrides.env,
+    !config.upstreamOriginOverride,
+  );
   if (state.current) credentials.follow(state.current.profiles.values());
   state.onChange(next => credentials.follow(next.profiles.values()));
   const http = new UpstreamHttp({

@@ -30,7 +30,7 @@ export async function runGatewayFromEnv(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    const { shutdownDelayMs = 0, drainTimeoutMs } = gateway.deps.config;
+    const { shutdownDelayMs, drainTimeoutMs } = gateway.deps.config;
     gateway.deps.logger.info(
       { signal, shutdownDelayMs, drainTimeoutMs },
       shutdownDelayMs > 0

@@ -51,7 +51,8 @@ describe('stopping on a signal', () => {
     // Kubernetes sends SIGTERM while the Service still routes to the pod: a port closed at
     // once gave those callers connection errors, and `draining` could never be read.
     const gateway = await startStateFileGateway(testState(simulator.url), {
-      GATEWAY_SHUTDOWN_DELAY_MS: '3000',
+      // Long enough for a loaded machine to poll /ready and send a chat within it.
+      GATEWAY_SHUTDOWN_DELAY_MS: '8000',
     });
     try {
       const exited = once(gateway.child, 'exit');
@@ -81,23 +82,32 @@ describe('stopping on a signal', () => {
 
   it('reloads its state file on SIGHUP, streams under way untouched, and keeps its state when the file is bad', async () => {
     // Node's default for SIGHUP killed the process and every stream under way.
-    simulator.catalog.update('eu-large-model', { tokensPerSecond: 40 });
     const gateway = await startStateFileGateway(testState(simulator.url, 'v1'));
     const version = async () =>
       (await (await fetch(`${gateway.url}/ready`)).json()).stateVersion;
     try {
+      simulator.catalog.update('eu-large-model', { tokensPerSecond: 40 });
       const streamed = await postChat(gateway.url, {
         model: 'gpt-4o',
         messages: [{ role: 'user', content: 'a stream across a reload' }],
         stream: true,
       });
+      // The stream has begun, and is still being written, when the signal lands.
+      const reader = streamed.body!.getReader();
+      let text = new TextDecoder().decode((await reader.read()).value);
       writeFileSync(
         gateway.stateFile,
         JSON.stringify(testState(simulator.url, 'v2')),
       );
       gateway.child.kill('SIGHUP');
       await eventually(async () => (await version()) === 'v2');
-      expect(await streamed.text()).toContain('data: [DONE]');
+      expect(text).not.toContain('[DONE]');
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      expect(text).toContain('data: [DONE]');
       writeFileSync(gateway.stateFile, '{"version": ');
       gateway.child.kill('SIGHUP');
       await eventually(() =>

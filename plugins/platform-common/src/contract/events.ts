@@ -197,7 +197,11 @@ export const routingFeaturesSchema = z.object({
   /** Completions asked for (`n`, at most 128 as OpenAI takes). */
   choices: z.int().positive().max(128, 'must be at most 128'),
   complexity: z.number().min(0).max(1),
-  /** The tenant's remaining monthly budget as the replica last saw it, when it checked it. */
+  /**
+   * The monthly budget left the request was routed within, as the replica last saw it, when it
+   * checked it: the tenant's, or its agent's where that refused the request's reservation
+   * (the request was then routed again within it).
+   */
   remainingBudgetUsd: z.number().optional(),
 });
 export type RoutingFeatures = z.infer<typeof routingFeaturesSchema>;

@@ -298,6 +298,7 @@ export function testConfig(
     },
     cache: { enabled: false, ttlSeconds: 60, maxBytes: 1024 * 1024 },
     drainTimeoutMs: 5_000,
+    shutdownDelayMs: 0,
     logLevel: 'silent',
     ...overrides,
   };

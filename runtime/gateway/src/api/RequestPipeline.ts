@@ -29,7 +29,7 @@ import { RequestLifecycle } from './RequestLifecycle';
 import { failureToError } from './failureToError';
 import { relaySse } from './relaySse';
 import type { BudgetLeft } from '../limits/Limiter';
-import { reserveLimits } from './reserveLimits';
+import { claimLimits, limitRefusal } from './reserveLimits';
 import { parseTraceparent } from './traceparent';
 import { RemainingBudget, routeRequest } from './routeRequest';
 
@@ -199,24 +199,31 @@ export class RequestPipeline<Request> {
       return;
     }
 
-    const reserved = await reserveLimits(
-      deps,
-      life,
-      plan,
-      endpoint.routesWithinRemainingBudget
-        ? left => this.routeWithin(life, req, request, left)
-        : undefined,
-    );
+    let verdict = await claimLimits(deps, life, plan);
+    while (!verdict.ok) {
+      // A budget that cannot cover the plan's costliest attempt (a dear fallback) but still
+      // covers some has the request routed again to those: a fallback it cannot pay for must
+      // not cost the request the route it can. Each turn claims less: the loop ends.
+      const cheaper =
+        verdict.budgetLeft && endpoint.routesWithinRemainingBudget
+          ? this.routeWithin(life, req, request, verdict.budgetLeft)
+          : undefined;
+      if (!cheaper || cheaper.maxCostUsd >= plan.maxCostUsd) {
+        throw limitRefusal(verdict);
+      }
+      plan = cheaper;
+      verdict = await claimLimits(deps, life, plan);
+    }
     const exchange = new Exchange(
       endpoint,
       life,
       body,
       request,
       cacheKey,
-      reserved.reservation,
+      verdict.reservation,
     );
     try {
-      await this.callUpstream(exchange, reserved.plan.attempts);
+      await this.callUpstream(exchange, plan.attempts);
     } finally {
       if (!exchange.settled) {
         deps.limiter.release(exchange.reservation).catch(this.logSettleFailure);

@@ -1,6 +1,5 @@
-import type { RoutePlan } from '@cellport/router';
 import { GatewayError } from '../http/GatewayError';
-import type { BudgetLeft, LimitVerdict, Reservation } from '../limits/Limiter';
+import type { LimitVerdict } from '../limits/Limiter';
 import type { GatewayDeps } from './GatewayDeps';
 import type { RequestLifecycle } from './RequestLifecycle';
 
@@ -36,56 +35,23 @@ function logCountersUnreachable(deps: GatewayDeps, error: unknown): void {
 }
 
 /**
- * Reserves a request's tokens and maximum cost against its tenant's and agent's limits before
+ * Claims a request's tokens and maximum cost against its tenant's and agent's limits before
  * the upstream call, once per request: fallbacks and retries run inside this one reservation,
  * so their tokens are not counted again. Both are upper bounds from the route plan (the
  * prompt's token bound plus every output token of every choice, on the costliest attempt), so
- * no prompt costs more than it reserved unless the upstream ignores `max_tokens`. A budget
- * that cannot cover the plan's costliest attempt (a dear fallback) but still covers some of
- * them has the request routed again to those (`withinBudget`, which answers undefined when
- * none is left) and reserved for them: a fallback the budget cannot pay for must not cost the
- * request the route it can. Over a limit is 429 with Retry-After, the message naming whose
- * limit ran out. When the counters cannot be reached (Redis down) the request is refused with
- * 503: budgets hold even then (fail closed).
+ * no prompt costs more than it reserved unless the upstream ignores `max_tokens`. A refusal is
+ * the caller's to answer (`limitRefusal`), or to route again within what a refusing budget had
+ * left (RequestPipeline). When the counters cannot be reached (Redis down) the request is
+ * refused with 503: budgets hold even then (fail closed).
  */
-export async function reserveLimits(
-  deps: GatewayDeps,
-  life: RequestLifecycle,
-  routed: RoutePlan,
-  withinBudget?: (left: BudgetLeft) => RoutePlan | undefined,
-): Promise<{ plan: RoutePlan; reservation: Reservation }> {
-  let plan = routed;
-  for (;;) {
-    const verdict = await claim(deps, life, plan);
-    if (verdict.ok) {
-      return { plan, reservation: verdict.reservation };
-    }
-    const cheaper = verdict.budgetLeft && withinBudget?.(verdict.budgetLeft);
-    // Each turn claims less than the one before: the loop ends.
-    if (cheaper && cheaper.maxCostUsd < plan.maxCostUsd) {
-      plan = cheaper;
-      continue;
-    }
-    throw new GatewayError(
-      429,
-      verdict.reason === 'rate-limited'
-        ? 'rate_limit_exceeded'
-        : 'budget_exhausted',
-      verdict.message,
-      verdict.reason,
-      { retryAfterSeconds: verdict.retryAfterSeconds },
-    );
-  }
-}
-
-async function claim(
+export function claimLimits(
   deps: GatewayDeps,
   life: RequestLifecycle,
   claimed: { maxTokens: number; maxCostUsd: number },
 ): Promise<LimitVerdict> {
   const { tenant, agent } = life.principal;
-  try {
-    return await deps.limiter.reserve({
+  return deps.limiter
+    .reserve({
       tenant: tenant.id,
       agent: agent?.id,
       limits: tenant.limits,
@@ -97,15 +63,30 @@ async function claim(
       // The request's start, as its events are stamped: a request that straddles the turn
       // of a month is charged to the month the portal counts it in.
       nowMs: life.record.startedAtMs,
+    })
+    .catch(error => {
+      logCountersUnreachable(deps, error);
+      throw new GatewayError(
+        503,
+        'limits_unavailable',
+        'rate limits and budgets cannot be checked right now',
+        'internal',
+        { retryAfterSeconds: 5 },
+      );
     });
-  } catch (error) {
-    logCountersUnreachable(deps, error);
-    throw new GatewayError(
-      503,
-      'limits_unavailable',
-      'rate limits and budgets cannot be checked right now',
-      'internal',
-      { retryAfterSeconds: 5 },
-    );
-  }
+}
+
+/** A limit's refusal as the caller reads it: 429 with Retry-After, naming whose limit ran out. */
+export function limitRefusal(
+  verdict: Extract<LimitVerdict, { ok: false }>,
+): GatewayError {
+  return new GatewayError(
+    429,
+    verdict.reason === 'rate-limited'
+      ? 'rate_limit_exceeded'
+      : 'budget_exhausted',
+    verdict.message,
+    verdict.reason,
+    { retryAfterSeconds: verdict.retryAfterSeconds },
+  );
 }

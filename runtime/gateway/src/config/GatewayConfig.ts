@@ -76,7 +76,7 @@ export interface GatewayConfig {
    * How long a stop keeps serving, `/ready` answering 503, before it closes its port: long
    * enough for the orchestrator to take the replica out of its Service's endpoints.
    */
-  shutdownDelayMs?: number;
+  shutdownDelayMs: number;
   logLevel: string;
   /** OpenTelemetry traces; off when absent or without an endpoint. */
   telemetry?: TelemetryConfig;
@@ -103,10 +103,21 @@ const NATS_URL = {
  * or a portal proxy's) blanked out, whatever its scheme, even one mistyped.
  */
 export function shownUrl(raw: string): string {
-  return raw.replace(
-    /^([^:/?#\s]+:\/\/)?[^/?#@\s]*@/,
-    (_userinfo, scheme: string | undefined) => `${scheme ?? ''}***@`,
-  );
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url?.host) {
+    if (url.username || url.password) {
+      url.username = '***';
+      url.password = '';
+    }
+    return url.href;
+  }
+  // No authority the URL parser could read: where a password in it ends cannot be told.
+  return raw.includes('@') ? '(not shown: it may hold a password)' : raw;
 }
 
 /**

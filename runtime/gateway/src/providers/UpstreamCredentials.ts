@@ -13,12 +13,18 @@ import { upstreamSecret } from './upstreamSecret';
 export class UpstreamCredentials {
   private missing = new Set<string>();
 
+  /**
+   * `required` false: calls go elsewhere than the profiles' endpoints (the simulator, through
+   * GATEWAY_UPSTREAM_ORIGIN_OVERRIDE), which takes them without a key.
+   */
   constructor(
     private readonly logger: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly required = true,
   ) {}
 
   follow(profiles: Iterable<GatewayModelProfile>): void {
+    if (!this.required) return;
     const missing = new Map<string, string[]>();
     for (const profile of profiles) {
       if (profile.credentialEnv && !upstreamSecret(profile, this.env)) {

@@ -131,7 +131,8 @@ describe('state across pushes', () => {
           status: r.status,
           at: performance.now(),
         }));
-        await new Promise(resolve => setTimeout(resolve, 200));
+        // The newer one is in line behind it before the older body ends.
+        await eventually(() => arrived.mock.calls.length === 2);
         olderRest();
         const [first, second] = await Promise.all([olderAnswer, newerAnswer]);
         expect([first.status, second.status]).toEqual([200, 200]);

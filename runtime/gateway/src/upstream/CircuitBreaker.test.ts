@@ -27,11 +27,11 @@ describe('CircuitBreaker', () => {
     now = 0;
     const b = breaker();
     // One refusal alone, whatever it asks, does not open it: it may be the request's own.
-    b.onFailure(b.tryAcquire(), 120);
+    b.onFailure(b.tryAcquire(), 300);
     expect(b.state).toBe('closed');
-    b.onFailure(b.tryAcquire(), 30);
+    b.onFailure(b.tryAcquire(), 120);
     expect(b.state).toBe('open');
-    // The longest ask since its last success counts: 120 s from the first.
+    // The last ask counts, not an older longer one.
     expect(b.refusesForMs()).toBe(120_000);
     now = 119_999;
     expect(b.refusesCalls()).toBe(true);
@@ -48,7 +48,12 @@ describe('CircuitBreaker', () => {
     now = 151_000;
     b.onSuccess(b.tryAcquire());
     expect(b.state).toBe('closed');
-    // A success forgets what was asked; a day is cut to the bound.
+    // A refusal that asks nothing forgets an earlier ask; a day is cut to the bound.
+    b.onFailure(b.tryAcquire(), 300);
+    b.onFailure(b.tryAcquire());
+    expect(b.refusesForMs()).toBe(1000);
+    now = 152_000;
+    b.onSuccess(b.tryAcquire());
     b.onFailure(b.tryAcquire());
     b.onFailure(b.tryAcquire(), 86_400);
     expect(b.refusesForMs()).toBe(MAX_ASKED_OPEN_MS);

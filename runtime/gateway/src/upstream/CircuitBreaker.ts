@@ -37,8 +37,8 @@ export interface CircuitBreakerOptions {
  * when its primary dies.
  *
  * An upstream that refuses calls and says when to come back (a 429 or a 503 with
- * `Retry-After`) keeps the circuit open, once its failures open it, for as long as it asked
- * (at most MAX_ASKED_OPEN_MS) rather than `openMs`: every call sent meanwhile would be refused
+ * `Retry-After`) keeps the circuit open, once its failures open it, for as long as its last
+ * refusal asked (at most MAX_ASKED_OPEN_MS) rather than `openMs`: every call sent meanwhile would be refused
  * too, each costing its request a round trip before its fallback (Envoy's rate-limited retry
  * back-off, LiteLLM's cooldown). One refusal alone does not open it: a 429 may be the
  * request's own (larger than the key's tokens per minute), and one tenant's requests must not
@@ -55,7 +55,7 @@ export class CircuitBreaker {
   private openedAt = 0;
   /** How long the circuit stays open this time: `openMs`, or what the upstream asked for. */
   private openForMs: number;
-  /** Until when the upstream asked to be left alone, since its last success (0: it did not). */
+  /** Until when the upstream's last refusal asked to be left alone (0: it did not). */
   private askedUntil = 0;
   /** When the probe slot was taken; undefined while it is free. */
   private probeTakenAt: number | undefined;
@@ -129,12 +129,12 @@ export class CircuitBreaker {
     if (!this.counts(permit, true)) return;
     this.failures += 1;
     const now = this.options.now();
-    if (retryAfterSeconds !== undefined && retryAfterSeconds > 0) {
-      this.askedUntil = Math.max(
-        this.askedUntil,
-        now + Math.min(MAX_ASKED_OPEN_MS, retryAfterSeconds * 1000),
-      );
-    }
+    // The last ask, not the longest: an old refusal's long wait (one tenant's request too
+    // large for the key) must not outlast what the upstream says now.
+    this.askedUntil =
+      retryAfterSeconds !== undefined && retryAfterSeconds > 0
+        ? now + Math.min(MAX_ASKED_OPEN_MS, retryAfterSeconds * 1000)
+        : 0;
     if (
       this.current !== 'closed' ||
       this.failures >= this.options.failureThreshold

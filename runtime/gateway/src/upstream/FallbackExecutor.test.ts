@@ -174,6 +174,20 @@ describe('FallbackExecutor', () => {
     expect(calls).toEqual(['first', 'other']);
   });
 
+  it('tells when a circuit it met open lets calls through again, not a default wait', async () => {
+    now = 0;
+    const upstreams = health();
+    const executor = new FallbackExecutor(upstreams, new RetryBudgets());
+    const only = profile('only');
+    // Opened after routing (the request still had it as a route): its 1 s is the word.
+    upstreams.get('only').breaker.onFailure();
+    upstreams.get('only').breaker.onFailure();
+    now = 400;
+    const outcome = await executor.run([only], async () => answer);
+    expect(outcome.ok).toBe(false);
+    expect(!outcome.ok && outcome.failure.retryAfterSeconds).toBe(1);
+  });
+
   it('spends no retry on an attempt it skips past an open circuit', async () => {
     const upstreams = health();
     const budgets = new RetryBudgets(0, 1);

@@ -105,7 +105,13 @@ export class FallbackExecutor {
         skipped?.(profile, 'circuit_open', context as Context);
         this.attempts.count(profile.id, 'circuit-open');
         tried = true;
-        retryAfter = undefined;
+        // An open circuit knows when it lets a call through again: that is its word.
+        const reopen = Math.max(
+          1,
+          Math.ceil(status.breaker.refusesForMs() / 1000),
+        );
+        retryAfter =
+          retryAfter === undefined ? undefined : Math.min(retryAfter, reopen);
         continue;
       }
       const budget = this.retryBudgets.of(profile);

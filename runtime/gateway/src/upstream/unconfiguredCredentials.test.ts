@@ -33,9 +33,9 @@ describe('a profile whose credential this gateway lacks', () => {
     return state;
   }
 
-  async function gatewayWith(env: NodeJS.ProcessEnv) {
-    const logs: Array<Record<string, any>> = [];
-    const sink = new Writable({
+  /** A sink for pino that keeps each line it is given, parsed, in `logs`. */
+  function logSink(logs: Array<Record<string, any>>): Writable {
+    return new Writable({
       write(chunk, _encoding, done) {
         for (const line of String(chunk).split('\n').filter(Boolean)) {
           logs.push(JSON.parse(line));
@@ -43,9 +43,13 @@ describe('a profile whose credential this gateway lacks', () => {
         done();
       },
     });
+  }
+
+  async function gatewayWith(env: NodeJS.ProcessEnv) {
+    const logs: Array<Record<string, any>> = [];
     const started = await startGateway(simulator.url, {
       state: withCredential('v-cred', 'EU_LARGE_KEY'),
-      overrides: { logger: pino({ level: 'info' }, sink), env },
+      overrides: { logger: pino({ level: 'info' }, logSink(logs)), env },
     });
     return { ...started, logs };
   }
@@ -97,6 +101,27 @@ describe('a profile whose credential this gateway lacks', () => {
       expect(answer.status).toBe(503);
       expect(text).not.toContain('EU_LARGE_KEY');
       expect(simulator.stats.snapshot().requests).toBe(0);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('is called without it where every call goes to a stand-in (GATEWAY_UPSTREAM_ORIGIN_OVERRIDE)', async () => {
+    // The embedded default and the demo point the catalog's real endpoints at the simulator,
+    // which takes calls without a key.
+    const logs: Array<Record<string, any>> = [];
+    const { gateway, url } = await startGateway(simulator.url, {
+      state: withCredential('v-cred', 'EU_LARGE_KEY'),
+      config: { upstreamOriginOverride: simulator.url },
+      overrides: {
+        env: {},
+        logger: pino({ level: 'info' }, logSink(logs)),
+      },
+    });
+    try {
+      const answer = await ask(url, KEYS.northwindAgent);
+      expect((await answer.json()).model).toBe('eu-large-model');
+      expect(logs.some(l => l.missing)).toBe(false);
     } finally {
       await gateway.stop();
     }

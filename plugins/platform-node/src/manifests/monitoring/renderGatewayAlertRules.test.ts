@@ -190,6 +190,20 @@ describe("the gateway's operational alerts", () => {
           ['12m', []],
         ],
       ),
+      // A replica that started with events dropped already (its spool over its cap at start):
+      // its first sample is above 0, which increase() alone never counts.
+      scenario(
+        'CellportGatewayEventsDropped',
+        {
+          [at('cellport_gateway_events_dropped_total', 'gw-new')]: '_x3 40x10',
+          [at('cellport_gateway_events_dropped_total', 'gw-b')]: '0x14',
+        },
+        [
+          ['2m', []],
+          ['4m', [firing('CellportGatewayEventsDropped')]],
+          ['12m', []],
+        ],
+      ),
       scenario(
         'CellportGatewayEventsDeadLettered',
         { [at('cellport_gateway_events_dead_lettered_total')]: '0 0 0 1x10' },

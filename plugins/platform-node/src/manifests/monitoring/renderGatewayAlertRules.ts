@@ -17,6 +17,17 @@ export const GATEWAY_SCRAPE_JOB = GATEWAY_NAME;
 /** The spool's fill ratio the gateway alerts at: past 1 its oldest events are dropped. */
 export const SPOOL_FILL_ALERT_RATIO = 0.8;
 
+/**
+ * Whether a counter of the cell's gateways counted anything in the last 5 minutes. `increase()`
+ * never counts a series' first sample, and a new replica can start with events already counted
+ * (a spool over its cap or on a full volume at start drops them before the first scrape): a
+ * series that was not there 5 minutes ago and is above 0 counts too.
+ */
+function newCountsOf(counter: string, cell: string): string {
+  const series = `${counter}{cell="${cell}"}`;
+  return `sum(increase(${series}[5m])) > 0 or sum(${series} > 0 unless ${series} offset 5m) > 0`;
+}
+
 interface GatewayAlert {
   alert: string;
   expr: (cell: string) => string;
@@ -45,8 +56,7 @@ const GATEWAY_ALERTS: readonly GatewayAlert[] = [
   },
   {
     alert: 'CellportGatewayEventsDropped',
-    expr: cell =>
-      `sum(increase(cellport_gateway_events_dropped_total{cell="${cell}"}[5m])) > 0`,
+    expr: cell => newCountsOf('cellport_gateway_events_dropped_total', cell),
     severity: 'P1',
     summary: cell => `Gateways of cell ${cell} dropped usage events`,
     description:
@@ -69,7 +79,7 @@ const GATEWAY_ALERTS: readonly GatewayAlert[] = [
   {
     alert: 'CellportGatewayEventsDeadLettered',
     expr: cell =>
-      `sum(increase(cellport_gateway_events_dead_lettered_total{cell="${cell}"}[5m])) > 0`,
+      newCountsOf('cellport_gateway_events_dead_lettered_total', cell),
     severity: 'P2',
     summary: cell => `The portal refused events of cell ${cell} for good`,
     description:

@@ -1,7 +1,5 @@
 import { connect } from 'node:net';
-import { Writable } from 'node:stream';
 import OpenAI from 'openai';
-import pino from 'pino';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   ADMIN_TOKEN,
@@ -10,6 +8,7 @@ import {
   startGateway,
   startSimulator,
 } from './__testUtils__/fixtures';
+import { capturedLogs } from './__testUtils__/capturedLogs';
 
 // Real servers, Redis and NATS: generous limits so a loaded CI machine does not fail them.
 jest.setTimeout(30_000);
@@ -22,15 +21,9 @@ describe('logs', () => {
   afterAll(() => simulator.stop());
 
   it('are JSON lines without keys, tokens or prompts, even at debug level', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        done();
-      },
-    });
+    const { logger, lines } = capturedLogs('debug');
     const { gateway, url } = await startGateway(simulator.url, {
-      overrides: { logger: pino({ level: 'debug' }, sink) },
+      overrides: { logger },
       // A collector's credentials in its URL, and nothing listening there: the start-up line
       // and the failed exports both name it.
       config: {
@@ -96,15 +89,9 @@ describe('logs', () => {
   });
 
   it('takes a client that leaves mid-body for a cancelled request, not a gateway fault with a stack', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        done();
-      },
-    });
+    const { logger, lines } = capturedLogs('info');
     const { gateway, url, events } = await startGateway(simulator.url, {
-      overrides: { logger: pino({ level: 'info' }, sink) },
+      overrides: { logger },
     });
     try {
       const { port } = new URL(url);

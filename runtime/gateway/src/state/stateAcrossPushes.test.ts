@@ -1,6 +1,4 @@
 import { request as httpRequest } from 'node:http';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import type {
   GatewayDesiredState,
   RoutingDecision,
@@ -18,6 +16,7 @@ import {
   startSimulator,
   testState,
 } from '../__testUtils__/fixtures';
+import { capturedLogs } from '../__testUtils__/capturedLogs';
 import type { Gateway } from '../createGateway';
 
 // Real servers: generous limits so a loaded CI machine does not fail them.
@@ -405,15 +404,9 @@ describe('control API auth', () => {
   });
 
   it('refuses near-miss tokens and tenant keys, and never writes a token to its logs or answers', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { logger, lines } = capturedLogs('trace');
     const { gateway, url } = await startGateway(simulator.url, {
-      overrides: { logger: pino({ level: 'trace' }, sink) },
+      overrides: { logger },
     });
     try {
       const put = pusher(() => url);

@@ -4,8 +4,6 @@
  * 503 that names no variable; its circuit stays closed; and the operator reads which
  * variables are missing, for which profiles, when the state is loaded or pushed.
  */
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import type { SimulatorServer } from '@cellport/simulator';
 import {
   KEYS,
@@ -14,6 +12,7 @@ import {
   startSimulator,
   testState,
 } from '../__testUtils__/fixtures';
+import { capturedLogs } from '../__testUtils__/capturedLogs';
 import { pushState } from '../__testUtils__/gatewayCalls';
 
 jest.setTimeout(30_000);
@@ -33,25 +32,13 @@ describe('a profile whose credential this gateway lacks', () => {
     return state;
   }
 
-  /** A sink for pino that keeps each line it is given, parsed, in `logs`. */
-  function logSink(logs: Array<Record<string, any>>): Writable {
-    return new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n').filter(Boolean)) {
-          logs.push(JSON.parse(line));
-        }
-        done();
-      },
-    });
-  }
-
   async function gatewayWith(env: NodeJS.ProcessEnv) {
-    const logs: Array<Record<string, any>> = [];
+    const { logger, entries } = capturedLogs();
     const started = await startGateway(simulator.url, {
       state: withCredential('v-cred', 'EU_LARGE_KEY'),
-      overrides: { logger: pino({ level: 'info' }, logSink(logs)), env },
+      overrides: { logger, env },
     });
-    return { ...started, logs };
+    return { ...started, logs: entries };
   }
 
   const ask = (url: string, key: string) =>
@@ -73,7 +60,7 @@ describe('a profile whose credential this gateway lacks', () => {
         undefined,
       );
       expect(gateway.deps.health.get('eu-large').breaker.state).toBe('closed');
-      expect(logs.find(l => l.missing)).toMatchObject({
+      expect(logs().find(l => l.missing)).toMatchObject({
         level: 50,
         missing: { EU_LARGE_KEY: ['eu-large'] },
       });
@@ -82,7 +69,11 @@ describe('a profile whose credential this gateway lacks', () => {
         (await pushState(url, withCredential('v-cred-2', 'EU_LARGE_KEY_2')))
           .status,
       ).toBe(200);
-      expect(logs.filter(l => l.missing).at(-1)!.missing).toEqual({
+      expect(
+        logs()
+          .filter(l => l.missing)
+          .at(-1)!.missing,
+      ).toEqual({
         EU_LARGE_KEY_2: ['eu-large'],
       });
     } finally {
@@ -109,19 +100,16 @@ describe('a profile whose credential this gateway lacks', () => {
   it('is called without it where every call goes to a stand-in (GATEWAY_UPSTREAM_ORIGIN_OVERRIDE)', async () => {
     // The embedded default and the demo point the catalog's real endpoints at the simulator,
     // which takes calls without a key.
-    const logs: Array<Record<string, any>> = [];
+    const { logger, entries } = capturedLogs();
     const { gateway, url } = await startGateway(simulator.url, {
       state: withCredential('v-cred', 'EU_LARGE_KEY'),
       config: { upstreamOriginOverride: simulator.url },
-      overrides: {
-        env: {},
-        logger: pino({ level: 'info' }, logSink(logs)),
-      },
+      overrides: { env: {}, logger },
     });
     try {
       const answer = await ask(url, KEYS.northwindAgent);
       expect((await answer.json()).model).toBe('eu-large-model');
-      expect(logs.some(l => l.missing)).toBe(false);
+      expect(entries().some(l => l.missing)).toBe(false);
     } finally {
       await gateway.stop();
     }
@@ -134,7 +122,7 @@ describe('a profile whose credential this gateway lacks', () => {
     try {
       const answer = await ask(url, KEYS.northwindAgent);
       expect((await answer.json()).model).toBe('eu-large-model');
-      expect(logs.some(l => l.missing)).toBe(false);
+      expect(logs().some(l => l.missing)).toBe(false);
     } finally {
       await gateway.stop();
     }

@@ -11,6 +11,7 @@
  * a prompt token per UTF-8 byte (plus three a message): the budget tests' own adversary
  * (`anyInput.test.ts`).
  */
+import type { ServerResponse } from 'node:http';
 import type { SimulatorServer } from '@cellport/simulator';
 import type { UsageEvent } from '@cellport/plugin-platform-common';
 import { RawUpstream } from '../__testUtils__/RawUpstream';
@@ -99,6 +100,20 @@ const post = (
   body: Record<string, unknown>,
   signal?: AbortSignal,
 ) => postChat(url, body, { key: KEYS.brightpath, path, signal });
+
+/** A chat completion of `choices` as an upstream that reports no usage answers it. */
+function answerWithoutUsage(res: ServerResponse, choices: object[]): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices,
+    }),
+  );
+}
 
 describe('usage the upstream did not report', () => {
   let simulator: SimulatorServer;
@@ -384,32 +399,23 @@ describe('custom tool calls and long streams of an upstream that reports no usag
     async stream => {
       upstream.answer = (_req, res) => {
         if (!stream) {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify({
-              id: 'chatcmpl-1',
-              object: 'chat.completion',
-              created: 1,
-              model: 'm',
-              choices: [
-                {
-                  index: 0,
-                  message: {
-                    role: 'assistant',
-                    content: null,
-                    tool_calls: [
-                      {
-                        id: 'call_1',
-                        type: 'custom',
-                        custom: { name: 'run_sql', input: SQL },
-                      },
-                    ],
+          answerWithoutUsage(res, [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: null,
+                tool_calls: [
+                  {
+                    id: 'call_1',
+                    type: 'custom',
+                    custom: { name: 'run_sql', input: SQL },
                   },
-                  finish_reason: 'tool_calls',
-                },
-              ],
-            }),
-          );
+                ],
+              },
+              finish_reason: 'tool_calls',
+            },
+          ]);
           return;
         }
         const chunk = (delta: object, finish: string | null = null) =>
@@ -499,22 +505,15 @@ describe('a tight budget, an upstream that keeps to max_tokens and reports no us
   // spent 173% of the budget.
   it('is never overspent by concurrent requests', async () => {
     const upstream = new RawUpstream();
-    upstream.answer = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          id: 'chatcmpl-1',
-          object: 'chat.completion',
-          created: 1,
-          model: 'm',
-          choices: Array.from({ length: 128 }, (_, index) => ({
-            index,
-            message: { role: 'assistant', content: 'zxqv' },
-            finish_reason: 'length',
-          })),
-        }),
+    upstream.answer = (_req, res) =>
+      answerWithoutUsage(
+        res,
+        Array.from({ length: 128 }, (_, index) => ({
+          index,
+          message: { role: 'assistant', content: 'zxqv' },
+          finish_reason: 'length',
+        })),
       );
-    };
     const upstreamUrl = await upstream.start();
     const state = testState(upstreamUrl);
     const budget = 0.01;

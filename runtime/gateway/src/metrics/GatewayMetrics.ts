@@ -45,6 +45,8 @@ export class GatewayMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  // Each outcome's series, taken once: counted with no key to build on every request. Counters
+  // are never reset (a reset would detach these series from the exposition).
   private readonly sliRequestsByOutcome = Object.fromEntries(
     outcomeSchema.options.map(outcome => [
       outcome,

@@ -106,9 +106,9 @@ describe("an upstream 429's Retry-After", () => {
     }
   });
 
-  it("lets no single 429 close a profile to other tenants' requests", async () => {
+  it('lets no single 429 close a profile to the requests after it', async () => {
     // A request too large for the key's tokens per minute is refused 429 with Retry-After on
-    // its own: the next request, another tenant's, is still served by that profile.
+    // its own: the next request, another caller's (another key), is still served by it.
     const { gateway, url } = await startGateway(simulator.url);
     simulator.faults.add({
       mode: 'rate-limit',

@@ -1,12 +1,9 @@
-import {
-  CellEntity,
-  validatePlatformEntity,
-} from '@cellport/plugin-platform-common';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { validateManifests } from '../validateManifests';
+import { demoCell, REPO_ROOT } from './__testUtils__/demoCells';
 import { promtool } from './__testUtils__/promtool';
 import { renderGatewayAlertGroup } from './renderGatewayAlertRules';
 import { renderSloPrometheusRule, renderSloRuleFile } from './renderSloRules';
@@ -14,18 +11,9 @@ import { renderSloPrometheusRule, renderSloRuleFile } from './renderSloRules';
 // promtool evaluates every rule of the cell's file at each step.
 jest.setTimeout(120_000);
 
-const repo = path.resolve(__dirname, '../../../../..');
 const PORTAL = 'https://portal.example.com/';
 const CELL = 'meridian-dedicated';
-
-const demoCells: CellEntity[] = parseAllDocuments(
-  fs.readFileSync(path.join(repo, 'examples/cells.yaml'), 'utf8'),
-).map(doc => {
-  const result = validatePlatformEntity('Cell', doc.toJS());
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.entity;
-});
-const meridian = demoCells.find(c => c.metadata.name === CELL)!;
+const meridian = demoCell(CELL);
 const group = renderGatewayAlertGroup({
   cell: meridian,
   portalBaseUrl: PORTAL,
@@ -123,7 +111,7 @@ describe("the gateway's operational alerts", () => {
     // prometheus-operator names a ServiceMonitor's job after the Service it selects.
     const monitoring = parseAllDocuments(
       fs.readFileSync(
-        path.join(repo, 'deploy/cells', CELL, 'monitoring.yaml'),
+        path.join(REPO_ROOT, 'deploy/cells', CELL, 'monitoring.yaml'),
         'utf8',
       ),
     ).map(doc => doc.toJS());
@@ -135,7 +123,7 @@ describe("the gateway's operational alerts", () => {
     expect(monitor.spec.jobLabel).toBeUndefined();
     const service = parseAllDocuments(
       fs.readFileSync(
-        path.join(repo, 'deploy/cells', CELL, 'manifests.yaml'),
+        path.join(REPO_ROOT, 'deploy/cells', CELL, 'manifests.yaml'),
         'utf8',
       ),
     )

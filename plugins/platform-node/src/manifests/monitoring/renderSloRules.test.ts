@@ -4,17 +4,17 @@ import {
   cellServiceSlos,
   cellSloTenant,
   SLI_WINDOWS,
-  validatePlatformEntity,
 } from '@cellport/plugin-platform-common';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { validateManifests } from '../validateManifests';
 import {
   sloAlertTests,
   syntheticSeries,
 } from './__testUtils__/sloRuleUnitTests';
+import { demoCell, demoCells, REPO_ROOT } from './__testUtils__/demoCells';
 import { promtool } from './__testUtils__/promtool';
 import {
   renderSloPrometheusRule,
@@ -25,17 +25,9 @@ import {
 // promtool runs hundreds of rule evaluations per cell; a loaded CI machine needs the room.
 jest.setTimeout(300_000);
 
-const repo = path.resolve(__dirname, '../../../../..');
 const PORTAL = 'https://portal.example.com/';
-
-const demoCells: CellEntity[] = parseAllDocuments(
-  fs.readFileSync(path.join(repo, 'examples/cells.yaml'), 'utf8'),
-).map(doc => {
-  const result = validatePlatformEntity('Cell', doc.toJS());
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.entity;
-});
-const meridian = demoCells.find(c => c.metadata.name === 'meridian-dedicated')!;
+const cells = demoCells();
+const meridian = demoCell('meridian-dedicated');
 
 describe('renderSloRules', () => {
   let tmp: string;
@@ -117,7 +109,7 @@ describe('renderSloRules', () => {
   });
 
   it('renders a PrometheusRule that its CRD schema accepts, and refuses a broken one', () => {
-    for (const cell of demoCells) {
+    for (const cell of cells) {
       const rule = renderSloPrometheusRule({ cell, portalBaseUrl: PORTAL });
       expect(rule.metadata.labels).toMatchObject({
         'cellport.dev/cell': cell.metadata.name,
@@ -140,7 +132,7 @@ describe('renderSloRules', () => {
   });
 
   it('writes rule files that promtool accepts, for every demo cell', () => {
-    const files = demoCells.map(cell => {
+    const files = cells.map(cell => {
       const file = path.join(tmp, `${cell.metadata.name}.rules.yaml`);
       fs.writeFileSync(
         file,
@@ -149,9 +141,9 @@ describe('renderSloRules', () => {
       return file;
     });
     // And the rule files under deploy/ (kept equal to the renderer by the deploy/ test).
-    const deployed = demoCells.map(cell =>
+    const deployed = cells.map(cell =>
       path.join(
-        repo,
+        REPO_ROOT,
         'deploy/cells',
         cell.metadata.name,
         'prometheus-rules.yaml',
@@ -173,7 +165,7 @@ describe('renderSloRules', () => {
     expect(promtool(['check', 'rules', broken]).status).not.toBe(0);
   });
 
-  it.each(demoCells.map(c => [c.metadata.name, c] as const))(
+  it.each(cells.map(c => [c.metadata.name, c] as const))(
     "fires each alert of %s's SLOs when it must and only then (promtool test rules)",
     (name, cell) => {
       const options = { cell, portalBaseUrl: PORTAL };

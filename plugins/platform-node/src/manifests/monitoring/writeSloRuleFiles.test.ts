@@ -1,25 +1,13 @@
-import {
-  CellEntity,
-  validatePlatformEntity,
-} from '@cellport/plugin-platform-common';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { demoCells } from './__testUtils__/demoCells';
 import { promtool } from './__testUtils__/promtool';
 import { writeSloRuleFiles } from './writeSloRuleFiles';
 
-const repo = path.resolve(__dirname, '../../../../..');
-
 describe('writeSloRuleFiles', () => {
   it('writes one rule file per cell that Prometheus loads', () => {
-    const cells = parseAllDocuments(
-      fs.readFileSync(path.join(repo, 'examples/cells.yaml'), 'utf8'),
-    ).map(doc => {
-      const result = validatePlatformEntity('Cell', doc.toJS());
-      if (!result.ok) throw new Error(JSON.stringify(result.issues));
-      return result.entity as CellEntity;
-    });
+    const cells = demoCells();
     const dir = path.join(
       fs.mkdtempSync(path.join(os.tmpdir(), 'cellport-rules-')),
       'rules',

@@ -219,7 +219,9 @@ async function drive(url, { count, connections, stream, name, api = 'chat' }) {
 /** Phases run in rounds that alternate between targets, so that noise from other work on the
  * machine spreads over all of them instead of skewing one. */
 const ROUNDS = 10;
-const LOADED_ROUNDS = 10;
+/** Twenty: the CPU ratio's median over ten rounds moved by 0.2x between runs on a busy
+ * two-core machine (1.29x, 1.53x), as two or three disturbed rounds of ten shift it. */
+const LOADED_ROUNDS = 20;
 /** After each loaded round, what the target still does for it (an event flush, every 100 ms)
  * is counted in its CPU, not its wall time. */
 const SETTLE_MS = 250;

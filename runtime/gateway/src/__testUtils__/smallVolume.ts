@@ -11,14 +11,19 @@ export interface SmallVolume {
 
 /**
  * A tmpfs of `bytes`, which a test can fill to the last byte: a real full volume, with the
- * errors (ENOSPC) the kernel gives. Mounting needs root, as the build machines and CI run.
+ * errors (ENOSPC) the kernel gives; or, `readOnly`, a volume mounted read-only (EROFS), which
+ * not even root can write to. Mounting needs root, as the build machines and CI run.
  */
-export function mountSmallVolume(bytes: number): SmallVolume {
+export function mountSmallVolume(
+  bytes: number,
+  options: { readOnly?: boolean } = {},
+): SmallVolume {
   const dir = mkdtempSync(join(tmpdir(), 'cellport-volume-'));
+  const mode = options.readOnly ? ',ro' : '';
   try {
     execFileSync(
       'mount',
-      ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir],
+      ['-t', 'tmpfs', '-o', `size=${bytes}${mode}`, 'tmpfs', dir],
       {
         stdio: 'pipe',
       },
@@ -27,7 +32,7 @@ export function mountSmallVolume(bytes: number): SmallVolume {
     rmSync(dir, { recursive: true, force: true });
     const stderr = String((error as { stderr?: Buffer }).stderr ?? error);
     throw new Error(
-      `cannot mount a ${bytes}-byte tmpfs at ${dir} for this full-volume test (it needs root): ${stderr.trim()}`,
+      `cannot mount a ${bytes}-byte tmpfs at ${dir} for this test (it needs root): ${stderr.trim()}`,
     );
   }
   return {

@@ -25,6 +25,15 @@ export function failureToError(failure: UpstreamFailure): GatewayError {
       );
     case 'upstream-unavailable':
     case 'rate-limited':
+      if (failure.unconfigured) {
+        // No Retry-After: a missing credential stays missing until an operator sets it.
+        return new GatewayError(
+          503,
+          'upstream_not_configured',
+          failure.message,
+          'upstream-unavailable',
+        );
+      }
       return new GatewayError(
         503,
         'upstream_unavailable',

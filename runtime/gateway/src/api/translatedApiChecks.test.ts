@@ -97,6 +97,52 @@ describe('the chat checks on the translating endpoints', () => {
     ...messagesBody,
     messages: [{ role: 'user', content: [{ type: 'image', source }] }],
   });
+  /**
+   * A Messages body with `cache_control` on every kind of thing Anthropic takes it on: a system
+   * block, a tool, a text and an image block, a tool use, a tool result and its text.
+   */
+  const messagesCached = (cacheControl: unknown, where = 'everywhere') => {
+    const at = (place: string) =>
+      where === 'everywhere' || where === place
+        ? { cache_control: cacheControl }
+        : {};
+    const image = {
+      type: 'base64',
+      media_type: 'image/png',
+      data: 'iVBORw0KGgo=',
+    };
+    return {
+      ...messagesBody,
+      system: [{ type: 'text', text: 'be brief', ...at('system') }],
+      tools: [{ name: 'f', input_schema: { type: 'object' }, ...at('tool') }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'x', ...at('text') },
+            { type: 'image', source: image, ...at('image') },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool_use', id: 't', name: 'f', input: {}, ...at('use') },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 't',
+              content: [{ type: 'text', text: 'ok', ...at('result text') }],
+              ...at('result'),
+            },
+          ],
+        },
+      ],
+    };
+  };
 
   it.each([
     [{ ...responsesBody, model: '' }, 'model'],
@@ -446,12 +492,52 @@ describe('the chat checks on the translating endpoints', () => {
       'tools.1.name',
     ],
     [{ ...messagesBody, service_tier: 'priority' }, 'service_tier'],
+    // cache_control in a shape Anthropic refuses, wherever it may stand.
+    [
+      messagesCached({ type: 'bogus' }, 'text'),
+      'messages.0.content.0.cache_control.type',
+    ],
+    [messagesCached({}, 'image'), 'messages.0.content.1.cache_control.type'],
+    [
+      messagesCached({ type: 'ephemeral', ttl: '10m' }, 'use'),
+      'messages.1.content.0.cache_control.ttl',
+    ],
+    [
+      messagesCached({ type: 'ephemeral', ttl: null }, 'result'),
+      'messages.2.content.0.cache_control.ttl',
+    ],
+    [
+      messagesCached(
+        { type: 'ephemeral', ttl: '1h', scope: 'x' },
+        'result text',
+      ),
+      'messages.2.content.0.content.0.cache_control.scope',
+    ],
+    [
+      messagesCached({ type: 'ephemeral', ttl: 3600 }, 'system'),
+      'system.0.cache_control.ttl',
+    ],
+    [messagesCached('ephemeral', 'tool'), 'tools.0.cache_control'],
   ])(
     '/v1/messages refuses %j naming %s, in Anthropic error shape',
     async (body, field) => {
       expect(await post('/v1/messages', body)).toEqual(
         anthropicError(400, 'invalid_request_error', field),
       );
+    },
+  );
+
+  it.each([
+    { type: 'ephemeral' },
+    { type: 'ephemeral', ttl: '5m' },
+    { type: 'ephemeral', ttl: '1h' },
+    null,
+  ])(
+    '/v1/messages takes cache_control %j wherever Anthropic takes it',
+    async cacheControl => {
+      expect(
+        (await post('/v1/messages', messagesCached(cacheControl))).status,
+      ).toBe(200);
     },
   );
 

@@ -6,8 +6,12 @@
  * refuses is `GatewayConfig.test.ts`'s; here, what an operator reads when one is refused.
  */
 import { once } from 'node:events';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { testState } from '../__testUtils__/fixtures';
+import { mountSmallVolume } from '../__testUtils__/smallVolume';
 import { startStateFileGateway } from '../__testUtils__/stateFileGateway';
 
 // Real processes: generous limits so a loaded CI machine does not fail them.
@@ -102,6 +106,72 @@ describe('a gateway started with a setting it cannot use', () => {
       }).toEqual({ ...REFUSED, printed: expect.any(String) });
     },
   );
+
+  describe('a GATEWAY_SPOOL_DIR it cannot use', () => {
+    /** A start that spools its events in `dir`; how long it took to be refused, and what it printed. */
+    async function spoolingStart(dir: string) {
+      const began = Date.now();
+      const printed = await refusedStart({
+        GATEWAY_EVENTS: 'http',
+        GATEWAY_EVENTS_URL: 'http://127.0.0.1:9',
+        GATEWAY_SPOOL_DIR: dir,
+      });
+      return {
+        ...readOut(printed, 'GATEWAY_SPOOL_DIR', Object.values(SECRETS)),
+        // The start's own few seconds (TypeScript compiled on the fly), not a hang.
+        refusedPromptly: Date.now() - began < 20_000,
+        printed,
+      };
+    }
+
+    it('refuses a directory that cannot be made (/proc/x), at once, where it hung in mkdir', async () => {
+      expect(await spoolingStart('/proc/cellport-spool')).toEqual({
+        ...REFUSED,
+        refusedPromptly: true,
+        printed: expect.stringContaining('cannot be made'),
+      });
+    });
+
+    it('refuses a path through a file, saying it is not a directory', async () => {
+      const work = mkdtempSync(join(tmpdir(), 'cellport-spool-file-'));
+      writeFileSync(join(work, 'file'), '');
+      try {
+        expect(await spoolingStart(join(work, 'file', 'spool'))).toEqual({
+          ...REFUSED,
+          refusedPromptly: true,
+          printed: expect.stringContaining('is not a directory'),
+        });
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a directory it cannot write to as not writable, not ENOENT', async () => {
+      // Root writes through any file mode: a read-only mount stops it, as a volume mounted
+      // readOnly does in a pod. Another user is stopped by the mode alone.
+      const root = process.getuid?.() === 0;
+      const volume = root
+        ? mountSmallVolume(1024 * 1024, { readOnly: true })
+        : undefined;
+      const dir =
+        volume?.dir ?? mkdtempSync(join(tmpdir(), 'cellport-spool-ro-'));
+      if (!volume) chmodSync(dir, 0o555);
+      try {
+        const refused = await spoolingStart(dir);
+        expect(refused).toEqual({
+          ...REFUSED,
+          refusedPromptly: true,
+          printed: expect.stringMatching(
+            root ? /not writable.*EROFS/ : /not writable.*EACCES/,
+          ),
+        });
+        expect(refused.printed).not.toContain('ENOENT');
+      } finally {
+        if (volume) volume.unmount();
+        else rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
 
   it('names GATEWAY_HOST:GATEWAY_PORT when it cannot listen there', async () => {
     const taken = createServer();

@@ -5,7 +5,6 @@ import {
   fstatSync,
   fsyncSync,
   ftruncateSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -27,6 +26,7 @@ import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import { OpenSegment } from './OpenSegment';
 import { EventBatch } from './EventBatch';
+import { makeDirectory } from './makeDirectory';
 import { SpoolLock } from './SpoolLock';
 
 /** Sealed segments: `<ms>-<seq>-<instance>.jsonl`; older spools used the pid as instance. */
@@ -142,7 +142,7 @@ export class DiskSpool {
     readonly dir: string,
     private readonly options: DiskSpoolOptions = {},
   ) {
-    mkdirSync(join(dir, 'dead'), { recursive: true });
+    makeDirectory(join(dir, 'dead'));
     this.lock = this.claim();
   }
 
@@ -304,7 +304,7 @@ export class DiskSpool {
    */
   private remakeDirectory(): void {
     const gone = !existsSync(this.dir);
-    mkdirSync(join(this.dir, 'dead'), { recursive: true });
+    makeDirectory(join(this.dir, 'dead'));
     this.lock.restore();
     if (!gone) return;
     for (const { name } of [...this.sealed]) this.lose(name);
@@ -575,7 +575,7 @@ export class DiskSpool {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       if (existsSync(path)) {
         // `dead/` itself is gone (a tmp reaper takes empty directories too).
-        mkdirSync(join(this.dir, 'dead'), { recursive: true });
+        makeDirectory(join(this.dir, 'dead'));
         await rename(path, join(this.dir, 'dead', name));
       } else {
         // Already gone (deleted by something else): nothing to set aside, or to count in dead/.

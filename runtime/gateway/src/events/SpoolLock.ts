@@ -3,7 +3,6 @@ import {
   closeSync,
   fstatSync,
   linkSync,
-  mkdirSync,
   openSync,
   readFileSync,
   readlinkSync,
@@ -15,6 +14,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { makeDirectory } from './makeDirectory';
 
 /** A holder on another host that has not touched its lock for this long is gone (killed, host lost). */
 const STALE_MS = 30_000;
@@ -320,7 +320,7 @@ export class SpoolLock {
     if (this.released) return;
     const claim = `${this.path}.${randomBytes(6).toString('hex')}`;
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makeDirectory(this.dir);
       writeFileSync(claim, this.text);
       linkSync(claim, this.path);
       this.checked();

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/GatewayConfig';
 import type { GatewayMetrics } from '../metrics/GatewayMetrics';
-import { DiskSpool, SpoolDrop } from './DiskSpool';
+import { DiskSpool, DiskSpoolOptions, SpoolDrop } from './DiskSpool';
 import type { EventSink } from './EventSink';
 import { HttpBatchTransport } from './HttpBatchTransport';
 import { NatsTransport } from './NatsTransport';
@@ -72,6 +72,36 @@ const addSpoolDrop = (sum: SpoolDrop | undefined, drop: SpoolDrop) =>
       }
     : drop;
 
+/** What an operator must fix, by the error a spool directory that cannot be used gave. */
+const SPOOL_FAULTS: Record<string, string> = {
+  EROFS: 'is not writable: its volume is read-only',
+  EACCES: "is not writable by the gateway's user",
+  EPERM: "is not writable by the gateway's user",
+  ENOTDIR: 'is not a directory: a file stands in its path',
+  EEXIST: 'is not a directory: a file stands in its path',
+  ENOENT: 'cannot be made: its parent takes no new directory (such as /proc)',
+  ENOSPC: 'is on a full volume',
+};
+
+/**
+ * The spool at `dir`, or an error that names GATEWAY_SPOOL_DIR and what is wrong with it: Node's
+ * own (`EROFS: read-only file system, open '.../owner.lock.1f3a'`) names neither, and is all a
+ * refused start prints. A spool another gateway holds says so already.
+ */
+function openSpool(dir: string, options: DiskSpoolOptions): DiskSpool {
+  try {
+    return new DiskSpool(dir, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    throw new Error(
+      `GATEWAY_SPOOL_DIR ${dir} ${SPOOL_FAULTS[code] ?? 'cannot be used'} (${
+        (error as Error).message
+      })`,
+    );
+  }
+}
+
 /** The event sink the config asks for: HTTP batches (default) or NATS JetStream, both spooled. */
 export async function createEventSink(
   config: GatewayConfig,
@@ -111,7 +141,7 @@ export async function createEventSink(
       'event spool segments dropped: its oldest, over its byte cap (byte-cap) or with its volume nearly full (volume-full), or sealed ones deleted from under it (deleted) (counts since the last such line)',
     ),
   );
-  const spool = new DiskSpool(events.spoolDir, {
+  const spool = openSpool(events.spoolDir, {
     maxBytes: events.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES,
     onDrop: drop => {
       spoolMetrics.dropped.inc(drop.events);

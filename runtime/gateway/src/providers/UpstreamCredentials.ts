@@ -1,7 +1,7 @@
 import type { GatewayModelProfile } from '@cellport/plugin-platform-common';
 import type { Logger } from 'pino';
 import type { UpstreamResult } from './types';
-import { upstreamSecret } from './upstreamSecret';
+import { MIN_CREDENTIAL_LENGTH, upstreamSecret } from './upstreamSecret';
 
 /**
  * The profiles of the state in force whose credential (`credentialEnv`) this replica does not
@@ -37,7 +37,7 @@ export class UpstreamCredentials {
     if (missing.size > 0) {
       this.logger.error(
         { missing: Object.fromEntries(missing) },
-        'model profiles name credentials this gateway does not have (unset or blank environment variables): they are not called, their fallbacks serve',
+        `model profiles name credentials this gateway does not have (environment variables unset, blank or shorter than ${MIN_CREDENTIAL_LENGTH} characters): they are not called, their fallbacks serve`,
       );
     }
   }
@@ -51,10 +51,11 @@ export class UpstreamCredentials {
         errorClass: 'upstream-unavailable',
         retriable: true,
         // The caller is not told which variable: that is the operator's, in the log.
-        message: `upstream ${profile.id} is not configured on this gateway`,
+        message: `the upstream of model profile ${profile.id} is not configured on this gateway (an operator must set its credential)`,
         // Passed over without a call, as a profile that cannot express the request: its
         // upstream is not at fault, and its circuit must not open for it.
         cannotServe: true,
+        unconfigured: true,
       },
     };
   }

@@ -1,6 +1,7 @@
 import { Agent, Dispatcher, request } from 'undici';
 import type { BufferHold } from '../http/BufferedBytes';
 import { retryAfterSeconds } from './retryAfter';
+import { MIN_CREDENTIAL_LENGTH } from './upstreamSecret';
 import type { UpstreamFailure } from './types';
 
 export type UpstreamResponse = Dispatcher.ResponseData;
@@ -454,7 +455,7 @@ function credentialsIn(headers: Record<string, string>): string[] {
       found.push(value.trim());
     }
   }
-  return found.filter(secret => secret.length >= 8);
+  return found.filter(secret => secret.length >= MIN_CREDENTIAL_LENGTH);
 }
 
 /** Whatever looks like a credential in an upstream's message: a bearer token, an API key. */

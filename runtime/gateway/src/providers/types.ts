@@ -43,6 +43,11 @@ export interface UpstreamFailure {
    * system messages alone): no upstream was called, another profile may still take it.
    */
   cannotServe?: boolean;
+  /**
+   * This gateway lacks what calling the upstream takes (its credential): a fault of its
+   * configuration, which no retry outlasts, so the caller is not told to come back soon.
+   */
+  unconfigured?: boolean;
 }
 
 /** A streamed answer, already in OpenAI's chat.completion.chunk SSE format. */

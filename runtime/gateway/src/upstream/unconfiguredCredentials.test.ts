@@ -14,6 +14,7 @@ import {
 } from '../__testUtils__/fixtures';
 import { capturedLogs } from '../__testUtils__/capturedLogs';
 import { pushState } from '../__testUtils__/gatewayCalls';
+import { RawUpstream } from '../__testUtils__/RawUpstream';
 
 jest.setTimeout(30_000);
 
@@ -81,19 +82,56 @@ describe('a profile whose credential this gateway lacks', () => {
     }
   });
 
-  it('is 503 where it is the only route, naming no variable', async () => {
-    const { gateway, url } = await gatewayWith({ EU_LARGE_KEY: '  ' });
+  it.each([false, true])(
+    'is 503 where it is the only route (stream %s), saying its upstream is not configured, naming no variable, inviting no retry',
+    async stream => {
+      const { gateway, url } = await gatewayWith({ EU_LARGE_KEY: '  ' });
+      try {
+        const answer = await postChat(url, {
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: 'hi' }],
+          stream,
+        });
+        const text = await answer.text();
+        expect(answer.status).toBe(503);
+        // A missing credential does not come back in 5 s: a Retry-After would only bring
+        // the caller's retries (OpenAI's clients honour it) to the same refusal.
+        expect(answer.headers.get('retry-after')).toBeNull();
+        expect(JSON.parse(text).error).toMatchObject({
+          code: 'upstream_not_configured',
+          message: expect.stringContaining('eu-large is not configured'),
+        });
+        expect(text).not.toContain('EU_LARGE_KEY');
+        expect(simulator.stats.snapshot().requests).toBe(0);
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
+
+  it('leaves an honest Retry-After where a configured fallback was tried and asked for one', async () => {
+    // The unconfigured profile passed over, its fallback refusing 503 with Retry-After: 7.
+    const upstream = new RawUpstream();
+    const upstreamUrl = await upstream.start();
+    upstream.answer = (_req, res) =>
+      res.writeHead(503, { 'retry-after': '7' }).end();
+    const state = withCredential('v-cred-fallback', 'EU_LARGE_KEY');
+    state.modelProfiles.find(
+      p => p.id === 'eu-small',
+    )!.endpoint = `${upstreamUrl}/v1`;
+    const { gateway, url } = await startGateway(simulator.url, {
+      state,
+      overrides: { env: {} },
+    });
     try {
-      const answer = await postChat(url, {
-        model: 'gpt-4o',
-        messages: [{ role: 'user', content: 'hi' }],
-      });
-      const text = await answer.text();
+      const answer = await ask(url, KEYS.northwindAgent);
       expect(answer.status).toBe(503);
-      expect(text).not.toContain('EU_LARGE_KEY');
-      expect(simulator.stats.snapshot().requests).toBe(0);
+      expect(answer.headers.get('retry-after')).toBe('7');
+      expect((await answer.json()).error.code).toBe('upstream_unavailable');
+      expect(upstream.calls).toBeGreaterThan(0);
     } finally {
       await gateway.stop();
+      await upstream.stop();
     }
   });
 

@@ -7,6 +7,7 @@ import {
   fail,
   isObject,
   Json,
+  present,
   requireString,
 } from '../fieldChecks';
 import { ToolCallAt, ToolTurns } from '../../router/ToolTurns';
@@ -95,6 +96,7 @@ function systemText(system: unknown): string | Json[] {
       if (!isObject(block) || block.type !== 'text') {
         fail(`system.${j}.type`, 'must be text');
       }
+      checkCacheControl(block.cache_control, `system.${j}`);
       return {
         type: 'text',
         text: requireString(block.text, `system.${j}.text`),
@@ -106,7 +108,31 @@ function systemText(system: unknown): string | Json[] {
 function blockAt(content: unknown[], j: number, at: string): Json {
   const block = content[j];
   if (!isObject(block)) fail(`${at}.content.${j}`, 'must be an object');
+  checkCacheControl(block.cache_control, `${at}.content.${j}`);
   return block;
+}
+
+/**
+ * The `cache_control` of a block or tool at `at`, checked as Anthropic checks it: no chat
+ * upstream takes it, so it is not sent, but a shape Anthropic refuses must not pass as if it
+ * had taken effect.
+ */
+export function checkCacheControl(value: unknown, at: string): void {
+  if (!present(value)) return;
+  const param = `${at}.cache_control`;
+  if (!isObject(value)) fail(param, 'must be an object');
+  for (const key of Object.keys(value)) {
+    if (key !== 'type' && key !== 'ttl') {
+      fail(
+        `${param}.${key}`,
+        'is not a cache_control field (type and ttl are)',
+      );
+    }
+  }
+  if (value.type !== 'ephemeral') fail(`${param}.type`, 'must be ephemeral');
+  if ('ttl' in value && value.ttl !== '5m' && value.ttl !== '1h') {
+    fail(`${param}.ttl`, 'must be 5m or 1h');
+  }
 }
 
 function userTurn(
@@ -264,6 +290,7 @@ function toolResultText(content: unknown, at: string): string | Json[] {
         'must be text (tool results go upstream as text)',
       );
     }
+    checkCacheControl(block.cache_control, `${at}.${k}`);
     parts.push({
       type: 'text',
       text: requireString(block.text, `${at}.${k}.text`),

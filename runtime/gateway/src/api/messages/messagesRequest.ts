@@ -11,7 +11,7 @@ import {
   present,
   requireModel,
 } from '../fieldChecks';
-import { messagesToChat } from './messagesContent';
+import { checkCacheControl, messagesToChat } from './messagesContent';
 
 /**
  * Every Messages API request field the gateway knows. Any other is refused by name, as
@@ -89,6 +89,7 @@ function toolsToChat(tools: unknown): Json[] | undefined {
         'must be custom or absent: this gateway serves client tools only',
       );
     }
+    checkCacheControl(tool.cache_control, `tools.${i}`);
     if (!isObject(tool.input_schema)) {
       fail(`tools.${i}.input_schema`, 'must be an object (a JSON schema)');
     }

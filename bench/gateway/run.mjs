@@ -55,6 +55,15 @@ const STREAM_REQUESTS = Number(process.env.BENCH_STREAM_REQUESTS ?? 600);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
 const NATS_URL = process.env.BENCH_NATS_URL ?? '127.0.0.1:4222';
 const WARMUP = 800;
+/**
+ * Requests each target takes at the loaded phase's concurrency before its rounds are measured:
+ * the CPU a replica in service spends on a request, not what a fresh process spends while V8
+ * still compiles. V8 went on optimizing the gateway's functions (about a thousand, against the
+ * proxy's few hundred) for 15-18 s of load at 16 connections (`--trace-opt`), about 40,000
+ * requests; measured after 2,000, the gateway's CPU over the proxy's read 1.5-1.6x, after
+ * 20,000 1.2-1.4x. The warm-up's own CPU per request is printed beside (a fresh process).
+ */
+const LOADED_WARMUP = Number(process.env.BENCH_LOADED_WARMUP ?? 40000);
 const API_KEY = 'cp-bench-key-0001';
 /** The gateway's JetStream stream and subject prefix (src/events/NatsTransport.ts). */
 const EVENTS_STREAM = 'CELLPORT_EVENTS';
@@ -294,7 +303,23 @@ async function measureAll(targets) {
     roundCpuMs: [],
     roundWallMs: [],
     failures: 0,
+    warmupCpuMs: 0,
   }));
+  for (const [index, { url, pid, name, api }] of targets.entries()) {
+    process.stderr.write(`loaded warm-up: ${name}\n`);
+    const cpuBefore = cpuSeconds(pid);
+    const run = await drive(url, {
+      count: LOADED_WARMUP,
+      connections: CONCURRENCY,
+      stream: false,
+      name,
+      api,
+    });
+    await sleep(SETTLE_MS);
+    loaded[index].warmupCpuMs = (cpuSeconds(pid) - cpuBefore) * 1000;
+    loaded[index].failures += run.failures;
+    sent[index] += run.sent;
+  }
   for (let round = 0; round < LOADED_ROUNDS; round++) {
     process.stderr.write(
       `throughput and CPU round ${round + 1}/${LOADED_ROUNDS}\n`,
@@ -334,6 +359,7 @@ async function measureAll(targets) {
         loaded[index].failures,
       requestsPerSecond: (REQUESTS / loaded[index].wallMs) * 1000,
       cpuMsPerRequest: loaded[index].cpuMs / REQUESTS,
+      warmupCpuMsPerRequest: loaded[index].warmupCpuMs / LOADED_WARMUP,
       p50Ms: percentile(sortedSerial, 0.5),
       p99Ms: percentile(sortedSerial, 0.99),
       ttfbP50Ms: percentile(sortedTtfb, 0.5),
@@ -991,6 +1017,9 @@ function report(
   const ratios = {
     cpuOverProxy: perGateway(row => cpuRatio(row, proxy)),
     cpuOverLeanProxy: perGateway(row => cpuRatio(row, leanProxy)),
+    warmupCpuOverProxy: perGateway(
+      row => row.warmupCpuMsPerRequest / proxy.warmupCpuMsPerRequest,
+    ),
     cpuOverInProcess: perGateway(row => cpuRatio(row, inProcess)),
     throughputOverProxy: perGateway(row =>
       paired(row, proxy, 'roundWallMs', (a, b) => b / a),
@@ -1173,6 +1202,11 @@ function report(
       ].join(' '),
     );
   }
+  lines.push(
+    `fresh processes, over the loaded warm-up's ${LOADED_WARMUP} requests: CPU/request over the proxy's ${gateways
+      .map(row => `${row.name} ${fmt(ratios.warmupCpuOverProxy[row.name], 2)}x`)
+      .join(', ')}`,
+  );
   lines.push(
     '',
     'check                                                   measured   rounds (min..max)       target   verdict',

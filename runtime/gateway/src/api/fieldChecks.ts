@@ -78,6 +78,29 @@ export function optionalInteger(
   }
 }
 
+/**
+ * Refuses every field of the object at `param` but `fields`, naming it: a field dropped
+ * unread would let the caller believe it took effect.
+ */
+export function onlyFields(
+  value: Json,
+  param: string,
+  fields: readonly string[],
+): void {
+  for (const key of Object.keys(value)) {
+    if (!fields.includes(key)) {
+      fail(
+        `${param}.${key}`,
+        `is not a ${param.slice(param.lastIndexOf('.') + 1)} field (${
+          fields.length === 1
+            ? `only ${fields[0]} is`
+            : `${fields.join(' and ')} are`
+        })`,
+      );
+    }
+  }
+}
+
 export function optionalOneOf(
   value: unknown,
   param: string,

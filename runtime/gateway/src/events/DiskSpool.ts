@@ -29,6 +29,12 @@ import { EventBatch } from './EventBatch';
 import { makeDirectory } from './makeDirectory';
 import { SpoolLock } from './SpoolLock';
 
+/** What `recover` found: the segments a killed process left open, and the torn bytes cut off. */
+export interface RecoveredSpool {
+  segments: number;
+  tornBytes: number;
+}
+
 /** Sealed segments: `<ms>-<seq>-<instance>.jsonl`; older spools used the pid as instance. */
 const SEGMENT = /^\d{15}-\d{6}-[0-9a-z]+\.jsonl$/;
 /** The segment being appended to, under its future name: `.<name>.open`. */
@@ -193,7 +199,7 @@ export class DiskSpool {
    * Seals the open segments a killed process left: cut a torn last line (a write the kill
    * interrupted, whose response never left), fsync, rename. Run once at start, before writing.
    */
-  recover(): { segments: number; tornBytes: number } {
+  recover(): RecoveredSpool {
     let segments = 0;
     let tornBytes = 0;
     for (const file of readdirSync(this.dir)) {

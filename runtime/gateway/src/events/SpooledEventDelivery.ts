@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PlatformEvent } from '@cellport/plugin-platform-common';
-import type { DiskSpool } from './DiskSpool';
+import type { DiskSpool, RecoveredSpool } from './DiskSpool';
 import type { EventBatch } from './EventBatch';
 import type { EventSink } from './EventSink';
 import {
@@ -37,6 +37,11 @@ export interface DeliveryOptions {
   onClosed?: () => void;
   /** Jitter source; tests pin it. */
   random?: () => number;
+  /**
+   * What `spool.recover()` found where the caller ran it already (`openSpool`, so that its
+   * errors stop the start as the spool's own); else the delivery runs it.
+   */
+  recovered?: RecoveredSpool;
 }
 
 /**
@@ -79,7 +84,7 @@ export class SpooledEventDelivery implements EventSink {
   ) {
     this.order = new SendOrder(options.maxBackoffMs, options.random);
     // Open segments of a killed predecessor are sealed before this process writes any.
-    const recovered = spool.recover();
+    const recovered = options.recovered ?? spool.recover();
     if (recovered.segments > 0) {
       logger.info(
         { ...recovered, dir: spool.dir },

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/GatewayConfig';
 import type { GatewayMetrics } from '../metrics/GatewayMetrics';
-import { DiskSpool, DiskSpoolOptions, SpoolDrop } from './DiskSpool';
+import type { SpoolDrop } from './DiskSpool';
 import type { EventSink } from './EventSink';
 import { HttpBatchTransport } from './HttpBatchTransport';
 import { NatsTransport } from './NatsTransport';
+import { openSpool } from './openSpool';
 import { SpooledEventDelivery } from './SpooledEventDelivery';
 import { SpoolMetrics } from './SpoolMetrics';
 
@@ -72,36 +73,6 @@ const addSpoolDrop = (sum: SpoolDrop | undefined, drop: SpoolDrop) =>
       }
     : drop;
 
-/** What an operator must fix, by the error a spool directory that cannot be used gave. */
-const SPOOL_FAULTS: Record<string, string> = {
-  EROFS: 'is not writable: its volume is read-only',
-  EACCES: "is not writable by the gateway's user",
-  EPERM: "is not writable by the gateway's user",
-  ENOTDIR: 'is not a directory: a file stands in its path',
-  EEXIST: 'is not a directory: a file stands in its path',
-  ENOENT: 'cannot be made: its parent takes no new directory (such as /proc)',
-  ENOSPC: 'is on a full volume',
-};
-
-/**
- * The spool at `dir`, or an error that names GATEWAY_SPOOL_DIR and what is wrong with it: Node's
- * own (`EROFS: read-only file system, open '.../owner.lock.1f3a'`) names neither, and is all a
- * refused start prints. A spool another gateway holds says so already.
- */
-function openSpool(dir: string, options: DiskSpoolOptions): DiskSpool {
-  try {
-    return new DiskSpool(dir, options);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!code) throw error;
-    throw new Error(
-      `GATEWAY_SPOOL_DIR ${dir} ${SPOOL_FAULTS[code] ?? 'cannot be used'} (${
-        (error as Error).message
-      })`,
-    );
-  }
-}
-
 /** The event sink the config asks for: HTTP batches (default) or NATS JetStream, both spooled. */
 export async function createEventSink(
   config: GatewayConfig,
@@ -141,7 +112,7 @@ export async function createEventSink(
       'event spool segments dropped: its oldest, over its byte cap (byte-cap) or with its volume nearly full (volume-full), or sealed ones deleted from under it (deleted) (counts since the last such line)',
     ),
   );
-  const spool = openSpool(events.spoolDir, {
+  const { spool, recovered } = openSpool(events.spoolDir, {
     maxBytes: events.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES,
     onDrop: drop => {
       spoolMetrics.dropped.inc(drop.events);
@@ -179,6 +150,7 @@ export async function createEventSink(
     ),
   );
   return new SpooledEventDelivery(spool, transport, logger, {
+    recovered,
     flushIntervalMs: events.flushIntervalMs,
     // Every seal costs two fsyncs and every batch a read and a POST: 1,000 events a segment
     // (the default) took 9% off the CPU per request against 250 (paired rounds).

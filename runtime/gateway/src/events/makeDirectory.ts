@@ -6,23 +6,24 @@ import { dirname } from 'node:path';
  * Node's `mkdirSync(dir, { recursive: true })`. Node's takes every ENOENT for a missing parent:
  * where the parent exists but takes no new entry (`/proc`, `/sys`) it retries for ever, inside
  * one synchronous call, and on a read-only volume it reports ENOENT for what is EROFS. Here
- * each level's own error is thrown: EROFS, EACCES, ENOTDIR (a file in the path), or ENOENT
- * where the parent exists yet no directory can be made in it.
+ * each level's own error is thrown: EROFS, EACCES, ENOTDIR (a file in the path), EEXIST (a
+ * file where the directory should be), or ENOENT where the parent exists yet no directory can
+ * be made in it.
  */
 export function makeDirectory(dir: string): void {
-  const parent = dirname(dir);
   try {
     mkdirSync(dir);
     return;
   } catch (error) {
     if (isDirectory(dir)) return;
-    const missingParent =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' &&
-      parent !== dir &&
-      !isDirectory(parent);
-    if (!missingParent) throw error;
+    const parent = dirname(dir);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === dir) {
+      throw error;
+    }
+    // The parent was missing when mkdir ran. Another replica starting together may have made
+    // it since: then one more mkdir tells a parent that takes no directory from a late one.
+    if (!isDirectory(parent)) makeDirectory(parent);
   }
-  makeDirectory(parent);
   try {
     mkdirSync(dir);
   } catch (error) {

@@ -15,6 +15,7 @@ import {
 import { capturedLogs } from '../__testUtils__/capturedLogs';
 import { pushState } from '../__testUtils__/gatewayCalls';
 import { RawUpstream } from '../__testUtils__/RawUpstream';
+import type { Gateway } from '../createGateway';
 
 jest.setTimeout(30_000);
 
@@ -109,30 +110,69 @@ describe('a profile whose credential this gateway lacks', () => {
     },
   );
 
-  it('leaves an honest Retry-After where a configured fallback was tried and asked for one', async () => {
-    // The unconfigured profile passed over, its fallback refusing 503 with Retry-After: 7.
+  /**
+   * Runs `check` on a gateway whose profile `down` calls an upstream answering 503 with
+   * `headers`, and whose profile `unset` names a credential variable the gateway lacks.
+   */
+  async function withUpstreamDown(
+    down: string,
+    unset: string,
+    headers: Record<string, string>,
+    check: (url: string, upstream: RawUpstream) => Promise<void>,
+  ) {
     const upstream = new RawUpstream();
-    const upstreamUrl = await upstream.start();
-    upstream.answer = (_req, res) =>
-      res.writeHead(503, { 'retry-after': '7' }).end();
-    const state = withCredential('v-cred-fallback', 'EU_LARGE_KEY');
-    state.modelProfiles.find(
-      p => p.id === 'eu-small',
-    )!.endpoint = `${upstreamUrl}/v1`;
-    const { gateway, url } = await startGateway(simulator.url, {
-      state,
-      overrides: { env: {} },
-    });
+    let gateway: Gateway | undefined;
     try {
-      const answer = await ask(url, KEYS.northwindAgent);
-      expect(answer.status).toBe(503);
-      expect(answer.headers.get('retry-after')).toBe('7');
-      expect((await answer.json()).error.code).toBe('upstream_unavailable');
-      expect(upstream.calls).toBeGreaterThan(0);
+      const upstreamUrl = await upstream.start();
+      upstream.answer = (_req, res) => res.writeHead(503, headers).end();
+      const state = testState(simulator.url, `v-${down}-down`);
+      const profile = (id: string) =>
+        state.modelProfiles.find(p => p.id === id)!;
+      profile(unset).credentialEnv = 'UNSET_KEY';
+      profile(down).endpoint = `${upstreamUrl}/v1`;
+      let url: string;
+      ({ gateway, url } = await startGateway(simulator.url, {
+        state,
+        overrides: { env: {} },
+      }));
+      await check(url, upstream);
     } finally {
-      await gateway.stop();
+      await gateway?.stop();
       await upstream.stop();
     }
+  }
+
+  it('leaves an honest Retry-After where a configured fallback was tried and asked for one', async () => {
+    // The unconfigured primary passed over, its fallback refusing 503 with Retry-After: 7.
+    await withUpstreamDown(
+      'eu-small',
+      'eu-large',
+      { 'retry-after': '7' },
+      async (url, upstream) => {
+        const answer = await ask(url, KEYS.northwindAgent);
+        expect(answer.status).toBe(503);
+        expect(answer.headers.get('retry-after')).toBe('7');
+        expect((await answer.json()).error.code).toBe('upstream_unavailable');
+        expect(upstream.calls).toBeGreaterThan(0);
+      },
+    );
+  });
+
+  it("answers the configured primary's failure, not the unconfigured fallback's", async () => {
+    // The primary down (503 without Retry-After), its only fallback lacking its credential:
+    // the caller is told the upstream is unavailable, and may retry, not that it is unset.
+    await withUpstreamDown(
+      'eu-large',
+      'eu-small',
+      {},
+      async (url, upstream) => {
+        const answer = await ask(url, KEYS.northwindAgent);
+        expect(answer.status).toBe(503);
+        expect((await answer.json()).error.code).toBe('upstream_unavailable');
+        expect(answer.headers.get('retry-after')).toBe('5');
+        expect(upstream.calls).toBeGreaterThan(0);
+      },
+    );
   });
 
   it('is called without it where every call goes to a stand-in (GATEWAY_UPSTREAM_ORIGIN_OVERRIDE)', async () => {

@@ -12,6 +12,7 @@ import {
 } from '../fieldChecks';
 import { ToolCallAt, ToolTurns } from '../../router/ToolTurns';
 import { imageUrlProblem, isBase64 } from '../../router/chatMessages';
+import type { CacheBreakpoints } from './cacheControl';
 
 /** An assistant turn's text and image parts and its tool calls, as chat has them. */
 interface AssistantTurn {
@@ -24,13 +25,18 @@ interface AssistantTurn {
  * OpenAI chat messages, each bad field a 400 naming it (`messages.1.content.0.tool_use_id`).
  * Tool results become tool messages ahead of the user's other content, where chat wants them;
  * each answers a `tool_use` of the assistant message right before it, which has them all.
+ * Each `cache_control` is checked and counted by `breakpoints`.
  */
-export function messagesToChat(messages: unknown, system: unknown): Json[] {
+export function messagesToChat(
+  messages: unknown,
+  system: unknown,
+  breakpoints: CacheBreakpoints,
+): Json[] {
   const out: Json[] = [];
   const toolTurns = new ToolTurns();
   /** The assistant turn last translated, which a turn right after it joins. */
   let assistant: AssistantTurn | undefined;
-  const instructions = systemText(system);
+  const instructions = systemText(system, breakpoints);
   if (instructions) out.push({ role: 'system', content: instructions });
   if (!Array.isArray(messages) || messages.length === 0) {
     fail('messages', 'must be a non-empty array');
@@ -50,7 +56,7 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
       const turn =
         typeof content === 'string'
           ? { parts: chatParts(content), calls: [] }
-          : assistantTurn(content, at);
+          : assistantTurn(content, at, breakpoints);
       const calls = typeof content === 'string' ? [] : toolUses(content, at);
       // Anthropic joins consecutive turns of a role. In chat the calls of one turn must be one
       // message, right before their answers: a turn right after another joins it.
@@ -76,7 +82,7 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
       // Answers may come in more than one user turn (Anthropic joins these too): in chat they
       // are still the tool messages right after the calls, until a turn says something
       // besides, which becomes a chat user message after them.
-      const turn = userTurn(content, at, toolTurns);
+      const turn = userTurn(content, at, toolTurns, breakpoints);
       if (turn[turn.length - 1].role === 'user') toolTurns.other();
       out.push(...turn);
     }
@@ -85,7 +91,10 @@ export function messagesToChat(messages: unknown, system: unknown): Json[] {
   return out;
 }
 
-function systemText(system: unknown): string | Json[] {
+function systemText(
+  system: unknown,
+  breakpoints: CacheBreakpoints,
+): string | Json[] {
   if (system === undefined || system === null) return '';
   if (typeof system === 'string') return system;
   if (!Array.isArray(system)) {
@@ -96,7 +105,7 @@ function systemText(system: unknown): string | Json[] {
       if (!isObject(block) || block.type !== 'text') {
         fail(`system.${j}.type`, 'must be text');
       }
-      checkCacheControl(block.cache_control, `system.${j}`);
+      breakpoints.check(block.cache_control, `system.${j}.cache_control`);
       return {
         type: 'text',
         text: requireString(block.text, `system.${j}.text`),
@@ -108,37 +117,14 @@ function systemText(system: unknown): string | Json[] {
 function blockAt(content: unknown[], j: number, at: string): Json {
   const block = content[j];
   if (!isObject(block)) fail(`${at}.content.${j}`, 'must be an object');
-  checkCacheControl(block.cache_control, `${at}.content.${j}`);
   return block;
-}
-
-/**
- * The `cache_control` of a block or tool at `at`, checked as Anthropic checks it: no chat
- * upstream takes it, so it is not sent, but a shape Anthropic refuses must not pass as if it
- * had taken effect.
- */
-export function checkCacheControl(value: unknown, at: string): void {
-  if (!present(value)) return;
-  const param = `${at}.cache_control`;
-  if (!isObject(value)) fail(param, 'must be an object');
-  for (const key of Object.keys(value)) {
-    if (key !== 'type' && key !== 'ttl') {
-      fail(
-        `${param}.${key}`,
-        'is not a cache_control field (type and ttl are)',
-      );
-    }
-  }
-  if (value.type !== 'ephemeral') fail(`${param}.type`, 'must be ephemeral');
-  if ('ttl' in value && value.ttl !== '5m' && value.ttl !== '1h') {
-    fail(`${param}.ttl`, 'must be 5m or 1h');
-  }
 }
 
 function userTurn(
   content: unknown[],
   at: string,
   toolTurns: ToolTurns,
+  breakpoints: CacheBreakpoints,
 ): Json[] {
   const turn: Json[] = [];
   const parts: Json[] = [];
@@ -198,7 +184,11 @@ function userTurn(
         turn.push({
           role: 'tool',
           tool_call_id: id,
-          content: toolResultText(block.content, `${blockAtPath}.content`),
+          content: toolResultText(
+            block.content,
+            `${blockAtPath}.content`,
+            breakpoints,
+          ),
         });
         break;
       }
@@ -208,13 +198,18 @@ function userTurn(
           'must be text, image or tool_result in a user message',
         );
     }
+    breakpoints.check(block.cache_control, `${blockAtPath}.cache_control`);
   }
   if (parts.length > 0)
     turn.push({ role: 'user', content: chatContent(parts) });
   return turn;
 }
 
-function assistantTurn(content: unknown[], at: string): AssistantTurn {
+function assistantTurn(
+  content: unknown[],
+  at: string,
+  breakpoints: CacheBreakpoints,
+): AssistantTurn {
   const parts: Json[] = [];
   const calls: Json[] = [];
   for (let j = 0; j < content.length; j++) {
@@ -241,6 +236,13 @@ function assistantTurn(content: unknown[], at: string): AssistantTurn {
         break;
       case 'thinking':
       case 'redacted_thinking':
+        // Anthropic refuses it there: a thinking block is passed back as it came.
+        if (present(block.cache_control)) {
+          fail(
+            `${blockAtPath}.cache_control`,
+            `is not taken on a ${block.type} block`,
+          );
+        }
         // Earlier reasoning of an Anthropic model: chat upstreams take none back.
         break;
       default:
@@ -249,6 +251,7 @@ function assistantTurn(content: unknown[], at: string): AssistantTurn {
           'must be text, tool_use or thinking in an assistant message',
         );
     }
+    breakpoints.check(block.cache_control, `${blockAtPath}.cache_control`);
   }
   return { parts, calls };
 }
@@ -276,7 +279,11 @@ function chatParts(text: string): Json[] {
 }
 
 /** A tool result's content: a string, or text blocks (chat tool messages hold text only). */
-function toolResultText(content: unknown, at: string): string | Json[] {
+function toolResultText(
+  content: unknown,
+  at: string,
+  breakpoints: CacheBreakpoints,
+): string | Json[] {
   if (content === undefined || content === null) return '';
   if (typeof content === 'string') return content;
   if (!Array.isArray(content))
@@ -290,7 +297,7 @@ function toolResultText(content: unknown, at: string): string | Json[] {
         'must be text (tool results go upstream as text)',
       );
     }
-    checkCacheControl(block.cache_control, `${at}.${k}`);
+    breakpoints.check(block.cache_control, `${at}.${k}.cache_control`);
     parts.push({
       type: 'text',
       text: requireString(block.text, `${at}.${k}.text`),

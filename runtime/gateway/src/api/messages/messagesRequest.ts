@@ -2,6 +2,7 @@ import {
   fail,
   isObject,
   Json,
+  onlyFields,
   optionalBoolean,
   optionalInteger,
   optionalNumber,
@@ -11,7 +12,8 @@ import {
   present,
   requireModel,
 } from '../fieldChecks';
-import { checkCacheControl, messagesToChat } from './messagesContent';
+import { CacheBreakpoints } from './cacheControl';
+import { messagesToChat } from './messagesContent';
 
 /**
  * Every Messages API request field the gateway knows. Any other is refused by name, as
@@ -32,6 +34,7 @@ const FIELDS = new Set([
   'tool_choice',
   'thinking',
   'service_tier',
+  'cache_control',
 ]);
 
 /** Fields that run tools or keep state on Anthropic's side: named, so the refusal says why. */
@@ -69,7 +72,10 @@ function checkThinking(thinking: unknown, maxTokens: number): void {
   }
 }
 
-function toolsToChat(tools: unknown): Json[] | undefined {
+function toolsToChat(
+  tools: unknown,
+  breakpoints: CacheBreakpoints,
+): Json[] | undefined {
   if (!present(tools)) return undefined;
   if (!Array.isArray(tools) || tools.length > 128) {
     fail('tools', 'must be an array of at most 128 tools');
@@ -89,7 +95,7 @@ function toolsToChat(tools: unknown): Json[] | undefined {
         'must be custom or absent: this gateway serves client tools only',
       );
     }
-    checkCacheControl(tool.cache_control, `tools.${i}`);
+    breakpoints.check(tool.cache_control, `tools.${i}.cache_control`);
     if (!isObject(tool.input_schema)) {
       fail(`tools.${i}.input_schema`, 'must be an object (a JSON schema)');
     }
@@ -165,16 +171,16 @@ export function readMessagesRequest(body: Json): Json {
   if (present(body.metadata)) {
     if (!isObject(body.metadata)) fail('metadata', 'must be an object');
     // Anthropic's metadata holds user_id alone, and refuses anything else.
-    for (const key of Object.keys(body.metadata)) {
-      if (key !== 'user_id') {
-        fail(`metadata.${key}`, 'is not a metadata field (only user_id is)');
-      }
-    }
+    onlyFields(body.metadata, 'metadata', ['user_id']);
   }
   optionalString(body.metadata?.user_id, 'metadata.user_id');
+  // Counted in the order Anthropic reads a request: tools, system, then messages.
+  const breakpoints = new CacheBreakpoints();
+  breakpoints.check(body.cache_control, 'cache_control');
+  const tools = toolsToChat(body.tools, breakpoints);
   const chat: Json = {
     model,
-    messages: messagesToChat(body.messages, body.system),
+    messages: messagesToChat(body.messages, body.system, breakpoints),
     max_completion_tokens: maxTokens,
   };
   if (body.stream === true) {
@@ -187,7 +193,6 @@ export function readMessagesRequest(body: Json): Json {
   const stop = stopToChat(body.stop_sequences);
   if (stop) chat.stop = stop;
   if (present(body.metadata?.user_id)) chat.user = body.metadata.user_id;
-  const tools = toolsToChat(body.tools);
   if (tools) chat.tools = tools;
   toolChoiceToChat(body.tool_choice, chat);
   return chat;

@@ -466,10 +466,11 @@ describe('platform router', () => {
       expect(shared.errorBudgetRemaining).toBeLessThan(0);
       // Tokens and GPUs: the Llama's hours since its apply, brightpath's share included.
       expect(shared.monthToDateGpuUsd).toBeGreaterThan(0);
+      // To the nano-dollar, the precision of cost figures (services/cost/usd.ts).
       expect(shared.monthToDateUsd).toBeCloseTo(
         costThisMonth([northwindUsage, brightpathUsage]) +
           shared.monthToDateGpuUsd,
-        10,
+        9,
       );
       expect(empty).toMatchObject({
         alertState: 'ok',
@@ -488,7 +489,7 @@ describe('platform router', () => {
       expect(ownShared.monthToDateGpuUsd).toBe(0);
       expect(ownShared.monthToDateUsd).toBeCloseTo(
         costThisMonth([northwindUsage]),
-        10,
+        9,
       );
       expect(ownShared.alertState).toBe('ok');
       expect(ownShared.runtime).toBeUndefined();

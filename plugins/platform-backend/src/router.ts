@@ -4,12 +4,7 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import {
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -31,6 +26,7 @@ import { CostEngine } from './services/cost/CostEngine';
 import { DecisionStore } from './services/decisions/DecisionStore';
 import { EventSenders } from './services/ingest/EventSenders';
 import { IngestService } from './services/ingest/IngestService';
+import { requireJsonBody } from './services/ingest/requireJsonBody';
 import { ApiKeyRevealStore } from './services/keys/ApiKeyRevealStore';
 import { ApiKeyService } from './services/keys/ApiKeyService';
 import {
@@ -49,6 +45,7 @@ import {
   requirePermission,
 } from '@cellport/plugin-platform-node';
 import { createOpenApiRouter } from './schema/openapi/generated/router';
+import { failureAnswers } from './failureAnswers';
 import { ReconcilerService } from './services/reconciler/ReconcilerService';
 import { ReplayAccess } from './services/replay/ReplayAccess';
 import { ReplayJobs, ReplayJobView } from './services/replay/ReplayJobs';
@@ -190,6 +187,7 @@ export async function createRouter(
 
   // Ingest: gateways only, with a Backstage external access token, for their own cells.
   router.post('/events', async (req, res) => {
+    requireJsonBody(req);
     const sender = await httpAuth.credentials(req, { allow: ['service'] });
     const { events, rejections } = parseEventBatch(
       req.body,
@@ -197,17 +195,11 @@ export async function createRouter(
       options.eventSenders.checkFor(sender),
     );
     const received = events.length + rejections.length;
-    const { unstorable, ...result } = await options.ingest
-      .ingestIsolating(events)
-      .catch(error => {
-        // Whatever failed (a lost connection, a timeout), the batch may be sent again: ids
-        // make it idempotent, halves already stored included. A 503 the gateway retries,
-        // with none of the database's own words.
-        options.logger.error(`Ingest could not store a batch: ${error}`);
-        throw new ServiceUnavailableError(
-          'the event store could not take the batch; send it again',
-        );
-      });
+    // A database that cannot take the batch now is a 503 (failureAnswers): ids make a
+    // retry idempotent, halves already stored included.
+    const { unstorable, ...result } = await options.ingest.ingestIsolating(
+      events,
+    );
     rejections.push(...unstorableRejections(req.body, unstorable));
     rejections.sort((a, b) => a.index - b.index);
     if (rejections.length > 0) {
@@ -544,6 +536,7 @@ export async function createRouter(
   });
 
   router.use(openApiInputErrors());
+  router.use(failureAnswers(options.logger));
   return router;
 }
 

@@ -13,6 +13,7 @@ import { COST_COLUMNS, RollupStore } from '../rollups/RollupStore';
 import { SloService } from '../slo/SloService';
 import { cellSloSummary } from './cellSloSummary';
 import { GpuSpendLedger, sum } from '../cost/GpuSpendLedger';
+import { sumUsd } from '../cost/usd';
 import { TimeRange } from '../rollups/timeRanges';
 import { Clock, PlatformCatalog } from '@cellport/plugin-platform-node';
 
@@ -78,8 +79,10 @@ export class CellStatusService {
       if (!costs.has(cell)) costs.set(cell, { tokenUsd: 0, gpuUsd: 0 });
       return costs.get(cell)!;
     };
-    for (const point of tokens)
-      of(point.key!).tokenUsd += point.summary.costUsd;
+    for (const point of tokens) {
+      const cell = of(point.key!);
+      cell.tokenUsd = sumUsd([cell.tokenUsd, point.summary.costUsd]);
+    }
     for (const spend of gpus) {
       of(spend.cell).gpuUsd += tenants
         ? tenants.reduce(
@@ -142,7 +145,7 @@ export class CellStatusService {
           errors.push(`cost: ${costsOrError.error}`);
         else {
           const cost = costsOrError.map.get(cell);
-          row.monthToDateUsd = (cost?.tokenUsd ?? 0) + (cost?.gpuUsd ?? 0);
+          row.monthToDateUsd = sumUsd([cost?.tokenUsd ?? 0, cost?.gpuUsd ?? 0]);
           row.monthToDateGpuUsd = cost?.gpuUsd ?? 0;
         }
         return row;

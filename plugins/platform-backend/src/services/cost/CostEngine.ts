@@ -16,6 +16,7 @@ import {
 } from '../rollups/RollupStore';
 import { DAY_MS, HOUR_MS, TimeRange } from '../rollups/timeRanges';
 import { forecastBasis, forecastMonthEnd, monthBounds } from './forecast';
+import { sumUsd } from './usd';
 import { Clock, PlatformCatalog } from '@cellport/plugin-platform-node';
 import { entityRefName } from '@cellport/plugin-platform-common';
 
@@ -77,7 +78,7 @@ export class CostEngine {
       to: new Date(range.to).toISOString(),
       groupBy,
       granularity,
-      totalUsd: sum(costGroups.map(g => g.costUsd)),
+      totalUsd: sumUsd(costGroups.map(g => g.costUsd)),
       groups: costGroups,
       series: series.map(p => ({
         timestamp: new Date(p.bucket!).toISOString(),
@@ -110,8 +111,8 @@ export class CostEngine {
       start,
       now,
     );
-    const dailyCosts = tokenDaily.map((c, i) => c + gpuDaily[i]);
-    const monthToDateUsd = sum(dailyCosts);
+    const dailyCosts = tokenDaily.map((c, i) => sumUsd([c, gpuDaily[i]]));
+    const monthToDateUsd = sumUsd(dailyCosts);
     const forecastUsd = forecastMonthEnd({
       monthStart: start,
       monthEnd: end,
@@ -129,7 +130,7 @@ export class CostEngine {
     const agents = [...agentNames].sort().map(agent => {
       const points = agentDays.filter(p => p.key === agent);
       const costs = dailyCostsOf(points, start, now);
-      const spent = costs.reduce((s, c) => s + c, 0);
+      const spent = sumUsd(costs);
       const requests = points.reduce((n, p) => n + p.summary.requests, 0);
       const spec = entities.agents.find(a => a.metadata.name === agent)?.spec;
       const monthly = spec?.runBudget.monthlyBudgetUsd;
@@ -157,8 +158,8 @@ export class CostEngine {
       budgetUsd,
       covers: ['tokens', 'gpus'],
       monthToDateUsd,
-      tokenUsd: sum(tokenDaily),
-      gpuUsd: sum(gpuDaily),
+      tokenUsd: sumUsd(tokenDaily),
+      gpuUsd: sumUsd(gpuDaily),
       usedFraction: monthToDateUsd / budgetUsd,
       forecastUsd,
       forecastFraction: forecastUsd / budgetUsd,
@@ -200,7 +201,7 @@ export class CostEngine {
           key,
           currentUsd,
           previousUsd,
-          deltaUsd: currentUsd - previousUsd,
+          deltaUsd: sumUsd([currentUsd, -previousUsd]),
           deltaFraction:
             previousUsd > 0 ? (currentUsd - previousUsd) / previousUsd : null,
         };
@@ -332,7 +333,9 @@ function dailyCostsOf(
   const costs = new Array(days).fill(0);
   for (const p of points) {
     const index = Math.floor((p.bucket! - monthStart) / DAY_MS);
-    if (index >= 0 && index < days) costs[index] += p.summary.costUsd;
+    if (index >= 0 && index < days) {
+      costs[index] = sumUsd([costs[index], p.summary.costUsd]);
+    }
   }
   return costs;
 }

@@ -16,6 +16,7 @@ import {
   usageRow,
 } from './eventRows';
 import { insertNewRows } from '../../database/bulkWrite';
+import { refusesData } from '../../database/databaseFailures';
 
 /** What happened to a batch (`stored + duplicates` is the number received): the API's answer. */
 export type IngestResult = Pick<PlatformIngestResult, 'stored' | 'duplicates'>;
@@ -29,19 +30,6 @@ export interface UnstorableEvent {
 /** A batch stored as far as the database takes it: the events it refused, apart. */
 export interface IsolatedIngestResult extends IngestResult {
   unstorable: UnstorableEvent[];
-}
-
-/**
- * Whether the database refused the data itself (a value too long, an index row too large, a
- * missing value), which storing it again will never change; anything else (a lost connection,
- * a deadlock) may pass on a retry. PostgreSQL's SQLSTATE classes 22, 23 and 54; SQLite's codes.
- */
-function refusesData(error: unknown): boolean {
-  const code = String((error as { code?: unknown })?.code ?? '');
-  return (
-    /^(22|23|54)[0-9A-Z]{3}$/.test(code) ||
-    /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)/.test(code)
-  );
 }
 
 export interface IngestOptions {

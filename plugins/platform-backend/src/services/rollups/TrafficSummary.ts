@@ -14,6 +14,7 @@ import {
   HistogramMetric,
 } from './histogram';
 import { errorClassColumn } from './rollupSchema';
+import { sumUsd } from '../cost/usd';
 
 /**
  * Everything the rollups know about a set of requests: counts, tokens, cost, failures by class
@@ -77,7 +78,7 @@ export function addRow(
   summary.cached += num('cached');
   summary.inputTokens += num('input_tokens');
   summary.outputTokens += num('output_tokens');
-  summary.costUsd += num('cost_usd');
+  summary.costUsd = sumUsd([summary.costUsd, num('cost_usd')]);
   for (const errorClass of errorClassSchema.options) {
     summary.errorsByClass[errorClass] += num(errorClassColumn(errorClass));
   }
@@ -103,7 +104,7 @@ export function addSummaries(
   into.cached += other.cached;
   into.inputTokens += other.inputTokens;
   into.outputTokens += other.outputTokens;
-  into.costUsd += other.costUsd;
+  into.costUsd = sumUsd([into.costUsd, other.costUsd]);
   for (const errorClass of errorClassSchema.options) {
     into.errorsByClass[errorClass] += other.errorsByClass[errorClass];
   }

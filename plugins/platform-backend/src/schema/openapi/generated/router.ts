@@ -12,7 +12,7 @@ export const spec = {
     title: 'platform',
     version: '1.0.0',
     description:
-      "Cellport's platform backend (`/api/platform`): event ingest from gateways, the\nrouting-decision explorer, SLOs and error budgets, token and GPU cost, and the state of the\ncatalog → gateway reconciler per cell. The deploy driver is a plugin of its own\n(`/api/platform-deploy`, plugins/platform-deploy-backend).\n\nEvery route needs a Backstage token. Ingest accepts only service principals (a gateway's\nexternal access token); the others check the platform permissions named on each route.\nTenant-scoped reads return only the tenants a conditional permission decision allows, and\nanswer 403 when another tenant is asked for by name. Bad input is a 400 whose message names\nthe field, e.g. `Invalid query: outcome: expected one of success | error | rejected | cancelled`.\n",
+      "Cellport's platform backend (`/api/platform`): event ingest from gateways, the\nrouting-decision explorer, SLOs and error budgets, token and GPU cost, and the state of the\ncatalog → gateway reconciler per cell. The deploy driver is a plugin of its own\n(`/api/platform-deploy`, plugins/platform-deploy-backend).\n\nEvery route needs a Backstage token. Ingest accepts only service principals (a gateway's\nexternal access token); the others check the platform permissions named on each route.\nTenant-scoped reads return only the tenants a conditional permission decision allows, and\nanswer 403 when another tenant is asked for by name. Bad input is a 400 whose message names\nthe field, e.g. `Invalid query: outcome: expected one of success | error | rejected | cancelled`.\nA request the database cannot answer now (a lost or refused connection, a timeout) is a 503\nwith `Retry-After` on every route; any other failure a 500. Neither names the database's\nwords: they are logged under the `logId` the message gives. Cost figures (`*Usd`) are\nrounded to the nano-dollar (1e-9 USD), so that sums of many requests read exactly; the GPU\nreport (`/cost/gpu`) is not yet.\n",
     license: {
       name: 'UNLICENSED',
     },
@@ -67,6 +67,17 @@ export const spec = {
           '413': {
             description:
               'The body is over the limit (25 MB); the same events sent in smaller parts are taken.\n',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '415': {
+            description:
+              'The body is not `application/json`; the message names the Content-Type received.\n',
             content: {
               'application/json': {
                 schema: {

@@ -78,6 +78,7 @@ const PROXY = 'pass-through proxy';
 const LEAN_PROXY = 'proxy, Readable.pipe';
 const IN_PROCESS = 'gateway, in-process';
 const EVENTS_OFF = 'gateway, events off';
+const EVENTS_OFF_TWIN = 'gateway, events off (control)';
 const SPOOL_ONLY = 'gateway, spool only';
 const REDIS_HTTP = 'gateway, Redis + HTTP';
 const PRODUCTION = 'gateway, Redis + NATS';
@@ -860,19 +861,19 @@ async function main() {
     })),
   );
   const byName = Object.fromEntries(results.map(row => [row.name, row]));
+  const twin = await startTwin(work, simulator.url);
   const eventCostTargets = [EVENTS_OFF, SPOOL_ONLY, IN_PROCESS];
-  const eventCost = await measureEventCost(
-    eventCostTargets.map(name => ({
-      name,
-      url: gateways[name].url,
-    })),
-  );
+  const eventCost = await measureEventCost([
+    ...eventCostTargets.map(name => ({ name, url: gateways[name].url })),
+    { name: EVENTS_OFF_TWIN, url: twin.url },
+  ]);
   eventCostTargets.forEach((name, index) => {
     const { roundP50Ms, sent, failures } = eventCost.rows[index];
     byName[name].eventCostRoundP50Ms = roundP50Ms;
     byName[name].sent += sent;
     byName[name].failures += failures;
   });
+  const twinRoundP50Ms = eventCost.rows[eventCostTargets.length].roundP50Ms;
 
   // Every answered request yields two events (RoutingDecision, UsageEvent); all must arrive:
   // counted by the portal stand-in per cell, or read back from the stream.
@@ -966,8 +967,36 @@ async function main() {
     spool,
     router,
     eventCost.perRound,
+    twinRoundP50Ms,
   );
   process.exitCode = ok ? 0 : 1;
+}
+
+/**
+ * The control of the event-cost phase: a second events-off gateway, the same code in another
+ * process, warmed as the first was. Its p50 against the first's is what the phase cannot tell
+ * apart from nothing (two processes differ by their heap and compiled code): the resolution of
+ * the in-situ spool and event checks, printed beside them.
+ */
+async function startTwin(work, simulatorUrl) {
+  const stateFile = join(work, 'state-events-off-twin.json');
+  writeFileSync(
+    stateFile,
+    JSON.stringify(benchState(simulatorUrl, 'bench-off-twin')),
+  );
+  const twin = await startGateway(work, 'events-off-twin', stateFile, {
+    GATEWAY_EVENTS: 'off',
+  });
+  process.stderr.write('warming the events-off control...\n');
+  const name = EVENTS_OFF_TWIN;
+  await drive(twin.url, { count: WARMUP, connections: 4, name });
+  await drive(twin.url, { count: REQUESTS, connections: 1, name });
+  await drive(twin.url, {
+    count: LOADED_WARMUP,
+    connections: CONCURRENCY,
+    name,
+  });
+  return twin;
 }
 
 const fmt = (value, digits = 3) => value.toFixed(digits);
@@ -991,6 +1020,7 @@ function report(
   spool,
   router,
   eventCostPerRound,
+  twinRoundP50Ms,
 ) {
   const direct = byName[DIRECT];
   const proxy = byName[PROXY];
@@ -1040,6 +1070,12 @@ function report(
       eventsOff,
       'eventCostRoundP50Ms',
       (a, b) => a - b,
+    ),
+    // Two events-off processes: what the phase reads for no difference at all.
+    controlP50Ms: spread(
+      eventsOff.eventCostRoundP50Ms.map(
+        (value, round) => value - twinRoundP50Ms[round],
+      ),
     ),
     // The same from the main phase's ten long rounds, printed beside for comparison.
     spoolAddedP50MsLongRounds: p50Difference(spoolOnly, eventsOff),
@@ -1233,6 +1269,11 @@ function report(
     );
   }
   lines.push(
+    `control: events off - a second events-off process, p50 at one connection, median of the same ${EVENT_COST_ROUNDS} rounds: ${fmt(
+      ratios.controlP50Ms.median,
+    )} ms (${fmt(ratios.controlP50Ms.min)}..${fmt(
+      ratios.controlP50Ms.max,
+    )}): the difference between two processes of the same code, under which the two checks above cannot resolve`,
     `p50 over events off at one connection, median of the main phase's ${ROUNDS} rounds of ${
       REQUESTS / ROUNDS
     } requests: spool only ${fmt(

@@ -1,7 +1,9 @@
 import { mockCredentials, TestBackend } from '@backstage/backend-test-utils';
-import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
+import {
+  createTestDatabases,
+  postgresThroughLink,
+} from '@cellport/plugin-platform-node-test-utils';
 import request from 'supertest';
-import { postgresThroughLink } from './__testUtils__/CuttableLink';
 import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 
 jest.setTimeout(60_000);

@@ -4,6 +4,8 @@ import {
   createTestDatabases,
   makeRequest,
   makeUsage,
+  pollUntil,
+  postgresThroughLink,
 } from '@cellport/plugin-platform-node-test-utils';
 import { Knex } from 'knex';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,13 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import request from 'supertest';
-import { postgresThroughLink } from './__testUtils__/CuttableLink';
 import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
-import {
-  freePort,
-  pollUntil,
-  startTestProcess,
-} from './__testUtils__/testProcess';
+import { freePort, startTestProcess } from './__testUtils__/testProcess';
 
 jest.setTimeout(60_000);
 

@@ -41,11 +41,11 @@ import {
 } from './services/ingest/parseEventBatch';
 import {
   Clock,
+  failureAnswers,
   openApiInputErrors,
   requirePermission,
 } from '@cellport/plugin-platform-node';
 import { createOpenApiRouter } from './schema/openapi/generated/router';
-import { failureAnswers } from './failureAnswers';
 import { ReconcilerService } from './services/reconciler/ReconcilerService';
 import { ReplayAccess } from './services/replay/ReplayAccess';
 import { ReplayJobs, ReplayJobView } from './services/replay/ReplayJobs';

@@ -83,6 +83,7 @@ export const platformDeployPlugin = createBackendPlugin({
           await createRouter({
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
+            logger,
             deploy,
             audit,
             notifier,

@@ -1,6 +1,7 @@
 import {
   BackstageCredentials,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { BasicPermission } from '@backstage/plugin-permission-common';
@@ -9,6 +10,7 @@ import {
   platformRuntimeReadPermission,
 } from '@cellport/plugin-platform-common';
 import {
+  failureAnswers,
   openApiInputErrors,
   parseInput,
   requirePermission,
@@ -29,6 +31,7 @@ import { createOpenApiRouter } from './schema/openapi/generated/router';
 export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  logger: LoggerService;
   deploy: DeployService;
   audit: DeployAuditLog;
   notifier: DeployNotifier;
@@ -113,6 +116,9 @@ export async function createRouter(
   });
 
   router.use(openApiInputErrors());
+  // A database that cannot answer now is a 503 with Retry-After; no failure of ours (the
+  // audit log's SQL, a socket's address) reaches the caller in Backstage's serialized error.
+  router.use(failureAnswers(options.logger));
   return router;
 }
 

@@ -1,8 +1,10 @@
 /**
  * Cellport's Kubernetes manifest renderer (the one place cell and inference manifests are
  * written, used by the scaffolder actions, the deploy driver and deploy/), the catalog →
- * gateway desired state (the reconciler's, replay's and the demo history's one rule), and the
- * extension points and permission rules the platform's backend plugins and modules share.
+ * gateway desired state (the reconciler's, replay's and the demo history's one rule), the
+ * extension points and permission rules the platform's backend plugins and modules share, and
+ * how their routers answer a failure (`failureAnswers`: a database that cannot answer now is a
+ * 503, decided once by `databaseUnavailable`).
  *
  * @packageDocumentation
  */
@@ -59,5 +61,7 @@ export * from './clients/platformDeployReader';
 export * from './clock';
 export * from './http/parseInput';
 export * from './http/openApiInputErrors';
+export * from './http/failureAnswers';
+export * from './database/databaseFailures';
 export * from './config/readConfigSection';
 export * from './http/requirePermission';

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { EVENTS_SUBJECT_PREFIX } from '@cellport/plugin-platform-common';
 import { connect, NatsConnection } from 'nats';
 import { NatsIngestOptions } from '../services/ingest/NatsIngestConsumer';
-import { freePort, pollUntil, startTestProcess } from './testProcess';
+import { pollUntil } from '@cellport/plugin-platform-node-test-utils';
+import { freePort, startTestProcess } from './testProcess';
 
 /** The stream and durable the portal reads in production (platform.nats's defaults). */
 export const EVENTS_STREAM = 'CELLPORT_EVENTS';

@@ -471,7 +471,7 @@ describe('DeployService', () => {
         `http://127.0.0.1:${await closedPort()}`,
       );
       await expect(unreachable.plan(CELL)).rejects.toThrow(
-        /Could not read cluster "eks-eu-west-1-shared": Cluster "eks-eu-west-1-shared" \(http:\/\/127\.0\.0\.1:\d+\) is unreachable: connect ECONNREFUSED/,
+        /Could not read cluster "eks-eu-west-1-shared": Cluster "eks-eu-west-1-shared" \(http:\/\/127\.0\.0\.1:\d+\) is unreachable: ECONNREFUSED$/,
       );
       const down = await unreachable.apply(CELL, { actor: SRE });
       expect(down.result).toBe('failed');

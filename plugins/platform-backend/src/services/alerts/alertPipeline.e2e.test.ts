@@ -14,7 +14,8 @@ import {
   simulatorGatewayState,
   startGatewayProcess,
 } from '../../__testUtils__/e2eGateway';
-import { pollUntil, TestProcess } from '../../__testUtils__/testProcess';
+import { TestProcess } from '../../__testUtils__/testProcess';
+import { pollUntil } from '@cellport/plugin-platform-node-test-utils';
 import { startPlatformBackend } from '../../__testUtils__/startPlatformBackend';
 
 // Five real peers start here (simulator, gateway, portal backend, Prometheus, Alertmanager).

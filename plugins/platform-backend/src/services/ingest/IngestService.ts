@@ -5,7 +5,7 @@ import {
   UsageEvent,
 } from '@cellport/plugin-platform-common';
 import { Knex } from 'knex';
-import { Clock } from '@cellport/plugin-platform-node';
+import { Clock, refusesData } from '@cellport/plugin-platform-node';
 import { DAY_MS } from '../rollups/timeRanges';
 import { RollupAccumulator } from '../rollups/RollupAccumulator';
 import { writeRollups } from '../rollups/RollupWriter';
@@ -16,7 +16,6 @@ import {
   usageRow,
 } from './eventRows';
 import { insertNewRows } from '../../database/bulkWrite';
-import { refusesData } from '../../database/databaseFailures';
 
 /** What happened to a batch (`stored + duplicates` is the number received): the API's answer. */
 export type IngestResult = Pick<PlatformIngestResult, 'stored' | 'duplicates'>;

@@ -2,7 +2,10 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import {
   createTestDatabases,
+  CuttableLink,
   makeUsage,
+  pollUntil,
+  postgresThroughLink,
 } from '@cellport/plugin-platform-node-test-utils';
 import { Knex } from 'knex';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,12 +20,7 @@ import {
   StorageType,
 } from 'nats';
 import {
-  CuttableLink,
-  postgresThroughLink,
-} from '../../__testUtils__/CuttableLink';
-import {
   freePort,
-  pollUntil,
   startTestProcess,
   TestProcess,
 } from '../../__testUtils__/testProcess';

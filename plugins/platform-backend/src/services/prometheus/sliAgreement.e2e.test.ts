@@ -19,10 +19,10 @@ import {
 } from '../../__testUtils__/MonitoringStack';
 import {
   freePort,
-  pollUntil,
   startTestProcess,
   TestProcess,
 } from '../../__testUtils__/testProcess';
+import { pollUntil } from '@cellport/plugin-platform-node-test-utils';
 import { startPlatformBackend } from '../../__testUtils__/startPlatformBackend';
 import { PrometheusQueryClient } from './PrometheusQueryClient';
 import { BURN_DOWN_POINTS, PrometheusSliSource } from './PrometheusSliSource';

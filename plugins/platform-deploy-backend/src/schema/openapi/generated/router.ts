@@ -12,7 +12,7 @@ export const spec = {
     title: 'platform-deploy',
     version: '1.0.0',
     description:
-      "Cellport's deploy driver (`/api/platform-deploy`): the plan, server-side apply, rollout\nstatus and audit log of Cells' and InferenceDeployments' Kubernetes manifests on the clusters\ntheir cells name, with the error budget gate (a cell whose availability budget is spent takes\nchanges only with a reason).\n\nEvery route needs a Backstage token and checks the platform permission named on it. Bad\ninput is a 400 whose message names the field, e.g. `Invalid query: entityRef: is required`.\n",
+      "Cellport's deploy driver (`/api/platform-deploy`): the plan, server-side apply, rollout\nstatus and audit log of Cells' and InferenceDeployments' Kubernetes manifests on the clusters\ntheir cells name, with the error budget gate (a cell whose availability budget is spent takes\nchanges only with a reason).\n\nEvery route needs a Backstage token and checks the platform permission named on it. Bad\ninput is a 400 whose message names the field, e.g. `Invalid query: entityRef: is required`.\nA route that reads or writes the audit log answers 503 with `Retry-After` when the database\ncannot answer now (a lost or refused connection, a timeout); any other failure of the\ndriver is a 500. Neither names the database's words (statement, table, address): they are\nlogged under the `logId` the message gives.\n",
     license: {
       name: 'UNLICENSED',
     },
@@ -103,6 +103,9 @@ export const spec = {
           '404': {
             $ref: '#/components/responses/NotFound',
           },
+          '503': {
+            $ref: '#/components/responses/DatabaseUnavailable',
+          },
         },
       },
     },
@@ -187,6 +190,9 @@ export const spec = {
           '403': {
             $ref: '#/components/responses/Forbidden',
           },
+          '503': {
+            $ref: '#/components/responses/DatabaseUnavailable',
+          },
         },
       },
     },
@@ -227,6 +233,9 @@ export const spec = {
           },
           '403': {
             $ref: '#/components/responses/Forbidden',
+          },
+          '503': {
+            $ref: '#/components/responses/DatabaseUnavailable',
           },
         },
       },
@@ -296,6 +305,25 @@ export const spec = {
       ClusterUnavailable: {
         description:
           'The cluster did not answer, or refused to; the message names it.',
+        content: {
+          'application/json': {
+            schema: {
+              $ref: '#/components/schemas/Error',
+            },
+          },
+        },
+      },
+      DatabaseUnavailable: {
+        description:
+          'The database (the audit log) cannot answer now: send the request again after\n`Retry-After` seconds. The message names only the `logId` of the logged failure.\n',
+        headers: {
+          'Retry-After': {
+            description: 'Seconds to wait before sending the request again.',
+            schema: {
+              type: 'integer',
+            },
+          },
+        },
         content: {
           'application/json': {
             schema: {

@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { CustomErrorBase, ServiceUnavailableError } from '@backstage/errors';
 import { ErrorRequestHandler } from 'express';
 import { randomBytes } from 'node:crypto';
-import { databaseUnavailable } from './database/databaseFailures';
+import { databaseUnavailable } from '../database/databaseFailures';
 
 /** Seconds a client waits before sending again a request the database could not answer. */
 export const RETRY_AFTER_SECONDS = 5;

@@ -1,7 +1,7 @@
 import knexFactory, { Knex } from 'knex';
 import { connect, createServer, Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { pollUntil } from './testProcess';
+import { pollUntil } from './pollUntil';
 
 /**
  * A TCP link to a real server (PostgreSQL, NATS) that a test cuts and restores: a network

@@ -1,9 +1,9 @@
 import {
   closedPort,
   createTestDatabases,
+  postgresThroughLink,
 } from '@cellport/plugin-platform-node-test-utils';
 import knexFactory, { Knex } from 'knex';
-import { postgresThroughLink } from '../__testUtils__/CuttableLink';
 import { databaseUnavailable, refusesData } from './databaseFailures';
 
 jest.setTimeout(60_000);

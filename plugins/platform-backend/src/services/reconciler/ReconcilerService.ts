@@ -26,9 +26,16 @@ import {
   PlatformEntities,
 } from '@cellport/plugin-platform-node';
 import { readPlatformSettings } from '../../config/platformSettings';
+import { acrossReplicas } from './acrossReplicas';
 import { GatewayClient } from './GatewayClient';
 
 const TABLE = 'platform_cell_runtime';
+
+/** The catalog's platform entities, and the instant before they were read. */
+interface CatalogView {
+  entities: PlatformEntities;
+  readAt: number;
+}
 
 /** Where a cell's gateway answers and the token its control API wants. */
 export interface GatewayTarget {
@@ -106,16 +113,16 @@ export class ReconcilerService {
 
   /** One pass over every cell. Failures are recorded per cell, never thrown. */
   async reconcileAll(): Promise<void> {
-    const entities = await this.options.catalog.entities({ fresh: true });
-    for (const cell of entities.cells) {
-      await this.reconcile(cell, entities, false);
+    const view = await this.readCatalog();
+    for (const cell of view.entities.cells) {
+      await this.reconcile(cell, view, false);
     }
   }
 
   /** Reconciles one cell now, ignoring its backoff. */
   async reconcileCell(name: string): Promise<CellRuntimeStatus> {
-    const entities = await this.options.catalog.entities({ fresh: true });
-    const cell = entities.cells.find(
+    const view = await this.readCatalog();
+    const cell = view.entities.cells.find(
       c => c.metadata.name === entityRefName(name),
     );
     if (!cell)
@@ -124,7 +131,7 @@ export class ReconcilerService {
     if (source === 'local-runtime' || source === 'none') {
       this.options.locator?.request(cell.metadata.name);
     }
-    await this.reconcile(cell, entities, true);
+    await this.reconcile(cell, view, true);
     return (await this.runtime(cell.metadata.name))!;
   }
 
@@ -189,18 +196,21 @@ export class ReconcilerService {
   }
 
   /**
-   * One cell at a time: a push computed before a key rotation must not land after the push
-   * that carries the rotation (the new key would stop working until the next pass), so a
-   * reconcile of a cell waits for the one in flight and then computes its state afresh.
+   * One cell at a time, in this process and across replicas: a push computed before a key
+   * rotation must not land after the push that carries the rotation (the new key would stop
+   * working until the next pass), so a reconcile of a cell waits for the one in flight and
+   * then computes its state afresh.
    */
   private reconcile(
     cell: CellEntity,
-    entities: PlatformEntities,
+    view: CatalogView,
     force: boolean,
   ): Promise<void> {
     const name = cell.metadata.name;
     const run = (this.inFlight.get(name) ?? Promise.resolve()).then(() =>
-      this.reconcileNow(cell, entities, force),
+      acrossReplicas(this.options.db, name, () =>
+        this.reconcileNow(cell, view, force),
+      ),
     );
     const settled = run.catch(() => undefined);
     this.inFlight.set(name, settled);
@@ -211,12 +221,23 @@ export class ReconcilerService {
   }
 
   private async reconcileNow(
-    cell: CellEntity,
-    entities: PlatformEntities,
+    cellRead: CellEntity,
+    viewRead: CatalogView,
     force: boolean,
   ) {
     const { db, clock, client, logger } = this.options;
-    const name = cell.metadata.name;
+    const name = cellRead.metadata.name;
+    const previous = await db(TABLE).where('cell', name).first();
+    let cell: CellEntity | undefined = cellRead;
+    let view = viewRead;
+    if (Number(previous?.catalog_read_at ?? 0) > view.readAt) {
+      // A replica pushed from a newer catalog view while this one waited: pushing this one
+      // would bring back what the catalog has since changed (a budget, a removed agent).
+      view = await this.readCatalog();
+      cell = view.entities.cells.find(c => c.metadata.name === name);
+      if (!cell) return;
+    }
+    const { entities } = view;
     const now = clock.now();
     const { state, warnings } = computeDesiredState(cell, entities, {
       extraApiKeys: this.options.extraApiKeys,
@@ -227,7 +248,6 @@ export class ReconcilerService {
     });
     for (const warning of warnings) logger.warn(`Cell ${name}: ${warning}`);
     const target = this.targetOf(cell);
-    const previous = await db(TABLE).where('cell', name).first();
     await this.record(name, {
       gateway_url: target.baseUrl ?? null,
       desired_version: state.version,
@@ -281,6 +301,7 @@ export class ReconcilerService {
       await this.record(name, {
         pushed_version: state.version,
         remote_version: state.version,
+        catalog_read_at: view.readAt,
         drift,
         ...(drift ? { last_drift_at: now } : {}),
         last_attempt_at: now,
@@ -306,6 +327,14 @@ export class ReconcilerService {
         next_attempt_at: now + wait,
       });
     }
+  }
+
+  private async readCatalog(): Promise<CatalogView> {
+    const readAt = this.options.clock.now();
+    return {
+      entities: await this.options.catalog.entities({ fresh: true }),
+      readAt,
+    };
   }
 
   private targetOf(

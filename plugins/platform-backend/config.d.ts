@@ -144,6 +144,12 @@ export interface Config {
        * @visibility secret
        */
       webhookToken?: string;
+      /**
+       * The group or user notified of an alert on a cell the catalog does not have (a typo in
+       * a rule, a cell removed while Alertmanager still fires for it), which has no owner to
+       * tell. Default group:default/platform-sre.
+       */
+      fallbackOwner?: string;
     };
 
     /**

@@ -238,7 +238,9 @@ export const platformPlugin = createBackendPlugin({
             alerts: new AlertService(
               new AlertStore(db, clock),
               catalog,
-              new AlertNotifier(deps.notifications, catalog, logger),
+              new AlertNotifier(deps.notifications, catalog, logger, {
+                fallbackOwner: settings.alerts.fallbackOwner,
+              }),
             ),
             apiKeyReveals,
             apiKeys: ApiKeyService.fromConfig(config, {

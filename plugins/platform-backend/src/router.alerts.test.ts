@@ -102,13 +102,23 @@ describe('alert routes', () => {
         .set(bearer(WEBHOOK_TOKEN))
         .send(firing);
       expect(received.status).toBe(200);
-      expect(received.body).toEqual({ received: 3, opened: 3, resolved: 0 });
+      // The test catalog has no meridian-dedicated: stored all the same, and named.
+      expect(received.body).toEqual({
+        received: 3,
+        opened: 3,
+        resolved: 0,
+        unknownCells: ['meridian-dedicated'],
+      });
       // A repeat (Alertmanager's repeat_interval, or a retried delivery) opens nothing.
       const repeated = await request(server)
         .post(webhook)
         .set({ Authorization: mockCredentials.service.header() })
         .send(firing);
-      expect(repeated.body).toEqual({ received: 3, opened: 0, resolved: 0 });
+      expect(repeated.body).toMatchObject({
+        received: 3,
+        opened: 0,
+        resolved: 0,
+      });
 
       // Bad payloads: a 400 naming the field, never a 500.
       const noCell = payload('firing', [{ fingerprint: 'x', labels: {} }]);
@@ -243,4 +253,129 @@ describe('alert routes', () => {
       ]);
     },
   );
+
+  it('answers a payload not sent as JSON with 415 naming its Content-Type', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const { server } = await startPlatformBackend(knex, {
+      platform: { alerts: { webhookToken: WEBHOOK_TOKEN } },
+    });
+    const body = JSON.stringify(
+      payload('firing', [
+        { fingerprint: 'f-text', labels: { cell: 'eu-west-shared-1' } },
+      ]),
+    );
+    const answers = [];
+    for (const contentType of ['text/plain', undefined]) {
+      const post = request(server)
+        .post('/api/platform/alerts/alertmanager')
+        .set({ Authorization: `Bearer ${WEBHOOK_TOKEN}` });
+      // A string is sent with the type set, a Buffer with none.
+      const answer = await (contentType
+        ? post.set('content-type', contentType).send(body)
+        : post.send(Buffer.from(body)));
+      answers.push([answer.status, answer.body.error?.message]);
+    }
+    expect(answers).toEqual([
+      [415, 'Content-Type "text/plain": send the batch as application/json'],
+      [415, 'Content-Type missing: send the batch as application/json'],
+    ]);
+    expect(await knex('platform_alerts').count('* as n')).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses start and end times outside the years 2000 to 2099, naming the field', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const { server } = await startPlatformBackend(knex, {
+      platform: { alerts: { webhookToken: WEBHOOK_TOKEN } },
+    });
+    const post = (body: object) =>
+      request(server)
+        .post('/api/platform/alerts/alertmanager')
+        .set({ Authorization: `Bearer ${WEBHOOK_TOKEN}` })
+        .send(body);
+    const alert = (status: 'firing' | 'resolved', times: object) => {
+      const body = payload(status, [
+        { fingerprint: 'f-time', labels: { cell: 'eu-west-shared-1' } },
+      ]);
+      Object.assign(body.alerts[0], times);
+      return body;
+    };
+    const answers = [];
+    for (const body of [
+      alert('firing', { startsAt: '2100-01-01T00:00:00Z' }),
+      alert('firing', { startsAt: '9999-12-31T23:59:59Z' }),
+      alert('firing', { startsAt: '1999-12-31T23:59:59Z' }),
+      alert('resolved', { endsAt: '9999-12-31T23:59:59Z' }),
+    ]) {
+      const answer = await post(body);
+      answers.push([answer.status, answer.body.error?.message]);
+    }
+    const years = 'must be in the years 2000 to 2099';
+    expect(answers).toEqual([
+      [400, `Invalid body: alerts.0.startsAt: ${years}`],
+      [400, `Invalid body: alerts.0.startsAt: ${years}`],
+      [400, `Invalid body: alerts.0.startsAt: ${years}`],
+      [400, `Invalid body: alerts.0.endsAt: ${years}`],
+    ]);
+    // Alertmanager's "no end yet" on a firing alert is no time to refuse.
+    const firing = await post(
+      alert('firing', { startsAt: '2099-12-31T23:59:59Z' }),
+    );
+    expect(firing.body).toEqual({ received: 1, opened: 1, resolved: 0 });
+  });
+
+  it('caps label and annotation values, and pages the list', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const { server } = await startPlatformBackend(knex, {
+      platform: { alerts: { webhookToken: WEBHOOK_TOKEN } },
+    });
+    const post = (body: object) =>
+      request(server)
+        .post('/api/platform/alerts/alertmanager')
+        .set({ Authorization: `Bearer ${WEBHOOK_TOKEN}` })
+        .send(body);
+    const big = payload('firing', [
+      {
+        fingerprint: 'f-big',
+        labels: { cell: 'eu-west-shared-1', note: 'x'.repeat(4097) },
+      },
+    ]);
+    const bigLabel = await post(big);
+    expect(bigLabel.status).toBe(400);
+    expect(bigLabel.body.error.message).toContain('alerts.0.labels.note');
+    const longSummary = payload('firing', [
+      {
+        fingerprint: 'f-big',
+        labels: { cell: 'eu-west-shared-1', note: 'x'.repeat(4096) },
+      },
+    ]);
+    longSummary.alerts[0].annotations.summary = 'y'.repeat(16385);
+    const bigAnnotation = await post(longSummary);
+    expect(bigAnnotation.status).toBe(400);
+    expect(bigAnnotation.body.error.message).toContain(
+      'alerts.0.annotations.summary',
+    );
+
+    const many = payload(
+      'firing',
+      Array.from({ length: 3 }, (_, i) => ({
+        fingerprint: `f-${i}`,
+        labels: { cell: 'eu-west-shared-1' },
+      })),
+    );
+    expect((await post(many)).status).toBe(200);
+    const list = (query: string) =>
+      request(server).get(`/api/platform/alerts${query}`).set(as(SRE));
+    const first = await list('?limit=2');
+    expect(first.body.items.map((a: any) => a.fingerprint)).toEqual([
+      'f-2',
+      'f-1',
+    ]);
+    const rest = await list(`?limit=2&cursor=${first.body.nextCursor}`);
+    expect(rest.body).toEqual({
+      items: [expect.objectContaining({ fingerprint: 'f-0' })],
+    });
+    for (const limit of ['0', '501']) {
+      expect((await list(`?limit=${limit}`)).status).toBe(400);
+    }
+  });
 });

@@ -21,12 +21,13 @@ import {
 import { TenantAccess } from './services/access/TenantAccess';
 import { alertListQuery } from './services/alerts/alertRequests';
 import { AlertService } from './services/alerts/AlertService';
+import { isAlertWebhookPath } from './services/alerts/alertWebhookAuth';
 import { CellStatusService } from './services/cells/CellStatusService';
 import { CostEngine } from './services/cost/CostEngine';
 import { DecisionStore } from './services/decisions/DecisionStore';
 import { EventSenders } from './services/ingest/EventSenders';
 import { IngestService } from './services/ingest/IngestService';
-import { requireJsonBody } from './services/ingest/requireJsonBody';
+import { requireJsonBody, requireJsonBodyWhere } from './requireJsonBody';
 import { ApiKeyRevealStore } from './services/keys/ApiKeyRevealStore';
 import { ApiKeyService } from './services/keys/ApiKeyService';
 import {
@@ -155,6 +156,10 @@ export async function createRouter(
   const router = await createOpenApiRouter({
     // Ingest checks its own bodies (the event contract refuses what cannot be stored).
     middleware: [
+      // A 415 as ingest answers, not the validator's 400 that reads as a wrong payload.
+      requireJsonBodyWhere(
+        req => req.method === 'POST' && isAlertWebhookPath(req.path),
+      ),
       parseJsonBodies(),
       (req, res, next) =>
         req.path.endsWith('/events') && req.method === 'POST'
@@ -395,9 +400,13 @@ export async function createRouter(
 
   router.get('/alerts', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
-    const query = parseInput(alertListQuery, req.query, 'query');
+    const { limit, cursor, ...query } = parseInput(
+      alertListQuery,
+      req.query,
+      'query',
+    );
     const scope = await access.scope(platformSloReadPermission, credentials);
-    res.json({ items: await options.alerts.list(query, scope) });
+    res.json(await options.alerts.list(query, { limit, cursor }, scope));
   });
 
   // API keys: the scaffolder seals a key it created; whoever ran the template reveals it once.

@@ -1,6 +1,8 @@
 import {
   dropReasonSchema,
+  isStorableTime,
   outcomeSchema,
+  STORABLE_YEARS_MESSAGE,
 } from '@cellport/plugin-platform-common';
 import { parseInput } from '@cellport/plugin-platform-node';
 import { InputError } from '@backstage/errors';
@@ -10,15 +12,29 @@ import { z } from 'zod';
 export { parseInput };
 
 /**
- * Each alert's `startsAt` must be a time that exists: the document's `date-time` format takes
- * a leap second (`23:59:60`) or the 31st of February, which no timestamp column stores.
+ * Each alert's `startsAt`, and `endsAt` once it names an end, must be a time that exists (the
+ * document's `date-time` format takes a leap second, `23:59:60`, or the 31st of February,
+ * which no timestamp column stores) in the years the portal stores: a year-9999 start would
+ * sort first in every list. Alertmanager's `endsAt` of a firing alert is Go's zero time,
+ * `0001-01-01T00:00:00Z`, before 1970: no end yet, as AlertStore reads it.
  */
-export function checkAlertTimes(alerts: Array<{ startsAt: string }>): void {
-  const wrong = alerts.flatMap((alert, i) =>
-    existingTime(alert.startsAt) === undefined
-      ? [`alerts.${i}.startsAt: must be a time that exists`]
-      : [],
-  );
+export function checkAlertTimes(
+  alerts: Array<{ startsAt: string; endsAt: string }>,
+): void {
+  const wrong = alerts.flatMap((alert, i) => {
+    const times =
+      Date.parse(alert.endsAt) > 0 ? ['startsAt', 'endsAt'] : ['startsAt'];
+    return times.flatMap(field => {
+      const value = alert[field as 'startsAt' | 'endsAt'];
+      const ms = existingTime(value);
+      if (ms === undefined) {
+        return [`alerts.${i}.${field}: must be a time that exists`];
+      }
+      return isStorableTime(ms)
+        ? []
+        : [`alerts.${i}.${field}: ${STORABLE_YEARS_MESSAGE}`];
+    });
+  });
   if (wrong.length > 0) {
     throw new InputError(`Invalid body: ${wrong.slice(0, 5).join('; ')}`);
   }
@@ -114,15 +130,13 @@ function nulInBody(body: unknown): string | undefined {
 
 const MAX_RANGE_MS = 400 * 24 * 3600_000;
 
-/** The years events can be stamped in (the event contract's): beyond them nothing is stored. */
-const EARLIEST_MS = Date.UTC(2000, 0, 1);
-const LATEST_MS = Date.UTC(2100, 0, 1);
-
 const isoTime = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 timestamp' })
   .transform(value => Date.parse(value))
-  .refine(ms => ms >= EARLIEST_MS && ms <= LATEST_MS, {
-    error: 'must be in the years 2000 to 2099',
+  // The years times are stored in; a range's end is exclusive, so 2100-01-01 ends one
+  // holding the whole of 2099.
+  .refine(ms => isStorableTime(ms) || isStorableTime(ms - 1), {
+    error: STORABLE_YEARS_MESSAGE,
   });
 /**
  * A cell, tenant, agent or model profile: its name, or its entity ref (`cell:default/x`), which

@@ -1,5 +1,8 @@
 import { Config } from '@backstage/config';
-import { gatewayApiKeySchema } from '@cellport/plugin-platform-common';
+import {
+  entityRefSchema,
+  gatewayApiKeySchema,
+} from '@cellport/plugin-platform-common';
 import { readConfigSection } from '@cellport/plugin-platform-node';
 import { z } from 'zod';
 
@@ -77,7 +80,13 @@ const platformSettingsSchema = z.object({
       requestTimeoutSeconds: positive.default(10),
     })
     .prefault({}),
-  alerts: z.object({ webhookToken: z.string().min(1).optional() }).prefault({}),
+  alerts: z
+    .object({
+      webhookToken: z.string().min(1).optional(),
+      // Who hears of an alert whose cell the catalog does not have: never nobody.
+      fallbackOwner: entityRefSchema.default('group:default/platform-sre'),
+    })
+    .prefault({}),
   replay: z
     .object({
       maxDecisions: count.default(5_000_000),

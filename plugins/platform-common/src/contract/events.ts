@@ -70,15 +70,22 @@ const idSchema = z
 const EARLIEST_EVENT = Date.parse('2000-01-01T00:00:00Z');
 const LATEST_EVENT = Date.parse('2100-01-01T00:00:00Z');
 
+/** What a time outside {@link isStorableTime}'s years is refused with. */
+export const STORABLE_YEARS_MESSAGE = 'must be in the years 2000 to 2099';
+
+/**
+ * Whether a time (epoch milliseconds) is in the years an event may be stamped in; the portal
+ * holds every time it is sent (a query's range, an alert's start and end) to the same years.
+ */
+export function isStorableTime(ms: number): boolean {
+  return ms >= EARLIEST_EVENT && ms < LATEST_EVENT;
+}
+
 const timestampSchema = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 timestamp' })
-  .refine(
-    value => {
-      const at = Date.parse(value);
-      return at >= EARLIEST_EVENT && at < LATEST_EVENT;
-    },
-    { error: 'must be in the years 2000 to 2099' },
-  );
+  .refine(value => isStorableTime(Date.parse(value)), {
+    error: STORABLE_YEARS_MESSAGE,
+  });
 
 /**
  * A token count. No request comes near 2^31 tokens, the most the event tables' integer

@@ -2,6 +2,7 @@ import {
   entityRefName,
   AgentEntity,
   API_KEYS_ANNOTATION,
+  GatewayApiKey,
   parseApiKeysAnnotation,
   TenantEntity,
 } from '@cellport/plugin-platform-common';
@@ -14,8 +15,11 @@ export interface BoundApiKey {
   agent?: string;
   createdAt?: string;
   expiresAt?: string;
-  /** `catalog`: an entity's annotation; `portal`: minted by a rotation, in the database. */
-  source: 'catalog' | 'portal';
+  /**
+   * `catalog`: an entity's annotation; `portal`: minted by a rotation, in the database;
+   * `configuration`: `platform.reconciler.apiKeys`, served as configured.
+   */
+  source: 'catalog' | 'portal' | 'configuration';
 }
 
 /** Whom the portal issued a key to: a tenant, and the agent for an agent-bound key. */
@@ -124,6 +128,11 @@ export function catalogApiKeys(entities: {
     }
   }
   return { keys, warnings };
+}
+
+/** The keys of `platform.reconciler.apiKeys`: the configuration's, no rotation ends them. */
+export function configurationApiKeys(keys: GatewayApiKey[]): BoundApiKey[] {
+  return keys.map(key => ({ ...key, source: 'configuration' }));
 }
 
 /**

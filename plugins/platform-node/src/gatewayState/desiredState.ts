@@ -19,6 +19,7 @@ import { PlatformEntities } from '../catalog/platformEntities';
 import {
   BoundApiKey,
   catalogApiKeys,
+  configurationApiKeys,
   ManagedApiKeys,
   mergeApiKeys,
 } from './boundApiKeys';
@@ -174,10 +175,7 @@ export function computeDesiredState(
             warnings,
           )
         : []),
-      ...(options.extraApiKeys ?? []).map(key => ({
-        ...key,
-        source: 'catalog' as const,
-      })),
+      ...configurationApiKeys(options.extraApiKeys ?? []),
     ],
     { hosted, agents: gatewayAgents },
     warnings,

@@ -1,9 +1,11 @@
 import {
-  ReceivedAlert,
+  ReceivedAlertList,
   AlertmanagerAlert,
   ReceivedAlertState,
+  AlertWebhookResult,
   hostedTenants,
 } from '@cellport/plugin-platform-common';
+import { findCell } from '../notifications/ownerGroup';
 import { TenantScope } from '../access/TenantAccess';
 import { AlertNotifier } from '../notifications/AlertNotifier';
 import { AlertStore } from './AlertStore';
@@ -21,27 +23,38 @@ export class AlertService {
     private readonly notifier: AlertNotifier,
   ) {}
 
-  /** Stores a delivery, then tells the owners of what began or ended with it. */
-  async receive(receiver: string, alerts: AlertmanagerAlert[]) {
+  /**
+   * Stores a delivery, then tells the owners of what began or ended with it. Alerts on a cell
+   * the catalog does not have are stored and told to the fallback owner like any other; the
+   * answer names those cells (`unknownCells`) so that the rule's author can see the mistake.
+   */
+  async receive(
+    receiver: string,
+    alerts: AlertmanagerAlert[],
+  ): Promise<AlertWebhookResult> {
     const { result, changes } = await this.store.receive(receiver, alerts);
     await this.notifier.notify(changes);
-    return result;
+    const entities = await this.catalog.entities();
+    const unknownCells = [
+      ...new Set(alerts.map(alert => alert.labels.cell)),
+    ].filter(cell => !findCell(cell, entities));
+    return unknownCells.length > 0 ? { ...result, unknownCells } : result;
   }
 
   async list(
     query: { cell?: string; state?: ReceivedAlertState },
+    page: { limit: number; cursor?: string },
     scope: TenantScope,
-  ): Promise<ReceivedAlert[]> {
-    if (scope.all) return this.store.list(query);
+  ): Promise<ReceivedAlertList> {
+    if (scope.all) return this.store.list(query, page);
     const { cells, tenants } = await this.catalog.entities();
     const allowed = new Set(scope.tenants);
     const cellsOfAllowed = cells
       .filter(cell => hostedTenants(cell, tenants).some(t => allowed.has(t)))
       .map(cell => cell.metadata.name);
-    return this.store.list({
-      ...query,
-      tenants: scope.tenants,
-      cells: cellsOfAllowed,
-    });
+    return this.store.list(
+      { ...query, tenants: scope.tenants, cells: cellsOfAllowed },
+      page,
+    );
   }
 }

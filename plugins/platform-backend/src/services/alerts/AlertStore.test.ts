@@ -1,6 +1,6 @@
 import { AlertmanagerAlert } from '@cellport/plugin-platform-common';
 import { applyDatabaseMigrations } from '../../database/migrations';
-import { AlertStore } from './AlertStore';
+import { AlertFilter, AlertStore } from './AlertStore';
 import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 import { ManualClock } from '@cellport/plugin-platform-node';
 
@@ -33,6 +33,11 @@ function alert(
   };
 }
 
+/** Every alert a filter holds, in one page as large as the route allows. */
+async function listOf(store: AlertStore, filter: AlertFilter) {
+  return (await store.list(filter, { limit: 500 })).items;
+}
+
 describe('AlertStore', () => {
   const databases = createTestDatabases();
 
@@ -54,7 +59,7 @@ describe('AlertStore', () => {
       const repeat = await store.receive('cellport-page', [firing]);
       expect(repeat.result).toEqual({ received: 1, opened: 0, resolved: 0 });
       expect(repeat.changes).toEqual([]);
-      const [stored] = await store.list({ cell: 'eu-west-shared-1' });
+      const [stored] = await listOf(store, { cell: 'eu-west-shared-1' });
       expect(stored).toMatchObject({
         fingerprint: firing.fingerprint,
         alertname: 'CellportSloFastBurn',
@@ -67,7 +72,7 @@ describe('AlertStore', () => {
         updatedAt: new Date(T0 + 120_000).toISOString(),
       });
       expect(stored.endsAt).toBeUndefined();
-      expect(await store.list({ state: 'resolved' })).toEqual([]);
+      expect(await listOf(store, { state: 'resolved' })).toEqual([]);
 
       const end = '2026-12-03T10:05:00.123456789Z';
       const resolved = { ...firing, status: 'resolved' as const, endsAt: end };
@@ -84,8 +89,8 @@ describe('AlertStore', () => {
       expect((await store.receive('cellport-page', [firing])).changes).toEqual(
         [],
       );
-      expect(await store.list({ state: 'firing' })).toEqual([]);
-      const [closed] = await store.list({ state: 'resolved' });
+      expect(await listOf(store, { state: 'firing' })).toEqual([]);
+      const [closed] = await listOf(store, { state: 'resolved' });
       expect(closed.endsAt).toBe('2026-12-03T10:05:00.123Z');
 
       // The same label set firing again is a new incident on the same row.
@@ -95,7 +100,7 @@ describe('AlertStore', () => {
         opened: 1,
         resolved: 0,
       });
-      const rows = await store.list({});
+      const rows = await listOf(store, {});
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
         state: 'firing',
@@ -127,7 +132,7 @@ describe('AlertStore', () => {
           labels: { cell: 'us-east-shared-1' },
         }),
       ]);
-      const all = await store.list({});
+      const all = await listOf(store, {});
       expect(all.map(a => a.fingerprint)).toEqual([
         'other-shared',
         'dedicated',
@@ -135,25 +140,59 @@ describe('AlertStore', () => {
       ]);
       expect(all[2].labels.summary).toBe('ünïcödé 🚨 ✓');
       expect(
-        (await store.list({ cell: 'meridian-dedicated' })).map(
+        (await listOf(store, { cell: 'meridian-dedicated' })).map(
           a => a.fingerprint,
         ),
       ).toEqual(['dedicated']);
       // A restricted reader: its tenant's alerts, and cell-wide alerts of its tenants' cells.
       expect(
         (
-          await store.list({
+          await listOf(store, {
             tenants: ['northwind-retail'],
             cells: ['eu-west-shared-1'],
           })
         ).map(a => a.fingerprint),
       ).toEqual(['shared']);
       expect(
-        (await store.list({ tenants: ['meridian-health'], cells: [] })).map(
+        (await listOf(store, { tenants: ['meridian-health'], cells: [] })).map(
           a => a.fingerprint,
         ),
       ).toEqual(['dedicated']);
-      expect(await store.list({ tenants: [], cells: [] })).toEqual([]);
+      expect(await listOf(store, { tenants: [], cells: [] })).toEqual([]);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'pages newest first with a cursor, ties of one start time included, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const store = new AlertStore(knex, new ManualClock(T0));
+      // Two starting at once, in the middle: the cursor must not skip or repeat either.
+      await store.receive(
+        'cellport-page',
+        ['a', 'b', 'c', 'd', 'e'].map((fingerprint, i) =>
+          alert({
+            fingerprint: `fp.${fingerprint}:${i}`,
+            startsAt: new Date(T0 + Math.min(i, 2) * 60_000).toISOString(),
+          }),
+        ),
+      );
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({}, { limit: 2, cursor });
+        pages.push(page.items.map(a => a.fingerprint));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(pages).toEqual([
+        ['fp.e:4', 'fp.d:3'],
+        ['fp.c:2', 'fp.b:1'],
+        ['fp.a:0'],
+      ]);
+      await expect(
+        store.list({}, { limit: 2, cursor: 'bm90IGEgY3Vyc29y' }),
+      ).rejects.toThrow('cursor: is not a cursor this API returned');
     },
   );
 });

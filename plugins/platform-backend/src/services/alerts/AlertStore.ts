@@ -3,9 +3,11 @@ import {
   AlertmanagerAlert,
   ReceivedAlertState,
   AlertWebhookResult,
+  ReceivedAlertList,
 } from '@cellport/plugin-platform-common';
 import { Knex } from 'knex';
 import { Clock } from '@cellport/plugin-platform-node';
+import { afterCursor, decodeCursor, pageOf } from '../paging/keysetCursor';
 
 const ALERTS = 'platform_alerts';
 
@@ -31,15 +33,6 @@ export interface AlertFilter {
 export interface AlertChange {
   alert: AlertmanagerAlert;
   change: 'opened' | 'resolved';
-}
-
-/** The most alerts one list returns, newest first. */
-const LIST_LIMIT = 500;
-
-interface AlertRow {
-  fingerprint: string;
-  state: ReceivedAlertState;
-  starts_at: number | string;
 }
 
 /**
@@ -103,9 +96,9 @@ export class AlertStore {
       receiver,
       updated_at: now,
     };
-    const existing: AlertRow | undefined = await tx(ALERTS)
+    const existing = await tx(ALERTS)
       .where('fingerprint', alert.fingerprint)
-      .first('fingerprint', 'state', 'starts_at');
+      .first('fingerprint');
     if (!existing) {
       await tx(ALERTS).insert({
         fingerprint: alert.fingerprint,
@@ -116,39 +109,55 @@ export class AlertStore {
       });
       return alert.status === 'firing' ? 'opened' : 'ignored';
     }
-    const knownStart = Number(existing.starts_at);
-    const row = tx(ALERTS).where('fingerprint', alert.fingerprint);
+    // Each move is one conditional UPDATE: portal replicas share the database, and one that
+    // read the row before another moved it would move it again (and notify again). The
+    // database re-checks the condition on the row it locks, so of deliveries racing, one
+    // moves it and the others find it moved already.
+    const moved = (from: ReceivedAlertState, startedBefore: '<' | '<=') =>
+      tx(ALERTS)
+        .where('fingerprint', alert.fingerprint)
+        .where('state', from)
+        .where('starts_at', startedBefore, startsAt);
     if (alert.status === 'firing') {
-      if (startsAt > knownStart && existing.state === 'resolved') {
-        await row.update({
-          ...fields,
-          state: 'firing',
-          starts_at: startsAt,
-          ends_at: null,
-        });
-        return 'opened';
-      }
-      if (existing.state === 'firing' && startsAt >= knownStart) {
-        await row.update({ ...fields, starts_at: startsAt });
-        return 'refreshed';
-      }
-      return 'ignored'; // A late copy of an incident already resolved.
+      const reopened = await moved('resolved', '<').update({
+        ...fields,
+        state: 'firing',
+        starts_at: startsAt,
+        ends_at: null,
+      });
+      if (reopened) return 'opened';
+      const refreshed = await moved('firing', '<=').update({
+        ...fields,
+        starts_at: startsAt,
+      });
+      // Otherwise a late copy of an incident already resolved.
+      return refreshed ? 'refreshed' : 'ignored';
     }
-    if (existing.state === 'firing' && startsAt >= knownStart) {
-      await row.update({ ...fields, state: 'resolved', ends_at: endsAt });
-      return 'resolved';
-    }
-    return 'ignored';
+    const resolved = await moved('firing', '<=').update({
+      ...fields,
+      state: 'resolved',
+      ends_at: endsAt,
+    });
+    return resolved ? 'resolved' : 'ignored';
   }
 
-  async list(filter: AlertFilter): Promise<ReceivedAlert[]> {
+  /** A page of alerts, newest first (`afterCursor`'s order): `limit` is the route's. */
+  async list(
+    filter: AlertFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<ReceivedAlertList> {
     const query = this.db(ALERTS)
       .select()
       .orderBy([
         { column: 'starts_at', order: 'desc' },
-        { column: 'fingerprint', order: 'asc' },
+        { column: 'fingerprint', order: 'desc' },
       ])
-      .limit(LIST_LIMIT);
+      .limit(page.limit + 1);
+    if (page.cursor) {
+      // Any fingerprint the webhook takes (1 to 64 characters; never NUL, refused at the door).
+      const cursor = decodeCursor(page.cursor, '[^\\u0000]{1,64}');
+      afterCursor(query, { time: 'starts_at', id: 'fingerprint' }, cursor);
+    }
     if (filter.cell) query.where('cell', filter.cell);
     if (filter.state) query.where('state', filter.state);
     if (filter.tenants) {
@@ -162,7 +171,10 @@ export class AlertStore {
       );
     }
     const rows = await query;
-    return rows.map(toAlert);
+    return pageOf(rows.map(toAlert), page.limit, alert => ({
+      ts: Date.parse(alert.startsAt),
+      id: alert.fingerprint,
+    }));
   }
 }
 

@@ -12,6 +12,11 @@ export const ALERT_WEBHOOK_ROUTE = '/alerts/alertmanager';
  */
 const WEBHOOK_PATH = /^\/alerts\/alertmanager\/*$/i;
 
+/** Whether Express routes a request of this path to the webhook's handler. */
+export function isAlertWebhookPath(path: string): boolean {
+  return WEBHOOK_PATH.test(path);
+}
+
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
@@ -29,7 +34,7 @@ export function alertWebhookAuth(options: {
     ? digest(options.webhookToken)
     : undefined;
   return async (req, _res, next) => {
-    if (!WEBHOOK_PATH.test(req.path)) {
+    if (!isAlertWebhookPath(req.path)) {
       next();
       return;
     }

@@ -1,4 +1,3 @@
-import { InputError } from '@backstage/errors';
 import type {
   DecisionDetail,
   DecisionListItem,
@@ -8,6 +7,7 @@ import type {
   UsageEvent,
 } from '@cellport/plugin-platform-common';
 import { Knex } from 'knex';
+import { afterCursor, decodeCursor, pageOf } from '../paging/keysetCursor';
 
 /** Which decisions to list. Every field narrows the list. */
 export interface DecisionFilter {
@@ -26,23 +26,6 @@ export interface DecisionFilter {
   droppedFor?: DropReason;
   /** Only these tenants, e.g. the ones the caller may see. */
   tenants?: string[];
-}
-
-interface Cursor {
-  ts: number;
-  id: string;
-}
-
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(`${cursor.ts}:${cursor.id}`).toString('base64url');
-}
-
-export function decodeCursor(value: string): Cursor {
-  const text = Buffer.from(value, 'base64url').toString('utf8');
-  // A time of up to 15 digits: any millisecond timestamp this API returns, and no larger.
-  const match = /^(\d{1,15}):([A-Za-z0-9_-]+)$/.exec(text);
-  if (!match) throw new InputError('cursor: is not a cursor this API returned');
-  return { ts: Number(match[1]), id: match[2] };
 }
 
 /**
@@ -100,27 +83,13 @@ export class DecisionStore {
       query.where('drop_reasons', 'like', `%,${filter.droppedFor},%`);
     }
     if (page.cursor) {
-      const cursor = decodeCursor(page.cursor);
-      query.where(q =>
-        q
-          .where('ts', '<', cursor.ts)
-          .orWhere(q2 =>
-            q2.where('ts', cursor.ts).andWhere('id', '<', cursor.id),
-          ),
-      );
+      afterCursor(query, { time: 'ts', id: 'id' }, decodeCursor(page.cursor));
     }
     const rows = await query;
-    const items = rows.slice(0, page.limit).map(toListItem);
-    const last = items[items.length - 1];
-    return rows.length > page.limit && last
-      ? {
-          items,
-          nextCursor: encodeCursor({
-            ts: Date.parse(last.timestamp),
-            id: last.id,
-          }),
-        }
-      : { items };
+    return pageOf(rows.map(toListItem), page.limit, item => ({
+      ts: Date.parse(item.timestamp),
+      id: item.id,
+    }));
   }
 
   /** A decision in full, or undefined when there is none with that id. */

@@ -19,6 +19,7 @@ import { ApiKeyStore } from './ApiKeyStore';
 import {
   BoundApiKey,
   catalogApiKeys,
+  configurationApiKeys,
   mergeApiKeys,
   UnvouchedApiKey,
   unvouchedApiKey,
@@ -37,6 +38,8 @@ export interface ApiKeyServiceOptions {
   clock: Clock;
   /** How long a rotated-out key keeps working, so its callers can switch over. */
   rotationGraceMs: number;
+  /** `platform.reconciler.apiKeys`: listed, never rotated (the gateway serves them as configured). */
+  configured: BoundApiKey[];
 }
 
 /**
@@ -48,15 +51,19 @@ export interface ApiKeyServiceOptions {
  * period ends, and tells the cell's gateway at once.
  */
 export class ApiKeyService {
-  /** `platform.apiKeys.rotationGraceHours`: how long a rotated-out key keeps working. */
+  /**
+   * `platform.apiKeys.rotationGraceHours`: how long a rotated-out key keeps working;
+   * `platform.reconciler.apiKeys`: the configuration's keys.
+   */
   static fromConfig(
     config: Config,
-    deps: Omit<ApiKeyServiceOptions, 'rotationGraceMs'>,
+    deps: Omit<ApiKeyServiceOptions, 'rotationGraceMs' | 'configured'>,
   ): ApiKeyService {
-    const { rotationGraceHours } = readPlatformSettings(config).apiKeys;
+    const { apiKeys, reconciler } = readPlatformSettings(config);
     return new ApiKeyService({
       ...deps,
-      rotationGraceMs: rotationGraceHours * 3600_000,
+      rotationGraceMs: apiKeys.rotationGraceHours * 3600_000,
+      configured: configurationApiKeys(reconciler.apiKeys),
     });
   }
 
@@ -111,29 +118,7 @@ export class ApiKeyService {
     userRef: string;
   }): Promise<RotatedApiKey> {
     const { store, reveals, clock } = this.options;
-    // Fresh: the key may have been registered a moment ago. A key the portal never issued may
-    // be rotated too: its successor is revealed only to the tenant's owner rotating it, so it
-    // is how an owner gets a working key in its place. Not one issued to another tenant or
-    // agent: rotating it would end that owner's key.
-    const { served, refused } = await this.keys({ fresh: true });
-    const rotatable = [
-      ...served,
-      ...refused.filter(r => r.why === 'not-issued').map(r => r.key),
-    ];
-    const matches = rotatable.filter(
-      key => key.tenant === request.tenant && key.prefix === request.prefix,
-    );
-    const old = matches.find(key => !key.expiresAt) ?? matches[0];
-    if (!old) {
-      throw new NotFoundError(
-        `Tenant "${request.tenant}" has no API key with prefix ${request.prefix}`,
-      );
-    }
-    if (old.expiresAt) {
-      throw new ConflictError(
-        `API key ${old.prefix}… was already rotated out; it works until ${old.expiresAt}`,
-      );
-    }
+    const { key: old, serves } = await this.keyToRotate(request);
     const minted = mintApiKey();
     const sealed = await reveals.seal({
       apiKey: minted.apiKey,
@@ -141,7 +126,8 @@ export class ApiKeyService {
       ...(old.agent ? { agent: `agent:default/${old.agent}` } : {}),
       forUser: request.userRef,
     });
-    const expiresAt = clock.now() + this.options.rotationGraceMs;
+    // A key that never served gets no grace: it ends now, as the answer says.
+    const expiresAt = clock.now() + (serves ? this.options.rotationGraceMs : 0);
     try {
       await store.rotate({
         old,
@@ -164,6 +150,56 @@ export class ApiKeyService {
       },
       gatewaySynced: await this.pushNow(old.tenant),
     };
+  }
+
+  /**
+   * The key a rotation ends, by tenant and prefix, and whether a gateway serves it. A key the
+   * portal never issued may be rotated too: its successor is revealed only to the tenant's
+   * owner rotating it, so it is how an owner gets a working key in its place. Not when its
+   * hash serves otherwise: issued to another tenant or agent (rotating it would end that
+   * owner's key), or a configuration key, which the gateway serves as configured whatever the
+   * portal records, so a rotation would promise an end that never comes.
+   */
+  private async keyToRotate(request: {
+    tenant: string;
+    prefix: string;
+  }): Promise<{ key: BoundApiKey; serves: boolean }> {
+    // Fresh: the key may have been registered a moment ago.
+    const { served, refused } = await this.keys({ fresh: true });
+    const requested = (key: BoundApiKey) =>
+      key.tenant === request.tenant && key.prefix === request.prefix;
+    const servedHashes = new Set(served.map(key => key.sha256));
+    const configured = new Set(this.options.configured.map(key => key.sha256));
+    const unissued = refused
+      .filter(r => r.why === 'not-issued')
+      .map(r => r.key);
+    if (
+      [...served, ...unissued].some(
+        k => requested(k) && configured.has(k.sha256),
+      )
+    ) {
+      throw new ConflictError(
+        `${request.prefix} is a configuration key: remove it from platform.reconciler.apiKeys (the gateway serves it as configured; the portal cannot rotate it)`,
+      );
+    }
+    const candidates = [
+      ...served.filter(requested).map(key => ({ key, serves: true })),
+      ...unissued
+        .filter(key => requested(key) && !servedHashes.has(key.sha256))
+        .map(key => ({ key, serves: false })),
+    ];
+    const found = candidates.find(c => !c.key.expiresAt) ?? candidates[0];
+    if (!found) {
+      throw new NotFoundError(
+        `Tenant "${request.tenant}" has no API key with prefix ${request.prefix}`,
+      );
+    }
+    if (found.key.expiresAt) {
+      throw new ConflictError(
+        `API key ${found.key.prefix}… was already rotated out; it works until ${found.key.expiresAt}`,
+      );
+    }
+    return found;
   }
 
   /**
@@ -194,7 +230,10 @@ export class ApiKeyService {
       const why = unvouchedApiKey(key, managed.issued);
       return why ? [{ key, why }] : [];
     });
-    return { served: mergeApiKeys(annotated, managed), refused };
+    return {
+      served: [...mergeApiKeys(annotated, managed), ...this.options.configured],
+      refused,
+    };
   }
 }
 

@@ -32,6 +32,7 @@ async function recipientsOf(labels: Record<string, string>) {
     { send: async options => void sent.push(options) },
     testPlatformCatalog(),
     mockServices.logger.mock(),
+    { fallbackOwner: 'group:on-call' },
   );
   await notifier.notify([opened(labels)]);
   return sent.map(s => s.recipients);
@@ -79,4 +80,15 @@ describe('AlertNotifier', () => {
       ]);
     },
   );
+
+  it("notifies the fallback owner, beside the SLO's, of a cell the catalog does not have", async () => {
+    expect(
+      await recipientsOf({ cell: 'no-such-cell', owner: 'group:memory-team' }),
+    ).toEqual([
+      {
+        type: 'entity',
+        entityRef: ['group:default/memory-team', 'group:default/on-call'],
+      },
+    ]);
+  });
 });

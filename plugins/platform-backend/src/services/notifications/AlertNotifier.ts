@@ -33,7 +33,7 @@ function labelledOwner(owner: string | undefined): string | undefined {
 
 /**
  * Tells the alert's `owner` and the owning group of the cell (or of the tenant, on a
- * single-tenant cell) when an alert starts firing and when Alertmanager resolves it. One
+ * single-tenant cell; the fallback owner, of a cell the catalog does not have) when an alert starts firing and when Alertmanager resolves it. One
  * notification per incident: the resolution updates the firing one (same scope), and
  * Alertmanager's repeats send nothing.
  */
@@ -42,6 +42,7 @@ export class AlertNotifier {
     private readonly notifications: NotificationService,
     private readonly catalog: PlatformCatalog,
     private readonly logger: LoggerService,
+    private readonly options: { fallbackOwner: string },
   ) {}
 
   async notify(changes: AlertChange[]): Promise<void> {
@@ -49,19 +50,15 @@ export class AlertNotifier {
     const entities = await this.catalog.entities();
     for (const { alert, change } of changes) {
       const { labels, annotations } = alert;
-      // The cell's or tenant's owner hears of it as before, whoever else owns the SLO.
+      // The cell's or tenant's owner hears of it as before, whoever else owns the SLO; of a
+      // cell the catalog does not have, the platform's fallback owner, so none goes unheard.
       const owners = [
         ...new Set([
           labelledOwner(labels.owner),
-          ownerOf({ cell: labels.cell, tenant: labels.tenant }, entities),
+          ownerOf({ cell: labels.cell, tenant: labels.tenant }, entities) ??
+            ownerRef(this.options.fallbackOwner),
         ]),
       ].filter((ref): ref is string => !!ref);
-      if (owners.length === 0) {
-        this.logger.warn(
-          `Alert ${labels.alertname} on cell ${labels.cell}: no owner in the catalog to notify`,
-        );
-        continue;
-      }
       const what = annotations.summary ?? labels.alertname;
       const where = [labels.service, labels.cell].filter(Boolean).join(' in ');
       try {

@@ -123,6 +123,48 @@ describe('ApiKeysCard', () => {
     ).toEqual(['Rotate cpk_tenant', 'Rotate cpk_handmd']);
   });
 
+  it('says a rotated key the portal never issued was never served, not that it keeps working', async () => {
+    const api = mockPlatformApi({
+      listApiKeys: jest.fn(async () => ({
+        items: [
+          {
+            ...tenantWide,
+            prefix: 'cpk_handmd',
+            fingerprint: 'eeeeeeee',
+            notServed: 'not-issued' as const,
+          },
+        ],
+        mayRotate: true,
+      })),
+      rotateApiKey: jest.fn(async () => ({
+        prefix: 'cpk_NewKey',
+        revealUrl: '/api-keys/reveal/tok3n',
+        revealExpiresAt: '2099-12-04T00:00:00.000Z',
+        replaced: {
+          prefix: 'cpk_handmd',
+          expiresAt: new Date(Date.now() - 1000).toISOString(),
+        },
+        gatewaySynced: true,
+      })),
+    });
+    await renderCard(api);
+    await screen.findByRole('table', { name: 'API keys' });
+    fireEvent.click(screen.getByRole('button', { name: 'Rotate cpk_handmd' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent(
+      'The old key was never served (the portal did not issue it); the new one serves at once.',
+    );
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Rotate' }));
+    expect(
+      await screen.findByText(/New key cpk_NewKey… is ready/),
+    ).toBeInTheDocument();
+    expect(document.body.textContent).toContain(
+      'The old key, cpk_handmd…, was never served: the portal did not issue it.',
+    );
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(document.body.textContent).not.toContain('keeps working');
+  });
+
   it("rotates an agent's key after asking, shows the one-time reveal link and the old key's deadline, and reloads the list", async () => {
     inTokyo();
     const newKey: ApiKeySummary = {

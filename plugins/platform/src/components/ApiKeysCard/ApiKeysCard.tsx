@@ -23,6 +23,9 @@ import { RotatedKeyNotice } from './RotatedKeyNotice';
 import { RotateKeyDialog } from './RotateKeyDialog';
 
 function keyState(key: ApiKeySummary): string {
+  if (key.source === 'configuration') {
+    return 'configuration key (platform.reconciler.apiKeys): not rotatable here';
+  }
   if (key.notServed === 'not-issued') {
     return 'not served: the portal did not issue it';
   }
@@ -33,6 +36,15 @@ function keyState(key: ApiKeySummary): string {
   return Date.parse(key.expiresAt) > Date.now()
     ? `rotated out, valid until ${formatLocalTime(key.expiresAt)}`
     : `expired ${formatLocalTime(key.expiresAt)}`;
+}
+
+/** What the portal may rotate: not a key already rotated out, another owner's or the configuration's. */
+function rotatable(key: ApiKeySummary): boolean {
+  return (
+    !key.expiresAt &&
+    key.notServed !== 'issued-to-another' &&
+    key.source !== 'configuration'
+  );
 }
 
 function KeyRow(props: {
@@ -62,7 +74,7 @@ function KeyRow(props: {
       </TableCell>
       {props.mayRotate && (
         <TableCell>
-          {!apiKey.expiresAt && apiKey.notServed !== 'issued-to-another' && (
+          {rotatable(apiKey) && (
             <Button
               size="small"
               variant="outlined"
@@ -184,6 +196,9 @@ export function ApiKeysCard(props: { tenant: string; agent?: string }) {
       {body}
       <RotateKeyDialog
         prefix={rotating}
+        neverServed={keys.value?.items.some(
+          key => key.prefix === rotating && key.notServed === 'not-issued',
+        )}
         busy={busy}
         onCancel={() => setRotating(undefined)}
         onConfirm={rotate}

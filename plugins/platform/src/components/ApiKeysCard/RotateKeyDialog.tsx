@@ -8,6 +8,8 @@ import DialogTitle from '@material-ui/core/DialogTitle';
 /** Asks before a rotation: it cannot be undone, and the old key's callers have a deadline. */
 export function RotateKeyDialog(props: {
   prefix?: string;
+  /** The portal never issued it: no gateway serves it, so it has no grace period to give. */
+  neverServed?: boolean;
   busy: boolean;
   onCancel: () => void;
   onConfirm: () => void;
@@ -17,8 +19,10 @@ export function RotateKeyDialog(props: {
       <DialogTitle>Rotate key {props.prefix}…?</DialogTitle>
       <DialogContent>
         <DialogContentText>
-          A new key is made and revealed once, to you. The old key keeps working
-          for a grace period (shown once rotated), then the gateway refuses it.
+          A new key is made and revealed once, to you.{' '}
+          {props.neverServed
+            ? 'The old key was never served (the portal did not issue it); the new one serves at once.'
+            : 'The old key keeps working for a grace period (shown once rotated), then the gateway refuses it.'}{' '}
           This cannot be undone.
         </DialogContentText>
       </DialogContent>

@@ -76,15 +76,7 @@ export const spec = {
             },
           },
           '415': {
-            description:
-              'The body is not `application/json`; the message names the Content-Type received.\n',
-            content: {
-              'application/json': {
-                schema: {
-                  $ref: '#/components/schemas/Error',
-                },
-              },
-            },
+            $ref: '#/components/responses/UnsupportedMediaType',
           },
           '503': {
             description:
@@ -718,7 +710,7 @@ export const spec = {
         summary:
           "The API keys of a tenant (its own and its agents') or of one agent.",
         description:
-          'The keys annotated on the Tenant and Agent entities (`cellport.dev/api-keys`) merged\nwith those the portal minted by rotation: prefix, a short fingerprint of the hash and\ndates, never a key or a whole hash. Permission `platform.runtime.read`; `mayRotate`\nsays whether the caller holds `platform.apikey.rotate` for the tenant.\n',
+          'The keys annotated on the Tenant and Agent entities (`cellport.dev/api-keys`) merged\nwith those the portal minted by rotation and those of `platform.reconciler.apiKeys`:\nprefix, a short fingerprint of the hash and dates, never a key or a whole hash.\nPermission `platform.runtime.read`; `mayRotate` says whether the caller holds\n`platform.apikey.rotate` for the tenant.\n',
         parameters: [
           {
             name: 'tenant',
@@ -766,7 +758,7 @@ export const spec = {
         summary:
           'Replace a key; the new one is revealed once to the rotating user.',
         description:
-          "Users only, with `platform.apikey.rotate` for the tenant (a tenant resource\npermission: policies scope it to tenants). The new key is bound like the old one (the\nsame tenant and agent); only its SHA-256 is stored. The old key keeps working until\n`replaced.expiresAt` (`platform.apiKeys.rotationGraceHours`, 24 by default). The\ncell's gateway is pushed at once. A key is rotated once: a second rotation of it, or\none racing the first, answers 409.\n",
+          "Users only, with `platform.apikey.rotate` for the tenant (a tenant resource\npermission: policies scope it to tenants). The new key is bound like the old one (the\nsame tenant and agent); only its SHA-256 is stored. The old key keeps working until\n`replaced.expiresAt` (`platform.apiKeys.rotationGraceHours`, 24 by default); one the\nportal never issued, which no gateway serves, ends at once. The cell's gateway is\npushed at once. A key is rotated once: a second rotation of it, or one racing the\nfirst, answers 409; so does a configuration key (`platform.reconciler.apiKeys`, or a\nhash it holds), which the gateway serves as configured.\n",
         requestBody: {
           required: true,
           content: {
@@ -845,6 +837,9 @@ export const spec = {
           '401': {
             $ref: '#/components/responses/Unauthorized',
           },
+          '415': {
+            $ref: '#/components/responses/UnsupportedMediaType',
+          },
         },
       },
     },
@@ -866,10 +861,31 @@ export const spec = {
             },
             allowReserved: true,
           },
+          {
+            name: 'limit',
+            in: 'query',
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 500,
+              default: 100,
+            },
+            allowReserved: true,
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            description: 'The `nextCursor` of the previous page.',
+            schema: {
+              type: 'string',
+            },
+            allowReserved: true,
+          },
         ],
         responses: {
           '200': {
-            description: 'The alerts.',
+            description:
+              'One page of alerts; `nextCursor` when there are more.',
             content: {
               'application/json': {
                 schema: {
@@ -1137,6 +1153,17 @@ export const spec = {
       },
     },
     responses: {
+      UnsupportedMediaType: {
+        description:
+          'The body is not `application/json`; the message names the Content-Type received.\n',
+        content: {
+          'application/json': {
+            schema: {
+              $ref: '#/components/schemas/Error',
+            },
+          },
+        },
+      },
       InputError: {
         description: 'Bad input; the message names the field.',
         content: {
@@ -1227,12 +1254,16 @@ export const spec = {
             },
             additionalProperties: {
               type: 'string',
+              maxLength: 4096,
             },
           },
           annotations: {
             type: 'object',
+            description:
+              'Each value at most 16 KiB (a runbook text, not a log).',
             additionalProperties: {
               type: 'string',
+              maxLength: 16384,
             },
           },
           startsAt: {
@@ -1320,6 +1351,14 @@ export const spec = {
             type: 'integer',
             description: 'Alerts that were firing and are now resolved.',
           },
+          unknownCells: {
+            type: 'array',
+            description:
+              'The cells, of those the alerts name, that the catalog does not have: their alerts\nare stored and go to `platform.alerts.fallbackOwner`. Absent when there are none.\n',
+            items: {
+              type: 'string',
+            },
+          },
         },
       },
       ReceivedAlert: {
@@ -1404,6 +1443,9 @@ export const spec = {
               $ref: '#/components/schemas/ReceivedAlert',
             },
           },
+          nextCursor: {
+            type: 'string',
+          },
         },
       },
       ApiKeySummary: {
@@ -1427,7 +1469,9 @@ export const spec = {
           },
           source: {
             type: 'string',
-            enum: ['catalog', 'portal'],
+            enum: ['catalog', 'portal', 'configuration'],
+            description:
+              "Where the key is kept: an entity's annotation (`catalog`), a rotation's successor (`portal`), or `platform.reconciler.apiKeys` (`configuration`): served as configured, not rotatable from the portal.\n",
           },
           createdAt: {
             type: 'string',

@@ -40,6 +40,9 @@ export type AlertmanagerAlert = {
     cell: string;
     [key: string]: string;
   };
+  /**
+   * Each value at most 16 KiB (a runbook text, not a log).
+   */
   annotations: {
     [key: string]: string;
   };
@@ -81,6 +84,11 @@ export type AlertWebhookResult = {
    * Alerts that were firing and are now resolved.
    */
   resolved: number;
+  /**
+   * The cells, of those the alerts name, that the catalog does not have: their alerts
+   * are stored and go to `platform.alerts.fallbackOwner`. Absent when there are none.
+   */
+  unknownCells?: Array<string>;
 };
 
 export type ReceivedAlert = {
@@ -108,6 +116,7 @@ export type ReceivedAlert = {
 
 export type ReceivedAlertList = {
   items: Array<ReceivedAlert>;
+  nextCursor?: string;
 };
 
 export type ApiKeySummary = {
@@ -124,7 +133,10 @@ export type ApiKeySummary = {
    * Agent entity ref the key is bound to
    */
   agent?: string;
-  source: 'catalog' | 'portal';
+  /**
+   * Where the key is kept: an entity's annotation (`catalog`), a rotation's successor (`portal`), or `platform.reconciler.apiKeys` (`configuration`): served as configured, not rotatable from the portal.
+   */
+  source: 'catalog' | 'portal' | 'configuration';
   createdAt?: string;
   /**
    * Set once rotated out; the key works until then.
@@ -1082,6 +1094,11 @@ export type GetTrafficSummaryQuery = {
 export type ListAlertsQuery = {
   cell?: string;
   state?: ReceivedAlertState;
+  limit?: number;
+  /**
+   * The `nextCursor` of the previous page.
+   */
+  cursor?: string;
 };
 
 export type ListApiKeysQuery = {

@@ -6,7 +6,10 @@ import {
   PlatformCatalog,
   PlatformEntities,
 } from '@cellport/plugin-platform-node';
-import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
+import {
+  createTestDatabases,
+  pollUntil,
+} from '@cellport/plugin-platform-node-test-utils';
 import { Knex } from 'knex';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { ControlApiServer } from '../../__testUtils__/ControlApiServer';
@@ -57,6 +60,9 @@ class SlowFirstRead extends PlatformCatalog {
     this.release = resolve;
   });
   private first = true;
+  /** Resolves when the first read has begun (its view's time is taken by then). */
+  readonly reading: Promise<void>;
+  private began!: () => void;
 
   constructor(
     clock: ManualClock,
@@ -69,15 +75,27 @@ class SlowFirstRead extends PlatformCatalog {
       mockServices.logger.mock(),
       clock,
     );
+    this.reading = new Promise(resolve => {
+      this.began = resolve;
+    });
   }
 
   async entities(options?: { fresh?: boolean }): Promise<PlatformEntities> {
     if (!this.first) return this.after.entities(options);
     this.first = false;
+    this.began();
     const snapshot = await super.entities(options);
     await this.held;
     return snapshot;
   }
+}
+
+/** Whether a session waits for an advisory lock (a replica for another's reconcile). */
+async function waitingForLock(knex: Knex): Promise<boolean> {
+  const { rows } = await knex.raw(
+    "select count(*)::int as waiting from pg_locks where locktype = 'advisory' and not granted",
+  );
+  return rows[0].waiting > 0;
 }
 
 /** The test entities with northwind-retail's monthly budget set to `usd`. */
@@ -155,11 +173,19 @@ describe('ReconcilerService on two replicas', () => {
       expiresAt: clock.now() + 3600_000,
     });
     const rotation = second.reconcileCell(CELL);
-    // The held push is let go once the rotation's push landed, or after a while if the
-    // rotation (rightly) waits for it.
-    for (let i = 0; i < 20 && gateway.pushes.length === 0; i++) {
-      await new Promise(resolve => setTimeout(resolve, 25));
-    }
+    // The held push is let go once the rotation either pushed (wrongly, past it) or waits for
+    // the first replica's lock.
+    await pollUntil(
+      async () =>
+        gateway.pushes.length > 0 || (await waitingForLock(knex))
+          ? true
+          : undefined,
+      {
+        deadlineMs: 20_000,
+        intervalMs: 20,
+        describe: () => 'the rotation neither pushed nor waited for the lock',
+      },
+    );
     held.release();
     await Promise.all([pass, rotation]);
 
@@ -182,6 +208,7 @@ describe('ReconcilerService on two replicas', () => {
       const second = replica(knex, clock, changed);
 
       const pass = first.reconcileAll();
+      await slow.reading;
       clock.advance(5_000);
       await second.reconcileAll();
       expect(budgetIn(gateway.state!)).toBe(4200);
@@ -193,4 +220,23 @@ describe('ReconcilerService on two replicas', () => {
       expect((await first.runtime(CELL))?.inSync).toBe(true);
     },
   );
+
+  it('orders catalog views by the database clock, whatever the replicas clocks say, on PostgreSQL', async () => {
+    const knex = await fresh('POSTGRES_16');
+    const ahead = new ManualClock(Date.UTC(2026, 11, 7, 9));
+    // The replica that reads the newer catalog runs an hour behind.
+    const behind = new ManualClock(Date.UTC(2026, 11, 7, 8));
+    const changed = testPlatformCatalog(behind, withBudget(4200));
+    const slow = new SlowFirstRead(ahead, withBudget(3000), changed);
+    const first = replica(knex, ahead, slow);
+    const second = replica(knex, behind, changed);
+
+    const pass = first.reconcileAll();
+    await slow.reading;
+    await second.reconcileAll();
+    slow.release();
+    await pass;
+
+    expect(gateway.pushes.map(budgetIn)).toEqual([4200]);
+  });
 });

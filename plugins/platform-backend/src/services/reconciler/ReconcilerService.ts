@@ -26,7 +26,7 @@ import {
   PlatformEntities,
 } from '@cellport/plugin-platform-node';
 import { readPlatformSettings } from '../../config/platformSettings';
-import { acrossReplicas } from './acrossReplicas';
+import { ReplicaLock } from './ReplicaLock';
 import { GatewayClient } from './GatewayClient';
 
 const TABLE = 'platform_cell_runtime';
@@ -63,6 +63,8 @@ export interface ReconcilerOptions {
   defaultAdminToken?: string;
   /** Wait after the first failure; doubles per failure up to `maxBackoffMs`. */
   initialBackoffMs: number;
+  /** The longest wait for another replica's reconcile of a cell (default 30 s). */
+  replicaWaitMs?: number;
   maxBackoffMs: number;
 }
 
@@ -79,6 +81,7 @@ function iso(value: unknown): string | undefined {
  */
 export class ReconcilerService {
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly replicas: ReplicaLock;
 
   /** `platform.reconciler`: where the gateways answer, their tokens, timeouts and backoff. */
   static fromConfig(
@@ -97,10 +100,16 @@ export class ReconcilerService {
       defaultAdminToken: settings.adminToken,
       initialBackoffMs: settings.initialBackoffSeconds * 1000,
       maxBackoffMs: settings.maxBackoffSeconds * 1000,
+      // A reconcile makes two calls to its gateway, each up to the request timeout.
+      replicaWaitMs: (2 * settings.requestTimeoutSeconds + 5) * 1000,
     });
   }
 
   constructor(private readonly options: ReconcilerOptions) {
+    this.replicas = new ReplicaLock(
+      options.db,
+      options.replicaWaitMs ?? 30_000,
+    );
     // A gateway the local runtime just started gets its state now, not at the next pass.
     options.locator?.onRunning(cell => {
       this.reconcileCell(cell).catch(error =>
@@ -132,7 +141,11 @@ export class ReconcilerService {
       this.options.locator?.request(cell.metadata.name);
     }
     await this.reconcile(cell, view, true);
-    return (await this.runtime(cell.metadata.name))!;
+    const runtime = await this.runtime(cell.metadata.name);
+    // Gone from the catalog another replica read meanwhile.
+    if (!runtime)
+      throw new NotFoundError(`No cell named "${name}" in the catalog`);
+    return runtime;
   }
 
   /** Where a cell's gateway comes from and whether it answers. */
@@ -208,9 +221,7 @@ export class ReconcilerService {
   ): Promise<void> {
     const name = cell.metadata.name;
     const run = (this.inFlight.get(name) ?? Promise.resolve()).then(() =>
-      acrossReplicas(this.options.db, name, () =>
-        this.reconcileNow(cell, view, force),
-      ),
+      this.replicas.run(name, () => this.reconcileNow(cell, view, force)),
     );
     const settled = run.catch(() => undefined);
     this.inFlight.set(name, settled);
@@ -230,9 +241,9 @@ export class ReconcilerService {
     const previous = await db(TABLE).where('cell', name).first();
     let cell: CellEntity | undefined = cellRead;
     let view = viewRead;
-    if (Number(previous?.catalog_read_at ?? 0) > view.readAt) {
-      // A replica pushed from a newer catalog view while this one waited: pushing this one
-      // would bring back what the catalog has since changed (a budget, a removed agent).
+    if (Number(previous?.catalog_read_at ?? 0) >= view.readAt) {
+      // A replica pushed from a catalog view as new or newer while this one waited: pushing
+      // this one could bring back what the catalog has since changed (a budget, an agent).
       view = await this.readCatalog();
       cell = view.entities.cells.find(c => c.metadata.name === name);
       if (!cell) return;
@@ -253,6 +264,13 @@ export class ReconcilerService {
       desired_version: state.version,
       desired_state: JSON.stringify(state),
     });
+    // Before the push, which may reach the gateway and still fail (its answer timed out): a
+    // replica with an older view must read the catalog again all the same.
+    await db(TABLE)
+      .where('cell', name)
+      .update({
+        catalog_read_at: this.replicas.atLeast('catalog_read_at', view.readAt),
+      });
 
     if (target.status.state === 'starting') return;
     if (!target.baseUrl || !target.adminToken) {
@@ -301,7 +319,6 @@ export class ReconcilerService {
       await this.record(name, {
         pushed_version: state.version,
         remote_version: state.version,
-        catalog_read_at: view.readAt,
         drift,
         ...(drift ? { last_drift_at: now } : {}),
         last_attempt_at: now,
@@ -330,7 +347,7 @@ export class ReconcilerService {
   }
 
   private async readCatalog(): Promise<CatalogView> {
-    const readAt = this.options.clock.now();
+    const readAt = await this.replicas.now(() => this.options.clock.now());
     return {
       entities: await this.options.catalog.entities({ fresh: true }),
       readAt,

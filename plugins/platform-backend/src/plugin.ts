@@ -238,9 +238,10 @@ export const platformPlugin = createBackendPlugin({
             alerts: new AlertService(
               new AlertStore(db, clock),
               catalog,
-              new AlertNotifier(deps.notifications, catalog, logger, {
+              new AlertNotifier(deps.notifications, logger, {
                 fallbackOwner: settings.alerts.fallbackOwner,
               }),
+              logger,
             ),
             apiKeyReveals,
             apiKeys: ApiKeyService.fromConfig(config, {

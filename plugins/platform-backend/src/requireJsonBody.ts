@@ -19,7 +19,7 @@ export function requireJsonBody(req: Request): void {
   throw new UnsupportedMediaTypeError(
     `Content-Type ${
       received ? `"${received}"` : 'missing'
-    }: send the batch as application/json`,
+    }: send it as application/json`,
   );
 }
 

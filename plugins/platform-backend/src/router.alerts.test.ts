@@ -276,8 +276,8 @@ describe('alert routes', () => {
       answers.push([answer.status, answer.body.error?.message]);
     }
     expect(answers).toEqual([
-      [415, 'Content-Type "text/plain": send the batch as application/json'],
-      [415, 'Content-Type missing: send the batch as application/json'],
+      [415, 'Content-Type "text/plain": send it as application/json'],
+      [415, 'Content-Type missing: send it as application/json'],
     ]);
     expect(await knex('platform_alerts').count('* as n')).toEqual([{ n: 0 }]);
   });

@@ -45,10 +45,13 @@ describe('platform router: rotating keys the portal does not serve', () => {
   beforeAll(() => gateway.start());
   afterAll(() => gateway.stop());
 
-  async function start(databaseId: Parameters<typeof databases.init>[0]) {
+  async function start(
+    databaseId: Parameters<typeof databases.init>[0],
+    annotatedAtStart: Entity[] = [],
+  ) {
     const knex = await databases.init(databaseId);
     gateway.pushes.length = 0;
-    const entities = [...TEST_ENTITIES];
+    const entities = [...TEST_ENTITIES, ...annotatedAtStart];
     // Each call reads the catalog as `entities` holds it then.
     const catalog = new Proxy({} as CatalogService, {
       get: (_, property) => {
@@ -80,6 +83,28 @@ describe('platform router: rotating keys the portal does not serve', () => {
     expect((await list('tenant=northwind-retail')).status).toBe(200);
     return { knex, server, entities, list, rotate };
   }
+
+  it.each(databases.eachSupportedId())(
+    "lists a key both annotated and configured once, as the configuration's, on %p",
+    async databaseId => {
+      const { list } = await start(databaseId, [
+        handEditedAgent('adv-agent', [CONFIG_KEY]),
+      ]);
+      const listed = await list('tenant=northwind-retail');
+      expect(
+        listed.body.items.filter(
+          (key: { prefix: string }) => key.prefix === CONFIG_KEY.prefix,
+        ),
+      ).toEqual([
+        {
+          prefix: CONFIG_KEY.prefix,
+          fingerprint: CONFIG_KEY.sha256.slice(0, 8),
+          tenant: 'tenant:default/northwind-retail',
+          source: 'configuration',
+        },
+      ]);
+    },
+  );
 
   it.each(databases.eachSupportedId())(
     "lists the configuration's keys with the tenant's, marked as such, on %p",

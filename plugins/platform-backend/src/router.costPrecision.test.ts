@@ -6,7 +6,33 @@ import {
 import request from 'supertest';
 import { startPlatformBackend } from './__testUtils__/startPlatformBackend';
 
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
+
+const MINUTE_MS = 60_000;
+
+/**
+ * A fixed time for the events, safely inside the current UTC month and its last day: half an
+ * hour ago, or the month's first minute early in the month (so `/cost/budget` counts it), and
+ * never after now (a figure counts no event stamped later). Within a minute and a half of the
+ * month's end this waits for the next month first, so that the reads fall in the same month
+ * as the events.
+ */
+async function eventTime(): Promise<string> {
+  let now = Date.now();
+  const date = new Date(now);
+  const nextMonth = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+  if (nextMonth - now < 90_000) {
+    await new Promise(resolve => setTimeout(resolve, nextMonth - now + 1000));
+    now = Date.now();
+  }
+  const current = new Date(now);
+  const monthStart = Date.UTC(
+    current.getUTCFullYear(),
+    current.getUTCMonth(),
+    1,
+  );
+  return new Date(Math.max(monthStart, now - 30 * MINUTE_MS)).toISOString();
+}
 
 /**
  * Cost figures are sums of thousands of fractions of a cent: each is exact to the nano-dollar
@@ -20,8 +46,7 @@ describe('platform router: cost totals', () => {
     async databaseId => {
       const knex = await databases.init(databaseId);
       const { server } = await startPlatformBackend(knex);
-      // Stamped now: a minute ago may be last month in a month's first minute.
-      const now = new Date().toISOString();
+      const now = await eventTime();
       const spend = async (
         tenant: string,
         agent: string,
@@ -94,6 +119,83 @@ describe('platform router: cost totals', () => {
         budget: 3.5,
         budgetAgents: { 'checkout-assistant': 1, 'returns-helper': 2.5 },
       });
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'adds 2000 half nano-dollar costs over 400 groups exactly, rounding each figure once, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const { server } = await startPlatformBackend(knex);
+      const timestamp = await eventTime();
+      // $0.0375 per million tokens: one token is 37.5 nano-dollars, five 187.5. Rounded group
+      // by group (or row by row) each would read 188: $0.0000752 for 400, not $0.000075.
+      const costUsd = 0.0375 / 1e6;
+      const agents = Array.from({ length: 400 }, (_, i) => `precision-${i}`);
+      for (let batch = 0; batch < agents.length; batch += 10) {
+        const events = agents
+          .slice(batch, batch + 10)
+          .flatMap(agent =>
+            Array.from({ length: 5 }, () =>
+              makeRequest({
+                timestamp,
+                tenant: 'northwind-retail',
+                agent,
+                costUsd,
+              }),
+            ),
+          )
+          .flat();
+        const answer = await request(server)
+          .post('/api/platform/events')
+          .set('authorization', mockCredentials.service.header())
+          .send({ events });
+        expect(answer.status).toBe(200);
+      }
+      const get = async (path: string) =>
+        (
+          await request(server)
+            .get(`/api/platform${path}`)
+            .set('authorization', mockCredentials.user.header())
+        ).body;
+      const [traffic, breakdown, byTenant, budget] = await Promise.all([
+        get('/traffic?tenant=northwind-retail'),
+        get('/cost/breakdown?groupBy=agent&granularity=hour'),
+        get('/cost/breakdown?groupBy=tenant'),
+        get('/cost/budget?tenant=northwind-retail'),
+      ]);
+      const spent = budget.agents.filter(
+        (a: { requests: number }) => a.requests > 0,
+      );
+      expect({
+        traffic: traffic.costUsd,
+        breakdownTotal: breakdown.totalUsd,
+        groups: breakdown.groups.length,
+        tenantTotal: byTenant.totalUsd,
+        tenant: byTenant.groups[0].costUsd,
+        budget: budget.monthToDateUsd,
+        budgetTokens: budget.tokenUsd,
+        budgetAgents: spent.length,
+      }).toEqual({
+        traffic: 0.000075,
+        breakdownTotal: 0.000075,
+        groups: 400,
+        tenantTotal: 0.000075,
+        tenant: 0.000075,
+        budget: 0.000075,
+        budgetTokens: 0.000075,
+        budgetAgents: 400,
+      });
+      // Each part is rounded on its own: 187.5 nano-dollars reads as 188, within half a
+      // nano-dollar of its exact cost, and the parts add up to the total within n × 0.5e-9.
+      for (const group of breakdown.groups)
+        expect(Math.abs(group.costUsd - 187.5e-9)).toBeLessThanOrEqual(
+          0.5e-9 + 1e-15,
+        );
+      for (const agent of spent)
+        expect(Math.abs(agent.monthToDateUsd - 187.5e-9)).toBeLessThanOrEqual(
+          0.5e-9 + 1e-15,
+        );
     },
   );
 });

@@ -54,11 +54,25 @@ describe('platform router: the media type of an event batch', () => {
       ].map(received => ({
         status: 415,
         name: 'UnsupportedMediaTypeError',
-        message: `Content-Type ${received}: send the batch as application/json`,
+        message: `Content-Type ${received}: send it as application/json`,
       })),
       stored: 0,
     });
     const taken = await post('application/json; charset=utf-8');
     expect(taken.body).toMatchObject({ received: 2, stored: 2 });
+  });
+
+  it('answers a caller without valid credentials 401 before looking at the media type', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const { server } = await startPlatformBackend(knex);
+    const answer = await request(server)
+      .post('/api/platform/events')
+      .set('authorization', mockCredentials.service.invalidHeader())
+      .set('content-type', 'text/plain')
+      .send('{}');
+    expect({
+      status: answer.status,
+      name: answer.body.error?.name,
+    }).toEqual({ status: 401, name: 'AuthenticationError' });
   });
 });

@@ -192,8 +192,9 @@ export async function createRouter(
 
   // Ingest: gateways only, with a Backstage external access token, for their own cells.
   router.post('/events', async (req, res) => {
-    requireJsonBody(req);
+    // Who sends is asked first: an unauthenticated caller hears 401, not how to send.
     const sender = await httpAuth.credentials(req, { allow: ['service'] });
+    requireJsonBody(req);
     const { events, rejections } = parseEventBatch(
       req.body,
       options.ingest.notBeforeMs(),

@@ -106,4 +106,12 @@ describe('alert times', () => {
       ]),
     ).not.toThrow();
   });
+
+  it("check an endsAt other than Go's zero time, a leap second included", () => {
+    expect(() =>
+      checkAlertTimes([
+        { startsAt: '2026-06-30T23:00:00Z', endsAt: '2026-06-30T23:59:60Z' },
+      ]),
+    ).toThrow('Invalid body: alerts.0.endsAt: must be a time that exists');
+  });
 });

@@ -11,6 +11,17 @@ import { z } from 'zod';
 
 export { parseInput };
 
+/** Go's zero time, Alertmanager's `endsAt` of an alert still firing. */
+const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
+
+/**
+ * Whether an alert's `endsAt` names an end: anything but Go's zero time, so that a time that
+ * does not parse (a leap second) is checked, and refused, rather than read as no end.
+ */
+export function namesAnEnd(endsAt: string): boolean {
+  return Date.parse(endsAt) !== GO_ZERO_TIME_MS;
+}
+
 /**
  * Each alert's `startsAt`, and `endsAt` once it names an end, must be a time that exists (the
  * document's `date-time` format takes a leap second, `23:59:60`, or the 31st of February,
@@ -22,8 +33,9 @@ export function checkAlertTimes(
   alerts: Array<{ startsAt: string; endsAt: string }>,
 ): void {
   const wrong = alerts.flatMap((alert, i) => {
-    const times =
-      Date.parse(alert.endsAt) > 0 ? ['startsAt', 'endsAt'] : ['startsAt'];
+    const times = namesAnEnd(alert.endsAt)
+      ? ['startsAt', 'endsAt']
+      : ['startsAt'];
     return times.flatMap(field => {
       const value = alert[field as 'startsAt' | 'endsAt'];
       const ms = existingTime(value);

@@ -108,7 +108,7 @@ describe('platform-deploy router: the audit log while the database fails', () =>
           retryAfter: '5',
           name: 'ServiceUnavailableError',
           message: expect.stringMatching(
-            /^the database cannot answer now; send the request again \(logId=[0-9a-f]+\)$/,
+            /^a service this request needs cannot answer now; send the request again \(logId=[0-9a-f]+\)$/,
           ),
           leaks: false,
         })),

@@ -28,7 +28,9 @@ export function refusesData(error: unknown): boolean {
  * connection free in time, the server shutting down or out of connections, a deadlock or
  * serialization failure (PostgreSQL's SQLSTATE classes 08 and 53, 57P01-57P03, 40001, 40P01),
  * a locked SQLite file. A statement the database refuses (bad SQL, a missing table, the data)
- * fails again on a retry and is not one.
+ * fails again on a retry and is not one. pg raises a refused or lost connection as Node's bare
+ * socket error, so those codes also hold for another client's socket (a fetch): a caller
+ * answering this must not say it was the database.
  */
 export function databaseUnavailable(error: unknown): boolean {
   const code = codeOf(error);

@@ -8,22 +8,27 @@ import { databaseUnavailable } from '../database/databaseFailures';
 export const RETRY_AFTER_SECONDS = 5;
 
 /**
- * Whether an error was written for the caller: one of Backstage's HTTP errors, or a 4xx of
- * the body parser. Anything else is ours, and its message (knex puts the statement in it) and
- * properties (a socket's errno, address and port) are the logs', not the caller's.
+ * Whether an error was written for the caller: one of Backstage's HTTP errors, or one that
+ * http-errors marked to expose (the body parser's 4xx: a body too large, an unsupported
+ * charset, JSON that does not parse). A `status` alone says nothing: a client's error (the
+ * Kubernetes API server's 403 or 404) carries one, and answered as is it would become the
+ * caller's answer in another server's words. Anything else is ours, and its message (knex puts
+ * the statement in it) and properties (a socket's errno, address and port) are the logs'.
  */
 function meantForCaller(error: unknown): boolean {
-  if (error instanceof CustomErrorBase) return true;
-  const { status, statusCode } = (error ?? {}) as Record<string, unknown>;
-  const code = Number(statusCode ?? status);
-  return code >= 400 && code < 500;
+  return (
+    error instanceof CustomErrorBase ||
+    (error as { expose?: unknown } | undefined)?.expose === true
+  );
 }
 
 /**
  * The last error middleware of the router, before Backstage's own (which serializes every
  * property of an error and hides only pg's DatabaseError): a database that cannot answer now
  * is a 503 with Retry-After that every route and every client retries the same way; any
- * other failure of ours a 500 naming only the log line that holds it.
+ * other failure of ours a 500 naming only the log line that holds it. The 503 does not name
+ * the database: a refused or reset socket reads the same from pg as from another client (the
+ * catalog's fetch), and either way the request may pass when sent again.
  */
 export function failureAnswers(logger: LoggerService): ErrorRequestHandler {
   return (error, req, res, next) => {
@@ -37,7 +42,7 @@ export function failureAnswers(logger: LoggerService): ErrorRequestHandler {
       res.set('Retry-After', String(RETRY_AFTER_SECONDS));
       next(
         new ServiceUnavailableError(
-          `the database cannot answer now; send the request again (logId=${logId})`,
+          `a service this request needs cannot answer now; send the request again (logId=${logId})`,
         ),
       );
       return;

@@ -10,6 +10,7 @@ import { TenantScope } from '../access/TenantAccess';
 import { AlertNotifier } from '../notifications/AlertNotifier';
 import { AlertStore } from './AlertStore';
 import { PlatformCatalog } from '@cellport/plugin-platform-node';
+import { LoggerService } from '@backstage/backend-plugin-api';
 
 /**
  * The alerts a caller may read. An alert labelled with a tenant (a single-tenant cell's) is
@@ -21,6 +22,7 @@ export class AlertService {
     private readonly store: AlertStore,
     private readonly catalog: PlatformCatalog,
     private readonly notifier: AlertNotifier,
+    private readonly logger: LoggerService,
   ) {}
 
   /**
@@ -33,8 +35,17 @@ export class AlertService {
     alerts: AlertmanagerAlert[],
   ): Promise<AlertWebhookResult> {
     const { result, changes } = await this.store.receive(receiver, alerts);
-    await this.notifier.notify(changes);
-    const entities = await this.catalog.entities();
+    // The alerts are stored: failing now would have Alertmanager redeliver them, found known
+    // and told to no one. Without the catalog, the labelled and fallback owners hear of them
+    // and the answer leaves out the cells it cannot check.
+    const entities = await this.catalog.entities().catch(error => {
+      this.logger.warn(
+        `Could not read the catalog for alerts received by ${receiver}: ${error}`,
+      );
+      return undefined;
+    });
+    await this.notifier.notify(changes, entities);
+    if (!entities) return result;
     const unknownCells = [
       ...new Set(alerts.map(alert => alert.labels.cell)),
     ].filter(cell => !findCell(cell, entities));

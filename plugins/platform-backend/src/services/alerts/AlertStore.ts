@@ -8,13 +8,13 @@ import {
 import { Knex } from 'knex';
 import { Clock } from '@cellport/plugin-platform-node';
 import { afterCursor, decodeCursor, pageOf } from '../paging/keysetCursor';
+import { namesAnEnd } from '../../validation';
 
 const ALERTS = 'platform_alerts';
 
-/** Alertmanager's "no end yet": the zero time of Go, before any real alert. */
+/** The end an alert names (checkAlertTimes let only real ones in), or null for none yet. */
 function endOf(alert: AlertmanagerAlert): number | null {
-  const endsAt = Date.parse(alert.endsAt);
-  return endsAt > 0 ? endsAt : null;
+  return namesAnEnd(alert.endsAt) ? Date.parse(alert.endsAt) : null;
 }
 
 /** Which alerts a list holds: a cell, a state, and the tenants (and their cells) a caller may read. */

@@ -12,8 +12,8 @@ import { ReconcilerService } from '../reconciler/ReconcilerService';
 import { COST_COLUMNS, RollupStore } from '../rollups/RollupStore';
 import { SloService } from '../slo/SloService';
 import { cellSloSummary } from './cellSloSummary';
-import { GpuSpendLedger, sum } from '../cost/GpuSpendLedger';
-import { sumUsd } from '../cost/usd';
+import { GpuSpendLedger } from '../cost/GpuSpendLedger';
+import { roundUsd, sumRaw } from '../cost/usd';
 import { TimeRange } from '../rollups/timeRanges';
 import { Clock, PlatformCatalog } from '@cellport/plugin-platform-node';
 
@@ -65,7 +65,10 @@ export class CellStatusService {
     };
   }
 
-  /** Token and GPU cost per cell over a range, of `tenants` (all when undefined). */
+  /**
+   * Token and GPU cost per cell over a range, of `tenants` (all when undefined): raw sums, each
+   * figure of a row rounded once where it is reported.
+   */
   private async monthToDateCosts(
     range: TimeRange,
     tenants: string[] | undefined,
@@ -81,16 +84,16 @@ export class CellStatusService {
     };
     for (const point of tokens) {
       const cell = of(point.key!);
-      cell.tokenUsd = sumUsd([cell.tokenUsd, point.summary.costUsd]);
+      cell.tokenUsd += point.summary.costUsd;
     }
     for (const spend of gpus) {
       of(spend.cell).gpuUsd += tenants
         ? tenants.reduce(
             (total, tenant) =>
-              total + sum(spend.tenantCostUsd.get(tenant) ?? []),
+              total + sumRaw(spend.tenantCostUsd.get(tenant) ?? []),
             0,
           )
-        : sum(spend.costUsd);
+        : sumRaw(spend.costUsd);
     }
     return costs;
   }
@@ -145,8 +148,10 @@ export class CellStatusService {
           errors.push(`cost: ${costsOrError.error}`);
         else {
           const cost = costsOrError.map.get(cell);
-          row.monthToDateUsd = sumUsd([cost?.tokenUsd ?? 0, cost?.gpuUsd ?? 0]);
-          row.monthToDateGpuUsd = cost?.gpuUsd ?? 0;
+          row.monthToDateUsd = roundUsd(
+            (cost?.tokenUsd ?? 0) + (cost?.gpuUsd ?? 0),
+          );
+          row.monthToDateGpuUsd = roundUsd(cost?.gpuUsd ?? 0);
         }
         return row;
       }),

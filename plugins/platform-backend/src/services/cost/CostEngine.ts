@@ -7,7 +7,7 @@ import type {
   TenantBudgetReport,
 } from '@cellport/plugin-platform-common';
 import { NotFoundError } from '@backstage/errors';
-import { DeploymentGpuSpend, GpuSpendLedger, sum } from './GpuSpendLedger';
+import { DeploymentGpuSpend, GpuSpendLedger } from './GpuSpendLedger';
 import {
   COST_COLUMNS,
   RollupDimension,
@@ -16,7 +16,7 @@ import {
 } from '../rollups/RollupStore';
 import { DAY_MS, HOUR_MS, TimeRange } from '../rollups/timeRanges';
 import { forecastBasis, forecastMonthEnd, monthBounds } from './forecast';
-import { sumUsd } from './usd';
+import { roundUsd, sumRaw, sumUsd } from './usd';
 import { Clock, PlatformCatalog } from '@cellport/plugin-platform-node';
 import { entityRefName } from '@cellport/plugin-platform-common';
 
@@ -41,7 +41,7 @@ function group(
 ): CostGroup {
   return {
     key,
-    costUsd: s.costUsd,
+    costUsd: roundUsd(s.costUsd),
     inputTokens: s.inputTokens,
     outputTokens: s.outputTokens,
     requests: s.requests,
@@ -71,19 +71,20 @@ export class CostEngine {
       this.rollups.series(range, granularity, filter, groupBy, COST_COLUMNS),
     ]);
     const costGroups = groups
-      .map(g => group(g.key!, g.summary))
-      .sort((a, b) => b.costUsd - a.costUsd);
+      .sort((a, b) => b.summary.costUsd - a.summary.costUsd)
+      .map(g => group(g.key!, g.summary));
     return {
       from: new Date(range.from).toISOString(),
       to: new Date(range.to).toISOString(),
       groupBy,
       granularity,
-      totalUsd: sumUsd(costGroups.map(g => g.costUsd)),
+      // From the groups' raw sums: exact, where the rounded groups may add up to n × 0.5e-9 off.
+      totalUsd: sumUsd(groups.map(g => g.summary.costUsd)),
       groups: costGroups,
       series: series.map(p => ({
         timestamp: new Date(p.bucket!).toISOString(),
         key: p.key!,
-        costUsd: p.summary.costUsd,
+        costUsd: roundUsd(p.summary.costUsd),
       })),
     };
   }
@@ -111,14 +112,17 @@ export class CostEngine {
       start,
       now,
     );
-    const dailyCosts = tokenDaily.map((c, i) => sumUsd([c, gpuDaily[i]]));
+    // Raw day by day; each figure below is rounded once from the raw days under it.
+    const dailyCosts = tokenDaily.map((c, i) => c + gpuDaily[i]);
     const monthToDateUsd = sumUsd(dailyCosts);
-    const forecastUsd = forecastMonthEnd({
-      monthStart: start,
-      monthEnd: end,
-      now,
-      dailyCosts,
-    });
+    const forecastUsd = roundUsd(
+      forecastMonthEnd({
+        monthStart: start,
+        monthEnd: end,
+        now,
+        dailyCosts,
+      }),
+    );
     const budgetUsd = entity.spec.monthlyBudgetUsd;
 
     const agentNames = new Set([
@@ -130,7 +134,8 @@ export class CostEngine {
     const agents = [...agentNames].sort().map(agent => {
       const points = agentDays.filter(p => p.key === agent);
       const costs = dailyCostsOf(points, start, now);
-      const spent = sumUsd(costs);
+      const spentRaw = sumRaw(costs);
+      const spent = roundUsd(spentRaw);
       const requests = points.reduce((n, p) => n + p.summary.requests, 0);
       const spec = entities.agents.find(a => a.metadata.name === agent)?.spec;
       const monthly = spec?.runBudget.monthlyBudgetUsd;
@@ -139,14 +144,16 @@ export class CostEngine {
         monthToDateUsd: spent,
         monthlyBudgetUsd: monthly,
         usedFraction: monthly ? spent / monthly : undefined,
-        forecastUsd: forecastMonthEnd({
-          monthStart: start,
-          monthEnd: end,
-          now,
-          dailyCosts: costs,
-        }),
+        forecastUsd: roundUsd(
+          forecastMonthEnd({
+            monthStart: start,
+            monthEnd: end,
+            now,
+            dailyCosts: costs,
+          }),
+        ),
         requests,
-        averageRequestCostUsd: requests ? spent / requests : 0,
+        averageRequestCostUsd: requests ? spentRaw / requests : 0,
         maxCostPerRunUsd: spec?.runBudget.maxCostPerRunUsd,
       };
     });
@@ -166,9 +173,9 @@ export class CostEngine {
       forecastBasis: `${forecastBasis(start, now)} of token and GPU spend`,
       daily: dailyCosts.map((costUsd, i) => ({
         date: new Date(start + i * DAY_MS).toISOString().slice(0, 10),
-        costUsd,
-        tokenUsd: tokenDaily[i],
-        gpuUsd: gpuDaily[i],
+        costUsd: roundUsd(costUsd),
+        tokenUsd: roundUsd(tokenDaily[i]),
+        gpuUsd: roundUsd(gpuDaily[i]),
       })),
       agents,
     };
@@ -199,9 +206,9 @@ export class CostEngine {
         const previousUsd = costOf(previousGroups, key);
         return {
           key,
-          currentUsd,
-          previousUsd,
-          deltaUsd: sumUsd([currentUsd, -previousUsd]),
+          currentUsd: roundUsd(currentUsd),
+          previousUsd: roundUsd(previousUsd),
+          deltaUsd: roundUsd(currentUsd - previousUsd),
           deltaFraction:
             previousUsd > 0 ? (currentUsd - previousUsd) / previousUsd : null,
         };
@@ -237,13 +244,14 @@ export class CostEngine {
       { cell: filter.cell },
     );
     const results = spends.flatMap((spend): GpuDeploymentCost[] => {
-      const gpuHours = sum(spend.gpuHours);
-      const costUsd = sum(spend.costUsd);
+      // Raw sums, rounded once where reported (below).
+      const gpuHours = sumRaw(spend.gpuHours);
+      const costUsd = sumRaw(spend.costUsd);
       const visible = [...spend.tenantCostUsd.entries()].filter(
         ([tenant]) => !filter.tenants || filter.tenants.includes(tenant),
       );
       // Shares of the tokens the caller may see: all of them, or its own tenants'.
-      const totalTokens = sum(
+      const totalTokens = sumRaw(
         filter.tenants
           ? visible.map(([tenant]) => spend.tenantTokens.get(tenant) ?? 0)
           : [...spend.tenantTokens.values()],
@@ -254,18 +262,18 @@ export class CostEngine {
           tokenShare: totalTokens
             ? (spend.tenantTokens.get(tenant) ?? 0) / totalTokens
             : 0,
-          costUsd: sum(costs),
+          costUsd: sumRaw(costs),
         }))
         .sort((a, b) => b.costUsd - a.costUsd);
       const hours = spend.rangeMs / HOUR_MS;
-      const idleUsd = sum(spend.costUsd.filter((_, i) => spend.idle[i]));
+      const idleUsd = sumRaw(spend.costUsd.filter((_, i) => spend.idle[i]));
       // A restricted caller sees its tenants' shares: a deployment none of them used is not
       // theirs to see, and one they share shows their part of it, in cost and GPU-hours alike
       // (GPU-hours times the price would give the whole cost back).
       let share = 1;
       if (filter.tenants) {
         if (tenants.length === 0) return [];
-        const own = sum(
+        const own = sumRaw(
           tenants.flatMap(t => spend.tenantGpuHours.get(t.tenant) ?? []),
         );
         share = gpuHours > 0 ? own / gpuHours : 0;
@@ -290,11 +298,19 @@ export class CostEngine {
         },
       ];
     });
+    // `results` hold raw figures: every figure reported is rounded once from them, the
+    // totals (`totalUsd`, `byCell`, `byTenant`) from the deployments' raw costs, not from their
+    // rounded ones, so a total is exact and its parts add up to it within n × 0.5e-9.
     return {
       from: new Date(range.from).toISOString(),
       to: new Date(to).toISOString(),
-      totalUsd: results.reduce((s, d) => s + d.costUsd, 0),
-      deployments: results,
+      totalUsd: sumUsd(results.map(d => d.costUsd)),
+      deployments: results.map(d => ({
+        ...d,
+        costUsd: roundUsd(d.costUsd),
+        idleUsd: roundUsd(d.idleUsd),
+        tenants: d.tenants.map(t => ({ ...t, costUsd: roundUsd(t.costUsd) })),
+      })),
       byCell: sumBy(
         results.map(d => ({ key: d.cell, costUsd: d.costUsd })),
       ).map(({ key, costUsd }) => ({ cell: key, costUsd })),
@@ -315,13 +331,15 @@ function gpuHoursSource(
   return spend.observedMs <= 0 ? 'applied' : 'mixed';
 }
 
+/** Raw costs added up per key, each sum rounded once (`sumUsd`), largest first. */
 function sumBy(items: Array<{ key: string; costUsd: number }>) {
-  const sums = new Map<string, number>();
+  const costs = new Map<string, number[]>();
   for (const { key, costUsd } of items)
-    sums.set(key, (sums.get(key) ?? 0) + costUsd);
-  return [...sums.entries()]
-    .map(([key, costUsd]) => ({ key, costUsd }))
-    .sort((a, b) => b.costUsd - a.costUsd);
+    costs.set(key, [...(costs.get(key) ?? []), costUsd]);
+  return [...costs.entries()]
+    .map(([key, parts]) => ({ key, raw: sumRaw(parts) }))
+    .sort((a, b) => b.raw - a.raw)
+    .map(({ key, raw }) => ({ key, costUsd: roundUsd(raw) }));
 }
 
 function dailyCostsOf(
@@ -334,13 +352,13 @@ function dailyCostsOf(
   for (const p of points) {
     const index = Math.floor((p.bucket! - monthStart) / DAY_MS);
     if (index >= 0 && index < days) {
-      costs[index] = sumUsd([costs[index], p.summary.costUsd]);
+      costs[index] += p.summary.costUsd;
     }
   }
   return costs;
 }
 
-/** A tenant's share of GPU spend per day of the month so far. */
+/** A tenant's share of GPU spend per day of the month so far (raw sums). */
 function gpuDailyCostsOf(
   spends: DeploymentGpuSpend[],
   tenant: string,

@@ -20,7 +20,7 @@ export interface DeploymentGpuSpend {
   hourlyUsdPerGpu: number;
   /** Start of the first hour bucket (the range's start, rounded down to the hour). */
   firstHour: number;
-  /** GPU-hours and their cost in each hour bucket. */
+  /** GPU-hours and their cost in each hour bucket: raw, rounded where reported (usd.ts). */
   gpuHours: number[];
   costUsd: number[];
   /** Whether the model served no tokens at all in the hour. */
@@ -187,5 +187,3 @@ export class GpuSpendLedger {
     );
   }
 }
-
-export const sum = (values: number[]) => values.reduce((s, v) => s + v, 0);

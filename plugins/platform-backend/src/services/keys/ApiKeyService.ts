@@ -230,8 +230,16 @@ export class ApiKeyService {
       const why = unvouchedApiKey(key, managed.issued);
       return why ? [{ key, why }] : [];
     });
+    // A hash both annotated and configured is one key, listed once: as configured, which is
+    // how the gateway serves it and why rotate refuses it.
+    const configured = new Set(this.options.configured.map(key => key.sha256));
     return {
-      served: [...mergeApiKeys(annotated, managed), ...this.options.configured],
+      served: [
+        ...mergeApiKeys(annotated, managed).filter(
+          key => !configured.has(key.sha256),
+        ),
+        ...this.options.configured,
+      ],
       refused,
     };
   }

@@ -30,11 +30,13 @@ async function recipientsOf(labels: Record<string, string>) {
   const sent: NotificationSendOptions[] = [];
   const notifier = new AlertNotifier(
     { send: async options => void sent.push(options) },
-    testPlatformCatalog(),
     mockServices.logger.mock(),
     { fallbackOwner: 'group:on-call' },
   );
-  await notifier.notify([opened(labels)]);
+  await notifier.notify(
+    [opened(labels)],
+    await testPlatformCatalog().entities(),
+  );
   return sent.map(s => s.recipients);
 }
 
@@ -80,6 +82,15 @@ describe('AlertNotifier', () => {
       ]);
     },
   );
+
+  it("notifies the cell's owner, not the tenant's, of a cell that does not host the labelled tenant", async () => {
+    expect(
+      await recipientsOf({
+        cell: 'us-east-shared-1',
+        tenant: 'northwind-retail',
+      }),
+    ).toEqual([{ type: 'entity', entityRef: [CELL_OWNER] }]);
+  });
 
   it("notifies the fallback owner, beside the SLO's, of a cell the catalog does not have", async () => {
     expect(

@@ -8,7 +8,7 @@ import {
 } from '@cellport/plugin-platform-common';
 import { AlertChange } from '../alerts/AlertStore';
 import { ownerOf, ownerRef } from './ownerGroup';
-import { PlatformCatalog } from '@cellport/plugin-platform-node';
+import { PlatformEntities } from '@cellport/plugin-platform-node';
 
 /** Seed 004's severities in Backstage's: P0/P1 page, P2 is a ticket, P3 a dashboard note. */
 const SEVERITY: Record<string, NotificationSeverity> = {
@@ -33,29 +33,33 @@ function labelledOwner(owner: string | undefined): string | undefined {
 
 /**
  * Tells the alert's `owner` and the owning group of the cell (or of the tenant, on a
- * single-tenant cell; the fallback owner, of a cell the catalog does not have) when an alert starts firing and when Alertmanager resolves it. One
- * notification per incident: the resolution updates the firing one (same scope), and
+ * single-tenant cell; the fallback owner, of a cell the catalog does not have or when the
+ * catalog could not be read) when an alert starts firing and when Alertmanager resolves it.
+ * One notification per incident: the resolution updates the firing one (same scope), and
  * Alertmanager's repeats send nothing.
  */
 export class AlertNotifier {
   constructor(
     private readonly notifications: NotificationService,
-    private readonly catalog: PlatformCatalog,
     private readonly logger: LoggerService,
     private readonly options: { fallbackOwner: string },
   ) {}
 
-  async notify(changes: AlertChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    const entities = await this.catalog.entities();
+  /** `entities` is undefined when the catalog could not be read. */
+  async notify(
+    changes: AlertChange[],
+    entities: PlatformEntities | undefined,
+  ): Promise<void> {
     for (const { alert, change } of changes) {
       const { labels, annotations } = alert;
       // The cell's or tenant's owner hears of it as before, whoever else owns the SLO; of a
-      // cell the catalog does not have, the platform's fallback owner, so none goes unheard.
+      // cell the catalog does not have (or has not told), the platform's fallback owner, so
+      // none goes unheard.
       const owners = [
         ...new Set([
           labelledOwner(labels.owner),
-          ownerOf({ cell: labels.cell, tenant: labels.tenant }, entities) ??
+          (entities &&
+            ownerOf({ cell: labels.cell, tenant: labels.tenant }, entities)) ??
             ownerRef(this.options.fallbackOwner),
         ]),
       ].filter((ref): ref is string => !!ref);

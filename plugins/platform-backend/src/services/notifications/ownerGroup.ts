@@ -1,5 +1,9 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { cellSloTenant, entityRefName } from '@cellport/plugin-platform-common';
+import {
+  cellSloTenant,
+  entityRefName,
+  hostedTenants,
+} from '@cellport/plugin-platform-common';
 import { PlatformEntities } from '@cellport/plugin-platform-node';
 
 /** `group:default/name` from an owner as the kinds write it (`group:name`, or a bare name). */
@@ -18,19 +22,26 @@ export function findCell(name: string, entities: PlatformEntities) {
 }
 
 /**
- * Who owns what happens in a cell: the tenant's owner when a tenant is named (a tenant's
- * budget, an alert labelled with one) or the cell is a single-tenant one (its one tenant owns
- * the whole cell, whatever the alert's labels), else the cell's owner.
+ * Who owns what happens in a cell: the tenant's owner when a tenant the cell hosts is named
+ * (an alert labelled with one) or the cell is a single-tenant one (its one tenant owns the
+ * whole cell, whatever the alert's labels), else the cell's owner.
  */
 export function ownerOf(
   subject: { cell?: string; tenant?: string },
   entities: PlatformEntities,
 ): string | undefined {
   const cell = subject.cell ? findCell(subject.cell, entities) : undefined;
-  const tenantName = subject.tenant ?? (cell && cellSloTenant(cell));
+  if (!cell) return undefined;
+  // A label is the rule's word, not the catalog's: a tenant the cell does not host is a
+  // mislabelled rule, and its owners must not hear of a cell that is not theirs.
+  const labelled =
+    subject.tenant &&
+    hostedTenants(cell, entities.tenants).includes(subject.tenant)
+      ? subject.tenant
+      : undefined;
+  const tenantName = labelled ?? cellSloTenant(cell);
   const tenant = tenantName
     ? entities.tenants.find(t => t.metadata.name === tenantName)
     : undefined;
-  if (tenant) return ownerRef(tenant.spec.owner);
-  return cell ? ownerRef(cell.spec.owner) : undefined;
+  return ownerRef(tenant ? tenant.spec.owner : cell.spec.owner);
 }

@@ -22,6 +22,7 @@ import type {
   ReplayPairs,
   ReplayResult,
 } from './replayTypes';
+import { roundUsd } from '../cost/usd';
 
 /** Changed routes kept per replay: a sample, bounded whatever the range. */
 export const SAMPLE_SIZE = 25;
@@ -448,7 +449,8 @@ export class ReplayTally {
     decisions: Omit<ReplayResult['decisions'], 'truncated'>;
     latency: Omit<ReplayResult['latency'], 'observed'>;
   } {
-    const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
+    // Raw sums, each reported figure rounded once to the nano-dollar (services/cost/usd.ts).
+    const round = roundUsd;
     const byAgent = [...this.agents.values()]
       .map(agent => ({
         ...agent,

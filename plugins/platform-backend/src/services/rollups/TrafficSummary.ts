@@ -14,7 +14,6 @@ import {
   HistogramMetric,
 } from './histogram';
 import { errorClassColumn } from './rollupSchema';
-import { sumUsd } from '../cost/usd';
 
 /**
  * Everything the rollups know about a set of requests: counts, tokens, cost, failures by class
@@ -33,7 +32,11 @@ export interface TrafficSummary {
   cached: number;
   inputTokens: number;
   outputTokens: number;
-  /** Token cost in US dollars, as the gateway priced it. */
+  /**
+   * Token cost in US dollars, as the gateway priced it: the raw (unrounded) sum of the rows.
+   * A report rounds it once (`roundUsd`, services/cost/usd.ts); rounding row by row would be
+   * off by up to half a nano-dollar a row.
+   */
   costUsd: number;
   /** Failed or rejected requests by failure class. */
   errorsByClass: Record<ErrorClass, number>;
@@ -78,7 +81,7 @@ export function addRow(
   summary.cached += num('cached');
   summary.inputTokens += num('input_tokens');
   summary.outputTokens += num('output_tokens');
-  summary.costUsd = sumUsd([summary.costUsd, num('cost_usd')]);
+  summary.costUsd += num('cost_usd');
   for (const errorClass of errorClassSchema.options) {
     summary.errorsByClass[errorClass] += num(errorClassColumn(errorClass));
   }
@@ -104,7 +107,7 @@ export function addSummaries(
   into.cached += other.cached;
   into.inputTokens += other.inputTokens;
   into.outputTokens += other.outputTokens;
-  into.costUsd = sumUsd([into.costUsd, other.costUsd]);
+  into.costUsd += other.costUsd;
   for (const errorClass of errorClassSchema.options) {
     into.errorsByClass[errorClass] += other.errorsByClass[errorClass];
   }

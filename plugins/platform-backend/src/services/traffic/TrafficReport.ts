@@ -2,6 +2,7 @@ import { TrafficSeries } from '@cellport/plugin-platform-common';
 import { HISTOGRAM_METRICS, percentile } from '../rollups/histogram';
 import { RollupFilter, RollupStore } from '../rollups/RollupStore';
 import { MINUTE_MS, TimeRange } from '../rollups/timeRanges';
+import { roundUsd } from '../cost/usd';
 
 /**
  * `GET /traffic`: totals, errors, tokens, cost and latency percentiles over a range, and the
@@ -40,6 +41,8 @@ export class TrafficReport {
       from: new Date(range.from).toISOString(),
       to: new Date(range.to).toISOString(),
       ...summary,
+      // Kept raw in the summary; rounded once, here, where it is reported.
+      costUsd: roundUsd(summary.costUsd),
       latency,
     };
   }

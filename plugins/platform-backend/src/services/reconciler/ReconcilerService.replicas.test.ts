@@ -20,38 +20,12 @@ import {
 } from '../../__testUtils__/entities';
 import { ApiKeyStore } from '../keys/ApiKeyStore';
 import { GatewayClient } from './GatewayClient';
+import { HeldFirstPush } from '../../__testUtils__/HeldFirstPush';
 import { ReconcilerService } from './ReconcilerService';
 
 jest.setTimeout(60_000);
 
 const CELL = 'eu-west-shared-1';
-
-/** A client whose first push waits until released: a pass caught mid-push. */
-class HeldFirstPush extends GatewayClient {
-  release!: () => void;
-  private readonly held = new Promise<void>(resolve => {
-    this.release = resolve;
-  });
-  readonly pushing: Promise<void>;
-  private started!: () => void;
-  private first = true;
-
-  constructor() {
-    super(2000);
-    this.pushing = new Promise(resolve => {
-      this.started = resolve;
-    });
-  }
-
-  async push(baseUrl: string, token: string, state: GatewayDesiredState) {
-    if (this.first) {
-      this.first = false;
-      this.started();
-      await this.held;
-    }
-    return super.push(baseUrl, token, state);
-  }
-}
 
 /** A catalog whose first read returns `before` once released; later reads, `after`'s. */
 class SlowFirstRead extends PlatformCatalog {

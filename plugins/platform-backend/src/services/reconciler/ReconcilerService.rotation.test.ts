@@ -1,42 +1,14 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { GatewayDesiredState } from '@cellport/plugin-platform-common';
 import { applyDatabaseMigrations } from '../../database/migrations';
 import { ControlApiServer } from '../../__testUtils__/ControlApiServer';
 import { testPlatformCatalog } from '../../__testUtils__/entities';
 import { ApiKeyStore } from '../keys/ApiKeyStore';
-import { GatewayClient } from './GatewayClient';
+import { HeldFirstPush } from '../../__testUtils__/HeldFirstPush';
 import { ReconcilerService } from './ReconcilerService';
 import { createTestDatabases } from '@cellport/plugin-platform-node-test-utils';
 import { ManualClock } from '@cellport/plugin-platform-node';
 
 jest.setTimeout(60_000);
-
-/** A client whose first push waits until released: a pass caught mid-push. */
-class HeldFirstPush extends GatewayClient {
-  release!: () => void;
-  readonly held = new Promise<void>(resolve => {
-    this.release = resolve;
-  });
-  pushing!: Promise<void>;
-  private started!: () => void;
-  private first = true;
-
-  constructor() {
-    super(2000);
-    this.pushing = new Promise(resolve => {
-      this.started = resolve;
-    });
-  }
-
-  async push(baseUrl: string, token: string, state: GatewayDesiredState) {
-    if (this.first) {
-      this.first = false;
-      this.started();
-      await this.held;
-    }
-    return super.push(baseUrl, token, state);
-  }
-}
 
 describe('ReconcilerService and key rotation', () => {
   const databases = createTestDatabases();

@@ -7,6 +7,7 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   createTestDatabases,
+  failureAnswerOf,
   postgresThroughLink,
   TEST_ENTITIES,
 } from '@cellport/plugin-platform-node-test-utils';
@@ -50,10 +51,6 @@ const AUDIT_ROUTES = [
   },
 ];
 
-/** What the database said, in any of the shapes it could reach a body. */
-const DATABASE_WORDS =
-  /select|insert|deploy_audit|ECONN|errno|syscall|127\.0\.0\.1|SQLITE|no such table|relation|stack/i;
-
 type Server = TestBackend['server'];
 
 function get(server: Server, path: string) {
@@ -79,14 +76,9 @@ async function startDeployBackend(knex: Knex) {
 async function answersOf(server: Server) {
   const answers = [];
   for (const { route, send } of AUDIT_ROUTES) {
-    const answer = await send(server);
     answers.push({
       route,
-      status: answer.status,
-      retryAfter: answer.headers['retry-after'],
-      name: answer.body.error?.name,
-      message: answer.body.error?.message,
-      leaks: DATABASE_WORDS.test(answer.text),
+      ...failureAnswerOf(await send(server), ['deploy_audit']),
     });
   }
   return answers;

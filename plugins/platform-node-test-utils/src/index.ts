@@ -17,5 +17,6 @@ export { TEST_ENTITIES } from './testEntities';
 export { closedPort } from './closedPort';
 export { CuttableLink, postgresThroughLink } from './CuttableLink';
 export { pollUntil } from './pollUntil';
+export { failureAnswerOf } from './failureAnswer';
 export { createTestDatabases } from './testDatabases';
 export * from './testEvents';
